@@ -1,0 +1,59 @@
+/**
+ * The contract between a codemod and the front doors that run it (the quickwins runner in src/cli,
+ * the jscodeshift wrapper built to codemods/<id>.cjs, tests). A codemod finds sites through the
+ * shared analysis and returns minimal text edits; it never reads or writes files, never parses,
+ * never prints. The runner owns files, BOM and line endings, parsing, workers, diffs and reports.
+ */
+import type { ParserServicesWithTypeInformation, TSESTree } from '@typescript-eslint/typescript-estree';
+import type { TextEdit } from './text-edit.js';
+
+/** Type information for one file, the same shape ESLint rules get from typescript-eslint. */
+export type TypeServices = Pick<ParserServicesWithTypeInformation, 'program' | 'esTreeNodeToTSNodeMap'>;
+
+export interface CodemodInput<Options> {
+  /** Path as given to the runner, for messages. */
+  readonly filePath: string;
+  /** The file's text without a BOM (the runner strips and restores it); line endings as on disk. */
+  readonly source: string;
+  /** `parseSource(filePath, source)` from src/analysis/parse.ts: ESTree with range, loc, comments, tokens. */
+  readonly program: TSESTree.Program;
+  readonly options: Options;
+  /** Present when a tsconfig covers the file and the runner built a program for it. */
+  readonly types?: TypeServices;
+}
+
+/** One place the codemod rewrote or deliberately left alone. Lines are 1-based, columns 0-based (ESTree). */
+export interface CodemodSite {
+  readonly line: number;
+  readonly column: number;
+  /** What was done (`rewritten`) or why the site was left (`left`), one short sentence. */
+  readonly message: string;
+}
+
+export interface CodemodResult {
+  readonly edits: readonly TextEdit[];
+  readonly rewritten: readonly CodemodSite[];
+  readonly left: readonly CodemodSite[];
+}
+
+/** A command-line option a codemod adds to `npx quickwins <id>` (parsed by the runner). */
+export interface CodemodOption {
+  /** Long flag without dashes, e.g. `import-from`; becomes camelCase in `options` (`importFrom`). */
+  readonly flag: string;
+  readonly description: string;
+  /** `boolean` flags also get a `--no-<flag>` form when their default is true. */
+  readonly type: 'string' | 'number' | 'boolean';
+  readonly default?: string | number | boolean;
+}
+
+export interface Codemod<Options = Record<string, unknown>> {
+  readonly id: string;
+  /** One line for `quickwins list` and `--help`. */
+  readonly summary: string;
+  readonly options: readonly CodemodOption[];
+  /** Cheap text test run before any parse: false means the file certainly has nothing to rewrite. */
+  mightApply(source: string): boolean;
+  /** Whether the codemod uses type information when a tsconfig is present. */
+  readonly usesTypes: boolean;
+  transform(input: CodemodInput<Options>): CodemodResult;
+}
