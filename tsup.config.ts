@@ -1,4 +1,5 @@
-import { defineConfig } from 'tsup';
+import { readdirSync } from 'node:fs';
+import { defineConfig, type Options } from 'tsup';
 
 // Three outputs: the library (runtime root + ESLint plugin) for ESM and CommonJS with types;
 // the CLI for ESM; every codemod as a CommonJS jscodeshift transform in codemods/<id>.cjs.
@@ -10,8 +11,52 @@ export default defineConfig([
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     outDir: 'dist',
     target: 'node20',
-    clean: true,
+    // dist/cli/ is built by the CLI entry below at the same time; cleaning it here would race with that build.
+    clean: ['!cli/**'],
+    splitting: false,
+    sourcemap: false,
+    // An entry with only a default export (the ESLint plugin) becomes `module.exports = plugin` in CommonJS,
+    // so `require('quickwins/eslint-plugin')` is the plugin itself; entries with named exports are unchanged.
+    // (tsup's `cjsInterop` does this only with `splitting`; `dts` already writes `export =` for such entries.)
+    cjsInterop: true,
+    footer: ({ format }) =>
+      format === 'cjs'
+        ? { js: 'if (Object.keys(module.exports).length === 1 && module.exports.default) module.exports = module.exports.default;' }
+        : {},
+  },
+  // The quickwins CLI (ESM): bin.js keeps its `#!/usr/bin/env node` (tsup makes it executable), the
+  // worker-thread entry it starts for large runs, and the demo behind `npm run demo`.
+  {
+    entry: { 'cli/bin': 'src/cli/bin.ts', 'cli/worker': 'src/cli/worker.ts', 'cli/demo': 'src/cli/demo.ts' },
+    format: ['esm'],
+    outDir: 'dist',
+    target: 'node20',
+    clean: false,
     splitting: false,
     sourcemap: false,
   },
+  // Every codemods/<id>.ts as a jscodeshift transform codemods/<id>.cjs: CommonJS, our own code bundled in,
+  // npm dependencies (the parser, typescript) required from the installed package's node_modules.
+  ...codemodEntries(),
 ]);
+
+function codemodEntries(): Options[] {
+  const entry = Object.fromEntries(
+    readdirSync('codemods')
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+      .map((file) => [file.slice(0, -'.ts'.length), `codemods/${file}`]),
+  );
+  if (Object.keys(entry).length === 0) return [];
+  return [
+    {
+      entry,
+      format: ['cjs'],
+      outDir: 'codemods',
+      outExtension: () => ({ js: '.cjs' }),
+      target: 'node20',
+      clean: false,
+      splitting: false,
+      sourcemap: false,
+    },
+  ];
+}

@@ -1,3 +1,48 @@
 // The package root: what production services load with `import 'quickwins'`.
 // Runtime only (src/runtime/): never typescript, ts-morph, jscodeshift or eslint.
 export {};
+
+// --- runtime/pg: fail-fast pool acquisition (issue 2) ---
+export {
+  acquireWithBackpressure,
+  queryWithBackpressure,
+  PoolBackpressureError,
+  PoolExhaustedError,
+  AcquireTimeoutError,
+  isPoolBackpressureError,
+  poolUtilization,
+  poolSnapshot,
+  backpressureResponse,
+  DEFAULT_THRESHOLD,
+  DEFAULT_ACQUIRE_TIMEOUT_MS,
+  POOL_METRIC_NAMES,
+} from './runtime/pg/index.js';
+export type {
+  AcquireCallback,
+  ReleaseFn,
+  QueryableClient,
+  PoolBackpressureCode,
+  PoolLike,
+  PoolSnapshot,
+  ConnectCallback,
+  BackpressureOptions,
+  BackpressureResponse,
+} from './runtime/pg/index.js';
+// --- end runtime/pg ---
+
+// --- runtime/auth: structured auth logging on pino (issue 4) ---
+export {
+  withAuthLogging,
+  AuthLogged,
+  setAuthUser,
+  setAuthFailure,
+  configureAuthLogging,
+  resetAuthLoggingConfig,
+  createDefaultAuthLogger,
+  AUTH_ACTIONS,
+  eventName,
+  maskIdentifier,
+  hashIdentifier,
+} from './runtime/auth/index.js';
+export type { AuthAction, AuthLogger, AuthLoggingOptions, AuthOutcome, EmailMode } from './runtime/auth/index.js';
+// --- end runtime/auth ---

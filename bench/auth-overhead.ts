@@ -1,0 +1,117 @@
+/**
+ * Overhead of withAuthLogging on a trivial Express 5 login handler under load on loopback.
+ * Two server processes (one per arm, same code, same pino logger writing to /dev/null through pino.destination);
+ * autocannon in this process loads one arm at a time, alternating, and reports the ratio of mean throughputs.
+ * Target: wrapped / bare ≥ 0.95.
+ *
+ *   npx tsx bench/auth-overhead.ts
+ *   ROUNDS=5 SECONDS=10 CONNECTIONS=20 npx tsx bench/auth-overhead.ts
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { pino } from 'pino';
+import { configureAuthLogging, setAuthFailure, withAuthLogging } from '../src/index.js';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const SECONDS = Number(process.env.SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
+
+type Arm = 'bare' | 'wrapped';
+
+// ---- server side (child process) ----
+
+function loginHandler(req: express.Request, res: express.Response): void {
+  const { email, password } = req.body as { email?: string; password?: string };
+  if (email !== 'alice@example.com' || password !== 'correct-horse') {
+    setAuthFailure(req, 'invalid_credentials');
+    res.status(401).json({ error: 'invalid_credentials' });
+    return;
+  }
+  res.json({ user: { id: 'u-1' } });
+}
+
+function serve(arm: Arm): void {
+  // Same logger in both arms; only the wrapped arm writes a line per request.
+  const mode = process.env.DEST ?? 'sync';
+  const destination =
+    mode === 'sync' ? pino.destination({ dest: '/dev/null', sync: true }) : pino.destination({ dest: '/dev/null', sync: false, minLength: mode === 'buffered' ? 4096 : 0 });
+  configureAuthLogging({ logger: pino(destination) });
+  const app = express();
+  app.use(express.json());
+  app.post('/login', arm === 'wrapped' ? withAuthLogging('login', loginHandler) : loginHandler);
+  const server = app.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
+  });
+}
+
+// ---- load side ----
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  non2xx: number;
+}
+type Autocannon = (options: object) => Promise<AutocannonResult>;
+
+function startServer(arm: Arm): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(fileURLToPath(import.meta.url), ['serve', arm], { execArgv: ['--import', 'tsx', ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ child, port: (message as { port: number }).port }));
+    child.once('exit', (code) => reject(new Error(`${arm} server exited with ${code}`)));
+  });
+}
+
+async function load(autocannon: Autocannon, port: number, seconds: number): Promise<AutocannonResult> {
+  return autocannon({
+    url: `http://127.0.0.1:${port}/login`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', 'x-request-id': 'bench' },
+    body: JSON.stringify({ email: 'alice@example.com', password: 'correct-horse' }),
+  });
+}
+
+async function main(): Promise<void> {
+  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+  const servers = { bare: await startServer('bare'), wrapped: await startServer('wrapped') };
+  try {
+    // Warm both (JIT, sockets) before measuring.
+    for (const arm of ['bare', 'wrapped'] as const) await load(autocannon, servers[arm].port, 2);
+    const samples: Record<Arm, number[]> = { bare: [], wrapped: [] };
+    const latency: Record<Arm, { p50: number[]; p99: number[] }> = { bare: { p50: [], p99: [] }, wrapped: { p50: [], p99: [] } };
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternate which arm goes first so a drift in machine load hits both alike.
+      const order: Arm[] = round % 2 === 0 ? ['bare', 'wrapped'] : ['wrapped', 'bare'];
+      for (const arm of order) {
+        const result = await load(autocannon, servers[arm].port, SECONDS);
+        if (result.errors > 0 || result.non2xx > 0) throw new Error(`${arm}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+        samples[arm].push(result.requests.average);
+        latency[arm].p50.push(result.latency.p50);
+        latency[arm].p99.push(result.latency.p99);
+        console.log(`round ${round + 1} ${arm.padEnd(8)} ${result.requests.average.toFixed(0).padStart(7)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms`);
+      }
+    }
+    const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
+    const bare = mean(samples.bare);
+    const wrapped = mean(samples.wrapped);
+    console.log(`\nExpress 5 POST /login, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per arm, alternating`);
+    console.log(`  bare handler        ${bare.toFixed(0).padStart(7)} req/s  p99 ${mean(latency.bare.p99).toFixed(1)} ms`);
+    console.log(`  withAuthLogging     ${wrapped.toFixed(0).padStart(7)} req/s  p99 ${mean(latency.wrapped.p99).toFixed(1)} ms`);
+    console.log(`  throughput ratio    ${(wrapped / bare).toFixed(3)}  (target ≥ 0.95)`);
+  } finally {
+    servers.bare.child.kill('SIGINT');
+    servers.wrapped.child.kill('SIGINT');
+  }
+}
+
+if (process.argv[2] === 'serve') {
+  // Exit cleanly on SIGINT so --cpu-prof can write its profile.
+  process.once('SIGINT', () => process.exit(0));
+  serve(process.argv[3] as Arm);
+}
+else await main();

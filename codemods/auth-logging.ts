@@ -1,0 +1,185 @@
+/**
+ * `npx quickwins auth-logging [paths]`: wraps every authentication handler with the quickwins runtime so each
+ * request writes one structured outcome line (`withAuthLogging('<action>', handler)`, or `@AuthLogged('<action>')`
+ * on a NestJS controller method), and adds the import once in the file's module style.
+ *
+ * Thin on purpose: detection (which handlers, which action, what cannot be wrapped) lives in
+ * src/analysis/auth-handlers.ts, shared with the ESLint plugin; this file turns sites into minimal text edits.
+ */
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import {
+  DECORATOR_NAME,
+  findAuthHandlers,
+  WRAPPER_NAME,
+  type AuthHandlerSite,
+  type WrapTarget,
+} from '../src/analysis/auth-handlers.js';
+import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/analysis/codemod.js';
+import { quoteString, sniffCodeStyle, type CodeStyle } from '../src/analysis/code-style.js';
+import { planNamedImports } from '../src/analysis/imports.js';
+import { sniffModuleStyle } from '../src/analysis/module-style.js';
+import type { TextEdit } from '../src/analysis/text-edit.js';
+import { toJscodeshiftTransform } from '../src/cli/jscodeshift.js';
+
+export interface AuthLoggingOptions {
+  /** A regex (source text, case-insensitive) that replaces the built-in name test for paths and handler names. */
+  readonly match?: string;
+  /** The module the wrappers are imported from. Default `quickwins`. */
+  readonly importFrom?: string;
+}
+
+const DEFAULT_IMPORT_FROM = 'quickwins';
+
+/**
+ * Cheap pre-filter: an auth word anywhere (also inside camelCase names), a route registration, a NestJS
+ * HTTP decorator or a Next.js method export. A `--match` regex cannot widen this (the pre-filter sees no
+ * options), so it only finds names in files that pass it; documented in docs/codemods/auth-logging.md.
+ */
+const MIGHT_APPLY =
+  /log[-_ ]?[io]n|sign[-_ ]?(?:in|up|out|on)|log[-_ ]?o(?:ut|ff)|regist|token|refresh|session|pass(?:wor)?d|pwd|reset|forgot|verif|confirm|mfa|otp|2fa|factor|auth|\.(?:post|put|patch|delete|del|all|get|route)\s*\(|@(?:Post|Put|Patch|Delete|All|Get)\s*\(|\b(?:GET|POST|PUT|PATCH|DELETE)\b/i;
+
+export const codemod: Codemod<AuthLoggingOptions> = {
+  id: 'auth-logging',
+  summary: 'Wrap authentication handlers (Express, Fastify, Koa, NestJS, Next.js, plain functions) with structured outcome logging.',
+  options: [
+    {
+      flag: 'match',
+      description: 'Regex (case-insensitive) for route paths and handler names that are auth handlers; replaces the built-in test.',
+      type: 'string',
+    },
+    { flag: 'import-from', description: 'Module to import withAuthLogging / AuthLogged from.', type: 'string', default: DEFAULT_IMPORT_FROM },
+  ],
+  usesTypes: false,
+  mightApply: (source) => MIGHT_APPLY.test(source),
+  transform,
+};
+
+export default toJscodeshiftTransform(codemod);
+/** jscodeshift: the wrapper parses by itself; this only keeps jscodeshift's own parser from choking first. */
+export const parser = 'tsx';
+
+function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
+  const { program, source, filePath } = input;
+  const importFrom = input.options.importFrom ?? DEFAULT_IMPORT_FROM;
+  const match = input.options.match === undefined ? undefined : new RegExp(input.options.match, 'i');
+  const scan = findAuthHandlers(program, {
+    filePath,
+    match,
+    wrapperModules: importFrom === DEFAULT_IMPORT_FROM ? [importFrom] : [importFrom, DEFAULT_IMPORT_FROM],
+  });
+  const left: CodemodSite[] = scan.skipped.map((skipped) => ({
+    ...position(skipped.node),
+    message: `${skipped.description}: not wrapped: ${skipped.reason}`,
+  }));
+  if (scan.handlers.length === 0) return { edits: [], rewritten: [], left };
+
+  const style = sniffCodeStyle(program, source);
+  const needsWrapper = scan.handlers.some((site) => site.target.kind !== 'decorator');
+  const needsDecorator = scan.handlers.some((site) => site.target.kind === 'decorator');
+  const names = [...(needsWrapper ? [WRAPPER_NAME] : []), ...(needsDecorator ? [DECORATOR_NAME] : [])];
+  const plan = planNamedImports(program, source, {
+    from: importFrom,
+    names,
+    moduleStyle: sniffModuleStyle(program, filePath),
+    style,
+  });
+  const context: EditContext = {
+    source,
+    program,
+    style,
+    wrapper: plan.references.get(WRAPPER_NAME) ?? WRAPPER_NAME,
+    decorator: plan.references.get(DECORATOR_NAME) ?? DECORATOR_NAME,
+  };
+
+  const edits: TextEdit[] = [...plan.edits];
+  const rewritten: CodemodSite[] = [];
+  for (const site of scan.handlers) {
+    edits.push(...editsFor(site, context));
+    rewritten.push({ ...position(site.node), message: describeRewrite(site, context) });
+  }
+  return { edits, rewritten, left };
+}
+
+interface EditContext {
+  readonly source: string;
+  readonly program: TSESTree.Program;
+  readonly style: CodeStyle;
+  /** How this file refers to withAuthLogging / AuthLogged (an alias when the name was taken). */
+  readonly wrapper: string;
+  readonly decorator: string;
+}
+
+function editsFor(site: AuthHandlerSite, context: EditContext): TextEdit[] {
+  const open = `${context.wrapper}(${quoteString(site.action, context.style)}, `;
+  const target: WrapTarget = site.target;
+  switch (target.kind) {
+    case 'expression': {
+      const [start, end] = target.expression.range;
+      return [insert(start, open), insert(end, ')')];
+    }
+    case 'shorthand-property': {
+      const key = context.source.slice(...target.property.key.range);
+      return [{ start: target.property.range[0], end: target.property.range[1], text: `${key}: ${open}${key})` }];
+    }
+    case 'method-property': {
+      const property = target.property;
+      const fn = property.value as TSESTree.FunctionExpression;
+      const key = context.source.slice(...property.key.range);
+      const name = property.key.type === 'Identifier' ? ` ${property.key.name}` : '';
+      const head = `${fn.async ? 'async ' : ''}function${fn.generator ? '*' : ''}${name}`;
+      return [
+        { start: property.range[0], end: fn.range[0], text: `${key}: ${open}${head}` },
+        insert(property.range[1], ')'),
+      ];
+    }
+    case 'function-declaration': {
+      const declaration = target.declaration;
+      const name = declaration.id?.name ?? '';
+      const [start, end] = declaration.range;
+      const semicolon = context.style.semicolons || startsRiskyLine(context, end) ? ';' : '';
+      return [insert(start, `const ${name} = ${open}`), insert(end, `)${semicolon}`)];
+    }
+    case 'decorator':
+      return [decoratorEdit(target.method, context, site)];
+  }
+}
+
+/** `@AuthLogged('login')` right above the method, below its other decorators, so Nest's own metadata lands on the wrapped method. */
+function decoratorEdit(method: TSESTree.MethodDefinition, context: EditContext, site: AuthHandlerSite): TextEdit {
+  const decorators = method.decorators ?? [];
+  const lastDecoratorEnd = decorators.reduce((end, decorator) => Math.max(end, decorator.range[1]), method.range[0]);
+  const next = (context.program.tokens ?? []).find((token) => token.range[0] >= lastDecoratorEnd);
+  const at = next?.range[0] ?? method.key.range[0];
+  const text = `@${context.decorator}(${quoteString(site.action, context.style)})`;
+  const lastDecorator = decorators.at(-1);
+  if (lastDecorator && next && lastDecorator.loc.end.line === next.loc.start.line) return insert(at, `${text} `);
+  const lineStart = context.source.lastIndexOf('\n', at - 1) + 1;
+  const indent = /^[ \t]*/.exec(context.source.slice(lineStart, at))?.[0] ?? '';
+  return insert(at, `${text}${context.style.eol}${indent}`);
+}
+
+/** Without semicolons, a following line that starts with `(`, `[`, `` ` `` ... would continue the new const. */
+function startsRiskyLine(context: EditContext, offset: number): boolean {
+  const rest = context.source.slice(offset).replace(/^(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/, '');
+  return /^[([`+\-/]/.test(rest);
+}
+
+function insert(at: number, text: string): TextEdit {
+  return { start: at, end: at, text };
+}
+
+function position(node: TSESTree.Node): { line: number; column: number } {
+  return { line: node.loc.start.line, column: node.loc.start.column };
+}
+
+function describeRewrite(site: AuthHandlerSite, context: EditContext): string {
+  const how =
+    site.target.kind === 'decorator'
+      ? `decorated with @${context.decorator}('${site.action}')`
+      : `wrapped with ${context.wrapper}('${site.action}')`;
+  const before =
+    site.middlewaresBefore.length === 0
+      ? ''
+      : `; ${site.middlewaresBefore.join(', ')} run${site.middlewaresBefore.length === 1 ? 's' : ''} before it and may answer without an outcome line`;
+  return `${site.description}: ${how}${before}`;
+}

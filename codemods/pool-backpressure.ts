@@ -1,0 +1,74 @@
+/**
+ * `npx quickwins pool-backpressure`: rewrites raw node-postgres pool acquisition into quickwins'
+ * backpressure helpers, keeping every other byte:
+ *   await pool.connect()            → await acquireWithBackpressure(pool)
+ *   pool.connect((err, c, done) =>) → acquireWithBackpressure(pool, (err, c, done) =>)
+ *   pool.query<Row>(sql, values)    → queryWithBackpressure<Row>(pool, sql, values)
+ * Detection and edits live in src/analysis/pg-pool.ts (shared with the ESLint rule no-raw-pool-connect);
+ * this file only wires options and turns sites into the report.
+ */
+import { existsSync } from 'node:fs';
+import type { Codemod, CodemodSite } from '../src/analysis/codemod.js';
+import { sniffCodeStyle } from '../src/analysis/code-style.js';
+import { sniffModuleStyle } from '../src/analysis/module-style.js';
+import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, planPoolRewrites, QUERY_HELPER } from '../src/analysis/pg-pool.js';
+import { createFileImportResolver } from '../src/analysis/pool-exports.js';
+import { toJscodeshiftTransform } from '../src/cli/jscodeshift.js';
+
+export interface PoolBackpressureOptions {
+  /** Module the helpers are imported from (a team's own re-export). Default 'quickwins'. */
+  readonly importFrom: string;
+  /** Utilization threshold (0 < n ≤ 1) written into every rewritten call; the helpers' default when unset. */
+  readonly threshold?: number;
+  /** Also rewrite `pool.query(...)`; `--no-query` leaves it. Default true. */
+  readonly query: boolean;
+}
+
+export const codemod: Codemod<PoolBackpressureOptions> = {
+  id: 'pool-backpressure',
+  summary: 'Rewrite raw pg pool.connect() / pool.query() into acquireWithBackpressure() / queryWithBackpressure()',
+  options: [
+    { flag: 'import-from', type: 'string', default: 'quickwins', description: 'module to import the helpers from' },
+    { flag: 'threshold', type: 'number', description: 'write an explicit utilization threshold (0 < n <= 1) into each call' },
+    { flag: 'query', type: 'boolean', default: true, description: 'also rewrite pool.query(...) (--no-query leaves it)' },
+  ],
+  usesTypes: true,
+  // Every site is a member call named connect or query; files without either word are never parsed.
+  mightApply: (source) => source.includes('connect') || source.includes('query'),
+  transform({ filePath, source, program, options, types }) {
+    const threshold = options.threshold;
+    if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) {
+      throw new RangeError(`--threshold must be greater than 0 and at most 1, got ${threshold}`);
+    }
+    const { sites, uncertain } = findPoolCalls(program, {
+      types,
+      includeQuery: options.query,
+      // Without a checker, relative imports are followed on disk (`import { pool } from './db.js'`).
+      resolveImport: types === undefined && existsSync(filePath) ? createFileImportResolver(filePath) : undefined,
+    });
+    const edits = planPoolRewrites(program, source, sites, {
+      importFrom: options.importFrom,
+      threshold,
+      moduleStyle: sniffModuleStyle(program, filePath),
+      style: sniffCodeStyle(program, source),
+    });
+    const rewritten: CodemodSite[] = sites.map((site) => {
+      const helper = site.method === 'connect' ? ACQUIRE_HELPER : QUERY_HELPER;
+      const receiver = describeReceiver(site.pool);
+      return {
+        line: site.call.loc.start.line,
+        column: site.call.loc.start.column,
+        message: `${receiver}.${site.method}() → ${helper}(${receiver}, …)${site.evidence ? ` (${site.evidence})` : ''}`,
+      };
+    });
+    const left: CodemodSite[] = uncertain.map((site) => ({
+      line: site.call.loc.start.line,
+      column: site.call.loc.start.column,
+      message: site.reason,
+    }));
+    return { edits, rewritten, left };
+  },
+};
+
+export default toJscodeshiftTransform(codemod);
+export const parser = 'tsx';

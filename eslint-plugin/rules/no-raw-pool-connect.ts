@@ -1,0 +1,110 @@
+/**
+ * `quickwins/no-raw-pool-connect`: reports `pool.connect()` / `pool.query()` on node-postgres pools that bypass
+ * the backpressure helpers, and fixes them to `acquireWithBackpressure` / `queryWithBackpressure` plus the import.
+ *
+ * The ESLint front end of the `pool-backpressure` codemod: sites come from the shared detector
+ * (src/analysis/pg-pool.ts, `findPoolCalls`) and edits from the same `planPoolRewrites`, so the rule and the
+ * codemod find and rewrite exactly the same calls. With typescript-eslint type information in the user's config
+ * the detector uses types; otherwise it tracks imports of `pg`.
+ */
+import type { TSESTree } from '@typescript-eslint/utils';
+import type { TypeServices } from '../../src/analysis/codemod.js';
+import { sniffCodeStyle } from '../../src/analysis/code-style.js';
+import { sniffModuleStyle } from '../../src/analysis/module-style.js';
+import { findPoolCalls, planPoolRewrites, type PoolCallSite } from '../../src/analysis/pg-pool.js';
+import { createRule } from '../util/create-rule.js';
+
+export interface NoRawPoolConnectOptions {
+  /** Module the helpers are imported from. */
+  readonly importFrom?: string;
+  /** Also report `pool.query()` (each query checks a client out and back in). */
+  readonly checkQuery?: boolean;
+  /** Utilization threshold written into every rewritten call; the helpers' own default when unset. */
+  readonly threshold?: number;
+}
+
+type MessageIds = 'connect' | 'query';
+
+export default createRule<[NoRawPoolConnectOptions], MessageIds>({
+  name: 'no-raw-pool-connect',
+  meta: {
+    type: 'problem',
+    fixable: 'code',
+    docs: {
+      description: 'Disallow raw `pool.connect()` / `pool.query()` on node-postgres pools; use the backpressure helpers',
+      recommended: true,
+      requiresTypeChecking: false,
+    },
+    schema: [
+      {
+        type: 'object',
+        properties: {
+          importFrom: { type: 'string', minLength: 1, description: "Module to import the helpers from (default 'quickwins')." },
+          checkQuery: { type: 'boolean', description: 'Also report `pool.query()` (default true).' },
+          threshold: {
+            type: 'number',
+            minimum: 0,
+            exclusiveMinimum: true,
+            maximum: 1,
+            description: 'Pool utilization (0-1] above which the helpers fail fast, written into each fixed call.',
+          },
+        },
+        additionalProperties: false,
+      },
+    ],
+    messages: {
+      connect:
+        '`{{pool}}.connect()` waits in the pool queue when the pool is exhausted, and a slow database then takes the whole ' +
+        'service down with it. Use `acquireWithBackpressure({{pool}})` from {{from}}: it fails fast above the utilization threshold.',
+      query:
+        '`{{pool}}.query()` checks a client out of the pool without backpressure. ' +
+        'Use `queryWithBackpressure({{pool}}, ...)` from {{from}}: it fails fast when the pool is exhausted.',
+    },
+    defaultOptions: [{ importFrom: 'quickwins', checkQuery: true }],
+  },
+  create(context, [options]) {
+    const importFrom = options.importFrom ?? 'quickwins';
+    const sourceCode = context.sourceCode;
+    // Cheap text test first: a file that never says connect/query has no site, and most files don't.
+    const text = sourceCode.text;
+    if (!text.includes('connect') && !(options.checkQuery !== false && text.includes('query'))) return {};
+
+    return {
+      Program(program): void {
+        const { sites } = findPoolCalls(program as unknown as TSESTree.Program, {
+          types: typeServices(sourceCode.parserServices),
+          includeQuery: options.checkQuery !== false,
+        });
+        if (sites.length === 0) return;
+        const rewriteOptions = {
+          importFrom,
+          ...(options.threshold === undefined ? {} : { threshold: options.threshold }),
+          moduleStyle: sniffModuleStyle(program, context.physicalFilename),
+          style: sniffCodeStyle(program, text),
+        };
+        for (const site of sites) {
+          context.report({
+            node: site.call,
+            messageId: site.method,
+            data: { pool: sourceCode.getText(site.pool), from: `'${importFrom}'` },
+            // Each fix carries the helper import too, so a single fix in an editor leaves working code. Under
+            // `eslint --fix`, fixes that add an import overlap, so ESLint applies one of them per pass; once the
+            // imports exist the remaining rewrites are disjoint: at most (helpers + 1) passes, well under ESLint's 10.
+            fix: (fixer) =>
+              planPoolRewrites(program, text, [site as PoolCallSite], rewriteOptions).map((edit) =>
+                fixer.replaceTextRange([edit.start, edit.end], edit.text),
+              ),
+          });
+        }
+      },
+    };
+  },
+});
+
+/** typescript-eslint's services when the user's config gives type information (`project` / `projectService`). */
+function typeServices(
+  services: { readonly program?: unknown; readonly esTreeNodeToTSNodeMap?: unknown } | undefined,
+): TypeServices | undefined {
+  // typescript-eslint without `project`/`projectService` still has the node maps but `program: null`.
+  return services?.program && services.esTreeNodeToTSNodeMap ? (services as TypeServices) : undefined;
+}

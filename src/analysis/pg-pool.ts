@@ -1,0 +1,917 @@
+/**
+ * Finds raw acquisition on node-postgres pools (`pool.connect(...)`, `pool.query(...)`) and plans the
+ * rewrite into quickwins' backpressure helpers. Shared by the `pool-backpressure` codemod and the
+ * ESLint rule `no-raw-pool-connect`, so both find and rewrite exactly the same calls.
+ *
+ * Precision first. A receiver is a pool when
+ * - with type information: its type is pg's `Pool` class (pg-pool-types.ts), whatever it is called;
+ * - without: its value visibly comes from `new Pool()` of 'pg' / 'pg-pool' or is annotated with that
+ *   `Pool` type, followed through bindings (bindings.ts), class fields (`this.pool`, `this.db.pool`),
+ *   object literals and, when the caller passes `resolveImport`, exports of relative modules.
+ * A call whose receiver cannot be decided is never rewritten; it is reported as uncertain when the
+ * receiver looks like a pool by name, and silently passed over otherwise (every `client.query()` would
+ * be noise). Calls whose shape the helpers cannot take (callback `query`, optional calls, spreads) are
+ * reported too.
+ */
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { buildBindingIndex, propertyKeyName, type Binding, type BindingIndex, type ClassNode } from './bindings.js';
+import type { CodeStyle } from './code-style.js';
+import type { TypeServices } from './codemod.js';
+import { planNamedImports } from './imports.js';
+import type { ModuleStyle } from './module-style.js';
+import { isCallableByType, poolVerdictFromType, type TypeVerdict } from './pg-pool-types.js';
+import type { TextEdit } from './text-edit.js';
+
+export interface PoolCallSite {
+  /** The raw `pool.connect(...)` / `pool.query(...)` call. */
+  readonly call: TSESTree.CallExpression;
+  readonly method: 'connect' | 'query';
+  /** The receiver expression (`pool`, `this.pool`, `this.db.pool`, ...). */
+  readonly pool: TSESTree.Expression;
+  /** Why the receiver is a pg pool, for reports (`new Pool() from 'pg'`). */
+  readonly evidence?: string;
+}
+
+export interface UncertainPoolCall {
+  readonly call: TSESTree.CallExpression;
+  readonly reason: string;
+}
+
+/** What an import of a relative module turned out to be; see `resolveImport`. */
+export type PoolVerdict = TypeVerdict;
+
+/**
+ * Follows a relative import: `specifier` as written, `path` the export name then member names
+ * (`import { db } from './db'` … `db.pool` → ['db', 'pool']; `#instance` stands for `new X()` / a `: X` annotation).
+ */
+export type ImportResolver = (specifier: string, path: readonly string[]) => PoolVerdict;
+
+export interface PoolDetectionOptions {
+  readonly types?: TypeServices;
+  readonly includeQuery: boolean;
+  /** Looks into relative modules (pool-exports.ts `createFileImportResolver`); without it imported pools are uncertain. */
+  readonly resolveImport?: ImportResolver;
+}
+
+export interface PoolRewriteOptions {
+  /** Module the helpers are imported from; default 'quickwins'. */
+  readonly importFrom: string;
+  /** Written as an explicit argument when set. */
+  readonly threshold?: number;
+  readonly moduleStyle: ModuleStyle;
+  readonly style: CodeStyle;
+}
+
+export const ACQUIRE_HELPER = 'acquireWithBackpressure';
+export const QUERY_HELPER = 'queryWithBackpressure';
+
+/** Packages whose connect/query are known not to be node-postgres pools: never worth a report. */
+const NOT_PG_PACKAGES = new Set([
+  'redis', 'ioredis', '@redis/client', 'mongodb', 'mongoose', 'mysql', 'mysql2', 'mysql2/promise', 'mariadb', 'generic-pool',
+  'tarn', 'net', 'node:net', 'tls', 'node:tls', 'http2', 'node:http2', 'ws', 'socket.io-client', 'amqplib', 'nats', 'kafkajs',
+  'pg-promise', 'postgres', '@databases/pg', 'knex', 'sequelize', 'typeorm', '@prisma/client', 'better-sqlite3', 'sqlite3',
+  'oracledb', 'mssql', 'tedious', 'cassandra-driver', 'memcached', 'undici',
+]);
+
+const PG_MODULES = new Set(['pg']);
+const PG_POOL_MODULES = new Set(['pg-pool']);
+
+type Value =
+  | { readonly kind: 'pool'; readonly evidence: string }
+  /** The `pg` module object (default, namespace or `require('pg')`). */
+  | { readonly kind: 'pg-module' }
+  /** pg's `Pool` constructor. */
+  | { readonly kind: 'pool-class'; readonly module: string }
+  | { readonly kind: 'class'; readonly node: ClassNode }
+  | { readonly kind: 'instance'; readonly node: ClassNode }
+  | { readonly kind: 'object'; readonly node: TSESTree.ObjectExpression }
+  | { readonly kind: 'type-members'; readonly members: readonly TSESTree.TypeElement[]; readonly name: string }
+  /** Something in a relative module, followed through `resolveImport`. */
+  | { readonly kind: 'external'; readonly specifier: string; readonly path: readonly string[] }
+  /** Something from another package (not pg). */
+  | { readonly kind: 'foreign'; readonly module: string }
+  | { readonly kind: 'nullish' }
+  | { readonly kind: 'not-pool'; readonly reason: string }
+  | { readonly kind: 'unknown'; readonly reason: string };
+
+const INSTANCE = '#instance';
+
+export function findPoolCalls(
+  program: TSESTree.Program,
+  options: PoolDetectionOptions,
+): { sites: PoolCallSite[]; uncertain: UncertainPoolCall[] } {
+  const { index, collected: calls } = buildBindingIndex(program, (node) => candidateCall(node, options.includeQuery));
+  const sites: PoolCallSite[] = [];
+  const uncertain: UncertainPoolCall[] = [];
+  if (calls.length === 0) return { sites, uncertain };
+  const values = new PoolValues(index, program, options.resolveImport);
+  for (const candidate of calls) {
+    const { call, method, receiver } = candidate;
+    const verdict = receiverVerdict(receiver, values, options.types);
+    const described = `\`${describe(receiver)}.${method}()\``;
+    if (verdict.kind === 'not-pool') continue;
+    if (verdict.kind === 'unknown') {
+      if (looksLikePool(receiver)) uncertain.push({ call, reason: `${described} left: not sure it is a pg Pool (${verdict.reason})` });
+      continue;
+    }
+    const refusal = shapeRefusal(call, method, options.types, values) ?? commentRefusal(call, program);
+    if (refusal) {
+      uncertain.push({ call, reason: `${described} left: ${refusal}` });
+      continue;
+    }
+    sites.push({ call, method, pool: receiver, evidence: verdict.evidence });
+  }
+  return { sites, uncertain };
+}
+
+interface Candidate {
+  readonly call: TSESTree.CallExpression;
+  readonly method: 'connect' | 'query';
+  readonly receiver: TSESTree.Expression;
+}
+
+function candidateCall(node: TSESTree.Node, includeQuery: boolean): Candidate | undefined {
+  if (node.type !== 'CallExpression') return undefined;
+  const callee = node.callee;
+  if (callee.type !== 'MemberExpression' || callee.object.type === 'Super') return undefined;
+  const name = callee.computed
+    ? callee.property.type === 'Literal' && typeof callee.property.value === 'string'
+      ? callee.property.value
+      : undefined
+    : callee.property.type === 'Identifier'
+      ? callee.property.name
+      : undefined;
+  if (name === 'connect' || (name === 'query' && includeQuery)) return { call: node, method: name, receiver: callee.object };
+  return undefined;
+}
+
+function receiverVerdict(receiver: TSESTree.Expression, values: PoolValues, types: TypeServices | undefined): PoolVerdict {
+  if (types) {
+    const byType = poolVerdictFromType(receiver, types);
+    // The checker decides whenever it knows the type; `any` (missing typings) falls back to the bindings.
+    if (byType.kind !== 'unknown') return byType;
+    const byBindings = values.verdict(values.ofExpression(receiver));
+    return byBindings.kind === 'unknown' ? { kind: 'unknown', reason: `${byType.reason}; ${byBindings.reason}` } : byBindings;
+  }
+  return values.verdict(values.ofExpression(receiver));
+}
+
+/** Why a call on a real pool is still left alone: shapes the helpers do not take, or an edit that would lose code. */
+function shapeRefusal(call: TSESTree.CallExpression, method: 'connect' | 'query', types: TypeServices | undefined, values: PoolValues): string | undefined {
+  const callee = call.callee as TSESTree.MemberExpression;
+  if (call.optional || callee.optional) return 'optional call (`?.`): the rewrite would change what happens when the pool is missing';
+  if (callee.computed) return 'computed member access';
+  if (call.arguments.some((argument) => argument.type === 'SpreadElement')) return 'spread arguments';
+  const args = call.arguments as TSESTree.Expression[];
+  if (method === 'connect') {
+    if (args.length > 1) return `${args.length} arguments to connect()`;
+    return undefined;
+  }
+  if (args.length === 0) return 'query() without arguments';
+  if (args.length > 2) return 'callback-style pool.query(text, values, callback): queryWithBackpressure returns a promise';
+  const first = args[0];
+  if (first?.type === 'NewExpression') return 'a submittable (`new Cursor()`/`new QueryStream()`) is not a plain query';
+  const last = args.at(-1);
+  if (args.length === 2 && last && isCallback(last, types, values)) {
+    return 'callback-style pool.query(text, callback): queryWithBackpressure returns a promise';
+  }
+  return undefined;
+}
+
+/** The rewrite drops the text between the receiver and the `(`; a comment there would be lost. */
+function commentRefusal(call: TSESTree.CallExpression, program: TSESTree.Program): string | undefined {
+  const callee = call.callee as TSESTree.MemberExpression;
+  const from = callee.object.range[1];
+  const to = call.arguments[0]?.range[0] ?? call.range[1];
+  const typeArguments = call.typeArguments?.range;
+  const lost = (program.comments ?? []).some(
+    (comment) => comment.range[0] >= from && comment.range[1] <= to && !(typeArguments && comment.range[0] >= typeArguments[0] && comment.range[1] <= typeArguments[1]),
+  );
+  return lost ? 'a comment between the receiver and the arguments would be lost' : undefined;
+}
+
+function isCallback(argument: TSESTree.Expression, types: TypeServices | undefined, values: PoolValues): boolean {
+  if (argument.type === 'ArrowFunctionExpression' || argument.type === 'FunctionExpression') return true;
+  if (types) return isCallableByType(argument, types);
+  if (argument.type === 'Identifier') {
+    const binding = values.index.resolve(argument);
+    if (binding?.kind === 'function') return true;
+    const init = binding?.init;
+    return binding?.kind === 'variable' && binding.path?.length === 0 && (init?.type === 'ArrowFunctionExpression' || init?.type === 'FunctionExpression');
+  }
+  return false;
+}
+
+/** Names people give pools: only such receivers are worth an "uncertain" report. */
+function looksLikePool(receiver: TSESTree.Expression): boolean {
+  const name = lastName(receiver);
+  return name !== undefined && /pool/i.test(name);
+}
+
+function lastName(node: TSESTree.Node): string | undefined {
+  switch (node.type) {
+    case 'Identifier':
+      return node.name;
+    case 'MemberExpression':
+      return !node.computed && node.property.type === 'Identifier' ? node.property.name : undefined;
+    case 'TSNonNullExpression':
+    case 'TSAsExpression':
+    case 'TSSatisfiesExpression':
+    case 'ChainExpression':
+      return lastName(node.expression);
+    case 'AwaitExpression':
+      return lastName(node.argument);
+    case 'CallExpression':
+      return lastName(node.callee);
+    default:
+      return undefined;
+  }
+}
+
+/** A short source-like label for messages: `pool`, `this.db.pool`, `getPool()`. */
+export function describeReceiver(node: TSESTree.Node): string {
+  return describe(node);
+}
+
+function describe(node: TSESTree.Node): string {
+  switch (node.type) {
+    case 'Identifier':
+      return node.name;
+    case 'ThisExpression':
+      return 'this';
+    case 'MemberExpression':
+      return !node.computed && node.property.type === 'Identifier' ? `${describe(node.object)}.${node.property.name}` : `${describe(node.object)}[…]`;
+    case 'CallExpression':
+      return `${describe(node.callee)}()`;
+    case 'TSNonNullExpression':
+      return `${describe(node.expression)}!`;
+    case 'TSAsExpression':
+    case 'TSSatisfiesExpression':
+    case 'ChainExpression':
+      return describe(node.expression);
+    case 'AwaitExpression':
+      return `(await ${describe(node.argument)})`;
+    default:
+      return '(…)';
+  }
+}
+
+/**
+ * Evaluates, without types, what an expression holds as far as pools are concerned. Memoised per
+ * binding; a binding met again while it is being evaluated (a cycle) counts as unknown.
+ */
+class PoolValues {
+  private readonly bindingValues = new Map<Binding, Value | 'pending'>();
+
+  constructor(
+    readonly index: BindingIndex,
+    private readonly program: TSESTree.Program,
+    private readonly resolveImport: ImportResolver | undefined,
+  ) {}
+
+  verdict(value: Value): PoolVerdict {
+    switch (value.kind) {
+      case 'pool':
+        return value;
+      case 'not-pool':
+      case 'unknown':
+        return value;
+      case 'external':
+        if (!this.resolveImport) return { kind: 'unknown', reason: `it comes from '${value.specifier}' and imports are not followed` };
+        return this.resolveImport(value.specifier, value.path);
+      case 'foreign':
+        return NOT_PG_PACKAGES.has(value.module)
+          ? { kind: 'not-pool', reason: `it comes from '${value.module}'` }
+          : { kind: 'unknown', reason: `it comes from the package '${value.module}'` };
+      case 'nullish':
+        return { kind: 'not-pool', reason: 'null or undefined' };
+      case 'pg-module':
+        return { kind: 'not-pool', reason: "the 'pg' module itself" };
+      case 'pool-class':
+        return { kind: 'not-pool', reason: 'the Pool class itself' };
+      case 'class':
+      case 'instance':
+        return { kind: 'not-pool', reason: `an instance of the local class ${value.node.id?.name ?? '(anonymous)'}` };
+      case 'object':
+        return { kind: 'not-pool', reason: 'an object literal' };
+      case 'type-members':
+        return { kind: 'not-pool', reason: `typed ${value.name}` };
+    }
+  }
+
+  ofExpression(node: TSESTree.Node): Value {
+    switch (node.type) {
+      case 'Identifier': {
+        if (node.name === 'undefined') return { kind: 'nullish' };
+        const binding = this.index.resolve(node);
+        return binding ? this.ofBinding(binding) : { kind: 'unknown', reason: `\`${node.name}\` is not declared in this file` };
+      }
+      case 'ThisExpression': {
+        const owner = this.index.thisClass(node);
+        return owner ? { kind: 'instance', node: owner } : { kind: 'unknown', reason: '`this` outside a class method' };
+      }
+      case 'Literal':
+        return node.value === null ? { kind: 'nullish' } : { kind: 'not-pool', reason: 'a literal' };
+      case 'MemberExpression': {
+        const name = memberName(node);
+        if (name === undefined) return { kind: 'unknown', reason: 'computed member' };
+        return this.member(this.ofExpression(node.object), name);
+      }
+      case 'ChainExpression':
+      case 'TSNonNullExpression':
+      case 'TSSatisfiesExpression':
+        return this.ofExpression(node.expression);
+      case 'TSAsExpression':
+      case 'TSTypeAssertion': {
+        const asType = this.ofType(node.typeAnnotation);
+        return asType.kind === 'unknown' ? this.ofExpression(node.expression) : asType;
+      }
+      case 'AwaitExpression':
+        return this.ofExpression(node.argument);
+      case 'SequenceExpression':
+        return node.expressions.length > 0 ? this.ofExpression(node.expressions[node.expressions.length - 1] as TSESTree.Expression) : { kind: 'nullish' };
+      case 'AssignmentExpression':
+        return this.ofExpression(node.right);
+      case 'LogicalExpression':
+        return this.join([this.ofExpression(node.left), this.ofExpression(node.right)], 'either side');
+      case 'ConditionalExpression':
+        return this.join([this.ofExpression(node.consequent), this.ofExpression(node.alternate)], 'either branch');
+      case 'NewExpression':
+        return this.construct(this.ofExpression(node.callee));
+      case 'CallExpression':
+        return this.call(node);
+      case 'ObjectExpression':
+        return { kind: 'object', node };
+      case 'ClassExpression':
+        return { kind: 'class', node };
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+        return { kind: 'not-pool', reason: 'a function' };
+      case 'TemplateLiteral':
+      case 'ArrayExpression':
+      case 'BinaryExpression':
+      case 'UnaryExpression':
+      case 'UpdateExpression':
+        return { kind: 'not-pool', reason: 'not an object from pg' };
+      default:
+        return { kind: 'unknown', reason: `a ${node.type}` };
+    }
+  }
+
+  private call(node: TSESTree.CallExpression): Value {
+    const module = requiredModule(node);
+    if (module !== undefined) return this.moduleImport(module, '*');
+    const returnType = declaredReturnType(node.callee, this.index);
+    if (returnType) {
+      const returned = this.ofType(returnType);
+      if (returned.kind !== 'unknown') return returned;
+    }
+    const callee = this.ofExpression(node.callee);
+    if (callee.kind === 'foreign') return callee;
+    if (callee.kind === 'external') return { kind: 'unknown', reason: `returned by \`${describe(node.callee)}()\` from '${callee.specifier}'` };
+    return { kind: 'unknown', reason: `returned by \`${describe(node.callee)}()\`` };
+  }
+
+  ofBinding(binding: Binding): Value {
+    const memo = this.bindingValues.get(binding);
+    if (memo === 'pending') return { kind: 'unknown', reason: `\`${binding.name}\` depends on itself` };
+    if (memo) return memo;
+    this.bindingValues.set(binding, 'pending');
+    const value = this.computeBinding(binding);
+    this.bindingValues.set(binding, value);
+    return value;
+  }
+
+  private computeBinding(binding: Binding): Value {
+    switch (binding.kind) {
+      case 'import':
+        return this.moduleImport(binding.importFrom ?? '', binding.importedName ?? '*');
+      case 'class':
+        return binding.declaration.type === 'ClassDeclaration' || binding.declaration.type === 'ClassExpression'
+          ? { kind: 'class', node: binding.declaration }
+          : { kind: 'not-pool', reason: 'a class' };
+      case 'function':
+        return { kind: 'not-pool', reason: `\`${binding.name}\` is a function` };
+      case 'type':
+        return { kind: 'unknown', reason: `\`${binding.name}\` is a type` };
+      case 'other':
+        return { kind: 'not-pool', reason: `\`${binding.name}\` is not a variable` };
+      case 'parameter': {
+        if (binding.typeAnnotation) return this.ofType(binding.typeAnnotation);
+        return { kind: 'unknown', reason: `parameter \`${binding.name}\` has no type annotation` };
+      }
+      case 'variable': {
+        if (binding.typeAnnotation) {
+          const typed = this.ofType(binding.typeAnnotation);
+          if (typed.kind !== 'unknown') return typed;
+        }
+        const sources: Value[] = [];
+        if (binding.init) {
+          if (binding.path === undefined) sources.push({ kind: 'unknown', reason: `\`${binding.name}\` is taken out of a rest or array pattern` });
+          else sources.push(this.path(this.ofExpression(binding.init), binding.path));
+        }
+        for (const assigned of binding.assignments) sources.push(this.ofExpression(assigned));
+        if (sources.length === 0) return { kind: 'unknown', reason: `\`${binding.name}\` is declared without a value` };
+        return this.join(sources, `the values assigned to \`${binding.name}\``);
+      }
+    }
+  }
+
+  /** What `import … from module` / `require(module)` gives for `importedName` ('*' = the module object). */
+  private moduleImport(module: string, importedName: string): Value {
+    if (PG_MODULES.has(module)) {
+      if (importedName === '*' || importedName === 'default') return { kind: 'pg-module' };
+      return this.member({ kind: 'pg-module' }, importedName);
+    }
+    if (PG_POOL_MODULES.has(module)) {
+      if (importedName === '*' || importedName === 'default') return { kind: 'pool-class', module };
+      return { kind: 'not-pool', reason: `${importedName} from '${module}'` };
+    }
+    if (module.startsWith('.') || module.startsWith('/')) {
+      return { kind: 'external', specifier: module, path: importedName === '*' ? [] : [importedName] };
+    }
+    return { kind: 'foreign', module };
+  }
+
+  member(value: Value, name: string): Value {
+    switch (value.kind) {
+      case 'pg-module':
+        if (name === 'Pool') return { kind: 'pool-class', module: 'pg' };
+        if (name === 'native' || name === 'default') return value;
+        return { kind: 'not-pool', reason: `pg's ${name}, not its Pool` };
+      case 'pool':
+        return { kind: 'not-pool', reason: `\`.${name}\` of a pool` };
+      case 'pool-class':
+        return { kind: 'not-pool', reason: `Pool.${name}` };
+      case 'instance':
+        return this.classMember(value.node, name, false);
+      case 'class':
+        return this.classMember(value.node, name, true);
+      case 'object':
+        return this.objectProperty(value.node, name);
+      case 'type-members':
+        return this.typeMember(value.members, name, value.name);
+      case 'external':
+        return { kind: 'external', specifier: value.specifier, path: [...value.path, name] };
+      case 'foreign':
+      case 'not-pool':
+      case 'unknown':
+        return value;
+      case 'nullish':
+        return { kind: 'not-pool', reason: 'a property of null' };
+    }
+  }
+
+  private construct(callee: Value): Value {
+    switch (callee.kind) {
+      case 'pool-class':
+        return { kind: 'pool', evidence: `new Pool() of '${callee.module}'` };
+      case 'class':
+        return { kind: 'instance', node: callee.node };
+      case 'external':
+        return { kind: 'external', specifier: callee.specifier, path: [...callee.path, INSTANCE] };
+      case 'foreign':
+      case 'unknown':
+      case 'not-pool':
+        return callee;
+      default:
+        return { kind: 'not-pool', reason: 'constructed from something that is not pg.Pool' };
+    }
+  }
+
+  /** `X` in a type position stands for an instance of the class `X`. */
+  private instanceOf(value: Value): Value {
+    switch (value.kind) {
+      case 'pool-class':
+        return { kind: 'pool', evidence: `declared as the Pool of '${value.module}'` };
+      case 'class':
+      case 'external':
+        return this.construct(value);
+      case 'pg-module':
+        return { kind: 'not-pool', reason: "typed as the 'pg' module" };
+      default:
+        return value;
+    }
+  }
+
+  path(value: Value, path: readonly string[]): Value {
+    let current = value;
+    for (const segment of path) current = segment === INSTANCE ? this.instanceOf(current) : this.member(current, segment);
+    return current;
+  }
+
+  ofType(node: TSESTree.TypeNode): Value {
+    switch (node.type) {
+      case 'TSTypeReference':
+        return this.instanceOf(this.ofTypeName(node.typeName));
+      case 'TSImportType': {
+        const argument = node.argument;
+        const module =
+          argument.type === 'TSLiteralType' && argument.literal.type === 'Literal' && typeof argument.literal.value === 'string'
+            ? argument.literal.value
+            : undefined;
+        if (module === undefined) return { kind: 'unknown', reason: 'an import() type' };
+        const names = node.qualifier ? entityNames(node.qualifier) : [];
+        const [first, ...rest] = names;
+        const base = this.moduleImport(module, first ?? '*');
+        return this.instanceOf(this.path(base, rest));
+      }
+      case 'TSUnionType': {
+        const parts = node.types.filter((part) => part.type !== 'TSNullKeyword' && part.type !== 'TSUndefinedKeyword' && part.type !== 'TSVoidKeyword');
+        return this.join(parts.map((part) => this.ofType(part)), 'the union members');
+      }
+      case 'TSIntersectionType': {
+        const parts = node.types.map((part) => this.ofType(part));
+        return parts.find((part) => part.kind === 'pool') ?? parts.find((part) => part.kind === 'unknown') ?? parts[0] ?? { kind: 'unknown', reason: 'empty type' };
+      }
+      case 'TSTypeLiteral':
+        return { kind: 'type-members', members: node.members, name: 'an object type' };
+      case 'TSAnyKeyword':
+      case 'TSUnknownKeyword':
+        return { kind: 'unknown', reason: `typed \`${node.type === 'TSAnyKeyword' ? 'any' : 'unknown'}\`` };
+      case 'TSTypeQuery':
+        return node.exprName.type === 'TSImportType' ? { kind: 'unknown', reason: 'typeof import()' } : this.ofTypeName(node.exprName);
+      default:
+        return { kind: 'not-pool', reason: 'its declared type is not pg.Pool' };
+    }
+  }
+
+  private ofTypeName(name: TSESTree.EntityName): Value {
+    switch (name.type) {
+      case 'Identifier': {
+        const binding = this.index.resolve(name);
+        if (!binding) return { kind: 'unknown', reason: `the type \`${name.name}\` is not declared in this file` };
+        if (binding.kind === 'type') return this.typeDeclaration(binding);
+        return this.ofBinding(binding);
+      }
+      case 'TSQualifiedName':
+        return this.member(this.ofTypeName(name.left), name.right.name);
+      default:
+        return { kind: 'unknown', reason: 'a type name' };
+    }
+  }
+
+  /** Interfaces and type aliases: their members (as an instance), or the aliased type. */
+  private typeDeclaration(binding: Binding): Value {
+    const declaration = binding.declaration;
+    if (declaration.type === 'TSTypeAliasDeclaration') {
+      const aliased = this.ofType(declaration.typeAnnotation);
+      // ofTypeName results go through instanceOf; an alias already denotes an instance, so mark it as such.
+      return aliased.kind === 'pool' ? { kind: 'pool-class', module: 'pg' } : aliased;
+    }
+    if (declaration.type === 'TSInterfaceDeclaration') {
+      return { kind: 'type-members', members: declaration.body.body, name: `the interface ${binding.name}` };
+    }
+    return { kind: 'unknown', reason: `the type ${binding.name}` };
+  }
+
+  private typeMember(members: readonly TSESTree.TypeElement[], name: string, owner: string): Value {
+    for (const member of members) {
+      if (member.type !== 'TSPropertySignature' || member.computed) continue;
+      const key = member.key.type === 'Identifier' ? member.key.name : member.key.type === 'Literal' ? String(member.key.value) : undefined;
+      if (key !== name) continue;
+      return member.typeAnnotation ? this.ofType(member.typeAnnotation.typeAnnotation) : { kind: 'unknown', reason: `${owner}.${name} has no type` };
+    }
+    return { kind: 'unknown', reason: `${owner} has no visible member \`${name}\`` };
+  }
+
+  private objectProperty(object: TSESTree.ObjectExpression, name: string): Value {
+    let found: Value | undefined;
+    for (const property of object.properties) {
+      if (property.type === 'SpreadElement') {
+        found = { kind: 'unknown', reason: 'an object with a spread' };
+        continue;
+      }
+      if (propertyKeyName(property) !== name) continue;
+      if (property.kind !== 'init' || property.method) return { kind: 'not-pool', reason: `\`${name}\` is a method or accessor` };
+      found = this.ofExpression(property.value);
+    }
+    return found ?? { kind: 'not-pool', reason: `the object has no \`${name}\`` };
+  }
+
+  /** `this.<name>` (or `Class.<name>` when `isStatic`): declared field type, else every value the class assigns. */
+  private classMember(classNode: ClassNode, name: string, isStatic: boolean): Value {
+    const className = classNode.id?.name ?? 'the class';
+    const sources: Value[] = [];
+    for (const element of classNode.body.body) {
+      if (
+        (element.type === 'PropertyDefinition' || element.type === 'TSAbstractPropertyDefinition') &&
+        element.static === isStatic &&
+        propertyKeyName(element) === name
+      ) {
+        if (element.typeAnnotation) {
+          const typed = this.ofType(element.typeAnnotation.typeAnnotation);
+          if (typed.kind !== 'unknown') return typed;
+        }
+        if (element.value) sources.push(this.ofExpression(element.value));
+      } else if (element.type === 'MethodDefinition' && element.static === isStatic && propertyKeyName(element) === name) {
+        return element.kind === 'get'
+          ? { kind: 'unknown', reason: `\`${name}\` is a getter of ${className}` }
+          : { kind: 'not-pool', reason: `\`${name}\` is a method of ${className}` };
+      } else if (element.type === 'MethodDefinition' && element.kind === 'constructor' && !isStatic) {
+        for (const param of element.value.params) {
+          if (param.type !== 'TSParameterProperty') continue;
+          const inner = param.parameter.type === 'AssignmentPattern' ? param.parameter.left : param.parameter;
+          if (inner.type !== 'Identifier' || inner.name !== name) continue;
+          if (inner.typeAnnotation) return this.ofType(inner.typeAnnotation.typeAnnotation);
+          return { kind: 'unknown', reason: `constructor parameter \`${name}\` of ${className} has no type annotation` };
+        }
+      }
+    }
+    if (!isStatic) for (const assigned of this.index.thisAssignments(classNode, name)) sources.push(this.ofExpression(assigned));
+    if (sources.length > 0) return this.join(sources, `what ${className} assigns to \`this.${name}\``);
+    if (classNode.superClass) {
+      return { kind: 'unknown', reason: `\`${name}\` is not declared in ${className}; it may come from its base class` };
+    }
+    return { kind: 'unknown', reason: `${className} never declares or assigns \`${name}\`` };
+  }
+
+  /** Several possible values: a pool only when every one of them is (nullish placeholders aside). */
+  join(values: readonly Value[], what: string): Value {
+    const meaningful = values.filter((value) => value.kind !== 'nullish');
+    if (meaningful.length === 0) return { kind: 'nullish' };
+    if (meaningful.length === 1) return meaningful[0] as Value;
+    const verdicts = meaningful.map((value) => this.verdict(value));
+    const pools = verdicts.filter((verdict) => verdict.kind === 'pool');
+    if (pools.length === verdicts.length) return pools[0] as Value;
+    const unknown = verdicts.find((verdict) => verdict.kind === 'unknown');
+    if (unknown) return unknown;
+    if (pools.length > 0) return { kind: 'unknown', reason: `only some of ${what} are pg pools` };
+    return verdicts[0] as Value;
+  }
+
+  /**
+   * What a module exports under `name` (`default`, a named export, or a CommonJS `exports.name` /
+   * `module.exports = { name }`), for `resolveImport` on the importing side.
+   */
+  exported(name: string): Value {
+    let whole: TSESTree.Expression | undefined;
+    let reexportAll: string[] = [];
+    for (const statement of this.program.body) {
+      switch (statement.type) {
+        case 'ExportNamedDeclaration': {
+          const declaration = statement.declaration;
+          if (declaration?.type === 'VariableDeclaration' || declaration?.type === 'ClassDeclaration' || declaration?.type === 'FunctionDeclaration' || declaration?.type === 'TSDeclareFunction') {
+            const binding = this.index.moduleBinding(name);
+            if (binding && declaresName(declaration, name)) return this.ofBinding(binding);
+          }
+          for (const specifier of statement.specifiers) {
+            const exportedName = moduleExportName(specifier.exported);
+            if (exportedName !== name) continue;
+            const localName = moduleExportName(specifier.local);
+            if (statement.source) return this.moduleImport(statement.source.value, localName);
+            const binding = this.index.moduleBinding(localName);
+            return binding ? this.ofBinding(binding) : { kind: 'unknown', reason: `\`${localName}\` is not declared` };
+          }
+          break;
+        }
+        case 'ExportDefaultDeclaration':
+          if (name === 'default') {
+            const declaration = statement.declaration;
+            if (declaration.type === 'ClassDeclaration') return { kind: 'class', node: declaration };
+            if (declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction') return { kind: 'not-pool', reason: 'a function' };
+            if (declaration.type === 'TSInterfaceDeclaration') return { kind: 'unknown', reason: 'an interface' };
+            return this.ofExpression(declaration);
+          }
+          break;
+        case 'ExportAllDeclaration':
+          if (statement.exported === null) reexportAll.push(statement.source.value);
+          else if (moduleExportName(statement.exported) === name) return this.moduleImport(statement.source.value, '*');
+          break;
+        case 'TSExportAssignment':
+          whole = statement.expression;
+          break;
+        case 'ExpressionStatement': {
+          const expression = statement.expression;
+          if (expression.type !== 'AssignmentExpression' || expression.operator !== '=') break;
+          const target = commonJsExportTarget(expression.left);
+          if (target === '') whole = expression.right;
+          else if (target === name) return this.ofExpression(expression.right);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    if (whole) {
+      const wholeValue = this.ofExpression(whole);
+      return name === 'default' || name === '*' ? wholeValue : this.member(wholeValue, name);
+    }
+    reexportAll = reexportAll.filter((specifier) => specifier.startsWith('.'));
+    if (reexportAll.length === 1 && reexportAll[0]) return { kind: 'external', specifier: reexportAll[0], path: [name] };
+    if (name === '*') return { kind: 'not-pool', reason: 'a module namespace' };
+    return { kind: 'unknown', reason: `no export \`${name}\` found` };
+  }
+}
+
+/**
+ * The verdict for `path` (export name, then members) of the module `program`, looking further into
+ * relative modules with `resolveImport`. Used by pool-exports.ts to answer another module's import.
+ */
+export function exportedPoolVerdict(program: TSESTree.Program, path: readonly string[], resolveImport: ImportResolver | undefined): PoolVerdict {
+  const { index } = buildBindingIndex(program, () => undefined);
+  const values = new PoolValues(index, program, resolveImport);
+  const [first, ...rest] = path;
+  return values.verdict(values.path(values.exported(first ?? '*'), rest));
+}
+
+/**
+ * The return type written on a called local function (`function getPool(): Pool`, `const getPool = (): Pool => …`),
+ * with `Promise<T>` read as `T`: `(await getPool()).query()` and `getPool().query()` both reach the pool.
+ */
+function declaredReturnType(callee: TSESTree.Node, index: BindingIndex): TSESTree.TypeNode | undefined {
+  if (callee.type !== 'Identifier') return undefined;
+  const binding = index.resolve(callee);
+  if (!binding) return undefined;
+  const declaration = binding.declaration;
+  const fn =
+    binding.kind === 'function' && (declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction')
+      ? declaration
+      : binding.kind === 'variable' && binding.path?.length === 0 && (binding.init?.type === 'ArrowFunctionExpression' || binding.init?.type === 'FunctionExpression')
+        ? binding.init
+        : undefined;
+  const returnType = fn?.returnType?.typeAnnotation;
+  if (
+    returnType?.type === 'TSTypeReference' &&
+    returnType.typeName.type === 'Identifier' &&
+    returnType.typeName.name === 'Promise' &&
+    returnType.typeArguments?.params.length === 1
+  ) {
+    return returnType.typeArguments.params[0];
+  }
+  return returnType;
+}
+
+function declaresName(declaration: TSESTree.Node, name: string): boolean {
+  if (declaration.type === 'VariableDeclaration') {
+    return declaration.declarations.some((declarator) => patternNames(declarator.id).includes(name));
+  }
+  return (declaration.type === 'ClassDeclaration' || declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction') && declaration.id?.name === name;
+}
+
+function patternNames(pattern: TSESTree.Node): string[] {
+  switch (pattern.type) {
+    case 'Identifier':
+      return [pattern.name];
+    case 'ObjectPattern':
+      return pattern.properties.flatMap((property) => patternNames(property.type === 'Property' ? property.value : property.argument));
+    case 'ArrayPattern':
+      return pattern.elements.flatMap((element) => (element ? patternNames(element) : []));
+    case 'AssignmentPattern':
+      return patternNames(pattern.left);
+    case 'RestElement':
+      return patternNames(pattern.argument);
+    default:
+      return [];
+  }
+}
+
+function moduleExportName(node: TSESTree.Identifier | TSESTree.StringLiteral): string {
+  return node.type === 'Identifier' ? node.name : node.value;
+}
+
+/** `module.exports` → '' ; `module.exports.x` / `exports.x` → 'x'; anything else → undefined. */
+function commonJsExportTarget(node: TSESTree.Node): string | undefined {
+  if (node.type !== 'MemberExpression') return undefined;
+  const name = memberName(node);
+  if (node.object.type === 'Identifier' && node.object.name === 'module' && name === 'exports') return '';
+  if (node.object.type === 'Identifier' && node.object.name === 'exports') return name;
+  if (node.object.type === 'MemberExpression' && commonJsExportTarget(node.object) === '') return name;
+  return undefined;
+}
+
+function memberName(node: TSESTree.MemberExpression): string | undefined {
+  if (!node.computed) return node.property.type === 'Identifier' ? node.property.name : undefined;
+  return node.property.type === 'Literal' && typeof node.property.value === 'string' ? node.property.value : undefined;
+}
+
+function requiredModule(node: TSESTree.CallExpression): string | undefined {
+  if (node.callee.type !== 'Identifier' || node.callee.name !== 'require' || node.arguments.length !== 1) return undefined;
+  const argument = node.arguments[0];
+  return argument?.type === 'Literal' && typeof argument.value === 'string' ? argument.value : undefined;
+}
+
+function entityNames(name: TSESTree.EntityName): string[] {
+  if (name.type === 'Identifier') return [name.name];
+  if (name.type === 'TSQualifiedName') return [...entityNames(name.left), name.right.name];
+  return [];
+}
+
+/** Every edit for the given sites of one file: each call's rewrite plus the helper import, added once. */
+export function planPoolRewrites(
+  program: TSESTree.Program,
+  source: string,
+  sites: readonly PoolCallSite[],
+  options: PoolRewriteOptions,
+): TextEdit[] {
+  if (sites.length === 0) return [];
+  const helperOf = (site: PoolCallSite): string => (site.method === 'connect' ? ACQUIRE_HELPER : QUERY_HELPER);
+  const names = [ACQUIRE_HELPER, QUERY_HELPER].filter((name) => sites.some((site) => helperOf(site) === name));
+  const imports = planNamedImports(program, source, {
+    from: options.importFrom,
+    names,
+    moduleStyle: options.moduleStyle,
+    style: options.style,
+  });
+  const edits: TextEdit[] = [...imports.edits];
+  const tokens = new TokenCursor(program, source);
+  for (const site of sites) {
+    edits.push(...rewriteCall(site, imports.references.get(helperOf(site)) ?? helperOf(site), source, tokens, options.threshold));
+  }
+  return edits;
+}
+
+/**
+ * The rewrite of one call, as small edits that leave the receiver's own text (and any site nested in
+ * it) in place:
+ *   pool.query<Row>(sql, values)  →  queryWithBackpressure<Row>(pool, sql, values)
+ *   ^ insert `helper<T>(`   ^^^^^^^^^^^^^ replaced by `, `
+ * The threshold goes where each helper takes it: 2nd argument of acquireWithBackpressure (before a
+ * callback), 4th of queryWithBackpressure (after `values`, `undefined` standing in when absent).
+ */
+function rewriteCall(site: PoolCallSite, helper: string, source: string, tokens: TokenCursor, threshold: number | undefined): TextEdit[] {
+  const { call } = site;
+  const callee = call.callee as TSESTree.MemberExpression;
+  const typeArguments = call.typeArguments ? source.slice(call.typeArguments.range[0], call.typeArguments.range[1]) : '';
+  const openParen = tokens.after((call.typeArguments ?? callee).range[1]);
+  const receiverEnd = tokens.endBefore(tokens.before(callee.property.range[0]));
+  const args = call.arguments;
+  const thresholdText = threshold === undefined ? undefined : String(threshold);
+  const edits: TextEdit[] = [{ start: callee.range[0], end: callee.range[0], text: `${helper}${typeArguments}(` }];
+  let separator = args.length > 0 ? ', ' : '';
+  if (thresholdText !== undefined && site.method === 'connect') separator = args.length > 0 ? `, ${thresholdText}, ` : `, ${thresholdText}`;
+  edits.push({ start: receiverEnd, end: openParen + 1, text: separator });
+  if (thresholdText !== undefined && site.method === 'query') {
+    const lastArgumentEnd = tokens.endBefore(tokens.lastArgumentToken(call.range[1] - 1));
+    edits.push({ start: lastArgumentEnd, end: lastArgumentEnd, text: args.length === 1 ? `, undefined, ${thresholdText}` : `, ${thresholdText}` });
+  }
+  return edits;
+}
+
+/**
+ * Token lookups by offset, over the program's token list when the parser kept one (typescript-estree
+ * with `tokens: true`, ESLint), else over the raw text with comments skipped.
+ */
+class TokenCursor {
+  private readonly tokens: readonly TSESTree.Token[];
+
+  constructor(program: TSESTree.Program, private readonly source: string) {
+    this.tokens = program.tokens ?? [];
+  }
+
+  /** Offset of the first token at or after `offset` (the `(` of a call). */
+  after(offset: number): number {
+    const token = this.tokens[this.firstIndexAtOrAfter(offset)];
+    if (token) return token.range[0];
+    return skipTrivia(this.source, offset);
+  }
+
+  /** Start offset of the last token ending at or before `offset` (the `.` before a property). */
+  before(offset: number): number {
+    const index = this.firstIndexAtOrAfter(offset) - 1;
+    const token = this.tokens[index];
+    if (token) return token.range[0];
+    return this.source.lastIndexOf('.', offset - 1);
+  }
+
+  /** End offset of the token before the one starting at `offset`: where the receiver's text (with its parentheses) ends. */
+  endBefore(offset: number): number {
+    const token = this.tokens[this.firstIndexAtOrAfter(offset) - 1];
+    if (token) return token.range[1];
+    let end = offset;
+    while (end > 0 && /\s/.test(this.source[end - 1] ?? '')) end--;
+    return end;
+  }
+
+  /** For a call's closing paren at `closeParen`: the start of the token after the last argument (the `)` or a trailing `,`). */
+  lastArgumentToken(closeParen: number): number {
+    const index = this.firstIndexAtOrAfter(closeParen);
+    const previous = this.tokens[index - 1];
+    if (previous && previous.value === ',' && previous.type === 'Punctuator') return previous.range[0];
+    if (this.tokens.length > 0) return closeParen;
+    let cursor = closeParen;
+    while (cursor > 0 && /\s/.test(this.source[cursor - 1] ?? '')) cursor--;
+    return this.source[cursor - 1] === ',' ? cursor - 1 : closeParen;
+  }
+
+  private firstIndexAtOrAfter(offset: number): number {
+    let low = 0;
+    let high = this.tokens.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((this.tokens[middle]?.range[0] ?? 0) < offset) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+}
+
+function skipTrivia(source: string, offset: number): number {
+  let cursor = offset;
+  for (;;) {
+    while (cursor < source.length && /\s/.test(source[cursor] ?? '')) cursor++;
+    if (source.startsWith('//', cursor)) cursor = source.indexOf('\n', cursor) === -1 ? source.length : source.indexOf('\n', cursor);
+    else if (source.startsWith('/*', cursor)) cursor = source.indexOf('*/', cursor) + 2;
+    else return cursor;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * `npm run demo`: the main job on a small but realistic service. Copies fixtures/sample-app to a
+ * temporary folder, runs every registered codemod on it with --dry through the real CLI (the built
+ * dist/cli/bin.js, as a user would), and prints each codemod's diffs and summary. Nothing in the
+ * repository is touched; the temporary copy is removed at the end (QUICKWINS_DEMO_KEEP=1 keeps it).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCodemods } from './registry.js';
+
+// dist/cli/demo.js → the package root two folders up.
+const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+const bin = join(packageRoot, 'dist', 'cli', 'bin.js');
+const sampleApp = join(packageRoot, 'fixtures', 'sample-app');
+
+const workDir = mkdtempSync(join(tmpdir(), 'quickwins-demo-'));
+const app = join(workDir, 'sample-app');
+cpSync(sampleApp, app, { recursive: true });
+// The package's own node_modules holds pg, @types/pg and express, so type-aware mode sees real pg types.
+// The runner never walks node_modules, so the link adds no files to the run.
+const modules = join(packageRoot, 'node_modules');
+if (existsSync(modules)) symlinkSync(modules, join(app, 'node_modules'), 'dir');
+
+const bold = (text: string): string => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${text}\x1b[22m` : text);
+const results: string[] = [];
+try {
+  const codemods = [...(await loadCodemods()).values()];
+  console.log(bold(`quickwins demo: ${codemods.length} codemods on a copy of fixtures/sample-app (${app})`));
+  for (const codemod of codemods) {
+    console.log(`\n${bold(`$ npx quickwins ${codemod.id} --dry`)}   # ${codemod.summary}\n`);
+    const run = spawnSync(process.execPath, [bin, codemod.id, '--dry'], { cwd: app, stdio: 'inherit' });
+    results.push(`${codemod.id}: exit ${run.status ?? run.signal}`);
+  }
+  console.log(`\n${bold('Done.')} ${results.join('; ')}. Nothing was written (--dry).`);
+  console.log('Run the same on your own repo: npx quickwins <codemod> [paths] --dry, then without --dry to write.');
+} finally {
+  if (process.env.QUICKWINS_DEMO_KEEP === '1') console.log(`kept ${app}`);
+  else rmSync(workDir, { recursive: true, force: true });
+}

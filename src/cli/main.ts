@@ -1,0 +1,213 @@
+/**
+ * `quickwins <codemod> [paths...]`, `quickwins list`, `quickwins --help`: argument parsing, the
+ * checks before a run (paths exist, git work tree clean), the run, what is printed, the exit code.
+ *
+ * Exit codes: 0 done; 1 a file failed or `--check` found work; 2 usage error (unknown codemod or
+ * option, a path that does not exist, no source file found, refusal to write into uncommitted work).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import type { CodemodOption } from '../analysis/codemod.js';
+import { OptionError, resolveCodemodOptions } from './codemod-options.js';
+import { findUncommittedFiles } from './git.js';
+import { loadCodemods, type AnyCodemod } from './registry.js';
+import { displayPath, jsonReport, progressLine, summary, totalsOf, unifiedDiff } from './report.js';
+import { runCodemod } from './run.js';
+import { collectFiles } from './walk.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export interface CliIo {
+  readonly cwd: string;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Thrown for any usage error; `main` prints its message as one line and exits 2. */
+class UsageError extends Error {}
+
+interface RunnerFlags {
+  readonly dry?: boolean;
+  readonly check?: boolean;
+  readonly json?: boolean;
+  readonly allowDirty?: boolean;
+  readonly types: boolean;
+  readonly workers?: string;
+}
+
+const RUNNER_FLAGS = new Set(['dry', 'check', 'json', 'allow-dirty', 'types', 'workers', 'help', 'version']);
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let codemods: ReadonlyMap<string, AnyCodemod>;
+  try {
+    codemods = await loadCodemods(io.env);
+  } catch (error) {
+    io.stderr.write(`quickwins: ${(error as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+
+  let exitCode = EXIT_OK;
+  const program = new Command('quickwins')
+    .description('Migrate a Node.js + PostgreSQL codebase with codemods.\nRun `quickwins <codemod> --help` for the options of one codemod.')
+    .version(packageVersion(), '-V, --version')
+    .usage('<codemod> [paths...] [options]')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+
+  program
+    .command('list')
+    .description('list the codemods and their options')
+    .option('--json', 'machine-readable list')
+    .action((flags: { json?: boolean }) => {
+      io.stdout.write(flags.json ? `${JSON.stringify([...codemods.values()].map(describeCodemod), null, 2)}\n` : listText(codemods));
+    });
+
+  for (const codemod of codemods.values()) {
+    const command = program
+      .command(codemod.id)
+      .description(codemod.summary)
+      .argument('[paths...]', 'files or folders to migrate (default: the current folder)')
+      .option('--dry', 'write nothing; print a unified diff per file that would change')
+      .option('--check', 'like --dry, and exit 1 when any file would change (CI, pre-commit)')
+      .option('--json', 'print one JSON report (a record per file, totals) instead of diffs and summary')
+      .option('--allow-dirty', 'write even when target files have uncommitted git changes')
+      .option('--no-types', 'do not build TypeScript programs; find sites from imports and bindings only')
+      .option('--workers <n>', 'most worker threads for large runs (0: main thread only)');
+    for (const option of codemod.options) command.addOption(commanderOption(codemod, option));
+    command.action(async (paths: string[], flags: RunnerFlags & Record<string, unknown>) => {
+      exitCode = await runCommand(codemod, paths, flags, io);
+    });
+  }
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
+      if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') return EXIT_USAGE;
+      return EXIT_USAGE; // commander has already printed its one-line error
+    }
+    if (error instanceof UsageError || error instanceof OptionError) {
+      io.stderr.write(`quickwins: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+async function runCommand(
+  codemod: AnyCodemod,
+  paths: readonly string[],
+  flags: RunnerFlags & Record<string, unknown>,
+  io: CliIo,
+): Promise<number> {
+  const started = performance.now();
+  const options = resolveCodemodOptions(codemod.options, flags);
+  const maxWorkers = parseWorkers(flags.workers);
+  const dry = Boolean(flags.dry || flags.check);
+  const targets = paths.length > 0 ? paths : ['.'];
+
+  const { files, missing } = await collectFiles(targets, io.cwd);
+  if (missing.length > 0) throw new UsageError(`path not found: ${missing.join(', ')}`);
+  if (files.length === 0) throw new UsageError(`no source files (.ts, .tsx, .js, ...) under ${targets.join(', ')}`);
+
+  if (!dry && !flags.allowDirty) {
+    const dirty = findUncommittedFiles(files);
+    if (dirty.length > 0) {
+      const shown = dirty.slice(0, 5).map((file) => displayPath(io.cwd, file));
+      const more = dirty.length > shown.length ? ` and ${dirty.length - shown.length} more` : '';
+      throw new UsageError(
+        `refusing to write: ${dirty.length} target file(s) have uncommitted changes (${shown.join(', ')}${more}); ` +
+          'commit or stash them, run with --dry, or pass --allow-dirty',
+      );
+    }
+  }
+
+  const progress = io.stderr.isTTY && !flags.json ? progressLine(io.stderr) : undefined;
+  const result = await runCodemod({
+    codemod,
+    options,
+    files,
+    write: !dry,
+    typeAware: flags.types !== false,
+    maxWorkers,
+    onProgress: progress?.update,
+  });
+  progress?.clear();
+
+  const info = { codemod: codemod.id, cwd: io.cwd, dry, check: Boolean(flags.check), elapsedMs: performance.now() - started };
+  if (flags.json) {
+    io.stdout.write(`${jsonReport(info, result)}\n`);
+  } else {
+    const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
+    for (const record of result.records) {
+      if (record.outcome.status !== 'changed') continue;
+      const path = displayPath(io.cwd, record.path);
+      if (dry) io.stdout.write(unifiedDiff(path, record.before ?? '', record.outcome.output, color));
+      else io.stdout.write(`changed ${path} (${record.outcome.rewritten.length} sites)\n`);
+    }
+    io.stderr.write(`${summary(info, result)}\n`);
+  }
+
+  const totals = totalsOf(result.records);
+  if (totals.failed > 0) return EXIT_FAILED;
+  if (flags.check && totals.changed > 0) return EXIT_FAILED;
+  return EXIT_OK;
+}
+
+function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return Math.max(availableParallelism() - 1, 0);
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 0) throw new UsageError(`option --workers needs a whole number ≥ 0, got ${JSON.stringify(value)}`);
+  return count;
+}
+
+function commanderOption(codemod: AnyCodemod, option: CodemodOption): Option {
+  if (RUNNER_FLAGS.has(option.flag)) throw new Error(`codemod ${codemod.id}: option --${option.flag} clashes with a runner flag`);
+  const defaultText = option.default === undefined ? '' : ` (default: ${String(option.default)})`;
+  switch (option.type) {
+    case 'boolean':
+      // A flag that is on by default is turned off with --no-<flag>; commander sets the default itself.
+      return option.default === true
+        ? new Option(`--no-${option.flag}`, option.description)
+        : new Option(`--${option.flag}`, option.description);
+    case 'string':
+      return new Option(`--${option.flag} <value>`, `${option.description}${defaultText}`);
+    case 'number':
+      return new Option(`--${option.flag} <n>`, `${option.description}${defaultText}`);
+  }
+}
+
+function describeCodemod(codemod: AnyCodemod) {
+  return { id: codemod.id, summary: codemod.summary, usesTypes: codemod.usesTypes, options: codemod.options };
+}
+
+function listText(codemods: ReadonlyMap<string, AnyCodemod>): string {
+  if (codemods.size === 0) return 'no codemods registered\n';
+  const width = Math.max(...[...codemods.keys()].map((id) => id.length));
+  const lines = [...codemods.values()].map((codemod) => {
+    const flags = codemod.options.map((option) => `    ${flagSyntax(option)}  ${option.description}`);
+    return [`${codemod.id.padEnd(width)}  ${codemod.summary}`, ...flags].join('\n');
+  });
+  return `${lines.join('\n')}\n\nRun: npx quickwins <codemod> [paths...] [--dry | --check] [--json]\n`;
+}
+
+/** How an option is written on the command line, as commanderOption defines it. */
+function flagSyntax(option: CodemodOption): string {
+  if (option.type === 'boolean') return option.default === true ? `--no-${option.flag}` : `--${option.flag}`;
+  return `--${option.flag} <${option.type === 'number' ? 'n' : 'value'}>`;
+}
+
+function packageVersion(): string {
+  try {
+    // dist/cli/bin.js and src/cli/main.ts both sit two folders below the package root.
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}

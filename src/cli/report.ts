@@ -1,0 +1,159 @@
+/**
+ * What a run prints: a unified diff per changed file (--dry, --check), one JSON document (--json),
+ * progress while it runs and a closing summary. Paths are shown relative to the working folder,
+ * with forward slashes, so a report reads the same on every machine.
+ */
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import { relative, sep } from 'node:path';
+import type { CodemodSite } from '../analysis/codemod.js';
+import type { FileRecord, RunResult } from './run.js';
+
+export function displayPath(cwd: string, absolute: string): string {
+  const path = relative(cwd, absolute) || '.';
+  return path.split(sep).join('/');
+}
+
+/** A git-style unified diff (`git apply` takes it) of one changed file. */
+export function unifiedDiff(path: string, before: string, after: string, color: boolean): string {
+  const patch = createTwoFilesPatch(`a/${path}`, `b/${path}`, before, after, undefined, undefined, {
+    headerOptions: FILE_HEADERS_ONLY,
+  });
+  const text = `diff --git a/${path} b/${path}\n${patch}`;
+  return color ? colorize(text) : text;
+}
+
+function colorize(patch: string): string {
+  return patch
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('+++') || line.startsWith('---') || line.startsWith('diff --git')) return `\x1b[1m${line}\x1b[22m`;
+      if (line.startsWith('@@')) return `\x1b[36m${line}\x1b[39m`;
+      if (line.startsWith('+')) return `\x1b[32m${line}\x1b[39m`;
+      if (line.startsWith('-')) return `\x1b[31m${line}\x1b[39m`;
+      return line;
+    })
+    .join('\n');
+}
+
+export interface Totals {
+  readonly files: number;
+  readonly changed: number;
+  readonly unchanged: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly rewrittenSites: number;
+  readonly leftSites: number;
+}
+
+export function totalsOf(records: readonly FileRecord[]): Totals {
+  const totals = { files: records.length, changed: 0, unchanged: 0, skipped: 0, failed: 0, rewrittenSites: 0, leftSites: 0 };
+  for (const { outcome } of records) {
+    if (outcome.status === 'error') totals.failed++;
+    else totals[outcome.status]++;
+    if (outcome.status === 'changed' || outcome.status === 'unchanged') {
+      totals.rewrittenSites += outcome.rewritten.length;
+      totals.leftSites += outcome.left.length;
+    }
+  }
+  return totals;
+}
+
+export interface RunInfo {
+  readonly codemod: string;
+  readonly cwd: string;
+  readonly dry: boolean;
+  readonly elapsedMs: number;
+}
+
+/** The --json document: one record per file, totals, and where the time went. */
+export function jsonReport(info: RunInfo, result: RunResult): string {
+  const files = result.records.map((record) => {
+    const path = displayPath(info.cwd, record.path);
+    const { outcome } = record;
+    const sites = (list: readonly CodemodSite[]) =>
+      list.map((site) => ({ at: `${path}:${site.line}:${site.column + 1}`, line: site.line, column: site.column + 1, message: site.message }));
+    return {
+      path,
+      status: outcome.status === 'error' ? 'error' : outcome.status,
+      typed: record.typed,
+      rewritten: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.rewritten) : [],
+      left: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.left) : [],
+      // A dry run's JSON carries the diff too, so a bot can post it without running the codemod twice.
+      ...(info.dry && outcome.status === 'changed' ? { diff: unifiedDiff(path, record.before ?? '', outcome.output, false) } : {}),
+      ...(outcome.status === 'error'
+        ? { error: { phase: outcome.error.phase, message: outcome.error.message, at: errorLocation(path, outcome.error) } }
+        : {}),
+      timings: { parseMs: round(outcome.timings.parseMs), transformMs: round(outcome.timings.transformMs) },
+    };
+  });
+  return JSON.stringify(
+    {
+      codemod: info.codemod,
+      dry: info.dry,
+      files,
+      totals: totalsOf(result.records),
+      timings: { totalMs: round(info.elapsedMs), programMs: round(result.programMs) },
+      workers: result.workers,
+      programsBuilt: result.programsBuilt,
+    },
+    null,
+    2,
+  );
+}
+
+function errorLocation(path: string, error: { line?: number; column?: number }): string {
+  if (error.line === undefined) return path;
+  return error.column === undefined ? `${path}:${error.line}` : `${path}:${error.line}:${error.column}`;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/** Closing lines for humans: sites left (with why), files that failed (with the error), and the counts. */
+export function summary(info: RunInfo & { readonly check: boolean }, result: RunResult): string {
+  const lines: string[] = [];
+  for (const record of result.records) {
+    const path = displayPath(info.cwd, record.path);
+    const { outcome } = record;
+    if (outcome.status === 'error') {
+      lines.push(`error ${errorLocation(path, outcome.error)}: ${outcome.error.phase} failed: ${firstLine(outcome.error.message)}`);
+    } else if (outcome.status !== 'skipped') {
+      for (const site of outcome.left) lines.push(`left  ${path}:${site.line}:${site.column + 1}: ${site.message}`);
+    }
+  }
+  const totals = totalsOf(result.records);
+  const verb = info.dry ? (info.check ? 'would change' : 'would change (dry run, nothing written)') : 'changed';
+  lines.push(
+    `${info.codemod}: ${totals.changed} ${plural(totals.changed, 'file')} ${verb}, ${totals.unchanged} unchanged, ` +
+      `${totals.skipped} skipped, ${totals.failed} failed — ${totals.rewrittenSites} ${plural(totals.rewrittenSites, 'site')} rewritten, ` +
+      `${totals.leftSites} left; ${totals.files} ${plural(totals.files, 'file')} in ${(info.elapsedMs / 1000).toFixed(2)}s`,
+  );
+  return lines.join('\n');
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}
+
+function plural(count: number, word: string): string {
+  return count === 1 ? word : `${word}s`;
+}
+
+/** A one-line progress indicator for a TTY: redraws itself at most every 50 ms. */
+export function progressLine(stream: NodeJS.WriteStream): { update: (done: number, total: number) => void; clear: () => void } {
+  let last = 0;
+  let shown = false;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (done !== total && now - last < 50) return;
+      last = now;
+      shown = true;
+      stream.write(`\r\x1b[K${done}/${total} files`);
+    },
+    clear() {
+      if (shown) stream.write('\r\x1b[K');
+    },
+  };
+}

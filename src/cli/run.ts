@@ -1,0 +1,111 @@
+/**
+ * One run of one codemod over a list of files: read, pre-filter, transform (in-process, on worker
+ * threads, or type-aware from TypeScript programs), and write the changed files back unless dry.
+ * Printing is report.ts's job; this module returns what happened to every file.
+ */
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { AnyCodemod } from './registry.js';
+import { transformText, type FileError, type TextOutcome } from './transform-text.js';
+import { createTypeAwareParser } from './types.js';
+import { transformInParallel, workerEntry, type SourceText } from './workers.js';
+import { writeFileAtomic } from './write.js';
+
+/**
+ * Below this many files that pass the pre-filter, a run stays on the main thread: starting a worker
+ * (loading the parser) costs more than it saves. Measured with bench/codemod-speed.ts (see README).
+ */
+export const PARALLEL_THRESHOLD = 300;
+
+export interface RunRequest {
+  readonly codemod: AnyCodemod;
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Absolute paths. */
+  readonly files: readonly string[];
+  /** false for --dry and --check. */
+  readonly write: boolean;
+  /** Use TypeScript programs when the codemod wants types and a tsconfig covers the file. */
+  readonly typeAware: boolean;
+  /** Most worker threads to use; 0 keeps the run on the main thread. */
+  readonly maxWorkers: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface FileRecord {
+  readonly path: string;
+  readonly outcome: TextOutcome;
+  /** The file's text before the run; kept for changed files only (for the diff). */
+  readonly before?: string;
+  /** Whether the codemod had type information for this file. */
+  readonly typed: boolean;
+}
+
+export interface RunResult {
+  readonly records: readonly FileRecord[];
+  /** Worker threads used besides the main thread. */
+  readonly workers: number;
+  readonly programsBuilt: number;
+  readonly programMs: number;
+}
+
+export async function runCodemod(request: RunRequest): Promise<RunResult> {
+  const { codemod, options, files } = request;
+  const total = files.length;
+  let done = 0;
+  const progress = (): void => request.onProgress?.(++done, total);
+
+  // Read everything and apply the cheap pre-filter first: most files of a repo stop here, and the
+  // choice between in-process, workers and types depends on how many are left.
+  const outcomes = new Array<TextOutcome | undefined>(total);
+  const texts = new Array<string | undefined>(total);
+  const candidates: number[] = [];
+  for (const [index, path] of files.entries()) {
+    try {
+      const text = readFileSync(path, 'utf8');
+      texts[index] = text;
+      if (codemod.mightApply(text.startsWith('\uFEFF') ? text.slice(1) : text)) candidates.push(index);
+      else {
+        outcomes[index] = { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
+        progress();
+      }
+    } catch (error) {
+      outcomes[index] = failed('read', error);
+      progress();
+    }
+  }
+
+  let workers = 0;
+  const typeParser = request.typeAware && codemod.usesTypes ? createTypeAwareParser() : undefined;
+  if (typeParser) {
+    // One TypeScript program per tsconfig, shared by every file: this stays on the main thread.
+    typeParser.prepare(candidates.map((index) => files[index] as string));
+    for (const index of candidates) {
+      outcomes[index] = transformText(codemod, files[index] as string, texts[index] as string, options as never, typeParser.parse);
+      progress();
+    }
+  } else {
+    workers = candidates.length >= PARALLEL_THRESHOLD && workerEntry() ? Math.min(request.maxWorkers, availableParallelism() - 1) : 0;
+    const sources: SourceText[] = candidates.map((index) => ({ path: files[index] as string, text: texts[index] as string }));
+    const results = await transformInParallel(codemod, options, sources, Math.max(workers, 0), () => progress());
+    results.forEach((outcome, position) => (outcomes[candidates[position] as number] = outcome));
+  }
+
+  const records: FileRecord[] = files.map((path, index) => {
+    let outcome = outcomes[index] as TextOutcome;
+    const before = outcome.status === 'changed' ? texts[index] : undefined;
+    if (outcome.status === 'changed' && request.write) {
+      try {
+        writeFileAtomic(path, outcome.output);
+      } catch (error) {
+        outcome = failed('write', error);
+      }
+    }
+    return { path, outcome, before, typed: typeParser?.isTyped(path) ?? false };
+  });
+  return { records, workers, programsBuilt: typeParser?.programsBuilt() ?? 0, programMs: typeParser?.buildMs() ?? 0 };
+}
+
+function failed(phase: FileError['phase'], error: unknown): TextOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  return { status: 'error', error: { phase, message }, timings: { parseMs: 0, transformMs: 0 } };
+}

@@ -1,0 +1,115 @@
+/**
+ * One file's trip through a codemod, shared by every front door that holds text in memory (the
+ * quickwins runner, its workers, the jscodeshift wrapper): strip the BOM, pre-filter, parse,
+ * transform, apply the edits, put the BOM back. Nothing here touches the file system.
+ */
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import type { Codemod, CodemodSite, TypeServices } from '../analysis/codemod.js';
+import { parseSource } from '../analysis/parse.js';
+import { applyTextEdits, type TextEdit } from '../analysis/text-edit.js';
+
+const BOM = '\uFEFF';
+
+/** What parsing one file gives: the ESTree program and, in type-aware mode, its type services. */
+export interface ParsedFile {
+  readonly program: TSESTree.Program;
+  readonly types?: TypeServices;
+}
+
+/** How to parse a file; the default is `parseSource` (no types). */
+export type ParseFile = (filePath: string, source: string) => ParsedFile;
+
+export const parseWithoutTypes: ParseFile = (filePath, source) => ({ program: parseSource(filePath, source) });
+
+export type TextOutcome =
+  /** The pre-filter said the file cannot contain a site; it was never parsed. */
+  | { readonly status: 'skipped'; readonly timings: Timings }
+  | {
+      readonly status: 'unchanged';
+      readonly rewritten: readonly CodemodSite[];
+      readonly left: readonly CodemodSite[];
+      readonly timings: Timings;
+    }
+  | {
+      readonly status: 'changed';
+      /** The whole new file text, BOM included when the input had one. */
+      readonly output: string;
+      readonly rewritten: readonly CodemodSite[];
+      readonly left: readonly CodemodSite[];
+      readonly timings: Timings;
+    }
+  | { readonly status: 'error'; readonly error: FileError; readonly timings: Timings };
+
+export interface FileError {
+  /** `parse`: the file does not parse (the codemod never ran); `transform`: the codemod threw; `read`/`write`: the file system refused. */
+  readonly phase: 'read' | 'parse' | 'transform' | 'write';
+  readonly message: string;
+  /** 1-based, when the parser says where. */
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** Milliseconds spent in each phase of one file. */
+export interface Timings {
+  readonly parseMs: number;
+  readonly transformMs: number;
+}
+
+export function transformText<Options>(
+  codemod: Codemod<Options>,
+  filePath: string,
+  text: string,
+  options: Options,
+  parse: ParseFile = parseWithoutTypes,
+): TextOutcome {
+  const hasBom = text.startsWith(BOM);
+  const source = hasBom ? text.slice(1) : text;
+  if (!codemod.mightApply(source)) return { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
+
+  const parseStart = performance.now();
+  let parsed: ParsedFile;
+  try {
+    parsed = parse(filePath, source);
+  } catch (error) {
+    const parseMs = performance.now() - parseStart;
+    return { status: 'error', error: describeParseError(error), timings: { parseMs, transformMs: 0 } };
+  }
+  const parseMs = performance.now() - parseStart;
+
+  const transformStart = performance.now();
+  try {
+    const result = codemod.transform({ filePath, source, program: parsed.program, options, types: parsed.types });
+    const rewrittenSource = applyTextEdits(source, keepLineEndings(source, result.edits));
+    const transformMs = performance.now() - transformStart;
+    const sites = { rewritten: result.rewritten, left: result.left, timings: { parseMs, transformMs } };
+    if (rewrittenSource === source) return { status: 'unchanged', ...sites };
+    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, ...sites };
+  } catch (error) {
+    const transformMs = performance.now() - transformStart;
+    const message = error instanceof Error ? error.message : String(error);
+    return { status: 'error', error: { phase: 'transform', message }, timings: { parseMs, transformMs } };
+  }
+}
+
+/**
+ * A safety net for codemods that build added code with `\n`: in a file written with CRLF, every
+ * line break the edits add becomes CRLF too, so a rewrite never leaves a file with mixed endings.
+ */
+function keepLineEndings(source: string, edits: readonly TextEdit[]): readonly TextEdit[] {
+  if (!usesCrlf(source)) return edits;
+  return edits.map((edit) => (edit.text.includes('\n') ? { ...edit, text: edit.text.replace(/\r?\n/g, '\r\n') } : edit));
+}
+
+function usesCrlf(source: string): boolean {
+  const firstBreak = source.indexOf('\n');
+  return firstBreak > 0 && source[firstBreak - 1] === '\r';
+}
+
+/** typescript-estree throws a TSError with `lineNumber` (1-based) and `column` (0-based). */
+function describeParseError(error: unknown): FileError {
+  const message = error instanceof Error ? error.message : String(error);
+  const where = error as { lineNumber?: unknown; column?: unknown } | null;
+  const line = typeof where?.lineNumber === 'number' ? where.lineNumber : undefined;
+  const column = typeof where?.column === 'number' ? where.column + 1 : undefined;
+  return { phase: 'parse', message, line, column };
+}

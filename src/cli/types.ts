@@ -1,0 +1,109 @@
+/**
+ * Type-aware parsing: when a tsconfig covers a file and the codemod uses types, the file is parsed
+ * from one TypeScript program per tsconfig (built once per run, only for configs that cover a file
+ * the pre-filter kept) so the codemod gets the same `{ program, esTreeNodeToTSNodeMap }` an ESLint
+ * rule gets from typescript-eslint. Files no tsconfig covers are parsed without types.
+ */
+import { parseAndGenerateServices } from '@typescript-eslint/typescript-estree';
+import { dirname, extname, resolve } from 'node:path';
+import ts from 'typescript';
+import { SOURCE_EXTENSIONS } from '../analysis/parse.js';
+import { parseWithoutTypes, type ParseFile, type ParsedFile } from './transform-text.js';
+
+export interface TypeAwareParser {
+  readonly parse: ParseFile;
+  /** Builds the programs for these files up front, so per-file parse timings do not include them. */
+  readonly prepare: (filePaths: readonly string[]) => void;
+  /** How many TypeScript programs were built, and the time that took. */
+  readonly programsBuilt: () => number;
+  readonly buildMs: () => number;
+  /** Whether a given file got type information. */
+  readonly isTyped: (filePath: string) => boolean;
+}
+
+export function createTypeAwareParser(): TypeAwareParser {
+  const configOfDirectory = new Map<string, string | undefined>();
+  const programOfConfig = new Map<string, ts.Program | undefined>();
+  let buildMs = 0;
+  let built = 0;
+
+  function nearestConfig(directory: string): string | undefined {
+    if (!configOfDirectory.has(directory)) {
+      configOfDirectory.set(directory, ts.findConfigFile(directory, ts.sys.fileExists, 'tsconfig.json'));
+    }
+    return configOfDirectory.get(directory);
+  }
+
+  function programFor(configPath: string): ts.Program | undefined {
+    if (!programOfConfig.has(configPath)) {
+      const start = performance.now();
+      programOfConfig.set(configPath, buildProgram(configPath));
+      buildMs += performance.now() - start;
+      built++;
+    }
+    return programOfConfig.get(configPath);
+  }
+
+  /** The program holding `filePath`: the nearest tsconfig's, else one of the projects it references. */
+  function programHolding(filePath: string): ts.Program | undefined {
+    const configPath = nearestConfig(dirname(filePath));
+    if (configPath === undefined) return undefined;
+    for (const candidate of [configPath, ...referencedConfigs(configPath)]) {
+      const program = programFor(candidate);
+      if (program?.getSourceFile(filePath)) return program;
+    }
+    return undefined;
+  }
+
+  const typed = new Set<string>();
+  const parse: ParseFile = (filePath, source): ParsedFile => {
+    const absolute = resolve(filePath);
+    const program = programHolding(absolute);
+    if (!program) return parseWithoutTypes(filePath, source);
+    const jsx = SOURCE_EXTENSIONS.get(extname(filePath).toLowerCase())?.jsx ?? true;
+    // With `programs`, the AST comes from the program's own source file (read from disk, BOM removed),
+    // which is the text the runner holds, so ranges line up with `source`.
+    const { ast, services } = parseAndGenerateServices(source, {
+      programs: [program],
+      filePath: absolute,
+      jsx,
+      range: true,
+      loc: true,
+      comment: true,
+      tokens: true,
+      loggerFn: false,
+    });
+    if (!services.program) return { program: ast };
+    typed.add(absolute);
+    return { program: ast, types: { program: services.program, esTreeNodeToTSNodeMap: services.esTreeNodeToTSNodeMap } };
+  };
+
+  const prepare = (filePaths: readonly string[]): void => {
+    for (const filePath of filePaths) programHolding(resolve(filePath));
+  };
+
+  return { parse, prepare, programsBuilt: () => built, buildMs: () => buildMs, isTyped: (filePath) => typed.has(resolve(filePath)) };
+}
+
+const parsedConfigs = new Map<string, ts.ParsedCommandLine | undefined>();
+
+function readConfig(configPath: string): ts.ParsedCommandLine | undefined {
+  if (parsedConfigs.has(configPath)) return parsedConfigs.get(configPath);
+  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, { noEmit: true }, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: () => undefined,
+  });
+  parsedConfigs.set(configPath, parsed ?? undefined);
+  return parsed ?? undefined;
+}
+
+function buildProgram(configPath: string): ts.Program | undefined {
+  const parsed = readConfig(configPath);
+  if (!parsed || parsed.fileNames.length === 0) return undefined;
+  return ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences });
+}
+
+function referencedConfigs(configPath: string): string[] {
+  const references = readConfig(configPath)?.projectReferences ?? [];
+  return references.map((reference) => ts.resolveProjectReferencePath(reference));
+}

@@ -1,0 +1,107 @@
+/**
+ * Which files a run covers: every source file under the given paths (any extension the parser
+ * handles, so one run covers a mixed repo), minus what git would ignore (.gitignore files at every
+ * level, from the work tree's root down, and .git/info/exclude), minus dependencies, build output
+ * and declaration files. A file named explicitly is taken even when ignored: the user asked for it.
+ */
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import { glob } from 'tinyglobby';
+import { isSourceFile, SOURCE_EXTENSIONS } from '../analysis/parse.js';
+
+/** Folders never walked: installed dependencies and the usual build output. */
+export const SKIPPED_DIRECTORIES = ['node_modules', 'dist', 'build', 'coverage', '.git'];
+
+const SOURCE_GLOB = `**/*.{${[...SOURCE_EXTENSIONS.keys()].map((extension) => extension.slice(1)).join(',')}}`;
+const SKIPPED_GLOBS = SKIPPED_DIRECTORIES.map((directory) => `**/${directory}/**`);
+
+export interface WalkResult {
+  /** Absolute paths, sorted, without duplicates. */
+  readonly files: readonly string[];
+  /** The given paths that do not exist. */
+  readonly missing: readonly string[];
+}
+
+export async function collectFiles(paths: readonly string[], cwd: string): Promise<WalkResult> {
+  // Keyed by real path: a file reached twice (two overlapping paths, a symlink and its target) runs once.
+  const files = new Map<string, string>();
+  const missing: string[] = [];
+  const add = (file: string): void => {
+    const real = realpathOrSelf(file);
+    if (!files.has(real)) files.set(real, file);
+  };
+  for (const given of paths) {
+    const absolute = resolve(cwd, given);
+    const kind = statKind(absolute);
+    if (kind === 'missing') missing.push(given);
+    else if (kind === 'file') {
+      if (isSourceFile(absolute)) add(absolute);
+    } else for (const file of await walkDirectory(absolute)) add(file);
+  }
+  return { files: [...files.values()].sort(), missing };
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function statKind(path: string): 'file' | 'directory' | 'missing' {
+  try {
+    return statSync(path).isDirectory() ? 'directory' : 'file';
+  } catch {
+    return 'missing';
+  }
+}
+
+async function walkDirectory(directory: string): Promise<string[]> {
+  const [candidates, nestedIgnoreFiles] = await Promise.all([
+    glob(SOURCE_GLOB, { cwd: directory, ignore: SKIPPED_GLOBS, absolute: true, followSymbolicLinks: false }),
+    glob('**/.gitignore', { cwd: directory, ignore: SKIPPED_GLOBS, dot: true, absolute: true, followSymbolicLinks: false }),
+  ]);
+  const rules = [...ancestorIgnoreRules(directory), ...nestedIgnoreFiles.map((file) => loadRule(resolve(file)))]
+    // Shallow rules first, so that a deeper .gitignore can re-include (`!x`) what a shallower one ignored.
+    .sort((a, b) => a.base.length - b.base.length);
+  return candidates.map((file) => resolve(file)).filter((file) => isSourceFile(file) && !isIgnored(file, rules));
+}
+
+interface IgnoreRule {
+  /** The folder the patterns are relative to. */
+  readonly base: string;
+  readonly matcher: Ignore;
+}
+
+function loadRule(ignoreFile: string, base = dirname(ignoreFile)): IgnoreRule {
+  return { base, matcher: ignore().add(readFileSync(ignoreFile, 'utf8')) };
+}
+
+/** .gitignore files above `directory` up to its git work tree's root, and the repository's info/exclude. */
+function ancestorIgnoreRules(directory: string): IgnoreRule[] {
+  const rules: IgnoreRule[] = [];
+  let current = directory;
+  while (!existsSync(join(current, '.git'))) {
+    const parent = dirname(current);
+    if (parent === current) return []; // not inside a git work tree: only the walked folder's own files count
+    current = parent;
+    const ignoreFile = join(current, '.gitignore');
+    if (existsSync(ignoreFile)) rules.push(loadRule(ignoreFile));
+  }
+  const exclude = join(current, '.git', 'info', 'exclude');
+  if (existsSync(exclude)) rules.push(loadRule(exclude, current));
+  return rules;
+}
+
+function isIgnored(file: string, rules: readonly IgnoreRule[]): boolean {
+  let ignored = false;
+  for (const rule of rules) {
+    if (!file.startsWith(rule.base + sep)) continue;
+    const verdict = rule.matcher.test(relative(rule.base, file).split(sep).join('/'));
+    if (verdict.ignored) ignored = true;
+    else if (verdict.unignored) ignored = false;
+  }
+  return ignored;
+}

@@ -1,0 +1,24 @@
+/**
+ * A worker thread of the runner: receives chunks of files (path and text), runs the codemod on
+ * each with the same `transformText` the main thread uses, and sends the outcomes back.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadCodemods } from './registry.js';
+import { transformText } from './transform-text.js';
+import type { WorkerChunk, WorkerInit, WorkerReply } from './workers.js';
+
+const port = parentPort;
+if (!port) throw new Error('worker.js runs only as a worker thread');
+
+const init = workerData as WorkerInit;
+const codemod = (await loadCodemods()).get(init.codemodId);
+if (!codemod) throw new Error(`worker: unknown codemod ${init.codemodId}`);
+
+port.on('message', (chunk: WorkerChunk) => {
+  const reply: WorkerReply = {
+    chunkId: chunk.chunkId,
+    outcomes: chunk.files.map((file) => transformText(codemod, file.path, file.text, init.options as never)),
+  };
+  port.postMessage(reply);
+});
+port.postMessage({ ready: true });

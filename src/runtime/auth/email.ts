@@ -1,0 +1,75 @@
+// The identifier the user typed (email or username): found in the request body, written masked by default.
+// Masked keeps enough to recognise a user in an incident (`a***@example.com`) without the log holding an address
+// book; hash mode gives a stable keyed pseudonym to join lines on; raw is an explicit opt-in.
+import { createHmac } from 'node:crypto';
+import type { EmailMode, ResolvedAuthOptions } from './types.js';
+
+// Body fields that hold the typed identifier, in order of preference.
+const IDENTIFIER_FIELDS = ['email', 'username', 'userName', 'user_name', 'login', 'identifier', 'emailAddress', 'email_address', 'user'];
+
+const EMAIL_SHAPE = /^[^\s@]{1,200}@[^\s@]{1,200}$/;
+const MAX_IDENTIFIER = 320;
+
+export function looksLikeEmail(value: string): boolean {
+  return EMAIL_SHAPE.test(value);
+}
+
+/** `alice@example.com` → `a***@example.com`; `alice` → `a***`. Never reveals more than the first character of the
+ *  local part; keeps the domain (it tells an on-call which tenant or provider). */
+export function maskIdentifier(value: string): string {
+  const trimmed = value.trim();
+  if (trimmed === '') return '';
+  const first = Array.from(trimmed)[0] ?? '';
+  const safeFirst = /^[\p{L}\p{N}]$/u.test(first) ? first : '*';
+  // Anything not shaped like an address (spaces, control characters, several lines) keeps only its first letter.
+  const at = trimmed.lastIndexOf('@');
+  if (at <= 0 || !looksLikeEmail(trimmed)) return `${safeFirst}***`;
+  const domain = trimmed.slice(at + 1).toLowerCase();
+  return /^[a-z0-9.-]{1,253}$/.test(domain) ? `${safeFirst}***@${domain}` : `${safeFirst}***`;
+}
+
+/** Keyed HMAC-SHA256 of the normalised identifier (trimmed, lower-cased), hex. Same user → same value, and without
+ *  the key nobody can test guesses against the log. */
+export function hashIdentifier(value: string, key: string | Uint8Array): string {
+  return createHmac('sha256', key).update(value.trim().toLowerCase()).digest('hex');
+}
+
+export function formatIdentifier(value: string, mode: EmailMode, key: string | Uint8Array | undefined): string | undefined {
+  const trimmed = value.trim().slice(0, MAX_IDENTIFIER);
+  if (trimmed === '') return undefined;
+  if (mode === 'hash') return key === undefined ? undefined : hashIdentifier(trimmed, key);
+  // eslint-disable-next-line no-control-regex -- control characters would forge lines in text sinks
+  if (mode === 'raw') return trimmed.replace(/[\u0000-\u001f\u007f]/g, '');
+  return maskIdentifier(trimmed);
+}
+
+/** The typed identifier in a request body or plain-function input: `{ email }`, `{ username }`, ..., one level of
+ *  `body` / `user` nesting, or a bare string argument that looks like an email. */
+export function findIdentifier(input: unknown, depth = 0): string | undefined {
+  if (typeof input === 'string') return depth === 0 && looksLikeEmail(input.trim()) ? input : undefined;
+  if (input === null || typeof input !== 'object' || depth > 1) return undefined;
+  const record = input as Record<string, unknown>;
+  for (const field of IDENTIFIER_FIELDS) {
+    const value = record[field];
+    if (typeof value === 'string' && value.trim() !== '') return value;
+  }
+  if (depth === 0) {
+    for (const nested of ['body', 'user', 'credentials', 'data']) {
+      const found = findIdentifier(record[nested], depth + 1);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Reads and formats the identifier from `input` with the options' reader, mode and key. Never throws. */
+export function identifierFrom(input: unknown, options: ResolvedAuthOptions): string | undefined {
+  let raw: unknown;
+  try {
+    raw = options.getIdentifier ? options.getIdentifier(input) : findIdentifier(input);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'string') return undefined;
+  return formatIdentifier(raw, options.email, options.emailHashKey);
+}

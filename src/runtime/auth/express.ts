@@ -1,0 +1,172 @@
+// Express 4 and 5 (and Router) handlers `(req, res, next)`, and bare Node `(req, res)` handlers.
+//
+// - The line is written when the response is done: `close` with `writableFinished` (Node emits `close` after
+//   `finish` for every response), or, without it, a client abort.
+// - Errors: a sync throw (Express turns it into next(err)), an error passed to `next`, a rejected promise. Express 4
+//   ignores rejected promises (the request would hang), so the wrapper passes the rejection to `next` itself and
+//   resolves; Express 5 then sees a settled promise and does not call `next` a second time.
+// - The response body is seen through `res.json` / `res.send` on this response only (for user id and reason).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { correlationOf } from './context.js';
+import { identifierFrom } from './email.js';
+import { AuthCall, finishAuthCall, type AuthCallInit } from './record.js';
+import type { AuthAction, ResolvedAuthOptions } from './types.js';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+// Not `extends IncomingMessage`: pino-http augments it with its own `id` / `log` types.
+interface ExpressRequest {
+  headers: IncomingMessage['headers'];
+  method?: string;
+  body?: unknown;
+  user?: unknown;
+  id?: unknown;
+  log?: unknown;
+  route?: { path?: unknown };
+}
+
+interface ExpressResponse extends ServerResponse {
+  locals?: { user?: unknown };
+  json?: AnyFunction;
+  send?: AnyFunction;
+}
+
+export function isNodeHttpPair(args: readonly unknown[]): boolean {
+  const req = args[0] as { headers?: unknown; method?: unknown } | null | undefined;
+  const res = args[1] as { setHeader?: unknown; writeHead?: unknown; once?: unknown } | null | undefined;
+  return (
+    typeof req === 'object' && req !== null && typeof req.headers === 'object' && typeof req.method === 'string' &&
+    typeof res === 'object' && res !== null && typeof res.setHeader === 'function' && typeof res.writeHead === 'function' &&
+    typeof res.once === 'function'
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
+// The hot path allocates one call object and one `next` wrapper per request and adds no property to `res` (adding
+// properties to a ServerResponse changes its shape and slows every later access in the framework). The call is
+// found through a WeakMap; json/send are hooked once on the prototype that defines them (`express.response`), and the
+// hook costs other routes one WeakMap lookup. A response whose json/send are its own properties (patched by someone
+// else) is hooked on the instance instead.
+const callsByResponse = new WeakMap<object, HttpCall>();
+const hookedPrototypes = new WeakSet<object>();
+// Direct prototypes of responses already looked at (each Express app's `app.response`): skip the walk next time.
+const readyPrototypes = new WeakSet<object>();
+
+class HttpCall extends AuthCall {
+  constructor(
+    init: AuthCallInit,
+    readonly req: ExpressRequest,
+    readonly res: ExpressResponse,
+  ) {
+    super(init);
+  }
+}
+
+function hookMethod(owner: Record<string, unknown>, name: 'json' | 'send'): void {
+  const original = owner[name];
+  if (typeof original !== 'function') return;
+  owner[name] = function authLoggingCapture(this: object, ...args: unknown[]): unknown {
+    const call = callsByResponse.get(this);
+    if (call !== undefined) call.captureBody(args[0]);
+    return (original as AnyFunction).apply(this, args);
+  };
+}
+
+function hookBodyCapture(res: ExpressResponse): void {
+  const own = Object.prototype.hasOwnProperty;
+  if (own.call(res, 'json') || own.call(res, 'send')) {
+    hookMethod(res as unknown as Record<string, unknown>, 'json');
+    hookMethod(res as unknown as Record<string, unknown>, 'send');
+    return;
+  }
+  const direct = Object.getPrototypeOf(res) as object | null;
+  if (direct === null || readyPrototypes.has(direct)) return;
+  readyPrototypes.add(direct);
+  // The framework prototype that defines json/send (Express's `express.response`, under each `app.response`); Node's
+  // own ServerResponse.prototype defines neither, so nothing outside the framework is touched.
+  for (let proto = Object.getPrototypeOf(res) as Record<string, unknown> | null; proto !== null; proto = Object.getPrototypeOf(proto) as Record<string, unknown> | null) {
+    const ownsJson = own.call(proto, 'json');
+    const ownsSend = own.call(proto, 'send');
+    if (!ownsJson && !ownsSend) continue;
+    if (hookedPrototypes.has(proto)) return;
+    hookedPrototypes.add(proto);
+    if (ownsJson) hookMethod(proto, 'json');
+    if (ownsSend) hookMethod(proto, 'send');
+    return;
+  }
+}
+
+function onClose(this: ExpressResponse): void {
+  const call = callsByResponse.get(this);
+  if (call === undefined) return;
+  const res = call.res;
+  const aborted = !res.writableFinished;
+  finishAuthCall(call, {
+    statusCode: res.headersSent || !aborted ? res.statusCode : undefined,
+    aborted: aborted && !res.headersSent,
+    threw: call.threw,
+    error: call.error,
+    body: call.body,
+    userAtEnd: call.req.user ?? res.locals?.user,
+  });
+}
+
+/** Watches a Node response until it is done and hands the final state to `onDone`. Shared with Nest and Koa. */
+export function onResponseDone(res: ServerResponse, onDone: (aborted: boolean, finishedAt: number) => void): void {
+  res.once('close', () => onDone(!res.writableFinished, performance.now()));
+}
+
+function isRealError(error: unknown): boolean {
+  return error !== undefined && error !== null && error !== 'route' && error !== 'router';
+}
+
+export function runNodeHttp(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+  const req = args[0] as ExpressRequest;
+  const res = args[1] as ExpressResponse;
+  const next = typeof args[2] === 'function' ? (args[2] as AnyFunction) : undefined;
+  const routePath = req.route?.path;
+  const call = new HttpCall(
+    {
+      action,
+      options,
+      targets: [req, res],
+      correlation: correlationOf(req.headers, req.id),
+      email: identifierFrom(req.body, options),
+      method: req.method,
+      route: typeof routePath === 'string' ? routePath : undefined,
+      requestLogger: req.log,
+      userAtEntry: req.user ?? res.locals?.user,
+    },
+    req,
+    res,
+  );
+  callsByResponse.set(res, call);
+  hookBodyCapture(res);
+  // `on`, not `once`: close fires once per response, and `once` allocates a wrapper.
+  res.on('close', onClose);
+
+  if (next !== undefined) {
+    args[2] = function authLoggedNext(this: unknown, error?: unknown) {
+      if (isRealError(error)) call.recordError(error);
+      // eslint-disable-next-line prefer-rest-params -- pass Express exactly what the handler passed
+      return next.apply(this, arguments as unknown as unknown[]);
+    };
+  }
+  let result: unknown;
+  try {
+    result = handler.apply(self, args);
+  } catch (error) {
+    call.recordError(error);
+    throw error;
+  }
+  if (!isThenable(result)) return result;
+  return Promise.resolve(result).then(undefined, (error: unknown) => {
+    call.recordError(error);
+    // Express 4 drops rejections; forward it like Express 5 would. Without `next` (bare Node), rethrow.
+    if (next === undefined) throw error;
+    next(error);
+  });
+}

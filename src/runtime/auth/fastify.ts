@@ -1,0 +1,103 @@
+// Fastify handlers `(request, reply)`. The handler may return a value (async) or call `reply.send`; Fastify's own
+// error handling turns a throw into a response (status from `error.statusCode`, else 500). The line is written when
+// the raw response is done, so the status is the one the client got. Logger: `request.log` (Fastify's pino child,
+// with its `reqId`) unless Fastify's logger is disabled.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { correlationOf } from './context.js';
+import { identifierFrom } from './email.js';
+import { onResponseDone } from './express.js';
+import { finishAuthCall, startAuthCall } from './record.js';
+import type { AuthAction, ResolvedAuthOptions } from './types.js';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+interface FastifyRequestLike {
+  raw: IncomingMessage;
+  id?: unknown;
+  body?: unknown;
+  user?: unknown;
+  log?: unknown;
+  method?: string;
+  routeOptions?: { url?: unknown };
+}
+
+interface FastifyReplyLike {
+  raw: ServerResponse;
+  send: AnyFunction;
+  sent?: boolean;
+}
+
+export function isFastifyPair(args: readonly unknown[]): boolean {
+  const request = args[0] as { raw?: unknown } | null | undefined;
+  const reply = args[1] as { raw?: unknown; send?: unknown; code?: unknown } | null | undefined;
+  return (
+    typeof request === 'object' && request !== null && typeof request.raw === 'object' && request.raw !== null &&
+    typeof reply === 'object' && reply !== null && typeof reply.raw === 'object' && reply.raw !== null &&
+    typeof reply.send === 'function' && typeof reply.code === 'function'
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
+export function runFastify(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+  const request = args[0] as FastifyRequestLike;
+  const reply = args[1] as FastifyReplyLike;
+  const url = request.routeOptions?.url;
+  const call = startAuthCall({
+    action,
+    options,
+    targets: [request, reply, request.raw],
+    correlation: correlationOf(request.raw.headers, request.id),
+    email: identifierFrom(request.body, options),
+    method: request.method ?? request.raw.method,
+    route: typeof url === 'string' ? url : undefined,
+    requestLogger: request.log,
+    userAtEntry: request.user,
+  });
+  const seen: { body?: unknown; threw: boolean; error?: unknown } = { threw: false };
+  const send = reply.send;
+  // Fastify also routes an async handler's return value through reply.send, so this sees both forms.
+  reply.send = function capturedSend(this: unknown, ...sendArgs: unknown[]) {
+    if (seen.body === undefined && !(sendArgs[0] instanceof Error)) seen.body = sendArgs[0];
+    return send.apply(this, sendArgs);
+  };
+  onResponseDone(reply.raw, (aborted, finishedAt) => {
+    const raw = reply.raw;
+    finishAuthCall(
+      call,
+      {
+        statusCode: raw.headersSent || !aborted ? raw.statusCode : undefined,
+        aborted: aborted && !raw.headersSent,
+        threw: seen.threw,
+        error: seen.error,
+        body: seen.body,
+        userAtEnd: request.user,
+      },
+      finishedAt,
+    );
+  });
+  const recordError = (error: unknown): void => {
+    seen.threw = true;
+    seen.error = error;
+  };
+  let result: unknown;
+  try {
+    result = handler.apply(self, args);
+  } catch (error) {
+    recordError(error);
+    throw error;
+  }
+  if (!isThenable(result)) return result;
+  return Promise.resolve(result).then(
+    (value) => {
+      if (seen.body === undefined && value !== undefined && value !== reply) seen.body = value;
+      return value;
+    },
+    (error: unknown) => {
+      recordError(error);
+      throw error;
+    },
+  );
+}

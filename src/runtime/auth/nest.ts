@@ -1,0 +1,210 @@
+// NestJS: `@AuthLogged('login')` on a controller method. Nest is loaded lazily when the decorator is applied (the
+// package root never imports it: most apps have no Nest).
+//
+// The decorator applies two things through Nest's own applyDecorators:
+// - an interceptor: starts the call, sees the handler's return value (user id) and its errors;
+// - a method-scoped exception filter (a class, so Nest injects HttpAdapterHost, as Nest's docs require for filters
+//   extending BaseExceptionFilter): guard failures never reach interceptors, but they do reach the filters of the
+//   route. Method filters are consulted first, so the filter claims ONLY exceptions the interceptor did not see
+//   (its @Catch type answers `instanceof` from that set): errors of the handler, pipes and interceptors still go to
+//   the application's own controller / global filters untouched. For a guard failure it records the exception and
+//   lets BaseExceptionFilter answer exactly as Nest would by default.
+// The line is written when the raw response is done, so the status is the one the client got.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { optionsGetter } from './config.js';
+import { correlationOf } from './context.js';
+import { identifierFrom } from './email.js';
+import { onResponseDone } from './express.js';
+import { finishAuthCall, startAuthCall, type AuthCall } from './record.js';
+import type { AuthAction, AuthLoggingOptions, ResolvedAuthOptions } from './types.js';
+import { assertAuthAction } from './wrap.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- Nest's types are not imported: the runtime must not need them */
+type NestCommon = {
+  applyDecorators: (...decorators: any[]) => any;
+  Catch: (...types: any[]) => ClassDecorator;
+  UseInterceptors: (...interceptors: any[]) => any;
+  UseFilters: (...filters: any[]) => any;
+};
+type NestCore = { BaseExceptionFilter: new (...args: any[]) => { catch(exception: unknown, host: any): void } };
+type Rxjs = { tap: (observer: { next?: (value: unknown) => void; error?: (error: unknown) => void }) => any };
+
+interface NestModules {
+  common: NestCommon;
+  core: NestCore;
+  rxjs: Rxjs;
+}
+
+let nestModules: NestModules | undefined;
+
+function requireFromApp(): (id: string) => unknown {
+  // CommonJS build: the ordinary require. ESM build: a require rooted at the application (its entry script, then the
+  // working directory), which is where its Nest lives; `import.meta` is avoided so the CommonJS build stays clean.
+  const bases = [process.argv[1], join(process.cwd(), 'package.json')].filter((base): base is string => typeof base === 'string' && base !== '');
+  const loaders = [...(typeof require === 'function' ? [require] : []), ...bases.map((base) => createRequire(base))];
+  return (id) => {
+    let lastError: unknown;
+    for (const load of loaders) {
+      try {
+        return load(id);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  };
+}
+
+function loadNest(): NestModules {
+  if (nestModules) return nestModules;
+  const load = requireFromApp();
+  try {
+    nestModules = {
+      common: load('@nestjs/common') as NestCommon,
+      core: load('@nestjs/core') as NestCore,
+      rxjs: load('rxjs') as Rxjs,
+    };
+  } catch (error) {
+    throw new Error('AuthLogged: @nestjs/common, @nestjs/core and rxjs must be installed to use the NestJS decorator', { cause: error });
+  }
+  return nestModules;
+}
+
+interface NestCallState {
+  call: AuthCall;
+  threw: boolean;
+  error?: unknown;
+  body?: unknown;
+}
+
+interface HttpRequestLike {
+  raw?: IncomingMessage;
+  headers?: IncomingMessage['headers'];
+  body?: unknown;
+  user?: unknown;
+  id?: unknown;
+  log?: unknown;
+  method?: string;
+  route?: { path?: unknown };
+  routeOptions?: { url?: unknown };
+}
+
+interface HttpResponseLike {
+  raw?: ServerResponse;
+  locals?: { user?: unknown };
+}
+
+const callsByRequest = new WeakMap<object, NestCallState>();
+
+// Exceptions the interceptor saw (thrown by the handler, a pipe or an inner interceptor): not the filter's to answer.
+const seenByInterceptor = new WeakSet<object>();
+
+/** The filter's @Catch type: `exception instanceof NotSeenByInterceptor` is true only for exceptions thrown before
+ *  the interceptor ran (guards). */
+class NotSeenByInterceptor {
+  static [Symbol.hasInstance](exception: unknown): boolean {
+    return !(exception !== null && typeof exception === 'object' && seenByInterceptor.has(exception));
+  }
+}
+
+function rawResponse(res: HttpResponseLike): ServerResponse {
+  return (res.raw ?? res) as ServerResponse;
+}
+
+/** The call of this request: created by whichever of interceptor / filter sees the request first. */
+function nestCall(action: AuthAction, options: ResolvedAuthOptions, req: HttpRequestLike, res: HttpResponseLike): NestCallState {
+  const existing = callsByRequest.get(req);
+  if (existing) return existing;
+  const headers = req.headers ?? req.raw?.headers;
+  const route = req.route?.path ?? req.routeOptions?.url;
+  const state: NestCallState = {
+    threw: false,
+    call: startAuthCall({
+      action,
+      options,
+      targets: [req, res, req.raw, res.raw],
+      correlation: correlationOf(headers, req.id),
+      email: identifierFrom(req.body, options),
+      method: req.method ?? req.raw?.method,
+      route: typeof route === 'string' ? route : undefined,
+      requestLogger: req.log,
+      userAtEntry: req.user ?? res.locals?.user,
+    }),
+  };
+  callsByRequest.set(req, state);
+  const raw = rawResponse(res);
+  if (raw.writableFinished) {
+    // The filter ran after the response was already sent (cannot normally happen): log now.
+    finishAuthCall(state.call, { statusCode: raw.statusCode, threw: state.threw, error: state.error });
+    return state;
+  }
+  onResponseDone(raw, (aborted, finishedAt) => {
+    finishAuthCall(
+      state.call,
+      {
+        statusCode: raw.headersSent || !aborted ? raw.statusCode : undefined,
+        aborted: aborted && !raw.headersSent,
+        threw: state.threw,
+        error: state.error,
+        body: state.body,
+        userAtEnd: req.user ?? res.locals?.user,
+      },
+      finishedAt,
+    );
+  });
+  return state;
+}
+
+function recordError(state: NestCallState, error: unknown): void {
+  if (state.threw) return;
+  state.threw = true;
+  state.error = error;
+}
+
+/** NestJS: method decorator for controller handlers (`@AuthLogged('login')`), guard failures included. */
+export function AuthLogged(action: AuthAction, options?: AuthLoggingOptions): MethodDecorator {
+  assertAuthAction(action, 'AuthLogged');
+  const getOptions = optionsGetter(options, 'AuthLogged');
+  const resolved = getOptions();
+  return (target, propertyKey, descriptor) => {
+    const nest = loadNest();
+    const interceptor = {
+      intercept(context: any, next: any): unknown {
+        if (context.getType() !== 'http') return next.handle();
+        const http = context.switchToHttp();
+        const state = nestCall(action, getOptions(), http.getRequest(), http.getResponse());
+        return next.handle().pipe(
+          nest.rxjs.tap({
+            next: (value) => {
+              if (state.body === undefined) state.body = value;
+            },
+            error: (error) => {
+              if (error !== null && typeof error === 'object') seenByInterceptor.add(error);
+              recordError(state, error);
+            },
+          }),
+        );
+      },
+    };
+    const decorators: unknown[] = [nest.common.UseInterceptors(interceptor)];
+    if (resolved.nestExceptionFilter) {
+      const Base = nest.core.BaseExceptionFilter;
+      // One class per decorated method: Nest instantiates it (injecting HttpAdapterHost) and it knows its action.
+      class AuthLoggingExceptionFilter extends Base {
+        override catch(exception: unknown, host: any): void {
+          if (host.getType() === 'http') {
+            const http = host.switchToHttp();
+            recordError(nestCall(action, getOptions(), http.getRequest(), http.getResponse()), exception);
+          }
+          super.catch(exception, host);
+        }
+      }
+      nest.common.Catch(NotSeenByInterceptor)(AuthLoggingExceptionFilter);
+      decorators.push(nest.common.UseFilters(AuthLoggingExceptionFilter));
+    }
+    return nest.common.applyDecorators(...decorators)(target, propertyKey, descriptor);
+  };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */

@@ -1,0 +1,140 @@
+// One auth call from entry to its single outcome line. Adapters create it at handler entry, feed it what they see
+// (status, error, body, abort) and call `finish` once; a second `finish` is ignored, so "exactly one line" holds
+// even when `finish`, `close` and an error path all fire.
+//
+// The record is built from an allow-list of our own keys. Nothing from the request or response is copied
+// wholesale: untrusted values (user id, reason, request id, email) are checked or scrubbed and sit under fixed keys,
+// so they cannot overwrite pino's `level`, `msg` or `time`.
+import { globalAuthLogger } from './config.js';
+import type { Correlation } from './context.js';
+import { eventName } from './events.js';
+import { pickLogger } from './logger.js';
+import { classify, type Observed } from './outcome.js';
+import { scrubStack, scrubText } from './redact.js';
+import type { AuthAction, ResolvedAuthOptions } from './types.js';
+import { explicitOf, userIdFromBody, userIdFromUser, type UserId } from './user-id.js';
+
+export interface AuthCallInit {
+  action: AuthAction;
+  options: ResolvedAuthOptions;
+  /** Objects the handler may pass to setAuthUser / setAuthFailure. */
+  targets: readonly unknown[];
+  correlation: Correlation;
+  /** Formatted identifier (masked / hashed / raw per options). */
+  email?: string | undefined;
+  route?: string | undefined;
+  method?: string | undefined;
+  requestLogger?: unknown;
+  /** The framework's authenticated user when the handler started (req.user, res.locals.user, ctx.state.user). */
+  userAtEntry?: unknown;
+}
+
+export interface AuthCallEnd extends Observed {
+  /** The framework's user when the response finished (preferred over userAtEntry). */
+  userAtEnd?: unknown;
+}
+
+/** One call's state. A class with a fixed shape: it is created on every auth request (the hot path). */
+export class AuthCall {
+  readonly action: AuthAction;
+  readonly options: ResolvedAuthOptions;
+  readonly targets: readonly unknown[];
+  readonly correlation: Correlation;
+  email: string | undefined;
+  readonly route: string | undefined;
+  readonly method: string | undefined;
+  readonly requestLogger: unknown;
+  readonly userAtEntry: unknown;
+  readonly start: number;
+  done = false;
+  /** What the adapter saw on the way: the first error and the first response body. */
+  threw = false;
+  error: unknown = undefined;
+  body: unknown = undefined;
+
+  constructor(init: AuthCallInit) {
+    this.action = init.action;
+    this.options = init.options;
+    this.targets = init.targets;
+    this.correlation = init.correlation;
+    this.email = init.email;
+    this.route = init.route;
+    this.method = init.method;
+    this.requestLogger = init.requestLogger;
+    this.userAtEntry = init.userAtEntry;
+    this.start = performance.now();
+  }
+
+  recordError(error: unknown): void {
+    if (this.threw) return;
+    this.threw = true;
+    this.error = error;
+  }
+
+  captureBody(body: unknown): void {
+    if (this.body === undefined) this.body = body;
+  }
+}
+
+export function startAuthCall(init: AuthCallInit): AuthCall {
+  return new AuthCall(init);
+}
+
+function errorFields(error: unknown): Record<string, unknown> | undefined {
+  if (error instanceof Error) {
+    const fields: Record<string, unknown> = { type: error.name || error.constructor.name, message: scrubText(error.message, 300) };
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' || typeof code === 'number') fields.code = typeof code === 'string' ? scrubText(code, 64) : code;
+    if (typeof error.stack === 'string') fields.stack = scrubStack(error.stack);
+    return fields;
+  }
+  if (typeof error === 'string') return { type: 'string', message: scrubText(error, 300) };
+  if (error === undefined || error === null) return undefined;
+  return { type: typeof error };
+}
+
+function resolveUserId(call: AuthCall, end: AuthCallEnd, explicitUser: UserId | undefined): UserId | undefined {
+  return explicitUser ?? userIdFromUser(end.userAtEnd) ?? userIdFromUser(call.userAtEntry) ?? userIdFromBody(end.body);
+}
+
+/** Writes the outcome line. Idempotent; never throws (a logging failure must not become a login failure). */
+export function finishAuthCall(call: AuthCall, end: AuthCallEnd, finishedAt = performance.now()): void {
+  if (call.done) return;
+  call.done = true;
+  try {
+    const explicit = explicitOf(call.targets);
+    const observed: Observed = explicit?.reason !== undefined ? { ...end, explicitReason: explicit.reason } : end;
+    const verdict = classify(observed);
+    const record: Record<string, unknown> = {
+      event: eventName(call.action, verdict.outcome, call.options.event),
+      action: call.action,
+      outcome: verdict.outcome,
+      elapsed_ms: Math.round((finishedAt - call.start) * 100) / 100,
+    };
+    if (end.statusCode !== undefined && !end.aborted) record.status_code = end.statusCode;
+    if (verdict.outcome === 'success') {
+      const userId = resolveUserId(call, end, explicit?.userId);
+      if (userId !== undefined) record.user_id = userId;
+    }
+    if (verdict.reason !== undefined) record.reason = verdict.reason;
+    if (call.email !== undefined) record.email = call.email;
+    if (call.method !== undefined) record.method = call.method;
+    if (call.route !== undefined) record.route = call.route;
+    if (call.correlation.request_id !== undefined) record.request_id = call.correlation.request_id;
+    if (call.correlation.trace_id !== undefined) {
+      record.trace_id = call.correlation.trace_id;
+      record.span_id = call.correlation.span_id;
+    }
+    if (verdict.outcome === 'error' && end.threw) {
+      const err = errorFields(end.error);
+      if (err !== undefined) record.error = err;
+    }
+    const logger = pickLogger(call.options, globalAuthLogger(), call.requestLogger);
+    const msg = `auth ${call.action} ${verdict.outcome}`;
+    if (verdict.outcome === 'success') logger.info(record, msg);
+    else if (verdict.outcome === 'failure') logger.warn(record, msg);
+    else logger.error(record, msg);
+  } catch {
+    // Swallowed on purpose: see the function comment.
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The admission decision, taken before the request touches the pool, so a refused request never enters pg-pool's
+ * wait queue. Both modes compare the same figure, claimed = checked-out + waiting:
+ *
+ * - threshold:     refuse when claimed / max ≥ threshold          (default 0.85: with max 10, at 9 claimed)
+ * - bounded-queue: refuse when claimed ≥ max + maxWaiting         (i.e. maxWaiting callers already wait for a busy pool)
+ */
+import { PoolExhaustedError } from './errors.js';
+import type { Admission } from './options.js';
+import { configuredMax, poolSnapshot, type PoolLike } from './utilization.js';
+
+type CountedPool = Pick<PoolLike<unknown>, 'totalCount' | 'idleCount' | 'waitingCount' | 'options'>;
+
+/** Undefined when the request may go ahead; otherwise the error to reject it with. */
+export function refuseAdmission(pool: CountedPool, admission: Admission, poolName: string): PoolExhaustedError | undefined {
+  const claimed = pool.totalCount - pool.idleCount + pool.waitingCount;
+  const max = configuredMax(pool);
+  if (admission.mode === 'threshold') {
+    if (claimed / max < admission.threshold) return undefined;
+    return new PoolExhaustedError(poolName, poolSnapshot(pool), `threshold ${Math.round(admission.threshold * 1000) / 10} %`);
+  }
+  if (claimed < max + admission.maxWaiting) return undefined;
+  return new PoolExhaustedError(poolName, poolSnapshot(pool), `bounded queue of ${admission.maxWaiting} is full`);
+}

@@ -1,0 +1,357 @@
+import { describe, expect, it } from 'vitest';
+import {
+  authWords,
+  classifyHandlerName,
+  classifyRoutePath,
+  findAuthHandlers,
+  isNextRouteFile,
+  type AuthHandlerScan,
+} from '../../src/analysis/auth-handlers.js';
+import { parseSource } from '../../src/analysis/parse.js';
+
+function scan(source: string, filePath = 'src/routes.ts', match?: RegExp): AuthHandlerScan {
+  return findAuthHandlers(parseSource(filePath, source), { filePath, match });
+}
+
+function actions(result: AuthHandlerScan): string[] {
+  return result.handlers.map((site) => `${site.framework}:${site.action}:${site.description}`);
+}
+
+describe('authWords', () => {
+  it('splits paths, camelCase and kebab-case, and joins split auth words', () => {
+    expect(authWords('/auth/signIn')).toEqual(['auth', 'signin']);
+    expect(authWords('handleLogIn')).toEqual(['handle', 'login']);
+    expect(authWords('/sign-up')).toEqual(['signup']);
+    expect(authWords('two_factor/verify')).toEqual(['2fa', 'verify']);
+    expect(authWords('resetPASSWORDToken')).toEqual(['reset', 'password', 'token']);
+  });
+});
+
+describe('classifyRoutePath', () => {
+  it.each([
+    ['/login', 'login'],
+    ['/auth/sign-in', 'login'],
+    ['/api/v1/signin', 'login'],
+    ['/authenticate', 'login'],
+    ['/logout', 'logout'],
+    ['/auth/sign_out', 'logout'],
+    ['/register', 'register'],
+    ['/users/register', 'register'],
+    ['/signup', 'register'],
+    ['/token', 'token'],
+    ['/oauth/token', 'token'],
+    ['/token/refresh', 'refresh'],
+    ['/auth/refresh-token', 'refresh'],
+    ['/password/reset', 'password_reset'],
+    ['/forgot-password', 'password_reset'],
+    ['/auth/reset', 'password_reset'],
+    ['/users/:id/password', 'password_change'],
+    ['/change-password', 'password_change'],
+    ['/verify-email', 'verify'],
+    ['/email/confirm', 'verify'],
+    ['/mfa/verify', 'mfa'],
+    ['/otp', 'mfa'],
+    ['/2fa/challenge', 'mfa'],
+    ['/session', 'session'],
+    ['/users/:id/sessions', 'session'],
+    ['/auth/login/:provider', 'login'],
+  ])('%s → %s', (path, action) => {
+    expect(classifyRoutePath(path)).toBe(action);
+  });
+
+  it.each([
+    '/login-help',
+    '/docs/login',
+    '/login/attempts',
+    '/users/login-history',
+    '/feed/refresh',
+    '/chat/sessions',
+    '/cache/reset',
+    '/devices/register',
+    '/webhooks/verify',
+    '/password-policy',
+    '/orders',
+    '/users/:id',
+    '/catalog',
+  ])('%s is not an auth route', (path) => {
+    expect(classifyRoutePath(path)).toBeUndefined();
+  });
+
+  it('lets the words around a route (router, controller, file) make a weak word about auth', () => {
+    expect(classifyRoutePath('/refresh', ['auth', 'router'])).toBe('refresh');
+    expect(classifyRoutePath('/session/:id/messages')).toBeUndefined();
+  });
+});
+
+describe('classifyHandlerName', () => {
+  it.each([
+    ['login', 'login'],
+    ['handleLogin', 'login'],
+    ['loginHandler', 'login'],
+    ['signIn', 'login'],
+    ['loginWithPassword', 'login'],
+    ['logout', 'logout'],
+    ['signOut', 'logout'],
+    ['register', 'register'],
+    ['registerUser', 'register'],
+    ['signUp', 'register'],
+    ['refreshToken', 'refresh'],
+    ['resetPassword', 'password_reset'],
+    ['forgotPassword', 'password_reset'],
+    ['requestPasswordReset', 'password_reset'],
+    ['changePassword', 'password_change'],
+    ['updatePassword', 'password_change'],
+    ['verifyEmail', 'verify'],
+    ['verifyOtp', 'mfa'],
+    ['verifyMfa', 'mfa'],
+    ['issueToken', 'token'],
+    ['createSession', 'session'],
+    ['destroySession', 'session'],
+  ])('%s → %s', (name, action) => {
+    expect(classifyHandlerName(name)).toBe(action);
+  });
+
+  it.each([
+    'hashPassword',
+    'comparePassword',
+    'validatePassword',
+    'verifyPassword',
+    'verifyToken',
+    'signToken',
+    'generateToken',
+    'generateOtp',
+    'isLoggedIn',
+    'requireLogin',
+    'loginRequired',
+    'loginPage',
+    'renderLogin',
+    'getSession',
+    'startSessionTimer',
+    'createUser',
+    'profile',
+  ])('%s is not an auth handler name', (name) => {
+    expect(classifyHandlerName(name)).toBeUndefined();
+  });
+});
+
+describe('findAuthHandlers: registrations', () => {
+  it('finds Express app and router routes, and only wraps the final handler', () => {
+    const result = scan(`
+      import express from 'express';
+      const app = express();
+      const router = express.Router();
+      app.post('/login', passport.authenticate('local'), validate, (req, res) => res.json(req.user));
+      router.route('/password/reset').get(page).post(resetHandler);
+      app.post('/orders', createOrder);
+    `);
+    expect(actions(result)).toEqual(['express:login:POST /login', 'express:password_reset:POST /password/reset']);
+    const login = result.handlers[0];
+    expect(login?.target.kind).toBe('expression');
+    expect(login?.target.kind === 'expression' && login.target.expression.type).toBe('ArrowFunctionExpression');
+    expect(login?.middlewaresBefore).toEqual(['passport.authenticate(...)', 'validate']);
+  });
+
+  it('finds GET routes only for the actions a link performs (logout, verify)', () => {
+    const result = scan(`
+      app.get('/login', page);
+      app.get('/logout', logout);
+      app.get('/verify-email', verify);
+      app.get('/session', current);
+    `);
+    expect(actions(result)).toEqual(['express:logout:GET /logout', 'express:verify:GET /verify-email']);
+  });
+
+  it('names a route by its handler when the path says nothing (`/`, a constant)', () => {
+    const result = scan(`
+      authRouter.post('/', authController.login);
+      app.post(ROUTES.SIGNUP, handlers.signUp);
+      app.post('/', ordersController.create);
+    `);
+    expect(actions(result)).toEqual(['express:login:POST /', 'express:register:POST signUp']);
+  });
+
+  it('ignores HTTP clients and test agents that share the method names', () => {
+    const result = scan(`
+      import axios from 'axios';
+      const api = axios.create();
+      const http = got.extend({});
+      api.post('/login', credentials);
+      http.post('/login', handler);
+      request(app).post('/login').send(body);
+      fetcher.post('/login', () => {});
+    `);
+    expect(result.handlers).toEqual([]);
+  });
+
+  it('finds Fastify shorthands with options and route() objects, by method', () => {
+    const result = scan(
+      `
+      import Fastify from 'fastify';
+      const fastify = Fastify();
+      fastify.post('/login', { schema }, handler);
+      fastify.post('/logout', { handler: out });
+      fastify.route({ method: ['GET', 'POST'], url: '/token', handler: issue });
+      fastify.route({ method: 'GET', url: '/session', handler: show });
+      fastify.route({ method: verb, url: '/signup', handler: create });
+    `,
+      'src/auth.ts',
+    );
+    expect(actions(result)).toEqual(['fastify:login:POST /login', 'fastify:logout:POST /logout', 'fastify:token:GET,POST /token']);
+    expect(result.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('`method` is not a literal')]);
+  });
+
+  it('finds @koa/router routes, named routes included', () => {
+    const result = scan(`
+      import Router from '@koa/router';
+      const router = new Router();
+      router.post('login', '/login', rateLimit(), login);
+      router.post('/register', body(), async (ctx) => {});
+    `);
+    expect(actions(result)).toEqual(['koa:login:POST /login', 'koa:register:POST /register']);
+  });
+
+  it('reports final handlers it cannot wrap', () => {
+    const result = scan(`
+      app.post('/login', passport.authenticate('local', { failureRedirect: '/login' }));
+      app.post('/signin', ...chain);
+      const settings = { a: 1 };
+      app.post('/signup', settings);
+    `);
+    expect(result.handlers).toEqual([]);
+    expect(result.skipped.map((site) => [site.node.loc.start.line, site.description])).toEqual([
+      [2, 'POST /login'],
+      [3, 'POST /signin'],
+      [5, 'POST /signup'],
+    ]);
+  });
+
+  it('wraps async-handler helpers and bound methods from outside', () => {
+    const result = scan(`
+      router.post('/login', asyncHandler(auth.login));
+      router.post('/logout', catchAsync(async (req, res) => {}));
+      router.post('/register', controller.register.bind(controller));
+    `);
+    expect(result.handlers).toHaveLength(3);
+    expect(result.skipped).toEqual([]);
+  });
+
+  it('counts handlers already going through the wrapper as wrapped, under any local name', () => {
+    const result = scan(`
+      import { withAuthLogging as logged } from 'quickwins';
+      const qw = require('quickwins');
+      const out = logged('logout', async (req, res) => {});
+      app.post('/login', logged('login', login));
+      app.post('/logout', out);
+      app.post('/register', asyncHandler(qw.withAuthLogging('register', register)));
+    `);
+    expect(result.handlers).toEqual([]);
+    expect(result.wrapped).toHaveLength(3);
+  });
+});
+
+describe('findAuthHandlers: NestJS, Next.js, functions', () => {
+  it('finds HTTP methods of @Controller classes, by controller prefix and method path', () => {
+    const result = scan(`
+      @Controller('auth')
+      class AuthController {
+        @Post('login') login() {}
+        @Post() create() {}
+        @Get('logout') logout() {}
+        @Get('me') me() {}
+        static helper() {}
+      }
+      @Controller({ path: 'password' })
+      class PasswordController {
+        @Put() change() {}
+      }
+      class NotAController {
+        @Post('login') login() {}
+      }
+    `);
+    expect(actions(result)).toEqual([
+      'nestjs:login:@Post /auth/login (login)',
+      'nestjs:logout:@Get /auth/logout (logout)',
+      'nestjs:password_change:@Put /password (change)',
+    ]);
+    expect(result.handlers.every((site) => site.target.kind === 'decorator')).toBe(true);
+  });
+
+  it('recognises Next.js route files by their path', () => {
+    expect(isNextRouteFile('app/api/auth/login/route.ts')).toBe(true);
+    expect(isNextRouteFile('src/app/(auth)/logout/route.js')).toBe(true);
+    expect(isNextRouteFile('app/login/page.tsx')).toBe(false);
+    expect(isNextRouteFile('src/routes/login.ts')).toBe(false);
+  });
+
+  it('finds Next.js method exports whose folder names the action', () => {
+    const source = 'export async function POST(req: Request) { return new Response(); }\nexport const GET = async () => new Response();\n';
+    expect(actions(scan(source, 'app/api/auth/login/route.ts'))).toEqual(['next:login:POST /api/auth/login']);
+    expect(actions(scan(source, 'app/api/auth/verify-email/[token]/route.ts'))).toEqual([
+      'next:verify:POST /api/auth/verify-email/[token]',
+      'next:verify:GET /api/auth/verify-email/[token]',
+    ]);
+    expect(scan(source, 'app/api/orders/route.ts').handlers).toEqual([]);
+  });
+
+  it('finds exported plain functions, not route controllers or helpers', () => {
+    const result = scan(`
+      export async function login(input) {}
+      export const signUp = async (input) => {};
+      export async function logout(req, res) {}
+      export function hashPassword(p) {}
+      export async function authenticate(email, password) {}
+      export function register(fastify, options) {}
+      exports.refreshToken = async (token) => token;
+      module.exports = { changePassword, async verifyEmail(token) {} };
+    `);
+    expect(actions(result)).toEqual([
+      'function:login:login()',
+      'function:register:signUp()',
+      'function:refresh:refreshToken()',
+      'function:password_change:changePassword()',
+      'function:verify:verifyEmail()',
+    ]);
+    expect(result.skipped.map((site) => site.description)).toEqual(['logout()']);
+  });
+
+  it('does not wrap an exported function that a route in the same file registers', () => {
+    const result = scan(`
+      export async function login(req, res) {}
+      export function signup(input) {}
+      app.post('/login', login);
+      app.post('/signup', signup);
+    `);
+    expect(actions(result)).toEqual(['express:login:POST /login', 'express:register:POST /signup']);
+    expect(result.skipped).toEqual([]);
+  });
+
+  it('refuses to turn a function into a const when it is called while the module loads, above it', () => {
+    const result = scan(`
+      const ready = login({ warmup: true });
+      export async function login(input) {}
+      function later() { return logout(); }
+      export async function logout() {}
+    `);
+    expect(actions(result)).toEqual(['function:logout:logout()']);
+    expect(result.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('used above its declaration')]);
+  });
+});
+
+describe('findAuthHandlers: --match', () => {
+  const source = `
+    app.post('/login', a);
+    app.post('/partner/verify', b);
+    app.post('/connect/sso', c);
+    export function signIn(input) {}
+  `;
+
+  it('narrows: only matching paths and names are auth handlers', () => {
+    expect(actions(scan(source, 'a.ts', /^\/login$/i))).toEqual(['express:login:POST /login']);
+  });
+
+  it('widens: a match names its action from its words, or is reported when none', () => {
+    const result = scan(source, 'a.ts', /verify|sso|signin/i);
+    expect(actions(result)).toEqual(['express:verify:POST /partner/verify', 'function:login:signIn()']);
+    expect(result.skipped.map((site) => site.description)).toEqual(['POST /connect/sso']);
+  });
+});

@@ -1,0 +1,193 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import transformWithJscodeshift, { codemod, parser, type AuthLoggingOptions } from '../../codemods/auth-logging.js';
+import { parseSource } from '../../src/analysis/parse.js';
+import { transformText, type TextOutcome } from '../../src/cli/transform-text.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/auth-logging');
+
+/** Next.js route handlers are recognised by their path, so these fixtures are transformed as if they lived there. */
+const VIRTUAL_PATHS: Readonly<Record<string, string>> = {
+  'next-login-route': 'app/api/auth/login/route.ts',
+  'next-logout-route': 'app/(auth)/logout/route.ts',
+  'next-alias-export': 'app/api/auth/register/route.ts',
+  'next-non-auth-route': 'app/api/orders/route.ts',
+};
+
+/** The sites each fixture must report as left alone: line and a phrase of the reason. */
+const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string])[]>> = {
+  'express-unwrappable': [
+    [9, 'result of `passport.authenticate(...)`'],
+    [11, 'spread'],
+  ],
+  'functions-esm': [[35, 'overload signatures']],
+  'functions-cjs': [[23, '(req, res)-style parameters']],
+  'next-alias-export': [[6, 'export { ... as POST }']],
+};
+
+interface Fixture {
+  readonly name: string;
+  readonly filePath: string;
+  readonly input: string;
+  readonly output: string;
+}
+
+const fixtures: Fixture[] = readdirSync(FIXTURES)
+  .filter((file) => file.includes('.input.'))
+  .sort()
+  .map((file) => {
+    const [name = '', extension = ''] = file.split('.input.');
+    return {
+      name,
+      filePath: VIRTUAL_PATHS[name] ?? `src/${name}.${extension}`,
+      input: readFileSync(join(FIXTURES, file), 'utf8'),
+      output: readFileSync(join(FIXTURES, `${name}.output.${extension}`), 'utf8'),
+    };
+  });
+
+function run(filePath: string, source: string, options: AuthLoggingOptions = {}): Extract<TextOutcome, { rewritten: unknown }> {
+  const outcome = transformText(codemod, filePath, source, { importFrom: 'quickwins', ...options });
+  if (outcome.status === 'error') throw new Error(`${outcome.error.phase}: ${outcome.error.message}`);
+  if (outcome.status === 'skipped') return { status: 'unchanged', rewritten: [], left: [], timings: outcome.timings } as never;
+  return outcome;
+}
+
+function textOf(outcome: ReturnType<typeof run>, input: string): string {
+  return outcome.status === 'changed' ? outcome.output : input;
+}
+
+/** A wrapper call or decorator, under its own name or the aliases the fixtures use. */
+const WRAPPER_CALL = /\b(?:withAuthLogging|qwWithAuthLogging)\(|@(?:AuthLogged|Logged)\(/g;
+
+function importsOfQuickwins(text: string): number {
+  return (text.match(/from ['"]quickwins['"]|require\(['"]quickwins['"]\)/g) ?? []).length;
+}
+
+describe('auth-logging fixtures', () => {
+  it('has fixtures for every framework and form', () => {
+    const names = fixtures.map((fixture) => fixture.name);
+    for (const prefix of ['express-', 'koa', 'fastify', 'nestjs', 'next-', 'functions-', 'decoys']) {
+      expect(names.some((name) => name.startsWith(prefix)), prefix).toBe(true);
+    }
+    const extensions = new Set(readdirSync(FIXTURES).map((file) => file.split('.').at(-1)));
+    for (const extension of ['ts', 'js', 'tsx', 'cjs']) expect(extensions.has(extension), extension).toBe(true);
+  });
+
+  for (const fixture of fixtures) {
+    describe(fixture.name, () => {
+      const first = run(fixture.filePath, fixture.input);
+      const output = textOf(first, fixture.input);
+
+      it('gives exactly the expected output', () => {
+        expect(output).toBe(fixture.output);
+      });
+
+      it('gives output that parses', () => {
+        expect(() => parseSource(fixture.filePath, output)).not.toThrow();
+      });
+
+      it('changes nothing on a second run', () => {
+        const second = run(fixture.filePath, output);
+        expect(second.status).toBe('unchanged');
+        expect(second.rewritten).toEqual([]);
+      });
+
+      it('reports one rewritten site per wrapper it adds, and imports once in the module style', () => {
+        const added =
+          (output.match(WRAPPER_CALL) ?? []).length - (fixture.input.match(WRAPPER_CALL) ?? []).length;
+        expect(first.rewritten).toHaveLength(added);
+        if (added > 0) {
+          expect(importsOfQuickwins(output)).toBe(1);
+          const cjs = /require\(['"]quickwins['"]\)/.test(output);
+          expect(cjs).toBe(/\brequire\(/.test(fixture.input) && !/^import /m.test(fixture.input));
+        } else {
+          expect(importsOfQuickwins(output)).toBe(importsOfQuickwins(fixture.input));
+        }
+      });
+
+      it('reports the sites it cannot wrap, with their line and why', () => {
+        const expected = EXPECTED_LEFT[fixture.name] ?? [];
+        expect(first.left.map((site) => site.line)).toEqual(expected.map(([line]) => line));
+        first.left.forEach((site, index) => expect(site.message).toContain(expected[index]?.[1]));
+      });
+    });
+  }
+});
+
+describe('auth-logging options and edges', () => {
+  const router = "import express from 'express';\nconst router = express.Router();\n";
+
+  it('--match narrows: only paths the regex matches are wrapped', () => {
+    const source = `${router}router.post('/login', h);\nrouter.post('/register', h);\n`;
+    const outcome = run('a.ts', source, { match: '^/login$' });
+    expect(textOf(outcome, source)).toContain("router.post('/register', h);");
+    expect(textOf(outcome, source)).toContain("router.post('/login', withAuthLogging('login', h));");
+  });
+
+  it('--match widens: a path the built-in test skips is wrapped when its words name an action', () => {
+    const source = `${router}router.post('/partner/verify', h);\nrouter.post('/chat/sessions', h);\n`;
+    expect(textOf(run('a.ts', source), source)).toBe(source);
+    const widened = textOf(run('a.ts', source, { match: 'verify|sessions' }), source);
+    expect(widened).toContain("router.post('/partner/verify', withAuthLogging('verify', h))");
+    expect(widened).toContain("router.post('/chat/sessions', withAuthLogging('session', h))");
+  });
+
+  it('--match hits that name no action are reported, not guessed', () => {
+    const source = `${router}router.post('/connect/sso', h);\n`;
+    const outcome = run('a.ts', source, { match: 'sso' });
+    expect(outcome.status).toBe('unchanged');
+    expect(outcome.left).toHaveLength(1);
+    expect(outcome.left[0]?.message).toContain('no word in its path or name says which auth action');
+  });
+
+  it('--import-from changes the module, and recognises wrappers imported from it', () => {
+    const source = `${router}router.post('/login', h);\n`;
+    const output = textOf(run('a.ts', source, { importFrom: '@acme/observability' }), source);
+    expect(output).toContain("import { withAuthLogging } from '@acme/observability';");
+    expect(run('a.ts', output, { importFrom: '@acme/observability' }).status).toBe('unchanged');
+  });
+
+  it('keeps CRLF line endings and a BOM', () => {
+    const source = `\uFEFFimport express from 'express';\r\nconst app = express();\r\napp.post('/login', h);\r\n`;
+    const output = textOf(run('a.ts', source), source);
+    expect(output).toBe(
+      `\uFEFFimport express from 'express';\r\nimport { withAuthLogging } from 'quickwins';\r\nconst app = express();\r\napp.post('/login', withAuthLogging('login', h));\r\n`,
+    );
+  });
+
+  it('merges into an existing CommonJS require of quickwins', () => {
+    const source = "const { configureAuthLogging } = require('quickwins');\nconst app = require('express')();\napp.post('/login', h);\n";
+    const output = textOf(run('a.js', source), source);
+    expect(output).toBe(
+      "const { configureAuthLogging, withAuthLogging } = require('quickwins');\nconst app = require('express')();\napp.post('/login', withAuthLogging('login', h));\n",
+    );
+  });
+
+  it('uses a namespace import that is already there', () => {
+    const source = "import * as qw from 'quickwins';\nimport express from 'express';\nconst app = express();\napp.post('/login', h);\n";
+    const output = textOf(run('a.ts', source), source);
+    expect(output).toBe(source.replace("app.post('/login', h)", "app.post('/login', qw.withAuthLogging('login', h))"));
+    expect(run('a.ts', output).status).toBe('unchanged');
+  });
+
+  it('skips files the pre-filter rules out without parsing them', () => {
+    expect(codemod.mightApply('export const add = (a, b) => a + b;\n')).toBe(false);
+    expect(codemod.mightApply("app.post('/x', h)")).toBe(true);
+    expect(codemod.mightApply('export async function POST() {}')).toBe(true);
+  });
+
+  it('is also a jscodeshift transform giving the same bytes', () => {
+    expect(parser).toBe('tsx');
+    const fixture = fixtures.find((candidate) => candidate.name === 'express-esm');
+    if (!fixture) throw new Error('fixture express-esm missing');
+    const reports: string[] = [];
+    const output = transformWithJscodeshift({ path: fixture.filePath, source: fixture.input }, { report: (line) => reports.push(line) }, {});
+    expect(output).toBe(fixture.output);
+    const unwrappable = fixtures.find((candidate) => candidate.name === 'express-unwrappable');
+    if (!unwrappable) throw new Error('fixture express-unwrappable missing');
+    transformWithJscodeshift({ path: unwrappable.filePath, source: unwrappable.input }, { report: (line) => reports.push(line) }, {});
+    expect(reports.some((line) => /:9: left: POST \/login/.test(line))).toBe(true);
+  });
+});

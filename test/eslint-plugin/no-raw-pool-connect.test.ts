@@ -1,0 +1,93 @@
+import { fileURLToPath } from 'node:url';
+import rule from '../../eslint-plugin/rules/no-raw-pool-connect.js';
+import { runRuleTests } from './rule-tester.js';
+
+const PG = "import { Pool } from 'pg';\nconst pool = new Pool({ max: 10 });\n";
+
+// Without type information: typescript-eslint's parser with no project, detection by import tracking.
+runRuleTests('no-raw-pool-connect (import tracking)', rule, {
+  valid: [
+    { name: 'already migrated: acquire', code: `${PG}import { acquireWithBackpressure } from 'quickwins';\nconst client = await acquireWithBackpressure(pool);` },
+    { name: 'already migrated: query', code: `${PG}import { queryWithBackpressure } from 'quickwins';\nawait queryWithBackpressure(pool, 'select 1');` },
+    { name: 'a query on an acquired client', code: `${PG}import { acquireWithBackpressure } from 'quickwins';\nconst client = await acquireWithBackpressure(pool);\nawait client.query('select 1');` },
+    { name: 'net.connect is no pool', code: "import net from 'node:net';\nconst socket = net.connect(6379);" },
+    { name: 'a redis client', code: "import { createClient } from 'redis';\nconst redis = createClient();\nawait redis.connect();" },
+    { name: 'a mysql pool', code: "import mysql from 'mysql2/promise';\nconst pool = mysql.createPool({});\nawait pool.query('select 1');\nawait pool.getConnection();" },
+    { name: 'a Pool from another library', code: "import { Pool } from 'undici';\nconst pool = new Pool('http://localhost');\nawait pool.connect();" },
+    { name: 'a local object called pool', code: 'const pool = { connect() {}, query() {} };\npool.connect();\npool.query();' },
+    { name: 'directive-free text mentioning pool.connect()', code: "const doc = 'call pool.connect() then pool.query()';" },
+    { name: 'checkQuery off leaves pool.query alone', code: `${PG}await pool.query('select 1');`, options: [{ checkQuery: false }] },
+  ],
+  invalid: [
+    {
+      name: 'pool.connect() with the import added after the last import',
+      code: `${PG}export async function run() {\n  const client = await pool.connect();\n  client.release();\n}\n`,
+      errors: [{ messageId: 'connect', line: 4, column: 24, endLine: 4, endColumn: 38 }],
+      output:
+        "import { Pool } from 'pg';\nimport { acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+        'export async function run() {\n  const client = await acquireWithBackpressure(pool);\n  client.release();\n}\n',
+    },
+    {
+      name: 'pool.query() keeps its arguments',
+      code: `${PG}const { rows } = await pool.query('select $1::int', [1]);\n`,
+      errors: [{ messageId: 'query', line: 3 }],
+      output:
+        "import { Pool } from 'pg';\nimport { queryWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+        "const { rows } = await queryWithBackpressure(pool, 'select $1::int', [1]);\n",
+    },
+    {
+      // Each fix carries its import, so fixes that add one overlap and ESLint applies one of them per pass:
+      // at most one pass per helper, plus one for the remaining call rewrites.
+      name: 'several sites: one pass per added helper import, then the rest',
+      code: `${PG}await pool.query('a');\nawait pool.query('b');\nconst c = await pool.connect();\n`,
+      errors: [{ messageId: 'query' }, { messageId: 'query' }, { messageId: 'connect' }],
+      output: [
+        "import { Pool } from 'pg';\nimport { queryWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+          "await queryWithBackpressure(pool, 'a');\nawait pool.query('b');\nconst c = await pool.connect();\n",
+        "import { Pool } from 'pg';\nimport { queryWithBackpressure, acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+          "await queryWithBackpressure(pool, 'a');\nawait pool.query('b');\nconst c = await acquireWithBackpressure(pool);\n",
+        "import { Pool } from 'pg';\nimport { queryWithBackpressure, acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+          "await queryWithBackpressure(pool, 'a');\nawait queryWithBackpressure(pool, 'b');\nconst c = await acquireWithBackpressure(pool);\n",
+      ],
+    },
+    {
+      name: 'importFrom',
+      code: `${PG}await pool.connect();\n`,
+      options: [{ importFrom: '@acme/db' }],
+      errors: [{ messageId: 'connect' }],
+      output:
+        "import { Pool } from 'pg';\nimport { acquireWithBackpressure } from '@acme/db';\nconst pool = new Pool({ max: 10 });\n" +
+        'await acquireWithBackpressure(pool);\n',
+    },
+    {
+      name: 'an existing quickwins import is reused',
+      code: `import { Pool } from 'pg';\nimport { acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool();\nawait pool.connect();\n`,
+      errors: [{ messageId: 'connect' }],
+      output: `import { Pool } from 'pg';\nimport { acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool();\nawait acquireWithBackpressure(pool);\n`,
+    },
+  ],
+});
+
+// With type information: typescript-eslint's parser with a project; the rule hands the program to the detector.
+const typedRoot = fileURLToPath(new URL('./fixtures/typed/', import.meta.url));
+runRuleTests(
+  'no-raw-pool-connect (type information)',
+  rule,
+  {
+    valid: [
+      { name: 'typed: net.connect', code: "import net from 'node:net';\nnet.connect(80);" },
+      { name: 'typed: an object with connect/query that is no pg pool', code: 'const pool = { connect() {}, query(_: string) {} };\npool.connect();\npool.query("x");' },
+    ],
+    invalid: [
+      {
+        name: 'typed: a pool from pg',
+        code: `${PG}export async function run(): Promise<void> {\n  const client = await pool.connect();\n  client.release();\n}\n`,
+        errors: [{ messageId: 'connect', line: 4 }],
+        output:
+          "import { Pool } from 'pg';\nimport { acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+          'export async function run(): Promise<void> {\n  const client = await acquireWithBackpressure(pool);\n  client.release();\n}\n',
+      },
+    ],
+  },
+  { languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: typedRoot } } },
+);

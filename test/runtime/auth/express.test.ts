@@ -1,0 +1,148 @@
+// Express 5 and Express 4 (installed as the alias `express4`): real servers on loopback, real requests, the log
+// parsed line by line.
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import express5 from 'express';
+import { pino } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, setAuthUser, withAuthLogging } from '../../../src/index.js';
+import { ALICE, ALICE_JWT, baseUrlOf, decideLogin, expectNoSecrets, LogCapture, runLoginScenario, send, sleep, SLOW_MS } from './support.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Express 4 has no types installed under its alias
+type ExpressModule = any;
+const express4 = createRequire(import.meta.url)('express4') as ExpressModule;
+
+function buildApp(express: ExpressModule): ExpressModule {
+  const app = express();
+  app.use(express.json());
+  app.get('/health', (_req: unknown, res: { json(body: unknown): void }) => res.json({ ok: true }));
+  // An async handler: in Express 4 its rejection is only seen because the wrapper forwards it to next().
+  app.post(
+    '/login',
+    withAuthLogging('login', async (req: { body: unknown }, res: ExpressModule) => {
+      const decision = decideLogin(req.body);
+      if (decision.kind === 'invalid') {
+        if (decision.logReason) setAuthFailure(req, decision.logReason);
+        return res.status(decision.status).json({ error: decision.error });
+      }
+      if (decision.kind === 'explode') throw decision.error;
+      if (decision.kind === 'slow') {
+        await sleep(SLOW_MS);
+        return res.json({ user: { id: ALICE.id } });
+      }
+      res.setHeader('Set-Cookie', 'session=session-cookie-secret; HttpOnly');
+      res.json({ user: { id: decision.userId }, token: decision.token });
+    }),
+  );
+  // Error passed to next() from a callback-style handler.
+  app.post(
+    '/password/reset',
+    withAuthLogging('password_reset', (req: { body: { email: string } }, _res: unknown, next: (error: unknown) => void) => {
+      // The message names the address and a token: both must be scrubbed from the line.
+      setImmediate(() => next(new Error(`mailer rejected ${req.body.email} token=${ALICE_JWT}`)));
+    }),
+  );
+  // Only a token in the body: the user id is the JWT's sub.
+  app.post('/token', withAuthLogging('token', (_req: unknown, res: ExpressModule) => res.json({ access_token: ALICE_JWT, token_type: 'Bearer' })));
+  // A session user set by earlier middleware (passport style), and an explicit setAuthUser winning over it.
+  app.post(
+    '/logout',
+    (req: { user?: unknown }, _res: unknown, next: () => void) => {
+      req.user = { id: 77 };
+      next();
+    },
+    withAuthLogging('logout', (_req: unknown, res: ExpressModule) => res.status(204).end()),
+  );
+  app.post(
+    '/mfa',
+    withAuthLogging('mfa', (req: object, res: ExpressModule) => {
+      setAuthUser(req, 'explicit-9');
+      res.json({ id: 'body-id' });
+    }),
+  );
+  app.use((_error: unknown, _req: unknown, res: ExpressModule, _next: unknown) => res.status(500).json({ error: 'internal' }));
+  return app;
+}
+
+function listen(app: ExpressModule): Promise<Server> {
+  return new Promise((resolve) => {
+    const server: Server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  resetAuthLoggingConfig();
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+for (const [name, express] of [
+  ['Express 5', express5],
+  ['Express 4', express4],
+] as const) {
+  describe(`withAuthLogging on ${name}`, () => {
+    async function start(): Promise<{ baseUrl: string; capture: LogCapture }> {
+      const capture = new LogCapture();
+      configureAuthLogging({ logger: pino(capture) });
+      const server = await listen(buildApp(express));
+      servers.push(server);
+      return { baseUrl: baseUrlOf(server.address()), capture };
+    }
+
+    it('writes one outcome line per login request with the right fields and no secret', async () => {
+      const { baseUrl, capture } = await start();
+      const lines = await runLoginScenario({ baseUrl, capture });
+      if (process.env.SHOW_AUTH_LOG) console.log(capture.text);
+      expect(lines.success!.route).toBe('/login');
+      expect(lines.success!.method).toBe('POST');
+    });
+
+    it('logs an error passed to next(), the JWT sub, req.user and an explicit setAuthUser', async () => {
+      const { baseUrl, capture } = await start();
+      await send(baseUrl, '/password/reset', { body: { email: ALICE.email }, requestId: 'reset-1' });
+      await send(baseUrl, '/token', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'token-1' });
+      await send(baseUrl, '/logout', { requestId: 'logout-1' });
+      await send(baseUrl, '/mfa', { body: { code: '123456' }, requestId: 'mfa-1' });
+      await capture.waitFor((lines) => lines.length >= 4);
+      expect(capture.byRequestId('reset-1')).toMatchObject([
+        { level: 50, event: 'authn_password_reset_fail', outcome: 'error', status_code: 500, error: { type: 'Error', message: 'mailer rejected a***@example.com token=[Redacted]' } },
+      ]);
+      expect(capture.byRequestId('token-1')).toMatchObject([{ level: 30, event: 'authn_token_created', user_id: ALICE.id }]);
+      expect(capture.byRequestId('logout-1')).toMatchObject([{ event: 'session_expired', outcome: 'success', status_code: 204, user_id: 77 }]);
+      expect(capture.byRequestId('mfa-1')).toMatchObject([{ event: 'authn_mfa_success', user_id: 'explicit-9' }]);
+      expectNoSecrets(capture.text);
+      expect(capture.text).not.toContain('123456');
+    });
+  });
+}
+
+describe('withAuthLogging with pino-http', () => {
+  it("uses req.log when its bindings are redacted, and the app's logger when they would print the Authorization header", async () => {
+    const appCapture = new LogCapture();
+    configureAuthLogging({ logger: pino(appCapture) });
+    const redactedCapture = new LogCapture();
+    const rawCapture = new LogCapture();
+    const app = express5();
+    app.use(express5.json());
+    app.use('/safe', pinoHttp({ logger: pino({ redact: ['req.headers.authorization', 'req.headers.cookie'] }, redactedCapture), autoLogging: false }));
+    app.use('/raw', pinoHttp({ logger: pino(rawCapture), autoLogging: false }));
+    const handler = withAuthLogging('login', (_req: unknown, res: { json(body: unknown): void }) => res.json({ userId: 5 }));
+    app.post('/safe/login', handler);
+    app.post('/raw/login', handler);
+    const server = await listen(app);
+    servers.push(server);
+    const baseUrl = baseUrlOf(server.address());
+    await send(baseUrl, '/safe/login', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'safe-1' });
+    await send(baseUrl, '/raw/login', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'raw-1' });
+    await appCapture.waitFor((lines) => lines.length >= 1);
+    await redactedCapture.waitFor((lines) => lines.length >= 1);
+    const viaReqLog = redactedCapture.byRequestId('safe-1');
+    expect(viaReqLog).toMatchObject([{ outcome: 'success', user_id: 5 }]);
+    // pino-http's own binding travels with it: the request id and the (censored) request.
+    expect(viaReqLog[0]!.req).toMatchObject({ headers: { authorization: '[Redacted]' } });
+    expect(rawCapture.outcomes()).toHaveLength(0);
+    expect(appCapture.byRequestId('raw-1')).toMatchObject([{ outcome: 'success', user_id: 5 }]);
+    expectNoSecrets(appCapture.text + redactedCapture.text);
+  });
+});
