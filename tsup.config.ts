@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
 // Three outputs: the library (runtime root + ESLint plugin) for ESM and CommonJS with types;
@@ -24,12 +24,24 @@ export default defineConfig([
         ? { js: 'if (Object.keys(module.exports).length === 1 && module.exports.default) module.exports = module.exports.default;' }
         : {},
   },
-  // The quickwins CLI (ESM): bin.js keeps its `#!/usr/bin/env node` (tsup makes it executable), the
-  // worker-thread entry it starts for large runs, and the demo behind `npm run demo`.
+  // The quickwins CLI. bin.js (ESM, keeps its `#!/usr/bin/env node`; tsup makes it executable) only loads
+  // cli.cjs; the runner and its worker-thread entry are CommonJS because Node loads `typescript` through
+  // require() much faster than through an ES import (see src/cli/cli.ts). demo.js runs `npm run demo`.
   {
-    entry: { 'cli/bin': 'src/cli/bin.ts', 'cli/worker': 'src/cli/worker.ts', 'cli/demo': 'src/cli/demo.ts' },
+    entry: { 'cli/bin': 'src/cli/bin.ts', 'cli/demo': 'src/cli/demo.ts' },
     format: ['esm'],
     outDir: 'dist',
+    target: 'node20',
+    clean: false,
+    splitting: false,
+    sourcemap: false,
+  },
+  {
+    entry: { 'cli/cli': 'src/cli/cli.ts', 'cli/worker': 'src/cli/worker.ts' },
+    format: ['cjs'],
+    outDir: 'dist',
+    outExtension: () => ({ js: '.cjs' }),
+    shims: true, // import.meta.url
     target: 'node20',
     clean: false,
     splitting: false,
@@ -53,6 +65,9 @@ function codemodEntries(): Options[] {
       format: ['cjs'],
       outDir: 'codemods',
       outExtension: () => ({ js: '.cjs' }),
+      // Loads the transform's dependencies without jscodeshift's Babel pass (see the preamble for why).
+      banner: { js: readFileSync('src/cli/jscodeshift-preamble.cjs', 'utf8') },
+      footer: { js: '__quickwinsRestoreLoaders();' },
       target: 'node20',
       clean: false,
       splitting: false,

@@ -1,13 +1,15 @@
 /**
  * Overhead of withAuthLogging on a trivial Express 5 login handler under load on loopback.
  * Two server processes (one per arm, same code, same pino logger writing to /dev/null through pino.destination);
- * autocannon in this process loads one arm at a time, alternating, and reports the ratio of mean throughputs.
- * Target: wrapped / bare ≥ 0.95.
+ * autocannon in this process loads one arm at a time, alternating, and reports the ratio of the median throughputs
+ * and the server CPU time per request of each arm (steadier than throughput when the machine is shared).
+ * Target: wrapped / bare ≥ 0.95. The load average is printed: on a busy machine the ratio is not worth much.
  *
  *   npx tsx bench/auth-overhead.ts
  *   ROUNDS=5 SECONDS=10 CONNECTIONS=20 npx tsx bench/auth-overhead.ts
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
@@ -37,10 +39,17 @@ function serve(arm: Arm): void {
   const mode = process.env.DEST ?? 'sync';
   const destination =
     mode === 'sync' ? pino.destination({ dest: '/dev/null', sync: true }) : pino.destination({ dest: '/dev/null', sync: false, minLength: mode === 'buffered' ? 4096 : 0 });
-  configureAuthLogging({ logger: pino(destination) });
+  // LOGGER=noop isolates the wrapper's own cost from pino's (diagnostics only).
+  const noop = { info() {}, warn() {}, error() {} };
+  configureAuthLogging({ logger: process.env.LOGGER === 'noop' ? noop : pino(destination) });
   const app = express();
   app.use(express.json());
   app.post('/login', arm === 'wrapped' ? withAuthLogging('login', loginHandler) : loginHandler);
+  // The parent asks for CPU time around each run: CPU per request is steadier than throughput on a busy machine.
+  process.on('message', () => {
+    const usage = process.cpuUsage();
+    process.send?.({ cpuMicros: usage.user + usage.system });
+  });
   const server = app.listen(0, '127.0.0.1', () => {
     const address = server.address();
     process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
@@ -65,6 +74,13 @@ function startServer(arm: Arm): Promise<{ child: ChildProcess; port: number }> {
   });
 }
 
+function cpuMicros(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (message) => resolve((message as { cpuMicros: number }).cpuMicros));
+    child.send('cpu');
+  });
+}
+
 async function load(autocannon: Autocannon, port: number, seconds: number): Promise<AutocannonResult> {
   return autocannon({
     url: `http://127.0.0.1:${port}/login`,
@@ -84,25 +100,36 @@ async function main(): Promise<void> {
     for (const arm of ['bare', 'wrapped'] as const) await load(autocannon, servers[arm].port, 2);
     const samples: Record<Arm, number[]> = { bare: [], wrapped: [] };
     const latency: Record<Arm, { p50: number[]; p99: number[] }> = { bare: { p50: [], p99: [] }, wrapped: { p50: [], p99: [] } };
+    const cpuPerRequest: Record<Arm, number[]> = { bare: [], wrapped: [] };
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate which arm goes first so a drift in machine load hits both alike.
       const order: Arm[] = round % 2 === 0 ? ['bare', 'wrapped'] : ['wrapped', 'bare'];
       for (const arm of order) {
+        const cpuBefore = await cpuMicros(servers[arm].child);
         const result = await load(autocannon, servers[arm].port, SECONDS);
+        const cpuAfter = await cpuMicros(servers[arm].child);
+        cpuPerRequest[arm].push((cpuAfter - cpuBefore) / result.requests.total);
         if (result.errors > 0 || result.non2xx > 0) throw new Error(`${arm}: ${result.errors} errors, ${result.non2xx} non-2xx`);
         samples[arm].push(result.requests.average);
         latency[arm].p50.push(result.latency.p50);
         latency[arm].p99.push(result.latency.p99);
-        console.log(`round ${round + 1} ${arm.padEnd(8)} ${result.requests.average.toFixed(0).padStart(7)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms`);
+        console.log(
+          `round ${round + 1} ${arm.padEnd(8)} ${result.requests.average.toFixed(0).padStart(7)} req/s  p50 ${result.latency.p50} ms  p99 ${result.latency.p99} ms  server CPU ${cpuPerRequest[arm].at(-1)!.toFixed(1)} µs/req`,
+        );
       }
     }
     const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
-    const bare = mean(samples.bare);
-    const wrapped = mean(samples.wrapped);
-    console.log(`\nExpress 5 POST /login, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per arm, alternating`);
-    console.log(`  bare handler        ${bare.toFixed(0).padStart(7)} req/s  p99 ${mean(latency.bare.p99).toFixed(1)} ms`);
-    console.log(`  withAuthLogging     ${wrapped.toFixed(0).padStart(7)} req/s  p99 ${mean(latency.wrapped.p99).toFixed(1)} ms`);
+    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+    const bare = median(samples.bare);
+    const wrapped = median(samples.wrapped);
+    console.log(`\nExpress 5 POST /login, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per arm, alternating (medians)`);
+    console.log(`  load average        ${loadavg().map((value) => value.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
+    const cpuBare = median(cpuPerRequest.bare);
+    const cpuWrapped = median(cpuPerRequest.wrapped);
+    console.log(`  bare handler        ${bare.toFixed(0).padStart(7)} req/s  p99 ${mean(latency.bare.p99).toFixed(1)} ms  server CPU ${cpuBare.toFixed(1)} µs/req`);
+    console.log(`  withAuthLogging     ${wrapped.toFixed(0).padStart(7)} req/s  p99 ${mean(latency.wrapped.p99).toFixed(1)} ms  server CPU ${cpuWrapped.toFixed(1)} µs/req`);
     console.log(`  throughput ratio    ${(wrapped / bare).toFixed(3)}  (target ≥ 0.95)`);
+    console.log(`  CPU per request     +${(cpuWrapped - cpuBare).toFixed(1)} µs (${((cpuWrapped / cpuBare - 1) * 100).toFixed(1)} %)`);
   } finally {
     servers.bare.child.kill('SIGINT');
     servers.wrapped.child.kill('SIGINT');

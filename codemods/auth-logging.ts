@@ -35,8 +35,10 @@ const DEFAULT_IMPORT_FROM = 'quickwins';
  * HTTP decorator or a Next.js method export. A `--match` regex cannot widen this (the pre-filter sees no
  * options), so it only finds names in files that pass it; documented in docs/codemods/auth-logging.md.
  */
-const MIGHT_APPLY =
-  /log[-_ ]?[io]n|sign[-_ ]?(?:in|up|out|on)|log[-_ ]?o(?:ut|ff)|regist|token|refresh|session|pass(?:wor)?d|pwd|reset|forgot|verif|confirm|mfa|otp|2fa|factor|auth|\.(?:post|put|patch|delete|del|all|get|route)\s*\(|@(?:Post|Put|Patch|Delete|All|Get)\s*\(|\b(?:GET|POST|PUT|PATCH|DELETE)\b/i;
+const MIGHT_APPLY_WORDS =
+  /log[-_ ]?[io]n|sign[-_ ]?(?:in|up|out|on)|log[-_ ]?o(?:ut|ff)|regist|token|refresh|session|pass(?:wor)?d|pwd|reset|forgot|verif|confirm|mfa|otp|2fa|factor|auth|\.(?:post|put|patch|delete|del|all|get|route)\s*\(|\bexport\s+default\b/i;
+/** Case matters here: `POST` as a Next.js export, `@Post(` as a Nest decorator. */
+const MIGHT_APPLY_EXACT = /\b(?:GET|POST|PUT|PATCH|DELETE)\b|@(?:Post|Put|Patch|Delete|All|Get)\s*\(/;
 
 export const codemod: Codemod<AuthLoggingOptions> = {
   id: 'auth-logging',
@@ -50,7 +52,7 @@ export const codemod: Codemod<AuthLoggingOptions> = {
     { flag: 'import-from', description: 'Module to import withAuthLogging / AuthLogged from.', type: 'string', default: DEFAULT_IMPORT_FROM },
   ],
   usesTypes: false,
-  mightApply: (source) => MIGHT_APPLY.test(source),
+  mightApply: (source) => MIGHT_APPLY_WORDS.test(source) || MIGHT_APPLY_EXACT.test(source),
   transform,
 };
 
@@ -61,7 +63,7 @@ export const parser = 'tsx';
 function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
   const { program, source, filePath } = input;
   const importFrom = input.options.importFrom ?? DEFAULT_IMPORT_FROM;
-  const match = input.options.match === undefined ? undefined : new RegExp(input.options.match, 'i');
+  const match = input.options.match === undefined ? undefined : compileMatch(input.options.match);
   const scan = findAuthHandlers(program, {
     filePath,
     match,
@@ -98,6 +100,14 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
     rewritten.push({ ...position(site.node), message: describeRewrite(site, context) });
   }
   return { edits, rewritten, left };
+}
+
+function compileMatch(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern, 'i');
+  } catch (error) {
+    throw new Error(`--match ${JSON.stringify(pattern)} is not a valid regular expression: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 interface EditContext {
@@ -138,6 +148,10 @@ function editsFor(site: AuthHandlerSite, context: EditContext): TextEdit[] {
       const [start, end] = declaration.range;
       const semicolon = context.style.semicolons || startsRiskyLine(context, end) ? ';' : '';
       return [insert(start, `const ${name} = ${open}`), insert(end, `)${semicolon}`)];
+    }
+    case 'default-function': {
+      const [start, end] = target.declaration.range;
+      return [insert(start, open), insert(end, `)${context.style.semicolons ? ';' : ''}`)];
     }
     case 'decorator':
       return [decoratorEdit(target.method, context, site)];

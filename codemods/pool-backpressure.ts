@@ -24,17 +24,19 @@ export interface PoolBackpressureOptions {
   readonly query: boolean;
 }
 
+const MEMBER_CALL_HINT = /(?:\.\s*(?:connect|query)|\[\s*['"`](?:connect|query)['"`]\s*\])\s*(?:\(|<|\?\.)/;
+
 export const codemod: Codemod<PoolBackpressureOptions> = {
   id: 'pool-backpressure',
   summary: 'Rewrite raw pg pool.connect() / pool.query() into acquireWithBackpressure() / queryWithBackpressure()',
   options: [
     { flag: 'import-from', type: 'string', default: 'quickwins', description: 'module to import the helpers from' },
     { flag: 'threshold', type: 'number', description: 'write an explicit utilization threshold (0 < n <= 1) into each call' },
-    { flag: 'query', type: 'boolean', default: true, description: 'also rewrite pool.query(...) (--no-query leaves it)' },
+    { flag: 'query', type: 'boolean', default: true, description: 'rewrite pool.query(...) as well (the default); --no-query leaves it' },
   ],
   usesTypes: true,
-  // Every site is a member call named connect or query; files without either word are never parsed.
-  mightApply: (source) => source.includes('connect') || source.includes('query'),
+  // Every site is a member call `.connect(` / `.query(` (or `['query']`); files without one are never parsed.
+  mightApply: (source) => MEMBER_CALL_HINT.test(source),
   transform({ filePath, source, program, options, types }) {
     const threshold = options.threshold;
     if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) {
@@ -43,8 +45,8 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
     const { sites, uncertain } = findPoolCalls(program, {
       types,
       includeQuery: options.query,
-      // Without a checker, relative imports are followed on disk (`import { pool } from './db.js'`).
-      resolveImport: types === undefined && existsSync(filePath) ? createFileImportResolver(filePath) : undefined,
+      // Relative imports are followed on disk (`import { pool } from './db.js'`) when the checker cannot tell.
+      resolveImport: existsSync(filePath) ? createFileImportResolver(filePath) : undefined,
     });
     const edits = planPoolRewrites(program, source, sites, {
       importFrom: options.importFrom,

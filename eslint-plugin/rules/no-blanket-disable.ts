@@ -83,10 +83,11 @@ export default createRule<[NoBlanketDisableOptions], MessageIds>({
     if (isAllowed(options.allow ?? [], relativeToCwd(context.physicalFilename, context.cwd))) return {};
 
     const suppressed = suppressionOracle(directives);
-    // What the user wrote to opt out of this rule on purpose (named directives, and every enable) ...
-    const optOut = suppressionOracle(directives.filter((directive) => !directive.blanket));
-    // ... and what would hide a report regardless of intent (blanket directives, and every enable).
-    const blanketHides = suppressionOracle(directives.filter((directive) => directive.blanket || directive.kind === 'enable'));
+    // What the user wrote to opt out of this rule on purpose: named directives (and every enable) ...
+    const optOut = (position: ProblemPosition): boolean => suppressed(position, context.id, (directive) => !directive.blanket);
+    // ... and what hides a report regardless of intent: blanket directives (and every enable).
+    const blanketHides = (position: ProblemPosition): boolean =>
+      suppressed(position, context.id, (directive) => directive.blanket || directive.kind === 'enable');
     const blockDisableLines = [
       ...new Set(blankets.filter((directive) => directive.kind === 'disable').map((directive) => directive.comment.loc.start.line)),
     ].sort((a, b) => b - a);
@@ -100,10 +101,10 @@ export default createRule<[NoBlanketDisableOptions], MessageIds>({
         { line, column: 0 },
         ...blockDisableLines.filter((disableLine) => disableLine < line).map((disableLine) => ({ line: disableLine, column: 0 })),
       ];
-      if (optOut(natural, context.id)) {
+      if (optOut(natural)) {
         // Suppressed by the user's named directive alone if possible: when a blanket one also covers the
         // position, ESLint credits only one of them and calls the named one unused (and --fix removes it).
-        return candidates.find((candidate) => optOut(candidate, context.id) && !blanketHides(candidate, context.id)) ?? natural;
+        return candidates.find((candidate) => optOut(candidate) && !blanketHides(candidate)) ?? natural;
       }
       return candidates.find((candidate) => !suppressed(candidate, context.id)) ?? { line: 1, column: 0 };
     };

@@ -7,8 +7,10 @@
  *   `router.route('/login').post(handler)`, `fastify.post('/login', opts?, handler)`, chained calls;
  * - Fastify `fastify.route({ method, url, handler })`;
  * - NestJS `@Post('login')` methods of `@Controller('auth')` classes;
- * - Next.js `app/**\/route.ts` exports `POST`, `PUT`, ... whose folder path names the action;
- * - exported plain functions named for an action (`export async function login(input)`), ESM and CommonJS.
+ * - Next.js `app/**\/route.ts` exports `POST`, `PUT`, ... whose folder path names the action, and the default
+ *   export of `pages/api/**`;
+ * - exported plain functions named for an action that take one input (`export async function login(input)`),
+ *   ESM and CommonJS; helpers taking `(email, password)` or one credential are reported, not wrapped.
  *
  * Only the final handler of a route is a site: the middlewares before it (`passport.authenticate(...)`,
  * `validate(schema)`) are not wrapped, because the runtime writes one outcome line per request and the
@@ -41,6 +43,8 @@ export type WrapTarget =
   | { readonly kind: 'method-property'; readonly property: TSESTree.Property }
   /** `export async function login() {}` → `export const login = withAuthLogging('a', async function login() {});`. */
   | { readonly kind: 'function-declaration'; readonly declaration: TSESTree.FunctionDeclaration }
+  /** `export default async function handler() {}` → `export default withAuthLogging('a', async function handler() {});`. */
+  | { readonly kind: 'default-function'; readonly declaration: TSESTree.FunctionDeclaration }
   /** A NestJS controller method: gets `@AuthLogged('a')` right above it, below its other decorators. */
   | { readonly kind: 'decorator'; readonly method: TSESTree.MethodDefinition };
 
@@ -107,6 +111,7 @@ const JOINED_WORDS: ReadonlyMap<string, string> = new Map([
   ['two factor', '2fa'],
   ['multi factor', 'mfa'],
   ['one time', 'onetime'],
+  ['pass code', 'passcode'],
 ]);
 
 /** Splits a path, identifier or file name into lower-case words: `/auth/signIn` → auth, signin. */
@@ -128,6 +133,12 @@ export function authWords(text: string): string[] {
       words.push(word);
     }
   }
+  // `one-time password` / `one-time code` is an OTP; a bare `one-time token` (a magic link) is not MFA.
+  for (let index = 0; index < words.length - 1; index++) {
+    if (words[index] === 'onetime' && ['password', 'code', 'passcode', 'pin'].includes(words[index + 1] ?? '')) {
+      words.splice(index, 2, 'otp');
+    }
+  }
   return words;
 }
 
@@ -136,7 +147,7 @@ const LOGOUT = new Set(['logout', 'logoff', 'signout']);
 const REGISTER = new Set(['register', 'registration', 'signup']);
 const PASSWORD = new Set(['password', 'passwords', 'passwd', 'pwd']);
 const RESET = new Set(['reset', 'forgot', 'forgotten', 'recover', 'recovery', 'lost']);
-const MFA = new Set(['mfa', 'otp', '2fa', 'totp', 'tfa', 'onetime', 'twofactor']);
+const MFA = new Set(['mfa', 'otp', '2fa', 'totp', 'tfa', 'twofactor', 'passcode']);
 const VERIFY = new Set(['verify', 'verification', 'confirm', 'confirmation']);
 const REFRESH = new Set(['refresh']);
 const TOKEN = new Set(['token', 'tokens']);
@@ -145,15 +156,18 @@ const SESSION = new Set(['session', 'sessions']);
 /** Words that make a weak action word (`token`, `verify`, `session`, ...) about authentication. */
 const AUTH_CONTEXT = new Set([
   'auth', 'authn', 'oauth', 'oauth2', 'openid', 'oidc', 'sso', 'account', 'accounts', 'user', 'users', 'identity',
-  'iam', 'me', 'jwt', 'email', 'phone', 'credentials', 'access',
+  'iam', 'me', 'jwt', 'email', 'phone', 'credentials', 'access', 'webauthn', 'passkey', 'passkeys', 'saml', 'ldap',
 ]);
+/** Words for an authenticator (passkey, security key): registering one enrols a factor, it creates no user. */
+const AUTHENTICATOR = new Set(['webauthn', 'passkey', 'passkeys', 'fido', 'fido2', 'authenticator', 'authenticators']);
 /** Path words that say nothing either way (`/api/v1/token`). */
 const NEUTRAL = new Set(['api', 'public', 'private', 'internal', 'rest', 'web', 'app', 'new', 'request', 'requests']);
 /** Path words that turn an auth word into something else: a help page, a history list, a policy. */
 const DECOYS = new Set([
   'help', 'docs', 'doc', 'documentation', 'faq', 'page', 'pages', 'form', 'history', 'audit', 'attempts', 'stats',
   'statistics', 'metrics', 'health', 'settings', 'config', 'policy', 'policies', 'requirements', 'strength', 'rules',
-  'preview', 'template', 'templates', 'image', 'logo', 'assets', 'static', 'banner',
+  'preview', 'template', 'templates', 'image', 'logo', 'assets', 'static', 'banner', 'experience', 'exp', 'branding',
+  'theme', 'customization', 'expiration', 'expiry', 'analytics', 'count', 'export',
 ]);
 
 export interface AuthClassification {
@@ -168,11 +182,14 @@ const has = (words: readonly string[], set: ReadonlySet<string>): boolean => wor
 export function actionOfWords(words: readonly string[]): AuthClassification | undefined {
   if (has(words, PASSWORD) && has(words, RESET)) return { action: 'password_reset', weak: false };
   if (words.includes('forgot')) return { action: 'password_reset', weak: false };
+  // Checking the current password (`/password/verify`) re-authenticates; it changes nothing.
+  if (has(words, PASSWORD) && (has(words, VERIFY) || words.includes('check'))) return { action: 'verify', weak: false };
   if (has(words, PASSWORD)) return { action: 'password_change', weak: false };
   if (has(words, MFA)) return { action: 'mfa', weak: false };
   if (has(words, REFRESH)) return { action: 'refresh', weak: true };
   if (has(words, VERIFY)) return { action: 'verify', weak: true };
   if (has(words, LOGOUT)) return { action: 'logout', weak: false };
+  if (has(words, REGISTER) && has(words, AUTHENTICATOR)) return { action: 'mfa', weak: false };
   if (words.includes('signup') || words.includes('registration')) return { action: 'register', weak: false };
   if (has(words, REGISTER)) return { action: 'register', weak: true };
   if (has(words, LOGIN)) return { action: 'login', weak: false };
@@ -181,6 +198,9 @@ export function actionOfWords(words: readonly string[]): AuthClassification | un
   if (has(words, RESET)) return { action: 'password_reset', weak: true };
   return undefined;
 }
+
+/** Words that name authentication on their own, wherever they stand in a path. */
+const STRONG = new Set([...LOGIN, ...LOGOUT, 'signup', 'registration', ...PASSWORD, ...MFA]);
 
 const ACTION_WORDS = new Set([
   ...LOGIN, ...LOGOUT, ...REGISTER, ...PASSWORD, ...RESET, ...MFA, ...VERIFY, ...REFRESH, ...TOKEN, ...SESSION,
@@ -198,6 +218,8 @@ export function classifyRoutePath(path: string, context: readonly string[] = [])
   if (!found) return undefined;
   if (!found.weak) return found.action;
   const others = words.filter((word) => !ACTION_WORDS.has(word) && !NEUTRAL.has(word) && !/^v\d+$/.test(word));
+  // A strong word in the same path (`/login/webauthn-verify`) makes the weak one about authentication.
+  if (has(words, STRONG)) return found.action;
   const supported =
     words.filter((word) => ACTION_WORDS.has(word)).length > 1 ||
     has(words, AUTH_CONTEXT) ||
@@ -278,11 +300,28 @@ function looseAction(text: string): AuthAction | undefined {
   return actionOfWords(words)?.action ?? (words.includes('auth') ? 'login' : undefined);
 }
 
-/** HTTP methods whose routes perform an action; GET only for the actions a link performs. */
-function methodPerformsAction(method: string, action: AuthAction): boolean {
-  const lower = method.toLowerCase();
-  if (lower === 'get' || lower === 'head') return action === 'logout' || action === 'verify';
-  return ['post', 'put', 'patch', 'delete', 'del', 'all'].includes(lower);
+/**
+ * The action a route performs given its HTTP method, or undefined when that method does not perform it:
+ * GET only for what a link does (logout, verify); DELETE only ends sessions (`DELETE /sessions/:id` is a logout);
+ * PATCH / DELETE on tokens and sessions edit or list them rather than issue them.
+ */
+export function actionForMethod(method: string, action: AuthAction): AuthAction | undefined {
+  switch (method.toLowerCase()) {
+    case 'get':
+    case 'head':
+      return action === 'logout' || action === 'verify' ? action : undefined;
+    case 'delete':
+    case 'del':
+      return action === 'logout' || action === 'session' ? 'logout' : undefined;
+    case 'patch':
+      return action === 'token' || action === 'session' ? undefined : action;
+    case 'post':
+    case 'put':
+    case 'all':
+      return action;
+    default:
+      return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -291,7 +330,7 @@ function methodPerformsAction(method: string, action: AuthAction): boolean {
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all']);
 const ROUTER_NAME = /^(app|application|router|routes?|server|fastify|instance|api|srv|koa|[a-z][\w$]*(Router|Routes|App|Server|Api|Instance))$/;
-const ROUTER_FACTORIES = /^(express|Router|fastify|Fastify|KoaRouter|createRouter|createApp|createServer|Hono|polka|restify)$/;
+const ROUTER_FACTORIES = /^(express|Router|fastify|Fastify|KoaRouter|createRouter|createApp|createServer|polka|restify)$/;
 const CLIENT_FACTORIES = /^(axios|got|ky|supertest|request|fetch|superagent|needle|create)$/;
 const NEXT_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const NEST_METHODS: ReadonlyMap<string, string> = new Map([
@@ -318,6 +357,8 @@ class Scanner {
   private readonly registeredNames = new Set<string>();
   private readonly fileWords: string[];
   private readonly framework: AuthFramework;
+  /** A routing framework whose handlers the runtime cannot read (Hapi, Hono): its routes are reported, not wrapped. */
+  private readonly unsupported: string | undefined;
 
   constructor(
     private readonly program: TSESTree.Program,
@@ -325,6 +366,7 @@ class Scanner {
   ) {
     this.fileWords = authWords(options.filePath.replace(/\.[cm]?[jt]sx?$/, ''));
     this.framework = this.sniffFramework();
+    this.unsupported = this.sniffUnsupported();
   }
 
   scan(): void {
@@ -341,6 +383,7 @@ class Scanner {
     for (const declaration of classes) this.visitNestController(declaration);
     if (isNextRouteFile(this.options.filePath)) this.visitNextRoute();
     else this.visitExportedFunctions();
+    if (nextPagesApiRoute(this.options.filePath) !== undefined) this.visitNextPagesApi();
     this.dropAliasesOfWrappedSites();
   }
 
@@ -468,18 +511,29 @@ class Scanner {
   }
 
   private sniffFramework(): AuthFramework {
-    for (const statement of this.program.body) {
-      const source =
-        statement.type === 'ImportDeclaration'
-          ? statement.source.value
-          : statement.type === 'VariableDeclaration'
-            ? statement.declarations.map((declarator) => requiredModule(declarator.init)).find((value) => value !== undefined)
-            : undefined;
-      if (source === undefined) continue;
+    for (const source of this.importedModules()) {
       if (source === 'fastify' || source.startsWith('fastify-') || source.startsWith('@fastify/')) return 'fastify';
       if (source === 'koa' || source === '@koa/router' || source === 'koa-router') return 'koa';
     }
     return 'express';
+  }
+
+  private sniffUnsupported(): string | undefined {
+    for (const source of this.importedModules()) {
+      if (source === '@hapi/hapi' || source === 'hapi') return 'Hapi';
+      if (source === 'hono' || source.startsWith('hono/')) return 'Hono';
+    }
+    return undefined;
+  }
+
+  private importedModules(): string[] {
+    return this.program.body.flatMap((statement) =>
+      statement.type === 'ImportDeclaration'
+        ? [statement.source.value]
+        : statement.type === 'VariableDeclaration'
+          ? statement.declarations.map((declarator) => requiredModule(declarator.init)).filter((value): value is string => value !== undefined)
+          : [],
+    );
   }
 
   // --- Express, Koa and Fastify registrations --------------------------------------------------------------
@@ -519,12 +573,13 @@ class Scanner {
     const handler = finalHandler(last);
     const handlerName = handler ? referenceName(handler) : undefined;
     const context = [...this.fileWords, ...authWords(expressionText(receiver))];
-    const action = this.routeAction(paths, handlerName, context);
-    if (!action) return;
+    const named = this.routeAction(paths, handlerName, context);
+    if (!named) return;
     const description = `${method.toUpperCase()} ${paths?.[0] ?? handlerName ?? '(computed path)'}`;
     const framework = this.framework;
-    if (this.reportUnclassified(action, framework, description, call)) return;
-    if (!methodPerformsAction(method, action)) return;
+    if (this.reportUnclassified(named, framework, description, call)) return;
+    const action = actionForMethod(method, named);
+    if (!action) return;
 
     if (!handler) {
       const reason =
@@ -549,6 +604,15 @@ class Scanner {
     node: TSESTree.Node,
     middlewaresBefore: readonly string[],
   ): void {
+    if (this.unsupported && framework !== 'nestjs' && framework !== 'next' && framework !== 'function') {
+      this.skipped.push({
+        framework,
+        description,
+        node,
+        reason: `${this.unsupported} handlers answer through their return value, which the runtime cannot read yet (it would log every request as a success)`,
+      });
+      return;
+    }
     if (handler.kind === 'expression') {
       const expression = handler.expression;
       if (expression.type === 'Identifier') this.registeredNames.add(expression.name);
@@ -650,16 +714,17 @@ class Scanner {
     const paths = url ? pathStrings(url) : undefined;
     const handler = handlerProperty ? propertyHandler(handlerProperty) : undefined;
     const handlerName = handler ? referenceName(handler) : undefined;
-    const action = this.routeAction(paths, handlerName, this.fileWords);
-    if (!action) return;
+    const named = this.routeAction(paths, handlerName, this.fileWords);
+    if (!named) return;
     const methods = methodNode ? pathStrings(methodNode) : undefined;
     const description = `${methods?.join(',') ?? '?'} ${paths?.[0] ?? '(computed url)'}`;
-    if (this.reportUnclassified(action, 'fastify', description, call)) return;
+    if (this.reportUnclassified(named, 'fastify', description, call)) return;
     if (!methods) {
       this.skipped.push({ framework: 'fastify', description, node: call, reason: 'its `method` is not a literal, so whether it performs the action is unknown' });
       return;
     }
-    if (!methods.some((method) => methodPerformsAction(method, action))) return;
+    const action = methods.map((method) => actionForMethod(method, named)).find((found) => found !== undefined);
+    if (!action) return;
     if (!handler) {
       this.skipped.push({ framework: 'fastify', description, node: call, reason: 'its `handler` is missing, computed or spread' });
       return;
@@ -683,10 +748,12 @@ class Scanner {
       const paths = (decoratorPaths(httpDecorator) ?? ['']).flatMap((path) =>
         prefixes.map((prefix) => `/${[prefix, path].filter((part) => part !== '').join('/')}`.replace(/\/+/g, '/')),
       );
-      const action = this.routeAction(paths, methodName, context);
-      if (!action) continue;
+      const named = this.routeAction(paths, methodName, context);
+      if (!named) continue;
       const description = `@${decoratorName(httpDecorator)} ${paths[0]} (${methodName ?? 'method'})`;
-      if (this.reportUnclassified(action, 'nestjs', description, member) || !methodPerformsAction(method, action)) continue;
+      if (this.reportUnclassified(named, 'nestjs', description, member)) continue;
+      const action = actionForMethod(method, named);
+      if (!action) continue;
       const site: AuthHandlerSite = {
         framework: 'nestjs',
         action,
@@ -709,17 +776,18 @@ class Scanner {
       if (statement.type !== 'ExportNamedDeclaration') continue;
       for (const exported of exportedFunctions(statement)) {
         if (!NEXT_EXPORTS.has(exported.name)) continue;
-        const action = this.routeAction([`/${folder}`], undefined, groups);
-        if (!action || this.reportUnclassified(action, 'next', `${exported.name} /${folder}`, exported.node)) continue;
-        if (!methodPerformsAction(exported.name, action)) continue;
+        const named = this.routeAction([`/${folder}`], undefined, groups);
+        if (!named || this.reportUnclassified(named, 'next', `${exported.name} /${folder}`, exported.node)) continue;
+        const action = actionForMethod(exported.name, named);
+        if (!action) continue;
         this.exportedSite('next', action, `${exported.name} /${folder}`, exported, statement);
       }
       if (!statement.declaration && statement.source === null) {
         for (const specifier of statement.specifiers) {
           const name = specifier.exported.type === 'Identifier' ? specifier.exported.name : specifier.exported.value;
           if (!NEXT_EXPORTS.has(name)) continue;
-          const action = this.routeAction([`/${folder}`], undefined, groups);
-          if (!action || action === 'unclassified' || !methodPerformsAction(name, action)) continue;
+          const named = this.routeAction([`/${folder}`], undefined, groups);
+          if (!named || named === 'unclassified' || !actionForMethod(name, named)) continue;
           this.skipped.push({
             framework: 'next',
             description: `${name} /${folder}`,
@@ -729,6 +797,49 @@ class Scanner {
         }
       }
     }
+  }
+
+  // --- Next.js pages router API routes ---------------------------------------------------------------------
+
+  /**
+   * `pages/api/auth/login.ts`: the default export is the handler for every method. A session or token route there
+   * mostly answers GET (who am I, a CSRF token), so those are reported rather than wrapped.
+   */
+  private visitNextPagesApi(): void {
+    const route = nextPagesApiRoute(this.options.filePath) ?? '';
+    const statement = this.program.body.find((node): node is TSESTree.ExportDefaultDeclaration => node.type === 'ExportDefaultDeclaration');
+    if (!statement) return;
+    const named = this.routeAction([route], undefined, []);
+    const description = `default export ${route}`;
+    if (!named || this.reportUnclassified(named, 'next', description, statement)) return;
+    if (named === 'session' || named === 'token') {
+      this.skipped.push({
+        framework: 'next',
+        description,
+        node: statement,
+        reason: 'an API route for every method: a GET reads the session or token and is no auth event; wrap the creating branch by hand',
+      });
+      return;
+    }
+    const declaration = statement.declaration;
+    if (declaration.type === 'FunctionDeclaration') {
+      const name = declaration.id?.name;
+      if (name && referencedOutside(this.program, name, declaration)) {
+        this.skipped.push({
+          framework: 'next',
+          description,
+          node: statement,
+          reason: `\`${name}\` is also used elsewhere in the file, and wrapping the default export would unbind it`,
+        });
+        return;
+      }
+      this.handlers.push({ framework: 'next', action: named, description, target: { kind: 'default-function', declaration }, node: statement, middlewaresBefore: [] });
+      return;
+    }
+    if (declaration.type === 'ClassDeclaration' || declaration.type === 'TSInterfaceDeclaration' || declaration.type === 'TSDeclareFunction') return;
+    const handler = finalHandler(declaration as TSESTree.Expression);
+    if (!handler) return;
+    this.registerSite('next', named, description, handler, statement, []);
   }
 
   // --- exported plain functions ---------------------------------------------------------------------------
@@ -765,23 +876,86 @@ class Scanner {
         ? undefined
         : classifyHandlerName(exported.name);
     if (!action) return;
-    const fn = exported.fn;
-    if (fn && looksLikeRouteHandler(fn)) {
-      // Controllers (`exports.login = async (req, res) => ...`) are wrapped where the route registers them;
-      // wrapping here too would write two lines per request.
+    const target = exported.target;
+    if (target.kind === 'expression' && this.goesThroughWrapper(target.expression)) {
+      this.exportedSite('function', action, `${exported.name}()`, exported, statement);
+      return;
+    }
+    const description = `${exported.name}()`;
+    const skip = (reason: string): void => {
+      this.skipped.push({ framework: 'function', description, node: exported.node, reason });
+    };
+    const behind = this.functionBehind(exported);
+    // A schema object or constant named `login` (validation modules), or a function imported and re-exported
+    // (wrapped where it is declared): not a site here.
+    if (behind.kind === 'not-a-function' || behind.kind === 'elsewhere') return;
+    if (behind.kind === 'route-handler') {
+      // Controllers (`exports.login = async (req, res) => ...`, `const login = catchAsync(async (req, res) => ...)`)
+      // are wrapped where the route registers them; wrapping here too would write two lines per request.
       if (!this.registeredNames.has(exported.name)) {
-        this.skipped.push({
-          framework: 'function',
-          description: `${exported.name}()`,
-          node: exported.node,
-          reason: 'it takes (req, res)-style parameters, so it is a route handler: it is wrapped where a route registers it (run the codemod on that file too)',
-        });
+        skip('it takes (req, res)-style parameters, so it is a route handler: it is wrapped where a route registers it (run the codemod on that file too)');
       }
       return;
     }
     if (this.registeredNames.has(exported.name)) return;
-    if (fn && exported.name === 'register' && firstParamIsPluginHost(fn)) return;
-    this.exportedSite('function', action, `${exported.name}()`, exported, statement);
+    if (behind.kind === 'unknown') {
+      skip('its function is not visible here (a call result or an unresolved name), so whether it is an entry point or a helper is unknown');
+      return;
+    }
+    if (exported.name === 'register' && firstParamIsPluginHost(behind.fn)) return;
+    const helper = helperParameters(behind.fn);
+    if (helper) {
+      skip(
+        `it takes ${helper}: a helper that a handler calls rather than an entry point; wrapping it would log a second line for the same request (the plain form is \`${exported.name}(input)\`)`,
+      );
+      return;
+    }
+    this.exportedSite('function', action, description, exported, statement);
+  }
+
+  /** The function an export stands for, looking through names declared in this file and wrapper calls. */
+  private functionBehind(exported: ExportedFunction): FunctionBehind {
+    if (exported.fn) return classifyFunction(exported.fn);
+    const target = exported.target;
+    const expression =
+      target.kind === 'expression'
+        ? target.expression
+        : target.kind === 'shorthand-property'
+          ? (target.property.value as TSESTree.Expression)
+          : undefined;
+    if (!expression) return { kind: 'unknown' };
+    return this.behindExpression(expression, 0);
+  }
+
+  private behindExpression(expression: TSESTree.Node, depth: number): FunctionBehind {
+    if (isFunctionNode(expression) || expression.type === 'FunctionDeclaration') return classifyFunction(expression);
+    if (expression.type === 'CallExpression') {
+      // `catchAsync(async (req, res) => ...)`, `memoize(async (input) => ...)`: the function passed in decides.
+      const inner = expression.arguments.find((argument) => isFunctionNode(argument));
+      if (inner) return classifyFunction(inner as TSESTree.FunctionLike);
+      const reference = expression.arguments.find((argument) => argument.type === 'Identifier');
+      return reference && depth < 3 ? this.behindExpression(reference, depth + 1) : { kind: 'unknown' };
+    }
+    if (expression.type !== 'Identifier' || depth >= 3) return { kind: 'unknown' };
+    const bindings = this.bindings.get(expression.name) ?? [];
+    if (bindings.length === 0) return { kind: 'elsewhere' };
+    const binding = bindings[0] as Binding;
+    switch (binding.kind) {
+      case 'import':
+        return { kind: 'elsewhere' };
+      case 'value':
+        return { kind: 'not-a-function' };
+      case 'function':
+        return binding.node.type === 'VariableDeclarator' && binding.node.init
+          ? this.behindExpression(binding.node.init, depth + 1)
+          : this.behindExpression(binding.node, depth + 1);
+      case 'call':
+        return binding.node.type === 'VariableDeclarator' && binding.node.init
+          ? this.behindExpression(binding.node.init, depth + 1)
+          : { kind: 'unknown' };
+      default:
+        return { kind: 'unknown' };
+    }
   }
 
   private exportedSite(
@@ -1046,6 +1220,28 @@ function decoratorPaths(decorator: TSESTree.Decorator): string[] | undefined {
   return pathStrings(argument);
 }
 
+/** `pages/api/auth/login.ts` → `/api/auth/login`; `src/pages/api/auth/index.js` → `/api/auth`. */
+export function nextPagesApiRoute(filePath: string): string | undefined {
+  const normalized = filePath.replace(/\\/g, '/');
+  const match = /(?:^|\/)pages\/(api\/.*)\.[cm]?[jt]sx?$/.exec(normalized);
+  return match ? `/${(match[1] ?? '').replace(/\/index$/, '')}` : undefined;
+}
+
+/** Whether `name` appears as a reference anywhere outside `inside` (declarations' own names excluded). */
+function referencedOutside(program: TSESTree.Program, name: string, inside: TSESTree.Node): boolean {
+  let found = false;
+  simpleTraverse(program, {
+    enter: (node, parent) => {
+      if (found || node.type !== 'Identifier' || node.name !== name) return;
+      if (node.range[0] >= inside.range[0] && node.range[1] <= inside.range[1]) return;
+      if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
+      if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition') && parent.key === node && !parent.computed && !(parent.type === 'Property' && parent.shorthand)) return;
+      found = true;
+    },
+  });
+  return found;
+}
+
 export function isNextRouteFile(filePath: string): boolean {
   return nextRouteFolder(filePath) !== undefined;
 }
@@ -1130,8 +1326,44 @@ function looksLikeRouteHandler(fn: TSESTree.FunctionLike): boolean {
   const first = paramName(fn.params[0]);
   const second = paramName(fn.params[1]);
   if (!first || !HANDLER_FIRST_PARAMS.test(first)) return false;
-  if (second !== undefined) return HANDLER_SECOND_PARAMS.test(second);
+  if (fn.params.length >= 2) return second !== undefined && HANDLER_SECOND_PARAMS.test(second);
   return /^_?(ctx|context)$/.test(first);
+}
+
+type FunctionBehind =
+  | { readonly kind: 'plain'; readonly fn: TSESTree.FunctionLike }
+  | { readonly kind: 'route-handler' }
+  | { readonly kind: 'not-a-function' }
+  | { readonly kind: 'elsewhere' }
+  | { readonly kind: 'unknown' };
+
+function classifyFunction(fn: TSESTree.FunctionLike): FunctionBehind {
+  return looksLikeRouteHandler(fn) ? { kind: 'route-handler' } : { kind: 'plain', fn };
+}
+
+/** Last words of a single parameter that is one credential or value, not an input object: `logout(sessionId)`,
+ *  `verifyEmail(verifyEmailToken)`, `login(username)`. */
+const SCALAR_PARAM_WORDS = new Set([
+  'token', 'password', 'passwd', 'pwd', 'email', 'mail', 'username', 'name', 'login', 'id', 'code', 'otp', 'secret',
+  'hash', 'key', 'value', 'phone', 'sid', 'jti', 'str', 's',
+]);
+
+/**
+ * The parameters of a service helper, described (`(email, password)`), or undefined for an entry point. The runtime's
+ * plain form is `login(input)`: one input object it reads the identifier from. Helpers taking several values or one
+ * credential are what handlers call, and wrapping them as well would log a second line for the same request.
+ */
+function helperParameters(fn: TSESTree.FunctionLike): string | undefined {
+  const names = fn.params.map((param) => paramName(param) ?? (param.type === 'ObjectPattern' ? '{...}' : '...'));
+  const described = `(${names.join(', ')})`;
+  if (fn.params.length >= 2) return described;
+  const only = fn.params[0];
+  if (!only) return undefined;
+  const name = paramName(only);
+  if (name !== undefined && SCALAR_PARAM_WORDS.has(authWords(name).at(-1) ?? '')) return described;
+  const annotation = only.type === 'Identifier' ? only.typeAnnotation?.typeAnnotation : undefined;
+  if (annotation && (annotation.type === 'TSStringKeyword' || annotation.type === 'TSNumberKeyword')) return described;
+  return undefined;
 }
 
 /** `export function register(app)`: a plugin registering routes (Fastify, Hapi), not a user sign-up. */

@@ -252,16 +252,17 @@ export function buildBindingIndex<T>(
     const scope: Scope = { parent: context.scope, bindings: new Map() };
     if (node.type === 'ClassExpression' && node.id) declare(scope, { kind: 'class', id: node.id, declaration: node });
     const outer: Context = { ...context, scope };
-    for (const decorator of node.decorators) visit(decorator, outer);
+    // espree (ESLint's default parser) leaves out the TS-only arrays: `decorators`, `implements`.
+    for (const decorator of node.decorators ?? []) visit(decorator, outer);
     if (node.superClass) visit(node.superClass, outer);
-    if (node.implements.length > 0) for (const clause of node.implements) visit(clause, outer);
+    for (const clause of node.implements ?? []) visit(clause, outer);
     for (const element of node.body.body) {
       const isStatic = 'static' in element && element.static;
       const elementThis = isStatic ? undefined : node;
       switch (element.type) {
         case 'MethodDefinition':
         case 'TSAbstractMethodDefinition':
-          for (const decorator of element.decorators) visit(decorator, outer);
+          for (const decorator of element.decorators ?? []) visit(decorator, outer);
           if (element.computed) visit(element.key, outer);
           visitFunction(element.value, outer, elementThis);
           break;
@@ -269,7 +270,7 @@ export function buildBindingIndex<T>(
         case 'TSAbstractPropertyDefinition':
         case 'AccessorProperty':
         case 'TSAbstractAccessorProperty':
-          for (const decorator of element.decorators) visit(decorator, outer);
+          for (const decorator of element.decorators ?? []) visit(decorator, outer);
           if (element.computed) visit(element.key, outer);
           if (element.typeAnnotation) visit(element.typeAnnotation, outer);
           if (element.value) visit(element.value, { ...outer, thisClass: elementThis });

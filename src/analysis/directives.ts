@@ -98,7 +98,9 @@ function parseInlineConfigNodes(comments: readonly TSESTree.Comment[]): EslintDi
 export function parseRuleList(value: string): string[] {
   const rules: string[] = [];
   for (const item of value.split(',')) {
-    const name = item.trim().replace(/^(['"]?)(.*)\1$/s, '$2');
+    let name = item.trim();
+    const quote = name[0];
+    if ((quote === '"' || quote === "'") && name.length > 1 && name.endsWith(quote)) name = name.slice(1, -1);
     if (name && !rules.includes(name)) rules.push(name);
   }
   return rules;
@@ -141,6 +143,8 @@ interface PositionedDirective extends ProblemPosition {
   readonly type: 'disable' | 'enable';
   /** null applies to every rule. */
   readonly ruleId: string | null;
+  /** The comment's directive this one was expanded from. */
+  readonly source: DisableDirective;
 }
 
 function compareLocations(a: ProblemPosition, b: ProblemPosition): number {
@@ -158,22 +162,22 @@ function positionDirectives(directives: readonly DisableDirective[]): {
 } {
   const block: PositionedDirective[] = [];
   const line: PositionedDirective[] = [];
-  for (const directive of directives) {
-    const ruleIds: (string | null)[] = directive.rules.length > 0 ? [...directive.rules] : [null];
-    const { start, end } = directive.comment.loc;
+  for (const source of directives) {
+    const ruleIds: readonly (string | null)[] = source.rules.length > 0 ? source.rules : [null];
+    const { start, end } = source.comment.loc;
     for (const ruleId of ruleIds) {
-      switch (directive.kind) {
+      switch (source.kind) {
         case 'disable':
         case 'enable':
-          block.push({ type: directive.kind, line: start.line, column: start.column + 1, ruleId });
+          block.push({ type: source.kind, line: start.line, column: start.column + 1, ruleId, source });
           break;
         case 'disable-line':
-          line.push({ type: 'disable', line: start.line, column: 1, ruleId });
-          line.push({ type: 'enable', line: start.line + 1, column: 0, ruleId });
+          line.push({ type: 'disable', line: start.line, column: 1, ruleId, source });
+          line.push({ type: 'enable', line: start.line + 1, column: 0, ruleId, source });
           break;
         case 'disable-next-line':
-          line.push({ type: 'disable', line: end.line + 1, column: 1, ruleId });
-          line.push({ type: 'enable', line: end.line + 2, column: 0, ruleId });
+          line.push({ type: 'disable', line: end.line + 1, column: 1, ruleId, source });
+          line.push({ type: 'enable', line: end.line + 2, column: 0, ruleId, source });
           break;
       }
     }
@@ -181,20 +185,35 @@ function positionDirectives(directives: readonly DisableDirective[]): {
   return { block: block.sort(compareLocations), line: line.sort(compareLocations) };
 }
 
-function suppressedInPass(position: ProblemPosition, ruleId: string, directives: readonly PositionedDirective[]): boolean {
+function suppressedInPass(
+  position: ProblemPosition,
+  ruleId: string,
+  directives: readonly PositionedDirective[],
+  counts: ((directive: DisableDirective) => boolean) | undefined,
+): boolean {
   let disabled = false;
   for (const directive of directives) {
     if (compareLocations(directive, position) > 0) break;
-    if (directive.ruleId === null || directive.ruleId === ruleId) disabled = directive.type === 'disable';
+    if ((directive.ruleId === null || directive.ruleId === ruleId) && (!counts || counts(directive.source))) {
+      disabled = directive.type === 'disable';
+    }
   }
   return disabled;
 }
 
 /**
  * Answers "would ESLint suppress a problem of `ruleId` reported at this position?" for one file's
- * directives. Build it once per file; each question is linear in the number of directives.
+ * directives, optionally as if only the directives `counts` accepts were there. Build it once per file;
+ * each question is linear in the number of directives.
  */
-export function suppressionOracle(directives: readonly DisableDirective[]): (position: ProblemPosition, ruleId: string) => boolean {
+export type SuppressionOracle = (
+  position: ProblemPosition,
+  ruleId: string,
+  counts?: (directive: DisableDirective) => boolean,
+) => boolean;
+
+export function suppressionOracle(directives: readonly DisableDirective[]): SuppressionOracle {
   const { block, line } = positionDirectives(directives);
-  return (position, ruleId) => suppressedInPass(position, ruleId, block) || suppressedInPass(position, ruleId, line);
+  return (position, ruleId, counts) =>
+    suppressedInPass(position, ruleId, block, counts) || suppressedInPass(position, ruleId, line, counts);
 }

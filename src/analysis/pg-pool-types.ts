@@ -62,3 +62,11 @@ export function isCallableByType(node: TSESTree.Node, types: TypeServices): bool
   const type = types.program.getTypeChecker().getTypeAtLocation(tsNode);
   return type.getCallSignatures().length > 0;
 }
+
+/** Whether the expression's type has a property `name` (a `submit` method marks a pg Submittable: Cursor, QueryStream). */
+export function hasPropertyByType(node: TSESTree.Node, types: TypeServices, name: string): boolean {
+  const tsNode = types.esTreeNodeToTSNodeMap.get(node as never) as ts.Node | undefined;
+  if (!tsNode) return false;
+  const type = types.program.getTypeChecker().getTypeAtLocation(tsNode);
+  return type.getProperty(name) !== undefined;
+}

@@ -19,7 +19,7 @@ import type { CodeStyle } from './code-style.js';
 import type { TypeServices } from './codemod.js';
 import { planNamedImports } from './imports.js';
 import type { ModuleStyle } from './module-style.js';
-import { isCallableByType, poolVerdictFromType, type TypeVerdict } from './pg-pool-types.js';
+import { hasPropertyByType, isCallableByType, poolVerdictFromType, type TypeVerdict } from './pg-pool-types.js';
 import type { TextEdit } from './text-edit.js';
 
 export interface PoolCallSite {
@@ -85,6 +85,8 @@ type Value =
   | { readonly kind: 'class'; readonly node: ClassNode }
   | { readonly kind: 'instance'; readonly node: ClassNode }
   | { readonly kind: 'object'; readonly node: TSESTree.ObjectExpression }
+  /** A function: calling it gives what its declared return type (or arrow expression body) says. */
+  | { readonly kind: 'function'; readonly node: FunctionNode }
   | { readonly kind: 'type-members'; readonly members: readonly TSESTree.TypeElement[]; readonly name: string }
   /** Something in a relative module, followed through `resolveImport`. */
   | { readonly kind: 'external'; readonly specifier: string; readonly path: readonly string[] }
@@ -95,6 +97,10 @@ type Value =
   | { readonly kind: 'unknown'; readonly reason: string };
 
 const INSTANCE = '#instance';
+/** Path segment for "the result of calling it": `import { getDb } from './db'` … `getDb().pool`. */
+const CALL = '#call';
+
+type FunctionNode = TSESTree.FunctionDeclaration | TSESTree.TSDeclareFunction | TSESTree.FunctionExpression | TSESTree.ArrowFunctionExpression;
 
 export function findPoolCalls(
   program: TSESTree.Program,
@@ -114,7 +120,7 @@ export function findPoolCalls(
       if (looksLikePool(receiver)) uncertain.push({ call, reason: `${described} left: not sure it is a pg Pool (${verdict.reason})` });
       continue;
     }
-    const refusal = shapeRefusal(call, method, options.types, values) ?? commentRefusal(call, program);
+    const refusal = shapeRefusal(call, method, options.types, values) ?? layoutRefusal(call, program);
     if (refusal) {
       uncertain.push({ call, reason: `${described} left: ${refusal}` });
       continue;
@@ -170,7 +176,9 @@ function shapeRefusal(call: TSESTree.CallExpression, method: 'connect' | 'query'
   if (args.length === 0) return 'query() without arguments';
   if (args.length > 2) return 'callback-style pool.query(text, values, callback): queryWithBackpressure returns a promise';
   const first = args[0];
-  if (first?.type === 'NewExpression') return 'a submittable (`new Cursor()`/`new QueryStream()`) is not a plain query';
+  if (first && isSubmittable(first, types, values)) {
+    return 'a submittable (`new Cursor()` / `new QueryStream()`) streams on a client the helper would release at once';
+  }
   const last = args.at(-1);
   if (args.length === 2 && last && isCallback(last, types, values)) {
     return 'callback-style pool.query(text, callback): queryWithBackpressure returns a promise';
@@ -178,8 +186,12 @@ function shapeRefusal(call: TSESTree.CallExpression, method: 'connect' | 'query'
   return undefined;
 }
 
-/** The rewrite drops the text between the receiver and the `(`; a comment there would be lost. */
-function commentRefusal(call: TSESTree.CallExpression, program: TSESTree.Program): string | undefined {
+/**
+ * The rewrite replaces the text from the end of the receiver to the call's `(`: it must hold only the
+ * `.method` (and type arguments). A comment there would be lost; a parenthesized callee
+ * (`(pool.query)(sql)`) puts a `)` there.
+ */
+function layoutRefusal(call: TSESTree.CallExpression, program: TSESTree.Program): string | undefined {
   const callee = call.callee as TSESTree.MemberExpression;
   const from = callee.object.range[1];
   const to = call.arguments[0]?.range[0] ?? call.range[1];
@@ -187,7 +199,25 @@ function commentRefusal(call: TSESTree.CallExpression, program: TSESTree.Program
   const lost = (program.comments ?? []).some(
     (comment) => comment.range[0] >= from && comment.range[1] <= to && !(typeArguments && comment.range[0] >= typeArguments[0] && comment.range[1] <= typeArguments[1]),
   );
-  return lost ? 'a comment between the receiver and the arguments would be lost' : undefined;
+  if (lost) return 'a comment between the receiver and the arguments would be lost';
+  const tokens = program.tokens ?? [];
+  const calleeEnd = (call.typeArguments ?? callee).range[1];
+  const next = tokens.find((token) => token.range[0] >= calleeEnd);
+  if (tokens.length > 0 && next?.value !== '(') return 'a parenthesized callee';
+  return undefined;
+}
+
+/**
+ * pg's `query(submittable)` hands back the submittable itself and keeps the client busy until it ends;
+ * queryWithBackpressure would release the client as soon as the call returns.
+ */
+function isSubmittable(argument: TSESTree.Expression, types: TypeServices | undefined, values: PoolValues): boolean {
+  if (argument.type === 'NewExpression') return true;
+  if (types) return hasPropertyByType(argument, types, 'submit');
+  if (argument.type !== 'Identifier') return false;
+  const binding = values.index.resolve(argument);
+  const sources = [...(binding?.init && binding.path?.length === 0 ? [binding.init] : []), ...(binding?.assignments ?? [])];
+  return sources.some((source) => source.type === 'NewExpression');
 }
 
 function isCallback(argument: TSESTree.Expression, types: TypeServices | undefined, values: PoolValues): boolean {
@@ -262,6 +292,7 @@ function describe(node: TSESTree.Node): string {
  */
 class PoolValues {
   private readonly bindingValues = new Map<Binding, Value | 'pending'>();
+  private readonly callsInProgress = new Set<FunctionNode>();
 
   constructor(
     readonly index: BindingIndex,
@@ -294,6 +325,8 @@ class PoolValues {
         return { kind: 'not-pool', reason: `an instance of the local class ${value.node.id?.name ?? '(anonymous)'}` };
       case 'object':
         return { kind: 'not-pool', reason: 'an object literal' };
+      case 'function':
+        return { kind: 'not-pool', reason: 'a function' };
       case 'type-members':
         return { kind: 'not-pool', reason: `typed ${value.name}` };
     }
@@ -346,7 +379,7 @@ class PoolValues {
         return { kind: 'class', node };
       case 'FunctionExpression':
       case 'ArrowFunctionExpression':
-        return { kind: 'not-pool', reason: 'a function' };
+        return { kind: 'function', node };
       case 'TemplateLiteral':
       case 'ArrayExpression':
       case 'BinaryExpression':
@@ -361,15 +394,33 @@ class PoolValues {
   private call(node: TSESTree.CallExpression): Value {
     const module = requiredModule(node);
     if (module !== undefined) return this.moduleImport(module, '*');
-    const returnType = declaredReturnType(node.callee, this.index);
-    if (returnType) {
-      const returned = this.ofType(returnType);
-      if (returned.kind !== 'unknown') return returned;
+    const result = this.callResult(this.ofExpression(node.callee));
+    return result.kind === 'unknown' ? { kind: 'unknown', reason: `returned by \`${describe(node.callee)}()\`${result.reason ? `: ${result.reason}` : ''}` } : result;
+  }
+
+  /** What calling `callee` gives: a local function's declared return type (`Promise<T>` read as `T`) or arrow body. */
+  private callResult(callee: Value): Value {
+    switch (callee.kind) {
+      case 'foreign':
+        return callee;
+      case 'external':
+        return { kind: 'external', specifier: callee.specifier, path: [...callee.path, CALL] };
+      case 'function': {
+        const fn = callee.node;
+        if (this.callsInProgress.has(fn)) return { kind: 'unknown', reason: 'a recursive function' };
+        this.callsInProgress.add(fn);
+        try {
+          const returnType = fn.returnType?.typeAnnotation;
+          if (returnType) return this.ofType(unwrapPromise(returnType));
+          if (fn.type === 'ArrowFunctionExpression' && fn.body.type !== 'BlockStatement') return this.ofExpression(fn.body);
+          return { kind: 'unknown', reason: 'the function declares no return type' };
+        } finally {
+          this.callsInProgress.delete(fn);
+        }
+      }
+      default:
+        return { kind: 'unknown', reason: '' };
     }
-    const callee = this.ofExpression(node.callee);
-    if (callee.kind === 'foreign') return callee;
-    if (callee.kind === 'external') return { kind: 'unknown', reason: `returned by \`${describe(node.callee)}()\` from '${callee.specifier}'` };
-    return { kind: 'unknown', reason: `returned by \`${describe(node.callee)}()\`` };
   }
 
   ofBinding(binding: Binding): Value {
@@ -390,8 +441,12 @@ class PoolValues {
         return binding.declaration.type === 'ClassDeclaration' || binding.declaration.type === 'ClassExpression'
           ? { kind: 'class', node: binding.declaration }
           : { kind: 'not-pool', reason: 'a class' };
-      case 'function':
-        return { kind: 'not-pool', reason: `\`${binding.name}\` is a function` };
+      case 'function': {
+        const declaration = binding.declaration;
+        return declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction' || declaration.type === 'FunctionExpression'
+          ? { kind: 'function', node: declaration }
+          : { kind: 'not-pool', reason: `\`${binding.name}\` is a function` };
+      }
       case 'type':
         return { kind: 'unknown', reason: `\`${binding.name}\` is a type` };
       case 'other':
@@ -459,6 +514,8 @@ class PoolValues {
         return value;
       case 'nullish':
         return { kind: 'not-pool', reason: 'a property of null' };
+      case 'function':
+        return { kind: 'not-pool', reason: `\`.${name}\` of a function` };
     }
   }
 
@@ -496,7 +553,9 @@ class PoolValues {
 
   path(value: Value, path: readonly string[]): Value {
     let current = value;
-    for (const segment of path) current = segment === INSTANCE ? this.instanceOf(current) : this.member(current, segment);
+    for (const segment of path) {
+      current = segment === INSTANCE ? this.instanceOf(current) : segment === CALL ? this.callResult(current) : this.member(current, segment);
+    }
     return current;
   }
 
@@ -505,12 +564,7 @@ class PoolValues {
       case 'TSTypeReference':
         return this.instanceOf(this.ofTypeName(node.typeName));
       case 'TSImportType': {
-        const argument = node.argument;
-        const module =
-          argument.type === 'TSLiteralType' && argument.literal.type === 'Literal' && typeof argument.literal.value === 'string'
-            ? argument.literal.value
-            : undefined;
-        if (module === undefined) return { kind: 'unknown', reason: 'an import() type' };
+        const module = node.source.value;
         const names = node.qualifier ? entityNames(node.qualifier) : [];
         const [first, ...rest] = names;
         const base = this.moduleImport(module, first ?? '*');
@@ -655,6 +709,10 @@ class PoolValues {
             const binding = this.index.moduleBinding(name);
             if (binding && declaresName(declaration, name)) return this.ofBinding(binding);
           }
+          if ((declaration?.type === 'TSInterfaceDeclaration' || declaration?.type === 'TSTypeAliasDeclaration') && declaration.id.name === name) {
+            const binding = this.index.moduleBinding(name);
+            if (binding) return this.typeDeclaration(binding);
+          }
           for (const specifier of statement.specifiers) {
             const exportedName = moduleExportName(specifier.exported);
             if (exportedName !== name) continue;
@@ -669,7 +727,7 @@ class PoolValues {
           if (name === 'default') {
             const declaration = statement.declaration;
             if (declaration.type === 'ClassDeclaration') return { kind: 'class', node: declaration };
-            if (declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction') return { kind: 'not-pool', reason: 'a function' };
+            if (declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction') return { kind: 'function', node: declaration };
             if (declaration.type === 'TSInterfaceDeclaration') return { kind: 'unknown', reason: 'an interface' };
             return this.ofExpression(declaration);
           }
@@ -715,31 +773,12 @@ export function exportedPoolVerdict(program: TSESTree.Program, path: readonly st
   return values.verdict(values.path(values.exported(first ?? '*'), rest));
 }
 
-/**
- * The return type written on a called local function (`function getPool(): Pool`, `const getPool = (): Pool => …`),
- * with `Promise<T>` read as `T`: `(await getPool()).query()` and `getPool().query()` both reach the pool.
- */
-function declaredReturnType(callee: TSESTree.Node, index: BindingIndex): TSESTree.TypeNode | undefined {
-  if (callee.type !== 'Identifier') return undefined;
-  const binding = index.resolve(callee);
-  if (!binding) return undefined;
-  const declaration = binding.declaration;
-  const fn =
-    binding.kind === 'function' && (declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction')
-      ? declaration
-      : binding.kind === 'variable' && binding.path?.length === 0 && (binding.init?.type === 'ArrowFunctionExpression' || binding.init?.type === 'FunctionExpression')
-        ? binding.init
-        : undefined;
-  const returnType = fn?.returnType?.typeAnnotation;
-  if (
-    returnType?.type === 'TSTypeReference' &&
-    returnType.typeName.type === 'Identifier' &&
-    returnType.typeName.name === 'Promise' &&
-    returnType.typeArguments?.params.length === 1
-  ) {
-    return returnType.typeArguments.params[0];
+/** `Promise<T>` → `T`: `(await getPool()).query()` and `getPool().query()` both reach the pool. */
+function unwrapPromise(type: TSESTree.TypeNode): TSESTree.TypeNode {
+  if (type.type === 'TSTypeReference' && type.typeName.type === 'Identifier' && type.typeName.name === 'Promise' && type.typeArguments?.params.length === 1) {
+    return type.typeArguments.params[0] ?? type;
   }
-  return returnType;
+  return type;
 }
 
 function declaresName(declaration: TSESTree.Node, name: string): boolean {
@@ -838,12 +877,31 @@ function rewriteCall(site: PoolCallSite, helper: string, source: string, tokens:
   const args = call.arguments;
   const thresholdText = threshold === undefined ? undefined : String(threshold);
   const edits: TextEdit[] = [{ start: callee.range[0], end: callee.range[0], text: `${helper}${typeArguments}(` }];
-  let separator = args.length > 0 ? ', ' : '';
-  if (thresholdText !== undefined && site.method === 'connect') separator = args.length > 0 ? `, ${thresholdText}, ` : `, ${thresholdText}`;
+  const firstArgument = args[0];
+  // Arguments laid out one per line: the receiver joins the call's first line, and that line ends with `,`.
+  const multiline = firstArgument !== undefined && source.slice(openParen + 1, firstArgument.range[0]).includes('\n');
+  const gap = multiline ? ',' : ', ';
+  let separator = args.length > 0 ? gap : '';
+  if (thresholdText !== undefined && site.method === 'connect') separator = `, ${thresholdText}${args.length > 0 ? gap : ''}`;
   edits.push({ start: receiverEnd, end: openParen + 1, text: separator });
-  if (thresholdText !== undefined && site.method === 'query') {
-    const lastArgumentEnd = tokens.endBefore(tokens.lastArgumentToken(call.range[1] - 1));
-    edits.push({ start: lastArgumentEnd, end: lastArgumentEnd, text: args.length === 1 ? `, undefined, ${thresholdText}` : `, ${thresholdText}` });
+  const lastArgument = args.at(-1);
+  if (thresholdText !== undefined && site.method === 'query' && lastArgument) {
+    const extra = args.length === 1 ? ['undefined', thresholdText] : [thresholdText];
+    const closing = tokens.lastArgumentToken(call.range[1] - 1);
+    const lastArgumentEnd = tokens.endBefore(closing);
+    if (multiline) {
+      const lineStart = source.lastIndexOf('\n', lastArgument.range[0] - 1) + 1;
+      const lead = source.slice(lineStart, lastArgument.range[0]);
+      const indent = /^[ \t]*$/.test(lead) ? lead : '';
+      const eol = source[lineStart - 2] === '\r' ? '\r\n' : '\n';
+      edits.push(
+        source[closing] === ','
+          ? { start: closing + 1, end: closing + 1, text: extra.map((text) => `${eol}${indent}${text},`).join('') }
+          : { start: lastArgumentEnd, end: lastArgumentEnd, text: extra.map((text) => `,${eol}${indent}${text}`).join('') },
+      );
+    } else {
+      edits.push({ start: lastArgumentEnd, end: lastArgumentEnd, text: `, ${extra.join(', ')}` });
+    }
   }
   return edits;
 }

@@ -1,10 +1,6 @@
 #!/usr/bin/env node
-// The `quickwins` command (package.json "bin"). All logic lives in main.ts.
-import { main } from './main.js';
+// The `quickwins` command (package.json "bin"). The runner itself is the CommonJS bundle next to this file
+// (see cli.ts for why); all logic lives in main.ts.
+import { createRequire } from 'node:module';
 
-process.exitCode = await main(process.argv.slice(2), {
-  cwd: process.cwd(),
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-});
+createRequire(import.meta.url)('./cli.cjs');

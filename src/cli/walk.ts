@@ -2,7 +2,7 @@
  * Which files a run covers: every source file under the given paths (any extension the parser
  * handles, so one run covers a mixed repo), minus what git would ignore (.gitignore files at every
  * level, from the work tree's root down, and .git/info/exclude), minus dependencies, build output
- * and declaration files. A file named explicitly is taken even when ignored: the user asked for it.
+ * and declaration files. A file or folder named explicitly is taken even when ignored: the user asked for it.
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -63,7 +63,11 @@ async function walkDirectory(directory: string): Promise<string[]> {
     glob(SOURCE_GLOB, { cwd: directory, ignore: SKIPPED_GLOBS, absolute: true, followSymbolicLinks: false }),
     glob('**/.gitignore', { cwd: directory, ignore: SKIPPED_GLOBS, dot: true, absolute: true, followSymbolicLinks: false }),
   ]);
-  const rules = [...ancestorIgnoreRules(directory), ...nestedIgnoreFiles.map((file) => loadRule(resolve(file)))]
+  // A folder named explicitly that git ignores (build output, a scratch corpus) is walked anyway: the user
+  // asked for it. Then only the .gitignore files inside it count.
+  const ancestorRules = ancestorIgnoreRules(directory);
+  const namedFolderIgnored = isIgnored(`${directory}${sep}`, ancestorRules);
+  const rules = [...(namedFolderIgnored ? [] : ancestorRules), ...nestedIgnoreFiles.map((file) => loadRule(resolve(file)))]
     // Shallow rules first, so that a deeper .gitignore can re-include (`!x`) what a shallower one ignored.
     .sort((a, b) => a.base.length - b.base.length);
   return candidates.map((file) => resolve(file)).filter((file) => isSourceFile(file) && !isIgnored(file, rules));
@@ -99,7 +103,11 @@ function isIgnored(file: string, rules: readonly IgnoreRule[]): boolean {
   let ignored = false;
   for (const rule of rules) {
     if (!file.startsWith(rule.base + sep)) continue;
-    const verdict = rule.matcher.test(relative(rule.base, file).split(sep).join('/'));
+    // `relative` drops a trailing separator; keep it so that folder-only patterns (`build/`) match folders.
+    const relativePath = relative(rule.base, file);
+    if (relativePath === '') continue; // the rule's own folder
+    const path = relativePath.split(sep).join('/') + (file.endsWith(sep) ? '/' : '');
+    const verdict = rule.matcher.test(path);
     if (verdict.ignored) ignored = true;
     else if (verdict.unignored) ignored = false;
   }

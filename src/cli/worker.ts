@@ -11,14 +11,18 @@ const port = parentPort;
 if (!port) throw new Error('worker.js runs only as a worker thread');
 
 const init = workerData as WorkerInit;
-const codemod = (await loadCodemods()).get(init.codemodId);
-if (!codemod) throw new Error(`worker: unknown codemod ${init.codemodId}`);
 
-port.on('message', (chunk: WorkerChunk) => {
-  const reply: WorkerReply = {
-    chunkId: chunk.chunkId,
-    outcomes: chunk.files.map((file) => transformText(codemod, file.path, file.text, init.options as never)),
-  };
-  port.postMessage(reply);
+// Built as CommonJS (dist/cli/worker.cjs, see cli.ts for why), so no top-level await: the worker says it is
+// ready once the registry is loaded, and the main thread sends chunks only after that.
+void loadCodemods().then((codemods) => {
+  const codemod = codemods.get(init.codemodId);
+  if (!codemod) throw new Error(`worker: unknown codemod ${init.codemodId}`);
+  port.on('message', (chunk: WorkerChunk) => {
+    const reply: WorkerReply = {
+      chunkId: chunk.chunkId,
+      outcomes: chunk.files.map((file) => transformText(codemod, file.path, file.text, init.options as never)),
+    };
+    port.postMessage(reply);
+  });
+  port.postMessage({ ready: true });
 });
-port.postMessage({ ready: true });

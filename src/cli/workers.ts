@@ -32,9 +32,9 @@ export interface SourceText {
 
 const CHUNK_SIZE = 16;
 
-/** The built worker entry, next to this module in dist/cli/; absent when running from sources. */
+/** The built worker entry, next to the runner's bundle in dist/cli/; absent when running from sources. */
 export function workerEntry(): string | undefined {
-  const path = fileURLToPath(new URL('./worker.js', import.meta.url));
+  const path = fileURLToPath(new URL('./worker.cjs', import.meta.url));
   return existsSync(path) ? path : undefined;
 }
 

@@ -52,6 +52,11 @@ describe('classifyRoutePath', () => {
     ['/mfa/verify', 'mfa'],
     ['/otp', 'mfa'],
     ['/2fa/challenge', 'mfa'],
+    ['/one-time-password', 'mfa'],
+    ['/password/verify', 'verify'],
+    ['/login/webauthn-verify', 'verify'],
+    ['/account/webauthn/register', 'mfa'],
+    ['/passkeys/register', 'mfa'],
     ['/session', 'session'],
     ['/users/:id/sessions', 'session'],
     ['/auth/login/:provider', 'login'],
@@ -70,6 +75,9 @@ describe('classifyRoutePath', () => {
     '/devices/register',
     '/webhooks/verify',
     '/password-policy',
+    '/one-time-tokens',
+    '/sign-in-experience',
+    '/users/:id/password/expiration',
     '/orders',
     '/users/:id',
     '/catalog',
@@ -151,6 +159,22 @@ describe('findAuthHandlers: registrations', () => {
     expect(login?.middlewaresBefore).toEqual(['passport.authenticate(...)', 'validate']);
   });
 
+  it('maps the HTTP method: DELETE on a session is a logout, PATCH and DELETE on tokens are not issuing one', () => {
+    const result = scan(`
+      router.delete('/sessions/:id', revoke);
+      router.delete('/users/:id/password', remove);
+      router.patch('/tokens/:id', rename);
+      router.delete('/tokens/:id', drop);
+      router.patch('/users/:id/password', change);
+      router.put('/session', renew);
+    `);
+    expect(actions(result)).toEqual([
+      'express:logout:DELETE /sessions/:id',
+      'express:password_change:PATCH /users/:id/password',
+      'express:session:PUT /session',
+    ]);
+  });
+
   it('finds GET routes only for the actions a link performs (logout, verify)', () => {
     const result = scan(`
       app.get('/login', page);
@@ -208,6 +232,23 @@ describe('findAuthHandlers: registrations', () => {
       router.post('/register', body(), async (ctx) => {});
     `);
     expect(actions(result)).toEqual(['koa:login:POST /login', 'koa:register:POST /register']);
+  });
+
+  it('reports the routes of frameworks the runtime cannot read (Hapi, Hono) instead of wrapping them', () => {
+    const hapi = scan(`
+      import Hapi from '@hapi/hapi';
+      const server = Hapi.server();
+      server.route({ method: 'POST', path: '/login', handler: (request, h) => h.response().code(401) });
+    `);
+    const hono = scan(`
+      import { Hono } from 'hono';
+      const app = new Hono();
+      app.post('/login', (c) => c.json({ ok: true }));
+    `);
+    for (const result of [hapi, hono]) {
+      expect(result.handlers).toEqual([]);
+      expect(result.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('cannot read yet')]);
+    }
   });
 
   it('reports final handlers it cannot wrap', () => {
@@ -293,25 +334,48 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
     expect(scan(source, 'app/api/orders/route.ts').handlers).toEqual([]);
   });
 
+  it('finds the default export of Next.js pages/api routes, except session and token reads', () => {
+    const handler = 'export default async function handler(req, res) { res.end(); }\n';
+    expect(actions(scan(handler, 'pages/api/auth/signup.ts'))).toEqual(['next:register:default export /api/auth/signup']);
+    expect(actions(scan('export default (req, res) => res.end();\n', 'src/pages/api/logout/index.js'))).toEqual([
+      'next:logout:default export /api/logout',
+    ]);
+    const session = scan(handler, 'pages/api/auth/session.ts');
+    expect(session.handlers).toEqual([]);
+    expect(session.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('a GET reads the session')]);
+    const reused = scan(`${handler}export const config = { handler };\n`, 'pages/api/login.ts');
+    expect(reused.handlers).toEqual([]);
+    expect(reused.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('also used elsewhere')]);
+    expect(scan(handler, 'pages/api/orders.ts').handlers).toEqual([]);
+  });
+
   it('finds exported plain functions, not route controllers or helpers', () => {
     const result = scan(`
-      export async function login(input) {}
-      export const signUp = async (input) => {};
+      const login = { body: 'schema' };
+      const register = catchAsync(async (req, res) => {});
+      async function changePassword(input) {}
+      export async function signIn(input) {}
+      export const signUp = async ({ email, password }) => {};
       export async function logout(req, res) {}
       export function hashPassword(p) {}
       export async function authenticate(email, password) {}
       export function register(fastify, options) {}
       exports.refreshToken = async (token) => token;
-      module.exports = { changePassword, async verifyEmail(token) {} };
+      exports.resetPassword = async (request) => request;
+      module.exports = { login, register, changePassword, async verifyEmail(input) {}, verifyOtp: imported };
     `);
     expect(actions(result)).toEqual([
-      'function:login:login()',
+      'function:login:signIn()',
       'function:register:signUp()',
-      'function:refresh:refreshToken()',
+      'function:password_reset:resetPassword()',
       'function:password_change:changePassword()',
       'function:verify:verifyEmail()',
     ]);
-    expect(result.skipped.map((site) => site.description)).toEqual(['logout()']);
+    expect(result.skipped.map((site) => [site.description, site.reason.slice(0, 40)])).toEqual([
+      ['logout()', 'it takes (req, res)-style parameters, so'],
+      ['refreshToken()', 'it takes (token): a helper that a handle'],
+      ['register()', 'it takes (req, res)-style parameters, so'],
+    ]);
   });
 
   it('does not wrap an exported function that a route in the same file registers', () => {

@@ -137,8 +137,11 @@ export const codemod = {
   mightApply: (source) => source.includes('probe'),
   transform({ program, types }) {
     const left = [];
+    const seen = new Set();
     walk(program, (node) => {
-      if (node.type !== 'Identifier' || node.name !== 'probe') return;
+      // \`import { probe }\` has two Identifier nodes (imported, local) over the same text: report it once.
+      if (node.type !== 'Identifier' || node.name !== 'probe' || seen.has(node.range[0])) return;
+      seen.add(node.range[0]);
       let message = 'no types';
       if (types) {
         const checker = types.program.getTypeChecker();

@@ -11,7 +11,6 @@ import {
   tempDir,
   testCodemods,
   writeTree,
-  REPO_ROOT,
   type JsonReport,
 } from './helpers.js';
 

@@ -87,3 +87,17 @@ function writeExclude(repo: string, text: string): void {
   const current = readFileSync(path, 'utf8');
   writeFileSync(path, `${current}\n${text}`);
 }
+
+describe('a folder named explicitly', () => {
+  it('is walked even when git ignores it, with the .gitignore files inside it still applied', () => {
+    const repo = gitRepo({
+      '.gitignore': 'scratch/\n*.gen.ts\n',
+      'src/a.ts': 'foo();\n',
+      'scratch/b.ts': 'foo();\n',
+      'scratch/.gitignore': 'tmp/\n',
+      'scratch/tmp/c.ts': 'foo();\n',
+    });
+    expect(pathsOf(report(repo).report)).toEqual(['src/a.ts']);
+    expect(pathsOf(report(repo, 'scratch').report)).toEqual(['scratch/b.ts']);
+  });
+});

@@ -14,6 +14,8 @@ const VIRTUAL_PATHS: Readonly<Record<string, string>> = {
   'next-logout-route': 'app/(auth)/logout/route.ts',
   'next-alias-export': 'app/api/auth/register/route.ts',
   'next-non-auth-route': 'app/api/orders/route.ts',
+  'next-pages-login': 'pages/api/auth/login.ts',
+  'next-pages-logout': 'pages/api/auth/logout.js',
 };
 
 /** The sites each fixture must report as left alone: line and a phrase of the reason. */
@@ -23,7 +25,10 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
     [11, 'spread'],
   ],
   'functions-esm': [[35, 'overload signatures']],
-  'functions-cjs': [[23, '(req, res)-style parameters']],
+  'functions-cjs': [
+    [27, 'it takes (resetToken, newPassword): a helper'],
+    [32, '(req, res)-style parameters'],
+  ],
   'next-alias-export': [[6, 'export { ... as POST }']],
 };
 
@@ -176,6 +181,8 @@ describe('auth-logging options and edges', () => {
     expect(codemod.mightApply('export const add = (a, b) => a + b;\n')).toBe(false);
     expect(codemod.mightApply("app.post('/x', h)")).toBe(true);
     expect(codemod.mightApply('export async function POST() {}')).toBe(true);
+    expect(codemod.mightApply('export default async function handler(req, res) { res.end(); }')).toBe(true);
+    expect(codemod.mightApply('const total = items.reduce((a, b) => a + b, 0); // delete later\n')).toBe(false);
   });
 
   it('is also a jscodeshift transform giving the same bytes', () => {

@@ -183,7 +183,7 @@ describe('the packed plugin under the eslint CLI', () => {
       expect(results.get('src/clean.js')).toEqual([]);
       expect(results.get('src/pool.js')?.map((m) => [m.ruleId, `${m.line}:${m.column}`])).toEqual([
         ['quickwins/no-raw-pool-connect', '5:24'],
-        ['quickwins/no-raw-pool-connect', '10:35'],
+        ['quickwins/no-raw-pool-connect', '10:26'],
       ]);
       expect(results.get('src/decoys.js')).toEqual([]);
     });
@@ -288,7 +288,7 @@ describe('the documented plain git pre-commit hook', () => {
     const clean = inUserRepo('git', 'commit', '--quiet', '-m', 'clean start');
     expect(clean.status, clean.stdout + clean.stderr).toBe(0);
 
-    writeFileSync(join(userRepo, 'src/feature.ts'), '// @ts-nocheck\nexport const b = 2;\n');
+    writeFileSync(join(userRepo, 'src/feature.js'), '// @ts-nocheck\nexport const b = 2;\n');
     writeFileSync(join(userRepo, 'src/other.js'), 'export const c = 3; // eslint-disable-line\n');
     inUserRepo('git', 'add', 'src');
     const refused = inUserRepo('git', 'commit', '--quiet', '-m', 'blanket');

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -183,8 +184,28 @@ export async function resolveDatabase(): Promise<ThrowawayPostgres> {
   return startThrowawayPostgres();
 }
 
+/** One round trip, so a wrong DATABASE_URL fails the run here with one clear message, not in every test. */
+async function assertReachable(url: string, source: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    const where = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+    throw new Error(`PostgreSQL from ${source} (${where}) is not reachable: ${describeFailure(error)}`, { cause: error });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const database = await resolveDatabase();
+  try {
+    await assertReachable(database.url, process.env.DATABASE_URL ? 'DATABASE_URL' : 'the throwaway cluster');
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
   project.provide('databaseUrl', database.url);
   process.env.QUICKWINS_TEST_DATABASE_URL = database.url;
   return async () => {

@@ -7,6 +7,7 @@ import type { EmailMode, ResolvedAuthOptions } from './types.js';
 // Body fields that hold the typed identifier, in order of preference.
 const IDENTIFIER_FIELDS = ['email', 'username', 'userName', 'user_name', 'login', 'identifier', 'emailAddress', 'email_address', 'user'];
 
+const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
 const EMAIL_SHAPE = /^[^\s@]{1,200}@[^\s@]{1,200}$/;
 const MAX_IDENTIFIER = 320;
 
@@ -19,8 +20,9 @@ export function looksLikeEmail(value: string): boolean {
 export function maskIdentifier(value: string): string {
   const trimmed = value.trim();
   if (trimmed === '') return '';
-  const first = Array.from(trimmed)[0] ?? '';
-  const safeFirst = /^[\p{L}\p{N}]$/u.test(first) ? first : '*';
+  const codePoint = trimmed.codePointAt(0);
+  const first = codePoint === undefined ? '' : String.fromCodePoint(codePoint);
+  const safeFirst = LETTER_OR_DIGIT.test(first) ? first : '*';
   // Anything not shaped like an address (spaces, control characters, several lines) keeps only its first letter.
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || !looksLikeEmail(trimmed)) return `${safeFirst}***`;

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
-import { AuthCall, finishAuthCall, type AuthCallInit } from './record.js';
+import { activateCall, activeCallFor, AuthCall, finishAuthCall, type AuthCallInit } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -26,6 +26,7 @@ interface ExpressRequest {
 }
 
 interface ExpressResponse extends ServerResponse {
+  req: IncomingMessage;
   locals?: { user?: unknown };
   json?: AnyFunction;
   send?: AnyFunction;
@@ -47,10 +48,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 // The hot path allocates one call object and one `next` wrapper per request and adds no property to `res` (adding
 // properties to a ServerResponse changes its shape and slows every later access in the framework). The call is
-// found through a WeakMap; json/send are hooked once on the prototype that defines them (`express.response`), and the
-// hook costs other routes one WeakMap lookup. A response whose json/send are its own properties (patched by someone
-// else) is hooked on the instance instead.
-const callsByResponse = new WeakMap<object, HttpCall>();
+// found from `res.req` (set by Node and Express) in the shared registry; json/send are hooked once on the prototype
+// that defines them (`express.response`), and the hook costs other routes one WeakMap lookup. A response whose
+// json/send are its own properties (patched by someone else) is hooked on the instance instead.
 const hookedPrototypes = new WeakSet<object>();
 // Direct prototypes of responses already looked at (each Express app's `app.response`): skip the walk next time.
 const readyPrototypes = new WeakSet<object>();
@@ -68,8 +68,8 @@ class HttpCall extends AuthCall {
 function hookMethod(owner: Record<string, unknown>, name: 'json' | 'send'): void {
   const original = owner[name];
   if (typeof original !== 'function') return;
-  owner[name] = function authLoggingCapture(this: object, ...args: unknown[]): unknown {
-    const call = callsByResponse.get(this);
+  owner[name] = function authLoggingCapture(this: { req?: unknown }, ...args: unknown[]): unknown {
+    const call = activeCallFor(this.req);
     if (call !== undefined) call.captureBody(args[0]);
     return (original as AnyFunction).apply(this, args);
   };
@@ -100,8 +100,8 @@ function hookBodyCapture(res: ExpressResponse): void {
 }
 
 function onClose(this: ExpressResponse): void {
-  const call = callsByResponse.get(this);
-  if (call === undefined) return;
+  const call = activeCallFor(this.req);
+  if (!(call instanceof HttpCall)) return;
   const res = call.res;
   const aborted = !res.writableFinished;
   finishAuthCall(call, {
@@ -123,10 +123,7 @@ function isRealError(error: unknown): boolean {
   return error !== undefined && error !== null && error !== 'route' && error !== 'router';
 }
 
-export function runNodeHttp(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
-  const req = args[0] as ExpressRequest;
-  const res = args[1] as ExpressResponse;
-  const next = typeof args[2] === 'function' ? (args[2] as AnyFunction) : undefined;
+function startHttpCall(action: AuthAction, options: ResolvedAuthOptions, req: ExpressRequest, res: ExpressResponse): HttpCall {
   const routePath = req.route?.path;
   const call = new HttpCall(
     {
@@ -143,10 +140,22 @@ export function runNodeHttp(action: AuthAction, options: ResolvedAuthOptions, ha
     req,
     res,
   );
-  callsByResponse.set(res, call);
+  activateCall(req, call);
+  // Node sets res.req; a hand-made pair in a test may not.
+  if (res.req !== req) (res as { req: unknown }).req = req;
   hookBodyCapture(res);
   // `on`, not `once`: close fires once per response, and `once` allocates a wrapper.
   res.on('close', onClose);
+  return call;
+}
+
+export function runNodeHttp(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+  const req = args[0] as ExpressRequest;
+  const res = args[1] as ExpressResponse;
+  const next = typeof args[2] === 'function' ? (args[2] as AnyFunction) : undefined;
+  // A second wrapper in the same chain joins the first call: errors still count, no second line.
+  const existing = activeCallFor(req);
+  const call = existing ?? startHttpCall(action, options, req, res);
 
   if (next !== undefined) {
     args[2] = function authLoggedNext(this: unknown, error?: unknown) {

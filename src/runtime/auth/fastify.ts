@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
 import { onResponseDone } from './express.js';
-import { finishAuthCall, startAuthCall } from './record.js';
+import { activateCall, activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -41,9 +41,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
-export function runFastify(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
-  const request = args[0] as FastifyRequestLike;
-  const reply = args[1] as FastifyReplyLike;
+function startFastifyCall(action: AuthAction, options: ResolvedAuthOptions, request: FastifyRequestLike, reply: FastifyReplyLike): AuthCall {
   const url = request.routeOptions?.url;
   const call = startAuthCall({
     action,
@@ -56,11 +54,11 @@ export function runFastify(action: AuthAction, options: ResolvedAuthOptions, han
     requestLogger: request.log,
     userAtEntry: request.user,
   });
-  const seen: { body?: unknown; threw: boolean; error?: unknown } = { threw: false };
+  activateCall(request, call);
   const send = reply.send;
   // Fastify also routes an async handler's return value through reply.send, so this sees both forms.
   reply.send = function capturedSend(this: unknown, ...sendArgs: unknown[]) {
-    if (seen.body === undefined && !(sendArgs[0] instanceof Error)) seen.body = sendArgs[0];
+    if (!(sendArgs[0] instanceof Error)) call.captureBody(sendArgs[0]);
     return send.apply(this, sendArgs);
   };
   onResponseDone(reply.raw, (aborted, finishedAt) => {
@@ -70,33 +68,37 @@ export function runFastify(action: AuthAction, options: ResolvedAuthOptions, han
       {
         statusCode: raw.headersSent || !aborted ? raw.statusCode : undefined,
         aborted: aborted && !raw.headersSent,
-        threw: seen.threw,
-        error: seen.error,
-        body: seen.body,
+        threw: call.threw,
+        error: call.error,
+        body: call.body,
         userAtEnd: request.user,
       },
       finishedAt,
     );
   });
-  const recordError = (error: unknown): void => {
-    seen.threw = true;
-    seen.error = error;
-  };
+  return call;
+}
+
+export function runFastify(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+  const request = args[0] as FastifyRequestLike;
+  const reply = args[1] as FastifyReplyLike;
+  // A second wrapper on the same request joins the first call (one line per request).
+  const call = activeCallFor(request) ?? startFastifyCall(action, options, request, reply);
   let result: unknown;
   try {
     result = handler.apply(self, args);
   } catch (error) {
-    recordError(error);
+    call.recordError(error);
     throw error;
   }
   if (!isThenable(result)) return result;
   return Promise.resolve(result).then(
     (value) => {
-      if (seen.body === undefined && value !== undefined && value !== reply) seen.body = value;
+      if (value !== undefined && value !== reply) call.captureBody(value);
       return value;
     },
     (error: unknown) => {
-      recordError(error);
+      call.recordError(error);
       throw error;
     },
   );

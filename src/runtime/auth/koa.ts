@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
 import { onResponseDone } from './express.js';
-import { finishAuthCall, startAuthCall } from './record.js';
+import { activateCall, activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -31,8 +31,7 @@ export function isKoaContext(args: readonly unknown[]): boolean {
   );
 }
 
-export function runKoa(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
-  const ctx = args[0] as KoaContextLike;
+function startKoaCall(action: AuthAction, options: ResolvedAuthOptions, ctx: KoaContextLike): AuthCall {
   const route = ctx._matchedRoute ?? ctx.routerPath;
   const call = startAuthCall({
     action,
@@ -45,7 +44,7 @@ export function runKoa(action: AuthAction, options: ResolvedAuthOptions, handler
     requestLogger: ctx.log ?? ctx.request.log,
     userAtEntry: ctx.state?.user ?? ctx.user,
   });
-  const seen: { threw: boolean; error?: unknown } = { threw: false };
+  activateCall(ctx, call);
   onResponseDone(ctx.res, (aborted, finishedAt) => {
     const res = ctx.res;
     finishAuthCall(
@@ -53,26 +52,31 @@ export function runKoa(action: AuthAction, options: ResolvedAuthOptions, handler
       {
         statusCode: res.headersSent || !aborted ? res.statusCode : undefined,
         aborted: aborted && !res.headersSent,
-        threw: seen.threw,
-        error: seen.error,
+        threw: call.threw,
+        error: call.error,
         body: ctx.body,
         userAtEnd: ctx.state?.user ?? ctx.user,
       },
       finishedAt,
     );
   });
+  return call;
+}
+
+export function runKoa(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+  const ctx = args[0] as KoaContextLike;
+  // A second wrapper on the same request (a wrapped middleware and a wrapped handler) joins the first call.
+  const call = activeCallFor(ctx) ?? startKoaCall(action, options, ctx);
   let result: unknown;
   try {
     result = handler.apply(self, args);
   } catch (error) {
-    seen.threw = true;
-    seen.error = error;
+    call.recordError(error);
     throw error;
   }
   if (result === null || typeof (result as { then?: unknown })?.then !== 'function') return result;
   return Promise.resolve(result).then(undefined, (error: unknown) => {
-    seen.threw = true;
-    seen.error = error;
+    call.recordError(error);
     throw error;
   });
 }

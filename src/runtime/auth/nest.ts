@@ -17,7 +17,7 @@ import { optionsGetter } from './config.js';
 import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
 import { onResponseDone } from './express.js';
-import { finishAuthCall, startAuthCall, type AuthCall } from './record.js';
+import { activateCall, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, AuthLoggingOptions, ResolvedAuthOptions } from './types.js';
 import { assertAuthAction } from './wrap.js';
 
@@ -96,7 +96,8 @@ interface HttpResponseLike {
   locals?: { user?: unknown };
 }
 
-const callsByRequest = new WeakMap<object, NestCallState>();
+// Per request, under a symbol rather than in a WeakMap (the state references the request: see record.ts).
+const kNestCall = Symbol('quickwins.nestAuthCall');
 
 // Exceptions the interceptor saw (thrown by the handler, a pipe or an inner interceptor): not the filter's to answer.
 const seenByInterceptor = new WeakSet<object>();
@@ -115,7 +116,7 @@ function rawResponse(res: HttpResponseLike): ServerResponse {
 
 /** The call of this request: created by whichever of interceptor / filter sees the request first. */
 function nestCall(action: AuthAction, options: ResolvedAuthOptions, req: HttpRequestLike, res: HttpResponseLike): NestCallState {
-  const existing = callsByRequest.get(req);
+  const existing = (req as { [kNestCall]?: NestCallState })[kNestCall];
   if (existing) return existing;
   const headers = req.headers ?? req.raw?.headers;
   const route = req.route?.path ?? req.routeOptions?.url;
@@ -133,7 +134,9 @@ function nestCall(action: AuthAction, options: ResolvedAuthOptions, req: HttpReq
       userAtEntry: req.user ?? res.locals?.user,
     }),
   };
-  callsByRequest.set(req, state);
+  (req as { [kNestCall]?: NestCallState })[kNestCall] = state;
+  // So that a wrapped `login(req)` called by the controller joins this line instead of writing its own.
+  activateCall(req, state.call);
   const raw = rawResponse(res);
   if (raw.writableFinished) {
     // The filter ran after the response was already sent (cannot normally happen): log now.

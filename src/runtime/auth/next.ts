@@ -8,7 +8,7 @@
 // from a clone of a JSON response body, so neither is consumed and the response is never delayed.
 import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
-import { finishAuthCall, startAuthCall, type AuthCall } from './record.js';
+import { activateCall, activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -131,6 +131,8 @@ async function complete(call: AuthCall, clone: Request | undefined, finishedAt: 
 
 export function runNextRoute(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
   const request = args[0] as Request;
+  // A wrapped helper called with the same Request inside a wrapped route: the route's line covers it.
+  if (activeCallFor(request) !== undefined) return handler.apply(self, args);
   const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
   const call = startAuthCall({
     action,
@@ -142,6 +144,7 @@ export function runNextRoute(action: AuthAction, options: ResolvedAuthOptions, h
     // only a path without long opaque segments is kept.
     route: url && !/[A-Za-z0-9_-]{24,}/.test(url.pathname) ? url.pathname : undefined,
   });
+  activateCall(request, call);
   const clone = bodyClone(request);
   const settle = (outcome: Settled): void => {
     void complete(call, clone, performance.now(), { ...outcome, aborted: request.signal?.aborted === true });

@@ -5,7 +5,7 @@
 // is a request object its headers give the request id and trace.
 import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
-import { finishAuthCall, startAuthCall } from './record.js';
+import { activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -24,8 +24,24 @@ function headersOf(input: InputLike | undefined): Parameters<typeof correlationO
   return headers as Parameters<typeof correlationOf>[0];
 }
 
+/** `login(req)` called from a wrapped route handler with the same request: no line of its own; its result only
+ *  helps the request's line find the user id. */
+function runInside(outer: AuthCall, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+  const result = handler.apply(self, args);
+  if (result !== null && typeof (result as { then?: unknown })?.then === 'function') {
+    return Promise.resolve(result).then((value) => {
+      if (value) outer.innerResult ??= value;
+      return value;
+    });
+  }
+  if (result) outer.innerResult ??= result;
+  return result;
+}
+
 export function runPlain(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
   const first = args[0];
+  const outer = activeCallFor(first);
+  if (outer !== undefined) return runInside(outer, handler, self, args);
   const input = first !== null && typeof first === 'object' ? (first as InputLike) : undefined;
   const call = startAuthCall({
     action,

@@ -10,7 +10,7 @@
  */
 import type { PoolClient } from 'pg';
 import { refuseAdmission } from './admission.js';
-import { AcquireTimeoutError } from './errors.js';
+import { AcquireTimeoutError, notAPool } from './errors.js';
 import { NO_METRICS, poolMetrics, type PoolMetrics } from './metrics.js';
 import { resolveOptions, type BackpressureOptions, type ResolvedOptions } from './options.js';
 import { poolSnapshot, type ConnectCallback, type PoolLike } from './utilization.js';
@@ -43,21 +43,28 @@ function abortReason(signal: AbortSignal | undefined): Error {
  * and the warm-pool fast path allocates one object instead of five functions.
  */
 class Acquisition<TClient> {
+  declare readonly pool: PoolLike<TClient>;
+  declare readonly options: ResolvedOptions;
+  declare readonly metrics: PoolMetrics;
+  declare readonly done: AcquireCallback<TClient>;
   /** Set once the caller has its outcome (client or error); everything after that is cleanup only. */
-  settled = false;
+  declare settled: boolean;
   /** The deadline; undefined until armed, one tick after `pool.connect` (see start()). */
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  declare timer: ReturnType<typeof setTimeout> | undefined;
   /** performance.now() when the deadline was armed: the start of a wait that lasted beyond the first tick. */
-  waitingSince = 0;
+  declare waitingSince: number;
   /** The callback handed to `pool.connect`; its identity is how the request is found again in pg-pool's queue. */
-  readonly onConnect: ConnectCallback<TClient>;
+  declare readonly onConnect: ConnectCallback<TClient>;
 
-  constructor(
-    readonly pool: PoolLike<TClient>,
-    readonly options: ResolvedOptions,
-    readonly metrics: PoolMetrics,
-    readonly done: AcquireCallback<TClient>,
-  ) {
+  // `declare` fields and plain assignments: no class-field definitions emitted, one object shape built in one place.
+  constructor(pool: PoolLike<TClient>, options: ResolvedOptions, metrics: PoolMetrics, done: AcquireCallback<TClient>) {
+    this.pool = pool;
+    this.options = options;
+    this.metrics = metrics;
+    this.done = done;
+    this.settled = false;
+    this.timer = undefined;
+    this.waitingSince = 0;
     this.onConnect = (err, client, release) => this.connected(err, client, release as ReleaseFn);
   }
 
@@ -116,6 +123,8 @@ function armDeadline(acquisition: Acquisition<unknown>): void {
   if (acquisition.settled) return;
   acquisition.waitingSince = performance.now();
   acquisition.timer = setTimeout(fireDeadline, acquisition.options.acquireTimeoutMs, acquisition);
+  // Like pg-pool's own connection timeout: a pending deadline alone does not keep the process alive.
+  acquisition.timer.unref?.();
 }
 
 function fireDeadline(acquisition: Acquisition<unknown>): void {
@@ -129,7 +138,8 @@ export function acquireClient<TClient>(pool: PoolLike<TClient>, options: Resolve
 
   const metrics = options.metrics ? poolMetrics(options.registry, options.name) : NO_METRICS;
   metrics.track(pool as PoolLike<unknown>);
-  const refusal = refuseAdmission(pool, options.admission, options.name);
+  // An ending pool answers connect() at once with its own error, which says more than "exhausted" would.
+  const refusal = pool.ending === true ? undefined : refuseAdmission(pool, options.admission, options.name);
   if (refusal !== undefined) {
     metrics.exhausted();
     return done(refusal, undefined, NOOP_RELEASE);
@@ -170,16 +180,7 @@ export function acquireWithBackpressure<TClient = PoolClient>(
   });
 }
 
+/** Cheap shape check up front; the counters are checked where admission reads them (see refuseAdmission). */
 export function assertPoolLike(pool: unknown): asserts pool is PoolLike<unknown> {
-  const candidate = pool as Partial<PoolLike<unknown>> | null;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate.connect !== 'function' ||
-    typeof candidate.totalCount !== 'number' ||
-    typeof candidate.idleCount !== 'number' ||
-    typeof candidate.waitingCount !== 'number'
-  ) {
-    throw new TypeError('quickwins: pool must be a pg.Pool (or shaped like one: connect, totalCount, idleCount, waitingCount)');
-  }
+  if (typeof (pool as Partial<PoolLike<unknown>> | null)?.connect !== 'function') throw notAPool();
 }

@@ -5,7 +5,7 @@
  * - threshold:     refuse when claimed / max ≥ threshold          (default 0.85: with max 10, at 9 claimed)
  * - bounded-queue: refuse when claimed ≥ max + maxWaiting         (i.e. maxWaiting callers already wait for a busy pool)
  */
-import { PoolExhaustedError } from './errors.js';
+import { notAPool, PoolExhaustedError } from './errors.js';
 import type { Admission } from './options.js';
 import { configuredMax, poolSnapshot, type PoolLike } from './utilization.js';
 
@@ -14,6 +14,8 @@ type CountedPool = Pick<PoolLike<unknown>, 'totalCount' | 'idleCount' | 'waiting
 /** Undefined when the request may go ahead; otherwise the error to reject it with. */
 export function refuseAdmission(pool: CountedPool, admission: Admission, poolName: string): PoolExhaustedError | undefined {
   const claimed = pool.totalCount - pool.idleCount + pool.waitingCount;
+  // NaN when a counter is missing or not a number: not a pool we can judge.
+  if (Number.isNaN(claimed)) throw notAPool();
   const max = configuredMax(pool);
   if (admission.mode === 'threshold') {
     if (claimed / max < admission.threshold) return undefined;

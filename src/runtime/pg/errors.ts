@@ -61,3 +61,8 @@ export function isPoolBackpressureError(error: unknown): error is PoolBackpressu
   const code = (error as { code?: unknown } | null)?.code;
   return error instanceof Error && (code === 'POOL_EXHAUSTED' || code === 'ACQUIRE_TIMEOUT');
 }
+
+/** A programming error: the argument is not a pg.Pool (or shaped like one). */
+export function notAPool(): TypeError {
+  return new TypeError('quickwins: pool must be a pg.Pool (or shaped like one: connect, totalCount, idleCount, waitingCount)');
+}

@@ -39,7 +39,7 @@ export interface PoolMetrics {
 }
 
 /** Waits not yet merged into the histogram: counts per bucket (last slot: above the largest bound), sum, count. */
-class PendingWaits {
+export class PendingWaits {
   readonly buckets = new Float64Array(WAIT_BUCKETS.length + 1);
   readonly bucketSums = new Float64Array(WAIT_BUCKETS.length + 1);
   sum = 0;
@@ -47,6 +47,12 @@ class PendingWaits {
 
   add(seconds: number): void {
     let index = 0;
+    // most acquisitions on a healthy pool: a client within the first tick, recorded as 0
+    if (seconds === 0) {
+      this.buckets[0]!++;
+      this.count++;
+      return;
+    }
     while (index < WAIT_BUCKETS.length && seconds > WAIT_BUCKETS[index]!) index++;
     this.buckets[index]!++;
     this.bucketSums[index]! += seconds;
@@ -103,7 +109,7 @@ interface HistogramEntry {
 }
 
 /** Adds pending waits to the histogram: one entry update when its state looks as expected, else exact re-observation. */
-function mergeWaits(histogram: Histogram<'pool'>, pool: string, pending: PendingWaits): void {
+export function mergeWaits(histogram: Histogram<'pool'>, pool: string, pending: PendingWaits): void {
   const hashMap = (histogram as unknown as { hashMap?: Record<string, HistogramEntry> }).hashMap;
   const find = (): HistogramEntry | undefined =>
     hashMap && Object.values((histogram as unknown as { hashMap: Record<string, HistogramEntry> }).hashMap).find((entry) => entry.labels.pool === pool);

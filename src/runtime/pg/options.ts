@@ -86,8 +86,11 @@ export function resolveOptions(input: number | BackpressureOptions | undefined):
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new TypeError(`quickwins: options must be a threshold number or an options object, got ${show(input)}`);
   }
-  for (const key of Object.keys(input)) {
-    if (!KNOWN_OPTIONS.has(key)) throw invalid(key, (input as Record<string, unknown>)[key], 'one of the known options (unknown option)');
+  // for-in rather than Object.keys: no array per call (options objects are often literals built per request)
+  for (const key in input) {
+    if (!KNOWN_OPTIONS.has(key) && Object.hasOwn(input, key)) {
+      throw invalid(key, (input as Record<string, unknown>)[key], 'one of the known options (unknown option)');
+    }
   }
   const { threshold, maxWaiting, acquireTimeoutMs, signal, name, registry, metrics } = input;
 

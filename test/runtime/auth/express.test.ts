@@ -61,6 +61,18 @@ function buildApp(express: ExpressModule): ExpressModule {
       res.json({ id: 'body-id' });
     }),
   );
+  // The codemod may wrap both a route and the service function it calls with the request, or two handlers of one
+  // chain: still one line per request.
+  const loginService = withAuthLogging('login', async (req: { body: { email?: string } }) => (req.body.email === ALICE.email ? { userId: 'svc-1' } : null));
+  app.post(
+    '/session',
+    withAuthLogging('session', (_req: unknown, _res: unknown, next: () => void) => next()),
+    withAuthLogging('session', async (req: { body: { email?: string } }, res: ExpressModule) => {
+      const session = await loginService(req);
+      if (!session) return res.status(401).json({ error: 'invalid_credentials' });
+      res.status(201).end();
+    }),
+  );
   app.use((_error: unknown, _req: unknown, res: ExpressModule, _next: unknown) => res.status(500).json({ error: 'internal' }));
   return app;
 }
@@ -113,6 +125,17 @@ for (const [name, express] of [
       expect(capture.byRequestId('mfa-1')).toMatchObject([{ event: 'authn_mfa_success', user_id: 'explicit-9' }]);
       expectNoSecrets(capture.text);
       expect(capture.text).not.toContain('123456');
+    });
+
+    it('writes one line when two wrappers see the same request (chain, or a wrapped login(req) inside a route)', async () => {
+      const { baseUrl, capture } = await start();
+      await send(baseUrl, '/session', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'nested-ok' });
+      await send(baseUrl, '/session', { body: { email: 'mallory@example.com', password: 'wrong-horse' }, requestId: 'nested-bad' });
+      await capture.waitFor((lines) => lines.length >= 2);
+      await sleep(50);
+      expect(capture.outcomes()).toHaveLength(2);
+      expect(capture.byRequestId('nested-ok')).toMatchObject([{ event: 'session_created', outcome: 'success', status_code: 201, user_id: 'svc-1' }]);
+      expect(capture.byRequestId('nested-bad')).toMatchObject([{ event: 'authn_session_fail', outcome: 'failure', status_code: 401 }]);
     });
   });
 }

@@ -1,0 +1,22 @@
+import express from 'express';
+import { createRequire } from 'node:module';
+import { pino } from 'pino';
+import { withAuthLogging } from '../src/index.js';
+const noop = { info() {}, warn() {}, error() {} };
+const real = pino(pino.destination({ dest: '/dev/null', sync: true }));
+const app = express(); app.use(express.json());
+const h = (req: any, res: any) => { if (req.body.password !== 'x') return res.status(401).json({}); res.json({ user: { id: 'u-1' } }); };
+app.post('/bare', h);
+app.post('/noop', withAuthLogging('login', h, { logger: noop }));
+app.post('/pino', withAuthLogging('login', h, { logger: real }));
+const ac = createRequire(import.meta.url)('autocannon');
+const server = app.listen(0, '127.0.0.1', async () => {
+  const port = (server.address() as any).port;
+  const res: Record<string, number[]> = { bare: [], noop: [], pino: [] };
+  const one = async (p: string, d: number) => { const c0 = process.cpuUsage(); const r = await ac({ url: `http://127.0.0.1:${port}/${p}`, method: 'POST', connections: 4, duration: d, headers: { 'content-type': 'application/json' }, body: '{"email":"alice@example.com","password":"x"}' }); const c = process.cpuUsage(c0); return (c.user + c.system) / r.requests.total; };
+  for (const p of Object.keys(res)) await one(p, 1);
+  for (let i = 0; i < Number(process.env.N ?? 8); i++) for (const p of (i % 2 ? ['pino', 'noop', 'bare'] : ['bare', 'noop', 'pino'])) res[p]!.push(await one(p, 1));
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+  for (const p of Object.keys(res)) console.log(p, 'median µs/req (server+client, one process)', med(res[p]!).toFixed(1), res[p]!.map((x) => x.toFixed(0)).join(' '));
+  server.close();
+});

@@ -1,0 +1,107 @@
+// The runner with the real pool-backpressure codemod, type-aware, on a temp git repository of a small pg service.
+import { readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, git, gitRepo, removeTempDirs, runCli, REPO_ROOT, type JsonReport } from './helpers.js';
+
+beforeAll(assertBuilt);
+afterAll(removeTempDirs);
+
+const service = {
+  '.gitignore': 'node_modules\n',
+  'tsconfig.json': JSON.stringify({
+    compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', noEmit: true, skipLibCheck: true, types: ['node'] },
+    include: ['src'],
+  }),
+  'src/db.ts': "import pg from 'pg';\n\nexport const pool = new pg.Pool({ max: 5 });\n",
+  'src/users.ts': [
+    "import { pool } from './db.js';",
+    '',
+    'export async function names(): Promise<string[]> {',
+    "  const { rows } = await pool.query<{ name: string }>('select name from users');",
+    '  return rows.map((row) => row.name);',
+    '}',
+    '',
+    'export async function rename(id: number, name: string): Promise<void> {',
+    '  const client = await pool.connect();',
+    '  try {',
+    "    await client.query('update users set name = $2 where id = $1', [id, name]);",
+    '  } finally {',
+    '    client.release();',
+    '  }',
+    '}',
+    '',
+  ].join('\n'),
+  // Decoys: a pg Client and a home-grown class called Pool both have connect()/query().
+  'src/decoys.ts': [
+    "import { Client } from 'pg';",
+    '',
+    'class Pool {',
+    '  connect(): Promise<void> { return Promise.resolve(); }',
+    '  query(text: string): string { return text; }',
+    '}',
+    '',
+    'export async function decoys(): Promise<void> {',
+    '  const client = new Client();',
+    '  await client.connect();',
+    "  await client.query('select 1');",
+    '  const pool = new Pool();',
+    '  await pool.connect();',
+    "  pool.query('select 1');",
+    '}',
+    '',
+  ].join('\n'),
+  'scripts/report.cjs': "const { Pool } = require('pg');\nconst pool = new Pool();\npool.query('select 1').then(() => pool.end());\n",
+};
+
+function serviceRepo(): string {
+  const repo = gitRepo(service);
+  // Real pg types for the type checker, as in an installed project.
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
+  return repo;
+}
+
+describe('quickwins pool-backpressure', { timeout: 120_000 }, () => {
+  it('--dry --json: rewrites pg pools with types, leaves the decoys, writes nothing', () => {
+    const repo = serviceRepo();
+    const result = runCli(['pool-backpressure', '--dry', '--json'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as JsonReport;
+    const byPath = new Map(report.files.map((file) => [file.path, file]));
+    expect(report.programsBuilt).toBe(1);
+
+    const users = byPath.get('src/users.ts')!;
+    expect(users).toMatchObject({ status: 'changed', typed: true });
+    expect(users.rewritten.map((site) => site.line)).toEqual([4, 9]);
+    expect(users.diff).toContain("+  const client = await acquireWithBackpressure(pool);");
+    expect(users.diff).toMatch(/\+ {2}const \{ rows \} = await queryWithBackpressure<\{ name: string \}>\(pool, ?'select name from users'\);/);
+
+    expect(byPath.get('src/decoys.ts')).toMatchObject({ status: 'unchanged', typed: true, rewritten: [] });
+    // Outside the tsconfig: found from the require() binding alone.
+    expect(byPath.get('scripts/report.cjs')).toMatchObject({ status: 'changed', typed: false });
+    expect(byPath.get('scripts/report.cjs')!.diff).toContain("require('quickwins')");
+    expect(git(repo, 'status', '--porcelain')).toBe('');
+  });
+
+  it('writes, and a second run finds nothing more to do (idempotent)', () => {
+    const repo = serviceRepo();
+    const first = runCli(['pool-backpressure'], { cwd: repo });
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain('changed src/users.ts (2 sites)');
+    const users = readFileSync(join(repo, 'src/users.ts'), 'utf8');
+    expect(users).toMatch(/^import \{ acquireWithBackpressure, queryWithBackpressure \} from 'quickwins';$/m);
+    expect(readFileSync(join(repo, 'src/decoys.ts'), 'utf8')).toBe(service['src/decoys.ts']);
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'pool-backpressure');
+    const again = runCli(['pool-backpressure', '--check'], { cwd: repo });
+    expect(again.status, again.stdout).toBe(0);
+  });
+
+  it('--no-query leaves pool.query and --threshold is passed to the codemod', () => {
+    const repo = serviceRepo();
+    const result = runCli(['pool-backpressure', '--dry', '--no-query', '--threshold', '0.8', 'src/users.ts'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('queryWithBackpressure');
+    expect(result.stdout).toMatch(/acquireWithBackpressure\(pool, .*0\.8/);
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * Every fixture pair in fixtures/pool-backpressure/ through the codemod contract (parseSource →
+ * transform → applyTextEdits): the output must equal `<case>.output.<ext>`, parse, be a fixed point
+ * (a second run changes nothing), import the helpers exactly once in the file's module style, and,
+ * for TypeScript, type-check against real `pg` typings and quickwins' own sources. The type-aware
+ * path must agree: it may find more (types know what a package function returns), never less.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codemod, type PoolBackpressureOptions } from '../../codemods/pool-backpressure.js';
+import type { CodemodResult, TypeServices } from '../../src/analysis/codemod.js';
+import { sniffModuleStyle } from '../../src/analysis/module-style.js';
+import { parseSource } from '../../src/analysis/parse.js';
+import { applyTextEdits } from '../../src/analysis/text-edit.js';
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { createTsProject, REPO_ROOT, type TsProject } from '../support/pool-ts-project.js';
+
+const FIXTURES = 'fixtures/pool-backpressure';
+const fixtureDir = join(REPO_ROOT, FIXTURES);
+
+interface Fixture {
+  readonly name: string;
+  readonly extension: string;
+  readonly inputFile: string;
+  readonly outputFile: string;
+  readonly input: string;
+  readonly expected: string;
+  readonly options: PoolBackpressureOptions;
+}
+
+const fixtures: Fixture[] = readdirSync(fixtureDir)
+  .filter((file) => file.includes('.input.'))
+  .sort()
+  .map((inputFile) => {
+    const [name = '', extension = ''] = inputFile.split('.input.');
+    const outputFile = `${name}.output.${extension}`;
+    const optionsFile = join(fixtureDir, `${name}.options.json`);
+    const extra = existsSync(optionsFile) ? (JSON.parse(readFileSync(optionsFile, 'utf8')) as Partial<PoolBackpressureOptions>) : {};
+    return {
+      name,
+      extension,
+      inputFile,
+      outputFile,
+      input: readFileSync(join(fixtureDir, inputFile), 'utf8'),
+      expected: readFileSync(join(fixtureDir, outputFile), 'utf8'),
+      options: { importFrom: 'quickwins', query: true, ...extra },
+    };
+  });
+
+/** Lines of the sites each fixture must leave and report (every other fixture reports nothing). */
+const EXPECTED_LEFT: Record<string, number[]> = {
+  'callback-query': [6, 7],
+  'shadowing': [20],
+  'shadowing-js': [7],
+  'this-pool-uncertain': [8],
+};
+
+function run(filePath: string, source: string, options: PoolBackpressureOptions, types?: TypeServices, program?: TSESTree.Program): { output: string; result: CodemodResult } {
+  const result = codemod.transform({ filePath, source, program: program ?? parseSource(filePath, source), options, types });
+  return { output: applyTextEdits(source, result.edits), result };
+}
+
+function isTypeScript(extension: string): boolean {
+  return ['ts', 'tsx', 'mts', 'cts'].includes(extension);
+}
+
+describe('pool-backpressure fixtures', () => {
+  it('has a fixture pair for every form and decoy the issue names', () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(fixtures.map((fixture) => fixture.extension))).toEqual(new Set(['ts', 'tsx', 'mts', 'js', 'cjs']));
+  });
+
+  describe.each(fixtures)('$name ($extension)', (fixture) => {
+    const filePath = join(FIXTURES, fixture.inputFile);
+
+    it('rewrites to the expected output', () => {
+      expect(run(filePath, fixture.input, fixture.options).output).toBe(fixture.expected);
+    });
+
+    it('reports exactly the sites it leaves', () => {
+      const { result } = run(filePath, fixture.input, fixture.options);
+      expect(result.left.map((site) => site.line)).toEqual(EXPECTED_LEFT[fixture.name] ?? []);
+      for (const site of [...result.left, ...result.rewritten]) expect(site.message.length).toBeGreaterThan(10);
+    });
+
+    it('produces code that parses and is a fixed point', () => {
+      const outputPath = join(FIXTURES, fixture.outputFile);
+      expect(() => parseSource(outputPath, fixture.expected)).not.toThrow();
+      const again = run(outputPath, fixture.expected, fixture.options);
+      expect(again.result.edits).toEqual([]);
+      expect(again.result.rewritten).toEqual([]);
+    });
+
+    it('imports the helpers once, in the module style of the file', () => {
+      const from = fixture.options.importFrom;
+      const program = parseSource(filePath, fixture.input);
+      const esmImports = fixture.expected.split('\n').filter((line) => line.startsWith('import') && line.includes(`'${from}'`) || line.includes(`"${from}"`) && line.startsWith('import'));
+      const requires = fixture.expected.split(`require(${JSON.stringify(from)})`).length - 1 + fixture.expected.split(`require('${from}')`).length - 1;
+      const changed = fixture.expected !== fixture.input;
+      if (sniffModuleStyle(program, filePath) === 'cjs') {
+        expect(esmImports).toEqual([]);
+        expect(requires).toBe(changed ? 1 : 0);
+      } else {
+        expect(requires).toBe(0);
+        expect(esmImports.length).toBeLessThanOrEqual(1);
+        if (changed) expect(esmImports).toHaveLength(1);
+      }
+    });
+  });
+});
+
+describe('pool-backpressure pre-filter', () => {
+  it('lets every fixture with a site through, and keeps files without a member connect/query out', () => {
+    for (const fixture of fixtures) if (fixture.expected !== fixture.input) expect(codemod.mightApply(fixture.input)).toBe(true);
+    expect(codemod.mightApply("pool['query']('x')")).toBe(true);
+    expect(codemod.mightApply('pool\n  .connect()')).toBe(true);
+    expect(codemod.mightApply("document.querySelector('a'); const connection = req.query;")).toBe(false);
+    expect(codemod.mightApply("import { connect } from 'node:net'; connect(80);")).toBe(false);
+  });
+
+  it('refuses a threshold the helpers would reject', () => {
+    const source = "import { Pool } from 'pg';\nnew Pool().connect();\n";
+    const program = parseSource('a.ts', source);
+    expect(() => codemod.transform({ filePath: 'a.ts', source, program, options: { importFrom: 'quickwins', query: true, threshold: 1.5 } })).toThrow(
+      /--threshold must be greater than 0 and at most 1/,
+    );
+  });
+});
+
+describe('pool-backpressure fixtures type-check', () => {
+  const typeScriptFixtures = fixtures.filter((fixture) => isTypeScript(fixture.extension));
+  let project: TsProject;
+
+  beforeAll(() => {
+    const files = new Map<string, string>();
+    for (const support of ['lib/db.ts', 'lib/ambient.d.ts']) files.set(support, readFileSync(join(fixtureDir, support), 'utf8'));
+    for (const fixture of typeScriptFixtures) {
+      files.set(fixture.inputFile, fixture.input);
+      files.set(fixture.outputFile, fixture.expected);
+    }
+    const aliases = fixtures.map((fixture) => fixture.options.importFrom).filter((from) => from !== 'quickwins');
+    project = createTsProject(files, aliases);
+  });
+
+  afterAll(() => project.dispose());
+
+  it.each(typeScriptFixtures.map((fixture) => [fixture.name, fixture] as const))('%s: input and output have no type errors', (_name, fixture) => {
+    expect(project.errors(fixture.inputFile)).toEqual([]);
+    expect(project.errors(fixture.outputFile)).toEqual([]);
+  });
+
+  it.each(typeScriptFixtures.map((fixture) => [fixture.name, fixture] as const))(
+    '%s: with types it rewrites at least the same sites, and the same text when nothing was uncertain',
+    (_name, fixture) => {
+      const { ast, types } = project.services(fixture.inputFile, fixture.input);
+      const typed = run(join(project.dir, fixture.inputFile), fixture.input, fixture.options, types, ast);
+      const untyped = run(join(FIXTURES, fixture.inputFile), fixture.input, fixture.options);
+      const typedLines = typed.result.rewritten.map((site) => site.line);
+      for (const site of untyped.result.rewritten) expect(typedLines).toContain(site.line);
+      if (untyped.result.left.length === 0) expect(typed.output).toBe(fixture.expected);
+    },
+  );
+});

@@ -1,0 +1,123 @@
+/**
+ * `import 'quickwins'` is what production services load: from the BUILT package (dist/), ESM and CommonJS, it must
+ * pull in the runtime only, never the heavy tooling the codemods and the ESLint plugin use.
+ *
+ * A fresh Node process loads the package through `node_modules/quickwins` (a symlink to this repo, as after an
+ * install), and reports every module it loaded: ESM URLs through a module resolve hook, CommonJS files through
+ * `require.cache`. A control run that imports `typescript` directly proves the probe sees what it must refuse.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const FORBIDDEN = ['typescript', 'ts-morph', 'jscodeshift', 'eslint', '@typescript-eslint', 'espree', 'recast', '@babel'];
+let scratch = '';
+
+const HOOKS = `
+let port;
+export function initialize(data) { port = data.port; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  port.postMessage(result.url);
+  return result;
+}
+`;
+
+/** Loads `target` as ESM with the recording hook, then prints every module URL/path seen. */
+const PROBE_ESM = `
+import { register, createRequire } from 'node:module';
+import { MessageChannel } from 'node:worker_threads';
+const { port1, port2 } = new MessageChannel();
+const seen = new Set();
+port1.on('message', (url) => seen.add(url));
+register('./hooks.mjs', import.meta.url, { data: { port: port2 }, transferList: [port2] });
+const loaded = await import(process.argv[2]);
+await new Promise((resolve) => setTimeout(resolve, 100)); // let the hook thread's messages arrive
+for (const file of Object.keys(createRequire(import.meta.url).cache)) seen.add(file);
+port1.close();
+console.log(JSON.stringify({ exports: Object.keys(loaded), modules: [...seen] }));
+`;
+
+const PROBE_CJS = `
+const loaded = require(process.argv[2]);
+console.log(JSON.stringify({ exports: Object.keys(loaded), modules: Object.keys(require.cache) }));
+`;
+
+function probe(script: 'probe.mjs' | 'probe.cjs', target: string): { exports: string[]; modules: string[] } {
+  const result = spawnSync(process.execPath, [script, target], { cwd: scratch, encoding: 'utf8', timeout: 60_000 });
+  if (result.status !== 0) throw new Error(`node ${script} ${target} exited ${result.status}:\n${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { exports: string[]; modules: string[] };
+}
+
+/** Package names found in node_modules paths of the loaded modules (scoped names included). */
+function packagesIn(modules: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const module of modules) {
+    for (const match of decodeURIComponent(module).matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)) names.add(match[1]!);
+  }
+  return names;
+}
+
+function forbiddenIn(packages: Set<string>): string[] {
+  return [...packages].filter((name) => FORBIDDEN.some((bad) => name === bad || name.startsWith(`${bad}/`) || name.startsWith(`${bad}-`)));
+}
+
+describe('the package root loads the runtime only', () => {
+  beforeAll(() => {
+    // `npm test` builds first; build here only when dist/ is missing (this file run on its own).
+    if (!existsSync(join(repoRoot, 'dist/index.js')) || !existsSync(join(repoRoot, 'dist/index.cjs'))) {
+      const build = spawnSync('npx', ['tsup'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+      if (build.status !== 0) throw new Error(`tsup failed:\n${build.stdout}\n${build.stderr}`);
+    }
+    scratch = mkdtempSync(join(tmpdir(), 'quickwins-imports-'));
+    mkdirSync(join(scratch, 'node_modules'));
+    symlinkSync(repoRoot, join(scratch, 'node_modules', 'quickwins'), 'dir');
+    // for the control run only
+    symlinkSync(join(repoRoot, 'node_modules', 'typescript'), join(scratch, 'node_modules', 'typescript'), 'dir');
+    writeFileSync(join(scratch, 'hooks.mjs'), HOOKS);
+    writeFileSync(join(scratch, 'probe.mjs'), PROBE_ESM);
+    writeFileSync(join(scratch, 'probe.cjs'), PROBE_CJS);
+  });
+  afterAll(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it("import 'quickwins' (ESM) loads no typescript, ts-morph, jscodeshift or eslint", () => {
+    const { exports, modules } = probe('probe.mjs', 'quickwins');
+    expect(exports).toEqual(expect.arrayContaining(['acquireWithBackpressure', 'queryWithBackpressure', 'PoolExhaustedError']));
+    expect(modules.some((m) => m.endsWith('/dist/index.js'))).toBe(true); // the built ESM entry, not the sources
+    const packages = packagesIn(modules);
+    expect(packages.has('prom-client')).toBe(true); // the probe does see dependencies
+    expect(forbiddenIn(packages)).toEqual([]);
+  });
+
+  it("require('quickwins') (CommonJS) loads no typescript, ts-morph, jscodeshift or eslint", () => {
+    const { exports, modules } = probe('probe.cjs', 'quickwins');
+    expect(exports).toEqual(expect.arrayContaining(['acquireWithBackpressure', 'queryWithBackpressure', 'AcquireTimeoutError']));
+    expect(modules.some((m) => m.endsWith('/dist/index.cjs'))).toBe(true);
+    const packages = packagesIn(modules);
+    expect(packages.has('prom-client')).toBe(true);
+    expect(forbiddenIn(packages)).toEqual([]);
+  });
+
+  it('the probe does catch a forbidden module (control)', () => {
+    const esm = forbiddenIn(packagesIn(probe('probe.mjs', 'typescript').modules));
+    const cjs = forbiddenIn(packagesIn(probe('probe.cjs', 'typescript').modules));
+    expect(esm).toContain('typescript');
+    expect(cjs).toContain('typescript');
+  });
+
+  it('the built bundles name no forbidden package in any import or require', () => {
+    for (const file of ['dist/index.js', 'dist/index.cjs']) {
+      const text = readFileSync(join(repoRoot, file), 'utf8');
+      const specifiers = [...text.matchAll(/(?:from\s*|import\s*\(\s*|require\s*\(\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
+      expect(specifiers.length).toBeGreaterThan(0);
+      const bare = specifiers.filter((s) => !s.startsWith('.') && !s.startsWith('node:'));
+      expect(forbiddenIn(new Set(bare.map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!))))).toEqual([]);
+    }
+  });
+});
