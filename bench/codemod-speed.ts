@@ -3,11 +3,13 @@
  *
  *   1. `quickwins pool-backpressure --dry --no-types` against jscodeshift running the same transform
  *      (`codemods/pool-backpressure.cjs`) with `--dry --parser=tsx`, both over the whole corpus.
- *      Target: quickwins ≥ 3× faster wall time. jscodeshift is timed as shipped (its default --babel,
- *      Babel cache warmed by one untimed run) and with --no-babel.
+ *      Target: quickwins ≥ 3× faster wall time. jscodeshift is timed as shipped (its default --babel)
+ *      and with --no-babel.
  *   2. Type-aware `quickwins pool-backpressure --dry` against `tsc --noEmit -p` on the same project.
  *      Target: ≤ 2× tsc.
- *   3. quickwins on the main thread only (`--workers 0`) against the default (worker threads).
+ *   3. quickwins on the main thread only (`--workers 0`) against one forced worker thread (`--workers 1`).
+ *
+ * Every arm reads the whole corpus and prints nothing (stdout to /dev/null); one untimed warm-up round first.
  *
  *   npm run build && npx tsx bench/codemod-speed.ts              (2,000 files, 3 timed runs each)
  *   FILES=5000 RUNS=5 npx tsx bench/codemod-speed.ts
@@ -15,8 +17,8 @@
  * Uses hyperfine when it is on PATH, plain repeated timing (median of RUNS) otherwise.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -193,33 +195,44 @@ interface Timing {
   readonly runs: number[];
 }
 
-const hasHyperfine = spawnSync('hyperfine', ['--version']).status === 0;
-
-function time(name: string, command: string, args: readonly string[], options: { warmup?: number; expectStatus?: number[] } = {}): Timing {
-  const display = [command, ...args].map((part) => part.replace(ROOT, '')).join(' ');
-  if (hasHyperfine) {
-    const exportPath = join(ROOT, 'bench', '.corpus', 'hyperfine.json');
-    const shellCommand = [command, ...args].map((part) => `'${part}'`).join(' ');
-    execFileSync('hyperfine', ['--warmup', String(options.warmup ?? 1), '--runs', String(RUNS), '-i', '--export-json', exportPath, shellCommand], {
-      stdio: 'ignore',
-    });
-    const { results } = JSON.parse(String(execFileSync('cat', [exportPath]))) as { results: { times: number[] }[] };
-    const runs = (results[0]?.times ?? []).map((seconds) => seconds * 1000);
-    return summarize(name, display, runs);
-  }
-  for (let warm = 0; warm < (options.warmup ?? 1); warm++) runOnce(command, args, options.expectStatus);
-  const runs: number[] = [];
-  for (let round = 0; round < RUNS; round++) runs.push(runOnce(command, args, options.expectStatus));
-  return summarize(name, display, runs);
+interface Arm {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
 }
 
-function runOnce(command: string, args: readonly string[], expectStatus: number[] = [0]): number {
+const hasHyperfine = spawnSync('hyperfine', ['--version']).status === 0;
+
+/**
+ * Times every arm RUNS times after one warm-up round. Without hyperfine the arms are interleaved round by
+ * round (A B C, A B C, ...), so load from other processes on a shared machine falls on all arms alike.
+ */
+function timeArms(arms: readonly Arm[]): Timing[] {
+  const display = (arm: Arm) => [arm.command, ...arm.args].map((part) => part.replace(ROOT, '')).join(' ');
+  if (hasHyperfine) {
+    return arms.map((arm) => {
+      const exportPath = join(ROOT, 'bench', '.corpus', 'hyperfine.json');
+      const shellCommand = [arm.command, ...arm.args].map((part) => `'${part}'`).join(' ');
+      execFileSync('hyperfine', ['--warmup', '1', '--runs', String(RUNS), '-i', '--export-json', exportPath, shellCommand], { stdio: 'ignore' });
+      const { results } = JSON.parse(readFileSync(exportPath, 'utf8')) as { results: { times: number[] }[] };
+      return summarize(arm.name, display(arm), (results[0]?.times ?? []).map((secondsTaken) => secondsTaken * 1000));
+    });
+  }
+  const runs = arms.map(() => [] as number[]);
+  for (let round = -1; round < RUNS; round++) {
+    arms.forEach((arm, index) => {
+      const elapsed = runOnce(arm.command, arm.args);
+      if (round >= 0) runs[index]?.push(elapsed);
+    });
+  }
+  return arms.map((arm, index) => summarize(arm.name, display(arm), runs[index] ?? []));
+}
+
+function runOnce(command: string, args: readonly string[]): number {
   const start = performance.now();
   const result = spawnSync(command, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
   const elapsed = performance.now() - start;
-  if (!expectStatus.includes(result.status ?? -1)) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
-  }
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
   return elapsed;
 }
 
@@ -243,25 +256,29 @@ const probe = JSON.parse(
 console.log(`corpus: ${probe.totals.files} files in ${CORPUS.replace(ROOT, '')}; ${probe.totals.files - probe.totals.skipped} pass the pre-filter,`);
 console.log(`        ${probe.totals.changed} would change (${probe.totals.rewrittenSites} sites), ${probe.totals.failed} failed; ${availableParallelism()} cores; ${hasHyperfine ? 'hyperfine' : `median of ${RUNS} runs`}\n`);
 
-const quickwins = time('quickwins --dry --no-types', process.execPath, [BIN, 'pool-backpressure', '--dry', '--no-types', CORPUS]);
-const quickwinsMain = time('quickwins --dry --no-types --workers 0', process.execPath, [BIN, 'pool-backpressure', '--dry', '--no-types', '--workers', '0', CORPUS]);
 const jscodeshiftArgs = ['--dry', '--parser=tsx', '--extensions=ts', '--silent', '-t', TRANSFORM, CORPUS];
-const jscodeshift = time('jscodeshift --dry --parser=tsx', JSCODESHIFT, jscodeshiftArgs);
-const jscodeshiftNoBabel = time('jscodeshift --dry --parser=tsx --no-babel', JSCODESHIFT, ['--no-babel', ...jscodeshiftArgs]);
-const typed = time('quickwins --dry (type-aware)', process.execPath, [BIN, 'pool-backpressure', '--dry', CORPUS]);
-const tsc = time('tsc --noEmit -p', TSC, ['--noEmit', '-p', CORPUS]);
+const [quickwins, quickwinsMain, quickwinsWorker, jscodeshift, jscodeshiftNoBabel, typed, tsc] = timeArms([
+  { name: 'quickwins --dry --no-types', command: process.execPath, args: [BIN, 'pool-backpressure', '--dry', '--no-types', CORPUS] },
+  { name: 'quickwins, main thread only', command: process.execPath, args: [BIN, 'pool-backpressure', '--dry', '--no-types', '--workers', '0', CORPUS] },
+  { name: 'quickwins, one worker forced', command: process.execPath, args: [BIN, 'pool-backpressure', '--dry', '--no-types', '--workers', '1', CORPUS] },
+  { name: 'jscodeshift --dry --parser=tsx', command: JSCODESHIFT, args: jscodeshiftArgs },
+  { name: 'jscodeshift --no-babel', command: JSCODESHIFT, args: ['--no-babel', ...jscodeshiftArgs] },
+  { name: 'quickwins --dry (type-aware)', command: process.execPath, args: [BIN, 'pool-backpressure', '--dry', CORPUS] },
+  { name: 'tsc --noEmit -p', command: TSC, args: ['--noEmit', '-p', CORPUS] },
+]) as [Timing, Timing, Timing, Timing, Timing, Timing, Timing];
 
 console.log('| run | median | min |');
 console.log('| --- | ---: | ---: |');
-for (const timing of [quickwins, quickwinsMain, jscodeshift, jscodeshiftNoBabel, typed, tsc]) {
+for (const timing of [quickwins, quickwinsMain, quickwinsWorker, jscodeshift, jscodeshiftNoBabel, typed, tsc]) {
   console.log(`| \`${timing.command}\` | ${seconds(timing.medianMs)} | ${seconds(timing.minMs)} |`);
 }
 const ratio = (a: Timing, b: Timing) => (a.medianMs / b.medianMs).toFixed(2);
 console.log(`\njscodeshift / quickwins:             ${ratio(jscodeshift, quickwins)}× (target ≥ 3×)`);
 console.log(`jscodeshift --no-babel / quickwins:  ${ratio(jscodeshiftNoBabel, quickwins)}×`);
 console.log(`quickwins type-aware / tsc --noEmit: ${ratio(typed, tsc)}× (target ≤ 2×)`);
-console.log(`quickwins --workers 0 / default:     ${ratio(quickwinsMain, quickwins)}×`);
+console.log(`quickwins --workers 0 / --workers 1: ${ratio(quickwinsMain, quickwinsWorker)}×`);
+console.log(`load average at the end: ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
 writeFileSync(
   join(ROOT, 'bench', '.corpus', 'codemod-speed.json'),
-  JSON.stringify({ files: probe.totals, timings: [quickwins, quickwinsMain, jscodeshift, jscodeshiftNoBabel, typed, tsc] }, null, 2),
+  JSON.stringify({ files: probe.totals, timings: [quickwins, quickwinsMain, quickwinsWorker, jscodeshift, jscodeshiftNoBabel, typed, tsc], loadavg: loadavg() }, null, 2),
 );

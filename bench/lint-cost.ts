@@ -202,8 +202,6 @@ function main(): void {
   const time = (rule: string): number => median(measurements.map((m) => m.ruleTimes.get(rule) ?? Number.NaN));
   const lintTotal = median(measurements.map((m) => m.lintTotal));
   const wall = median(measurements.map((m) => m.wall));
-  const lines = readFileSync;
-  void lines;
 
   const ours = time(RULES.ours);
   const theirs = time(RULES.theirs);

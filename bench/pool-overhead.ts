@@ -1,13 +1,13 @@
 /**
  * Overhead of acquireWithBackpressure over a raw `pool.connect()`: acquire + release on a warm pool, no query.
- * Interleaves rounds of the arms (so machine noise hits all alike) and reports the ratio of the medians.
+ * Interleaves rounds of the arms (so machine noise hits all alike) and reports the median of the per-round ratios.
  * Target: helper / raw ≤ 1.10.
  *
  * It measures the runtime as production loads it: bundled by tsup (into a temp dir, so dist/ is left alone), not the
  * sources under tsx, whose keep-names transform wraps every function it creates and would inflate the helper's cost.
  *
  *   npx tsx bench/pool-overhead.ts            (starts a throwaway PostgreSQL; DATABASE_URL overrides)
- *   ROUNDS=15 OPS=20000 npx tsx bench/pool-overhead.ts
+ *   ROUNDS=301 OPS=2000 CONCURRENCY=8 npx tsx bench/pool-overhead.ts
  */
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,8 +37,8 @@ async function loadBuiltRuntime(): Promise<{ runtime: typeof Runtime; cleanup: (
   return { runtime, cleanup: () => rmSync(outDir, { recursive: true, force: true }) };
 }
 
-const ROUNDS = Number(process.env.ROUNDS ?? 11);
-const OPS = Number(process.env.OPS ?? 20_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 101);
+const OPS = Number(process.env.OPS ?? 5_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 1);
 
 type Arm = { name: string; once: (pool: pg.Pool) => Promise<void> };
@@ -70,13 +70,22 @@ const arms: Arm[] = [
   },
 ];
 
-async function timeRound(pool: pg.Pool, arm: Arm): Promise<number> {
+type Sample = { wallNs: number; cpuNs: number };
+
+/**
+ * One round: wall time, and the process's CPU time. Acquire + release on a warm pool never waits for the database,
+ * so CPU time is the work done; unlike wall time it does not grow when a busy machine deschedules the process.
+ */
+async function timeRound(pool: pg.Pool, arm: Arm): Promise<Sample> {
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const worker = async (): Promise<void> => {
     for (let i = 0; i < OPS / CONCURRENCY; i++) await arm.once(pool);
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return Number(process.hrtime.bigint() - started) / OPS; // ns per op
+  const wallNs = Number(process.hrtime.bigint() - started) / OPS;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { wallNs, cpuNs: ((cpu.user + cpu.system) * 1000) / OPS };
 }
 
 function median(values: number[]): number {
@@ -92,19 +101,25 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: 10 }, () => pool.connect())).then((clients) => clients.forEach((c) => c.release()));
     for (const arm of arms) await timeRound(pool, arm);
 
-    const samples = new Map<string, number[]>(arms.map((arm) => [arm.name, []]));
+    const samples = new Map<string, Sample[]>(arms.map((arm) => [arm.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      // rotate the order each round so neither arm always runs first
+      // rotate the order each round so no arm always runs first
       for (let i = 0; i < arms.length; i++) {
         const arm = arms[(round + i) % arms.length]!;
         samples.get(arm.name)!.push(await timeRound(pool, arm));
       }
     }
-    const raw = median(samples.get(arms[0]!.name)!);
+    const raw = samples.get(arms[0]!.name)!;
     console.log(`acquire + release on a warm pool (max 10), ${ROUNDS} rounds × ${OPS} ops, concurrency ${CONCURRENCY}`);
+    console.log('  (ratio = median over rounds of arm / raw in the same round; the arms of a round run back to back)');
     for (const arm of arms) {
-      const ns = median(samples.get(arm.name)!);
-      console.log(`  ${arm.name.padEnd(40)} ${(ns / 1000).toFixed(2).padStart(7)} µs/op   ratio ${(ns / raw).toFixed(3)}`);
+      const own = samples.get(arm.name)!;
+      const wallRatio = median(own.map((sample, round) => sample.wallNs / raw[round]!.wallNs));
+      const cpuRatio = median(own.map((sample, round) => sample.cpuNs / raw[round]!.cpuNs));
+      console.log(
+        `  ${arm.name.padEnd(38)} wall ${(median(own.map((x) => x.wallNs)) / 1000).toFixed(2)} µs/op, ratio ${wallRatio.toFixed(3)}   ` +
+          `cpu ${(median(own.map((x) => x.cpuNs)) / 1000).toFixed(2)} µs/op, ratio ${cpuRatio.toFixed(3)}`,
+      );
     }
     console.log(`leaked clients: ${pool.totalCount - pool.idleCount}, waiting: ${pool.waitingCount}`);
   } finally {

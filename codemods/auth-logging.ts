@@ -69,10 +69,9 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
     match,
     wrapperModules: importFrom === DEFAULT_IMPORT_FROM ? [importFrom] : [importFrom, DEFAULT_IMPORT_FROM],
   });
-  const left: CodemodSite[] = scan.skipped.map((skipped) => ({
-    ...position(skipped.node),
-    message: `${skipped.description}: not wrapped: ${skipped.reason}`,
-  }));
+  const left: CodemodSite[] = scan.skipped
+    .map((skipped) => ({ ...position(skipped.node), message: `${skipped.description}: not wrapped: ${skipped.reason}` }))
+    .sort(byPosition);
   if (scan.handlers.length === 0) return { edits: [], rewritten: [], left };
 
   const style = sniffCodeStyle(program, source);
@@ -99,7 +98,11 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
     edits.push(...editsFor(site, context));
     rewritten.push({ ...position(site.node), message: describeRewrite(site, context) });
   }
-  return { edits, rewritten, left };
+  return { edits, rewritten: rewritten.sort(byPosition), left };
+}
+
+function byPosition(a: CodemodSite, b: CodemodSite): number {
+  return a.line - b.line || a.column - b.column;
 }
 
 function compileMatch(pattern: string): RegExp {

@@ -16,6 +16,7 @@ import picomatch from 'picomatch';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   findTsNocheckComments,
+  mayHaveBlanketDisable,
   canReadDirectives,
   readDisableDirectives,
   suppressionOracle,
@@ -75,10 +76,12 @@ export default createRule<[NoBlanketDisableOptions], MessageIds>({
   },
   create(context, [options]) {
     const sourceCode = context.sourceCode;
-    const directives = canReadDirectives(sourceCode) ? readDisableDirectives(sourceCode) : [];
-    const blankets = directives.filter((directive) => directive.blanket);
+    const readable = canReadDirectives(sourceCode);
     const tsNochecks = options.tsNocheck === false ? [] : findTsNocheckComments(sourceCode.ast.comments, sourceCode.ast.tokens[0]);
-    // Most files have nothing to report: keep their cost to reading the directives ESLint has already parsed.
+    // Most files have nothing to report: keep their cost to a glance at the directives ESLint has already parsed.
+    if (tsNochecks.length === 0 && !(readable && mayHaveBlanketDisable(sourceCode))) return {};
+    const directives = readable ? readDisableDirectives(sourceCode) : [];
+    const blankets = directives.filter((directive) => directive.blanket);
     if (blankets.length === 0 && tsNochecks.length === 0) return {};
     if (isAllowed(options.allow ?? [], relativeToCwd(context.physicalFilename, context.cwd))) return {};
 

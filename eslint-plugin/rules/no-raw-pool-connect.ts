@@ -8,10 +8,12 @@
  * the detector uses types; otherwise it tracks imports of `pg`.
  */
 import type { TSESTree } from '@typescript-eslint/utils';
+import { isAbsolute } from 'node:path';
 import type { TypeServices } from '../../src/analysis/codemod.js';
 import { sniffCodeStyle } from '../../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../../src/analysis/module-style.js';
 import { findPoolCalls, planPoolRewrites, type PoolCallSite } from '../../src/analysis/pg-pool.js';
+import { createFileImportResolver } from '../../src/analysis/pool-exports.js';
 import { createRule } from '../util/create-rule.js';
 
 export interface NoRawPoolConnectOptions {
@@ -21,6 +23,8 @@ export interface NoRawPoolConnectOptions {
   readonly checkQuery?: boolean;
   /** Utilization threshold written into every rewritten call; the helpers' own default when unset. */
   readonly threshold?: number;
+  /** Without type information, read relative imports to tell whether an imported value is a pool (as the codemod does). */
+  readonly followImports?: boolean;
 }
 
 type MessageIds = 'connect' | 'query';
@@ -41,6 +45,10 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
         properties: {
           importFrom: { type: 'string', minLength: 1, description: "Module to import the helpers from (default 'quickwins')." },
           checkQuery: { type: 'boolean', description: 'Also report `pool.query()` (default true).' },
+          followImports: {
+            type: 'boolean',
+            description: 'Without type information, follow relative imports to tell whether an imported value is a pg pool (default true).',
+          },
           threshold: {
             type: 'number',
             minimum: 0,
@@ -60,7 +68,7 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
         '`{{pool}}.query()` checks a client out of the pool without backpressure. ' +
         'Use `queryWithBackpressure({{pool}}, ...)` from {{from}}: it fails fast when the pool is exhausted.',
     },
-    defaultOptions: [{ importFrom: 'quickwins', checkQuery: true }],
+    defaultOptions: [{ importFrom: 'quickwins', checkQuery: true, followImports: true }],
   },
   create(context, [options]) {
     const importFrom = options.importFrom ?? 'quickwins';
@@ -71,9 +79,15 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
 
     return {
       Program(program): void {
+        const types = typeServices(sourceCode.parserServices);
         const { sites } = findPoolCalls(program as unknown as TSESTree.Program, {
-          types: typeServices(sourceCode.parserServices),
+          ...(types ? { types } : {}),
           includeQuery: options.checkQuery !== false,
+          // The codemod's own import following (parsed modules cached by path and mtime), so `import { pool }
+          // from './db.js'` is judged the same way by both front ends.
+          ...(options.followImports === false || !isAbsolute(context.physicalFilename)
+            ? {}
+            : { resolveImport: createFileImportResolver(context.physicalFilename) }),
         });
         if (sites.length === 0) return;
         const rewriteOptions = {

@@ -215,7 +215,12 @@ export function classifyRoutePath(path: string, context: readonly string[] = [])
   const words = authWords(staticPath(path));
   if (has(words, DECOYS)) return undefined;
   const found = actionOfWords(words);
-  if (!found) return undefined;
+  if (!found) {
+    // `POST /auth`, `POST /api/v1/authenticate`: the bare resource is the sign-in.
+    const last = words.at(-1);
+    const rest = words.slice(0, -1).every((word) => NEUTRAL.has(word) || /^v\d+$/.test(word));
+    return (last === 'auth' || last === 'authn') && rest ? 'login' : undefined;
+  }
   if (!found.weak) return found.action;
   const others = words.filter((word) => !ACTION_WORDS.has(word) && !NEUTRAL.has(word) && !/^v\d+$/.test(word));
   // A strong word in the same path (`/login/webauthn-verify`) makes the weak one about authentication.

@@ -52,10 +52,7 @@ export function canReadDirectives(sourceCode: unknown): sourceCode is DirectiveS
 
 /** Every `eslint-disable*` / `eslint-enable` directive ESLint sees in the file, in source order, classified. */
 export function readDisableDirectives(sourceCode: DirectiveSource): DisableDirective[] {
-  const directives = sourceCode.getDisableDirectives
-    ? sourceCode.getDisableDirectives().directives
-    : parseInlineConfigNodes(sourceCode.getInlineConfigNodes?.() ?? []);
-  return directives.map((directive) => {
+  return rawDirectives(sourceCode).map((directive) => {
     const rules = parseRuleList(directive.value);
     return {
       kind: directive.type,
@@ -66,6 +63,22 @@ export function readDisableDirectives(sourceCode: DirectiveSource): DisableDirec
       justification: directive.justification,
     };
   });
+}
+
+/**
+ * A cheap first look for hot paths: false when no directive in the file can be a blanket disable (each one
+ * is an enable or names a rule), so most files are done without classifying anything.
+ */
+export function mayHaveBlanketDisable(sourceCode: DirectiveSource): boolean {
+  // A rule list holds at least one character that is not a separator or a quote; a blanket one does not.
+  return rawDirectives(sourceCode).some((directive) => directive.type !== 'enable' && !/[^\s,'"]/.test(directive.value));
+}
+
+function rawDirectives(sourceCode: DirectiveSource): readonly EslintDirective[] {
+  // ESLint caches getDisableDirectives() per file and has called it before any rule runs.
+  return sourceCode.getDisableDirectives
+    ? sourceCode.getDisableDirectives().directives
+    : parseInlineConfigNodes(sourceCode.getInlineConfigNodes?.() ?? []);
 }
 
 /** The disable/enable labels, as ESLint 9.0's `getDirectiveCommentsForFlatConfig` matched them. */

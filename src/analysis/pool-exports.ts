@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { parseSource } from './parse.js';
-import { exportedPoolVerdict, type ImportResolver, type PoolVerdict } from './pg-pool.js';
+import { exportedPoolVerdict, type ImportResolver, type PoolVerdict } from './pool-values.js';
 
 /** How many modules deep an import is followed (`a` imports `b` re-exporting `c`: 2 hops). */
 const MAX_DEPTH = 4;

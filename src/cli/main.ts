@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { CodemodOption } from '../analysis/codemod.js';
 import { OptionError, resolveCodemodOptions } from './codemod-options.js';
 import { findUncommittedFiles } from './git.js';
@@ -76,7 +76,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       .option('--json', 'print one JSON report (a record per file, totals) instead of diffs and summary')
       .option('--allow-dirty', 'write even when target files have uncommitted git changes')
       .option('--no-types', 'do not build TypeScript programs; find sites from imports and bindings only')
-      .option('--workers <n>', 'most worker threads for large runs (0: main thread only)');
+      .option('--workers <n>', 'worker threads for large runs (default: idle cores - 1; 0: main thread only)');
     for (const option of codemod.options) command.addOption(commanderOption(codemod, option));
     command.action(async (paths: string[], flags: RunnerFlags & Record<string, unknown>) => {
       exitCode = await runCommand(codemod, paths, flags, io);
@@ -87,9 +87,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
-      if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') return EXIT_USAGE;
-      return EXIT_USAGE; // commander has already printed its one-line error
+      // --help, --version and `help <codemod>` end with exit code 0; everything else commander stops on is a
+      // usage error it has already printed (one line), or the help shown for a missing command.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     if (error instanceof UsageError || error instanceof OptionError) {
       io.stderr.write(`quickwins: ${error.message}\n`);
@@ -160,8 +160,16 @@ async function runCommand(
   return EXIT_OK;
 }
 
+/**
+ * Worker threads besides the main thread. By default one per idle core: cores − 1, less the load already on the
+ * machine (like `make -l`). On a busy machine extra threads only add their start-up (loading the parser) and
+ * contend for the same cores: measured with bench/codemod-speed.ts on a shared 2-core box, see README.
+ */
 function parseWorkers(value: string | undefined): number {
-  if (value === undefined) return Math.max(availableParallelism() - 1, 0);
+  if (value === undefined) {
+    const cores = availableParallelism();
+    return Math.max(0, Math.min(cores - 1, Math.floor(cores - (loadavg()[0] ?? 0))));
+  }
   const count = Number(value);
   if (!Number.isInteger(count) || count < 0) throw new UsageError(`option --workers needs a whole number ≥ 0, got ${JSON.stringify(value)}`);
   return count;

@@ -3,7 +3,6 @@
  * threads, or type-aware from TypeScript programs), and write the changed files back unless dry.
  * Printing is report.ts's job; this module returns what happened to every file.
  */
-import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { AnyCodemod } from './registry.js';
 import { transformText, type FileError, type TextOutcome } from './transform-text.js';
@@ -26,7 +25,7 @@ export interface RunRequest {
   readonly write: boolean;
   /** Use TypeScript programs when the codemod wants types and a tsconfig covers the file. */
   readonly typeAware: boolean;
-  /** Most worker threads to use; 0 keeps the run on the main thread. */
+  /** Worker threads to start for a large run (besides the main thread); 0 keeps the run on the main thread. */
   readonly maxWorkers: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -84,9 +83,9 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
       progress();
     }
   } else {
-    workers = candidates.length >= PARALLEL_THRESHOLD && workerEntry() ? Math.min(request.maxWorkers, availableParallelism() - 1) : 0;
+    workers = candidates.length >= PARALLEL_THRESHOLD && workerEntry() ? request.maxWorkers : 0;
     const sources: SourceText[] = candidates.map((index) => ({ path: files[index] as string, text: texts[index] as string }));
-    const results = await transformInParallel(codemod, options, sources, Math.max(workers, 0), () => progress());
+    const results = await transformInParallel(codemod, options, sources, workers, () => progress());
     results.forEach((outcome, position) => (outcomes[candidates[position] as number] = outcome));
   }
 

@@ -61,7 +61,8 @@ function statKind(path: string): 'file' | 'directory' | 'missing' {
 async function walkDirectory(directory: string): Promise<string[]> {
   const [candidates, nestedIgnoreFiles] = await Promise.all([
     glob(SOURCE_GLOB, { cwd: directory, ignore: SKIPPED_GLOBS, absolute: true, followSymbolicLinks: false }),
-    glob('**/.gitignore', { cwd: directory, ignore: SKIPPED_GLOBS, dot: true, absolute: true, followSymbolicLinks: false }),
+    // Source files in dot-folders are not walked, so .gitignore files inside them do not matter either.
+    glob('**/.gitignore', { cwd: directory, ignore: [...SKIPPED_GLOBS, '**/.*/**'], dot: true, absolute: true, followSymbolicLinks: false }),
   ]);
   // A folder named explicitly that git ignores (build output, a scratch corpus) is walked anyway: the user
   // asked for it. Then only the .gitignore files inside it count.

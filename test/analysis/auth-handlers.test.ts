@@ -60,6 +60,8 @@ describe('classifyRoutePath', () => {
     ['/session', 'session'],
     ['/users/:id/sessions', 'session'],
     ['/auth/login/:provider', 'login'],
+    ['/auth', 'login'],
+    ['/api/v1/auth', 'login'],
   ])('%s → %s', (path, action) => {
     expect(classifyRoutePath(path)).toBe(action);
   });
@@ -81,6 +83,8 @@ describe('classifyRoutePath', () => {
     '/orders',
     '/users/:id',
     '/catalog',
+    '/auth/google',
+    '/settings/auth',
   ])('%s is not an auth route', (path) => {
     expect(classifyRoutePath(path)).toBeUndefined();
   });
@@ -311,6 +315,7 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
     `);
     expect(actions(result)).toEqual([
       'nestjs:login:@Post /auth/login (login)',
+      'nestjs:login:@Post /auth (create)',
       'nestjs:logout:@Get /auth/logout (logout)',
       'nestjs:password_change:@Put /password (change)',
     ]);

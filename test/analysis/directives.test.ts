@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   findTsNocheckComments,
+  mayHaveBlanketDisable,
   parseRuleList,
   readDisableDirectives,
   suppressionOracle,
@@ -185,5 +186,28 @@ describe('suppressionOracle agrees with ESLint', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('mayHaveBlanketDisable', () => {
+  it('is never false when a blanket disable is there (a safe pre-filter)', () => {
+    const commentArbitrary = fc.constantFrom(
+      '/* eslint-disable */', '/* eslint-disable , */', '/* eslint-disable "" */', '/* eslint-disable \'"\' */', '/* eslint-disable a */',
+      '// eslint-disable-line', '// eslint-disable-line b, c', '/* eslint-enable */', '/* eslint-enable a */', 'x;',
+    );
+    fc.assert(
+      fc.property(fc.array(commentArbitrary, { minLength: 1, maxLength: 5 }), (lines) => {
+        const sourceCode = sourceCodeOf(lines.join('\n'));
+        const blanket = readDisableDirectives(sourceCode).some((directive) => directive.blanket);
+        if (blanket) expect(mayHaveBlanketDisable(sourceCode)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('is false for files whose directives all name rules or enable', () => {
+    expect(mayHaveBlanketDisable(sourceCodeOf('/* eslint-disable a */\nx; // eslint-disable-line b, c\n/* eslint-enable */'))).toBe(false);
+    expect(mayHaveBlanketDisable(sourceCodeOf('const s = "/* eslint-disable */";'))).toBe(false);
+    expect(mayHaveBlanketDisable(sourceCodeOf('x; // eslint-disable-line -- why'))).toBe(true);
   });
 });

@@ -138,6 +138,18 @@ describe('findPoolCalls without types: decoys and doubt', () => {
     ]);
   });
 
+  it('terminates on values that refer to each other', () => {
+    const source = [
+      'class A { constructor() { this.a = this.b; this.b = this.a; } run() { return this.a.connect(); } }',
+      'const x = { pool: y.pool };',
+      'const y = { pool: x.pool };',
+      'x.pool.query(1);',
+      'const f = () => f();',
+      'f().query(1);',
+    ].join('\n');
+    expect(scan(source, { filePath: 'x.js' }).sites).toEqual([]);
+  });
+
   it('does not report receivers that do not look like pools', () => {
     expect(scan('export function f(db, client) { db.query(1); client.connect(); }', { filePath: 'x.js' })).toEqual({ sites: [], uncertain: [] });
   });

@@ -1,6 +1,5 @@
 // How files are processed: type-aware from a tsconfig's program, or spread over worker threads for large runs.
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, gitRepo, removeTempDirs, runCli, testCodemods, type JsonReport } from './helpers.js';
@@ -71,13 +70,13 @@ describe('worker threads', { timeout: 120_000 }, () => {
     }
     const inWorkers = gitRepo(files);
     const onMain = gitRepo(files);
-    const parallel = runCli(['rename-foo', '--json'], { cwd: inWorkers, env });
+    const parallel = runCli(['rename-foo', '--json', '--workers', '2'], { cwd: inWorkers, env });
     const serial = runCli(['rename-foo', '--json', '--workers', '0'], { cwd: onMain, env });
     const parallelReport = JSON.parse(parallel.stdout) as JsonReport;
     const serialReport = JSON.parse(serial.stdout) as JsonReport;
 
     expect(serialReport.workers).toBe(0);
-    expect(parallelReport.workers).toBe(Math.max(availableParallelism() - 1, 0));
+    expect(parallelReport.workers).toBe(2);
     expect(parallel.status).toBe(1); // the broken files
     expect(parallelReport.totals).toEqual(serialReport.totals);
     expect(parallelReport.totals).toMatchObject({ files: 400, changed: 392, failed: 8 });
@@ -85,6 +84,11 @@ describe('worker threads', { timeout: 120_000 }, () => {
     for (const path of Object.keys(files)) {
       expect(readFileSync(join(inWorkers, path), 'utf8')).toBe(readFileSync(join(onMain, path), 'utf8'));
     }
+  });
+
+  it('keeps a small run on the main thread whatever --workers says', () => {
+    const result = runCli(['rename-foo', '--json', '--workers', '4'], { cwd: gitRepo({ 'a.ts': 'foo();\n' }), env });
+    expect((JSON.parse(result.stdout) as JsonReport).workers).toBe(0);
   });
 
   it('rejects a --workers value that is not a whole number', () => {

@@ -43,6 +43,8 @@ describe('list and help', () => {
     const top = run(tempDir(), '--help');
     expect(top.status).toBe(0);
     expect(top.stdout).toContain('pool-backpressure');
+    expect(run(tempDir(), 'help', 'rename-foo').status).toBe(0);
+    expect(run(tempDir(), '--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     const one = run(tempDir(), 'rename-foo', '--help');
     expect(one.status).toBe(0);
     for (const flag of ['--dry', '--check', '--json', '--allow-dirty', '--no-types', '--workers <n>', '--to <value>', '--times <n>']) {

@@ -1,19 +1,20 @@
 /**
  * Issue 4's proof: real servers (Express 5, Express 4 + CommonJS, Fastify, Koa, NestJS, a Next.js route handler
  * behind a node:http adapter, a plain `login(req)` function) with no logging, migrated by the real quickwins
- * command (`quickwins auth-logging <dir>`), started on 127.0.0.1 and sent real requests. Their stdout must hold
+ * command (`quickwins auth-logging <dir>`, its `main` run in process), started on 127.0.0.1 and sent real requests. Their stdout must hold
  * exactly one outcome line per auth request, with the right fields, none for other routes, and no secret.
  *
  * The servers are fixtures (fixtures/auth-logging-e2e/). They run under tsx with `quickwins` mapped to this
  * repository's src/index.ts through a tsconfig `paths` entry in the temporary copy, so no build is needed.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURES = join(REPO, 'fixtures/auth-logging-e2e');
@@ -68,6 +69,13 @@ const EXPECTED_SITES: Readonly<Record<string, { rewritten: number; left: number 
   'plain/login.ts': { rewritten: 1, left: 0 },
 };
 
+/** A write stream stand-in that keeps what the command prints. */
+function capture(): { stream: NodeJS.WriteStream; text: () => string } {
+  let text = '';
+  const stream = { isTTY: false, write: (chunk: string | Uint8Array) => ((text += String(chunk)), true) };
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => text };
+}
+
 let root: string;
 interface FileReport {
   path: string;
@@ -77,17 +85,23 @@ interface FileReport {
 }
 let report: { files: FileReport[] };
 
-beforeAll(() => {
+beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'qw-auth-e2e-'));
   cpSync(FIXTURES, root, { recursive: true });
   // The servers' own dependencies (express, fastify, ...) and tsx come from this repository.
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
-  const cli = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(REPO, 'src/cli/bin.ts'), 'auth-logging', '.', '--json', '--no-types', '--workers', '0', '--allow-dirty'],
-    { cwd: root, encoding: 'utf8', timeout: 90_000 },
-  );
-  if (cli.status !== 0) throw new Error(`quickwins auth-logging failed (${cli.status}): ${cli.stderr}`);
+  // The quickwins command's own entry (argument parsing, file walk, transform, write), run in this process
+  // on the repository's source so that no build is needed.
+  const stdout = capture();
+  const stderr = capture();
+  const code = await main(['auth-logging', '.', '--json', '--no-types', '--workers', '0', '--allow-dirty'], {
+    cwd: root,
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  if (code !== 0) throw new Error(`quickwins auth-logging exited with ${code}: ${stderr.text()}`);
+  const cli = { stdout: stdout.text() };
   report = JSON.parse(cli.stdout) as typeof report;
   writeFileSync(join(root, 'package.json'), JSON.stringify({ type: 'module', private: true }));
   writeFileSync(
@@ -132,6 +146,18 @@ describe('quickwins auth-logging over the fixture servers', () => {
     const otherRewrites = report.files.filter((file) => !(file.path.replace(/\\/g, '/') in EXPECTED_SITES) && file.rewritten.length > 0);
     expect(otherRewrites.map((file) => file.path)).toEqual([]);
     expect(readFileSync(join(root, 'express/server.js'), 'utf8')).toContain("app.post('/auth/login', withAuthLogging('login', login));");
+  });
+
+  it('changes nothing when run a second time', async () => {
+    const stdout = capture();
+    const code = await main(['auth-logging', '.', '--check', '--no-types', '--workers', '0'], {
+      cwd: root,
+      stdout: stdout.stream,
+      stderr: capture().stream,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(stdout.text()).toBe('');
+    expect(code).toBe(0);
   });
 });
 

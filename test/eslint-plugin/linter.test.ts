@@ -211,3 +211,24 @@ describe('no-raw-pool-connect through the Linter and the ESLint class', () => {
     }
   });
 });
+
+describe('no-raw-pool-connect follows relative imports without type information', () => {
+  it('reports a pool imported from a sibling module, unless followImports is off', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quickwins-imports-'));
+    try {
+      writeFileSync(join(dir, 'db.js'), "import pg from 'pg';\nexport const pool = new pg.Pool();\n");
+      const code = "import { pool } from './db.js';\nexport const count = () => pool.query('select 1');\n";
+      const file = join(dir, 'count.js');
+      writeFileSync(file, code);
+      const linter = new Linter({ cwd: dir });
+      const run = (followImports: boolean): (string | null)[] =>
+        linter
+          .verify(code, [quickwins.configs.recommended as unknown as Linter.Config, { rules: { 'quickwins/no-raw-pool-connect': ['error', { followImports }] } }], file)
+          .map((message) => message.ruleId);
+      expect(run(true)).toEqual(['quickwins/no-raw-pool-connect']);
+      expect(run(false)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,7 +5,7 @@
 // - Errors: a sync throw (Express turns it into next(err)), an error passed to `next`, a rejected promise. Express 4
 //   ignores rejected promises (the request would hang), so the wrapper passes the rejection to `next` itself and
 //   resolves; Express 5 then sees a settled promise and does not call `next` a second time.
-// - The response body is seen through `res.json` / `res.send` on this response only (for user id and reason).
+// - The response body (for the user id and the reason) is seen through `res.json` / `res.send` (see below).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
@@ -47,10 +47,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 // The hot path allocates one call object and one `next` wrapper per request and adds no property to `res` (adding
-// properties to a ServerResponse changes its shape and slows every later access in the framework). The call is
-// found from `res.req` (set by Node and Express) in the shared registry; json/send are hooked once on the prototype
-// that defines them (`express.response`), and the hook costs other routes one WeakMap lookup. A response whose
-// json/send are its own properties (patched by someone else) is hooked on the instance instead.
+// properties to a ServerResponse changes its shape and slows every later access in the framework). The call sits
+// under a symbol on the request (record.ts) and is found from `res.req` (set by Node and Express). json/send are
+// hooked once, on the prototype that defines them (`express.response`): other routes pay one property read. A
+// response whose json/send are its own properties (Next.js pages API, or patched by someone else) is hooked on the
+// instance instead.
 const hookedPrototypes = new WeakSet<object>();
 // Direct prototypes of responses already looked at (each Express app's `app.response`): skip the walk next time.
 const readyPrototypes = new WeakSet<object>();

@@ -101,8 +101,11 @@ export function activeCallFor(target: unknown): AuthCall | undefined {
 }
 
 export function activateCall(target: object, call: AuthCall): void {
-  if (Object.isExtensible(target)) (target as WithActiveCall)[kActiveCall] = call;
-  else activeCallsOfFrozen.set(target, call);
+  try {
+    (target as WithActiveCall)[kActiveCall] = call;
+  } catch {
+    activeCallsOfFrozen.set(target, call); // frozen or sealed: assigning throws in strict mode
+  }
 }
 
 // `auth <action> <outcome>`, built once per pair rather than per request.

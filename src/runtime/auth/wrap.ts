@@ -14,6 +14,15 @@ type AnyFunction = (...args: unknown[]) => unknown;
 
 const WRAPPED = Symbol.for('quickwins.authLogging');
 
+type Adapter = typeof runNodeHttp;
+
+function httpAdapterFor(args: readonly unknown[]): Adapter | undefined {
+  if (isFastifyPair(args)) return runFastify;
+  if (isNodeHttpPair(args)) return runNodeHttp;
+  if (isKoaContext(args)) return runKoa;
+  return undefined;
+}
+
 export function assertAuthAction(action: unknown, where: string): asserts action is AuthAction {
   if (!isAuthAction(action)) throw new TypeError(`${where}: unknown auth action ${JSON.stringify(action)}`);
 }
@@ -28,13 +37,18 @@ export function withAuthLogging<F extends (...args: any[]) => any>(action: AuthA
   const getOptions = optionsGetter(options, 'withAuthLogging');
   getOptions(); // validate now, not on the first request
   const inner = handler as unknown as AnyFunction;
+  // A handler registered on a framework is always called by that framework: the HTTP adapter found on the first
+  // call is kept, so the shape checks run once. Plain / Next.js detection stays per call (it is one instanceof).
+  let httpAdapter: Adapter | undefined;
   const wrapped = function authLogged(this: unknown, ...args: unknown[]): unknown {
     const resolved = getOptions();
-    if (isFastifyPair(args)) return runFastify(action, resolved, inner, this, args);
-    if (isNodeHttpPair(args)) return runNodeHttp(action, resolved, inner, this, args);
-    if (isKoaContext(args)) return runKoa(action, resolved, inner, this, args);
-    if (isFetchRequest(args)) return runNextRoute(action, resolved, inner, this, args);
-    return runPlain(action, resolved, inner, this, args);
+    if (httpAdapter === undefined) {
+      httpAdapter = httpAdapterFor(args);
+      if (httpAdapter === undefined) {
+        return isFetchRequest(args) ? runNextRoute(action, resolved, inner, this, args) : runPlain(action, resolved, inner, this, args);
+      }
+    }
+    return httpAdapter(action, resolved, inner, this, args);
   };
   Object.defineProperty(wrapped, 'length', { value: handler.length });
   Object.defineProperty(wrapped, 'name', { value: handler.name || 'authLogged' });

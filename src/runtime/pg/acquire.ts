@@ -10,6 +10,7 @@
  */
 import type { PoolClient } from 'pg';
 import { refuseAdmission } from './admission.js';
+import { awaitDeadline } from './deadlines.js';
 import { AcquireTimeoutError, notAPool } from './errors.js';
 import { NO_METRICS, poolMetrics, type PoolMetrics } from './metrics.js';
 import { resolveOptions, type BackpressureOptions, type ResolvedOptions } from './options.js';
@@ -49,10 +50,10 @@ class Acquisition<TClient> {
   declare readonly done: AcquireCallback<TClient>;
   /** Set once the caller has its outcome (client or error); everything after that is cleanup only. */
   declare settled: boolean;
-  /** The deadline; undefined until armed, one tick after `pool.connect` (see start()). */
+  /** The deadline; undefined until armed at the end of the admitting turn (see deadlines.ts). */
   declare timer: ReturnType<typeof setTimeout> | undefined;
-  /** performance.now() when the deadline was armed: the start of a wait that lasted beyond the first tick. */
-  declare waitingSince: number;
+  /** performance.now() at the start of the turn that admitted this request. */
+  declare admittedAt: number;
   /** The callback handed to `pool.connect`; its identity is how the request is found again in pg-pool's queue. */
   declare readonly onConnect: ConnectCallback<TClient>;
 
@@ -64,7 +65,7 @@ class Acquisition<TClient> {
     this.done = done;
     this.settled = false;
     this.timer = undefined;
-    this.waitingSince = 0;
+    this.admittedAt = 0;
     this.onConnect = (err, client, release) => this.connected(err, client, release as ReleaseFn);
   }
 
@@ -72,10 +73,15 @@ class Acquisition<TClient> {
     this.pool.connect(this.onConnect);
     if (this.settled) return; // the pool answered synchronously (e.g. it is ending)
     this.options.signal?.addEventListener('abort', this, { once: true });
-    // Arming the deadline one tick late keeps the warm-pool fast path (pg-pool hands out an idle client on the next
-    // tick, before our tick runs) free of a setTimeout/clearTimeout pair and of clock reads; the deadline and the
-    // measured wait shift by microseconds.
-    process.nextTick(armDeadline, this);
+    this.admittedAt = awaitDeadline(this);
+  }
+
+  /** Called at the end of the admitting turn if the request is still waiting. */
+  armDeadline(): void {
+    const timer = setTimeout(fireDeadline, this.options.acquireTimeoutMs, this as Acquisition<unknown>);
+    // Like pg-pool's own connection timeout: a pending deadline alone does not keep the process alive.
+    timer.unref?.();
+    this.timer = timer;
   }
 
   connected(err: Error | undefined, client: TClient | undefined, release: ReleaseFn): void {
@@ -89,8 +95,8 @@ class Acquisition<TClient> {
       this.done(err ?? new Error('pool returned no client'), undefined, NOOP_RELEASE);
       return;
     }
-    // No deadline armed yet: the client came within the first tick, a wait of microseconds, recorded as 0.
-    this.metrics.waited(this.timer === undefined ? 0 : (performance.now() - this.waitingSince) / 1000);
+    // No deadline armed yet: the client came within the turn that asked for it (a wait of microseconds), recorded as 0.
+    this.metrics.waited(this.timer === undefined ? 0 : (performance.now() - this.admittedAt) / 1000);
     this.done(undefined, client, release);
   }
 
@@ -117,14 +123,6 @@ class Acquisition<TClient> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.options.signal?.removeEventListener('abort', this);
   }
-}
-
-function armDeadline(acquisition: Acquisition<unknown>): void {
-  if (acquisition.settled) return;
-  acquisition.waitingSince = performance.now();
-  acquisition.timer = setTimeout(fireDeadline, acquisition.options.acquireTimeoutMs, acquisition);
-  // Like pg-pool's own connection timeout: a pending deadline alone does not keep the process alive.
-  acquisition.timer.unref?.();
 }
 
 function fireDeadline(acquisition: Acquisition<unknown>): void {

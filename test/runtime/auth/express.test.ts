@@ -1,6 +1,6 @@
 // Express 5 and Express 4 (installed as the alias `express4`): real servers on loopback, real requests, the log
 // parsed line by line.
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import express5 from 'express';
 import { pino } from 'pino';
@@ -139,6 +139,45 @@ for (const [name, express] of [
     });
   });
 }
+
+describe('withAuthLogging on a bare Node handler (Next.js pages API style: res.json is an own property)', () => {
+  it('captures the body through the instance and logs one line', async () => {
+    const capture = new LogCapture();
+    configureAuthLogging({ logger: pino(capture) });
+    type PagesResponse = ServerResponse & { status(code: number): PagesResponse; json(body: unknown): void };
+    const handler = withAuthLogging('login', async (req: IncomingMessage & { body?: unknown }, res: PagesResponse) => {
+      const decision = decideLogin(req.body);
+      if (decision.kind !== 'ok') return res.status(401).json({ error: 'invalid_credentials' });
+      res.status(200).json({ user: { id: decision.userId } });
+    });
+    const server = createServer((req, res) => {
+      void (async () => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        const pagesReq = Object.assign(req, { body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
+        const pagesRes = res as PagesResponse;
+        pagesRes.status = (code: number) => {
+          pagesRes.statusCode = code;
+          return pagesRes;
+        };
+        pagesRes.json = (body: unknown) => {
+          pagesRes.setHeader('content-type', 'application/json');
+          pagesRes.end(JSON.stringify(body));
+        };
+        await handler(pagesReq, pagesRes);
+      })();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    const baseUrl = baseUrlOf(server.address());
+    await send(baseUrl, '/api/login', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'pages-ok' });
+    await send(baseUrl, '/api/login', { body: { email: ALICE.email, password: 'wrong-horse' }, requestId: 'pages-bad' });
+    await capture.waitFor((lines) => lines.length >= 2);
+    expect(capture.byRequestId('pages-ok')).toMatchObject([{ outcome: 'success', status_code: 200, user_id: ALICE.id, email: 'a***@example.com' }]);
+    expect(capture.byRequestId('pages-bad')).toMatchObject([{ outcome: 'failure', status_code: 401, reason: 'invalid_credentials' }]);
+    expectNoSecrets(capture.text);
+  });
+});
 
 describe('withAuthLogging with pino-http', () => {
   it("uses req.log when its bindings are redacted, and the app's logger when they would print the Authorization header", async () => {

@@ -1,6 +1,12 @@
 // Plain functions like the plan's `login(input)`: outcome from the return value or the throw; a real pino logger
 // writing to a stream the test reads.
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, setAuthUser, withAuthLogging } from '../../../src/index.js';
@@ -105,5 +111,31 @@ describe('withAuthLogging on plain functions', () => {
     expect(configured.outcomes()).toHaveLength(0);
     expect(own.outcomes()).toMatchObject([{ event: 'authn_token_created', user_id: ALICE.id }]);
     expectNoSecrets(own.text);
+  });
+
+  it('writes to stdout through the default pino logger when nothing is configured (child process)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quickwins-auth-'));
+    try {
+      const root = pathToFileURL(join(import.meta.dirname, '../../../src/index.ts')).href;
+      const script = join(dir, 'default-logger.mts');
+      writeFileSync(
+        script,
+        [
+          `import { withAuthLogging } from ${JSON.stringify(root)};`,
+          `const login = withAuthLogging('login', (input) => input.password === 'correct-horse' ? { userId: 3 } : null);`,
+          `login({ email: 'alice@example.com', password: 'correct-horse', token: 'tok-secret-1', headers: { authorization: 'Bearer abcdef123456' } });`,
+          `login({ email: 'alice@example.com', password: 'wrong-horse' });`,
+        ].join('\n'),
+      );
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '../../..') });
+      const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toMatchObject([
+        { level: 30, event: 'authn_login_success', user_id: 3, email: 'a***@example.com' },
+        { level: 40, event: 'authn_login_fail', outcome: 'failure' },
+      ]);
+      for (const secret of ['correct-horse', 'wrong-horse', 'tok-secret-1', 'abcdef123456', 'alice@example.com']) expect(stdout).not.toContain(secret);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
