@@ -7,7 +7,7 @@
  * - `quickwins/no-raw-pool-connect` (no type information) as a share of the total lint time with a typical config
  *   (`@eslint/js` recommended + both comment rules). Target: < 3 %.
  *
- * The corpus is generated (seeded, so every run lints the same text) into bench/.corpus/lint-cost/: service files
+ * The corpus is generated (seeded, so every run lints the same text) into a temp folder: service files
  * with functions, classes and comments; some with pg pools, named and blanket directives and decoys. `--dir` lints
  * an existing folder of .js files instead, e.g. real code. Uses the built plugin: `npm run build` first.
  *
@@ -16,13 +16,15 @@
  *   npx tsx bench/lint-cost.ts --dir node_modules/eslint/lib
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const corpusDir = join(repoRoot, 'bench/.corpus/lint-cost');
+// A private temp folder (other benchmarks may clear bench/.corpus while this one runs); removed at the end.
+const corpusDir = mkdtempSync(join(tmpdir(), 'quickwins-lint-cost-'));
 
 const { values: args } = parseArgs({
   options: {
@@ -114,16 +116,16 @@ function writeCorpus(files: number, seed: number): string {
 
 function writeConfig(): string {
   const configPath = join(corpusDir, 'eslint.config.js');
-  const fromCorpus = (path: string): string => {
-    const specifier = relative(corpusDir, join(repoRoot, path)).split('\\').join('/');
-    return specifier.startsWith('.') ? specifier : `./${specifier}`;
-  };
+  // A private copy of the built plugin: a rebuild of dist/ during the runs (npm test elsewhere) cannot pull it away.
+  // Its bare imports resolve through a link to the repository's node_modules.
+  cpSync(join(repoRoot, 'dist/eslint-plugin/index.js'), join(corpusDir, 'quickwins-eslint-plugin.js'));
+  if (!existsSync(join(corpusDir, 'node_modules'))) symlinkSync(join(repoRoot, 'node_modules'), join(corpusDir, 'node_modules'), 'dir');
   writeFileSync(
     configPath,
     [
-      `import js from '${fromCorpus('node_modules/@eslint/js/src/index.js')}';`,
-      `import comments from '${fromCorpus('node_modules/@eslint-community/eslint-plugin-eslint-comments/index.js')}';`,
-      `import quickwins from '${fromCorpus('dist/eslint-plugin/index.js')}';`,
+      "import js from '@eslint/js';",
+      "import comments from '@eslint-community/eslint-plugin-eslint-comments';",
+      "import quickwins from './quickwins-eslint-plugin.js';",
       '',
       'export default [',
       '  js.configs.recommended,',
@@ -181,7 +183,6 @@ function median(values: readonly number[]): number {
 
 function main(): void {
   if (!existsSync(join(repoRoot, 'dist/eslint-plugin/index.js'))) throw new Error('build first: npm run build');
-  mkdirSync(corpusDir, { recursive: true });
   let target: string;
   let description: string;
   if (args.dir) {
@@ -223,4 +224,8 @@ function main(): void {
   console.log(`no-raw-pool-connect share = ${poolShare.toFixed(2)} %  (target < 3 %): ${poolShare < 3 ? 'met' : 'MISSED'}`);
 }
 
-main();
+try {
+  main();
+} finally {
+  rmSync(corpusDir, { recursive: true, force: true });
+}

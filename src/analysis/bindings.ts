@@ -29,6 +29,8 @@ export interface Binding {
   readonly path?: readonly string[];
   /** Type annotation written on the binding itself (`pool: Pool`, `(db: pg.Pool) =>`). */
   readonly typeAnnotation?: TSESTree.TypeNode;
+  /** Parameters: the function they belong to (its JSDoc may type them). */
+  readonly owner?: TSESTree.Node;
   /** Values later assigned with `name = value` anywhere in the module. */
   readonly assignments: TSESTree.Expression[];
 }
@@ -41,12 +43,14 @@ interface Scope {
 export interface BindingIndex {
   /** The declaration `identifier` refers to where it stands, or undefined for a global / undeclared name. */
   resolve(identifier: TSESTree.Identifier): Binding | undefined;
+  /** What `name` would refer to at a node the walk collected (a call the caller picked up), or undefined. */
+  resolveNameAt(name: string, node: TSESTree.Node): Binding | undefined;
   /** A module-level binding by name (exports are looked up this way). */
   moduleBinding(name: string): Binding | undefined;
   /** The class whose instance `this` is at that point (instance methods, field initializers, arrows inside them). */
   thisClass(node: TSESTree.ThisExpression): ClassNode | undefined;
-  /** Values assigned with `this.<name> = value` inside the class's own code. */
-  thisAssignments(classNode: ClassNode, name: string): readonly TSESTree.Expression[];
+  /** The `this.<name> = value` assignments inside the class's own code. */
+  thisAssignments(classNode: ClassNode, name: string): readonly TSESTree.AssignmentExpression[];
 }
 
 export interface IndexResult<T> {
@@ -60,9 +64,10 @@ export function buildBindingIndex<T>(
   program: TSESTree.Program,
   collect: (node: TSESTree.Node) => T | undefined,
 ): IndexResult<T> {
-  const scopeOf = new Map<TSESTree.Identifier, Scope>();
+  /** The scope each identifier (and each call, for `resolveNameAt`) stands in. */
+  const scopeOf = new Map<TSESTree.Node, Scope>();
   const thisOf = new Map<TSESTree.ThisExpression, ClassNode | undefined>();
-  const classAssignments = new Map<ClassNode, Map<string, TSESTree.Expression[]>>();
+  const classAssignments = new Map<ClassNode, Map<string, TSESTree.AssignmentExpression[]>>();
   const pendingAssignments: { target: TSESTree.Identifier; value: TSESTree.Expression }[] = [];
   const collected: T[] = [];
   const moduleScope: Scope = { parent: undefined, bindings: new Map() };
@@ -81,6 +86,7 @@ export function buildBindingIndex<T>(
     declaration: TSESTree.Node,
     init: TSESTree.Expression | undefined,
     path: readonly string[] | undefined,
+    owner?: TSESTree.Node,
   ): void => {
     switch (pattern.type) {
       case 'Identifier':
@@ -90,6 +96,7 @@ export function buildBindingIndex<T>(
           declaration,
           init,
           path,
+          owner,
           typeAnnotation: pattern.typeAnnotation?.typeAnnotation,
         });
         break;
@@ -100,20 +107,20 @@ export function buildBindingIndex<T>(
             continue;
           }
           const key = propertyKeyName(property);
-          declarePattern(scope, property.value, kind, declaration, init, key === undefined || path === undefined ? undefined : [...path, key]);
+          declarePattern(scope, property.value, kind, declaration, init, key === undefined || path === undefined ? undefined : [...path, key], owner);
         }
         break;
       case 'ArrayPattern':
-        for (const element of pattern.elements) if (element) declarePattern(scope, element, kind, declaration, init, undefined);
+        for (const element of pattern.elements) if (element) declarePattern(scope, element, kind, declaration, init, undefined, owner);
         break;
       case 'AssignmentPattern':
-        declarePattern(scope, pattern.left, kind, declaration, init, path);
+        declarePattern(scope, pattern.left, kind, declaration, init, path, owner);
         break;
       case 'RestElement':
-        declarePattern(scope, pattern.argument, kind, declaration, init, undefined);
+        declarePattern(scope, pattern.argument, kind, declaration, init, undefined, owner);
         break;
       case 'TSParameterProperty':
-        declarePattern(scope, pattern.parameter, kind, declaration, init, path);
+        declarePattern(scope, pattern.parameter, kind, declaration, init, path, owner);
         break;
       default:
         break;
@@ -233,7 +240,7 @@ export function buildBindingIndex<T>(
   ): void => {
     const scope: Scope = { parent: context.scope, bindings: new Map() };
     if (node.type === 'FunctionExpression' && node.id) declare(scope, { kind: 'function', id: node.id, declaration: node });
-    for (const param of node.params) declarePattern(scope, param, 'parameter', param, undefined, []);
+    for (const param of node.params) declarePattern(scope, param, 'parameter', param, undefined, [], node);
     const inner: Context = { scope, functionScope: scope, thisClass };
     for (const param of node.params) visit(param, inner);
     if (node.returnType) visit(node.returnType, inner);
@@ -297,7 +304,10 @@ export function buildBindingIndex<T>(
 
   const visit = (node: TSESTree.Node, context: Context): void => {
     const picked = collect(node);
-    if (picked !== undefined) collected.push(picked);
+    if (picked !== undefined) {
+      collected.push(picked);
+      scopeOf.set(node, context.scope);
+    }
     switch (node.type) {
       case 'Identifier':
         scopeOf.set(node, context.scope);
@@ -382,7 +392,8 @@ export function buildBindingIndex<T>(
       let byName = classAssignments.get(context.thisClass);
       if (!byName) classAssignments.set(context.thisClass, (byName = new Map()));
       const list = byName.get(target.property.name) ?? [];
-      list.push(node.right);
+      list.push(node);
+      scopeOf.set(node, context.scope);
       byName.set(target.property.name, list);
     }
   };
@@ -403,19 +414,21 @@ export function buildBindingIndex<T>(
   const moduleContext: Context = { scope: moduleScope, functionScope: moduleScope, thisClass: undefined };
   for (const statement of program.body) visit(statement, moduleContext);
 
-  const resolve = (identifier: TSESTree.Identifier): Binding | undefined => {
-    for (let scope = scopeOf.get(identifier); scope; scope = scope.parent) {
-      const binding = scope.bindings.get(identifier.name);
+  const lookup = (name: string, node: TSESTree.Node): Binding | undefined => {
+    for (let scope = scopeOf.get(node); scope; scope = scope.parent) {
+      const binding = scope.bindings.get(name);
       if (binding) return binding;
     }
     return undefined;
   };
+  const resolve = (identifier: TSESTree.Identifier): Binding | undefined => lookup(identifier.name, identifier);
   for (const { target, value } of pendingAssignments) resolve(target)?.assignments.push(value);
 
   return {
     collected,
     index: {
       resolve,
+      resolveNameAt: lookup,
       moduleBinding: (name) => moduleScope.bindings.get(name),
       thisClass: (node) => thisOf.get(node),
       thisAssignments: (classNode, name) => classAssignments.get(classNode)?.get(name) ?? [],

@@ -135,7 +135,11 @@ export function findTsNocheckComments(
   // Comments come in source order: stop at the first one after the start of the code.
   for (const comment of comments) {
     if (comment.range[1] > codeStart) break;
-    if (comment.type === 'Line' && SINGLE_LINE_PRAGMA.exec(`//${comment.value}`)?.[1]?.toLowerCase() === 'ts-nocheck') {
+    if (
+      comment.type === 'Line' &&
+      comment.value.includes('@') &&
+      SINGLE_LINE_PRAGMA.exec(`//${comment.value}`)?.[1]?.toLowerCase() === 'ts-nocheck'
+    ) {
       found.push(comment);
     }
   }

@@ -15,7 +15,7 @@
  * reported too.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { buildBindingIndex } from './bindings.js';
+import { buildBindingIndex, type BindingIndex } from './bindings.js';
 import type { CodeStyle } from './code-style.js';
 import type { TypeServices } from './codemod.js';
 import { planNamedImports } from './imports.js';
@@ -76,12 +76,12 @@ export function findPoolCalls(
     const described = `\`${describeReceiver(receiver)}.${method}()\``;
     if (verdict.kind === 'not-pool') continue;
     if (verdict.kind === 'unknown') {
-      if (looksLikePool(receiver)) uncertain.push({ call, reason: `${described} left: not sure it is a pg Pool (${verdict.reason})` });
+      if (looksLikePool(receiver)) uncertain.push({ call, reason: `${described}: not sure it is a pg Pool (${verdict.reason})` });
       continue;
     }
-    const refusal = shapeRefusal(call, method, options.types, values) ?? layoutRefusal(call, program);
+    const refusal = shapeRefusal(call, method, options.types, values) ?? layoutRefusal(call, program) ?? shadowRefusal(candidate, index);
     if (refusal) {
-      uncertain.push({ call, reason: `${described} left: ${refusal}` });
+      uncertain.push({ call, reason: `${described}: ${refusal}` });
       continue;
     }
     sites.push({ call, method, pool: receiver, evidence: verdict.evidence });
@@ -160,10 +160,29 @@ function layoutRefusal(call: TSESTree.CallExpression, program: TSESTree.Program)
   );
   if (lost) return 'a comment between the receiver and the arguments would be lost';
   const tokens = program.tokens ?? [];
-  const calleeEnd = (call.typeArguments ?? callee).range[1];
-  const next = tokens.find((token) => token.range[0] >= calleeEnd);
+  const next = tokens[firstTokenAtOrAfter(tokens, (call.typeArguments ?? callee).range[1])];
   if (tokens.length > 0 && next?.value !== '(') return 'a parenthesized callee';
   return undefined;
+}
+
+/** Index of the first token starting at or after `offset` (binary search; tokens are in source order). */
+function firstTokenAtOrAfter(tokens: readonly TSESTree.Token[], offset: number): number {
+  let low = 0;
+  let high = tokens.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((tokens[middle]?.range[0] ?? 0) < offset) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** A local binding named like the helper (`const queryWithBackpressure = …` in the function) would capture the call. */
+function shadowRefusal(candidate: Candidate, index: BindingIndex): string | undefined {
+  const helper = candidate.method === 'connect' ? ACQUIRE_HELPER : QUERY_HELPER;
+  const binding = index.resolveNameAt(helper, candidate.call);
+  if (!binding || binding === index.moduleBinding(helper)) return undefined;
+  return `a local \`${helper}\` shadows the helper here`;
 }
 
 /**
@@ -334,14 +353,7 @@ class TokenCursor {
   }
 
   private firstIndexAtOrAfter(offset: number): number {
-    let low = 0;
-    let high = this.tokens.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if ((this.tokens[middle]?.range[0] ?? 0) < offset) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return firstTokenAtOrAfter(this.tokens, offset);
   }
 }
 

@@ -267,6 +267,10 @@ export class PoolValues {
         return { kind: 'not-pool', reason: `\`${binding.name}\` is not a variable` };
       case 'parameter': {
         if (binding.typeAnnotation) return this.ofType(binding.typeAnnotation);
+        if (binding.owner) {
+          const documented = this.ofJsdoc(this.leadingJsdoc(binding.owner.range[0]), 'param', binding.name, binding.id);
+          if (documented.kind !== 'unknown') return documented;
+        }
         return { kind: 'unknown', reason: `parameter \`${binding.name}\` has no type annotation` };
       }
       case 'variable': {
@@ -274,6 +278,8 @@ export class PoolValues {
           const typed = this.ofType(binding.typeAnnotation);
           if (typed.kind !== 'unknown') return typed;
         }
+        const documented = this.ofJsdoc(this.leadingJsdoc(binding.declaration.range[0]), 'type', undefined, binding.id);
+        if (documented.kind !== 'unknown') return documented;
         const sources: PoolValue[] = [];
         if (binding.init) {
           if (binding.path === undefined) sources.push({ kind: 'unknown', reason: `\`${binding.name}\` is taken out of a rest or array pattern` });
@@ -499,12 +505,65 @@ export class PoolValues {
         }
       }
     }
-    if (!isStatic) for (const assigned of this.index.thisAssignments(classNode, name)) sources.push(this.ofExpression(assigned));
+    if (!isStatic) {
+      for (const assignment of this.index.thisAssignments(classNode, name)) {
+        // JS classes type their fields where they assign them: `/** @type {import('pg').Pool} */ this.pool = pool;`
+        const documented = this.ofJsdoc(this.leadingJsdoc(assignment.range[0]), 'type', undefined, assignment);
+        sources.push(documented.kind === 'unknown' ? this.ofExpression(assignment.right) : documented);
+      }
+    }
     if (sources.length > 0) return this.join(sources, `what ${className} assigns to \`this.${name}\``);
     if (classNode.superClass) {
       return { kind: 'unknown', reason: `\`${name}\` is not declared in ${className}; it may come from its base class` };
     }
     return { kind: 'unknown', reason: `${className} never declares or assigns \`${name}\`` };
+  }
+
+  /**
+   * The JSDoc block right before `start` (`/** … *\/` with only modifiers, names and `=` between it and
+   * `start`, no statement boundary), as JavaScript files type their parameters, variables and fields.
+   */
+  private leadingJsdoc(start: number): string | undefined {
+    const comments = this.program.comments ?? [];
+    const tokens = this.program.tokens ?? [];
+    let comment: TSESTree.Comment | undefined;
+    for (const candidate of comments) {
+      if (candidate.range[1] > start) break;
+      comment = candidate;
+    }
+    if (!comment || comment.type !== 'Block' || !comment.value.startsWith('*') || tokens.length === 0) return undefined;
+    const end = comment.range[1];
+    const between = tokens.filter((token) => token.range[0] >= end && token.range[1] <= start);
+    const boundary = between.some((token) => token.type === 'Punctuator' && ['{', '}', ';', '(', ')'].includes(token.value));
+    return boundary || between.length > 8 ? undefined : comment.value;
+  }
+
+  /** `@param {T} name` / `@type {T}` of a JSDoc block, with T read like a TypeScript annotation: `Pool`, `pg.Pool`, `import('pg').Pool`. */
+  private ofJsdoc(jsdoc: string | undefined, tag: 'param' | 'type', name: string | undefined, anchor: TSESTree.Node): PoolValue {
+    const none: PoolValue = { kind: 'unknown', reason: 'no JSDoc type' };
+    if (jsdoc === undefined) return none;
+    const pattern = tag === 'param' ? new RegExp(`@param\\s+\\{([^{}]+)\\}\\s+\\[?${(name ?? '').replaceAll('$', '\\$')}\\b`) : /@type\s+\{([^{}]+)\}/;
+    const typeText = pattern.exec(jsdoc)?.[1];
+    if (typeText === undefined) return none;
+    const parts = typeText
+      .split('|')
+      .map((part) => part.trim().replace(/^[?!]|=$/g, '').replace(/^\(|\)$/g, ''))
+      .filter((part) => part !== 'null' && part !== 'undefined');
+    return this.join(parts.map((part) => this.ofJsdocTypeName(part, anchor)), 'the JSDoc type');
+  }
+
+  private ofJsdocTypeName(text: string, anchor: TSESTree.Node): PoolValue {
+    const imported = /^import\(\s*['"]([^'"]+)['"]\s*\)((?:\.[\w$]+)*)$/.exec(text);
+    if (imported) {
+      const [first, ...rest] = (imported[2] ?? '').split('.').filter(Boolean);
+      return this.instanceOf(this.path(this.moduleImport(imported[1] ?? '', first ?? '*'), rest));
+    }
+    if (!/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(text)) return { kind: 'unknown', reason: `the JSDoc type {${text}}` };
+    const [first = '', ...rest] = text.split('.');
+    const binding = this.index.resolveNameAt(first, anchor);
+    if (!binding) return { kind: 'unknown', reason: `the JSDoc type {${text}} is not declared in this file` };
+    const base = binding.kind === 'type' ? this.typeDeclaration(binding) : this.ofBinding(binding);
+    return this.instanceOf(this.path(base, rest));
   }
 
   /** Several possible values: a pool only when every one of them is (nullish placeholders aside). */

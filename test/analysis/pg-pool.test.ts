@@ -74,6 +74,10 @@ describe('findPoolCalls without types: receivers', () => {
     ['constructor assignment', "const pg = require('pg');\nclass A { constructor() { this.pool = new pg.Pool(); } run() { return this.pool.connect(); } }", ['this.pool.connect@2']],
     ['arrow in field', "import { Pool } from 'pg';\nclass A { pool = new Pool(); run = () => this.pool.connect(); }", ['this.pool.connect@2']],
     ['this.db.pool', "import { Pool } from 'pg';\nclass Db { pool = new Pool(); }\nclass A { db = new Db(); run() { return this.db.pool.connect(); } }", ['this.db.pool.connect@3']],
+    ['JSDoc @param', "const pg = require('pg');\n/** @param {pg.Pool} pool the app pool */\nasync function f(pool) { return pool.query('x'); }", ['pool.query@3']],
+    ['JSDoc import() type', "/**\n * @param {string} sql\n * @param {import('pg').Pool} [db]\n */\nexport const run = async (sql, db) => db.query(sql);", ['db.query@5']],
+    ['JSDoc @type variable', "const { Pool } = require('pg');\n/** @type {Pool | undefined} */\nlet pool;\nexports.f = () => pool.connect();", ['pool.connect@4']],
+    ['JSDoc @type field', "import pg from 'pg';\nclass Jobs { constructor(pool) {\n  /** @type {pg.Pool} */\n  this.pool = pool;\n} run() { return this.pool.connect(); } }", ['this.pool.connect@5']],
     ['static field', "import { Pool } from 'pg';\nclass Db { static pool = new Pool(); }\nDb.pool.query('x');", ['Db.pool.query@3']],
   ])('%s', (_name, source, expected) => {
     expect(scan(source).sites).toEqual(expected);
@@ -103,11 +107,20 @@ describe('findPoolCalls without types: decoys and doubt', () => {
     ['shadowing const', "import { Pool } from 'pg';\nconst pool = new Pool();\n{ const pool = { query() {} }; pool.query(); }"],
     ['migrated', "import { Pool } from 'pg';\nimport { acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool();\nacquireWithBackpressure(pool);"],
     ['pool method reference', "import { Pool } from 'pg';\nconst pool = new Pool();\nconst connect = pool.connect.bind(pool);\nconnect();"],
+    ['JSDoc naming another type', "import Redis from 'ioredis';\n/** @param {Redis} pool */\nexport function f(pool) { return pool.connect(); }"],
     ['property of a pool', "import { Pool } from 'pg';\nconst pool = new Pool();\npool.options.query();"],
   ])('%s: no site, no report', (_name, source) => {
     const result = scan(source);
     expect(result.sites).toEqual([]);
     expect(result.uncertain).toEqual([]);
+  });
+
+  it('reads a JSDoc block only for the function right below it', () => {
+    const source = "const pg = require('pg');\n/** @param {pg.Pool} pool */\nfunction a(pool) {}\nfunction b(pool) { return pool.query('x'); }";
+    expect(scan(source, { filePath: 'x.js' })).toEqual({
+      sites: [],
+      uncertain: ['4: `pool.query()`: not sure it is a pg Pool (parameter `pool` has no type annotation)'],
+    });
   });
 
   it('rewrites the pool, not the client it hands out', () => {
@@ -131,10 +144,10 @@ describe('findPoolCalls without types: decoys and doubt', () => {
     );
     expect(result.sites).toEqual([]);
     expect(result.uncertain).toEqual([
-      '3: `this.pool.connect()` left: not sure it is a pg Pool (parameter `pool` has no type annotation)',
-      "6: `pool.query()` left: not sure it is a pg Pool (it comes from the package '@acme/db')",
-      '7: `dbPool.query()` left: not sure it is a pg Pool (parameter `dbPool` has no type annotation)',
-      '8: `this.pool.query()` left: not sure it is a pg Pool (`pool` is not declared in Child; it may come from its base class)',
+      '3: `this.pool.connect()`: not sure it is a pg Pool (parameter `pool` has no type annotation)',
+      "6: `pool.query()`: not sure it is a pg Pool (it comes from the package '@acme/db')",
+      '7: `dbPool.query()`: not sure it is a pg Pool (parameter `dbPool` has no type annotation)',
+      '8: `this.pool.query()`: not sure it is a pg Pool (`pool` is not declared in Child; it may come from its base class)',
     ]);
   });
 
@@ -170,6 +183,7 @@ describe('findPoolCalls without types: decoys and doubt', () => {
         "const cursor = new Cursor('x');",
         'pool.query(cursor);',
         "(pool.query)('x');",
+        "function local(queryWithBackpressure) { return pool.query('x'); }",
       ].join('\n'),
       { filePath: 'x.js' },
     );
@@ -185,10 +199,11 @@ describe('findPoolCalls without types: decoys and doubt', () => {
       ['11', /computed member access/],
       ['13', /submittable/],
       ['14', /parenthesized callee/],
+      ['15', /a local `queryWithBackpressure` shadows the helper here/],
     ] as const;
     expect(result.uncertain).toHaveLength(expected.length);
     expected.forEach(([line, reason], index) => {
-      expect(result.uncertain[index]).toMatch(new RegExp(`^${line}: \\S+ left: `));
+      expect(result.uncertain[index]).toMatch(new RegExp(`^${line}: \`\\S+\`: `));
       expect(result.uncertain[index]).toMatch(reason);
     });
   });
@@ -321,14 +336,14 @@ describe('relative imports (createFileImportResolver)', () => {
 
   it('reports what it cannot follow', () => {
     expect(scanIn("import { untyped } from './db.js';\nconst pool = untyped();\npool.connect();").uncertain).toEqual([
-      "3: `pool.connect()` left: not sure it is a pg Pool (untyped from './db.js': the function declares no return type)",
+      "3: `pool.connect()`: not sure it is a pg Pool (untyped from './db.js': the function declares no return type)",
     ]);
     expect(scanIn("import { pool } from './missing.js';\npool.connect();").uncertain).toEqual([
-      "2: `pool.connect()` left: not sure it is a pg Pool ('./missing.js' could not be found on disk)",
+      "2: `pool.connect()`: not sure it is a pg Pool ('./missing.js' could not be found on disk)",
     ]);
     expect(scanIn("import { pool } from './cycle-a.js';\npool.connect();").uncertain).toHaveLength(1);
     expect(scan("import { pool } from './db.js';\npool.connect();").uncertain).toEqual([
-      "2: `pool.connect()` left: not sure it is a pg Pool (it comes from './db.js' and imports are not followed)",
+      "2: `pool.connect()`: not sure it is a pg Pool (it comes from './db.js' and imports are not followed)",
     ]);
   });
 });
@@ -374,8 +389,8 @@ describe('findPoolCalls with types (a real ts.Program)', () => {
     const result = scan(source, { types, program: ast });
     expect(result.sites).toEqual(['cache.query@10', 'tenant.connect@13', 'maybe!.query@14']);
     expect(result.uncertain).toEqual([
-      '15: `loose.pool.connect()` left: not sure it is a pg Pool (its type is `any`; `loose` is declared without a value)',
-      '17: `new pg.Pool().query()` left: callback-style pool.query(text, callback): queryWithBackpressure returns a promise'.replace(
+      '15: `loose.pool.connect()`: not sure it is a pg Pool (its type is `any`; `loose` is declared without a value)',
+      '17: `new pg.Pool().query()`: callback-style pool.query(text, callback): queryWithBackpressure returns a promise'.replace(
         'new pg.Pool()',
         '(…)',
       ),

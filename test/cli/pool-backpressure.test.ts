@@ -1,5 +1,5 @@
 // The runner with the real pool-backpressure codemod, type-aware, on a temp git repository of a small pg service.
-import { readFileSync, symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, git, gitRepo, removeTempDirs, runCli, REPO_ROOT, type JsonReport } from './helpers.js';
@@ -95,6 +95,21 @@ describe('quickwins pool-backpressure', { timeout: 120_000 }, () => {
     git(repo, 'commit', '-qm', 'pool-backpressure');
     const again = runCli(['pool-backpressure', '--check'], { cwd: repo });
     expect(again.status, again.stdout).toBe(0);
+  });
+
+  it('keeps a BOM and CRLF line endings in type-aware mode (positions from the program line up with the text)', () => {
+    const repo = serviceRepo();
+    const text = "\uFEFFimport { pool } from './db.js';\r\n\r\nexport const ping = () => pool.query('select 1');\r\n";
+    writeFileSync(join(repo, 'src/bom.ts'), text);
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'bom');
+    const result = runCli(['pool-backpressure', '--json', 'src/bom.ts'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as JsonReport).files[0]).toMatchObject({ status: 'changed', typed: true });
+    const written = readFileSync(join(repo, 'src/bom.ts'), 'utf8');
+    expect(written.startsWith('\uFEFFimport')).toBe(true);
+    expect(written).toContain("=> queryWithBackpressure(pool, 'select 1');\r\n");
+    expect(written.replaceAll('\r\n', '')).not.toContain('\n');
   });
 
   it('--no-query leaves pool.query and --threshold is passed to the codemod', () => {

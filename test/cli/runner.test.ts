@@ -1,7 +1,7 @@
 // The quickwins runner through its real front door: the built CLI, spawned on temp git repositories.
 import { lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   assertBuilt,
   git,
@@ -21,6 +21,8 @@ beforeAll(() => {
   env = { QUICKWINS_CODEMODS: testCodemods() };
 });
 afterAll(removeTempDirs);
+// Every test spawns the real CLI a few times; on a loaded machine one spawn can take seconds.
+vi.setConfig({ testTimeout: 120_000 });
 
 const run = (cwd: string, ...args: string[]) => runCli(args, { cwd, env });
 const read = (root: string, path: string) => readFileSync(join(root, path), 'utf8');

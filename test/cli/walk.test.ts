@@ -1,7 +1,7 @@
 // Which files a run covers: every extension in one run, .gitignore at every level, no dependencies or build output.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, gitRepo, removeTempDirs, runCli, testCodemods, type JsonReport } from './helpers.js';
 
 let env: NodeJS.ProcessEnv;
@@ -10,6 +10,8 @@ beforeAll(() => {
   env = { QUICKWINS_CODEMODS: testCodemods() };
 });
 afterAll(removeTempDirs);
+// Every test spawns the real CLI a few times; on a loaded machine one spawn can take seconds.
+vi.setConfig({ testTimeout: 120_000 });
 
 const report = (cwd: string, ...args: string[]) => {
   const result = runCli(['rename-foo', '--json', '--dry', ...args], { cwd, env });

@@ -1,6 +1,6 @@
 // One auth call from entry to its single outcome line. Adapters create it at handler entry, feed it what they see
-// (status, error, body, abort) and call `finish` once; a second `finish` is ignored, so "exactly one line" holds
-// even when `finish`, `close` and an error path all fire.
+// (status, error, body, abort) and call finishAuthCall when the response is done; a second call is ignored, so
+// "exactly one line" holds even when `finish`, `close` and an error path all fire.
 //
 // The record is built from an allow-list of our own keys. Nothing from the request or response is copied
 // wholesale: untrusted values (user id, reason, request id, email) are checked or scrubbed and sit under fixed keys,
@@ -115,7 +115,7 @@ const MESSAGES = Object.fromEntries(
 
 function errorFields(error: unknown): Record<string, unknown> | undefined {
   if (error instanceof Error) {
-    const fields: Record<string, unknown> = { type: error.name || error.constructor.name, message: scrubText(error.message, 300) };
+    const fields: Record<string, unknown> = { type: scrubText(error.name || error.constructor.name, 64), message: scrubText(error.message, 300) };
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' || typeof code === 'number') fields.code = typeof code === 'string' ? scrubText(code, 64) : code;
     if (typeof error.stack === 'string') fields.stack = scrubStack(error.stack);

@@ -13,8 +13,11 @@ interface Explicit {
 // Keyed by whatever object the handler holds (req, res, Fastify request/reply, Koa ctx, plain-function input):
 // the adapter checks every object of its request. A WeakMap so nothing outlives the request.
 const explicitByTarget = new WeakMap<object, Explicit>();
+// Most apps never call setAuthUser / setAuthFailure: then the lookups at the end of each request are skipped.
+let explicitEverSet = false;
 
 function explicitFor(target: object): Explicit {
+  explicitEverSet = true;
   let entry = explicitByTarget.get(target);
   if (!entry) {
     entry = {};
@@ -38,6 +41,7 @@ export function setAuthFailure(target: object, reason: string): void {
 }
 
 export function explicitOf(targets: readonly unknown[]): Explicit | undefined {
+  if (!explicitEverSet) return undefined;
   let found: Explicit | undefined;
   for (const target of targets) {
     if (target === null || typeof target !== 'object') continue;

@@ -54,3 +54,8 @@ export function awaitDeadline(acquisition: AwaitingDeadline): number {
   if (batch.length >= compactAt) compact();
   return batchStartedAt;
 }
+
+/** Entries in this turn's batch (settled ones not yet compacted away included). For tests. */
+export function batchedDeadlines(): number {
+  return batch.length;
+}
