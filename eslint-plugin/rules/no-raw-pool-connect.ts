@@ -12,7 +12,7 @@ import { isAbsolute } from 'node:path';
 import type { TypeServices } from '../../src/analysis/codemod.js';
 import { sniffCodeStyle } from '../../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../../src/analysis/module-style.js';
-import { findPoolCalls, planPoolRewrites, type PoolCallSite } from '../../src/analysis/pg-pool.js';
+import { findPoolCalls, planPoolRewrites, PoolCallPrecheck, type PoolCallSite, type PoolDetectionOptions } from '../../src/analysis/pg-pool.js';
 import { createFileImportResolver } from '../../src/analysis/pool-exports.js';
 import { createRule } from '../util/create-rule.js';
 
@@ -77,18 +77,31 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
     const text = sourceCode.text;
     if (!text.includes('connect') && !(options.checkQuery !== false && text.includes('query'))) return {};
 
+    const types = typeServices(sourceCode.parserServices);
+    const detection: PoolDetectionOptions = {
+      ...(types ? { types } : {}),
+      includeQuery: options.checkQuery !== false,
+      // The codemod's own import following (parsed modules cached by path and mtime), so `import { pool }
+      // from './db.js'` is judged the same way by both front ends.
+      ...(options.followImports === false || !isAbsolute(context.physicalFilename)
+        ? {}
+        : { resolveImport: createFileImportResolver(context.physicalFilename) }),
+    };
+    // The detector's pre-check, fed by ESLint's own traversal: without type information a file needs a candidate
+    // call and a module that can bring a pool (pg, pg-pool, a followed relative import) before the detector
+    // builds its binding index, the bulk of this rule's cost (issue 5).
+    const precheck = new PoolCallPrecheck(detection);
+    const note = (node: unknown): void => precheck.visit(node as TSESTree.Node);
+
     return {
-      Program(program): void {
-        const types = typeServices(sourceCode.parserServices);
-        const { sites } = findPoolCalls(program as unknown as TSESTree.Program, {
-          ...(types ? { types } : {}),
-          includeQuery: options.checkQuery !== false,
-          // The codemod's own import following (parsed modules cached by path and mtime), so `import { pool }
-          // from './db.js'` is judged the same way by both front ends.
-          ...(options.followImports === false || !isAbsolute(context.physicalFilename)
-            ? {}
-            : { resolveImport: createFileImportResolver(context.physicalFilename) }),
-        });
+      CallExpression: note,
+      ImportDeclaration: note,
+      TSImportEqualsDeclaration: note,
+      TSImportType: note,
+      'Program:exit'(program): void {
+        if (!precheck.maySite(program as unknown as TSESTree.Program)) return;
+        // The detector would repeat the same pre-check over its own walk: it has just been answered.
+        const { sites } = findPoolCalls(program as unknown as TSESTree.Program, { ...detection, precheck: false });
         if (sites.length === 0) return;
         const rewriteOptions = {
           importFrom,

@@ -19,17 +19,10 @@
  */
 import { simpleTraverse, type TSESTree } from '@typescript-eslint/typescript-estree';
 
-export type AuthAction =
-  | 'login'
-  | 'logout'
-  | 'register'
-  | 'token'
-  | 'refresh'
-  | 'password_reset'
-  | 'password_change'
-  | 'verify'
-  | 'mfa'
-  | 'session';
+// The actions are the runtime's own (the codemod writes them as `withAuthLogging('<action>', ...)`): one list, a type-only import.
+import type { AuthAction } from '../runtime/auth/types.js';
+
+export type { AuthAction };
 
 export type AuthFramework = 'express' | 'koa' | 'fastify' | 'nestjs' | 'next' | 'function';
 

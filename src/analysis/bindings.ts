@@ -74,9 +74,24 @@ export function buildBindingIndex<T>(
 
   const declare = (scope: Scope, binding: Omit<Binding, 'name' | 'assignments'>): void => {
     // A value binding wins over a type of the same name (`class Pool` + `interface Pool` merge anyway).
-    const existing = scope.bindings.get(binding.id.name);
+    const name = binding.id.name;
+    const existing = scope.bindings.get(name);
     if (existing && existing.kind !== 'type' && binding.kind === 'type') return;
-    scope.bindings.set(binding.id.name, { ...binding, name: binding.id.name, assignments: [] });
+    // Every field written out, in one order: one object shape for all bindings (a spread here was a tenth of the
+    // index's cost on the lint bench).
+    scope.bindings.set(name, {
+      name,
+      kind: binding.kind,
+      id: binding.id,
+      declaration: binding.declaration,
+      importFrom: binding.importFrom,
+      importedName: binding.importedName,
+      init: binding.init,
+      path: binding.path,
+      typeAnnotation: binding.typeAnnotation,
+      owner: binding.owner,
+      assignments: [],
+    });
   };
 
   const declarePattern = (

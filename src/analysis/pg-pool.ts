@@ -13,15 +13,18 @@
  * receiver looks like a pool by name, and silently passed over otherwise (every `client.query()` would
  * be noise). Calls whose shape the helpers cannot take (callback `query`, optional calls, spreads) are
  * reported too.
+ * Before any binding is resolved, a pre-check (`PoolCallPrecheck`) passes over files where none of this
+ * can come out: most files with a `.query(` call never reference pg, and the binding index is most of the
+ * detector's cost (issue 5: the ESLint rule's share of lint time).
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { buildBindingIndex, type BindingIndex } from './bindings.js';
+import { buildBindingIndex, isNode, type BindingIndex } from './bindings.js';
 import type { CodeStyle } from './code-style.js';
 import type { TypeServices } from './codemod.js';
 import { planNamedImports } from './imports.js';
 import type { ModuleStyle } from './module-style.js';
 import { hasPropertyByType, isCallableByType, poolVerdictFromType } from './pg-pool-types.js';
-import { describeReceiver, PoolValues, type ImportResolver, type PoolVerdict } from './pool-values.js';
+import { describeReceiver, mayBringPool, PoolValues, requiredModule, type ImportResolver, type PoolVerdict } from './pool-values.js';
 import type { TextEdit } from './text-edit.js';
 
 export interface PoolCallSite {
@@ -47,6 +50,8 @@ export interface PoolDetectionOptions {
   readonly includeQuery: boolean;
   /** Looks into relative modules (pool-exports.ts `createFileImportResolver`); without it imported pools are uncertain. */
   readonly resolveImport?: ImportResolver;
+  /** `false` skips the pre-check (`mayFindPoolCalls`) and always builds the binding index: tests hold the two paths equal. */
+  readonly precheck?: boolean;
 }
 
 export interface PoolRewriteOptions {
@@ -65,9 +70,11 @@ export function findPoolCalls(
   program: TSESTree.Program,
   options: PoolDetectionOptions,
 ): { sites: PoolCallSite[]; uncertain: UncertainPoolCall[] } {
-  const { index, collected: calls } = buildBindingIndex(program, (node) => candidateCall(node, options.includeQuery));
   const sites: PoolCallSite[] = [];
   const uncertain: UncertainPoolCall[] = [];
+  // The binding index is most of the cost; most files with a `.query(` call have nothing to do with pg.
+  if (options.precheck !== false && !mayFindPoolCalls(program, options)) return { sites, uncertain };
+  const { index, collected: calls } = buildBindingIndex(program, (node) => candidateCall(node, options.includeQuery));
   if (calls.length === 0) return { sites, uncertain };
   const values = new PoolValues(index, program, options.resolveImport);
   for (const candidate of calls) {
@@ -87,6 +94,126 @@ export function findPoolCalls(
     sites.push({ call, method, pool: receiver, evidence: verdict.evidence });
   }
   return { sites, uncertain };
+}
+
+/**
+ * The cheap look at a file that decides whether `findPoolCalls` can return anything at all, before any binding
+ * is resolved. Fed nodes in any order (the detector's own walk, or an ESLint rule's listeners for
+ * `CallExpression`, `ImportDeclaration`, `TSImportEqualsDeclaration` and `TSImportType`), it answers from what
+ * the detector's evidence paths need:
+ * - a candidate: a `.connect()` (or, with `includeQuery`, `.query()`) member call;
+ * - for a site, a `pool` verdict on its receiver. With type information any receiver may have one. Without, every
+ *   such verdict starts at a module that can bring a pool (pool-values.ts `mayBringPool`: 'pg', 'pg-pool', or a
+ *   relative module when `resolveImport` follows imports), referenced by an import declaration,
+ *   `import x = require()`, `require()`, an `import('…')` type or a JSDoc `import('…')`;
+ * - for an uncertain report, a site's verdict (see above) or a receiver named like a pool (`looksLikePool`).
+ * Module names are read from the AST, so escapes in the source text (`'p\x67'`) cannot hide them.
+ */
+export class PoolCallPrecheck {
+  private candidate = false;
+  private poolNamedCandidate = false;
+  private poolModule = false;
+  private readonly typed: boolean;
+  private readonly includeQuery: boolean;
+  private readonly followsImports: boolean;
+
+  constructor(options: PoolDetectionOptions) {
+    this.typed = options.types !== undefined;
+    this.includeQuery = options.includeQuery;
+    this.followsImports = options.resolveImport !== undefined;
+  }
+
+  visit(node: TSESTree.Node): void {
+    switch (node.type) {
+      case 'CallExpression': {
+        const candidate = candidateCall(node, this.includeQuery);
+        if (candidate) {
+          this.candidate = true;
+          if (!this.poolNamedCandidate && looksLikePool(candidate.receiver)) this.poolNamedCandidate = true;
+        }
+        const required = requiredModule(node);
+        if (required !== undefined) this.noteModule(required);
+        return;
+      }
+      case 'ImportDeclaration':
+        this.noteModule(node.source.value);
+        return;
+      case 'TSImportEqualsDeclaration':
+        // `import x = require(…)` only; `import x = A.B` names no module.
+        if (node.moduleReference.type === 'TSExternalModuleReference') this.noteModule(stringValue(node.moduleReference.expression));
+        return;
+      case 'TSImportType':
+        this.noteModule(stringValue(node.source as TSESTree.Node | undefined));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The answer is final: a candidate, and something that lets it be reported whatever else the file holds. */
+  get settled(): boolean {
+    return this.candidate && (this.typed || this.poolModule || this.poolNamedCandidate);
+  }
+
+  /** Whether `findPoolCalls` may return a site for the file whose nodes were visited (`program` for its JSDoc). */
+  maySite(program: TSESTree.Program): boolean {
+    if (!this.candidate) return false;
+    return this.typed || this.poolModule || jsdocBringsPool(program, this.followsImports);
+  }
+
+  /** Whether `findPoolCalls` may return a site or an uncertain call. */
+  mayReport(program: TSESTree.Program): boolean {
+    return this.poolNamedCandidate || this.maySite(program);
+  }
+
+  /** Unknown text (a shape this check does not know) counts as a module that may bring a pool. */
+  private noteModule(specifier: string | undefined): void {
+    if (specifier === undefined || mayBringPool(specifier, this.followsImports)) this.poolModule = true;
+  }
+}
+
+/** Whether `findPoolCalls` can return anything for `program`: the pre-check over one walk that stops once it knows. */
+export function mayFindPoolCalls(program: TSESTree.Program, options: PoolDetectionOptions): boolean {
+  const precheck = new PoolCallPrecheck(options);
+  const walk = (node: TSESTree.Node): boolean => {
+    precheck.visit(node);
+    if (precheck.settled) return true;
+    for (const key in node) {
+      if (key === 'parent' || key === 'range' || key === 'loc') continue;
+      const value = (node as unknown as Record<string, unknown>)[key];
+      if (Array.isArray(value)) {
+        for (const child of value) if (isNode(child) && walk(child)) return true;
+      } else if (isNode(value) && walk(value)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  // From the statements, not the Program: its `tokens` and `comments` look like nodes.
+  for (const statement of program.body) if (walk(statement)) return true;
+  return precheck.mayReport(program);
+}
+
+function stringValue(node: TSESTree.Node | undefined): string | undefined {
+  return node?.type === 'Literal' && typeof node.value === 'string' ? node.value : undefined;
+}
+
+/**
+ * JSDoc types name modules too (`@type {import('pg').Pool}`, read by pool-values.ts `ofJsdoc`). Every
+ * `import('…')` in a block comment counts: a superset of the ones the detector reads.
+ */
+function jsdocBringsPool(program: TSESTree.Program, followsImports: boolean): boolean {
+  const specifier = /import\(\s*['"]([^'"]+)['"]/y;
+  for (const comment of program.comments ?? []) {
+    if (comment.type !== 'Block') continue;
+    const text = comment.value;
+    for (let at = text.indexOf('import('); at !== -1; at = text.indexOf('import(', at + 1)) {
+      specifier.lastIndex = at;
+      const module = specifier.exec(text)?.[1];
+      if (module !== undefined && mayBringPool(module, followsImports)) return true;
+    }
+  }
+  return false;
 }
 
 interface Candidate {

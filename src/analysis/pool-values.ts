@@ -29,6 +29,21 @@ const NOT_PG_PACKAGES = new Set([
 const PG_MODULES = new Set(['pg']);
 const PG_POOL_MODULES = new Set(['pg-pool']);
 
+/** `./db`, `../db.js`, `/abs/db`: modules `resolveImport` can look into. */
+function isRelativeSpecifier(specifier: string): boolean {
+  return specifier.startsWith('.') || specifier.startsWith('/');
+}
+
+/**
+ * Whether importing `specifier` can put a pg pool into a file, as far as the code-only evaluation goes: pg and
+ * pg-pool themselves, and relative modules when their exports are followed (`followsImports`). Every `pool`
+ * verdict without type information starts at one of these (see `moduleImport`): a file that references none
+ * of them has no provable pool. pg-pool.ts's pre-check relies on it; keep the two in step with `moduleImport`.
+ */
+export function mayBringPool(specifier: string, followsImports: boolean): boolean {
+  return PG_MODULES.has(specifier) || PG_POOL_MODULES.has(specifier) || (followsImports && isRelativeSpecifier(specifier));
+}
+
 /** One step of the evaluation: what a binding, member or call gives (`pool`, a class, an import to follow, …). */
 export type PoolValue =
   | { readonly kind: 'pool'; readonly evidence: string }
@@ -302,7 +317,7 @@ export class PoolValues {
       if (importedName === '*' || importedName === 'default') return { kind: 'pool-class', module };
       return { kind: 'not-pool', reason: `${importedName} from '${module}'` };
     }
-    if (module.startsWith('.') || module.startsWith('/')) {
+    if (isRelativeSpecifier(module)) {
       return { kind: 'external', specifier: module, path: importedName === '*' ? [] : [importedName] };
     }
     return { kind: 'foreign', module };
@@ -710,7 +725,8 @@ function memberName(node: TSESTree.MemberExpression): string | undefined {
   return node.property.type === 'Literal' && typeof node.property.value === 'string' ? node.property.value : undefined;
 }
 
-function requiredModule(node: TSESTree.CallExpression): string | undefined {
+/** `require('x')` → 'x': the CommonJS import the evaluation follows. */
+export function requiredModule(node: TSESTree.CallExpression): string | undefined {
   if (node.callee.type !== 'Identifier' || node.callee.name !== 'require' || node.arguments.length !== 1) return undefined;
   const argument = node.arguments[0];
   return argument?.type === 'Literal' && typeof argument.value === 'string' ? argument.value : undefined;

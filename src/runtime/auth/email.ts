@@ -15,14 +15,26 @@ export function looksLikeEmail(value: string): boolean {
   return EMAIL_SHAPE.test(value);
 }
 
+function isAsciiLetterOrDigit(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+/** The first character when it is a letter or digit, else `*`. ASCII is decided by its code (this runs on every
+ *  logged request); anything else goes through the Unicode property regex. */
+function safeFirstCharacter(text: string): string {
+  const code = text.charCodeAt(0);
+  if (code < 128) return isAsciiLetterOrDigit(code) ? text[0]! : '*';
+  const codePoint = text.codePointAt(0);
+  const first = codePoint === undefined ? '' : String.fromCodePoint(codePoint);
+  return LETTER_OR_DIGIT.test(first) ? first : '*';
+}
+
 /** `alice@example.com` → `a***@example.com`; `alice` → `a***`. Never reveals more than the first character of the
  *  local part; keeps the domain (it tells an on-call which tenant or provider). */
 export function maskIdentifier(value: string): string {
   const trimmed = value.trim();
   if (trimmed === '') return '';
-  const codePoint = trimmed.codePointAt(0);
-  const first = codePoint === undefined ? '' : String.fromCodePoint(codePoint);
-  const safeFirst = LETTER_OR_DIGIT.test(first) ? first : '*';
+  const safeFirst = safeFirstCharacter(trimmed);
   // Anything not shaped like an address (spaces, control characters, several lines) keeps only its first letter.
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || !looksLikeEmail(trimmed)) return `${safeFirst}***`;

@@ -69,10 +69,12 @@ class HttpCall extends AuthCall {
 function hookMethod(owner: Record<string, unknown>, name: 'json' | 'send'): void {
   const original = owner[name];
   if (typeof original !== 'function') return;
-  owner[name] = function authLoggingCapture(this: { req?: unknown }, ...args: unknown[]): unknown {
+  owner[name] = function authLoggingCapture(this: { req?: unknown }, body?: unknown): unknown {
     const call = activeCallFor(this.req);
-    if (call !== undefined) call.captureBody(args[0]);
-    return (original as AnyFunction).apply(this, args);
+    if (call !== undefined) call.captureBody(body);
+    // `arguments`, not a rest array: this runs for every json/send of the app, logged route or not.
+    // eslint-disable-next-line prefer-rest-params -- pass the framework exactly what the caller passed
+    return (original as AnyFunction).apply(this, arguments as unknown as unknown[]);
   };
 }
 
@@ -159,7 +161,9 @@ export function runNodeHttp(action: AuthAction, options: ResolvedAuthOptions, ha
   const call = existing ?? startHttpCall(action, options, req, res);
 
   if (next !== undefined) {
-    args[2] = function authLoggedNext(this: unknown, error?: unknown) {
+    // Anonymous on purpose: a named function expression made per request gets a `name` defineProperty per request
+    // from esbuild's keepNames (tsx, the bench), measured at ~3 µs a request under load.
+    args[2] = function (this: unknown, error?: unknown) {
       if (isRealError(error)) call.recordError(error);
       // eslint-disable-next-line prefer-rest-params -- pass Express exactly what the handler passed
       return next.apply(this, arguments as unknown as unknown[]);

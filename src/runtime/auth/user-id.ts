@@ -54,6 +54,10 @@ export function explicitOf(targets: readonly unknown[]): Explicit | undefined {
 
 const MAX_ID = 128;
 const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+// eslint-disable-next-line no-control-regex -- control characters would forge lines in text sinks
+const HAS_CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex -- control characters would forge lines in text sinks
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
 
 /** A user id fit for the log: a finite number or a short printable string; emails are masked, tokens dropped. */
 export function sanitizeUserId(value: unknown): UserId | undefined {
@@ -66,10 +70,12 @@ export function sanitizeUserId(value: unknown): UserId | undefined {
     }
     return undefined;
   }
-  // eslint-disable-next-line no-control-regex -- control characters would forge lines in text sinks
-  const text = value.trim().replace(/[\u0000-\u001f\u007f]/g, '');
+  const trimmed = value.trim();
+  // Test before replacing: ids almost never hold control characters, and a replace always builds a new string.
+  const text = HAS_CONTROL.test(trimmed) ? trimmed.replace(CONTROL_CHARS, '') : trimmed;
   if (text === '' || text.length > MAX_ID || JWT_SHAPE.test(text)) return undefined;
-  return looksLikeEmail(text) ? maskIdentifier(text) : text;
+  // No `@`, no email: skips the email regex for the usual opaque or numeric id.
+  return text.includes('@') && looksLikeEmail(text) ? maskIdentifier(text) : text;
 }
 
 /** `req.user`-style objects: the id itself, or its `id` / `_id` / `userId` / `sub`. */
