@@ -31,8 +31,13 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
   summary: 'Rewrite raw pg pool.connect() / pool.query() into acquireWithBackpressure() / queryWithBackpressure()',
   options: [
     { flag: 'import-from', type: 'string', default: 'quickwins', description: 'module to import the helpers from' },
-    { flag: 'threshold', type: 'number', description: 'write an explicit utilization threshold (0 < n <= 1) into each call' },
-    { flag: 'query', type: 'boolean', default: true, description: 'rewrite pool.query(...) as well (the default); --no-query leaves it' },
+    {
+      flag: 'threshold',
+      type: 'number',
+      description: 'write an explicit utilization threshold (0 < n <= 1) into each call',
+      validate: (value) => (typeof value === 'number' && value > 0 && value <= 1 ? undefined : 'must be greater than 0 and at most 1'),
+    },
+    { flag: 'query', type: 'boolean', default: true, description: 'also rewrite pool.query(...) into queryWithBackpressure (default); --no-query leaves pool.query calls as they are' },
   ],
   usesTypes: true,
   // Every site is a member call `.connect(` / `.query(` (or `['query']`); files without one are never parsed.

@@ -44,6 +44,8 @@ export interface CodemodOption {
   /** `boolean` flags also get a `--no-<flag>` form when their default is true. */
   readonly type: 'string' | 'number' | 'boolean';
   readonly default?: string | number | boolean;
+  /** Checks a coerced value before any file is read; returns the complaint (without the flag name) or undefined. */
+  readonly validate?: (value: string | number | boolean) => string | undefined;
 }
 
 export interface Codemod<Options = Record<string, unknown>> {

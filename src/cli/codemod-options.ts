@@ -28,7 +28,10 @@ export function resolveCodemodOptions(
       if (option.default !== undefined) resolved[key] = option.default;
       continue;
     }
-    resolved[key] = coerce(option, Array.isArray(value) ? value.at(-1) : value);
+    const coerced = coerce(option, Array.isArray(value) ? value.at(-1) : value);
+    const complaint = option.validate?.(coerced);
+    if (complaint !== undefined) throw new OptionError(`option --${option.flag} ${complaint}, got ${JSON.stringify(coerced)}`);
+    resolved[key] = coerced;
   }
   return resolved;
 }

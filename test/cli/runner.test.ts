@@ -89,6 +89,15 @@ describe('usage errors exit 2 with one line naming the problem', () => {
     expect(result.stderr).toContain('--times needs a number');
   });
 
+  it('an option value out of its range, before any file is read or written', () => {
+    const source = "import { Pool } from 'pg';\nconst pool = new Pool();\nexport const q = () => pool.query('select 1');\n";
+    const repo = gitRepo({ 'a.ts': source });
+    const result = run(repo, 'pool-backpressure', '--threshold', '2');
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim()).toBe('quickwins: option --threshold must be greater than 0 and at most 1, got 2');
+    expect(read(repo, 'a.ts')).toBe(source);
+  });
+
   it('no codemod at all', () => {
     expect(run(tempDir()).status).toBe(2);
   });
