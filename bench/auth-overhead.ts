@@ -10,6 +10,7 @@
  *   ROUNDS=5 SECONDS=10 CONNECTIONS=20 DEST=sync npx tsx bench/auth-overhead.ts
  *   MODE=parallel npx tsx bench/auth-overhead.ts   (both arms loaded at once: same machine conditions for both)
  *   LOGGER=noop ...          the wrapper with a logger that writes nothing (its own cost, without pino's)
+ *   LOGGER=serialize ...     pino serializes the line but the stream drops it (pino's cost without the I/O)
  *   PROFILE_DIR=/tmp/p ...   --cpu-prof for both server processes
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -45,9 +46,11 @@ function serve(arm: Arm): void {
   const mode = process.env.DEST ?? 'buffered';
   const destination =
     mode === 'sync' ? pino.destination({ dest: '/dev/null', sync: true }) : pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 });
-  // LOGGER=noop isolates the wrapper's own cost from pino's (diagnostics only).
+  // LOGGER=noop isolates the wrapper's own cost from pino's; LOGGER=serialize keeps pino's serialization but drops the
+  // finished line instead of writing it (pino's cost without the destination's I/O). Diagnostics only.
   const noop = { info() {}, warn() {}, error() {} };
-  configureAuthLogging({ logger: process.env.LOGGER === 'noop' ? noop : pino(destination) });
+  const logger = process.env.LOGGER === 'noop' ? noop : process.env.LOGGER === 'serialize' ? pino({ write() {} }) : pino(destination);
+  configureAuthLogging({ logger });
   const app = express();
   app.use(express.json());
   app.post('/login', arm === 'wrapped' ? withAuthLogging('login', loginHandler) : loginHandler);
