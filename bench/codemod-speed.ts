@@ -5,6 +5,8 @@
  *      (`codemods/pool-backpressure.cjs`) with `--dry --parser=tsx`, both over the whole corpus.
  *      Target: quickwins ≥ 3× faster wall time. jscodeshift is timed as shipped (its default --babel)
  *      and with --no-babel.
+ *      Also against a conventional jscodeshift transform of the same rewrite (bench/jscodeshift-conventional.cjs:
+ *      recast parse, find by receiver name, reprint), which is what jscodeshift alone costs a team without quickwins.
  *   2. Type-aware `quickwins pool-backpressure --dry` against `tsc --noEmit -p` on the same project.
  *      Target: ≤ 2× tsc.
  *   3. quickwins on the main thread only (`--workers 0`) against one forced worker thread (`--workers 1`).
@@ -257,28 +259,32 @@ console.log(`corpus: ${probe.totals.files} files in ${CORPUS.replace(ROOT, '')};
 console.log(`        ${probe.totals.changed} would change (${probe.totals.rewrittenSites} sites), ${probe.totals.failed} failed; ${availableParallelism()} cores; ${hasHyperfine ? 'hyperfine' : `median of ${RUNS} runs`}\n`);
 
 const jscodeshiftArgs = ['--dry', '--parser=tsx', '--extensions=ts', '--silent', '-t', TRANSFORM, CORPUS];
-const [quickwins, quickwinsMain, quickwinsWorker, jscodeshift, jscodeshiftNoBabel, typed, tsc] = timeArms([
+const CONVENTIONAL = join(ROOT, 'bench', 'jscodeshift-conventional.cjs');
+const conventionalArgs = ['--dry', '--parser=tsx', '--extensions=ts', '--silent', '-t', CONVENTIONAL, CORPUS];
+const [quickwins, quickwinsMain, quickwinsWorker, jscodeshift, jscodeshiftNoBabel, conventional, typed, tsc] = timeArms([
   { name: 'quickwins --dry --no-types', command: process.execPath, args: [BIN, 'pool-backpressure', '--dry', '--no-types', CORPUS] },
   { name: 'quickwins, main thread only', command: process.execPath, args: [BIN, 'pool-backpressure', '--dry', '--no-types', '--workers', '0', CORPUS] },
   { name: 'quickwins, one worker forced', command: process.execPath, args: [BIN, 'pool-backpressure', '--dry', '--no-types', '--workers', '1', CORPUS] },
   { name: 'jscodeshift --dry --parser=tsx', command: JSCODESHIFT, args: jscodeshiftArgs },
   { name: 'jscodeshift --no-babel', command: JSCODESHIFT, args: ['--no-babel', ...jscodeshiftArgs] },
+  { name: 'jscodeshift, conventional transform', command: JSCODESHIFT, args: conventionalArgs },
   { name: 'quickwins --dry (type-aware)', command: process.execPath, args: [BIN, 'pool-backpressure', '--dry', CORPUS] },
   { name: 'tsc --noEmit -p', command: TSC, args: ['--noEmit', '-p', CORPUS] },
-]) as [Timing, Timing, Timing, Timing, Timing, Timing, Timing];
+]) as [Timing, Timing, Timing, Timing, Timing, Timing, Timing, Timing];
 
 console.log('| run | median | min |');
 console.log('| --- | ---: | ---: |');
-for (const timing of [quickwins, quickwinsMain, quickwinsWorker, jscodeshift, jscodeshiftNoBabel, typed, tsc]) {
+for (const timing of [quickwins, quickwinsMain, quickwinsWorker, jscodeshift, jscodeshiftNoBabel, conventional, typed, tsc]) {
   console.log(`| \`${timing.command}\` | ${seconds(timing.medianMs)} | ${seconds(timing.minMs)} |`);
 }
 const ratio = (a: Timing, b: Timing) => (a.medianMs / b.medianMs).toFixed(2);
 console.log(`\njscodeshift / quickwins:             ${ratio(jscodeshift, quickwins)}× (target ≥ 3×)`);
 console.log(`jscodeshift --no-babel / quickwins:  ${ratio(jscodeshiftNoBabel, quickwins)}×`);
+console.log(`jscodeshift conventional / quickwins: ${ratio(conventional, quickwins)}× (recast transform, see bench/jscodeshift-conventional.cjs)`);
 console.log(`quickwins type-aware / tsc --noEmit: ${ratio(typed, tsc)}× (target ≤ 2×)`);
 console.log(`quickwins --workers 0 / --workers 1: ${ratio(quickwinsMain, quickwinsWorker)}×`);
 console.log(`load average at the end: ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
 writeFileSync(
   join(ROOT, 'bench', '.corpus', 'codemod-speed.json'),
-  JSON.stringify({ files: probe.totals, timings: [quickwins, quickwinsMain, quickwinsWorker, jscodeshift, jscodeshiftNoBabel, typed, tsc], loadavg: loadavg() }, null, 2),
+  JSON.stringify({ files: probe.totals, timings: [quickwins, quickwinsMain, quickwinsWorker, jscodeshift, jscodeshiftNoBabel, conventional, typed, tsc], loadavg: loadavg() }, null, 2),
 );
