@@ -9,10 +9,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
+import { invokeHandler, isThenable, type AnyFunction } from './handler.js';
+import { nodeResponseEnd } from './node-response.js';
 import { activateCall, activeCallFor, AuthCall, finishAuthCall, type AuthCallInit } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
 
-type AnyFunction = (...args: unknown[]) => unknown;
 
 // Not `extends IncomingMessage`: pino-http augments it with its own `id` / `log` types.
 interface ExpressRequest {
@@ -40,10 +41,6 @@ export function isNodeHttpPair(args: readonly unknown[]): boolean {
     typeof res === 'object' && res !== null && typeof res.setHeader === 'function' && typeof res.writeHead === 'function' &&
     typeof res.once === 'function'
   );
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
 // The hot path allocates one call object and one `next` wrapper per request and adds no property to `res` (adding
@@ -106,20 +103,7 @@ function onClose(this: ExpressResponse): void {
   const call = activeCallFor(this.req);
   if (!(call instanceof HttpCall)) return;
   const res = call.res;
-  const aborted = !res.writableFinished;
-  finishAuthCall(call, {
-    statusCode: res.headersSent || !aborted ? res.statusCode : undefined,
-    aborted: aborted && !res.headersSent,
-    threw: call.threw,
-    error: call.error,
-    body: call.body,
-    userAtEnd: call.req.user ?? res.locals?.user,
-  });
-}
-
-/** Watches a Node response until it is done and hands the final state to `onDone`. Shared with Nest and Koa. */
-export function onResponseDone(res: ServerResponse, onDone: (aborted: boolean, finishedAt: number) => void): void {
-  res.once('close', () => onDone(!res.writableFinished, performance.now()));
+  finishAuthCall(call, nodeResponseEnd(res, call, call.body, call.req.user ?? res.locals?.user));
 }
 
 function isRealError(error: unknown): boolean {
@@ -169,13 +153,7 @@ export function runNodeHttp(action: AuthAction, options: ResolvedAuthOptions, ha
       return next.apply(this, arguments as unknown as unknown[]);
     };
   }
-  let result: unknown;
-  try {
-    result = handler.apply(self, args);
-  } catch (error) {
-    call.recordError(error);
-    throw error;
-  }
+  const result = invokeHandler(call, handler, self, args);
   if (!isThenable(result)) return result;
   return Promise.resolve(result).then(undefined, (error: unknown) => {
     call.recordError(error);

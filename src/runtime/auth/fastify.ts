@@ -5,11 +5,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
-import { onResponseDone } from './express.js';
+import { invokeHandler, isThenable, type AnyFunction } from './handler.js';
+import { nodeResponseEnd, onResponseDone } from './node-response.js';
 import { activateCall, activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
-
-type AnyFunction = (...args: unknown[]) => unknown;
 
 interface FastifyRequestLike {
   raw: IncomingMessage;
@@ -37,10 +36,6 @@ export function isFastifyPair(args: readonly unknown[]): boolean {
   );
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
-}
-
 function startFastifyCall(action: AuthAction, options: ResolvedAuthOptions, request: FastifyRequestLike, reply: FastifyReplyLike): AuthCall {
   const url = request.routeOptions?.url;
   const call = startAuthCall({
@@ -61,20 +56,8 @@ function startFastifyCall(action: AuthAction, options: ResolvedAuthOptions, requ
     if (!(sendArgs[0] instanceof Error)) call.captureBody(sendArgs[0]);
     return send.apply(this, sendArgs);
   };
-  onResponseDone(reply.raw, (aborted, finishedAt) => {
-    const raw = reply.raw;
-    finishAuthCall(
-      call,
-      {
-        statusCode: raw.headersSent || !aborted ? raw.statusCode : undefined,
-        aborted: aborted && !raw.headersSent,
-        threw: call.threw,
-        error: call.error,
-        body: call.body,
-        userAtEnd: request.user,
-      },
-      finishedAt,
-    );
+  onResponseDone(reply.raw, (finishedAt) => {
+    finishAuthCall(call, nodeResponseEnd(reply.raw, call, call.body, request.user), finishedAt);
   });
   return call;
 }
@@ -84,13 +67,7 @@ export function runFastify(action: AuthAction, options: ResolvedAuthOptions, han
   const reply = args[1] as FastifyReplyLike;
   // A second wrapper on the same request joins the first call (one line per request).
   const call = activeCallFor(request) ?? startFastifyCall(action, options, request, reply);
-  let result: unknown;
-  try {
-    result = handler.apply(self, args);
-  } catch (error) {
-    call.recordError(error);
-    throw error;
-  }
+  const result = invokeHandler(call, handler, self, args);
   if (!isThenable(result)) return result;
   return Promise.resolve(result).then(
     (value) => {

@@ -4,11 +4,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
-import { onResponseDone } from './express.js';
+import { invokeHandler, isThenable, type AnyFunction } from './handler.js';
+import { nodeResponseEnd, onResponseDone } from './node-response.js';
 import { activateCall, activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
-
-type AnyFunction = (...args: unknown[]) => unknown;
 
 interface KoaContextLike {
   req: IncomingMessage;
@@ -45,20 +44,8 @@ function startKoaCall(action: AuthAction, options: ResolvedAuthOptions, ctx: Koa
     userAtEntry: ctx.state?.user ?? ctx.user,
   });
   activateCall(ctx, call);
-  onResponseDone(ctx.res, (aborted, finishedAt) => {
-    const res = ctx.res;
-    finishAuthCall(
-      call,
-      {
-        statusCode: res.headersSent || !aborted ? res.statusCode : undefined,
-        aborted: aborted && !res.headersSent,
-        threw: call.threw,
-        error: call.error,
-        body: ctx.body,
-        userAtEnd: ctx.state?.user ?? ctx.user,
-      },
-      finishedAt,
-    );
+  onResponseDone(ctx.res, (finishedAt) => {
+    finishAuthCall(call, nodeResponseEnd(ctx.res, call, ctx.body, ctx.state?.user ?? ctx.user), finishedAt);
   });
   return call;
 }
@@ -67,14 +54,8 @@ export function runKoa(action: AuthAction, options: ResolvedAuthOptions, handler
   const ctx = args[0] as KoaContextLike;
   // A second wrapper on the same request (a wrapped middleware and a wrapped handler) joins the first call.
   const call = activeCallFor(ctx) ?? startKoaCall(action, options, ctx);
-  let result: unknown;
-  try {
-    result = handler.apply(self, args);
-  } catch (error) {
-    call.recordError(error);
-    throw error;
-  }
-  if (result === null || typeof (result as { then?: unknown })?.then !== 'function') return result;
+  const result = invokeHandler(call, handler, self, args);
+  if (!isThenable(result)) return result;
   return Promise.resolve(result).then(undefined, (error: unknown) => {
     call.recordError(error);
     throw error;

@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { optionsGetter } from './config.js';
 import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
-import { onResponseDone } from './express.js';
+import { nodeResponseEnd, onResponseDone } from './node-response.js';
 import { activateCall, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, AuthLoggingOptions, ResolvedAuthOptions } from './types.js';
 import { assertAuthAction } from './wrap.js';
@@ -143,19 +143,8 @@ function nestCall(action: AuthAction, options: ResolvedAuthOptions, req: HttpReq
     finishAuthCall(state.call, { statusCode: raw.statusCode, threw: state.threw, error: state.error });
     return state;
   }
-  onResponseDone(raw, (aborted, finishedAt) => {
-    finishAuthCall(
-      state.call,
-      {
-        statusCode: raw.headersSent || !aborted ? raw.statusCode : undefined,
-        aborted: aborted && !raw.headersSent,
-        threw: state.threw,
-        error: state.error,
-        body: state.body,
-        userAtEnd: req.user ?? res.locals?.user,
-      },
-      finishedAt,
-    );
+  onResponseDone(raw, (finishedAt) => {
+    finishAuthCall(state.call, nodeResponseEnd(raw, state, state.body, req.user ?? res.locals?.user), finishedAt);
   });
   return state;
 }

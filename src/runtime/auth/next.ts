@@ -10,8 +10,8 @@ import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
 import { activateCall, activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
+import { isThenable, type AnyFunction } from './handler.js';
 
-type AnyFunction = (...args: unknown[]) => unknown;
 
 const MAX_BODY = 65_536;
 
@@ -161,7 +161,7 @@ export function runNextRoute(action: AuthAction, options: ResolvedAuthOptions, h
     settle({ response, responseClone: response ? responseClone(response) : undefined, threw: false });
     return value;
   };
-  if (result !== null && typeof (result as { then?: unknown })?.then === 'function') {
+  if (isThenable(result)) {
     return Promise.resolve(result).then(handle, (error: unknown) => {
       settle({ threw: true, error });
       throw error;

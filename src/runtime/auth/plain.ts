@@ -7,8 +7,8 @@ import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
 import { activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
+import { isThenable, type AnyFunction } from './handler.js';
 
-type AnyFunction = (...args: unknown[]) => unknown;
 
 interface InputLike {
   headers?: unknown;
@@ -28,7 +28,7 @@ function headersOf(input: InputLike | undefined): Parameters<typeof correlationO
  *  helps the request's line find the user id. */
 function runInside(outer: AuthCall, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
   const result = handler.apply(self, args);
-  if (result !== null && typeof (result as { then?: unknown })?.then === 'function') {
+  if (isThenable(result)) {
     return Promise.resolve(result).then((value) => {
       if (value) outer.innerResult ??= value;
       return value;
@@ -60,7 +60,7 @@ export function runPlain(action: AuthAction, options: ResolvedAuthOptions, handl
     finishAuthCall(call, { threw: true, error, plainResult: false });
     throw error;
   }
-  if (result !== null && typeof (result as { then?: unknown })?.then === 'function') {
+  if (isThenable(result)) {
     return Promise.resolve(result).then(
       (value) => {
         finishAuthCall(call, { threw: false, plainResult: Boolean(value), body: value });

@@ -9,8 +9,8 @@ import { isKoaContext, runKoa } from './koa.js';
 import { isFetchRequest, runNextRoute } from './next.js';
 import { runPlain } from './plain.js';
 import type { AuthAction, AuthLoggingOptions } from './types.js';
+import type { AnyFunction } from './handler.js';
 
-type AnyFunction = (...args: unknown[]) => unknown;
 
 const WRAPPED = Symbol.for('quickwins.authLogging');
 
