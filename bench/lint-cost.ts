@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { seededRandom as random } from './support/random.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 // A private temp folder (other benchmarks may clear bench/.corpus while this one runs); removed at the end.
@@ -44,18 +45,6 @@ const RULES = {
 // ---------------------------------------------------------------------------------------------
 // Corpus
 // ---------------------------------------------------------------------------------------------
-
-/** mulberry32: a tiny seeded PRNG, so the corpus is the same text on every run and machine. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generateFile(index: number, next: () => number): string {
   const chance = (p: number): boolean => next() < p;

@@ -24,6 +24,7 @@ import pg from 'pg';
 import { Registry } from 'prom-client';
 import { acquireWithBackpressure, isPoolBackpressureError } from '../src/index.js';
 import { resolveDatabase } from '../test/setup/postgres.js';
+import { seededRandom as random } from './support/random.js';
 
 const MAX = 10;
 const HOLD_MS = Number(process.env.HOLD_MS ?? 20);
@@ -70,18 +71,6 @@ const ALL_ARMS: Arm[] = [
   },
 ];
 const ARMS = ALL_ARMS.filter((arm) => !process.env.ARMS || process.env.ARMS.split(',').includes(arm.name));
-
-/** mulberry32: a tiny seeded PRNG, so every arm sees the very same arrival schedule. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Intended start times (ms from the run's start) for `rate` requests per second over DURATION_MS. */
 function schedule(rate: number, seed: number): number[] {
