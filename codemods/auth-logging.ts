@@ -18,7 +18,9 @@ import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/a
 import { quoteString, sniffCodeStyle, type CodeStyle } from '../src/analysis/code-style.js';
 import { planNamedImports } from '../src/analysis/imports.js';
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
+import { positionsOf } from '../src/analysis/parse.js';
 import type { TextEdit } from '../src/analysis/text-edit.js';
+import { Trivia } from '../src/analysis/trivia.js';
 import { toJscodeshiftTransform } from '../src/cli/jscodeshift.js';
 
 export interface AuthLoggingOptions {
@@ -69,8 +71,9 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
     match,
     wrapperModules: importFrom === DEFAULT_IMPORT_FROM ? [importFrom] : [importFrom, DEFAULT_IMPORT_FROM],
   });
+  const positionOf = positionsOf(source);
   const left: CodemodSite[] = scan.skipped
-    .map((skipped) => ({ ...position(skipped.node), message: `${skipped.description}: not wrapped: ${skipped.reason}` }))
+    .map((skipped) => ({ ...positionOf(skipped.node.range[0]), message: `${skipped.description}: not wrapped: ${skipped.reason}` }))
     .sort(byPosition);
   if (scan.handlers.length === 0) return { edits: [], rewritten: [], left };
 
@@ -96,7 +99,7 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
   const rewritten: CodemodSite[] = [];
   for (const site of scan.handlers) {
     edits.push(...editsFor(site, context));
-    rewritten.push({ ...position(site.node), message: describeRewrite(site, context) });
+    rewritten.push({ ...positionOf(site.node.range[0]), message: describeRewrite(site, context) });
   }
   return { edits, rewritten: rewritten.sort(byPosition), left };
 }
@@ -165,11 +168,11 @@ function editsFor(site: AuthHandlerSite, context: EditContext): TextEdit[] {
 function decoratorEdit(method: TSESTree.MethodDefinition, context: EditContext, site: AuthHandlerSite): TextEdit {
   const decorators = method.decorators ?? [];
   const lastDecoratorEnd = decorators.reduce((end, decorator) => Math.max(end, decorator.range[1]), method.range[0]);
-  const next = (context.program.tokens ?? []).find((token) => token.range[0] >= lastDecoratorEnd);
-  const at = next?.range[0] ?? method.key.range[0];
+  // What follows the decorators (a modifier or the method's name), comments skipped.
+  const at = new Trivia(context.source, context.program.comments).skipForward(lastDecoratorEnd);
   const text = `@${context.decorator}(${quoteString(site.action, context.style)})`;
   const lastDecorator = decorators.at(-1);
-  if (lastDecorator && next && lastDecorator.loc.end.line === next.loc.start.line) return insert(at, `${text} `);
+  if (lastDecorator && !context.source.slice(lastDecorator.range[1], at).includes('\n')) return insert(at, `${text} `);
   const lineStart = context.source.lastIndexOf('\n', at - 1) + 1;
   const indent = /^[ \t]*/.exec(context.source.slice(lineStart, at))?.[0] ?? '';
   return insert(at, `${text}${context.style.eol}${indent}`);
@@ -183,10 +186,6 @@ function startsRiskyLine(context: EditContext, offset: number): boolean {
 
 function insert(at: number, text: string): TextEdit {
   return { start: at, end: at, text };
-}
-
-function position(node: TSESTree.Node): { line: number; column: number } {
-  return { line: node.loc.start.line, column: node.loc.start.column };
 }
 
 function describeRewrite(site: AuthHandlerSite, context: EditContext): string {

@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import type { Codemod, CodemodSite } from '../src/analysis/codemod.js';
 import { sniffCodeStyle } from '../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
-import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, planPoolRewrites, QUERY_HELPER } from '../src/analysis/pg-pool.js';
+import { positionsOf } from '../src/analysis/parse.js';
+import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, mayFindPoolCallsInText, planPoolRewrites, QUERY_HELPER } from '../src/analysis/pg-pool.js';
 import { createFileImportResolver } from '../src/analysis/pool-exports.js';
 import { toJscodeshiftTransform } from '../src/cli/jscodeshift.js';
 
@@ -41,13 +42,14 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
   ],
   usesTypes: true,
   // Every site is a member call `.connect(` / `.query(` (or `['query']`); files without one are never parsed.
-  mightApply: (source) => MEMBER_CALL_HINT.test(source),
+  // Without types, a site also needs somewhere a pool can come from (see mayFindPoolCallsInText).
+  mightApply: (source, { typed }) => MEMBER_CALL_HINT.test(source) && (typed || mayFindPoolCallsInText(source)),
   transform({ filePath, source, program, options, types }) {
     const threshold = options.threshold;
     if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) {
       throw new RangeError(`--threshold must be greater than 0 and at most 1, got ${threshold}`);
     }
-    const { sites, uncertain } = findPoolCalls(program, {
+    const { sites, uncertain } = findPoolCalls(program, source, {
       types,
       includeQuery: options.query,
       // Relative imports are followed on disk (`import { pool } from './db.js'`) when the checker cannot tell.
@@ -59,18 +61,17 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
       moduleStyle: sniffModuleStyle(program, filePath),
       style: sniffCodeStyle(program, source),
     });
+    const positionOf = positionsOf(source);
     const rewritten: CodemodSite[] = sites.map((site) => {
       const helper = site.method === 'connect' ? ACQUIRE_HELPER : QUERY_HELPER;
       const receiver = describeReceiver(site.pool);
       return {
-        line: site.call.loc.start.line,
-        column: site.call.loc.start.column,
+        ...positionOf(site.call.range[0]),
         message: `${receiver}.${site.method}() → ${helper}(${receiver}, …)${site.evidence ? ` (${site.evidence})` : ''}`,
       };
     });
     const left: CodemodSite[] = uncertain.map((site) => ({
-      line: site.call.loc.start.line,
-      column: site.call.loc.start.column,
+      ...positionOf(site.call.range[0]),
       message: site.reason,
     }));
     return { edits, rewritten, left };

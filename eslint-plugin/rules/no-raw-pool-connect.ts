@@ -101,7 +101,7 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
       'Program:exit'(program): void {
         if (!precheck.maySite(program as unknown as TSESTree.Program)) return;
         // The detector would repeat the same pre-check over its own walk: it has just been answered.
-        const { sites } = findPoolCalls(program as unknown as TSESTree.Program, { ...detection, precheck: false });
+        const { sites } = findPoolCalls(program as unknown as TSESTree.Program, text, { ...detection, precheck: false });
         if (sites.length === 0) return;
         const rewriteOptions = {
           importFrom,

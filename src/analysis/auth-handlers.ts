@@ -17,7 +17,8 @@
  * final handler is the one that decides the response in the normal case. Sites are described, not edited:
  * the caller turns them into text edits.
  */
-import { simpleTraverse, type TSESTree } from '@typescript-eslint/typescript-estree';
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { traverse } from './traverse.js';
 
 // The actions are the runtime's own (the codemod writes them as `withAuthLogging('<action>', ...)`): one list, a type-only import.
 import type { AuthAction } from '../runtime/auth/types.js';
@@ -371,11 +372,9 @@ class Scanner {
     this.collectBindings();
     const routeCalls: TSESTree.CallExpression[] = [];
     const classes: TSESTree.ClassDeclaration[] = [];
-    simpleTraverse(this.program, {
-      enter: (node) => {
-        if (node.type === 'CallExpression') routeCalls.push(node);
-        else if (node.type === 'ClassDeclaration' || node.type === 'ClassExpression') classes.push(node as TSESTree.ClassDeclaration);
-      },
+    traverse(this.program, (node) => {
+      if (node.type === 'CallExpression') routeCalls.push(node);
+      else if (node.type === 'ClassDeclaration' || node.type === 'ClassExpression') classes.push(node as TSESTree.ClassDeclaration);
     });
     for (const call of routeCalls) this.visitCall(call);
     for (const declaration of classes) this.visitNestController(declaration);
@@ -415,32 +414,30 @@ class Scanner {
       list.push(binding);
       this.bindings.set(name, list);
     };
-    simpleTraverse(this.program, {
-      enter: (node) => {
-        switch (node.type) {
-          case 'ImportDeclaration':
-            for (const specifier of node.specifiers) {
-              add(specifier.local.name, { kind: 'import', node: specifier });
-              if (!modules.has(node.source.value)) continue;
-              if (specifier.type === 'ImportNamespaceSpecifier' || specifier.type === 'ImportDefaultSpecifier') {
-                this.wrapperNamespaces.add(specifier.local.name);
-              } else {
-                const imported = specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value;
-                if (imported === WRAPPER_NAME) this.wrapperNames.add(specifier.local.name);
-                if (imported === DECORATOR_NAME) this.decoratorNames.add(specifier.local.name);
-              }
+    traverse(this.program, (node) => {
+      switch (node.type) {
+        case 'ImportDeclaration':
+          for (const specifier of node.specifiers) {
+            add(specifier.local.name, { kind: 'import', node: specifier });
+            if (!modules.has(node.source.value)) continue;
+            if (specifier.type === 'ImportNamespaceSpecifier' || specifier.type === 'ImportDefaultSpecifier') {
+              this.wrapperNamespaces.add(specifier.local.name);
+            } else {
+              const imported = specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value;
+              if (imported === WRAPPER_NAME) this.wrapperNames.add(specifier.local.name);
+              if (imported === DECORATOR_NAME) this.decoratorNames.add(specifier.local.name);
             }
-            break;
-          case 'FunctionDeclaration':
-            if (node.id) add(node.id.name, { kind: 'function', node });
-            break;
-          case 'VariableDeclarator':
-            this.collectDeclarator(node, modules, add);
-            break;
-          default:
-            break;
-        }
-      },
+          }
+          break;
+        case 'FunctionDeclaration':
+          if (node.id) add(node.id.name, { kind: 'function', node });
+          break;
+        case 'VariableDeclarator':
+          this.collectDeclarator(node, modules, add);
+          break;
+        default:
+          break;
+      }
     });
   }
 
@@ -1015,23 +1012,21 @@ class Scanner {
 function referencedAtLoadBefore(program: TSESTree.Program, name: string, offset: number): boolean {
   let found = false;
   const functionRanges: (readonly [number, number])[] = [];
-  simpleTraverse(program, {
-    enter: (node, parent) => {
-      if (found || node.range[0] >= offset) return;
-      if (isFunctionNode(node) || node.type === 'FunctionDeclaration') {
-        functionRanges.push(node.range);
-        return;
-      }
-      if (node.type !== 'Identifier' || node.name !== name) return;
-      if (functionRanges.some(([start, end]) => node.range[0] >= start && node.range[1] <= end)) return;
-      if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
-      if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') && parent.key === node && !parent.computed) {
-        if (parent.type !== 'Property' || !parent.shorthand) return;
-      }
-      if (parent?.type === 'ExportSpecifier' || parent?.type === 'ImportSpecifier' || parent?.type === 'ImportDefaultSpecifier') return;
-      if (parent?.type === 'TSTypeReference' || parent?.type === 'TSQualifiedName') return;
-      found = true;
-    },
+  traverse(program, (node, parent) => {
+    if (found || node.range[0] >= offset) return;
+    if (isFunctionNode(node) || node.type === 'FunctionDeclaration') {
+      functionRanges.push(node.range);
+      return;
+    }
+    if (node.type !== 'Identifier' || node.name !== name) return;
+    if (functionRanges.some(([start, end]) => node.range[0] >= start && node.range[1] <= end)) return;
+    if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
+    if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') && parent.key === node && !parent.computed) {
+      if (parent.type !== 'Property' || !parent.shorthand) return;
+    }
+    if (parent?.type === 'ExportSpecifier' || parent?.type === 'ImportSpecifier' || parent?.type === 'ImportDefaultSpecifier') return;
+    if (parent?.type === 'TSTypeReference' || parent?.type === 'TSQualifiedName') return;
+    found = true;
   });
   return found;
 }
@@ -1228,14 +1223,12 @@ export function nextPagesApiRoute(filePath: string): string | undefined {
 /** Whether `name` appears as a reference anywhere outside `inside` (declarations' own names excluded). */
 function referencedOutside(program: TSESTree.Program, name: string, inside: TSESTree.Node): boolean {
   let found = false;
-  simpleTraverse(program, {
-    enter: (node, parent) => {
-      if (found || node.type !== 'Identifier' || node.name !== name) return;
-      if (node.range[0] >= inside.range[0] && node.range[1] <= inside.range[1]) return;
-      if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
-      if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition') && parent.key === node && !parent.computed && !(parent.type === 'Property' && parent.shorthand)) return;
-      found = true;
-    },
+  traverse(program, (node, parent) => {
+    if (found || node.type !== 'Identifier' || node.name !== name) return;
+    if (node.range[0] >= inside.range[0] && node.range[1] <= inside.range[1]) return;
+    if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
+    if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition') && parent.key === node && !parent.computed && !(parent.type === 'Property' && parent.shorthand)) return;
+    found = true;
   });
   return found;
 }

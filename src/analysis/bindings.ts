@@ -9,6 +9,7 @@
  * shapes that typescript-estree and espree share (TS-only nodes are handled when present).
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { forEachChild } from './traverse.js';
 
 export type ClassNode = TSESTree.ClassDeclaration | TSESTree.ClassExpression;
 
@@ -414,15 +415,7 @@ export function buildBindingIndex<T>(
   };
 
   const visitChildren = (node: TSESTree.Node, context: Context): void => {
-    for (const key in node) {
-      if (key === 'parent' || key === 'range' || key === 'loc') continue;
-      const value = (node as unknown as Record<string, unknown>)[key];
-      if (Array.isArray(value)) {
-        for (const child of value) if (isNode(child)) visit(child, context);
-      } else if (isNode(value)) {
-        visit(value, context);
-      }
-    }
+    forEachChild(node, (child) => visit(child, context));
   };
 
   hoist(program.body, moduleScope, moduleScope);
@@ -469,6 +462,3 @@ function unwrapTarget(node: TSESTree.Node): TSESTree.Node {
   return current;
 }
 
-export function isNode(value: unknown): value is TSESTree.Node {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}

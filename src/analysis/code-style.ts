@@ -3,6 +3,7 @@
  * quote character, semicolons, indentation unit and line ending.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { traverse } from './traverse.js';
 
 export interface CodeStyle {
   readonly quote: "'" | '"';
@@ -26,11 +27,12 @@ export function sniffCodeStyle(program: TSESTree.Program, source: string): CodeS
 function sniffQuote(program: TSESTree.Program): CodeStyle['quote'] {
   let single = 0;
   let double = 0;
-  for (const token of program.tokens ?? []) {
-    if (token.type !== 'String') continue;
-    if (token.value.startsWith("'")) single++;
-    else if (token.value.startsWith('"')) double++;
-  }
+  traverse(program, (node, parent) => {
+    // JSX attribute strings follow JSX's own habit (double quotes), not the file's.
+    if (node.type !== 'Literal' || typeof node.value !== 'string' || parent?.type === 'JSXAttribute') return;
+    if (node.raw.startsWith("'")) single++;
+    else if (node.raw.startsWith('"')) double++;
+  });
   return double > single ? '"' : "'";
 }
 

@@ -15,7 +15,11 @@ export interface CodemodInput<Options> {
   readonly filePath: string;
   /** The file's text without a BOM (the runner strips and restores it); line endings as on disk. */
   readonly source: string;
-  /** `parseSource(filePath, source)` from src/analysis/parse.ts: ESTree with range, loc, comments, tokens. */
+  /**
+   * `parseSource(filePath, source)` from src/analysis/parse.ts: TS-ESTree with `range` on every node and the
+   * `comments` (with `loc`); no `loc` on nodes and no `tokens` (`positionsOf` gives lines, trivia.ts reads
+   * between nodes). With types, typescript-estree's AST of the same shape (it also has `loc` and `tokens`).
+   */
   readonly program: TSESTree.Program;
   readonly options: Options;
   /** Present when a tsconfig covers the file and the runner built a program for it. */
@@ -48,13 +52,20 @@ export interface CodemodOption {
   readonly validate?: (value: string | number | boolean) => string | undefined;
 }
 
+export interface MightApplyContext {
+  readonly typed: boolean;
+}
+
 export interface Codemod<Options = Record<string, unknown>> {
   readonly id: string;
   /** One line for `quickwins list` and `--help`. */
   readonly summary: string;
   readonly options: readonly CodemodOption[];
-  /** Cheap text test run before any parse: false means the file certainly has nothing to rewrite. */
-  mightApply(source: string): boolean;
+  /**
+   * Cheap text test run before any parse: false means the file certainly has nothing to rewrite (or report).
+   * `context.typed`: the file may be parsed with type information, where evidence can come from the checker alone.
+   */
+  mightApply(source: string, context: MightApplyContext): boolean;
   /** Whether the codemod uses type information when a tsconfig is present. */
   readonly usesTypes: boolean;
   transform(input: CodemodInput<Options>): CodemodResult;

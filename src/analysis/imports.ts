@@ -148,7 +148,7 @@ function insertStatement(
     const needsBreak = end > 0 && !source.endsWith('\n');
     return { start: end, end, text: `${needsBreak ? style.eol : ''}${line}${style.eol}` };
   }
-  const start = startOfLine(source, leadingCommentStart(program, first));
+  const start = startOfLine(source, leadingCommentStart(program, source, first));
   return { start, end: start, text: `${line}${style.eol}` };
 }
 
@@ -165,17 +165,16 @@ function lastDirective(program: TSESTree.Program): TSESTree.Node | undefined {
  * Where the first statement's own comment block begins: comments directly above it (no blank line
  * between) belong to it, so the import goes above them; a header separated by a blank line stays on top.
  */
-function leadingCommentStart(program: TSESTree.Program, first: TSESTree.Node): number {
+function leadingCommentStart(program: TSESTree.Program, source: string, first: TSESTree.Node): number {
   let start = first.range[0];
-  let startLine = first.loc.start.line;
   const comments = (program.comments ?? []).filter((comment) => comment.range[1] <= first.range[0]);
   for (let index = comments.length - 1; index >= 0; index--) {
     const comment = comments[index];
-    if (!comment || comment.loc.end.line < startLine - 1) break;
+    // A blank line between the comment and what follows it: two line breaks.
+    if (!comment || (source.slice(comment.range[1], start).match(/\n/g)?.length ?? 0) > 1) break;
     // File-level directives stay above everything, like a shebang does.
     if (/^\s*(eslint-disable|eslint-enable|eslint\s|global\s|@ts-nocheck|@ts-check|@flow|@jsx)/.test(comment.value.replace(/^\*/, ''))) break;
     start = comment.range[0];
-    startLine = comment.loc.start.line;
   }
   return start;
 }

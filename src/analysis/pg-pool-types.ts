@@ -5,7 +5,13 @@
  * a mysql pool or a `pg.Client` never qualifies, whatever their names.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import ts from 'typescript';
+import type ts from 'typescript';
+
+// The flags this module reads, as numbers: a value import of `typescript` would load the whole compiler in every
+// process that only imports the analysis (the CLI without types, ESLint on JavaScript). Stable since TypeScript 2.
+const TYPE_FLAGS_ANY = 1 << 0; // ts.TypeFlags.Any
+const TYPE_FLAGS_UNKNOWN = 1 << 1; // ts.TypeFlags.Unknown
+const SYMBOL_FLAGS_ALIAS = 1 << 21; // ts.SymbolFlags.Alias
 import type { TypeServices } from './codemod.js';
 
 export type TypeVerdict =
@@ -21,7 +27,7 @@ export function poolVerdictFromType(node: TSESTree.Node, types: TypeServices): T
   if (!tsNode) return { kind: 'unknown', reason: 'no type information for this expression' };
   const checker = types.program.getTypeChecker();
   const type = checker.getTypeAtLocation(tsNode);
-  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) {
+  if (type.flags & (TYPE_FLAGS_ANY | TYPE_FLAGS_UNKNOWN)) {
     return { kind: 'unknown', reason: `its type is \`${checker.typeToString(type)}\`` };
   }
   const nonNullable = checker.getNonNullableType(type);
@@ -50,7 +56,7 @@ function isPgPoolType(type: ts.Type, checker: ts.TypeChecker, depth: number): bo
 
 function declaresPgPool(symbol: ts.Symbol | undefined, checker: ts.TypeChecker): boolean {
   if (!symbol) return false;
-  const resolved = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+  const resolved = symbol.flags & SYMBOL_FLAGS_ALIAS ? checker.getAliasedSymbol(symbol) : symbol;
   if (resolved.getName() !== 'Pool') return false;
   return (resolved.getDeclarations() ?? []).some((declaration) => PG_TYPINGS.test(declaration.getSourceFile().fileName));
 }

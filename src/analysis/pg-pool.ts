@@ -18,7 +18,7 @@
  * detector's cost (issue 5: the ESLint rule's share of lint time).
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { buildBindingIndex, isNode, type BindingIndex } from './bindings.js';
+import { buildBindingIndex, type BindingIndex } from './bindings.js';
 import type { CodeStyle } from './code-style.js';
 import type { TypeServices } from './codemod.js';
 import { planNamedImports } from './imports.js';
@@ -26,6 +26,8 @@ import type { ModuleStyle } from './module-style.js';
 import { hasPropertyByType, isCallableByType, poolVerdictFromType } from './pg-pool-types.js';
 import { describeReceiver, mayBringPool, PoolValues, requiredModule, type ImportResolver, type PoolVerdict } from './pool-values.js';
 import type { TextEdit } from './text-edit.js';
+import { forEachChild } from './traverse.js';
+import { Trivia } from './trivia.js';
 
 export interface PoolCallSite {
   /** The raw `pool.connect(...)` / `pool.query(...)` call. */
@@ -68,6 +70,7 @@ export const QUERY_HELPER = 'queryWithBackpressure';
 
 export function findPoolCalls(
   program: TSESTree.Program,
+  source: string,
   options: PoolDetectionOptions,
 ): { sites: PoolCallSite[]; uncertain: UncertainPoolCall[] } {
   const sites: PoolCallSite[] = [];
@@ -76,7 +79,7 @@ export function findPoolCalls(
   if (options.precheck !== false && !mayFindPoolCalls(program, options)) return { sites, uncertain };
   const { index, collected: calls } = buildBindingIndex(program, (node) => candidateCall(node, options.includeQuery));
   if (calls.length === 0) return { sites, uncertain };
-  const values = new PoolValues(index, program, options.resolveImport);
+  const values = new PoolValues(index, program, source, options.resolveImport);
   for (const candidate of calls) {
     const { call, method, receiver } = candidate;
     const verdict = receiverVerdict(receiver, values, options.types);
@@ -178,18 +181,8 @@ export function mayFindPoolCalls(program: TSESTree.Program, options: PoolDetecti
   const walk = (node: TSESTree.Node): boolean => {
     precheck.visit(node);
     if (precheck.settled) return true;
-    for (const key in node) {
-      if (key === 'parent' || key === 'range' || key === 'loc') continue;
-      const value = (node as unknown as Record<string, unknown>)[key];
-      if (Array.isArray(value)) {
-        for (const child of value) if (isNode(child) && walk(child)) return true;
-      } else if (isNode(value) && walk(value)) {
-        return true;
-      }
-    }
-    return false;
+    return forEachChild(node, walk);
   };
-  // From the statements, not the Program: its `tokens` and `comments` look like nodes.
   for (const statement of program.body) if (walk(statement)) return true;
   return precheck.mayReport(program);
 }
@@ -197,6 +190,23 @@ export function mayFindPoolCalls(program: TSESTree.Program, options: PoolDetecti
 function stringValue(node: TSESTree.Node | undefined): string | undefined {
   return node?.type === 'Literal' && typeof node.value === 'string' ? node.value : undefined;
 }
+
+/**
+ * The text-only mirror of `mayFindPoolCalls` for a file parsed without types, run before any parse: false only
+ * when the pre-check would certainly say false too, because nothing in the text can become what it looks for:
+ * - a receiver named like a pool (`looksLikePool`: the name contains "pool");
+ * - a module that can bring a pool (`mayBringPool`): 'pg' or 'pg-pool' (both caught by "pool" or `'pg'`), or a
+ *   relative specifier, all of which are string literals, written with quotes;
+ * - an escape (`'p\x67'`, `'\u002e/db'`, legacy octal, a line continuation) that could spell one of those in a
+ *   literal or an identifier.
+ * Tests hold it to that: wherever it says false, `mayFindPoolCalls` says false.
+ */
+export function mayFindPoolCallsInText(source: string): boolean {
+  return /pool/i.test(source) || /['"`]pg['"`]/.test(source) || RELATIVE_SPECIFIER_TEXT.test(source) || /\\[xu0-7\r\n\u2028\u2029]/.test(source);
+}
+
+/** A quote followed by `./`, `../`, `/`, or the whole of `.` / `..`. */
+const RELATIVE_SPECIFIER_TEXT = /['"`](?:\.{1,2}(?:['"`]|\/)|\/)/;
 
 /**
  * JSDoc types name modules too (`@type {import('pg').Pool}`, read by pool-values.ts `ofJsdoc`). Every
@@ -286,22 +296,9 @@ function layoutRefusal(call: TSESTree.CallExpression, program: TSESTree.Program)
     (comment) => comment.range[0] >= from && comment.range[1] <= to && !(typeArguments && comment.range[0] >= typeArguments[0] && comment.range[1] <= typeArguments[1]),
   );
   if (lost) return 'a comment between the receiver and the arguments would be lost';
-  const tokens = program.tokens ?? [];
-  const next = tokens[firstTokenAtOrAfter(tokens, (call.typeArguments ?? callee).range[1])];
-  if (tokens.length > 0 && next?.value !== '(') return 'a parenthesized callee';
+  // ESTree ranges leave out a node's own parentheses but not its children's: `(pool.query)(sql)` starts before its callee.
+  if (call.range[0] !== callee.range[0]) return 'a parenthesized callee';
   return undefined;
-}
-
-/** Index of the first token starting at or after `offset` (binary search; tokens are in source order). */
-function firstTokenAtOrAfter(tokens: readonly TSESTree.Token[], offset: number): number {
-  let low = 0;
-  let high = tokens.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if ((tokens[middle]?.range[0] ?? 0) < offset) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 /** A local binding named like the helper (`const queryWithBackpressure = …` in the function) would capture the call. */
@@ -380,9 +377,9 @@ export function planPoolRewrites(
     style: options.style,
   });
   const edits: TextEdit[] = [...imports.edits];
-  const tokens = new TokenCursor(program, source);
+  const trivia = new Trivia(source, program.comments);
   for (const site of sites) {
-    edits.push(...rewriteCall(site, imports.references.get(helperOf(site)) ?? helperOf(site), source, tokens, options.threshold));
+    edits.push(...rewriteCall(site, imports.references.get(helperOf(site)) ?? helperOf(site), source, trivia, options.threshold));
   }
   return edits;
 }
@@ -395,12 +392,14 @@ export function planPoolRewrites(
  * The threshold goes where each helper takes it: 2nd argument of acquireWithBackpressure (before a
  * callback), 4th of queryWithBackpressure (after `values`, `undefined` standing in when absent).
  */
-function rewriteCall(site: PoolCallSite, helper: string, source: string, tokens: TokenCursor, threshold: number | undefined): TextEdit[] {
+function rewriteCall(site: PoolCallSite, helper: string, source: string, trivia: Trivia, threshold: number | undefined): TextEdit[] {
   const { call } = site;
   const callee = call.callee as TSESTree.MemberExpression;
   const typeArguments = call.typeArguments ? source.slice(call.typeArguments.range[0], call.typeArguments.range[1]) : '';
-  const openParen = tokens.after((call.typeArguments ?? callee).range[1]);
-  const receiverEnd = tokens.endBefore(tokens.before(callee.property.range[0]));
+  const openParen = trivia.skipForward((call.typeArguments ?? callee).range[1]);
+  // Back from the property over the `.` or `?.`, then over what separates it from the receiver's text.
+  const dotEnd = trivia.skipBackward(callee.property.range[0]);
+  const receiverEnd = trivia.skipBackward(dotEnd - (source.startsWith('?.', dotEnd - 2) ? 2 : 1));
   const args = call.arguments;
   const thresholdText = threshold === undefined ? undefined : String(threshold);
   const edits: TextEdit[] = [{ start: callee.range[0], end: callee.range[0], text: `${helper}${typeArguments}(` }];
@@ -414,8 +413,10 @@ function rewriteCall(site: PoolCallSite, helper: string, source: string, tokens:
   const lastArgument = args.at(-1);
   if (thresholdText !== undefined && site.method === 'query' && lastArgument) {
     const extra = args.length === 1 ? ['undefined', thresholdText] : [thresholdText];
-    const closing = tokens.lastArgumentToken(call.range[1] - 1);
-    const lastArgumentEnd = tokens.endBefore(closing);
+    // The `)` or, when the arguments end with one, the trailing `,`.
+    const closeParen = call.range[1] - 1;
+    const closing = trivia.previousChar(closeParen) === ',' ? trivia.skipBackward(closeParen) - 1 : closeParen;
+    const lastArgumentEnd = trivia.skipBackward(closing);
     if (multiline) {
       const lineStart = source.lastIndexOf('\n', lastArgument.range[0] - 1) + 1;
       const lead = source.slice(lineStart, lastArgument.range[0]);
@@ -433,63 +434,3 @@ function rewriteCall(site: PoolCallSite, helper: string, source: string, tokens:
   return edits;
 }
 
-/**
- * Token lookups by offset, over the program's token list when the parser kept one (typescript-estree
- * with `tokens: true`, ESLint), else over the raw text with comments skipped.
- */
-class TokenCursor {
-  private readonly tokens: readonly TSESTree.Token[];
-
-  constructor(program: TSESTree.Program, private readonly source: string) {
-    this.tokens = program.tokens ?? [];
-  }
-
-  /** Offset of the first token at or after `offset` (the `(` of a call). */
-  after(offset: number): number {
-    const token = this.tokens[this.firstIndexAtOrAfter(offset)];
-    if (token) return token.range[0];
-    return skipTrivia(this.source, offset);
-  }
-
-  /** Start offset of the last token ending at or before `offset` (the `.` before a property). */
-  before(offset: number): number {
-    const index = this.firstIndexAtOrAfter(offset) - 1;
-    const token = this.tokens[index];
-    if (token) return token.range[0];
-    return this.source.lastIndexOf('.', offset - 1);
-  }
-
-  /** End offset of the token before the one starting at `offset`: where the receiver's text (with its parentheses) ends. */
-  endBefore(offset: number): number {
-    const token = this.tokens[this.firstIndexAtOrAfter(offset) - 1];
-    if (token) return token.range[1];
-    let end = offset;
-    while (end > 0 && /\s/.test(this.source[end - 1] ?? '')) end--;
-    return end;
-  }
-
-  /** For a call's closing paren at `closeParen`: the start of the token after the last argument (the `)` or a trailing `,`). */
-  lastArgumentToken(closeParen: number): number {
-    const index = this.firstIndexAtOrAfter(closeParen);
-    const previous = this.tokens[index - 1];
-    if (previous && previous.value === ',' && previous.type === 'Punctuator') return previous.range[0];
-    if (this.tokens.length > 0) return closeParen;
-    let cursor = closeParen;
-    while (cursor > 0 && /\s/.test(this.source[cursor - 1] ?? '')) cursor--;
-    return this.source[cursor - 1] === ',' ? cursor - 1 : closeParen;
-  }
-
-  private firstIndexAtOrAfter(offset: number): number {
-    return firstTokenAtOrAfter(this.tokens, offset);
-  }
-}
-
-function skipTrivia(source: string, offset: number): number {
-  let cursor = offset;
-  for (;;) {
-    while (cursor < source.length && /\s/.test(source[cursor] ?? '')) cursor++;
-    if (source.startsWith('//', cursor)) cursor = source.indexOf('\n', cursor) === -1 ? source.length : source.indexOf('\n', cursor);
-    else if (source.startsWith('/*', cursor)) cursor = source.indexOf('*/', cursor) + 2;
-    else return cursor;
-  }
-}

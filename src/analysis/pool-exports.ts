@@ -17,7 +17,7 @@ const CACHE_LIMIT = 2000;
 
 interface CachedModule {
   readonly mtimeMs: number;
-  readonly program: TSESTree.Program | undefined;
+  readonly loaded: LoadedModule | undefined;
 }
 
 const moduleCache = new Map<string, CachedModule>();
@@ -34,9 +34,9 @@ export function createFileImportResolver(fromFile: string, depth = 0, visiting: 
     const file = resolveModuleFile(directory, specifier);
     if (!file) return { kind: 'unknown', reason: `'${specifier}' could not be found on disk` };
     if (visiting.has(file)) return { kind: 'unknown', reason: `'${specifier}' imports itself in a cycle` };
-    const program = loadModule(file);
-    if (!program) return { kind: 'unknown', reason: `'${specifier}' does not parse` };
-    const verdict = exportedPoolVerdict(program, path, createFileImportResolver(file, depth + 1, new Set([...visiting, file])));
+    const loaded = loadModule(file);
+    if (!loaded) return { kind: 'unknown', reason: `'${specifier}' does not parse` };
+    const verdict = exportedPoolVerdict(loaded.program, loaded.source, path, createFileImportResolver(file, depth + 1, new Set([...visiting, file])));
     return describeImported(verdict, specifier, path);
   };
 }
@@ -74,7 +74,12 @@ function isFile(path: string): boolean {
   }
 }
 
-function loadModule(file: string): TSESTree.Program | undefined {
+interface LoadedModule {
+  readonly program: TSESTree.Program;
+  readonly source: string;
+}
+
+function loadModule(file: string): LoadedModule | undefined {
   let mtimeMs: number;
   try {
     mtimeMs = statSync(file).mtimeMs;
@@ -82,14 +87,15 @@ function loadModule(file: string): TSESTree.Program | undefined {
     return undefined;
   }
   const cached = moduleCache.get(file);
-  if (cached && cached.mtimeMs === mtimeMs) return cached.program;
-  let program: TSESTree.Program | undefined;
+  if (cached && cached.mtimeMs === mtimeMs) return cached.loaded;
+  let loaded: LoadedModule | undefined;
   try {
-    program = parseSource(file, readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+    const source = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    loaded = { program: parseSource(file, source), source };
   } catch {
-    program = undefined;
+    loaded = undefined;
   }
   if (moduleCache.size >= CACHE_LIMIT) moduleCache.clear();
-  moduleCache.set(file, { mtimeMs, program });
-  return program;
+  moduleCache.set(file, { mtimeMs, loaded });
+  return loaded;
 }

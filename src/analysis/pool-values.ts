@@ -113,6 +113,8 @@ export class PoolValues {
   constructor(
     readonly index: BindingIndex,
     private readonly program: TSESTree.Program,
+    /** The program's text: JavaScript files type their pools in JSDoc comments, read with what surrounds them. */
+    private readonly source: string,
     private readonly resolveImport: ImportResolver | undefined,
   ) {}
 
@@ -540,16 +542,19 @@ export class PoolValues {
    */
   private leadingJsdoc(start: number): string | undefined {
     const comments = this.program.comments ?? [];
-    const tokens = this.program.tokens ?? [];
     let comment: TSESTree.Comment | undefined;
     for (const candidate of comments) {
       if (candidate.range[1] > start) break;
       comment = candidate;
     }
-    if (!comment || comment.type !== 'Block' || !comment.value.startsWith('*') || tokens.length === 0) return undefined;
-    const end = comment.range[1];
-    const between = tokens.filter((token) => token.range[0] >= end && token.range[1] <= start);
-    const boundary = between.some((token) => token.type === 'Punctuator' && ['{', '}', ';', '(', ')'].includes(token.value));
+    if (!comment || comment.type !== 'Block' || !comment.value.startsWith('*')) return undefined;
+    // Words and punctuators between the two, comments left out: any string or template there splits into many
+    // pieces or holds a boundary, which only ever drops the JSDoc (never adopts one that belongs to other code).
+    const between = this.source
+      .slice(comment.range[1], start)
+      .replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ')
+      .match(/[\w$]+|\S/g) ?? [];
+    const boundary = between.some((piece) => ['{', '}', ';', '(', ')', '"', "'", '`'].includes(piece));
     return boundary || between.length > 8 ? undefined : comment.value;
   }
 
@@ -667,9 +672,14 @@ export class PoolValues {
  * The verdict for `path` (export name, then members) of the module `program`, looking further into
  * relative modules with `resolveImport`. Used by pool-exports.ts to answer another module's import.
  */
-export function exportedPoolVerdict(program: TSESTree.Program, path: readonly string[], resolveImport: ImportResolver | undefined): PoolVerdict {
+export function exportedPoolVerdict(
+  program: TSESTree.Program,
+  source: string,
+  path: readonly string[],
+  resolveImport: ImportResolver | undefined,
+): PoolVerdict {
   const { index } = buildBindingIndex(program, () => undefined);
-  const values = new PoolValues(index, program, resolveImport);
+  const values = new PoolValues(index, program, source, resolveImport);
   const [first, ...rest] = path;
   return values.verdict(values.path(values.exported(first ?? '*'), rest));
 }

@@ -6,8 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { AnyCodemod } from './registry.js';
 import { transformText, type FileError, type TextOutcome } from './transform-text.js';
-import { createTypeAwareParser } from './types.js';
-import { transformInParallel, workerEntry, type SourceText } from './workers.js';
+import { startWorkers, transformInParallel, type SourceText } from './workers.js';
 import { writeFileAtomic } from './write.js';
 
 /**
@@ -55,6 +54,9 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
 
   // Read everything and apply the cheap pre-filter first: most files of a repo stop here, and the
   // choice between in-process, workers and types depends on how many are left.
+  const typeAware = request.typeAware && codemod.usesTypes;
+  // Workers start loading the codemod now, on the other cores, while this thread reads and pre-filters.
+  const pool = !typeAware && total >= PARALLEL_THRESHOLD ? startWorkers(codemod.id, options, request.maxWorkers) : undefined;
   const outcomes = new Array<TextOutcome | undefined>(total);
   const texts = new Array<string | undefined>(total);
   const candidates: number[] = [];
@@ -62,7 +64,7 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
     try {
       const text = readFileSync(path, 'utf8');
       texts[index] = text;
-      if (codemod.mightApply(text.startsWith('\uFEFF') ? text.slice(1) : text)) candidates.push(index);
+      if (codemod.mightApply(text.startsWith('\uFEFF') ? text.slice(1) : text, { typed: typeAware })) candidates.push(index);
       else {
         outcomes[index] = { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
         progress();
@@ -74,7 +76,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   }
 
   let workers = 0;
-  const typeParser = request.typeAware && codemod.usesTypes ? createTypeAwareParser() : undefined;
+  // Loaded only when used: it brings in the TypeScript compiler, which a run without types never needs.
+  const typeParser = typeAware ? (await import('./types.js')).createTypeAwareParser() : undefined;
   if (typeParser) {
     // One TypeScript program per tsconfig, shared by every file: this stays on the main thread.
     typeParser.prepare(candidates.map((index) => files[index] as string));
@@ -83,9 +86,12 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
       progress();
     }
   } else {
-    workers = candidates.length >= PARALLEL_THRESHOLD && workerEntry() ? request.maxWorkers : 0;
+    const enough = candidates.length >= PARALLEL_THRESHOLD;
+    if (pool && !enough) await pool.stop();
+    const used = pool && enough ? pool : startWorkers(codemod.id, options, 0);
+    workers = used.workers.length;
     const sources: SourceText[] = candidates.map((index) => ({ path: files[index] as string, text: texts[index] as string }));
-    const results = await transformInParallel(codemod, options, sources, workers, () => progress());
+    const results = await transformInParallel(codemod, options, sources, used, () => progress());
     results.forEach((outcome, position) => (outcomes[candidates[position] as number] = outcome));
   }
 

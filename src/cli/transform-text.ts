@@ -64,7 +64,8 @@ export function transformText<Options>(
 ): TextOutcome {
   const hasBom = text.startsWith(BOM);
   const source = hasBom ? text.slice(1) : text;
-  if (!codemod.mightApply(source)) return { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
+  // Any other parser is the type-aware one, where the checker alone can make a receiver a pool.
+  if (!codemod.mightApply(source, { typed: parse !== parseWithoutTypes })) return { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
 
   const parseStart = performance.now();
   let parsed: ParsedFile;
@@ -105,7 +106,7 @@ function usesCrlf(source: string): boolean {
   return firstBreak > 0 && source[firstBreak - 1] === '\r';
 }
 
-/** typescript-estree throws a TSError with `lineNumber` (1-based) and `column` (0-based). */
+/** Both parsers throw errors with `lineNumber` (1-based) and `column` (0-based): parse.ts's SourceParseError, typescript-estree's TSError. */
 function describeParseError(error: unknown): FileError {
   const message = error instanceof Error ? error.message : String(error);
   const where = error as { lineNumber?: unknown; column?: unknown } | null;

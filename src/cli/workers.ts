@@ -38,18 +38,46 @@ export function workerEntry(): string | undefined {
   return existsSync(path) ? path : undefined;
 }
 
+/** Chunks a worker holds at once: the next one is already there when it finishes one, so it never waits for the main thread. */
+const CHUNKS_IN_FLIGHT = 2;
+
 /**
- * Runs the codemod over `files` on the main thread and `workerCount` workers, calling `onOutcome`
- * as each file finishes; resolves with the outcomes in the order of `files`.
+ * Worker threads started ahead of the work (while the main thread reads and pre-filters the files),
+ * each loading the codemod; `stop()` ends the ones a run turns out not to need.
+ */
+export interface WorkerPool {
+  readonly workers: readonly Worker[];
+  /** Resolves when each worker has said it is ready (or has died). */
+  readonly ready: readonly Promise<boolean>[];
+  stop(): Promise<void>;
+}
+
+export function startWorkers(codemodId: string, options: Readonly<Record<string, unknown>>, count: number): WorkerPool {
+  const entry = workerEntry();
+  const init: WorkerInit = { codemodId, options };
+  const workers = entry === undefined ? [] : Array.from({ length: count }, () => new Worker(entry, { workerData: init }));
+  const ready = workers.map(
+    (worker) =>
+      new Promise<boolean>((resolve) => {
+        worker.once('message', () => resolve(true));
+        worker.once('error', () => resolve(false));
+        worker.once('exit', () => resolve(false));
+      }),
+  );
+  return { workers, ready, stop: async () => void (await Promise.all(workers.map((worker) => worker.terminate()))) };
+}
+
+/**
+ * Runs the codemod over `files` on the main thread and the pool's workers, calling `onOutcome`
+ * as each file finishes; resolves with the outcomes in the order of `files`. Stops the workers.
  */
 export async function transformInParallel(
   codemod: AnyCodemod,
   options: Readonly<Record<string, unknown>>,
   files: readonly SourceText[],
-  workerCount: number,
+  pool: WorkerPool,
   onOutcome: (index: number, outcome: TextOutcome) => void,
 ): Promise<TextOutcome[]> {
-  const entry = workerEntry();
   const outcomes: TextOutcome[] = new Array<TextOutcome>(files.length);
   const pending: number[] = [];
   for (let start = 0; start < files.length; start += CHUNK_SIZE) pending.push(start);
@@ -61,11 +89,12 @@ export async function transformInParallel(
   };
   const chunkAt = (start: number): WorkerChunk => ({ chunkId: start, files: files.slice(start, start + CHUNK_SIZE) });
 
-  const workersDone = entry === undefined ? [] : Array.from({ length: workerCount }, () => runWorker(entry));
+  const workersDone = pool.workers.map((worker, index) => feedWorker(worker, pool.ready[index] ?? Promise.resolve(false)));
 
   await drainOnMainThread();
   await Promise.all(workersDone);
   await drainOnMainThread(); // chunks given back by a worker that died after the main thread ran dry
+  await pool.stop();
   return outcomes;
 
   /** The main thread works through the same queue, yielding between chunks so worker replies are handled. */
@@ -80,27 +109,32 @@ export async function transformInParallel(
     }
   }
 
-  function runWorker(path: string): Promise<void> {
-    return new Promise((resolve) => {
-      const init: WorkerInit = { codemodId: codemod.id, options };
-      const worker = new Worker(path, { workerData: init });
-      let current: number | undefined;
-      const next = (): void => {
-        current = pending.shift();
-        if (current === undefined) void worker.terminate().then(() => resolve());
-        else worker.postMessage(chunkAt(current));
+  async function feedWorker(worker: Worker, ready: Promise<boolean>): Promise<void> {
+    if (!(await ready)) return;
+    const inFlight = new Set<number>();
+    await new Promise<void>((resolve) => {
+      const send = (): void => {
+        while (inFlight.size < CHUNKS_IN_FLIGHT && pending.length > 0) {
+          const start = pending.shift() as number;
+          inFlight.add(start);
+          worker.postMessage(chunkAt(start));
+        }
+        if (inFlight.size === 0) resolve();
       };
-      worker.on('message', (message: WorkerReply | { ready: true }) => {
-        if ('outcomes' in message) record(message.chunkId, message.outcomes);
-        next();
+      worker.on('message', (message: WorkerReply) => {
+        record(message.chunkId, message.outcomes);
+        inFlight.delete(message.chunkId);
+        send();
       });
-      worker.on('error', () => {
-        // Give the chunk back; the main thread (or another worker) takes it.
-        if (current !== undefined) pending.unshift(current);
-        current = undefined;
+      const giveBack = (): void => {
+        // The main thread (or another worker) takes the chunks this one held.
+        pending.unshift(...inFlight);
+        inFlight.clear();
         resolve();
-      });
-      worker.on('exit', () => resolve());
+      };
+      worker.on('error', giveBack);
+      worker.on('exit', giveBack);
+      send();
     });
   }
 }

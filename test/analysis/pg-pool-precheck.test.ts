@@ -5,16 +5,18 @@
  * with and without import following, with and without `query`, and once more through the ESLint rule,
  * which feeds the same pre-check from ESLint's own traversal.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { Linter } from 'eslint';
+import fc from 'fast-check';
 import tseslint from 'typescript-eslint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import rule from '../../eslint-plugin/rules/no-raw-pool-connect.js';
-import { parseSource } from '../../src/analysis/parse.js';
-import { describeReceiver, findPoolCalls, mayFindPoolCalls, type PoolDetectionOptions } from '../../src/analysis/pg-pool.js';
+import { parseSource, positionAt } from '../../src/analysis/parse.js';
+import { describeReceiver, findPoolCalls, mayFindPoolCalls, mayFindPoolCallsInText, type PoolDetectionOptions } from '../../src/analysis/pg-pool.js';
 import { createFileImportResolver } from '../../src/analysis/pool-exports.js';
 import { createTsProject, type TsProject } from '../support/pool-ts-project.js';
 
@@ -110,12 +112,16 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const label = (call: TSESTree.CallExpression): string => `${call.loc.start.line}:${call.loc.start.column}`;
+
 
 function detect(testCase: Case, options: Omit<PoolDetectionOptions, 'resolveImport'> & { follow: boolean }): { sites: string[]; uncertain: string[] } {
   const filePath = join(dir, testCase.file);
   const program = parseSource(filePath, testCase.source);
-  const { sites, uncertain } = findPoolCalls(program, {
+  const label = (call: TSESTree.CallExpression): string => {
+    const { line, column } = positionAt(testCase.source, call.range[0]);
+    return `${line}:${column}`;
+  };
+  const { sites, uncertain } = findPoolCalls(program, testCase.source, {
     ...options,
     ...(options.follow ? { resolveImport: createFileImportResolver(filePath) } : {}),
   });
@@ -148,9 +154,10 @@ describe('findPoolCalls pre-check', () => {
     const imported = CASES.find((c) => c.file === 'src/a.ts')!;
     const program = parseSource(imported.file, imported.source);
     expect(mayFindPoolCalls(program, { includeQuery: true })).toBe(false);
-    const named = parseSource('src/x.ts', "import { pool } from './db.js';\npool.query('x');\n");
+    const namedSource = "import { pool } from './db.js';\npool.query('x');\n";
+    const named = parseSource('src/x.ts', namedSource);
     expect(mayFindPoolCalls(named, { includeQuery: true })).toBe(true);
-    expect(findPoolCalls(named, { includeQuery: true }).uncertain.map((site) => site.reason)).toEqual([
+    expect(findPoolCalls(named, namedSource, { includeQuery: true }).uncertain.map((site) => site.reason)).toEqual([
       "`pool.query()`: not sure it is a pg Pool (it comes from './db.js' and imports are not followed)",
     ]);
   });
@@ -159,6 +166,68 @@ describe('findPoolCalls pre-check', () => {
     const program = parseSource('src/y.ts', "import { Pool } from 'pg';\nconst db = new Pool();\ndb.query('x');\n");
     expect(mayFindPoolCalls(program, { includeQuery: true })).toBe(true);
     expect(mayFindPoolCalls(program, { includeQuery: false })).toBe(false);
+  });
+});
+
+describe('the text pre-filter (mayFindPoolCallsInText)', () => {
+  const fixtureDir = fileURLToPath(new URL('../../fixtures/pool-backpressure/', import.meta.url));
+  const fixtureInputs = readdirSync(fixtureDir)
+    .filter((name) => name.includes('.input.'))
+    .map((name) => ({ file: `fixtures/${name.replace('.input', '')}`, source: readFileSync(join(fixtureDir, name), 'utf8') }));
+
+  /** Soundness: where the text says no, the AST pre-check (imports followed, queries included) says no too. */
+  const holdsFor = (file: string, source: string): void => {
+    if (mayFindPoolCallsInText(source)) return;
+    const filePath = join(dir, file);
+    let program: TSESTree.Program;
+    try {
+      program = parseSource(filePath, source);
+    } catch {
+      return; // the runner reports a file that does not parse; nothing to compare
+    }
+    expect(mayFindPoolCalls(program, { includeQuery: true, resolveImport: createFileImportResolver(filePath) }), source).toBe(false);
+  };
+
+  it('lets every case and every fixture through that the pre-check lets through', () => {
+    for (const testCase of CASES) holdsFor(testCase.file, testCase.source);
+    for (const fixture of fixtureInputs) holdsFor(fixture.file, fixture.source);
+    expect(fixtureInputs.length).toBeGreaterThan(20);
+  });
+
+  it('rules out calls on objects no pool can reach, and keeps every way of naming a pool module', () => {
+    expect(mayFindPoolCallsInText("const params = new URLSearchParams(url.search);\nreturn document.query(url.href);\n")).toBe(false);
+    expect(mayFindPoolCallsInText("import { Client } from '@elastic/elasticsearch';\nnew Client().search({});\nredis.connect();\n")).toBe(false);
+    for (const source of [
+      "import pg from 'pg'; db.query('x');",
+      "const { Pool } = require(\"pg-pool\"); db.query('x');",
+      "import { db } from './db.js'; db.query('x');",
+      "import { db } from '../db'; db.query('x');",
+      "const db = require('.'); db.query('x');",
+      "import db from '/srv/app/db.js'; db.query('x');",
+      "/** @param {import('pg').Pool} db */ function f(db) { return db.query('x'); }",
+      "const pg = require('p\\x67'); new pg.Pool().query('x');",
+      "const pg = require('\\u0070g'); new pg.Pool().query('x');",
+      'thePool.connect();',
+    ]) {
+      expect(mayFindPoolCallsInText(source), source).toBe(true);
+    }
+  });
+
+  it('is sound on random files built from imports, receivers and calls', () => {
+    const specifier = fc.constantFrom('pg', 'pg-pool', './db.js', '../lib/db', '.', 'ioredis', 'node:net', '@scope/db', 'p\\x67', 'mongodb');
+    const importLine = fc.oneof(
+      specifier.map((from) => `import { a } from '${from}';`),
+      specifier.map((from) => `const b = require("${from}");`),
+      specifier.map((from) => `import c = require('${from}');`),
+      specifier.map((from) => `/** @type {import('${from}').Pool} */ let d;`),
+      fc.constant(''),
+    );
+    const receiver = fc.constantFrom('a', 'b', 'c', 'd', 'client', 'db.main', 'this.conn', 'mainPool', 'redis', 'new Pool()', 'new b.Pool()');
+    const call = fc.tuple(receiver, fc.constantFrom('connect', 'query'), fc.boolean()).map(([on, method, awaited]) => `${awaited ? 'await ' : ''}${on}.${method}('x');`);
+    const file = fc.tuple(fc.array(importLine, { maxLength: 3 }), fc.array(call, { minLength: 1, maxLength: 3 })).map(([imports, calls]) =>
+      [...imports, 'export async function run() {', ...calls.map((line) => `  ${line}`), '}', ''].join('\n'),
+    );
+    fc.assert(fc.property(file, (source) => holdsFor('src/random.ts', source)), { numRuns: 300 });
   });
 });
 
@@ -181,7 +250,7 @@ describe('the pre-check with type information', () => {
     const { ast, types } = project.services('src/use.ts', source);
     expect(mayFindPoolCalls(ast, { includeQuery: true })).toBe(false);
     expect(mayFindPoolCalls(ast, { includeQuery: true, types })).toBe(true);
-    expect(findPoolCalls(ast, { includeQuery: true, types }).sites.map((site) => describeReceiver(site.pool))).toEqual(['sharedDb']);
+    expect(findPoolCalls(ast, source, { includeQuery: true, types }).sites.map((site) => describeReceiver(site.pool))).toEqual(['sharedDb']);
   });
 });
 

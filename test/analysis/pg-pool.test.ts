@@ -1,16 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { parse as parseWithTypescriptEstree, type TSESTree } from '@typescript-eslint/typescript-estree';
 import { Linter, type Rule } from 'eslint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CODE_STYLE, sniffCodeStyle } from '../../src/analysis/code-style.js';
 import type { TypeServices } from '../../src/analysis/codemod.js';
 import { sniffModuleStyle } from '../../src/analysis/module-style.js';
-import { parseSource } from '../../src/analysis/parse.js';
+import { parseSource, positionAt } from '../../src/analysis/parse.js';
 import { describeReceiver, findPoolCalls, planPoolRewrites, type ImportResolver } from '../../src/analysis/pg-pool.js';
 import { createFileImportResolver } from '../../src/analysis/pool-exports.js';
-import { applyTextEdits } from '../../src/analysis/text-edit.js';
+import { applyTextEdits, type TextEdit } from '../../src/analysis/text-edit.js';
 import { createTsProject, type TsProject } from '../support/pool-ts-project.js';
 
 interface Scan {
@@ -21,20 +21,20 @@ interface Scan {
 function scan(source: string, options: { filePath?: string; includeQuery?: boolean; types?: TypeServices; program?: TSESTree.Program; resolveImport?: ImportResolver } = {}): Scan {
   const filePath = options.filePath ?? 'src/db.ts';
   const program = options.program ?? parseSource(filePath, source);
-  const { sites, uncertain } = findPoolCalls(program, {
+  const { sites, uncertain } = findPoolCalls(program, source, {
     includeQuery: options.includeQuery ?? true,
     types: options.types,
     resolveImport: options.resolveImport,
   });
   return {
-    sites: sites.map((site) => `${describeReceiver(site.pool)}.${site.method}@${site.call.loc.start.line}`),
-    uncertain: uncertain.map((site) => `${site.call.loc.start.line}: ${site.reason}`),
+    sites: sites.map((site) => `${describeReceiver(site.pool)}.${site.method}@${positionAt(source, site.call.range[0]).line}`),
+    uncertain: uncertain.map((site) => `${positionAt(source, site.call.range[0]).line}: ${site.reason}`),
   };
 }
 
 function rewrite(source: string, filePath = 'src/db.ts', threshold?: number): string {
   const program = parseSource(filePath, source);
-  const { sites } = findPoolCalls(program, { includeQuery: true });
+  const { sites } = findPoolCalls(program, source, { includeQuery: true });
   const edits = planPoolRewrites(program, source, sites, {
     importFrom: 'quickwins',
     threshold,
@@ -224,7 +224,7 @@ describe('findPoolCalls on ESLint programs (espree)', () => {
       create(context) {
         return {
           Program(node) {
-            const { sites } = findPoolCalls(node as unknown as TSESTree.Program, { includeQuery: true });
+            const { sites } = findPoolCalls(node as unknown as TSESTree.Program, context.sourceCode.text, { includeQuery: true });
             for (const site of sites) found.push(`${describeReceiver(site.pool)}.${site.method}@${site.call.loc.start.line}`);
             void context;
           },
@@ -270,14 +270,17 @@ describe('planPoolRewrites', () => {
     expect(rewrite(source)).toBe("import * as qw from 'quickwins';\nimport { Pool } from 'pg';\nconst pool = new Pool();\nqw.acquireWithBackpressure(pool);\n");
   });
 
-  it('gives the same edits when the parser kept no token list', () => {
-    const source = "import { Pool } from 'pg';\nconst pool = new Pool();\npool /* main */.query('x',\n  [1],\n);\n(pool).connect();\n";
-    const program = parseSource('a.ts', source);
-    const { sites } = findPoolCalls(program, { includeQuery: true });
+  it("gives the same edits from oxc's AST (the codemods) and typescript-estree's (type-aware runs, ESLint)", () => {
+    const source =
+      "import { Pool } from 'pg';\nconst pool = new Pool();\npool /* main */.query('x',\n  [1], // values\n);\n(pool).connect();\n(pool)\n  .query<Row>(sql, [1],)\n";
     const options = { importFrom: 'quickwins', threshold: 0.5, moduleStyle: 'esm' as const, style: DEFAULT_CODE_STYLE };
-    const withTokens = planPoolRewrites(program, source, sites, options);
-    const withoutTokens = planPoolRewrites({ ...program, tokens: undefined }, source, sites, options);
-    expect(withoutTokens).toEqual(withTokens);
+    const editsFrom = (program: TSESTree.Program): TextEdit[] => {
+      const { sites } = findPoolCalls(program, source, { includeQuery: true });
+      return planPoolRewrites(program, source, sites, options);
+    };
+    const fromOxc = editsFrom(parseSource('a.ts', source));
+    expect(fromOxc.length).toBeGreaterThan(3);
+    expect(fromOxc).toEqual(editsFrom(parseWithTypescriptEstree(source, { range: true, loc: true, comment: true, tokens: true })));
   });
 });
 
@@ -395,7 +398,7 @@ describe('findPoolCalls with types (a real ts.Program)', () => {
         '(…)',
       ),
     ]);
-    const { sites } = findPoolCalls(ast, { includeQuery: true, types });
+    const { sites } = findPoolCalls(ast, source, { includeQuery: true, types });
     expect(sites[0]?.evidence).toBe('its type `Pool` is pg\'s Pool');
   });
 

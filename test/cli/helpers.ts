@@ -78,47 +78,8 @@ export function runCli(args: readonly string[], options: { cwd: string; env?: No
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/**
- * `rename-foo`: renames every identifier `foo` (option `--to`, default `bar`), adds a header comment
- * line (`--no-header` turns it off) written with a plain `\n`, reports each `keepFoo` as left, and
- * throws on an identifier `explode` so transform failures can be tested.
- */
-const RENAME_FOO = `
-export const codemod = {
-  id: 'rename-foo',
-  summary: 'test only: renames foo',
-  options: [
-    { flag: 'to', type: 'string', default: 'bar', description: 'the new name' },
-    { flag: 'header', type: 'boolean', default: true, description: 'add a header comment' },
-    { flag: 'times', type: 'number', description: 'a number option' },
-  ],
-  usesTypes: false,
-  mightApply: (source) => source.includes('foo') || source.includes('Foo') || source.includes('explode'),
-  transform({ program, options }) {
-    const edits = [];
-    const rewritten = [];
-    const left = [];
-    for (const token of program.tokens) {
-      if (token.type !== 'Identifier' && token.type !== 'JSXIdentifier') continue;
-      const where = { line: token.loc.start.line, column: token.loc.start.column };
-      if (token.value === 'explode') throw new Error('test codemod exploded');
-      if (token.value === 'foo') {
-        edits.push({ start: token.range[0], end: token.range[1], text: options.to });
-        rewritten.push({ ...where, message: 'foo renamed to ' + options.to });
-      }
-      if (token.value === 'keepFoo') left.push({ ...where, message: 'keepFoo is kept on purpose' });
-    }
-    if (edits.length > 0 && options.header) edits.push({ start: 0, end: 0, text: '// renamed by rename-foo\\n' });
-    return { edits, rewritten, left };
-  },
-};
-`;
-
-/**
- * \`type-probe\`: uses types. Changes nothing; reports every identifier \`probe\` as left, with the type the
- * checker gives it, or "no types" when the runner passed none.
- */
-const TYPE_PROBE = `
+/** What both test codemods need: a walk over every node, and offset → line/column (the program has no \`loc\`). */
+const HELPERS = `
 function walk(node, visit) {
   if (!node || typeof node.type !== 'string') return;
   visit(node);
@@ -129,13 +90,62 @@ function walk(node, visit) {
     else if (value && typeof value.type === 'string') walk(value, visit);
   }
 }
-export const codemod = {
+function positionOf(source, offset) {
+  const before = source.slice(0, offset);
+  return { line: before.split('\\n').length, column: offset - (before.lastIndexOf('\\n') + 1) };
+}
+`;
+
+/**
+ * `rename-foo`: renames every identifier `foo` (option `--to`, default `bar`), adds a header comment
+ * line (`--no-header` turns it off) written with a plain `\n`, reports each `keepFoo` as left, and
+ * throws on an identifier `explode` so transform failures can be tested.
+ */
+const RENAME_FOO = `${HELPERS}export const codemod = {
+  id: 'rename-foo',
+  summary: 'test only: renames foo',
+  options: [
+    { flag: 'to', type: 'string', default: 'bar', description: 'the new name' },
+    { flag: 'header', type: 'boolean', default: true, description: 'add a header comment' },
+    { flag: 'times', type: 'number', description: 'a number option' },
+  ],
+  usesTypes: false,
+  mightApply: (source) => source.includes('foo') || source.includes('Foo') || source.includes('explode'),
+  transform({ program, source, options }) {
+    const edits = [];
+    const rewritten = [];
+    const left = [];
+    const seen = new Set();
+    walk(program, (node) => {
+      if (node.type !== 'Identifier' && node.type !== 'JSXIdentifier') return;
+      // \`import { foo }\` has two Identifier nodes (imported, local) over the same text: one edit.
+      if (seen.has(node.range[0])) return;
+      seen.add(node.range[0]);
+      const where = positionOf(source, node.range[0]);
+      if (node.name === 'explode') throw new Error('test codemod exploded');
+      if (node.name === 'foo') {
+        edits.push({ start: node.range[0], end: node.range[1], text: options.to });
+        rewritten.push({ ...where, message: 'foo renamed to ' + options.to });
+      }
+      if (node.name === 'keepFoo') left.push({ ...where, message: 'keepFoo is kept on purpose' });
+    });
+    if (edits.length > 0 && options.header) edits.push({ start: 0, end: 0, text: '// renamed by rename-foo\\n' });
+    return { edits, rewritten, left };
+  },
+};
+`;
+
+/**
+ * \`type-probe\`: uses types. Changes nothing; reports every identifier \`probe\` as left, with the type the
+ * checker gives it, or "no types" when the runner passed none.
+ */
+const TYPE_PROBE = `${HELPERS}export const codemod = {
   id: 'type-probe',
   summary: 'test only: reports the type of each probe',
   options: [],
   usesTypes: true,
   mightApply: (source) => source.includes('probe'),
-  transform({ program, types }) {
+  transform({ program, source, types }) {
     const left = [];
     const seen = new Set();
     walk(program, (node) => {
@@ -147,7 +157,7 @@ export const codemod = {
         const checker = types.program.getTypeChecker();
         message = 'type ' + checker.typeToString(checker.getTypeAtLocation(types.esTreeNodeToTSNodeMap.get(node)));
       }
-      left.push({ line: node.loc.start.line, column: node.loc.start.column, message });
+      left.push({ ...positionOf(source, node.range[0]), message });
     });
     return { edits: [], rewritten: [], left };
   },

@@ -112,11 +112,18 @@ describe('pool-backpressure fixtures', () => {
 
 describe('pool-backpressure pre-filter', () => {
   it('lets every fixture with a site through, and keeps files without a member connect/query out', () => {
-    for (const fixture of fixtures) if (fixture.expected !== fixture.input) expect(codemod.mightApply(fixture.input)).toBe(true);
-    expect(codemod.mightApply("pool['query']('x')")).toBe(true);
-    expect(codemod.mightApply('pool\n  .connect()')).toBe(true);
-    expect(codemod.mightApply("document.querySelector('a'); const connection = req.query;")).toBe(false);
-    expect(codemod.mightApply("import { connect } from 'node:net'; connect(80);")).toBe(false);
+    const untyped = { typed: false };
+    for (const fixture of fixtures) if (fixture.expected !== fixture.input) expect(codemod.mightApply(fixture.input, untyped)).toBe(true);
+    expect(codemod.mightApply("pool['query']('x')", untyped)).toBe(true);
+    expect(codemod.mightApply('pool\n  .connect()', untyped)).toBe(true);
+    expect(codemod.mightApply("document.querySelector('a'); const connection = req.query;", untyped)).toBe(false);
+    expect(codemod.mightApply("import { connect } from 'node:net'; connect(80);", untyped)).toBe(false);
+  });
+
+  it('without types, also keeps out member calls on objects no pool can reach; with types, only the checker can tell', () => {
+    const search = "import { Client } from '@elastic/elasticsearch';\nexport const hits = (client: Client) => client.query('x');\n";
+    expect(codemod.mightApply(search, { typed: false })).toBe(false);
+    expect(codemod.mightApply(search, { typed: true })).toBe(true);
   });
 
   it('refuses a threshold the helpers would reject', () => {
