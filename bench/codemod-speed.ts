@@ -258,6 +258,8 @@ const probe = JSON.parse(
 console.log(`corpus: ${probe.totals.files} files in ${CORPUS.replace(ROOT, '')}; ${probe.totals.files - probe.totals.skipped} pass the pre-filter,`);
 console.log(`        ${probe.totals.changed} would change (${probe.totals.rewrittenSites} sites), ${probe.totals.failed} failed; ${availableParallelism()} cores; ${hasHyperfine ? 'hyperfine' : `median of ${RUNS} runs`}\n`);
 
+console.log(`load average at the start: ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+
 const jscodeshiftArgs = ['--dry', '--parser=tsx', '--extensions=ts', '--silent', '-t', TRANSFORM, CORPUS];
 const CONVENTIONAL = join(ROOT, 'bench', 'jscodeshift-conventional.cjs');
 const conventionalArgs = ['--dry', '--parser=tsx', '--extensions=ts', '--silent', '-t', CONVENTIONAL, CORPUS];

@@ -55,12 +55,16 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
       // Relative imports are followed on disk (`import { pool } from './db.js'`) when the checker cannot tell.
       resolveImport: existsSync(filePath) ? createFileImportResolver(filePath) : undefined,
     });
-    const edits = planPoolRewrites(program, source, sites, {
-      importFrom: options.importFrom,
-      threshold,
-      moduleStyle: sniffModuleStyle(program, filePath),
-      style: sniffCodeStyle(program, source),
-    });
+    // The file's style is read only when there is something to write in it.
+    const edits =
+      sites.length === 0
+        ? []
+        : planPoolRewrites(program, source, sites, {
+            importFrom: options.importFrom,
+            threshold,
+            moduleStyle: sniffModuleStyle(program, filePath),
+            style: sniffCodeStyle(program, source),
+          });
     const positionOf = positionsOf(source);
     const rewritten: CodemodSite[] = sites.map((site) => {
       const helper = site.method === 'connect' ? ACQUIRE_HELPER : QUERY_HELPER;

@@ -4,8 +4,8 @@
  * level, from the work tree's root down, and .git/info/exclude), minus dependencies, build output
  * and declaration files. A file or folder named explicitly is taken even when ignored: the user asked for it.
  */
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { glob } from 'tinyglobby';
 import { isSourceFile, SOURCE_EXTENSIONS } from '../analysis/parse.js';
@@ -27,8 +27,9 @@ export async function collectFiles(paths: readonly string[], cwd: string): Promi
   // Keyed by real path: a file reached twice (two overlapping paths, a symlink and its target) runs once.
   const files = new Map<string, string>();
   const missing: string[] = [];
+  const realPaths = new RealPaths();
   const add = (file: string): void => {
-    const real = realpathOrSelf(file);
+    const real = realPaths.of(file);
     if (!files.has(real)) files.set(real, file);
   };
   for (const given of paths) {
@@ -42,9 +43,44 @@ export async function collectFiles(paths: readonly string[], cwd: string): Promi
   return { files: [...files.values()].sort(), missing };
 }
 
+/**
+ * Real paths, resolved once per folder rather than once per file (each realpath() is a syscall, and libc's walks
+ * every folder on the way): a file's real path is its folder's real path and its name, unless the file itself is a
+ * symbolic link, which one read of the folder tells.
+ */
+class RealPaths {
+  private readonly folders = new Map<string, { real: string; links: ReadonlySet<string> }>();
+
+  of(file: string): string {
+    const folder = this.folder(dirname(file));
+    const name = basename(file);
+    return folder.links.has(name) ? realpathOrSelf(file) : join(folder.real, name);
+  }
+
+  private folder(path: string): { real: string; links: ReadonlySet<string> } {
+    let folder = this.folders.get(path);
+    if (!folder) {
+      folder = { real: realpathOrSelf(path), links: symbolicLinksIn(path) };
+      this.folders.set(path, folder);
+    }
+    return folder;
+  }
+}
+
+function symbolicLinksIn(folder: string): ReadonlySet<string> {
+  try {
+    return new Set(
+      readdirSync(folder, { withFileTypes: true })
+        .filter((entry) => entry.isSymbolicLink())
+        .map((entry) => entry.name),
+    );
+  } catch {
+    return new Set();
+  }
+}
+
 function realpathOrSelf(path: string): string {
   try {
-    // The native call is one syscall; the JavaScript one lstat()s every folder on the way, per file.
     return realpathSync.native(path);
   } catch {
     return path;
@@ -60,11 +96,17 @@ function statKind(path: string): 'file' | 'directory' | 'missing' {
 }
 
 async function walkDirectory(directory: string): Promise<string[]> {
-  const [candidates, nestedIgnoreFiles] = await Promise.all([
-    glob(SOURCE_GLOB, { cwd: directory, ignore: SKIPPED_GLOBS, absolute: true, followSymbolicLinks: false }),
-    // Source files in dot-folders are not walked, so .gitignore files inside them do not matter either.
-    glob('**/.gitignore', { cwd: directory, ignore: [...SKIPPED_GLOBS, '**/.*/**'], dot: true, absolute: true, followSymbolicLinks: false }),
-  ]);
+  // One walk for both: source files, and the .gitignore files that may exclude some of them. Dot-folders are not
+  // walked (so their .gitignore files do not matter either), and dot-files are not sources.
+  const found = await glob([SOURCE_GLOB, '**/.gitignore'], {
+    cwd: directory,
+    ignore: [...SKIPPED_GLOBS, '**/.*/**'],
+    dot: true,
+    absolute: true,
+    followSymbolicLinks: false,
+  });
+  const nestedIgnoreFiles = found.filter((file) => basename(file) === '.gitignore');
+  const candidates = found.filter((file) => !basename(file).startsWith('.'));
   // A folder named explicitly that git ignores (build output, a scratch corpus) is walked anyway: the user
   // asked for it. Then only the .gitignore files inside it count.
   const ancestorRules = ancestorIgnoreRules(directory);

@@ -1,5 +1,5 @@
 // Which files a run covers: every extension in one run, .gitignore at every level, no dependencies or build output.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, gitRepo, removeTempDirs, runCli, testCodemods, type JsonReport } from './helpers.js';
@@ -101,5 +101,19 @@ describe('a folder named explicitly', () => {
     });
     expect(pathsOf(report(repo).report)).toEqual(['src/a.ts']);
     expect(pathsOf(report(repo, 'scratch').report)).toEqual(['scratch/b.ts']);
+  });
+});
+
+describe('a file reached twice', () => {
+  it('runs once: overlapping paths, a folder reached through a link, a file link named next to its target', () => {
+    const repo = gitRepo({ 'src/a.ts': 'foo();\n', 'src/deep/b.ts': 'foo();\n', 'other/c.ts': 'foo();\n' });
+    symlinkSync('a.ts', join(repo, 'src', 'a-link.ts'));
+    symlinkSync(join(repo, 'src', 'deep'), join(repo, 'deep-link'), 'dir');
+    symlinkSync(join(repo, 'other', 'c.ts'), join(repo, 'src', 'c-link.ts'));
+    // A walk does not follow links; a link named on the command line is taken, as its target.
+    expect(pathsOf(report(repo, 'src').report)).toEqual(['src/a.ts', 'src/deep/b.ts']);
+    const { report: json } = report(repo, 'src', 'src/deep', 'src/a.ts', 'src/a-link.ts', 'deep-link/b.ts', 'src/c-link.ts');
+    // src/a-link.ts is src/a.ts, deep-link/b.ts is src/deep/b.ts; src/c-link.ts is the only way to other/c.ts here.
+    expect(pathsOf(json)).toEqual(['src/a.ts', 'src/c-link.ts', 'src/deep/b.ts']);
   });
 });
