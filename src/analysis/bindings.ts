@@ -6,7 +6,7 @@
  * It is deliberately smaller than eslint-scope: no `with`/`eval`, no global-object semantics, one
  * namespace for values and types. Enough to follow a pool from `new Pool()` to `pool.connect()`, cheap
  * enough to run on every file that passes the codemod's text pre-filter, and it only relies on node
- * shapes that typescript-estree and espree share (TS-only nodes are handled when present).
+ * shapes that oxc, typescript-estree and espree share (TS-only nodes are handled when present).
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { forEachChild } from './traverse.js';

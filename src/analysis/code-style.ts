@@ -3,7 +3,7 @@
  * quote character, semicolons, indentation unit and line ending.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { traverse } from './traverse.js';
+import { forEachChild } from './traverse.js';
 
 export interface CodeStyle {
   readonly quote: "'" | '"';
@@ -24,15 +24,23 @@ export function sniffCodeStyle(program: TSESTree.Program, source: string): CodeS
   };
 }
 
+/** Enough string literals to tell the file's habit; the walk stops there (imports come first, so a file says it early). */
+const QUOTE_SAMPLE = 24;
+
 function sniffQuote(program: TSESTree.Program): CodeStyle['quote'] {
   let single = 0;
   let double = 0;
-  traverse(program, (node, parent) => {
+  const visit = (node: TSESTree.Node): boolean => {
+    if (node.type === 'Literal' && typeof node.value === 'string') {
+      if (node.raw.startsWith("'")) single++;
+      else if (node.raw.startsWith('"')) double++;
+      return single + double >= QUOTE_SAMPLE;
+    }
     // JSX attribute strings follow JSX's own habit (double quotes), not the file's.
-    if (node.type !== 'Literal' || typeof node.value !== 'string' || parent?.type === 'JSXAttribute') return;
-    if (node.raw.startsWith("'")) single++;
-    else if (node.raw.startsWith('"')) double++;
-  });
+    if (node.type === 'JSXAttribute') return false;
+    return forEachChild(node, visit);
+  };
+  for (const statement of program.body) if (visit(statement)) break;
   return double > single ? '"' : "'";
 }
 

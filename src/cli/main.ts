@@ -76,7 +76,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       .option('--json', 'print one JSON report (a record per file, totals) instead of diffs and summary')
       .option('--allow-dirty', 'write even when target files have uncommitted git changes')
       .option('--no-types', 'do not build TypeScript programs; find sites from imports and bindings only')
-      .option('--workers <n>', 'worker threads for large runs (default: idle cores - 1; 0: main thread only)');
+      .option('--workers <n>', 'worker threads for large runs (default: idle cores - 2; 0: main thread only)');
     for (const option of codemod.options) command.addOption(commanderOption(codemod, option));
     command.action(async (paths: string[], flags: RunnerFlags & Record<string, unknown>) => {
       exitCode = await runCommand(codemod, paths, flags, io);
@@ -161,14 +161,15 @@ async function runCommand(
 }
 
 /**
- * Worker threads besides the main thread. By default one per idle core: cores − 1, less the load already on the
- * machine (like `make -l`). On a busy machine extra threads only add their start-up (loading the parser) and
- * contend for the same cores: measured with bench/codemod-speed.ts on a shared 2-core box, see README.
+ * Worker threads besides the main thread. By default one per idle core beyond two: one core is the main thread's,
+ * one is left to V8's garbage collector and compiler threads, which run beside every JavaScript thread; less the
+ * load already on the machine (like `make -l`). On a 2-core box one worker made runs slower, at 600 and at 2,400
+ * files past the pre-filter, quiet or loaded: measured with bench/codemod-speed.ts, see README.
  */
 function parseWorkers(value: string | undefined): number {
   if (value === undefined) {
     const cores = availableParallelism();
-    return Math.max(0, Math.min(cores - 1, Math.floor(cores - (loadavg()[0] ?? 0))));
+    return Math.max(0, Math.min(cores - 2, Math.floor(cores - 1 - (loadavg()[0] ?? 0))));
   }
   const count = Number(value);
   if (!Number.isInteger(count) || count < 0) throw new UsageError(`option --workers needs a whole number ≥ 0, got ${JSON.stringify(value)}`);

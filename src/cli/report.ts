@@ -9,8 +9,10 @@ import type { CodemodSite } from '../analysis/codemod.js';
 import type { FileRecord, RunResult } from './run.js';
 
 export function displayPath(cwd: string, absolute: string): string {
-  const path = relative(cwd, absolute) || '.';
-  return path.split(sep).join('/');
+  // Most paths are under the working directory: a slice, not path.relative (which resolves both sides every call).
+  const under = cwd.endsWith(sep) ? cwd : cwd + sep;
+  const path = absolute.startsWith(under) ? absolute.slice(under.length) : relative(cwd, absolute) || '.';
+  return sep === '/' ? path : path.split(sep).join('/');
 }
 
 /** A git-style unified diff (`git apply` takes it) of one changed file. */
@@ -114,11 +116,12 @@ function round(ms: number): number {
 export function summary(info: RunInfo & { readonly check: boolean }, result: RunResult): string {
   const lines: string[] = [];
   for (const record of result.records) {
-    const path = displayPath(info.cwd, record.path);
     const { outcome } = record;
     if (outcome.status === 'error') {
+      const path = displayPath(info.cwd, record.path);
       lines.push(`error ${errorLocation(path, outcome.error)}: ${outcome.error.phase} failed: ${firstLine(outcome.error.message)}`);
-    } else if (outcome.status !== 'skipped') {
+    } else if (outcome.status !== 'skipped' && outcome.left.length > 0) {
+      const path = displayPath(info.cwd, record.path);
       for (const site of outcome.left) lines.push(`left  ${path}:${site.line}:${site.column + 1}: ${site.message}`);
     }
   }

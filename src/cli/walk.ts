@@ -5,7 +5,7 @@
  * and declaration files. A file or folder named explicitly is taken even when ignored: the user asked for it.
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { glob } from 'tinyglobby';
 import { isSourceFile, SOURCE_EXTENSIONS } from '../analysis/parse.js';
@@ -52,9 +52,12 @@ class RealPaths {
   private readonly folders = new Map<string, { real: string; links: ReadonlySet<string> }>();
 
   of(file: string): string {
-    const folder = this.folder(dirname(file));
-    const name = basename(file);
-    return folder.links.has(name) ? realpathOrSelf(file) : join(folder.real, name);
+    // String cuts, not dirname/basename/join: this runs for every file of the run.
+    const cut = file.lastIndexOf(sep);
+    const folder = this.folder(file.slice(0, cut) || sep);
+    const name = file.slice(cut + 1);
+    if (folder.links.has(name)) return realpathOrSelf(file);
+    return folder.real.endsWith(sep) ? folder.real + name : folder.real + sep + name;
   }
 
   private folder(path: string): { real: string; links: ReadonlySet<string> } {
@@ -114,7 +117,9 @@ async function walkDirectory(directory: string): Promise<string[]> {
   const rules = [...(namedFolderIgnored ? [] : ancestorRules), ...nestedIgnoreFiles.map((file) => loadRule(resolve(file)))]
     // Shallow rules first, so that a deeper .gitignore can re-include (`!x`) what a shallower one ignored.
     .sort((a, b) => a.base.length - b.base.length);
-  return candidates.map((file) => resolve(file)).filter((file) => isSourceFile(file) && !isIgnored(file, rules));
+  // tinyglobby gives absolute paths with `/`: already what `resolve` would give on POSIX.
+  const absolute = sep === '/' ? candidates : candidates.map((file) => resolve(file));
+  return absolute.filter((file) => isSourceFile(file) && !isIgnored(file, rules));
 }
 
 interface IgnoreRule {
@@ -143,14 +148,17 @@ function ancestorIgnoreRules(directory: string): IgnoreRule[] {
   return rules;
 }
 
+const TRAILING_SEPARATOR = sep === '/' ? /\/$/ : /[\\/]$/;
+
 function isIgnored(file: string, rules: readonly IgnoreRule[]): boolean {
   let ignored = false;
   for (const rule of rules) {
     if (!file.startsWith(rule.base + sep)) continue;
-    // `relative` drops a trailing separator; keep it so that folder-only patterns (`build/`) match folders.
-    const relativePath = relative(rule.base, file);
-    if (relativePath === '') continue; // the rule's own folder
-    const path = relativePath.split(sep).join('/') + (file.endsWith(sep) ? '/' : '');
+    // The path below the rule's folder, with `/` and a trailing `/` for a folder, so that folder-only patterns
+    // (`build/`) match folders. (A slice: path.relative resolves both sides on every call, per file per rule.)
+    const inside = file.slice(rule.base.length + 1).replace(TRAILING_SEPARATOR, '');
+    if (inside === '') continue; // the rule's own folder
+    const path = (sep === '/' ? inside : inside.split(sep).join('/')) + (file.endsWith(sep) ? '/' : '');
     const verdict = rule.matcher.test(path);
     if (verdict.ignored) ignored = true;
     else if (verdict.unignored) ignored = false;

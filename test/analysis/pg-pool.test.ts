@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseWithTypescriptEstree, type TSESTree } from '@typescript-eslint/typescript-estree';
@@ -330,6 +330,18 @@ describe('relative imports (createFileImportResolver)', () => {
     ['exports.pool', "const db = require('./named.cjs');\ndb.pool.query('x');", ['db.pool.query@2']],
   ])('%s', (_name, source, expected) => {
     expect(scanIn(source).sites).toEqual(expected);
+  });
+
+  it('answers the same question once per turn, and sees a module that changed after it', async () => {
+    write('swap.ts', "import { Pool } from 'pg';\nexport const db = new Pool();\n");
+    const user = "import { db } from './swap.js';\ndb.query('x');";
+    expect(scanIn(user).sites).toEqual(['db.query@2']);
+    write('swap.ts', "import Redis from 'ioredis';\nexport const db = new Redis();\n");
+    utimesSync(join(dir, 'swap.ts'), new Date(), new Date(Date.now() + 5000));
+    // Same turn: the answer worked out a moment ago.
+    expect(scanIn(user).sites).toEqual(['db.query@2']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scanIn(user).sites).toEqual([]);
   });
 
   it('leaves look-alikes from other modules, silently when they are known not to be pg', () => {
