@@ -49,7 +49,8 @@ function serve(arm: Arm): void {
   // LOGGER=noop isolates the wrapper's own cost from pino's; LOGGER=serialize keeps pino's serialization but drops the
   // finished line instead of writing it (pino's cost without the destination's I/O). Diagnostics only.
   const noop = { info() {}, warn() {}, error() {} };
-  const logger = process.env.LOGGER === 'noop' ? noop : process.env.LOGGER === 'serialize' ? pino({ write() {} }) : pino(destination);
+  // (`pino({}, stream)`: a lone `{ write }` object is taken for pino's options, and the line goes to stdout.)
+  const logger = process.env.LOGGER === 'noop' ? noop : process.env.LOGGER === 'serialize' ? pino({}, { write() {} }) : pino(destination);
   configureAuthLogging({ logger });
   const app = express();
   app.use(express.json());

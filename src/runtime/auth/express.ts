@@ -7,11 +7,11 @@
 //   resolves; Express 5 then sees a settled promise and does not call `next` a second time.
 // - The response body (for the user id and the reason) is seen through `res.json` / `res.send` (see below).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { correlationOf } from './context.js';
+import { correlationOf, requestIdOf, type Correlation } from './context.js';
 import { identifierFrom } from './email.js';
 import { invokeHandler, isThenable, type AnyFunction } from './handler.js';
 import { nodeResponseEnd } from './node-response.js';
-import { activateCall, activeCallFor, AuthCall, finishAuthCall, type AuthCallInit } from './record.js';
+import { activateHttpCall, activeCallFor, AuthCall, finishAuthCall, liveHttpCall, releaseHttpCall, type AuthCallInit } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
 
 
@@ -43,10 +43,10 @@ export function isNodeHttpPair(args: readonly unknown[]): boolean {
   );
 }
 
-// The hot path allocates one call object and one `next` wrapper per request and adds no property to `res` (adding
-// properties to a ServerResponse changes its shape and slows every later access in the framework). The call sits
-// under a symbol on the request (record.ts) and is found from `res.req` (set by Node and Express). json/send are
-// hooked once, on the prototype that defines them (`express.response`): other routes pay one property read. A
+// The hot path allocates one call object and one `next` wrapper per request and adds no property to `req` or `res`
+// (Express gives each of them a hidden class of its own: see record.ts); it reads as few of their properties as it
+// can, since each read misses V8's caches. The call is found from either object through record.ts's Map. json/send are
+// hooked once, on the prototype that defines them (`express.response`): other routes pay one Map lookup. A
 // response whose json/send are its own properties (Next.js pages API, or patched by someone else) is hooked on the
 // instance instead.
 const hookedPrototypes = new WeakSet<object>();
@@ -66,8 +66,8 @@ class HttpCall extends AuthCall {
 function hookMethod(owner: Record<string, unknown>, name: 'json' | 'send'): void {
   const original = owner[name];
   if (typeof original !== 'function') return;
-  owner[name] = function authLoggingCapture(this: { req?: unknown }, body?: unknown): unknown {
-    const call = activeCallFor(this.req);
+  owner[name] = function authLoggingCapture(this: object, body?: unknown): unknown {
+    const call = liveHttpCall(this);
     if (call !== undefined) call.captureBody(body);
     // `arguments`, not a rest array: this runs for every json/send of the app, logged route or not.
     // eslint-disable-next-line prefer-rest-params -- pass the framework exactly what the caller passed
@@ -100,14 +100,25 @@ function hookBodyCapture(res: ExpressResponse): void {
 }
 
 function onClose(this: ExpressResponse): void {
-  const call = activeCallFor(this.req);
+  const call = liveHttpCall(this);
   if (!(call instanceof HttpCall)) return;
   const res = call.res;
+  releaseHttpCall(call.req, res);
   finishAuthCall(call, nodeResponseEnd(res, call, call.body, call.req.user ?? res.locals?.user));
 }
 
 function isRealError(error: unknown): boolean {
   return error !== undefined && error !== null && error !== 'route' && error !== 'router';
+}
+
+/** `x-request-id`, else the framework's `req.id` (read only when the header is absent: each read costs, see above). */
+function correlationFor(req: ExpressRequest): Correlation {
+  const correlation = correlationOf(req.headers);
+  if (correlation.request_id === undefined) {
+    const frameworkId = requestIdOf(req.id);
+    if (frameworkId !== undefined) correlation.request_id = frameworkId;
+  }
+  return correlation;
 }
 
 function startHttpCall(action: AuthAction, options: ResolvedAuthOptions, req: ExpressRequest, res: ExpressResponse): HttpCall {
@@ -117,7 +128,7 @@ function startHttpCall(action: AuthAction, options: ResolvedAuthOptions, req: Ex
       action,
       options,
       targets: [req, res],
-      correlation: correlationOf(req.headers, req.id),
+      correlation: correlationFor(req),
       email: identifierFrom(req.body, options),
       method: req.method,
       route: typeof routePath === 'string' ? routePath : undefined,
@@ -127,9 +138,7 @@ function startHttpCall(action: AuthAction, options: ResolvedAuthOptions, req: Ex
     req,
     res,
   );
-  activateCall(req, call);
-  // Node sets res.req; a hand-made pair in a test may not.
-  if (res.req !== req) (res as { req: unknown }).req = req;
+  activateHttpCall(req, res, call);
   hookBodyCapture(res);
   // `on`, not `once`: close fires once per response, and `once` allocates a wrapper.
   res.on('close', onClose);

@@ -15,10 +15,12 @@ export function nodeResponseEnd(
   body: unknown,
   userAtEnd: unknown,
 ): AuthCallEnd {
-  const aborted = !res.writableFinished;
+  // headersSent is read only when the response did not finish (each getter read walks the prototype chain of an
+  // Express response, which V8 cannot cache: see record.ts).
+  const sent = res.writableFinished || res.headersSent;
   return {
-    statusCode: res.headersSent || !aborted ? res.statusCode : undefined,
-    aborted: aborted && !res.headersSent,
+    statusCode: sent ? res.statusCode : undefined,
+    aborted: !sent,
     threw: failure.threw,
     error: failure.error,
     body,
