@@ -40,11 +40,6 @@ export class Trivia {
     }
   }
 
-  /** The character at `skipForward(offset)` (`''` at the end of the file). */
-  nextChar(offset: number): string {
-    return this.source[this.skipForward(offset)] ?? '';
-  }
-
   /** The character just before `skipBackward(offset)` (`''` at the start of the file). */
   previousChar(offset: number): string {
     return this.source[this.skipBackward(offset) - 1] ?? '';

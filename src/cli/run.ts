@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { AnyCodemod } from './registry.js';
 import { transformText, type FileError, type TextOutcome } from './transform-text.js';
-import { startWorkers, transformInParallel, type SourceText } from './workers.js';
+import { NO_WORKERS, startWorkers, transformInParallel, type SourceText } from './workers.js';
 import { writeFileAtomic } from './write.js';
 
 /**
@@ -86,9 +86,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
       progress();
     }
   } else {
-    const enough = candidates.length >= PARALLEL_THRESHOLD;
-    if (pool && !enough) await pool.stop();
-    const used = pool && enough ? pool : startWorkers(codemod.id, options, 0);
+    const used = pool && candidates.length >= PARALLEL_THRESHOLD ? pool : NO_WORKERS;
+    if (pool && used !== pool) await pool.stop();
     workers = used.workers.length;
     const sources: SourceText[] = candidates.map((index) => ({ path: files[index] as string, text: texts[index] as string }));
     const results = await transformInParallel(codemod, options, sources, used, () => progress());

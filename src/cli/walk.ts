@@ -4,7 +4,7 @@
  * level, from the work tree's root down, and .git/info/exclude), minus dependencies, build output
  * and declaration files. A file or folder named explicitly is taken even when ignored: the user asked for it.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { glob } from 'tinyglobby';
@@ -27,9 +27,8 @@ export async function collectFiles(paths: readonly string[], cwd: string): Promi
   // Keyed by real path: a file reached twice (two overlapping paths, a symlink and its target) runs once.
   const files = new Map<string, string>();
   const missing: string[] = [];
-  const realPaths = new RealPaths();
-  const add = (file: string): void => {
-    const real = realPaths.of(file);
+  const folderRealPaths = new FolderRealPaths();
+  const add = (file: string, real: string): void => {
     if (!files.has(real)) files.set(real, file);
   };
   for (const given of paths) {
@@ -37,48 +36,31 @@ export async function collectFiles(paths: readonly string[], cwd: string): Promi
     const kind = statKind(absolute);
     if (kind === 'missing') missing.push(given);
     else if (kind === 'file') {
-      if (isSourceFile(absolute)) add(absolute);
-    } else for (const file of await walkDirectory(absolute)) add(file);
+      // Named on the command line, it may be a link: its own real path.
+      if (isSourceFile(absolute)) add(absolute, realpathOrSelf(absolute));
+    } else for (const file of await walkDirectory(absolute)) add(file, folderRealPaths.of(file));
   }
   return { files: [...files.values()].sort(), missing };
 }
 
 /**
- * Real paths, resolved once per folder rather than once per file (each realpath() is a syscall, and libc's walks
- * every folder on the way): a file's real path is its folder's real path and its name, unless the file itself is a
- * symbolic link, which one read of the folder tells.
+ * Real paths of walked files, resolved once per folder rather than once per file (each realpath() is a syscall, and
+ * libc's walks every folder on the way). A walk lists no links (links are not followed), so a walked file's real path
+ * is its folder's real path and its name.
  */
-class RealPaths {
-  private readonly folders = new Map<string, { real: string; links: ReadonlySet<string> }>();
+class FolderRealPaths {
+  private readonly folders = new Map<string, string>();
 
   of(file: string): string {
     // String cuts, not dirname/basename/join: this runs for every file of the run.
     const cut = file.lastIndexOf(sep);
-    const folder = this.folder(file.slice(0, cut) || sep);
-    const name = file.slice(cut + 1);
-    if (folder.links.has(name)) return realpathOrSelf(file);
-    return folder.real.endsWith(sep) ? folder.real + name : folder.real + sep + name;
-  }
-
-  private folder(path: string): { real: string; links: ReadonlySet<string> } {
-    let folder = this.folders.get(path);
-    if (!folder) {
-      folder = { real: realpathOrSelf(path), links: symbolicLinksIn(path) };
-      this.folders.set(path, folder);
+    const folder = file.slice(0, cut) || sep;
+    let real = this.folders.get(folder);
+    if (real === undefined) {
+      real = realpathOrSelf(folder);
+      this.folders.set(folder, real);
     }
-    return folder;
-  }
-}
-
-function symbolicLinksIn(folder: string): ReadonlySet<string> {
-  try {
-    return new Set(
-      readdirSync(folder, { withFileTypes: true })
-        .filter((entry) => entry.isSymbolicLink())
-        .map((entry) => entry.name),
-    );
-  } catch {
-    return new Set();
+    return real.endsWith(sep) ? real + file.slice(cut + 1) : real + sep + file.slice(cut + 1);
   }
 }
 

@@ -52,6 +52,9 @@ export interface WorkerPool {
   stop(): Promise<void>;
 }
 
+/** No workers: the run stays on the main thread. */
+export const NO_WORKERS: WorkerPool = { workers: [], ready: [], stop: async () => {} };
+
 export function startWorkers(codemodId: string, options: Readonly<Record<string, unknown>>, count: number): WorkerPool {
   const entry = workerEntry();
   const init: WorkerInit = { codemodId, options };
