@@ -10,7 +10,7 @@ import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
 import { activateCall, activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
-import { isThenable, type AnyFunction } from './handler.js';
+import { applyAsRunning, isThenable, type AnyFunction } from './handler.js';
 
 
 const MAX_BODY = 65_536;
@@ -151,7 +151,7 @@ export function runNextRoute(action: AuthAction, options: ResolvedAuthOptions, h
   };
   let result: unknown;
   try {
-    result = handler.apply(self, args);
+    result = applyAsRunning(call, handler, self, args);
   } catch (error) {
     settle({ threw: true, error });
     throw error;

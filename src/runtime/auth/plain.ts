@@ -7,7 +7,7 @@ import { correlationOf } from './context.js';
 import { identifierFrom } from './email.js';
 import { activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
-import { isThenable, type AnyFunction } from './handler.js';
+import { isThenable, runningHttpCall, type AnyFunction } from './handler.js';
 
 
 interface InputLike {
@@ -24,8 +24,8 @@ function headersOf(input: InputLike | undefined): Parameters<typeof correlationO
   return headers as Parameters<typeof correlationOf>[0];
 }
 
-/** `login(req)` called from a wrapped route handler with the same request: no line of its own; its result only
- *  helps the request's line find the user id. */
+/** `login(req)` called from a wrapped route handler with the same request, or `login(email, password)` called while
+ *  the handler runs synchronously: no line of its own; its result only helps the request's line find the user id. */
 function runInside(outer: AuthCall, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
   const result = handler.apply(self, args);
   if (isThenable(result)) {
@@ -40,7 +40,7 @@ function runInside(outer: AuthCall, handler: AnyFunction, self: unknown, args: u
 
 export function runPlain(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
   const first = args[0];
-  const outer = activeCallFor(first);
+  const outer = activeCallFor(first) ?? runningHttpCall();
   if (outer !== undefined) return runInside(outer, handler, self, args);
   const input = first !== null && typeof first === 'object' ? (first as InputLike) : undefined;
   const call = startAuthCall({

@@ -73,6 +73,21 @@ function buildApp(express: ExpressModule): ExpressModule {
       res.status(201).end();
     }),
   );
+  // A wrapped service called with the credentials instead of the request: it joins the route's call while the route
+  // handler runs synchronously (before its first await); after an await it cannot tell which request it serves and
+  // writes a line of its own.
+  const checkPassword = withAuthLogging('login', async (email: unknown, password: unknown) =>
+    email === ALICE.email && password === ALICE.password ? { user: { id: 'svc-2' } } : null,
+  );
+  const signIn = (awaitFirst: boolean) =>
+    withAuthLogging('login', async (req: { body: { email?: string; password?: string } }, res: ExpressModule) => {
+      if (awaitFirst) await sleep(1);
+      const session = await checkPassword(req.body.email, req.body.password);
+      if (!session) return res.status(401).json({ error: 'invalid_credentials' });
+      res.json({ ok: true });
+    });
+  app.post('/signin', signIn(false));
+  app.post('/signin/after-await', signIn(true));
   app.use((_error: unknown, _req: unknown, res: ExpressModule, _next: unknown) => res.status(500).json({ error: 'internal' }));
   return app;
 }
@@ -136,6 +151,28 @@ for (const [name, express] of [
       expect(capture.outcomes()).toHaveLength(2);
       expect(capture.byRequestId('nested-ok')).toMatchObject([{ event: 'session_created', outcome: 'success', status_code: 201, user_id: 'svc-1' }]);
       expect(capture.byRequestId('nested-bad')).toMatchObject([{ event: 'authn_session_fail', outcome: 'failure', status_code: 401 }]);
+    });
+
+    it('writes one line when the route calls a wrapped login(email, password) before its first await', async () => {
+      const { baseUrl, capture } = await start();
+      await send(baseUrl, '/signin', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'service-ok' });
+      await send(baseUrl, '/signin', { body: { email: ALICE.email, password: 'wrong-horse' }, requestId: 'service-bad' });
+      await capture.waitFor((lines) => lines.length >= 2);
+      await sleep(50);
+      expect(capture.outcomes()).toHaveLength(2);
+      // The service's result gives the user id; the route's response gives the outcome.
+      expect(capture.byRequestId('service-ok')).toMatchObject([{ event: 'authn_login_success', route: '/signin', status_code: 200, user_id: 'svc-2', email: 'a***@example.com' }]);
+      expect(capture.byRequestId('service-bad')).toMatchObject([{ event: 'authn_login_fail', outcome: 'failure', status_code: 401 }]);
+
+      // After an await the service is on its own: its line (no request fields) beside the route's.
+      await send(baseUrl, '/signin/after-await', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'service-late' });
+      await capture.waitFor((lines) => lines.length >= 4);
+      await sleep(50);
+      const late = capture.outcomes().slice(2);
+      expect(late).toHaveLength(2);
+      expect(late.filter((line) => line.request_id === 'service-late')).toMatchObject([{ route: '/signin/after-await', status_code: 200 }]);
+      expect(late.filter((line) => line.request_id === undefined)).toMatchObject([{ event: 'authn_login_success', user_id: 'svc-2' }]);
+      expectNoSecrets(capture.text);
     });
   });
 }

@@ -48,9 +48,19 @@ const verifyRoute: RouteModule = {
   }),
 };
 
+// An email-verification link: the route calls a wrapped service with the token from the query string before any
+// await, so the service joins the route's call (one line, the service's result gives the user id).
+const checkVerifyToken = withAuthLogging('verify', async (token: unknown) => (token === 'link-token-0123456789' ? { userId: 'u-verified' } : null));
+const verifyEmailRoute: RouteModule = {
+  GET: withAuthLogging('verify', async (request: Request) => {
+    const verified = await checkVerifyToken(new URL(request.url).searchParams.get('token'));
+    return verified ? Response.json({ ok: true }) : Response.json({ error: 'invalid_token' }, { status: 400 });
+  }),
+};
+
 const healthRoute: RouteModule = { GET: () => Response.json({ ok: true }) };
 
-const ROUTES: Record<string, RouteModule> = { '/api/login': loginRoute, '/login/form': formLoginRoute, '/api/verify': verifyRoute, '/api/health': healthRoute };
+const ROUTES: Record<string, RouteModule> = { '/api/login': loginRoute, '/login/form': formLoginRoute, '/api/verify': verifyRoute, '/api/verify-email': verifyEmailRoute, '/api/health': healthRoute };
 
 // ---- the adapter ----
 
@@ -151,5 +161,17 @@ describe('withAuthLogging on Next.js route handlers', () => {
     expect(capture.byRequestId('form-bad')).toMatchObject([{ level: 40, outcome: 'failure', status_code: 401, reason: 'unauthorized', email: 'a***@example.com' }]);
     expect(capture.byRequestId('verify-404')).toMatchObject([{ level: 30, event: 'authn_verify_success', outcome: 'success', status_code: 404 }]);
     expectNoSecrets(capture.text);
+  });
+
+  it('writes one line when the route calls a wrapped service with the token before its first await', async () => {
+    const { baseUrl, capture } = await start();
+    expect((await send(baseUrl, '/api/verify-email?token=link-token-0123456789', { method: 'GET', requestId: 'link-ok' })).status).toBe(200);
+    expect((await send(baseUrl, '/api/verify-email?token=forged', { method: 'GET', requestId: 'link-bad' })).status).toBe(400);
+    await capture.waitFor((lines) => lines.length >= 2);
+    await sleep(50);
+    expect(capture.outcomes()).toHaveLength(2);
+    expect(capture.byRequestId('link-ok')).toMatchObject([{ event: 'authn_verify_success', route: '/api/verify-email', status_code: 200, user_id: 'u-verified' }]);
+    expect(capture.byRequestId('link-bad')).toMatchObject([{ event: 'authn_verify_fail', outcome: 'failure', status_code: 400 }]);
+    expect(capture.text).not.toContain('link-token-0123456789');
   });
 });
