@@ -69,7 +69,7 @@ function resolve(global: AuthLoggingOptions, own: AuthLoggingOptions | undefined
     emailHashKey: merged.emailHashKey,
     event: merged.event,
     getIdentifier: merged.getIdentifier,
-    nestExceptionFilter: merged.nestExceptionFilter ?? true,
+    nestExceptionFilter: merged.nestExceptionFilter ?? false,
   };
 }
 

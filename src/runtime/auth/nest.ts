@@ -1,14 +1,17 @@
 // NestJS: `@AuthLogged('login')` on a controller method. Nest is loaded lazily when the decorator is applied (the
 // package root never imports it: most apps have no Nest).
 //
-// The decorator applies two things through Nest's own applyDecorators:
-// - an interceptor: starts the call, sees the handler's return value (user id) and its errors;
-// - a method-scoped exception filter (a class, so Nest injects HttpAdapterHost, as Nest's docs require for filters
-//   extending BaseExceptionFilter): guard failures never reach interceptors, but they do reach the filters of the
-//   route. Method filters are consulted first, so the filter claims ONLY exceptions the interceptor did not see
-//   (its @Catch type answers `instanceof` from that set): errors of the handler, pipes and interceptors still go to
-//   the application's own controller / global filters untouched. For a guard failure it records the exception and
-//   lets BaseExceptionFilter answer exactly as Nest would by default.
+// The decorator applies, through Nest's own applyDecorators:
+// - a guard, moved to the front of the method's guards: guards run before interceptors, and a guard failure never
+//   reaches an interceptor, so the call starts here. It always lets the request through. A later guard's failure is
+//   answered by the application's own exception filters, untouched, and the line carries the status they sent;
+// - an interceptor: sees the handler's return value (user id) and its errors;
+// - only with `nestExceptionFilter: true`, a method-scoped exception filter (a class, so Nest injects
+//   HttpAdapterHost, as Nest's docs require for filters extending BaseExceptionFilter) for the failures of guards
+//   that run before the method's own (global and controller guards). Method filters are consulted first, so it
+//   claims ONLY exceptions the interceptor did not see (its @Catch type answers `instanceof` from that set), records
+//   the exception and lets BaseExceptionFilter answer as Nest would by default: for those failures, the application's
+//   own filters no longer answer, which is why it is opt-in.
 // The line is written when the raw response is done, so the status is the one the client got.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -25,6 +28,7 @@ import { assertAuthAction } from './wrap.js';
 type NestCommon = {
   applyDecorators: (...decorators: any[]) => any;
   Catch: (...types: any[]) => ClassDecorator;
+  UseGuards: (...guards: any[]) => any;
   UseInterceptors: (...interceptors: any[]) => any;
   UseFilters: (...filters: any[]) => any;
 };
@@ -149,13 +153,31 @@ function nestCall(action: AuthAction, options: ResolvedAuthOptions, req: HttpReq
   return state;
 }
 
+// The metadata key @UseGuards writes (GUARDS_METADATA in @nestjs/common/constants).
+const GUARDS_METADATA = '__guards__';
+
+interface ReflectMetadata {
+  getMetadata?: (key: string, target: object) => unknown;
+  defineMetadata?: (key: string, value: unknown, target: object) => void;
+}
+
+/** Our guard first among the method's guards, wherever @AuthLogged sits among its decorators: decorators below it ran
+ *  before it (their guards are already listed), those above it append theirs after. */
+function putGuardFirst(method: object, guard: object): void {
+  const reflect = Reflect as unknown as ReflectMetadata;
+  if (typeof reflect.getMetadata !== 'function' || typeof reflect.defineMetadata !== 'function') return;
+  const guards = reflect.getMetadata(GUARDS_METADATA, method);
+  if (!Array.isArray(guards) || guards[0] === guard) return;
+  reflect.defineMetadata(GUARDS_METADATA, [guard, ...guards.filter((other) => other !== guard)], method);
+}
+
 function recordError(state: NestCallState, error: unknown): void {
   if (state.threw) return;
   state.threw = true;
   state.error = error;
 }
 
-/** NestJS: method decorator for controller handlers (`@AuthLogged('login')`), guard failures included. */
+/** NestJS: method decorator for controller handlers (`@AuthLogged('login')`), failures of the method's guards included. */
 export function AuthLogged(action: AuthAction, options?: AuthLoggingOptions): MethodDecorator {
   assertAuthAction(action, 'AuthLogged');
   const getOptions = optionsGetter(options, 'AuthLogged');
@@ -180,7 +202,17 @@ export function AuthLogged(action: AuthAction, options?: AuthLoggingOptions): Me
         );
       },
     };
-    const decorators: unknown[] = [nest.common.UseInterceptors(interceptor)];
+    // Starts the call before the method's other guards run; never refuses.
+    const guard = {
+      canActivate(context: any): boolean {
+        if (context.getType() === 'http') {
+          const http = context.switchToHttp();
+          nestCall(action, getOptions(), http.getRequest(), http.getResponse());
+        }
+        return true;
+      },
+    };
+    const decorators: unknown[] = [nest.common.UseGuards(guard), nest.common.UseInterceptors(interceptor)];
     if (resolved.nestExceptionFilter) {
       const Base = nest.core.BaseExceptionFilter;
       // One class per decorated method: Nest instantiates it (injecting HttpAdapterHost) and it knows its action.
@@ -196,7 +228,9 @@ export function AuthLogged(action: AuthAction, options?: AuthLoggingOptions): Me
       nest.common.Catch(NotSeenByInterceptor)(AuthLoggingExceptionFilter);
       decorators.push(nest.common.UseFilters(AuthLoggingExceptionFilter));
     }
-    return nest.common.applyDecorators(...decorators)(target, propertyKey, descriptor);
+    const applied = nest.common.applyDecorators(...decorators)(target, propertyKey, descriptor);
+    if (descriptor?.value !== undefined) putGuardFirst(descriptor.value as object, guard);
+    return applied;
   };
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

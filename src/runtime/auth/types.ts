@@ -41,7 +41,8 @@ export interface AuthLoggingOptions {
   /** Reads the identifier the user typed from the request body (or plain-function input). Default: the first string
    *  among `email`, `username`, `login`, `identifier`, ... */
   getIdentifier?: (input: unknown) => unknown;
-  /** NestJS only: apply the method-scoped exception filter that logs guard failures. Default true. */
+  /** NestJS only: also log failures of global and controller guards, through a method-scoped exception filter that
+   *  answers them as Nest does by default (your own filters no longer do). Default false. */
   nestExceptionFilter?: boolean;
 }
 

@@ -1,5 +1,6 @@
-// NestJS 11 on platform-express: @AuthLogged on controller methods, including a guard that refuses (guards run
-// before interceptors, so only the method-scoped exception filter sees that failure).
+// NestJS 11 on platform-express: @AuthLogged on controller methods, including guards that refuse (guards run before
+// interceptors: the decorator's own guard, first among the method's, starts the call), and the opt-in exception filter
+// for guards that run before the method's (controller and global guards).
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import {
@@ -86,9 +87,34 @@ class AuthController {
   session(): object {
     return { ok: true };
   }
+
+  // Placed by hand above the guard: the decorator still puts its own guard first.
+  @Post('refresh')
+  @AuthLogged('refresh')
+  @UseGuards(UnauthorizedGuard)
+  refresh(): object {
+    return { ok: true };
+  }
 }
 
-@Module({ controllers: [AuthController], providers: [RefuseGuard, UnauthorizedGuard] })
+// A guard on the whole controller runs before the method's guards: only the opt-in filter sees its failures.
+@Controller('admin')
+@UseGuards(RefuseGuard)
+class AdminAuthController {
+  @Post('login')
+  @AuthLogged('login', { nestExceptionFilter: true })
+  login(): object {
+    return { ok: true };
+  }
+
+  @Post('token')
+  @AuthLogged('token')
+  token(): object {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [AuthController, AdminAuthController], providers: [RefuseGuard, UnauthorizedGuard] })
 class AppModule {}
 
 const apps: INestApplication[] = [];
@@ -123,19 +149,35 @@ describe('AuthLogged on NestJS (platform-express)', () => {
     expect(capture.byRequestId('house-1')).toMatchObject([{ outcome: 'failure', status_code: 401, reason: 'invalid_credentials' }]);
   });
 
-  it('logs guard failures, which never reach interceptors, with the status Nest answered', async () => {
+  it("logs the failures of the method's guards, answered by the application's own filter", async () => {
     const { baseUrl, capture } = await start();
     const refused = await send(baseUrl, '/mfa', { body: { code: '654321' }, requestId: 'mfa-guard' });
     expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.body ?? '{}')).toMatchObject({ statusCode: 403, message: 'Forbidden resource' });
+    expect(JSON.parse(refused.body ?? '{}')).toMatchObject({ house: true, detail: { statusCode: 403, message: 'Forbidden resource' } });
     const expired = await send(baseUrl, '/session', { requestId: 'session-guard' });
     expect(expired.status).toBe(401);
-    await capture.waitFor((lines) => lines.length >= 2);
-    expect(capture.byRequestId('mfa-guard')).toMatchObject([
-      { level: 40, event: 'authn_mfa_fail', outcome: 'failure', status_code: 403, reason: 'Forbidden resource' },
-    ]);
-    expect(capture.byRequestId('session-guard')).toMatchObject([{ level: 40, event: 'authn_session_fail', status_code: 401, reason: 'session expired' }]);
+    expect(JSON.parse(expired.body ?? '{}')).toMatchObject({ house: true, detail: { message: 'session expired' } });
+    const handPlaced = await send(baseUrl, '/refresh', { requestId: 'refresh-guard' });
+    expect(handPlaced.status).toBe(401);
+    await capture.waitFor((lines) => lines.length >= 3);
+    expect(capture.byRequestId('mfa-guard')).toMatchObject([{ level: 40, event: 'authn_mfa_fail', outcome: 'failure', status_code: 403, reason: 'forbidden' }]);
+    expect(capture.byRequestId('session-guard')).toMatchObject([{ level: 40, event: 'authn_session_fail', status_code: 401, reason: 'unauthorized' }]);
+    expect(capture.byRequestId('refresh-guard')).toMatchObject([{ level: 40, outcome: 'failure', status_code: 401, route: '/refresh' }]);
     expect(capture.text).not.toContain('654321');
     expectNoSecrets(capture.text);
+  });
+
+  it("logs a controller guard's failure only with nestExceptionFilter, which answers it as Nest does by default", async () => {
+    const { baseUrl, capture } = await start();
+    const withFilter = await send(baseUrl, '/admin/login', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'admin-filter' });
+    expect(withFilter.status).toBe(403);
+    expect(JSON.parse(withFilter.body ?? '{}')).toMatchObject({ statusCode: 403, message: 'Forbidden resource' });
+    const withoutFilter = await send(baseUrl, '/admin/token', { requestId: 'admin-plain' });
+    expect(withoutFilter.status).toBe(403);
+    expect(JSON.parse(withoutFilter.body ?? '{}')).toMatchObject({ house: true });
+    await capture.waitFor((lines) => lines.length >= 1);
+    await sleep(50);
+    expect(capture.byRequestId('admin-filter')).toMatchObject([{ event: 'authn_login_fail', status_code: 403, reason: 'Forbidden resource', email: 'a***@example.com' }]);
+    expect(capture.byRequestId('admin-plain')).toEqual([]);
   });
 });
