@@ -41,7 +41,7 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
 
 const ARMS = ['bare', 'handwritten', 'wrapped'] as const;
 type Arm = (typeof ARMS)[number];
-type Logger = Pick<pino.Logger, 'info' | 'warn' | 'error'>;
+type Logger = Quickwins.AuthLogger;
 
 // ---- server side (child process) ----
 

@@ -76,13 +76,6 @@ function loadNest(): NestModules {
   return nestModules;
 }
 
-interface NestCallState {
-  call: AuthCall;
-  threw: boolean;
-  error?: unknown;
-  body?: unknown;
-}
-
 interface HttpRequestLike {
   raw?: IncomingMessage;
   headers?: IncomingMessage['headers'];
@@ -118,39 +111,37 @@ function rawResponse(res: HttpResponseLike): ServerResponse {
   return (res.raw ?? res) as ServerResponse;
 }
 
-/** The call of this request: created by whichever of interceptor / filter sees the request first. */
-function nestCall(action: AuthAction, options: ResolvedAuthOptions, req: HttpRequestLike, res: HttpResponseLike): NestCallState {
-  const existing = (req as { [kNestCall]?: NestCallState })[kNestCall];
+/** The call of this request: created by whichever of guard / interceptor / filter sees the request first (the guard,
+ *  unless a guard before it refused). Errors and the handler's value are kept on the call itself. */
+function nestCall(action: AuthAction, options: ResolvedAuthOptions, req: HttpRequestLike, res: HttpResponseLike): AuthCall {
+  const existing = (req as { [kNestCall]?: AuthCall })[kNestCall];
   if (existing) return existing;
   const headers = req.headers ?? req.raw?.headers;
   const route = req.route?.path ?? req.routeOptions?.url;
-  const state: NestCallState = {
-    threw: false,
-    call: startAuthCall({
-      action,
-      options,
-      targets: [req, res, req.raw, res.raw],
-      correlation: correlationOf(headers, req.id),
-      email: identifierFrom(req.body, options),
-      method: req.method ?? req.raw?.method,
-      route: typeof route === 'string' ? route : undefined,
-      requestLogger: req.log,
-      userAtEntry: req.user ?? res.locals?.user,
-    }),
-  };
-  (req as { [kNestCall]?: NestCallState })[kNestCall] = state;
+  const call = startAuthCall({
+    action,
+    options,
+    targets: [req, res, req.raw, res.raw],
+    correlation: correlationOf(headers, req.id),
+    email: identifierFrom(req.body, options),
+    method: req.method ?? req.raw?.method,
+    route: typeof route === 'string' ? route : undefined,
+    requestLogger: req.log,
+    userAtEntry: req.user ?? res.locals?.user,
+  });
+  (req as { [kNestCall]?: AuthCall })[kNestCall] = call;
   // So that a wrapped `login(req)` called by the controller joins this line instead of writing its own.
-  activateCall(req, state.call);
+  activateCall(req, call);
   const raw = rawResponse(res);
   if (raw.writableFinished) {
     // The filter ran after the response was already sent (cannot normally happen): log now.
-    finishAuthCall(state.call, { statusCode: raw.statusCode, threw: state.threw, error: state.error });
-    return state;
+    finishAuthCall(call, { statusCode: raw.statusCode, threw: call.threw, error: call.error });
+    return call;
   }
   onResponseDone(raw, (finishedAt) => {
-    finishAuthCall(state.call, nodeResponseEnd(raw, state, state.body, req.user ?? res.locals?.user), finishedAt);
+    finishAuthCall(call, nodeResponseEnd(raw, call, call.body, req.user ?? res.locals?.user), finishedAt);
   });
-  return state;
+  return call;
 }
 
 // The metadata key @UseGuards writes (GUARDS_METADATA in @nestjs/common/constants).
@@ -171,12 +162,6 @@ function putGuardFirst(method: object, guard: object): void {
   reflect.defineMetadata(GUARDS_METADATA, [guard, ...guards.filter((other) => other !== guard)], method);
 }
 
-function recordError(state: NestCallState, error: unknown): void {
-  if (state.threw) return;
-  state.threw = true;
-  state.error = error;
-}
-
 /** NestJS: method decorator for controller handlers (`@AuthLogged('login')`), failures of the method's guards included. */
 export function AuthLogged(action: AuthAction, options?: AuthLoggingOptions): MethodDecorator {
   assertAuthAction(action, 'AuthLogged');
@@ -184,19 +169,21 @@ export function AuthLogged(action: AuthAction, options?: AuthLoggingOptions): Me
   const resolved = getOptions();
   return (target, propertyKey, descriptor) => {
     const nest = loadNest();
+    // The call of an HTTP execution context (guard, interceptor and filter all get one).
+    const callOf = (context: any): AuthCall => {
+      const http = context.switchToHttp();
+      return nestCall(action, getOptions(), http.getRequest(), http.getResponse());
+    };
     const interceptor = {
       intercept(context: any, next: any): unknown {
         if (context.getType() !== 'http') return next.handle();
-        const http = context.switchToHttp();
-        const state = nestCall(action, getOptions(), http.getRequest(), http.getResponse());
+        const call = callOf(context);
         return next.handle().pipe(
           nest.rxjs.tap({
-            next: (value) => {
-              if (state.body === undefined) state.body = value;
-            },
+            next: (value) => call.captureBody(value),
             error: (error) => {
               if (error !== null && typeof error === 'object') seenByInterceptor.add(error);
-              recordError(state, error);
+              call.recordError(error);
             },
           }),
         );
@@ -205,10 +192,7 @@ export function AuthLogged(action: AuthAction, options?: AuthLoggingOptions): Me
     // Starts the call before the method's other guards run; never refuses.
     const guard = {
       canActivate(context: any): boolean {
-        if (context.getType() === 'http') {
-          const http = context.switchToHttp();
-          nestCall(action, getOptions(), http.getRequest(), http.getResponse());
-        }
+        if (context.getType() === 'http') callOf(context);
         return true;
       },
     };
@@ -218,10 +202,7 @@ export function AuthLogged(action: AuthAction, options?: AuthLoggingOptions): Me
       // One class per decorated method: Nest instantiates it (injecting HttpAdapterHost) and it knows its action.
       class AuthLoggingExceptionFilter extends Base {
         override catch(exception: unknown, host: any): void {
-          if (host.getType() === 'http') {
-            const http = host.switchToHttp();
-            recordError(nestCall(action, getOptions(), http.getRequest(), http.getResponse()), exception);
-          }
+          if (host.getType() === 'http') callOf(host).recordError(exception);
           super.catch(exception, host);
         }
       }
