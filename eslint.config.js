@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'fixtures/**', 'codemods/*.cjs', 'coverage/**', 'bench/.corpus/**'],
+    ignores: ['dist/**', 'runtime/dist/**', 'node_modules/**', 'fixtures/**', 'codemods/*.cjs', 'coverage/**', 'bench/.corpus/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,11 +1,25 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
-// Three outputs: the library (runtime root + ESLint plugin) for ESM and CommonJS with types;
-// the CLI for ESM; every codemod as a CommonJS jscodeshift transform in codemods/<id>.cjs.
+// Four outputs: the runtime package (@quickwins/runtime: root and one subpath per area) into runtime/dist; the
+// ESLint plugin for ESM and CommonJS with types; the CLI for ESM; every codemod as a CommonJS jscodeshift
+// transform in codemods/<id>.cjs.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', 'eslint-plugin/index': 'eslint-plugin/index.ts' },
+    entry: { index: 'runtime/src/index.ts', 'pg/index': 'runtime/src/pg/index.ts', 'auth/index': 'runtime/src/auth/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
+    outDir: 'runtime/dist',
+    target: 'node20',
+    // The runtime's dependency and peers, as its own package.json lists them (tsup reads only the root one).
+    external: ['pino', 'pg', 'prom-client'],
+    clean: true,
+    // Each subpath is a whole file of its own: `@quickwins/runtime/auth` loads no pg code and no prom-client.
+    splitting: false,
+    sourcemap: false,
+  },
+  {
+    entry: { 'eslint-plugin/index': 'eslint-plugin/index.ts' },
     format: ['esm', 'cjs'],
     // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates.
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },

@@ -24,14 +24,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { pino } from 'pino';
-import type * as Quickwins from '../src/index.js';
+import type * as Quickwins from '../runtime/src/index.js';
 
 // The built package, as an application loads it (tsx would add its own per-call name wrappers to the wrapper's code).
 async function loadQuickwins(): Promise<typeof Quickwins> {
   try {
-    return (await import(new URL('../dist/index.js', import.meta.url).href)) as typeof Quickwins;
+    return (await import(new URL('../runtime/dist/index.js', import.meta.url).href)) as typeof Quickwins;
   } catch (error) {
-    throw new Error(`bench/auth-overhead: dist/index.js is missing or broken; run \`npm run build\` first`, { cause: error });
+    throw new Error(`bench/auth-overhead: runtime/dist/index.js is missing or broken; run \`npm run build\` first`, { cause: error });
   }
 }
 

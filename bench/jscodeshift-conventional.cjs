@@ -29,7 +29,7 @@ module.exports = function transform(file, api) {
   if (used.size === 0) return undefined;
   const declaration = j.importDeclaration(
     [...used].map((helper) => j.importSpecifier(j.identifier(helper))),
-    j.literal('quickwins'),
+    j.literal('@quickwins/runtime'),
   );
   const imports = root.find(j.ImportDeclaration);
   if (imports.size() > 0) imports.at(imports.size() - 1).insertAfter(declaration);

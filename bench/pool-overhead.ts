@@ -15,16 +15,16 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { build } from 'tsup';
-import type * as Runtime from '../src/runtime/pg/index.js';
+import type * as Runtime from '../runtime/src/pg/index.js';
 import { resolveDatabase } from '../test/setup/postgres.js';
 
-/** Bundles src/runtime/pg the way tsup builds dist/ and imports it. */
+/** Bundles runtime/src/pg the way tsup builds dist/ and imports it. */
 async function loadBuiltRuntime(): Promise<{ runtime: typeof Runtime; cleanup: () => void }> {
   const outDir = mkdtempSync(join(tmpdir(), 'quickwins-bench-'));
   // the bundle keeps prom-client external: let it resolve to this repo's copy
   symlinkSync(resolve('node_modules'), join(outDir, 'node_modules'), 'dir');
   await build({
-    entry: { runtime: 'src/runtime/pg/index.ts' },
+    entry: { runtime: 'runtime/src/pg/index.ts' },
     format: ['esm'],
     outDir,
     target: 'node20',

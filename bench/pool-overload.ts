@@ -22,7 +22,7 @@
  */
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { acquireWithBackpressure, isPoolBackpressureError } from '../src/index.js';
+import { acquireWithBackpressure, isPoolBackpressureError } from '../runtime/src/index.js';
 import { resolveDatabase } from '../test/setup/postgres.js';
 import { seededRandom as random } from './support/random.js';
 

@@ -30,7 +30,9 @@ export interface AuthLoggingOptions {
   readonly importFrom?: string;
 }
 
-const DEFAULT_IMPORT_FROM = 'quickwins';
+const DEFAULT_IMPORT_FROM = '@quickwins/runtime';
+/** Before the runtime had its own package, the toolkit's root exported it: code wrapped then is still wrapped. */
+const LEGACY_IMPORT_FROM = 'quickwins';
 
 /**
  * Cheap pre-filter: an auth word anywhere (also inside camelCase names), a route registration, a NestJS
@@ -69,7 +71,7 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
   const scan = findAuthHandlers(program, {
     filePath,
     match,
-    wrapperModules: importFrom === DEFAULT_IMPORT_FROM ? [importFrom] : [importFrom, DEFAULT_IMPORT_FROM],
+    wrapperModules: [...new Set([importFrom, DEFAULT_IMPORT_FROM, LEGACY_IMPORT_FROM])],
   });
   const positionOf = positionsOf(source);
   const left: CodemodSite[] = scan.skipped

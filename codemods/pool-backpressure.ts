@@ -31,7 +31,7 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
   id: 'pool-backpressure',
   summary: 'Rewrite raw pg pool.connect() / pool.query() into acquireWithBackpressure() / queryWithBackpressure()',
   options: [
-    { flag: 'import-from', type: 'string', default: 'quickwins', description: 'module to import the helpers from' },
+    { flag: 'import-from', type: 'string', default: '@quickwins/runtime', description: 'module to import the helpers from' },
     {
       flag: 'threshold',
       type: 'number',

@@ -43,7 +43,7 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
       {
         type: 'object',
         properties: {
-          importFrom: { type: 'string', minLength: 1, description: "Module to import the helpers from (default 'quickwins')." },
+          importFrom: { type: 'string', minLength: 1, description: "Module to import the helpers from (default '@quickwins/runtime')." },
           checkQuery: { type: 'boolean', description: 'Also report `pool.query()` (default true).' },
           followImports: {
             type: 'boolean',
@@ -68,10 +68,10 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
         '`{{pool}}.query()` checks a client out of the pool without backpressure. ' +
         'Use `queryWithBackpressure({{pool}}, ...)` from {{from}}: it fails fast when the pool is exhausted.',
     },
-    defaultOptions: [{ importFrom: 'quickwins', checkQuery: true, followImports: true }],
+    defaultOptions: [{ importFrom: '@quickwins/runtime', checkQuery: true, followImports: true }],
   },
   create(context, [options]) {
-    const importFrom = options.importFrom ?? 'quickwins';
+    const importFrom = options.importFrom ?? '@quickwins/runtime';
     const sourceCode = context.sourceCode;
     // Cheap text test first: a file that never says connect/query has no site, and most files don't.
     const text = sourceCode.text;

@@ -21,7 +21,7 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { traverse } from './traverse.js';
 
 // The actions are the runtime's own (the codemod writes them as `withAuthLogging('<action>', ...)`): one list, a type-only import.
-import type { AuthAction } from '../runtime/auth/types.js';
+import type { AuthAction } from '../../runtime/src/auth/types.js';
 
 export type { AuthAction };
 
@@ -79,7 +79,7 @@ export interface FindAuthHandlersOptions {
    * regex matches is an auth handler (its action still comes from its words). Widens or narrows.
    */
   readonly match?: RegExp;
-  /** Modules the wrappers are imported from, to recognise already-wrapped handlers. Default `['quickwins']`. */
+  /** Modules the wrappers are imported from, to recognise already-wrapped handlers. Default `['@quickwins/runtime', 'quickwins']` (the toolkit's root exported the runtime before 0.2). */
   readonly wrapperModules?: readonly string[];
 }
 
@@ -408,7 +408,7 @@ class Scanner {
   // --- bindings and wrapper names ---------------------------------------------------------------------------
 
   private collectBindings(): void {
-    const modules = new Set(this.options.wrapperModules ?? ['quickwins']);
+    const modules = new Set(this.options.wrapperModules ?? ['@quickwins/runtime', 'quickwins']);
     const add = (name: string, binding: Binding): void => {
       const list = this.bindings.get(name) ?? [];
       list.push(binding);

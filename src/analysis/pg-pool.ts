@@ -57,7 +57,7 @@ export interface PoolDetectionOptions {
 }
 
 export interface PoolRewriteOptions {
-  /** Module the helpers are imported from; default 'quickwins'. */
+  /** Module the helpers are imported from; default '@quickwins/runtime'. */
   readonly importFrom: string;
   /** Written as an explicit argument when set. */
   readonly threshold?: number;

@@ -283,8 +283,8 @@ describe('findAuthHandlers: registrations', () => {
 
   it('counts handlers already going through the wrapper as wrapped, under any local name', () => {
     const result = scan(`
-      import { withAuthLogging as logged } from 'quickwins';
-      const qw = require('quickwins');
+      import { withAuthLogging as logged } from '@quickwins/runtime';
+      const qw = require('@quickwins/runtime');
       const out = logged('logout', async (req, res) => {});
       app.post('/login', logged('login', login));
       app.post('/logout', out);

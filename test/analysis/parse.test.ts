@@ -22,7 +22,7 @@ function typescriptEstree(filePath: string, source: string): TSESTree.Program {
 }
 
 const CODEMODS: readonly { readonly folder: string; readonly codemod: AnyCodemod; readonly options: Record<string, unknown> }[] = [
-  { folder: 'fixtures/pool-backpressure', codemod: poolBackpressure as unknown as AnyCodemod, options: { importFrom: 'quickwins', query: true } },
+  { folder: 'fixtures/pool-backpressure', codemod: poolBackpressure as unknown as AnyCodemod, options: { importFrom: '@quickwins/runtime', query: true } },
   { folder: 'fixtures/auth-logging', codemod: authLogging as unknown as AnyCodemod, options: {} },
 ];
 

@@ -36,7 +36,7 @@ function rewrite(source: string, filePath = 'src/db.ts', threshold?: number): st
   const program = parseSource(filePath, source);
   const { sites } = findPoolCalls(program, source, { includeQuery: true });
   const edits = planPoolRewrites(program, source, sites, {
-    importFrom: 'quickwins',
+    importFrom: '@quickwins/runtime',
     threshold,
     moduleStyle: sniffModuleStyle(program, filePath),
     style: sniffCodeStyle(program, source),
@@ -105,7 +105,7 @@ describe('findPoolCalls without types: decoys and doubt', () => {
     ['redis', "import Redis from 'ioredis';\nconst pool = new Redis();\npool.connect();"],
     ['net', "import net from 'node:net';\nnet.connect(1);\nconst pool = new net.Socket();\npool.connect(1);"],
     ['shadowing const', "import { Pool } from 'pg';\nconst pool = new Pool();\n{ const pool = { query() {} }; pool.query(); }"],
-    ['migrated', "import { Pool } from 'pg';\nimport { acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool();\nacquireWithBackpressure(pool);"],
+    ['migrated', "import { Pool } from 'pg';\nimport { acquireWithBackpressure } from '@quickwins/runtime';\nconst pool = new Pool();\nacquireWithBackpressure(pool);"],
     ['pool method reference', "import { Pool } from 'pg';\nconst pool = new Pool();\nconst connect = pool.connect.bind(pool);\nconnect();"],
     ['JSDoc naming another type', "import Redis from 'ioredis';\n/** @param {Redis} pool */\nexport function f(pool) { return pool.connect(); }"],
     ['property of a pool', "import { Pool } from 'pg';\nconst pool = new Pool();\npool.options.query();"],
@@ -266,14 +266,14 @@ describe('planPoolRewrites', () => {
   });
 
   it('uses an existing namespace import of quickwins', () => {
-    const source = "import * as qw from 'quickwins';\nimport { Pool } from 'pg';\nconst pool = new Pool();\npool.connect();\n";
-    expect(rewrite(source)).toBe("import * as qw from 'quickwins';\nimport { Pool } from 'pg';\nconst pool = new Pool();\nqw.acquireWithBackpressure(pool);\n");
+    const source = "import * as qw from '@quickwins/runtime';\nimport { Pool } from 'pg';\nconst pool = new Pool();\npool.connect();\n";
+    expect(rewrite(source)).toBe("import * as qw from '@quickwins/runtime';\nimport { Pool } from 'pg';\nconst pool = new Pool();\nqw.acquireWithBackpressure(pool);\n");
   });
 
   it("gives the same edits from oxc's AST (the codemods) and typescript-estree's (type-aware runs, ESLint)", () => {
     const source =
       "import { Pool } from 'pg';\nconst pool = new Pool();\npool /* main */.query('x',\n  [1], // values\n);\n(pool).connect();\n(pool)\n  .query<Row>(sql, [1],)\n";
-    const options = { importFrom: 'quickwins', threshold: 0.5, moduleStyle: 'esm' as const, style: DEFAULT_CODE_STYLE };
+    const options = { importFrom: '@quickwins/runtime', threshold: 0.5, moduleStyle: 'esm' as const, style: DEFAULT_CODE_STYLE };
     const editsFrom = (program: TSESTree.Program): TextEdit[] => {
       const { sites } = findPoolCalls(program, source, { includeQuery: true });
       return planPoolRewrites(program, source, sites, options);
@@ -415,7 +415,7 @@ describe('findPoolCalls with types (a real ts.Program)', () => {
   });
 
   it('has a type checker that fails on wrong code (the fixture type-check can fail)', () => {
-    const broken = createTsProject(new Map([['bad.ts', "import { queryWithBackpressure } from 'quickwins';\nimport { Pool } from 'pg';\nqueryWithBackpressure(new Pool(), 42);\n"]]));
+    const broken = createTsProject(new Map([['bad.ts', "import { queryWithBackpressure } from '@quickwins/runtime';\nimport { Pool } from 'pg';\nqueryWithBackpressure(new Pool(), 42);\n"]]));
     try {
       expect(broken.errors('bad.ts').join('\n')).toContain('TS2345');
     } finally {

@@ -79,7 +79,7 @@ describe('quickwins pool-backpressure', { timeout: 120_000 }, () => {
     expect(byPath.get('src/decoys.ts')).toMatchObject({ status: 'unchanged', typed: true, rewritten: [] });
     // Outside the tsconfig: found from the require() binding alone.
     expect(byPath.get('scripts/report.cjs')).toMatchObject({ status: 'changed', typed: false });
-    expect(byPath.get('scripts/report.cjs')!.diff).toContain("require('quickwins')");
+    expect(byPath.get('scripts/report.cjs')!.diff).toContain("require('@quickwins/runtime')");
     expect(git(repo, 'status', '--porcelain')).toBe('');
   });
 
@@ -89,7 +89,7 @@ describe('quickwins pool-backpressure', { timeout: 120_000 }, () => {
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain('changed src/users.ts (2 sites)');
     const users = readFileSync(join(repo, 'src/users.ts'), 'utf8');
-    expect(users).toMatch(/^import \{ acquireWithBackpressure, queryWithBackpressure \} from 'quickwins';$/m);
+    expect(users).toMatch(/^import \{ acquireWithBackpressure, queryWithBackpressure \} from '@quickwins\/runtime';$/m);
     expect(readFileSync(join(repo, 'src/decoys.ts'), 'utf8')).toBe(service['src/decoys.ts']);
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'pool-backpressure');

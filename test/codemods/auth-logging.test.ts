@@ -53,7 +53,7 @@ const fixtures: Fixture[] = readdirSync(FIXTURES)
   });
 
 function run(filePath: string, source: string, options: AuthLoggingOptions = {}): Extract<TextOutcome, { rewritten: unknown }> {
-  const outcome = transformText(codemod, filePath, source, { importFrom: 'quickwins', ...options });
+  const outcome = transformText(codemod, filePath, source, { importFrom: '@quickwins/runtime', ...options });
   if (outcome.status === 'error') throw new Error(`${outcome.error.phase}: ${outcome.error.message}`);
   if (outcome.status === 'skipped') return { status: 'unchanged', rewritten: [], left: [], timings: outcome.timings } as never;
   return outcome;
@@ -67,7 +67,7 @@ function textOf(outcome: ReturnType<typeof run>, input: string): string {
 const WRAPPER_CALL = /\b(?:withAuthLogging|qwWithAuthLogging)\(|@(?:AuthLogged|Logged)\(/g;
 
 function importsOfQuickwins(text: string): number {
-  return (text.match(/from ['"]quickwins['"]|require\(['"]quickwins['"]\)/g) ?? []).length;
+  return (text.match(/from ['"]@quickwins\/runtime['"]|require\(['"]@quickwins\/runtime['"]\)/g) ?? []).length;
 }
 
 describe('auth-logging fixtures', () => {
@@ -105,7 +105,7 @@ describe('auth-logging fixtures', () => {
         expect(first.rewritten).toHaveLength(added);
         if (added > 0) {
           expect(importsOfQuickwins(output)).toBe(1);
-          const cjs = /require\(['"]quickwins['"]\)/.test(output);
+          const cjs = /require\(['"]@quickwins\/runtime['"]\)/.test(output);
           expect(cjs).toBe(/\brequire\(/.test(fixture.input) && !/^import /m.test(fixture.input));
         } else {
           expect(importsOfQuickwins(output)).toBe(importsOfQuickwins(fixture.input));
@@ -158,20 +158,20 @@ describe('auth-logging options and edges', () => {
     const source = `\uFEFFimport express from 'express';\r\nconst app = express();\r\napp.post('/login', h);\r\n`;
     const output = textOf(run('a.ts', source), source);
     expect(output).toBe(
-      `\uFEFFimport express from 'express';\r\nimport { withAuthLogging } from 'quickwins';\r\nconst app = express();\r\napp.post('/login', withAuthLogging('login', h));\r\n`,
+      `\uFEFFimport express from 'express';\r\nimport { withAuthLogging } from '@quickwins/runtime';\r\nconst app = express();\r\napp.post('/login', withAuthLogging('login', h));\r\n`,
     );
   });
 
   it('merges into an existing CommonJS require of quickwins', () => {
-    const source = "const { configureAuthLogging } = require('quickwins');\nconst app = require('express')();\napp.post('/login', h);\n";
+    const source = "const { configureAuthLogging } = require('@quickwins/runtime');\nconst app = require('express')();\napp.post('/login', h);\n";
     const output = textOf(run('a.js', source), source);
     expect(output).toBe(
-      "const { configureAuthLogging, withAuthLogging } = require('quickwins');\nconst app = require('express')();\napp.post('/login', withAuthLogging('login', h));\n",
+      "const { configureAuthLogging, withAuthLogging } = require('@quickwins/runtime');\nconst app = require('express')();\napp.post('/login', withAuthLogging('login', h));\n",
     );
   });
 
   it('uses a namespace import that is already there', () => {
-    const source = "import * as qw from 'quickwins';\nimport express from 'express';\nconst app = express();\napp.post('/login', h);\n";
+    const source = "import * as qw from '@quickwins/runtime';\nimport express from 'express';\nconst app = express();\napp.post('/login', h);\n";
     const output = textOf(run('a.ts', source), source);
     expect(output).toBe(source.replace("app.post('/login', h)", "app.post('/login', qw.withAuthLogging('login', h))"));
     expect(run('a.ts', output).status).toBe('unchanged');

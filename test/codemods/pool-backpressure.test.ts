@@ -44,7 +44,7 @@ const fixtures: Fixture[] = readdirSync(fixtureDir)
       outputFile,
       input: readFileSync(join(fixtureDir, inputFile), 'utf8'),
       expected: readFileSync(join(fixtureDir, outputFile), 'utf8'),
-      options: { importFrom: 'quickwins', query: true, ...extra },
+      options: { importFrom: '@quickwins/runtime', query: true, ...extra },
     };
   });
 
@@ -129,7 +129,7 @@ describe('pool-backpressure pre-filter', () => {
   it('refuses a threshold the helpers would reject', () => {
     const source = "import { Pool } from 'pg';\nnew Pool().connect();\n";
     const program = parseSource('a.ts', source);
-    expect(() => codemod.transform({ filePath: 'a.ts', source, program, options: { importFrom: 'quickwins', query: true, threshold: 1.5 } })).toThrow(
+    expect(() => codemod.transform({ filePath: 'a.ts', source, program, options: { importFrom: '@quickwins/runtime', query: true, threshold: 1.5 } })).toThrow(
       /--threshold must be greater than 0 and at most 1/,
     );
   });
@@ -146,7 +146,7 @@ describe('pool-backpressure fixtures type-check', () => {
       files.set(fixture.inputFile, fixture.input);
       files.set(fixture.outputFile, fixture.expected);
     }
-    const aliases = fixtures.map((fixture) => fixture.options.importFrom).filter((from) => from !== 'quickwins');
+    const aliases = fixtures.map((fixture) => fixture.options.importFrom).filter((from) => from !== '@quickwins/runtime');
     project = createTsProject(files, aliases);
   });
 

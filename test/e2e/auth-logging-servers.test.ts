@@ -4,7 +4,7 @@
  * command (`quickwins auth-logging <dir>`, its `main` run in process), started on 127.0.0.1 and sent real requests. Their stdout must hold
  * exactly one outcome line per auth request, with the right fields, none for other routes, and no secret.
  *
- * The servers are fixtures (fixtures/auth-logging-e2e/). They run under tsx with `quickwins` mapped to this
+ * The servers are fixtures (fixtures/auth-logging-e2e/). They run under tsx with `@quickwins/runtime` mapped to this
  * repository's src/index.ts through a tsconfig `paths` entry in the temporary copy, so no build is needed.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -113,7 +113,7 @@ beforeAll(async () => {
         target: 'ES2022',
         strict: true,
         experimentalDecorators: true,
-        paths: { quickwins: [join(REPO, 'src/index.ts')] },
+        paths: { '@quickwins/runtime': [join(REPO, 'runtime/src/index.ts')] },
       },
     }),
   );

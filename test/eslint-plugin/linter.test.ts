@@ -151,7 +151,7 @@ const POOL_JS = [
 
 const POOL_JS_FIXED = POOL_JS.replace(
   "import pg from 'pg';",
-  "import pg from 'pg';\nimport { acquireWithBackpressure, queryWithBackpressure } from 'quickwins';",
+  "import pg from 'pg';\nimport { acquireWithBackpressure, queryWithBackpressure } from '@quickwins/runtime';",
 )
   .replace('await pool.connect()', 'await acquireWithBackpressure(pool)')
   .replace("pool.query('select", "queryWithBackpressure(pool, 'select");
@@ -201,7 +201,7 @@ describe('no-raw-pool-connect through the Linter and the ESLint class', () => {
       expect(results[0]?.messages).toEqual([]);
       expect(results[0]?.output).toBe(
         typed
-          .replace("import type { Pool } from 'pg';", "import type { Pool } from 'pg';\nimport { acquireWithBackpressure } from 'quickwins';")
+          .replace("import type { Pool } from 'pg';", "import type { Pool } from 'pg';\nimport { acquireWithBackpressure } from '@quickwins/runtime';")
           .replace('await db.connect()', 'await acquireWithBackpressure(db)'),
       );
       await ESLint.outputFixes(results);

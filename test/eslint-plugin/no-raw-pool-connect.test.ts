@@ -7,9 +7,9 @@ const PG = "import { Pool } from 'pg';\nconst pool = new Pool({ max: 10 });\n";
 // Without type information: typescript-eslint's parser with no project, detection by import tracking.
 runRuleTests('no-raw-pool-connect (import tracking)', rule, {
   valid: [
-    { name: 'already migrated: acquire', code: `${PG}import { acquireWithBackpressure } from 'quickwins';\nconst client = await acquireWithBackpressure(pool);` },
-    { name: 'already migrated: query', code: `${PG}import { queryWithBackpressure } from 'quickwins';\nawait queryWithBackpressure(pool, 'select 1');` },
-    { name: 'a query on an acquired client', code: `${PG}import { acquireWithBackpressure } from 'quickwins';\nconst client = await acquireWithBackpressure(pool);\nawait client.query('select 1');` },
+    { name: 'already migrated: acquire', code: `${PG}import { acquireWithBackpressure } from '@quickwins/runtime';\nconst client = await acquireWithBackpressure(pool);` },
+    { name: 'already migrated: query', code: `${PG}import { queryWithBackpressure } from '@quickwins/runtime';\nawait queryWithBackpressure(pool, 'select 1');` },
+    { name: 'a query on an acquired client', code: `${PG}import { acquireWithBackpressure } from '@quickwins/runtime';\nconst client = await acquireWithBackpressure(pool);\nawait client.query('select 1');` },
     { name: 'net.connect is no pool', code: "import net from 'node:net';\nconst socket = net.connect(6379);" },
     { name: 'a redis client', code: "import { createClient } from 'redis';\nconst redis = createClient();\nawait redis.connect();" },
     { name: 'a mysql pool', code: "import mysql from 'mysql2/promise';\nconst pool = mysql.createPool({});\nawait pool.query('select 1');\nawait pool.getConnection();" },
@@ -24,7 +24,7 @@ runRuleTests('no-raw-pool-connect (import tracking)', rule, {
       code: `${PG}export async function run() {\n  const client = await pool.connect();\n  client.release();\n}\n`,
       errors: [{ messageId: 'connect', line: 4, column: 24, endLine: 4, endColumn: 38 }],
       output:
-        "import { Pool } from 'pg';\nimport { acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+        "import { Pool } from 'pg';\nimport { acquireWithBackpressure } from '@quickwins/runtime';\nconst pool = new Pool({ max: 10 });\n" +
         'export async function run() {\n  const client = await acquireWithBackpressure(pool);\n  client.release();\n}\n',
     },
     {
@@ -32,7 +32,7 @@ runRuleTests('no-raw-pool-connect (import tracking)', rule, {
       code: `${PG}const { rows } = await pool.query('select $1::int', [1]);\n`,
       errors: [{ messageId: 'query', line: 3 }],
       output:
-        "import { Pool } from 'pg';\nimport { queryWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+        "import { Pool } from 'pg';\nimport { queryWithBackpressure } from '@quickwins/runtime';\nconst pool = new Pool({ max: 10 });\n" +
         "const { rows } = await queryWithBackpressure(pool, 'select $1::int', [1]);\n",
     },
     {
@@ -42,11 +42,11 @@ runRuleTests('no-raw-pool-connect (import tracking)', rule, {
       code: `${PG}await pool.query('a');\nawait pool.query('b');\nconst c = await pool.connect();\n`,
       errors: [{ messageId: 'query' }, { messageId: 'query' }, { messageId: 'connect' }],
       output: [
-        "import { Pool } from 'pg';\nimport { queryWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+        "import { Pool } from 'pg';\nimport { queryWithBackpressure } from '@quickwins/runtime';\nconst pool = new Pool({ max: 10 });\n" +
           "await queryWithBackpressure(pool, 'a');\nawait pool.query('b');\nconst c = await pool.connect();\n",
-        "import { Pool } from 'pg';\nimport { queryWithBackpressure, acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+        "import { Pool } from 'pg';\nimport { queryWithBackpressure, acquireWithBackpressure } from '@quickwins/runtime';\nconst pool = new Pool({ max: 10 });\n" +
           "await queryWithBackpressure(pool, 'a');\nawait pool.query('b');\nconst c = await acquireWithBackpressure(pool);\n",
-        "import { Pool } from 'pg';\nimport { queryWithBackpressure, acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+        "import { Pool } from 'pg';\nimport { queryWithBackpressure, acquireWithBackpressure } from '@quickwins/runtime';\nconst pool = new Pool({ max: 10 });\n" +
           "await queryWithBackpressure(pool, 'a');\nawait queryWithBackpressure(pool, 'b');\nconst c = await acquireWithBackpressure(pool);\n",
       ],
     },
@@ -61,9 +61,9 @@ runRuleTests('no-raw-pool-connect (import tracking)', rule, {
     },
     {
       name: 'an existing quickwins import is reused',
-      code: `import { Pool } from 'pg';\nimport { acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool();\nawait pool.connect();\n`,
+      code: `import { Pool } from 'pg';\nimport { acquireWithBackpressure } from '@quickwins/runtime';\nconst pool = new Pool();\nawait pool.connect();\n`,
       errors: [{ messageId: 'connect' }],
-      output: `import { Pool } from 'pg';\nimport { acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool();\nawait acquireWithBackpressure(pool);\n`,
+      output: `import { Pool } from 'pg';\nimport { acquireWithBackpressure } from '@quickwins/runtime';\nconst pool = new Pool();\nawait acquireWithBackpressure(pool);\n`,
     },
   ],
 });
@@ -84,7 +84,7 @@ runRuleTests(
         code: `${PG}export async function run(): Promise<void> {\n  const client = await pool.connect();\n  client.release();\n}\n`,
         errors: [{ messageId: 'connect', line: 4 }],
         output:
-          "import { Pool } from 'pg';\nimport { acquireWithBackpressure } from 'quickwins';\nconst pool = new Pool({ max: 10 });\n" +
+          "import { Pool } from 'pg';\nimport { acquireWithBackpressure } from '@quickwins/runtime';\nconst pool = new Pool({ max: 10 });\n" +
           'export async function run(): Promise<void> {\n  const client = await acquireWithBackpressure(pool);\n  client.release();\n}\n',
       },
     ],

@@ -100,7 +100,7 @@ const POOL = [
 
 const POOL_FIXED = POOL.replace(
   "import pg from 'pg';",
-  "import pg from 'pg';\nimport { acquireWithBackpressure, queryWithBackpressure } from 'quickwins';",
+  "import pg from 'pg';\nimport { acquireWithBackpressure, queryWithBackpressure } from '@quickwins/runtime';",
 )
   .replace('await pool.connect()', 'await acquireWithBackpressure(pool)')
   .replace("pool.query('select", "queryWithBackpressure(pool, 'select");
@@ -120,12 +120,15 @@ const DECOYS = [
 beforeAll(() => {
   ensureBuilt();
   scratch = mkdtempSync(join(tmpdir(), 'quickwins-eslint-e2e-'));
-  const packed = JSON.parse(mustRun('npm', ['pack', '--json', '--pack-destination', scratch], repoRoot)) as { filename: string }[];
-  const tarball = join(scratch, packed[0]!.filename);
+  // The toolkit depends on @quickwins/runtime at its own version: both tarballs are installed, as a registry would.
+  const pack = (args: readonly string[]): string =>
+    join(scratch, (JSON.parse(mustRun('npm', ['pack', '--json', '--pack-destination', scratch, ...args], repoRoot)) as { filename: string }[])[0]!.filename);
+  const tarball = pack([]);
+  const runtimeTarball = pack(['--workspace', 'runtime']);
   project = join(scratch, 'project');
   mkdirSync(project);
   write('package.json', JSON.stringify({ name: 'quickwins-e2e-project', version: '1.0.0', private: true, type: 'module' }, null, 2));
-  mustRun('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, 'eslint@^10', 'eslint9@npm:eslint@^9', 'eslint90@npm:eslint@9.0.0'], project);
+  mustRun('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, runtimeTarball, 'eslint@^10', 'eslint9@npm:eslint@^9', 'eslint90@npm:eslint@9.0.0'], project);
   write(
     'eslint.config.js',
     [

@@ -1,8 +1,9 @@
 /**
- * `import 'quickwins'` is what production services load: from the BUILT package (dist/), ESM and CommonJS, it must
- * pull in the runtime only, never the heavy tooling the codemods and the ESLint plugin use.
+ * `import '@quickwins/runtime'` is what production services load: from the BUILT package (runtime/dist/), ESM and
+ * CommonJS, it must pull in the runtime only, never the heavy tooling the codemods and the ESLint plugin use; and each
+ * area subpath only what that area needs.
  *
- * A fresh Node process loads the package through `node_modules/quickwins` (a symlink to this repo, as after an
+ * A fresh Node process loads the package through `node_modules/@quickwins/runtime` (a symlink to runtime/, as after an
  * install), and reports every module it loaded: ESM URLs through a module resolve hook, CommonJS files through
  * `require.cache`. A control run that imports `typescript` directly proves the probe sees what it must refuse.
  */
@@ -69,13 +70,13 @@ function forbiddenIn(packages: Set<string>): string[] {
 describe('the package root loads the runtime only', () => {
   beforeAll(() => {
     // `npm test` builds first; build here only when dist/ is missing (this file run on its own).
-    if (!existsSync(join(repoRoot, 'dist/index.js')) || !existsSync(join(repoRoot, 'dist/index.cjs'))) {
+    if (!existsSync(join(repoRoot, 'runtime/dist/index.js')) || !existsSync(join(repoRoot, 'runtime/dist/index.cjs'))) {
       const build = spawnSync('npx', ['tsup'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
       if (build.status !== 0) throw new Error(`tsup failed:\n${build.stdout}\n${build.stderr}`);
     }
     scratch = mkdtempSync(join(tmpdir(), 'quickwins-imports-'));
-    mkdirSync(join(scratch, 'node_modules'));
-    symlinkSync(repoRoot, join(scratch, 'node_modules', 'quickwins'), 'dir');
+    mkdirSync(join(scratch, 'node_modules', '@quickwins'), { recursive: true });
+    symlinkSync(join(repoRoot, 'runtime'), join(scratch, 'node_modules', '@quickwins', 'runtime'), 'dir');
     // for the control run only
     symlinkSync(join(repoRoot, 'node_modules', 'typescript'), join(scratch, 'node_modules', 'typescript'), 'dir');
     writeFileSync(join(scratch, 'hooks.mjs'), HOOKS);
@@ -86,21 +87,41 @@ describe('the package root loads the runtime only', () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it("import 'quickwins' (ESM) loads no typescript, ts-morph, jscodeshift or eslint", () => {
-    const { exports, modules } = probe('probe.mjs', 'quickwins');
+  it("import '@quickwins/runtime' (ESM) loads no typescript, ts-morph, jscodeshift or eslint", () => {
+    const { exports, modules } = probe('probe.mjs', '@quickwins/runtime');
     expect(exports).toEqual(expect.arrayContaining(['acquireWithBackpressure', 'queryWithBackpressure', 'PoolExhaustedError']));
-    expect(modules.some((m) => m.endsWith('/dist/index.js'))).toBe(true); // the built ESM entry, not the sources
+    expect(modules.some((m) => m.endsWith('/runtime/dist/index.js'))).toBe(true); // the built ESM entry, not the sources
     const packages = packagesIn(modules);
     expect(packages.has('prom-client')).toBe(true); // the probe does see dependencies
     expect(forbiddenIn(packages)).toEqual([]);
   });
 
-  it("require('quickwins') (CommonJS) loads no typescript, ts-morph, jscodeshift or eslint", () => {
-    const { exports, modules } = probe('probe.cjs', 'quickwins');
+  it("require('@quickwins/runtime') (CommonJS) loads no typescript, ts-morph, jscodeshift or eslint", () => {
+    const { exports, modules } = probe('probe.cjs', '@quickwins/runtime');
     expect(exports).toEqual(expect.arrayContaining(['acquireWithBackpressure', 'queryWithBackpressure', 'AcquireTimeoutError']));
-    expect(modules.some((m) => m.endsWith('/dist/index.cjs'))).toBe(true);
+    expect(modules.some((m) => m.endsWith('/runtime/dist/index.cjs'))).toBe(true);
     const packages = packagesIn(modules);
     expect(packages.has('prom-client')).toBe(true);
+    expect(forbiddenIn(packages)).toEqual([]);
+  });
+
+  it.each(['probe.mjs', 'probe.cjs'] as const)("'@quickwins/runtime/auth' (%s) loads the auth area only: no pg code, no prom-client", (script) => {
+    const { exports, modules } = probe(script, '@quickwins/runtime/auth');
+    expect(exports).toEqual(expect.arrayContaining(['withAuthLogging', 'setAuthUser']));
+    expect(exports).not.toContain('acquireWithBackpressure');
+    const packages = packagesIn(modules);
+    expect(packages.has('pino')).toBe(true);
+    expect(packages.has('prom-client')).toBe(false);
+    expect(forbiddenIn(packages)).toEqual([]);
+  });
+
+  it.each(['probe.mjs', 'probe.cjs'] as const)("'@quickwins/runtime/pg' (%s) loads the pg area only: no pino", (script) => {
+    const { exports, modules } = probe(script, '@quickwins/runtime/pg');
+    expect(exports).toEqual(expect.arrayContaining(['acquireWithBackpressure', 'queryWithBackpressure']));
+    expect(exports).not.toContain('withAuthLogging');
+    const packages = packagesIn(modules);
+    expect(packages.has('prom-client')).toBe(true);
+    expect(packages.has('pino')).toBe(false);
     expect(forbiddenIn(packages)).toEqual([]);
   });
 
@@ -112,7 +133,7 @@ describe('the package root loads the runtime only', () => {
   });
 
   it('the built bundles name no forbidden package in any import or require', () => {
-    for (const file of ['dist/index.js', 'dist/index.cjs']) {
+    for (const file of ['runtime/dist/index.js', 'runtime/dist/index.cjs']) {
       const text = readFileSync(join(repoRoot, file), 'utf8');
       const specifiers = [...text.matchAll(/(?:from\s*|import\s*\(\s*|require\s*\(\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
       expect(specifiers.length).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 /**
  * A throwaway TypeScript project for pool-backpressure tests: files written to a temp dir whose
  * node_modules links to this repository's (so `pg` and `@types/pg` resolve as in a user's project),
- * with `quickwins` (and any alias, e.g. a team's re-export) mapped to src/index.ts. Gives diagnostics
+ * with `@quickwins/runtime` (and any alias, e.g. a team's re-export) mapped to runtime/src/index.ts. Gives diagnostics
  * per file and typescript-eslint type services for the detector's type-aware path.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -33,8 +33,8 @@ export function createTsProject(files: ReadonlyMap<string, string>, quickwinsAli
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  const quickwinsEntry = join(REPO_ROOT, 'src/index.ts');
-  const paths: Record<string, string[]> = { quickwins: [quickwinsEntry] };
+  const quickwinsEntry = join(REPO_ROOT, 'runtime/src/index.ts');
+  const paths: Record<string, string[]> = { '@quickwins/runtime': [quickwinsEntry] };
   for (const alias of quickwinsAliases) paths[alias] = [quickwinsEntry];
   const options: ts.CompilerOptions = {
     strict: true,

@@ -6,7 +6,7 @@ import express5 from 'express';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, setAuthUser, withAuthLogging } from '../../../src/index.js';
+import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, setAuthUser, withAuthLogging } from '../../../runtime/src/index.js';
 import { ALICE, ALICE_JWT, baseUrlOf, decideLogin, expectNoSecrets, LogCapture, runLoginScenario, send, sleep, SLOW_MS } from './support.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Express 4 has no types installed under its alias

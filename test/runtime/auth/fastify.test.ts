@@ -2,7 +2,7 @@
 // so it carries Fastify's `reqId` binding.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { resetAuthLoggingConfig, setAuthFailure, withAuthLogging } from '../../../src/index.js';
+import { resetAuthLoggingConfig, setAuthFailure, withAuthLogging } from '../../../runtime/src/index.js';
 import { ALICE, baseUrlOf, decideLogin, expectNoSecrets, LogCapture, runLoginScenario, send, sleep, SLOW_MS } from './support.js';
 
 const apps: FastifyInstance[] = [];

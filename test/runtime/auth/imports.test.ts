@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const AUTH_DIR = join(import.meta.dirname, '../../../src/runtime/auth');
+const AUTH_DIR = join(import.meta.dirname, '../../../runtime/src/auth');
 const ALLOWED = /^(node:[a-z_/]+|pino|\.\/[a-z-]+\.js)$/;
 
 function importsOf(source: string): string[] {

@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, withAuthLogging } from '../../../src/index.js';
+import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, withAuthLogging } from '../../../runtime/src/index.js';
 import { ALICE, baseUrlOf, decideLogin, expectNoSecrets, LogCapture, runLoginScenario, send, sleep, SLOW_MS } from './support.js';
 
 const servers: Server[] = [];

@@ -23,7 +23,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthLogged, configureAuthLogging, resetAuthLoggingConfig, setAuthFailure } from '../../../src/index.js';
+import { AuthLogged, configureAuthLogging, resetAuthLoggingConfig, setAuthFailure } from '../../../runtime/src/index.js';
 import { ALICE, baseUrlOf, decideLogin, expectNoSecrets, LogCapture, runLoginScenario, send, sleep, SLOW_MS } from './support.js';
 
 @Injectable()

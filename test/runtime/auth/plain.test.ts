@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, setAuthUser, withAuthLogging } from '../../../src/index.js';
+import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, setAuthUser, withAuthLogging } from '../../../runtime/src/index.js';
 import { ALICE, ALICE_JWT, decideLogin, expectNoSecrets, LogCapture } from './support.js';
 
 afterEach(() => resetAuthLoggingConfig());
@@ -116,7 +116,7 @@ describe('withAuthLogging on plain functions', () => {
   it('writes to stdout through the default pino logger when nothing is configured (child process)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'quickwins-auth-'));
     try {
-      const root = pathToFileURL(join(import.meta.dirname, '../../../src/index.ts')).href;
+      const root = pathToFileURL(join(import.meta.dirname, '../../../runtime/src/index.ts')).href;
       const script = join(dir, 'default-logger.mts');
       writeFileSync(
         script,

@@ -3,15 +3,15 @@
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { correlationOf } from '../../../src/runtime/auth/context.js';
-import { findIdentifier, formatIdentifier, hashIdentifier, maskIdentifier } from '../../../src/runtime/auth/email.js';
-import { AUTH_ACTIONS, eventName } from '../../../src/runtime/auth/events.js';
-import { pickLogger } from '../../../src/runtime/auth/logger.js';
-import { nextControlFlow } from '../../../src/runtime/auth/next.js';
-import { classify, reasonFromBody, statusOfError } from '../../../src/runtime/auth/outcome.js';
-import { hasUnredactedSecret, isSensitiveKey, scrubText } from '../../../src/runtime/auth/redact.js';
-import type { ResolvedAuthOptions } from '../../../src/runtime/auth/types.js';
-import { jwtSubject, sanitizeUserId, userIdFromBody, userIdFromUser } from '../../../src/runtime/auth/user-id.js';
+import { correlationOf } from '../../../runtime/src/auth/context.js';
+import { findIdentifier, formatIdentifier, hashIdentifier, maskIdentifier } from '../../../runtime/src/auth/email.js';
+import { AUTH_ACTIONS, eventName } from '../../../runtime/src/auth/events.js';
+import { pickLogger } from '../../../runtime/src/auth/logger.js';
+import { nextControlFlow } from '../../../runtime/src/auth/next.js';
+import { classify, reasonFromBody, statusOfError } from '../../../runtime/src/auth/outcome.js';
+import { hasUnredactedSecret, isSensitiveKey, scrubText } from '../../../runtime/src/auth/redact.js';
+import type { ResolvedAuthOptions } from '../../../runtime/src/auth/types.js';
+import { jwtSubject, sanitizeUserId, userIdFromBody, userIdFromUser } from '../../../runtime/src/auth/user-id.js';
 import { ALICE, ALICE_JWT, LogCapture } from './support.js';
 
 const OPTIONS: ResolvedAuthOptions = {

@@ -7,7 +7,7 @@ import {
   type AcquireCallback,
   PoolBackpressureError,
   PoolExhaustedError,
-} from '../../../src/index.js';
+} from '../../../runtime/src/index.js';
 import { checkedOut, createTestPool, endPool, endPoolsAfterEach, settle, sleep } from '../../support/pg.js';
 
 /** Checks out `count` clients the raw way, to put the pool under a known load. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { awaitDeadline, batchedDeadlines } from '../../../src/runtime/pg/deadlines.js';
-import { acquireWithBackpressure, AcquireTimeoutError } from '../../../src/index.js';
+import { awaitDeadline, batchedDeadlines } from '../../../runtime/src/pg/deadlines.js';
+import { acquireWithBackpressure, AcquireTimeoutError } from '../../../runtime/src/index.js';
 import { createTestPool, endPoolsAfterEach } from '../../support/pg.js';
 
 describe('deadlines armed once per event-loop turn', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AcquireTimeoutError, backpressureResponse, isPoolBackpressureError, PoolExhaustedError, poolSnapshot } from '../../../src/index.js';
+import { AcquireTimeoutError, backpressureResponse, isPoolBackpressureError, PoolExhaustedError, poolSnapshot } from '../../../runtime/src/index.js';
 
 const snapshot = poolSnapshot({ totalCount: 10, idleCount: 0, waitingCount: 2, options: { max: 10 } });
 

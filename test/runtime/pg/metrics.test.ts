@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import promClient, { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireWithBackpressure, POOL_METRIC_NAMES } from '../../../src/index.js';
-import { mergeWaits, PendingWaits, WAIT_BUCKETS } from '../../../src/runtime/pg/metrics.js';
+import { acquireWithBackpressure, POOL_METRIC_NAMES } from '../../../runtime/src/index.js';
+import { mergeWaits, PendingWaits, WAIT_BUCKETS } from '../../../runtime/src/pg/metrics.js';
 import { createTestPool, endPoolsAfterEach, sleep } from '../../support/pg.js';
 
 /** One sample's value from the registry's JSON, by metric name, labels and (for histograms) the series name. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { acquireWithBackpressure, queryWithBackpressure } from '../../../src/index.js';
+import { acquireWithBackpressure, queryWithBackpressure } from '../../../runtime/src/index.js';
 
 // A pool that is never connected: validation happens before the pool is touched.
 const pool = new pg.Pool({ max: 10 });

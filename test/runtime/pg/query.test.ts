@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { PoolExhaustedError, queryWithBackpressure } from '../../../src/index.js';
+import { PoolExhaustedError, queryWithBackpressure } from '../../../runtime/src/index.js';
 import { checkedOut, createTestPool, endPoolsAfterEach, settle } from '../../support/pg.js';
 
 const quiet = { metrics: false } as const;

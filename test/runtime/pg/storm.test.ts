@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireWithBackpressure, isPoolBackpressureError, queryWithBackpressure, type BackpressureOptions } from '../../../src/index.js';
+import { acquireWithBackpressure, isPoolBackpressureError, queryWithBackpressure, type BackpressureOptions } from '../../../runtime/src/index.js';
 import { checkedOut, createTestPool, endPool, settle, sleep } from '../../support/pg.js';
 
 const MAX = 4;

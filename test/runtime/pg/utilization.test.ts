@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { poolSnapshot, poolUtilization } from '../../../src/index.js';
+import { poolSnapshot, poolUtilization } from '../../../runtime/src/index.js';
 import { createTestPool, endPoolsAfterEach } from '../../support/pg.js';
 
 describe('poolUtilization', () => {

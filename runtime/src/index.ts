@@ -1,5 +1,5 @@
-// The package root: what production services load with `import 'quickwins'`.
-// Runtime only (src/runtime/): never typescript, ts-morph, jscodeshift or eslint.
+// The package root: what production services load with `import '@quickwins/runtime'`.
+// Runtime only (runtime/src/): never typescript, ts-morph, jscodeshift or eslint.
 export {};
 
 // --- runtime/pg: fail-fast pool acquisition (issue 2) ---
@@ -16,7 +16,7 @@ export {
   DEFAULT_THRESHOLD,
   DEFAULT_ACQUIRE_TIMEOUT_MS,
   POOL_METRIC_NAMES,
-} from './runtime/pg/index.js';
+} from './pg/index.js';
 export type {
   AcquireCallback,
   ReleaseFn,
@@ -27,7 +27,7 @@ export type {
   ConnectCallback,
   BackpressureOptions,
   BackpressureResponse,
-} from './runtime/pg/index.js';
+} from './pg/index.js';
 // --- end runtime/pg ---
 
 // --- runtime/auth: structured auth logging on pino (issue 4) ---
@@ -43,6 +43,6 @@ export {
   eventName,
   maskIdentifier,
   hashIdentifier,
-} from './runtime/auth/index.js';
-export type { AuthAction, AuthLogger, AuthLoggingOptions, AuthOutcome, EmailMode } from './runtime/auth/index.js';
+} from './auth/index.js';
+export type { AuthAction, AuthLogger, AuthLoggingOptions, AuthOutcome, EmailMode } from './auth/index.js';
 // --- end runtime/auth ---
