@@ -80,7 +80,7 @@ function codemodEntries(): Options[] {
       outDir: 'codemods',
       outExtension: () => ({ js: '.cjs' }),
       // Loads the transform's dependencies without jscodeshift's Babel pass (see the preamble for why).
-      banner: { js: readFileSync('src/cli/jscodeshift-preamble.cjs', 'utf8') },
+      banner: { js: readFileSync('src/codemod-host/jscodeshift-preamble.cjs', 'utf8') },
       footer: { js: '__quickwinsRestoreLoaders();' },
       target: 'node20',
       clean: false,

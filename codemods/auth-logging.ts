@@ -14,14 +14,14 @@ import {
   type AuthHandlerSite,
   type WrapTarget,
 } from '../src/analysis/auth-handlers.js';
-import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/analysis/codemod.js';
+import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
 import { quoteString, sniffCodeStyle, type CodeStyle } from '../src/analysis/code-style.js';
 import { planNamedImports } from '../src/analysis/imports.js';
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
 import { positionsOf } from '../src/analysis/parse.js';
 import type { TextEdit } from '../src/analysis/text-edit.js';
 import { Trivia } from '../src/analysis/trivia.js';
-import { toJscodeshiftTransform } from '../src/cli/jscodeshift.js';
+import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
 export interface AuthLoggingOptions {
   /** A regex (source text, case-insensitive) that replaces the built-in name test for paths and handler names. */

@@ -8,13 +8,13 @@
  * this file only wires options and turns sites into the report.
  */
 import { existsSync } from 'node:fs';
-import type { Codemod, CodemodSite } from '../src/analysis/codemod.js';
+import type { Codemod, CodemodSite } from '../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
 import { positionsOf } from '../src/analysis/parse.js';
 import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, mayFindPoolCallsInText, planPoolRewrites, QUERY_HELPER } from '../src/analysis/pg-pool.js';
 import { createFileImportResolver } from '../src/analysis/pool-exports.js';
-import { toJscodeshiftTransform } from '../src/cli/jscodeshift.js';
+import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
 export interface PoolBackpressureOptions {
   /** Module the helpers are imported from (a team's own re-export). Default 'quickwins'. */

@@ -9,7 +9,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/utils';
 import { isAbsolute } from 'node:path';
-import type { TypeServices } from '../../src/analysis/codemod.js';
+import type { TypeServices } from '../../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../../src/analysis/module-style.js';
 import { findPoolCalls, planPoolRewrites, PoolCallPrecheck, type PoolCallSite, type PoolDetectionOptions } from '../../src/analysis/pg-pool.js';

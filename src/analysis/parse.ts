@@ -10,9 +10,12 @@
  * `positionAt`) and no `tokens` (the text between two nodes is read with src/analysis/trivia.ts), so
  * they see the same thing from a rule, from typescript-estree and from oxc.
  */
-import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import type { ParserServicesWithTypeInformation, TSESTree } from '@typescript-eslint/typescript-estree';
 import { extname } from 'node:path';
 import { parseSync, type ParserOptions } from 'oxc-parser';
+
+/** Type information for one file, the same shape ESLint rules get from typescript-eslint. */
+export type TypeServices = Pick<ParserServicesWithTypeInformation, 'program' | 'esTreeNodeToTSNodeMap'>;
 
 type Lang = NonNullable<ParserOptions['lang']>;
 

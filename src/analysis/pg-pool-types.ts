@@ -12,7 +12,7 @@ import type ts from 'typescript';
 const TYPE_FLAGS_ANY = 1 << 0; // ts.TypeFlags.Any
 const TYPE_FLAGS_UNKNOWN = 1 << 1; // ts.TypeFlags.Unknown
 const SYMBOL_FLAGS_ALIAS = 1 << 21; // ts.SymbolFlags.Alias
-import type { TypeServices } from './codemod.js';
+import type { TypeServices } from './parse.js';
 
 export type TypeVerdict =
   | { readonly kind: 'pool'; readonly evidence: string }

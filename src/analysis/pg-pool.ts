@@ -20,7 +20,7 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { buildBindingIndex, type BindingIndex } from './bindings.js';
 import type { CodeStyle } from './code-style.js';
-import type { TypeServices } from './codemod.js';
+import type { TypeServices } from './parse.js';
 import { planNamedImports } from './imports.js';
 import type { ModuleStyle } from './module-style.js';
 import { hasPropertyByType, isCallableByType, poolVerdictFromType } from './pg-pool-types.js';

@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCodemods } from './registry.js';
+import { loadCodemods } from '../codemod-host/registry.js';
 
 // dist/cli/demo.js → the package root two folders up.
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -8,10 +8,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
-import type { CodemodOption } from '../analysis/codemod.js';
-import { OptionError, resolveCodemodOptions } from './codemod-options.js';
+import type { CodemodOption } from '../codemod-host/codemod.js';
+import { OptionError, resolveCodemodOptions } from '../codemod-host/options.js';
 import { findUncommittedFiles } from './git.js';
-import { loadCodemods, type AnyCodemod } from './registry.js';
+import { loadCodemods, type AnyCodemod } from '../codemod-host/registry.js';
 import { displayPath, jsonReport, progressLine, summary, totalsOf, unifiedDiff } from './report.js';
 import { runCodemod } from './run.js';
 import { collectFiles } from './walk.js';

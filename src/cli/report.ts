@@ -5,7 +5,7 @@
  */
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { relative, sep } from 'node:path';
-import type { CodemodSite } from '../analysis/codemod.js';
+import type { CodemodSite } from '../codemod-host/codemod.js';
 import type { FileRecord, RunResult } from './run.js';
 
 export function displayPath(cwd: string, absolute: string): string {

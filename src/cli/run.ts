@@ -4,8 +4,8 @@
  * Printing is report.ts's job; this module returns what happened to every file.
  */
 import { readFileSync } from 'node:fs';
-import type { AnyCodemod } from './registry.js';
-import { transformText, type FileError, type TextOutcome } from './transform-text.js';
+import type { AnyCodemod } from '../codemod-host/registry.js';
+import { transformText, type FileError, type TextOutcome } from '../codemod-host/transform-text.js';
 import { NO_WORKERS, startWorkers, transformInParallel, type SourceText } from './workers.js';
 import { writeFileAtomic } from './write.js';
 

@@ -8,7 +8,7 @@ import { parseAndGenerateServices } from '@typescript-eslint/typescript-estree';
 import { dirname, extname, resolve } from 'node:path';
 import ts from 'typescript';
 import { SOURCE_EXTENSIONS } from '../analysis/parse.js';
-import { parseWithoutTypes, type ParseFile, type ParsedFile } from './transform-text.js';
+import { parseWithoutTypes, type ParseFile, type ParsedFile } from '../codemod-host/transform-text.js';
 
 export interface TypeAwareParser {
   readonly parse: ParseFile;

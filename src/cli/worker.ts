@@ -3,8 +3,8 @@
  * each with the same `transformText` the main thread uses, and sends the outcomes back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadCodemods } from './registry.js';
-import { transformText } from './transform-text.js';
+import { loadCodemods } from '../codemod-host/registry.js';
+import { transformText } from '../codemod-host/transform-text.js';
 import type { WorkerChunk, WorkerInit, WorkerReply } from './workers.js';
 
 const port = parentPort;

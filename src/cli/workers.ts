@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { AnyCodemod } from './registry.js';
-import { transformText, type TextOutcome } from './transform-text.js';
+import type { AnyCodemod } from '../codemod-host/registry.js';
+import { transformText, type TextOutcome } from '../codemod-host/transform-text.js';
 
 export interface WorkerInit {
   readonly codemodId: string;

@@ -5,7 +5,7 @@ import { sniffModuleStyle } from '../../src/analysis/module-style.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { applyTextEdits } from '../../src/analysis/text-edit.js';
 
-function addImports(filePath: string, source: string, names: string[], from = 'quickwins'): { output: string; references: ReadonlyMap<string, string> } {
+function addImports(filePath: string, source: string, names: string[], from = '@quickwins/runtime'): { output: string; references: ReadonlyMap<string, string> } {
   const program = parseSource(filePath, source);
   const plan = planNamedImports(program, source, {
     from,

@@ -5,7 +5,7 @@ import { parse as parseWithTypescriptEstree, type TSESTree } from '@typescript-e
 import { Linter, type Rule } from 'eslint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CODE_STYLE, sniffCodeStyle } from '../../src/analysis/code-style.js';
-import type { TypeServices } from '../../src/analysis/codemod.js';
+import type { TypeServices } from '../../src/codemod-host/codemod.js';
 import { sniffModuleStyle } from '../../src/analysis/module-style.js';
 import { parseSource, positionAt } from '../../src/analysis/parse.js';
 import { describeReceiver, findPoolCalls, planPoolRewrites, type ImportResolver } from '../../src/analysis/pg-pool.js';

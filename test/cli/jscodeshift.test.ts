@@ -10,7 +10,7 @@ import { assertBuilt, removeTempDirs, runCli, tempDir, REPO_ROOT } from './helpe
 const JSCODESHIFT = join(REPO_ROOT, 'node_modules', '.bin', 'jscodeshift');
 const EXTENSIONS = 'ts,tsx,mts,cts,js,jsx,mjs,cjs';
 // No Babel cache: the .cjs must load its dependencies without jscodeshift's Babel pass (see
-// src/cli/jscodeshift-preamble.cjs), or each run here would spend ~30 s compiling typescript's lib.
+// src/codemod-host/jscodeshift-preamble.cjs), or each run here would spend ~30 s compiling typescript's lib.
 const NO_BABEL_CACHE = { BABEL_DISABLE_CACHE: '1' };
 
 beforeAll(assertBuilt);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import transformWithJscodeshift, { codemod, parser, type AuthLoggingOptions } from '../../codemods/auth-logging.js';
 import { parseSource } from '../../src/analysis/parse.js';
-import { transformText, type TextOutcome } from '../../src/cli/transform-text.js';
+import { transformText, type TextOutcome } from '../../src/codemod-host/transform-text.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/auth-logging');
 

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codemod, type PoolBackpressureOptions } from '../../codemods/pool-backpressure.js';
-import type { CodemodResult, TypeServices } from '../../src/analysis/codemod.js';
+import type { CodemodResult, TypeServices } from '../../src/codemod-host/codemod.js';
 import { sniffModuleStyle } from '../../src/analysis/module-style.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { applyTextEdits } from '../../src/analysis/text-edit.js';

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAndGenerateServices, type TSESTree } from '@typescript-eslint/typescript-estree';
 import ts from 'typescript';
-import type { TypeServices } from '../../src/analysis/codemod.js';
+import type { TypeServices } from '../../src/codemod-host/codemod.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

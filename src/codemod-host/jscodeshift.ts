@@ -5,8 +5,8 @@
  * parses with the same oxc-parser call as the runner, src/analysis/parse.ts, and applies the same minimal edits),
  * so both front doors give byte-identical output.
  */
-import type { Codemod } from '../analysis/codemod.js';
-import { resolveCodemodOptions } from './codemod-options.js';
+import type { Codemod } from './codemod.js';
+import { resolveCodemodOptions } from './options.js';
 import { transformText } from './transform-text.js';
 
 /** The part of jscodeshift's `fileInfo` the wrapper reads. */

@@ -6,7 +6,7 @@
  */
 import { delimiter, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Codemod } from '../analysis/codemod.js';
+import type { Codemod } from './codemod.js';
 import { codemod as authLogging } from '../../codemods/auth-logging.js';
 import { codemod as poolBackpressure } from '../../codemods/pool-backpressure.js';
 

@@ -2,7 +2,7 @@
  * Turns raw option values (from commander, from jscodeshift's pass-through parser, from a test)
  * into the typed `options` object a codemod's `transform` receives, by the codemod's own option list.
  */
-import type { CodemodOption } from '../analysis/codemod.js';
+import type { CodemodOption } from './codemod.js';
 
 /** `import-from` → `importFrom`: the key a codemod reads. */
 export function optionKey(flag: string): string {

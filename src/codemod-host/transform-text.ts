@@ -4,7 +4,7 @@
  * transform, apply the edits, put the BOM back. Nothing here touches the file system.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import type { Codemod, CodemodSite, TypeServices } from '../analysis/codemod.js';
+import type { Codemod, CodemodSite, TypeServices } from './codemod.js';
 import { parseSource } from '../analysis/parse.js';
 import { applyTextEdits, type TextEdit } from '../analysis/text-edit.js';
 

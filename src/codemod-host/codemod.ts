@@ -4,11 +4,11 @@
  * shared analysis and returns minimal text edits; it never reads or writes files, never parses,
  * never prints. The runner owns files, BOM and line endings, parsing, workers, diffs and reports.
  */
-import type { ParserServicesWithTypeInformation, TSESTree } from '@typescript-eslint/typescript-estree';
-import type { TextEdit } from './text-edit.js';
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import type { TypeServices } from '../analysis/parse.js';
+import type { TextEdit } from '../analysis/text-edit.js';
 
-/** Type information for one file, the same shape ESLint rules get from typescript-eslint. */
-export type TypeServices = Pick<ParserServicesWithTypeInformation, 'program' | 'esTreeNodeToTSNodeMap'>;
+export type { TypeServices };
 
 export interface CodemodInput<Options> {
   /** Path as given to the runner, for messages. */
