@@ -2,7 +2,7 @@
 // written. Each returns `undefined` to drop a value it cannot vouch for, never throws (whatever it is handed: a
 // number, an object, a getter that throws), and caps the size. The record (record.ts) picks the cleaner by field.
 import { looksLikeEmail, maskIdentifier } from './email.js';
-import { containsKnownSecret, isSensitiveKey, scrubFreeText } from './redact.js';
+import { containsKnownSecret, scrubFreeText } from './redact.js';
 
 /** What the cleaners know about the request being logged. */
 export interface CleanContext {
@@ -98,10 +98,12 @@ export function cleanCode(value: unknown, context: CleanContext): string | numbe
 // A reason a program wrote (`wrong_password`, `ACCOUNT_LOCKED`, `invalid-grant`, `mfa.required`): words of letters
 // (a few digits allowed, `E401`, `v2`) joined by `_ . - :`, at most 64 characters.
 const CODE_SHAPED_REASON = /^[A-Za-z][A-Za-z0-9]*(?:[_.:-][A-Za-z0-9]+)*$/;
+// Digits inside a word (`H0rse`, `p4ss`) read as a password, not a code (`E401`, `oauth2_failed` keep theirs at an end).
+const DIGIT_INSIDE_WORD = /[A-Za-z]\d+[A-Za-z]/;
 
 /** True when `text` reads as a code, not as prose or a value. */
 export function isCodeShaped(text: string): boolean {
-  return text.length <= MAX_CODE && CODE_SHAPED_REASON.test(text) && !/\d{4,}/.test(text) && !isSensitiveValueWord(text);
+  return text.length <= MAX_CODE && CODE_SHAPED_REASON.test(text) && !/\d{4,}/.test(text) && !DIGIT_INSIDE_WORD.test(text) && !isSensitiveValueWord(text);
 }
 
 // `token_abc123def` or `sk_live_...` are code-shaped but are values: a code has at most a few digits in total.

@@ -54,6 +54,8 @@ export class AuthCall {
   body: unknown = undefined;
   /** The result of a wrapped plain function called inside this request (`login(req)`): a user-id fallback. */
   innerResult: unknown = undefined;
+  /** A request body the adapter read itself (Next.js clones the Request): its secret fields are known secrets too. */
+  readBody: unknown = undefined;
 
   constructor(init: AuthCallInit) {
     this.action = init.action;
@@ -196,7 +198,10 @@ function buildRecord(call: AuthCall, end: AuthCallEnd, finishedAt: number): { re
   const explicit = explicitOf(call.targets);
   const observed: Observed = explicit?.reason !== undefined ? { ...end, explicitReason: explicit.reason } : end;
   const verdict = classify(observed);
-  const context: CleanContext = { secrets: secretsOfRequest(call.targets), freeText: call.options.freeText };
+  const context: CleanContext = {
+    secrets: secretsOfRequest(call.readBody === undefined ? call.targets : [...call.targets, { body: call.readBody }]),
+    freeText: call.options.freeText,
+  };
   const record: Record<string, unknown> = {
     event: eventName(call.action, verdict.outcome, call.options.event),
     action: call.action,
