@@ -50,7 +50,7 @@ export function isSensitiveKey(key: string): boolean {
 // eslint-disable-next-line no-control-regex -- control characters would forge lines in text sinks
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff]+/g;
 // Any userinfo in a URL: `postgres://admin:pw@db`, `https://bob:pw@host`, `https://ghp_token@github.com`.
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]{1,20}:\/\/)[^\s/?#@]+@/giu;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{1,20}:\/\/)[^\s@]+@/giu;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g;
 // A credential after an auth scheme: 8+ characters with at least one non-letter (so "token expired" stays readable).
 const AUTH_SCHEME = /\b(Bearer|Basic|Token|Digest|Negotiate)\b[\s:=_]+(?=[A-Za-z]*[^A-Za-z\s])[^\s,;]{8,}/giu;
@@ -74,13 +74,14 @@ const NOT_A_VALUE = new Set([
 // The word list is the key vocabulary, as words in text (look-alike spellings included through the class).
 const SECRET_WORD =
   /(p[a@4][s$5]{1,2}(?:w[o0]rd|wd|phrase|code)?|pwd|secret|token|jwt|otp|one[- ]?time(?: code)?|code|pin|ssn|api[ _-]?key|private[ _-]?key|session[ _-]?id|credentials?|cookie|passwort|kennwort|contrase(?:ñ|n)a|mot de passe|senha|parola|пароль)/iu;
+// The rest of an identifier after the word belongs to the key (`passwordHash`, `otp_code`, `mot_de_passe`).
 const SECRET_THEN_VALUE = new RegExp(
-  `${SECRET_WORD.source}(["'\`]?\\s*(?:[:=]|\\bis\\b|\\bwas\\b|\\bof\\b)?\\s*)("[^"]*"|'[^']*'|“[^”]*”|\`[^\`]*\`|[^\\s,;)}\\]]+)`,
+  `(${SECRET_WORD.source}[\\p{L}\\p{N}_-]*)(["'\`]?\\s*(?:[:=]|\\bis\\b|\\bwas\\b|\\bof\\b)?\\s*)("[^"]*"|'[^']*'|“[^”]*”|\`[^\`]*\`|[^\\s,;)}\\]]+)`,
   'giu',
 );
 
 function redactSecretValues(text: string): string {
-  return text.replace(SECRET_THEN_VALUE, (whole, word: string, between: string, value: string) => {
+  return text.replace(SECRET_THEN_VALUE, (whole, word: string, _secretWord: string, between: string, value: string) => {
     const bare = value.replace(/^["'`“]|["'`”]$/g, '');
     if (bare.startsWith('[Redacted') || bare === '') return whole;
     const quoted = value !== bare;
