@@ -25,6 +25,13 @@ export function validateAuthOptions(options: AuthLoggingOptions | undefined, whe
   if (key !== undefined && (typeof key === 'string' ? key.length : key.byteLength) < MIN_HASH_KEY) {
     throw new TypeError(`${where}: emailHashKey must be at least ${MIN_HASH_KEY} characters`);
   }
+  if (options.freeText !== undefined && typeof options.freeText !== 'boolean') {
+    throw new TypeError(`${where}: freeText must be true or false`);
+  }
+  const extra = options.requestLoggerBindings;
+  if (extra !== undefined && !(Array.isArray(extra) && extra.every((key) => typeof key === 'string'))) {
+    throw new TypeError(`${where}: requestLoggerBindings must be a list of binding names`);
+  }
   if (options.getIdentifier !== undefined && typeof options.getIdentifier !== 'function') {
     throw new TypeError(`${where}: getIdentifier must be a function`);
   }
@@ -65,6 +72,8 @@ function resolve(global: AuthLoggingOptions, own: AuthLoggingOptions | undefined
     // Only the wrapper's own logger beats the request's logger; the global one is the fallback (see logger.ts).
     logger: own?.logger,
     useRequestLogger: merged.useRequestLogger ?? true,
+    requestLoggerBindings: merged.requestLoggerBindings ?? [],
+    freeText: merged.freeText ?? false,
     email: merged.email ?? 'mask',
     emailHashKey: merged.emailHashKey,
     event: merged.event,

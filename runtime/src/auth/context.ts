@@ -7,9 +7,10 @@ export interface Correlation {
   span_id?: string;
 }
 
+import { cleanRequestId } from './clean.js';
+
 type HeaderBag = Record<string, string | string[] | undefined> | { get(name: string): string | null };
 
-const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}/;
 const ZERO_TRACE = /^0+$/;
 
@@ -22,10 +23,9 @@ function header(headers: HeaderBag | undefined, name: string): string | undefine
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** A request id fit for the line (clean.ts: identifier characters, no email, JWT or credential). */
 export function requestIdOf(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value !== 'string') return undefined;
-  return REQUEST_ID.test(value) ? value : undefined;
+  return cleanRequestId(value);
 }
 
 export function correlationOf(headers: HeaderBag | undefined, frameworkRequestId?: unknown): Correlation {

@@ -4,8 +4,14 @@
 import { createHmac } from 'node:crypto';
 import type { EmailMode, ResolvedAuthOptions } from './types.js';
 
-// Body fields that hold the typed identifier, in order of preference.
-const IDENTIFIER_FIELDS = ['email', 'username', 'userName', 'user_name', 'login', 'identifier', 'emailAddress', 'email_address', 'user'];
+// Body fields that hold the typed identifier, in order of preference, matched case-insensitively (`Email`, `EMAIL`,
+// `UserName`) with `_` and `-` ignored.
+const IDENTIFIER_FIELDS = ['email', 'username', 'login', 'identifier', 'emailaddress', 'mail', 'user'];
+const IDENTIFIER_RANK = new Map(IDENTIFIER_FIELDS.map((field, rank) => [field, rank]));
+
+function identifierFieldRank(key: string): number | undefined {
+  return IDENTIFIER_RANK.get(key.toLowerCase().replace(/[_-]/g, ''));
+}
 
 const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
 const EMAIL_SHAPE = /^[^\s@]{1,200}@[^\s@]{1,200}$/;
@@ -63,10 +69,20 @@ export function findIdentifier(input: unknown, depth = 0): string | undefined {
   if (typeof input === 'string') return depth === 0 && looksLikeEmail(input.trim()) ? input : undefined;
   if (input === null || typeof input !== 'object' || depth > 1) return undefined;
   const record = input as Record<string, unknown>;
-  for (const field of IDENTIFIER_FIELDS) {
-    const value = record[field];
-    if (typeof value === 'string' && value.trim() !== '') return value;
+  let best: string | undefined;
+  let bestRank = Number.POSITIVE_INFINITY;
+  let seen = 0;
+  for (const key in record) {
+    if (++seen > 64) break; // a body with thousands of keys is not a login form
+    const rank = identifierFieldRank(key);
+    if (rank === undefined || rank >= bestRank) continue;
+    const value = record[key];
+    if (typeof value === 'string' && value.trim() !== '') {
+      best = value;
+      bestRank = rank;
+    }
   }
+  if (best !== undefined) return best;
   if (depth === 0) {
     for (const nested of ['body', 'user', 'credentials', 'data']) {
       const found = findIdentifier(record[nested], depth + 1);

@@ -101,7 +101,10 @@ interface Settled {
 
 async function complete(call: AuthCall, clone: Request | undefined, finishedAt: number, outcome: Settled): Promise<void> {
   const body = await readBody(clone);
-  if (body !== undefined) call.email = identifierFrom(body, call.options);
+  if (body !== undefined) {
+    call.email = identifierFrom(body, call.options);
+    call.readBody = body;
+  }
   if (outcome.threw) {
     const flow = nextControlFlow(outcome.error);
     if (flow?.kind === 'redirect' || (flow?.kind === 'http-fallback' && flow.status === 404)) {

@@ -5,7 +5,6 @@
 //            says so (`ok: false`, `success: false`), an explicit setAuthFailure, a falsy plain-function result, or a
 //            client that went away before the response finished.
 // - success: everything else (2xx and 3xx).
-import { scrubText } from './redact.js';
 import type { AuthOutcome } from './types.js';
 
 export interface Observed {
@@ -19,17 +18,21 @@ export interface Observed {
   /** Plain function: the return value is the outcome (falsy → failure). */
   plainResult?: boolean;
   aborted?: boolean;
-  explicitReason?: string;
+  /** What the handler passed to setAuthFailure: untrusted, any type (cleaned when the line is written). */
+  explicitReason?: unknown;
   /** Next.js redirect() / notFound(): the framework's control flow, not a failure. */
   controlFlow?: boolean;
 }
 
 export interface Verdict {
   outcome: AuthOutcome;
-  reason?: string;
+  /** The raw reason as found (explicit, error, body): untrusted text, cleaned by the record (clean.ts). */
+  reason?: unknown;
+  /** The status's name (`unauthorized`), the reason written when the raw one cannot be kept. */
+  statusReason?: string;
 }
 
-const STATUS_REASONS: Record<number, string> = {
+export const STATUS_REASONS: Record<number, string> = {
   400: 'bad_request',
   401: 'unauthorized',
   403: 'forbidden',
@@ -60,7 +63,11 @@ export function statusOfError(error: unknown): number | undefined {
 }
 
 function errorMessage(error: unknown): string | undefined {
-  if (error instanceof Error && error.message) return error.message;
+  try {
+    if (error instanceof Error && typeof error.message === 'string' && error.message !== '') return error.message;
+  } catch {
+    return undefined; // a throwing `message` getter
+  }
   if (typeof error === 'string') return error;
   return undefined;
 }
@@ -115,20 +122,13 @@ export function bodySaysFailure(body: unknown): boolean {
   return record.ok === false || record.success === false || record.authenticated === false || record.valid === false;
 }
 
-function cleanReason(reason: string | undefined): string | undefined {
-  if (reason === undefined) return undefined;
-  const cleaned = scrubText(reason, 160).trim();
-  return cleaned === '' ? undefined : cleaned;
-}
-
 function failure(observed: Observed, status: number | undefined, fromError: boolean): Verdict {
-  const reason =
-    observed.explicitReason ??
-    (fromError ? reasonFromError(observed.error) : undefined) ??
-    reasonFromBody(observed.body) ??
-    (status !== undefined ? STATUS_REASONS[status] : undefined);
-  const cleaned = cleanReason(reason);
-  return cleaned === undefined ? { outcome: 'failure' } : { outcome: 'failure', reason: cleaned };
+  const reason = observed.explicitReason ?? (fromError ? reasonFromError(observed.error) : undefined) ?? reasonFromBody(observed.body);
+  const verdict: Verdict = { outcome: 'failure' };
+  if (reason !== undefined) verdict.reason = reason;
+  const statusReason = status !== undefined ? STATUS_REASONS[status] : undefined;
+  if (statusReason !== undefined) verdict.statusReason = statusReason;
+  return verdict;
 }
 
 export function classify(observed: Observed): Verdict {
@@ -146,7 +146,7 @@ export function classify(observed: Observed): Verdict {
   if (observed.aborted) return { outcome: 'failure', reason: 'client_aborted' };
   const status = observed.statusCode;
   if (status !== undefined && status >= 500) {
-    const reason = cleanReason(observed.explicitReason ?? reasonFromBody(observed.body));
+    const reason = observed.explicitReason ?? reasonFromBody(observed.body);
     return reason === undefined ? { outcome: 'error' } : { outcome: 'error', reason };
   }
   if (status !== undefined && status >= 400) return failure(observed, status, false);

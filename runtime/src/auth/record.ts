@@ -5,14 +5,15 @@
 // The record is built from an allow-list of our own keys. Nothing from the request or response is copied
 // wholesale: untrusted values (user id, reason, request id, email) are checked or scrubbed and sit under fixed keys,
 // so they cannot overwrite pino's `level`, `msg` or `time`.
+import { cleanCode, cleanFreeText, cleanMethod, cleanReason, cleanRequestId, cleanRoute, cleanUserId, MAX_MESSAGE, MAX_STACK, type CleanContext } from './clean.js';
 import { globalAuthLogger } from './config.js';
 import type { Correlation } from './context.js';
 import { AUTH_ACTIONS, eventName } from './events.js';
-import { pickLogger } from './logger.js';
-import { classify, type Observed } from './outcome.js';
-import { scrubStack, scrubText } from './redact.js';
-import type { AuthAction, AuthOutcome, ResolvedAuthOptions } from './types.js';
-import { explicitOf, userIdFromBody, userIdFromUser, type UserId } from './user-id.js';
+import { defaultAuthLogger, pickLogger, requestIdOfLogger } from './logger.js';
+import { classify, type Observed, type Verdict } from './outcome.js';
+import { secretsOfRequest } from './redact.js';
+import type { AuthAction, AuthLogger, AuthOutcome, ResolvedAuthOptions } from './types.js';
+import { explicitOf, userIdFromBody, userIdFromUser } from './user-id.js';
 
 export interface AuthCallInit {
   action: AuthAction;
@@ -53,6 +54,8 @@ export class AuthCall {
   body: unknown = undefined;
   /** The result of a wrapped plain function called inside this request (`login(req)`): a user-id fallback. */
   innerResult: unknown = undefined;
+  /** A request body the adapter read itself (Next.js clones the Request): its secret fields are known secrets too. */
+  readBody: unknown = undefined;
 
   constructor(init: AuthCallInit) {
     this.action = init.action;
@@ -143,20 +146,43 @@ const MESSAGES = Object.fromEntries(
   AUTH_ACTIONS.map((action) => [action, { success: `auth ${action} success`, failure: `auth ${action} failure`, error: `auth ${action} error` }]),
 ) as Record<AuthAction, Record<AuthOutcome, string>>;
 
-function errorFields(error: unknown): Record<string, unknown> | undefined {
-  if (error instanceof Error) {
-    const fields: Record<string, unknown> = { type: scrubText(error.name || error.constructor.name, 64), message: scrubText(error.message, 300) };
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' || typeof code === 'number') fields.code = typeof code === 'string' ? scrubText(code, 64) : code;
-    if (typeof error.stack === 'string') fields.stack = scrubStack(error.stack);
-    return fields;
+function errorType(error: unknown, context: CleanContext): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  let type: string | number | undefined;
+  try {
+    type = cleanCode(error.name, context) ?? cleanCode(error.constructor?.name, context);
+  } catch {
+    return undefined; // a throwing `name` getter
   }
-  if (typeof error === 'string') return { type: 'string', message: scrubText(error, 300) };
-  if (error === undefined || error === null) return undefined;
-  return { type: typeof error };
+  return typeof type === 'string' ? type : undefined;
 }
 
-function resolveUserId(call: AuthCall, end: AuthCallEnd, explicitUser: UserId | undefined): UserId | undefined {
+// The error of an `error` line: its type and code when they are identifier-shaped; its message and stack only with
+// `freeText`, scrubbed as whole texts. Property reads are guarded: an error's getters are application code.
+function errorFields(error: unknown, context: CleanContext): Record<string, unknown> | undefined {
+  if (error === undefined || error === null) return undefined;
+  if (!(error instanceof Error)) return { type: typeof error };
+  const fields: Record<string, unknown> = {};
+  const read = (key: string): unknown => {
+    try {
+      return (error as unknown as Record<string, unknown>)[key];
+    } catch {
+      return undefined;
+    }
+  };
+  fields.type = errorType(error, context) ?? 'Error';
+  const code = cleanCode(read('code'), context);
+  if (code !== undefined) fields.code = code;
+  if (context.freeText) {
+    const message = cleanFreeText(read('message'), context, MAX_MESSAGE);
+    if (message !== undefined) fields.message = message;
+    const stack = cleanFreeText(read('stack'), context, MAX_STACK);
+    if (stack !== undefined) fields.stack = stack;
+  }
+  return fields;
+}
+
+function userIdCandidate(call: AuthCall, end: AuthCallEnd, explicitUser: unknown): unknown {
   return (
     explicitUser ??
     userIdFromUser(end.userAtEnd) ??
@@ -166,44 +192,79 @@ function resolveUserId(call: AuthCall, end: AuthCallEnd, explicitUser: UserId | 
   );
 }
 
-/** Writes the outcome line. Idempotent; never throws (a logging failure must not become a login failure). */
+/** The outcome record: our own keys only, every value through its field's cleaner. May throw (application getters
+ *  run inside classify and the user-id readers); finishAuthCall then writes the fixed minimal line. */
+function buildRecord(call: AuthCall, end: AuthCallEnd, finishedAt: number): { record: Record<string, unknown>; verdict: Verdict } {
+  const explicit = explicitOf(call.targets);
+  const observed: Observed = explicit?.reason !== undefined ? { ...end, explicitReason: explicit.reason } : end;
+  const verdict = classify(observed);
+  const context: CleanContext = {
+    secrets: secretsOfRequest(call.readBody === undefined ? call.targets : [...call.targets, { body: call.readBody }]),
+    freeText: call.options.freeText,
+  };
+  const record: Record<string, unknown> = {
+    event: eventName(call.action, verdict.outcome, call.options.event),
+    action: call.action,
+    outcome: verdict.outcome,
+    elapsed_ms: Math.round((finishedAt - call.start) * 100) / 100,
+  };
+  if (typeof end.statusCode === 'number' && !end.aborted) record.status_code = end.statusCode;
+  if (verdict.outcome === 'success') {
+    const userId = cleanUserId(userIdCandidate(call, end, explicit?.userId), context);
+    if (userId !== undefined) record.user_id = userId;
+  }
+  // A reason that is not a code is free text: without `freeText`, the status's name stands in, or for a thrown error
+  // without a status (a plain function's `UnauthorizedError`), the error's type when it is identifier-shaped.
+  const reason = cleanReason(verdict.reason, context) ?? verdict.statusReason ?? (verdict.outcome === 'failure' && end.threw ? errorType(end.error, context) : undefined);
+  if (reason !== undefined) record.reason = reason;
+  if (call.email !== undefined) record.email = call.email;
+  const method = cleanMethod(call.method);
+  if (method !== undefined) record.method = method;
+  const route = cleanRoute(call.route);
+  if (route !== undefined) record.route = route;
+  const requestId = cleanRequestId(call.correlation.request_id, context) ?? cleanRequestId(requestIdOfLogger(call.requestLogger), context);
+  if (requestId !== undefined) record.request_id = requestId;
+  if (call.correlation.trace_id !== undefined) {
+    record.trace_id = call.correlation.trace_id;
+    record.span_id = call.correlation.span_id;
+  }
+  if (verdict.outcome === 'error' && end.threw) {
+    const err = errorFields(end.error, context);
+    if (err !== undefined) record.error = err;
+  }
+  return { record, verdict };
+}
+
+function write(logger: AuthLogger, outcome: AuthOutcome, record: Record<string, unknown>, msg: string): void {
+  if (outcome === 'success') logger.info(record, msg);
+  else if (outcome === 'failure') logger.warn(record, msg);
+  else logger.error(record, msg);
+}
+
+/** Writes the outcome line. Idempotent; never throws (a logging failure must not become a login failure), and never
+ *  loses the line: when the record cannot be built, a fixed minimal line says so; when the chosen logger throws,
+ *  the default logger writes it. */
 export function finishAuthCall(call: AuthCall, end: AuthCallEnd, finishedAt = performance.now()): void {
   if (call.done) return;
   call.done = true;
+  let built: { record: Record<string, unknown>; verdict: Verdict };
   try {
-    const explicit = explicitOf(call.targets);
-    const observed: Observed = explicit?.reason !== undefined ? { ...end, explicitReason: explicit.reason } : end;
-    const verdict = classify(observed);
-    const record: Record<string, unknown> = {
-      event: eventName(call.action, verdict.outcome, call.options.event),
-      action: call.action,
-      outcome: verdict.outcome,
-      elapsed_ms: Math.round((finishedAt - call.start) * 100) / 100,
-    };
-    if (end.statusCode !== undefined && !end.aborted) record.status_code = end.statusCode;
-    if (verdict.outcome === 'success') {
-      const userId = resolveUserId(call, end, explicit?.userId);
-      if (userId !== undefined) record.user_id = userId;
-    }
-    if (verdict.reason !== undefined) record.reason = verdict.reason;
-    if (call.email !== undefined) record.email = call.email;
-    if (call.method !== undefined) record.method = call.method;
-    if (call.route !== undefined) record.route = call.route;
-    if (call.correlation.request_id !== undefined) record.request_id = call.correlation.request_id;
-    if (call.correlation.trace_id !== undefined) {
-      record.trace_id = call.correlation.trace_id;
-      record.span_id = call.correlation.span_id;
-    }
-    if (verdict.outcome === 'error' && end.threw) {
-      const err = errorFields(end.error);
-      if (err !== undefined) record.error = err;
-    }
-    const logger = pickLogger(call.options, globalAuthLogger(), call.requestLogger);
-    const msg = MESSAGES[call.action][verdict.outcome];
-    if (verdict.outcome === 'success') logger.info(record, msg);
-    else if (verdict.outcome === 'failure') logger.warn(record, msg);
-    else logger.error(record, msg);
+    built = buildRecord(call, end, finishedAt);
   } catch {
-    // Swallowed on purpose: see the function comment.
+    const outcome: AuthOutcome = 'error';
+    built = {
+      record: { event: eventName(call.action, outcome, undefined), action: call.action, outcome, reason: 'log_record_failed' },
+      verdict: { outcome },
+    };
+  }
+  const msg = MESSAGES[call.action][built.verdict.outcome];
+  try {
+    write(pickLogger(call.options, globalAuthLogger(), call.requestLogger), built.verdict.outcome, built.record, msg);
+  } catch {
+    try {
+      write(defaultAuthLogger(), built.verdict.outcome, built.record, msg);
+    } catch {
+      // Nothing left to write with.
+    }
   }
 }

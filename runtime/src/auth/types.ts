@@ -30,8 +30,16 @@ export interface AuthLoggingOptions {
   /** The application's logger. Per-wrapper option beats the request's own logger; the process-wide one
    *  (configureAuthLogging) is used when the request has none. */
   logger?: AuthLogger;
-  /** Use the framework's request logger (pino-http `req.log`, Fastify `request.log`, Koa `ctx.log`). Default true. */
+  /** Use the framework's request logger (Fastify `request.log`, Koa `ctx.log`, pino-http `req.log`) when its bindings
+   *  hold only a request id; a logger whose bindings carry request data (pino-http's default `req`) is never used.
+   *  Default true. */
   useRequestLogger?: boolean;
+  /** Extra binding keys (with short scalar values) a request logger may carry and still be used, e.g. `['service']`. */
+  requestLoggerBindings?: readonly string[];
+  /** Also write free text: failure reasons that are not code-shaped, and error messages and stacks, each through the
+   *  scrubber (credentials, codes, tokens, emails replaced). Default false: a reason is written only when it reads
+   *  as a code (`wrong_password`), else the status's name; errors only with their type and code. */
+  freeText?: boolean;
   /** Default 'mask'. */
   email?: EmailMode;
   /** Secret for email: 'hash'. At least 16 characters. */
@@ -50,6 +58,8 @@ export interface AuthLoggingOptions {
 export interface ResolvedAuthOptions {
   logger: AuthLogger | undefined;
   useRequestLogger: boolean;
+  requestLoggerBindings: readonly string[];
+  freeText: boolean;
   email: EmailMode;
   emailHashKey: string | Uint8Array | undefined;
   event: string | Partial<Record<AuthOutcome, string>> | undefined;

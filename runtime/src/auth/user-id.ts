@@ -5,9 +5,10 @@ import { looksLikeEmail, maskIdentifier } from './email.js';
 
 export type UserId = string | number;
 
+// What the handler said, as it said it: untrusted values of any type, cleaned when the line is written (clean.ts).
 interface Explicit {
-  userId?: UserId;
-  reason?: string;
+  userId?: unknown;
+  reason?: unknown;
 }
 
 // Keyed by whatever object the handler holds (req, res, Fastify request/reply, Koa ctx, plain-function input):
@@ -27,8 +28,9 @@ function explicitFor(target: object): Explicit {
 }
 
 /** Sets the user id explicitly from inside a handler (req, res, Fastify request or reply, Koa ctx, Next `Request`,
- *  or the plain function's input object). Wins over every other source. */
-export function setAuthUser(target: object, userId: string | number): void {
+ *  or the plain function's input object). Wins over every other source. The value is cleaned like every logged id:
+ *  an email is masked, a JWT or a credential dropped, a user object reduced to its `id`. */
+export function setAuthUser(target: object, userId: string | number | object): void {
   if (target === null || typeof target !== 'object') return;
   explicitFor(target).userId = userId;
 }
@@ -36,6 +38,8 @@ export function setAuthUser(target: object, userId: string | number): void {
 /** Marks the request as a failure with a reason (e.g. 'unknown_user', 'wrong_password', 'locked'), whatever the
  *  status code. The reason is logged; the client never sees it. */
 export function setAuthFailure(target: object, reason: string): void {
+  // `reason` is typed as a string, but JavaScript callers pass anything: it is stored as given and cleaned (or
+  // replaced by the status's name) when the line is written, so a number or an object never costs the line.
   if (target === null || typeof target !== 'object') return;
   explicitFor(target).reason = reason;
 }

@@ -63,7 +63,7 @@ describe('withAuthLogging on Fastify', () => {
     await capture.waitFor((lines) => lines.length >= 2);
     expect(capture.byRequestId('reg-ok')).toMatchObject([{ level: 30, event: 'user_created', status_code: 201, user_id: 'new-user-3', email: 'n***@example.com' }]);
     expect(capture.byRequestId('reg-taken')).toMatchObject([
-      { level: 40, event: 'authn_register_fail', outcome: 'failure', status_code: 409, reason: 'email already registered', email: 't***@example.com' },
+      { level: 40, event: 'authn_register_fail', outcome: 'failure', status_code: 409, reason: 'conflict', email: 't***@example.com' },
     ]);
     expectNoSecrets(capture.text);
     expect(capture.text).not.toContain('taken@example.com');

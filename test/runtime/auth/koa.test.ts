@@ -91,7 +91,7 @@ describe('withAuthLogging on Koa + @koa/router', () => {
     await send(baseUrl, '/logout', { requestId: 'logout-1' });
     await capture.waitFor((lines) => lines.length >= 2);
     expect(capture.byRequestId('refresh-1')).toMatchObject([
-      { level: 40, event: 'authn_token_refresh_fail', outcome: 'failure', status_code: 401, reason: 'refresh token expired' },
+      { level: 40, event: 'authn_token_refresh_fail', outcome: 'failure', status_code: 401, reason: 'unauthorized' },
     ]);
     expect(capture.byRequestId('logout-1')).toMatchObject([{ level: 30, event: 'session_expired', status_code: 204, user_id: 12 }]);
     expectNoSecrets(capture.text);

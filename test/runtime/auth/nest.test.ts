@@ -177,7 +177,7 @@ describe('AuthLogged on NestJS (platform-express)', () => {
     expect(JSON.parse(withoutFilter.body ?? '{}')).toMatchObject({ house: true });
     await capture.waitFor((lines) => lines.length >= 1);
     await sleep(50);
-    expect(capture.byRequestId('admin-filter')).toMatchObject([{ event: 'authn_login_fail', status_code: 403, reason: 'Forbidden resource', email: 'a***@example.com' }]);
+    expect(capture.byRequestId('admin-filter')).toMatchObject([{ event: 'authn_login_fail', status_code: 403, reason: 'forbidden', email: 'a***@example.com' }]);
     expect(capture.byRequestId('admin-plain')).toEqual([]);
   });
 });

@@ -83,10 +83,10 @@ const SPAN_ID = '00f067aa0ba902b7';
 export function send(
   baseUrl: string,
   path: string,
-  options: { body?: unknown; requestId: string; method?: string; abortAfterMs?: number },
+  options: { body?: unknown; requestId: string | null; method?: string; abortAfterMs?: number; headers?: Record<string, string>; rawBody?: string },
 ): Promise<SentRequest> {
   const url = new URL(path, baseUrl);
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       url,
@@ -95,10 +95,11 @@ export function send(
         agent: false,
         headers: {
           ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-          'x-request-id': options.requestId,
+          ...(options.requestId !== null ? { 'x-request-id': options.requestId } : {}),
           traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`,
           authorization: BEARER,
           cookie: SESSION_COOKIE,
+          ...options.headers,
         },
       },
       (res) => {
@@ -216,7 +217,8 @@ export async function runLoginScenario(options: ScenarioOptions): Promise<Record
   const errorLine = only(capture, 'req-error');
   expectCommon(errorLine, 'req-error');
   expect(errorLine).toMatchObject({ level: 50, event: 'authn_login_fail', outcome: 'error', status_code: options.errorStatus ?? 500 });
-  expect(errorLine.error).toMatchObject({ type: 'Error', message: 'user store unavailable' });
+  // Error text is free text: without `freeText` only the type (and an identifier-shaped code) is written.
+  expect(errorLine.error).toEqual({ type: 'Error' });
 
   const lines: Record<string, Record<string, unknown>> = { success, wrong: wrongLine, unknown: unknownLine, invalid: invalidLine, error: errorLine };
   if (options.abort !== false) {

@@ -9,7 +9,8 @@ import { AUTH_ACTIONS, eventName } from '../../../runtime/src/auth/events.js';
 import { pickLogger } from '../../../runtime/src/auth/logger.js';
 import { nextControlFlow } from '../../../runtime/src/auth/next.js';
 import { classify, reasonFromBody, statusOfError } from '../../../runtime/src/auth/outcome.js';
-import { hasUnredactedSecret, isSensitiveKey, scrubText } from '../../../runtime/src/auth/redact.js';
+import { hasOnlyIdBindings } from '../../../runtime/src/auth/logger.js';
+import { isSensitiveKey, scrubFreeText as scrubText } from '../../../runtime/src/auth/redact.js';
 import type { ResolvedAuthOptions } from '../../../runtime/src/auth/types.js';
 import { jwtSubject, sanitizeUserId, userIdFromBody, userIdFromUser } from '../../../runtime/src/auth/user-id.js';
 import { ALICE, ALICE_JWT, LogCapture } from './support.js';
@@ -22,6 +23,8 @@ const OPTIONS: ResolvedAuthOptions = {
   event: undefined,
   getIdentifier: undefined,
   nestExceptionFilter: true,
+  requestLoggerBindings: [],
+  freeText: false,
 };
 
 describe('redaction', () => {
@@ -38,6 +41,8 @@ describe('redaction', () => {
     expect(scrubText(`bad token ${ALICE_JWT}`)).toBe('bad token [Redacted]');
     expect(scrubText('header was Bearer abc.def-123456')).toBe('header was Bearer [Redacted]');
     expect(scrubText('login failed: password=hunter2, otp: 123456')).toBe('login failed: password=[Redacted], otp: [Redacted]');
+    expect(scrubText('bad password hunter2')).toBe('bad password [Redacted]');
+    expect(scrubText('postgres://admin:s3cr3t@db:5432/app is down')).toBe('postgres://[Redacted]@db:5432/app is down');
     expect(scrubText('no user bob.smith@corp.example.org')).toBe('no user b***@corp.example.org');
     expect(scrubText('line1\nline2\r{"level":60}')).toBe('line1 line2 {"level":60}');
     expect(scrubText('reset link 3f9a1c0e7b6d4a2f9e8c7b6a5d4c3b2a1f0e9d8c expired')).toBe('reset link [Redacted] expired');
@@ -57,11 +62,15 @@ describe('redaction', () => {
     );
   });
 
-  it('finds unredacted secrets in logger bindings (pino-http binds the whole request)', () => {
-    expect(hasUnredactedSecret({ req: { headers: { authorization: 'Bearer x' } } })).toBe(true);
-    expect(hasUnredactedSecret({ req: { headers: { cookie: 'a=b' } } })).toBe(true);
-    expect(hasUnredactedSecret({ req: { headers: { authorization: '[Redacted]', host: 'h' } } })).toBe(false);
-    expect(hasUnredactedSecret({ reqId: 'req-1' })).toBe(false);
+  it('uses a request logger only when its bindings are ids (pino-http binds the whole request)', () => {
+    expect(hasOnlyIdBindings({ req: { id: 1, url: '/reset/abc', headers: {} } })).toBe(false);
+    expect(hasOnlyIdBindings({ req: { headers: { authorization: '[Redacted]', host: 'h' } } })).toBe(false);
+    expect(hasOnlyIdBindings({ reqId: 'req-1' })).toBe(true);
+    expect(hasOnlyIdBindings({ reqId: 'alice@example.com' })).toBe(false);
+    expect(hasOnlyIdBindings({})).toBe(true);
+    expect(hasOnlyIdBindings(undefined)).toBe(false);
+    expect(hasOnlyIdBindings({ reqId: 'req-1', service: 'auth' })).toBe(false);
+    expect(hasOnlyIdBindings({ reqId: 'req-1', service: 'auth' }, ['service'])).toBe(true);
   });
 });
 
@@ -124,13 +133,13 @@ describe('outcome rules', () => {
   it('classifies HTTP outcomes', () => {
     expect(classify({ statusCode: 200, threw: false })).toEqual({ outcome: 'success' });
     expect(classify({ statusCode: 302, threw: false })).toEqual({ outcome: 'success' });
-    expect(classify({ statusCode: 401, threw: false, body: { error: 'invalid_credentials' } })).toEqual({ outcome: 'failure', reason: 'invalid_credentials' });
-    expect(classify({ statusCode: 429, threw: false })).toEqual({ outcome: 'failure', reason: 'rate_limited' });
+    expect(classify({ statusCode: 401, threw: false, body: { error: 'invalid_credentials' } })).toEqual({ outcome: 'failure', reason: 'invalid_credentials', statusReason: 'unauthorized' });
+    expect(classify({ statusCode: 429, threw: false })).toEqual({ outcome: 'failure', statusReason: 'rate_limited' });
     expect(classify({ statusCode: 200, threw: false, body: { ok: false, message: 'locked' } })).toEqual({ outcome: 'failure', reason: 'locked' });
     expect(classify({ statusCode: 200, threw: false, explicitReason: 'wrong_password' })).toEqual({ outcome: 'failure', reason: 'wrong_password' });
     expect(classify({ statusCode: 503, threw: false })).toEqual({ outcome: 'error' });
     expect(classify({ statusCode: 500, threw: true, error: new Error('x') })).toEqual({ outcome: 'error' });
-    expect(classify({ statusCode: 401, threw: true, error: Object.assign(new Error('expired'), { status: 401 }) })).toEqual({ outcome: 'failure', reason: 'expired' });
+    expect(classify({ statusCode: 401, threw: true, error: Object.assign(new Error('expired'), { status: 401 }) })).toEqual({ outcome: 'failure', reason: 'expired', statusReason: 'unauthorized' });
     expect(classify({ threw: false, aborted: true })).toEqual({ outcome: 'failure', reason: 'client_aborted' });
     expect(classify({ statusCode: 404, threw: false, controlFlow: true })).toEqual({ outcome: 'success' });
   });
