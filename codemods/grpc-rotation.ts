@@ -20,7 +20,12 @@ export interface GrpcRotationOptions {
   readonly importFrom: string;
   /** Also give servers a max connection age (default true). */
   readonly servers: boolean;
+  /** Also rewrite test files (default false: a test's throwaway clients and servers are left, and reported). */
+  readonly tests: boolean;
 }
+
+// Test files by the usual conventions (jest, vitest, mocha, ava): their clients and servers live for one test.
+const TEST_FILE = /(?:^|[\\/])(?:__tests__|tests?)[\\/]|\.(?:test|spec|e2e-spec)\.[cm]?[jt]sx?$/;
 
 const EXTENSIONS = ['', '.ts', '.js', '.mts', '.mjs', '.cts', '.cjs', '/index.ts', '/index.js'];
 
@@ -49,12 +54,21 @@ export const codemod: Codemod<GrpcRotationOptions> = {
   options: [
     { flag: 'import-from', type: 'string', default: '@quickwins/runtime/grpc', description: 'module to import the helpers from' },
     { flag: 'servers', type: 'boolean', default: true, description: 'also add serverConnectionAge() to new grpc.Server(...) (default); --no-servers leaves servers' },
+    { flag: 'tests', type: 'boolean', default: false, description: 'also rewrite test files (left and reported by default)' },
   ],
   usesTypes: true,
   mightApply: (source) => mayHaveGrpcSites(source),
   transform({ filePath, source, program, options, types }) {
     const scan = findGrpcSites(program, { types, readModule: moduleReader(filePath) });
     const positionOf = positionsOf(source);
+    if (!options.tests && TEST_FILE.test(filePath)) {
+      const sites = [...scan.clients, ...scan.servers, ...scan.left];
+      return {
+        edits: [],
+        rewritten: [],
+        left: sites.map((site) => ({ ...positionOf(site.node.range[0]), message: `test file: left by default (--tests to include)${'reason' in site ? `; ${site.reason}` : ''}` })),
+      };
+    }
     const servers = options.servers ? scan.servers : [];
     const plan = planGrpcRewrites(program, source, { clients: scan.clients, servers }, {
       from: options.importFrom,

@@ -67,6 +67,8 @@ interface Bindings {
   constructors: Map<string, string>;
   loadPackageNames: Set<string>;
   makeConstructorNames: Set<string>;
+  /** Locals bound to the deprecated C-core `grpc` package: its clients and servers are left, with the reason. */
+  legacyNames: Set<string>;
 }
 
 function unwrap(node: TSESTree.Node): TSESTree.Node {
@@ -99,7 +101,11 @@ function makesClients(text: string | undefined): boolean {
 }
 
 function bindModule(bindings: Bindings, source: string, locals: { imported?: string; local: string }[], options: GrpcScanOptions): void {
-  if (source === GRPC_MODULE || source === 'grpc') {
+  if (source === 'grpc') {
+    for (const { local } of locals) bindings.legacyNames.add(local);
+    return;
+  }
+  if (source === GRPC_MODULE) {
     for (const { imported, local } of locals) {
       if (imported === undefined) bindings.grpcNamespaces.add(local);
       else if (imported === 'Server') bindings.serverNames.add(local);
@@ -124,6 +130,7 @@ function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): B
     constructors: new Map(),
     loadPackageNames: new Set(),
     makeConstructorNames: new Set(),
+    legacyNames: new Set(),
   };
   for (const statement of program.body) {
     if (statement.type !== 'ImportDeclaration' || statement.importKind === 'type') continue;
@@ -133,6 +140,12 @@ function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): B
     bindModule(bindings, statement.source.value, locals, options);
   }
   traverse(program, (node) => {
+    // `static readonly Client = grpc.makeGenericClientConstructor(...)` (or an instance field): `new this.Client(...)`
+    if (node.type === 'PropertyDefinition' && node.value !== null && !node.computed && node.key.type === 'Identifier') {
+      const made = madeBy(node.value, bindings);
+      if (made !== undefined) bindings.constructors.set(`this.${node.key.name}`, made);
+      return;
+    }
     if (node.type !== 'VariableDeclarator' || node.init === null) return;
     const init = unwrap(node.init);
     // require('@grpc/grpc-js') / require('./x_grpc_pb'), whole or destructured
@@ -218,6 +231,11 @@ function clientEvidence(node: TSESTree.NewExpression, bindings: Bindings, types:
   const typed = typeSaysGrpcClient(node, types);
   if (typed === true) return 'the checker: the constructed type extends grpc-js Client';
   if (typed === false) return undefined;
+  const callee = unwrap(node.callee);
+  if (callee.type === 'MemberExpression' && callee.object.type === 'ThisExpression' && !callee.computed && callee.property.type === 'Identifier') {
+    const field = bindings.constructors.get(`this.${callee.property.name}`);
+    if (field !== undefined) return `${field}, in a class field`;
+  }
   const root = rootName(node.callee);
   if (root !== undefined && bindings.constructors.has(root)) return bindings.constructors.get(root);
   if (isCredentials(node.arguments[1], bindings)) return 'grpc-js channel credentials as its second argument';
@@ -234,7 +252,7 @@ function isServerConstructor(callee: TSESTree.Node, bindings: Bindings): boolean
 export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOptions = {}): GrpcScan {
   const bindings = collectBindings(program, options);
   const scan: GrpcScan = { clients: [], servers: [], left: [] };
-  const usesGrpc = bindings.grpcNamespaces.size + bindings.serverNames.size + bindings.credentialsNames.size + bindings.constructors.size > 0;
+  const usesGrpc = bindings.grpcNamespaces.size + bindings.serverNames.size + bindings.credentialsNames.size + bindings.constructors.size + bindings.legacyNames.size > 0;
   if (!usesGrpc) return scan;
   const ancestors: TSESTree.Node[] = [];
   const walk = (node: TSESTree.Node): void => {
@@ -249,6 +267,10 @@ export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOption
     ancestors.pop();
   };
   const visitNew = (node: TSESTree.NewExpression): void => {
+    if (usesLegacyGrpc(node, bindings)) {
+      scan.left.push({ node, reason: "a client or server of the deprecated C-core 'grpc' package: migrate it to @grpc/grpc-js first (rotatingClient and serverConnectionAge are for grpc-js)" });
+      return;
+    }
     if (isServerConstructor(node.callee, bindings)) {
       scan.servers.push({ kind: 'server', node, evidence: 'grpc-js Server' });
       return;
@@ -342,4 +364,14 @@ function spreadsHelper(server: TSESTree.NewExpression): boolean {
     options?.type === 'ObjectExpression' &&
     options.properties.some((property) => property.type === 'SpreadElement' && property.argument.type === 'CallExpression' && lastName(property.argument.callee) === 'serverConnectionAge')
   );
+}
+
+/** `new grpc.Server()` or `new proto.Service(address, grpc.credentials.createInsecure())` with `grpc` from the
+ *  deprecated `grpc` package. */
+function usesLegacyGrpc(node: TSESTree.NewExpression, bindings: Bindings): boolean {
+  if (bindings.legacyNames.size === 0) return false;
+  const callee = unwrap(node.callee);
+  if (callee.type === 'MemberExpression' && bindings.legacyNames.has(rootName(callee) ?? '') && lastName(callee) === 'Server') return true;
+  const credentials = node.arguments[1] === undefined ? undefined : unwrap(node.arguments[1]);
+  return credentials?.type === 'CallExpression' && bindings.legacyNames.has(rootName(credentials.callee) ?? '');
 }

@@ -9,7 +9,7 @@ import { parseSource } from '../../src/analysis/parse.js';
 import { applyTextEdits } from '../../src/analysis/text-edit.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/grpc-rotation');
-const OPTIONS: GrpcRotationOptions = { importFrom: '@quickwins/runtime/grpc', servers: true };
+const OPTIONS: GrpcRotationOptions = { importFrom: '@quickwins/runtime/grpc', servers: true, tests: false };
 
 function run(filePath: string, source: string, options = OPTIONS): { output: string; rewritten: string[]; left: string[] } {
   const result = codemod.transform({ filePath, source, program: parseSource(filePath, source), options });
@@ -26,7 +26,7 @@ const cases = readdirSync(FIXTURES)
   .map((file) => ({ name: file.split('.input.')[0]!, extension: file.split('.input.')[1]! }));
 
 /** Lines each fixture must report as left (every other considered site is rewritten). */
-const EXPECTED_LEFT: Record<string, number[]> = { decoys: [7, 8, 10] };
+const EXPECTED_LEFT: Record<string, number[]> = { decoys: [7, 8, 10], 'legacy-grpc': [4, 5] };
 
 describe.each(cases)('grpc-rotation fixture $name', ({ name, extension }) => {
   const input = readFileSync(join(FIXTURES, `${name}.input.${extension}`), 'utf8');
@@ -69,6 +69,19 @@ describe('grpc-rotation', () => {
   it('spreads an options variable after the age, so its own keys win', () => {
     const source = "const grpc = require('@grpc/grpc-js');\nconst opts = {};\nconst server = new grpc.Server(opts);\n";
     expect(run('a.cjs', source).output).toContain('new grpc.Server({ ...serverConnectionAge(), ...opts })');
+  });
+
+  it('leaves test files by default and says so; --tests rewrites them', () => {
+    const source = "import * as grpc from '@grpc/grpc-js';\nconst server = new grpc.Server();\n";
+    const left = run('src/__tests__/server.spec.ts', source);
+    expect(left.output).toBe(source);
+    expect(left.left).toEqual(['2: test file: left by default (--tests to include)']);
+    expect(run('src/__tests__/server.spec.ts', source, { ...OPTIONS, tests: true }).rewritten).toEqual(['2: new grpc.Server(…) → with serverConnectionAge()']);
+  });
+
+  it("names the deprecated 'grpc' package as the reason it leaves its clients and servers", () => {
+    const source = readFileSync(join(FIXTURES, 'legacy-grpc.input.js'), 'utf8');
+    expect(run('a.js', source).left[0]).toMatch(/deprecated C-core 'grpc' package/);
   });
 
   it('never touches files that do not use gRPC', () => {
