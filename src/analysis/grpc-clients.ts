@@ -340,8 +340,11 @@ export function planGrpcRewrites(
   const rotating = imports.references.get(ROTATING_CLIENT) ?? ROTATING_CLIENT;
   const age = imports.references.get(SERVER_CONNECTION_AGE) ?? SERVER_CONNECTION_AGE;
   for (const { node } of sites.clients) {
+    // `new X(` → `rotatingClient(X,`; whatever stood between `(` and the first argument (a line break) stays.
     const callee = source.slice(node.callee.range[0], (node.typeArguments ?? node.callee).range[1]);
-    edits.push({ start: node.range[0], end: node.arguments[0]!.range[0], text: `${rotating}(${callee}, ` });
+    const openParen = source.indexOf('(', (node.typeArguments ?? node.callee).range[1]);
+    const spaced = /\s/.test(source[openParen + 1] ?? '');
+    edits.push({ start: node.range[0], end: openParen + 1, text: `${rotating}(${callee},${spaced ? '' : ' '}` });
   }
   for (const { node } of servers) {
     const options = node.arguments[0];
