@@ -6,11 +6,13 @@
  * Only a default export: the CommonJS build then makes `module.exports` the plugin itself (tsup `cjsInterop`).
  */
 import type { TSESLint } from '@typescript-eslint/utils';
+import grpcConnectionRotation from './rules/grpc-connection-rotation.js';
 import noBlanketDisable from './rules/no-blanket-disable.js';
 import noRawPoolConnect from './rules/no-raw-pool-connect.js';
 import { PLUGIN_NAME, PLUGIN_VERSION } from './util/create-rule.js';
 
 const rules = {
+  'grpc-connection-rotation': grpcConnectionRotation,
   'no-blanket-disable': noBlanketDisable,
   'no-raw-pool-connect': noRawPoolConnect,
 };

@@ -125,6 +125,15 @@ describe('the package root loads the runtime only', () => {
     expect(forbiddenIn(packages)).toEqual([]);
   });
 
+  it.each(['probe.mjs', 'probe.cjs'] as const)("'@quickwins/runtime/grpc' (%s) loads nothing but itself: no pino, no prom-client, grpc-js only as the caller's", (script) => {
+    const { exports, modules } = probe(script, '@quickwins/runtime/grpc');
+    expect(exports).toEqual(expect.arrayContaining(['rotatingClient', 'serverConnectionAge', 'roundRobinOptions']));
+    const packages = packagesIn(modules);
+    expect(packages.has('pino')).toBe(false);
+    expect(packages.has('prom-client')).toBe(false);
+    expect(forbiddenIn(packages)).toEqual([]);
+  });
+
   it('the probe does catch a forbidden module (control)', () => {
     const esm = forbiddenIn(packagesIn(probe('probe.mjs', 'typescript').modules));
     const cjs = forbiddenIn(packagesIn(probe('probe.cjs', 'typescript').modules));

@@ -1,0 +1,92 @@
+// Every fixture pair in fixtures/grpc-rotation/ through the codemod contract: the output equals `<case>.output.<ext>`,
+// parses, is a fixed point (a second run changes nothing), imports the helpers at most once; every `new …Client(` the
+// codemod does not rewrite is reported with its reason.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { codemod, type GrpcRotationOptions } from '../../codemods/grpc-rotation.js';
+import { parseSource } from '../../src/analysis/parse.js';
+import { applyTextEdits } from '../../src/analysis/text-edit.js';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures/grpc-rotation');
+const OPTIONS: GrpcRotationOptions = { importFrom: '@quickwins/runtime/grpc', servers: true, tests: false };
+
+function run(filePath: string, source: string, options = OPTIONS): { output: string; rewritten: string[]; left: string[] } {
+  const result = codemod.transform({ filePath, source, program: parseSource(filePath, source), options });
+  return {
+    output: applyTextEdits(source, result.edits),
+    rewritten: result.rewritten.map((site) => `${site.line}: ${site.message}`),
+    left: result.left.map((site) => `${site.line}: ${site.message}`),
+  };
+}
+
+const cases = readdirSync(FIXTURES)
+  .filter((file) => file.includes('.input.'))
+  .sort()
+  .map((file) => ({ name: file.split('.input.')[0]!, extension: file.split('.input.')[1]! }));
+
+/** Lines each fixture must report as left (every other considered site is rewritten). */
+const EXPECTED_LEFT: Record<string, number[]> = { decoys: [7, 8, 10], 'legacy-grpc': [4, 5] };
+
+describe.each(cases)('grpc-rotation fixture $name', ({ name, extension }) => {
+  const input = readFileSync(join(FIXTURES, `${name}.input.${extension}`), 'utf8');
+  const expected = readFileSync(join(FIXTURES, `${name}.output.${extension}`), 'utf8');
+  const filePath = `fixtures/grpc-rotation/${name}.input.${extension}`;
+
+  it('rewrites to the expected output, which parses and is a fixed point', () => {
+    const first = run(filePath, input);
+    expect(first.output).toBe(expected);
+    expect(() => parseSource(filePath, first.output)).not.toThrow();
+    const second = run(filePath, first.output);
+    expect(second.output).toBe(first.output);
+    expect(second.rewritten).toEqual([]);
+  });
+
+  it('imports the helpers at most once and reports every site it leaves', () => {
+    const { output, left } = run(filePath, input);
+    expect((output.match(/@quickwins\/runtime\/grpc/g) ?? []).length).toBeLessThanOrEqual(1);
+    expect(left.map((entry) => Number(entry.split(':')[0]))).toEqual(EXPECTED_LEFT[name] ?? []);
+  });
+});
+
+describe('grpc-rotation', () => {
+  it('says which evidence decided, and flags clients made inside a function', () => {
+    const source = readFileSync(join(FIXTURES, 'credentials-evidence.input.ts'), 'utf8');
+    expect(run('a.ts', source).rewritten).toEqual([
+      '5: new UsersClient(…) → rotatingClient(…) (grpc-js channel credentials as its second argument); it is made inside a function: make it once per process',
+    ]);
+    const tools = readFileSync(join(FIXTURES, 'grpc-tools-cjs.input.js'), 'utf8');
+    expect(run('a.js', tools).rewritten[0]).toContain("imported from the generated gRPC module './helloworld_grpc_pb'");
+  });
+
+  it('leaves servers with --no-servers, and says so', () => {
+    const source = "import * as grpc from '@grpc/grpc-js';\nconst server = new grpc.Server();\n";
+    const { output, left } = run('a.ts', source, { ...OPTIONS, servers: false });
+    expect(output).toBe(source);
+    expect(left).toEqual(['2: grpc.Server left: --no-servers']);
+  });
+
+  it('spreads an options variable after the age, so its own keys win', () => {
+    const source = "const grpc = require('@grpc/grpc-js');\nconst opts = {};\nconst server = new grpc.Server(opts);\n";
+    expect(run('a.cjs', source).output).toContain('new grpc.Server({ ...serverConnectionAge(), ...opts })');
+  });
+
+  it('leaves test files by default and says so; --tests rewrites them', () => {
+    const source = "import * as grpc from '@grpc/grpc-js';\nconst server = new grpc.Server();\n";
+    const left = run('src/__tests__/server.spec.ts', source);
+    expect(left.output).toBe(source);
+    expect(left.left).toEqual(['2: test file: left by default (--tests to include)']);
+    expect(run('src/__tests__/server.spec.ts', source, { ...OPTIONS, tests: true }).rewritten).toEqual(['2: new grpc.Server(…) → with serverConnectionAge()']);
+  });
+
+  it("names the deprecated 'grpc' package as the reason it leaves its clients and servers", () => {
+    const source = readFileSync(join(FIXTURES, 'legacy-grpc.input.js'), 'utf8');
+    expect(run('a.js', source).left[0]).toMatch(/deprecated C-core 'grpc' package/);
+  });
+
+  it('never touches files that do not use gRPC', () => {
+    const source = "import { S3Client } from '@aws-sdk/client-s3';\nexport const s3 = new S3Client({});\n";
+    expect(codemod.mightApply(source, { typed: false })).toBe(false);
+    expect(run('a.ts', source)).toEqual({ output: source, rewritten: [], left: [] });
+  });
+});
