@@ -9,7 +9,8 @@
  *   hash ≠ sha256(query)        400  provided sha does not match query     extensions.code INTERNAL_SERVER_ERROR
  *   neither query nor hash      400  GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.
  *                                                                         extensions.code BAD_REQUEST
- * The two 200 answers carry `cache-control: private, no-cache, must-revalidate` (a CDN must not keep them).
+ * The two 200 answers carry `cache-control: private, no-cache, must-revalidate` (a CDN must not keep them), the 400s
+ * `cache-control: no-store`, as Apollo Server 5 sends them.
  *
  * A hash is registered only after its query parsed and validated against the schema: a client cannot fill the store
  * with garbage, and a query that stops validating after a schema change is not served from it either (it is looked up
@@ -68,6 +69,7 @@ export interface HandleGraphqlRequestOptions extends CachedGraphqlOptions {
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' } as const;
 const UNCACHEABLE = { ...JSON_TYPE, 'cache-control': 'private, no-cache, must-revalidate' } as const;
+const NOT_STORED = { ...JSON_TYPE, 'cache-control': 'no-store' } as const;
 
 function errorResponse(status: number, headers: Readonly<Record<string, string>>, message: string, code: string): GraphqlHttpResponse {
   return { status, headers, body: { errors: [{ message, extensions: { code } }] as unknown as ExecutionResult['errors'] } };
@@ -97,16 +99,16 @@ export async function resolvePersistedQuery(
   const query = typeof body.query === 'string' && body.query !== '' ? body.query : undefined;
   if (persisted === undefined) {
     if (query !== undefined) return { query, register: undefined };
-    return { response: errorResponse(400, JSON_TYPE, 'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.', 'BAD_REQUEST') };
+    return { response: errorResponse(400, NOT_STORED, 'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.', 'BAD_REQUEST') };
   }
   if (store === false) return { response: PERSISTED_QUERY_NOT_SUPPORTED() };
-  if (persisted.version !== 1) return { response: errorResponse(400, JSON_TYPE, 'Unsupported persisted query version', 'INTERNAL_SERVER_ERROR') };
+  if (persisted.version !== 1) return { response: errorResponse(400, NOT_STORED, 'Unsupported persisted query version', 'INTERNAL_SERVER_ERROR') };
   const hash = typeof persisted.sha256Hash === 'string' ? persisted.sha256Hash : '';
   if (query === undefined) {
     const found = await store.get(hash);
     return found === undefined ? { response: PERSISTED_QUERY_NOT_FOUND() } : { query: found, register: undefined };
   }
-  if (sha256Hex(query) !== hash) return { response: errorResponse(400, JSON_TYPE, 'provided sha does not match query', 'INTERNAL_SERVER_ERROR') };
+  if (sha256Hex(query) !== hash) return { response: errorResponse(400, NOT_STORED, 'provided sha does not match query', 'INTERNAL_SERVER_ERROR') };
   return { query, register: hash };
 }
 

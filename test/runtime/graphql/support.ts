@@ -95,3 +95,13 @@ export function captureLogger(): { logger: pino.Logger; lines: Record<string, un
 
 /** pino writes synchronously to a Writable only after a tick; wait for it. */
 export const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The same root as a resolver map (parent, args) for servers that take resolvers (Apollo, Yoga, Mercurius). */
+export const RESOLVERS = (() => {
+  const asResolver = (resolve: (args: never) => unknown) => (_parent: unknown, args: never) => resolve(args);
+  const { login, ...queries } = ROOT;
+  return {
+    Query: Object.fromEntries(Object.entries(queries).map(([name, resolve]) => [name, asResolver(resolve as (args: never) => unknown)])),
+    Mutation: { login: asResolver(login as (args: never) => unknown) },
+  };
+})();
