@@ -279,10 +279,11 @@ function judgeValidate(
   left: LeftGraphqlSite[],
 ): void {
   const document = call.arguments[1];
+  const binding = document?.type === 'Identifier' ? index.resolve(document) : undefined;
   const fromCachedParse =
     document !== undefined &&
-    ((document.type === 'CallExpression' && rewrittenParses.has(document)) ||
-      (document.type === 'Identifier' && parsedBindings.has(index.resolve(document) as Binding)));
+    ((document.type === 'CallExpression' && (rewrittenParses.has(document) || isCachedParseCall(document, index))) ||
+      (binding !== undefined && (parsedBindings.has(binding) || (binding.init?.type === 'CallExpression' && isCachedParseCall(binding.init, index)))));
   if (!fromCachedParse) {
     left.push({ node: call, reason: 'validate() of a document that does not come from a rewritten parse(): results are remembered per document object' });
     return;
@@ -292,6 +293,14 @@ function judgeValidate(
     return;
   }
   sites.push({ kind: 'validate', call, evidence: resolved.evidence });
+}
+
+/** A call of an imported `cachedParse` (already migrated, or fixed by an earlier ESLint pass). */
+function isCachedParseCall(call: TSESTree.CallExpression, index: BindingIndex): boolean {
+  const callee = calleeOf(call);
+  if (callee.type !== 'Identifier') return false;
+  const binding = index.resolve(callee);
+  return binding?.kind === 'import' && binding.importedName === CACHED_PARSE;
 }
 
 function findProperty(object: TSESTree.ObjectExpression, key: string): TSESTree.Property | undefined {
@@ -383,13 +392,15 @@ export function planGraphqlRewrites(program: TSESTree.Program, source: string, s
     const callee = calleeOf(site.call);
     edits.push({ start: callee.range[0], end: callee.range[1], text: reference });
     if (site.kind === 'graphql' && site.form === 'positional') {
+      // Insertions only, so comments between the arguments stay: `{ ` before the first, `key: ` before each, ` }` after.
       const args = site.call.arguments;
-      const fields = args.map((argument, position) => {
+      args.forEach((argument, position) => {
         const key = POSITIONAL_KEYS[position]!;
-        const text = source.slice(argument.range[0], argument.range[1]);
-        return text === key ? key : `${key}: ${text}`;
+        const shorthand = source.slice(argument.range[0], argument.range[1]) === key;
+        const text = `${position === 0 ? '{ ' : ''}${shorthand ? '' : `${key}: `}`;
+        if (text !== '') edits.push({ start: argument.range[0], end: argument.range[0], text });
       });
-      edits.push({ start: args[0]!.range[0], end: args.at(-1)!.range[1], text: `{ ${fields.join(', ')} }` });
+      edits.push({ start: args.at(-1)!.range[1], end: args.at(-1)!.range[1], text: ' }' });
     }
   }
   return edits;
