@@ -145,7 +145,11 @@ export function findGraphqlSites(program: TSESTree.Program, options: { readonly 
   for (const call of collected.calls) {
     judgeMercuriusRegister(call, resolve, sites);
     const resolved = callExport(call);
-    if (resolved === undefined) continue;
+    if (resolved === undefined) {
+      const chosen = runtimeChoice(call, index, parents, resolve);
+      if (chosen !== undefined) left.push({ node: call, reason: chosen });
+      continue;
+    }
     if (isGraphql(resolved)) {
       if (resolved.name === 'graphql') judgeGraphqlCall(call, resolved, sites, left);
       else if (resolved.name === 'graphqlSync') {
@@ -166,6 +170,38 @@ export function findGraphqlSites(program: TSESTree.Program, options: { readonly 
   sites.sort((a, b) => startOf(a) - startOf(b));
   left.sort((a, b) => a.node.range[0] - b.node.range[0]);
   return { sites, responseCaches, left };
+}
+
+const CACHEABLE = new Set(['graphql', 'parse', 'validate']);
+
+/**
+ * A call of a function chosen at run time whose default is graphql's (`const parseFn = custom ?? parse`,
+ * `{ parse = defaultParse } = options`, `(parse: typeof defaultParse) => parse(q)`): the reason it is left, or
+ * undefined. The cache belongs where the default is chosen, which the codemod cannot rewrite for the caller.
+ */
+function runtimeChoice(
+  call: TSESTree.CallExpression,
+  index: BindingIndex,
+  parents: ReadonlyMap<TSESTree.Node, TSESTree.Node | undefined>,
+  resolve: (node: TSESTree.Node) => ResolvedExport | undefined,
+): string | undefined {
+  const callee = calleeOf(call);
+  if (callee.type !== 'Identifier') return undefined;
+  const binding = index.resolve(callee);
+  if (binding === undefined || (binding.kind !== 'variable' && binding.kind !== 'parameter')) return undefined;
+  const candidates: TSESTree.Node[] = [];
+  if (binding.init?.type === 'LogicalExpression' && binding.path?.length === 0) candidates.push(binding.init.right, binding.init.left);
+  const holder = parents.get(binding.id);
+  if (holder?.type === 'AssignmentPattern' && holder.left === binding.id) candidates.push(holder.right);
+  const annotation = binding.typeAnnotation;
+  if (annotation?.type === 'TSTypeQuery' && annotation.exprName.type === 'Identifier') candidates.push(annotation.exprName);
+  for (const candidate of candidates) {
+    const found = resolve(candidate);
+    if (isGraphql(found) && CACHEABLE.has(found.name)) {
+      return `${callee.name}() is chosen at run time (graphql's ${found.name} by default, ${found.evidence}): put the cache where the default is chosen`;
+    }
+  }
+  return undefined;
 }
 
 function startOf(site: GraphqlSite): number {
@@ -230,8 +266,14 @@ function judgeParse(call: TSESTree.CallExpression, resolved: ResolvedExport, con
   let binding: Binding | undefined;
   let consumers: ResolvedExport[] = direct ? [direct] : [];
   const parent = context.parents.get(call);
-  if (!direct && parent?.type === 'VariableDeclarator' && parent.init === call && parent.id.type === 'Identifier') {
-    binding = context.index.resolve(parent.id);
+  const target =
+    parent?.type === 'VariableDeclarator' && parent.init === call && parent.id.type === 'Identifier'
+      ? parent.id
+      : parent?.type === 'AssignmentExpression' && parent.right === call && parent.left.type === 'Identifier'
+        ? parent.left
+        : undefined;
+  if (!direct && target !== undefined) {
+    binding = context.index.resolve(target);
     consumers = (binding ? (context.references.get(binding) ?? []) : []).map((identifier) => documentConsumer(identifier, context)).filter((found) => found !== undefined);
   }
   const graphqlConsumers = consumers.filter(isGraphql);
@@ -248,6 +290,9 @@ function judgeParse(call: TSESTree.CallExpression, resolved: ResolvedExport, con
   }
   if (sourceName !== undefined && SDL_NAME.test(sourceName)) {
     return { kind: 'left', reason: `parse(${sourceName}) is executed but named like SDL: left for a reviewer` };
+  }
+  if (source.type === 'NewExpression') {
+    return { kind: 'left', reason: 'parse(new Source(...)) of request input: cachedParse keys by the query string; pass the string (a Source name only shows in error.source)' };
   }
   return { kind: 'site', evidence: `its document goes to ${executor.name}()`, binding };
 }

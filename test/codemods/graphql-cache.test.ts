@@ -37,6 +37,7 @@ const EXPECTED: Record<string, { rewritten: number[]; left: number[] }> = {
   'namespace': { rewritten: [8], left: [11] },
   'object-form': { rewritten: [17], left: [] },
   'positional-v15': { rewritten: [13, 18], left: [] },
+  'runtime-choice': { rewritten: [24, 25], left: [15, 16, 20, 27] },
 };
 
 function run(filePath: string, source: string, options: GraphqlCacheOptions = OPTIONS, types?: TypeServices, program?: TSESTree.Program): { output: string; result: CodemodResult } {
