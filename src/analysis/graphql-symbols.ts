@@ -23,10 +23,16 @@ export interface ResolvedExport {
   readonly evidence: string;
 }
 
-/** `graphql`, `graphql/execution`, `graphql/language/parser`, ... are all graphql-js. */
+/**
+ * `graphql`, `graphql/execution`, `graphql/language/parser`, ... are all graphql-js; so are Deno's and the browser's
+ * spellings `npm:graphql@16` and `https://cdn.skypack.dev/graphql@16.0.0?dts` (a version and a query dropped).
+ */
 export function packageOf(specifier: string): string {
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  const url = /^https?:\/\/[^/]+\/(.*)$/.exec(specifier);
+  const bare = url ? url[1]! : specifier.startsWith('npm:') ? specifier.slice('npm:'.length) : specifier;
+  const parts = bare.split('/');
+  const name = bare.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  return name.replace(/\?.*$/, '').replace(/(?!^)@.*$/, '');
 }
 
 /** The package whose typings declare a file (`.../node_modules/@types/x/...` → `x`), or undefined. */

@@ -185,3 +185,19 @@ describe('graphql-cache fixtures type-check', () => {
     }
   });
 });
+
+describe('graphql-js under other spellings', () => {
+  it.each([
+    ['npm:graphql@16', 'npm:graphql@16.8.1'],
+    ['a CDN URL', 'https://cdn.skypack.dev/graphql@16.0.0-experimental-stream-defer.5?dts'],
+    ['a subpath', 'graphql/graphql.js'],
+  ])('%s is graphql', (_label, specifier) => {
+    const source = `import { graphql } from '${specifier}';\nexport const run = (schema: never, source: string) => graphql({ schema, source });\n`;
+    expect(run('deno.ts', source).result.rewritten.map((site) => site.line)).toEqual([2]);
+  });
+
+  it('a package merely named like it is not', () => {
+    const source = "import { graphql } from 'graphql-request';\nexport const run = (source: string) => graphql({ source });\n";
+    expect(run('client.ts', source).result.rewritten).toEqual([]);
+  });
+});
