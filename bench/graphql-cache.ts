@@ -5,7 +5,7 @@
  *   cached      cachedGraphql(args, { log: false }) from the built package (runtime/dist): parse + validate cached
  *   cached+log  cachedGraphql(args) with the operation line on a pino logger writing to /dev/null (asynchronous
  *               destination, as in bench/auth-overhead): the line's cost beside the cache's gain
- * The mix: 24 operations (feed, profile, search, mutations; 200 to ~1,900 characters, fragments, variables), drawn with a
+ * The mix: 24 operations (feed, profile, search, a mutation, dashboards; 75 to 627 characters, fragments, variables), drawn with a
  * Zipf-like weight from a seeded generator, so a few operations dominate, as on a gateway. autocannon loads one arm at
  * a time, in turn, and reports throughput, p99 and server CPU per request (medians over rounds).
  *
