@@ -7,11 +7,13 @@
  */
 import type { TSESLint } from '@typescript-eslint/utils';
 import grpcConnectionRotation from './rules/grpc-connection-rotation.js';
+import graphqlCache from './rules/graphql-cache.js';
 import noBlanketDisable from './rules/no-blanket-disable.js';
 import noRawPoolConnect from './rules/no-raw-pool-connect.js';
 import { PLUGIN_NAME, PLUGIN_VERSION } from './util/create-rule.js';
 
 const rules = {
+  'graphql-cache': graphqlCache,
   'grpc-connection-rotation': grpcConnectionRotation,
   'no-blanket-disable': noBlanketDisable,
   'no-raw-pool-connect': noRawPoolConnect,

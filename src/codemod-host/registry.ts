@@ -8,13 +8,14 @@ import { delimiter, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Codemod } from './codemod.js';
 import { codemod as authLogging } from '../../codemods/auth-logging.js';
+import { codemod as graphqlCache } from '../../codemods/graphql-cache.js';
 import { codemod as grpcRotation } from '../../codemods/grpc-rotation.js';
 import { codemod as poolBackpressure } from '../../codemods/pool-backpressure.js';
 
 /** Any codemod, whatever its options type (`never` accepts every `Codemod<Options>`). */
 export type AnyCodemod = Codemod<never>;
 
-const BUILT_IN: readonly AnyCodemod[] = [poolBackpressure, authLogging, grpcRotation];
+const BUILT_IN: readonly AnyCodemod[] = [poolBackpressure, authLogging, grpcRotation, graphqlCache];
 
 export const EXTRA_CODEMODS_ENV = 'QUICKWINS_CODEMODS';
 

@@ -56,6 +56,7 @@ describe.each([
   { codemodId: 'pool-backpressure', quickwinsArgs: [] as string[], jscodeshiftArgs: [] as string[] },
   { codemodId: 'pool-backpressure', quickwinsArgs: ['--import-from', '@acme/db', '--no-query'], jscodeshiftArgs: ['--import-from=@acme/db', '--no-query'] },
   { codemodId: 'auth-logging', quickwinsArgs: [], jscodeshiftArgs: [] },
+  { codemodId: 'graphql-cache', quickwinsArgs: [], jscodeshiftArgs: [] },
 ])('$codemodId $quickwinsArgs', ({ codemodId, quickwinsArgs, jscodeshiftArgs }) => {
   it('the jscodeshift transform and the quickwins CLI write the same bytes', { timeout: 180_000 }, () => {
     const viaJscodeshift = corpus(codemodId);

@@ -134,6 +134,17 @@ describe('the package root loads the runtime only', () => {
     expect(forbiddenIn(packages)).toEqual([]);
   });
 
+  it.each(['probe.mjs', 'probe.cjs'] as const)("'@quickwins/runtime/graphql' (%s) loads graphql, pino and prom-client, no pg code; the root stays without it", (script) => {
+    const { exports, modules } = probe(script, '@quickwins/runtime/graphql');
+    expect(exports).toEqual(expect.arrayContaining(['cachedGraphql', 'cachedParse', 'handleGraphqlRequest', 'useOperationLog', 'operationLogApolloPlugin']));
+    const packages = packagesIn(modules);
+    expect([...packages].filter((name) => ['graphql', 'pino', 'prom-client', 'pg'].includes(name)).sort()).toEqual(['graphql', 'pino', 'prom-client']);
+    expect(forbiddenIn(packages)).toEqual([]);
+    const root = probe(script, '@quickwins/runtime');
+    expect(root.exports).not.toContain('cachedGraphql');
+    expect(packagesIn(root.modules).has('graphql')).toBe(false);
+  });
+
   it('the probe does catch a forbidden module (control)', () => {
     const esm = forbiddenIn(packagesIn(probe('probe.mjs', 'typescript').modules));
     const cjs = forbiddenIn(packagesIn(probe('probe.cjs', 'typescript').modules));

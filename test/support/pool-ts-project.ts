@@ -34,7 +34,10 @@ export function createTsProject(files: ReadonlyMap<string, string>, quickwinsAli
     writeFileSync(join(dir, path), text);
   }
   const quickwinsEntry = join(REPO_ROOT, 'runtime/src/index.ts');
-  const paths: Record<string, string[]> = { '@quickwins/runtime': [quickwinsEntry] };
+  const paths: Record<string, string[]> = {
+    '@quickwins/runtime': [quickwinsEntry],
+    '@quickwins/runtime/graphql': [join(REPO_ROOT, 'runtime/src/graphql/index.ts')],
+  };
   for (const alias of quickwinsAliases) paths[alias] = [quickwinsEntry];
   const options: ts.CompilerOptions = {
     strict: true,

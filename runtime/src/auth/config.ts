@@ -6,8 +6,14 @@ import type { AuthLogger, AuthLoggingOptions, ResolvedAuthOptions } from './type
 const EMAIL_MODES = new Set(['mask', 'hash', 'raw']);
 const MIN_HASH_KEY = 16;
 
-let globalOptions: AuthLoggingOptions = {};
-let version = 0;
+// Shared through globalThis: each subpath bundle (`/auth`, `/graphql`, the root) has its own copy of this module, and
+// the GraphQL operation lines must go to the logger configureAuthLogging set, whichever bundle set it.
+interface ConfigState {
+  options: AuthLoggingOptions;
+  version: number;
+}
+const STATE_KEY = Symbol.for('quickwins.runtime.auth.config.v1');
+const state: ConfigState = ((globalThis as Record<symbol, ConfigState | undefined>)[STATE_KEY] ??= { options: {}, version: 0 });
 
 export function validateAuthOptions(options: AuthLoggingOptions | undefined, where: string): void {
   if (options === undefined) return;
@@ -50,20 +56,20 @@ function checkHashKey(resolved: ResolvedAuthOptions, where: string): void {
  *  configured before; applies to wrappers created earlier too. */
 export function configureAuthLogging(options: AuthLoggingOptions): void {
   validateAuthOptions(options, 'configureAuthLogging');
-  const next = { ...globalOptions, ...options };
+  const next = { ...state.options, ...options };
   checkHashKey(resolve(next, undefined), 'configureAuthLogging');
-  globalOptions = next;
-  version += 1;
+  state.options = next;
+  state.version += 1;
 }
 
 /** Back to the built-in defaults (for tests and for apps that reconfigure at runtime). */
 export function resetAuthLoggingConfig(): void {
-  globalOptions = {};
-  version += 1;
+  state.options = {};
+  state.version += 1;
 }
 
 export function globalAuthLogger(): AuthLogger | undefined {
-  return globalOptions.logger;
+  return state.options.logger;
 }
 
 function resolve(global: AuthLoggingOptions, own: AuthLoggingOptions | undefined): ResolvedAuthOptions {
@@ -88,10 +94,10 @@ export function optionsGetter(own: AuthLoggingOptions | undefined, where: string
   let seen = -1;
   let resolved: ResolvedAuthOptions | undefined;
   return () => {
-    if (seen !== version || resolved === undefined) {
-      resolved = resolve(globalOptions, own);
+    if (seen !== state.version || resolved === undefined) {
+      resolved = resolve(state.options, own);
       checkHashKey(resolved, where);
-      seen = version;
+      seen = state.version;
     }
     return resolved;
   };

@@ -1,0 +1,203 @@
+/**
+ * Every fixture pair in fixtures/graphql-cache/ through the codemod contract: the output equals `<case>.output.<ext>`,
+ * parses, is a fixed point, imports the helpers once in the file's module style, keeps every byte outside the sites,
+ * reports every site it leaves (with the reason), and, for TypeScript, type-checks against the real graphql, Apollo,
+ * Yoga and Mercurius typings with the runtime's own sources. The type-aware path finds the same sites; with types a
+ * decoy named `graphql` is told apart by its declaration, not its name.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codemod, type GraphqlCacheOptions } from '../../codemods/graphql-cache.js';
+import type { CodemodResult, TypeServices } from '../../src/codemod-host/codemod.js';
+import { sniffModuleStyle } from '../../src/analysis/module-style.js';
+import { parseSource } from '../../src/analysis/parse.js';
+import { applyTextEdits } from '../../src/analysis/text-edit.js';
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { createTsProject, REPO_ROOT, type TsProject } from '../support/pool-ts-project.js';
+
+const FIXTURES = 'fixtures/graphql-cache';
+const fixtureDir = join(REPO_ROOT, FIXTURES);
+const OPTIONS: GraphqlCacheOptions = { importFrom: '@quickwins/runtime/graphql', options: true };
+
+const fixtures = readdirSync(fixtureDir)
+  .filter((file) => file.includes('.input.'))
+  .sort()
+  .map((inputFile) => {
+    const [name = '', extension = ''] = inputFile.split('.input.');
+    const outputFile = `${name}.output.${extension}`;
+    return { name, extension, inputFile, outputFile, input: readFileSync(join(fixtureDir, inputFile), 'utf8'), expected: readFileSync(join(fixtureDir, outputFile), 'utf8') };
+  });
+
+/** Lines each fixture must rewrite and leave (with a reason); labels made by reading the fixtures. */
+const EXPECTED: Record<string, { rewritten: number[]; left: number[] }> = {
+  'decoys': { rewritten: [], left: [] },
+  'disabling-options': { rewritten: [14, 15, 21, 24], left: [16] },
+  'execute-parse': { rewritten: [13, 14, 20, 24], left: [8, 9, 28, 29, 29] },
+  'namespace': { rewritten: [8], left: [11] },
+  'object-form': { rewritten: [17], left: [] },
+  'positional-v15': { rewritten: [13, 18], left: [] },
+  'runtime-choice': { rewritten: [24, 25], left: [15, 16, 20, 27] },
+};
+
+function run(filePath: string, source: string, options: GraphqlCacheOptions = OPTIONS, types?: TypeServices, program?: TSESTree.Program): { output: string; result: CodemodResult } {
+  const result = codemod.transform({ filePath, source, program: program ?? parseSource(filePath, source), options, types });
+  return { output: applyTextEdits(source, result.edits), result };
+}
+
+describe('graphql-cache fixtures', () => {
+  it('covers the forms and decoys the issue names, in TypeScript, ESM and CommonJS', () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual(fixtures.map((fixture) => fixture.name));
+    expect(new Set(fixtures.map((fixture) => fixture.extension))).toEqual(new Set(['ts', 'mjs', 'cjs']));
+  });
+
+  describe.each(fixtures)('$name ($extension)', (fixture) => {
+    const filePath = join(FIXTURES, fixture.inputFile);
+
+    it('rewrites to the expected output, reporting every site it rewrote or left', () => {
+      const { output, result } = run(filePath, fixture.input);
+      expect(output).toBe(fixture.expected);
+      expect(result.rewritten.map((site) => site.line)).toEqual(EXPECTED[fixture.name]!.rewritten);
+      expect(result.left.map((site) => site.line)).toEqual(EXPECTED[fixture.name]!.left);
+      for (const site of [...result.left, ...result.rewritten]) expect(site.message.length).toBeGreaterThan(10);
+    });
+
+    it('parses, is a fixed point, and keeps every line without a site byte for byte', () => {
+      const outputPath = join(FIXTURES, fixture.outputFile);
+      expect(() => parseSource(outputPath, fixture.expected)).not.toThrow();
+      const again = run(outputPath, fixture.expected);
+      expect(again.result.edits).toEqual([]);
+      expect(again.result.rewritten).toEqual([]);
+      // Lines left alone by the edits are the same lines, in order (an added import line or a removed option line aside).
+      const { result } = run(filePath, fixture.input);
+      const touched = new Set<number>();
+      for (const edit of result.edits) {
+        const first = fixture.input.slice(0, edit.start).split('\n').length;
+        const last = fixture.input.slice(0, edit.end).split('\n').length;
+        for (let line = first; line <= last; line++) touched.add(line);
+      }
+      const kept = fixture.input.split('\n').filter((_line, index) => !touched.has(index + 1));
+      const outputLines = fixture.expected.split('\n');
+      let cursor = 0;
+      for (const line of kept) {
+        cursor = outputLines.indexOf(line, cursor);
+        expect(cursor, `line kept: ${line}`).toBeGreaterThanOrEqual(0);
+        cursor++;
+      }
+    });
+
+    it('imports the helpers once, in the module style of the file', () => {
+      const program = parseSource(filePath, fixture.input);
+      const from = OPTIONS.importFrom;
+      const imports = fixture.expected.split('\n').filter((line) => line.startsWith('import ') && line.includes(`'${from}'`)).length;
+      const requires = fixture.expected.split(`require('${from}')`).length - 1;
+      const needsImport = run(filePath, fixture.input).result.rewritten.some((site) => !site.message.startsWith('removed'));
+      if (sniffModuleStyle(program, filePath) === 'cjs') expect([imports, requires]).toEqual([0, needsImport ? 1 : 0]);
+      else expect([imports, requires]).toEqual([needsImport ? 1 : 0, 0]);
+    });
+  });
+
+  it('--no-options keeps the disabling options and reports each as left', () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'disabling-options')!;
+    const { output, result } = run(join(FIXTURES, fixture.inputFile), fixture.input, { ...OPTIONS, options: false });
+    expect(output).toBe(fixture.input);
+    expect(result.left.map((site) => site.line)).toEqual([14, 15, 16, 21, 24]);
+  });
+
+  it('adds to an existing import of the runtime instead of a second one, and removes a last option without a trailing comma', () => {
+    const source = [
+      "import { graphql } from 'graphql';",
+      "import { cachedParse } from '@quickwins/runtime/graphql';",
+      "import { ApolloServer } from '@apollo/server';",
+      'export const run = (schema: never, source: string) => graphql({ schema, source });',
+      'export const server = new ApolloServer({',
+      "  typeDefs: 'type Query { a: Int }',",
+      '  documentStore: null',
+      '});',
+      'export const again = new ApolloServer({ typeDefs: "type Query { a: Int }", documentStore: null });',
+      '',
+    ].join('\n');
+    const { output } = run('inline.ts', source);
+    expect(output).toBe(
+      [
+        "import { graphql } from 'graphql';",
+        "import { cachedParse, cachedGraphql } from '@quickwins/runtime/graphql';",
+        "import { ApolloServer } from '@apollo/server';",
+        'export const run = (schema: never, source: string) => cachedGraphql({ schema, source });',
+        'export const server = new ApolloServer({',
+        "  typeDefs: 'type Query { a: Int }'",
+        '});',
+        'export const again = new ApolloServer({ typeDefs: "type Query { a: Int }" });',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('lets every fixture with a site through its pre-filter and keeps unrelated files out', () => {
+    for (const fixture of fixtures) if (fixture.expected !== fixture.input) expect(codemod.mightApply(fixture.input, { typed: false })).toBe(true);
+    expect(codemod.mightApply("import { parse } from 'date-fns';\nparse('x', 'y', new Date());", { typed: false })).toBe(false);
+  });
+});
+
+describe('graphql-cache fixtures type-check', () => {
+  const typeScript = fixtures.filter((fixture) => fixture.extension === 'ts');
+  let project: TsProject;
+
+  beforeAll(() => {
+    const files = new Map<string, string>();
+    for (const support of ['lib/ambient.d.ts', 'lib/graphql-client.ts']) files.set(support, readFileSync(join(fixtureDir, support), 'utf8'));
+    for (const fixture of typeScript) {
+      files.set(fixture.inputFile, fixture.input);
+      files.set(fixture.outputFile, fixture.expected);
+    }
+    project = createTsProject(files);
+  });
+  afterAll(() => project.dispose());
+
+  it.each(typeScript.map((fixture) => [fixture.name, fixture] as const))('%s: input and output have the same type errors (none)', (_name, fixture) => {
+    expect(project.errors(fixture.inputFile)).toEqual([]);
+    expect(project.errors(fixture.outputFile)).toEqual([]);
+  });
+
+  it.each(typeScript.map((fixture) => [fixture.name, fixture] as const))('%s: with types, the same sites and the same output', (_name, fixture) => {
+    const { ast, types } = project.services(fixture.inputFile, fixture.input);
+    const typed = run(join(project.dir, fixture.inputFile), fixture.input, OPTIONS, types, ast);
+    expect(typed.output).toBe(fixture.expected);
+    expect(typed.result.rewritten.map((site) => site.line)).toEqual(EXPECTED[fixture.name]!.rewritten);
+    expect(typed.result.left.map((site) => site.line)).toEqual(EXPECTED[fixture.name]!.left);
+  });
+
+  it('with types, a re-export of graphql-js is followed and a local function named graphql is not', () => {
+    const files = new Map([
+      ['lib/gql.ts', "export { graphql as run } from 'graphql';\n"],
+      ['app.ts', "import { run } from './lib/gql.js';\nimport { buildSchema } from 'graphql';\nconst schema = buildSchema('type Query { a: Int }');\nexport const a = run({ schema, source: '{ a }' });\nfunction graphql(x: object): object { return x; }\nexport const b = graphql({ schema });\n"],
+    ]);
+    const local = createTsProject(files);
+    try {
+      const { ast, types } = local.services('app.ts', files.get('app.ts')!);
+      const typed = run(join(local.dir, 'app.ts'), files.get('app.ts')!, OPTIONS, types, ast);
+      expect(typed.result.rewritten.map((site) => site.line)).toEqual([4]);
+      expect(typed.result.rewritten[0]!.message).toContain('the type checker: declared by graphql');
+      // Without types the re-export is out of sight: nothing is rewritten, nothing wrongly.
+      expect(run('app.ts', files.get('app.ts')!).result.rewritten).toEqual([]);
+    } finally {
+      local.dispose();
+    }
+  });
+});
+
+describe('graphql-js under other spellings', () => {
+  it.each([
+    ['npm:graphql@16', 'npm:graphql@16.8.1'],
+    ['a CDN URL', 'https://cdn.skypack.dev/graphql@16.0.0-experimental-stream-defer.5?dts'],
+    ['a subpath', 'graphql/graphql.js'],
+  ])('%s is graphql', (_label, specifier) => {
+    const source = `import { graphql } from '${specifier}';\nexport const run = (schema: never, source: string) => graphql({ schema, source });\n`;
+    expect(run('deno.ts', source).result.rewritten.map((site) => site.line)).toEqual([2]);
+  });
+
+  it('a package merely named like it is not', () => {
+    const source = "import { graphql } from 'graphql-request';\nexport const run = (source: string) => graphql({ source });\n";
+    expect(run('client.ts', source).result.rewritten).toEqual([]);
+  });
+});
