@@ -12,10 +12,11 @@
 import type { Linter } from 'eslint';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { readDisableDirectives } from '../src/analysis/directives.js';
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { readDisableDirectives, type DisableDirective } from '../src/analysis/directives.js';
 import { loadProjectLinter, ProjectSetupError, type FileLint, type ProjectLinter } from '../src/analysis/eslint-project.js';
 import { lineMapping, planNarrowing, type DirectiveDecision, type NarrowingPlan } from '../src/analysis/narrow-directives.js';
-import { positionsOf } from '../src/analysis/parse.js';
+import { parseSource, positionsOf } from '../src/analysis/parse.js';
 import { applyTextEdits } from '../src/analysis/text-edit.js';
 import {
   CodemodSetupError,
@@ -67,8 +68,7 @@ export const codemod: Codemod<NarrowEslintDisableOptions> = {
   // Without the project's ESLint (the jscodeshift front door is synchronous) nothing can be proven: report, change nothing.
   transform({ program, source }) {
     const positionOf = positionsOf(source);
-    const blankets = readDisableDirectives({ getInlineConfigNodes: () => program.comments ?? [] }).filter((directive) => directive.blanket);
-    const left = blankets.map((directive) => ({
+    const left = blanketDirectives(program).map((directive) => ({
       ...positionOf(directive.comment.range[0]),
       message: `blanket ${directive.label} left: naming its rules needs the project's ESLint; run \`npx quickwins narrow-eslint-disable\``,
     }));
@@ -76,6 +76,20 @@ export const codemod: Codemod<NarrowEslintDisableOptions> = {
   },
   prepareProject,
 };
+
+/** The blanket directives among a parsed program's comments, read as ESLint 9.0 read them (no SourceCode at hand). */
+function blanketDirectives(program: TSESTree.Program): DisableDirective[] {
+  return readDisableDirectives({ getInlineConfigNodes: () => program.comments ?? [] }).filter((directive) => directive.blanket);
+}
+
+/** undefined when the file does not parse: then the file as a whole is named. */
+function blanketsWithoutEslint(filePath: string, source: string): DisableDirective[] | undefined {
+  try {
+    return blanketDirectives(parseSource(filePath, source));
+  } catch {
+    return undefined;
+  }
+}
 
 async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions>): Promise<ProjectSession> {
   const { cwd, options } = context;
@@ -123,7 +137,14 @@ async function narrowFile(
 ): Promise<FileResult> {
   const positionOf = positionsOf(source);
   const notLinted = await linter.whyNotLinted(filePath);
-  if (notLinted !== undefined) return { ...UNCHANGED, left: [{ line: 1, column: 0, message: `file left: ${notLinted}` }] };
+  if (notLinted !== undefined) {
+    // Each blanket directive is named, read from the comments alone (ESLint does not parse the file): none, nothing to say.
+    const blankets = blanketsWithoutEslint(filePath, source);
+    const left = blankets
+      ? blankets.map((directive) => ({ ...positionOf(directive.comment.range[0]), message: `blanket ${directive.label} left: ${notLinted}` }))
+      : [{ line: 1, column: 0, message: `file left: ${notLinted}` }];
+    return { ...UNCHANGED, left };
+  }
 
   const before = await linter.lint(filePath, source);
   if (!before.directives) {

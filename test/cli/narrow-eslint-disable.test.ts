@@ -71,7 +71,7 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     expect(result.status, result.stderr).toBe(0);
     expectFilesLike(repo, 'plain');
     expect(result.stderr).toContain('left  src/parse-error.js:2:14: file left: ESLint cannot parse it');
-    expect(result.stderr).toContain('left  vendor/lib.js:1:1: file left: ESLint ignores this file');
+    expect(result.stderr).toContain('left  vendor/lib.js:1:1: blanket eslint-disable left: ESLint ignores this file');
     expect(readFileSync(join(repo, 'vendor/lib.js'), 'utf8')).toBe('/* eslint-disable */\nvar vendored = 1;\n');
     const after = eslintProblems(repo);
     expect(after.problems).toEqual(before.problems);
