@@ -138,6 +138,14 @@ function planEnables(
       for (const ruleId of namedAfter.get(directive) ?? directive.rules) disabled.add(ruleId);
       blanketOpen ||= directive.blanket;
     } else if (directive.rules.length > 0) {
+      // Inside a blanket region a named enable switched its rules back on; once the region names its rules, one that is
+      // not disabled here any more makes the enable an unused one: it goes from the list, and the enable with its last.
+      const active = directive.rules.filter((ruleId) => disabled.has(ruleId));
+      if (blanketOpen && active.length < directive.rules.length) {
+        const action: DirectiveAction =
+          active.length === 0 ? { kind: 'remove' } : { kind: 'narrow', rules: active, text: renamedComment(source, directive, active) };
+        decisions.push({ directive, action, movedToSuppressions: new Map() });
+      }
       for (const ruleId of directive.rules) disabled.delete(ruleId);
     } else {
       if (blanketOpen) {
@@ -241,4 +249,15 @@ function lineIndex(source: string): (offset: number) => number {
     }
     return low + 1;
   };
+}
+
+/** A named directive with its rule list replaced (`-- reason` and spacing kept): the list runs from the label to ` --` or the end. */
+function renamedComment(source: string, directive: DisableDirective, rules: readonly string[]): string {
+  const [start, end] = directive.comment.range;
+  const text = source.slice(start, end);
+  const afterLabel = text.indexOf(directive.label) + directive.label.length;
+  const closing = directive.comment.type === 'Block' ? text.length - 2 : text.length;
+  const separator = /\s-{2,}\s/u.exec(text.slice(afterLabel, closing));
+  const listEnd = separator ? afterLabel + separator.index : closing - (/\s*$/u.exec(text.slice(afterLabel, closing))?.[0].length ?? 0);
+  return `${text.slice(0, afterLabel)} ${rules.join(', ')}${text.slice(listEnd)}`;
 }
