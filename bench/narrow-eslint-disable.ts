@@ -15,7 +15,7 @@
  * Both commands run with --dry for the codemod (which still lints every file twice: the rewrite is checked in memory).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -121,10 +121,17 @@ function generateCorpus(): { dir: string; directives: number; files: number } {
   return { dir, directives, files: count };
 }
 
-function timed(command: string, commandArgs: readonly string[], cwd: string): { ms: number; stdout: string; status: number | null } {
+/** GNU time, when installed: the child's CPU seconds (user + system), which a loaded machine distorts less than wall time. */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+function timed(command: string, commandArgs: readonly string[], cwd: string): { ms: number; cpuMs?: number; stdout: string; status: number | null } {
+  const cpuFile = join(tmpdir(), `quickwins-narrow-bench-cpu-${process.pid}`);
+  const [program, programArgs] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, command, ...commandArgs]] : [command, [...commandArgs]];
   const start = performance.now();
-  const result = spawnSync(command, commandArgs, { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
-  return { ms: performance.now() - start, stdout: result.stdout, status: result.status };
+  const result = spawnSync(program, programArgs, { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const ms = performance.now() - start;
+  const cpuMs = GNU_TIME ? (readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1) ?? '').split(/\s+/).reduce((total, seconds) => total + Number(seconds) * 1000, 0) : undefined;
+  return { ms, cpuMs, stdout: result.stdout, status: result.status };
 }
 
 function median(values: readonly number[]): number {
@@ -142,22 +149,32 @@ if (generated) console.log(`corpus: ${generated.files} files, ${generated.direct
 
 const eslintMs: number[] = [];
 const codemodMs: number[] = [];
+const eslintCpuMs: number[] = [];
+const codemodCpuMs: number[] = [];
 let report: { totals: { rewrittenSites: number; changed: number; leftSites: number } } | undefined;
 for (let run = 0; run < Number(args.runs); run++) {
   // Alternating, so that a change in the machine's load hits both sides alike.
   const eslint = timed(process.execPath, [eslintBin, '--format', 'json', ...paths], projectDir);
   if (eslint.status === 2) throw new Error(`eslint failed in ${projectDir}`);
   eslintMs.push(eslint.ms);
+  if (eslint.cpuMs !== undefined) eslintCpuMs.push(eslint.cpuMs);
   const codemod = timed(process.execPath, [bin, 'narrow-eslint-disable', '--dry', '--json', ...paths], projectDir);
   if (codemod.status !== 0) throw new Error(`narrow-eslint-disable exited ${codemod.status}`);
   codemodMs.push(codemod.ms);
+  if (codemod.cpuMs !== undefined) codemodCpuMs.push(codemod.cpuMs);
   report = JSON.parse(codemod.stdout) as typeof report;
-  console.log(`run ${run + 1}: eslint ${(eslint.ms / 1000).toFixed(2)} s, narrow-eslint-disable --dry ${(codemod.ms / 1000).toFixed(2)} s`);
+  const cpu = (value: number | undefined): string => (value === undefined ? '' : ` (CPU ${(value / 1000).toFixed(2)} s)`);
+  console.log(
+    `run ${run + 1}: eslint ${(eslint.ms / 1000).toFixed(2)} s${cpu(eslint.cpuMs)}, narrow-eslint-disable --dry ${(codemod.ms / 1000).toFixed(2)} s${cpu(codemod.cpuMs)}`,
+  );
 }
 const ratio = median(codemodMs) / median(eslintMs);
 console.log(
   `median: eslint ${(median(eslintMs) / 1000).toFixed(2)} s, narrow-eslint-disable ${(median(codemodMs) / 1000).toFixed(2)} s, ratio ${ratio.toFixed(2)}× ` +
     `(target ≤ 1.5×); ${report?.totals.rewrittenSites} directives rewritten or removed in ${report?.totals.changed} files, ${report?.totals.leftSites} left`,
 );
+if (eslintCpuMs.length > 0) {
+  console.log(`median CPU (user + system): eslint ${(median(eslintCpuMs) / 1000).toFixed(2)} s, narrow-eslint-disable ${(median(codemodCpuMs) / 1000).toFixed(2)} s, ratio ${(median(codemodCpuMs) / median(eslintCpuMs)).toFixed(2)}×`);
+}
 if (generated && generated.directives < 200) console.log('warning: fewer than 200 blanket directives in the corpus; raise --files or --share');
 if (generated) rmSync(generated.dir, { recursive: true, force: true });

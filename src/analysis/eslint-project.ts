@@ -144,6 +144,9 @@ interface NodeLike {
 
 /** `{/* eslint-disable-next-line *\/}`: the container's braces go with the comment when it is removed. */
 function withJsxContainer(directive: DisableDirective, sourceCode: unknown): LintedDirective {
+  // Only a comment right after `{` can be alone in a container; the node lookup walks the tree, so it runs only then.
+  const text = (sourceCode as { text?: string }).text ?? '';
+  if (!/\{\s*$/u.test(text.slice(Math.max(0, directive.comment.range[0] - 200), directive.comment.range[0]))) return directive;
   const getNode = (sourceCode as { getNodeByRangeIndex?: (index: number) => NodeLike | null }).getNodeByRangeIndex;
   const found = getNode?.call(sourceCode, directive.comment.range[0]) ?? null;
   const container = found?.type === 'JSXEmptyExpression' ? found.parent : found;
