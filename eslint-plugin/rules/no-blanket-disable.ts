@@ -67,7 +67,8 @@ export default createRule<[NoBlanketDisableOptions], MessageIds>({
     messages: {
       blanket:
         '`{{label}}` without rule names switches off every rule {{scope}}, and with it the bugs they would find.{{moved}} ' +
-        'Name the rules that fire here (`{{label}} rule-a, rule-b -- why`); for generated files, add them to `ignores` in eslint.config.js.',
+        'Name the rules that fire here (`{{label}} rule-a, rule-b -- why`), or let `npx quickwins narrow-eslint-disable` name them in every file at once; ' +
+        'for generated files, add them to `ignores` in eslint.config.js.',
       tsNocheck:
         '`// @ts-nocheck` switches off type checking for the whole file.{{moved}} ' +
         'Fix the errors, or mark single lines with `// @ts-expect-error -- why`; for generated files, exclude them in tsconfig.json.',

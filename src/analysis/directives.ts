@@ -234,3 +234,25 @@ export function suppressionOracle(directives: readonly DisableDirective[]): Supp
   return (position, ruleId, counts) =>
     suppressedInPass(position, ruleId, block, counts) || suppressedInPass(position, ruleId, line, counts);
 }
+
+/**
+ * The directive ESLint credits with suppressing a problem, the one `reportUnusedDisableDirectives` then counts as
+ * used (apply-disable-directives.js, ESLint 9.0 to 10): in each pass, the LAST matching disable since the last
+ * matching enable; the block pass runs first, and the line pass credits a problem only when the block pass left it.
+ * undefined when no directive suppresses the problem. Build it once per file.
+ */
+export type CreditOracle = (position: ProblemPosition, ruleId: string) => DisableDirective | undefined;
+
+export function creditOracle(directives: readonly DisableDirective[]): CreditOracle {
+  const { block, line } = positionDirectives(directives);
+  return (position, ruleId) => creditedInPass(position, ruleId, block) ?? creditedInPass(position, ruleId, line);
+}
+
+function creditedInPass(position: ProblemPosition, ruleId: string, directives: readonly PositionedDirective[]): DisableDirective | undefined {
+  let credited: DisableDirective | undefined;
+  for (const directive of directives) {
+    if (compareLocations(directive, position) > 0) break;
+    if (directive.ruleId === null || directive.ruleId === ruleId) credited = directive.type === 'disable' ? directive.source : undefined;
+  }
+  return credited;
+}

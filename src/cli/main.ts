@@ -8,7 +8,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
-import type { CodemodOption } from '../codemod-host/codemod.js';
+import { CodemodSetupError, type CodemodOption } from '../codemod-host/codemod.js';
 import { OptionError, resolveCodemodOptions } from '../codemod-host/options.js';
 import { findUncommittedFiles } from './git.js';
 import { loadCodemods, type AnyCodemod } from '../codemod-host/registry.js';
@@ -91,7 +91,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       // usage error it has already printed (one line), or the help shown for a missing command.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof UsageError || error instanceof OptionError) {
+    if (error instanceof UsageError || error instanceof OptionError || error instanceof CodemodSetupError) {
       io.stderr.write(`quickwins: ${error.message}\n`);
       return EXIT_USAGE;
     }
@@ -137,6 +137,7 @@ async function runCommand(
     typeAware: flags.types !== false,
     maxWorkers,
     onProgress: progress?.update,
+    cwd: io.cwd,
   });
   progress?.clear();
 
@@ -151,6 +152,7 @@ async function runCommand(
       if (dry) io.stdout.write(unifiedDiff(path, record.before ?? '', record.outcome.output, color));
       else io.stdout.write(`changed ${path} (${record.outcome.rewritten.length} sites)\n`);
     }
+    for (const extra of result.extraFiles ?? []) io.stderr.write(`${dry ? 'would write' : 'wrote'} ${displayPath(io.cwd, extra.path)}: ${extra.summary}\n`);
     io.stderr.write(`${summary(info, result)}\n`);
   }
 

@@ -3,9 +3,11 @@
  * threads, or type-aware from TypeScript programs), and write the changed files back unless dry.
  * Printing is report.ts's job; this module returns what happened to every file.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { AnyCodemod } from '../codemod-host/registry.js';
 import { transformText, type FileError, type TextOutcome } from '../codemod-host/transform-text.js';
+import type { ProjectFileOutput } from '../codemod-host/codemod.js';
+import { runProjectSession } from './run-project.js';
 import { NO_WORKERS, startWorkers, transformInParallel, type SourceText } from './workers.js';
 import { writeFileAtomic } from './write.js';
 
@@ -27,6 +29,8 @@ export interface RunRequest {
   /** Worker threads to start for a large run (besides the main thread); 0 keeps the run on the main thread. */
   readonly maxWorkers: number;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Where the run started; a codemod with a project session resolves the project's tools from here. */
+  readonly cwd?: string;
 }
 
 export interface FileRecord {
@@ -44,6 +48,8 @@ export interface RunResult {
   readonly workers: number;
   readonly programsBuilt: number;
   readonly programMs: number;
+  /** Files a project session wrote (or, in a dry run, would write) besides the sources. */
+  readonly extraFiles?: readonly ProjectFileOutput[];
 }
 
 export async function runCodemod(request: RunRequest): Promise<RunResult> {
@@ -56,7 +62,7 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   // choice between in-process, workers and types depends on how many are left.
   const typeAware = request.typeAware && codemod.usesTypes;
   // Workers start loading the codemod now, on the other cores, while this thread reads and pre-filters.
-  const pool = !typeAware && total >= PARALLEL_THRESHOLD ? startWorkers(codemod.id, options, request.maxWorkers) : undefined;
+  const pool = !typeAware && !codemod.prepareProject && total >= PARALLEL_THRESHOLD ? startWorkers(codemod.id, options, request.maxWorkers) : undefined;
   const outcomes = new Array<TextOutcome | undefined>(total);
   const texts = new Array<string | undefined>(total);
   const candidates: number[] = [];
@@ -78,7 +84,13 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   let workers = 0;
   // Loaded only when used: it brings in the TypeScript compiler, which a run without types never needs.
   const typeParser = typeAware ? (await import('./types.js')).createTypeAwareParser() : undefined;
-  if (typeParser) {
+  let extraFiles: readonly ProjectFileOutput[] = [];
+  if (codemod.prepareProject) {
+    const sources = candidates.map((index) => ({ path: files[index] as string, text: texts[index] as string }));
+    const project = await runProjectSession(codemod, options, request.cwd ?? process.cwd(), sources, progress);
+    project.outcomes.forEach((outcome, position) => (outcomes[candidates[position] as number] = outcome));
+    extraFiles = project.extraFiles;
+  } else if (typeParser) {
     // One TypeScript program per tsconfig, shared by every file: this stays on the main thread.
     typeParser.prepare(candidates.map((index) => files[index] as string));
     for (const index of candidates) {
@@ -106,7 +118,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
     }
     return { path, outcome, before, typed: typeParser?.isTyped(path) ?? false };
   });
-  return { records, workers, programsBuilt: typeParser?.programsBuilt() ?? 0, programMs: typeParser?.buildMs() ?? 0 };
+  if (request.write) for (const extra of extraFiles) writeFileSync(extra.path, extra.text);
+  return { records, workers, extraFiles, programsBuilt: typeParser?.programsBuilt() ?? 0, programMs: typeParser?.buildMs() ?? 0 };
 }
 
 function failed(phase: FileError['phase'], error: unknown): TextOutcome {

@@ -56,6 +56,42 @@ export interface MightApplyContext {
   readonly typed: boolean;
 }
 
+/** One file handed to a project session: its path (absolute) and its text without a BOM, line endings as on disk. */
+export interface ProjectFileInput {
+  readonly filePath: string;
+  readonly source: string;
+}
+
+/** A file a project session writes besides the sources, once the run is over (e.g. ESLint's suppressions file). */
+export interface ProjectFileOutput {
+  /** Absolute. */
+  readonly path: string;
+  readonly text: string;
+  /** One line for the run's summary, e.g. `eslint-suppressions.json: 3 files, 5 rules`. */
+  readonly summary: string;
+}
+
+/**
+ * What `prepareProject` returns: the project's own tools loaded once (its ESLint and config, its tsconfig), an
+ * asynchronous transform per file, and an optional last step. The runner calls `transformFile` one file at a time,
+ * in order, on the main thread, for the files `mightApply` kept.
+ */
+export interface ProjectSession {
+  transformFile(input: ProjectFileInput): Promise<CodemodResult>;
+  finish?(): Promise<readonly ProjectFileOutput[]>;
+}
+
+export interface ProjectContext<Options> {
+  /** The folder the run started in: where the project's tools are resolved from. */
+  readonly cwd: string;
+  /** The files `mightApply` kept, absolute. */
+  readonly files: readonly string[];
+  readonly options: Options;
+}
+
+/** Thrown by `prepareProject` when the project lacks what the codemod needs: the runner prints it as one line, exit 2. */
+export class CodemodSetupError extends Error {}
+
 export interface Codemod<Options = Record<string, unknown>> {
   readonly id: string;
   /** One line for `quickwins list` and `--help`. */
@@ -69,4 +105,10 @@ export interface Codemod<Options = Record<string, unknown>> {
   /** Whether the codemod uses type information when a tsconfig is present. */
   readonly usesTypes: boolean;
   transform(input: CodemodInput<Options>): CodemodResult;
+  /**
+   * Optional, for codemods that must consult the project's own asynchronous tools (lint with its ESLint and
+   * config, ...). When present, the quickwins runner uses the session's `transformFile` instead of `transform`;
+   * front doors that can only run synchronously (the jscodeshift wrapper) still call `transform`.
+   */
+  prepareProject?(context: ProjectContext<Options>): Promise<ProjectSession>;
 }

@@ -7,6 +7,7 @@ import {
   parseRuleList,
   readDisableDirectives,
   suppressionOracle,
+  creditOracle,
   type DirectiveSource,
   type ProblemPosition,
 } from '../../src/analysis/directives.js';
@@ -185,6 +186,64 @@ describe('suppressionOracle agrees with ESLint', () => {
         }
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('creditOracle agrees with ESLint', () => {
+  const lineArbitrary = fc.oneof(
+    fc.constant('x;'),
+    fc.constantFrom('', 'probe/at').chain((rules) =>
+      fc.constantFrom(
+        `/* eslint-disable ${rules} */`,
+        `/* eslint-enable ${rules} */`,
+        `x; // eslint-disable-line ${rules}`,
+        `// eslint-disable-next-line ${rules}`,
+        `  /* eslint-disable ${rules} */ x;`,
+      ),
+    ),
+  );
+
+  it('credits exactly the disable directives ESLint does not report as unused', () => {
+    fc.assert(
+      fc.property(fc.array(lineArbitrary, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 6 }), (lines, every) => {
+        const code = lines.join('\n');
+        // Problems at some positions only, so that some directives go unused.
+        const positions: ProblemPosition[] = code
+          .split('\n')
+          .flatMap((text, index) => Array.from({ length: text.length + 1 }, (_, column) => ({ line: index + 1, column: column + 1 })))
+          .filter((position) => (position.line * 7 + position.column) % every === 0);
+        const at: Rule.RuleModule = {
+          create: (context) => ({
+            Program() {
+              for (const position of positions) context.report({ loc: { line: position.line, column: position.column - 1 }, message: 'p' });
+            },
+          }),
+        };
+        let sourceCode: DirectiveSource | undefined;
+        const capture: Rule.RuleModule = {
+          create(context) {
+            sourceCode = context.sourceCode as unknown as DirectiveSource;
+            return {};
+          },
+        };
+        const messages = new Linter().verify(code, [
+          {
+            plugins: { probe: { rules: { at, capture } } },
+            rules: { 'probe/at': 'error', 'probe/capture': 'error' },
+            linterOptions: { reportUnusedDisableDirectives: 'warn' },
+          },
+        ]);
+        const directives = readDisableDirectives(sourceCode!);
+        const credit = creditOracle(directives);
+        const credited = new Set(positions.map((position) => credit(position, 'probe/at')).filter((directive) => directive !== undefined));
+        const unusedLines = new Set(messages.filter((message) => message.ruleId === null && message.message.startsWith('Unused eslint-disable')).map((message) => `${message.line}:${message.column}`));
+        for (const directive of directives.filter((candidate) => candidate.kind !== 'enable')) {
+          const where = `${directive.comment.loc.start.line}:${directive.comment.loc.start.column + 1}`;
+          expect(credited.has(directive), `${JSON.stringify(lines)} every ${every}: ${where}`).toBe(!unusedLines.has(where));
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -55,6 +55,7 @@ describe('no-blanket-disable through the Linter (ESLint 10)', () => {
     ]);
     expect(ours[0]?.message).toContain('`eslint-disable` without rule names switches off every rule');
     expect(ours[0]?.message).toContain('Name the rules that fire here (`eslint-disable rule-a, rule-b -- why`)');
+    expect(ours[0]?.message).toContain('or let `npx quickwins narrow-eslint-disable` name them in every file at once');
     expect(ours[0]?.message).toContain('`ignores` in eslint.config.js');
     expect(ours[2]?.message).toContain('This is about line 4; it is reported on line 1');
     expect(suppressed.filter((message) => message.ruleId === 'quickwins/no-blanket-disable')).toEqual([]);

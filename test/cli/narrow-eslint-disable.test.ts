@@ -1,0 +1,201 @@
+// The real CLI with the narrow-eslint-disable codemod on temp git repositories made from the fixture projects
+// (fixtures/narrow-eslint-disable/<project>/input, expected files in .../output), linted with the real ESLint 10.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, gitRepo, removeTempDirs, runCli, REPO_ROOT, type FileTree, type JsonReport } from './helpers.js';
+
+beforeAll(assertBuilt);
+afterAll(removeTempDirs);
+
+const FIXTURES = join(REPO_ROOT, 'fixtures', 'narrow-eslint-disable');
+const ESLINT_BIN = join(REPO_ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js');
+
+function treeOf(root: string): Record<string, Buffer> {
+  const tree: Record<string, Buffer> = {};
+  const visit = (directory: string): void => {
+    for (const name of readdirSync(directory)) {
+      const path = join(directory, name);
+      if (statSync(path).isDirectory()) visit(path);
+      else tree[relative(root, path).split('\\').join('/')] = readFileSync(path);
+    }
+  };
+  visit(root);
+  return tree;
+}
+
+/** A temp git repository holding the fixture project, with the quickwins repository's node_modules (ESLint 10, typescript-eslint). */
+function projectRepo(project: string, extra: FileTree = {}, linkModules = true): string {
+  const repo = gitRepo({ '.gitignore': 'node_modules\n', ...treeOf(join(FIXTURES, project, 'input')), ...extra });
+  if (linkModules) symlinkSync(join(REPO_ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
+  return repo;
+}
+
+interface EslintFileResult {
+  filePath: string;
+  messages: { ruleId: string | null; line: number; fatal?: boolean }[];
+}
+
+/** A line's text without its directive comments: what a problem on a rewritten directive's line is keyed by. */
+function withoutDirectives(line: string | undefined): string {
+  return (line ?? '').replace(/\/\*\s*eslint-(?:disable|enable)[\s\S]*?\*\/|\/\/\s*eslint-disable.*$/g, '').trim();
+}
+
+/** The problems plain `eslint` reports, as file | rule | the text of the reported line (stable when lines move). */
+function eslintProblems(repo: string, args: readonly string[] = []): { status: number | null; problems: string[]; stderr: string } {
+  const result = spawnSync(process.execPath, [ESLINT_BIN, '--format', 'json', ...args, 'src'], { cwd: repo, encoding: 'utf8' });
+  const files = JSON.parse(result.stdout || '[]') as EslintFileResult[];
+  const problems = files.flatMap((file) => {
+    const lines = readFileSync(file.filePath, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
+    return file.messages
+      .filter((message) => message.ruleId !== null)
+      .map((message) => `${relative(repo, file.filePath)} | ${message.ruleId} | ${withoutDirectives(lines[message.line - 1])}`);
+  });
+  // A set, as the codemod promises: eslint-comments' disable-enable-pair reports once per rule a directive names.
+  return { status: result.status, problems: [...new Set(problems)].sort(), stderr: result.stderr };
+}
+
+function expectFilesLike(repo: string, project: string): void {
+  const expected = treeOf(join(FIXTURES, project, 'output'));
+  for (const [path, bytes] of Object.entries(expected)) {
+    expect(readFileSync(join(repo, path)).toString('latin1'), path).toBe(bytes.toString('latin1'));
+  }
+}
+
+describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
+  it('rewrites the plain project as the fixture says, reports what it left, and ESLint reports the same problems after', () => {
+    const repo = projectRepo('plain');
+    const before = eslintProblems(repo);
+    const result = runCli(['narrow-eslint-disable'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    expectFilesLike(repo, 'plain');
+    expect(result.stderr).toContain('left  src/parse-error.js:2:14: file left: ESLint cannot parse it');
+    expect(result.stderr).toContain('left  vendor/lib.js:1:1: blanket eslint-disable left: ESLint ignores this file');
+    expect(readFileSync(join(repo, 'vendor/lib.js'), 'utf8')).toBe('/* eslint-disable */\nvar vendored = 1;\n');
+    const after = eslintProblems(repo);
+    expect(after.problems).toEqual(before.problems);
+    // The eqeqeq after the bare eslint-enable stays reported: the narrowed enable still ends the region.
+    expect(before.problems).toEqual(['src/block-region.js | eqeqeq | export const modern = legacy == 1;']);
+    expect(withoutDirectives('a(); /* eslint-disable-line x */ // eslint-disable-line y')).toBe('a();');
+
+    // A second run finds nothing left to do.
+    const again = runCli(['narrow-eslint-disable', '--dry', '--json'], { cwd: repo });
+    expect(again.status, again.stderr).toBe(0);
+    const report = JSON.parse(again.stdout) as JsonReport;
+    expect(report.totals.changed).toBe(0);
+  });
+
+  it('rewrites the TypeScript project: plugin rule names, a type-aware rule, TSX, a file that does not parse', () => {
+    const repo = projectRepo('typescript');
+    const before = eslintProblems(repo);
+    const result = runCli(['narrow-eslint-disable', '--json'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    expectFilesLike(repo, 'typescript');
+    const report = JSON.parse(result.stdout) as JsonReport;
+    const byPath = new Map(report.files.map((file) => [file.path, file]));
+    expect(byPath.get('src/broken.ts')?.left[0]?.message).toMatch(/^file left: ESLint cannot parse it/);
+    expect(byPath.get('src/typed-lines.ts')?.rewritten.map((site) => site.message)).toEqual([
+      'eslint-disable-next-line → eslint-disable-next-line @typescript-eslint/no-floating-promises',
+      'eslint-disable-line removed: it suppressed nothing',
+    ]);
+    // eslint-comments' ban on blanket directives reported them before; naming the rules is what makes it quiet.
+    const bans = (problems: string[]) => problems.filter((problem) => problem.includes('no-unlimited-disable'));
+    expect(bans(before.problems).length).toBeGreaterThan(0);
+    expect(bans(eslintProblems(repo).problems)).toEqual(bans(before.problems).filter((problem) => problem.includes('broken.ts')));
+    const others = (problems: string[]) => problems.filter((problem) => !problem.includes('no-unlimited-disable'));
+    expect(others(eslintProblems(repo).problems)).toEqual(others(before.problems));
+  });
+
+  it('--check and --dry write nothing; --check exits 1 when a directive would change', () => {
+    const repo = projectRepo('plain');
+    const check = runCli(['narrow-eslint-disable', '--check', 'src/block-region.js'], { cwd: repo });
+    expect(check.status).toBe(1);
+    expect(check.stdout).toContain('+/* eslint-disable eqeqeq, no-console, no-var */');
+    const dry = runCli(['narrow-eslint-disable', '--dry', 'src/named-only.js'], { cwd: repo });
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' })).toBe('');
+  });
+
+  it('--description adds a reason where there is none and keeps the ones written', () => {
+    const repo = projectRepo('plain');
+    const result = runCli(['narrow-eslint-disable', '--description', 'legacy, see #12', 'src/block-region.js', 'src/line-forms.js'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(join(repo, 'src/block-region.js'), 'utf8').split('\n')[0]).toBe('/* eslint-disable eqeqeq, no-console, no-var -- legacy, see #12 */');
+    const lines = readFileSync(join(repo, 'src/line-forms.js'), 'utf8').split('\n');
+    expect(lines[1]).toBe('  if (value == null) return 0; // eslint-disable-line eqeqeq -- legacy, see #12');
+    expect(lines[2]).toBe('  // eslint-disable-next-line eqeqeq, no-console -- the API sends strings');
+  });
+
+  it('--config lints with another config, and leaves a file whose rewrite would change what it reports', () => {
+    const repo = projectRepo('plain');
+    const result = runCli(['narrow-eslint-disable', '--config', 'lint/max-len.config.js', 'src/line-forms.js', 'src/block-region.js'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    // The named next-line directive would be 72 characters long: max-len (60, comments too) would report it.
+    expect(result.stderr).toMatch(/left {2}src\/line-forms\.js:3:3: blanket eslint-disable-next-line left: the file was not changed, because the rewrite would change what ESLint reports \(new: max-len at line 3\)/);
+    expect(readFileSync(join(repo, 'src/line-forms.js'))).toEqual(readFileSync(join(FIXTURES, 'plain/input/src/line-forms.js')));
+    expect(readFileSync(join(repo, 'src/block-region.js'))).toEqual(readFileSync(join(FIXTURES, 'plain/output/src/block-region.js')));
+  });
+
+  it('--to-suppressions writes the file `eslint --suppress-all` writes, and ESLint then reports what it reported before', () => {
+    const repo = projectRepo('plain');
+    const before = eslintProblems(repo);
+    const result = runCli(['narrow-eslint-disable', '--to-suppressions'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/wrote eslint-suppressions\.json: \d+ rule count\(s\) added for \d+ file\(s\)/);
+    const written = readFileSync(join(repo, 'eslint-suppressions.json'), 'utf8');
+    // Warnings cannot be bulk-suppressed: no-console stays named inline. Nor can eqeqeq here, because the file shows
+    // an eqeqeq error already (ESLint hides all of a rule's errors in a file or none); no-var goes to the file.
+    expect(readFileSync(join(repo, 'src/block-region.js'), 'utf8')).toBe(
+      "/* eslint-disable eqeqeq, no-console */\nvar legacy = 1;\nif (legacy == '1') console.log('legacy');\n/* eslint-enable eqeqeq, no-console */\n\nexport const modern = legacy == 1;\n",
+    );
+    expect(readFileSync(join(repo, 'src/file-level.js'), 'utf8').startsWith('export function untyped(x) {')).toBe(true);
+    // ESLint applies the file: the same problems as before, and no unused suppression (which it would fail on).
+    const after = eslintProblems(repo);
+    expect(after.stderr).not.toMatch(/suppressions left/);
+    expect(after.problems).toEqual(before.problems);
+    // ESLint itself, asked to suppress every error the rewritten files report, counts the same (plus the eqeqeq
+    // error that was visible before, which the codemod must not hide), in the same format: keys sorted, two spaces.
+    rmSync(join(repo, 'eslint-suppressions.json'));
+    const suppressAll = spawnSync(process.execPath, [ESLINT_BIN, '--suppress-all', 'src'], { cwd: repo, encoding: 'utf8' });
+    expect(suppressAll.stderr).toBe('');
+    const byEslint = JSON.parse(readFileSync(join(repo, 'eslint-suppressions.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(byEslint['src/block-region.js']?.eqeqeq).toEqual({ count: 1 });
+    delete byEslint['src/block-region.js']?.eqeqeq;
+    expect(JSON.parse(written)).toEqual(byEslint);
+    expect(Object.keys(JSON.parse(written) as object)).toEqual(Object.keys(byEslint).sort());
+    expect(written).toBe(JSON.stringify(JSON.parse(written), null, 2));
+  });
+
+  it('--to-suppressions adds to an existing suppressions file', () => {
+    const existing = { 'src/other.js': { 'no-var': { count: 1 } } };
+    const repo = projectRepo('plain', { 'eslint-suppressions.json': JSON.stringify(existing, null, 2), 'src/other.js': 'var other = 1;\nexport { other };\n' });
+    const result = runCli(['narrow-eslint-disable', '--to-suppressions', 'src/nothing-hidden.js', 'src/multi-line.js'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(repo, 'eslint-suppressions.json'), 'utf8'))).toEqual({
+      'src/multi-line.js': { 'no-var': { count: 1 } },
+      'src/other.js': { 'no-var': { count: 1 } },
+    });
+  });
+
+  it('exits 2 with one line when the project has no ESLint', () => {
+    const repo = projectRepo('plain', {}, false);
+    const result = runCli(['narrow-eslint-disable', '--dry'], { cwd: repo });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^quickwins: narrow-eslint-disable: ESLint is not installed in .+ \(npm install --save-dev eslint\)/);
+  });
+
+  it('exits 2 with one line when no flat config is found, or --config names a missing file', () => {
+    const repo = projectRepo('plain');
+    rmSync(join(repo, 'eslint.config.js'));
+    writeFileSync(join(repo, 'lint', 'max-len.config.js'), 'export default [];\n');
+    const missing = runCli(['narrow-eslint-disable', '--dry', 'src'], { cwd: repo });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^quickwins: narrow-eslint-disable: no ESLint flat config \(eslint\.config\.js, .+\) found for .+: add one, or pass --config <file>\n$/);
+    const wrong = runCli(['narrow-eslint-disable', '--dry', '--config', 'nope.config.js', 'src'], { cwd: repo });
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toBe('quickwins: narrow-eslint-disable: --config: nope.config.js does not exist\n');
+    expect(existsSync(join(repo, 'eslint-suppressions.json'))).toBe(false);
+  });
+});
