@@ -4,7 +4,7 @@
  * on a NestJS controller method), and adds the import once in the file's module style.
  *
  * Thin on purpose: detection (which handlers, which action, what cannot be wrapped) lives in
- * src/analysis/auth-handlers.ts, shared with the ESLint plugin; this file turns sites into minimal text edits.
+ * src/analysis/auth/ (one detector per framework), shared with the ESLint plugin; this file turns sites into minimal text edits.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import {
@@ -13,7 +13,7 @@ import {
   WRAPPER_NAME,
   type AuthHandlerSite,
   type WrapTarget,
-} from '../src/analysis/auth-handlers.js';
+} from '../src/analysis/auth/index.js';
 import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
 import { quoteString, sniffCodeStyle, type CodeStyle } from '../src/analysis/code-style.js';
 import { planNamedImports } from '../src/analysis/imports.js';

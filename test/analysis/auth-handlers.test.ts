@@ -6,7 +6,7 @@ import {
   findAuthHandlers,
   isNextRouteFile,
   type AuthHandlerScan,
-} from '../../src/analysis/auth-handlers.js';
+} from '../../src/analysis/auth/index.js';
 import { parseSource, positionAt } from '../../src/analysis/parse.js';
 
 function scan(source: string, filePath = 'src/routes.ts', match?: RegExp): AuthHandlerScan {
