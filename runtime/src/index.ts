@@ -34,6 +34,7 @@ export type {
 export {
   withAuthLogging,
   AuthLogged,
+  AuthLoggedResolver,
   setAuthUser,
   setAuthFailure,
   configureAuthLogging,
