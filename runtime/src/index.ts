@@ -35,6 +35,7 @@ export {
   withAuthLogging,
   AuthLogged,
   AuthLoggedResolver,
+  AuthLoggedMethod,
   setAuthUser,
   setAuthFailure,
   configureAuthLogging,

@@ -8,6 +8,15 @@ import { traverse } from './traverse.js';
 /** Factories whose product is an HTTP client, not a server: `axios.create()`, `got.extend()`. */
 export const CLIENT_FACTORIES = /^(axios|got|ky|supertest|request|fetch|superagent|needle|create)$/;
 
+/** The module a top-level import binds `localName` from: `import { Controller } from '@nestjs/common'` → '@nestjs/common'. */
+export function importSourceOf(program: TSESTree.Program, localName: string): string | undefined {
+  for (const statement of program.body) {
+    if (statement.type !== 'ImportDeclaration') continue;
+    if (statement.specifiers.some((specifier) => specifier.local.name === localName)) return statement.source.value;
+  }
+  return undefined;
+}
+
 export function isFunctionNode(node: TSESTree.Node): node is TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression {
   return node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression';
 }

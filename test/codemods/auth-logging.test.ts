@@ -140,8 +140,8 @@ describe('auth-logging options and edges', () => {
   });
 
   it('--match hits that name no action are reported, not guessed', () => {
-    const source = `${router}router.post('/connect/sso', h);\n`;
-    const outcome = run('a.ts', source, { match: 'sso' });
+    const source = `${router}router.post('/connect/bridge', h);\n`;
+    const outcome = run('a.ts', source, { match: 'bridge' });
     expect(outcome.status).toBe('unchanged');
     expect(outcome.left).toHaveLength(1);
     expect(outcome.left[0]?.message).toContain('no word in its path or name says which auth action');

@@ -11,6 +11,7 @@ import { isThenable, runningHttpCall, type AnyFunction } from './handler.js';
 import { optionsGetter } from './config.js';
 import { activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, AuthLoggingOptions, ResolvedAuthOptions } from './types.js';
+import { copyOwnMetadata } from './method.js';
 import { assertAuthAction } from './wrap.js';
 
 /** The part of graphql-js's GraphQLResolveInfo the adapter reads. */
@@ -196,15 +197,4 @@ export function AuthLoggedResolver(action: AuthAction, options?: AuthLoggingOpti
     (descriptor as { value?: unknown }).value = wrapped;
     return descriptor;
   };
-}
-
-/** Metadata decorators applied below this one put their keys on the original function: carry them over. */
-function copyOwnMetadata(from: object, to: object): void {
-  const reflect = Reflect as unknown as {
-    getOwnMetadataKeys?: (target: object) => unknown[];
-    getOwnMetadata?: (key: unknown, target: object) => unknown;
-    defineMetadata?: (key: unknown, value: unknown, target: object) => void;
-  };
-  if (!reflect.getOwnMetadataKeys || !reflect.getOwnMetadata || !reflect.defineMetadata) return;
-  for (const key of reflect.getOwnMetadataKeys(from)) reflect.defineMetadata(key, reflect.getOwnMetadata(key, from), to);
 }

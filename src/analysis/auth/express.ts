@@ -6,9 +6,10 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { expressionText, isPlainObject, isStringNode, pathStrings, shortText } from '../ast-helpers.js';
 import { finalHandler, referenceName } from './handler-refs.js';
-import { koaRouteArguments } from './koa.js';
+import { detectKoaRegister, isRpcName, koaRouteArguments } from './koa.js';
 import { ROUTE_METHODS, type AuthScan } from './scan.js';
-import { actionForMethod, authWords } from './vocabulary.js';
+import { actionForRoute, authWords } from './vocabulary.js';
+import { isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
 
 /** The `.route('/path')` call at the bottom of an Express route chain, if the chain has one. */
@@ -30,7 +31,15 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
   if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return;
   const method = callee.property.name;
   if (method === 'route' && call.arguments.length === 1 && call.arguments[0]?.type === 'ObjectExpression') {
-    if (scan.isRouterLike(callee.object)) detectFastifyRouteObject(scan, call, call.arguments[0]);
+    const route = call.arguments[0];
+    // `this.route({ method: 'post', path: '/login', handler: this.login })`: a controller helper registering a route.
+    if (scan.isRouterLike(callee.object) || (callee.object.type === 'ThisExpression' && isRouteObject(route))) {
+      detectFastifyRouteObject(scan, call, route);
+    }
+    return;
+  }
+  if (method === 'register' && scan.framework === 'koa') {
+    detectKoaRegister(scan, call);
     return;
   }
   if (!ROUTE_METHODS.has(method)) return;
@@ -50,18 +59,20 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
   }
   if (handlerArgs.length === 0 || !pathNode || !scan.isRouterLike(receiver)) return;
   const paths = pathStrings(pathNode);
-  if (paths && paths.every((path) => !path.startsWith('/') && path !== '' && path !== '*')) return;
+  // `app.get('env')`-like names are no routes; a koa-router RPC name (`auth.login`, `${provider}.callback`) is.
+  const rpc = scan.framework === 'koa' && paths?.every(isRpcName) === true;
+  if (paths && !rpc && paths.every((path) => !path.startsWith('/') && path !== '' && path !== '*')) return;
 
   const last = handlerArgs.at(-1) as TSESTree.CallExpressionArgument;
   const handler = finalHandler(last);
   const handlerName = handler ? referenceName(handler) : undefined;
   const context = [...scan.fileWords, ...authWords(expressionText(receiver))];
-  const named = scan.routeAction(paths, handlerName, context);
+  const named = scan.routeAction(paths, handlerName, context) ?? restUserCreation(method, paths, handlerName, handlerArgs, context);
   if (!named) return;
   const description = `${method.toUpperCase()} ${paths?.[0] ?? handlerName ?? '(computed path)'}`;
   const framework = scan.framework;
   if (scan.reportUnclassified(named, framework, description, call)) return;
-  const action = actionForMethod(method, named);
+  const action = actionForRoute(method, named, paths?.[0]);
   if (!action) return;
 
   if (!handler) {

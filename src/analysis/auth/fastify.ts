@@ -3,7 +3,7 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { findProperty, pathStrings, propertyValue } from '../ast-helpers.js';
 import { propertyHandler, referenceName } from './handler-refs.js';
 import type { AuthScan } from './scan.js';
-import { actionForMethod } from './vocabulary.js';
+import { actionForRoute } from './vocabulary.js';
 
 export function detectFastifyRouteObject(scan: AuthScan, call: TSESTree.CallExpression, route: TSESTree.ObjectExpression): void {
   const url = propertyValue(route, 'url') ?? propertyValue(route, 'path');
@@ -21,7 +21,7 @@ export function detectFastifyRouteObject(scan: AuthScan, call: TSESTree.CallExpr
     scan.skipped.push({ framework: 'fastify', description, node: call, reason: 'its `method` is not a literal, so whether it performs the action is unknown' });
     return;
   }
-  const action = methods.map((method) => actionForMethod(method, named)).find((found) => found !== undefined);
+  const action = methods.map((method) => actionForRoute(method, named, paths?.[0])).find((found) => found !== undefined);
   if (!action) return;
   if (!handler) {
     scan.skipped.push({ framework: 'fastify', description, node: call, reason: 'its `handler` is missing, computed or spread' });

@@ -4,11 +4,25 @@
  * controllers are wrapped where a route registers them.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { isFunctionNode, paramName, referencedAtLoadBefore } from '../ast-helpers.js';
+import { isFunctionNode, paramName } from '../ast-helpers.js';
+import { looksLikeResolver } from './graphql.js';
 import { propertyHandler } from './handler-refs.js';
 import type { AuthScan, Binding } from './scan.js';
 import type { AuthAction, AuthFramework, AuthHandlerSite, ExportedFunction, WrapTarget } from './types.js';
 import { authWords, classifyHandlerName, looseAction } from './vocabulary.js';
+
+/** Why an auth-named export outside server code is left, by the module's side. */
+const sideReason = {
+  client: 'it is client code: it calls the server rather than answering a request, and an auth wrap belongs on the server',
+  test: 'it is in a test file: a test helper, not a request handler',
+  job: 'it is in a background-job module: it runs on a schedule, not for a user signing in',
+  instrumentation: 'it is not a request handler',
+} as const;
+
+/** `export function login(input) {}`: a placeholder. */
+function isEmptyStub(fn: TSESTree.FunctionLike): boolean {
+  return fn.body?.type === 'BlockStatement' && fn.body.body.length === 0;
+}
 
 /** Parameter names of framework handlers: such functions are wrapped where they are registered, not declared. */
 const HANDLER_FIRST_PARAMS = /^(req|request|ctx|context|_req|_request|_ctx)$/;
@@ -32,7 +46,7 @@ export function exportedFunctions(statement: TSESTree.ExportNamedDeclaration): E
   const declaration = statement.declaration;
   if (!declaration) return [];
   if (declaration.type === 'FunctionDeclaration' && declaration.id) {
-    return [{ name: declaration.id.name, fn: declaration, target: { kind: 'function-declaration', declaration }, node: declaration }];
+    return [{ name: declaration.id.name, fn: declaration, target: { kind: 'function-declaration', declaration, statement }, node: declaration }];
   }
   if (declaration.type !== 'VariableDeclaration') return [];
   const found: ExportedFunction[] = [];
@@ -166,6 +180,10 @@ export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction
   const skip = (reason: string): void => {
     scan.skipped.push({ framework: 'function', description, node: exported.node, reason });
   };
+  if (scan.side.kind !== 'server') {
+    skip(`${sideReason[scan.side.kind]} (${scan.side.evidence})`);
+    return;
+  }
   const behind = functionBehind(scan, exported);
   // A schema object or constant named `login` (validation modules), or a function imported and re-exported
   // (wrapped where it is declared): not a site here.
@@ -184,6 +202,19 @@ export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction
     return;
   }
   if (exported.name === 'register' && firstParamIsPluginHost(behind.fn)) return;
+  if (firstParamIsPluginHost(behind.fn) && behind.fn.params.length <= 2) {
+    skip(`its parameter \`${paramName(behind.fn.params[0])}\` is the app it registers routes on (a plugin): the routes inside are the handlers`);
+    return;
+  }
+  if (looksLikeResolver(behind.fn)) {
+    // `login(parent, args, context, info)` exported into a resolver map: the runtime's resolver adapter reads it.
+    exportedSite(scan, 'graphql', action, description, exported, statement);
+    return;
+  }
+  if (isEmptyStub(behind.fn)) {
+    skip('its body is empty (a stub): there is no outcome to log yet');
+    return;
+  }
   const helper = helperParameters(behind.fn);
   if (helper) {
     skip(
@@ -280,8 +311,6 @@ export function declarationProblem(scan: AuthScan, declaration: TSESTree.Functio
         (other.type === 'ExportNamedDeclaration' && other.declaration?.type === 'TSDeclareFunction')) &&
       ((other.type === 'TSDeclareFunction' ? other : (other.declaration as TSESTree.TSDeclareFunction)).id?.name === name),
   );
-  if (overloads) return 'it has overload signatures, which a wrapped const cannot keep';
-  const usedBefore = referencedAtLoadBefore(scan.program, name, statement.range[0]);
-  if (usedBefore) return `\`${name}\` is used above its declaration, which a const (unlike a hoisted function) would break`;
+  if (overloads) return 'it has overload signatures, which must keep their `export` together with it; wrap it by hand';
   return undefined;
 }

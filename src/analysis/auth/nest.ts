@@ -1,9 +1,10 @@
 /** NestJS: `@Post('login')` methods of `@Controller('auth')` classes get `@AuthLogged('<action>')`. */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { decoratorName, pathStrings, propertyValue } from '../ast-helpers.js';
+import { decoratorName, importSourceOf, paramName, pathStrings, propertyValue } from '../ast-helpers.js';
+import { restUserCreation } from './rest.js';
 import type { AuthScan } from './scan.js';
-import type { AuthHandlerSite } from './types.js';
-import { actionForMethod, authWords } from './vocabulary.js';
+import type { AuthAction, AuthHandlerSite } from './types.js';
+import { actionForRoute, authWords } from './vocabulary.js';
 
 const NEST_METHODS: ReadonlyMap<string, string> = new Map([
   ['Get', 'get'], ['Post', 'post'], ['Put', 'put'], ['Patch', 'patch'], ['Delete', 'delete'], ['All', 'all'],
@@ -22,10 +23,51 @@ export function decoratorPaths(decorator: TSESTree.Decorator): string[] | undefi
   return pathStrings(argument);
 }
 
+function controllerSource(scan: AuthScan, controller: TSESTree.Decorator): string | undefined {
+  const expression = controller.expression;
+  const callee = expression.type === 'CallExpression' ? expression.callee : expression;
+  const local = callee.type === 'Identifier' ? callee.name : callee.type === 'MemberExpression' && callee.object.type === 'Identifier' ? callee.object.name : undefined;
+  return local ? importSourceOf(scan.program, local) : undefined;
+}
+
+/** `@Controller(Symbol, { basePath: '/api/accounts' })`: frameworks that take the path in an options object. */
+function controllerOptionPaths(controller: TSESTree.Decorator): string[] | undefined {
+  const expression = controller.expression;
+  if (expression.type !== 'CallExpression') return undefined;
+  for (const argument of expression.arguments) {
+    if (argument.type !== 'ObjectExpression') continue;
+    const path = propertyValue(argument, 'basePath') ?? propertyValue(argument, 'prefix') ?? propertyValue(argument, 'path');
+    if (path) return pathStrings(path);
+  }
+  return undefined;
+}
+
+/** A decorated method of a non-Nest controller: wrapped by `@AuthLoggedMethod` when it takes `(ctx)` or `(req, res)`. */
+function detectDecoratedMethod(scan: AuthScan, member: TSESTree.MethodDefinition, action: AuthAction, description: string): void {
+  const framework = scan.framework === 'fastify' ? 'fastify' : scan.framework;
+  const first = paramName(member.value.params[0]);
+  if (first === undefined || !/^_?(ctx|context|req|request)$/.test(first)) {
+    scan.skipped.push({
+      framework,
+      description,
+      node: member,
+      reason: 'its parameters are not `(ctx)` or `(req, res)`, so how this framework calls it is unknown; wrap it by hand',
+    });
+    return;
+  }
+  const site: AuthHandlerSite = { framework, action, description, target: { kind: 'method-decorator', method: member }, node: member, middlewaresBefore: [] };
+  if ((member.decorators ?? []).some((decorator) => scan.isMethodDecorator(decorator))) scan.wrapped.push(site);
+  else scan.handlers.push(site);
+}
+
 export function detectNestController(scan: AuthScan, declaration: TSESTree.ClassDeclaration): void {
   const controller = (declaration.decorators ?? []).find((decorator) => decoratorName(decorator) === 'Controller');
   if (!controller) return;
-  const prefixes = decoratorPaths(controller) ?? [''];
+  // `@Controller` of another decorator framework (koa / express with inversify, routing-controllers): same shape, but
+  // Nest's interceptor would never run there, so its methods get the plain wrapper as a decorator.
+  const source = controllerSource(scan, controller);
+  const nest = source === undefined || source.startsWith('@nestjs/');
+  const prefixes = decoratorPaths(controller) ?? controllerOptionPaths(controller) ?? [''];
   const context = [...scan.fileWords, ...authWords(declaration.id?.name ?? ''), ...prefixes.flatMap((prefix) => authWords(prefix))];
   for (const member of declaration.body.body) {
     if (member.type !== 'MethodDefinition' || member.static || member.kind !== 'method') continue;
@@ -36,12 +78,16 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
     const paths = (decoratorPaths(httpDecorator) ?? ['']).flatMap((path) =>
       prefixes.map((prefix) => `/${[prefix, path].filter((part) => part !== '').join('/')}`.replace(/\/+/g, '/')),
     );
-    const named = scan.routeAction(paths, methodName, context);
+    const named = scan.routeAction(paths, methodName, context) ?? restUserCreation(method, paths, methodName, [member.value], context);
     if (!named) continue;
     const description = `@${decoratorName(httpDecorator)} ${paths[0]} (${methodName ?? 'method'})`;
     if (scan.reportUnclassified(named, 'nestjs', description, member)) continue;
-    const action = actionForMethod(method, named);
+    const action = actionForRoute(method, named, paths[0]);
     if (!action) continue;
+    if (!nest) {
+      detectDecoratedMethod(scan, member, action, `${description} of a \`${source}\` controller`);
+      continue;
+    }
     const site: AuthHandlerSite = {
       framework: 'nestjs',
       action,

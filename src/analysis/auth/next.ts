@@ -7,7 +7,7 @@ import { referencedOutside } from '../ast-helpers.js';
 import { finalHandler } from './handler-refs.js';
 import { exportedFunctions, exportedSite } from './functions.js';
 import type { AuthScan } from './scan.js';
-import { actionForMethod, authWords } from './vocabulary.js';
+import { actionForMethod, actionForRoute, authWords } from './vocabulary.js';
 
 const NEXT_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -38,7 +38,7 @@ export function detectNextRoute(scan: AuthScan): void {
       if (!NEXT_EXPORTS.has(exported.name)) continue;
       const named = scan.routeAction([`/${folder}`], undefined, groups);
       if (!named || scan.reportUnclassified(named, 'next', `${exported.name} /${folder}`, exported.node)) continue;
-      const action = actionForMethod(exported.name, named);
+      const action = actionForRoute(exported.name, named, `/${folder}`);
       if (!action) continue;
       exportedSite(scan, 'next', action, `${exported.name} /${folder}`, exported, statement);
     }

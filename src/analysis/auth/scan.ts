@@ -5,10 +5,14 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { calleeName, CLIENT_FACTORIES, isBindCall, isFunctionNode, requiredModule, shortText } from '../ast-helpers.js';
+import { packageFactsFor } from '../package-facts.js';
 import { traverse } from '../traverse.js';
+import { moduleSide, type ModuleSide } from './module-side.js';
 import { referenceName } from './handler-refs.js';
 import {
   DECORATOR_NAME,
+  METHOD_DECORATOR_NAME,
+  RESOLVER_DECORATOR_NAME,
   WRAPPER_NAME,
   type AuthAction,
   type AuthFramework,
@@ -28,6 +32,13 @@ export interface Binding {
   readonly node: TSESTree.Node;
 }
 
+function decoratorIs(decorator: TSESTree.Decorator, localNames: ReadonlySet<string>, exported: string): boolean {
+  const expression = decorator.expression;
+  const callee = expression.type === 'CallExpression' ? expression.callee : expression;
+  if (callee.type === 'Identifier') return localNames.has(callee.name);
+  return callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === exported;
+}
+
 export class AuthScan {
   readonly handlers: AuthHandlerSite[] = [];
   readonly wrapped: AuthHandlerSite[] = [];
@@ -36,10 +47,14 @@ export class AuthScan {
   private readonly wrapperNames = new Set([WRAPPER_NAME]);
   private readonly wrapperNamespaces = new Set<string>();
   private readonly decoratorNames = new Set([DECORATOR_NAME]);
+  private readonly resolverDecoratorNames = new Set([RESOLVER_DECORATOR_NAME]);
+  private readonly methodDecoratorNames = new Set([METHOD_DECORATOR_NAME]);
   /** Names a route registration passed as its handler: their exports are wrapped there, not where declared. */
   readonly registeredNames = new Set<string>();
   readonly fileWords: string[];
   readonly framework: AuthFramework;
+  /** Server, client, test, job or instrumentation code: only server code gets wraps. */
+  readonly side: ModuleSide;
   /** A routing framework whose handlers the runtime cannot read (Hapi, Hono): its routes are reported, not wrapped. */
   private readonly unsupported: string | undefined;
 
@@ -50,6 +65,7 @@ export class AuthScan {
     this.fileWords = authWords(options.filePath.replace(/\.[cm]?[jt]sx?$/, ''));
     this.framework = this.sniffFramework();
     this.unsupported = this.sniffUnsupported();
+    this.side = moduleSide(program, options.filePath, (options.packageFacts ?? packageFactsFor)(options.filePath));
     this.collectBindings();
   }
 
@@ -60,7 +76,7 @@ export class AuthScan {
   dropAliasesOfWrappedSites(): void {
     const wrappedNames = new Set<string>();
     for (const site of this.handlers) {
-      if (site.target.kind === 'function-declaration' && site.target.declaration.id) wrappedNames.add(site.target.declaration.id.name);
+      // An exported declaration keeps its unwrapped local name (only its export is wrapped): aliases of it are sites.
       if (site.target.kind === 'expression' && site.node.type === 'VariableDeclarator' && site.node.id.type === 'Identifier') {
         wrappedNames.add(site.node.id.name);
       }
@@ -93,6 +109,8 @@ export class AuthScan {
               const imported = specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value;
               if (imported === WRAPPER_NAME) this.wrapperNames.add(specifier.local.name);
               if (imported === DECORATOR_NAME) this.decoratorNames.add(specifier.local.name);
+              if (imported === RESOLVER_DECORATOR_NAME) this.resolverDecoratorNames.add(specifier.local.name);
+              if (imported === METHOD_DECORATOR_NAME) this.methodDecoratorNames.add(specifier.local.name);
             }
           }
           break;
@@ -142,6 +160,8 @@ export class AuthScan {
         if (required !== undefined && modules.has(required) && property.key.type === 'Identifier') {
           if (property.key.name === WRAPPER_NAME) this.wrapperNames.add(property.value.name);
           if (property.key.name === DECORATOR_NAME) this.decoratorNames.add(property.value.name);
+          if (property.key.name === RESOLVER_DECORATOR_NAME) this.resolverDecoratorNames.add(property.value.name);
+          if (property.key.name === METHOD_DECORATOR_NAME) this.methodDecoratorNames.add(property.value.name);
         }
       }
     }
@@ -163,6 +183,16 @@ export class AuthScan {
     if (node.type === 'CallExpression') return node.arguments.some((argument) => this.goesThroughWrapper(argument));
     if (node.type === 'Identifier') return (this.bindings.get(node.name) ?? []).some((binding) => binding.kind === 'wrapped');
     return false;
+  }
+
+  /** `@AuthLoggedResolver(...)` under whatever name this file imported it. */
+  isResolverDecorator(decorator: TSESTree.Decorator): boolean {
+    return decoratorIs(decorator, this.resolverDecoratorNames, RESOLVER_DECORATOR_NAME);
+  }
+
+  /** `@AuthLoggedMethod(...)` under whatever name this file imported it. */
+  isMethodDecorator(decorator: TSESTree.Decorator): boolean {
+    return decoratorIs(decorator, this.methodDecoratorNames, METHOD_DECORATOR_NAME);
   }
 
   isAuthLoggedDecorator(decorator: TSESTree.Decorator): boolean {
@@ -305,6 +335,8 @@ export class AuthScan {
       const property = node.callee.property;
       // `app.post(...).get(...)` chains, and `express.Router()` / `new Router()` used directly.
       if (property.type === 'Identifier' && ROUTE_METHODS.has(property.name)) return this.isRouterLike(node.callee.object);
+      // `fastify.withTypeProvider<ZodTypeProvider>().post(...)`: a typed view of the same instance.
+      if (property.type === 'Identifier' && property.name === 'withTypeProvider') return this.isRouterLike(node.callee.object);
     }
     return false;
   }

@@ -23,6 +23,9 @@ const JOINED_WORDS: ReadonlyMap<string, string> = new Map([
   ['two factor', '2fa'],
   ['multi factor', 'mfa'],
   ['one time', 'onetime'],
+  ['magic link', 'magiclink'],
+  ['pass key', 'passkey'],
+  ['single sign', 'sso'],
   ['pass code', 'passcode'],
 ]);
 
@@ -54,13 +57,16 @@ export function authWords(text: string): string[] {
   return words;
 }
 
-export const LOGIN = new Set(['login', 'logon', 'signin', 'authenticate', 'authentication']);
+/** Words that make `setup` the first-user setup. */
+const FIRST_WORDS = new Set(['init', 'initial', 'first', 'bootstrap', 'owner', 'admin']);
+
+export const LOGIN = new Set(['login', 'logon', 'signin', 'authenticate', 'authentication', 'sso', 'magiclink']);
 export const LOGOUT = new Set(['logout', 'logoff', 'signout']);
 export const REGISTER = new Set(['register', 'registration', 'signup']);
 export const PASSWORD = new Set(['password', 'passwords', 'passwd', 'pwd']);
 export const RESET = new Set(['reset', 'forgot', 'forgotten', 'recover', 'recovery', 'lost']);
 export const MFA = new Set(['mfa', 'otp', '2fa', 'totp', 'tfa', 'twofactor', 'passcode']);
-export const VERIFY = new Set(['verify', 'verification', 'confirm', 'confirmation']);
+export const VERIFY = new Set(['verify', 'verification', 'confirm', 'confirmation', 'activate', 'activation']);
 export const REFRESH = new Set(['refresh']);
 export const TOKEN = new Set(['token', 'tokens']);
 export const SESSION = new Set(['session', 'sessions']);
@@ -73,13 +79,14 @@ export const AUTH_CONTEXT = new Set([
 /** Words for an authenticator (passkey, security key): registering one enrols a factor, it creates no user. */
 const AUTHENTICATOR = new Set(['webauthn', 'passkey', 'passkeys', 'fido', 'fido2', 'authenticator', 'authenticators']);
 /** Path words that say nothing either way (`/api/v1/token`). */
-export const NEUTRAL = new Set(['api', 'public', 'private', 'internal', 'rest', 'web', 'app', 'new', 'request', 'requests']);
+export const NEUTRAL = new Set(['api', 'public', 'private', 'internal', 'rest', 'web', 'app', 'new', 'request', 'requests', 'send', 'resend']);
 /** Path words that turn an auth word into something else: a help page, a history list, a policy. */
 export const DECOYS = new Set([
   'help', 'docs', 'doc', 'documentation', 'faq', 'page', 'pages', 'form', 'history', 'audit', 'attempts', 'stats',
   'statistics', 'metrics', 'health', 'settings', 'config', 'policy', 'policies', 'requirements', 'strength', 'rules',
   'preview', 'template', 'templates', 'image', 'logo', 'assets', 'static', 'banner', 'experience', 'exp', 'branding',
-  'theme', 'customization', 'expiration', 'expiry', 'analytics', 'count', 'export',
+  'theme', 'customization', 'expiration', 'expiry', 'analytics', 'count', 'export', 'visitor', 'visitors', 'tracking',
+  'track', 'pageview', 'pageviews', 'heartbeat', 'telemetry',
 ]);
 
 export interface AuthClassification {
@@ -92,6 +99,10 @@ export const has = (words: readonly string[], set: ReadonlySet<string>): boolean
 
 /** The action the words name, by precedence (the most specific first); undefined when none. */
 export function actionOfWords(words: readonly string[]): AuthClassification | undefined {
+  // First-user / first-realm setup creates the first account: `/init-setup`, `/setup/first-user`, `/onboarding/admin`.
+  if (words.includes('setup') && has(words, FIRST_WORDS)) return { action: 'register', weak: false };
+  // An OAuth / SSO provider redirecting back signs the user in: `/auth/google/callback`, `/oauth2/callback`.
+  if (words.includes('callback') && (has(words, AUTH_CONTEXT) || has(words, LOGIN))) return { action: 'login', weak: false };
   if (has(words, PASSWORD) && has(words, RESET)) return { action: 'password_reset', weak: false };
   if (words.includes('forgot')) return { action: 'password_reset', weak: false };
   // Checking the current password (`/password/verify`) re-authenticates; it changes nothing.
@@ -130,6 +141,8 @@ export function classifyRoutePath(path: string, context: readonly string[] = [])
   if (!found) {
     // `POST /auth`, `POST /api/v1/authenticate`: the bare resource is the sign-in.
     const last = words.at(-1);
+    // `${provider}.callback` on an auth router: the provider's redirect back signs the user in.
+    if (words.includes('callback') && (has(context, AUTH_CONTEXT) || has(context, LOGIN))) return 'login';
     const rest = words.slice(0, -1).every((word) => NEUTRAL.has(word) || /^v\d+$/.test(word));
     return (last === 'auth' || last === 'authn') && rest ? 'login' : undefined;
   }
@@ -149,9 +162,27 @@ export function classifyRoutePath(path: string, context: readonly string[] = [])
 }
 
 /** Leaves the static parts of a route path: drops `:id`, `[id]`, `{id}`, `*`, regex bits and route groups. */
+/** Path words with which a GET request signs the user in (a redirect back from a provider, a link from an email). */
+const GET_SIGN_IN = new Set(['callback', 'with', 'magiclink', 'magic', 'sso', 'oauth', 'oauth2', 'oidc', 'saml', 'openid', 'provider', 'link']);
+
+/**
+ * `actionForMethod` with the path's words: GET also performs a sign-in whose path says it is one that a browser
+ * follows (`GET /auth/github/callback`, `GET /login-with/:provider`, `GET /magic-link/verify`), and a token refresh.
+ */
+export function actionForRoute(method: string, action: AuthAction, path: string | undefined): AuthAction | undefined {
+  const found = actionForMethod(method, action);
+  if (found || path === undefined || !['get', 'head'].includes(method.toLowerCase())) return found;
+  const words = authWords(staticPath(path));
+  if (action === 'login' && has(words, GET_SIGN_IN)) return 'login';
+  if (action === 'refresh' && (has(words, TOKEN) || has(words, SESSION) || has(words, AUTH_CONTEXT))) return 'refresh';
+  return undefined;
+}
+
 export function staticPath(path: string): string {
   return path
     .split('/')
+    // A computed RPC name (`${provider}.callback`, read as `:x.callback`) keeps its static tail.
+    .map((segment) => (/^:[^/.]*\.\w/.test(segment) ? segment.replace(/^:[^.]*\./, '') : segment))
     .filter((segment) => !/^(:|\[|\{|\*|\(|@)/.test(segment))
     .map((segment) => segment.replace(/[?*+()]/g, ''))
     .join('/');
@@ -181,6 +212,8 @@ export function classifyHandlerName(name: string): AuthAction | undefined {
   let words = authWords(name);
   const tail = words.findIndex((word, index) => index > 0 && NAME_TAILS.has(word));
   if (tail > 0) words = words.slice(0, tail);
+  // `registerRoute(config)`, `registerHandler()`: registering a route or a handler, not a user.
+  if (words.length === 2 && words[0] === 'register' && NAME_SUFFIXES.has(words[1] ?? '')) return undefined;
   while (words.length > 1 && NAME_SUFFIXES.has(words.at(-1) ?? '')) words = words.slice(0, -1);
   const allowed = words.every((word) => ACTION_WORDS.has(word) || NAME_PREFIXES.has(word) || NAME_OBJECTS.has(word));
   if (!allowed) return undefined;
@@ -227,6 +260,7 @@ export function actionForMethod(method: string, action: AuthAction): AuthAction 
     case 'get':
     case 'head':
       return action === 'logout' || action === 'verify' ? action : undefined;
+      // (`actionForRoute` lets a GET sign in when its path says it does: callbacks, magic links, `login-with`.)
     case 'delete':
     case 'del':
       return action === 'logout' || action === 'session' ? 'logout' : undefined;
