@@ -30,7 +30,14 @@ export function stringOf(node: TSESTree.Node | undefined): string | undefined {
   if (node.type === 'Literal' && typeof node.value === 'string') return node.value;
   if (node.type === 'TemplateLiteral') {
     // `/${prefix}/login`: the expressions become parameters, the static words still count.
-    return node.quasis.map((quasi) => quasi.value.cooked ?? quasi.value.raw).join(':x');
+    // A named expression keeps its name as the parameter's (`${provider}` → `:provider`), for the words it carries.
+    return node.quasis
+      .map((quasi, index) => {
+        const expression = node.expressions[index - 1];
+        const parameter = index === 0 ? '' : `:${expression?.type === 'Identifier' ? expression.name : 'x'}`;
+        return parameter + (quasi.value.cooked ?? quasi.value.raw);
+      })
+      .join('');
   }
   return undefined;
 }

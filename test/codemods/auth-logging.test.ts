@@ -16,6 +16,7 @@ const VIRTUAL_PATHS: Readonly<Record<string, string>> = {
   'next-non-auth-route': 'app/api/orders/route.ts',
   'next-pages-login': 'pages/api/auth/login.ts',
   'next-pages-logout': 'pages/api/auth/logout.js',
+  'next-instrumentation': 'src/instrumentation.ts',
 };
 
 /** The sites each fixture must report as left alone: line and a phrase of the reason. */
@@ -30,6 +31,9 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
     [32, '(req, res)-style parameters'],
   ],
   'next-alias-export': [[6, 'export { ... as POST }']],
+  'client-decoys': [[5, 'it is client code']],
+  'functions-stub': [[2, 'empty (a stub)']],
+  'next-instrumentation': [[2, 'Next.js instrumentation']],
 };
 
 interface Fixture {
@@ -64,7 +68,7 @@ function textOf(outcome: ReturnType<typeof run>, input: string): string {
 }
 
 /** A wrapper call or decorator, under its own name or the aliases the fixtures use. */
-const WRAPPER_CALL = /\b(?:withAuthLogging|qwWithAuthLogging)\(|@(?:AuthLogged|Logged)\(/g;
+const WRAPPER_CALL = /\b(?:withAuthLogging|qwWithAuthLogging)\(|@(?:AuthLogged|AuthLoggedResolver|AuthLoggedMethod|Logged)\(/g;
 
 function importsOfQuickwins(text: string): number {
   return (text.match(/from ['"]@quickwins\/runtime['"]|require\(['"]@quickwins\/runtime['"]\)/g) ?? []).length;
@@ -73,7 +77,7 @@ function importsOfQuickwins(text: string): number {
 describe('auth-logging fixtures', () => {
   it('has fixtures for every framework and form', () => {
     const names = fixtures.map((fixture) => fixture.name);
-    for (const prefix of ['express-', 'koa', 'fastify', 'nestjs', 'next-', 'functions-', 'decoys']) {
+    for (const prefix of ['express-', 'koa', 'fastify', 'nestjs', 'next-', 'functions-', 'graphql-', 'client-', 'decoys']) {
       expect(names.some((name) => name.startsWith(prefix)), prefix).toBe(true);
     }
     const extensions = new Set(readdirSync(FIXTURES).map((file) => file.split('.').at(-1)));

@@ -73,7 +73,7 @@ export const SESSION = new Set(['session', 'sessions']);
 
 /** Words that make a weak action word (`token`, `verify`, `session`, ...) about authentication. */
 export const AUTH_CONTEXT = new Set([
-  'auth', 'authn', 'oauth', 'oauth2', 'openid', 'oidc', 'sso', 'account', 'accounts', 'user', 'users', 'identity',
+  'provider', 'auth', 'authn', 'oauth', 'oauth2', 'openid', 'oidc', 'sso', 'account', 'accounts', 'user', 'users', 'identity',
   'iam', 'me', 'jwt', 'email', 'phone', 'credentials', 'access', 'webauthn', 'passkey', 'passkeys', 'saml', 'ldap',
 ]);
 /** Words for an authenticator (passkey, security key): registering one enrols a factor, it creates no user. */
@@ -181,7 +181,9 @@ export function actionForRoute(method: string, action: AuthAction, path: string 
 export function staticPath(path: string): string {
   return path
     .split('/')
-    // A computed RPC name (`${provider}.callback`, read as `:x.callback`) keeps its static tail.
+    // A parameter naming an identity provider (`:provider`, `${strategy}`) says what the route is about: kept as a word.
+    .map((segment) => segment.replace(/^:(provider|strategy|idp|connection)\b/i, '$1'))
+    // A computed RPC name (`${name}.callback`, read as `:name.callback`) keeps its static tail.
     .map((segment) => (/^:[^/.]*\.\w/.test(segment) ? segment.replace(/^:[^.]*\./, '') : segment))
     .filter((segment) => !/^(:|\[|\{|\*|\(|@)/.test(segment))
     .map((segment) => segment.replace(/[?*+()]/g, ''))
