@@ -32,6 +32,18 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
   ],
   'next-alias-export': [[6, 'export { ... as POST }']],
   'client-decoys': [[5, 'it is client code']],
+  decoys: [[13, 'a GET here does not perform login']],
+  'next-login-route': [[13, 'a GET here does not perform login']],
+  'express-esm': [
+    [23, 'a GET here does not perform login'],
+    [25, 'a GET here does not perform password_reset'],
+  ],
+  'express-route-object': [[9, 'a GET here does not perform session']],
+  fastify: [
+    [25, 'a GET here does not perform login'],
+    [26, 'a GET here does not perform session'],
+  ],
+  'koa-rpc': [[17, 'a GET here does not perform login']],
   'functions-stub': [[2, 'empty (a stub)']],
   'next-instrumentation': [[2, 'Next.js instrumentation']],
 };

@@ -73,7 +73,10 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
   const framework = scan.framework;
   if (scan.reportUnclassified(named, framework, description, call)) return;
   const action = actionForRoute(method, named, paths?.[0]);
-  if (!action) return;
+  if (!action) {
+    scan.reportMethodMismatch(framework, description, call, method, named);
+    return;
+  }
 
   if (!handler) {
     const reason =

@@ -22,7 +22,10 @@ export function detectFastifyRouteObject(scan: AuthScan, call: TSESTree.CallExpr
     return;
   }
   const action = methods.map((method) => actionForRoute(method, named, paths?.[0])).find((found) => found !== undefined);
-  if (!action) return;
+  if (!action) {
+    scan.reportMethodMismatch('fastify', description, call, methods.join(','), named);
+    return;
+  }
   if (!handler) {
     scan.skipped.push({ framework: 'fastify', description, node: call, reason: 'its `handler` is missing, computed or spread' });
     return;

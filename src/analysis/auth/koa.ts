@@ -43,7 +43,10 @@ export function detectKoaRegister(scan: AuthScan, call: TSESTree.CallExpression)
     return;
   }
   const action = methods.map((method) => actionForRoute(method, named, paths?.[0])).find((found) => found !== undefined);
-  if (!action) return;
+  if (!action) {
+    scan.reportMethodMismatch('koa', description, call, methods.join(','), named);
+    return;
+  }
   if (!handler) {
     scan.skipped.push({ framework: 'koa', description, node: call, reason: 'its final middleware is not a function expression or reference' });
     return;

@@ -83,7 +83,10 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
     const description = `@${decoratorName(httpDecorator)} ${paths[0]} (${methodName ?? 'method'})`;
     if (scan.reportUnclassified(named, 'nestjs', description, member)) continue;
     const action = actionForRoute(method, named, paths[0]);
-    if (!action) continue;
+    if (!action) {
+      scan.reportMethodMismatch(nest ? 'nestjs' : scan.framework, description, member, method, named);
+      continue;
+    }
     if (!nest) {
       detectDecoratedMethod(scan, member, action, `${description} of a \`${source}\` controller`);
       continue;

@@ -39,7 +39,10 @@ export function detectNextRoute(scan: AuthScan): void {
       const named = scan.routeAction([`/${folder}`], undefined, groups);
       if (!named || scan.reportUnclassified(named, 'next', `${exported.name} /${folder}`, exported.node)) continue;
       const action = actionForRoute(exported.name, named, `/${folder}`);
-      if (!action) continue;
+      if (!action) {
+        scan.reportMethodMismatch('next', `${exported.name} /${folder}`, exported.node, exported.name, named);
+        continue;
+      }
       exportedSite(scan, 'next', action, `${exported.name} /${folder}`, exported, statement);
     }
     if (!statement.declaration && statement.source === null) {

@@ -305,6 +305,16 @@ export class AuthScan {
     return handlerName ? classifyHandlerName(handlerName) : undefined;
   }
 
+  /** A route whose path or name reads as auth, registered for a method that does not perform the action: left, with why. */
+  reportMethodMismatch(framework: AuthFramework, description: string, node: TSESTree.Node, method: string, named: AuthAction): void {
+    this.skipped.push({
+      framework,
+      description,
+      node,
+      reason: `a ${method.toUpperCase()} here does not perform ${named} (it shows a page or reads; a GET signs in only on callbacks and links)`,
+    });
+  }
+
   /** Reports a `--match` hit whose words name no action; true when it did (the caller stops). */
   reportUnclassified(action: AuthAction | 'unclassified', framework: AuthFramework, description: string, node: TSESTree.Node): action is 'unclassified' {
     if (action !== 'unclassified') return false;
