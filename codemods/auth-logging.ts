@@ -4,19 +4,21 @@
  * on a NestJS controller method), and adds the import once in the file's module style.
  *
  * Thin on purpose: detection (which handlers, which action, what cannot be wrapped) lives in
- * src/analysis/auth-handlers.ts, shared with the ESLint plugin; this file turns sites into minimal text edits.
+ * src/analysis/auth/ (one detector per framework), shared with the ESLint plugin; this file turns sites into minimal text edits.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import {
   DECORATOR_NAME,
   findAuthHandlers,
+  METHOD_DECORATOR_NAME,
+  RESOLVER_DECORATOR_NAME,
   WRAPPER_NAME,
   type AuthHandlerSite,
   type WrapTarget,
-} from '../src/analysis/auth-handlers.js';
+} from '../src/analysis/auth/index.js';
 import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
 import { quoteString, sniffCodeStyle, type CodeStyle } from '../src/analysis/code-style.js';
-import { planNamedImports } from '../src/analysis/imports.js';
+import { planNamedImports, topLevelBindings } from '../src/analysis/imports.js';
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
 import { positionsOf } from '../src/analysis/parse.js';
 import type { TextEdit } from '../src/analysis/text-edit.js';
@@ -80,9 +82,17 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
   if (scan.handlers.length === 0) return { edits: [], rewritten: [], left };
 
   const style = sniffCodeStyle(program, source);
-  const needsWrapper = scan.handlers.some((site) => site.target.kind !== 'decorator');
+  const decoratorKinds = new Set(['decorator', 'resolver-decorator', 'method-decorator']);
+  const needsWrapper = scan.handlers.some((site) => !decoratorKinds.has(site.target.kind));
+  const needsMethodDecorator = scan.handlers.some((site) => site.target.kind === 'method-decorator');
   const needsDecorator = scan.handlers.some((site) => site.target.kind === 'decorator');
-  const names = [...(needsWrapper ? [WRAPPER_NAME] : []), ...(needsDecorator ? [DECORATOR_NAME] : [])];
+  const needsResolverDecorator = scan.handlers.some((site) => site.target.kind === 'resolver-decorator');
+  const names = [
+    ...(needsWrapper ? [WRAPPER_NAME] : []),
+    ...(needsDecorator ? [DECORATOR_NAME] : []),
+    ...(needsResolverDecorator ? [RESOLVER_DECORATOR_NAME] : []),
+    ...(needsMethodDecorator ? [METHOD_DECORATOR_NAME] : []),
+  ];
   const plan = planNamedImports(program, source, {
     from: importFrom,
     names,
@@ -95,6 +105,9 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
     style,
     wrapper: plan.references.get(WRAPPER_NAME) ?? WRAPPER_NAME,
     decorator: plan.references.get(DECORATOR_NAME) ?? DECORATOR_NAME,
+    resolverDecorator: plan.references.get(RESOLVER_DECORATOR_NAME) ?? RESOLVER_DECORATOR_NAME,
+    methodDecorator: plan.references.get(METHOD_DECORATOR_NAME) ?? METHOD_DECORATOR_NAME,
+    taken: topLevelBindings(program),
   };
 
   const edits: TextEdit[] = [...plan.edits];
@@ -125,6 +138,10 @@ interface EditContext {
   /** How this file refers to withAuthLogging / AuthLogged (an alias when the name was taken). */
   readonly wrapper: string;
   readonly decorator: string;
+  readonly resolverDecorator: string;
+  readonly methodDecorator: string;
+  /** Top-level names already bound in the file, for the aliases of exported declarations. */
+  readonly taken: Set<string>;
 }
 
 function editsFor(site: AuthHandlerSite, context: EditContext): TextEdit[] {
@@ -151,28 +168,37 @@ function editsFor(site: AuthHandlerSite, context: EditContext): TextEdit[] {
       ];
     }
     case 'function-declaration': {
+      // The declaration stays (hoisted, callable above itself); the export moves to a wrapped alias below it.
       const declaration = target.declaration;
       const name = declaration.id?.name ?? '';
-      const [start, end] = declaration.range;
-      const semicolon = context.style.semicolons || startsRiskyLine(context, end) ? ';' : '';
-      return [insert(start, `const ${name} = ${open}`), insert(end, `)${semicolon}`)];
+      const alias = freeName(`${name}WithAuthLogging`, context.taken);
+      const semicolon = context.style.semicolons ? ';' : '';
+      const eol = context.style.eol;
+      return [
+        { start: target.statement.range[0], end: declaration.range[0], text: '' },
+        insert(declaration.range[1], `${eol}const ${alias} = ${open}${name})${semicolon}${eol}export { ${alias} as ${name} }${semicolon}`),
+      ];
     }
     case 'default-function': {
       const [start, end] = target.declaration.range;
       return [insert(start, open), insert(end, `)${context.style.semicolons ? ';' : ''}`)];
     }
     case 'decorator':
-      return [decoratorEdit(target.method, context, site)];
+      return [decoratorEdit(target.method, context, site, context.decorator)];
+    case 'resolver-decorator':
+      return [decoratorEdit(target.method, context, site, context.resolverDecorator)];
+    case 'method-decorator':
+      return [decoratorEdit(target.method, context, site, context.methodDecorator)];
   }
 }
 
 /** `@AuthLogged('login')` right above the method, below its other decorators, so Nest's own metadata lands on the wrapped method. */
-function decoratorEdit(method: TSESTree.MethodDefinition, context: EditContext, site: AuthHandlerSite): TextEdit {
+function decoratorEdit(method: TSESTree.MethodDefinition, context: EditContext, site: AuthHandlerSite, name: string): TextEdit {
   const decorators = method.decorators ?? [];
   const lastDecoratorEnd = decorators.reduce((end, decorator) => Math.max(end, decorator.range[1]), method.range[0]);
   // What follows the decorators (a modifier or the method's name), comments skipped.
   const at = new Trivia(context.source, context.program.comments).skipForward(lastDecoratorEnd);
-  const text = `@${context.decorator}(${quoteString(site.action, context.style)})`;
+  const text = `@${name}(${quoteString(site.action, context.style)})`;
   const lastDecorator = decorators.at(-1);
   if (lastDecorator && !context.source.slice(lastDecorator.range[1], at).includes('\n')) return insert(at, `${text} `);
   const lineStart = context.source.lastIndexOf('\n', at - 1) + 1;
@@ -180,10 +206,12 @@ function decoratorEdit(method: TSESTree.MethodDefinition, context: EditContext, 
   return insert(at, `${text}${context.style.eol}${indent}`);
 }
 
-/** Without semicolons, a following line that starts with `(`, `[`, `` ` `` ... would continue the new const. */
-function startsRiskyLine(context: EditContext, offset: number): boolean {
-  const rest = context.source.slice(offset).replace(/^(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/, '');
-  return /^[([`+\-/]/.test(rest);
+/** `base`, or `base2`, `base3`... when the file already binds it; the chosen name is then taken. */
+function freeName(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let index = 2; taken.has(name); index++) name = `${base}${index}`;
+  taken.add(name);
+  return name;
 }
 
 function insert(at: number, text: string): TextEdit {
@@ -192,8 +220,8 @@ function insert(at: number, text: string): TextEdit {
 
 function describeRewrite(site: AuthHandlerSite, context: EditContext): string {
   const how =
-    site.target.kind === 'decorator'
-      ? `decorated with @${context.decorator}('${site.action}')`
+    site.target.kind === 'decorator' || site.target.kind === 'resolver-decorator' || site.target.kind === 'method-decorator'
+      ? `decorated with @${{ decorator: context.decorator, 'resolver-decorator': context.resolverDecorator, 'method-decorator': context.methodDecorator }[site.target.kind]}('${site.action}')`
       : `wrapped with ${context.wrapper}('${site.action}')`;
   const before =
     site.middlewaresBefore.length === 0

@@ -34,6 +34,8 @@ export type {
 export {
   withAuthLogging,
   AuthLogged,
+  AuthLoggedResolver,
+  AuthLoggedMethod,
   setAuthUser,
   setAuthFailure,
   configureAuthLogging,

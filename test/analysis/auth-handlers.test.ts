@@ -6,7 +6,7 @@ import {
   findAuthHandlers,
   isNextRouteFile,
   type AuthHandlerScan,
-} from '../../src/analysis/auth-handlers.js';
+} from '../../src/analysis/auth/index.js';
 import { parseSource, positionAt } from '../../src/analysis/parse.js';
 
 function scan(source: string, filePath = 'src/routes.ts', match?: RegExp): AuthHandlerScan {
@@ -225,7 +225,10 @@ describe('findAuthHandlers: registrations', () => {
       'src/auth.ts',
     );
     expect(actions(result)).toEqual(['fastify:login:POST /login', 'fastify:logout:POST /logout', 'fastify:token:GET,POST /token']);
-    expect(result.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('`method` is not a literal')]);
+    expect(result.skipped.map((site) => site.reason)).toEqual([
+      expect.stringContaining('a GET here does not perform session'),
+      expect.stringContaining('`method` is not a literal'),
+    ]);
   });
 
   it('finds @koa/router routes, named routes included', () => {
@@ -359,16 +362,16 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
     const result = scan(`
       const login = { body: 'schema' };
       const register = catchAsync(async (req, res) => {});
-      async function changePassword(input) {}
-      export async function signIn(input) {}
-      export const signUp = async ({ email, password }) => {};
+      async function changePassword(input) { return db.change(input); }
+      export async function signIn(input) { return db.signIn(input); }
+      export const signUp = async ({ email, password }) => db.create(email, password);
       export async function logout(req, res) {}
       export function hashPassword(p) {}
       export async function authenticate(email, password) {}
       export function register(fastify, options) {}
       exports.refreshToken = async (token) => token;
       exports.resetPassword = async (request) => request;
-      module.exports = { login, register, changePassword, async verifyEmail(input) {}, verifyOtp: imported };
+      module.exports = { login, register, changePassword, async verifyEmail(input) { return db.verify(input); }, verifyOtp: imported };
     `);
     expect(actions(result)).toEqual([
       'function:login:signIn()',
@@ -395,15 +398,45 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
     expect(result.skipped).toEqual([]);
   });
 
-  it('refuses to turn a function into a const when it is called while the module loads, above it', () => {
+  it('wraps an exported declaration even when it is called above itself (the declaration stays, hoisted)', () => {
     const result = scan(`
       const ready = login({ warmup: true });
-      export async function login(input) {}
+      export async function login(input) { return db.login(input); }
       function later() { return logout(); }
-      export async function logout() {}
+      export async function logout() { return db.logout(); }
     `);
-    expect(actions(result)).toEqual(['function:logout:logout()']);
-    expect(result.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('used above its declaration')]);
+    expect(actions(result)).toEqual(['function:login:login()', 'function:logout:logout()']);
+    expect(result.skipped).toEqual([]);
+  });
+
+  it('leaves empty stubs, client code, test helpers, job modules and route plugins, each with its evidence', () => {
+    const stub = scan('export async function login(input) {}');
+    expect(stub.handlers).toEqual([]);
+    expect(stub.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('empty (a stub)')]);
+    const client = scan("import { Text } from 'react-native';\nexport async function signIn(input) { return api.post('/authenticate', input); }\napi.post('/login', body);");
+    expect(client.handlers).toEqual([]);
+    expect(client.skipped.map((site) => site.reason)).toEqual([expect.stringContaining("(it imports `react-native`)")]);
+    const useClient = scan("'use client';\nexport async function login(input) { return fetch('/api/login', input); }");
+    expect(useClient.skipped.map((site) => site.reason)).toEqual([expect.stringContaining("'use client' directive")]);
+    const clientPackage = findAuthHandlers(parseSource('web/src/api/sign-in.ts', 'export async function signIn(input) { return api.post(input); }'), {
+      filePath: 'web/src/api/sign-in.ts',
+      packageFacts: () => ({ manifest: 'web/package.json', dependencies: new Set(['react-dom', 'axios']) }),
+    });
+    expect(clientPackage.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('depends on `react-dom` and on no server framework')]);
+    const serverPackage = findAuthHandlers(parseSource('api/src/auth.ts', 'export async function signIn(input) { return db.signIn(input); }'), {
+      filePath: 'api/src/auth.ts',
+      packageFacts: () => ({ manifest: 'api/package.json', dependencies: new Set(['react-dom', 'express']) }),
+    });
+    expect(actions(serverPackage)).toEqual(['function:login:signIn()']);
+    const helper = scan('export const login = async (agent) => agent.post("/api/sessions");', '__tests__/helpers/login.ts');
+    expect(helper.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('test file')]);
+    const job = scan('export async function refreshToken(input) { return google.refresh(input); }', 'src/jobs/google-sync.ts');
+    expect(job.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('background-job module')]);
+    const plugin = scan('export const registerUser = async (app) => { app.post("/users", { schema }, handler); };');
+    expect(plugin.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('a plugin')]);
+    const instrumentation = scan('export async function register() { await import("./otel"); }', 'src/instrumentation.ts');
+    expect(instrumentation.handlers).toEqual([]);
+    expect(instrumentation.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('Next.js instrumentation')]);
   });
 });
 
@@ -411,8 +444,8 @@ describe('findAuthHandlers: --match', () => {
   const source = `
     app.post('/login', a);
     app.post('/partner/verify', b);
-    app.post('/connect/sso', c);
-    export function signIn(input) {}
+    app.post('/connect/bridge', c);
+    export function signIn(input) { return input; }
   `;
 
   it('narrows: only matching paths and names are auth handlers', () => {
@@ -420,8 +453,8 @@ describe('findAuthHandlers: --match', () => {
   });
 
   it('widens: a match names its action from its words, or is reported when none', () => {
-    const result = scan(source, 'a.ts', /verify|sso|signin/i);
+    const result = scan(source, 'a.ts', /verify|bridge|signin/i);
     expect(actions(result)).toEqual(['express:verify:POST /partner/verify', 'function:login:signIn()']);
-    expect(result.skipped.map((site) => site.description)).toEqual(['POST /connect/sso']);
+    expect(result.skipped.map((site) => site.description)).toEqual(['POST /connect/bridge']);
   });
 });

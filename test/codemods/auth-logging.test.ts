@@ -16,6 +16,7 @@ const VIRTUAL_PATHS: Readonly<Record<string, string>> = {
   'next-non-auth-route': 'app/api/orders/route.ts',
   'next-pages-login': 'pages/api/auth/login.ts',
   'next-pages-logout': 'pages/api/auth/logout.js',
+  'next-instrumentation': 'src/instrumentation.ts',
 };
 
 /** The sites each fixture must report as left alone: line and a phrase of the reason. */
@@ -30,6 +31,21 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
     [32, '(req, res)-style parameters'],
   ],
   'next-alias-export': [[6, 'export { ... as POST }']],
+  'client-decoys': [[5, 'it is client code']],
+  decoys: [[13, 'a GET here does not perform login']],
+  'next-login-route': [[13, 'a GET here does not perform login']],
+  'express-esm': [
+    [23, 'a GET here does not perform login'],
+    [25, 'a GET here does not perform password_reset'],
+  ],
+  'express-route-object': [[9, 'a GET here does not perform session']],
+  fastify: [
+    [25, 'a GET here does not perform login'],
+    [26, 'a GET here does not perform session'],
+  ],
+  'koa-rpc': [[17, 'a GET here does not perform login']],
+  'functions-stub': [[2, 'empty (a stub)']],
+  'next-instrumentation': [[2, 'Next.js instrumentation']],
 };
 
 interface Fixture {
@@ -64,7 +80,7 @@ function textOf(outcome: ReturnType<typeof run>, input: string): string {
 }
 
 /** A wrapper call or decorator, under its own name or the aliases the fixtures use. */
-const WRAPPER_CALL = /\b(?:withAuthLogging|qwWithAuthLogging)\(|@(?:AuthLogged|Logged)\(/g;
+const WRAPPER_CALL = /\b(?:withAuthLogging|qwWithAuthLogging)\(|@(?:AuthLogged|AuthLoggedResolver|AuthLoggedMethod|Logged)\(/g;
 
 function importsOfQuickwins(text: string): number {
   return (text.match(/from ['"]@quickwins\/runtime['"]|require\(['"]@quickwins\/runtime['"]\)/g) ?? []).length;
@@ -73,7 +89,7 @@ function importsOfQuickwins(text: string): number {
 describe('auth-logging fixtures', () => {
   it('has fixtures for every framework and form', () => {
     const names = fixtures.map((fixture) => fixture.name);
-    for (const prefix of ['express-', 'koa', 'fastify', 'nestjs', 'next-', 'functions-', 'decoys']) {
+    for (const prefix of ['express-', 'koa', 'fastify', 'nestjs', 'next-', 'functions-', 'graphql-', 'client-', 'decoys']) {
       expect(names.some((name) => name.startsWith(prefix)), prefix).toBe(true);
     }
     const extensions = new Set(readdirSync(FIXTURES).map((file) => file.split('.').at(-1)));
@@ -140,8 +156,8 @@ describe('auth-logging options and edges', () => {
   });
 
   it('--match hits that name no action are reported, not guessed', () => {
-    const source = `${router}router.post('/connect/sso', h);\n`;
-    const outcome = run('a.ts', source, { match: 'sso' });
+    const source = `${router}router.post('/connect/bridge', h);\n`;
+    const outcome = run('a.ts', source, { match: 'bridge' });
     expect(outcome.status).toBe('unchanged');
     expect(outcome.left).toHaveLength(1);
     expect(outcome.left[0]?.message).toContain('no word in its path or name says which auth action');

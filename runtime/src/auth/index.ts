@@ -4,6 +4,8 @@
 export type { AuthAction, AuthLogger, AuthLoggingOptions, AuthOutcome, EmailMode } from './types.js';
 export { withAuthLogging } from './wrap.js';
 export { AuthLogged } from './nest.js';
+export { AuthLoggedResolver } from './graphql.js';
+export { AuthLoggedMethod } from './method.js';
 export { setAuthUser, setAuthFailure } from './user-id.js';
 export { configureAuthLogging, resetAuthLoggingConfig } from './config.js';
 export { createDefaultAuthLogger } from './logger.js';

@@ -5,6 +5,7 @@ import { optionsGetter } from './config.js';
 import { isAuthAction } from './events.js';
 import { isNodeHttpPair, runNodeHttp } from './express.js';
 import { isFastifyPair, runFastify } from './fastify.js';
+import { isGraphQLResolverCall, runGraphQLResolver } from './graphql.js';
 import { isKoaContext, runKoa } from './koa.js';
 import { isFetchRequest, runNextRoute } from './next.js';
 import { runPlain } from './plain.js';
@@ -45,7 +46,9 @@ export function withAuthLogging<F extends (...args: any[]) => any>(action: AuthA
     if (httpAdapter === undefined) {
       httpAdapter = httpAdapterFor(args);
       if (httpAdapter === undefined) {
-        return isFetchRequest(args) ? runNextRoute(action, resolved, inner, this, args) : runPlain(action, resolved, inner, this, args);
+        if (isFetchRequest(args)) return runNextRoute(action, resolved, inner, this, args);
+        if (isGraphQLResolverCall(args)) return runGraphQLResolver(action, resolved, inner, this, args);
+        return runPlain(action, resolved, inner, this, args);
       }
     }
     return httpAdapter(action, resolved, inner, this, args);

@@ -1,0 +1,57 @@
+/**
+ * Whether a module is server code, the only place an auth wrap belongs, from the evidence a reviewer would use: a
+ * `'use client'` directive, imports of a UI runtime (React Native, Vue, the DOM renderer), a package whose manifest
+ * lists a UI framework and no server framework, a test file, a background-job module. Computed once per file; the
+ * package part once per package (package-facts.ts).
+ */
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { relative } from 'node:path';
+import type { PackageFacts } from '../package-facts.js';
+
+export type ModuleSide =
+  | { readonly kind: 'server' }
+  /** Not server code: nothing here answers a request; `evidence` says what decided. */
+  | { readonly kind: 'client' | 'test' | 'job' | 'instrumentation'; readonly evidence: string };
+
+const CLIENT_MODULES = /^(react-native|react-native-.*|expo|expo-.*|@expo\/.*|react-dom|react-dom\/.*|vue|@vue\/.*|@angular\/core|svelte|solid-js|preact|@react-navigation\/.*|@ionic\/.*|react|urql|@urql\/.*|next-urql|@apollo\/client|@apollo\/client\/.*|react-relay|@tanstack\/react-query|@tanstack\/vue-query)$/;
+const CLIENT_PACKAGES = ['react-native', 'expo', 'react-dom', 'vue', '@angular/core', 'svelte', 'solid-js', 'preact'];
+const SERVER_PACKAGES = [
+  'express', 'koa', '@koa/router', 'koa-router', 'fastify', '@nestjs/core', 'next', '@hapi/hapi', 'hono', '@apollo/server',
+  'apollo-server', 'apollo-server-express', 'graphql-yoga', 'mercurius', 'type-graphql', 'restify', 'polka', '@remix-run/node',
+  'nuxt', '@sveltejs/kit', 'h3', 'elysia', 'micro', 'http-errors', 'passport', 'pg', 'mongoose', 'prisma', '@prisma/client',
+];
+const TEST_PATH = /(^|\/)(__tests__|__mocks__|tests?|e2e|spec|cypress|playwright)\/|\.(test|spec|e2e)\.[cm]?[jt]sx?$/;
+const JOB_PATH = /(^|\/)(jobs?|cron|crons|workers?|queues?|tasks|schedulers?|integrations)\//;
+
+function directives(program: TSESTree.Program): string[] {
+  const found: string[] = [];
+  for (const statement of program.body) {
+    if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'Literal' || typeof statement.expression.value !== 'string') break;
+    found.push(statement.expression.value);
+  }
+  return found;
+}
+
+function importedSources(program: TSESTree.Program): string[] {
+  return program.body.flatMap((statement) => (statement.type === 'ImportDeclaration' ? [statement.source.value] : []));
+}
+
+/** The side of one module; `facts` are its package's (undefined when no manifest was found). */
+export function moduleSide(program: TSESTree.Program, filePath: string, facts: PackageFacts | undefined): ModuleSide {
+  const path = filePath.replace(/\\/g, '/');
+  const said = directives(program);
+  if (said.includes('use server')) return { kind: 'server' };
+  if (said.includes('use client')) return { kind: 'client', evidence: "its 'use client' directive" };
+  if (TEST_PATH.test(path)) return { kind: 'test', evidence: 'its path is a test path' };
+  if (/(^|\/)instrumentation(-node|-edge)?\.[cm]?[jt]s$/.test(path)) return { kind: 'instrumentation', evidence: 'it is Next.js instrumentation, whose `register()` runs once at start-up' };
+  const clientImport = importedSources(program).find((source) => CLIENT_MODULES.test(source));
+  if (clientImport) return { kind: 'client', evidence: `it imports \`${clientImport}\`` };
+  if (facts) {
+    const ui = CLIENT_PACKAGES.find((name) => facts.dependencies.has(name));
+    const server = SERVER_PACKAGES.some((name) => facts.dependencies.has(name));
+    if (ui && !server) return { kind: 'client', evidence: `its package (${relative(process.cwd(), facts.manifest) || 'package.json'}) depends on \`${ui}\` and on no server framework` };
+  }
+  const job = JOB_PATH.exec(path);
+  if (job) return { kind: 'job', evidence: `its path is a background-job module (\`${job[2]}/\`)` };
+  return { kind: 'server' };
+}
