@@ -23,29 +23,51 @@ async function validity(client: pg.ClientBase, proposal: Proposal): Promise<bool
   return result.rows[0]?.valid;
 }
 
+/**
+ * Drops an INVALID leftover with the server's default timeouts (the build's own statement_timeout may be what
+ * cancelled it). Returns the error message when even that fails, e.g. a long transaction still holds the table.
+ */
+async function dropLeftover(client: pg.ClientBase, proposal: Proposal, settings: MigrationSettings): Promise<string | undefined> {
+  try {
+    await client.query('RESET statement_timeout');
+    await client.query('RESET lock_timeout');
+    await client.query(dropIndexStatement(proposal.name, proposal.candidate.table));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.split('\n')[0];
+  } finally {
+    for (const statement of settingStatements(settings)) await client.query(statement);
+  }
+}
+
 export async function applyProposals(client: pg.ClientBase, proposals: readonly Proposal[], settings: MigrationSettings): Promise<ApplyOutcome[]> {
   for (const statement of settingStatements(settings)) await client.query(statement);
   const outcomes: ApplyOutcome[] = [];
   for (const proposal of proposals) {
     const started = performance.now();
     let droppedInvalid = false;
+    let message: string | undefined;
     const before = await validity(client, proposal);
     if (before === false) {
       // A leftover of an earlier failed build: IF NOT EXISTS would keep it, so drop it and build again.
-      await client.query(dropIndexStatement(proposal.name, proposal.candidate.table));
-      droppedInvalid = true;
+      const dropError = await dropLeftover(client, proposal, settings);
+      if (dropError === undefined) droppedInvalid = true;
+      else message = `an INVALID index of that name exists and could not be dropped: ${dropError}`;
     }
-    let message: string | undefined;
-    try {
-      await client.query(proposal.definition);
-    } catch (error) {
-      message = (error as Error).message.split('\n')[0];
+    if (message === undefined) {
+      try {
+        await client.query(proposal.definition);
+      } catch (error) {
+        message = (error as Error).message.split('\n')[0];
+      }
     }
     const after = await validity(client, proposal);
     if (after === false) {
-      await client.query(dropIndexStatement(proposal.name, proposal.candidate.table));
-      droppedInvalid = true;
-      message ??= 'the build finished but left the index INVALID';
+      const dropError = await dropLeftover(client, proposal, settings);
+      if (dropError === undefined) droppedInvalid = true;
+      message = `${message ?? 'the build left the index INVALID'}${
+        dropError === undefined ? '' : `; the INVALID index is still there (${dropError}): ${dropIndexStatement(proposal.name, proposal.candidate.table)}`
+      }`;
     }
     const seconds = (performance.now() - started) / 1000;
     const status = message !== undefined || after !== true ? 'failed' : before === true ? 'already-existed' : 'created';

@@ -20,7 +20,7 @@ export async function collectWorkload(client: pg.ClientBase, options: { minCalls
       `select queryid::text as queryid, query, calls::text as calls, total_exec_time as total, mean_exec_time as mean
          from pg_stat_statements
         where dbid = (select oid from pg_database where datname = current_database())
-          and calls >= $1 and queryid is not null
+          and calls >= $1
         order by total_exec_time desc
         limit $2`,
       [options.minCalls, options.limit],
@@ -31,13 +31,17 @@ export async function collectWorkload(client: pg.ClientBase, options: { minCalls
     if ((error as { code?: string }).code === '55000') throw new AdvisorError(ENABLE_PG_STAT_STATEMENTS);
     throw error;
   }
-  const visible = rows.filter((row) => row.query !== '<insufficient privilege>');
-  if (rows.length > 0 && visible.length === 0) {
+  // Without pg_read_all_stats, other roles' statements come back with no text and no queryid: the workload seen would
+  // be partial and the advice wrong, so say so instead of advising on a part.
+  const hidden = rows.filter((row) => row.query === '<insufficient privilege>').length;
+  if (hidden > 0) {
     throw new AdvisorError(
-      'permission denied: pg_stat_statements hides the statements of other users from this role; GRANT pg_read_all_stats TO <role>',
+      `permission denied: pg_stat_statements hides ${hidden} statement(s) of other roles from this role; GRANT pg_read_all_stats TO <role>`,
     );
   }
-  return visible.map((row) => ({ queryId: row.queryid, query: row.query, calls: Number(row.calls), totalMs: row.total, meanMs: row.mean }));
+  const visible = rows;
+  // Other users' statements have no queryid and no text for a role without pg_read_all_stats.
+  return visible.filter((row) => row.queryid !== null).map((row) => ({ queryId: row.queryid, query: row.query, calls: Number(row.calls), totalMs: row.total, meanMs: row.mean }));
 }
 
 export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
