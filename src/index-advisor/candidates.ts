@@ -7,6 +7,7 @@ import type { Candidate, ExistingIndex, IndexColumn, NullCondition, ParsedStatem
 
 export function deriveCandidate(access: TableAccess): Omit<Candidate, 'statementIds'> | undefined {
   const columns: IndexColumn[] = access.equality.map((name) => ({ name, descending: false }));
+  const equalityColumns = columns.length;
   const has = (name: string): boolean => columns.some((column) => column.name === name);
   const orderBy = access.orderBy.filter((column) => !has(column.name));
   const range = access.range.filter((name) => !has(name));
@@ -21,7 +22,7 @@ export function deriveCandidate(access: TableAccess): Omit<Candidate, 'statement
     if (!first) return undefined;
     columns.push({ name: first.column, descending: false });
   }
-  return { table: access.table, columns, conditions };
+  return { table: access.table, columns, equalityColumns, conditions };
 }
 
 /** One candidate per distinct (table, columns, condition), with every statement that asked for it. */
@@ -58,18 +59,23 @@ export function servingIndex(candidate: Candidate, indexes: readonly ExistingInd
       index.method === 'btree' &&
       index.table.schema === candidate.table.schema &&
       index.table.name === candidate.table.name &&
-      leadsWith(index, candidate.columns) &&
+      leadsWith(index, candidate) &&
       predicateServes(index.predicate, candidate.conditions),
   );
 }
 
-/** Column names match in order; directions match all the same or all reversed (a btree is read both ways). */
-function leadsWith(index: ExistingIndex, columns: readonly IndexColumn[]): boolean {
+/**
+ * Column names match in order; past the equality columns, directions match all the same or all reversed (a btree
+ * is read both ways).
+ */
+function leadsWith(index: ExistingIndex, candidate: Candidate): boolean {
+  const { columns } = candidate;
   if (index.columns.length < columns.length) return false;
   const namesMatch = columns.every((column, position) => unquote(index.columns[position] ?? '') === column.name);
   if (!namesMatch) return false;
-  const same = columns.every((column, position) => (index.descending[position] ?? false) === column.descending);
-  const reversed = columns.every((column, position) => (index.descending[position] ?? false) !== column.descending);
+  const sorted = columns.map((column, position) => ({ column, position })).slice(candidate.equalityColumns);
+  const same = sorted.every(({ column, position }) => (index.descending[position] ?? false) === column.descending);
+  const reversed = sorted.every(({ column, position }) => (index.descending[position] ?? false) !== column.descending);
   return same || reversed;
 }
 
@@ -124,7 +130,7 @@ function covers(host: Candidate, candidate: Candidate): boolean {
     conditionText(host.conditions) === conditionText(candidate.conditions) &&
     candidate.columns.every((column, position) => {
       const hostColumn = host.columns[position];
-      return hostColumn?.name === column.name && hostColumn.descending === column.descending;
+      return hostColumn?.name === column.name && (position < candidate.equalityColumns || hostColumn.descending === column.descending);
     })
   );
 }

@@ -89,6 +89,8 @@ export type ParsedStatement =
 export interface Candidate {
   readonly table: TableName;
   readonly columns: readonly IndexColumn[];
+  /** How many leading columns are compared by equality: their sort direction does not matter. */
+  readonly equalityColumns: number;
   readonly conditions: readonly NullCondition[];
   /** queryIds of the statements this index is meant for. */
   readonly statementIds: readonly string[];
