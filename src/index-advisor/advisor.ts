@@ -76,7 +76,9 @@ async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<A
     const name = indexName(candidate, taken);
     taken.add(name);
     const calls = served.reduce((sum, cost) => sum + (statements.get(cost.queryId)?.statement.calls ?? 0), 0);
-    return { candidate, name, definition: createIndexStatement(name, candidate), served, calls };
+    const info = catalog.tables.find((item) => item.table.schema === candidate.table.schema && item.table.name === candidate.table.name);
+    const tableScans = { seqScan: info?.seqScan ?? 0, idxScan: info?.idxScan ?? null };
+    return { candidate, name, definition: createIndexStatement(name, candidate), served, calls, tableScans };
   });
   return {
     advice: {

@@ -33,12 +33,13 @@ export function textReport(report: RunReport): string {
   const out: string[] = [];
   out.push(`index-advisor: ${advice.statementsRead} statements read, ${advice.proposals.length} index(es) proposed; ${advice.methodNote}`);
   if (advice.proposals.length > 0) {
-    const rows = [['table', 'name', 'proposed index', 'statements', 'calls', advice.method === 'hypopg' ? 'cost before → after' : 'est. cost before → after (ESTIMATE)']];
+    const rows = [['table', 'seq / index scans', 'name', 'proposed index', 'statements', 'calls', advice.method === 'hypopg' ? 'cost before → after' : 'est. cost before → after (ESTIMATE)']];
     for (const proposal of advice.proposals) {
       const before = proposal.served.reduce((sum, cost) => sum + cost.before, 0);
       const after = proposal.served.reduce((sum, cost) => sum + cost.after, 0);
       rows.push([
         proposal.candidate.table.name,
+        `${proposal.tableScans.seqScan.toLocaleString('en-US')} / ${proposal.tableScans.idxScan === null ? 'no index' : proposal.tableScans.idxScan.toLocaleString('en-US')}`,
         proposal.name,
         indexBody(proposal.candidate),
         String(proposal.served.length),
@@ -94,6 +95,7 @@ export function jsonReport(report: RunReport): string {
         columns: proposal.candidate.columns,
         conditions: proposal.candidate.conditions,
         calls: proposal.calls,
+        tableScans: proposal.tableScans,
         statements: proposal.served,
       })),
       rejected: advice.rejections.map((rejection) => ({ candidate: candidateKey(rejection.candidate), statements: rejection.candidate.statementIds, reason: rejection.reason })),

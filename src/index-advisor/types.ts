@@ -111,6 +111,8 @@ export interface Proposal {
   /** Statements whose planner cost falls by at least the minimum saving with this index. */
   readonly served: readonly StatementCost[];
   readonly calls: number;
+  /** The table's scans so far (pg_stat_user_tables); idxScan null: the table has no index at all. */
+  readonly tableScans: { readonly seqScan: number; readonly idxScan: number | null };
 }
 
 /** A candidate considered and not proposed, with the reason (never dropped silently). */

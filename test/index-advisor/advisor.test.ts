@@ -24,7 +24,12 @@ const EXPECTED = [
 interface JsonAdvice {
   method: string;
   methodNote: string;
-  proposals: { name: string; definition: string; table: { name: string }; statements: { queryId: string; before: number; after: number }[] }[];
+  proposals: {
+    name: string;
+    definition: string;
+    table: { name: string };
+    tableScans: { seqScan: number; idxScan: number | null };
+    statements: { queryId: string; before: number; after: number }[] }[];
   rejected: { candidate: string; reason: string }[];
   skipped: { reason: string }[];
   migrationPath: string | null;
@@ -125,6 +130,11 @@ describe('without HypoPG: a labelled estimate', () => {
     expect(advice.methodNote).toMatch(/^ESTIMATE, not planner-judged/);
     expect(advice.methodNote).toMatch(/hypopg/i);
     expect(advice.proposals.map((proposal) => shape(proposal.definition)).sort()).toEqual(EXPECTED);
+    // pg_stat_user_tables: the workload scanned these tables sequentially; each has its primary key (idx_scan not NULL).
+    for (const proposal of advice.proposals) {
+      expect(proposal.tableScans.seqScan).toBeGreaterThan(0);
+      expect(proposal.tableScans.idxScan).toEqual(expect.any(Number));
+    }
     expect(await indexNames(feedUrl)).toEqual(before);
 
     const text = advisor([]);

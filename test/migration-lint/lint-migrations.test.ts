@@ -96,6 +96,7 @@ describe('the index advisor’s own migrations', () => {
     definition,
     served: [{ queryId: '1', before: 1000, after: 10 }],
     calls: 5,
+    tableScans: { seqScan: 3, idxScan: null },
   });
   const proposals = [
     proposal('idx_a', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON messages (conversation_id, created_at DESC) WHERE deleted_at IS NULL'),
