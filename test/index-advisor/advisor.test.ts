@@ -5,11 +5,14 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, removeTempDirs, runCli, tempDir } from '../cli/helpers.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../setup/postgres.js';
 import { FEED_WORKLOAD, runWorkload, seedFeed } from './feed-schema.js';
 import { hypopgInstalled, markHypopgTestsRan, serverBinDir } from './hypopg.js';
+
+// Each case starts the real CLI against a real server; a loaded shared machine makes that slow.
+vi.setConfig({ testTimeout: 120_000 });
 
 const HYPOPG = hypopgInstalled();
 const inCi = process.env.CI === 'true';

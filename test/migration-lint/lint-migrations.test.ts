@@ -2,11 +2,13 @@
 // advisor's own migrations (which must lint clean).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { knexMigration, nodePgMigrateMigration, sqlMigration } from '../../src/index-advisor/migration.js';
 import type { Proposal } from '../../src/index-advisor/types.js';
 import { assertBuilt, removeTempDirs, runCli, tempDir } from '../cli/helpers.js';
 
+// Each case starts the real CLI (about 1 s each, several seconds on a loaded machine).
+vi.setConfig({ testTimeout: 120_000 });
 beforeAll(assertBuilt);
 afterAll(removeTempDirs);
 
