@@ -12,6 +12,8 @@ import { CodemodSetupError, type CodemodOption } from '../codemod-host/codemod.j
 import { OptionError, resolveCodemodOptions } from '../codemod-host/options.js';
 import { findUncommittedFiles } from './git.js';
 import { loadCodemods, type AnyCodemod } from '../codemod-host/registry.js';
+import { registerIndexAdvisor } from '../index-advisor/command.js';
+import { registerLintMigrations } from '../migration-lint/command.js';
 import { displayPath, jsonReport, progressLine, summary, totalsOf, unifiedDiff } from './report.js';
 import { runCodemod } from './run.js';
 import { collectFiles } from './walk.js';
@@ -65,6 +67,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .action((flags: { json?: boolean }) => {
       io.stdout.write(flags.json ? `${JSON.stringify([...codemods.values()].map(describeCodemod), null, 2)}\n` : listText(codemods));
     });
+
+  // Database subcommands live with their own code; they set the exit code like the codemods do.
+  registerIndexAdvisor(program, io, (code) => (exitCode = code));
+  registerLintMigrations(program, io, (code) => (exitCode = code));
 
   for (const codemod of codemods.values()) {
     const command = program

@@ -101,8 +101,13 @@ function describeFailure(error: unknown): string {
   return (failed.stderr || failed.message || String(error)).trim();
 }
 
+export interface ThrowawayOptions {
+  /** Extra `name=value` server settings, e.g. `shared_preload_libraries=pg_stat_statements`. */
+  readonly serverSettings?: readonly string[];
+}
+
 /** Starts a fresh cluster: trust auth, loopback only, no fsync, sockets in its own dir. */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Promise<ThrowawayPostgres> {
   const binDir = findPostgresBinDir();
   if (binDir === undefined) {
     throw new Error(
@@ -157,6 +162,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
         '-c full_page_writes=off',
         '-c max_connections=200',
         '-c shared_buffers=32MB',
+        ...(options.serverSettings ?? []).map((setting) => `-c ${setting}`),
       ].join(' ');
       try {
         await runner.exec(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '30', '-o', serverOptions]);

@@ -1,0 +1,59 @@
+/**
+ * The SQL text of a proposed index: identifiers quoted as quote_ident would, a deterministic name of at most 63
+ * bytes (PostgreSQL's NAMEDATALEN - 1; a longer name would be cut silently and could collide), the definition.
+ */
+import { createHash } from 'node:crypto';
+import { scanSync } from 'libpg-query';
+import type { Candidate, TableName } from './types.js';
+
+const MAX_NAME_BYTES = 63;
+
+/** Bare when PostgreSQL would read it back unchanged (lower case, not a reserved word); else double-quoted. */
+export function quoteIdent(name: string): string {
+  if (/^[a-z_][a-z0-9_$]*$/.test(name)) {
+    const tokens = scanSync(name).tokens;
+    // keywordKind 0: not a keyword, 1: unreserved keyword; the others need quotes as identifiers.
+    if (tokens.length === 1 && (tokens[0]?.keywordKind ?? 0) <= 1) return name;
+  }
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function qualifiedName(table: TableName): string {
+  return table.schema === 'public' ? quoteIdent(table.name) : `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+}
+
+/** `(a, b DESC) WHERE c IS NULL`: the part after `ON table`. */
+export function indexBody(candidate: Pick<Candidate, 'columns' | 'conditions'>): string {
+  const columns = candidate.columns.map((column) => `${quoteIdent(column.name)}${column.descending ? ' DESC' : ''}`).join(', ');
+  const condition = candidate.conditions
+    .map((item) => `${quoteIdent(item.column)} IS ${item.isNull ? '' : 'NOT '}NULL`)
+    .join(' AND ');
+  return `(${columns})${condition === '' ? '' : ` WHERE ${condition}`}`;
+}
+
+/**
+ * idx_<table>_<columns>[_<condition>]: readable and the same on every run for the same index. Past 63 bytes, or
+ * when the readable name is taken by another index, it is cut and ends in a hash of the definition.
+ */
+export function indexName(candidate: Pick<Candidate, 'table' | 'columns' | 'conditions'>, taken: ReadonlySet<string> = new Set()): string {
+  const parts = [candidate.table.name, ...candidate.columns.map((column) => column.name)];
+  for (const condition of candidate.conditions) parts.push(condition.isNull ? `${condition.column}_null` : `${condition.column}_notnull`);
+  const readable = `idx_${parts.join('_')}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+  if (Buffer.byteLength(readable) <= MAX_NAME_BYTES && !taken.has(readable)) return readable;
+  const hash = createHash('sha256').update(`${qualifiedName(candidate.table)} ${indexBody(candidate)}`).digest('hex').slice(0, 8);
+  return `${readable.slice(0, MAX_NAME_BYTES - hash.length - 1).replace(/_+$/, '')}_${hash}`;
+}
+
+export function createIndexStatement(name: string, candidate: Pick<Candidate, 'table' | 'columns' | 'conditions'>): string {
+  return `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${qualifiedName(candidate.table)} ${indexBody(candidate)}`;
+}
+
+/** The same index without CONCURRENTLY / IF NOT EXISTS, as hypopg_create_index() takes it. */
+export function hypotheticalStatement(candidate: Pick<Candidate, 'table' | 'columns' | 'conditions'>): string {
+  return `CREATE INDEX ON ${qualifiedName(candidate.table)} ${indexBody(candidate)}`;
+}
+
+export function dropIndexStatement(name: string, table: TableName): string {
+  const schema = table.schema === 'public' ? '' : `${quoteIdent(table.schema)}.`;
+  return `DROP INDEX CONCURRENTLY IF EXISTS ${schema}${quoteIdent(name)}`;
+}

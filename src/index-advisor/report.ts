@@ -1,0 +1,110 @@
+/**
+ * What the advisor prints: a table for people, one JSON document for machines.
+ */
+import type { ApplyOutcome } from './apply.js';
+import { candidateKey } from './candidates.js';
+import { formatCost } from './judge.js';
+import { indexBody } from './index-sql.js';
+import type { Advice } from './types.js';
+
+export interface VerifiedStatement {
+  readonly queryId: string;
+  readonly query: string;
+  readonly costBefore: number;
+  readonly costAfter: number;
+  readonly indexesBefore: readonly string[];
+  readonly indexesAfter: readonly string[];
+}
+
+export interface RunReport {
+  readonly advice: Advice;
+  readonly migrationPath?: string;
+  readonly applied?: readonly ApplyOutcome[];
+  readonly verified?: readonly VerifiedStatement[];
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_cell, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd()).join('\n');
+}
+
+export function textReport(report: RunReport): string {
+  const { advice } = report;
+  const out: string[] = [];
+  out.push(`index-advisor: ${advice.statementsRead} statements read, ${advice.proposals.length} index(es) proposed; ${advice.methodNote}`);
+  if (advice.proposals.length > 0) {
+    const rows = [['table', 'seq / index scans', 'name', 'proposed index', 'statements', 'calls', advice.method === 'hypopg' ? 'cost before → after' : 'est. cost before → after (ESTIMATE)']];
+    for (const proposal of advice.proposals) {
+      const before = proposal.served.reduce((sum, cost) => sum + cost.before, 0);
+      const after = proposal.served.reduce((sum, cost) => sum + cost.after, 0);
+      rows.push([
+        proposal.candidate.table.name,
+        `${proposal.tableScans.seqScan.toLocaleString('en-US')} / ${proposal.tableScans.idxScan === null ? 'no index' : proposal.tableScans.idxScan.toLocaleString('en-US')}`,
+        proposal.name,
+        indexBody(proposal.candidate),
+        String(proposal.served.length),
+        proposal.calls.toLocaleString('en-US'),
+        `${formatCost(before)} → ${formatCost(after)}`,
+      ]);
+    }
+    out.push('', table(rows));
+  }
+  if (advice.rejections.length > 0) {
+    out.push('', 'Considered, not proposed:');
+    for (const rejection of advice.rejections) out.push(`  ${candidateKey(rejection.candidate)}: ${rejection.reason}`);
+  }
+  if (advice.skipped.length > 0) {
+    const byReason = new Map<string, number>();
+    for (const item of advice.skipped) byReason.set(item.reason, (byReason.get(item.reason) ?? 0) + 1);
+    out.push('', `Statements not analysed: ${advice.skipped.length} (--json lists each)`);
+    for (const [reason, count] of [...byReason].sort((a, b) => b[1] - a[1])) out.push(`  ${count} × ${reason}`);
+  }
+  if (report.migrationPath) out.push('', `Migration written: ${report.migrationPath}`);
+  else if (advice.proposals.length > 0 && !report.applied) out.push('', 'Nothing was created (read-only). --out <dir> writes the migration; --apply builds the indexes.');
+  for (const outcome of report.applied ?? []) {
+    const dropped = outcome.droppedInvalid ? '; an INVALID leftover was dropped' : '';
+    const detail = outcome.message ? `: ${outcome.message}` : '';
+    out.push(`${outcome.status === 'failed' ? 'FAILED ' : ''}${outcome.status} ${outcome.name} (${outcome.seconds.toFixed(1)} s)${detail}${dropped}`);
+  }
+  if (report.verified && report.verified.length > 0) {
+    out.push('', 'Verify (EXPLAIN before → after):');
+    for (const item of report.verified) {
+      const used = item.indexesAfter.length > 0 ? item.indexesAfter.join(', ') : 'no index';
+      out.push(`  ${formatCost(item.costBefore)} → ${formatCost(item.costAfter)}  uses ${used}  ${oneLine(item.query)}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function oneLine(query: string): string {
+  const flat = query.replace(/\s+/g, ' ').trim();
+  return flat.length > 100 ? `${flat.slice(0, 97)}...` : flat;
+}
+
+export function jsonReport(report: RunReport): string {
+  const { advice } = report;
+  return JSON.stringify(
+    {
+      method: advice.method,
+      methodNote: advice.methodNote,
+      statementsRead: advice.statementsRead,
+      proposals: advice.proposals.map((proposal) => ({
+        table: proposal.candidate.table,
+        name: proposal.name,
+        definition: proposal.definition,
+        columns: proposal.candidate.columns,
+        conditions: proposal.candidate.conditions,
+        calls: proposal.calls,
+        tableScans: proposal.tableScans,
+        statements: proposal.served,
+      })),
+      rejected: advice.rejections.map((rejection) => ({ candidate: candidateKey(rejection.candidate), statements: rejection.candidate.statementIds, reason: rejection.reason })),
+      skipped: advice.skipped,
+      migrationPath: report.migrationPath ?? null,
+      applied: report.applied ?? null,
+      verified: report.verified ?? null,
+    },
+    null,
+    2,
+  );
+}

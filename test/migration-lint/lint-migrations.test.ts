@@ -1,0 +1,133 @@
+// `quickwins lint-migrations` through the real built CLI on migration files of each kind, and on the index
+// advisor's own migrations (which must lint clean).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { knexMigration, nodePgMigrateMigration, sqlMigration } from '../../src/index-advisor/migration.js';
+import type { Proposal } from '../../src/index-advisor/types.js';
+import { assertBuilt, removeTempDirs, runCli, tempDir } from '../cli/helpers.js';
+
+// Each case starts the real CLI (about 1 s each, several seconds on a loaded machine).
+vi.setConfig({ testTimeout: 120_000 });
+beforeAll(assertBuilt);
+afterAll(removeTempDirs);
+
+function lint(files: Record<string, string>, extra: string[] = []) {
+  const dir = tempDir('quickwins-lint-migrations-');
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return runCli(['lint-migrations', ...Object.keys(files), ...extra], { cwd: dir });
+}
+
+/** `line rule` pairs of the findings for one file. */
+function findings(name: string, text: string): string[] {
+  const run = lint({ [name]: text }, ['--json']);
+  const parsed = JSON.parse(run.stdout) as { findings: { line: number; rule: string }[] };
+  expect(run.status).toBe(parsed.findings.length > 0 ? 1 : 0);
+  return parsed.findings.map((finding) => `${finding.line} ${finding.rule}`);
+}
+
+describe('SQL files', () => {
+  it('flags a plain CREATE INDEX on an existing table, not on a table the file creates', () => {
+    expect(findings('001.sql', 'CREATE INDEX users_email ON users (email);\n')).toEqual(['1 create-index-not-concurrently']);
+    expect(findings('002.sql', 'CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\n')).toEqual([]);
+  });
+
+  it('flags CONCURRENTLY after BEGIN, and in goose / dbmate files that run in a transaction', () => {
+    const body = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email ON users (email);\n';
+    expect(findings('003.sql', `BEGIN;\n${body}COMMIT;\n`)).toEqual(['2 concurrently-in-transaction']);
+    expect(findings('004.sql', `-- +goose Up\n${body}`)).toEqual(['2 concurrently-in-transaction']);
+    expect(findings('005.sql', `-- +goose NO TRANSACTION\n-- +goose Up\n${body}`)).toEqual([]);
+    expect(findings('006.sql', `-- migrate:up\n${body}`)).toEqual(['2 concurrently-in-transaction']);
+    expect(findings('007.sql', `-- migrate:up transaction:false\n${body}`)).toEqual([]);
+    expect(findings('008.sql', `BEGIN;\nCOMMIT;\n${body}`)).toEqual([]);
+  });
+
+  it('flags a concurrent build without a name or without IF NOT EXISTS', () => {
+    expect(findings('009.sql', 'CREATE INDEX CONCURRENTLY ON users (email);')).toEqual(['1 index-without-name']);
+    expect(findings('010.sql', '\n-- why\nCREATE INDEX CONCURRENTLY users_email ON users (email);')).toEqual(['3 index-without-if-not-exists']);
+  });
+
+  it('names SQL it cannot parse instead of passing it', () => {
+    expect(findings('011.sql', 'CREATE INDEX CONCURENTLY oops ON users (email);')).toEqual(['1 unparsable-sql']);
+  });
+});
+
+describe('node-pg-migrate and knex files', () => {
+  const create = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email ON users (email)';
+
+  it('node-pg-migrate: wrapped in a transaction unless pgm.noTransaction()', () => {
+    expect(findings('1_a.js', `exports.up = (pgm) => {\n  pgm.sql('${create}');\n};\n`)).toEqual(['2 concurrently-in-transaction']);
+    expect(findings('1_b.js', `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.sql('${create}');\n};\n`)).toEqual([]);
+  });
+
+  it('several concurrent builds in one string run as one implicit transaction', () => {
+    const two = `${create}; CREATE INDEX CONCURRENTLY IF NOT EXISTS users_name ON users (name)`;
+    expect(findings('1_c.ts', `export const up = (pgm) => {\n  pgm.noTransaction();\n  pgm.sql(\`${two}\`);\n};\n`)).toEqual([
+      '3 several-concurrent-builds-in-one-string',
+    ]);
+  });
+
+  it('pgm.createIndex without { concurrently: true } on an existing table; with it, in a noTransaction migration, clean', () => {
+    expect(findings('1_d.js', `exports.up = (pgm) => {\n  pgm.createIndex('users', 'email');\n};\n`)).toEqual(['2 create-index-not-concurrently']);
+    expect(findings('1_e.js', `exports.up = (pgm) => {\n  pgm.createTable('t', { a: 'int' });\n  pgm.createIndex('t', 'a');\n};\n`)).toEqual([]);
+    expect(
+      findings('1_f.js', `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('users', 'email', { concurrently: true, ifNotExists: true });\n};\n`),
+    ).toEqual([]);
+  });
+
+  it('knex: wrapped unless config = { transaction: false }; the schema builder cannot build concurrently', () => {
+    expect(findings('2_a.js', `exports.up = async (knex) => {\n  await knex.raw('${create}');\n};\n`)).toEqual(['2 concurrently-in-transaction']);
+    expect(findings('2_b.js', `exports.config = { transaction: false };\nexports.up = async (knex) => {\n  await knex.raw('${create}');\n};\n`)).toEqual([]);
+    expect(findings('2_c.mjs', `export const config = { transaction: false };\nexport async function up(knex) {\n  await knex.raw('${create}');\n}\n`)).toEqual([]);
+    expect(findings('2_d.js', `exports.up = (knex) => knex.schema.alterTable('users', (t) => {\n  t.index(['email']);\n});\n`)).toEqual([
+      '2 create-index-not-concurrently',
+    ]);
+  });
+
+  it('names SQL built at run time as not checked', () => {
+    expect(findings('2_e.js', 'exports.config = { transaction: false };\nexports.up = (knex) => knex.raw(`CREATE INDEX ${name} ON users (email)`);\n')).toEqual([
+      '2 unchecked-sql',
+    ]);
+  });
+});
+
+describe('the index advisor’s own migrations', () => {
+  const proposal = (name: string, definition: string): Proposal => ({
+    candidate: { table: { schema: 'public', name: 'messages' }, columns: [], equalityColumns: 0, conditions: [], statementIds: ['1'] },
+    name,
+    definition,
+    served: [{ queryId: '1', before: 1000, after: 10 }],
+    calls: 5,
+    tableScans: { seqScan: 3, idxScan: null },
+  });
+  const proposals = [
+    proposal('idx_a', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON messages (conversation_id, created_at DESC) WHERE deleted_at IS NULL'),
+    proposal('idx_b', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_b ON messages (user_id, created_at DESC) WHERE deleted_at IS NULL'),
+  ];
+  const settings = { lockTimeout: '5s', statementTimeout: '1h' };
+
+  it('lint clean in every format', () => {
+    const run = lint({
+      'a.sql': sqlMigration(proposals, settings),
+      'b.js': nodePgMigrateMigration(proposals, settings),
+      'c.js': knexMigration(proposals, settings),
+    });
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('lint-migrations: 3 file(s), 0 finding(s)\n');
+    expect(run.status).toBe(0);
+  });
+});
+
+describe('usage', () => {
+  it('a missing file or a file that is no migration is a usage error (2); findings print file:line rule message', () => {
+    const dir = tempDir('quickwins-lint-migrations-');
+    const missing = runCli(['lint-migrations', 'nope.sql'], { cwd: dir });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe('quickwins lint-migrations: not a file: nope.sql\n');
+    writeFileSync(join(dir, 'notes.txt'), '');
+    expect(runCli(['lint-migrations', 'notes.txt'], { cwd: dir }).status).toBe(2);
+    const run = lint({ 'x.sql': 'CREATE INDEX i ON users (a);' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('x.sql:1  create-index-not-concurrently  CREATE INDEX on existing table users without CONCURRENTLY blocks writes while it builds\n');
+  });
+});
