@@ -139,6 +139,7 @@ async function runCommand(
     onProgress: progress?.update,
   });
   progress?.clear();
+  if (result.typesUnavailable) io.stderr.write(`quickwins: ${result.typesUnavailable}\n`);
 
   const info = { codemod: codemod.id, cwd: io.cwd, dry, check: Boolean(flags.check), elapsedMs: performance.now() - started };
   if (flags.json) {

@@ -97,6 +97,7 @@ export function jsonReport(info: RunInfo, result: RunResult): string {
       timings: { totalMs: round(info.elapsedMs), programMs: round(result.programMs) },
       workers: result.workers,
       programsBuilt: result.programsBuilt,
+      ...(result.typesUnavailable ? { typesUnavailable: result.typesUnavailable } : {}),
     },
     null,
     2,

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { AnyCodemod } from '../codemod-host/registry.js';
 import { transformText, type FileError, type TextOutcome } from '../codemod-host/transform-text.js';
+import { loadTypeAwareParser } from './type-aware-loader.js';
 import { NO_WORKERS, startWorkers, transformInParallel, type SourceText } from './workers.js';
 import { writeFileAtomic } from './write.js';
 
@@ -44,6 +45,8 @@ export interface RunResult {
   readonly workers: number;
   readonly programsBuilt: number;
   readonly programMs: number;
+  /** Why a type-aware run went on without types (no `typescript` in the project); undefined otherwise. */
+  readonly typesUnavailable?: string;
 }
 
 export async function runCodemod(request: RunRequest): Promise<RunResult> {
@@ -76,8 +79,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   }
 
   let workers = 0;
-  // Loaded only when used: it brings in the TypeScript compiler, which a run without types never needs.
-  const typeParser = typeAware ? (await import('./types.js')).createTypeAwareParser() : undefined;
+  const typeLoad = typeAware ? await loadTypeAwareParser() : undefined;
+  const typeParser = typeLoad?.parser;
   if (typeParser) {
     // One TypeScript program per tsconfig, shared by every file: this stays on the main thread.
     typeParser.prepare(candidates.map((index) => files[index] as string));
@@ -106,7 +109,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
     }
     return { path, outcome, before, typed: typeParser?.isTyped(path) ?? false };
   });
-  return { records, workers, programsBuilt: typeParser?.programsBuilt() ?? 0, programMs: typeParser?.buildMs() ?? 0 };
+  const typesUnavailable = typeLoad && !typeLoad.parser ? typeLoad.unavailable : undefined;
+  return { records, workers, programsBuilt: typeParser?.programsBuilt() ?? 0, programMs: typeParser?.buildMs() ?? 0, typesUnavailable };
 }
 
 function failed(phase: FileError['phase'], error: unknown): TextOutcome {
