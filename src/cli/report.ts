@@ -68,7 +68,7 @@ export interface RunInfo {
 }
 
 /** The --json document: one record per file, totals, and where the time went. */
-export function jsonReport(info: RunInfo, result: RunResult): string {
+export function jsonReport(info: RunInfo, result: RunResult, extra: Readonly<Record<string, unknown>> = {}): string {
   const files = result.records.map((record) => {
     const path = displayPath(info.cwd, record.path);
     const { outcome } = record;
@@ -98,6 +98,7 @@ export function jsonReport(info: RunInfo, result: RunResult): string {
       workers: result.workers,
       programsBuilt: result.programsBuilt,
       ...(result.typesUnavailable ? { typesUnavailable: result.typesUnavailable } : {}),
+      ...extra,
     },
     null,
     2,
