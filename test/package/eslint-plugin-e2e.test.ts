@@ -224,7 +224,8 @@ describe('the documented plain git pre-commit hook', () => {
   const git = (...args: string[]): SpawnSyncReturns<string> => run('git', args, project, gitEnv);
   const commits = (): number => Number(git('rev-list', '--count', 'HEAD').stdout.trim() || 0);
 
-  it('refuses a commit that adds a blanket disable and accepts a clean one', () => {
+  // Four commits, each running ESLint through npx: over a minute on a loaded 2-core machine.
+  it('refuses a commit that adds a blanket disable and accepts a clean one', { timeout: 180_000 }, () => {
     const docs = readFileSync(join(repoRoot, 'docs/pre-commit.md'), 'utf8');
     const hook = /## A plain git hook[\s\S]*?```sh\n([\s\S]*?)```/.exec(docs)?.[1];
     expect(hook).toMatch(/^#!\/bin\/sh/);
