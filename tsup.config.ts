@@ -33,6 +33,9 @@ export default defineConfig([
     // so `require('quickwins/eslint-plugin')` is the plugin itself; entries with named exports are unchanged.
     // (tsup's `cjsInterop` does this only with `splitting`; `dts` already writes `export =` for such entries.)
     cjsInterop: true,
+    // RuleCreator (a few lines of @typescript-eslint/utils/eslint-utils) is bundled: @typescript-eslint/utils is only an
+    // optional peer, for the types in index.d.ts, so a JavaScript project on plain ESLint installs no typescript-eslint.
+    noExternal: ['@typescript-eslint/utils'],
     footer: ({ format }) =>
       format === 'cjs'
         ? { js: 'if (Object.keys(module.exports).length === 1 && module.exports.default) module.exports = module.exports.default;' }
@@ -50,6 +53,8 @@ export default defineConfig([
     splitting: false,
     sourcemap: false,
   },
+  // typescript-estree (a dev dependency, so tsup bundles it) is only loaded by a type-aware run; `typescript` stays
+  // external, an optional peer: the project's own compiler.
   {
     entry: { 'cli/cli': 'src/cli/cli.ts', 'cli/worker': 'src/cli/worker.ts' },
     format: ['cjs'],

@@ -20,8 +20,8 @@ const READS = [
   { sql: 'SELECT abalance FROM pgbench_accounts WHERE aid = $1', params: (i: number) => [1 + i] },
 ];
 
-const binDir = dirname(realpathSync(join(findPostgresBinDir() ?? '', 'initdb')));
-const server = await startThrowawayPostgres({ serverSettings: ['shared_preload_libraries=pg_stat_statements'] });
+const binDir = dirname(realpathSync(join(findPostgresBinDir('system').binDir, 'initdb')));
+const server = await startThrowawayPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
 const client = new pg.Client(server.url);
 const pgbench = (...args: string[]): string => execFileSync(join(binDir, 'pgbench'), [...args, server.url], { encoding: 'utf8', stdio: 'pipe' });
 

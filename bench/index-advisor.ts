@@ -52,7 +52,7 @@ function parametersFor(sql: string): unknown[] {
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
-const server = await startThrowawayPostgres({ serverSettings: ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.max=5000'] });
+const server = await startThrowawayPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.max': 5000 } });
 const client = new pg.Client(server.url);
 try {
   await client.connect();

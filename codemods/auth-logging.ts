@@ -116,7 +116,7 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
     edits.push(...editsFor(site, context));
     rewritten.push({ ...positionOf(site.node.range[0]), message: describeRewrite(site, context) });
   }
-  return { edits, rewritten: rewritten.sort(byPosition), left };
+  return { edits, rewritten: rewritten.sort(byPosition), left, imports: [importFrom] };
 }
 
 function byPosition(a: CodemodSite, b: CodemodSite): number {

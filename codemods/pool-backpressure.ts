@@ -78,7 +78,7 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
       ...positionOf(site.call.range[0]),
       message: site.reason,
     }));
-    return { edits, rewritten, left };
+    return { edits, rewritten, left, imports: sites.length === 0 ? [] : [options.importFrom] };
   },
 };
 

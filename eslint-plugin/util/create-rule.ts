@@ -3,7 +3,9 @@
  * rule's own page, `docs/rules/<id>.md`, in the published package of this very version (the package
  * ships `docs/`, so the link works for whichever version a project has installed).
  */
-import { ESLintUtils } from '@typescript-eslint/utils';
+// The subpath, not the root: the root export also loads typescript-estree (and with it `typescript`); RuleCreator needs
+// neither, and is bundled into the plugin so an ESLint project without typescript-eslint can load it.
+import { RuleCreator } from '@typescript-eslint/utils/eslint-utils';
 import packageJson from '../../package.json' with { type: 'json' };
 
 /** Extra `meta.docs` fields the plugin's configs are derived from. */
@@ -21,7 +23,7 @@ export function ruleDocsUrl(ruleId: string): string {
   return `https://unpkg.com/${PLUGIN_NAME}@${PLUGIN_VERSION}/docs/rules/${ruleId}.md`;
 }
 
-const ruleCreator = ESLintUtils.RuleCreator<QuickwinsRuleDocs>(ruleDocsUrl);
+const ruleCreator = RuleCreator<QuickwinsRuleDocs>(ruleDocsUrl);
 
 type RuleDefinition<Options extends readonly unknown[], MessageIds extends string> = Parameters<
   typeof ruleCreator<Options, MessageIds>

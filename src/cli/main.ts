@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { CodemodSetupError, type CodemodOption } from '../codemod-host/codemod.js';
 import { OptionError, resolveCodemodOptions } from '../codemod-host/options.js';
+import { dependencyJson, dependencyLine, declareRuntimeDependency, importsOfRecords } from './declare-dependency.js';
 import { findUncommittedFiles } from './git.js';
 import { loadCodemods, type AnyCodemod } from '../codemod-host/registry.js';
 import { registerIndexAdvisor } from '../index-advisor/command.js';
@@ -39,9 +40,10 @@ interface RunnerFlags {
   readonly allowDirty?: boolean;
   readonly types: boolean;
   readonly workers?: string;
+  readonly addDependency: boolean;
 }
 
-const RUNNER_FLAGS = new Set(['dry', 'check', 'json', 'allow-dirty', 'types', 'workers', 'help', 'version']);
+const RUNNER_FLAGS = new Set(['dry', 'check', 'json', 'allow-dirty', 'types', 'workers', 'add-dependency', 'help', 'version']);
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let codemods: ReadonlyMap<string, AnyCodemod>;
@@ -82,7 +84,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       .option('--json', 'print one JSON report (a record per file, totals) instead of diffs and summary')
       .option('--allow-dirty', 'write even when target files have uncommitted git changes')
       .option('--no-types', 'do not build TypeScript programs; find sites from imports and bindings only')
-      .option('--workers <n>', 'worker threads for large runs (default: idle cores - 2; 0: main thread only)');
+      .option('--workers <n>', 'worker threads for large runs (default: idle cores - 2; 0: main thread only)')
+      .option('--no-add-dependency', 'do not add @quickwins/runtime to the nearest package.json of rewritten files that import it');
     for (const option of codemod.options) command.addOption(commanderOption(codemod, option));
     command.action(async (paths: string[], flags: RunnerFlags & Record<string, unknown>) => {
       exitCode = await runCommand(codemod, paths, flags, io);
@@ -146,10 +149,15 @@ async function runCommand(
     cwd: io.cwd,
   });
   progress?.clear();
+  if (result.typesUnavailable) io.stderr.write(`quickwins: ${result.typesUnavailable}\n`);
 
+  // The rewritten code now imports @quickwins/runtime: declare it where the package does not (declare-dependency.ts).
+  const dependencies = flags.addDependency
+    ? declareRuntimeDependency({ imports: importsOfRecords(result.records), version: packageVersion(), write: !dry })
+    : [];
   const info = { codemod: codemod.id, cwd: io.cwd, dry, check: Boolean(flags.check), elapsedMs: performance.now() - started };
   if (flags.json) {
-    io.stdout.write(`${jsonReport(info, result)}\n`);
+    io.stdout.write(`${jsonReport(info, result, { dependencies: dependencies.map((change) => dependencyJson(change, io.cwd)) })}\n`);
   } else {
     const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
     for (const record of result.records) {
@@ -159,12 +167,17 @@ async function runCommand(
       else io.stdout.write(`changed ${path} (${record.outcome.rewritten.length} sites)\n`);
     }
     for (const extra of result.extraFiles ?? []) io.stderr.write(`${dry ? 'would write' : 'wrote'} ${displayPath(io.cwd, extra.path)}: ${extra.summary}\n`);
-    io.stderr.write(`${summary(info, result)}\n`);
+    for (const change of dependencies) {
+      if (dry && change.status === 'would-add') {
+        io.stdout.write(unifiedDiff(displayPath(io.cwd, change.manifest), change.before ?? '', change.after ?? '', color));
+      }
+    }
+    io.stderr.write(`${[summary(info, result), ...dependencies.map((change) => dependencyLine(change, io.cwd))].join('\n')}\n`);
   }
 
   const totals = totalsOf(result.records);
-  if (totals.failed > 0) return EXIT_FAILED;
-  if (flags.check && totals.changed > 0) return EXIT_FAILED;
+  if (totals.failed > 0 || dependencies.some((change) => change.status === 'error')) return EXIT_FAILED;
+  if (flags.check && (totals.changed > 0 || dependencies.some((change) => change.status === 'would-add'))) return EXIT_FAILED;
   return EXIT_OK;
 }
 

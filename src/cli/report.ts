@@ -68,7 +68,7 @@ export interface RunInfo {
 }
 
 /** The --json document: one record per file, totals, and where the time went. */
-export function jsonReport(info: RunInfo, result: RunResult): string {
+export function jsonReport(info: RunInfo, result: RunResult, extra: Readonly<Record<string, unknown>> = {}): string {
   const files = result.records.map((record) => {
     const path = displayPath(info.cwd, record.path);
     const { outcome } = record;
@@ -97,6 +97,8 @@ export function jsonReport(info: RunInfo, result: RunResult): string {
       timings: { totalMs: round(info.elapsedMs), programMs: round(result.programMs) },
       workers: result.workers,
       programsBuilt: result.programsBuilt,
+      ...(result.typesUnavailable ? { typesUnavailable: result.typesUnavailable } : {}),
+      ...extra,
     },
     null,
     2,

@@ -8,6 +8,7 @@ import type { AnyCodemod } from '../codemod-host/registry.js';
 import { transformText, type FileError, type TextOutcome } from '../codemod-host/transform-text.js';
 import type { ProjectFileOutput } from '../codemod-host/codemod.js';
 import { runProjectSession } from './run-project.js';
+import { loadTypeAwareParser } from './type-aware-loader.js';
 import { NO_WORKERS, startWorkers, transformInParallel, type SourceText } from './workers.js';
 import { writeFileAtomic } from './write.js';
 
@@ -50,6 +51,8 @@ export interface RunResult {
   readonly programMs: number;
   /** Files a project session wrote (or, in a dry run, would write) besides the sources. */
   readonly extraFiles?: readonly ProjectFileOutput[];
+  /** Why a type-aware run went on without types (no `typescript` in the project); undefined otherwise. */
+  readonly typesUnavailable?: string;
 }
 
 export async function runCodemod(request: RunRequest): Promise<RunResult> {
@@ -82,8 +85,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   }
 
   let workers = 0;
-  // Loaded only when used: it brings in the TypeScript compiler, which a run without types never needs.
-  const typeParser = typeAware ? (await import('./types.js')).createTypeAwareParser() : undefined;
+  const typeLoad = typeAware ? await loadTypeAwareParser() : undefined;
+  const typeParser = typeLoad?.parser;
   let extraFiles: readonly ProjectFileOutput[] = [];
   if (codemod.prepareProject) {
     const sources = candidates.map((index) => ({ path: files[index] as string, text: texts[index] as string }));
@@ -119,7 +122,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
     return { path, outcome, before, typed: typeParser?.isTyped(path) ?? false };
   });
   if (request.write) for (const extra of extraFiles) writeFileSync(extra.path, extra.text);
-  return { records, workers, extraFiles, programsBuilt: typeParser?.programsBuilt() ?? 0, programMs: typeParser?.buildMs() ?? 0 };
+  const typesUnavailable = typeLoad && !typeLoad.parser ? typeLoad.unavailable : undefined;
+  return { records, workers, extraFiles, programsBuilt: typeParser?.programsBuilt() ?? 0, programMs: typeParser?.buildMs() ?? 0, typesUnavailable };
 }
 
 function failed(phase: FileError['phase'], error: unknown): TextOutcome {

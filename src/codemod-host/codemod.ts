@@ -38,6 +38,11 @@ export interface CodemodResult {
   readonly edits: readonly TextEdit[];
   readonly rewritten: readonly CodemodSite[];
   readonly left: readonly CodemodSite[];
+  /**
+   * Modules the rewritten file imports because of these edits (e.g. the `--import-from` module). The runner declares
+   * `@quickwins/runtime` in the nearest package.json when it is among them (src/cli/declare-dependency.ts).
+   */
+  readonly imports?: readonly string[];
 }
 
 /** A command-line option a codemod adds to `npx quickwins <id>` (parsed by the runner). */

@@ -18,7 +18,7 @@ export async function transformWithSession(session: ProjectSession, filePath: st
     const timings = { parseMs: 0, transformMs: performance.now() - start };
     const sites = { rewritten: result.rewritten, left: result.left, timings };
     if (rewrittenSource === source) return { status: 'unchanged', ...sites };
-    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, ...sites };
+    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], ...sites };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { status: 'error', error: { phase: 'transform', message }, timings: { parseMs: 0, transformMs: performance.now() - start } };

@@ -34,6 +34,8 @@ export type TextOutcome =
       readonly status: 'changed';
       /** The whole new file text, BOM included when the input had one. */
       readonly output: string;
+      /** The codemod's `imports` (modules the new text imports because of the rewrite). */
+      readonly imports: readonly string[];
       readonly rewritten: readonly CodemodSite[];
       readonly left: readonly CodemodSite[];
       readonly timings: Timings;
@@ -84,7 +86,7 @@ export function transformText<Options>(
     const transformMs = performance.now() - transformStart;
     const sites = { rewritten: result.rewritten, left: result.left, timings: { parseMs, transformMs } };
     if (rewrittenSource === source) return { status: 'unchanged', ...sites };
-    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, ...sites };
+    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], ...sites };
   } catch (error) {
     const transformMs = performance.now() - transformStart;
     const message = error instanceof Error ? error.message : String(error);

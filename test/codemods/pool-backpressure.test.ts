@@ -1,52 +1,28 @@
 /**
- * Every fixture pair in fixtures/pool-backpressure/ through the codemod contract (parseSource →
- * transform → applyTextEdits): the output must equal `<case>.output.<ext>`, parse, be a fixed point
- * (a second run changes nothing), import the helpers exactly once in the file's module style, and,
- * for TypeScript, type-check against real `pg` typings and quickwins' own sources. The type-aware
- * path must agree: it may find more (types know what a package function returns), never less.
+ * pool-backpressure beyond the shared fixture harness (fixtures.test.ts checks every pair's output, parse, fixed
+ * point and import): the sites each case must leave and report, the pre-filter's edges, and, for TypeScript cases,
+ * that input and output type-check against real `pg` typings and quickwins' own sources, and that the type-aware
+ * path agrees (it may find more: types know what a package function returns; never less).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codemod, type PoolBackpressureOptions } from '../../codemods/pool-backpressure.js';
 import type { CodemodResult, TypeServices } from '../../src/codemod-host/codemod.js';
-import { sniffModuleStyle } from '../../src/analysis/module-style.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { applyTextEdits } from '../../src/analysis/text-edit.js';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { createTsProject, REPO_ROOT, type TsProject } from '../support/pool-ts-project.js';
+import { createTsProject, type TsProject } from '../support/pool-ts-project.js';
+import { fixtureCases, fixtureDir } from './fixture-cases.js';
 
 const FIXTURES = 'fixtures/pool-backpressure';
-const fixtureDir = join(REPO_ROOT, FIXTURES);
 
-interface Fixture {
-  readonly name: string;
-  readonly extension: string;
-  readonly inputFile: string;
-  readonly outputFile: string;
-  readonly input: string;
-  readonly expected: string;
-  readonly options: PoolBackpressureOptions;
-}
-
-const fixtures: Fixture[] = readdirSync(fixtureDir)
-  .filter((file) => file.includes('.input.'))
-  .sort()
-  .map((inputFile) => {
-    const [name = '', extension = ''] = inputFile.split('.input.');
-    const outputFile = `${name}.output.${extension}`;
-    const optionsFile = join(fixtureDir, `${name}.options.json`);
-    const extra = existsSync(optionsFile) ? (JSON.parse(readFileSync(optionsFile, 'utf8')) as Partial<PoolBackpressureOptions>) : {};
-    return {
-      name,
-      extension,
-      inputFile,
-      outputFile,
-      input: readFileSync(join(fixtureDir, inputFile), 'utf8'),
-      expected: readFileSync(join(fixtureDir, outputFile), 'utf8'),
-      options: { importFrom: '@quickwins/runtime', query: true, ...extra },
-    };
-  });
+const fixtures = fixtureCases(codemod as never).map((fixture) => ({
+  ...fixture,
+  inputFile: `${fixture.name}.input.${fixture.extension}`,
+  outputFile: `${fixture.name}.output.${fixture.extension}`,
+  options: fixture.options as unknown as PoolBackpressureOptions,
+}));
 
 /** Lines of the sites each fixture must leave and report (every other fixture reports nothing). */
 const EXPECTED_LEFT: Record<string, number[]> = {
@@ -71,42 +47,10 @@ describe('pool-backpressure fixtures', () => {
     expect(new Set(fixtures.map((fixture) => fixture.extension))).toEqual(new Set(['ts', 'tsx', 'mts', 'js', 'cjs']));
   });
 
-  describe.each(fixtures)('$name ($extension)', (fixture) => {
-    const filePath = join(FIXTURES, fixture.inputFile);
-
-    it('rewrites to the expected output', () => {
-      expect(run(filePath, fixture.input, fixture.options).output).toBe(fixture.expected);
-    });
-
-    it('reports exactly the sites it leaves', () => {
-      const { result } = run(filePath, fixture.input, fixture.options);
-      expect(result.left.map((site) => site.line)).toEqual(EXPECTED_LEFT[fixture.name] ?? []);
-      for (const site of [...result.left, ...result.rewritten]) expect(site.message.length).toBeGreaterThan(10);
-    });
-
-    it('produces code that parses and is a fixed point', () => {
-      const outputPath = join(FIXTURES, fixture.outputFile);
-      expect(() => parseSource(outputPath, fixture.expected)).not.toThrow();
-      const again = run(outputPath, fixture.expected, fixture.options);
-      expect(again.result.edits).toEqual([]);
-      expect(again.result.rewritten).toEqual([]);
-    });
-
-    it('imports the helpers once, in the module style of the file', () => {
-      const from = fixture.options.importFrom;
-      const program = parseSource(filePath, fixture.input);
-      const esmImports = fixture.expected.split('\n').filter((line) => line.startsWith('import') && line.includes(`'${from}'`) || line.includes(`"${from}"`) && line.startsWith('import'));
-      const requires = fixture.expected.split(`require(${JSON.stringify(from)})`).length - 1 + fixture.expected.split(`require('${from}')`).length - 1;
-      const changed = fixture.expected !== fixture.input;
-      if (sniffModuleStyle(program, filePath) === 'cjs') {
-        expect(esmImports).toEqual([]);
-        expect(requires).toBe(changed ? 1 : 0);
-      } else {
-        expect(requires).toBe(0);
-        expect(esmImports.length).toBeLessThanOrEqual(1);
-        if (changed) expect(esmImports).toHaveLength(1);
-      }
-    });
+  it.each(fixtures.map((fixture) => [fixture.name, fixture] as const))('%s: reports exactly the sites it leaves', (_name, fixture) => {
+    const { result } = run(join(FIXTURES, fixture.inputFile), fixture.input, fixture.options);
+    expect(result.left.map((site) => site.line)).toEqual(EXPECTED_LEFT[fixture.name] ?? []);
+    for (const site of [...result.left, ...result.rewritten]) expect(site.message.length).toBeGreaterThan(10);
   });
 });
 
@@ -141,7 +85,7 @@ describe('pool-backpressure fixtures type-check', () => {
 
   beforeAll(() => {
     const files = new Map<string, string>();
-    for (const support of ['lib/db.ts', 'lib/ambient.d.ts']) files.set(support, readFileSync(join(fixtureDir, support), 'utf8'));
+    for (const support of ['lib/db.ts', 'lib/ambient.d.ts']) files.set(support, readFileSync(join(fixtureDir(codemod.id), support), 'utf8'));
     for (const fixture of typeScriptFixtures) {
       files.set(fixture.inputFile, fixture.input);
       files.set(fixture.outputFile, fixture.expected);

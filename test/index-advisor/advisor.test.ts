@@ -102,7 +102,7 @@ async function measure(url: string): Promise<{ sql: string; indexes: string[]; m
 
 beforeAll(async () => {
   assertBuilt();
-  server = await startThrowawayPostgres({ serverSettings: ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=top'] });
+  server = await startThrowawayPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' } });
   admin = new pg.Client(server.url);
   await admin.connect();
   await admin.query('CREATE DATABASE feed');

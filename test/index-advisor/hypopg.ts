@@ -18,8 +18,11 @@ export function serverMajor(binDir: string): string {
 
 /** The folder the server binaries really live in (PATH may hold symlinks to them), with pg_config and psql. */
 export function serverBinDir(): string | undefined {
-  const found = findPostgresBinDir();
-  return found === undefined ? undefined : dirname(realpathSync(join(found, 'initdb')));
+  try {
+    return dirname(realpathSync(join(findPostgresBinDir().binDir, 'initdb')));
+  } catch {
+    return undefined; // no server binaries at all (the setup says so itself)
+  }
 }
 
 export function hypopgInstalled(): { installed: boolean; hint: string } {

@@ -1,6 +1,7 @@
 /**
  * The ESLint plugin as a user gets it: `npm run build` output → `npm pack` → the tarball installed into a fresh
- * temp project next to eslint 10 (and eslint 9 as `eslint9`, 9.0.0 as `eslint90`), an `eslint.config.js` that imports
+ * temp project next to eslint 10 (and eslint 9 as `eslint9`, 9.0.0 as `eslint90`, 8.57 as `eslint8`: the oldest with
+ * flat config, the floor of the plugin's peer range), an `eslint.config.js` that imports
  * `quickwins/eslint-plugin`, and the real `eslint` CLI: problems, exit codes, `--fix`. Then the documented plain
  * git pre-commit hook in that project refuses a commit that adds a blanket disable and accepts a clean one.
  */
@@ -10,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packBoth } from '../support/packages.js';
+import { ensurePreCommit } from '../support/pre-commit.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 let scratch = '';
@@ -55,8 +58,8 @@ interface LintResult {
   messages: { ruleId: string | null; line: number; column: number; endLine?: number; message: string }[];
 }
 
-/** Runs an installed eslint CLI in the project: 10 (`eslint`), the newest 9 (`eslint9`), 9.0.0 (`eslint90`). */
-type EslintPackage = 'eslint' | 'eslint9' | 'eslint90';
+/** Runs an installed eslint CLI in the project: 10 (`eslint`), the newest 9 (`eslint9`), 9.0.0 (`eslint90`), 8.57 (`eslint8`). */
+type EslintPackage = 'eslint' | 'eslint9' | 'eslint90' | 'eslint8';
 
 function eslint(binPackage: EslintPackage, args: readonly string[]): SpawnSyncReturns<string> {
   return run(process.execPath, [join(project, 'node_modules', binPackage, 'bin/eslint.js'), ...args], project);
@@ -121,14 +124,11 @@ beforeAll(() => {
   ensureBuilt();
   scratch = mkdtempSync(join(tmpdir(), 'quickwins-eslint-e2e-'));
   // The toolkit depends on @quickwins/runtime at its own version: both tarballs are installed, as a registry would.
-  const pack = (args: readonly string[]): string =>
-    join(scratch, (JSON.parse(mustRun('npm', ['pack', '--json', '--pack-destination', scratch, ...args], repoRoot)) as { filename: string }[])[0]!.filename);
-  const tarball = pack([]);
-  const runtimeTarball = pack(['--workspace', 'runtime']);
+  const { toolkit: tarball, runtime: runtimeTarball } = packBoth(scratch);
   project = join(scratch, 'project');
   mkdirSync(project);
   write('package.json', JSON.stringify({ name: 'quickwins-e2e-project', version: '1.0.0', private: true, type: 'module' }, null, 2));
-  mustRun('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, runtimeTarball, 'eslint@^10', 'eslint9@npm:eslint@^9', 'eslint90@npm:eslint@9.0.0'], project);
+  mustRun('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, runtimeTarball, 'eslint@^10', 'eslint9@npm:eslint@^9', 'eslint90@npm:eslint@9.0.0', 'eslint8@npm:eslint@^8.57.0'], project);
   write(
     'eslint.config.js',
     [
@@ -170,8 +170,8 @@ describe('the packed plugin under the eslint CLI', () => {
     expect(fromImport.trim()).toBe('recommended,strict');
   });
 
-  const majors: Record<EslintPackage, string> = { eslint: '10', eslint9: '9', eslint90: '9.0.0' };
-  for (const binPackage of ['eslint', 'eslint9', 'eslint90'] as const) {
+  const majors: Record<EslintPackage, string> = { eslint: '10', eslint9: '9', eslint90: '9.0.0', eslint8: '8' };
+  for (const binPackage of ['eslint', 'eslint9', 'eslint90', 'eslint8'] as const) {
     it(`${binPackage}: reports every blanket directive and raw pool call, none swallowed, decoys left alone, exit 1`, () => {
       const version = JSON.parse(readFileSync(join(project, 'node_modules', binPackage, 'package.json'), 'utf8')).version as string;
       expect(version === majors[binPackage] || version.split('.')[0] === majors[binPackage], version).toBe(true);
@@ -224,7 +224,8 @@ describe('the documented plain git pre-commit hook', () => {
   const git = (...args: string[]): SpawnSyncReturns<string> => run('git', args, project, gitEnv);
   const commits = (): number => Number(git('rev-list', '--count', 'HEAD').stdout.trim() || 0);
 
-  it('refuses a commit that adds a blanket disable and accepts a clean one', () => {
+  // Four commits, each running ESLint through npx: over a minute on a loaded 2-core machine.
+  it('refuses a commit that adds a blanket disable and accepts a clean one', { timeout: 180_000 }, () => {
     const docs = readFileSync(join(repoRoot, 'docs/pre-commit.md'), 'utf8');
     const hook = /## A plain git hook[\s\S]*?```sh\n([\s\S]*?)```/.exec(docs)?.[1];
     expect(hook).toMatch(/^#!\/bin\/sh/);
@@ -259,9 +260,9 @@ describe('the documented plain git pre-commit hook', () => {
     expect(commits()).toBe(3);
   });
 
-  it('the pre-commit framework hook from .pre-commit-hooks.yaml does the same', () => {
-    const preCommit = run('sh', ['-c', 'command -v pre-commit'], project);
-    if (preCommit.status !== 0) throw new Error('pre-commit is not installed: apt-get install pre-commit (or pipx install pre-commit)');
+  it('the pre-commit framework hook from .pre-commit-hooks.yaml does the same', { timeout: 300_000 }, () => {
+    // From PATH, else fetched from Debian's archive into node_modules/.cache (throws when neither works).
+    const preCommit = ensurePreCommit();
     // The hook repository: this package's .pre-commit-hooks.yaml, committed, as pre-commit fetches it by rev.
     const hooksRepo = join(scratch, 'hooks-repo');
     mkdirSync(hooksRepo);
@@ -281,7 +282,7 @@ describe('the documented plain git pre-commit hook', () => {
       join(userRepo, '.pre-commit-config.yaml'),
       `repos:\n  - repo: ${hooksRepo}\n    rev: ${rev}\n    hooks:\n      - id: quickwins-eslint\n`,
     );
-    const env = { ...gitEnv, PRE_COMMIT_HOME: join(scratch, 'pre-commit-home') };
+    const env = { ...gitEnv, ...preCommit.env, PRE_COMMIT_HOME: join(scratch, 'pre-commit-home') };
     const inUserRepo = (...args: string[]): SpawnSyncReturns<string> => run(args[0]!, args.slice(1), userRepo, env);
     inUserRepo('git', 'init', '--quiet');
     const install = inUserRepo('pre-commit', 'install');

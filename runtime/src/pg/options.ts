@@ -6,8 +6,10 @@ import type { Registry } from 'prom-client';
 
 export interface BackpressureOptions {
   /**
-   * Threshold admission (the default mode): reject at once when utilization ≥ threshold. 0 < threshold ≤ 1,
-   * default 0.85. With max 10 that admits while fewer than 9 clients are claimed, keeping one in reserve.
+   * Threshold admission (the default mode): reject at once when utilization is above the threshold. 0 < threshold ≤ 1,
+   * default 0.85. With max 10 that admits while at most 8 clients are claimed, keeping one in reserve. `1` admits
+   * while no caller waits: every client can be used and a request arriving when all are busy waits (up to
+   * `acquireTimeoutMs`); once one waits (utilization above 1) the next are refused, as with `maxWaiting: 1`.
    */
   threshold?: number;
   /**

@@ -42,7 +42,7 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
   });
 
   describe('threshold admission', () => {
-    it('admits below the threshold and refuses at it, without entering the pool queue', async () => {
+    it('admits up to the threshold and refuses above it, without entering the pool queue', async () => {
       const pool = createTestPool({ max: 10 });
       const { connects } = countingConnects(pool);
       const held = await hold(pool, 8);
@@ -50,7 +50,7 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
       const ninth = await acquireWithBackpressure(pool, 0.85); // 8/10 = 80 % < 85 %: admitted
       held.push(ninth);
 
-      const refused = acquireWithBackpressure(pool, 0.85); // 9/10 = 90 % ≥ 85 %
+      const refused = acquireWithBackpressure(pool, 0.85); // 9/10 = 90 % > 85 %
       await expect(refused).rejects.toBeInstanceOf(PoolExhaustedError);
       expect(connects()).toBe(eighth + 1); // the refused request never called pool.connect
       expect(pool.waitingCount).toBe(0);
@@ -80,12 +80,36 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
       held.forEach((client) => client.release());
     });
 
+    it('admits at exactly the threshold (17/20 = 85 %) and refuses the next (18/20)', async () => {
+      const pool = createTestPool({ max: 20 });
+      const held = await hold(pool, 17);
+      held.push(await acquireWithBackpressure(pool, { threshold: 0.85, ...quiet }));
+      await expect(acquireWithBackpressure(pool, { threshold: 0.85, ...quiet })).rejects.toMatchObject({ utilizationPercent: 90 });
+      held.forEach((client) => client.release());
+    });
+
+    it('threshold 1 uses every client, queues a request while nobody waits, and refuses once one waits', async () => {
+      const pool = createTestPool({ max: 4 });
+      const held = await hold(pool, 4); // 100 %: not above 1
+      const queued = acquireWithBackpressure(pool, { threshold: 1, ...quiet });
+      expect(pool.waitingCount).toBe(1); // admitted: it waits in pg-pool's queue
+      await expect(acquireWithBackpressure(pool, { threshold: 1, ...quiet })).rejects.toMatchObject({
+        utilizationPercent: 125,
+        waitingRequests: 1,
+      });
+      held.pop()!.release(); // the queued request gets this client
+      (await queued).release();
+      held.forEach((client) => client.release());
+      await settle(pool);
+      expect(checkedOut(pool)).toBe(0);
+    });
+
     it('counts clients still connecting and waiters as claimed', async () => {
       const pool = createTestPool({ max: 4 });
-      const held = await hold(pool, 3);
-      const fourth = pool.connect(); // connecting: in totalCount, not idle
-      await expect(acquireWithBackpressure(pool, { threshold: 1, ...quiet })).rejects.toThrow(PoolExhaustedError);
-      const fifth = pool.connect(); // queued
+      const held = await hold(pool, 3); // 75 %: admitted at threshold 0.75 on its own
+      const fourth = pool.connect(); // connecting: in totalCount, not idle → 100 %
+      await expect(acquireWithBackpressure(pool, { threshold: 0.75, ...quiet })).rejects.toThrow(PoolExhaustedError);
+      const fifth = pool.connect(); // queued → 125 %
       await expect(acquireWithBackpressure(pool, { threshold: 1, ...quiet })).rejects.toMatchObject({ waitingRequests: 1 });
       held.forEach((client) => client.release());
       (await fourth).release();
