@@ -13,6 +13,8 @@ import type { ClaimOutcome, DedupeStore } from './types.js';
 export interface PgClientLike {
   query(text: string, values?: readonly unknown[]): Promise<{ rowCount: number | null }>;
   release(error?: Error | boolean): void;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** What the store needs of a pool (a `pg.Pool` fits). */
@@ -86,6 +88,12 @@ export function pgDedupeStore<Client extends PgClientLike>(pool: PgPoolLike<Clie
       await ensureTable();
       const client = await pool.connect();
       let broken: Error | undefined;
+      // pg listens for errors only on idle clients: a backend that dies mid-claim would otherwise crash the process
+      // with an unhandled 'error' event. The failing query rejects as well, and that is what we act on.
+      const onError = (error: Error): void => {
+        broken = error;
+      };
+      client.on?.('error', onError);
       try {
         await client.query('BEGIN');
         const claim = await client.query(claimSql, [group, key]);
@@ -103,6 +111,7 @@ export function pgDedupeStore<Client extends PgClientLike>(pool: PgPoolLike<Clie
         });
         throw error;
       } finally {
+        client.removeListener?.('error', onError);
         client.release(broken);
       }
     },
