@@ -23,6 +23,16 @@ export interface PgPoolLike<Client extends PgClientLike = PgClientLike> {
   query(text: string, values?: readonly unknown[]): Promise<{ rowCount: number | null }>;
 }
 
+/**
+ * The client type a pool hands out. pg's `Pool.connect` is overloaded (promise, then callback), and inference reads
+ * only the last overload, so the two-overload shape is matched first.
+ */
+export type PgClientOf<Pool> = Pool extends { connect(): Promise<infer Client>; connect(callback: never): void }
+  ? Client
+  : Pool extends { connect(): Promise<infer Client> }
+    ? Client
+    : PgClientLike;
+
 export interface PgDedupeStoreOptions {
   /** Table of claimed keys, optionally schema-qualified (`kafka.dedupe_keys`). Default `quickwins_kafka_dedupe`. */
   readonly table?: string;
@@ -52,7 +62,8 @@ export function quoteTableName(table: string): string {
   return parts.map((part) => `"${part}"`).join('.');
 }
 
-export function pgDedupeStore<Client extends PgClientLike>(pool: PgPoolLike<Client>, options: PgDedupeStoreOptions = {}): PgDedupeStore<Client> {
+export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDedupeStoreOptions = {}): PgDedupeStore<PgClientOf<Pool>> {
+  type Client = PgClientOf<Pool>;
   const table = options.table ?? 'quickwins_kafka_dedupe';
   const retentionDays = options.retentionDays ?? 7;
   if (!(Number.isFinite(retentionDays) && retentionDays > 0)) {
@@ -86,7 +97,7 @@ export function pgDedupeStore<Client extends PgClientLike>(pool: PgPoolLike<Clie
     },
     async runOnce(group, key, effect): Promise<ClaimOutcome> {
       await ensureTable();
-      const client = await pool.connect();
+      const client = (await pool.connect()) as PgClientLike;
       let broken: Error | undefined;
       // pg listens for errors only on idle clients: a backend that dies mid-claim would otherwise crash the process
       // with an unhandled 'error' event. The failing query rejects as well, and that is what we act on.
@@ -101,7 +112,7 @@ export function pgDedupeStore<Client extends PgClientLike>(pool: PgPoolLike<Clie
           await client.query('ROLLBACK');
           return 'duplicate';
         }
-        await effect(client);
+        await effect(client as Client);
         await client.query('COMMIT');
         return 'applied';
       } catch (error) {
