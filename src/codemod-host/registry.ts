@@ -9,11 +9,12 @@ import { pathToFileURL } from 'node:url';
 import type { Codemod } from './codemod.js';
 import { codemod as authLogging } from '../../codemods/auth-logging.js';
 import { codemod as poolBackpressure } from '../../codemods/pool-backpressure.js';
+import { codemod as kafkaDedupe } from '../../codemods/kafka-dedupe.js';
 
 /** Any codemod, whatever its options type (`never` accepts every `Codemod<Options>`). */
 export type AnyCodemod = Codemod<never>;
 
-const BUILT_IN: readonly AnyCodemod[] = [poolBackpressure, authLogging];
+const BUILT_IN: readonly AnyCodemod[] = [poolBackpressure, authLogging, kafkaDedupe];
 
 export const EXTRA_CODEMODS_ENV = 'QUICKWINS_CODEMODS';
 

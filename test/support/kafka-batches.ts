@@ -111,6 +111,7 @@ export class PartitionModel {
       },
       isRunning: () => running,
       isStale: () => stale,
+      pause: () => () => undefined,
     };
     try {
       await eachBatch(payload);

@@ -18,6 +18,7 @@
 import { headerKey, resolveKey } from './keys.js';
 import { dedupeMetrics, type DedupeMetrics, type MetricsOption } from './metrics.js';
 import type {
+  DedupedBatchHandler,
   DedupedHandler,
   DedupeStore,
   EachBatchPayloadLike,
@@ -63,14 +64,12 @@ function prepare<Tx, Message extends KafkaMessageLike>(name: string, options: De
 /** Runs one record through the store; true when its handler ran and committed. */
 async function runRecord<Tx, Message extends KafkaMessageLike>(
   prepared: Prepared<Tx, Message>,
-  record: RecordRef<Message>,
   key: string,
-  heartbeat: () => Promise<void>,
-  handler: DedupedHandler<Tx, Message>,
+  effect: (tx: Tx) => Promise<void>,
 ): Promise<boolean> {
   const started = performance.now();
   try {
-    const outcome = await prepared.store.runOnce(prepared.group, key, (tx) => handler({ ...record, key, tx, heartbeat }));
+    const outcome = await prepared.store.runOnce(prepared.group, key, effect);
     if (outcome === 'applied') prepared.metrics.claimed();
     else prepared.metrics.skipped();
     return outcome === 'applied';
@@ -86,7 +85,7 @@ function keyFor<Message extends KafkaMessageLike>(prepared: Prepared<unknown, Me
 }
 
 export function dedupeEachBatch<Tx, Message extends KafkaMessageLike = KafkaMessageLike>(
-  handler: DedupedHandler<Tx, Message>,
+  handler: DedupedBatchHandler<Tx, Message>,
   options: DedupeBatchOptions<Tx, Message>,
 ): (payload: EachBatchPayloadLike<Message>) => Promise<void> {
   if (typeof handler !== 'function') throw new TypeError('dedupeEachBatch: handler must be a function (record) => Promise<void>');
@@ -101,7 +100,9 @@ export function dedupeEachBatch<Tx, Message extends KafkaMessageLike = KafkaMess
       const key = keyFor(prepared, record);
       if (seen?.has(key)) prepared.metrics.skipped();
       else {
-        await runRecord(prepared, record, key, () => payload.heartbeat(), handler);
+        await runRecord(prepared, key, (tx) =>
+          handler({ ...record, key, tx, batch, heartbeat: () => payload.heartbeat(), pause: () => payload.pause() }),
+        );
         seen?.add(key);
       }
       payload.resolveOffset(message.offset);
@@ -120,6 +121,7 @@ export function dedupeEachMessage<Tx, Message extends KafkaMessageLike = KafkaMe
   const prepared = prepare('dedupeEachMessage', options);
   return async (payload) => {
     const record: RecordRef<Message> = { topic: payload.topic, partition: payload.partition, message: payload.message };
-    await runRecord(prepared, record, keyFor(prepared, record), () => payload.heartbeat(), handler);
+    const key = keyFor(prepared, record);
+    await runRecord(prepared, key, (tx) => handler({ ...record, key, tx, heartbeat: () => payload.heartbeat(), pause: () => payload.pause() }));
   };
 }

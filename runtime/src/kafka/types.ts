@@ -25,6 +25,7 @@ export interface EachBatchPayloadLike<Message extends KafkaMessageLike = KafkaMe
   commitOffsetsIfNecessary(): Promise<void>;
   isRunning(): boolean;
   isStale(): boolean;
+  pause(): () => void;
 }
 
 export interface EachMessagePayloadLike<Message extends KafkaMessageLike = KafkaMessageLike> {
@@ -32,6 +33,7 @@ export interface EachMessagePayloadLike<Message extends KafkaMessageLike = Kafka
   readonly partition: number;
   readonly message: Message;
   heartbeat(): Promise<void>;
+  pause(): () => void;
 }
 
 /** Where one record came from. */
@@ -52,9 +54,17 @@ export interface DedupedRecord<Tx, Message extends KafkaMessageLike = KafkaMessa
   readonly tx: Tx;
   /** kafkajs' heartbeat, for handlers that run long. */
   heartbeat(): Promise<void>;
+  /** kafkajs' pause for this topic-partition; returns resume. */
+  pause(): () => void;
+}
+
+/** In dedupeEachBatch, a record also carries the batch it came in. */
+export interface DedupedBatchRecord<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends DedupedRecord<Tx, Message> {
+  readonly batch: BatchLike<Message>;
 }
 
 export type DedupedHandler<Tx, Message extends KafkaMessageLike = KafkaMessageLike> = (record: DedupedRecord<Tx, Message>) => Promise<void>;
+export type DedupedBatchHandler<Tx, Message extends KafkaMessageLike = KafkaMessageLike> = (record: DedupedBatchRecord<Tx, Message>) => Promise<void>;
 
 /** A record's de-duplication key; `undefined` falls back to topic/partition/offset. */
 export type KeyOf<Message extends KafkaMessageLike = KafkaMessageLike> = (record: RecordRef<Message>) => string | undefined;

@@ -57,6 +57,7 @@ describe('dedupeEachBatch: the per-record protocol', () => {
       commitOffsetsIfNecessary: async () => void calls.push('commit?'),
       isRunning: () => true,
       isStale: () => false,
+      pause: () => () => undefined,
     });
     expect(calls).toEqual(['0', '1', '2'].flatMap((offset) => [`handle:${offset}`, `resolve:${offset}`, 'heartbeat', 'commit?']));
   });
@@ -194,7 +195,8 @@ describe('dedupeEachMessage', () => {
     const eachMessage = dedupeEachMessage<undefined, Message>(handler, { store, group: 'g', metrics: false });
     let heartbeats = 0;
     for (const message of [...makeLog(['a', 'b']), ...makeLog(['a', 'b', 'c'])]) {
-      await eachMessage({ topic: 't', partition: 0, message, heartbeat: async () => void heartbeats++ });
+      await eachMessage({ topic: 't', partition: 0, message, heartbeat: async () => void heartbeats++, pause: () => () => undefined });
+      expect(heartbeats).toBe(0);
     }
     expect(Object.fromEntries(applied)).toEqual({ a: 1, b: 1, c: 1 });
   });
@@ -209,7 +211,7 @@ describe('dedupeEachMessage', () => {
       { store, group: 'g', metrics: false },
     );
     const [message] = makeLog(['a']);
-    const payload = { topic: 't', partition: 0, message: message!, heartbeat: async () => undefined };
+    const payload = { topic: 't', partition: 0, message: message!, heartbeat: async () => undefined, pause: () => () => undefined };
     await expect(eachMessage(payload)).rejects.toBeInstanceOf(HandlerFault);
     await eachMessage(payload);
     await eachMessage(payload);
