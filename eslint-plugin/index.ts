@@ -6,6 +6,7 @@
  * Only a default export: the CommonJS build then makes `module.exports` the plugin itself (tsup `cjsInterop`).
  */
 import type { TSESLint } from '@typescript-eslint/utils';
+import kafkaBatchProtocol from './rules/kafka-batch-protocol.js';
 import noBlanketDisable from './rules/no-blanket-disable.js';
 import noRawPoolConnect from './rules/no-raw-pool-connect.js';
 import { PLUGIN_NAME, PLUGIN_VERSION } from './util/create-rule.js';
@@ -13,6 +14,7 @@ import { PLUGIN_NAME, PLUGIN_VERSION } from './util/create-rule.js';
 const rules = {
   'no-blanket-disable': noBlanketDisable,
   'no-raw-pool-connect': noRawPoolConnect,
+  'kafka-batch-protocol': kafkaBatchProtocol,
 };
 
 type RuleId = keyof typeof rules;
