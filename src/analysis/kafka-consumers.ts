@@ -68,7 +68,7 @@ function judgeReceiver(receiver: TSESTree.Expression, index: BindingIndex, progr
   const traced = traceConsumer(receiver, index, program, 0);
   if (types) {
     const byType = consumerByType(receiver, types);
-    if (byType.kind === 'consumer') return { ...byType, creation: traced.kind === 'consumer' ? traced.creation : undefined };
+    if (byType.kind === 'consumer') return { ...byType, creation: traced.kind === 'consumer' ? traced.creation : findCreation(receiver, index, program, 0) };
     if (byType.kind === 'not-consumer') return byType;
   }
   return traced;
@@ -187,9 +187,35 @@ function isConsumerCreation(node: TSESTree.Expression): node is TSESTree.CallExp
 }
 
 function creationVerdict(call: TSESTree.CallExpression & { callee: TSESTree.MemberExpression }, index: BindingIndex, program: TSESTree.Program, depth: number): ConsumerVerdict {
-  const kafka = kafkaEvidence(call.callee.object as TSESTree.Expression, index, program, depth + 1);
+  const kafka = kafkaEvidence(call.callee.object as TSESTree.Expression, index, program, depth + 1) ?? sharedKafkaEvidence(call, index, program);
   if (kafka === undefined) return { kind: 'unknown', reason: '`.consumer(…)` is called on something not shown to be a kafkajs `Kafka`' };
   return { kind: 'consumer', evidence: `made by \`.consumer(…)\` on ${kafka}`, creation: call };
+}
+
+/**
+ * The common project layout: `export const kafka = new Kafka(…)` in one module, `kafka.consumer({ groupId })` in
+ * another. Without types, a `.consumer({ groupId })` call on a value imported from a relative module counts when the
+ * file itself imports kafkajs (a reviewer reads it the same way).
+ */
+function sharedKafkaEvidence(call: TSESTree.CallExpression & { callee: TSESTree.MemberExpression }, index: BindingIndex, program: TSESTree.Program): string | undefined {
+  const object = unwrap(call.callee.object as TSESTree.Expression);
+  if (object.type !== 'Identifier' || groupIdOf(call) === undefined) return undefined;
+  const binding = index.resolve(object);
+  if (binding?.kind !== 'import' || !binding.importFrom?.startsWith('.')) return undefined;
+  const importsKafkajs = program.body.some((statement) => statement.type === 'ImportDeclaration' && statement.source.value === KAFKAJS);
+  return importsKafkajs ? `\`${object.name}\` imported from '${binding.importFrom}', called with a groupId in a file that imports kafkajs` : undefined;
+}
+
+/** The `.consumer(…)` call a receiver's value comes from, whatever it is called on (types already said Consumer). */
+function findCreation(node: TSESTree.Expression, index: BindingIndex, program: TSESTree.Program, depth: number): TSESTree.CallExpression | undefined {
+  if (depth > 6) return undefined;
+  const direct = unwrap(node);
+  if (isConsumerCreation(direct)) return direct;
+  for (const value of valuesOf(direct, index, program).values) {
+    const found = findCreation(value, index, program, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** How `node` is known to be a kafkajs `Kafka` instance, or undefined. */
