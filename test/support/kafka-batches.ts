@@ -5,7 +5,7 @@
  * was resolved (autoCommitOffsets) unless the commit is refused or the process died, and the group then redelivers
  * from the committed offset. Faults are injected per delivery; every call the wrapper makes is recorded.
  */
-import type { EachBatchPayloadLike, KafkaMessageLike } from '../../runtime/src/kafka/index.js';
+import type { BatchLike, EachBatchPayloadLike, KafkaMessageLike } from '../../runtime/src/kafka/index.js';
 
 export interface Message extends KafkaMessageLike {
   readonly offset: string;
@@ -87,7 +87,7 @@ export class PartitionModel {
     let refuse = false;
     const at = 'at' in fault ? fault.at : -1;
     const payload: EachBatchPayloadLike<Message> = {
-      batch: { topic: this.topic, partition: this.partition, messages },
+      batch: batchOf(this.topic, this.partition, messages, this.log.length),
       resolveOffset: (offset) => {
         this.calls.resolved.push(offset);
         this.position = Number(offset) + 1;
@@ -137,5 +137,21 @@ export class PartitionModel {
 export function faultInHandler(fault: Fault, batchStart: number): (offset: string) => void {
   return (offset) => {
     if (fault.kind === 'throw' && Number(offset) === batchStart + fault.at) throw new HandlerFault(`handler failed on offset ${offset}`);
+  };
+}
+
+/** A kafkajs-shaped Batch over `messages` (offsets are their indexes in the log). */
+export function batchOf<M extends Message>(topic: string, partition: number, messages: readonly M[], logLength = messages.length): BatchLike<M> {
+  const last = messages.at(-1)?.offset ?? String(logLength - 1);
+  return {
+    topic,
+    partition,
+    highWatermark: String(logLength),
+    messages,
+    isEmpty: () => messages.length === 0,
+    firstOffset: () => messages[0]?.offset ?? null,
+    lastOffset: () => last,
+    offsetLag: () => String(Math.max(0, logLength - 1 - Number(last))),
+    offsetLagLow: () => String(Math.max(0, logLength - 1 - Number(messages[0]?.offset ?? last))),
   };
 }

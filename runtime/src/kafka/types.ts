@@ -12,10 +12,17 @@ export interface KafkaMessageLike {
   readonly headers?: Readonly<Record<string, Buffer | string | readonly (Buffer | string)[] | undefined>>;
 }
 
+/** kafkajs' `Batch`, whole, so handlers moved out of a batch loop keep reading `batch.highWatermark` and the rest. */
 export interface BatchLike<Message extends KafkaMessageLike = KafkaMessageLike> {
   readonly topic: string;
   readonly partition: number;
+  readonly highWatermark: string;
   readonly messages: readonly Message[];
+  isEmpty(): boolean;
+  firstOffset(): string | null;
+  lastOffset(): string;
+  offsetLag(): string;
+  offsetLagLow(): string;
 }
 
 export interface EachBatchPayloadLike<Message extends KafkaMessageLike = KafkaMessageLike> {

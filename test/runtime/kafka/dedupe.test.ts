@@ -16,7 +16,7 @@ import {
   offsetKey,
   type DedupeStore,
 } from '../../../runtime/src/kafka/index.js';
-import { HandlerFault, makeLog, PartitionModel, RefusedCommitError, type Message } from '../../support/kafka-batches.js';
+import { batchOf, HandlerFault, makeLog, PartitionModel, RefusedCommitError, type Message } from '../../support/kafka-batches.js';
 
 const ids = (count: number, prefix = 'm'): string[] => Array.from({ length: count }, (_, index) => `${prefix}${index}`);
 
@@ -51,7 +51,7 @@ describe('dedupeEachBatch: the per-record protocol', () => {
       { store: memoryDedupeStore(), group: 'g', metrics: false },
     );
     await eachBatch({
-      batch: { topic: 't', partition: 0, messages: log },
+      batch: batchOf('t', 0, log),
       resolveOffset: (offset) => calls.push(`resolve:${offset}`),
       heartbeat: async () => void calls.push('heartbeat'),
       commitOffsetsIfNecessary: async () => void calls.push('commit?'),
