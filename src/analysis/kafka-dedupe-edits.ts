@@ -59,10 +59,11 @@ export function planKafkaSite(run: RunCall, verdict: ConsumerVerdict, context: S
   if (isAlreadyWrapped(handler.value)) return left(`already wrapped with ${WRAPPERS[kind]}`);
   const groupId = groupIdOf(verdict.creation);
   if (groupId === undefined) return left('the consumer group id was not found in a `kafka.consumer({ groupId })` call in this file; wrap by hand with `group`');
-  if (!groupIdReachable(groupId, run.call, context.index)) {
+  const kept = groupId.type === 'Identifier' ? keptOnThis(groupId, verdict.creation!, run.call, context.index) : undefined;
+  if (kept === undefined && !groupIdReachable(groupId, run.call, context.index)) {
     return left(`the consumer's groupId \`${context.source.slice(...groupId.range)}\` does not mean the same at the run() call; wrap by hand with \`group\``);
   }
-  const groupText = context.source.slice(...groupId.range);
+  const groupText = kept ?? context.source.slice(...groupId.range);
   const factory = STORE_FACTORIES[context.store];
   const optionsText = (reference: (name: string) => string): string =>
     `{ store: ${reference(factory)}(${context.store === 'memory' ? '' : (context.storeArgument ?? '')}), group: ${groupText} }`;
@@ -75,6 +76,32 @@ export function planKafkaSite(run: RunCall, verdict: ConsumerVerdict, context: S
     };
   }
   return planBatch(handler, options, context, names, optionsText, `${storeNote}; ${verdict.evidence}`);
+}
+
+/**
+ * `constructor(…, groupId) { this.groupId = groupId; this.consumer = kafka.consumer({ groupId }); }` with `run()` in a
+ * method of the same class: the constructor parameter is out of scope there, `this.groupId` holds the same value.
+ */
+function keptOnThis(groupId: TSESTree.Identifier, creation: TSESTree.CallExpression, runCall: TSESTree.CallExpression, index: BindingIndex): string | undefined {
+  const binding = index.resolve(groupId);
+  if (binding?.kind !== 'parameter' || binding.owner === undefined) return undefined;
+  const owner = binding.owner as TSESTree.FunctionExpression;
+  if (owner.type !== 'FunctionExpression' || owner.body === null || owner.body === undefined) return undefined;
+  if (!(owner.range[0] <= creation.range[0] && creation.range[1] <= owner.range[1])) return undefined;
+  let field: string | undefined;
+  for (const statement of owner.body.body) {
+    if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'AssignmentExpression') continue;
+    const { left: target, right } = statement.expression;
+    if (right.type === 'Identifier' && index.resolve(right) === binding && target.type === 'MemberExpression' && target.object.type === 'ThisExpression' && !target.computed && target.property.type === 'Identifier') {
+      field = target.property.name;
+    }
+  }
+  if (field === undefined) return undefined;
+  const receiver = runCall.callee.type === 'MemberExpression' ? runCall.callee.object : undefined;
+  const runThis = receiver?.type === 'MemberExpression' && receiver.object.type === 'ThisExpression' ? receiver.object : undefined;
+  const runClass = runThis === undefined ? undefined : index.thisClass(runThis);
+  const sameClass = runClass !== undefined && runClass.range[0] <= owner.range[0] && owner.range[1] <= runClass.range[1];
+  return sameClass ? `this.${field}` : undefined;
 }
 
 function isAlreadyWrapped(value: TSESTree.Node): boolean {
