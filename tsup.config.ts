@@ -6,13 +6,13 @@ import { defineConfig, type Options } from 'tsup';
 // transform in codemods/<id>.cjs.
 export default defineConfig([
   {
-    entry: { index: 'runtime/src/index.ts', 'pg/index': 'runtime/src/pg/index.ts', 'auth/index': 'runtime/src/auth/index.ts', 'grpc/index': 'runtime/src/grpc/index.ts', 'graphql/index': 'runtime/src/graphql/index.ts' },
+    entry: { index: 'runtime/src/index.ts', 'pg/index': 'runtime/src/pg/index.ts', 'auth/index': 'runtime/src/auth/index.ts', 'grpc/index': 'runtime/src/grpc/index.ts', 'graphql/index': 'runtime/src/graphql/index.ts', 'kafka/index': 'runtime/src/kafka/index.ts' },
     format: ['esm', 'cjs'],
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     outDir: 'runtime/dist',
     target: 'node20',
     // The runtime's dependency and peers, as its own package.json lists them (tsup reads only the root one).
-    external: ['pino', 'pg', 'prom-client', '@grpc/grpc-js', 'graphql'],
+    external: ['pino', 'pg', 'prom-client', '@grpc/grpc-js', 'graphql', 'kafkajs'],
     clean: true,
     // Each subpath is a whole file of its own: `@quickwins/runtime/auth` loads no pg code and no prom-client.
     splitting: false,

@@ -8,6 +8,7 @@
 import type { TSESLint } from '@typescript-eslint/utils';
 import grpcConnectionRotation from './rules/grpc-connection-rotation.js';
 import graphqlCache from './rules/graphql-cache.js';
+import kafkaBatchProtocol from './rules/kafka-batch-protocol.js';
 import noBlanketDisable from './rules/no-blanket-disable.js';
 import noRawPoolConnect from './rules/no-raw-pool-connect.js';
 import { PLUGIN_NAME, PLUGIN_VERSION } from './util/create-rule.js';
@@ -17,6 +18,7 @@ const rules = {
   'grpc-connection-rotation': grpcConnectionRotation,
   'no-blanket-disable': noBlanketDisable,
   'no-raw-pool-connect': noRawPoolConnect,
+  'kafka-batch-protocol': kafkaBatchProtocol,
 };
 
 type RuleId = keyof typeof rules;

@@ -11,12 +11,13 @@ import { codemod as authLogging } from '../../codemods/auth-logging.js';
 import { codemod as graphqlCache } from '../../codemods/graphql-cache.js';
 import { codemod as grpcRotation } from '../../codemods/grpc-rotation.js';
 import { codemod as poolBackpressure } from '../../codemods/pool-backpressure.js';
+import { codemod as kafkaDedupe } from '../../codemods/kafka-dedupe.js';
 import { codemod as narrowEslintDisable } from '../../codemods/narrow-eslint-disable.js';
 
 /** Any codemod, whatever its options type (`never` accepts every `Codemod<Options>`). */
 export type AnyCodemod = Codemod<never>;
 
-const BUILT_IN: readonly AnyCodemod[] = [poolBackpressure, authLogging, narrowEslintDisable, grpcRotation, graphqlCache];
+const BUILT_IN: readonly AnyCodemod[] = [poolBackpressure, authLogging, narrowEslintDisable, grpcRotation, graphqlCache, kafkaDedupe];
 
 export const EXTRA_CODEMODS_ENV = 'QUICKWINS_CODEMODS';
 

@@ -39,6 +39,8 @@ export function createTsProject(files: ReadonlyMap<string, string>, quickwinsAli
     '@quickwins/runtime/graphql': [join(REPO_ROOT, 'runtime/src/graphql/index.ts')],
   };
   for (const alias of quickwinsAliases) paths[alias] = [quickwinsEntry];
+  // Area subpaths (`@quickwins/runtime/kafka`) map to their own sources, as the package's exports do.
+  paths['@quickwins/runtime/*'] = [join(REPO_ROOT, 'runtime/src/*/index.ts')];
   const options: ts.CompilerOptions = {
     strict: true,
     noEmit: true,

@@ -1,0 +1,89 @@
+/**
+ * The slices of kafkajs' payloads the wrappers read, written structurally so this module never imports kafkajs: a
+ * kafkajs `EachBatchPayload` / `EachMessagePayload` is assignable to these, so the functions the wrappers return are
+ * valid `eachBatch` / `eachMessage` handlers, and tests can feed synthetic batches.
+ */
+
+/** A record as kafkajs hands it out (`KafkaMessage`): offsets are decimal strings. */
+export interface KafkaMessageLike {
+  readonly offset: string;
+  readonly key?: Buffer | string | null;
+  readonly value?: Buffer | string | null;
+  readonly headers?: Readonly<Record<string, Buffer | string | readonly (Buffer | string)[] | undefined>>;
+}
+
+/** kafkajs' `Batch`, whole, so handlers moved out of a batch loop keep reading `batch.highWatermark` and the rest. */
+export interface BatchLike<Message extends KafkaMessageLike = KafkaMessageLike> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly highWatermark: string;
+  readonly messages: readonly Message[];
+  isEmpty(): boolean;
+  firstOffset(): string | null;
+  lastOffset(): string;
+  offsetLag(): string;
+  offsetLagLow(): string;
+}
+
+export interface EachBatchPayloadLike<Message extends KafkaMessageLike = KafkaMessageLike> {
+  readonly batch: BatchLike<Message>;
+  resolveOffset(offset: string): void;
+  heartbeat(): Promise<void>;
+  commitOffsetsIfNecessary(): Promise<void>;
+  isRunning(): boolean;
+  isStale(): boolean;
+  pause(): () => void;
+}
+
+export interface EachMessagePayloadLike<Message extends KafkaMessageLike = KafkaMessageLike> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly message: Message;
+  heartbeat(): Promise<void>;
+  pause(): () => void;
+}
+
+/** Where one record came from. */
+export interface RecordRef<Message extends KafkaMessageLike = KafkaMessageLike> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly message: Message;
+}
+
+/** What a de-duplicated handler receives for each record whose key was claimed. */
+export interface DedupedRecord<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends RecordRef<Message> {
+  /** The de-duplication key the record was claimed under. */
+  readonly key: string;
+  /**
+   * The store's transaction: for `pgDedupeStore` the pg client whose transaction holds the claim. Write the side
+   * effect through it and claim and effect commit together (or not at all). `undefined` for the other stores.
+   */
+  readonly tx: Tx;
+  /** kafkajs' heartbeat, for handlers that run long. */
+  heartbeat(): Promise<void>;
+  /** kafkajs' pause for this topic-partition; returns resume. */
+  pause(): () => void;
+}
+
+/** In dedupeEachBatch, a record also carries the batch it came in. */
+export interface DedupedBatchRecord<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends DedupedRecord<Tx, Message> {
+  readonly batch: BatchLike<Message>;
+}
+
+export type DedupedHandler<Tx, Message extends KafkaMessageLike = KafkaMessageLike> = (record: DedupedRecord<Tx, Message>) => Promise<void>;
+export type DedupedBatchHandler<Tx, Message extends KafkaMessageLike = KafkaMessageLike> = (record: DedupedBatchRecord<Tx, Message>) => Promise<void>;
+
+/** A record's de-duplication key; `undefined` falls back to topic/partition/offset. */
+export type KeyOf<Message extends KafkaMessageLike = KafkaMessageLike> = (record: RecordRef<Message>) => string | undefined;
+
+export type ClaimOutcome = 'applied' | 'duplicate';
+
+/**
+ * Runs a record's side effect at most once per (group, key) as far as the store can promise (see each store).
+ * `effect` runs only when the key was claimed; if it throws, the claim is given back and the error rethrown.
+ */
+export interface DedupeStore<Tx = undefined> {
+  /** Label for metrics: `pg`, `redis`, `memory`. */
+  readonly kind: string;
+  runOnce(group: string, key: string, effect: (tx: Tx) => Promise<void>): Promise<ClaimOutcome>;
+}
