@@ -29,7 +29,11 @@ interface Fixture {
   readonly options: PoolBackpressureOptions;
 }
 
-const fixtures: Fixture[] = readdirSync(fixtureDir)
+// Top-level fixtures, and those under packages/<name>/ (each with a package.json: package-level evidence).
+const fixtures: Fixture[] = [
+  ...readdirSync(fixtureDir),
+  ...readdirSync(join(fixtureDir, 'packages')).flatMap((folder) => readdirSync(join(fixtureDir, 'packages', folder)).map((file) => `packages/${folder}/${file}`)),
+]
   .filter((file) => file.includes('.input.'))
   .sort()
   .map((inputFile) => {
@@ -44,7 +48,7 @@ const fixtures: Fixture[] = readdirSync(fixtureDir)
       outputFile,
       input: readFileSync(join(fixtureDir, inputFile), 'utf8'),
       expected: readFileSync(join(fixtureDir, outputFile), 'utf8'),
-      options: { importFrom: '@quickwins/runtime', query: true, ...extra },
+      options: { importFrom: '@quickwins/runtime', query: true, tests: false, ...extra },
     };
   });
 
@@ -129,7 +133,7 @@ describe('pool-backpressure pre-filter', () => {
   it('refuses a threshold the helpers would reject', () => {
     const source = "import { Pool } from 'pg';\nnew Pool().connect();\n";
     const program = parseSource('a.ts', source);
-    expect(() => codemod.transform({ filePath: 'a.ts', source, program, options: { importFrom: '@quickwins/runtime', query: true, threshold: 1.5 } })).toThrow(
+    expect(() => codemod.transform({ filePath: 'a.ts', source, program, options: { importFrom: '@quickwins/runtime', query: true, tests: false, threshold: 1.5 } })).toThrow(
       /--threshold must be greater than 0 and at most 1/,
     );
   });
