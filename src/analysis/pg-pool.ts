@@ -293,7 +293,8 @@ function candidateCall(node: TSESTree.Node, includeQuery: boolean): Candidate | 
  * `unknown` one that saw a non-pool among the values (`db ?? pool`, `Pool | PoolClient`).
  */
 function withPackageEvidence(verdict: PoolVerdict, receiver: TSESTree.Expression, facts: PackageFacts | undefined): PoolVerdict {
-  if (verdict.kind !== 'unknown' || !facts?.pgOnly || !namedLikeWholePool(receiver)) return verdict;
+  if (verdict.kind !== 'unknown' || !facts?.dependsOnPg || !namedLikeWholePool(receiver)) return verdict;
+  if (!facts.pgOnly) return { kind: 'unknown', reason: `${verdict.reason}; ${facts.name} also depends on ${facts.otherPoolLibraries.join(', ')}, so the name proves nothing` };
   // A value some of whose sources are not pools, or one a pool handed out (`await pool.connect()`), stays unknown.
   if (/only (?:some|sometimes)|returned by `[^`]*\.(?:connect|query)\(\)`/.test(verdict.reason)) return verdict;
   return {

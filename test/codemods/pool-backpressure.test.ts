@@ -58,6 +58,10 @@ const EXPECTED_LEFT: Record<string, number[]> = {
   'shadowing': [20],
   'shadowing-js': [7],
   'this-pool-uncertain': [8],
+  // A client taken from the pool inside a callback, named like a pool: reported, never rewritten.
+  'packages/pg-only/untyped-param': [24],
+  // The same code in a package that also depends on mysql2: names alone prove nothing, every site is reported.
+  'packages/mixed-drivers/untyped-param': [4, 18, 24],
 };
 
 function run(filePath: string, source: string, options: PoolBackpressureOptions, types?: TypeServices, program?: TSESTree.Program): { output: string; result: CodemodResult } {
@@ -140,7 +144,8 @@ describe('pool-backpressure pre-filter', () => {
 });
 
 describe('pool-backpressure fixtures type-check', () => {
-  const typeScriptFixtures = fixtures.filter((fixture) => isTypeScript(fixture.extension));
+  // Fixtures under packages/ depend on their own package.json and tsconfig (paths aliases), which the shared typed project has not.
+  const typeScriptFixtures = fixtures.filter((fixture) => isTypeScript(fixture.extension) && !fixture.name.startsWith('packages/'));
   let project: TsProject;
 
   beforeAll(() => {
