@@ -8,6 +8,7 @@
  * this file only wires options and turns sites into the report.
  */
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Codemod, CodemodSite } from '../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
@@ -58,14 +59,15 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
     if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) {
       throw new RangeError(`--threshold must be greater than 0 and at most 1, got ${threshold}`);
     }
+    const packageFacts = packageFactsFor(filePath);
     const { sites, uncertain } = findPoolCalls(program, source, {
       types,
       includeQuery: options.query,
       // Relative imports are followed on disk (`import { pool } from './db.js'`) when the checker cannot tell.
       resolveImport: existsSync(filePath) ? createFileImportResolver(filePath) : undefined,
       // The nearest package.json, read once per package per run: `pg` and no other pool library, @fastify/postgres.
-      packageFacts: packageFactsFor(filePath),
-      testFile: isTestFile(filePath),
+      packageFacts,
+      testFile: isTestFile(filePath, packageFacts && dirname(packageFacts.manifest)),
       includeTests: options.tests,
     });
     // The file's style is read only when there is something to write in it.
