@@ -6,7 +6,7 @@
  *   labelled sites, rewritten, recall, decoys rewritten (false rewrites), silent skips (labelled sites neither
  *   rewritten nor reported as `left`), unlabelled rewrites (sites rewritten that no label names: to review).
  *
- *   npx tsx corpus/score-pool.ts <checkouts-dir> [--bin <path to bin.js>] [--json]
+ *   npx tsx corpus/score-pool.ts <checkouts-dir> [--bin <path to bin.js>] [--only owner+name,…] [--json]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -143,6 +143,8 @@ export interface ScoreOptions {
   /** Flags passed to every run (e.g. `--no-tests`). */
   readonly extra?: readonly string[];
   readonly modes?: readonly Mode[];
+  /** Only these repositories (`owner+name`). */
+  readonly only?: readonly string[];
 }
 
 /** Scores every pool repository of corpus/repos.tsv found under `checkoutsDir`; a missing checkout is an error. */
@@ -151,7 +153,8 @@ export async function scorePool(checkoutsDir: string, options: ScoreOptions = {}
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`npm run build\` first`);
   const labels = readPoolLabels();
   const scores: PoolScore[] = [];
-  for (const { repo } of readRepos().filter((entry) => entry.kind !== 'auth')) {
+  const chosen = readRepos().filter((entry) => entry.kind !== 'auth' && (!options.only || options.only.includes(entry.repo)));
+  for (const { repo } of chosen) {
     const checkout = join(checkoutsDir, repo);
     if (!existsSync(checkout)) throw new Error(`${checkout}: no checkout (see corpus/README.md: corpus/checkout.sh)`);
     const repoLabels = labels.filter((label) => label.repo === repo);
@@ -208,13 +211,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const args = [...argv];
   const binIndex = args.indexOf('--bin');
   const bin = binIndex >= 0 ? args.splice(binIndex, 2)[1] : undefined;
+  const onlyIndex = args.indexOf('--only');
+  const only = onlyIndex >= 0 ? args.splice(onlyIndex, 2)[1]?.split(',') : undefined;
   const json = args.includes('--json');
   const [dir] = args.filter((arg) => !arg.startsWith('--'));
   if (!dir) {
-    process.stderr.write('usage: npx tsx corpus/score-pool.ts <checkouts-dir> [--bin <bin.js>] [--json]\n');
+    process.stderr.write('usage: npx tsx corpus/score-pool.ts <checkouts-dir> [--bin <bin.js>] [--only owner+name,…] [--json]\n');
     return 2;
   }
-  const scores = await scorePool(resolve(dir), { bin });
+  const scores = await scorePool(resolve(dir), { bin, ...(only ? { only } : {}) });
   process.stdout.write(json ? `${JSON.stringify({ scores, totals: totalsOf(scores) }, null, 2)}\n` : `${formatPoolScores(scores)}\n`);
   return 0;
 }
