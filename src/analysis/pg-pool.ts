@@ -252,8 +252,8 @@ export function mayFindPoolCallsInText(source: string): boolean {
 
 /** A quote followed by `./`, `../`, `/`, or the whole of `.` / `..`. */
 const RELATIVE_SPECIFIER_TEXT = /['"`](?:\.{1,2}(?:['"`]|\/)|\/)/;
-/** A quote followed by a tsconfig-paths style prefix (pool-values.ts `isAliasSpecifier`): `'@/db'`, `'~/db'`, `'#db'`. */
-const ALIAS_SPECIFIER_TEXT = /['"`](?:[@~]\/|#)/;
+/** A quote followed by a tsconfig-paths style prefix (pool-values.ts `isAliasSpecifier`): `'@/db'`, `'~/db'`. */
+const ALIAS_SPECIFIER_TEXT = /['"`][@~]\//;
 
 /**
  * JSDoc types name modules too (`@type {import('pg').Pool}`, read by pool-values.ts `ofJsdoc`). Every

@@ -36,9 +36,9 @@ function isRelativeSpecifier(specifier: string): boolean {
   return specifier.startsWith('.') || specifier.startsWith('/');
 }
 
-/** `@/db`, `~/db`, `#db`: tsconfig `paths` / package `imports` aliases, which `resolveImport` follows too. */
+/** `@/db`, `~/db`: tsconfig `paths` aliases, which `resolveImport` follows too (pool-exports.ts `aliasTargets`). */
 export function isAliasSpecifier(specifier: string): boolean {
-  return /^(?:[@~]\/|#)/.test(specifier);
+  return /^[@~]\//.test(specifier);
 }
 
 /**
