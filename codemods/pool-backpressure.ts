@@ -8,11 +8,13 @@
  * this file only wires options and turns sites into the report.
  */
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Codemod, CodemodSite } from '../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
 import { positionsOf } from '../src/analysis/parse.js';
-import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, mayFindPoolCallsInText, planPoolRewrites, QUERY_HELPER } from '../src/analysis/pg-pool.js';
+import { packageFactsFor } from '../src/analysis/package-evidence.js';
+import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, isTestFile, mayFindPoolCallsInText, planPoolRewrites, QUERY_HELPER } from '../src/analysis/pg-pool.js';
 import { createFileImportResolver } from '../src/analysis/pool-exports.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
@@ -23,6 +25,8 @@ export interface PoolBackpressureOptions {
   readonly threshold?: number;
   /** Also rewrite `pool.query(...)`; `--no-query` leaves it. Default true. */
   readonly query: boolean;
+  /** Also rewrite pools in test files (`*.test.*`, `*.spec.*`, `test/`, `__tests__/`, …); by default they are left and reported. */
+  readonly tests: boolean;
 }
 
 const MEMBER_CALL_HINT = /(?:\.\s*(?:connect|query)|\[\s*['"`](?:connect|query)['"`]\s*\])\s*(?:\(|<|\?\.)/;
@@ -39,6 +43,12 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
       validate: (value) => (typeof value === 'number' && value > 0 && value <= 1 ? undefined : 'must be greater than 0 and at most 1'),
     },
     { flag: 'query', type: 'boolean', default: true, description: 'also rewrite pool.query(...) into queryWithBackpressure (default); --no-query leaves pool.query calls as they are' },
+    {
+      flag: 'tests',
+      type: 'boolean',
+      default: false,
+      description: 'also rewrite pools in test files (*.test.*, *.spec.*, test/, tests/, __tests__/, e2e/); by default they are left and reported',
+    },
   ],
   usesTypes: true,
   // Every site is a member call `.connect(` / `.query(` (or `['query']`); files without one are never parsed.
@@ -49,11 +59,16 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
     if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) {
       throw new RangeError(`--threshold must be greater than 0 and at most 1, got ${threshold}`);
     }
+    const packageFacts = packageFactsFor(filePath);
     const { sites, uncertain } = findPoolCalls(program, source, {
       types,
       includeQuery: options.query,
       // Relative imports are followed on disk (`import { pool } from './db.js'`) when the checker cannot tell.
       resolveImport: existsSync(filePath) ? createFileImportResolver(filePath) : undefined,
+      // The nearest package.json, read once per package per run: `pg` and no other pool library, @fastify/postgres.
+      packageFacts,
+      testFile: isTestFile(filePath, packageFacts && dirname(packageFacts.manifest)),
+      includeTests: options.tests,
     });
     // The file's style is read only when there is something to write in it.
     const edits =
@@ -68,7 +83,7 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
     const positionOf = positionsOf(source);
     const rewritten: CodemodSite[] = sites.map((site) => {
       const helper = site.method === 'connect' ? ACQUIRE_HELPER : QUERY_HELPER;
-      const receiver = describeReceiver(site.pool);
+      const receiver = `${describeReceiver(site.pool)}${site.member ? `.${site.member}` : ''}`;
       return {
         ...positionOf(site.call.range[0]),
         message: `${receiver}.${site.method}() → ${helper}(${receiver}, …)${site.evidence ? ` (${site.evidence})` : ''}`,

@@ -8,11 +8,12 @@
  * the detector uses types; otherwise it tracks imports of `pg`.
  */
 import type { TSESTree } from '@typescript-eslint/utils';
-import { isAbsolute } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import type { TypeServices } from '../../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../../src/analysis/module-style.js';
-import { findPoolCalls, planPoolRewrites, PoolCallPrecheck, type PoolCallSite, type PoolDetectionOptions } from '../../src/analysis/pg-pool.js';
+import { packageFactsFor } from '../../src/analysis/package-evidence.js';
+import { findPoolCalls, isTestFile, planPoolRewrites, PoolCallPrecheck, type PoolCallSite, type PoolDetectionOptions } from '../../src/analysis/pg-pool.js';
 import { createFileImportResolver } from '../../src/analysis/pool-exports.js';
 import { createRule } from '../util/create-rule.js';
 
@@ -25,6 +26,8 @@ export interface NoRawPoolConnectOptions {
   readonly threshold?: number;
   /** Without type information, read relative imports to tell whether an imported value is a pool (as the codemod does). */
   readonly followImports?: boolean;
+  /** Also report pools in test files (`*.test.*`, `test/`, `__tests__/`, …), as the codemod's `--tests` does. Default false. */
+  readonly tests?: boolean;
 }
 
 type MessageIds = 'connect' | 'query';
@@ -49,6 +52,10 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
             type: 'boolean',
             description: 'Without type information, follow relative imports to tell whether an imported value is a pg pool (default true).',
           },
+          tests: {
+            type: 'boolean',
+            description: 'Also report pools in test files (*.test.*, *.spec.*, test/, tests/, __tests__/, e2e/), like the codemod with --tests (default false).',
+          },
           threshold: {
             type: 'number',
             minimum: 0,
@@ -68,7 +75,7 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
         '`{{pool}}.query()` checks a client out of the pool without backpressure. ' +
         'Use `queryWithBackpressure({{pool}}, ...)` from {{from}}: it fails fast when the pool is exhausted.',
     },
-    defaultOptions: [{ importFrom: '@quickwins/runtime', checkQuery: true, followImports: true }],
+    defaultOptions: [{ importFrom: '@quickwins/runtime', checkQuery: true, followImports: true, tests: false }],
   },
   create(context, [options]) {
     const importFrom = options.importFrom ?? '@quickwins/runtime';
@@ -78,6 +85,7 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
     if (!text.includes('connect') && !(options.checkQuery !== false && text.includes('query'))) return {};
 
     const types = typeServices(sourceCode.parserServices);
+    const packageFacts = isAbsolute(context.physicalFilename) ? packageFactsFor(context.physicalFilename) : undefined;
     const detection: PoolDetectionOptions = {
       ...(types ? { types } : {}),
       includeQuery: options.checkQuery !== false,
@@ -86,6 +94,10 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
       ...(options.followImports === false || !isAbsolute(context.physicalFilename)
         ? {}
         : { resolveImport: createFileImportResolver(context.physicalFilename) }),
+      // Package-level evidence, as the codemod reads it: the nearest package.json, read once per package per process.
+      ...(packageFacts ? { packageFacts } : {}),
+      testFile: isTestFile(context.physicalFilename, packageFacts && dirname(packageFacts.manifest)),
+      includeTests: options.tests === true,
     };
     // The detector's pre-check, fed by ESLint's own traversal: without type information a file needs a candidate
     // call and a module that can bring a pool (pg, pg-pool, a followed relative import) before the detector
@@ -96,6 +108,7 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
     return {
       CallExpression: note,
       ImportDeclaration: note,
+      ImportExpression: note,
       TSImportEqualsDeclaration: note,
       TSImportType: note,
       'Program:exit'(program): void {
@@ -113,7 +126,7 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
           context.report({
             node: site.call,
             messageId: site.method,
-            data: { pool: sourceCode.getText(site.pool), from: `'${importFrom}'` },
+            data: { pool: `${sourceCode.getText(site.pool)}${site.member ? `.${site.member}` : ''}`, from: `'${importFrom}'` },
             // Each fix carries the helper import too, so a single fix in an editor leaves working code. Under
             // `eslint --fix`, fixes that add an import overlap, so ESLint applies one of them per pass; once the
             // imports exist the remaining rewrites are disjoint: at most (helpers + 1) passes, well under ESLint's 10.

@@ -155,7 +155,7 @@ function insertStatement(
 function lastDirective(program: TSESTree.Program): TSESTree.Node | undefined {
   let last: TSESTree.Node | undefined;
   for (const statement of program.body) {
-    if (statement.type === 'ExpressionStatement' && statement.directive !== undefined) last = statement;
+    if (statement.type === 'ExpressionStatement' && typeof statement.directive === 'string') last = statement; // oxc sets `directive: null` on other statements
     else break;
   }
   return last;

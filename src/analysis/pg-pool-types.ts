@@ -15,7 +15,8 @@ const SYMBOL_FLAGS_ALIAS = 1 << 21; // ts.SymbolFlags.Alias
 import type { TypeServices } from './parse.js';
 
 export type TypeVerdict =
-  | { readonly kind: 'pool'; readonly evidence: string }
+  /** `member`: the pool is that property of the receiver (`fastify.pg` → `fastify.pg.pool`). */
+  | { readonly kind: 'pool'; readonly evidence: string; readonly member?: string }
   | { readonly kind: 'not-pool'; readonly reason: string }
   | { readonly kind: 'unknown'; readonly reason: string };
 
@@ -34,7 +35,8 @@ export function poolVerdictFromType(node: TSESTree.Node, types: TypeServices): T
   const parts = nonNullable.isUnion() ? nonNullable.types : [nonNullable];
   const pools = parts.filter((part) => isPgPoolType(part, checker, 0));
   if (pools.length === parts.length && pools.length > 0) {
-    return { kind: 'pool', evidence: `its type \`${checker.typeToString(nonNullable)}\` is pg's Pool` };
+    const shim = pools.some((part) => declaredInAmbientPgModule(part, checker));
+    return { kind: 'pool', evidence: `its type \`${checker.typeToString(nonNullable)}\` is pg's Pool${shim ? " (the project's own `declare module 'pg'` typings)" : ''}` };
   }
   if (pools.length > 0) {
     return { kind: 'unknown', reason: `its type \`${checker.typeToString(nonNullable)}\` is only sometimes a pg Pool` };
@@ -58,7 +60,28 @@ function declaresPgPool(symbol: ts.Symbol | undefined, checker: ts.TypeChecker):
   if (!symbol) return false;
   const resolved = symbol.flags & SYMBOL_FLAGS_ALIAS ? checker.getAliasedSymbol(symbol) : symbol;
   if (resolved.getName() !== 'Pool') return false;
-  return (resolved.getDeclarations() ?? []).some((declaration) => PG_TYPINGS.test(declaration.getSourceFile().fileName));
+  return (resolved.getDeclarations() ?? []).some((declaration) => PG_TYPINGS.test(declaration.getSourceFile().fileName) || insideAmbientPgModule(declaration));
+}
+
+/**
+ * A project that ships its own typings for pg (`declare module 'pg' { export class Pool … }` in a .d.ts, when
+ * @types/pg is not installed) declares pg's Pool all the same: the class is what `import { Pool } from 'pg'` gives.
+ */
+function insideAmbientPgModule(declaration: ts.Node): boolean {
+  for (let node: ts.Node | undefined = declaration.parent; node; node = node.parent) {
+    const name = (node as { name?: ts.Node & { text?: unknown } }).name;
+    // A ModuleDeclaration named by a string literal: `declare module 'pg'`. Read by shape, not by SyntaxKind numbers.
+    if (name && 'body' in node && typeof name.text === 'string' && /^['"]/.test(name.getText())) return PG_AMBIENT_MODULES.has(name.text);
+  }
+  return false;
+}
+
+const PG_AMBIENT_MODULES = new Set(['pg', 'pg-pool']);
+
+function declaredInAmbientPgModule(type: ts.Type, checker: ts.TypeChecker): boolean {
+  const symbol = type.getSymbol();
+  const resolved = symbol && symbol.flags & SYMBOL_FLAGS_ALIAS ? checker.getAliasedSymbol(symbol) : symbol;
+  return (resolved?.getDeclarations() ?? []).some((declaration) => !PG_TYPINGS.test(declaration.getSourceFile().fileName) && insideAmbientPgModule(declaration));
 }
 
 /** Whether the expression's type can be called: a `pool.query(sql, callback)` second argument. */

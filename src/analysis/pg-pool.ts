@@ -18,11 +18,13 @@
  * detector's cost (issue 5: the ESLint rule's share of lint time).
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { relative, resolve, sep } from 'node:path';
 import { buildBindingIndex, type BindingIndex } from './bindings.js';
 import type { CodeStyle } from './code-style.js';
 import type { TypeServices } from './parse.js';
 import { planNamedImports } from './imports.js';
 import type { ModuleStyle } from './module-style.js';
+import type { PackageFacts } from './package-evidence.js';
 import { hasPropertyByType, isCallableByType, poolVerdictFromType } from './pg-pool-types.js';
 import { describeReceiver, mayBringPool, PoolValues, requiredModule, type ImportResolver, type PoolVerdict } from './pool-values.js';
 import type { TextEdit } from './text-edit.js';
@@ -37,6 +39,8 @@ export interface PoolCallSite {
   readonly pool: TSESTree.Expression;
   /** Why the receiver is a pg pool, for reports (`new Pool() from 'pg'`). */
   readonly evidence?: string;
+  /** The pool is this property of the receiver: `fastify.pg.connect()` → `acquireWithBackpressure(fastify.pg.pool)`. */
+  readonly member?: string;
 }
 
 export interface UncertainPoolCall {
@@ -54,6 +58,26 @@ export interface PoolDetectionOptions {
   readonly resolveImport?: ImportResolver;
   /** `false` skips the pre-check (`mayFindPoolCalls`) and always builds the binding index: tests hold the two paths equal. */
   readonly precheck?: boolean;
+  /**
+   * The nearest package.json's facts (package-evidence.ts `packageFactsFor`): a receiver named like a pool in a
+   * package that depends on pg and on no other pool library is a pool; `<x>.pg` is @fastify/postgres's decorator.
+   */
+  readonly packageFacts?: PackageFacts;
+  /** The file is a test (`isTestFile`): its sites are left, with that reason, unless `includeTests`. */
+  readonly testFile?: boolean;
+  readonly includeTests?: boolean;
+}
+
+/**
+ * Test files by the conventions of the common runners: `*.test.*`, `*.spec.*`, `__tests__/`, `test/`, `tests/`, `e2e/`.
+ * Folders are read below `packageRoot` (the nearest package.json's folder) when given, so a checkout that happens to
+ * live under a folder called `test` is not all tests.
+ */
+export function isTestFile(filePath: string, packageRoot?: string): boolean {
+  const absolute = resolve(filePath);
+  const inPackage = packageRoot && absolute.startsWith(packageRoot + sep) ? relative(packageRoot, absolute) : filePath;
+  const path = inPackage.replaceAll('\\', '/');
+  return /\.(?:test|spec|e2e-spec|e2e)\.[cm]?[jt]sx?$/.test(path) || /(?:^|\/)(?:__tests__|__mocks__|test|tests|spec|e2e)\//.test(path);
 }
 
 export interface PoolRewriteOptions {
@@ -79,22 +103,26 @@ export function findPoolCalls(
   if (options.precheck !== false && !mayFindPoolCalls(program, options)) return { sites, uncertain };
   const { index, collected: calls } = buildBindingIndex(program, (node) => candidateCall(node, options.includeQuery));
   if (calls.length === 0) return { sites, uncertain };
-  const values = new PoolValues(index, program, source, options.resolveImport);
+  const values = new PoolValues(index, program, source, options.resolveImport, options.packageFacts);
   for (const candidate of calls) {
     const { call, method, receiver } = candidate;
-    const verdict = receiverVerdict(receiver, values, options.types);
+    const verdict = withPackageEvidence(receiverVerdict(receiver, values, options.types), receiver, options.packageFacts);
     const described = `\`${describeReceiver(receiver)}.${method}()\``;
     if (verdict.kind === 'not-pool') continue;
     if (verdict.kind === 'unknown') {
       if (looksLikePool(receiver)) uncertain.push({ call, reason: `${described}: not sure it is a pg Pool (${verdict.reason})` });
       continue;
     }
-    const refusal = shapeRefusal(call, method, options.types, values) ?? layoutRefusal(call, program) ?? shadowRefusal(candidate, index);
+    const refusal =
+      shapeRefusal(call, method, options.types, values) ??
+      layoutRefusal(call, program) ??
+      shadowRefusal(candidate, index) ??
+      (options.testFile && !options.includeTests ? 'in a test file (test files are left by default; --tests rewrites them)' : undefined);
     if (refusal) {
-      uncertain.push({ call, reason: `${described}: ${refusal}` });
+      uncertain.push({ call, reason: `${described}: ${refusal} [pg pool: ${verdict.evidence}]` });
       continue;
     }
-    sites.push({ call, method, pool: receiver, evidence: verdict.evidence });
+    sites.push({ call, method, pool: receiver, evidence: verdict.evidence, ...(verdict.member ? { member: verdict.member } : {}) });
   }
   return { sites, uncertain };
 }
@@ -116,14 +144,17 @@ export class PoolCallPrecheck {
   private candidate = false;
   private poolNamedCandidate = false;
   private poolModule = false;
+  private packageCandidate = false;
   private readonly typed: boolean;
   private readonly includeQuery: boolean;
   private readonly followsImports: boolean;
+  private readonly packageFacts: PackageFacts | undefined;
 
   constructor(options: PoolDetectionOptions) {
     this.typed = options.types !== undefined;
     this.includeQuery = options.includeQuery;
     this.followsImports = options.resolveImport !== undefined;
+    this.packageFacts = options.packageFacts;
   }
 
   visit(node: TSESTree.Node): void {
@@ -133,6 +164,10 @@ export class PoolCallPrecheck {
         if (candidate) {
           this.candidate = true;
           if (!this.poolNamedCandidate && looksLikePool(candidate.receiver)) this.poolNamedCandidate = true;
+          // Package evidence (see `withPackageEvidence` and pool-values.ts `fastifyDecorator`).
+          if ((this.poolNamedCandidate && this.packageFacts?.pgOnly) || (this.packageFacts?.fastifyPostgres && readsPgMember(candidate.receiver))) {
+            this.packageCandidate = true;
+          }
         }
         const required = requiredModule(node);
         if (required !== undefined) this.noteModule(required);
@@ -140,6 +175,9 @@ export class PoolCallPrecheck {
       }
       case 'ImportDeclaration':
         this.noteModule(node.source.value);
+        return;
+      case 'ImportExpression':
+        this.noteModule(stringValue(node.source));
         return;
       case 'TSImportEqualsDeclaration':
         // `import x = require(…)` only; `import x = A.B` names no module.
@@ -155,13 +193,13 @@ export class PoolCallPrecheck {
 
   /** The answer is final: a candidate, and something that lets it be reported whatever else the file holds. */
   get settled(): boolean {
-    return this.candidate && (this.typed || this.poolModule || this.poolNamedCandidate);
+    return this.candidate && (this.typed || this.poolModule || this.poolNamedCandidate || this.packageCandidate);
   }
 
   /** Whether `findPoolCalls` may return a site for the file whose nodes were visited (`program` for its JSDoc). */
   maySite(program: TSESTree.Program): boolean {
     if (!this.candidate) return false;
-    return this.typed || this.poolModule || jsdocBringsPool(program, this.followsImports);
+    return this.typed || this.poolModule || this.packageCandidate || jsdocBringsPool(program, this.followsImports);
   }
 
   /** Whether `findPoolCalls` may return a site or an uncertain call. */
@@ -202,11 +240,20 @@ function stringValue(node: TSESTree.Node | undefined): string | undefined {
  * Tests hold it to that: wherever it says false, `mayFindPoolCalls` says false.
  */
 export function mayFindPoolCallsInText(source: string): boolean {
-  return /pool/i.test(source) || /['"`]pg['"`]/.test(source) || RELATIVE_SPECIFIER_TEXT.test(source) || /\\[xu0-7\r\n\u2028\u2029]/.test(source);
+  return (
+    /pool/i.test(source) ||
+    /['"`]pg['"`]/.test(source) ||
+    /\.\s*pg\b/.test(source) ||
+    RELATIVE_SPECIFIER_TEXT.test(source) ||
+    ALIAS_SPECIFIER_TEXT.test(source) ||
+    /\\[xu0-7\r\n\u2028\u2029]/.test(source)
+  );
 }
 
 /** A quote followed by `./`, `../`, `/`, or the whole of `.` / `..`. */
 const RELATIVE_SPECIFIER_TEXT = /['"`](?:\.{1,2}(?:['"`]|\/)|\/)/;
+/** A quote followed by a tsconfig-paths style prefix (pool-values.ts `isAliasSpecifier`): `'@/db'`, `'~/db'`. */
+const ALIAS_SPECIFIER_TEXT = /['"`][@~]\//;
 
 /**
  * JSDoc types name modules too (`@type {import('pg').Pool}`, read by pool-values.ts `ofJsdoc`). Every
@@ -247,8 +294,37 @@ function candidateCall(node: TSESTree.Node, includeQuery: boolean): Candidate | 
   return undefined;
 }
 
+/**
+ * Package-level evidence, for receivers nothing else decided: named like a pool (`pool`, `this._pool`, `dbPool`),
+ * in a package that depends on pg and on no other pool library. Never overrides a `not-pool` verdict, nor an
+ * `unknown` one that saw a non-pool among the values (`db ?? pool`, `Pool | PoolClient`).
+ */
+function withPackageEvidence(verdict: PoolVerdict, receiver: TSESTree.Expression, facts: PackageFacts | undefined): PoolVerdict {
+  if (verdict.kind !== 'unknown' || !facts?.dependsOnPg || !namedLikeWholePool(receiver)) return verdict;
+  if (!facts.pgOnly) return { kind: 'unknown', reason: `${verdict.reason}; ${facts.name} also depends on ${facts.otherPoolLibraries.join(', ')}, so the name proves nothing` };
+  // A value some of whose sources are not pools, or one a pool handed out (`await pool.connect()`), stays unknown.
+  if (/only (?:some|sometimes)|returned by `[^`]*\.(?:connect|query)\(\)`/.test(verdict.reason)) return verdict;
+  return {
+    kind: 'pool',
+    evidence: `named like a pool in ${facts.name}, which depends on pg and on no other pool library (${verdict.reason})`,
+  };
+}
+
+/** `fastify.pg`, `app.pg.primary`, `fastify.pg.pool`: a receiver reading a `.pg` property somewhere along its chain. */
+function readsPgMember(receiver: TSESTree.Node): boolean {
+  for (let node: TSESTree.Node = receiver; node.type === 'MemberExpression'; node = node.object) {
+    if (!node.computed && node.property.type === 'Identifier' && node.property.name === 'pg') return true;
+  }
+  return false;
+}
+
 function receiverVerdict(receiver: TSESTree.Expression, values: PoolValues, types: TypeServices | undefined): PoolVerdict {
   if (types) {
+    // @fastify/postgres's typings say `fastify.pg` is its PostgresDb, not a Pool: the decorator is read from the code.
+    if (readsPgMember(receiver)) {
+      const byBindings = values.verdict(values.ofExpression(receiver));
+      if (byBindings.kind === 'pool') return byBindings;
+    }
     const byType = poolVerdictFromType(receiver, types);
     // The checker decides whenever it knows the type; `any` (missing typings) falls back to the bindings.
     if (byType.kind !== 'unknown') return byType;
@@ -334,6 +410,12 @@ function isCallback(argument: TSESTree.Expression, types: TypeServices | undefin
   return false;
 }
 
+/** A pool's own name (`pool`, `_pool`, `pgPool`, `readPool`), not a client or transaction taken from one (`poolClient`). */
+function namedLikeWholePool(receiver: TSESTree.Expression): boolean {
+  const name = lastName(receiver);
+  return name !== undefined && /pool/i.test(name) && !/client|conn|tx|transaction|session/i.test(name);
+}
+
 /** Names people give pools: only such receivers are worth an "uncertain" report. */
 function looksLikePool(receiver: TSESTree.Expression): boolean {
   const name = lastName(receiver);
@@ -409,7 +491,8 @@ function rewriteCall(site: PoolCallSite, helper: string, source: string, trivia:
   const gap = multiline ? ',' : ', ';
   let separator = args.length > 0 ? gap : '';
   if (thresholdText !== undefined && site.method === 'connect') separator = `, ${thresholdText}${args.length > 0 ? gap : ''}`;
-  edits.push({ start: receiverEnd, end: openParen + 1, text: separator });
+  // `fastify.pg.connect()`: the pool is `fastify.pg.pool`, which the helper needs (its counts and options).
+  edits.push({ start: receiverEnd, end: openParen + 1, text: `${site.member ? `.${site.member}` : ''}${separator}` });
   const lastArgument = args.at(-1);
   if (thresholdText !== undefined && site.method === 'query' && lastArgument) {
     const extra = args.length === 1 ? ['undefined', thresholdText] : [thresholdText];

@@ -7,7 +7,9 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { buildBindingIndex, propertyKeyName, type Binding, type BindingIndex, type ClassNode } from './bindings.js';
+import type { PackageFacts } from './package-evidence.js';
 import type { TypeVerdict } from './pg-pool-types.js';
+import { forEachChild } from './traverse.js';
 
 /** What an import of a relative module turned out to be; see `resolveImport`. */
 export type PoolVerdict = TypeVerdict;
@@ -34,6 +36,11 @@ function isRelativeSpecifier(specifier: string): boolean {
   return specifier.startsWith('.') || specifier.startsWith('/');
 }
 
+/** `@/db`, `~/db`: tsconfig `paths` aliases, which `resolveImport` follows too (pool-exports.ts `aliasTargets`). */
+export function isAliasSpecifier(specifier: string): boolean {
+  return /^[@~]\//.test(specifier);
+}
+
 /**
  * Whether importing `specifier` can put a pg pool into a file, as far as the code-only evaluation goes: pg and
  * pg-pool themselves, and relative modules when their exports are followed (`followsImports`). Every `pool`
@@ -41,7 +48,7 @@ function isRelativeSpecifier(specifier: string): boolean {
  * of them has no provable pool. pg-pool.ts's pre-check relies on it; keep the two in step with `moduleImport`.
  */
 export function mayBringPool(specifier: string, followsImports: boolean): boolean {
-  return PG_MODULES.has(specifier) || PG_POOL_MODULES.has(specifier) || (followsImports && isRelativeSpecifier(specifier));
+  return PG_MODULES.has(specifier) || PG_POOL_MODULES.has(specifier) || (followsImports && (isRelativeSpecifier(specifier) || isAliasSpecifier(specifier)));
 }
 
 /** One step of the evaluation: what a binding, member or call gives (`pool`, a class, an import to follow, …). */
@@ -62,10 +69,14 @@ export type PoolValue =
   /** Something from another package (not pg). */
   | { readonly kind: 'foreign'; readonly module: string }
   | { readonly kind: 'nullish' }
+  /** `fastify.pg` (or `fastify.pg.<name>`) of @fastify/postgres: not a Pool itself, its `.pool` is. */
+  | { readonly kind: 'fastify-pg'; readonly evidence: string }
   | { readonly kind: 'not-pool'; readonly reason: string }
   | { readonly kind: 'unknown'; readonly reason: string };
 
 const INSTANCE = '#instance';
+/** What @fastify/postgres puts on `fastify.pg` besides `pool`: bound functions and the Client class. */
+const FASTIFY_PG_MEMBERS = new Set(['connect', 'query', 'transact', 'Client']);
 const MAX_EVALUATION_DEPTH = 200;
 /** Path segment for "the result of calling it": `import { getDb } from './db'` … `getDb().pool`. */
 const CALL = '#call';
@@ -116,6 +127,8 @@ export class PoolValues {
     /** The program's text: JavaScript files type their pools in JSDoc comments, read with what surrounds them. */
     private readonly source: string,
     private readonly resolveImport: ImportResolver | undefined,
+    /** The nearest package.json's facts (package-evidence.ts): `@fastify/postgres`'s decorator. */
+    private readonly packageFacts?: PackageFacts,
   ) {}
 
   verdict(value: PoolValue): PoolVerdict {
@@ -134,6 +147,8 @@ export class PoolValues {
           : { kind: 'unknown', reason: `it comes from the package '${value.module}'` };
       case 'nullish':
         return { kind: 'not-pool', reason: 'null or undefined' };
+      case 'fastify-pg':
+        return { kind: 'pool', evidence: value.evidence, member: 'pool' };
       case 'pg-module':
         return { kind: 'not-pool', reason: "the 'pg' module itself" };
       case 'pool-class':
@@ -179,7 +194,9 @@ export class PoolValues {
       case 'MemberExpression': {
         const name = memberName(node);
         if (name === undefined) return { kind: 'unknown', reason: 'computed member' };
-        return this.member(this.ofExpression(node.object), name);
+        const object = this.ofExpression(node.object);
+        const fastifyPg = name === 'pg' ? this.fastifyDecorator(node, object) : undefined;
+        return fastifyPg ?? this.member(object, name);
       }
       case 'ChainExpression':
       case 'TSNonNullExpression':
@@ -192,6 +209,11 @@ export class PoolValues {
       }
       case 'AwaitExpression':
         return this.ofExpression(node.argument);
+      case 'ImportExpression':
+        // `await import('pg')`: the module namespace, whose `default` is pg itself (see `member`).
+        return node.source.type === 'Literal' && typeof node.source.value === 'string'
+          ? this.moduleImport(node.source.value, '*')
+          : { kind: 'unknown', reason: 'import() of a computed specifier' };
       case 'SequenceExpression':
         return node.expressions.length > 0 ? this.ofExpression(node.expressions[node.expressions.length - 1] as TSESTree.Expression) : { kind: 'nullish' };
       case 'AssignmentExpression':
@@ -244,7 +266,11 @@ export class PoolValues {
           const returnType = fn.returnType?.typeAnnotation;
           if (returnType) return this.ofType(unwrapPromise(returnType));
           if (fn.type === 'ArrowFunctionExpression' && fn.body.type !== 'BlockStatement') return this.ofExpression(fn.body);
-          return { kind: 'unknown', reason: 'the function declares no return type' };
+          // No declared return type: what every `return` in its own body gives (`return new Pool(…)`, `return pool`).
+          const returned = fn.body ? returnedExpressions(fn.body) : [];
+          if (returned.length === 0) return { kind: 'unknown', reason: 'the function declares no return type and returns nothing visible' };
+          const value = this.join(returned.map((expression) => this.ofExpression(expression)), 'the values it returns');
+          return value.kind === 'pool' ? { kind: 'pool', evidence: `returned by a function: ${value.evidence}` } : value;
         } finally {
           this.callsInProgress.delete(fn);
         }
@@ -319,7 +345,7 @@ export class PoolValues {
       if (importedName === '*' || importedName === 'default') return { kind: 'pool-class', module };
       return { kind: 'not-pool', reason: `${importedName} from '${module}'` };
     }
-    if (isRelativeSpecifier(module)) {
+    if (isRelativeSpecifier(module) || (isAliasSpecifier(module) && this.resolveImport)) {
       return { kind: 'external', specifier: module, path: importedName === '*' ? [] : [importedName] };
     }
     return { kind: 'foreign', module };
@@ -353,7 +379,25 @@ export class PoolValues {
         return { kind: 'not-pool', reason: 'a property of null' };
       case 'function':
         return { kind: 'not-pool', reason: `\`.${name}\` of a function` };
+      case 'fastify-pg':
+        if (name === 'pool') return { kind: 'pool', evidence: `the \`.pool\` of ${value.evidence}` };
+        if (FASTIFY_PG_MEMBERS.has(name)) return { kind: 'not-pool', reason: `@fastify/postgres's \`pg.${name}\`` };
+        // `fastify.pg.<name>`: a pool registered under a name, shaped like `fastify.pg` itself.
+        return value;
     }
+  }
+
+  /**
+   * \`<x>.pg\` is @fastify/postgres's decorator when the package depends on it and \`<x>\` is not something the
+   * evaluation knows to be anything else (a local object, a class, pg itself): an untyped plugin parameter, an
+   * instance made by \`fastify()\`.
+   */
+  private fastifyDecorator(node: TSESTree.MemberExpression, object: PoolValue): PoolValue | undefined {
+    const plugin = this.packageFacts?.fastifyPostgres;
+    if (!plugin) return undefined;
+    const opaque = object.kind === 'unknown' || (object.kind === 'foreign' && /fastify/.test(object.module));
+    if (!opaque) return undefined;
+    return { kind: 'fastify-pg', evidence: `\`${describe(node)}\`, decorated by ${plugin} (a dependency in ${this.packageFacts?.name ?? 'package.json'})` };
   }
 
   private construct(callee: PoolValue): PoolValue {
@@ -746,4 +790,19 @@ function entityNames(name: TSESTree.EntityName): string[] {
   if (name.type === 'Identifier') return [name.name];
   if (name.type === 'TSQualifiedName') return [...entityNames(name.left), name.right.name];
   return [];
+}
+
+/** The arguments of the `return` statements of a function body, not counting nested functions'. */
+function returnedExpressions(body: TSESTree.Node): TSESTree.Expression[] {
+  const found: TSESTree.Expression[] = [];
+  const walk = (node: TSESTree.Node): void => {
+    if (node.type === 'ReturnStatement') {
+      if (node.argument) found.push(node.argument);
+      return;
+    }
+    if (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression' || node.type.startsWith('Class')) return;
+    forEachChild(node, walk);
+  };
+  forEachChild(body, walk);
+  return found;
 }

@@ -91,3 +91,46 @@ runRuleTests(
   },
   { languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: typedRoot } } },
 );
+
+// Package-level evidence, as the codemod reads it: the nearest package.json of the (virtual) file being linted.
+const packages = fileURLToPath(new URL('../../fixtures/pool-backpressure/packages/', import.meta.url));
+const ROUTES = "module.exports = async function (fastify) {\n  fastify.get('/', async () => {\n    const client = await fastify.pg.connect();\n    client.release();\n  });\n};\n";
+const REPOSITORY = "class Store {\n  constructor(pool) {\n    this.pool = pool;\n  }\n  find() {\n    return this.pool.query('select 1');\n  }\n}\n";
+runRuleTests('no-raw-pool-connect (package evidence)', rule, {
+  valid: [
+    { name: 'untyped field in a package that also depends on mysql2', code: REPOSITORY, filename: `${packages}mixed-drivers/store.js` },
+    { name: 'fastify.pg without @fastify/postgres among the dependencies', code: ROUTES, filename: `${packages}pg-only/routes.js` },
+    { name: 'a pool in a test file, by default', code: REPOSITORY, filename: `${packages}pg-only/test/store.js` },
+    { name: 'a pool in a *.spec file, by default', code: REPOSITORY, filename: `${packages}pg-only/store.spec.js` },
+  ],
+  invalid: [
+    {
+      name: 'untyped constructor parameter kept in a field, in a package depending on pg only',
+      code: REPOSITORY,
+      filename: `${packages}pg-only/store.js`,
+      errors: [{ messageId: 'query', line: 6 }],
+      output: `import { queryWithBackpressure } from '@quickwins/runtime';\n${REPOSITORY.replace("this.pool.query('select 1')", "queryWithBackpressure(this.pool, 'select 1')")}`,
+    },
+    {
+      name: 'a pool in a test file with tests: true',
+      code: REPOSITORY,
+      filename: `${packages}pg-only/test/store.js`,
+      options: [{ tests: true }],
+      errors: [{ messageId: 'query', line: 6 }],
+      output: `import { queryWithBackpressure } from '@quickwins/runtime';\n${REPOSITORY.replace("this.pool.query('select 1')", "queryWithBackpressure(this.pool, 'select 1')")}`,
+    },
+    {
+      name: '@fastify/postgres fastify.pg.connect() acquires from fastify.pg.pool',
+      code: ROUTES,
+      filename: `${packages}fastify-postgres/routes.js`,
+      errors: [{ messageId: 'connect', line: 3, data: { pool: 'fastify.pg.pool', from: "'@quickwins/runtime'" } }],
+      output: `const { acquireWithBackpressure } = require('@quickwins/runtime');\n${ROUTES.replace('fastify.pg.connect()', 'acquireWithBackpressure(fastify.pg.pool)')}`,
+    },
+    {
+      name: "await import('pg')",
+      code: "const pg = await import('pg');\nconst pool = new pg.default.Pool();\nawait pool.query('select 1');\n",
+      errors: [{ messageId: 'query', line: 3 }],
+      output: "import { queryWithBackpressure } from '@quickwins/runtime';\nconst pg = await import('pg');\nconst pool = new pg.default.Pool();\nawait queryWithBackpressure(pool, 'select 1');\n",
+    },
+  ],
+});

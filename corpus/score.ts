@@ -1,0 +1,42 @@
+/**
+ * `npm run corpus -- <checkouts-dir>`: scores both codemods on the hand-labelled corpus (see corpus/README.md).
+ * Runs corpus/score-pool.ts, then corpus/score-auth.ts when it exists (same interface: a module exporting
+ * `scoreAuth(checkoutsDir): Promise<{ table: string; ok: boolean }>`). Fetches nothing; exit 1 when a scorer fails,
+ * 2 on usage errors.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { formatPoolScores, scorePool } from './score-pool.js';
+
+interface AuthScorer {
+  scoreAuth(checkoutsDir: string): Promise<{ table: string; ok: boolean }>;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [dir] = argv.filter((arg) => !arg.startsWith('--'));
+  if (!dir) {
+    process.stderr.write('usage: npm run corpus -- <checkouts-dir>   (folders named <owner>+<name>, see corpus/README.md)\n');
+    return 2;
+  }
+  const checkouts = resolve(dir);
+  if (!existsSync(checkouts)) {
+    process.stderr.write(`corpus: ${checkouts} does not exist\n`);
+    return 2;
+  }
+  process.stdout.write(`## pool-backpressure\n\n${formatPoolScores(await scorePool(checkouts))}\n`);
+  const authScorer = fileURLToPath(new URL('./score-auth.ts', import.meta.url));
+  if (!existsSync(authScorer)) return 0;
+  const { scoreAuth } = (await import(pathToFileURL(authScorer).href)) as AuthScorer;
+  const auth = await scoreAuth(checkouts);
+  process.stdout.write(`\n## auth-logging\n\n${auth.table}\n`);
+  return auth.ok ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`corpus: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

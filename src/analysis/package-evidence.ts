@@ -1,0 +1,106 @@
+/**
+ * Package-level evidence for pg-pool detection without types: what the nearest package.json says a module
+ * can hold. A reviewer reading `function withPool(pool) { … pool.connect() }` in a package that depends on `pg`
+ * and on no other pool library reads `pool` as a pg pool; `fastify.pg` in a package that depends on
+ * `@fastify/postgres` is that plugin's decorator. Each package.json is read once per process (a run), and the
+ * answer for a directory is kept, so a run reads as many package.json files as it has packages, not files.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+export interface PackageFacts {
+  /** The package.json the facts come from (for evidence strings). */
+  readonly manifest: string;
+  readonly name: string;
+  /** Depends on `pg` (or `pg-pool`) and on none of OTHER_POOL_LIBRARIES. */
+  readonly pgOnly: boolean;
+  readonly dependsOnPg: boolean;
+  /** The pool libraries other than pg it depends on (why `pgOnly` is false). */
+  readonly otherPoolLibraries: readonly string[];
+  /** `@fastify/postgres` or its old name `fastify-postgres`, when a dependency. */
+  readonly fastifyPostgres: string | undefined;
+}
+
+/**
+ * Libraries whose objects also have `connect()` / `query()` and are called pools or clients: a package depending
+ * on one of them gives a name no weight. Neon's and Vercel's drivers wrap pg-compatible pools of their own.
+ */
+export const OTHER_POOL_LIBRARIES: readonly string[] = [
+  'mysql', 'mysql2', 'mariadb', 'mssql', 'tedious', 'oracledb', 'redis', 'ioredis', '@redis/client', 'mongodb', 'mongoose',
+  'generic-pool', 'tarn', 'pg-promise', 'postgres', '@neondatabase/serverless', '@vercel/postgres', 'slonik', '@databases/pg',
+  'better-sqlite3', 'sqlite3', 'cassandra-driver', 'amqplib', 'pg-native', 'knex', 'sequelize', 'typeorm', '@prisma/client',
+  'drizzle-orm', 'kysely', '@mikro-orm/core', 'pg-pool-wrapper',
+];
+
+const PG_PACKAGES = ['pg', 'pg-pool'];
+const FASTIFY_POSTGRES = ['@fastify/postgres', 'fastify-postgres'];
+
+const manifestOfDirectory = new Map<string, string | null>();
+const factsOfManifest = new Map<string, PackageFacts | null>();
+
+/** The facts of the package holding `filePath`: its nearest package.json (undefined when none or unreadable). */
+export function packageFactsFor(filePath: string): PackageFacts | undefined {
+  const manifest = nearestManifest(dirname(resolve(filePath)));
+  if (!manifest) return undefined;
+  if (!factsOfManifest.has(manifest)) factsOfManifest.set(manifest, readFacts(manifest));
+  return factsOfManifest.get(manifest) ?? undefined;
+}
+
+function nearestManifest(directory: string): string | null {
+  const seen: string[] = [];
+  let current = directory;
+  let found: string | null = null;
+  for (;;) {
+    const known = manifestOfDirectory.get(current);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
+    seen.push(current);
+    const candidate = join(current, 'package.json');
+    if (existsSync(candidate)) {
+      found = candidate;
+      break;
+    }
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const directorySeen of seen) manifestOfDirectory.set(directorySeen, found);
+  return found;
+}
+
+function readFacts(manifest: string): PackageFacts | null {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(readFileSync(manifest, 'utf8').replace(/^\uFEFF/, '')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  return factsFromManifest(manifest, parsed);
+}
+
+/** The facts of one parsed package.json (dependencies, devDependencies, peer and optional dependencies). */
+export function factsFromManifest(manifest: string, parsed: Record<string, unknown>): PackageFacts {
+  const dependencies = new Set<string>();
+  for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
+    const entries = parsed[field];
+    if (entries && typeof entries === 'object') for (const name of Object.keys(entries)) dependencies.add(name);
+  }
+  const dependsOnPg = PG_PACKAGES.some((name) => dependencies.has(name));
+  const otherPoolLibraries = OTHER_POOL_LIBRARIES.filter((name) => dependencies.has(name));
+  return {
+    manifest,
+    name: typeof parsed.name === 'string' ? parsed.name : manifest,
+    dependsOnPg,
+    pgOnly: dependsOnPg && otherPoolLibraries.length === 0,
+    otherPoolLibraries,
+    fastifyPostgres: FASTIFY_POSTGRES.find((name) => dependencies.has(name)),
+  };
+}
+
+/** For tests and long-lived processes (an editor's ESLint) that change package.json files under the cache. */
+export function clearPackageFacts(): void {
+  manifestOfDirectory.clear();
+  factsOfManifest.clear();
+}
