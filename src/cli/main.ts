@@ -155,7 +155,7 @@ async function runCommand(
   }
 
   const totals = totalsOf(result.records);
-  if (totals.failed > 0) return EXIT_FAILED;
+  if (totals.failed > 0 || totals.left > 0) return EXIT_FAILED;
   if (flags.check && totals.changed > 0) return EXIT_FAILED;
   return EXIT_OK;
 }

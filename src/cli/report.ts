@@ -43,12 +43,14 @@ export interface Totals {
   readonly unchanged: number;
   readonly skipped: number;
   readonly failed: number;
+  /** Files the runner left untouched for a reason of its own (encoding, size, time, permissions, interruption). */
+  readonly left: number;
   readonly rewrittenSites: number;
   readonly leftSites: number;
 }
 
 export function totalsOf(records: readonly FileRecord[]): Totals {
-  const totals = { files: records.length, changed: 0, unchanged: 0, skipped: 0, failed: 0, rewrittenSites: 0, leftSites: 0 };
+  const totals = { files: records.length, changed: 0, unchanged: 0, skipped: 0, failed: 0, left: 0, rewrittenSites: 0, leftSites: 0 };
   for (const { outcome } of records) {
     if (outcome.status === 'error') totals.failed++;
     else totals[outcome.status]++;
@@ -78,6 +80,8 @@ export function jsonReport(info: RunInfo, result: RunResult): string {
       path,
       status: outcome.status === 'error' ? 'error' : outcome.status,
       typed: record.typed,
+      ...(record.encoding && record.encoding !== 'utf8' ? { encoding: record.encoding } : {}),
+      ...(outcome.status === 'left' ? { reason: outcome.reason } : {}),
       rewritten: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.rewritten) : [],
       left: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.left) : [],
       // A dry run's JSON carries the diff too, so a bot can post it without running the codemod twice.
@@ -120,6 +124,8 @@ export function summary(info: RunInfo & { readonly check: boolean }, result: Run
     if (outcome.status === 'error') {
       const path = displayPath(info.cwd, record.path);
       lines.push(`error ${errorLocation(path, outcome.error)}: ${outcome.error.phase} failed: ${firstLine(outcome.error.message)}`);
+    } else if (outcome.status === 'left') {
+      lines.push(`left  ${displayPath(info.cwd, record.path)}: file left as it was: ${outcome.reason}`);
     } else if (outcome.status !== 'skipped' && outcome.left.length > 0) {
       const path = displayPath(info.cwd, record.path);
       for (const site of outcome.left) lines.push(`left  ${path}:${site.line}:${site.column + 1}: ${site.message}`);
@@ -129,7 +135,7 @@ export function summary(info: RunInfo & { readonly check: boolean }, result: Run
   const verb = info.dry ? (info.check ? 'would change' : 'would change (dry run, nothing written)') : 'changed';
   lines.push(
     `${info.codemod}: ${totals.changed} ${plural(totals.changed, 'file')} ${verb}, ${totals.unchanged} unchanged, ` +
-      `${totals.skipped} skipped, ${totals.failed} failed — ${totals.rewrittenSites} ${plural(totals.rewrittenSites, 'site')} rewritten, ` +
+      `${totals.skipped} skipped, ${totals.failed} failed${totals.left > 0 ? `, ${totals.left} left` : ''} — ${totals.rewrittenSites} ${plural(totals.rewrittenSites, 'site')} rewritten, ` +
       `${totals.leftSites} left; ${totals.files} ${plural(totals.files, 'file')} in ${(info.elapsedMs / 1000).toFixed(2)}s`,
   );
   return lines.join('\n');

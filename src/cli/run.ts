@@ -4,6 +4,7 @@
  * Printing is report.ts's job; this module returns what happened to every file.
  */
 import { readFileSync } from 'node:fs';
+import { decodeFile, encodeFile, type FileEncoding } from './encoding.js';
 import type { AnyCodemod } from '../codemod-host/registry.js';
 import { transformText, type FileError, type TextOutcome } from '../codemod-host/transform-text.js';
 import { NO_WORKERS, startWorkers, transformInParallel, type SourceText } from './workers.js';
@@ -29,13 +30,25 @@ export interface RunRequest {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** What the runner did with a file: the codemod's outcome, or the file left as it was with the reason. */
+export type FileOutcome = TextOutcome | LeftFile;
+
+/** The runner left the file untouched, for `reason` (an encoding it cannot write back, a size or time budget, permissions, an interruption). */
+export interface LeftFile {
+  readonly status: 'left';
+  readonly reason: string;
+  readonly timings: TextOutcome['timings'];
+}
+
 export interface FileRecord {
   readonly path: string;
-  readonly outcome: TextOutcome;
+  readonly outcome: FileOutcome;
   /** The file's text before the run; kept for changed files only (for the diff). */
   readonly before?: string;
   /** Whether the codemod had type information for this file. */
   readonly typed: boolean;
+  /** How the file was decoded (and written back). */
+  readonly encoding?: FileEncoding;
 }
 
 export interface RunResult {
@@ -57,13 +70,21 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   const typeAware = request.typeAware && codemod.usesTypes;
   // Workers start loading the codemod now, on the other cores, while this thread reads and pre-filters.
   const pool = !typeAware && total >= PARALLEL_THRESHOLD ? startWorkers(codemod.id, options, request.maxWorkers) : undefined;
-  const outcomes = new Array<TextOutcome | undefined>(total);
+  const outcomes = new Array<FileOutcome | undefined>(total);
   const texts = new Array<string | undefined>(total);
+  const encodings = new Array<FileEncoding | undefined>(total);
   const candidates: number[] = [];
   for (const [index, path] of files.entries()) {
     try {
-      const text = readFileSync(path, 'utf8');
+      const decoded = decodeFile(readFileSync(path));
+      if (!decoded.ok) {
+        outcomes[index] = leftFile(decoded.reason);
+        progress();
+        continue;
+      }
+      const { text } = decoded;
       texts[index] = text;
+      encodings[index] = decoded.encoding;
       if (codemod.mightApply(text.startsWith('\uFEFF') ? text.slice(1) : text, { typed: typeAware })) candidates.push(index);
       else {
         outcomes[index] = { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
@@ -95,18 +116,28 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   }
 
   const records: FileRecord[] = files.map((path, index) => {
-    let outcome = outcomes[index] as TextOutcome;
+    let outcome = outcomes[index] as FileOutcome;
     const before = outcome.status === 'changed' ? texts[index] : undefined;
+    const encoding = encodings[index];
     if (outcome.status === 'changed' && request.write) {
-      try {
-        writeFileAtomic(path, outcome.output);
-      } catch (error) {
-        outcome = failed('write', error);
+      const encoded = encodeFile(outcome.output, encoding ?? 'utf8');
+      if (!encoded.ok) outcome = leftFile(encoded.reason);
+      else {
+        try {
+          writeFileAtomic(path, encoded.bytes);
+        } catch (error) {
+          outcome = failed('write', error);
+        }
       }
     }
-    return { path, outcome, before, typed: typeParser?.isTyped(path) ?? false };
+    return { path, outcome, before, typed: typeParser?.isTyped(path) ?? false, encoding };
   });
   return { records, workers, programsBuilt: typeParser?.programsBuilt() ?? 0, programMs: typeParser?.buildMs() ?? 0 };
+}
+
+/** A file the runner did not touch, with why (encoding, size, time, permissions, interruption). */
+function leftFile(reason: string): LeftFile {
+  return { status: 'left', reason, timings: { parseMs: 0, transformMs: 0 } };
 }
 
 function failed(phase: FileError['phase'], error: unknown): TextOutcome {

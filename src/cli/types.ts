@@ -59,7 +59,9 @@ export function createTypeAwareParser(): TypeAwareParser {
   const parse: ParseFile = (filePath, source): ParsedFile => {
     const absolute = resolve(filePath);
     const program = programHolding(absolute);
-    if (!program) return parseWithoutTypes(filePath, source);
+    // The program reads files from disk as UTF-8: a file read otherwise (not UTF-8, kept byte for byte) gives it
+    // other text, and its ranges would not be this text's. Such a file is parsed without types.
+    if (!program || program.getSourceFile(absolute)?.text !== source) return parseWithoutTypes(filePath, source);
     const jsx = SOURCE_EXTENSIONS.get(extname(filePath).toLowerCase())?.jsx ?? true;
     // With `programs`, the AST comes from the program's own source file (read from disk, BOM removed),
     // which is the text the runner holds, so ranges line up with `source`.

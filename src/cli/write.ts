@@ -8,12 +8,12 @@ import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
 
-export function writeFileAtomic(filePath: string, text: string): void {
+export function writeFileAtomic(filePath: string, content: string | Uint8Array): void {
   const target = realpathSync(filePath);
   const { mode } = statSync(target);
   const temporary = join(dirname(target), `.${basename(target)}.quickwins-${process.pid}-${counter++}.tmp`);
   try {
-    writeFileSync(temporary, text, { encoding: 'utf8', mode, flag: 'wx' });
+    writeFileSync(temporary, content, { mode, flag: 'wx' });
     chmodSync(temporary, mode); // writeFileSync's mode is filtered by the umask; the original's mode is kept exactly
     renameSync(temporary, target);
   } catch (error) {

@@ -179,7 +179,9 @@ export interface JsonReport {
   programsBuilt: number;
   files: {
     path: string;
-    status: 'changed' | 'unchanged' | 'skipped' | 'error';
+    status: 'changed' | 'unchanged' | 'skipped' | 'error' | 'left';
+    encoding?: string;
+    reason?: string;
     typed: boolean;
     rewritten: { at: string; line: number; column: number; message: string }[];
     left: { at: string; line: number; column: number; message: string }[];
@@ -187,6 +189,6 @@ export interface JsonReport {
     diff?: string;
     timings: { parseMs: number; transformMs: number };
   }[];
-  totals: { files: number; changed: number; unchanged: number; skipped: number; failed: number; rewrittenSites: number; leftSites: number };
+  totals: { files: number; changed: number; unchanged: number; skipped: number; failed: number; left: number; rewrittenSites: number; leftSites: number };
   timings: { totalMs: number; programMs: number };
 }
