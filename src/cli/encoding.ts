@@ -48,7 +48,7 @@ export function encodeFile(text: string, encoding: FileEncoding): { readonly ok:
       return { ok: true, bytes: encoding === 'utf16be' ? bytes.swap16() : bytes };
     }
     case 'bytes': {
-      const wide = /[^\u0000-\u00ff]/u.exec(text);
+      const wide = /[\u{100}-\u{10FFFF}]/u.exec(text);
       if (wide) {
         return { ok: false, reason: `the file is not UTF-8 (kept byte for byte) and the new text adds ${JSON.stringify(wide[0])}, which one byte cannot hold` };
       }

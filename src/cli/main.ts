@@ -148,7 +148,7 @@ async function runCommand(
     for (const record of result.records) {
       if (record.outcome.status !== 'changed') continue;
       const path = displayPath(io.cwd, record.path);
-      if (dry) io.stdout.write(unifiedDiff(path, record.before ?? '', record.outcome.output, color));
+      if (dry) io.stdout.write(unifiedDiff(path, record.before ?? '', record.outcome.edits, color));
       else io.stdout.write(`changed ${path} (${record.outcome.rewritten.length} sites)\n`);
     }
     io.stderr.write(`${summary(info, result)}\n`);

@@ -3,9 +3,10 @@
  * progress while it runs and a closing summary. Paths are shown relative to the working folder,
  * with forward slashes, so a report reads the same on every machine.
  */
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { relative, sep } from 'node:path';
+import type { TextEdit } from '../analysis/text-edit.js';
 import type { CodemodSite } from '../codemod-host/codemod.js';
+import { hunksFromEdits } from './edit-diff.js';
 import type { FileRecord, RunResult } from './run.js';
 
 export function displayPath(cwd: string, absolute: string): string {
@@ -15,12 +16,9 @@ export function displayPath(cwd: string, absolute: string): string {
   return sep === '/' ? path : path.split(sep).join('/');
 }
 
-/** A git-style unified diff (`git apply` takes it) of one changed file. */
-export function unifiedDiff(path: string, before: string, after: string, color: boolean): string {
-  const patch = createTwoFilesPatch(`a/${path}`, `b/${path}`, before, after, undefined, undefined, {
-    headerOptions: FILE_HEADERS_ONLY,
-  });
-  const text = `diff --git a/${path} b/${path}\n${patch}`;
+/** A git-style unified diff (`git apply` takes it) of one changed file, from its text before and the edits made. */
+export function unifiedDiff(path: string, before: string, edits: readonly TextEdit[], color: boolean): string {
+  const text = `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n${hunksFromEdits(before, edits)}`;
   return color ? colorize(text) : text;
 }
 
@@ -85,7 +83,7 @@ export function jsonReport(info: RunInfo, result: RunResult): string {
       rewritten: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.rewritten) : [],
       left: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.left) : [],
       // A dry run's JSON carries the diff too, so a bot can post it without running the codemod twice.
-      ...(info.dry && outcome.status === 'changed' ? { diff: unifiedDiff(path, record.before ?? '', outcome.output, false) } : {}),
+      ...(info.dry && outcome.status === 'changed' ? { diff: unifiedDiff(path, record.before ?? '', outcome.edits, false) } : {}),
       ...(outcome.status === 'error'
         ? { error: { phase: outcome.error.phase, message: outcome.error.message, at: errorLocation(path, outcome.error) } }
         : {}),

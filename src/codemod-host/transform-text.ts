@@ -34,6 +34,8 @@ export type TextOutcome =
       readonly status: 'changed';
       /** The whole new file text, BOM included when the input had one. */
       readonly output: string;
+      /** The edits that made `output`, as offsets into the input text (BOM included): what a diff is built from. */
+      readonly edits: readonly TextEdit[];
       readonly rewritten: readonly CodemodSite[];
       readonly left: readonly CodemodSite[];
       readonly timings: Timings;
@@ -80,11 +82,13 @@ export function transformText<Options>(
   const transformStart = performance.now();
   try {
     const result = codemod.transform({ filePath, source, program: parsed.program, options, types: parsed.types });
-    const rewrittenSource = applyTextEdits(source, keepLineEndings(source, result.edits));
+    const edits = keepLineEndings(source, result.edits);
+    const rewrittenSource = applyTextEdits(source, edits);
     const transformMs = performance.now() - transformStart;
     const sites = { rewritten: result.rewritten, left: result.left, timings: { parseMs, transformMs } };
     if (rewrittenSource === source) return { status: 'unchanged', ...sites };
-    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, ...sites };
+    const inText = hasBom ? edits.map((edit) => ({ start: edit.start + 1, end: edit.end + 1, text: edit.text })) : edits;
+    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, edits: inText, ...sites };
   } catch (error) {
     const transformMs = performance.now() - transformStart;
     const message = error instanceof Error ? error.message : String(error);
