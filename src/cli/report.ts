@@ -7,7 +7,7 @@ import { relative, sep } from 'node:path';
 import type { TextEdit } from '../analysis/text-edit.js';
 import type { CodemodSite } from '../codemod-host/codemod.js';
 import { hunksFromEdits } from './edit-diff.js';
-import type { FileRecord, RunResult } from './run.js';
+import { INTERRUPTED_REASON, type FileRecord, type RunResult } from './run.js';
 
 export function displayPath(cwd: string, absolute: string): string {
   // Most paths are under the working directory: a slice, not path.relative (which resolves both sides every call).
@@ -65,6 +65,10 @@ export interface RunInfo {
   readonly cwd: string;
   readonly dry: boolean;
   readonly elapsedMs: number;
+  /** Peak resident memory of the run and heap in use at its end, MB. */
+  readonly memory?: { readonly peakRssMb: number; readonly heapUsedMb: number };
+  /** Changed files the project's prettier formatted (format.ts). */
+  readonly formatted?: readonly string[];
 }
 
 /** The --json document: one record per file, totals, and where the time went. */
@@ -97,8 +101,12 @@ export function jsonReport(info: RunInfo, result: RunResult): string {
       files,
       totals: totalsOf(result.records),
       timings: { totalMs: round(info.elapsedMs), programMs: round(result.programMs) },
+      memory: info.memory,
       workers: result.workers,
       programsBuilt: result.programsBuilt,
+      typedFiles: result.typedFiles,
+      formatted: (info.formatted ?? []).map((path) => displayPath(info.cwd, path)),
+      interrupted: result.interrupted,
     },
     null,
     2,
@@ -147,19 +155,58 @@ function plural(count: number, word: string): string {
   return count === 1 ? word : `${word}s`;
 }
 
-/** A one-line progress indicator for a TTY: redraws itself at most every 50 ms. */
-export function progressLine(stream: NodeJS.WriteStream): { update: (done: number, total: number) => void; clear: () => void } {
+/** What an interrupted run prints after its summary: what was written, what was not, and how to finish. */
+export function interruptionReport(info: RunInfo, result: RunResult, resume: string): string {
+  const written = result.records.filter((record) => record.written).length;
+  const notWritten = result.records.filter((record) => record.outcome.status === 'left' && record.outcome.reason === INTERRUPTED_REASON).length;
+  return [
+    `interrupted: ${written} ${plural(written, 'file')} written (the \`changed\` lines above), ${notWritten} not written or not looked at (the \`left\` lines above).`,
+    `Every rewritten file is whole, and rewriting it again changes nothing; to finish, run the same command on the same paths with --allow-dirty (the written files are now uncommitted):`,
+    `  ${resume}`,
+  ].join('\n');
+}
+
+/** Time on one file before the progress line names it. */
+const NAME_SLOW_FILE_AFTER_MS = 2_000;
+
+/**
+ * A one-line progress indicator for a TTY: redraws itself at most every 50 ms; names the file being worked on
+ * (with the seconds spent) once one takes more than two seconds, redrawn every second while it lasts.
+ */
+export function progressLine(
+  stream: NodeJS.WriteStream,
+  show: (path: string) => string,
+): { update: (done: number, total: number) => void; working: (path: string | undefined) => void; clear: () => void } {
   let last = 0;
   let shown = false;
+  let counts = '';
+  let slow: { path: string; since: number; timer: NodeJS.Timeout } | undefined;
+  const draw = (): void => {
+    const name = slow && Date.now() - slow.since >= NAME_SLOW_FILE_AFTER_MS ? ` — ${show(slow.path)} (${Math.floor((Date.now() - slow.since) / 1000)} s)` : '';
+    shown = true;
+    stream.write(`\r\x1b[K${counts}${name}`);
+  };
+  const stopSlow = (): void => {
+    if (slow) clearInterval(slow.timer);
+    slow = undefined;
+  };
   return {
     update(done, total) {
+      counts = `${done}/${total} files`;
       const now = Date.now();
       if (done !== total && now - last < 50) return;
       last = now;
-      shown = true;
-      stream.write(`\r\x1b[K${done}/${total} files`);
+      draw();
+    },
+    working(path) {
+      stopSlow();
+      if (path === undefined) return;
+      const timer = setInterval(draw, 1_000);
+      timer.unref();
+      slow = { path, since: Date.now(), timer };
     },
     clear() {
+      stopSlow();
       if (shown) stream.write('\r\x1b[K');
     },
   };

@@ -38,6 +38,12 @@ export interface CodemodResult {
   readonly edits: readonly TextEdit[];
   readonly rewritten: readonly CodemodSite[];
   readonly left: readonly CodemodSite[];
+  /**
+   * Parsed without types: whether the checker could decide something here that this result did not (a site left
+   * for want of types, a receiver only a type can place). A type-aware run parses again with types only the files
+   * where this is true (or unset, for codemods that do not say); the others keep this result.
+   */
+  readonly waitsForTypes?: boolean;
 }
 
 /** A command-line option a codemod adds to `npx quickwins <id>` (parsed by the runner). */

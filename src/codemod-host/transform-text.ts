@@ -29,6 +29,8 @@ export type TextOutcome =
       readonly rewritten: readonly CodemodSite[];
       readonly left: readonly CodemodSite[];
       readonly timings: Timings;
+      /** Parsed without types: the codemod's `waitsForTypes` (see codemod.ts). */
+      readonly waitsForTypes?: boolean;
     }
   | {
       readonly status: 'changed';
@@ -39,6 +41,7 @@ export type TextOutcome =
       readonly rewritten: readonly CodemodSite[];
       readonly left: readonly CodemodSite[];
       readonly timings: Timings;
+      readonly waitsForTypes?: boolean;
     }
   | { readonly status: 'error'; readonly error: FileError; readonly timings: Timings };
 
@@ -85,7 +88,7 @@ export function transformText<Options>(
     const edits = keepLineEndings(source, result.edits);
     const rewrittenSource = applyTextEdits(source, edits);
     const transformMs = performance.now() - transformStart;
-    const sites = { rewritten: result.rewritten, left: result.left, timings: { parseMs, transformMs } };
+    const sites = { rewritten: result.rewritten, left: result.left, timings: { parseMs, transformMs }, waitsForTypes: result.waitsForTypes };
     if (rewrittenSource === source) return { status: 'unchanged', ...sites };
     const inText = hasBom ? edits.map((edit) => ({ start: edit.start + 1, end: edit.end + 1, text: edit.text })) : edits;
     return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, edits: inText, ...sites };
