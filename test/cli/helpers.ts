@@ -66,14 +66,15 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): CliRun {
+export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): CliRun {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     encoding: 'utf8',
     // stdin is not a TTY here: the runner must never wait for an answer.
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', ...options.env },
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 120_000,
+    maxBuffer: 1024 * 1024 * 1024, // a large file's --json report (with its diff) runs to many megabytes
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -14,7 +14,7 @@ const json = (stdout: string) => JSON.parse(stdout) as JsonReport & { memory: { 
 describe('large files', () => {
   it('rewrites a 20,000-site file', { timeout: 600_000 }, () => {
     const repo = gitRepo({ 'big.ts': poolModule(20_000 / SITES_PER_FUNCTION) });
-    const result = runCli(['pool-backpressure', '--json', '--no-types', 'big.ts'], { cwd: repo });
+    const result = runCli(['pool-backpressure', '--json', '--no-types', 'big.ts'], { cwd: repo, timeoutMs: 590_000 });
     expect(result.status, result.stderr).toBe(0);
     const report = json(result.stdout);
     expect(report.totals).toMatchObject({ changed: 1, rewrittenSites: 20_000 });
@@ -27,11 +27,11 @@ describe('large files', () => {
     const text = poolModule(17_000);
     expect(text.length).toBeGreaterThan(5 * 1024 * 1024);
     const repo = gitRepo({ 'big.ts': text });
-    const result = runCli(['pool-backpressure', '--dry', '--json', '--no-types', 'big.ts'], { cwd: repo });
+    const result = runCli(['pool-backpressure', '--dry', '--json', '--no-types', 'big.ts'], { cwd: repo, timeoutMs: 590_000 });
     expect(result.status, result.stderr).toBe(0);
     const record = json(result.stdout).files[0];
     expect(record?.status).toBe('changed');
-    expect(record?.diff?.match(/^\+.*queryWithBackpressure/gm)).toHaveLength(17_000);
+    expect(record?.diff?.match(/^\+.*queryWithBackpressure<\{/gm)).toHaveLength(17_000);
     expect(readFileSync(join(repo, 'big.ts'), 'utf8')).toBe(text); // dry: nothing written
   });
 
