@@ -54,6 +54,8 @@ export const codemod: Codemod<AuthLoggingOptions> = {
       flag: 'match',
       description: 'Regex (case-insensitive) for route paths and handler names that are auth handlers; replaces the built-in test.',
       type: 'string',
+      // Checked before any file is read: a bad pattern is a usage error (exit 2), not a failure in every file.
+      validate: (value) => regexComplaint(String(value)),
     },
     { flag: 'import-from', description: 'Module to import withAuthLogging / AuthLogged from.', type: 'string', default: DEFAULT_IMPORT_FROM },
   ],
@@ -121,6 +123,15 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
 
 function byPosition(a: CodemodSite, b: CodemodSite): number {
   return a.line - b.line || a.column - b.column;
+}
+
+function regexComplaint(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern, 'i');
+    return undefined;
+  } catch (error) {
+    return `is not a valid regular expression (${(error as Error).message})`;
+  }
 }
 
 function compileMatch(pattern: string): RegExp {

@@ -93,9 +93,29 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
       ...positionOf(site.call.range[0]),
       message: site.reason,
     }));
-    return { edits, rewritten, left, imports: sites.length === 0 ? [] : [options.importFrom] };
+    return {
+      edits,
+      rewritten,
+      left,
+      imports: sites.length === 0 ? [] : [options.importFrom],
+      waitsForTypes: types === undefined && waitsForChecker(source, sites.length, uncertain.length),
+    };
   },
 };
+
+/**
+ * Without types, a file waits for the checker when a site was left for want of evidence, or when it has more
+ * member calls `.connect(` / `.query(` than sites rewritten: the checker may place a receiver the bindings could
+ * not. Counted in the text (comments and strings included), so the count errs towards asking the checker.
+ */
+function waitsForChecker(source: string, rewritten: number, uncertain: number): boolean {
+  if (uncertain > 0) return true;
+  let calls = 0;
+  for (const match of source.matchAll(MEMBER_CALL_HINT_GLOBAL)) if (match && ++calls > rewritten) return true;
+  return false;
+}
+
+const MEMBER_CALL_HINT_GLOBAL = new RegExp(MEMBER_CALL_HINT.source, 'g');
 
 export default toJscodeshiftTransform(codemod);
 export const parser = 'tsx';

@@ -368,13 +368,30 @@ function layoutRefusal(call: TSESTree.CallExpression, program: TSESTree.Program)
   const from = callee.object.range[1];
   const to = call.arguments[0]?.range[0] ?? call.range[1];
   const typeArguments = call.typeArguments?.range;
-  const lost = (program.comments ?? []).some(
+  const lost = commentsBetween(program.comments ?? [], from, to).some(
     (comment) => comment.range[0] >= from && comment.range[1] <= to && !(typeArguments && comment.range[0] >= typeArguments[0] && comment.range[1] <= typeArguments[1]),
   );
   if (lost) return 'a comment between the receiver and the arguments would be lost';
   // ESTree ranges leave out a node's own parentheses but not its children's: `(pool.query)(sql)` starts before its callee.
   if (call.range[0] !== callee.range[0]) return 'a parenthesized callee';
   return undefined;
+}
+
+/**
+ * The comments that start in [from, to), in source order. Comments are sorted, so a binary search finds the first;
+ * scanning every comment for every call made a file with a comment per function quadratic in its size.
+ */
+function commentsBetween(comments: readonly TSESTree.Comment[], from: number, to: number): readonly TSESTree.Comment[] {
+  let low = 0;
+  let high = comments.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((comments[middle] as TSESTree.Comment).range[0] < from) low = middle + 1;
+    else high = middle;
+  }
+  let end = low;
+  while (end < comments.length && (comments[end] as TSESTree.Comment).range[0] < to) end++;
+  return comments.slice(low, end);
 }
 
 /** A local binding named like the helper (`const queryWithBackpressure = …` in the function) would capture the call. */

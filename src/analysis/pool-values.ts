@@ -585,13 +585,10 @@ export class PoolValues {
    * `start`, no statement boundary), as JavaScript files type their parameters, variables and fields.
    */
   private leadingJsdoc(start: number): string | undefined {
-    const comments = this.program.comments ?? [];
-    let comment: TSESTree.Comment | undefined;
-    for (const candidate of comments) {
-      if (candidate.range[1] > start) break;
-      comment = candidate;
-    }
+    const comment = lastCommentEndingBy(this.program.comments ?? [], start);
     if (!comment || comment.type !== 'Block' || !comment.value.startsWith('*')) return undefined;
+    // Linear time: the text between is read only when it is short enough to hold at most 8 pieces of a declaration.
+    if (start - comment.range[1] > MAX_JSDOC_GAP) return undefined;
     // Words and punctuators between the two, comments left out: any string or template there splits into many
     // pieces or holds a boundary, which only ever drops the JSDoc (never adopts one that belongs to other code).
     const between = this.source
@@ -805,4 +802,23 @@ function returnedExpressions(body: TSESTree.Node): TSESTree.Expression[] {
   };
   forEachChild(body, walk);
   return found;
+}
+
+/**
+ * Linear-time support for `leadingJsdoc` (a separate change for the runner's per-file budget): the file's comments
+ * are in source order, so the last one ending by `offset` is found by binary search instead of a scan per lookup,
+ * and a gap longer than this many characters between a JSDoc block and a declaration is never read (eight words and
+ * punctuators of a declaration do not take 2,000 characters).
+ */
+const MAX_JSDOC_GAP = 2_000;
+
+function lastCommentEndingBy(comments: readonly TSESTree.Comment[], offset: number): TSESTree.Comment | undefined {
+  let low = 0;
+  let high = comments.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((comments[middle] as TSESTree.Comment).range[1] <= offset) low = middle + 1;
+    else high = middle;
+  }
+  return comments[low - 1];
 }

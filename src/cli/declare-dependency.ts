@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { applyEdits, modify, parse, type ParseError } from 'jsonc-parser';
-import { displayPath, unifiedDiff } from './report.js';
+import { displayPath, unifiedTextDiff } from './report.js';
 import type { FileRecord } from './run.js';
 import { writeFileAtomic } from './write.js';
 
@@ -174,6 +174,6 @@ export function dependencyJson(change: DependencyChange, cwd: string) {
     status: change.status,
     files: change.files.map((file) => displayPath(cwd, file)),
     ...(change.error === undefined ? {} : { error: change.error }),
-    ...(change.status === 'would-add' ? { diff: unifiedDiff(manifest, change.before ?? '', change.after ?? '', false) } : {}),
+    ...(change.status === 'would-add' ? { diff: unifiedTextDiff(manifest, change.before ?? '', change.after ?? '', false) } : {}),
   };
 }

@@ -28,6 +28,16 @@ export function findUncommittedFiles(files: readonly string[]): string[] {
   return dirty;
 }
 
+/** The files among `files` (absolute paths) that no git work tree holds. */
+export function filesOutsideWorkTree(files: readonly string[]): string[] {
+  const rootOfDirectory = new Map<string, string | undefined>();
+  return files.filter((file) => {
+    const directory = dirname(file);
+    if (!rootOfDirectory.has(directory)) rootOfDirectory.set(directory, findWorkTreeRoot(directory));
+    return rootOfDirectory.get(directory) === undefined;
+  });
+}
+
 function findWorkTreeRoot(directory: string): string | undefined {
   let current = directory;
   for (;;) {

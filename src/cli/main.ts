@@ -2,21 +2,26 @@
  * `quickwins <codemod> [paths...]`, `quickwins list`, `quickwins --help`: argument parsing, the
  * checks before a run (paths exist, git work tree clean), the run, what is printed, the exit code.
  *
- * Exit codes: 0 done; 1 a file failed or `--check` found work; 2 usage error (unknown codemod or
- * option, a path that does not exist, no source file found, refusal to write into uncommitted work).
+ * Exit codes: 0 done; 1 a file failed or was left (encoding, size, time, read-only) or `--check` found work;
+ * 2 usage error, before any file is read (unknown codemod or option, a bad option value, a path that does not
+ * exist, no source file found, refusal to write into uncommitted work or outside git); 130 / 143 stopped by
+ * SIGINT / SIGTERM after printing what was written and how to resume.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { CodemodSetupError, type CodemodOption } from '../codemod-host/codemod.js';
 import { OptionError, resolveCodemodOptions } from '../codemod-host/options.js';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_MS, formatBytes, parseSeconds, parseSize, type FileBudget } from './budget.js';
 import { dependencyJson, dependencyLine, declareRuntimeDependency, importsOfRecords } from './declare-dependency.js';
-import { findUncommittedFiles } from './git.js';
+import { createProjectFormatter } from './format.js';
+import { filesOutsideWorkTree, findUncommittedFiles } from './git.js';
+import { listenForStop } from './interrupt.js';
 import { loadCodemods, type AnyCodemod } from '../codemod-host/registry.js';
 import { registerIndexAdvisor } from '../index-advisor/command.js';
 import { registerLintMigrations } from '../migration-lint/command.js';
-import { displayPath, jsonReport, progressLine, summary, totalsOf, unifiedDiff } from './report.js';
-import { runCodemod } from './run.js';
+import { displayPath, interruptionReport, jsonReport, progressLine, summary, totalsOf, unifiedDiff, unifiedTextDiff } from './report.js';
+import { runCodemod, type RunResult } from './run.js';
 import { collectFiles } from './walk.js';
 
 export const EXIT_OK = 0;
@@ -41,9 +46,17 @@ interface RunnerFlags {
   readonly types: boolean;
   readonly workers?: string;
   readonly addDependency: boolean;
+  readonly maxFileSize?: string;
+  readonly maxFileTime?: string;
+  readonly force?: boolean;
+  readonly allowNoGit?: boolean;
+  readonly format: boolean;
 }
 
-const RUNNER_FLAGS = new Set(['dry', 'check', 'json', 'allow-dirty', 'types', 'workers', 'add-dependency', 'help', 'version']);
+const RUNNER_FLAGS = new Set([
+  'dry', 'check', 'json', 'allow-dirty', 'types', 'workers', 'add-dependency', 'help', 'version',
+  'max-file-size', 'max-file-time', 'force', 'allow-no-git', 'format',
+]);
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let codemods: ReadonlyMap<string, AnyCodemod>;
@@ -85,7 +98,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       .option('--allow-dirty', 'write even when target files have uncommitted git changes')
       .option('--no-types', 'do not build TypeScript programs; find sites from imports and bindings only')
       .option('--workers <n>', 'worker threads for large runs (default: idle cores - 2; 0: main thread only)')
-      .option('--no-add-dependency', 'do not add @quickwins/runtime to the nearest package.json of rewritten files that import it');
+      .option('--no-add-dependency', 'do not add @quickwins/runtime to the nearest package.json of rewritten files that import it')
+      .option('--max-file-size <size>', `leave (and report) files larger than this, e.g. 512kb, 20mb (default: ${formatBytes(DEFAULT_MAX_FILE_BYTES)})`)
+      .option('--max-file-time <seconds>', `stop the codemod on a large file after this long and leave the file (default: ${DEFAULT_MAX_FILE_MS / 1000})`)
+      .option('--force', 'write read-only files too')
+      .option('--allow-no-git', 'write files that are not in a git work tree (nothing to diff against or restore from)')
+      .option('--no-format', "do not format changed files with the project's prettier");
     for (const option of codemod.options) command.addOption(commanderOption(codemod, option));
     command.action(async (paths: string[], flags: RunnerFlags & Record<string, unknown>) => {
       exitCode = await runCommand(codemod, paths, flags, io);
@@ -118,6 +136,7 @@ async function runCommand(
   const started = performance.now();
   const options = resolveCodemodOptions(codemod.options, flags);
   const maxWorkers = parseWorkers(flags.workers);
+  const budget = parseBudget(flags);
   const dry = Boolean(flags.dry || flags.check);
   const targets = paths.length > 0 ? paths : ['.'];
 
@@ -137,25 +156,55 @@ async function runCommand(
     }
   }
 
-  const progress = io.stderr.isTTY && !flags.json ? progressLine(io.stderr) : undefined;
-  const result = await runCodemod({
-    codemod,
-    options,
-    files,
-    write: !dry,
-    typeAware: flags.types !== false,
-    maxWorkers,
-    onProgress: progress?.update,
-    cwd: io.cwd,
-  });
-  progress?.clear();
+  const outside = filesOutsideWorkTree(files);
+  if (outside.length > 0) {
+    const where = `${outside.length} target file(s) are not in a git work tree (${describeFiles(io.cwd, outside)})`;
+    if (!dry && !flags.allowNoGit) {
+      throw new UsageError(`refusing to write: ${where}, so there is nothing to diff against or restore from; run with --dry, or pass --allow-no-git`);
+    }
+    io.stderr.write(`quickwins: warning: ${where}: nothing to diff against or restore from\n`);
+  }
+
+  const progress = io.stderr.isTTY && !flags.json ? progressLine(io.stderr, (path) => displayPath(io.cwd, path)) : undefined;
+  const stop = listenForStop();
+  const format = flags.format !== false ? createProjectFormatter() : undefined;
+  let result: RunResult;
+  try {
+    result = await runCodemod({
+      codemod,
+      options,
+      files,
+      write: !dry,
+      typeAware: flags.types !== false,
+      maxWorkers,
+      budget,
+      force: Boolean(flags.force),
+      shouldStop: stop.requested,
+      finish: format?.format,
+      onProgress: progress?.update,
+      onWorking: progress?.working,
+      cwd: io.cwd,
+    });
+  } finally {
+    stop.dispose();
+    progress?.clear();
+  }
+
   if (result.typesUnavailable) io.stderr.write(`quickwins: ${result.typesUnavailable}\n`);
 
   // The rewritten code now imports @quickwins/runtime: declare it where the package does not (declare-dependency.ts).
-  const dependencies = flags.addDependency
+  const dependencies = flags.addDependency && !result.interrupted
     ? declareRuntimeDependency({ imports: importsOfRecords(result.records), version: packageVersion(), write: !dry })
     : [];
-  const info = { codemod: codemod.id, cwd: io.cwd, dry, check: Boolean(flags.check), elapsedMs: performance.now() - started };
+  const info = {
+    codemod: codemod.id,
+    cwd: io.cwd,
+    dry,
+    check: Boolean(flags.check),
+    elapsedMs: performance.now() - started,
+    memory: memoryUse(),
+    formatted: format?.formatted() ?? [],
+  };
   if (flags.json) {
     io.stdout.write(`${jsonReport(info, result, { dependencies: dependencies.map((change) => dependencyJson(change, io.cwd)) })}\n`);
   } else {
@@ -163,20 +212,24 @@ async function runCommand(
     for (const record of result.records) {
       if (record.outcome.status !== 'changed') continue;
       const path = displayPath(io.cwd, record.path);
-      if (dry) io.stdout.write(unifiedDiff(path, record.before ?? '', record.outcome.output, color));
+      if (dry) io.stdout.write(unifiedDiff(path, record.before ?? '', record.outcome.edits, color));
       else io.stdout.write(`changed ${path} (${record.outcome.rewritten.length} sites)\n`);
     }
     for (const extra of result.extraFiles ?? []) io.stderr.write(`${dry ? 'would write' : 'wrote'} ${displayPath(io.cwd, extra.path)}: ${extra.summary}\n`);
     for (const change of dependencies) {
       if (dry && change.status === 'would-add') {
-        io.stdout.write(unifiedDiff(displayPath(io.cwd, change.manifest), change.before ?? '', change.after ?? '', color));
+        io.stdout.write(unifiedTextDiff(displayPath(io.cwd, change.manifest), change.before ?? '', change.after ?? '', color));
       }
     }
     io.stderr.write(`${[summary(info, result), ...dependencies.map((change) => dependencyLine(change, io.cwd))].join('\n')}\n`);
   }
+  if (result.interrupted) {
+    io.stderr.write(`${interruptionReport(info, result, resumeCommand(codemod.id, paths))}\n`);
+    return stop.exitCode();
+  }
 
   const totals = totalsOf(result.records);
-  if (totals.failed > 0 || dependencies.some((change) => change.status === 'error')) return EXIT_FAILED;
+  if (totals.failed > 0 || totals.left > 0 || dependencies.some((change) => change.status === 'error')) return EXIT_FAILED;
   if (flags.check && (totals.changed > 0 || dependencies.some((change) => change.status === 'would-add'))) return EXIT_FAILED;
   return EXIT_OK;
 }
@@ -195,6 +248,34 @@ function parseWorkers(value: string | undefined): number {
   const count = Number(value);
   if (!Number.isInteger(count) || count < 0) throw new UsageError(`option --workers needs a whole number ≥ 0, got ${JSON.stringify(value)}`);
   return count;
+}
+
+function parseBudget(flags: RunnerFlags): FileBudget {
+  const maxBytes = flags.maxFileSize === undefined ? DEFAULT_MAX_FILE_BYTES : parseSize(flags.maxFileSize);
+  if (maxBytes === undefined) {
+    throw new UsageError(`option --max-file-size needs a size such as 800kb or 20mb, got ${JSON.stringify(flags.maxFileSize)}`);
+  }
+  const maxMs = flags.maxFileTime === undefined ? DEFAULT_MAX_FILE_MS : parseSeconds(flags.maxFileTime);
+  if (maxMs === undefined) throw new UsageError(`option --max-file-time needs a number of seconds > 0, got ${JSON.stringify(flags.maxFileTime)}`);
+  return { maxBytes, maxMs };
+}
+
+function describeFiles(cwd: string, files: readonly string[]): string {
+  const shown = files.slice(0, 5).map((file) => displayPath(cwd, file));
+  const more = files.length > shown.length ? ` and ${files.length - shown.length} more` : '';
+  return `${shown.join(', ')}${more}`;
+}
+
+/** The command that finishes an interrupted run: the same paths; the files already rewritten are now uncommitted. */
+function resumeCommand(codemodId: string, paths: readonly string[]): string {
+  const quoted = paths.map((path) => (/^[\w./@:+-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`));
+  return ['npx quickwins', codemodId, ...quoted, '--allow-dirty'].join(' ');
+}
+
+/** Peak resident memory and the heap in use at the end of the run, in MB (--json `memory`). */
+function memoryUse(): { peakRssMb: number; heapUsedMb: number } {
+  // resourceUsage().maxRSS is in kilobytes.
+  return { peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024) };
 }
 
 function commanderOption(codemod: AnyCodemod, option: CodemodOption): Option {
@@ -241,3 +322,4 @@ function packageVersion(): string {
     return '0.0.0';
   }
 }
+

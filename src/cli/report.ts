@@ -3,10 +3,11 @@
  * progress while it runs and a closing summary. Paths are shown relative to the working folder,
  * with forward slashes, so a report reads the same on every machine.
  */
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { relative, sep } from 'node:path';
+import type { TextEdit } from '../analysis/text-edit.js';
 import type { CodemodSite } from '../codemod-host/codemod.js';
-import type { FileRecord, RunResult } from './run.js';
+import { hunksFromEdits } from './edit-diff.js';
+import { INTERRUPTED_REASON, type FileRecord, type RunResult } from './run.js';
 
 export function displayPath(cwd: string, absolute: string): string {
   // Most paths are under the working directory: a slice, not path.relative (which resolves both sides every call).
@@ -15,12 +16,9 @@ export function displayPath(cwd: string, absolute: string): string {
   return sep === '/' ? path : path.split(sep).join('/');
 }
 
-/** A git-style unified diff (`git apply` takes it) of one changed file. */
-export function unifiedDiff(path: string, before: string, after: string, color: boolean): string {
-  const patch = createTwoFilesPatch(`a/${path}`, `b/${path}`, before, after, undefined, undefined, {
-    headerOptions: FILE_HEADERS_ONLY,
-  });
-  const text = `diff --git a/${path} b/${path}\n${patch}`;
+/** A git-style unified diff (`git apply` takes it) of one changed file, from its text before and the edits made. */
+export function unifiedDiff(path: string, before: string, edits: readonly TextEdit[], color: boolean): string {
+  const text = `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n${hunksFromEdits(before, edits)}`;
   return color ? colorize(text) : text;
 }
 
@@ -43,12 +41,14 @@ export interface Totals {
   readonly unchanged: number;
   readonly skipped: number;
   readonly failed: number;
+  /** Files the runner left untouched for a reason of its own (encoding, size, time, permissions, interruption). */
+  readonly left: number;
   readonly rewrittenSites: number;
   readonly leftSites: number;
 }
 
 export function totalsOf(records: readonly FileRecord[]): Totals {
-  const totals = { files: records.length, changed: 0, unchanged: 0, skipped: 0, failed: 0, rewrittenSites: 0, leftSites: 0 };
+  const totals = { files: records.length, changed: 0, unchanged: 0, skipped: 0, failed: 0, left: 0, rewrittenSites: 0, leftSites: 0 };
   for (const { outcome } of records) {
     if (outcome.status === 'error') totals.failed++;
     else totals[outcome.status]++;
@@ -65,6 +65,10 @@ export interface RunInfo {
   readonly cwd: string;
   readonly dry: boolean;
   readonly elapsedMs: number;
+  /** Peak resident memory of the run and heap in use at its end, MB. */
+  readonly memory?: { readonly peakRssMb: number; readonly heapUsedMb: number };
+  /** Changed files the project's prettier formatted (format.ts). */
+  readonly formatted?: readonly string[];
 }
 
 /** The --json document: one record per file, totals, and where the time went. */
@@ -78,10 +82,12 @@ export function jsonReport(info: RunInfo, result: RunResult, extra: Readonly<Rec
       path,
       status: outcome.status === 'error' ? 'error' : outcome.status,
       typed: record.typed,
+      ...(record.encoding && record.encoding !== 'utf8' ? { encoding: record.encoding } : {}),
+      ...(outcome.status === 'left' ? { reason: outcome.reason } : {}),
       rewritten: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.rewritten) : [],
       left: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.left) : [],
       // A dry run's JSON carries the diff too, so a bot can post it without running the codemod twice.
-      ...(info.dry && outcome.status === 'changed' ? { diff: unifiedDiff(path, record.before ?? '', outcome.output, false) } : {}),
+      ...(info.dry && outcome.status === 'changed' ? { diff: unifiedDiff(path, record.before ?? '', outcome.edits, false) } : {}),
       ...(outcome.status === 'error'
         ? { error: { phase: outcome.error.phase, message: outcome.error.message, at: errorLocation(path, outcome.error) } }
         : {}),
@@ -95,10 +101,14 @@ export function jsonReport(info: RunInfo, result: RunResult, extra: Readonly<Rec
       files,
       totals: totalsOf(result.records),
       timings: { totalMs: round(info.elapsedMs), programMs: round(result.programMs) },
+      memory: info.memory,
       workers: result.workers,
       programsBuilt: result.programsBuilt,
       ...(result.typesUnavailable ? { typesUnavailable: result.typesUnavailable } : {}),
       ...extra,
+      typedFiles: result.typedFiles,
+      formatted: (info.formatted ?? []).map((path) => displayPath(info.cwd, path)),
+      interrupted: result.interrupted,
     },
     null,
     2,
@@ -122,6 +132,8 @@ export function summary(info: RunInfo & { readonly check: boolean }, result: Run
     if (outcome.status === 'error') {
       const path = displayPath(info.cwd, record.path);
       lines.push(`error ${errorLocation(path, outcome.error)}: ${outcome.error.phase} failed: ${firstLine(outcome.error.message)}`);
+    } else if (outcome.status === 'left') {
+      lines.push(`left  ${displayPath(info.cwd, record.path)}: file left as it was: ${outcome.reason}`);
     } else if (outcome.status !== 'skipped' && outcome.left.length > 0) {
       const path = displayPath(info.cwd, record.path);
       for (const site of outcome.left) lines.push(`left  ${path}:${site.line}:${site.column + 1}: ${site.message}`);
@@ -131,7 +143,7 @@ export function summary(info: RunInfo & { readonly check: boolean }, result: Run
   const verb = info.dry ? (info.check ? 'would change' : 'would change (dry run, nothing written)') : 'changed';
   lines.push(
     `${info.codemod}: ${totals.changed} ${plural(totals.changed, 'file')} ${verb}, ${totals.unchanged} unchanged, ` +
-      `${totals.skipped} skipped, ${totals.failed} failed — ${totals.rewrittenSites} ${plural(totals.rewrittenSites, 'site')} rewritten, ` +
+      `${totals.skipped} skipped, ${totals.failed} failed${totals.left > 0 ? `, ${totals.left} left` : ''} — ${totals.rewrittenSites} ${plural(totals.rewrittenSites, 'site')} rewritten, ` +
       `${totals.leftSites} left; ${totals.files} ${plural(totals.files, 'file')} in ${(info.elapsedMs / 1000).toFixed(2)}s`,
   );
   return lines.join('\n');
@@ -145,20 +157,68 @@ function plural(count: number, word: string): string {
   return count === 1 ? word : `${word}s`;
 }
 
-/** A one-line progress indicator for a TTY: redraws itself at most every 50 ms. */
-export function progressLine(stream: NodeJS.WriteStream): { update: (done: number, total: number) => void; clear: () => void } {
+/** What an interrupted run prints after its summary: what was written, what was not, and how to finish. */
+export function interruptionReport(info: RunInfo, result: RunResult, resume: string): string {
+  const written = result.records.filter((record) => record.written).length;
+  const notWritten = result.records.filter((record) => record.outcome.status === 'left' && record.outcome.reason === INTERRUPTED_REASON).length;
+  return [
+    `interrupted: ${written} ${plural(written, 'file')} written (the \`changed\` lines above), ${notWritten} not written or not looked at (the \`left\` lines above).`,
+    `Every rewritten file is whole, and rewriting it again changes nothing; to finish, run the same command on the same paths with --allow-dirty (the written files are now uncommitted):`,
+    `  ${resume}`,
+  ].join('\n');
+}
+
+/** Time on one file before the progress line names it. */
+const NAME_SLOW_FILE_AFTER_MS = 2_000;
+
+/**
+ * A one-line progress indicator for a TTY: redraws itself at most every 50 ms; names the file being worked on
+ * (with the seconds spent) once one takes more than two seconds, redrawn every second while it lasts.
+ */
+export function progressLine(
+  stream: NodeJS.WriteStream,
+  show: (path: string) => string,
+): { update: (done: number, total: number) => void; working: (path: string | undefined) => void; clear: () => void } {
   let last = 0;
   let shown = false;
+  let counts = '';
+  let slow: { path: string; since: number; timer: NodeJS.Timeout } | undefined;
+  const draw = (): void => {
+    const name = slow && Date.now() - slow.since >= NAME_SLOW_FILE_AFTER_MS ? ` — ${show(slow.path)} (${Math.floor((Date.now() - slow.since) / 1000)} s)` : '';
+    shown = true;
+    stream.write(`\r\x1b[K${counts}${name}`);
+  };
+  const stopSlow = (): void => {
+    if (slow) clearInterval(slow.timer);
+    slow = undefined;
+  };
   return {
     update(done, total) {
+      counts = `${done}/${total} files`;
       const now = Date.now();
       if (done !== total && now - last < 50) return;
       last = now;
-      shown = true;
-      stream.write(`\r\x1b[K${done}/${total} files`);
+      draw();
+    },
+    working(path) {
+      stopSlow();
+      if (path === undefined) return;
+      const timer = setInterval(draw, 1_000);
+      timer.unref();
+      slow = { path, since: Date.now(), timer };
     },
     clear() {
+      stopSlow();
       if (shown) stream.write('\r\x1b[K');
     },
   };
+}
+
+/** A diff of two whole texts (a package.json before and after): the one edit between them, through unifiedDiff. */
+export function unifiedTextDiff(path: string, before: string, after: string, color: boolean): string {
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start += 1;
+  let tail = 0;
+  while (tail < before.length - start && tail < after.length - start && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail += 1;
+  return unifiedDiff(path, before, [{ start, end: before.length - tail, text: after.slice(start, after.length - tail) }], color);
 }

@@ -1,7 +1,7 @@
 /**
  * Type-aware parsing: when a tsconfig covers a file and the codemod uses types, the file is parsed
- * from one TypeScript program per tsconfig (built once per run, only for configs that cover a file
- * the pre-filter kept) so the codemod gets the same `{ program, esTreeNodeToTSNodeMap }` an ESLint
+ * from one TypeScript program per tsconfig (built once per run, only for configs that hold a file
+ * whose sites wait for the checker, and rooted at those files only) so the codemod gets the same `{ program, esTreeNodeToTSNodeMap }` an ESLint
  * rule gets from typescript-eslint. Files no tsconfig covers are parsed without types.
  */
 import { parseAndGenerateServices } from '@typescript-eslint/typescript-estree';
@@ -34,32 +34,28 @@ export function createTypeAwareParser(): TypeAwareParser {
     return configOfDirectory.get(directory);
   }
 
-  function programFor(configPath: string): ts.Program | undefined {
-    if (!programOfConfig.has(configPath)) {
-      const start = performance.now();
-      programOfConfig.set(configPath, buildProgram(configPath));
-      buildMs += performance.now() - start;
-      built++;
-    }
-    return programOfConfig.get(configPath);
-  }
-
-  /** The program holding `filePath`: the nearest tsconfig's, else one of the projects it references. */
-  function programHolding(filePath: string): ts.Program | undefined {
+  /** The tsconfig that holds `filePath`: the nearest one, else one of the projects it references. */
+  function configHolding(filePath: string): string | undefined {
     const configPath = nearestConfig(dirname(filePath));
     if (configPath === undefined) return undefined;
     for (const candidate of [configPath, ...referencedConfigs(configPath)]) {
-      const program = programFor(candidate);
-      if (program?.getSourceFile(filePath)) return program;
+      if (filesOf(candidate).has(filePath)) return candidate;
     }
-    return undefined;
+    return configPath; // not listed anywhere: the nearest program may still load it through an import (never a root)
+  }
+
+  function programFor(filePath: string): ts.Program | undefined {
+    const configPath = configHolding(filePath);
+    return configPath === undefined ? undefined : programOfConfig.get(configPath);
   }
 
   const typed = new Set<string>();
   const parse: ParseFile = (filePath, source): ParsedFile => {
     const absolute = resolve(filePath);
-    const program = programHolding(absolute);
-    if (!program) return parseWithoutTypes(filePath, source);
+    const program = programFor(absolute);
+    // The program reads files from disk as UTF-8: a file read otherwise (not UTF-8, kept byte for byte) gives it
+    // other text, and its ranges would not be this text's. Such a file is parsed without types.
+    if (!program || program.getSourceFile(absolute)?.text !== source) return parseWithoutTypes(filePath, source);
     const jsx = SOURCE_EXTENSIONS.get(extname(filePath).toLowerCase())?.jsx ?? true;
     // With `programs`, the AST comes from the program's own source file (read from disk, BOM removed),
     // which is the text the runner holds, so ranges line up with `source`.
@@ -78,8 +74,23 @@ export function createTypeAwareParser(): TypeAwareParser {
     return { program: ast, types: { program: services.program, esTreeNodeToTSNodeMap: services.esTreeNodeToTSNodeMap } };
   };
 
+  // One program per tsconfig, rooted at the files that wait for the checker (TypeScript loads what they import) and
+  // the config's declaration files (globals and ambient modules no import names): not at every file of the project.
   const prepare = (filePaths: readonly string[]): void => {
-    for (const filePath of filePaths) programHolding(resolve(filePath));
+    const rootsOfConfig = new Map<string, string[]>();
+    for (const filePath of filePaths.map((path) => resolve(path))) {
+      const configPath = configHolding(filePath);
+      if (configPath === undefined) continue;
+      const roots = rootsOfConfig.get(configPath) ?? [];
+      if (filesOf(configPath).has(filePath)) roots.push(filePath);
+      rootsOfConfig.set(configPath, roots);
+    }
+    for (const [configPath, roots] of rootsOfConfig) {
+      const start = performance.now();
+      programOfConfig.set(configPath, buildProgram(configPath, roots));
+      buildMs += performance.now() - start;
+      built++;
+    }
   };
 
   return { parse, prepare, programsBuilt: () => built, buildMs: () => buildMs, isTyped: (filePath) => typed.has(resolve(filePath)) };
@@ -97,10 +108,24 @@ function readConfig(configPath: string): ts.ParsedCommandLine | undefined {
   return parsed ?? undefined;
 }
 
-function buildProgram(configPath: string): ts.Program | undefined {
+const filesOfConfig = new Map<string, ReadonlySet<string>>();
+
+/** The files a tsconfig lists (include / files, less exclude), as absolute paths. */
+function filesOf(configPath: string): ReadonlySet<string> {
+  let files = filesOfConfig.get(configPath);
+  if (!files) {
+    files = new Set((readConfig(configPath)?.fileNames ?? []).map((fileName) => resolve(fileName)));
+    filesOfConfig.set(configPath, files);
+  }
+  return files;
+}
+
+function buildProgram(configPath: string, roots: readonly string[]): ts.Program | undefined {
   const parsed = readConfig(configPath);
   if (!parsed || parsed.fileNames.length === 0) return undefined;
-  return ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, projectReferences: parsed.projectReferences });
+  const declarations = parsed.fileNames.filter((fileName) => /\.d\.[cm]?ts$/i.test(fileName));
+  const rootNames = [...new Set([...declarations.map((fileName) => resolve(fileName)), ...roots])];
+  return ts.createProgram({ rootNames, options: parsed.options, projectReferences: parsed.projectReferences });
 }
 
 function referencedConfigs(configPath: string): string[] {

@@ -80,8 +80,10 @@ export async function transformInParallel(
   files: readonly SourceText[],
   pool: WorkerPool,
   onOutcome: (index: number, outcome: TextOutcome) => void,
-): Promise<TextOutcome[]> {
-  const outcomes: TextOutcome[] = new Array<TextOutcome>(files.length);
+  shouldStop: () => boolean = () => false,
+): Promise<(TextOutcome | undefined)[]> {
+  // A stopped run hands out no more chunks; the files never transformed stay undefined.
+  const outcomes = new Array<TextOutcome | undefined>(files.length);
   const pending: number[] = [];
   for (let start = 0; start < files.length; start += CHUNK_SIZE) pending.push(start);
   const record = (chunkStart: number, chunkOutcomes: readonly TextOutcome[]): void => {
@@ -102,7 +104,7 @@ export async function transformInParallel(
 
   /** The main thread works through the same queue, yielding between chunks so worker replies are handled. */
   async function drainOnMainThread(): Promise<void> {
-    while (pending.length > 0) {
+    while (pending.length > 0 && !shouldStop()) {
       const start = pending.shift() as number;
       record(
         start,
@@ -117,7 +119,7 @@ export async function transformInParallel(
     const inFlight = new Set<number>();
     await new Promise<void>((resolve) => {
       const send = (): void => {
-        while (inFlight.size < CHUNKS_IN_FLIGHT && pending.length > 0) {
+        while (inFlight.size < CHUNKS_IN_FLIGHT && pending.length > 0 && !shouldStop()) {
           const start = pending.shift() as number;
           inFlight.add(start);
           worker.postMessage(chunkAt(start));

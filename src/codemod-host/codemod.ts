@@ -43,6 +43,12 @@ export interface CodemodResult {
    * `@quickwins/runtime` in the nearest package.json when it is among them (src/cli/declare-dependency.ts).
    */
   readonly imports?: readonly string[];
+  /**
+   * Parsed without types: whether the checker could decide something here that this result did not (a site left
+   * for want of types, a receiver only a type can place). A type-aware run parses again with types only the files
+   * where this is true (or unset, for codemods that do not say); the others keep this result.
+   */
+  readonly waitsForTypes?: boolean;
 }
 
 /** A command-line option a codemod adds to `npx quickwins <id>` (parsed by the runner). */

@@ -18,7 +18,8 @@ export async function transformWithSession(session: ProjectSession, filePath: st
     const timings = { parseMs: 0, transformMs: performance.now() - start };
     const sites = { rewritten: result.rewritten, left: result.left, timings };
     if (rewrittenSource === source) return { status: 'unchanged', ...sites };
-    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], ...sites };
+    const edits = hasBom ? result.edits.map((edit) => ({ start: edit.start + 1, end: edit.end + 1, text: edit.text })) : result.edits;
+    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], edits, ...sites };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { status: 'error', error: { phase: 'transform', message }, timings: { parseMs: 0, transformMs: performance.now() - start } };

@@ -29,6 +29,8 @@ export type TextOutcome =
       readonly rewritten: readonly CodemodSite[];
       readonly left: readonly CodemodSite[];
       readonly timings: Timings;
+      /** Parsed without types: the codemod's `waitsForTypes` (see codemod.ts). */
+      readonly waitsForTypes?: boolean;
     }
   | {
       readonly status: 'changed';
@@ -36,9 +38,12 @@ export type TextOutcome =
       readonly output: string;
       /** The codemod's `imports` (modules the new text imports because of the rewrite). */
       readonly imports: readonly string[];
+      /** The edits that made `output`, as offsets into the input text (BOM included): what a diff is built from. */
+      readonly edits: readonly TextEdit[];
       readonly rewritten: readonly CodemodSite[];
       readonly left: readonly CodemodSite[];
       readonly timings: Timings;
+      readonly waitsForTypes?: boolean;
     }
   | { readonly status: 'error'; readonly error: FileError; readonly timings: Timings };
 
@@ -82,11 +87,13 @@ export function transformText<Options>(
   const transformStart = performance.now();
   try {
     const result = codemod.transform({ filePath, source, program: parsed.program, options, types: parsed.types });
-    const rewrittenSource = applyTextEdits(source, keepLineEndings(source, result.edits));
+    const edits = keepLineEndings(source, result.edits);
+    const rewrittenSource = applyTextEdits(source, edits);
     const transformMs = performance.now() - transformStart;
-    const sites = { rewritten: result.rewritten, left: result.left, timings: { parseMs, transformMs } };
+    const sites = { rewritten: result.rewritten, left: result.left, timings: { parseMs, transformMs }, waitsForTypes: result.waitsForTypes };
     if (rewrittenSource === source) return { status: 'unchanged', ...sites };
-    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], ...sites };
+    const inText = hasBom ? edits.map((edit) => ({ start: edit.start + 1, end: edit.end + 1, text: edit.text })) : edits;
+    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], edits: inText, ...sites };
   } catch (error) {
     const transformMs = performance.now() - transformStart;
     const message = error instanceof Error ? error.message : String(error);

@@ -66,14 +66,15 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): CliRun {
+export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): CliRun {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     encoding: 'utf8',
     // stdin is not a TTY here: the runner must never wait for an answer.
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', ...options.env },
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 120_000,
+    maxBuffer: 1024 * 1024 * 1024, // a large file's --json report (with its diff) runs to many megabytes
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -179,7 +180,9 @@ export interface JsonReport {
   programsBuilt: number;
   files: {
     path: string;
-    status: 'changed' | 'unchanged' | 'skipped' | 'error';
+    status: 'changed' | 'unchanged' | 'skipped' | 'error' | 'left';
+    encoding?: string;
+    reason?: string;
     typed: boolean;
     rewritten: { at: string; line: number; column: number; message: string }[];
     left: { at: string; line: number; column: number; message: string }[];
@@ -187,6 +190,6 @@ export interface JsonReport {
     diff?: string;
     timings: { parseMs: number; transformMs: number };
   }[];
-  totals: { files: number; changed: number; unchanged: number; skipped: number; failed: number; rewrittenSites: number; leftSites: number };
+  totals: { files: number; changed: number; unchanged: number; skipped: number; failed: number; left: number; rewrittenSites: number; leftSites: number };
   timings: { totalMs: number; programMs: number };
 }

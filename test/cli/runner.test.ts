@@ -178,7 +178,7 @@ describe('--json', () => {
     expect(byPath.get('src/broken.ts')).toMatchObject({ status: 'error', error: { phase: 'parse', at: 'src/broken.ts:1:13' } });
     expect(byPath.get('src/throws.ts')).toMatchObject({ status: 'error', error: { phase: 'transform', message: 'test codemod exploded' } });
 
-    expect(report.totals).toEqual({ files: 5, changed: 1, unchanged: 1, skipped: 1, failed: 2, rewrittenSites: 2, leftSites: 2 });
+    expect(report.totals).toEqual({ files: 5, changed: 1, unchanged: 1, skipped: 1, failed: 2, left: 0, rewrittenSites: 2, leftSites: 2 });
     expect(report.timings.totalMs).toBeGreaterThan(0);
     expect(result.stderr).toBe(''); // stdout is the whole machine report, stderr stays empty
   });
@@ -221,10 +221,19 @@ describe('uncommitted changes', () => {
     expect(read(repo, 'other/c.ts')).toBe('// renamed by rename-foo\nbar(); // my edit\n');
   });
 
-  it('writes outside a git work tree (nothing to protect)', () => {
+  it('outside a git work tree: warns once, writes only with --allow-no-git', () => {
     const plain = tempDir();
-    writeTree(plain, { 'a.ts': 'foo();\n' });
-    expect(run(plain, 'rename-foo').status).toBe(0);
+    writeTree(plain, { 'a.ts': 'foo();\n', 'b.ts': 'foo();\n' });
+    const refused = run(plain, 'rename-foo');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^quickwins: refusing to write: 2 target file\(s\) are not in a git work tree \(a\.ts, b\.ts\).*--allow-no-git$/m);
+    expect(read(plain, 'a.ts')).toBe('foo();\n');
+    const dry = run(plain, 'rename-foo', '--dry');
+    expect(dry.status).toBe(0);
+    expect(dry.stderr.match(/warning: .*not in a git work tree/g)).toHaveLength(1);
+    const allowed = run(plain, 'rename-foo', '--allow-no-git');
+    expect(allowed.status).toBe(0);
+    expect(allowed.stderr.match(/warning: .*not in a git work tree/g)).toHaveLength(1);
     expect(read(plain, 'a.ts')).toContain('bar();');
   });
 });
