@@ -10,6 +10,7 @@
  * Detection and edits live in src/analysis/graphql-sites.ts (shared with the ESLint rule graphql-cache); this file
  * only wires options and turns sites into the report. Response caches without a session are reported, never changed.
  */
+import { applyTextEdits } from '../src/analysis/text-edit.js';
 import type { Codemod, CodemodSite } from '../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
@@ -67,7 +68,9 @@ export const codemod: Codemod<GraphqlCacheOptions> = {
         message: `${site.plugin} without \`${site.sessionOption}\`: one user's cached answer can be served to another; add a session key by hand`,
       })),
     ].sort((a, b) => a.line - b.line || a.column - b.column);
-    return { edits, rewritten, left };
+    // Removing a cache-disabling option imports nothing; a rewrite to the cache does.
+    const importsHelpers = edits.length > 0 && applyTextEdits(source, edits).includes(options.importFrom);
+    return { edits, rewritten, left, imports: importsHelpers ? [options.importFrom] : [] };
   },
 };
 

@@ -87,7 +87,7 @@ export const codemod: Codemod<GrpcRotationOptions> = {
       ...plan.left,
       ...(options.servers ? [] : scan.servers.map((site) => ({ node: site.node, reason: 'grpc.Server left: --no-servers' }))),
     ].map((site) => ({ ...positionOf(site.node.range[0]), message: site.reason }));
-    return { edits: plan.edits, rewritten, left };
+    return { edits: plan.edits, rewritten, left, imports: rewritten.length > 0 ? [options.importFrom] : [] };
   },
 };
 

@@ -70,7 +70,7 @@ export const codemod: Codemod<KafkaDedupeOptions> = {
     const reference = (name: string): string => imports.references.get(name) ?? name;
     const edits: TextEdit[] = [...imports.edits, ...planned.flatMap(({ plan }) => plan.edits(reference))];
     const rewritten = planned.map(({ at, plan }) => ({ ...positionOf(at), message: plan.summary }));
-    return { edits, rewritten, left };
+    return { edits, rewritten, left, imports: rewritten.length > 0 ? [options.importFrom] : [] };
   },
 };
 

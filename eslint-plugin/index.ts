@@ -16,9 +16,9 @@ import { PLUGIN_NAME, PLUGIN_VERSION } from './util/create-rule.js';
 const rules = {
   'graphql-cache': graphqlCache,
   'grpc-connection-rotation': grpcConnectionRotation,
+  'kafka-batch-protocol': kafkaBatchProtocol,
   'no-blanket-disable': noBlanketDisable,
   'no-raw-pool-connect': noRawPoolConnect,
-  'kafka-batch-protocol': kafkaBatchProtocol,
 };
 
 type RuleId = keyof typeof rules;

@@ -11,6 +11,8 @@ import { loadCodemods } from '../../src/codemod-host/registry.js';
 import { fixtureDir, REPO_ROOT } from './fixture-cases.js';
 
 const codemods = [...(await loadCodemods({})).values()];
+/** Codemods with a project session: their fixtures are projects, tested through the CLI in their own test file. */
+const projectCodemods = new Set(codemods.filter((codemod) => codemod.prepareProject !== undefined).map((codemod) => codemod.id));
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 
 describe('every registered codemod ships complete', () => {
@@ -23,6 +25,17 @@ describe('every registered codemod ships complete', () => {
       it(`has fixture pairs under fixtures/${id}/, every input with its output`, () => {
         const dir = fixtureDir(id);
         expect(existsSync(dir), `fixtures/${id}/ is missing`).toBe(true);
+        if (projectCodemods.has(id)) {
+          // A codemod with a project session (it lints with the project's ESLint) has fixture projects:
+          // fixtures/<id>/<case>/input and fixtures/<id>/<case>/output.
+          const projects = readdirSync(dir);
+          expect(projects.length, `no fixture project in fixtures/${id}/`).toBeGreaterThan(0);
+          for (const project of projects) {
+            expect(existsSync(join(dir, project, 'input')), `fixtures/${id}/${project}/input`).toBe(true);
+            expect(existsSync(join(dir, project, 'output')), `fixtures/${id}/${project}/output`).toBe(true);
+          }
+          return;
+        }
         const files = readdirSync(dir);
         const inputs = files.filter((file) => file.includes('.input.'));
         expect(inputs.length, `no <case>.input.<ext> in fixtures/${id}/`).toBeGreaterThan(0);

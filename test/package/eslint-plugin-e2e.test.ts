@@ -163,7 +163,7 @@ describe('the packed plugin under the eslint CLI', () => {
     expect(fromRequire).toEqual({
       name: ownPackage.name,
       version: ownPackage.version,
-      rules: ['no-blanket-disable', 'no-raw-pool-connect'],
+      rules: ['graphql-cache', 'grpc-connection-rotation', 'kafka-batch-protocol', 'no-blanket-disable', 'no-raw-pool-connect'],
       self: true,
     });
     const fromImport = mustRun(process.execPath, ['--input-type=module', '-e', "import p from 'quickwins/eslint-plugin'; console.log(Object.keys(p.configs).join())"], project);

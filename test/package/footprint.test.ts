@@ -100,7 +100,7 @@ describe('production footprint', () => {
 
     it('loads its ESLint plugin without typescript', () => {
       const out = mustRun(process.execPath, ['-e', "console.log(Object.keys(require('quickwins/eslint-plugin').rules).join())"], project);
-      expect(out.trim()).toBe('no-blanket-disable,no-raw-pool-connect');
+      expect(out.trim()).toBe('graphql-cache,grpc-connection-rotation,kafka-batch-protocol,no-blanket-disable,no-raw-pool-connect');
     });
 
     it(`a type-aware run without typescript goes on untyped and says so once; with typescript ${OLDEST_TYPESCRIPT} it is typed`, { timeout: 240_000 }, () => {
