@@ -1,5 +1,5 @@
 /**
- * Package-level evidence for pg-pool detection without types: what the nearest package.json says a module
+ * Package-level evidence (pg-pool detection, and the auth detector's client/server verdict) without types: what the nearest package.json says a module
  * can hold. A reviewer reading `function withPool(pool) { … pool.connect() }` in a package that depends on `pg`
  * and on no other pool library reads `pool` as a pg pool; `fastify.pg` in a package that depends on
  * `@fastify/postgres` is that plugin's decorator. Each package.json is read once per process (a run), and the
@@ -12,6 +12,9 @@ export interface PackageFacts {
   /** The package.json the facts come from (for evidence strings). */
   readonly manifest: string;
   readonly name: string;
+  /** dependencies, devDependencies, peerDependencies and optionalDependencies, by name (what a reviewer reads to say
+   *  "this is a React Native app" as well as "this package uses pg"). */
+  readonly dependencies: ReadonlySet<string>;
   /** Depends on `pg` (or `pg-pool`) and on none of OTHER_POOL_LIBRARIES. */
   readonly pgOnly: boolean;
   readonly dependsOnPg: boolean;
@@ -92,6 +95,7 @@ export function factsFromManifest(manifest: string, parsed: Record<string, unkno
   return {
     manifest,
     name: typeof parsed.name === 'string' ? parsed.name : manifest,
+    dependencies,
     dependsOnPg,
     pgOnly: dependsOnPg && otherPoolLibraries.length === 0,
     otherPoolLibraries,

@@ -2,11 +2,11 @@
  * Whether a module is server code, the only place an auth wrap belongs, from the evidence a reviewer would use: a
  * `'use client'` directive, imports of a UI runtime (React Native, Vue, the DOM renderer), a package whose manifest
  * lists a UI framework and no server framework, a test file, a background-job module. Computed once per file; the
- * package part once per package (package-facts.ts).
+ * package part once per package (package-evidence.ts).
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { relative } from 'node:path';
-import type { PackageFacts } from '../package-facts.js';
+import type { PackageDependencies } from './types.js';
 
 export type ModuleSide =
   | { readonly kind: 'server' }
@@ -37,7 +37,7 @@ function importedSources(program: TSESTree.Program): string[] {
 }
 
 /** The side of one module; `facts` are its package's (undefined when no manifest was found). */
-export function moduleSide(program: TSESTree.Program, filePath: string, facts: PackageFacts | undefined): ModuleSide {
+export function moduleSide(program: TSESTree.Program, filePath: string, facts: PackageDependencies | undefined): ModuleSide {
   const path = filePath.replace(/\\/g, '/');
   const said = directives(program);
   if (said.includes('use server')) return { kind: 'server' };

@@ -5,7 +5,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { calleeName, CLIENT_FACTORIES, isBindCall, isFunctionNode, requiredModule, shortText } from '../ast-helpers.js';
-import { packageFactsFor } from '../package-facts.js';
+import { packageFactsFor } from '../package-evidence.js';
 import { traverse } from '../traverse.js';
 import { moduleSide, type ModuleSide } from './module-side.js';
 import { referenceName } from './handler-refs.js';

@@ -1,6 +1,9 @@
 /** What the auth-handler detectors report: sites to wrap, sites already wrapped, sites left with a reason. */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import type { PackageFacts } from '../package-facts.js';
+import type { PackageFacts } from '../package-evidence.js';
+
+/** What the auth detector reads of a package: its manifest and dependency names. */
+export type PackageDependencies = Pick<PackageFacts, 'manifest' | 'dependencies'>;
 
 // The actions are the runtime's own (the codemod writes them as `withAuthLogging('<action>', ...)`): one list, a type-only import.
 import type { AuthAction } from '../../../runtime/src/auth/types.js';
@@ -71,7 +74,7 @@ export interface FindAuthHandlersOptions {
   /** Modules the wrappers are imported from, to recognise already-wrapped handlers. Default `['@quickwins/runtime', 'quickwins']` (the toolkit's root exported the runtime before 0.2). */
   readonly wrapperModules?: readonly string[];
   /** The facts of the file's package (default: its nearest package.json, read once per package); tests pass their own. */
-  readonly packageFacts?: (filePath: string) => PackageFacts | undefined;
+  readonly packageFacts?: (filePath: string) => PackageDependencies | undefined;
 }
 
 export const WRAPPER_NAME = 'withAuthLogging';
