@@ -6,7 +6,7 @@
  * changed: each edit touches the lines from its start to its end; edits on touching lines form one
  * change; lines at both ends of a change that read the same before and after are context, not change.
  */
-import type { TextEdit } from '../analysis/text-edit.js';
+import { applyTextEdits, type TextEdit } from '../analysis/text-edit.js';
 
 const CONTEXT_LINES = 3;
 
@@ -101,6 +101,8 @@ function diffLine(marker: ' ' | '-' | '+', line: string): string {
 
 /** The hunks (`@@ ... @@` and their lines) of the diff from `before` to `before` with `edits` applied. */
 export function hunksFromEdits(before: string, edits: readonly TextEdit[]): string {
+  // Edits that cancel out (a line removed here, the same line added next to it) leave nothing to show.
+  if (applyTextEdits(before, edits) === before) return '';
   const changes = changesOf(before, edits);
   if (changes.length === 0) return '';
   const oldLines = splitLines(before);

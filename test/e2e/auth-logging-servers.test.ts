@@ -94,7 +94,7 @@ beforeAll(async () => {
   // on the repository's source so that no build is needed.
   const stdout = capture();
   const stderr = capture();
-  const code = await main(['auth-logging', '.', '--json', '--no-types', '--workers', '0', '--allow-dirty'], {
+  const code = await main(['auth-logging', '.', '--json', '--no-types', '--workers', '0', '--allow-dirty', '--allow-no-git'], {
     cwd: root,
     stdout: stdout.stream,
     stderr: stderr.stream,

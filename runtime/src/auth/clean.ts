@@ -24,6 +24,9 @@ const JWT_ANYWHERE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}/;
 // A value that names a credential scheme or a secret is one (`Bearer_<token>`, `Basic:<b64>`, `apikey-...`); words like
 // `token` or `session` alone are not (`token-1` is a fine request id).
 const CREDENTIAL_WORD = /bearer|basic[\s_:=-]|secret|passw|pwd|api.?key|private.?key/i;
+// A request id names no credential scheme or key (`Bearer_<token>`, `apikey-…`); a word like `password` in a test's
+// request id (`wrong-password`) is a label, and a password value in it is caught by the request's known secrets.
+const CREDENTIAL_SCHEME = /bearer|basic[\s_:=-]|api.?key|private.?key/i;
 // eslint-disable-next-line no-control-regex -- control characters would forge lines in text sinks
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const EMAIL_IN_TEXT = /[^\s@<>()[\]"'`,;:\\/]{1,64}@[^\s@<>()[\]"'`,;:\\/?#]{1,255}/gu;
@@ -73,7 +76,7 @@ export function cleanRequestId(value: unknown, context?: CleanContext): string |
   return safely(() => {
     const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
     if (typeof text !== 'string' || !REQUEST_ID.test(text)) return undefined;
-    if (CREDENTIAL_WORD.test(text) || JWT_ANYWHERE.test(text)) return undefined;
+    if (CREDENTIAL_SCHEME.test(text) || JWT_ANYWHERE.test(text)) return undefined;
     if (context !== undefined && containsKnownSecret(text, context.secrets)) return undefined;
     return text;
   });

@@ -71,7 +71,7 @@ describe('withAuthLogging on GraphQL resolvers (graphql-js execution)', () => {
     const ok = await execute(ALICE.email, ALICE.password, 'r-ok');
     expect(ok.errors).toBeUndefined();
     expect(ok.data?.login).toMatchObject({ token: ALICE_JWT, userId: ALICE.id });
-    const wrong = await execute(ALICE.email, 'wrong', 'r-wrong');
+    const wrong = await execute(ALICE.email, 'wrong', 'r-denied');
     expect((wrong.data?.login as { errors: unknown[] }).errors).toHaveLength(1);
     const invalid = await execute(ALICE.email, '', 'r-invalid');
     expect(invalid.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
@@ -82,7 +82,7 @@ describe('withAuthLogging on GraphQL resolvers (graphql-js execution)', () => {
     expect(lines).toHaveLength(4);
     const byId = (id: string) => lines.find((line) => line.request_id === id);
     expect(byId('r-ok')).toMatchObject({ action: 'login', outcome: 'success', user_id: ALICE.id, route: 'Mutation.login', email: 'a***@example.com' });
-    expect(byId('r-wrong')).toMatchObject({ outcome: 'failure', route: 'Mutation.login' });
+    expect(byId('r-denied')).toMatchObject({ outcome: 'failure', route: 'Mutation.login' });
     expect(byId('r-invalid')).toMatchObject({ outcome: 'failure', reason: 'bad_request' });
     expect(byId('r-crash')).toMatchObject({ outcome: 'error' });
     for (const line of lines) expect(line).not.toHaveProperty('status_code');
