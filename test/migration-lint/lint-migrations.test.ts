@@ -5,11 +5,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { knexMigration, nodePgMigrateMigration, sqlMigration } from '../../src/index-advisor/migration.js';
 import type { Proposal } from '../../src/index-advisor/types.js';
+import { loadSqlParser } from '../../src/migration-lint/lint.js';
 import { assertBuilt, removeTempDirs, runCli, tempDir } from '../cli/helpers.js';
 
 // Each case starts the real CLI (about 1 s each, several seconds on a loaded machine).
 vi.setConfig({ testTimeout: 120_000 });
 beforeAll(assertBuilt);
+// The migration writers quote names with the WASM parser's scanner: loaded here, as the CLI loads it before writing.
+beforeAll(async () => {
+  await loadSqlParser();
+});
 afterAll(removeTempDirs);
 
 function lint(files: Record<string, string>, extra: string[] = []) {
