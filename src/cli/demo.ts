@@ -23,6 +23,11 @@ cpSync(sampleApp, app, { recursive: true });
 // The runner never walks node_modules, so the link adds no files to the run.
 const modules = join(packageRoot, 'node_modules');
 if (existsSync(modules)) symlinkSync(modules, join(app, 'node_modules'), 'dir');
+// A git work tree, as a team's repository is (the runner warns about files outside one); no git, no repository.
+const git = (...args: string[]): void => void spawnSync('git', args, { cwd: app, stdio: 'ignore' });
+git('init', '-q');
+git('add', '-A');
+git('-c', 'user.name=quickwins demo', '-c', 'user.email=demo@example.invalid', 'commit', '-q', '-m', 'sample app');
 
 const bold = (text: string): string => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${text}\x1b[22m` : text);
 const results: string[] = [];
