@@ -70,8 +70,8 @@ describe('isTestFile', () => {
   });
 
   it('reads folders below the package root only', () => {
-    expect(isTestFile('/work/test/app/src/db.ts', '/work/test/app')).toBe(false);
-    expect(isTestFile('/work/test/app/test/db.ts', '/work/test/app')).toBe(true);
+    expect(isTestFile('/srv/test/app/src/db.ts', '/srv/test/app')).toBe(false);
+    expect(isTestFile('/srv/test/app/test/db.ts', '/srv/test/app')).toBe(true);
   });
 });
 
