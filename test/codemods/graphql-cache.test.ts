@@ -14,7 +14,7 @@ import { sniffModuleStyle } from '../../src/analysis/module-style.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { applyTextEdits } from '../../src/analysis/text-edit.js';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { createTsProject, REPO_ROOT, type TsProject } from '../support/pool-ts-project.js';
+import { createTsProject, fixtureProjectFiles, REPO_ROOT, type TsProject } from '../support/pool-ts-project.js';
 
 const FIXTURES = 'fixtures/graphql-cache';
 const fixtureDir = join(REPO_ROOT, FIXTURES);
@@ -144,13 +144,7 @@ describe('graphql-cache fixtures type-check', () => {
   let project: TsProject;
 
   beforeAll(() => {
-    const files = new Map<string, string>();
-    for (const support of ['lib/ambient.d.ts', 'lib/graphql-client.ts']) files.set(support, readFileSync(join(fixtureDir, support), 'utf8'));
-    for (const fixture of typeScript) {
-      files.set(fixture.inputFile, fixture.input);
-      files.set(fixture.outputFile, fixture.expected);
-    }
-    project = createTsProject(files);
+    project = createTsProject(fixtureProjectFiles(fixtureDir, ['lib/ambient.d.ts', 'lib/graphql-client.ts'], typeScript));
   });
   afterAll(() => project.dispose());
 

@@ -14,7 +14,7 @@ import { sniffModuleStyle } from '../../src/analysis/module-style.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { applyTextEdits } from '../../src/analysis/text-edit.js';
 import { transformText } from '../../src/codemod-host/transform-text.js';
-import { createTsProject, REPO_ROOT, type TsProject } from '../support/pool-ts-project.js';
+import { createTsProject, fixtureProjectFiles, REPO_ROOT, type TsProject } from '../support/pool-ts-project.js';
 
 const FIXTURES = 'fixtures/kafka-dedupe';
 const fixtureDir = join(REPO_ROOT, FIXTURES);
@@ -111,12 +111,7 @@ describe('kafka-dedupe fixtures type-check, and the type-aware path agrees', () 
   let project: TsProject;
 
   beforeAll(() => {
-    const files = new Map<string, string>([['feed.ts', readFileSync(join(fixtureDir, 'feed.ts'), 'utf8')]]);
-    for (const fixture of typeScriptFixtures) {
-      files.set(fixture.inputFile, fixture.input);
-      files.set(fixture.outputFile, fixture.expected);
-    }
-    project = createTsProject(files);
+    project = createTsProject(fixtureProjectFiles(fixtureDir, ['feed.ts'], typeScriptFixtures));
   });
   afterAll(() => project.dispose());
 

@@ -12,7 +12,7 @@ import type { CodemodResult, TypeServices } from '../../src/codemod-host/codemod
 import { parseSource } from '../../src/analysis/parse.js';
 import { applyTextEdits } from '../../src/analysis/text-edit.js';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { createTsProject, type TsProject } from '../support/pool-ts-project.js';
+import { createTsProject, fixtureProjectFiles, type TsProject } from '../support/pool-ts-project.js';
 import { fixtureDir as fixtureDirOf } from './fixture-cases.js';
 
 const fixtureDir = fixtureDirOf('pool-backpressure');
@@ -117,12 +117,7 @@ describe('pool-backpressure fixtures type-check', () => {
   let project: TsProject;
 
   beforeAll(() => {
-    const files = new Map<string, string>();
-    for (const support of ['lib/db.ts', 'lib/ambient.d.ts']) files.set(support, readFileSync(join(fixtureDir, support), 'utf8'));
-    for (const fixture of typeScriptFixtures) {
-      files.set(fixture.inputFile, fixture.input);
-      files.set(fixture.outputFile, fixture.expected);
-    }
+    const files = fixtureProjectFiles(fixtureDir, ['lib/db.ts', 'lib/ambient.d.ts'], typeScriptFixtures);
     const aliases = fixtures.map((fixture) => fixture.options.importFrom).filter((from) => from !== '@quickwins/runtime');
     project = createTsProject(files, aliases);
   });

@@ -4,7 +4,7 @@
  * with `@quickwins/runtime` (and any alias, e.g. a team's re-export) mapped to runtime/src/index.ts. Gives diagnostics
  * per file and typescript-eslint type services for the detector's type-aware path.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,25 @@ export interface TsProject {
   /** Parses a project file with type services bound to the project's program. */
   services(relativePath: string, text: string): { ast: TSESTree.Program; types: TypeServices };
   dispose(): void;
+}
+
+/** A codemod fixture pair as the codemod tests hold it. */
+export interface FixturePairFiles {
+  readonly inputFile: string;
+  readonly outputFile: string;
+  readonly input: string;
+  readonly expected: string;
+}
+
+/** The files of a typed fixture project: support files read from the fixture folder, then every pair's input and
+ *  expected output, under their own names. */
+export function fixtureProjectFiles(fixtureDir: string, supportFiles: readonly string[], fixtures: readonly FixturePairFiles[]): Map<string, string> {
+  const files = new Map<string, string>(supportFiles.map((support) => [support, readFileSync(join(fixtureDir, support), 'utf8')]));
+  for (const fixture of fixtures) {
+    files.set(fixture.inputFile, fixture.input);
+    files.set(fixture.outputFile, fixture.expected);
+  }
+  return files;
 }
 
 /** `files`: relative path → text. `quickwinsAliases`: extra module names that stand for quickwins. */
