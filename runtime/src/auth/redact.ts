@@ -176,12 +176,18 @@ export function secretsOfRequest(targets: readonly unknown[]): ReadonlySet<strin
     headerSecrets(candidate.request?.headers, secrets);
     headerSecrets(candidate.raw?.headers, secrets);
     headerSecrets(candidate.req?.headers, secrets);
-    if (!('headers' in candidate) && !('body' in candidate) && !('request' in candidate)) {
-      // A plain function's input object: its own fields are the body.
+    if (isPlainObject(candidate) && !('headers' in candidate) && !('body' in candidate) && !('request' in candidate)) {
+      // A plain function's input object: its own fields are the body. Only a plain object: a framework's response
+      // (Express `res`, a Fastify reply) is no input, and walking its sockets and timers cost ~1 ms a request.
       collectSecretValues(candidate, secrets, 0, false);
     }
   }
   return secrets;
+}
+
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  return prototype === null || prototype === Object.prototype;
 }
 
 /** True when `text` contains one of the request's secrets (case-insensitively). */
