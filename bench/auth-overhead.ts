@@ -18,13 +18,14 @@
  *   LOGGER=serialize ...     pino serializes the line but the stream drops it (pino's cost without the I/O)
  *   PROFILE_DIR=/tmp/p ...   --cpu-prof for every server process
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { pino } from 'pino';
 import type * as Quickwins from '../runtime/src/index.js';
+import { cpuMicros, loadAutocannon, serveArm, startArmServer, type Autocannon, type AutocannonResult } from './support/arm-server.js';
 
 // The built package, as an application loads it (tsx would add its own per-call name wrappers to the wrapper's code).
 async function loadQuickwins(): Promise<typeof Quickwins> {
@@ -107,40 +108,13 @@ async function serve(arm: Arm): Promise<void> {
     wrapped: withAuthLogging('login', bare),
   };
   app.post('/login', handlers[arm]);
-  // The parent asks for CPU time around each run: CPU per request is steadier than throughput on a busy machine.
-  process.on('message', () => {
-    const usage = process.cpuUsage();
-    process.send?.({ cpuMicros: usage.user + usage.system });
-  });
-  const server = app.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
-  });
+  serveArm(createServer(app));
 }
 
 // ---- load side ----
 
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  non2xx: number;
-}
-type Autocannon = (options: object) => Promise<AutocannonResult>;
-
 function startServer(arm: Arm): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(import.meta.url), ['serve', arm], { execArgv: ['--import', 'tsx', ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve({ child, port: (message as { port: number }).port }));
-    child.once('exit', (code) => reject(new Error(`${arm} server exited with ${code}`)));
-  });
-}
-
-function cpuMicros(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.once('message', (message) => resolve((message as { cpuMicros: number }).cpuMicros));
-    child.send('cpu');
-  });
+  return startArmServer(fileURLToPath(import.meta.url), arm, process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []);
 }
 
 async function load(autocannon: Autocannon, port: number, seconds: number): Promise<AutocannonResult> {
@@ -188,7 +162,7 @@ function ratioLine(label: string, numerator: number, denominator: number, target
 }
 
 async function main(): Promise<void> {
-  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+  const autocannon = loadAutocannon(import.meta.url);
   const arms = armsToRun();
   const servers = new Map<Arm, { child: ChildProcess; port: number }>();
   try {

@@ -12,15 +12,15 @@
  *   npm run build && npx tsx bench/graphql-cache.ts
  *   ROUNDS=5 SECONDS=10 CONNECTIONS=20 npx tsx bench/graphql-cache.ts
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { graphql } from 'graphql';
 import { pino } from 'pino';
 import type * as Runtime from '../runtime/src/graphql/index.js';
 import { makeSchema, ROOT } from '../test/runtime/graphql/support.js';
+import { cpuMicros, loadAutocannon, serveArm, startArmServer, type Autocannon, type AutocannonResult } from './support/arm-server.js';
 import { seededRandom } from './support/random.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -87,40 +87,10 @@ async function serve(arm: Arm): Promise<void> {
       });
     });
   });
-  process.on('message', () => {
-    const usage = process.cpuUsage();
-    process.send?.({ cpuMicros: usage.user + usage.system });
-  });
-  server.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
-  });
+  serveArm(server);
 }
 
 // ---- load side ----
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  non2xx: number;
-}
-type Autocannon = (options: object) => Promise<AutocannonResult>;
-
-function startServer(arm: Arm): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(import.meta.url), ['serve', arm], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve({ child, port: (message as { port: number }).port }));
-    child.once('exit', (code) => reject(new Error(`${arm} server exited with ${code}`)));
-  });
-}
-
-function cpuMicros(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.once('message', (message) => resolve((message as { cpuMicros: number }).cpuMicros));
-    child.send('cpu');
-  });
-}
 
 const BODIES = mix(400);
 
@@ -136,13 +106,13 @@ function load(autocannon: Autocannon, port: number, seconds: number): Promise<Au
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 async function main(): Promise<void> {
-  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+  const autocannon = loadAutocannon(import.meta.url);
   const servers = new Map<Arm, { child: ChildProcess; port: number }>();
   const samples = new Map<Arm, { throughput: number[]; p99: number[]; cpu: number[] }>(ARMS.map((arm) => [arm, { throughput: [], p99: [], cpu: [] }]));
   const sizes = operations().map((op) => op.query.length);
   console.log(`mix: ${sizes.length} operations, ${Math.min(...sizes)}-${Math.max(...sizes)} characters, ${BODIES.length} requests per cycle; load average ${loadavg().map((value) => value.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
   try {
-    for (const arm of ARMS) servers.set(arm, await startServer(arm));
+    for (const arm of ARMS) servers.set(arm, await startArmServer(fileURLToPath(import.meta.url), arm));
     for (const arm of ARMS) await load(autocannon, servers.get(arm)!.port, 2); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
       const order = ARMS.map((_, index) => ARMS[(index + round) % ARMS.length]!);
