@@ -12,6 +12,7 @@
  * The ESLint front end of the `graphql-cache` codemod: the same detector (src/analysis/graphql-sites.ts) and the same
  * edits. With typescript-eslint type information graphql-js's symbols are found by the checker; otherwise by imports.
  */
+import { isAbsolute } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/utils';
 import type { TypeServices } from '../../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../../src/analysis/code-style.js';
@@ -73,7 +74,7 @@ export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
     return {
       'Program:exit'(node): void {
         const program = node as unknown as Parameters<typeof findGraphqlSites>[0];
-        const scan = findGraphqlSites(program, { types });
+        const scan = findGraphqlSites(program, { types, filePath: isAbsolute(context.physicalFilename) ? context.physicalFilename : undefined });
         const rewriteOptions = { importFrom, moduleStyle: sniffModuleStyle(program, context.physicalFilename), style: sniffCodeStyle(program, text) };
         const fixFor = (site: GraphqlSite) => (fixer: Parameters<NonNullable<Parameters<typeof context.report>[0]['fix']>>[0]) =>
           planGraphqlRewrites(program, text, [site], rewriteOptions).map((edit) => fixer.replaceTextRange([edit.start, edit.end], edit.text));

@@ -9,7 +9,8 @@ import type { CodeStyle } from './code-style.js';
 import { quoteString } from './code-style.js';
 import type { ModuleStyle } from './module-style.js';
 import { isRequireCall } from './module-style.js';
-import type { TextEdit } from './text-edit.js';
+import { removeListItems, removeStatement, type Ranged, type TextEdit } from './text-edit.js';
+import { traverse } from './traverse.js';
 
 export interface ImportRequest {
   /** The module to import from, e.g. `quickwins`. */
@@ -248,4 +249,142 @@ function freeName(name: string, taken: Set<string>): string {
   for (let suffix = 2; taken.has(candidate); suffix++) candidate = `qw${name[0]?.toUpperCase() ?? ''}${name.slice(1)}${suffix}`;
   taken.add(candidate);
   return candidate;
+}
+
+/** One top-level binding an import or a require brings in, and how to take it out. */
+interface ImportedName {
+  readonly local: string;
+  /** The statement that declares it. */
+  readonly statement: TSESTree.ImportDeclaration | TSESTree.VariableDeclaration;
+  /** The specifier, pattern property or declarator that names it. */
+  readonly item: Ranged;
+}
+
+/** Value bindings of the module's imports and top-level requires (`import type` and `{ type X }` are not values). */
+function importedNames(program: TSESTree.Program): ImportedName[] {
+  const names: ImportedName[] = [];
+  for (const statement of program.body) {
+    if (statement.type === 'ImportDeclaration') {
+      if (statement.importKind === 'type') continue;
+      for (const specifier of statement.specifiers) {
+        if (specifier.type === 'ImportSpecifier' && specifier.importKind === 'type') continue;
+        names.push({ local: specifier.local.name, statement, item: specifier });
+      }
+      continue;
+    }
+    if (statement.type !== 'VariableDeclaration') continue;
+    for (const declarator of statement.declarations) {
+      if (!isRequireCall(declarator.init)) continue;
+      if (declarator.id.type === 'Identifier') names.push({ local: declarator.id.name, statement, item: declarator });
+      else if (declarator.id.type === 'ObjectPattern') {
+        for (const property of declarator.id.properties) {
+          if (property.type === 'Property' && property.value.type === 'Identifier') names.push({ local: property.value.name, statement, item: property });
+        }
+      }
+    }
+  }
+  return names;
+}
+
+/**
+ * Where each name is read, by name: every identifier (and JSX name) except the names a declaration binds, a
+ * non-computed member or key, and the imports' own specifiers. By name, not by scope: a shadowing local keeps an import
+ * counted as used, so an import in use is never removed.
+ */
+function readsByName(program: TSESTree.Program, declarations: ReadonlySet<TSESTree.Node>): Map<string, number[]> {
+  const reads = new Map<string, number[]>();
+  const skipped: (readonly [number, number])[] = [...declarations].map((node) => node.range);
+  traverse(program, (node, parent) => {
+    if (node.type !== 'Identifier' && node.type !== 'JSXIdentifier') return;
+    if (skipped.some(([start, end]) => node.range[0] >= start && node.range[1] <= end)) return;
+    if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
+    if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') && parent.key === node && !parent.computed) {
+      if (parent.type !== 'Property' || !parent.shorthand) return;
+    }
+    let list = reads.get(node.name);
+    if (list === undefined) reads.set(node.name, (list = []));
+    list.push(node.range[0]);
+  });
+  return reads;
+}
+
+/**
+ * Edits removing the imports a rewrite leaves unread: a name counts when it was read inside `replaced` (the text the
+ * rewrite swaps out, such as `graphql` in `graphql(...)`) and nowhere else. Its specifier goes from the list
+ * (`import { execute, parse } from 'graphql'` → `import { execute } from 'graphql'`, `const { parse, graphql } =
+ * require('graphql')` → `const { graphql } = require('graphql')`); a declaration left empty goes whole. Names that
+ * were already unread before the rewrite stay (they are not the rewrite's to judge), as does every other byte.
+ */
+export function planUnusedImportRemovals(program: TSESTree.Program, source: string, replaced: readonly (readonly [number, number])[]): TextEdit[] {
+  const names = importedNames(program);
+  if (names.length === 0 || replaced.length === 0) return [];
+  const declarations = new Set<TSESTree.Node>(names.map((name) => name.statement.type === 'ImportDeclaration' ? name.statement : (name.item as TSESTree.Node)));
+  // A declarator's initializer is code that reads names: only its pattern is a declaration.
+  for (const name of names) {
+    if (name.statement.type === 'VariableDeclaration') {
+      declarations.delete(name.item as TSESTree.Node);
+      const declarator = name.statement.declarations.find((candidate) => candidate.id.range[0] <= name.item.range[0] && name.item.range[1] <= candidate.id.range[1]);
+      declarations.add(declarator?.id ?? (name.item as TSESTree.VariableDeclarator).id);
+    }
+  }
+  const reads = readsByName(program, declarations);
+  const inside = (offset: number): boolean => replaced.some(([start, end]) => offset >= start && offset < end);
+  const unread = new Set<Ranged>(
+    names
+      .filter((name) => {
+        const offsets = reads.get(name.local) ?? [];
+        return offsets.some(inside) && offsets.every(inside);
+      })
+      .map((name) => name.item),
+  );
+  if (unread.size === 0) return [];
+  const edits: TextEdit[] = [];
+  for (const statement of new Set(names.map((name) => name.statement))) {
+    if (statement.type === 'ImportDeclaration') edits.push(...removeFromImport(source, statement, unread));
+    else edits.push(...removeFromRequires(source, statement, unread));
+  }
+  return edits;
+}
+
+function removeFromImport(source: string, declaration: TSESTree.ImportDeclaration, unread: ReadonlySet<Ranged>): TextEdit[] {
+  const specifiers = declaration.specifiers;
+  const going = specifiers.filter((specifier) => unread.has(specifier));
+  if (going.length === 0) return [];
+  // `type` specifiers stay; a declaration left with none goes whole.
+  if (going.length === specifiers.length) return [removeStatement(source, declaration)];
+  const named = specifiers.filter((specifier) => specifier.type === 'ImportSpecifier');
+  const leading = specifiers.find((specifier) => specifier.type !== 'ImportSpecifier');
+  const edits: TextEdit[] = [];
+  if (named.length > 0 && named.every((specifier) => unread.has(specifier))) {
+    // `import G, { parse } from 'graphql'` → `import G from 'graphql'`: from after the default to the closing brace.
+    const close = source.indexOf('}', named.at(-1)!.range[1]);
+    edits.push({ start: leading!.range[1], end: close + 1, text: '' });
+  } else {
+    edits.push(...removeListItems(source, named, unread));
+  }
+  if (leading !== undefined && unread.has(leading)) {
+    // `import G, { execute } from 'graphql'` → `import { execute } from 'graphql'`: the default and its comma.
+    const next = specifiers[specifiers.indexOf(leading) + 1]!;
+    const brace = next.type === 'ImportSpecifier' ? source.lastIndexOf('{', next.range[0]) : next.range[0];
+    edits.push({ start: leading.range[0], end: brace, text: '' });
+  }
+  return edits;
+}
+
+function removeFromRequires(source: string, declaration: TSESTree.VariableDeclaration, unread: ReadonlySet<Ranged>): TextEdit[] {
+  const emptied = new Set<Ranged>();
+  const edits: TextEdit[] = [];
+  for (const declarator of declaration.declarations) {
+    if (unread.has(declarator)) emptied.add(declarator);
+    else if (declarator.id.type === 'ObjectPattern') {
+      const properties = declarator.id.properties;
+      const going = properties.filter((property) => unread.has(property));
+      if (going.length === 0) continue;
+      if (going.length === properties.length) emptied.add(declarator);
+      else edits.push(...removeListItems(source, properties, unread));
+    }
+  }
+  if (emptied.size === 0) return edits;
+  if (emptied.size === declaration.declarations.length) return [removeStatement(source, declaration)];
+  return [...edits, ...removeListItems(source, declaration.declarations, emptied)];
 }
