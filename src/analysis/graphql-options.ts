@@ -121,19 +121,20 @@ export function judgeCacheOptions(config: TSESTree.Node | undefined, owner: Opti
     verdict.left.push({ node, option: optionText(option), reason: `\`${optionText(option)}\` for ${owner.name}: ${reason}`, flag: flag && known && !self });
   };
 
-  const judgeObject = (object: TSESTree.ObjectExpression, where: 'direct' | { readonly via: string }): void => {
+  /** `indirect`: why an option of this object cannot be removed from the server's configuration (undefined: it can). */
+  const judgeObject = (object: TSESTree.ObjectExpression, indirect: string | undefined): void => {
     for (const option of options) {
       const property = findOption(object, option.key);
       if (property === undefined || !hasOffBranch(property.value, option.off)) continue;
       const literal = isLiteral(unwrap(property.value), option.off);
       if (!literal) {
-        leave(property, option, 'the value is chosen at run time (a branch of it switches the cache off): make sure production keeps the cache; not removed', true);
+        leave(property, option, 'the value is chosen at run time (a branch of it switches the cache off): remove it by hand if production should keep the cache', true);
       } else if (!known) {
         leave(property, option, 'the receiver cannot be told to be the server (not imported from its package, nor this package\'s own root); not removed', false);
       } else if (self) {
-        leave(property, option, `the package configures itself (${owner.resolved!.evidence}): its own code and tests switch the cache off on purpose; not removed`, false);
-      } else if (where !== 'direct') {
-        leave(property, option, `${where.via}: other code may read the same object; remove it there by hand`, true);
+        leave(property, option, `the package configures itself (${owner.resolved!.evidence}); its own code and tests switch the cache off on purpose; not removed`, false);
+      } else if (indirect !== undefined) {
+        leave(property, option, indirect, true);
       } else {
         verdict.removable.push({ property, object, option: optionText(option) });
       }
@@ -142,22 +143,22 @@ export function judgeCacheOptions(config: TSESTree.Node | undefined, owner: Opti
       if (property.type !== 'SpreadElement') continue;
       const spread = localObject(property.argument, index);
       if (spread) {
-        judgeObject(spread.object, { via: `set in \`${spread.name}\`, spread here with \`...${spread.name}\`` });
+        judgeObject(spread.object, `set in \`${spread.name}\` and spread in with \`...${spread.name}\`: other code may read the same object; remove it there by hand`);
         continue;
       }
       for (const branch of branchObjects(property.argument)) {
-        if (branch === unwrap(property.argument)) judgeObject(branch, where);
-        else judgeObject(branch, { via: 'inside a conditional spread (which branch runs is decided at run time)' });
+        if (branch === unwrap(property.argument)) judgeObject(branch, indirect);
+        else judgeObject(branch, indirect ?? 'inside a conditional spread (which branch runs is decided at run time): remove it by hand if production should keep the cache');
       }
     }
   };
 
   const value = unwrap(config);
   if (value.type === 'ObjectExpression') {
-    judgeObject(value, 'direct');
+    judgeObject(value, undefined);
     return verdict;
   }
   const named = localObject(value, index);
-  if (named) judgeObject(named.object, { via: `set in \`${named.name}\`, passed as the whole configuration` });
+  if (named) judgeObject(named.object, `set in \`${named.name}\`, passed as the whole configuration: other code may read the same object; remove it there by hand`);
   return verdict;
 }

@@ -390,7 +390,7 @@ function configCandidate(node: TSESTree.CallExpression | TSESTree.NewExpression,
     if (name !== 'ApolloServer') return undefined;
     const resolved = resolve(callee);
     const known = resolved && APOLLO_SERVER.test(resolved.module) && resolved.name === 'ApolloServer' ? resolved : undefined;
-    return { config, owner: { name: known ? `new ApolloServer() (${known.evidence})` : 'new ApolloServer()', resolved: known }, options: APOLLO_CACHE_OPTIONS };
+    return { config, owner: { name: known && !known.self ? `new ApolloServer() (${known.evidence})` : 'new ApolloServer()', resolved: known }, options: APOLLO_CACHE_OPTIONS };
   }
   if (name === 'createYoga') {
     const resolved = resolve(callee);
@@ -401,7 +401,7 @@ function configCandidate(node: TSESTree.CallExpression | TSESTree.NewExpression,
     const resolved = resolve(callee) ?? (callee.object.type === 'Identifier' ? resolve(callee.object) : undefined);
     const known = resolved?.module === '@nestjs/graphql' ? resolved : undefined;
     if (!known && nameOf(callee.object) !== 'GraphQLModule') return undefined;
-    return { config, owner: { name: known ? `GraphQLModule.forRoot() (${known.evidence})` : 'GraphQLModule.forRoot()', resolved: known }, options: APOLLO_CACHE_OPTIONS };
+    return { config, owner: { name: known && !known.self ? `GraphQLModule.forRoot() (${known.evidence})` : 'GraphQLModule.forRoot()', resolved: known }, options: APOLLO_CACHE_OPTIONS };
   }
   // app.register(mercurius, { cache: false }): the plugin value is the first argument of a `register` call.
   if (name === 'register' && callee.type === 'MemberExpression') {

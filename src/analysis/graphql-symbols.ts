@@ -42,7 +42,7 @@ export function specifierReaderFor(filePath: string | undefined): SpecifierReade
   return (specifier) => {
     const self = selfReferencedPackage(filePath, specifier);
     if (self === undefined) return readSpecifierText(specifier);
-    const note = specifier.startsWith('.') ? `, this package's own root (its package.json names it '${self.name}')` : ', this package itself';
+    const note = specifier.startsWith('.') ? `, this package's own root, whose package.json names it '${self.name}'` : ', this package itself';
     return { module: self.name, note, self: true };
   };
 }
