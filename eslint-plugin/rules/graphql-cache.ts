@@ -5,7 +5,8 @@
  *   - raw `parse()` of request input whose document is executed or validated → `cachedParse()` (and its `validate()`
  *     → `cachedValidate()`)
  *   - options that switch a server's own cache off: `documentStore: null`, `persistedQueries: false` (Apollo),
- *     `parserAndValidationCache: false` (Yoga), `cache: false` (Mercurius) → removed
+ *     `parserAndValidationCache: false` (Yoga), `cache: false` (Mercurius) → removed; the same option in a conditional
+ *     spread, a shared options object or a value chosen at run time → reported without a fix
  *   - a response cache without a session (`responseCachePlugin()` without `sessionId`, `useResponseCache()` without
  *     `session`): one user's answer can be served to another. Reported only: the session key is the app's to choose.
  *
@@ -29,7 +30,7 @@ export interface GraphqlCacheRuleOptions {
   readonly checkResponseCache?: boolean;
 }
 
-type MessageIds = 'graphql' | 'parse' | 'validate' | 'disablingOption' | 'responseCache';
+type MessageIds = 'graphql' | 'parse' | 'validate' | 'disablingOption' | 'disablingOptionLeft' | 'responseCache';
 
 export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
   name: 'graphql-cache',
@@ -59,6 +60,8 @@ export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
       parse: 'Raw `parse()` of request input on a server: every request parses again. Use `cachedParse()` from {{from}}.',
       validate: '`validate()` of a request document runs every rule again on every request. Use `cachedValidate()` from {{from}}.',
       disablingOption: '`{{option}}` switches the document cache of {{owner}} off: every request parses and validates again. Remove it.',
+      disablingOptionLeft:
+        '`{{option}}` may switch the document cache of {{owner}} off ({{reason}}); no automatic fix: every request would parse and validate again.',
       responseCache:
         '{{plugin}} without `{{sessionOption}}` caches answers for everyone: one user’s data can be served to another. ' +
         'Key the cache by session (or mark private fields with cache hints of scope PRIVATE).',
@@ -86,6 +89,14 @@ export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
             continue;
           }
           context.report({ node: site.call as unknown as TSESTree.Node, messageId: site.kind, data: { from }, fix: fixFor(site) });
+        }
+        // Options that may switch a known server's cache off but cannot be removed safely (a conditional spread, a value
+        // chosen at run time, a shared options object): reported without a fix.
+        if (options.checkOptions !== false) {
+          for (const site of scan.left) {
+            if (site.flag !== true || site.option === undefined) continue;
+            context.report({ node: site.node as unknown as TSESTree.Node, messageId: 'disablingOptionLeft', data: { option: site.option, owner: site.owner ?? 'the server', reason: site.why ?? site.reason } });
+          }
         }
         if (options.checkResponseCache === false) return;
         for (const site of scan.responseCaches) {

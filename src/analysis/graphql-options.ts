@@ -48,7 +48,10 @@ export interface RemovableOption {
 export interface LeftOption {
   readonly node: TSESTree.Node;
   readonly option: string;
+  /** The full sentence for the report: the option, its owner and why it stays. */
   readonly reason: string;
+  /** Why it stays, alone (the ESLint message frames it). */
+  readonly why: string;
   readonly flag: boolean;
 }
 
@@ -118,7 +121,7 @@ export function judgeCacheOptions(config: TSESTree.Node | undefined, owner: Opti
   const known = owner.resolved !== undefined;
   const self = owner.resolved?.self === true;
   const leave = (node: TSESTree.Node, option: CacheOption, reason: string, flag: boolean): void => {
-    verdict.left.push({ node, option: optionText(option), reason: `\`${optionText(option)}\` for ${owner.name}: ${reason}`, flag: flag && known && !self });
+    verdict.left.push({ node, option: optionText(option), reason: `\`${optionText(option)}\` for ${owner.name}: ${reason}`, why: reason, flag: flag && known && !self });
   };
 
   /** `indirect`: why an option of this object cannot be removed from the server's configuration (undefined: it can). */

@@ -59,6 +59,8 @@ export interface LeftGraphqlSite {
   /** For a cache-disabling option left in place: the option as written, and the server it configures. */
   readonly option?: string;
   readonly owner?: string;
+  /** Why the option stays, without the option and owner (the ESLint message frames it). */
+  readonly why?: string;
   /** The ESLint rule reports it too: a known server's cache may be off in production (see graphql-options.ts). */
   readonly flag?: boolean;
 }
@@ -427,7 +429,7 @@ function judgeConfig(candidate: ConfigCandidate, index: BindingIndex, sites: Gra
   for (const found of verdict.removable) {
     sites.push({ kind: 'disabling-option', property: found.property, object: found.object, option: found.option, owner: candidate.owner.name, evidence: candidate.owner.resolved?.evidence ?? '' });
   }
-  for (const found of verdict.left) left.push({ node: found.node, reason: found.reason, option: found.option, owner: candidate.owner.name, flag: found.flag });
+  for (const found of verdict.left) left.push({ node: found.node, reason: found.reason, option: found.option, owner: candidate.owner.name, why: found.why, flag: found.flag });
 }
 
 function judgeResponseCache(call: TSESTree.CallExpression, resolved: ResolvedExport, found: ResponseCacheSite[], left: LeftGraphqlSite[]): void {
