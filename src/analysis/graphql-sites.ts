@@ -81,9 +81,12 @@ const RESPONSE_CACHE_APOLLO = /^(?:@apollo\/server-plugin-response-cache|apollo-
 const RESPONSE_CACHE_ENVELOP = /^(?:@envelop\/response-cache|@graphql-yoga\/plugin-response-cache)$/;
 const POSITIONAL_KEYS = ['schema', 'source', 'rootValue', 'contextValue', 'variableValues', 'operationName', 'fieldResolver', 'typeResolver'];
 
-/** A cheap text test: without one of these words a file has no site. */
+/**
+ * A cheap text test: without one of these words a file has no site. A cache option's key counts on its own: a
+ * library's own tests load it by a relative path (`require('..')`) and may never name it.
+ */
 export function mayHaveGraphqlSites(source: string): boolean {
-  return /\bgraphql\b|mercurius|['"]graphql['"]|response-cache|@apollo\/server|apollo-server/.test(source);
+  return /\bgraphql\b|mercurius|['"]graphql['"]|response-cache|@apollo\/server|apollo-server|\b(?:cache|documentStore|persistedQueries|parserAndValidationCache)\s*:/.test(source);
 }
 
 interface Collected {
