@@ -180,6 +180,7 @@ export function findGraphqlSites(program: TSESTree.Program, options: GraphqlScan
   for (const node of [...collected.calls, ...collected.news]) {
     const candidate = configCandidate(node, resolve, read);
     if (candidate) judgeConfig(candidate, index, sites, left);
+    else left.push(...forwardedCacheOptions(node, index));
   }
   sites.sort((a, b) => startOf(a) - startOf(b));
   // An options object shared by two servers is one finding, reported once.
@@ -420,6 +421,37 @@ function configCandidate(node: TSESTree.CallExpression | TSESTree.NewExpression,
     return { config: node.arguments[1], owner: { name: `register()'s plugin`, resolved: undefined }, options: MERCURIUS_CACHE_OPTIONS };
   }
   return undefined;
+}
+
+/** Options only Apollo Server and Yoga take: in an object handed to any other function, they are on their way to one. */
+const SERVER_ONLY_OPTIONS: readonly CacheOption[] = [...APOLLO_CACHE_OPTIONS, ...YOGA_CACHE_OPTIONS];
+
+/**
+ * `apolloServer(db, { persistedQueries: false })`, a project's own factory that spreads its options into
+ * `new ApolloServer({ ...opts })`: the option is on its way to a server the codemod cannot follow there (another
+ * file, a parameter). Left, named, with where the function comes from.
+ */
+function forwardedCacheOptions(node: TSESTree.CallExpression | TSESTree.NewExpression, index: BindingIndex): LeftGraphqlSite[] {
+  const found: LeftGraphqlSite[] = [];
+  const callee = node.type === 'CallExpression' ? calleeOf(node) : node.callee;
+  for (const argument of node.arguments) {
+    if (argument.type !== 'ObjectExpression') continue;
+    for (const option of SERVER_ONLY_OPTIONS) {
+      const property = findProperty(argument, option.key);
+      if (property === undefined || !(property.value.type === 'Literal' && property.value.value === option.off)) continue;
+      const name = nameOf(callee) ?? 'a function';
+      const binding = callee.type === 'Identifier' ? index.resolve(callee) : undefined;
+      const from = binding?.kind === 'import' ? `imported from '${binding.importFrom}'` : binding !== undefined ? 'defined in this file' : undefined;
+      const text = `${option.key}: ${String(option.off)}`;
+      found.push({
+        node: property,
+        option: text,
+        owner: `${name}()`,
+        reason: `\`${text}\` passed to ${name}()${from ? ` (${from})` : ''}: not Apollo Server or Yoga itself, so the option is on its way to one the codemod cannot follow; remove it where it reaches the server if production should keep the cache`,
+      });
+    }
+  }
+  return found;
 }
 
 function requiredExport(specifier: string, read: SpecifierReader): ResolvedExport {
