@@ -196,6 +196,27 @@ describe('graphql-cache fixtures type-check', () => {
     expect(typed.result.left.map((site) => site.line)).toEqual(EXPECTED[fixture.name]!.left);
   });
 
+  it('with types, a package loading its own root is still that package (the checker places the name in the project)', () => {
+    const files = new Map([
+      ['package.json', JSON.stringify({ name: 'graphql-yoga', type: 'module', main: 'index.js' })],
+      ['index.ts', 'export function createYoga(options: { parserAndValidationCache?: boolean }): object {\n  return options;\n}\n'],
+      ['test/self.ts', "import { createYoga } from '../index.js';\nexport const yoga = createYoga({ parserAndValidationCache: false });\n"],
+    ]);
+    const local = createTsProject(files);
+    try {
+      const text = files.get('test/self.ts')!;
+      const { ast, types } = local.services('test/self.ts', text);
+      const typed = run(join(local.dir, 'test/self.ts'), text, OPTIONS, types, ast);
+      expect(typed.output).toBe(text);
+      expect(typed.result.left.map((site) => [site.line, site.message])).toEqual([
+        [2, "`parserAndValidationCache: false` for createYoga(): the package configures itself (imported from '../index.js', this package's own root, whose package.json names it 'graphql-yoga'); its own code and tests switch the cache off on purpose; not removed"],
+      ]);
+      expect(run(join(local.dir, 'test/self.ts'), text).result.left.map((site) => site.message)).toEqual(typed.result.left.map((site) => site.message));
+    } finally {
+      local.dispose();
+    }
+  });
+
   it('with types, a re-export of graphql-js is followed and a local function named graphql is not', () => {
     const files = new Map([
       ['lib/gql.ts', "export { graphql as run } from 'graphql';\n"],
