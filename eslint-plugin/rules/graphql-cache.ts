@@ -19,6 +19,8 @@ import type { TypeServices } from '../../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../../src/analysis/module-style.js';
 import { DEFAULT_IMPORT_FROM, findGraphqlSites, mayHaveGraphqlSites, planGraphqlRewrites, type GraphqlSite } from '../../src/analysis/graphql-sites.js';
+import { packageOf } from '../../src/analysis/graphql-symbols.js';
+import { findUnreadImports } from '../../src/analysis/imports.js';
 import { createRule } from '../util/create-rule.js';
 
 export interface GraphqlCacheRuleOptions {
@@ -30,7 +32,10 @@ export interface GraphqlCacheRuleOptions {
   readonly checkResponseCache?: boolean;
 }
 
-type MessageIds = 'graphql' | 'parse' | 'validate' | 'disablingOption' | 'disablingOptionLeft' | 'responseCache';
+type MessageIds = 'graphql' | 'parse' | 'validate' | 'disablingOption' | 'disablingOptionLeft' | 'unreadImport' | 'responseCache';
+
+/** graphql's exports the fixes replace (and a namespace or a whole require of it). */
+const REPLACED_IMPORTS = new Set(['graphql', 'parse', 'validate', '*']);
 
 export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
   name: 'graphql-cache',
@@ -62,6 +67,7 @@ export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
       disablingOption: '`{{option}}` switches the document cache of {{owner}} off: every request parses and validates again. Remove it.',
       disablingOptionLeft:
         '`{{option}}` may switch the document cache of {{owner}} off ({{reason}}); no automatic fix: every request would parse and validate again.',
+      unreadImport: "`{{name}}` from '{{from}}' is no longer read: its calls go to the cache now. Remove it.",
       responseCache:
         '{{plugin}} without `{{sessionOption}}` caches answers for everyone: one user’s data can be served to another. ' +
         'Key the cache by session (or mark private fields with cache hints of scope PRIVATE).',
@@ -89,6 +95,20 @@ export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
             continue;
           }
           context.report({ node: site.call as unknown as TSESTree.Node, messageId: site.kind, data: { from }, fix: fixFor(site) });
+        }
+        // A fix per site cannot see the others: when two fixes land in one pass, graphql's import is left unread. Once
+        // the file uses the cache, such an import of graphql's graphql/parse/validate (or a namespace) is reported and
+        // removed on its own.
+        if (/\bcached(?:Graphql|Parse|Validate)\b/.test(text) && text.includes(importFrom)) {
+          const replaced = (from: string, imported: string): boolean => packageOf(from) === 'graphql' && REPLACED_IMPORTS.has(imported);
+          for (const unread of findUnreadImports(program, text, replaced)) {
+            context.report({
+              node: unread.node as unknown as TSESTree.Node,
+              messageId: 'unreadImport',
+              data: { name: unread.local, from: unread.from },
+              fix: (fixer) => unread.edits.map((edit) => fixer.replaceTextRange([edit.start, edit.end], edit.text)),
+            });
+          }
         }
         // Options that may switch a known server's cache off but cannot be removed safely (a conditional spread, a value
         // chosen at run time, a shared options object): reported without a fix.

@@ -254,10 +254,25 @@ function freeName(name: string, taken: Set<string>): string {
 /** One top-level binding an import or a require brings in, and how to take it out. */
 interface ImportedName {
   readonly local: string;
+  /** The module specifier, and the name it exports (`default`; `*` for a namespace or a whole require). */
+  readonly from: string;
+  readonly imported: string;
   /** The statement that declares it. */
   readonly statement: TSESTree.ImportDeclaration | TSESTree.VariableDeclaration;
   /** The specifier, pattern property or declarator that names it. */
   readonly item: Ranged;
+}
+
+/** `require('m')` → m; `require('m').name` → m and name (deeper member chains keep the first name). */
+function requireOf(init: TSESTree.Expression): { from: string; member: string | undefined } {
+  let current: TSESTree.Node = init;
+  let member: string | undefined;
+  while (current.type === 'MemberExpression') {
+    member = !current.computed && current.property.type === 'Identifier' ? current.property.name : '?';
+    current = current.object;
+  }
+  const argument = (current as TSESTree.CallExpression).arguments[0] as TSESTree.StringLiteral;
+  return { from: argument.value, member };
 }
 
 /** Value bindings of the module's imports and top-level requires (`import type` and `{ type X }` are not values). */
@@ -268,17 +283,29 @@ function importedNames(program: TSESTree.Program): ImportedName[] {
       if (statement.importKind === 'type') continue;
       for (const specifier of statement.specifiers) {
         if (specifier.type === 'ImportSpecifier' && specifier.importKind === 'type') continue;
-        names.push({ local: specifier.local.name, statement, item: specifier });
+        const imported =
+          specifier.type === 'ImportNamespaceSpecifier'
+            ? '*'
+            : specifier.type === 'ImportDefaultSpecifier'
+              ? 'default'
+              : specifier.imported.type === 'Identifier'
+                ? specifier.imported.name
+                : specifier.imported.value;
+        names.push({ local: specifier.local.name, from: statement.source.value, imported, statement, item: specifier });
       }
       continue;
     }
     if (statement.type !== 'VariableDeclaration') continue;
     for (const declarator of statement.declarations) {
-      if (!isRequireCall(declarator.init)) continue;
-      if (declarator.id.type === 'Identifier') names.push({ local: declarator.id.name, statement, item: declarator });
-      else if (declarator.id.type === 'ObjectPattern') {
+      const init = declarator.init;
+      if (!isRequireCall(init)) continue;
+      const { from, member } = requireOf(init);
+      if (declarator.id.type === 'Identifier') names.push({ local: declarator.id.name, from, imported: member ?? '*', statement, item: declarator });
+      else if (declarator.id.type === 'ObjectPattern' && member === undefined) {
         for (const property of declarator.id.properties) {
-          if (property.type === 'Property' && property.value.type === 'Identifier') names.push({ local: property.value.name, statement, item: property });
+          if (property.type !== 'Property' || property.value.type !== 'Identifier') continue;
+          const imported = property.key.type === 'Identifier' && !property.computed ? property.key.name : '?';
+          names.push({ local: property.value.name, from, imported, statement, item: property });
         }
       }
     }
@@ -318,26 +345,58 @@ function readsByName(program: TSESTree.Program, declarations: ReadonlySet<TSESTr
 export function planUnusedImportRemovals(program: TSESTree.Program, source: string, replaced: readonly (readonly [number, number])[]): TextEdit[] {
   const names = importedNames(program);
   if (names.length === 0 || replaced.length === 0) return [];
-  const declarations = new Set<TSESTree.Node>(names.map((name) => name.statement.type === 'ImportDeclaration' ? name.statement : (name.item as TSESTree.Node)));
-  // A declarator's initializer is code that reads names: only its pattern is a declaration.
-  for (const name of names) {
-    if (name.statement.type === 'VariableDeclaration') {
-      declarations.delete(name.item as TSESTree.Node);
-      const declarator = name.statement.declarations.find((candidate) => candidate.id.range[0] <= name.item.range[0] && name.item.range[1] <= candidate.id.range[1]);
-      declarations.add(declarator?.id ?? (name.item as TSESTree.VariableDeclarator).id);
-    }
-  }
-  const reads = readsByName(program, declarations);
+  const reads = readsOfImports(program, names);
   const inside = (offset: number): boolean => replaced.some(([start, end]) => offset >= start && offset < end);
-  const unread = new Set<Ranged>(
-    names
-      .filter((name) => {
-        const offsets = reads.get(name.local) ?? [];
-        return offsets.some(inside) && offsets.every(inside);
-      })
-      .map((name) => name.item),
-  );
-  if (unread.size === 0) return [];
+  const unread = names.filter((name) => {
+    const offsets = reads.get(name.local) ?? [];
+    return offsets.some(inside) && offsets.every(inside);
+  });
+  return removalEdits(source, names, unread);
+}
+
+/** An import nothing in the file reads, with the edits that take it out alone. */
+export interface UnreadImport {
+  /** The specifier, pattern property or declarator that names it (where a report points). */
+  readonly node: TSESTree.Node;
+  readonly local: string;
+  readonly from: string;
+  readonly imported: string;
+  readonly edits: TextEdit[];
+}
+
+/**
+ * The value imports and top-level requires `wanted` picks (by module and exported name) that nothing in the file
+ * reads, each with the edits that remove it alone (a lint fix per name). For what a completed migration leaves behind,
+ * e.g. graphql's `graphql` once every call of it went to the cache in separate fixes.
+ */
+export function findUnreadImports(program: TSESTree.Program, source: string, wanted: (from: string, imported: string) => boolean): UnreadImport[] {
+  const names = importedNames(program).filter((name) => wanted(name.from, name.imported));
+  if (names.length === 0) return [];
+  const all = importedNames(program);
+  const reads = readsOfImports(program, all);
+  return names
+    .filter((name) => (reads.get(name.local) ?? []).length === 0)
+    .map((name) => ({ node: name.item as TSESTree.Node, local: name.local, from: name.from, imported: name.imported, edits: removalEdits(source, all, [name]) }));
+}
+
+/** Where each imported name is read, the imports' own declarations aside. */
+function readsOfImports(program: TSESTree.Program, names: readonly ImportedName[]): Map<string, number[]> {
+  const declarations = new Set<TSESTree.Node>();
+  for (const name of names) {
+    if (name.statement.type === 'ImportDeclaration') {
+      declarations.add(name.statement);
+      continue;
+    }
+    // A declarator's initializer is code that reads names: only its pattern is a declaration.
+    const declarator = name.statement.declarations.find((candidate) => candidate.range[0] <= name.item.range[0] && name.item.range[1] <= candidate.range[1]);
+    if (declarator) declarations.add(declarator.id);
+  }
+  return readsByName(program, declarations);
+}
+
+function removalEdits(source: string, names: readonly ImportedName[], going: readonly ImportedName[]): TextEdit[] {
+  if (going.length === 0) return [];
+  const unread = new Set<Ranged>(going.map((name) => name.item));
   const edits: TextEdit[] = [];
   for (const statement of new Set(names.map((name) => name.statement))) {
     if (statement.type === 'ImportDeclaration') edits.push(...removeFromImport(source, statement, unread));

@@ -87,7 +87,7 @@ runRuleTests('graphql-cache', rule, {
 });
 
 type Options = [{ importFrom?: string; checkOptions?: boolean; checkResponseCache?: boolean }];
-type MessageIds = 'graphql' | 'parse' | 'validate' | 'disablingOption' | 'disablingOptionLeft' | 'responseCache';
+type MessageIds = 'graphql' | 'parse' | 'validate' | 'disablingOption' | 'disablingOptionLeft' | 'unreadImport' | 'responseCache';
 
 // The same cases with and without type information: look-alikes are never flagged, graphql's own symbols always are.
 const LOOK_ALIKES: ValidTestCase<Options>[] = [
@@ -160,7 +160,7 @@ runRuleTests(
   { languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: typedRoot } } },
 );
 
-runRuleTests('graphql-cache (checkOptions off)', rule, {
+runRuleTests('graphql-cache (options left, checkOptions off, unread imports)', rule, {
   valid: [
     {
       name: 'a conditional spread is not reported with checkOptions off',
@@ -173,6 +173,24 @@ runRuleTests('graphql-cache (checkOptions off)', rule, {
     },
   ],
   invalid: [
+    {
+      name: 'two fixes in one pass leave graphql unread: the next pass removes its import',
+      code: `${GRAPHQL}${IMPORT}export const a = (schema, source) => graphql({ schema, source });\nexport const b = (schema, source) => graphql({ schema, source });\n`,
+      errors: [{ messageId: 'graphql', line: 3 }, { messageId: 'graphql', line: 4 }],
+      output: [
+        `${GRAPHQL}${IMPORT}export const a = (schema, source) => cachedGraphql({ schema, source });\nexport const b = (schema, source) => cachedGraphql({ schema, source });\n`,
+        `${IMPORT}export const a = (schema, source) => cachedGraphql({ schema, source });\nexport const b = (schema, source) => cachedGraphql({ schema, source });\n`,
+      ],
+    },
+    {
+      name: 'a migrated file: an unread import of graphql (named, namespace, required) is reported and removed; others are not',
+      code: "import { execute, parse } from 'graphql';\nimport * as G from 'graphql';\nimport { print } from 'graphql';\nimport { cachedParse } from '@quickwins/runtime/graphql';\nexport const run = (schema, q) => execute({ schema, document: cachedParse(q) });\n",
+      errors: [
+        { messageId: 'unreadImport', line: 1, data: { name: 'parse', from: 'graphql' } },
+        { messageId: 'unreadImport', line: 2, data: { name: 'G', from: 'graphql' } },
+      ],
+      output: "import { execute } from 'graphql';\nimport { print } from 'graphql';\nimport { cachedParse } from '@quickwins/runtime/graphql';\nexport const run = (schema, q) => execute({ schema, document: cachedParse(q) });\n",
+    },
     {
       name: 'a value chosen at run time is reported with its option, owner and reason, never fixed',
       code: "import { createYoga } from 'graphql-yoga';\nexport const yoga = createYoga({ parserAndValidationCache: process.env.NO_CACHE ? false : true });\n",
