@@ -68,7 +68,8 @@ export interface OptionsOwner {
   readonly resolved: ResolvedExport | undefined;
 }
 
-function isLiteral(node: TSESTree.Node, value: null | boolean): boolean {
+/** `null` / `false` written as such (a `null` raw, not a regular expression the parser could not build). */
+export function isLiteral(node: TSESTree.Node, value: null | boolean): boolean {
   return node.type === 'Literal' && node.value === value && (value !== null || node.raw === 'null');
 }
 
@@ -106,7 +107,8 @@ function branchObjects(node: TSESTree.Node): TSESTree.ObjectExpression[] {
   return [];
 }
 
-function findOption(object: TSESTree.ObjectExpression, key: string): TSESTree.Property | undefined {
+/** A property by its key (`key`, `'key'`, `['key']`). */
+export function findOption(object: TSESTree.ObjectExpression, key: string): TSESTree.Property | undefined {
   return object.properties.find((property): property is TSESTree.Property => property.type === 'Property' && propertyKeyName(property) === key);
 }
 

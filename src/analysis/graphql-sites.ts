@@ -10,6 +10,12 @@
  *   a response cache without a session (Apollo responseCachePlugin without sessionId, envelop/Yoga useResponseCache
  *   without session)                                   → reported, never rewritten          (kind 'response-cache')
  *
+ * Cache options are judged in graphql-options.ts: an option that cannot be removed safely (a conditional spread, a value
+ * chosen at run time, a shared options object, an owner that cannot be told to be the server, a package configuring
+ * itself) is `left` with its reason; Apollo/Yoga options handed to any other function (an app's own server factory)
+ * are left too. A package loading its own root (`require('..')` in Mercurius's tests) is that package
+ * (graphql-symbols.ts `specifierReaderFor`, from the nearest package.json).
+ *
  * Only graphql-js's own symbols count (see graphql-symbols.ts). Every call of graphql's `graphql`, `graphqlSync`,
  * `parse` and `validate` the walk meets ends as a site or as `left` with its reason: a `parse` of a constant or of
  * SDL, a document nobody executes here, parse options, a spread argument list.
@@ -19,7 +25,7 @@ import { buildBindingIndex, propertyKeyName, type Binding, type BindingIndex } f
 import { traverse } from './traverse.js';
 import type { TypeServices } from './parse.js';
 import { resolveExport, specifierReaderFor, type ResolvedExport, type SpecifierReader } from './graphql-symbols.js';
-import { APOLLO_CACHE_OPTIONS, judgeCacheOptions, MERCURIUS_CACHE_OPTIONS, YOGA_CACHE_OPTIONS, type CacheOption, type OptionsOwner } from './graphql-options.js';
+import { APOLLO_CACHE_OPTIONS, findOption, isLiteral, judgeCacheOptions, MERCURIUS_CACHE_OPTIONS, optionText, YOGA_CACHE_OPTIONS, type CacheOption, type OptionsOwner } from './graphql-options.js';
 import { requiredModule } from './ast-helpers.js';
 import type { CodeStyle } from './code-style.js';
 import { planNamedImports, planUnusedImportRemovals } from './imports.js';
@@ -371,10 +377,6 @@ function isCachedParseCall(call: TSESTree.CallExpression, index: BindingIndex): 
   return binding?.kind === 'import' && binding.importedName === CACHED_PARSE;
 }
 
-function findProperty(object: TSESTree.ObjectExpression, key: string): TSESTree.Property | undefined {
-  return object.properties.find((property): property is TSESTree.Property => property.type === 'Property' && propertyKeyName(property) === key);
-}
-
 /** The candidate a call or `new` hands a server configuration to, with the options that switch its cache off. */
 interface ConfigCandidate {
   readonly config: TSESTree.Node | undefined;
@@ -437,12 +439,12 @@ function forwardedCacheOptions(node: TSESTree.CallExpression | TSESTree.NewExpre
   for (const argument of node.arguments) {
     if (argument.type !== 'ObjectExpression') continue;
     for (const option of SERVER_ONLY_OPTIONS) {
-      const property = findProperty(argument, option.key);
-      if (property === undefined || !(property.value.type === 'Literal' && property.value.value === option.off)) continue;
+      const property = findOption(argument, option.key);
+      if (property === undefined || !isLiteral(property.value, option.off)) continue;
       const name = nameOf(callee) ?? 'a function';
       const binding = callee.type === 'Identifier' ? index.resolve(callee) : undefined;
       const from = binding?.kind === 'import' ? `imported from '${binding.importFrom}'` : binding !== undefined ? 'defined in this file' : undefined;
-      const text = `${option.key}: ${String(option.off)}`;
+      const text = optionText(option);
       found.push({
         node: property,
         option: text,
@@ -473,7 +475,7 @@ function judgeResponseCache(call: TSESTree.CallExpression, resolved: ResolvedExp
   if (!apollo && !envelop) return;
   const sessionOption = apollo ? 'sessionId' : 'session';
   const config = call.arguments[0];
-  if (config === undefined || (config.type === 'ObjectExpression' && !findProperty(config, sessionOption) && !config.properties.some((property) => property.type === 'SpreadElement'))) {
+  if (config === undefined || (config.type === 'ObjectExpression' && !findOption(config, sessionOption) && !config.properties.some((property) => property.type === 'SpreadElement'))) {
     found.push({ kind: 'response-cache', call, plugin: apollo ? 'responseCachePlugin()' : 'useResponseCache()', sessionOption });
     return;
   }
