@@ -43,13 +43,13 @@ export function removeListItems(source: string, items: readonly Ranged[], remove
     if (!removed.has(items[first]!)) continue;
     let last = first;
     while (last + 1 < items.length && removed.has(items[last + 1]!)) last++;
-    edits.push(removeRun(source, items, first, last));
+    edits.push(...removeRun(source, items, first, last));
     first = last;
   }
   return edits;
 }
 
-function removeRun(source: string, items: readonly Ranged[], first: number, last: number): TextEdit {
+function removeRun(source: string, items: readonly Ranged[], first: number, last: number): TextEdit[] {
   const start = items[first]!.range[0];
   const runEnd = items[last]!.range[1];
   const next = items[last + 1];
@@ -61,14 +61,16 @@ function removeRun(source: string, items: readonly Ranged[], first: number, last
   if (afterComma) end += afterComma[0].length;
   const restOfLine = /^[ \t]*(?:\/\/[^\n]*)?\r?\n/.exec(source.slice(end));
   if (onlyIndentBefore && restOfLine) {
-    if (next !== undefined || afterComma || previous === undefined) return { start: lineStart, end: end + restOfLine[0].length, text: '' };
-    // The last item without a trailing comma: the previous one's comma goes with it.
+    const lines = { start: lineStart, end: end + restOfLine[0].length, text: '' };
+    if (next !== undefined || afterComma || previous === undefined) return [lines];
+    // The last item without a trailing comma: its lines go, and the previous item's comma (that item's own line
+    // comment stays where it is).
     const previousComma = source.indexOf(',', previous.range[1]);
-    return { start: previousComma, end: runEnd, text: '' };
+    return previousComma !== -1 && previousComma < lineStart ? [{ start: previousComma, end: previousComma + 1, text: '' }, lines] : [{ start: previous.range[1], end: runEnd, text: '' }];
   }
-  if (next !== undefined) return { start, end: next.range[0], text: '' };
-  if (previous !== undefined) return { start: previous.range[1], end: runEnd, text: '' };
-  return { start, end, text: '' };
+  if (next !== undefined) return [{ start, end: next.range[0], text: '' }];
+  if (previous !== undefined) return [{ start: previous.range[1], end: runEnd, text: '' }];
+  return [{ start, end, text: '' }];
 }
 
 /**

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sniffCodeStyle } from '../../src/analysis/code-style.js';
 import { planNamedImports, planUnusedImportRemovals } from '../../src/analysis/imports.js';
@@ -142,6 +143,52 @@ describe('planUnusedImportRemovals', () => {
   it('leaves imports that were unread before the rewrite, and type-only imports', () => {
     expect(replaceCalls('a.ts', "import { unused } from 'x';\nimport type { parse } from 'graphql';\nimport { graphql } from 'graphql';\ngraphql({});\n", ['graphql'])).toBe(
       "import { unused } from 'x';\nimport type { parse } from 'graphql';\ncachedCall({});\n",
+    );
+  });
+});
+
+describe('planUnusedImportRemovals, randomized', () => {
+  const NAMES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta'];
+
+  it('any subset of replaced names, in a one-line or multi-line list, ESM or CommonJS: the rest stays, in order, and the output parses', () => {
+    fc.assert(
+      fc.property(
+        fc.subarray(NAMES, { minLength: 1 }),
+        fc.array(fc.boolean(), { minLength: NAMES.length, maxLength: NAMES.length }),
+        fc.constantFrom('one-line', 'multi-line', 'multi-line-trailing-comma'),
+        fc.constantFrom('esm', 'cjs'),
+        (names, replacedFlags, layout, style) => {
+          const list = layout === 'one-line' ? `{ ${names.join(', ')} }` : `{\n${names.map((name) => `  ${name}, // ${name}\n`).join('').replace(/, \/\/ (\w+)\n$/, layout === 'multi-line' ? ' // $1\n' : ', // $1\n')}}`;
+          const header = style === 'esm' ? `import ${list} from 'm';\n` : `const ${list} = require('m');\n`;
+          const replaced = names.filter((_name, position) => replacedFlags[position]);
+          const kept = names.filter((name) => !replaced.includes(name));
+          const body = names.map((name) => `${name}();\n`).join('');
+          const source = `${header}${body}`;
+          const file = style === 'esm' ? 'a.ts' : 'a.cjs';
+          const output = replaceCalls(file, source, replaced);
+          const program = parseSource(file, output);
+          const expectedBody = names.map((name) => (replaced.includes(name) ? 'cachedCall();\n' : `${name}();\n`)).join('');
+          expect(output.endsWith(expectedBody)).toBe(true);
+          const declaration = program.body[0]!;
+          if (kept.length === 0) {
+            expect(output).toBe(expectedBody);
+            return;
+          }
+          const specifiers =
+            declaration.type === 'ImportDeclaration'
+              ? declaration.specifiers.map((specifier) => specifier.local.name)
+              : declaration.type === 'VariableDeclaration' && declaration.declarations[0]!.id.type === 'ObjectPattern'
+                ? declaration.declarations[0]!.id.properties.map((property) => (property.type === 'Property' && property.value.type === 'Identifier' ? property.value.name : '?'))
+                : [];
+          expect(specifiers).toEqual(kept);
+          // Each name's own line comment stays with a name that stays and goes with a name that goes.
+          if (layout !== 'one-line') {
+            for (const name of kept) expect(output).toMatch(new RegExp(`^  ${name},? // ${name}$`, 'm'));
+            for (const name of replaced) expect(output).not.toContain(`// ${name}`);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
