@@ -405,11 +405,14 @@ function configCandidate(node: TSESTree.CallExpression | TSESTree.NewExpression,
     const known = resolved?.module === 'graphql-yoga' && resolved.name === 'createYoga' ? resolved : undefined;
     return { config, owner: { name: 'createYoga()', resolved: known }, options: YOGA_CACHE_OPTIONS };
   }
-  if (name === 'forRoot' && callee.type === 'MemberExpression') {
+  // GraphQLModule.forRoot({ ... }), and forRootAsync({ useFactory: () => ({ ... }) }) whose factory returns the options.
+  if ((name === 'forRoot' || name === 'forRootAsync') && callee.type === 'MemberExpression') {
     const resolved = resolve(callee) ?? (callee.object.type === 'Identifier' ? resolve(callee.object) : undefined);
     const known = resolved?.module === '@nestjs/graphql' ? resolved : undefined;
     if (!known && nameOf(callee.object) !== 'GraphQLModule') return undefined;
-    return { config, owner: { name: known && !known.self ? `GraphQLModule.forRoot() (${known.evidence})` : 'GraphQLModule.forRoot()', resolved: known }, options: APOLLO_CACHE_OPTIONS };
+    const label = name === 'forRoot' ? 'GraphQLModule.forRoot()' : 'GraphQLModule.forRootAsync() useFactory';
+    const options = name === 'forRoot' ? config : factoryResult(config);
+    return { config: options, owner: { name: known && !known.self ? `${label} (${known.evidence})` : label, resolved: known }, options: APOLLO_CACHE_OPTIONS };
   }
   // app.register(mercurius, { cache: false }): the plugin value is the first argument of a `register` call.
   if (name === 'register' && callee.type === 'MemberExpression') {
@@ -454,6 +457,16 @@ function forwardedCacheOptions(node: TSESTree.CallExpression | TSESTree.NewExpre
     }
   }
   return found;
+}
+
+/** The object `{ useFactory: () => ({ ... }) }` (or a factory whose body ends in `return { ... }`) yields, if any. */
+function factoryResult(config: TSESTree.Node | undefined): TSESTree.Node | undefined {
+  if (config?.type !== 'ObjectExpression') return undefined;
+  const factory = findOption(config, 'useFactory')?.value;
+  if (factory?.type !== 'ArrowFunctionExpression' && factory?.type !== 'FunctionExpression') return undefined;
+  if (factory.body.type !== 'BlockStatement') return factory.body;
+  const last = factory.body.body.at(-1);
+  return last?.type === 'ReturnStatement' && last.argument ? last.argument : undefined;
 }
 
 function requiredExport(specifier: string, read: SpecifierReader): ResolvedExport {

@@ -40,6 +40,7 @@ const EXPECTED: Record<string, { rewritten: number[]; left: number[] }> = {
   'disabling-options': { rewritten: [14, 15, 21, 24], left: [16] },
   'execute-parse': { rewritten: [13, 14, 20, 24], left: [8, 9, 28, 29, 29] },
   'namespace': { rewritten: [8], left: [11] },
+  'nest-modules': { rewritten: [6, 11], left: [12] },
   'object-form': { rewritten: [17], left: [] },
   'positional-v15': { rewritten: [13, 18], left: [] },
   'mercurius-self': { rewritten: [], left: [11, 14] },
