@@ -47,7 +47,7 @@ export const codemod: Codemod<GraphqlCacheOptions> = {
   usesTypes: true,
   mightApply: (source) => mayHaveGraphqlSites(source),
   transform({ filePath, source, program, options, types }) {
-    const scan = findGraphqlSites(program, { types });
+    const scan = findGraphqlSites(program, { types, filePath });
     const chosen = options.options ? scan.sites : scan.sites.filter((site) => site.kind !== 'disabling-option');
     const edits =
       chosen.length === 0

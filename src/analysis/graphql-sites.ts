@@ -10,6 +10,12 @@
  *   a response cache without a session (Apollo responseCachePlugin without sessionId, envelop/Yoga useResponseCache
  *   without session)                                   → reported, never rewritten          (kind 'response-cache')
  *
+ * Cache options are judged in graphql-options.ts: an option that cannot be removed safely (a conditional spread, a value
+ * chosen at run time, a shared options object, an owner that cannot be told to be the server, a package configuring
+ * itself) is `left` with its reason; Apollo/Yoga options handed to any other function (an app's own server factory)
+ * are left too. A package loading its own root (`require('..')` in Mercurius's tests) is that package
+ * (graphql-symbols.ts `specifierReaderFor`, from the nearest package.json).
+ *
  * Only graphql-js's own symbols count (see graphql-symbols.ts). Every call of graphql's `graphql`, `graphqlSync`,
  * `parse` and `validate` the walk meets ends as a site or as `left` with its reason: a `parse` of a constant or of
  * SDL, a document nobody executes here, parse options, a spread argument list.
@@ -18,11 +24,13 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { buildBindingIndex, propertyKeyName, type Binding, type BindingIndex } from './bindings.js';
 import { traverse } from './traverse.js';
 import type { TypeServices } from './parse.js';
-import { resolveExport, type ResolvedExport } from './graphql-symbols.js';
+import { resolveExport, specifierReaderFor, type ResolvedExport, type SpecifierReader } from './graphql-symbols.js';
+import { APOLLO_CACHE_OPTIONS, findOption, isLiteral, judgeCacheOptions, MERCURIUS_CACHE_OPTIONS, optionText, YOGA_CACHE_OPTIONS, type CacheOption, type OptionsOwner } from './graphql-options.js';
+import { requiredModule } from './ast-helpers.js';
 import type { CodeStyle } from './code-style.js';
-import { planNamedImports } from './imports.js';
+import { planNamedImports, planUnusedImportRemovals } from './imports.js';
 import type { ModuleStyle } from './module-style.js';
-import type { TextEdit } from './text-edit.js';
+import { foldInsertionsIntoRemovals, removeListItems, type Ranged, type TextEdit } from './text-edit.js';
 
 export const CACHED_GRAPHQL = 'cachedGraphql';
 export const CACHED_PARSE = 'cachedParse';
@@ -54,6 +62,13 @@ export interface ResponseCacheSite {
 export interface LeftGraphqlSite {
   readonly node: TSESTree.Node;
   readonly reason: string;
+  /** For a cache-disabling option left in place: the option as written, and the server it configures. */
+  readonly option?: string;
+  readonly owner?: string;
+  /** Why the option stays, without the option and owner (the ESLint message frames it). */
+  readonly why?: string;
+  /** The ESLint rule reports it too: a known server's cache may be off in production (see graphql-options.ts). */
+  readonly flag?: boolean;
 }
 
 export interface GraphqlScan {
@@ -72,9 +87,12 @@ const RESPONSE_CACHE_APOLLO = /^(?:@apollo\/server-plugin-response-cache|apollo-
 const RESPONSE_CACHE_ENVELOP = /^(?:@envelop\/response-cache|@graphql-yoga\/plugin-response-cache)$/;
 const POSITIONAL_KEYS = ['schema', 'source', 'rootValue', 'contextValue', 'variableValues', 'operationName', 'fieldResolver', 'typeResolver'];
 
-/** A cheap text test: without one of these words a file has no site. */
+/**
+ * A cheap text test: without one of these words a file has no site. A cache option's key counts on its own: a
+ * library's own tests load it by a relative path (`require('..')`) and may never name it.
+ */
 export function mayHaveGraphqlSites(source: string): boolean {
-  return /\bgraphql\b|mercurius|['"]graphql['"]|response-cache|@apollo\/server|apollo-server/.test(source);
+  return /\bgraphql\b|mercurius|['"]graphql['"]|response-cache|@apollo\/server|apollo-server|\b(?:cache|documentStore|persistedQueries|parserAndValidationCache)\s*:/.test(source);
 }
 
 interface Collected {
@@ -102,7 +120,13 @@ function nameOf(node: TSESTree.Node): string | undefined {
   return undefined;
 }
 
-export function findGraphqlSites(program: TSESTree.Program, options: { readonly types?: TypeServices } = {}): GraphqlScan {
+export interface GraphqlScanOptions {
+  readonly types?: TypeServices;
+  /** The file's path: a package loading its own root (`require('..')`) is read as that package. */
+  readonly filePath?: string;
+}
+
+export function findGraphqlSites(program: TSESTree.Program, options: GraphqlScanOptions = {}): GraphqlScan {
   const collected: Collected = { calls: [], news: [], identifiers: [] };
   const { index } = buildBindingIndex<true>(program, (node) => {
     if (node.type === 'CallExpression') collected.calls.push(node);
@@ -114,7 +138,8 @@ export function findGraphqlSites(program: TSESTree.Program, options: { readonly 
   const parents = new Map<TSESTree.Node, TSESTree.Node | undefined>();
   traverse(program, (node, parent) => parents.set(node, parent));
   const types = options.types;
-  const resolve = (node: TSESTree.Node): ResolvedExport | undefined => resolveExport(node, index, types);
+  const read = specifierReaderFor(options.filePath);
+  const resolve = (node: TSESTree.Node): ResolvedExport | undefined => resolveExport(node, index, types, read);
   const references = referencesByBinding(index, collected.identifiers);
   const exportOfCall = new Map<TSESTree.CallExpression, ResolvedExport | undefined>();
   const callExport = (call: TSESTree.CallExpression): ResolvedExport | undefined => {
@@ -143,7 +168,6 @@ export function findGraphqlSites(program: TSESTree.Program, options: { readonly 
   }
 
   for (const call of collected.calls) {
-    judgeMercuriusRegister(call, resolve, sites);
     const resolved = callExport(call);
     if (resolved === undefined) {
       const chosen = runtimeChoice(call, index, parents, resolve);
@@ -158,18 +182,23 @@ export function findGraphqlSites(program: TSESTree.Program, options: { readonly 
       continue;
     }
     judgeResponseCache(call, resolved, responseCaches, left);
-    judgeDisablingOptions(call, resolved, sites);
   }
-  for (const construct of collected.news) {
-    const resolved = resolve(construct.callee);
-    if (resolved && APOLLO_SERVER.test(resolved.module) && resolved.name === 'ApolloServer') {
-      const config = construct.arguments[0];
-      if (config?.type === 'ObjectExpression') findApolloDisablingOptions(config, `new ApolloServer() (${resolved.evidence})`, sites);
-    }
+  for (const node of [...collected.calls, ...collected.news]) {
+    const candidate = configCandidate(node, resolve, read);
+    if (candidate) judgeConfig(candidate, index, sites, left);
+    else left.push(...forwardedCacheOptions(node, index));
   }
   sites.sort((a, b) => startOf(a) - startOf(b));
-  left.sort((a, b) => a.node.range[0] - b.node.range[0]);
-  return { sites, responseCaches, left };
+  // An options object shared by two servers is one finding, reported once.
+  const reported = new Set<string>();
+  const distinct = left.filter((site) => {
+    const key = `${site.node.range[0]}:${site.option ?? site.reason}`;
+    if (reported.has(key)) return false;
+    reported.add(key);
+    return true;
+  });
+  distinct.sort((a, b) => a.node.range[0] - b.node.range[0]);
+  return { sites, responseCaches, left: distinct };
 }
 
 const CACHEABLE = new Set(['graphql', 'parse', 'validate']);
@@ -348,55 +377,109 @@ function isCachedParseCall(call: TSESTree.CallExpression, index: BindingIndex): 
   return binding?.kind === 'import' && binding.importedName === CACHED_PARSE;
 }
 
-function findProperty(object: TSESTree.ObjectExpression, key: string): TSESTree.Property | undefined {
-  return object.properties.find((property): property is TSESTree.Property => property.type === 'Property' && propertyKeyName(property) === key);
+/** The candidate a call or `new` hands a server configuration to, with the options that switch its cache off. */
+interface ConfigCandidate {
+  readonly config: TSESTree.Node | undefined;
+  readonly owner: OptionsOwner;
+  readonly options: readonly CacheOption[];
 }
 
-function isLiteral(node: TSESTree.Node, value: null | boolean): boolean {
-  return node.type === 'Literal' && node.value === value && (value !== null || node.raw === 'null');
-}
-
-function findApolloDisablingOptions(config: TSESTree.ObjectExpression, owner: string, sites: GraphqlSite[]): void {
-  const documentStore = findProperty(config, 'documentStore');
-  if (documentStore && isLiteral(documentStore.value, null)) {
-    sites.push({ kind: 'disabling-option', property: documentStore, object: config, option: 'documentStore: null', owner, evidence: owner });
+/**
+ * What a call or `new` might configure: `new ApolloServer(config)`, `createYoga(config)`, `GraphQLModule.forRoot(config)`,
+ * `app.register(mercurius, config)`. Known when the name resolves to the server's package (or the package's own root);
+ * a candidate with an unknown owner when only the name says so (`new ApolloServer()` from a local module,
+ * `register(plugin, ...)` with a plugin that cannot be placed). Undefined when it is something else.
+ */
+function configCandidate(node: TSESTree.CallExpression | TSESTree.NewExpression, resolve: (node: TSESTree.Node) => ResolvedExport | undefined, read: SpecifierReader): ConfigCandidate | undefined {
+  const callee = node.type === 'CallExpression' ? calleeOf(node) : node.callee;
+  const config = node.arguments[0];
+  const name = nameOf(callee);
+  if (node.type === 'NewExpression') {
+    if (name !== 'ApolloServer') return undefined;
+    const resolved = resolve(callee);
+    const known = resolved && APOLLO_SERVER.test(resolved.module) && resolved.name === 'ApolloServer' ? resolved : undefined;
+    return { config, owner: { name: known && !known.self ? `new ApolloServer() (${known.evidence})` : 'new ApolloServer()', resolved: known }, options: APOLLO_CACHE_OPTIONS };
   }
-  const persisted = findProperty(config, 'persistedQueries');
-  if (persisted && isLiteral(persisted.value, false)) {
-    sites.push({ kind: 'disabling-option', property: persisted, object: config, option: 'persistedQueries: false', owner, evidence: owner });
+  if (name === 'createYoga') {
+    const resolved = resolve(callee);
+    const known = resolved?.module === 'graphql-yoga' && resolved.name === 'createYoga' ? resolved : undefined;
+    return { config, owner: { name: 'createYoga()', resolved: known }, options: YOGA_CACHE_OPTIONS };
   }
+  // GraphQLModule.forRoot({ ... }), and forRootAsync({ useFactory: () => ({ ... }) }) whose factory returns the options.
+  if ((name === 'forRoot' || name === 'forRootAsync') && callee.type === 'MemberExpression') {
+    const resolved = resolve(callee) ?? (callee.object.type === 'Identifier' ? resolve(callee.object) : undefined);
+    const known = resolved?.module === '@nestjs/graphql' ? resolved : undefined;
+    if (!known && nameOf(callee.object) !== 'GraphQLModule') return undefined;
+    const label = name === 'forRoot' ? 'GraphQLModule.forRoot()' : 'GraphQLModule.forRootAsync() useFactory';
+    const options = name === 'forRoot' ? config : factoryResult(config);
+    return { config: options, owner: { name: known && !known.self ? `${label} (${known.evidence})` : label, resolved: known }, options: APOLLO_CACHE_OPTIONS };
+  }
+  // app.register(mercurius, { cache: false }): the plugin value is the first argument of a `register` call.
+  if (name === 'register' && callee.type === 'MemberExpression') {
+    const plugin = node.arguments[0];
+    if (!plugin || plugin.type === 'SpreadElement') return undefined;
+    const required = plugin.type === 'CallExpression' ? requiredModule(plugin) : undefined;
+    const resolved = required !== undefined ? requiredExport(required, read) : resolve(plugin);
+    if (resolved?.module === 'mercurius') return { config: node.arguments[1], owner: { name: 'mercurius', resolved }, options: MERCURIUS_CACHE_OPTIONS };
+    // A plugin from another package is not Mercurius; one that cannot be placed might be.
+    if (resolved !== undefined && !resolved.module.startsWith('.')) return undefined;
+    return { config: node.arguments[1], owner: { name: `register()'s plugin`, resolved: undefined }, options: MERCURIUS_CACHE_OPTIONS };
+  }
+  return undefined;
 }
 
-function judgeDisablingOptions(call: TSESTree.CallExpression, resolved: ResolvedExport, sites: GraphqlSite[]): void {
-  const first = call.arguments[0];
-  // createYoga({ parserAndValidationCache: false })
-  if (resolved.module === 'graphql-yoga' && resolved.name === 'createYoga' && first?.type === 'ObjectExpression') {
-    const option = findProperty(first, 'parserAndValidationCache');
-    if (option && isLiteral(option.value, false)) {
-      sites.push({ kind: 'disabling-option', property: option, object: first, option: 'parserAndValidationCache: false', owner: 'createYoga()', evidence: resolved.evidence });
+/** Options only Apollo Server and Yoga take: in an object handed to any other function, they are on their way to one. */
+const SERVER_ONLY_OPTIONS: readonly CacheOption[] = [...APOLLO_CACHE_OPTIONS, ...YOGA_CACHE_OPTIONS];
+
+/**
+ * `apolloServer(db, { persistedQueries: false })`, a project's own factory that spreads its options into
+ * `new ApolloServer({ ...opts })`: the option is on its way to a server the codemod cannot follow there (another
+ * file, a parameter). Left, named, with where the function comes from.
+ */
+function forwardedCacheOptions(node: TSESTree.CallExpression | TSESTree.NewExpression, index: BindingIndex): LeftGraphqlSite[] {
+  const found: LeftGraphqlSite[] = [];
+  const callee = node.type === 'CallExpression' ? calleeOf(node) : node.callee;
+  for (const argument of node.arguments) {
+    if (argument.type !== 'ObjectExpression') continue;
+    for (const option of SERVER_ONLY_OPTIONS) {
+      const property = findOption(argument, option.key);
+      if (property === undefined || !isLiteral(property.value, option.off)) continue;
+      const name = nameOf(callee) ?? 'a function';
+      const binding = callee.type === 'Identifier' ? index.resolve(callee) : undefined;
+      const from = binding?.kind === 'import' ? `imported from '${binding.importFrom}'` : binding !== undefined ? 'defined in this file' : undefined;
+      const text = optionText(option);
+      found.push({
+        node: property,
+        option: text,
+        owner: `${name}()`,
+        reason: `\`${text}\` passed to ${name}()${from ? ` (${from})` : ''}: not Apollo Server or Yoga itself, so the option is on its way to one the codemod cannot follow; remove it where it reaches the server if production should keep the cache`,
+      });
     }
-    return;
   }
-  // GraphQLModule.forRoot({ driver: ApolloDriver, persistedQueries: false }) (NestJS)
-  if (resolved.module === '@nestjs/graphql' && resolved.name === 'forRoot' && first?.type === 'ObjectExpression') {
-    findApolloDisablingOptions(first, `GraphQLModule.forRoot() (${resolved.evidence})`, sites);
-  }
+  return found;
 }
 
-/** app.register(mercurius, { cache: false }): the plugin value is the first argument of a `register` call. */
-function judgeMercuriusRegister(call: TSESTree.CallExpression, resolve: (node: TSESTree.Node) => ResolvedExport | undefined, sites: GraphqlSite[]): void {
-  const callee = calleeOf(call);
-  if (callee.type !== 'MemberExpression' || nameOf(callee) !== 'register') return;
-  const plugin = call.arguments[0];
-  const config = call.arguments[1];
-  if (!plugin || plugin.type === 'SpreadElement' || config?.type !== 'ObjectExpression') return;
-  const resolved = plugin.type === 'CallExpression' ? undefined : resolve(plugin);
-  const required = plugin.type === 'CallExpression' && plugin.callee.type === 'Identifier' && plugin.callee.name === 'require' && plugin.arguments[0]?.type === 'Literal' ? plugin.arguments[0].value : undefined;
-  if (resolved?.module !== 'mercurius' && required !== 'mercurius') return;
-  const option = findProperty(config, 'cache');
-  if (option && isLiteral(option.value, false)) {
-    sites.push({ kind: 'disabling-option', property: option, object: config, option: 'cache: false', owner: 'mercurius', evidence: resolved?.evidence ?? "required from 'mercurius'" });
+/** The object `{ useFactory: () => ({ ... }) }` (or a factory whose body ends in `return { ... }`) yields, if any. */
+function factoryResult(config: TSESTree.Node | undefined): TSESTree.Node | undefined {
+  if (config?.type !== 'ObjectExpression') return undefined;
+  const factory = findOption(config, 'useFactory')?.value;
+  if (factory?.type !== 'ArrowFunctionExpression' && factory?.type !== 'FunctionExpression') return undefined;
+  if (factory.body.type !== 'BlockStatement') return factory.body;
+  const last = factory.body.body.at(-1);
+  return last?.type === 'ReturnStatement' && last.argument ? last.argument : undefined;
+}
+
+function requiredExport(specifier: string, read: SpecifierReader): ResolvedExport {
+  const { module, note, self } = read(specifier);
+  return { module, name: 'default', evidence: `required from '${specifier}'${note}`, ...(self ? { self } : {}) };
+}
+
+function judgeConfig(candidate: ConfigCandidate, index: BindingIndex, sites: GraphqlSite[], left: LeftGraphqlSite[]): void {
+  const verdict = judgeCacheOptions(candidate.config, candidate.owner, candidate.options, index);
+  for (const found of verdict.removable) {
+    sites.push({ kind: 'disabling-option', property: found.property, object: found.object, option: found.option, owner: candidate.owner.name, evidence: candidate.owner.resolved?.evidence ?? '' });
   }
+  for (const found of verdict.left) left.push({ node: found.node, reason: found.reason, option: found.option, owner: candidate.owner.name, why: found.why, flag: found.flag });
 }
 
 function judgeResponseCache(call: TSESTree.CallExpression, resolved: ResolvedExport, found: ResponseCacheSite[], left: LeftGraphqlSite[]): void {
@@ -405,7 +488,7 @@ function judgeResponseCache(call: TSESTree.CallExpression, resolved: ResolvedExp
   if (!apollo && !envelop) return;
   const sessionOption = apollo ? 'sessionId' : 'session';
   const config = call.arguments[0];
-  if (config === undefined || (config.type === 'ObjectExpression' && !findProperty(config, sessionOption) && !config.properties.some((property) => property.type === 'SpreadElement'))) {
+  if (config === undefined || (config.type === 'ObjectExpression' && !findOption(config, sessionOption) && !config.properties.some((property) => property.type === 'SpreadElement'))) {
     found.push({ kind: 'response-cache', call, plugin: apollo ? 'responseCachePlugin()' : 'useResponseCache()', sessionOption });
     return;
   }
@@ -423,19 +506,27 @@ export function helperOf(site: GraphqlSite): string | undefined {
   return site.kind === 'graphql' ? CACHED_GRAPHQL : site.kind === 'parse' ? CACHED_PARSE : site.kind === 'validate' ? CACHED_VALIDATE : undefined;
 }
 
-/** Minimal edits for `sites`: callee names swapped, positional arguments folded into one object, options removed, imports added once. */
+/**
+ * Minimal edits for `sites`: callee names swapped, positional arguments folded into one object, options removed, the
+ * helpers imported once, and the imports the swap leaves unread (`graphql`, `parse`, `validate`, a namespace) removed.
+ */
 export function planGraphqlRewrites(program: TSESTree.Program, source: string, sites: readonly GraphqlSite[], options: GraphqlRewriteOptions): TextEdit[] {
   const names = [...new Set(sites.map(helperOf).filter((name) => name !== undefined))];
   const plan = names.length > 0 ? planNamedImports(program, source, { from: options.importFrom, names, moduleStyle: options.moduleStyle, style: options.style }) : undefined;
   const edits: TextEdit[] = plan ? [...plan.edits] : [];
+  const removedOptions = new Map<TSESTree.ObjectExpression, Set<Ranged>>();
+  const replacedCallees: (readonly [number, number])[] = [];
   for (const site of sites) {
     if (site.kind === 'disabling-option') {
-      edits.push(removePropertyEdit(source, site.object, site.property));
+      let going = removedOptions.get(site.object);
+      if (going === undefined) removedOptions.set(site.object, (going = new Set()));
+      going.add(site.property);
       continue;
     }
     const reference = plan!.references.get(helperOf(site)!)!;
     const callee = calleeOf(site.call);
     edits.push({ start: callee.range[0], end: callee.range[1], text: reference });
+    replacedCallees.push(callee.range);
     if (site.kind === 'graphql' && site.form === 'positional') {
       // Insertions only, so comments between the arguments stay: `{ ` before the first, `key: ` before each, ` }` after.
       const args = site.call.arguments;
@@ -448,30 +539,8 @@ export function planGraphqlRewrites(program: TSESTree.Program, source: string, s
       edits.push({ start: args.at(-1)!.range[1], end: args.at(-1)!.range[1], text: ' }' });
     }
   }
-  return edits;
-}
-
-/**
- * Removes one property with its comma. A property alone on its line(s) goes with the whole line, so the object keeps
- * its layout; otherwise the text up to the next property (or from the previous one, for the last) goes.
- */
-export function removePropertyEdit(source: string, object: TSESTree.ObjectExpression, property: TSESTree.Property): TextEdit {
-  const position = object.properties.indexOf(property);
-  const next = object.properties[position + 1];
-  const previous = object.properties[position - 1];
-  const lineStart = source.lastIndexOf('\n', property.range[0] - 1) + 1;
-  const onlyIndentBefore = /^[ \t]*$/.test(source.slice(lineStart, property.range[0]));
-  let end = property.range[1];
-  const afterComma = /^[ \t]*,/.exec(source.slice(end));
-  if (afterComma) end += afterComma[0].length;
-  const restOfLine = /^[ \t]*(?:\/\/[^\n]*)?\r?\n/.exec(source.slice(end));
-  if (onlyIndentBefore && restOfLine) {
-    if (next !== undefined || afterComma || previous === undefined) return { start: lineStart, end: end + restOfLine[0].length, text: '' };
-    // The last property without a trailing comma: the previous one's comma goes with it.
-    const previousComma = source.indexOf(',', previous.range[1]);
-    return { start: previousComma, end: property.range[1], text: '' };
-  }
-  if (next !== undefined) return { start: property.range[0], end: next.range[0], text: '' };
-  if (previous !== undefined) return { start: previous.range[1], end: property.range[1], text: '' };
-  return { start: property.range[0], end, text: '' };
+  // Two options of one object go in one pass over its properties, so neighbours never give overlapping edits.
+  for (const [object, going] of removedOptions) edits.push(...removeListItems(source, object.properties, going));
+  edits.push(...planUnusedImportRemovals(program, source, replacedCallees));
+  return foldInsertionsIntoRemovals(source, edits);
 }

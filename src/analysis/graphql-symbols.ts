@@ -10,6 +10,7 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type ts from 'typescript';
 import type { BindingIndex } from './bindings.js';
 import type { TypeServices } from './parse.js';
+import { selfReferencedPackage } from './package-evidence.js';
 import { requiredModule } from './pool-values.js';
 
 const SYMBOL_FLAGS_ALIAS = 1 << 21; // ts.SymbolFlags.Alias (a value import of typescript would load the compiler)
@@ -21,6 +22,29 @@ export interface ResolvedExport {
   /** The exported name (`default` for a default import). */
   readonly name: string;
   readonly evidence: string;
+  /** The package loads itself (`require('..')` in its own tests): the library's own code, configured on purpose. */
+  readonly self?: boolean;
+}
+
+/** The package a module specifier loads, for a file: what decided it goes into the evidence. */
+export type SpecifierReader = (specifier: string) => { readonly module: string; readonly note: string; readonly self: boolean };
+
+/** Specifiers read by their text alone (no file to place them). */
+export const readSpecifierText: SpecifierReader = (specifier) => ({ module: packageOf(specifier), note: '', self: false });
+
+/**
+ * Specifiers read as a reviewer reads them in `filePath`: a relative specifier that lands on the package's own root
+ * or `main` (`require('..')` in its tests) is that package, by the name in its package.json; either that or the
+ * package's own name marks the value `self`.
+ */
+export function specifierReaderFor(filePath: string | undefined): SpecifierReader {
+  if (filePath === undefined) return readSpecifierText;
+  return (specifier) => {
+    const self = selfReferencedPackage(filePath, specifier);
+    if (self === undefined) return readSpecifierText(specifier);
+    const note = specifier.startsWith('.') ? `, this package's own root, whose package.json names it '${self.name}'` : ', this package itself';
+    return { module: self.name, note, self: true };
+  };
 }
 
 /**
@@ -66,25 +90,29 @@ function fromTypes(node: TSESTree.Node, types: TypeServices): ResolvedExport | u
   return { module, name: symbol.getName(), evidence: `the type checker: declared by ${module}` };
 }
 
-function fromBindings(node: TSESTree.Node, index: BindingIndex): ResolvedExport | undefined {
+function fromBindings(node: TSESTree.Node, index: BindingIndex, read: SpecifierReader): ResolvedExport | undefined {
+  const exported = (specifier: string, name: string, how: string): ResolvedExport => {
+    const { module, note, self } = read(specifier);
+    return { module, name, evidence: `${how} '${specifier}'${note}`, ...(self ? { self } : {}) };
+  };
   if (node.type === 'Identifier') {
     const binding = index.resolve(node);
     if (binding === undefined) return undefined;
     if (binding.kind === 'import' && binding.importFrom !== undefined && binding.importedName !== undefined && binding.importedName !== '*') {
-      return { module: packageOf(binding.importFrom), name: binding.importedName, evidence: `imported from '${binding.importFrom}'` };
+      return exported(binding.importFrom, binding.importedName, 'imported from');
     }
     // const { graphql } = require('graphql'); const parse = require('graphql').parse
     if (binding.kind === 'variable' && binding.init?.type === 'CallExpression' && binding.path?.length === 1) {
       const from = requiredModule(binding.init);
-      if (from !== undefined) return { module: packageOf(from), name: binding.path[0]!, evidence: `required from '${from}'` };
+      if (from !== undefined) return exported(from, binding.path[0]!, 'required from');
     }
     if (binding.kind === 'variable' && binding.init?.type === 'MemberExpression' && binding.path?.length === 0) {
-      return fromBindings(binding.init, index);
+      return fromBindings(binding.init, index, read);
     }
     // const mercurius = require('mercurius')
     if (binding.kind === 'variable' && binding.init?.type === 'CallExpression' && binding.path?.length === 0) {
       const from = requiredModule(binding.init);
-      if (from !== undefined) return { module: packageOf(from), name: 'default', evidence: `required from '${from}'` };
+      if (from !== undefined) return exported(from, 'default', 'required from');
     }
     return undefined;
   }
@@ -94,16 +122,16 @@ function fromBindings(node: TSESTree.Node, index: BindingIndex): ResolvedExport 
     // require('graphql').parse
     if (object.type === 'CallExpression') {
       const from = requiredModule(object);
-      return from === undefined ? undefined : { module: packageOf(from), name, evidence: `required from '${from}'` };
+      return from === undefined ? undefined : exported(from, name, 'required from');
     }
     if (object.type !== 'Identifier') return undefined;
     const binding = index.resolve(object);
     if (binding?.kind === 'import' && binding.importedName === '*' && binding.importFrom !== undefined) {
-      return { module: packageOf(binding.importFrom), name, evidence: `namespace import of '${binding.importFrom}'` };
+      return exported(binding.importFrom, name, 'namespace import of');
     }
     if (binding?.kind === 'variable' && binding.init?.type === 'CallExpression' && binding.path?.length === 0) {
       const from = requiredModule(binding.init);
-      if (from !== undefined) return { module: packageOf(from), name, evidence: `required from '${from}'` };
+      if (from !== undefined) return exported(from, name, 'required from');
     }
   }
   return undefined;
@@ -113,10 +141,15 @@ function fromBindings(node: TSESTree.Node, index: BindingIndex): ResolvedExport 
  * The export a callee (or constructor, or plugin value) refers to. The checker's answer wins when it has one; a
  * name it cannot place (an `any`, a JavaScript file outside the program) falls back to the import binding.
  */
-export function resolveExport(node: TSESTree.Node, index: BindingIndex, types: TypeServices | undefined): ResolvedExport | undefined {
+export function resolveExport(node: TSESTree.Node, index: BindingIndex, types: TypeServices | undefined, read: SpecifierReader = readSpecifierText): ResolvedExport | undefined {
   if (types) {
     const typed = fromTypes(node, types);
-    if (typed !== undefined) return typed.module === '' ? undefined : typed;
+    // Declared in this project: a local name, unless the project is the package itself, loaded by its own root.
+    if (typed?.module === '') {
+      const bound = fromBindings(node, index, read);
+      return bound?.self ? bound : undefined;
+    }
+    if (typed !== undefined) return typed;
   }
-  return fromBindings(node, index);
+  return fromBindings(node, index, read);
 }

@@ -9,7 +9,8 @@ import type { CodeStyle } from './code-style.js';
 import { quoteString } from './code-style.js';
 import type { ModuleStyle } from './module-style.js';
 import { isRequireCall } from './module-style.js';
-import type { TextEdit } from './text-edit.js';
+import { removeListItems, removeStatement, type Ranged, type TextEdit } from './text-edit.js';
+import { traverse } from './traverse.js';
 
 export interface ImportRequest {
   /** The module to import from, e.g. `quickwins`. */
@@ -248,4 +249,201 @@ function freeName(name: string, taken: Set<string>): string {
   for (let suffix = 2; taken.has(candidate); suffix++) candidate = `qw${name[0]?.toUpperCase() ?? ''}${name.slice(1)}${suffix}`;
   taken.add(candidate);
   return candidate;
+}
+
+/** One top-level binding an import or a require brings in, and how to take it out. */
+interface ImportedName {
+  readonly local: string;
+  /** The module specifier, and the name it exports (`default`; `*` for a namespace or a whole require). */
+  readonly from: string;
+  readonly imported: string;
+  /** The statement that declares it. */
+  readonly statement: TSESTree.ImportDeclaration | TSESTree.VariableDeclaration;
+  /** The specifier, pattern property or declarator that names it. */
+  readonly item: Ranged;
+}
+
+/** `require('m')` → m; `require('m').name` → m and name (deeper member chains keep the first name). */
+function requireOf(init: TSESTree.Expression): { from: string; member: string | undefined } {
+  let current: TSESTree.Node = init;
+  let member: string | undefined;
+  while (current.type === 'MemberExpression') {
+    member = !current.computed && current.property.type === 'Identifier' ? current.property.name : '?';
+    current = current.object;
+  }
+  const argument = (current as TSESTree.CallExpression).arguments[0] as TSESTree.StringLiteral;
+  return { from: argument.value, member };
+}
+
+/** Value bindings of the module's imports and top-level requires (`import type` and `{ type X }` are not values). */
+function importedNames(program: TSESTree.Program): ImportedName[] {
+  const names: ImportedName[] = [];
+  for (const statement of program.body) {
+    if (statement.type === 'ImportDeclaration') {
+      if (statement.importKind === 'type') continue;
+      for (const specifier of statement.specifiers) {
+        if (specifier.type === 'ImportSpecifier' && specifier.importKind === 'type') continue;
+        const imported =
+          specifier.type === 'ImportNamespaceSpecifier'
+            ? '*'
+            : specifier.type === 'ImportDefaultSpecifier'
+              ? 'default'
+              : specifier.imported.type === 'Identifier'
+                ? specifier.imported.name
+                : specifier.imported.value;
+        names.push({ local: specifier.local.name, from: statement.source.value, imported, statement, item: specifier });
+      }
+      continue;
+    }
+    if (statement.type !== 'VariableDeclaration') continue;
+    for (const declarator of statement.declarations) {
+      const init = declarator.init;
+      if (!isRequireCall(init)) continue;
+      const { from, member } = requireOf(init);
+      if (declarator.id.type === 'Identifier') names.push({ local: declarator.id.name, from, imported: member ?? '*', statement, item: declarator });
+      else if (declarator.id.type === 'ObjectPattern' && member === undefined) {
+        for (const property of declarator.id.properties) {
+          if (property.type !== 'Property' || property.value.type !== 'Identifier') continue;
+          const imported = property.key.type === 'Identifier' && !property.computed ? property.key.name : '?';
+          names.push({ local: property.value.name, from, imported, statement, item: property });
+        }
+      }
+    }
+  }
+  return names;
+}
+
+/**
+ * Where each name is read, by name: every identifier (and JSX name) except the names a declaration binds, a
+ * non-computed member or key, and the imports' own specifiers. By name, not by scope: a shadowing local keeps an import
+ * counted as used, so an import in use is never removed.
+ */
+function readsByName(program: TSESTree.Program, declarations: ReadonlySet<TSESTree.Node>): Map<string, number[]> {
+  const reads = new Map<string, number[]>();
+  const skipped: (readonly [number, number])[] = [...declarations].map((node) => node.range);
+  traverse(program, (node, parent) => {
+    if (node.type !== 'Identifier' && node.type !== 'JSXIdentifier') return;
+    if (skipped.some(([start, end]) => node.range[0] >= start && node.range[1] <= end)) return;
+    if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
+    if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') && parent.key === node && !parent.computed) {
+      if (parent.type !== 'Property' || !parent.shorthand) return;
+    }
+    let list = reads.get(node.name);
+    if (list === undefined) reads.set(node.name, (list = []));
+    list.push(node.range[0]);
+  });
+  return reads;
+}
+
+/**
+ * Edits removing the imports a rewrite leaves unread: a name counts when it was read inside `replaced` (the text the
+ * rewrite swaps out, such as `graphql` in `graphql(...)`) and nowhere else. Its specifier goes from the list
+ * (`import { execute, parse } from 'graphql'` → `import { execute } from 'graphql'`, `const { parse, graphql } =
+ * require('graphql')` → `const { graphql } = require('graphql')`); a declaration left empty goes whole. Names that
+ * were already unread before the rewrite stay (they are not the rewrite's to judge), as does every other byte.
+ */
+export function planUnusedImportRemovals(program: TSESTree.Program, source: string, replaced: readonly (readonly [number, number])[]): TextEdit[] {
+  const names = importedNames(program);
+  if (names.length === 0 || replaced.length === 0) return [];
+  const reads = readsOfImports(program, names);
+  const inside = (offset: number): boolean => replaced.some(([start, end]) => offset >= start && offset < end);
+  const unread = names.filter((name) => {
+    const offsets = reads.get(name.local) ?? [];
+    return offsets.some(inside) && offsets.every(inside);
+  });
+  return removalEdits(source, names, unread);
+}
+
+/** An import nothing in the file reads, with the edits that take it out alone. */
+export interface UnreadImport {
+  /** The specifier, pattern property or declarator that names it (where a report points). */
+  readonly node: TSESTree.Node;
+  readonly local: string;
+  readonly from: string;
+  readonly imported: string;
+  readonly edits: TextEdit[];
+}
+
+/**
+ * The value imports and top-level requires `wanted` picks (by module and exported name) that nothing in the file
+ * reads, each with the edits that remove it alone (a lint fix per name). For what a completed migration leaves behind,
+ * e.g. graphql's `graphql` once every call of it went to the cache in separate fixes.
+ */
+export function findUnreadImports(program: TSESTree.Program, source: string, wanted: (from: string, imported: string) => boolean): UnreadImport[] {
+  const names = importedNames(program).filter((name) => wanted(name.from, name.imported));
+  if (names.length === 0) return [];
+  const all = importedNames(program);
+  const reads = readsOfImports(program, all);
+  return names
+    .filter((name) => (reads.get(name.local) ?? []).length === 0)
+    .map((name) => ({ node: name.item as TSESTree.Node, local: name.local, from: name.from, imported: name.imported, edits: removalEdits(source, all, [name]) }));
+}
+
+/** Where each imported name is read, the imports' own declarations aside. */
+function readsOfImports(program: TSESTree.Program, names: readonly ImportedName[]): Map<string, number[]> {
+  const declarations = new Set<TSESTree.Node>();
+  for (const name of names) {
+    if (name.statement.type === 'ImportDeclaration') {
+      declarations.add(name.statement);
+      continue;
+    }
+    // A declarator's initializer is code that reads names: only its pattern is a declaration.
+    const declarator = name.statement.declarations.find((candidate) => candidate.range[0] <= name.item.range[0] && name.item.range[1] <= candidate.range[1]);
+    if (declarator) declarations.add(declarator.id);
+  }
+  return readsByName(program, declarations);
+}
+
+function removalEdits(source: string, names: readonly ImportedName[], going: readonly ImportedName[]): TextEdit[] {
+  if (going.length === 0) return [];
+  const unread = new Set<Ranged>(going.map((name) => name.item));
+  const edits: TextEdit[] = [];
+  for (const statement of new Set(names.map((name) => name.statement))) {
+    if (statement.type === 'ImportDeclaration') edits.push(...removeFromImport(source, statement, unread));
+    else edits.push(...removeFromRequires(source, statement, unread));
+  }
+  return edits;
+}
+
+function removeFromImport(source: string, declaration: TSESTree.ImportDeclaration, unread: ReadonlySet<Ranged>): TextEdit[] {
+  const specifiers = declaration.specifiers;
+  const going = specifiers.filter((specifier) => unread.has(specifier));
+  if (going.length === 0) return [];
+  // `type` specifiers stay; a declaration left with none goes whole.
+  if (going.length === specifiers.length) return [removeStatement(source, declaration)];
+  const named = specifiers.filter((specifier) => specifier.type === 'ImportSpecifier');
+  const leading = specifiers.find((specifier) => specifier.type !== 'ImportSpecifier');
+  const edits: TextEdit[] = [];
+  if (named.length > 0 && named.every((specifier) => unread.has(specifier))) {
+    // `import G, { parse } from 'graphql'` → `import G from 'graphql'`: from after the default to the closing brace.
+    const close = source.indexOf('}', named.at(-1)!.range[1]);
+    edits.push({ start: leading!.range[1], end: close + 1, text: '' });
+  } else {
+    edits.push(...removeListItems(source, named, unread));
+  }
+  if (leading !== undefined && unread.has(leading)) {
+    // `import G, { execute } from 'graphql'` → `import { execute } from 'graphql'`: the default and its comma.
+    const next = specifiers[specifiers.indexOf(leading) + 1]!;
+    const brace = next.type === 'ImportSpecifier' ? source.lastIndexOf('{', next.range[0]) : next.range[0];
+    edits.push({ start: leading.range[0], end: brace, text: '' });
+  }
+  return edits;
+}
+
+function removeFromRequires(source: string, declaration: TSESTree.VariableDeclaration, unread: ReadonlySet<Ranged>): TextEdit[] {
+  const emptied = new Set<Ranged>();
+  const edits: TextEdit[] = [];
+  for (const declarator of declaration.declarations) {
+    if (unread.has(declarator)) emptied.add(declarator);
+    else if (declarator.id.type === 'ObjectPattern') {
+      const properties = declarator.id.properties;
+      const going = properties.filter((property) => unread.has(property));
+      if (going.length === 0) continue;
+      if (going.length === properties.length) emptied.add(declarator);
+      else edits.push(...removeListItems(source, properties, unread));
+    }
+  }
+  if (emptied.size === 0) return edits;
+  if (emptied.size === declaration.declarations.length) return [removeStatement(source, declaration)];
+  return [...edits, ...removeListItems(source, declaration.declarations, emptied)];
 }

@@ -12,6 +12,8 @@ export interface PackageFacts {
   /** The package.json the facts come from (for evidence strings). */
   readonly manifest: string;
   readonly name: string;
+  /** The package.json's `main` as written (undefined when absent): what `require('..')` loads from its tests. */
+  readonly main: string | undefined;
   /** dependencies, devDependencies, peerDependencies and optionalDependencies, by name (what a reviewer reads to say
    *  "this is a React Native app" as well as "this package uses pg"). */
   readonly dependencies: ReadonlySet<string>;
@@ -95,12 +97,35 @@ export function factsFromManifest(manifest: string, parsed: Record<string, unkno
   return {
     manifest,
     name: typeof parsed.name === 'string' ? parsed.name : manifest,
+    main: typeof parsed.main === 'string' ? parsed.main : undefined,
     dependencies,
     dependsOnPg,
     pgOnly: dependsOnPg && otherPoolLibraries.length === 0,
     otherPoolLibraries,
     fastifyPostgres: FASTIFY_POSTGRES.find((name) => dependencies.has(name)),
   };
+}
+
+/** A path without its script extension, an `index` file name or a trailing separator: what a specifier may leave out. */
+function moduleStem(path: string): string {
+  return path.replace(/\.[cm]?[jt]sx?$/, '').replace(/[\\/]index$/, '').replace(/[\\/]+$/, '');
+}
+
+/**
+ * The package a file loads when it loads its own package: a relative specifier that lands on the package root or its
+ * `main` (`require('..')`, `require('../')`, `require('../index.js')` in its tests), or the package's own name. This is
+ * how a library's own tests and examples load it (Mercurius's tests: `const GQL = require('..')`), so a reviewer reads
+ * the value as that package. Undefined for any other specifier, or when no package.json with a name holds the file.
+ */
+export function selfReferencedPackage(filePath: string, specifier: string): PackageFacts | undefined {
+  const facts = packageFactsFor(filePath);
+  if (facts === undefined || facts.name === facts.manifest) return undefined;
+  if (specifier === facts.name) return facts;
+  if (!specifier.startsWith('.')) return undefined;
+  const root = dirname(facts.manifest);
+  const target = moduleStem(resolve(dirname(resolve(filePath)), specifier));
+  if (target === moduleStem(root)) return facts;
+  return facts.main !== undefined && target === moduleStem(resolve(root, facts.main)) ? facts : undefined;
 }
 
 /** For tests and long-lived processes (an editor's ESLint) that change package.json files under the cache. */

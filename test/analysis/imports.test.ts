@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sniffCodeStyle } from '../../src/analysis/code-style.js';
-import { planNamedImports } from '../../src/analysis/imports.js';
+import { planNamedImports, planUnusedImportRemovals } from '../../src/analysis/imports.js';
 import { sniffModuleStyle } from '../../src/analysis/module-style.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { applyTextEdits } from '../../src/analysis/text-edit.js';
+import { traverse } from '../../src/analysis/traverse.js';
 
 function addImports(filePath: string, source: string, names: string[], from = '@quickwins/runtime'): { output: string; references: ReadonlyMap<string, string> } {
   const program = parseSource(filePath, source);
@@ -71,5 +73,122 @@ describe('planNamedImports', () => {
       "'use client';\nimport { a } from '@quickwins/runtime';\nexport const x = 1;\n",
     );
     expect(addImports('a.ts', '', ['a']).output).toBe("import { a } from '@quickwins/runtime';\n");
+  });
+});
+
+/** Replaces every call of `names` by `cachedCall` and removes the imports left unread, as a codemod does. */
+function replaceCalls(filePath: string, source: string, names: string[]): string {
+  const program = parseSource(filePath, source);
+  const callees: (readonly [number, number])[] = [];
+  traverse(program, (node) => {
+    if (node.type !== 'CallExpression') return;
+    const callee = node.callee;
+    const name = callee.type === 'Identifier' ? callee.name : callee.type === 'MemberExpression' && callee.property.type === 'Identifier' ? callee.property.name : '';
+    if (names.includes(name)) callees.push(callee.range);
+  });
+  const swaps = callees.map(([start, end]) => ({ start, end, text: 'cachedCall' }));
+  return applyTextEdits(source, [...swaps, ...planUnusedImportRemovals(program, source, callees)]);
+}
+
+describe('planUnusedImportRemovals', () => {
+  it('takes a specifier out of a one-line list and keeps the rest as written', () => {
+    expect(replaceCalls('a.ts', "import { execute,  parse as p, validate } from 'graphql';\np(q); execute(d); validate(s, d);\n", ['p'])).toBe(
+      "import { execute,  validate } from 'graphql';\ncachedCall(q); execute(d); validate(s, d);\n",
+    );
+    expect(replaceCalls('a.ts', "import { execute, parse, validate } from 'graphql';\nparse(q); validate(s, d); execute(d);\n", ['parse', 'validate'])).toBe(
+      "import { execute } from 'graphql';\ncachedCall(q); cachedCall(s, d); execute(d);\n",
+    );
+  });
+
+  it('removes a multi-line specifier with its line and keeps the comments of the others', () => {
+    const source = "import {\n  buildSchema, // SDL\n  graphql, // the call\n  type GraphQLSchema,\n} from 'graphql';\ngraphql({});\nbuildSchema('');\n";
+    expect(replaceCalls('a.ts', source, ['graphql'])).toBe("import {\n  buildSchema, // SDL\n  type GraphQLSchema,\n} from 'graphql';\ncachedCall({});\nbuildSchema('');\n");
+  });
+
+  it('removes a declaration left empty, and a namespace import whose one reader was replaced', () => {
+    expect(replaceCalls('a.ts', "import { graphql } from 'graphql';\nimport * as G from 'graphql';\nG.graphql({}); graphql({});\n", ['graphql'])).toBe('cachedCall({}); cachedCall({});\n');
+  });
+
+  it('default and named imports: either side goes alone', () => {
+    expect(replaceCalls('a.ts', "import G, { parse } from 'graphql';\nparse(q); G.print(d);\n", ['parse'])).toBe("import G from 'graphql';\ncachedCall(q); G.print(d);\n");
+    expect(replaceCalls('a.ts', "import G, { print } from 'graphql';\nG.parse(q); print(d);\n", ['parse'])).toBe("import { print } from 'graphql';\ncachedCall(q); print(d);\n");
+  });
+
+  it('CommonJS: a destructured name (renamed or not), a declarator, a whole declaration', () => {
+    expect(replaceCalls('a.cjs', "const { graphql, parse: parseQuery, execute } = require('graphql');\ngraphql({}); parseQuery(q); execute(d);\n", ['graphql', 'parseQuery'])).toBe(
+      "const { execute } = require('graphql');\ncachedCall({}); cachedCall(q); execute(d);\n",
+    );
+    expect(replaceCalls('a.cjs', "const { graphql } = require('graphql'), express = require('express');\ngraphql({}); express();\n", ['graphql'])).toBe(
+      "const express = require('express');\ncachedCall({}); express();\n",
+    );
+    expect(replaceCalls('a.cjs', "'use strict';\nconst parse = require('graphql').parse;\nparse(q);\n", ['parse'])).toBe("'use strict';\ncachedCall(q);\n");
+  });
+
+  it('keeps a name still read anywhere: another call, a type query, an export, JSX, a shadowing local', () => {
+    const kept = [
+      "import { parse } from 'graphql';\nparse(q);\nexport const again = parse;\n",
+      "import { parse } from 'graphql';\nparse(q);\nexport type P = typeof parse;\n",
+      "import { parse } from 'graphql';\nparse(q);\nexport { parse };\n",
+      "import { parse } from 'graphql';\nparse(q);\nexport const V = () => <parse />;\n",
+      "import { parse } from 'graphql';\nparse(q);\nfunction f(parse: () => void) { parse(); }\n",
+    ];
+    for (const source of kept) {
+      const file = source.includes('<') ? 'a.tsx' : 'a.ts';
+      const program = parseSource(file, source);
+      const first = source.indexOf('parse(q)');
+      expect(planUnusedImportRemovals(program, source, [[first, first + 'parse'.length]]), source).toEqual([]);
+    }
+  });
+
+  it('leaves imports that were unread before the rewrite, and type-only imports', () => {
+    expect(replaceCalls('a.ts', "import { unused } from 'x';\nimport type { parse } from 'graphql';\nimport { graphql } from 'graphql';\ngraphql({});\n", ['graphql'])).toBe(
+      "import { unused } from 'x';\nimport type { parse } from 'graphql';\ncachedCall({});\n",
+    );
+  });
+});
+
+describe('planUnusedImportRemovals, randomized', () => {
+  const NAMES = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta'];
+
+  it('any subset of replaced names, in a one-line or multi-line list, ESM or CommonJS: the rest stays, in order, and the output parses', () => {
+    fc.assert(
+      fc.property(
+        fc.subarray(NAMES, { minLength: 1 }),
+        fc.array(fc.boolean(), { minLength: NAMES.length, maxLength: NAMES.length }),
+        fc.constantFrom('one-line', 'multi-line', 'multi-line-trailing-comma'),
+        fc.constantFrom('esm', 'cjs'),
+        (names, replacedFlags, layout, style) => {
+          const list = layout === 'one-line' ? `{ ${names.join(', ')} }` : `{\n${names.map((name) => `  ${name}, // ${name}\n`).join('').replace(/, \/\/ (\w+)\n$/, layout === 'multi-line' ? ' // $1\n' : ', // $1\n')}}`;
+          const header = style === 'esm' ? `import ${list} from 'm';\n` : `const ${list} = require('m');\n`;
+          const replaced = names.filter((_name, position) => replacedFlags[position]);
+          const kept = names.filter((name) => !replaced.includes(name));
+          const body = names.map((name) => `${name}();\n`).join('');
+          const source = `${header}${body}`;
+          const file = style === 'esm' ? 'a.ts' : 'a.cjs';
+          const output = replaceCalls(file, source, replaced);
+          const program = parseSource(file, output);
+          const expectedBody = names.map((name) => (replaced.includes(name) ? 'cachedCall();\n' : `${name}();\n`)).join('');
+          expect(output.endsWith(expectedBody)).toBe(true);
+          const declaration = program.body[0]!;
+          if (kept.length === 0) {
+            expect(output).toBe(expectedBody);
+            return;
+          }
+          const specifiers =
+            declaration.type === 'ImportDeclaration'
+              ? declaration.specifiers.map((specifier) => specifier.local.name)
+              : declaration.type === 'VariableDeclaration' && declaration.declarations[0]!.id.type === 'ObjectPattern'
+                ? declaration.declarations[0]!.id.properties.map((property) => (property.type === 'Property' && property.value.type === 'Identifier' ? property.value.name : '?'))
+                : [];
+          expect(specifiers).toEqual(kept);
+          // Each name's own line comment stays with a name that stays and goes with a name that goes.
+          if (layout !== 'one-line') {
+            for (const name of kept) expect(output).toMatch(new RegExp(`^  ${name},? // ${name}$`, 'm'));
+            for (const name of replaced) expect(output).not.toContain(`// ${name}`);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { codemod } from '../../codemods/pool-backpressure.js';
-import { clearPackageFacts, factsFromManifest, packageFactsFor } from '../../src/analysis/package-evidence.js';
+import { clearPackageFacts, factsFromManifest, packageFactsFor, selfReferencedPackage } from '../../src/analysis/package-evidence.js';
 import { isTestFile } from '../../src/analysis/pg-pool.js';
 import { parseSource } from '../../src/analysis/parse.js';
 
@@ -103,5 +103,20 @@ describe('pool-backpressure in test files and with package evidence', () => {
     const result = run('test/store.js', true);
     expect(result.rewritten.map((site) => site.line)).toEqual([6]);
     expect(result.left).toEqual([]);
+  });
+});
+
+describe('selfReferencedPackage', () => {
+  it('reads the package root, its main and its own name as the package itself, and nothing else', () => {
+    const directory = writePackage('self-mercurius', { name: 'mercurius', main: 'lib/index.js' });
+    const test = join(directory, 'src', 'nested', 'a.test.js');
+    const self = (specifier: string): string | undefined => selfReferencedPackage(test, specifier)?.name;
+    expect(['../..', '../../', '../../index.js', '../../lib/index.js', '../../lib', 'mercurius'].map(self)).toEqual(Array(6).fill('mercurius'));
+    expect(['..', './a.js', '../../lib/other.js', 'mercurius-extra', 'fastify'].map(self)).toEqual(Array(5).fill(undefined));
+  });
+
+  it('says nothing for a package.json without a name', () => {
+    const directory = writePackage('self-unnamed', { private: true });
+    expect(selfReferencedPackage(join(directory, 'src', 'a.js'), '..')).toBeUndefined();
   });
 });

@@ -20,24 +20,34 @@ const FIXTURES = 'fixtures/graphql-cache';
 const fixtureDir = join(REPO_ROOT, FIXTURES);
 const OPTIONS: GraphqlCacheOptions = { importFrom: '@quickwins/runtime/graphql', options: true };
 
+// fixtures.json gives the self-reference cases a path inside a package named like the library (lib/<package>/).
+const manifest = JSON.parse(readFileSync(join(fixtureDir, 'fixtures.json'), 'utf8')) as { paths: Record<string, string> };
 const fixtures = readdirSync(fixtureDir)
   .filter((file) => file.includes('.input.'))
   .sort()
   .map((inputFile) => {
     const [name = '', extension = ''] = inputFile.split('.input.');
     const outputFile = `${name}.output.${extension}`;
-    return { name, extension, inputFile, outputFile, input: readFileSync(join(fixtureDir, inputFile), 'utf8'), expected: readFileSync(join(fixtureDir, outputFile), 'utf8') };
+    const filePath = manifest.paths[name] ?? join(FIXTURES, inputFile);
+    return { name, extension, inputFile, outputFile, filePath, input: readFileSync(join(fixtureDir, inputFile), 'utf8'), expected: readFileSync(join(fixtureDir, outputFile), 'utf8') };
   });
 
 /** Lines each fixture must rewrite and leave (with a reason); labels made by reading the fixtures. */
 const EXPECTED: Record<string, { rewritten: number[]; left: number[] }> = {
+  'apollo-self': { rewritten: [], left: [7, 8] },
+  'conditional-options': { rewritten: [12, 12], left: [14, 16, 19, 21, 26, 33] },
   'decoys': { rewritten: [], left: [] },
   'disabling-options': { rewritten: [14, 15, 21, 24], left: [16] },
   'execute-parse': { rewritten: [13, 14, 20, 24], left: [8, 9, 28, 29, 29] },
   'namespace': { rewritten: [8], left: [11] },
+  'nest-modules': { rewritten: [6, 11], left: [12] },
   'object-form': { rewritten: [17], left: [] },
   'positional-v15': { rewritten: [13, 18], left: [] },
+  'mercurius-self': { rewritten: [], left: [11, 14] },
   'runtime-choice': { rewritten: [24, 25], left: [15, 16, 20, 27] },
+  'unused-imports': { rewritten: [14, 16, 19, 20], left: [] },
+  'unused-requires': { rewritten: [13, 17], left: [] },
+  'yoga-self': { rewritten: [], left: [4] },
 };
 
 function run(filePath: string, source: string, options: GraphqlCacheOptions = OPTIONS, types?: TypeServices, program?: TSESTree.Program): { output: string; result: CodemodResult } {
@@ -52,7 +62,7 @@ describe('graphql-cache fixtures', () => {
   });
 
   describe.each(fixtures)('$name ($extension)', (fixture) => {
-    const filePath = join(FIXTURES, fixture.inputFile);
+    const filePath = fixture.filePath;
 
     it('rewrites to the expected output, reporting every site it rewrote or left', () => {
       const { output, result } = run(filePath, fixture.input);
@@ -63,7 +73,7 @@ describe('graphql-cache fixtures', () => {
     });
 
     it('parses, is a fixed point, and keeps every line without a site byte for byte', () => {
-      const outputPath = join(FIXTURES, fixture.outputFile);
+      const outputPath = fixture.filePath.replace('.input.', '.output.');
       expect(() => parseSource(outputPath, fixture.expected)).not.toThrow();
       const again = run(outputPath, fixture.expected);
       expect(again.result.edits).toEqual([]);
@@ -97,6 +107,32 @@ describe('graphql-cache fixtures', () => {
     });
   });
 
+  it('a package loading its own root is that package: its own tests\' options are left, and the evidence is named', () => {
+    const mercurius = fixtures.find((candidate) => candidate.name === 'mercurius-self')!;
+    const { result } = run(mercurius.filePath, mercurius.input);
+    for (const site of result.left) expect(site.message).toMatch(/^`cache: false` for mercurius: the package configures itself \(required from '\.\.\/?', this package's own root, whose package\.json names it 'mercurius'\)/);
+    // The same code in a package with another name: `require('..')` is not Mercurius; the options are still listed.
+    const elsewhere = run(join(FIXTURES, mercurius.inputFile), mercurius.input).result;
+    expect(elsewhere.left.map((site) => site.line)).toEqual([11, 14]);
+    for (const site of elsewhere.left) expect(site.message).toContain('cannot be told to be the server');
+    // A package named mercurius whose test loads a file that is not its root is not loading itself either.
+    const sibling = mercurius.input.replace("= require('..')", "= require('../lib/helpers')");
+    expect(run(mercurius.filePath, sibling).result.left[0]!.message).toContain('cannot be told to be the server');
+  });
+
+  it('options that may switch a cache off but cannot be removed safely are left with their reason', () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'conditional-options')!;
+    const messages = run(fixture.filePath, fixture.input).result.left.map((site) => site.message);
+    expect(messages).toEqual([
+      expect.stringMatching(/^`persistedQueries: false` for new ApolloServer\(\) .*inside a conditional spread/),
+      expect.stringMatching(/^`documentStore: null` for new ApolloServer\(\) .*set in `sharedOptions`, passed as the whole configuration/),
+      expect.stringMatching(/^`parserAndValidationCache: false` for createYoga\(\): the value is chosen at run time/),
+      expect.stringMatching(/^`cache: false` for mercurius: set in `mercuriusOptions` and spread in with `...mercuriusOptions`/),
+      expect.stringMatching(/^`cache: false` for register\(\)'s plugin: the receiver cannot be told to be the server/),
+      expect.stringMatching(/^`persistedQueries: false` passed to serverWith\(\) \(defined in this file\): not Apollo Server or Yoga itself/),
+    ]);
+  });
+
   it('--no-options keeps the disabling options and reports each as left', () => {
     const fixture = fixtures.find((candidate) => candidate.name === 'disabling-options')!;
     const { output, result } = run(join(FIXTURES, fixture.inputFile), fixture.input, { ...OPTIONS, options: false });
@@ -104,7 +140,7 @@ describe('graphql-cache fixtures', () => {
     expect(result.left.map((site) => site.line)).toEqual([14, 15, 16, 21, 24]);
   });
 
-  it('adds to an existing import of the runtime instead of a second one, and removes a last option without a trailing comma', () => {
+  it('adds to an existing import of the runtime instead of a second one, removes the graphql import left unread, and removes a last option without a trailing comma', () => {
     const source = [
       "import { graphql } from 'graphql';",
       "import { cachedParse } from '@quickwins/runtime/graphql';",
@@ -120,7 +156,6 @@ describe('graphql-cache fixtures', () => {
     const { output } = run('inline.ts', source);
     expect(output).toBe(
       [
-        "import { graphql } from 'graphql';",
         "import { cachedParse, cachedGraphql } from '@quickwins/runtime/graphql';",
         "import { ApolloServer } from '@apollo/server';",
         'export const run = (schema: never, source: string) => cachedGraphql({ schema, source });',
@@ -144,7 +179,8 @@ describe('graphql-cache fixtures type-check', () => {
   let project: TsProject;
 
   beforeAll(() => {
-    project = createTsProject(fixtureProjectFiles(fixtureDir, ['lib/ambient.d.ts', 'lib/graphql-client.ts'], typeScript));
+    // noUnusedLocals: an import the rewrite leaves unread would fail a project that sets it (issue 15).
+    project = createTsProject(fixtureProjectFiles(fixtureDir, ['lib/ambient.d.ts', 'lib/graphql-client.ts'], typeScript), [], { noUnusedLocals: true });
   });
   afterAll(() => project.dispose());
 
@@ -159,6 +195,27 @@ describe('graphql-cache fixtures type-check', () => {
     expect(typed.output).toBe(fixture.expected);
     expect(typed.result.rewritten.map((site) => site.line)).toEqual(EXPECTED[fixture.name]!.rewritten);
     expect(typed.result.left.map((site) => site.line)).toEqual(EXPECTED[fixture.name]!.left);
+  });
+
+  it('with types, a package loading its own root is still that package (the checker places the name in the project)', () => {
+    const files = new Map([
+      ['package.json', JSON.stringify({ name: 'graphql-yoga', type: 'module', main: 'index.js' })],
+      ['index.ts', 'export function createYoga(options: { parserAndValidationCache?: boolean }): object {\n  return options;\n}\n'],
+      ['test/self.ts', "import { createYoga } from '../index.js';\nexport const yoga = createYoga({ parserAndValidationCache: false });\n"],
+    ]);
+    const local = createTsProject(files);
+    try {
+      const text = files.get('test/self.ts')!;
+      const { ast, types } = local.services('test/self.ts', text);
+      const typed = run(join(local.dir, 'test/self.ts'), text, OPTIONS, types, ast);
+      expect(typed.output).toBe(text);
+      expect(typed.result.left.map((site) => [site.line, site.message])).toEqual([
+        [2, "`parserAndValidationCache: false` for createYoga(): the package configures itself (imported from '../index.js', this package's own root, whose package.json names it 'graphql-yoga'); its own code and tests switch the cache off on purpose; not removed"],
+      ]);
+      expect(run(join(local.dir, 'test/self.ts'), text).result.left.map((site) => site.message)).toEqual(typed.result.left.map((site) => site.message));
+    } finally {
+      local.dispose();
+    }
   });
 
   it('with types, a re-export of graphql-js is followed and a local function named graphql is not', () => {

@@ -43,8 +43,9 @@ export function fixtureProjectFiles(fixtureDir: string, supportFiles: readonly s
   return files;
 }
 
-/** `files`: relative path → text. `quickwinsAliases`: extra module names that stand for quickwins. */
-export function createTsProject(files: ReadonlyMap<string, string>, quickwinsAliases: readonly string[] = []): TsProject {
+/** `files`: relative path → text. `quickwinsAliases`: extra module names that stand for quickwins. `extraOptions`:
+ *  compiler options over the strict defaults (`noUnusedLocals` for a codemod that removes imports). */
+export function createTsProject(files: ReadonlyMap<string, string>, quickwinsAliases: readonly string[] = [], extraOptions: ts.CompilerOptions = {}): TsProject {
   const dir = mkdtempSync(join(tmpdir(), 'qw-pool-'));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fixture-project', type: 'module' }));
@@ -73,6 +74,7 @@ export function createTsProject(files: ReadonlyMap<string, string>, quickwinsAli
     experimentalDecorators: true,
     emitDecoratorMetadata: true,
     paths,
+    ...extraOptions,
   };
   const rootNames = [...files.keys()].map((path) => join(dir, path));
   const program = ts.createProgram({ rootNames, options });
