@@ -13,6 +13,7 @@ import { decodeFile, encodeFile, type FileEncoding } from './encoding.js';
 import { runProjectSession } from './run-project.js';
 import { loadTypeAwareParser } from './type-aware-loader.js';
 import { NO_WORKERS, startWorkers, transformInParallel, type SourceText } from './workers.js';
+import { reconcileLeftSites, type CoveredSite } from './reconcile.js';
 import { readOnlyReason, writeFileAtomic } from './write.js';
 
 /**
@@ -70,6 +71,8 @@ export interface FileRecord {
   readonly encoding?: FileEncoding;
   /** The run wrote the file. */
   readonly written: boolean;
+  /** Sites the codemod left here that another file of the run rewrote (or had already): see reconcile.ts. */
+  readonly covered?: readonly CoveredSite[];
 }
 
 export interface RunResult {
@@ -210,7 +213,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   }
   if (request.write) for (const extra of extraFiles) writeFileSync(extra.path, extra.text);
   return {
-    records,
+    // After the writes: a rewrite that was not written (read-only, interrupted) covers nothing.
+    records: reconcileLeftSites(records),
     workers,
     extraFiles,
     programsBuilt: typeParser?.programsBuilt() ?? 0,

@@ -186,10 +186,11 @@ export interface JsonReport {
     typed: boolean;
     rewritten: { at: string; line: number; column: number; message: string }[];
     left: { at: string; line: number; column: number; message: string }[];
+    covered?: { at: string; line: number; column: number; message: string; by: { at: string; how: 'rewritten' | 'done'; message: string } }[];
     error?: { phase: string; message: string; at: string };
     diff?: string;
     timings: { parseMs: number; transformMs: number };
   }[];
-  totals: { files: number; changed: number; unchanged: number; skipped: number; failed: number; left: number; rewrittenSites: number; leftSites: number };
+  totals: { files: number; changed: number; unchanged: number; skipped: number; failed: number; left: number; rewrittenSites: number; leftSites: number; coveredSites: number };
   timings: { totalMs: number; programMs: number };
 }

@@ -6,6 +6,7 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { isFunctionNode, paramName } from '../ast-helpers.js';
 import { looksLikeResolver } from './graphql.js';
+import { ownExport } from './handler-identity.js';
 import { propertyHandler } from './handler-refs.js';
 import type { AuthScan, Binding } from './scan.js';
 import type { AuthAction, AuthFramework, AuthHandlerSite, ExportedFunction, WrapTarget } from './types.js';
@@ -80,7 +81,9 @@ export function commonJsExports(statement: TSESTree.ExpressionStatement): Export
     node.property.name === 'exports';
   const onExports = (left.object.type === 'Identifier' && left.object.name === 'exports') || isModuleExports(left.object);
   if (onExports) {
-    if (isFunctionNode(right) || right.type === 'Identifier') {
+    // The same forms as an ESM export: `exports.login = catchAsync(async (req, res) => ...)` (a call, already wrapped
+    // or a route handler inside a helper) and `exports.login = service.login` are exports too.
+    if (isFunctionNode(right) || right.type === 'Identifier' || right.type === 'CallExpression' || right.type === 'MemberExpression') {
       return [{ name: left.property.name, fn: isFunctionNode(right) ? right : undefined, target: { kind: 'expression', expression: right }, node: left }];
     }
     return [];
@@ -177,8 +180,9 @@ export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction
     return;
   }
   const description = `${exported.name}()`;
+  const identity = ownExport(scan.options.filePath, exported.name);
   const skip = (reason: string): void => {
-    scan.skipped.push({ framework: 'function', description, node: exported.node, reason });
+    scan.skipped.push({ framework: 'function', description, node: exported.node, reason, identity });
   };
   if (scan.side.kind !== 'server') {
     skip(`${sideReason[scan.side.kind]} (${scan.side.evidence})`);
@@ -277,7 +281,8 @@ export function exportedSite(scan: AuthScan,
   exported: ExportedFunction,
   statement: TSESTree.Node,
 ): void {
-  const site = (target: WrapTarget): AuthHandlerSite => ({ framework, action, description, target, node: exported.node, middlewaresBefore: [] });
+  const identity = ownExport(scan.options.filePath, exported.name);
+  const site = (target: WrapTarget): AuthHandlerSite => ({ framework, action, description, target, node: exported.node, middlewaresBefore: [], identity });
   const target = exported.target;
   if (target.kind === 'expression' && scan.goesThroughWrapper(target.expression)) {
     scan.wrapped.push(site(target));
