@@ -4,7 +4,7 @@
  * controllers are wrapped where a route registers them.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { isFunctionNode, paramName } from '../ast-helpers.js';
+import { isFunctionNode, paramName, requiredModule } from '../ast-helpers.js';
 import { looksLikeResolver } from './graphql.js';
 import { ownExport } from './handler-identity.js';
 import { propertyHandler } from './handler-refs.js';
@@ -245,6 +245,8 @@ export function functionBehind(scan: AuthScan, exported: ExportedFunction): Func
 
 export function behindExpression(scan: AuthScan, expression: TSESTree.Node, depth: number): FunctionBehind {
   if (isFunctionNode(expression) || expression.type === 'FunctionDeclaration') return classifyFunction(expression);
+  // `exports.Token = require('./token.model')`: a re-export, declared (and wrapped, if at all) in that module.
+  if (requiredModule(expression) !== undefined) return { kind: 'elsewhere' };
   if (expression.type === 'CallExpression') {
     // `catchAsync(async (req, res) => ...)`, `memoize(async (input) => ...)`: the function passed in decides.
     const inner = expression.arguments.find((argument) => isFunctionNode(argument));
