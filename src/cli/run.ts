@@ -22,6 +22,9 @@ import { readOnlyReason, writeFileAtomic } from './write.js';
  */
 export const PARALLEL_THRESHOLD = 300;
 
+/** The reason given for a path that is not a regular file (never opened). */
+export const NOT_A_FILE_REASON = 'not a regular file (a named pipe, socket or device): never opened, since reading one can wait for ever';
+
 /** The reason given for every file a stopped run did not write. */
 export const INTERRUPTED_REASON = 'not written: the run was interrupted';
 
@@ -110,7 +113,14 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   const candidates: number[] = [];
   for (const [index, path] of files.entries()) {
     try {
-      const { size } = statSync(path);
+      const stats = statSync(path);
+      // A named pipe, socket or device named on the command line: opening one to read can block for ever.
+      if (!stats.isFile()) {
+        outcomes[index] = leftFile(NOT_A_FILE_REASON);
+        progress();
+        continue;
+      }
+      const { size } = stats;
       if (size > budget.maxBytes) {
         outcomes[index] = leftFile(sizeLimitReason(size, budget.maxBytes));
         progress();

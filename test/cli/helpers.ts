@@ -74,6 +74,8 @@ export function runCli(args: readonly string[], options: { cwd: string; env?: No
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     timeout: options.timeoutMs ?? 120_000,
+    // A run blocked in a system call (reading a named pipe) may never get to its SIGTERM handler.
+    killSignal: 'SIGKILL',
     maxBuffer: 1024 * 1024 * 1024, // a large file's --json report (with its diff) runs to many megabytes
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
