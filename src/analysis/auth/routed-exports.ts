@@ -8,7 +8,7 @@
 import { positionAt } from '../parse.js';
 import { buildBindingIndex, type BindingIndex } from '../bindings.js';
 import { loadModule } from '../pool-exports.js';
-import { importedHandler, type HandlerIdentity, type ImportedHandler } from './handler-identity.js';
+import { importedHandler, specifierResolver, type HandlerIdentity, type ImportedHandler } from './handler-identity.js';
 import type { AuthScan } from './scan.js';
 import type { AuthHandlerScan, AuthHandlerSite } from './types.js';
 
@@ -23,21 +23,23 @@ export function linkRoutedExports(scan: AuthScan, scanModule: ModuleScanner): vo
   const routed = (site: AuthHandlerSite): boolean => site.identity === undefined && site.target.kind !== 'function-declaration' && site.target.kind !== 'default-function';
   if (!scan.handlers.some(routed) && !scan.wrapped.some(routed)) return;
   let index: BindingIndex | undefined;
+  const resolveSpecifier = specifierResolver(scan.options.filePath);
   const imported = (site: AuthHandlerSite): ImportedHandler | undefined => {
     if (site.target.kind !== 'expression' && site.target.kind !== 'shorthand-property' && site.target.kind !== 'method-property') return undefined;
     index ??= buildBindingIndex(scan.program, () => undefined).index;
-    return importedHandler(index, site.target, scan.options.filePath);
+    return importedHandler(index, site.target, resolveSpecifier);
   };
-  const declaredWraps = new Map<string, AuthHandlerScan | null>();
+  // Each imported module read and scanned once per file, however many routes register its exports.
+  const modules = new Map<string, { readonly scan: AuthHandlerScan; readonly source: string } | null>();
   const declaredWrap = (handler: ImportedHandler): DeclaredWrap => {
-    if (!declaredWraps.has(handler.file)) {
+    if (!modules.has(handler.file)) {
       const loaded = loadModule(handler.file);
-      declaredWraps.set(handler.file, loaded ? scanModule(handler.file, loaded.program) : null);
+      modules.set(handler.file, loaded ? { scan: scanModule(handler.file, loaded.program), source: loaded.source } : null);
     }
-    const other = declaredWraps.get(handler.file);
-    if (!other) return undefined;
-    const loaded = loadModule(handler.file);
-    const at = (site: AuthHandlerSite): number => (loaded ? positionAt(loaded.source, site.node.range[0]).line : 0);
+    const module = modules.get(handler.file);
+    if (!module) return undefined;
+    const other = module.scan;
+    const at = (site: AuthHandlerSite): number => positionAt(module.source, site.node.range[0]).line;
     const same = (site: AuthHandlerSite): boolean => site.identity !== undefined && sameExport(site.identity, handler);
     const wrapped = other.wrapped.find(same);
     if (wrapped) return { how: 'wrapped', line: at(wrapped) };

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBindingIndex } from '../../../src/analysis/bindings.js';
 import { findAuthHandlers, identityKey } from '../../../src/analysis/auth/index.js';
-import { importedHandler, ownExport, registeredReference } from '../../../src/analysis/auth/handler-identity.js';
+import { importedHandler, ownExport, registeredReference, specifierResolver } from '../../../src/analysis/auth/handler-identity.js';
 import type { HandlerRef } from '../../../src/analysis/auth/types.js';
 import { parseSource } from '../../../src/analysis/parse.js';
 
@@ -36,7 +36,7 @@ function identityOf(header: string, handler: string, extension = 'ts'): string |
   const statement = program.body.at(-1) as import('@typescript-eslint/typescript-estree').TSESTree.ExpressionStatement;
   const call = statement.expression as import('@typescript-eslint/typescript-estree').TSESTree.CallExpression;
   const ref: HandlerRef = { kind: 'expression', expression: call.arguments[1] as import('@typescript-eslint/typescript-estree').TSESTree.Expression };
-  const found = importedHandler(buildBindingIndex(program, () => undefined).index, ref, filePath);
+  const found = importedHandler(buildBindingIndex(program, () => undefined).index, ref, specifierResolver(filePath));
   return found && `${found.file.slice(root.length + 1)}#${found.exportName}`;
 }
 
