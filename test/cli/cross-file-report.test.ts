@@ -100,6 +100,17 @@ const VARIANTS: readonly Variant[] = [
     routes: 'src/routes/auth.route.js',
   },
   {
+    name: 'CommonJS, through a controllers index (module.exports.authController = require(...))',
+    files: {
+      'package.json': PACKAGE,
+      'src/controllers/auth.controller.js': CJS_CONTROLLER,
+      'src/controllers/index.js': "module.exports.authController = require('./auth.controller');\n",
+      'src/routes/auth.route.js': CJS_MEMBER_ROUTES.replace("const authController = require('../controllers/auth.controller');", "const { authController } = require('../controllers');"),
+    },
+    controller: 'src/controllers/auth.controller.js',
+    routes: 'src/routes/auth.route.js',
+  },
+  {
     name: 'ESM, named imports of a .ts module written .js',
     files: { 'package.json': PACKAGE, 'src/controllers/auth.ts': ESM_CONTROLLER, 'src/routes/auth.ts': ESM_NAMED_ROUTES },
     controller: 'src/controllers/auth.ts',

@@ -6,7 +6,7 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { isFunctionNode, paramName, requiredModule } from '../ast-helpers.js';
 import { looksLikeResolver } from './graphql.js';
-import { ownExport } from './handler-identity.js';
+import { ownExport } from './identity.js';
 import { propertyHandler } from './handler-refs.js';
 import type { AuthScan, Binding } from './scan.js';
 import type { AuthAction, AuthFramework, AuthHandlerSite, ExportedFunction, WrapTarget } from './types.js';

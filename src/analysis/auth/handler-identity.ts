@@ -6,20 +6,17 @@
  *
  * Followed without types, the way a reviewer reads it: ESM imports (named, default, `* as c`), `require` (whole,
  * destructured, `require(m).name`), a member of a namespace (`c.login`), resolved on disk like Node and TypeScript
- * (pool-exports.ts `resolveModuleFile`: extensions, `.js` for `.ts`, index files, tsconfig `paths`).
+ * (pool-exports.ts `resolveModuleFile`: extensions, `.js` for `.ts`, index files, tsconfig `paths`), then through
+ * modules that only re-export it (re-exports.ts) to the module that declares it.
  */
 import { dirname, resolve } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { isBindCall, requiredModule, shortText } from '../ast-helpers.js';
+import { isBindCall, shortText } from '../ast-helpers.js';
 import type { BindingIndex } from '../bindings.js';
 import { resolveModuleFile } from '../pool-exports.js';
+import type { HandlerIdentity } from './identity.js';
+import { declaringExport, requiredValue, type ImportedValue } from './re-exports.js';
 import type { HandlerRef } from './types.js';
-
-export interface HandlerIdentity {
-  /** The module that exports the handler, absolute. */
-  readonly file: string;
-  readonly exportName: string;
-}
 
 /** A route's handler that is an export of another module of the project. */
 export interface ImportedHandler extends HandlerIdentity {
@@ -27,16 +24,6 @@ export interface ImportedHandler extends HandlerIdentity {
   readonly specifier: string;
   /** The reference as the route writes it (`authController.login`), for messages. */
   readonly reference: string;
-}
-
-/** The identity as a codemod site carries it (`CodemodSite.identity`): one string, the same from every file. */
-export function identityKey(identity: HandlerIdentity): string {
-  return `${identity.file}#${identity.exportName}`;
-}
-
-/** The identity of an export declared in the file being scanned. */
-export function ownExport(filePath: string, exportName: string): HandlerIdentity {
-  return { file: resolve(filePath), exportName };
 }
 
 type Reference = TSESTree.Identifier | TSESTree.MemberExpression;
@@ -68,27 +55,6 @@ export function registeredReference(handler: HandlerRef): Reference | undefined 
   return undefined;
 }
 
-/** What a name holds when it came from another module: the specifier and the path inside its exports. */
-interface ImportedValue {
-  readonly specifier: string;
-  /** [] for the module itself (`* as c`, `const c = require(m)`), ['default'] for a default import, ['login']. */
-  readonly path: readonly string[];
-}
-
-/** `require('m')`, `require('m').a.b`: the module and the member path read off it. */
-function requiredValue(init: TSESTree.Expression): ImportedValue | undefined {
-  const specifier = requiredModule(init);
-  if (specifier === undefined) return undefined;
-  const path: string[] = [];
-  let current: TSESTree.Node = init;
-  while (current.type === 'MemberExpression') {
-    if (current.computed || current.property.type !== 'Identifier') return undefined;
-    path.unshift(current.property.name);
-    current = current.object;
-  }
-  return current.type === 'CallExpression' ? { specifier, path } : undefined;
-}
-
 function importedValueOf(index: BindingIndex, identifier: TSESTree.Identifier): ImportedValue | undefined {
   const binding = index.resolve(identifier);
   if (!binding) return undefined;
@@ -100,42 +66,49 @@ function importedValueOf(index: BindingIndex, identifier: TSESTree.Identifier): 
   return required && { specifier: required.specifier, path: [...required.path, ...binding.path] };
 }
 
-/** The module and export a reference reads: `login` (named import), `c.login` (namespace, default or require). */
-function exportRead(index: BindingIndex, reference: Reference): { specifier: string; exportName: string } | undefined {
+/**
+ * The module a reference reads from and the path of its exports it reads: `login` (a named import) → ['login'],
+ * `c.login` (c the module: namespace, CommonJS require, or a default import, which for a CommonJS module is its
+ * `module.exports`) → ['login'], `authController.login` (authController a named export of an index) → ['authController', 'login'].
+ */
+function exportRead(index: BindingIndex, reference: Reference): ImportedValue | undefined {
   if (reference.type === 'Identifier') {
     const value = importedValueOf(index, reference);
-    return value && value.path.length === 1 ? { specifier: value.specifier, exportName: value.path[0] as string } : undefined;
+    return value && value.path.length === 1 ? value : undefined;
   }
   if (reference.computed || reference.property.type !== 'Identifier') return undefined;
   const object = reference.object;
-  const value =
-    object.type === 'Identifier' ? importedValueOf(index, object) : object.type === 'CallExpression' ? requiredValue(object) : undefined;
-  if (!value) return undefined;
-  // `c.login` where `c` is the module (namespace, CommonJS require) or its default export (a CommonJS module's
-  // `module.exports`, which is how `import c from './auth.js'` sees `exports.login`).
-  const onModule = value.path.length === 0 || (value.path.length === 1 && value.path[0] === 'default');
-  return onModule ? { specifier: value.specifier, exportName: reference.property.name } : undefined;
+  const value = object.type === 'Identifier' ? importedValueOf(index, object) : object.type === 'CallExpression' ? requiredValue(object) : undefined;
+  if (!value || value.path.length > 1) return undefined;
+  const onModule = value.path.length === 0 || value.path[0] === 'default';
+  return { specifier: value.specifier, path: onModule ? [reference.property.name] : [value.path[0] as string, reference.property.name] };
 }
 
-/** Finds the file a specifier written in `filePath` names; each specifier looked up on disk once (a file of 20,000 routes). */
-export type SpecifierResolver = (specifier: string) => string | undefined;
+/**
+ * Where the exports a file's imports read are declared: each specifier looked up on disk, and each export followed
+ * through re-exports, once per file (a file of 20,000 routes reads the same few).
+ */
+export type ExportLocator = (value: ImportedValue) => HandlerIdentity | undefined;
 
-export function specifierResolver(filePath: string): SpecifierResolver {
+export function exportLocator(filePath: string): ExportLocator {
   const directory = dirname(resolve(filePath));
-  const files = new Map<string, string | undefined>();
-  return (specifier) => {
-    if (!files.has(specifier)) files.set(specifier, resolveModuleFile(directory, specifier));
-    return files.get(specifier);
+  const found = new Map<string, HandlerIdentity | undefined>();
+  return (value) => {
+    const key = [value.specifier, ...value.path].join('\0');
+    if (!found.has(key)) {
+      const file = resolveModuleFile(directory, value.specifier);
+      found.set(key, file ? declaringExport(file, value.path) : undefined);
+    }
+    return found.get(key);
   };
 }
 
-/** The export of a project module a route's handler is, when the import is followed to a file on disk. */
-export function importedHandler(index: BindingIndex, handler: HandlerRef, resolveSpecifier: SpecifierResolver): ImportedHandler | undefined {
+/** The export of a project module a route's handler is, when the import is followed to where it is declared on disk. */
+export function importedHandler(index: BindingIndex, handler: HandlerRef, locate: ExportLocator): ImportedHandler | undefined {
   const reference = registeredReference(handler);
   if (!reference) return undefined;
   const read = exportRead(index, reference);
-  if (!read) return undefined;
-  const file = resolveSpecifier(read.specifier);
-  if (!file) return undefined;
-  return { file, exportName: read.exportName, specifier: read.specifier, reference: shortText(reference) };
+  const declared = read && locate(read);
+  if (!read || !declared) return undefined;
+  return { ...declared, specifier: read.specifier, reference: shortText(reference) };
 }

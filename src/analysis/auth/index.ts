@@ -29,7 +29,7 @@ export * from './types.js';
 export { actionForMethod, actionOfWords, authWords, classifyHandlerName, classifyRoutePath, staticPath } from './vocabulary.js';
 export type { AuthClassification } from './vocabulary.js';
 export { isNextRouteFile, nextPagesApiRoute } from './next.js';
-export { identityKey, type HandlerIdentity } from './handler-identity.js';
+export { identityKey, type HandlerIdentity } from './identity.js';
 
 /**
  * Finds the auth handlers of one file. Reads the tree and edits nothing; a route whose handler is imported from a

@@ -8,7 +8,8 @@
 import { positionAt } from '../parse.js';
 import { buildBindingIndex, type BindingIndex } from '../bindings.js';
 import { loadModule } from '../pool-exports.js';
-import { importedHandler, specifierResolver, type HandlerIdentity, type ImportedHandler } from './handler-identity.js';
+import { exportLocator, importedHandler, type ImportedHandler } from './handler-identity.js';
+import type { HandlerIdentity } from './identity.js';
 import type { AuthScan } from './scan.js';
 import type { AuthHandlerScan, AuthHandlerSite } from './types.js';
 
@@ -23,11 +24,11 @@ export function linkRoutedExports(scan: AuthScan, scanModule: ModuleScanner): vo
   const routed = (site: AuthHandlerSite): boolean => site.identity === undefined && site.target.kind !== 'function-declaration' && site.target.kind !== 'default-function';
   if (!scan.handlers.some(routed) && !scan.wrapped.some(routed)) return;
   let index: BindingIndex | undefined;
-  const resolveSpecifier = specifierResolver(scan.options.filePath);
+  const locate = exportLocator(scan.options.filePath);
   const imported = (site: AuthHandlerSite): ImportedHandler | undefined => {
     if (site.target.kind !== 'expression' && site.target.kind !== 'shorthand-property' && site.target.kind !== 'method-property') return undefined;
     index ??= buildBindingIndex(scan.program, () => undefined).index;
-    return importedHandler(index, site.target, resolveSpecifier);
+    return importedHandler(index, site.target, locate);
   };
   // Each imported module read and scanned once per file, however many routes register its exports.
   const modules = new Map<string, { readonly scan: AuthHandlerScan; readonly source: string } | null>();

@@ -1,7 +1,7 @@
 /** What the auth-handler detectors report: sites to wrap, sites already wrapped, sites left with a reason. */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { PackageFacts } from '../package-evidence.js';
-import type { HandlerIdentity } from './handler-identity.js';
+import type { HandlerIdentity } from './identity.js';
 
 /** What the auth detector reads of a package: its manifest and dependency names. */
 export type PackageDependencies = Pick<PackageFacts, 'manifest' | 'dependencies'>;

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBindingIndex } from '../../../src/analysis/bindings.js';
 import { findAuthHandlers, identityKey } from '../../../src/analysis/auth/index.js';
-import { importedHandler, ownExport, registeredReference, specifierResolver } from '../../../src/analysis/auth/handler-identity.js';
+import { exportLocator, importedHandler, registeredReference } from '../../../src/analysis/auth/handler-identity.js';
+import { ownExport } from '../../../src/analysis/auth/identity.js';
 import type { HandlerRef } from '../../../src/analysis/auth/types.js';
 import { parseSource } from '../../../src/analysis/parse.js';
 
@@ -21,6 +22,14 @@ beforeAll(() => {
     'src/controllers/session.ts': 'export const login = async (req: any, res: any) => res.json({});\n',
     'src/controllers/index.ts': "export * from './session.js';\n",
     'src/controllers/users/index.js': 'module.exports = { create: async (req, res) => res.json({}) };\n',
+    // Indexes that only pass controllers on.
+    'src/controllers/cjs-index.js': "module.exports.authController = require('./auth');\n",
+    'src/controllers/cjs-object-index.js': "module.exports = { authController: require('./auth') };\n",
+    'src/controllers/cjs-shorthand-index.js': "const authController = require('./auth');\nmodule.exports = { authController };\n",
+    'src/controllers/cjs-whole.js': "module.exports = require('./auth');\n",
+    'src/controllers/esm-namespace-index.ts': "export * as auth from './session.js';\n",
+    'src/controllers/esm-named-index.ts': "export { login as signIn } from './session.js';\n",
+    'src/controllers/esm-import-export.ts': "import * as auth from './session.js';\nexport { auth };\n",
   };
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(at(path)), { recursive: true });
@@ -36,7 +45,7 @@ function identityOf(header: string, handler: string, extension = 'ts'): string |
   const statement = program.body.at(-1) as import('@typescript-eslint/typescript-estree').TSESTree.ExpressionStatement;
   const call = statement.expression as import('@typescript-eslint/typescript-estree').TSESTree.CallExpression;
   const ref: HandlerRef = { kind: 'expression', expression: call.arguments[1] as import('@typescript-eslint/typescript-estree').TSESTree.Expression };
-  const found = importedHandler(buildBindingIndex(program, () => undefined).index, ref, specifierResolver(filePath));
+  const found = importedHandler(buildBindingIndex(program, () => undefined).index, ref, exportLocator(filePath));
   return found && `${found.file.slice(root.length + 1)}#${found.exportName}`;
 }
 
@@ -49,14 +58,21 @@ describe('importedHandler: the module export a route registers', () => {
     ['require(m) inline', '', "require('../controllers/auth').login", 'src/controllers/auth.js#login'],
     ['named import of .ts written .js', "import { login } from '../controllers/session.js';", 'login', 'src/controllers/session.ts#login'],
     ['named import renamed', "import { login as signIn } from '../controllers/session';", 'signIn', 'src/controllers/session.ts#login'],
-    ['namespace import of a folder index', "import * as c from '../controllers';", 'c.login', 'src/controllers/index.ts#login'],
+    ['namespace import of a folder index (export * from)', "import * as c from '../controllers';", 'c.login', 'src/controllers/session.ts#login'],
+    ['an index: module.exports.authController = require()', "const { authController } = require('../controllers/cjs-index');", 'authController.login', 'src/controllers/auth.js#login'],
+    ['an index: module.exports = { authController: require() }', "const { authController } = require('../controllers/cjs-object-index');", 'authController.login', 'src/controllers/auth.js#login'],
+    ['an index: module.exports = { authController }', "import { authController } from '../controllers/cjs-shorthand-index';", 'authController.login', 'src/controllers/auth.js#login'],
+    ['an index: module.exports = require()', "const c = require('../controllers/cjs-whole');", 'c.login', 'src/controllers/auth.js#login'],
+    ['an index: export * as auth from', "import { auth } from '../controllers/esm-namespace-index';", 'auth.login', 'src/controllers/session.ts#login'],
+    ['an index: export { login as signIn } from', "import { signIn } from '../controllers/esm-named-index';", 'signIn', 'src/controllers/session.ts#login'],
+    ['an index: import * as auth, export { auth }', "import { auth } from '../controllers/esm-import-export';", 'auth.login', 'src/controllers/session.ts#login'],
     ['default import of a CommonJS module, member', "import c from '../controllers/auth';", 'c.login', 'src/controllers/auth.js#login'],
     ['import x = require()', "import c = require('../controllers/auth');", 'c.login', 'src/controllers/auth.js#login'],
     ['index.js of a folder, CommonJS', "const users = require('../controllers/users');", 'users.create', 'src/controllers/users/index.js#create'],
     ['through .bind()', "const c = require('../controllers/auth');", 'c.login.bind(c)', 'src/controllers/auth.js#login'],
     ['through catchAsync()', "const c = require('../controllers/auth');", 'catchAsync(c.login)', 'src/controllers/auth.js#login'],
     ['through the wrapper (a route wrapped before)', "const c = require('../controllers/auth');", "withAuthLogging('login', c.login)", 'src/controllers/auth.js#login'],
-    ['through `as`', "import * as c from '../controllers';", 'c.login as any', 'src/controllers/index.ts#login'],
+    ['through `as`', "import * as c from '../controllers';", 'c.login as any', 'src/controllers/session.ts#login'],
   ])('%s', (_name, header, handler, expected) => {
     expect(identityOf(header, handler)).toBe(expected);
   });
@@ -67,7 +83,7 @@ describe('importedHandler: the module export a route registers', () => {
     ['a function declared here', 'async function login(req, res) {}', 'login'],
     ['a namespace registered whole', "import * as c from '../controllers';", 'c'],
     ['a computed member', "import * as c from '../controllers';", "c['login']"],
-    ['a member of a named import (an object export, not the module)', "import { handlers } from '../controllers/session';", 'handlers.login'],
+    ['a member of an export the module declares (an object, not a module)', "import { handlers } from '../controllers/session';", 'handlers.login'],
     ['an inline function', '', 'async (req, res) => {}'],
   ])('none for %s', (_name, header, handler) => {
     expect(identityOf(header, handler)).toBeUndefined();
