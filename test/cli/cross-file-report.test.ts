@@ -233,6 +233,21 @@ router.post('/login', login);
   });
 });
 
+describe('a handler is never wrapped twice, run after run', () => {
+  it('a plain function wrapped at its declaration by an earlier run (export { loginWithAuthLogging as login }) is not wrapped again at its route', () => {
+    const repo = gitRepo({
+      'package.json': PACKAGE,
+      'src/services/auth.ts': 'export async function login(input: { email: string }) {\n  return input.email;\n}\n',
+      'src/routes/auth.ts': "import { Router } from 'express';\nimport { login } from '../services/auth.js';\n\nexport const router = Router();\nrouter.post('/login', login);\n",
+    });
+    expect(run(repo, '--no-add-dependency', 'src/services').status).toBe(0);
+    expect(readFileSync(join(repo, 'src/services/auth.ts'), 'utf8')).toContain('export { loginWithAuthLogging as login };');
+    git(repo, 'commit', '-qam', 'services wrapped');
+    const routes = json(run(repo, '--dry', '--json', '--no-add-dependency', 'src/routes').stdout);
+    expect(routes.totals).toMatchObject({ changed: 0, rewrittenSites: 0, leftSites: 0 });
+  });
+});
+
 describe('across worker threads', () => {
   it('a left controller is covered by a route file another thread rewrote', () => {
     const files: Record<string, string> = { 'package.json': PACKAGE };

@@ -146,10 +146,31 @@ export function detectExportedFunctions(scan: AuthScan): void {
   for (const statement of scan.program.body) {
     if (statement.type === 'ExportNamedDeclaration') {
       for (const exported of exportedFunctions(statement)) visitExportedFunction(scan, exported, statement);
+      if (!statement.declaration && !statement.source) for (const specifier of statement.specifiers) visitWrappedSpecifier(scan, specifier);
     } else if (statement.type === 'ExpressionStatement') {
       for (const exported of commonJsExports(statement)) visitExportedFunction(scan, exported, statement);
     }
   }
+}
+
+/**
+ * `export { loginWithAuthLogging as login }` where the local name holds the wrapper's result (the form this codemod
+ * writes for `export function login`): already wrapped, so a route in another file that registers it is not wrapped again.
+ */
+function visitWrappedSpecifier(scan: AuthScan, specifier: TSESTree.ExportSpecifier): void {
+  if (specifier.local.type !== 'Identifier' || !scan.goesThroughWrapper(specifier.local)) return;
+  const name = specifier.exported.type === 'Identifier' ? specifier.exported.name : specifier.exported.value;
+  const action = classifyHandlerName(name) ?? looseAction(name);
+  if (!action) return;
+  scan.wrapped.push({
+    framework: 'function',
+    action,
+    description: `${name}()`,
+    target: { kind: 'expression', expression: specifier.local },
+    node: specifier,
+    middlewaresBefore: [],
+    identity: ownExport(scan.options.filePath, name),
+  });
 }
 
 export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction, statement: TSESTree.Node): void {
