@@ -10,10 +10,12 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import {
   DECORATOR_NAME,
   findAuthHandlers,
+  identityKey,
   METHOD_DECORATOR_NAME,
   RESOLVER_DECORATOR_NAME,
   WRAPPER_NAME,
   type AuthHandlerSite,
+  type HandlerIdentity,
   type WrapTarget,
 } from '../src/analysis/auth/index.js';
 import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
@@ -79,9 +81,17 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
   });
   const positionOf = positionsOf(source);
   const left: CodemodSite[] = scan.skipped
-    .map((skipped) => ({ ...positionOf(skipped.node.range[0]), message: `${skipped.description}: not wrapped: ${skipped.reason}` }))
+    .map((skipped) => ({
+      ...positionOf(skipped.node.range[0]),
+      message: `${skipped.description}: not wrapped: ${skipped.reason}`,
+      ...identityOf(skipped),
+    }))
     .sort(byPosition);
-  if (scan.handlers.length === 0) return { edits: [], rewritten: [], left };
+  // Handlers already wrapped, by name: a controller another file of the run leaves to its routes is covered by them.
+  const done: CodemodSite[] = scan.wrapped
+    .filter((site) => site.identity !== undefined)
+    .map((site) => ({ ...positionOf(site.node.range[0]), message: `${site.description}: already wrapped`, ...identityOf(site) }));
+  if (scan.handlers.length === 0) return { edits: [], rewritten: [], left, done };
 
   const style = sniffCodeStyle(program, source);
   const decoratorKinds = new Set(['decorator', 'resolver-decorator', 'method-decorator']);
@@ -116,9 +126,14 @@ function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
   const rewritten: CodemodSite[] = [];
   for (const site of scan.handlers) {
     edits.push(...editsFor(site, context));
-    rewritten.push({ ...positionOf(site.node.range[0]), message: describeRewrite(site, context) });
+    rewritten.push({ ...positionOf(site.node.range[0]), message: describeRewrite(site, context), ...identityOf(site) });
   }
-  return { edits, rewritten: rewritten.sort(byPosition), left, imports: [importFrom] };
+  return { edits, rewritten: rewritten.sort(byPosition), left, done, imports: [importFrom] };
+}
+
+/** The site's handler identity for the runner's cross-file report (`CodemodSite.identity`), when known. */
+function identityOf(site: { readonly identity?: HandlerIdentity }): { identity?: string } {
+  return site.identity ? { identity: identityKey(site.identity) } : {};
 }
 
 function byPosition(a: CodemodSite, b: CodemodSite): number {

@@ -73,6 +73,8 @@ interface CliReport {
     readonly path: string;
     readonly rewritten: readonly { line: number; message: string }[];
     readonly left: readonly { line: number; message: string }[];
+    /** Left here, wrapped by another file of the run (the runner's cross-file report): reported, not silent. */
+    readonly covered?: readonly { line: number; message: string }[];
   }[];
 }
 
@@ -91,6 +93,7 @@ export function reportedSites(checkout: string): ReportedSite[] {
   return report.files.flatMap((file) => [
     ...file.rewritten.map((site) => ({ path: file.path, line: site.line, message: site.message, wrapped: true })),
     ...file.left.map((site) => ({ path: file.path, line: site.line, message: site.message, wrapped: false })),
+    ...(file.covered ?? []).map((site) => ({ path: file.path, line: site.line, message: site.message, wrapped: false })),
   ]);
 }
 

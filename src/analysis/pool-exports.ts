@@ -81,7 +81,12 @@ function describeImported(verdict: PoolVerdict, specifier: string, path: readonl
   }
 }
 
-function resolveModuleFile(directory: string, specifier: string): string | undefined {
+/**
+ * The file a relative (or tsconfig-`paths` aliased) specifier names from `directory`, as Node and TypeScript find it:
+ * the path itself, `.js` written for `.ts`, the source extensions, then `index` files; undefined when none is on disk.
+ * Shared with the auth detector (auth/handler-identity.ts).
+ */
+export function resolveModuleFile(directory: string, specifier: string): string | undefined {
   if (!specifier.startsWith('.') && !specifier.startsWith('/')) {
     for (const target of aliasTargets(directory, specifier)) {
       const file = resolveModuleFile(directory, target);
@@ -108,12 +113,13 @@ function isFile(path: string): boolean {
   }
 }
 
-interface LoadedModule {
+export interface LoadedModule {
   readonly program: TSESTree.Program;
   readonly source: string;
 }
 
-function loadModule(file: string): LoadedModule | undefined {
+/** A module's text (BOM dropped) and tree, parsed once per process per modification time; undefined when unreadable. */
+export function loadModule(file: string): LoadedModule | undefined {
   let mtimeMs: number;
   try {
     mtimeMs = statSync(file).mtimeMs;

@@ -141,7 +141,7 @@ async function runCommand(
   const targets = paths.length > 0 ? paths : ['.'];
 
   const { files, missing } = await collectFiles(targets, io.cwd);
-  if (missing.length > 0) throw new UsageError(`path not found: ${missing.join(', ')}`);
+  if (missing.length > 0) throw new UsageError(`path not found: ${missing.join(', ')}${missing.some(isPattern) ? PATTERN_HINT : ''}`);
   if (files.length === 0) throw new UsageError(`no source files (.ts, .tsx, .js, ...) under ${targets.join(', ')}`);
 
   if (!dry && !flags.allowDirty) {
@@ -259,6 +259,13 @@ function parseBudget(flags: RunnerFlags): FileBudget {
   if (maxMs === undefined) throw new UsageError(`option --max-file-time needs a number of seconds > 0, got ${JSON.stringify(flags.maxFileTime)}`);
   return { maxBytes, maxMs };
 }
+
+/** A path the shell did not expand (quoted, or a shell that expands nothing): the runner takes files and folders only. */
+function isPattern(path: string): boolean {
+  return /[*?[\]{}]/.test(path);
+}
+
+const PATTERN_HINT = ' (quickwins takes files and folders, not patterns: let the shell expand it, unquoted, or name the folder)';
 
 function describeFiles(cwd: string, files: readonly string[]): string {
   const shown = files.slice(0, 5).map((file) => displayPath(cwd, file));

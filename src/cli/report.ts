@@ -7,6 +7,7 @@ import { relative, sep } from 'node:path';
 import type { TextEdit } from '../analysis/text-edit.js';
 import type { CodemodSite } from '../codemod-host/codemod.js';
 import { hunksFromEdits } from './edit-diff.js';
+import type { CoveredSite, CoveringSite } from './reconcile.js';
 import { INTERRUPTED_REASON, type FileRecord, type RunResult } from './run.js';
 
 export function displayPath(cwd: string, absolute: string): string {
@@ -45,11 +46,14 @@ export interface Totals {
   readonly left: number;
   readonly rewrittenSites: number;
   readonly leftSites: number;
+  /** Sites a file left that another file of the run rewrote or had already (reconcile.ts): not counted as left. */
+  readonly coveredSites: number;
 }
 
 export function totalsOf(records: readonly FileRecord[]): Totals {
-  const totals = { files: records.length, changed: 0, unchanged: 0, skipped: 0, failed: 0, left: 0, rewrittenSites: 0, leftSites: 0 };
-  for (const { outcome } of records) {
+  const totals = { files: records.length, changed: 0, unchanged: 0, skipped: 0, failed: 0, left: 0, rewrittenSites: 0, leftSites: 0, coveredSites: 0 };
+  for (const { outcome, covered } of records) {
+    totals.coveredSites += covered?.length ?? 0;
     if (outcome.status === 'error') totals.failed++;
     else totals[outcome.status]++;
     if (outcome.status === 'changed' || outcome.status === 'unchanged') {
@@ -86,6 +90,9 @@ export function jsonReport(info: RunInfo, result: RunResult, extra: Readonly<Rec
       ...(outcome.status === 'left' ? { reason: outcome.reason } : {}),
       rewritten: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.rewritten) : [],
       left: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.left) : [],
+      ...(record.covered && record.covered.length > 0
+        ? { covered: record.covered.map((covered) => ({ ...sites([covered.site])[0], by: coveringJson(info.cwd, covered.by) })) }
+        : {}),
       // A dry run's JSON carries the diff too, so a bot can post it without running the codemod twice.
       ...(info.dry && outcome.status === 'changed' ? { diff: unifiedDiff(path, record.before ?? '', outcome.edits, false) } : {}),
       ...(outcome.status === 'error'
@@ -115,6 +122,19 @@ export function jsonReport(info: RunInfo, result: RunResult, extra: Readonly<Rec
   );
 }
 
+function coveringJson(cwd: string, by: CoveringSite) {
+  const path = displayPath(cwd, by.path);
+  return { at: `${path}:${by.site.line}:${by.site.column + 1}`, how: by.how, message: by.site.message };
+}
+
+/** `covered` line of the human summary: the left site, then where the run handled it. */
+function coveredLine(cwd: string, path: string, covered: CoveredSite): string {
+  const { site, by } = covered;
+  const where = `${displayPath(cwd, by.path)}:${by.site.line}:${by.site.column + 1}`;
+  const how = by.how === 'rewritten' ? 'rewritten by this run at' : 'already done at';
+  return `covered ${path}:${site.line}:${site.column + 1}: ${how} ${where} (${by.site.message})`;
+}
+
 function errorLocation(path: string, error: { line?: number; column?: number }): string {
   if (error.line === undefined) return path;
   return error.column === undefined ? `${path}:${error.line}` : `${path}:${error.line}:${error.column}`;
@@ -134,9 +154,10 @@ export function summary(info: RunInfo & { readonly check: boolean }, result: Run
       lines.push(`error ${errorLocation(path, outcome.error)}: ${outcome.error.phase} failed: ${firstLine(outcome.error.message)}`);
     } else if (outcome.status === 'left') {
       lines.push(`left  ${displayPath(info.cwd, record.path)}: file left as it was: ${outcome.reason}`);
-    } else if (outcome.status !== 'skipped' && outcome.left.length > 0) {
+    } else if (outcome.status !== 'skipped') {
       const path = displayPath(info.cwd, record.path);
       for (const site of outcome.left) lines.push(`left  ${path}:${site.line}:${site.column + 1}: ${site.message}`);
+      for (const covered of record.covered ?? []) lines.push(coveredLine(info.cwd, path, covered));
     }
   }
   const totals = totalsOf(result.records);
@@ -144,7 +165,7 @@ export function summary(info: RunInfo & { readonly check: boolean }, result: Run
   lines.push(
     `${info.codemod}: ${totals.changed} ${plural(totals.changed, 'file')} ${verb}, ${totals.unchanged} unchanged, ` +
       `${totals.skipped} skipped, ${totals.failed} failed${totals.left > 0 ? `, ${totals.left} left` : ''} — ${totals.rewrittenSites} ${plural(totals.rewrittenSites, 'site')} rewritten, ` +
-      `${totals.leftSites} left; ${totals.files} ${plural(totals.files, 'file')} in ${(info.elapsedMs / 1000).toFixed(2)}s`,
+      `${totals.leftSites} left${totals.coveredSites > 0 ? ` (${totals.coveredSites} more covered by other files)` : ''}; ${totals.files} ${plural(totals.files, 'file')} in ${(info.elapsedMs / 1000).toFixed(2)}s`,
   );
   return lines.join('\n');
 }

@@ -13,6 +13,7 @@ import { decodeFile, encodeFile, type FileEncoding } from './encoding.js';
 import { runProjectSession } from './run-project.js';
 import { loadTypeAwareParser } from './type-aware-loader.js';
 import { NO_WORKERS, startWorkers, transformInParallel, type SourceText } from './workers.js';
+import { reconcileLeftSites, type CoveredSite } from './reconcile.js';
 import { readOnlyReason, writeFileAtomic } from './write.js';
 
 /**
@@ -20,6 +21,9 @@ import { readOnlyReason, writeFileAtomic } from './write.js';
  * (loading the parser) costs more than it saves. Measured with bench/codemod-speed.ts (see README).
  */
 export const PARALLEL_THRESHOLD = 300;
+
+/** The reason given for a path that is not a regular file (never opened). */
+export const NOT_A_FILE_REASON = 'not a regular file (a named pipe, socket or device): never opened, since reading one can wait for ever';
 
 /** The reason given for every file a stopped run did not write. */
 export const INTERRUPTED_REASON = 'not written: the run was interrupted';
@@ -70,6 +74,8 @@ export interface FileRecord {
   readonly encoding?: FileEncoding;
   /** The run wrote the file. */
   readonly written: boolean;
+  /** Sites the codemod left here that another file of the run rewrote (or had already): see reconcile.ts. */
+  readonly covered?: readonly CoveredSite[];
 }
 
 export interface RunResult {
@@ -107,7 +113,14 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   const candidates: number[] = [];
   for (const [index, path] of files.entries()) {
     try {
-      const { size } = statSync(path);
+      const stats = statSync(path);
+      // A named pipe, socket or device named on the command line: opening one to read can block for ever.
+      if (!stats.isFile()) {
+        outcomes[index] = leftFile(NOT_A_FILE_REASON);
+        progress();
+        continue;
+      }
+      const { size } = stats;
       if (size > budget.maxBytes) {
         outcomes[index] = leftFile(sizeLimitReason(size, budget.maxBytes));
         progress();
@@ -210,7 +223,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   }
   if (request.write) for (const extra of extraFiles) writeFileSync(extra.path, extra.text);
   return {
-    records,
+    // After the writes: a rewrite that was not written (read-only, interrupted) covers nothing.
+    records: reconcileLeftSites(records),
     workers,
     extraFiles,
     programsBuilt: typeParser?.programsBuilt() ?? 0,

@@ -32,12 +32,23 @@ export interface CodemodSite {
   readonly column: number;
   /** What was done (`rewritten`) or why the site was left (`left`), one short sentence. */
   readonly message: string;
+  /**
+   * What the site is about, named the same in every file that refers to it (auth-logging: the handler's module file,
+   * absolute, and its export name). Across one run, a `left` site whose identity a `rewritten` or `done` site of any
+   * file carries is not left: the runner reports it as covered there (src/cli/reconcile.ts). Opaque to the runner.
+   */
+  readonly identity?: string;
 }
 
 export interface CodemodResult {
   readonly edits: readonly TextEdit[];
   readonly rewritten: readonly CodemodSite[];
   readonly left: readonly CodemodSite[];
+  /**
+   * Sites found already rewritten (by an earlier run or by hand), with their `identity`: not printed, but they cover
+   * `left` sites of other files of the run as a rewrite does (a second run reports the same as the first).
+   */
+  readonly done?: readonly CodemodSite[];
   /**
    * Modules the rewritten file imports because of these edits (e.g. the `--import-from` module). The runner declares
    * `@quickwins/runtime` in the nearest package.json when it is among them (src/cli/declare-dependency.ts).

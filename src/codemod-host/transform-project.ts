@@ -4,7 +4,7 @@
  */
 import type { ProjectSession } from './codemod.js';
 import { applyTextEdits } from '../analysis/text-edit.js';
-import type { TextOutcome } from './transform-text.js';
+import { doneOf, type TextOutcome } from './transform-text.js';
 
 const BOM = '\uFEFF';
 
@@ -16,7 +16,7 @@ export async function transformWithSession(session: ProjectSession, filePath: st
     const result = await session.transformFile({ filePath, source });
     const rewrittenSource = applyTextEdits(source, result.edits);
     const timings = { parseMs: 0, transformMs: performance.now() - start };
-    const sites = { rewritten: result.rewritten, left: result.left, timings };
+    const sites = { rewritten: result.rewritten, left: result.left, ...doneOf(result), timings };
     if (rewrittenSource === source) return { status: 'unchanged', ...sites };
     const edits = hasBom ? result.edits.map((edit) => ({ start: edit.start + 1, end: edit.end + 1, text: edit.text })) : result.edits;
     return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], edits, ...sites };

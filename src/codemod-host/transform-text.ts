@@ -4,7 +4,7 @@
  * transform, apply the edits, put the BOM back. Nothing here touches the file system.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import type { Codemod, CodemodSite, TypeServices } from './codemod.js';
+import type { Codemod, CodemodResult, CodemodSite, TypeServices } from './codemod.js';
 import { parseSource } from '../analysis/parse.js';
 import { applyTextEdits, type TextEdit } from '../analysis/text-edit.js';
 
@@ -28,6 +28,8 @@ export type TextOutcome =
       readonly status: 'unchanged';
       readonly rewritten: readonly CodemodSite[];
       readonly left: readonly CodemodSite[];
+      /** The codemod's `done` sites (see codemod.ts); omitted when it gave none. */
+      readonly done?: readonly CodemodSite[];
       readonly timings: Timings;
       /** Parsed without types: the codemod's `waitsForTypes` (see codemod.ts). */
       readonly waitsForTypes?: boolean;
@@ -42,6 +44,7 @@ export type TextOutcome =
       readonly edits: readonly TextEdit[];
       readonly rewritten: readonly CodemodSite[];
       readonly left: readonly CodemodSite[];
+      readonly done?: readonly CodemodSite[];
       readonly timings: Timings;
       readonly waitsForTypes?: boolean;
     }
@@ -90,7 +93,7 @@ export function transformText<Options>(
     const edits = keepLineEndings(source, result.edits);
     const rewrittenSource = applyTextEdits(source, edits);
     const transformMs = performance.now() - transformStart;
-    const sites = { rewritten: result.rewritten, left: result.left, timings: { parseMs, transformMs }, waitsForTypes: result.waitsForTypes };
+    const sites = { rewritten: result.rewritten, left: result.left, ...doneOf(result), timings: { parseMs, transformMs }, waitsForTypes: result.waitsForTypes };
     if (rewrittenSource === source) return { status: 'unchanged', ...sites };
     const inText = hasBom ? edits.map((edit) => ({ start: edit.start + 1, end: edit.end + 1, text: edit.text })) : edits;
     return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], edits: inText, ...sites };
@@ -99,6 +102,11 @@ export function transformText<Options>(
     const message = error instanceof Error ? error.message : String(error);
     return { status: 'error', error: { phase: 'transform', message }, timings: { parseMs, transformMs } };
   }
+}
+
+/** The codemod's `done` sites, as an outcome carries them: absent when there are none (most codemods, most files). */
+export function doneOf(result: CodemodResult): { done?: readonly CodemodSite[] } {
+  return result.done && result.done.length > 0 ? { done: result.done } : {};
 }
 
 /**

@@ -74,6 +74,8 @@ export function runCli(args: readonly string[], options: { cwd: string; env?: No
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     timeout: options.timeoutMs ?? 120_000,
+    // A run blocked in a system call (reading a named pipe) may never get to its SIGTERM handler.
+    killSignal: 'SIGKILL',
     maxBuffer: 1024 * 1024 * 1024, // a large file's --json report (with its diff) runs to many megabytes
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -186,10 +188,11 @@ export interface JsonReport {
     typed: boolean;
     rewritten: { at: string; line: number; column: number; message: string }[];
     left: { at: string; line: number; column: number; message: string }[];
+    covered?: { at: string; line: number; column: number; message: string; by: { at: string; how: 'rewritten' | 'done'; message: string } }[];
     error?: { phase: string; message: string; at: string };
     diff?: string;
     timings: { parseMs: number; transformMs: number };
   }[];
-  totals: { files: number; changed: number; unchanged: number; skipped: number; failed: number; left: number; rewrittenSites: number; leftSites: number };
+  totals: { files: number; changed: number; unchanged: number; skipped: number; failed: number; left: number; rewrittenSites: number; leftSites: number; coveredSites: number };
   timings: { totalMs: number; programMs: number };
 }

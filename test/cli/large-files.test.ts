@@ -35,6 +35,21 @@ describe('large files', () => {
     expect(readFileSync(join(repo, 'big.ts'), 'utf8')).toBe(text); // dry: nothing written
   });
 
+  it('auth-logging: a 20,000-route file registering a controller module\'s export, the controller covered by it', { timeout: 600_000 }, () => {
+    const routes = ["const express = require('express');", "const c = require('../controllers/auth');", 'const router = express.Router();'];
+    for (let index = 0; index < 20_000; index++) routes.push(`router.post('/login${index}', c.login);`);
+    const repo = gitRepo({
+      'package.json': JSON.stringify({ name: 'app', dependencies: { express: '^4.19.0' } }),
+      'src/routes/big.js': `${routes.join('\n')}\n`,
+      'src/controllers/auth.js': 'exports.login = async (req, res) => {\n  res.json({});\n};\n',
+    });
+    const result = runCli(['auth-logging', '--dry', '--json', '--no-types', '--no-add-dependency', 'src'], { cwd: repo, timeoutMs: 590_000 });
+    expect(result.status, result.stderr).toBe(0);
+    const report = json(result.stdout);
+    expect(report.totals).toMatchObject({ changed: 1, rewrittenSites: 20_000, leftSites: 0, coveredSites: 1 });
+    expect(report.files.find((file) => file.path === 'src/controllers/auth.js')?.covered?.[0]?.by.at).toBe('src/routes/big.js:4:1');
+  });
+
   it('leaves a file over --max-file-size unread and goes on with the others (exit 1)', () => {
     const big = poolModule(400);
     const repo = gitRepo({ 'big.ts': big, 'small.ts': poolModule(1) });

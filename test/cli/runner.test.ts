@@ -178,7 +178,7 @@ describe('--json', () => {
     expect(byPath.get('src/broken.ts')).toMatchObject({ status: 'error', error: { phase: 'parse', at: 'src/broken.ts:1:13' } });
     expect(byPath.get('src/throws.ts')).toMatchObject({ status: 'error', error: { phase: 'transform', message: 'test codemod exploded' } });
 
-    expect(report.totals).toEqual({ files: 5, changed: 1, unchanged: 1, skipped: 1, failed: 2, left: 0, rewrittenSites: 2, leftSites: 2 });
+    expect(report.totals).toEqual({ files: 5, changed: 1, unchanged: 1, skipped: 1, failed: 2, left: 0, rewrittenSites: 2, leftSites: 2, coveredSites: 0 });
     expect(report.timings.totalMs).toBeGreaterThan(0);
     expect(result.stderr).toBe(''); // stdout is the whole machine report, stderr stays empty
   });

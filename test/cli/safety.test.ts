@@ -1,6 +1,6 @@
 // The runner under interruption, permissions, a project's formatter and bad options, through the real CLI on temp
 // git repositories.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -53,6 +53,17 @@ describe('SIGINT in the middle of writing', () => {
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(new RegExp(`^pool-backpressure: ${notWritten.size} files? changed, `, 'm'));
     for (const path of Object.keys(files)) expect(read(repo, path)).toContain('queryWithBackpressure');
+  });
+});
+
+describe('a named pipe named on the command line', () => {
+  it('is left with the reason, never opened (reading one waits for a writer for ever), and the others run', () => {
+    const repo = gitRepo({ 'src/login.ts': 'export async function login(input: { email: string }) {\n  return input.email;\n}\n' });
+    execFileSync('mkfifo', [join(repo, 'src/pipe.ts')]);
+    const result = runCli(['auth-logging', '--dry', 'src/pipe.ts', 'src/login.ts'], { cwd: repo, timeoutMs: 60_000 });
+    expect(result.status, `${result.stderr} (null: the run blocked on the pipe)`).toBe(1);
+    expect(result.stderr).toMatch(/^left {2}src\/pipe\.ts: file left as it was: not a regular file \(a named pipe, socket or device\): never opened/m);
+    expect(result.stdout).toContain('withAuthLogging');
   });
 });
 
@@ -133,5 +144,27 @@ describe('usage errors before any file is read', () => {
     const result = runCli(['auth-logging', '--match', '('], { cwd: repo });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^quickwins: option --match is not a valid regular expression \(.*\), got "\("\n$/);
+  });
+
+  /** Its login.ts would be rewritten: a dry run that read it prints a diff on stdout. */
+  const loginRepo = () => gitRepo({ 'src/login.ts': 'export async function login(input: { email: string }) {\n  return input.email;\n}\n' });
+
+  it.each([
+    ['a bad --match regex', ['--match', '(', 'src'], /^quickwins: option --match is not a valid regular expression \(.*\), got "\("\n$/],
+    [
+      'a quoted glob, which the runner does not expand (no such path)',
+      ['src', 'src/**/*.controller.ts'],
+      /^quickwins: path not found: src\/\*\*\/\*\.controller\.ts \(quickwins takes files and folders, not patterns: let the shell expand it, unquoted, or name the folder\)\n$/,
+    ],
+    ['a path that does not exist', ['src', 'lib'], /^quickwins: path not found: lib\n$/],
+    ['a bad --max-file-size', ['--max-file-size', 'huge', 'src'], /^quickwins: option --max-file-size needs a size such as 800kb or 20mb, got "huge"\n$/],
+  ])('%s: exit 2 with that one line and nothing else (no file read, no diff)', (_name, args, message) => {
+    const repo = loginRepo();
+    const result = runCli(['auth-logging', '--dry', ...args], { cwd: repo });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
+    // The same run without the bad part reads the file and prints its diff.
+    expect(runCli(['auth-logging', '--dry', 'src'], { cwd: repo }).stdout).toContain('withAuthLogging');
   });
 });

@@ -4,8 +4,9 @@
  * controllers are wrapped where a route registers them.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { isFunctionNode, paramName } from '../ast-helpers.js';
+import { isFunctionNode, paramName, requiredModule } from '../ast-helpers.js';
 import { looksLikeResolver } from './graphql.js';
+import { ownExport } from './identity.js';
 import { propertyHandler } from './handler-refs.js';
 import type { AuthScan, Binding } from './scan.js';
 import type { AuthAction, AuthFramework, AuthHandlerSite, ExportedFunction, WrapTarget } from './types.js';
@@ -80,7 +81,9 @@ export function commonJsExports(statement: TSESTree.ExpressionStatement): Export
     node.property.name === 'exports';
   const onExports = (left.object.type === 'Identifier' && left.object.name === 'exports') || isModuleExports(left.object);
   if (onExports) {
-    if (isFunctionNode(right) || right.type === 'Identifier') {
+    // The same forms as an ESM export: `exports.login = catchAsync(async (req, res) => ...)` (a call, already wrapped
+    // or a route handler inside a helper) and `exports.login = service.login` are exports too.
+    if (isFunctionNode(right) || right.type === 'Identifier' || right.type === 'CallExpression' || right.type === 'MemberExpression') {
       return [{ name: left.property.name, fn: isFunctionNode(right) ? right : undefined, target: { kind: 'expression', expression: right }, node: left }];
     }
     return [];
@@ -143,10 +146,31 @@ export function detectExportedFunctions(scan: AuthScan): void {
   for (const statement of scan.program.body) {
     if (statement.type === 'ExportNamedDeclaration') {
       for (const exported of exportedFunctions(statement)) visitExportedFunction(scan, exported, statement);
+      if (!statement.declaration && !statement.source) for (const specifier of statement.specifiers) visitWrappedSpecifier(scan, specifier);
     } else if (statement.type === 'ExpressionStatement') {
       for (const exported of commonJsExports(statement)) visitExportedFunction(scan, exported, statement);
     }
   }
+}
+
+/**
+ * `export { loginWithAuthLogging as login }` where the local name holds the wrapper's result (the form this codemod
+ * writes for `export function login`): already wrapped, so a route in another file that registers it is not wrapped again.
+ */
+function visitWrappedSpecifier(scan: AuthScan, specifier: TSESTree.ExportSpecifier): void {
+  if (specifier.local.type !== 'Identifier' || !scan.goesThroughWrapper(specifier.local)) return;
+  const name = specifier.exported.type === 'Identifier' ? specifier.exported.name : specifier.exported.value;
+  const action = classifyHandlerName(name) ?? looseAction(name);
+  if (!action) return;
+  scan.wrapped.push({
+    framework: 'function',
+    action,
+    description: `${name}()`,
+    target: { kind: 'expression', expression: specifier.local },
+    node: specifier,
+    middlewaresBefore: [],
+    identity: ownExport(scan.options.filePath, name),
+  });
 }
 
 export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction, statement: TSESTree.Node): void {
@@ -177,8 +201,9 @@ export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction
     return;
   }
   const description = `${exported.name}()`;
+  const identity = ownExport(scan.options.filePath, exported.name);
   const skip = (reason: string): void => {
-    scan.skipped.push({ framework: 'function', description, node: exported.node, reason });
+    scan.skipped.push({ framework: 'function', description, node: exported.node, reason, identity });
   };
   if (scan.side.kind !== 'server') {
     skip(`${sideReason[scan.side.kind]} (${scan.side.evidence})`);
@@ -241,6 +266,8 @@ export function functionBehind(scan: AuthScan, exported: ExportedFunction): Func
 
 export function behindExpression(scan: AuthScan, expression: TSESTree.Node, depth: number): FunctionBehind {
   if (isFunctionNode(expression) || expression.type === 'FunctionDeclaration') return classifyFunction(expression);
+  // `exports.Token = require('./token.model')`: a re-export, declared (and wrapped, if at all) in that module.
+  if (requiredModule(expression) !== undefined) return { kind: 'elsewhere' };
   if (expression.type === 'CallExpression') {
     // `catchAsync(async (req, res) => ...)`, `memoize(async (input) => ...)`: the function passed in decides.
     const inner = expression.arguments.find((argument) => isFunctionNode(argument));
@@ -277,7 +304,8 @@ export function exportedSite(scan: AuthScan,
   exported: ExportedFunction,
   statement: TSESTree.Node,
 ): void {
-  const site = (target: WrapTarget): AuthHandlerSite => ({ framework, action, description, target, node: exported.node, middlewaresBefore: [] });
+  const identity = ownExport(scan.options.filePath, exported.name);
+  const site = (target: WrapTarget): AuthHandlerSite => ({ framework, action, description, target, node: exported.node, middlewaresBefore: [], identity });
   const target = exported.target;
   if (target.kind === 'expression' && scan.goesThroughWrapper(target.expression)) {
     scan.wrapped.push(site(target));

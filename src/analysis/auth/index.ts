@@ -21,6 +21,7 @@ import { detectExportedFunctions } from './functions.js';
 import { detectMutationObject, detectResolverClass, detectResolverMap } from './graphql.js';
 import { detectNestController } from './nest.js';
 import { detectNextPagesApi, detectNextRoute, isNextRouteFile, nextPagesApiRoute } from './next.js';
+import { linkRoutedExports } from './routed-exports.js';
 import { AuthScan } from './scan.js';
 import type { AuthHandlerScan, FindAuthHandlersOptions } from './types.js';
 
@@ -28,9 +29,17 @@ export * from './types.js';
 export { actionForMethod, actionOfWords, authWords, classifyHandlerName, classifyRoutePath, staticPath } from './vocabulary.js';
 export type { AuthClassification } from './vocabulary.js';
 export { isNextRouteFile, nextPagesApiRoute } from './next.js';
+export { identityKey, type HandlerIdentity } from './identity.js';
 
-/** Finds the auth handlers of one file. Pure: reads the tree, edits nothing. */
+/**
+ * Finds the auth handlers of one file. Reads the tree and edits nothing; a route whose handler is imported from a
+ * project module also reads that module (routed-exports.ts), to name the export and never wrap it twice.
+ */
 export function findAuthHandlers(program: TSESTree.Program, options: FindAuthHandlersOptions): AuthHandlerScan {
+  return scanFile(program, options, true);
+}
+
+function scanFile(program: TSESTree.Program, options: FindAuthHandlersOptions, followImports: boolean): AuthHandlerScan {
   const scan = new AuthScan(program, options);
   const calls: TSESTree.CallExpression[] = [];
   const classes: TSESTree.ClassDeclaration[] = [];
@@ -60,5 +69,7 @@ export function findAuthHandlers(program: TSESTree.Program, options: FindAuthHan
   else detectExportedFunctions(scan);
   if (nextPagesApiRoute(options.filePath) !== undefined) detectNextPagesApi(scan);
   scan.dropAliasesOfWrappedSites();
+  // One module deep: the imported module's own scan does not follow its imports.
+  if (followImports) linkRoutedExports(scan, (filePath, other) => scanFile(other, { ...options, filePath }, false));
   return { handlers: scan.handlers, wrapped: scan.wrapped, skipped: scan.skipped };
 }

@@ -1,6 +1,7 @@
 /** What the auth-handler detectors report: sites to wrap, sites already wrapped, sites left with a reason. */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { PackageFacts } from '../package-evidence.js';
+import type { HandlerIdentity } from './identity.js';
 
 /** What the auth detector reads of a package: its manifest and dependency names. */
 export type PackageDependencies = Pick<PackageFacts, 'manifest' | 'dependencies'>;
@@ -44,6 +45,8 @@ export interface AuthHandlerSite {
   readonly node: TSESTree.Node;
   /** Middlewares that run before the wrapped handler and may answer the request on their own. */
   readonly middlewaresBefore: readonly string[];
+  /** The export the wrapped handler is, when known: the file's own export, or the module export a route registers. */
+  readonly identity?: HandlerIdentity;
 }
 
 /** An auth handler that is recognised but not wrapped, with the reason (one sentence). */
@@ -52,6 +55,8 @@ export interface SkippedAuthHandler {
   readonly description: string;
   readonly node: TSESTree.Node;
   readonly reason: string;
+  /** The export this handler is, when known: another file of the run that wraps it covers this one (handler-identity.ts). */
+  readonly identity?: HandlerIdentity;
 }
 
 export interface AuthHandlerScan {
