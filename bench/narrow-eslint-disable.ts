@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '13' },
     dir: { type: 'string' },
     paths: { type: 'string', default: '.' },
+    keep: { type: 'boolean', default: false },
   },
 });
 
@@ -177,4 +178,4 @@ if (eslintCpuMs.length > 0) {
   console.log(`median CPU (user + system): eslint ${(median(eslintCpuMs) / 1000).toFixed(2)} s, narrow-eslint-disable ${(median(codemodCpuMs) / 1000).toFixed(2)} s, ratio ${(median(codemodCpuMs) / median(eslintCpuMs)).toFixed(2)}×`);
 }
 if (generated && generated.directives < 200) console.log('warning: fewer than 200 blanket directives in the corpus; raise --files or --share');
-if (generated) rmSync(generated.dir, { recursive: true, force: true });
+if (generated && !args.keep) rmSync(generated.dir, { recursive: true, force: true });
