@@ -11,7 +11,7 @@
  */
 import type { Linter } from 'eslint';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { extname, join, relative, sep } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { readDisableDirectives, type DisableDirective } from '../src/analysis/directives.js';
 import { loadProjectLinter, ProjectSetupError, type FileLint, type ProjectLinter } from '../src/analysis/eslint-project.js';
@@ -104,9 +104,12 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
   const suppressionsPath = join(cwd, SUPPRESSIONS_FILE);
   const existing = options.toSuppressions ? readSuppressions(suppressionsPath) : {};
   const relativePath = (filePath: string): string => relative(cwd, filePath).split(sep).join('/');
+  const typeAware = await lintsWithTypes(linter, context.files);
   // No state across files (a large run has a session per worker thread): a file's errors moved to the suppressions
   // file travel in its record, and `finish` adds up the records of the files the run kept.
   return {
+    // Each worker thread's ESLint would build its own TypeScript programs: with types, one thread.
+    parallel: !typeAware,
     async transformFile({ filePath, source }) {
       const counts = existing[relativePath(filePath)];
       const result = await narrowFile(linter, filePath, source, options, (ruleId) => counts?.[ruleId]?.count ?? 0);
@@ -125,6 +128,17 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
       return [{ path: suppressionsPath, text: stableJson(merged), summary: `${rules} rule count(s) added for ${files.length} file(s)` }];
     },
   };
+}
+
+/** Whether the config of any of the files lints with types, asked of the first file of each extension (one config each, mostly). */
+async function lintsWithTypes(linter: ProjectLinter, files: readonly string[]): Promise<boolean> {
+  const firstOfExtension = new Map<string, string>();
+  for (const file of files) {
+    const extension = extname(file);
+    if (!firstOfExtension.has(extension)) firstOfExtension.set(extension, file);
+  }
+  for (const file of firstOfExtension.values()) if (await linter.isTypeAware(file)) return true;
+  return false;
 }
 
 interface FileResult extends CodemodResult {

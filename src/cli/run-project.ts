@@ -56,8 +56,10 @@ export async function runProjectSession(request: ProjectRunRequest): Promise<Pro
     await pool.stop();
     throw error;
   }
-  const workers = pool.workers.length;
-  const results = await transformProjectInParallel(session, files, pool, request.onOutcome, request.shouldStop);
+  const used = session.parallel === false ? NO_WORKERS : pool;
+  if (used !== pool) await pool.stop();
+  const workers = used.workers.length;
+  const results = await transformProjectInParallel(session, files, used, request.onOutcome, request.shouldStop);
   const { finish } = session;
   return { results, workers, finish: async (records) => (finish ? await finish.call(session, records) : []) };
 }

@@ -96,6 +96,12 @@ export interface ProjectSession {
    * or in a dry run would be), in file order; a file the runner left (read-only, interrupted, ...) has none here.
    */
   finish?(records: readonly ProjectRecord[]): Promise<readonly ProjectFileOutput[]>;
+  /**
+   * false when a session on each worker thread would cost more than it saves, so the run stays on the main thread:
+   * e.g. an ESLint config with type information, for which every thread would build its own TypeScript programs
+   * (their memory and CPU, once per thread). Default true.
+   */
+  readonly parallel?: boolean;
 }
 
 export interface ProjectFileResult extends CodemodResult {

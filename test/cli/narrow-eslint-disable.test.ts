@@ -256,6 +256,18 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     }
   });
 
+  it('stays on one thread when the config lints with types (each thread would build its own TypeScript program)', () => {
+    const extra: Record<string, string> = {};
+    for (let index = 0; index < 50; index++) extra[`src/many/module-${index}.ts`] = `// eslint-disable-next-line\nexport const value${index}: any = ${index};\n`;
+    const repo = projectRepo('typescript', extra);
+    const result = runCli(['narrow-eslint-disable', '--dry', '--json', '--workers', '1', 'src/many'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as JsonReport;
+    expect(report.workers).toBe(0);
+    expect(report.totals.changed).toBe(50);
+    expect(report.files[0]?.rewritten.map((site) => site.message)).toEqual(['eslint-disable-next-line → eslint-disable-next-line @typescript-eslint/no-explicit-any']);
+  });
+
   it('exits 2 with one line when the project has no ESLint', () => {
     const repo = projectRepo('plain', {}, false);
     const result = runCli(['narrow-eslint-disable', '--dry'], { cwd: repo });
