@@ -268,6 +268,16 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     expect(report.files[0]?.rewritten.map((site) => site.message)).toEqual(['eslint-disable-next-line → eslint-disable-next-line @typescript-eslint/no-explicit-any']);
   });
 
+  it('--to-suppressions counts nothing for a file the run left (read-only): the file keeps its directive', () => {
+    const repo = projectRepo('plain', { 'src/file-level.js': { text: readFileSync(join(FIXTURES, 'plain/input/src/file-level.js'), 'utf8'), mode: 0o444 } });
+    const result = runCli(['narrow-eslint-disable', '--to-suppressions', 'src/file-level.js', 'src/multi-line.js'], { cwd: repo });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/src\/file-level\.js.*read-only file/);
+    expect(readFileSync(join(repo, 'src/file-level.js'), 'utf8').startsWith('/* eslint-disable */\n')).toBe(true);
+    // Before, its three errors were counted anyway: they hide nothing ESLint reports now, and ESLint fails on unused suppressions.
+    expect(JSON.parse(readFileSync(join(repo, 'eslint-suppressions.json'), 'utf8'))).toEqual({ 'src/multi-line.js': { 'no-var': { count: 1 } } });
+  });
+
   it('exits 2 with one line when the project has no ESLint', () => {
     const repo = projectRepo('plain', {}, false);
     const result = runCli(['narrow-eslint-disable', '--dry'], { cwd: repo });
