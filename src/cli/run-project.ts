@@ -5,15 +5,16 @@
  * each file's record for the session's `finish`, which the caller runs on the main thread once it knows which
  * rewrites the run kept.
  */
-import type { ProjectFileOutput, ProjectRecord } from '../codemod-host/codemod.js';
+import type { ProjectFileOutput, ProjectRecord, ProjectSession } from '../codemod-host/codemod.js';
 import type { AnyCodemod } from '../codemod-host/registry.js';
 import type { SessionOutcome } from '../codemod-host/transform-project.js';
 import { NO_WORKERS, startWorkers, transformProjectInParallel, type SourceText } from './workers.js';
 
 /**
- * Below this many files past the pre-filter, a project run stays on the main thread. A worker's start (loading the
- * project's ESLint and config, ≈ 0.5 s of CPU) is paid back after a few dozen files (two lints each): measured with
- * bench/narrow-eslint-disable.ts, see README.
+ * Below this many files past the pre-filter, a project run stays on the main thread. A worker's start costs 0.5 to
+ * 0.7 s of CPU (ESLint and a small config; seconds for large shared configs) plus its own JIT warm-up, and a file
+ * costs two lints (20 to 40 ms on the bench's files): below a few dozen files there is too little to share. Chosen
+ * from those figures, not tuned: bench/narrow-eslint-disable.ts ran on a loaded machine (see README).
  */
 export const PROJECT_PARALLEL_THRESHOLD = 48;
 
@@ -49,7 +50,7 @@ export async function runProjectSession(request: ProjectRunRequest): Promise<Pro
     files.length >= PROJECT_PARALLEL_THRESHOLD && request.maxWorkers > 0
       ? startWorkers(codemod.id, options, request.maxWorkers, { cwd, files: paths })
       : NO_WORKERS;
-  let session;
+  let session: ProjectSession;
   try {
     session = await codemod.prepareProject({ cwd, files: paths, options: options as never });
   } catch (error) {
