@@ -151,6 +151,7 @@ function timed(command: string, commandArgs: readonly string[], cwd: string): { 
   const result = spawnSync(program, programArgs, { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
   const ms = performance.now() - start;
   const cpuMs = GNU_TIME ? (readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1) ?? '').split(/\s+/).reduce((total, seconds) => total + Number(seconds) * 1000, 0) : undefined;
+  rmSync(cpuFile, { force: true });
   return { ms, cpuMs, stdout: result.stdout, status: result.status };
 }
 
