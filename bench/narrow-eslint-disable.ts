@@ -9,15 +9,21 @@
  * own ESLint and config; `--paths` to pick folders), e.g. a checkout of a public repository.
  *
  *   npm run build && npx tsx bench/narrow-eslint-disable.ts                  (500 files, 3 runs, median)
+ *   npx tsx bench/narrow-eslint-disable.ts --share 1                         (the worst case: a directive in every file)
  *   npx tsx bench/narrow-eslint-disable.ts --files 1000 --share 0.5 --runs 5
  *   npx tsx bench/narrow-eslint-disable.ts --dir ../some-project --paths lib,test
  *
- * Both commands run with --dry for the codemod (which still lints every file twice: the rewrite is checked in memory).
+ * Three commands, alternating in each run: plain `eslint --format json <paths>` as a user runs it (one thread: no
+ * `--concurrency`), the codemod on one thread (`--dry --json --workers 0`), and on worker threads besides the main one
+ * (`--workers <n>`, default cores − 1, what its default gives on an idle machine; a loaded one gets fewer). The codemod lints every file with a blanket directive twice even in a dry
+ * run (the rewrite is checked in memory). The generated corpus has ESLint and `@eslint/js` in its node_modules and
+ * nothing else, as its package.json says; `--prettier` adds prettier, formats the corpus with it first (a prettier
+ * user's files are prettier-clean) and so also measures the runner formatting each changed file.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -34,6 +40,9 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '13' },
     dir: { type: 'string' },
     paths: { type: 'string', default: '.' },
+    keep: { type: 'boolean', default: false },
+    prettier: { type: 'boolean', default: false },
+    workers: { type: 'string', default: String(availableParallelism() - 1) },
   },
 });
 
@@ -108,12 +117,23 @@ function generateCorpus(): { dir: string; directives: number; files: number } {
   writeFileSync(join(dir, 'package.json'), '{ "name": "narrow-bench", "private": true, "type": "module" }\n');
   writeFileSync(join(dir, 'eslint.config.js'), CONFIG);
   writeFileSync(join(dir, '.gitignore'), 'node_modules\n');
-  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // Only what the corpus declares: a link to all of quickwins' node_modules would also bring its prettier, which the
+  // runner then uses to format every changed file (a cost of its own, measured with --prettier).
+  const packages = ['eslint', '@eslint/js', ...(args.prettier ? ['prettier'] : [])];
+  for (const name of packages) {
+    mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
+    symlinkSync(join(repoRoot, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
+  }
   let directives = 0;
   for (let index = 0; index < count; index++) {
     const file = generateFile(index, next() < share, next);
     directives += file.directives;
     writeFileSync(join(dir, 'src', `service-${index}.js`), file.text);
+  }
+  if (args.prettier) {
+    const prettierBin = join(repoRoot, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+    const formatted = spawnSync(process.execPath, [prettierBin, '--write', '--log-level', 'warn', 'src'], { cwd: dir, encoding: 'utf8' });
+    if (formatted.status !== 0) throw new Error(`prettier --write failed: ${formatted.stderr}`);
   }
   spawnSync('git', ['init', '-q'], { cwd: dir });
   spawnSync('git', ['add', '-A'], { cwd: dir });
@@ -131,6 +151,7 @@ function timed(command: string, commandArgs: readonly string[], cwd: string): { 
   const result = spawnSync(program, programArgs, { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
   const ms = performance.now() - start;
   const cpuMs = GNU_TIME ? (readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1) ?? '').split(/\s+/).reduce((total, seconds) => total + Number(seconds) * 1000, 0) : undefined;
+  rmSync(cpuFile, { force: true });
   return { ms, cpuMs, stdout: result.stdout, status: result.status };
 }
 
@@ -147,34 +168,51 @@ const eslintBin = join(dirname(createRequire(join(projectDir, 'package.json')).r
 console.log(`load average at start: ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
 if (generated) console.log(`corpus: ${generated.files} files, ${generated.directives} blanket directives, in ${generated.dir}`);
 
-const eslintMs: number[] = [];
-const codemodMs: number[] = [];
-const eslintCpuMs: number[] = [];
-const codemodCpuMs: number[] = [];
-let report: { totals: { rewrittenSites: number; changed: number; leftSites: number } } | undefined;
+interface Arm {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly ms: number[];
+  readonly cpuMs: number[];
+  workers?: number;
+}
+const arms: Arm[] = [
+  { name: 'eslint', args: [eslintBin, '--format', 'json', ...paths], ms: [], cpuMs: [] },
+  { name: 'narrow-eslint-disable --dry --workers 0', args: [bin, 'narrow-eslint-disable', '--dry', '--json', '--workers', '0', ...paths], ms: [], cpuMs: [] },
+  {
+    name: `narrow-eslint-disable --dry --workers ${args.workers}`,
+    args: [bin, 'narrow-eslint-disable', '--dry', '--json', '--workers', args.workers, ...paths],
+    ms: [],
+    cpuMs: [],
+  },
+];
+const [eslintArm] = arms as [Arm];
+let report: { workers: number; totals: { rewrittenSites: number; changed: number; leftSites: number } } | undefined;
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 for (let run = 0; run < Number(args.runs); run++) {
-  // Alternating, so that a change in the machine's load hits both sides alike.
-  const eslint = timed(process.execPath, [eslintBin, '--format', 'json', ...paths], projectDir);
-  if (eslint.status === 2) throw new Error(`eslint failed in ${projectDir}`);
-  eslintMs.push(eslint.ms);
-  if (eslint.cpuMs !== undefined) eslintCpuMs.push(eslint.cpuMs);
-  const codemod = timed(process.execPath, [bin, 'narrow-eslint-disable', '--dry', '--json', ...paths], projectDir);
-  if (codemod.status !== 0) throw new Error(`narrow-eslint-disable exited ${codemod.status}`);
-  codemodMs.push(codemod.ms);
-  if (codemod.cpuMs !== undefined) codemodCpuMs.push(codemod.cpuMs);
-  report = JSON.parse(codemod.stdout) as typeof report;
-  const cpu = (value: number | undefined): string => (value === undefined ? '' : ` (CPU ${(value / 1000).toFixed(2)} s)`);
-  console.log(
-    `run ${run + 1}: eslint ${(eslint.ms / 1000).toFixed(2)} s${cpu(eslint.cpuMs)}, narrow-eslint-disable --dry ${(codemod.ms / 1000).toFixed(2)} s${cpu(codemod.cpuMs)}`,
-  );
+  // Alternating, so that a change in the machine's load hits every arm alike.
+  const line: string[] = [];
+  for (const arm of arms) {
+    const result = timed(process.execPath, arm.args, projectDir);
+    if (arm === eslintArm ? result.status === 2 : result.status !== 0) throw new Error(`${arm.name} exited ${result.status} in ${projectDir}`);
+    arm.ms.push(result.ms);
+    if (result.cpuMs !== undefined) arm.cpuMs.push(result.cpuMs);
+    if (arm !== eslintArm) {
+      report = JSON.parse(result.stdout) as typeof report;
+      arm.workers = report?.workers;
+    }
+    const workers = arm.workers === undefined ? '' : `, ${arm.workers} worker(s)`;
+    line.push(`${arm.name} ${seconds(result.ms)}${result.cpuMs === undefined ? '' : ` (CPU ${seconds(result.cpuMs)}${workers})`}`);
+  }
+  console.log(`run ${run + 1} (load ${loadavg()[0]?.toFixed(2)}): ${line.join('; ')}`);
 }
-const ratio = median(codemodMs) / median(eslintMs);
-console.log(
-  `median: eslint ${(median(eslintMs) / 1000).toFixed(2)} s, narrow-eslint-disable ${(median(codemodMs) / 1000).toFixed(2)} s, ratio ${ratio.toFixed(2)}× ` +
-    `(target ≤ 1.5×); ${report?.totals.rewrittenSites} directives rewritten or removed in ${report?.totals.changed} files, ${report?.totals.leftSites} left`,
-);
-if (eslintCpuMs.length > 0) {
-  console.log(`median CPU (user + system): eslint ${(median(eslintCpuMs) / 1000).toFixed(2)} s, narrow-eslint-disable ${(median(codemodCpuMs) / 1000).toFixed(2)} s, ratio ${(median(codemodCpuMs) / median(eslintCpuMs)).toFixed(2)}×`);
+for (const arm of arms) {
+  const wall = median(arm.ms);
+  const cpu = arm.cpuMs.length > 0 ? median(arm.cpuMs) : undefined;
+  const ratio = arm === eslintArm ? '' : `: ${(wall / median(eslintArm.ms)).toFixed(2)}× wall${cpu === undefined ? '' : `, ${(cpu / median(eslintArm.cpuMs)).toFixed(2)}× CPU`}`;
+  const workers = arm.workers === undefined ? '' : ` on ${arm.workers} worker(s) + the main thread`;
+  console.log(`median ${arm.name}${workers}: ${seconds(wall)} wall${cpu === undefined ? '' : `, ${seconds(cpu)} CPU`}${ratio}`);
 }
+console.log(`target ≤ 1.5× wall; ${report?.totals.rewrittenSites} directives rewritten or removed in ${report?.totals.changed} files, ${report?.totals.leftSites} left`);
+console.log(`load average at end: ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
 if (generated && generated.directives < 200) console.log('warning: fewer than 200 blanket directives in the corpus; raise --files or --share');
-if (generated) rmSync(generated.dir, { recursive: true, force: true });
+if (generated && !args.keep) rmSync(generated.dir, { recursive: true, force: true });

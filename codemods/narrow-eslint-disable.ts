@@ -11,7 +11,7 @@
  */
 import type { Linter } from 'eslint';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { extname, join, relative, sep } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { readDisableDirectives, type DisableDirective } from '../src/analysis/directives.js';
 import { loadProjectLinter, ProjectSetupError, type FileLint, type ProjectLinter } from '../src/analysis/eslint-project.js';
@@ -24,6 +24,7 @@ import {
   type CodemodResult,
   type ProjectContext,
   type ProjectFileOutput,
+  type ProjectRecord,
   type ProjectSession,
 } from '../src/codemod-host/codemod.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
@@ -102,17 +103,24 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
   }
   const suppressionsPath = join(cwd, SUPPRESSIONS_FILE);
   const existing = options.toSuppressions ? readSuppressions(suppressionsPath) : {};
-  const added: Suppressions = {};
+  const relativePath = (filePath: string): string => relative(cwd, filePath).split(sep).join('/');
+  const typeAware = await lintsWithTypes(linter, context.files);
+  // No state across files (a large run has a session per worker thread): a file's errors moved to the suppressions
+  // file travel in its record, and `finish` adds up the records of the files the run kept.
   return {
+    // Each worker thread's ESLint would build its own TypeScript programs: with types, one thread.
+    parallel: !typeAware,
     async transformFile({ filePath, source }) {
-      const relativePath = relative(cwd, filePath).split(sep).join('/');
-      const result = await narrowFile(linter, filePath, source, options, (ruleId) => existing[relativePath]?.[ruleId]?.count ?? 0);
-      if (result.suppressedByFile.size > 0) {
-        added[relativePath] = Object.fromEntries([...result.suppressedByFile].map(([ruleId, count]) => [ruleId, { count }]));
-      }
-      return result;
+      const counts = existing[relativePath(filePath)];
+      const result = await narrowFile(linter, filePath, source, options, (ruleId) => counts?.[ruleId]?.count ?? 0);
+      const record: SuppressedRecord | undefined = result.suppressedByFile.size > 0 ? Object.fromEntries(result.suppressedByFile) : undefined;
+      return { edits: result.edits, rewritten: result.rewritten, left: result.left, record };
     },
-    async finish(): Promise<ProjectFileOutput[]> {
+    async finish(records: readonly ProjectRecord[]): Promise<ProjectFileOutput[]> {
+      const added: Suppressions = {};
+      for (const { filePath, record } of records) {
+        added[relativePath(filePath)] = Object.fromEntries(Object.entries(record as SuppressedRecord).map(([ruleId, count]) => [ruleId, { count }]));
+      }
       const files = Object.keys(added);
       if (files.length === 0) return [];
       const merged = mergeSuppressions(existing, added);
@@ -120,6 +128,17 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
       return [{ path: suppressionsPath, text: stableJson(merged), summary: `${rules} rule count(s) added for ${files.length} file(s)` }];
     },
   };
+}
+
+/** Whether the config of any of the files lints with types, asked of the first file of each extension (one config each, mostly). */
+async function lintsWithTypes(linter: ProjectLinter, files: readonly string[]): Promise<boolean> {
+  const firstOfExtension = new Map<string, string>();
+  for (const file of files) {
+    const extension = extname(file);
+    if (!firstOfExtension.has(extension)) firstOfExtension.set(extension, file);
+  }
+  for (const file of firstOfExtension.values()) if (await linter.isTypeAware(file)) return true;
+  return false;
 }
 
 interface FileResult extends CodemodResult {
@@ -222,6 +241,9 @@ function compareLints(before: FileLint, after: FileLint, plan: NarrowingPlan, ne
   for (const [line, count] of unusedAfter) if (count > (unusedBefore.get(line) ?? 0)) return `a new unused-directive report at line ${line}`;
   return undefined;
 }
+
+/** A file's record: errors per rule that its rewrite moved to the suppressions file. */
+type SuppressedRecord = Record<string, number>;
 
 /** ESLint's bulk-suppressions format: relative file path → rule id → `{ count }` of errors. */
 type Suppressions = Record<string, Record<string, { count: number }>>;

@@ -35,6 +35,8 @@ export interface ProjectLinter {
   readonly version: string;
   /** Why ESLint would not lint this file (ignored, no config applies), or undefined when it would. */
   whyNotLinted(filePath: string): Promise<string | undefined>;
+  /** Whether the config ESLint picks for this file lints with type information (typescript-eslint's `project` or `projectService`). */
+  isTypeAware(filePath: string): Promise<boolean>;
   lint(filePath: string, text: string): Promise<FileLint>;
 }
 
@@ -91,6 +93,15 @@ export async function loadProjectLinter(cwd: string, probeFile: string, configFi
         return firstLine(error);
       }
       return undefined;
+    },
+    async isTypeAware(filePath) {
+      try {
+        const config = (await eslint.calculateConfigForFile(filePath)) as { languageOptions?: { parserOptions?: Record<string, unknown> } } | undefined;
+        const parserOptions = config?.languageOptions?.parserOptions;
+        return Boolean(parserOptions?.project || parserOptions?.projectService);
+      } catch {
+        return false; // whyNotLinted names the problem for that file
+      }
     },
     async lint(filePath, text) {
       captured = undefined;

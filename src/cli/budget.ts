@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { TextOutcome } from '../codemod-host/transform-text.js';
-import { workerEntry, type SourceText, type WorkerChunk, type WorkerInit, type WorkerReply } from './workers.js';
+import { workerEntry, type SourceText, type WorkerChunk, type WorkerInit, type WorkerReady, type WorkerReply } from './workers.js';
 
 export interface FileBudget {
   /** Bytes on disk; larger files are left unread. */
@@ -50,7 +50,7 @@ export async function transformIsolated(
         resolve(outcome);
       };
       let ready = false;
-      worker.on('message', (message: WorkerReply | { ready: true }) => {
+      worker.on('message', (message: WorkerReply | WorkerReady) => {
         if (!ready) {
           ready = true;
           const chunk: WorkerChunk = { chunkId: 0, files: [file] };

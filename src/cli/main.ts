@@ -97,7 +97,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       .option('--json', 'print one JSON report (a record per file, totals) instead of diffs and summary')
       .option('--allow-dirty', 'write even when target files have uncommitted git changes')
       .option('--no-types', 'do not build TypeScript programs; find sites from imports and bindings only')
-      .option('--workers <n>', 'worker threads for large runs (default: idle cores - 2; 0: main thread only)')
+      .option('--workers <n>', 'worker threads for large runs (default: idle cores - 2, or - 1 for a codemod that lints with the project\'s ESLint; 0: main thread only)')
       .option('--no-add-dependency', 'do not add @quickwins/runtime to the nearest package.json of rewritten files that import it')
       .option('--max-file-size <size>', `leave (and report) files larger than this, e.g. 512kb, 20mb (default: ${formatBytes(DEFAULT_MAX_FILE_BYTES)})`)
       .option('--max-file-time <seconds>', `stop the codemod on a large file after this long and leave the file (default: ${DEFAULT_MAX_FILE_MS / 1000})`)
@@ -135,7 +135,7 @@ async function runCommand(
 ): Promise<number> {
   const started = performance.now();
   const options = resolveCodemodOptions(codemod.options, flags);
-  const maxWorkers = parseWorkers(flags.workers);
+  const maxWorkers = parseWorkers(flags.workers, codemod.prepareProject !== undefined);
   const budget = parseBudget(flags);
   const dry = Boolean(flags.dry || flags.check);
   const targets = paths.length > 0 ? paths : ['.'];
@@ -239,11 +239,15 @@ async function runCommand(
  * one is left to V8's garbage collector and compiler threads, which run beside every JavaScript thread; less the
  * load already on the machine (like `make -l`). On a 2-core box one worker made runs slower, at 600 and at 2,400
  * files past the pre-filter, quiet or loaded: measured with bench/codemod-speed.ts, see README.
+ * A codemod with a project session lints each file with the project's ESLint, tens of milliseconds a file against a
+ * fraction of one for a text codemod, so no core is kept back for the collector: one worker per idle core besides
+ * the main thread's, up to every core (bench/narrow-eslint-disable.ts, see README).
  */
-function parseWorkers(value: string | undefined): number {
+function parseWorkers(value: string | undefined, lintsPerFile: boolean): number {
   if (value === undefined) {
     const cores = availableParallelism();
-    return Math.max(0, Math.min(cores - 2, Math.floor(cores - 1 - (loadavg()[0] ?? 0))));
+    const idle = cores - (loadavg()[0] ?? 0);
+    return Math.max(0, Math.min(lintsPerFile ? cores - 1 : cores - 2, Math.floor(idle - 1)));
   }
   const count = Number(value);
   if (!Number.isInteger(count) || count < 0) throw new UsageError(`option --workers needs a whole number ≥ 0, got ${JSON.stringify(value)}`);

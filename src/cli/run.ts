@@ -5,12 +5,12 @@
  * Printing is report.ts's job; this module returns what happened to every file.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import type { ProjectFileOutput } from '../codemod-host/codemod.js';
+import type { ProjectFileOutput, ProjectRecord } from '../codemod-host/codemod.js';
 import type { AnyCodemod } from '../codemod-host/registry.js';
 import { transformText, type FileError, type TextOutcome } from '../codemod-host/transform-text.js';
 import { ISOLATE_CHARS, sizeLimitReason, timeLimitReason, transformIsolated, type FileBudget } from './budget.js';
 import { decodeFile, encodeFile, type FileEncoding } from './encoding.js';
-import { runProjectSession } from './run-project.js';
+import { runProjectSession, type ProjectRun } from './run-project.js';
 import { loadTypeAwareParser } from './type-aware-loader.js';
 import { NO_WORKERS, startWorkers, transformInParallel, type SourceText } from './workers.js';
 import { reconcileLeftSites, type CoveredSite } from './reconcile.js';
@@ -105,7 +105,7 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   // choice between in-process, workers and types depends on how many are left.
   const typeAware = request.typeAware && codemod.usesTypes;
   // Workers start loading the codemod now, on the other cores, while this thread reads and pre-filters.
-  // A codemod with a project session (it lints with the project's own tools) runs its files in this process.
+  // A codemod with a project session (it lints with the project's own tools) starts its own workers (run-project.ts).
   const pool = !codemod.prepareProject && total >= PARALLEL_THRESHOLD ? startWorkers(codemod.id, options, request.maxWorkers) : undefined;
   const outcomes = new Array<FileOutcome | undefined>(total);
   const texts = new Array<string | undefined>(total);
@@ -149,12 +149,24 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   // Every file is first transformed without types: large ones each on a worker of its own under the time limit,
   // the rest in-process or on the worker pool. A type-aware run keeps the result of every file whose sites are all
   // decided and parses again, with types, only the files where a site still waits for the checker.
-  let extraFiles: readonly ProjectFileOutput[] = [];
+  let project: ProjectRun | undefined;
+  const projectRecords = new Map<number, unknown>();
   if (codemod.prepareProject) {
     const sources = candidates.map((index) => ({ path: files[index] as string, text: texts[index] as string }));
-    const project = await runProjectSession(codemod, options, request.cwd ?? process.cwd(), sources, progress);
-    project.outcomes.forEach((outcome, position) => (outcomes[candidates[position] as number] = outcome));
-    extraFiles = project.extraFiles;
+    project = await runProjectSession({
+      codemod,
+      options,
+      cwd: request.cwd ?? process.cwd(),
+      files: sources,
+      maxWorkers: request.maxWorkers,
+      onOutcome: progress,
+      shouldStop: stopped,
+    });
+    project.results.forEach((result, position) => {
+      if (!result) return;
+      outcomes[candidates[position] as number] = result.outcome;
+      if (result.record !== undefined) projectRecords.set(candidates[position] as number, result.record);
+    });
   }
   const passed = codemod.prepareProject ? [] : candidates;
   const large = passed.filter((index) => (texts[index] as string).length >= ISOLATE_CHARS);
@@ -166,7 +178,7 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   }
   const used = pool && small.length >= PARALLEL_THRESHOLD ? pool : NO_WORKERS;
   if (pool && used !== pool) await pool.stop();
-  const workers = used.workers.length;
+  const workers = used.workers.length + (project?.workers ?? 0);
   const sources: SourceText[] = small.map((index) => ({ path: files[index] as string, text: texts[index] as string }));
   const results = await transformInParallel(codemod, options, sources, used, () => progress(), stopped);
   results.forEach((outcome, position) => {
@@ -192,6 +204,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
 
   const interrupted = stopped();
   const records: FileRecord[] = [];
+  // What the project session's last step hears about: the files whose outcome stands (written, or would be).
+  const keptRecords: ProjectRecord[] = [];
   for (const [index, path] of files.entries()) {
     let outcome = outcomes[index] ?? leftFile(INTERRUPTED_REASON);
     const encoding = encodings[index];
@@ -220,7 +234,10 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
       }
     }
     records.push({ path, outcome, before, typed: typeParser?.isTyped(path) ?? false, encoding, written });
+    const kept = outcome.status === 'unchanged' || (outcome.status === 'changed' && (written || !request.write));
+    if (kept && projectRecords.has(index)) keptRecords.push({ filePath: path, record: projectRecords.get(index) });
   }
+  const extraFiles: readonly ProjectFileOutput[] = project ? await project.finish(keptRecords) : [];
   if (request.write) for (const extra of extraFiles) writeFileSync(extra.path, extra.text);
   return {
     // After the writes: a rewrite that was not written (read-only, interrupted) covers nothing.

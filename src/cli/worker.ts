@@ -1,28 +1,52 @@
 /**
  * A worker thread of the runner: receives chunks of files (path and text), runs the codemod on
- * each with the same `transformText` the main thread uses, and sends the outcomes back.
+ * each with the same `transformText` the main thread uses, and sends the outcomes back. For a codemod
+ * with a project session, it prepares a session of its own first (the project's ESLint, loaded once per
+ * thread) and transforms each chunk's files one after another with it, as the main thread does.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadCodemods } from '../codemod-host/registry.js';
+import type { ProjectSession } from '../codemod-host/codemod.js';
+import { loadCodemods, type AnyCodemod } from '../codemod-host/registry.js';
+import { transformWithSession } from '../codemod-host/transform-project.js';
 import { transformText } from '../codemod-host/transform-text.js';
-import type { WorkerChunk, WorkerInit, WorkerReply } from './workers.js';
+import type { WorkerChunk, WorkerInit, WorkerReady, WorkerReply } from './workers.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js runs only as a worker thread');
 
 const init = workerData as WorkerInit;
 
+async function prepare(codemod: AnyCodemod): Promise<ProjectSession | undefined> {
+  if (!init.project || !codemod.prepareProject) return undefined;
+  return codemod.prepareProject({ cwd: init.project.cwd, files: init.project.files, options: init.options as never });
+}
+
+async function transformChunk(codemod: AnyCodemod, session: ProjectSession | undefined, chunk: WorkerChunk): Promise<WorkerReply> {
+  if (!session) {
+    return { chunkId: chunk.chunkId, outcomes: chunk.files.map((file) => transformText(codemod, file.path, file.text, init.options as never)) };
+  }
+  const results = [];
+  for (const file of chunk.files) results.push(await transformWithSession(session, file.path, file.text));
+  return { chunkId: chunk.chunkId, outcomes: results.map((result) => result.outcome), records: results.map((result) => result.record) };
+}
+
 // Built as CommonJS (dist/cli/worker.cjs, see cli.ts for why), so no top-level await: the worker says it is
-// ready once the registry is loaded, and the main thread sends chunks only after that.
-void loadCodemods().then((codemods) => {
-  const codemod = codemods.get(init.codemodId);
+// ready once the registry is loaded (and its session prepared), and the main thread sends chunks only after that.
+// A session that cannot be prepared here says not ready: the main thread, which prepared its own, does the work.
+void (async () => {
+  const codemod = (await loadCodemods()).get(init.codemodId);
   if (!codemod) throw new Error(`worker: unknown codemod ${init.codemodId}`);
+  let session: ProjectSession | undefined;
+  try {
+    session = await prepare(codemod);
+  } catch {
+    port.postMessage({ ready: false } satisfies WorkerReady);
+    return;
+  }
+  // Chunks arrive while one is still being transformed: one after another, so each reply is whole and in order.
+  let queue = Promise.resolve();
   port.on('message', (chunk: WorkerChunk) => {
-    const reply: WorkerReply = {
-      chunkId: chunk.chunkId,
-      outcomes: chunk.files.map((file) => transformText(codemod, file.path, file.text, init.options as never)),
-    };
-    port.postMessage(reply);
+    queue = queue.then(async () => port.postMessage(await transformChunk(codemod, session, chunk)));
   });
-  port.postMessage({ ready: true });
-});
+  port.postMessage({ ready: true } satisfies WorkerReady);
+})();

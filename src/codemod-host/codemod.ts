@@ -96,11 +96,34 @@ export interface ProjectFileOutput {
 /**
  * What `prepareProject` returns: the project's own tools loaded once (its ESLint and config, its tsconfig), an
  * asynchronous transform per file, and an optional last step. The runner calls `transformFile` one file at a time,
- * in order, on the main thread, for the files `mightApply` kept.
+ * in order, for the files `mightApply` kept; a large run prepares one session on the main thread and one on each
+ * worker thread, and hands each session its share of the files. So a session keeps no state across files: what
+ * `finish` needs from a file travels in that file's `record`.
  */
 export interface ProjectSession {
-  transformFile(input: ProjectFileInput): Promise<CodemodResult>;
-  finish?(): Promise<readonly ProjectFileOutput[]>;
+  transformFile(input: ProjectFileInput): Promise<ProjectFileResult>;
+  /**
+   * Called once, on the main thread's session, with the records of the files whose rewrite the run keeps (written,
+   * or in a dry run would be), in file order; a file the runner left (read-only, interrupted, ...) has none here.
+   */
+  finish?(records: readonly ProjectRecord[]): Promise<readonly ProjectFileOutput[]>;
+  /**
+   * false when a session on each worker thread would cost more than it saves, so the run stays on the main thread:
+   * e.g. an ESLint config with type information, for which every thread would build its own TypeScript programs
+   * (their memory and CPU, once per thread). Default true.
+   */
+  readonly parallel?: boolean;
+}
+
+export interface ProjectFileResult extends CodemodResult {
+  /** What `finish` needs from this file; plain data (it may cross from a worker thread by structured clone). */
+  readonly record?: unknown;
+}
+
+export interface ProjectRecord {
+  /** Absolute. */
+  readonly filePath: string;
+  readonly record: unknown;
 }
 
 export interface ProjectContext<Options> {

@@ -8,7 +8,13 @@ import { doneOf, type TextOutcome } from './transform-text.js';
 
 const BOM = '\uFEFF';
 
-export async function transformWithSession(session: ProjectSession, filePath: string, text: string): Promise<TextOutcome> {
+/** A file's outcome, and the session's record for `finish` (undefined when the file failed or gave none). */
+export interface SessionOutcome {
+  readonly outcome: TextOutcome;
+  readonly record?: unknown;
+}
+
+export async function transformWithSession(session: ProjectSession, filePath: string, text: string): Promise<SessionOutcome> {
   const hasBom = text.startsWith(BOM);
   const source = hasBom ? text.slice(1) : text;
   const start = performance.now();
@@ -17,11 +23,14 @@ export async function transformWithSession(session: ProjectSession, filePath: st
     const rewrittenSource = applyTextEdits(source, result.edits);
     const timings = { parseMs: 0, transformMs: performance.now() - start };
     const sites = { rewritten: result.rewritten, left: result.left, ...doneOf(result), timings };
-    if (rewrittenSource === source) return { status: 'unchanged', ...sites };
+    if (rewrittenSource === source) return { outcome: { status: 'unchanged', ...sites }, record: result.record };
     const edits = hasBom ? result.edits.map((edit) => ({ start: edit.start + 1, end: edit.end + 1, text: edit.text })) : result.edits;
-    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], edits, ...sites };
+    return {
+      outcome: { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], edits, ...sites },
+      record: result.record,
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { status: 'error', error: { phase: 'transform', message }, timings: { parseMs: 0, transformMs: performance.now() - start } };
+    return { outcome: { status: 'error', error: { phase: 'transform', message }, timings: { parseMs: 0, transformMs: performance.now() - start } } };
   }
 }

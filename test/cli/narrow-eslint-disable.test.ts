@@ -63,6 +63,32 @@ function expectFilesLike(repo: string, project: string): void {
   }
 }
 
+/** The plain fixture's config plus a rule that logs each lint's file to $LINT_LOG; $CONFIG_LOG gets a line per load. */
+const COUNTING_CONFIG = `import { appendFileSync } from 'node:fs';
+import base from '../eslint.config.js';
+
+appendFileSync(process.env.CONFIG_LOG, 'loaded\\n');
+const count = {
+  meta: { schema: [] },
+  create(context) {
+    appendFileSync(process.env.LINT_LOG, context.filename + '\\n');
+    return {};
+  },
+};
+export default [...base, { plugins: { counting: { rules: { count } } }, rules: { 'counting/count': 'error' } }];
+`;
+
+/** A generated module: by its index, blanket directives that hide problems, hide nothing, or none at all. */
+function generatedFile(index: number): string {
+  const lines = [`// Generated module ${index}.`];
+  if (index % 3 === 0) return `${lines.join('\n')}\nexport const plain${index} = ${index};\n`;
+  if (index % 3 === 1) lines.push('/* eslint-disable */');
+  lines.push(`var value${index} = ${index};`, `if (value${index} == '${index}') console.log(value${index}); // eslint-disable-line`);
+  if (index % 5 === 0) lines.push('// eslint-disable-next-line', `export const tidy${index} = 1;`);
+  lines.push(`export { value${index} };`);
+  return `${lines.join('\n')}\n`;
+}
+
 describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
   it('rewrites the plain project as the fixture says, reports what it left, and ESLint reports the same problems after', () => {
     const repo = projectRepo('plain');
@@ -176,6 +202,80 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
       'src/multi-line.js': { 'no-var': { count: 1 } },
       'src/other.js': { 'no-var': { count: 1 } },
     });
+  });
+
+  it('a large run on worker threads gives what one thread gives, each thread loading ESLint once and each file linted at most twice', () => {
+    // 72 generated files (48 with directives: over the runner's project threshold) besides the fixture's, linted with a config that logs
+    // every lint (a rule's create() runs once per lint) and every time a thread loads the config.
+    const extra: Record<string, string> = { 'lint/counting.config.js': COUNTING_CONFIG };
+    for (let index = 0; index < 72; index++) extra[`src/many/file-${index}.js`] = generatedFile(index);
+    const runs = [0, 1].map((workers) => {
+      const repo = projectRepo('plain', extra);
+      const env = { LINT_LOG: join(repo, 'lints.log'), CONFIG_LOG: join(repo, 'config-loads.log') };
+      const args = ['narrow-eslint-disable', '--config', 'lint/counting.config.js', '--to-suppressions', '--workers', String(workers)];
+      const dry = runCli([...args, '--dry', '--json'], { cwd: repo, env });
+      expect(dry.status, dry.stderr).toBe(0);
+      const lints = readFileSync(env.LINT_LOG, 'utf8').trim().split('\n');
+      const configLoads = readFileSync(env.CONFIG_LOG, 'utf8').trim().split('\n').length;
+      rmSync(env.LINT_LOG);
+      const written = runCli(args, { cwd: repo, env });
+      expect(written.status, written.stderr).toBe(0);
+      rmSync(env.LINT_LOG);
+      rmSync(env.CONFIG_LOG);
+      return { repo, report: JSON.parse(dry.stdout) as JsonReport, lints, configLoads };
+    });
+    const [single, parallel] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(single.report.workers).toBe(0);
+    expect(parallel.report.workers).toBe(1);
+    // The main thread and the worker each load the config once, not once per file.
+    expect(single.configLoads).toBe(1);
+    expect(parallel.configLoads).toBe(2);
+
+    const withoutTimings = (report: JsonReport) => report.files.map(({ timings: _timings, ...file }) => file);
+    expect(withoutTimings(parallel.report)).toEqual(withoutTimings(single.report));
+    expect(parallel.report.totals).toEqual(single.report.totals);
+    expect(single.report.totals.changed).toBeGreaterThan(48);
+    // The same files written, the same suppressions file (records from both threads, merged in file order).
+    expect(treeOf(join(parallel.repo, 'src'))).toEqual(treeOf(join(single.repo, 'src')));
+    const suppressions = readFileSync(join(single.repo, 'eslint-suppressions.json'), 'utf8');
+    expect(Object.keys(JSON.parse(suppressions) as object).filter((path) => path.startsWith('src/many/')).length).toBeGreaterThan(10);
+    expect(readFileSync(join(parallel.repo, 'eslint-suppressions.json'), 'utf8')).toBe(suppressions);
+
+    // Lints per file: two for a rewritten file (as it is, then rewritten), one for a file whose directives all name
+    // their rules already, none for a file without `eslint-disable`; the same on workers.
+    for (const { repo, report, lints } of runs) {
+      const lintsOf = new Map<string, number>();
+      for (const path of lints) lintsOf.set(relative(repo, path).split('\\').join('/'), (lintsOf.get(relative(repo, path).split('\\').join('/')) ?? 0) + 1);
+      for (const file of report.files) {
+        const expected = file.status === 'changed' ? 2 : file.status === 'skipped' ? 0 : undefined;
+        if (expected !== undefined) expect(lintsOf.get(file.path) ?? 0, file.path).toBe(expected);
+      }
+      expect(lintsOf.get('src/named-only.js')).toBe(1);
+      expect(lintsOf.get('src/many/file-3.js')).toBe(undefined); // generated without any directive
+      expect(Math.max(...lintsOf.values())).toBe(2);
+    }
+  });
+
+  it('stays on one thread when the config lints with types (each thread would build its own TypeScript program)', () => {
+    const extra: Record<string, string> = {};
+    for (let index = 0; index < 50; index++) extra[`src/many/module-${index}.ts`] = `// eslint-disable-next-line\nexport const value${index}: any = ${index};\n`;
+    const repo = projectRepo('typescript', extra);
+    const result = runCli(['narrow-eslint-disable', '--dry', '--json', '--workers', '1', 'src/many'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as JsonReport;
+    expect(report.workers).toBe(0);
+    expect(report.totals.changed).toBe(50);
+    expect(report.files[0]?.rewritten.map((site) => site.message)).toEqual(['eslint-disable-next-line → eslint-disable-next-line @typescript-eslint/no-explicit-any']);
+  });
+
+  it('--to-suppressions counts nothing for a file the run left (read-only): the file keeps its directive', () => {
+    const repo = projectRepo('plain', { 'src/file-level.js': { text: readFileSync(join(FIXTURES, 'plain/input/src/file-level.js'), 'utf8'), mode: 0o444 } });
+    const result = runCli(['narrow-eslint-disable', '--to-suppressions', 'src/file-level.js', 'src/multi-line.js'], { cwd: repo });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/src\/file-level\.js.*read-only file/);
+    expect(readFileSync(join(repo, 'src/file-level.js'), 'utf8').startsWith('/* eslint-disable */\n')).toBe(true);
+    // Before, its three errors were counted anyway: they hide nothing ESLint reports now, and ESLint fails on unused suppressions.
+    expect(JSON.parse(readFileSync(join(repo, 'eslint-suppressions.json'), 'utf8'))).toEqual({ 'src/multi-line.js': { 'no-var': { count: 1 } } });
   });
 
   it('exits 2 with one line when the project has no ESLint', () => {
