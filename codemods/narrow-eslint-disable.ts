@@ -18,6 +18,9 @@ import { loadProjectLinter, ProjectSetupError, type FileLint, type ProjectLinter
 import { lineMapping, planNarrowing, type DirectiveDecision, type NarrowingPlan } from '../src/analysis/narrow-directives.js';
 import { parseSource, positionsOf } from '../src/analysis/parse.js';
 import { applyTextEdits } from '../src/analysis/text-edit.js';
+import { DEFAULT_EXPECT_ERROR_DESCRIPTION } from '../src/analysis/ts-nocheck.js';
+import { rewriteNocheck } from '../src/analysis/ts-nocheck-project.js';
+import { createProjectTypeChecker, loadProjectTypeScript, type ProjectTypeChecker } from '../src/analysis/typescript-project.js';
 import {
   CodemodSetupError,
   type Codemod,
@@ -35,6 +38,10 @@ export interface NarrowEslintDisableOptions {
   readonly config?: string;
   /** Move what blanket directives hide into eslint-suppressions.json instead of naming the rules inline. */
   readonly toSuppressions?: boolean;
+  /** Also replace each `// @ts-nocheck` by a `@ts-expect-error` above each line TypeScript reports (docs: --ts-nocheck). */
+  readonly tsNocheck?: boolean;
+  /** With --ts-nocheck: the tsconfig to type-check every file with, instead of the nearest one that lists it. */
+  readonly tsconfig?: string;
 }
 
 /** ESLint's default bulk-suppressions file, in the folder ESLint runs from. */
@@ -62,9 +69,16 @@ export const codemod: Codemod<NarrowEslintDisableOptions> = {
       type: 'boolean',
       default: false,
     },
+    {
+      flag: 'ts-nocheck',
+      description: 'Also remove `// @ts-nocheck` and put `// @ts-expect-error <description>` above each line the project\'s TypeScript then reports.',
+      type: 'boolean',
+      default: false,
+    },
+    { flag: 'tsconfig', description: 'With --ts-nocheck: the tsconfig to type-check with, instead of the nearest one listing each file.', type: 'string' },
   ],
   usesTypes: false,
-  mightApply: (source) => source.includes('eslint-disable'),
+  mightApply: (source) => source.includes('eslint-disable') || source.includes('@ts-nocheck'),
   // Without the project's ESLint (the jscodeshift front door is synchronous) nothing can be proven: report, change nothing.
   transform({ program, source }) {
     const positionOf = positionsOf(source);
@@ -103,14 +117,20 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
   const suppressionsPath = join(cwd, SUPPRESSIONS_FILE);
   const existing = options.toSuppressions ? readSuppressions(suppressionsPath) : {};
   const added: Suppressions = {};
+  const typeChecker = options.tsNocheck ? await prepareTypeChecker(cwd, options.tsconfig) : undefined;
   return {
     async transformFile({ filePath, source }) {
       const relativePath = relative(cwd, filePath).split(sep).join('/');
-      const result = await narrowFile(linter, filePath, source, options, (ruleId) => existing[relativePath]?.[ruleId]?.count ?? 0);
+      // mightApply lets `@ts-nocheck` files through too: ESLint only lints a file with a directive to narrow.
+      const result = source.includes('eslint-disable')
+        ? await narrowFile(linter, filePath, source, options, (ruleId) => existing[relativePath]?.[ruleId]?.count ?? 0)
+        : UNCHANGED;
       if (result.suppressedByFile.size > 0) {
         added[relativePath] = Object.fromEntries([...result.suppressedByFile].map(([ruleId, count]) => [ruleId, { count }]));
       }
-      return result;
+      if (!typeChecker) return result;
+      const nocheck = rewriteNocheck(typeChecker, filePath, source, options.description ?? DEFAULT_EXPECT_ERROR_DESCRIPTION, result.edits);
+      return { ...result, edits: [...result.edits, ...nocheck.edits], rewritten: [...result.rewritten, ...nocheck.rewritten], left: [...result.left, ...nocheck.left] };
     },
     async finish(): Promise<ProjectFileOutput[]> {
       const files = Object.keys(added);
@@ -120,6 +140,15 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
       return [{ path: suppressionsPath, text: stableJson(merged), summary: `${rules} rule count(s) added for ${files.length} file(s)` }];
     },
   };
+}
+
+async function prepareTypeChecker(cwd: string, tsconfig: string | undefined): Promise<ProjectTypeChecker> {
+  try {
+    return createProjectTypeChecker(await loadProjectTypeScript(cwd), cwd, tsconfig);
+  } catch (error) {
+    if (error instanceof ProjectSetupError) throw new CodemodSetupError(`narrow-eslint-disable: ${error.message}`);
+    throw error;
+  }
 }
 
 interface FileResult extends CodemodResult {
