@@ -7,7 +7,8 @@
 import type * as TypeScript from 'typescript';
 import type { TextEdit } from './text-edit.js';
 
-export type TypeScriptModule = typeof TypeScript;
+// Without the `default` an ES module namespace adds: both `import ts from` and `import * as ts from` fit.
+export type TypeScriptModule = Omit<typeof TypeScript, 'default'>;
 
 /** The reason written after `@ts-expect-error` when `--description` gives none (typescript-eslint's ban-ts-comment wants one). */
 export const DEFAULT_EXPECT_ERROR_DESCRIPTION = 'TODO: was hidden by @ts-nocheck';
