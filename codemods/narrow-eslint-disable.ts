@@ -19,7 +19,7 @@ import { lineMapping, planNarrowing, type DirectiveDecision, type NarrowingPlan 
 import { parseSource, positionsOf } from '../src/analysis/parse.js';
 import { applyTextEdits } from '../src/analysis/text-edit.js';
 import { DEFAULT_EXPECT_ERROR_DESCRIPTION } from '../src/analysis/ts-nocheck.js';
-import { rewriteNocheck } from '../src/analysis/ts-nocheck-project.js';
+import { eslintObjection, rewriteNocheck } from '../src/analysis/ts-nocheck-project.js';
 import { createProjectTypeChecker, loadProjectTypeScript, type ProjectTypeChecker } from '../src/analysis/typescript-project.js';
 import {
   CodemodSetupError,
@@ -130,7 +130,14 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
       }
       if (!typeChecker) return result;
       const nocheck = rewriteNocheck(typeChecker, filePath, source, options.description ?? DEFAULT_EXPECT_ERROR_DESCRIPTION, result.edits);
-      return { ...result, edits: [...result.edits, ...nocheck.edits], rewritten: [...result.rewritten, ...nocheck.rewritten], left: [...result.left, ...nocheck.left] };
+      const edits = [...result.edits, ...nocheck.edits];
+      const objection = nocheck.edits.length > 0 ? await eslintObjection(linter, filePath, applyTextEdits(source, result.edits), applyTextEdits(source, edits)) : undefined;
+      if (objection !== undefined) {
+        const [pragma] = nocheck.rewritten;
+        const site = { line: pragma?.line ?? 1, column: pragma?.column ?? 0, message: `@ts-nocheck left: the @ts-expect-error lines would change what ESLint reports (${objection})` };
+        return { ...result, left: [...result.left, site, ...nocheck.left] };
+      }
+      return { ...result, edits, rewritten: [...result.rewritten, ...nocheck.rewritten], left: [...result.left, ...nocheck.left] };
     },
     async finish(): Promise<ProjectFileOutput[]> {
       const files = Object.keys(added);

@@ -7,6 +7,7 @@
  * its syntax errors are the ones it had; otherwise the file is left as it was and the reason reported.
  */
 import type * as TypeScript from 'typescript';
+import type { FileLint, ProjectLinter } from './eslint-project.js';
 import { positionsOf } from './parse.js';
 import { applyTextEdits, type TextEdit } from './text-edit.js';
 import {
@@ -109,4 +110,31 @@ function describeDiagnostic(ts: ProjectTypeChecker['ts'], check: FileCheck, diag
   const line = diagnostic.start === undefined ? '' : ` at line ${check.sourceFile.getLineAndCharacterOfPosition(diagnostic.start).line + 1}`;
   const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n').split('\n')[0] ?? '';
   return `TS${diagnostic.code}${line}: ${message}`;
+}
+
+/**
+ * The `@ts-expect-error` lines are comments, but ESLint sees them: `no-fallthrough` takes a comment line between an
+ * empty `case` and the next for code, `max-len` may count comments. Lints the file as the ESLint half leaves it and
+ * with the directives added; returns what ESLint reports more often (by rule, unused-directive reports included),
+ * or undefined. Files ESLint does not lint have nothing to compare.
+ */
+export async function eslintObjection(linter: ProjectLinter, filePath: string, withoutDirectives: string, withDirectives: string): Promise<string | undefined> {
+  if ((await linter.whyNotLinted(filePath)) !== undefined) return undefined;
+  const before = await linter.lint(filePath, withoutDirectives);
+  const after = await linter.lint(filePath, withDirectives);
+  if (after.fatal && !before.fatal) return `ESLint no longer parses it: ${after.fatal.message}`;
+  const linesByRule = (lint: FileLint): Map<string, number[]> => {
+    const lines = new Map<string, number[]>();
+    for (const message of lint.reported) {
+      const key = message.ruleId ?? 'unused eslint directive';
+      lines.set(key, [...(lines.get(key) ?? []), message.line]);
+    }
+    return lines;
+  };
+  const beforeLines = linesByRule(before);
+  for (const [rule, lines] of linesByRule(after)) {
+    const more = lines.length - (beforeLines.get(rule)?.length ?? 0);
+    if (more > 0) return `ESLint would report ${rule} ${more} more time(s): line ${lines.join(', ')} of the rewritten file`;
+  }
+  return undefined;
 }

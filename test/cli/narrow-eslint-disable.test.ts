@@ -210,6 +210,7 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
       'src/broken.ts': ['@ts-nocheck left: TypeScript cannot parse it (TS1109 at line 2: Expression expected.)'],
       'src/late.ts': ['@ts-nocheck left: it stands after the first statement, where TypeScript ignores it'],
       'src/legacy.js': ['@ts-nocheck left: a JavaScript file and its tsconfig does not set checkJs: TypeScript does not type-check it, so the pragma hides nothing now'],
+      'src/switch.ts': ['@ts-nocheck left: the @ts-expect-error lines would change what ESLint reports (ESLint would report no-fallthrough 1 more time(s): line 6 of the rewritten file)'],
       'src/template.ts': ['@ts-nocheck left: line 5 starts inside a string or template literal, where no comment can go'],
       'src/unused-directive.ts': [
         "@ts-nocheck left: the file was not changed, because the rewrite would not type-check as before (TS2578 at line 2: Unused '@ts-expect-error' directive.)",
