@@ -58,6 +58,7 @@ export function rewriteNocheck(
   const [firstPragma] = pragmas as [(typeof pragmas)[number]];
   const leave = (reason: string): NocheckResult => ({ ...NOTHING, left: [{ ...positionOf(firstPragma.start), message: `@ts-nocheck left: ${reason}` }, ...ignored] });
 
+  if (isGenerated(ts, source)) return leave('a generated file (@generated in its header): its generator writes the pragma again; change the generator');
   const asIs = checker.check(filePath, source);
   if (!asIs) return leave('no tsconfig includes this file (pass --tsconfig to name one)');
   try {
@@ -91,6 +92,11 @@ export function rewriteNocheck(
     // The program holds the file as it is on disk again (comments aside, what is written types the same).
     checker.check(filePath, source);
   }
+}
+
+/** The `@generated` marker (Relay, protobuf, GraphQL codegen and Meta's tools write it) in the comments before the first token. */
+function isGenerated(ts: ProjectTypeChecker['ts'], source: string): boolean {
+  return (ts.getLeadingCommentRanges(source, 0) ?? []).some((range) => /@generated\b/.test(source.slice(range.pos, range.end)));
 }
 
 function expectErrorMessage({ firstError, moreErrors }: ExpectErrorLine): string {

@@ -152,6 +152,7 @@ describe('rewriteNocheck', () => {
       ['probe.ts', '// @ts-nocheck\n/* eslint-disable-next-line */\nconst a: number = "1";\n', /a block eslint-disable-next-line comment stands right above line 3/],
       ['probe.ts', '// @ts-nocheck\n// @ts-expect-error once needed\nconst a = 1;\n', /^@ts-nocheck left: the file was not changed, because the rewrite would not type-check as before \(TS2578 at line 1/],
       ['probe.ts', '// @ts-nocheck\nconst a = (1 + ;\n', /TypeScript cannot parse it \(TS1109 at line 2/],
+      ['probe.ts', '/**\n * @generated SignedSource<<abc>>\n */\n// @ts-nocheck\nconst a: number = "1";\n', /^@ts-nocheck left: a generated file \(@generated in its header\)/],
     ];
     for (const [name, source, reason] of cases) {
       const { edits, left } = rewrite(name, source);
