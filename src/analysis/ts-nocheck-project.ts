@@ -90,7 +90,7 @@ export function rewriteNocheck(
     };
   } finally {
     // The program holds the file as it is on disk again (comments aside, what is written types the same).
-    checker.check(filePath, source);
+    checker.setText(filePath, source);
   }
 }
 

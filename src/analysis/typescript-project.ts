@@ -28,6 +28,8 @@ export interface ProjectTypeChecker {
   configHolding(filePath: string): string | undefined;
   /** Type-checks `filePath` holding `text` in its tsconfig's program; undefined when no tsconfig includes it. */
   check(filePath: string, text: string): FileCheck | undefined;
+  /** Gives the program `text` for `filePath` from the next check on, without checking anything now. */
+  setText(filePath: string, text: string): void;
   /** How many language services (programs) were built. */
   programsBuilt(): number;
 }
@@ -88,6 +90,12 @@ export function createProjectTypeChecker(ts: TypeScriptModule, cwd: string, tsco
 
   const registry = ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames, cwd);
   const overrides = new Map<string, { text: string; version: number }>();
+  // One counter for every file: a version string is never reused for another text (the registry caches by version).
+  let nextVersion = 1;
+  const setText = (filePath: string, text: string): void => {
+    const absolute = resolve(filePath);
+    if (overrides.get(absolute)?.text !== text) overrides.set(absolute, { text, version: nextVersion++ });
+  };
   const services = new Map<string, TypeScript.LanguageService>();
   const serviceFor = (configPath: string): TypeScript.LanguageService => {
     let service = services.get(configPath);
@@ -121,8 +129,7 @@ export function createProjectTypeChecker(ts: TypeScriptModule, cwd: string, tsco
     const configPath = configHolding(filePath);
     if (configPath === undefined) return undefined;
     const absolute = resolve(filePath);
-    const current = overrides.get(absolute);
-    if (current?.text !== text) overrides.set(absolute, { text, version: (current?.version ?? 0) + 1 });
+    setText(absolute, text);
     const program = serviceFor(configPath).getProgram();
     const sourceFile = program?.getSourceFile(absolute);
     if (!program || !sourceFile) return undefined;
@@ -134,5 +141,5 @@ export function createProjectTypeChecker(ts: TypeScriptModule, cwd: string, tsco
     };
   };
 
-  return { ts, configHolding, check, programsBuilt: () => services.size };
+  return { ts, configHolding, check, setText, programsBuilt: () => services.size };
 }
