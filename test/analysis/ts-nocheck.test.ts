@@ -170,6 +170,38 @@ describe('rewriteNocheck', () => {
   });
 });
 
+describe('which tsconfig', () => {
+  it('checks a file with the nearest tsconfig that lists it (checkJs there: a JavaScript file is rewritten), or with --tsconfig', () => {
+    mkdirSync(join(project, 'js'));
+    writeFileSync(join(project, 'js', 'tsconfig.json'), JSON.stringify({ compilerOptions: { allowJs: true, checkJs: true, noEmit: true, strict: true, types: [] }, include: ['.'] }));
+    writeFileSync(join(project, 'js', 'legacy.js'), 'export {};\n');
+    writeFileSync(join(project, 'tools.ts'), 'export {};\n');
+    writeFileSync(join(project, 'tsconfig.tools.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, types: [] }, files: ['tools.ts'] }));
+    const source = '// @ts-nocheck\n/** @type {number} */\nexport const size = "large";\n';
+    const js = rewriteNocheck(createProjectTypeChecker(ts, project), join(project, 'js', 'legacy.js'), source, 'legacy');
+    expect(applyTextEdits(source, js.edits)).toBe('/** @type {number} */\n// @ts-expect-error legacy\nexport const size = "large";\n');
+
+    const tool = '// @ts-nocheck\nexport const port: number = "80";\n';
+    expect(rewriteNocheck(createProjectTypeChecker(ts, project), join(project, 'tools.ts'), tool, 'x').left[0]?.message).toMatch(/no tsconfig includes this file/);
+    const named = rewriteNocheck(createProjectTypeChecker(ts, project, 'tsconfig.tools.json'), join(project, 'tools.ts'), tool, 'x');
+    expect(applyTextEdits(tool, named.edits)).toBe('// @ts-expect-error x\nexport const port: number = "80";\n');
+  });
+
+  it('finds the project a solution tsconfig references', () => {
+    const root = mkdtempSync(join(tmpdir(), 'quickwins-nocheck-refs-'));
+    try {
+      mkdirSync(join(root, 'app'));
+      writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ files: [], references: [{ path: './app' }] }));
+      writeFileSync(join(root, 'app', 'tsconfig.json'), JSON.stringify({ compilerOptions: { composite: true, strict: true, types: [] }, include: ['.'] }));
+      writeFileSync(join(root, 'app', 'main.ts'), 'export {};\n');
+      const checker = createProjectTypeChecker(ts, root);
+      expect(checker.configHolding(join(root, 'app', 'main.ts'))).toBe(join(root, 'app', 'tsconfig.json'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('nocheckPragmas and pragmaRemoval', () => {
   const removed = (source: string): string => applyTextEdits(source, nocheckPragmas(ts, source).map((pragma) => pragmaRemoval(source, pragma)));
 
