@@ -1,10 +1,10 @@
 /**
  * `narrow-eslint-disable --ts-nocheck`, one file at a time: removes the file's `// @ts-nocheck` and puts a
  * `@ts-expect-error <description>` above each line where the project's TypeScript then reports an error. The file is
- * checked three times in its tsconfig's program, in memory: as it is, with the pragma blanked (the errors it hid),
- * and rewritten (together with the edits the ESLint half made to the same file). The rewrite stands only when the
- * rewritten file has no type error left and no unused `@ts-expect-error` (TS2578), TypeScript no longer skips it, and
- * its syntax errors are the ones it had; otherwise the file is left as it was and the reason reported.
+ * type-checked twice in its tsconfig's program, in memory: with the pragma blanked (the errors it hid; a file that
+ * does not parse is left here), and rewritten (together with the edits the ESLint half made to the same file). The
+ * rewrite stands only when the rewritten file parses, has no type error left and no unused `@ts-expect-error`
+ * (TS2578), and TypeScript no longer skips it; otherwise the file is left as it was and the reason reported.
  */
 import type * as TypeScript from 'typescript';
 import type { FileLint, ProjectLinter } from './eslint-project.js';
@@ -59,15 +59,15 @@ export function rewriteNocheck(
   const leave = (reason: string): NocheckResult => ({ ...NOTHING, left: [{ ...positionOf(firstPragma.start), message: `@ts-nocheck left: ${reason}` }, ...ignored] });
 
   if (isGenerated(ts, source)) return leave('a generated file (@generated in its header): its generator writes the pragma again; change the generator');
-  const asIs = checker.check(filePath, source);
-  if (!asIs) return leave('no tsconfig includes this file (pass --tsconfig to name one)');
+  // The pragma blanked out: the same offsets, the same syntax, and the errors it hid.
+  const unchecked = checker.check(filePath, blankPragmas(source, pragmas));
+  if (!unchecked) return leave('no tsconfig includes this file (pass --tsconfig to name one)');
   try {
-    if (JS_FILE.test(filePath) && !asIs.options.checkJs) {
+    if (JS_FILE.test(filePath) && !unchecked.options.checkJs) {
       return leave('a JavaScript file and its tsconfig does not set checkJs: TypeScript does not type-check it, so the pragma hides nothing now');
     }
-    const unchecked = checker.check(filePath, blankPragmas(source, pragmas)) as FileCheck;
     if (unchecked.syntactic.length > 0) return leave(`TypeScript cannot parse it (${describeDiagnostic(ts, unchecked, unchecked.syntactic[0])})`);
-    const plan = planExpectErrors(ts, unchecked.sourceFile, unchecked.semantic, description);
+    const plan = planExpectErrors(ts, unchecked.sourceFile, unchecked.semantic(), description);
     if (plan.kind === 'impossible') return leave(plan.reason);
 
     const edits = [...pragmas.map((pragma) => pragmaRemoval(source, pragma)), ...plan.lines.map((line) => line.edit)];
@@ -78,7 +78,7 @@ export function rewriteNocheck(
       return leave('a @ts-expect-error would go where an eslint directive is rewritten');
     }
     const after = checker.check(filePath, rewritten) as FileCheck;
-    const problem = invariantProblem(ts, asIs, after);
+    const problem = invariantProblem(ts, after);
     if (problem !== undefined) return leave(`the file was not changed, because the rewrite would not type-check as before (${problem})`);
     return {
       edits,
@@ -104,10 +104,11 @@ function expectErrorMessage({ firstError, moreErrors }: ExpectErrorLine): string
 }
 
 /** The first way the rewritten file's check differs from what is allowed, or undefined. */
-function invariantProblem(ts: ProjectTypeChecker['ts'], before: FileCheck, after: FileCheck): string | undefined {
+function invariantProblem(ts: ProjectTypeChecker['ts'], after: FileCheck): string | undefined {
   if (nocheckPragmas(ts, after.sourceFile.text).length > 0) return 'TypeScript still skips it';
-  if (after.syntactic.length > before.syntactic.length) return describeDiagnostic(ts, after, after.syntactic[before.syntactic.length]);
-  const [firstError] = after.semantic.filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
+  // The file parsed before (one that does not is left first): a syntax error is new.
+  if (after.syntactic.length > 0) return describeDiagnostic(ts, after, after.syntactic[0]);
+  const [firstError] = after.semantic().filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error);
   return firstError ? describeDiagnostic(ts, after, firstError) : undefined;
 }
 

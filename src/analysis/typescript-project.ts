@@ -18,8 +18,11 @@ export interface FileCheck {
   readonly options: TypeScript.CompilerOptions;
   /** Parse errors: no comment directive hides them. */
   readonly syntactic: readonly TypeScript.Diagnostic[];
-  /** Type errors of this file, after TypeScript applied its comment directives (unused `@ts-expect-error`s included). */
-  readonly semantic: readonly TypeScript.Diagnostic[];
+  /**
+   * Type errors of this file, after TypeScript applied its comment directives (unused `@ts-expect-error`s included).
+   * A function: the type checker is built only when asked (a program's checker costs more than its parse).
+   */
+  readonly semantic: () => readonly TypeScript.Diagnostic[];
 }
 
 export interface ProjectTypeChecker {
@@ -137,7 +140,7 @@ export function createProjectTypeChecker(ts: TypeScriptModule, cwd: string, tsco
       sourceFile,
       options: program.getCompilerOptions(),
       syntactic: program.getSyntacticDiagnostics(sourceFile),
-      semantic: program.getSemanticDiagnostics(sourceFile),
+      semantic: () => program.getSemanticDiagnostics(sourceFile),
     };
   };
 
