@@ -18,7 +18,7 @@ import { loadProjectLinter, ProjectSetupError, type FileLint, type ProjectLinter
 import { lineMapping, planNarrowing, type DirectiveDecision, type NarrowingPlan } from '../src/analysis/narrow-directives.js';
 import { parseSource, positionsOf } from '../src/analysis/parse.js';
 import { applyTextEdits } from '../src/analysis/text-edit.js';
-import { DEFAULT_EXPECT_ERROR_DESCRIPTION } from '../src/analysis/ts-nocheck.js';
+import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckLines } from '../src/analysis/ts-nocheck.js';
 import { eslintObjection, rewriteNocheck } from '../src/analysis/ts-nocheck-project.js';
 import { createProjectTypeChecker, loadProjectTypeScript, type ProjectTypeChecker } from '../src/analysis/typescript-project.js';
 import {
@@ -80,13 +80,17 @@ export const codemod: Codemod<NarrowEslintDisableOptions> = {
   usesTypes: false,
   mightApply: (source) => source.includes('eslint-disable') || source.includes('@ts-nocheck'),
   // Without the project's ESLint (the jscodeshift front door is synchronous) nothing can be proven: report, change nothing.
-  transform({ program, source }) {
+  transform({ program, source, options }) {
     const positionOf = positionsOf(source);
     const left = blanketDirectives(program).map((directive) => ({
       ...positionOf(directive.comment.range[0]),
       message: `blanket ${directive.label} left: naming its rules needs the project's ESLint; run \`npx quickwins narrow-eslint-disable\``,
     }));
-    return { edits: [], rewritten: [], left };
+    const nocheckLeft = (options.tsNocheck ? nocheckLines(source) : []).map((offset) => ({
+      ...positionOf(offset),
+      message: "@ts-nocheck left: replacing it needs the project's TypeScript; run `npx quickwins narrow-eslint-disable --ts-nocheck`",
+    }));
+    return { edits: [], rewritten: [], left: [...left, ...nocheckLeft] };
   },
   prepareProject,
 };

@@ -35,14 +35,14 @@ export function nocheckPragmas(ts: TypeScriptModule, text: string): NocheckComme
     .map((range) => ({ start: range.pos, end: range.end }));
 }
 
+/** Offsets of every `// @ts-nocheck` comment that starts a line, read from the text alone (no TypeScript at hand). */
+export function nocheckLines(text: string): number[] {
+  return [...text.matchAll(NOCHECK_LINE)].map((match) => match.index + (match[0].length - match[0].trimStart().length));
+}
+
 /** Offsets of `// @ts-nocheck` comment lines that are not pragmas (after the first token): TypeScript ignores them. */
 export function ignoredNocheckLines(text: string, pragmas: readonly NocheckComment[]): number[] {
-  const offsets: number[] = [];
-  for (const match of text.matchAll(NOCHECK_LINE)) {
-    const start = match.index + (match[0].length - match[0].trimStart().length);
-    if (!pragmas.some((pragma) => pragma.start === start)) offsets.push(start);
-  }
-  return offsets;
+  return nocheckLines(text).filter((start) => !pragmas.some((pragma) => pragma.start === start));
 }
 
 /** `text` with each pragma overwritten by spaces: TypeScript checks it, and every offset stays the same. */
