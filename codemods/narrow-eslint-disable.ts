@@ -19,7 +19,7 @@ import { lineMapping, planNarrowing, type DirectiveDecision, type NarrowingPlan 
 import { parseSource, positionsOf } from '../src/analysis/parse.js';
 import { applyTextEdits } from '../src/analysis/text-edit.js';
 import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckLines } from '../src/analysis/ts-nocheck.js';
-import { eslintObjection, rewriteNocheck } from '../src/analysis/ts-nocheck-project.js';
+import { createNocheckRewriter, eslintObjection } from '../src/analysis/ts-nocheck-project.js';
 import { createProjectTypeChecker, loadProjectTypeScript, type ProjectTypeChecker } from '../src/analysis/typescript-project.js';
 import {
   CodemodSetupError,
@@ -121,7 +121,9 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
   const suppressionsPath = join(cwd, SUPPRESSIONS_FILE);
   const existing = options.toSuppressions ? readSuppressions(suppressionsPath) : {};
   const added: Suppressions = {};
-  const typeChecker = options.tsNocheck ? await prepareTypeChecker(cwd, options.tsconfig) : undefined;
+  const nocheck = options.tsNocheck
+    ? createNocheckRewriter(await prepareTypeChecker(cwd, options.tsconfig), options.description ?? DEFAULT_EXPECT_ERROR_DESCRIPTION, context.files, readSourceText)
+    : undefined;
   return {
     async transformFile({ filePath, source }) {
       const relativePath = relative(cwd, filePath).split(sep).join('/');
@@ -132,16 +134,16 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
       if (result.suppressedByFile.size > 0) {
         added[relativePath] = Object.fromEntries([...result.suppressedByFile].map(([ruleId, count]) => [ruleId, { count }]));
       }
-      if (!typeChecker) return result;
-      const nocheck = rewriteNocheck(typeChecker, filePath, source, options.description ?? DEFAULT_EXPECT_ERROR_DESCRIPTION, result.edits);
-      const edits = [...result.edits, ...nocheck.edits];
-      const objection = nocheck.edits.length > 0 ? await eslintObjection(linter, filePath, applyTextEdits(source, result.edits), applyTextEdits(source, edits)) : undefined;
+      if (!nocheck) return result;
+      const typed = nocheck.rewrite(filePath, source, result.edits);
+      const edits = [...result.edits, ...typed.edits];
+      const objection = typed.edits.length > 0 ? await eslintObjection(linter, filePath, applyTextEdits(source, result.edits), applyTextEdits(source, edits)) : undefined;
       if (objection !== undefined) {
-        const [pragma] = nocheck.rewritten;
+        const [pragma] = typed.rewritten;
         const site = { line: pragma?.line ?? 1, column: pragma?.column ?? 0, message: `@ts-nocheck left: the @ts-expect-error lines would change what ESLint reports (${objection})` };
-        return { ...result, left: [...result.left, site, ...nocheck.left] };
+        return { ...result, left: [...result.left, site, ...typed.left] };
       }
-      return { ...result, edits, rewritten: [...result.rewritten, ...nocheck.rewritten], left: [...result.left, ...nocheck.left] };
+      return { ...result, edits, rewritten: [...result.rewritten, ...typed.rewritten], left: [...result.left, ...typed.left] };
     },
     async finish(): Promise<ProjectFileOutput[]> {
       const files = Object.keys(added);
@@ -151,6 +153,15 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
       return [{ path: suppressionsPath, text: stableJson(merged), summary: `${rules} rule count(s) added for ${files.length} file(s)` }];
     },
   };
+}
+
+/** A run file's text as the runner hands it over (UTF-8, without a BOM); undefined when it cannot be read. */
+function readSourceText(filePath: string): string | undefined {
+  try {
+    return readFileSync(filePath, 'utf8').replace(/^\uFEFF/, '');
+  } catch {
+    return undefined;
+  }
 }
 
 async function prepareTypeChecker(cwd: string, tsconfig: string | undefined): Promise<ProjectTypeChecker> {

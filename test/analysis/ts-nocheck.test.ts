@@ -2,14 +2,14 @@
 // generated files (errors on one or several lines, two on a line, indented, CRLF, a shebang, the pragma's forms) and
 // the placement rules (JSX children, literals, eslint-disable-next-line, where the pragma stands).
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyTextEdits } from '../../src/analysis/text-edit.js';
 import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckPragmas, pragmaRemoval } from '../../src/analysis/ts-nocheck.js';
-import { rewriteNocheck } from '../../src/analysis/ts-nocheck-project.js';
+import { createNocheckRewriter, rewriteNocheck } from '../../src/analysis/ts-nocheck-project.js';
 import { createProjectTypeChecker, type ProjectTypeChecker } from '../../src/analysis/typescript-project.js';
 
 let project: string;
@@ -167,6 +167,36 @@ describe('rewriteNocheck', () => {
     expect(late.left).toEqual([{ line: 2, column: 2, message: '@ts-nocheck left: it stands after the first statement, where TypeScript ignores it' }]);
     const outside = rewriteNocheck(checker, join(project, 'outside.ts'), '// @ts-nocheck\nconst a: number = "1";\n', 'x');
     expect(outside.left[0]?.message).toBe('@ts-nocheck left: no tsconfig includes this file (pass --tsconfig to name one)');
+  });
+});
+
+describe('createNocheckRewriter', () => {
+  it('checks the run files of a tsconfig together and gives each the result it gets alone; a text not as read is checked alone', () => {
+    const root = mkdtempSync(join(tmpdir(), 'quickwins-nocheck-batch-'));
+    try {
+      mkdirSync(join(root, 'src'));
+      writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, types: [] }, include: ['src'] }));
+      const texts: Record<string, string> = {
+        'a.ts': '// @ts-nocheck\nexport const a: number = "1";\n',
+        'b.ts': '// @ts-nocheck\n// @ts-expect-error stale\nexport const b = 1;\n',
+        'c.ts': '// @ts-nocheck\nimport { a } from "./a";\nexport const c: string = a;\n',
+        'd.ts': 'export const d = 1;\n',
+      };
+      for (const [name, text] of Object.entries(texts)) writeFileSync(join(root, 'src', name), text);
+      const files = Object.keys(texts).map((name) => join(root, 'src', name));
+      const batched = createNocheckRewriter(createProjectTypeChecker(ts, root), 'x', files, (filePath) => readFileSync(filePath, 'utf8'));
+      const alone = createProjectTypeChecker(ts, root);
+      for (const filePath of files) {
+        const source = readFileSync(filePath, 'utf8');
+        expect(batched.rewrite(filePath, source, []), filePath).toEqual(rewriteNocheck(alone, filePath, source, 'x'));
+      }
+      // c.ts as the runner might hold it otherwise (not the text read from disk): checked on its own.
+      const edited = '// @ts-nocheck\nimport { a } from "./a";\nexport const c: boolean = a;\n';
+      const again = createNocheckRewriter(createProjectTypeChecker(ts, root), 'x', files, (filePath) => readFileSync(filePath, 'utf8'));
+      expect(applyTextEdits(edited, again.rewrite(join(root, 'src', 'c.ts'), edited, []).edits)).toBe('import { a } from "./a";\n// @ts-expect-error x\nexport const c: boolean = a;\n');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
