@@ -1,7 +1,7 @@
 /**
- * `narrow-eslint-disable --ts-nocheck`, one file at a time: removes the file's `// @ts-nocheck` and puts a
- * `@ts-expect-error <description>` above each line where the project's TypeScript then reports an error. The file is
- * type-checked twice in its tsconfig's program, in memory: with the pragma blanked (the errors it hid; a file that
+ * `narrow-eslint-disable --ts-nocheck`: removes a file's `// @ts-nocheck` and puts a `@ts-expect-error <description>`
+ * above each line where the project's TypeScript then reports an error. The file is type-checked twice in its
+ * tsconfig's program, in memory (with the other run files of that tsconfig, see createNocheckRewriter): with the pragma blanked (the errors it hid; a file that
  * does not parse is left here), and rewritten (together with the edits the ESLint half made to the same file). The
  * rewrite stands only when the rewritten file parses, has no type error left and no unused `@ts-expect-error`
  * (TS2578), and TypeScript no longer skips it; otherwise the file is left as it was and the reason reported.
