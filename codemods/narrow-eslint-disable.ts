@@ -19,7 +19,7 @@ import { lineMapping, planNarrowing, type DirectiveDecision, type NarrowingPlan 
 import { parseSource, positionsOf } from '../src/analysis/parse.js';
 import { applyTextEdits } from '../src/analysis/text-edit.js';
 import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckLines } from '../src/analysis/ts-nocheck.js';
-import { createNocheckRewriter, eslintObjection } from '../src/analysis/ts-nocheck-project.js';
+import { createNocheckRewriter, eslintObjection, type NocheckRewriter } from '../src/analysis/ts-nocheck-project.js';
 import { createProjectTypeChecker, loadProjectTypeScript, type ProjectTypeChecker } from '../src/analysis/typescript-project.js';
 import {
   CodemodSetupError,
@@ -134,16 +134,7 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
       if (result.suppressedByFile.size > 0) {
         added[relativePath] = Object.fromEntries([...result.suppressedByFile].map(([ruleId, count]) => [ruleId, { count }]));
       }
-      if (!nocheck) return result;
-      const typed = nocheck.rewrite(filePath, source, result.edits);
-      const edits = [...result.edits, ...typed.edits];
-      const objection = typed.edits.length > 0 ? await eslintObjection(linter, filePath, applyTextEdits(source, result.edits), applyTextEdits(source, edits)) : undefined;
-      if (objection !== undefined) {
-        const [pragma] = typed.rewritten;
-        const site = { line: pragma?.line ?? 1, column: pragma?.column ?? 0, message: `@ts-nocheck left: the @ts-expect-error lines would change what ESLint reports (${objection})` };
-        return { ...result, left: [...result.left, site, ...typed.left] };
-      }
-      return { ...result, edits, rewritten: [...result.rewritten, ...typed.rewritten], left: [...result.left, ...typed.left] };
+      return nocheck ? withNocheck(nocheck, linter, filePath, source, result) : result;
     },
     async finish(): Promise<ProjectFileOutput[]> {
       const files = Object.keys(added);
@@ -153,6 +144,22 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
       return [{ path: suppressionsPath, text: stableJson(merged), summary: `${rules} rule count(s) added for ${files.length} file(s)` }];
     },
   };
+}
+
+/**
+ * --ts-nocheck after the ESLint half (`result`): its edits are added when TypeScript's check holds on the text with
+ * both, and ESLint then reports nothing more than with the ESLint half's alone; otherwise the pragma is reported left.
+ */
+async function withNocheck(nocheck: NocheckRewriter, linter: ProjectLinter, filePath: string, source: string, result: FileResult): Promise<FileResult> {
+  const typed = nocheck.rewrite(filePath, source, result.edits);
+  const edits = [...result.edits, ...typed.edits];
+  const objection = typed.edits.length > 0 ? await eslintObjection(linter, filePath, applyTextEdits(source, result.edits), applyTextEdits(source, edits)) : undefined;
+  if (objection !== undefined) {
+    const [pragma] = typed.rewritten;
+    const site = { line: pragma?.line ?? 1, column: pragma?.column ?? 0, message: `@ts-nocheck left: the @ts-expect-error lines would change what ESLint reports (${objection})` };
+    return { ...result, left: [...result.left, site, ...typed.left] };
+  }
+  return { ...result, edits, rewritten: [...result.rewritten, ...typed.rewritten], left: [...result.left, ...typed.left] };
 }
 
 /** A run file's text as the runner hands it over (UTF-8, without a BOM); undefined when it cannot be read. */
