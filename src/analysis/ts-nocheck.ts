@@ -52,7 +52,10 @@ export function blankPragmas(text: string, pragmas: readonly NocheckComment[]): 
   return blanked;
 }
 
-/** Removes a pragma: its whole line when it stands alone (line break included), else the comment and the blanks before it. */
+/**
+ * Removes a `//` comment (a pragma, an unused directive): its whole line when it stands alone (line break included),
+ * else the comment and the blanks before it.
+ */
 export function pragmaRemoval(text: string, { start, end }: NocheckComment): TextEdit {
   const lineStart = text.lastIndexOf('\n', start - 1) + 1;
   const newline = text.indexOf('\n', end);
@@ -77,11 +80,21 @@ export interface ExpectErrorLine {
   readonly edit: TextEdit;
 }
 
+/** A `@ts-expect-error` already in the file that has nothing left to cover once the pragma is gone (TS2578). */
+export interface UnusedDirective {
+  /** 1-based. */
+  readonly line: number;
+  readonly edit: TextEdit;
+}
+
 export type ExpectErrorPlan =
-  | { readonly kind: 'planned'; readonly lines: readonly ExpectErrorLine[] }
+  | { readonly kind: 'planned'; readonly lines: readonly ExpectErrorLine[]; readonly unused: readonly UnusedDirective[] }
   | { readonly kind: 'impossible'; readonly line: number; readonly reason: string };
 
 type LineContext = 'code' | 'jsx-children' | 'literal';
+
+/** "Unused '@ts-expect-error' directive." */
+const UNUSED_DIRECTIVE = 2578;
 
 /**
  * One `@ts-expect-error <description>` above each line where an error starts (several errors on a line: one
@@ -89,7 +102,8 @@ type LineContext = 'code' | 'jsx-children' | 'literal';
  * (where `//` is text). Above an `// eslint-disable-next-line` comment, which must stay right above its line
  * (TypeScript looks through `//` comment lines for the directive, ESLint does not look past one line).
  * Impossible, with the reason: a line break inside a string or template literal, a block `eslint-disable-next-line`
- * comment above the line (TypeScript does not look through it).
+ * comment above the line (TypeScript does not look through it). A `// @ts-expect-error` of the file's own that covers
+ * nothing without the pragma (TS2578, which no directive hides) is removed; a block one (`{/* … *\/}`) is impossible.
  *
  * `sourceFile` holds the file's text with the pragmas blanked (same offsets as the file); `diagnostics` are its errors.
  */
@@ -102,8 +116,18 @@ export function planExpectErrors(
   const text = sourceFile.text;
   const lineStarts = sourceFile.getLineStarts();
   const errorsByLine = new Map<number, TypeScript.Diagnostic[]>();
+  const unused: UnusedDirective[] = [];
   for (const diagnostic of diagnostics) {
     if (diagnostic.start === undefined) continue;
+    if (diagnostic.code === UNUSED_DIRECTIVE) {
+      const comment = { start: diagnostic.start, end: diagnostic.start + (diagnostic.length ?? 0) };
+      const line = sourceFile.getLineAndCharacterOfPosition(comment.start).line + 1;
+      if (!text.startsWith('//', comment.start)) {
+        return { kind: 'impossible', line, reason: `the block @ts-expect-error at line ${line} covers nothing without the pragma, and removing it would leave its braces or its line` };
+      }
+      unused.push({ line, edit: pragmaRemoval(text, comment) });
+      continue;
+    }
     const line = sourceFile.getLineAndCharacterOfPosition(diagnostic.start).line;
     errorsByLine.set(line, [...(errorsByLine.get(line) ?? []), diagnostic]);
   }
@@ -133,7 +157,7 @@ export function planExpectErrors(
       edit: { start: insertAt, end: insertAt, text: `${indent}${comment}${lineBreakBefore(text, insertAt)}` },
     });
   }
-  return { kind: 'planned', lines };
+  return { kind: 'planned', lines, unused };
 }
 
 /** The line break that ends the line before `offset` (a line start), else the file's first one, else LF. */

@@ -150,7 +150,7 @@ describe('rewriteNocheck', () => {
   it('leaves the file, with the reason, where a directive cannot go or cannot keep it checked', () => {
     const cases: [string, string, RegExp][] = [
       ['probe.ts', '// @ts-nocheck\n/* eslint-disable-next-line */\nconst a: number = "1";\n', /a block eslint-disable-next-line comment stands right above line 3/],
-      ['probe.ts', '// @ts-nocheck\n// @ts-expect-error once needed\nconst a = 1;\n', /^@ts-nocheck left: the file was not changed, because the rewrite would not type-check as before \(TS2578 at line 1/],
+      ['view.tsx', '// @ts-nocheck\nexport const v = (\n  <div>\n    {/* @ts-expect-error once needed */}\n    <b />\n  </div>\n);\n', /the block @ts-expect-error at line 4 covers nothing without the pragma/],
       ['probe.ts', '// @ts-nocheck\nconst a = (1 + ;\n', /TypeScript cannot parse it \(TS1109 at line 2/],
       ['probe.ts', '/**\n * @generated SignedSource<<abc>>\n */\n// @ts-nocheck\nconst a: number = "1";\n', /^@ts-nocheck left: a generated file \(@generated in its header\)/],
     ];
@@ -159,6 +159,14 @@ describe('rewriteNocheck', () => {
       expect(edits, source).toEqual([]);
       expect(left[0]?.message, source).toMatch(reason);
     }
+  });
+
+  it('removes a // @ts-expect-error of its own that covers nothing without the pragma (TS2578), and adds the ones needed', () => {
+    const source = '// @ts-nocheck\nexport function f(): number {\n  // @ts-expect-error once needed\n  const a = 1;\n  const b: string = a;\n  return a; // @ts-expect-error trailing, once needed\n}\n';
+    const { output, left, rewritten } = rewrite('probe.ts', source, 'x');
+    expect(left).toEqual([]);
+    expect(output).toBe('export function f(): number {\n  const a = 1;\n  // @ts-expect-error x\n  const b: string = a;\n  return a;\n}\n');
+    expect(rewritten.filter((site) => site.message.startsWith('@ts-expect-error removed')).map((site) => site.line)).toEqual([3, 6]);
   });
 
   it('names a // @ts-nocheck after the first statement (TypeScript ignores it) and a file no tsconfig lists', () => {
