@@ -18,6 +18,9 @@ import { loadProjectLinter, ProjectSetupError, type FileLint, type ProjectLinter
 import { lineMapping, planNarrowing, type DirectiveDecision, type NarrowingPlan } from '../src/analysis/narrow-directives.js';
 import { parseSource, positionsOf } from '../src/analysis/parse.js';
 import { applyTextEdits } from '../src/analysis/text-edit.js';
+import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckLines } from '../src/analysis/ts-nocheck.js';
+import { createNocheckRewriter, eslintObjection, type NocheckRewriter } from '../src/analysis/ts-nocheck-project.js';
+import { createProjectTypeChecker, loadProjectTypeScript, type ProjectTypeChecker } from '../src/analysis/typescript-project.js';
 import {
   CodemodSetupError,
   type Codemod,
@@ -36,6 +39,10 @@ export interface NarrowEslintDisableOptions {
   readonly config?: string;
   /** Move what blanket directives hide into eslint-suppressions.json instead of naming the rules inline. */
   readonly toSuppressions?: boolean;
+  /** Also replace each `// @ts-nocheck` by a `@ts-expect-error` above each line TypeScript reports (docs: --ts-nocheck). */
+  readonly tsNocheck?: boolean;
+  /** With --ts-nocheck: the tsconfig to type-check every file with, instead of the nearest one that lists it. */
+  readonly tsconfig?: string;
 }
 
 /** ESLint's default bulk-suppressions file, in the folder ESLint runs from. */
@@ -63,17 +70,28 @@ export const codemod: Codemod<NarrowEslintDisableOptions> = {
       type: 'boolean',
       default: false,
     },
+    {
+      flag: 'ts-nocheck',
+      description: 'Also remove `// @ts-nocheck` and put `// @ts-expect-error <description>` above each line the project\'s TypeScript then reports.',
+      type: 'boolean',
+      default: false,
+    },
+    { flag: 'tsconfig', description: 'With --ts-nocheck: the tsconfig to type-check with, instead of the nearest one listing each file.', type: 'string' },
   ],
   usesTypes: false,
-  mightApply: (source) => source.includes('eslint-disable'),
+  mightApply: (source) => source.includes('eslint-disable') || source.includes('@ts-nocheck'),
   // Without the project's ESLint (the jscodeshift front door is synchronous) nothing can be proven: report, change nothing.
-  transform({ program, source }) {
+  transform({ program, source, options }) {
     const positionOf = positionsOf(source);
     const left = blanketDirectives(program).map((directive) => ({
       ...positionOf(directive.comment.range[0]),
       message: `blanket ${directive.label} left: naming its rules needs the project's ESLint; run \`npx quickwins narrow-eslint-disable\``,
     }));
-    return { edits: [], rewritten: [], left };
+    const nocheckLeft = (options.tsNocheck ? nocheckLines(source) : []).map((offset) => ({
+      ...positionOf(offset),
+      message: "@ts-nocheck left: replacing it needs the project's TypeScript; run `npx quickwins narrow-eslint-disable --ts-nocheck`",
+    }));
+    return { edits: [], rewritten: [], left: [...left, ...nocheckLeft] };
   },
   prepareProject,
 };
@@ -105,16 +123,24 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
   const existing = options.toSuppressions ? readSuppressions(suppressionsPath) : {};
   const relativePath = (filePath: string): string => relative(cwd, filePath).split(sep).join('/');
   const typeAware = await lintsWithTypes(linter, context.files);
+  const nocheck = options.tsNocheck
+    ? createNocheckRewriter(await prepareTypeChecker(cwd, options.tsconfig), options.description ?? DEFAULT_EXPECT_ERROR_DESCRIPTION, context.files, readSourceText)
+    : undefined;
   // No state across files (a large run has a session per worker thread): a file's errors moved to the suppressions
   // file travel in its record, and `finish` adds up the records of the files the run kept.
   return {
-    // Each worker thread's ESLint would build its own TypeScript programs: with types, one thread.
-    parallel: !typeAware,
+    // Each worker thread's ESLint would build its own TypeScript programs: with types, one thread. --ts-nocheck holds
+    // one language service per tsconfig for the run's files together: one thread too.
+    parallel: !typeAware && !nocheck,
     async transformFile({ filePath, source }) {
       const counts = existing[relativePath(filePath)];
-      const result = await narrowFile(linter, filePath, source, options, (ruleId) => counts?.[ruleId]?.count ?? 0);
+      // mightApply lets `@ts-nocheck` files through too: ESLint only lints a file with a directive to narrow.
+      const result = source.includes('eslint-disable')
+        ? await narrowFile(linter, filePath, source, options, (ruleId) => counts?.[ruleId]?.count ?? 0)
+        : UNCHANGED;
       const record: SuppressedRecord | undefined = result.suppressedByFile.size > 0 ? Object.fromEntries(result.suppressedByFile) : undefined;
-      return { edits: result.edits, rewritten: result.rewritten, left: result.left, record };
+      const final = nocheck ? await withNocheck(nocheck, linter, filePath, source, result) : result;
+      return { edits: final.edits, rewritten: final.rewritten, left: final.left, record };
     },
     async finish(records: readonly ProjectRecord[]): Promise<ProjectFileOutput[]> {
       const added: Suppressions = {};
@@ -139,6 +165,40 @@ async function lintsWithTypes(linter: ProjectLinter, files: readonly string[]): 
   }
   for (const file of firstOfExtension.values()) if (await linter.isTypeAware(file)) return true;
   return false;
+}
+
+/**
+ * --ts-nocheck after the ESLint half (`result`): its edits are added when TypeScript's check holds on the text with
+ * both, and ESLint then reports nothing more than with the ESLint half's alone; otherwise the pragma is reported left.
+ */
+async function withNocheck(nocheck: NocheckRewriter, linter: ProjectLinter, filePath: string, source: string, result: FileResult): Promise<FileResult> {
+  const typed = nocheck.rewrite(filePath, source, result.edits);
+  const edits = [...result.edits, ...typed.edits];
+  const objection = typed.edits.length > 0 ? await eslintObjection(linter, filePath, applyTextEdits(source, result.edits), applyTextEdits(source, edits)) : undefined;
+  if (objection !== undefined) {
+    const [pragma] = typed.rewritten;
+    const site = { line: pragma?.line ?? 1, column: pragma?.column ?? 0, message: `@ts-nocheck left: the @ts-expect-error lines would change what ESLint reports (${objection})` };
+    return { ...result, left: [...result.left, site, ...typed.left] };
+  }
+  return { ...result, edits, rewritten: [...result.rewritten, ...typed.rewritten], left: [...result.left, ...typed.left] };
+}
+
+/** A run file's text as the runner hands it over (UTF-8, without a BOM); undefined when it cannot be read. */
+function readSourceText(filePath: string): string | undefined {
+  try {
+    return readFileSync(filePath, 'utf8').replace(/^\uFEFF/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+async function prepareTypeChecker(cwd: string, tsconfig: string | undefined): Promise<ProjectTypeChecker> {
+  try {
+    return createProjectTypeChecker(await loadProjectTypeScript(cwd), cwd, tsconfig);
+  } catch (error) {
+    if (error instanceof ProjectSetupError) throw new CodemodSetupError(`narrow-eslint-disable: ${error.message}`);
+    throw error;
+  }
 }
 
 interface FileResult extends CodemodResult {

@@ -1,7 +1,7 @@
 // The real CLI with the narrow-eslint-disable codemod on temp git repositories made from the fixture projects
 // (fixtures/narrow-eslint-disable/<project>/input, expected files in .../output), linted with the real ESLint 10.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, gitRepo, removeTempDirs, runCli, REPO_ROOT, type FileTree, type JsonReport } from './helpers.js';
@@ -54,6 +54,14 @@ function eslintProblems(repo: string, args: readonly string[] = []): { status: n
   });
   // A set, as the codemod promises: eslint-comments' disable-enable-pair reports once per rule a directive names.
   return { status: result.status, problems: [...new Set(problems)].sort(), stderr: result.stderr };
+}
+
+const TSC_BIN = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** `tsc --noEmit -p .` in the repository: its exit code and its error lines. */
+function tscErrors(repo: string): { status: number | null; errors: string[] } {
+  const result = spawnSync(process.execPath, [TSC_BIN, '--noEmit', '-p', '.', '--pretty', 'false'], { cwd: repo, encoding: 'utf8' });
+  return { status: result.status, errors: result.stdout.split('\n').filter((line) => line.includes('error TS')) };
 }
 
 function expectFilesLike(repo: string, project: string): void {
@@ -276,6 +284,64 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     expect(readFileSync(join(repo, 'src/file-level.js'), 'utf8').startsWith('/* eslint-disable */\n')).toBe(true);
     // Before, its three errors were counted anyway: they hide nothing ESLint reports now, and ESLint fails on unused suppressions.
     expect(JSON.parse(readFileSync(join(repo, 'eslint-suppressions.json'), 'utf8'))).toEqual({ 'src/multi-line.js': { 'no-var': { count: 1 } } });
+  });
+
+  it('--ts-nocheck replaces @ts-nocheck by @ts-expect-error lines, names the files it left, and tsc reports what it reported before', () => {
+    const repo = projectRepo('ts-nocheck');
+    const before = tscErrors(repo);
+    const result = runCli(['narrow-eslint-disable', '--ts-nocheck', '--json'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    expectFilesLike(repo, 'ts-nocheck');
+    const report = JSON.parse(result.stdout) as JsonReport;
+    const byPath = new Map(report.files.map((file) => [file.path, file]));
+    const added = (path: string): number => byPath.get(path)?.rewritten.filter((site) => site.message.startsWith('@ts-expect-error added')).length ?? 0;
+    expect(Object.fromEntries(['src/orders.ts', 'src/crlf.ts', 'src/cli-entry.ts', 'src/view.tsx', 'src/with-eslint.ts', 'src/clean.ts'].map((path) => [path, added(path)]))).toEqual({
+      'src/orders.ts': 5,
+      'src/crlf.ts': 2,
+      'src/cli-entry.ts': 1,
+      'src/view.tsx': 3,
+      'src/with-eslint.ts': 1,
+      'src/clean.ts': 0,
+    });
+    expect(byPath.get('src/orders.ts')?.rewritten[0]?.message).toBe('@ts-nocheck removed: 5 @ts-expect-error added (line 9, 10, 17, 21, 23)');
+    expect(byPath.get('src/with-eslint.ts')?.rewritten.map((site) => site.message)).toContain('eslint-disable → eslint-disable @typescript-eslint/no-explicit-any');
+    expect(byPath.get('src/unused-directive.ts')?.rewritten.map((site) => `${site.line}: ${site.message}`)).toEqual([
+      '1: @ts-nocheck removed: 0 @ts-expect-error added',
+      '3: @ts-expect-error removed: without the pragma it covers nothing (TS2578)',
+    ]);
+    const leftReasons = Object.fromEntries(report.files.filter((file) => file.left.length > 0).map((file) => [file.path, file.left.map((site) => site.message)]));
+    expect(leftReasons).toEqual({
+      'src/broken.ts': ['@ts-nocheck left: TypeScript cannot parse it (TS1109 at line 2: Expression expected.)'],
+      'src/late.ts': ['@ts-nocheck left: it stands after the first statement, where TypeScript ignores it'],
+      'src/legacy.js': ['@ts-nocheck left: a JavaScript file and its tsconfig does not set checkJs: TypeScript does not type-check it, so the pragma hides nothing now'],
+      'src/switch.ts': ['@ts-nocheck left: the @ts-expect-error lines would change what ESLint reports (ESLint would report no-fallthrough 1 more time(s): line 6 of the rewritten file)'],
+      'src/template.ts': ['@ts-nocheck left: line 5 starts inside a string or template literal, where no comment can go'],
+    });
+    // The project's own tsc: the same exit code and the same errors (the file that does not parse), nothing new.
+    const after = tscErrors(repo);
+    expect(after).toEqual(before);
+    expect(before.errors).toEqual(['src/broken.ts(2,32): error TS1109: Expression expected.']);
+    // Human output names the files it left too, and a second run changes nothing.
+    const again = runCli(['narrow-eslint-disable', '--ts-nocheck', '--dry'], { cwd: repo });
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toContain('left  src/template.ts:1:1: @ts-nocheck left: line 5 starts inside a string or template literal');
+    expect(again.stderr).toMatch(/: 0 files would change/);
+  });
+
+  it('--ts-nocheck exits 2 with one line without TypeScript in the project or with a --tsconfig that does not exist', () => {
+    const repo = projectRepo('plain', {}, false);
+    // The quickwins repository's modules, less TypeScript: ESLint loads, `typescript` resolves nowhere from the repo.
+    mkdirSync(join(repo, 'node_modules'));
+    for (const name of readdirSync(join(REPO_ROOT, 'node_modules')).filter((entry) => entry !== 'typescript' && entry !== '.bin')) {
+      symlinkSync(join(REPO_ROOT, 'node_modules', name), join(repo, 'node_modules', name), 'dir');
+    }
+    const missing = runCli(['narrow-eslint-disable', '--ts-nocheck', '--dry'], { cwd: repo });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^quickwins: narrow-eslint-disable: TypeScript is not installed in .+ \(npm install --save-dev typescript\): --ts-nocheck type-checks with the project's own compiler\n$/);
+    const tsRepo = projectRepo('ts-nocheck');
+    const wrong = runCli(['narrow-eslint-disable', '--ts-nocheck', '--dry', '--tsconfig', 'nope.json'], { cwd: tsRepo });
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toBe('quickwins: narrow-eslint-disable: --tsconfig: nope.json does not exist\n');
   });
 
   it('exits 2 with one line when the project has no ESLint', () => {

@@ -153,4 +153,12 @@ describe('narrow-eslint-disable (synchronous transform, jscodeshift)', () => {
     ]);
     expect(result.left[0]?.message).toMatch(/needs the project's ESLint; run `npx quickwins narrow-eslint-disable`/);
   });
+
+  it('with --ts-nocheck, names each // @ts-nocheck it cannot replace without the project TypeScript', () => {
+    const source = '#!/usr/bin/env node\n// @ts-nocheck\nconst a: number = "1";\n';
+    const result = codemod.transform({ filePath: 'x.ts', source, program: parseSource('x.ts', source), options: { tsNocheck: true } });
+    expect(result.edits).toEqual([]);
+    expect(result.left).toEqual([{ line: 2, column: 0, message: "@ts-nocheck left: replacing it needs the project's TypeScript; run `npx quickwins narrow-eslint-disable --ts-nocheck`" }]);
+    expect(codemod.transform({ filePath: 'x.ts', source, program: parseSource('x.ts', source), options: {} }).left).toEqual([]);
+  });
 });
