@@ -17,6 +17,13 @@ export function importSourceOf(program: TSESTree.Program, localName: string): st
   return undefined;
 }
 
+/** What an import specifier takes from its module: `default`, `*` (a namespace), else the exported name (`'a-b'` too). */
+export function importedNameOf(specifier: TSESTree.ImportClause): string {
+  if (specifier.type === 'ImportDefaultSpecifier') return 'default';
+  if (specifier.type === 'ImportNamespaceSpecifier') return '*';
+  return specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value;
+}
+
 export function isFunctionNode(node: TSESTree.Node): node is TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression {
   return node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression';
 }

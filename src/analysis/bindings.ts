@@ -10,6 +10,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { forEachChild } from './traverse.js';
+import { importedNameOf } from './ast-helpers.js';
 
 export type ClassNode = TSESTree.ClassDeclaration | TSESTree.ClassExpression;
 
@@ -151,14 +152,7 @@ export function buildBindingIndex<T>(
       switch (statement.type) {
         case 'ImportDeclaration':
           for (const specifier of statement.specifiers) {
-            const importedName =
-              specifier.type === 'ImportDefaultSpecifier'
-                ? 'default'
-                : specifier.type === 'ImportNamespaceSpecifier'
-                  ? '*'
-                  : specifier.imported.type === 'Identifier'
-                    ? specifier.imported.name
-                    : specifier.imported.value;
+            const importedName = importedNameOf(specifier);
             declare(scope, { kind: 'import', id: specifier.local, declaration: specifier, importFrom: statement.source.value, importedName });
           }
           break;

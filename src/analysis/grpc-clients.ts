@@ -16,6 +16,7 @@ import type { TypeServices } from './parse.js';
 import type { TextEdit } from './text-edit.js';
 import { isRequireCall } from './module-style.js';
 import { traverse } from './traverse.js';
+import { importedNameOf } from './ast-helpers.js';
 
 export const GRPC_MODULE = '@grpc/grpc-js';
 const GENERATED_MODULE = /(?:_grpc_pb|_grpc|\.grpc-client|\.client)(?:\.[cm]?[jt]s)?$/;
@@ -92,10 +93,6 @@ function lastName(node: TSESTree.Node): string | undefined {
   return undefined;
 }
 
-function importedName(specifier: TSESTree.ImportSpecifier): string {
-  return specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value;
-}
-
 function makesClients(text: string | undefined): boolean {
   return text !== undefined && /makeGenericClientConstructor|extends\s+(?:grpc\.)?Client\b|grpc\.Client\b/.test(text);
 }
@@ -135,7 +132,7 @@ function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): B
   for (const statement of program.body) {
     if (statement.type !== 'ImportDeclaration' || statement.importKind === 'type') continue;
     const locals = statement.specifiers.map((specifier) =>
-      specifier.type === 'ImportSpecifier' ? { imported: importedName(specifier), local: specifier.local.name } : { local: specifier.local.name },
+      specifier.type === 'ImportSpecifier' ? { imported: importedNameOf(specifier), local: specifier.local.name } : { local: specifier.local.name },
     );
     bindModule(bindings, statement.source.value, locals, options);
   }

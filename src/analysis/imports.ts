@@ -11,6 +11,7 @@ import type { ModuleStyle } from './module-style.js';
 import { isRequireCall } from './module-style.js';
 import { removeListItems, removeStatement, type Ranged, type TextEdit } from './text-edit.js';
 import { traverse } from './traverse.js';
+import { importedNameOf } from './ast-helpers.js';
 
 export interface ImportRequest {
   /** The module to import from, e.g. `quickwins`. */
@@ -44,7 +45,7 @@ function planEsmImports(program: TSESTree.Program, source: string, request: Impo
       if (specifier.type === 'ImportNamespaceSpecifier') {
         for (const name of request.names) if (!references.has(name)) references.set(name, `${specifier.local.name}.${name}`);
       } else if (specifier.type === 'ImportSpecifier' && specifier.importKind !== 'type') {
-        const imported = specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value;
+        const imported = importedNameOf(specifier);
         if (request.names.includes(imported)) references.set(imported, specifier.local.name);
       }
     }
@@ -283,14 +284,7 @@ function importedNames(program: TSESTree.Program): ImportedName[] {
       if (statement.importKind === 'type') continue;
       for (const specifier of statement.specifiers) {
         if (specifier.type === 'ImportSpecifier' && specifier.importKind === 'type') continue;
-        const imported =
-          specifier.type === 'ImportNamespaceSpecifier'
-            ? '*'
-            : specifier.type === 'ImportDefaultSpecifier'
-              ? 'default'
-              : specifier.imported.type === 'Identifier'
-                ? specifier.imported.name
-                : specifier.imported.value;
+        const imported = importedNameOf(specifier);
         names.push({ local: specifier.local.name, from: statement.source.value, imported, statement, item: specifier });
       }
       continue;

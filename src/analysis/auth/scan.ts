@@ -4,7 +4,7 @@
  * door every detected route goes through (already wrapped, unwrappable with a reason, or a site to wrap).
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { calleeName, CLIENT_FACTORIES, isBindCall, isFunctionNode, requiredModule, shortText } from '../ast-helpers.js';
+import { calleeName, CLIENT_FACTORIES, importedNameOf, isBindCall, isFunctionNode, requiredModule, shortText } from '../ast-helpers.js';
 import { packageFactsFor } from '../package-evidence.js';
 import { traverse } from '../traverse.js';
 import { moduleSide, type ModuleSide } from './module-side.js';
@@ -106,7 +106,7 @@ export class AuthScan {
             if (specifier.type === 'ImportNamespaceSpecifier' || specifier.type === 'ImportDefaultSpecifier') {
               this.wrapperNamespaces.add(specifier.local.name);
             } else {
-              const imported = specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value;
+              const imported = importedNameOf(specifier);
               if (imported === WRAPPER_NAME) this.wrapperNames.add(specifier.local.name);
               if (imported === DECORATOR_NAME) this.decoratorNames.add(specifier.local.name);
               if (imported === RESOLVER_DECORATOR_NAME) this.resolverDecoratorNames.add(specifier.local.name);
