@@ -12,6 +12,7 @@ import { optionsGetter } from './config.js';
 import { activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './record.js';
 import type { AuthAction, AuthLoggingOptions, ResolvedAuthOptions } from './types.js';
 import { copyOwnMetadata } from './method.js';
+import { runInside } from './plain.js';
 import { assertAuthAction } from './wrap.js';
 
 /** The part of graphql-js's GraphQLResolveInfo the adapter reads. */
@@ -112,18 +113,8 @@ function finishThrown(call: AuthCall, error: unknown): void {
 
 function runResolver(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[], shape: ResolverCallShape): unknown {
   const outer = (shape.context?.req ? activeCallFor(shape.context.req) : undefined) ?? runningHttpCall();
-  if (outer !== undefined) {
-    // The HTTP route around the GraphQL endpoint is itself wrapped: its line is the one; keep the user id.
-    const result = handler.apply(self, args);
-    if (isThenable(result)) {
-      return Promise.resolve(result).then((value) => {
-        if (value) outer.innerResult ??= value;
-        return value;
-      });
-    }
-    if (result) outer.innerResult ??= result;
-    return result;
-  }
+  // The HTTP route around the GraphQL endpoint is itself wrapped: its line is the one; keep the user id.
+  if (outer !== undefined) return runInside(outer, handler, self, args);
   const context = shape.context;
   const call = startAuthCall({
     action,

@@ -26,7 +26,7 @@ function headersOf(input: InputLike | undefined): Parameters<typeof correlationO
 
 /** `login(req)` called from a wrapped route handler with the same request, or `login(email, password)` called while
  *  the handler runs synchronously: no line of its own; its result only helps the request's line find the user id. */
-function runInside(outer: AuthCall, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+export function runInside(outer: AuthCall, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
   const result = handler.apply(self, args);
   if (isThenable(result)) {
     return Promise.resolve(result).then((value) => {
