@@ -6,6 +6,7 @@
  * lint results in, text edits out; the caller lints the result again to prove nothing changed.
  */
 import { creditOracle, type DisableDirective } from './directives.js';
+import { lineIndexIn, lineStarts } from './lines.js';
 import type { TextEdit } from './text-edit.js';
 
 /** A suppressed problem as the plan needs it (ESLint's SuppressedLintMessage has these fields). */
@@ -237,18 +238,8 @@ function countBreaks(text: string): number {
 }
 
 function lineIndex(source: string): (offset: number) => number {
-  const starts = [0];
-  for (let index = source.indexOf('\n'); index !== -1; index = source.indexOf('\n', index + 1)) starts.push(index + 1);
-  return (offset) => {
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if ((starts[middle] ?? 0) <= offset) low = middle;
-      else high = middle - 1;
-    }
-    return low + 1;
-  };
+  const starts = lineStarts(source);
+  return (offset) => lineIndexIn(starts, offset) + 1;
 }
 
 /** A named directive with its rule list replaced (`-- reason` and spacing kept): the list runs from the label to ` --` or the end. */

@@ -13,6 +13,7 @@
 import type { ParserServicesWithTypeInformation, TSESTree } from '@typescript-eslint/typescript-estree';
 import { extname } from 'node:path';
 import { parseSync, type ParserOptions } from 'oxc-parser';
+import { lineStarts, positionIn } from './lines.js';
 
 /** Type information for one file, the same shape ESLint rules get from typescript-eslint. */
 export type TypeServices = Pick<ParserServicesWithTypeInformation, 'program' | 'esTreeNodeToTSNodeMap'>;
@@ -77,25 +78,6 @@ export function parseSource(filePath: string, text: string): Program {
     loc: { start: positionIn(lines, comment.start), end: positionIn(lines, comment.end) },
   })) as TSESTree.Comment[];
   return program as unknown as Program;
-}
-
-/** Offsets where each line starts (after `\n`; a `\r\n` line ends at its `\n`). */
-export function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) starts.push(index + 1);
-  return starts;
-}
-
-/** 1-based line, 0-based column of `offset` (ESTree `loc` convention), from `lineStarts(text)`. */
-export function positionIn(starts: readonly number[], offset: number): { line: number; column: number } {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if ((starts[middle] ?? 0) <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return { line: low + 1, column: offset - (starts[low] ?? 0) };
 }
 
 /** offset → 1-based line, 0-based column in `text`, for a codemod's report of many sites (the line index is built once). */

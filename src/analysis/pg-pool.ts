@@ -24,6 +24,7 @@ import type { CodeStyle } from './code-style.js';
 import type { TypeServices } from './parse.js';
 import { planNamedImports } from './imports.js';
 import type { ModuleStyle } from './module-style.js';
+import { partitionPoint } from './lines.js';
 import type { PackageFacts } from './package-evidence.js';
 import { hasPropertyByType, isCallableByType, poolVerdictFromType } from './pg-pool-types.js';
 import { describeReceiver, mayBringPool, PoolValues, requiredModule, type ImportResolver, type PoolVerdict } from './pool-values.js';
@@ -382,13 +383,7 @@ function layoutRefusal(call: TSESTree.CallExpression, program: TSESTree.Program)
  * scanning every comment for every call made a file with a comment per function quadratic in its size.
  */
 function commentsBetween(comments: readonly TSESTree.Comment[], from: number, to: number): readonly TSESTree.Comment[] {
-  let low = 0;
-  let high = comments.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if ((comments[middle] as TSESTree.Comment).range[0] < from) low = middle + 1;
-    else high = middle;
-  }
+  const low = partitionPoint(comments.length, (index) => (comments[index] as TSESTree.Comment).range[0] < from);
   let end = low;
   while (end < comments.length && (comments[end] as TSESTree.Comment).range[0] < to) end++;
   return comments.slice(low, end);

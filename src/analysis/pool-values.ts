@@ -7,6 +7,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { buildBindingIndex, propertyKeyName, type Binding, type BindingIndex, type ClassNode } from './bindings.js';
+import { partitionPoint } from './lines.js';
 import type { PackageFacts } from './package-evidence.js';
 import type { TypeVerdict } from './pg-pool-types.js';
 import { forEachChild } from './traverse.js';
@@ -813,12 +814,5 @@ function returnedExpressions(body: TSESTree.Node): TSESTree.Expression[] {
 const MAX_JSDOC_GAP = 2_000;
 
 function lastCommentEndingBy(comments: readonly TSESTree.Comment[], offset: number): TSESTree.Comment | undefined {
-  let low = 0;
-  let high = comments.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if ((comments[middle] as TSESTree.Comment).range[1] <= offset) low = middle + 1;
-    else high = middle;
-  }
-  return comments[low - 1];
+  return comments[partitionPoint(comments.length, (index) => (comments[index] as TSESTree.Comment).range[1] <= offset) - 1];
 }

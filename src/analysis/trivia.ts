@@ -6,6 +6,7 @@
  * Only call these with offsets in such gaps; inside a string or template the answer means nothing.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { partitionPoint } from './lines.js';
 
 export class Trivia {
   private readonly comments: readonly TSESTree.Comment[];
@@ -57,14 +58,7 @@ export class Trivia {
 
   /** Index of the first comment whose end is after `offset` (binary search). */
   private firstCommentEndingAfter(offset: number): number {
-    let low = 0;
-    let high = this.comments.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if ((this.comments[middle]?.range[1] ?? 0) <= offset) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return partitionPoint(this.comments.length, (index) => (this.comments[index]?.range[1] ?? 0) <= offset);
   }
 }
 

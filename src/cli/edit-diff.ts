@@ -6,6 +6,7 @@
  * changed: each edit touches the lines from its start to its end; edits on touching lines form one
  * change; lines at both ends of a change that read the same before and after are context, not change.
  */
+import { lineIndexIn, lineStarts } from '../analysis/lines.js';
 import { applyTextEdits, type TextEdit } from '../analysis/text-edit.js';
 
 const CONTEXT_LINES = 3;
@@ -15,25 +16,6 @@ interface Change {
   readonly oldStart: number;
   readonly oldLines: readonly string[];
   readonly newLines: readonly string[];
-}
-
-/** Offsets where each line of `text` starts (0 first); a line includes its `\n`. */
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) starts.push(index + 1);
-  return starts;
-}
-
-/** The 0-based line holding `offset` (an offset at the very end belongs to the last line). */
-function lineAt(starts: readonly number[], offset: number): number {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if ((starts[middle] as number) <= offset) low = middle;
-    else high = middle - 1;
-  }
-  return low;
 }
 
 /** `text` cut after each `\n`; the last piece has no `\n` (and is dropped when empty). */
@@ -50,24 +32,24 @@ function splitLines(text: string): string[] {
 
 /** The changes `edits` (non-overlapping, offsets into `before`) make, in order, without lines that stayed the same. */
 function changesOf(before: string, edits: readonly TextEdit[]): Change[] {
-  const starts = lineStartsOf(before);
+  const starts = lineStarts(before);
   const lineEnd = (line: number): number => starts[line + 1] ?? before.length;
   const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
   const changes: Change[] = [];
   let index = 0;
   while (index < sorted.length) {
     const first = sorted[index] as TextEdit;
-    const firstLine = lineAt(starts, first.start);
-    let lastLine = lineAt(starts, first.end);
+    const firstLine = lineIndexIn(starts, first.start);
+    let lastLine = lineIndexIn(starts, first.end);
     let newText = before.slice(starts[firstLine], first.start) + first.text;
     let cursor = first.end;
     index++;
     // Edits that start on a line this change already covers belong to it.
-    while (index < sorted.length && lineAt(starts, (sorted[index] as TextEdit).start) <= lastLine) {
+    while (index < sorted.length && lineIndexIn(starts, (sorted[index] as TextEdit).start) <= lastLine) {
       const next = sorted[index] as TextEdit;
       newText += before.slice(cursor, next.start) + next.text;
       cursor = next.end;
-      lastLine = Math.max(lastLine, lineAt(starts, next.end));
+      lastLine = Math.max(lastLine, lineIndexIn(starts, next.end));
       index++;
     }
     newText += before.slice(cursor, lineEnd(lastLine));

@@ -5,7 +5,7 @@
  * already wrapped where it is declared, or that the codemod wraps there (a plain `login(input)` function), is not
  * wrapped again at the route: that would write two outcome lines per request.
  */
-import { positionAt } from '../parse.js';
+import { lineStarts, positionIn } from '../lines.js';
 import { buildBindingIndex, type BindingIndex } from '../bindings.js';
 import { loadModule } from '../pool-exports.js';
 import { exportLocator, importedHandler, type ImportedHandler } from './handler-identity.js';
@@ -31,16 +31,16 @@ export function linkRoutedExports(scan: AuthScan, scanModule: ModuleScanner): vo
     return importedHandler(index, site.target, locate);
   };
   // Each imported module read and scanned once per file, however many routes register its exports.
-  const modules = new Map<string, { readonly scan: AuthHandlerScan; readonly source: string } | null>();
+  const modules = new Map<string, { readonly scan: AuthHandlerScan; readonly lineStarts: readonly number[] } | null>();
   const declaredWrap = (handler: ImportedHandler): DeclaredWrap => {
     if (!modules.has(handler.file)) {
       const loaded = loadModule(handler.file);
-      modules.set(handler.file, loaded ? { scan: scanModule(handler.file, loaded.program), source: loaded.source } : null);
+      modules.set(handler.file, loaded ? { scan: scanModule(handler.file, loaded.program), lineStarts: lineStarts(loaded.source) } : null);
     }
     const module = modules.get(handler.file);
     if (!module) return undefined;
     const other = module.scan;
-    const at = (site: AuthHandlerSite): number => positionAt(module.source, site.node.range[0]).line;
+    const at = (site: AuthHandlerSite): number => positionIn(module.lineStarts, site.node.range[0]).line;
     const same = (site: AuthHandlerSite): boolean => site.identity !== undefined && sameExport(site.identity, handler);
     const wrapped = other.wrapped.find(same);
     if (wrapped) return { how: 'wrapped', line: at(wrapped) };
