@@ -40,38 +40,41 @@ export const OTHER_POOL_LIBRARIES: readonly string[] = [
 const PG_PACKAGES = ['pg', 'pg-pool'];
 const FASTIFY_POSTGRES = ['@fastify/postgres', 'fastify-postgres'];
 
-const manifestOfDirectory = new Map<string, string | null>();
+const manifestOfDirectory = new Map<string, string | undefined>();
 const factsOfManifest = new Map<string, PackageFacts | null>();
 
 /** The facts of the package holding `filePath`: its nearest package.json (undefined when none or unreadable). */
 export function packageFactsFor(filePath: string): PackageFacts | undefined {
-  const manifest = nearestManifest(dirname(resolve(filePath)));
+  const manifest = nearestManifest(resolve(filePath));
   if (!manifest) return undefined;
   if (!factsOfManifest.has(manifest)) factsOfManifest.set(manifest, readFacts(manifest));
   return factsOfManifest.get(manifest) ?? undefined;
 }
 
-function nearestManifest(directory: string): string | null {
-  const seen: string[] = [];
-  let current = directory;
-  let found: string | null = null;
+/**
+ * The package.json of the package a file belongs to: the first one found walking up from its folder. `cache` maps
+ * folders to their answer (the facts' own by default; the runner's dependency step passes one per run, since the run
+ * may have changed package.json files since).
+ */
+export function nearestManifest(filePath: string, cache: Map<string, string | undefined> = manifestOfDirectory): string | undefined {
+  const visited: string[] = [];
+  let directory = dirname(filePath);
+  let found: string | undefined;
   for (;;) {
-    const known = manifestOfDirectory.get(current);
-    if (known !== undefined) {
-      found = known;
+    if (cache.has(directory)) {
+      found = cache.get(directory);
       break;
     }
-    seen.push(current);
-    const candidate = join(current, 'package.json');
-    if (existsSync(candidate)) {
-      found = candidate;
+    visited.push(directory);
+    if (existsSync(join(directory, 'package.json'))) {
+      found = join(directory, 'package.json');
       break;
     }
-    const parent = dirname(current);
-    if (parent === current) break;
-    current = parent;
+    const parent = dirname(directory);
+    if (parent === directory) break;
+    directory = parent;
   }
-  for (const directorySeen of seen) manifestOfDirectory.set(directorySeen, found);
+  for (const folder of visited) cache.set(folder, found);
   return found;
 }
 

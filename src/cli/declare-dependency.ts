@@ -6,9 +6,9 @@
  * line endings and the final newline stay as they were. Other modules a codemod imports (`--import-from ./lib/db`,
  * a team's own wrapper) are the project's business and are never declared.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { applyEdits, modify, parse, type ParseError } from 'jsonc-parser';
+import { nearestManifest } from '../analysis/package-evidence.js';
 import { displayPath, unifiedTextDiff } from './report.js';
 import type { FileRecord } from './run.js';
 import { writeFileAtomic } from './write.js';
@@ -35,29 +35,6 @@ export function packageNameOf(specifier: string): string | undefined {
   if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:')) return undefined;
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-}
-
-/** The package.json of the package a file belongs to: the first one found walking up from its folder. */
-export function nearestManifest(filePath: string, cache = new Map<string, string | undefined>()): string | undefined {
-  const visited: string[] = [];
-  let directory = dirname(filePath);
-  let found: string | undefined;
-  for (;;) {
-    if (cache.has(directory)) {
-      found = cache.get(directory);
-      break;
-    }
-    visited.push(directory);
-    if (existsSync(join(directory, 'package.json'))) {
-      found = join(directory, 'package.json');
-      break;
-    }
-    const parent = dirname(directory);
-    if (parent === directory) break;
-    directory = parent;
-  }
-  for (const folder of visited) cache.set(folder, found);
-  return found;
 }
 
 /** Whether the manifest already lists the package in any of the lists that make it resolvable. */

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDependencyText, nearestManifest, packageNameOf } from '../../src/cli/declare-dependency.js';
+import { nearestManifest } from '../../src/analysis/package-evidence.js';
+import { addDependencyText, packageNameOf } from '../../src/cli/declare-dependency.js';
 import { assertBuilt, git, gitRepo, removeTempDirs, runCli, type JsonReport } from './helpers.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
