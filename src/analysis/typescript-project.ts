@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as TypeScript from 'typescript';
 import { ProjectSetupError } from './eslint-project.js';
+import { createTsconfigIndex } from './tsconfig-index.js';
 import type { TypeScriptModule } from './ts-nocheck.js';
 
 export interface FileCheck {
@@ -58,22 +59,7 @@ export function createProjectTypeChecker(ts: TypeScriptModule, cwd: string, tsco
   const fixedConfig = tsconfig === undefined ? undefined : resolve(cwd, tsconfig);
   if (fixedConfig !== undefined && !existsSync(fixedConfig)) throw new ProjectSetupError(`--tsconfig: ${tsconfig} does not exist`);
 
-  const parsedConfigs = new Map<string, TypeScript.ParsedCommandLine | undefined>();
-  const readConfig = (configPath: string): TypeScript.ParsedCommandLine | undefined => {
-    if (!parsedConfigs.has(configPath)) {
-      const parsed = ts.getParsedCommandLineOfConfigFile(configPath, { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
-      parsedConfigs.set(configPath, parsed ?? undefined);
-    }
-    return parsedConfigs.get(configPath);
-  };
-  const filesOfConfig = new Map<string, ReadonlySet<string>>();
-  const filesOf = (configPath: string): ReadonlySet<string> => {
-    let files = filesOfConfig.get(configPath);
-    if (!files) filesOfConfig.set(configPath, (files = new Set((readConfig(configPath)?.fileNames ?? []).map((fileName) => resolve(fileName)))));
-    return files;
-  };
-  const referencedConfigs = (configPath: string): string[] =>
-    (readConfig(configPath)?.projectReferences ?? []).map((reference) => ts.resolveProjectReferencePath(reference));
+  const { readConfig, filesOf, referencedConfigs } = createTsconfigIndex(ts);
 
   const configHolding = (filePath: string): string | undefined => {
     const absolute = resolve(filePath);

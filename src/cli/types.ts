@@ -8,6 +8,7 @@ import { parseAndGenerateServices } from '@typescript-eslint/typescript-estree';
 import { dirname, extname, resolve } from 'node:path';
 import ts from 'typescript';
 import { SOURCE_EXTENSIONS } from '../analysis/parse.js';
+import { createTsconfigIndex } from '../analysis/tsconfig-index.js';
 import { parseWithoutTypes, type ParseFile, type ParsedFile } from '../codemod-host/transform-text.js';
 
 export interface TypeAwareParser {
@@ -96,29 +97,7 @@ export function createTypeAwareParser(): TypeAwareParser {
   return { parse, prepare, programsBuilt: () => built, buildMs: () => buildMs, isTyped: (filePath) => typed.has(resolve(filePath)) };
 }
 
-const parsedConfigs = new Map<string, ts.ParsedCommandLine | undefined>();
-
-function readConfig(configPath: string): ts.ParsedCommandLine | undefined {
-  if (parsedConfigs.has(configPath)) return parsedConfigs.get(configPath);
-  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, { noEmit: true }, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: () => undefined,
-  });
-  parsedConfigs.set(configPath, parsed ?? undefined);
-  return parsed ?? undefined;
-}
-
-const filesOfConfig = new Map<string, ReadonlySet<string>>();
-
-/** The files a tsconfig lists (include / files, less exclude), as absolute paths. */
-function filesOf(configPath: string): ReadonlySet<string> {
-  let files = filesOfConfig.get(configPath);
-  if (!files) {
-    files = new Set((readConfig(configPath)?.fileNames ?? []).map((fileName) => resolve(fileName)));
-    filesOfConfig.set(configPath, files);
-  }
-  return files;
-}
+const { readConfig, filesOf, referencedConfigs } = createTsconfigIndex(ts);
 
 function buildProgram(configPath: string, roots: readonly string[]): ts.Program | undefined {
   const parsed = readConfig(configPath);
@@ -126,9 +105,4 @@ function buildProgram(configPath: string, roots: readonly string[]): ts.Program 
   const declarations = parsed.fileNames.filter((fileName) => /\.d\.[cm]?ts$/i.test(fileName));
   const rootNames = [...new Set([...declarations.map((fileName) => resolve(fileName)), ...roots])];
   return ts.createProgram({ rootNames, options: parsed.options, projectReferences: parsed.projectReferences });
-}
-
-function referencedConfigs(configPath: string): string[] {
-  const references = readConfig(configPath)?.projectReferences ?? [];
-  return references.map((reference) => ts.resolveProjectReferencePath(reference));
 }
