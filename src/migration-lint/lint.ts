@@ -7,9 +7,13 @@
  * - several-concurrent-builds-in-one-string: one multi-statement string runs as one implicit transaction.
  * - index-without-if-not-exists / index-without-name: a concurrent build that is retried must not fail or
  *   duplicate; IF NOT EXISTS needs a name.
+ * - unparsable-sql / unchecked-sql: SQL the rules could not see (it does not parse, is built at run time, or runs
+ *   through EXECUTE in a DO block or function), named so that silence never reads as clean.
  */
-import { loadModule, parseSync } from 'libpg-query';
-import { lineOf, type MigrationSource, type SqlChunk } from './sources.js';
+import { loadModule, parsePlPgSQLSync, parseSync } from 'libpg-query';
+import { lineIndexIn, lineStarts } from '../analysis/lines.js';
+import { skipSpaceAndComments } from './psql-script.js';
+import type { MigrationSource, SqlChunk } from './sources.js';
 
 export type RuleId =
   | 'create-index-not-concurrently'
@@ -32,15 +36,28 @@ type Json = Record<string, unknown>;
 
 interface RawStatement {
   stmt: Json;
+  /** Bytes (UTF-8) from the start of the SQL string; absent for 0. */
   stmt_location?: number;
+  /** Bytes; absent for a last statement without `;` (it runs to the end). */
+  stmt_len?: number;
+}
+
+/** What every chunk of one file shares: its line index (built once per file), the tables it creates, the findings. */
+interface FileContext {
+  readonly source: MigrationSource;
+  readonly lineAt: (offset: number) => number;
+  readonly created: Set<string>;
+  readonly findings: Finding[];
 }
 
 export function lintMigration(source: MigrationSource): Finding[] {
   const findings: Finding[] = [];
   const created = new Set(source.builderTables.map((name) => name.toLowerCase()));
-  for (const chunk of source.chunks) lintChunk(source, chunk, created, findings);
+  const starts = lineStarts(source.text);
+  const lineAt = (offset: number): number => lineIndexIn(starts, offset) + 1;
+  for (const chunk of source.chunks) lintChunk({ source, lineAt, created, findings }, chunk);
   for (const builder of source.builders) {
-    const line = lineOf(source.text, builder.offset);
+    const line = lineAt(builder.offset);
     const isNew = builder.table !== undefined && created.has(builder.table.toLowerCase());
     if (!builder.concurrently && !isNew) {
       findings.push({
@@ -55,26 +72,36 @@ export function lintMigration(source: MigrationSource): Finding[] {
     if (builder.concurrently && source.wrappedBy) findings.push({ line, rule: 'concurrently-in-transaction', message: `concurrent index build inside a transaction: ${source.wrappedBy}` });
     if (builder.concurrently && !builder.ifNotExists) findings.push({ line, rule: 'index-without-if-not-exists', message: 'concurrent index build without { ifNotExists: true }: a retry after a failed build errors' });
   }
-  for (const item of source.unreadable) findings.push({ line: lineOf(source.text, item.offset), rule: 'unchecked-sql', message: item.reason });
+  for (const item of source.unreadable) findings.push({ line: lineAt(item.offset), rule: 'unchecked-sql', message: item.reason });
   return findings.sort((a, b) => a.line - b.line);
 }
 
-function lintChunk(source: MigrationSource, chunk: SqlChunk, created: Set<string>, findings: Finding[]): void {
+function lintChunk(context: FileContext, chunk: SqlChunk): void {
+  const { source, lineAt, created, findings } = context;
+  // An empty file or string runs nothing (the parser refuses an empty string, not one of white space).
+  if (chunk.sql.length === 0) return;
   let statements: RawStatement[];
   try {
     statements = (parseSync(chunk.sql) as unknown as { stmts?: RawStatement[] }).stmts ?? [];
   } catch (error) {
-    findings.push({ line: lineOf(source.text, chunk.offset), rule: 'unparsable-sql', message: `SQL does not parse, not checked: ${(error as Error).message.split('\n')[0]}` });
+    findings.push({ line: lineAt(chunk.offset), rule: 'unparsable-sql', message: `SQL does not parse, not checked: ${(error as Error).message.split('\n')[0]}` });
     return;
   }
+  const offsetOf = stringOffsets(chunk.sql);
   let inTransaction = false;
   let concurrentBuilds = 0;
   let firstConcurrentLine: number | undefined;
   for (const statement of statements) {
     const [type, body] = Object.entries(statement.stmt)[0] ?? [];
     const node = (body ?? {}) as Json;
-    // stmt_location counts bytes in the SQL; close enough to characters for a line number in migration text.
-    const line = lineOf(source.text, chunk.offset + leadingTrim(chunk.sql, statement.stmt_location ?? 0));
+    const start = offsetOf(statement.stmt_location ?? 0);
+    const line = lineAt(chunk.offset + skipSpaceAndComments(chunk.sql, start));
+    if (type === 'DoStmt' || type === 'CreateFunctionStmt') {
+      const end = statement.stmt_len ? offsetOf((statement.stmt_location ?? 0) + statement.stmt_len) : chunk.sql.length;
+      const reason = uncheckedCode(type, node, chunk.sql.slice(start, end));
+      if (reason !== undefined) findings.push({ line, rule: 'unchecked-sql', message: reason });
+      continue;
+    }
     if (type === 'TransactionStmt') {
       const kind = node.kind as string;
       if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') inTransaction = true;
@@ -111,14 +138,57 @@ function lintChunk(source: MigrationSource, chunk: SqlChunk, created: Set<string
   }
 }
 
-/** stmt_location points at the whitespace/comments before a statement; move to its first keyword. */
-function leadingTrim(sql: string, location: number): number {
-  let index = location;
-  for (;;) {
-    while (index < sql.length && /\s/.test(sql[index] ?? '')) index++;
-    if (sql.startsWith('--', index)) {
-      const end = sql.indexOf('\n', index);
-      index = end === -1 ? sql.length : end + 1;
-    } else return index;
+/**
+ * libpg-query's offsets count UTF-8 bytes; the file's offsets count UTF-16 units. The converter walks forward, so
+ * statements read in order cost one pass over the string.
+ */
+function stringOffsets(sql: string): (byteOffset: number) => number {
+  if (Buffer.byteLength(sql) === sql.length) return (byteOffset) => byteOffset;
+  let units = 0;
+  let bytes = 0;
+  return (byteOffset) => {
+    if (byteOffset < bytes) [units, bytes] = [0, 0];
+    while (bytes < byteOffset && units < sql.length) {
+      const code = sql.codePointAt(units) ?? 0;
+      bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+      units += code < 0x10000 ? 1 : 2;
+    }
+    return units;
+  };
+}
+
+/** PL/pgSQL statements that run SQL built from a string at run time. */
+const DYNAMIC_SQL_STATEMENTS = new Set(['PLpgSQL_stmt_dynexecute', 'PLpgSQL_stmt_dynfors']);
+
+/**
+ * Why a DO block or a function cannot be checked, or undefined when it can: PL/pgSQL that runs a string through
+ * EXECUTE (or `RETURN QUERY EXECUTE`, `FOR … IN EXECUTE`, `OPEN … FOR EXECUTE`), a DO block in another procedural
+ * language, or a PL/pgSQL body that does not parse.
+ */
+function uncheckedCode(type: 'DoStmt' | 'CreateFunctionStmt', node: Json, statementText: string): string | undefined {
+  const options = ((type === 'DoStmt' ? node.args : node.options) ?? []) as Json[];
+  const language = options.map((option) => option.DefElem as Json | undefined).find((option) => option?.defname === 'language');
+  const languageName = String(((language?.arg as Json | undefined)?.String as Json | undefined)?.sval ?? (type === 'DoStmt' ? 'plpgsql' : 'sql')).toLowerCase();
+  const what = type === 'DoStmt' ? 'DO block' : `${node.is_procedure === true ? 'procedure' : 'function'} ${functionName(node)}`;
+  if (languageName !== 'plpgsql') {
+    return type === 'DoStmt' && languageName !== 'sql' ? `${what} in ${languageName} can run any SQL: not checked` : undefined;
   }
+  let tree: unknown;
+  try {
+    tree = parsePlPgSQLSync(statementText);
+  } catch (error) {
+    return `${what} does not parse as PL/pgSQL, not checked: ${(error as Error).message.split('\n')[0]}`;
+  }
+  return runsDynamicSql(tree) ? `${what} runs SQL built at run time (EXECUTE): not checked` : undefined;
+}
+
+function functionName(node: Json): string {
+  const parts = (node.funcname ?? []) as Json[];
+  return parts.map((part) => String((part.String as Json | undefined)?.sval ?? '?')).join('.');
+}
+
+function runsDynamicSql(tree: unknown): boolean {
+  if (Array.isArray(tree)) return tree.some(runsDynamicSql);
+  if (tree === null || typeof tree !== 'object') return false;
+  return Object.entries(tree).some(([key, value]) => DYNAMIC_SQL_STATEMENTS.has(key) || (key === 'dynquery' && value != null) || runsDynamicSql(value));
 }
