@@ -76,36 +76,101 @@ export function lintMigration(source: MigrationSource): Finding[] {
   return findings.sort((a, b) => a.line - b.line);
 }
 
+/**
+ * A `.sql` file is parsed in slices of about this many characters, cut where psql ends a statement, so that the
+ * parse trees of a large script are never all in memory at once.
+ */
+export const PARSE_SLICE_LENGTH = 1 << 20;
+
+/** What the checks carry from one statement of a chunk to the next, across slices. */
+interface ChunkState {
+  inTransaction: boolean;
+  statements: number;
+  concurrentBuilds: number;
+  firstConcurrentLine: number | undefined;
+}
+
 function lintChunk(context: FileContext, chunk: SqlChunk): void {
-  const { source, lineAt, created, findings } = context;
   // An empty file or string runs nothing (the parser refuses an empty string, not one of white space).
   if (chunk.sql.length === 0) return;
-  let statements: RawStatement[];
-  try {
-    statements = (parseSync(chunk.sql) as unknown as { stmts?: RawStatement[] }).stmts ?? [];
-  } catch (error) {
-    findings.push({ line: lineAt(chunk.offset), rule: 'unparsable-sql', message: `SQL does not parse, not checked: ${(error as Error).message.split('\n')[0]}` });
-    return;
+  const cuts = sliceCuts(chunk);
+  if (cuts.length > 0) {
+    // A `;` inside BEGIN ATOMIC … END ends no statement: a slice cut there does not parse, and the whole string is
+    // parsed instead, as a string without cuts is.
+    const attempt: FileContext = { ...context, created: new Set(context.created), findings: [] };
+    if (lintSlices(attempt, chunk, cuts)) {
+      for (const table of attempt.created) context.created.add(table);
+      context.findings.push(...attempt.findings);
+      return;
+    }
   }
-  const offsetOf = stringOffsets(chunk.sql);
-  let inTransaction = false;
-  let concurrentBuilds = 0;
-  let firstConcurrentLine: number | undefined;
+  lintSlices(context, chunk, []);
+}
+
+function sliceCuts(chunk: SqlChunk): number[] {
+  const cuts: number[] = [];
+  let last = 0;
+  for (const end of chunk.statementEnds ?? []) {
+    if (end - last < PARSE_SLICE_LENGTH || end >= chunk.sql.length) continue;
+    cuts.push(end);
+    last = end;
+  }
+  return cuts;
+}
+
+/** Lints the chunk slice by slice; false when a slice does not parse and `cuts` were given (the caller retries whole). */
+function lintSlices(context: FileContext, chunk: SqlChunk, cuts: readonly number[]): boolean {
+  const { lineAt, findings } = context;
+  const state: ChunkState = { inTransaction: false, statements: 0, concurrentBuilds: 0, firstConcurrentLine: undefined };
+  const bounds = [0, ...cuts, chunk.sql.length];
+  for (let index = 0; index + 1 < bounds.length; index++) {
+    const from = bounds[index] as number;
+    const sql = cuts.length === 0 ? chunk.sql : chunk.sql.slice(from, bounds[index + 1]);
+    let statements: RawStatement[];
+    try {
+      statements = (parseSync(sql) as unknown as { stmts?: RawStatement[] }).stmts ?? [];
+    } catch (error) {
+      if (cuts.length > 0) return false;
+      findings.push({ line: lineAt(chunk.offset), rule: 'unparsable-sql', message: `SQL does not parse, not checked: ${(error as Error).message.split('\n')[0]}` });
+      return true;
+    }
+    lintStatements(context, { sql, offset: chunk.offset + from }, statements, state);
+  }
+  // The simple query protocol runs a multi-statement string as one implicit transaction: CONCURRENTLY fails there.
+  if (chunk.oneRoundTrip && state.statements > 1 && state.firstConcurrentLine !== undefined) {
+    findings.push({
+      line: state.firstConcurrentLine,
+      rule: 'several-concurrent-builds-in-one-string',
+      message: `${state.concurrentBuilds} CREATE INDEX CONCURRENTLY in one ${state.statements}-statement string, which runs as one implicit transaction: one statement per call`,
+    });
+  }
+  return true;
+}
+
+function lintStatements(
+  context: FileContext,
+  slice: { readonly sql: string; readonly offset: number },
+  statements: readonly RawStatement[],
+  state: ChunkState,
+): void {
+  const { source, lineAt, created, findings } = context;
+  const offsetOf = stringOffsets(slice.sql);
+  state.statements += statements.length;
   for (const statement of statements) {
     const [type, body] = Object.entries(statement.stmt)[0] ?? [];
     const node = (body ?? {}) as Json;
     const start = offsetOf(statement.stmt_location ?? 0);
-    const line = lineAt(chunk.offset + skipSpaceAndComments(chunk.sql, start));
+    const line = lineAt(slice.offset + skipSpaceAndComments(slice.sql, start));
     if (type === 'DoStmt' || type === 'CreateFunctionStmt') {
-      const end = statement.stmt_len ? offsetOf((statement.stmt_location ?? 0) + statement.stmt_len) : chunk.sql.length;
-      const reason = uncheckedCode(type, node, chunk.sql.slice(start, end));
+      const end = statement.stmt_len ? offsetOf((statement.stmt_location ?? 0) + statement.stmt_len) : slice.sql.length;
+      const reason = uncheckedCode(type, node, slice.sql.slice(start, end));
       if (reason !== undefined) findings.push({ line, rule: 'unchecked-sql', message: reason });
       continue;
     }
     if (type === 'TransactionStmt') {
       const kind = node.kind as string;
-      if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') inTransaction = true;
-      else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') inTransaction = false;
+      if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') state.inTransaction = true;
+      else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') state.inTransaction = false;
       continue;
     }
     if (type === 'CreateStmt' || type === 'CreateTableAsStmt') {
@@ -121,20 +186,12 @@ function lintChunk(context: FileContext, chunk: SqlChunk): void {
       findings.push({ line, rule: 'create-index-not-concurrently', message: `CREATE INDEX on existing table ${table} without CONCURRENTLY blocks writes while it builds` });
     }
     if (!concurrent) continue;
-    concurrentBuilds++;
-    if (inTransaction) findings.push({ line, rule: 'concurrently-in-transaction', message: 'CREATE INDEX CONCURRENTLY after BEGIN: PostgreSQL refuses it inside a transaction block' });
+    state.concurrentBuilds++;
+    if (state.inTransaction) findings.push({ line, rule: 'concurrently-in-transaction', message: 'CREATE INDEX CONCURRENTLY after BEGIN: PostgreSQL refuses it inside a transaction block' });
     else if (source.wrappedBy) findings.push({ line, rule: 'concurrently-in-transaction', message: `CREATE INDEX CONCURRENTLY inside a transaction: ${source.wrappedBy}` });
-    firstConcurrentLine ??= line;
+    state.firstConcurrentLine ??= line;
     if (name === undefined) findings.push({ line, rule: 'index-without-name', message: `CREATE INDEX CONCURRENTLY on ${table} without a name: a retry builds a second index` });
     else if (node.if_not_exists !== true) findings.push({ line, rule: 'index-without-if-not-exists', message: `CREATE INDEX CONCURRENTLY ${name} without IF NOT EXISTS: a retry after a failed run errors` });
-  }
-  // The simple query protocol runs a multi-statement string as one implicit transaction: CONCURRENTLY fails there.
-  if (chunk.oneRoundTrip && statements.length > 1 && firstConcurrentLine !== undefined) {
-    findings.push({
-      line: firstConcurrentLine,
-      rule: 'several-concurrent-builds-in-one-string',
-      message: `${concurrentBuilds} CREATE INDEX CONCURRENTLY in one ${statements.length}-statement string, which runs as one implicit transaction: one statement per call`,
-    });
   }
 }
 

@@ -9,6 +9,8 @@ export interface PsqlScript {
   readonly sql: string;
   /** Meta-commands that run SQL the linter cannot see, with their offsets in the script. */
   readonly unchecked: readonly { readonly offset: number; readonly reason: string }[];
+  /** Offsets just after each `;` that ends a statement outside quotes and comments, in order. */
+  readonly statementEnds: readonly number[];
 }
 
 /** Meta-commands that send the query buffer, as a `;` does. */
@@ -23,6 +25,7 @@ const META_NAME = /[A-Za-z!?]*/y;
 
 export function psqlScript(text: string): PsqlScript {
   const unchecked: { offset: number; reason: string }[] = [];
+  const statementEnds: number[] = [];
   const parts: string[] = [];
   let kept = 0;
   /** Replace text[start, end) by spaces (line breaks kept), or by `first` and spaces when it starts on a backslash. */
@@ -47,6 +50,7 @@ export function psqlScript(text: string): PsqlScript {
     else if (token === '$') index = dollarQuotedEnd(text, at);
     else if (token === ';') {
       index = at + 1;
+      statementEnds.push(index);
       const dataEnd = copyDataEnd(text, statementStart, at);
       if (dataEnd !== undefined) {
         blank(lineEnd(text, at) + 1, dataEnd);
@@ -79,7 +83,7 @@ export function psqlScript(text: string): PsqlScript {
     }
   }
   parts.push(text.slice(kept));
-  return { sql: parts.join(''), unchecked };
+  return { sql: parts.join(''), unchecked, statementEnds };
 }
 
 /** Offsets psql skips before a statement's first keyword: white space, `--` and (nested) `/* … *\/` comments. */

@@ -19,6 +19,8 @@ export interface SqlChunk {
   readonly offset: number;
   /** Several statements in one string run as one implicit transaction (the simple query protocol). */
   readonly oneRoundTrip: boolean;
+  /** Offsets just after each `;` where psql ends a statement (a script's), in order. */
+  readonly statementEnds?: readonly number[];
 }
 
 /** An index built through a migration tool's builder instead of SQL. */
@@ -64,7 +66,7 @@ function sqlFile(text: string): MigrationSource {
   const offset = text.startsWith(BYTE_ORDER_MARK) ? BYTE_ORDER_MARK.length : 0;
   const script = psqlScript(text.slice(offset));
   const unreadable = script.unchecked.map((item) => ({ offset: offset + item.offset, reason: item.reason }));
-  return { text, chunks: [{ sql: script.sql, offset, oneRoundTrip: false }], builders: [], builderTables: [], wrappedBy, unreadable };
+  return { text, chunks: [{ sql: script.sql, offset, oneRoundTrip: false, statementEnds: script.statementEnds }], builders: [], builderTables: [], wrappedBy, unreadable };
 }
 
 type Node = TSESTree.Node;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { knexMigration, nodePgMigrateMigration, sqlMigration } from '../../src/index-advisor/migration.js';
 import type { Proposal } from '../../src/index-advisor/types.js';
-import { loadSqlParser } from '../../src/migration-lint/lint.js';
+import { loadSqlParser, PARSE_SLICE_LENGTH } from '../../src/migration-lint/lint.js';
 import { assertBuilt, removeTempDirs, runCli, tempDir } from '../cli/helpers.js';
 
 // Each case starts the real CLI (about 1 s each, several seconds on a loaded machine).
@@ -125,6 +125,29 @@ describe('SQL files as psql runs them', () => {
     // The shape of a migration whose `-- <table>: serves …` comment held a table name with line breaks.
     const hidden = '-- "nl\nCREATE INDEX victims_a ON victims (a);\n--": serves 3 statements\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON messages (a);\n';
     expect(findings('hidden.sql', hidden)).toEqual(['2 create-index-not-concurrently']);
+  });
+});
+
+describe('large SQL files, parsed in slices cut at statement ends', () => {
+  const row = "INSERT INTO t VALUES (1, 'é');\n";
+  const header = 'CREATE TABLE t (a int, b text);\n';
+  const lineCount = (text: string) => text.split('\n').length - 1;
+
+  it('carry the transaction state across slices, find lines in late slices, and name a late syntax error', () => {
+    const filler = header + row.repeat(Math.ceil((2.5 * PARSE_SLICE_LENGTH) / row.length));
+    const sliced = `BEGIN;\n${filler}CREATE INDEX CONCURRENTLY IF NOT EXISTS users_a ON users (a);\nCOMMIT;\n`;
+    expect(findingsByFile({ 'sliced.sql': sliced, 'broken.sql': `${filler}CREATE INDEX CONCURENTLY oops ON users (a);\n` })).toEqual({
+      'sliced.sql': [`${lineCount(sliced) - 1} concurrently-in-transaction`],
+      'broken.sql': ['1 unparsable-sql'],
+    });
+  });
+
+  it('a cut that falls inside BEGIN ATOMIC … END (whose `;` ends no statement) parses the whole file instead', () => {
+    // The last filler statement ends just before the slice length, the function's first inner `;` just after it.
+    const filler = header + row.repeat(Math.floor((PARSE_SLICE_LENGTH - 10 - header.length) / row.length));
+    const atomic = `${filler}CREATE FUNCTION one() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n${blocking}`;
+    expect(atomic.indexOf('SELECT 1;') + 'SELECT 1;'.length).toBeGreaterThanOrEqual(PARSE_SLICE_LENGTH);
+    expect(findings('atomic.sql', atomic)).toEqual([`${lineCount(atomic)} create-index-not-concurrently`]);
   });
 });
 
