@@ -162,9 +162,12 @@ function lintStatements(
     const start = offsetOf(statement.stmt_location ?? 0);
     const line = lineAt(slice.offset + skipSpaceAndComments(slice.sql, start));
     if (type === 'DoStmt' || type === 'CreateFunctionStmt') {
+      const bodyLocation = type === 'DoStmt' ? definition(node.args, 'as')?.location : undefined;
+      const bodyLine = typeof bodyLocation === 'number' ? lineAt(slice.offset + offsetOf(bodyLocation)) : line;
       const end = statement.stmt_len ? offsetOf((statement.stmt_location ?? 0) + statement.stmt_len) : slice.sql.length;
-      const reason = uncheckedCode(type, node, slice.sql.slice(start, end));
-      if (reason !== undefined) findings.push({ line, rule: 'unchecked-sql', message: reason });
+      const code = readProceduralCode(type, node, slice.sql.slice(start, end));
+      if (code.unchecked !== undefined) findings.push({ line, rule: 'unchecked-sql', message: code.unchecked });
+      for (const build of code.indexBuilds) lintIndexBuildInDoBlock(context, build.query, bodyLine + build.bodyLine - 1);
       continue;
     }
     if (type === 'TransactionStmt') {
@@ -217,26 +220,88 @@ function stringOffsets(sql: string): (byteOffset: number) => number {
 /** PL/pgSQL statements that run SQL built from a string at run time. */
 const DYNAMIC_SQL_STATEMENTS = new Set(['PLpgSQL_stmt_dynexecute', 'PLpgSQL_stmt_dynfors']);
 
+const INDEX_BUILD = /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\b/i;
+
+/** What lint can tell of a DO block or a function without running it. */
+interface ProceduralCode {
+  /** Why it cannot be checked, when it cannot. */
+  readonly unchecked?: string;
+  /** CREATE INDEX written in a PL/pgSQL DO block (which runs now), with its line in the body (1: the quote's line). */
+  readonly indexBuilds: readonly { readonly bodyLine: number; readonly query: string }[];
+}
+
 /**
- * Why a DO block or a function cannot be checked, or undefined when it can: PL/pgSQL that runs a string through
- * EXECUTE (or `RETURN QUERY EXECUTE`, `FOR … IN EXECUTE`, `OPEN … FOR EXECUTE`), a DO block in another procedural
- * language, or a PL/pgSQL body that does not parse.
+ * Not checkable: PL/pgSQL that runs a string through EXECUTE (or `RETURN QUERY EXECUTE`, `FOR … IN EXECUTE`,
+ * `OPEN … FOR EXECUTE`), a DO block in another procedural language, or a PL/pgSQL body that does not parse.
+ * A function's static SQL runs when it is called, not when the migration creates it: only a DO block's is read.
  */
-function uncheckedCode(type: 'DoStmt' | 'CreateFunctionStmt', node: Json, statementText: string): string | undefined {
-  const options = ((type === 'DoStmt' ? node.args : node.options) ?? []) as Json[];
-  const language = options.map((option) => option.DefElem as Json | undefined).find((option) => option?.defname === 'language');
+function readProceduralCode(type: 'DoStmt' | 'CreateFunctionStmt', node: Json, statementText: string): ProceduralCode {
+  const language = definition(type === 'DoStmt' ? node.args : node.options, 'language');
   const languageName = String(((language?.arg as Json | undefined)?.String as Json | undefined)?.sval ?? (type === 'DoStmt' ? 'plpgsql' : 'sql')).toLowerCase();
   const what = type === 'DoStmt' ? 'DO block' : `${node.is_procedure === true ? 'procedure' : 'function'} ${functionName(node)}`;
   if (languageName !== 'plpgsql') {
-    return type === 'DoStmt' && languageName !== 'sql' ? `${what} in ${languageName} can run any SQL: not checked` : undefined;
+    return { unchecked: type === 'DoStmt' && languageName !== 'sql' ? `${what} in ${languageName} can run any SQL: not checked` : undefined, indexBuilds: [] };
   }
   let tree: unknown;
   try {
     tree = parsePlPgSQLSync(statementText);
   } catch (error) {
-    return `${what} does not parse as PL/pgSQL, not checked: ${(error as Error).message.split('\n')[0]}`;
+    return { unchecked: `${what} does not parse as PL/pgSQL, not checked: ${(error as Error).message.split('\n')[0]}`, indexBuilds: [] };
   }
-  return runsDynamicSql(tree) ? `${what} runs SQL built at run time (EXECUTE): not checked` : undefined;
+  return {
+    unchecked: runsDynamicSql(tree) ? `${what} runs SQL built at run time (EXECUTE): not checked` : undefined,
+    indexBuilds: type === 'DoStmt' ? staticSql(tree).filter((item) => INDEX_BUILD.test(item.query)) : [],
+  };
+}
+
+/** A DO block runs inside a function call: CONCURRENTLY is refused there, and a plain build blocks writes. */
+function lintIndexBuildInDoBlock(context: FileContext, query: string, line: number): void {
+  let statements: RawStatement[];
+  try {
+    statements = (parseSync(query) as unknown as { stmts?: RawStatement[] }).stmts ?? [];
+  } catch (error) {
+    context.findings.push({ line, rule: 'unparsable-sql', message: `statement in a DO block does not parse, not checked: ${(error as Error).message.split('\n')[0]}` });
+    return;
+  }
+  for (const statement of statements) {
+    const node = statement.stmt.IndexStmt as Json | undefined;
+    if (node === undefined) continue;
+    const table = String((node.relation as Json | undefined)?.relname ?? '?');
+    if (node.concurrent === true) {
+      context.findings.push({ line, rule: 'concurrently-in-transaction', message: 'CREATE INDEX CONCURRENTLY in a DO block: PostgreSQL refuses it inside a function' });
+    } else if (!context.created.has(table.toLowerCase())) {
+      context.findings.push({
+        line,
+        rule: 'create-index-not-concurrently',
+        message: `CREATE INDEX in a DO block on existing table ${table} blocks writes while it builds (a DO block cannot build CONCURRENTLY)`,
+      });
+    }
+  }
+}
+
+/** The `name` option of a DO block's arguments or a function's options. */
+function definition(options: unknown, name: string): Json | undefined {
+  return ((options ?? []) as Json[]).map((option) => option.DefElem as Json | undefined).find((option) => option?.defname === name);
+}
+
+/** Static SQL statements of a PL/pgSQL tree, with their line in the body. */
+function staticSql(tree: unknown): { bodyLine: number; query: string }[] {
+  const found: { bodyLine: number; query: string }[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'PLpgSQL_stmt_execsql') {
+          const statement = inner as Json;
+          const query = ((statement.sqlstmt as Json | undefined)?.PLpgSQL_expr as Json | undefined)?.query;
+          if (typeof query === 'string') found.push({ bodyLine: Number(statement.lineno ?? 1), query });
+        }
+        visit(inner);
+      }
+    }
+  };
+  visit(tree);
+  return found;
 }
 
 function functionName(node: Json): string {

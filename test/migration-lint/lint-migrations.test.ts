@@ -121,6 +121,22 @@ describe('SQL files as psql runs them', () => {
     expect(run.status).toBe(1);
   });
 
+  it('CREATE INDEX written in a DO block (which runs now, inside a function) is checked on its own line', () => {
+    expect(
+      findingsByFile({
+        'do-if.sql': "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'users_a') THEN\n    CREATE INDEX users_a ON users (a);\n  END IF;\nEND\n$$;\n",
+        'do-concurrently.sql': 'SELECT 1;\nDO\n$$ BEGIN\n  CREATE INDEX CONCURRENTLY IF NOT EXISTS users_a ON users (a); END $$;\n',
+        'do-new-table.sql': 'CREATE TABLE t (a int);\nDO $$ BEGIN CREATE INDEX t_a ON t (a); END $$;\n',
+        'function-body.sql': 'CREATE FUNCTION later() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE INDEX users_a ON users (a); END $$;\n',
+      }),
+    ).toEqual({
+      'do-if.sql': ['4 create-index-not-concurrently'],
+      'do-concurrently.sql': ['4 concurrently-in-transaction'],
+      'do-new-table.sql': [],
+      'function-body.sql': [],
+    });
+  });
+
   it('a statement after a comment-ending line break is read as the statement it is', () => {
     // The shape of a migration whose `-- <table>: serves …` comment held a table name with line breaks.
     const hidden = '-- "nl\nCREATE INDEX victims_a ON victims (a);\n--": serves 3 statements\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON messages (a);\n';
