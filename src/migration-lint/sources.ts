@@ -8,8 +8,9 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { extname } from 'node:path';
-import { isSourceFile, parseSource, positionAt } from '../analysis/parse.js';
+import { isSourceFile, parseSource } from '../analysis/parse.js';
 import { traverse } from '../analysis/traverse.js';
+import { psqlScript } from './psql-script.js';
 
 /** One SQL string as the database receives it in one round trip. */
 export interface SqlChunk {
@@ -18,6 +19,8 @@ export interface SqlChunk {
   readonly offset: number;
   /** Several statements in one string run as one implicit transaction (the simple query protocol). */
   readonly oneRoundTrip: boolean;
+  /** Offsets just after each `;` where psql ends a statement (a script's), in order. */
+  readonly statementEnds?: readonly number[];
 }
 
 /** An index built through a migration tool's builder instead of SQL. */
@@ -50,6 +53,9 @@ export function readMigration(path: string, text: string): MigrationSource {
   return scriptFile(path, text);
 }
 
+/** psql skips a UTF-8 byte order mark at the start of a script; the server would read it as part of a keyword. */
+const BYTE_ORDER_MARK = '\uFEFF';
+
 function sqlFile(text: string): MigrationSource {
   let wrappedBy: string | undefined;
   if (/^--\s*\+goose\s+Up\b/im.test(text) && !/^--\s*\+goose\s+NO\s+TRANSACTION\b/im.test(text)) {
@@ -57,7 +63,10 @@ function sqlFile(text: string): MigrationSource {
   } else if (/^--\s*migrate:up\b/im.test(text) && !/^--\s*migrate:up\b.*transaction:false/im.test(text)) {
     wrappedBy = 'dbmate runs the file in a transaction (write `-- migrate:up transaction:false`)';
   }
-  return { text, chunks: [{ sql: text, offset: 0, oneRoundTrip: false }], builders: [], builderTables: [], wrappedBy, unreadable: [] };
+  const offset = text.startsWith(BYTE_ORDER_MARK) ? BYTE_ORDER_MARK.length : 0;
+  const script = psqlScript(text.slice(offset));
+  const unreadable = script.unchecked.map((item) => ({ offset: offset + item.offset, reason: item.reason }));
+  return { text, chunks: [{ sql: script.sql, offset, oneRoundTrip: false, statementEnds: script.statementEnds }], builders: [], builderTables: [], wrappedBy, unreadable };
 }
 
 type Node = TSESTree.Node;
@@ -161,8 +170,4 @@ function scriptFile(path: string, text: string): MigrationSource {
   if (usesPgm && !noTransaction) wrappedBy = 'node-pg-migrate runs each migration in a transaction unless it calls pgm.noTransaction()';
   else if (usesKnex && !knexNoTransaction) wrappedBy = 'knex runs each migration in a transaction unless the file exports config = { transaction: false }';
   return { text, chunks, builders, builderTables, wrappedBy, unreadable };
-}
-
-export function lineOf(text: string, offset: number): number {
-  return positionAt(text, offset).line;
 }
