@@ -152,8 +152,13 @@ function sameTable(a: TableName, b: TableName): boolean {
   return a.schema === b.schema && a.name === b.name;
 }
 
+/** Schema and name kept apart in the key: either may hold a dot. */
+function tableKey(table: TableName): string {
+  return JSON.stringify([table.schema, table.name]);
+}
+
 function unreadableTables(catalog: Catalog): Map<string, TableInfo> {
-  return new Map(catalog.tables.filter((info) => !info.readable).map((info) => [`${info.table.schema}.${info.table.name}`, info]));
+  return new Map(catalog.tables.filter((info) => !info.readable).map((info) => [tableKey(info.table), info]));
 }
 
 function noSelectReason(table: TableName, role: string): string {
@@ -163,7 +168,7 @@ function noSelectReason(table: TableName, role: string): string {
 /** A statement reading a table the role may not SELECT from cannot be planned: skipped, with the grant it needs. */
 function withoutUnreadable(item: ParsedStatement, unreadable: ReadonlyMap<string, TableInfo>, role: string): ParsedStatement {
   if (item.kind !== 'parsed') return item;
-  const blocked = item.accesses.find((access) => unreadable.has(`${access.table.schema}.${access.table.name}`));
+  const blocked = item.accesses.find((access) => unreadable.has(tableKey(access.table)));
   return blocked ? { kind: 'skipped', statement: item.statement, reason: noSelectReason(blocked.table, role) } : item;
 }
 

@@ -75,12 +75,12 @@ export function textReport(report: RunReport): string {
     const dropped = outcome.droppedInvalid ? '; an INVALID leftover was dropped' : '';
     const detail = outcome.message ? `: ${outcome.message}` : '';
     const status = outcome.status === 'failed' ? 'FAILED' : outcome.status;
-    out.push(`${status} ${outcome.name} (${outcome.seconds.toFixed(1)} s)${printable(detail)}${dropped}`);
+    out.push(`${status} ${printable(outcome.name)} (${outcome.seconds.toFixed(1)} s)${printable(detail)}${dropped}`);
   }
   if (report.verified && report.verified.length > 0) {
     out.push('', 'Verify (EXPLAIN before → after):');
     for (const item of report.verified) {
-      const used = item.indexesAfter.length > 0 ? item.indexesAfter.join(', ') : 'no index';
+      const used = item.indexesAfter.length > 0 ? item.indexesAfter.map(printable).join(', ') : 'no index';
       out.push(`  ${formatCost(item.costBefore)} → ${formatCost(item.costAfter)}  uses ${used}  ${oneLine(item.query)}`);
     }
   }
