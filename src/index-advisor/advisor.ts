@@ -3,13 +3,13 @@
  * deterministic names and definitions.
  */
 import pg from 'pg';
-import { collectCandidates, pruneCandidates } from './candidates.js';
+import { collectCandidates, invalidLeftover, pruneCandidates } from './candidates.js';
 import { collectCatalog, collectWorkload } from './collect.js';
-import { AdvisorError } from './errors.js';
-import { createIndexStatement, indexName } from './index-sql.js';
+import { AdvisorError, redactUrl } from './errors.js';
+import { createIndexStatement, indexName, qualifiedName, quoteIdent } from './index-sql.js';
 import { judgeCandidates, type PlanNode } from './judge.js';
 import { loadParser, parseStatement, TableResolver } from './parse.js';
-import type { Advice, Catalog, JudgeMethod, ParsedStatement, Proposal } from './types.js';
+import type { Advice, Catalog, JudgeMethod, ParsedStatement, Proposal, TableInfo, TableName } from './types.js';
 
 export interface AdviseOptions {
   /** 'auto': HypoPG when the extension is created in the database, else the estimate. */
@@ -30,12 +30,46 @@ export interface AdviceRun {
   readonly plansBefore: ReadonlyMap<string, PlanNode>;
 }
 
+/** Client-side limits, so a server that stops answering ends the run with an error instead of hanging it. */
+export interface ClientTimeouts {
+  readonly connectMs: number;
+  /** Each query of the analysis; a build gets its own limit (see apply.ts). */
+  readonly queryMs: number;
+}
+
+export const DEFAULT_CLIENT_TIMEOUTS: ClientTimeouts = { connectMs: 10_000, queryMs: 60_000 };
+
 /** Opens the one connection the analysis and --apply share; the analysis part runs read-only. */
-export async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'quickwins index-advisor' });
+export async function connect(url: string, timeouts: ClientTimeouts = DEFAULT_CLIENT_TIMEOUTS): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeouts.connectMs,
+    query_timeout: timeouts.queryMs,
+    application_name: 'quickwins index-advisor',
+  });
   client.on('error', () => undefined);
-  await client.connect();
+  const started = performance.now();
+  try {
+    await client.connect();
+  } catch (error) {
+    if (performance.now() - started >= timeouts.connectMs) {
+      throw new AdvisorError(`${redactUrl(url)} did not complete the connection within ${timeouts.connectMs} ms (--connect-timeout): ${(error as Error).message}`);
+    }
+    throw error;
+  }
   return client;
+}
+
+/**
+ * Ends the connection; a frozen server never answers the goodbye, so after a short wait the socket is closed.
+ */
+export async function disconnect(client: pg.Client): Promise<void> {
+  const ended = client.end().then(
+    () => true,
+    () => true,
+  );
+  const timer = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000).unref());
+  if (!(await Promise.race([ended, timer]))) (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
 }
 
 export async function adviseIndexes(client: pg.ClientBase, options: AdviseOptions = DEFAULT_ADVISE_OPTIONS): Promise<AdviceRun> {
@@ -57,7 +91,8 @@ async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<A
   const { method, methodNote } = chooseMethod(options.judge, catalog);
 
   const resolver = new TableResolver(catalog.tables, catalog.searchPath);
-  const parsed = workload.map((statement) => parseStatement(statement, resolver));
+  const unreadable = unreadableTables(catalog);
+  const parsed = workload.map((statement) => withoutUnreadable(parseStatement(statement, resolver), unreadable, catalog.role));
   const statements = new Map<string, ParsedQuery>();
   const skipped: { queryId: string; query: string; reason: string }[] = [];
   for (const item of parsed) {
@@ -73,26 +108,68 @@ async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<A
 
   const taken = new Set(catalog.indexes.map((index) => index.name));
   const proposals: Proposal[] = judgement.accepted.map(({ candidate, served }) => {
-    const name = indexName(candidate, taken);
+    // A same-definition INVALID leftover keeps its name: the build drops and replaces it instead of adding a twin.
+    const leftover = invalidLeftover(candidate, catalog.indexes);
+    const name = leftover?.name ?? indexName(candidate, taken);
     taken.add(name);
     const calls = served.reduce((sum, cost) => sum + (statements.get(cost.queryId)?.statement.calls ?? 0), 0);
-    const info = catalog.tables.find((item) => item.table.schema === candidate.table.schema && item.table.name === candidate.table.name);
+    const info = catalog.tables.find((item) => sameTable(item.table, candidate.table));
     const tableScans = { seqScan: info?.seqScan ?? 0, idxScan: info?.idxScan ?? null };
-    return { candidate, name, definition: createIndexStatement(name, candidate), served, calls, tableScans };
+    return { candidate, name, definition: createIndexStatement(name, candidate), served, calls, tableScans, replacesInvalid: leftover !== undefined };
   });
+  const unanalysedTables = [...unreadable.values()]
+    .filter((info) => skipped.some((item) => item.reason === noSelectReason(info.table, catalog.role)))
+    .map((info) => ({ table: info.table, reason: noSelectReason(info.table, catalog.role) }));
+  const invalidIndexes = catalog.indexes
+    .filter((index) => !index.valid)
+    .map((index) => {
+      const replacing = proposals.some((proposal) => proposal.replacesInvalid && proposal.name === index.name && sameTable(proposal.candidate.table, index.table));
+      return {
+        name: index.name,
+        table: index.table,
+        action: replacing ? 'dropped and built again by the proposal of the same name' : 'not proposed again: check it and drop it (DROP INDEX CONCURRENTLY)',
+      };
+    });
   return {
     advice: {
       method,
       methodNote,
       statementsRead: workload.length,
+      statementsAnalysed: [...statements.keys()].filter((queryId) => !judgement.unplannable.has(queryId)).length,
       skipped,
       proposals,
       rejections: [...rejected, ...judgement.rejected],
+      unanalysedTables,
+      invalidIndexes,
     },
     catalog,
     statements,
     plansBefore: judgement.plansBefore,
   };
+}
+
+function sameTable(a: TableName, b: TableName): boolean {
+  return a.schema === b.schema && a.name === b.name;
+}
+
+/** Schema and name kept apart in the key: either may hold a dot. */
+function tableKey(table: TableName): string {
+  return JSON.stringify([table.schema, table.name]);
+}
+
+function unreadableTables(catalog: Catalog): Map<string, TableInfo> {
+  return new Map(catalog.tables.filter((info) => !info.readable).map((info) => [tableKey(info.table), info]));
+}
+
+function noSelectReason(table: TableName, role: string): string {
+  return `role ${role} may not SELECT from it, so the planner cannot plan statements that read it: GRANT SELECT ON ${qualifiedName(table)} TO ${quoteIdent(role)}`;
+}
+
+/** A statement reading a table the role may not SELECT from cannot be planned: skipped, with the grant it needs. */
+function withoutUnreadable(item: ParsedStatement, unreadable: ReadonlyMap<string, TableInfo>, role: string): ParsedStatement {
+  if (item.kind !== 'parsed') return item;
+  const blocked = item.accesses.find((access) => unreadable.has(tableKey(access.table)));
+  return blocked ? { kind: 'skipped', statement: item.statement, reason: noSelectReason(blocked.table, role) } : item;
 }
 
 function chooseMethod(wanted: AdviseOptions['judge'], catalog: Catalog): { method: JudgeMethod; methodNote: string } {

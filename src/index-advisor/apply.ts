@@ -4,7 +4,7 @@
  * IF NOT EXISTS would skip on the next run: it is dropped and reported.
  */
 import type pg from 'pg';
-import { dropIndexStatement, quoteIdent } from './index-sql.js';
+import { dropIndexStatement, qualifiedIndexName } from './index-sql.js';
 import { settingStatements, type MigrationSettings } from './migration.js';
 import type { Proposal } from './types.js';
 
@@ -18,7 +18,7 @@ export interface ApplyOutcome {
 }
 
 async function validity(client: pg.ClientBase, proposal: Proposal): Promise<boolean | undefined> {
-  const qualified = `${quoteIdent(proposal.candidate.table.schema)}.${quoteIdent(proposal.name)}`;
+  const qualified = qualifiedIndexName(proposal.name, proposal.candidate.table);
   const result = await client.query<{ valid: boolean }>('SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)', [qualified]);
   return result.rows[0]?.valid;
 }
@@ -40,10 +40,31 @@ async function dropLeftover(client: pg.ClientBase, proposal: Proposal, settings:
   }
 }
 
-export async function applyProposals(client: pg.ClientBase, proposals: readonly Proposal[], settings: MigrationSettings): Promise<ApplyOutcome[]> {
+/** The first line of a pg error, for one-line outcomes. */
+function firstLine(error: unknown): string {
+  return ((error as Error).message ?? String(error)).split('\n')[0] ?? '';
+}
+
+/** setTimeout's ceiling: a build with no statement_timeout gets this client-side limit (24.8 days). */
+const LONGEST_TIMER_MS = 2_147_483_647;
+
+/**
+ * `buildLimitMs`: how long the client waits for one build (the server's statement_timeout should end it first).
+ */
+export async function applyProposals(
+  client: pg.ClientBase,
+  proposals: readonly Proposal[],
+  settings: MigrationSettings,
+  buildLimitMs: number = LONGEST_TIMER_MS,
+): Promise<ApplyOutcome[]> {
   for (const statement of settingStatements(settings)) await client.query(statement);
   const outcomes: ApplyOutcome[] = [];
+  let lost: string | undefined;
   for (const proposal of proposals) {
+    if (lost !== undefined) {
+      outcomes.push({ name: proposal.name, definition: proposal.definition, status: 'failed', message: `not attempted: ${lost}`, droppedInvalid: false, seconds: 0 });
+      continue;
+    }
     const started = performance.now();
     let droppedInvalid = false;
     let message: string | undefined;
@@ -56,12 +77,22 @@ export async function applyProposals(client: pg.ClientBase, proposals: readonly 
     }
     if (message === undefined) {
       try {
-        await client.query(proposal.definition);
+        // query_timeout per query is read by pg's Client but missing from its QueryConfig type.
+        const build = { text: proposal.definition, query_timeout: Math.min(buildLimitMs, LONGEST_TIMER_MS) } as pg.QueryConfig;
+        await client.query(build);
       } catch (error) {
-        message = (error as Error).message.split('\n')[0];
+        message = firstLine(error);
       }
     }
-    const after = await validity(client, proposal);
+    let after: boolean | undefined;
+    try {
+      after = await validity(client, proposal);
+    } catch (error) {
+      // The backend died (killed, server restart): a concurrent build it started stays behind as an INVALID index.
+      lost = `the connection was lost (${firstLine(error)})`;
+      const drop = dropIndexStatement(proposal.name, proposal.candidate.table);
+      message = `${message ?? 'the build did not finish'}; ${lost}: an INVALID index ${qualifiedIndexName(proposal.name, proposal.candidate.table)} may be left, which the next run drops and builds again (or: ${drop})`;
+    }
     if (after === false) {
       const dropError = await dropLeftover(client, proposal, settings);
       if (dropError === undefined) droppedInvalid = true;

@@ -79,6 +79,26 @@ function leadsWith(index: ExistingIndex, candidate: Candidate): boolean {
   return same || reversed;
 }
 
+/**
+ * An INVALID index (a concurrent build that failed or whose backend was killed) with exactly the candidate's
+ * definition: not unique, the same columns, directions and condition. The advisor rebuilds it under its name.
+ */
+export function invalidLeftover(candidate: Pick<Candidate, 'table' | 'columns' | 'conditions'>, indexes: readonly ExistingIndex[]): ExistingIndex | undefined {
+  return indexes.find(
+    (index) =>
+      !index.valid &&
+      !index.unique &&
+      index.method === 'btree' &&
+      index.table.schema === candidate.table.schema &&
+      index.table.name === candidate.table.name &&
+      index.columns.length === candidate.columns.length &&
+      candidate.columns.every(
+        (column, position) => unquote(index.columns[position] ?? '') === column.name && (index.descending[position] ?? false) === column.descending,
+      ) &&
+      (index.predicate === null ? candidate.conditions.length === 0 : normalizePredicate(index.predicate) === normalizePredicate(conditionText(candidate.conditions))),
+  );
+}
+
 function predicateServes(predicate: string | null, conditions: readonly NullCondition[]): boolean {
   if (predicate === null) return true;
   return normalizePredicate(predicate) === normalizePredicate(conditionText(conditions));

@@ -46,13 +46,14 @@ export async function collectWorkload(client: pg.ClientBase, options: { minCalls
 
 export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
   // One after the other: a pg client runs one query at a time anyway.
-  const server = await client.query<{ version: string; database: string; search_path: string[] }>(
-      `select current_setting('server_version_num') as version, current_database() as database,
-              current_schemas(false)::text[] as search_path`,
-    );
+  const server = await client.query<{ version: string; database: string; role: string; search_path: string[] }>(
+    `select current_setting('server_version_num') as version, current_database() as database, current_user as role,
+            current_schemas(false)::text[] as search_path`,
+  );
   const tables = await client.query(
     `select t.relid, t.schemaname, t.relname, t.seq_scan::float8 as seq_scan, t.idx_scan::float8 as idx_scan,
-            t.n_live_tup::float8 as live, c.relpages::float8 as pages, c.reltuples::float8 as reltuples
+            t.n_live_tup::float8 as live, c.relpages::float8 as pages, c.reltuples::float8 as reltuples,
+            has_table_privilege(t.relid, 'SELECT') or has_any_column_privilege(t.relid, 'SELECT') as readable
        from pg_stat_user_tables t join pg_class c on c.oid = t.relid`,
   );
   const columns = await client.query<{ relid: number; attname: string }>(
@@ -61,7 +62,7 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
       order by a.attrelid, a.attnum`,
   );
   const indexes = await client.query(
-    `select ic.relname as name, n.nspname as schema, t.relname as table, i.indisvalid as valid, am.amname as method,
+    `select ic.relname as name, n.nspname as schema, t.relname as table, i.indisvalid as valid, i.indisunique as unique, am.amname as method,
             array(select pg_get_indexdef(i.indexrelid, k + 1, true) from generate_subscripts(i.indkey, 1) k
                    where k < i.indnkeyatts order by k) as columns,
             array(select (i.indoption[k] & 1) = 1 from generate_subscripts(i.indkey, 1) k
@@ -100,12 +101,14 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
     liveRows: row.live ?? 0,
     pages: row.pages ?? 0,
     estimatedRows: Math.max(row.reltuples ?? 0, row.live ?? 0),
+    readable: row.readable,
   }));
   const existing: ExistingIndex[] = indexes.rows.map((row) => ({
     name: row.name,
     table: { schema: row.schema, name: row.table },
     method: row.method,
     valid: row.valid,
+    unique: row.unique,
     columns: row.columns,
     descending: row.descending,
     predicate: row.predicate,
@@ -122,6 +125,7 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
   return {
     serverVersion: Number(info?.version ?? 0),
     database: info?.database ?? '',
+    role: info?.role ?? '',
     searchPath: info?.search_path ?? ['public'],
     tables: tableInfos,
     indexes: existing,

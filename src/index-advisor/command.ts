@@ -29,8 +29,10 @@ export function registerIndexAdvisor(program: Command, io: CommandIo, setExitCod
     .addOption(new Option('--judge <method>', 'hypopg (planner with hypothetical indexes), estimate, or auto').choices(JUDGES).default('auto'))
     .option('--min-saving <percent>', 'propose only indexes that cut a statement’s planner cost by at least this much', '50')
     .option('--min-calls <n>', 'ignore statements called fewer times', '1')
-    .option('--lock-timeout <duration>', 'lock_timeout for each build (migration and --apply)', '5s')
+    .option('--lock-timeout <duration>', 'lock_timeout for each build (migration and --apply): 500ms, 5s, 10min, 1h, 1d; 0 = none', '5s')
     .option('--statement-timeout <duration>', 'statement_timeout for each build (migration and --apply); 0 = none', '1h')
+    .option('--connect-timeout <duration>', 'client-side limit on connecting to the server', '10s')
+    .option('--query-timeout <duration>', 'client-side limit on each analysis query (a build: --statement-timeout plus this)', '60s')
     .action(async (flags: IndexAdvisorFlags) => {
       const { runIndexAdvisor } = await import('./run.js');
       setExitCode(await runIndexAdvisor(flags, io));

@@ -15,12 +15,18 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
+/** pg's message when a query outlives its query_timeout. */
+const QUERY_TIMEOUT = 'Query read timeout';
+
 /** Turns a pg / network error into the one line a user can act on. */
 export function describeDatabaseError(error: unknown, url: string): AdvisorError {
   if (error instanceof AdvisorError) return error;
   const failed = error as { code?: string; message?: string };
   const message = (failed.message ?? String(error)).split('\n')[0] ?? '';
   const where = redactUrl(url);
+  if (message === QUERY_TIMEOUT) {
+    return new AdvisorError(`${where} did not answer a query within the client-side limit (--query-timeout): the server may be frozen or overloaded`);
+  }
   switch (failed.code) {
     case 'ECONNREFUSED':
     case 'ENOTFOUND':

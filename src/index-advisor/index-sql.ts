@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { scanSync } from 'libpg-query';
+import { quotedIdentifier } from './escape.js';
 import type { Candidate, TableName } from './types.js';
 
 const MAX_NAME_BYTES = 63;
@@ -15,11 +16,18 @@ export function quoteIdent(name: string): string {
     // keywordKind 0: not a keyword, 1: unreserved keyword; the others need quotes as identifiers.
     if (tokens.length === 1 && (tokens[0]?.keywordKind ?? 0) <= 1) return name;
   }
-  return `"${name.replaceAll('"', '""')}"`;
+  return quotedIdentifier(name);
 }
 
+/** Always `schema.table`: unqualified, a role whose search_path finds a same-named table first would get the index. */
 export function qualifiedName(table: TableName): string {
-  return table.schema === 'public' ? quoteIdent(table.name) : `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+  return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+}
+
+/** What a cut name's hash is taken of: `public` left out, as earlier versions did, so a name stays the same. */
+function hashedDefinition(candidate: Pick<Candidate, 'table' | 'columns' | 'conditions'>): string {
+  const table = candidate.table.schema === 'public' ? quoteIdent(candidate.table.name) : qualifiedName(candidate.table);
+  return `${table} ${indexBody(candidate)}`;
 }
 
 /** `(a, b DESC) WHERE c IS NULL`: the part after `ON table`. */
@@ -40,7 +48,7 @@ export function indexName(candidate: Pick<Candidate, 'table' | 'columns' | 'cond
   for (const condition of candidate.conditions) parts.push(condition.isNull ? `${condition.column}_null` : `${condition.column}_notnull`);
   const readable = `idx_${parts.join('_')}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
   if (Buffer.byteLength(readable) <= MAX_NAME_BYTES && !taken.has(readable)) return readable;
-  const hash = createHash('sha256').update(`${qualifiedName(candidate.table)} ${indexBody(candidate)}`).digest('hex').slice(0, 8);
+  const hash = createHash('sha256').update(hashedDefinition(candidate)).digest('hex').slice(0, 8);
   return `${readable.slice(0, MAX_NAME_BYTES - hash.length - 1).replace(/_+$/, '')}_${hash}`;
 }
 
@@ -53,7 +61,11 @@ export function hypotheticalStatement(candidate: Pick<Candidate, 'table' | 'colu
   return `CREATE INDEX ON ${qualifiedName(candidate.table)} ${indexBody(candidate)}`;
 }
 
+/** The index lives in its table's schema: qualified the same way, whatever the search_path. */
+export function qualifiedIndexName(name: string, table: TableName): string {
+  return `${quoteIdent(table.schema)}.${quoteIdent(name)}`;
+}
+
 export function dropIndexStatement(name: string, table: TableName): string {
-  const schema = table.schema === 'public' ? '' : `${quoteIdent(table.schema)}.`;
-  return `DROP INDEX CONCURRENTLY IF EXISTS ${schema}${quoteIdent(name)}`;
+  return `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedIndexName(name, table)}`;
 }

@@ -4,6 +4,7 @@
 import type { ApplyOutcome } from './apply.js';
 import { candidateKey } from './candidates.js';
 import { formatCost } from './judge.js';
+import { printable } from './escape.js';
 import { indexBody } from './index-sql.js';
 import type { Advice } from './types.js';
 
@@ -38,10 +39,10 @@ export function textReport(report: RunReport): string {
       const before = proposal.served.reduce((sum, cost) => sum + cost.before, 0);
       const after = proposal.served.reduce((sum, cost) => sum + cost.after, 0);
       rows.push([
-        proposal.candidate.table.name,
+        printable(proposal.candidate.table.name),
         `${proposal.tableScans.seqScan.toLocaleString('en-US')} / ${proposal.tableScans.idxScan === null ? 'no index' : proposal.tableScans.idxScan.toLocaleString('en-US')}`,
         proposal.name,
-        indexBody(proposal.candidate),
+        printable(indexBody(proposal.candidate)),
         String(proposal.served.length),
         proposal.calls.toLocaleString('en-US'),
         `${formatCost(before)} → ${formatCost(after)}`,
@@ -51,25 +52,35 @@ export function textReport(report: RunReport): string {
   }
   if (advice.rejections.length > 0) {
     out.push('', 'Considered, not proposed:');
-    for (const rejection of advice.rejections) out.push(`  ${candidateKey(rejection.candidate)}: ${rejection.reason}`);
+    for (const rejection of advice.rejections) out.push(`  ${printable(candidateKey(rejection.candidate))}: ${printable(rejection.reason)}`);
+  }
+  if (advice.unanalysedTables.length > 0) {
+    const none = advice.statementsAnalysed === 0 ? ' (no statement could be analysed)' : '';
+    out.push('', `Tables not analysed: ${advice.unanalysedTables.length}${none}`);
+    for (const item of advice.unanalysedTables) out.push(`  ${printable(`${item.table.schema}.${item.table.name}`)}: ${printable(item.reason)}`);
+  }
+  if (advice.invalidIndexes.length > 0) {
+    out.push('', `INVALID indexes (left by a failed concurrent build): ${advice.invalidIndexes.length}`);
+    for (const item of advice.invalidIndexes) out.push(`  ${printable(`${item.table.schema}.${item.name}`)}: ${item.action}`);
   }
   if (advice.skipped.length > 0) {
     const byReason = new Map<string, number>();
     for (const item of advice.skipped) byReason.set(item.reason, (byReason.get(item.reason) ?? 0) + 1);
     out.push('', `Statements not analysed: ${advice.skipped.length} (--json lists each)`);
-    for (const [reason, count] of [...byReason].sort((a, b) => b[1] - a[1])) out.push(`  ${count} × ${reason}`);
+    for (const [reason, count] of [...byReason].sort((a, b) => b[1] - a[1])) out.push(`  ${count} × ${printable(reason)}`);
   }
   if (report.migrationPath) out.push('', `Migration written: ${report.migrationPath}`);
   else if (advice.proposals.length > 0 && !report.applied) out.push('', 'Nothing was created (read-only). --out <dir> writes the migration; --apply builds the indexes.');
   for (const outcome of report.applied ?? []) {
     const dropped = outcome.droppedInvalid ? '; an INVALID leftover was dropped' : '';
     const detail = outcome.message ? `: ${outcome.message}` : '';
-    out.push(`${outcome.status === 'failed' ? 'FAILED ' : ''}${outcome.status} ${outcome.name} (${outcome.seconds.toFixed(1)} s)${detail}${dropped}`);
+    const status = outcome.status === 'failed' ? 'FAILED' : outcome.status;
+    out.push(`${status} ${printable(outcome.name)} (${outcome.seconds.toFixed(1)} s)${printable(detail)}${dropped}`);
   }
   if (report.verified && report.verified.length > 0) {
     out.push('', 'Verify (EXPLAIN before → after):');
     for (const item of report.verified) {
-      const used = item.indexesAfter.length > 0 ? item.indexesAfter.join(', ') : 'no index';
+      const used = item.indexesAfter.length > 0 ? item.indexesAfter.map(printable).join(', ') : 'no index';
       out.push(`  ${formatCost(item.costBefore)} → ${formatCost(item.costAfter)}  uses ${used}  ${oneLine(item.query)}`);
     }
   }
@@ -77,7 +88,7 @@ export function textReport(report: RunReport): string {
 }
 
 function oneLine(query: string): string {
-  const flat = query.replace(/\s+/g, ' ').trim();
+  const flat = printable(query.replace(/\s+/g, ' ').trim());
   return flat.length > 100 ? `${flat.slice(0, 97)}...` : flat;
 }
 
@@ -88,6 +99,7 @@ export function jsonReport(report: RunReport): string {
       method: advice.method,
       methodNote: advice.methodNote,
       statementsRead: advice.statementsRead,
+      statementsAnalysed: advice.statementsAnalysed,
       proposals: advice.proposals.map((proposal) => ({
         table: proposal.candidate.table,
         name: proposal.name,
@@ -97,9 +109,12 @@ export function jsonReport(report: RunReport): string {
         calls: proposal.calls,
         tableScans: proposal.tableScans,
         statements: proposal.served,
+        replacesInvalid: proposal.replacesInvalid ?? false,
       })),
       rejected: advice.rejections.map((rejection) => ({ candidate: candidateKey(rejection.candidate), statements: rejection.candidate.statementIds, reason: rejection.reason })),
       skipped: advice.skipped,
+      unanalysedTables: advice.unanalysedTables,
+      invalidIndexes: advice.invalidIndexes,
       migrationPath: report.migrationPath ?? null,
       applied: report.applied ?? null,
       verified: report.verified ?? null,

@@ -3,8 +3,9 @@
  * 1 failure, 2 usage).
  */
 import type pg from 'pg';
-import { adviseIndexes, connect, DEFAULT_ADVISE_OPTIONS, type AdviceRun, type AdviseOptions } from './advisor.js';
+import { adviseIndexes, connect, disconnect, DEFAULT_ADVISE_OPTIONS, type AdviceRun, type AdviseOptions, type ClientTimeouts } from './advisor.js';
 import { applyProposals } from './apply.js';
+import { durationMs } from './duration.js';
 import { AdvisorError, checkDatabaseUrl, describeDatabaseError } from './errors.js';
 import { explainGeneric, indexesUsed } from './judge.js';
 import { writeMigration, type MigrationFormat, type MigrationSettings } from './migration.js';
@@ -23,6 +24,8 @@ export interface IndexAdvisorFlags {
   readonly minCalls: string;
   readonly lockTimeout: string;
   readonly statementTimeout: string;
+  readonly connectTimeout: string;
+  readonly queryTimeout: string;
 }
 
 export async function runIndexAdvisor(flags: IndexAdvisorFlags, io: CommandIo): Promise<number> {
@@ -30,28 +33,48 @@ export async function runIndexAdvisor(flags: IndexAdvisorFlags, io: CommandIo): 
   let url = '';
   try {
     const options = adviseOptions(flags);
+    const { settings, statementTimeoutMs } = migrationSettings(flags);
+    const timeouts: ClientTimeouts = {
+      connectMs: durationMs('--connect-timeout', flags.connectTimeout, { allowZero: false }),
+      queryMs: durationMs('--query-timeout', flags.queryTimeout, { allowZero: false }),
+    };
     if (flags.verify && !flags.apply) throw new AdvisorError('--verify compares plans before and after --apply: pass both', 2);
     url = checkDatabaseUrl(flags.databaseUrl ?? io.env.DATABASE_URL);
-    const settings: MigrationSettings = { lockTimeout: flags.lockTimeout, statementTimeout: flags.statementTimeout };
-    client = await connect(url);
+    client = await connect(url, timeouts);
     const run = await adviseIndexes(client, options);
     const report: { -readonly [K in keyof RunReport]: RunReport[K] } = { advice: run.advice };
     if (flags.out !== undefined && run.advice.proposals.length > 0) {
-      report.migrationPath = writeMigration(flags.out, flags.format, run.advice.proposals, settings);
+      report.migrationPath = writeMigration(flags.out, flags.format, run.advice.proposals, settings, run.advice.method);
     }
     if (flags.apply) {
-      report.applied = await applyProposals(client, run.advice.proposals, settings);
-      if (flags.verify) report.verified = await verify(client, run);
+      // The server's statement_timeout ends a build first; the client waits that long plus one query's limit.
+      const buildLimitMs = statementTimeoutMs === 0 ? undefined : statementTimeoutMs + timeouts.queryMs;
+      report.applied = await applyProposals(client, run.advice.proposals, settings, buildLimitMs);
+      const connectionLost = report.applied.some((outcome) => outcome.message?.includes('the connection was lost'));
+      if (flags.verify && !connectionLost) report.verified = await verify(client, run);
     }
     io.stdout.write(flags.json ? `${jsonReport(report)}\n` : textReport(report));
-    return report.applied?.some((outcome) => outcome.status === 'failed') ? 1 : 0;
+    return exitCode(report);
   } catch (error) {
     const failure = error instanceof AdvisorError ? error : describeDatabaseError(error, url);
     io.stderr.write(`quickwins index-advisor: ${failure.message}\n`);
     return failure.exitCode;
   } finally {
-    await client?.end().catch(() => undefined);
+    if (client) await disconnect(client);
   }
+}
+
+/** 1 when a build failed, or when the workload reads tables but none of its statements could be analysed. */
+function exitCode(report: RunReport): number {
+  if (report.applied?.some((outcome) => outcome.status === 'failed')) return 1;
+  const { advice } = report;
+  return advice.unanalysedTables.length > 0 && advice.statementsAnalysed === 0 ? 1 : 0;
+}
+
+function migrationSettings(flags: IndexAdvisorFlags): { settings: MigrationSettings; statementTimeoutMs: number } {
+  durationMs('--lock-timeout', flags.lockTimeout, { allowZero: true });
+  const statementTimeoutMs = durationMs('--statement-timeout', flags.statementTimeout, { allowZero: true });
+  return { settings: { lockTimeout: flags.lockTimeout.trim(), statementTimeout: flags.statementTimeout.trim() }, statementTimeoutMs };
 }
 
 function adviseOptions(flags: IndexAdvisorFlags): AdviseOptions {

@@ -27,6 +27,8 @@ export interface TableInfo {
   readonly liveRows: number;
   readonly pages: number;
   readonly estimatedRows: number;
+  /** Whether the advisor's role may SELECT from it: without, the planner cannot plan statements that read it. */
+  readonly readable: boolean;
 }
 
 export interface ExistingIndex {
@@ -34,6 +36,7 @@ export interface ExistingIndex {
   readonly table: TableName;
   readonly method: string;
   readonly valid: boolean;
+  readonly unique: boolean;
   /** Key columns (or expressions) in index order, as pg_get_indexdef prints them. */
   readonly columns: readonly string[];
   readonly descending: readonly boolean[];
@@ -51,6 +54,8 @@ export interface ColumnStats {
 export interface Catalog {
   readonly serverVersion: number;
   readonly database: string;
+  /** The role the advisor runs as (current_user), named in permission messages. */
+  readonly role: string;
   readonly searchPath: readonly string[];
   readonly tables: readonly TableInfo[];
   readonly indexes: readonly ExistingIndex[];
@@ -113,6 +118,8 @@ export interface Proposal {
   readonly calls: number;
   /** The table's scans so far (pg_stat_user_tables); idxScan null: the table has no index at all. */
   readonly tableScans: { readonly seqScan: number; readonly idxScan: number | null };
+  /** An INVALID index of this name and definition is left from an earlier build: dropped before building again. */
+  readonly replacesInvalid?: boolean;
 }
 
 /** A candidate considered and not proposed, with the reason (never dropped silently). */
@@ -128,4 +135,10 @@ export interface Advice {
   readonly skipped: readonly { readonly queryId: string; readonly query: string; readonly reason: string }[];
   readonly proposals: readonly Proposal[];
   readonly rejections: readonly Rejection[];
+  /** Tables the workload reads that the advisor could not analyse, with why and what to do. */
+  readonly unanalysedTables: readonly { readonly table: TableName; readonly reason: string }[];
+  /** Statements planned, i.e. actually analysed (read minus skipped). */
+  readonly statementsAnalysed: number;
+  /** INVALID indexes found on the tables read (leftovers of failed concurrent builds), and what the advisor does with each. */
+  readonly invalidIndexes: readonly { readonly name: string; readonly table: TableName; readonly action: string }[];
 }

@@ -58,7 +58,7 @@ function adviceJson(args: string[] = [], url = feedUrl): JsonAdvice {
 
 /** `messages (a, b DESC) WHERE …` from a CREATE INDEX statement, for comparing with EXPECTED. */
 function shape(definition: string): string {
-  return definition.replace(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS \S+ ON /, '');
+  return definition.replace(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS \S+ ON public\./, '');
 }
 
 function databaseUrl(name: string): string {

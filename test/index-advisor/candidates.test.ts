@@ -15,6 +15,7 @@ const table = (name: string, columns: string[], schema = 'public'): TableInfo =>
   liveRows: 1000,
   pages: 100,
   estimatedRows: 1000,
+  readable: true,
 });
 
 const TABLES = new TableResolver(
@@ -101,6 +102,7 @@ describe('pruning', () => {
     table: { schema: 'public', name: 'messages' },
     method: 'btree',
     valid: true,
+    unique: false,
     columns,
     descending,
     predicate,
