@@ -113,14 +113,19 @@ export function createWriteScope(checkedFiles: readonly string[], namedRoots: re
     return rootOfDirectory.get(directory);
   };
   const checked = new Set(checkedFiles.map(treeOf).filter((root) => root !== undefined));
+  const realRoots = new Map<string, string | undefined>();
+  const realRoot = (root: string): string | undefined => {
+    if (!realRoots.has(root)) realRoots.set(root, realpathOrUndefined(root));
+    return realRoots.get(root);
+  };
   return {
     rootOf(path) {
       const tree = treeOf(path);
-      if (tree !== undefined) return checked.has(tree) ? realpathOrUndefined(tree) : undefined;
+      if (tree !== undefined) return checked.has(tree) ? realRoot(tree) : undefined;
       const named = namedRoots
         ?.filter((root) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep))
         .sort((a, b) => b.length - a.length)[0];
-      return named === undefined ? undefined : realpathOrUndefined(named);
+      return named === undefined ? undefined : realRoot(named);
     },
   };
 }

@@ -2,9 +2,10 @@
  * `quickwins <codemod> [paths...]`, `quickwins list`, `quickwins --help`: argument parsing, the
  * checks before a run (paths exist, git work tree clean), the run, what is printed, the exit code.
  *
- * Exit codes: 0 done; 1 a file failed or was left (encoding, size, time, read-only) or `--check` found work;
- * 2 usage error, before any file is read (unknown codemod or option, a bad option value, a path that does not
- * exist, no source file found, refusal to write into uncommitted work or outside git); 130 / 143 stopped by
+ * Exit codes: 0 done; 1 a file failed or was left (encoding, size, time, read-only, outside the work tree, changed
+ * while the run worked on it) or `--check` found work; 2 usage error, before any file is read (unknown codemod or
+ * option, a bad option value, a path that does not exist, no source file found, refusal to write into uncommitted or
+ * ignored files or outside git); 130 / 143 stopped by
  * SIGINT / SIGTERM after printing what was written and how to resume.
  */
 import { Command, CommanderError, Option } from 'commander';
