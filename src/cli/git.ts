@@ -3,7 +3,7 @@
  * or `git diff` can no longer show what the codemod did and `git checkout .` would lose both; and a run
  * writes only inside the work trees it checked (write.ts holds it to that on every write).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { WriteScope } from './write.js';
@@ -84,20 +84,21 @@ function changedPaths(root: string): Set<string> {
   return paths;
 }
 
-/** Those of `files` (in the work tree at `root`) that git ignores and does not track: `git status` does not list them. */
+/**
+ * Those of `files` (in the work tree at `root`, none listed by `git status`) that git does not track: `git status
+ * --untracked-files=all` lists every untracked file but an ignored one, so these are the ignored ones.
+ */
 function ignoredPaths(root: string, files: readonly string[]): string[] {
   if (files.length === 0) return [];
-  // Tracked files are never reported here, whatever the ignore rules say: git restores them.
-  const result = spawnSync('git', ['check-ignore', '-z', '--stdin'], {
-    cwd: root,
-    input: files.map((file) => `${file}\0`).join(''),
-    encoding: 'utf8',
-    stdio: ['pipe', 'pipe', 'ignore'],
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  // Exit 1: none ignored; anything else but 0: git missing or not really a work tree, nothing to protect.
-  if (result.status !== 0) return [];
-  return result.stdout.split('\0').filter(Boolean).map((path) => resolve(root, path));
+  let output: string;
+  try {
+    // Reads the index only: cheaper than asking git's ignore rules about every file (check-ignore).
+    output = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024 });
+  } catch {
+    return []; // git missing or not really a work tree: nothing to protect
+  }
+  const tracked = new Set(output.split('\0').filter(Boolean).map((path) => resolve(root, path)));
+  return files.filter((file) => !tracked.has(file));
 }
 
 /**
