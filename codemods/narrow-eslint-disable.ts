@@ -120,7 +120,9 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
     throw error;
   }
   const suppressionsPath = join(cwd, SUPPRESSIONS_FILE);
-  const existing = options.toSuppressions ? readSuppressions(suppressionsPath) : {};
+  // The text is handed back with the new one: the runner writes only while the file still holds it.
+  const previous = existsSync(suppressionsPath) ? readFileSync(suppressionsPath, 'utf8') : undefined;
+  const existing = options.toSuppressions && previous !== undefined ? parseSuppressions(suppressionsPath, previous) : {};
   const relativePath = (filePath: string): string => relative(cwd, filePath).split(sep).join('/');
   const typeAware = await lintsWithTypes(linter, context.files);
   const nocheck = options.tsNocheck
@@ -151,7 +153,7 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
       if (files.length === 0) return [];
       const merged = mergeSuppressions(existing, added);
       const rules = files.reduce((total, file) => total + Object.keys(added[file] ?? {}).length, 0);
-      return [{ path: suppressionsPath, text: stableJson(merged), summary: `${rules} rule count(s) added for ${files.length} file(s)` }];
+      return [{ path: suppressionsPath, text: stableJson(merged), summary: `${rules} rule count(s) added for ${files.length} file(s)`, previous }];
     },
   };
 }
@@ -308,10 +310,9 @@ type SuppressedRecord = Record<string, number>;
 /** ESLint's bulk-suppressions format: relative file path → rule id → `{ count }` of errors. */
 type Suppressions = Record<string, Record<string, { count: number }>>;
 
-function readSuppressions(path: string): Suppressions {
-  if (!existsSync(path)) return {};
+function parseSuppressions(path: string, text: string): Suppressions {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Suppressions;
+    return JSON.parse(text) as Suppressions;
   } catch (error) {
     throw new CodemodSetupError(`narrow-eslint-disable: ${path} is not valid JSON (${(error as Error).message})`);
   }

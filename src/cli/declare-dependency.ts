@@ -11,7 +11,7 @@ import { applyEdits, modify, parse, type ParseError } from 'jsonc-parser';
 import { nearestManifest } from '../analysis/package-evidence.js';
 import { displayPath, unifiedTextDiff } from './report.js';
 import type { FileRecord } from './run.js';
-import { writeFileAtomic } from './write.js';
+import type { RunWriter } from './write.js';
 
 export const RUNTIME_PACKAGE = '@quickwins/runtime';
 const LISTS = ['dependencies', 'devDependencies', 'peerDependencies'] as const;
@@ -86,6 +86,8 @@ export interface DeclareRequest {
   /** The toolkit's version; the runtime is published at the same one. */
   readonly version: string;
   readonly write: boolean;
+  /** The run's one write path (write.ts): a package.json changed meanwhile, or outside the work tree, is left. */
+  readonly writer: RunWriter;
 }
 
 /** One change per package.json that needs the runtime and does not list it. Never throws: a bad manifest is an `error` entry. */
@@ -114,7 +116,13 @@ export function declareRuntimeDependency(request: DeclareRequest): DependencyCha
       }
       if (listsPackage(parsed, RUNTIME_PACKAGE)) continue;
       const after = addDependencyText(before, RUNTIME_PACKAGE, range);
-      if (request.write) writeFileAtomic(manifest, after);
+      if (request.write) {
+        const written = request.writer.write(manifest, after, { text: before });
+        if (!written.written) {
+          changes.push({ ...base, status: 'error', error: written.reason });
+          continue;
+        }
+      }
       changes.push({ ...base, status: request.write ? 'added' : 'would-add', before, after });
     } catch (error) {
       changes.push({ ...base, status: 'error', error: (error as Error).message });

@@ -2,27 +2,32 @@
  * `quickwins <codemod> [paths...]`, `quickwins list`, `quickwins --help`: argument parsing, the
  * checks before a run (paths exist, git work tree clean), the run, what is printed, the exit code.
  *
- * Exit codes: 0 done; 1 a file failed or was left (encoding, size, time, read-only) or `--check` found work;
- * 2 usage error, before any file is read (unknown codemod or option, a bad option value, a path that does not
- * exist, no source file found, refusal to write into uncommitted work or outside git); 130 / 143 stopped by
+ * Exit codes: 0 done; 1 a file failed or was left (encoding, size, time, read-only, outside the work tree, changed
+ * while the run worked on it) or `--check` found work; 2 usage error, before any file is read (unknown codemod or
+ * option, a bad option value, a path that does not exist, no source file found, refusal to write into uncommitted or
+ * ignored files or outside git); 130 / 143 stopped by
  * SIGINT / SIGTERM after printing what was written and how to resume.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { CodemodSetupError, type CodemodOption } from '../codemod-host/codemod.js';
 import { OptionError, resolveCodemodOptions } from '../codemod-host/options.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_MS, formatBytes, parseSeconds, parseSize, type FileBudget } from './budget.js';
 import { dependencyJson, dependencyLine, declareRuntimeDependency, importsOfRecords } from './declare-dependency.js';
 import { createProjectFormatter } from './format.js';
-import { filesOutsideWorkTree, findUncommittedFiles } from './git.js';
+import { createWriteScope, filesOutsideWorkTree, findUncommittedFiles } from './git.js';
 import { listenForStop } from './interrupt.js';
 import { loadCodemods, type AnyCodemod } from '../codemod-host/registry.js';
 import { registerIndexAdvisor } from '../index-advisor/command.js';
 import { registerLintMigrations } from '../migration-lint/command.js';
-import { displayPath, interruptionReport, jsonReport, progressLine, summary, totalsOf, unifiedDiff, unifiedTextDiff } from './report.js';
-import { runCodemod, type RunResult } from './run.js';
+import { escapeControl, hasControlCharacter, quotePath } from './names.js';
+import { displayPath, humanPath, interruptionReport, jsonReport, progressLine, summary, totalsOf, unifiedDiff, unifiedTextDiff } from './report.js';
+import { runCodemod, type ExtraFile, type RunResult } from './run.js';
 import { collectFiles } from './walk.js';
+import { isInside, RunWriter } from './write.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -140,18 +145,36 @@ async function runCommand(
   const dry = Boolean(flags.dry || flags.check);
   const targets = paths.length > 0 ? paths : ['.'];
 
-  const { files, missing } = await collectFiles(targets, io.cwd);
-  if (missing.length > 0) throw new UsageError(`path not found: ${missing.join(', ')}${missing.some(isPattern) ? PATTERN_HINT : ''}`);
-  if (files.length === 0) throw new UsageError(`no source files (.ts, .tsx, .js, ...) under ${targets.join(', ')}`);
+  const { files, missing, realPaths } = await collectFiles(targets, io.cwd);
+  if (missing.length > 0) {
+    throw new UsageError(`path not found: ${missing.map(quotePath).join(', ')}${missing.some(isPattern) ? PATTERN_HINT : ''}`);
+  }
+  if (files.length === 0) throw new UsageError(`no source files (.ts, .tsx, .js, ...) under ${targets.map(quotePath).join(', ')}`);
+
+  // Every write of the run stays inside the work trees checked here (write.ts checks it again on each write).
+  const scope = createWriteScope(files, flags.allowNoGit ? namedRoots(targets, io.cwd) : undefined);
+  const writer = new RunWriter(scope, { force: Boolean(flags.force) });
+  // Files the scope lets the run write, by real path: git restores the real file, so git is asked about it.
+  const namedOfReal = new Map<string, string>();
+  for (const file of files) {
+    const real = realPaths.get(file) ?? file;
+    const root = scope.rootOf(file);
+    if (root !== undefined && isInside(real, root)) namedOfReal.set(real, file);
+  }
 
   if (!dry && !flags.allowDirty) {
-    const dirty = findUncommittedFiles(files);
-    if (dirty.length > 0) {
-      const shown = dirty.slice(0, 5).map((file) => displayPath(io.cwd, file));
-      const more = dirty.length > shown.length ? ` and ${dirty.length - shown.length} more` : '';
+    const { changed, ignored } = findUncommittedFiles([...namedOfReal.keys()]);
+    const named = (reals: readonly string[]) => reals.map((real) => namedOfReal.get(real) ?? real);
+    if (changed.length > 0) {
       throw new UsageError(
-        `refusing to write: ${dirty.length} target file(s) have uncommitted changes (${shown.join(', ')}${more}); ` +
+        `refusing to write: ${changed.length} target file(s) have uncommitted changes (${describeFiles(io.cwd, named(changed))}); ` +
           'commit or stash them, run with --dry, or pass --allow-dirty',
+      );
+    }
+    if (ignored.length > 0) {
+      throw new UsageError(
+        `refusing to write: ${ignored.length} target file(s) are ignored by git, which cannot restore them (${describeFiles(io.cwd, named(ignored))}); ` +
+          'commit them (git add -f), run with --dry, or pass --allow-dirty',
       );
     }
   }
@@ -165,7 +188,10 @@ async function runCommand(
     io.stderr.write(`quickwins: warning: ${where}: nothing to diff against or restore from\n`);
   }
 
-  const progress = io.stderr.isTTY && !flags.json ? progressLine(io.stderr, (path) => displayPath(io.cwd, path)) : undefined;
+  // A run killed while writing left its temporary files in these folders: removed before this run writes.
+  if (!dry) for (const real of namedOfReal.keys()) writer.sweep(dirname(real));
+
+  const progress = io.stderr.isTTY && !flags.json ? progressLine(io.stderr, (path) => humanPath(io.cwd, path)) : undefined;
   const stop = listenForStop();
   const format = flags.format !== false ? createProjectFormatter() : undefined;
   let result: RunResult;
@@ -178,7 +204,7 @@ async function runCommand(
       typeAware: flags.types !== false,
       maxWorkers,
       budget,
-      force: Boolean(flags.force),
+      writer,
       shouldStop: stop.requested,
       finish: format?.format,
       onProgress: progress?.update,
@@ -194,7 +220,7 @@ async function runCommand(
 
   // The rewritten code now imports @quickwins/runtime: declare it where the package does not (declare-dependency.ts).
   const dependencies = flags.addDependency && !result.interrupted
-    ? declareRuntimeDependency({ imports: importsOfRecords(result.records), version: packageVersion(), write: !dry })
+    ? declareRuntimeDependency({ imports: importsOfRecords(result.records), version: packageVersion(), write: !dry, writer })
     : [];
   const info = {
     codemod: codemod.id,
@@ -206,22 +232,31 @@ async function runCommand(
     formatted: format?.formatted() ?? [],
   };
   if (flags.json) {
-    io.stdout.write(`${jsonReport(info, result, { dependencies: dependencies.map((change) => dependencyJson(change, io.cwd)) })}\n`);
+    const extra = {
+      dependencies: dependencies.map((change) => dependencyJson(change, io.cwd)),
+      extraFiles: (result.extraFiles ?? []).map((file) => extraFileJson(file, dry, io.cwd)),
+      removedTemporaries: writer.removed.map((path) => displayPath(io.cwd, path)),
+    };
+    io.stdout.write(`${jsonReport(info, result, extra)}\n`);
   } else {
     const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
     for (const record of result.records) {
       if (record.outcome.status !== 'changed') continue;
-      const path = displayPath(io.cwd, record.path);
-      if (dry) io.stdout.write(unifiedDiff(path, record.before ?? '', record.outcome.edits, color));
-      else io.stdout.write(`changed ${path} (${record.outcome.rewritten.length} sites)\n`);
+      if (dry) io.stdout.write(unifiedDiff(displayPath(io.cwd, record.path), record.before ?? '', record.outcome.edits, color));
+      else io.stdout.write(`changed ${humanPath(io.cwd, record.path)} (${record.outcome.rewritten.length} sites)\n`);
     }
-    for (const extra of result.extraFiles ?? []) io.stderr.write(`${dry ? 'would write' : 'wrote'} ${displayPath(io.cwd, extra.path)}: ${extra.summary}\n`);
+    for (const extra of result.extraFiles ?? []) io.stderr.write(`${extraFileLine(extra, dry, io.cwd)}\n`);
     for (const change of dependencies) {
       if (dry && change.status === 'would-add') {
         io.stdout.write(unifiedTextDiff(displayPath(io.cwd, change.manifest), change.before ?? '', change.after ?? '', color));
       }
     }
-    io.stderr.write(`${[summary(info, result), ...dependencies.map((change) => dependencyLine(change, io.cwd))].join('\n')}\n`);
+    const lines = [
+      ...removedTemporariesLine(writer.removed, io.cwd),
+      summary(info, result),
+      ...dependencies.map((change) => escapeControl(dependencyLine(change, io.cwd))),
+    ];
+    io.stderr.write(`${lines.join('\n')}\n`);
   }
   if (result.interrupted) {
     io.stderr.write(`${interruptionReport(info, result, resumeCommand(codemod.id, paths))}\n`);
@@ -229,7 +264,8 @@ async function runCommand(
   }
 
   const totals = totalsOf(result.records);
-  if (totals.failed > 0 || totals.left > 0 || dependencies.some((change) => change.status === 'error')) return EXIT_FAILED;
+  const extraLeft = (result.extraFiles ?? []).some((file) => file.leftReason !== undefined);
+  if (totals.failed > 0 || totals.left > 0 || extraLeft || dependencies.some((change) => change.status === 'error')) return EXIT_FAILED;
   if (flags.check && (totals.changed > 0 || dependencies.some((change) => change.status === 'would-add'))) return EXIT_FAILED;
   return EXIT_OK;
 }
@@ -272,15 +308,58 @@ function isPattern(path: string): boolean {
 const PATTERN_HINT = ' (quickwins takes files and folders, not patterns: let the shell expand it, unquoted, or name the folder)';
 
 function describeFiles(cwd: string, files: readonly string[]): string {
-  const shown = files.slice(0, 5).map((file) => displayPath(cwd, file));
+  const shown = files.slice(0, 5).map((file) => humanPath(cwd, file));
   const more = files.length > shown.length ? ` and ${files.length - shown.length} more` : '';
   return `${shown.join(', ')}${more}`;
 }
 
+/**
+ * With --allow-no-git, where a file outside any work tree may be written: under the folder named on the command line
+ * that led to it, or beside the file named (absolute, as named: a link named is not resolved here).
+ */
+function namedRoots(targets: readonly string[], cwd: string): string[] {
+  return targets.map((target) => {
+    const absolute = resolve(cwd, target);
+    return isDirectory(absolute) ? absolute : dirname(absolute);
+  });
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** One line for the temporary files of killed runs that this run removed; none when there were none. */
+function removedTemporariesLine(removed: readonly string[], cwd: string): string[] {
+  if (removed.length === 0) return [];
+  const files = removed.length === 1 ? 'temporary file' : 'temporary files';
+  return [`quickwins: removed ${removed.length} ${files} left by runs that no longer exist (killed while writing): ${describeFiles(cwd, removed)}`];
+}
+
+function extraFileLine(file: ExtraFile, dry: boolean, cwd: string): string {
+  const path = humanPath(cwd, file.path);
+  if (file.leftReason !== undefined) return `left  ${path}: file left as it was: ${escapeControl(file.leftReason)}`;
+  return `${dry ? 'would write' : 'wrote'} ${path}: ${escapeControl(file.summary)}`;
+}
+
+function extraFileJson(file: ExtraFile, dry: boolean, cwd: string) {
+  const status = file.leftReason !== undefined ? 'left' : dry ? 'would-write' : 'written';
+  return { path: displayPath(cwd, file.path), status, summary: file.summary, ...(file.leftReason === undefined ? {} : { reason: file.leftReason }) };
+}
+
 /** The command that finishes an interrupted run: the same paths; the files already rewritten are now uncommitted. */
 function resumeCommand(codemodId: string, paths: readonly string[]): string {
-  const quoted = paths.map((path) => (/^[\w./@:+-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`));
+  const quoted = paths.map((path) => (/^[\w./@:+-]+$/.test(path) ? path : shellQuote(path)));
   return ['npx quickwins', codemodId, ...quoted, '--allow-dirty'].join(' ');
+}
+
+/** A path for a POSIX shell: single quotes, or $'…' (bash, zsh) when it holds a control character, so it prints on one line. */
+function shellQuote(path: string): string {
+  if (!hasControlCharacter(path)) return `'${path.replaceAll("'", "'\\''")}'`;
+  return `$'${escapeControl(path.replaceAll('\\', '\\\\').replaceAll("'", "\\'"))}'`;
 }
 
 /** Peak resident memory and the heap in use at the end of the run, in MB (--json `memory`). */

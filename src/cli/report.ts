@@ -7,6 +7,7 @@ import { relative, sep } from 'node:path';
 import type { TextEdit } from '../analysis/text-edit.js';
 import type { CodemodSite } from '../codemod-host/codemod.js';
 import { hunksFromEdits } from './edit-diff.js';
+import { escapeControl, quotePath } from './names.js';
 import type { CoveredSite, CoveringSite } from './reconcile.js';
 import { INTERRUPTED_REASON, type FileRecord, type RunResult } from './run.js';
 
@@ -17,9 +18,16 @@ export function displayPath(cwd: string, absolute: string): string {
   return sep === '/' ? path : path.split(sep).join('/');
 }
 
+/** displayPath for people: a name with a control character quoted as git quotes it (names.ts). */
+export function humanPath(cwd: string, absolute: string): string {
+  return quotePath(displayPath(cwd, absolute));
+}
+
 /** A git-style unified diff (`git apply` takes it) of one changed file, from its text before and the edits made. */
 export function unifiedDiff(path: string, before: string, edits: readonly TextEdit[], color: boolean): string {
-  const text = `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n${hunksFromEdits(before, edits)}`;
+  // Quoted as git quotes a name that needs it, so the header stays one line and `git apply` reads the name back.
+  const [a, b] = [quotePath(`a/${path}`), quotePath(`b/${path}`)];
+  const text = `diff --git ${a} ${b}\n--- ${a}\n+++ ${b}\n${hunksFromEdits(before, edits)}`;
   return color ? colorize(text) : text;
 }
 
@@ -130,9 +138,9 @@ function coveringJson(cwd: string, by: CoveringSite) {
 /** `covered` line of the human summary: the left site, then where the run handled it. */
 function coveredLine(cwd: string, path: string, covered: CoveredSite): string {
   const { site, by } = covered;
-  const where = `${displayPath(cwd, by.path)}:${by.site.line}:${by.site.column + 1}`;
+  const where = `${humanPath(cwd, by.path)}:${by.site.line}:${by.site.column + 1}`;
   const how = by.how === 'rewritten' ? 'rewritten by this run at' : 'already done at';
-  return `covered ${path}:${site.line}:${site.column + 1}: ${how} ${where} (${by.site.message})`;
+  return `covered ${path}:${site.line}:${site.column + 1}: ${how} ${where} (${escapeControl(by.site.message)})`;
 }
 
 function errorLocation(path: string, error: { line?: number; column?: number }): string {
@@ -150,13 +158,13 @@ export function summary(info: RunInfo & { readonly check: boolean }, result: Run
   for (const record of result.records) {
     const { outcome } = record;
     if (outcome.status === 'error') {
-      const path = displayPath(info.cwd, record.path);
-      lines.push(`error ${errorLocation(path, outcome.error)}: ${outcome.error.phase} failed: ${firstLine(outcome.error.message)}`);
+      const path = humanPath(info.cwd, record.path);
+      lines.push(`error ${errorLocation(path, outcome.error)}: ${outcome.error.phase} failed: ${escapeControl(firstLine(outcome.error.message))}`);
     } else if (outcome.status === 'left') {
-      lines.push(`left  ${displayPath(info.cwd, record.path)}: file left as it was: ${outcome.reason}`);
+      lines.push(`left  ${humanPath(info.cwd, record.path)}: file left as it was: ${escapeControl(outcome.reason)}`);
     } else if (outcome.status !== 'skipped') {
-      const path = displayPath(info.cwd, record.path);
-      for (const site of outcome.left) lines.push(`left  ${path}:${site.line}:${site.column + 1}: ${site.message}`);
+      const path = humanPath(info.cwd, record.path);
+      for (const site of outcome.left) lines.push(`left  ${path}:${site.line}:${site.column + 1}: ${escapeControl(site.message)}`);
       for (const covered of record.covered ?? []) lines.push(coveredLine(info.cwd, path, covered));
     }
   }

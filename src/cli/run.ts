@@ -4,7 +4,7 @@
  * only for the files whose sites wait for the checker), and write the changed files back unless dry.
  * Printing is report.ts's job; this module returns what happened to every file.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { ProjectFileOutput, ProjectRecord } from '../codemod-host/codemod.js';
 import type { AnyCodemod } from '../codemod-host/registry.js';
 import { transformText, type FileError, type TextOutcome } from '../codemod-host/transform-text.js';
@@ -14,7 +14,7 @@ import { runProjectSession, type ProjectRun } from './run-project.js';
 import { loadTypeAwareParser } from './type-aware-loader.js';
 import { NO_WORKERS, startWorkers, transformInParallel, type SourceText } from './workers.js';
 import { reconcileLeftSites, type CoveredSite } from './reconcile.js';
-import { readOnlyReason, writeFileAtomic } from './write.js';
+import { CHANGED_REASON, fingerprintOf, type ExpectedFile, type FileFingerprint, type RunWriter } from './write.js';
 
 /**
  * Below this many files that pass the pre-filter, a run stays on the main thread: starting a worker
@@ -40,8 +40,8 @@ export interface RunRequest {
   /** Worker threads to start for a large run (besides the main thread); 0 keeps the run on the main thread. */
   readonly maxWorkers: number;
   readonly budget: FileBudget;
-  /** Write read-only files too (--force). */
-  readonly force?: boolean;
+  /** How the run writes files (write.ts): required unless `write` is false. */
+  readonly writer?: RunWriter;
   /** Asked between files: true once the user asked the run to stop (SIGINT / SIGTERM). */
   readonly shouldStop?: () => boolean;
   /** The new text of a changed file, before it is written or diffed: the project's formatter (format.ts). */
@@ -78,14 +78,20 @@ export interface FileRecord {
   readonly covered?: readonly CoveredSite[];
 }
 
+/** A file a project session wrote besides the sources, or left with the reason (write.ts). */
+export interface ExtraFile extends ProjectFileOutput {
+  readonly written: boolean;
+  readonly leftReason?: string;
+}
+
 export interface RunResult {
   readonly records: readonly FileRecord[];
   /** Worker threads used besides the main thread. */
   readonly workers: number;
   readonly programsBuilt: number;
   readonly programMs: number;
-  /** Files a project session wrote (or, in a dry run, would write) besides the sources. */
-  readonly extraFiles?: readonly ProjectFileOutput[];
+  /** Files a project session wrote (or, in a dry run, would write, or the runner left) besides the sources. */
+  readonly extraFiles?: readonly ExtraFile[];
   /** Why a type-aware run went on without types (no `typescript` in the project); undefined otherwise. */
   readonly typesUnavailable?: string;
   /** Files a type-aware run parsed with types (those whose sites waited for the checker). */
@@ -110,17 +116,19 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   const outcomes = new Array<FileOutcome | undefined>(total);
   const texts = new Array<string | undefined>(total);
   const encodings = new Array<FileEncoding | undefined>(total);
+  // What each file was when it was read: the writer replaces it only while it still is.
+  const fingerprints = new Array<FileFingerprint | undefined>(total);
   const candidates: number[] = [];
   for (const [index, path] of files.entries()) {
     try {
-      const stats = statSync(path);
+      const stats = statSync(path, { bigint: true });
       // A named pipe, socket or device named on the command line: opening one to read can block for ever.
       if (!stats.isFile()) {
         outcomes[index] = leftFile(NOT_A_FILE_REASON);
         progress();
         continue;
       }
-      const { size } = stats;
+      const size = Number(stats.size);
       if (size > budget.maxBytes) {
         outcomes[index] = leftFile(sizeLimitReason(size, budget.maxBytes));
         progress();
@@ -135,6 +143,7 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
       const { text } = decoded;
       texts[index] = text;
       encodings[index] = decoded.encoding;
+      fingerprints[index] = fingerprintOf(stats);
       if (codemod.mightApply(text.startsWith('\uFEFF') ? text.slice(1) : text, { typed: typeAware })) candidates.push(index);
       else {
         outcomes[index] = { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
@@ -218,14 +227,15 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
       // Between files, never inside one: a stopped run leaves every file either written whole or untouched.
       if (stopped()) outcome = leftFile(INTERRUPTED_REASON);
       else {
-        const readOnly = request.force ? undefined : readOnlyReason(path);
         const encoded = encodeFile(outcome.output, encoding ?? 'utf8');
-        if (readOnly) outcome = leftFile(readOnly);
-        else if (!encoded.ok) outcome = leftFile(encoded.reason);
+        const fingerprint = fingerprints[index];
+        if (!encoded.ok) outcome = leftFile(encoded.reason);
+        else if (!fingerprint) outcome = leftFile(CHANGED_REASON);
         else {
           try {
-            writeFileAtomic(path, encoded.bytes);
-            written = true;
+            const result = writerOf(request).write(path, encoded.bytes, { fingerprint });
+            if (result.written) written = true;
+            else outcome = leftFile(result.reason);
           } catch (error) {
             outcome = failed('write', error);
           }
@@ -237,8 +247,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
     const kept = outcome.status === 'unchanged' || (outcome.status === 'changed' && (written || !request.write));
     if (kept && projectRecords.has(index)) keptRecords.push({ filePath: path, record: projectRecords.get(index) });
   }
-  const extraFiles: readonly ProjectFileOutput[] = project ? await project.finish(keptRecords) : [];
-  if (request.write) for (const extra of extraFiles) writeFileSync(extra.path, extra.text);
+  const outputs: readonly ProjectFileOutput[] = project ? await project.finish(keptRecords) : [];
+  const extraFiles = outputs.map((output) => (request.write ? writeExtraFile(writerOf(request), output) : { ...output, written: false }));
   return {
     // After the writes: a rewrite that was not written (read-only, interrupted) covers nothing.
     records: reconcileLeftSites(records),
@@ -250,6 +260,22 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
     typedFiles: typeParser ? waiting.length : 0,
     interrupted: interrupted || stopped(),
   };
+}
+
+function writerOf(request: RunRequest): RunWriter {
+  if (!request.writer) throw new Error('runCodemod: a writing run needs a writer');
+  return request.writer;
+}
+
+/** A project session's file, through the same write path as the sources; what it was when the session read it decides. */
+function writeExtraFile(writer: RunWriter, output: ProjectFileOutput): ExtraFile {
+  const expected: ExpectedFile = output.previous === undefined ? { absent: true } : { text: output.previous };
+  try {
+    const result = writer.write(output.path, output.text, expected);
+    return result.written ? { ...output, written: true } : { ...output, written: false, leftReason: result.reason };
+  } catch (error) {
+    return { ...output, written: false, leftReason: `write failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
 }
 
 /** A large file on a worker of its own, stopped at the time limit; in-process when no built worker exists. */

@@ -21,6 +21,8 @@ export interface WalkResult {
   readonly files: readonly string[];
   /** The given paths that do not exist. */
   readonly missing: readonly string[];
+  /** Each file's real path (a file named through a link, or under a linked folder, has another). */
+  readonly realPaths: ReadonlyMap<string, string>;
 }
 
 export async function collectFiles(paths: readonly string[], cwd: string): Promise<WalkResult> {
@@ -40,7 +42,8 @@ export async function collectFiles(paths: readonly string[], cwd: string): Promi
       if (isSourceFile(absolute)) add(absolute, realpathOrSelf(absolute));
     } else for (const file of await walkDirectory(absolute)) add(file, folderRealPaths.of(file));
   }
-  return { files: [...files.values()].sort(), missing };
+  const realPaths = new Map([...files].map(([real, file]) => [file, real]));
+  return { files: [...files.values()].sort(), missing, realPaths };
 }
 
 /**

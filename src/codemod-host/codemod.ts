@@ -91,6 +91,12 @@ export interface ProjectFileOutput {
   readonly text: string;
   /** One line for the run's summary, e.g. `eslint-suppressions.json: 3 files, 5 rules`. */
   readonly summary: string;
+  /**
+   * The file's text as the session read it to compute `text`; absent when the file did not exist. The runner writes
+   * `text` only while the file still holds exactly this (or still does not exist), so an edit made during the run is
+   * never lost; otherwise the file is left and reported.
+   */
+  readonly previous?: string;
 }
 
 /**
