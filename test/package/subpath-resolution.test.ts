@@ -4,14 +4,15 @@
  * of the newest (the repository's own) under each module resolution a project may use: node10 (with `module` commonjs
  * and esnext), node16 and nodenext (a `.cts` and an `.mts` consumer: the `require` and `import` conditions) and bundler
  * (TypeScript 5+). Each import is traced to the declaration file it resolved to, and the program must type-check. Then
- * `node` requires and imports every subpath and calls into it.
+ * `node` requires and imports every subpath and calls into it, with prom-client (metrics recorded) and in a second
+ * project installed without it (an optional peer: no metrics, one warning).
  *
  * pino 10's declarations (const type parameters) do not parse under TypeScript 4.8, and tsc skips every semantic check
  * once any file has a syntax error; so under 4.8 the subpaths whose types import pino (the root, /auth, /graphql) are a
  * program of their own whose only errors must be pino's, and the other subpaths are fully checked without them.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -257,6 +258,15 @@ const calls = {
 };
 const results = {};
 for (const [specifier, call] of Object.entries(calls)) results[specifier] = await call(await load(specifier));
+// what the calls registered in prom-client's global registry, when it is installed
+let registered = [];
+try {
+  const promClient = await load('prom-client');
+  registered = (promClient.default ?? promClient).register.getMetricsAsArray().map((metric) => metric.name).sort();
+} catch (error) {
+  if (error.code !== 'MODULE_NOT_FOUND' && error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+}
+results.registered = registered;
 console.log(JSON.stringify(results));
 `;
 
@@ -265,10 +275,27 @@ const CALL_SCRIPTS = {
   'calls.mjs': `const load = (specifier) => import(specifier);\n${CALLS}`,
 } as const;
 
-function runCalls(cwd: string, script: keyof typeof CALL_SCRIPTS): Record<string, string> {
+function runCalls(cwd: string, script: keyof typeof CALL_SCRIPTS): { results: Record<string, unknown>; stderr: string } {
   writeFileSync(join(cwd, script), CALL_SCRIPTS[script]);
-  return JSON.parse(mustRun(process.execPath, [script], cwd).trim().split('\n').at(-1)!) as Record<string, string>;
+  const run = spawnSync(process.execPath, [script], { cwd, encoding: 'utf8', timeout: 60_000 });
+  if (run.status !== 0) throw new Error(`node ${script} exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
+  return { results: JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>, stderr: run.stderr };
 }
+
+/** The metrics the calls above register: the pg pool's, the GraphQL document cache's, the Kafka de-duplication's. */
+const RUNTIME_METRICS = [
+  'db_pool_acquire_timeouts_total',
+  'db_pool_acquire_wait_seconds',
+  'db_pool_exhausted_total',
+  'db_pool_utilization',
+  'graphql_document_cache_entries',
+  'graphql_document_cache_evictions_total',
+  'graphql_document_cache_requests_total',
+  'kafka_dedupe_claims_total',
+  'kafka_dedupe_duplicates_skipped_total',
+  'kafka_dedupe_fallback_keys_total',
+  'kafka_dedupe_store_seconds',
+];
 
 const EXPECTED_CALL_RESULTS = {
   '@quickwins/runtime': 'client-1',
@@ -289,8 +316,10 @@ describe('subpaths load at run time from the installed tarballs', () => {
     }
   });
 
-  it.each(['calls.cjs', 'calls.mjs'] as const)('node %s: every runtime subpath loads and answers a call', (script) => {
-    expect(runCalls(project, script)).toEqual(EXPECTED_CALL_RESULTS);
+  it.each(['calls.cjs', 'calls.mjs'] as const)('node %s: every runtime subpath loads and answers a call, and records its metrics', (script) => {
+    const { results, stderr } = runCalls(project, script);
+    expect(results).toEqual({ ...EXPECTED_CALL_RESULTS, registered: RUNTIME_METRICS });
+    expect(stderr).not.toContain('prom-client');
   });
 
   it.each([
@@ -298,5 +327,28 @@ describe('subpaths load at run time from the installed tarballs', () => {
     ['import', "import('quickwins/eslint-plugin').then((m) => console.log(Object.keys(m.default.rules).length))"],
   ])('node %s of quickwins/eslint-plugin gives the plugin', (_how, source) => {
     expect(Number(mustRun(process.execPath, ['-e', source], project).trim())).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * prom-client is an optional peer: an install that leaves peers out (npm --legacy-peer-deps, as yarn 1 does) loads every
+ * subpath, answers every call, records no metrics and says so once.
+ */
+describe('without prom-client', () => {
+  let bare = '';
+  beforeAll(() => {
+    bare = join(scratch, 'no-prom-client-app');
+    mkdirSync(bare);
+    writeFileSync(join(bare, 'package.json'), `${JSON.stringify({ name: 'no-prom-client-app', version: '1.0.0', private: true }, null, 2)}\n`);
+    const runtimeTarball = readdirSync(scratch).find((file) => file.startsWith('quickwins-runtime-') && file.endsWith('.tgz'))!;
+    // graphql: the /graphql call parses a document
+    mustRun('npm', ['install', '--legacy-peer-deps', '--prefer-offline', '--no-audit', '--no-fund', join(scratch, runtimeTarball), 'graphql@^16'], bare);
+  }, 240_000);
+
+  it.each(['calls.cjs', 'calls.mjs'] as const)('node %s: every subpath loads and answers its call; no metrics, one warning', (script) => {
+    expect(existsSync(join(bare, 'node_modules/prom-client'))).toBe(false);
+    const { results, stderr } = runCalls(bare, script);
+    expect(results).toEqual({ ...EXPECTED_CALL_RESULTS, registered: [] });
+    expect(stderr.split('\n').filter((line) => line.includes('QUICKWINS_NO_PROM_CLIENT') || line.includes('prom-client is not installed'))).toHaveLength(1);
   });
 });
