@@ -17,6 +17,8 @@ export default defineConfig([
     // Each subpath is a whole file of its own: `@quickwins/runtime/auth` loads no pg code and no prom-client.
     splitting: false,
     sourcemap: false,
+    // import.meta.url in the CommonJS files: the optional prom-client is required relative to the runtime's own file.
+    shims: true,
   },
   {
     entry: { 'eslint-plugin/index': 'eslint-plugin/index.ts' },

@@ -2,12 +2,12 @@
  * Codemods that add an `@quickwins/runtime` import make the rewritten code depend on that package, so the run
  * declares it: in the nearest package.json above each such file that does not list it yet (in `dependencies`,
  * `devDependencies` or `peerDependencies`), it is added to `dependencies` at the toolkit's own version (`^x.y.z`,
- * the range `npm install` would write). The edit is a minimal text insertion (jsonc-parser): indentation, key order,
- * line endings and the final newline stay as they were. Other modules a codemod imports (`--import-from ./lib/db`,
+ * the range `npm install` would write). The edit is one text insertion: indentation, a one-line object's layout, key
+ * order, line endings and the final newline stay as they were. Other modules a codemod imports (`--import-from ./lib/db`,
  * a team's own wrapper) are the project's business and are never declared.
  */
 import { readFileSync } from 'node:fs';
-import { applyEdits, modify, parse, type ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, parse, parseTree, type Node, type ParseError } from 'jsonc-parser';
 import { nearestManifest } from '../analysis/package-evidence.js';
 import { displayPath, unifiedTextDiff } from './report.js';
 import type { FileRecord } from './run.js';
@@ -46,29 +46,80 @@ export function listsPackage(manifest: Record<string, unknown>, name: string): b
 }
 
 /** The file's indentation unit: the leading whitespace of its first indented line (two spaces when it has none). */
-function indentationOf(text: string): { insertSpaces: boolean; tabSize: number } {
-  const indent = /\n([ \t]+)\S/.exec(text)?.[1];
-  if (indent === undefined) return { insertSpaces: true, tabSize: 2 };
-  return indent.startsWith('\t') ? { insertSpaces: false, tabSize: 1 } : { insertSpaces: true, tabSize: indent.length };
+function indentUnitOf(text: string): string {
+  return /\n([ \t]+)\S/.exec(text)?.[1] ?? '  ';
+}
+
+/** The leading whitespace of the line holding `offset`. */
+function lineIndentAt(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart))![0];
+}
+
+/** How the file writes what goes between a key and its value, and between two entries on one line (`": "` and `", "`, or none). */
+function separatorsOf(text: string, root: Node): { colon: string; comma: string } {
+  const pairs: Node[] = [];
+  const collect = (node: Node): void => {
+    if (node.type === 'property') pairs.push(node);
+    node.children?.forEach(collect);
+  };
+  collect(root);
+  const first = pairs[0]?.children;
+  const colon = first && first.length === 2 ? text.slice(first[0]!.offset + first[0]!.length, first[1]!.offset) : ': ';
+  // two entries on one line show the file's comma; else the comma follows the colon's spacing
+  const between = pairs.slice(1).flatMap((next, index) => {
+    const pair = pairs[index]!;
+    return next.parent === pair.parent ? [text.slice(pair.offset + pair.length, next.offset)] : [];
+  });
+  const comma = between.find((gap) => !gap.includes('\n')) ?? (colon.endsWith(' ') ? ', ' : ',');
+  return { colon: colon.includes('\n') ? ': ' : colon, comma };
+}
+
+/** One text insertion that adds `entry` (`"key": value`) to `object` as its `index`th entry, in the object's own layout. */
+function insertEntry(text: string, object: Node, index: number, entry: string, layout: { comma: string; eol: string; unit: string }): { offset: number; insert: string } {
+  const entries = object.children ?? [];
+  const multiLine = text.slice(object.offset, object.offset + object.length).includes('\n');
+  if (entries.length === 0) {
+    // `{ }` becomes `{ "key": value }`, `{}` becomes `{"key": value}`
+    if (!multiLine) return { offset: object.offset + 1, insert: object.length > 2 ? ` ${entry}` : entry };
+    const indent = lineIndentAt(text, object.offset);
+    return { offset: object.offset + 1, insert: `${layout.eol}${indent}${layout.unit}${entry}` };
+  }
+  const separator = multiLine ? `,${layout.eol}${lineIndentAt(text, entries[0]!.offset)}` : layout.comma;
+  if (index < entries.length) return { offset: entries[index]!.offset, insert: `${entry}${separator}` };
+  const last = entries.at(-1)!;
+  return { offset: last.offset + last.length, insert: `${separator}${entry}` };
 }
 
 /**
- * `text` with `"name": "range"` added to `dependencies` (created when missing). The entry goes where npm would put
- * it when the existing entries are sorted, else last; nothing else in the text changes.
+ * `text` with `"name": "range"` added to `dependencies` (created last when missing). The entry goes where npm would
+ * put it when the existing entries are sorted, else last. One insertion, written the way the object around it is:
+ * one entry a line at its siblings' indentation, or on the same line with the file's own separators; nothing else in
+ * the text changes.
  */
 export function addDependencyText(text: string, name: string, range: string): string {
-  const manifest = parseManifest(text);
-  const existing = manifest.dependencies;
-  const keys = typeof existing === 'object' && existing !== null ? Object.keys(existing) : [];
-  const sorted = keys.every((key, index) => index === 0 || keys[index - 1]!.localeCompare(key, 'en') <= 0);
-  const position = sorted ? keys.filter((key) => key.localeCompare(name, 'en') < 0).length : keys.length;
-  const edits = modify(text, ['dependencies', name], range, {
-    formattingOptions: { ...indentationOf(text), eol: text.includes('\r\n') ? '\r\n' : '\n' },
-    // Called for the object that receives the new key: `dependencies`, or the root when that has to be created
-    // (then it goes last, after the keys already there).
-    getInsertionIndex: (properties) => (keys.length > 0 || typeof existing === 'object' ? position : properties.length),
-  });
-  return applyEdits(text, edits);
+  parseManifest(text);
+  const root = parseTree(text)!;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const unit = indentUnitOf(text);
+  const { colon, comma } = separatorsOf(text, root);
+  const entry = `${JSON.stringify(name)}${colon}${JSON.stringify(range)}`;
+  const dependencies = findNodeAtLocation(root, ['dependencies']);
+  let edit: { offset: number; insert: string };
+  if (dependencies === undefined) {
+    const rootMultiLine = text.slice(root.offset, root.offset + root.length).includes('\n');
+    const childIndent = root.children?.[0] ? lineIndentAt(text, root.children[0].offset) : unit;
+    const padding = /^\{\s/.test(text.slice(root.offset)) ? ' ' : '';
+    const body = rootMultiLine ? `{${eol}${childIndent}${unit}${entry}${eol}${childIndent}}` : `{${padding}${entry}${padding}}`;
+    edit = insertEntry(text, root, root.children?.length ?? 0, `"dependencies"${colon}${body}`, { comma, eol, unit });
+  } else {
+    if (dependencies.type !== 'object') throw new Error('"dependencies" is not an object');
+    const keys = (dependencies.children ?? []).map((pair) => pair.children![0]!.value as string);
+    const sorted = keys.every((key, index) => index === 0 || keys[index - 1]!.localeCompare(key, 'en') <= 0);
+    const position = sorted ? keys.filter((key) => key.localeCompare(name, 'en') < 0).length : keys.length;
+    edit = insertEntry(text, dependencies, position, entry, { comma, eol, unit });
+  }
+  return text.slice(0, edit.offset) + edit.insert + text.slice(edit.offset);
 }
 
 function parseManifest(text: string): Record<string, unknown> {

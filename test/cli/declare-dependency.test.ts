@@ -72,6 +72,13 @@ describe('codemods declare @quickwins/runtime', () => {
     expect(git(repo, 'status', '--porcelain')).toBe('');
   });
 
+  it('keeps a one-line package.json on one line, written the way it was', () => {
+    const repo = gitRepo({ 'package.json': '{"name":"app","version":"1.0.0","dependencies":{"pg":"^8.0.0"}}\n', 'src/db.js': POOL_FILE });
+    const run = runCli(['pool-backpressure', '--no-types'], { cwd: repo });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(join(repo, 'package.json'), 'utf8')).toBe(`{"name":"app","version":"1.0.0","dependencies":{"@quickwins/runtime":"${RANGE}","pg":"^8.0.0"}}\n`);
+  });
+
   it('--dry shows the package.json diff and writes nothing; --json lists it; --check exits 1 for it', () => {
     const repo = monorepo();
     const dry = runCli(['pool-backpressure', '--no-types', '--dry', 'packages/lib'], { cwd: repo });
@@ -127,6 +134,25 @@ describe('declare-dependency helpers', () => {
     expect(addDependencyText(text, '@quickwins/runtime', '^1.0.0')).toBe(
       '{\n  "dependencies": {\n    "zod": "^3",\n    "axios": "^1",\n    "@quickwins/runtime": "^1.0.0"\n  }\n}\n',
     );
+  });
+
+  it.each([
+    ['one line, spaced', '{ "name": "a", "dependencies": { "pg": "^8", "zod": "^3" } }\n', '{ "name": "a", "dependencies": { "@quickwins/runtime": "^1.0.0", "pg": "^8", "zod": "^3" } }\n'],
+    ['one line, no dependencies yet', '{"name":"a","version":"1.0.0"}', '{"name":"a","version":"1.0.0","dependencies":{"@quickwins/runtime":"^1.0.0"}}'],
+    ['one line, spaced, no dependencies yet', '{ "name": "a" }\n', '{ "name": "a", "dependencies": { "@quickwins/runtime": "^1.0.0" } }\n'],
+    ['one line, empty dependencies', '{"name":"a","dependencies":{}}', '{"name":"a","dependencies":{"@quickwins/runtime":"^1.0.0"}}'],
+    [
+      'several lines with one-line objects: only the insertion changes',
+      '{\n  "name": "a",\n  "dependencies": { "pg": "^8", "zod": "^3" },\n  "x": {"a":1}\n}\n',
+      '{\n  "name": "a",\n  "dependencies": { "@quickwins/runtime": "^1.0.0", "pg": "^8", "zod": "^3" },\n  "x": {"a":1}\n}\n',
+    ],
+    [
+      'several lines, no dependencies yet, a one-line object left as it is',
+      '{\n  "name": "a",\n  "x": {"a":1}\n}\n',
+      '{\n  "name": "a",\n  "x": {"a":1},\n  "dependencies": {\n    "@quickwins/runtime": "^1.0.0"\n  }\n}\n',
+    ],
+  ])('%s: one insertion in the layout around it', (_case, text, expected) => {
+    expect(addDependencyText(text, '@quickwins/runtime', '^1.0.0')).toBe(expected);
   });
 
   it('finds no manifest above the filesystem root', () => {

@@ -1,6 +1,7 @@
 /**
  * prom-client metrics of the document caches, labelled by cache name, in the application's registry (prom-client's
- * global one unless the caller passes a registry). The only module of the GraphQL runtime that imports prom-client.
+ * global one unless the caller passes a registry). The GraphQL runtime's only prom-client user; without prom-client
+ * installed the caches still count, and nothing is exported.
  *
  *   graphql_document_cache_requests_total   counter  lookups by result: hit, miss, bypass (source over the size bound)
  *   graphql_document_cache_evictions_total  counter  entries pushed out by the bound, by kind: document, error
@@ -11,7 +12,7 @@
  * throws: when the registry already holds a metric of that name (the application's own, or one registered before
  * `register.clear()` was not called), ours is left out rather than fighting it.
  */
-import promClient from 'prom-client';
+import { promClient, warnPromClientMissing, type PromClient } from '../optional-prom-client.js';
 import type { Counter, Gauge, Registry } from 'prom-client';
 
 export const GRAPHQL_METRIC_NAMES = {
@@ -68,7 +69,7 @@ function live(metrics: RegistryMetrics): [string, CacheCounts][] {
   return found;
 }
 
-function createMetrics(registry: Registry): RegistryMetrics {
+function createMetrics(client: PromClient, registry: Registry): RegistryMetrics {
   const metrics: RegistryMetrics = { caches: new Map(), reported: new WeakMap() };
   const collectRequests = (counter: Counter<'cache' | 'result'>): void => {
     for (const [cache, counts] of live(metrics)) {
@@ -94,7 +95,7 @@ function createMetrics(registry: Registry): RegistryMetrics {
     }
   };
   if (!taken(registry, GRAPHQL_METRIC_NAMES.requests)) {
-    new promClient.Counter({
+    new client.Counter({
       name: GRAPHQL_METRIC_NAMES.requests,
       help: 'GraphQL document cache lookups by result (hit, miss, bypass: source longer than the cache admits)',
       labelNames: ['cache', 'result'],
@@ -105,7 +106,7 @@ function createMetrics(registry: Registry): RegistryMetrics {
     });
   }
   if (!taken(registry, GRAPHQL_METRIC_NAMES.evictions)) {
-    new promClient.Counter({
+    new client.Counter({
       name: GRAPHQL_METRIC_NAMES.evictions,
       help: 'GraphQL document cache entries evicted by its bound, by kind (document, error)',
       labelNames: ['cache', 'kind'],
@@ -116,7 +117,7 @@ function createMetrics(registry: Registry): RegistryMetrics {
     });
   }
   if (!taken(registry, GRAPHQL_METRIC_NAMES.entries)) {
-    new promClient.Gauge({
+    new client.Gauge({
       name: GRAPHQL_METRIC_NAMES.entries,
       help: 'GraphQL document cache entries held, by kind (document, error)',
       labelNames: ['cache', 'kind'],
@@ -135,10 +136,14 @@ function stillRegistered(registry: Registry): boolean {
 
 /** Makes `counts` visible under `name` in `registry` (the global one by default). A later cache of the same name replaces it. */
 export function registerCacheMetrics(registry: Registry | undefined, name: string, counts: CacheCounts): void {
+  if (promClient === undefined) {
+    warnPromClientMissing();
+    return;
+  }
   const target = registry ?? promClient.register;
   let metrics = store.get(target);
   if (metrics === undefined || !stillRegistered(target)) {
-    metrics = createMetrics(target);
+    metrics = createMetrics(promClient, target);
     store.set(target, metrics);
   }
   metrics.caches.set(name, new WeakRef(counts));

@@ -1,7 +1,7 @@
 /**
  * prom-client metrics of the de-duplicating consumers, labelled by consumer group and store kind, in the
  * application's registry (prom-client's global one unless a registry is passed). The kafka area's only prom-client
- * user.
+ * user; without prom-client installed it records nothing.
  *
  *   kafka_dedupe_claims_total              counter    records whose key was claimed and whose handler committed
  *   kafka_dedupe_duplicates_skipped_total  counter    records skipped because their key was already claimed
@@ -12,7 +12,7 @@
  * metric rejects is dropped, never thrown into the consumer. A Kafka record costs a store round trip (~ms), so
  * observing directly (~0.35 µs) needs none of the pg area's buffering.
  */
-import promClient from 'prom-client';
+import { promClient, warnPromClientMissing, type PromClient } from '../optional-prom-client.js';
 import type { Counter, Histogram, Registry } from 'prom-client';
 
 export const METRIC_NAMES = {
@@ -51,16 +51,16 @@ function found<T>(registry: Registry, name: string, type: string): T | 'other' |
   return metric.type === type ? (metric as T) : 'other';
 }
 
-function counter(registry: Registry, name: string, help: string): Counter<Labels> | undefined {
+function counter(client: PromClient, registry: Registry, name: string, help: string): Counter<Labels> | undefined {
   const existing = found<Counter<Labels>>(registry, name, 'counter');
   if (existing === 'other') return undefined;
-  return existing ?? new promClient.Counter({ name, help, labelNames: ['group', 'store'], registers: [registry] });
+  return existing ?? new client.Counter({ name, help, labelNames: ['group', 'store'], registers: [registry] });
 }
 
-function histogram(registry: Registry, name: string, help: string): Histogram<Labels> | undefined {
+function histogram(client: PromClient, registry: Registry, name: string, help: string): Histogram<Labels> | undefined {
   const existing = found<Histogram<Labels>>(registry, name, 'histogram');
   if (existing === 'other') return undefined;
-  return existing ?? new promClient.Histogram({ name, help, labelNames: ['group', 'store'], buckets: STORE_BUCKETS, registers: [registry] });
+  return existing ?? new client.Histogram({ name, help, labelNames: ['group', 'store'], buckets: STORE_BUCKETS, registers: [registry] });
 }
 
 /** A foreign metric of the same name with other labels must not break consumption. */
@@ -74,12 +74,16 @@ function safely(update: () => void): void {
 
 export function dedupeMetrics(option: MetricsOption['metrics'], group: string, store: string): DedupeMetrics {
   if (option === false) return NO_METRICS;
+  if (promClient === undefined) {
+    warnPromClientMissing();
+    return NO_METRICS;
+  }
   const registry = option?.registry ?? promClient.register;
   const labels = { group, store };
-  const claims = counter(registry, METRIC_NAMES.claims, 'Kafka records whose de-duplication key was claimed and whose handler committed');
-  const duplicates = counter(registry, METRIC_NAMES.duplicates, 'Kafka records skipped because their de-duplication key was already claimed');
-  const fallbacks = counter(registry, METRIC_NAMES.fallbackKeys, 'Kafka records de-duplicated by topic/partition/offset for want of a message id');
-  const seconds = histogram(registry, METRIC_NAMES.storeSeconds, 'seconds spent in the de-duplication store per Kafka record');
+  const claims = counter(promClient, registry, METRIC_NAMES.claims, 'Kafka records whose de-duplication key was claimed and whose handler committed');
+  const duplicates = counter(promClient, registry, METRIC_NAMES.duplicates, 'Kafka records skipped because their de-duplication key was already claimed');
+  const fallbacks = counter(promClient, registry, METRIC_NAMES.fallbackKeys, 'Kafka records de-duplicated by topic/partition/offset for want of a message id');
+  const seconds = histogram(promClient, registry, METRIC_NAMES.storeSeconds, 'seconds spent in the de-duplication store per Kafka record');
   return {
     claimed: () => safely(() => claims?.inc(labels)),
     skipped: () => safely(() => duplicates?.inc(labels)),

@@ -1,6 +1,6 @@
 /**
  * prom-client metrics, labelled by pool name, in the application's registry (prom-client's global one unless the
- * caller passes a registry). The only module of the runtime that imports prom-client.
+ * caller passes a registry). The pg area's only prom-client user; without prom-client installed it records nothing.
  *
  *   db_pool_exhausted_total              counter    requests refused by admission
  *   db_pool_acquire_timeouts_total       counter    admitted requests that got no client within acquireTimeoutMs
@@ -15,7 +15,7 @@
  * acquire + release. So waits are counted into a plain per-pool bucket array and merged into the histogram when it is
  * scraped (its `collect` hook); utilization is read from the tracked pools at scrape time too.
  */
-import promClient from 'prom-client';
+import { promClient, warnPromClientMissing, type PromClient } from '../optional-prom-client.js';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { poolUtilization, type PoolLike } from './utilization.js';
 
@@ -97,10 +97,10 @@ function existing<T>(registry: Registry, name: string, type: string): T | 'other
   return metric.type === type ? (metric as T) : 'other';
 }
 
-function counter(registry: Registry, name: string, help: string): Counter<'pool'> | undefined {
+function counter(client: PromClient, registry: Registry, name: string, help: string): Counter<'pool'> | undefined {
   const found = existing<Counter<'pool'>>(registry, name, 'counter');
   if (found === 'other') return undefined;
-  return found ?? new promClient.Counter({ name, help, labelNames: ['pool'], registers: [registry] });
+  return found ?? new client.Counter({ name, help, labelNames: ['pool'], registers: [registry] });
 }
 
 /** The slice of prom-client's Histogram state that merging needs (stable since prom-client 11). */
@@ -139,7 +139,7 @@ export function mergeWaits(histogram: Histogram<'pool'>, pool: string, pending: 
   pending.clear();
 }
 
-function createMetrics(registry: Registry): RegistryMetrics {
+function createMetrics(client: PromClient, registry: Registry): RegistryMetrics {
   const pools = new Map<string, WeakRef<PoolLike<unknown>>>();
   const pendingWaits = new Map<string, PendingWaits>();
   const foundWait = existing<Histogram<'pool'>>(registry, METRIC_NAMES.wait, 'histogram');
@@ -148,7 +148,7 @@ function createMetrics(registry: Registry): RegistryMetrics {
     foundWait === 'other'
       ? undefined
       : (foundWait ??
-        new promClient.Histogram({
+        new client.Histogram({
           name: METRIC_NAMES.wait,
           help: 'seconds from admission until a pg pool client was handed out',
           labelNames: ['pool'],
@@ -162,7 +162,7 @@ function createMetrics(registry: Registry): RegistryMetrics {
     foundGauge === 'other'
       ? undefined
       : (foundGauge ??
-        new promClient.Gauge({
+        new client.Gauge({
           name: METRIC_NAMES.utilization,
           help: 'pg pool utilization: (checked-out clients + waiting requests) / max, 0 to 1',
           labelNames: ['pool'],
@@ -176,8 +176,8 @@ function createMetrics(registry: Registry): RegistryMetrics {
           },
         }));
   return {
-    exhausted: counter(registry, METRIC_NAMES.exhausted, 'pg pool requests refused because the pool was exhausted'),
-    timeouts: counter(registry, METRIC_NAMES.timeouts, 'pg pool acquisitions that timed out waiting for a client'),
+    exhausted: counter(client, registry, METRIC_NAMES.exhausted, 'pg pool requests refused because the pool was exhausted'),
+    timeouts: counter(client, registry, METRIC_NAMES.timeouts, 'pg pool acquisitions that timed out waiting for a client'),
     wait,
     waitIsBuffered: foundWait === undefined,
     utilization,
@@ -234,13 +234,17 @@ let last: { registry: Registry; name: string; metrics: RegistryMetrics; recorder
 
 /** The recorder for one pool name in one registry (created once, then cached). */
 export function poolMetrics(registry: Registry | undefined, name: string): PoolMetrics {
+  if (promClient === undefined) {
+    warnPromClientMissing();
+    return NO_METRICS;
+  }
   const target = registry ?? promClient.register;
   if (last !== undefined && last.registry === target && last.name === name && stillRegistered(target, last.metrics)) {
     return last.recorder;
   }
   let metrics = store.get(target);
   if (metrics === undefined || !stillRegistered(target, metrics)) {
-    metrics = createMetrics(target);
+    metrics = createMetrics(promClient, target);
     store.set(target, metrics);
   }
   let recorder = metrics.byName.get(name);
