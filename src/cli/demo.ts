@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the main job on a small but realistic service. Copies fixtures/sample-app to a
- * temporary folder, runs every registered codemod on it with --dry through the real CLI (the built
- * dist/cli/bin.js, as a user would), and prints each codemod's diffs and summary. Nothing in the
+ * temporary folder, runs every registered codemod on it with --dry through the real CLI entry, and prints
+ * each codemod's diffs and summary. Run from sources (`tsx src/cli/demo.ts`) it runs the CLI from sources
+ * too, so the demo needs no build; run as dist/cli/demo.js it runs the built dist/cli/bin.js. Nothing in the
  * repository is touched; the temporary copy is removed at the end (QUICKWINS_DEMO_KEEP=1 keeps it).
  */
 import { spawnSync } from 'node:child_process';
@@ -11,10 +12,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCodemods } from '../codemod-host/registry.js';
 
-// dist/cli/demo.js → the package root two folders up.
+// src/cli/demo.ts and dist/cli/demo.js both sit two folders below the package root.
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(packageRoot, 'dist', 'cli', 'bin.js');
 const sampleApp = join(packageRoot, 'fixtures', 'sample-app');
+
+/** The node arguments that start the CLI: its sources through tsx's loader, or the built bin. */
+function cliCommand(): string[] {
+  if (!import.meta.url.endsWith('.ts')) return [join(packageRoot, 'dist', 'cli', 'bin.js')];
+  return ['--import', import.meta.resolve('tsx'), join(packageRoot, 'src', 'cli', 'cli.ts')];
+}
 
 const workDir = mkdtempSync(join(tmpdir(), 'quickwins-demo-'));
 const app = join(workDir, 'sample-app');
@@ -36,7 +42,7 @@ try {
   console.log(bold(`quickwins demo: ${codemods.length} codemods on a copy of fixtures/sample-app (${app})`));
   for (const codemod of codemods) {
     console.log(`\n${bold(`$ npx quickwins ${codemod.id} --dry`)}   # ${codemod.summary}\n`);
-    const run = spawnSync(process.execPath, [bin, codemod.id, '--dry'], { cwd: app, stdio: 'inherit' });
+    const run = spawnSync(process.execPath, [...cliCommand(), codemod.id, '--dry'], { cwd: app, stdio: 'inherit' });
     results.push(`${codemod.id}: exit ${run.status ?? run.signal}`);
   }
   console.log(`\n${bold('Done.')} ${results.join('; ')}. Nothing was written (--dry).`);
