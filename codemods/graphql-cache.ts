@@ -42,7 +42,7 @@ export const codemod: Codemod<GraphqlCacheOptions> = {
   summary: 'Rewrite graphql()/parse()/validate() of graphql-js servers onto the document cache; remove options that switch caches off',
   options: [
     { flag: 'import-from', type: 'string', default: DEFAULT_IMPORT_FROM, description: 'module to import cachedGraphql / cachedParse / cachedValidate from' },
-    { flag: 'options', type: 'boolean', default: true, description: 'remove documentStore: null, persistedQueries: false, parserAndValidationCache: false, Mercurius cache: false (default); --no-options leaves them, reported' },
+    { flag: 'options', type: 'boolean', default: true, description: 'do not remove documentStore: null, persistedQueries: false, parserAndValidationCache: false, Mercurius cache: false; leave and report them (removed by default)' },
   ],
   usesTypes: true,
   mightApply: (source) => mayHaveGraphqlSites(source),

@@ -53,7 +53,7 @@ export const codemod: Codemod<GrpcRotationOptions> = {
   summary: 'Wrap grpc-js clients in rotatingClient() and give grpc.Server a max connection age',
   options: [
     { flag: 'import-from', type: 'string', default: '@quickwins/runtime/grpc', description: 'module to import the helpers from' },
-    { flag: 'servers', type: 'boolean', default: true, description: 'also add serverConnectionAge() to new grpc.Server(...) (default); --no-servers leaves servers' },
+    { flag: 'servers', type: 'boolean', default: true, description: 'do not add serverConnectionAge() to new grpc.Server(...) (added by default)' },
     { flag: 'tests', type: 'boolean', default: false, description: 'also rewrite test files (left and reported by default)' },
   ],
   usesTypes: true,

@@ -42,7 +42,7 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
       description: 'write an explicit utilization threshold (0 < n <= 1) into each call',
       validate: (value) => (typeof value === 'number' && value > 0 && value <= 1 ? undefined : 'must be greater than 0 and at most 1'),
     },
-    { flag: 'query', type: 'boolean', default: true, description: 'also rewrite pool.query(...) into queryWithBackpressure (default); --no-query leaves pool.query calls as they are' },
+    { flag: 'query', type: 'boolean', default: true, description: 'do not rewrite pool.query(...) calls (rewritten into queryWithBackpressure by default)' },
     {
       flag: 'tests',
       type: 'boolean',

@@ -1,8 +1,9 @@
 /**
  * `npm run demo`: the main job on a small but realistic service. Copies fixtures/sample-app to a
- * temporary folder, runs every registered codemod on it with --dry through the real CLI (the built
- * dist/cli/bin.js, as a user would), and prints each codemod's diffs and summary. Nothing in the
- * repository is touched; the temporary copy is removed at the end (QUICKWINS_DEMO_KEEP=1 keeps it).
+ * temporary folder, runs every registered codemod on it with --dry through the CLI's own `main` (what the
+ * `quickwins` bin runs), and prints each codemod's diffs and summary. `npm run demo` runs it from sources with tsx,
+ * so nothing is built first. Nothing in the repository is touched; the temporary copy is removed at the end
+ * (QUICKWINS_DEMO_KEEP=1 keeps it).
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -10,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCodemods } from '../codemod-host/registry.js';
+import { main } from './main.js';
 
-// dist/cli/demo.js → the package root two folders up.
+// src/cli/demo.ts and dist/cli/demo.js both sit two folders below the package root.
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(packageRoot, 'dist', 'cli', 'bin.js');
 const sampleApp = join(packageRoot, 'fixtures', 'sample-app');
 
 const workDir = mkdtempSync(join(tmpdir(), 'quickwins-demo-'));
@@ -36,8 +37,9 @@ try {
   console.log(bold(`quickwins demo: ${codemods.length} codemods on a copy of fixtures/sample-app (${app})`));
   for (const codemod of codemods) {
     console.log(`\n${bold(`$ npx quickwins ${codemod.id} --dry`)}   # ${codemod.summary}\n`);
-    const run = spawnSync(process.execPath, [bin, codemod.id, '--dry'], { cwd: app, stdio: 'inherit' });
-    results.push(`${codemod.id}: exit ${run.status ?? run.signal}`);
+    // In this process, one after the other: TypeScript is loaded once for the six runs, not once per run.
+    const exitCode = await main([codemod.id, '--dry'], { cwd: app, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    results.push(`${codemod.id}: exit ${exitCode}`);
   }
   console.log(`\n${bold('Done.')} ${results.join('; ')}. Nothing was written (--dry).`);
   console.log('Run the same on your own repo: npx quickwins <codemod> [paths] --dry, then without --dry to write.');

@@ -66,8 +66,11 @@ export interface CodemodResult {
 export interface CodemodOption {
   /** Long flag without dashes, e.g. `import-from`; becomes camelCase in `options` (`importFrom`). */
   readonly flag: string;
+  /**
+   * A `boolean` flag whose default is true is offered only as `--no-<flag>`: its description then says what
+   * `--no-<flag>` does ("do not ..."), since the help prints it next to that form.
+   */
   readonly description: string;
-  /** `boolean` flags also get a `--no-<flag>` form when their default is true. */
   readonly type: 'string' | 'number' | 'boolean';
   readonly default?: string | number | boolean;
   /** Checks a coerced value before any file is read; returns the complaint (without the flag name) or undefined. */
