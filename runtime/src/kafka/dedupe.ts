@@ -201,8 +201,8 @@ async function runChunk<Tx, Message extends KafkaMessageLike>(
   } finally {
     prepared.metrics.storeTime((performance.now() - started) / 1000);
   }
-  for (let index = 0; index < claimed.size; index++) prepared.metrics.claimed();
-  for (let index = claimed.size; index < chunk.length; index++) prepared.metrics.skipped();
+  if (claimed.size > 0) prepared.metrics.claimed(claimed.size);
+  if (chunk.length > claimed.size) prepared.metrics.skipped(chunk.length - claimed.size);
 }
 
 /**

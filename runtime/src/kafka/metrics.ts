@@ -27,8 +27,9 @@ const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 type Labels = 'group' | 'store';
 
 export interface DedupeMetrics {
-  claimed(): void;
-  skipped(): void;
+  /** `count` records at once (a batch); default 1. */
+  claimed(count?: number): void;
+  skipped(count?: number): void;
   fellBack(): void;
   storeTime(seconds: number): void;
 }
@@ -81,8 +82,8 @@ export function dedupeMetrics(option: MetricsOption['metrics'], group: string, s
   const fallbacks = counter(registry, METRIC_NAMES.fallbackKeys, 'Kafka records de-duplicated by topic/partition/offset for want of a message id');
   const seconds = histogram(registry, METRIC_NAMES.storeSeconds, 'seconds spent in the de-duplication store per Kafka record');
   return {
-    claimed: () => safely(() => claims?.inc(labels)),
-    skipped: () => safely(() => duplicates?.inc(labels)),
+    claimed: (count = 1) => safely(() => claims?.inc(labels, count)),
+    skipped: (count = 1) => safely(() => duplicates?.inc(labels, count)),
     fellBack: () => safely(() => fallbacks?.inc(labels)),
     storeTime: (value) => safely(() => seconds?.observe(labels, value)),
   };

@@ -79,9 +79,10 @@ export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDe
     `claimed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (consumer_group, dedupe_key));\n` +
     `CREATE INDEX IF NOT EXISTS ${indexName} ON ${quoted} (claimed_at);`;
   const claimSql = `INSERT INTO ${quoted} (consumer_group, dedupe_key) VALUES ($1, $2) ON CONFLICT DO NOTHING`;
+  // The claimed keys come back as one array: a thousand result rows cost the client more than the claim itself.
   const claimBatchSql =
-    `INSERT INTO ${quoted} (consumer_group, dedupe_key) SELECT $1, key FROM unnest($2::text[]) AS key ` +
-    `ON CONFLICT DO NOTHING RETURNING dedupe_key`;
+    `WITH claimed AS (INSERT INTO ${quoted} (consumer_group, dedupe_key) SELECT $1, key FROM unnest($2::text[]) AS key ` +
+    `ON CONFLICT DO NOTHING RETURNING dedupe_key) SELECT array_agg(dedupe_key) AS keys FROM claimed`;
   let ready: Promise<void> | undefined = options.createTable === false ? Promise.resolve() : undefined;
 
   const ensureTable = (): Promise<void> => {
@@ -116,7 +117,7 @@ export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDe
       const distinct = [...new Set(keys)].sort();
       return inTransaction(pool, async (client) => {
         const claim = await client.query(claimBatchSql, [group, distinct]);
-        const claimed = new Set((claim.rows ?? []).map((row) => (row as { dedupe_key: string }).dedupe_key));
+        const claimed = new Set((claim.rows?.[0] as { keys: string[] | null } | undefined)?.keys ?? []);
         if (claimed.size === 0) return { commit: false, result: claimed };
         await effect(claimed, client as Client);
         return { commit: true, result: claimed };
