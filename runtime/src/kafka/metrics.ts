@@ -6,7 +6,8 @@
  *   kafka_dedupe_claims_total              counter    records whose key was claimed and whose handler committed
  *   kafka_dedupe_duplicates_skipped_total  counter    records skipped because their key was already claimed
  *   kafka_dedupe_fallback_keys_total       counter    records keyed by topic/partition/offset (no id of their own)
- *   kafka_dedupe_store_seconds             histogram  time in the store per record (claim + handler + commit)
+ *   kafka_dedupe_store_seconds             histogram  time in the store per record (claim + handler + commit), per
+ *                                                     chunk in dedupeBatch
  *
  * A metric of the same name already registered is reused; one of another type is left out, and a sample a foreign
  * metric rejects is dropped, never thrown into the consumer. A Kafka record costs a store round trip (~ms), so
