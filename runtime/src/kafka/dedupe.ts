@@ -168,6 +168,7 @@ export function dedupeBatch<Tx, Message extends KafkaMessageLike = KafkaMessageL
         await runChunk(prepared, chunk, apply);
       } catch {
         // Which record failed is unknown: run them one by one; the first that fails again propagates.
+        prepared.metrics.chunkRetried();
         const stopped = await runOneByOne(prepared, chunk, apply, payload);
         if (stopped) return;
         continue;

@@ -6,6 +6,7 @@
  *   kafka_dedupe_claims_total              counter    records whose key was claimed and whose handler committed
  *   kafka_dedupe_duplicates_skipped_total  counter    records skipped because their key was already claimed
  *   kafka_dedupe_fallback_keys_total       counter    records keyed by topic/partition/offset (no id of their own)
+ *   kafka_dedupe_chunks_retried_total      counter    dedupeBatch chunks that failed and ran again record-at-a-time
  *   kafka_dedupe_store_seconds             histogram  time in the store per record (claim + handler + commit), per
  *                                                     chunk in dedupeBatch
  *
@@ -20,6 +21,7 @@ export const METRIC_NAMES = {
   claims: 'kafka_dedupe_claims_total',
   duplicates: 'kafka_dedupe_duplicates_skipped_total',
   fallbackKeys: 'kafka_dedupe_fallback_keys_total',
+  chunksRetried: 'kafka_dedupe_chunks_retried_total',
   storeSeconds: 'kafka_dedupe_store_seconds',
 } as const;
 
@@ -32,6 +34,8 @@ export interface DedupeMetrics {
   claimed(count?: number): void;
   skipped(count?: number): void;
   fellBack(): void;
+  /** A dedupeBatch chunk failed and is run again record-at-a-time. */
+  chunkRetried(): void;
   storeTime(seconds: number): void;
 }
 
@@ -39,6 +43,7 @@ export const NO_METRICS: DedupeMetrics = Object.freeze({
   claimed: () => undefined,
   skipped: () => undefined,
   fellBack: () => undefined,
+  chunkRetried: () => undefined,
   storeTime: () => undefined,
 });
 
@@ -81,11 +86,13 @@ export function dedupeMetrics(option: MetricsOption['metrics'], group: string, s
   const claims = counter(registry, METRIC_NAMES.claims, 'Kafka records whose de-duplication key was claimed and whose handler committed');
   const duplicates = counter(registry, METRIC_NAMES.duplicates, 'Kafka records skipped because their de-duplication key was already claimed');
   const fallbacks = counter(registry, METRIC_NAMES.fallbackKeys, 'Kafka records de-duplicated by topic/partition/offset for want of a message id');
+  const retried = counter(registry, METRIC_NAMES.chunksRetried, 'dedupeBatch chunks that failed and were run again record-at-a-time');
   const seconds = histogram(registry, METRIC_NAMES.storeSeconds, 'seconds spent in the de-duplication store per Kafka record');
   return {
     claimed: (count = 1) => safely(() => claims?.inc(labels, count)),
     skipped: (count = 1) => safely(() => duplicates?.inc(labels, count)),
     fellBack: () => safely(() => fallbacks?.inc(labels)),
+    chunkRetried: () => safely(() => retried?.inc(labels)),
     storeTime: (value) => safely(() => seconds?.observe(labels, value)),
   };
 }

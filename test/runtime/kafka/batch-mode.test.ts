@@ -160,12 +160,13 @@ describe('dedupeBatch with pgDedupeStore: one transaction per chunk', () => {
   it('a throw mid-batch rolls the chunk back and falls back to record-at-a-time: the records before it commit, the rest come back once', async () => {
     const { store, effects, count, claimTransactions, drop } = await scenario();
     const model = new PartitionModel(makeLog(ids(10)), 100);
+    const registry = new Registry();
     let failures = 0;
     const eachBatch = dedupeBatch<pg.PoolClient, Message>(
       batchWriter(effects, (offset) => {
         if (offset === '4' && failures++ < 2) throw new HandlerFault(`fails on ${offset}`); // the chunk, then record 4 alone
       }),
-      { store, group: 'g', metrics: false },
+      { store, group: 'g', metrics: { registry } },
     );
     expect(await model.deliver(eachBatch)).toBeInstanceOf(HandlerFault);
     expect(model.committed).toBe(4); // kafkajs commits what was resolved on the way out
@@ -174,6 +175,7 @@ describe('dedupeBatch with pgDedupeStore: one transaction per chunk', () => {
     expect(model.done).toBe(true);
     once(await count(), ids(10));
     expect(await claimTransactions()).toBe(5); // 4 single records, then 4..9 in one
+    expect(await counterTotal(registry, KAFKA_DEDUPE_METRIC_NAMES.chunksRetried)).toBe(1);
     await noLeaks();
     await drop();
   });
