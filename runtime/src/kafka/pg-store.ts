@@ -79,10 +79,12 @@ export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDe
     `claimed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (consumer_group, dedupe_key));\n` +
     `CREATE INDEX IF NOT EXISTS ${indexName} ON ${quoted} (claimed_at);`;
   const claimSql = `INSERT INTO ${quoted} (consumer_group, dedupe_key) VALUES ($1, $2) ON CONFLICT DO NOTHING`;
-  // The claimed keys come back as one array: a thousand result rows cost the client more than the claim itself.
+  // Usually every key is new: then only the count comes back, else the claimed keys as one array (a result row per
+  // key costs the client more than the claim).
   const claimBatchSql =
     `WITH claimed AS (INSERT INTO ${quoted} (consumer_group, dedupe_key) SELECT $1, key FROM unnest($2::text[]) AS key ` +
-    `ON CONFLICT DO NOTHING RETURNING dedupe_key) SELECT array_agg(dedupe_key) AS keys FROM claimed`;
+    `ON CONFLICT DO NOTHING RETURNING dedupe_key) ` +
+    `SELECT count(*)::int AS count, CASE WHEN count(*) < cardinality($2::text[]) THEN array_agg(dedupe_key) END AS keys FROM claimed`;
   let ready: Promise<void> | undefined = options.createTable === false ? Promise.resolve() : undefined;
 
   const ensureTable = (): Promise<void> => {
@@ -117,7 +119,8 @@ export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDe
       const distinct = [...new Set(keys)].sort();
       return inTransaction(pool, async (client) => {
         const claim = await client.query(claimBatchSql, [group, distinct]);
-        const claimed = new Set((claim.rows?.[0] as { keys: string[] | null } | undefined)?.keys ?? []);
+        const { count, keys: some } = claim.rows?.[0] as { count: number; keys: string[] | null };
+        const claimed = new Set(count === distinct.length ? distinct : (some ?? []));
         if (claimed.size === 0) return { commit: false, result: claimed };
         await effect(claimed, client as Client);
         return { commit: true, result: claimed };
