@@ -4,6 +4,8 @@
  *   consumer.run({ eachMessage: h })  → consumer.run({ eachMessage: dedupeEachMessage(h, { store, group }) })
  *   consumer.run({ eachBatch: async ({ batch, … }) => { for (const message of batch.messages) { … } } })
  *     → consumer.run({ eachBatchAutoResolve: false, eachBatch: dedupeEachBatch(async ({ message, batch }) => { … }, { store, group }) })
+ *   an eachBatch that already writes per batch (one transaction, one bulk call; read in kafka-batch-writer.ts)
+ *     → consumer.run({ eachBatchAutoResolve: false, eachBatch: dedupeBatch(async ({ records }) => { … }, { store, group }) })
  * Detection lives in src/analysis/kafka-consumers.ts, the batch loop reading in kafka-batch-loop.ts (shared with the
  * rule kafka-batch-protocol), the edits in kafka-dedupe-edits.ts; this file wires options and the report.
  */
@@ -30,7 +32,7 @@ const STORES: readonly StoreKind[] = ['memory', 'pg', 'redis'];
 
 export const codemod: Codemod<KafkaDedupeOptions> = {
   id: 'kafka-dedupe',
-  summary: 'Wrap kafkajs consumer.run({ eachMessage | eachBatch }) handlers with dedupeEachMessage / dedupeEachBatch',
+  summary: 'Wrap kafkajs consumer.run({ eachMessage | eachBatch }) handlers with dedupeEachMessage / dedupeEachBatch / dedupeBatch',
   options: [
     { flag: 'import-from', type: 'string', default: '@quickwins/runtime/kafka', description: 'module to import the wrappers and stores from' },
     {

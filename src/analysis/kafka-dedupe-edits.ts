@@ -20,6 +20,7 @@ import {
   type HandlerFunction,
   type PayloadAccess,
 } from './kafka-batch-loop.js';
+import { readBatchWriter, type BatchWriter } from './kafka-batch-writer.js';
 import { groupIdOf, groupIdReachable, type ConsumerVerdict, type RunCall } from './kafka-consumers.js';
 import type { TextEdit } from './text-edit.js';
 import { traverse } from './traverse.js';
@@ -28,6 +29,8 @@ import { Trivia } from './trivia.js';
 export type StoreKind = 'memory' | 'pg' | 'redis';
 
 export const WRAPPERS = { eachMessage: 'dedupeEachMessage', eachBatch: 'dedupeEachBatch' } as const;
+/** The batch mode, for an eachBatch handler that already writes per batch. */
+export const BATCH_WRAPPER = 'dedupeBatch';
 export const STORE_FACTORIES: Record<StoreKind, string> = { memory: 'memoryDedupeStore', pg: 'pgDedupeStore', redis: 'redisDedupeStore' };
 
 export interface PlannedSite {
@@ -75,7 +78,7 @@ export function planKafkaSite(run: RunCall, verdict: ConsumerVerdict, context: S
       plan: { names, summary: `eachMessage wrapped with dedupeEachMessage (${storeNote}; ${verdict.evidence})`, edits: (reference) => wrapEdits(handler, context, WRAPPERS.eachMessage, optionsText(reference), reference) },
     };
   }
-  return planBatch(handler, options, context, names, optionsText, `${storeNote}; ${verdict.evidence}`);
+  return planBatch(handler, options, context, [BATCH_WRAPPER, factory], names, optionsText, `${storeNote}; ${verdict.evidence}`);
 }
 
 /**
@@ -108,7 +111,7 @@ function isAlreadyWrapped(value: TSESTree.Node): boolean {
   if (value.type !== 'CallExpression') return false;
   const callee = value.callee;
   const name = callee.type === 'Identifier' ? callee.name : callee.type === 'MemberExpression' && callee.property.type === 'Identifier' ? callee.property.name : '';
-  return /^dedupeEach(?:Message|Batch)/.test(name);
+  return /^dedupe(?:EachMessage|EachBatch|Batch)/.test(name);
 }
 
 /** eachMessage: the handler is passed through whole (a record has every member of kafkajs' EachMessagePayload). */
@@ -142,6 +145,7 @@ function planBatch(
   property: TSESTree.Property,
   options: TSESTree.ObjectExpression,
   context: SiteContext,
+  batchNames: readonly string[],
   names: readonly string[],
   optionsText: (reference: (name: string) => string) => string,
   note: string,
@@ -158,6 +162,8 @@ function planBatch(
   const statements = handler.body.body.filter((statement) => statement.type !== 'EmptyStatement');
   const loop = statements[0];
   if (statements.length !== 1 || loop?.type !== 'ForOfStatement' || !isBatchMessages(loop.right, access)) {
+    const writer = readBatchWriter(handler, access, context.source);
+    if (writer !== undefined) return planWholeBatch(handler, access, writer, property, options, context, batchNames, optionsText, note);
     return left('eachBatch does more than one `for (… of batch.messages)` loop (it handles the batch as a whole); claim keys per record by hand with dedupeEachBatch');
   }
   if (loop.await) return left('`for await` over batch.messages is not the per-record protocol');
@@ -210,6 +216,71 @@ function planBatch(
         const head = fn.type === 'FunctionExpression' ? `async function ({ ${params.join(', ')} }) ` : `async ({ ${params.join(', ')} }) => `;
         return [
           { start: fn.range[0], end: fn.range[1], text: `${reference(WRAPPERS.eachBatch)}(${head}${body}, ${optionsText(reference)})` },
+          ...autoResolveEdits(options, property, source),
+        ];
+      },
+    },
+  };
+}
+
+/**
+ * A handler that writes per batch becomes dedupeBatch's handler: the claimed records stand in for `batch.messages`,
+ * the top-level protocol statements go (the wrapper resolves, heartbeats and commits after each chunk).
+ */
+function planWholeBatch(
+  handler: HandlerFunction,
+  access: PayloadAccess,
+  writer: BatchWriter,
+  property: TSESTree.Property,
+  options: TSESTree.ObjectExpression,
+  context: SiteContext,
+  names: readonly string[],
+  optionsText: (reference: (name: string) => string) => string,
+  note: string,
+): SitePlan {
+  const body = handler.body as TSESTree.BlockStatement;
+  const kept = body.body.filter((statement) => !writer.protocol.includes(statement));
+  const members = new Set<string>();
+  let foreign: string | undefined;
+  let returns = false;
+  let taken = false;
+  for (const statement of kept) {
+    traverse(statement, (node) => {
+      const member = payloadMemberOf(node, access);
+      if (member === 'heartbeat' || member === 'pause') members.add(member);
+      else if (member === 'batch') {
+        if (!writer.messages.some((messages) => messages.object === node)) members.add(member);
+      } else if (member !== undefined) foreign ??= member;
+      if (node.type === 'Identifier' && node.name === 'records') taken = true;
+    });
+    returns ||= loopExits(statement).returns.length > 0;
+  }
+  if (foreign !== undefined) return left(`eachBatch writes per batch but calls \`${foreign}\` itself; convert it to dedupeBatch by hand`);
+  if (returns) return left('eachBatch writes per batch but returns early: which records it applied is not clear; convert it to dedupeBatch by hand');
+  if (taken) return left('eachBatch writes per batch but already has a `records` binding; convert it to dedupeBatch by hand');
+  const source = context.source;
+  const fn = handler as TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression;
+  return {
+    kind: 'rewrite',
+    plan: {
+      names,
+      summary: `eachBatch writes per batch (${writer.evidence}: ${writer.shown}): wrapped with dedupeBatch, one claim and one transaction per batch (${note})`,
+      edits: (reference) => {
+        const params = ['records'];
+        for (const member of ['batch', 'heartbeat', 'pause']) {
+          if (!members.has(member)) continue;
+          const local = access.locals.get(member)!;
+          params.push(local === member ? member : `${member}: ${local}`);
+        }
+        const inner: TextEdit[] = [
+          ...writer.protocol.map((statement) => wholeLines(source, statement.range[0], statement.range[1], body.range[0] + 1, body.range[1] - 1)),
+          ...writer.messages.map((messages) => ({ start: messages.range[0], end: messages.range[1], text: 'records.map((record) => record.message)' })),
+        ].sort((a, b) => b.start - a.start);
+        let text = source.slice(...body.range);
+        for (const edit of inner) text = text.slice(0, edit.start - body.range[0]) + edit.text + text.slice(edit.end - body.range[0]);
+        const head = fn.type === 'FunctionExpression' ? `async function ({ ${params.join(', ')} }) ` : `async ({ ${params.join(', ')} }) => `;
+        return [
+          { start: fn.range[0], end: fn.range[1], text: `${reference(BATCH_WRAPPER)}(${head}${text}, ${optionsText(reference)})` },
           ...autoResolveEdits(options, property, source),
         ];
       },

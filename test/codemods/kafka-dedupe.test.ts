@@ -38,6 +38,10 @@ const EXPECTED_LEFT: Record<string, [number, RegExp][]> = {
     [23, /not a kafkajs Consumer|group id was not found/],
     [25, /calls `uncommittedOffsets`/],
   ],
+  'batch-writer-left': [
+    [9, /handles the batch as a whole/],
+    [16, /writes per batch but calls `uncommittedOffsets`/],
+  ],
 };
 
 function run(filePath: string, source: string, options: KafkaDedupeOptions = OPTIONS, types?: TypeServices, program?: TSESTree.Program): { output: string; result: CodemodResult } {
@@ -103,6 +107,22 @@ describe('kafka-dedupe through the host', () => {
     expect(result.rewritten[0]?.message).toMatch(/through `tx`/);
     expect(() => run('a.ts', fixture.input, { ...OPTIONS, store: 'redis' })).toThrow(/--store redis needs --store-argument/);
     expect(codemod.options.find((option) => option.flag === 'store')?.validate?.('kafka')).toMatch(/must be one of memory, pg, redis/);
+  });
+});
+
+describe('kafka-dedupe picks the mode from the code', () => {
+  it('writes dedupeBatch where the handler already writes per batch, saying what showed it, and dedupeEachBatch for a transaction per record', () => {
+    const batchWriter = fixtures.find((candidate) => candidate.name === 'batch-writer')!;
+    const { output, result } = run('a.ts', batchWriter.input, { ...OPTIONS, store: 'pg', storeArgument: 'pool' });
+    expect(output).toContain("import { dedupeBatch, pgDedupeStore } from '@quickwins/runtime/kafka';");
+    expect(output).toContain("{ store: pgDedupeStore(pool), group: 'feed-writer' }");
+    expect(result.rewritten.map((site) => site.message.replace(/\): wrapped.*/, ')'))).toEqual([
+      "eachBatch writes per batch (transaction: client.query('BEGIN'))",
+      'eachBatch writes per batch (bulk call: saveFanOutMany(…))',
+    ]);
+    expect(result.rewritten[0]!.message).toMatch(/through `tx`/);
+    const perRecord = fixtures.find((candidate) => candidate.name === 'transaction-per-record')!;
+    expect(run('b.ts', perRecord.input).output).toContain('dedupeEachBatch(async ({ message }) =>');
   });
 });
 

@@ -291,6 +291,7 @@ const RUNTIME_METRICS = [
   'graphql_document_cache_entries',
   'graphql_document_cache_evictions_total',
   'graphql_document_cache_requests_total',
+  'kafka_dedupe_chunks_retried_total',
   'kafka_dedupe_claims_total',
   'kafka_dedupe_duplicates_skipped_total',
   'kafka_dedupe_fallback_keys_total',

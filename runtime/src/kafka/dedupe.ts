@@ -12,12 +12,19 @@
  *   4. `resolveOffset`, `heartbeat`, `commitOffsetsIfNecessary`.
  * A handler that throws propagates: kafkajs commits what was resolved and redelivers the rest.
  *
+ * `dedupeBatch` does the same per batch (cut into chunks of `maxRecordsPerTransaction`): claim the chunk's keys at
+ * once, run the handler once for the claimed records in the same transaction, commit once, then resolve the chunk's
+ * offsets, heartbeat, commit-if-necessary. A chunk whose transaction fails is run again record-at-a-time, so the
+ * records before a poison record are applied and committed and only the poison record and those after it come back.
+ *
  * Run eachBatch with `eachBatchAutoResolve: false`: with it on, kafkajs resolves the whole batch when the handler
  * returns, including records left unprocessed by an early stop.
  */
 import { headerKey, resolveKey } from './keys.js';
 import { dedupeMetrics, type DedupeMetrics, type MetricsOption } from './metrics.js';
 import type {
+  ClaimedRecord,
+  DedupedBatchesHandler,
   DedupedBatchHandler,
   DedupedHandler,
   DedupeStore,
@@ -39,6 +46,11 @@ export interface DedupeOptions<Tx, Message extends KafkaMessageLike = KafkaMessa
 export interface DedupeBatchOptions<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends DedupeOptions<Tx, Message> {
   /** Skip a key seen earlier in the same batch without asking the store again. Default true. */
   readonly coalesce?: boolean;
+}
+
+export interface DedupeWholeBatchOptions<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends DedupeOptions<Tx, Message> {
+  /** Records claimed and applied in one transaction; a larger batch is cut into chunks of this many. Default 1000. */
+  readonly maxRecordsPerTransaction?: number;
 }
 
 interface Prepared<Tx, Message extends KafkaMessageLike> {
@@ -124,4 +136,155 @@ export function dedupeEachMessage<Tx, Message extends KafkaMessageLike = KafkaMe
     const key = keyFor(prepared, record);
     await runRecord(prepared, key, (tx) => handler({ ...record, key, tx, heartbeat: () => payload.heartbeat(), pause: () => payload.pause() }));
   };
+}
+
+/**
+ * The batch mode: one claim statement, one handler call and one commit per chunk of the batch, instead of one of each
+ * per record. The handler gets the claimed records (`records`, offset order; a key repeated in the batch appears once,
+ * at its first offset) and the transaction (`tx`) to write them through; after a failure it is called again with one
+ * record at a time, so it must apply exactly the records it is given.
+ */
+export function dedupeBatch<Tx, Message extends KafkaMessageLike = KafkaMessageLike>(
+  handler: DedupedBatchesHandler<Tx, Message>,
+  options: DedupeWholeBatchOptions<Tx, Message>,
+): (payload: EachBatchPayloadLike<Message>) => Promise<void> {
+  if (typeof handler !== 'function') throw new TypeError('dedupeBatch: handler must be a function ({ records, tx }) => Promise<void>');
+  const prepared = prepare('dedupeBatch', options);
+  const chunkSize = options.maxRecordsPerTransaction ?? 1000;
+  if (!(Number.isInteger(chunkSize) && chunkSize > 0)) {
+    throw new RangeError(`dedupeBatch: option maxRecordsPerTransaction must be a positive integer, got ${String(chunkSize)}`);
+  }
+  return async (payload) => {
+    const { batch } = payload;
+    const apply = (records: readonly ClaimedRecord<Message>[], tx: Tx): Promise<void> =>
+      handler({ records, tx, batch, heartbeat: () => payload.heartbeat(), pause: () => payload.pause() });
+    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+      if (!payload.isRunning() || payload.isStale()) return;
+      const chunk = batch.messages.slice(start, start + chunkSize).map((message): ClaimedRecord<Message> => {
+        const record: RecordRef<Message> = { topic: batch.topic, partition: batch.partition, message };
+        return { ...record, key: keyFor(prepared, record) };
+      });
+      try {
+        await runChunk(prepared, chunk, apply);
+      } catch {
+        // Which record failed is unknown: run them one by one; the first that fails again propagates.
+        prepared.metrics.chunkRetried();
+        const stopped = await runOneByOne(prepared, chunk, apply, payload);
+        if (stopped) return;
+        continue;
+      }
+      for (const record of chunk) payload.resolveOffset(record.message.offset);
+      await payload.heartbeat();
+      await payload.commitOffsetsIfNecessary();
+    }
+  };
+}
+
+/** The first record of each key, in offset order: a later record of the same key is a duplicate within the batch. */
+function firstOfEachKey<Message extends KafkaMessageLike>(records: readonly ClaimedRecord<Message>[]): ClaimedRecord<Message>[] {
+  const seen = new Set<string>();
+  return records.filter((record) => !seen.has(record.key) && seen.add(record.key));
+}
+
+/** Claims the chunk's keys and applies the claimed records in one store transaction. */
+async function runChunk<Tx, Message extends KafkaMessageLike>(
+  prepared: Prepared<Tx, Message>,
+  chunk: readonly ClaimedRecord<Message>[],
+  apply: (records: readonly ClaimedRecord<Message>[], tx: Tx) => Promise<void>,
+): Promise<void> {
+  const candidates = firstOfEachKey(chunk);
+  const started = performance.now();
+  let claimed: ReadonlySet<string>;
+  try {
+    claimed = await runBatchIn(prepared.store, prepared.group, candidates.map((record) => record.key), (keys, tx) =>
+      apply(candidates.filter((record) => keys.has(record.key)), tx),
+    );
+  } finally {
+    prepared.metrics.storeTime((performance.now() - started) / 1000);
+  }
+  if (claimed.size > 0) prepared.metrics.claimed(claimed.size);
+  if (chunk.length > claimed.size) prepared.metrics.skipped(chunk.length - claimed.size);
+}
+
+/**
+ * The per-record protocol over one chunk, after its transaction failed. True when it stopped early (stopping
+ * consumer, stale batch); a record that fails again propagates, after the offsets before it were resolved.
+ */
+async function runOneByOne<Tx, Message extends KafkaMessageLike>(
+  prepared: Prepared<Tx, Message>,
+  chunk: readonly ClaimedRecord<Message>[],
+  apply: (records: readonly ClaimedRecord<Message>[], tx: Tx) => Promise<void>,
+  payload: EachBatchPayloadLike<Message>,
+): Promise<boolean> {
+  const seen = new Set<string>();
+  for (const record of chunk) {
+    if (!payload.isRunning() || payload.isStale()) return true;
+    if (seen.has(record.key)) prepared.metrics.skipped();
+    else {
+      await runRecord(prepared, record.key, (tx) => apply([record], tx));
+      seen.add(record.key);
+    }
+    payload.resolveOffset(record.message.offset);
+    await payload.heartbeat();
+    await payload.commitOffsetsIfNecessary();
+  }
+  return false;
+}
+
+/** The store's own batch claim, else every key through `runOnce` at once, the effect running while all are held. */
+function runBatchIn<Tx>(
+  store: DedupeStore<Tx>,
+  group: string,
+  keys: readonly string[],
+  effect: (claimed: ReadonlySet<string>, tx: Tx) => Promise<void>,
+): Promise<ReadonlySet<string>> {
+  if (store.runBatch !== undefined) return store.runBatch(group, keys, effect);
+  return runBatchThroughRunOnce(store, group, keys, effect);
+}
+
+/**
+ * For a store without `runBatch` (memory, redis): each key's `runOnce` effect waits for the one batch effect, so the
+ * keys commit (or are given back) together. Such stores have no shared transaction: `tx` is the first claim's.
+ */
+async function runBatchThroughRunOnce<Tx>(
+  store: DedupeStore<Tx>,
+  group: string,
+  keys: readonly string[],
+  effect: (claimed: ReadonlySet<string>, tx: Tx) => Promise<void>,
+): Promise<ReadonlySet<string>> {
+  const claimed = new Set<string>();
+  let firstTx: { tx: Tx } | undefined;
+  let finish!: (failure?: unknown) => void;
+  const batchDone = new Promise<void>((resolve, reject) => (finish = (failure) => (failure === undefined ? resolve() : reject(failure))));
+  batchDone.catch(() => undefined);
+  const decisions: Promise<void>[] = [];
+  // A claim refused before its effect ran (a busy key, a store error) fails the whole batch.
+  let refused: { error: unknown } | undefined;
+  const outcomes = [...new Set(keys)].map((key) => {
+    let decided!: () => void;
+    decisions.push(new Promise<void>((resolve) => (decided = resolve)));
+    const outcome = store.runOnce(group, key, async (tx) => {
+      claimed.add(key);
+      firstTx ??= { tx };
+      decided();
+      await batchDone;
+    });
+    outcome.then(decided, (error: unknown) => {
+      refused ??= { error };
+      decided();
+    });
+    return outcome;
+  });
+  await Promise.all(decisions);
+  try {
+    if (refused !== undefined) throw refused.error;
+    if (firstTx !== undefined) await effect(claimed, firstTx.tx);
+  } catch (error) {
+    finish(error);
+    await Promise.allSettled(outcomes);
+    throw error;
+  }
+  finish();
+  await Promise.all(outcomes);
+  return claimed;
 }

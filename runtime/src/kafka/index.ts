@@ -1,5 +1,5 @@
-// Kafka batch de-duplication for kafkajs consumers (issue 16): wrappers, stores, keys, metric names.
-export { dedupeEachBatch, dedupeEachMessage, type DedupeOptions, type DedupeBatchOptions } from './dedupe.js';
+// Kafka batch de-duplication for kafkajs consumers: wrappers, stores, keys, metric names.
+export { dedupeBatch, dedupeEachBatch, dedupeEachMessage, type DedupeOptions, type DedupeBatchOptions, type DedupeWholeBatchOptions } from './dedupe.js';
 export { pgDedupeStore, quoteTableName, type PgDedupeStore, type PgDedupeStoreOptions, type PgClientLike, type PgPoolLike, type PgClientOf } from './pg-store.js';
 export { redisDedupeStore, DedupeClaimBusyError, type RedisCommandClient, type RedisDedupeStoreOptions } from './redis-store.js';
 export { memoryDedupeStore, type MemoryDedupeStore, type MemoryDedupeStoreOptions } from './memory-store.js';
@@ -7,6 +7,9 @@ export { headerKey, businessKey, offsetKey, DEFAULT_ID_HEADER } from './keys.js'
 export { METRIC_NAMES as KAFKA_DEDUPE_METRIC_NAMES } from './metrics.js';
 export type {
   ClaimOutcome,
+  ClaimedRecord,
+  DedupedBatch,
+  DedupedBatchesHandler,
   DedupeStore,
   DedupedHandler,
   DedupedRecord,

@@ -6,7 +6,9 @@
  *   kafka_dedupe_claims_total              counter    records whose key was claimed and whose handler committed
  *   kafka_dedupe_duplicates_skipped_total  counter    records skipped because their key was already claimed
  *   kafka_dedupe_fallback_keys_total       counter    records keyed by topic/partition/offset (no id of their own)
- *   kafka_dedupe_store_seconds             histogram  time in the store per record (claim + handler + commit)
+ *   kafka_dedupe_chunks_retried_total      counter    dedupeBatch chunks that failed and ran again record-at-a-time
+ *   kafka_dedupe_store_seconds             histogram  time in the store per record (claim + handler + commit), per
+ *                                                     chunk in dedupeBatch
  *
  * A metric of the same name already registered is reused; one of another type is left out, and a sample a foreign
  * metric rejects is dropped, never thrown into the consumer. A Kafka record costs a store round trip (~ms), so
@@ -19,6 +21,7 @@ export const METRIC_NAMES = {
   claims: 'kafka_dedupe_claims_total',
   duplicates: 'kafka_dedupe_duplicates_skipped_total',
   fallbackKeys: 'kafka_dedupe_fallback_keys_total',
+  chunksRetried: 'kafka_dedupe_chunks_retried_total',
   storeSeconds: 'kafka_dedupe_store_seconds',
 } as const;
 
@@ -27,9 +30,12 @@ const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 type Labels = 'group' | 'store';
 
 export interface DedupeMetrics {
-  claimed(): void;
-  skipped(): void;
+  /** `count` records at once (a batch); default 1. */
+  claimed(count?: number): void;
+  skipped(count?: number): void;
   fellBack(): void;
+  /** A dedupeBatch chunk failed and is run again record-at-a-time. */
+  chunkRetried(): void;
   storeTime(seconds: number): void;
 }
 
@@ -37,6 +43,7 @@ export const NO_METRICS: DedupeMetrics = Object.freeze({
   claimed: () => undefined,
   skipped: () => undefined,
   fellBack: () => undefined,
+  chunkRetried: () => undefined,
   storeTime: () => undefined,
 });
 
@@ -83,11 +90,13 @@ export function dedupeMetrics(option: MetricsOption['metrics'], group: string, s
   const claims = counter(promClient, registry, METRIC_NAMES.claims, 'Kafka records whose de-duplication key was claimed and whose handler committed');
   const duplicates = counter(promClient, registry, METRIC_NAMES.duplicates, 'Kafka records skipped because their de-duplication key was already claimed');
   const fallbacks = counter(promClient, registry, METRIC_NAMES.fallbackKeys, 'Kafka records de-duplicated by topic/partition/offset for want of a message id');
+  const retried = counter(promClient, registry, METRIC_NAMES.chunksRetried, 'dedupeBatch chunks that failed and were run again record-at-a-time');
   const seconds = histogram(promClient, registry, METRIC_NAMES.storeSeconds, 'seconds spent in the de-duplication store per Kafka record');
   return {
-    claimed: () => safely(() => claims?.inc(labels)),
-    skipped: () => safely(() => duplicates?.inc(labels)),
+    claimed: (count = 1) => safely(() => claims?.inc(labels, count)),
+    skipped: (count = 1) => safely(() => duplicates?.inc(labels, count)),
     fellBack: () => safely(() => fallbacks?.inc(labels)),
+    chunkRetried: () => safely(() => retried?.inc(labels)),
     storeTime: (value) => safely(() => seconds?.observe(labels, value)),
   };
 }

@@ -6,12 +6,15 @@
  *
  * Two members holding the same key at once (a rebalance hand-over) serialize on the primary key: the second INSERT
  * waits for the first transaction and then finds the row (skip) or, if the first rolled back, claims it.
+ *
+ * `runBatch` claims a batch's keys in one statement (`INSERT … SELECT unnest($2) ON CONFLICT DO NOTHING RETURNING`)
+ * and runs the effect for the claimed ones in the same transaction: the same promise, one commit per batch.
  */
 import type { ClaimOutcome, DedupeStore } from './types.js';
 
 /** What the store needs of a pg client (a `pg.PoolClient` fits). */
 export interface PgClientLike {
-  query(text: string, values?: readonly unknown[]): Promise<{ rowCount: number | null }>;
+  query(text: string, values?: readonly unknown[]): Promise<{ rowCount: number | null; rows?: readonly unknown[] }>;
   release(error?: Error | boolean): void;
   on?(event: 'error', listener: (error: Error) => void): unknown;
   removeListener?(event: 'error', listener: (error: Error) => void): unknown;
@@ -76,6 +79,12 @@ export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDe
     `claimed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (consumer_group, dedupe_key));\n` +
     `CREATE INDEX IF NOT EXISTS ${indexName} ON ${quoted} (claimed_at);`;
   const claimSql = `INSERT INTO ${quoted} (consumer_group, dedupe_key) VALUES ($1, $2) ON CONFLICT DO NOTHING`;
+  // Usually every key is new: then only the count comes back, else the claimed keys as one array (a result row per
+  // key costs the client more than the claim).
+  const claimBatchSql =
+    `WITH claimed AS (INSERT INTO ${quoted} (consumer_group, dedupe_key) SELECT $1, key FROM unnest($2::text[]) AS key ` +
+    `ON CONFLICT DO NOTHING RETURNING dedupe_key) ` +
+    `SELECT count(*)::int AS count, CASE WHEN count(*) < cardinality($2::text[]) THEN array_agg(dedupe_key) END AS keys FROM claimed`;
   let ready: Promise<void> | undefined = options.createTable === false ? Promise.resolve() : undefined;
 
   const ensureTable = (): Promise<void> => {
@@ -97,36 +106,56 @@ export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDe
     },
     async runOnce(group, key, effect): Promise<ClaimOutcome> {
       await ensureTable();
-      const client = (await pool.connect()) as PgClientLike;
-      let broken: Error | undefined;
-      // pg listens for errors only on idle clients: a backend that dies mid-claim would otherwise crash the process
-      // with an unhandled 'error' event. The failing query rejects as well, and that is what we act on.
-      const onError = (error: Error): void => {
-        broken = error;
-      };
-      client.on?.('error', onError);
-      try {
-        await client.query('BEGIN');
+      return inTransaction(pool, async (client) => {
         const claim = await client.query(claimSql, [group, key]);
-        if (claim.rowCount === 0) {
-          await client.query('ROLLBACK');
-          return 'duplicate';
-        }
+        if (claim.rowCount === 0) return { commit: false, result: 'duplicate' as const };
         await effect(client as Client);
-        await client.query('COMMIT');
-        return 'applied';
-      } catch (error) {
-        // A connection that cannot even roll back is destroyed instead of going back to the pool mid-transaction.
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-        });
-        throw error;
-      } finally {
-        client.removeListener?.('error', onError);
-        client.release(broken);
-      }
+        return { commit: true, result: 'applied' as const };
+      });
+    },
+    async runBatch(group, keys, effect): Promise<ReadonlySet<string>> {
+      await ensureTable();
+      // Sorted, so two members claiming overlapping batches lock the keys in one order and queue instead of deadlocking.
+      const distinct = [...new Set(keys)].sort();
+      return inTransaction(pool, async (client) => {
+        const claim = await client.query(claimBatchSql, [group, distinct]);
+        const { count, keys: some } = claim.rows?.[0] as { count: number; keys: string[] | null };
+        const claimed = new Set(count === distinct.length ? distinct : (some ?? []));
+        if (claimed.size === 0) return { commit: false, result: claimed };
+        await effect(claimed, client as Client);
+        return { commit: true, result: claimed };
+      });
     },
   };
+}
+
+/**
+ * Runs `body` between BEGIN and COMMIT (or ROLLBACK when it asks for none, or throws) on a client of its own.
+ * pg listens for errors only on idle clients: a backend that dies mid-claim would otherwise crash the process with an
+ * unhandled 'error' event; the failing query rejects as well, and that is what we act on.
+ */
+async function inTransaction<Result>(pool: PgPoolLike, body: (client: PgClientLike) => Promise<{ commit: boolean; result: Result }>): Promise<Result> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken = error;
+  };
+  client.on?.('error', onError);
+  try {
+    await client.query('BEGIN');
+    const { commit, result } = await body(client);
+    await client.query(commit ? 'COMMIT' : 'ROLLBACK');
+    return result;
+  } catch (error) {
+    // A connection that cannot even roll back is destroyed instead of going back to the pool mid-transaction.
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    });
+    throw error;
+  } finally {
+    client.removeListener?.('error', onError);
+    client.release(broken);
+  }
 }
 
 /** Two processes creating the table at once can collide in the catalog (23505 / 42P07): the loser retries once. */

@@ -78,6 +78,24 @@ export type KeyOf<Message extends KafkaMessageLike = KafkaMessageLike> = (record
 
 export type ClaimOutcome = 'applied' | 'duplicate';
 
+/** A record of a batch as dedupeBatch hands it to the handler: where it came from and the key it was claimed under. */
+export interface ClaimedRecord<Message extends KafkaMessageLike = KafkaMessageLike> extends RecordRef<Message> {
+  readonly key: string;
+}
+
+/** What a dedupeBatch handler receives: the claimed records of one transaction, in offset order, and that transaction. */
+export interface DedupedBatch<Tx, Message extends KafkaMessageLike = KafkaMessageLike> {
+  /** The records whose keys this transaction claimed (one record when the batch fell back to record-at-a-time). */
+  readonly records: readonly ClaimedRecord<Message>[];
+  /** The store's transaction (the pg client for `pgDedupeStore`): write every side effect through it. */
+  readonly tx: Tx;
+  readonly batch: BatchLike<Message>;
+  heartbeat(): Promise<void>;
+  pause(): () => void;
+}
+
+export type DedupedBatchesHandler<Tx, Message extends KafkaMessageLike = KafkaMessageLike> = (batch: DedupedBatch<Tx, Message>) => Promise<void>;
+
 /**
  * Runs a record's side effect at most once per (group, key) as far as the store can promise (see each store).
  * `effect` runs only when the key was claimed; if it throws, the claim is given back and the error rethrown.
@@ -86,4 +104,10 @@ export interface DedupeStore<Tx = undefined> {
   /** Label for metrics: `pg`, `redis`, `memory`. */
   readonly kind: string;
   runOnce(group: string, key: string, effect: (tx: Tx) => Promise<void>): Promise<ClaimOutcome>;
+  /**
+   * Claims the distinct `keys` at once and runs `effect` with the claimed ones in one transaction; returns them.
+   * Nothing claimed: `effect` does not run. `effect` throws: every claim is given back and the error rethrown.
+   * Optional: dedupeBatch runs the keys through `runOnce` together for a store without it.
+   */
+  runBatch?(group: string, keys: readonly string[], effect: (claimed: ReadonlySet<string>, tx: Tx) => Promise<void>): Promise<ReadonlySet<string>>;
 }

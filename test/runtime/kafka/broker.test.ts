@@ -3,12 +3,13 @@
  * all speak kafkajs' protocol versions), side effects in a real PostgreSQL through pgDedupeStore. Faults are injected
  * at the broker: the mock answers the next OffsetCommit requests with REBALANCE_IN_PROGRESS, as a real broker does
  * while a second member joins. A control run without the wrapper shows the same faults do duplicate side effects.
+ * The batch mode (dedupeBatch: one claim and one transaction per chunk) goes through the same faults.
  */
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dedupeEachBatch, KAFKA_DEDUPE_METRIC_NAMES, pgDedupeStore, quoteTableName } from '../../../runtime/src/kafka/index.js';
+import { dedupeBatch, dedupeEachBatch, KAFKA_DEDUPE_METRIC_NAMES, pgDedupeStore, quoteTableName, type ClaimedRecord } from '../../../runtime/src/kafka/index.js';
 import { API, ERROR, startMockCluster, type MockCluster } from '../../support/kafka-mock.js';
 import { checkedOut, createTestPool, endPool, settle, sleep } from '../../support/pg.js';
 
@@ -160,4 +161,70 @@ describe('kafkajs on the librdkafka mock cluster, effects in PostgreSQL', () => 
     expect(checkedOut(pool)).toBe(0);
     await drop();
   });
+
+  it('batch mode: a refused commit after a chunk redelivers it, and its records are skipped; every effect applied exactly once', async () => {
+    const { topic, effects, store, rows, drop, groupId } = await setUp();
+    const registry = new Registry();
+    const consumer = newConsumer(groupId);
+    let chunks = 0;
+    await consume(
+      consumer,
+      topic,
+      dedupeBatch(
+        async ({ records, tx }) => {
+          await insertAll(tx, effects, records);
+          if (++chunks === 2) await cluster.failNext(API.offsetCommit, ERROR.rebalanceInProgress, 2);
+        },
+        { store, group: groupId, maxRecordsPerTransaction: 30, metrics: { registry } },
+      ),
+    );
+    await drained(groupId, topic, async () => (await rows()).length);
+    await consumer.disconnect();
+    const counts = await rows();
+    expect(counts).toHaveLength(RECORDS);
+    expect(counts.every((row) => row.n === 1)).toBe(true);
+    const skipped = (await registry.getSingleMetric(KAFKA_DEDUPE_METRIC_NAMES.duplicates)!.get()).values[0]?.value ?? 0;
+    expect(skipped).toBeGreaterThan(0);
+    await settle(pool);
+    expect(checkedOut(pool)).toBe(0);
+    await drop();
+  });
+
+  it('batch mode: a record that fails its chunk and then alone, with the commit refused, is retried; every effect applied once', async () => {
+    const { topic, effects, store, rows, drop, groupId } = await setUp();
+    const consumer = newConsumer(groupId);
+    let failures = 0;
+    await consume(
+      consumer,
+      topic,
+      dedupeBatch(
+        async ({ records, tx }) => {
+          if (records.some((record) => record.message.offset === '50') && failures < 2) {
+            // first the chunk, then record 50 alone; the commit on the way out is refused too
+            if (++failures === 2) await cluster.failNext(API.offsetCommit, ERROR.rebalanceInProgress, 2);
+            throw new Error('feed service unavailable');
+          }
+          await insertAll(tx, effects, records);
+        },
+        { store, group: groupId, maxRecordsPerTransaction: 30, metrics: false },
+      ),
+    );
+    await drained(groupId, topic, async () => (await rows()).length);
+    await consumer.disconnect();
+    expect(failures).toBe(2);
+    const counts = await rows();
+    expect(counts).toHaveLength(RECORDS);
+    expect(counts.every((row) => row.n === 1)).toBe(true);
+    await settle(pool);
+    expect(checkedOut(pool)).toBe(0);
+    await drop();
+  });
 });
+
+/** One row per claimed record, in one statement through the store's transaction. */
+async function insertAll(tx: pg.PoolClient, effects: string, records: readonly ClaimedRecord[]): Promise<void> {
+  await tx.query(`INSERT INTO ${effects} SELECT * FROM unnest($1::text[], $2::bigint[])`, [
+    records.map((record) => record.key),
+    records.map((record) => record.message.offset),
+  ]);
+}
