@@ -75,6 +75,11 @@ export class NestingTooDeepError extends Error {
   }
 }
 
+/** A JavaScript stack overflow (a RangeError, catchable, unlike oxc's native one): a tree too deep to walk or build. */
+export function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && error.message.includes('Maximum call stack size exceeded');
+}
+
 /** What oxc-parser returns, as far as parseSource reads it (the same from this process or from a child). */
 interface OxcResult {
   readonly program: unknown;

@@ -242,7 +242,7 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
     extraFiles,
     programsBuilt: typeParser?.programsBuilt() ?? 0,
     programMs: typeParser?.buildMs() ?? 0,
-    typesUnavailable: typeLoad && !typeLoad.parser ? typeLoad.unavailable : undefined,
+    typesUnavailable: typeLoad && !typeLoad.parser ? typeLoad.unavailable : typeParser?.unbuilt().join('\n') || undefined,
     typedFiles: typeParser ? waiting.length : 0,
     interrupted: interrupted || stopped(),
   };

@@ -5,7 +5,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { Codemod, CodemodResult, CodemodSite, TypeServices } from './codemod.js';
-import { NestingTooDeepError, parseSource } from '../analysis/parse.js';
+import { isStackOverflow, NestingTooDeepError, parseSource } from '../analysis/parse.js';
 import { applyTextEdits, type TextEdit } from '../analysis/text-edit.js';
 
 const BOM = '\uFEFF';
@@ -116,10 +116,6 @@ export function transformText<Options>(
 
 /** A tree the parser read (in a separate process, see parse.ts) but deeper than the JavaScript stack lets a codemod walk. */
 export const STACK_OVERFLOW_REASON = 'nests too deeply for the codemod to walk (the JavaScript stack overflowed); left as it was';
-
-function isStackOverflow(error: unknown): boolean {
-  return error instanceof RangeError && error.message.includes('Maximum call stack size exceeded');
-}
 
 /** The codemod's `done` sites, as an outcome carries them: absent when there are none (most codemods, most files). */
 export function doneOf(result: CodemodResult): { done?: readonly CodemodSite[] } {

@@ -102,6 +102,27 @@ describe('a file nested deeper than oxc-parser can follow', () => {
   });
 });
 
+describe('a type-aware run whose TypeScript program holds a file nested too deeply for TypeScript\'s parser', () => {
+  it('goes on without types for that program and says so; the deep file is left, the others are done', () => {
+    const deep = deepPoolFile(400, `${'('.repeat(10_000)}1${')'.repeat(10_000)}`);
+    const repo = gitRepo({
+      'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', noEmit: true, types: [] }, include: ['src'] }),
+      // A receiver only the checker can call a pool: the file waits for a program, which loads deep.ts through the import.
+      'src/uses.ts': "import { deep400 } from './deep.js';\nexport const run = (db: { query(sql: string): unknown }) => db.query('select 1');\nexport { deep400 };\n",
+      'src/a.ts': poolFile(1),
+      'src/deep.ts': deep,
+    });
+
+    const run = runCli(['pool-backpressure', '--json', 'src'], { cwd: repo });
+    expect(run.status, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout) as JsonReport & { typesUnavailable?: string };
+    expect(report.typesUnavailable).toMatch(/nests too deeply for TypeScript's parser/);
+    expectLeftForNesting(report, 'src/deep.ts');
+    expect(read(repo, 'src/deep.ts')).toBe(deep);
+    expect(read(repo, 'src/a.ts')).toContain('queryWithBackpressure(pool, ');
+  });
+});
+
 describe('lint-migrations on a migration nested deeper than oxc-parser can follow', () => {
   it('names the file and why (exit 1), and lints the others', () => {
     const dir = tempDir('quickwins-deep-migrations-');
