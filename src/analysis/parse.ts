@@ -144,7 +144,7 @@ function parseInChild(filePath: string, text: string, options: ParserOptions, ne
   if (child.error) throw new NestingTooDeepError(nesting.levels, line, `the separate process that parses such files could not run (${child.error.message})`);
   if (child.status !== 0) {
     const how = child.signal ? `crashed (${child.signal})` : `failed (${child.stderr.toString('utf8').trim().split('\n').at(-1) ?? `exit ${child.status}`})`;
-    throw new NestingTooDeepError(nesting.levels, line, `oxc-parser ${how} parsing it in a separate process; left unparsed`);
+    throw new NestingTooDeepError(nesting.levels, line, `oxc-parser ${how} on it in the separate process such files are parsed in`);
   }
   try {
     return deserialize(child.stdout) as OxcResult;

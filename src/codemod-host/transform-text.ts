@@ -115,7 +115,7 @@ export function transformText<Options>(
 }
 
 /** A tree the parser read (in a separate process, see parse.ts) but deeper than the JavaScript stack lets a codemod walk. */
-export const STACK_OVERFLOW_REASON = 'nests too deeply for the codemod to walk (the JavaScript stack overflowed); left as it was';
+export const STACK_OVERFLOW_REASON = 'nests too deeply for the codemod to walk (the JavaScript stack overflowed)';
 
 /** The codemod's `done` sites, as an outcome carries them: absent when there are none (most codemods, most files). */
 export function doneOf(result: CodemodResult): { done?: readonly CodemodSite[] } {

@@ -65,6 +65,21 @@ describe('a file nested deeper than oxc-parser can follow', () => {
     expect(again.stderr).toMatch(new RegExp(`^left  src/parens\\.ts: file left as it was: nests deeper than ${NESTING_LIMIT} levels .*near line 4\\)`, 'm'));
   });
 
+  it('leaves a file whose tree the parser reads but a codemod cannot walk (a JavaScript stack overflow), with the reason', () => {
+    const chain = deepPoolFile(500, `a${'.b'.repeat(19_000)}`);
+    const repo = gitRepo({ 'src/a.ts': poolFile(1), 'src/chain.ts': chain });
+
+    const run = runCli(['pool-backpressure', '--no-types', '--json', 'src'], { cwd: repo });
+    expect(run.status, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    expect(report.files.find((file) => file.path === 'src/chain.ts')).toMatchObject({
+      status: 'left',
+      reason: 'nests too deeply for the codemod to walk (the JavaScript stack overflowed)',
+    });
+    expect(read(repo, 'src/chain.ts')).toBe(chain);
+    expect(read(repo, 'src/a.ts')).toContain('queryWithBackpressure(pool, ');
+  });
+
   it('does not end a run spread over worker threads: every chunk holds a deep file', () => {
     const files: Record<string, string> = {};
     const deep = new Set<string>();
