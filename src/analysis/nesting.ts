@@ -21,60 +21,35 @@ const FRAME = 1.75;
 /** What a call, an index or a tagged template adds to the chain it ends (`a()()()`, `T[][]`, ``a`x``y` ``). */
 const CHAINED_FRAME = 0.1;
 
-const OPERATOR_WEIGHT: Readonly<Record<string, number>> = {
-  '.': 0.05,
-  '=': 0.75,
-  '?': 0.75,
-  ':': 0.2,
-  '!': 0.2,
-  '~': 0.2,
-  '+': 0.2,
-  '-': 0.2,
-  '*': 0.2,
-  '/': 0.2,
-  '%': 0.2,
-  '&': 0.2,
-  '|': 0.2,
-  '^': 0.2,
-  '<': 0.2,
-  '>': 0.2,
-  '@': 0.2,
-};
+/** Operators by weight: a member access is cheap, an assignment, a conditional or an arrow nests like a bracket. */
+const OPERATORS_BY_WEIGHT: readonly (readonly [number, string])[] = [
+  [0.05, '.'],
+  [0.2, ':!~+-*/%&|^<>@'],
+  [0.75, '=?'],
+];
 
-/** OPERATOR_WEIGHT by character code, and the raw weight of each character for the line bound. */
+/** Operator weight by character code, and the raw weight of each character for the line bound (brackets as frames). */
 const OPERATOR_BY_CODE = new Float64Array(128);
 const RAW_BY_CODE = new Float64Array(128);
-for (const [char, weight] of Object.entries(OPERATOR_WEIGHT)) {
-  OPERATOR_BY_CODE[char.charCodeAt(0)] = weight;
-  RAW_BY_CODE[char.charCodeAt(0)] = weight;
+for (const [weight, chars] of OPERATORS_BY_WEIGHT) {
+  for (const char of chars) {
+    OPERATOR_BY_CODE[char.charCodeAt(0)] = weight;
+    RAW_BY_CODE[char.charCodeAt(0)] = weight;
+  }
 }
 for (const char of '([{<') RAW_BY_CODE[char.charCodeAt(0)] = FRAME;
 
-/** Words that nest what follows them (prefix operators, statement heads); `else` is counted apart. */
-const WORD_WEIGHT: ReadonlyMap<string, number> = new Map([
-  ['if', 1],
-  ['while', 1],
-  ['for', 1],
-  ['with', 1],
-  ['do', 1],
-  ['extends', 0.75],
-  ['new', 0.35],
-  ['typeof', 0.2],
-  ['void', 0.2],
-  ['delete', 0.2],
-  ['await', 0.2],
-  ['yield', 0.2],
-  ['keyof', 0.2],
-  ['infer', 0.2],
-  ['readonly', 0.2],
-  ['unique', 0.2],
-  ['in', 0.2],
-  ['of', 0.2],
-  ['instanceof', 0.2],
-  ['as', 0.2],
-  ['satisfies', 0.2],
-  ['is', 0.2],
-]);
+/** Words that nest what follows them (prefix operators, statement heads), by weight; `else` is counted apart. */
+const WORD_WEIGHT: ReadonlyMap<string, number> = new Map(
+  (
+    [
+      [1, ['if', 'while', 'for', 'with', 'do']],
+      [0.75, ['extends']],
+      [0.35, ['new']],
+      [0.2, ['typeof', 'void', 'delete', 'await', 'yield', 'keyof', 'infer', 'readonly', 'unique', 'in', 'of', 'instanceof', 'as', 'satisfies', 'is']],
+    ] as const
+  ).flatMap(([weight, words]) => words.map((word) => [word, weight] as const)),
+);
 
 /** Words after which an expression starts (a `/` is a regex, a `<` a JSX element or a type argument). */
 const EXPRESSION_BEFORE = new Set([
@@ -95,7 +70,6 @@ type FrameKind = '(' | '[' | '{' | '${' | '<' | 'jsx' | '`';
 
 interface Frame {
   kind: FrameKind;
-  readonly start: number;
   /** The chain of operators of the current statement or list item. */
   ops: number;
   /** The costliest frame closed inside the current statement or list item. */
@@ -182,7 +156,7 @@ class NestingScan {
     private readonly text: string,
     private readonly jsx: boolean,
   ) {
-    this.stack = [this.frame('{', 0)];
+    this.stack = [this.frame('{')];
   }
 
   run(): NestingEstimate {
@@ -199,8 +173,8 @@ class NestingScan {
     return { levels: Math.max(root.peak, this.deepest), offset: this.deepestAt };
   }
 
-  private frame(kind: FrameKind, start: number, jsx?: Frame['jsx'], header?: boolean): Frame {
-    return { kind, start, ops: 0, inner: 0, fixed: 0, peak: 0, jsx, header };
+  private frame(kind: FrameKind, jsx?: Frame['jsx'], header?: boolean): Frame {
+    return { kind, ops: 0, inner: 0, fixed: 0, peak: 0, jsx, header };
   }
 
   private top(): Frame {
@@ -227,7 +201,7 @@ class NestingScan {
   }
 
   private open(kind: FrameKind, jsx?: Frame['jsx'], header?: boolean): void {
-    this.stack.push(this.frame(kind, this.index, jsx, header));
+    this.stack.push(this.frame(kind, jsx, header));
     this.raiseLive(frameWeight(kind));
   }
 
@@ -243,7 +217,7 @@ class NestingScan {
     this.touch(parent);
   }
 
-  /** Closes down to the nearest frame of one of `kinds`, never past a JSX element or a template; false when none. */
+  /** Closes down to the nearest frame of one of `kinds`, never past a JSX element or a template; undefined when none. */
   private closeTo(kinds: readonly FrameKind[]): FrameKind | undefined {
     for (let depth = this.stack.length - 1; depth > 0; depth--) {
       const frame = this.stack[depth] as Frame;
@@ -361,7 +335,7 @@ class NestingScan {
         if (weight !== undefined) this.addOps(weight);
         this.index = end;
       } else if (char === '.' || char === '=' || char === ':' || char === '-' || (code >= 48 && code <= 57)) {
-        this.addOps(OPERATOR_WEIGHT[char] ?? 0);
+        this.addOps(OPERATOR_BY_CODE[code] ?? 0);
         this.index++;
       } else return this.notAnElement(frame);
     }
