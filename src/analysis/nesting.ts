@@ -416,7 +416,7 @@ class NestingScan {
     }
     const headerWord = this.headerWord;
     this.headerWord = undefined;
-    if (!inJsxText && char === '/' && this.before === 'start') {
+    if (!inJsxText && char === '/' && this.startsValue()) {
       this.skipRegex();
       this.markValue();
       return;
@@ -455,7 +455,7 @@ class NestingScan {
         this.index++;
         const closed = this.closeTo(['{', '${']);
         if (closed === '${') this.before = 'start';
-        else if (closed) this.markValue();
+        else if (closed) this.markValue('}');
         return;
       }
       case ';':
@@ -510,7 +510,7 @@ class NestingScan {
       this.markValue();
       return;
     }
-    if (this.jsx && (inJsxText || this.before === 'start') && next !== '=' && next !== '<') {
+    if (this.jsx && (inJsxText || this.startsValue()) && next !== '=' && next !== '<') {
       this.open('jsx', next === '>' ? 'children' : 'tag');
       this.index += next === '>' ? 2 : 1;
       this.before = 'start';
@@ -525,6 +525,15 @@ class NestingScan {
     }
     this.open('<');
     this.markStart();
+  }
+
+  /**
+   * Whether a `/` here is a regex and a `<` an element. After `}` both are taken as starts: a block ends there far
+   * more often than an object is divided, and a regex misread as a division could open a template or a comment
+   * (a backtick, a `/*` in it) that hides the lines after it; a division misread as a regex hides one line at most.
+   */
+  private startsValue(): boolean {
+    return this.before === 'start' || this.lastWord === '}';
   }
 
   /** A line break here ends the statement (ASI): the line ended with a value and the next starts with a word. */

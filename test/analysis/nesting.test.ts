@@ -54,6 +54,10 @@ const CONSTRUCTS: Readonly<Record<string, { readonly file: string; readonly buil
   'object types': { file: 'a.ts', build: (n) => `let x: ${repeat('{a:', n)}1${repeat('}', n)};\n` },
   'array types': { file: 'a.ts', build: (n) => `let x: T${repeat('[]', n)};\n` },
   'conditional types': { file: 'a.ts', build: (n) => `type T = ${repeat('A extends B ? C : ', n)}D;\n` },
+  // After a block, a regex or an element read as a division or a comparison would let a backtick or `/*` hide lines.
+  'element after a block, a backtick in its text': { file: 'a.jsx', build: (n) => `if (a) {}\n<a>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</a>;\n` },
+  'regex holding a backtick after a block': { file: 'a.ts', build: (n) => `if (a) {}\n/\`/.test(s);\nx = ${repeat('(\n', n)}1${repeat(')\n', n)};\n` },
+  'regex holding /* after a block': { file: 'a.js', build: (n) => `if (a) {}\n/[/*]/.test(s);\nx = ${repeat('(\n', n)}1${repeat(')\n', n)};\n// */\n` },
 };
 
 function estimate(file: string, text: string): number {
@@ -64,7 +68,10 @@ function estimate(file: string, text: string): number {
 function deepestAllowed(construct: { file: string; build: (n: number) => string }): number {
   let low = 0;
   let high = 1;
-  while (estimate(construct.file, construct.build(high)) <= NESTING_LIMIT) high *= 2;
+  while (estimate(construct.file, construct.build(high)) <= NESTING_LIMIT) {
+    high *= 2;
+    if (high > 1_000_000) throw new Error('the estimate stays under the limit at any depth: it misses this construct');
+  }
   while (high - low > 1) {
     const middle = (low + high) >> 1;
     if (estimate(construct.file, construct.build(middle)) <= NESTING_LIMIT) low = middle;
