@@ -298,8 +298,8 @@ class NestingScan {
   }
 
   /**
-   * A JSX tag holds names, `=`, `.`, `:`, `-`, strings and `{…}`; anything else means the `<` began no element
-   * (a comparison, a generic arrow `<T,>() =>` in a .tsx file), and the rest is read as code again.
+   * A JSX tag holds names, `=`, `.`, `:`, `-`, strings, comments, type arguments and `{…}`; anything else means the
+   * `<` began no element (a comparison, a generic arrow `<T,>() =>` in a .tsx file), and the rest is read as code again.
    */
   private jsxTag(frame: Frame): void {
     const { text } = this;
@@ -324,7 +324,18 @@ class NestingScan {
         this.markStart();
         return;
       }
-      if (char === '"' || char === "'") this.skipString(char, false);
+      if (char === '<') {
+        // Type arguments (`<Select<Option> value={v}>` in a .tsx file): read as code until their `>`, then the tag goes on.
+        this.index++;
+        this.open('<');
+        this.markStart();
+        return;
+      }
+      if (char === '/' && text[this.index + 1] === '*') {
+        const end = text.indexOf('*/', this.index + 2);
+        this.index = end === -1 ? text.length : end + 2;
+      } else if (char === '/' && text[this.index + 1] === '/') this.skipLine();
+      else if (char === '"' || char === "'") this.skipString(char, false);
       else if (char === ' ' || char === '\t' || char === '\n' || char === '\r') this.index++;
       else if (isIdentifierStart(code)) {
         let end = this.index + 1;
@@ -384,7 +395,8 @@ class NestingScan {
       }
       this.before = EXPRESSION_BEFORE.has(word) ? 'start' : 'value';
       this.lastWord = this.before === 'start' ? word : 'value';
-      this.headerWord = word;
+      // `for await (…)` is a head like `for (…)`.
+      this.headerWord = word === 'await' && this.headerWord === 'for' ? 'for' : word;
       return;
     }
     if (code >= 48 && code <= 57) {

@@ -58,6 +58,10 @@ const CONSTRUCTS: Readonly<Record<string, { readonly file: string; readonly buil
   'element after a block, a backtick in its text': { file: 'a.jsx', build: (n) => `if (a) {}\n<a>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</a>;\n` },
   'regex holding a backtick after a block': { file: 'a.ts', build: (n) => `if (a) {}\n/\`/.test(s);\nx = ${repeat('(\n', n)}1${repeat(')\n', n)};\n` },
   'regex holding /* after a block': { file: 'a.js', build: (n) => `if (a) {}\n/[/*]/.test(s);\nx = ${repeat('(\n', n)}1${repeat(')\n', n)};\n// */\n` },
+  'regex holding a backtick after for await (…)': { file: 'a.ts', build: (n) => `async () => { for await (x of y) /\`/.test(s);\nx = ${repeat('(\n', n)}1${repeat(')\n', n)}; };\n` },
+  // A tag read as code (a comment, type arguments in it) would read its text as code too, a backtick in it as a template.
+  'element with a comment in its tag, a backtick in its text': { file: 'a.jsx', build: (n) => `x = <a /**/>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</a>;\n` },
+  'element with type arguments, a backtick in its text': { file: 'a.tsx', build: (n) => `x = <C<T> b={1}>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</C>;\n` },
 };
 
 function estimate(file: string, text: string): number {
@@ -65,12 +69,12 @@ function estimate(file: string, text: string): number {
 }
 
 /** The largest depth whose text the estimate keeps at or under the limit (the estimate grows with the depth). */
-function deepestAllowed(construct: { file: string; build: (n: number) => string }): number {
+function deepestAllowed(name: string, construct: { file: string; build: (n: number) => string }): number {
   let low = 0;
   let high = 1;
   while (estimate(construct.file, construct.build(high)) <= NESTING_LIMIT) {
     high *= 2;
-    if (high > 1_000_000) throw new Error('the estimate stays under the limit at any depth: it misses this construct');
+    if (high > 1_000_000) throw new Error(`${name}: the estimate stays under the limit at any depth`);
   }
   while (high - low > 1) {
     const middle = (low + high) >> 1;
@@ -111,7 +115,7 @@ describe('estimateNesting', () => {
 
   it('lets into the process only what a worker thread parses, with a margin of two: every construct, at twice the deepest allowed', () => {
     const cases = Object.entries(CONSTRUCTS).map(([name, construct]) => {
-      const allowed = deepestAllowed(construct);
+      const allowed = deepestAllowed(name, construct);
       expect(allowed, name).toBeGreaterThan(0);
       return { name, file: construct.file, text: construct.build(2 * allowed) };
     });
