@@ -335,7 +335,7 @@ class NestingScan {
         const end = text.indexOf('*/', this.index + 2);
         this.index = end === -1 ? text.length : end + 2;
       } else if (char === '/' && text[this.index + 1] === '/') this.skipLine();
-      else if (char === '"' || char === "'") this.skipString(char, false);
+      else if ((char === '"' || char === "'") && this.previousNonSpace() === '=') this.skipString(char, false);
       else if (char === ' ' || char === '\t' || char === '\n' || char === '\r') this.index++;
       else if (isIdentifierStart(code)) {
         let end = this.index + 1;
@@ -408,7 +408,9 @@ class NestingScan {
     }
     const next = text[this.index + 1];
     if (!inJsxText) {
-      if (char === '/' && next === '/') {
+      // `<!--` anywhere and `-->` first on a line are line comments in a script (annex B).
+      const htmlComment = (char === '<' && text.startsWith('<!--', this.index)) || (char === '-' && lineBreakBefore && text.startsWith('-->', this.index));
+      if ((char === '/' && next === '/') || htmlComment) {
         this.skipLine();
         this.sawLineBreak = lineBreakBefore;
         return;
@@ -537,6 +539,13 @@ class NestingScan {
     }
     this.open('<');
     this.markStart();
+  }
+
+  /** The last character before the current one that is not white space (an attribute string follows a `=`). */
+  private previousNonSpace(): string | undefined {
+    let index = this.index - 1;
+    while (index >= 0 && /\s/.test(this.text[index] as string)) index--;
+    return this.text[index];
   }
 
   /**

@@ -62,6 +62,7 @@ const CONSTRUCTS: Readonly<Record<string, { readonly file: string; readonly buil
   // A tag read as code (a comment, type arguments in it) would read its text as code too, a backtick in it as a template.
   'element with a comment in its tag, a backtick in its text': { file: 'a.jsx', build: (n) => `x = <a /**/>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</a>;\n` },
   'element with type arguments, a backtick in its text': { file: 'a.tsx', build: (n) => `x = <C<T> b={1}>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</C>;\n` },
+  'an HTML-like comment holding a backtick': { file: 'a.js', build: (n) => `x = 1;\n<!-- \`\nx = ${repeat('(\n', n)}1${repeat(')\n', n)};\n` },
 };
 
 function estimate(file: string, text: string): number {
