@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { ProjectFileOutput, ProjectRecord } from '../codemod-host/codemod.js';
 import type { AnyCodemod } from '../codemod-host/registry.js';
-import { transformText, type FileError, type TextOutcome } from '../codemod-host/transform-text.js';
+import { transformText, type FileError, type LeftFile, type TextOutcome } from '../codemod-host/transform-text.js';
 import { ISOLATE_CHARS, sizeLimitReason, timeLimitReason, transformIsolated, type FileBudget } from './budget.js';
 import { decodeFile, encodeFile, type FileEncoding } from './encoding.js';
 import { runProjectSession, type ProjectRun } from './run-project.js';
@@ -56,12 +56,8 @@ export interface RunRequest {
 /** What the runner did with a file: the codemod's outcome, or the file left as it was with the reason. */
 export type FileOutcome = TextOutcome | LeftFile;
 
-/** The runner left the file untouched, for `reason` (an encoding it cannot write back, a size or time budget, permissions, an interruption). */
-export interface LeftFile {
-  readonly status: 'left';
-  readonly reason: string;
-  readonly timings: TextOutcome['timings'];
-}
+/** The runner left the file untouched, for `reason` (an encoding it cannot write back, a size or time budget, permissions, an interruption, nesting too deep to parse safely). */
+export type { LeftFile };
 
 export interface FileRecord {
   readonly path: string;
@@ -256,7 +252,7 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
     extraFiles,
     programsBuilt: typeParser?.programsBuilt() ?? 0,
     programMs: typeParser?.buildMs() ?? 0,
-    typesUnavailable: typeLoad && !typeLoad.parser ? typeLoad.unavailable : undefined,
+    typesUnavailable: typeLoad && !typeLoad.parser ? typeLoad.unavailable : typeParser?.unbuilt().join('\n') || undefined,
     typedFiles: typeParser ? waiting.length : 0,
     interrupted: interrupted || stopped(),
   };

@@ -7,7 +7,7 @@
 import { parseAndGenerateServices } from '@typescript-eslint/typescript-estree';
 import { dirname, extname, resolve } from 'node:path';
 import ts from 'typescript';
-import { SOURCE_EXTENSIONS } from '../analysis/parse.js';
+import { isStackOverflow, SOURCE_EXTENSIONS } from '../analysis/parse.js';
 import { createTsconfigIndex } from '../analysis/tsconfig-index.js';
 import { parseWithoutTypes, type ParseFile, type ParsedFile } from '../codemod-host/transform-text.js';
 
@@ -20,6 +20,8 @@ export interface TypeAwareParser {
   readonly buildMs: () => number;
   /** Whether a given file got type information. */
   readonly isTyped: (filePath: string) => boolean;
+  /** Why a tsconfig's program could not be built (its files were handled without types), one line each. */
+  readonly unbuilt: () => readonly string[];
 }
 
 export function createTypeAwareParser(): TypeAwareParser {
@@ -27,6 +29,7 @@ export function createTypeAwareParser(): TypeAwareParser {
   const programOfConfig = new Map<string, ts.Program | undefined>();
   let buildMs = 0;
   let built = 0;
+  const unbuilt: string[] = [];
 
   function nearestConfig(directory: string): string | undefined {
     if (!configOfDirectory.has(directory)) {
@@ -60,16 +63,15 @@ export function createTypeAwareParser(): TypeAwareParser {
     const jsx = SOURCE_EXTENSIONS.get(extname(filePath).toLowerCase())?.jsx ?? true;
     // With `programs`, the AST comes from the program's own source file (read from disk, BOM removed),
     // which is the text the runner holds, so ranges line up with `source`.
-    const { ast, services } = parseAndGenerateServices(source, {
-      programs: [program],
-      filePath: absolute,
-      jsx,
-      range: true,
-      loc: true,
-      comment: true,
-      tokens: true,
-      loggerFn: false,
-    });
+    let parsed: ReturnType<typeof parseAndGenerateServices>;
+    try {
+      parsed = parseAndGenerateServices(source, { programs: [program], filePath: absolute, jsx, range: true, loc: true, comment: true, tokens: true, loggerFn: false });
+    } catch (error) {
+      // Too deep for typescript-estree's converter: parse.ts reads it as safely as it can, without types.
+      if (isStackOverflow(error)) return parseWithoutTypes(filePath, source);
+      throw error;
+    }
+    const { ast, services } = parsed;
     if (!services.program) return { program: ast };
     typed.add(absolute);
     return { program: ast, types: { program: services.program, esTreeNodeToTSNodeMap: services.esTreeNodeToTSNodeMap } };
@@ -88,13 +90,20 @@ export function createTypeAwareParser(): TypeAwareParser {
     }
     for (const [configPath, roots] of rootsOfConfig) {
       const start = performance.now();
-      programOfConfig.set(configPath, buildProgram(configPath, roots));
+      try {
+        programOfConfig.set(configPath, buildProgram(configPath, roots));
+        built++;
+      } catch (error) {
+        // TypeScript's parser recurses on the JavaScript stack: a file of the program nested too deeply overflows it.
+        if (!isStackOverflow(error)) throw error;
+        programOfConfig.set(configPath, undefined);
+        unbuilt.push(`no types for the files of ${configPath}: a file its program loads nests too deeply for TypeScript's parser (the JavaScript stack overflowed); they were handled without types`);
+      }
       buildMs += performance.now() - start;
-      built++;
     }
   };
 
-  return { parse, prepare, programsBuilt: () => built, buildMs: () => buildMs, isTyped: (filePath) => typed.has(resolve(filePath)) };
+  return { parse, prepare, programsBuilt: () => built, buildMs: () => buildMs, isTyped: (filePath) => typed.has(resolve(filePath)), unbuilt: () => unbuilt };
 }
 
 const { readConfig, filesOf, referencedConfigs } = createTsconfigIndex(ts);

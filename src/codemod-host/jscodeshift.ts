@@ -38,6 +38,10 @@ export function toJscodeshiftTransform<Options>(codemod: Codemod<Options>): Jsco
     switch (outcome.status) {
       case 'skipped':
         return undefined;
+      case 'left':
+        // jscodeshift counts it as skipped; the reason (a file too deeply nested to parse here) is reported.
+        api.report?.(`${file.path}: left as it was: ${outcome.reason}`);
+        return undefined;
       case 'error': {
         const where = outcome.error.line === undefined ? '' : ` (${outcome.error.line}:${outcome.error.column ?? 0})`;
         throw new Error(`${outcome.error.phase} error${where}: ${outcome.error.message}`);

@@ -5,7 +5,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { Codemod, CodemodResult, CodemodSite, TypeServices } from './codemod.js';
-import { parseSource } from '../analysis/parse.js';
+import { isStackOverflow, NestingTooDeepError, parseSource } from '../analysis/parse.js';
 import { applyTextEdits, type TextEdit } from '../analysis/text-edit.js';
 
 const BOM = '\uFEFF';
@@ -48,7 +48,15 @@ export type TextOutcome =
       readonly timings: Timings;
       readonly waitsForTypes?: boolean;
     }
-  | { readonly status: 'error'; readonly error: FileError; readonly timings: Timings };
+  | { readonly status: 'error'; readonly error: FileError; readonly timings: Timings }
+  | LeftFile;
+
+/** The file left untouched, for `reason`: one the parser cannot read safely here, or one the runner will not touch (see run.ts). */
+export interface LeftFile {
+  readonly status: 'left';
+  readonly reason: string;
+  readonly timings: Timings;
+}
 
 export interface FileError {
   /** `parse`: the file does not parse (the codemod never ran); `transform`: the codemod threw; `read`/`write`: the file system refused. */
@@ -83,6 +91,7 @@ export function transformText<Options>(
     parsed = parse(filePath, source);
   } catch (error) {
     const parseMs = performance.now() - parseStart;
+    if (error instanceof NestingTooDeepError) return { status: 'left', reason: error.message, timings: { parseMs, transformMs: 0 } };
     return { status: 'error', error: describeParseError(error), timings: { parseMs, transformMs: 0 } };
   }
   const parseMs = performance.now() - parseStart;
@@ -99,10 +108,14 @@ export function transformText<Options>(
     return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], edits: inText, ...sites };
   } catch (error) {
     const transformMs = performance.now() - transformStart;
+    if (isStackOverflow(error)) return { status: 'left', reason: STACK_OVERFLOW_REASON, timings: { parseMs, transformMs } };
     const message = error instanceof Error ? error.message : String(error);
     return { status: 'error', error: { phase: 'transform', message }, timings: { parseMs, transformMs } };
   }
 }
+
+/** A tree the parser read (in a separate process, see parse.ts) but deeper than the JavaScript stack lets a codemod walk. */
+export const STACK_OVERFLOW_REASON = 'nests too deeply for the codemod to walk (the JavaScript stack overflowed)';
 
 /** The codemod's `done` sites, as an outcome carries them: absent when there are none (most codemods, most files). */
 export function doneOf(result: CodemodResult): { done?: readonly CodemodSite[] } {

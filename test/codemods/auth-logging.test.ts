@@ -47,6 +47,7 @@ const fixtures = fixtureCases(codemod as never).map(({ name, filePath, input, ex
 function run(filePath: string, source: string, options: AuthLoggingOptions = {}): Extract<TextOutcome, { rewritten: unknown }> {
   const outcome = transformText(codemod, filePath, source, { importFrom: '@quickwins/runtime', ...options });
   if (outcome.status === 'error') throw new Error(`${outcome.error.phase}: ${outcome.error.message}`);
+  if (outcome.status === 'left') throw new Error(`left: ${outcome.reason}`);
   if (outcome.status === 'skipped') return { status: 'unchanged', rewritten: [], left: [], timings: outcome.timings } as never;
   return outcome;
 }

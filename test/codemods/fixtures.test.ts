@@ -18,9 +18,10 @@ import { fixtureCases, type FixtureCase } from './fixture-cases.js';
 // run through the CLI in their own test file; every other codemod's pairs are served here.
 const codemods = [...(await loadCodemods({})).values()].filter((codemod) => codemod.prepareProject === undefined);
 
-function run(fixture: FixtureCase, source: string): Exclude<TextOutcome, { status: 'error' }> {
+function run(fixture: FixtureCase, source: string): Exclude<TextOutcome, { status: 'error' | 'left' }> {
   const outcome = transformText(fixture.codemod, fixture.filePath, source, fixture.options as never);
   if (outcome.status === 'error') throw new Error(`${outcome.error.phase}: ${outcome.error.message}`);
+  if (outcome.status === 'left') throw new Error(`left: ${outcome.reason}`);
   return outcome;
 }
 
