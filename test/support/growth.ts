@@ -1,0 +1,44 @@
+/**
+ * Growth of a bounded structure's cost, as a ratio measured in one run (never a wall time): the mean cost per
+ * operation of the last `bound` of 10 × bound operations (each one evicts) over the mean cost of the first `bound`
+ * (filling, nothing evicted). Median over rounds, each on a fresh structure.
+ */
+export interface GrowthFigures {
+  /** Median ns per operation while filling. */
+  readonly fillNs: number;
+  /** Median ns per operation after 10 × bound operations. */
+  readonly tenfoldNs: number;
+  /** tenfoldNs / fillNs, the median of the per-round ratios. */
+  readonly ratio: number;
+}
+
+const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function oneRound(bound: number, operation: (index: number) => unknown): Promise<{ fillNs: number; tenfoldNs: number }> {
+  const ops = bound * 10;
+  const started = process.hrtime.bigint();
+  let fillNs = 0;
+  let lastWindowStart = 0n;
+  for (let index = 0; index < ops; index += 1) {
+    const result = operation(index);
+    if (result instanceof Promise) await result;
+    if (index === bound - 1) fillNs = Number(process.hrtime.bigint() - started) / bound;
+    if (index === ops - bound - 1) lastWindowStart = process.hrtime.bigint();
+  }
+  return { fillNs, tenfoldNs: Number(process.hrtime.bigint() - lastWindowStart) / bound };
+}
+
+/** `fresh()` builds a new structure bounded at `bound` and returns the operation to time (index = 0, 1, 2, ...). */
+export async function measureGrowth(bound: number, rounds: number, fresh: () => (index: number) => unknown): Promise<GrowthFigures> {
+  const results = [];
+  for (let round = 0; round < rounds; round += 1) results.push(await oneRound(bound, fresh()));
+  return {
+    fillNs: median(results.map((result) => result.fillNs)),
+    tenfoldNs: median(results.map((result) => result.tenfoldNs)),
+    ratio: median(results.map((result) => result.tenfoldNs / result.fillNs)),
+  };
+}
+
+export function describeGrowth(name: string, bound: number, figures: GrowthFigures): string {
+  return `${name} at bound ${bound}: ${(figures.fillNs / 1000).toFixed(2)} µs/op filling, ${(figures.tenfoldNs / 1000).toFixed(2)} µs/op after 10× the bound, ratio ${figures.ratio.toFixed(2)}`;
+}
