@@ -162,6 +162,41 @@ describe('a plain grpc-js client behind a per-connection balancer (control)', ()
   });
 });
 
+describe('grpc.max_connection_age_ms is a server option only (grpc-js 1.14)', () => {
+  /** Sequential unary calls for `forMs` (a pause every 10 calls), then the calls per backend and the proxy's accepts. */
+  async function loadFor(client: Echo, forMs: number): Promise<number> {
+    const startedAt = Date.now();
+    let calls = 0;
+    while (Date.now() - startedAt < forMs) {
+      await unary(client);
+      calls += 1;
+      if (calls % 10 === 0) await sleep(25);
+    }
+    return calls;
+  }
+
+  it('on the client it changes nothing: one backend, one connection; on the servers it spreads the same load', async () => {
+    const options = { 'grpc.max_connection_age_ms': 150, 'grpc.max_connection_age_grace_ms': 2000 };
+    const clientSide = await cluster(['a', 'b']);
+    const serverSide = await cluster(['c', 'd'], options);
+    const figures: string[] = [];
+    for (const [label, { backends, proxy }, clientOptions] of [
+      ['client-side option', clientSide, options],
+      ['server-side option', serverSide, {}],
+    ] as const) {
+      const client = new EchoClient(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure(), clientOptions) as unknown as Echo;
+      cleanups.push(() => client.close());
+      const calls = await loadFor(client, 150 * 12);
+      figures.push(`${label}: ${calls} calls over 1.8 s, per backend ${backends.map((backend) => backend.calls).join('/')}, TCP accepts ${[...proxy.accepts.values()].join('/')}`);
+    }
+    console.log(figures.join('\n'));
+    expect(clientSide.backends.map((backend) => backend.calls).filter((calls) => calls > 0)).toHaveLength(1);
+    expect([...clientSide.proxy.accepts.values()]).toEqual([1]);
+    const total = serverSide.backends.reduce((sum, backend) => sum + backend.calls, 0);
+    for (const backend of serverSide.backends) expect(backend.calls, backend.name).toBeGreaterThan(total * 0.1);
+  });
+});
+
 describe('rotatingClient', () => {
   it('opens a new TCP connection every maxAgeMs and spreads calls over the backends, with no failed call', async () => {
     const { backends, proxy } = await cluster(['a', 'b']);
