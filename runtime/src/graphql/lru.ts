@@ -5,7 +5,7 @@
  * Small and explicit on purpose: the whole document cache is a few of these.
  */
 interface Entry<K, V> {
-  readonly key: K;
+  key: K;
   value: V;
   older: Entry<K, V> | undefined;
   newer: Entry<K, V> | undefined;
@@ -49,7 +49,18 @@ export class Lru<K, V> {
       }
       return;
     }
-    const entry: Entry<K, V> = { key, value, older: undefined, newer: undefined };
+    let entry: Entry<K, V>;
+    if (this.#oldest !== undefined && this.#entries.size >= this.capacity) {
+      // At the bound the evicted entry carries the new key: no allocation per eviction, less garbage to collect.
+      entry = this.#oldest;
+      this.#unlink(entry);
+      this.#entries.delete(entry.key);
+      this.#onEvict();
+      entry.key = key;
+      entry.value = value;
+    } else {
+      entry = { key, value, older: undefined, newer: undefined };
+    }
     this.#entries.set(key, entry);
     this.#append(entry);
     while (this.#entries.size > this.capacity) {
