@@ -9,7 +9,7 @@
 // replacement is READY; a call is only ever started on a member in `members`; a draining member is closed when its
 // last call ends, or after `drainMs` whatever is left. A replacement that does not become READY (the backend is down)
 // is closed, the old member stays, and the rotation is tried again after `retryMs`.
-import type { ChannelCredentials, ChannelOptions, Client } from '@grpc/grpc-js';
+import type { CallInvocationTransformer, CallProperties, ChannelCredentials, ChannelOptions, Client } from '@grpc/grpc-js';
 
 export interface RotationOptions {
   /** Age of a member's connection before it is replaced. Default 5 minutes. */
@@ -88,6 +88,26 @@ function resolveOptions(options: RotationOptions): Resolved {
   };
 }
 
+/**
+ * Settles a call when it ends: at its status (every grpc-js call emits one), and also at the response callback or the
+ * end of a response stream, which come first and still come when a listener of the call throws before the status.
+ * Not at 'error' (a listener would swallow errors nobody handles) nor 'close' (a request stream closes when the caller
+ * ends its side, before the answer).
+ */
+function watchCall(properties: CallProperties<unknown, unknown>, settle: () => void): CallProperties<unknown, unknown> {
+  properties.call.once('status', settle);
+  if (properties.methodDefinition.responseStream) properties.call.once('end', settle);
+  const callback = properties.callback;
+  if (callback === undefined) return properties;
+  return {
+    ...properties,
+    callback: (error, value) => {
+      settle();
+      callback(error, value);
+    },
+  };
+}
+
 // Methods of grpc.Client itself that are not calls: answered by the current member (or by all members, for close).
 const CHANNEL_METHODS = new Set(['getChannel', 'waitForReady', 'close']);
 
@@ -104,7 +124,17 @@ export function rotatingClient<C extends Client>(
   rotation: RotationOptions = {},
 ): C & RotatingClientControls {
   const settings = resolveOptions(rotation);
-  const memberOptions: ChannelOptions = { ...channelOptions, 'grpc.use_local_subchannel_pool': 1 };
+  // The settle function of the call being started: grpc-js hands the call to the transformer before any interceptor
+  // runs, so the call is watched even when an interceptor answers during the method call itself.
+  let starting: (() => void) | undefined;
+  const userTransformer = (channelOptions as { callInvocationTransformer?: CallInvocationTransformer }).callInvocationTransformer;
+  const callInvocationTransformer: CallInvocationTransformer = (properties) => {
+    const transformed = userTransformer === undefined ? properties : userTransformer(properties);
+    const settle = starting;
+    starting = undefined;
+    return settle === undefined ? transformed : watchCall(transformed, settle);
+  };
+  const memberOptions: ChannelOptions = { ...channelOptions, 'grpc.use_local_subchannel_pool': 1, callInvocationTransformer };
   const members: Member<C>[] = [];
   const draining = new Set<Member<C>>();
   const pending = new Set<C>();
@@ -181,7 +211,7 @@ export function rotatingClient<C extends Client>(
     return member;
   };
 
-  /** Runs one call on a member, counting it in flight until its status arrives (every grpc-js call emits one). */
+  /** Runs one call on a member, counting it in flight until it ends (see watchCall). */
   const callOn = (member: Member<C>, method: string, args: unknown[]): unknown => {
     const fn = (member.client as unknown as Record<string, (...callArgs: unknown[]) => unknown>)[method]!;
     member.inFlight += 1;
@@ -193,15 +223,22 @@ export function rotatingClient<C extends Client>(
       if (member.inFlight === 0 && draining.has(member)) closeMember(member);
     };
     let call: unknown;
+    starting = settle;
     try {
       call = fn.apply(member.client, args);
     } catch (error) {
+      starting = undefined;
       settle();
       throw error;
     }
-    const emitter = call as { once?: (event: string, listener: () => void) => void } | undefined;
-    if (typeof emitter?.once === 'function') emitter.once('status', settle);
-    else settle();
+    const watchedByTransformer = starting === undefined;
+    starting = undefined;
+    if (!watchedByTransformer) {
+      // A method grpc-js did not start as a call (an own helper on the client class): settle on a status if it has one.
+      const emitter = call as { once?: (event: string, listener: () => void) => void } | undefined;
+      if (typeof emitter?.once === 'function') emitter.once('status', settle);
+      else settle();
+    }
     return call;
   };
 
@@ -226,6 +263,18 @@ export function rotatingClient<C extends Client>(
   };
 
   const prototype = ServiceClient.prototype as Record<string | symbol, unknown>;
+  const wrappers = new Map<string, (...args: unknown[]) => unknown>();
+  /** A call method that picks its member when called, with the generated method's own properties (path, requestStream,
+   *  responseStream, originalName, serializers, name, length) for libraries that read them to choose the call type. */
+  const wrapperOf = (property: string, method: object): ((...args: unknown[]) => unknown) => {
+    let wrapper = wrappers.get(property);
+    if (wrapper === undefined) {
+      wrapper = (...args: unknown[]) => callOn(pick(), property, args);
+      Object.defineProperties(wrapper, Object.getOwnPropertyDescriptors(method));
+      wrappers.set(property, wrapper);
+    }
+    return wrapper;
+  };
   return new Proxy(members[0]!.client as C & RotatingClientControls, {
     get(_target, property) {
       if (property === 'rotationStats' || property === 'rotateNow') return controls[property];
@@ -235,7 +284,7 @@ export function rotatingClient<C extends Client>(
       const value = prototype[property] ?? sample?.[property];
       if (typeof value !== 'function') return sample?.[property];
       if (typeof property === 'symbol' || CHANNEL_METHODS.has(property)) return sample === undefined ? value : (value as (...args: unknown[]) => unknown).bind(sample);
-      return (...args: unknown[]) => callOn(pick(), property, args);
+      return wrapperOf(property, value);
     },
   });
 }

@@ -19,8 +19,21 @@ export function memoryDedupeStore(options: MemoryDedupeStoreOptions = {}): Memor
   const maxKeys = options.maxKeys ?? 100_000;
   if (!(Number.isInteger(maxKeys) && maxKeys > 0)) throw new RangeError(`memoryDedupeStore: option maxKeys must be a positive integer, got ${String(maxKeys)}`);
   const applied = new Set<string>();
+  // Keys in the order they were applied, as a ring once full: `oldest` is the next slot to evict and overwrite.
+  // (Deleting the first key of a Set instead makes V8 step over every deleted slot before it: slower as it runs.)
+  const order: string[] = [];
+  let oldest = 0;
   // A key whose effect is running: a second claim waits for it, then looks again.
   const running = new Map<string, Promise<unknown>>();
+
+  const remember = (id: string): void => {
+    if (applied.has(id)) return;
+    applied.add(id);
+    if (order.length < maxKeys) return void order.push(id);
+    applied.delete(order[oldest]!);
+    order[oldest] = id;
+    oldest = (oldest + 1) % maxKeys;
+  };
 
   const runOnce = async (group: string, key: string, effect: (tx: undefined) => Promise<void>): Promise<ClaimOutcome> => {
     const id = `${group}\u0000${key}`;
@@ -33,8 +46,7 @@ export function memoryDedupeStore(options: MemoryDedupeStoreOptions = {}): Memor
     } finally {
       running.delete(id);
     }
-    applied.add(id);
-    if (applied.size > maxKeys) applied.delete(applied.values().next().value as string);
+    remember(id);
     return 'applied';
   };
 

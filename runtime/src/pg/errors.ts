@@ -6,6 +6,17 @@ import { describeSnapshot, type PoolSnapshot } from './utilization.js';
 
 export type PoolBackpressureCode = 'POOL_EXHAUSTED' | 'ACQUIRE_TIMEOUT';
 
+const SNAPSHOT_FIELDS = ['total', 'idle', 'checkedOut', 'waiting', 'max', 'utilization'] as const;
+
+/** Checks the constructor arguments an application may pass by hand (tests, adapters), before the message reads them. */
+function checkArguments(errorName: string, poolName: unknown, snapshot: unknown): void {
+  if (typeof poolName !== 'string') throw new TypeError(`${errorName}: poolName must be a string, got ${typeof poolName}`);
+  const fields = snapshot as Partial<Record<(typeof SNAPSHOT_FIELDS)[number], unknown>> | null | undefined;
+  if (typeof fields !== 'object' || fields === null || !SNAPSHOT_FIELDS.every((field) => typeof fields[field] === 'number')) {
+    throw new TypeError(`${errorName}: snapshot must be a PoolSnapshot (poolSnapshot(pool)), got ${snapshot === null ? 'null' : typeof snapshot}`);
+  }
+}
+
 /** Common base: `instanceof PoolBackpressureError` catches every backpressure rejection. */
 export abstract class PoolBackpressureError extends Error {
   abstract readonly code: PoolBackpressureCode;
@@ -32,6 +43,7 @@ export class PoolExhaustedError extends PoolBackpressureError {
   readonly waitingRequests: number;
 
   constructor(poolName: string, snapshot: PoolSnapshot, limit: string) {
+    checkArguments('PoolExhaustedError', poolName, snapshot);
     super(`pg pool "${poolName}" exhausted: ${describeSnapshot(snapshot)}; ${limit}`, poolName, snapshot);
     this.utilizationPercent = Math.round(snapshot.utilization * 1000) / 10;
     this.idleConnections = snapshot.idle;
@@ -47,6 +59,7 @@ export class AcquireTimeoutError extends PoolBackpressureError {
   readonly timeoutMs: number;
 
   constructor(poolName: string, snapshot: PoolSnapshot, timeoutMs: number) {
+    checkArguments('AcquireTimeoutError', poolName, snapshot);
     super(`pg pool "${poolName}": no client within ${timeoutMs} ms; ${describeSnapshot(snapshot)}`, poolName, snapshot);
     this.timeoutMs = timeoutMs;
   }

@@ -15,6 +15,9 @@ export interface BackpressureResponse {
  * `retryAfterSeconds` defaults to 1: pool pressure changes within a second; add jitter upstream if clients sync up.
  */
 export function backpressureResponse(error: unknown, retryAfterSeconds = 1): BackpressureResponse | undefined {
+  if (typeof retryAfterSeconds !== 'number' || !Number.isFinite(retryAfterSeconds)) {
+    throw new TypeError(`backpressureResponse: retryAfterSeconds must be a finite number of seconds, got ${String(retryAfterSeconds)}`);
+  }
   if (!isPoolBackpressureError(error)) return undefined;
   return {
     status: 503,

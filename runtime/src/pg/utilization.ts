@@ -51,12 +51,22 @@ export function configuredMax(pool: CountedPool): number {
   return typeof max === 'number' && max > 0 ? max : PG_DEFAULT_MAX;
 }
 
+/** A programming error: `pool` passed to `caller` has no numeric counters. */
+function notCounted(caller: string, pool: unknown): TypeError {
+  const got = pool === null ? 'null' : typeof pool === 'object' ? 'an object without numeric counters' : typeof pool;
+  return new TypeError(`${caller}: pool must be a pg.Pool (or shaped like one: numeric totalCount, idleCount, waitingCount), got ${got}`);
+}
+
 /** The figure admission uses: (checked-out + waiting) / configured max. 0.9 = 90 %; above 1 when callers queue. */
 export function poolUtilization(pool: CountedPool): number {
-  return (pool.totalCount - pool.idleCount + pool.waitingCount) / configuredMax(pool);
+  if (typeof pool !== 'object' || pool === null) throw notCounted('poolUtilization', pool);
+  const utilization = (pool.totalCount - pool.idleCount + pool.waitingCount) / configuredMax(pool);
+  if (Number.isNaN(utilization)) throw notCounted('poolUtilization', pool);
+  return utilization;
 }
 
 export function poolSnapshot(pool: CountedPool): PoolSnapshot {
+  if (typeof pool !== 'object' || pool === null) throw notCounted('poolSnapshot', pool);
   const total = pool.totalCount;
   const idle = pool.idleCount;
   const waiting = pool.waitingCount;

@@ -35,7 +35,8 @@ const SERVICE = {
 const EchoClient = grpc.makeGenericClientConstructor(SERVICE, 'Echo');
 type Echo = grpc.Client & {
   echo(request: unknown, callback: (error: grpc.ServiceError | null, reply?: { backend: string }) => void): grpc.ClientUnaryCall;
-  count(request: { n: number; everyMs: number }): grpc.ClientReadableStream<{ backend: string; i: number }>;
+  echo(request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, reply?: { backend: string }) => void): grpc.ClientUnaryCall;
+  count(request: { n: number; everyMs: number }, metadata?: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<{ backend: string; i: number }>;
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -161,6 +162,41 @@ describe('a plain grpc-js client behind a per-connection balancer (control)', ()
   });
 });
 
+describe('grpc.max_connection_age_ms is a server option only (grpc-js 1.14)', () => {
+  /** Sequential unary calls for `forMs` (a pause every 10 calls), then the calls per backend and the proxy's accepts. */
+  async function loadFor(client: Echo, forMs: number): Promise<number> {
+    const startedAt = Date.now();
+    let calls = 0;
+    while (Date.now() - startedAt < forMs) {
+      await unary(client);
+      calls += 1;
+      if (calls % 10 === 0) await sleep(25);
+    }
+    return calls;
+  }
+
+  it('on the client it changes nothing: one backend, one connection; on the servers it spreads the same load', async () => {
+    const options = { 'grpc.max_connection_age_ms': 150, 'grpc.max_connection_age_grace_ms': 2000 };
+    const clientSide = await cluster(['a', 'b']);
+    const serverSide = await cluster(['c', 'd'], options);
+    const figures: string[] = [];
+    for (const [label, { backends, proxy }, clientOptions] of [
+      ['client-side option', clientSide, options],
+      ['server-side option', serverSide, {}],
+    ] as const) {
+      const client = new EchoClient(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure(), clientOptions) as unknown as Echo;
+      cleanups.push(() => client.close());
+      const calls = await loadFor(client, 150 * 12);
+      figures.push(`${label}: ${calls} calls over 1.8 s, per backend ${backends.map((backend) => backend.calls).join('/')}, TCP accepts ${[...proxy.accepts.values()].join('/')}`);
+    }
+    console.log(figures.join('\n'));
+    expect(clientSide.backends.map((backend) => backend.calls).filter((calls) => calls > 0)).toHaveLength(1);
+    expect([...clientSide.proxy.accepts.values()]).toEqual([1]);
+    const total = serverSide.backends.reduce((sum, backend) => sum + backend.calls, 0);
+    for (const backend of serverSide.backends) expect(backend.calls, backend.name).toBeGreaterThan(total * 0.1);
+  });
+});
+
 describe('rotatingClient', () => {
   it('opens a new TCP connection every maxAgeMs and spreads calls over the backends, with no failed call', async () => {
     const { backends, proxy } = await cluster(['a', 'b']);
@@ -264,6 +300,134 @@ describe('rotatingClient', () => {
     expect(() => rotatingClient(EchoClient as never, '127.0.0.1:1', grpc.credentials.createInsecure(), {}, { maxAgeMs: 0 })).toThrow(/maxAgeMs must be a positive number/);
     expect(() => rotatingClient(EchoClient as never, '127.0.0.1:1', grpc.credentials.createInsecure(), {}, { jitter: 1 })).toThrow(/jitter must be in \[0, 1\)/);
     expect(() => rotatingClient(EchoClient as never, '127.0.0.1:1', grpc.credentials.createInsecure(), {}, { poolSize: 1.5 })).toThrow(/poolSize must be a whole number/);
+  });
+});
+
+/** A client interceptor that answers during `start`, before the call reaches the network (a cache, a circuit breaker). */
+function answerAtOnce(code: grpc.status, reply?: unknown): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start: (_metadata, listener) => {
+        if (reply !== undefined) listener.onReceiveMessage(reply);
+        listener.onReceiveStatus({ code, details: 'answered by an interceptor', metadata: new grpc.Metadata() });
+      },
+      sendMessage: () => undefined,
+      halfClose: () => undefined,
+    });
+}
+
+/** How one call ended: the status code its caller saw (the callback's error, or the stream's error or end). */
+function unaryOutcome(client: Echo, options: grpc.CallOptions, cancel = false): Promise<grpc.status> {
+  return new Promise((resolve) => {
+    const call = client.echo({}, new grpc.Metadata(), options, (error) => resolve(error?.code ?? grpc.status.OK));
+    if (cancel) call.cancel();
+  });
+}
+
+function streamOutcome(client: Echo, options: grpc.CallOptions, cancel = false): Promise<grpc.status> {
+  return new Promise((resolve) => {
+    const call = client.count({ n: 50, everyMs: 20 }, new grpc.Metadata(), options);
+    call.on('data', () => {
+      if (cancel) call.cancel();
+    });
+    call.on('error', (error: grpc.ServiceError) => resolve(error.code));
+    call.on('end', () => resolve(grpc.status.OK));
+  });
+}
+
+describe('rotatingClient settles every call, however it ends', () => {
+  const past = (): grpc.CallOptions => ({ deadline: Date.now() - 1000 });
+  const cases: { name: string; run: (client: Echo) => Promise<grpc.status>; code: grpc.status }[] = [
+    { name: 'unary answered at once by an interceptor (OK)', run: (client) => unaryOutcome(client, { interceptors: [answerAtOnce(grpc.status.OK, { backend: 'cache' })] }), code: grpc.status.OK },
+    { name: 'unary answered at once by an interceptor (error)', run: (client) => unaryOutcome(client, { interceptors: [answerAtOnce(grpc.status.UNAVAILABLE)] }), code: grpc.status.UNAVAILABLE },
+    { name: 'stream answered at once by an interceptor', run: (client) => streamOutcome(client, { interceptors: [answerAtOnce(grpc.status.OK, { backend: 'cache', i: 0 })] }), code: grpc.status.OK },
+    { name: 'unary whose deadline already passed', run: (client) => unaryOutcome(client, past()), code: grpc.status.DEADLINE_EXCEEDED },
+    { name: 'stream whose deadline already passed', run: (client) => streamOutcome(client, past()), code: grpc.status.DEADLINE_EXCEEDED },
+    { name: 'cancelled unary', run: (client) => unaryOutcome(client, {}, true), code: grpc.status.CANCELLED },
+    { name: 'cancelled stream', run: (client) => streamOutcome(client, {}, true), code: grpc.status.CANCELLED },
+  ];
+  for (const { name, run, code } of cases) {
+    it(`${name}: nothing left in flight, and the replaced member closes at the rotation`, async () => {
+      const { proxy } = await cluster(['a']);
+      // drainMs far beyond the test: a member still counted in flight would stay open.
+      const client = rotating(proxy, { maxAgeMs: 60_000, drainMs: 60_000 });
+      for (let rotation = 1; rotation <= 3; rotation += 1) {
+        expect(await run(client)).toBe(code);
+        expect(client.rotationStats().inFlight).toBe(0);
+        await client.rotateNow();
+        const stats = client.rotationStats();
+        expect(stats).toMatchObject({ rotations: rotation, inFlight: 0, draining: 0 });
+        expect(stats.closed).toBe(stats.created - 1);
+      }
+    });
+  }
+
+  it("keeps the caller's own callInvocationTransformer and client interceptors, and still settles", async () => {
+    const { proxy } = await cluster(['a']);
+    const seen: string[] = [];
+    const options = {
+      callInvocationTransformer: (properties: grpc.CallProperties<unknown, unknown>) => (seen.push(properties.methodDefinition.path), properties),
+      interceptors: [answerAtOnce(grpc.status.OK, { backend: 'cache' })],
+    };
+    const client = rotatingClient(EchoClient as unknown as new (...args: ConstructorParameters<typeof grpc.Client>) => Echo, `127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure(), options, { maxAgeMs: 60_000, drainMs: 60_000 });
+    cleanups.push(() => client.close());
+    expect(await unary(client)).toBe('cache');
+    expect(seen).toEqual(['/quickwins.test.Echo/Echo']);
+    await client.rotateNow();
+    expect(await unary(client)).toBe('cache');
+    expect(seen).toHaveLength(2);
+    expect(client.rotationStats()).toMatchObject({ inFlight: 0, draining: 0, created: 2, closed: 1 });
+  });
+
+  it('a stream answered at once with an error throws from the call (grpc-js) and is not counted in flight', async () => {
+    const { proxy } = await cluster(['a']);
+    const client = rotating(proxy, { maxAgeMs: 60_000, drainMs: 60_000 });
+    expect(() => client.count({ n: 1, everyMs: 0 }, new grpc.Metadata(), { interceptors: [answerAtOnce(grpc.status.UNAVAILABLE)] })).toThrow(/answered by an interceptor/);
+    await client.rotateNow();
+    expect(client.rotationStats()).toMatchObject({ inFlight: 0, draining: 0, closed: 1, created: 2 });
+  });
+
+  it('settles a unary call whose callback throws (grpc-js then never emits status)', async () => {
+    const { proxy } = await cluster(['a']);
+    const client = rotating(proxy, { maxAgeMs: 60_000, drainMs: 60_000 });
+    const thrown = new Promise<unknown>((resolve) => process.once('uncaughtException', resolve));
+    client.echo({}, () => {
+      throw new Error('callback failed');
+    });
+    expect(String(await thrown)).toMatch(/callback failed/);
+    expect(client.rotationStats().inFlight).toBe(0);
+  });
+});
+
+describe('rotatingClient methods', () => {
+  it('carry every own property of the generated client method, with the same value', async () => {
+    const { proxy } = await cluster(['a']);
+    const client = rotating(proxy, {}) as unknown as Record<string, unknown>;
+    const plain = EchoClient.prototype as unknown as Record<string, unknown>;
+    for (const method of Object.keys(SERVICE)) {
+      const generated = plain[method] as object;
+      const wrapped = client[method] as object;
+      expect(Reflect.ownKeys(generated).length).toBeGreaterThan(3);
+      for (const property of Reflect.ownKeys(generated)) {
+        expect(Object.hasOwn(wrapped, property), `${method}.${String(property)}`).toBe(true);
+        expect((wrapped as Record<string | symbol, unknown>)[property], `${method}.${String(property)}`).toBe((generated as Record<string | symbol, unknown>)[property]);
+      }
+    }
+    const shape = (method: unknown): unknown => ({ ...(method as object) });
+    expect(shape(client.echo)).toMatchObject({ path: '/quickwins.test.Echo/Echo', requestStream: false, responseStream: false });
+    expect(shape(client.count)).toMatchObject({ path: '/quickwins.test.Echo/Count', requestStream: false, responseStream: true });
+  });
+
+  it('keep originalName and its alias, as loadPackageDefinition clients have them', async () => {
+    const { proxy } = await cluster(['a']);
+    const withOriginal = { Echo: { ...SERVICE.echo, originalName: 'echoOriginal' } } satisfies grpc.ServiceDefinition;
+    const Generated = grpc.makeGenericClientConstructor(withOriginal, 'Echo');
+    const client = rotatingClient(Generated, `127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure());
+    cleanups.push(() => client.close());
+    const methods = client as unknown as Record<string, { originalName?: string; path?: string }>;
+    for (const name of ['Echo', 'echoOriginal']) {
+      expect({ ...methods[name] }, name).toMatchObject({ originalName: 'echoOriginal', path: '/quickwins.test.Echo/Echo' });
+    }
   });
 });
 

@@ -37,4 +37,14 @@ describe('poolUtilization', () => {
     expect(poolUtilization(fake)).toBeCloseTo(0.2);
     expect(poolUtilization({ ...fake, options: { max: 0 } })).toBeCloseTo(0.2);
   });
+
+  it('refuses what is not a pool with a TypeError naming the argument', () => {
+    const message = (caller: string, got: string): TypeError =>
+      new TypeError(`${caller}: pool must be a pg.Pool (or shaped like one: numeric totalCount, idleCount, waitingCount), got ${got}`);
+    const loose = poolUtilization as (pool: unknown) => number;
+    expect(() => loose(undefined)).toThrow(message('poolUtilization', 'undefined'));
+    expect(() => loose(null)).toThrow(message('poolUtilization', 'null'));
+    expect(() => loose({})).toThrow(message('poolUtilization', 'an object without numeric counters'));
+    expect(() => (poolSnapshot as (pool: unknown) => unknown)(undefined)).toThrow(message('poolSnapshot', 'undefined'));
+  });
 });
