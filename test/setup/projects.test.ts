@@ -28,6 +28,7 @@ describe('unit and integration projects', () => {
       'test/runtime/kafka/broker.test.ts', // the Kafka mock broker
       'test/cli/runner.test.ts', // the built CLI on temp git repos
       'test/setup/postgres.test.ts',
+      'test/codemods/registry-guard.test.ts', // the built codemods
     ]) {
       expect(integration, file).toContain(file);
     }
@@ -58,6 +59,8 @@ describe('unit and integration projects', () => {
       const built = write('b/built.test.ts', `const cli = await import('../../${'di' + 'st'}/cli/main.js');\n`);
       expect(classifyTestFile(spawns, testRoot)).toBe('integration');
       expect(classifyTestFile(built, testRoot)).toBe('integration');
+      const transform = write('b/transform.test.ts', `const file = join(root, ${"'codemods'"}, \`\${id}.${'c' + 'js'}\`);\n`);
+      expect(integrationReason(transform, testRoot)).toBe('b/transform.test.ts reads the built codemods (.cjs)');
     });
 
     it('leaves in-process tests, and imports of the code under test, in the unit project', () => {

@@ -3,8 +3,8 @@
  * the local helpers they import, transitively):
  *
  * - integration: the file (or a helper it imports) calls vitest's `inject` (the PostgreSQL URL from the global setup),
- *   imports `node:child_process` (the built CLI, git, psql, redis-server, the Kafka mock broker, pre-commit), or
- *   imports from a `dist/` folder (the build).
+ *   imports `node:child_process` (the built CLI, git, psql, redis-server, the Kafka mock broker, pre-commit),
+ *   imports from a `dist/` folder, or names a built codemod (the `.cjs` next to each codemod): all need the build.
  * - unit: everything else. Such a file runs in-process only (in-process servers on 127.0.0.1 included), needs no
  *   PostgreSQL, no build and no global setup, so `npm run test:unit` starts at once on a machine with only Node.
  *
@@ -21,6 +21,7 @@ const INTEGRATION_MARKERS: ReadonlyArray<{ pattern: RegExp; reason: string }> = 
   { pattern: /\binject\(/, reason: 'reads the global setup (vitest inject)' },
   { pattern: /from\s+['"](?:node:)?child_process['"]/, reason: 'starts processes (child_process)' },
   { pattern: /(?:from\s+|import\()\s*['"][^'"]*\/dist\/[^'"]*['"]/, reason: 'imports the build (dist/)' },
+  { pattern: /'codemods',\s*`[^`]*\.cjs`|codemods\/[^'"`\s]*\.cjs['"`]/, reason: 'reads the built codemods (.cjs)' },
 ];
 
 const RELATIVE_IMPORT = /(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
