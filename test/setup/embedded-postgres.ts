@@ -7,9 +7,21 @@
  * them (`allowScripts`), and we would rather run no third-party install script at all: `hydrateSymlinks` does the
  * same thing here, idempotently, before the binaries are used.
  */
-import { existsSync, lstatSync, readFileSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, parse } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -74,4 +86,64 @@ export function findEmbeddedBinDir(): string | undefined {
     );
   }
   return binDir;
+}
+
+export interface Account {
+  uid: number;
+  gid: number;
+}
+
+/** May `account` search `folder`: the owner, group or other execute bit that applies to it (root may always). */
+function canSearch(folder: string, account: Account): boolean {
+  if (account.uid === 0) return true;
+  const { mode, uid, gid } = statSync(folder);
+  if (uid === account.uid) return (mode & 0o100) !== 0;
+  if (gid === account.gid) return (mode & 0o010) !== 0;
+  return (mode & 0o001) !== 0;
+}
+
+/**
+ * Can `account` reach files in `folder`: every folder from the root down must be searchable by it. Supplementary
+ * groups are not considered, so the answer errs towards "no" (and then the binaries are staged, which always works).
+ */
+export function canReach(folder: string, account: Account): boolean {
+  let current = realpathSync(folder);
+  for (;;) {
+    if (!canSearch(current, account)) return false;
+    if (current === parse(current).root) return true;
+    current = dirname(current);
+  }
+}
+
+/** Hard links of every file under `from` in `to` (copies across file systems), symlinks kept as they are. */
+function linkTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true, mode: 0o755 });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isSymbolicLink()) symlinkSync(readlinkSync(source), target);
+    else if (entry.isDirectory()) linkTree(source, target);
+    else {
+      try {
+        linkSync(source, target);
+      } catch {
+        copyFileSync(source, target);
+      }
+    }
+  }
+}
+
+/**
+ * The embedded server's `bin` folder as `account` can run it. Run as root from a private folder (mode 0700, like
+ * /root or a `mktemp -d` clone), the unprivileged cluster owner cannot reach node_modules: then bin, lib and share
+ * are hard-linked into `stagingDir` (which that account must be able to reach), keeping the layout the binaries
+ * find their libraries and share files by (`$ORIGIN/../lib`).
+ */
+export function embeddedBinDirFor(binDir: string, account: Account, stagingDir: string): string {
+  if (canReach(binDir, account)) return binDir;
+  const installRoot = dirname(binDir);
+  for (const part of ['bin', 'lib', 'share']) {
+    if (existsSync(join(installRoot, part))) linkTree(join(installRoot, part), join(stagingDir, part));
+  }
+  return join(stagingDir, 'bin');
 }

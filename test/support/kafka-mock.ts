@@ -1,17 +1,58 @@
 /**
- * librdkafka's built-in mock cluster for the broker layer: test/support/kafka-mock/mock-cluster.c is compiled with
- * `cc` at test time (needs librdkafka's headers: Debian librdkafka-dev) and run as a child process whose brokers
- * listen on 127.0.0.1. Commands go over its stdin (create a topic, make the next requests of an API fail). Fails
- * loudly when the compiler or the library is missing.
+ * librdkafka's built-in mock cluster for the broker layer: test/support/kafka-mock/mock-cluster.py drives it through
+ * python3's ctypes (no C compiler, no headers) as a child process whose brokers listen on 127.0.0.1. Commands go over
+ * its stdin (create a topic, make the next requests of an API fail).
+ *
+ * librdkafka from the system's library path, else unpacked from Debian's packages into node_modules/.cache
+ * (test/support/debian.ts); `QUICKWINS_TEST_RDKAFKA=provisioned` asks for the cache. Fails loudly when python3 or
+ * the library cannot be had.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { cacheFolder, libraryPath, provisionDebianPackages, runQuiet } from './debian.js';
 
-const SOURCE = fileURLToPath(new URL('./kafka-mock/mock-cluster.c', import.meta.url));
+const PROGRAM = fileURLToPath(new URL('./kafka-mock/mock-cluster.py', import.meta.url));
+const LIBRARY = 'librdkafka.so.1';
+
+/** librdkafka and the libraries a Node-only Debian may lack (bookworm names). */
+export const RDKAFKA_DEBIAN_PACKAGES = ['librdkafka1', 'libsasl2-2', 'libsasl2-modules-db', 'libdb5.3', 'liblz4-1', 'libzstd1'];
+
+export interface RdkafkaLibrary {
+  source: 'system' | 'provisioned';
+  /** What the program loads: the soname, or the unpacked file. */
+  library: string;
+  env: NodeJS.ProcessEnv;
+}
+
+function loads(library: string, env: NodeJS.ProcessEnv): { ok: boolean; output: string } {
+  return runQuiet('python3', ['-c', 'import ctypes, sys; ctypes.CDLL(sys.argv[1])', library], { env });
+}
+
+/** librdkafka as the mock program can load it, fetched on first use when the system has none. */
+export function ensureRdkafka(cacheRoot = cacheFolder('quickwins-rdkafka')): RdkafkaLibrary {
+  const python = runQuiet('python3', ['--version']);
+  if (!python.ok) throw new Error(`the Kafka mock cluster needs python3 (for ctypes), which does not run: ${python.output}`);
+  if (process.env.QUICKWINS_TEST_RDKAFKA !== 'provisioned' && loads(LIBRARY, process.env).ok) {
+    return { source: 'system', library: LIBRARY, env: process.env };
+  }
+  const prefix = join(cacheRoot, 'debian');
+  const unpacked = (): string | undefined =>
+    libraryPath(prefix)
+      .split(delimiter)
+      .map((folder) => join(folder, LIBRARY))
+      .find((file) => file.startsWith(prefix) && existsSync(file));
+  const env = (): NodeJS.ProcessEnv => ({ ...process.env, LD_LIBRARY_PATH: libraryPath(prefix) });
+  const current = unpacked();
+  if (current === undefined || !loads(current, env()).ok) provisionDebianPackages('librdkafka', RDKAFKA_DEBIAN_PACKAGES, prefix);
+  const library = unpacked();
+  if (library === undefined) throw new Error(`librdkafka unpacked into ${prefix} has no ${LIBRARY}`);
+  const check = loads(library, env());
+  if (!check.ok) throw new Error(`librdkafka unpacked into ${prefix} does not load:\n${check.output}`);
+  return { source: 'provisioned', library, env: env() };
+}
 
 /** Kafka protocol numbers the tests use. */
 export const API = { offsetCommit: 8, heartbeat: 12 } as const;
@@ -26,16 +67,8 @@ export interface MockCluster {
 }
 
 export async function startMockCluster(brokerCount = 1): Promise<MockCluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'quickwins-kafka-mock-'));
-  const binary = join(dir, 'mock-cluster');
-  const compiled = spawnSync('cc', ['-O1', '-o', binary, SOURCE, '-lrdkafka'], { encoding: 'utf8' });
-  if (compiled.error || compiled.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(
-      `cannot build the librdkafka mock cluster (needs cc and librdkafka-dev: apt-get install -y gcc librdkafka-dev): ${compiled.error?.message ?? compiled.stderr}`,
-    );
-  }
-  const child: ChildProcessWithoutNullStreams = spawn(binary, [String(brokerCount)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const { library, env } = ensureRdkafka();
+  const child: ChildProcessWithoutNullStreams = spawn('python3', [PROGRAM, library, String(brokerCount)], { stdio: ['pipe', 'pipe', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -67,7 +100,6 @@ export async function startMockCluster(brokerCount = 1): Promise<MockCluster> {
         child.stdin.end();
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

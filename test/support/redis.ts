@@ -1,9 +1,37 @@
 /**
  * A throwaway redis-server on 127.0.0.1 for the redis store tests, and the smallest RESP client that gives the store
- * its `sendCommand(args)` (the project has no redis client dependency). Fails loudly when redis-server is missing.
+ * its `sendCommand(args)` (the project has no redis client dependency).
+ *
+ * redis-server from PATH, else unpacked from Debian's packages into node_modules/.cache (test/support/debian.ts),
+ * with its shared libraries; `QUICKWINS_TEST_REDIS=provisioned` asks for the cache. Fails loudly when neither runs.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { createServer, Socket } from 'node:net';
+import { cacheFolder, libraryPath, provisionDebianPackages, runQuiet } from './debian.js';
+
+/** redis-server's binary and the libraries a Node-only Debian may lack (bookworm names). */
+export const REDIS_DEBIAN_PACKAGES = ['redis-server', 'redis-tools', 'liblzf1', 'libjemalloc2', 'libatomic1'];
+
+export interface RedisProgram {
+  source: 'path' | 'provisioned';
+  command: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** redis-server from PATH, else from the cache (filled on first use). Throws when it cannot get a working one. */
+export function ensureRedisServer(cacheRoot = cacheFolder('quickwins-redis')): RedisProgram {
+  if (process.env.QUICKWINS_TEST_REDIS !== 'provisioned' && runQuiet('redis-server', ['--version']).ok) {
+    return { source: 'path', command: 'redis-server', env: process.env };
+  }
+  const prefix = join(cacheRoot, 'debian');
+  const command = join(prefix, 'usr', 'bin', 'redis-server');
+  const env = (): NodeJS.ProcessEnv => ({ ...process.env, LD_LIBRARY_PATH: libraryPath(prefix) });
+  if (!runQuiet(command, ['--version'], { env: env() }).ok) provisionDebianPackages('redis-server', REDIS_DEBIAN_PACKAGES, prefix);
+  const check = runQuiet(command, ['--version'], { env: env() });
+  if (!check.ok) throw new Error(`redis-server unpacked into ${prefix} does not run:\n${check.output}`);
+  return { source: 'provisioned', command, env: env() };
+}
 
 export interface RedisServer {
   readonly port: number;
@@ -19,11 +47,12 @@ async function freePort(): Promise<number> {
 }
 
 export async function startRedis(): Promise<RedisServer> {
-  if (spawnSync('redis-server', ['--version']).error) {
-    throw new Error('redis-server not found: install it (Debian: apt-get install -y redis-server) to run the redis store tests');
-  }
+  const redis = ensureRedisServer();
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(redis.command, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+    env: redis.env,
+  });
   const deadline = Date.now() + 10_000;
   for (;;) {
     const client = new RespClient(port);

@@ -74,9 +74,16 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
     it('uses the default threshold 0.85 without an argument, and refuses promptly', async () => {
       const pool = createTestPool({ max: 10 });
       const held = await hold(pool, 9);
-      const started = performance.now();
+      // Refused before asking the pool: nothing queued, so no wait for the 2 s deadline.
+      const connect = pool.connect.bind(pool);
+      let connectCalls = 0;
+      pool.connect = ((...args: Parameters<typeof connect>) => {
+        connectCalls++;
+        return connect(...args);
+      }) as typeof pool.connect;
       await expect(acquireWithBackpressure(pool)).rejects.toThrow(PoolExhaustedError);
-      expect(performance.now() - started).toBeLessThan(500); // no wait for the 2 s deadline (generous: shared CI machines)
+      expect(connectCalls).toBe(0);
+      expect(pool.waitingCount).toBe(0);
       held.forEach((client) => client.release());
     });
 
@@ -162,7 +169,8 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
       expect(error).toMatchObject({ code: 'ACQUIRE_TIMEOUT', timeoutMs: 60 });
       expect(error.message).toMatch(/no client within 60 ms; 1 checked out \+ 1 waiting of max 1/);
       expect(elapsed).toBeGreaterThanOrEqual(55);
-      expect(elapsed).toBeLessThan(1000);
+      // The error class shows the deadline fired; this bound only catches a hang (a busy machine may take seconds).
+      expect(elapsed, `timed out after ${Math.round(elapsed)} ms`).toBeLessThan(10_000);
       expect(pool.waitingCount).toBe(0); // withdrawn: it will not take the next free client
 
       holder!.release();
@@ -214,8 +222,7 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
       const [holder] = await hold(pool, 1);
       const controller = new AbortController();
       const waiting = acquireWithBackpressure(pool, { maxWaiting: 1, signal: controller.signal, ...quiet });
-      await sleep(10);
-      expect(pool.waitingCount).toBe(1);
+      await vi.waitFor(() => expect(pool.waitingCount).toBe(1)); // queued, however long a busy machine takes
       controller.abort();
       await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
       expect(pool.waitingCount).toBe(0);
