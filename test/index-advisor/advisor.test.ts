@@ -244,16 +244,23 @@ hypopgDescribe(hypopgTitle, () => {
   it('--apply drops and reports the INVALID index a cancelled concurrent build leaves behind, and exits 1', async () => {
     const feed = new pg.Client(feedUrl);
     await feed.connect();
+    const writer = new pg.Client(feedUrl);
+    await writer.connect();
+    writer.on('error', () => undefined);
     try {
       for (const name of (await indexNames(feedUrl)).filter((index) => index.startsWith('idx_'))) await feed.query(`DROP INDEX ${name}`);
-      // CONCURRENTLY commits the index as INVALID first, then builds it: a statement_timeout shorter than the build
-      // cancels it halfway, the way a long build is cancelled in production.
+      // CONCURRENTLY commits the index as INVALID first, then waits for the table's writers: an open writer makes the
+      // build outlast its 100 ms statement_timeout however fast the machine, the way a long build is cancelled in
+      // production. The server ends the writer's session after a second idle, so the leftover can then be dropped.
+      await writer.query(`SET idle_in_transaction_session_timeout = '1s'`);
+      await writer.query('BEGIN');
+      await writer.query('LOCK TABLE messages IN ROW EXCLUSIVE MODE');
       const run = advisor(['--apply', '--statement-timeout', '100ms', '--json']);
       expect(run.stderr).toBe('');
       expect(run.status).toBe(1);
       const advice = JSON.parse(run.stdout) as JsonAdvice;
-      // The smallest table's build may finish inside the timeout on a quiet machine: each build either failed on the
-      // timeout (its INVALID leftover dropped and reported) or was created whole; at least the large ones fail.
+      // Builds on the other tables may finish inside the timeout: each build either failed on the timeout (its INVALID
+      // leftover dropped and reported) or was created whole; at least the one on `messages` fails.
       const failed = (advice.applied ?? []).filter((outcome) => outcome.status === 'failed');
       expect(failed.length).toBeGreaterThan(0);
       for (const outcome of advice.applied ?? []) expect(['failed', 'created']).toContain(outcome.status);
@@ -264,6 +271,7 @@ hypopgDescribe(hypopgTitle, () => {
       const created = (advice.applied ?? []).filter((outcome) => outcome.status === 'created').length;
       expect((await indexNames(feedUrl)).filter((name) => name.startsWith('idx_'))).toHaveLength(created);
     } finally {
+      await writer.end().catch(() => undefined);
       await feed.end();
     }
     markHypopgTestsRan();
