@@ -71,11 +71,11 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
       held.forEach((client) => client.release());
     });
 
-    it('uses the default threshold 0.85 without an argument, and refuses promptly', async () => {
+    it('keeps the plan threshold for a bare 0.85 (older codemod output), and refuses promptly', async () => {
       const pool = createTestPool({ max: 10 });
       const held = await hold(pool, 9);
       const started = performance.now();
-      await expect(acquireWithBackpressure(pool)).rejects.toThrow(PoolExhaustedError);
+      await expect(acquireWithBackpressure(pool, 0.85)).rejects.toThrow(PoolExhaustedError);
       expect(performance.now() - started).toBeLessThan(500); // no wait for the 2 s deadline (generous: shared CI machines)
       held.forEach((client) => client.release());
     });
@@ -345,7 +345,7 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
   it('labels errors with the pool name', async () => {
     const pool = createTestPool({ max: 1 });
     const [holder] = await hold(pool, 1);
-    await expect(acquireWithBackpressure(pool, { name: 'orders', registry: new Registry() })).rejects.toThrow(/pg pool "orders" exhausted/);
+    await expect(acquireWithBackpressure(pool, { name: 'orders', registry: new Registry(), maxWaiting: 0 })).rejects.toThrow(/pg pool "orders" exhausted/);
     holder!.release();
   });
 });
