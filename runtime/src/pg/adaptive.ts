@@ -5,7 +5,8 @@
  * - CoDel: judge the queue by its delay, not its length. A newcomer's queueing delay is predicted as
  *   (callers ahead + 1) × hold / max, and it is admitted while that stays under a target.
  * - Breakwater: decide at the door (early drop, no request queued only to time out later), from demand measured
- *   against capacity: arrivals per interval against max / hold.
+ *   against capacity: arrivals per interval against max / hold. And, as CoDel asks of a standing queue, only when no
+ *   request of the interval found a free client (a queue that empties now and then is noise, not overload).
  * - Gradient2 / Vegas: the limit follows measured latency (an EWMA of hold times), with no number to configure.
  *
  * Two targets, both in units of the measured mean hold time H:
@@ -21,12 +22,13 @@
 export type AdaptiveRefusal = 'queue_delay' | 'overload' | 'deadline';
 
 /** Predicted wait allowed while demand fits the pool, in mean hold times. */
-export const BURST_HOLDS = 4;
+export const BURST_HOLDS = 2;
 /** Predicted wait allowed once demand exceeds capacity: about one hold, so successes stay near 2 × H. */
 export const OVERLOAD_HOLDS = 1;
 /** Demand over a full interval above this share of capacity means overload; at or below it, back to normal. */
 export const OVERLOAD_DEMAND = 1.2;
-/** A quarter of an interval already this far above capacity switches to overload early (a sustained surge). */
+/** This share of an interval already ONSET_DEMAND above capacity switches to overload early (a sustained surge). */
+export const ONSET_SHARE = 0.5;
 export const ONSET_DEMAND = 1.6;
 /** The measuring interval, in mean hold times, within [MIN_INTERVAL_MS, MAX_INTERVAL_MS]. */
 export const INTERVAL_HOLDS = 8;
@@ -53,6 +55,8 @@ export class AdaptiveAdmission {
   limit = 0;
   /** Arrivals (admitted or refused) since the interval started. */
   private arrivals = 0;
+  /** A request found a free client during this interval: the queue was empty at least once (CoDel's test). */
+  private sawFreeClient = false;
   private intervalStart: number;
   private acquisitions = 0;
   private readonly now: () => number;
@@ -68,7 +72,10 @@ export class AdaptiveAdmission {
    */
   admit(claimed: number, max: number, deadlineMs: number): AdaptiveRefusal | undefined {
     this.arrivals++;
-    if (claimed < max) return undefined;
+    if (claimed < max) {
+      this.sawFreeClient = true;
+      return undefined;
+    }
     const hold = this.holdMs;
     if (hold === undefined) {
       // Nothing measured yet: a queue as long as the pool, like the bounded queue with maxWaiting = max.
@@ -132,10 +139,11 @@ export class AdaptiveAdmission {
     if (elapsed <= 0) return;
     const demand = (this.arrivals * hold) / (max * elapsed);
     if (elapsed >= interval) {
-      this.overloaded = demand > OVERLOAD_DEMAND;
+      this.overloaded = demand > OVERLOAD_DEMAND && !this.sawFreeClient;
       this.arrivals = 0;
+      this.sawFreeClient = false;
       this.intervalStart = now;
-    } else if (!this.overloaded && elapsed >= interval / 4 && demand > ONSET_DEMAND) {
+    } else if (!this.overloaded && !this.sawFreeClient && elapsed >= interval * ONSET_SHARE && demand > ONSET_DEMAND) {
       this.overloaded = true;
     }
   }
