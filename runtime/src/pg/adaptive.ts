@@ -28,7 +28,7 @@ export const OVERLOAD_HOLDS = 1;
 /** Demand over a full interval above this share of capacity means overload; at or below it, back to normal. */
 export const OVERLOAD_DEMAND = 1.2;
 /** This share of an interval already ONSET_DEMAND above capacity switches to overload early (a sustained surge). */
-export const ONSET_SHARE = 0.5;
+export const ONSET_SHARE = 0.25;
 export const ONSET_DEMAND = 1.6;
 /** The measuring interval, in mean hold times, within [MIN_INTERVAL_MS, MAX_INTERVAL_MS]. */
 export const INTERVAL_HOLDS = 8;
@@ -55,7 +55,7 @@ export class AdaptiveAdmission {
   limit = 0;
   /** Arrivals (admitted or refused) since the interval started. */
   private arrivals = 0;
-  /** A request found a free client during this interval: the queue was empty at least once (CoDel's test). */
+  /** A request found a free client since the last slow-path decision: the queue was empty (CoDel's test). */
   private sawFreeClient = false;
   private intervalStart: number;
   private acquisitions = 0;
@@ -103,7 +103,8 @@ export class AdaptiveAdmission {
     if (!(ms >= 0)) return;
     // A plain mean over the first samples (no bias toward the very first one), an EWMA after that.
     this.holdSamples++;
-    const weight = Math.max(HOLD_WEIGHT, 1 / this.holdSamples);
+    // Variable holds need more samples for the same precision of the mean: the weight shrinks with the variability.
+    const weight = Math.max(HOLD_WEIGHT / this.holdVariability(), 1 / this.holdSamples);
     const hold = this.holdMs ?? 0;
     this.holdMs = hold + weight * (ms - hold);
     this.holdSquareMs2 += weight * (ms * ms - this.holdSquareMs2);
@@ -134,16 +135,24 @@ export class AdaptiveAdmission {
   /** Compares arrivals with capacity (max / hold) at the end of each interval, or early for a clear surge. */
   private updateDemand(max: number, hold: number): void {
     const now = this.now();
+    if (this.sawFreeClient) {
+      // The queue emptied since the last look: whatever stands now started just now (CoDel leaves its dropping
+      // state as soon as the delay falls below target).
+      this.sawFreeClient = false;
+      this.overloaded = false;
+      this.arrivals = 0;
+      this.intervalStart = now;
+      return;
+    }
     const elapsed = now - this.intervalStart;
     const interval = this.intervalMs();
     if (elapsed <= 0) return;
     const demand = (this.arrivals * hold) / (max * elapsed);
     if (elapsed >= interval) {
-      this.overloaded = demand > OVERLOAD_DEMAND && !this.sawFreeClient;
+      this.overloaded = demand > OVERLOAD_DEMAND;
       this.arrivals = 0;
-      this.sawFreeClient = false;
       this.intervalStart = now;
-    } else if (!this.overloaded && !this.sawFreeClient && elapsed >= interval * ONSET_SHARE && demand > ONSET_DEMAND) {
+    } else if (!this.overloaded && elapsed >= interval * ONSET_SHARE && demand > ONSET_DEMAND) {
       this.overloaded = true;
     }
   }
