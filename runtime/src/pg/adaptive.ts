@@ -9,11 +9,15 @@
  *   request of the interval found a free client (a queue that empties now and then is noise, not overload).
  * - Gradient2 / Vegas: the limit follows measured latency (an EWMA of hold times), with no number to configure.
  *
- * Two targets, both in units of the measured mean hold time H:
- *   normal      arrivals ≤ capacity: wait up to BURST_HOLDS × H, which absorbs Poisson noise and short bursts;
- *   overloaded  arrivals > capacity for a while: wait up to OVERLOAD_HOLDS × H. Every client stays busy (goodput)
- *               and an admitted request finishes within a few hold times instead of queueing behind a standing queue.
- * Both are also capped at half the acquisition deadline, so a slow database cannot make a request wait past it.
+ * Targets, in units of the measured mean hold time H (and its variability, Kingman's (1 + cs²)):
+ *   normal      wait up to BURST_HOLDS × H × (1 + cs²): absorbs Poisson noise at up to about 1× capacity;
+ *   overloaded  a queue has stood (no request found a free client) while arrivals exceeded capacity: wait up to
+ *               OVERLOAD_HOLDS × H. Every client stays busy (goodput) and an admitted request finishes within about
+ *               two hold times instead of queueing behind a standing queue;
+ *   spare       the last long window ran at ≤ HEADROOM_DEMAND of capacity, so there is time to drain a burst after
+ *               it: wait up to a quarter of the acquisition deadline, and call a surge an overload only once it
+ *               outlasts twice that.
+ * All are capped at half the acquisition deadline, so a slow database cannot make a request wait past it.
  *
  * Per acquisition: O(1), no allocation, no clock read while a client is free (the warm fast path). State: a few numbers.
  */
@@ -30,6 +34,13 @@ export const OVERLOAD_DEMAND = 1.2;
 /** This share of an interval already ONSET_DEMAND above capacity switches to overload early (a sustained surge). */
 export const ONSET_SHARE = 0.25;
 export const ONSET_DEMAND = 1.6;
+/**
+ * Spare capacity: when arrivals over the last LONG_INTERVALS intervals stayed at or below this share of capacity, the
+ * pool has time to drain a burst afterwards, and the queue may take up to HEADROOM_DEADLINE_SHARE of the deadline.
+ */
+export const HEADROOM_DEMAND = 0.85;
+export const LONG_INTERVALS = 12;
+export const HEADROOM_DEADLINE_SHARE = 0.25;
 /** The measuring interval, in mean hold times, within [MIN_INTERVAL_MS, MAX_INTERVAL_MS]. */
 export const INTERVAL_HOLDS = 8;
 export const MIN_INTERVAL_MS = 20;
@@ -51,6 +62,8 @@ export class AdaptiveAdmission {
   queueDelayMs = 0;
   /** True while demand exceeds capacity. */
   overloaded = false;
+  /** True when the last long window's demand left room to drain a burst (see HEADROOM_DEMAND). */
+  spareCapacity = false;
   /** The admission limit last applied, in claims (checked out + waiting); max + allowed waiters. */
   limit = 0;
   /** Arrivals (admitted or refused) since the interval started. */
@@ -58,12 +71,17 @@ export class AdaptiveAdmission {
   /** A request found a free client since the last slow-path decision: the queue was empty (CoDel's test). */
   private sawFreeClient = false;
   private intervalStart: number;
+  /** Arrivals since the long window started, and when it did. */
+  private longArrivals = 0;
+  private longStart: number;
+  private longJudged = false;
   private acquisitions = 0;
   private readonly now: () => number;
 
   constructor(now: () => number = () => performance.now()) {
     this.now = now;
     this.intervalStart = now();
+    this.longStart = this.intervalStart;
   }
 
   /**
@@ -72,6 +90,7 @@ export class AdaptiveAdmission {
    */
   admit(claimed: number, max: number, deadlineMs: number): AdaptiveRefusal | undefined {
     this.arrivals++;
+    this.longArrivals++;
     if (claimed < max) {
       this.sawFreeClient = true;
       return undefined;
@@ -82,8 +101,10 @@ export class AdaptiveAdmission {
       this.limit = 2 * max;
       return claimed < this.limit ? undefined : 'queue_delay';
     }
-    this.updateDemand(max, hold);
-    const target = this.overloaded ? OVERLOAD_HOLDS : BURST_HOLDS * this.holdVariability();
+    const burstWaitMs = deadlineMs * HEADROOM_DEADLINE_SHARE;
+    this.updateDemand(max, hold, burstWaitMs);
+    let target = this.overloaded ? OVERLOAD_HOLDS : BURST_HOLDS * this.holdVariability();
+    if (!this.overloaded && this.spareCapacity) target = Math.max(target, burstWaitMs / hold);
     const waitHolds = Math.min(target, deadlineMs / 2 / hold);
     // Waiters ahead + 1 must be served by max clients each freeing once per hold: wait ≈ (ahead + 1) × hold / max.
     const allowedWaiters = Math.floor(waitHolds * max);
@@ -132,9 +153,23 @@ export class AdaptiveAdmission {
     return Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, INTERVAL_HOLDS * hold * this.holdVariability()));
   }
 
+  /** How long a queue must stand before a surge counts as overload: longer while spare capacity can drain a burst. */
+  private onsetMs(interval: number, burstWaitMs: number): number {
+    return this.spareCapacity ? Math.max(interval * ONSET_SHARE, 2 * burstWaitMs) : interval * ONSET_SHARE;
+  }
+
   /** Compares arrivals with capacity (max / hold) at the end of each interval, or early for a clear surge. */
-  private updateDemand(max: number, hold: number): void {
+  private updateDemand(max: number, hold: number, burstWaitMs: number): void {
     const now = this.now();
+    const interval = this.intervalMs();
+    const longElapsed = now - this.longStart;
+    // The first judgement comes after a third of a long window, so a burst early in the pool's life can be absorbed too.
+    if (longElapsed >= (this.longJudged ? LONG_INTERVALS : LONG_INTERVALS / 3) * interval) {
+      this.longJudged = true;
+      this.spareCapacity = (this.longArrivals * hold) / (max * longElapsed) <= HEADROOM_DEMAND;
+      this.longArrivals = 0;
+      this.longStart = now;
+    }
     if (this.sawFreeClient) {
       // The queue emptied since the last look: whatever stands now started just now (CoDel leaves its dropping
       // state as soon as the delay falls below target).
@@ -145,14 +180,13 @@ export class AdaptiveAdmission {
       return;
     }
     const elapsed = now - this.intervalStart;
-    const interval = this.intervalMs();
     if (elapsed <= 0) return;
     const demand = (this.arrivals * hold) / (max * elapsed);
-    if (elapsed >= interval) {
+    if (elapsed >= Math.max(interval, this.onsetMs(interval, burstWaitMs))) {
       this.overloaded = demand > OVERLOAD_DEMAND;
       this.arrivals = 0;
       this.intervalStart = now;
-    } else if (!this.overloaded && elapsed >= interval * ONSET_SHARE && demand > ONSET_DEMAND) {
+    } else if (!this.overloaded && elapsed >= this.onsetMs(interval, burstWaitMs) && demand > ONSET_DEMAND) {
       this.overloaded = true;
     }
   }

@@ -2,7 +2,7 @@
  * The adaptive admission policy as a state machine, driven by an injected clock: no pool, no timers, no wall time.
  */
 import { describe, expect, it } from 'vitest';
-import { AdaptiveAdmission, BURST_HOLDS, ONSET_SHARE, OVERLOAD_HOLDS } from '../../../runtime/src/pg/adaptive.js';
+import { AdaptiveAdmission, BURST_HOLDS, HEADROOM_DEADLINE_SHARE, ONSET_SHARE, OVERLOAD_HOLDS } from '../../../runtime/src/pg/adaptive.js';
 
 const MAX = 10;
 const DEADLINE = 2000;
@@ -25,7 +25,7 @@ function holds(policy: AdaptiveAdmission, ms: number, count = 64): void {
 /** The most claims (checked out + waiting) the policy admits right now, probing without advancing the clock. */
 function admittedUpTo(policy: AdaptiveAdmission): number {
   let claimed = MAX;
-  while (claimed < 20 * MAX && policy.admit(claimed, MAX, DEADLINE) === undefined) claimed++;
+  while (claimed < 100 * MAX && policy.admit(claimed, MAX, DEADLINE) === undefined) claimed++;
   return claimed;
 }
 
@@ -111,6 +111,23 @@ describe('AdaptiveAdmission (injected clock)', () => {
     fullPoolArrivals(policy, clock, 60, 170); // 0.35 per ms: 0.7 × capacity
     expect(policy.overloaded).toBe(false);
     expect(admittedUpTo(policy)).toBe(MAX + BURST_HOLDS * MAX);
+  });
+
+  it('with spare capacity over the long window, absorbs a burst up to a quarter of the deadline', () => {
+    const { policy, clock } = policyOnFakeClock();
+    holds(policy, 20);
+    // 1 s at 0.4 × capacity (0.2 per ms), the queue emptying now and then
+    for (let ms = 0; ms < 1000; ms += 5) {
+      clock.now += 5;
+      policy.admit(MAX - 1, MAX, DEADLINE);
+    }
+    policy.admit(MAX + 1, MAX, DEADLINE);
+    expect(policy.spareCapacity).toBe(true);
+    // 500 ms of waiting (DEADLINE / 4) at 20 ms / 10 clients per place: 250 waiters
+    expect(admittedUpTo(policy)).toBe(MAX + (HEADROOM_DEADLINE_SHARE * DEADLINE * MAX) / 20);
+    // a surge that outlasts twice that allowance is an overload after all
+    fullPoolArrivals(policy, clock, 3000, 1100);
+    expect(policy.overloaded).toBe(true);
   });
 
   it('follows a slower database: targets are in hold times, capped at half the acquisition deadline', () => {
