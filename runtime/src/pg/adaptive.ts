@@ -19,7 +19,8 @@
  *               outlasts twice that.
  * All are capped at half the acquisition deadline, so a slow database cannot make a request wait past it.
  *
- * Per acquisition: O(1), no allocation, no clock read while a client is free (the warm fast path). State: a few numbers.
+ * Per acquisition: O(1), no clock read while a client is free (the warm fast path); one checkout in SAMPLE_EVERY
+ * (and every one that waited) gets a timed release wrapper. State: a fixed set of numbers.
  */
 
 /** Why a request was refused; also the `reason` label of the refusal metric. */
@@ -41,6 +42,8 @@ export const ONSET_DEMAND = 1.6;
 export const HEADROOM_DEMAND = 0.85;
 export const LONG_INTERVALS = 12;
 export const HEADROOM_DEADLINE_SHARE = 0.25;
+/** Hold samples before the spare-capacity judgement trusts the mean hold. */
+export const SETTLED_SAMPLES = 32;
 /** The measuring interval, in mean hold times, within [MIN_INTERVAL_MS, MAX_INTERVAL_MS]. */
 export const INTERVAL_HOLDS = 8;
 export const MIN_INTERVAL_MS = 20;
@@ -163,8 +166,10 @@ export class AdaptiveAdmission {
     const now = this.now();
     const interval = this.intervalMs();
     const longElapsed = now - this.longStart;
-    // The first judgement comes after a third of a long window, so a burst early in the pool's life can be absorbed too.
-    if (longElapsed >= (this.longJudged ? LONG_INTERVALS : LONG_INTERVALS / 3) * interval) {
+    // The first judgement comes after a third of a long window, so a burst early in the pool's life can be absorbed too;
+    // never before the pool has run for twice the burst allowance on a settled hold estimate.
+    const longWindow = Math.max((this.longJudged ? LONG_INTERVALS : LONG_INTERVALS / 3) * interval, 2 * burstWaitMs);
+    if (longElapsed >= longWindow && this.holdSamples >= SETTLED_SAMPLES) {
       this.longJudged = true;
       this.spareCapacity = (this.longArrivals * hold) / (max * longElapsed) <= HEADROOM_DEMAND;
       this.longArrivals = 0;
