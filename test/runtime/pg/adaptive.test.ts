@@ -130,6 +130,18 @@ describe('AdaptiveAdmission (injected clock)', () => {
     expect(policy.overloaded).toBe(true);
   });
 
+  it('does not call the first moments of a pool spare capacity (unsettled hold estimate, too short a window)', () => {
+    const { policy, clock } = policyOnFakeClock();
+    holds(policy, 2, 4); // a few short holds: capacity looks huge
+    for (let ms = 0; ms < 200; ms += 5) {
+      clock.now += 5;
+      policy.admit(MAX - 1, MAX, DEADLINE);
+    }
+    fullPoolArrivals(policy, clock, 100, 50);
+    expect(policy.spareCapacity).toBe(false);
+    expect(admittedUpTo(policy)).toBe(MAX + BURST_HOLDS * MAX);
+  });
+
   it('follows a slower database: targets are in hold times, capped at half the acquisition deadline', () => {
     const { policy } = policyOnFakeClock();
     holds(policy, 20);
