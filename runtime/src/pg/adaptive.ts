@@ -52,7 +52,7 @@ export const MAX_INTERVAL_MS = 1000;
 export const HOLD_WEIGHT = 1 / 64;
 /** EWMA weight of one queue-delay sample (metrics only). */
 export const DELAY_WEIGHT = 1 / 8;
-/** Besides every acquisition that waited, one in this many is timed from checkout to release. */
+/** Besides every acquisition that waited (and every one until SETTLED_SAMPLES), one in this many is timed. */
 export const SAMPLE_EVERY = 16;
 
 export class AdaptiveAdmission {
@@ -117,9 +117,12 @@ export class AdaptiveAdmission {
     return this.overloaded ? 'overload' : 'queue_delay';
   }
 
-  /** True for the acquisitions whose hold time should be measured (one in SAMPLE_EVERY; the first one too). */
+  /**
+   * True for the acquisitions whose hold time should be measured: every one until the estimate has settled (a quiet
+   * pool would otherwise take long to learn its hold time), then one in SAMPLE_EVERY.
+   */
   sampleHold(): boolean {
-    return this.acquisitions++ % SAMPLE_EVERY === 0;
+    return this.acquisitions++ % SAMPLE_EVERY === 0 || this.holdSamples < SETTLED_SAMPLES;
   }
 
   /** A measured hold time (checkout to release). */
