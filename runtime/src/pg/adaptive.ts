@@ -62,6 +62,8 @@ export class AdaptiveAdmission {
   /** Mean squared hold time, EWMA: with holdMs it gives how variable holds are. */
   private holdSquareMs2 = 0;
   private holdSamples = 0;
+  /** True until SETTLED_SAMPLES holds were measured. */
+  private settling = true;
   /** Mean queueing delay of admitted requests that waited, EWMA (0 when none waited). */
   queueDelayMs = 0;
   /** True while demand exceeds capacity. */
@@ -70,13 +72,14 @@ export class AdaptiveAdmission {
   spareCapacity = false;
   /** The admission limit last applied, in claims (checked out + waiting); max + allowed waiters. */
   limit = 0;
-  /** Arrivals (admitted or refused) since the interval started. */
+  /** Arrivals (admitted or refused) ever; the intervals remember where they started (one counter on the fast path). */
   private arrivals = 0;
+  private intervalStartArrivals = 0;
   /** A request found a free client since the last slow-path decision: the queue was empty (CoDel's test). */
   private sawFreeClient = false;
   private intervalStart: number;
-  /** Arrivals since the long window started, and when it did. */
-  private longArrivals = 0;
+  /** Arrivals when the long window started, and when it did. */
+  private longStartArrivals = 0;
   private longStart: number;
   private longJudged = false;
   private readonly now: () => number;
@@ -93,7 +96,6 @@ export class AdaptiveAdmission {
    */
   admit(claimed: number, max: number, deadlineMs: number): AdaptiveRefusal | undefined {
     this.arrivals++;
-    this.longArrivals++;
     if (claimed < max) {
       this.sawFreeClient = true;
       return undefined;
@@ -122,7 +124,7 @@ export class AdaptiveAdmission {
    * settled. Every checkout that waited is timed too; timing all of them would cost ~8 % of a warm acquire + release.
    */
   sampleHold(): boolean {
-    return this.holdSamples < SETTLED_SAMPLES;
+    return this.settling;
   }
 
   /** A measured hold time (checkout to release). */
@@ -130,6 +132,7 @@ export class AdaptiveAdmission {
     if (!(ms >= 0)) return;
     // A plain mean over the first samples (no bias toward the very first one), an EWMA after that.
     this.holdSamples++;
+    this.settling = this.holdSamples < SETTLED_SAMPLES;
     // Variable holds need more samples for the same precision of the mean: the weight shrinks with the variability.
     const weight = Math.max(HOLD_WEIGHT / this.holdVariability(), 1 / this.holdSamples);
     const hold = this.holdMs ?? 0;
@@ -174,8 +177,8 @@ export class AdaptiveAdmission {
     const longWindow = Math.max((this.longJudged ? LONG_INTERVALS : LONG_INTERVALS / 3) * interval, 2 * burstWaitMs);
     if (longElapsed >= longWindow && this.holdSamples >= SETTLED_SAMPLES) {
       this.longJudged = true;
-      this.spareCapacity = (this.longArrivals * hold) / (max * longElapsed) <= HEADROOM_DEMAND;
-      this.longArrivals = 0;
+      this.spareCapacity = ((this.arrivals - this.longStartArrivals) * hold) / (max * longElapsed) <= HEADROOM_DEMAND;
+      this.longStartArrivals = this.arrivals;
       this.longStart = now;
     }
     if (this.sawFreeClient) {
@@ -183,16 +186,16 @@ export class AdaptiveAdmission {
       // state as soon as the delay falls below target).
       this.sawFreeClient = false;
       this.overloaded = false;
-      this.arrivals = 0;
+      this.intervalStartArrivals = this.arrivals;
       this.intervalStart = now;
       return;
     }
     const elapsed = now - this.intervalStart;
     if (elapsed <= 0) return;
-    const demand = (this.arrivals * hold) / (max * elapsed);
+    const demand = ((this.arrivals - this.intervalStartArrivals) * hold) / (max * elapsed);
     if (elapsed >= Math.max(interval, this.onsetMs(interval, burstWaitMs))) {
       this.overloaded = demand > OVERLOAD_DEMAND;
-      this.arrivals = 0;
+      this.intervalStartArrivals = this.arrivals;
       this.intervalStart = now;
     } else if (!this.overloaded && elapsed >= this.onsetMs(interval, burstWaitMs) && demand > ONSET_DEMAND) {
       this.overloaded = true;
@@ -207,11 +210,19 @@ export function adaptiveStateOf(pool: object): AdaptiveAdmission | undefined {
   return (pool as Record<symbol, AdaptiveAdmission | undefined>)[ADAPTIVE_STATE];
 }
 
+// The last pool looked up (at most one pool kept alive by it): a service with one pool skips the property lookup on
+// every acquisition.
+let lastPool: object | undefined;
+let lastState: AdaptiveAdmission | undefined;
+
 export function adaptiveStateFor(pool: object): AdaptiveAdmission {
+  if (pool === lastPool) return lastState!;
   let state = (pool as Record<symbol, AdaptiveAdmission | undefined>)[ADAPTIVE_STATE];
   if (state === undefined) {
     state = new AdaptiveAdmission();
     Object.defineProperty(pool, ADAPTIVE_STATE, { value: state, configurable: true, enumerable: false, writable: true });
   }
+  lastPool = pool;
+  lastState = state;
   return state;
 }
