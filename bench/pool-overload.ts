@@ -23,8 +23,9 @@
  * schedule (a backlog served after the schedule ends does not count). Time-to-reject is measured from the call. "late"
  * shows successes after DEADLINE_MS + acquisitions that timed out after waiting. "lag p99" is how late the open-loop scheduler fired (a busy machine).
  *
- *   npx tsx bench/pool-overload.ts                 (~8 min; starts a throwaway PostgreSQL; DATABASE_URL overrides)
- *   npx tsx bench/pool-overload.ts --quick         (~3 min: shorter runs, 3 s slowdown)
+ *   npx tsx bench/pool-overload.ts                 (~11 min on a busy 2-core machine: raw arms drain for seconds at
+ *                                                   2-3×; starts a throwaway PostgreSQL; DATABASE_URL overrides)
+ *   npx tsx bench/pool-overload.ts --quick         (2 s runs, 3 s slowdown, 4 s of bursts)
  *   SCENARIOS=load,slowdown LOADS=1,2 ARMS=adaptive,bounded-queue REPEATS=3 npx tsx bench/pool-overload.ts
  */
 import { loadavg } from 'node:os';
