@@ -286,6 +286,11 @@ function runCalls(cwd: string, script: keyof typeof CALL_SCRIPTS): { results: Re
 const RUNTIME_METRICS = [
   'db_pool_acquire_timeouts_total',
   'db_pool_acquire_wait_seconds',
+  'db_pool_admission_hold_seconds',
+  'db_pool_admission_limit',
+  'db_pool_admission_overloaded',
+  'db_pool_admission_queue_delay_seconds',
+  'db_pool_admission_refusals_total',
   'db_pool_exhausted_total',
   'db_pool_utilization',
   'graphql_document_cache_entries',

@@ -9,6 +9,7 @@
  * client that arrives anyway (it was already connecting) is released straight back, so the pool never shrinks.
  */
 import type { PoolClient } from 'pg';
+import { adaptiveStateFor, type AdaptiveAdmission } from './adaptive.js';
 import { refuseAdmission } from './admission.js';
 import { awaitDeadline } from './deadlines.js';
 import { AcquireTimeoutError, notAPool } from './errors.js';
@@ -56,13 +57,22 @@ class Acquisition<TClient> {
   declare admittedAt: number;
   /** The callback handed to `pool.connect`; its identity is how the request is found again in pg-pool's queue. */
   declare readonly onConnect: ConnectCallback<TClient>;
+  /** The pool's adaptive admission state, fed with waits and hold times; undefined in the fixed modes. */
+  declare readonly policy: AdaptiveAdmission | undefined;
 
   // `declare` fields and plain assignments: no class-field definitions emitted, one object shape built in one place.
-  constructor(pool: PoolLike<TClient>, options: ResolvedOptions, metrics: PoolMetrics, done: AcquireCallback<TClient>) {
+  constructor(
+    pool: PoolLike<TClient>,
+    options: ResolvedOptions,
+    metrics: PoolMetrics,
+    done: AcquireCallback<TClient>,
+    policy: AdaptiveAdmission | undefined,
+  ) {
     this.pool = pool;
     this.options = options;
     this.metrics = metrics;
     this.done = done;
+    this.policy = policy;
     this.settled = false;
     this.timer = undefined;
     this.admittedAt = 0;
@@ -96,7 +106,13 @@ class Acquisition<TClient> {
       return;
     }
     // No deadline armed yet: the client came within the turn that asked for it (a wait of microseconds), recorded as 0.
-    this.metrics.waited(this.timer === undefined ? 0 : (performance.now() - this.admittedAt) / 1000);
+    const waitedMs = this.timer === undefined ? 0 : performance.now() - this.admittedAt;
+    this.metrics.waited(waitedMs / 1000);
+    const policy = this.policy;
+    if (policy !== undefined && (waitedMs > 0 || policy.sampleHold())) {
+      if (waitedMs > 0) policy.waited(waitedMs);
+      release = timeHold(policy, client, release);
+    }
     this.done(undefined, client, release);
   }
 
@@ -125,6 +141,25 @@ class Acquisition<TClient> {
   }
 }
 
+/**
+ * Measures this checkout's hold time (until release) for the adaptive policy: wraps the release function handed out,
+ * and `client.release` when it is that same function (pg-pool sets a fresh one on every checkout).
+ */
+function timeHold<TClient>(policy: AdaptiveAdmission, client: TClient, release: ReleaseFn): ReleaseFn {
+  const checkedOutAt = performance.now();
+  let timed = false;
+  const timedRelease: ReleaseFn = (err) => {
+    if (!timed) {
+      timed = true;
+      policy.held(performance.now() - checkedOutAt);
+    }
+    release(err);
+  };
+  const holder = client as { release?: unknown };
+  if (typeof client === 'object' && client !== null && holder.release === release) holder.release = timedRelease;
+  return timedRelease;
+}
+
 function fireDeadline(acquisition: Acquisition<unknown>): void {
   acquisition.timedOut();
 }
@@ -136,21 +171,23 @@ export function acquireClient<TClient>(pool: PoolLike<TClient>, options: Resolve
 
   const metrics = options.metrics ? poolMetrics(options.registry, options.name) : NO_METRICS;
   metrics.track(pool as PoolLike<unknown>);
+  const policy = options.admission.mode === 'adaptive' ? adaptiveStateFor(pool) : undefined;
   // An ending pool answers connect() at once with its own error, which says more than "exhausted" would.
-  const refusal = pool.ending === true ? undefined : refuseAdmission(pool, options.admission, options.name);
+  const refusal = pool.ending === true ? undefined : refuseAdmission(pool, options.admission, options.name, policy, options.acquireTimeoutMs);
   if (refusal !== undefined) {
-    metrics.exhausted();
-    return done(refusal, undefined, NOOP_RELEASE);
+    metrics.exhausted(refusal.reason);
+    return done(refusal.error, undefined, NOOP_RELEASE);
   }
-  new Acquisition(pool, options, metrics, done).start();
+  new Acquisition(pool, options, metrics, done, policy).start();
 }
 
 /**
  * Takes a client from `pool`, or fails fast:
- * - above the admission limit → `PoolExhaustedError` at once (never queued),
+ * - above the admission limit → `PoolExhaustedError` at once (never queued). The limit is adaptive by default (a short
+ *   queue sized from the pool's measured hold times); `threshold` or `maxWaiting` choose a fixed rule,
  * - no client within `acquireTimeoutMs` (default 2 s) → `AcquireTimeoutError`,
  * - `signal` aborted → rejects with `signal.reason`.
- * The second argument is a threshold (default 0.85) or options. Release the client with `client.release()` as usual.
+ * The second argument is a threshold (the plan's 0.85 for older calls) or options. Release the client with `client.release()` as usual.
  * With a callback it mirrors `pool.connect(cb)`: `callback(err, client, release)`.
  */
 export function acquireWithBackpressure<TClient = PoolClient>(pool: PoolLike<TClient>, threshold?: number): Promise<TClient>;

@@ -6,6 +6,12 @@
  *   db_pool_acquire_timeouts_total       counter    admitted requests that got no client within acquireTimeoutMs
  *   db_pool_acquire_wait_seconds         histogram  time from admission to a client, for requests that got one
  *   db_pool_utilization                  gauge      (checked-out + waiting) / max at scrape time, clamped to 0..1
+ *   db_pool_admission_refusals_total     counter    refusals by `reason` (threshold, queue_full, queue_delay,
+ *                                                   overload, deadline)
+ *   db_pool_admission_limit              gauge      adaptive: claims admitted right now (max + allowed waiters)
+ *   db_pool_admission_queue_delay_seconds gauge     adaptive: mean queueing delay of requests that waited (EWMA)
+ *   db_pool_admission_hold_seconds       gauge      adaptive: mean hold time its targets derive from (EWMA)
+ *   db_pool_admission_overloaded         gauge      adaptive: 1 while demand exceeds capacity
  *
  * Registering twice never throws: a metric already in the registry under the same name is reused (another copy of
  * quickwins, or the application's own definition). If that metric has another type, that one metric is left out, and
@@ -17,6 +23,8 @@
  */
 import { promClient, warnPromClientMissing, type PromClient } from '../optional-prom-client.js';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { adaptiveStateOf, type AdaptiveAdmission } from './adaptive.js';
+import type { RefusalReason } from './admission.js';
 import { poolUtilization, type PoolLike } from './utilization.js';
 
 export const METRIC_NAMES = {
@@ -24,6 +32,11 @@ export const METRIC_NAMES = {
   timeouts: 'db_pool_acquire_timeouts_total',
   wait: 'db_pool_acquire_wait_seconds',
   utilization: 'db_pool_utilization',
+  refusals: 'db_pool_admission_refusals_total',
+  limit: 'db_pool_admission_limit',
+  queueDelay: 'db_pool_admission_queue_delay_seconds',
+  hold: 'db_pool_admission_hold_seconds',
+  overloaded: 'db_pool_admission_overloaded',
 } as const;
 
 /** Buckets around typical pool waits: sub-ms for a free client up to the 2 s default deadline and beyond. */
@@ -31,7 +44,7 @@ export const WAIT_BUCKETS: readonly number[] = Object.freeze([0.0005, 0.001, 0.0
 
 /** The per-pool recorder acquisition calls. Every method is a no-op for a metric that could not be set up. */
 export interface PoolMetrics {
-  exhausted(): void;
+  exhausted(reason: RefusalReason): void;
   timedOut(): void;
   waited(seconds: number): void;
   /** Remembers the pool so the utilization gauge can read it at scrape time. */
@@ -70,6 +83,7 @@ export class PendingWaits {
 
 interface RegistryMetrics {
   readonly exhausted: Counter<'pool'> | undefined;
+  readonly refusals: Counter<'pool' | 'reason'> | undefined;
   readonly timeouts: Counter<'pool'> | undefined;
   readonly wait: Histogram<'pool'> | undefined;
   /** True when the histogram is ours (merges the pending waits at scrape time); false: observe directly. */
@@ -97,10 +111,43 @@ function existing<T>(registry: Registry, name: string, type: string): T | 'other
   return metric.type === type ? (metric as T) : 'other';
 }
 
-function counter(client: PromClient, registry: Registry, name: string, help: string): Counter<'pool'> | undefined {
-  const found = existing<Counter<'pool'>>(registry, name, 'counter');
+function counter<Label extends string = 'pool'>(
+  client: PromClient,
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly Label[] = ['pool'] as Label[],
+): Counter<Label> | undefined {
+  const found = existing<Counter<Label>>(registry, name, 'counter');
   if (found === 'other') return undefined;
-  return found ?? new client.Counter({ name, help, labelNames: ['pool'], registers: [registry] });
+  return found ?? new client.Counter({ name, help, labelNames, registers: [registry] });
+}
+
+type AdaptiveReading = (state: AdaptiveAdmission) => number | undefined;
+
+/** A gauge of the adaptive state of every tracked pool, read at scrape time (nothing on the hot path). */
+function adaptiveGauge(
+  client: PromClient,
+  registry: Registry,
+  name: string,
+  help: string,
+  pools: Map<string, WeakRef<PoolLike<unknown>>>,
+  read: AdaptiveReading,
+): void {
+  if (existing(registry, name, 'gauge') !== undefined) return;
+  new client.Gauge({
+    name,
+    help,
+    labelNames: ['pool'],
+    registers: [registry],
+    collect(this: Gauge<'pool'>) {
+      for (const [pool, ref] of pools) {
+        const state = adaptiveStateOf(ref.deref() ?? {});
+        const value = state === undefined ? undefined : read(state);
+        if (value !== undefined) this.set({ pool }, value);
+      }
+    },
+  });
 }
 
 /** The slice of prom-client's Histogram state that merging needs (stable since prom-client 11). */
@@ -175,8 +222,21 @@ function createMetrics(client: PromClient, registry: Registry): RegistryMetrics 
             }
           },
         }));
+  adaptiveGauge(client, registry, METRIC_NAMES.limit, 'pg pool adaptive admission: claims (checked out + waiting) admitted now', pools, (s) =>
+    s.limit > 0 ? s.limit : undefined,
+  );
+  adaptiveGauge(client, registry, METRIC_NAMES.queueDelay, 'pg pool adaptive admission: mean queueing delay of requests that waited', pools, (s) =>
+    s.queueDelayMs / 1000,
+  );
+  adaptiveGauge(client, registry, METRIC_NAMES.hold, 'pg pool adaptive admission: mean hold time (checkout to release)', pools, (s) =>
+    s.holdMs === undefined ? undefined : s.holdMs / 1000,
+  );
+  adaptiveGauge(client, registry, METRIC_NAMES.overloaded, 'pg pool adaptive admission: 1 while demand exceeds capacity', pools, (s) =>
+    s.overloaded ? 1 : 0,
+  );
   return {
     exhausted: counter(client, registry, METRIC_NAMES.exhausted, 'pg pool requests refused because the pool was exhausted'),
+    refusals: counter(client, registry, METRIC_NAMES.refusals, 'pg pool requests refused by admission, by reason', ['pool', 'reason']),
     timeouts: counter(client, registry, METRIC_NAMES.timeouts, 'pg pool acquisitions that timed out waiting for a client'),
     wait,
     waitIsBuffered: foundWait === undefined,
@@ -205,7 +265,10 @@ function createPoolMetrics(metrics: RegistryMetrics, name: string): PoolMetrics 
     metrics.pendingWaits.set(name, pending);
   }
   const recorder: PoolMetrics = {
-    exhausted: () => safely(() => metrics.exhausted?.inc(labels)),
+    exhausted: (reason) => {
+      safely(() => metrics.exhausted?.inc(labels));
+      safely(() => metrics.refusals?.inc({ pool: name, reason }));
+    },
     timedOut: () => safely(() => metrics.timeouts?.inc(labels)),
     waited: pending ? (seconds) => pending.add(seconds) : (seconds) => safely(() => metrics.wait?.observe(labels, seconds)),
     track: (pool) => {

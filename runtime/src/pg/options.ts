@@ -6,8 +6,8 @@ import type { Registry } from 'prom-client';
 
 export interface BackpressureOptions {
   /**
-   * Threshold admission (the default mode): reject at once when utilization is above the threshold. 0 < threshold ≤ 1,
-   * default 0.85. With max 10 that admits while at most 8 clients are claimed, keeping one in reserve. `1` admits
+   * Threshold admission (the plan's rule) instead of the adaptive default: reject at once when utilization is above
+   * the threshold. 0 < threshold ≤ 1 (the plan's value is 0.85, also what a bare number means). With max 10 that admits while at most 8 clients are claimed, keeping one in reserve. `1` admits
    * while no caller waits: every client can be used and a request arriving when all are busy waits (up to
    * `acquireTimeoutMs`); once one waits (utilization above 1) the next are refused, as with `maxWaiting: 1`.
    */
@@ -30,7 +30,12 @@ export interface BackpressureOptions {
   metrics?: boolean;
 }
 
+/**
+ * How requests are admitted. adaptive (the default, see adaptive.ts): a queue whose allowed delay follows the pool's
+ * measured hold times; threshold and bounded-queue: the fixed rules, chosen by their options.
+ */
 export type Admission =
+  | { readonly mode: 'adaptive' }
   | { readonly mode: 'threshold'; readonly threshold: number }
   | { readonly mode: 'bounded-queue'; readonly maxWaiting: number };
 
@@ -43,17 +48,25 @@ export interface ResolvedOptions {
   readonly metrics: boolean;
 }
 
+/** The plan's threshold: what `threshold` admission uses when a caller passes 0.85 (older codemod output). */
 export const DEFAULT_THRESHOLD = 0.85;
 export const DEFAULT_ACQUIRE_TIMEOUT_MS = 2000;
 export const DEFAULT_POOL_NAME = 'default';
 
+const ADAPTIVE: Admission = Object.freeze({ mode: 'adaptive' });
+
 const DEFAULTS: ResolvedOptions = Object.freeze({
-  admission: Object.freeze({ mode: 'threshold', threshold: DEFAULT_THRESHOLD }),
+  admission: ADAPTIVE,
   acquireTimeoutMs: DEFAULT_ACQUIRE_TIMEOUT_MS,
   signal: undefined,
   name: DEFAULT_POOL_NAME,
   registry: undefined,
   metrics: true,
+});
+
+const PLAN_THRESHOLD: ResolvedOptions = Object.freeze({
+  ...DEFAULTS,
+  admission: Object.freeze({ mode: 'threshold', threshold: DEFAULT_THRESHOLD }),
 });
 
 const KNOWN_OPTIONS = new Set(['threshold', 'maxWaiting', 'acquireTimeoutMs', 'signal', 'name', 'registry', 'metrics']);
@@ -82,7 +95,8 @@ function validThreshold(value: unknown, option: string): number {
 export function resolveOptions(input: number | BackpressureOptions | undefined): ResolvedOptions {
   if (input === undefined) return DEFAULTS;
   if (typeof input === 'number') {
-    if (input === DEFAULT_THRESHOLD) return DEFAULTS;
+    // A bare number keeps its old meaning: threshold admission (calls written as `acquireWithBackpressure(pool, 0.85)`).
+    if (input === DEFAULT_THRESHOLD) return PLAN_THRESHOLD;
     return { ...DEFAULTS, admission: { mode: 'threshold', threshold: validThreshold(input, 'threshold') } };
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {

@@ -71,7 +71,7 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
       held.forEach((client) => client.release());
     });
 
-    it('uses the default threshold 0.85 without an argument, and refuses promptly', async () => {
+    it('keeps the plan threshold for a bare 0.85 (older codemod output), and refuses promptly', async () => {
       const pool = createTestPool({ max: 10 });
       const held = await hold(pool, 9);
       // Refused before asking the pool: nothing queued, so no wait for the 2 s deadline.
@@ -81,7 +81,7 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
         connectCalls++;
         return connect(...args);
       }) as typeof pool.connect;
-      await expect(acquireWithBackpressure(pool)).rejects.toThrow(PoolExhaustedError);
+      await expect(acquireWithBackpressure(pool, 0.85)).rejects.toThrow(PoolExhaustedError);
       expect(connectCalls).toBe(0);
       expect(pool.waitingCount).toBe(0);
       held.forEach((client) => client.release());
@@ -352,7 +352,7 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
   it('labels errors with the pool name', async () => {
     const pool = createTestPool({ max: 1 });
     const [holder] = await hold(pool, 1);
-    await expect(acquireWithBackpressure(pool, { name: 'orders', registry: new Registry() })).rejects.toThrow(/pg pool "orders" exhausted/);
+    await expect(acquireWithBackpressure(pool, { name: 'orders', registry: new Registry(), maxWaiting: 0 })).rejects.toThrow(/pg pool "orders" exhausted/);
     holder!.release();
   });
 });

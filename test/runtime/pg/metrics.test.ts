@@ -30,8 +30,8 @@ describe('prom-client metrics', () => {
     const registry = new Registry();
     const pool = createTestPool({ max: 2 });
     const held = await hold(pool, 2);
-    await expect(acquireWithBackpressure(pool, { registry, name: 'orders' })).rejects.toThrow();
-    await expect(acquireWithBackpressure(pool, { registry, name: 'orders' })).rejects.toThrow();
+    await expect(acquireWithBackpressure(pool, { registry, name: 'orders', maxWaiting: 0 })).rejects.toThrow();
+    await expect(acquireWithBackpressure(pool, { registry, name: 'orders', maxWaiting: 0 })).rejects.toThrow();
     await expect(acquireWithBackpressure(pool, { registry, name: 'orders', maxWaiting: 1, acquireTimeoutMs: 20 })).rejects.toThrow();
     expect(await sample(registry, POOL_METRIC_NAMES.exhausted, { pool: 'orders' })).toBe(2);
     expect(await sample(registry, POOL_METRIC_NAMES.timeouts, { pool: 'orders' })).toBe(1);
@@ -77,7 +77,7 @@ describe('prom-client metrics', () => {
   it("uses prom-client's default registry when none is passed", async () => {
     const pool = createTestPool({ max: 1 });
     const [holder] = await hold(pool, 1);
-    await expect(acquireWithBackpressure(pool, { name: 'global' })).rejects.toThrow();
+    await expect(acquireWithBackpressure(pool, { name: 'global', maxWaiting: 0 })).rejects.toThrow();
     expect(await sample(promClient.register, POOL_METRIC_NAMES.exhausted, { pool: 'global' })).toBe(1);
     holder!.release();
   });
@@ -94,7 +94,7 @@ describe('prom-client metrics', () => {
     const mine = new Counter({ name: POOL_METRIC_NAMES.exhausted, help: 'app-defined', labelNames: ['pool'], registers: [registry] });
     const pool = createTestPool({ max: 1 });
     const [holder] = await hold(pool, 1);
-    await expect(acquireWithBackpressure(pool, { registry, name: 'a' })).rejects.toThrow(/exhausted/);
+    await expect(acquireWithBackpressure(pool, { registry, name: 'a', maxWaiting: 0 })).rejects.toThrow(/exhausted/);
     expect(await mine.get()).toMatchObject({ values: [{ labels: { pool: 'a' }, value: 1 }] });
     holder!.release();
   });
@@ -108,7 +108,7 @@ describe('prom-client metrics', () => {
     const pool = createTestPool({ max: 1 });
     (await acquireWithBackpressure(pool, { registry })).release();
     const [holder] = await hold(pool, 1);
-    await expect(acquireWithBackpressure(pool, { registry })).rejects.toThrow(/exhausted/);
+    await expect(acquireWithBackpressure(pool, { registry, maxWaiting: 0 })).rejects.toThrow(/exhausted/);
     await expect(acquireWithBackpressure(pool, { registry, maxWaiting: 1, acquireTimeoutMs: 10 })).rejects.toThrow(/no client within/);
     holder!.release();
     await expect(registry.metrics()).resolves.toContain('other labels');
@@ -120,7 +120,7 @@ describe('prom-client metrics', () => {
     (await acquireWithBackpressure(pool, { registry, name: 'c' })).release();
     registry.clear();
     const [holder] = await hold(pool, 1);
-    await expect(acquireWithBackpressure(pool, { registry, name: 'c' })).rejects.toThrow();
+    await expect(acquireWithBackpressure(pool, { registry, name: 'c', maxWaiting: 0 })).rejects.toThrow();
     expect(await sample(registry, POOL_METRIC_NAMES.exhausted, { pool: 'c' })).toBe(1);
     holder!.release();
   });

@@ -23,7 +23,9 @@ type Step =
 
 type Op = { startMs: number; admission: Pick<BackpressureOptions, 'threshold' | 'maxWaiting'>; step: Step };
 
-const admission = fc.oneof(
+// {} is the default: adaptive admission
+const admission: fc.Arbitrary<Pick<BackpressureOptions, 'threshold' | 'maxWaiting'>> = fc.oneof(
+  fc.constant({}),
   fc.record({ threshold: fc.constantFrom(0.5, 0.75, 0.85, 1) }),
   fc.record({ maxWaiting: fc.integer({ min: 0, max: 6 }) }),
 );
