@@ -166,6 +166,34 @@ export class PoolValues {
     }
   }
 
+  /**
+   * The type written in the source for the receiver itself, when it is a name (parameter, destructured parameter,
+   * variable) or `this.<field>` (a field or constructor parameter property): its text and what it holds.
+   */
+  declaredType(receiver: TSESTree.Node): DeclaredType | undefined {
+    const node = unwrapNonNull(receiver);
+    if (node.type === 'Identifier') {
+      const binding = this.index.resolve(node);
+      if (!binding || (binding.kind !== 'parameter' && binding.kind !== 'variable')) return undefined;
+      if (binding.typeAnnotation) return { text: this.textOf(binding.typeAnnotation), value: this.ofType(binding.typeAnnotation) };
+      if (!binding.patternType || binding.path === undefined) return undefined;
+      const member = literalMemberType(binding.patternType, binding.path);
+      const text = member ? this.textOf(member) : `${this.textOf(binding.patternType)}[${binding.path.map((key) => `'${key}'`).join('][')}]`;
+      return { text, value: this.path(this.ofType(binding.patternType), binding.path) };
+    }
+    if (node.type === 'MemberExpression' && node.object.type === 'ThisExpression') {
+      const name = memberName(node);
+      const owner = this.index.thisClass(node.object);
+      const annotation = owner && name !== undefined ? declaredFieldType(owner, name) : undefined;
+      return annotation ? { text: this.textOf(annotation), value: this.ofType(annotation) } : undefined;
+    }
+    return undefined;
+  }
+
+  private textOf(node: TSESTree.Node): string {
+    return this.source.slice(node.range[0], node.range[1]);
+  }
+
   /** Guards against cycles no memo catches (`a = { x: b.x }`, `b = { x: a.x }`): past this depth, give up. */
   private depth = 0;
 
@@ -184,7 +212,10 @@ export class PoolValues {
       case 'Identifier': {
         if (node.name === 'undefined') return { kind: 'nullish' };
         const binding = this.index.resolve(node);
-        return binding ? this.ofBinding(binding) : { kind: 'unknown', reason: `\`${node.name}\` is not declared in this file` };
+        if (binding) return this.ofBinding(binding);
+        return node.name === 'module' || node.name === 'exports'
+          ? { kind: 'unknown', reason: `\`${node.name}\` is CommonJS's own module object, whose properties are not followed (\`module.pool\` is not \`module.exports.pool\`)` }
+          : { kind: 'unknown', reason: `\`${node.name}\` is not declared in this file` };
       }
       case 'ThisExpression': {
         const owner = this.index.thisClass(node);
@@ -311,6 +342,7 @@ export class PoolValues {
         return { kind: 'not-pool', reason: `\`${binding.name}\` is not a variable` };
       case 'parameter': {
         if (binding.typeAnnotation) return this.ofType(binding.typeAnnotation);
+        if (binding.patternType) return this.path(this.ofType(binding.patternType), binding.path ?? []);
         if (binding.owner) {
           const documented = this.ofJsdoc(this.leadingJsdoc(binding.owner.range[0]), 'param', binding.name, binding.id);
           if (documented.kind !== 'unknown') return documented;
@@ -318,10 +350,8 @@ export class PoolValues {
         return { kind: 'unknown', reason: `parameter \`${binding.name}\` has no type annotation` };
       }
       case 'variable': {
-        if (binding.typeAnnotation) {
-          const typed = this.ofType(binding.typeAnnotation);
-          if (typed.kind !== 'unknown') return typed;
-        }
+        const declared = binding.typeAnnotation ? this.ofType(binding.typeAnnotation) : binding.patternType ? this.path(this.ofType(binding.patternType), binding.path ?? []) : undefined;
+        if (declared && declared.kind !== 'unknown') return declared;
         const documented = this.ofJsdoc(this.leadingJsdoc(binding.declaration.range[0]), 'type', undefined, binding.id);
         if (documented.kind !== 'unknown') return documented;
         const sources: PoolValue[] = [];
@@ -815,4 +845,44 @@ const MAX_JSDOC_GAP = 2_000;
 
 function lastCommentEndingBy(comments: readonly TSESTree.Comment[], offset: number): TSESTree.Comment | undefined {
   return comments[partitionPoint(comments.length, (index) => (comments[index] as TSESTree.Comment).range[1] <= offset) - 1];
+}
+
+export interface DeclaredType {
+  /** The annotation as written (`PoolLike`, `pg.Pool`). */
+  readonly text: string;
+  readonly value: PoolValue;
+}
+
+function unwrapNonNull(node: TSESTree.Node): TSESTree.Node {
+  return node.type === 'TSNonNullExpression' ? unwrapNonNull(node.expression) : node;
+}
+
+/** `{ pool: PoolLike }` and the path ['pool'] → the node `PoolLike`; undefined when the type is not written out as literals. */
+function literalMemberType(type: TSESTree.TypeNode, path: readonly string[]): TSESTree.TypeNode | undefined {
+  let current: TSESTree.TypeNode | undefined = type;
+  for (const key of path) {
+    if (current?.type !== 'TSTypeLiteral') return undefined;
+    const member: TSESTree.TypeElement | undefined = current.members.find(
+      (element) => element.type === 'TSPropertySignature' && !element.computed && element.key.type === 'Identifier' && element.key.name === key,
+    );
+    current = member?.type === 'TSPropertySignature' ? member.typeAnnotation?.typeAnnotation : undefined;
+  }
+  return current;
+}
+
+/** The annotation of a class's field `name`, or of the constructor parameter property of that name. */
+function declaredFieldType(classNode: ClassNode, name: string): TSESTree.TypeNode | undefined {
+  for (const element of classNode.body.body) {
+    if ((element.type === 'PropertyDefinition' || element.type === 'TSAbstractPropertyDefinition') && !element.static && propertyKeyName(element) === name) {
+      return element.typeAnnotation?.typeAnnotation;
+    }
+    if (element.type === 'MethodDefinition' && element.kind === 'constructor') {
+      for (const param of element.value.params) {
+        if (param.type !== 'TSParameterProperty') continue;
+        const inner = param.parameter.type === 'AssignmentPattern' ? param.parameter.left : param.parameter;
+        if (inner.type === 'Identifier' && inner.name === name) return inner.typeAnnotation?.typeAnnotation;
+      }
+    }
+  }
+  return undefined;
 }

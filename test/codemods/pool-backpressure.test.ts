@@ -62,6 +62,23 @@ const EXPECTED_LEFT: Record<string, number[]> = {
   'packages/pg-only/untyped-param': [24],
   // The same code in a package that also depends on mysql2: names alone prove nothing, every site is reported.
   'packages/mixed-drivers/untyped-param': [4, 18, 24],
+  // Declared with the project's own types (destructured, parameter, class field, variable), in a pg-only package.
+  'packages/pg-only/declared-types': [12, 16, 27, 33],
+  // `module.pool` on CommonJS's module object, beside `module.exports.pool = new Pool()`.
+  'module-exports-pool': [8],
+};
+
+/** The reason each left site must give, by fixture and line: a reason is asserted, so it must be true. */
+const EXPECTED_REASONS: Record<string, Record<number, string>> = {
+  'packages/pg-only/declared-types': {
+    12: "`pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
+    16: "`pool.query()`: declared as `MyDb`, not pg's Pool: rewriting would not type-check (typed an object type)",
+    27: "`this.pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
+    33: "`pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
+  },
+  'module-exports-pool': {
+    8: "`module.pool.query()`: not sure it is a pg Pool (`module` is CommonJS's own module object, whose properties are not followed (`module.pool` is not `module.exports.pool`))",
+  },
 };
 
 function run(filePath: string, source: string, options: PoolBackpressureOptions, types?: TypeServices, program?: TSESTree.Program): { output: string; result: CodemodResult } {
@@ -83,6 +100,15 @@ describe('pool-backpressure fixtures', () => {
     const { result } = run(join(FIXTURES, fixture.inputFile), fixture.input, fixture.options);
     expect(result.left.map((site) => site.line)).toEqual(EXPECTED_LEFT[fixture.name] ?? []);
     for (const site of [...result.left, ...result.rewritten]) expect(site.message.length).toBeGreaterThan(10);
+    const reasons = EXPECTED_REASONS[fixture.name];
+    if (reasons) expect(Object.fromEntries(result.left.map((site) => [site.line, site.message]))).toEqual(reasons);
+  });
+
+  it('rewrites a destructured parameter annotated with pg\'s Pool, with that annotation as evidence', () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'packages/pg-only/declared-types');
+    if (!fixture) throw new Error('fixture packages/pg-only/declared-types is missing');
+    const { result } = run(join(FIXTURES, fixture.inputFile), fixture.input, fixture.options);
+    expect(result.rewritten.map((site) => [site.line, site.message])).toEqual([[37, "pool.query() → queryWithBackpressure(pool, …) (declared as the Pool of 'pg')"]]);
   });
 });
 
