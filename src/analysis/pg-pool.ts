@@ -47,6 +47,8 @@ export interface PoolCallSite {
 export interface UncertainPoolCall {
   readonly call: TSESTree.CallExpression;
   readonly reason: string;
+  /** The receiver may be a pg pool but is declared with this other type: left, and the ESLint rule reports it without a fix. */
+  readonly declaredType?: string;
 }
 
 export type { ImportResolver, PoolVerdict } from './pool-values.js';
@@ -111,8 +113,10 @@ export function findPoolCalls(
     const described = `\`${describeReceiver(receiver)}.${method}()\``;
     const declaredRefusal = declaredTypeRefusal(receiver, values, options.types);
     if (declaredRefusal) {
-      // A local class of its own is a decoy; an interface or a type from elsewhere may well describe a pg pool.
-      if (verdict.kind === 'pool' || (looksLikePool(receiver) && declaredRefusal.mayDescribePool)) uncertain.push({ call, reason: `${described}: ${declaredRefusal.reason}` });
+      // A local class of its own is a decoy; an interface, or a type from another module, may well describe a pg pool.
+      if (verdict.kind === 'pool' || (looksLikePool(receiver) && declaredRefusal.mayDescribePool)) {
+        uncertain.push({ call, reason: `${described}: ${declaredRefusal.reason}`, declaredType: declaredRefusal.type });
+      }
       continue;
     }
     if (verdict.kind === 'not-pool') continue;
@@ -350,15 +354,16 @@ function declaredTypeRefusal(
   receiver: TSESTree.Expression,
   values: PoolValues,
   types: TypeServices | undefined,
-): { readonly reason: string; readonly mayDescribePool: boolean } | undefined {
+): { readonly type: string; readonly reason: string; readonly mayDescribePool: boolean } | undefined {
   const declared = values.declaredType(receiver);
   if (!declared) return undefined;
   const verdict = values.verdict(declared.value);
   if (verdict.kind === 'pool' || (verdict.kind === 'unknown' && verdict.reason.startsWith('typed `any`'))) return undefined;
   if (types && poolVerdictFromType(receiver, types).kind === 'pool') return undefined;
   return {
+    type: declared.text,
     reason: `declared as \`${declared.text}\`, not pg's Pool: rewriting would not type-check (${verdict.reason})`,
-    mayDescribePool: verdict.kind === 'unknown' || declared.value.kind === 'type-members',
+    mayDescribePool: verdict.kind === 'unknown' || declared.value.kind === 'type-members' || declared.value.kind === 'external',
   };
 }
 
