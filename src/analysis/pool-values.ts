@@ -167,6 +167,63 @@ export class PoolValues {
   }
 
   /**
+   * `module.<name>`, `module.exports.<name>`, `exports.<name>` on CommonJS's own (undeclared) `module` / `exports`:
+   * the key `module.<name>` or `exports.<name>`, and `exports` for `module.exports` itself. Undefined for anything else.
+   */
+  private commonJsKey(node: TSESTree.MemberExpression): string | undefined {
+    const name = memberName(node);
+    if (name === undefined) return undefined;
+    const object = node.object;
+    const isGlobal = (identifier: TSESTree.Node, global: string): boolean =>
+      identifier.type === 'Identifier' && identifier.name === global && this.index.resolve(identifier) === undefined;
+    if (isGlobal(object, 'module')) return name === 'exports' ? 'exports' : `module.${name}`;
+    // Bare `exports` stays `module.exports` only while the file does not reassign `module.exports`: kept apart.
+    if (isGlobal(object, 'exports')) return `bare-exports.${name}`;
+    if (object.type === 'MemberExpression' && memberName(object) === 'exports' && isGlobal(object.object, 'module')) return `exports.${name}`;
+    return undefined;
+  }
+
+  /** What this file stores under a `commonJsKey` (`module.exports.pool = new Pool()`, `module.exports = { pool }`). */
+  private commonJsStore(key: string): PoolValue {
+    const stores = this.commonJsStores();
+    const name = key.slice(key.indexOf('.') + 1);
+    const bare = key.startsWith('bare-exports.');
+    if (bare && stores.has('exports')) return { kind: 'unknown', reason: 'this file reassigns `module.exports`, so `exports` is no longer that object' };
+    const exported = bare || key.startsWith('exports.');
+    const keys = exported ? [`exports.${name}`, `bare-exports.${name}`] : [key];
+    const sources = keys.flatMap((each) => stores.get(each) ?? []).map((value) => this.ofExpression(value));
+    if (exported) for (const whole of stores.get('exports') ?? []) sources.push(this.member(this.ofExpression(whole), name));
+    if (sources.length === 0) {
+      if (key === 'exports') return { kind: 'unknown', reason: 'this file assigns nothing to `module.exports`' };
+      if (key.startsWith('module.') && (stores.has(`exports.${name}`) || stores.has(`bare-exports.${name}`) || stores.has('exports'))) {
+        return { kind: 'unknown', reason: `\`${key}\` is read, but this file stores \`${name}\` on \`module.exports\`, a different object` };
+      }
+      return { kind: 'unknown', reason: `nothing in this file stores \`${name}\` on CommonJS's \`${key.startsWith('module.') ? 'module' : 'module.exports'}\`` };
+    }
+    const where = key === 'exports' ? 'module.exports' : exported ? `module.exports.${name}` : key;
+    const value = this.join(sources, `what this file stores on \`${where}\``);
+    return value.kind === 'pool' ? { kind: 'pool', evidence: `stored on \`${where}\` in this file: ${value.evidence}` } : value;
+  }
+
+  private commonJsStoreMemo: Map<string, TSESTree.Expression[]> | undefined;
+
+  /** Every `module.x = …`, `module.exports.x = …`, `exports.x = …` and `module.exports = …` of the file, by `commonJsKey`. */
+  private commonJsStores(): Map<string, TSESTree.Expression[]> {
+    if (this.commonJsStoreMemo) return this.commonJsStoreMemo;
+    const stores = new Map<string, TSESTree.Expression[]>();
+    const visit = (node: TSESTree.Node): boolean => {
+      if (node.type === 'AssignmentExpression' && node.operator === '=' && node.left.type === 'MemberExpression') {
+        const key = this.commonJsKey(node.left);
+        if (key !== undefined) stores.set(key, [...(stores.get(key) ?? []), node.right]);
+      }
+      return forEachChild(node, visit);
+    };
+    visit(this.program);
+    this.commonJsStoreMemo = stores;
+    return stores;
+  }
+
+  /**
    * The type written in the source for the receiver itself, when it is a name (parameter, destructured parameter,
    * variable) or `this.<field>` (a field or constructor parameter property): its text and what it holds.
    */
@@ -214,7 +271,7 @@ export class PoolValues {
         const binding = this.index.resolve(node);
         if (binding) return this.ofBinding(binding);
         return node.name === 'module' || node.name === 'exports'
-          ? { kind: 'unknown', reason: `\`${node.name}\` is CommonJS's own module object, whose properties are not followed (\`module.pool\` is not \`module.exports.pool\`)` }
+          ? { kind: 'unknown', reason: `\`${node.name}\` is CommonJS's own module object` }
           : { kind: 'unknown', reason: `\`${node.name}\` is not declared in this file` };
       }
       case 'ThisExpression': {
@@ -226,6 +283,8 @@ export class PoolValues {
       case 'MemberExpression': {
         const name = memberName(node);
         if (name === undefined) return { kind: 'unknown', reason: 'computed member' };
+        const stored = this.commonJsKey(node);
+        if (stored !== undefined) return this.commonJsStore(stored);
         const object = this.ofExpression(node.object);
         const fastifyPg = name === 'pg' ? this.fastifyDecorator(node, object) : undefined;
         return fastifyPg ?? this.member(object, name);

@@ -64,7 +64,8 @@ const EXPECTED_LEFT: Record<string, number[]> = {
   'packages/mixed-drivers/untyped-param': [4, 18, 24],
   // Declared with the project's own types (destructured, parameter, class field, variable), in a pg-only package.
   'packages/pg-only/declared-types': [12, 16, 27, 33],
-  // `module.pool` on CommonJS's module object, beside `module.exports.pool = new Pool()`.
+  // `module.pool` on CommonJS's module object, beside `module.exports.pool = new Pool()` (read back as
+  // `module.exports.pool` / `exports.pool`: rewritten).
   'module-exports-pool': [8],
 };
 
@@ -77,7 +78,7 @@ const EXPECTED_REASONS: Record<string, Record<number, string>> = {
     33: "`pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
   },
   'module-exports-pool': {
-    8: "`module.pool.query()`: not sure it is a pg Pool (`module` is CommonJS's own module object, whose properties are not followed (`module.pool` is not `module.exports.pool`))",
+    8: "`module.pool.query()`: not sure it is a pg Pool (`module.pool` is read, but this file stores `pool` on `module.exports`, a different object)",
   },
 };
 
