@@ -63,7 +63,7 @@ const EXPECTED_LEFT: Record<string, number[]> = {
   // The same code in a package that also depends on mysql2: names alone prove nothing, every site is reported.
   'packages/mixed-drivers/untyped-param': [4, 18, 24],
   // Declared with the project's own types (destructured, parameter, class field, variable), in a pg-only package.
-  'packages/pg-only/declared-types': [12, 16, 27, 33],
+  'packages/pg-only/declared-types': [12, 16, 27, 33, 45],
   // `module.pool` on CommonJS's module object, beside `module.exports.pool = new Pool()` (read back as
   // `module.exports.pool` / `exports.pool`: rewritten).
   'module-exports-pool': [8],
@@ -76,6 +76,7 @@ const EXPECTED_REASONS: Record<string, Record<number, string>> = {
     16: "`pool.query()`: declared as `MyDb`, not pg's Pool: rewriting would not type-check (typed an object type)",
     27: "`this.pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
     33: "`pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
+    45: "`pool.query()`: declared as `Deps['db']['pool']`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
   },
   'module-exports-pool': {
     8: "`module.pool.query()`: not sure it is a pg Pool (`module.pool` is read, but this file stores `pool` on `module.exports`, a different object)",
@@ -105,11 +106,16 @@ describe('pool-backpressure fixtures', () => {
     if (reasons) expect(Object.fromEntries(result.left.map((site) => [site.line, site.message]))).toEqual(reasons);
   });
 
-  it('rewrites a destructured parameter annotated with pg\'s Pool, with that annotation as evidence', () => {
+  it("rewrites receivers declared with pg's Pool (destructured, field, parameter property, variable), with that annotation as evidence", () => {
     const fixture = fixtures.find((candidate) => candidate.name === 'packages/pg-only/declared-types');
     if (!fixture) throw new Error('fixture packages/pg-only/declared-types is missing');
     const { result } = run(join(FIXTURES, fixture.inputFile), fixture.input, fixture.options);
-    expect(result.rewritten.map((site) => [site.line, site.message])).toEqual([[37, "pool.query() → queryWithBackpressure(pool, …) (declared as the Pool of 'pg')"]]);
+    expect(result.rewritten.map((site) => [site.line, site.message])).toEqual([
+      [37, "pool.query() → queryWithBackpressure(pool, …) (declared as the Pool of 'pg')"],
+      [56, "this.pool.query() → queryWithBackpressure(this.pool, …) (declared as the Pool of 'pg')"],
+      [60, "this.readPool.query() → queryWithBackpressure(this.readPool, …) (declared as the Pool of 'pg')"],
+      [66, "pool.query() → queryWithBackpressure(pool, …) (declared as the Pool of 'pg')"],
+    ]);
   });
 });
 
@@ -190,6 +196,18 @@ describe('pool-backpressure on receivers declared with the project’s own types
         "export const direct = () => appPool.query('select 1');\n",
     ],
   ]);
+
+  it('the declared-types fixture type-checks before and after', () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'packages/pg-only/declared-types');
+    if (!fixture) throw new Error('fixture packages/pg-only/declared-types is missing');
+    const project = createTsProject(new Map([['input.ts', fixture.input], ['output.ts', fixture.expected]]));
+    try {
+      expect(project.errors('input.ts')).toEqual([]);
+      expect(project.errors('output.ts')).toEqual([]);
+    } finally {
+      project.dispose();
+    }
+  });
 
   it('untyped, in a package depending on pg only: leaves them with the declared type as reason, and tsc finds no new error', () => {
     const before = createTsProject(files);
