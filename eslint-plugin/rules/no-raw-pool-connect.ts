@@ -30,7 +30,7 @@ export interface NoRawPoolConnectOptions {
   readonly tests?: boolean;
 }
 
-type MessageIds = 'connect' | 'query';
+type MessageIds = 'connect' | 'query' | 'declaredType';
 
 export default createRule<[NoRawPoolConnectOptions], MessageIds>({
   name: 'no-raw-pool-connect',
@@ -74,6 +74,9 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
       query:
         '`{{pool}}.query()` checks a client out of the pool without backpressure. ' +
         'Use `queryWithBackpressure({{pool}}, ...)` from {{from}}: it fails fast when the pool is exhausted.',
+      declaredType:
+        '`{{pool}}.{{method}}()` looks like a call on a pg pool without backpressure, but `{{pool}}` is declared as `{{type}}`, ' +
+        "not pg's Pool, so the helpers from {{from}} would not type-check here: declare it as pg's Pool, then fix.",
     },
     defaultOptions: [{ importFrom: '@quickwins/runtime', checkQuery: true, followImports: true, tests: false }],
   },
@@ -114,7 +117,18 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
       'Program:exit'(program): void {
         if (!precheck.maySite(program as unknown as TSESTree.Program)) return;
         // The detector would repeat the same pre-check over its own walk: it has just been answered.
-        const { sites } = findPoolCalls(program as unknown as TSESTree.Program, text, { ...detection, precheck: false });
+        const { sites, uncertain } = findPoolCalls(program as unknown as TSESTree.Program, text, { ...detection, precheck: false });
+        // Where the codemod refuses because of the declared type, a fix would break the build: report only.
+        for (const left of uncertain) {
+          if (left.declaredType === undefined) continue;
+          const callee = left.call.callee as TSESTree.MemberExpression;
+          const method = callee.property.type === 'Identifier' ? callee.property.name : 'query';
+          context.report({
+            node: left.call,
+            messageId: 'declaredType',
+            data: { pool: sourceCode.getText(callee.object), method, type: left.declaredType, from: `'${importFrom}'` },
+          });
+        }
         if (sites.length === 0) return;
         const rewriteOptions = {
           importFrom,

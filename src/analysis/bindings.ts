@@ -31,6 +31,8 @@ export interface Binding {
   readonly path?: readonly string[];
   /** Type annotation written on the binding itself (`pool: Pool`, `(db: pg.Pool) =>`). */
   readonly typeAnnotation?: TSESTree.TypeNode;
+  /** Destructured bindings: the annotation on the enclosing pattern (`{ pool }: { pool: PoolLike }`); `path` leads into it. */
+  readonly patternType?: TSESTree.TypeNode;
   /** Parameters: the function they belong to (its JSDoc may type them). */
   readonly owner?: TSESTree.Node;
   /** Values later assigned with `name = value` anywhere in the module. */
@@ -91,6 +93,7 @@ export function buildBindingIndex<T>(
       init: binding.init,
       path: binding.path,
       typeAnnotation: binding.typeAnnotation,
+      patternType: binding.patternType,
       owner: binding.owner,
       assignments: [],
     });
@@ -104,6 +107,7 @@ export function buildBindingIndex<T>(
     init: TSESTree.Expression | undefined,
     path: readonly string[] | undefined,
     owner?: TSESTree.Node,
+    patternType?: TSESTree.TypeNode,
   ): void => {
     switch (pattern.type) {
       case 'Identifier':
@@ -115,29 +119,33 @@ export function buildBindingIndex<T>(
           path,
           owner,
           typeAnnotation: pattern.typeAnnotation?.typeAnnotation,
+          patternType,
         });
         break;
-      case 'ObjectPattern':
+      case 'ObjectPattern': {
+        // The outermost annotation counts: `path` is relative to the pattern that carries it.
+        const outerType = patternType ?? (path?.length === 0 ? pattern.typeAnnotation?.typeAnnotation : undefined);
         for (const property of pattern.properties) {
           if (property.type === 'RestElement') {
             declarePattern(scope, property.argument, kind, declaration, init, undefined);
             continue;
           }
           const key = propertyKeyName(property);
-          declarePattern(scope, property.value, kind, declaration, init, key === undefined || path === undefined ? undefined : [...path, key], owner);
+          declarePattern(scope, property.value, kind, declaration, init, key === undefined || path === undefined ? undefined : [...path, key], owner, outerType);
         }
         break;
+      }
       case 'ArrayPattern':
         for (const element of pattern.elements) if (element) declarePattern(scope, element, kind, declaration, init, undefined, owner);
         break;
       case 'AssignmentPattern':
-        declarePattern(scope, pattern.left, kind, declaration, init, path, owner);
+        declarePattern(scope, pattern.left, kind, declaration, init, path, owner, patternType);
         break;
       case 'RestElement':
         declarePattern(scope, pattern.argument, kind, declaration, init, undefined, owner);
         break;
       case 'TSParameterProperty':
-        declarePattern(scope, pattern.parameter, kind, declaration, init, path, owner);
+        declarePattern(scope, pattern.parameter, kind, declaration, init, path, owner, patternType);
         break;
       default:
         break;

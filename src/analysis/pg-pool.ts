@@ -47,6 +47,8 @@ export interface PoolCallSite {
 export interface UncertainPoolCall {
   readonly call: TSESTree.CallExpression;
   readonly reason: string;
+  /** The receiver may be a pg pool but is declared with this other type: left, and the ESLint rule reports it without a fix. */
+  readonly declaredType?: string;
 }
 
 export type { ImportResolver, PoolVerdict } from './pool-values.js';
@@ -109,6 +111,14 @@ export function findPoolCalls(
     const { call, method, receiver } = candidate;
     const verdict = withPackageEvidence(receiverVerdict(receiver, values, options.types), receiver, options.packageFacts);
     const described = `\`${describeReceiver(receiver)}.${method}()\``;
+    const declaredRefusal = declaredTypeRefusal(receiver, values, options.types);
+    if (declaredRefusal) {
+      // A local class of its own is a decoy; an interface, or a type from another module, may well describe a pg pool.
+      if (verdict.kind === 'pool' || (looksLikePool(receiver) && declaredRefusal.mayDescribePool)) {
+        uncertain.push({ call, reason: `${described}: ${declaredRefusal.reason}`, declaredType: declaredRefusal.type });
+      }
+      continue;
+    }
     if (verdict.kind === 'not-pool') continue;
     if (verdict.kind === 'unknown') {
       if (looksLikePool(receiver)) uncertain.push({ call, reason: `${described}: not sure it is a pg Pool (${verdict.reason})` });
@@ -333,6 +343,28 @@ function receiverVerdict(receiver: TSESTree.Expression, values: PoolValues, type
     return byBindings.kind === 'unknown' ? { kind: 'unknown', reason: `${byType.reason}; ${byBindings.reason}` } : byBindings;
   }
   return values.verdict(values.ofExpression(receiver));
+}
+
+/**
+ * A receiver declared in the source with a type that is not pg's Pool (`pool: PoolLike`, `{ pool }: { pool: MyDb }`,
+ * `private pool: DbLike`) is never rewritten, whatever else says it holds a pool: the helpers take pg's Pool, so
+ * the rewrite would not type-check. `any` type-checks; with types, the checker has the last word on the annotation.
+ */
+function declaredTypeRefusal(
+  receiver: TSESTree.Expression,
+  values: PoolValues,
+  types: TypeServices | undefined,
+): { readonly type: string; readonly reason: string; readonly mayDescribePool: boolean } | undefined {
+  const declared = values.declaredType(receiver);
+  if (!declared) return undefined;
+  const verdict = values.verdict(declared.value);
+  if (verdict.kind === 'pool' || (verdict.kind === 'unknown' && verdict.reason.startsWith('typed `any`'))) return undefined;
+  if (types && poolVerdictFromType(receiver, types).kind === 'pool') return undefined;
+  return {
+    type: declared.text,
+    reason: `declared as \`${declared.text}\`, not pg's Pool: rewriting would not type-check (${verdict.reason})`,
+    mayDescribePool: verdict.kind === 'unknown' || declared.value.kind === 'type-members' || declared.value.kind === 'external',
+  };
 }
 
 /** Why a call on a real pool is still left alone: shapes the helpers do not take, or an edit that would lose code. */

@@ -166,6 +166,91 @@ export class PoolValues {
     }
   }
 
+  /**
+   * `module.<name>`, `module.exports.<name>`, `exports.<name>` on CommonJS's own (undeclared) `module` / `exports`:
+   * the key `module.<name>` or `exports.<name>`, and `exports` for `module.exports` itself. Undefined for anything else.
+   */
+  private commonJsKey(node: TSESTree.MemberExpression): string | undefined {
+    const name = memberName(node);
+    if (name === undefined) return undefined;
+    const object = node.object;
+    const isGlobal = (identifier: TSESTree.Node, global: string): boolean =>
+      identifier.type === 'Identifier' && identifier.name === global && this.index.resolve(identifier) === undefined;
+    if (isGlobal(object, 'module')) return name === 'exports' ? 'exports' : `module.${name}`;
+    // Bare `exports` stays `module.exports` only while the file does not reassign `module.exports`: kept apart.
+    if (isGlobal(object, 'exports')) return `bare-exports.${name}`;
+    if (object.type === 'MemberExpression' && memberName(object) === 'exports' && isGlobal(object.object, 'module')) return `exports.${name}`;
+    return undefined;
+  }
+
+  /** What this file stores under a `commonJsKey` (`module.exports.pool = new Pool()`, `module.exports = { pool }`). */
+  private commonJsStore(key: string): PoolValue {
+    const stores = this.commonJsStores();
+    const name = key.slice(key.indexOf('.') + 1);
+    const bare = key.startsWith('bare-exports.');
+    if (bare && stores.has('exports')) return { kind: 'unknown', reason: 'this file reassigns `module.exports`, so `exports` is no longer that object' };
+    const exported = bare || key.startsWith('exports.');
+    const keys = exported ? [`exports.${name}`, `bare-exports.${name}`] : [key];
+    const sources = keys.flatMap((each) => stores.get(each) ?? []).map((value) => this.ofExpression(value));
+    if (exported) for (const whole of stores.get('exports') ?? []) sources.push(this.member(this.ofExpression(whole), name));
+    if (sources.length === 0) {
+      if (key === 'exports') return { kind: 'unknown', reason: 'this file assigns nothing to `module.exports`' };
+      if (key.startsWith('module.') && (stores.has(`exports.${name}`) || stores.has(`bare-exports.${name}`) || stores.has('exports'))) {
+        return { kind: 'unknown', reason: `\`${key}\` is read, but this file stores \`${name}\` on \`module.exports\`, a different object` };
+      }
+      return { kind: 'unknown', reason: `nothing in this file stores \`${name}\` on CommonJS's \`${key.startsWith('module.') ? 'module' : 'module.exports'}\`` };
+    }
+    const where = key === 'exports' ? 'module.exports' : exported ? `module.exports.${name}` : key;
+    const value = this.join(sources, `what this file stores on \`${where}\``);
+    return value.kind === 'pool' ? { kind: 'pool', evidence: `stored on \`${where}\` in this file: ${value.evidence}` } : value;
+  }
+
+  private commonJsStoreMemo: Map<string, TSESTree.Expression[]> | undefined;
+
+  /** Every `module.x = …`, `module.exports.x = …`, `exports.x = …` and `module.exports = …` of the file, by `commonJsKey`. */
+  private commonJsStores(): Map<string, TSESTree.Expression[]> {
+    if (this.commonJsStoreMemo) return this.commonJsStoreMemo;
+    const stores = new Map<string, TSESTree.Expression[]>();
+    const visit = (node: TSESTree.Node): boolean => {
+      if (node.type === 'AssignmentExpression' && node.operator === '=' && node.left.type === 'MemberExpression') {
+        const key = this.commonJsKey(node.left);
+        if (key !== undefined) stores.set(key, [...(stores.get(key) ?? []), node.right]);
+      }
+      return forEachChild(node, visit);
+    };
+    visit(this.program);
+    this.commonJsStoreMemo = stores;
+    return stores;
+  }
+
+  /**
+   * The type written in the source for the receiver itself, when it is a name (parameter, destructured parameter,
+   * variable) or `this.<field>` (a field or constructor parameter property): its text and what it holds.
+   */
+  declaredType(receiver: TSESTree.Node): DeclaredType | undefined {
+    const node = unwrapNonNull(receiver);
+    if (node.type === 'Identifier') {
+      const binding = this.index.resolve(node);
+      if (!binding || (binding.kind !== 'parameter' && binding.kind !== 'variable')) return undefined;
+      if (binding.typeAnnotation) return { text: this.textOf(binding.typeAnnotation), value: this.ofType(binding.typeAnnotation) };
+      if (!binding.patternType || binding.path === undefined) return undefined;
+      const member = literalMemberType(binding.patternType, binding.path);
+      const text = member ? this.textOf(member) : `${this.textOf(binding.patternType)}[${binding.path.map((key) => `'${key}'`).join('][')}]`;
+      return { text, value: this.path(this.ofType(binding.patternType), binding.path) };
+    }
+    if (node.type === 'MemberExpression' && node.object.type === 'ThisExpression') {
+      const name = memberName(node);
+      const owner = this.index.thisClass(node.object);
+      const annotation = owner && name !== undefined ? declaredFieldType(owner, name) : undefined;
+      return annotation ? { text: this.textOf(annotation), value: this.ofType(annotation) } : undefined;
+    }
+    return undefined;
+  }
+
+  private textOf(node: TSESTree.Node): string {
+    return this.source.slice(node.range[0], node.range[1]);
+  }
+
   /** Guards against cycles no memo catches (`a = { x: b.x }`, `b = { x: a.x }`): past this depth, give up. */
   private depth = 0;
 
@@ -184,7 +269,10 @@ export class PoolValues {
       case 'Identifier': {
         if (node.name === 'undefined') return { kind: 'nullish' };
         const binding = this.index.resolve(node);
-        return binding ? this.ofBinding(binding) : { kind: 'unknown', reason: `\`${node.name}\` is not declared in this file` };
+        if (binding) return this.ofBinding(binding);
+        return node.name === 'module' || node.name === 'exports'
+          ? { kind: 'unknown', reason: `\`${node.name}\` is CommonJS's own module object` }
+          : { kind: 'unknown', reason: `\`${node.name}\` is not declared in this file` };
       }
       case 'ThisExpression': {
         const owner = this.index.thisClass(node);
@@ -195,6 +283,8 @@ export class PoolValues {
       case 'MemberExpression': {
         const name = memberName(node);
         if (name === undefined) return { kind: 'unknown', reason: 'computed member' };
+        const stored = this.commonJsKey(node);
+        if (stored !== undefined) return this.commonJsStore(stored);
         const object = this.ofExpression(node.object);
         const fastifyPg = name === 'pg' ? this.fastifyDecorator(node, object) : undefined;
         return fastifyPg ?? this.member(object, name);
@@ -311,6 +401,7 @@ export class PoolValues {
         return { kind: 'not-pool', reason: `\`${binding.name}\` is not a variable` };
       case 'parameter': {
         if (binding.typeAnnotation) return this.ofType(binding.typeAnnotation);
+        if (binding.patternType) return this.path(this.ofType(binding.patternType), binding.path ?? []);
         if (binding.owner) {
           const documented = this.ofJsdoc(this.leadingJsdoc(binding.owner.range[0]), 'param', binding.name, binding.id);
           if (documented.kind !== 'unknown') return documented;
@@ -318,10 +409,8 @@ export class PoolValues {
         return { kind: 'unknown', reason: `parameter \`${binding.name}\` has no type annotation` };
       }
       case 'variable': {
-        if (binding.typeAnnotation) {
-          const typed = this.ofType(binding.typeAnnotation);
-          if (typed.kind !== 'unknown') return typed;
-        }
+        const declared = binding.typeAnnotation ? this.ofType(binding.typeAnnotation) : binding.patternType ? this.path(this.ofType(binding.patternType), binding.path ?? []) : undefined;
+        if (declared && declared.kind !== 'unknown') return declared;
         const documented = this.ofJsdoc(this.leadingJsdoc(binding.declaration.range[0]), 'type', undefined, binding.id);
         if (documented.kind !== 'unknown') return documented;
         const sources: PoolValue[] = [];
@@ -815,4 +904,44 @@ const MAX_JSDOC_GAP = 2_000;
 
 function lastCommentEndingBy(comments: readonly TSESTree.Comment[], offset: number): TSESTree.Comment | undefined {
   return comments[partitionPoint(comments.length, (index) => (comments[index] as TSESTree.Comment).range[1] <= offset) - 1];
+}
+
+export interface DeclaredType {
+  /** The annotation as written (`PoolLike`, `pg.Pool`). */
+  readonly text: string;
+  readonly value: PoolValue;
+}
+
+function unwrapNonNull(node: TSESTree.Node): TSESTree.Node {
+  return node.type === 'TSNonNullExpression' ? unwrapNonNull(node.expression) : node;
+}
+
+/** `{ pool: PoolLike }` and the path ['pool'] → the node `PoolLike`; undefined when the type is not written out as literals. */
+function literalMemberType(type: TSESTree.TypeNode, path: readonly string[]): TSESTree.TypeNode | undefined {
+  let current: TSESTree.TypeNode | undefined = type;
+  for (const key of path) {
+    if (current?.type !== 'TSTypeLiteral') return undefined;
+    const member: TSESTree.TypeElement | undefined = current.members.find(
+      (element) => element.type === 'TSPropertySignature' && !element.computed && element.key.type === 'Identifier' && element.key.name === key,
+    );
+    current = member?.type === 'TSPropertySignature' ? member.typeAnnotation?.typeAnnotation : undefined;
+  }
+  return current;
+}
+
+/** The annotation of a class's field `name`, or of the constructor parameter property of that name. */
+function declaredFieldType(classNode: ClassNode, name: string): TSESTree.TypeNode | undefined {
+  for (const element of classNode.body.body) {
+    if ((element.type === 'PropertyDefinition' || element.type === 'TSAbstractPropertyDefinition') && !element.static && propertyKeyName(element) === name) {
+      return element.typeAnnotation?.typeAnnotation;
+    }
+    if (element.type === 'MethodDefinition' && element.kind === 'constructor') {
+      for (const param of element.value.params) {
+        if (param.type !== 'TSParameterProperty') continue;
+        const inner = param.parameter.type === 'AssignmentPattern' ? param.parameter.left : param.parameter;
+        if (inner.type === 'Identifier' && inner.name === name) return inner.typeAnnotation?.typeAnnotation;
+      }
+    }
+  }
+  return undefined;
 }

@@ -4,7 +4,7 @@
  * that input and output type-check against real `pg` typings and quickwins' own sources, and that the type-aware
  * path agrees (it may find more: types know what a package function returns; never less).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codemod, type PoolBackpressureOptions } from '../../codemods/pool-backpressure.js';
@@ -62,6 +62,25 @@ const EXPECTED_LEFT: Record<string, number[]> = {
   'packages/pg-only/untyped-param': [24],
   // The same code in a package that also depends on mysql2: names alone prove nothing, every site is reported.
   'packages/mixed-drivers/untyped-param': [4, 18, 24],
+  // Declared with the project's own types (destructured, parameter, class field, variable), in a pg-only package.
+  'packages/pg-only/declared-types': [12, 16, 27, 33, 45],
+  // `module.pool` on CommonJS's module object, beside `module.exports.pool = new Pool()` (read back as
+  // `module.exports.pool` / `exports.pool`: rewritten).
+  'module-exports-pool': [8],
+};
+
+/** The reason each left site must give, by fixture and line: a reason is asserted, so it must be true. */
+const EXPECTED_REASONS: Record<string, Record<number, string>> = {
+  'packages/pg-only/declared-types': {
+    12: "`pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
+    16: "`pool.query()`: declared as `MyDb`, not pg's Pool: rewriting would not type-check (typed an object type)",
+    27: "`this.pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
+    33: "`pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
+    45: "`pool.query()`: declared as `Deps['db']['pool']`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
+  },
+  'module-exports-pool': {
+    8: "`module.pool.query()`: not sure it is a pg Pool (`module.pool` is read, but this file stores `pool` on `module.exports`, a different object)",
+  },
 };
 
 function run(filePath: string, source: string, options: PoolBackpressureOptions, types?: TypeServices, program?: TSESTree.Program): { output: string; result: CodemodResult } {
@@ -83,6 +102,20 @@ describe('pool-backpressure fixtures', () => {
     const { result } = run(join(FIXTURES, fixture.inputFile), fixture.input, fixture.options);
     expect(result.left.map((site) => site.line)).toEqual(EXPECTED_LEFT[fixture.name] ?? []);
     for (const site of [...result.left, ...result.rewritten]) expect(site.message.length).toBeGreaterThan(10);
+    const reasons = EXPECTED_REASONS[fixture.name];
+    if (reasons) expect(Object.fromEntries(result.left.map((site) => [site.line, site.message]))).toEqual(reasons);
+  });
+
+  it("rewrites receivers declared with pg's Pool (destructured, field, parameter property, variable), with that annotation as evidence", () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'packages/pg-only/declared-types');
+    if (!fixture) throw new Error('fixture packages/pg-only/declared-types is missing');
+    const { result } = run(join(FIXTURES, fixture.inputFile), fixture.input, fixture.options);
+    expect(result.rewritten.map((site) => [site.line, site.message])).toEqual([
+      [37, "pool.query() → queryWithBackpressure(pool, …) (declared as the Pool of 'pg')"],
+      [56, "this.pool.query() → queryWithBackpressure(this.pool, …) (declared as the Pool of 'pg')"],
+      [60, "this.readPool.query() → queryWithBackpressure(this.readPool, …) (declared as the Pool of 'pg')"],
+      [66, "pool.query() → queryWithBackpressure(pool, …) (declared as the Pool of 'pg')"],
+    ]);
   });
 });
 
@@ -140,4 +173,73 @@ describe('pool-backpressure fixtures type-check', () => {
       if (untyped.result.left.length === 0) expect(typed.output).toBe(fixture.expected);
     },
   );
+});
+
+describe('pool-backpressure on receivers declared with the project’s own types', () => {
+  // The real pool is handed over as `appPool as unknown as PoolLike`: a rewrite of the PoolLike sites would not
+  // type-check (queryWithBackpressure takes pg's Pool).
+  const files = new Map([
+    ['types.ts', "import type { QueryResult } from 'pg';\nexport interface PoolLike {\n  query(text: string, values?: unknown[]): Promise<QueryResult>;\n}\n"],
+    [
+      'repo.ts',
+      "import type { PoolLike } from './types.js';\n" +
+        "export function countUsers({ pool }: { pool: PoolLike }) {\n  return pool.query('select count(*) from users');\n}\n" +
+        "export async function byId(pool: PoolLike, id: number) {\n  return (await pool.query('select * from users where id = $1', [id])).rows[0];\n}\n" +
+        "export class Repo {\n  constructor(private pool: PoolLike) {}\n  all() {\n    return this.pool.query('select * from users');\n  }\n}\n",
+    ],
+    [
+      'main.ts',
+      "import { Pool } from 'pg';\nimport type { PoolLike } from './types.js';\nimport { countUsers, Repo } from './repo.js';\n" +
+        'const appPool = new Pool();\n' +
+        'export const run = () => countUsers({ pool: appPool as unknown as PoolLike });\n' +
+        'export const repo = new Repo(appPool as unknown as PoolLike);\n' +
+        "export const direct = () => appPool.query('select 1');\n",
+    ],
+  ]);
+
+  it('the declared-types fixture type-checks before and after', () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'packages/pg-only/declared-types');
+    if (!fixture) throw new Error('fixture packages/pg-only/declared-types is missing');
+    const project = createTsProject(new Map([['input.ts', fixture.input], ['output.ts', fixture.expected]]));
+    try {
+      expect(project.errors('input.ts')).toEqual([]);
+      expect(project.errors('output.ts')).toEqual([]);
+    } finally {
+      project.dispose();
+    }
+  });
+
+  it('untyped, in a package depending on pg only: leaves them with the declared type as reason, and tsc finds no new error', () => {
+    const before = createTsProject(files);
+    let after: TsProject | undefined;
+    try {
+      // Package-level evidence (named like a pool, pg the only pool library) is what made these look like pools.
+      writeFileSync(join(before.dir, 'package.json'), JSON.stringify({ name: 'declared-pool-app', type: 'module', dependencies: { pg: '^8.11.0' } }));
+      const options: PoolBackpressureOptions = { importFrom: '@quickwins/runtime', query: true, tests: false };
+      const rewritten = new Map<string, string>();
+      const left: string[] = [];
+      for (const [path, source] of files) {
+        const { output, result } = run(join(before.dir, path), source, options);
+        rewritten.set(path, output);
+        left.push(...result.left.map((site) => `${path}:${site.line} ${site.message}`));
+      }
+      expect(rewritten.get('repo.ts')).toBe(files.get('repo.ts'));
+      expect(rewritten.get('main.ts')).toContain("queryWithBackpressure(appPool, 'select 1')");
+      expect(left).toEqual([
+        "repo.ts:3 `pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (PoolLike from './types.js': typed the interface PoolLike)",
+        "repo.ts:6 `pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (PoolLike from './types.js': typed the interface PoolLike)",
+        "repo.ts:11 `this.pool.query()`: declared as `PoolLike`, not pg's Pool: rewriting would not type-check (PoolLike from './types.js': typed the interface PoolLike)",
+      ]);
+      // Typed: the checker sees PoolLike too, so the same sites are left with the same reasons.
+      const typedRepo = before.services('repo.ts', files.get('repo.ts') ?? '');
+      const typed = run(join(before.dir, 'repo.ts'), files.get('repo.ts') ?? '', options, typedRepo.types, typedRepo.ast);
+      expect(typed.result.edits).toEqual([]);
+      expect(typed.result.left.map((site) => `repo.ts:${site.line} ${site.message}`)).toEqual(left);
+      after = createTsProject(rewritten);
+      for (const path of files.keys()) expect({ path, errors: after.errors(path) }).toEqual({ path, errors: before.errors(path) });
+    } finally {
+      before.dispose();
+      after?.dispose();
+    }
+  });
 });

@@ -96,6 +96,11 @@ runRuleTests(
 const packages = fileURLToPath(new URL('../../fixtures/pool-backpressure/packages/', import.meta.url));
 const ROUTES = "module.exports = async function (fastify) {\n  fastify.get('/', async () => {\n    const client = await fastify.pg.connect();\n    client.release();\n  });\n};\n";
 const REPOSITORY = "class Store {\n  constructor(pool) {\n    this.pool = pool;\n  }\n  find() {\n    return this.pool.query('select 1');\n  }\n}\n";
+// Named like pools in a package that depends on pg only, but declared with the project's own types.
+const DECLARED =
+  'interface PoolLike { query(text: string): Promise<unknown> }\ninterface MyDb { connect(): Promise<unknown> }\n' +
+  "export const viaDestructured = ({ pool }: { pool: PoolLike }) => pool.query('select 1');\nexport const viaParameter = (pool: MyDb) => pool.connect();\n" +
+  "export class Store {\n  constructor(private pool: PoolLike) {}\n  count() {\n    return this.pool.query('select 2');\n  }\n}\n";
 runRuleTests('no-raw-pool-connect (package evidence)', rule, {
   valid: [
     { name: 'untyped field in a package that also depends on mysql2', code: REPOSITORY, filename: `${packages}mixed-drivers/store.js` },
@@ -118,6 +123,24 @@ runRuleTests('no-raw-pool-connect (package evidence)', rule, {
       options: [{ tests: true }],
       errors: [{ messageId: 'query', line: 6 }],
       output: `import { queryWithBackpressure } from '@quickwins/runtime';\n${REPOSITORY.replace("this.pool.query('select 1')", "queryWithBackpressure(this.pool, 'select 1')")}`,
+    },
+    {
+      name: "a destructured parameter declared with the project's own interface: reported, never fixed",
+      code: DECLARED,
+      filename: `${packages}pg-only/declared.ts`,
+      errors: [
+        { messageId: 'declaredType', line: 3, data: { pool: 'pool', method: 'query', type: 'PoolLike', from: "'@quickwins/runtime'" } },
+        { messageId: 'declaredType', line: 4, data: { pool: 'pool', method: 'connect', type: 'MyDb', from: "'@quickwins/runtime'" } },
+        { messageId: 'declaredType', line: 8, data: { pool: 'this.pool', method: 'query', type: 'PoolLike', from: "'@quickwins/runtime'" } },
+      ],
+      output: null,
+    },
+    {
+      name: "a destructured parameter declared with pg's Pool: fixed",
+      code: "import type { Pool } from 'pg';\nexport const run = ({ pool }: { pool: Pool }) => pool.query('select 1');\n",
+      filename: `${packages}pg-only/declared-pg.ts`,
+      errors: [{ messageId: 'query', line: 2 }],
+      output: "import type { Pool } from 'pg';\nimport { queryWithBackpressure } from '@quickwins/runtime';\nexport const run = ({ pool }: { pool: Pool }) => queryWithBackpressure(pool, 'select 1');\n",
     },
     {
       name: '@fastify/postgres fastify.pg.connect() acquires from fastify.pg.pool',
