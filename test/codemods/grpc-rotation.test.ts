@@ -75,7 +75,7 @@ describe('grpc-rotation', () => {
     const source = "import * as grpc from '@grpc/grpc-js';\nconst server = new grpc.Server();\n";
     const left = run('src/__tests__/server.spec.ts', source);
     expect(left.output).toBe(source);
-    expect(left.left).toEqual(['2: test file: left by default (--tests to include)']);
+    expect(left.left).toEqual(['2: in a test file: pass --tests to include it (new grpc.Server(…) → with serverConnectionAge())']);
     expect(run('src/__tests__/server.spec.ts', source, { ...OPTIONS, tests: true }).rewritten).toEqual(['2: new grpc.Server(…) → with serverConnectionAge()']);
   });
 

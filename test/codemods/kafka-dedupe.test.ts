@@ -18,7 +18,7 @@ import { createTsProject, fixtureProjectFiles, REPO_ROOT, type TsProject } from 
 
 const FIXTURES = 'fixtures/kafka-dedupe';
 const fixtureDir = join(REPO_ROOT, FIXTURES);
-const OPTIONS: KafkaDedupeOptions = { importFrom: '@quickwins/runtime/kafka', store: 'memory' };
+const OPTIONS: KafkaDedupeOptions = { importFrom: '@quickwins/runtime/kafka', store: 'memory', tests: false };
 
 const fixtures = readdirSync(fixtureDir)
   .filter((file) => file.includes('.input.'))
@@ -107,6 +107,22 @@ describe('kafka-dedupe through the host', () => {
     expect(result.rewritten[0]?.message).toMatch(/through `tx`/);
     expect(() => run('a.ts', fixture.input, { ...OPTIONS, store: 'redis' })).toThrow(/--store redis needs --store-argument/);
     expect(codemod.options.find((option) => option.flag === 'store')?.validate?.('kafka')).toMatch(/must be one of memory, pg, redis/);
+  });
+});
+
+describe('kafka-dedupe and test files', () => {
+  it('leaves a test file by default and reports each site with the reason; --tests rewrites it', () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'each-message')!;
+    for (const filePath of ['src/__tests__/consumer.ts', 'src/consumer.test.ts', 'test/consumer.ts']) {
+      const { output, result } = run(filePath, fixture.input);
+      expect(output, filePath).toBe(fixture.input);
+      expect(result.rewritten).toEqual([]);
+      expect(result.imports).toEqual([]);
+      expect(result.left.length).toBeGreaterThan(0);
+      for (const site of result.left) expect(site.message).toMatch(/^in a test file: pass --tests to include it/);
+    }
+    expect(run('src/__tests__/consumer.ts', fixture.input, { ...OPTIONS, tests: true }).output).toBe(fixture.expected);
+    expect(codemod.options.find((option) => option.flag === 'tests')?.default).toBe(false);
   });
 });
 
