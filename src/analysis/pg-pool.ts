@@ -19,7 +19,6 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { TEST_FILE_REASON } from './test-files.js';
-import { relative, resolve, sep } from 'node:path';
 import { buildBindingIndex, type BindingIndex } from './bindings.js';
 import type { CodeStyle } from './code-style.js';
 import type { TypeServices } from './parse.js';
