@@ -11,14 +11,17 @@
  * only wires options and turns sites into the report. Response caches without a session are reported, never changed.
  */
 import { applyTextEdits } from '../src/analysis/text-edit.js';
-import type { Codemod, CodemodSite } from '../src/codemod-host/codemod.js';
+import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
 import { positionsOf } from '../src/analysis/parse.js';
 import { DEFAULT_IMPORT_FROM, findGraphqlSites, helperOf, mayHaveGraphqlSites, planGraphqlRewrites, type GraphqlSite } from '../src/analysis/graphql-sites.js';
+import { isTestFileInPackage, leaveTestFile } from '../src/analysis/test-files.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
 export interface GraphqlCacheOptions {
+  /** Also rewrite test files (default false: left and reported, so a test-only import stays out of production). */
+  readonly tests: boolean;
   /** Module the helpers are imported from. Default '@quickwins/runtime/graphql'. */
   readonly importFrom: string;
   /** Also remove options that switch a server's own cache off. Default true. */
@@ -43,36 +46,42 @@ export const codemod: Codemod<GraphqlCacheOptions> = {
   options: [
     { flag: 'import-from', type: 'string', default: DEFAULT_IMPORT_FROM, description: 'module to import cachedGraphql / cachedParse / cachedValidate from' },
     { flag: 'options', type: 'boolean', default: true, description: 'do not remove documentStore: null, persistedQueries: false, parserAndValidationCache: false, Mercurius cache: false; leave and report them (removed by default)' },
+    { flag: 'tests', type: 'boolean', default: false, description: 'also rewrite test files (left and reported by default)' },
   ],
   usesTypes: true,
   mightApply: (source) => mayHaveGraphqlSites(source),
-  transform({ filePath, source, program, options, types }) {
-    const scan = findGraphqlSites(program, { types, filePath });
-    const chosen = options.options ? scan.sites : scan.sites.filter((site) => site.kind !== 'disabling-option');
-    const edits =
-      chosen.length === 0
-        ? []
-        : planGraphqlRewrites(program, source, chosen, { importFrom: options.importFrom, moduleStyle: sniffModuleStyle(program, filePath), style: sniffCodeStyle(program, source) });
-    const positionOf = positionsOf(source);
-    const rewritten: CodemodSite[] = chosen.map((site) => ({
-      ...positionOf(site.kind === 'disabling-option' ? site.property.range[0] : site.call.range[0]),
-      message: describe(site),
-    }));
-    const left: CodemodSite[] = [
-      ...scan.left.map((site) => ({ ...positionOf(site.node.range[0]), message: site.reason })),
-      ...scan.sites
-        .filter((site) => !chosen.includes(site))
-        .map((site) => ({ ...positionOf(site.kind === 'disabling-option' ? site.property.range[0] : site.call.range[0]), message: `--no-options: \`${site.kind === 'disabling-option' ? site.option : ''}\` kept` })),
-      ...scan.responseCaches.map((site) => ({
-        ...positionOf(site.call.range[0]),
-        message: `${site.plugin} without \`${site.sessionOption}\`: one user's cached answer can be served to another; add a session key by hand`,
-      })),
-    ].sort((a, b) => a.line - b.line || a.column - b.column);
-    // Removing a cache-disabling option imports nothing; a rewrite to the cache does.
-    const importsHelpers = edits.length > 0 && applyTextEdits(source, edits).includes(options.importFrom);
-    return { edits, rewritten, left, imports: importsHelpers ? [options.importFrom] : [] };
+  transform(input) {
+    const result = rewriteGraphql(input);
+    return input.options.tests || !isTestFileInPackage(input.filePath) ? result : leaveTestFile(result);
   },
 };
+
+function rewriteGraphql({ filePath, source, program, options, types }: CodemodInput<GraphqlCacheOptions>): CodemodResult {
+  const scan = findGraphqlSites(program, { types, filePath });
+  const chosen = options.options ? scan.sites : scan.sites.filter((site) => site.kind !== 'disabling-option');
+  const edits =
+    chosen.length === 0
+      ? []
+      : planGraphqlRewrites(program, source, chosen, { importFrom: options.importFrom, moduleStyle: sniffModuleStyle(program, filePath), style: sniffCodeStyle(program, source) });
+  const positionOf = positionsOf(source);
+  const rewritten: CodemodSite[] = chosen.map((site) => ({
+    ...positionOf(site.kind === 'disabling-option' ? site.property.range[0] : site.call.range[0]),
+    message: describe(site),
+  }));
+  const left: CodemodSite[] = [
+    ...scan.left.map((site) => ({ ...positionOf(site.node.range[0]), message: site.reason })),
+    ...scan.sites
+      .filter((site) => !chosen.includes(site))
+      .map((site) => ({ ...positionOf(site.kind === 'disabling-option' ? site.property.range[0] : site.call.range[0]), message: `--no-options: \`${site.kind === 'disabling-option' ? site.option : ''}\` kept` })),
+    ...scan.responseCaches.map((site) => ({
+      ...positionOf(site.call.range[0]),
+      message: `${site.plugin} without \`${site.sessionOption}\`: one user's cached answer can be served to another; add a session key by hand`,
+    })),
+  ].sort((a, b) => a.line - b.line || a.column - b.column);
+  // Removing a cache-disabling option imports nothing; a rewrite to the cache does.
+  const importsHelpers = edits.length > 0 && applyTextEdits(source, edits).includes(options.importFrom);
+  return { edits, rewritten, left, imports: importsHelpers ? [options.importFrom] : [] };
+}
 
 export default toJscodeshiftTransform(codemod);
 export const parser = 'tsx';

@@ -8,11 +8,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Codemod, CodemodSite } from '../src/codemod-host/codemod.js';
+import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../src/analysis/code-style.js';
 import { findGrpcSites, mayHaveGrpcSites, planGrpcRewrites } from '../src/analysis/grpc-clients.js';
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
 import { positionsOf } from '../src/analysis/parse.js';
+import { isTestFileInPackage, leaveTestFile } from '../src/analysis/test-files.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
 export interface GrpcRotationOptions {
@@ -23,9 +24,6 @@ export interface GrpcRotationOptions {
   /** Also rewrite test files (default false: a test's throwaway clients and servers are left, and reported). */
   readonly tests: boolean;
 }
-
-// Test files by the usual conventions (jest, vitest, mocha, ava): their clients and servers live for one test.
-const TEST_FILE = /(?:^|[\\/])(?:__tests__|tests?)[\\/]|\.(?:test|spec|e2e-spec)\.[cm]?[jt]sx?$/;
 
 const EXTENSIONS = ['', '.ts', '.js', '.mts', '.mjs', '.cts', '.cjs', '/index.ts', '/index.js'];
 
@@ -58,38 +56,35 @@ export const codemod: Codemod<GrpcRotationOptions> = {
   ],
   usesTypes: true,
   mightApply: (source) => mayHaveGrpcSites(source),
-  transform({ filePath, source, program, options, types }) {
-    const scan = findGrpcSites(program, { types, readModule: moduleReader(filePath) });
-    const positionOf = positionsOf(source);
-    if (!options.tests && TEST_FILE.test(filePath)) {
-      const sites = [...scan.clients, ...scan.servers, ...scan.left];
-      return {
-        edits: [],
-        rewritten: [],
-        left: sites.map((site) => ({ ...positionOf(site.node.range[0]), message: `test file: left by default (--tests to include)${'reason' in site ? `; ${site.reason}` : ''}` })),
-      };
-    }
-    const servers = options.servers ? scan.servers : [];
-    const plan = planGrpcRewrites(program, source, { clients: scan.clients, servers }, {
-      from: options.importFrom,
-      moduleStyle: sniffModuleStyle(program, filePath),
-      style: sniffCodeStyle(program, source),
-    });
-    const rewritten: CodemodSite[] = [
-      ...scan.clients.map((site) => ({
-        ...positionOf(site.node.range[0]),
-        message: `new ${source.slice(site.node.callee.range[0], site.node.callee.range[1])}(…) → rotatingClient(…) (${site.evidence})${site.perCall ? '; it is made inside a function: make it once per process' : ''}`,
-      })),
-      ...plan.rewrittenServers.map((site) => ({ ...positionOf(site.node.range[0]), message: 'new grpc.Server(…) → with serverConnectionAge()' })),
-    ];
-    const left: CodemodSite[] = [
-      ...scan.left,
-      ...plan.left,
-      ...(options.servers ? [] : scan.servers.map((site) => ({ node: site.node, reason: 'grpc.Server left: --no-servers' }))),
-    ].map((site) => ({ ...positionOf(site.node.range[0]), message: site.reason }));
-    return { edits: plan.edits, rewritten, left, imports: rewritten.length > 0 ? [options.importFrom] : [] };
+  transform(input) {
+    const result = rewriteGrpc(input);
+    return input.options.tests || !isTestFileInPackage(input.filePath) ? result : leaveTestFile(result);
   },
 };
+
+function rewriteGrpc({ filePath, source, program, options, types }: CodemodInput<GrpcRotationOptions>): CodemodResult {
+  const scan = findGrpcSites(program, { types, readModule: moduleReader(filePath) });
+  const positionOf = positionsOf(source);
+  const servers = options.servers ? scan.servers : [];
+  const plan = planGrpcRewrites(program, source, { clients: scan.clients, servers }, {
+    from: options.importFrom,
+    moduleStyle: sniffModuleStyle(program, filePath),
+    style: sniffCodeStyle(program, source),
+  });
+  const rewritten: CodemodSite[] = [
+    ...scan.clients.map((site) => ({
+      ...positionOf(site.node.range[0]),
+      message: `new ${source.slice(site.node.callee.range[0], site.node.callee.range[1])}(…) → rotatingClient(…) (${site.evidence})${site.perCall ? '; it is made inside a function: make it once per process' : ''}`,
+    })),
+    ...plan.rewrittenServers.map((site) => ({ ...positionOf(site.node.range[0]), message: 'new grpc.Server(…) → with serverConnectionAge()' })),
+  ];
+  const left: CodemodSite[] = [
+    ...scan.left,
+    ...plan.left,
+    ...(options.servers ? [] : scan.servers.map((site) => ({ node: site.node, reason: 'grpc.Server left: --no-servers' }))),
+  ].map((site) => ({ ...positionOf(site.node.range[0]), message: site.reason }));
+  return { edits: plan.edits, rewritten, left, imports: rewritten.length > 0 ? [options.importFrom] : [] };
+}
 
 export default toJscodeshiftTransform(codemod);
 export const parser = 'tsx';

@@ -9,7 +9,7 @@
  * Detection lives in src/analysis/kafka-consumers.ts, the batch loop reading in kafka-batch-loop.ts (shared with the
  * rule kafka-batch-protocol), the edits in kafka-dedupe-edits.ts; this file wires options and the report.
  */
-import type { Codemod, CodemodSite } from '../src/codemod-host/codemod.js';
+import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../src/analysis/code-style.js';
 import { planNamedImports } from '../src/analysis/imports.js';
 import { findKafkaRuns, mayHaveKafkaRun } from '../src/analysis/kafka-consumers.js';
@@ -17,9 +17,12 @@ import { planKafkaSite, type PlannedSite, type StoreKind } from '../src/analysis
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
 import { positionsOf } from '../src/analysis/parse.js';
 import type { TextEdit } from '../src/analysis/text-edit.js';
+import { isTestFileInPackage, leaveTestFile } from '../src/analysis/test-files.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
 export interface KafkaDedupeOptions {
+  /** Also rewrite test files (default false: left and reported, so a test-only import stays out of production). */
+  readonly tests: boolean;
   /** Module the wrappers and stores are imported from. Default '@quickwins/runtime/kafka'. */
   readonly importFrom: string;
   /** Which store the rewritten sites use. Default 'memory'. */
@@ -47,34 +50,40 @@ export const codemod: Codemod<KafkaDedupeOptions> = {
       type: 'string',
       description: 'for --store pg or redis: the expression passed to the store, in scope at every run() call (e.g. `pool`)',
     },
+    { flag: 'tests', type: 'boolean', default: false, description: 'also rewrite test files (left and reported by default)' },
   ],
   usesTypes: true,
   mightApply: (source) => mayHaveKafkaRun(source),
-  transform({ filePath, source, program, options, types }) {
-    if (!STORES.includes(options.store)) throw new RangeError(`--store must be one of ${STORES.join(', ')}, got ${JSON.stringify(options.store)}`);
-    if (options.store !== 'memory' && !options.storeArgument) throw new RangeError(`--store ${options.store} needs --store-argument (the ${options.store === 'pg' ? 'pg pool' : 'redis client'} expression)`);
-    const { runs, index } = findKafkaRuns(program, types);
-    const positionOf = positionsOf(source);
-    const planned: { at: number; plan: PlannedSite }[] = [];
-    const left: CodemodSite[] = [];
-    for (const { run, verdict } of runs) {
-      const outcome = planKafkaSite(run, verdict, { source, program, index, store: options.store, storeArgument: options.storeArgument });
-      if (outcome.kind === 'left') left.push({ ...positionOf(run.call.range[0]), message: outcome.reason });
-      else planned.push({ at: run.call.range[0], plan: outcome.plan });
-    }
-    if (planned.length === 0) return { edits: [], rewritten: [], left };
-    const imports = planNamedImports(program, source, {
-      from: options.importFrom,
-      names: [...new Set(planned.flatMap(({ plan }) => plan.names))],
-      moduleStyle: sniffModuleStyle(program, filePath),
-      style: sniffCodeStyle(program, source),
-    });
-    const reference = (name: string): string => imports.references.get(name) ?? name;
-    const edits: TextEdit[] = [...imports.edits, ...planned.flatMap(({ plan }) => plan.edits(reference))];
-    const rewritten = planned.map(({ at, plan }) => ({ ...positionOf(at), message: plan.summary }));
-    return { edits, rewritten, left, imports: rewritten.length > 0 ? [options.importFrom] : [] };
+  transform(input) {
+    const result = rewriteKafka(input);
+    return input.options.tests || !isTestFileInPackage(input.filePath) ? result : leaveTestFile(result);
   },
 };
+
+function rewriteKafka({ filePath, source, program, options, types }: CodemodInput<KafkaDedupeOptions>): CodemodResult {
+  if (!STORES.includes(options.store)) throw new RangeError(`--store must be one of ${STORES.join(', ')}, got ${JSON.stringify(options.store)}`);
+  if (options.store !== 'memory' && !options.storeArgument) throw new RangeError(`--store ${options.store} needs --store-argument (the ${options.store === 'pg' ? 'pg pool' : 'redis client'} expression)`);
+  const { runs, index } = findKafkaRuns(program, types);
+  const positionOf = positionsOf(source);
+  const planned: { at: number; plan: PlannedSite }[] = [];
+  const left: CodemodSite[] = [];
+  for (const { run, verdict } of runs) {
+    const outcome = planKafkaSite(run, verdict, { source, program, index, store: options.store, storeArgument: options.storeArgument });
+    if (outcome.kind === 'left') left.push({ ...positionOf(run.call.range[0]), message: outcome.reason });
+    else planned.push({ at: run.call.range[0], plan: outcome.plan });
+  }
+  if (planned.length === 0) return { edits: [], rewritten: [], left };
+  const imports = planNamedImports(program, source, {
+    from: options.importFrom,
+    names: [...new Set(planned.flatMap(({ plan }) => plan.names))],
+    moduleStyle: sniffModuleStyle(program, filePath),
+    style: sniffCodeStyle(program, source),
+  });
+  const reference = (name: string): string => imports.references.get(name) ?? name;
+  const edits: TextEdit[] = [...imports.edits, ...planned.flatMap(({ plan }) => plan.edits(reference))];
+  const rewritten = planned.map(({ at, plan }) => ({ ...positionOf(at), message: plan.summary }));
+  return { edits, rewritten, left, imports: rewritten.length > 0 ? [options.importFrom] : [] };
+}
 
 export default toJscodeshiftTransform(codemod);
 export const parser = 'tsx';

@@ -14,7 +14,8 @@ import { sniffCodeStyle } from '../src/analysis/code-style.js';
 import { sniffModuleStyle } from '../src/analysis/module-style.js';
 import { positionsOf } from '../src/analysis/parse.js';
 import { packageFactsFor } from '../src/analysis/package-evidence.js';
-import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, isTestFile, mayFindPoolCallsInText, planPoolRewrites, QUERY_HELPER } from '../src/analysis/pg-pool.js';
+import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, mayFindPoolCallsInText, planPoolRewrites, QUERY_HELPER } from '../src/analysis/pg-pool.js';
+import { isTestFile } from '../src/analysis/test-files.js';
 import { createFileImportResolver } from '../src/analysis/pool-exports.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 

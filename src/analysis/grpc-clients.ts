@@ -4,11 +4,13 @@
  * `makeGenericClientConstructor` output), and `new grpc.Server(options?)`. Shared by the `grpc-rotation` codemod and
  * the `grpc-connection-rotation` rule.
  *
- * Evidence, in order: the checker (the constructed type extends grpc-js's `Client`); how the constructor was made
- * (imported from a grpc-tools module, taken from `loadPackageDefinition`, made by `makeGenericClientConstructor`,
- * imported from a module of the project that calls it); the call itself (channel credentials from grpc-js as the
- * second argument). AWS SDK `S3Client`, `pg.Client`, nice-grpc and connect-es clients (made by functions, not `new`)
- * are never taken. Every `new …Client(` in a file that uses gRPC is either a site or left with its reason.
+ * Evidence names a generated grpc-js client, never the call's shape: the checker (the constructed type extends
+ * grpc-js's `Client`); how the constructor was made (imported from a grpc-tools module, taken from
+ * `loadPackageDefinition`, made by `makeGenericClientConstructor` / `makeClientConstructor`, imported from a module of
+ * the project that calls it); a `ServiceClientConstructor` annotation from grpc-js. A class called with grpc-js
+ * credentials but from another package (`Client` of grpc-reflection-js, whose rotation would throw) is left with that
+ * reason. Every `new …Client(`, and every `new X(address, credentials)`, in a file that uses gRPC is either a site or
+ * left with its reason.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { planNamedImports, type ImportRequest } from './imports.js';
@@ -70,6 +72,12 @@ interface Bindings {
   makeConstructorNames: Set<string>;
   /** Locals bound to the deprecated C-core `grpc` package: its clients and servers are left, with the reason. */
   legacyNames: Set<string>;
+  /** Constructors made by the deprecated `grpc` package (`grpc.load(...)`, a grpc-tools module generated for it). */
+  legacyConstructors: Set<string>;
+  /** grpc-js's `ServiceClientConstructor` type, by its local names (type-only imports too). */
+  constructorTypeNames: Set<string>;
+  /** Every other import: local → module, so a left reason can say where a class comes from. */
+  importSources: Map<string, string>;
 }
 
 function unwrap(node: TSESTree.Node): TSESTree.Node {
@@ -93,11 +101,27 @@ function lastName(node: TSESTree.Node): string | undefined {
   return undefined;
 }
 
+const MAKES_CLIENTS = /make(?:Generic)?ClientConstructor|extends\s+(?:grpc\.)?Client\b|grpc\.Client\b/;
+const MAKE_CONSTRUCTOR = new Set(['makeGenericClientConstructor', 'makeClientConstructor']);
+
 function makesClients(text: string | undefined): boolean {
-  return text !== undefined && /makeGenericClientConstructor|extends\s+(?:grpc\.)?Client\b|grpc\.Client\b/.test(text);
+  return text !== undefined && MAKES_CLIENTS.test(text);
 }
 
-function bindModule(bindings: Bindings, source: string, locals: { imported?: string; local: string }[], options: GrpcScanOptions): void {
+/** A module that loads the deprecated `grpc` package and not grpc-js (grpc-tools output generated without grpc_js). */
+function loadsLegacyGrpc(text: string | undefined): boolean {
+  return text !== undefined && /(?:require\(\s*|from\s+)['"]grpc['"]/.test(text) && !text.includes(GRPC_MODULE);
+}
+
+function bindModule(bindings: Bindings, source: string, locals: { imported?: string; local: string; typeOnly?: boolean }[], options: GrpcScanOptions): void {
+  if (source === GRPC_MODULE) {
+    for (const { imported, local } of locals) if (imported === 'ServiceClientConstructor') bindings.constructorTypeNames.add(local);
+  }
+  const valueLocals = locals.filter((entry) => entry.typeOnly !== true);
+  bindValueModule(bindings, source, valueLocals, options);
+}
+
+function bindValueModule(bindings: Bindings, source: string, locals: { imported?: string; local: string }[], options: GrpcScanOptions): void {
   if (source === 'grpc') {
     for (const { local } of locals) bindings.legacyNames.add(local);
     return;
@@ -108,13 +132,19 @@ function bindModule(bindings: Bindings, source: string, locals: { imported?: str
       else if (imported === 'Server') bindings.serverNames.add(local);
       else if (imported === 'credentials') bindings.credentialsNames.add(local);
       else if (imported === 'loadPackageDefinition') bindings.loadPackageNames.add(local);
-      else if (imported === 'makeGenericClientConstructor') bindings.makeConstructorNames.add(local);
+      else if (MAKE_CONSTRUCTOR.has(imported)) bindings.makeConstructorNames.add(local);
     }
+    return;
+  }
+  for (const { local } of locals) bindings.importSources.set(local, source);
+  const text = source.startsWith('.') ? options.readModule?.(source) : undefined;
+  if (loadsLegacyGrpc(text)) {
+    for (const { local } of locals) bindings.legacyConstructors.add(local);
     return;
   }
   let evidence: string | undefined;
   if (GENERATED_MODULE.test(source) && /grpc/i.test(source)) evidence = `imported from the generated gRPC module '${source}'`;
-  else if (source.startsWith('.') && makesClients(options.readModule?.(source))) evidence = `imported from '${source}', which makes grpc-js client constructors`;
+  else if (makesClients(text)) evidence = `imported from '${source}', which makes grpc-js client constructors`;
   if (evidence === undefined) return;
   for (const { local } of locals) bindings.constructors.set(local, evidence);
 }
@@ -128,15 +158,25 @@ function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): B
     loadPackageNames: new Set(),
     makeConstructorNames: new Set(),
     legacyNames: new Set(),
+    legacyConstructors: new Set(),
+    constructorTypeNames: new Set(),
+    importSources: new Map(),
   };
   for (const statement of program.body) {
-    if (statement.type !== 'ImportDeclaration' || statement.importKind === 'type') continue;
+    if (statement.type !== 'ImportDeclaration') continue;
+    const typeOnlyDeclaration = statement.importKind === 'type';
     const locals = statement.specifiers.map((specifier) =>
-      specifier.type === 'ImportSpecifier' ? { imported: importedNameOf(specifier), local: specifier.local.name } : { local: specifier.local.name },
+      specifier.type === 'ImportSpecifier'
+        ? { imported: importedNameOf(specifier), local: specifier.local.name, typeOnly: typeOnlyDeclaration || specifier.importKind === 'type' }
+        : { local: specifier.local.name, typeOnly: typeOnlyDeclaration },
     );
     bindModule(bindings, statement.source.value, locals, options);
   }
+  const annotated: { name: string; annotation: TSESTree.TypeNode }[] = [];
   traverse(program, (node) => {
+    // `Ctor: ServiceClientConstructor` on a parameter, a variable or a field: read once the imports are all known.
+    const named = annotatedName(node);
+    if (named !== undefined) annotated.push(named);
     // `static readonly Client = grpc.makeGenericClientConstructor(...)` (or an instance field): `new this.Client(...)`
     if (node.type === 'PropertyDefinition' && node.value !== null && !node.computed && node.key.type === 'Identifier') {
       const made = madeBy(node.value, bindings);
@@ -162,8 +202,46 @@ function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): B
     if (node.id.type !== 'Identifier') return;
     const made = madeBy(init, bindings);
     if (made !== undefined) bindings.constructors.set(node.id.name, made);
+    else if (madeByLegacy(init, bindings)) bindings.legacyConstructors.add(node.id.name);
   });
+  for (const { name, annotation } of annotated) {
+    if (!bindings.constructors.has(name) && namesConstructorType(annotation, bindings)) bindings.constructors.set(name, 'typed as grpc-js ServiceClientConstructor');
+  }
   return bindings;
+}
+
+/** A parameter, variable or class field with a type annotation: its name (`this.x` for fields) and the type. */
+function annotatedName(node: TSESTree.Node): { name: string; annotation: TSESTree.TypeNode } | undefined {
+  if (node.type === 'TSParameterProperty' && node.parameter.type === 'Identifier' && node.parameter.typeAnnotation) {
+    return { name: `this.${node.parameter.name}`, annotation: node.parameter.typeAnnotation.typeAnnotation };
+  }
+  if ((node.type === 'PropertyDefinition' || node.type === 'TSAbstractPropertyDefinition') && !node.computed && node.key.type === 'Identifier' && node.typeAnnotation) {
+    return { name: `this.${node.key.name}`, annotation: node.typeAnnotation.typeAnnotation };
+  }
+  if (node.type === 'Identifier' && node.typeAnnotation && node.parent?.type !== 'TSParameterProperty') {
+    return { name: node.name, annotation: node.typeAnnotation.typeAnnotation };
+  }
+  return undefined;
+}
+
+/** `ServiceClientConstructor` / `grpc.ServiceClientConstructor` from grpc-js, alone, in an array, a record or a map. */
+function namesConstructorType(annotation: TSESTree.TypeNode, bindings: Bindings): boolean {
+  if (annotation.type === 'TSArrayType') return namesConstructorType(annotation.elementType, bindings);
+  if (annotation.type !== 'TSTypeReference') return false;
+  const name = annotation.typeName;
+  if (name.type === 'Identifier' && bindings.constructorTypeNames.has(name.name)) return true;
+  if (name.type === 'TSQualifiedName' && name.right.name === 'ServiceClientConstructor' && name.left.type === 'Identifier' && bindings.grpcNamespaces.has(name.left.name)) return true;
+  // `Record<string, ServiceClientConstructor>`, `Map<…, ServiceClientConstructor>`: `new pool[name](...)`
+  const last = annotation.typeArguments?.params.at(-1);
+  return name.type === 'Identifier' && (name.name === 'Record' || name.name === 'Array' || name.name === 'ReadonlyArray') && last !== undefined && namesConstructorType(last, bindings);
+}
+
+/** `grpc.load(...)`, `grpc.loadPackageDefinition(...)`, `grpc.makeGenericClientConstructor(...)` of the deprecated package, or a member of one. */
+function madeByLegacy(init: TSESTree.Node, bindings: Bindings): boolean {
+  let current = unwrap(init);
+  while (current.type === 'MemberExpression') current = unwrap(current.object);
+  if (current.type === 'Identifier') return bindings.legacyConstructors.has(current.name);
+  return current.type === 'CallExpression' && bindings.legacyNames.has(rootName(current.callee) ?? '');
 }
 
 /** `grpc.loadPackageDefinition(def).pkg`, `grpc.makeGenericClientConstructor(...)`, or a member of a known root. */
@@ -179,7 +257,7 @@ function madeBy(init: TSESTree.Node, bindings: Bindings): string | undefined {
     (callee.type === 'MemberExpression' && bindings.grpcNamespaces.has(rootName(callee) ?? ''));
   if (!fromGrpc) return undefined;
   if (name === 'loadPackageDefinition' || bindings.loadPackageNames.has(name ?? '')) return 'from grpc.loadPackageDefinition()';
-  if (name === 'makeGenericClientConstructor' || bindings.makeConstructorNames.has(name ?? '')) return 'made by grpc.makeGenericClientConstructor()';
+  if (MAKE_CONSTRUCTOR.has(name ?? '') || bindings.makeConstructorNames.has(name ?? '')) return `made by grpc.${name === 'makeClientConstructor' ? name : 'makeGenericClientConstructor'}()`;
   return undefined;
 }
 
@@ -215,6 +293,13 @@ function typeSaysGrpcClient(node: TSESTree.NewExpression, types: TypeServices | 
   return visit(constructed);
 }
 
+/** A callee without a plain name (`new (pick())(...)`): its text, short. */
+function sourceName(callee: TSESTree.Node): string {
+  const current = unwrap(callee);
+  if (current.type === 'MemberExpression' && current.object.type === 'ThisExpression' && current.property.type === 'Identifier') return current.property.name;
+  return 'client';
+}
+
 function insideFunction(ancestors: readonly TSESTree.Node[]): boolean {
   return ancestors.some((node) => node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression');
 }
@@ -235,8 +320,16 @@ function clientEvidence(node: TSESTree.NewExpression, bindings: Bindings, types:
   }
   const root = rootName(node.callee);
   if (root !== undefined && bindings.constructors.has(root)) return bindings.constructors.get(root);
-  if (isCredentials(node.arguments[1], bindings)) return 'grpc-js channel credentials as its second argument';
   return undefined;
+}
+
+/** Why a construction with no evidence is not taken: where its class comes from, when the file says. */
+function notShownReason(node: TSESTree.NewExpression, name: string, bindings: Bindings): string {
+  const root = rootName(node.callee);
+  const module = root === undefined ? undefined : bindings.importSources.get(root);
+  const shown = 'only a generated gRPC module, loadPackageDefinition, makeGenericClientConstructor or a ServiceClientConstructor type shows one';
+  if (module !== undefined) return `new ${name}(): ${name} from ${module} is not a generated grpc-js client (${shown})`;
+  return `new ${name}(): not shown to be a generated grpc-js client (${shown})`;
 }
 
 function isServerConstructor(callee: TSESTree.Node, bindings: Bindings): boolean {
@@ -249,7 +342,7 @@ function isServerConstructor(callee: TSESTree.Node, bindings: Bindings): boolean
 export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOptions = {}): GrpcScan {
   const bindings = collectBindings(program, options);
   const scan: GrpcScan = { clients: [], servers: [], left: [] };
-  const usesGrpc = bindings.grpcNamespaces.size + bindings.serverNames.size + bindings.credentialsNames.size + bindings.constructors.size + bindings.legacyNames.size > 0;
+  const usesGrpc = bindings.grpcNamespaces.size + bindings.serverNames.size + bindings.credentialsNames.size + bindings.constructors.size + bindings.legacyNames.size + bindings.legacyConstructors.size + bindings.constructorTypeNames.size > 0;
   if (!usesGrpc) return scan;
   const ancestors: TSESTree.Node[] = [];
   const walk = (node: TSESTree.Node): void => {
@@ -272,12 +365,11 @@ export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOption
       scan.servers.push({ kind: 'server', node, evidence: 'grpc-js Server' });
       return;
     }
-    const name = lastName(node.callee) ?? '';
+    const name = lastName(node.callee) ?? sourceName(node.callee);
     const evidence = clientEvidence(node, bindings, options.types);
     if (evidence === undefined) {
-      if (/Client$/.test(name)) {
-        scan.left.push({ node, reason: `new ${name}(): not shown to be a grpc-js client (not from a generated gRPC module, loadPackageDefinition or makeGenericClientConstructor, and no grpc-js channel credentials argument)` });
-      }
+      // A client-like name, or grpc-js credentials handed to it: worth a word, never a rewrite on that shape alone.
+      if (/Client$/.test(name) || isCredentials(node.arguments[1], bindings)) scan.left.push({ node, reason: notShownReason(node, name, bindings) });
       return;
     }
     if (insideHelper(ancestors, node)) return;
@@ -366,12 +458,13 @@ function spreadsHelper(server: TSESTree.NewExpression): boolean {
   );
 }
 
-/** `new grpc.Server()` or `new proto.Service(address, grpc.credentials.createInsecure())` with `grpc` from the
- *  deprecated `grpc` package. */
+/** `new grpc.Server()`, `new proto.Service(address, grpc.credentials.createInsecure())` with `grpc` from the
+ *  deprecated `grpc` package, or a client whose constructor that package made. */
 function usesLegacyGrpc(node: TSESTree.NewExpression, bindings: Bindings): boolean {
-  if (bindings.legacyNames.size === 0) return false;
   const callee = unwrap(node.callee);
-  if (callee.type === 'MemberExpression' && bindings.legacyNames.has(rootName(callee) ?? '') && lastName(callee) === 'Server') return true;
+  if (bindings.legacyConstructors.has(rootName(callee) ?? '')) return true;
+  if (bindings.legacyNames.size === 0) return false;
+  if (bindings.legacyNames.has(rootName(callee) ?? '') && lastName(callee) === 'Server') return true;
   const credentials = node.arguments[1] === undefined ? undefined : unwrap(node.arguments[1]);
   return credentials?.type === 'CallExpression' && bindings.legacyNames.has(rootName(credentials.callee) ?? '');
 }

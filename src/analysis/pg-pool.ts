@@ -18,7 +18,7 @@
  * detector's cost (issue 5: the ESLint rule's share of lint time).
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { relative, resolve, sep } from 'node:path';
+import { TEST_FILE_REASON } from './test-files.js';
 import { buildBindingIndex, type BindingIndex } from './bindings.js';
 import type { CodeStyle } from './code-style.js';
 import type { TypeServices } from './parse.js';
@@ -71,17 +71,7 @@ export interface PoolDetectionOptions {
   readonly includeTests?: boolean;
 }
 
-/**
- * Test files by the conventions of the common runners: `*.test.*`, `*.spec.*`, `__tests__/`, `test/`, `tests/`, `e2e/`.
- * Folders are read below `packageRoot` (the nearest package.json's folder) when given, so a checkout that happens to
- * live under a folder called `test` is not all tests.
- */
-export function isTestFile(filePath: string, packageRoot?: string): boolean {
-  const absolute = resolve(filePath);
-  const inPackage = packageRoot && absolute.startsWith(packageRoot + sep) ? relative(packageRoot, absolute) : filePath;
-  const path = inPackage.replaceAll('\\', '/');
-  return /\.(?:test|spec|e2e-spec|e2e)\.[cm]?[jt]sx?$/.test(path) || /(?:^|\/)(?:__tests__|__mocks__|test|tests|spec|e2e)\//.test(path);
-}
+export { isTestFile } from './test-files.js';
 
 export interface PoolRewriteOptions {
   /** Module the helpers are imported from; default '@quickwins/runtime'. */
@@ -128,7 +118,7 @@ export function findPoolCalls(
       shapeRefusal(call, method, options.types, values) ??
       layoutRefusal(call, program) ??
       shadowRefusal(candidate, index) ??
-      (options.testFile && !options.includeTests ? 'in a test file (test files are left by default; --tests rewrites them)' : undefined);
+      (options.testFile && !options.includeTests ? TEST_FILE_REASON : undefined);
     if (refusal) {
       uncertain.push({ call, reason: `${described}: ${refusal} [pg pool: ${verdict.evidence}]` });
       continue;

@@ -96,7 +96,7 @@ describe('pool-backpressure in test files and with package evidence', () => {
     const result = run('test/store.js', false);
     expect(result.edits).toEqual([]);
     expect(result.left.map((site) => site.line)).toEqual([6]);
-    expect(result.left[0]?.message).toMatch(/in a test file .*--tests rewrites them.*\[pg pool: named like a pool/);
+    expect(result.left[0]?.message).toMatch(/in a test file: pass --tests to include it \[pg pool: named like a pool/);
   });
 
   it('rewrites it with --tests', () => {

@@ -18,7 +18,7 @@ import { createTsProject, fixtureProjectFiles, REPO_ROOT, type TsProject } from 
 
 const FIXTURES = 'fixtures/graphql-cache';
 const fixtureDir = join(REPO_ROOT, FIXTURES);
-const OPTIONS: GraphqlCacheOptions = { importFrom: '@quickwins/runtime/graphql', options: true };
+const OPTIONS: GraphqlCacheOptions = { importFrom: '@quickwins/runtime/graphql', options: true, tests: false };
 
 // fixtures.json gives the self-reference cases a path inside a package named like the library (lib/<package>/).
 const manifest = JSON.parse(readFileSync(join(fixtureDir, 'fixtures.json'), 'utf8')) as { paths: Record<string, string> };
@@ -35,6 +35,7 @@ const fixtures = readdirSync(fixtureDir)
 /** Lines each fixture must rewrite and leave (with a reason); labels made by reading the fixtures. */
 const EXPECTED: Record<string, { rewritten: number[]; left: number[] }> = {
   'apollo-self': { rewritten: [], left: [7, 8] },
+  'in-test-file': { rewritten: [], left: [7] },
   'conditional-options': { rewritten: [12, 12], left: [14, 16, 19, 21, 26, 33] },
   'decoys': { rewritten: [], left: [] },
   'disabling-options': { rewritten: [14, 15, 21, 24], left: [16] },
@@ -131,6 +132,18 @@ describe('graphql-cache fixtures', () => {
       expect.stringMatching(/^`cache: false` for register\(\)'s plugin: the receiver cannot be told to be the server/),
       expect.stringMatching(/^`persistedQueries: false` passed to serverWith\(\) \(defined in this file\): not Apollo Server or Yoga itself/),
     ]);
+  });
+
+  it('leaves a test file by default and reports each site with the reason; --tests rewrites it', () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'execute-parse')!;
+    for (const filePath of ['src/__tests__/server.ts', 'src/server.spec.ts', 'tests/server.ts']) {
+      const { output, result } = run(filePath, fixture.input);
+      expect(output, filePath).toBe(fixture.input);
+      expect(result.rewritten).toEqual([]);
+      expect(result.imports).toEqual([]);
+      expect(result.left.filter((site) => site.message.startsWith('in a test file: pass --tests to include it')).length).toBe(EXPECTED['execute-parse']!.rewritten.length);
+    }
+    expect(run('src/__tests__/server.ts', fixture.input, { ...OPTIONS, tests: true }).output).toBe(fixture.expected);
   });
 
   it('--no-options keeps the disabling options and reports each as left', () => {

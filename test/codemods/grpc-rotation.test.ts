@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { codemod, type GrpcRotationOptions } from '../../codemods/grpc-rotation.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { applyTextEdits } from '../../src/analysis/text-edit.js';
+import { createTsProject } from '../support/pool-ts-project.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/grpc-rotation');
 const OPTIONS: GrpcRotationOptions = { importFrom: '@quickwins/runtime/grpc', servers: true, tests: false };
@@ -20,18 +21,28 @@ function run(filePath: string, source: string, options = OPTIONS): { output: str
   };
 }
 
+// fixtures.json gives a case the path it is transformed under (a test file's case lives under __tests__/).
+const manifest = JSON.parse(readFileSync(join(FIXTURES, 'fixtures.json'), 'utf8')) as { paths: Record<string, string> };
 const cases = readdirSync(FIXTURES)
   .filter((file) => file.includes('.input.'))
   .sort()
   .map((file) => ({ name: file.split('.input.')[0]!, extension: file.split('.input.')[1]! }));
 
 /** Lines each fixture must report as left (every other considered site is rewritten). */
-const EXPECTED_LEFT: Record<string, number[]> = { decoys: [7, 8, 10], 'legacy-grpc': [4, 5] };
+const EXPECTED_LEFT: Record<string, number[]> = {
+  'credentials-evidence': [5],
+  'in-test-file': [5, 6],
+  decoys: [7, 8, 10],
+  'legacy-generated': [7, 8, 9],
+  'legacy-grpc': [4, 5],
+  'reflection-client': [5],
+  'untyped-constructor': [5],
+};
 
 describe.each(cases)('grpc-rotation fixture $name', ({ name, extension }) => {
   const input = readFileSync(join(FIXTURES, `${name}.input.${extension}`), 'utf8');
   const expected = readFileSync(join(FIXTURES, `${name}.output.${extension}`), 'utf8');
-  const filePath = `fixtures/grpc-rotation/${name}.input.${extension}`;
+  const filePath = manifest.paths[name] ?? `fixtures/grpc-rotation/${name}.input.${extension}`;
 
   it('rewrites to the expected output, which parses and is a fixed point', () => {
     const first = run(filePath, input);
@@ -51,9 +62,12 @@ describe.each(cases)('grpc-rotation fixture $name', ({ name, extension }) => {
 
 describe('grpc-rotation', () => {
   it('says which evidence decided, and flags clients made inside a function', () => {
-    const source = readFileSync(join(FIXTURES, 'credentials-evidence.input.ts'), 'utf8');
-    expect(run('a.ts', source).rewritten).toEqual([
-      '5: new UsersClient(…) → rotatingClient(…) (grpc-js channel credentials as its second argument); it is made inside a function: make it once per process',
+    const pool = readFileSync(join(FIXTURES, 'service-client-constructor.input.ts'), 'utf8');
+    expect(run('a.ts', pool).rewritten).toEqual([
+      '6: new Ctor(…) → rotatingClient(…) (typed as grpc-js ServiceClientConstructor); it is made inside a function: make it once per process',
+      '13: new this.ServiceCtor(…) → rotatingClient(…) (typed as grpc-js ServiceClientConstructor, in a class field); it is made inside a function: make it once per process',
+      '18: new services[name]!(…) → rotatingClient(…) (typed as grpc-js ServiceClientConstructor); it is made inside a function: make it once per process',
+      '22: new Health(…) → rotatingClient(…) (made by grpc.makeClientConstructor())',
     ]);
     const tools = readFileSync(join(FIXTURES, 'grpc-tools-cjs.input.js'), 'utf8');
     expect(run('a.js', tools).rewritten[0]).toContain("imported from the generated gRPC module './helloworld_grpc_pb'");
@@ -75,8 +89,41 @@ describe('grpc-rotation', () => {
     const source = "import * as grpc from '@grpc/grpc-js';\nconst server = new grpc.Server();\n";
     const left = run('src/__tests__/server.spec.ts', source);
     expect(left.output).toBe(source);
-    expect(left.left).toEqual(['2: test file: left by default (--tests to include)']);
+    expect(left.left).toEqual(['2: in a test file: pass --tests to include it (new grpc.Server(…) → with serverConnectionAge())']);
     expect(run('src/__tests__/server.spec.ts', source, { ...OPTIONS, tests: true }).rewritten).toEqual(['2: new grpc.Server(…) → with serverConnectionAge()']);
+  });
+
+  it('never takes grpc-js credentials as evidence: a class from another package is left, naming the package', () => {
+    const reflection = readFileSync(join(FIXTURES, 'reflection-client.input.ts'), 'utf8');
+    expect(run('a.ts', reflection).left).toEqual([
+      '5: new Client(): Client from grpc-reflection-js is not a generated grpc-js client (only a generated gRPC module, loadPackageDefinition, makeGenericClientConstructor or a ServiceClientConstructor type shows one)',
+    ]);
+    const unknown = readFileSync(join(FIXTURES, 'untyped-constructor.input.ts'), 'utf8');
+    expect(run('a.ts', unknown).left[0]).toMatch(/^5: new Ctor\(\): not shown to be a generated grpc-js client/);
+  });
+
+  it('with types, the same fixtures give the same output, and what a ServiceClientConstructor makes is a client to the checker', () => {
+    const files = new Map([
+      ['reflection.d.ts', "declare module 'grpc-reflection-js' {\n  export class Client {\n    constructor(address: string, credentials: unknown);\n  }\n}\n"],
+      ['pool.ts', "import * as grpc from '@grpc/grpc-js';\nexport declare function pick(name: string): grpc.ServiceClientConstructor;\nexport const client = new (pick('Greeter'))('localhost:1', grpc.credentials.createInsecure());\n"],
+      ...['service-client-constructor', 'reflection-client'].map((name) => [`${name}.ts`, readFileSync(join(FIXTURES, `${name}.input.ts`), 'utf8')] as const),
+    ]);
+    const project = createTsProject(files);
+    try {
+      for (const name of ['service-client-constructor', 'reflection-client']) {
+        const text = files.get(`${name}.ts`)!;
+        const { ast, types } = project.services(`${name}.ts`, text);
+        const result = codemod.transform({ filePath: join(project.dir, `${name}.ts`), source: text, program: ast, options: OPTIONS, types });
+        expect(applyTextEdits(text, result.edits), name).toBe(readFileSync(join(FIXTURES, `${name}.output.ts`), 'utf8'));
+      }
+      const text = files.get('pool.ts')!;
+      const { ast, types } = project.services('pool.ts', text);
+      const result = codemod.transform({ filePath: join(project.dir, 'pool.ts'), source: text, program: ast, options: OPTIONS, types });
+      expect(applyTextEdits(text, result.edits)).toContain("export const client = rotatingClient(pick('Greeter'), 'localhost:1', grpc.credentials.createInsecure());");
+      expect(result.rewritten.map((site) => site.message)).toEqual(["new pick('Greeter')(…) → rotatingClient(…) (the checker: the constructed type extends grpc-js Client)"]);
+    } finally {
+      project.dispose();
+    }
   });
 
   it("names the deprecated 'grpc' package as the reason it leaves its clients and servers", () => {

@@ -18,8 +18,10 @@ import { createTsProject, fixtureProjectFiles, REPO_ROOT, type TsProject } from 
 
 const FIXTURES = 'fixtures/kafka-dedupe';
 const fixtureDir = join(REPO_ROOT, FIXTURES);
-const OPTIONS: KafkaDedupeOptions = { importFrom: '@quickwins/runtime/kafka', store: 'memory' };
+const OPTIONS: KafkaDedupeOptions = { importFrom: '@quickwins/runtime/kafka', store: 'memory', tests: false };
 
+// fixtures.json gives a case the path it is transformed under (a test file's case lives under __tests__/).
+const manifest = JSON.parse(readFileSync(join(fixtureDir, 'fixtures.json'), 'utf8')) as { paths: Record<string, string> };
 const fixtures = readdirSync(fixtureDir)
   .filter((file) => file.includes('.input.'))
   .sort()
@@ -31,6 +33,7 @@ const fixtures = readdirSync(fixtureDir)
 
 /** Lines of the run() calls each fixture must leave, and a word of each reason. */
 const EXPECTED_LEFT: Record<string, [number, RegExp][]> = {
+  'in-test-file': [[10, /^in a test file: pass --tests to include it/]],
   left: [
     [12, /not a kafkajs Consumer/],
     [14, /already wrapped/],
@@ -56,7 +59,7 @@ describe('kafka-dedupe fixtures', () => {
   });
 
   describe.each(fixtures)('$name ($extension)', (fixture) => {
-    const filePath = join(FIXTURES, fixture.inputFile);
+    const filePath = manifest.paths[fixture.name] ?? join(FIXTURES, fixture.inputFile);
 
     it('rewrites to the expected output and reports exactly the sites it leaves', () => {
       const { output, result } = run(filePath, fixture.input);
@@ -68,7 +71,7 @@ describe('kafka-dedupe fixtures', () => {
     });
 
     it('produces code that parses and is a fixed point', () => {
-      const outputPath = join(FIXTURES, fixture.outputFile);
+      const outputPath = filePath.replace('.input.', '.output.');
       expect(() => parseSource(outputPath, fixture.expected)).not.toThrow();
       const again = run(outputPath, fixture.expected);
       expect(again.result.edits).toEqual([]);
@@ -107,6 +110,22 @@ describe('kafka-dedupe through the host', () => {
     expect(result.rewritten[0]?.message).toMatch(/through `tx`/);
     expect(() => run('a.ts', fixture.input, { ...OPTIONS, store: 'redis' })).toThrow(/--store redis needs --store-argument/);
     expect(codemod.options.find((option) => option.flag === 'store')?.validate?.('kafka')).toMatch(/must be one of memory, pg, redis/);
+  });
+});
+
+describe('kafka-dedupe and test files', () => {
+  it('leaves a test file by default and reports each site with the reason; --tests rewrites it', () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'each-message')!;
+    for (const filePath of ['src/__tests__/consumer.ts', 'src/consumer.test.ts', 'test/consumer.ts']) {
+      const { output, result } = run(filePath, fixture.input);
+      expect(output, filePath).toBe(fixture.input);
+      expect(result.rewritten).toEqual([]);
+      expect(result.imports).toEqual([]);
+      expect(result.left.length).toBeGreaterThan(0);
+      for (const site of result.left) expect(site.message).toMatch(/^in a test file: pass --tests to include it/);
+    }
+    expect(run('src/__tests__/consumer.ts', fixture.input, { ...OPTIONS, tests: true }).output).toBe(fixture.expected);
+    expect(codemod.options.find((option) => option.flag === 'tests')?.default).toBe(false);
   });
 });
 
