@@ -236,6 +236,7 @@ async function runCommand(
       dependencies: dependencies.map((change) => dependencyJson(change, io.cwd)),
       extraFiles: (result.extraFiles ?? []).map((file) => extraFileJson(file, dry, io.cwd)),
       removedTemporaries: writer.removed.map((path) => displayPath(io.cwd, path)),
+      formatFailures: (format?.failures() ?? []).map((failure) => ({ path: displayPath(io.cwd, failure.path), message: failure.message })),
     };
     io.stdout.write(`${jsonReport(info, result, extra)}\n`);
   } else {
@@ -253,6 +254,9 @@ async function runCommand(
     }
     const lines = [
       ...removedTemporariesLine(writer.removed, io.cwd),
+      ...(format?.failures() ?? []).map((failure) =>
+        escapeControl(`quickwins: warning: ${humanPath(io.cwd, failure.path)}: not formatted (written as the codemod left it): prettier: ${failure.message}`),
+      ),
       summary(info, result),
       ...dependencies.map((change) => escapeControl(dependencyLine(change, io.cwd))),
     ];
