@@ -252,6 +252,37 @@ describe('files that fail', () => {
   });
 });
 
+describe('CommonJS files', () => {
+  // Legal where Node runs the file as CommonJS (`node --check` passes): a top-level `return`.
+  const poolScript =
+    "'use strict';\nconst { Pool } = require('pg');\nconst pool = new Pool();\nexports.read = () => pool.query('select 1');\nif (require.main !== module) return;\nconsole.log('main');\n";
+  // Nothing to rewrite; the comment gets it past the pre-filter, so it is parsed.
+  const plainScript = "const name = require('./name');\n// pool.query( appears in a comment only\nif (!name) return;\nmodule.exports = name;\n";
+
+  it('parses .cjs, and .js outside a "type": "module" package, as CommonJS (typed and untyped); --check passes on correct code', () => {
+    const repo = gitRepo({
+      'package.json': JSON.stringify({ name: 'app', private: true }),
+      'src/db.js': poolScript,
+      'src/plain.cjs': plainScript,
+      'src/plain.js': plainScript,
+    });
+    for (const types of [['--no-types'], []]) {
+      const checked = runCli(['pool-backpressure', ...types, '--check', 'src/plain.cjs', 'src/plain.js'], { cwd: repo });
+      expect(checked.status, checked.stderr).toBe(0);
+      const dry = runCli(['pool-backpressure', ...types, '--dry', 'src'], { cwd: repo });
+      expect(dry.stderr).not.toMatch(/parse failed/);
+      expect(dry.stdout).toContain("+exports.read = () => queryWithBackpressure(pool, 'select 1');");
+    }
+  });
+
+  it('a top-level return in a "type": "module" package is still a parse error', () => {
+    const repo = gitRepo({ 'package.json': JSON.stringify({ name: 'app', type: 'module' }), 'src/plain.js': plainScript });
+    const result = runCli(['pool-backpressure', '--no-types', '--check', 'src'], { cwd: repo });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error src\/plain\.js:3:\d+: parse failed: /m);
+  });
+});
+
 describe('bytes the codemod does not rewrite', () => {
   it('keeps a BOM, CRLF line endings (also in added lines) and the file mode', () => {
     const bomCrlf = '\uFEFF// header\r\nexport const foo = 1;\r\n\r\nconsole.log(foo);\r\n';
