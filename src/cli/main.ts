@@ -248,7 +248,7 @@ async function runCommand(
     }
     for (const extra of result.extraFiles ?? []) io.stderr.write(`${extraFileLine(extra, dry, io.cwd)}\n`);
     for (const change of dependencies) {
-      if (dry && change.status === 'would-add') {
+      if (dry && change.status === 'would-add' && change.manifest !== undefined) {
         io.stdout.write(unifiedTextDiff(displayPath(io.cwd, change.manifest), change.before ?? '', change.after ?? '', color));
       }
     }
