@@ -259,7 +259,7 @@ describe('CommonJS files', () => {
   // Nothing to rewrite; the comment gets it past the pre-filter, so it is parsed.
   const plainScript = "const name = require('./name');\n// pool.query( appears in a comment only\nif (!name) return;\nmodule.exports = name;\n";
 
-  it('parses .cjs, and .js outside a "type": "module" package, as CommonJS (typed and untyped); --check passes on correct code', () => {
+  it('parses .cjs, and .js outside a "type": "module" package, as CommonJS (with and without --no-types); --check passes on correct code', () => {
     const repo = gitRepo({
       'package.json': JSON.stringify({ name: 'app', private: true }),
       'src/db.js': poolScript,
