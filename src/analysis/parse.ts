@@ -13,7 +13,8 @@
 import type { ParserServicesWithTypeInformation, TSESTree } from '@typescript-eslint/typescript-estree';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { extname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deserialize } from 'node:v8';
 import { parseSync, type ParserOptions } from 'oxc-parser';
@@ -101,7 +102,19 @@ export function parseSource(filePath: string, text: string): Program {
   const sourceType = extension === '.mjs' || extension === '.mts' ? 'module' : 'unambiguous';
   const options: ParserOptions = { lang, sourceType, astType: 'ts', range: true, preserveParens: false };
   const nesting = estimateNesting(text, lang === 'tsx' || lang === 'jsx');
-  const result = nesting.levels <= NESTING_LIMIT ? (parseSync(filePath, text, options) as OxcResult) : parseInChild(filePath, text, options, nesting);
+  const parse = (withOptions: ParserOptions): OxcResult =>
+    nesting.levels <= NESTING_LIMIT ? (parseSync(filePath, text, withOptions) as OxcResult) : parseInChild(filePath, text, withOptions, nesting);
+  let result = parse(options);
+  // CommonJS allows what a module does not (a top-level `return`): a file Node runs as CommonJS that did not parse
+  // as a module or a script is read as CommonJS. Only after an error, so a CommonJS-scoped file written with
+  // `import` (compiled by a bundler) is still read as a module.
+  if (hasError(result) && runsAsCommonJs(filePath)) {
+    const asCommonJs = parse({ ...options, sourceType: 'commonjs' });
+    if (!hasError(asCommonJs)) {
+      (asCommonJs.program as { sourceType: string }).sourceType = 'script'; // TS-ESTree knows 'script' and 'module' only
+      result = asCommonJs;
+    }
+  }
   const error = result.errors.find((candidate) => candidate.severity === 'Error');
   if (error) {
     const index = error.labels[0]?.start ?? 0;
@@ -117,6 +130,45 @@ export function parseSource(filePath: string, text: string): Program {
     loc: { start: positionIn(lines, comment.start), end: positionIn(lines, comment.end) },
   })) as TSESTree.Comment[];
   return program as unknown as Program;
+}
+
+function hasError(result: OxcResult): boolean {
+  return result.errors.some((candidate) => candidate.severity === 'Error');
+}
+
+/** Whether Node runs the JavaScript file at `filePath` as CommonJS: `.cjs`, or `.js`/`.jsx` outside a `"type": "module"` package. */
+function runsAsCommonJs(filePath: string): boolean {
+  const extension = extname(filePath).toLowerCase();
+  if (extension === '.cjs') return true;
+  if (extension !== '.js' && extension !== '.jsx') return false;
+  return packageTypeOf(dirname(filePath)) !== 'module';
+}
+
+const packageTypeOfFolder = new Map<string, string | undefined>();
+
+/** The `type` of the nearest package.json at or above `folder` (Node's rule), undefined without one. */
+function packageTypeOf(folder: string): string | undefined {
+  if (packageTypeOfFolder.has(folder)) return packageTypeOfFolder.get(folder);
+  let type: string | undefined;
+  let text: string | undefined;
+  try {
+    text = readFileSync(join(folder, 'package.json'), 'utf8');
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined) {
+    try {
+      const manifest = JSON.parse(text) as { type?: unknown };
+      type = typeof manifest.type === 'string' ? manifest.type : undefined;
+    } catch {
+      type = undefined; // a manifest Node cannot read either: its default, CommonJS
+    }
+  } else {
+    const parent = dirname(folder);
+    type = parent === folder ? undefined : packageTypeOf(parent);
+  }
+  packageTypeOfFolder.set(folder, type);
+  return type;
 }
 
 /**

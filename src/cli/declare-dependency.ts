@@ -17,14 +17,14 @@ export const RUNTIME_PACKAGE = '@quickwins/runtime';
 const LISTS = ['dependencies', 'devDependencies', 'peerDependencies'] as const;
 
 export interface DependencyChange {
-  /** Absolute path of the package.json. */
-  readonly manifest: string;
+  /** Absolute path of the package.json; undefined when no package.json is above the files (`no-manifest`). */
+  readonly manifest: string | undefined;
   readonly name: string;
   readonly range: string;
   /** Absolute paths of the rewritten files that import the package. */
   readonly files: readonly string[];
-  /** `added` (written), `would-add` (dry run), `error` (left as it was; `error` says why). */
-  readonly status: 'added' | 'would-add' | 'error';
+  /** `added` (written), `would-add` (dry run), `error` (left as it was; `error` says why), `no-manifest` (nowhere to declare it). */
+  readonly status: 'added' | 'would-add' | 'error' | 'no-manifest';
   readonly before?: string;
   readonly after?: string;
   readonly error?: string;
@@ -145,14 +145,19 @@ export interface DeclareRequest {
 export function declareRuntimeDependency(request: DeclareRequest): DependencyChange[] {
   const filesOfManifest = new Map<string, string[]>();
   const cache = new Map<string, string | undefined>();
+  const withoutManifest: string[] = [];
   for (const [file, modules] of request.imports) {
     if (!modules.some((module) => packageNameOf(module) === RUNTIME_PACKAGE)) continue;
     const manifest = nearestManifest(file, cache);
-    if (manifest === undefined) continue;
-    filesOfManifest.set(manifest, [...(filesOfManifest.get(manifest) ?? []), file]);
+    if (manifest === undefined) withoutManifest.push(file);
+    else filesOfManifest.set(manifest, [...(filesOfManifest.get(manifest) ?? []), file]);
   }
   const range = `^${request.version}`;
   const changes: DependencyChange[] = [];
+  // Nothing to edit, but the rewritten code needs the package: said, so the project does not find out at run time.
+  if (withoutManifest.length > 0) {
+    changes.push({ manifest: undefined, name: RUNTIME_PACKAGE, range, files: withoutManifest.sort(), status: 'no-manifest' });
+  }
   const byPath = [...filesOfManifest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [manifest, files] of byPath) {
     const base = { manifest, name: RUNTIME_PACKAGE, range, files };
@@ -193,8 +198,12 @@ export function importsOfRecords(records: readonly FileRecord[]): Map<string, re
 
 /** The summary's one line per package.json. */
 export function dependencyLine(change: DependencyChange, cwd: string): string {
-  const manifest = displayPath(cwd, change.manifest);
   const by = `imported by ${change.files.length} rewritten ${change.files.length === 1 ? 'file' : 'files'}`;
+  if (change.manifest === undefined) {
+    const first = displayPath(cwd, change.files[0]!);
+    return `dependency: "${change.name}" not declared (${by}, first ${first}): no package.json above them; add "${change.name}": "${change.range}" where they run`;
+  }
+  const manifest = displayPath(cwd, change.manifest);
   if (change.status === 'error') return `error ${manifest}: could not add ${change.name} (${by}): ${change.error}`;
   const verb = change.status === 'added' ? 'added' : 'would add';
   return `dependency ${manifest}: ${verb} "${change.name}": "${change.range}" to dependencies (${by}; --no-add-dependency to skip)`;
@@ -202,7 +211,7 @@ export function dependencyLine(change: DependencyChange, cwd: string): string {
 
 /** The --json entry; a dry run carries the diff like the files' entries do. */
 export function dependencyJson(change: DependencyChange, cwd: string) {
-  const manifest = displayPath(cwd, change.manifest);
+  const manifest = change.manifest === undefined ? null : displayPath(cwd, change.manifest);
   return {
     manifest,
     name: change.name,
@@ -210,6 +219,6 @@ export function dependencyJson(change: DependencyChange, cwd: string) {
     status: change.status,
     files: change.files.map((file) => displayPath(cwd, file)),
     ...(change.error === undefined ? {} : { error: change.error }),
-    ...(change.status === 'would-add' ? { diff: unifiedTextDiff(manifest, change.before ?? '', change.after ?? '', false) } : {}),
+    ...(change.status === 'would-add' && manifest !== null ? { diff: unifiedTextDiff(manifest, change.before ?? '', change.after ?? '', false) } : {}),
   };
 }

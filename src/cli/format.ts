@@ -3,6 +3,7 @@
  * quickwins' dependencies) and a file was prettier-clean before the run, its new text is formatted with that
  * prettier and the project's config, so `prettier --check` still passes. A file that was not clean is written as
  * the codemod left it (formatting it would rewrite lines the codemod never touched). No prettier: no change.
+ * A file prettier could not handle is written as the codemod left it and listed in `failures()`, never hidden.
  */
 import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
@@ -21,11 +22,19 @@ export interface ProjectFormatter {
   readonly format: (path: string, before: string, after: string) => Promise<string>;
   /** Files formatted so far. */
   readonly formatted: () => readonly string[];
+  /** Files prettier failed on (or the project's prettier failed to load for), with its error. */
+  readonly failures: () => readonly FormatFailure[];
+}
+
+export interface FormatFailure {
+  readonly path: string;
+  readonly message: string;
 }
 
 export function createProjectFormatter(): ProjectFormatter {
   const prettierOfFolder = new Map<string, Promise<ProjectPrettier | undefined>>();
   const formatted: string[] = [];
+  const failures: FormatFailure[] = [];
 
   const prettierFor = (folder: string): Promise<ProjectPrettier | undefined> => {
     let found = prettierOfFolder.get(folder);
@@ -37,10 +46,10 @@ export function createProjectFormatter(): ProjectFormatter {
   };
 
   const format = async (path: string, before: string, after: string): Promise<string> => {
-    const project = await prettierFor(dirname(path));
-    if (!project) return after;
-    const { prettier, root } = project;
     try {
+      const project = await prettierFor(dirname(path));
+      if (!project) return after;
+      const { prettier, root } = project;
       const info = await prettier.getFileInfo(path, { ignorePath: join(root, '.prettierignore') });
       if (info.ignored || !info.inferredParser) return after;
       const options = { ...((await prettier.resolveConfig(path, { editorconfig: true })) ?? {}), filepath: path };
@@ -48,12 +57,19 @@ export function createProjectFormatter(): ProjectFormatter {
       const result = await prettier.format(after, options);
       if (result !== after) formatted.push(path);
       return result;
-    } catch {
-      return after; // prettier could not handle the file: written as the codemod left it
+    } catch (error) {
+      // Written as the codemod left it; reported so a `prettier --check` failure afterwards has its cause.
+      failures.push({ path, message: firstLine(error) });
+      return after;
     }
   };
 
-  return { format, formatted: () => formatted };
+  return { format, formatted: () => formatted, failures: () => failures };
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n', 1)[0]!.trim() || 'unknown error';
 }
 
 interface ProjectPrettier {
@@ -71,9 +87,22 @@ async function loadProjectPrettier(folder: string): Promise<ProjectPrettier | un
   } catch {
     return undefined;
   }
-  const module = (await import(pathToFileURL(resolved).href)) as Prettier & { default?: Prettier };
-  const prettier = typeof module.format === 'function' ? module : module.default;
+  const module = (await import(pathToFileURL(resolved).href)) as Partial<Prettier> & { default?: Partial<Prettier> };
+  // Prettier 3 is ESM with named exports; prettier 2 is CommonJS, whose API is whole only on the default export
+  // (Node's CommonJS export detection finds some of its names, not getFileInfo).
+  const prettier = [module, module.default].find(hasPrettierApi);
+  if (!prettier) throw new Error(`the prettier at ${resolved} has no format/check/resolveConfig/getFileInfo functions`);
   const marker = `${sep}node_modules${sep}`;
   const root = resolved.slice(0, resolved.lastIndexOf(marker));
-  return prettier ? { prettier, root } : undefined;
+  return { prettier, root };
+}
+
+function hasPrettierApi(candidate: Partial<Prettier> | undefined): candidate is Prettier {
+  return (
+    candidate !== undefined &&
+    typeof candidate.format === 'function' &&
+    typeof candidate.check === 'function' &&
+    typeof candidate.resolveConfig === 'function' &&
+    typeof candidate.getFileInfo === 'function'
+  );
 }

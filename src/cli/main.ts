@@ -56,11 +56,12 @@ interface RunnerFlags {
   readonly force?: boolean;
   readonly allowNoGit?: boolean;
   readonly format: boolean;
+  readonly verbose?: boolean;
 }
 
 const RUNNER_FLAGS = new Set([
   'dry', 'check', 'json', 'allow-dirty', 'types', 'workers', 'add-dependency', 'help', 'version',
-  'max-file-size', 'max-file-time', 'force', 'allow-no-git', 'format',
+  'max-file-size', 'max-file-time', 'force', 'allow-no-git', 'format', 'verbose',
 ]);
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -108,7 +109,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       .option('--max-file-time <seconds>', `stop the codemod on a large file after this long and leave the file (default: ${DEFAULT_MAX_FILE_MS / 1000})`)
       .option('--force', 'write read-only files too')
       .option('--allow-no-git', 'write files that are not in a git work tree (nothing to diff against or restore from)')
-      .option('--no-format', "do not format changed files with the project's prettier");
+      .option('--no-format', "do not format changed files with the project's prettier")
+      .option('--verbose', 'list every site left, also for a reason given at more than 5 sites (summarised by default)');
     for (const option of codemod.options) command.addOption(commanderOption(codemod, option));
     command.action(async (paths: string[], flags: RunnerFlags & Record<string, unknown>) => {
       exitCode = await runCommand(codemod, paths, flags, io);
@@ -236,6 +238,7 @@ async function runCommand(
       dependencies: dependencies.map((change) => dependencyJson(change, io.cwd)),
       extraFiles: (result.extraFiles ?? []).map((file) => extraFileJson(file, dry, io.cwd)),
       removedTemporaries: writer.removed.map((path) => displayPath(io.cwd, path)),
+      formatFailures: (format?.failures() ?? []).map((failure) => ({ path: displayPath(io.cwd, failure.path), message: failure.message })),
     };
     io.stdout.write(`${jsonReport(info, result, extra)}\n`);
   } else {
@@ -247,13 +250,16 @@ async function runCommand(
     }
     for (const extra of result.extraFiles ?? []) io.stderr.write(`${extraFileLine(extra, dry, io.cwd)}\n`);
     for (const change of dependencies) {
-      if (dry && change.status === 'would-add') {
+      if (dry && change.status === 'would-add' && change.manifest !== undefined) {
         io.stdout.write(unifiedTextDiff(displayPath(io.cwd, change.manifest), change.before ?? '', change.after ?? '', color));
       }
     }
     const lines = [
       ...removedTemporariesLine(writer.removed, io.cwd),
-      summary(info, result),
+      ...(format?.failures() ?? []).map((failure) =>
+        escapeControl(`quickwins: warning: ${humanPath(io.cwd, failure.path)}: not formatted (written as the codemod left it): prettier: ${failure.message}`),
+      ),
+      summary({ ...info, verbose: Boolean(flags.verbose) }, result),
       ...dependencies.map((change) => escapeControl(dependencyLine(change, io.cwd))),
     ];
     io.stderr.write(`${lines.join('\n')}\n`);

@@ -152,9 +152,61 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
 
-/** Closing lines for humans: sites left (with why), files that failed (with the error), and the counts. */
-export function summary(info: RunInfo & { readonly check: boolean }, result: RunResult): string {
+/** A reason given at more sites than this is one summary line (unless --verbose); --json always lists every site. */
+export const REPEATED_REASON_SITES = 5;
+/** Sites named on a repeated reason's summary line. */
+const FIRST_SITES_SHOWN = 3;
+
+/**
+ * The reason a left site's message gives, without what differs from site to site: the code it names (a leading
+ * `` `pool.query()`: ``) and the evidence (a trailing ` [pg pool: …]`).
+ */
+export function reasonOf(message: string): string {
+  return message.replace(/^`[^`]*`: /, '').replace(/ \[[^\]]*\]$/, '');
+}
+
+/** How many left sites give each reason. */
+function sitesPerReason(records: readonly FileRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { outcome } of records) {
+    if (outcome.status !== 'changed' && outcome.status !== 'unchanged') continue;
+    for (const site of outcome.left) counts.set(reasonOf(site.message), (counts.get(reasonOf(site.message)) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Each repeated reason's summary line, keyed by reason: its count and its first sites (in the order of the run). */
+function repeatedReasonLines(records: readonly FileRecord[], cwd: string): Map<string, string> {
+  const counts = sitesPerReason(records);
+  const firstSites = new Map<string, string[]>();
+  for (const record of records) {
+    const { outcome } = record;
+    if (outcome.status !== 'changed' && outcome.status !== 'unchanged') continue;
+    for (const site of outcome.left) {
+      const reason = reasonOf(site.message);
+      if ((counts.get(reason) ?? 0) <= REPEATED_REASON_SITES) continue;
+      const shown = firstSites.get(reason) ?? [];
+      if (shown.length < FIRST_SITES_SHOWN) shown.push(`${humanPath(cwd, record.path)}:${site.line}:${site.column + 1}`);
+      firstSites.set(reason, shown);
+    }
+  }
+  return new Map(
+    [...firstSites].map(([reason, shown]) => [
+      reason,
+      `left  ${counts.get(reason)} sites: ${escapeControl(reason)} (${shown.join(', ')}, …; --verbose or --json lists every site)`,
+    ]),
+  );
+}
+
+/**
+ * Closing lines for humans: sites left (with why), files that failed (with the error), and the counts. A reason
+ * given at many sites is one line, where its first site would be, so it does not bury the others; `verbose` lists
+ * every site.
+ */
+export function summary(info: RunInfo & { readonly check: boolean; readonly verbose?: boolean }, result: RunResult): string {
   const lines: string[] = [];
+  const repeated = info.verbose ? new Map<string, string>() : repeatedReasonLines(result.records, info.cwd);
+  const summarised = new Set<string>();
   for (const record of result.records) {
     const { outcome } = record;
     if (outcome.status === 'error') {
@@ -164,7 +216,15 @@ export function summary(info: RunInfo & { readonly check: boolean }, result: Run
       lines.push(`left  ${humanPath(info.cwd, record.path)}: file left as it was: ${escapeControl(outcome.reason)}`);
     } else if (outcome.status !== 'skipped') {
       const path = humanPath(info.cwd, record.path);
-      for (const site of outcome.left) lines.push(`left  ${path}:${site.line}:${site.column + 1}: ${escapeControl(site.message)}`);
+      for (const site of outcome.left) {
+        const reason = reasonOf(site.message);
+        const grouped = repeated.get(reason);
+        if (grouped === undefined) lines.push(`left  ${path}:${site.line}:${site.column + 1}: ${escapeControl(site.message)}`);
+        else if (!summarised.has(reason)) {
+          summarised.add(reason);
+          lines.push(grouped);
+        }
+      }
       for (const covered of record.covered ?? []) lines.push(coveredLine(info.cwd, path, covered));
     }
   }

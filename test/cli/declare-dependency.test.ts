@@ -119,6 +119,22 @@ describe('codemods declare @quickwins/runtime', () => {
     expect(run.stderr).toContain('error package.json: could not add @quickwins/runtime (imported by 1 rewritten file): not valid JSON');
     expect(readFileSync(join(broken, 'package.json'), 'utf8')).toBe('{ "name": "broken", }\n');
   });
+
+  it('says so, in one line and in --json, when no package.json is above the rewritten files', () => {
+    const repo = gitRepo({ 'src/db.js': POOL_FILE, 'src/other.js': POOL_FILE.replace('run()', 'other()') });
+    expect(nearestManifest(join(repo, 'src/db.js'), new Map()), 'a package.json above the temp folder').toBeUndefined();
+    const dry = runCli(['pool-backpressure', '--no-types', '--dry', '--json'], { cwd: repo });
+    expect(dry.status, dry.stderr).toBe(0);
+    expect((JSON.parse(dry.stdout) as { dependencies: unknown[] }).dependencies).toEqual([
+      { manifest: null, name: '@quickwins/runtime', range: RANGE, status: 'no-manifest', files: ['src/db.js', 'src/other.js'] },
+    ]);
+
+    const run = runCli(['pool-backpressure', '--no-types'], { cwd: repo });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('dependency'))).toEqual([
+      `dependency: "@quickwins/runtime" not declared (imported by 2 rewritten files, first src/db.js): no package.json above them; add "@quickwins/runtime": "${RANGE}" where they run`,
+    ]);
+  });
 });
 
 describe('declare-dependency helpers', () => {

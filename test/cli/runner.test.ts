@@ -252,6 +252,70 @@ describe('files that fail', () => {
   });
 });
 
+describe('CommonJS files', () => {
+  // Legal where Node runs the file as CommonJS (`node --check` passes): a top-level `return`.
+  const poolScript =
+    "'use strict';\nconst { Pool } = require('pg');\nconst pool = new Pool();\nexports.read = () => pool.query('select 1');\nif (require.main !== module) return;\nconsole.log('main');\n";
+  // Nothing to rewrite; the comment gets it past the pre-filter, so it is parsed.
+  const plainScript = "const name = require('./name');\n// pool.query( appears in a comment only\nif (!name) return;\nmodule.exports = name;\n";
+
+  it('parses .cjs, and .js outside a "type": "module" package, as CommonJS (with and without --no-types); --check passes on correct code', () => {
+    const repo = gitRepo({
+      'package.json': JSON.stringify({ name: 'app', private: true }),
+      'src/db.js': poolScript,
+      'src/plain.cjs': plainScript,
+      'src/plain.js': plainScript,
+    });
+    for (const types of [['--no-types'], []]) {
+      const checked = runCli(['pool-backpressure', ...types, '--check', 'src/plain.cjs', 'src/plain.js'], { cwd: repo });
+      expect(checked.status, checked.stderr).toBe(0);
+      const dry = runCli(['pool-backpressure', ...types, '--dry', 'src'], { cwd: repo });
+      expect(dry.stderr).not.toMatch(/parse failed/);
+      expect(dry.stdout).toContain("+exports.read = () => queryWithBackpressure(pool, 'select 1');");
+    }
+  });
+
+  it('a top-level return in a "type": "module" package is still a parse error', () => {
+    const repo = gitRepo({ 'package.json': JSON.stringify({ name: 'app', type: 'module' }), 'src/plain.js': plainScript });
+    const result = runCli(['pool-backpressure', '--no-types', '--check', 'src'], { cwd: repo });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error src\/plain\.js:3:\d+: parse failed: /m);
+  });
+});
+
+describe('left sites that give the same reason', () => {
+  const testFile = (index: number) => `import { Pool } from 'pg';\nconst pool = new Pool();\nexport const read = () => pool.query('select ${index}');\n`;
+  const files = Object.fromEntries(Array.from({ length: 7 }, (_, index) => [`test/t${index + 1}.test.ts`, testFile(index + 1)]));
+  const leftLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('left  '));
+
+  it('are one line with the count and the first 3 sites above 5 sites; --verbose and --json list every site', () => {
+    const repo = gitRepo(files);
+    const summarised = runCli(['pool-backpressure', '--no-types', '--dry', 'test'], { cwd: repo });
+    expect(summarised.status, summarised.stderr).toBe(0);
+    expect(leftLines(summarised.stderr)).toEqual([
+      'left  7 sites: in a test file (test files are left by default; --tests rewrites them) ' +
+        '(test/t1.test.ts:3:27, test/t2.test.ts:3:27, test/t3.test.ts:3:27, …; --verbose or --json lists every site)',
+    ]);
+    expect(summarised.stderr).toMatch(/0 sites rewritten, 7 left;/);
+
+    const verbose = runCli(['pool-backpressure', '--no-types', '--dry', '--verbose', 'test'], { cwd: repo });
+    expect(leftLines(verbose.stderr)).toEqual(
+      Object.keys(files).map(
+        (path) => `left  ${path}:3:27: \`pool.query()\`: in a test file (test files are left by default; --tests rewrites them) [pg pool: new Pool() of 'pg']`,
+      ),
+    );
+    const report = json(runCli(['pool-backpressure', '--no-types', '--dry', '--json', 'test'], { cwd: repo }).stdout);
+    expect(report.files.flatMap((file) => file.left.map((site) => site.at)).sort()).toEqual(Object.keys(files).map((path) => `${path}:3:27`));
+  });
+
+  it('5 sites with one reason are still listed one by one', () => {
+    const repo = gitRepo(files);
+    const five = Object.keys(files).slice(0, 5);
+    const result = runCli(['pool-backpressure', '--no-types', '--dry', ...five], { cwd: repo });
+    expect(leftLines(result.stderr)).toHaveLength(5);
+  });
+});
+
 describe('bytes the codemod does not rewrite', () => {
   it('keeps a BOM, CRLF line endings (also in added lines) and the file mode', () => {
     const bomCrlf = '\uFEFF// header\r\nexport const foo = 1;\r\n\r\nconsole.log(foo);\r\n';

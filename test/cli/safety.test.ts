@@ -4,6 +4,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mustRun } from '../support/packages.js';
 import { assertBuilt, BIN, gitRepo, REPO_ROOT, removeTempDirs, runCli, type JsonReport } from './helpers.js';
 
 beforeAll(assertBuilt);
@@ -126,6 +127,42 @@ describe("the project's prettier", () => {
     const skipped = prettierProject({ 'clean.ts': clean });
     expect(runCli(['pool-backpressure', '--no-types', '--no-format', '.'], { cwd: skipped }).status).toBe(0);
     expect(prettierCheck(skipped, 'clean.ts')).not.toBe(0);
+  });
+
+  it('formats with a project on prettier 2 (CommonJS, sync API): a prettier-clean file stays clean', () => {
+    const repo = gitRepo({
+      'package.json': JSON.stringify({ name: 'on-prettier-2', private: true }),
+      '.prettierrc.json': JSON.stringify({ singleQuote: true, printWidth: 80 }),
+      '.gitignore': 'node_modules\n',
+      'clean.ts': clean,
+    });
+    mustRun('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', 'prettier@2'], repo);
+    const prettier2 = join(repo, 'node_modules', 'prettier');
+    expect((JSON.parse(read(prettier2, 'package.json')) as { version: string }).version).toMatch(/^2\./);
+    const check = () => spawnSync(process.execPath, [join(prettier2, 'bin-prettier.js'), '--check', 'clean.ts'], { cwd: repo, encoding: 'utf8' });
+    expect(check().status).toBe(0);
+
+    const result = runCli(['pool-backpressure', '--no-types', '--json', 'clean.ts'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { formatted: string[]; formatFailures: unknown[] };
+    expect(report.formatted).toEqual(['clean.ts']);
+    expect(report.formatFailures).toEqual([]);
+    expect(read(repo, 'clean.ts')).toContain('queryWithBackpressure');
+    expect(check().status, check().stdout).toBe(0);
+  });
+
+  it('reports a file prettier failed on (file and error), and writes it as the codemod left it', () => {
+    const repo = prettierProject({ 'clean.ts': clean });
+    writeFileSync(join(repo, '.prettierrc.json'), '{ "singleQuote": ');
+    const result = runCli(['pool-backpressure', '--no-types', 'clean.ts'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^quickwins: warning: clean\.ts: not formatted \(written as the codemod left it\): prettier: .+$/m);
+    expect(read(repo, 'clean.ts')).toContain("  queryWithBackpressure(pool, 'select name, email from users where id = $1', [id]);\n");
+
+    const json = runCli(['pool-backpressure', '--no-types', '--dry', '--json', 'clean.ts'], { cwd: prettierProject({ 'clean.ts': clean, '.prettierrc.json': '{ "singleQuote": ' }) });
+    expect((JSON.parse(json.stdout) as { formatFailures: { path: string; message: string }[] }).formatFailures).toEqual([
+      { path: 'clean.ts', message: expect.any(String) as string },
+    ]);
   });
 
   it('without prettier in the project, writes what the codemod wrote', () => {
