@@ -293,7 +293,7 @@ describe('left sites that give the same reason', () => {
     const summarised = runCli(['pool-backpressure', '--no-types', '--dry', 'test'], { cwd: repo });
     expect(summarised.status, summarised.stderr).toBe(0);
     expect(leftLines(summarised.stderr)).toEqual([
-      'left  7 sites: in a test file (test files are left by default; --tests rewrites them) ' +
+      'left  7 sites: in a test file: pass --tests to include it ' +
         '(test/t1.test.ts:3:27, test/t2.test.ts:3:27, test/t3.test.ts:3:27, …; --verbose or --json lists every site)',
     ]);
     expect(summarised.stderr).toMatch(/0 sites rewritten, 7 left;/);
@@ -301,7 +301,7 @@ describe('left sites that give the same reason', () => {
     const verbose = runCli(['pool-backpressure', '--no-types', '--dry', '--verbose', 'test'], { cwd: repo });
     expect(leftLines(verbose.stderr)).toEqual(
       Object.keys(files).map(
-        (path) => `left  ${path}:3:27: \`pool.query()\`: in a test file (test files are left by default; --tests rewrites them) [pg pool: new Pool() of 'pg']`,
+        (path) => `left  ${path}:3:27: \`pool.query()\`: in a test file: pass --tests to include it [pg pool: new Pool() of 'pg']`,
       ),
     );
     const report = json(runCli(['pool-backpressure', '--no-types', '--dry', '--json', 'test'], { cwd: repo }).stdout);

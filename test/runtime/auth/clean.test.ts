@@ -103,7 +103,8 @@ describe('the field cleaners', () => {
       fc.property(fc.stringMatching(/^[a-z][a-z0-9.]{1,20}$/), fc.stringMatching(/^[a-z]{2,12}\.[a-z]{2,5}$/), (user, domain) => {
         const id = cleanUserId(`${user}@${domain}`, NONE);
         expect(String(id)).not.toContain(`${user}@`);
-        expect(cleanUserId(`tenant:${user}@${domain}`, NONE)).not.toContain(`${user}@`);
+        // undefined (a domain that reads as a credential word, e.g. `pwd…`, drops the id) contains no email either
+        expect(String(cleanUserId(`tenant:${user}@${domain}`, NONE))).not.toContain(`${user}@`);
       }),
     );
     expect(cleanUserId({ id: 'u-1', passwordHash: '$2b$10$x', resetToken: 'r' }, NONE)).toBe('u-1');
