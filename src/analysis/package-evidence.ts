@@ -14,6 +14,8 @@ export interface PackageFacts {
   readonly name: string;
   /** The package.json's `main` as written (undefined when absent): what `require('..')` loads from its tests. */
   readonly main: string | undefined;
+  /** The package.json's `type` as written (`module`, `commonjs`; undefined when absent): how Node runs its `.js`. */
+  readonly type: string | undefined;
   /** dependencies, devDependencies, peerDependencies and optionalDependencies, by name (what a reviewer reads to say
    *  "this is a React Native app" as well as "this package uses pg"). */
   readonly dependencies: ReadonlySet<string>;
@@ -101,6 +103,7 @@ export function factsFromManifest(manifest: string, parsed: Record<string, unkno
     manifest,
     name: typeof parsed.name === 'string' ? parsed.name : manifest,
     main: typeof parsed.main === 'string' ? parsed.main : undefined,
+    type: typeof parsed.type === 'string' ? parsed.type : undefined,
     dependencies,
     dependsOnPg,
     pgOnly: dependsOnPg && otherPoolLibraries.length === 0,

@@ -13,13 +13,13 @@
 import type { ParserServicesWithTypeInformation, TSESTree } from '@typescript-eslint/typescript-estree';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { deserialize } from 'node:v8';
 import { parseSync, type ParserOptions } from 'oxc-parser';
 import { lineStarts, positionIn } from './lines.js';
 import { estimateNesting, type NestingEstimate } from './nesting.js';
+import { packageFactsFor } from './package-evidence.js';
 
 /** Type information for one file, the same shape ESLint rules get from typescript-eslint. */
 export type TypeServices = Pick<ParserServicesWithTypeInformation, 'program' | 'esTreeNodeToTSNodeMap'>;
@@ -136,39 +136,15 @@ function hasError(result: OxcResult): boolean {
   return result.errors.some((candidate) => candidate.severity === 'Error');
 }
 
-/** Whether Node runs the JavaScript file at `filePath` as CommonJS: `.cjs`, or `.js`/`.jsx` outside a `"type": "module"` package. */
+/**
+ * Whether Node runs the JavaScript file at `filePath` as CommonJS: `.cjs`, or `.js`/`.jsx` whose nearest package.json
+ * does not say `"type": "module"` (an unreadable one counts as none, as for Node).
+ */
 function runsAsCommonJs(filePath: string): boolean {
   const extension = extname(filePath).toLowerCase();
   if (extension === '.cjs') return true;
   if (extension !== '.js' && extension !== '.jsx') return false;
-  return packageTypeOf(dirname(filePath)) !== 'module';
-}
-
-const packageTypeOfFolder = new Map<string, string | undefined>();
-
-/** The `type` of the nearest package.json at or above `folder` (Node's rule), undefined without one. */
-function packageTypeOf(folder: string): string | undefined {
-  if (packageTypeOfFolder.has(folder)) return packageTypeOfFolder.get(folder);
-  let type: string | undefined;
-  let text: string | undefined;
-  try {
-    text = readFileSync(join(folder, 'package.json'), 'utf8');
-  } catch {
-    text = undefined;
-  }
-  if (text !== undefined) {
-    try {
-      const manifest = JSON.parse(text) as { type?: unknown };
-      type = typeof manifest.type === 'string' ? manifest.type : undefined;
-    } catch {
-      type = undefined; // a manifest Node cannot read either: its default, CommonJS
-    }
-  } else {
-    const parent = dirname(folder);
-    type = parent === folder ? undefined : packageTypeOf(parent);
-  }
-  packageTypeOfFolder.set(folder, type);
-  return type;
+  return packageFactsFor(filePath)?.type !== 'module';
 }
 
 /**
