@@ -5,8 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
-import type { WriteScope } from './write.js';
+import { dirname, join, resolve } from 'node:path';
+import { isInside, type WriteScope } from './write.js';
 
 export interface UncommittedFiles {
   /** Modified, staged or untracked. */
@@ -124,7 +124,7 @@ export function createWriteScope(checkedFiles: readonly string[], namedRoots: re
       const tree = treeOf(path);
       if (tree !== undefined) return checked.has(tree) ? realRoot(tree) : undefined;
       const named = namedRoots
-        ?.filter((root) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep))
+        ?.filter((root) => isInside(path, root))
         .sort((a, b) => b.length - a.length)[0];
       return named === undefined ? undefined : realRoot(named);
     },
