@@ -122,7 +122,7 @@ function isBreak(statement: TSESTree.Statement): boolean {
 }
 
 /** A test made only of `isRunning()` / `isStale()` calls, `!`, `||`, `&&`. */
-function onlyStopCalls(test: TSESTree.Expression, access: PayloadAccess): boolean {
+export function onlyStopCalls(test: TSESTree.Expression, access: PayloadAccess): boolean {
   switch (test.type) {
     case 'UnaryExpression':
       return test.operator === '!' && onlyStopCalls(test.argument, access);

@@ -9,7 +9,7 @@
  * a resolve loop over batch.messages, an `if (!isRunning() || isStale()) return;`) are listed so they can go.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { isBatchMessages, isPayloadMember, protocolStatement, type HandlerFunction, type PayloadAccess } from './kafka-batch-loop.js';
+import { isBatchMessages, onlyStopCalls, protocolStatement, type HandlerFunction, type PayloadAccess } from './kafka-batch-loop.js';
 import { forEachChild, traverse } from './traverse.js';
 
 export type BatchWriteEvidence = 'transaction' | 'bulk call';
@@ -64,15 +64,9 @@ function isTopLevelProtocol(statement: TSESTree.Statement, access: PayloadAccess
   }
   if (statement.type === 'IfStatement' && statement.alternate === null) {
     const consequent = statement.consequent.type === 'BlockStatement' && statement.consequent.body.length === 1 ? statement.consequent.body[0]! : statement.consequent;
-    return consequent.type === 'ReturnStatement' && consequent.argument === null && stopTest(statement.test, access);
+    return consequent.type === 'ReturnStatement' && consequent.argument === null && onlyStopCalls(statement.test, access);
   }
   return false;
-}
-
-function stopTest(test: TSESTree.Expression, access: PayloadAccess): boolean {
-  if (test.type === 'UnaryExpression') return test.operator === '!' && stopTest(test.argument, access);
-  if (test.type === 'LogicalExpression') return stopTest(test.left, access) && stopTest(test.right, access);
-  return test.type === 'CallExpression' && (isPayloadMember(test.callee, access, 'isRunning') || isPayloadMember(test.callee, access, 'isStale'));
 }
 
 /** A BEGIN query or a `.transaction(fn)` call under `root`, not inside a loop or a nested function. */
