@@ -86,6 +86,13 @@ export function calleeName(callee: TSESTree.Node): string | undefined {
   return undefined;
 }
 
+/** `require('x')` → 'x': exactly one string literal argument, nothing around the call. */
+export function requireSpecifier(node: TSESTree.CallExpression): string | undefined {
+  if (node.callee.type !== 'Identifier' || node.callee.name !== 'require' || node.arguments.length !== 1) return undefined;
+  const argument = node.arguments[0];
+  return argument?.type === 'Literal' && typeof argument.value === 'string' ? argument.value : undefined;
+}
+
 export function requiredModule(init: TSESTree.Node | null | undefined): string | undefined {
   let current = init;
   while (current && (current.type === 'MemberExpression' || current.type === 'AwaitExpression')) {

@@ -11,7 +11,7 @@ import type ts from 'typescript';
 import type { BindingIndex } from './bindings.js';
 import type { TypeServices } from './parse.js';
 import { selfReferencedPackage } from './package-evidence.js';
-import { requiredModule } from './pool-values.js';
+import { requireSpecifier } from './ast-helpers.js';
 
 const SYMBOL_FLAGS_ALIAS = 1 << 21; // ts.SymbolFlags.Alias (a value import of typescript would load the compiler)
 
@@ -103,7 +103,7 @@ function fromBindings(node: TSESTree.Node, index: BindingIndex, read: SpecifierR
     }
     // const { graphql } = require('graphql'); const parse = require('graphql').parse
     if (binding.kind === 'variable' && binding.init?.type === 'CallExpression' && binding.path?.length === 1) {
-      const from = requiredModule(binding.init);
+      const from = requireSpecifier(binding.init);
       if (from !== undefined) return exported(from, binding.path[0]!, 'required from');
     }
     if (binding.kind === 'variable' && binding.init?.type === 'MemberExpression' && binding.path?.length === 0) {
@@ -111,7 +111,7 @@ function fromBindings(node: TSESTree.Node, index: BindingIndex, read: SpecifierR
     }
     // const mercurius = require('mercurius')
     if (binding.kind === 'variable' && binding.init?.type === 'CallExpression' && binding.path?.length === 0) {
-      const from = requiredModule(binding.init);
+      const from = requireSpecifier(binding.init);
       if (from !== undefined) return exported(from, 'default', 'required from');
     }
     return undefined;
@@ -121,7 +121,7 @@ function fromBindings(node: TSESTree.Node, index: BindingIndex, read: SpecifierR
     const object = node.object;
     // require('graphql').parse
     if (object.type === 'CallExpression') {
-      const from = requiredModule(object);
+      const from = requireSpecifier(object);
       return from === undefined ? undefined : exported(from, name, 'required from');
     }
     if (object.type !== 'Identifier') return undefined;
@@ -130,7 +130,7 @@ function fromBindings(node: TSESTree.Node, index: BindingIndex, read: SpecifierR
       return exported(binding.importFrom, name, 'namespace import of');
     }
     if (binding?.kind === 'variable' && binding.init?.type === 'CallExpression' && binding.path?.length === 0) {
-      const from = requiredModule(binding.init);
+      const from = requireSpecifier(binding.init);
       if (from !== undefined) return exported(from, name, 'required from');
     }
   }

@@ -27,7 +27,8 @@ import type { ModuleStyle } from './module-style.js';
 import { partitionPoint } from './lines.js';
 import type { PackageFacts } from './package-evidence.js';
 import { hasPropertyByType, isCallableByType, poolVerdictFromType } from './pg-pool-types.js';
-import { describeReceiver, mayBringPool, PoolValues, requiredModule, type ImportResolver, type PoolVerdict } from './pool-values.js';
+import { describeReceiver, mayBringPool, PoolValues, type ImportResolver, type PoolVerdict } from './pool-values.js';
+import { requireSpecifier } from './ast-helpers.js';
 import type { TextEdit } from './text-edit.js';
 import { forEachChild } from './traverse.js';
 import { Trivia } from './trivia.js';
@@ -170,7 +171,7 @@ export class PoolCallPrecheck {
             this.packageCandidate = true;
           }
         }
-        const required = requiredModule(node);
+        const required = requireSpecifier(node);
         if (required !== undefined) this.noteModule(required);
         return;
       }

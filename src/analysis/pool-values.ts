@@ -11,6 +11,7 @@ import { partitionPoint } from './lines.js';
 import type { PackageFacts } from './package-evidence.js';
 import type { TypeVerdict } from './pg-pool-types.js';
 import { forEachChild } from './traverse.js';
+import { requireSpecifier } from './ast-helpers.js';
 
 /** What an import of a relative module turned out to be; see `resolveImport`. */
 export type PoolVerdict = TypeVerdict;
@@ -336,7 +337,7 @@ export class PoolValues {
   }
 
   private call(node: TSESTree.CallExpression): PoolValue {
-    const module = requiredModule(node);
+    const module = requireSpecifier(node);
     if (module !== undefined) return this.moduleImport(module, '*');
     const result = this.callResult(this.ofExpression(node.callee));
     return result.kind === 'unknown' ? { kind: 'unknown', reason: `returned by \`${describe(node.callee)}()\`${result.reason ? `: ${result.reason}` : ''}` } : result;
@@ -864,13 +865,6 @@ function commonJsExportTarget(node: TSESTree.Node): string | undefined {
 function memberName(node: TSESTree.MemberExpression): string | undefined {
   if (!node.computed) return node.property.type === 'Identifier' ? node.property.name : undefined;
   return node.property.type === 'Literal' && typeof node.property.value === 'string' ? node.property.value : undefined;
-}
-
-/** `require('x')` → 'x': the CommonJS import the evaluation follows. */
-export function requiredModule(node: TSESTree.CallExpression): string | undefined {
-  if (node.callee.type !== 'Identifier' || node.callee.name !== 'require' || node.arguments.length !== 1) return undefined;
-  const argument = node.arguments[0];
-  return argument?.type === 'Literal' && typeof argument.value === 'string' ? argument.value : undefined;
 }
 
 function entityNames(name: TSESTree.EntityName): string[] {
