@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
 // Four outputs: the runtime package (@quickwins/runtime: root and one subpath per area) into runtime/dist; the
@@ -6,7 +6,7 @@ import { defineConfig, type Options } from 'tsup';
 // transform in codemods/<id>.cjs.
 export default defineConfig([
   {
-    entry: { index: 'runtime/src/index.ts', 'pg/index': 'runtime/src/pg/index.ts', 'auth/index': 'runtime/src/auth/index.ts', 'grpc/index': 'runtime/src/grpc/index.ts', 'graphql/index': 'runtime/src/graphql/index.ts', 'kafka/index': 'runtime/src/kafka/index.ts' },
+    entry: runtimeEntries(),
     format: ['esm', 'cjs'],
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     outDir: 'runtime/dist',
@@ -72,6 +72,12 @@ export default defineConfig([
   // npm dependencies (the parser, typescript) required from the installed package's node_modules.
   ...codemodEntries(),
 ]);
+
+/** The runtime's root and one entry per area: every runtime/src/<area>/index.ts on disk. */
+function runtimeEntries(): Record<string, string> {
+  const areas = readdirSync('runtime/src', { withFileTypes: true }).filter((entry) => entry.isDirectory() && existsSync(`runtime/src/${entry.name}/index.ts`));
+  return Object.fromEntries([['index', 'runtime/src/index.ts'], ...areas.map((area) => [`${area.name}/index`, `runtime/src/${area.name}/index.ts`])]);
+}
 
 function codemodEntries(): Options[] {
   const entry = Object.fromEntries(

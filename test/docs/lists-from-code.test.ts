@@ -1,6 +1,6 @@
 /**
- * Lists the README and docs copy from the code: generated where the code holds all they say (the rule table, by
- * `npm run docs:sections`), else checked here both ways, so an entry added to or removed from the code without the
+ * Lists the README and docs copy from the code: generated where the code holds all they say (the codemod and rule
+ * tables, by `npm run docs:sections`), else checked here both ways, so an entry added to or removed from the code without the
  * doc (or the other way round) fails.
  */
 import { readFileSync } from 'node:fs';
@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CodemodOption } from '../../src/codemod-host/codemod.js';
 import { loadCodemods } from '../../src/registry/index.js';
-import { README_PATH, regeneratedReadme } from '../../scripts/readme-sections.js';
+import { regeneratedDocs } from '../../scripts/readme-sections.js';
 import { assertBuilt, REPO_ROOT, runCli } from '../cli/helpers.js';
 
 const codemods = [...(await loadCodemods({})).values()];
-const readme = readFileSync(README_PATH, 'utf8');
+const generatedDocs = await regeneratedDocs();
+const cliDoc = readFileSync(join(REPO_ROOT, 'docs', 'cli.md'), 'utf8');
 
 /** How an option is written on the command line: a boolean that is on by default only has its `--no-` form. */
 const cliFlag = (option: CodemodOption): string => (option.type === 'boolean' && option.default === true ? `--no-${option.flag}` : `--${option.flag}`);
@@ -33,18 +34,15 @@ function tableRows(text: string, header: string): string[][] {
 /** `--flag` from a cell such as `` `--flag <value>` `` (undefined for a row that names no flag). */
 const flagOfCell = (cell: string | undefined): string | undefined => /^`(--[a-z-]+)/.exec(cell ?? '')?.[1];
 
-describe('README sections generated from the code', () => {
-  it('are up to date (npm run docs:sections rewrites them)', () => {
-    expect(readme).toBe(regeneratedReadme(readme));
-  });
+describe('doc sections generated from the code', () => {
+  for (const { file, current, expected } of generatedDocs) {
+    it(`${file} is up to date (npm run docs:sections rewrites it)`, () => {
+      expect(current).toBe(expected);
+    });
+  }
 });
 
-describe('README lists checked against the code', () => {
-  it('the codemod table has one row per registered codemod, and no other', () => {
-    const ids = tableRows(readme, '| codemod | rewrites | doc |').map((row) => /^\[`([^`]+)`\]/.exec(row[0] ?? '')?.[1]);
-    expect(ids.sort()).toEqual(codemods.map((codemod) => codemod.id).sort());
-  });
-
+describe('doc lists checked against the code', () => {
   it("the runner's flag table lists exactly the flags `--help` shows besides the codemod's own", () => {
     assertBuilt();
     const codemod = codemods[0]!;
@@ -54,7 +52,7 @@ describe('README lists checked against the code', () => {
     const runnerFlags = [...help.stdout.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)]
       .map((match) => match[1]!)
       .filter((flag) => !own.has(flag) && flag !== '--help');
-    const documented = tableRows(readme, '| flag | what it does |').map((row) => flagOfCell(row[0])).filter((flag) => flag !== undefined);
+    const documented = tableRows(cliDoc, '| flag | what it does |').map((row) => flagOfCell(row[0])).filter((flag) => flag !== undefined);
     expect(documented.sort()).toEqual(runnerFlags.sort());
   });
 });

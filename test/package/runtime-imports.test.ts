@@ -8,13 +8,17 @@
  * `require.cache`. A control run that imports `typescript` directly proves the probe sees what it must refuse.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** Every area on disk (runtime/src/<area>/index.ts): each gets the same probe below, so a new area is never unprobed. */
+const RUNTIME_AREAS = readdirSync(join(repoRoot, 'runtime/src'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(join(repoRoot, 'runtime/src', entry.name, 'index.ts')))
+  .map((entry) => entry.name);
 const FORBIDDEN = ['typescript', 'ts-morph', 'jscodeshift', 'eslint', '@typescript-eslint', 'espree', 'recast', '@babel'];
 let scratch = '';
 
@@ -151,6 +155,18 @@ describe('the package root loads the runtime only', () => {
     expect(esm).toContain('typescript');
     expect(cjs).toContain('typescript');
   });
+
+  it.each(RUNTIME_AREAS.flatMap((area) => [[area, 'probe.mjs'] as const, [area, 'probe.cjs'] as const]))(
+    "'@quickwins/runtime/%s' (%s) loads from the built package, its own bundle only, and no tooling",
+    (area, script) => {
+      const { exports, modules } = probe(script, `@quickwins/runtime/${area}`);
+      expect(exports.length).toBeGreaterThan(0);
+      const runtimeFiles = modules.map((module) => decodeURIComponent(module)).filter((module) => module.includes('/runtime/') && !module.includes('/node_modules/'));
+      expect(runtimeFiles.length).toBeGreaterThan(0);
+      expect(runtimeFiles.filter((file) => !file.includes(`/runtime/dist/${area}/`) && !file.endsWith(`/runtime/${area}/package.json`))).toEqual([]);
+      expect(forbiddenIn(packagesIn(modules))).toEqual([]);
+    },
+  );
 
   it('the built bundles name no forbidden package in any import or require', () => {
     for (const file of ['runtime/dist/index.js', 'runtime/dist/index.cjs']) {
