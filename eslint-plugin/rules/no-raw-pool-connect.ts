@@ -104,7 +104,7 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
     };
     // The detector's pre-check, fed by ESLint's own traversal: without type information a file needs a candidate
     // call and a module that can bring a pool (pg, pg-pool, a followed relative import) before the detector
-    // builds its binding index, the bulk of this rule's cost (issue 5).
+    // builds its binding index, the bulk of this rule's cost.
     const precheck = new PoolCallPrecheck(detection);
     const note = (node: unknown): void => precheck.visit(node as TSESTree.Node);
 

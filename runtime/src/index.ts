@@ -2,7 +2,7 @@
 // Runtime only (runtime/src/): never typescript, ts-morph, jscodeshift or eslint.
 export {};
 
-// --- runtime/pg: fail-fast pool acquisition (issue 2) ---
+// --- runtime/pg: fail-fast pool acquisition ---
 export {
   acquireWithBackpressure,
   queryWithBackpressure,
@@ -30,7 +30,7 @@ export type {
 } from './pg/index.js';
 // --- end runtime/pg ---
 
-// --- runtime/auth: structured auth logging on pino (issue 4) ---
+// --- runtime/auth: structured auth logging on pino ---
 export {
   withAuthLogging,
   AuthLogged,

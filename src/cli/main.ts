@@ -280,10 +280,10 @@ async function runCommand(
  * Worker threads besides the main thread. By default one per idle core beyond two: one core is the main thread's,
  * one is left to V8's garbage collector and compiler threads, which run beside every JavaScript thread; less the
  * load already on the machine (like `make -l`). On a 2-core box one worker made runs slower, at 600 and at 2,400
- * files past the pre-filter, quiet or loaded: measured with bench/codemod-speed.ts, see README.
+ * files past the pre-filter, quiet or loaded: measured with bench/codemod-speed.ts, docs/benchmarks.md.
  * A codemod with a project session lints each file with the project's ESLint, tens of milliseconds a file against a
  * fraction of one for a text codemod, so no core is kept back for the collector: one worker per idle core besides
- * the main thread's, up to every core (bench/narrow-eslint-disable.ts, see README).
+ * the main thread's, up to every core (bench/narrow-eslint-disable.ts, docs/benchmarks.md).
  */
 function parseWorkers(value: string | undefined, lintsPerFile: boolean): number {
   if (value === undefined) {

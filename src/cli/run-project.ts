@@ -14,7 +14,7 @@ import { NO_WORKERS, startWorkers, transformProjectInParallel, type SourceText }
  * Below this many files past the pre-filter, a project run stays on the main thread. A worker's start costs 0.5 to
  * 0.7 s of CPU (ESLint and a small config; seconds for large shared configs) plus its own JIT warm-up, and a file
  * costs two lints (20 to 40 ms on the bench's files): below a few dozen files there is too little to share. Chosen
- * from those figures, not tuned: bench/narrow-eslint-disable.ts ran on a loaded machine (see README).
+ * from those figures, not tuned: bench/narrow-eslint-disable.ts ran on a loaded machine (docs/benchmarks.md).
  */
 export const PROJECT_PARALLEL_THRESHOLD = 48;
 

@@ -18,7 +18,7 @@ import { CHANGED_REASON, fingerprintOf, type ExpectedFile, type FileFingerprint,
 
 /**
  * Below this many files that pass the pre-filter, a run stays on the main thread: starting a worker
- * (loading the parser) costs more than it saves. Measured with bench/codemod-speed.ts (see README).
+ * (loading the parser) costs more than it saves. Measured with bench/codemod-speed.ts (docs/benchmarks.md).
  */
 export const PARALLEL_THRESHOLD = 300;
 

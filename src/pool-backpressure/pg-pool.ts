@@ -15,7 +15,7 @@
  * reported too.
  * Before any binding is resolved, a pre-check (`PoolCallPrecheck`) passes over files where none of this
  * can come out: most files with a `.query(` call never reference pg, and the binding index is most of the
- * detector's cost (issue 5: the ESLint rule's share of lint time).
+ * detector's cost.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { TEST_FILE_REASON } from '../codemod-host/test-files.js';

@@ -1,5 +1,5 @@
 /**
- * The detector's pre-check (issue 5: lint cost): `findPoolCalls` skips the binding index on files where no
+ * The detector's pre-check (lint cost): `findPoolCalls` skips the binding index on files where no
  * site and no uncertain call can come out. It must never skip a file the full detector has something to say
  * about, so every case here runs both paths (`precheck: false` always builds the index) and holds them equal,
  * with and without import following, with and without `query`, and once more through the ESLint rule,

@@ -57,7 +57,7 @@ function run(filePath: string, source: string, options: GraphqlCacheOptions = OP
 }
 
 describe('graphql-cache fixtures', () => {
-  it('covers the forms and decoys the issue names, in TypeScript, ESM and CommonJS', () => {
+  it('covers the forms and decoys found on real code, in TypeScript, ESM and CommonJS', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(fixtures.map((fixture) => fixture.name));
     expect(new Set(fixtures.map((fixture) => fixture.extension))).toEqual(new Set(['ts', 'mjs', 'cjs']));
   });
@@ -192,7 +192,7 @@ describe('graphql-cache fixtures type-check', () => {
   let project: TsProject;
 
   beforeAll(() => {
-    // noUnusedLocals: an import the rewrite leaves unread would fail a project that sets it (issue 15).
+    // noUnusedLocals: an import the rewrite leaves unread would fail a project that sets it.
     project = createTsProject(fixtureProjectFiles(fixtureDir, ['lib/ambient.d.ts', 'lib/graphql-client.ts'], typeScript), [], { noUnusedLocals: true });
   });
   afterAll(() => project.dispose());

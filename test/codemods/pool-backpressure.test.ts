@@ -93,7 +93,7 @@ function isTypeScript(extension: string): boolean {
 }
 
 describe('pool-backpressure fixtures', () => {
-  it('has a fixture pair for every form and decoy the issue names', () => {
+  it('has a fixture pair for every form and decoy found on real code', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(20);
     expect(new Set(fixtures.map((fixture) => fixture.extension))).toEqual(new Set(['ts', 'tsx', 'mts', 'js', 'cjs']));
   });

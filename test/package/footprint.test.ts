@@ -2,7 +2,7 @@
  * What each package costs a project, installed from its packed tarball into a fresh project with `--omit=dev`, as a
  * production image would: `@quickwins/runtime` with its peers `pg` and `prom-client` adds exactly one package (itself)
  * to what pino + pg + prom-client install on their own (measured here too: 30 packages with pino 10.4, pg 8.23 and
- * prom-client 15.1, so the issue's "at most 30" is out of reach by upstream alone), and stays within 10 MB; the
+ * prom-client 15.1, so a bound of 30 packages is out of reach by upstream alone), and stays within 10 MB; the
  * toolkit's figures are printed for the README.
  *
  * The toolkit install is also where `typescript` is absent for real (an optional peer): a type-aware run goes on
