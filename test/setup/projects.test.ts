@@ -28,7 +28,7 @@ describe('unit and integration projects', () => {
       'test/runtime/kafka/broker.test.ts', // the Kafka mock broker
       'test/cli/runner.test.ts', // the built CLI on temp git repos
       'test/setup/postgres.test.ts',
-      'test/codemods/registry-guard.test.ts', // the built codemods
+      'test/architecture/completeness.test.ts', // the built codemods
     ]) {
       expect(integration, file).toContain(file);
     }
