@@ -12,7 +12,7 @@ import { fixtureDir, REPO_ROOT } from './fixture-cases.js';
 
 const codemods = [...(await loadCodemods({})).values()];
 /** Codemods with a project session: their fixtures are projects, tested through the CLI in their own test file. */
-const projectCodemods = new Set(codemods.filter((codemod) => codemod.prepareProject !== undefined).map((codemod) => codemod.id));
+const projectCodemods = new Set(codemods.filter((codemod) => codemod.hasProjectSession).map((codemod) => codemod.id));
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 
 describe('every registered codemod ships complete', () => {
