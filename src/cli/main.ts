@@ -320,8 +320,8 @@ function printHuman(io: CliIo, report: RunReport, verbose: boolean): void {
 /** 1 when a file failed or was left, an extra file or a dependency was not written, or --check found work; else 0. */
 function exitCodeOf(result: RunResult, dependencies: readonly DependencyChange[], check: boolean): number {
   const totals = totalsOf(result.records);
-  const extraLeft = (result.extraFiles ?? []).some((file) => file.leftReason !== undefined);
-  if (totals.failed > 0 || totals.left > 0 || extraLeft || dependencies.some((change) => change.status === 'error')) return EXIT_FAILED;
+  const extraNotWritten = (result.extraFiles ?? []).some((file) => file.notWrittenReason !== undefined);
+  if (totals.failed > 0 || totals.left > 0 || extraNotWritten || dependencies.some((change) => change.status === 'error')) return EXIT_FAILED;
   if (check && (totals.changed > 0 || dependencies.some((change) => change.status === 'would-add'))) return EXIT_FAILED;
   return EXIT_OK;
 }
@@ -397,13 +397,13 @@ function removedTemporariesLine(removed: readonly string[], cwd: string): string
 
 function extraFileLine(file: ExtraFile, dry: boolean, cwd: string): string {
   const path = humanPath(cwd, file.path);
-  if (file.leftReason !== undefined) return `left  ${path}: file left as it was: ${escapeControl(file.leftReason)}`;
+  if (file.notWrittenReason !== undefined) return `left  ${path}: file left as it was: ${escapeControl(file.notWrittenReason)}`;
   return `${dry ? 'would write' : 'wrote'} ${path}: ${escapeControl(file.summary)}`;
 }
 
 function extraFileJson(file: ExtraFile, dry: boolean, cwd: string) {
-  const status = file.leftReason !== undefined ? 'left' : dry ? 'would-write' : 'written';
-  return { path: displayPath(cwd, file.path), status, summary: file.summary, ...(file.leftReason === undefined ? {} : { reason: file.leftReason }) };
+  const status = file.notWrittenReason !== undefined ? 'left' : dry ? 'would-write' : 'written';
+  return { path: displayPath(cwd, file.path), status, summary: file.summary, ...(file.notWrittenReason === undefined ? {} : { reason: file.notWrittenReason }) };
 }
 
 /** The command that finishes an interrupted run: the same paths; the files already rewritten are now uncommitted. */

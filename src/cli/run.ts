@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { ProjectFileOutput, ProjectRecord } from '../codemod-host/codemod.js';
 import type { ConfiguredCodemod } from '../codemod-host/runnable.js';
-import type { FileError, LeftFile, TextOutcome } from '../codemod-host/transform-text.js';
+import type { FileError, UntouchedFile, TextOutcome } from '../codemod-host/transform-text.js';
 import { ISOLATE_CHARS, sizeLimitReason, timeLimitReason, transformIsolated, type FileBudget } from './budget.js';
 import { decodeFile, type FileEncoding } from './encoding.js';
 import { runProjectSession, type ProjectRun } from './run-project.js';
@@ -55,12 +55,12 @@ export interface RunRequest {
 }
 
 /** What the runner did with a file: the codemod's outcome, or the file left as it was with the reason. */
-export type FileOutcome = TextOutcome | LeftFile;
+export type FileOutcome = TextOutcome | UntouchedFile;
 
 type ChangedOutcome = Extract<FileOutcome, { status: 'changed' }>;
 
 /** The runner left the file untouched, for `reason` (an encoding it cannot write back, a size or time budget, permissions, an interruption, nesting too deep to parse safely). */
-export type { LeftFile };
+export type { UntouchedFile };
 
 export interface FileRecord {
   readonly path: string;
@@ -80,7 +80,7 @@ export interface FileRecord {
 /** A file a project session wrote besides the sources, or left with the reason (write.ts). */
 export interface ExtraFile extends ProjectFileOutput {
   readonly written: boolean;
-  readonly leftReason?: string;
+  readonly notWrittenReason?: string;
 }
 
 export interface RunResult {
@@ -207,11 +207,11 @@ function readFile(path: string, budget: FileBudget): FileAsRead | { readonly out
   try {
     const stats = statSync(path, { bigint: true });
     // A named pipe, socket or device named on the command line: opening one to read can block for ever.
-    if (!stats.isFile()) return { outcome: leftFile(NOT_A_FILE_REASON) };
+    if (!stats.isFile()) return { outcome: untouchedFile(NOT_A_FILE_REASON) };
     const size = Number(stats.size);
-    if (size > budget.maxBytes) return { outcome: leftFile(sizeLimitReason(size, budget.maxBytes)) };
+    if (size > budget.maxBytes) return { outcome: untouchedFile(sizeLimitReason(size, budget.maxBytes)) };
     const decoded = decodeFile(readFileSync(path));
-    if (!decoded.ok) return { outcome: leftFile(decoded.reason) };
+    if (!decoded.ok) return { outcome: untouchedFile(decoded.reason) };
     return { text: decoded.text, encoding: decoded.encoding, fingerprint: fingerprintOf(stats) };
   } catch (error) {
     return { outcome: failed('read', error) };
@@ -292,7 +292,7 @@ async function transformWithTypes(run: Run, waiting: readonly Candidate[]): Prom
 /** The file's record: its outcome formatted and written (a writing run), or left with the reason. */
 async function settleFile(run: Run, file: FileInRun, parser: TypeAwareParser | undefined): Promise<FileRecord> {
   const { request } = run;
-  let outcome = file.outcome ?? leftFile(INTERRUPTED_REASON);
+  let outcome = file.outcome ?? untouchedFile(INTERRUPTED_REASON);
   const before = outcome.status === 'changed' ? file.read?.text : undefined;
   let written = false;
   if (outcome.status === 'changed' && file.read) {
@@ -311,11 +311,11 @@ async function writeChanged(
   changed: ChangedOutcome,
 ): Promise<{ outcome: FileOutcome; written: boolean }> {
   // Between files, never inside one: a stopped run leaves every file either written whole or untouched.
-  if (run.stopped()) return { outcome: leftFile(INTERRUPTED_REASON), written: false };
+  if (run.stopped()) return { outcome: untouchedFile(INTERRUPTED_REASON), written: false };
   let settled: { outcome: FileOutcome; written: boolean };
   try {
     const result = writerOf(run.request).writeSource(path, changed.output, read);
-    settled = result.written ? { outcome: changed, written: true } : { outcome: leftFile(result.reason), written: false };
+    settled = result.written ? { outcome: changed, written: true } : { outcome: untouchedFile(result.reason), written: false };
   } catch (error) {
     settled = { outcome: failed('write', error), written: false };
   }
@@ -341,7 +341,7 @@ async function finishProjectSession(run: Run, project: ProjectRun | undefined, f
   return outputs.map((output) => {
     if (!request.write) return { ...output, written: false };
     const result = writerOf(request).writeExtraFile(output);
-    return result.written ? { ...output, written: true } : { ...output, written: false, leftReason: result.reason };
+    return result.written ? { ...output, written: true } : { ...output, written: false, notWrittenReason: result.reason };
   });
 }
 
@@ -361,7 +361,7 @@ async function transformLarge(request: RunRequest, path: string, text: string): 
     const { codemod } = request;
     const isolated = await transformIsolated({ codemodId: codemod.codemod.id, options: codemod.values }, { path, text }, request.budget.maxMs);
     if (isolated === undefined) return codemod.transformText(path, text);
-    if (isolated.kind === 'timed-out') return leftFile(timeLimitReason(request.budget.maxMs));
+    if (isolated.kind === 'timed-out') return untouchedFile(timeLimitReason(request.budget.maxMs));
     if (isolated.kind === 'died') return failed('transform', new Error(`the worker transforming this file died: ${isolated.message}`));
     return isolated.outcome;
   } finally {
@@ -384,7 +384,7 @@ function waitsForTypes(outcome: FileOutcome | undefined): boolean {
 }
 
 /** A file the runner did not touch, with why (encoding, size, time, permissions, interruption). */
-function leftFile(reason: string): LeftFile {
+function untouchedFile(reason: string): UntouchedFile {
   return { status: 'left', reason, timings: { parseMs: 0, transformMs: 0 } };
 }
 

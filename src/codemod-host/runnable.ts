@@ -3,7 +3,7 @@
  * command line, a worker thread's copy, a test) are resolved by the codemod's own option list once, at `configure`;
  * from then on nothing outside the codemod needs the options' type.
  */
-import type { Codemod, CodemodOption, MightApplyContext, ProjectSession } from './codemod.js';
+import type { Codemod, CodemodOption, CodemodRead, MightApplyContext, ProjectSession } from './codemod.js';
 import { resolveOptionsOf } from './options.js';
 import { transformText, type ParseFile, type TextOutcome } from './transform-text.js';
 
@@ -12,6 +12,8 @@ export interface RunnableCodemod {
   readonly summary: string;
   readonly options: readonly CodemodOption[];
   readonly usesTypes: boolean;
+  /** What it reads besides the file's text; empty for a codemod loaded from QUICKWINS_CODEMODS that does not say. */
+  readonly reads: readonly CodemodRead[];
   /** The codemod consults the project's own tools (`Codemod.prepareProject`): the runner runs a project session. */
   readonly hasProjectSession: boolean;
   mightApply(source: string, context: MightApplyContext): boolean;
@@ -36,6 +38,8 @@ export function runnable<Options>(codemod: Codemod<Options>): RunnableCodemod {
     summary: codemod.summary,
     options: codemod.options,
     usesTypes: codemod.usesTypes,
+    // A team's own codemod, loaded as plain JavaScript, may predate the field.
+    reads: codemod.reads ?? [],
     hasProjectSession: codemod.prepareProject !== undefined,
     mightApply: (source, context) => codemod.mightApply(source, context),
     configure(raw) {
