@@ -20,10 +20,10 @@ import { dependencyJson, dependencyLine, declareRuntimeDependency, importsOfReco
 import { createProjectFormatter, type FormatFailure } from './format.js';
 import { createWriteScope, filesOutsideWorkTree, findUncommittedFiles } from './git.js';
 import { listenForStop } from './interrupt.js';
-import { loadCodemods } from '../codemod-host/registry.js';
+import { loadCodemods } from '../registry/index.js';
 import type { RunnableCodemod } from '../codemod-host/runnable.js';
 import { registerIndexAdvisor } from '../index-advisor/command.js';
-import { registerLintMigrations } from '../migration-lint/command.js';
+import { registerLintMigrations } from '../index-advisor/migration-lint/command.js';
 import { escapeControl, hasControlCharacter, quotePath } from './names.js';
 import { displayPath, humanPath, interruptionReport, jsonReport, progressLine, summary, totalsOf, unifiedDiff, unifiedTextDiff, type RunInfo } from './report.js';
 import { runCodemod, type ExtraFile, type RunRequest, type RunResult } from './run.js';

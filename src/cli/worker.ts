@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ProjectSession } from '../codemod-host/codemod.js';
-import { loadCodemods } from '../codemod-host/registry.js';
+import { loadCodemods } from '../registry/index.js';
 import type { ConfiguredCodemod } from '../codemod-host/runnable.js';
 import { transformWithSession } from '../codemod-host/transform-project.js';
 import type { WorkerChunk, WorkerInit, WorkerReady, WorkerReply } from './workers.js';

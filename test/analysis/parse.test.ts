@@ -13,9 +13,9 @@ import { codemod as authLogging } from '../../codemods/auth-logging.js';
 import { codemod as poolBackpressure } from '../../codemods/pool-backpressure.js';
 import type { Codemod, CodemodResult } from '../../src/codemod-host/codemod.js';
 import { resolveOptionsOf } from '../../src/codemod-host/options.js';
-import { parseSource, positionAt, positionsOf, SourceParseError } from '../../src/analysis/parse.js';
-import { traverse } from '../../src/analysis/traverse.js';
-import { Trivia } from '../../src/analysis/trivia.js';
+import { parseSource, positionAt, positionsOf, SourceParseError } from '../../src/core/parse.js';
+import { traverse } from '../../src/core/traverse.js';
+import { Trivia } from '../../src/core/trivia.js';
 import { REPO_ROOT } from '../support/pool-ts-project.js';
 
 function typescriptEstree(filePath: string, source: string): TSESTree.Program {
