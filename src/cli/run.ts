@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { ProjectFileOutput, ProjectRecord } from '../codemod-host/codemod.js';
-import type { ConfiguredCodemod } from '../codemod-host/runnable.js';
+import type { ConfiguredCodemod, RunnableCodemod } from '../codemod-host/runnable.js';
 import type { FileError, UntouchedFile, TextOutcome } from '../codemod-host/transform-text.js';
 import { ISOLATE_CHARS, sizeLimitReason, timeLimitReason, transformIsolated, type FileBudget } from './budget.js';
 import { decodeFile, type FileEncoding } from './encoding.js';
@@ -161,7 +161,7 @@ type Candidate = FileInRun & { readonly read: FileAsRead };
 /** What every step of one run shares. */
 interface Run {
   readonly request: RunRequest;
-  readonly codemod: ConfiguredCodemod['codemod'];
+  readonly codemod: RunnableCodemod;
   /** The request asks for types and the codemod uses them. */
   readonly typeAware: boolean;
   readonly stopped: () => boolean;
