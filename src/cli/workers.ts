@@ -177,8 +177,9 @@ async function inParallel<Result>(run: ParallelRun<Result>): Promise<(Result | u
 
   /** The main thread works through the same queue, yielding between chunks so worker replies are handled. */
   async function drainOnMainThread(): Promise<void> {
-    while (pending.length > 0 && !shouldStop()) {
-      const start = pending.shift() as number;
+    while (!shouldStop()) {
+      const start = pending.shift();
+      if (start === undefined) return;
       record(start, await run.onMainThread(chunkAt(start).files));
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -189,8 +190,9 @@ async function inParallel<Result>(run: ParallelRun<Result>): Promise<(Result | u
     const inFlight = new Set<number>();
     await new Promise<void>((resolve) => {
       const send = (): void => {
-        while (inFlight.size < CHUNKS_IN_FLIGHT && pending.length > 0 && !shouldStop()) {
-          const start = pending.shift() as number;
+        while (inFlight.size < CHUNKS_IN_FLIGHT && !shouldStop()) {
+          const start = pending.shift();
+          if (start === undefined) break;
           inFlight.add(start);
           worker.postMessage(chunkAt(start));
         }
