@@ -62,6 +62,7 @@ export const codemod: Codemod<AuthLoggingOptions> = {
     { flag: 'import-from', description: 'Module to import withAuthLogging / AuthLogged from.', type: 'string', default: DEFAULT_IMPORT_FROM },
   ],
   usesTypes: false,
+  reads: ['package-json', 'imported-modules'],
   mightApply: (source) => MIGHT_APPLY_WORDS.test(source) || MIGHT_APPLY_EXACT.test(source),
   transform,
 };

@@ -55,6 +55,7 @@ export const codemod: Codemod<GrpcRotationOptions> = {
     { flag: 'tests', type: 'boolean', default: false, description: 'also rewrite test files (left and reported by default)' },
   ],
   usesTypes: true,
+  reads: ['package-json', 'imported-modules'],
   mightApply: (source) => mayHaveGrpcSites(source),
   transform(input) {
     const result = rewriteGrpc(input);

@@ -79,6 +79,7 @@ export const codemod: Codemod<NarrowEslintDisableOptions> = {
     { flag: 'tsconfig', description: 'With --ts-nocheck: the tsconfig to type-check with, instead of the nearest one listing each file.', type: 'string' },
   ],
   usesTypes: false,
+  reads: ['project-tools', 'run-files'],
   mightApply: (source) => source.includes('eslint-disable') || source.includes('@ts-nocheck'),
   // Without the project's ESLint (the jscodeshift front door is synchronous) nothing can be proven: report, change nothing.
   transform({ program, source, options }) {

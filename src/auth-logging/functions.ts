@@ -8,7 +8,7 @@ import { isFunctionNode, paramName, requiredModule } from '../core/ast-helpers.j
 import { looksLikeResolver } from './graphql.js';
 import { ownExport } from './identity.js';
 import { propertyHandler } from './handler-refs.js';
-import type { AuthScan, Binding } from './scan.js';
+import type { AuthScan, AuthBinding } from './scan.js';
 import type { AuthAction, AuthFramework, AuthHandlerSite, ExportedFunction, WrapTarget } from './types.js';
 import { authWords, classifyHandlerName, looseAction } from './vocabulary.js';
 
@@ -278,7 +278,7 @@ export function behindExpression(scan: AuthScan, expression: TSESTree.Node, dept
   if (expression.type !== 'Identifier' || depth >= 3) return { kind: 'unknown' };
   const bindings = scan.bindings.get(expression.name) ?? [];
   if (bindings.length === 0) return { kind: 'elsewhere' };
-  const binding = bindings[0] as Binding;
+  const binding = bindings[0] as AuthBinding;
   switch (binding.kind) {
     case 'import':
       return { kind: 'elsewhere' };

@@ -27,7 +27,8 @@ export const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', '
 const ROUTER_NAME = /^(app|application|router|routes?|server|fastify|instance|api|srv|koa|[a-z][\w$]*(Router|Routes|App|Server|Api|Instance))$/;
 const ROUTER_FACTORIES = /^(express|Router|fastify|Fastify|KoaRouter|createRouter|createApp|createServer|polka|restify)$/;
 
-export interface Binding {
+/** What a local name is bound to, as the auth scan classifies it (core/bindings.ts's `Binding` is the full record). */
+export interface AuthBinding {
   readonly kind: 'function' | 'import' | 'value' | 'wrapped' | 'call' | 'parameter';
   readonly node: TSESTree.Node;
 }
@@ -43,7 +44,7 @@ export class AuthScan {
   readonly handlers: AuthHandlerSite[] = [];
   readonly wrapped: AuthHandlerSite[] = [];
   readonly skipped: SkippedAuthHandler[] = [];
-  readonly bindings = new Map<string, Binding[]>();
+  readonly bindings = new Map<string, AuthBinding[]>();
   private readonly wrapperNames = new Set([WRAPPER_NAME]);
   private readonly wrapperNamespaces = new Set<string>();
   private readonly decoratorNames = new Set([DECORATOR_NAME]);
@@ -92,7 +93,7 @@ export class AuthScan {
 
   private collectBindings(): void {
     const modules = new Set(this.options.wrapperModules ?? ['@quickwins/runtime', 'quickwins']);
-    const add = (name: string, binding: Binding): void => {
+    const add = (name: string, binding: AuthBinding): void => {
       const list = this.bindings.get(name) ?? [];
       list.push(binding);
       this.bindings.set(name, list);
@@ -129,7 +130,7 @@ export class AuthScan {
   private collectDeclarator(
     node: TSESTree.VariableDeclarator,
     modules: ReadonlySet<string>,
-    add: (name: string, binding: Binding) => void,
+    add: (name: string, binding: AuthBinding) => void,
   ): void {
     const init = node.init;
     const required = requiredModule(init);
@@ -139,7 +140,7 @@ export class AuthScan {
         if (modules.has(required)) this.wrapperNamespaces.add(node.id.name);
         return;
       }
-      const kind: Binding['kind'] = !init
+      const kind: AuthBinding['kind'] = !init
         ? 'value'
         : isFunctionNode(init)
           ? 'function'

@@ -45,7 +45,7 @@ export async function transformIsolated(
   try {
     return await new Promise<IsolatedOutcome>((resolve) => {
       const timer = setTimeout(() => resolve({ kind: 'timed-out' }), maxMs);
-      const finish = (outcome: IsolatedOutcome): void => {
+      const settle = (outcome: IsolatedOutcome): void => {
         clearTimeout(timer);
         resolve(outcome);
       };
@@ -58,10 +58,10 @@ export async function transformIsolated(
           return;
         }
         const outcome = (message as WorkerReply).outcomes[0];
-        if (outcome) finish({ kind: 'done', outcome });
+        if (outcome) settle({ kind: 'done', outcome });
       });
-      worker.on('error', (error) => finish({ kind: 'died', message: error.message }));
-      worker.on('exit', (code) => finish({ kind: 'died', message: `worker exited with code ${code}` }));
+      worker.on('error', (error) => settle({ kind: 'died', message: error.message }));
+      worker.on('exit', (code) => settle({ kind: 'died', message: `worker exited with code ${code}` }));
     });
   } finally {
     await worker.terminate();

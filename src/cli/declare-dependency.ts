@@ -173,7 +173,7 @@ export function declareRuntimeDependency(request: DeclareRequest): DependencyCha
       if (listsPackage(parsed, RUNTIME_PACKAGE)) continue;
       const after = addDependencyText(before, RUNTIME_PACKAGE, range);
       if (request.write) {
-        const written = request.writer.write(manifest, after, { text: before });
+        const written = request.writer.writeManifest(manifest, after, before);
         if (!written.written) {
           changes.push({ ...base, status: 'error', error: written.reason });
           continue;

@@ -14,20 +14,21 @@ import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { CodemodSetupError, type CodemodOption } from '../codemod-host/codemod.js';
-import { OptionError, resolveCodemodOptions } from '../codemod-host/options.js';
+import { OptionError } from '../codemod-host/options.js';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_MS, formatBytes, parseSeconds, parseSize, type FileBudget } from './budget.js';
-import { dependencyJson, dependencyLine, declareRuntimeDependency, importsOfRecords } from './declare-dependency.js';
-import { createProjectFormatter } from './format.js';
+import { dependencyJson, dependencyLine, declareRuntimeDependency, importsOfRecords, type DependencyChange } from './declare-dependency.js';
+import { createProjectFormatter, type FormatFailure } from './format.js';
 import { createWriteScope, filesOutsideWorkTree, findUncommittedFiles } from './git.js';
 import { listenForStop } from './interrupt.js';
-import { loadCodemods, type AnyCodemod } from '../registry/index.js';
+import { loadCodemods } from '../registry/index.js';
+import type { RunnableCodemod } from '../codemod-host/runnable.js';
 import { registerIndexAdvisor } from '../index-advisor/command.js';
 import { registerLintMigrations } from '../index-advisor/migration-lint/command.js';
 import { escapeControl, hasControlCharacter, quotePath } from './names.js';
-import { displayPath, humanPath, interruptionReport, jsonReport, progressLine, summary, totalsOf, unifiedDiff, unifiedTextDiff } from './report.js';
-import { runCodemod, type ExtraFile, type RunResult } from './run.js';
+import { displayPath, humanPath, interruptionReport, jsonReport, progressLine, summary, totalsOf, unifiedDiff, unifiedTextDiff, type RunInfo } from './report.js';
+import { runCodemod, type ExtraFile, type RunRequest, type RunResult } from './run.js';
 import { collectFiles } from './walk.js';
-import { isInside, RunWriter } from './write.js';
+import { isInside, RunWriter, type WriteScope } from './write.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -65,7 +66,7 @@ const RUNNER_FLAGS = new Set([
 ]);
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  let codemods: ReadonlyMap<string, AnyCodemod>;
+  let codemods: ReadonlyMap<string, RunnableCodemod>;
   try {
     codemods = await loadCodemods(io.env);
   } catch (error) {
@@ -135,97 +136,52 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 }
 
 async function runCommand(
-  codemod: AnyCodemod,
+  registered: RunnableCodemod,
   paths: readonly string[],
   flags: RunnerFlags & Record<string, unknown>,
   io: CliIo,
 ): Promise<number> {
   const started = performance.now();
-  const options = resolveCodemodOptions(codemod.options, flags);
-  const maxWorkers = parseWorkers(flags.workers, codemod.prepareProject !== undefined);
+  const codemod = registered.configure(flags);
+  const maxWorkers = parseWorkers(flags.workers, registered.hasProjectSession);
   const budget = parseBudget(flags);
   const dry = Boolean(flags.dry || flags.check);
   const targets = paths.length > 0 ? paths : ['.'];
 
-  const { files, missing, realPaths } = await collectFiles(targets, io.cwd);
-  if (missing.length > 0) {
-    throw new UsageError(`path not found: ${missing.map(quotePath).join(', ')}${missing.some(isPattern) ? PATTERN_HINT : ''}`);
-  }
-  if (files.length === 0) throw new UsageError(`no source files (.ts, .tsx, .js, ...) under ${targets.map(quotePath).join(', ')}`);
-
+  const { files, realPaths } = await filesToRun(targets, io.cwd);
   // Every write of the run stays inside the work trees checked here (write.ts checks it again on each write).
   const scope = createWriteScope(files, flags.allowNoGit ? namedRoots(targets, io.cwd) : undefined);
   const writer = new RunWriter(scope, { force: Boolean(flags.force) });
-  // Files the scope lets the run write, by real path: git restores the real file, so git is asked about it.
-  const namedOfReal = new Map<string, string>();
-  for (const file of files) {
-    const real = realPaths.get(file) ?? file;
-    const root = scope.rootOf(file);
-    if (root !== undefined && isInside(real, root)) namedOfReal.set(real, file);
-  }
-
-  if (!dry && !flags.allowDirty) {
-    const { changed, ignored } = findUncommittedFiles([...namedOfReal.keys()]);
-    const named = (reals: readonly string[]) => reals.map((real) => namedOfReal.get(real) ?? real);
-    if (changed.length > 0) {
-      throw new UsageError(
-        `refusing to write: ${changed.length} target file(s) have uncommitted changes (${describeFiles(io.cwd, named(changed))}); ` +
-          'commit or stash them, run with --dry, or pass --allow-dirty',
-      );
-    }
-    if (ignored.length > 0) {
-      throw new UsageError(
-        `refusing to write: ${ignored.length} target file(s) are ignored by git, which cannot restore them (${describeFiles(io.cwd, named(ignored))}); ` +
-          'commit them (git add -f), run with --dry, or pass --allow-dirty',
-      );
-    }
-  }
-
-  const outside = filesOutsideWorkTree(files);
-  if (outside.length > 0) {
-    const where = `${outside.length} target file(s) are not in a git work tree (${describeFiles(io.cwd, outside)})`;
-    if (!dry && !flags.allowNoGit) {
-      throw new UsageError(`refusing to write: ${where}, so there is nothing to diff against or restore from; run with --dry, or pass --allow-no-git`);
-    }
-    io.stderr.write(`quickwins: warning: ${where}: nothing to diff against or restore from\n`);
-  }
-
+  const writable = writableFiles(files, realPaths, scope);
+  if (!dry && !flags.allowDirty) refuseUncommitted(writable, io.cwd);
+  checkOutsideGit(files, dry, flags, io);
   // A run killed while writing left its temporary files in these folders: removed before this run writes.
-  if (!dry) for (const real of namedOfReal.keys()) writer.sweep(dirname(real));
+  if (!dry) for (const real of writable.keys()) writer.sweep(dirname(real));
 
-  const progress = io.stderr.isTTY && !flags.json ? progressLine(io.stderr, (path) => humanPath(io.cwd, path)) : undefined;
-  const stop = listenForStop();
   const format = flags.format !== false ? createProjectFormatter() : undefined;
-  let result: RunResult;
-  try {
-    result = await runCodemod({
+  const result = await runWithProgress(io, Boolean(flags.json), (watch) =>
+    runCodemod({
       codemod,
-      options,
       files,
       write: !dry,
       typeAware: flags.types !== false,
       maxWorkers,
       budget,
       writer,
-      shouldStop: stop.requested,
-      finish: format?.format,
-      onProgress: progress?.update,
-      onWorking: progress?.working,
+      format: format?.format,
       cwd: io.cwd,
-    });
-  } finally {
-    stop.dispose();
-    progress?.clear();
-  }
-
+      ...watch,
+    }),
+  );
   if (result.typesUnavailable) io.stderr.write(`quickwins: ${result.typesUnavailable}\n`);
 
   // The rewritten code now imports @quickwins/runtime: declare it where the package does not (declare-dependency.ts).
-  const dependencies = flags.addDependency && !result.interrupted
-    ? declareRuntimeDependency({ imports: importsOfRecords(result.records), version: packageVersion(), write: !dry, writer })
-    : [];
+  const dependencies =
+    flags.addDependency && !result.interrupted
+      ? declareRuntimeDependency({ imports: importsOfRecords(result.records), version: packageVersion(), write: !dry, writer })
+      : [];
   const info = {
-    codemod: codemod.id,
+    codemod: registered.id,
     cwd: io.cwd,
     dry,
     check: Boolean(flags.check),
@@ -233,46 +189,140 @@ async function runCommand(
     memory: memoryUse(),
     formatted: format?.formatted() ?? [],
   };
-  if (flags.json) {
-    const extra = {
-      dependencies: dependencies.map((change) => dependencyJson(change, io.cwd)),
-      extraFiles: (result.extraFiles ?? []).map((file) => extraFileJson(file, dry, io.cwd)),
-      removedTemporaries: writer.removed.map((path) => displayPath(io.cwd, path)),
-      formatFailures: (format?.failures() ?? []).map((failure) => ({ path: displayPath(io.cwd, failure.path), message: failure.message })),
-    };
-    io.stdout.write(`${jsonReport(info, result, extra)}\n`);
-  } else {
-    const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
-    for (const record of result.records) {
-      if (record.outcome.status !== 'changed') continue;
-      if (dry) io.stdout.write(unifiedDiff(displayPath(io.cwd, record.path), record.before ?? '', record.outcome.edits, color));
-      else io.stdout.write(`changed ${humanPath(io.cwd, record.path)} (${record.outcome.rewritten.length} sites)\n`);
-    }
-    for (const extra of result.extraFiles ?? []) io.stderr.write(`${extraFileLine(extra, dry, io.cwd)}\n`);
-    for (const change of dependencies) {
-      if (dry && change.status === 'would-add' && change.manifest !== undefined) {
-        io.stdout.write(unifiedTextDiff(displayPath(io.cwd, change.manifest), change.before ?? '', change.after ?? '', color));
-      }
-    }
-    const lines = [
-      ...removedTemporariesLine(writer.removed, io.cwd),
-      ...(format?.failures() ?? []).map((failure) =>
-        escapeControl(`quickwins: warning: ${humanPath(io.cwd, failure.path)}: not formatted (written as the codemod left it): prettier: ${failure.message}`),
-      ),
-      summary({ ...info, verbose: Boolean(flags.verbose) }, result),
-      ...dependencies.map((change) => escapeControl(dependencyLine(change, io.cwd))),
-    ];
-    io.stderr.write(`${lines.join('\n')}\n`);
-  }
+  const report = { info, result, dependencies, removed: writer.removed, formatFailures: format?.failures() ?? [] };
+  if (flags.json) printJson(io, report);
+  else printHuman(io, report, Boolean(flags.verbose));
   if (result.interrupted) {
-    io.stderr.write(`${interruptionReport(info, result, resumeCommand(codemod.id, paths))}\n`);
-    return stop.exitCode();
+    io.stderr.write(`${interruptionReport(info, result, resumeCommand(registered.id, paths))}\n`);
+    return result.stopExitCode;
   }
+  return exitCodeOf(result, dependencies, Boolean(flags.check));
+}
 
+/** The source files under the paths given; a path that does not exist, or none found, is a usage error. */
+async function filesToRun(targets: readonly string[], cwd: string): Promise<{ files: readonly string[]; realPaths: ReadonlyMap<string, string> }> {
+  const { files, missing, realPaths } = await collectFiles(targets, cwd);
+  if (missing.length > 0) {
+    throw new UsageError(`path not found: ${missing.map(quotePath).join(', ')}${missing.some(isPattern) ? PATTERN_HINT : ''}`);
+  }
+  if (files.length === 0) throw new UsageError(`no source files (.ts, .tsx, .js, ...) under ${targets.map(quotePath).join(', ')}`);
+  return { files, realPaths };
+}
+
+/** Files the scope lets the run write, by real path (git restores the real file, so git is asked about it), to the path named. */
+function writableFiles(files: readonly string[], realPaths: ReadonlyMap<string, string>, scope: WriteScope): Map<string, string> {
+  const namedOfReal = new Map<string, string>();
+  for (const file of files) {
+    const real = realPaths.get(file) ?? file;
+    const root = scope.rootOf(file);
+    if (root !== undefined && isInside(real, root)) namedOfReal.set(real, file);
+  }
+  return namedOfReal;
+}
+
+/** A writing run refuses files git could not give back: uncommitted changes, or ignored. */
+function refuseUncommitted(namedOfReal: ReadonlyMap<string, string>, cwd: string): void {
+  const { changed, ignored } = findUncommittedFiles([...namedOfReal.keys()]);
+  const named = (reals: readonly string[]) => reals.map((real) => namedOfReal.get(real) ?? real);
+  if (changed.length > 0) {
+    throw new UsageError(
+      `refusing to write: ${changed.length} target file(s) have uncommitted changes (${describeFiles(cwd, named(changed))}); ` +
+        'commit or stash them, run with --dry, or pass --allow-dirty',
+    );
+  }
+  if (ignored.length > 0) {
+    throw new UsageError(
+      `refusing to write: ${ignored.length} target file(s) are ignored by git, which cannot restore them (${describeFiles(cwd, named(ignored))}); ` +
+        'commit them (git add -f), run with --dry, or pass --allow-dirty',
+    );
+  }
+}
+
+/** Files outside any git work tree: refused for a writing run without --allow-no-git, a warning otherwise. */
+function checkOutsideGit(files: readonly string[], dry: boolean, flags: RunnerFlags, io: CliIo): void {
+  const outside = filesOutsideWorkTree(files);
+  if (outside.length === 0) return;
+  const where = `${outside.length} target file(s) are not in a git work tree (${describeFiles(io.cwd, outside)})`;
+  if (!dry && !flags.allowNoGit) {
+    throw new UsageError(`refusing to write: ${where}, so there is nothing to diff against or restore from; run with --dry, or pass --allow-no-git`);
+  }
+  io.stderr.write(`quickwins: warning: ${where}: nothing to diff against or restore from\n`);
+}
+
+/** What the run is told so a person can follow and stop it: the stop signal, and the progress line on a terminal. */
+type RunWatch = Pick<RunRequest, 'shouldStop' | 'onProgress' | 'onWorking'>;
+
+/** Runs with SIGINT / SIGTERM heard as "stop after this file" and, on a terminal, a progress line. */
+async function runWithProgress(
+  io: CliIo,
+  json: boolean,
+  run: (watch: RunWatch) => Promise<RunResult>,
+): Promise<RunResult & { readonly stopExitCode: number }> {
+  const progress = io.stderr.isTTY && !json ? progressLine(io.stderr, (path) => humanPath(io.cwd, path)) : undefined;
+  const stop = listenForStop();
+  try {
+    const result = await run({ shouldStop: stop.requested, onProgress: progress?.update, onWorking: progress?.working });
+    return { ...result, stopExitCode: stop.exitCode() };
+  } finally {
+    stop.dispose();
+    progress?.clear();
+  }
+}
+
+/** Everything a run reports, besides its files' records. */
+interface RunReport {
+  readonly info: RunInfo & { readonly check: boolean };
+  readonly result: RunResult;
+  readonly dependencies: readonly DependencyChange[];
+  /** Temporary files of killed runs this run removed. */
+  readonly removed: readonly string[];
+  readonly formatFailures: readonly FormatFailure[];
+}
+
+function printJson(io: CliIo, report: RunReport): void {
+  const { info, result, dependencies, removed, formatFailures } = report;
+  const extra = {
+    dependencies: dependencies.map((change) => dependencyJson(change, io.cwd)),
+    extraFiles: (result.extraFiles ?? []).map((file) => extraFileJson(file, info.dry, io.cwd)),
+    removedTemporaries: removed.map((path) => displayPath(io.cwd, path)),
+    formatFailures: formatFailures.map((failure) => ({ path: displayPath(io.cwd, failure.path), message: failure.message })),
+  };
+  io.stdout.write(`${jsonReport(info, result, extra)}\n`);
+}
+
+/** Diffs (dry) or one line per written file on stdout; extra files, warnings, the summary and dependencies on stderr. */
+function printHuman(io: CliIo, report: RunReport, verbose: boolean): void {
+  const { info, result, dependencies, removed, formatFailures } = report;
+  const { dry } = info;
+  const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
+  for (const record of result.records) {
+    if (record.outcome.status !== 'changed') continue;
+    if (dry) io.stdout.write(unifiedDiff(displayPath(io.cwd, record.path), record.before ?? '', record.outcome.edits, color));
+    else io.stdout.write(`changed ${humanPath(io.cwd, record.path)} (${record.outcome.rewritten.length} sites)\n`);
+  }
+  for (const extra of result.extraFiles ?? []) io.stderr.write(`${extraFileLine(extra, dry, io.cwd)}\n`);
+  for (const change of dependencies) {
+    if (dry && change.status === 'would-add' && change.manifest !== undefined) {
+      io.stdout.write(unifiedTextDiff(displayPath(io.cwd, change.manifest), change.before ?? '', change.after ?? '', color));
+    }
+  }
+  const lines = [
+    ...removedTemporariesLine(removed, io.cwd),
+    ...formatFailures.map((failure) =>
+      escapeControl(`quickwins: warning: ${humanPath(io.cwd, failure.path)}: not formatted (written as the codemod left it): prettier: ${failure.message}`),
+    ),
+    summary({ ...info, verbose }, result),
+    ...dependencies.map((change) => escapeControl(dependencyLine(change, io.cwd))),
+  ];
+  io.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** 1 when a file failed or was left, an extra file or a dependency was not written, or --check found work; else 0. */
+function exitCodeOf(result: RunResult, dependencies: readonly DependencyChange[], check: boolean): number {
   const totals = totalsOf(result.records);
-  const extraLeft = (result.extraFiles ?? []).some((file) => file.leftReason !== undefined);
-  if (totals.failed > 0 || totals.left > 0 || extraLeft || dependencies.some((change) => change.status === 'error')) return EXIT_FAILED;
-  if (flags.check && (totals.changed > 0 || dependencies.some((change) => change.status === 'would-add'))) return EXIT_FAILED;
+  const extraNotWritten = (result.extraFiles ?? []).some((file) => file.notWrittenReason !== undefined);
+  if (totals.failed > 0 || totals.left > 0 || extraNotWritten || dependencies.some((change) => change.status === 'error')) return EXIT_FAILED;
+  if (check && (totals.changed > 0 || dependencies.some((change) => change.status === 'would-add'))) return EXIT_FAILED;
   return EXIT_OK;
 }
 
@@ -347,13 +397,13 @@ function removedTemporariesLine(removed: readonly string[], cwd: string): string
 
 function extraFileLine(file: ExtraFile, dry: boolean, cwd: string): string {
   const path = humanPath(cwd, file.path);
-  if (file.leftReason !== undefined) return `left  ${path}: file left as it was: ${escapeControl(file.leftReason)}`;
+  if (file.notWrittenReason !== undefined) return `left  ${path}: file left as it was: ${escapeControl(file.notWrittenReason)}`;
   return `${dry ? 'would write' : 'wrote'} ${path}: ${escapeControl(file.summary)}`;
 }
 
 function extraFileJson(file: ExtraFile, dry: boolean, cwd: string) {
-  const status = file.leftReason !== undefined ? 'left' : dry ? 'would-write' : 'written';
-  return { path: displayPath(cwd, file.path), status, summary: file.summary, ...(file.leftReason === undefined ? {} : { reason: file.leftReason }) };
+  const status = file.notWrittenReason !== undefined ? 'left' : dry ? 'would-write' : 'written';
+  return { path: displayPath(cwd, file.path), status, summary: file.summary, ...(file.notWrittenReason === undefined ? {} : { reason: file.notWrittenReason }) };
 }
 
 /** The command that finishes an interrupted run: the same paths; the files already rewritten are now uncommitted. */
@@ -374,7 +424,7 @@ function memoryUse(): { peakRssMb: number; heapUsedMb: number } {
   return { peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024) };
 }
 
-function commanderOption(codemod: AnyCodemod, option: CodemodOption): Option {
+function commanderOption(codemod: RunnableCodemod, option: CodemodOption): Option {
   if (RUNNER_FLAGS.has(option.flag)) throw new Error(`codemod ${codemod.id}: option --${option.flag} clashes with a runner flag`);
   const defaultText = option.default === undefined ? '' : ` (default: ${String(option.default)})`;
   switch (option.type) {
@@ -390,11 +440,11 @@ function commanderOption(codemod: AnyCodemod, option: CodemodOption): Option {
   }
 }
 
-function describeCodemod(codemod: AnyCodemod) {
+function describeCodemod(codemod: RunnableCodemod) {
   return { id: codemod.id, summary: codemod.summary, usesTypes: codemod.usesTypes, options: codemod.options };
 }
 
-function listText(codemods: ReadonlyMap<string, AnyCodemod>): string {
+function listText(codemods: ReadonlyMap<string, RunnableCodemod>): string {
   if (codemods.size === 0) return 'no codemods registered\n';
   const width = Math.max(...[...codemods.keys()].map((id) => id.length));
   const lines = [...codemods.values()].map((codemod) => {

@@ -6,7 +6,7 @@
  * rewrites the run kept.
  */
 import type { ProjectFileOutput, ProjectRecord, ProjectSession } from '../codemod-host/codemod.js';
-import type { AnyCodemod } from '../registry/index.js';
+import type { ConfiguredCodemod } from '../codemod-host/runnable.js';
 import type { SessionOutcome } from '../codemod-host/transform-project.js';
 import { NO_WORKERS, startWorkers, transformProjectInParallel, type SourceText } from './workers.js';
 
@@ -28,8 +28,7 @@ export interface ProjectRun {
 }
 
 export interface ProjectRunRequest {
-  readonly codemod: AnyCodemod;
-  readonly options: Readonly<Record<string, unknown>>;
+  readonly codemod: ConfiguredCodemod;
   readonly cwd: string;
   readonly files: readonly SourceText[];
   /** Worker threads to start for a large run (besides the main thread). */
@@ -42,17 +41,17 @@ const NOTHING: ProjectRun = { results: [], workers: 0, finish: async () => [] };
 
 /** Throws what `prepareProject` throws on the main thread (CodemodSetupError for a project that lacks what the codemod needs). */
 export async function runProjectSession(request: ProjectRunRequest): Promise<ProjectRun> {
-  const { codemod, options, cwd, files } = request;
+  const { codemod, cwd, files } = request;
   if (!codemod.prepareProject || files.length === 0) return NOTHING;
   const paths = files.map((file) => file.path);
   // The workers prepare their sessions while the main thread prepares its own.
   const pool =
     files.length >= PROJECT_PARALLEL_THRESHOLD && request.maxWorkers > 0
-      ? startWorkers(codemod.id, options, request.maxWorkers, { cwd, files: paths })
+      ? startWorkers(codemod, request.maxWorkers, { cwd, files: paths })
       : NO_WORKERS;
   let session: ProjectSession;
   try {
-    session = await codemod.prepareProject({ cwd, files: paths, options: options as never });
+    session = await codemod.prepareProject({ cwd, files: paths });
   } catch (error) {
     await pool.stop();
     throw error;

@@ -6,9 +6,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ProjectSession } from '../codemod-host/codemod.js';
-import { loadCodemods, type AnyCodemod } from '../registry/index.js';
+import { loadCodemods } from '../registry/index.js';
+import type { ConfiguredCodemod } from '../codemod-host/runnable.js';
 import { transformWithSession } from '../codemod-host/transform-project.js';
-import { transformText } from '../codemod-host/transform-text.js';
 import type { WorkerChunk, WorkerInit, WorkerReady, WorkerReply } from './workers.js';
 
 const port = parentPort;
@@ -16,14 +16,14 @@ if (!port) throw new Error('worker.js runs only as a worker thread');
 
 const init = workerData as WorkerInit;
 
-async function prepare(codemod: AnyCodemod): Promise<ProjectSession | undefined> {
+async function prepare(codemod: ConfiguredCodemod): Promise<ProjectSession | undefined> {
   if (!init.project || !codemod.prepareProject) return undefined;
-  return codemod.prepareProject({ cwd: init.project.cwd, files: init.project.files, options: init.options as never });
+  return codemod.prepareProject({ cwd: init.project.cwd, files: init.project.files });
 }
 
-async function transformChunk(codemod: AnyCodemod, session: ProjectSession | undefined, chunk: WorkerChunk): Promise<WorkerReply> {
+async function transformChunk(codemod: ConfiguredCodemod, session: ProjectSession | undefined, chunk: WorkerChunk): Promise<WorkerReply> {
   if (!session) {
-    return { chunkId: chunk.chunkId, outcomes: chunk.files.map((file) => transformText(codemod, file.path, file.text, init.options as never)) };
+    return { chunkId: chunk.chunkId, outcomes: chunk.files.map((file) => codemod.transformText(file.path, file.text)) };
   }
   const results = [];
   for (const file of chunk.files) results.push(await transformWithSession(session, file.path, file.text));
@@ -34,8 +34,10 @@ async function transformChunk(codemod: AnyCodemod, session: ProjectSession | und
 // ready once the registry is loaded (and its session prepared), and the main thread sends chunks only after that.
 // A session that cannot be prepared here says not ready: the main thread, which prepared its own, does the work.
 void (async () => {
-  const codemod = (await loadCodemods()).get(init.codemodId);
-  if (!codemod) throw new Error(`worker: unknown codemod ${init.codemodId}`);
+  const registered = (await loadCodemods()).get(init.codemodId);
+  if (!registered) throw new Error(`worker: unknown codemod ${init.codemodId}`);
+  // The values the main thread resolved: resolving them again gives the same options.
+  const codemod = registered.configure(init.options);
   let session: ProjectSession | undefined;
   try {
     session = await prepare(codemod);

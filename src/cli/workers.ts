@@ -10,12 +10,13 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ProjectSession } from '../codemod-host/codemod.js';
-import type { AnyCodemod } from '../registry/index.js';
+import type { ConfiguredCodemod } from '../codemod-host/runnable.js';
 import { transformWithSession, type SessionOutcome } from '../codemod-host/transform-project.js';
-import { transformText, type TextOutcome } from '../codemod-host/transform-text.js';
+import type { TextOutcome } from '../codemod-host/transform-text.js';
 
 export interface WorkerInit {
   readonly codemodId: string;
+  /** The main thread's resolved option values (`ConfiguredCodemod.values`). */
   readonly options: Readonly<Record<string, unknown>>;
   /** For a codemod with a project session: the worker prepares its own session with this context. */
   readonly project?: WorkerProject;
@@ -79,9 +80,9 @@ export interface WorkerPool {
 /** No workers: the run stays on the main thread. */
 export const NO_WORKERS: WorkerPool = { workers: [], ready: [], stop: async () => {} };
 
-export function startWorkers(codemodId: string, options: Readonly<Record<string, unknown>>, count: number, project?: WorkerProject): WorkerPool {
+export function startWorkers(codemod: ConfiguredCodemod, count: number, project?: WorkerProject): WorkerPool {
   const entry = workerEntry();
-  const init: WorkerInit = { codemodId, options, project };
+  const init: WorkerInit = { codemodId: codemod.codemod.id, options: codemod.values, project };
   const workers = entry === undefined ? [] : Array.from({ length: count }, () => new Worker(entry, { workerData: init }));
   const ready = workers.map(
     (worker) =>
@@ -99,8 +100,7 @@ export function startWorkers(codemodId: string, options: Readonly<Record<string,
  * as each file finishes; resolves with the outcomes in the order of `files`. Stops the workers.
  */
 export function transformInParallel(
-  codemod: AnyCodemod,
-  options: Readonly<Record<string, unknown>>,
+  codemod: ConfiguredCodemod,
   files: readonly SourceText[],
   pool: WorkerPool,
   onOutcome: (index: number, outcome: TextOutcome) => void,
@@ -110,7 +110,7 @@ export function transformInParallel(
     files,
     pool,
     chunkSize: CHUNK_SIZE,
-    onMainThread: async (chunk) => chunk.map((file) => transformText(codemod, file.path, file.text, options as never)),
+    onMainThread: async (chunk) => chunk.map((file) => codemod.transformText(file.path, file.text)),
     fromReply: (reply) => reply.outcomes,
     onResult: onOutcome,
     shouldStop,
@@ -177,8 +177,9 @@ async function inParallel<Result>(run: ParallelRun<Result>): Promise<(Result | u
 
   /** The main thread works through the same queue, yielding between chunks so worker replies are handled. */
   async function drainOnMainThread(): Promise<void> {
-    while (pending.length > 0 && !shouldStop()) {
-      const start = pending.shift() as number;
+    while (!shouldStop()) {
+      const start = pending.shift();
+      if (start === undefined) return;
       record(start, await run.onMainThread(chunkAt(start).files));
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -189,8 +190,9 @@ async function inParallel<Result>(run: ParallelRun<Result>): Promise<(Result | u
     const inFlight = new Set<number>();
     await new Promise<void>((resolve) => {
       const send = (): void => {
-        while (inFlight.size < CHUNKS_IN_FLIGHT && pending.length > 0 && !shouldStop()) {
-          const start = pending.shift() as number;
+        while (inFlight.size < CHUNKS_IN_FLIGHT && !shouldStop()) {
+          const start = pending.shift();
+          if (start === undefined) break;
           inFlight.add(start);
           worker.postMessage(chunkAt(start));
         }

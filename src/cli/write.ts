@@ -1,6 +1,7 @@
 /**
  * The one way a run writes a file: the codemod's sources, a file a codemod's project session writes besides them
- * (eslint-suppressions.json) and package.json of the dependency step all go through `RunWriter.write`.
+ * (eslint-suppressions.json) and package.json of the dependency step: `RunWriter.writeSource`, `writeExtraFile` and
+ * `writeManifest`, one entry for each kind, all through the same guarded write.
  *
  * What it guarantees, checked on the real path when the file is written, not when the run started:
  * - only a regular file whose real path is inside the root the run checked for it (its git work tree, or with
@@ -29,6 +30,8 @@ import {
   type BigIntStats,
 } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
+import type { ProjectFileOutput } from '../codemod-host/codemod.js';
+import { encodeFile, type FileEncoding } from './encoding.js';
 import { quotePath } from './names.js';
 
 /** The reason given for a file another process changed (or replaced, or removed) between the run's read and its write. */
@@ -94,10 +97,38 @@ export class RunWriter {
   }
 
   /**
+   * A source file the run rewrote: `text` encoded as the file was read, written while the file is still as it was
+   * read (its fingerprint). Throws the error of a write that was allowed but failed (permissions, a full disk).
+   */
+  writeSource(path: string, text: string, asRead: { readonly encoding: FileEncoding; readonly fingerprint: FileFingerprint }): WriteResult {
+    const encoded = encodeFile(text, asRead.encoding);
+    if (!encoded.ok) return refused(encoded.reason);
+    return this.write(path, encoded.bytes, { fingerprint: asRead.fingerprint });
+  }
+
+  /**
+   * A file a codemod's project session returned: written while it still holds what the session read (or is still
+   * absent). Never throws: a failed write is a reason like a refused one.
+   */
+  writeExtraFile(output: ProjectFileOutput): WriteResult {
+    const expected: ExpectedFile = output.previous === undefined ? { absent: true } : { text: output.previous };
+    try {
+      return this.write(output.path, output.text, expected);
+    } catch (error) {
+      return refused(`write failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** The dependency step's package.json: written while it still holds `before`. Throws like `writeSource`. */
+  writeManifest(path: string, after: string, before: string): WriteResult {
+    return this.write(path, after, { text: before });
+  }
+
+  /**
    * Writes `content` to `path` when every guard above holds; otherwise writes nothing and says why. Throws the
    * error of a write that was allowed but failed (permissions, a full disk).
    */
-  write(path: string, content: string | Uint8Array, expected: ExpectedFile): WriteResult {
+  private write(path: string, content: string | Uint8Array, expected: ExpectedFile): WriteResult {
     const root = this.scope.rootOf(path);
     if (root === undefined) return refused('not in a git work tree this run checked');
     const real = realPathForWrite(path, expected);

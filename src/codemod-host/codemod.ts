@@ -1,8 +1,9 @@
 /**
  * The contract between a codemod and the front doors that run it (the quickwins runner in src/cli,
  * the jscodeshift wrapper built to codemods/<id>.cjs, tests). A codemod finds sites through the
- * shared analysis and returns minimal text edits; it never reads or writes files, never parses,
- * never prints. The runner owns files, BOM and line endings, parsing, workers, diffs and reports.
+ * shared analysis and returns minimal text edits; it never writes files, never parses the file it is
+ * given, never prints. What it reads besides the text it is handed, it names in `reads` (CodemodRead).
+ * The runner owns files, BOM and line endings, parsing, workers, diffs, reports and every write.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { TypeServices } from '../core/parse.js';
@@ -76,6 +77,24 @@ export interface CodemodOption {
   /** Checks a coerced value before any file is read; returns the complaint (without the flag name) or undefined. */
   readonly validate?: (value: string | number | boolean) => string | undefined;
 }
+
+/**
+ * What a codemod reads on its own, besides the text the runner hands it: plain reads of the project as it is on disk
+ * during the run, never of a file the run has not yet written back. Nothing a codemod reads is ever written by it: a
+ * file it wants written goes back to the runner (`ProjectFileOutput`), which writes it through its one write module.
+ */
+export type CodemodRead =
+  /** The nearest package.json above the file: where it is (the package root), and its `type`, `name` and dependency lists. */
+  | 'package-json'
+  /**
+   * Modules the file imports by a relative path, or by a tsconfig.json / jsconfig.json `paths` alias (and that
+   * config's `paths`), to see what they export.
+   */
+  | 'imported-modules'
+  /** The project's own tools, loaded by `prepareProject`: its ESLint and ESLint config, its tsconfig and what they load. */
+  | 'project-tools'
+  /** The run's files as they are on disk (a project session lints them) and the files a session returns (their `previous`). */
+  | 'run-files';
 
 export interface MightApplyContext {
   readonly typed: boolean;
@@ -158,6 +177,8 @@ export interface Codemod<Options = Record<string, unknown>> {
   mightApply(source: string, context: MightApplyContext): boolean;
   /** Whether the codemod uses type information when a tsconfig is present. */
   readonly usesTypes: boolean;
+  /** Everything it reads besides the file's text (see CodemodRead); empty for a codemod that reads nothing else. */
+  readonly reads: readonly CodemodRead[];
   transform(input: CodemodInput<Options>): CodemodResult;
   /**
    * Optional, for codemods that must consult the project's own asynchronous tools (lint with its ESLint and

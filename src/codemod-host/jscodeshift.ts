@@ -6,7 +6,7 @@
  * so both front doors give byte-identical output.
  */
 import type { Codemod } from './codemod.js';
-import { resolveCodemodOptions } from './options.js';
+import { resolveOptionsOf } from './options.js';
 import { transformText } from './transform-text.js';
 
 /** The part of jscodeshift's `fileInfo` the wrapper reads. */
@@ -33,7 +33,7 @@ export type JscodeshiftTransform = (
 export function toJscodeshiftTransform<Options>(codemod: Codemod<Options>): JscodeshiftTransform {
   return (file, api, rawOptions) => {
     // jscodeshift passes its own flags (dry, parser, ...) in the same object; only declared options are read.
-    const options = resolveCodemodOptions(codemod.options, rawOptions ?? {}) as Options;
+    const { options } = resolveOptionsOf(codemod, rawOptions ?? {});
     const outcome = transformText(codemod, file.path, file.source, options);
     switch (outcome.status) {
       case 'skipped':

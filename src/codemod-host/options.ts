@@ -2,7 +2,7 @@
  * Turns raw option values (from commander, from jscodeshift's pass-through parser, from a test)
  * into the typed `options` object a codemod's `transform` receives, by the codemod's own option list.
  */
-import type { CodemodOption } from './codemod.js';
+import type { Codemod, CodemodOption } from './codemod.js';
 
 /** `import-from` → `importFrom`: the key a codemod reads. */
 export function optionKey(flag: string): string {
@@ -34,6 +34,18 @@ export function resolveCodemodOptions(
     resolved[key] = coerced;
   }
   return resolved;
+}
+
+/**
+ * `raw` resolved by the codemod's own option list, as plain values and as the codemod's options type. The one place
+ * the two are equated: `Options` is what the declared list yields, which the type system cannot see.
+ */
+export function resolveOptionsOf<Options>(
+  codemod: Codemod<Options>,
+  raw: Readonly<Record<string, unknown>>,
+): { readonly values: Readonly<Record<string, unknown>>; readonly options: Options } {
+  const values = resolveCodemodOptions(codemod.options, raw);
+  return { values, options: values as Options };
 }
 
 function coerce(option: CodemodOption, value: unknown): string | number | boolean {

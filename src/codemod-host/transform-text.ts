@@ -49,10 +49,13 @@ export type TextOutcome =
       readonly waitsForTypes?: boolean;
     }
   | { readonly status: 'error'; readonly error: FileError; readonly timings: Timings }
-  | LeftFile;
+  | UntouchedFile;
 
-/** The file left untouched, for `reason`: one the parser cannot read safely here, or one the runner will not touch (see run.ts). */
-export interface LeftFile {
+/**
+ * The file untouched, for `reason`: one the parser cannot read safely here, or one the runner will not touch (see
+ * run.ts). Reports call this status `left`; a codemod's `left` sites are another thing (sites it did not rewrite).
+ */
+export interface UntouchedFile {
   readonly status: 'left';
   readonly reason: string;
   readonly timings: Timings;

@@ -7,6 +7,7 @@
 import { delimiter, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Codemod } from '../codemod-host/codemod.js';
+import { runnable, type RunnableCodemod } from '../codemod-host/runnable.js';
 import { codemod as authLogging } from '../../codemods/auth-logging.js';
 import { codemod as graphqlCache } from '../../codemods/graphql-cache.js';
 import { codemod as grpcRotation } from '../../codemods/grpc-rotation.js';
@@ -14,29 +15,34 @@ import { codemod as poolBackpressure } from '../../codemods/pool-backpressure.js
 import { codemod as kafkaDedupe } from '../../codemods/kafka-dedupe.js';
 import { codemod as narrowEslintDisable } from '../../codemods/narrow-eslint-disable.js';
 
-/** Any codemod, whatever its options type (`never` accepts every `Codemod<Options>`). */
-export type AnyCodemod = Codemod<never>;
-
-const BUILT_IN: readonly AnyCodemod[] = [poolBackpressure, authLogging, narrowEslintDisable, grpcRotation, graphqlCache, kafkaDedupe];
+const BUILT_IN: readonly RunnableCodemod[] = [
+  runnable(poolBackpressure),
+  runnable(authLogging),
+  runnable(narrowEslintDisable),
+  runnable(grpcRotation),
+  runnable(graphqlCache),
+  runnable(kafkaDedupe),
+];
 
 export const EXTRA_CODEMODS_ENV = 'QUICKWINS_CODEMODS';
 
 /** Loads the registry: built-ins first, then extra modules in the order given. Later ids replace earlier ones. */
-export async function loadCodemods(env: NodeJS.ProcessEnv = process.env): Promise<ReadonlyMap<string, AnyCodemod>> {
-  const codemods = new Map<string, AnyCodemod>();
+export async function loadCodemods(env: NodeJS.ProcessEnv = process.env): Promise<ReadonlyMap<string, RunnableCodemod>> {
+  const codemods = new Map<string, RunnableCodemod>();
   for (const codemod of BUILT_IN) codemods.set(codemod.id, codemod);
   for (const modulePath of (env[EXTRA_CODEMODS_ENV] ?? '').split(delimiter).filter(Boolean)) {
     const loaded = (await import(pathToFileURL(resolve(modulePath)).href)) as { codemod?: unknown };
     if (!isCodemod(loaded.codemod)) {
       throw new Error(`${EXTRA_CODEMODS_ENV}: ${modulePath} does not export \`codemod\``);
     }
-    codemods.set(loaded.codemod.id, loaded.codemod);
+    codemods.set(loaded.codemod.id, runnable(loaded.codemod));
   }
   return codemods;
 }
 
-function isCodemod(value: unknown): value is AnyCodemod {
-  const candidate = value as Partial<AnyCodemod> | null | undefined;
+/** A module's export checked only for the members the runner calls; its options are what its option list resolves. */
+function isCodemod(value: unknown): value is Codemod {
+  const candidate = value as Partial<Codemod> | null | undefined;
   return (
     typeof candidate?.id === 'string' &&
     typeof candidate.transform === 'function' &&

@@ -11,7 +11,8 @@ import { parse as parseWithTypescriptEstree, type TSESTree } from '@typescript-e
 import { describe, expect, it } from 'vitest';
 import { codemod as authLogging } from '../../codemods/auth-logging.js';
 import { codemod as poolBackpressure } from '../../codemods/pool-backpressure.js';
-import type { AnyCodemod } from '../../src/registry/index.js';
+import type { Codemod, CodemodResult } from '../../src/codemod-host/codemod.js';
+import { resolveOptionsOf } from '../../src/codemod-host/options.js';
 import { parseSource, positionAt, positionsOf, SourceParseError } from '../../src/core/parse.js';
 import { traverse } from '../../src/core/traverse.js';
 import { Trivia } from '../../src/core/trivia.js';
@@ -21,21 +22,28 @@ function typescriptEstree(filePath: string, source: string): TSESTree.Program {
   return parseWithTypescriptEstree(source, { filePath, jsx: /\.(?:tsx|[cm]?jsx?)$/.test(filePath), range: true, loc: true, comment: true, tokens: true });
 }
 
-const CODEMODS: readonly { readonly folder: string; readonly codemod: AnyCodemod; readonly options: Record<string, unknown> }[] = [
-  { folder: 'fixtures/pool-backpressure', codemod: poolBackpressure as unknown as AnyCodemod, options: { importFrom: '@quickwins/runtime', query: true } },
-  { folder: 'fixtures/auth-logging', codemod: authLogging as unknown as AnyCodemod, options: {} },
+type TransformOnAst = (filePath: string, source: string, program: TSESTree.Program, raw: Record<string, unknown>) => CodemodResult;
+
+/** A codemod's transform on an AST given, its options resolved from a fixture's raw values as the runner does. */
+function onAst<Options>(codemod: Codemod<Options>): TransformOnAst {
+  return (filePath, source, program, raw) => codemod.transform({ filePath, source, program, options: resolveOptionsOf(codemod, raw).options });
+}
+
+const CODEMODS: readonly { readonly folder: string; readonly id: string; readonly transform: TransformOnAst; readonly options: Record<string, unknown> }[] = [
+  { folder: 'fixtures/pool-backpressure', id: poolBackpressure.id, transform: onAst(poolBackpressure), options: { importFrom: '@quickwins/runtime', query: true } },
+  { folder: 'fixtures/auth-logging', id: authLogging.id, transform: onAst(authLogging), options: {} },
 ];
 
 describe('oxc and typescript-estree give the codemods the same answers', () => {
-  for (const { folder, codemod, options } of CODEMODS) {
+  for (const { folder, id, transform, options } of CODEMODS) {
     const inputs = readdirSync(join(REPO_ROOT, folder)).filter((file) => file.includes('.input.'));
-    it.each(inputs)(`${codemod.id}: %s`, (file) => {
+    it.each(inputs)(`${id}: %s`, (file) => {
       const filePath = join(REPO_ROOT, folder, file);
       const source = readFileSync(filePath, 'utf8');
       const caseOptions = readOptions(filePath.replace(/\.input\.[a-z]+$/, '.options.json'));
-      const input = { filePath, source, options: { ...options, ...caseOptions } as never };
-      const fromOxc = codemod.transform({ ...input, program: parseSource(filePath, source) });
-      const fromTypescriptEstree = codemod.transform({ ...input, program: typescriptEstree(filePath, source) });
+      const raw = { ...options, ...caseOptions };
+      const fromOxc = transform(filePath, source, parseSource(filePath, source), raw);
+      const fromTypescriptEstree = transform(filePath, source, typescriptEstree(filePath, source), raw);
       expect(fromOxc).toEqual(fromTypescriptEstree);
     });
   }

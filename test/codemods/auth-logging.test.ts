@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import transformWithJscodeshift, { codemod, parser, type AuthLoggingOptions } from '../../codemods/auth-logging.js';
 import { transformText, type TextOutcome } from '../../src/codemod-host/transform-text.js';
+import { runnable } from '../../src/codemod-host/runnable.js';
 import { fixtureCases } from './fixture-cases.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/auth-logging');
@@ -42,7 +43,7 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
 };
 
 // Next.js cases are transformed under the paths fixtures/auth-logging/fixtures.json gives them (fixture-cases.ts).
-const fixtures = fixtureCases(codemod as never).map(({ name, filePath, input, expected }) => ({ name, filePath, input, output: expected }));
+const fixtures = fixtureCases(runnable(codemod)).map(({ name, filePath, input, expected }) => ({ name, filePath, input, output: expected }));
 
 function run(filePath: string, source: string, options: AuthLoggingOptions = {}): Extract<TextOutcome, { rewritten: unknown }> {
   const outcome = transformText(codemod, filePath, source, { importFrom: '@quickwins/runtime', ...options });

@@ -8,12 +8,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveCodemodOptions } from '../../src/codemod-host/options.js';
-import type { AnyCodemod } from '../../src/registry/index.js';
+import type { RunnableCodemod } from '../../src/codemod-host/runnable.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface FixtureCase {
-  readonly codemod: AnyCodemod;
+  readonly codemod: RunnableCodemod;
   readonly name: string;
   readonly extension: string;
   /** The path the case is transformed under (relative; the fixture's own path unless fixtures.json says otherwise). */
@@ -31,7 +31,7 @@ export function fixtureDir(codemodId: string): string {
   return join(REPO_ROOT, 'fixtures', codemodId);
 }
 
-export function fixtureCases(codemod: AnyCodemod): FixtureCase[] {
+export function fixtureCases(codemod: RunnableCodemod): FixtureCase[] {
   const dir = fixtureDir(codemod.id);
   if (!existsSync(dir)) return [];
   const manifestFile = join(dir, 'fixtures.json');

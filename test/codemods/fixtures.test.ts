@@ -11,15 +11,15 @@ import { sniffModuleStyle } from '../../src/core/module-style.js';
 import { parseSource } from '../../src/core/parse.js';
 import { traverse } from '../../src/core/traverse.js';
 import { loadCodemods } from '../../src/registry/index.js';
-import { transformText, type TextOutcome } from '../../src/codemod-host/transform-text.js';
+import type { TextOutcome } from '../../src/codemod-host/transform-text.js';
 import { fixtureCases, type FixtureCase } from './fixture-cases.js';
 
 // Codemods with a project session (narrow-eslint-disable: it lints with the project's ESLint) have fixture projects,
 // run through the CLI in their own test file; every other codemod's pairs are served here.
-const codemods = [...(await loadCodemods({})).values()].filter((codemod) => codemod.prepareProject === undefined);
+const codemods = [...(await loadCodemods({})).values()].filter((codemod) => !codemod.hasProjectSession);
 
 function run(fixture: FixtureCase, source: string): Exclude<TextOutcome, { status: 'error' | 'left' }> {
-  const outcome = transformText(fixture.codemod, fixture.filePath, source, fixture.options as never);
+  const outcome = fixture.codemod.configure(fixture.options).transformText(fixture.filePath, source);
   if (outcome.status === 'error') throw new Error(`${outcome.error.phase}: ${outcome.error.message}`);
   if (outcome.status === 'left') throw new Error(`left: ${outcome.reason}`);
   return outcome;
