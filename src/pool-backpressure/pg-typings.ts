@@ -81,3 +81,17 @@ function balancedBlock(text: string, open: number): string {
   }
   return text.slice(open + 1);
 }
+
+/**
+ * For the detector's `pgTypingsShim` option: in a TypeScript file (the only kind the compiler checks against those
+ * typings), the shim of the file's package, looked up only when a pool site asks.
+ */
+export function pgTypingsShimLookup(filePath: string, packageRoot: string | undefined): (() => PgTypingsShim | undefined) | undefined {
+  if (packageRoot === undefined || !isTypeCheckedFile(filePath)) return undefined;
+  return () => pgTypingsShimIn(packageRoot);
+}
+
+/** A TypeScript source (not a declaration file): what tsc checks, so a rewrite there must type-check. */
+export function isTypeCheckedFile(filePath: string): boolean {
+  return /\.[cm]?tsx?$/i.test(filePath) && !/\.d\.[cm]?ts$/i.test(filePath);
+}
