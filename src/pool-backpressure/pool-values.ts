@@ -358,6 +358,8 @@ export class PoolValues {
   private call(node: TSESTree.CallExpression): PoolValue {
     const module = requireSpecifier(node);
     if (module !== undefined) return this.moduleImport(module, '*');
+    const handedOut = this.handedOutByPool(node);
+    if (handedOut) return handedOut;
     const callee = this.ofExpression(node.callee);
     if (callee.kind === 'foreign' && DRIZZLE_NODE_POSTGRES.has(callee.module)) return this.drizzle(node);
     const result = this.callResult(callee);
@@ -515,6 +517,16 @@ export class PoolValues {
     if (!opaque) return undefined;
     const where = this.packageFacts?.name === plugin ? 'this package itself' : `a dependency in ${this.packageFacts?.name ?? 'package.json'}`;
     return { kind: 'fastify-pg', evidence: `\`${describe(node)}\`, decorated by ${plugin} (${where})` };
+  }
+
+  /** `pool.connect()` / `pool.query()` on a pool: a client or a result, never a pool (the checker says so too). */
+  private handedOutByPool(node: TSESTree.CallExpression): PoolValue | undefined {
+    const callee = node.callee;
+    if (callee.type !== 'MemberExpression') return undefined;
+    const name = memberName(callee);
+    if (name !== 'connect' && name !== 'query') return undefined;
+    if (this.verdict(this.ofExpression(callee.object)).kind !== 'pool') return undefined;
+    return { kind: 'not-pool', reason: `what \`${describe(callee)}()\` hands out (a client or a result), not a pool` };
   }
 
   /**

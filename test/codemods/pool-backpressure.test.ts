@@ -265,6 +265,15 @@ describe('pool-backpressure: which files wait for the checker', () => {
   const options: PoolBackpressureOptions = { importFrom: '@quickwins/runtime', query: true, tests: false };
   const waits = (source: string, filePath = join(FIXTURES, 'waits.ts')) => run(filePath, source, options).result.waitsForTypes;
 
+  it('not a file whose only other calls are on what a pool hands out', () => {
+    expect(
+      waits(
+        "import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function f() {\n  const client = await pool.connect();\n" +
+          "  try {\n    await client.query('x');\n  } finally {\n    client.release();\n  }\n  const { rows } = await pool.query('y');\n  return rows;\n}\n",
+      ),
+    ).toBe(false);
+  });
+
   it('not a file whose every call was placed without types: pools, a pg Client, local classes, object types, another library', () => {
     expect(
       waits(
