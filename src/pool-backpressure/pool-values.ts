@@ -731,8 +731,10 @@ export class PoolValues {
         }
         if (element.value) sources.push(this.ofExpression(element.value));
       } else if (element.type === 'MethodDefinition' && element.static === isStatic && propertyKeyName(element) === name) {
-        return element.kind === 'get'
-          ? { kind: 'unknown', reason: `\`${name}\` is a getter of ${className}` }
+        if (element.kind === 'get') return { kind: 'unknown', reason: `\`${name}\` is a getter of ${className}` };
+        // A method: calling it gives what its declared return type or its `return`s give (`repo.connect().query()`).
+        return element.value.type === 'FunctionExpression'
+          ? { kind: 'function', node: element.value }
           : { kind: 'not-pool', reason: `\`${name}\` is a method of ${className}` };
       } else if (element.type === 'MethodDefinition' && element.kind === 'constructor' && !isStatic) {
         for (const param of element.value.params) {

@@ -58,6 +58,7 @@ describe('findPoolCalls without types: receivers', () => {
     ['inline require', "const pool = new (require('pg').Pool)();\npool.query('x');", ['pool.query@2']],
     ['import = require', "import pg = require('pg');\nconst pool = new pg.Pool();\npool.query('x');", ['pool.query@3']],
     ['new in place', "import { Pool } from 'pg';\nnew Pool().connect();", ['new Pool().connect@2'.replace('new Pool()', '(…)')]],
+    ['a method returning a field', "import { Pool } from 'pg';\nclass Db {\n  pool = new Pool();\n  getPool() { return this.pool; }\n}\nnew Db().getPool().query('x');", ['(…).getPool().query@6']],
     ['typed parameter', "import type { Pool } from 'pg';\nexport function f(p: Pool) { return p.query('x'); }", ['p.query@2']],
     ['qualified type', "import type pg from 'pg';\nexport const f = (p: pg.Pool | undefined) => p!.query('x');", ['p!.query@2']],
     ['import() type', "export function f(p: import('pg').Pool) { return p.connect(); }", ['p.connect@1']],

@@ -277,9 +277,9 @@ describe('pool-backpressure: which files wait for the checker', () => {
   it('not a file whose every call was placed without types: pools, a pg Client, local classes, object types, another library', () => {
     expect(
       waits(
-        "import { Client, Pool } from 'pg';\nimport Redis from 'ioredis';\nconst pool = new Pool();\nclass Repo { query(text: string) { return text; } }\n" +
+        "import { Client, Pool } from 'pg';\nimport Redis from 'ioredis';\nconst pool = new Pool();\nclass Repo { query(text: string) { return text; } self(): this { return this; } }\n" +
           "export async function f(db: { query(text: string): void }) {\n  await pool.query('x');\n  const client = new Client();\n  await client.connect();\n" +
-          "  new Repo().query('y');\n  db.query('z');\n  await new Redis().connect();\n}\n",
+          "  new Repo().query('y');\n  db.query('z');\n  await new Redis().connect();\n  new Repo().self().query('w');\n}\n",
       ),
     ).toBe(false);
   });
