@@ -6,7 +6,8 @@
  * The input is generated under bench/.corpus/monorepo/ (gitignored): PACKAGES workspace packages, each with its own
  * tsconfig.json and FILES modules. Every module calls `.query(` / `.connect(` on something that is not a pg pool
  * (a repository class, a `net` socket, a cache client, a pg `Client`); one module in eight holds a module-level pg
- * pool the bindings prove, so both runs rewrite the same sites. The packages import each other, `node:*`, and `pg`
+ * pool the bindings prove, so both runs rewrite the same sites; one in ten calls `.query(` on an array element,
+ * which only the checker can place (it is not a pool), so a typed run builds a program for every package. The packages import each other, `node:*`, and `pg`
  * (this repository's own @types/pg and @types/node resolve from there), so a program costs what it costs in a real
  * install.
  *
@@ -65,7 +66,7 @@ export async function work${index}(repository: Repository${index}, client: Clien
   await client.connect();
   const { rows } = await client.query<{ id: number }>('select id from t${index} where id = $1', [${index}]);
   const found = repository.connect().query('select ${index}', rows.map((row) => row.id));
-  ${own ? `const local = new Local();\n  local.query('select 1');\n  ` : ''}${dependency ? `new Repository${index % 5}().query('select 2');\n  ` : ''}return found.length;
+  ${index % 10 === 1 ? `const repositories = [repository];\n  repositories[0]!.query('select 3');\n  ` : ''}${own ? `const local = new Local();\n  local.query('select 1');\n  ` : ''}${dependency ? `new Repository${index % 5}().query('select 2');\n  ` : ''}return found.length;
 }
 `;
 }

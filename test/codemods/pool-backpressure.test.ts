@@ -344,3 +344,33 @@ describe("pool-backpressure on a project's own pg typings without the pool's cou
     }
   });
 });
+
+describe("pool-backpressure with @fastify/postgres's types", () => {
+  it('rewrites a value typed PostgresDb through its .pool, and the output type-checks', () => {
+    const files = new Map([
+      [
+        'vendor/node_modules/@fastify/postgres/index.d.ts',
+        "import type { Pool, PoolClient, QueryResult } from 'pg';\n" +
+          'export type PostgresDb = {\n  pool: Pool;\n  connect(): Promise<PoolClient>;\n  query(text: string, values?: unknown[]): Promise<QueryResult>;\n};\n',
+      ],
+      ['db.ts', "import type { PostgresDb } from './vendor/node_modules/@fastify/postgres/index.js';\nexport declare const db: PostgresDb;\n"],
+      ['routes.ts', "import { db } from './db.js';\nexport const one = () => db.query('select 1');\nexport const client = () => db.connect();\n"],
+    ]);
+    const project = createTsProject(files);
+    let after: TsProject | undefined;
+    try {
+      const source = files.get('routes.ts') ?? '';
+      const { ast, types } = project.services('routes.ts', source);
+      const typed = run(join(project.dir, 'routes.ts'), source, { importFrom: '@quickwins/runtime', query: true, tests: false }, types, ast);
+      expect(typed.result.rewritten.map((site) => site.message)).toEqual([
+        "db.pool.query() → queryWithBackpressure(db.pool, …) (its type `PostgresDb` is @fastify/postgres's decorator, whose `.pool` is pg's Pool)",
+        "db.pool.connect() → acquireWithBackpressure(db.pool, …) (its type `PostgresDb` is @fastify/postgres's decorator, whose `.pool` is pg's Pool)",
+      ]);
+      after = createTsProject(new Map([...files, ['routes.ts', typed.output]]));
+      expect(after.errors('routes.ts')).toEqual([]);
+    } finally {
+      project.dispose();
+      after?.dispose();
+    }
+  });
+});
