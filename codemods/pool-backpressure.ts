@@ -17,6 +17,7 @@ import { packageFactsFor } from '../src/core/package-evidence.js';
 import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, mayFindPoolCallsInText, planPoolRewrites, QUERY_HELPER } from '../src/pool-backpressure/pg-pool.js';
 import { isTestFile } from '../src/codemod-host/test-files.js';
 import { createFileImportResolver } from '../src/pool-backpressure/pool-exports.js';
+import { isTypeCheckedFile, pgTypingsShimLookup } from '../src/pool-backpressure/pg-typings.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
 export interface PoolBackpressureOptions {
@@ -30,7 +31,7 @@ export interface PoolBackpressureOptions {
   readonly tests: boolean;
 }
 
-const MEMBER_CALL_HINT = /(?:\.\s*(?:connect|query)|\[\s*['"`](?:connect|query)['"`]\s*\])\s*(?:\(|<|\?\.)/;
+const MEMBER_CALL_HINT = /(?:\.\s*(?:connect|query)|\[\s*['"`](?:connect|query)['"`]\s*\])\s*(?:\(|<|\?\.|\.\s*bind\s*\()/;
 
 export const codemod: Codemod<PoolBackpressureOptions> = {
   id: 'pool-backpressure',
@@ -62,7 +63,7 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
       throw new RangeError(`--threshold must be greater than 0 and at most 1, got ${threshold}`);
     }
     const packageFacts = packageFactsFor(filePath);
-    const { sites, uncertain } = findPoolCalls(program, source, {
+    const { sites, uncertain, undecided } = findPoolCalls(program, source, {
       types,
       includeQuery: options.query,
       // Relative imports are followed on disk (`import { pool } from './db.js'`) when the checker cannot tell.
@@ -70,6 +71,8 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
       // The nearest package.json, read once per package per run: `pg` and no other pool library, @fastify/postgres.
       packageFacts,
       testFile: isTestFile(filePath, packageFacts && dirname(packageFacts.manifest)),
+      pgTypingsShim: pgTypingsShimLookup(filePath, packageFacts && dirname(packageFacts.manifest)),
+      typeChecked: isTypeCheckedFile(filePath),
       includeTests: options.tests,
     });
     // The file's style is read only when there is something to write in it.
@@ -100,24 +103,13 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
       rewritten,
       left,
       imports: sites.length === 0 ? [] : [options.importFrom],
-      waitsForTypes: types === undefined && waitsForChecker(source, sites.length, uncertain.length),
+      // Without types, a file waits for the checker only when a receiver was left undecided (findPoolCalls): one
+      // the bindings could not place, or declared with a type from elsewhere. Calls placed as pools, or shown not to
+      // be one (a pg Client, a local class, a value from another library), give the same answer with types.
+      waitsForTypes: types === undefined && undecided,
     };
   },
 };
-
-/**
- * Without types, a file waits for the checker when a site was left for want of evidence, or when it has more
- * member calls `.connect(` / `.query(` than sites rewritten: the checker may place a receiver the bindings could
- * not. Counted in the text (comments and strings included), so the count errs towards asking the checker.
- */
-function waitsForChecker(source: string, rewritten: number, uncertain: number): boolean {
-  if (uncertain > 0) return true;
-  let calls = 0;
-  for (const match of source.matchAll(MEMBER_CALL_HINT_GLOBAL)) if (match && ++calls > rewritten) return true;
-  return false;
-}
-
-const MEMBER_CALL_HINT_GLOBAL = new RegExp(MEMBER_CALL_HINT.source, 'g');
 
 export default toJscodeshiftTransform(codemod);
 export const parser = 'tsx';

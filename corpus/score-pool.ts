@@ -6,7 +6,12 @@
  *   labelled sites, rewritten, recall, decoys rewritten (false rewrites), silent skips (labelled sites neither
  *   rewritten nor reported as `left`), unlabelled rewrites (sites rewritten that no label names: to review).
  *
- *   npx tsx corpus/score-pool.ts <checkouts-dir> [--bin <path to bin.js>] [--only owner+name,…] [--json]
+ *   npx tsx corpus/score-pool.ts <checkouts-dir> [--tests] [--heldout | --labels <tsv> [--repos <tsv>]]
+ *                                [--bin <path to bin.js>] [--only owner+name,…] [--json]
+ *
+ * `--tests` passes `--tests` to the CLI (test files rewritten too). `--heldout` scores the held-out set
+ * (corpus/heldout-pool-labels.tsv, its repositories from corpus/heldout-pool-repos.tsv when present, else from the
+ * labels' `repo` column); `--labels`/`--repos` score any other pair of files in the same columns.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 
 const CORPUS = fileURLToPath(new URL('./', import.meta.url));
 const DEFAULT_BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
+export const HELDOUT_LABELS = join(CORPUS, 'heldout-pool-labels.tsv');
+export const HELDOUT_REPOS = join(CORPUS, 'heldout-pool-repos.tsv');
 
 export type Mode = 'typed' | 'untyped';
 
@@ -140,6 +147,10 @@ export function scoreReport(repo: string, mode: Mode, files: readonly ReportedFi
 
 export interface ScoreOptions {
   readonly bin?: string;
+  /** Labels to score against (default corpus/pool-labels.tsv). */
+  readonly labelsFile?: string;
+  /** Repositories to run (default corpus/repos.tsv; without it and with `labelsFile`, the labels' repositories). */
+  readonly reposFile?: string;
   /** Flags passed to every run (e.g. `--no-tests`). */
   readonly extra?: readonly string[];
   readonly modes?: readonly Mode[];
@@ -147,13 +158,19 @@ export interface ScoreOptions {
   readonly only?: readonly string[];
 }
 
+/** The repositories a run covers: the repos file, or (labels given alone) every repository its labels name. */
+export function reposToScore(options: ScoreOptions, labels: readonly Label[]): CorpusRepo[] {
+  if (options.reposFile || !options.labelsFile) return readRepos(options.reposFile);
+  return [...new Set(labels.map((label) => label.repo))].map((repo) => ({ repo, commit: '', kind: 'pool' as const, why: '' }));
+}
+
 /** Scores every pool repository of corpus/repos.tsv found under `checkoutsDir`; a missing checkout is an error. */
 export async function scorePool(checkoutsDir: string, options: ScoreOptions = {}): Promise<PoolScore[]> {
   const bin = resolve(options.bin ?? DEFAULT_BIN);
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`npm run build\` first`);
-  const labels = readPoolLabels();
+  const labels = readPoolLabels(options.labelsFile);
   const scores: PoolScore[] = [];
-  const chosen = readRepos().filter((entry) => entry.kind !== 'auth' && (!options.only || options.only.includes(entry.repo)));
+  const chosen = reposToScore(options, labels).filter((entry) => entry.kind !== 'auth' && (!options.only || options.only.includes(entry.repo)));
   for (const { repo } of chosen) {
     const checkout = join(checkoutsDir, repo);
     if (!existsSync(checkout)) throw new Error(`${checkout}: no checkout (see corpus/README.md: corpus/checkout.sh)`);
@@ -207,22 +224,60 @@ export function formatPoolScores(scores: readonly PoolScore[]): string {
   return [...lines, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
 }
 
+/** The labels and repositories files `--heldout` stands for; the repos file only when it exists. */
+export function heldOutFiles(): { labelsFile: string; reposFile?: string } {
+  if (!existsSync(HELDOUT_LABELS)) throw new Error(`${HELDOUT_LABELS} does not exist: no held-out labels to score`);
+  return { labelsFile: HELDOUT_LABELS, ...(existsSync(HELDOUT_REPOS) ? { reposFile: HELDOUT_REPOS } : {}) };
+}
+
+const USAGE =
+  'usage: npx tsx corpus/score-pool.ts <checkouts-dir> [--tests] [--heldout | --labels <tsv> [--repos <tsv>]] [--bin <bin.js>] [--only owner+name,…] [--json]\n';
+
 async function main(argv: readonly string[]): Promise<number> {
   const args = [...argv];
-  const binIndex = args.indexOf('--bin');
-  const bin = binIndex >= 0 ? args.splice(binIndex, 2)[1] : undefined;
-  const onlyIndex = args.indexOf('--only');
-  const only = onlyIndex >= 0 ? args.splice(onlyIndex, 2)[1]?.split(',') : undefined;
-  const json = args.includes('--json');
-  const [dir] = args.filter((arg) => !arg.startsWith('--'));
-  if (!dir) {
-    process.stderr.write('usage: npx tsx corpus/score-pool.ts <checkouts-dir> [--bin <bin.js>] [--only owner+name,…] [--json]\n');
+  const valueOf = (flag: string): string | undefined => {
+    const index = args.indexOf(flag);
+    if (index < 0) return undefined;
+    const value = args[index + 1];
+    if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    args.splice(index, 2);
+    return value;
+  };
+  let bin: string | undefined;
+  let only: string[] | undefined;
+  let labelsFile: string | undefined;
+  let reposFile: string | undefined;
+  try {
+    bin = valueOf('--bin');
+    only = valueOf('--only')?.split(',');
+    labelsFile = valueOf('--labels');
+    reposFile = valueOf('--repos');
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`score-pool: ${error.message}\n${USAGE}`);
     return 2;
   }
-  const scores = await scorePool(resolve(dir), { bin, ...(only ? { only } : {}) });
+  const json = args.includes('--json');
+  const tests = args.includes('--tests');
+  const heldOut = args.includes('--heldout');
+  const [dir] = args.filter((arg) => !arg.startsWith('--'));
+  if (!dir || (heldOut && labelsFile)) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  for (const file of [labelsFile, reposFile]) {
+    if (file && !existsSync(file)) {
+      process.stderr.write(`score-pool: ${file} does not exist\n`);
+      return 2;
+    }
+  }
+  const files = heldOut ? heldOutFiles() : { ...(labelsFile ? { labelsFile: resolve(labelsFile) } : {}), ...(reposFile ? { reposFile: resolve(reposFile) } : {}) };
+  const scores = await scorePool(resolve(dir), { bin, ...files, ...(tests ? { extra: ['--tests'] } : {}), ...(only ? { only } : {}) });
   process.stdout.write(json ? `${JSON.stringify({ scores, totals: totalsOf(scores) }, null, 2)}\n` : `${formatPoolScores(scores)}\n`);
   return 0;
 }
+
+class UsageError extends Error {}
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then(

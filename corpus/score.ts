@@ -1,13 +1,14 @@
 /**
  * `npm run corpus -- <checkouts-dir>`: scores both codemods on the hand-labelled corpus (see corpus/README.md).
- * Runs corpus/score-pool.ts, then corpus/score-auth.ts when it exists (same interface: a module exporting
+ * Runs corpus/score-pool.ts with `--tests` on the tuning corpus, then on the held-out labels when
+ * corpus/heldout-pool-labels.tsv exists (its checkouts in the same folder), then corpus/score-auth.ts when it exists (same interface: a module exporting
  * `scoreAuth(checkoutsDir): Promise<{ table: string; ok: boolean }>`). Fetches nothing; exit 1 when a scorer fails,
  * 2 on usage errors.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { formatPoolScores, scorePool } from './score-pool.js';
+import { HELDOUT_LABELS, formatPoolScores, heldOutFiles, scorePool } from './score-pool.js';
 
 interface AuthScorer {
   scoreAuth(checkoutsDir: string): Promise<{ table: string; ok: boolean }>;
@@ -24,7 +25,12 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`corpus: ${checkouts} does not exist\n`);
     return 2;
   }
-  process.stdout.write(`## pool-backpressure\n\n${formatPoolScores(await scorePool(checkouts))}\n`);
+  const tuned = await scorePool(checkouts, { extra: ['--tests'] });
+  process.stdout.write(`## pool-backpressure (tuning corpus, --tests)\n\n${formatPoolScores(tuned)}\n`);
+  if (existsSync(HELDOUT_LABELS)) {
+    const heldOut = await scorePool(checkouts, { ...heldOutFiles(), extra: ['--tests'] });
+    process.stdout.write(`\n## pool-backpressure (held out, --tests)\n\n${formatPoolScores(heldOut)}\n`);
+  }
   const authScorer = fileURLToPath(new URL('./score-auth.ts', import.meta.url));
   if (!existsSync(authScorer)) return 0;
   const { scoreAuth } = (await import(pathToFileURL(authScorer).href)) as AuthScorer;

@@ -13,6 +13,7 @@ import type { TypeServices } from '../../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../../src/core/code-style.js';
 import { sniffModuleStyle } from '../../src/core/module-style.js';
 import { packageFactsFor } from '../../src/core/package-evidence.js';
+import { isTypeCheckedFile, pgTypingsShimLookup } from '../../src/pool-backpressure/pg-typings.js';
 import { findPoolCalls, isTestFile, planPoolRewrites, PoolCallPrecheck, type PoolCallSite, type PoolDetectionOptions } from '../../src/pool-backpressure/pg-pool.js';
 import { createFileImportResolver } from '../../src/pool-backpressure/pool-exports.js';
 import { createRule } from '../util/create-rule.js';
@@ -100,6 +101,8 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
       // Package-level evidence, as the codemod reads it: the nearest package.json, read once per package per process.
       ...(packageFacts ? { packageFacts } : {}),
       testFile: isTestFile(context.physicalFilename, packageFacts && dirname(packageFacts.manifest)),
+      pgTypingsShim: isAbsolute(context.physicalFilename) ? pgTypingsShimLookup(context.physicalFilename, packageFacts && dirname(packageFacts.manifest)) : undefined,
+      typeChecked: isTypeCheckedFile(context.physicalFilename),
       includeTests: options.tests === true,
     };
     // The detector's pre-check, fed by ESLint's own traversal: without type information a file needs a candidate

@@ -22,6 +22,8 @@ export interface TypeAwareParser {
   readonly isTyped: (filePath: string) => boolean;
   /** Why a tsconfig's program could not be built (its files were handled without types), one line each. */
   readonly unbuilt: () => readonly string[];
+  /** Source files TypeScript parsed for the run's programs: each file once, however many programs hold it. */
+  readonly sourceFilesParsed: () => number;
 }
 
 export function createTypeAwareParser(): TypeAwareParser {
@@ -30,6 +32,7 @@ export function createTypeAwareParser(): TypeAwareParser {
   let buildMs = 0;
   let built = 0;
   const unbuilt: string[] = [];
+  const sourceFiles = createSourceFileCache();
 
   function nearestConfig(directory: string): string | undefined {
     if (!configOfDirectory.has(directory)) {
@@ -91,7 +94,7 @@ export function createTypeAwareParser(): TypeAwareParser {
     for (const [configPath, roots] of rootsOfConfig) {
       const start = performance.now();
       try {
-        programOfConfig.set(configPath, buildProgram(configPath, roots));
+        programOfConfig.set(configPath, buildProgram(configPath, roots, sourceFiles));
         built++;
       } catch (error) {
         // TypeScript's parser recurses on the JavaScript stack: a file of the program nested too deeply overflows it.
@@ -103,15 +106,60 @@ export function createTypeAwareParser(): TypeAwareParser {
     }
   };
 
-  return { parse, prepare, programsBuilt: () => built, buildMs: () => buildMs, isTyped: (filePath) => typed.has(resolve(filePath)), unbuilt: () => unbuilt };
+  return {
+    parse,
+    prepare,
+    programsBuilt: () => built,
+    buildMs: () => buildMs,
+    isTyped: (filePath) => typed.has(resolve(filePath)),
+    unbuilt: () => unbuilt,
+    sourceFilesParsed: () => sourceFiles.parsed(),
+  };
 }
 
 const { readConfig, filesOf, referencedConfigs } = createTsconfigIndex(ts);
 
-function buildProgram(configPath: string, roots: readonly string[]): ts.Program | undefined {
+function buildProgram(configPath: string, roots: readonly string[], sourceFiles: SourceFileCache): ts.Program | undefined {
   const parsed = readConfig(configPath);
   if (!parsed || parsed.fileNames.length === 0) return undefined;
   const declarations = parsed.fileNames.filter((fileName) => /\.d\.[cm]?ts$/i.test(fileName));
   const rootNames = [...new Set([...declarations.map((fileName) => resolve(fileName)), ...roots])];
-  return ts.createProgram({ rootNames, options: parsed.options, projectReferences: parsed.projectReferences });
+  const host = ts.createCompilerHost(parsed.options, true);
+  host.getSourceFile = sourceFiles.reader(parsed.options, host.getSourceFile.bind(host));
+  return ts.createProgram({ rootNames, options: parsed.options, projectReferences: parsed.projectReferences, host });
+}
+
+interface SourceFileCache {
+  /** A `CompilerHost.getSourceFile` for programs with these options, reading through the run's cache. */
+  reader(options: ts.CompilerOptions, read: ts.CompilerHost['getSourceFile']): ts.CompilerHost['getSourceFile'];
+  parsed(): number;
+}
+
+/**
+ * One parse of each file for every program of a run: a monorepo's programs share lib.d.ts, @types/node and each
+ * other's sources, and parsing those again per tsconfig was most of a typed run's time and memory. A parse depends
+ * on the file and on the options that shape it (target, module format, JSDoc mode, how a module is detected), so
+ * those make the key; the files are read once per run, as the rest of the run reads them.
+ */
+function createSourceFileCache(): SourceFileCache {
+  const cache = new Map<string, ts.SourceFile | undefined>();
+  return {
+    reader: (options, read) => (fileName, languageVersionOrOptions, onError, shouldCreate) => {
+      const shape = typeof languageVersionOrOptions === 'object' ? languageVersionOrOptions : { languageVersion: languageVersionOrOptions };
+      const key = [
+        resolve(fileName),
+        shape.languageVersion,
+        shape.impliedNodeFormat ?? '',
+        shape.jsDocParsingMode ?? '',
+        options.moduleDetection ?? '',
+        options.module ?? '',
+        options.jsx ?? '',
+      ].join('|');
+      if (!shouldCreate && cache.has(key)) return cache.get(key);
+      const sourceFile = read(fileName, languageVersionOrOptions, onError, shouldCreate);
+      cache.set(key, sourceFile);
+      return sourceFile;
+    },
+    parsed: () => cache.size,
+  };
 }

@@ -404,15 +404,16 @@ export function buildBindingIndex<T>(
       target.type === 'MemberExpression' &&
       target.object.type === 'ThisExpression' &&
       !target.computed &&
-      target.property.type === 'Identifier' &&
+      (target.property.type === 'Identifier' || target.property.type === 'PrivateIdentifier') &&
       context.thisClass
     ) {
       let byName = classAssignments.get(context.thisClass);
       if (!byName) classAssignments.set(context.thisClass, (byName = new Map()));
-      const list = byName.get(target.property.name) ?? [];
+      const name = memberKey(target.property);
+      const list = byName.get(name) ?? [];
       list.push(node);
       scopeOf.set(node, context.scope);
-      byName.set(target.property.name, list);
+      byName.set(name, list);
     }
   };
 
@@ -450,9 +451,14 @@ export function propertyKeyName(
   property: TSESTree.Property | TSESTree.PropertyDefinition | TSESTree.TSAbstractPropertyDefinition | TSESTree.MethodDefinition,
 ): string | undefined {
   if (property.computed) return property.key.type === 'Literal' && typeof property.key.value === 'string' ? property.key.value : undefined;
-  if (property.key.type === 'Identifier') return property.key.name;
+  if (property.key.type === 'Identifier' || property.key.type === 'PrivateIdentifier') return memberKey(property.key);
   if (property.key.type === 'Literal') return String(property.key.value);
   return undefined;
+}
+
+/** A member's name as a key: `#pool` for a private name, which no public `pool` can reach. */
+export function memberKey(name: TSESTree.Identifier | TSESTree.PrivateIdentifier): string {
+  return name.type === 'PrivateIdentifier' ? `#${name.name}` : name.name;
 }
 
 /** `(x as T) = ...`, `x! = ...`: the assigned identifier or member under TS wrappers. */

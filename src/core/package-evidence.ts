@@ -24,7 +24,7 @@ export interface PackageFacts {
   readonly dependsOnPg: boolean;
   /** The pool libraries other than pg it depends on (why `pgOnly` is false). */
   readonly otherPoolLibraries: readonly string[];
-  /** `@fastify/postgres` or its old name `fastify-postgres`, when a dependency. */
+  /** `@fastify/postgres` or its old name `fastify-postgres`, when a dependency or the package itself (its own tests). */
   readonly fastifyPostgres: string | undefined;
 }
 
@@ -40,7 +40,7 @@ export const OTHER_POOL_LIBRARIES: readonly string[] = [
 ];
 
 const PG_PACKAGES = ['pg', 'pg-pool'];
-const FASTIFY_POSTGRES = ['@fastify/postgres', 'fastify-postgres'];
+export const FASTIFY_POSTGRES: readonly string[] = ['@fastify/postgres', 'fastify-postgres'];
 
 const manifestOfDirectory = new Map<string, string | undefined>();
 const factsOfManifest = new Map<string, PackageFacts | null>();
@@ -99,16 +99,17 @@ export function factsFromManifest(manifest: string, parsed: Record<string, unkno
   }
   const dependsOnPg = PG_PACKAGES.some((name) => dependencies.has(name));
   const otherPoolLibraries = OTHER_POOL_LIBRARIES.filter((name) => dependencies.has(name));
+  const name = typeof parsed.name === 'string' ? parsed.name : manifest;
   return {
     manifest,
-    name: typeof parsed.name === 'string' ? parsed.name : manifest,
+    name,
     main: typeof parsed.main === 'string' ? parsed.main : undefined,
     type: typeof parsed.type === 'string' ? parsed.type : undefined,
     dependencies,
     dependsOnPg,
     pgOnly: dependsOnPg && otherPoolLibraries.length === 0,
     otherPoolLibraries,
-    fastifyPostgres: FASTIFY_POSTGRES.find((name) => dependencies.has(name)),
+    fastifyPostgres: FASTIFY_POSTGRES.find((plugin) => dependencies.has(plugin) || name === plugin),
   };
 }
 

@@ -17,8 +17,10 @@ import type { TypeServices } from '../core/parse.js';
 export type TypeVerdict =
   /** `member`: the pool is that property of the receiver (`fastify.pg` → `fastify.pg.pool`). */
   | { readonly kind: 'pool'; readonly evidence: string; readonly member?: string }
-  | { readonly kind: 'not-pool'; readonly reason: string }
-  | { readonly kind: 'unknown'; readonly reason: string };
+  /** `typesMayTell`: shown not to be a pool without types, but the checker may know better (a class extending another). */
+  | { readonly kind: 'not-pool'; readonly reason: string; readonly typesMayTell?: true }
+  /** `refused`: the value is a pg pool, but it cannot be passed to the helpers as it is typed: always reported. */
+  | { readonly kind: 'unknown'; readonly reason: string; readonly refused?: true };
 
 /** Files that declare node-postgres' own classes: `@types/pg`, `@types/pg-pool`, or typings shipped inside `pg` / `pg-pool`. */
 const PG_TYPINGS = /[\\/]node_modules[\\/](?:@types[\\/])?(?:pg|pg-pool)[\\/]/;
@@ -41,7 +43,37 @@ export function poolVerdictFromType(node: TSESTree.Node, types: TypeServices): T
   if (pools.length > 0) {
     return { kind: 'unknown', reason: `its type \`${checker.typeToString(nonNullable)}\` is only sometimes a pg Pool` };
   }
+  if (parts.every((part) => isFastifyPostgresDb(part, checker))) {
+    return { kind: 'pool', evidence: `its type \`${checker.typeToString(nonNullable)}\` is @fastify/postgres's decorator, whose \`.pool\` is pg's Pool`, member: 'pool' };
+  }
   return { kind: 'not-pool', reason: `its type \`${checker.typeToString(nonNullable)}\` is not pg's Pool` };
+}
+
+/** Files of @fastify/postgres's typings (and its old name's). */
+const FASTIFY_POSTGRES_TYPINGS = /[\\/]node_modules[\\/](?:@fastify[\\/]postgres|fastify-postgres)[\\/]/;
+
+/** @fastify/postgres's `PostgresDb` (`fastify.pg`, `PostgresDb & Record<string, PostgresDb>`): its `.pool` is the Pool. */
+function isFastifyPostgresDb(type: ts.Type, checker: ts.TypeChecker): boolean {
+  if (type.isIntersection()) return type.types.some((part) => isFastifyPostgresDb(part, checker));
+  const symbol = type.getSymbol() ?? type.aliasSymbol;
+  const resolved = symbol && symbol.flags & SYMBOL_FLAGS_ALIAS ? checker.getAliasedSymbol(symbol) : symbol;
+  if (resolved?.getName() !== 'PostgresDb' && type.aliasSymbol?.getName() !== 'PostgresDb') return false;
+  return [...(resolved?.getDeclarations() ?? []), ...(type.aliasSymbol?.getDeclarations() ?? [])].some((declaration) =>
+    FASTIFY_POSTGRES_TYPINGS.test(declaration.getSourceFile().fileName),
+  );
+}
+
+/**
+ * Which of `members` the expression's type lacks (a project's own pg typings may leave out what the helpers read);
+ * undefined when the checker does not know the type.
+ */
+export function missingPropertiesByType(node: TSESTree.Node, types: TypeServices, members: readonly string[]): string[] | undefined {
+  const tsNode = types.esTreeNodeToTSNodeMap.get(node as never) as ts.Node | undefined;
+  if (!tsNode) return undefined;
+  const checker = types.program.getTypeChecker();
+  const type = checker.getNonNullableType(checker.getTypeAtLocation(tsNode));
+  if (type.flags & (TYPE_FLAGS_ANY | TYPE_FLAGS_UNKNOWN)) return undefined;
+  return members.filter((member) => type.getProperty(member) === undefined);
 }
 
 function isPgPoolType(type: ts.Type, checker: ts.TypeChecker, depth: number): boolean {

@@ -26,7 +26,8 @@ import { planNamedImports } from '../core/imports.js';
 import type { ModuleStyle } from '../core/module-style.js';
 import { partitionPoint } from '../core/lines.js';
 import type { PackageFacts } from '../core/package-evidence.js';
-import { hasPropertyByType, isCallableByType, poolVerdictFromType } from './pg-pool-types.js';
+import { hasPropertyByType, isCallableByType, missingPropertiesByType, poolVerdictFromType } from './pg-pool-types.js';
+import { HELPER_POOL_MEMBERS, type PgTypingsShim } from './pg-typings.js';
 import { describeReceiver, mayBringPool, PoolValues, type ImportResolver, type PoolVerdict } from './pool-values.js';
 import { requireSpecifier } from '../core/ast-helpers.js';
 import type { TextEdit } from '../core/text-edit.js';
@@ -52,6 +53,17 @@ export interface UncertainPoolCall {
   readonly declaredType?: string;
 }
 
+export interface PoolCallScan {
+  readonly sites: PoolCallSite[];
+  readonly uncertain: UncertainPoolCall[];
+  /**
+   * Some `.connect(` / `.query(` receiver was left undecided without types (a value the bindings cannot place, a
+   * type from another module, a class that extends another, or a file the pre-check passed over): the checker may
+   * still find a pool there. False when every call was placed: pool, reported, or shown not to be one.
+   */
+  readonly undecided: boolean;
+}
+
 export type { ImportResolver, PoolVerdict } from './pool-values.js';
 export { describeReceiver };
 
@@ -67,6 +79,13 @@ export interface PoolDetectionOptions {
    * package that depends on pg and on no other pool library is a pool; `<x>.pg` is @fastify/postgres's decorator.
    */
   readonly packageFacts?: PackageFacts;
+  /**
+   * For a TypeScript file: the project's own `declare module 'pg'` typings whose Pool lacks what the helpers read
+   * (pg-typings.ts). Without a type for the receiver, its pools are left: the rewrite would not type-check.
+   */
+  readonly pgTypingsShim?: () => PgTypingsShim | undefined;
+  /** The file is TypeScript (tsc checks it): values typed otherwise than pg's Pool are left, the rewrite would not type-check. */
+  readonly typeChecked?: boolean;
   /** The file is a test (`isTestFile`): its sites are left, with that reason, unless `includeTests`. */
   readonly testFile?: boolean;
   readonly includeTests?: boolean;
@@ -90,32 +109,53 @@ export function findPoolCalls(
   program: TSESTree.Program,
   source: string,
   options: PoolDetectionOptions,
-): { sites: PoolCallSite[]; uncertain: UncertainPoolCall[] } {
+): PoolCallScan {
   const sites: PoolCallSite[] = [];
   const uncertain: UncertainPoolCall[] = [];
   // The binding index is most of the cost; most files with a `.query(` call have nothing to do with pg.
-  if (options.precheck !== false && !mayFindPoolCalls(program, options)) return { sites, uncertain };
+  if (options.precheck !== false && !mayFindPoolCalls(program, options)) return { sites, uncertain, undecided: true };
   const { index, collected: calls } = buildBindingIndex(program, (node) => candidateCall(node, options.includeQuery));
-  if (calls.length === 0) return { sites, uncertain };
-  const values = new PoolValues(index, program, source, options.resolveImport, options.packageFacts);
+  if (calls.length === 0) return { sites, uncertain, undecided: false };
+  const values = new PoolValues(index, program, source, options.resolveImport, options.packageFacts, options.typeChecked);
+  let undecided = false;
   for (const candidate of calls) {
     const { call, method, receiver } = candidate;
     const verdict = withPackageEvidence(receiverVerdict(receiver, values, options.types), receiver, options.packageFacts);
     const described = `\`${describeReceiver(receiver)}.${method}()\``;
+    if (candidate.bound) {
+      // Whoever calls the bound method acquires without backpressure; the helpers wrap calls, not references.
+      if (verdict.kind === 'pool') {
+        uncertain.push({
+          call,
+          reason: `\`${describeReceiver(receiver)}.${method}\` is handed out as a bound method (\`.${method}.bind()\`): its callers acquire without backpressure, and the helpers wrap calls, not references [pg pool: ${verdict.evidence}]`,
+        });
+      } else if (verdict.kind === 'unknown' || verdict.typesMayTell) undecided = true;
+      continue;
+    }
     const declaredRefusal = declaredTypeRefusal(receiver, values, options.types);
     if (declaredRefusal) {
       // A local class of its own is a decoy; an interface, or a type from another module, may well describe a pg pool.
       if (verdict.kind === 'pool' || (looksLikePool(receiver) && declaredRefusal.mayDescribePool)) {
         uncertain.push({ call, reason: `${described}: ${declaredRefusal.reason}`, declaredType: declaredRefusal.type });
       }
+      if (declaredRefusal.typesMayTell) undecided = true;
       continue;
     }
-    if (verdict.kind === 'not-pool') continue;
+    if (verdict.kind === 'not-pool') {
+      if (verdict.typesMayTell) undecided = true;
+      continue;
+    }
     if (verdict.kind === 'unknown') {
-      if (looksLikePool(receiver)) uncertain.push({ call, reason: `${described}: not sure it is a pg Pool (${verdict.reason})` });
+      undecided = true;
+      if (verdict.refused) uncertain.push({ call, reason: `${described}: ${verdict.reason}` });
+      else if (looksLikePool(receiver)) uncertain.push({ call, reason: `${described}: not sure it is a pg Pool (${verdict.reason})` });
+      else if (takesPgPoolCallback(call, method)) {
+        uncertain.push({ call, reason: `${described}: its callback takes pg-pool's (err, client, release), but nothing shows it is a pg Pool (${verdict.reason})` });
+      }
       continue;
     }
     const refusal =
+      helperTypeRefusal(receiver, verdict.member, options) ??
       shapeRefusal(call, method, options.types, values) ??
       layoutRefusal(call, program) ??
       shadowRefusal(candidate, index) ??
@@ -126,7 +166,7 @@ export function findPoolCalls(
     }
     sites.push({ call, method, pool: receiver, evidence: verdict.evidence, ...(verdict.member ? { member: verdict.member } : {}) });
   }
-  return { sites, uncertain };
+  return { sites, uncertain, undecided };
 }
 
 /**
@@ -145,6 +185,8 @@ export function findPoolCalls(
 export class PoolCallPrecheck {
   private candidate = false;
   private poolNamedCandidate = false;
+  /** A `connect` given pg-pool's three-parameter callback: reported whatever its receiver is called. */
+  private callbackCandidate = false;
   private poolModule = false;
   private packageCandidate = false;
   private readonly typed: boolean;
@@ -166,6 +208,7 @@ export class PoolCallPrecheck {
         if (candidate) {
           this.candidate = true;
           if (!this.poolNamedCandidate && looksLikePool(candidate.receiver)) this.poolNamedCandidate = true;
+          if (!this.callbackCandidate && takesPgPoolCallback(node, candidate.method)) this.callbackCandidate = true;
           // Package evidence (see `withPackageEvidence` and pool-values.ts `fastifyDecorator`).
           if ((this.poolNamedCandidate && this.packageFacts?.pgOnly) || (this.packageFacts?.fastifyPostgres && readsPgMember(candidate.receiver))) {
             this.packageCandidate = true;
@@ -195,7 +238,7 @@ export class PoolCallPrecheck {
 
   /** The answer is final: a candidate, and something that lets it be reported whatever else the file holds. */
   get settled(): boolean {
-    return this.candidate && (this.typed || this.poolModule || this.poolNamedCandidate || this.packageCandidate);
+    return this.candidate && (this.typed || this.poolModule || this.poolNamedCandidate || this.callbackCandidate || this.packageCandidate);
   }
 
   /** Whether `findPoolCalls` may return a site for the file whose nodes were visited (`program` for its JSDoc). */
@@ -206,7 +249,7 @@ export class PoolCallPrecheck {
 
   /** Whether `findPoolCalls` may return a site or an uncertain call. */
   mayReport(program: TSESTree.Program): boolean {
-    return this.poolNamedCandidate || this.maySite(program);
+    return this.poolNamedCandidate || this.callbackCandidate || this.maySite(program);
   }
 
   /** Unknown text (a shape this check does not know) counts as a module that may bring a pool. */
@@ -238,7 +281,8 @@ function stringValue(node: TSESTree.Node | undefined): string | undefined {
  * - a module that can bring a pool (`mayBringPool`): 'pg' or 'pg-pool' (both caught by "pool" or `'pg'`), or a
  *   relative specifier, all of which are string literals, written with quotes;
  * - an escape (`'p\x67'`, `'\u002e/db'`, legacy octal, a line continuation) that could spell one of those in a
- *   literal or an identifier.
+ *   literal or an identifier;
+ * - a `connect(` whose argument may be pg-pool's three-parameter callback (reported whatever the receiver's name).
  * Tests hold it to that: wherever it says false, `mayFindPoolCalls` says false.
  */
 export function mayFindPoolCallsInText(source: string): boolean {
@@ -248,9 +292,13 @@ export function mayFindPoolCallsInText(source: string): boolean {
     /\.\s*pg\b/.test(source) ||
     RELATIVE_SPECIFIER_TEXT.test(source) ||
     ALIAS_SPECIFIER_TEXT.test(source) ||
-    /\\[xu0-7\r\n\u2028\u2029]/.test(source)
+    /\\[xu0-7\r\n\u2028\u2029]/.test(source) ||
+    PG_POOL_CALLBACK_TEXT.test(source)
   );
 }
+
+/** `connect(` followed by a function or a parenthesised parameter list: where pg-pool's callback (`takesPgPoolCallback`) can start. */
+const PG_POOL_CALLBACK_TEXT = /connect\s*\(\s*(?:async\s*)?(?:function\b|\()/;
 
 /** A quote followed by `../analysis`, `..`, `/`, or the whole of `.` / `..`. */
 const RELATIVE_SPECIFIER_TEXT = /['"`](?:\.{1,2}(?:['"`]|\/)|\/)/;
@@ -279,21 +327,26 @@ interface Candidate {
   readonly call: TSESTree.CallExpression;
   readonly method: 'connect' | 'query';
   readonly receiver: TSESTree.Expression;
+  /** `pool.connect.bind(pool)`: the method handed out as a reference (`call` is the `.bind()` call). */
+  readonly bound?: true;
 }
 
 function candidateCall(node: TSESTree.Node, includeQuery: boolean): Candidate | undefined {
   if (node.type !== 'CallExpression') return undefined;
   const callee = node.callee;
   if (callee.type !== 'MemberExpression' || callee.object.type === 'Super') return undefined;
-  const name = callee.computed
-    ? callee.property.type === 'Literal' && typeof callee.property.value === 'string'
-      ? callee.property.value
-      : undefined
-    : callee.property.type === 'Identifier'
-      ? callee.property.name
-      : undefined;
+  const name = staticMemberName(callee);
   if (name === 'connect' || (name === 'query' && includeQuery)) return { call: node, method: name, receiver: callee.object };
+  if (name === 'bind' && callee.object.type === 'MemberExpression' && callee.object.object.type !== 'Super') {
+    const bound = staticMemberName(callee.object);
+    if (bound === 'connect' || (bound === 'query' && includeQuery)) return { call: node, method: bound, receiver: callee.object.object, bound: true };
+  }
   return undefined;
+}
+
+function staticMemberName(node: TSESTree.MemberExpression): string | undefined {
+  if (node.computed) return node.property.type === 'Literal' && typeof node.property.value === 'string' ? node.property.value : undefined;
+  return node.property.type === 'Identifier' ? node.property.name : undefined;
 }
 
 /**
@@ -331,7 +384,7 @@ function receiverVerdict(receiver: TSESTree.Expression, values: PoolValues, type
     // The checker decides whenever it knows the type; `any` (missing typings) falls back to the bindings.
     if (byType.kind !== 'unknown') return byType;
     const byBindings = values.verdict(values.ofExpression(receiver));
-    return byBindings.kind === 'unknown' ? { kind: 'unknown', reason: `${byType.reason}; ${byBindings.reason}` } : byBindings;
+    return byBindings.kind === 'unknown' ? { ...byBindings, reason: `${byType.reason}; ${byBindings.reason}` } : byBindings;
   }
   return values.verdict(values.ofExpression(receiver));
 }
@@ -345,7 +398,7 @@ function declaredTypeRefusal(
   receiver: TSESTree.Expression,
   values: PoolValues,
   types: TypeServices | undefined,
-): { readonly type: string; readonly reason: string; readonly mayDescribePool: boolean } | undefined {
+): { readonly type: string; readonly reason: string; readonly mayDescribePool: boolean; readonly typesMayTell: boolean } | undefined {
   const declared = values.declaredType(receiver);
   if (!declared) return undefined;
   const verdict = values.verdict(declared.value);
@@ -355,7 +408,24 @@ function declaredTypeRefusal(
     type: declared.text,
     reason: `declared as \`${declared.text}\`, not pg's Pool: rewriting would not type-check (${verdict.reason})`,
     mayDescribePool: verdict.kind === 'unknown' || declared.value.kind === 'type-members' || declared.value.kind === 'external',
+    // A type declared in this file is not pg's Pool to the checker either; one from elsewhere may be an alias of it.
+    typesMayTell: verdict.kind === 'unknown' || declared.value.kind === 'external',
   };
+}
+
+/**
+ * A pool whose declared type lacks the counters the helpers read (a project's own pg typings) cannot be passed to
+ * them: the checker says so when it knows the receiver's type, the project's shim (pg-typings.ts) otherwise.
+ * `fastify.pg.pool` is typed by @fastify/postgres with pg's own Pool.
+ */
+function helperTypeRefusal(receiver: TSESTree.Expression, member: string | undefined, options: PoolDetectionOptions): string | undefined {
+  if (member !== undefined) return undefined;
+  const byType = options.types ? missingPropertiesByType(receiver, options.types, HELPER_POOL_MEMBERS) : undefined;
+  const shim = byType === undefined ? options.pgTypingsShim?.() : undefined;
+  const missing = byType ?? shim?.missing ?? [];
+  if (missing.length === 0) return undefined;
+  const where = shim ? ` (the project's own typings for 'pg' in ${shim.file})` : '';
+  return `its Pool type has no ${missing.join(', ')}${where}, which the helpers read: the rewrite would not type-check`;
 }
 
 /** Why a call on a real pool is still left alone: shapes the helpers do not take, or an edit that would lose code. */
@@ -445,6 +515,20 @@ function isCallback(argument: TSESTree.Expression, types: TypeServices | undefin
   return false;
 }
 
+/**
+ * `x.connect((err, client, release) => …)`: pg-pool's callback signature. Other drivers' connect callbacks take one
+ * or two parameters (mongodb, mysql's getConnection, net), so three point at a pg pool: worth a report, not a rewrite.
+ */
+function takesPgPoolCallback(call: TSESTree.CallExpression, method: 'connect' | 'query'): boolean {
+  const [callback, ...rest] = call.arguments;
+  return (
+    method === 'connect' &&
+    rest.length === 0 &&
+    (callback?.type === 'ArrowFunctionExpression' || callback?.type === 'FunctionExpression') &&
+    callback.params.length === 3
+  );
+}
+
 /** A pool's own name (`pool`, `_pool`, `pgPool`, `readPool`), not a client or transaction taken from one (`poolClient`). */
 function namedLikeWholePool(receiver: TSESTree.Expression): boolean {
   const name = lastName(receiver);
@@ -462,7 +546,7 @@ function lastName(node: TSESTree.Node): string | undefined {
     case 'Identifier':
       return node.name;
     case 'MemberExpression':
-      return !node.computed && node.property.type === 'Identifier' ? node.property.name : undefined;
+      return !node.computed && (node.property.type === 'Identifier' || node.property.type === 'PrivateIdentifier') ? node.property.name : undefined;
     case 'TSNonNullExpression':
     case 'TSAsExpression':
     case 'TSSatisfiesExpression':

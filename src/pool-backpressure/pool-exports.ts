@@ -7,6 +7,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { loadModule, resolveModuleFile } from '../core/modules.js';
+import { packageFactsFor } from '../core/package-evidence.js';
 import { exportedPoolVerdict, type ImportResolver, type PoolVerdict } from './pool-values.js';
 
 /** How many modules deep an import is followed (`a` imports `b` re-exporting `c`: 2 hops). */
@@ -29,7 +30,7 @@ export function createFileImportResolver(fromFile: string, depth = 0, visiting: 
     if (verdict === undefined) {
       const loaded = loadModule(file);
       verdict = loaded
-        ? exportedPoolVerdict(loaded.program, loaded.source, path, createFileImportResolver(file, depth + 1, new Set([...visiting, file])))
+        ? exportedPoolVerdict(loaded.program, loaded.source, path, createFileImportResolver(file, depth + 1, new Set([...visiting, file])), packageFactsFor(file))
         : null;
       memo.set(verdictKey, verdict);
     }

@@ -6,9 +6,9 @@
  * module exports.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { buildBindingIndex, propertyKeyName, type Binding, type BindingIndex, type ClassNode } from '../core/bindings.js';
+import { buildBindingIndex, memberKey, propertyKeyName, type Binding, type BindingIndex, type ClassNode } from '../core/bindings.js';
 import { partitionPoint } from '../core/lines.js';
-import type { PackageFacts } from '../core/package-evidence.js';
+import { FASTIFY_POSTGRES, type PackageFacts } from '../core/package-evidence.js';
 import type { TypeVerdict } from './pg-pool-types.js';
 import { forEachChild } from '../core/traverse.js';
 import { requireSpecifier } from '../core/ast-helpers.js';
@@ -32,6 +32,7 @@ const NOT_PG_PACKAGES = new Set([
 
 const PG_MODULES = new Set(['pg']);
 const PG_POOL_MODULES = new Set(['pg-pool']);
+const DRIZZLE_NODE_POSTGRES = new Set(['drizzle-orm/node-postgres']);
 
 /** `./db`, `../db.js`, `/abs/db`: modules `resolveImport` can look into. */
 function isRelativeSpecifier(specifier: string): boolean {
@@ -73,8 +74,10 @@ export type PoolValue =
   | { readonly kind: 'nullish' }
   /** `fastify.pg` (or `fastify.pg.<name>`) of @fastify/postgres: not a Pool itself, its `.pool` is. */
   | { readonly kind: 'fastify-pg'; readonly evidence: string }
-  | { readonly kind: 'not-pool'; readonly reason: string }
-  | { readonly kind: 'unknown'; readonly reason: string };
+  /** A drizzle database over node-postgres (`drizzle(pool)`), or its `._` / `._.session`: `client` is what it was given. */
+  | { readonly kind: 'drizzle'; readonly client: PoolValue; readonly at: 'db' | '_' | 'session' }
+  | { readonly kind: 'not-pool'; readonly reason: string; readonly typesMayTell?: true }
+  | { readonly kind: 'unknown'; readonly reason: string; readonly refused?: true };
 
 const INSTANCE = '#instance';
 /** What @fastify/postgres puts on `fastify.pg` besides `pool`: bound functions and the Client class. */
@@ -97,7 +100,9 @@ function describe(node: TSESTree.Node): string {
     case 'ThisExpression':
       return 'this';
     case 'MemberExpression':
-      return !node.computed && node.property.type === 'Identifier' ? `${describe(node.object)}.${node.property.name}` : `${describe(node.object)}[…]`;
+      return !node.computed && (node.property.type === 'Identifier' || node.property.type === 'PrivateIdentifier')
+        ? `${describe(node.object)}.${memberKey(node.property)}`
+        : `${describe(node.object)}[…]`;
     case 'CallExpression':
       return `${describe(node.callee)}()`;
     case 'TSNonNullExpression':
@@ -131,6 +136,8 @@ export class PoolValues {
     private readonly resolveImport: ImportResolver | undefined,
     /** The nearest package.json's facts (package-evidence.ts): `@fastify/postgres`'s decorator. */
     private readonly packageFacts?: PackageFacts,
+    /** The file is TypeScript, checked by tsc: a value typed otherwise than pg's Pool cannot be passed to the helpers. */
+    private readonly typeChecked = false,
   ) {}
 
   verdict(value: PoolValue): PoolVerdict {
@@ -151,13 +158,20 @@ export class PoolValues {
         return { kind: 'not-pool', reason: 'null or undefined' };
       case 'fastify-pg':
         return { kind: 'pool', evidence: value.evidence, member: 'pool' };
+      case 'drizzle':
+        return { kind: 'not-pool', reason: value.at === 'db' ? 'a drizzle database' : `drizzle's \`${value.at}\`` };
       case 'pg-module':
         return { kind: 'not-pool', reason: "the 'pg' module itself" };
       case 'pool-class':
         return { kind: 'not-pool', reason: 'the Pool class itself' };
       case 'class':
       case 'instance':
-        return { kind: 'not-pool', reason: `an instance of the local class ${value.node.id?.name ?? '(anonymous)'}` };
+        // A local class that extends another (pg's Pool, say) is a pool to the checker.
+        return {
+          kind: 'not-pool',
+          reason: `an instance of the local class ${value.node.id?.name ?? '(anonymous)'}`,
+          ...(value.node.superClass ? { typesMayTell: true as const } : {}),
+        };
       case 'object':
         return { kind: 'not-pool', reason: 'an object literal' };
       case 'function':
@@ -283,7 +297,12 @@ export class PoolValues {
         return node.value === null ? { kind: 'nullish' } : { kind: 'not-pool', reason: 'a literal' };
       case 'MemberExpression': {
         const name = memberName(node);
-        if (name === undefined) return { kind: 'unknown', reason: 'computed member' };
+        if (name === undefined) {
+          // `fastify.pg[name]`: @fastify/postgres refuses names that clash with its own members, so a computed
+          // name reads a pool registered under a name, shaped like `fastify.pg` itself.
+          const object = this.ofExpression(node.object);
+          return object.kind === 'fastify-pg' ? object : { kind: 'unknown', reason: 'computed member' };
+        }
         const stored = this.commonJsKey(node);
         if (stored !== undefined) return this.commonJsStore(stored);
         const object = this.ofExpression(node.object);
@@ -339,7 +358,11 @@ export class PoolValues {
   private call(node: TSESTree.CallExpression): PoolValue {
     const module = requireSpecifier(node);
     if (module !== undefined) return this.moduleImport(module, '*');
-    const result = this.callResult(this.ofExpression(node.callee));
+    const handedOut = this.handedOutByPool(node);
+    if (handedOut) return handedOut;
+    const callee = this.ofExpression(node.callee);
+    if (callee.kind === 'foreign' && DRIZZLE_NODE_POSTGRES.has(callee.module)) return this.drizzle(node);
+    const result = this.callResult(callee);
     return result.kind === 'unknown' ? { kind: 'unknown', reason: `returned by \`${describe(node.callee)}()\`${result.reason ? `: ${result.reason}` : ''}` } : result;
   }
 
@@ -439,6 +462,8 @@ export class PoolValues {
     if (isRelativeSpecifier(module) || (isAliasSpecifier(module) && this.resolveImport)) {
       return { kind: 'external', specifier: module, path: importedName === '*' ? [] : [importedName] };
     }
+    // The plugin's own type for its decorator (a type only: nothing else is imported under that name).
+    if (FASTIFY_POSTGRES.includes(module) && importedName === 'PostgresDb') return { kind: 'fastify-pg', evidence: `typed PostgresDb of '${module}'` };
     return { kind: 'foreign', module };
   }
 
@@ -470,6 +495,8 @@ export class PoolValues {
         return { kind: 'not-pool', reason: 'a property of null' };
       case 'function':
         return { kind: 'not-pool', reason: `\`.${name}\` of a function` };
+      case 'drizzle':
+        return this.drizzleMember(value, name);
       case 'fastify-pg':
         if (name === 'pool') return { kind: 'pool', evidence: `the \`.pool\` of ${value.evidence}` };
         if (FASTIFY_PG_MEMBERS.has(name)) return { kind: 'not-pool', reason: `@fastify/postgres's \`pg.${name}\`` };
@@ -488,7 +515,65 @@ export class PoolValues {
     if (!plugin) return undefined;
     const opaque = object.kind === 'unknown' || (object.kind === 'foreign' && /fastify/.test(object.module));
     if (!opaque) return undefined;
-    return { kind: 'fastify-pg', evidence: `\`${describe(node)}\`, decorated by ${plugin} (a dependency in ${this.packageFacts?.name ?? 'package.json'})` };
+    const where = this.packageFacts?.name === plugin ? 'this package itself' : `a dependency in ${this.packageFacts?.name ?? 'package.json'}`;
+    return { kind: 'fastify-pg', evidence: `\`${describe(node)}\`, decorated by ${plugin} (${where})` };
+  }
+
+  /** `pool.connect()` / `pool.query()` on a pool: a client or a result, never a pool (the checker says so too). */
+  private handedOutByPool(node: TSESTree.CallExpression): PoolValue | undefined {
+    const callee = node.callee;
+    if (callee.type !== 'MemberExpression') return undefined;
+    const name = memberName(callee);
+    if (name !== 'connect' && name !== 'query') return undefined;
+    if (this.verdict(this.ofExpression(callee.object)).kind !== 'pool') return undefined;
+    return { kind: 'not-pool', reason: `what \`${describe(callee)}()\` hands out (a client or a result), not a pool` };
+  }
+
+  /**
+   * `drizzle(pool)` / `drizzle({ client: pool })` of 'drizzle-orm/node-postgres': the database keeps what it was
+   * given as its `$client` and its session's `client`. A connection string or config makes a pool inside drizzle.
+   */
+  private drizzle(node: TSESTree.CallExpression): PoolValue {
+    const [first] = node.arguments;
+    let client: PoolValue;
+    if (!first || first.type === 'SpreadElement') client = { kind: 'unknown', reason: 'drizzle() given no client' };
+    else if (first.type === 'ObjectExpression') client = this.objectProperty(first, 'client');
+    else client = this.ofExpression(first);
+    if (client.kind === 'not-pool' && first?.type === 'ObjectExpression') client = { kind: 'unknown', reason: 'drizzle() made its own pool from a configuration' };
+    return { kind: 'drizzle', client, at: 'db' };
+  }
+
+  private drizzleMember(value: Extract<PoolValue, { kind: 'drizzle' }>, name: string): PoolValue {
+    if (value.at === 'db' && name === '$client') return this.drizzleClient(value.client, '$client', true);
+    if (value.at === 'db' && name === '_') return { ...value, at: '_' };
+    if (value.at === '_' && name === 'session') return { ...value, at: 'session' };
+    // The session keeps the client in a private field drizzle types as a Pool, PoolClient or Client: only JavaScript reaches it as is.
+    if (value.at === 'session' && name === 'client') return this.drizzleClient(value.client, '_.session.client', !this.typeChecked);
+    return { kind: 'not-pool', reason: `drizzle's \`${name}\`` };
+  }
+
+  private drizzleClient(client: PoolValue, where: string, typedAsGiven: boolean): PoolValue {
+    const verdict = this.verdict(client);
+    if (verdict.kind !== 'pool') return client;
+    if (!typedAsGiven) {
+      return {
+        kind: 'unknown',
+        reason: `drizzle's \`${where}\` holds the pool it was given (${verdict.evidence}), but drizzle types it as a Pool, PoolClient or Client: the rewrite would not type-check`,
+        refused: true,
+      };
+    }
+    return { kind: 'pool', evidence: `drizzle's \`${where}\`, the pool it was given: ${verdict.evidence}` };
+  }
+
+  /** `FastifyInstance['pg']` (FastifyInstance of 'fastify'), in a package with @fastify/postgres: its decorator. */
+  private fastifyInstancePg(node: TSESTree.TSIndexedAccessType): PoolValue | undefined {
+    const plugin = this.packageFacts?.fastifyPostgres;
+    const { objectType, indexType } = node;
+    if (!plugin || indexType.type !== 'TSLiteralType' || indexType.literal.type !== 'Literal' || indexType.literal.value !== 'pg') return undefined;
+    if (objectType.type !== 'TSTypeReference' || objectType.typeName.type !== 'Identifier') return undefined;
+    const instance = this.ofTypeName(objectType.typeName);
+    if (instance.kind !== 'foreign' || instance.module !== 'fastify') return undefined;
+    return { kind: 'fastify-pg', evidence: `typed \`${objectType.typeName.name}['pg']\`, decorated by ${plugin}` };
   }
 
   private construct(callee: PoolValue): PoolValue {
@@ -552,6 +637,8 @@ export class PoolValues {
       }
       case 'TSTypeLiteral':
         return { kind: 'type-members', members: node.members, name: 'an object type' };
+      case 'TSIndexedAccessType':
+        return this.fastifyInstancePg(node) ?? { kind: 'not-pool', reason: 'its declared type is not pg.Pool' };
       case 'TSAnyKeyword':
       case 'TSUnknownKeyword':
         return { kind: 'unknown', reason: `typed \`${node.type === 'TSAnyKeyword' ? 'any' : 'unknown'}\`` };
@@ -644,8 +731,10 @@ export class PoolValues {
         }
         if (element.value) sources.push(this.ofExpression(element.value));
       } else if (element.type === 'MethodDefinition' && element.static === isStatic && propertyKeyName(element) === name) {
-        return element.kind === 'get'
-          ? { kind: 'unknown', reason: `\`${name}\` is a getter of ${className}` }
+        if (element.kind === 'get') return { kind: 'unknown', reason: `\`${name}\` is a getter of ${className}` };
+        // A method: calling it gives what its declared return type or its `return`s give (`repo.connect().query()`).
+        return element.value.type === 'FunctionExpression'
+          ? { kind: 'function', node: element.value }
           : { kind: 'not-pool', reason: `\`${name}\` is a method of ${className}` };
       } else if (element.type === 'MethodDefinition' && element.kind === 'constructor' && !isStatic) {
         for (const param of element.value.params) {
@@ -809,9 +898,10 @@ export function exportedPoolVerdict(
   source: string,
   path: readonly string[],
   resolveImport: ImportResolver | undefined,
+  packageFacts?: PackageFacts,
 ): PoolVerdict {
   const { index } = buildBindingIndex(program, () => undefined);
-  const values = new PoolValues(index, program, source, resolveImport);
+  const values = new PoolValues(index, program, source, resolveImport, packageFacts);
   const [first, ...rest] = path;
   return values.verdict(values.path(values.exported(first ?? '*'), rest));
 }
@@ -863,7 +953,7 @@ function commonJsExportTarget(node: TSESTree.Node): string | undefined {
 }
 
 function memberName(node: TSESTree.MemberExpression): string | undefined {
-  if (!node.computed) return node.property.type === 'Identifier' ? node.property.name : undefined;
+  if (!node.computed) return node.property.type === 'Identifier' || node.property.type === 'PrivateIdentifier' ? memberKey(node.property) : undefined;
   return node.property.type === 'Literal' && typeof node.property.value === 'string' ? node.property.value : undefined;
 }
 

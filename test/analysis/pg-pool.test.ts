@@ -58,6 +58,7 @@ describe('findPoolCalls without types: receivers', () => {
     ['inline require', "const pool = new (require('pg').Pool)();\npool.query('x');", ['pool.query@2']],
     ['import = require', "import pg = require('pg');\nconst pool = new pg.Pool();\npool.query('x');", ['pool.query@3']],
     ['new in place', "import { Pool } from 'pg';\nnew Pool().connect();", ['new Pool().connect@2'.replace('new Pool()', '(…)')]],
+    ['a method returning a field', "import { Pool } from 'pg';\nclass Db {\n  pool = new Pool();\n  getPool() { return this.pool; }\n}\nnew Db().getPool().query('x');", ['(…).getPool().query@6']],
     ['typed parameter', "import type { Pool } from 'pg';\nexport function f(p: Pool) { return p.query('x'); }", ['p.query@2']],
     ['qualified type', "import type pg from 'pg';\nexport const f = (p: pg.Pool | undefined) => p!.query('x');", ['p!.query@2']],
     ['import() type', "export function f(p: import('pg').Pool) { return p.connect(); }", ['p.connect@1']],
@@ -106,13 +107,20 @@ describe('findPoolCalls without types: decoys and doubt', () => {
     ['net', "import net from 'node:net';\nnet.connect(1);\nconst pool = new net.Socket();\npool.connect(1);"],
     ['shadowing const', "import { Pool } from 'pg';\nconst pool = new Pool();\n{ const pool = { query() {} }; pool.query(); }"],
     ['migrated', "import { Pool } from 'pg';\nimport { acquireWithBackpressure } from '@quickwins/runtime';\nconst pool = new Pool();\nacquireWithBackpressure(pool);"],
-    ['pool method reference', "import { Pool } from 'pg';\nconst pool = new Pool();\nconst connect = pool.connect.bind(pool);\nconnect();"],
     ['JSDoc naming another type', "import Redis from 'ioredis';\n/** @param {Redis} pool */\nexport function f(pool) { return pool.connect(); }"],
     ['property of a pool', "import { Pool } from 'pg';\nconst pool = new Pool();\npool.options.query();"],
   ])('%s: no site, no report', (_name, source) => {
     const result = scan(source);
     expect(result.sites).toEqual([]);
     expect(result.uncertain).toEqual([]);
+  });
+
+  it('reports a pool method handed out bound (`pool.connect.bind(pool)`): no site, its callers go around the helpers', () => {
+    const result = scan("import { Pool } from 'pg';\nconst pool = new Pool();\nconst connect = pool.connect.bind(pool);\nconnect();\nconst other = { connect() {} };\nother.connect.bind(other);");
+    expect(result.sites).toEqual([]);
+    expect(result.uncertain).toEqual([
+      "3: `pool.connect` is handed out as a bound method (`.connect.bind()`): its callers acquire without backpressure, and the helpers wrap calls, not references [pg pool: new Pool() of 'pg']",
+    ]);
   });
 
   it('reads a JSDoc block only for the function right below it', () => {

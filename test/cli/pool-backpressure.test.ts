@@ -52,6 +52,8 @@ const service = {
     '',
   ].join('\n'),
   'scripts/report.cjs': "const { Pool } = require('pg');\nconst pool = new Pool();\npool.query('select 1').then(() => pool.end());\n",
+  // A receiver only the checker can place (an array element): this file waits for types.
+  'src/first.ts': "import { Pool } from 'pg';\n\nconst pools = [new Pool(), new Pool()];\nexport const first = () => pools[0]!.query('select 1');\n",
 };
 
 function serviceRepo(): string {
@@ -76,7 +78,10 @@ describe('quickwins pool-backpressure', { timeout: 120_000 }, () => {
     expect(users.diff).toContain("+  const client = await acquireWithBackpressure(pool);");
     expect(users.diff).toMatch(/\+ {2}const \{ rows \} = await queryWithBackpressure<\{ name: string \}>\(pool, ?'select name from users'\);/);
 
-    expect(byPath.get('src/decoys.ts')).toMatchObject({ status: 'unchanged', typed: true, rewritten: [] });
+    // Every call placed without types (a pg Client, a local class): no program needed for it.
+    expect(byPath.get('src/decoys.ts')).toMatchObject({ status: 'unchanged', typed: false, rewritten: [] });
+    expect(byPath.get('src/first.ts')).toMatchObject({ status: 'changed', typed: true });
+    expect(byPath.get('src/first.ts')!.diff).toContain("+export const first = () => queryWithBackpressure(pools[0]!, 'select 1');");
     // Outside the tsconfig: found from the require() binding alone.
     expect(byPath.get('scripts/report.cjs')).toMatchObject({ status: 'changed', typed: false });
     expect(byPath.get('scripts/report.cjs')!.diff).toContain("require('@quickwins/runtime')");
@@ -102,7 +107,7 @@ describe('quickwins pool-backpressure', { timeout: 120_000 }, () => {
     // The second call's receiver is placed by the checker alone, so the file is parsed with types.
     const text =
       "\uFEFFimport { pool } from './db.js';\r\n\r\nexport const ping = () => pool.query('select 1');\r\n" +
-      "export const other = (db: { query(text: string): void }) => db.query('select 2');\r\n";
+      "export const other = (dbs: { query(text: string): void }[]) => dbs[0]!.query('select 2');\r\n";
     writeFileSync(join(repo, 'src/bom.ts'), text);
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'bom');

@@ -67,6 +67,12 @@ const EXPECTED_LEFT: Record<string, number[]> = {
   // `module.pool` on CommonJS's module object, beside `module.exports.pool = new Pool()` (read back as
   // `module.exports.pool` / `exports.pool`: rewritten).
   'module-exports-pool': [8],
+  // Pools typed `any` in an ORM driver: pg-pool's (err, client, release) callback is reported, never rewritten.
+  'callback-signature': [21, 30],
+  // @fastify/postgres's own source hands the pool's methods out bound: reported.
+  'packages/fastify-postgres-plugin/plugin': [10, 13],
+  // drizzle's private session client in TypeScript: typed Pool | PoolClient | Client, so not rewritten.
+  'packages/drizzle/session-client-ts': [9],
 };
 
 /** The reason each left site must give, by fixture and line: a reason is asserted, so it must be true. */
@@ -80,6 +86,17 @@ const EXPECTED_REASONS: Record<string, Record<number, string>> = {
   },
   'module-exports-pool': {
     8: "`module.pool.query()`: not sure it is a pg Pool (`module.pool` is read, but this file stores `pool` on `module.exports`, a different object)",
+  },
+  'callback-signature': {
+    21: "`this.master.connect()`: its callback takes pg-pool's (err, client, release), but nothing shows it is a pg Pool (returned by `load()`)",
+    30: "`this.slaves[…].connect()`: its callback takes pg-pool's (err, client, release), but nothing shows it is a pg Pool (computed member)",
+  },
+  'packages/fastify-postgres-plugin/plugin': {
+    10: "`pool.connect` is handed out as a bound method (`.connect.bind()`): its callers acquire without backpressure, and the helpers wrap calls, not references [pg pool: new Pool() of 'pg']",
+    13: "`pool.query` is handed out as a bound method (`.query.bind()`): its callers acquire without backpressure, and the helpers wrap calls, not references [pg pool: new Pool() of 'pg']",
+  },
+  'packages/drizzle/session-client-ts': {
+    9: "`db._.session.client.connect()`: drizzle's `_.session.client` holds the pool it was given (new Pool() of 'pg'), but drizzle types it as a Pool, PoolClient or Client: the rewrite would not type-check",
   },
 };
 
@@ -95,7 +112,7 @@ function isTypeScript(extension: string): boolean {
 describe('pool-backpressure fixtures', () => {
   it('has a fixture pair for every form and decoy found on real code', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(20);
-    expect(new Set(fixtures.map((fixture) => fixture.extension))).toEqual(new Set(['ts', 'tsx', 'mts', 'js', 'cjs']));
+    expect(new Set(fixtures.map((fixture) => fixture.extension))).toEqual(new Set(['ts', 'tsx', 'mts', 'js', 'mjs', 'cjs']));
   });
 
   it.each(fixtures.map((fixture) => [fixture.name, fixture] as const))('%s: reports exactly the sites it leaves', (_name, fixture) => {
@@ -239,6 +256,120 @@ describe('pool-backpressure on receivers declared with the project’s own types
       for (const path of files.keys()) expect({ path, errors: after.errors(path) }).toEqual({ path, errors: before.errors(path) });
     } finally {
       before.dispose();
+      after?.dispose();
+    }
+  });
+});
+
+describe('pool-backpressure: which files wait for the checker', () => {
+  const options: PoolBackpressureOptions = { importFrom: '@quickwins/runtime', query: true, tests: false };
+  const waits = (source: string, filePath = join(FIXTURES, 'waits.ts')) => run(filePath, source, options).result.waitsForTypes;
+
+  it('not a file whose only other calls are on what a pool hands out', () => {
+    expect(
+      waits(
+        "import { Pool } from 'pg';\nconst pool = new Pool();\nexport async function f() {\n  const client = await pool.connect();\n" +
+          "  try {\n    await client.query('x');\n  } finally {\n    client.release();\n  }\n  const { rows } = await pool.query('y');\n  return rows;\n}\n",
+      ),
+    ).toBe(false);
+  });
+
+  it('not a file whose every call was placed without types: pools, a pg Client, local classes, object types, another library', () => {
+    expect(
+      waits(
+        "import { Client, Pool } from 'pg';\nimport Redis from 'ioredis';\nconst pool = new Pool();\nclass Repo { query(text: string) { return text; } self(): this { return this; } }\n" +
+          "export async function f(db: { query(text: string): void }) {\n  await pool.query('x');\n  const client = new Client();\n  await client.connect();\n" +
+          "  new Repo().query('y');\n  db.query('z');\n  await new Redis().connect();\n  new Repo().self().query('w');\n}\n",
+      ),
+    ).toBe(false);
+  });
+
+  it.each([
+    ['an untyped parameter', "import { Pool } from 'pg';\nexport const f = (db) => db.query('x');\nexport const pool = new Pool();\n"],
+    ['a value from another package', "import { db } from '@org/db';\nimport { Pool } from 'pg';\nexport const pool = new Pool();\nexport const f = () => db.query('x');\n"],
+    ['a local class extending another', "import { Pool } from 'pg';\nclass Shared extends Pool {}\nexport const f = () => new Shared().query('x');\n"],
+    ['a file the pre-check passes over', "import { db } from '@org/db';\nexport const f = () => db.query('x');\n"],
+  ])('a file with %s', (_name, source) => {
+    expect(waits(source)).toBe(true);
+  });
+});
+
+describe("pool-backpressure on a project's own pg typings without the pool's counters", () => {
+  const files = new Map([
+    [
+      'types/pg.d.ts',
+      "declare module 'pg' {\n  export type PoolClient = { query: (text: string) => Promise<{ rows: unknown[] }>; release: () => void };\n" +
+        '  export class Pool {\n    constructor(config: { connectionString: string });\n    connect: () => Promise<PoolClient>;\n' +
+        '    query: (text: string, params?: unknown[]) => Promise<{ rows: unknown[] }>;\n  }\n}\n',
+    ],
+    ['db.ts', "import { Pool } from 'pg';\nexport const pool = new Pool({ connectionString: '' });\nexport const one = () => pool.query('select 1');\nexport const client = () => pool.connect();\n"],
+  ]);
+  const options: PoolBackpressureOptions = { importFrom: '@quickwins/runtime', query: true, tests: false };
+
+  it('leaves its pools typed and untyped (the helpers read totalCount, idleCount, waitingCount), and tsc finds the same errors', () => {
+    const project = createTsProject(files);
+    try {
+      const source = files.get('db.ts') ?? '';
+      const untyped = run(join(project.dir, 'db.ts'), source, options);
+      expect(untyped.output).toBe(source);
+      expect(untyped.result.left.map((site) => `${site.line} ${site.message}`)).toEqual([
+        "3 `pool.query()`: its Pool type has no totalCount, idleCount, waitingCount (the project's own typings for 'pg' in types/pg.d.ts), which the helpers read: the rewrite would not type-check [pg pool: new Pool() of 'pg']",
+        "4 `pool.connect()`: its Pool type has no totalCount, idleCount, waitingCount (the project's own typings for 'pg' in types/pg.d.ts), which the helpers read: the rewrite would not type-check [pg pool: new Pool() of 'pg']",
+      ]);
+      const { ast, types } = project.services('db.ts', source);
+      const typed = run(join(project.dir, 'db.ts'), source, options, types, ast);
+      expect(typed.output).toBe(source);
+      expect(typed.result.left.map((site) => site.line)).toEqual([3, 4]);
+      expect(typed.result.left[0]?.message).toContain('its Pool type has no totalCount, idleCount, waitingCount');
+      expect(project.errors('db.ts')).toEqual([]);
+    } finally {
+      project.dispose();
+    }
+  });
+
+  it('rewrites the same code once the typings declare the counters (what a rewrite needs, shown by tsc)', () => {
+    const complete = new Map(files);
+    complete.set('types/pg.d.ts', (files.get('types/pg.d.ts') ?? '').replace('    connect:', '    readonly totalCount: number;\n    readonly idleCount: number;\n    readonly waitingCount: number;\n    connect:'));
+    const project = createTsProject(complete);
+    let after: TsProject | undefined;
+    try {
+      const source = complete.get('db.ts') ?? '';
+      const untyped = run(join(project.dir, 'db.ts'), source, options);
+      expect(untyped.result.rewritten.map((site) => site.line)).toEqual([3, 4]);
+      after = createTsProject(new Map([...complete, ['db.ts', untyped.output]]));
+      expect(after.errors('db.ts')).toEqual([]);
+    } finally {
+      project.dispose();
+      after?.dispose();
+    }
+  });
+});
+
+describe("pool-backpressure with @fastify/postgres's types", () => {
+  it('rewrites a value typed PostgresDb through its .pool, and the output type-checks', () => {
+    const files = new Map([
+      [
+        'vendor/node_modules/@fastify/postgres/index.d.ts',
+        "import type { Pool, PoolClient, QueryResult } from 'pg';\n" +
+          'export type PostgresDb = {\n  pool: Pool;\n  connect(): Promise<PoolClient>;\n  query(text: string, values?: unknown[]): Promise<QueryResult>;\n};\n',
+      ],
+      ['db.ts', "import type { PostgresDb } from './vendor/node_modules/@fastify/postgres/index.js';\nexport declare const db: PostgresDb;\n"],
+      ['routes.ts', "import { db } from './db.js';\nexport const one = () => db.query('select 1');\nexport const client = () => db.connect();\n"],
+    ]);
+    const project = createTsProject(files);
+    let after: TsProject | undefined;
+    try {
+      const source = files.get('routes.ts') ?? '';
+      const { ast, types } = project.services('routes.ts', source);
+      const typed = run(join(project.dir, 'routes.ts'), source, { importFrom: '@quickwins/runtime', query: true, tests: false }, types, ast);
+      expect(typed.result.rewritten.map((site) => site.message)).toEqual([
+        "db.pool.query() → queryWithBackpressure(db.pool, …) (its type `PostgresDb` is @fastify/postgres's decorator, whose `.pool` is pg's Pool)",
+        "db.pool.connect() → acquireWithBackpressure(db.pool, …) (its type `PostgresDb` is @fastify/postgres's decorator, whose `.pool` is pg's Pool)",
+      ]);
+      after = createTsProject(new Map([...files, ['routes.ts', typed.output]]));
+      expect(after.errors('routes.ts')).toEqual([]);
+    } finally {
+      project.dispose();
       after?.dispose();
     }
   });

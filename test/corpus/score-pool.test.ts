@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatPoolScores, readPoolLabels, readRepos, scoreReport, type Label } from '../../corpus/score-pool.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatPoolScores, readPoolLabels, readRepos, reposToScore, scoreReport, type Label } from '../../corpus/score-pool.js';
 
 const labels: Label[] = [
   { repo: 'r', path: 'src/a.js', line: 3, kind: 'site', why: '' },
@@ -41,5 +44,19 @@ describe('the corpus files', () => {
     }
     const keys = poolLabels.map((label) => `${label.repo}:${label.path}:${label.line}`);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('another labels file (the held-out set)', () => {
+  it('scores the repositories its labels name when no repos file is given, and the repos file when one is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'score-pool-'));
+    const labelsFile = join(dir, 'labels.tsv');
+    writeFileSync(labelsFile, 'repo\tpath\tline\tkind\twhy\na+b\tx.js\t1\tsite\tpool from new Pool()\nc+d\ty.js\t2\tdecoy\ta client\na+b\tz.js\t3\tsite\tthe same pool\n');
+    const reposFile = join(dir, 'repos.tsv');
+    writeFileSync(reposFile, `repo\tcommit\tkind\twhy\nc+d\t${'0'.repeat(40)}\tpool\tonly this one\n`);
+    const labels = readPoolLabels(labelsFile);
+    expect(reposToScore({ labelsFile }, labels).map((entry) => entry.repo)).toEqual(['a+b', 'c+d']);
+    expect(reposToScore({ labelsFile, reposFile }, labels).map((entry) => entry.repo)).toEqual(['c+d']);
+    expect(reposToScore({}, readPoolLabels()).map((entry) => entry.repo)).toEqual(readRepos().map((entry) => entry.repo));
   });
 });

@@ -1,0 +1,97 @@
+/**
+ * A project's own typings for pg (`declare module 'pg' { export class Pool { … } }` in a `.d.ts`, written when
+ * @types/pg is not installed) win over any installed ones, and often declare only what the project calls. The
+ * helpers read a pool's `totalCount`, `idleCount` and `waitingCount`: a Pool declared without them cannot be passed
+ * to them, so a TypeScript file using it is left (the rewrite would not type-check), typed or not.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/** What the helpers' `PoolLike` requires of a pool beyond `connect`. */
+export const HELPER_POOL_MEMBERS: readonly string[] = ['totalCount', 'idleCount', 'waitingCount'];
+
+export interface PgTypingsShim {
+  /** The declaration file, relative to the package root. */
+  readonly file: string;
+  /** Members of HELPER_POOL_MEMBERS its Pool does not declare. */
+  readonly missing: readonly string[];
+}
+
+/** Folders never holding a project's own declarations (installed packages, build output, VCS). */
+const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'build', 'out', 'coverage', '.next', '.git']);
+/** A bound on the walk: a package with more files than this is read no further (a shim lives near its sources). */
+const MAX_ENTRIES = 20_000;
+
+const shimOfRoot = new Map<string, PgTypingsShim | undefined>();
+
+/** The package's own `declare module 'pg'` whose Pool lacks what the helpers read, if any; read once per package root. */
+export function pgTypingsShimIn(packageRoot: string): PgTypingsShim | undefined {
+  if (!shimOfRoot.has(packageRoot)) shimOfRoot.set(packageRoot, findShim(packageRoot));
+  return shimOfRoot.get(packageRoot);
+}
+
+function findShim(root: string): PgTypingsShim | undefined {
+  let entries = 0;
+  const pending = [root];
+  while (pending.length > 0 && entries < MAX_ENTRIES) {
+    const directory = pending.pop() as string;
+    let children: import('node:fs').Dirent[];
+    try {
+      children = readdirSync(directory, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const child of children) {
+      entries++;
+      const path = join(directory, child.name);
+      if (child.isDirectory()) {
+        if (!SKIPPED_FOLDERS.has(child.name) && !child.name.startsWith('.')) pending.push(path);
+      } else if (/\.d\.[cm]?ts$/.test(child.name)) {
+        const missing = missingPoolMembers(readFileSync(path, 'utf8'));
+        if (missing && missing.length > 0) return { file: relative(root, path).replaceAll('\\', '/'), missing };
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The helper members the `Pool` class (or interface) of a `declare module 'pg'` block leaves out; undefined when the
+ * text declares no such module or no Pool in it. Read from the text: a shim is a short, plain declaration.
+ */
+export function missingPoolMembers(text: string): readonly string[] | undefined {
+  const moduleStart = /declare\s+module\s+['"]pg['"]\s*\{/.exec(text);
+  if (!moduleStart) return undefined;
+  const body = balancedBlock(text, moduleStart.index + moduleStart[0].length - 1);
+  // In a file with its own top-level import or export, `declare module 'pg'` augments the installed typings
+  // (their Pool keeps its members); only in a script file does it replace them.
+  if (/^(?:import|export)\b/m.test(text.replace(body, ''))) return undefined;
+  const poolStart = /\b(?:class|interface)\s+Pool\b[^{]*\{/.exec(body);
+  if (!poolStart) return undefined;
+  const poolBody = balancedBlock(body, poolStart.index + poolStart[0].length - 1);
+  return HELPER_POOL_MEMBERS.filter((member) => !new RegExp(`\\b${member}\\b`).test(poolBody));
+}
+
+/** The text of the `{ … }` block opening at `open`, braces balanced (to the end of the text when unbalanced). */
+function balancedBlock(text: string, open: number): string {
+  let depth = 0;
+  for (let at = open; at < text.length; at++) {
+    if (text[at] === '{') depth++;
+    else if (text[at] === '}' && --depth === 0) return text.slice(open + 1, at);
+  }
+  return text.slice(open + 1);
+}
+
+/**
+ * For the detector's `pgTypingsShim` option: in a TypeScript file (the only kind the compiler checks against those
+ * typings), the shim of the file's package, looked up only when a pool site asks.
+ */
+export function pgTypingsShimLookup(filePath: string, packageRoot: string | undefined): (() => PgTypingsShim | undefined) | undefined {
+  if (packageRoot === undefined || !isTypeCheckedFile(filePath)) return undefined;
+  return () => pgTypingsShimIn(packageRoot);
+}
+
+/** A TypeScript source (not a declaration file): what tsc checks, so a rewrite there must type-check. */
+export function isTypeCheckedFile(filePath: string): boolean {
+  return /\.[cm]?tsx?$/i.test(filePath) && !/\.d\.[cm]?ts$/i.test(filePath);
+}
