@@ -10,8 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { findNodeAtLocation, parse, parseTree, type Node, type ParseError } from 'jsonc-parser';
 import { dirname } from 'node:path';
-import { nearestManifest } from '../analysis/package-evidence.js';
-import { isTestFile } from '../analysis/test-files.js';
+import { nearestManifest } from '../core/package-evidence.js';
+import { isTestFile } from '../codemod-host/test-files.js';
 import { displayPath, unifiedTextDiff } from './report.js';
 import type { FileRecord } from './run.js';
 import type { RunWriter } from './write.js';
