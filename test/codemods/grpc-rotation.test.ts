@@ -30,12 +30,14 @@ const cases = readdirSync(FIXTURES)
 
 /** Lines each fixture must report as left (every other considered site is rewritten). */
 const EXPECTED_LEFT: Record<string, number[]> = {
+  'balanced-clients': [5, 6, 7, 9, 14],
   'credentials-evidence': [5],
   'in-test-file': [5, 6],
   decoys: [7, 8, 10],
   'legacy-generated': [7, 8, 9],
   'legacy-grpc': [4, 5],
   'reflection-client': [5],
+  'server-options-constant': [4, 5],
   'untyped-constructor': [5],
 };
 
@@ -124,6 +126,22 @@ describe('grpc-rotation', () => {
     } finally {
       project.dispose();
     }
+  });
+
+  it('leaves servers whose same-file options constant sets an age, clients already balanced, and one-shot clients, with the reason', () => {
+    const servers = readFileSync(join(FIXTURES, 'server-options-constant.input.ts'), 'utf8');
+    expect(run('a.ts', servers).left).toEqual([
+      '4: grpc.Server: its options already set grpc.max_connection_age_ms (SERVER_OPTIONS)',
+      '5: grpc.Server: its options already set grpc.max_connection_age_ms (SERVER_OPTIONS)',
+    ]);
+    const clients = readFileSync(join(FIXTURES, 'balanced-clients.input.ts'), 'utf8');
+    expect(run('a.ts', clients).left).toEqual([
+      '5: new GreeterClient(): already balanced per call (round_robin in its options): each call already picks a backend, rotation adds nothing',
+      '6: new GreeterClient(): already balanced per call (round_robin in its options): each call already picks a backend, rotation adds nothing',
+      "7: new GreeterClient(): already balanced per call (an xDS target, 'xds:'): each call already picks a backend, rotation adds nothing",
+      '9: new GreeterClient(): already balanced per call (round_robin in its options, BALANCED): each call already picks a backend, rotation adds nothing',
+      '14: new GreeterClient(): a one-shot client (one sayHello() call, then close()): its connection never lives long enough to rotate',
+    ]);
   });
 
   it("names the deprecated 'grpc' package as the reason it leaves its clients and servers", () => {
