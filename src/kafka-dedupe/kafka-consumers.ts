@@ -29,7 +29,13 @@ export interface RunCall {
 }
 
 export type ConsumerVerdict =
-  | { readonly kind: 'consumer'; readonly evidence: string; readonly creation?: TSESTree.CallExpression }
+  | {
+      readonly kind: 'consumer';
+      readonly evidence: string;
+      readonly creation?: TSESTree.CallExpression;
+      /** Declared as a Consumer and made by something else (`connectConsumer()`): where its value comes from. */
+      readonly madeBy?: TSESTree.Node;
+    }
   | { readonly kind: 'not-consumer' | 'unknown'; readonly reason: string };
 
 export interface KafkaRunSites {
@@ -143,8 +149,13 @@ function constructorParameter(classNode: ClassNode, name: string): TSESTree.Type
   return undefined;
 }
 
-/** Whether a type annotation names `name` imported from kafkajs (`Consumer`, `kafkajs.Consumer`). */
+/** Whether a type annotation names `name` imported from kafkajs (`Consumer`, `kafkajs.Consumer`, `Consumer | null`). */
 function annotatesKafkajs(annotation: TSESTree.TypeNode | undefined, name: string, index: BindingIndex): boolean {
+  if (annotation?.type === 'TSUnionType') {
+    // `Consumer | null`, `Consumer | undefined`: a consumer that is not made yet, or was stopped.
+    const present = annotation.types.filter((member) => member.type !== 'TSNullKeyword' && member.type !== 'TSUndefinedKeyword');
+    return present.length === 1 && annotatesKafkajs(present[0], name, index);
+  }
   if (annotation?.type !== 'TSTypeReference') return false;
   const typeName = annotation.typeName;
   if (typeName.type === 'Identifier') {
@@ -165,7 +176,8 @@ function traceConsumer(node: TSESTree.Expression, index: BindingIndex, program: 
   const { values, annotation, what } = valuesOf(direct, index, program);
   if (annotatesKafkajs(annotation, 'Consumer', index)) {
     const created = values.map(unwrap).find(isConsumerCreation);
-    return { kind: 'consumer', evidence: `${what} is declared as kafkajs' Consumer`, creation: created };
+    const madeBy = values.map(unwrap).find((value) => !(value.type === 'Literal' && value.value === null) && !(value.type === 'Identifier' && value.name === 'undefined'));
+    return { kind: 'consumer', evidence: `${what} is declared as kafkajs' Consumer`, creation: created, ...(created === undefined && madeBy ? { madeBy } : {}) };
   }
   const reasons: string[] = [];
   for (const value of values) {
