@@ -33,5 +33,7 @@ export function leaveTestFile(result: CodemodResult): CodemodResult {
   const left = [...result.rewritten.map((site) => ({ ...site, message: `${TEST_FILE_REASON} (${site.message})` })), ...result.left].sort(
     (a, b) => a.line - b.line || a.column - b.column,
   );
-  return { edits: [], rewritten: [], left, imports: [], ...(result.done ? { done: result.done } : {}) };
+  // Whether the checker could change what is found stays the codemod's word (it only changes what is listed here).
+  const waits = result.waitsForTypes === undefined ? {} : { waitsForTypes: result.waitsForTypes };
+  return { edits: [], rewritten: [], left, imports: [], ...(result.done ? { done: result.done } : {}), ...waits };
 }
