@@ -74,20 +74,18 @@ export function readLibsLabels(file: string): LibsLabel[] {
 }
 
 /** Codemod of a repository row: a `codemod` column, else `kind` (`graphql`, `kafka`, `grpc` or a codemod id). */
-function codemodOf(file: string, row: Record<string, string>): LibsCodemod {
+function codemodOf(row: Record<string, string>): LibsCodemod | undefined {
   const raw = (row.codemod ?? row.kind ?? '').trim();
-  const codemod = LIBS_CODEMODS.find((id) => id === raw || LABEL_STEM[id] === raw);
-  if (!codemod) throw new Error(`${file}: codemod must be one of ${LIBS_CODEMODS.join(', ')}, got ${raw || '(none)'} (${row.repo ?? ''})`);
-  return codemod;
+  return LIBS_CODEMODS.find((id) => id === raw || LABEL_STEM[id] === raw);
 }
 
+/** The rows of these three codemods (a shared held-out list also holds other codemods' rows, e.g. `pool`). */
 export function readLibsRepos(file: string): LibsRepo[] {
-  return readTsv(file).map((row) => ({
-    repo: (row.repo ?? '').replace('/', '+'),
-    commit: row.commit ?? '',
-    codemod: codemodOf(file, row),
-    paths: (row.paths ?? '.').split(/\s+/).filter((path) => path !== ''),
-  }));
+  return readTsv(file).flatMap((row) => {
+    const codemod = codemodOf(row);
+    if (codemod === undefined) return [];
+    return [{ repo: (row.repo ?? '').replace('/', '+'), commit: row.commit ?? '', codemod, paths: (row.paths ?? '.').split(/\s+/).filter((path) => path !== '') }];
+  });
 }
 
 interface ReportedFile {
