@@ -161,7 +161,7 @@ describe('kafka-dedupe fixtures type-check, and the type-aware path agrees', () 
   let project: TsProject;
 
   beforeAll(() => {
-    project = createTsProject(fixtureProjectFiles(fixtureDir, ['feed.ts'], typeScriptFixtures));
+    project = createTsProject(fixtureProjectFiles(fixtureDir, ['feed.ts', 'kafka-instance.ts'], typeScriptFixtures));
   });
   afterAll(() => project.dispose());
 
