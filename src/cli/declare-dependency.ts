@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { findNodeAtLocation, parse, parseTree, type Node, type ParseError } from 'jsonc-parser';
 import { dirname } from 'node:path';
 import { nearestManifest } from '../core/package-evidence.js';
-import { isTestFile } from '../codemod-host/test-files.js';
+import { isTestFile, isTestPackageName } from '../codemod-host/test-files.js';
 import { displayPath, unifiedTextDiff } from './report.js';
 import type { FileRecord } from './run.js';
 import type { RunWriter } from './write.js';
@@ -166,7 +166,7 @@ export function declareRuntimeDependency(request: DeclareRequest): DependencyCha
   }
   const byPath = [...filesOfManifest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [manifest, files] of byPath) {
-    const list: DependencyList = files.every((file) => isTestFile(file, dirname(manifest))) ? 'devDependencies' : 'dependencies';
+    let list: DependencyList = files.every((file) => isTestFile(file, dirname(manifest))) ? 'devDependencies' : 'dependencies';
     const base = { manifest, name: RUNTIME_PACKAGE, range, list, files };
     try {
       const before = readFileSync(manifest, 'utf8');
@@ -178,15 +178,16 @@ export function declareRuntimeDependency(request: DeclareRequest): DependencyCha
         continue;
       }
       if (listsPackage(parsed, RUNTIME_PACKAGE)) continue;
+      if (isTestPackageName(typeof parsed.name === 'string' ? parsed.name : undefined)) list = 'devDependencies';
       const after = addDependencyText(before, RUNTIME_PACKAGE, range, list);
       if (request.write) {
         const written = request.writer.write(manifest, after, { text: before });
         if (!written.written) {
-          changes.push({ ...base, status: 'error', error: written.reason });
+          changes.push({ ...base, list, status: 'error', error: written.reason });
           continue;
         }
       }
-      changes.push({ ...base, status: request.write ? 'added' : 'would-add', before, after });
+      changes.push({ ...base, list, status: request.write ? 'added' : 'would-add', before, after });
     } catch (error) {
       changes.push({ ...base, status: 'error', error: (error as Error).message });
     }

@@ -127,11 +127,14 @@ describe('codemods declare @quickwins/runtime', () => {
       'packages/app/package.json': '{ "name": "app" }\n',
       'packages/app/test/db.test.js': POOL_FILE,
       'packages/app/src/db.js': POOL_FILE,
+      'packages/e2e/package.json': '{ "name": "@acme/e2e" }\n',
+      'packages/e2e/src/db.js': POOL_FILE,
     });
     const run = runCli(['pool-backpressure', '--no-types', '--tests'], { cwd: repo });
     expect(run.status, run.stderr).toBe(0);
     expect(readFileSync(join(repo, 'package.json'), 'utf8')).toBe(`{ "name": "plugin", "devDependencies": { "@quickwins/runtime": "${RANGE}", "vitest": "^4.0.0" } }\n`);
     expect(readFileSync(join(repo, 'packages/app/package.json'), 'utf8')).toBe(`{ "name": "app", "dependencies": { "@quickwins/runtime": "${RANGE}" } }\n`);
+    expect(readFileSync(join(repo, 'packages/e2e/package.json'), 'utf8')).toBe(`{ "name": "@acme/e2e", "devDependencies": { "@quickwins/runtime": "${RANGE}" } }\n`);
     expect(run.stderr).toContain(`dependency package.json: added "@quickwins/runtime": "${RANGE}" to devDependencies (imported by 1 rewritten file, all test files;`);
   });
 

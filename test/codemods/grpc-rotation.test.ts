@@ -1,10 +1,12 @@
 // Every fixture pair in fixtures/grpc-rotation/ through the codemod contract: the output equals `<case>.output.<ext>`,
 // parses, is a fixed point (a second run changes nothing), imports the helpers at most once; every `new …Client(` the
 // codemod does not rewrite is reported with its reason.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codemod, type GrpcRotationOptions } from '../../codemods/grpc-rotation.js';
+import { clearPackageFacts } from '../../src/core/package-evidence.js';
 import { parseSource } from '../../src/core/parse.js';
 import { applyTextEdits } from '../../src/core/text-edit.js';
 import { createTsProject } from '../support/pool-ts-project.js';
@@ -93,6 +95,21 @@ describe('grpc-rotation', () => {
     expect(left.output).toBe(source);
     expect(left.left).toEqual(['2: in a test file: pass --tests to include it (new grpc.Server(…) → with serverConnectionAge())']);
     expect(run('src/__tests__/server.spec.ts', source, { ...OPTIONS, tests: true }).rewritten).toEqual(['2: new grpc.Server(…) → with serverConnectionAge()']);
+  });
+
+  it("leaves every file of a monorepo's test package (named test, tests or e2e) as test code", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grpc-test-package-'));
+    try {
+      mkdirSync(join(dir, 'src'));
+      writeFileSync(join(dir, 'package.json'), '{ "name": "@acme/test", "private": true }\n');
+      const source = "import * as grpc from '@grpc/grpc-js';\nexport const server = new grpc.Server();\n";
+      expect(run(join(dir, 'src/test-server-connection.ts'), source).left).toEqual(['2: in a test file: pass --tests to include it (new grpc.Server(…) → with serverConnectionAge())']);
+      writeFileSync(join(dir, 'package.json'), '{ "name": "@acme/testing-kit" }\n');
+      clearPackageFacts();
+      expect(run(join(dir, 'src/test-server-connection.ts'), source).rewritten).toEqual(['2: new grpc.Server(…) → with serverConnectionAge()']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('never takes grpc-js credentials as evidence: a class from another package is left, naming the package', () => {
