@@ -81,7 +81,7 @@ function rewriteGraphql({ filePath, source, program, options, types }: CodemodIn
   ].sort((a, b) => a.line - b.line || a.column - b.column);
   // Removing a cache-disabling option imports nothing; a rewrite to the cache does.
   const importsHelpers = edits.length > 0 && applyTextEdits(source, edits).includes(options.importFrom);
-  return { edits, rewritten, left, imports: importsHelpers ? [options.importFrom] : [] };
+  return { edits, rewritten, left, imports: importsHelpers ? [options.importFrom] : [], waitsForTypes: scan.waitsForTypes };
 }
 
 export default toJscodeshiftTransform(codemod);

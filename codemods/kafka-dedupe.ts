@@ -64,7 +64,7 @@ export const codemod: Codemod<KafkaDedupeOptions> = {
 function rewriteKafka({ filePath, source, program, options, types }: CodemodInput<KafkaDedupeOptions>): CodemodResult {
   if (!STORES.includes(options.store)) throw new RangeError(`--store must be one of ${STORES.join(', ')}, got ${JSON.stringify(options.store)}`);
   if (options.store !== 'memory' && !options.storeArgument) throw new RangeError(`--store ${options.store} needs --store-argument (the ${options.store === 'pg' ? 'pg pool' : 'redis client'} expression)`);
-  const { runs, index } = findKafkaRuns(program, types);
+  const { runs, index } = findKafkaRuns(program, types, filePath);
   const positionOf = positionsOf(source);
   const planned: { at: number; plan: PlannedSite }[] = [];
   const left: CodemodSite[] = [];

@@ -66,7 +66,7 @@ export default createRule<[GrpcConnectionRotationOptions], MessageIds>({
         const scan = findGrpcSites(program, types ? { types } : {});
         const style = { from: importFrom, moduleStyle: sniffModuleStyle(program, context.physicalFilename), style: sniffCodeStyle(program, text) };
         for (const server of scan.servers) {
-          if (setsConnectionAge(server.node)) continue;
+          if (setsConnectionAge(server.node, program)) continue;
           context.report({
             node: server.node as unknown as TSESTree.Node,
             messageId: 'serverWithoutAge',

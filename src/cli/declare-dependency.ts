@@ -2,25 +2,31 @@
  * Codemods that add an `@quickwins/runtime` import make the rewritten code depend on that package, so the run
  * declares it: in the nearest package.json above each such file that does not list it yet (in `dependencies`,
  * `devDependencies` or `peerDependencies`), it is added to `dependencies` at the toolkit's own version (`^x.y.z`,
- * the range `npm install` would write). The edit is one text insertion: indentation, a one-line object's layout, key
+ * the range `npm install` would write), or to `devDependencies` when every such file of that package is a test file
+ * (a test-only import must not reach the package's consumers). The edit is one text insertion: indentation, a one-line object's layout, key
  * order, line endings and the final newline stay as they were. Other modules a codemod imports (`--import-from ./lib/db`,
  * a team's own wrapper) are the project's business and are never declared.
  */
 import { readFileSync } from 'node:fs';
 import { findNodeAtLocation, parse, parseTree, type Node, type ParseError } from 'jsonc-parser';
+import { dirname } from 'node:path';
 import { nearestManifest } from '../core/package-evidence.js';
+import { isTestFile, isTestPackageName } from '../codemod-host/test-files.js';
 import { displayPath, unifiedTextDiff } from './report.js';
 import type { FileRecord } from './run.js';
 import type { RunWriter } from './write.js';
 
 export const RUNTIME_PACKAGE = '@quickwins/runtime';
 const LISTS = ['dependencies', 'devDependencies', 'peerDependencies'] as const;
+/** The list a declaration goes to: production code's, or the dev list when only tests import the package. */
+export type DependencyList = 'dependencies' | 'devDependencies';
 
 export interface DependencyChange {
   /** Absolute path of the package.json; undefined when no package.json is above the files (`no-manifest`). */
   readonly manifest: string | undefined;
   readonly name: string;
   readonly range: string;
+  readonly list: DependencyList;
   /** Absolute paths of the rewritten files that import the package. */
   readonly files: readonly string[];
   /** `added` (written), `would-add` (dry run), `error` (left as it was; `error` says why), `no-manifest` (nowhere to declare it). */
@@ -92,28 +98,28 @@ function insertEntry(text: string, object: Node, index: number, entry: string, l
 }
 
 /**
- * `text` with `"name": "range"` added to `dependencies` (created last when missing). The entry goes where npm would
+ * `text` with `"name": "range"` added to `list` (created last when missing). The entry goes where npm would
  * put it when the existing entries are sorted, else last. One insertion, written the way the object around it is:
  * one entry a line at its siblings' indentation, or on the same line with the file's own separators; nothing else in
  * the text changes.
  */
-export function addDependencyText(text: string, name: string, range: string): string {
+export function addDependencyText(text: string, name: string, range: string, list: DependencyList = 'dependencies'): string {
   parseManifest(text);
   const root = parseTree(text)!;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const unit = indentUnitOf(text);
   const { colon, comma } = separatorsOf(text, root);
   const entry = `${JSON.stringify(name)}${colon}${JSON.stringify(range)}`;
-  const dependencies = findNodeAtLocation(root, ['dependencies']);
+  const dependencies = findNodeAtLocation(root, [list]);
   let edit: { offset: number; insert: string };
   if (dependencies === undefined) {
     const rootMultiLine = text.slice(root.offset, root.offset + root.length).includes('\n');
     const childIndent = root.children?.[0] ? lineIndentAt(text, root.children[0].offset) : unit;
     const padding = /^\{\s/.test(text.slice(root.offset)) ? ' ' : '';
     const body = rootMultiLine ? `{${eol}${childIndent}${unit}${entry}${eol}${childIndent}}` : `{${padding}${entry}${padding}}`;
-    edit = insertEntry(text, root, root.children?.length ?? 0, `"dependencies"${colon}${body}`, { comma, eol, unit });
+    edit = insertEntry(text, root, root.children?.length ?? 0, `${JSON.stringify(list)}${colon}${body}`, { comma, eol, unit });
   } else {
-    if (dependencies.type !== 'object') throw new Error('"dependencies" is not an object');
+    if (dependencies.type !== 'object') throw new Error(`"${list}" is not an object`);
     const keys = (dependencies.children ?? []).map((pair) => pair.children![0]!.value as string);
     const sorted = keys.every((key, index) => index === 0 || keys[index - 1]!.localeCompare(key, 'en') <= 0);
     const position = sorted ? keys.filter((key) => key.localeCompare(name, 'en') < 0).length : keys.length;
@@ -156,11 +162,12 @@ export function declareRuntimeDependency(request: DeclareRequest): DependencyCha
   const changes: DependencyChange[] = [];
   // Nothing to edit, but the rewritten code needs the package: said, so the project does not find out at run time.
   if (withoutManifest.length > 0) {
-    changes.push({ manifest: undefined, name: RUNTIME_PACKAGE, range, files: withoutManifest.sort(), status: 'no-manifest' });
+    changes.push({ manifest: undefined, name: RUNTIME_PACKAGE, range, list: 'dependencies', files: withoutManifest.sort(), status: 'no-manifest' });
   }
   const byPath = [...filesOfManifest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [manifest, files] of byPath) {
-    const base = { manifest, name: RUNTIME_PACKAGE, range, files };
+    let list: DependencyList = files.every((file) => isTestFile(file, dirname(manifest))) ? 'devDependencies' : 'dependencies';
+    const base = { manifest, name: RUNTIME_PACKAGE, range, list, files };
     try {
       const before = readFileSync(manifest, 'utf8');
       let parsed: Record<string, unknown>;
@@ -171,15 +178,16 @@ export function declareRuntimeDependency(request: DeclareRequest): DependencyCha
         continue;
       }
       if (listsPackage(parsed, RUNTIME_PACKAGE)) continue;
-      const after = addDependencyText(before, RUNTIME_PACKAGE, range);
+      if (isTestPackageName(typeof parsed.name === 'string' ? parsed.name : undefined)) list = 'devDependencies';
+      const after = addDependencyText(before, RUNTIME_PACKAGE, range, list);
       if (request.write) {
         const written = request.writer.writeManifest(manifest, after, before);
         if (!written.written) {
-          changes.push({ ...base, status: 'error', error: written.reason });
+          changes.push({ ...base, list, status: 'error', error: written.reason });
           continue;
         }
       }
-      changes.push({ ...base, status: request.write ? 'added' : 'would-add', before, after });
+      changes.push({ ...base, list, status: request.write ? 'added' : 'would-add', before, after });
     } catch (error) {
       changes.push({ ...base, status: 'error', error: (error as Error).message });
     }
@@ -198,7 +206,8 @@ export function importsOfRecords(records: readonly FileRecord[]): Map<string, re
 
 /** The summary's one line per package.json. */
 export function dependencyLine(change: DependencyChange, cwd: string): string {
-  const by = `imported by ${change.files.length} rewritten ${change.files.length === 1 ? 'file' : 'files'}`;
+  const tests = change.list === 'devDependencies' ? ', all test files' : '';
+  const by = `imported by ${change.files.length} rewritten ${change.files.length === 1 ? 'file' : 'files'}${tests}`;
   if (change.manifest === undefined) {
     const first = displayPath(cwd, change.files[0]!);
     return `dependency: "${change.name}" not declared (${by}, first ${first}): no package.json above them; add "${change.name}": "${change.range}" where they run`;
@@ -206,7 +215,7 @@ export function dependencyLine(change: DependencyChange, cwd: string): string {
   const manifest = displayPath(cwd, change.manifest);
   if (change.status === 'error') return `error ${manifest}: could not add ${change.name} (${by}): ${change.error}`;
   const verb = change.status === 'added' ? 'added' : 'would add';
-  return `dependency ${manifest}: ${verb} "${change.name}": "${change.range}" to dependencies (${by}; --no-add-dependency to skip)`;
+  return `dependency ${manifest}: ${verb} "${change.name}": "${change.range}" to ${change.list} (${by}; --no-add-dependency to skip)`;
 }
 
 /** The --json entry; a dry run carries the diff like the files' entries do. */
@@ -216,6 +225,7 @@ export function dependencyJson(change: DependencyChange, cwd: string) {
     manifest,
     name: change.name,
     range: change.range,
+    ...(manifest === null ? {} : { list: change.list }),
     status: change.status,
     files: change.files.map((file) => displayPath(cwd, file)),
     ...(change.error === undefined ? {} : { error: change.error }),

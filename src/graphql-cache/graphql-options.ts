@@ -66,6 +66,8 @@ export interface OptionsOwner {
   readonly name: string;
   /** What decided the owner (an import, the type checker, the package's own root); undefined when it could not be told. */
   readonly resolved: ResolvedExport | undefined;
+  /** What says the cache is off on purpose (`the route '/graphql-no-cache'`, `the name \`uncachedYoga\``), if anything. */
+  readonly onPurpose?: string;
 }
 
 /** `null` / `false` written as such (a `null` raw, not a regular expression the parser could not build). */
@@ -140,6 +142,8 @@ export function judgeCacheOptions(config: TSESTree.Node | undefined, owner: Opti
         leave(property, option, `the package configures itself (${owner.resolved!.evidence}); its own code and tests switch the cache off on purpose; not removed`, false);
       } else if (indirect !== undefined) {
         leave(property, option, indirect, true);
+      } else if (owner.onPurpose !== undefined) {
+        leave(property, option, `${owner.onPurpose} says the cache is off on purpose (a benchmark's or a test's uncached arm); not removed`, false);
       } else {
         verdict.removable.push({ property, object, option: optionText(option) });
       }

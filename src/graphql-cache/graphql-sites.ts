@@ -24,6 +24,7 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { buildBindingIndex, propertyKeyName, type Binding, type BindingIndex } from '../core/bindings.js';
 import { traverse } from '../core/traverse.js';
 import type { TypeServices } from '../core/parse.js';
+import { browserEvidence } from './browser-code.js';
 import { resolveExport, specifierReaderFor, type ResolvedExport, type SpecifierReader } from './graphql-symbols.js';
 import { APOLLO_CACHE_OPTIONS, findOption, isLiteral, judgeCacheOptions, MERCURIUS_CACHE_OPTIONS, optionText, YOGA_CACHE_OPTIONS, type CacheOption, type OptionsOwner } from './graphql-options.js';
 import { requiredModule } from '../core/ast-helpers.js';
@@ -75,6 +76,11 @@ export interface GraphqlScan {
   readonly sites: readonly GraphqlSite[];
   readonly responseCaches: readonly ResponseCacheSite[];
   readonly left: readonly LeftGraphqlSite[];
+  /**
+   * Without types: a call or `new` named like a site (`graphql`, `parse`, `ApolloServer`, ...) whose name comes from a
+   * module of the project (a re-export the checker could follow) was not placed. False with types.
+   */
+  readonly waitsForTypes: boolean;
 }
 
 /** graphql-js exports whose document argument marks a parse result as executed. */
@@ -185,8 +191,17 @@ export function findGraphqlSites(program: TSESTree.Program, options: GraphqlScan
   }
   for (const node of [...collected.calls, ...collected.news]) {
     const candidate = configCandidate(node, resolve, read);
-    if (candidate) judgeConfig(candidate, index, sites, left);
+    const onPurpose = candidate ? deliberatelyUncached(node, parents) : undefined;
+    if (candidate) judgeConfig(onPurpose ? { ...candidate, owner: { ...candidate.owner, onPurpose } } : candidate, index, sites, left);
     else left.push(...forwardedCacheOptions(node, index));
+  }
+  // Code that runs in a browser keeps graphql-js: the runtime's graphql module needs Node (crypto, prom-client, pino).
+  const browser = sites.some((site) => site.kind !== 'disabling-option') ? browserEvidence(options.filePath, program) : undefined;
+  if (browser !== undefined) {
+    for (const site of sites.filter((entry): entry is Exclude<GraphqlSite, { kind: 'disabling-option' }> => entry.kind !== 'disabling-option')) {
+      sites.splice(sites.indexOf(site), 1);
+      left.push({ node: site.call, reason: `${site.kind}() left: this module runs in the browser (${browser}); the runtime's graphql module needs Node (crypto, prom-client, pino)` });
+    }
   }
   sites.sort((a, b) => startOf(a) - startOf(b));
   // An options object shared by two servers is one finding, reported once.
@@ -198,7 +213,77 @@ export function findGraphqlSites(program: TSESTree.Program, options: GraphqlScan
     return true;
   });
   distinct.sort((a, b) => a.node.range[0] - b.node.range[0]);
-  return { sites, responseCaches, left: distinct };
+  const waitsForTypes = types === undefined && [...collected.calls, ...collected.news].some((node) => unplacedLocalName(node, index));
+  return { sites, responseCaches, left: distinct, waitsForTypes };
+}
+
+/** Names a site is called by: what the checker could place where the import could not. */
+const SITE_NAMES = new Set(['graphql', 'graphqlSync', 'parse', 'validate', 'ApolloServer', 'createYoga']);
+
+/** A specifier of the project's own modules: relative, or a path alias (`@/lib/graphql`, `~/graphql`, `#graphql`). */
+function isProjectModule(specifier: string): boolean {
+  return /^(?:\.|@\/|~\/|#)/.test(specifier);
+}
+
+/** `graphql(…)` / `new ApolloServer(…)` whose name (or namespace) comes from a module of the project: only the checker follows it. */
+function unplacedLocalName(node: TSESTree.CallExpression | TSESTree.NewExpression, index: BindingIndex): boolean {
+  const callee = node.type === 'CallExpression' ? calleeOf(node) : node.callee;
+  const name = nameOf(callee);
+  if (name === undefined || !SITE_NAMES.has(name)) return false;
+  const root = callee.type === 'MemberExpression' ? callee.object : callee;
+  if (root.type !== 'Identifier') return false;
+  const binding = index.resolve(root);
+  if (binding === undefined) return false;
+  // `G.graphql(…)` counts for a whole module only: `schema.parse(data)` on a value of the project is zod's or another library's.
+  const member = callee.type === 'MemberExpression';
+  if (binding.kind === 'import') return (!member || binding.importedName === '*') && binding.importFrom !== undefined && isProjectModule(binding.importFrom);
+  const required = binding.init?.type === 'CallExpression' ? requiredModule(binding.init) : undefined;
+  const wholeModule = (binding.path?.length ?? 0) === 0;
+  return required !== undefined && isProjectModule(required) && (member ? wholeModule : !wholeModule);
+}
+
+/** Words of a name or a route: `uncachedYoga` → uncached, yoga; `/graphql-no-parse-validate-cache` → graphql, no, …, cache. */
+function wordsOf(text: string): string[] {
+  return text.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter((word) => word !== '');
+}
+
+/** Whether a name or route says "without cache": `uncached…`, `noCache`, `…-no-parse-validate-cache`, `withoutDocumentCache`. */
+function saysUncached(text: string): boolean {
+  const words = wordsOf(text);
+  if (words.some((word) => ['uncached', 'nocache', 'cacheless'].includes(word))) return true;
+  const negation = words.findIndex((word) => ['no', 'without', 'disable', 'disabled'].includes(word));
+  return negation >= 0 && words.slice(negation + 1).some((word) => ['cache', 'caching', 'cached'].includes(word));
+}
+
+const ROUTE_KEYS = new Set(['url', 'path', 'route']);
+
+/**
+ * What says a server's cache is switched off on purpose: the variable or key it is held in, or the route it serves
+ * (`app.use('/graphql-no-cache', …)`, `app.route({ url, handler: createYoga(…) })`), read up to the enclosing statement.
+ */
+function deliberatelyUncached(node: TSESTree.Node, parents: ReadonlyMap<TSESTree.Node, TSESTree.Node | undefined>): string | undefined {
+  let child: TSESTree.Node = node;
+  for (let parent = parents.get(node); parent !== undefined; child = parent, parent = parents.get(parent)) {
+    if (parent.type === 'VariableDeclarator' && parent.id.type === 'Identifier') {
+      return saysUncached(parent.id.name) ? `the name \`${parent.id.name}\`` : undefined;
+    }
+    if (parent.type === 'Property' && parent.value === child) {
+      const key = propertyKeyName(parent);
+      if (key !== undefined && saysUncached(key)) return `the name \`${key}\``;
+    }
+    if (parent.type === 'ObjectExpression') {
+      for (const property of parent.properties) {
+        if (property.type !== 'Property' || !ROUTE_KEYS.has(propertyKeyName(property) ?? '')) continue;
+        if (property.value.type === 'Literal' && typeof property.value.value === 'string' && saysUncached(property.value.value)) return `the route '${property.value.value}'`;
+      }
+    }
+    if (parent.type === 'CallExpression' && parent.arguments.includes(child as TSESTree.CallExpressionArgument)) {
+      const route = parent.arguments[0];
+      if (route?.type === 'Literal' && typeof route.value === 'string' && saysUncached(route.value)) return `the route '${route.value}'`;
+    }
+    if (parent.type.endsWith('Statement') || parent.type.endsWith('Declaration') || parent.type.startsWith('Function') || parent.type === 'ArrowFunctionExpression') return undefined;
+  }
+  return undefined;
 }
 
 const CACHEABLE = new Set(['graphql', 'parse', 'validate']);

@@ -377,22 +377,118 @@ export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOption
       scan.left.push({ node, reason: `new ${name || 'client'}(): a gRPC client (${evidence}) without (address, credentials) arguments to pass on` });
       return;
     }
+    const balanced = balancedBy(node, program);
+    if (balanced !== undefined) {
+      scan.left.push({ node, reason: `new ${name || 'client'}(): already balanced per call (${balanced}): each call already picks a backend, rotation adds nothing` });
+      return;
+    }
+    const oneCall = oneShotCall(node, ancestors);
+    if (oneCall !== undefined) {
+      scan.left.push({ node, reason: `new ${name || 'client'}(): a one-shot client (one ${oneCall}() call, then close()): its connection never lives long enough to rotate` });
+      return;
+    }
     scan.clients.push({ kind: 'client', node, evidence, perCall: insideFunction(ancestors) });
   };
   walk(program);
   return scan;
 }
 
-/** True when the server's options object literal already sets a max connection age (or spreads the helper's). */
-export function setsConnectionAge(server: TSESTree.NewExpression): boolean {
+/**
+ * Where the server's options already set a max connection age (or spread the helper's): `''` for the object literal
+ * itself, the constant's name for a same-file `const` it is or spreads (`new grpc.Server(SERVER_OPTIONS)`);
+ * undefined when they do not.
+ */
+export function connectionAgeSetBy(server: TSESTree.NewExpression, program?: TSESTree.Program): string | undefined {
   const options = server.arguments[0];
-  if (options === undefined || options.type !== 'ObjectExpression') return false;
-  return options.properties.some(
-    (property) =>
-      (property.type === 'SpreadElement' && property.argument.type === 'CallExpression' && lastName(property.argument.callee) === 'serverConnectionAge') ||
-      property.type === 'Property' &&
-      ((property.key.type === 'Literal' && property.key.value === 'grpc.max_connection_age_ms') || (property.key.type === 'Identifier' && property.key.name === 'grpc.max_connection_age_ms')),
-  );
+  if (options === undefined) return undefined;
+  return ageIn(options, program, 0);
+}
+
+/** True when the server's options already set a max connection age (or spread the helper's). */
+export function setsConnectionAge(server: TSESTree.NewExpression, program?: TSESTree.Program): boolean {
+  return connectionAgeSetBy(server, program) !== undefined;
+}
+
+function setsAgeKey(property: TSESTree.Property): boolean {
+  return (property.key.type === 'Literal' && property.key.value === 'grpc.max_connection_age_ms') || (property.key.type === 'Identifier' && property.key.name === 'grpc.max_connection_age_ms');
+}
+
+function ageIn(node: TSESTree.Node, program: TSESTree.Program | undefined, depth: number): string | undefined {
+  const value = unwrap(node);
+  if (value.type === 'Identifier') {
+    const constant = program && depth < 3 ? sameFileConstant(program, value.name) : undefined;
+    return constant !== undefined && ageIn(constant, program, depth + 1) !== undefined ? value.name : undefined;
+  }
+  if (value.type !== 'ObjectExpression') return undefined;
+  for (const property of value.properties) {
+    if (property.type === 'Property' && setsAgeKey(property)) return '';
+    if (property.type !== 'SpreadElement') continue;
+    if (property.argument.type === 'CallExpression' && lastName(property.argument.callee) === 'serverConnectionAge') return '';
+    const spread = ageIn(property.argument, program, depth + 1);
+    if (spread !== undefined) return spread;
+  }
+  return undefined;
+}
+
+/** The initializer of a top-level `const NAME = …` of the file (what a reader follows from `new grpc.Server(NAME)`). */
+function sameFileConstant(program: TSESTree.Program, name: string): TSESTree.Expression | undefined {
+  for (const statement of program.body) {
+    const declaration = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
+    if (declaration?.type !== 'VariableDeclaration' || declaration.kind !== 'const') continue;
+    for (const declarator of declaration.declarations) {
+      if (declarator.id.type === 'Identifier' && declarator.id.name === name && declarator.init) return declarator.init;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why a client already spreads its calls over the backends: an xDS target, or round_robin in its options (written
+ * there, in a same-file constant, or `roundRobinOptions()`). Undefined when nothing says so.
+ */
+function balancedBy(node: TSESTree.NewExpression, program: TSESTree.Program): string | undefined {
+  const address = node.arguments[0] === undefined ? undefined : unwrap(node.arguments[0]);
+  const text = address?.type === 'Literal' ? String(address.value) : address?.type === 'TemplateLiteral' ? (address.quasis[0]?.value.cooked ?? '') : '';
+  if (text.startsWith('xds:')) return "an xDS target, 'xds:'";
+  const options = node.arguments[2] === undefined ? undefined : unwrap(node.arguments[2]);
+  if (options === undefined) return undefined;
+  const constant = options.type === 'Identifier' ? sameFileConstant(program, options.name) : undefined;
+  const written = constant ?? options;
+  let roundRobin = false;
+  traverse(written, (child) => {
+    if (child.type === 'Identifier' && (child.name === 'round_robin' || child.name === 'roundRobinOptions')) roundRobin = true;
+    if (child.type === 'Literal' && typeof child.value === 'string' && /\bround_robin\b/.test(child.value)) roundRobin = true;
+    if (child.type === 'TemplateElement' && /\bround_robin\b/.test(child.value.raw)) roundRobin = true;
+  });
+  if (!roundRobin) return undefined;
+  return constant === undefined ? 'round_robin in its options' : `round_robin in its options, ${(options as TSESTree.Identifier).name}`;
+}
+
+/**
+ * `const client = new X(…)` in a function whose every use of `client` is one method call and `client.close()`: a
+ * probe or a script's single call. Returns that method's name.
+ */
+function oneShotCall(node: TSESTree.NewExpression, ancestors: readonly TSESTree.Node[]): string | undefined {
+  const declarator = ancestors.at(-1);
+  if (declarator?.type !== 'VariableDeclarator' || declarator.id.type !== 'Identifier' || declarator.init !== node) return undefined;
+  const scope = [...ancestors].reverse().find((ancestor) => ancestor.type === 'FunctionDeclaration' || ancestor.type === 'FunctionExpression' || ancestor.type === 'ArrowFunctionExpression');
+  if (scope === undefined) return undefined;
+  const name = declarator.id.name;
+  const calls: string[] = [];
+  let references = 0;
+  traverse(scope, (child, parent) => {
+    if (child.type === 'CallExpression' && child.callee.type === 'MemberExpression' && !child.callee.computed && child.callee.object.type === 'Identifier' && child.callee.object.name === name && child.callee.property.type === 'Identifier') {
+      calls.push(child.callee.property.name);
+    }
+    if (child.type !== 'Identifier' || child.name !== name || child === declarator.id) return;
+    if (parent?.type === 'MemberExpression' && parent.property === child && !parent.computed) return;
+    if (parent?.type === 'Property' && parent.key === child && !parent.computed && !parent.shorthand) return;
+    references++;
+  });
+  const closed = calls.includes('close');
+  const other = references !== calls.length;
+  const used = calls.filter((method) => method !== 'close');
+  return closed && !other && used.length === 1 ? used[0] : undefined;
 }
 
 export const ROTATING_CLIENT = 'rotatingClient';
@@ -418,8 +514,9 @@ export function planGrpcRewrites(
 ): GrpcRewritePlan {
   const left: GrpcLeftSite[] = [];
   const servers = sites.servers.filter((server) => {
-    if (!setsConnectionAge(server.node)) return true;
-    if (!spreadsHelper(server.node)) left.push({ node: server.node, reason: 'grpc.Server: its options already set grpc.max_connection_age_ms' });
+    const setBy = connectionAgeSetBy(server.node, program);
+    if (setBy === undefined) return true;
+    if (!spreadsHelper(server.node)) left.push({ node: server.node, reason: `grpc.Server: its options already set grpc.max_connection_age_ms${setBy ? ` (${setBy})` : ''}` });
     return false;
   });
   const names = [...(sites.clients.length > 0 ? [ROTATING_CLIENT] : []), ...(servers.length > 0 ? [SERVER_CONNECTION_AGE] : [])];
@@ -441,8 +538,10 @@ export function planGrpcRewrites(
       edits.push({ start: node.callee.range[1], end: node.range[1], text: `({ ...${age}() })` });
     } else if (options.type === 'ObjectExpression') {
       const empty = options.properties.length === 0;
-      // `{}` → `{ ...age() }`; `{ a: 1 }` → `{ ...age(), a: 1 }` (a multi-line object keeps its own line breaks).
-      edits.push({ start: options.range[0], end: options.range[0] + 1, text: empty ? `{ ...${age}() ` : `{ ...${age}(),` });
+      // `{}` → `{ ...age() }`; `{ a: 1 }` → `{ ...age(), a: 1 }`, `{a: 1}` → `{ ...age(), a: 1}` (a multi-line object
+      // keeps its own line breaks).
+      const spaced = /\s/.test(source[options.range[0] + 1] ?? '');
+      edits.push({ start: options.range[0], end: options.range[0] + 1, text: empty ? `{ ...${age}() ` : `{ ...${age}(),${spaced ? '' : ' '}` });
     } else {
       edits.push({ start: options.range[0], end: options.range[1], text: `{ ...${age}(), ...${source.slice(options.range[0], options.range[1])} }` });
     }

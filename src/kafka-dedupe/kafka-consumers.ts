@@ -8,6 +8,8 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type ts from 'typescript';
 import { buildBindingIndex, propertyKeyName, type Binding, type BindingIndex, type ClassNode } from '../core/bindings.js';
+import { dirname } from 'node:path';
+import { loadModule, resolveModuleFile } from '../core/modules.js';
 import type { TypeServices } from '../core/parse.js';
 import { traverse } from '../core/traverse.js';
 
@@ -29,7 +31,13 @@ export interface RunCall {
 }
 
 export type ConsumerVerdict =
-  | { readonly kind: 'consumer'; readonly evidence: string; readonly creation?: TSESTree.CallExpression }
+  | {
+      readonly kind: 'consumer';
+      readonly evidence: string;
+      readonly creation?: TSESTree.CallExpression;
+      /** Declared as a Consumer and made by something else (`connectConsumer()`): where its value comes from. */
+      readonly madeBy?: TSESTree.Node;
+    }
   | { readonly kind: 'not-consumer' | 'unknown'; readonly reason: string };
 
 export interface KafkaRunSites {
@@ -42,7 +50,11 @@ export function mayHaveKafkaRun(source: string): boolean {
   return /\beach(?:Message|Batch)\b/.test(source) && /\.\s*run\s*\(/.test(source);
 }
 
-export function findKafkaRuns(program: TSESTree.Program, types?: TypeServices): KafkaRunSites {
+/** The file each scanned program was read from: the shared-instance evidence reads the module a `kafka` comes from. */
+const fileOfProgram = new WeakMap<TSESTree.Program, string>();
+
+export function findKafkaRuns(program: TSESTree.Program, types?: TypeServices, filePath?: string): KafkaRunSites {
+  if (filePath !== undefined) fileOfProgram.set(program, filePath);
   const { index, collected } = buildBindingIndex(program, (node) => runCall(node));
   const runs = collected.map((run) => ({ run, verdict: judgeReceiver(run.receiver, index, program, types) }));
   return { runs, index };
@@ -143,8 +155,13 @@ function constructorParameter(classNode: ClassNode, name: string): TSESTree.Type
   return undefined;
 }
 
-/** Whether a type annotation names `name` imported from kafkajs (`Consumer`, `kafkajs.Consumer`). */
+/** Whether a type annotation names `name` imported from kafkajs (`Consumer`, `kafkajs.Consumer`, `Consumer | null`). */
 function annotatesKafkajs(annotation: TSESTree.TypeNode | undefined, name: string, index: BindingIndex): boolean {
+  if (annotation?.type === 'TSUnionType') {
+    // `Consumer | null`, `Consumer | undefined`: a consumer that is not made yet, or was stopped.
+    const present = annotation.types.filter((member) => member.type !== 'TSNullKeyword' && member.type !== 'TSUndefinedKeyword');
+    return present.length === 1 && annotatesKafkajs(present[0], name, index);
+  }
   if (annotation?.type !== 'TSTypeReference') return false;
   const typeName = annotation.typeName;
   if (typeName.type === 'Identifier') {
@@ -165,7 +182,8 @@ function traceConsumer(node: TSESTree.Expression, index: BindingIndex, program: 
   const { values, annotation, what } = valuesOf(direct, index, program);
   if (annotatesKafkajs(annotation, 'Consumer', index)) {
     const created = values.map(unwrap).find(isConsumerCreation);
-    return { kind: 'consumer', evidence: `${what} is declared as kafkajs' Consumer`, creation: created };
+    const madeBy = values.map(unwrap).find((value) => !(value.type === 'Literal' && value.value === null) && !(value.type === 'Identifier' && value.name === 'undefined'));
+    return { kind: 'consumer', evidence: `${what} is declared as kafkajs' Consumer`, creation: created, ...(created === undefined && madeBy ? { madeBy } : {}) };
   }
   const reasons: string[] = [];
   for (const value of values) {
@@ -195,7 +213,8 @@ function creationVerdict(call: TSESTree.CallExpression & { callee: TSESTree.Memb
 /**
  * The common project layout: `export const kafka = new Kafka(…)` in one module, `kafka.consumer({ groupId })` in
  * another. Without types, a `.consumer({ groupId })` call on a value imported from a relative module counts when the
- * file itself imports kafkajs (a reviewer reads it the same way).
+ * file itself imports kafkajs, or when that module is read and makes the value with kafkajs' `new Kafka(…)` (a
+ * reviewer opens it to check).
  */
 function sharedKafkaEvidence(call: TSESTree.CallExpression & { callee: TSESTree.MemberExpression }, index: BindingIndex, program: TSESTree.Program): string | undefined {
   const object = unwrap(call.callee.object as TSESTree.Expression);
@@ -203,7 +222,44 @@ function sharedKafkaEvidence(call: TSESTree.CallExpression & { callee: TSESTree.
   const binding = index.resolve(object);
   if (binding?.kind !== 'import' || !binding.importFrom?.startsWith('.')) return undefined;
   const importsKafkajs = program.body.some((statement) => statement.type === 'ImportDeclaration' && statement.source.value === KAFKAJS);
-  return importsKafkajs ? `\`${object.name}\` imported from '${binding.importFrom}', called with a groupId in a file that imports kafkajs` : undefined;
+  if (importsKafkajs) return `\`${object.name}\` imported from '${binding.importFrom}', called with a groupId in a file that imports kafkajs`;
+  const filePath = fileOfProgram.get(program);
+  const file = filePath === undefined ? undefined : resolveModuleFile(dirname(filePath), binding.importFrom);
+  const loaded = file === undefined ? undefined : loadModule(file);
+  if (loaded === undefined || !exportsKafkaInstance(loaded.program, binding.importedName ?? '')) return undefined;
+  return `\`${object.name}\` imported from '${binding.importFrom}', which makes it with \`new Kafka(…)\` from kafkajs`;
+}
+
+/** Whether a module exports `name` as a `new Kafka(…)` with `Kafka` imported or required from kafkajs. */
+function exportsKafkaInstance(module: TSESTree.Program, name: string): boolean {
+  const kafkaNames = new Set<string>();
+  const made = new Set<string>();
+  traverse(module, (node) => {
+    if (node.type === 'ImportDeclaration' && node.source.value === KAFKAJS) {
+      for (const specifier of node.specifiers) {
+        const imported = specifier.type === 'ImportSpecifier' ? (specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value) : undefined;
+        if (imported === 'Kafka') kafkaNames.add(specifier.local.name);
+      }
+    }
+    if (node.type === 'VariableDeclarator' && node.id.type === 'ObjectPattern' && node.init?.type === 'CallExpression' && node.init.callee.type === 'Identifier' && node.init.callee.name === 'require') {
+      const [specifier] = node.init.arguments;
+      if (specifier?.type === 'Literal' && specifier.value === KAFKAJS) {
+        for (const property of node.id.properties) if (property.type === 'Property' && propertyKeyName(property) === 'Kafka' && property.value.type === 'Identifier') kafkaNames.add(property.value.name);
+      }
+    }
+  });
+  traverse(module, (node) => {
+    if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier' && node.init?.type === 'NewExpression' && node.init.callee.type === 'Identifier' && kafkaNames.has(node.init.callee.name)) made.add(node.id.name);
+  });
+  if (!made.has(name) && name !== 'default') return false;
+  return module.body.some((statement) => {
+    if (statement.type === 'ExportNamedDeclaration') {
+      const declared = statement.declaration?.type === 'VariableDeclaration' && statement.declaration.declarations.some((declarator) => declarator.id.type === 'Identifier' && declarator.id.name === name);
+      const listed = statement.specifiers.some((specifier) => specifier.exported.type === 'Identifier' && specifier.exported.name === name && specifier.local.type === 'Identifier' && made.has(specifier.local.name));
+      return declared || listed;
+    }
+    return statement.type === 'ExportDefaultDeclaration' && name === 'default' && statement.declaration.type === 'Identifier' && made.has(statement.declaration.name);
+  });
 }
 
 /** The `.consumer(…)` call a receiver's value comes from, whatever it is called on (types already said Consumer). */

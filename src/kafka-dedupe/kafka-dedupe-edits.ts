@@ -23,7 +23,7 @@ import {
 import { readBatchWriter, type BatchWriter } from './kafka-batch-writer.js';
 import { groupIdOf, groupIdReachable, type ConsumerVerdict, type RunCall } from './kafka-consumers.js';
 import type { TextEdit } from '../core/text-edit.js';
-import { traverse } from '../core/traverse.js';
+import { forEachChild, traverse } from '../core/traverse.js';
 import { Trivia } from '../core/trivia.js';
 
 export type StoreKind = 'memory' | 'pg' | 'redis';
@@ -61,7 +61,12 @@ export function planKafkaSite(run: RunCall, verdict: ConsumerVerdict, context: S
   const { handler, kind, options } = run;
   if (isAlreadyWrapped(handler.value)) return left(`already wrapped with ${WRAPPERS[kind]}`);
   const groupId = groupIdOf(verdict.creation);
-  if (groupId === undefined) return left('the consumer group id was not found in a `kafka.consumer({ groupId })` call in this file; wrap by hand with `group`');
+  if (groupId === undefined) {
+    // The handler's own obstacle comes first: with the group written by hand it would still be left for it.
+    const shape = kind === 'eachBatch' ? planBatch(handler, options, context, [], [], () => '', '') : undefined;
+    if (shape?.kind === 'left') return shape;
+    return left(groupNotInSight(run, verdict, context.source));
+  }
   const kept = groupId.type === 'Identifier' ? keptOnThis(groupId, verdict.creation!, run.call, context.index) : undefined;
   if (kept === undefined && !groupIdReachable(groupId, run.call, context.index)) {
     return left(`the consumer's groupId \`${context.source.slice(...groupId.range)}\` does not mean the same at the run() call; wrap by hand with \`group\``);
@@ -75,10 +80,22 @@ export function planKafkaSite(run: RunCall, verdict: ConsumerVerdict, context: S
   if (kind === 'eachMessage') {
     return {
       kind: 'rewrite',
-      plan: { names, summary: `eachMessage wrapped with dedupeEachMessage (${storeNote}; ${verdict.evidence})`, edits: (reference) => wrapEdits(handler, context, WRAPPERS.eachMessage, optionsText(reference), reference) },
+      plan: {
+        names,
+        summary: `eachMessage wrapped with dedupeEachMessage (${storeNote}; ${verdict.evidence})${enqueueWarning(handler.value, context.source)}`,
+        edits: (reference) => wrapEdits(handler, context, WRAPPERS.eachMessage, optionsText(reference), reference),
+      },
     };
   }
   return planBatch(handler, options, context, [BATCH_WRAPPER, factory], names, optionsText, `${storeNote}; ${verdict.evidence}`);
+}
+
+/** Why the group is not known where run() is called: the consumer is made elsewhere, or made without a groupId here. */
+function groupNotInSight(run: RunCall, verdict: ConsumerVerdict & { kind: 'consumer' }, source: string): string {
+  const receiver = run.call.callee.type === 'MemberExpression' ? `\`${source.slice(...run.call.callee.object.range)}\`` : 'the consumer';
+  if (verdict.creation !== undefined) return 'the consumer group id is not written in its `kafka.consumer({ groupId })` call; wrap by hand with `group`';
+  const from = verdict.madeBy === undefined ? 'handed in' : `made elsewhere (\`${source.slice(...verdict.madeBy.range)}\`)`;
+  return `not rewritten: ${receiver} is declared as kafkajs' Consumer but ${from}, so its groupId is not in sight; wrap by hand with \`group\``;
 }
 
 /**
@@ -105,6 +122,32 @@ function keptOnThis(groupId: TSESTree.Identifier, creation: TSESTree.CallExpress
   const runClass = runThis === undefined ? undefined : index.thisClass(runThis);
   const sameClass = runClass !== undefined && runClass.range[0] <= owner.range[0] && owner.range[1] <= runClass.range[1];
   return sameClass ? `this.${field}` : undefined;
+}
+
+/** Calls that hand work to a queue or a broker; not awaited, the work runs after the claim is recorded. */
+const ENQUEUE_METHODS = new Set(['add', 'addBulk', 'enqueue', 'publish', 'dispatch', 'schedule', 'submit', 'send', 'sendMessage', 'produce']);
+
+/**
+ * A warning for a handler that only hands its work on (`queue.add(…)` not awaited): the wrapper records the claim when
+ * the handler returns, before that work has run, so a failure there is never retried. Empty when there is none.
+ */
+function enqueueWarning(handler: TSESTree.Node, source: string): string {
+  if (handler.type !== 'ArrowFunctionExpression' && handler.type !== 'FunctionExpression') return '';
+  let floating: string | undefined;
+  const visit = (node: TSESTree.Node, nested: boolean): void => {
+    if (floating !== undefined) return;
+    if (nested && (node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression' || node.type === 'FunctionDeclaration')) return;
+    if (node.type === 'ExpressionStatement') {
+      const call = node.expression.type === 'ChainExpression' ? node.expression.expression : node.expression;
+      if (call.type === 'CallExpression' && call.callee.type === 'MemberExpression' && !call.callee.computed && call.callee.property.type === 'Identifier' && ENQUEUE_METHODS.has(call.callee.property.name)) {
+        floating = `${source.slice(...call.callee.range)}(…)`;
+        return;
+      }
+    }
+    forEachChild(node, (child) => visit(child, true));
+  };
+  visit(handler.body, false);
+  return floating === undefined ? '' : `; warning: the handler does not await \`${floating}\`: the claim is recorded before that work runs, so a failure there is not retried; await it, or de-duplicate where the work runs`;
 }
 
 function isAlreadyWrapped(value: TSESTree.Node): boolean {
@@ -141,6 +184,19 @@ function wrapEdits(property: TSESTree.Property, context: SiteContext, wrapper: s
   ];
 }
 
+/** `Promise.all(batch.messages.map(…))` (or `allSettled`) anywhere in the handler: its records run concurrently. */
+function handsBatchToPromiseAll(handler: HandlerFunction, access: Parameters<typeof isBatchMessages>[1]): boolean {
+  let found = false;
+  traverse(handler.body, (node) => {
+    if (found || node.type !== 'CallExpression' || node.callee.type !== 'MemberExpression' || node.callee.computed) return;
+    const { object, property } = node.callee;
+    if (object.type !== 'Identifier' || object.name !== 'Promise' || property.type !== 'Identifier' || !['all', 'allSettled'].includes(property.name)) return;
+    const mapped = node.arguments[0];
+    found = mapped?.type === 'CallExpression' && mapped.callee.type === 'MemberExpression' && isBatchMessages(mapped.callee.object, access);
+  });
+  return found;
+}
+
 function planBatch(
   property: TSESTree.Property,
   options: TSESTree.ObjectExpression,
@@ -164,7 +220,12 @@ function planBatch(
   if (statements.length !== 1 || loop?.type !== 'ForOfStatement' || !isBatchMessages(loop.right, access)) {
     const writer = readBatchWriter(handler, access, context.source);
     if (writer !== undefined) return planWholeBatch(handler, access, writer, property, options, context, batchNames, optionsText, note);
-    return left('eachBatch does more than one `for (… of batch.messages)` loop (it handles the batch as a whole); claim keys per record by hand with dedupeEachBatch');
+    if (handsBatchToPromiseAll(handler, access)) {
+      return left('eachBatch hands the batch to `Promise.all(batch.messages.map(…))`: it handles the batch as a whole, its records at once; claim keys per record by hand with dedupeEachBatch');
+    }
+    const loops = statements.filter((statement) => statement.type === 'ForOfStatement' && isBatchMessages(statement.right, access)).length;
+    const shape = loops === 0 ? 'has no `for (… of batch.messages)` loop at its top' : 'does more than one `for (… of batch.messages)` loop';
+    return left(`eachBatch ${shape} (it handles the batch as a whole); claim keys per record by hand with dedupeEachBatch`);
   }
   if (loop.await) return left('`for await` over batch.messages is not the per-record protocol');
   if (loop.left.type !== 'VariableDeclaration' || loop.left.declarations.length !== 1) return left('the loop variable is not declared in the loop');

@@ -47,7 +47,7 @@ describe.each(codemodIds)('codemod %s', (id) => {
   it('has fixtures, every input with its output', () => {
     const dir = join(REPO_ROOT, 'fixtures', id);
     expect(existsSync(dir), `fixtures/${id}/ is missing`).toBe(true);
-    if (registered.get(id)?.prepareProject !== undefined) {
+    if (registered.get(id)?.hasProjectSession) {
       // A codemod with a project session has fixture projects: <case>/input and <case>/output.
       const projects = readdirSync(dir);
       expect(projects.length, `no fixture project in fixtures/${id}/`).toBeGreaterThan(0);

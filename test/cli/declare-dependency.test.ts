@@ -120,6 +120,24 @@ describe('codemods declare @quickwins/runtime', () => {
     expect(readFileSync(join(broken, 'package.json'), 'utf8')).toBe('{ "name": "broken", }\n');
   });
 
+  it('puts it in devDependencies when every rewritten file of the package is a test file (--tests), else in dependencies', () => {
+    const repo = gitRepo({
+      'package.json': '{ "name": "plugin", "devDependencies": { "vitest": "^4.0.0" } }\n',
+      'test/db.test.js': POOL_FILE,
+      'packages/app/package.json': '{ "name": "app" }\n',
+      'packages/app/test/db.test.js': POOL_FILE,
+      'packages/app/src/db.js': POOL_FILE,
+      'packages/e2e/package.json': '{ "name": "@acme/e2e" }\n',
+      'packages/e2e/src/db.js': POOL_FILE,
+    });
+    const run = runCli(['pool-backpressure', '--no-types', '--tests'], { cwd: repo });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(join(repo, 'package.json'), 'utf8')).toBe(`{ "name": "plugin", "devDependencies": { "@quickwins/runtime": "${RANGE}", "vitest": "^4.0.0" } }\n`);
+    expect(readFileSync(join(repo, 'packages/app/package.json'), 'utf8')).toBe(`{ "name": "app", "dependencies": { "@quickwins/runtime": "${RANGE}" } }\n`);
+    expect(readFileSync(join(repo, 'packages/e2e/package.json'), 'utf8')).toBe(`{ "name": "@acme/e2e", "devDependencies": { "@quickwins/runtime": "${RANGE}" } }\n`);
+    expect(run.stderr).toContain(`dependency package.json: added "@quickwins/runtime": "${RANGE}" to devDependencies (imported by 1 rewritten file, all test files;`);
+  });
+
   it('says so, in one line and in --json, when no package.json is above the rewritten files', () => {
     const repo = gitRepo({ 'src/db.js': POOL_FILE, 'src/other.js': POOL_FILE.replace('run()', 'other()') });
     expect(nearestManifest(join(repo, 'src/db.js'), new Map()), 'a package.json above the temp folder').toBeUndefined();

@@ -5,7 +5,8 @@
  * Yoga and Mercurius typings with the runtime's own sources. The type-aware path finds the same sites; with types a
  * decoy named `graphql` is told apart by its declaration, not its name.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codemod, type GraphqlCacheOptions } from '../../codemods/graphql-cache.js';
@@ -35,6 +36,10 @@ const fixtures = readdirSync(fixtureDir)
 /** Lines each fixture must rewrite and leave (with a reason); labels made by reading the fixtures. */
 const EXPECTED: Record<string, { rewritten: number[]; left: number[] }> = {
   'apollo-self': { rewritten: [], left: [7, 8] },
+  'browser-code': { rewritten: [], left: [8] },
+  'browser-field': { rewritten: [], left: [6] },
+  'client-folder': { rewritten: [], left: [6] },
+  'deliberate-uncached': { rewritten: [9], left: [10, 11, 12] },
   'in-test-file': { rewritten: [], left: [7] },
   'conditional-options': { rewritten: [12, 12], left: [14, 16, 19, 21, 26, 33] },
   'decoys': { rewritten: [], left: [] },
@@ -57,6 +62,59 @@ function run(filePath: string, source: string, options: GraphqlCacheOptions = OP
 }
 
 describe('graphql-cache fixtures', () => {
+  it('leaves code that runs in the browser, naming what shows it', () => {
+    const reasons = (name: string) => {
+      const fixture = fixtures.find((entry) => entry.name === name)!;
+      return run(fixture.filePath, fixture.input).result.left.map((site) => site.message);
+    };
+    expect(reasons('browser-code')).toEqual([
+      'graphql() left: this module runs in the browser (it uses `document`); the runtime\'s graphql module needs Node (crypto, prom-client, pino)',
+    ]);
+    expect(reasons('client-folder')).toEqual([
+      "graphql() left: this module runs in the browser (under client/); the runtime's graphql module needs Node (crypto, prom-client, pino)",
+    ]);
+    expect(reasons('browser-field')[0]).toMatch(/^graphql\(\) left: this module runs in the browser \(named by the `browser` field of .*package\.json\)/);
+  });
+
+  it('asks for types only where the checker could place a name the imports could not (a re-export of the project)', () => {
+    const waits = (source: string) => run('src/server.ts', source).result.waitsForTypes;
+    expect(waits("import { graphql } from 'graphql';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n")).toBe(false);
+    expect(waits("import { parse } from 'date-fns';\nexport const day = parse('2020', 'yyyy', new Date());\n")).toBe(false);
+    expect(waits("export const nothing = 1;\n")).toBe(false);
+    expect(waits("import { graphql } from './graphql-exports';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n")).toBe(true);
+    expect(waits("const G = require('@/lib/graphql');\nexports.answer = (schema, source) => G.graphql({ schema, source });\n")).toBe(true);
+    // A test file's sites are all left; the checker is still asked only where it could find more.
+    expect(run('src/__tests__/server.test.ts', "import { graphql } from 'graphql';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n").result.waitsForTypes).toBe(false);
+    expect(waits("import { ApolloServer } from '../apollo';\nexport const server = new ApolloServer({ typeDefs: '', persistedQueries: false });\n")).toBe(true);
+  });
+
+  it('leaves a module a bundler config or index.html at the package root names as an entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'graphql-cache-bundler-'));
+    try {
+      mkdirSync(join(dir, 'src'));
+      writeFileSync(join(dir, 'package.json'), '{ "name": "demo", "private": true }\n');
+      writeFileSync(join(dir, 'vite.config.ts'), "export default { build: { rollupOptions: { input: { mock: './src/mock-server.ts' } } } };\n");
+      writeFileSync(join(dir, 'index.html'), '<script type="module" src="/src/main.ts"></script>\n');
+      const source = "import { graphql } from 'graphql';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n";
+      expect(run(join(dir, 'src/mock-server.ts'), source).result.left.map((site) => site.message)).toEqual([
+        "graphql() left: this module runs in the browser (an entry of vite.config.ts); the runtime's graphql module needs Node (crypto, prom-client, pino)",
+      ]);
+      expect(run(join(dir, 'src/main.ts'), source).result.left[0]!.message).toContain('(an entry of index.html)');
+      expect(run(join(dir, 'src/server.ts'), source).result.rewritten).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves a cache switched off on purpose (its route or name says so) and says why', () => {
+    const fixture = fixtures.find((entry) => entry.name === 'deliberate-uncached')!;
+    expect(run(fixture.filePath, fixture.input).result.left.map((site) => site.message)).toEqual([
+      "`parserAndValidationCache: false` for createYoga(): the route '/graphql-no-parse-validate-cache' says the cache is off on purpose (a benchmark's or a test's uncached arm); not removed",
+      "`parserAndValidationCache: false` for createYoga(): the name `uncachedYoga` says the cache is off on purpose (a benchmark's or a test's uncached arm); not removed",
+      "`documentStore: null` for new ApolloServer() (imported from '@apollo/server'): the name `apolloWithoutDocumentCache` says the cache is off on purpose (a benchmark's or a test's uncached arm); not removed",
+    ]);
+  });
+
   it('covers the forms and decoys found on real code, in TypeScript, ESM and CommonJS', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(fixtures.map((fixture) => fixture.name));
     expect(new Set(fixtures.map((fixture) => fixture.extension))).toEqual(new Set(['ts', 'mjs', 'cjs']));

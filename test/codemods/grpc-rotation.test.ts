@@ -1,10 +1,12 @@
 // Every fixture pair in fixtures/grpc-rotation/ through the codemod contract: the output equals `<case>.output.<ext>`,
 // parses, is a fixed point (a second run changes nothing), imports the helpers at most once; every `new …Client(` the
 // codemod does not rewrite is reported with its reason.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codemod, type GrpcRotationOptions } from '../../codemods/grpc-rotation.js';
+import { clearPackageFacts } from '../../src/core/package-evidence.js';
 import { parseSource } from '../../src/core/parse.js';
 import { applyTextEdits } from '../../src/core/text-edit.js';
 import { createTsProject } from '../support/pool-ts-project.js';
@@ -30,12 +32,14 @@ const cases = readdirSync(FIXTURES)
 
 /** Lines each fixture must report as left (every other considered site is rewritten). */
 const EXPECTED_LEFT: Record<string, number[]> = {
+  'balanced-clients': [5, 6, 7, 9, 14],
   'credentials-evidence': [5],
   'in-test-file': [5, 6],
   decoys: [7, 8, 10],
   'legacy-generated': [7, 8, 9],
   'legacy-grpc': [4, 5],
   'reflection-client': [5],
+  'server-options-constant': [4, 5],
   'untyped-constructor': [5],
 };
 
@@ -93,6 +97,21 @@ describe('grpc-rotation', () => {
     expect(run('src/__tests__/server.spec.ts', source, { ...OPTIONS, tests: true }).rewritten).toEqual(['2: new grpc.Server(…) → with serverConnectionAge()']);
   });
 
+  it("leaves every file of a monorepo's test package (named test, tests or e2e) as test code", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grpc-test-package-'));
+    try {
+      mkdirSync(join(dir, 'src'));
+      writeFileSync(join(dir, 'package.json'), '{ "name": "@acme/test", "private": true }\n');
+      const source = "import * as grpc from '@grpc/grpc-js';\nexport const server = new grpc.Server();\n";
+      expect(run(join(dir, 'src/test-server-connection.ts'), source).left).toEqual(['2: in a test file: pass --tests to include it (new grpc.Server(…) → with serverConnectionAge())']);
+      writeFileSync(join(dir, 'package.json'), '{ "name": "@acme/testing-kit" }\n');
+      clearPackageFacts();
+      expect(run(join(dir, 'src/test-server-connection.ts'), source).rewritten).toEqual(['2: new grpc.Server(…) → with serverConnectionAge()']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('never takes grpc-js credentials as evidence: a class from another package is left, naming the package', () => {
     const reflection = readFileSync(join(FIXTURES, 'reflection-client.input.ts'), 'utf8');
     expect(run('a.ts', reflection).left).toEqual([
@@ -124,6 +143,22 @@ describe('grpc-rotation', () => {
     } finally {
       project.dispose();
     }
+  });
+
+  it('leaves servers whose same-file options constant sets an age, clients already balanced, and one-shot clients, with the reason', () => {
+    const servers = readFileSync(join(FIXTURES, 'server-options-constant.input.ts'), 'utf8');
+    expect(run('a.ts', servers).left).toEqual([
+      '4: grpc.Server: its options already set grpc.max_connection_age_ms (SERVER_OPTIONS)',
+      '5: grpc.Server: its options already set grpc.max_connection_age_ms (SERVER_OPTIONS)',
+    ]);
+    const clients = readFileSync(join(FIXTURES, 'balanced-clients.input.ts'), 'utf8');
+    expect(run('a.ts', clients).left).toEqual([
+      '5: new GreeterClient(): already balanced per call (round_robin in its options): each call already picks a backend, rotation adds nothing',
+      '6: new GreeterClient(): already balanced per call (round_robin in its options): each call already picks a backend, rotation adds nothing',
+      "7: new GreeterClient(): already balanced per call (an xDS target, 'xds:'): each call already picks a backend, rotation adds nothing",
+      '9: new GreeterClient(): already balanced per call (round_robin in its options, BALANCED): each call already picks a backend, rotation adds nothing',
+      '14: new GreeterClient(): a one-shot client (one sayHello() call, then close()): its connection never lives long enough to rotate',
+    ]);
   });
 
   it("names the deprecated 'grpc' package as the reason it leaves its clients and servers", () => {

@@ -41,6 +41,10 @@ const EXPECTED_LEFT: Record<string, [number, RegExp][]> = {
     [23, /not a kafkajs Consumer|group id was not found/],
     [25, /calls `uncommittedOffsets`/],
   ],
+  'true-reasons': [
+    [12, /^not rewritten: `consumer` is declared as kafkajs' Consumer but made elsewhere \(`connectConsumer\(\)`\), so its groupId is not in sight; wrap by hand with `group`$/],
+    [24, /^eachBatch hands the batch to `Promise\.all\(batch\.messages\.map\(…\)\)`/],
+  ],
   'batch-writer-left': [
     [9, /handles the batch as a whole/],
     [16, /writes per batch but calls `uncommittedOffsets`/],
@@ -102,6 +106,13 @@ describe('kafka-dedupe through the host', () => {
     expect(codemod.mightApply("const job = queue.run({ each: 1 });\n", { typed: false })).toBe(false);
   });
 
+  it('warns when the handler only enqueues the work: the claim is recorded before that work runs', () => {
+    const fixture = fixtures.find((entry) => entry.name === 'true-reasons')!;
+    const { result } = run(join(FIXTURES, fixture.inputFile), fixture.input);
+    expect(result.rewritten.map((site) => site.line)).toEqual([35]);
+    expect(result.rewritten[0]!.message).toMatch(/warning: the handler does not await `jobs\.add\(…\)`/);
+  });
+
   it('writes the store the flags choose, and refuses pg/redis without the store argument', () => {
     const fixture = fixtures.find((candidate) => candidate.name === 'each-message')!;
     const { output, result } = run('a.ts', fixture.input, { ...OPTIONS, store: 'pg', storeArgument: 'pool' });
@@ -150,7 +161,7 @@ describe('kafka-dedupe fixtures type-check, and the type-aware path agrees', () 
   let project: TsProject;
 
   beforeAll(() => {
-    project = createTsProject(fixtureProjectFiles(fixtureDir, ['feed.ts'], typeScriptFixtures));
+    project = createTsProject(fixtureProjectFiles(fixtureDir, ['feed.ts', 'kafka-instance.ts'], typeScriptFixtures));
   });
   afterAll(() => project.dispose());
 
@@ -173,9 +184,10 @@ describe('kafka-dedupe fixtures type-check, and the type-aware path agrees', () 
       const { ast, types } = typedProject.services('typed.ts', source);
       const { result } = run(join(typedProject.dir, 'typed.ts'), source, OPTIONS, types, ast);
       expect(result.left.map((site) => [site.line, site.message.replace(/:.*/, '')])).toEqual([
-        [3, 'the consumer group id was not found in a `kafka.consumer({ groupId })` call in this file; wrap by hand with `group`'],
+        [3, 'not rewritten'],
         [4, 'not a kafkajs Consumer as far as this file shows'],
       ]);
+      expect(result.left[0]!.message).toBe("not rewritten: `c` is declared as kafkajs' Consumer but handed in, so its groupId is not in sight; wrap by hand with `group`");
       expect(result.left[1]!.message).toMatch(/is not kafkajs' Consumer/);
     } finally {
       typedProject.dispose();
