@@ -116,37 +116,19 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   const fingerprints = new Array<FileFingerprint | undefined>(total);
   const candidates: number[] = [];
   for (const [index, path] of files.entries()) {
-    try {
-      const stats = statSync(path, { bigint: true });
-      // A named pipe, socket or device named on the command line: opening one to read can block for ever.
-      if (!stats.isFile()) {
-        outcomes[index] = leftFile(NOT_A_FILE_REASON);
-        progress();
-        continue;
-      }
-      const size = Number(stats.size);
-      if (size > budget.maxBytes) {
-        outcomes[index] = leftFile(sizeLimitReason(size, budget.maxBytes));
-        progress();
-        continue;
-      }
-      const decoded = decodeFile(readFileSync(path));
-      if (!decoded.ok) {
-        outcomes[index] = leftFile(decoded.reason);
-        progress();
-        continue;
-      }
-      const { text } = decoded;
-      texts[index] = text;
-      encodings[index] = decoded.encoding;
-      fingerprints[index] = fingerprintOf(stats);
-      if (codemod.mightApply(text.startsWith('\uFEFF') ? text.slice(1) : text, { typed: typeAware })) candidates.push(index);
-      else {
-        outcomes[index] = { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
-        progress();
-      }
-    } catch (error) {
-      outcomes[index] = failed('read', error);
+    const read = readSourceFile(path, budget);
+    if (!read.ok) {
+      outcomes[index] = read.outcome;
+      progress();
+      continue;
+    }
+    const { text } = read;
+    texts[index] = text;
+    encodings[index] = read.encoding;
+    fingerprints[index] = read.fingerprint;
+    if (codemod.mightApply(text.startsWith('\uFEFF') ? text.slice(1) : text, { typed: typeAware })) candidates.push(index);
+    else {
+      outcomes[index] = { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
       progress();
     }
   }
@@ -258,6 +240,27 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   };
 }
 
+/** A source file as the run read it, or the outcome it gets without being opened or decoded (not a file, too large, undecodable, unreadable). */
+export type SourceRead =
+  | { readonly ok: true; readonly text: string; readonly encoding: FileEncoding; readonly fingerprint: FileFingerprint }
+  | { readonly ok: false; readonly outcome: FileOutcome };
+
+/** Reads one file of a run: every run (one codemod, or all of them for `quickwins plan`) reads its files this way. */
+export function readSourceFile(path: string, budget: FileBudget): SourceRead {
+  try {
+    const stats = statSync(path, { bigint: true });
+    // A named pipe, socket or device named on the command line: opening one to read can block for ever.
+    if (!stats.isFile()) return { ok: false, outcome: leftFile(NOT_A_FILE_REASON) };
+    const size = Number(stats.size);
+    if (size > budget.maxBytes) return { ok: false, outcome: leftFile(sizeLimitReason(size, budget.maxBytes)) };
+    const decoded = decodeFile(readFileSync(path));
+    if (!decoded.ok) return { ok: false, outcome: leftFile(decoded.reason) };
+    return { ok: true, text: decoded.text, encoding: decoded.encoding, fingerprint: fingerprintOf(stats) };
+  } catch (error) {
+    return { ok: false, outcome: failed('read', error) };
+  }
+}
+
 function writerOf(request: RunRequest): RunWriter {
   if (!request.writer) throw new Error('runCodemod: a writing run needs a writer');
   return request.writer;
@@ -293,7 +296,7 @@ async function transformLarge(request: RunRequest, path: string, text: string): 
  * a codemod that does not say is asked again with types for every file it looked at, as before; a file that
  * did not parse is parsed again by typescript-estree, whose answer (and message) a typed run has always given.
  */
-function waitsForTypes(outcome: FileOutcome | undefined): boolean {
+export function waitsForTypes(outcome: FileOutcome | undefined): boolean {
   if (outcome === undefined) return false;
   // It passed the typed pre-filter but not the untyped one: only the checker can find a site in it.
   if (outcome.status === 'skipped') return true;

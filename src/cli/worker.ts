@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ProjectSession } from '../codemod-host/codemod.js';
 import { loadCodemods, type AnyCodemod } from '../codemod-host/registry.js';
 import { transformWithSession } from '../codemod-host/transform-project.js';
-import { transformText } from '../codemod-host/transform-text.js';
+import { transformText, transformTextWithEach, type CodemodWithOptions } from '../codemod-host/transform-text.js';
 import type { WorkerChunk, WorkerInit, WorkerReady, WorkerReply } from './workers.js';
 
 const port = parentPort;
@@ -22,6 +22,10 @@ async function prepare(codemod: AnyCodemod): Promise<ProjectSession | undefined>
 }
 
 async function transformChunk(codemod: AnyCodemod, session: ProjectSession | undefined, chunk: WorkerChunk): Promise<WorkerReply> {
+  const codemods = each;
+  if (codemods) {
+    return { chunkId: chunk.chunkId, outcomes: [], outcomesOfEach: chunk.files.map((file) => transformTextWithEach(codemods, file.path, file.text)) };
+  }
   if (!session) {
     return { chunkId: chunk.chunkId, outcomes: chunk.files.map((file) => transformText(codemod, file.path, file.text, init.options as never)) };
   }
@@ -33,8 +37,18 @@ async function transformChunk(codemod: AnyCodemod, session: ProjectSession | und
 // Built as CommonJS (dist/cli/worker.cjs, see cli.ts for why), so no top-level await: the worker says it is
 // ready once the registry is loaded (and its session prepared), and the main thread sends chunks only after that.
 // A session that cannot be prepared here says not ready: the main thread, which prepared its own, does the work.
+let each: CodemodWithOptions[] | undefined;
+
 void (async () => {
-  const codemod = (await loadCodemods()).get(init.codemodId);
+  const codemods = await loadCodemods();
+  if (init.each) {
+    each = init.each.map(({ codemodId, options }) => {
+      const codemod = codemods.get(codemodId);
+      if (!codemod) throw new Error(`worker: unknown codemod ${codemodId}`);
+      return { codemod, options };
+    });
+  }
+  const codemod = each?.[0]?.codemod ?? codemods.get(init.codemodId);
   if (!codemod) throw new Error(`worker: unknown codemod ${init.codemodId}`);
   let session: ProjectSession | undefined;
   try {

@@ -12,13 +12,15 @@ import { Worker } from 'node:worker_threads';
 import type { ProjectSession } from '../codemod-host/codemod.js';
 import type { AnyCodemod } from '../codemod-host/registry.js';
 import { transformWithSession, type SessionOutcome } from '../codemod-host/transform-project.js';
-import { transformText, type TextOutcome } from '../codemod-host/transform-text.js';
+import { transformText, transformTextWithEach, type CodemodWithOptions, type TextOutcome } from '../codemod-host/transform-text.js';
 
 export interface WorkerInit {
   readonly codemodId: string;
   readonly options: Readonly<Record<string, unknown>>;
   /** For a codemod with a project session: the worker prepares its own session with this context. */
   readonly project?: WorkerProject;
+  /** Instead of `codemodId`: several codemods run on each file with one parse (`quickwins plan`), with their options. */
+  readonly each?: readonly { readonly codemodId: string; readonly options: Readonly<Record<string, unknown>> }[];
 }
 
 export interface WorkerProject {
@@ -37,6 +39,8 @@ export interface WorkerReply {
   readonly outcomes: readonly TextOutcome[];
   /** With a project session: each file's record for `finish`, in the order of `outcomes`. */
   readonly records?: readonly unknown[];
+  /** With `WorkerInit.each`: each file's outcomes, one per codemod in the order given (`outcomes` is then empty). */
+  readonly outcomesOfEach?: readonly (readonly TextOutcome[])[];
 }
 
 /** What a worker says once it has loaded the codemod (and prepared its session), or could not. */
@@ -80,8 +84,17 @@ export interface WorkerPool {
 export const NO_WORKERS: WorkerPool = { workers: [], ready: [], stop: async () => {} };
 
 export function startWorkers(codemodId: string, options: Readonly<Record<string, unknown>>, count: number, project?: WorkerProject): WorkerPool {
+  return spawnWorkers({ codemodId, options, project }, count);
+}
+
+/** Workers that run several codemods on each file with one parse (`transformEachInParallel`). */
+export function startWorkersForEach(codemods: readonly CodemodWithOptions[], count: number): WorkerPool {
+  const each = codemods.map(({ codemod, options }) => ({ codemodId: codemod.id, options }));
+  return spawnWorkers({ codemodId: '', options: {}, each }, count);
+}
+
+function spawnWorkers(init: WorkerInit, count: number): WorkerPool {
   const entry = workerEntry();
-  const init: WorkerInit = { codemodId, options, project };
   const workers = entry === undefined ? [] : Array.from({ length: count }, () => new Worker(entry, { workerData: init }));
   const ready = workers.map(
     (worker) =>
@@ -113,6 +126,28 @@ export function transformInParallel(
     onMainThread: async (chunk) => chunk.map((file) => transformText(codemod, file.path, file.text, options as never)),
     fromReply: (reply) => reply.outcomes,
     onResult: onOutcome,
+    shouldStop,
+  });
+}
+
+/**
+ * Several codemods over `files`, one parse per file (`quickwins plan`), on the main thread and the pool's workers
+ * (started with `startWorkersForEach` and the same codemods): resolves with each file's outcomes, one per codemod.
+ */
+export function transformEachInParallel(
+  codemods: readonly CodemodWithOptions[],
+  files: readonly SourceText[],
+  pool: WorkerPool,
+  onOutcomes: (index: number) => void,
+  shouldStop: () => boolean = () => false,
+): Promise<(readonly TextOutcome[] | undefined)[]> {
+  return inParallel<readonly TextOutcome[]>({
+    files,
+    pool,
+    chunkSize: CHUNK_SIZE,
+    onMainThread: async (chunk) => chunk.map((file) => transformTextWithEach(codemods, file.path, file.text)),
+    fromReply: (reply) => reply.outcomesOfEach ?? [],
+    onResult: (index) => onOutcomes(index),
     shouldStop,
   });
 }
