@@ -10,7 +10,7 @@ import { packageFactsFor } from '../analysis/package-evidence.js';
 import type { AnyCodemod } from '../codemod-host/registry.js';
 import { resolveCodemodOptions } from '../codemod-host/options.js';
 import { buildPlan, hasReadySites, type CodemodFindings, type IndexAdvice, type Manifest, type PlanSite, type RuleState } from '../plan/plan.js';
-import { QUICK_WINS } from '../plan/quick-wins.js';
+import { QUICK_WINS, quickWinsStartedIn } from '../plan/quick-wins.js';
 import { planJson, planMarkdown, planText } from '../plan/render.js';
 import type { FileBudget } from './budget.js';
 import { listenForStop } from './interrupt.js';
@@ -33,8 +33,6 @@ export interface PlanRequest {
   readonly stderr: NodeJS.WritableStream;
 }
 
-const RUNTIME_IMPORT = /['"]@quickwins\/runtime\/(pg|auth|graphql|kafka|grpc)['"]/g;
-
 export async function runPlan(request: PlanRequest): Promise<number> {
   const started = performance.now();
   const { cwd, files } = request;
@@ -55,12 +53,7 @@ export async function runPlan(request: PlanRequest): Promise<number> {
       cwd,
       shouldStop: stop.requested,
       onText: (path, text) => {
-        for (const [, area] of text.matchAll(RUNTIME_IMPORT)) {
-          const importers = runtimeImports.get(area as string) ?? [];
-          const shown = displayPath(cwd, path);
-          if (!importers.includes(shown)) importers.push(shown);
-          runtimeImports.set(area as string, importers);
-        }
+        for (const win of quickWinsStartedIn(text)) runtimeImports.set(win.id, [...(runtimeImports.get(win.id) ?? []), displayPath(cwd, path)]);
       },
     });
   } finally {

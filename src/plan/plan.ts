@@ -40,7 +40,7 @@ export interface RepositoryFindings {
   readonly manifests: readonly Manifest[];
   /** By codemod id. */
   readonly codemods: ReadonlyMap<string, CodemodFindings>;
-  /** By runtime area (`pg`, `auth`, ...): the files importing `@quickwins/runtime/<area>`, as displayed. */
+  /** By quick-win id: the files already calling its runtime helpers (imported from `@quickwins/runtime`), as displayed. */
   readonly runtimeImports: ReadonlyMap<string, readonly string[]>;
   readonly rules: RuleState;
   readonly indexAdvice: IndexAdvice;
@@ -110,12 +110,13 @@ export function hasReadySites(plan: Plan): boolean {
 function codemodEntry(win: QuickWin, codemodId: string, findings: RepositoryFindings): QuickWinEntry {
   const found = findings.codemods.get(codemodId) ?? NO_FINDINGS;
   const libraries = librariesFound(win, findings.manifests);
-  const imports = win.runtimeArea === undefined ? [] : (findings.runtimeImports.get(win.runtimeArea) ?? []);
+  const imports = findings.runtimeImports.get(win.id) ?? [];
   const anySite = found.ready.length + found.left.length + found.done > 0;
-  const applies = anySite || libraries.length > 0 || imports.length > 0 || found.setupError !== undefined;
+  const linted = win.appliesWhereEslintRuns === true && 'enabled' in findings.rules;
+  const applies = anySite || libraries.length > 0 || imports.length > 0 || found.setupError !== undefined || linted;
   const rule = win.rule === undefined ? null : { id: win.rule, enabled: 'enabled' in findings.rules && findings.rules.enabled.has(win.rule) };
 
-  const evidence = [...libraries, ...importEvidence(win, imports)];
+  const evidence = [...libraries, ...importEvidence(win, imports), ...(linted ? ['the project lints with ESLint (a config applies to its files)'] : [])];
   if (found.setupError !== undefined) evidence.push(`${codemodId} cannot run here: ${found.setupError}`);
   evidence.push(siteEvidence(win, found));
   if (found.unread.length > 0) evidence.push(`${found.unread.length} file(s) the codemod could not look into: ${shortList(found.unread)}`);
@@ -188,7 +189,7 @@ function librariesFound(win: QuickWin, manifests: readonly Manifest[]): string[]
 }
 
 function importEvidence(win: QuickWin, files: readonly string[]): string[] {
-  return files.length === 0 ? [] : [`\`@quickwins/runtime/${win.runtimeArea}\` already imported in ${files.length} file(s): ${shortList(files)}`];
+  return files.length === 0 ? [] : [`${win.runtimeHelpers.map((name) => `\`${name}\``).join(' / ')} from @quickwins/runtime already used in ${files.length} file(s): ${shortList(files)}`];
 }
 
 function siteEvidence(win: QuickWin, found: CodemodFindings): string {

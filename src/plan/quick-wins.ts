@@ -13,8 +13,10 @@ export interface QuickWin {
   readonly rule?: string;
   /** A dependency on one of these makes the win apply even before a site is found. */
   readonly libraries: readonly string[];
-  /** `@quickwins/runtime/<area>`: code importing it has started the change. */
-  readonly runtimeArea?: string;
+  /** Applies to every project ESLint lints (its rule keeps new blanket directives out), sites or not. */
+  readonly appliesWhereEslintRuns?: boolean;
+  /** The runtime helpers its rewrite calls: a file importing `@quickwins/runtime` and naming one has started the change. */
+  readonly runtimeHelpers: readonly string[];
 }
 
 const POSTGRES_CLIENTS = ['pg', 'pg-pool', '@fastify/postgres', 'fastify-postgres'];
@@ -27,13 +29,14 @@ export const QUICK_WINS: readonly QuickWin[] = [
     codemod: 'pool-backpressure',
     rule: 'quickwins/no-raw-pool-connect',
     libraries: POSTGRES_CLIENTS,
-    runtimeArea: 'pg',
+    runtimeHelpers: ['acquireWithBackpressure', 'queryWithBackpressure'],
   },
   {
     id: 'index-advisor',
     title: 'Add the missing database indexes',
     day: '2',
     libraries: [...POSTGRES_CLIENTS, 'postgres', 'pg-promise', 'slonik', '@neondatabase/serverless', '@vercel/postgres', '@databases/pg'],
+    runtimeHelpers: [],
   },
   {
     id: 'narrow-eslint-disable',
@@ -42,6 +45,8 @@ export const QUICK_WINS: readonly QuickWin[] = [
     codemod: 'narrow-eslint-disable',
     rule: 'quickwins/no-blanket-disable',
     libraries: [],
+    appliesWhereEslintRuns: true,
+    runtimeHelpers: [],
   },
   {
     id: 'auth-logging',
@@ -49,7 +54,7 @@ export const QUICK_WINS: readonly QuickWin[] = [
     day: '4-5',
     codemod: 'auth-logging',
     libraries: [],
-    runtimeArea: 'auth',
+    runtimeHelpers: ['withAuthLogging', 'AuthLogged', 'AuthLoggedResolver', 'AuthLoggedMethod'],
   },
   {
     id: 'graphql-cache',
@@ -58,7 +63,7 @@ export const QUICK_WINS: readonly QuickWin[] = [
     codemod: 'graphql-cache',
     rule: 'quickwins/graphql-cache',
     libraries: ['graphql', '@apollo/server', 'apollo-server', 'apollo-server-express', 'graphql-yoga', 'mercurius', 'express-graphql', 'graphql-http'],
-    runtimeArea: 'graphql',
+    runtimeHelpers: ['cachedParse', 'cachedValidate', 'cachedGraphql', 'createDocumentCache', 'defaultDocumentCache'],
   },
   {
     id: 'kafka-dedupe',
@@ -67,7 +72,7 @@ export const QUICK_WINS: readonly QuickWin[] = [
     codemod: 'kafka-dedupe',
     rule: 'quickwins/kafka-batch-protocol',
     libraries: ['kafkajs'],
-    runtimeArea: 'kafka',
+    runtimeHelpers: ['dedupeEachMessage', 'dedupeEachBatch', 'dedupeBatch'],
   },
   {
     id: 'grpc-rotation',
@@ -76,6 +81,12 @@ export const QUICK_WINS: readonly QuickWin[] = [
     codemod: 'grpc-rotation',
     rule: 'quickwins/grpc-connection-rotation',
     libraries: ['@grpc/grpc-js'],
-    runtimeArea: 'grpc',
+    runtimeHelpers: ['rotatingClient'],
   },
 ];
+
+/** The quick wins whose runtime helpers a file that imports `@quickwins/runtime` (root or a subpath) names. */
+export function quickWinsStartedIn(text: string): QuickWin[] {
+  if (!text.includes('@quickwins/runtime')) return [];
+  return QUICK_WINS.filter((win) => win.runtimeHelpers.some((helper) => new RegExp(`\\b${helper}\\b`).test(text)));
+}
