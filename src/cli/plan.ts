@@ -5,12 +5,12 @@
  * Exit codes: 0; 1 with --check while an applicable quick win decidable from code has sites ready; 2 usage.
  */
 import { dirname } from 'node:path';
-import { enabledRulesFor } from '../analysis/eslint-project.js';
-import { packageFactsFor } from '../analysis/package-evidence.js';
-import type { AnyCodemod } from '../codemod-host/registry.js';
+import { enabledRulesFor } from '../eslint-directives/eslint-project.js';
+import { packageFactsFor } from '../core/package-evidence.js';
+import type { AnyCodemod } from '../registry/index.js';
 import { resolveCodemodOptions } from '../codemod-host/options.js';
 import { buildPlan, hasReadySites, type CodemodFindings, type IndexAdvice, type Manifest, type PlanSite, type RuleState } from '../plan/plan.js';
-import { QUICK_WINS, quickWinsStartedIn } from '../plan/quick-wins.js';
+import { QUICK_WINS, quickWinsStartedIn } from '../registry/quick-wins.js';
 import { planJson, planMarkdown, planText } from '../plan/render.js';
 import type { FileBudget } from './budget.js';
 import { listenForStop } from './interrupt.js';

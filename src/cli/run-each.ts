@@ -7,7 +7,7 @@
  * Nothing is written.
  */
 import { CodemodSetupError } from '../codemod-host/codemod.js';
-import type { AnyCodemod } from '../codemod-host/registry.js';
+import type { AnyCodemod } from '../registry/index.js';
 import type { CodemodWithOptions, TextOutcome } from '../codemod-host/transform-text.js';
 import { transformTextWithEach } from '../codemod-host/transform-text.js';
 import { ISOLATE_CHARS, timeLimitReason, transformIsolated, type FileBudget } from './budget.js';

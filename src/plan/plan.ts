@@ -3,7 +3,7 @@
  * runtime imports, the ESLint rules on, the index advisor's count when a database was given) to the seven entries of
  * the plan, each with whether it applies and why, its sites, the command that does it, and its status.
  */
-import { QUICK_WINS, type QuickWin } from './quick-wins.js';
+import { QUICK_WINS, type QuickWin } from '../registry/quick-wins.js';
 
 /** One site, as the report names it: `path:line:column` and what the codemod said. */
 export interface PlanSite {
