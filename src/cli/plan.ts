@@ -5,6 +5,8 @@
  * Exit codes: 0; 1 with --check while an applicable quick win decidable from code has sites ready; 2 usage.
  */
 import { dirname } from 'node:path';
+import { parseSource } from '../core/parse.js';
+import { readDisableDirectives } from '../eslint-directives/directives.js';
 import { enabledRulesFor } from '../eslint-directives/eslint-project.js';
 import { packageFactsFor } from '../core/package-evidence.js';
 import type { AnyCodemod } from '../registry/index.js';
@@ -16,6 +18,7 @@ import type { FileBudget } from './budget.js';
 import { listenForStop } from './interrupt.js';
 import { displayPath } from './report.js';
 import { runEachCodemod, type CodemodRun } from './run-each.js';
+import { readSourceFile } from './run.js';
 
 export interface PlanRequest {
   readonly codemods: ReadonlyMap<string, AnyCodemod>;
@@ -63,6 +66,10 @@ export async function runPlan(request: PlanRequest): Promise<number> {
   if (result.typesUnavailable) request.stderr.write(`quickwins: ${result.typesUnavailable}\n`);
 
   const findings = new Map(result.runs.map((run) => [run.codemod.id, findingsOf(run, cwd)]));
+  const directives = result.runs.find((run) => run.codemod.id === 'narrow-eslint-disable');
+  if (directives?.setupError !== undefined) {
+    findings.set(directives.codemod.id, { ...(findings.get(directives.codemod.id) as CodemodFindings), foundWithoutRunning: blanketDirectives(directives, cwd) });
+  }
   const plan = buildPlan({
     manifests: manifestsOf(files, cwd),
     codemods: findings,
@@ -96,6 +103,29 @@ function findingsOf(run: CodemodRun, cwd: string): CodemodFindings {
     else if (outcome.status === 'error') unread.push(`${path}: ${outcome.error.phase} failed: ${outcome.error.message.split('\n')[0]}`);
   }
   return { ready, left, done, unread, ...(run.setupError === undefined ? {} : { setupError: run.setupError }) };
+}
+
+/**
+ * Where blanket disable directives are, for when narrow-eslint-disable cannot run (no ESLint here): read from the
+ * comments of the files it would have linted (a second parse of those few files only).
+ */
+function blanketDirectives(run: CodemodRun, cwd: string): string[] {
+  const found: string[] = [];
+  for (const record of run.records) {
+    if (record.outcome.status !== 'left') continue;
+    const read = readSourceFile(record.path, { maxBytes: Number.POSITIVE_INFINITY, maxMs: 0 });
+    if (!read.ok) continue;
+    try {
+      const { comments } = parseSource(record.path, read.text.replace(/^\uFEFF/, ''));
+      const directives = readDisableDirectives({ getInlineConfigNodes: () => comments as never });
+      for (const directive of directives.filter((candidate) => candidate.blanket)) {
+        found.push(`${displayPath(cwd, record.path)}:${directive.comment.loc.start.line}:${directive.comment.loc.start.column + 1}: blanket ${directive.label}`);
+      }
+    } catch {
+      // A file that does not parse holds no directive ESLint would read either.
+    }
+  }
+  return found;
 }
 
 /** The package.json of every package holding a file of the run. */

@@ -21,6 +21,8 @@ export interface CodemodFindings {
   readonly unread: readonly string[];
   /** The project lacks what the codemod needs (e.g. ESLint): the codemod could not run. */
   readonly setupError?: string;
+  /** When it could not run: the sites a look at the text found instead (`path:line:column: what`). */
+  readonly foundWithoutRunning?: readonly string[];
 }
 
 export interface Manifest {
@@ -113,12 +115,15 @@ function codemodEntry(win: QuickWin, codemodId: string, findings: RepositoryFind
   const imports = findings.runtimeImports.get(win.id) ?? [];
   const anySite = found.ready.length + found.left.length + found.done > 0;
   const linted = win.appliesWhereEslintRuns === true && 'enabled' in findings.rules;
-  const applies = anySite || libraries.length > 0 || imports.length > 0 || found.setupError !== undefined || linted;
+  const seen = found.foundWithoutRunning ?? [];
+  const applies = anySite || libraries.length > 0 || imports.length > 0 || seen.length > 0 || linted;
   const rule = win.rule === undefined ? null : { id: win.rule, enabled: 'enabled' in findings.rules && findings.rules.enabled.has(win.rule) };
 
   const evidence = [...libraries, ...importEvidence(win, imports), ...(linted ? ['the project lints with ESLint (a config applies to its files)'] : [])];
-  if (found.setupError !== undefined) evidence.push(`${codemodId} cannot run here: ${found.setupError}`);
-  evidence.push(siteEvidence(win, found));
+  if (found.setupError !== undefined) {
+    evidence.push(`${codemodId} cannot run here: ${found.setupError.replace(`${codemodId}: `, '')}`);
+    evidence.push(seen.length > 0 ? `${seen.length} site(s) seen in the text instead: ${shortList(seen)}` : 'none of its sites in the text either');
+  } else evidence.push(siteEvidence(win, found));
   if (found.unread.length > 0) evidence.push(`${found.unread.length} file(s) the codemod could not look into: ${shortList(found.unread)}`);
   if (!applies && win.libraries.length > 0) evidence.push(`no ${win.libraries.map((name) => `\`${name}\``).join(', ')} in any package.json (${findings.manifests.length} read): does not apply`);
   if (applies && rule !== null) evidence.push(ruleEvidence(rule, findings.rules));
@@ -140,7 +145,7 @@ function codemodEntry(win: QuickWin, codemodId: string, findings: RepositoryFind
 
 /** Done: nothing ready, nothing left, and the rule that keeps it so is on; started: something already rewritten. */
 function codemodStatus(found: CodemodFindings, runtimeImported: boolean, rule: QuickWinEntry['rule']): Status {
-  if (found.setupError !== undefined) return 'todo';
+  if (found.setupError !== undefined) return (found.foundWithoutRunning ?? []).length > 0 ? 'todo' : 'in progress';
   if (found.ready.length > 0 || found.left.length > 0) return found.done > 0 || runtimeImported ? 'in progress' : 'todo';
   return rule === null || rule.enabled ? 'done' : 'in progress';
 }

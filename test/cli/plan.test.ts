@@ -154,6 +154,23 @@ describe('quickwins plan on a repository with none of the libraries', () => {
   }, 120_000);
 });
 
+describe('quickwins plan where ESLint is not installed', () => {
+  it('still finds blanket directives (and only those) for Day 3, and says the codemod cannot run', () => {
+    const files = {
+      'package.json': JSON.stringify({ name: 'no-eslint' }),
+      'src/named.ts': '// eslint-disable-next-line no-console\nconsole.log(1);\n',
+    };
+    const named = plan(gitRepo(files)).json;
+    expect(entry(named, 'narrow-eslint-disable')).toMatchObject({ applies: false, status: 'not applicable' });
+
+    const blanket = plan(gitRepo({ ...files, 'src/legacy.ts': '/* eslint-disable */\nexport const x: any = 1;\n' })).json;
+    const day3 = entry(blanket, 'narrow-eslint-disable');
+    expect(day3).toMatchObject({ applies: true, status: 'todo' });
+    expect(day3.evidence.join('\n')).toMatch(/narrow-eslint-disable cannot run here: ESLint is not installed/);
+    expect(day3.evidence.join('\n')).toContain('1 site(s) seen in the text instead: src/legacy.ts:1:1: blanket eslint-disable');
+  }, 120_000);
+});
+
 describe('quickwins plan --check as the codemods are applied', () => {
   it('exits 1 while a quick win has sites ready, 0 once every codemod has run, and done once its rule is on', () => {
     const app = sampleApp();
