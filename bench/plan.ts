@@ -45,12 +45,14 @@ function median(values: readonly number[]): number {
 const arms = [{ name: 'plan', args: ['plan', '--json'] }, ...CODEMODS.map((id) => ({ name: id, args: [id, '--dry', '--json'] }))];
 const timings = new Map<string, number[]>(arms.map((arm) => [arm.name, []]));
 const outputs = new Map<string, string>();
+const statuses = new Map<string, number | null>();
 console.log(`bench/plan.ts: ${REPO}, ${RUNS} runs per arm, ${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(2)}`);
 for (let run = 0; run < RUNS; run++) {
   for (const arm of arms) {
     const timed = time(arm.args);
     timings.get(arm.name)?.push(timed.ms);
     outputs.set(arm.name, timed.stdout);
+    statuses.set(arm.name, timed.status);
     if (timed.status !== 0 && timed.status !== 1) console.log(`  ${arm.name} exited ${timed.status}`);
   }
 }
@@ -62,11 +64,14 @@ for (const arm of arms) {
   const ms = median(timings.get(arm.name) ?? []);
   let sites = '';
   if (arm.name !== 'plan') {
-    if (ms > slowest.ms) slowest = { name: arm.name, ms };
     const own = JSON.parse(outputs.get(arm.name) || '{"totals":{}}') as { totals: { rewrittenSites?: number; leftSites?: number } };
     const entry = plan.quickWins.find((item) => item.id === arm.name);
     const same = entry?.sites.ready === own.totals.rewrittenSites && entry?.sites.left === own.totals.leftSites;
-    sites = `${entry?.sites.ready}/${entry?.sites.left} vs ${own.totals.rewrittenSites}/${own.totals.leftSites} ${same ? 'same' : 'DIFFERENT'}`;
+    sites =
+      own.totals.rewrittenSites === undefined
+        ? `${entry?.sites.ready}/${entry?.sites.left}; the codemod cannot run here (exit ${statuses.get(arm.name)}): not the slowest`
+        : `${entry?.sites.ready}/${entry?.sites.left} vs ${own.totals.rewrittenSites}/${own.totals.leftSites} ${same ? 'same' : 'DIFFERENT'}`;
+    if (own.totals.rewrittenSites !== undefined && ms > slowest.ms) slowest = { name: arm.name, ms };
   }
   console.log(`${arm.name.padEnd(24)} ${(ms / 1000).toFixed(2).padStart(9)}  ${sites}`);
 }

@@ -78,7 +78,7 @@ export async function runPlan(request: PlanRequest): Promise<number> {
     indexAdvice: await indexAdvice(request),
     paths: request.paths,
   });
-  const run = { files: files.length, parsedFiles: result.parsedFiles, typedFiles: result.typedFiles, elapsedMs: performance.now() - started };
+  const run = { files: files.length, parsedFiles: result.parsedFiles, typedFiles: result.typedFiles, workers: result.workers, elapsedMs: performance.now() - started };
   if (request.output === 'json') request.stdout.write(`${planJson(plan, run)}\n`);
   else if (request.output === 'markdown') request.stdout.write(planMarkdown(plan));
   else request.stdout.write(planText(plan, run));

@@ -45,6 +45,8 @@ export interface EachRunResult {
   /** Files parsed without types (at most once each) and with types (at most once each). */
   readonly parsedFiles: number;
   readonly typedFiles: number;
+  /** Worker threads that parsed files besides the main thread. */
+  readonly workers: number;
   /** Why the type-aware pass went on without types; undefined otherwise. */
   readonly typesUnavailable?: string;
   readonly interrupted: boolean;
@@ -77,10 +79,11 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
   // Text codemods: one parse per file for all of them; large files each on a worker of their own per codemod, as
   // their own runs isolate them under the time limit.
   const outcomes = textCodemods.map(() => new Array<FileOutcome | undefined>(files.length));
-  const wantsTyped = (position: number, index: number): boolean => {
-    const { codemod } = textCodemods[position] as CodemodWithOptions;
-    return codemod.mightApply(source(index), { typed: request.typeAware && codemod.usesTypes });
-  };
+  // Each codemod's pre-filter, as its own run asks it (with types when it uses them), once per file.
+  const wants = textCodemods.map(({ codemod }) =>
+    files.map((_, index) => texts[index] !== undefined && codemod.mightApply(source(index), { typed: request.typeAware && codemod.usesTypes })),
+  );
+  const wantsTyped = (position: number, index: number): boolean => wants[position]![index] === true;
   const wanted = readable.filter((index) => textCodemods.some((_, position) => wantsTyped(position, index)));
   const large = wanted.filter((index) => (texts[index] as string).length >= ISOLATE_CHARS);
   const small = wanted.filter((index) => (texts[index] as string).length < ISOLATE_CHARS);
@@ -167,6 +170,7 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
     runs: request.codemods.map(({ codemod }) => runs.get(codemod) as CodemodRun),
     parsedFiles,
     typedFiles: typeParser ? typedIndexes.length : 0,
+    workers: used.workers.length,
     typesUnavailable: typeLoad && !typeLoad.parser ? typeLoad.unavailable : typeParser?.unbuilt().join('\n') || undefined,
     interrupted: stopped(),
   };

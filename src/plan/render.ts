@@ -1,11 +1,13 @@
 /** The plan printed three ways: for a person (text), for a pull request or issue (markdown checklist), for tools (JSON). */
-import type { Plan, QuickWinEntry, Status } from './plan.js';
+import type { Plan, QuickWinEntry } from './plan.js';
 
 export interface PlanRunInfo {
   readonly files: number;
   /** Files parsed without types, and with types, for all the codemods together. */
   readonly parsedFiles: number;
   readonly typedFiles: number;
+  /** Worker threads besides the main thread. */
+  readonly workers: number;
   readonly elapsedMs: number;
 }
 
@@ -75,9 +77,8 @@ function dayLabel(day: string): string {
   return day.includes('-') ? `Days ${day}` : `Day ${day}`;
 }
 
+/** What to do next for an entry that is not done. */
 function nextStep(entry: QuickWinEntry): string {
-  const statusNext: Partial<Record<Status, string>> = { 'not checked': entry.command };
-  if (statusNext[entry.status]) return statusNext[entry.status] as string;
   if (!entry.decidableFromCode) return entry.command;
   if (entry.sites.ready === 0 && entry.sites.left === 0 && entry.rule && !entry.rule.enabled) return `turn on \`${entry.rule.id}\` in the ESLint config`;
   return `${entry.command} --dry   (review the diff, then run it without --dry)`;

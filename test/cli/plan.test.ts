@@ -26,7 +26,7 @@ interface PlanEntry {
 interface PlanJson {
   quickWins: PlanEntry[];
   totals: { applicable: number; sitesReady: number; sitesLeft: number };
-  run: { files: number; parsedFiles: number };
+  run: { files: number; parsedFiles: number; workers: number };
 }
 
 /** A copy of fixtures/sample-app in a fresh git repository; the package's node_modules linked in (pg, express types, ESLint). */
@@ -152,6 +152,27 @@ describe('quickwins plan on a repository with none of the libraries', () => {
     expect(entry(json, 'index-advisor').evidence.join('\n')).toMatch(/no PostgreSQL client .* does not apply/);
     expect(json.totals.applicable).toBe(0);
   }, 120_000);
+});
+
+describe('quickwins plan on a repository large enough for worker threads', () => {
+  it('parses on the workers and counts what each codemod counts alone', () => {
+    const files: Record<string, string> = {
+      'package.json': JSON.stringify({ name: 'many', dependencies: { pg: '^8.13.0', kafkajs: '^2.2.4' } }),
+      'src/db.js': "const { Pool } = require('pg');\nconst pool = new Pool();\nmodule.exports = { pool };\n",
+    };
+    for (let index = 0; index < 320; index++) {
+      files[`src/module-${index}.js`] =
+        index % 4 === 0
+          ? `const { pool } = require('./db');\nexports.load${index} = async (id) => (await pool.query('select $1::int', [id])).rows;\n`
+          : `exports.value${index} = (x) => x.query ? x.query() : ${index};\n`;
+    }
+    const repo = gitRepo(files);
+    const { json } = plan(repo, ['--workers', '1']);
+    expect(json.run.workers).toBe(1);
+    const totals = codemodTotals(repo, 'pool-backpressure', []);
+    expect(totals.rewrittenSites).toBe(80);
+    expect(entry(json, 'pool-backpressure').sites).toEqual({ ready: totals.rewrittenSites, left: totals.leftSites });
+  }, 240_000);
 });
 
 describe('quickwins plan where ESLint is not installed', () => {
