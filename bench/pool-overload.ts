@@ -33,6 +33,7 @@ import pg from 'pg';
 import { Registry } from 'prom-client';
 import { acquireWithBackpressure, isPoolBackpressureError, POOL_METRIC_NAMES } from '../runtime/src/index.js';
 import { resolveDatabase } from '../test/setup/postgres.js';
+import { fireOnSchedule, percentile, schedule } from './support/open-loop.js';
 import { seededRandom as random } from './support/random.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -104,25 +105,6 @@ const ALL_ARMS: Arm[] = [
 ];
 const ARMS = ALL_ARMS.filter((arm) => !process.env.ARMS || process.env.ARMS.split(',').includes(arm.name));
 
-/**
- * Poisson start times (ms) over `durationMs` for a rate (requests per second) that may change over time, never above
- * `peak`: candidates at the peak rate, each kept with probability rate / peak (thinning).
- */
-function schedule(durationMs: number, ratePerSecond: (atMs: number) => number, seed: number, peak = ratePerSecond(0)): number[] {
-  const next = random(seed);
-  const times: number[] = [];
-  for (let t = 0; ; ) {
-    t += (-Math.log(1 - next()) * 1000) / peak;
-    if (t >= durationMs) return times;
-    if (next() * peak < ratePerSecond(t)) times.push(t);
-  }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 async function warmPool(config: pg.PoolConfig): Promise<pg.Pool> {
   const pool = new pg.Pool({ max: MAX, ...config });
   pool.on('error', () => undefined);
@@ -183,16 +165,7 @@ async function runArm(url: string, arm: Arm, scenario: Scenario): Promise<RunRes
     };
     pending.push(arm.request(pool, registry, sql).then(() => finish('ok'), (error: unknown) => finish(classify(error))));
   };
-  await new Promise<void>((resolve) => {
-    let next = 0;
-    const tick = (): void => {
-      const now = performance.now();
-      while (next < starts.length && t0 + starts[next]! <= now) launch(next++);
-      if (next < starts.length) setTimeout(tick, Math.max(0, Math.min(1, t0 + starts[next]! - now)));
-      else resolve();
-    };
-    setTimeout(tick, 5);
-  });
+  await fireOnSchedule(starts, t0, launch);
   await Promise.all(pending);
   await new Promise((resolve) => setTimeout(resolve, 20)); // let releases land
   const leaked = `${pool.totalCount - pool.idleCount}/${pool.waitingCount}`;

@@ -25,6 +25,7 @@ import type { RunnableCodemod } from '../codemod-host/runnable.js';
 import { registerIndexAdvisor } from '../index-advisor/command.js';
 import { registerLintMigrations } from '../index-advisor/migration-lint/command.js';
 import { escapeControl, hasControlCharacter, quotePath } from './names.js';
+import { runPlan } from './plan.js';
 import { displayPath, humanPath, interruptionReport, jsonReport, progressLine, summary, totalsOf, unifiedDiff, unifiedTextDiff, type RunInfo } from './report.js';
 import { runCodemod, type ExtraFile, type RunRequest, type RunResult } from './run.js';
 import { collectFiles } from './walk.js';
@@ -60,6 +61,17 @@ interface RunnerFlags {
   readonly verbose?: boolean;
 }
 
+interface PlanFlags {
+  readonly json?: boolean;
+  readonly markdown?: boolean;
+  readonly check?: boolean;
+  readonly databaseUrl?: string;
+  readonly types: boolean;
+  readonly workers?: string;
+  readonly maxFileSize?: string;
+  readonly maxFileTime?: string;
+}
+
 const RUNNER_FLAGS = new Set([
   'dry', 'check', 'json', 'allow-dirty', 'types', 'workers', 'add-dependency', 'help', 'version',
   'max-file-size', 'max-file-time', 'force', 'allow-no-git', 'format', 'verbose',
@@ -76,7 +88,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   let exitCode = EXIT_OK;
   const program = new Command('quickwins')
-    .description('Migrate a Node.js + PostgreSQL codebase with codemods.\nRun `quickwins <codemod> --help` for the options of one codemod.')
+    .description('Migrate a Node.js + PostgreSQL codebase with codemods.\nRun `quickwins plan` first: which quick wins apply here, how much work each is, and where you stand.\nRun `quickwins <codemod> --help` for the options of one codemod.')
     .version(packageVersion(), '-V, --version')
     .usage('<codemod> [paths...] [options]')
     .exitOverride()
@@ -93,6 +105,38 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   // Database subcommands live with their own code; they set the exit code like the codemods do.
   registerIndexAdvisor(program, io, (code) => (exitCode = code));
   registerLintMigrations(program, io, (code) => (exitCode = code));
+
+  program
+    .command('plan')
+    .description('run this first: the seven quick wins in the plan\'s order, whether each applies here and why, its sites ready and left, the command that does it, and where you stand')
+    .argument('[paths...]', 'files or folders to plan for (default: the current folder)')
+    .option('--json', 'print one JSON document (quickWins, totals)')
+    .option('--markdown', 'print the progress tracker as a markdown checklist (for a pull request or an issue)')
+    .option('--check', 'exit 1 while an applicable quick win decidable from code has sites ready to rewrite (CI)')
+    .option('--database-url <url>', 'count the index advisor\'s proposals on this database, read-only (default: $DATABASE_URL)')
+    .option('--no-types', 'do not build TypeScript programs; find sites from imports and bindings only')
+    .option('--workers <n>', 'worker threads for large repositories (default: idle cores - 2; 0: main thread only)')
+    .option('--max-file-size <size>', `leave files larger than this (default: ${formatBytes(DEFAULT_MAX_FILE_BYTES)})`)
+    .option('--max-file-time <seconds>', `stop a codemod on a large file after this long (default: ${DEFAULT_MAX_FILE_MS / 1000})`)
+    .action(async (paths: string[], flags: PlanFlags) => {
+      if (flags.json && flags.markdown) throw new UsageError('options --json and --markdown cannot be used together: pick one');
+      const targets = paths.length > 0 ? paths : ['.'];
+      const files = await checkedFiles(targets, io.cwd);
+      exitCode = await runPlan({
+        codemods,
+        paths,
+        files,
+        cwd: io.cwd,
+        output: flags.json ? 'json' : flags.markdown ? 'markdown' : 'text',
+        check: Boolean(flags.check),
+        databaseUrl: flags.databaseUrl ?? (io.env.DATABASE_URL || undefined),
+        typeAware: flags.types !== false,
+        maxWorkers: parseWorkers(flags.workers, false),
+        budget: parseBudget(flags),
+        stdout: io.stdout,
+        stderr: io.stderr,
+      });
+    });
 
   for (const codemod of codemods.values()) {
     const command = program
@@ -202,10 +246,7 @@ async function runCommand(
 /** The source files under the paths given; a path that does not exist, or none found, is a usage error. */
 async function filesToRun(targets: readonly string[], cwd: string): Promise<{ files: readonly string[]; realPaths: ReadonlyMap<string, string> }> {
   const { files, missing, realPaths } = await collectFiles(targets, cwd);
-  if (missing.length > 0) {
-    throw new UsageError(`path not found: ${missing.map(quotePath).join(', ')}${missing.some(isPattern) ? PATTERN_HINT : ''}`);
-  }
-  if (files.length === 0) throw new UsageError(`no source files (.ts, .tsx, .js, ...) under ${targets.map(quotePath).join(', ')}`);
+  checkFound(targets, files, missing);
   return { files, realPaths };
 }
 
@@ -346,7 +387,7 @@ function parseWorkers(value: string | undefined, lintsPerFile: boolean): number 
   return count;
 }
 
-function parseBudget(flags: RunnerFlags): FileBudget {
+function parseBudget(flags: Pick<RunnerFlags, 'maxFileSize' | 'maxFileTime'>): FileBudget {
   const maxBytes = flags.maxFileSize === undefined ? DEFAULT_MAX_FILE_BYTES : parseSize(flags.maxFileSize);
   if (maxBytes === undefined) {
     throw new UsageError(`option --max-file-size needs a size such as 800kb or 20mb, got ${JSON.stringify(flags.maxFileSize)}`);
@@ -354,6 +395,20 @@ function parseBudget(flags: RunnerFlags): FileBudget {
   const maxMs = flags.maxFileTime === undefined ? DEFAULT_MAX_FILE_MS : parseSeconds(flags.maxFileTime);
   if (maxMs === undefined) throw new UsageError(`option --max-file-time needs a number of seconds > 0, got ${JSON.stringify(flags.maxFileTime)}`);
   return { maxBytes, maxMs };
+}
+
+/** The source files under the paths named (the runner's walk); a usage error when a path is missing or holds none. */
+async function checkedFiles(targets: readonly string[], cwd: string): Promise<readonly string[]> {
+  const { files, missing } = await collectFiles(targets, cwd);
+  checkFound(targets, files, missing);
+  return files;
+}
+
+function checkFound(targets: readonly string[], files: readonly string[], missing: readonly string[]): void {
+  if (missing.length > 0) {
+    throw new UsageError(`path not found: ${missing.map(quotePath).join(', ')}${missing.some(isPattern) ? PATTERN_HINT : ''}`);
+  }
+  if (files.length === 0) throw new UsageError(`no source files (.ts, .tsx, .js, ...) under ${targets.map(quotePath).join(', ')}`);
 }
 
 /** A path the shell did not expand (quoted, or a shell that expands nothing): the runner takes files and folders only. */

@@ -149,7 +149,7 @@ interface FileInRun {
 }
 
 /** A file read and decoded: its text, how to encode it back, and what it was on disk (the writer checks it still is). */
-interface FileAsRead {
+export interface FileAsRead {
   readonly text: string;
   readonly encoding: FileEncoding;
   readonly fingerprint: FileFingerprint;
@@ -185,7 +185,7 @@ function startRun(request: RunRequest): Run {
 function readAndPrefilter(run: Run, files: readonly FileInRun[]): Candidate[] {
   const candidates: Candidate[] = [];
   for (const file of files) {
-    const read = readFile(file.path, run.request.budget);
+    const read = readSourceFile(file.path, run.request.budget);
     if ('outcome' in read) {
       file.outcome = read.outcome;
       run.progress();
@@ -203,7 +203,7 @@ function readAndPrefilter(run: Run, files: readonly FileInRun[]): Candidate[] {
 }
 
 /** The file as read, or the outcome of a file the runner does not read (or could not). */
-function readFile(path: string, budget: FileBudget): FileAsRead | { readonly outcome: FileOutcome } {
+export function readSourceFile(path: string, budget: FileBudget): FileAsRead | { readonly outcome: FileOutcome } {
   try {
     const stats = statSync(path, { bigint: true });
     // A named pipe, socket or device named on the command line: opening one to read can block for ever.
@@ -374,7 +374,7 @@ async function transformLarge(request: RunRequest, path: string, text: string): 
  * a codemod that does not say is asked again with types for every file it looked at, as before; a file that
  * did not parse is parsed again by typescript-estree, whose answer (and message) a typed run has always given.
  */
-function waitsForTypes(outcome: FileOutcome | undefined): boolean {
+export function waitsForTypes(outcome: FileOutcome | undefined): boolean {
   if (outcome === undefined) return false;
   // It passed the typed pre-filter but not the untyped one: only the checker can find a site in it.
   if (outcome.status === 'skipped') return true;

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ProjectSession } from '../codemod-host/codemod.js';
 import { loadCodemods } from '../registry/index.js';
-import type { ConfiguredCodemod } from '../codemod-host/runnable.js';
+import { transformEach, type ConfiguredCodemod } from '../codemod-host/runnable.js';
 import { transformWithSession } from '../codemod-host/transform-project.js';
 import type { WorkerChunk, WorkerInit, WorkerReady, WorkerReply } from './workers.js';
 
@@ -22,6 +22,10 @@ async function prepare(codemod: ConfiguredCodemod): Promise<ProjectSession | und
 }
 
 async function transformChunk(codemod: ConfiguredCodemod, session: ProjectSession | undefined, chunk: WorkerChunk): Promise<WorkerReply> {
+  const codemods = each;
+  if (codemods) {
+    return { chunkId: chunk.chunkId, outcomes: [], outcomesOfEach: chunk.files.map((file) => transformEach(codemods, file.path, file.text)) };
+  }
   if (!session) {
     return { chunkId: chunk.chunkId, outcomes: chunk.files.map((file) => codemod.transformText(file.path, file.text)) };
   }
@@ -33,11 +37,18 @@ async function transformChunk(codemod: ConfiguredCodemod, session: ProjectSessio
 // Built as CommonJS (dist/cli/worker.cjs, see cli.ts for why), so no top-level await: the worker says it is
 // ready once the registry is loaded (and its session prepared), and the main thread sends chunks only after that.
 // A session that cannot be prepared here says not ready: the main thread, which prepared its own, does the work.
+let each: ConfiguredCodemod[] | undefined;
+
 void (async () => {
-  const registered = (await loadCodemods()).get(init.codemodId);
-  if (!registered) throw new Error(`worker: unknown codemod ${init.codemodId}`);
+  const registry = await loadCodemods();
   // The values the main thread resolved: resolving them again gives the same options.
-  const codemod = registered.configure(init.options);
+  const configured = (codemodId: string, options: Readonly<Record<string, unknown>>): ConfiguredCodemod => {
+    const registered = registry.get(codemodId);
+    if (!registered) throw new Error(`worker: unknown codemod ${codemodId}`);
+    return registered.configure(options);
+  };
+  if (init.each) each = init.each.map(({ codemodId, options }) => configured(codemodId, options));
+  const codemod = each?.[0] ?? configured(init.codemodId, init.options);
   let session: ProjectSession | undefined;
   try {
     session = await prepare(codemod);

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ProjectSession } from '../codemod-host/codemod.js';
-import type { ConfiguredCodemod } from '../codemod-host/runnable.js';
+import { transformEach, type ConfiguredCodemod } from '../codemod-host/runnable.js';
 import { transformWithSession, type SessionOutcome } from '../codemod-host/transform-project.js';
 import type { TextOutcome } from '../codemod-host/transform-text.js';
 
@@ -20,6 +20,8 @@ export interface WorkerInit {
   readonly options: Readonly<Record<string, unknown>>;
   /** For a codemod with a project session: the worker prepares its own session with this context. */
   readonly project?: WorkerProject;
+  /** Instead of `codemodId`: several codemods run on each file with one parse (`quickwins plan`), with their values. */
+  readonly each?: readonly { readonly codemodId: string; readonly options: Readonly<Record<string, unknown>> }[];
 }
 
 export interface WorkerProject {
@@ -38,6 +40,8 @@ export interface WorkerReply {
   readonly outcomes: readonly TextOutcome[];
   /** With a project session: each file's record for `finish`, in the order of `outcomes`. */
   readonly records?: readonly unknown[];
+  /** With `WorkerInit.each`: each file's outcomes, one per codemod in the order given (`outcomes` is then empty). */
+  readonly outcomesOfEach?: readonly (readonly TextOutcome[])[];
 }
 
 /** What a worker says once it has loaded the codemod (and prepared its session), or could not. */
@@ -81,8 +85,17 @@ export interface WorkerPool {
 export const NO_WORKERS: WorkerPool = { workers: [], ready: [], stop: async () => {} };
 
 export function startWorkers(codemod: ConfiguredCodemod, count: number, project?: WorkerProject): WorkerPool {
+  return spawnWorkers({ codemodId: codemod.codemod.id, options: codemod.values, project }, count);
+}
+
+/** Workers that run several codemods on each file with one parse (`transformEachInParallel`). */
+export function startWorkersForEach(codemods: readonly ConfiguredCodemod[], count: number): WorkerPool {
+  const each = codemods.map((configured) => ({ codemodId: configured.codemod.id, options: configured.values }));
+  return spawnWorkers({ codemodId: '', options: {}, each }, count);
+}
+
+function spawnWorkers(init: WorkerInit, count: number): WorkerPool {
   const entry = workerEntry();
-  const init: WorkerInit = { codemodId: codemod.codemod.id, options: codemod.values, project };
   const workers = entry === undefined ? [] : Array.from({ length: count }, () => new Worker(entry, { workerData: init }));
   const ready = workers.map(
     (worker) =>
@@ -113,6 +126,28 @@ export function transformInParallel(
     onMainThread: async (chunk) => chunk.map((file) => codemod.transformText(file.path, file.text)),
     fromReply: (reply) => reply.outcomes,
     onResult: onOutcome,
+    shouldStop,
+  });
+}
+
+/**
+ * Several codemods over `files`, one parse per file (`quickwins plan`), on the main thread and the pool's workers
+ * (started with `startWorkersForEach` and the same codemods): resolves with each file's outcomes, one per codemod.
+ */
+export function transformEachInParallel(
+  codemods: readonly ConfiguredCodemod[],
+  files: readonly SourceText[],
+  pool: WorkerPool,
+  onOutcomes: (index: number) => void,
+  shouldStop: () => boolean = () => false,
+): Promise<(readonly TextOutcome[] | undefined)[]> {
+  return inParallel<readonly TextOutcome[]>({
+    files,
+    pool,
+    chunkSize: CHUNK_SIZE,
+    onMainThread: async (chunk) => chunk.map((file) => transformEach(codemods, file.path, file.text)),
+    fromReply: (reply) => reply.outcomesOfEach ?? [],
+    onResult: (index) => onOutcomes(index),
     shouldStop,
   });
 }

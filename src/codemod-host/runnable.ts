@@ -5,7 +5,7 @@
  */
 import type { Codemod, CodemodOption, CodemodRead, MightApplyContext, ProjectSession } from './codemod.js';
 import { resolveOptionsOf } from './options.js';
-import { transformText, type ParseFile, type TextOutcome } from './transform-text.js';
+import { parseText, parseWithoutTypes, transformParsed, transformText, type ParseAttempt, type ParseFile, type TextOutcome } from './transform-text.js';
 
 export interface RunnableCodemod {
   readonly id: string;
@@ -28,6 +28,8 @@ export interface ConfiguredCodemod {
   readonly values: Readonly<Record<string, unknown>>;
   /** transform-text.ts's trip through the codemod (pre-filter, parse, transform, edits applied). */
   transformText(filePath: string, text: string, parse?: ParseFile): TextOutcome;
+  /** The same on a file already parsed (its pre-filter passed): several codemods share one parse (`transformEach`). */
+  transformParsed(filePath: string, text: string, attempt: ParseAttempt): TextOutcome;
   /** `Codemod.prepareProject` with these options; undefined for a codemod without a project session. */
   readonly prepareProject?: (context: { readonly cwd: string; readonly files: readonly string[] }) => Promise<ProjectSession>;
 }
@@ -49,9 +51,25 @@ export function runnable<Options>(codemod: Codemod<Options>): RunnableCodemod {
         codemod: described,
         values,
         transformText: (filePath, text, parse) => transformText(codemod, filePath, text, options, parse),
+        transformParsed: (filePath, text, attempt) => transformParsed(codemod, filePath, text, options, attempt),
         prepareProject: prepareProject && ((context) => prepareProject.call(codemod, { ...context, options })),
       };
     },
   };
   return described;
+}
+
+/**
+ * Several codemods on one file with one parse (`quickwins plan`): each gets the outcome its own `transformText` would
+ * give with the same parser; a codemod whose pre-filter refuses the file gets `skipped`, and no codemod wanting the
+ * file means no parse at all.
+ */
+export function transformEach(codemods: readonly ConfiguredCodemod[], filePath: string, text: string, parse: ParseFile = parseWithoutTypes): TextOutcome[] {
+  const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const typed = parse !== parseWithoutTypes;
+  const wanted = codemods.map((configured) => configured.codemod.mightApply(source, { typed }));
+  const attempt = wanted.some(Boolean) ? parseText(filePath, text, parse) : undefined;
+  return codemods.map((configured, index) =>
+    attempt && wanted[index] ? configured.transformParsed(filePath, text, attempt) : { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } },
+  );
 }

@@ -83,22 +83,37 @@ export function transformText<Options>(
   options: Options,
   parse: ParseFile = parseWithoutTypes,
 ): TextOutcome {
-  const hasBom = text.startsWith(BOM);
-  const source = hasBom ? text.slice(1) : text;
+  const source = withoutBom(text);
   // Any other parser is the type-aware one, where the checker alone can make a receiver a pool.
-  if (!codemod.mightApply(source, { typed: parse !== parseWithoutTypes })) return { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
+  const typed = parse !== parseWithoutTypes;
+  if (!codemod.mightApply(source, { typed })) return { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
+  return transformParsed(codemod, filePath, text, options, parseText(filePath, text, parse));
+}
 
+/** What parsing a file's text once gives: the parsed file, or the outcome every codemod gets for it (left, error). */
+export type ParseAttempt =
+  | { readonly ok: true; readonly parsed: ParsedFile; readonly parseMs: number }
+  | { readonly ok: false; readonly outcome: TextOutcome };
+
+/** Parses a file's text (BOM and all, as read) once, for one codemod or for several (`quickwins plan`). */
+export function parseText(filePath: string, text: string, parse: ParseFile = parseWithoutTypes): ParseAttempt {
   const parseStart = performance.now();
-  let parsed: ParsedFile;
   try {
-    parsed = parse(filePath, source);
+    const parsed = parse(filePath, withoutBom(text));
+    return { ok: true, parsed, parseMs: performance.now() - parseStart };
   } catch (error) {
     const parseMs = performance.now() - parseStart;
-    if (error instanceof NestingTooDeepError) return { status: 'left', reason: error.message, timings: { parseMs, transformMs: 0 } };
-    return { status: 'error', error: describeParseError(error), timings: { parseMs, transformMs: 0 } };
+    if (error instanceof NestingTooDeepError) return { ok: false, outcome: { status: 'left', reason: error.message, timings: { parseMs, transformMs: 0 } } };
+    return { ok: false, outcome: { status: 'error', error: describeParseError(error), timings: { parseMs, transformMs: 0 } } };
   }
-  const parseMs = performance.now() - parseStart;
+}
 
+/** One codemod on a file already parsed (its pre-filter passed): the codemod's edits applied, BOM kept. */
+export function transformParsed<Options>(codemod: Codemod<Options>, filePath: string, text: string, options: Options, attempt: ParseAttempt): TextOutcome {
+  if (!attempt.ok) return attempt.outcome;
+  const { parsed, parseMs } = attempt;
+  const hasBom = text.startsWith(BOM);
+  const source = hasBom ? text.slice(1) : text;
   const transformStart = performance.now();
   try {
     const result = codemod.transform({ filePath, source, program: parsed.program, options, types: parsed.types });
@@ -115,6 +130,10 @@ export function transformText<Options>(
     const message = error instanceof Error ? error.message : String(error);
     return { status: 'error', error: { phase: 'transform', message }, timings: { parseMs, transformMs } };
   }
+}
+
+function withoutBom(text: string): string {
+  return text.startsWith(BOM) ? text.slice(1) : text;
 }
 
 /** A tree the parser read (in a separate process, see parse.ts) but deeper than the JavaScript stack lets a codemod walk. */

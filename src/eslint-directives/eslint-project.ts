@@ -114,6 +114,26 @@ export async function loadProjectLinter(cwd: string, probeFile: string, configFi
   };
 }
 
+/** Which of `ruleIds` the config ESLint picks for `filePath` turns on (warn or error), or why that cannot be read. */
+export type EnabledRules = { readonly enabled: ReadonlySet<string> } | { readonly unavailable: string };
+
+/** The project's ESLint config as it applies to one file, read for the rules that keep a quick win done. */
+export async function enabledRulesFor(cwd: string, filePath: string, ruleIds: readonly string[]): Promise<EnabledRules> {
+  try {
+    const eslint = new (await importProjectEslint(cwd)).ESLint({ cwd });
+    const config = (await eslint.calculateConfigForFile(filePath)) as { rules?: Record<string, unknown> } | undefined;
+    if (config === undefined) return { unavailable: 'no ESLint config applies to the files' };
+    return { enabled: new Set(ruleIds.filter((ruleId) => isOn(config.rules?.[ruleId]))) };
+  } catch (error) {
+    return { unavailable: error instanceof ProjectSetupError ? error.message : configProblem(error, cwd, undefined) };
+  }
+}
+
+function isOn(entry: unknown): boolean {
+  const severity = Array.isArray(entry) ? (entry as unknown[])[0] : entry;
+  return severity === 1 || severity === 2 || severity === 'warn' || severity === 'error';
+}
+
 interface EslintModule {
   readonly ESLint: typeof ESLint;
 }
