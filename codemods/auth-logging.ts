@@ -29,6 +29,12 @@ export const codemod: Codemod<AuthLoggingOptions> = {
       // Checked before any file is read: a bad pattern is a usage error (exit 2), not a failure in every file.
       validate: (value) => regexComplaint(String(value)),
     },
+    {
+      flag: 'plain-functions',
+      description: 'Also wrap exported functions that only their name says are auth actions (reported as candidates by default).',
+      type: 'boolean',
+      default: false,
+    },
     { flag: 'import-from', description: 'Module to import withAuthLogging / AuthLogged from.', type: 'string', default: DEFAULT_IMPORT_FROM },
   ],
   usesTypes: false,

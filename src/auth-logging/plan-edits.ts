@@ -27,6 +27,8 @@ export interface AuthLoggingOptions {
   readonly match?: string;
   /** The module the wrappers are imported from. Default `quickwins`. */
   readonly importFrom?: string;
+  /** Also wrap exported functions that only their name says are auth actions (reported as candidates by default). */
+  readonly plainFunctions?: boolean;
 }
 
 export const DEFAULT_IMPORT_FROM = '@quickwins/runtime';
@@ -51,6 +53,7 @@ export function planAuthLogging(input: CodemodInput<AuthLoggingOptions>): Codemo
     filePath,
     match,
     wrapperModules: [...new Set([importFrom, DEFAULT_IMPORT_FROM, LEGACY_IMPORT_FROM])],
+    plainFunctions: input.options.plainFunctions === true,
   });
   const positionOf = positionsOf(source);
   const left: CodemodSite[] = scan.skipped

@@ -23,9 +23,24 @@ import {
 } from './types.js';
 import { authWords, classifyHandlerName, classifyRoutePath, DECOYS, has, looseAction, staticPath } from './vocabulary.js';
 
+/** Why nothing is wrapped in a module that is not server code (module-side.ts decides which). */
+export const SIDE_REASONS = {
+  client: 'it is client code: it calls the server rather than answering a request, and an auth wrap belongs on the server',
+  test: 'it is in a test file: a test helper, not a request handler',
+  job: 'it is in a background-job module: it runs on a schedule, not for a user signing in',
+  instrumentation: 'it is not a request handler',
+} as const;
+
 export const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all']);
 const ROUTER_NAME = /^(app|application|router|routes?|server|fastify|instance|api|srv|koa|[a-z][\w$]*(Router|Routes|App|Server|Api|Instance))$/;
 const ROUTER_FACTORIES = /^(express|Router|fastify|Fastify|KoaRouter|createRouter|createApp|createServer|polka|restify)$/;
+
+/** The value an initialiser stores, through assignment chains: `const auth = module.exports = Router()` → `Router()`. */
+function assignedValue(init: TSESTree.Expression | null | undefined): TSESTree.Expression | undefined {
+  let value = init ?? undefined;
+  while (value?.type === 'AssignmentExpression' && value.operator === '=') value = value.right;
+  return value;
+}
 
 export interface Binding {
   readonly kind: 'function' | 'import' | 'value' | 'wrapped' | 'call' | 'parameter';
@@ -87,6 +102,13 @@ export class AuthScan {
         this.handlers.splice(index, 1);
         this.wrapped.push(site);
       }
+    }
+  }
+
+  /** Every site found so far becomes `left` with the reason (a module that answers no user's request). */
+  leaveEverySite(reason: string): void {
+    for (const site of this.handlers.splice(0)) {
+      this.skipped.push({ framework: site.framework, description: site.description, node: site.node, reason, ...(site.identity ? { identity: site.identity } : {}) });
     }
   }
 
@@ -331,8 +353,10 @@ export class AuthScan {
     if (node.type === 'Identifier') {
       const bindings = this.bindings.get(node.name) ?? [];
       for (const binding of bindings) {
-        if (binding.node.type !== 'VariableDeclarator' || binding.node.init?.type !== 'CallExpression' && binding.node.init?.type !== 'NewExpression') continue;
-        const factory = calleeName(binding.node.init.callee);
+        if (binding.node.type !== 'VariableDeclarator') continue;
+        const made = assignedValue(binding.node.init);
+        if (made?.type !== 'CallExpression' && made?.type !== 'NewExpression') continue;
+        const factory = calleeName(made.callee);
         if (factory && CLIENT_FACTORIES.test(factory)) return false;
         if (factory && ROUTER_FACTORIES.test(factory)) return true;
       }

@@ -13,6 +13,11 @@ function scan(source: string, filePath = 'src/routes.ts', match?: RegExp): AuthH
   return findAuthHandlers(parseSource(filePath, source), { filePath, match });
 }
 
+/** The same with `--plain-functions`: exported functions that only their name says are auth actions get wrapped. */
+function scanPlain(source: string, filePath = 'src/routes.ts', match?: RegExp): AuthHandlerScan {
+  return findAuthHandlers(parseSource(filePath, source), { filePath, match, plainFunctions: true });
+}
+
 function actions(result: AuthHandlerScan): string[] {
   return result.handlers.map((site) => `${site.framework}:${site.action}:${site.description}`);
 }
@@ -359,7 +364,7 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
   });
 
   it('finds exported plain functions, not route controllers or helpers', () => {
-    const result = scan(`
+    const result = scanPlain(`
       const login = { body: 'schema' };
       const register = catchAsync(async (req, res) => {});
       async function changePassword(input) { return db.change(input); }
@@ -399,7 +404,7 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
   });
 
   it('wraps an exported declaration even when it is called above itself (the declaration stays, hoisted)', () => {
-    const result = scan(`
+    const result = scanPlain(`
       const ready = login({ warmup: true });
       export async function login(input) { return db.login(input); }
       function later() { return logout(); }
@@ -425,6 +430,7 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
     expect(clientPackage.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('depends on `react-dom` and on no server framework')]);
     const serverPackage = findAuthHandlers(parseSource('api/src/auth.ts', 'export async function signIn(input) { return db.signIn(input); }'), {
       filePath: 'api/src/auth.ts',
+      plainFunctions: true,
       packageFacts: () => ({ manifest: 'api/package.json', dependencies: new Set(['react-dom', 'express']) }),
     });
     expect(actions(serverPackage)).toEqual(['function:login:signIn()']);
@@ -453,7 +459,7 @@ describe('findAuthHandlers: --match', () => {
   });
 
   it('widens: a match names its action from its words, or is reported when none', () => {
-    const result = scan(source, 'a.ts', /verify|bridge|signin/i);
+    const result = scanPlain(source, 'a.ts', /verify|bridge|signin/i);
     expect(actions(result)).toEqual(['express:verify:POST /partner/verify', 'function:login:signIn()']);
     expect(result.skipped.map((site) => site.description)).toEqual(['POST /connect/bridge']);
   });

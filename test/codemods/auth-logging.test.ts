@@ -42,7 +42,7 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
 };
 
 // Next.js cases are transformed under the paths fixtures/auth-logging/fixtures.json gives them (fixture-cases.ts).
-const fixtures = fixtureCases(codemod as never).map(({ name, filePath, input, expected }) => ({ name, filePath, input, output: expected }));
+const fixtures = fixtureCases(codemod as never).map(({ name, filePath, input, expected, options }) => ({ name, filePath, input, output: expected, options }));
 
 function run(filePath: string, source: string, options: AuthLoggingOptions = {}): Extract<TextOutcome, { rewritten: unknown }> {
   const outcome = transformText(codemod, filePath, source, { importFrom: '@quickwins/runtime', ...options });
@@ -75,7 +75,7 @@ describe('auth-logging fixtures', () => {
 
   for (const fixture of fixtures) {
     describe(fixture.name, () => {
-      const first = run(fixture.filePath, fixture.input);
+      const first = run(fixture.filePath, fixture.input, fixture.options as AuthLoggingOptions);
       const output = textOf(first, fixture.input);
 
       it('reports one rewritten site per wrapper it adds, and imports once in the module style', () => {
