@@ -10,7 +10,7 @@ import { ownExport } from './identity.js';
 import { propertyHandler } from './handler-refs.js';
 import { SIDE_REASONS, type AuthScan, type Binding } from './scan.js';
 import type { AuthAction, AuthFramework, AuthHandlerSite, ExportedFunction, WrapTarget } from './types.js';
-import { authWords, classifyHandlerName, looseAction } from './vocabulary.js';
+import { actionOfWords, authWords, classifyHandlerName, looseAction } from './vocabulary.js';
 
 /** Why an auth-named export outside server code is left, by the module's side. */
 
@@ -232,6 +232,11 @@ export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction
   }
   if (isEmptyStub(behind.fn)) {
     skip('its body is empty (a stub): there is no outcome to log yet');
+    return;
+  }
+  // `reset()`, `refresh()`, `activate()` with no input: a cache, a feed, a search engine; a sign-in always has an input.
+  if (behind.fn.params.length === 0 && actionOfWords(authWords(exported.name))?.weak === true) {
+    skip(`it takes no input, and \`${exported.name}\` also names things that are not authentication (a cache reset, a feed refresh)`);
     return;
   }
   const helper = helperParameters(behind.fn);

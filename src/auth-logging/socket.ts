@@ -27,7 +27,8 @@ export function detectSocketEvent(scan: AuthScan, call: TSESTree.CallExpression)
   const [event, handler] = call.arguments;
   const name = eventName(event);
   if (name === undefined || !handler || !(isFunctionNode(handler) || handler.type === 'Identifier' || handler.type === 'MemberExpression')) return;
-  const words = authWords(name);
+  // `prepare2FA` splits as `prepare2 fa`: the factor is named before the words are split.
+  const words = authWords(name.replace(/2fa/i, ' 2fa '));
   if (has(words, DECOYS) || has(words, READ_WORDS)) return;
   const action = actionOfWords(words)?.action ?? (words.includes('auth') || (words.length === 1 && words[0] === 'setup') ? 'login' : undefined);
   if (!action) return;

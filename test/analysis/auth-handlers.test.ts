@@ -464,3 +464,70 @@ describe('findAuthHandlers: --match', () => {
     expect(result.skipped.map((site) => site.description)).toEqual(['POST /connect/bridge']);
   });
 });
+
+describe('findAuthHandlers: evidence, not names', () => {
+  it('leaves an action-named export that nothing registers as a candidate, and wraps it under --plain-functions', () => {
+    const source = 'export async function login(input) { return db.signIn(input); }\nexports.reset = function () { cache.clear(); };';
+    const plain = scan(source, 'src/auth.ts');
+    expect(actions(plain)).toEqual([]);
+    expect(plain.skipped.map((site) => [site.description, site.reason])).toEqual([
+      ['login()', expect.stringContaining('only its name says login: nothing in this file registers it as a request entry point')],
+      ['reset()', expect.stringContaining('it takes no input')],
+    ]);
+    expect(plain.skipped[0]?.reason).toContain('--plain-functions');
+    const opted = scanPlain(source, 'src/auth.ts');
+    expect(actions(opted)).toEqual(['function:login:login()']);
+    // Even then, a zero-argument `reset()` is a cache reset, not a password reset.
+    expect(opted.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('it takes no input')]);
+  });
+
+  it("wraps a server action: a 'use server' module or function is registered by the framework", () => {
+    expect(actions(scan("'use server';\nexport async function login(formData) { return signIn(formData); }", 'app/actions.ts'))).toEqual(['function:login:login()']);
+    expect(actions(scan("export async function login(formData) { 'use server'; return signIn(formData); }", 'app/page.ts'))).toEqual(['function:login:login()']);
+  });
+
+  it('reports socket.io auth events (the runtime cannot read an acknowledgement) and ignores reads and name decoys', () => {
+    const result = scan(`
+      io.on('connection', (socket) => {
+        socket.on('login', async (data, callback) => { callback({ ok: await check(data) }); });
+        socket.on('auth:perform', performAuthentication);
+        socket.on(Events.REQUEST_LOGOUT, () => logout(socket));
+        socket.on('twoFAStatus', (callback) => callback(status));
+        socket.on('sessions:get', sendSessions);
+        socket.on('push:register', subscribe);
+        socket.on('message', onMessage);
+      });
+    `);
+    expect(actions(result)).toEqual([]);
+    expect(result.skipped.map((site) => site.description)).toEqual(["socket.on('login')", "socket.on('auth:perform')", "socket.on('REQUEST_LOGOUT')"]);
+    expect(result.skipped[0]?.reason).toContain('acknowledgement callback');
+  });
+
+  it('leaves routes registered in a test file or an integration-test package, with the evidence', () => {
+    const routes = "const app = express();\napp.post('/login', login);";
+    expect(actions(scan(routes, 'src/routes.ts'))).toEqual(['express:login:POST /login']);
+    for (const path of ['src/routes/swagger/index.test.ts', 'packages/integration-tests/src/helpers/index.ts']) {
+      const result = scan(routes, path);
+      expect(actions(result)).toEqual([]);
+      expect(result.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('test file')]);
+    }
+  });
+
+  it('leaves exports of browser code: a public/ or client/ folder, a module that touches window or document', () => {
+    const source = 'export async function login(input) { return fetch("/login", input); }';
+    for (const [path, evidence] of [
+      ['public/src/client/login.js', 'browser code (`public/`)'],
+      ['client/js/auth.ts', 'browser code (`client/`)'],
+    ] as const) {
+      expect(scanPlain(source, path).skipped.map((site) => site.reason)).toEqual([expect.stringContaining(evidence)]);
+    }
+    const dom = scanPlain(`${source}\nwindow.addEventListener('load', init);`, 'src/auth.ts');
+    expect(actions(dom)).toEqual([]);
+    expect(dom.skipped[0]?.reason).toContain('it uses `window`');
+  });
+
+  it('finds routes on a router made through a module.exports chain', () => {
+    const result = scan("const twitterAuth = module.exports = Router();\ntwitterAuth.post('/auth/login', function (req, res) { res.end(); });", 'lib/auth/index.js');
+    expect(actions(result)).toEqual(['express:login:POST /auth/login']);
+  });
+});
