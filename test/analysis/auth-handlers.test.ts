@@ -530,4 +530,73 @@ describe('findAuthHandlers: evidence, not names', () => {
     const result = scan("const twitterAuth = module.exports = Router();\ntwitterAuth.post('/auth/login', function (req, res) { res.end(); });", 'lib/auth/index.js');
     expect(actions(result)).toEqual(['express:login:POST /auth/login']);
   });
+
+  it('refuses routes from an administration module on an account its path names, and user creation there', () => {
+    const source = "const router = new Router();\nrouter.patch('/users/:userId/password', koaGuard(body), async (ctx) => { ctx.body = await setPassword(ctx); });\nrouter.post('/users', createUser);";
+    const admin = scan(source, 'packages/core/src/routes/admin-user/basics.ts');
+    expect(actions(admin)).toEqual([]);
+    expect(admin.skipped.map((site) => site.reason)).toEqual([
+      expect.stringContaining('acts on the account its path names (`/users/:userId/password`) from an administration module'),
+      expect.stringContaining('creates users from an administration module'),
+    ]);
+    // The same routes outside an administration module are a user's own.
+    expect(actions(scan(source, 'src/routes/users.ts')).map((site) => site.split(':')[1])).toEqual(['password_change', 'register']);
+  });
+
+  it('refuses handlers that read or check: listSessions, validate, a reset-token check', () => {
+    const result = scan(`
+      const router = express.Router();
+      router.post('/sessions', listSessions);
+      router.post('/auth/verify-token', verifyResetToken);
+      router.post('/auth/validate-password', passwordRules);
+      router.post('/auth/login', login);
+    `);
+    expect(actions(result)).toEqual(['express:login:POST /auth/login']);
+    expect(result.skipped.map((site) => site.reason)).toEqual([
+      expect.stringContaining('`listSessions` reads'),
+      expect.stringContaining('checks a reset token before the reset'),
+      expect.stringContaining('its path says it validates'),
+    ]);
+  });
+
+  it('takes passport on the route as evidence: before a handler it is wrapped, inside the handler it is reported', () => {
+    const result = scan(`
+      const samlAuth = module.exports = Router();
+      samlAuth.post('/auth/saml/start', function (req, res, next) { passport.authenticate('saml')(req, res, next); });
+      samlAuth.post('/sso/done', passport.authenticate('saml'), function (req, res) { res.redirect('/'); });
+    `, 'lib/auth/saml/index.js');
+    expect(actions(result)).toEqual(['express:login:POST /sso/done']);
+    expect(result.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('hands the request to `passport.authenticate(...)`, which answers with a redirect on success and on failure alike')]);
+  });
+
+  it("treats a callback with some other resource's parameters as no sign-in, and ends sessions as a logout", () => {
+    const result = scan(`
+      const router = express.Router();
+      router.get('/auth/github/callback/:noteId/:action', gistCallback);
+      router.get('/auth/github/callback', githubCallback);
+      router.post('/sessions/revoke-all', revokeAll);
+    `);
+    expect(actions(result)).toEqual(['express:login:GET /auth/github/callback', 'express:logout:POST /sessions/revoke-all']);
+  });
+
+  it('reads namespaced mutation types, and refuses namespace resolvers, stubs and mutations on an account by id', () => {
+    const result = scan(`
+      module.exports = {
+        Mutation: { async authentication () { return {} } },
+        AuthenticationMutation: { async login (obj, args, context) { return WIKI.models.users.login(args, context) } },
+        UserMutation: {
+          async verify (obj, args) { await WIKI.models.users.query().patch({ isVerified: true }).findById(args.id) },
+          async resetPassword (obj, args) { return false },
+          async changePassword (obj, args, context) { return WIKI.models.users.changePassword(context.req.user.id, args) },
+        },
+      }
+    `, 'server/graph/resolvers/authentication.js');
+    expect(actions(result)).toEqual(['graphql:login:Mutation.login', 'graphql:password_change:Mutation.changePassword']);
+    expect(result.skipped.map((site) => site.reason)).toEqual([
+      expect.stringContaining('only returns `{}`'),
+      expect.stringContaining('acts on the account `args.id` names'),
+      expect.stringContaining('only returns `false`'),
+    ]);
+  });
 });
+
