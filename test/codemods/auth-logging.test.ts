@@ -19,6 +19,13 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
     [11, 'spread'],
   ],
   'functions-esm': [[35, 'overload signatures']],
+  'evidence-not-names': [
+    [11, '`listSessions` reads'],
+    [12, 'checks a reset token'],
+    [15, 'acknowledgement callback'],
+    [18, 'only its name says login'],
+    [22, 'it takes no input'],
+  ],
   'functions-cjs': [
     [27, 'it takes (resetToken, newPassword): a helper'],
     [32, '(req, res)-style parameters'],
