@@ -158,8 +158,19 @@ function samePath(reported: string, labelled: string): boolean {
   return reported === labelled || reported.endsWith(`/${labelled}`) || labelled.endsWith(`/${reported}`);
 }
 
-function at(site: { path: string; line: number }, place: Place, labelPath: string): boolean {
-  return site.line === place.line && samePath(site.path, place.path ?? labelPath);
+/** Lines a decorated method's decorators may span: the report names the first decorator, a label may name the method. */
+const DECORATOR_SPAN = 6;
+
+function at(site: { path: string; line: number; message?: string }, place: Place, labelPath: string): boolean {
+  if (!samePath(site.path, place.path ?? labelPath)) return false;
+  if (site.line === place.line) return true;
+  // `@Post /login (login): decorated ...`, `@Mutation login: ...`: the site's line is its first decorator's.
+  return site.message?.startsWith('@') === true && place.line > site.line && place.line - site.line <= DECORATOR_SPAN;
+}
+
+/** The candidate nearest the label's line (an exact match first; else the decorator just above the method). */
+function closest<T extends { line: number }>(candidates: readonly T[], line: number): T | undefined {
+  return [...candidates].sort((a, b) => Math.abs(a.line - line) - Math.abs(b.line - line))[0];
 }
 
 export function scoreRepository(repo: string, labels: readonly AuthLabel[], sites: readonly ReportedSite[], commit?: string): AuthScoreRow {
@@ -173,7 +184,7 @@ export function scoreRepository(repo: string, labels: readonly AuthLabel[], site
   const leftReasons: string[] = [];
   for (const label of handlers) {
     const places = labelPlaces(label);
-    const wrap = wraps.find((site) => !claimed.has(site) && places.some((place) => at(site, place, label.path)));
+    const wrap = closest(wraps.filter((site) => !claimed.has(site) && places.some((place) => at(site, place, label.path))), label.line);
     // A declaration the run left here and wrapped where its route registers it.
     const covered = sites.find((site) => site.coveredBy && at(site, { path: label.path, line: label.line }, label.path));
     const coveringWrap = covered?.coveredBy && wraps.find((site) => at(site, { path: covered.coveredBy?.path, line: covered.coveredBy?.line ?? 0 }, ''));
@@ -183,7 +194,7 @@ export function scoreRepository(repo: string, labels: readonly AuthLabel[], site
       if (coveringWrap) claimed.add(coveringWrap);
       continue;
     }
-    const reported = sites.find((site) => !site.wrapped && places.some((place) => at(site, place, label.path)));
+    const reported = closest(sites.filter((site) => !site.wrapped && places.some((place) => at(site, place, label.path))), label.line);
     if (reported) {
       left++;
       leftReasons.push(`${label.path}:${label.line} ${reported.message}`);

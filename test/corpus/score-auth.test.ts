@@ -63,4 +63,14 @@ describe('scoreRepository', () => {
     expect(() => readAuthLabels(file)).toThrow(`${file}:2: kind must be handler, not-handler or decoy`);
     expect(HELD_OUT.labels).toMatch(/auth-heldout-labels\.tsv$/);
   });
+
+  it("matches a decorated method's label at the method line to the report at its first decorator, nearest first", () => {
+    const labels = [label('auth.resolver.ts', 41, 'handler'), label('auth.resolver.ts', 46, 'handler')];
+    const decorated = (line: number): ReportedSite => ({ path: 'auth.resolver.ts', line, wrapped: true, message: '@Mutation login: decorated' });
+    const row = scoreRepository('o/r', labels, [decorated(38), decorated(44)]);
+    expect(row).toMatchObject({ wrapped: 2, nonHandlerWraps: [], silentSkips: [] });
+    // A route call (no decorator) still needs the exact line.
+    expect(scoreRepository('o/r', [label('a.ts', 41, 'handler')], [site('a.ts', 38, true)]).wrapped).toBe(0);
+  });
 });
+
