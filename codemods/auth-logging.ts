@@ -3,50 +3,20 @@
  * request writes one structured outcome line (`withAuthLogging('<action>', handler)`, or `@AuthLogged('<action>')`
  * on a NestJS controller method), and adds the import once in the file's module style.
  *
- * Thin on purpose: detection (which handlers, which action, what cannot be wrapped) lives in
- * src/auth-logging/ (one detector per framework), shared with the ESLint plugin; this file turns sites into minimal text edits.
+ * Thin on purpose: detection and edit planning live in src/auth-logging/ (shared with the ESLint plugin); this file
+ * declares the codemod's options and hands each file to the planner.
  */
-import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import {
-  DECORATOR_NAME,
-  findAuthHandlers,
-  identityKey,
-  METHOD_DECORATOR_NAME,
-  RESOLVER_DECORATOR_NAME,
-  WRAPPER_NAME,
-  type AuthHandlerSite,
-  type HandlerIdentity,
-  type WrapTarget,
-} from '../src/auth-logging/index.js';
-import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
-import { quoteString, sniffCodeStyle, type CodeStyle } from '../src/core/code-style.js';
-import { planNamedImports, topLevelBindings } from '../src/core/imports.js';
-import { sniffModuleStyle } from '../src/core/module-style.js';
-import { positionsOf } from '../src/core/parse.js';
-import type { TextEdit } from '../src/core/text-edit.js';
-import { Trivia } from '../src/core/trivia.js';
+import type { Codemod } from '../src/codemod-host/codemod.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
+import {
+  DEFAULT_IMPORT_FROM,
+  MIGHT_APPLY_EXACT,
+  MIGHT_APPLY_WORDS,
+  planAuthLogging,
+  type AuthLoggingOptions,
+} from '../src/auth-logging/plan-edits.js';
 
-export interface AuthLoggingOptions {
-  /** A regex (source text, case-insensitive) that replaces the built-in name test for paths and handler names. */
-  readonly match?: string;
-  /** The module the wrappers are imported from. Default `quickwins`. */
-  readonly importFrom?: string;
-}
-
-const DEFAULT_IMPORT_FROM = '@quickwins/runtime';
-/** Before the runtime had its own package, the toolkit's root exported it: code wrapped then is still wrapped. */
-const LEGACY_IMPORT_FROM = 'quickwins';
-
-/**
- * Cheap pre-filter: an auth word anywhere (also inside camelCase names), a route registration, a NestJS
- * HTTP decorator or a Next.js method export. A `--match` regex cannot widen this (the pre-filter sees no
- * options), so it only finds names in files that pass it; documented in docs/codemods/auth-logging.md.
- */
-const MIGHT_APPLY_WORDS =
-  /log[-_ ]?[io]n|sign[-_ ]?(?:in|up|out|on)|log[-_ ]?o(?:ut|ff)|regist|token|refresh|session|pass(?:wor)?d|pwd|reset|forgot|verif|confirm|mfa|otp|2fa|factor|auth|\.(?:post|put|patch|delete|del|all|get|route)\s*\(|\bexport\s+default\b/i;
-/** Case matters here: `POST` as a Next.js export, `@Post(` as a Nest decorator. */
-const MIGHT_APPLY_EXACT = /\b(?:GET|POST|PUT|PATCH|DELETE)\b|@(?:Post|Put|Patch|Delete|All|Get)\s*\(/;
+export type { AuthLoggingOptions };
 
 export const codemod: Codemod<AuthLoggingOptions> = {
   id: 'auth-logging',
@@ -59,87 +29,23 @@ export const codemod: Codemod<AuthLoggingOptions> = {
       // Checked before any file is read: a bad pattern is a usage error (exit 2), not a failure in every file.
       validate: (value) => regexComplaint(String(value)),
     },
+    {
+      flag: 'plain-functions',
+      description: 'Also wrap exported functions that only their name says are auth actions (reported as candidates by default).',
+      type: 'boolean',
+      default: false,
+    },
     { flag: 'import-from', description: 'Module to import withAuthLogging / AuthLogged from.', type: 'string', default: DEFAULT_IMPORT_FROM },
   ],
   usesTypes: false,
   reads: ['package-json', 'imported-modules'],
   mightApply: (source) => MIGHT_APPLY_WORDS.test(source) || MIGHT_APPLY_EXACT.test(source),
-  transform,
+  transform: planAuthLogging,
 };
 
 export default toJscodeshiftTransform(codemod);
 /** jscodeshift: the wrapper parses by itself; this only keeps jscodeshift's own parser from choking first. */
 export const parser = 'tsx';
-
-function transform(input: CodemodInput<AuthLoggingOptions>): CodemodResult {
-  const { program, source, filePath } = input;
-  const importFrom = input.options.importFrom ?? DEFAULT_IMPORT_FROM;
-  const match = input.options.match === undefined ? undefined : compileMatch(input.options.match);
-  const scan = findAuthHandlers(program, {
-    filePath,
-    match,
-    wrapperModules: [...new Set([importFrom, DEFAULT_IMPORT_FROM, LEGACY_IMPORT_FROM])],
-  });
-  const positionOf = positionsOf(source);
-  const left: CodemodSite[] = scan.skipped
-    .map((skipped) => ({
-      ...positionOf(skipped.node.range[0]),
-      message: `${skipped.description}: not wrapped: ${skipped.reason}`,
-      ...identityOf(skipped),
-    }))
-    .sort(byPosition);
-  // Handlers already wrapped, by name: a controller another file of the run leaves to its routes is covered by them.
-  const done: CodemodSite[] = scan.wrapped
-    .filter((site) => site.identity !== undefined)
-    .map((site) => ({ ...positionOf(site.node.range[0]), message: `${site.description}: already wrapped`, ...identityOf(site) }));
-  if (scan.handlers.length === 0) return { edits: [], rewritten: [], left, done };
-
-  const style = sniffCodeStyle(program, source);
-  const decoratorKinds = new Set(['decorator', 'resolver-decorator', 'method-decorator']);
-  const needsWrapper = scan.handlers.some((site) => !decoratorKinds.has(site.target.kind));
-  const needsMethodDecorator = scan.handlers.some((site) => site.target.kind === 'method-decorator');
-  const needsDecorator = scan.handlers.some((site) => site.target.kind === 'decorator');
-  const needsResolverDecorator = scan.handlers.some((site) => site.target.kind === 'resolver-decorator');
-  const names = [
-    ...(needsWrapper ? [WRAPPER_NAME] : []),
-    ...(needsDecorator ? [DECORATOR_NAME] : []),
-    ...(needsResolverDecorator ? [RESOLVER_DECORATOR_NAME] : []),
-    ...(needsMethodDecorator ? [METHOD_DECORATOR_NAME] : []),
-  ];
-  const plan = planNamedImports(program, source, {
-    from: importFrom,
-    names,
-    moduleStyle: sniffModuleStyle(program, filePath),
-    style,
-  });
-  const context: EditContext = {
-    source,
-    program,
-    style,
-    wrapper: plan.references.get(WRAPPER_NAME) ?? WRAPPER_NAME,
-    decorator: plan.references.get(DECORATOR_NAME) ?? DECORATOR_NAME,
-    resolverDecorator: plan.references.get(RESOLVER_DECORATOR_NAME) ?? RESOLVER_DECORATOR_NAME,
-    methodDecorator: plan.references.get(METHOD_DECORATOR_NAME) ?? METHOD_DECORATOR_NAME,
-    taken: topLevelBindings(program),
-  };
-
-  const edits: TextEdit[] = [...plan.edits];
-  const rewritten: CodemodSite[] = [];
-  for (const site of scan.handlers) {
-    edits.push(...editsFor(site, context));
-    rewritten.push({ ...positionOf(site.node.range[0]), message: describeRewrite(site, context), ...identityOf(site) });
-  }
-  return { edits, rewritten: rewritten.sort(byPosition), left, done, imports: [importFrom] };
-}
-
-/** The site's handler identity for the runner's cross-file report (`CodemodSite.identity`), when known. */
-function identityOf(site: { readonly identity?: HandlerIdentity }): { identity?: string } {
-  return site.identity ? { identity: identityKey(site.identity) } : {};
-}
-
-function byPosition(a: CodemodSite, b: CodemodSite): number {
-  return a.line - b.line || a.column - b.column;
-}
 
 function regexComplaint(pattern: string): string | undefined {
   try {
@@ -148,111 +54,4 @@ function regexComplaint(pattern: string): string | undefined {
   } catch (error) {
     return `is not a valid regular expression (${(error as Error).message})`;
   }
-}
-
-function compileMatch(pattern: string): RegExp {
-  try {
-    return new RegExp(pattern, 'i');
-  } catch (error) {
-    throw new Error(`--match ${JSON.stringify(pattern)} is not a valid regular expression: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-interface EditContext {
-  readonly source: string;
-  readonly program: TSESTree.Program;
-  readonly style: CodeStyle;
-  /** How this file refers to withAuthLogging / AuthLogged (an alias when the name was taken). */
-  readonly wrapper: string;
-  readonly decorator: string;
-  readonly resolverDecorator: string;
-  readonly methodDecorator: string;
-  /** Top-level names already bound in the file, for the aliases of exported declarations. */
-  readonly taken: Set<string>;
-}
-
-function editsFor(site: AuthHandlerSite, context: EditContext): TextEdit[] {
-  const open = `${context.wrapper}(${quoteString(site.action, context.style)}, `;
-  const target: WrapTarget = site.target;
-  switch (target.kind) {
-    case 'expression': {
-      const [start, end] = target.expression.range;
-      return [insert(start, open), insert(end, ')')];
-    }
-    case 'shorthand-property': {
-      const key = context.source.slice(...target.property.key.range);
-      return [{ start: target.property.range[0], end: target.property.range[1], text: `${key}: ${open}${key})` }];
-    }
-    case 'method-property': {
-      const property = target.property;
-      const fn = property.value as TSESTree.FunctionExpression;
-      const key = context.source.slice(...property.key.range);
-      const name = property.key.type === 'Identifier' ? ` ${property.key.name}` : '';
-      const head = `${fn.async ? 'async ' : ''}function${fn.generator ? '*' : ''}${name}`;
-      return [
-        { start: property.range[0], end: fn.range[0], text: `${key}: ${open}${head}` },
-        insert(property.range[1], ')'),
-      ];
-    }
-    case 'function-declaration': {
-      // The declaration stays (hoisted, callable above itself); the export moves to a wrapped alias below it.
-      const declaration = target.declaration;
-      const name = declaration.id?.name ?? '';
-      const alias = freeName(`${name}WithAuthLogging`, context.taken);
-      const semicolon = context.style.semicolons ? ';' : '';
-      const eol = context.style.eol;
-      return [
-        { start: target.statement.range[0], end: declaration.range[0], text: '' },
-        insert(declaration.range[1], `${eol}const ${alias} = ${open}${name})${semicolon}${eol}export { ${alias} as ${name} }${semicolon}`),
-      ];
-    }
-    case 'default-function': {
-      const [start, end] = target.declaration.range;
-      return [insert(start, open), insert(end, `)${context.style.semicolons ? ';' : ''}`)];
-    }
-    case 'decorator':
-      return [decoratorEdit(target.method, context, site, context.decorator)];
-    case 'resolver-decorator':
-      return [decoratorEdit(target.method, context, site, context.resolverDecorator)];
-    case 'method-decorator':
-      return [decoratorEdit(target.method, context, site, context.methodDecorator)];
-  }
-}
-
-/** `@AuthLogged('login')` right above the method, below its other decorators, so Nest's own metadata lands on the wrapped method. */
-function decoratorEdit(method: TSESTree.MethodDefinition, context: EditContext, site: AuthHandlerSite, name: string): TextEdit {
-  const decorators = method.decorators ?? [];
-  const lastDecoratorEnd = decorators.reduce((end, decorator) => Math.max(end, decorator.range[1]), method.range[0]);
-  // What follows the decorators (a modifier or the method's name), comments skipped.
-  const at = new Trivia(context.source, context.program.comments).skipForward(lastDecoratorEnd);
-  const text = `@${name}(${quoteString(site.action, context.style)})`;
-  const lastDecorator = decorators.at(-1);
-  if (lastDecorator && !context.source.slice(lastDecorator.range[1], at).includes('\n')) return insert(at, `${text} `);
-  const lineStart = context.source.lastIndexOf('\n', at - 1) + 1;
-  const indent = /^[ \t]*/.exec(context.source.slice(lineStart, at))?.[0] ?? '';
-  return insert(at, `${text}${context.style.eol}${indent}`);
-}
-
-/** `base`, or `base2`, `base3`... when the file already binds it; the chosen name is then taken. */
-function freeName(base: string, taken: Set<string>): string {
-  let name = base;
-  for (let index = 2; taken.has(name); index++) name = `${base}${index}`;
-  taken.add(name);
-  return name;
-}
-
-function insert(at: number, text: string): TextEdit {
-  return { start: at, end: at, text };
-}
-
-function describeRewrite(site: AuthHandlerSite, context: EditContext): string {
-  const how =
-    site.target.kind === 'decorator' || site.target.kind === 'resolver-decorator' || site.target.kind === 'method-decorator'
-      ? `decorated with @${{ decorator: context.decorator, 'resolver-decorator': context.resolverDecorator, 'method-decorator': context.methodDecorator }[site.target.kind]}('${site.action}')`
-      : `wrapped with ${context.wrapper}('${site.action}')`;
-  const before =
-    site.middlewaresBefore.length === 0
-      ? ''
-      : `; ${site.middlewaresBefore.join(', ')} run${site.middlewaresBefore.length === 1 ? 's' : ''} before it and may answer without an outcome line`;
-  return `${site.description}: ${how}${before}`;
 }

@@ -4,7 +4,8 @@
  * the one the file imports.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { expressionText, isPlainObject, isStringNode, pathStrings, shortText } from '../core/ast-helpers.js';
+import { expressionText, isFunctionNode, isPlainObject, isStringNode, pathStrings, shortText } from '../core/ast-helpers.js';
+import { traverse } from '../core/traverse.js';
 import { finalHandler, referenceName } from './handler-refs.js';
 import { detectKoaRegister, isRpcName, koaRouteArguments } from './koa.js';
 import { ROUTE_METHODS, type AuthScan } from './scan.js';
@@ -67,16 +68,32 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
   const handler = finalHandler(last);
   const handlerName = handler ? referenceName(handler) : undefined;
   const context = [...scan.fileWords, ...authWords(expressionText(receiver))];
-  const named = scan.routeAction(paths, handlerName, context) ?? restUserCreation(method, paths, handlerName, handlerArgs, context);
+  const passportInside = handler?.kind === 'expression' && isFunctionNode(handler.expression) ? passportCallIn(handler.expression) : undefined;
+  const passportBefore = handlerArgs.slice(0, -1).some((argument) => isPassportAuthenticate(argument));
+  // Evidence beyond the words: passport runs on the route, before the handler or from inside it.
+  const named =
+    scan.routeAction(paths, handlerName, context) ??
+    restUserCreation(method, paths, handlerName, handlerArgs, context) ??
+    (passportInside || passportBefore ? 'login' : undefined);
   if (!named) return;
   const description = `${method.toUpperCase()} ${paths?.[0] ?? handlerName ?? '(computed path)'}`;
   const framework = scan.framework;
+  if (passportInside && named === 'login') {
+    scan.skipped.push({
+      framework,
+      description,
+      node: call,
+      reason: `its handler hands the request to \`${shortText(passportInside)}\`, which answers with a redirect on success and on failure alike: the wrapper would log one outcome for both; log in passport's verify callback instead`,
+    });
+    return;
+  }
   if (scan.reportUnclassified(named, framework, description, call)) return;
   const action = actionForRoute(method, named, paths?.[0]);
   if (!action) {
     scan.reportMethodMismatch(framework, description, call, method, named);
     return;
   }
+  if (scan.refuseRoute(framework, description, call, scan.routeRefusal(paths, handlerName, context, action))) return;
 
   if (!handler) {
     const reason =
@@ -91,4 +108,27 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     .filter((argument) => !isPlainObject(argument))
     .map((argument) => shortText(argument));
   scan.registerSite(framework, action, description, handler, call, middlewaresBefore);
+}
+
+/** `passport.authenticate(...)` (or any `<x>.authenticate(...)` on passport). */
+function isPassportAuthenticate(node: TSESTree.Node): node is TSESTree.CallExpression {
+  return (
+    node.type === 'CallExpression' &&
+    node.callee.type === 'MemberExpression' &&
+    !node.callee.computed &&
+    node.callee.object.type === 'Identifier' &&
+    /passport/i.test(node.callee.object.name) &&
+    node.callee.property.type === 'Identifier' &&
+    node.callee.property.name === 'authenticate'
+  );
+}
+
+/** `passport.authenticate('github')(req, res, next)` called inside a handler's body. */
+function passportCallIn(fn: TSESTree.FunctionLike): TSESTree.CallExpression | undefined {
+  let found: TSESTree.CallExpression | undefined;
+  if (!fn.body) return undefined;
+  traverse(fn.body, (node) => {
+    if (found === undefined && node.type === 'CallExpression' && isPassportAuthenticate(node.callee)) found = node.callee;
+  });
+  return found;
 }

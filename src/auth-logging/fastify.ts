@@ -26,6 +26,7 @@ export function detectFastifyRouteObject(scan: AuthScan, call: TSESTree.CallExpr
     scan.reportMethodMismatch('fastify', description, call, methods.join(','), named);
     return;
   }
+  if (scan.refuseRoute('fastify', description, call, scan.routeRefusal(paths, handlerName, scan.fileWords, action))) return;
   if (!handler) {
     scan.skipped.push({ framework: 'fastify', description, node: call, reason: 'its `handler` is missing, computed or spread' });
     return;

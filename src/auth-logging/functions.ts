@@ -8,17 +8,11 @@ import { isFunctionNode, paramName, requiredModule } from '../core/ast-helpers.j
 import { looksLikeResolver } from './graphql.js';
 import { ownExport } from './identity.js';
 import { propertyHandler } from './handler-refs.js';
-import type { AuthScan, AuthBinding } from './scan.js';
+import { SIDE_REASONS, type AuthScan, type AuthBinding } from './scan.js';
 import type { AuthAction, AuthFramework, AuthHandlerSite, ExportedFunction, WrapTarget } from './types.js';
-import { authWords, classifyHandlerName, looseAction } from './vocabulary.js';
+import { actionOfWords, authWords, classifyHandlerName, looseAction } from './vocabulary.js';
 
 /** Why an auth-named export outside server code is left, by the module's side. */
-const sideReason = {
-  client: 'it is client code: it calls the server rather than answering a request, and an auth wrap belongs on the server',
-  test: 'it is in a test file: a test helper, not a request handler',
-  job: 'it is in a background-job module: it runs on a schedule, not for a user signing in',
-  instrumentation: 'it is not a request handler',
-} as const;
 
 /** `export function login(input) {}`: a placeholder. */
 function isEmptyStub(fn: TSESTree.FunctionLike): boolean {
@@ -206,7 +200,7 @@ export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction
     scan.skipped.push({ framework: 'function', description, node: exported.node, reason, identity });
   };
   if (scan.side.kind !== 'server') {
-    skip(`${sideReason[scan.side.kind]} (${scan.side.evidence})`);
+    skip(`${SIDE_REASONS[scan.side.kind]} (${scan.side.evidence})`);
     return;
   }
   const behind = functionBehind(scan, exported);
@@ -240,6 +234,11 @@ export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction
     skip('its body is empty (a stub): there is no outcome to log yet');
     return;
   }
+  // `reset()`, `refresh()`, `activate()` with no input: a cache, a feed, a search engine; a sign-in always has an input.
+  if (behind.fn.params.length === 0 && actionOfWords(authWords(exported.name))?.weak === true) {
+    skip(`it takes no input, and \`${exported.name}\` also names things that are not authentication (a cache reset, a feed refresh)`);
+    return;
+  }
   const helper = helperParameters(behind.fn);
   if (helper) {
     skip(
@@ -247,7 +246,30 @@ export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction
     );
     return;
   }
+  // A name is not evidence: only a server action module (`'use server'`, whose exports the framework serves) or the
+  // user's opt-in makes an action-named export an entry point.
+  if (!scan.options.plainFunctions && !isServerActionModule(scan.program) && !startsWithUseServer(behind.fn)) {
+    skip(
+      `only its name says ${action}: nothing in this file registers it as a request entry point (a route, a resolver map, a 'use server' module); wrap it at its registration, or pass --plain-functions to wrap such functions where they are declared`,
+    );
+    return;
+  }
   exportedSite(scan, 'function', action, description, exported, statement);
+}
+
+/** `async function login(formData) { 'use server'; ... }`: an inline server action. */
+function startsWithUseServer(fn: TSESTree.FunctionLike): boolean {
+  const first = fn.body?.type === 'BlockStatement' ? fn.body.body[0] : undefined;
+  return first?.type === 'ExpressionStatement' && first.expression.type === 'Literal' && first.expression.value === 'use server';
+}
+
+/** A module starting with the `'use server'` directive: each export is a server action the framework serves. */
+function isServerActionModule(program: TSESTree.Program): boolean {
+  for (const statement of program.body) {
+    if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'Literal') return false;
+    if (statement.expression.value === 'use server') return true;
+  }
+  return false;
 }
 
 /** The function an export stands for, looking through names declared in this file and wrapper calls. */

@@ -9,13 +9,16 @@
  * Only mutations: a query reads (`me`, `session`), it signs no one in.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { decoratorName, paramName } from '../core/ast-helpers.js';
+import { decoratorName, isFunctionNode, paramName } from '../core/ast-helpers.js';
+import { traverse } from '../core/traverse.js';
 import { propertyHandler } from './handler-refs.js';
 import type { AuthScan } from './scan.js';
 import type { AuthHandlerSite } from './types.js';
 import { classifyHandlerName } from './vocabulary.js';
 
 const RESOLVER_MAP_KEYS = /^(Mutation|mutations?|mutationResolvers|MutationResolvers)$/;
+/** A schema's namespaced mutation types (`AuthenticationMutation`, `UserMutation`): their fields are mutations too. */
+const NAMESPACED_MUTATION_KEY = /^[A-Z]\w*Mutation$/;
 /** First parameters of a graphql-js field resolver: `(parent, args, context, info)`. */
 const RESOLVER_FIRST_PARAMS = /^_*(parent|root|obj|source|src|rootValue|_)?$/;
 
@@ -53,7 +56,7 @@ export function detectResolverMap(scan: AuthScan, object: TSESTree.ObjectExpress
   for (const property of object.properties) {
     if (property.type !== 'Property' || property.computed || property.value.type !== 'ObjectExpression') continue;
     const key = property.key.type === 'Identifier' ? property.key.name : property.key.type === 'Literal' ? String(property.key.value) : '';
-    if (!RESOLVER_MAP_KEYS.test(key)) continue;
+    if (!RESOLVER_MAP_KEYS.test(key) && !NAMESPACED_MUTATION_KEY.test(key)) continue;
     detectMutationEntries(scan, property.value);
   }
 }
@@ -75,8 +78,44 @@ function detectMutationEntries(scan: AuthScan, mutations: TSESTree.ObjectExpress
       scan.skipped.push({ framework: 'graphql', description, node: entry, reason: 'its resolver is not a function or a reference (an object with `resolve`, a spread)' });
       continue;
     }
+    const refusal = isFunctionNode(entry.value) ? resolverRefusal(entry.value) : undefined;
+    if (refusal) {
+      scan.skipped.push({ framework: 'graphql', description, node: entry, reason: refusal });
+      continue;
+    }
     scan.registerSite('graphql', action, description, handler, entry, []);
   }
+}
+
+/**
+ * Why a mutation resolver is no sign-in although its name reads as one: it only returns a constant (`return {}`, the
+ * namespace of a nested mutation type; `return false`, a stub), or it acts on the account its arguments name
+ * (`args.id`: an administrator's mutation, nobody authenticates).
+ */
+function resolverRefusal(fn: TSESTree.FunctionLike): string | undefined {
+  const body = fn.body?.type === 'BlockStatement' ? fn.body.body : undefined;
+  const only = body?.length === 1 ? body[0] : undefined;
+  const returned = only?.type === 'ReturnStatement' ? only.argument : fn.body?.type !== 'BlockStatement' ? fn.body : undefined;
+  if (returned && (returned.type === 'Literal' || (returned.type === 'ObjectExpression' && returned.properties.length === 0))) {
+    return `it only returns \`${returned.type === 'Literal' ? String(returned.value) : '{}'}\` (a namespace for nested mutations, or a stub): there is no outcome to log`;
+  }
+  const args = paramName(fn.params[1]);
+  if (args === undefined || !fn.body) return undefined;
+  let target: string | undefined;
+  traverse(fn.body, (node) => {
+    if (
+      target === undefined &&
+      node.type === 'MemberExpression' &&
+      !node.computed &&
+      node.object.type === 'Identifier' &&
+      node.object.name === args &&
+      node.property.type === 'Identifier' &&
+      /^(id|userId|accountId|memberId)$/.test(node.property.name)
+    ) {
+      target = `${args}.${node.property.name}`;
+    }
+  });
+  return target ? `it acts on the account \`${target}\` names (an administrator's mutation): nobody authenticates through it` : undefined;
 }
 
 /** `(parent, args, context, info)`-shaped parameters: a field resolver, whatever it is named. */

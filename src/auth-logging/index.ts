@@ -17,12 +17,13 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { traverse } from '../core/traverse.js';
 import { detectRouteCall } from './express.js';
+import { detectSocketEvent } from './socket.js';
 import { detectExportedFunctions } from './functions.js';
 import { detectMutationObject, detectResolverClass, detectResolverMap } from './graphql.js';
 import { detectNestController } from './nest.js';
 import { detectNextPagesApi, detectNextRoute, isNextRouteFile, nextPagesApiRoute } from './next.js';
 import { linkRoutedExports } from './routed-exports.js';
-import { AuthScan } from './scan.js';
+import { AuthScan, SIDE_REASONS } from './scan.js';
 import type { AuthHandlerScan, FindAuthHandlersOptions } from './types.js';
 
 export * from './types.js';
@@ -58,7 +59,10 @@ function scanFile(program: TSESTree.Program, options: FindAuthHandlersOptions, f
     return { handlers: scan.handlers, wrapped: scan.wrapped, skipped: scan.skipped };
   }
   // Routes first: the names they register are wrapped there, which the exported-function detector reads.
-  for (const call of calls) detectRouteCall(scan, call);
+  for (const call of calls) {
+    detectRouteCall(scan, call);
+    detectSocketEvent(scan, call);
+  }
   for (const declaration of classes) {
     detectNestController(scan, declaration);
     detectResolverClass(scan, declaration);
@@ -69,6 +73,8 @@ function scanFile(program: TSESTree.Program, options: FindAuthHandlersOptions, f
   else detectExportedFunctions(scan);
   if (nextPagesApiRoute(options.filePath) !== undefined) detectNextPagesApi(scan);
   scan.dropAliasesOfWrappedSites();
+  // Routes in a test file, a job module or instrumentation answer no user's request: found, reported, not wrapped.
+  if (scan.side.kind !== 'server') scan.leaveEverySite(`${SIDE_REASONS[scan.side.kind]} (${scan.side.evidence})`);
   // One module deep: the imported module's own scan does not follow its imports.
   if (followImports) linkRoutedExports(scan, (filePath, other) => scanFile(other, { ...options, filePath }, false));
   return { handlers: scan.handlers, wrapped: scan.wrapped, skipped: scan.skipped };

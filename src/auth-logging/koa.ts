@@ -34,7 +34,8 @@ export function detectKoaRegister(scan: AuthScan, call: TSESTree.CallExpression)
   const methods = pathStrings(methodsNode);
   const handler = finalHandler(middleware);
   const handlerName = handler ? referenceName(handler) : undefined;
-  const named = scan.routeAction(paths, handlerName, [...scan.fileWords, ...authWords(expressionText(callee.object))]);
+  const context = [...scan.fileWords, ...authWords(expressionText(callee.object))];
+  const named = scan.routeAction(paths, handlerName, context);
   if (!named) return;
   const description = `register ${methods?.join(',').toUpperCase() ?? '?'} ${paths?.[0] ?? '(computed path)'}`;
   if (scan.reportUnclassified(named, 'koa', description, call)) return;
@@ -47,6 +48,7 @@ export function detectKoaRegister(scan: AuthScan, call: TSESTree.CallExpression)
     scan.reportMethodMismatch('koa', description, call, methods.join(','), named);
     return;
   }
+  if (scan.refuseRoute('koa', description, call, scan.routeRefusal(paths, handlerName, context, action))) return;
   if (!handler) {
     scan.skipped.push({ framework: 'koa', description, node: call, reason: 'its final middleware is not a function expression or reference' });
     return;

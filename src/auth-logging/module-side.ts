@@ -6,6 +6,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { relative } from 'node:path';
+import { traverse } from '../core/traverse.js';
 import type { PackageDependencies } from './types.js';
 
 export type ModuleSide =
@@ -20,7 +21,9 @@ const SERVER_PACKAGES = [
   'apollo-server', 'apollo-server-express', 'graphql-yoga', 'mercurius', 'type-graphql', 'restify', 'polka', '@remix-run/node',
   'nuxt', '@sveltejs/kit', 'h3', 'elysia', 'micro', 'http-errors', 'passport', 'pg', 'mongoose', 'prisma', '@prisma/client',
 ];
-const TEST_PATH = /(^|\/)(__tests__|__mocks__|tests?|e2e|spec|cypress|playwright)\/|\.(test|spec|e2e)\.[cm]?[jt]sx?$/;
+const TEST_PATH = /(^|\/)(__tests__|__mocks__|tests?|e2e|spec|cypress|playwright|[\w-]*-tests?)\/|\.(test|spec|e2e)\.[cm]?[jt]sx?$/;
+/** Folders whose code a bundler or a static server sends to the browser (`public/src/**`, a `client/` app). */
+const BROWSER_PATH = /(^|\/)(public|client|frontend|browser)\//;
 const JOB_PATH = /(^|\/)(jobs?|cron|crons|workers?|queues?|tasks|schedulers?|integrations)\//;
 
 function directives(program: TSESTree.Program): string[] {
@@ -51,7 +54,24 @@ export function moduleSide(program: TSESTree.Program, filePath: string, facts: P
     const server = SERVER_PACKAGES.some((name) => facts.dependencies.has(name));
     if (ui && !server) return { kind: 'client', evidence: `its package (${relative(process.cwd(), facts.manifest) || 'package.json'}) depends on \`${ui}\` and on no server framework` };
   }
+  const browserFolder = BROWSER_PATH.exec(path);
+  if (browserFolder) return { kind: 'client', evidence: `its path is browser code (\`${browserFolder[2]}/\`)` };
+  const dom = domGlobalUsed(program);
+  if (dom) return { kind: 'client', evidence: `it uses \`${dom}\`, which only a browser has` };
   const job = JOB_PATH.exec(path);
   if (job) return { kind: 'job', evidence: `its path is a background-job module (\`${job[2]}/\`)` };
   return { kind: 'server' };
+}
+
+/** `window.x` / `document.x` read anywhere in the module, unless the module binds the name itself. */
+function domGlobalUsed(program: TSESTree.Program): string | undefined {
+  let found: string | undefined;
+  const declared = new Set<string>();
+  traverse(program, (node) => {
+    if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier') declared.add(node.id.name);
+    if (found === undefined && node.type === 'MemberExpression' && node.object.type === 'Identifier' && /^(window|document)$/.test(node.object.name)) {
+      found = node.object.name;
+    }
+  });
+  return found !== undefined && !declared.has(found) ? found : undefined;
 }

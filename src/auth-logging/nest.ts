@@ -87,6 +87,7 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
       scan.reportMethodMismatch(nest ? 'nestjs' : scan.framework, description, member, method, named);
       continue;
     }
+    if (scan.refuseRoute(nest ? 'nestjs' : scan.framework, description, member, scan.routeRefusal(paths, methodName, context, action))) continue;
     if (!nest) {
       detectDecoratedMethod(scan, member, action, `${description} of a \`${source}\` controller`);
       continue;

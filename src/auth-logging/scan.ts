@@ -4,6 +4,7 @@
  * door every detected route goes through (already wrapped, unwrappable with a reason, or a site to wrap).
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { relative } from 'node:path';
 import { calleeName, CLIENT_FACTORIES, importedNameOf, isBindCall, isFunctionNode, requiredModule, shortText } from '../core/ast-helpers.js';
 import { packageFactsFor } from '../core/package-evidence.js';
 import { traverse } from '../core/traverse.js';
@@ -21,11 +22,31 @@ import {
   type HandlerRef,
   type SkippedAuthHandler,
 } from './types.js';
-import { authWords, classifyHandlerName, classifyRoutePath, DECOYS, has, looseAction, staticPath } from './vocabulary.js';
+import { authWords, classifyHandlerName, classifyRoutePath, DECOYS, has, looseAction, staticPath, VERIFY } from './vocabulary.js';
+
+/** Why nothing is wrapped in a module that is not server code (module-side.ts decides which). */
+export const SIDE_REASONS = {
+  client: 'it is client code: it calls the server rather than answering a request, and an auth wrap belongs on the server',
+  test: 'it is in a test file: a test helper, not a request handler',
+  job: 'it is in a background-job module: it runs on a schedule, not for a user signing in',
+  instrumentation: 'it is not a request handler',
+} as const;
+
+/** `/users/:userId/password`, `/accounts/[id]/sessions`: a route about one account, named by a parameter. */
+const ACCOUNT_PARAM = /\/(users?|accounts?|members?|admins?)\/(:\w+|\[[^\]/]+\]|\{[^}/]+\}|\$\{[^}]*\})\/[^/]/i;
+/** First words of a handler name that read or check (`listSessions`, `validatePassword`, `isLoggedIn`). */
+const READ_VERBS = new Set(['list', 'find', 'search', 'count', 'show', 'check', 'validate', 'is', 'has', 'can']);
 
 export const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all']);
 const ROUTER_NAME = /^(app|application|router|routes?|server|fastify|instance|api|srv|koa|[a-z][\w$]*(Router|Routes|App|Server|Api|Instance))$/;
 const ROUTER_FACTORIES = /^(express|Router|fastify|Fastify|KoaRouter|createRouter|createApp|createServer|polka|restify)$/;
+
+/** The value an initialiser stores, through assignment chains: `const auth = module.exports = Router()` → `Router()`. */
+function assignedValue(init: TSESTree.Expression | null | undefined): TSESTree.Expression | undefined {
+  let value = init ?? undefined;
+  while (value?.type === 'AssignmentExpression' && value.operator === '=') value = value.right;
+  return value;
+}
 
 /** What a local name is bound to, as the auth scan classifies it (core/bindings.ts's `Binding` is the full record). */
 export interface AuthBinding {
@@ -53,6 +74,8 @@ export class AuthScan {
   /** Names a route registration passed as its handler: their exports are wrapped there, not where declared. */
   readonly registeredNames = new Set<string>();
   readonly fileWords: string[];
+  /** The file is in an administration module (`routes/admin-user/`), by its path below the working directory. */
+  private readonly adminModule: boolean;
   readonly framework: AuthFramework;
   /** Server, client, test, job or instrumentation code: only server code gets wraps. */
   readonly side: ModuleSide;
@@ -64,6 +87,7 @@ export class AuthScan {
     readonly options: FindAuthHandlersOptions,
   ) {
     this.fileWords = authWords(options.filePath.replace(/\.[cm]?[jt]sx?$/, ''));
+    this.adminModule = authWords(relative(process.cwd(), options.filePath)).includes('admin');
     this.framework = this.sniffFramework();
     this.unsupported = this.sniffUnsupported();
     this.side = moduleSide(program, options.filePath, (options.packageFacts ?? packageFactsFor)(options.filePath));
@@ -88,6 +112,13 @@ export class AuthScan {
         this.handlers.splice(index, 1);
         this.wrapped.push(site);
       }
+    }
+  }
+
+  /** Every site found so far becomes `left` with the reason (a module that answers no user's request). */
+  leaveEverySite(reason: string): void {
+    for (const site of this.handlers.splice(0)) {
+      this.skipped.push({ framework: site.framework, description: site.description, node: site.node, reason, ...(site.identity ? { identity: site.identity } : {}) });
     }
   }
 
@@ -306,6 +337,36 @@ export class AuthScan {
     return handlerName ? classifyHandlerName(handlerName) : undefined;
   }
 
+  /**
+   * Why a route whose words read as auth is no authentication by its caller, or undefined: an administrator acting on
+   * the account its path names, a user creation in an administration module, a handler that reads or checks.
+   */
+  routeRefusal(paths: readonly string[] | undefined, handlerName: string | undefined, context: readonly string[], action: AuthAction): string | undefined {
+    // `/users/:id/password` alone may be a user's own change; in an administration module it is someone else's account.
+    const admin = this.adminModule || context.slice(this.fileWords.length).includes('admin');
+    const onAccount = admin ? (paths ?? []).find((path) => ACCOUNT_PARAM.test(path)) : undefined;
+    if (onAccount) return `it acts on the account its path names (\`${onAccount}\`) from an administration module: nobody authenticates through it`;
+    if (action === 'register' && admin) return 'it creates users from an administration module: nobody signs up through it';
+    const nameWords = authWords(handlerName ?? '');
+    const verb = nameWords[0];
+    if (verb !== undefined && (READ_VERBS.has(verb) || (verb === 'get' && action === 'session'))) {
+      return `its handler \`${handlerName}\` ${verb === 'check' || verb === 'validate' ? 'checks' : 'reads'}: it signs no one in and changes nothing`;
+    }
+    if (has(nameWords, VERIFY) && nameWords.includes('reset')) {
+      return `its handler \`${handlerName}\` checks a reset token before the reset: it changes nothing`;
+    }
+    const pathWords = (paths ?? []).flatMap((path) => authWords(staticPath(path)));
+    if (pathWords.includes('validate') || pathWords.includes('validation')) return 'its path says it validates: it changes nothing';
+    return undefined;
+  }
+
+  /** `routeRefusal`, reported: true when the route is left (the caller stops). */
+  refuseRoute(framework: AuthFramework, description: string, node: TSESTree.Node, refusal: string | undefined): boolean {
+    if (refusal === undefined) return false;
+    this.skipped.push({ framework, description, node, reason: refusal });
+    return true;
+  }
+
   /** A route whose path or name reads as auth, registered for a method that does not perform the action: left, with why. */
   reportMethodMismatch(framework: AuthFramework, description: string, node: TSESTree.Node, method: string, named: AuthAction): void {
     this.skipped.push({
@@ -332,8 +393,10 @@ export class AuthScan {
     if (node.type === 'Identifier') {
       const bindings = this.bindings.get(node.name) ?? [];
       for (const binding of bindings) {
-        if (binding.node.type !== 'VariableDeclarator' || binding.node.init?.type !== 'CallExpression' && binding.node.init?.type !== 'NewExpression') continue;
-        const factory = calleeName(binding.node.init.callee);
+        if (binding.node.type !== 'VariableDeclarator') continue;
+        const made = assignedValue(binding.node.init);
+        if (made?.type !== 'CallExpression' && made?.type !== 'NewExpression') continue;
+        const factory = calleeName(made.callee);
         if (factory && CLIENT_FACTORIES.test(factory)) return false;
         if (factory && ROUTER_FACTORIES.test(factory)) return true;
       }

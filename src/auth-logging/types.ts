@@ -11,7 +11,7 @@ import type { AuthAction } from '@quickwins/runtime/auth';
 
 export type { AuthAction };
 
-export type AuthFramework = 'express' | 'koa' | 'fastify' | 'nestjs' | 'next' | 'graphql' | 'function';
+export type AuthFramework = 'express' | 'koa' | 'fastify' | 'nestjs' | 'next' | 'graphql' | 'function' | 'socket.io';
 
 /** How a handler is wrapped; every form keeps the handler's own text untouched. */
 export type WrapTarget =
@@ -80,6 +80,11 @@ export interface FindAuthHandlersOptions {
   readonly wrapperModules?: readonly string[];
   /** The facts of the file's package (default: its nearest package.json, read once per package); tests pass their own. */
   readonly packageFacts?: (filePath: string) => PackageDependencies | undefined;
+  /**
+   * Wrap exported functions whose name alone says they are an auth action (`export async function login(input)`).
+   * Off by default: nothing registers them as a request entry point, so they are reported as candidates.
+   */
+  readonly plainFunctions?: boolean;
 }
 
 export const WRAPPER_NAME = 'withAuthLogging';

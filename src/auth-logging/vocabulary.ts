@@ -86,7 +86,8 @@ export const DECOYS = new Set([
   'statistics', 'metrics', 'health', 'settings', 'config', 'policy', 'policies', 'requirements', 'strength', 'rules',
   'preview', 'template', 'templates', 'image', 'logo', 'assets', 'static', 'banner', 'experience', 'exp', 'branding',
   'theme', 'customization', 'expiration', 'expiry', 'analytics', 'count', 'export', 'visitor', 'visitors', 'tracking',
-  'track', 'pageview', 'pageviews', 'heartbeat', 'telemetry',
+  'track', 'pageview', 'pageviews', 'heartbeat', 'telemetry', 'connector', 'connectors', 'providers', 'signing', 'keys',
+  'identities', 'collab', 'collaboration', 'upload', 'csrf', 'personal',
 ]);
 
 export interface AuthClassification {
@@ -135,7 +136,14 @@ export const ACTION_WORDS = new Set([
  * Undefined when the path is not an auth route, including decoys such as `/login-help` or `/feed/refresh`.
  */
 export function classifyRoutePath(path: string, context: readonly string[] = []): AuthAction | undefined {
-  const words = authWords(staticPath(path));
+  // `/auth/github/callback/:noteId/:action`: parameters after `callback` other than the provider's are some other
+  // resource's callback (a note action, a connector's form post), not a provider signing the user in.
+  const foreignCallback = /\/callback\/(.*\/)?(:(?!(provider|strategy|idp|connection)\b)|\[|\{|\$\{)/i.test(path);
+  const words = authWords(staticPath(path)).filter((word) => !(foreignCallback && word === 'callback'));
+  // Ending sessions (`/sessions/revoke-all`) signs them out.
+  if (has(words, SESSION) && words.some((word) => ['revoke', 'end', 'destroy', 'terminate'].includes(word))) return 'logout';
+  // Setting up the first account under an auth prefix (`/auth/setup`).
+  if (words.includes('setup') && words.includes('auth') && !has(words, MFA)) return 'register';
   if (has(words, DECOYS)) return undefined;
   const found = actionOfWords(words);
   if (!found) {

@@ -13,6 +13,11 @@ function scan(source: string, filePath = 'src/routes.ts', match?: RegExp): AuthH
   return findAuthHandlers(parseSource(filePath, source), { filePath, match });
 }
 
+/** The same with `--plain-functions`: exported functions that only their name says are auth actions get wrapped. */
+function scanPlain(source: string, filePath = 'src/routes.ts', match?: RegExp): AuthHandlerScan {
+  return findAuthHandlers(parseSource(filePath, source), { filePath, match, plainFunctions: true });
+}
+
 function actions(result: AuthHandlerScan): string[] {
   return result.handlers.map((site) => `${site.framework}:${site.action}:${site.description}`);
 }
@@ -359,7 +364,7 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
   });
 
   it('finds exported plain functions, not route controllers or helpers', () => {
-    const result = scan(`
+    const result = scanPlain(`
       const login = { body: 'schema' };
       const register = catchAsync(async (req, res) => {});
       async function changePassword(input) { return db.change(input); }
@@ -399,7 +404,7 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
   });
 
   it('wraps an exported declaration even when it is called above itself (the declaration stays, hoisted)', () => {
-    const result = scan(`
+    const result = scanPlain(`
       const ready = login({ warmup: true });
       export async function login(input) { return db.login(input); }
       function later() { return logout(); }
@@ -425,6 +430,7 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
     expect(clientPackage.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('depends on `react-dom` and on no server framework')]);
     const serverPackage = findAuthHandlers(parseSource('api/src/auth.ts', 'export async function signIn(input) { return db.signIn(input); }'), {
       filePath: 'api/src/auth.ts',
+      plainFunctions: true,
       packageFacts: () => ({ manifest: 'api/package.json', dependencies: new Set(['react-dom', 'express']) }),
     });
     expect(actions(serverPackage)).toEqual(['function:login:signIn()']);
@@ -453,8 +459,144 @@ describe('findAuthHandlers: --match', () => {
   });
 
   it('widens: a match names its action from its words, or is reported when none', () => {
-    const result = scan(source, 'a.ts', /verify|bridge|signin/i);
+    const result = scanPlain(source, 'a.ts', /verify|bridge|signin/i);
     expect(actions(result)).toEqual(['express:verify:POST /partner/verify', 'function:login:signIn()']);
     expect(result.skipped.map((site) => site.description)).toEqual(['POST /connect/bridge']);
   });
 });
+
+describe('findAuthHandlers: evidence, not names', () => {
+  it('leaves an action-named export that nothing registers as a candidate, and wraps it under --plain-functions', () => {
+    const source = 'export async function login(input) { return db.signIn(input); }\nexports.reset = function () { cache.clear(); };';
+    const plain = scan(source, 'src/auth.ts');
+    expect(actions(plain)).toEqual([]);
+    expect(plain.skipped.map((site) => [site.description, site.reason])).toEqual([
+      ['login()', expect.stringContaining('only its name says login: nothing in this file registers it as a request entry point')],
+      ['reset()', expect.stringContaining('it takes no input')],
+    ]);
+    expect(plain.skipped[0]?.reason).toContain('--plain-functions');
+    const opted = scanPlain(source, 'src/auth.ts');
+    expect(actions(opted)).toEqual(['function:login:login()']);
+    // Even then, a zero-argument `reset()` is a cache reset, not a password reset.
+    expect(opted.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('it takes no input')]);
+  });
+
+  it("wraps a server action: a 'use server' module or function is registered by the framework", () => {
+    expect(actions(scan("'use server';\nexport async function login(formData) { return signIn(formData); }", 'app/actions.ts'))).toEqual(['function:login:login()']);
+    expect(actions(scan("export async function login(formData) { 'use server'; return signIn(formData); }", 'app/page.ts'))).toEqual(['function:login:login()']);
+  });
+
+  it('reports socket.io auth events (the runtime cannot read an acknowledgement) and ignores reads and name decoys', () => {
+    const result = scan(`
+      io.on('connection', (socket) => {
+        socket.on('login', async (data, callback) => { callback({ ok: await check(data) }); });
+        socket.on('auth:perform', performAuthentication);
+        socket.on(Events.REQUEST_LOGOUT, () => logout(socket));
+        socket.on('twoFAStatus', (callback) => callback(status));
+        socket.on('sessions:get', sendSessions);
+        socket.on('push:register', subscribe);
+        socket.on('message', onMessage);
+      });
+    `);
+    expect(actions(result)).toEqual([]);
+    expect(result.skipped.map((site) => site.description)).toEqual(["socket.on('login')", "socket.on('auth:perform')", "socket.on('REQUEST_LOGOUT')"]);
+    expect(result.skipped[0]?.reason).toContain('acknowledgement callback');
+  });
+
+  it('leaves routes registered in a test file or an integration-test package, with the evidence', () => {
+    const routes = "const app = express();\napp.post('/login', login);";
+    expect(actions(scan(routes, 'src/routes.ts'))).toEqual(['express:login:POST /login']);
+    for (const path of ['src/routes/swagger/index.test.ts', 'packages/integration-tests/src/helpers/index.ts']) {
+      const result = scan(routes, path);
+      expect(actions(result)).toEqual([]);
+      expect(result.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('test file')]);
+    }
+  });
+
+  it('leaves exports of browser code: a public/ or client/ folder, a module that touches window or document', () => {
+    const source = 'export async function login(input) { return fetch("/login", input); }';
+    for (const [path, evidence] of [
+      ['public/src/client/login.js', 'browser code (`public/`)'],
+      ['client/js/auth.ts', 'browser code (`client/`)'],
+    ] as const) {
+      expect(scanPlain(source, path).skipped.map((site) => site.reason)).toEqual([expect.stringContaining(evidence)]);
+    }
+    const dom = scanPlain(`${source}\nwindow.addEventListener('load', init);`, 'src/auth.ts');
+    expect(actions(dom)).toEqual([]);
+    expect(dom.skipped[0]?.reason).toContain('it uses `window`');
+  });
+
+  it('finds routes on a router made through a module.exports chain', () => {
+    const result = scan("const twitterAuth = module.exports = Router();\ntwitterAuth.post('/auth/login', function (req, res) { res.end(); });", 'lib/auth/index.js');
+    expect(actions(result)).toEqual(['express:login:POST /auth/login']);
+  });
+
+  it('refuses routes from an administration module on an account its path names, and user creation there', () => {
+    const source = "const router = new Router();\nrouter.patch('/users/:userId/password', koaGuard(body), async (ctx) => { ctx.body = await setPassword(ctx); });\nrouter.post('/users', createUser);";
+    const admin = scan(source, 'packages/core/src/routes/admin-user/basics.ts');
+    expect(actions(admin)).toEqual([]);
+    expect(admin.skipped.map((site) => site.reason)).toEqual([
+      expect.stringContaining('acts on the account its path names (`/users/:userId/password`) from an administration module'),
+      expect.stringContaining('creates users from an administration module'),
+    ]);
+    // The same routes outside an administration module are a user's own.
+    expect(actions(scan(source, 'src/routes/users.ts')).map((site) => site.split(':')[1])).toEqual(['password_change', 'register']);
+  });
+
+  it('refuses handlers that read or check: listSessions, validate, a reset-token check', () => {
+    const result = scan(`
+      const router = express.Router();
+      router.post('/sessions', listSessions);
+      router.post('/auth/verify-token', verifyResetToken);
+      router.post('/auth/validate-password', passwordRules);
+      router.post('/auth/login', login);
+    `);
+    expect(actions(result)).toEqual(['express:login:POST /auth/login']);
+    expect(result.skipped.map((site) => site.reason)).toEqual([
+      expect.stringContaining('`listSessions` reads'),
+      expect.stringContaining('checks a reset token before the reset'),
+      expect.stringContaining('its path says it validates'),
+    ]);
+  });
+
+  it('takes passport on the route as evidence: before a handler it is wrapped, inside the handler it is reported', () => {
+    const result = scan(`
+      const samlAuth = module.exports = Router();
+      samlAuth.post('/auth/saml/start', function (req, res, next) { passport.authenticate('saml')(req, res, next); });
+      samlAuth.post('/sso/done', passport.authenticate('saml'), function (req, res) { res.redirect('/'); });
+    `, 'lib/auth/saml/index.js');
+    expect(actions(result)).toEqual(['express:login:POST /sso/done']);
+    expect(result.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('hands the request to `passport.authenticate(...)`, which answers with a redirect on success and on failure alike')]);
+  });
+
+  it("treats a callback with some other resource's parameters as no sign-in, and ends sessions as a logout", () => {
+    const result = scan(`
+      const router = express.Router();
+      router.get('/auth/github/callback/:noteId/:action', gistCallback);
+      router.get('/auth/github/callback', githubCallback);
+      router.post('/sessions/revoke-all', revokeAll);
+    `);
+    expect(actions(result)).toEqual(['express:login:GET /auth/github/callback', 'express:logout:POST /sessions/revoke-all']);
+  });
+
+  it('reads namespaced mutation types, and refuses namespace resolvers, stubs and mutations on an account by id', () => {
+    const result = scan(`
+      module.exports = {
+        Mutation: { async authentication () { return {} } },
+        AuthenticationMutation: { async login (obj, args, context) { return WIKI.models.users.login(args, context) } },
+        UserMutation: {
+          async verify (obj, args) { await WIKI.models.users.query().patch({ isVerified: true }).findById(args.id) },
+          async resetPassword (obj, args) { return false },
+          async changePassword (obj, args, context) { return WIKI.models.users.changePassword(context.req.user.id, args) },
+        },
+      }
+    `, 'server/graph/resolvers/authentication.js');
+    expect(actions(result)).toEqual(['graphql:login:Mutation.login', 'graphql:password_change:Mutation.changePassword']);
+    expect(result.skipped.map((site) => site.reason)).toEqual([
+      expect.stringContaining('only returns `{}`'),
+      expect.stringContaining('acts on the account `args.id` names'),
+      expect.stringContaining('only returns `false`'),
+    ]);
+  });
+});
+

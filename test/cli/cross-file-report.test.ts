@@ -221,12 +221,12 @@ export const router = Router();
 router.post('/login', login);
 `;
     const repo = gitRepo({ 'package.json': PACKAGE, 'src/services/auth.ts': service, 'src/routes/auth.ts': routes });
-    const both = json(run(repo, '--dry', '--json', '--no-add-dependency', 'src').stdout);
+    const both = json(run(repo, '--plain-functions', '--dry', '--json', '--no-add-dependency', 'src').stdout);
     expect(fileOf(both, 'src/services/auth.ts').rewritten.map((site) => site.message)).toEqual(["login(): wrapped with withAuthLogging('login')"]);
     expect(fileOf(both, 'src/routes/auth.ts')).toMatchObject({ status: 'unchanged', rewritten: [], left: [] });
     expect(fileOf(both, 'src/routes/auth.ts').covered?.[0]?.by).toMatchObject({ at: 'src/services/auth.ts:1:8', how: 'rewritten' });
 
-    const alone = json(run(repo, '--dry', '--json', '--no-add-dependency', 'src/routes/auth.ts').stdout);
+    const alone = json(run(repo, '--plain-functions', '--dry', '--json', '--no-add-dependency', 'src/routes/auth.ts').stdout);
     expect(fileOf(alone, 'src/routes/auth.ts').left.map((site) => site.message)).toEqual([
       "POST /login: not wrapped: its handler `login` is wrapped where '../services/auth.js' declares it (line 1 there), and wrapping the route too would log two lines per request (run the codemod on that file too)",
     ]);
@@ -240,10 +240,10 @@ describe('a handler is never wrapped twice, run after run', () => {
       'src/services/auth.ts': 'export async function login(input: { email: string }) {\n  return input.email;\n}\n',
       'src/routes/auth.ts': "import { Router } from 'express';\nimport { login } from '../services/auth.js';\n\nexport const router = Router();\nrouter.post('/login', login);\n",
     });
-    expect(run(repo, '--no-add-dependency', 'src/services').status).toBe(0);
+    expect(run(repo, '--plain-functions', '--no-add-dependency', 'src/services').status).toBe(0);
     expect(readFileSync(join(repo, 'src/services/auth.ts'), 'utf8')).toContain('export { loginWithAuthLogging as login };');
     git(repo, 'commit', '-qam', 'services wrapped');
-    const routes = json(run(repo, '--dry', '--json', '--no-add-dependency', 'src/routes').stdout);
+    const routes = json(run(repo, '--plain-functions', '--dry', '--json', '--no-add-dependency', 'src/routes').stdout);
     expect(routes.totals).toMatchObject({ changed: 0, rewrittenSites: 0, leftSites: 0 });
   });
 });

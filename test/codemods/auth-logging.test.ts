@@ -20,6 +20,13 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
     [11, 'spread'],
   ],
   'functions-esm': [[35, 'overload signatures']],
+  'evidence-not-names': [
+    [11, '`listSessions` reads'],
+    [12, 'checks a reset token'],
+    [15, 'acknowledgement callback'],
+    [18, 'only its name says login'],
+    [22, 'it takes no input'],
+  ],
   'functions-cjs': [
     [27, 'it takes (resetToken, newPassword): a helper'],
     [32, '(req, res)-style parameters'],
@@ -43,7 +50,7 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
 };
 
 // Next.js cases are transformed under the paths fixtures/auth-logging/fixtures.json gives them (fixture-cases.ts).
-const fixtures = fixtureCases(runnable(codemod)).map(({ name, filePath, input, expected }) => ({ name, filePath, input, output: expected }));
+const fixtures = fixtureCases(runnable(codemod)).map(({ name, filePath, input, expected, options }) => ({ name, filePath, input, output: expected, options }));
 
 function run(filePath: string, source: string, options: AuthLoggingOptions = {}): Extract<TextOutcome, { rewritten: unknown }> {
   const outcome = transformText(codemod, filePath, source, { importFrom: '@quickwins/runtime', ...options });
@@ -76,7 +83,7 @@ describe('auth-logging fixtures', () => {
 
   for (const fixture of fixtures) {
     describe(fixture.name, () => {
-      const first = run(fixture.filePath, fixture.input);
+      const first = run(fixture.filePath, fixture.input, fixture.options as AuthLoggingOptions);
       const output = textOf(first, fixture.input);
 
       it('reports one rewritten site per wrapper it adds, and imports once in the module style', () => {

@@ -96,7 +96,8 @@ beforeAll(async () => {
   // on the repository's source so that no build is needed.
   const stdout = capture();
   const stderr = capture();
-  const code = await main(['auth-logging', '.', '--json', '--no-types', '--workers', '0', '--allow-dirty', '--allow-no-git'], {
+  // `--plain-functions`: the plain server's `login(req)` is named for its action and registered nowhere, a candidate by default.
+  const code = await main(['auth-logging', '.', '--plain-functions', '--json', '--no-types', '--workers', '0', '--allow-dirty', '--allow-no-git'], {
     cwd: root,
     stdout: stdout.stream,
     stderr: stderr.stream,
