@@ -1,0 +1,109 @@
+/**
+ * Realistic parameter values for a normalized statement. pg_stat_statements keeps no values, and a generic plan
+ * guesses selectivities (0.5 % for equality, a third for a range, 0.1 % for containment) that real values may
+ * contradict; the column statistics (most common values, histogram bounds) give values the table really holds.
+ */
+import type { Catalog, ColumnStats, ParameterUse, ParsedStatement } from './types.js';
+
+type Parsed = Extract<ParsedStatement, { kind: 'parsed' }>;
+
+/** How many value sets a statement is planned with, besides its generic plan. */
+export const SAMPLES_PER_STATEMENT = 3;
+
+/** A page size for `LIMIT $n`: the value is gone from the statement, and apps page by tens. */
+const SAMPLE_LIMIT = '25';
+
+/**
+ * Up to SAMPLES_PER_STATEMENT parameter vectors ($1 first), or an empty list when a parameter is compared with
+ * nothing the statistics know (an expression, a column without statistics): that statement keeps its generic plan.
+ */
+export function sampleParameters(statement: Parsed, catalog: Catalog): string[][] {
+  if (statement.parameters === 0) return [];
+  const choices: string[][] = [];
+  for (let number = 1; number <= statement.parameters; number++) {
+    const use = statement.parameterUses.get(number);
+    if (use === undefined) return [];
+    if (use === 'limit') {
+      choices.push([SAMPLE_LIMIT]);
+      continue;
+    }
+    const stats = catalog.columnStats.get(`${use.table.schema}.${use.table.name}.${use.column}`);
+    const values = stats ? valuesFor(use.role, stats) : [];
+    if (values.length === 0) return [];
+    choices.push(values);
+  }
+  return Array.from({ length: SAMPLES_PER_STATEMENT }, (_unused, sample) => choices.map((values) => values[sample % values.length] ?? ''));
+}
+
+/** Values spread over what the column holds: the most common, a rare one, and histogram quantiles for ranges. */
+export function valuesFor(role: ParameterUse['role'], stats: ColumnStats): string[] {
+  const { commonValues, histogram } = stats;
+  const everything = [...commonValues, ...histogram];
+  switch (role) {
+    case 'equality':
+      // The most common value, a value from the histogram's middle (a typical rare one), the second most common.
+      return unique([commonValues[0], quantile(histogram, 0.5), commonValues[1], quantile(histogram, 0.25)]);
+    case 'lower':
+    case 'upper':
+      // Where in the range a bound falls is unknown: the quartiles, so a range keeps a quarter to three quarters.
+      return unique([quantile(histogram, 0.5), quantile(histogram, 0.25), quantile(histogram, 0.75)]);
+    case 'contains':
+      return unique(everything.slice(0, 8).map(firstMember)).slice(0, SAMPLES_PER_STATEMENT);
+    case 'like':
+      return unique(everything.map((value) => (value.length >= 3 ? `${escapeLike(value.slice(0, 3))}%` : undefined))).slice(0, SAMPLES_PER_STATEMENT);
+    case 'ilike':
+      return unique(everything.map((value) => (value.length >= 5 ? `%${escapeLike(value.slice(1, 4))}%` : undefined))).slice(0, SAMPLES_PER_STATEMENT);
+  }
+}
+
+function quantile(bounds: readonly string[], fraction: number): string | undefined {
+  if (bounds.length === 0) return undefined;
+  return bounds[Math.min(bounds.length - 1, Math.round(fraction * (bounds.length - 1)))];
+}
+
+/** A jsonb document reduced to its first member (`{"kind": "click"}`): what an app's containment filter asks. */
+function firstMember(value: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const [entry] = Object.entries(parsed);
+      return entry ? JSON.stringify({ [entry[0]]: entry[1] }) : undefined;
+    }
+    return value;
+  } catch {
+    return undefined;
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+function unique(values: readonly (string | undefined)[]): string[] {
+  return [...new Set(values.filter((value): value is string => value !== undefined))];
+}
+
+/**
+ * The share of rows `col > value` (role lower) or `col < value` (upper) keeps, read from the histogram's
+ * equal-count buckets; undefined when the value cannot be placed (no histogram, values that do not compare).
+ */
+export function rangeFraction(histogram: readonly string[], value: string, role: 'lower' | 'upper'): number | undefined {
+  if (histogram.length < 2) return undefined;
+  const key = comparable(value);
+  const keys = histogram.map(comparable);
+  if (key === undefined || keys.some((item) => item === undefined || typeof item !== typeof key)) return undefined;
+  let below = 0;
+  for (const item of keys as (number | string)[]) if (item < key) below++;
+  const share = Math.min(1, Math.max(0, (below - 0.5) / (keys.length - 1)));
+  return role === 'lower' ? 1 - share : share;
+}
+
+/** Numbers and timestamps compare as numbers, anything else as text. */
+function comparable(value: string): number | string | undefined {
+  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    const time = Date.parse(value.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'));
+    return Number.isNaN(time) ? undefined : time;
+  }
+  return value;
+}
