@@ -190,7 +190,7 @@ export async function judgeCandidates(
       }
       const affected = readers.get(tableKey(candidate.table)) ?? plannable;
       const alone = await model.costs([candidate], affected);
-      const harm = harmOf(candidate, plannable, alone, model.names(candidate), statements, tableKey);
+      const harm = harmOf(candidate, affected, alone, model.names(candidate), statements, tableKey);
       if (harm) {
         rejected.push({ candidate, reason: harm });
         continue;
@@ -325,8 +325,7 @@ function savingOf(
  * Why a candidate would make a statement slower, or undefined. An index that only delivers the order of a LIMIT
  * while the statement also filters the table on columns it does not hold walks rows until enough match: fast when
  * many match, a walk of the whole table when few do, and the planner's guess for the filter decides which. Also,
- * a generic plan that picks the index where, with sampled values, the planner prefers another plan runs slower for
- * those values.
+ * a generic plan that picks the index where, with every sampled value, the planner prefers another plan.
  */
 function harmOf(
   candidate: Candidate,
@@ -336,22 +335,28 @@ function harmOf(
   statements: ReadonlyMap<string, Parsed>,
   tableKey: (table: { schema: string; name: string }) => string,
 ): string | undefined {
+  if (candidate.method === 'gin') return undefined;
   for (const queryId of queryIds) {
     const access = statements.get(queryId)?.accesses.find((item) => tableKey(item.table) === tableKey(candidate.table));
-    if (!access || candidate.method === 'gin') continue;
+    const cost = costs.get(queryId);
+    if (!access || !cost) continue;
+    // Only the plans that would use it (without HypoPG: the statements it is meant for) can be made slower by it.
+    const used = names.length === 0 ? candidate.statementIds.includes(queryId) : [cost.genericIndexes, ...cost.sampleIndexes].some((plan) => plan.some((name) => names.includes(name)));
+    if (!used) continue;
     const held = new Set(candidate.columns.map((column) => column.name));
-    const filters = [...access.equality, ...access.range, ...access.patterns.map((pattern) => pattern.column)];
+    const filters = [...access.equality, ...access.range, ...access.join, ...access.patterns.map((pattern) => pattern.column)];
     const orderOnly = access.orderBy.length > 0 && candidate.columns.every((column) => access.orderBy.some((sort) => sort.name === column.name));
-    const unheld = filters.filter((name) => !held.has(name));
-    if (orderOnly && unheld.length > 0 && !access.equality.some((name) => held.has(name))) {
+    const unheld = [...new Set(filters.filter((name) => !held.has(name)))];
+    if (orderOnly && unheld.length > 0) {
       return `would make statements slower: it only delivers the ORDER BY while ${unheld.join(', ')} filter the rows, so the scan walks rows in order until enough match (the whole table when few do)`;
     }
-    const cost = costs.get(queryId);
-    if (!cost || cost.samples.length === 0) continue;
+    if (cost.samples.length === 0) continue;
+    // Only the generic plan's guess picks it: with every sampled value the planner prefers another plan, so a
+    // prepared statement running the generic plan would run a plan slower for the values the table holds.
     const genericUses = cost.genericIndexes.some((name) => names.includes(name));
-    const avoided = cost.sampleIndexes.filter((used) => !used.some((name) => names.includes(name))).length;
-    if (genericUses && avoided > 0) {
-      return `would make statements slower: the generic plan uses it, but with ${avoided} of ${cost.samples.length} sampled parameter sets the planner prefers another plan`;
+    const sampledUse = cost.sampleIndexes.some((plan) => plan.some((name) => names.includes(name)));
+    if (genericUses && !sampledUse) {
+      return `would make statements slower: the generic plan uses it, but with each of the ${cost.samples.length} sampled parameter sets the planner prefers another plan`;
     }
   }
   return undefined;
@@ -516,7 +521,8 @@ export function estimateStatementCost(
     const columnStats = stats(column.name);
     if (column.opclass) {
       if (!access.patterns.some((pattern) => pattern.column === column.name)) break;
-      selectivity *= scanShare;
+      const contained = valueOf(column.name, ['contains']);
+      selectivity *= (contained && columnStats ? containmentShare(columnStats, contained.value) : undefined) ?? scanShare;
       usable++;
       if (candidate.method !== 'gin') break;
     } else if (access.equality.includes(column.name)) {
@@ -550,6 +556,36 @@ export function estimateStatementCost(
   if (plan['Node Type'] === 'Limit' && ordered) return Math.min(plan['Total Cost'], indexScan);
   const scanned = scans.reduce((sum, node) => sum + node['Total Cost'], 0);
   return Math.min(plan['Total Cost'], plan['Total Cost'] - scanned + indexScan * scans.length);
+}
+
+/**
+ * The share of sampled documents (most common values and histogram) that contain the value, leaving out the one it
+ * was drawn from: counting that one would credit every sampled value with at least one match in a hundred.
+ */
+function containmentShare(stats: ColumnStats, value: string): number | undefined {
+  const wanted = parseJson(value);
+  const documents = [...stats.commonValues, ...stats.histogram].map(parseJson);
+  if (wanted === undefined || documents.length < 2) return undefined;
+  const matches = documents.filter((document) => contains(document, wanted)).length;
+  return Math.max(0, matches - 1) / (documents.length - 1);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** jsonb's @> on parsed values: objects by member, arrays by element, scalars by equality. */
+function contains(document: unknown, wanted: unknown): boolean {
+  if (Array.isArray(wanted)) return Array.isArray(document) && wanted.every((item) => document.some((element) => contains(element, item)));
+  if (wanted !== null && typeof wanted === 'object') {
+    if (document === null || typeof document !== 'object' || Array.isArray(document)) return false;
+    return Object.entries(wanted).every(([key, item]) => key in document && contains((document as Record<string, unknown>)[key], item));
+  }
+  return JSON.stringify(document) === JSON.stringify(wanted);
 }
 
 /** The share of rows `col = value` keeps: a most common value's frequency, else the rest spread evenly. */

@@ -41,14 +41,19 @@ export function valuesFor(role: ParameterUse['role'], stats: ColumnStats): strin
   const everything = [...commonValues, ...histogram];
   switch (role) {
     case 'equality':
-      // The most common value, a value from the histogram's middle (a typical rare one), the second most common.
-      return unique([commonValues[0], quantile(histogram, 0.5), commonValues[1], quantile(histogram, 0.25)]);
+      // The most common value, a typical rare one (the histogram's middle, else the least common value), the
+      // least common of the common values (a 2.5 % status), the second most common.
+      return unique([commonValues[0], quantile(histogram, 0.5) ?? commonValues.at(-1), commonValues.at(-1), commonValues[1]]);
     case 'lower':
     case 'upper':
       // Where in the range a bound falls is unknown: the quartiles, so a range keeps a quarter to three quarters.
       return unique([quantile(histogram, 0.5), quantile(histogram, 0.25), quantile(histogram, 0.75)]);
-    case 'contains':
-      return unique(everything.slice(0, 8).map(firstMember)).slice(0, SAMPLES_PER_STATEMENT);
+    case 'contains': {
+      // A containment filter worth an index looks documents up by an identifying key: the member whose values
+      // differ most across the sampled documents.
+      const key = mostDistinctKey(everything);
+      return unique(everything.map((value) => member(value, key))).slice(0, SAMPLES_PER_STATEMENT);
+    }
     case 'like':
       return unique(everything.map((value) => (value.length >= 3 ? `${escapeLike(value.slice(0, 3))}%` : undefined))).slice(0, SAMPLES_PER_STATEMENT);
     case 'ilike':
@@ -61,18 +66,32 @@ function quantile(bounds: readonly string[], fraction: number): string | undefin
   return bounds[Math.min(bounds.length - 1, Math.round(fraction * (bounds.length - 1)))];
 }
 
-/** A jsonb document reduced to its first member (`{"kind": "click"}`): what an app's containment filter asks. */
-function firstMember(value: string): string | undefined {
+function parseObject(value: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(value);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const [entry] = Object.entries(parsed);
-      return entry ? JSON.stringify({ [entry[0]]: entry[1] }) : undefined;
-    }
-    return value;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+function mostDistinctKey(documents: readonly string[]): string | undefined {
+  const seen = new Map<string, Set<string>>();
+  for (const document of documents) {
+    for (const [key, value] of Object.entries(parseObject(document) ?? {})) {
+      const values = seen.get(key) ?? new Set<string>();
+      values.add(JSON.stringify(value));
+      seen.set(key, values);
+    }
+  }
+  return [...seen].sort((a, b) => b[1].size - a[1].size || a[0].localeCompare(b[0]))[0]?.[0];
+}
+
+/** A jsonb document reduced to one member (`{"session": "…"}`), or the whole value when it is not an object. */
+function member(value: string, key: string | undefined): string | undefined {
+  const parsed = parseObject(value);
+  if (!parsed) return value;
+  return key !== undefined && key in parsed ? JSON.stringify({ [key]: parsed[key] }) : undefined;
 }
 
 function escapeLike(text: string): string {
