@@ -83,7 +83,7 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
   );
   const stats = await client.query(
     `select s.schemaname, s.tablename, s.attname, s.n_distinct::float8 as n_distinct, s.null_frac::float8 as null_frac,
-            c.reltuples::float8 as reltuples, s.avg_width::float8 as width,
+            c.reltuples::float8 as reltuples, s.avg_width::float8 as width, s.correlation::float8 as correlation,
             case when ty.typcategory = 'A' then null else s.most_common_vals::text::text[] end as common,
             s.most_common_freqs::float8[] as frequencies,
             case when ty.typcategory = 'A' then null else s.histogram_bounds::text::text[] end as histogram
@@ -153,6 +153,7 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
       commonFrequencies: row.frequencies ?? [],
       histogram: row.histogram ?? [],
       width: row.width ?? 8,
+      correlation: row.correlation ?? 0,
     });
   }
   const info = server.rows[0];

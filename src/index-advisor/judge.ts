@@ -171,6 +171,14 @@ export async function judgeCandidates(
     return base > 0 ? (statement?.meanMs ?? 0) / base : 0;
   };
   const callsOf = (queryId: string): number => statements.get(queryId)?.statement.calls ?? 1;
+  // The share of a statement's cost before any new index that an index removes: a second index shaving a little
+  // more off an already served statement does not count.
+  const share = (item: Saving['served'][number]): number => (item.before - item.after) / Math.max(typical(baseCosts.get(item.queryId) as Costs), Number.EPSILON);
+  // Served: the cost falls by the minimum share and each call saves the minimum time; or, when each call saves ten
+  // times that, by half the minimum share (the planner's random-read costs understate a cached index's gain).
+  const worth = (item: Saving['served'][number]): boolean =>
+    item.msPerCall >= options.minSavedMs &&
+    (share(item) >= options.minSaving || (share(item) >= options.minSaving / 2 && item.msPerCall >= 10 * options.minSavedMs));
 
   const rejected: Rejection[] = [];
   try {
@@ -190,22 +198,17 @@ export async function judgeCandidates(
       }
       const affected = readers.get(tableKey(candidate.table)) ?? plannable;
       const alone = await model.costs([candidate], affected);
-      const harm = harmOf(candidate, affected, alone, model.names(candidate), statements, tableKey);
-      if (harm) {
-        rejected.push({ candidate, reason: harm });
-        continue;
-      }
       const saving = savingOf(affected, baseCosts, alone, msPerCost, callsOf);
-      if (!saving.served.some((item) => item.after <= item.before * (1 - options.minSaving))) {
+      if (!saving.served.some(worth)) {
+        if (saving.served.some((item) => share(item) >= options.minSaving)) {
+          const best = Math.max(...saving.served.map((item) => item.msPerCall));
+          rejected.push({ candidate, reason: `saves too little time: at most ${best.toFixed(3)} ms per call (minimum ${options.minSavedMs} ms)` });
+          continue;
+        }
         const best = affected
           .map((queryId) => ({ before: typical(baseCosts.get(queryId) as Costs), after: typical(alone.get(queryId) as Costs) }))
           .reduce((a, b) => (b.after / b.before < a.after / a.before ? b : a));
         rejected.push({ candidate, reason: `no large saving: best statement cost ${formatCost(best.before)} → ${formatCost(best.after)}` });
-        continue;
-      }
-      if (!saving.served.some((item) => item.msPerCall >= options.minSavedMs)) {
-        const best = Math.max(...saving.served.map((item) => item.msPerCall));
-        rejected.push({ candidate, reason: `saves too little time: at most ${best.toFixed(3)} ms per call (minimum ${options.minSavedMs} ms)` });
         continue;
       }
       const info = tables.get(tableKey(candidate.table));
@@ -217,6 +220,9 @@ export async function judgeCandidates(
     // its write cost. Savings only shrink as the set grows, so a stale bound below the best fresh one is never taken.
     const chosen: { candidate: Candidate; upkeep: Upkeep; served: Set<string> }[] = [];
     let current = new Map(baseCosts);
+    // Harm depends on the set: an order-only walk the planner would take alone is not taken once a better index for
+    // that statement is chosen. A candidate harmful in the current set is tried once more after the others.
+    const retried = new Set<Option>();
     while (open.length > 0) {
       open.sort((a, b) => b.bound - a.bound || candidateKey(a.candidate).localeCompare(candidateKey(b.candidate)));
       const top = open[0] as Option;
@@ -229,8 +235,18 @@ export async function judgeCandidates(
         top.bound = fresh;
         continue;
       }
+      const harm = harmOf(top.candidate, top.affected, withTop, model.names(top.candidate), statements, tableKey);
+      if (harm && !retried.has(top) && open.length > 1) {
+        retried.add(top);
+        top.bound = Number.NEGATIVE_INFINITY;
+        continue;
+      }
       open.shift();
-      const served = saving.served.filter((item) => item.after <= item.before * (1 - options.minSaving) && item.msPerCall >= options.minSavedMs);
+      if (harm) {
+        rejected.push({ candidate: top.candidate, reason: harm });
+        continue;
+      }
+      const served = saving.served.filter(worth);
       if (served.length === 0) {
         const other = chosen.find((item) => top.candidate.statementIds.some((id) => item.served.has(id)));
         rejected.push({
@@ -473,6 +489,7 @@ function costModel(
 
 // PostgreSQL's default planner cost constants (postgresql.conf); the estimate is only a ranking aid.
 const RANDOM_PAGE_COST = 4;
+const SEQ_PAGE_COST = 1;
 const CPU_TUPLE_COST = 0.01;
 const CPU_INDEX_TUPLE_COST = 0.005;
 const CPU_OPERATOR_COST = 0.0025;
@@ -550,12 +567,23 @@ export function estimateStatementCost(
   let rows = Math.max(1, info.estimatedRows * selectivity);
   if (plan['Node Type'] === 'Limit' && ordered) rows = Math.min(rows, Math.max(1, plan['Plan Rows']));
   const descent = RANDOM_PAGE_COST * Math.ceil(Math.log(Math.max(info.estimatedRows, 2)) / Math.log(256) + 1);
-  const heapPages = Math.min(rows, Math.max(info.pages, 1)) * RANDOM_PAGE_COST;
+  const heapPages = heapPageCost(rows, Math.max(info.pages, 1), info.estimatedRows, stats(candidate.columns[0]?.name ?? '')?.correlation ?? 0);
   const indexScan = descent + heapPages + rows * (CPU_INDEX_TUPLE_COST + CPU_TUPLE_COST + CPU_OPERATOR_COST);
   // A LIMIT over rows the index returns in order stops after them: no sort, no full scan left.
   if (plan['Node Type'] === 'Limit' && ordered) return Math.min(plan['Total Cost'], indexScan);
   const scanned = scans.reduce((sum, node) => sum + node['Total Cost'], 0);
   return Math.min(plan['Total Cost'], plan['Total Cost'] - scanned + indexScan * scans.length);
+}
+
+/**
+ * The heap pages an index scan reads for `rows` rows, as the planner's cost_index weighs them: uncorrelated, each
+ * row's page read at random (pages shared, Mackert-Lohman); in column order (correlation ±1), the matching rows
+ * sit on consecutive pages read in sequence; in between, interpolated by the squared correlation.
+ */
+function heapPageCost(rows: number, pages: number, tableRows: number, correlation: number): number {
+  const scattered = Math.min((2 * pages * rows) / (2 * pages + rows), pages) * RANDOM_PAGE_COST;
+  const clustered = RANDOM_PAGE_COST + Math.max(Math.ceil((rows / Math.max(tableRows, 1)) * pages) - 1, 0) * SEQ_PAGE_COST;
+  return scattered + correlation * correlation * (clustered - scattered);
 }
 
 /**

@@ -54,10 +54,11 @@ export function valuesFor(role: ParameterUse['role'], stats: ColumnStats): strin
       const key = mostDistinctKey(everything);
       return unique(everything.map((value) => member(value, key))).slice(0, SAMPLES_PER_STATEMENT);
     }
+    // What a search box sends: the first four characters typed, or four from inside a value.
     case 'like':
-      return unique(everything.map((value) => (value.length >= 3 ? `${escapeLike(value.slice(0, 3))}%` : undefined))).slice(0, SAMPLES_PER_STATEMENT);
+      return unique(everything.map((value) => (value.length >= 4 ? `${escapeLike(value.slice(0, 4))}%` : undefined))).slice(0, SAMPLES_PER_STATEMENT);
     case 'ilike':
-      return unique(everything.map((value) => (value.length >= 5 ? `%${escapeLike(value.slice(1, 4))}%` : undefined))).slice(0, SAMPLES_PER_STATEMENT);
+      return unique(everything.map((value) => (value.length >= 6 ? `%${escapeLike(value.slice(1, 5))}%` : undefined))).slice(0, SAMPLES_PER_STATEMENT);
   }
 }
 

@@ -65,6 +65,8 @@ export interface ColumnStats {
   readonly histogram: readonly string[];
   /** Average width of a value in bytes (pg_stats.avg_width). */
   readonly width: number;
+  /** How closely the column's order follows the rows' physical order, -1 to 1 (pg_stats.correlation). */
+  readonly correlation?: number;
 }
 
 export interface Catalog {
