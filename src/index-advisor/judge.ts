@@ -219,7 +219,7 @@ export async function judgeCandidates(
     // Then the whole workload: the candidate with the largest marginal saving given those already chosen, net of
     // its write cost. Savings only shrink as the set grows, so a stale bound below the best fresh one is never taken.
     const chosen: { candidate: Candidate; upkeep: Upkeep; served: Set<string> }[] = [];
-    let current = new Map(baseCosts);
+    const current = new Map(baseCosts);
     // Harm depends on the set: an order-only walk the planner would take alone is not taken once a better index for
     // that statement is chosen. A candidate harmful in the current set is tried once more after the others.
     const retried = new Set<Option>();

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adviseIndexes, DEFAULT_ADVISE_OPTIONS, type AdviceRun } from '../../src/index-advisor/advisor.js';
 import { collectCatalog } from '../../src/index-advisor/collect.js';
 import { indexBody } from '../../src/index-advisor/index-sql.js';
-import { textReport } from '../../src/index-advisor/report.js';
 import { estimateStatementCost, explainGeneric } from '../../src/index-advisor/judge.js';
 import { loadParser, parseStatement, TableResolver } from '../../src/index-advisor/parse.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../setup/postgres.js';
@@ -63,7 +62,7 @@ async function advise(
   }
 }
 
-const proposed = (run: AdviceRun): string[] => (process.env.DEBUG_ADVICE ? console.log(textReport({ advice: run.advice })) : undefined, 0) && [] || run.advice.proposals.map((proposal) => `${proposal.candidate.table.name} ${indexBody(proposal.candidate)}`);
+const proposed = (run: AdviceRun): string[] => run.advice.proposals.map((proposal) => `${proposal.candidate.table.name} ${indexBody(proposal.candidate)}`);
 const rejection = (run: AdviceRun, key: string): string | undefined =>
   run.advice.rejections.find((item) => `${item.candidate.table.name} ${indexBody(item.candidate)}` === key)?.reason;
 
