@@ -4,7 +4,7 @@
  * on a NestJS controller method), and adds the import once in the file's module style.
  *
  * Thin on purpose: detection (which handlers, which action, what cannot be wrapped) lives in
- * src/analysis/auth/ (one detector per framework), shared with the ESLint plugin; this file turns sites into minimal text edits.
+ * src/auth-logging/ (one detector per framework), shared with the ESLint plugin; this file turns sites into minimal text edits.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import {
@@ -17,14 +17,14 @@ import {
   type AuthHandlerSite,
   type HandlerIdentity,
   type WrapTarget,
-} from '../src/analysis/auth/index.js';
+} from '../src/auth-logging/index.js';
 import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
-import { quoteString, sniffCodeStyle, type CodeStyle } from '../src/analysis/code-style.js';
-import { planNamedImports, topLevelBindings } from '../src/analysis/imports.js';
-import { sniffModuleStyle } from '../src/analysis/module-style.js';
-import { positionsOf } from '../src/analysis/parse.js';
-import type { TextEdit } from '../src/analysis/text-edit.js';
-import { Trivia } from '../src/analysis/trivia.js';
+import { quoteString, sniffCodeStyle, type CodeStyle } from '../src/core/code-style.js';
+import { planNamedImports, topLevelBindings } from '../src/core/imports.js';
+import { sniffModuleStyle } from '../src/core/module-style.js';
+import { positionsOf } from '../src/core/parse.js';
+import type { TextEdit } from '../src/core/text-edit.js';
+import { Trivia } from '../src/core/trivia.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
 export interface AuthLoggingOptions {

@@ -7,16 +7,16 @@
  *   validate(schema, document)                → cachedValidate(schema, document)   (document from a cachedParse)
  *   documentStore: null / persistedQueries: false (Apollo), parserAndValidationCache: false (Yoga),
  *   cache: false (Mercurius)                  → removed: the server's own cache is back on
- * Detection and edits live in src/analysis/graphql-sites.ts (shared with the ESLint rule graphql-cache); this file
+ * Detection and edits live in src/graphql-cache/graphql-sites.ts (shared with the ESLint rule graphql-cache); this file
  * only wires options and turns sites into the report. Response caches without a session are reported, never changed.
  */
-import { applyTextEdits } from '../src/analysis/text-edit.js';
+import { applyTextEdits } from '../src/core/text-edit.js';
 import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
-import { sniffCodeStyle } from '../src/analysis/code-style.js';
-import { sniffModuleStyle } from '../src/analysis/module-style.js';
-import { positionsOf } from '../src/analysis/parse.js';
-import { DEFAULT_IMPORT_FROM, findGraphqlSites, helperOf, mayHaveGraphqlSites, planGraphqlRewrites, type GraphqlSite } from '../src/analysis/graphql-sites.js';
-import { isTestFileInPackage, leaveTestFile } from '../src/analysis/test-files.js';
+import { sniffCodeStyle } from '../src/core/code-style.js';
+import { sniffModuleStyle } from '../src/core/module-style.js';
+import { positionsOf } from '../src/core/parse.js';
+import { DEFAULT_IMPORT_FROM, findGraphqlSites, helperOf, mayHaveGraphqlSites, planGraphqlRewrites, type GraphqlSite } from '../src/graphql-cache/graphql-sites.js';
+import { isTestFileInPackage, leaveTestFile } from '../src/codemod-host/test-files.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
 export interface GraphqlCacheOptions {

@@ -3,17 +3,17 @@
  * other byte:
  *   new GreeterClient(address, credentials, options?) → rotatingClient(GreeterClient, address, credentials, options?)
  *   new grpc.Server(options?)                          → new grpc.Server({ ...serverConnectionAge(), ...options })
- * Detection and edits live in src/analysis/grpc-clients.ts (shared with the ESLint rule grpc-connection-rotation);
+ * Detection and edits live in src/grpc-rotation/grpc-clients.ts (shared with the ESLint rule grpc-connection-rotation);
  * this file only wires options and turns sites into the report.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
-import { sniffCodeStyle } from '../src/analysis/code-style.js';
-import { findGrpcSites, mayHaveGrpcSites, planGrpcRewrites } from '../src/analysis/grpc-clients.js';
-import { sniffModuleStyle } from '../src/analysis/module-style.js';
-import { positionsOf } from '../src/analysis/parse.js';
-import { isTestFileInPackage, leaveTestFile } from '../src/analysis/test-files.js';
+import { sniffCodeStyle } from '../src/core/code-style.js';
+import { findGrpcSites, mayHaveGrpcSites, planGrpcRewrites } from '../src/grpc-rotation/grpc-clients.js';
+import { sniffModuleStyle } from '../src/core/module-style.js';
+import { positionsOf } from '../src/core/parse.js';
+import { isTestFileInPackage, leaveTestFile } from '../src/codemod-host/test-files.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
 export interface GrpcRotationOptions {

@@ -6,18 +6,18 @@
  *     → consumer.run({ eachBatchAutoResolve: false, eachBatch: dedupeEachBatch(async ({ message, batch }) => { … }, { store, group }) })
  *   an eachBatch that already writes per batch (one transaction, one bulk call; read in kafka-batch-writer.ts)
  *     → consumer.run({ eachBatchAutoResolve: false, eachBatch: dedupeBatch(async ({ records }) => { … }, { store, group }) })
- * Detection lives in src/analysis/kafka-consumers.ts, the batch loop reading in kafka-batch-loop.ts (shared with the
+ * Detection lives in src/kafka-dedupe/kafka-consumers.ts, the batch loop reading in kafka-batch-loop.ts (shared with the
  * rule kafka-batch-protocol), the edits in kafka-dedupe-edits.ts; this file wires options and the report.
  */
 import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/codemod-host/codemod.js';
-import { sniffCodeStyle } from '../src/analysis/code-style.js';
-import { planNamedImports } from '../src/analysis/imports.js';
-import { findKafkaRuns, mayHaveKafkaRun } from '../src/analysis/kafka-consumers.js';
-import { planKafkaSite, type PlannedSite, type StoreKind } from '../src/analysis/kafka-dedupe-edits.js';
-import { sniffModuleStyle } from '../src/analysis/module-style.js';
-import { positionsOf } from '../src/analysis/parse.js';
-import type { TextEdit } from '../src/analysis/text-edit.js';
-import { isTestFileInPackage, leaveTestFile } from '../src/analysis/test-files.js';
+import { sniffCodeStyle } from '../src/core/code-style.js';
+import { planNamedImports } from '../src/core/imports.js';
+import { findKafkaRuns, mayHaveKafkaRun } from '../src/kafka-dedupe/kafka-consumers.js';
+import { planKafkaSite, type PlannedSite, type StoreKind } from '../src/kafka-dedupe/kafka-dedupe-edits.js';
+import { sniffModuleStyle } from '../src/core/module-style.js';
+import { positionsOf } from '../src/core/parse.js';
+import type { TextEdit } from '../src/core/text-edit.js';
+import { isTestFileInPackage, leaveTestFile } from '../src/codemod-host/test-files.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
 export interface KafkaDedupeOptions {

@@ -6,21 +6,21 @@
  * rewrite, which must report the same problems (rule, line) and no new unused directive; otherwise the file is left
  * as it was and reported. `--to-suppressions` moves what the directives hid into ESLint's bulk-suppressions file.
  *
- * Thin on purpose: directives come from src/analysis/directives.ts (shared with the `no-blanket-disable` rule),
- * the plan from src/analysis/narrow-directives.ts, ESLint from src/analysis/eslint-project.ts.
+ * Thin on purpose: directives come from src/eslint-directives/directives.ts (shared with the `no-blanket-disable` rule),
+ * the plan from src/eslint-directives/narrow-directives.ts, ESLint from src/eslint-directives/eslint-project.ts.
  */
 import type { Linter } from 'eslint';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { readDisableDirectives, type DisableDirective } from '../src/analysis/directives.js';
-import { loadProjectLinter, ProjectSetupError, type FileLint, type ProjectLinter } from '../src/analysis/eslint-project.js';
-import { lineMapping, planNarrowing, type DirectiveDecision, type NarrowingPlan } from '../src/analysis/narrow-directives.js';
-import { parseSource, positionsOf } from '../src/analysis/parse.js';
-import { applyTextEdits } from '../src/analysis/text-edit.js';
-import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckLines } from '../src/analysis/ts-nocheck.js';
-import { createNocheckRewriter, eslintObjection, type NocheckRewriter } from '../src/analysis/ts-nocheck-project.js';
-import { createProjectTypeChecker, loadProjectTypeScript, type ProjectTypeChecker } from '../src/analysis/typescript-project.js';
+import { readDisableDirectives, type DisableDirective } from '../src/eslint-directives/directives.js';
+import { loadProjectLinter, ProjectSetupError, type FileLint, type ProjectLinter } from '../src/eslint-directives/eslint-project.js';
+import { lineMapping, planNarrowing, type DirectiveDecision, type NarrowingPlan } from '../src/eslint-directives/narrow-directives.js';
+import { parseSource, positionsOf } from '../src/core/parse.js';
+import { applyTextEdits } from '../src/core/text-edit.js';
+import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckLines } from '../src/eslint-directives/ts-nocheck.js';
+import { createNocheckRewriter, eslintObjection, type NocheckRewriter } from '../src/eslint-directives/ts-nocheck-project.js';
+import { createProjectTypeChecker, loadProjectTypeScript, type ProjectTypeChecker } from '../src/eslint-directives/typescript-project.js';
 import {
   CodemodSetupError,
   type Codemod,

@@ -4,19 +4,19 @@
  *   await pool.connect()            → await acquireWithBackpressure(pool)
  *   pool.connect((err, c, done) =>) → acquireWithBackpressure(pool, (err, c, done) =>)
  *   pool.query<Row>(sql, values)    → queryWithBackpressure<Row>(pool, sql, values)
- * Detection and edits live in src/analysis/pg-pool.ts (shared with the ESLint rule no-raw-pool-connect);
+ * Detection and edits live in src/pool-backpressure/pg-pool.ts (shared with the ESLint rule no-raw-pool-connect);
  * this file only wires options and turns sites into the report.
  */
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Codemod, CodemodSite } from '../src/codemod-host/codemod.js';
-import { sniffCodeStyle } from '../src/analysis/code-style.js';
-import { sniffModuleStyle } from '../src/analysis/module-style.js';
-import { positionsOf } from '../src/analysis/parse.js';
-import { packageFactsFor } from '../src/analysis/package-evidence.js';
-import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, mayFindPoolCallsInText, planPoolRewrites, QUERY_HELPER } from '../src/analysis/pg-pool.js';
-import { isTestFile } from '../src/analysis/test-files.js';
-import { createFileImportResolver } from '../src/analysis/pool-exports.js';
+import { sniffCodeStyle } from '../src/core/code-style.js';
+import { sniffModuleStyle } from '../src/core/module-style.js';
+import { positionsOf } from '../src/core/parse.js';
+import { packageFactsFor } from '../src/core/package-evidence.js';
+import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, mayFindPoolCallsInText, planPoolRewrites, QUERY_HELPER } from '../src/pool-backpressure/pg-pool.js';
+import { isTestFile } from '../src/codemod-host/test-files.js';
+import { createFileImportResolver } from '../src/pool-backpressure/pool-exports.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
 export interface PoolBackpressureOptions {

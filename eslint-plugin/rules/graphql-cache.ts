@@ -10,17 +10,17 @@
  *   - a response cache without a session (`responseCachePlugin()` without `sessionId`, `useResponseCache()` without
  *     `session`): one user's answer can be served to another. Reported only: the session key is the app's to choose.
  *
- * The ESLint front end of the `graphql-cache` codemod: the same detector (src/analysis/graphql-sites.ts) and the same
+ * The ESLint front end of the `graphql-cache` codemod: the same detector (src/graphql-cache/graphql-sites.ts) and the same
  * edits. With typescript-eslint type information graphql-js's symbols are found by the checker; otherwise by imports.
  */
 import { isAbsolute } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/utils';
 import type { TypeServices } from '../../src/codemod-host/codemod.js';
-import { sniffCodeStyle } from '../../src/analysis/code-style.js';
-import { sniffModuleStyle } from '../../src/analysis/module-style.js';
-import { DEFAULT_IMPORT_FROM, findGraphqlSites, mayHaveGraphqlSites, planGraphqlRewrites, type GraphqlSite } from '../../src/analysis/graphql-sites.js';
-import { packageOf } from '../../src/analysis/graphql-symbols.js';
-import { findUnreadImports } from '../../src/analysis/imports.js';
+import { sniffCodeStyle } from '../../src/core/code-style.js';
+import { sniffModuleStyle } from '../../src/core/module-style.js';
+import { DEFAULT_IMPORT_FROM, findGraphqlSites, mayHaveGraphqlSites, planGraphqlRewrites, type GraphqlSite } from '../../src/graphql-cache/graphql-sites.js';
+import { packageOf } from '../../src/graphql-cache/graphql-symbols.js';
+import { findUnreadImports } from '../../src/core/imports.js';
 import { createRule } from '../util/create-rule.js';
 
 export interface GraphqlCacheRuleOptions {

@@ -5,13 +5,13 @@
  * anyway), reported without a fix: make it once per process, with `rotatingClient`.
  *
  * The ESLint front end of the `grpc-rotation` codemod: sites come from the shared detector
- * (src/analysis/grpc-clients.ts) and the server fix from the same `planGrpcRewrites`.
+ * (src/grpc-rotation/grpc-clients.ts) and the server fix from the same `planGrpcRewrites`.
  */
 import type { TSESTree } from '@typescript-eslint/utils';
-import { sniffCodeStyle } from '../../src/analysis/code-style.js';
-import { findGrpcSites, planGrpcRewrites, setsConnectionAge } from '../../src/analysis/grpc-clients.js';
-import { sniffModuleStyle } from '../../src/analysis/module-style.js';
-import type { TypeServices } from '../../src/analysis/parse.js';
+import { sniffCodeStyle } from '../../src/core/code-style.js';
+import { findGrpcSites, planGrpcRewrites, setsConnectionAge } from '../../src/grpc-rotation/grpc-clients.js';
+import { sniffModuleStyle } from '../../src/core/module-style.js';
+import type { TypeServices } from '../../src/core/parse.js';
 import { createRule } from '../util/create-rule.js';
 
 export interface GrpcConnectionRotationOptions {

@@ -6,11 +6,11 @@
  *     records another member is already given, and on shutdown it runs to the end of the batch.
  * Handlers are the `eachBatch` property of an object (`consumer.run({ eachBatch })`) and functions whose first
  * parameter is typed kafkajs' `EachBatchPayload`. The batch-loop reading is shared with the `kafka-dedupe` codemod
- * (src/analysis/kafka-batch-loop.ts). Report-only: the fix needs a decision the rule cannot make.
+ * (src/kafka-dedupe/kafka-batch-loop.ts). Report-only: the fix needs a decision the rule cannot make.
  */
 import type { TSESTree } from '@typescript-eslint/utils';
-import { propertyKeyName } from '../../src/analysis/bindings.js';
-import { callsMember, findMessageLoops, mentions, payloadAccess, isPayloadMember, type HandlerFunction } from '../../src/analysis/kafka-batch-loop.js';
+import { propertyKeyName } from '../../src/core/bindings.js';
+import { callsMember, findMessageLoops, mentions, payloadAccess, isPayloadMember, type HandlerFunction } from '../../src/kafka-dedupe/kafka-batch-loop.js';
 import { createRule } from '../util/create-rule.js';
 
 export interface KafkaBatchProtocolOptions {

@@ -22,7 +22,7 @@ import {
   suppressionOracle,
   type DisableDirective,
   type ProblemPosition,
-} from '../../src/analysis/directives.js';
+} from '../../src/eslint-directives/directives.js';
 import { createRule } from '../util/create-rule.js';
 
 export interface NoBlanketDisableOptions {

@@ -3,18 +3,18 @@
  * the backpressure helpers, and fixes them to `acquireWithBackpressure` / `queryWithBackpressure` plus the import.
  *
  * The ESLint front end of the `pool-backpressure` codemod: sites come from the shared detector
- * (src/analysis/pg-pool.ts, `findPoolCalls`) and edits from the same `planPoolRewrites`, so the rule and the
+ * (src/pool-backpressure/pg-pool.ts, `findPoolCalls`) and edits from the same `planPoolRewrites`, so the rule and the
  * codemod find and rewrite exactly the same calls. With typescript-eslint type information in the user's config
  * the detector uses types; otherwise it tracks imports of `pg`.
  */
 import type { TSESTree } from '@typescript-eslint/utils';
 import { dirname, isAbsolute } from 'node:path';
 import type { TypeServices } from '../../src/codemod-host/codemod.js';
-import { sniffCodeStyle } from '../../src/analysis/code-style.js';
-import { sniffModuleStyle } from '../../src/analysis/module-style.js';
-import { packageFactsFor } from '../../src/analysis/package-evidence.js';
-import { findPoolCalls, isTestFile, planPoolRewrites, PoolCallPrecheck, type PoolCallSite, type PoolDetectionOptions } from '../../src/analysis/pg-pool.js';
-import { createFileImportResolver } from '../../src/analysis/pool-exports.js';
+import { sniffCodeStyle } from '../../src/core/code-style.js';
+import { sniffModuleStyle } from '../../src/core/module-style.js';
+import { packageFactsFor } from '../../src/core/package-evidence.js';
+import { findPoolCalls, isTestFile, planPoolRewrites, PoolCallPrecheck, type PoolCallSite, type PoolDetectionOptions } from '../../src/pool-backpressure/pg-pool.js';
+import { createFileImportResolver } from '../../src/pool-backpressure/pool-exports.js';
 import { createRule } from '../util/create-rule.js';
 
 export interface NoRawPoolConnectOptions {

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { findNodeAtLocation, parse, parseTree, type Node, type ParseError } from 'jsonc-parser';
-import { nearestManifest } from '../analysis/package-evidence.js';
+import { nearestManifest } from '../core/package-evidence.js';
 import { displayPath, unifiedTextDiff } from './report.js';
 import type { FileRecord } from './run.js';
 import type { RunWriter } from './write.js';

@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCodemods } from '../codemod-host/registry.js';
+import { loadCodemods } from '../registry/index.js';
 import { main } from './main.js';
 
 // src/cli/demo.ts and dist/cli/demo.js both sit two folders below the package root.

@@ -6,8 +6,8 @@
  * changed: each edit touches the lines from its start to its end; edits on touching lines form one
  * change; lines at both ends of a change that read the same before and after are context, not change.
  */
-import { lineIndexIn, lineStarts } from '../analysis/lines.js';
-import { applyTextEdits, type TextEdit } from '../analysis/text-edit.js';
+import { lineIndexIn, lineStarts } from '../core/lines.js';
+import { applyTextEdits, type TextEdit } from '../core/text-edit.js';
 
 const CONTEXT_LINES = 3;
 

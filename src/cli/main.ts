@@ -20,9 +20,9 @@ import { dependencyJson, dependencyLine, declareRuntimeDependency, importsOfReco
 import { createProjectFormatter } from './format.js';
 import { createWriteScope, filesOutsideWorkTree, findUncommittedFiles } from './git.js';
 import { listenForStop } from './interrupt.js';
-import { loadCodemods, type AnyCodemod } from '../codemod-host/registry.js';
+import { loadCodemods, type AnyCodemod } from '../registry/index.js';
 import { registerIndexAdvisor } from '../index-advisor/command.js';
-import { registerLintMigrations } from '../migration-lint/command.js';
+import { registerLintMigrations } from '../index-advisor/migration-lint/command.js';
 import { escapeControl, hasControlCharacter, quotePath } from './names.js';
 import { displayPath, humanPath, interruptionReport, jsonReport, progressLine, summary, totalsOf, unifiedDiff, unifiedTextDiff } from './report.js';
 import { runCodemod, type ExtraFile, type RunResult } from './run.js';

@@ -4,7 +4,7 @@
  * with forward slashes, so a report reads the same on every machine.
  */
 import { relative, sep } from 'node:path';
-import type { TextEdit } from '../analysis/text-edit.js';
+import type { TextEdit } from '../core/text-edit.js';
 import type { CodemodSite } from '../codemod-host/codemod.js';
 import { hunksFromEdits } from './edit-diff.js';
 import { escapeControl, quotePath } from './names.js';

@@ -6,7 +6,7 @@
  * rewrites the run kept.
  */
 import type { ProjectFileOutput, ProjectRecord, ProjectSession } from '../codemod-host/codemod.js';
-import type { AnyCodemod } from '../codemod-host/registry.js';
+import type { AnyCodemod } from '../registry/index.js';
 import type { SessionOutcome } from '../codemod-host/transform-project.js';
 import { NO_WORKERS, startWorkers, transformProjectInParallel, type SourceText } from './workers.js';
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { ProjectFileOutput, ProjectRecord } from '../codemod-host/codemod.js';
-import type { AnyCodemod } from '../codemod-host/registry.js';
+import type { AnyCodemod } from '../registry/index.js';
 import { transformText, type FileError, type LeftFile, type TextOutcome } from '../codemod-host/transform-text.js';
 import { ISOLATE_CHARS, sizeLimitReason, timeLimitReason, transformIsolated, type FileBudget } from './budget.js';
 import { decodeFile, encodeFile, type FileEncoding } from './encoding.js';

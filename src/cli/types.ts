@@ -7,8 +7,8 @@
 import { parseAndGenerateServices } from '@typescript-eslint/typescript-estree';
 import { dirname, extname, resolve } from 'node:path';
 import ts from 'typescript';
-import { isStackOverflow, SOURCE_EXTENSIONS } from '../analysis/parse.js';
-import { createTsconfigIndex } from '../analysis/tsconfig-index.js';
+import { isStackOverflow, SOURCE_EXTENSIONS } from '../core/parse.js';
+import { createTsconfigIndex } from '../core/tsconfig-index.js';
 import { parseWithoutTypes, type ParseFile, type ParsedFile } from '../codemod-host/transform-text.js';
 
 export interface TypeAwareParser {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { glob } from 'tinyglobby';
-import { isSourceFile, SOURCE_EXTENSIONS } from '../analysis/parse.js';
+import { isSourceFile, SOURCE_EXTENSIONS } from '../core/parse.js';
 
 /** Folders never walked: installed dependencies and the usual build output. */
 export const SKIPPED_DIRECTORIES = ['node_modules', 'dist', 'build', 'coverage', '.git'];

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ProjectSession } from '../codemod-host/codemod.js';
-import { loadCodemods, type AnyCodemod } from '../codemod-host/registry.js';
+import { loadCodemods, type AnyCodemod } from '../registry/index.js';
 import { transformWithSession } from '../codemod-host/transform-project.js';
 import { transformText } from '../codemod-host/transform-text.js';
 import type { WorkerChunk, WorkerInit, WorkerReady, WorkerReply } from './workers.js';

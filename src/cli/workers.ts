@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ProjectSession } from '../codemod-host/codemod.js';
-import type { AnyCodemod } from '../codemod-host/registry.js';
+import type { AnyCodemod } from '../registry/index.js';
 import { transformWithSession, type SessionOutcome } from '../codemod-host/transform-project.js';
 import { transformText, type TextOutcome } from '../codemod-host/transform-text.js';
 

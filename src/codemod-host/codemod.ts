@@ -5,8 +5,8 @@
  * never prints. The runner owns files, BOM and line endings, parsing, workers, diffs and reports.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import type { TypeServices } from '../analysis/parse.js';
-import type { TextEdit } from '../analysis/text-edit.js';
+import type { TypeServices } from '../core/parse.js';
+import type { TextEdit } from '../core/text-edit.js';
 
 export type { TypeServices };
 
@@ -16,7 +16,7 @@ export interface CodemodInput<Options> {
   /** The file's text without a BOM (the runner strips and restores it); line endings as on disk. */
   readonly source: string;
   /**
-   * `parseSource(filePath, source)` from src/analysis/parse.ts: TS-ESTree with `range` on every node and the
+   * `parseSource(filePath, source)` from src/core/parse.ts: TS-ESTree with `range` on every node and the
    * `comments` (with `loc`); no `loc` on nodes and no `tokens` (`positionsOf` gives lines, trivia.ts reads
    * between nodes). With types, typescript-estree's AST of the same shape (it also has `loc` and `tokens`).
    */

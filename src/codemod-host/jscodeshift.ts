@@ -2,7 +2,7 @@
  * Every quickwins codemod is also a plain jscodeshift transform: `codemods/<id>.ts` ends with
  * `export default toJscodeshiftTransform(codemod)` and `export const parser = 'tsx'`, and the build
  * turns it into `codemods/<id>.cjs`. The wrapper ignores jscodeshift's own parser and recast (it
- * parses with the same oxc-parser call as the runner, src/analysis/parse.ts, and applies the same minimal edits),
+ * parses with the same oxc-parser call as the runner, src/core/parse.ts, and applies the same minimal edits),
  * so both front doors give byte-identical output.
  */
 import type { Codemod } from './codemod.js';

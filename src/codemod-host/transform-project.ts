@@ -3,7 +3,7 @@
  * transform-text.ts. Strips the BOM, hands the text to the session, applies its edits, puts the BOM back.
  */
 import type { ProjectSession } from './codemod.js';
-import { applyTextEdits } from '../analysis/text-edit.js';
+import { applyTextEdits } from '../core/text-edit.js';
 import { doneOf, type TextOutcome } from './transform-text.js';
 
 const BOM = '\uFEFF';

@@ -5,8 +5,8 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { Codemod, CodemodResult, CodemodSite, TypeServices } from './codemod.js';
-import { isStackOverflow, NestingTooDeepError, parseSource } from '../analysis/parse.js';
-import { applyTextEdits, type TextEdit } from '../analysis/text-edit.js';
+import { isStackOverflow, NestingTooDeepError, parseSource } from '../core/parse.js';
+import { applyTextEdits, type TextEdit } from '../core/text-edit.js';
 
 const BOM = '\uFEFF';
 

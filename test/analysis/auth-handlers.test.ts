@@ -6,8 +6,8 @@ import {
   findAuthHandlers,
   isNextRouteFile,
   type AuthHandlerScan,
-} from '../../src/analysis/auth/index.js';
-import { parseSource, positionAt } from '../../src/analysis/parse.js';
+} from '../../src/auth-logging/index.js';
+import { parseSource, positionAt } from '../../src/core/parse.js';
 
 function scan(source: string, filePath = 'src/routes.ts', match?: RegExp): AuthHandlerScan {
   return findAuthHandlers(parseSource(filePath, source), { filePath, match });

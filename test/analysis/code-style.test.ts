@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { quoteString, sniffCodeStyle } from '../../src/analysis/code-style.js';
-import { sniffModuleStyle } from '../../src/analysis/module-style.js';
-import { parseSource } from '../../src/analysis/parse.js';
-import { applyTextEdits } from '../../src/analysis/text-edit.js';
+import { quoteString, sniffCodeStyle } from '../../src/core/code-style.js';
+import { sniffModuleStyle } from '../../src/core/module-style.js';
+import { parseSource } from '../../src/core/parse.js';
+import { applyTextEdits } from '../../src/core/text-edit.js';
 
 const styleOf = (source: string, filePath = 'a.ts') => sniffCodeStyle(parseSource(filePath, source), source);
 

@@ -10,7 +10,7 @@ import {
   creditOracle,
   type DirectiveSource,
   type ProblemPosition,
-} from '../../src/analysis/directives.js';
+} from '../../src/eslint-directives/directives.js';
 
 /** ESLint 10's types no longer declare getSuppressedMessages(), which the Linter still has. */
 function suppressedMessages(linter: Linter): Linter.SuppressedLintMessage[] {

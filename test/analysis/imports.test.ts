@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sniffCodeStyle } from '../../src/analysis/code-style.js';
-import { planNamedImports, planUnusedImportRemovals } from '../../src/analysis/imports.js';
-import { sniffModuleStyle } from '../../src/analysis/module-style.js';
-import { parseSource } from '../../src/analysis/parse.js';
-import { applyTextEdits } from '../../src/analysis/text-edit.js';
-import { traverse } from '../../src/analysis/traverse.js';
+import { sniffCodeStyle } from '../../src/core/code-style.js';
+import { planNamedImports, planUnusedImportRemovals } from '../../src/core/imports.js';
+import { sniffModuleStyle } from '../../src/core/module-style.js';
+import { parseSource } from '../../src/core/parse.js';
+import { applyTextEdits } from '../../src/core/text-edit.js';
+import { traverse } from '../../src/core/traverse.js';
 
 function addImports(filePath: string, source: string, names: string[], from = '@quickwins/runtime'): { output: string; references: ReadonlyMap<string, string> } {
   const program = parseSource(filePath, source);

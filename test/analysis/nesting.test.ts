@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { estimateNesting } from '../../src/analysis/nesting.js';
-import { NESTING_LIMIT, SOURCE_EXTENSIONS } from '../../src/analysis/parse.js';
+import { estimateNesting } from '../../src/core/nesting.js';
+import { NESTING_LIMIT, SOURCE_EXTENSIONS } from '../../src/core/parse.js';
 import { REPO_ROOT } from '../cli/helpers.js';
 
 vi.setConfig({ testTimeout: 120_000 });

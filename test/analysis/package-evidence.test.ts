@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { codemod } from '../../codemods/pool-backpressure.js';
-import { clearPackageFacts, factsFromManifest, packageFactsFor, selfReferencedPackage } from '../../src/analysis/package-evidence.js';
-import { isTestFile } from '../../src/analysis/pg-pool.js';
-import { parseSource } from '../../src/analysis/parse.js';
+import { clearPackageFacts, factsFromManifest, packageFactsFor, selfReferencedPackage } from '../../src/core/package-evidence.js';
+import { isTestFile } from '../../src/pool-backpressure/pg-pool.js';
+import { parseSource } from '../../src/core/parse.js';
 
 const root = mkdtempSync(join(tmpdir(), 'quickwins-package-evidence-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -11,10 +11,10 @@ import { parse as parseWithTypescriptEstree, type TSESTree } from '@typescript-e
 import { describe, expect, it } from 'vitest';
 import { codemod as authLogging } from '../../codemods/auth-logging.js';
 import { codemod as poolBackpressure } from '../../codemods/pool-backpressure.js';
-import type { AnyCodemod } from '../../src/codemod-host/registry.js';
-import { parseSource, positionAt, positionsOf, SourceParseError } from '../../src/analysis/parse.js';
-import { traverse } from '../../src/analysis/traverse.js';
-import { Trivia } from '../../src/analysis/trivia.js';
+import type { AnyCodemod } from '../../src/registry/index.js';
+import { parseSource, positionAt, positionsOf, SourceParseError } from '../../src/core/parse.js';
+import { traverse } from '../../src/core/traverse.js';
+import { Trivia } from '../../src/core/trivia.js';
 import { REPO_ROOT } from '../support/pool-ts-project.js';
 
 function typescriptEstree(filePath: string, source: string): TSESTree.Program {

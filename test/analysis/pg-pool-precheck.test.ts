@@ -15,9 +15,9 @@ import fc from 'fast-check';
 import tseslint from 'typescript-eslint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import rule from '../../eslint-plugin/rules/no-raw-pool-connect.js';
-import { parseSource, positionAt } from '../../src/analysis/parse.js';
-import { describeReceiver, findPoolCalls, mayFindPoolCalls, mayFindPoolCallsInText, type PoolDetectionOptions } from '../../src/analysis/pg-pool.js';
-import { createFileImportResolver } from '../../src/analysis/pool-exports.js';
+import { parseSource, positionAt } from '../../src/core/parse.js';
+import { describeReceiver, findPoolCalls, mayFindPoolCalls, mayFindPoolCallsInText, type PoolDetectionOptions } from '../../src/pool-backpressure/pg-pool.js';
+import { createFileImportResolver } from '../../src/pool-backpressure/pool-exports.js';
 import { createTsProject, type TsProject } from '../support/pool-ts-project.js';
 
 /** Modules the cases import; none of them is a case itself. */

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { parse as parseWithTypescriptEstree, type TSESTree } from '@typescript-eslint/typescript-estree';
 import { Linter, type Rule } from 'eslint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CODE_STYLE, sniffCodeStyle } from '../../src/analysis/code-style.js';
+import { DEFAULT_CODE_STYLE, sniffCodeStyle } from '../../src/core/code-style.js';
 import type { TypeServices } from '../../src/codemod-host/codemod.js';
-import { sniffModuleStyle } from '../../src/analysis/module-style.js';
-import { parseSource, positionAt } from '../../src/analysis/parse.js';
-import { describeReceiver, findPoolCalls, planPoolRewrites, type ImportResolver } from '../../src/analysis/pg-pool.js';
-import { createFileImportResolver } from '../../src/analysis/pool-exports.js';
-import { applyTextEdits, type TextEdit } from '../../src/analysis/text-edit.js';
+import { sniffModuleStyle } from '../../src/core/module-style.js';
+import { parseSource, positionAt } from '../../src/core/parse.js';
+import { describeReceiver, findPoolCalls, planPoolRewrites, type ImportResolver } from '../../src/pool-backpressure/pg-pool.js';
+import { createFileImportResolver } from '../../src/pool-backpressure/pool-exports.js';
+import { applyTextEdits, type TextEdit } from '../../src/core/text-edit.js';
 import { createTsProject, type TsProject } from '../support/pool-ts-project.js';
 
 interface Scan {

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyTextEdits } from '../../src/analysis/text-edit.js';
-import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckPragmas, pragmaRemoval } from '../../src/analysis/ts-nocheck.js';
-import { createNocheckRewriter, rewriteNocheck } from '../../src/analysis/ts-nocheck-project.js';
-import { createProjectTypeChecker, type ProjectTypeChecker } from '../../src/analysis/typescript-project.js';
+import { applyTextEdits } from '../../src/core/text-edit.js';
+import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckPragmas, pragmaRemoval } from '../../src/eslint-directives/ts-nocheck.js';
+import { createNocheckRewriter, rewriteNocheck } from '../../src/eslint-directives/ts-nocheck-project.js';
+import { createProjectTypeChecker, type ProjectTypeChecker } from '../../src/eslint-directives/typescript-project.js';
 
 let project: string;
 let checker: ProjectTypeChecker;

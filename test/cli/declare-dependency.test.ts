@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nearestManifest } from '../../src/analysis/package-evidence.js';
+import { nearestManifest } from '../../src/core/package-evidence.js';
 import { addDependencyText, packageNameOf } from '../../src/cli/declare-dependency.js';
 import { assertBuilt, git, gitRepo, removeTempDirs, runCli, type JsonReport } from './helpers.js';
 

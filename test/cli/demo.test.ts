@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { loadCodemods } from '../../src/codemod-host/registry.js';
+import { loadCodemods } from '../../src/registry/index.js';
 import { REPO_ROOT } from './helpers.js';
 
 const codemodIds = [...(await loadCodemods({})).keys()];

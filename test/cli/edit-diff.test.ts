@@ -3,7 +3,7 @@
 import { applyPatch } from 'diff';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyTextEdits, type TextEdit } from '../../src/analysis/text-edit.js';
+import { applyTextEdits, type TextEdit } from '../../src/core/text-edit.js';
 import { hunksFromEdits } from '../../src/cli/edit-diff.js';
 
 const patchOf = (before: string, edits: readonly TextEdit[]) => `--- a/x\n+++ b/x\n${hunksFromEdits(before, edits)}`;

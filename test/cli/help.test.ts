@@ -3,7 +3,7 @@
  * is offered as `--no-<flag>`, and the text next to it must say what that flag does, not what the default does.
  */
 import { describe, expect, it } from 'vitest';
-import { loadCodemods } from '../../src/codemod-host/registry.js';
+import { loadCodemods } from '../../src/registry/index.js';
 import { assertBuilt, REPO_ROOT, runCli } from './helpers.js';
 
 const codemods = [...(await loadCodemods({})).values()];

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveCodemodOptions } from '../../src/codemod-host/options.js';
-import type { AnyCodemod } from '../../src/codemod-host/registry.js';
+import type { AnyCodemod } from '../../src/registry/index.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -7,10 +7,10 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { describe, expect, it } from 'vitest';
-import { sniffModuleStyle } from '../../src/analysis/module-style.js';
-import { parseSource } from '../../src/analysis/parse.js';
-import { traverse } from '../../src/analysis/traverse.js';
-import { loadCodemods } from '../../src/codemod-host/registry.js';
+import { sniffModuleStyle } from '../../src/core/module-style.js';
+import { parseSource } from '../../src/core/parse.js';
+import { traverse } from '../../src/core/traverse.js';
+import { loadCodemods } from '../../src/registry/index.js';
 import { transformText, type TextOutcome } from '../../src/codemod-host/transform-text.js';
 import { fixtureCases, type FixtureCase } from './fixture-cases.js';
 

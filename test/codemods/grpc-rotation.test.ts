@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codemod, type GrpcRotationOptions } from '../../codemods/grpc-rotation.js';
-import { parseSource } from '../../src/analysis/parse.js';
-import { applyTextEdits } from '../../src/analysis/text-edit.js';
+import { parseSource } from '../../src/core/parse.js';
+import { applyTextEdits } from '../../src/core/text-edit.js';
 import { createTsProject } from '../support/pool-ts-project.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/grpc-rotation');

@@ -10,9 +10,9 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codemod, type KafkaDedupeOptions } from '../../codemods/kafka-dedupe.js';
 import type { CodemodResult, TypeServices } from '../../src/codemod-host/codemod.js';
-import { sniffModuleStyle } from '../../src/analysis/module-style.js';
-import { parseSource } from '../../src/analysis/parse.js';
-import { applyTextEdits } from '../../src/analysis/text-edit.js';
+import { sniffModuleStyle } from '../../src/core/module-style.js';
+import { parseSource } from '../../src/core/parse.js';
+import { applyTextEdits } from '../../src/core/text-edit.js';
 import { transformText } from '../../src/codemod-host/transform-text.js';
 import { createTsProject, fixtureProjectFiles, REPO_ROOT, type TsProject } from '../support/pool-ts-project.js';
 

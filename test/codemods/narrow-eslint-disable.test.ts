@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codemod } from '../../codemods/narrow-eslint-disable.js';
-import { parseSource } from '../../src/analysis/parse.js';
-import { applyTextEdits } from '../../src/analysis/text-edit.js';
+import { parseSource } from '../../src/core/parse.js';
+import { applyTextEdits } from '../../src/core/text-edit.js';
 import { CodemodSetupError, type ProjectSession } from '../../src/codemod-host/codemod.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

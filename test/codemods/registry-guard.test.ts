@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCodemods } from '../../src/codemod-host/registry.js';
+import { loadCodemods } from '../../src/registry/index.js';
 import { fixtureDir, REPO_ROOT } from './fixture-cases.js';
 
 const codemods = [...(await loadCodemods({})).values()];

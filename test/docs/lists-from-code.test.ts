@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CodemodOption } from '../../src/codemod-host/codemod.js';
-import { loadCodemods } from '../../src/codemod-host/registry.js';
+import { loadCodemods } from '../../src/registry/index.js';
 import { README_PATH, regeneratedReadme } from '../../scripts/readme-sections.js';
 import { assertBuilt, REPO_ROOT, runCli } from '../cli/helpers.js';
 

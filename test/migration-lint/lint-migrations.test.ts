@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { knexMigration, nodePgMigrateMigration, sqlMigration } from '../../src/index-advisor/migration.js';
 import type { Proposal } from '../../src/index-advisor/types.js';
-import { loadSqlParser, PARSE_SLICE_LENGTH } from '../../src/migration-lint/lint.js';
+import { loadSqlParser, PARSE_SLICE_LENGTH } from '../../src/index-advisor/migration-lint/lint.js';
 import { assertBuilt, removeTempDirs, runCli, tempDir } from '../cli/helpers.js';
 
 // Each case starts the real CLI (about 1 s each, several seconds on a loaded machine).

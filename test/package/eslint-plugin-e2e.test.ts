@@ -43,7 +43,7 @@ function newestMtime(path: string): number {
  */
 function ensureBuilt(): void {
   const output = join(repoRoot, 'dist/eslint-plugin/index.js');
-  const sources = ['eslint-plugin', 'src/analysis', 'package.json'].map((path) => newestMtime(join(repoRoot, path)));
+  const sources = ['eslint-plugin', 'src', 'package.json'].map((path) => newestMtime(join(repoRoot, path)));
   if (!existsSync(output) || statSync(output).mtimeMs < Math.max(...sources)) mustRun('npm', ['run', 'build', '--silent'], repoRoot);
 }
 

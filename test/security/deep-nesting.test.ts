@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { NESTING_LIMIT } from '../../src/analysis/parse.js';
+import { NESTING_LIMIT } from '../../src/core/parse.js';
 import { assertBuilt, gitRepo, removeTempDirs, runCli, tempDir, type JsonReport } from '../cli/helpers.js';
 
 beforeAll(assertBuilt);

@@ -3,8 +3,8 @@
 // exercise every per-statement step: a comment before each (skipped to find its line), a multibyte character (byte
 // offsets turned into string offsets), and an index build every 500 statements (a finding whose line is looked up).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lintMigration, loadSqlParser } from '../../src/migration-lint/lint.js';
-import { readMigration } from '../../src/migration-lint/sources.js';
+import { lintMigration, loadSqlParser } from '../../src/index-advisor/migration-lint/lint.js';
+import { readMigration } from '../../src/index-advisor/migration-lint/sources.js';
 
 beforeAll(async () => {
   await loadSqlParser();

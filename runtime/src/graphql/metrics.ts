@@ -12,7 +12,7 @@
  * throws: when the registry already holds a metric of that name (the application's own, or one registered before
  * `register.clear()` was not called), ours is left out rather than fighting it.
  */
-import { promClient, warnPromClientMissing, type PromClient } from '../optional-prom-client.js';
+import { promClient, warnPromClientMissing, type PromClient } from '../metrics/optional-prom-client.js';
 import type { Counter, Gauge, Registry } from 'prom-client';
 
 export const GRAPHQL_METRIC_NAMES = {

@@ -14,7 +14,7 @@
  * metric rejects is dropped, never thrown into the consumer. A Kafka record costs a store round trip (~ms), so
  * observing directly (~0.35 µs) needs none of the pg area's buffering.
  */
-import { promClient, warnPromClientMissing, type PromClient } from '../optional-prom-client.js';
+import { promClient, warnPromClientMissing, type PromClient } from '../metrics/optional-prom-client.js';
 import type { Counter, Histogram, Registry } from 'prom-client';
 
 export const METRIC_NAMES = {

@@ -21,7 +21,7 @@
  * acquire + release. So waits are counted into a plain per-pool bucket array and merged into the histogram when it is
  * scraped (its `collect` hook); utilization is read from the tracked pools at scrape time too.
  */
-import { promClient, warnPromClientMissing, type PromClient } from '../optional-prom-client.js';
+import { promClient, warnPromClientMissing, type PromClient } from '../metrics/optional-prom-client.js';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { adaptiveStateOf, type AdaptiveAdmission } from './adaptive.js';
 import type { RefusalReason } from './admission.js';

@@ -3,12 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBindingIndex } from '../../../src/analysis/bindings.js';
-import { findAuthHandlers, identityKey } from '../../../src/analysis/auth/index.js';
-import { exportLocator, importedHandler, registeredReference } from '../../../src/analysis/auth/handler-identity.js';
-import { ownExport } from '../../../src/analysis/auth/identity.js';
-import type { HandlerRef } from '../../../src/analysis/auth/types.js';
-import { parseSource } from '../../../src/analysis/parse.js';
+import { buildBindingIndex } from '../../../src/core/bindings.js';
+import { findAuthHandlers, identityKey } from '../../../src/auth-logging/index.js';
+import { exportLocator, importedHandler, registeredReference } from '../../../src/auth-logging/handler-identity.js';
+import { ownExport } from '../../../src/auth-logging/identity.js';
+import type { HandlerRef } from '../../../src/auth-logging/types.js';
+import { parseSource } from '../../../src/core/parse.js';
 
 let root: string;
 const at = (path: string) => join(root, path);

@@ -1,0 +1,88 @@
+/**
+ * GraphQL resolvers that authenticate: `login`, `signup`, `refreshToken` ... as
+ * - methods of resolver classes (`@Mutation()` in a `@Resolver()` class, NestJS or type-graphql): they get
+ *   `@AuthLoggedResolver('<action>')`;
+ * - entries of a resolver map's `Mutation` object (`Mutation: { login: async (_, args, ctx) => ... }`): wrapped with
+ *   `withAuthLogging('<action>', ...)`, whose resolver adapter reads `(parent, args, context, info)`;
+ * - exported functions with a resolver's parameters (`export async function login(parent, args, ctx, info)`), see
+ *   functions.ts.
+ * Only mutations: a query reads (`me`, `session`), it signs no one in.
+ */
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { decoratorName, paramName } from '../core/ast-helpers.js';
+import { propertyHandler } from './handler-refs.js';
+import type { AuthScan } from './scan.js';
+import type { AuthHandlerSite } from './types.js';
+import { classifyHandlerName } from './vocabulary.js';
+
+const RESOLVER_MAP_KEYS = /^(Mutation|mutations?|mutationResolvers|MutationResolvers)$/;
+/** First parameters of a graphql-js field resolver: `(parent, args, context, info)`. */
+const RESOLVER_FIRST_PARAMS = /^_*(parent|root|obj|source|src|rootValue|_)?$/;
+
+/** `@Mutation()` methods of a `@Resolver()` class. */
+export function detectResolverClass(scan: AuthScan, declaration: TSESTree.ClassDeclaration): void {
+  if (!(declaration.decorators ?? []).some((decorator) => decoratorName(decorator) === 'Resolver')) return;
+  for (const member of declaration.body.body) {
+    if (member.type !== 'MethodDefinition' || member.static || member.kind !== 'method' || member.key.type !== 'Identifier') continue;
+    const mutation = (member.decorators ?? []).find((decorator) => decoratorName(decorator) === 'Mutation');
+    if (!mutation) continue;
+    const name = member.key.name;
+    const action = classifyMutation(scan, name);
+    if (!action) continue;
+    const site: AuthHandlerSite = {
+      framework: 'graphql',
+      action,
+      description: `@Mutation ${name}`,
+      target: { kind: 'resolver-decorator', method: member },
+      node: member,
+      middlewaresBefore: [],
+    };
+    if ((member.decorators ?? []).some((decorator) => scan.isResolverDecorator(decorator))) scan.wrapped.push(site);
+    else scan.handlers.push(site);
+  }
+}
+
+function classifyMutation(scan: AuthScan, name: string): ReturnType<typeof classifyHandlerName> {
+  const match = scan.options.match;
+  if (match) return match.test(name) ? classifyHandlerName(name) : undefined;
+  return classifyHandlerName(name);
+}
+
+/** `{ Mutation: { login, signup: async (_, args) => ..., async logout() {} } }` wherever the map is built. */
+export function detectResolverMap(scan: AuthScan, object: TSESTree.ObjectExpression): void {
+  for (const property of object.properties) {
+    if (property.type !== 'Property' || property.computed || property.value.type !== 'ObjectExpression') continue;
+    const key = property.key.type === 'Identifier' ? property.key.name : property.key.type === 'Literal' ? String(property.key.value) : '';
+    if (!RESOLVER_MAP_KEYS.test(key)) continue;
+    detectMutationEntries(scan, property.value);
+  }
+}
+
+/** `const Mutation = { ... }` / `export const mutations = { ... }`: a map of mutation resolvers by its name. */
+export function detectMutationObject(scan: AuthScan, declarator: TSESTree.VariableDeclarator): void {
+  if (declarator.id.type !== 'Identifier' || declarator.init?.type !== 'ObjectExpression') return;
+  if (RESOLVER_MAP_KEYS.test(declarator.id.name)) detectMutationEntries(scan, declarator.init);
+}
+
+function detectMutationEntries(scan: AuthScan, mutations: TSESTree.ObjectExpression): void {
+  for (const entry of mutations.properties) {
+    if (entry.type !== 'Property' || entry.computed || entry.key.type !== 'Identifier') continue;
+    const action = classifyMutation(scan, entry.key.name);
+    if (!action) continue;
+    const handler = propertyHandler(entry);
+    const description = `Mutation.${entry.key.name}`;
+    if (!handler) {
+      scan.skipped.push({ framework: 'graphql', description, node: entry, reason: 'its resolver is not a function or a reference (an object with `resolve`, a spread)' });
+      continue;
+    }
+    scan.registerSite('graphql', action, description, handler, entry, []);
+  }
+}
+
+/** `(parent, args, context, info)`-shaped parameters: a field resolver, whatever it is named. */
+export function looksLikeResolver(fn: TSESTree.FunctionLike): boolean {
+  if (fn.params.length < 2) return false;
+  const first = paramName(fn.params[0]);
+  const last = paramName(fn.params[fn.params.length - 1]);
+  return (first !== undefined && RESOLVER_FIRST_PARAMS.test(first)) || (fn.params.length === 4 && last === 'info');
+}

@@ -1,0 +1,105 @@
+/** NestJS: `@Post('login')` methods of `@Controller('auth')` classes get `@AuthLogged('<action>')`. */
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { decoratorName, importSourceOf, paramName, pathStrings, propertyValue } from '../core/ast-helpers.js';
+import { restUserCreation } from './rest.js';
+import type { AuthScan } from './scan.js';
+import type { AuthAction, AuthHandlerSite } from './types.js';
+import { actionForRoute, authWords } from './vocabulary.js';
+
+const NEST_METHODS: ReadonlyMap<string, string> = new Map([
+  ['Get', 'get'], ['Post', 'post'], ['Put', 'put'], ['Patch', 'patch'], ['Delete', 'delete'], ['All', 'all'],
+]);
+
+/** `@Post('login')`, `@Post(['a', 'b'])`, `@Post()`, `@Controller({ path: 'auth' })` → their paths. */
+export function decoratorPaths(decorator: TSESTree.Decorator): string[] | undefined {
+  const expression = decorator.expression;
+  if (expression.type !== 'CallExpression') return undefined;
+  const argument = expression.arguments[0];
+  if (!argument) return [''];
+  if (argument.type === 'ObjectExpression') {
+    const path = propertyValue(argument, 'path');
+    return path ? pathStrings(path) : [''];
+  }
+  return pathStrings(argument);
+}
+
+function controllerSource(scan: AuthScan, controller: TSESTree.Decorator): string | undefined {
+  const expression = controller.expression;
+  const callee = expression.type === 'CallExpression' ? expression.callee : expression;
+  const local = callee.type === 'Identifier' ? callee.name : callee.type === 'MemberExpression' && callee.object.type === 'Identifier' ? callee.object.name : undefined;
+  return local ? importSourceOf(scan.program, local) : undefined;
+}
+
+/** `@Controller(Symbol, { basePath: '/api/accounts' })`: frameworks that take the path in an options object. */
+function controllerOptionPaths(controller: TSESTree.Decorator): string[] | undefined {
+  const expression = controller.expression;
+  if (expression.type !== 'CallExpression') return undefined;
+  for (const argument of expression.arguments) {
+    if (argument.type !== 'ObjectExpression') continue;
+    const path = propertyValue(argument, 'basePath') ?? propertyValue(argument, 'prefix') ?? propertyValue(argument, 'path');
+    if (path) return pathStrings(path);
+  }
+  return undefined;
+}
+
+/** A decorated method of a non-Nest controller: wrapped by `@AuthLoggedMethod` when it takes `(ctx)` or `(req, res)`. */
+function detectDecoratedMethod(scan: AuthScan, member: TSESTree.MethodDefinition, action: AuthAction, description: string): void {
+  const framework = scan.framework === 'fastify' ? 'fastify' : scan.framework;
+  const first = paramName(member.value.params[0]);
+  if (first === undefined || !/^_?(ctx|context|req|request)$/.test(first)) {
+    scan.skipped.push({
+      framework,
+      description,
+      node: member,
+      reason: 'its parameters are not `(ctx)` or `(req, res)`, so how this framework calls it is unknown; wrap it by hand',
+    });
+    return;
+  }
+  const site: AuthHandlerSite = { framework, action, description, target: { kind: 'method-decorator', method: member }, node: member, middlewaresBefore: [] };
+  if ((member.decorators ?? []).some((decorator) => scan.isMethodDecorator(decorator))) scan.wrapped.push(site);
+  else scan.handlers.push(site);
+}
+
+export function detectNestController(scan: AuthScan, declaration: TSESTree.ClassDeclaration): void {
+  const controller = (declaration.decorators ?? []).find((decorator) => decoratorName(decorator) === 'Controller');
+  if (!controller) return;
+  // `@Controller` of another decorator framework (koa / express with inversify, routing-controllers): same shape, but
+  // Nest's interceptor would never run there, so its methods get the plain wrapper as a decorator.
+  const source = controllerSource(scan, controller);
+  const nest = source === undefined || source.startsWith('@nestjs/');
+  const prefixes = decoratorPaths(controller) ?? controllerOptionPaths(controller) ?? [''];
+  const context = [...scan.fileWords, ...authWords(declaration.id?.name ?? ''), ...prefixes.flatMap((prefix) => authWords(prefix))];
+  for (const member of declaration.body.body) {
+    if (member.type !== 'MethodDefinition' || member.static || member.kind !== 'method') continue;
+    const httpDecorator = (member.decorators ?? []).find((decorator) => NEST_METHODS.has(decoratorName(decorator) ?? ''));
+    if (!httpDecorator) continue;
+    const method = NEST_METHODS.get(decoratorName(httpDecorator) ?? '') ?? 'post';
+    const methodName = member.key.type === 'Identifier' ? member.key.name : undefined;
+    const paths = (decoratorPaths(httpDecorator) ?? ['']).flatMap((path) =>
+      prefixes.map((prefix) => `/${[prefix, path].filter((part) => part !== '').join('/')}`.replace(/\/+/g, '/')),
+    );
+    const named = scan.routeAction(paths, methodName, context) ?? restUserCreation(method, paths, methodName, [member.value], context);
+    if (!named) continue;
+    const description = `@${decoratorName(httpDecorator)} ${paths[0]} (${methodName ?? 'method'})`;
+    if (scan.reportUnclassified(named, 'nestjs', description, member)) continue;
+    const action = actionForRoute(method, named, paths[0]);
+    if (!action) {
+      scan.reportMethodMismatch(nest ? 'nestjs' : scan.framework, description, member, method, named);
+      continue;
+    }
+    if (!nest) {
+      detectDecoratedMethod(scan, member, action, `${description} of a \`${source}\` controller`);
+      continue;
+    }
+    const site: AuthHandlerSite = {
+      framework: 'nestjs',
+      action,
+      description,
+      target: { kind: 'decorator', method: member },
+      node: member,
+      middlewaresBefore: [],
+    };
+    if ((member.decorators ?? []).some((decorator) => scan.isAuthLoggedDecorator(decorator))) scan.wrapped.push(site);
+    else scan.handlers.push(site);
+  }
+}

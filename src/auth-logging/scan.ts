@@ -1,0 +1,353 @@
+/**
+ * The state of one file's auth scan, shared by the framework detectors: bindings, the names the wrapper and the
+ * decorator go by, the routing framework the file imports, and the three result lists. `registerSite` is the one
+ * door every detected route goes through (already wrapped, unwrappable with a reason, or a site to wrap).
+ */
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { calleeName, CLIENT_FACTORIES, importedNameOf, isBindCall, isFunctionNode, requiredModule, shortText } from '../core/ast-helpers.js';
+import { packageFactsFor } from '../core/package-evidence.js';
+import { traverse } from '../core/traverse.js';
+import { moduleSide, type ModuleSide } from './module-side.js';
+import { referenceName } from './handler-refs.js';
+import {
+  DECORATOR_NAME,
+  METHOD_DECORATOR_NAME,
+  RESOLVER_DECORATOR_NAME,
+  WRAPPER_NAME,
+  type AuthAction,
+  type AuthFramework,
+  type AuthHandlerSite,
+  type FindAuthHandlersOptions,
+  type HandlerRef,
+  type SkippedAuthHandler,
+} from './types.js';
+import { authWords, classifyHandlerName, classifyRoutePath, DECOYS, has, looseAction, staticPath } from './vocabulary.js';
+
+export const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all']);
+const ROUTER_NAME = /^(app|application|router|routes?|server|fastify|instance|api|srv|koa|[a-z][\w$]*(Router|Routes|App|Server|Api|Instance))$/;
+const ROUTER_FACTORIES = /^(express|Router|fastify|Fastify|KoaRouter|createRouter|createApp|createServer|polka|restify)$/;
+
+export interface Binding {
+  readonly kind: 'function' | 'import' | 'value' | 'wrapped' | 'call' | 'parameter';
+  readonly node: TSESTree.Node;
+}
+
+function decoratorIs(decorator: TSESTree.Decorator, localNames: ReadonlySet<string>, exported: string): boolean {
+  const expression = decorator.expression;
+  const callee = expression.type === 'CallExpression' ? expression.callee : expression;
+  if (callee.type === 'Identifier') return localNames.has(callee.name);
+  return callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === exported;
+}
+
+export class AuthScan {
+  readonly handlers: AuthHandlerSite[] = [];
+  readonly wrapped: AuthHandlerSite[] = [];
+  readonly skipped: SkippedAuthHandler[] = [];
+  readonly bindings = new Map<string, Binding[]>();
+  private readonly wrapperNames = new Set([WRAPPER_NAME]);
+  private readonly wrapperNamespaces = new Set<string>();
+  private readonly decoratorNames = new Set([DECORATOR_NAME]);
+  private readonly resolverDecoratorNames = new Set([RESOLVER_DECORATOR_NAME]);
+  private readonly methodDecoratorNames = new Set([METHOD_DECORATOR_NAME]);
+  /** Names a route registration passed as its handler: their exports are wrapped there, not where declared. */
+  readonly registeredNames = new Set<string>();
+  readonly fileWords: string[];
+  readonly framework: AuthFramework;
+  /** Server, client, test, job or instrumentation code: only server code gets wraps. */
+  readonly side: ModuleSide;
+  /** A routing framework whose handlers the runtime cannot read (Hapi, Hono): its routes are reported, not wrapped. */
+  private readonly unsupported: string | undefined;
+
+  constructor(
+    readonly program: TSESTree.Program,
+    readonly options: FindAuthHandlersOptions,
+  ) {
+    this.fileWords = authWords(options.filePath.replace(/\.[cm]?[jt]sx?$/, ''));
+    this.framework = this.sniffFramework();
+    this.unsupported = this.sniffUnsupported();
+    this.side = moduleSide(program, options.filePath, (options.packageFacts ?? packageFactsFor)(options.filePath));
+    this.collectBindings();
+  }
+
+  /**
+   * `export const POST = GET` where GET itself is wrapped here: wrapping the alias too would write two lines
+   * per request, so a reference to a declaration that this scan wraps counts as already wrapped.
+   */
+  dropAliasesOfWrappedSites(): void {
+    const wrappedNames = new Set<string>();
+    for (const site of this.handlers) {
+      // An exported declaration keeps its unwrapped local name (only its export is wrapped): aliases of it are sites.
+      if (site.target.kind === 'expression' && site.node.type === 'VariableDeclarator' && site.node.id.type === 'Identifier') {
+        wrappedNames.add(site.node.id.name);
+      }
+    }
+    for (let index = this.handlers.length - 1; index >= 0; index--) {
+      const site = this.handlers[index] as AuthHandlerSite;
+      if (site.target.kind === 'expression' && site.target.expression.type === 'Identifier' && wrappedNames.has(site.target.expression.name)) {
+        this.handlers.splice(index, 1);
+        this.wrapped.push(site);
+      }
+    }
+  }
+
+  private collectBindings(): void {
+    const modules = new Set(this.options.wrapperModules ?? ['@quickwins/runtime', 'quickwins']);
+    const add = (name: string, binding: Binding): void => {
+      const list = this.bindings.get(name) ?? [];
+      list.push(binding);
+      this.bindings.set(name, list);
+    };
+    traverse(this.program, (node) => {
+      switch (node.type) {
+        case 'ImportDeclaration':
+          for (const specifier of node.specifiers) {
+            add(specifier.local.name, { kind: 'import', node: specifier });
+            if (!modules.has(node.source.value)) continue;
+            if (specifier.type === 'ImportNamespaceSpecifier' || specifier.type === 'ImportDefaultSpecifier') {
+              this.wrapperNamespaces.add(specifier.local.name);
+            } else {
+              const imported = importedNameOf(specifier);
+              if (imported === WRAPPER_NAME) this.wrapperNames.add(specifier.local.name);
+              if (imported === DECORATOR_NAME) this.decoratorNames.add(specifier.local.name);
+              if (imported === RESOLVER_DECORATOR_NAME) this.resolverDecoratorNames.add(specifier.local.name);
+              if (imported === METHOD_DECORATOR_NAME) this.methodDecoratorNames.add(specifier.local.name);
+            }
+          }
+          break;
+        case 'FunctionDeclaration':
+          if (node.id) add(node.id.name, { kind: 'function', node });
+          break;
+        case 'VariableDeclarator':
+          this.collectDeclarator(node, modules, add);
+          break;
+        default:
+          break;
+      }
+    });
+  }
+
+  private collectDeclarator(
+    node: TSESTree.VariableDeclarator,
+    modules: ReadonlySet<string>,
+    add: (name: string, binding: Binding) => void,
+  ): void {
+    const init = node.init;
+    const required = requiredModule(init);
+    if (node.id.type === 'Identifier') {
+      if (required !== undefined) {
+        add(node.id.name, { kind: 'import', node });
+        if (modules.has(required)) this.wrapperNamespaces.add(node.id.name);
+        return;
+      }
+      const kind: Binding['kind'] = !init
+        ? 'value'
+        : isFunctionNode(init)
+          ? 'function'
+          : init.type === 'CallExpression'
+            ? this.isWrapperCall(init)
+              ? 'wrapped'
+              : 'call'
+            : init.type === 'Identifier' || init.type === 'MemberExpression'
+              ? 'call'
+              : 'value';
+      add(node.id.name, { kind, node });
+      return;
+    }
+    if (node.id.type === 'ObjectPattern') {
+      for (const property of node.id.properties) {
+        if (property.type !== 'Property' || property.value.type !== 'Identifier') continue;
+        add(property.value.name, { kind: required !== undefined ? 'import' : 'call', node: property });
+        if (required !== undefined && modules.has(required) && property.key.type === 'Identifier') {
+          if (property.key.name === WRAPPER_NAME) this.wrapperNames.add(property.value.name);
+          if (property.key.name === DECORATOR_NAME) this.decoratorNames.add(property.value.name);
+          if (property.key.name === RESOLVER_DECORATOR_NAME) this.resolverDecoratorNames.add(property.value.name);
+          if (property.key.name === METHOD_DECORATOR_NAME) this.methodDecoratorNames.add(property.value.name);
+        }
+      }
+    }
+  }
+
+  isWrapperCall(node: TSESTree.Node): boolean {
+    if (node.type !== 'CallExpression') return false;
+    const callee = node.callee;
+    if (callee.type === 'Identifier') return this.wrapperNames.has(callee.name);
+    if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') {
+      return callee.property.name === WRAPPER_NAME;
+    }
+    return false;
+  }
+
+  /** True when the expression is, or contains in its call arguments, a call to the wrapper. */
+  goesThroughWrapper(node: TSESTree.Node): boolean {
+    if (this.isWrapperCall(node)) return true;
+    if (node.type === 'CallExpression') return node.arguments.some((argument) => this.goesThroughWrapper(argument));
+    if (node.type === 'Identifier') return (this.bindings.get(node.name) ?? []).some((binding) => binding.kind === 'wrapped');
+    return false;
+  }
+
+  /** `@AuthLoggedResolver(...)` under whatever name this file imported it. */
+  isResolverDecorator(decorator: TSESTree.Decorator): boolean {
+    return decoratorIs(decorator, this.resolverDecoratorNames, RESOLVER_DECORATOR_NAME);
+  }
+
+  /** `@AuthLoggedMethod(...)` under whatever name this file imported it. */
+  isMethodDecorator(decorator: TSESTree.Decorator): boolean {
+    return decoratorIs(decorator, this.methodDecoratorNames, METHOD_DECORATOR_NAME);
+  }
+
+  isAuthLoggedDecorator(decorator: TSESTree.Decorator): boolean {
+    const expression = decorator.expression;
+    const callee = expression.type === 'CallExpression' ? expression.callee : expression;
+    if (callee.type === 'Identifier') return this.decoratorNames.has(callee.name);
+    return callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === DECORATOR_NAME;
+  }
+
+  private sniffFramework(): AuthFramework {
+    for (const source of this.importedModules()) {
+      if (source === 'fastify' || source.startsWith('fastify-') || source.startsWith('@fastify/')) return 'fastify';
+      if (source === 'koa' || source === '@koa/router' || source === 'koa-router') return 'koa';
+    }
+    return 'express';
+  }
+
+  private sniffUnsupported(): string | undefined {
+    for (const source of this.importedModules()) {
+      if (source === '@hapi/hapi' || source === 'hapi') return 'Hapi';
+      if (source === 'hono' || source.startsWith('hono/')) return 'Hono';
+    }
+    return undefined;
+  }
+
+  private importedModules(): string[] {
+    return this.program.body.flatMap((statement) =>
+      statement.type === 'ImportDeclaration'
+        ? [statement.source.value]
+        : statement.type === 'VariableDeclaration'
+          ? statement.declarations.map((declarator) => requiredModule(declarator.init)).filter((value): value is string => value !== undefined)
+          : [],
+    );
+  }
+
+  registerSite(
+    framework: AuthFramework,
+    action: AuthAction,
+    description: string,
+    handler: HandlerRef,
+    node: TSESTree.Node,
+    middlewaresBefore: readonly string[],
+  ): void {
+    if (this.unsupported && framework !== 'nestjs' && framework !== 'next' && framework !== 'function') {
+      this.skipped.push({
+        framework,
+        description,
+        node,
+        reason: `${this.unsupported} handlers answer through their return value, which the runtime cannot read yet (it would log every request as a success)`,
+      });
+      return;
+    }
+    if (handler.kind === 'expression') {
+      const expression = handler.expression;
+      if (expression.type === 'Identifier') this.registeredNames.add(expression.name);
+      if (this.goesThroughWrapper(expression)) {
+        this.wrapped.push({ framework, action, description, target: handler, node, middlewaresBefore });
+        return;
+      }
+      const problem = this.unwrappableReason(expression);
+      if (problem) {
+        this.skipped.push({ framework, description, node, reason: problem });
+        return;
+      }
+    }
+    this.handlers.push({ framework, action, description, target: handler, node, middlewaresBefore });
+  }
+
+  /** Why a final handler expression cannot be wrapped safely; undefined when it can. */
+  unwrappableReason(expression: TSESTree.Expression): string | undefined {
+    if (expression.type === 'CallExpression') {
+      const callee = referenceName({ kind: 'expression', expression: expression.callee as TSESTree.Expression });
+      if (isBindCall(expression)) return undefined;
+      // `asyncHandler(fn)`, `catchAsync(fn)`, `wrap(fn)` return the handler itself and are safe to wrap from outside.
+      if (callee && /async|catch|wrap|safe|handler|controller|errors?$/i.test(callee) && expression.arguments.length > 0) {
+        return undefined;
+      }
+      return `its final handler is the result of \`${shortText(expression)}\`, which may answer the request itself (a redirect, a 401) in a way the wrapper cannot read; wrap the real handler by hand`;
+    }
+    if (expression.type === 'Identifier') {
+      const bindings = this.bindings.get(expression.name) ?? [];
+      if (bindings.length > 0 && bindings.every((binding) => binding.kind === 'value')) {
+        return `\`${expression.name}\` is not a function declared in this file`;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The action of a route from its paths, else its handler's name. Under `--match`, a path or name the regex
+   * matches but whose words name no action comes back as `unclassified`, for the caller to report.
+   */
+  routeAction(
+    paths: readonly string[] | undefined,
+    handlerName: string | undefined,
+    context: readonly string[],
+  ): AuthAction | 'unclassified' | undefined {
+    const match = this.options.match;
+    if (match) {
+      const hit = [...(paths ?? []), ...(handlerName ? [handlerName] : [])].find((text) => match.test(text));
+      if (hit === undefined) return undefined;
+      return looseAction(hit) ?? looseAction(handlerName ?? '') ?? looseAction(context.join(' ')) ?? 'unclassified';
+    }
+    for (const path of paths ?? []) {
+      const words = authWords(staticPath(path));
+      if (has(words, DECOYS)) return undefined;
+      const action = classifyRoutePath(path, context);
+      if (action) return action;
+    }
+    return handlerName ? classifyHandlerName(handlerName) : undefined;
+  }
+
+  /** A route whose path or name reads as auth, registered for a method that does not perform the action: left, with why. */
+  reportMethodMismatch(framework: AuthFramework, description: string, node: TSESTree.Node, method: string, named: AuthAction): void {
+    this.skipped.push({
+      framework,
+      description,
+      node,
+      reason: `a ${method.toUpperCase()} here does not perform ${named} (it shows a page or reads; a GET signs in only on callbacks and links)`,
+    });
+  }
+
+  /** Reports a `--match` hit whose words name no action; true when it did (the caller stops). */
+  reportUnclassified(action: AuthAction | 'unclassified', framework: AuthFramework, description: string, node: TSESTree.Node): action is 'unclassified' {
+    if (action !== 'unclassified') return false;
+    this.skipped.push({
+      framework,
+      description,
+      node,
+      reason: 'it matches --match, but no word in its path or name says which auth action it is (login, register, token, ...)',
+    });
+    return true;
+  }
+
+  isRouterLike(node: TSESTree.Node): boolean {
+    if (node.type === 'Identifier') {
+      const bindings = this.bindings.get(node.name) ?? [];
+      for (const binding of bindings) {
+        if (binding.node.type !== 'VariableDeclarator' || binding.node.init?.type !== 'CallExpression' && binding.node.init?.type !== 'NewExpression') continue;
+        const factory = calleeName(binding.node.init.callee);
+        if (factory && CLIENT_FACTORIES.test(factory)) return false;
+        if (factory && ROUTER_FACTORIES.test(factory)) return true;
+      }
+      return ROUTER_NAME.test(node.name);
+    }
+    if (node.type === 'MemberExpression' && !node.computed && node.property.type === 'Identifier') {
+      return ROUTER_NAME.test(node.property.name);
+    }
+    if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && !node.callee.computed) {
+      const property = node.callee.property;
+      // `app.post(...).get(...)` chains, and `express.Router()` / `new Router()` used directly.
+      if (property.type === 'Identifier' && ROUTE_METHODS.has(property.name)) return this.isRouterLike(node.callee.object);
+      // `fastify.withTypeProvider<ZodTypeProvider>().post(...)`: a typed view of the same instance.
+      if (property.type === 'Identifier' && property.name === 'withTypeProvider') return this.isRouterLike(node.callee.object);
+    }
+    return false;
+  }
+}

@@ -1,0 +1,470 @@
+/**
+ * grpc-js clients and servers in a file: `new XClient(address, credentials, options?)` whose constructor is a
+ * generated gRPC client (grpc-tools `*_grpc_pb`, `grpc.loadPackageDefinition(...)`, ts-proto and other
+ * `makeGenericClientConstructor` output), and `new grpc.Server(options?)`. Shared by the `grpc-rotation` codemod and
+ * the `grpc-connection-rotation` rule.
+ *
+ * Evidence names a generated grpc-js client, never the call's shape: the checker (the constructed type extends
+ * grpc-js's `Client`); how the constructor was made (imported from a grpc-tools module, taken from
+ * `loadPackageDefinition`, made by `makeGenericClientConstructor` / `makeClientConstructor`, imported from a module of
+ * the project that calls it); a `ServiceClientConstructor` annotation from grpc-js. A class called with grpc-js
+ * credentials but from another package (`Client` of grpc-reflection-js, whose rotation would throw) is left with that
+ * reason. Every `new …Client(`, and every `new X(address, credentials)`, in a file that uses gRPC is either a site or
+ * left with its reason.
+ */
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { planNamedImports, type ImportRequest } from '../core/imports.js';
+import type { TypeServices } from '../core/parse.js';
+import type { TextEdit } from '../core/text-edit.js';
+import { isRequireCall } from '../core/module-style.js';
+import { traverse } from '../core/traverse.js';
+import { importedNameOf } from '../core/ast-helpers.js';
+
+export const GRPC_MODULE = '@grpc/grpc-js';
+const GENERATED_MODULE = /(?:_grpc_pb|_grpc|\.grpc-client|\.client)(?:\.[cm]?[jt]s)?$/;
+
+export interface GrpcClientSite {
+  readonly kind: 'client';
+  readonly node: TSESTree.NewExpression;
+  /** Which evidence decided. */
+  readonly evidence: string;
+  /** Inside a function (made per call: per request, when the function is a handler). */
+  readonly perCall: boolean;
+}
+
+export interface GrpcServerSite {
+  readonly kind: 'server';
+  readonly node: TSESTree.NewExpression;
+  readonly evidence: string;
+}
+
+export interface GrpcLeftSite {
+  readonly node: TSESTree.Node;
+  readonly reason: string;
+}
+
+export interface GrpcScan {
+  readonly clients: GrpcClientSite[];
+  readonly servers: GrpcServerSite[];
+  readonly left: GrpcLeftSite[];
+}
+
+export interface GrpcScanOptions {
+  readonly types?: TypeServices;
+  /** Reads a relative module's text (to see whether it makes client constructors); undefined when unknown. */
+  readonly readModule?: (specifier: string) => string | undefined;
+  /** Names of the helper already in use (a site inside `rotatingClient(...)` is done). */
+  readonly helperModule?: string;
+}
+
+/** Cheap text test: a file without any of these has no site. */
+export function mayHaveGrpcSites(source: string): boolean {
+  return /grpc/i.test(source) && /\bnew\s/.test(source);
+}
+
+interface Bindings {
+  grpcNamespaces: Set<string>;
+  serverNames: Set<string>;
+  credentialsNames: Set<string>;
+  /** name → how it became a client constructor (or a namespace of them). */
+  constructors: Map<string, string>;
+  loadPackageNames: Set<string>;
+  makeConstructorNames: Set<string>;
+  /** Locals bound to the deprecated C-core `grpc` package: its clients and servers are left, with the reason. */
+  legacyNames: Set<string>;
+  /** Constructors made by the deprecated `grpc` package (`grpc.load(...)`, a grpc-tools module generated for it). */
+  legacyConstructors: Set<string>;
+  /** grpc-js's `ServiceClientConstructor` type, by its local names (type-only imports too). */
+  constructorTypeNames: Set<string>;
+  /** Every other import: local → module, so a left reason can say where a class comes from. */
+  importSources: Map<string, string>;
+}
+
+function unwrap(node: TSESTree.Node): TSESTree.Node {
+  let current = node;
+  while (current.type === 'TSAsExpression' || current.type === 'TSNonNullExpression' || current.type === 'TSSatisfiesExpression' || current.type === 'TSTypeAssertion') {
+    current = current.expression;
+  }
+  return current;
+}
+
+function rootName(node: TSESTree.Node): string | undefined {
+  let current = unwrap(node);
+  while (current.type === 'MemberExpression') current = unwrap(current.object);
+  return current.type === 'Identifier' ? current.name : undefined;
+}
+
+function lastName(node: TSESTree.Node): string | undefined {
+  const current = unwrap(node);
+  if (current.type === 'Identifier') return current.name;
+  if (current.type === 'MemberExpression' && !current.computed && current.property.type === 'Identifier') return current.property.name;
+  return undefined;
+}
+
+const MAKES_CLIENTS = /make(?:Generic)?ClientConstructor|extends\s+(?:grpc\.)?Client\b|grpc\.Client\b/;
+const MAKE_CONSTRUCTOR = new Set(['makeGenericClientConstructor', 'makeClientConstructor']);
+
+function makesClients(text: string | undefined): boolean {
+  return text !== undefined && MAKES_CLIENTS.test(text);
+}
+
+/** A module that loads the deprecated `grpc` package and not grpc-js (grpc-tools output generated without grpc_js). */
+function loadsLegacyGrpc(text: string | undefined): boolean {
+  return text !== undefined && /(?:require\(\s*|from\s+)['"]grpc['"]/.test(text) && !text.includes(GRPC_MODULE);
+}
+
+function bindModule(bindings: Bindings, source: string, locals: { imported?: string; local: string; typeOnly?: boolean }[], options: GrpcScanOptions): void {
+  if (source === GRPC_MODULE) {
+    for (const { imported, local } of locals) if (imported === 'ServiceClientConstructor') bindings.constructorTypeNames.add(local);
+  }
+  const valueLocals = locals.filter((entry) => entry.typeOnly !== true);
+  bindValueModule(bindings, source, valueLocals, options);
+}
+
+function bindValueModule(bindings: Bindings, source: string, locals: { imported?: string; local: string }[], options: GrpcScanOptions): void {
+  if (source === 'grpc') {
+    for (const { local } of locals) bindings.legacyNames.add(local);
+    return;
+  }
+  if (source === GRPC_MODULE) {
+    for (const { imported, local } of locals) {
+      if (imported === undefined) bindings.grpcNamespaces.add(local);
+      else if (imported === 'Server') bindings.serverNames.add(local);
+      else if (imported === 'credentials') bindings.credentialsNames.add(local);
+      else if (imported === 'loadPackageDefinition') bindings.loadPackageNames.add(local);
+      else if (MAKE_CONSTRUCTOR.has(imported)) bindings.makeConstructorNames.add(local);
+    }
+    return;
+  }
+  for (const { local } of locals) bindings.importSources.set(local, source);
+  const text = source.startsWith('.') ? options.readModule?.(source) : undefined;
+  if (loadsLegacyGrpc(text)) {
+    for (const { local } of locals) bindings.legacyConstructors.add(local);
+    return;
+  }
+  let evidence: string | undefined;
+  if (GENERATED_MODULE.test(source) && /grpc/i.test(source)) evidence = `imported from the generated gRPC module '${source}'`;
+  else if (makesClients(text)) evidence = `imported from '${source}', which makes grpc-js client constructors`;
+  if (evidence === undefined) return;
+  for (const { local } of locals) bindings.constructors.set(local, evidence);
+}
+
+function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): Bindings {
+  const bindings: Bindings = {
+    grpcNamespaces: new Set(),
+    serverNames: new Set(),
+    credentialsNames: new Set(),
+    constructors: new Map(),
+    loadPackageNames: new Set(),
+    makeConstructorNames: new Set(),
+    legacyNames: new Set(),
+    legacyConstructors: new Set(),
+    constructorTypeNames: new Set(),
+    importSources: new Map(),
+  };
+  for (const statement of program.body) {
+    if (statement.type !== 'ImportDeclaration') continue;
+    const typeOnlyDeclaration = statement.importKind === 'type';
+    const locals = statement.specifiers.map((specifier) =>
+      specifier.type === 'ImportSpecifier'
+        ? { imported: importedNameOf(specifier), local: specifier.local.name, typeOnly: typeOnlyDeclaration || specifier.importKind === 'type' }
+        : { local: specifier.local.name, typeOnly: typeOnlyDeclaration },
+    );
+    bindModule(bindings, statement.source.value, locals, options);
+  }
+  const annotated: { name: string; annotation: TSESTree.TypeNode }[] = [];
+  traverse(program, (node) => {
+    // `Ctor: ServiceClientConstructor` on a parameter, a variable or a field: read once the imports are all known.
+    const named = annotatedName(node);
+    if (named !== undefined) annotated.push(named);
+    // `static readonly Client = grpc.makeGenericClientConstructor(...)` (or an instance field): `new this.Client(...)`
+    if (node.type === 'PropertyDefinition' && node.value !== null && !node.computed && node.key.type === 'Identifier') {
+      const made = madeBy(node.value, bindings);
+      if (made !== undefined) bindings.constructors.set(`this.${node.key.name}`, made);
+      return;
+    }
+    if (node.type !== 'VariableDeclarator' || node.init === null) return;
+    const init = unwrap(node.init);
+    // require('@grpc/grpc-js') / require('./x_grpc_pb'), whole or destructured
+    if (isRequireCall(init) && init.arguments[0]?.type === 'Literal' && typeof init.arguments[0].value === 'string') {
+      const source = init.arguments[0].value;
+      if (node.id.type === 'Identifier') bindModule(bindings, source, [{ local: node.id.name }], options);
+      else if (node.id.type === 'ObjectPattern') {
+        const locals = node.id.properties.flatMap((property) =>
+          property.type === 'Property' && property.key.type === 'Identifier' && property.value.type === 'Identifier'
+            ? [{ imported: property.key.name, local: property.value.name }]
+            : [],
+        );
+        bindModule(bindings, source, locals, options);
+      }
+      return;
+    }
+    if (node.id.type !== 'Identifier') return;
+    const made = madeBy(init, bindings);
+    if (made !== undefined) bindings.constructors.set(node.id.name, made);
+    else if (madeByLegacy(init, bindings)) bindings.legacyConstructors.add(node.id.name);
+  });
+  for (const { name, annotation } of annotated) {
+    if (!bindings.constructors.has(name) && namesConstructorType(annotation, bindings)) bindings.constructors.set(name, 'typed as grpc-js ServiceClientConstructor');
+  }
+  return bindings;
+}
+
+/** A parameter, variable or class field with a type annotation: its name (`this.x` for fields) and the type. */
+function annotatedName(node: TSESTree.Node): { name: string; annotation: TSESTree.TypeNode } | undefined {
+  if (node.type === 'TSParameterProperty' && node.parameter.type === 'Identifier' && node.parameter.typeAnnotation) {
+    return { name: `this.${node.parameter.name}`, annotation: node.parameter.typeAnnotation.typeAnnotation };
+  }
+  if ((node.type === 'PropertyDefinition' || node.type === 'TSAbstractPropertyDefinition') && !node.computed && node.key.type === 'Identifier' && node.typeAnnotation) {
+    return { name: `this.${node.key.name}`, annotation: node.typeAnnotation.typeAnnotation };
+  }
+  if (node.type === 'Identifier' && node.typeAnnotation && node.parent?.type !== 'TSParameterProperty') {
+    return { name: node.name, annotation: node.typeAnnotation.typeAnnotation };
+  }
+  return undefined;
+}
+
+/** `ServiceClientConstructor` / `grpc.ServiceClientConstructor` from grpc-js, alone, in an array, a record or a map. */
+function namesConstructorType(annotation: TSESTree.TypeNode, bindings: Bindings): boolean {
+  if (annotation.type === 'TSArrayType') return namesConstructorType(annotation.elementType, bindings);
+  if (annotation.type !== 'TSTypeReference') return false;
+  const name = annotation.typeName;
+  if (name.type === 'Identifier' && bindings.constructorTypeNames.has(name.name)) return true;
+  if (name.type === 'TSQualifiedName' && name.right.name === 'ServiceClientConstructor' && name.left.type === 'Identifier' && bindings.grpcNamespaces.has(name.left.name)) return true;
+  // `Record<string, ServiceClientConstructor>`, `Map<…, ServiceClientConstructor>`: `new pool[name](...)`
+  const last = annotation.typeArguments?.params.at(-1);
+  return name.type === 'Identifier' && (name.name === 'Record' || name.name === 'Array' || name.name === 'ReadonlyArray') && last !== undefined && namesConstructorType(last, bindings);
+}
+
+/** `grpc.load(...)`, `grpc.loadPackageDefinition(...)`, `grpc.makeGenericClientConstructor(...)` of the deprecated package, or a member of one. */
+function madeByLegacy(init: TSESTree.Node, bindings: Bindings): boolean {
+  let current = unwrap(init);
+  while (current.type === 'MemberExpression') current = unwrap(current.object);
+  if (current.type === 'Identifier') return bindings.legacyConstructors.has(current.name);
+  return current.type === 'CallExpression' && bindings.legacyNames.has(rootName(current.callee) ?? '');
+}
+
+/** `grpc.loadPackageDefinition(def).pkg`, `grpc.makeGenericClientConstructor(...)`, or a member of a known root. */
+function madeBy(init: TSESTree.Node, bindings: Bindings): string | undefined {
+  let current = unwrap(init);
+  while (current.type === 'MemberExpression') current = unwrap(current.object);
+  if (current.type === 'Identifier') return bindings.constructors.get(current.name);
+  if (current.type !== 'CallExpression') return undefined;
+  const callee = unwrap(current.callee);
+  const name = lastName(callee);
+  const fromGrpc =
+    (callee.type === 'Identifier' && (bindings.loadPackageNames.has(callee.name) || bindings.makeConstructorNames.has(callee.name))) ||
+    (callee.type === 'MemberExpression' && bindings.grpcNamespaces.has(rootName(callee) ?? ''));
+  if (!fromGrpc) return undefined;
+  if (name === 'loadPackageDefinition' || bindings.loadPackageNames.has(name ?? '')) return 'from grpc.loadPackageDefinition()';
+  if (MAKE_CONSTRUCTOR.has(name ?? '') || bindings.makeConstructorNames.has(name ?? '')) return `made by grpc.${name === 'makeClientConstructor' ? name : 'makeGenericClientConstructor'}()`;
+  return undefined;
+}
+
+function isCredentials(node: TSESTree.Node | undefined, bindings: Bindings): boolean {
+  if (node === undefined) return false;
+  const value = unwrap(node);
+  if (value.type !== 'CallExpression') return false;
+  const callee = unwrap(value.callee);
+  if (callee.type !== 'MemberExpression') return false;
+  const owner = unwrap(callee.object);
+  if (owner.type === 'Identifier') return bindings.credentialsNames.has(owner.name);
+  return owner.type === 'MemberExpression' && lastName(owner) === 'credentials' && bindings.grpcNamespaces.has(rootName(owner) ?? '');
+}
+
+/** The checker's word: the constructed type has grpc-js's `Client` among its base classes. */
+function typeSaysGrpcClient(node: TSESTree.NewExpression, types: TypeServices | undefined): boolean | undefined {
+  if (types === undefined) return undefined;
+  const tsNode = types.esTreeNodeToTSNodeMap.get(node);
+  if (tsNode === undefined) return undefined;
+  const checker = types.program.getTypeChecker();
+  const seen = new Set<unknown>();
+  const visit = (type: import('typescript').Type): boolean => {
+    if (seen.has(type)) return false;
+    seen.add(type);
+    const symbol = type.getSymbol();
+    const declaration = symbol?.declarations?.[0];
+    if (symbol?.getName() === 'Client' && declaration !== undefined && /[\\/]@grpc[\\/]grpc-js[\\/]/.test(declaration.getSourceFile().fileName)) return true;
+    if (!type.isClassOrInterface()) return false;
+    return checker.getBaseTypes(type).some(visit);
+  };
+  const constructed = checker.getTypeAtLocation(tsNode);
+  if (constructed.flags & 1 /* Any */) return undefined;
+  return visit(constructed);
+}
+
+/** A callee without a plain name (`new (pick())(...)`): its text, short. */
+function sourceName(callee: TSESTree.Node): string {
+  const current = unwrap(callee);
+  if (current.type === 'MemberExpression' && current.object.type === 'ThisExpression' && current.property.type === 'Identifier') return current.property.name;
+  return 'client';
+}
+
+function insideFunction(ancestors: readonly TSESTree.Node[]): boolean {
+  return ancestors.some((node) => node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression');
+}
+
+function insideHelper(ancestors: readonly TSESTree.Node[], node: TSESTree.Node): boolean {
+  const parent = ancestors.at(-1);
+  return parent?.type === 'CallExpression' && lastName(parent.callee) === 'rotatingClient' && parent.arguments[0] === node;
+}
+
+function clientEvidence(node: TSESTree.NewExpression, bindings: Bindings, types: TypeServices | undefined): string | undefined {
+  const typed = typeSaysGrpcClient(node, types);
+  if (typed === true) return 'the checker: the constructed type extends grpc-js Client';
+  if (typed === false) return undefined;
+  const callee = unwrap(node.callee);
+  if (callee.type === 'MemberExpression' && callee.object.type === 'ThisExpression' && !callee.computed && callee.property.type === 'Identifier') {
+    const field = bindings.constructors.get(`this.${callee.property.name}`);
+    if (field !== undefined) return `${field}, in a class field`;
+  }
+  const root = rootName(node.callee);
+  if (root !== undefined && bindings.constructors.has(root)) return bindings.constructors.get(root);
+  return undefined;
+}
+
+/** Why a construction with no evidence is not taken: where its class comes from, when the file says. */
+function notShownReason(node: TSESTree.NewExpression, name: string, bindings: Bindings): string {
+  const root = rootName(node.callee);
+  const module = root === undefined ? undefined : bindings.importSources.get(root);
+  const shown = 'only a generated gRPC module, loadPackageDefinition, makeGenericClientConstructor or a ServiceClientConstructor type shows one';
+  if (module !== undefined) return `new ${name}(): ${name} from ${module} is not a generated grpc-js client (${shown})`;
+  return `new ${name}(): not shown to be a generated grpc-js client (${shown})`;
+}
+
+function isServerConstructor(callee: TSESTree.Node, bindings: Bindings): boolean {
+  const value = unwrap(callee);
+  if (value.type === 'Identifier') return bindings.serverNames.has(value.name);
+  return value.type === 'MemberExpression' && lastName(value) === 'Server' && bindings.grpcNamespaces.has(rootName(value) ?? '');
+}
+
+/** Every grpc-js client construction and server in the file, and every `new …Client(` left with its reason. */
+export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOptions = {}): GrpcScan {
+  const bindings = collectBindings(program, options);
+  const scan: GrpcScan = { clients: [], servers: [], left: [] };
+  const usesGrpc = bindings.grpcNamespaces.size + bindings.serverNames.size + bindings.credentialsNames.size + bindings.constructors.size + bindings.legacyNames.size + bindings.legacyConstructors.size + bindings.constructorTypeNames.size > 0;
+  if (!usesGrpc) return scan;
+  const ancestors: TSESTree.Node[] = [];
+  const walk = (node: TSESTree.Node): void => {
+    if (node.type === 'NewExpression') visitNew(node);
+    ancestors.push(node);
+    for (const key of Object.keys(node) as (keyof typeof node)[]) {
+      if (key === 'parent') continue;
+      const value = node[key] as unknown;
+      if (Array.isArray(value)) for (const item of value) if (item && typeof item === 'object' && 'type' in item) walk(item as TSESTree.Node);
+      if (value && typeof value === 'object' && 'type' in value && !Array.isArray(value)) walk(value as TSESTree.Node);
+    }
+    ancestors.pop();
+  };
+  const visitNew = (node: TSESTree.NewExpression): void => {
+    if (usesLegacyGrpc(node, bindings)) {
+      scan.left.push({ node, reason: "a client or server of the deprecated C-core 'grpc' package: migrate it to @grpc/grpc-js first (rotatingClient and serverConnectionAge are for grpc-js)" });
+      return;
+    }
+    if (isServerConstructor(node.callee, bindings)) {
+      scan.servers.push({ kind: 'server', node, evidence: 'grpc-js Server' });
+      return;
+    }
+    const name = lastName(node.callee) ?? sourceName(node.callee);
+    const evidence = clientEvidence(node, bindings, options.types);
+    if (evidence === undefined) {
+      // A client-like name, or grpc-js credentials handed to it: worth a word, never a rewrite on that shape alone.
+      if (/Client$/.test(name) || isCredentials(node.arguments[1], bindings)) scan.left.push({ node, reason: notShownReason(node, name, bindings) });
+      return;
+    }
+    if (insideHelper(ancestors, node)) return;
+    if (node.arguments.length < 2 || node.arguments.some((argument) => argument.type === 'SpreadElement')) {
+      scan.left.push({ node, reason: `new ${name || 'client'}(): a gRPC client (${evidence}) without (address, credentials) arguments to pass on` });
+      return;
+    }
+    scan.clients.push({ kind: 'client', node, evidence, perCall: insideFunction(ancestors) });
+  };
+  walk(program);
+  return scan;
+}
+
+/** True when the server's options object literal already sets a max connection age (or spreads the helper's). */
+export function setsConnectionAge(server: TSESTree.NewExpression): boolean {
+  const options = server.arguments[0];
+  if (options === undefined || options.type !== 'ObjectExpression') return false;
+  return options.properties.some(
+    (property) =>
+      (property.type === 'SpreadElement' && property.argument.type === 'CallExpression' && lastName(property.argument.callee) === 'serverConnectionAge') ||
+      property.type === 'Property' &&
+      ((property.key.type === 'Literal' && property.key.value === 'grpc.max_connection_age_ms') || (property.key.type === 'Identifier' && property.key.name === 'grpc.max_connection_age_ms')),
+  );
+}
+
+export const ROTATING_CLIENT = 'rotatingClient';
+export const SERVER_CONNECTION_AGE = 'serverConnectionAge';
+
+export interface GrpcRewritePlan {
+  readonly edits: TextEdit[];
+  /** Servers left because their options already set an age. */
+  readonly left: GrpcLeftSite[];
+  readonly rewrittenServers: GrpcServerSite[];
+}
+
+/**
+ * Minimal edits: `new X(a, b, c)` → `rotatingClient(X, a, b, c)`; `new grpc.Server()` → `new grpc.Server({
+ * ...serverConnectionAge() })`, an options object gets the spread first (its own keys win), an options variable is
+ * spread after it. The import of the helpers is added once, in the file's module style.
+ */
+export function planGrpcRewrites(
+  program: TSESTree.Program,
+  source: string,
+  sites: { clients: readonly GrpcClientSite[]; servers: readonly GrpcServerSite[] },
+  request: Omit<ImportRequest, 'names'>,
+): GrpcRewritePlan {
+  const left: GrpcLeftSite[] = [];
+  const servers = sites.servers.filter((server) => {
+    if (!setsConnectionAge(server.node)) return true;
+    if (!spreadsHelper(server.node)) left.push({ node: server.node, reason: 'grpc.Server: its options already set grpc.max_connection_age_ms' });
+    return false;
+  });
+  const names = [...(sites.clients.length > 0 ? [ROTATING_CLIENT] : []), ...(servers.length > 0 ? [SERVER_CONNECTION_AGE] : [])];
+  if (names.length === 0) return { edits: [], left, rewrittenServers: [] };
+  const imports = planNamedImports(program, source, { ...request, names });
+  const edits: TextEdit[] = [...imports.edits];
+  const rotating = imports.references.get(ROTATING_CLIENT) ?? ROTATING_CLIENT;
+  const age = imports.references.get(SERVER_CONNECTION_AGE) ?? SERVER_CONNECTION_AGE;
+  for (const { node } of sites.clients) {
+    // `new X(` → `rotatingClient(X,`; whatever stood between `(` and the first argument (a line break) stays.
+    const callee = source.slice(node.callee.range[0], (node.typeArguments ?? node.callee).range[1]);
+    const openParen = source.indexOf('(', (node.typeArguments ?? node.callee).range[1]);
+    const spaced = /\s/.test(source[openParen + 1] ?? '');
+    edits.push({ start: node.range[0], end: openParen + 1, text: `${rotating}(${callee},${spaced ? '' : ' '}` });
+  }
+  for (const { node } of servers) {
+    const options = node.arguments[0];
+    if (options === undefined) {
+      edits.push({ start: node.callee.range[1], end: node.range[1], text: `({ ...${age}() })` });
+    } else if (options.type === 'ObjectExpression') {
+      const empty = options.properties.length === 0;
+      // `{}` → `{ ...age() }`; `{ a: 1 }` → `{ ...age(), a: 1 }` (a multi-line object keeps its own line breaks).
+      edits.push({ start: options.range[0], end: options.range[0] + 1, text: empty ? `{ ...${age}() ` : `{ ...${age}(),` });
+    } else {
+      edits.push({ start: options.range[0], end: options.range[1], text: `{ ...${age}(), ...${source.slice(options.range[0], options.range[1])} }` });
+    }
+  }
+  return { edits, left, rewrittenServers: servers };
+}
+
+function spreadsHelper(server: TSESTree.NewExpression): boolean {
+  const options = server.arguments[0];
+  return (
+    options?.type === 'ObjectExpression' &&
+    options.properties.some((property) => property.type === 'SpreadElement' && property.argument.type === 'CallExpression' && lastName(property.argument.callee) === 'serverConnectionAge')
+  );
+}
+
+/** `new grpc.Server()`, `new proto.Service(address, grpc.credentials.createInsecure())` with `grpc` from the
+ *  deprecated `grpc` package, or a client whose constructor that package made. */
+function usesLegacyGrpc(node: TSESTree.NewExpression, bindings: Bindings): boolean {
+  const callee = unwrap(node.callee);
+  if (bindings.legacyConstructors.has(rootName(callee) ?? '')) return true;
+  if (bindings.legacyNames.size === 0) return false;
+  if (bindings.legacyNames.has(rootName(callee) ?? '') && lastName(callee) === 'Server') return true;
+  const credentials = node.arguments[1] === undefined ? undefined : unwrap(node.arguments[1]);
+  return credentials?.type === 'CallExpression' && bindings.legacyNames.has(rootName(credentials.callee) ?? '');
+}
