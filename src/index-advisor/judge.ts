@@ -568,11 +568,15 @@ export function estimateStatementCost(
   if (plan['Node Type'] === 'Limit' && ordered) rows = Math.min(rows, Math.max(1, plan['Plan Rows']));
   const descent = RANDOM_PAGE_COST * Math.ceil(Math.log(Math.max(info.estimatedRows, 2)) / Math.log(256) + 1);
   const heapPages = heapPageCost(rows, Math.max(info.pages, 1), info.estimatedRows, stats(candidate.columns[0]?.name ?? '')?.correlation ?? 0);
-  const indexScan = descent + heapPages + rows * (CPU_INDEX_TUPLE_COST + CPU_TUPLE_COST + CPU_OPERATOR_COST);
+  // The index's own leaf pages the scan reads, each at random as the planner counts them.
+  const keyWidth = candidate.columns.reduce((sum, column) => sum + (stats(column.name)?.width ?? 8), 0) + 16;
+  const leafPages = Math.ceil((rows * keyWidth) / (8192 * 0.9)) * RANDOM_PAGE_COST;
+  const indexScan = descent + leafPages + heapPages + rows * (CPU_INDEX_TUPLE_COST + CPU_TUPLE_COST + CPU_OPERATOR_COST);
   // A LIMIT over rows the index returns in order stops after them: no sort, no full scan left.
   if (plan['Node Type'] === 'Limit' && ordered) return Math.min(plan['Total Cost'], indexScan);
+  // Under a LIMIT the plan's total is below its scan's: what is left of the plan is never negative.
   const scanned = scans.reduce((sum, node) => sum + node['Total Cost'], 0);
-  return Math.min(plan['Total Cost'], plan['Total Cost'] - scanned + indexScan * scans.length);
+  return Math.min(plan['Total Cost'], Math.max(plan['Total Cost'] - scanned, 0) + indexScan * scans.length);
 }
 
 /**
