@@ -152,7 +152,7 @@ export async function judgeCandidates(
       unplannable.set(queryId, `the planner cannot plan it: ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  // A candidate can change the plan of every statement reading its table, not only of those that asked for it.
+  // A candidate can change the plans of other statements reading its table, not only of those that asked for it.
   const readers = new Map<string, string[]>();
   for (const queryId of basePlans.keys()) {
     for (const access of statements.get(queryId)?.accesses ?? []) {
@@ -161,6 +161,17 @@ export async function judgeCandidates(
       readers.set(tableKey(access.table), list);
     }
   }
+  // Statements whose plan the index could change: they read its table and filter, join or sort on its first column.
+  const mayUse = (candidate: Candidate): string[] => {
+    const first = candidate.columns[0]?.name;
+    return (readers.get(tableKey(candidate.table)) ?? []).filter((queryId) =>
+      statements.get(queryId)?.accesses.some(
+        (access) =>
+          tableKey(access.table) === tableKey(candidate.table) &&
+          [...access.equality, ...access.range, ...access.join, ...access.orderBy.map((sort) => sort.name), ...access.patterns.map((pattern) => pattern.column)].includes(first ?? ''),
+      ),
+    );
+  };
   const tables = new Map(catalog.tables.map((info) => [tableKey(info.table), info]));
   const model = costModel(client, catalog, statements, basePlans, values, options.method, tables);
   const baseCosts = new Map<string, Costs>();
@@ -196,7 +207,7 @@ export async function judgeCandidates(
         rejected.push({ candidate, reason: 'the planner could plan none of its statements' });
         continue;
       }
-      const affected = readers.get(tableKey(candidate.table)) ?? plannable;
+      const affected = [...new Set([...plannable, ...mayUse(candidate)])];
       const alone = await model.costs([candidate], affected);
       const saving = savingOf(affected, baseCosts, alone, msPerCost, callsOf);
       if (!saving.served.some(worth)) {
@@ -267,14 +278,14 @@ export async function judgeCandidates(
     }
 
     // What the chosen set makes useless: an index whose removal costs none of the workload's statements anything.
-    const allAffected = [...new Set(chosen.flatMap((item) => readers.get(tableKey(item.candidate.table)) ?? []))];
+    const allAffected = [...new Set(chosen.flatMap((item) => [...item.candidate.statementIds, ...mayUse(item.candidate)]))];
     let together = await model.costs(
       chosen.map((item) => item.candidate),
       allAffected,
     );
     for (const item of [...chosen].reverse()) {
       const others = chosen.filter((other) => other !== item);
-      const affected = readers.get(tableKey(item.candidate.table)) ?? [];
+      const affected = [...new Set([...item.candidate.statementIds, ...mayUse(item.candidate)])].filter((queryId) => basePlans.has(queryId));
       const without = await model.costs(
         others.map((other) => other.candidate),
         affected,
