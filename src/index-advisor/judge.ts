@@ -416,6 +416,7 @@ function costModel(
   tables: ReadonlyMap<string, TableInfo>,
 ): CostModel {
   const hypotheticalNames = new Map<string, string[]>();
+  const cache = new Map<string, Costs>();
   const infoOf = (candidate: Candidate): TableInfo | undefined => tables.get(`${candidate.table.schema}.${candidate.table.name}`);
   const planned = method === 'hypopg';
 
@@ -446,6 +447,18 @@ function costModel(
     names: (candidate) => hypotheticalNames.get(candidateKey(candidate)) ?? [],
     async costs(candidates, queryIds) {
       const out = new Map<string, Costs>();
+      // A statement's plans depend only on the candidates on tables it reads: those set the cache key, so a set that
+      // grew on other tables plans nothing again.
+      const keyOf = (queryId: string): string => {
+        const read = new Set(statements.get(queryId)?.accesses.map((access) => `${access.table.schema}.${access.table.name}`));
+        return JSON.stringify([queryId, ...candidates.filter((candidate) => read.has(`${candidate.table.schema}.${candidate.table.name}`)).map(candidateKey).sort()]);
+      };
+      const missing = queryIds.filter((queryId) => {
+        const hit = cache.get(keyOf(queryId));
+        if (hit) out.set(queryId, hit);
+        return !hit;
+      });
+      if (missing.length === 0) return out;
       const btrees = planned ? candidates.filter((candidate) => candidate.method !== 'gin') : [];
       if (btrees.length > 0) {
         await client.query('SELECT hypopg_reset()');
@@ -457,7 +470,7 @@ function costModel(
         }
       }
       try {
-        for (const queryId of queryIds) {
+        for (const queryId of missing) {
           const statement = statements.get(queryId);
           const plans = basePlans.get(queryId);
           if (!statement || !plans) continue;
@@ -468,7 +481,9 @@ function costModel(
             for (const vector of values.get(queryId) ?? []) samples.push(await explainWithValues(client, statement, vector));
             costs = plainCosts({ generic, samples });
           }
-          out.set(queryId, estimated(candidates, queryId, costs));
+          const result = estimated(candidates, queryId, costs);
+          cache.set(keyOf(queryId), result);
+          out.set(queryId, result);
         }
       } finally {
         if (btrees.length > 0) await client.query('SELECT hypopg_reset()');
