@@ -3,7 +3,7 @@
  * deterministic names and definitions.
  */
 import pg from 'pg';
-import { collectCandidates, invalidLeftover, pruneCandidates } from './candidates.js';
+import { collectCandidates, invalidLeftover, pruneCandidates, trigramNote, withoutFlagColumns } from './candidates.js';
 import { collectCatalog, collectWorkload } from './collect.js';
 import { AdvisorError, redactUrl } from './errors.js';
 import { createIndexStatement, indexName, qualifiedName, quoteIdent } from './index-sql.js';
@@ -15,11 +15,13 @@ export interface AdviseOptions {
   /** 'auto': HypoPG when the extension is created in the database, else the estimate. */
   readonly judge: 'auto' | JudgeMethod;
   readonly minSaving: number;
+  /** A statement counts as served only when each call saves at least this many milliseconds. */
+  readonly minSavedMs: number;
   readonly minCalls: number;
   readonly maxStatements: number;
 }
 
-export const DEFAULT_ADVISE_OPTIONS: AdviseOptions = { judge: 'auto', minSaving: 0.5, minCalls: 1, maxStatements: 5000 };
+export const DEFAULT_ADVISE_OPTIONS: AdviseOptions = { judge: 'auto', minSaving: 0.5, minSavedMs: 0.5, minCalls: 1, maxStatements: 5000 };
 
 export type ParsedQuery = Extract<ParsedStatement, { kind: 'parsed' }>;
 
@@ -100,14 +102,17 @@ async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<A
     else skipped.push({ queryId: item.statement.queryId, query: item.statement.query, reason: item.reason });
   }
 
-  const { kept, rejected } = pruneCandidates(collectCandidates(parsed), catalog.indexes);
-  const judgement = await judgeCandidates(client, catalog, statements, kept, { method, minSaving: options.minSaving });
+  const derived = collectCandidates(parsed, { trigramSchema: catalog.trigram.schema });
+  const narrowed = withoutFlagColumns(derived, (candidate, column) => catalog.columnStats.get(`${candidate.table.schema}.${candidate.table.name}.${column}`));
+  const { kept, rejected } = pruneCandidates(narrowed.kept, catalog.indexes);
+  rejected.unshift(...narrowed.rejected);
+  const judgement = await judgeCandidates(client, catalog, statements, kept, { method, minSaving: options.minSaving, minSavedMs: options.minSavedMs });
   for (const [queryId, reason] of judgement.unplannable) {
     skipped.push({ queryId, query: statements.get(queryId)?.statement.query ?? '', reason });
   }
 
   const taken = new Set(catalog.indexes.map((index) => index.name));
-  const proposals: Proposal[] = judgement.accepted.map(({ candidate, served }) => {
+  const proposals: Proposal[] = judgement.accepted.map(({ candidate, served, upkeep, estimated }) => {
     // A same-definition INVALID leftover keeps its name: the build drops and replaces it instead of adding a twin.
     const leftover = invalidLeftover(candidate, catalog.indexes);
     const name = leftover?.name ?? indexName(candidate, taken);
@@ -115,7 +120,17 @@ async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<A
     const calls = served.reduce((sum, cost) => sum + (statements.get(cost.queryId)?.statement.calls ?? 0), 0);
     const info = catalog.tables.find((item) => sameTable(item.table, candidate.table));
     const tableScans = { seqScan: info?.seqScan ?? 0, idxScan: info?.idxScan ?? null };
-    return { candidate, name, definition: createIndexStatement(name, candidate), served, calls, tableScans, replacesInvalid: leftover !== undefined };
+    return {
+      candidate,
+      name,
+      definition: createIndexStatement(name, candidate),
+      served,
+      calls,
+      tableScans,
+      replacesInvalid: leftover !== undefined,
+      ...(upkeep ? { upkeep } : {}),
+      ...(estimated ? { estimated } : {}),
+    };
   });
   const unanalysedTables = [...unreadable.values()]
     .filter((info) => skipped.some((item) => item.reason === noSelectReason(info.table, catalog.role)))
@@ -141,11 +156,44 @@ async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<A
       rejections: [...rejected, ...judgement.rejected],
       unanalysedTables,
       invalidIndexes,
+      redundantIndexes: redundantIndexes(proposals, catalog),
+      unusedIndexes: catalog.indexes
+        .filter((index) => index.valid && !index.constraint && index.scans === 0)
+        .map((index) => ({ name: index.name, table: index.table, bytes: index.bytes ?? 0 })),
+      notes: [trigramNote(parsed, catalog.trigram.state)].filter((note): note is string => note !== undefined),
     },
     catalog,
     statements,
     plansBefore: judgement.plansBefore,
   };
+}
+
+/**
+ * Existing plain btrees whose key columns lead a proposal's (same table, same or no condition): the proposal
+ * answers every lookup they answer, so after it is built they only cost writes and storage.
+ */
+function redundantIndexes(proposals: readonly Proposal[], catalog: Catalog): NonNullable<Advice['redundantIndexes']> {
+  const out: NonNullable<Advice['redundantIndexes']>[number][] = [];
+  for (const index of catalog.indexes) {
+    if (!index.valid || index.unique || index.constraint || index.method !== 'btree' || index.predicate !== null) continue;
+    const host = proposals.find(
+      (proposal) =>
+        proposal.candidate.method === undefined &&
+        sameTable(proposal.candidate.table, index.table) &&
+        proposal.candidate.conditions.length === 0 &&
+        index.columns.length < proposal.candidate.columns.length &&
+        index.columns.every((column, position) => {
+          const proposed = proposal.candidate.columns[position];
+          return proposed !== undefined && proposed.opclass === undefined && unquoteIdent(column) === proposed.name;
+        }),
+    );
+    if (host) out.push({ name: index.name, table: index.table, bytes: index.bytes ?? 0, reason: `its columns lead the proposed ${host.name}` });
+  }
+  return out;
+}
+
+function unquoteIdent(name: string): string {
+  return name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name;
 }
 
 function sameTable(a: TableName, b: TableName): boolean {

@@ -53,6 +53,7 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
   const tables = await client.query(
     `select t.relid, t.schemaname, t.relname, t.seq_scan::float8 as seq_scan, t.idx_scan::float8 as idx_scan,
             t.n_live_tup::float8 as live, c.relpages::float8 as pages, c.reltuples::float8 as reltuples,
+            (t.n_tup_ins + t.n_tup_upd - t.n_tup_hot_upd)::float8 as written,
             has_table_privilege(t.relid, 'SELECT') or has_any_column_privilege(t.relid, 'SELECT') as readable
        from pg_stat_user_tables t join pg_class c on c.oid = t.relid`,
   );
@@ -67,8 +68,13 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
                    where k < i.indnkeyatts order by k) as columns,
             array(select (i.indoption[k] & 1) = 1 from generate_subscripts(i.indkey, 1) k
                    where k < i.indnkeyatts order by k) as descending,
-            pg_get_expr(i.indpred, i.indrelid, true) as predicate
+            array(select o.opcname::text from generate_subscripts(i.indkey, 1) k join pg_opclass o on o.oid = i.indclass[k]
+                   where k < i.indnkeyatts order by k) as opclasses,
+            pg_get_expr(i.indpred, i.indrelid, true) as predicate,
+            coalesce(s.idx_scan, 0)::float8 as scans, pg_relation_size(i.indexrelid)::float8 as bytes,
+            exists (select 1 from pg_constraint k where k.conindid = i.indexrelid) as constraint
        from pg_index i
+       left join pg_stat_user_indexes s on s.indexrelid = i.indexrelid
        join pg_class t on t.oid = i.indrelid
        join pg_namespace n on n.oid = t.relnamespace
        join pg_class ic on ic.oid = i.indexrelid
@@ -77,16 +83,34 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
   );
   const stats = await client.query(
     `select s.schemaname, s.tablename, s.attname, s.n_distinct::float8 as n_distinct, s.null_frac::float8 as null_frac,
-            c.reltuples::float8 as reltuples
+            c.reltuples::float8 as reltuples, s.avg_width::float8 as width, s.correlation::float8 as correlation,
+            case when ty.typcategory = 'A' then null else s.most_common_vals::text::text[] end as common,
+            s.most_common_freqs::float8[] as frequencies,
+            case when ty.typcategory = 'A' then null else s.histogram_bounds::text::text[] end as histogram
        from pg_stats s
        join pg_namespace n on n.nspname = s.schemaname
        join pg_class c on c.relnamespace = n.oid and c.relname = s.tablename
-      where s.schemaname not in ('pg_catalog', 'information_schema')`,
+       -- Array columns' statistics are arrays of arrays: not sampled (their text form is no one-dimensional text[]).
+       join pg_attribute a on a.attrelid = c.oid and a.attname = s.attname
+       join pg_type ty on ty.oid = a.atttypid
+      where s.schemaname not in ('pg_catalog', 'information_schema') and not s.inherited`,
   );
   const hypopg = await client.query<{ created: boolean; available: boolean }>(
     `select exists (select 1 from pg_extension where extname = 'hypopg') as created,
             exists (select 1 from pg_available_extensions where name = 'hypopg') as available`,
   );
+  const trigram = await client.query<{ schema: string | null; available: boolean }>(
+    `select (select n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm') as schema,
+            exists (select 1 from pg_available_extensions where name = 'pg_trgm') as available`,
+  );
+  const writeSeconds = await client.query<{ seconds: number }>(
+    `select extract(epoch from now() - coalesce((select stats_reset from pg_stat_database where datname = current_database()),
+                                                 pg_postmaster_start_time()))::float8 as seconds`,
+  );
+  // pg_stat_statements_info is PostgreSQL 14+; before, the workload is taken to cover the same period as the writes.
+  const readSeconds = await client
+    .query<{ seconds: number }>(`select extract(epoch from now() - stats_reset)::float8 as seconds from pg_stat_statements_info`)
+    .catch(() => undefined);
   const columnsByRelid = new Map<number, string[]>();
   for (const row of columns.rows) {
     const list = columnsByRelid.get(row.relid) ?? [];
@@ -102,6 +126,7 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
     pages: row.pages ?? 0,
     estimatedRows: Math.max(row.reltuples ?? 0, row.live ?? 0),
     readable: row.readable,
+    rowsWritten: row.written ?? 0,
   }));
   const existing: ExistingIndex[] = indexes.rows.map((row) => ({
     name: row.name,
@@ -112,15 +137,28 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
     columns: row.columns,
     descending: row.descending,
     predicate: row.predicate,
+    opclasses: row.opclasses,
+    scans: row.scans,
+    bytes: row.bytes,
+    constraint: row.constraint,
   }));
   const columnStats = new Map<string, ColumnStats>();
   for (const row of stats.rows) {
     // n_distinct < 0 is a fraction of the row count (it grows with the table).
     const distinct = row.n_distinct >= 0 ? row.n_distinct : -row.n_distinct * Math.max(row.reltuples, 1);
-    columnStats.set(`${row.schemaname}.${row.tablename}.${row.attname}`, { distinct: Math.max(distinct, 1), nullFraction: row.null_frac });
+    columnStats.set(`${row.schemaname}.${row.tablename}.${row.attname}`, {
+      distinct: Math.max(distinct, 1),
+      nullFraction: row.null_frac,
+      commonValues: row.common ?? [],
+      commonFrequencies: row.frequencies ?? [],
+      histogram: row.histogram ?? [],
+      width: row.width ?? 8,
+      correlation: row.correlation ?? 0,
+    });
   }
   const info = server.rows[0];
   const hypopgRow = hypopg.rows[0];
+  const trigramRow = trigram.rows[0];
   const hypopgState: HypopgState = hypopgRow?.created ? 'created' : hypopgRow?.available ? 'available' : 'absent';
   return {
     serverVersion: Number(info?.version ?? 0),
@@ -131,5 +169,10 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
     indexes: existing,
     columnStats,
     hypopg: hypopgState,
+    periods: {
+      writeSeconds: Math.max(writeSeconds.rows[0]?.seconds ?? 1, 1),
+      readSeconds: Math.max(readSeconds?.rows[0]?.seconds ?? writeSeconds.rows[0]?.seconds ?? 1, 1),
+    },
+    trigram: trigramRow?.schema ? { state: 'created', schema: trigramRow.schema } : { state: trigramRow?.available ? 'available' : 'absent' },
   };
 }

@@ -32,7 +32,7 @@ const CLIENT_ENCODING = "SET client_encoding = 'UTF8'";
 function description(proposal: Proposal, method: JudgeMethod): string {
   const before = proposal.served.reduce((sum, cost) => sum + cost.before, 0);
   const after = proposal.served.reduce((sum, cost) => sum + cost.after, 0);
-  const cost = method === 'hypopg' ? 'planner cost' : 'estimated cost (not planner-judged)';
+  const cost = method === 'hypopg' && !proposal.estimated ? 'planner cost' : 'estimated cost (not planner-judged)';
   return `${proposal.candidate.table.schema}.${proposal.candidate.table.name}: serves ${proposal.served.length} statement(s), ${proposal.calls} calls; ${cost} ${before.toFixed(0)} → ${after.toFixed(0)}`;
 }
 

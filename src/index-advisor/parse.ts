@@ -5,7 +5,7 @@
  * condition).
  */
 import { loadModule, parseSync } from 'libpg-query';
-import type { IndexColumn, NullCondition, ParsedStatement, TableInfo, TableName, WorkloadStatement } from './types.js';
+import type { IndexColumn, NullCondition, ParameterUse, ParsedStatement, PatternFilter, TableInfo, TableName, WorkloadStatement } from './types.js';
 
 /** libpg-query's JSON AST, walked loosely: every node is `{ NodeType: { ...fields } }`. */
 type Json = Record<string, unknown>;
@@ -46,12 +46,23 @@ interface ScopeTable {
 interface AccessDraft {
   table: TableName;
   equality: string[];
+  join: string[];
+  patterns: PatternFilter[];
   range: string[];
   orderBy: IndexColumn[];
   conditions: NullCondition[];
 }
 
 const RANGE_OPERATORS = new Set(['<', '>', '<=', '>=']);
+/** Operators a plain btree cannot serve, and the filter each is. */
+const PATTERN_OPERATORS = new Map<string, PatternFilter['kind']>([
+  ['@>', 'contains'],
+  ['~~', 'like'],
+  ['~~*', 'ilike'],
+]);
+
+/** Parameter numbers found while walking one statement, keyed by `$n`. */
+type ParameterUses = Map<number, ParameterUse | 'limit'>;
 
 export function parseStatement(statement: WorkloadStatement, tables: TableResolver): ParsedStatement {
   let tree: { stmts?: { stmt?: Json }[] };
@@ -70,8 +81,11 @@ export function parseStatement(statement: WorkloadStatement, tables: TableResolv
     return { kind: 'skipped', statement, reason: `${type.replace(/Stmt$/, '').toUpperCase() || 'utility'} statement: no index can serve it` };
   }
   const drafts: AccessDraft[] = [];
-  walkStatement(root, tables, drafts);
-  const accesses = drafts.filter((draft) => draft.equality.length + draft.range.length + draft.orderBy.length + draft.conditions.length > 0);
+  const uses: ParameterUses = new Map();
+  walkStatement(root, tables, drafts, uses);
+  const accesses = drafts.filter(
+    (draft) => draft.equality.length + draft.join.length + draft.patterns.length + draft.range.length + draft.orderBy.length + draft.conditions.length > 0,
+  );
   if (accesses.length === 0) {
     const named = drafts.length > 0 || mentionsUnknownTable(root, tables);
     return {
@@ -80,7 +94,7 @@ export function parseStatement(statement: WorkloadStatement, tables: TableResolv
       reason: named ? 'filters and sorts on no plain column of a user table' : 'reads no user table',
     };
   }
-  return { kind: 'parsed', statement, parameters: highestParameter(root), accesses };
+  return { kind: 'parsed', statement, parameters: highestParameter(root), accesses, parameterUses: uses };
 }
 
 function mentionsUnknownTable(node: unknown, tables: TableResolver): boolean {
@@ -95,40 +109,42 @@ function mentionsUnknownTable(node: unknown, tables: TableResolver): boolean {
 }
 
 /** Walks one statement node and every query level inside it (CTEs, subqueries, set operations). */
-function walkStatement(node: Json, tables: TableResolver, drafts: AccessDraft[]): void {
+function walkStatement(node: Json, tables: TableResolver, drafts: AccessDraft[], uses: ParameterUses): void {
   const [type, body] = Object.entries(node)[0] ?? [];
   if (body === undefined || typeof body !== 'object') return;
   const fields = body as Json;
   const withClause = fields.withClause as Json | undefined;
   for (const cte of (withClause?.ctes as Json[] | undefined) ?? []) {
     const query = (cte.CommonTableExpr as Json | undefined)?.ctequery as Json | undefined;
-    if (query) walkStatement(query, tables, drafts);
+    if (query) walkStatement(query, tables, drafts, uses);
   }
   switch (type) {
     case 'SelectStmt': {
       if (fields.op !== undefined && fields.op !== 'SETOP_NONE') {
-        if (fields.larg) walkStatement({ SelectStmt: fields.larg }, tables, drafts);
-        if (fields.rarg) walkStatement({ SelectStmt: fields.rarg }, tables, drafts);
+        if (fields.larg) walkStatement({ SelectStmt: fields.larg }, tables, drafts, uses);
+        if (fields.rarg) walkStatement({ SelectStmt: fields.rarg }, tables, drafts, uses);
         return;
       }
       const scope: ScopeTable[] = [];
       const joinQuals: Json[] = [];
-      for (const item of (fields.fromClause as Json[] | undefined) ?? []) collectFrom(item, tables, scope, joinQuals, drafts);
-      analyzeLevel(scope, [fields.whereClause as Json | undefined, ...joinQuals], (fields.sortClause as Json[] | undefined) ?? [], drafts, tables);
+      for (const item of (fields.fromClause as Json[] | undefined) ?? []) collectFrom(item, tables, scope, joinQuals, drafts, uses);
+      const limit = parameterNumber(fields.limitCount as Json | undefined);
+      if (limit !== undefined) uses.set(limit, 'limit');
+      analyzeLevel(scope, [fields.whereClause as Json | undefined, ...joinQuals], (fields.sortClause as Json[] | undefined) ?? [], drafts, tables, uses);
       return;
     }
     case 'UpdateStmt':
     case 'DeleteStmt': {
       const scope: ScopeTable[] = [];
       const joinQuals: Json[] = [];
-      collectFrom({ RangeVar: fields.relation }, tables, scope, joinQuals, drafts);
+      collectFrom({ RangeVar: fields.relation }, tables, scope, joinQuals, drafts, uses);
       const extra = (fields.fromClause as Json[] | undefined) ?? (fields.usingClause as Json[] | undefined) ?? [];
-      for (const item of extra) collectFrom(item, tables, scope, joinQuals, drafts);
-      analyzeLevel(scope, [fields.whereClause as Json | undefined, ...joinQuals], [], drafts, tables);
+      for (const item of extra) collectFrom(item, tables, scope, joinQuals, drafts, uses);
+      analyzeLevel(scope, [fields.whereClause as Json | undefined, ...joinQuals], [], drafts, tables, uses);
       return;
     }
     case 'InsertStmt': {
-      if (fields.selectStmt) walkStatement(fields.selectStmt as Json, tables, drafts);
+      if (fields.selectStmt) walkStatement(fields.selectStmt as Json, tables, drafts, uses);
       return;
     }
     default:
@@ -136,7 +152,7 @@ function walkStatement(node: Json, tables: TableResolver, drafts: AccessDraft[])
   }
 }
 
-function collectFrom(item: Json, tables: TableResolver, scope: ScopeTable[], joinQuals: Json[], drafts: AccessDraft[]): void {
+function collectFrom(item: Json, tables: TableResolver, scope: ScopeTable[], joinQuals: Json[], drafts: AccessDraft[], uses: ParameterUses): void {
   if (item.RangeVar) {
     const range = item.RangeVar as Json;
     const info = tables.resolve(range.schemaname as string | undefined, range.relname as string);
@@ -145,23 +161,30 @@ function collectFrom(item: Json, tables: TableResolver, scope: ScopeTable[], joi
     scope.push({ alias, info });
   } else if (item.JoinExpr) {
     const join = item.JoinExpr as Json;
-    if (join.larg) collectFrom(join.larg as Json, tables, scope, joinQuals, drafts);
-    if (join.rarg) collectFrom(join.rarg as Json, tables, scope, joinQuals, drafts);
+    if (join.larg) collectFrom(join.larg as Json, tables, scope, joinQuals, drafts, uses);
+    if (join.rarg) collectFrom(join.rarg as Json, tables, scope, joinQuals, drafts, uses);
     // Only inner-join conditions filter like WHERE; outer joins still look rows up by these columns.
     if (join.quals) joinQuals.push(join.quals as Json);
   } else if (item.RangeSubselect) {
     const subquery = (item.RangeSubselect as Json).subquery as Json | undefined;
-    if (subquery) walkStatement(subquery, tables, drafts);
+    if (subquery) walkStatement(subquery, tables, drafts, uses);
   }
 }
 
 /** One query level: its tables, its WHERE and join conditions (AND-ed), its ORDER BY. */
-function analyzeLevel(scope: ScopeTable[], predicates: (Json | undefined)[], sortClause: Json[], drafts: AccessDraft[], tables: TableResolver): void {
+function analyzeLevel(
+  scope: ScopeTable[],
+  predicates: (Json | undefined)[],
+  sortClause: Json[],
+  drafts: AccessDraft[],
+  tables: TableResolver,
+  uses: ParameterUses,
+): void {
   const levelDrafts = new Map<ScopeTable, AccessDraft>();
   const draftOf = (entry: ScopeTable): AccessDraft => {
     let draft = levelDrafts.get(entry);
     if (!draft) {
-      draft = { table: entry.info.table, equality: [], range: [], orderBy: [], conditions: [] };
+      draft = { table: entry.info.table, equality: [], join: [], patterns: [], range: [], orderBy: [], conditions: [] };
       levelDrafts.set(entry, draft);
       drafts.push(draft);
     }
@@ -172,12 +195,12 @@ function analyzeLevel(scope: ScopeTable[], predicates: (Json | undefined)[], sor
 
   for (const predicate of predicates) {
     for (const conjunct of conjuncts(predicate)) {
-      analyzeConjunct(conjunct, column, draftOf);
+      analyzeConjunct(conjunct, column, draftOf, uses);
       // Subqueries in WHERE (EXISTS, IN (SELECT ...)) are query levels of their own.
       visit(conjunct, (key, value) => {
         if (key === 'SubLink') {
           const subselect = (value as Json).subselect as Json | undefined;
-          if (subselect) walkStatement(subselect, tables, drafts);
+          if (subselect) walkStatement(subselect, tables, drafts, uses);
         }
       });
     }
@@ -194,6 +217,7 @@ function analyzeConjunct(
   node: Json,
   column: (node: Json | undefined) => { entry: ScopeTable; name: string } | undefined,
   draftOf: (entry: ScopeTable) => AccessDraft,
+  uses: ParameterUses,
 ): void {
   if (node.NullTest) {
     const test = node.NullTest as Json;
@@ -202,31 +226,78 @@ function analyzeConjunct(
     return;
   }
   const expression = node.A_Expr as Json | undefined;
-  if (expression) {
-    const operator = ((expression.name as Json[] | undefined)?.[0]?.String as Json | undefined)?.sval as string | undefined;
-    const left = column(expression.lexpr as Json);
-    const right = column(expression.rexpr as Json);
-    switch (expression.kind) {
-      case 'AEXPR_OP':
-        if (operator === '=') {
-          if (left && (right || isValue(expression.rexpr as Json))) addName(draftOf(left.entry).equality, left.name);
-          if (right && (left || isValue(expression.lexpr as Json))) addName(draftOf(right.entry).equality, right.name);
-        } else if (operator && RANGE_OPERATORS.has(operator)) {
-          if (left && isValue(expression.rexpr as Json)) addName(draftOf(left.entry).range, left.name);
-          if (right && isValue(expression.lexpr as Json)) addName(draftOf(right.entry).range, right.name);
+  if (!expression) return;
+  const operator = ((expression.name as Json[] | undefined)?.[0]?.String as Json | undefined)?.sval as string | undefined;
+  const left = column(expression.lexpr as Json);
+  const right = column(expression.rexpr as Json);
+  const use = (ref: { entry: ScopeTable; name: string }, value: Json | undefined, role: ParameterUse['role']): void => {
+    const number = parameterNumber(value);
+    if (number !== undefined && !uses.has(number)) uses.set(number, { table: ref.entry.info.table, column: ref.name, role });
+  };
+  switch (expression.kind) {
+    case 'AEXPR_OP':
+      if (operator === '=') {
+        // Two tables' columns compared: a join condition, a lookup key for the inner side, not a filter of either.
+        if (left && right) {
+          if (left.entry !== right.entry) {
+            addName(draftOf(left.entry).join, left.name);
+            addName(draftOf(right.entry).join, right.name);
+          }
+          return;
         }
-        return;
-      case 'AEXPR_IN':
-      case 'AEXPR_OP_ANY':
-        if (left && operator === '=') addName(draftOf(left.entry).equality, left.name);
-        return;
-      case 'AEXPR_BETWEEN':
-        if (left) addName(draftOf(left.entry).range, left.name);
-        return;
-      default:
-        return;
+        if (left && isValue(expression.rexpr as Json)) {
+          addName(draftOf(left.entry).equality, left.name);
+          use(left, expression.rexpr as Json, 'equality');
+        }
+        if (right && isValue(expression.lexpr as Json)) {
+          addName(draftOf(right.entry).equality, right.name);
+          use(right, expression.lexpr as Json, 'equality');
+        }
+      } else if (operator && RANGE_OPERATORS.has(operator)) {
+        const lowerBound = operator.startsWith('>');
+        if (left && isValue(expression.rexpr as Json)) {
+          addName(draftOf(left.entry).range, left.name);
+          use(left, expression.rexpr as Json, lowerBound ? 'lower' : 'upper');
+        }
+        if (right && isValue(expression.lexpr as Json)) {
+          addName(draftOf(right.entry).range, right.name);
+          use(right, expression.lexpr as Json, lowerBound ? 'upper' : 'lower');
+        }
+      } else if (operator === '@>' && left && isValue(expression.rexpr as Json)) {
+        addPattern(draftOf(left.entry).patterns, { column: left.name, kind: 'contains' });
+        use(left, expression.rexpr as Json, 'contains');
+      }
+      return;
+    case 'AEXPR_LIKE':
+    case 'AEXPR_ILIKE': {
+      const kind = PATTERN_OPERATORS.get(operator ?? '');
+      if (left && (kind === 'like' || kind === 'ilike') && isValue(expression.rexpr as Json)) {
+        addPattern(draftOf(left.entry).patterns, { column: left.name, kind });
+        use(left, expression.rexpr as Json, kind);
+      }
+      return;
     }
+    case 'AEXPR_IN':
+    case 'AEXPR_OP_ANY':
+      if (left && operator === '=') addName(draftOf(left.entry).equality, left.name);
+      return;
+    case 'AEXPR_BETWEEN':
+      if (left) addName(draftOf(left.entry).range, left.name);
+      return;
+    default:
+      return;
   }
+}
+
+/** `$n`, or `$n::type`: the parameter's number. */
+function parameterNumber(node: Json | undefined): number | undefined {
+  const cast = node?.TypeCast as Json | undefined;
+  const param = (cast ? (cast.arg as Json | undefined) : node)?.ParamRef as Json | undefined;
+  return param ? Number(param.number ?? 0) : undefined;
+}
+
+function addPattern(list: PatternFilter[], pattern: PatternFilter): void {
+  addUnique(list, pattern, (a, b) => a.column === b.column && a.kind === b.kind);
 }
 
 /** A parameter, constant, or an expression of them (casts, functions such as now() - $1). */

@@ -34,7 +34,9 @@ export function textReport(report: RunReport): string {
   const out: string[] = [];
   out.push(`index-advisor: ${advice.statementsRead} statements read, ${advice.proposals.length} index(es) proposed; ${advice.methodNote}`);
   if (advice.proposals.length > 0) {
-    const rows = [['table', 'seq / index scans', 'name', 'proposed index', 'statements', 'calls', advice.method === 'hypopg' ? 'cost before → after' : 'est. cost before → after (ESTIMATE)']];
+    const rows = [
+      ['table', 'seq / index scans', 'name', 'proposed index', 'statements', 'calls', advice.method === 'hypopg' ? 'cost before → after' : 'est. cost before → after (ESTIMATE)', 'size', 'writes: rows → maintenance vs reads saved'],
+    ];
     for (const proposal of advice.proposals) {
       const before = proposal.served.reduce((sum, cost) => sum + cost.before, 0);
       const after = proposal.served.reduce((sum, cost) => sum + cost.after, 0);
@@ -45,7 +47,9 @@ export function textReport(report: RunReport): string {
         printable(indexBody(proposal.candidate)),
         String(proposal.served.length),
         proposal.calls.toLocaleString('en-US'),
-        `${formatCost(before)} → ${formatCost(after)}`,
+        `${formatCost(before)} → ${formatCost(after)}${proposal.estimated && advice.method === 'hypopg' ? ' (ESTIMATE: GIN, not simulated by HypoPG)' : ''}`,
+        proposal.upkeep ? formatBytes(proposal.upkeep.bytes) : '?',
+        proposal.upkeep ? upkeepText(proposal.upkeep) : '?',
       ]);
     }
     out.push('', table(rows));
@@ -53,6 +57,15 @@ export function textReport(report: RunReport): string {
   if (advice.rejections.length > 0) {
     out.push('', 'Considered, not proposed:');
     for (const rejection of advice.rejections) out.push(`  ${printable(candidateKey(rejection.candidate))}: ${printable(rejection.reason)}`);
+  }
+  for (const note of advice.notes ?? []) out.push('', `Note: ${printable(note)}`);
+  if ((advice.redundantIndexes ?? []).length > 0) {
+    out.push('', 'Existing indexes the proposals make redundant (drop after checking nothing else relies on them):');
+    for (const item of advice.redundantIndexes ?? []) out.push(`  ${printable(`${item.table.schema}.${item.name}`)} (${formatBytes(item.bytes)}): ${printable(item.reason)}`);
+  }
+  if ((advice.unusedIndexes ?? []).length > 0) {
+    out.push('', 'Existing indexes never scanned since the statistics were reset (constraint indexes left out):');
+    for (const item of advice.unusedIndexes ?? []) out.push(`  ${printable(`${item.table.schema}.${item.name}`)} on ${printable(item.table.name)} (${formatBytes(item.bytes)})`);
   }
   if (advice.unanalysedTables.length > 0) {
     const none = advice.statementsAnalysed === 0 ? ' (no statement could be analysed)' : '';
@@ -87,6 +100,17 @@ export function textReport(report: RunReport): string {
   return `${out.join('\n')}\n`;
 }
 
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(0)} kB`;
+  return `${bytes.toFixed(0)} B`;
+}
+
+function upkeepText(upkeep: NonNullable<Advice['proposals'][number]['upkeep']>): string {
+  const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(1)} ms`);
+  return `${Math.round(upkeep.rowsWritten).toLocaleString('en-US')} (+${formatBytes(upkeep.bytesWritten)}) → ${ms(upkeep.writeMs)} vs ${ms(upkeep.readMsSaved)}`;
+}
+
 function oneLine(query: string): string {
   const flat = printable(query.replace(/\s+/g, ' ').trim());
   return flat.length > 100 ? `${flat.slice(0, 97)}...` : flat;
@@ -110,11 +134,16 @@ export function jsonReport(report: RunReport): string {
         tableScans: proposal.tableScans,
         statements: proposal.served,
         replacesInvalid: proposal.replacesInvalid ?? false,
+        estimated: proposal.estimated ?? false,
+        upkeep: proposal.upkeep ?? null,
       })),
       rejected: advice.rejections.map((rejection) => ({ candidate: candidateKey(rejection.candidate), statements: rejection.candidate.statementIds, reason: rejection.reason })),
       skipped: advice.skipped,
       unanalysedTables: advice.unanalysedTables,
       invalidIndexes: advice.invalidIndexes,
+      redundantIndexes: advice.redundantIndexes ?? [],
+      unusedIndexes: advice.unusedIndexes ?? [],
+      notes: advice.notes ?? [],
       migrationPath: report.migrationPath ?? null,
       applied: report.applied ?? null,
       verified: report.verified ?? null,

