@@ -3,9 +3,9 @@
  * PostgreSQL with fsync and synchronous_commit on: plain writers (a transaction per record; a transaction per batch
  * writing a statement per record, or one bulk insert),
  * the per-record protocol (dedupeEachBatch + pgDedupeStore / memoryDedupeStore) and the batch mode (dedupeBatch +
- * pgDedupeStore / memoryDedupeStore). Rows: batch 100 on 1 partition, batch 1000 on 4 partitions consumed
+ * pgDedupeStore / pgOffsetStore, alone or with key claims / memoryDedupeStore). Rows: batch 100 on 1 partition, batch 1000 on 4 partitions consumed
  * concurrently (kafkajs' partitionsConsumedConcurrently: 4). The arms of a round run back to back in a rotating order;
- * the table shows medians over rounds and the median per-round ratio of the batch mode to the plain per-batch writer
+ * the table shows medians over rounds and the median per-round ratio of each batch mode to the plain per-batch writer
  * that writes the same way.
  *
  *   npx tsx bench/kafka-dedupe.ts            (starts a throwaway PostgreSQL; DATABASE_URL overrides)
@@ -19,6 +19,7 @@ import {
   dedupeEachBatch,
   memoryDedupeStore,
   pgDedupeStore,
+  pgOffsetStore,
   type BatchLike,
   type EachBatchPayloadLike,
   type KafkaMessageLike,
@@ -104,6 +105,21 @@ const batchModePg = (write: Write): Arm => ({
   },
 });
 
+/** The offset store: one mark per partition moved in the chunk's transaction; with `keys`, producer duplicates too. */
+const batchModeOffsets = (write: Write, keys: boolean): Arm => ({
+  name: `dedupeBatch + pgOffsetStore${keys ? ' + key claims' : ''} (${write})`,
+  make: async (pool, round) => {
+    const claims = keys ? pgDedupeStore(pool, { table: `bench_claims_offsets_${round}` }) : undefined;
+    const store = pgOffsetStore(pool, { table: `bench_offsets_${round}`, ...(claims === undefined ? {} : { keys: claims }) });
+    await store.ensureTable();
+    await claims?.ensureTable();
+    return dedupeBatch<pg.PoolClient, Message>(
+      ({ records, tx }) => writeRecords(tx, write, records.map((record) => record.key), records.map((record) => record.message.value)),
+      { store, group: 'bench', metrics: { registry: new Registry() } },
+    );
+  },
+});
+
 const ARMS: readonly Arm[] = [
   {
     name: 'plain, transaction per record',
@@ -132,6 +148,9 @@ const ARMS: readonly Arm[] = [
   },
   batchModePg('statement per record'),
   batchModePg('bulk insert'),
+  batchModeOffsets('statement per record', false),
+  batchModeOffsets('bulk insert', false),
+  batchModeOffsets('bulk insert', true),
   {
     name: 'dedupeEachBatch + memoryDedupeStore',
     make: async (pool) =>
@@ -152,12 +171,18 @@ const ARMS: readonly Arm[] = [
   },
 ];
 
-/** The target: the batch mode against the plain per-batch writer that writes the same way. */
-const RATIOS: readonly { readonly name: string; readonly arm: string; readonly baseline: string }[] = (['statement per record', 'bulk insert'] as const).map((write) => ({
-  name: `batch mode / plain per batch (${write})`,
-  arm: `dedupeBatch + pgDedupeStore (${write})`,
-  baseline: `plain, transaction per batch (${write})`,
-}));
+/** The target: each batch mode against the plain per-batch writer that writes the same way. */
+const RATIOS: readonly { readonly name: string; readonly arm: string; readonly baseline: string }[] = [
+  ...(['statement per record', 'bulk insert'] as const).flatMap((write) => [
+    { name: `pgDedupeStore / plain per batch (${write})`, arm: `dedupeBatch + pgDedupeStore (${write})`, baseline: `plain, transaction per batch (${write})` },
+    { name: `pgOffsetStore / plain per batch (${write})`, arm: `dedupeBatch + pgOffsetStore (${write})`, baseline: `plain, transaction per batch (${write})` },
+  ]),
+  {
+    name: 'pgOffsetStore + key claims / plain per batch (bulk insert)',
+    arm: 'dedupeBatch + pgOffsetStore + key claims (bulk insert)',
+    baseline: 'plain, transaction per batch (bulk insert)',
+  },
+];
 
 function batchOf(topic: string, partition: number, messages: readonly Message[]): BatchLike<Message> {
   const last = messages.at(-1)!.offset;
