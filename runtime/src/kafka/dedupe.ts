@@ -16,6 +16,8 @@
  * once, run the handler once for the claimed records in the same transaction, commit once, then resolve the chunk's
  * offsets, heartbeat, commit-if-necessary. A chunk whose transaction fails is run again record-at-a-time, so the
  * records before a poison record are applied and committed and only the poison record and those after it come back.
+ * With an offset store (`pgOffsetStore`) the chunk's transaction moves one mark per partition instead of claiming a
+ * key per record: records below the mark are skipped, and a key repeated in the batch is not coalesced.
  *
  * Run eachBatch with `eachBatchAutoResolve: false`: with it on, kafkajs resolves the whole batch when the handler
  * returns, including records left unprocessed by an early stop.
