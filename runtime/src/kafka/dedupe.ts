@@ -184,9 +184,10 @@ export function dedupeBatch<Tx, Message extends KafkaMessageLike = KafkaMessageL
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(start, start + chunkSize).map((message): ClaimedRecord<Message> => {
-        // Built field by field: a spread per record costs more than the claim at a thousand records a chunk.
-        const key = keyFor(applier.common, { topic: batch.topic, partition: batch.partition, message });
-        return { topic: batch.topic, partition: batch.partition, message, key };
+        // One object per record, its key filled in after: at a thousand records a chunk, allocations show.
+        const record = { topic: batch.topic, partition: batch.partition, message, key: '' };
+        record.key = keyFor(applier.common, record);
+        return record;
       });
       try {
         await applier.chunk(chunk, apply);
