@@ -1,12 +1,12 @@
 /**
  * Records/s of a feed writer (one effect row per record) behind a kafkajs-shaped eachBatch driver, against a real
  * PostgreSQL with fsync and synchronous_commit on: plain writers (a transaction per record; a transaction per batch
- * writing a statement per record, or one bulk insert),
- * the per-record protocol (dedupeEachBatch + pgDedupeStore / memoryDedupeStore) and the batch mode (dedupeBatch +
- * pgDedupeStore / memoryDedupeStore). Rows: batch 100 on 1 partition, batch 1000 on 4 partitions consumed
- * concurrently (kafkajs' partitionsConsumedConcurrently: 4). The arms of a round run back to back in a rotating order;
- * the table shows medians over rounds and the median per-round ratio of the batch mode to the plain per-batch writer
- * that writes the same way.
+ * writing a statement per record, or one bulk insert), the per-record protocol (dedupeEachBatch + pgDedupeStore /
+ * memoryDedupeStore) and the batch mode (dedupeBatch + pgDedupeStore, pgOffsetStore alone or with key claims,
+ * memoryDedupeStore). Rows: batch 100 on 1 partition, batch 1000 on 4 partitions consumed concurrently (kafkajs'
+ * partitionsConsumedConcurrently: 4). The arms of a round run back to back, each batch mode next to the plain writer
+ * it is compared with, in an order rotating by round; the table shows medians over rounds and the median per-round
+ * ratio of each batch mode to the plain per-batch writer that writes the same way.
  *
  *   npx tsx bench/kafka-dedupe.ts            (starts a throwaway PostgreSQL; DATABASE_URL overrides)
  *   ROUNDS=7 SECONDS=2 npx tsx bench/kafka-dedupe.ts
@@ -19,6 +19,7 @@ import {
   dedupeEachBatch,
   memoryDedupeStore,
   pgDedupeStore,
+  pgOffsetStore,
   type BatchLike,
   type EachBatchPayloadLike,
   type KafkaMessageLike,
@@ -104,6 +105,21 @@ const batchModePg = (write: Write): Arm => ({
   },
 });
 
+/** The offset store: one mark per partition moved in the chunk's transaction; with `keys`, producer duplicates too. */
+const batchModeOffsets = (write: Write, keys: boolean): Arm => ({
+  name: `dedupeBatch + pgOffsetStore${keys ? ' + key claims' : ''} (${write})`,
+  make: async (pool, round) => {
+    const claims = keys ? pgDedupeStore(pool, { table: `bench_claims_offsets_${round}` }) : undefined;
+    const store = pgOffsetStore(pool, { table: `bench_offsets_${round}`, ...(claims === undefined ? {} : { keys: claims }) });
+    await store.ensureTable();
+    await claims?.ensureTable();
+    return dedupeBatch<pg.PoolClient, Message>(
+      ({ records, tx }) => writeRecords(tx, write, records.map((record) => record.key), records.map((record) => record.message.value)),
+      { store, group: 'bench', metrics: { registry: new Registry() } },
+    );
+  },
+});
+
 const ARMS: readonly Arm[] = [
   {
     name: 'plain, transaction per record',
@@ -132,6 +148,9 @@ const ARMS: readonly Arm[] = [
   },
   batchModePg('statement per record'),
   batchModePg('bulk insert'),
+  batchModeOffsets('statement per record', false),
+  batchModeOffsets('bulk insert', false),
+  batchModeOffsets('bulk insert', true),
   {
     name: 'dedupeEachBatch + memoryDedupeStore',
     make: async (pool) =>
@@ -152,12 +171,30 @@ const ARMS: readonly Arm[] = [
   },
 ];
 
-/** The target: the batch mode against the plain per-batch writer that writes the same way. */
-const RATIOS: readonly { readonly name: string; readonly arm: string; readonly baseline: string }[] = (['statement per record', 'bulk insert'] as const).map((write) => ({
-  name: `batch mode / plain per batch (${write})`,
-  arm: `dedupeBatch + pgDedupeStore (${write})`,
-  baseline: `plain, transaction per batch (${write})`,
-}));
+/** The target: each batch mode against the plain per-batch writer that writes the same way. */
+const RATIOS: readonly { readonly name: string; readonly arm: string; readonly baseline: string }[] = [
+  ...(['statement per record', 'bulk insert'] as const).flatMap((write) => [
+    { name: `pgDedupeStore / plain per batch (${write})`, arm: `dedupeBatch + pgDedupeStore (${write})`, baseline: `plain, transaction per batch (${write})` },
+    { name: `pgOffsetStore / plain per batch (${write})`, arm: `dedupeBatch + pgOffsetStore (${write})`, baseline: `plain, transaction per batch (${write})` },
+  ]),
+  {
+    name: 'pgOffsetStore + key claims / plain per batch (bulk insert)',
+    arm: 'dedupeBatch + pgOffsetStore + key claims (bulk insert)',
+    baseline: 'plain, transaction per batch (bulk insert)',
+  },
+];
+
+const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, index) => items[(index + by) % items.length]!);
+
+/**
+ * The arms of a round: each plain per-batch writer runs next to the batch modes compared with it, so a ratio compares
+ * samples seconds apart (the load of a shared machine drifts over a round); families and their members rotate by round.
+ */
+function roundOrder(round: number): Arm[] {
+  const familyOf = (arm: Arm): string => RATIOS.find((ratio) => ratio.arm === arm.name)?.baseline ?? arm.name;
+  const families = [...new Set(ARMS.map(familyOf))].map((family) => ARMS.filter((arm) => familyOf(arm) === family));
+  return rotate(families, round % families.length).flatMap((members) => rotate(members, round % members.length));
+}
 
 function batchOf(topic: string, partition: number, messages: readonly Message[]): BatchLike<Message> {
   const last = messages.at(-1)!.offset;
@@ -242,9 +279,8 @@ async function main(): Promise<void> {
     for (const shape of SHAPES) {
       for (const arm of ARMS) await recordsPerSecond(pool, arm, shape, `warm_${shape.batchSize}_${ARMS.indexOf(arm)}`);
       for (let round = 0; round < ROUNDS; round++) {
-        for (let i = 0; i < ARMS.length; i++) {
-          const armIndex = (round + i) % ARMS.length;
-          const arm = ARMS[armIndex]!;
+        for (const arm of roundOrder(round)) {
+          const armIndex = ARMS.indexOf(arm);
           const sample = await recordsPerSecond(pool, arm, shape, `r${round}_${shape.batchSize}_${armIndex}`);
           const key = `${shape.name}|${arm.name}`;
           samples.set(key, [...(samples.get(key) ?? []), sample]);

@@ -16,11 +16,13 @@
  * once, run the handler once for the claimed records in the same transaction, commit once, then resolve the chunk's
  * offsets, heartbeat, commit-if-necessary. A chunk whose transaction fails is run again record-at-a-time, so the
  * records before a poison record are applied and committed and only the poison record and those after it come back.
+ * With an offset store (`pgOffsetStore`) the chunk's transaction moves one mark per partition instead of claiming a
+ * key per record: records below the mark are skipped, and a key repeated in the batch is not coalesced.
  *
  * Run eachBatch with `eachBatchAutoResolve: false`: with it on, kafkajs resolves the whole batch when the handler
  * returns, including records left unprocessed by an early stop.
  */
-import { headerKey, resolveKey } from './keys.js';
+import { firstOfEachKey, headerKey, resolveKey } from './keys.js';
 import { dedupeMetrics, type DedupeMetrics, type MetricsOption } from './metrics.js';
 import type {
   ClaimedRecord,
@@ -32,6 +34,7 @@ import type {
   EachMessagePayloadLike,
   KafkaMessageLike,
   KeyOf,
+  OffsetStore,
   RecordRef,
 } from './types.js';
 
@@ -48,29 +51,45 @@ export interface DedupeBatchOptions<Tx, Message extends KafkaMessageLike = Kafka
   readonly coalesce?: boolean;
 }
 
-export interface DedupeWholeBatchOptions<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends DedupeOptions<Tx, Message> {
+export interface DedupeWholeBatchOptions<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends Omit<DedupeOptions<Tx, Message>, 'store'> {
+  /** A key store (claims per record), or an offset store (`pgOffsetStore`: one mark per partition, moved per chunk). */
+  readonly store: DedupeStore<Tx> | OffsetStore<Tx>;
   /** Records claimed and applied in one transaction; a larger batch is cut into chunks of this many. Default 1000. */
   readonly maxRecordsPerTransaction?: number;
 }
 
-interface Prepared<Tx, Message extends KafkaMessageLike> {
-  readonly store: DedupeStore<Tx>;
+/** What every wrapper needs besides its store. */
+interface Common<Message extends KafkaMessageLike> {
   readonly group: string;
   readonly keyOf: KeyOf<Message>;
   readonly metrics: DedupeMetrics;
 }
 
-function prepare<Tx, Message extends KafkaMessageLike>(name: string, options: DedupeOptions<Tx, Message>): Prepared<Tx, Message> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${name}: options { store, group } are required`);
-  if (typeof options.store?.runOnce !== 'function') throw new TypeError(`${name}: option store must be a de-duplication store (pgDedupeStore, redisDedupeStore, memoryDedupeStore)`);
+interface Prepared<Tx, Message extends KafkaMessageLike> extends Common<Message> {
+  readonly store: DedupeStore<Tx>;
+}
+
+type CommonOptions<Message extends KafkaMessageLike> = Omit<DedupeOptions<unknown, Message>, 'store'> & { readonly store?: { readonly kind?: string } };
+
+function prepareCommon<Message extends KafkaMessageLike>(name: string, options: CommonOptions<Message>): Common<Message> {
   if (typeof options.group !== 'string' || options.group === '') throw new TypeError(`${name}: option group must be the consumer group id`);
   if (options.keyOf !== undefined && typeof options.keyOf !== 'function') throw new TypeError(`${name}: option keyOf must be a function`);
   return {
-    store: options.store,
     group: options.group,
     keyOf: options.keyOf ?? (headerKey() as KeyOf<Message>),
-    metrics: dedupeMetrics(options.metrics, options.group, options.store.kind),
+    metrics: dedupeMetrics(options.metrics, options.group, String(options.store?.kind)),
   };
+}
+
+function prepare<Tx, Message extends KafkaMessageLike>(name: string, options: DedupeOptions<Tx, Message>): Prepared<Tx, Message> {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${name}: options { store, group } are required`);
+  if (isOffsetStore(options.store)) throw new TypeError(`${name}: option store: an offset store (pgOffsetStore) works with dedupeBatch only`);
+  if (typeof options.store?.runOnce !== 'function') throw new TypeError(`${name}: option store must be a de-duplication store (pgDedupeStore, redisDedupeStore, memoryDedupeStore)`);
+  return { ...prepareCommon(name, options), store: options.store };
+}
+
+function isOffsetStore(store: unknown): store is OffsetStore<unknown> {
+  return typeof store === 'object' && store !== null && (store as { tracks?: unknown }).tracks === 'offsets';
 }
 
 /** Runs one record through the store; true when its handler ran and committed. */
@@ -90,7 +109,7 @@ async function runRecord<Tx, Message extends KafkaMessageLike>(
   }
 }
 
-function keyFor<Message extends KafkaMessageLike>(prepared: Prepared<unknown, Message>, record: RecordRef<Message>): string {
+function keyFor<Message extends KafkaMessageLike>(prepared: Common<Message>, record: RecordRef<Message>): string {
   const { key, fallback } = resolveKey(prepared.keyOf, record);
   if (fallback) prepared.metrics.fellBack();
   return key;
@@ -140,16 +159,20 @@ export function dedupeEachMessage<Tx, Message extends KafkaMessageLike = KafkaMe
 
 /**
  * The batch mode: one claim statement, one handler call and one commit per chunk of the batch, instead of one of each
- * per record. The handler gets the claimed records (`records`, offset order; a key repeated in the batch appears once,
- * at its first offset) and the transaction (`tx`) to write them through; after a failure it is called again with one
- * record at a time, so it must apply exactly the records it is given.
+ * per record. The handler gets the claimed records (`records`, offset order; with a key store a key repeated in the
+ * batch appears once, at its first offset) and the transaction (`tx`) to write them through; after a failure it is
+ * called again with one record at a time, so it must apply exactly the records it is given.
  */
 export function dedupeBatch<Tx, Message extends KafkaMessageLike = KafkaMessageLike>(
   handler: DedupedBatchesHandler<Tx, Message>,
   options: DedupeWholeBatchOptions<Tx, Message>,
 ): (payload: EachBatchPayloadLike<Message>) => Promise<void> {
   if (typeof handler !== 'function') throw new TypeError('dedupeBatch: handler must be a function ({ records, tx }) => Promise<void>');
-  const prepared = prepare('dedupeBatch', options);
+  if (options === null || typeof options !== 'object') throw new TypeError('dedupeBatch: options { store, group } are required');
+  const store = options.store;
+  const applier = isOffsetStore(store)
+    ? offsetApplier(prepareCommon('dedupeBatch', options), store as OffsetStore<Tx>)
+    : keyApplier(prepare('dedupeBatch', { ...options, store: store as DedupeStore<Tx> }));
   const chunkSize = options.maxRecordsPerTransaction ?? 1000;
   if (!(Number.isInteger(chunkSize) && chunkSize > 0)) {
     throw new RangeError(`dedupeBatch: option maxRecordsPerTransaction must be a positive integer, got ${String(chunkSize)}`);
@@ -161,15 +184,17 @@ export function dedupeBatch<Tx, Message extends KafkaMessageLike = KafkaMessageL
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(start, start + chunkSize).map((message): ClaimedRecord<Message> => {
-        const record: RecordRef<Message> = { topic: batch.topic, partition: batch.partition, message };
-        return { ...record, key: keyFor(prepared, record) };
+        // One object per record, its key filled in after: at a thousand records a chunk, allocations show.
+        const record = { topic: batch.topic, partition: batch.partition, message, key: '' };
+        record.key = keyFor(applier.common, record);
+        return record;
       });
       try {
-        await runChunk(prepared, chunk, apply);
+        await applier.chunk(chunk, apply);
       } catch {
         // Which record failed is unknown: run them one by one; the first that fails again propagates.
-        prepared.metrics.chunkRetried();
-        const stopped = await runOneByOne(prepared, chunk, apply, payload);
+        applier.common.metrics.chunkRetried();
+        const stopped = await runOneByOne(applier, chunk, apply, payload);
         if (stopped) return;
         continue;
       }
@@ -180,10 +205,41 @@ export function dedupeBatch<Tx, Message extends KafkaMessageLike = KafkaMessageL
   };
 }
 
-/** The first record of each key, in offset order: a later record of the same key is a duplicate within the batch. */
-function firstOfEachKey<Message extends KafkaMessageLike>(records: readonly ClaimedRecord<Message>[]): ClaimedRecord<Message>[] {
-  const seen = new Set<string>();
-  return records.filter((record) => !seen.has(record.key) && seen.add(record.key));
+type Apply<Tx, Message extends KafkaMessageLike> = (records: readonly ClaimedRecord<Message>[], tx: Tx) => Promise<void>;
+
+/** How dedupeBatch applies a chunk in one transaction, and one record after the chunk failed. */
+interface Applier<Tx, Message extends KafkaMessageLike> {
+  readonly common: Common<Message>;
+  chunk(records: readonly ClaimedRecord<Message>[], apply: Apply<Tx, Message>): Promise<void>;
+  one(record: ClaimedRecord<Message>, apply: Apply<Tx, Message>): Promise<void>;
+  /** A key seen earlier in the chunk is skipped without asking the store (key stores; an offset store sees each record). */
+  readonly coalesce: boolean;
+}
+
+function keyApplier<Tx, Message extends KafkaMessageLike>(prepared: Prepared<Tx, Message>): Applier<Tx, Message> {
+  return {
+    common: prepared,
+    chunk: (records, apply) => runChunk(prepared, records, apply),
+    one: async (record, apply) => void (await runRecord(prepared, record.key, (tx) => apply([record], tx))),
+    coalesce: true,
+  };
+}
+
+function offsetApplier<Tx, Message extends KafkaMessageLike>(common: Common<Message>, store: OffsetStore<Tx>): Applier<Tx, Message> {
+  if (typeof store.runRange !== 'function') throw new TypeError('dedupeBatch: option store: an offset store needs runRange (pgOffsetStore)');
+  const run = async (records: readonly ClaimedRecord<Message>[], apply: Apply<Tx, Message>): Promise<void> => {
+    const started = performance.now();
+    let applied: readonly ClaimedRecord<Message>[];
+    try {
+      const first = records[0]!;
+      applied = await store.runRange(common.group, first.topic, first.partition, records, apply);
+    } finally {
+      common.metrics.storeTime((performance.now() - started) / 1000);
+    }
+    if (applied.length > 0) common.metrics.claimed(applied.length);
+    if (records.length > applied.length) common.metrics.skipped(records.length - applied.length);
+  };
+  return { common, chunk: run, one: (record, apply) => run([record], apply), coalesce: false };
 }
 
 /** Claims the chunk's keys and applies the claimed records in one store transaction. */
@@ -211,17 +267,17 @@ async function runChunk<Tx, Message extends KafkaMessageLike>(
  * consumer, stale batch); a record that fails again propagates, after the offsets before it were resolved.
  */
 async function runOneByOne<Tx, Message extends KafkaMessageLike>(
-  prepared: Prepared<Tx, Message>,
+  applier: Applier<Tx, Message>,
   chunk: readonly ClaimedRecord<Message>[],
-  apply: (records: readonly ClaimedRecord<Message>[], tx: Tx) => Promise<void>,
+  apply: Apply<Tx, Message>,
   payload: EachBatchPayloadLike<Message>,
 ): Promise<boolean> {
   const seen = new Set<string>();
   for (const record of chunk) {
     if (!payload.isRunning() || payload.isStale()) return true;
-    if (seen.has(record.key)) prepared.metrics.skipped();
+    if (applier.coalesce && seen.has(record.key)) applier.common.metrics.skipped();
     else {
-      await runRecord(prepared, record.key, (tx) => apply([record], tx));
+      await applier.one(record, apply);
       seen.add(record.key);
     }
     payload.resolveOffset(record.message.offset);

@@ -4,7 +4,7 @@
  * redelivery of the same record (a refused commit, a rebalance, a retry) but never a producer that sent the same event
  * twice (a producer retry without idempotence, an outbox relayed twice): those are two records at two offsets.
  */
-import type { KafkaMessageLike, KeyOf, RecordRef } from './types.js';
+import type { ClaimedRecord, KafkaMessageLike, KeyOf, RecordRef } from './types.js';
 
 export const DEFAULT_ID_HEADER = 'message-id';
 
@@ -40,4 +40,10 @@ export interface ResolvedKey {
 export function resolveKey<Message extends KafkaMessageLike>(keyOf: KeyOf<Message>, record: RecordRef<Message>): ResolvedKey {
   const key = keyOf(record);
   return key === undefined ? { key: offsetKey(record), fallback: true } : { key, fallback: false };
+}
+
+/** The first record of each key, in offset order: a later record of the same key is a duplicate within the batch. */
+export function firstOfEachKey<Record extends ClaimedRecord>(records: readonly Record[]): Record[] {
+  const seen = new Set<string>();
+  return records.filter((record) => !seen.has(record.key) && seen.add(record.key));
 }

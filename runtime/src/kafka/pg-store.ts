@@ -52,15 +52,17 @@ export interface PgDedupeStore<Client extends PgClientLike> extends DedupeStore<
   ensureTable(): Promise<void>;
   /** Deletes claims older than `retentionDays`; returns how many. Run it on a schedule. */
   prune(): Promise<number>;
+  /** Claims the distinct `keys` inside the caller's open transaction on `client`; returns the ones claimed. */
+  claimKeys(client: PgClientLike, group: string, keys: readonly string[]): Promise<ReadonlySet<string>>;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** `schema.table` → `"schema"."table"`; anything else is refused here rather than spliced into SQL. */
-export function quoteTableName(table: string): string {
+export function quoteTableName(table: string, owner = 'pgDedupeStore'): string {
   const parts = table.split('.');
   if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
-    throw new TypeError(`pgDedupeStore: option table must be an identifier or schema.identifier, got ${JSON.stringify(table)}`);
+    throw new TypeError(`${owner}: option table must be an identifier or schema.identifier, got ${JSON.stringify(table)}`);
   }
   return parts.map((part) => `"${part}"`).join('.');
 }
@@ -95,6 +97,15 @@ export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDe
     return ready;
   };
 
+  const claimKeys = async (client: PgClientLike, group: string, keys: readonly string[]): Promise<ReadonlySet<string>> => {
+    // Sorted, so two members claiming overlapping batches lock the keys in one order and queue instead of deadlocking.
+    const distinct = [...new Set(keys)].sort();
+    if (distinct.length === 0) return new Set();
+    const claim = await client.query(claimBatchSql, [group, distinct]);
+    const { count, keys: some } = claim.rows?.[0] as { count: number; keys: string[] | null };
+    return new Set(count === distinct.length ? distinct : (some ?? []));
+  };
+
   return {
     kind: 'pg',
     table,
@@ -113,14 +124,11 @@ export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDe
         return { commit: true, result: 'applied' as const };
       });
     },
+    claimKeys,
     async runBatch(group, keys, effect): Promise<ReadonlySet<string>> {
       await ensureTable();
-      // Sorted, so two members claiming overlapping batches lock the keys in one order and queue instead of deadlocking.
-      const distinct = [...new Set(keys)].sort();
       return inTransaction(pool, async (client) => {
-        const claim = await client.query(claimBatchSql, [group, distinct]);
-        const { count, keys: some } = claim.rows?.[0] as { count: number; keys: string[] | null };
-        const claimed = new Set(count === distinct.length ? distinct : (some ?? []));
+        const claimed = await claimKeys(client, group, keys);
         if (claimed.size === 0) return { commit: false, result: claimed };
         await effect(claimed, client as Client);
         return { commit: true, result: claimed };
@@ -131,10 +139,15 @@ export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDe
 
 /**
  * Runs `body` between BEGIN and COMMIT (or ROLLBACK when it asks for none, or throws) on a client of its own.
+ * `bodyBegins`: the body's first query starts with BEGIN itself (one round trip fewer).
  * pg listens for errors only on idle clients: a backend that dies mid-claim would otherwise crash the process with an
  * unhandled 'error' event; the failing query rejects as well, and that is what we act on.
  */
-async function inTransaction<Result>(pool: PgPoolLike, body: (client: PgClientLike) => Promise<{ commit: boolean; result: Result }>): Promise<Result> {
+export async function inTransaction<Result>(
+  pool: PgPoolLike,
+  body: (client: PgClientLike) => Promise<{ commit: boolean; result: Result }>,
+  { bodyBegins = false }: { readonly bodyBegins?: boolean } = {},
+): Promise<Result> {
   const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (error: Error): void => {
@@ -142,7 +155,7 @@ async function inTransaction<Result>(pool: PgPoolLike, body: (client: PgClientLi
   };
   client.on?.('error', onError);
   try {
-    await client.query('BEGIN');
+    if (!bodyBegins) await client.query('BEGIN');
     const { commit, result } = await body(client);
     await client.query(commit ? 'COMMIT' : 'ROLLBACK');
     return result;
@@ -159,7 +172,7 @@ async function inTransaction<Result>(pool: PgPoolLike, body: (client: PgClientLi
 }
 
 /** Two processes creating the table at once can collide in the catalog (23505 / 42P07): the loser retries once. */
-async function createOnce(pool: PgPoolLike, sql: string): Promise<void> {
+export async function createOnce(pool: PgPoolLike, sql: string): Promise<void> {
   try {
     await pool.query(sql);
   } catch (error) {

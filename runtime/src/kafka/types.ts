@@ -111,3 +111,27 @@ export interface DedupeStore<Tx = undefined> {
    */
   runBatch?(group: string, keys: readonly string[], effect: (claimed: ReadonlySet<string>, tx: Tx) => Promise<void>): Promise<ReadonlySet<string>>;
 }
+
+/**
+ * A store that remembers, per (group, topic, partition), the offset below which every record was applied, and moves
+ * it in the transaction that carries the effect. dedupeBatch drives it (`pgOffsetStore`): a redelivered record at or
+ * below the mark is skipped, at one small write per chunk however many records the chunk holds.
+ */
+export interface OffsetStore<Tx> {
+  /** Label for metrics: `pg-offsets`. */
+  readonly kind: string;
+  /** Tells dedupeBatch to pass records by position instead of claiming keys through `runOnce`. */
+  readonly tracks: 'offsets';
+  /**
+   * In one transaction: takes the partition's mark (waiting for a member holding it), runs `effect` with the records
+   * at or past it (and, with a key check, whose key is new), moves the mark past the last record, commits; returns
+   * the records applied. None left: `effect` does not run. `effect` throws: nothing moves and the error is rethrown.
+   */
+  runRange<Record extends ClaimedRecord>(
+    group: string,
+    topic: string,
+    partition: number,
+    records: readonly Record[],
+    effect: (applied: readonly Record[], tx: Tx) => Promise<void>,
+  ): Promise<readonly Record[]>;
+}

@@ -3,13 +3,14 @@
  * all speak kafkajs' protocol versions), side effects in a real PostgreSQL through pgDedupeStore. Faults are injected
  * at the broker: the mock answers the next OffsetCommit requests with REBALANCE_IN_PROGRESS, as a real broker does
  * while a second member joins. A control run without the wrapper shows the same faults do duplicate side effects.
- * The batch mode (dedupeBatch: one claim and one transaction per chunk) goes through the same faults.
+ * The batch mode (dedupeBatch: one transaction per chunk, with key claims or with an offset mark) goes through the same
+ * faults.
  */
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dedupeBatch, dedupeEachBatch, KAFKA_DEDUPE_METRIC_NAMES, pgDedupeStore, quoteTableName, type ClaimedRecord } from '../../../runtime/src/kafka/index.js';
+import { dedupeBatch, dedupeEachBatch, KAFKA_DEDUPE_METRIC_NAMES, pgDedupeStore, pgOffsetStore, quoteTableName, type ClaimedRecord } from '../../../runtime/src/kafka/index.js';
 import { API, ERROR, startMockCluster, type MockCluster } from '../../support/kafka-mock.js';
 import { checkedOut, createTestPool, endPool, settle, sleep } from '../../support/pg.js';
 
@@ -44,9 +45,11 @@ async function setUp() {
   const effects = `kafka_broker_effects_${id}`;
   await pool.query(`CREATE TABLE ${effects} (dedupe_key text NOT NULL, record_offset bigint NOT NULL)`);
   const store = pgDedupeStore(pool, { table: `kafka_broker_claims_${id}`, retentionDays: 1 });
+  const offsetStore = pgOffsetStore(pool, { table: `kafka_broker_marks_${id}` });
   const rows = async () => (await pool.query<{ key: string; n: number }>(`SELECT dedupe_key AS key, count(*)::int AS n FROM ${effects} GROUP BY 1`)).rows;
-  const drop = () => pool.query(`DROP TABLE ${effects}; DROP TABLE IF EXISTS ${quoteTableName(store.table)}`);
-  return { topic, effects, store, rows, drop, groupId: `group-${id}` };
+  const drop = () =>
+    pool.query(`DROP TABLE ${effects}; DROP TABLE IF EXISTS ${quoteTableName(store.table)}; DROP TABLE IF EXISTS ${quoteTableName(offsetStore.table)}`);
+  return { topic, effects, store, offsetStore, rows, drop, groupId: `group-${id}` };
 }
 
 async function consume(consumer: Consumer, topic: string, eachBatch: (payload: EachBatchPayload) => Promise<void>): Promise<void> {
@@ -162,8 +165,9 @@ describe('kafkajs on the librdkafka mock cluster, effects in PostgreSQL', () => 
     await drop();
   });
 
-  it('batch mode: a refused commit after a chunk redelivers it, and its records are skipped; every effect applied exactly once', async () => {
-    const { topic, effects, store, rows, drop, groupId } = await setUp();
+  it.each(['pgDedupeStore', 'pgOffsetStore'] as const)('batch mode with %s: a refused commit after a chunk redelivers it, and its records are skipped; every effect applied exactly once', async (kind) => {
+    const { topic, effects, store: keyStore, offsetStore, rows, drop, groupId } = await setUp();
+    const store = kind === 'pgDedupeStore' ? keyStore : offsetStore;
     const registry = new Registry();
     const consumer = newConsumer(groupId);
     let chunks = 0;
@@ -190,8 +194,9 @@ describe('kafkajs on the librdkafka mock cluster, effects in PostgreSQL', () => 
     await drop();
   });
 
-  it('batch mode: a record that fails its chunk and then alone, with the commit refused, is retried; every effect applied once', async () => {
-    const { topic, effects, store, rows, drop, groupId } = await setUp();
+  it.each(['pgDedupeStore', 'pgOffsetStore'] as const)('batch mode with %s: a record that fails its chunk and then alone, with the commit refused, is retried; every effect applied once', async (kind) => {
+    const { topic, effects, store: keyStore, offsetStore, rows, drop, groupId } = await setUp();
+    const store = kind === 'pgDedupeStore' ? keyStore : offsetStore;
     const consumer = newConsumer(groupId);
     let failures = 0;
     await consume(
