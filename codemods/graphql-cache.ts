@@ -49,7 +49,7 @@ export const codemod: Codemod<GraphqlCacheOptions> = {
     { flag: 'tests', type: 'boolean', default: false, description: 'also rewrite test files (left and reported by default)' },
   ],
   usesTypes: true,
-  reads: ['package-json'],
+  reads: ['package-json', 'project-config'],
   mightApply: (source) => mayHaveGraphqlSites(source),
   transform(input) {
     const result = rewriteGraphql(input);

@@ -53,7 +53,7 @@ export const codemod: Codemod<KafkaDedupeOptions> = {
     { flag: 'tests', type: 'boolean', default: false, description: 'also rewrite test files (left and reported by default)' },
   ],
   usesTypes: true,
-  reads: ['package-json'],
+  reads: ['package-json', 'imported-modules'],
   mightApply: (source) => mayHaveKafkaRun(source),
   transform(input) {
     const result = rewriteKafka(input);

@@ -53,7 +53,7 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
     },
   ],
   usesTypes: true,
-  reads: ['package-json', 'imported-modules'],
+  reads: ['package-json', 'imported-modules', 'project-config'],
   // Every site is a member call `.connect(` / `.query(` (or `['query']`); files without one are never parsed.
   // Without types, a site also needs somewhere a pool can come from (see mayFindPoolCallsInText).
   mightApply: (source, { typed }) => MEMBER_CALL_HINT.test(source) && (typed || mayFindPoolCallsInText(source)),

@@ -94,7 +94,9 @@ export type CodemodRead =
   /** The project's own tools, loaded by `prepareProject`: its ESLint and ESLint config, its tsconfig and what they load. */
   | 'project-tools'
   /** The run's files as they are on disk (a project session lints them) and the files a session returns (their `previous`). */
-  | 'run-files';
+  | 'run-files'
+  /** Files beside the code that say how it runs: bundler configs and index.html at a package root, a library's typings. */
+  | 'project-config';
 
 export interface MightApplyContext {
   readonly typed: boolean;

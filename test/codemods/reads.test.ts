@@ -34,6 +34,8 @@ const OWN_READERS: Readonly<Record<string, CodemodRead>> = {
   'codemods/narrow-eslint-disable.ts': 'run-files', // the run's files and the suppressions file it returns
   'src/eslint-directives/eslint-project.ts': 'project-tools',
   'src/eslint-directives/typescript-project.ts': 'project-tools',
+  'src/graphql-cache/browser-code.ts': 'project-config', // bundler configs and index.html that make a module browser code
+  'src/pool-backpressure/pg-typings.ts': 'project-config', // the pg typings the project compiles against
 };
 
 const FS_READ = /import\s*\{[^}]*\b(?:readFileSync|readFile|readdirSync|readdir|createReadStream|openSync|open)\b[^}]*\}\s*from\s*['"](?:node:)?fs(?:\/promises)?['"]/;
