@@ -13,6 +13,7 @@
  *
  *   npm run build && npx tsx bench/pool-typed-cost.ts                 (12 packages × 150 files, 3 runs each)
  *   PACKAGES=20 FILES=200 RUNS=5 npx tsx bench/pool-typed-cost.ts
+ *   BIN=<another build>/dist/cli/bin.js npx tsx bench/pool-typed-cost.ts   (the same input, another build)
  *
  * The runs must agree: the bench fails when the two reports rewrite different sites.
  */
@@ -28,7 +29,8 @@ const MONOREPO = join(ROOT, 'bench', '.corpus', 'monorepo');
 const PACKAGES = Number(process.env.PACKAGES ?? 12);
 const FILES = Number(process.env.FILES ?? 150);
 const RUNS = Number(process.env.RUNS ?? 3);
-const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
+// BIN=<another build>/dist/cli/bin.js measures another build on the same input (before/after).
+const BIN = process.env.BIN ?? join(ROOT, 'dist', 'cli', 'bin.js');
 const GNU_TIME = '/usr/bin/time';
 
 function moduleText(pkg: number, index: number): string {

@@ -7,7 +7,7 @@
  *   eslint    `eslint --fix` with `quickwins.configs.recommended` (typescript-eslint's parser for .ts files)
  * Errors are compared by file, code and message (a rewrite that adds an import moves lines, not errors).
  *
- *   npx tsx corpus/build-safety.ts <checkouts-dir> [--only owner+name,…] [--modes typed,untyped,eslint] [--json]
+ *   npx tsx corpus/build-safety.ts <checkouts-dir> [--only owner+name,…] [--modes typed,untyped,eslint] [--repos <tsv>] [--json]
  *
  * Needs `npm run build` (the CLI and the plugin) and pg's typings next to the checkouts (corpus/README.md). The
  * runtime is copied to `<checkouts-dir>/node_modules/@quickwins/runtime` (its own dependencies linked from this
@@ -145,12 +145,15 @@ function rewrite(copy: string, mode: RewriteMode): number {
   }
 }
 
-export async function checkBuildSafety(checkoutsDir: string, options: { only?: readonly string[]; modes?: readonly RewriteMode[] } = {}): Promise<BuildSafety[]> {
+export async function checkBuildSafety(
+  checkoutsDir: string,
+  options: { only?: readonly string[]; modes?: readonly RewriteMode[]; reposFile?: string } = {},
+): Promise<BuildSafety[]> {
   for (const needed of [BIN, PLUGIN]) if (!existsSync(needed)) throw new Error(`${needed} does not exist: run \`npm run build\` first`);
   installRuntime(checkoutsDir);
   const scratch = join(checkoutsDir, '.build-safety');
   const results: BuildSafety[] = [];
-  const repos = readRepos().filter((entry) => entry.kind !== 'auth' && (!options.only || options.only.includes(entry.repo)));
+  const repos = readRepos(options.reposFile).filter((entry) => (entry.kind === 'pool' || entry.kind === 'both') && (!options.only || options.only.includes(entry.repo)));
   for (const { repo } of repos) {
     const checkout = join(checkoutsDir, repo);
     if (!existsSync(checkout)) throw new Error(`${checkout}: no checkout (see corpus/README.md: corpus/checkout.sh)`);
@@ -202,14 +205,19 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   const only = valueOf('--only')?.split(',');
   const modes = valueOf('--modes')?.split(',');
+  const reposFile = valueOf('--repos');
   const json = args.includes('--json');
   const [dir] = args.filter((arg) => !arg.startsWith('--'));
   const unknownMode = modes?.find((mode) => !MODES.includes(mode as RewriteMode));
   if (!dir || unknownMode !== undefined) {
-    process.stderr.write(`${unknownMode !== undefined ? `build-safety: unknown mode ${unknownMode} (typed, untyped, eslint)\n` : ''}usage: npx tsx corpus/build-safety.ts <checkouts-dir> [--only owner+name,…] [--modes typed,untyped,eslint] [--json]\n`);
+    process.stderr.write(`${unknownMode !== undefined ? `build-safety: unknown mode ${unknownMode} (typed, untyped, eslint)\n` : ''}usage: npx tsx corpus/build-safety.ts <checkouts-dir> [--only owner+name,…] [--modes typed,untyped,eslint] [--repos <tsv>] [--json]\n`);
     return 2;
   }
-  const results = await checkBuildSafety(resolve(dir), { ...(only ? { only } : {}), ...(modes ? { modes: modes as RewriteMode[] } : {}) });
+  const results = await checkBuildSafety(resolve(dir), {
+    ...(only ? { only } : {}),
+    ...(modes ? { modes: modes as RewriteMode[] } : {}),
+    ...(reposFile ? { reposFile: resolve(reposFile) } : {}),
+  });
   process.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : `${formatBuildSafety(results)}\n`);
   return results.every((result) => result.added.length === 0) ? 0 : 1;
 }

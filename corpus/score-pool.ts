@@ -10,7 +10,7 @@
  *                                [--bin <path to bin.js>] [--only owner+name,…] [--json]
  *
  * `--tests` passes `--tests` to the CLI (test files rewritten too). `--heldout` scores the held-out set
- * (corpus/heldout-pool-labels.tsv, its repositories from corpus/heldout-pool-repos.tsv when present, else from the
+ * (corpus/heldout-pool-labels.tsv, its repositories from corpus/heldout-repos.tsv when present, else from the
  * labels' `repo` column); `--labels`/`--repos` score any other pair of files in the same columns.
  */
 import { spawnSync } from 'node:child_process';
@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 const CORPUS = fileURLToPath(new URL('./', import.meta.url));
 const DEFAULT_BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 export const HELDOUT_LABELS = join(CORPUS, 'heldout-pool-labels.tsv');
-export const HELDOUT_REPOS = join(CORPUS, 'heldout-pool-repos.tsv');
+export const HELDOUT_REPOS = join(CORPUS, 'heldout-repos.tsv');
 
 export type Mode = 'typed' | 'untyped';
 
@@ -51,7 +51,8 @@ export interface Label {
 export interface CorpusRepo {
   readonly repo: string;
   readonly commit: string;
-  readonly kind: 'pool' | 'auth' | 'both';
+  /** pool, auth, both; or another scorer's (graphql, kafka, grpc) in a shared repos file. */
+  readonly kind: string;
   readonly why: string;
 }
 
@@ -63,7 +64,7 @@ export function readTsv(file: string): Record<string, string>[] {
 }
 
 export function readRepos(file = join(CORPUS, 'repos.tsv')): CorpusRepo[] {
-  return readTsv(file).map((row) => ({ repo: row.repo ?? '', commit: row.commit ?? '', kind: (row.kind ?? 'pool') as CorpusRepo['kind'], why: row.why ?? '' }));
+  return readTsv(file).map((row) => ({ repo: row.repo ?? '', commit: row.commit ?? '', kind: row.kind ?? 'pool', why: row.why ?? '' }));
 }
 
 export function readPoolLabels(file = join(CORPUS, 'pool-labels.tsv')): Label[] {
@@ -170,7 +171,8 @@ export async function scorePool(checkoutsDir: string, options: ScoreOptions = {}
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`npm run build\` first`);
   const labels = readPoolLabels(options.labelsFile);
   const scores: PoolScore[] = [];
-  const chosen = reposToScore(options, labels).filter((entry) => entry.kind !== 'auth' && (!options.only || options.only.includes(entry.repo)));
+  // A repos file may list repositories for other scorers too (auth, graphql, kafka, grpc): only pool ones are run here.
+  const chosen = reposToScore(options, labels).filter((entry) => (entry.kind === 'pool' || entry.kind === 'both') && (!options.only || options.only.includes(entry.repo)));
   for (const { repo } of chosen) {
     const checkout = join(checkoutsDir, repo);
     if (!existsSync(checkout)) throw new Error(`${checkout}: no checkout (see corpus/README.md: corpus/checkout.sh)`);

@@ -179,7 +179,8 @@ export function findPoolCalls(
  *   such verdict starts at a module that can bring a pool (pool-values.ts `mayBringPool`: 'pg', 'pg-pool', or a
  *   relative module when `resolveImport` follows imports), referenced by an import declaration,
  *   `import x = require()`, `require()`, an `import('…')` type or a JSDoc `import('…')`;
- * - for an uncertain report, a site's verdict (see above) or a receiver named like a pool (`looksLikePool`).
+ * - for an uncertain report, a site's verdict (see above), a receiver named like a pool (`looksLikePool`) or a `connect`
+ *   given pg-pool's three-parameter callback (`takesPgPoolCallback`).
  * Module names are read from the AST, so escapes in the source text (`'p\x67'`) cannot hide them.
  */
 export class PoolCallPrecheck {

@@ -73,7 +73,8 @@ describe('quickwins pool-backpressure', { timeout: 120_000 }, () => {
     expect(report.programsBuilt).toBe(1);
 
     const users = byPath.get('src/users.ts')!;
-    expect(users).toMatchObject({ status: 'changed', typed: true });
+    // The pool is imported, the client is what it hands out: decided without types, no program needed.
+    expect(users).toMatchObject({ status: 'changed', typed: false });
     expect(users.rewritten.map((site) => site.line)).toEqual([4, 9]);
     expect(users.diff).toContain("+  const client = await acquireWithBackpressure(pool);");
     expect(users.diff).toMatch(/\+ {2}const \{ rows \} = await queryWithBackpressure<\{ name: string \}>\(pool, ?'select name from users'\);/);
