@@ -55,8 +55,9 @@ function minus(a: readonly string[], b: readonly string[]): string[] {
 }
 
 function typeCheck(dir: string, tsconfig: string): string[] {
-  // TypeScript 6 stops at options it deprecates (baseUrl, esModuleInterop=false) before checking anything.
-  const result = spawnSync(process.execPath, [TSC, '--noEmit', '--ignoreDeprecations', '6.0', '-p', tsconfig], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  // TypeScript 6 stops at options it deprecates (baseUrl, esModuleInterop=false) before checking anything; a
+  // tsconfig's own `pretty: true` would hide the errors from the parser below.
+  const result = spawnSync(process.execPath, [TSC, '--noEmit', '--pretty', 'false', '--ignoreDeprecations', '6.0', '-p', tsconfig], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   return errorKeys(`${result.stdout}\n${result.stderr}`);
 }
 
