@@ -186,7 +186,8 @@ function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): B
     if (node.type !== 'VariableDeclarator' || node.init === null) return;
     const init = unwrap(node.init);
     // require('@grpc/grpc-js') / require('./x_grpc_pb'), whole or destructured
-    if (isRequireCall(init) && init.arguments[0]?.type === 'Literal' && typeof init.arguments[0].value === 'string') {
+    // isRequireCall also takes `require('x').y`, which has no arguments of its own.
+    if (init.type === 'CallExpression' && isRequireCall(init) && init.arguments[0]?.type === 'Literal' && typeof init.arguments[0].value === 'string') {
       const source = init.arguments[0].value;
       if (node.id.type === 'Identifier') bindModule(bindings, source, [{ local: node.id.name }], options);
       else if (node.id.type === 'ObjectPattern') {

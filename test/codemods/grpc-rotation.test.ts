@@ -166,6 +166,11 @@ describe('grpc-rotation', () => {
     expect(run('a.js', source).left[0]).toMatch(/deprecated C-core 'grpc' package/);
   });
 
+  it("reads a required member (`require('x').grpc`, grpc-web's generated services) without failing the file", () => {
+    const source = "var grpc = require('@improbable-eng/grpc-web').grpc;\nvar api_grpc_pb = require('./api_grpc_pb');\nexports.stub = new api_grpc_pb.DgraphClient('localhost:9080', null);\n";
+    expect(() => run('api_pb_service.js', source)).not.toThrow();
+  });
+
   it('never touches files that do not use gRPC', () => {
     const source = "import { S3Client } from '@aws-sdk/client-s3';\nexport const s3 = new S3Client({});\n";
     expect(codemod.mightApply(source, { typed: false })).toBe(false);
