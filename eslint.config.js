@@ -4,13 +4,27 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'runtime/dist/**', 'node_modules/**', 'fixtures/**', 'codemods/*.cjs', 'coverage/**', 'bench/.corpus/**'],
+    ignores: [
+      'dist/**',
+      'runtime/dist/**',
+      'node_modules/**',
+      'fixtures/**',
+      'codemods/*.cjs',
+      'coverage/**',
+      'bench/.corpus/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+      },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -19,7 +33,10 @@ export default tseslint.config(
   {
     // CommonJS bench baselines run by jscodeshift.
     files: ['bench/**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', exports: 'writable' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly', exports: 'writable' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -40,7 +40,9 @@ export default defineConfig([
     noExternal: ['@typescript-eslint/utils'],
     footer: ({ format }) =>
       format === 'cjs'
-        ? { js: 'if (Object.keys(module.exports).length === 1 && module.exports.default) module.exports = module.exports.default;' }
+        ? {
+            js: 'if (Object.keys(module.exports).length === 1 && module.exports.default) module.exports = module.exports.default;',
+          }
         : {},
   },
   // The quickwins CLI. bin.js (ESM, keeps its `#!/usr/bin/env node`; tsup makes it executable) only loads
@@ -75,8 +77,13 @@ export default defineConfig([
 
 /** The runtime's root and one entry per area: every runtime/src/<area>/index.ts on disk. */
 function runtimeEntries(): Record<string, string> {
-  const areas = readdirSync('runtime/src', { withFileTypes: true }).filter((entry) => entry.isDirectory() && existsSync(`runtime/src/${entry.name}/index.ts`));
-  return Object.fromEntries([['index', 'runtime/src/index.ts'], ...areas.map((area) => [`${area.name}/index`, `runtime/src/${area.name}/index.ts`])]);
+  const areas = readdirSync('runtime/src', { withFileTypes: true }).filter(
+    (entry) => entry.isDirectory() && existsSync(`runtime/src/${entry.name}/index.ts`),
+  );
+  return Object.fromEntries([
+    ['index', 'runtime/src/index.ts'],
+    ...areas.map((area) => [`${area.name}/index`, `runtime/src/${area.name}/index.ts`]),
+  ]);
 }
 
 function codemodEntries(): Options[] {

@@ -79,7 +79,8 @@ function serviceSources(log: (line: string) => void): Promise<{ before: string; 
     if (!codemod) throw new Error('pool-backpressure is not registered');
     const before = readFileSync(SERVICE, 'utf8');
     const outcome = codemod.configure({}).transformText(SERVICE, before);
-    if (outcome.status !== 'changed') throw new Error(`pool-backpressure did not rewrite ${SERVICE} (${outcome.status})`);
+    if (outcome.status !== 'changed')
+      throw new Error(`pool-backpressure did not rewrite ${SERVICE} (${outcome.status})`);
     const beforeLines = new Set(before.split('\n'));
     for (const line of outcome.output.split('\n')) if (!beforeLines.has(line)) log(`  + ${line.trim()}`);
     // Run from this checkout's runtime sources (no build needed); the rewrite itself imports the published name.
@@ -116,10 +117,13 @@ function get(agent: Agent, port: number, intended: number): Promise<{ kind: Kind
       response.on('end', () => finish(response.statusCode === 200 ? 'ok' : 'refused'));
       response.on('error', () => finish('timeout'));
     });
-    const timer = setTimeout(() => {
-      finish('timeout');
-      request.destroy();
-    }, Math.max(0, intended + DEADLINE_MS - performance.now()));
+    const timer = setTimeout(
+      () => {
+        finish('timeout');
+        request.destroy();
+      },
+      Math.max(0, intended + DEADLINE_MS - performance.now()),
+    );
     request.on('error', () => finish('timeout'));
     request.end();
   });
@@ -134,11 +138,21 @@ async function capacityOf(port: number): Promise<{ serviceMs: number; capacity: 
     if (result.kind === 'ok') times.push(result.ms);
   }
   agent.destroy();
-  const serviceMs = percentile(times.sort((a, b) => a - b), 50);
+  const serviceMs = percentile(
+    times.sort((a, b) => a - b),
+    50,
+  );
   return { serviceMs, capacity: (POOL_MAX * 1000) / serviceMs };
 }
 
-async function runOnce(arm: AcceptanceRun['arm'], service: Service & { port: number }, url: string, ratePerSecond: number, load: number, seed: number): Promise<AcceptanceRun> {
+async function runOnce(
+  arm: AcceptanceRun['arm'],
+  service: Service & { port: number },
+  url: string,
+  ratePerSecond: number,
+  load: number,
+  seed: number,
+): Promise<AcceptanceRun> {
   const starts = schedule(PHASES.durationMs, () => ratePerSecond, seed);
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const locker = new pg.Client({ connectionString: url });
@@ -147,12 +161,22 @@ async function runOnce(arm: AcceptanceRun['arm'], service: Service & { port: num
   const pending: Promise<void>[] = [];
   const queue: { atMs: number; waiting: number }[] = [];
   const t0 = performance.now() + 20;
-  const sampler = setInterval(() => queue.push({ atMs: performance.now() - t0, waiting: service.pool.waitingCount }), 50);
-  const lock = setTimeout(() => void locker.query(`begin; lock table ${TABLE} in access exclusive mode`), t0 + PHASES.lockFromMs - performance.now());
+  const sampler = setInterval(
+    () => queue.push({ atMs: performance.now() - t0, waiting: service.pool.waitingCount }),
+    50,
+  );
+  const lock = setTimeout(
+    () => void locker.query(`begin; lock table ${TABLE} in access exclusive mode`),
+    t0 + PHASES.lockFromMs - performance.now(),
+  );
   const unlock = setTimeout(() => void locker.query('commit'), t0 + PHASES.lockToMs - performance.now());
   await fireOnSchedule(starts, t0, (index) => {
     const intended = t0 + starts[index]!;
-    pending.push(get(agent, service.port, intended).then((result) => void (outcomes[index] = { startMs: starts[index]!, ...result })));
+    pending.push(
+      get(agent, service.port, intended).then(
+        (result) => void (outcomes[index] = { startMs: starts[index]!, ...result }),
+      ),
+    );
   });
   await Promise.all(pending);
   clearInterval(sampler);
@@ -164,19 +188,32 @@ async function runOnce(arm: AcceptanceRun['arm'], service: Service & { port: num
   return summarise(arm, load, outcomes, queue);
 }
 
-function summarise(arm: AcceptanceRun['arm'], load: number, outcomes: readonly Outcome[], queue: AcceptanceRun['queue']): AcceptanceRun {
-  const failed = (list: readonly Outcome[]): number => (list.length === 0 ? 0 : list.filter((o) => o.kind !== 'ok').length / list.length);
+function summarise(
+  arm: AcceptanceRun['arm'],
+  load: number,
+  outcomes: readonly Outcome[],
+  queue: AcceptanceRun['queue'],
+): AcceptanceRun {
+  const failed = (list: readonly Outcome[]): number =>
+    list.length === 0 ? 0 : list.filter((o) => o.kind !== 'ok').length / list.length;
   const beforeSlowdown = outcomes.filter((o) => o.startMs >= 500 && o.startMs < PHASES.lockFromMs);
   const afterSlowdown = outcomes.filter((o) => o.startMs >= PHASES.lockToMs + SETTLE_MS);
   const atEnd = queue.filter((sample) => sample.atMs <= PHASES.durationMs).at(-1)?.waiting ?? 0;
   const errorRateBefore = failed(beforeSlowdown);
   const errorRateAfter = failed(afterSlowdown);
-  const timeoutsAfter = afterSlowdown.length === 0 ? 0 : afterSlowdown.filter((o) => o.kind === 'timeout').length / afterSlowdown.length;
+  const timeoutsAfter =
+    afterSlowdown.length === 0 ? 0 : afterSlowdown.filter((o) => o.kind === 'timeout').length / afterSlowdown.length;
   return {
     arm,
     load,
     offered: outcomes.length,
-    okP99: percentile(outcomes.filter((o) => o.kind === 'ok').map((o) => o.ms).sort((a, b) => a - b), 99),
+    okP99: percentile(
+      outcomes
+        .filter((o) => o.kind === 'ok')
+        .map((o) => o.ms)
+        .sort((a, b) => a - b),
+      99,
+    ),
     errorRate: failed(outcomes),
     errorRateBefore,
     errorRateAfter,
@@ -195,7 +232,19 @@ const pct = (share: number): string => `${(100 * share).toFixed(1)} %`;
 const ms = (value: number): string => (Number.isNaN(value) ? '-' : `${value.toFixed(0)} ms`);
 
 function table(runs: readonly AcceptanceRun[]): string[] {
-  const header = ['load', 'service', 'requests', 'p99 (ok)', 'errors', 'errors before', 'errors after', 'timeouts after', 'max queue', 'queue at end', 'cascades'];
+  const header = [
+    'load',
+    'service',
+    'requests',
+    'p99 (ok)',
+    'errors',
+    'errors before',
+    'errors after',
+    'timeouts after',
+    'max queue',
+    'queue at end',
+    'cascades',
+  ];
   const rows = runs.map((run) => [
     `${run.load}×`,
     run.arm === 'before' ? 'before (pool.connect)' : 'after (admission)',
@@ -210,7 +259,10 @@ function table(runs: readonly AcceptanceRun[]): string[] {
     run.cascades ? 'yes' : 'no',
   ]);
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
   return [line(header), ...rows.map(line)];
 }
 
@@ -251,7 +303,8 @@ export async function runAcceptance(options: AcceptanceOptions): Promise<readonl
               `open-loop (Poisson) for ${PHASES.durationMs / 1000} s, the table locked from ${PHASES.lockFromMs / 1000} s to ${PHASES.lockToMs / 1000} s, client deadline ${DEADLINE_MS} ms`,
           );
         }
-        for (const load of LOADS) runs.push(await runOnce(arm, service, url, load * capacity.capacity, load, 42 + load));
+        for (const load of LOADS)
+          runs.push(await runOnce(arm, service, url, load * capacity.capacity, load, 42 + load));
       } finally {
         await stopService(service);
       }
@@ -262,7 +315,10 @@ export async function runAcceptance(options: AcceptanceOptions): Promise<readonl
   }
   const ordered = LOADS.flatMap((load) => runs.filter((run) => run.load === load));
   for (const line of [...table(ordered), '', ...verdicts(ordered)]) log(line);
-  writeFileSync(options.chartPath, acceptanceChart(ordered as readonly ChartRun[], { ...PHASES, binMs: BIN_MS, deadlineMs: DEADLINE_MS }));
+  writeFileSync(
+    options.chartPath,
+    acceptanceChart(ordered as readonly ChartRun[], { ...PHASES, binMs: BIN_MS, deadlineMs: DEADLINE_MS }),
+  );
   log(`chart: ${options.chartPath}`);
   return ordered;
 }
@@ -271,7 +327,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { resolveDatabase } = await import('../test/setup/postgres.js');
   const database = await resolveDatabase();
   try {
-    await runAcceptance({ databaseUrl: database.url, workDir: join(ROOT, 'bench', '.acceptance'), chartPath: process.argv[2] ?? 'acceptance.svg', log: (line) => console.log(line) });
+    await runAcceptance({
+      databaseUrl: database.url,
+      workDir: join(ROOT, 'bench', '.acceptance'),
+      chartPath: process.argv[2] ?? 'acceptance.svg',
+      log: (line) => console.log(line),
+    });
   } finally {
     await database.stop();
   }

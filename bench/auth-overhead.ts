@@ -25,14 +25,23 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { pino } from 'pino';
 import type * as Quickwins from '../runtime/src/index.js';
-import { cpuMicros, loadAutocannon, serveArm, startArmServer, type Autocannon, type AutocannonResult } from './support/arm-server.js';
+import {
+  cpuMicros,
+  loadAutocannon,
+  serveArm,
+  startArmServer,
+  type Autocannon,
+  type AutocannonResult,
+} from './support/arm-server.js';
 
 // The built package, as an application loads it (tsx would add its own per-call name wrappers to the wrapper's code).
 async function loadQuickwins(): Promise<typeof Quickwins> {
   try {
     return (await import(new URL('../runtime/dist/index.js', import.meta.url).href)) as typeof Quickwins;
   } catch (error) {
-    throw new Error(`bench/auth-overhead: runtime/dist/index.js is missing or broken; run \`npm run build\` first`, { cause: error });
+    throw new Error(`bench/auth-overhead: runtime/dist/index.js is missing or broken; run \`npm run build\` first`, {
+      cause: error,
+    });
   }
 }
 
@@ -46,7 +55,11 @@ type Logger = Quickwins.AuthLogger;
 
 // ---- server side (child process) ----
 
-function loginHandler(req: express.Request, res: express.Response, setFailure: (req: express.Request, reason: string) => void): void {
+function loginHandler(
+  req: express.Request,
+  res: express.Response,
+  setFailure: (req: express.Request, reason: string) => void,
+): void {
   const { email, password } = req.body as { email?: string; password?: string };
   if (email !== 'alice@example.com' || password !== 'correct-horse') {
     setFailure(req, 'invalid_credentials');
@@ -92,12 +105,19 @@ async function serve(arm: Arm): Promise<void> {
   // with its own write(2) (pino's default destination).
   const mode = process.env.DEST ?? 'buffered';
   const destination =
-    mode === 'sync' ? pino.destination({ dest: '/dev/null', sync: true }) : pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 });
+    mode === 'sync'
+      ? pino.destination({ dest: '/dev/null', sync: true })
+      : pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 });
   // LOGGER=noop isolates the wrapper's own cost from pino's; LOGGER=serialize keeps pino's serialization but drops the
   // finished line instead of writing it (pino's cost without the destination's I/O). Diagnostics only.
   const noop = { info() {}, warn() {}, error() {} };
   // (`pino({}, stream)`: a lone `{ write }` object is taken for pino's options, and the line goes to stdout.)
-  const logger: Logger = process.env.LOGGER === 'noop' ? noop : process.env.LOGGER === 'serialize' ? pino({}, { write() {} }) : pino(destination);
+  const logger: Logger =
+    process.env.LOGGER === 'noop'
+      ? noop
+      : process.env.LOGGER === 'serialize'
+        ? pino({}, { write() {} })
+        : pino(destination);
   configureAuthLogging({ logger });
   const app = express();
   app.use(express.json());
@@ -114,7 +134,11 @@ async function serve(arm: Arm): Promise<void> {
 // ---- load side ----
 
 function startServer(arm: Arm): Promise<{ child: ChildProcess; port: number }> {
-  return startArmServer(fileURLToPath(import.meta.url), arm, process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []);
+  return startArmServer(
+    fileURLToPath(import.meta.url),
+    arm,
+    process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [],
+  );
 }
 
 async function load(autocannon: Autocannon, port: number, seconds: number): Promise<AutocannonResult> {
@@ -131,7 +155,8 @@ async function load(autocannon: Autocannon, port: number, seconds: number): Prom
 function armsToRun(): Arm[] {
   const asked = (process.env.ARMS ?? ARMS.join(',')).split(',').map((name) => name.trim());
   for (const name of asked) {
-    if (!(ARMS as readonly string[]).includes(name)) throw new Error(`bench/auth-overhead: ARMS: unknown arm ${JSON.stringify(name)} (arms: ${ARMS.join(', ')})`);
+    if (!(ARMS as readonly string[]).includes(name))
+      throw new Error(`bench/auth-overhead: ARMS: unknown arm ${JSON.stringify(name)} (arms: ${ARMS.join(', ')})`);
   }
   return ARMS.filter((arm) => asked.includes(arm));
 }
@@ -142,7 +167,8 @@ interface Samples {
   cpuPerRequest: number[];
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
 
 function record(samples: Samples, result: AutocannonResult, cpuBefore: number, cpuAfter: number): void {
@@ -152,10 +178,15 @@ function record(samples: Samples, result: AutocannonResult, cpuBefore: number, c
 }
 
 function checkResult(arm: Arm, result: AutocannonResult): void {
-  if (result.errors > 0 || result.non2xx > 0) throw new Error(`${arm}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+  if (result.errors > 0 || result.non2xx > 0)
+    throw new Error(`${arm}: ${result.errors} errors, ${result.non2xx} non-2xx`);
 }
 
-const LABELS: Record<Arm, string> = { bare: 'bare handler', handwritten: 'hand-written line', wrapped: 'withAuthLogging' };
+const LABELS: Record<Arm, string> = {
+  bare: 'bare handler',
+  handwritten: 'hand-written line',
+  wrapped: 'withAuthLogging',
+};
 
 function ratioLine(label: string, numerator: number, denominator: number, target?: string): string {
   return `  ${label.padEnd(34)}${(numerator / denominator).toFixed(3)}${target ? `  (${target})` : ''}`;
@@ -183,7 +214,9 @@ async function main(): Promise<void> {
           checkResult(arm, results[index]!);
           record(samples.get(arm)!, results[index]!, before[index]!, after[index]!);
         });
-        console.log(`round ${round + 1} all at once: ${arms.map((arm) => `${arm} ${samples.get(arm)!.throughput.at(-1)!.toFixed(0)} req/s ${samples.get(arm)!.cpuPerRequest.at(-1)!.toFixed(1)} µs/req`).join(', ')}`);
+        console.log(
+          `round ${round + 1} all at once: ${arms.map((arm) => `${arm} ${samples.get(arm)!.throughput.at(-1)!.toFixed(0)} req/s ${samples.get(arm)!.cpuPerRequest.at(-1)!.toFixed(1)} µs/req`).join(', ')}`,
+        );
         continue;
       }
       // Rotate which arm goes first so a drift in machine load hits every arm alike.
@@ -199,25 +232,39 @@ async function main(): Promise<void> {
         );
       }
     }
-    console.log(`\nExpress 5 POST /login, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per arm, ${parallel ? 'all arms at once' : 'in turn'}, destination ${process.env.DEST ?? 'buffered'} (medians)`);
-    console.log(`  load average        ${loadavg().map((value) => value.toFixed(2)).join(' ')} on ${cpus().length} CPUs`);
+    console.log(
+      `\nExpress 5 POST /login, ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s per arm, ${parallel ? 'all arms at once' : 'in turn'}, destination ${process.env.DEST ?? 'buffered'} (medians)`,
+    );
+    console.log(
+      `  load average        ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' ')} on ${cpus().length} CPUs`,
+    );
     const throughput = (arm: Arm): number => median(samples.get(arm)!.throughput);
     const cpu = (arm: Arm): number => median(samples.get(arm)!.cpuPerRequest);
     for (const arm of arms) {
-      console.log(`  ${LABELS[arm].padEnd(18)}${throughput(arm).toFixed(0).padStart(7)} req/s  p99 ${mean(samples.get(arm)!.p99).toFixed(1)} ms  server CPU ${cpu(arm).toFixed(1)} µs/req`);
+      console.log(
+        `  ${LABELS[arm].padEnd(18)}${throughput(arm).toFixed(0).padStart(7)} req/s  p99 ${mean(samples.get(arm)!.p99).toFixed(1)} ms  server CPU ${cpu(arm).toFixed(1)} µs/req`,
+      );
     }
     if (servers.has('bare') && servers.has('wrapped')) {
       console.log(ratioLine('throughput wrapped / bare', throughput('wrapped'), throughput('bare'), 'target ≥ 0.95'));
     }
-    if (servers.has('bare') && servers.has('handwritten')) console.log(ratioLine('throughput hand-written / bare', throughput('handwritten'), throughput('bare')));
-    if (servers.has('handwritten') && servers.has('wrapped')) console.log(ratioLine('throughput wrapped / hand-written', throughput('wrapped'), throughput('handwritten')));
+    if (servers.has('bare') && servers.has('handwritten'))
+      console.log(ratioLine('throughput hand-written / bare', throughput('handwritten'), throughput('bare')));
+    if (servers.has('handwritten') && servers.has('wrapped'))
+      console.log(ratioLine('throughput wrapped / hand-written', throughput('wrapped'), throughput('handwritten')));
     if (servers.has('bare')) {
       for (const arm of arms.filter((other) => other !== 'bare')) {
-        console.log(`  CPU per request, ${arm.padEnd(12)} +${(cpu(arm) - cpu('bare')).toFixed(1)} µs (${((cpu(arm) / cpu('bare') - 1) * 100).toFixed(1)} %) over bare`);
+        console.log(
+          `  CPU per request, ${arm.padEnd(12)} +${(cpu(arm) - cpu('bare')).toFixed(1)} µs (${((cpu(arm) / cpu('bare') - 1) * 100).toFixed(1)} %) over bare`,
+        );
       }
     }
     if (loadavg()[0]! > cpus().length) {
-      console.log(`  note: the load average exceeds the CPU count, so throughput swings with other work; the CPU lines are the steadier figures`);
+      console.log(
+        `  note: the load average exceeds the CPU count, so throughput swings with other work; the CPU lines are the steadier figures`,
+      );
     }
   } finally {
     for (const { child } of servers.values()) child.kill('SIGINT');
@@ -228,5 +275,4 @@ if (process.argv[2] === 'serve') {
   // Exit cleanly on SIGINT so --cpu-prof can write its profile.
   process.once('SIGINT', () => process.exit(0));
   await serve(process.argv[3] as Arm);
-}
-else await main();
+} else await main();

@@ -42,11 +42,19 @@ const arms: { name: string; bound: number; fresh: (bound: number) => (index: num
   })),
 ];
 
-console.log(`node ${process.version}, ${cpus().length} cores, load ${loadavg().map((load) => load.toFixed(1)).join(' ')}, median of ${ROUNDS} rounds`);
-console.log('| operation | bound | µs/op filling (first bound ops) | µs/op just past the bound (bound to 2× bound) | µs/op after 10× bound (last bound ops) | ratio 10× / filling |');
+console.log(
+  `node ${process.version}, ${cpus().length} cores, load ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' ')}, median of ${ROUNDS} rounds`,
+);
+console.log(
+  '| operation | bound | µs/op filling (first bound ops) | µs/op just past the bound (bound to 2× bound) | µs/op after 10× bound (last bound ops) | ratio 10× / filling |',
+);
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const arm of arms) {
   const figures = await measureGrowth(arm.bound, ROUNDS, () => arm.fresh(arm.bound));
   const micros = (ns: number): string => (ns / 1000).toFixed(2);
-  console.log(`| ${arm.name} | ${arm.bound.toLocaleString('en-US')} | ${micros(figures.fillNs)} | ${micros(figures.pastBoundNs)} | ${micros(figures.tenfoldNs)} | ${figures.ratio.toFixed(2)} |`);
+  console.log(
+    `| ${arm.name} | ${arm.bound.toLocaleString('en-US')} | ${micros(figures.fillNs)} | ${micros(figures.pastBoundNs)} | ${micros(figures.tenfoldNs)} | ${figures.ratio.toFixed(2)} |`,
+  );
 }

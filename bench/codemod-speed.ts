@@ -133,14 +133,17 @@ export async function decoy${index}(): Promise<string> {
 
 function plainModule(index: number, next: () => number): string {
   const mentionsQuery = next() < 0.3;
-  const helpers = Array.from({ length: 3 + Math.floor(next() * 5) }, (_, n) => `export function helper${index}_${n}(values: readonly number[]): number {
+  const helpers = Array.from(
+    { length: 3 + Math.floor(next() * 5) },
+    (_, n) => `export function helper${index}_${n}(values: readonly number[]): number {
   let total = 0;
   for (const value of values) {
     if (value % ${n + 2} === 0) total += value * ${n + 1};
     else total -= value;
   }
   return total;
-}`).join('\n\n');
+}`,
+  ).join('\n\n');
   const urlPart = mentionsQuery
     ? `\nexport function search${index}(url: URL): string | null {
   // URLSearchParams, not a database: the pre-filter lets it through, the codemod leaves it.
@@ -172,7 +175,13 @@ function generateCorpus(): void {
     JSON.stringify(
       {
         compilerOptions: {
-          target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'],
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
         },
         include: ['src'],
       },
@@ -180,11 +189,15 @@ function generateCorpus(): void {
       2,
     ),
   );
-  writeFileSync(join(CORPUS, 'src', 'db.ts'), "import pg from 'pg';\n\nexport const pool = new pg.Pool({ max: 20 });\n");
+  writeFileSync(
+    join(CORPUS, 'src', 'db.ts'),
+    "import pg from 'pg';\n\nexport const pool = new pg.Pool({ max: 20 });\n",
+  );
   const next = random(42);
   for (let index = 0; index < FILES - 1; index++) {
     const roll = next();
-    if (roll < 0.25) writeFileSync(join(CORPUS, 'src', 'repositories', `repository-${index}.ts`), repositoryModule(index, next));
+    if (roll < 0.25)
+      writeFileSync(join(CORPUS, 'src', 'repositories', `repository-${index}.ts`), repositoryModule(index, next));
     else if (roll < 0.3) writeFileSync(join(CORPUS, 'src', 'decoys', `decoy-${index}.ts`), decoyModule(index));
     else writeFileSync(join(CORPUS, 'src', 'lib', `module-${index}.ts`), plainModule(index, next));
   }
@@ -219,9 +232,17 @@ function timeArms(arms: readonly Arm[]): Timing[] {
     return arms.map((arm) => {
       const exportPath = join(ROOT, 'bench', '.corpus', 'hyperfine.json');
       const shellCommand = [arm.command, ...arm.args].map((part) => `'${part}'`).join(' ');
-      execFileSync('hyperfine', ['--warmup', '1', '--runs', String(RUNS), '-i', '--export-json', exportPath, shellCommand], { stdio: 'ignore' });
+      execFileSync(
+        'hyperfine',
+        ['--warmup', '1', '--runs', String(RUNS), '-i', '--export-json', exportPath, shellCommand],
+        { stdio: 'ignore' },
+      );
       const { results } = JSON.parse(readFileSync(exportPath, 'utf8')) as { results: { times: number[] }[] };
-      return summarize(arm.name, display(arm), (results[0]?.times ?? []).map((secondsTaken) => secondsTaken * 1000));
+      return summarize(
+        arm.name,
+        display(arm),
+        (results[0]?.times ?? []).map((secondsTaken) => secondsTaken * 1000),
+      );
     });
   }
   const runs = arms.map(() => [] as number[]);
@@ -238,7 +259,8 @@ function runOnce(command: string, args: readonly string[]): number {
   const start = performance.now();
   const result = spawnSync(command, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
   const elapsed = performance.now() - start;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
   return elapsed;
 }
 
@@ -252,48 +274,122 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 // ---------------------------------------------------------------------------------------------
 
-if (!existsSync(BIN) || !existsSync(TRANSFORM)) throw new Error('run `npm run build` first (dist/cli/bin.js, codemods/pool-backpressure.cjs)');
+if (!existsSync(BIN) || !existsSync(TRANSFORM))
+  throw new Error('run `npm run build` first (dist/cli/bin.js, codemods/pool-backpressure.cjs)');
 generateCorpus();
 
 // What the runner sees on this corpus: files, how many pass the pre-filter, sites.
 const probe = JSON.parse(
-  execFileSync(process.execPath, [BIN, 'pool-backpressure', '--dry', '--json', '--no-types', CORPUS], { maxBuffer: 1 << 30 }).toString(),
-) as { totals: { files: number; changed: number; unchanged: number; skipped: number; failed: number; rewrittenSites: number } };
-console.log(`corpus: ${probe.totals.files} files in ${CORPUS.replace(ROOT, '')}; ${probe.totals.files - probe.totals.skipped} pass the pre-filter,`);
-console.log(`        ${probe.totals.changed} would change (${probe.totals.rewrittenSites} sites), ${probe.totals.failed} failed; ${availableParallelism()} cores; ${hasHyperfine ? 'hyperfine' : `median of ${RUNS} runs`}\n`);
+  execFileSync(process.execPath, [BIN, 'pool-backpressure', '--dry', '--json', '--no-types', CORPUS], {
+    maxBuffer: 1 << 30,
+  }).toString(),
+) as {
+  totals: {
+    files: number;
+    changed: number;
+    unchanged: number;
+    skipped: number;
+    failed: number;
+    rewrittenSites: number;
+  };
+};
+console.log(
+  `corpus: ${probe.totals.files} files in ${CORPUS.replace(ROOT, '')}; ${probe.totals.files - probe.totals.skipped} pass the pre-filter,`,
+);
+console.log(
+  `        ${probe.totals.changed} would change (${probe.totals.rewrittenSites} sites), ${probe.totals.failed} failed; ${availableParallelism()} cores; ${hasHyperfine ? 'hyperfine' : `median of ${RUNS} runs`}\n`,
+);
 
-console.log(`load average at the start: ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+console.log(
+  `load average at the start: ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' ')}`,
+);
 
 const jscodeshiftArgs = ['--dry', '--parser=tsx', '--extensions=ts', '--silent', '-t', TRANSFORM, CORPUS];
 const CONVENTIONAL = join(ROOT, 'bench', 'jscodeshift-conventional.cjs');
 const conventionalArgs = ['--dry', '--parser=tsx', '--extensions=ts', '--silent', '-t', CONVENTIONAL, CORPUS];
 const untyped = [BIN, 'pool-backpressure', '--dry', '--no-types', '--no-format'];
-const [quickwins, quickwinsMain, quickwinsWorker, formatting, jscodeshift, jscodeshiftNoBabel, conventional, typed, tsc] = timeArms([
+const [
+  quickwins,
+  quickwinsMain,
+  quickwinsWorker,
+  formatting,
+  jscodeshift,
+  jscodeshiftNoBabel,
+  conventional,
+  typed,
+  tsc,
+] = timeArms([
   { name: 'quickwins --dry --no-types', command: process.execPath, args: [...untyped, CORPUS] },
   { name: 'quickwins, main thread only', command: process.execPath, args: [...untyped, '--workers', '0', CORPUS] },
   { name: 'quickwins, one worker forced', command: process.execPath, args: [...untyped, '--workers', '1', CORPUS] },
-  { name: "quickwins, formatting with the project's prettier", command: process.execPath, args: [BIN, 'pool-backpressure', '--dry', '--no-types', CORPUS] },
+  {
+    name: "quickwins, formatting with the project's prettier",
+    command: process.execPath,
+    args: [BIN, 'pool-backpressure', '--dry', '--no-types', CORPUS],
+  },
   { name: 'jscodeshift --dry --parser=tsx', command: JSCODESHIFT, args: jscodeshiftArgs },
   { name: 'jscodeshift --no-babel', command: JSCODESHIFT, args: ['--no-babel', ...jscodeshiftArgs] },
   { name: 'jscodeshift, conventional transform', command: JSCODESHIFT, args: conventionalArgs },
-  { name: 'quickwins --dry (type-aware)', command: process.execPath, args: [BIN, 'pool-backpressure', '--dry', '--no-format', CORPUS] },
+  {
+    name: 'quickwins --dry (type-aware)',
+    command: process.execPath,
+    args: [BIN, 'pool-backpressure', '--dry', '--no-format', CORPUS],
+  },
   { name: 'tsc --noEmit -p', command: TSC, args: ['--noEmit', '-p', CORPUS] },
 ]) as [Timing, Timing, Timing, Timing, Timing, Timing, Timing, Timing, Timing];
 
 console.log('| run | median | min |');
 console.log('| --- | ---: | ---: |');
-for (const timing of [quickwins, quickwinsMain, quickwinsWorker, formatting, jscodeshift, jscodeshiftNoBabel, conventional, typed, tsc]) {
+for (const timing of [
+  quickwins,
+  quickwinsMain,
+  quickwinsWorker,
+  formatting,
+  jscodeshift,
+  jscodeshiftNoBabel,
+  conventional,
+  typed,
+  tsc,
+]) {
   console.log(`| \`${timing.command}\` | ${seconds(timing.medianMs)} | ${seconds(timing.minMs)} |`);
 }
 const ratio = (a: Timing, b: Timing) => (a.medianMs / b.medianMs).toFixed(2);
 console.log(`\njscodeshift / quickwins:             ${ratio(jscodeshift, quickwins)}× (target ≥ 3×)`);
 console.log(`jscodeshift --no-babel / quickwins:  ${ratio(jscodeshiftNoBabel, quickwins)}×`);
-console.log(`jscodeshift conventional / quickwins: ${ratio(conventional, quickwins)}× (recast transform, see bench/jscodeshift-conventional.cjs)`);
+console.log(
+  `jscodeshift conventional / quickwins: ${ratio(conventional, quickwins)}× (recast transform, see bench/jscodeshift-conventional.cjs)`,
+);
 console.log(`quickwins type-aware / tsc --noEmit: ${ratio(typed, tsc)}× (target ≤ 2×)`);
 console.log(`quickwins --workers 0 / --workers 1: ${ratio(quickwinsMain, quickwinsWorker)}×`);
-console.log(`formatting the ${probe.totals.changed} changed files with prettier: +${seconds(formatting.medianMs - quickwins.medianMs)}`);
-console.log(`load average at the end: ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+console.log(
+  `formatting the ${probe.totals.changed} changed files with prettier: +${seconds(formatting.medianMs - quickwins.medianMs)}`,
+);
+console.log(
+  `load average at the end: ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' ')}`,
+);
 writeFileSync(
   join(ROOT, 'bench', '.corpus', 'codemod-speed.json'),
-  JSON.stringify({ files: probe.totals, timings: [quickwins, quickwinsMain, quickwinsWorker, formatting, jscodeshift, jscodeshiftNoBabel, conventional, typed, tsc], loadavg: loadavg() }, null, 2),
+  JSON.stringify(
+    {
+      files: probe.totals,
+      timings: [
+        quickwins,
+        quickwinsMain,
+        quickwinsWorker,
+        formatting,
+        jscodeshift,
+        jscodeshiftNoBabel,
+        conventional,
+        typed,
+        tsc,
+      ],
+      loadavg: loadavg(),
+    },
+    null,
+    2,
+  ),
 );

@@ -39,32 +39,52 @@ function measure(sites: number): Row {
   let peakRssMb = 0;
   for (let run = 0; run < RUNS; run++) {
     const start = performance.now();
-    const result = spawnSync(process.execPath, [BIN, 'pool-backpressure', '--dry', '--no-types', '--json', '--allow-no-git', 'big.ts'], {
-      cwd: dir,
-      encoding: 'utf8',
-      maxBuffer: 1024 * 1024 * 1024,
-    });
+    const result = spawnSync(
+      process.execPath,
+      [BIN, 'pool-backpressure', '--dry', '--no-types', '--json', '--allow-no-git', 'big.ts'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        maxBuffer: 1024 * 1024 * 1024,
+      },
+    );
     times.push((performance.now() - start) / 1000);
     if (result.status !== 0) throw new Error(`run failed (${result.status}): ${result.stderr}`);
     const report = JSON.parse(result.stdout) as { totals: { rewrittenSites: number }; memory: { peakRssMb: number } };
-    if (report.totals.rewrittenSites !== sites) throw new Error(`expected ${sites} sites, got ${report.totals.rewrittenSites}`);
+    if (report.totals.rewrittenSites !== sites)
+      throw new Error(`expected ${sites} sites, got ${report.totals.rewrittenSites}`);
     peakRssMb = Math.max(peakRssMb, report.memory.peakRssMb);
   }
   times.sort((a, b) => a - b);
-  return { sites, bytes: statSync(join(dir, 'big.ts')).size, seconds: times[Math.floor(times.length / 2)] as number, peakRssMb };
+  return {
+    sites,
+    bytes: statSync(join(dir, 'big.ts')).size,
+    seconds: times[Math.floor(times.length / 2)] as number,
+    peakRssMb,
+  };
 }
 
-console.log(`load average at start: ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+console.log(
+  `load average at start: ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' ')}`,
+);
 console.log('| sites | file size | time | ms per 1k sites | time ratio to previous (size ratio 2) | peak RSS |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
 let previous: Row | undefined;
 for (const sites of SIZES) {
   const row = measure(sites);
-  const ratio = previous ? `${(row.seconds / previous.seconds).toFixed(2)}× (size ${(row.sites / previous.sites).toFixed(0)}×)` : '—';
+  const ratio = previous
+    ? `${(row.seconds / previous.seconds).toFixed(2)}× (size ${(row.sites / previous.sites).toFixed(0)}×)`
+    : '—';
   console.log(
     `| ${row.sites} | ${(row.bytes / 1024 / 1024).toFixed(1)} MB | ${row.seconds.toFixed(2)} s | ${((row.seconds * 1000) / (row.sites / 1000)).toFixed(0)} | ${ratio} | ${row.peakRssMb} MB |`,
   );
   previous = row;
 }
 rmSync(WORK, { recursive: true, force: true });
-console.log(`load average at end: ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+console.log(
+  `load average at end: ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' ')}`,
+);

@@ -14,8 +14,14 @@ import { findPostgresBinDir, startThrowawayPostgres } from '../test/setup/postgr
 
 const SCALE = Number(process.env.SCALE ?? 5);
 const READS = [
-  { sql: 'SELECT aid, delta, mtime FROM pgbench_history WHERE aid = $1 ORDER BY mtime DESC LIMIT 10', params: (i: number) => [1 + ((i * 7919) % (SCALE * 100_000))] },
-  { sql: 'SELECT count(*) FROM pgbench_history WHERE tid = $1 AND mtime > $2', params: (i: number) => [1 + (i % (SCALE * 10)), new Date(Date.now() - 60_000)] },
+  {
+    sql: 'SELECT aid, delta, mtime FROM pgbench_history WHERE aid = $1 ORDER BY mtime DESC LIMIT 10',
+    params: (i: number) => [1 + ((i * 7919) % (SCALE * 100_000))],
+  },
+  {
+    sql: 'SELECT count(*) FROM pgbench_history WHERE tid = $1 AND mtime > $2',
+    params: (i: number) => [1 + (i % (SCALE * 10)), new Date(Date.now() - 60_000)],
+  },
   { sql: 'SELECT sum(abalance) FROM pgbench_accounts WHERE bid = $1', params: (i: number) => [1 + (i % SCALE)] },
   { sql: 'SELECT abalance FROM pgbench_accounts WHERE aid = $1', params: (i: number) => [1 + i] },
 ];
@@ -23,7 +29,8 @@ const READS = [
 const binDir = dirname(realpathSync(join(findPostgresBinDir('system').binDir, 'initdb')));
 const server = await startThrowawayPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements' } });
 const client = new pg.Client(server.url);
-const pgbench = (...args: string[]): string => execFileSync(join(binDir, 'pgbench'), [...args, server.url], { encoding: 'utf8', stdio: 'pipe' });
+const pgbench = (...args: string[]): string =>
+  execFileSync(join(binDir, 'pgbench'), [...args, server.url], { encoding: 'utf8', stdio: 'pipe' });
 
 async function measure(): Promise<{ ms: number; indexes: string[] }[]> {
   const out = [];
@@ -61,15 +68,25 @@ try {
 
   const before = await measure();
   const cli = (args: string[]): string =>
-    execFileSync(process.execPath, ['dist/cli/bin.js', 'index-advisor', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: server.url } });
+    execFileSync(process.execPath, ['dist/cli/bin.js', 'index-advisor', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: server.url },
+    });
   console.log(cli([]));
-  console.log(cli(['--apply', '--verify']).split('\n').filter((line) => /^(created|FAILED|Verify| {2}\d)/.test(line)).join('\n'));
+  console.log(
+    cli(['--apply', '--verify'])
+      .split('\n')
+      .filter((line) => /^(created|FAILED|Verify| {2}\d)/.test(line))
+      .join('\n'),
+  );
   const after = await measure();
   console.log('\nEXPLAIN ANALYZE, fastest of 5, before → after:');
   READS.forEach((read, index) => {
     const a = before[index];
     const b = after[index];
-    console.log(`  ${a?.ms.toFixed(2)} ms → ${b?.ms.toFixed(2)} ms (${((a?.ms ?? 0) / (b?.ms ?? 1)).toFixed(0)}×) uses ${b?.indexes.join(', ') || 'no index'}  ${read.sql}`);
+    console.log(
+      `  ${a?.ms.toFixed(2)} ms → ${b?.ms.toFixed(2)} ms (${((a?.ms ?? 0) / (b?.ms ?? 1)).toFixed(0)}×) uses ${b?.indexes.join(', ') || 'no index'}  ${read.sql}`,
+    );
   });
 } finally {
   await client.end().catch(() => undefined);

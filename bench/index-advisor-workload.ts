@@ -79,9 +79,15 @@ const ORG_OF = `(1 + floor(${ORGS} * power(random(), 2.2)))::int`;
 
 async function seed(client: pg.ClientBase): Promise<void> {
   await client.query(SCHEMA);
-  await client.query(`INSERT INTO plans VALUES ('free', 'Free', 1), ('team', 'Team', 10), ('pro', 'Pro', 50), ('ent', 'Enterprise', 1000), ('edu', 'Education', 100)`);
-  await client.query(`INSERT INTO orgs SELECT g, 'Org ' || g, (array['free','team','pro','ent','edu'])[1 + g % 5] FROM generate_series(1, ${ORGS}) g`);
-  await client.query(`INSERT INTO settings SELECT 1 + g % ${ORGS}, 'key' || (g / ${ORGS}), 'v' || g FROM generate_series(0, 3999) g`);
+  await client.query(
+    `INSERT INTO plans VALUES ('free', 'Free', 1), ('team', 'Team', 10), ('pro', 'Pro', 50), ('ent', 'Enterprise', 1000), ('edu', 'Education', 100)`,
+  );
+  await client.query(
+    `INSERT INTO orgs SELECT g, 'Org ' || g, (array['free','team','pro','ent','edu'])[1 + g % 5] FROM generate_series(1, ${ORGS}) g`,
+  );
+  await client.query(
+    `INSERT INTO settings SELECT 1 + g % ${ORGS}, 'key' || (g / ${ORGS}), 'v' || g FROM generate_series(0, 3999) g`,
+  );
   await client.query(`SELECT setseed(0.42)`);
   await client.query(
     `INSERT INTO users
@@ -105,7 +111,9 @@ async function seed(client: pg.ClientBase): Promise<void> {
        FROM (SELECT g, random() AS r, 1 + floor(random() * ${USERS})::int AS uid FROM generate_series(1, ${ORDERS}) g) s
        JOIN users u ON u.id = s.uid`,
   );
-  await client.query(`INSERT INTO order_items SELECT g, 1 + floor(random() * ${ORDERS})::bigint, 1 + floor(${PRODUCTS} * power(random(), 1.5))::int, 1 + g % 4 FROM generate_series(1, ${ITEMS}) g`);
+  await client.query(
+    `INSERT INTO order_items SELECT g, 1 + floor(random() * ${ORDERS})::bigint, 1 + floor(${PRODUCTS} * power(random(), 1.5))::int, 1 + g % 4 FROM generate_series(1, ${ITEMS}) g`,
+  );
   await client.query(
     `INSERT INTO events
      SELECT g, u.org_id, u.id, (array['login','view','click','search','export','invite','purchase','logout','error','share'])[1 + floor(power(random(), 2) * 10)::int],
@@ -127,27 +135,46 @@ const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.flo
 const org = (random: () => number): number => 1 + Math.floor(ORGS * Math.pow(random(), 2.2));
 const user = (random: () => number): number => 1 + Math.floor(random() * USERS);
 const daysAgo = (days: number): Date => new Date(Date.now() - days * 86_400_000);
-const hex = (random: () => number, length: number): string => Array.from({ length }, () => '0123456789abcdef'[Math.floor(random() * 16)]).join('');
+const hex = (random: () => number, length: number): string =>
+  Array.from({ length }, () => '0123456789abcdef'[Math.floor(random() * 16)]).join('');
 
 const WORKLOAD: readonly Statement[] = [
   // users
   { sql: 'SELECT id, name, email FROM users WHERE org_id = $1 ORDER BY name LIMIT 50', params: (r) => [org(r)] },
-  { sql: 'SELECT id, name FROM users WHERE org_id = $1 AND role = $2', params: (r) => [org(r), pick(r, ['admin', 'owner', 'billing'])] },
+  {
+    sql: 'SELECT id, name FROM users WHERE org_id = $1 AND role = $2',
+    params: (r) => [org(r), pick(r, ['admin', 'owner', 'billing'])],
+  },
   { sql: 'SELECT id, org_id FROM users WHERE email = $1', params: (r) => [`u${hex(r, 32)}@example.com`] },
   { sql: 'SELECT id, email FROM users WHERE email LIKE $1 LIMIT 20', params: (r) => [`u${hex(r, 3)}%`] },
   { sql: 'SELECT id, name FROM users WHERE name ILIKE $1 LIMIT 20', params: (r) => [`%${hex(r, 3)}%`] },
   { sql: 'SELECT count(*) FROM users WHERE active = $1 AND last_login_at > $2', params: () => [true, daysAgo(3)] },
-  { sql: 'SELECT id FROM users WHERE org_id = $1 AND active = $2 ORDER BY last_login_at DESC LIMIT 10', params: (r) => [org(r), true] },
+  {
+    sql: 'SELECT id FROM users WHERE org_id = $1 AND active = $2 ORDER BY last_login_at DESC LIMIT 10',
+    params: (r) => [org(r), true],
+  },
   // orders
   {
     sql: 'SELECT o.id, o.total, u.name FROM orders o JOIN users u ON u.id = o.user_id WHERE o.org_id = $1 ORDER BY o.created_at DESC LIMIT 25',
     params: (r) => [org(r)],
   },
-  { sql: 'SELECT id, total, status FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT 20', params: (r) => [user(r)] },
-  { sql: 'SELECT count(*) FROM orders WHERE org_id = $1 AND status = $2', params: (r) => [org(r), pick(r, ['pending', 'refunded', 'shipped'])] },
-  { sql: 'SELECT id, created_at FROM orders WHERE status = $1 ORDER BY created_at LIMIT 100', params: () => ['pending'] },
+  {
+    sql: 'SELECT id, total, status FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT 20',
+    params: (r) => [user(r)],
+  },
+  {
+    sql: 'SELECT count(*) FROM orders WHERE org_id = $1 AND status = $2',
+    params: (r) => [org(r), pick(r, ['pending', 'refunded', 'shipped'])],
+  },
+  {
+    sql: 'SELECT id, created_at FROM orders WHERE status = $1 ORDER BY created_at LIMIT 100',
+    params: () => ['pending'],
+  },
   { sql: 'SELECT id FROM orders WHERE deleted_at IS NOT NULL AND deleted_at < $1', params: () => [daysAgo(60)] },
-  { sql: 'SELECT sum(total) FROM orders WHERE org_id = $1 AND created_at >= $2 AND created_at < $3', params: (r) => [org(r), daysAgo(30), daysAgo(0)] },
+  {
+    sql: 'SELECT sum(total) FROM orders WHERE org_id = $1 AND created_at >= $2 AND created_at < $3',
+    params: (r) => [org(r), daysAgo(30), daysAgo(0)],
+  },
   { sql: 'UPDATE orders SET status = $1 WHERE id = $2', params: (r) => ['shipped', 1 + Math.floor(r() * ORDERS)] },
   { sql: 'SELECT * FROM orders WHERE id = $1', params: (r) => [1 + Math.floor(r() * ORDERS)] },
   { sql: 'SELECT count(*) FROM orders WHERE created_at > $1', params: () => [daysAgo(30)] },
@@ -156,7 +183,10 @@ const WORKLOAD: readonly Statement[] = [
     params: (r) => [org(r), user(r), 10],
   },
   // order items and products
-  { sql: 'SELECT product_id, quantity FROM order_items WHERE order_id = $1', params: (r) => [1 + Math.floor(r() * ORDERS)] },
+  {
+    sql: 'SELECT product_id, quantity FROM order_items WHERE order_id = $1',
+    params: (r) => [1 + Math.floor(r() * ORDERS)],
+  },
   {
     sql: 'SELECT oi.order_id, o.created_at FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE oi.product_id = $1 ORDER BY o.created_at DESC LIMIT 20',
     params: (r) => [1 + Math.floor(r() * PRODUCTS)],
@@ -166,13 +196,25 @@ const WORKLOAD: readonly Statement[] = [
     params: (r) => [[1 + Math.floor(r() * ORDERS), 1 + Math.floor(r() * ORDERS)]],
   },
   { sql: 'SELECT id, name FROM products WHERE sku = $1', params: (r) => [`SKU-${1 + Math.floor(r() * PRODUCTS)}`] },
-  { sql: 'SELECT id, name FROM products WHERE attrs @> $1 LIMIT 50', params: (r) => [JSON.stringify({ material: `m${Math.floor(r() * 37)}`, size: 'XL' })] },
-  { sql: 'SELECT id, name, price FROM products WHERE category_id = $1 ORDER BY price LIMIT 20', params: (r) => [1 + Math.floor(r() * 200)] },
+  {
+    sql: 'SELECT id, name FROM products WHERE attrs @> $1 LIMIT 50',
+    params: (r) => [JSON.stringify({ material: `m${Math.floor(r() * 37)}`, size: 'XL' })],
+  },
+  {
+    sql: 'SELECT id, name, price FROM products WHERE category_id = $1 ORDER BY price LIMIT 20',
+    params: (r) => [1 + Math.floor(r() * 200)],
+  },
   // events
-  { sql: 'SELECT id, created_at FROM events WHERE payload @> $1 ORDER BY created_at DESC LIMIT 20', params: (r) => [JSON.stringify({ session: hex(r, 32) })] },
+  {
+    sql: 'SELECT id, created_at FROM events WHERE payload @> $1 ORDER BY created_at DESC LIMIT 20',
+    params: (r) => [JSON.stringify({ session: hex(r, 32) })],
+  },
   { sql: 'SELECT count(*) FROM events WHERE org_id = $1 AND created_at > $2', params: (r) => [org(r), daysAgo(7)] },
   { sql: 'SELECT kind, count(*) FROM events WHERE user_id = $1 GROUP BY kind', params: (r) => [user(r)] },
-  { sql: 'SELECT id FROM events WHERE kind = $1 AND created_at > $2 ORDER BY created_at LIMIT 50', params: (r) => [pick(r, ['export', 'share', 'error']), daysAgo(2)] },
+  {
+    sql: 'SELECT id FROM events WHERE kind = $1 AND created_at > $2 ORDER BY created_at LIMIT 50',
+    params: (r) => [pick(r, ['export', 'share', 'error']), daysAgo(2)],
+  },
   {
     sql: 'INSERT INTO events (id, org_id, user_id, kind, payload, created_at) VALUES (nextval($1::regclass), $2, $3, $4, $5, now())',
     params: (r) => ['events_new', org(r), user(r), 'view', JSON.stringify({ session: hex(r, 32), path: '/p/1' })],
@@ -225,7 +267,9 @@ async function planIndexes(client: pg.ClientBase): Promise<string[][]> {
 const BASELINE = new Set<string>();
 
 async function indexNames(client: pg.ClientBase): Promise<string[]> {
-  const result = await client.query<{ name: string }>(`select indexrelid::regclass::text as name from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public'`);
+  const result = await client.query<{ name: string }>(
+    `select indexrelid::regclass::text as name from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public'`,
+  );
   return result.rows.map((row) => row.name);
 }
 
@@ -236,22 +280,42 @@ async function resetIndexes(client: pg.ClientBase): Promise<void> {
 /** Dexter 0.6's rules, reproduced from its public source (lib/dexter/indexer.rb) on the same normalized statements. */
 async function dexterRules(client: pg.ClientBase): Promise<string[]> {
   await loadParser();
-  const statements = (await client.query<{ query: string }>(`select query from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())`)).rows
+  const statements = (
+    await client.query<{ query: string }>(
+      `select query from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())`,
+    )
+  ).rows
     .map((row) => row.query)
     .filter((query) => /^\s*(select|update|delete|with)\b/i.test(query));
   const plan = async (query: string): Promise<PlanNode | undefined> => {
     const parameters = Math.max(0, ...[...query.matchAll(/\$(\d+)/g)].map((match) => Number(match[1])));
-    const fake = { kind: 'parsed', statement: { queryId: '', query, calls: 1, totalMs: 0, meanMs: 0 }, parameters, accesses: [], parameterUses: new Map() } as const;
+    const fake = {
+      kind: 'parsed',
+      statement: { queryId: '', query, calls: 1, totalMs: 0, meanMs: 0 },
+      parameters,
+      accesses: [],
+      parameterUses: new Map(),
+    } as const;
     return explainGeneric(client, fake, 150000).catch(() => undefined);
   };
   // Columns: every ColumnRef's last name in the statement; tables: the relations it names.
   const parsed = statements.map((query) => {
     const text = JSON.stringify(parseSync(query));
-    const columns = new Set([...text.matchAll(/"ColumnRef":\{"fields":\[(?:\{"String":\{"sval":"[^"]*"\}\},)*\{"String":\{"sval":"([^"]*)"\}\}\]/g)].map((match) => match[1] ?? ''));
+    const columns = new Set(
+      [
+        ...text.matchAll(
+          /"ColumnRef":\{"fields":\[(?:\{"String":\{"sval":"[^"]*"\}\},)*\{"String":\{"sval":"([^"]*)"\}\}\]/g,
+        ),
+      ].map((match) => match[1] ?? ''),
+    );
     const tables = new Set([...text.matchAll(/"relname":"([^"]*)"/g)].map((match) => match[1] ?? ''));
     return { query, columns, tables };
   });
-  const columnRows = (await client.query<{ table: string; column: string; type: string }>(`select table_name as table, column_name as column, data_type as type from information_schema.columns where table_schema = 'public'`)).rows;
+  const columnRows = (
+    await client.query<{ table: string; column: string; type: string }>(
+      `select table_name as table, column_name as column, data_type as type from information_schema.columns where table_schema = 'public'`,
+    )
+  ).rows;
   const initial = new Map<string, PlanNode>();
   for (const item of parsed) {
     const found = await plan(item.query);
@@ -267,22 +331,27 @@ async function dexterRules(client: pg.ClientBase): Promise<string[]> {
   }
   const hypo = new Map<string, { table: string; columns: string[] }>();
   const create = async (table: string, columns: string[]): Promise<void> => {
-    const result = await client.query<{ indexname: string }>('SELECT indexname FROM hypopg_create_index($1)', [`CREATE INDEX ON ${table} (${columns.join(', ')})`]);
+    const result = await client.query<{ indexname: string }>('SELECT indexname FROM hypopg_create_index($1)', [
+      `CREATE INDEX ON ${table} (${columns.join(', ')})`,
+    ]);
     hypo.set(result.rows[0]?.indexname ?? '', { table, columns });
   };
   await client.query('SELECT hypopg_reset()');
   for (const [table, columns] of byTable) for (const column of columns) await create(table, [column]);
   const pass1 = new Map<string, PlanNode | undefined>();
   for (const item of queries) pass1.set(item.query, await plan(item.query));
-  for (const [table, columns] of byTable) for (const a of columns) for (const b of columns) if (a !== b) await create(table, [a, b]);
+  for (const [table, columns] of byTable)
+    for (const a of columns) for (const b of columns) if (a !== b) await create(table, [a, b]);
   const pass2 = new Map<string, PlanNode | undefined>();
   for (const item of queries) pass2.set(item.query, await plan(item.query));
   await client.query('SELECT hypopg_reset()');
-  const existing = (await client.query<{ table: string; columns: string }>(
-    `select t.relname as table, array_to_string(array(select a.attname from unnest(i.indkey) k join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k), ',') as columns
+  const existing = (
+    await client.query<{ table: string; columns: string }>(
+      `select t.relname as table, array_to_string(array(select a.attname from unnest(i.indkey) k join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k), ',') as columns
        from pg_index i join pg_class t on t.oid = i.indrelid join pg_class ic on ic.oid = i.indexrelid join pg_am am on am.oid = ic.relam
       where am.amname = 'btree' and t.relnamespace = 'public'::regnamespace`,
-  )).rows;
+    )
+  ).rows;
   const covered = new Set<string>();
   for (const row of existing) {
     const columns = row.columns.split(',');
@@ -292,7 +361,10 @@ async function dexterRules(client: pg.ClientBase): Promise<string[]> {
   const fromPlan = (found: PlanNode | undefined) =>
     indexesUsed(found ?? ({ 'Node Type': '', 'Total Cost': 0, 'Plan Rows': 0 } as PlanNode))
       .map((name) => hypo.get(name))
-      .filter((index): index is { table: string; columns: string[] } => index !== undefined && !covered.has(`${index.table}(${index.columns.join(',')})`));
+      .filter(
+        (index): index is { table: string; columns: string[] } =>
+          index !== undefined && !covered.has(`${index.table}(${index.columns.join(',')})`),
+      );
   const chosen = new Map<string, { table: string; columns: string[] }>();
   for (const item of queries) {
     const start = initial.get(item.query)?.['Total Cost'] ?? 0;
@@ -305,9 +377,14 @@ async function dexterRules(client: pg.ClientBase): Promise<string[]> {
       indexes = fromPlan(pass1.get(item.query));
       savings2 = false;
     }
-    if ((savings1 || savings2) && indexes.length <= 2) for (const index of indexes) chosen.set(`${index.table}(${index.columns.join(',')})`, index);
+    if ((savings1 || savings2) && indexes.length <= 2)
+      for (const index of indexes) chosen.set(`${index.table}(${index.columns.join(',')})`, index);
   }
-  const multiFirst = new Set([...chosen.values()].filter((index) => index.columns.length > 1).map((index) => `${index.table}(${index.columns[0]})`));
+  const multiFirst = new Set(
+    [...chosen.values()]
+      .filter((index) => index.columns.length > 1)
+      .map((index) => `${index.table}(${index.columns[0]})`),
+  );
   return [...chosen.entries()]
     .filter(([key]) => !multiFirst.has(key))
     .map(([, index]) => `CREATE INDEX ON ${index.table} (${index.columns.join(', ')})`)
@@ -338,36 +415,72 @@ interface Row {
   writeMs: number;
 }
 
-async function measure(client: pg.ClientBase, label: string, definitions: readonly string[], before: readonly number[] | undefined): Promise<{ row: Row; times: number[] }> {
+async function measure(
+  client: pg.ClientBase,
+  label: string,
+  definitions: readonly string[],
+  before: readonly number[] | undefined,
+): Promise<{ row: Row; times: number[] }> {
   await resetIndexes(client);
   for (const definition of definitions) await client.query(definition.replace(/ CONCURRENTLY/, ''));
   await client.query('ANALYZE');
   const added = (await indexNames(client)).filter((name) => !BASELINE.has(name));
-  const bytes = added.length === 0 ? 0 : Number((await client.query<{ bytes: string }>(`select sum(pg_relation_size(n::regclass))::text as bytes from unnest($1::text[]) n`, [added])).rows[0]?.bytes ?? 0);
+  const bytes =
+    added.length === 0
+      ? 0
+      : Number(
+          (
+            await client.query<{ bytes: string }>(
+              `select sum(pg_relation_size(n::regclass))::text as bytes from unnest($1::text[]) n`,
+              [added],
+            )
+          ).rows[0]?.bytes ?? 0,
+        );
   await runWorkload(client, 2); // warm the cache the same way for every set
   await client.query('SELECT pg_stat_reset()');
   const times = await runWorkload(client);
   await client.query('SELECT pg_stat_force_next_flush()');
   await client.query('SELECT 1');
-  const scans = await client.query<{ name: string; scans: string }>(`select indexrelid::regclass::text as name, idx_scan::text as scans from pg_stat_user_indexes`);
+  const scans = await client.query<{ name: string; scans: string }>(
+    `select indexrelid::regclass::text as name, idx_scan::text as scans from pg_stat_user_indexes`,
+  );
   const unused = scans.rows.filter((row) => added.includes(row.name) && Number(row.scans) === 0).map((row) => row.name);
   // Slower: a read whose plan uses a new index and whose median call is 30 % and 0.2 ms slower than before.
   const plans = await planIndexes(client);
   const slower = before
     ? WORKLOAD.flatMap((statement, index) => {
         const usesNew = (plans[index] ?? []).some((name) => added.includes(name));
-        return usesNew && (times[index] ?? 0) > (before[index] ?? 0) * 1.3 + 0.2 * CALLS ? [statement.sql.slice(0, 60)] : [];
+        return usesNew && (times[index] ?? 0) > (before[index] ?? 0) * 1.3 + 0.2 * CALLS
+          ? [statement.sql.slice(0, 60)]
+          : [];
       })
     : [];
   const writeMs = Math.min(await writeBatch(client), await writeBatch(client));
-  return { row: { label, indexes: added.length, bytes, workloadMs: times.reduce((sum, ms) => sum + ms, 0), slower, unused, writeMs }, times };
+  return {
+    row: {
+      label,
+      indexes: added.length,
+      bytes,
+      workloadMs: times.reduce((sum, ms) => sum + ms, 0),
+      slower,
+      unused,
+      writeMs,
+    },
+    times,
+  };
 }
 
 function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-const server = await startThrowawayPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top', shared_buffers: '256MB' } });
+const server = await startThrowawayPostgres({
+  settings: {
+    shared_preload_libraries: 'pg_stat_statements',
+    'pg_stat_statements.track': 'top',
+    shared_buffers: '256MB',
+  },
+});
 const client = new pg.Client(server.url);
 try {
   await client.connect();
@@ -376,7 +489,9 @@ try {
   let started = Date.now();
   await seed(client);
   for (const name of await indexNames(client)) BASELINE.add(name);
-  console.log(`seeded in ${((Date.now() - started) / 1000).toFixed(0)} s: ${USERS} users, ${ORDERS} orders, ${ITEMS} order items, ${EVENTS} events; ${WORKLOAD.length} statements × ${CALLS} calls`);
+  console.log(
+    `seeded in ${((Date.now() - started) / 1000).toFixed(0)} s: ${USERS} users, ${ORDERS} orders, ${ITEMS} order items, ${EVENTS} events; ${WORKLOAD.length} statements × ${CALLS} calls`,
+  );
 
   // The workload the advisors see: recorded on the database as it is, counters of the period only.
   await runWorkload(client, 2);
@@ -394,12 +509,16 @@ try {
     const run = await adviseIndexes(client, { ...DEFAULT_ADVISE_OPTIONS, judge });
     proposals[judge] = run.advice.proposals.map((proposal) => proposal.definition);
     const { textReport } = await import('../src/index-advisor/report.js');
-    advisorReports.push(`--- quickwins ${judge} (${((Date.now() - started) / 1000).toFixed(1)} s) ---\n${textReport({ advice: run.advice })}`);
+    advisorReports.push(
+      `--- quickwins ${judge} (${((Date.now() - started) / 1000).toFixed(1)} s) ---\n${textReport({ advice: run.advice })}`,
+    );
   }
   await client.query('SET default_transaction_read_only = off');
   started = Date.now();
   proposals.dexter = await dexterRules(client);
-  advisorReports.push(`--- Dexter rules (${((Date.now() - started) / 1000).toFixed(1)} s) ---\n${(proposals.dexter ?? []).join('\n')}`);
+  advisorReports.push(
+    `--- Dexter rules (${((Date.now() - started) / 1000).toFixed(1)} s) ---\n${(proposals.dexter ?? []).join('\n')}`,
+  );
   console.log(advisorReports.join('\n'));
 
   const rows: Row[] = [];
@@ -419,13 +538,19 @@ try {
   }
   console.log('\nper statement, ms over all calls (before / HypoPG / estimate / Dexter / expert):');
   WORKLOAD.forEach((statement, index) => {
-    const cells = ['before', ...configs.map(([label]) => label)].map((label) => (perStatement[label]?.[index] ?? 0).toFixed(1).padStart(8));
+    const cells = ['before', ...configs.map(([label]) => label)].map((label) =>
+      (perStatement[label]?.[index] ?? 0).toFixed(1).padStart(8),
+    );
     console.log(`${cells.join(' ')}  ${statement.sql.slice(0, 90)}`);
   });
-  console.log(`\n| | indexes | size added | workload (${WORKLOAD.length} statements × ${CALLS} calls) | reads slower | never used | 40k inserts |`);
+  console.log(
+    `\n| | indexes | size added | workload (${WORKLOAD.length} statements × ${CALLS} calls) | reads slower | never used | 40k inserts |`,
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) {
-    console.log(`| ${row.label} | ${row.indexes} | ${mb(row.bytes)} | ${(row.workloadMs / 1000).toFixed(2)} s | ${row.slower.length} | ${row.unused.length} | ${row.writeMs.toFixed(0)} ms |`);
+    console.log(
+      `| ${row.label} | ${row.indexes} | ${mb(row.bytes)} | ${(row.workloadMs / 1000).toFixed(2)} s | ${row.slower.length} | ${row.unused.length} | ${row.writeMs.toFixed(0)} ms |`,
+    );
   }
   for (const row of rows) {
     if (row.slower.length > 0) console.log(`${row.label}: slower: ${row.slower.join(' | ')}`);

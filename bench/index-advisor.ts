@@ -26,7 +26,12 @@ const FILTERS = [
   'created_at BETWEEN $1 AND $2',
   'id = ANY($1)',
 ];
-const ORDERS = ['', ' ORDER BY created_at DESC LIMIT 20', ' ORDER BY created_at LIMIT 20', ' ORDER BY id DESC LIMIT 50'];
+const ORDERS = [
+  '',
+  ' ORDER BY created_at DESC LIMIT 20',
+  ' ORDER BY created_at LIMIT 20',
+  ' ORDER BY id DESC LIMIT 50',
+];
 
 /** Distinct statements: every non-empty select list × filter × order, until there are `count`. */
 function workload(count: number): string[] {
@@ -52,7 +57,9 @@ function parametersFor(sql: string): unknown[] {
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
-const server = await startThrowawayPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.max': 5000 } });
+const server = await startThrowawayPostgres({
+  settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.max': 5000 },
+});
 const client = new pg.Client(server.url);
 try {
   await client.connect();
@@ -63,7 +70,11 @@ try {
   // pg_stat_statements merges texts whose parse trees are the same (e.g. a select list that differs only in a
   // column pg resolves alike): keep adding statements until it holds STATEMENTS distinct ones.
   const countRecorded = async (): Promise<number> =>
-    (await client.query(`select count(*)::int as n from pg_stat_statements where query like 'SELECT % FROM messages WHERE %'`)).rows[0].n;
+    (
+      await client.query(
+        `select count(*)::int as n from pg_stat_statements where query like 'SELECT % FROM messages WHERE %'`,
+      )
+    ).rows[0].n;
   await client.query('SELECT pg_stat_statements_reset()');
   const statements: string[] = [];
   for (const sql of workload(STATEMENTS * 2)) {
@@ -75,16 +86,27 @@ try {
 
   const explainAll = async (): Promise<number> => {
     const started = performance.now();
-    for (const sql of statements) await client.query(`EXPLAIN (GENERIC_PLAN) ${sql}`).catch(async () => {
-      // PostgreSQL < 16 has no GENERIC_PLAN: a plain EXPLAIN needs values, so the floor is a PREPARE + EXPLAIN EXECUTE.
-      await client.query(`PREPARE b AS ${sql}; EXPLAIN EXECUTE b(${parametersFor(sql).map(() => 'NULL').join(', ')}); DEALLOCATE b`);
-    });
+    for (const sql of statements)
+      await client.query(`EXPLAIN (GENERIC_PLAN) ${sql}`).catch(async () => {
+        // PostgreSQL < 16 has no GENERIC_PLAN: a plain EXPLAIN needs values, so the floor is a PREPARE + EXPLAIN EXECUTE.
+        await client.query(
+          `PREPARE b AS ${sql}; EXPLAIN EXECUTE b(${parametersFor(sql)
+            .map(() => 'NULL')
+            .join(', ')}); DEALLOCATE b`,
+        );
+      });
     return (performance.now() - started) / 1000;
   };
-  const advise = async (judge: 'hypopg' | 'estimate'): Promise<{ seconds: number; proposals: number; statements: number }> => {
+  const advise = async (
+    judge: 'hypopg' | 'estimate',
+  ): Promise<{ seconds: number; proposals: number; statements: number }> => {
     const started = performance.now();
     const run = await adviseIndexes(client, { ...DEFAULT_ADVISE_OPTIONS, judge });
-    return { seconds: (performance.now() - started) / 1000, proposals: run.advice.proposals.length, statements: run.advice.statementsRead };
+    return {
+      seconds: (performance.now() - started) / 1000,
+      proposals: run.advice.proposals.length,
+      statements: run.advice.statementsRead,
+    };
   };
 
   const rows: Record<string, number[]> = { explain: [], hypopg: [], estimate: [] };

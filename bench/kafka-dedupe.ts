@@ -63,7 +63,12 @@ const keyOf = (message: Message): string => message.headers['message-id']!;
 /** A feed writer's effect for a batch: a statement per record, or one bulk insert. */
 type Write = 'statement per record' | 'bulk insert';
 
-async function writeRecords(client: pg.PoolClient, write: Write, keys: readonly string[], values: readonly string[]): Promise<void> {
+async function writeRecords(
+  client: pg.PoolClient,
+  write: Write,
+  keys: readonly string[],
+  values: readonly string[],
+): Promise<void> {
   if (write === 'bulk insert') await client.query(insertMany, [keys, values]);
   else for (let index = 0; index < keys.length; index++) await client.query(insertOne, [keys[index], values[index]]);
 }
@@ -73,7 +78,12 @@ async function writeBatchInOneTransaction(pool: pg.Pool, write: Write, messages:
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await writeRecords(client, write, messages.map(keyOf), messages.map((message) => message.value));
+    await writeRecords(
+      client,
+      write,
+      messages.map(keyOf),
+      messages.map((message) => message.value),
+    );
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -85,12 +95,14 @@ async function writeBatchInOneTransaction(pool: pg.Pool, write: Write, messages:
 
 const plainPerBatch = (write: Write): Arm => ({
   name: `plain, transaction per batch (${write})`,
-  make: async (pool) => async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
-    await writeBatchInOneTransaction(pool, write, batch.messages);
-    for (const message of batch.messages) resolveOffset(message.offset);
-    await heartbeat();
-    await commitOffsetsIfNecessary();
-  },
+  make:
+    async (pool) =>
+    async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
+      await writeBatchInOneTransaction(pool, write, batch.messages);
+      for (const message of batch.messages) resolveOffset(message.offset);
+      await heartbeat();
+      await commitOffsetsIfNecessary();
+    },
 });
 
 const batchModePg = (write: Write): Arm => ({
@@ -99,7 +111,13 @@ const batchModePg = (write: Write): Arm => ({
     const store = pgDedupeStore(pool, { table: `bench_claims_batch_${round}` });
     await store.ensureTable();
     return dedupeBatch<pg.PoolClient, Message>(
-      ({ records, tx }) => writeRecords(tx, write, records.map((record) => record.key), records.map((record) => record.message.value)),
+      ({ records, tx }) =>
+        writeRecords(
+          tx,
+          write,
+          records.map((record) => record.key),
+          records.map((record) => record.message.value),
+        ),
       { store, group: 'bench', metrics: { registry: new Registry() } },
     );
   },
@@ -110,11 +128,20 @@ const batchModeOffsets = (write: Write, keys: boolean): Arm => ({
   name: `dedupeBatch + pgOffsetStore${keys ? ' + key claims' : ''} (${write})`,
   make: async (pool, round) => {
     const claims = keys ? pgDedupeStore(pool, { table: `bench_claims_offsets_${round}` }) : undefined;
-    const store = pgOffsetStore(pool, { table: `bench_offsets_${round}`, ...(claims === undefined ? {} : { keys: claims }) });
+    const store = pgOffsetStore(pool, {
+      table: `bench_offsets_${round}`,
+      ...(claims === undefined ? {} : { keys: claims }),
+    });
     await store.ensureTable();
     await claims?.ensureTable();
     return dedupeBatch<pg.PoolClient, Message>(
-      ({ records, tx }) => writeRecords(tx, write, records.map((record) => record.key), records.map((record) => record.message.value)),
+      ({ records, tx }) =>
+        writeRecords(
+          tx,
+          write,
+          records.map((record) => record.key),
+          records.map((record) => record.message.value),
+        ),
       { store, group: 'bench', metrics: { registry: new Registry() } },
     );
   },
@@ -123,15 +150,17 @@ const batchModeOffsets = (write: Write, keys: boolean): Arm => ({
 const ARMS: readonly Arm[] = [
   {
     name: 'plain, transaction per record',
-    make: async (pool) => async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
-        await pool.query(insertOne, [keyOf(message), message.value]);
-        resolveOffset(message.offset);
-        await heartbeat();
-        await commitOffsetsIfNecessary();
-      }
-    },
+    make:
+      async (pool) =>
+      async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          await pool.query(insertOne, [keyOf(message), message.value]);
+          resolveOffset(message.offset);
+          await heartbeat();
+          await commitOffsetsIfNecessary();
+        }
+      },
   },
   plainPerBatch('statement per record'),
   plainPerBatch('bulk insert'),
@@ -154,28 +183,47 @@ const ARMS: readonly Arm[] = [
   {
     name: 'dedupeEachBatch + memoryDedupeStore',
     make: async (pool) =>
-      dedupeEachBatch<undefined, Message>(async ({ key, message }) => void (await pool.query(insertOne, [key, message.value])), {
-        store: memoryDedupeStore(),
-        group: 'bench',
-        metrics: { registry: new Registry() },
-      }),
+      dedupeEachBatch<undefined, Message>(
+        async ({ key, message }) => void (await pool.query(insertOne, [key, message.value])),
+        {
+          store: memoryDedupeStore(),
+          group: 'bench',
+          metrics: { registry: new Registry() },
+        },
+      ),
   },
   {
     name: 'dedupeBatch + memoryDedupeStore (bulk insert)',
     make: async (pool) =>
-      dedupeBatch<undefined, Message>(({ records }) => writeBatchInOneTransaction(pool, 'bulk insert', records.map((record) => record.message)), {
-        store: memoryDedupeStore(),
-        group: 'bench',
-        metrics: { registry: new Registry() },
-      }),
+      dedupeBatch<undefined, Message>(
+        ({ records }) =>
+          writeBatchInOneTransaction(
+            pool,
+            'bulk insert',
+            records.map((record) => record.message),
+          ),
+        {
+          store: memoryDedupeStore(),
+          group: 'bench',
+          metrics: { registry: new Registry() },
+        },
+      ),
   },
 ];
 
 /** The target: each batch mode against the plain per-batch writer that writes the same way. */
 const RATIOS: readonly { readonly name: string; readonly arm: string; readonly baseline: string }[] = [
   ...(['statement per record', 'bulk insert'] as const).flatMap((write) => [
-    { name: `pgDedupeStore / plain per batch (${write})`, arm: `dedupeBatch + pgDedupeStore (${write})`, baseline: `plain, transaction per batch (${write})` },
-    { name: `pgOffsetStore / plain per batch (${write})`, arm: `dedupeBatch + pgOffsetStore (${write})`, baseline: `plain, transaction per batch (${write})` },
+    {
+      name: `pgDedupeStore / plain per batch (${write})`,
+      arm: `dedupeBatch + pgDedupeStore (${write})`,
+      baseline: `plain, transaction per batch (${write})`,
+    },
+    {
+      name: `pgOffsetStore / plain per batch (${write})`,
+      arm: `dedupeBatch + pgOffsetStore (${write})`,
+      baseline: `plain, transaction per batch (${write})`,
+    },
   ]),
   {
     name: 'pgOffsetStore + key claims / plain per batch (bulk insert)',
@@ -184,7 +232,8 @@ const RATIOS: readonly { readonly name: string; readonly arm: string; readonly b
   },
 ];
 
-const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, index) => items[(index + by) % items.length]!);
+const rotate = <T>(items: readonly T[], by: number): T[] =>
+  items.map((_, index) => items[(index + by) % items.length]!);
 
 /**
  * The arms of a round: each plain per-batch writer runs next to the batch modes compared with it, so a ratio compares
@@ -215,14 +264,24 @@ function batchOf(topic: string, partition: number, messages: readonly Message[])
  * One partition's consumer loop, shaped like kafkajs' runner with eachBatchAutoResolve off: a batch of fresh records,
  * resolveOffset moves the position, commitOffsetsIfNecessary commits past the threshold. Runs until `deadline`.
  */
-async function consumePartition(eachBatch: EachBatch, shape: Shape, partition: number, prefix: string, deadline: number): Promise<number> {
+async function consumePartition(
+  eachBatch: EachBatch,
+  shape: Shape,
+  partition: number,
+  prefix: string,
+  deadline: number,
+): Promise<number> {
   let position = 0;
   let committed = 0;
   let commits = 0;
   while (performance.now() < deadline) {
     const messages = Array.from({ length: shape.batchSize }, (_, index): Message => {
       const offset = String(position + index);
-      return { offset, headers: { 'message-id': `${prefix}-${partition}-${offset}` }, value: `post ${offset} fanned out to followers` };
+      return {
+        offset,
+        headers: { 'message-id': `${prefix}-${partition}-${offset}` },
+        value: `post ${offset} fanned out to followers`,
+      };
     });
     let resolvedTo = position;
     await eachBatch({
@@ -238,7 +297,8 @@ async function consumePartition(eachBatch: EachBatch, shape: Shape, partition: n
       isStale: () => false,
       pause: () => () => undefined,
     });
-    if (resolvedTo !== position + shape.batchSize) throw new Error(`${prefix}: partition ${partition} resolved ${resolvedTo - position} of ${shape.batchSize}`);
+    if (resolvedTo !== position + shape.batchSize)
+      throw new Error(`${prefix}: partition ${partition} resolved ${resolvedTo - position} of ${shape.batchSize}`);
     position = resolvedTo;
   }
   if (commits === 0) throw new Error(`${prefix}: no offset commit`);
@@ -250,7 +310,9 @@ async function recordsPerSecond(pool: pg.Pool, arm: Arm, shape: Shape, round: st
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   const counts = await Promise.all(
-    Array.from({ length: shape.partitions }, (_, partition) => consumePartition(eachBatch, shape, partition, `${round}-${arm.name}`, deadline)),
+    Array.from({ length: shape.partitions }, (_, partition) =>
+      consumePartition(eachBatch, shape, partition, `${round}-${arm.name}`, deadline),
+    ),
   );
   const elapsed = (performance.now() - started) / 1000;
   return counts.reduce((sum, count) => sum + count, 0) / elapsed;
@@ -262,19 +324,28 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-const load = (): string => loadavg().map((value) => value.toFixed(2)).join(' ');
+const load = (): string =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
 const format = (value: number): string => Math.round(value).toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  const database = await resolveDatabase({ settings: { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' } });
+  const database = await resolveDatabase({
+    settings: { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' },
+  });
   const pool = new pg.Pool({ connectionString: database.url, max: 8 });
   try {
     const settings = await pool.query<{ name: string; setting: string }>(
       `SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit') ORDER BY name`,
     );
-    console.log(`PostgreSQL (${database.source}): ${settings.rows.map((row) => `${row.name}=${row.setting}`).join(', ')}`);
+    console.log(
+      `PostgreSQL (${database.source}): ${settings.rows.map((row) => `${row.name}=${row.setting}`).join(', ')}`,
+    );
     console.log(`${ROUNDS} rounds of ${SECONDS}s per arm; load average at start: ${load()}`);
-    await pool.query(`DROP TABLE IF EXISTS ${EFFECTS}; CREATE TABLE ${EFFECTS} (dedupe_key text NOT NULL, payload text NOT NULL)`);
+    await pool.query(
+      `DROP TABLE IF EXISTS ${EFFECTS}; CREATE TABLE ${EFFECTS} (dedupe_key text NOT NULL, payload text NOT NULL)`,
+    );
     const samples = new Map<string, number[]>();
     for (const shape of SHAPES) {
       for (const arm of ARMS) await recordsPerSecond(pool, arm, shape, `warm_${shape.batchSize}_${ARMS.indexOf(arm)}`);
@@ -297,11 +368,22 @@ async function main(): Promise<void> {
     };
     console.log('| arm | ' + SHAPES.map((shape) => shape.name).join(' | ') + ' |');
     console.log('| --- | ' + SHAPES.map(() => '---:').join(' | ') + ' |');
-    for (const arm of ARMS) console.log(`| ${arm.name} | ${SHAPES.map((shape) => format(median(samples.get(`${shape.name}|${arm.name}`)!))).join(' | ')} |`);
-    for (const ratio of RATIOS) console.log(`| ${ratio.name} | ${SHAPES.map((shape) => `${median(ratiosOf(shape, ratio)).toFixed(2)}×`).join(' | ')} |`);
+    for (const arm of ARMS)
+      console.log(
+        `| ${arm.name} | ${SHAPES.map((shape) => format(median(samples.get(`${shape.name}|${arm.name}`)!))).join(' | ')} |`,
+      );
+    for (const ratio of RATIOS)
+      console.log(
+        `| ${ratio.name} | ${SHAPES.map((shape) => `${median(ratiosOf(shape, ratio)).toFixed(2)}×`).join(' | ')} |`,
+      );
     console.log('\nper-round ratios:');
     for (const ratio of RATIOS) {
-      for (const shape of SHAPES) console.log(`  ${ratio.name}, ${shape.name}: ${ratiosOf(shape, ratio).map((value) => value.toFixed(2)).join(' ')}`);
+      for (const shape of SHAPES)
+        console.log(
+          `  ${ratio.name}, ${shape.name}: ${ratiosOf(shape, ratio)
+            .map((value) => value.toFixed(2))
+            .join(' ')}`,
+        );
     }
     console.log(`leaked clients: ${pool.totalCount - pool.idleCount}, waiting: ${pool.waitingCount}`);
   } finally {

@@ -54,12 +54,18 @@ function generateFile(index: number, next: () => number): string {
   lines.push("import { readFile } from 'node:fs/promises';");
   const usesPool = chance(0.2);
   if (usesPool) lines.push("import pg from 'pg';", '', 'const pool = new pg.Pool({ max: 10 });');
-  if (chance(0.1)) lines.push("import net from 'node:net';", "const socket = net.connect({ port: 6379 }); // a decoy: not a pool");
+  if (chance(0.1))
+    lines.push("import net from 'node:net';", 'const socket = net.connect({ port: 6379 }); // a decoy: not a pool');
   lines.push('');
   const functions = 6 + Math.floor(next() * 8);
   for (let f = 0; f < functions; f++) {
     const name = `helper${index}_${f}`;
-    lines.push('/**', ` * ${name}: merges records and counts the ones that changed.`, ' * @param {object[]} records', ' */');
+    lines.push(
+      '/**',
+      ` * ${name}: merges records and counts the ones that changed.`,
+      ' * @param {object[]} records',
+      ' */',
+    );
     if (chance(0.15)) lines.push('// eslint-disable-next-line no-unused-vars -- kept for the public API');
     lines.push(`export function ${name}(records, options = {}) {`);
     lines.push('  const seen = new Map();', '  let changed = 0;');
@@ -72,22 +78,45 @@ function generateFile(index: number, next: () => number): string {
     lines.push('  const text = `merged ${seen.size} ${label}, ${changed} changed`;');
     lines.push('  return { merged: [...seen.values()].sort((a, b) => a.id - b.id), changed, text };', '}', '');
   }
-  lines.push(`export class Repository${index} {`, '  constructor(db) {', '    this.db = db;', '    this.cache = new Map();', '  }', '');
-  lines.push('  async load(path) {', "    const raw = await readFile(path, 'utf8');", '    return JSON.parse(raw);', '  }', '');
+  lines.push(
+    `export class Repository${index} {`,
+    '  constructor(db) {',
+    '    this.db = db;',
+    '    this.cache = new Map();',
+    '  }',
+    '',
+  );
+  lines.push(
+    '  async load(path) {',
+    "    const raw = await readFile(path, 'utf8');",
+    '    return JSON.parse(raw);',
+    '  }',
+    '',
+  );
   lines.push('  async byId(id) {', '    if (this.cache.has(id)) return this.cache.get(id);');
-  lines.push("    const { rows } = await this.db.query('select * from items where id = $1', [id]); // a decoy: db is not known to be a pool");
+  lines.push(
+    "    const { rows } = await this.db.query('select * from items where id = $1', [id]); // a decoy: db is not known to be a pool",
+  );
   lines.push('    this.cache.set(id, rows[0]);', '    return rows[0];', '  }', '}', '');
   if (usesPool) {
     lines.push('export async function countUsers() {');
     lines.push("  const { rows } = await pool.query('select count(*) from users');");
     lines.push('  return Number(rows[0].count);', '}', '');
-    lines.push('export async function transfer(from, to, amount) {', '  const client = await pool.connect();', '  try {');
+    lines.push(
+      'export async function transfer(from, to, amount) {',
+      '  const client = await pool.connect();',
+      '  try {',
+    );
     lines.push("    await client.query('begin');");
     lines.push("    await client.query('update accounts set balance = balance - $1 where id = $2', [amount, from]);");
     lines.push("    await client.query('update accounts set balance = balance + $1 where id = $2', [amount, to]);");
     lines.push("    await client.query('commit');", '  } finally {', '    client.release();', '  }', '}', '');
   }
-  lines.push(`const message = "/* eslint-disable */ is text in a string here, not a directive";`, 'export default message;', '');
+  lines.push(
+    `const message = "/* eslint-disable */ is text in a string here, not a directive";`,
+    'export default message;',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -95,7 +124,8 @@ function writeCorpus(files: number, seed: number): string {
   rmSync(corpusDir, { recursive: true, force: true });
   mkdirSync(join(corpusDir, 'src'), { recursive: true });
   const next = random(seed);
-  for (let index = 0; index < files; index++) writeFileSync(join(corpusDir, 'src', `service-${index}.js`), generateFile(index, next));
+  for (let index = 0; index < files; index++)
+    writeFileSync(join(corpusDir, 'src', `service-${index}.js`), generateFile(index, next));
   return join(corpusDir, 'src');
 }
 
@@ -108,7 +138,8 @@ function writeConfig(): string {
   // A private copy of the built plugin: a rebuild of dist/ during the runs (npm test elsewhere) cannot pull it away.
   // Its bare imports resolve through a link to the repository's node_modules.
   cpSync(join(repoRoot, 'dist/eslint-plugin/index.js'), join(corpusDir, 'quickwins-eslint-plugin.js'));
-  if (!existsSync(join(corpusDir, 'node_modules'))) symlinkSync(join(repoRoot, 'node_modules'), join(corpusDir, 'node_modules'), 'dir');
+  if (!existsSync(join(corpusDir, 'node_modules')))
+    symlinkSync(join(repoRoot, 'node_modules'), join(corpusDir, 'node_modules'), 'dir');
   writeFileSync(
     configPath,
     [
@@ -142,11 +173,22 @@ function measure(configPath: string, target: string): Measurement {
   const started = performance.now();
   const result = spawnSync(
     process.execPath,
-    [join(repoRoot, 'node_modules/eslint/bin/eslint.js'), '--config', configPath, '--stats', '--format', 'json', '--output-file', statsFile, target],
+    [
+      join(repoRoot, 'node_modules/eslint/bin/eslint.js'),
+      '--config',
+      configPath,
+      '--stats',
+      '--format',
+      'json',
+      '--output-file',
+      statsFile,
+      target,
+    ],
     { cwd: corpusDir, encoding: 'utf8', env: { ...process.env, TIMING: 'all' }, maxBuffer: 64 * 1024 * 1024 },
   );
   const wall = performance.now() - started;
-  if (result.status === 2 || !existsSync(statsFile)) throw new Error(`eslint failed (${result.status}):\n${result.stderr}`);
+  if (result.status === 2 || !existsSync(statsFile))
+    throw new Error(`eslint failed (${result.status}):\n${result.stderr}`);
   const ruleTimes = new Map<string, number>();
   for (const line of result.stdout.split('\n')) {
     const cells = line.split('|').map((cell) => cell.trim());
@@ -159,7 +201,8 @@ function measure(configPath: string, target: string): Measurement {
   const problems = new Map<string, number>();
   for (const file of files) {
     for (const pass of file.stats?.times.passes ?? []) lintTotal += pass.total;
-    for (const message of file.messages) problems.set(message.ruleId ?? '(eslint)', (problems.get(message.ruleId ?? '(eslint)') ?? 0) + 1);
+    for (const message of file.messages)
+      problems.set(message.ruleId ?? '(eslint)', (problems.get(message.ruleId ?? '(eslint)') ?? 0) + 1);
   }
   return { ruleTimes, lintTotal, wall, problems };
 }
@@ -178,7 +221,10 @@ function main(): void {
     target = join(corpusDir, 'src');
     rmSync(target, { recursive: true, force: true });
     mkdirSync(dirname(target), { recursive: true });
-    cpSync(join(repoRoot, args.dir), target, { recursive: true, filter: (source) => !source.includes('node_modules') || source === join(repoRoot, args.dir!) });
+    cpSync(join(repoRoot, args.dir), target, {
+      recursive: true,
+      filter: (source) => !source.includes('node_modules') || source === join(repoRoot, args.dir!),
+    });
     description = `${args.dir} (copied)`;
   } else {
     const files = Number(args.files);
@@ -199,18 +245,26 @@ function main(): void {
   const problems = measurements[0]!.problems;
   const format = (ms: number): string => `${ms.toFixed(1)} ms`;
   console.log(`\nlint-cost: ${description}, median of ${runs} runs (after one warm-up), ESLint TIMING=all + --stats`);
-  console.log(`  total lint time (Σ per-file parse + rules + fix): ${format(lintTotal)}; wall clock per eslint run: ${format(wall)}`);
+  console.log(
+    `  total lint time (Σ per-file parse + rules + fix): ${format(lintTotal)}; wall clock per eslint run: ${format(wall)}`,
+  );
   console.log('');
   console.log('| rule | time | share of total lint time | problems |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const rule of [RULES.ours, RULES.theirs, RULES.pool]) {
-    console.log(`| \`${rule}\` | ${format(time(rule))} | ${((time(rule) / lintTotal) * 100).toFixed(2)} % | ${problems.get(rule) ?? 0} |`);
+    console.log(
+      `| \`${rule}\` | ${format(time(rule))} | ${((time(rule) / lintTotal) * 100).toFixed(2)} % | ${problems.get(rule) ?? 0} |`,
+    );
   }
   console.log('');
   const blanketOk = ours <= theirs;
   const poolShare = (pool / lintTotal) * 100;
-  console.log(`no-blanket-disable / no-unlimited-disable = ${(ours / theirs).toFixed(2)}  (target ≤ 1): ${blanketOk ? 'met' : 'MISSED'}`);
-  console.log(`no-raw-pool-connect share = ${poolShare.toFixed(2)} %  (target < 3 %): ${poolShare < 3 ? 'met' : 'MISSED'}`);
+  console.log(
+    `no-blanket-disable / no-unlimited-disable = ${(ours / theirs).toFixed(2)}  (target ≤ 1): ${blanketOk ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `no-raw-pool-connect share = ${poolShare.toFixed(2)} %  (target < 3 %): ${poolShare < 3 ? 'met' : 'MISSED'}`,
+  );
 }
 
 try {

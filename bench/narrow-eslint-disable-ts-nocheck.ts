@@ -37,7 +37,10 @@ const ESLINT_CONFIG = `import tseslint from 'typescript-eslint';
 export default tseslint.config({ files: ['**/*.ts'], extends: [tseslint.configs.base], rules: { 'prefer-const': 'error' } });
 `;
 
-const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', module: 'nodenext', noEmit: true, skipLibCheck: true, types: [] }, include: ['src'] });
+const TSCONFIG = JSON.stringify({
+  compilerOptions: { strict: true, target: 'es2022', module: 'nodenext', noEmit: true, skipLibCheck: true, types: [] },
+  include: ['src'],
+});
 
 const SHARED = `export interface Order {
   id: number;
@@ -59,7 +62,12 @@ const ERRORS: readonly ((index: number) => string)[] = [
 ];
 
 function generateFile(index: number, nocheck: boolean, next: () => number): { text: string; errors: number } {
-  const lines = [...(nocheck ? ['// @ts-nocheck'] : []), `// Service ${index}: generated for the --ts-nocheck benchmark.`, "import { sumOf, type Order } from './shared.js';", ''];
+  const lines = [
+    ...(nocheck ? ['// @ts-nocheck'] : []),
+    `// Service ${index}: generated for the --ts-nocheck benchmark.`,
+    "import { sumOf, type Order } from './shared.js';",
+    '',
+  ];
   lines.push(
     `export function totalOf${index}(orders: readonly Order[]): number {`,
     '  return sumOf(orders.map((order) => order.total));',
@@ -73,7 +81,8 @@ function generateFile(index: number, nocheck: boolean, next: () => number): { te
   let errors = 0;
   if (nocheck) {
     const count = 1 + Math.floor(next() * 4);
-    for (let error = 0; error < count; error++) lines.push((ERRORS[Math.floor(next() * ERRORS.length)] as (index: number) => string)(index * 10 + error), '');
+    for (let error = 0; error < count; error++)
+      lines.push((ERRORS[Math.floor(next() * ERRORS.length)] as (index: number) => string)(index * 10 + error), '');
     errors = count;
   }
   return { text: lines.join('\n'), errors };
@@ -98,15 +107,25 @@ function generateCorpus(): { dir: string; pragmas: number; errorLines: number } 
     errorLines += file.errors;
     writeFileSync(join(dir, 'src', `service-${index}.ts`), file.text);
   }
-  for (const gitArgs of [['init', '-q'], ['add', '-A'], ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', 'commit', '-qm', 'corpus']]) {
+  for (const gitArgs of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', 'commit', '-qm', 'corpus'],
+  ]) {
     spawnSync('git', gitArgs, { cwd: dir });
   }
   return { dir, pragmas, errorLines };
 }
 
 const corpus = generateCorpus();
-console.log(`load average at start: ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
-console.log(`corpus: ${args.files} files, ${corpus.pragmas} with // @ts-nocheck, ${corpus.errorLines} error lines behind them, in ${corpus.dir}`);
+console.log(
+  `load average at start: ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  `corpus: ${args.files} files, ${corpus.pragmas} with // @ts-nocheck, ${corpus.errorLines} error lines behind them, in ${corpus.dir}`,
+);
 
 const tscMs: number[] = [];
 const codemodMs: number[] = [];
@@ -117,21 +136,31 @@ const seconds = (ms: number | undefined): string => (ms === undefined ? '?' : (m
 for (let run = 0; run < Number(args.runs); run++) {
   // Alternating, so that a change in the machine's load hits both sides alike.
   const tsc = timedCommand(process.execPath, [tscBin, '--noEmit', '-p', '.'], corpus.dir);
-  if (tsc.status !== 0) throw new Error(`tsc found errors in the corpus (the pragmas should hide them all):\n${tsc.stdout}`);
+  if (tsc.status !== 0)
+    throw new Error(`tsc found errors in the corpus (the pragmas should hide them all):\n${tsc.stdout}`);
   tscMs.push(tsc.ms);
   if (tsc.cpuMs !== undefined) tscCpuMs.push(tsc.cpuMs);
-  const codemod = timedCommand(process.execPath, [bin, 'narrow-eslint-disable', '--ts-nocheck', '--dry', '--json'], corpus.dir);
-  if (codemod.status !== 0) throw new Error(`narrow-eslint-disable --ts-nocheck exited ${codemod.status}: ${codemod.stderr}`);
+  const codemod = timedCommand(
+    process.execPath,
+    [bin, 'narrow-eslint-disable', '--ts-nocheck', '--dry', '--json'],
+    corpus.dir,
+  );
+  if (codemod.status !== 0)
+    throw new Error(`narrow-eslint-disable --ts-nocheck exited ${codemod.status}: ${codemod.stderr}`);
   codemodMs.push(codemod.ms);
   if (codemod.cpuMs !== undefined) codemodCpuMs.push(codemod.cpuMs);
   totals = (JSON.parse(codemod.stdout) as { totals: typeof totals }).totals;
-  console.log(`run ${run + 1}: tsc --noEmit ${seconds(tsc.ms)} s (CPU ${seconds(tsc.cpuMs)} s), --ts-nocheck --dry ${seconds(codemod.ms)} s (CPU ${seconds(codemod.cpuMs)} s)`);
+  console.log(
+    `run ${run + 1}: tsc --noEmit ${seconds(tsc.ms)} s (CPU ${seconds(tsc.cpuMs)} s), --ts-nocheck --dry ${seconds(codemod.ms)} s (CPU ${seconds(codemod.cpuMs)} s)`,
+  );
 }
 console.log(
   `median: tsc ${seconds(median(tscMs))} s, narrow-eslint-disable --ts-nocheck ${seconds(median(codemodMs))} s, ratio ${(median(codemodMs) / median(tscMs)).toFixed(2)}×; ` +
     `${totals?.changed} files rewritten, ${totals?.rewrittenSites} sites (pragmas removed + directives added), ${totals?.leftSites} left`,
 );
 if (tscCpuMs.length > 0) {
-  console.log(`median CPU: tsc ${seconds(median(tscCpuMs))} s, --ts-nocheck ${seconds(median(codemodCpuMs))} s, ratio ${(median(codemodCpuMs) / median(tscCpuMs)).toFixed(2)}×`);
+  console.log(
+    `median CPU: tsc ${seconds(median(tscCpuMs))} s, --ts-nocheck ${seconds(median(codemodCpuMs))} s, ratio ${(median(codemodCpuMs) / median(tscCpuMs)).toFixed(2)}×`,
+  );
 }
 rmSync(corpus.dir, { recursive: true, force: true });

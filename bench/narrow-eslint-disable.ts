@@ -66,7 +66,11 @@ function generateFile(index: number, blanket: boolean, next: () => number): { te
     lines.push(chance(0.5) ? '/* eslint-disable */' : '/* eslint-disable -- generated once, edited since */');
     directives++;
   }
-  lines.push(`// Service ${index}: generated for the narrow-eslint-disable benchmark.`, "import { readFile } from 'node:fs/promises';", '');
+  lines.push(
+    `// Service ${index}: generated for the narrow-eslint-disable benchmark.`,
+    "import { readFile } from 'node:fs/promises';",
+    '',
+  );
   const functions = 5 + Math.floor(next() * 8);
   for (let f = 0; f < functions; f++) {
     const region = blanket && directives < 4 && chance(0.15);
@@ -132,25 +136,40 @@ function generateCorpus(): { dir: string; directives: number; files: number } {
   }
   if (args.prettier) {
     const prettierBin = join(repoRoot, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
-    const formatted = spawnSync(process.execPath, [prettierBin, '--write', '--log-level', 'warn', 'src'], { cwd: dir, encoding: 'utf8' });
+    const formatted = spawnSync(process.execPath, [prettierBin, '--write', '--log-level', 'warn', 'src'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     if (formatted.status !== 0) throw new Error(`prettier --write failed: ${formatted.stderr}`);
   }
   spawnSync('git', ['init', '-q'], { cwd: dir });
   spawnSync('git', ['add', '-A'], { cwd: dir });
-  spawnSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', 'commit', '-qm', 'corpus'], { cwd: dir });
+  spawnSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', 'commit', '-qm', 'corpus'], {
+    cwd: dir,
+  });
   return { dir, directives, files: count };
 }
 
 /** GNU time, when installed: the child's CPU seconds (user + system), which a loaded machine distorts less than wall time. */
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-function timed(command: string, commandArgs: readonly string[], cwd: string): { ms: number; cpuMs?: number; stdout: string; status: number | null } {
+function timed(
+  command: string,
+  commandArgs: readonly string[],
+  cwd: string,
+): { ms: number; cpuMs?: number; stdout: string; status: number | null } {
   const cpuFile = join(tmpdir(), `quickwins-narrow-bench-cpu-${process.pid}`);
-  const [program, programArgs] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, command, ...commandArgs]] : [command, [...commandArgs]];
+  const [program, programArgs] = GNU_TIME
+    ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, command, ...commandArgs]]
+    : [command, [...commandArgs]];
   const start = performance.now();
   const result = spawnSync(program, programArgs, { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
   const ms = performance.now() - start;
-  const cpuMs = GNU_TIME ? (readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1) ?? '').split(/\s+/).reduce((total, seconds) => total + Number(seconds) * 1000, 0) : undefined;
+  const cpuMs = GNU_TIME
+    ? (readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1) ?? '')
+        .split(/\s+/)
+        .reduce((total, seconds) => total + Number(seconds) * 1000, 0)
+    : undefined;
   rmSync(cpuFile, { force: true });
   return { ms, cpuMs, stdout: result.stdout, status: result.status };
 }
@@ -164,9 +183,18 @@ const generated = args.dir === undefined ? generateCorpus() : undefined;
 const projectDir = generated?.dir ?? resolve(args.dir as string);
 const paths = args.paths.split(',');
 // The project's own ESLint, as `npx eslint` runs it (its bin is not among the package's exports).
-const eslintBin = join(dirname(createRequire(join(projectDir, 'package.json')).resolve('eslint/package.json')), 'bin', 'eslint.js');
-console.log(`load average at start: ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
-if (generated) console.log(`corpus: ${generated.files} files, ${generated.directives} blanket directives, in ${generated.dir}`);
+const eslintBin = join(
+  dirname(createRequire(join(projectDir, 'package.json')).resolve('eslint/package.json')),
+  'bin',
+  'eslint.js',
+);
+console.log(
+  `load average at start: ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}`,
+);
+if (generated)
+  console.log(`corpus: ${generated.files} files, ${generated.directives} blanket directives, in ${generated.dir}`);
 
 interface Arm {
   readonly name: string;
@@ -177,7 +205,12 @@ interface Arm {
 }
 const arms: Arm[] = [
   { name: 'eslint', args: [eslintBin, '--format', 'json', ...paths], ms: [], cpuMs: [] },
-  { name: 'narrow-eslint-disable --dry --workers 0', args: [bin, 'narrow-eslint-disable', '--dry', '--json', '--workers', '0', ...paths], ms: [], cpuMs: [] },
+  {
+    name: 'narrow-eslint-disable --dry --workers 0',
+    args: [bin, 'narrow-eslint-disable', '--dry', '--json', '--workers', '0', ...paths],
+    ms: [],
+    cpuMs: [],
+  },
   {
     name: `narrow-eslint-disable --dry --workers ${args.workers}`,
     args: [bin, 'narrow-eslint-disable', '--dry', '--json', '--workers', args.workers, ...paths],
@@ -193,7 +226,8 @@ for (let run = 0; run < Number(args.runs); run++) {
   const line: string[] = [];
   for (const arm of arms) {
     const result = timed(process.execPath, arm.args, projectDir);
-    if (arm === eslintArm ? result.status === 2 : result.status !== 0) throw new Error(`${arm.name} exited ${result.status} in ${projectDir}`);
+    if (arm === eslintArm ? result.status === 2 : result.status !== 0)
+      throw new Error(`${arm.name} exited ${result.status} in ${projectDir}`);
     arm.ms.push(result.ms);
     if (result.cpuMs !== undefined) arm.cpuMs.push(result.cpuMs);
     if (arm !== eslintArm) {
@@ -201,18 +235,32 @@ for (let run = 0; run < Number(args.runs); run++) {
       arm.workers = report?.workers;
     }
     const workers = arm.workers === undefined ? '' : `, ${arm.workers} worker(s)`;
-    line.push(`${arm.name} ${seconds(result.ms)}${result.cpuMs === undefined ? '' : ` (CPU ${seconds(result.cpuMs)}${workers})`}`);
+    line.push(
+      `${arm.name} ${seconds(result.ms)}${result.cpuMs === undefined ? '' : ` (CPU ${seconds(result.cpuMs)}${workers})`}`,
+    );
   }
   console.log(`run ${run + 1} (load ${loadavg()[0]?.toFixed(2)}): ${line.join('; ')}`);
 }
 for (const arm of arms) {
   const wall = median(arm.ms);
   const cpu = arm.cpuMs.length > 0 ? median(arm.cpuMs) : undefined;
-  const ratio = arm === eslintArm ? '' : `: ${(wall / median(eslintArm.ms)).toFixed(2)}× wall${cpu === undefined ? '' : `, ${(cpu / median(eslintArm.cpuMs)).toFixed(2)}× CPU`}`;
+  const ratio =
+    arm === eslintArm
+      ? ''
+      : `: ${(wall / median(eslintArm.ms)).toFixed(2)}× wall${cpu === undefined ? '' : `, ${(cpu / median(eslintArm.cpuMs)).toFixed(2)}× CPU`}`;
   const workers = arm.workers === undefined ? '' : ` on ${arm.workers} worker(s) + the main thread`;
-  console.log(`median ${arm.name}${workers}: ${seconds(wall)} wall${cpu === undefined ? '' : `, ${seconds(cpu)} CPU`}${ratio}`);
+  console.log(
+    `median ${arm.name}${workers}: ${seconds(wall)} wall${cpu === undefined ? '' : `, ${seconds(cpu)} CPU`}${ratio}`,
+  );
 }
-console.log(`target ≤ 1.5× wall; ${report?.totals.rewrittenSites} directives rewritten or removed in ${report?.totals.changed} files, ${report?.totals.leftSites} left`);
-console.log(`load average at end: ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
-if (generated && generated.directives < 200) console.log('warning: fewer than 200 blanket directives in the corpus; raise --files or --share');
+console.log(
+  `target ≤ 1.5× wall; ${report?.totals.rewrittenSites} directives rewritten or removed in ${report?.totals.changed} files, ${report?.totals.leftSites} left`,
+);
+console.log(
+  `load average at end: ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}`,
+);
+if (generated && generated.directives < 200)
+  console.log('warning: fewer than 200 blanket directives in the corpus; raise --files or --share');
 if (generated && !args.keep) rmSync(generated.dir, { recursive: true, force: true });

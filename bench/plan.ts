@@ -20,9 +20,17 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BIN = join(ROOT, 'dist', 'cli', 'bin.js');
 const REPO = process.env.REPO;
 const RUNS = Number(process.env.RUNS ?? 3);
-const CODEMODS = ['pool-backpressure', 'narrow-eslint-disable', 'auth-logging', 'graphql-cache', 'kafka-dedupe', 'grpc-rotation'];
+const CODEMODS = [
+  'pool-backpressure',
+  'narrow-eslint-disable',
+  'auth-logging',
+  'graphql-cache',
+  'kafka-dedupe',
+  'grpc-rotation',
+];
 
-if (!REPO || !existsSync(REPO)) throw new Error('set REPO to a git work tree to plan (e.g. a checkout of a large TypeScript service)');
+if (!REPO || !existsSync(REPO))
+  throw new Error('set REPO to a git work tree to plan (e.g. a checkout of a large TypeScript service)');
 if (!existsSync(BIN)) throw new Error(`${BIN} is missing: npm run build first`);
 
 interface Timed {
@@ -33,7 +41,12 @@ interface Timed {
 
 function time(args: readonly string[]): Timed {
   const start = performance.now();
-  const run = spawnSync(process.execPath, [BIN, ...args], { cwd: REPO, encoding: 'utf8', maxBuffer: 1024 ** 3, env: { ...process.env, DATABASE_URL: '' } });
+  const run = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 1024 ** 3,
+    env: { ...process.env, DATABASE_URL: '' },
+  });
   return { ms: performance.now() - start, stdout: run.stdout, status: run.status };
 }
 
@@ -42,11 +55,16 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-const arms = [{ name: 'plan', args: ['plan', '--json'] }, ...CODEMODS.map((id) => ({ name: id, args: [id, '--dry', '--json'] }))];
+const arms = [
+  { name: 'plan', args: ['plan', '--json'] },
+  ...CODEMODS.map((id) => ({ name: id, args: [id, '--dry', '--json'] })),
+];
 const timings = new Map<string, number[]>(arms.map((arm) => [arm.name, []]));
 const outputs = new Map<string, string>();
 const statuses = new Map<string, number | null>();
-console.log(`bench/plan.ts: ${REPO}, ${RUNS} runs per arm, ${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(2)}`);
+console.log(
+  `bench/plan.ts: ${REPO}, ${RUNS} runs per arm, ${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(2)}`,
+);
 for (let run = 0; run < RUNS; run++) {
   for (const arm of arms) {
     const timed = time(arm.args);
@@ -57,14 +75,19 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 
-const plan = JSON.parse(outputs.get('plan') ?? '{}') as { quickWins: { id: string; sites: { ready: number; left: number } }[]; run: { files: number; parsedFiles: number; typedFiles: number } };
+const plan = JSON.parse(outputs.get('plan') ?? '{}') as {
+  quickWins: { id: string; sites: { ready: number; left: number } }[];
+  run: { files: number; parsedFiles: number; typedFiles: number };
+};
 console.log(`\n${'arm'.padEnd(24)} ${'median s'.padStart(9)}  sites ready/left (plan's / its own)`);
 let slowest = { name: '', ms: 0 };
 for (const arm of arms) {
   const ms = median(timings.get(arm.name) ?? []);
   let sites = '';
   if (arm.name !== 'plan') {
-    const own = JSON.parse(outputs.get(arm.name) || '{"totals":{}}') as { totals: { rewrittenSites?: number; leftSites?: number } };
+    const own = JSON.parse(outputs.get(arm.name) || '{"totals":{}}') as {
+      totals: { rewrittenSites?: number; leftSites?: number };
+    };
     const entry = plan.quickWins.find((item) => item.id === arm.name);
     const same = entry?.sites.ready === own.totals.rewrittenSites && entry?.sites.left === own.totals.leftSites;
     sites =

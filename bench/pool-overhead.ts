@@ -98,7 +98,9 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: database.url, max: 10 });
   try {
     // Warm: open every client once, and let the JIT see both paths.
-    await Promise.all(Array.from({ length: 10 }, () => pool.connect())).then((clients) => clients.forEach((c) => c.release()));
+    await Promise.all(Array.from({ length: 10 }, () => pool.connect())).then((clients) =>
+      clients.forEach((c) => c.release()),
+    );
     for (const arm of arms) await timeRound(pool, arm);
 
     const samples = new Map<string, Sample[]>(arms.map((arm) => [arm.name, []]));

@@ -94,14 +94,20 @@ const ALL_ARMS: Arm[] = [
   {
     name: 'threshold',
     poolConfig: {},
-    request: async (pool, registry, sql) => holdOn(await acquireWithBackpressure(pool, { threshold: 0.85, registry }), sql()),
+    request: async (pool, registry, sql) =>
+      holdOn(await acquireWithBackpressure(pool, { threshold: 0.85, registry }), sql()),
   },
   {
     name: 'bounded-queue',
     poolConfig: {},
-    request: async (pool, registry, sql) => holdOn(await acquireWithBackpressure(pool, { maxWaiting: MAX, registry }), sql()),
+    request: async (pool, registry, sql) =>
+      holdOn(await acquireWithBackpressure(pool, { maxWaiting: MAX, registry }), sql()),
   },
-  { name: 'adaptive', poolConfig: {}, request: async (pool, registry, sql) => holdOn(await acquireWithBackpressure(pool, { registry }), sql()) },
+  {
+    name: 'adaptive',
+    poolConfig: {},
+    request: async (pool, registry, sql) => holdOn(await acquireWithBackpressure(pool, { registry }), sql()),
+  },
 ];
 const ARMS = ALL_ARMS.filter((arm) => !process.env.ARMS || process.env.ARMS.split(',').includes(arm.name));
 
@@ -123,7 +129,10 @@ async function serviceTime(url: string, ms: number, samples: number): Promise<nu
     times.push(performance.now() - started);
   }
   await pool.end();
-  return percentile(times.sort((a, b) => a - b), 50);
+  return percentile(
+    times.sort((a, b) => a - b),
+    50,
+  );
 }
 
 interface RunResult {
@@ -157,13 +166,24 @@ async function runArm(url: string, arm: Arm, scenario: Scenario): Promise<RunRes
     const sql = (): string => sleepSql(scenario.holdFor(index, performance.now() - t0));
     const finish = (kind: Kind): void => {
       const now = performance.now();
-      outcomes[index] = { kind, ms: now - intended, fromCallMs: now - called, lagMs: called - intended, endMs: now - t0 };
+      outcomes[index] = {
+        kind,
+        ms: now - intended,
+        fromCallMs: now - called,
+        lagMs: called - intended,
+        endMs: now - t0,
+      };
     };
     const classify = (error: unknown): Kind => {
       if ((error as { code?: unknown }).code === 'POOL_EXHAUSTED') return 'refused';
       return isPoolBackpressureError(error) || /timeout exceeded/.test(String(error)) ? 'timeout' : 'error';
     };
-    pending.push(arm.request(pool, registry, sql).then(() => finish('ok'), (error: unknown) => finish(classify(error))));
+    pending.push(
+      arm.request(pool, registry, sql).then(
+        () => finish('ok'),
+        (error: unknown) => finish(classify(error)),
+      ),
+    );
   };
   await fireOnSchedule(starts, t0, launch);
   await Promise.all(pending);
@@ -174,7 +194,10 @@ async function runArm(url: string, arm: Arm, scenario: Scenario): Promise<RunRes
 
   const ok = outcomes.filter((o) => o.kind === 'ok');
   const okMs = ok.map((o) => o.ms).sort((a, b) => a - b);
-  const refused = outcomes.filter((o) => o.kind === 'refused').map((o) => o.fromCallMs).sort((a, b) => a - b);
+  const refused = outcomes
+    .filter((o) => o.kind === 'refused')
+    .map((o) => o.fromCallMs)
+    .sort((a, b) => a - b);
   // served within the deadline and within the schedule: a backlog drained after the run is no throughput of the run
   const good = ok.filter((o) => o.ms <= DEADLINE_MS && o.endMs <= scenario.durationMs);
   return {
@@ -188,8 +211,17 @@ async function runArm(url: string, arm: Arm, scenario: Scenario): Promise<RunRes
     refuseP99: percentile(refused, 99),
     errors: outcomes.filter((o) => o.kind === 'error').length,
     leaked,
-    lagP99: percentile(outcomes.map((o) => o.lagMs).sort((a, b) => a - b), 99),
-    recoveryMs: scenario.slowdown ? recovery(good.map((o) => o.endMs), scenario.slowdown, scenario.durationMs) : Number.NaN,
+    lagP99: percentile(
+      outcomes.map((o) => o.lagMs).sort((a, b) => a - b),
+      99,
+    ),
+    recoveryMs: scenario.slowdown
+      ? recovery(
+          good.map((o) => o.endMs),
+          scenario.slowdown,
+          scenario.durationMs,
+        )
+      : Number.NaN,
     reasons,
   };
 }
@@ -226,11 +258,30 @@ const maxOf = (values: number[]): number => {
   const known = values.filter((v) => !Number.isNaN(v));
   return known.length === 0 ? Number.NaN : Math.max(...known);
 };
-const meanOf = (runs: RunResult[], pick: (r: RunResult) => number): number => mean(runs.map(pick).filter((v) => !Number.isNaN(v)));
+const meanOf = (runs: RunResult[], pick: (r: RunResult) => number): number =>
+  mean(runs.map(pick).filter((v) => !Number.isNaN(v)));
 
-const HEADER = ['row', 'arm', 'offered', 'goodput', '±', 'ok p50', 'ok p99', 'p99/hold', 'refused', '±', 'late', 'rej p99', 'errors', 'leaked', 'recov ms', 'lag p99'];
+const HEADER = [
+  'row',
+  'arm',
+  'offered',
+  'goodput',
+  '±',
+  'ok p50',
+  'ok p99',
+  'p99/hold',
+  'refused',
+  '±',
+  'late',
+  'rej p99',
+  'errors',
+  'leaked',
+  'recov ms',
+  'lag p99',
+];
 const WIDTHS = [16, 14, 8, 8, 6, 8, 8, 8, 8, 6, 6, 8, 6, 8, 8, 8];
-const line = (cells: string[]): string => cells.map((cell, i) => (i < 2 ? cell.padEnd(WIDTHS[i]!) : cell.padStart(WIDTHS[i]!))).join(' ');
+const line = (cells: string[]): string =>
+  cells.map((cell, i) => (i < 2 ? cell.padEnd(WIDTHS[i]!) : cell.padStart(WIDTHS[i]!))).join(' ');
 
 function printRow(scenario: Scenario, arm: Arm, runs: RunResult[]): void {
   const goodputs = runs.map((r) => 100 * r.goodputShare);
@@ -254,7 +305,13 @@ function printRow(scenario: Scenario, arm: Arm, runs: RunResult[]): void {
       runs.map((r) => r.leaked).join(','),
       scenario.slowdown ? runs.map((r) => fmt(r.recoveryMs, 0)).join(',') : '',
       fmt(Math.max(...runs.map((r) => r.lagP99))),
-      runs.map((r) => Object.entries(r.reasons).map(([reason, n]) => `${reason} ${n}`).join(' ')).join(' | '),
+      runs
+        .map((r) =>
+          Object.entries(r.reasons)
+            .map(([reason, n]) => `${reason} ${n}`)
+            .join(' '),
+        )
+        .join(' | '),
     ]),
   );
 }
@@ -265,7 +322,8 @@ function verdict(results: Map<string, RunResult[]>): string {
   if (adaptive === undefined || results.size < 2) return '';
   const goodput = (runs: RunResult[]): number => mean(runs.map((r) => 100 * r.goodputShare));
   let best = { name: '', value: -Infinity };
-  for (const [name, runs] of results) if (name !== 'adaptive' && goodput(runs) > best.value) best = { name, value: goodput(runs) };
+  for (const [name, runs] of results)
+    if (name !== 'adaptive' && goodput(runs) > best.value) best = { name, value: goodput(runs) };
   const rowNoise = Math.max(...[...results.values()].map((runs) => noise(runs.map((r) => 100 * r.goodputShare))));
   const gap = goodput(adaptive) - best.value;
   return `  adaptive goodput ${gap >= 0 ? '+' : ''}${fmt(gap, 1)} pts vs best other (${best.name}); noise ±${fmt(rowNoise, 1)} → ${gap >= -Math.max(rowNoise, 1) ? 'ok' : 'WORSE'}`;
@@ -280,7 +338,9 @@ async function main(): Promise<void> {
     const capacity = (MAX * 1000) / service;
     const mixMean = 0.9 * short + 0.1 * long;
     const mixCapacity = (MAX * 1000) / mixMean;
-    const load = loadavg().map((v) => v.toFixed(1)).join(' ');
+    const load = loadavg()
+      .map((v) => v.toFixed(1))
+      .join(' ');
     console.log(
       `pool max ${MAX}; ${sleepSql(HOLD_MS)} = ${service.toFixed(1)} ms per request → capacity ${capacity.toFixed(0)} req/s; ` +
         `mix 90 % ${short.toFixed(1)} ms / 10 % ${long.toFixed(1)} ms (mean ${mixMean.toFixed(1)} ms → ${mixCapacity.toFixed(0)} req/s)`,
@@ -295,12 +355,26 @@ async function main(): Promise<void> {
     const fixedHold = (): number => HOLD_MS;
     if (SCENARIOS.includes('load')) {
       for (const factor of LOADS) {
-        scenarios.push({ row: `${factor}×`, durationMs: DURATION_MS, capacity, holdMs: service, starts: [], holdFor: fixedHold });
+        scenarios.push({
+          row: `${factor}×`,
+          durationMs: DURATION_MS,
+          capacity,
+          holdMs: service,
+          starts: [],
+          holdFor: fixedHold,
+        });
       }
     }
     if (SCENARIOS.includes('mix')) {
       for (const factor of MIX_LOADS) {
-        scenarios.push({ row: `mix ${factor}×`, durationMs: DURATION_MS, capacity: mixCapacity, holdMs: mixMean, starts: [], holdFor: fixedHold });
+        scenarios.push({
+          row: `mix ${factor}×`,
+          durationMs: DURATION_MS,
+          capacity: mixCapacity,
+          holdMs: mixMean,
+          starts: [],
+          holdFor: fixedHold,
+        });
       }
     }
     if (SCENARIOS.includes('slowdown')) {
@@ -308,10 +382,25 @@ async function main(): Promise<void> {
       const slowdown = { fromMs: edge, toMs: edge + SLOWDOWN_MS };
       const holdFor = (_index: number, atMs: number): number =>
         atMs >= slowdown.fromMs && atMs < slowdown.toMs ? HOLD_MS * SLOWDOWN_FACTOR : HOLD_MS;
-      scenarios.push({ row: `slow ${SLOWDOWN_FACTOR}× 1×`, durationMs: slowdown.toMs + edge, capacity, holdMs: service, starts: [], holdFor, slowdown });
+      scenarios.push({
+        row: `slow ${SLOWDOWN_FACTOR}× 1×`,
+        durationMs: slowdown.toMs + edge,
+        capacity,
+        holdMs: service,
+        starts: [],
+        holdFor,
+        slowdown,
+      });
     }
     if (SCENARIOS.includes('burst')) {
-      scenarios.push({ row: 'burst 0.7×', durationMs: QUICK ? 4000 : 6000, capacity, holdMs: service, starts: [], holdFor: fixedHold });
+      scenarios.push({
+        row: 'burst 0.7×',
+        durationMs: QUICK ? 4000 : 6000,
+        capacity,
+        holdMs: service,
+        starts: [],
+        holdFor: fixedHold,
+      });
     }
 
     for (const [s, scenario] of scenarios.entries()) {
@@ -321,12 +410,17 @@ async function main(): Promise<void> {
         const seed = SEED + 1000 * repeat + 17 * s;
         const { starts, holdFor } = workload(scenario, seed, capacity, mixCapacity);
         // arms alternate within a repeat, so a busy stretch of the machine does not hit one arm only
-        for (const arm of ARMS) results.get(arm.name)!.push(await runArm(database.url, arm, { ...scenario, starts, holdFor }));
+        for (const arm of ARMS)
+          results.get(arm.name)!.push(await runArm(database.url, arm, { ...scenario, starts, holdFor }));
       }
       for (const arm of ARMS) printRow(scenario, arm, results.get(arm.name)!);
       console.log(verdict(results));
     }
-    console.log(`load average at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+    console.log(
+      `load average at end ${loadavg()
+        .map((v) => v.toFixed(1))
+        .join(' ')}`,
+    );
     console.log(
       'goodput = successes within the deadline per second, of capacity; ± = half the spread between repeats; refused = typed ' +
         'refusal at the door; late = successes after the deadline + acquisitions that timed out (most of any repeat); leaked = checked-out/waiting ' +
@@ -338,7 +432,12 @@ async function main(): Promise<void> {
 }
 
 /** The arrival schedule and holds of one repeat of a scenario. */
-function workload(scenario: Scenario, seed: number, capacity: number, mixCapacity: number): Pick<Scenario, 'starts' | 'holdFor'> {
+function workload(
+  scenario: Scenario,
+  seed: number,
+  capacity: number,
+  mixCapacity: number,
+): Pick<Scenario, 'starts' | 'holdFor'> {
   const { row, durationMs } = scenario;
   if (row.startsWith('mix')) {
     const factor = Number(row.slice(4, -1));

@@ -34,7 +34,8 @@ const BIN = process.env.BIN ?? join(ROOT, 'dist', 'cli', 'bin.js');
 const GNU_TIME = '/usr/bin/time';
 
 function moduleText(pkg: number, index: number): string {
-  const dependency = pkg > 0 ? `import { Repository${(index % 5)} } from '@bench/p${pkg - 1}/src/m${index % 5}.js';\n` : '';
+  const dependency =
+    pkg > 0 ? `import { Repository${index % 5} } from '@bench/p${pkg - 1}/src/m${index % 5}.js';\n` : '';
   const own = index % 5 === index ? '' : `import { Repository${index % 5} as Local } from './m${index % 5}.js';\n`;
   const pool =
     index % 8 === 0
@@ -76,14 +77,29 @@ export async function work${index}(repository: Repository${index}, client: Clien
 function generate(): void {
   rmSync(MONOREPO, { recursive: true, force: true });
   mkdirSync(MONOREPO, { recursive: true });
-  writeFileSync(join(MONOREPO, 'package.json'), `${JSON.stringify({ name: 'bench-monorepo', private: true, workspaces: ['packages/*'] }, null, 2)}\n`);
+  writeFileSync(
+    join(MONOREPO, 'package.json'),
+    `${JSON.stringify({ name: 'bench-monorepo', private: true, workspaces: ['packages/*'] }, null, 2)}\n`,
+  );
   for (let pkg = 0; pkg < PACKAGES; pkg++) {
     const dir = join(MONOREPO, 'packages', `p${pkg}`);
     mkdirSync(join(dir, 'src'), { recursive: true });
     const dependencies = { pg: '^8.11.0', ...(pkg > 0 ? { [`@bench/p${pkg - 1}`]: '*' } : {}) };
-    writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `@bench/p${pkg}`, private: true, type: 'module', dependencies }, null, 2)}\n`);
+    writeFileSync(
+      join(dir, 'package.json'),
+      `${JSON.stringify({ name: `@bench/p${pkg}`, private: true, type: 'module', dependencies }, null, 2)}\n`,
+    );
     const paths = pkg > 0 ? { [`@bench/p${pkg - 1}/*`]: [`../p${pkg - 1}/*`] } : {};
-    const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'], paths };
+    const compilerOptions = {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+      paths,
+    };
     writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify({ compilerOptions, include: ['src'] }, null, 2)}\n`);
     for (let index = 0; index < FILES; index++) writeFileSync(join(dir, 'src', `m${index}.ts`), moduleText(pkg, index));
   }
@@ -101,21 +117,53 @@ interface Measured {
 function measure(flags: readonly string[]): Measured {
   const rssFile = join(tmpdir(), `quickwins-typed-cost-${process.pid}`);
   const start = performance.now();
-  const result = spawnSync(GNU_TIME, ['-f', '%M', '-o', rssFile, process.execPath, BIN, 'pool-backpressure', '--dry', '--json', '--no-format', '--allow-dirty', ...flags, '.'], {
-    cwd: MONOREPO,
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
-  });
+  const result = spawnSync(
+    GNU_TIME,
+    [
+      '-f',
+      '%M',
+      '-o',
+      rssFile,
+      process.execPath,
+      BIN,
+      'pool-backpressure',
+      '--dry',
+      '--json',
+      '--no-format',
+      '--allow-dirty',
+      ...flags,
+      '.',
+    ],
+    {
+      cwd: MONOREPO,
+      encoding: 'utf8',
+      maxBuffer: 512 * 1024 * 1024,
+    },
+  );
   const ms = performance.now() - start;
   const maxRssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
-  let report: { files: { path: string; rewritten: { line: number }[] }[]; programsBuilt: number; typedFiles: number; timings: { programMs: number } };
+  let report: {
+    files: { path: string; rewritten: { line: number }[] }[];
+    programsBuilt: number;
+    typedFiles: number;
+    timings: { programMs: number };
+  };
   try {
     report = JSON.parse(result.stdout) as typeof report;
   } catch {
-    throw new Error(`the CLI printed no JSON report (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(
+      `the CLI printed no JSON report (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
   const rewritten = report.files.flatMap((file) => file.rewritten.map((site) => `${file.path}:${site.line}`)).sort();
-  return { ms, maxRssMb: maxRssKb / 1024, rewritten, programs: report.programsBuilt, typedFiles: report.typedFiles, programMs: report.timings.programMs };
+  return {
+    ms,
+    maxRssMb: maxRssKb / 1024,
+    rewritten,
+    programs: report.programsBuilt,
+    typedFiles: report.typedFiles,
+    programMs: report.timings.programMs,
+  };
 }
 
 function main(): void {
@@ -131,7 +179,10 @@ function main(): void {
   }
   const same = typed.every((run) => run.rewritten.join('\n') === (untyped[0] as Measured).rewritten.join('\n'));
   const time = { typed: median(typed.map((run) => run.ms)), untyped: median(untyped.map((run) => run.ms)) };
-  const memory = { typed: median(typed.map((run) => run.maxRssMb)), untyped: median(untyped.map((run) => run.maxRssMb)) };
+  const memory = {
+    typed: median(typed.map((run) => run.maxRssMb)),
+    untyped: median(untyped.map((run) => run.maxRssMb)),
+  };
   const lines = [
     `monorepo: ${PACKAGES} packages × ${FILES} files (${PACKAGES * FILES} files), ${(untyped[0] as Measured).rewritten.length} sites rewritten by both runs: ${same ? 'the same sites' : 'DIFFERENT sites'}`,
     `untyped (--no-types): ${(time.untyped / 1000).toFixed(2)} s, peak RSS ${memory.untyped.toFixed(0)} MB`,

@@ -20,22 +20,30 @@ export type { AuthLoggingOptions };
 
 export const codemod: Codemod<AuthLoggingOptions> = {
   id: 'auth-logging',
-  summary: 'Wrap authentication handlers (Express, Fastify, Koa, NestJS, Next.js, plain functions) with structured outcome logging.',
+  summary:
+    'Wrap authentication handlers (Express, Fastify, Koa, NestJS, Next.js, plain functions) with structured outcome logging.',
   options: [
     {
       flag: 'match',
-      description: 'Regex (case-insensitive) for route paths and handler names that are auth handlers; replaces the built-in test.',
+      description:
+        'Regex (case-insensitive) for route paths and handler names that are auth handlers; replaces the built-in test.',
       type: 'string',
       // Checked before any file is read: a bad pattern is a usage error (exit 2), not a failure in every file.
       validate: (value) => regexComplaint(String(value)),
     },
     {
       flag: 'plain-functions',
-      description: 'Also wrap exported functions that only their name says are auth actions (reported as candidates by default).',
+      description:
+        'Also wrap exported functions that only their name says are auth actions (reported as candidates by default).',
       type: 'boolean',
       default: false,
     },
-    { flag: 'import-from', description: 'Module to import withAuthLogging / AuthLogged from.', type: 'string', default: DEFAULT_IMPORT_FROM },
+    {
+      flag: 'import-from',
+      description: 'Module to import withAuthLogging / AuthLogged from.',
+      type: 'string',
+      default: DEFAULT_IMPORT_FROM,
+    },
   ],
   usesTypes: false,
   reads: ['package-json', 'imported-modules'],

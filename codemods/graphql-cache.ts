@@ -15,7 +15,14 @@ import type { Codemod, CodemodInput, CodemodResult, CodemodSite } from '../src/c
 import { sniffCodeStyle } from '../src/core/code-style.js';
 import { sniffModuleStyle } from '../src/core/module-style.js';
 import { positionsOf } from '../src/core/parse.js';
-import { DEFAULT_IMPORT_FROM, findGraphqlSites, helperOf, mayHaveGraphqlSites, planGraphqlRewrites, type GraphqlSite } from '../src/graphql-cache/graphql-sites.js';
+import {
+  DEFAULT_IMPORT_FROM,
+  findGraphqlSites,
+  helperOf,
+  mayHaveGraphqlSites,
+  planGraphqlRewrites,
+  type GraphqlSite,
+} from '../src/graphql-cache/graphql-sites.js';
 import { isTestFileInPackage, leaveTestFile } from '../src/codemod-host/test-files.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
@@ -42,11 +49,28 @@ function describe(site: GraphqlSite): string {
 
 export const codemod: Codemod<GraphqlCacheOptions> = {
   id: 'graphql-cache',
-  summary: 'Rewrite graphql()/parse()/validate() of graphql-js servers onto the document cache; remove options that switch caches off',
+  summary:
+    'Rewrite graphql()/parse()/validate() of graphql-js servers onto the document cache; remove options that switch caches off',
   options: [
-    { flag: 'import-from', type: 'string', default: DEFAULT_IMPORT_FROM, description: 'module to import cachedGraphql / cachedParse / cachedValidate from' },
-    { flag: 'options', type: 'boolean', default: true, description: 'do not remove documentStore: null, persistedQueries: false, parserAndValidationCache: false, Mercurius cache: false; leave and report them (removed by default)' },
-    { flag: 'tests', type: 'boolean', default: false, description: 'also rewrite test files (left and reported by default)' },
+    {
+      flag: 'import-from',
+      type: 'string',
+      default: DEFAULT_IMPORT_FROM,
+      description: 'module to import cachedGraphql / cachedParse / cachedValidate from',
+    },
+    {
+      flag: 'options',
+      type: 'boolean',
+      default: true,
+      description:
+        'do not remove documentStore: null, persistedQueries: false, parserAndValidationCache: false, Mercurius cache: false; leave and report them (removed by default)',
+    },
+    {
+      flag: 'tests',
+      type: 'boolean',
+      default: false,
+      description: 'also rewrite test files (left and reported by default)',
+    },
   ],
   usesTypes: true,
   reads: ['package-json', 'project-config'],
@@ -57,13 +81,23 @@ export const codemod: Codemod<GraphqlCacheOptions> = {
   },
 };
 
-function rewriteGraphql({ filePath, source, program, options, types }: CodemodInput<GraphqlCacheOptions>): CodemodResult {
+function rewriteGraphql({
+  filePath,
+  source,
+  program,
+  options,
+  types,
+}: CodemodInput<GraphqlCacheOptions>): CodemodResult {
   const scan = findGraphqlSites(program, { types, filePath });
   const chosen = options.options ? scan.sites : scan.sites.filter((site) => site.kind !== 'disabling-option');
   const edits =
     chosen.length === 0
       ? []
-      : planGraphqlRewrites(program, source, chosen, { importFrom: options.importFrom, moduleStyle: sniffModuleStyle(program, filePath), style: sniffCodeStyle(program, source) });
+      : planGraphqlRewrites(program, source, chosen, {
+          importFrom: options.importFrom,
+          moduleStyle: sniffModuleStyle(program, filePath),
+          style: sniffCodeStyle(program, source),
+        });
   const positionOf = positionsOf(source);
   const rewritten: CodemodSite[] = chosen.map((site) => ({
     ...positionOf(site.kind === 'disabling-option' ? site.property.range[0] : site.call.range[0]),
@@ -73,7 +107,10 @@ function rewriteGraphql({ filePath, source, program, options, types }: CodemodIn
     ...scan.left.map((site) => ({ ...positionOf(site.node.range[0]), message: site.reason })),
     ...scan.sites
       .filter((site) => !chosen.includes(site))
-      .map((site) => ({ ...positionOf(site.kind === 'disabling-option' ? site.property.range[0] : site.call.range[0]), message: `--no-options: \`${site.kind === 'disabling-option' ? site.option : ''}\` kept` })),
+      .map((site) => ({
+        ...positionOf(site.kind === 'disabling-option' ? site.property.range[0] : site.call.range[0]),
+        message: `--no-options: \`${site.kind === 'disabling-option' ? site.option : ''}\` kept`,
+      })),
     ...scan.responseCaches.map((site) => ({
       ...positionOf(site.call.range[0]),
       message: `${site.plugin} without \`${site.sessionOption}\`: one user's cached answer can be served to another; add a session key by hand`,
@@ -81,7 +118,13 @@ function rewriteGraphql({ filePath, source, program, options, types }: CodemodIn
   ].sort((a, b) => a.line - b.line || a.column - b.column);
   // Removing a cache-disabling option imports nothing; a rewrite to the cache does.
   const importsHelpers = edits.length > 0 && applyTextEdits(source, edits).includes(options.importFrom);
-  return { edits, rewritten, left, imports: importsHelpers ? [options.importFrom] : [], waitsForTypes: scan.waitsForTypes };
+  return {
+    edits,
+    rewritten,
+    left,
+    imports: importsHelpers ? [options.importFrom] : [],
+    waitsForTypes: scan.waitsForTypes,
+  };
 }
 
 export default toJscodeshiftTransform(codemod);

@@ -50,9 +50,24 @@ export const codemod: Codemod<GrpcRotationOptions> = {
   id: 'grpc-rotation',
   summary: 'Wrap grpc-js clients in rotatingClient() and give grpc.Server a max connection age',
   options: [
-    { flag: 'import-from', type: 'string', default: '@quickwins/runtime/grpc', description: 'module to import the helpers from' },
-    { flag: 'servers', type: 'boolean', default: true, description: 'do not add serverConnectionAge() to new grpc.Server(...) (added by default)' },
-    { flag: 'tests', type: 'boolean', default: false, description: 'also rewrite test files (left and reported by default)' },
+    {
+      flag: 'import-from',
+      type: 'string',
+      default: '@quickwins/runtime/grpc',
+      description: 'module to import the helpers from',
+    },
+    {
+      flag: 'servers',
+      type: 'boolean',
+      default: true,
+      description: 'do not add serverConnectionAge() to new grpc.Server(...) (added by default)',
+    },
+    {
+      flag: 'tests',
+      type: 'boolean',
+      default: false,
+      description: 'also rewrite test files (left and reported by default)',
+    },
   ],
   usesTypes: true,
   reads: ['package-json', 'imported-modules'],
@@ -67,22 +82,32 @@ function rewriteGrpc({ filePath, source, program, options, types }: CodemodInput
   const scan = findGrpcSites(program, { types, readModule: moduleReader(filePath) });
   const positionOf = positionsOf(source);
   const servers = options.servers ? scan.servers : [];
-  const plan = planGrpcRewrites(program, source, { clients: scan.clients, servers }, {
-    from: options.importFrom,
-    moduleStyle: sniffModuleStyle(program, filePath),
-    style: sniffCodeStyle(program, source),
-  });
+  const plan = planGrpcRewrites(
+    program,
+    source,
+    { clients: scan.clients, servers },
+    {
+      from: options.importFrom,
+      moduleStyle: sniffModuleStyle(program, filePath),
+      style: sniffCodeStyle(program, source),
+    },
+  );
   const rewritten: CodemodSite[] = [
     ...scan.clients.map((site) => ({
       ...positionOf(site.node.range[0]),
       message: `new ${source.slice(site.node.callee.range[0], site.node.callee.range[1])}(…) → rotatingClient(…) (${site.evidence})${site.perCall ? '; it is made inside a function: make it once per process' : ''}`,
     })),
-    ...plan.rewrittenServers.map((site) => ({ ...positionOf(site.node.range[0]), message: 'new grpc.Server(…) → with serverConnectionAge()' })),
+    ...plan.rewrittenServers.map((site) => ({
+      ...positionOf(site.node.range[0]),
+      message: 'new grpc.Server(…) → with serverConnectionAge()',
+    })),
   ];
   const left: CodemodSite[] = [
     ...scan.left,
     ...plan.left,
-    ...(options.servers ? [] : scan.servers.map((site) => ({ node: site.node, reason: 'grpc.Server left: --no-servers' }))),
+    ...(options.servers
+      ? []
+      : scan.servers.map((site) => ({ node: site.node, reason: 'grpc.Server left: --no-servers' }))),
   ].map((site) => ({ ...positionOf(site.node.range[0]), message: site.reason }));
   return { edits: plan.edits, rewritten, left, imports: rewritten.length > 0 ? [options.importFrom] : [] };
 }

@@ -35,22 +35,35 @@ const STORES: readonly StoreKind[] = ['memory', 'pg', 'redis'];
 
 export const codemod: Codemod<KafkaDedupeOptions> = {
   id: 'kafka-dedupe',
-  summary: 'Wrap kafkajs consumer.run({ eachMessage | eachBatch }) handlers with dedupeEachMessage / dedupeEachBatch / dedupeBatch',
+  summary:
+    'Wrap kafkajs consumer.run({ eachMessage | eachBatch }) handlers with dedupeEachMessage / dedupeEachBatch / dedupeBatch',
   options: [
-    { flag: 'import-from', type: 'string', default: '@quickwins/runtime/kafka', description: 'module to import the wrappers and stores from' },
+    {
+      flag: 'import-from',
+      type: 'string',
+      default: '@quickwins/runtime/kafka',
+      description: 'module to import the wrappers and stores from',
+    },
     {
       flag: 'store',
       type: 'string',
       default: 'memory',
-      description: 'de-duplication store: memory (retries and in-batch duplicates), pg (effect-once with the handler writing through tx), redis (best-effort)',
+      description:
+        'de-duplication store: memory (retries and in-batch duplicates), pg (effect-once with the handler writing through tx), redis (best-effort)',
       validate: (value) => (STORES.includes(value as StoreKind) ? undefined : `must be one of ${STORES.join(', ')}`),
     },
     {
       flag: 'store-argument',
       type: 'string',
-      description: 'for --store pg or redis: the expression passed to the store, in scope at every run() call (e.g. `pool`)',
+      description:
+        'for --store pg or redis: the expression passed to the store, in scope at every run() call (e.g. `pool`)',
     },
-    { flag: 'tests', type: 'boolean', default: false, description: 'also rewrite test files (left and reported by default)' },
+    {
+      flag: 'tests',
+      type: 'boolean',
+      default: false,
+      description: 'also rewrite test files (left and reported by default)',
+    },
   ],
   usesTypes: true,
   reads: ['package-json', 'imported-modules'],
@@ -62,14 +75,24 @@ export const codemod: Codemod<KafkaDedupeOptions> = {
 };
 
 function rewriteKafka({ filePath, source, program, options, types }: CodemodInput<KafkaDedupeOptions>): CodemodResult {
-  if (!STORES.includes(options.store)) throw new RangeError(`--store must be one of ${STORES.join(', ')}, got ${JSON.stringify(options.store)}`);
-  if (options.store !== 'memory' && !options.storeArgument) throw new RangeError(`--store ${options.store} needs --store-argument (the ${options.store === 'pg' ? 'pg pool' : 'redis client'} expression)`);
+  if (!STORES.includes(options.store))
+    throw new RangeError(`--store must be one of ${STORES.join(', ')}, got ${JSON.stringify(options.store)}`);
+  if (options.store !== 'memory' && !options.storeArgument)
+    throw new RangeError(
+      `--store ${options.store} needs --store-argument (the ${options.store === 'pg' ? 'pg pool' : 'redis client'} expression)`,
+    );
   const { runs, index } = findKafkaRuns(program, types, filePath);
   const positionOf = positionsOf(source);
   const planned: { at: number; plan: PlannedSite }[] = [];
   const left: CodemodSite[] = [];
   for (const { run, verdict } of runs) {
-    const outcome = planKafkaSite(run, verdict, { source, program, index, store: options.store, storeArgument: options.storeArgument });
+    const outcome = planKafkaSite(run, verdict, {
+      source,
+      program,
+      index,
+      store: options.store,
+      storeArgument: options.storeArgument,
+    });
     if (outcome.kind === 'left') left.push({ ...positionOf(run.call.range[0]), message: outcome.reason });
     else planned.push({ at: run.call.range[0], plan: outcome.plan });
   }

@@ -14,13 +14,31 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { readDisableDirectives, type DisableDirective } from '../src/eslint-directives/directives.js';
-import { loadProjectLinter, ProjectSetupError, type FileLint, type ProjectLinter } from '../src/eslint-directives/eslint-project.js';
-import { lineMapping, planNarrowing, type DirectiveDecision, type NarrowingPlan } from '../src/eslint-directives/narrow-directives.js';
+import {
+  loadProjectLinter,
+  ProjectSetupError,
+  type FileLint,
+  type ProjectLinter,
+} from '../src/eslint-directives/eslint-project.js';
+import {
+  lineMapping,
+  planNarrowing,
+  type DirectiveDecision,
+  type NarrowingPlan,
+} from '../src/eslint-directives/narrow-directives.js';
 import { parseSource, positionsOf } from '../src/core/parse.js';
 import { applyTextEdits } from '../src/core/text-edit.js';
 import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckLines } from '../src/eslint-directives/ts-nocheck.js';
-import { createNocheckRewriter, eslintObjection, type NocheckRewriter } from '../src/eslint-directives/ts-nocheck-project.js';
-import { createProjectTypeChecker, loadProjectTypeScript, type ProjectTypeChecker } from '../src/eslint-directives/typescript-project.js';
+import {
+  createNocheckRewriter,
+  eslintObjection,
+  type NocheckRewriter,
+} from '../src/eslint-directives/ts-nocheck-project.js';
+import {
+  createProjectTypeChecker,
+  loadProjectTypeScript,
+  type ProjectTypeChecker,
+} from '../src/eslint-directives/typescript-project.js';
 import {
   CodemodSetupError,
   type Codemod,
@@ -60,10 +78,19 @@ const DIRECTIVE_BAN_RULES = new Set([
 
 export const codemod: Codemod<NarrowEslintDisableOptions> = {
   id: 'narrow-eslint-disable',
-  summary: 'Name the rules each blanket eslint-disable hides (linted with the project\'s ESLint), remove those that hide nothing.',
+  summary:
+    "Name the rules each blanket eslint-disable hides (linted with the project's ESLint), remove those that hide nothing.",
   options: [
-    { flag: 'description', description: 'Reason added as `-- <text>` to rewritten directives that have none.', type: 'string' },
-    { flag: 'config', description: 'ESLint config file to lint with, instead of the one ESLint finds for each file.', type: 'string' },
+    {
+      flag: 'description',
+      description: 'Reason added as `-- <text>` to rewritten directives that have none.',
+      type: 'string',
+    },
+    {
+      flag: 'config',
+      description: 'ESLint config file to lint with, instead of the one ESLint finds for each file.',
+      type: 'string',
+    },
     {
       flag: 'to-suppressions',
       description: `Remove blanket directives and record the errors they hid in ${SUPPRESSIONS_FILE} (ESLint's bulk suppressions).`,
@@ -72,11 +99,16 @@ export const codemod: Codemod<NarrowEslintDisableOptions> = {
     },
     {
       flag: 'ts-nocheck',
-      description: 'Also remove `// @ts-nocheck` and put `// @ts-expect-error <description>` above each line the project\'s TypeScript then reports.',
+      description:
+        "Also remove `// @ts-nocheck` and put `// @ts-expect-error <description>` above each line the project's TypeScript then reports.",
       type: 'boolean',
       default: false,
     },
-    { flag: 'tsconfig', description: 'With --ts-nocheck: the tsconfig to type-check with, instead of the nearest one listing each file.', type: 'string' },
+    {
+      flag: 'tsconfig',
+      description: 'With --ts-nocheck: the tsconfig to type-check with, instead of the nearest one listing each file.',
+      type: 'string',
+    },
   ],
   usesTypes: false,
   reads: ['project-tools', 'run-files'],
@@ -90,7 +122,8 @@ export const codemod: Codemod<NarrowEslintDisableOptions> = {
     }));
     const nocheckLeft = (options.tsNocheck ? nocheckLines(source) : []).map((offset) => ({
       ...positionOf(offset),
-      message: "@ts-nocheck left: replacing it needs the project's TypeScript; run `npx quickwins narrow-eslint-disable --ts-nocheck`",
+      message:
+        "@ts-nocheck left: replacing it needs the project's TypeScript; run `npx quickwins narrow-eslint-disable --ts-nocheck`",
     }));
     return { edits: [], rewritten: [], left: [...left, ...nocheckLeft] };
   },
@@ -99,7 +132,9 @@ export const codemod: Codemod<NarrowEslintDisableOptions> = {
 
 /** The blanket directives among a parsed program's comments, read as ESLint 9.0 read them (no SourceCode at hand). */
 function blanketDirectives(program: TSESTree.Program): DisableDirective[] {
-  return readDisableDirectives({ getInlineConfigNodes: () => program.comments ?? [] }).filter((directive) => directive.blanket);
+  return readDisableDirectives({ getInlineConfigNodes: () => program.comments ?? [] }).filter(
+    (directive) => directive.blanket,
+  );
 }
 
 /** undefined when the file does not parse: then the file as a whole is named. */
@@ -123,11 +158,17 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
   const suppressionsPath = join(cwd, SUPPRESSIONS_FILE);
   // The text is handed back with the new one: the runner writes only while the file still holds it.
   const previous = existsSync(suppressionsPath) ? readFileSync(suppressionsPath, 'utf8') : undefined;
-  const existing = options.toSuppressions && previous !== undefined ? parseSuppressions(suppressionsPath, previous) : {};
+  const existing =
+    options.toSuppressions && previous !== undefined ? parseSuppressions(suppressionsPath, previous) : {};
   const relativePath = (filePath: string): string => relative(cwd, filePath).split(sep).join('/');
   const typeAware = await lintsWithTypes(linter, context.files);
   const nocheck = options.tsNocheck
-    ? createNocheckRewriter(await prepareTypeChecker(cwd, options.tsconfig), options.description ?? DEFAULT_EXPECT_ERROR_DESCRIPTION, context.files, readSourceText)
+    ? createNocheckRewriter(
+        await prepareTypeChecker(cwd, options.tsconfig),
+        options.description ?? DEFAULT_EXPECT_ERROR_DESCRIPTION,
+        context.files,
+        readSourceText,
+      )
     : undefined;
   // No state across files (a large run has a session per worker thread): a file's errors moved to the suppressions
   // file travel in its record, and `finish` adds up the records of the files the run kept.
@@ -141,20 +182,30 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
       const result = source.includes('eslint-disable')
         ? await narrowFile(linter, filePath, source, options, (ruleId) => counts?.[ruleId]?.count ?? 0)
         : UNCHANGED;
-      const record: SuppressedRecord | undefined = result.suppressedByFile.size > 0 ? Object.fromEntries(result.suppressedByFile) : undefined;
+      const record: SuppressedRecord | undefined =
+        result.suppressedByFile.size > 0 ? Object.fromEntries(result.suppressedByFile) : undefined;
       const final = nocheck ? await withNocheck(nocheck, linter, filePath, source, result) : result;
       return { edits: final.edits, rewritten: final.rewritten, left: final.left, record };
     },
     async finish(records: readonly ProjectRecord[]): Promise<ProjectFileOutput[]> {
       const added: Suppressions = {};
       for (const { filePath, record } of records) {
-        added[relativePath(filePath)] = Object.fromEntries(Object.entries(record as SuppressedRecord).map(([ruleId, count]) => [ruleId, { count }]));
+        added[relativePath(filePath)] = Object.fromEntries(
+          Object.entries(record as SuppressedRecord).map(([ruleId, count]) => [ruleId, { count }]),
+        );
       }
       const files = Object.keys(added);
       if (files.length === 0) return [];
       const merged = mergeSuppressions(existing, added);
       const rules = files.reduce((total, file) => total + Object.keys(added[file] ?? {}).length, 0);
-      return [{ path: suppressionsPath, text: stableJson(merged), summary: `${rules} rule count(s) added for ${files.length} file(s)`, previous }];
+      return [
+        {
+          path: suppressionsPath,
+          text: stableJson(merged),
+          summary: `${rules} rule count(s) added for ${files.length} file(s)`,
+          previous,
+        },
+      ];
     },
   };
 }
@@ -174,16 +225,34 @@ async function lintsWithTypes(linter: ProjectLinter, files: readonly string[]): 
  * --ts-nocheck after the ESLint half (`result`): its edits are added when TypeScript's check holds on the text with
  * both, and ESLint then reports nothing more than with the ESLint half's alone; otherwise the pragma is reported left.
  */
-async function withNocheck(nocheck: NocheckRewriter, linter: ProjectLinter, filePath: string, source: string, result: FileResult): Promise<FileResult> {
+async function withNocheck(
+  nocheck: NocheckRewriter,
+  linter: ProjectLinter,
+  filePath: string,
+  source: string,
+  result: FileResult,
+): Promise<FileResult> {
   const typed = nocheck.rewrite(filePath, source, result.edits);
   const edits = [...result.edits, ...typed.edits];
-  const objection = typed.edits.length > 0 ? await eslintObjection(linter, filePath, applyTextEdits(source, result.edits), applyTextEdits(source, edits)) : undefined;
+  const objection =
+    typed.edits.length > 0
+      ? await eslintObjection(linter, filePath, applyTextEdits(source, result.edits), applyTextEdits(source, edits))
+      : undefined;
   if (objection !== undefined) {
     const [pragma] = typed.rewritten;
-    const site = { line: pragma?.line ?? 1, column: pragma?.column ?? 0, message: `@ts-nocheck left: the @ts-expect-error lines would change what ESLint reports (${objection})` };
+    const site = {
+      line: pragma?.line ?? 1,
+      column: pragma?.column ?? 0,
+      message: `@ts-nocheck left: the @ts-expect-error lines would change what ESLint reports (${objection})`,
+    };
     return { ...result, left: [...result.left, site, ...typed.left] };
   }
-  return { ...result, edits, rewritten: [...result.rewritten, ...typed.rewritten], left: [...result.left, ...typed.left] };
+  return {
+    ...result,
+    edits,
+    rewritten: [...result.rewritten, ...typed.rewritten],
+    left: [...result.left, ...typed.left],
+  };
 }
 
 /** A run file's text as the runner hands it over (UTF-8, without a BOM); undefined when it cannot be read. */
@@ -223,15 +292,23 @@ async function narrowFile(
     // Each blanket directive is named, read from the comments alone (ESLint does not parse the file): none, nothing to say.
     const blankets = blanketsWithoutEslint(filePath, source);
     const left = blankets
-      ? blankets.map((directive) => ({ ...positionOf(directive.comment.range[0]), message: `blanket ${directive.label} left: ${notLinted}` }))
+      ? blankets.map((directive) => ({
+          ...positionOf(directive.comment.range[0]),
+          message: `blanket ${directive.label} left: ${notLinted}`,
+        }))
       : [{ line: 1, column: 0, message: `file left: ${notLinted}` }];
     return { ...UNCHANGED, left };
   }
 
   const before = await linter.lint(filePath, source);
   if (!before.directives) {
-    const where = before.fatal ? { line: before.fatal.line, column: Math.max(0, before.fatal.column - 1) } : { line: 1, column: 0 };
-    return { ...UNCHANGED, left: [{ ...where, message: `file left: ESLint cannot parse it (${before.fatal?.message ?? 'no result'})` }] };
+    const where = before.fatal
+      ? { line: before.fatal.line, column: Math.max(0, before.fatal.column - 1) }
+      : { line: 1, column: 0 };
+    return {
+      ...UNCHANGED,
+      left: [{ ...where, message: `file left: ESLint cannot parse it (${before.fatal?.message ?? 'no result'})` }],
+    };
   }
   if (!before.directives.some((directive) => directive.blanket)) return UNCHANGED;
 
@@ -240,9 +317,14 @@ async function narrowFile(
     description: options.description,
     // ESLint suppresses all of a rule's errors in a file or none: the count can only cover what directives hid when
     // the errors the file already shows are covered by the suppressions file too.
-    toSuppressions: options.toSuppressions ? (ruleId) => existingSuppressions(ruleId) >= (visibleErrors.get(ruleId) ?? 0) : undefined,
+    toSuppressions: options.toSuppressions
+      ? (ruleId) => existingSuppressions(ruleId) >= (visibleErrors.get(ruleId) ?? 0)
+      : undefined,
   });
-  const sites = plan.decisions.map((decision) => ({ ...positionOf(decision.directive.comment.range[0]), message: describe(decision) }));
+  const sites = plan.decisions.map((decision) => ({
+    ...positionOf(decision.directive.comment.range[0]),
+    message: describe(decision),
+  }));
 
   const output = applyTextEdits(source, plan.edits);
   const after = await linter.lint(filePath, output);
@@ -250,7 +332,10 @@ async function narrowFile(
   if (difference !== undefined) {
     const left = plan.decisions
       .filter((decision) => decision.directive.blanket)
-      .map((decision) => ({ ...positionOf(decision.directive.comment.range[0]), message: `blanket ${decision.directive.label} left: the file was not changed, because the rewrite would change what ESLint reports (${difference})` }));
+      .map((decision) => ({
+        ...positionOf(decision.directive.comment.range[0]),
+        message: `blanket ${decision.directive.label} left: the file was not changed, because the rewrite would change what ESLint reports (${difference})`,
+      }));
     return { ...UNCHANGED, left };
   }
   return { edits: plan.edits, rewritten: sites, left: [], suppressedByFile: plan.suppressedByFile };
@@ -261,12 +346,15 @@ function describe({ directive, action, movedToSuppressions }: DirectiveDecision)
   const movedText = moved ? `; errors moved to ${SUPPRESSIONS_FILE}: ${moved}` : '';
   if (action.kind === 'narrow') return `${directive.label} → ${directive.label} ${action.rules.join(', ')}${movedText}`;
   if (moved) return `${directive.label} removed${movedText}`;
-  return directive.kind === 'enable' ? `${directive.label} removed: it closed only rules no longer disabled` : `${directive.label} removed: it suppressed nothing`;
+  return directive.kind === 'enable'
+    ? `${directive.label} removed: it closed only rules no longer disabled`
+    : `${directive.label} removed: it suppressed nothing`;
 }
 
 function countErrorsByRule(messages: readonly Linter.LintMessage[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const message of messages) if (message.ruleId && message.severity === 2) counts.set(message.ruleId, (counts.get(message.ruleId) ?? 0) + 1);
+  for (const message of messages)
+    if (message.ruleId && message.severity === 2) counts.set(message.ruleId, (counts.get(message.ruleId) ?? 0) + 1);
   return counts;
 }
 
@@ -275,7 +363,12 @@ function countErrorsByRule(messages: readonly Linter.LintMessage[]): Map<string,
  * plus the errors moved to the suppressions file; no line has more unused-directive reports than before; no rule that
  * bans directives reports anything new. Returns the first difference, or undefined.
  */
-function compareLints(before: FileLint, after: FileLint, plan: NarrowingPlan, newLine: (oldLine: number) => number): string | undefined {
+function compareLints(
+  before: FileLint,
+  after: FileLint,
+  plan: NarrowingPlan,
+  newLine: (oldLine: number) => number,
+): string | undefined {
   if (after.fatal) return `it no longer parses: ${after.fatal.message}`;
   const problemKey = (ruleId: string, line: number): string => `${ruleId} at line ${line}`;
   const isBanRule = (ruleId: string | null): boolean => ruleId !== null && DIRECTIVE_BAN_RULES.has(ruleId);
@@ -301,7 +394,8 @@ function compareLints(before: FileLint, after: FileLint, plan: NarrowingPlan, ne
   }
   for (const key of actual) if (!expected.has(key)) return `new: ${key}`;
   for (const key of expected) if (!actual.has(key)) return `no longer reported: ${key}`;
-  for (const [line, count] of unusedAfter) if (count > (unusedBefore.get(line) ?? 0)) return `a new unused-directive report at line ${line}`;
+  for (const [line, count] of unusedAfter)
+    if (count > (unusedBefore.get(line) ?? 0)) return `a new unused-directive report at line ${line}`;
   return undefined;
 }
 
@@ -323,18 +417,24 @@ function mergeSuppressions(existing: Suppressions, added: Suppressions): Suppres
   const merged: Suppressions = structuredClone(existing);
   for (const [file, rules] of Object.entries(added)) {
     const target = (merged[file] ??= {});
-    for (const [ruleId, { count }] of Object.entries(rules)) target[ruleId] = { count: (target[ruleId]?.count ?? 0) + count };
+    for (const [ruleId, { count }] of Object.entries(rules))
+      target[ruleId] = { count: (target[ruleId]?.count ?? 0) + count };
   }
   return merged;
 }
 
 /** As ESLint writes the file (json-stable-stringify, two spaces): keys sorted at every level, no final newline. */
 function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : inner,
-  2);
+  return JSON.stringify(
+    value,
+    (_key, inner: unknown) =>
+      inner && typeof inner === 'object' && !Array.isArray(inner)
+        ? Object.fromEntries(
+            Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+          )
+        : inner,
+    2,
+  );
 }
 
 export default toJscodeshiftTransform(codemod);

@@ -14,7 +14,14 @@ import { sniffCodeStyle } from '../src/core/code-style.js';
 import { sniffModuleStyle } from '../src/core/module-style.js';
 import { positionsOf } from '../src/core/parse.js';
 import { packageFactsFor } from '../src/core/package-evidence.js';
-import { ACQUIRE_HELPER, describeReceiver, findPoolCalls, mayFindPoolCallsInText, planPoolRewrites, QUERY_HELPER } from '../src/pool-backpressure/pg-pool.js';
+import {
+  ACQUIRE_HELPER,
+  describeReceiver,
+  findPoolCalls,
+  mayFindPoolCallsInText,
+  planPoolRewrites,
+  QUERY_HELPER,
+} from '../src/pool-backpressure/pg-pool.js';
 import { isTestFile } from '../src/codemod-host/test-files.js';
 import { createFileImportResolver } from '../src/pool-backpressure/pool-exports.js';
 import { isTypeCheckedFile, pgTypingsShimLookup } from '../src/pool-backpressure/pg-typings.js';
@@ -31,25 +38,38 @@ export interface PoolBackpressureOptions {
   readonly tests: boolean;
 }
 
-const MEMBER_CALL_HINT = /(?:\.\s*(?:connect|query)|\[\s*['"`](?:connect|query)['"`]\s*\])\s*(?:\(|<|\?\.|\.\s*bind\s*\()/;
+const MEMBER_CALL_HINT =
+  /(?:\.\s*(?:connect|query)|\[\s*['"`](?:connect|query)['"`]\s*\])\s*(?:\(|<|\?\.|\.\s*bind\s*\()/;
 
 export const codemod: Codemod<PoolBackpressureOptions> = {
   id: 'pool-backpressure',
   summary: 'Rewrite raw pg pool.connect() / pool.query() into acquireWithBackpressure() / queryWithBackpressure()',
   options: [
-    { flag: 'import-from', type: 'string', default: '@quickwins/runtime', description: 'module to import the helpers from' },
+    {
+      flag: 'import-from',
+      type: 'string',
+      default: '@quickwins/runtime',
+      description: 'module to import the helpers from',
+    },
     {
       flag: 'threshold',
       type: 'number',
       description: 'write an explicit utilization threshold (0 < n <= 1) into each call',
-      validate: (value) => (typeof value === 'number' && value > 0 && value <= 1 ? undefined : 'must be greater than 0 and at most 1'),
+      validate: (value) =>
+        typeof value === 'number' && value > 0 && value <= 1 ? undefined : 'must be greater than 0 and at most 1',
     },
-    { flag: 'query', type: 'boolean', default: true, description: 'do not rewrite pool.query(...) calls (rewritten into queryWithBackpressure by default)' },
+    {
+      flag: 'query',
+      type: 'boolean',
+      default: true,
+      description: 'do not rewrite pool.query(...) calls (rewritten into queryWithBackpressure by default)',
+    },
     {
       flag: 'tests',
       type: 'boolean',
       default: false,
-      description: 'also rewrite pools in test files (*.test.*, *.spec.*, test/, tests/, __tests__/, e2e/); by default they are left and reported',
+      description:
+        'also rewrite pools in test files (*.test.*, *.spec.*, test/, tests/, __tests__/, e2e/); by default they are left and reported',
     },
   ],
   usesTypes: true,

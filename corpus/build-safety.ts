@@ -73,7 +73,11 @@ function configurationFailed(keys: readonly string[]): boolean {
 // The checkouts were written for TypeScript 4/5; this repository's compiler is newer and stops at options it has
 // deprecated (`baseUrl`, `moduleResolution: node`) before checking anything.
 function runTsc(projectDir: string, tsconfig: string): string[] {
-  const result = spawnSync(process.execPath, [TSC, '--noEmit', '--pretty', 'false', '--ignoreDeprecations', '6.0', '-p', tsconfig], { cwd: projectDir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(
+    process.execPath,
+    [TSC, '--noEmit', '--pretty', 'false', '--ignoreDeprecations', '6.0', '-p', tsconfig],
+    { cwd: projectDir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  );
   if (result.error) throw new Error(`tsc on ${join(projectDir, tsconfig)}: ${result.error.message}`);
   return diagnosticKeys(result.stdout);
 }
@@ -98,7 +102,8 @@ export function installRuntime(checkoutsDir: string): void {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
   const runtime = join(ROOT, 'runtime');
-  if (!existsSync(join(runtime, 'dist/pg/index.d.ts'))) throw new Error(`${runtime}/dist is not built: run \`npm run build\` first`);
+  if (!existsSync(join(runtime, 'dist/pg/index.d.ts')))
+    throw new Error(`${runtime}/dist is not built: run \`npm run build\` first`);
   cpSync(join(runtime, 'package.json'), join(target, 'package.json'));
   cpSync(join(runtime, 'dist'), join(target, 'dist'), { recursive: true });
   for (const dependency of ['pino', 'prom-client']) {
@@ -126,22 +131,34 @@ function rewrite(copy: string, mode: RewriteMode): number {
         '',
       ].join('\n'),
     );
-    const result = spawnSync(process.execPath, [ESLINT, '--no-config-lookup', '-c', config, '--fix', '--format', 'json', '.'], { cwd: copy, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const result = spawnSync(
+      process.execPath,
+      [ESLINT, '--no-config-lookup', '-c', config, '--fix', '--format', 'json', '.'],
+      { cwd: copy, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+    );
     rmSync(config);
     try {
       const files = JSON.parse(result.stdout) as { output?: string }[];
       return files.filter((file) => file.output !== undefined).length;
     } catch {
-      throw new Error(`eslint --fix in ${copy} printed no JSON (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      throw new Error(
+        `eslint --fix in ${copy} printed no JSON (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      );
     }
   }
   const flags = mode === 'untyped' ? ['--no-types'] : [];
-  const result = spawnSync(process.execPath, [BIN, 'pool-backpressure', '--json', '--allow-dirty', '--allow-no-git', '--tests', ...flags, '.'], { cwd: copy, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(
+    process.execPath,
+    [BIN, 'pool-backpressure', '--json', '--allow-dirty', '--allow-no-git', '--tests', ...flags, '.'],
+    { cwd: copy, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  );
   try {
     const report = JSON.parse(result.stdout) as { files: { status: string }[] };
     return report.files.filter((file) => file.status === 'changed').length;
   } catch {
-    throw new Error(`pool-backpressure in ${copy} printed no JSON report (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(
+      `pool-backpressure in ${copy} printed no JSON report (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
 }
 
@@ -149,11 +166,14 @@ export async function checkBuildSafety(
   checkoutsDir: string,
   options: { only?: readonly string[]; modes?: readonly RewriteMode[]; reposFile?: string } = {},
 ): Promise<BuildSafety[]> {
-  for (const needed of [BIN, PLUGIN]) if (!existsSync(needed)) throw new Error(`${needed} does not exist: run \`npm run build\` first`);
+  for (const needed of [BIN, PLUGIN])
+    if (!existsSync(needed)) throw new Error(`${needed} does not exist: run \`npm run build\` first`);
   installRuntime(checkoutsDir);
   const scratch = join(checkoutsDir, '.build-safety');
   const results: BuildSafety[] = [];
-  const repos = readRepos(options.reposFile).filter((entry) => (entry.kind === 'pool' || entry.kind === 'both') && (!options.only || options.only.includes(entry.repo)));
+  const repos = readRepos(options.reposFile).filter(
+    (entry) => (entry.kind === 'pool' || entry.kind === 'both') && (!options.only || options.only.includes(entry.repo)),
+  );
   for (const { repo } of repos) {
     const checkout = join(checkoutsDir, repo);
     if (!existsSync(checkout)) throw new Error(`${checkout}: no checkout (see corpus/README.md: corpus/checkout.sh)`);
@@ -189,12 +209,38 @@ export async function checkBuildSafety(
 }
 
 export function formatBuildSafety(results: readonly BuildSafety[]): string {
-  const header = ['repository', 'tsconfig', 'mode', 'files changed', 'errors before', 'errors after', 'new errors', 'errors gone'];
-  const rows = results.map((result) => [result.repo, result.tsconfig, result.mode, String(result.filesChanged), String(result.errorsBefore), String(result.errorsAfter), String(result.added.length), String(result.removed.length)]);
+  const header = [
+    'repository',
+    'tsconfig',
+    'mode',
+    'files changed',
+    'errors before',
+    'errors after',
+    'new errors',
+    'errors gone',
+  ];
+  const rows = results.map((result) => [
+    result.repo,
+    result.tsconfig,
+    result.mode,
+    String(result.filesChanged),
+    String(result.errorsBefore),
+    String(result.errorsAfter),
+    String(result.added.length),
+    String(result.removed.length),
+  ]);
   const lines = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);
-  const notes = results.flatMap((result) => [...result.added.map((key) => `${result.mode}: ${result.repo} new: ${key}`), ...result.removed.map((key) => `${result.mode}: ${result.repo} gone: ${key}`)]);
+  const notes = results.flatMap((result) => [
+    ...result.added.map((key) => `${result.mode}: ${result.repo} new: ${key}`),
+    ...result.removed.map((key) => `${result.mode}: ${result.repo} gone: ${key}`),
+  ]);
   const same = results.filter((result) => result.added.length === 0 && result.removed.length === 0).length;
-  return [...lines, '', `same errors after the rewrite: ${same} of ${results.length} (tsconfig, mode) pairs`, ...notes].join('\n');
+  return [
+    ...lines,
+    '',
+    `same errors after the rewrite: ${same} of ${results.length} (tsconfig, mode) pairs`,
+    ...notes,
+  ].join('\n');
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -210,7 +256,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const [dir] = args.filter((arg) => !arg.startsWith('--'));
   const unknownMode = modes?.find((mode) => !MODES.includes(mode as RewriteMode));
   if (!dir || unknownMode !== undefined) {
-    process.stderr.write(`${unknownMode !== undefined ? `build-safety: unknown mode ${unknownMode} (typed, untyped, eslint)\n` : ''}usage: npx tsx corpus/build-safety.ts <checkouts-dir> [--only owner+name,…] [--modes typed,untyped,eslint] [--repos <tsv>] [--json]\n`);
+    process.stderr.write(
+      `${unknownMode !== undefined ? `build-safety: unknown mode ${unknownMode} (typed, untyped, eslint)\n` : ''}usage: npx tsx corpus/build-safety.ts <checkouts-dir> [--only owner+name,…] [--modes typed,untyped,eslint] [--repos <tsv>] [--json]\n`,
+    );
     return 2;
   }
   const results = await checkBuildSafety(resolve(dir), {

@@ -65,24 +65,46 @@ export interface LabelSet {
   readonly labels: string;
 }
 
-export const TUNING: LabelSet = { name: 'tuning', repos: join(HERE, 'repos-auth.tsv'), labels: join(HERE, 'auth-labels.tsv') };
-export const HELD_OUT: LabelSet = { name: 'held-out', repos: join(HERE, 'auth-heldout-repos.tsv'), labels: join(HERE, 'auth-heldout-labels.tsv') };
+export const TUNING: LabelSet = {
+  name: 'tuning',
+  repos: join(HERE, 'repos-auth.tsv'),
+  labels: join(HERE, 'auth-labels.tsv'),
+};
+export const HELD_OUT: LabelSet = {
+  name: 'held-out',
+  repos: join(HERE, 'auth-heldout-repos.tsv'),
+  labels: join(HERE, 'auth-heldout-labels.tsv'),
+};
 
 function readTsv(file: string): Record<string, string>[] {
-  const [header, ...lines] = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const [header, ...lines] = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   const columns = (header ?? '').split('\t');
-  return lines.map((line) => Object.fromEntries(line.split('\t').map((value, index) => [columns[index] ?? `${index}`, value])));
+  return lines.map((line) =>
+    Object.fromEntries(line.split('\t').map((value, index) => [columns[index] ?? `${index}`, value])),
+  );
 }
 
 export function readAuthLabels(file = TUNING.labels): AuthLabel[] {
   return readTsv(file).map((row, index) => {
     const kind = row.kind === 'decoy' ? 'not-handler' : row.kind;
     if (kind !== 'handler' && kind !== 'not-handler') {
-      throw new Error(`${file}:${index + 2}: kind must be handler, not-handler or decoy, got ${JSON.stringify(row.kind)}`);
+      throw new Error(
+        `${file}:${index + 2}: kind must be handler, not-handler or decoy, got ${JSON.stringify(row.kind)}`,
+      );
     }
     const line = Number(row.line);
-    if (!Number.isInteger(line) || line <= 0) throw new Error(`${file}:${index + 2}: line must be a positive integer, got ${JSON.stringify(row.line)}`);
-    return { repo: row.repo ?? '', path: row.path ?? '', line, kind, framework: row.framework ?? '', why: row.why ?? '' };
+    if (!Number.isInteger(line) || line <= 0)
+      throw new Error(`${file}:${index + 2}: line must be a positive integer, got ${JSON.stringify(row.line)}`);
+    return {
+      repo: row.repo ?? '',
+      path: row.path ?? '',
+      line,
+      kind,
+      framework: row.framework ?? '',
+      why: row.why ?? '',
+    };
   });
 }
 
@@ -133,7 +155,13 @@ export function reportedSites(checkout: string): ReportedSite[] {
     ...file.left.map((site) => ({ path: file.path, line: site.line, message: site.message, wrapped: false })),
     ...(file.covered ?? []).map((site) => {
       const by = parseAt(site.by?.at);
-      return { path: file.path, line: site.line, message: site.message, wrapped: false, ...(by ? { coveredBy: by } : {}) };
+      return {
+        path: file.path,
+        line: site.line,
+        message: site.message,
+        wrapped: false,
+        ...(by ? { coveredBy: by } : {}),
+      };
     }),
   ]);
 }
@@ -149,8 +177,10 @@ interface Place {
  */
 export function labelPlaces(label: AuthLabel): Place[] {
   const places: Place[] = [{ path: label.path, line: label.line }];
-  for (const match of label.why.matchAll(/([\w./[\]()@-]+\.[cm]?[jt]sx?):(\d+)/g)) places.push({ path: match[1], line: Number(match[2]) });
-  for (const match of label.why.matchAll(/(?:\bline |\(|\bat )(\d+)\b/g)) places.push({ path: label.path, line: Number(match[1]) });
+  for (const match of label.why.matchAll(/([\w./[\]()@-]+\.[cm]?[jt]sx?):(\d+)/g))
+    places.push({ path: match[1], line: Number(match[2]) });
+  for (const match of label.why.matchAll(/(?:\bline |\(|\bat )(\d+)\b/g))
+    places.push({ path: label.path, line: Number(match[1]) });
   return places;
 }
 
@@ -173,7 +203,12 @@ function closest<T extends { line: number }>(candidates: readonly T[], line: num
   return [...candidates].sort((a, b) => Math.abs(a.line - line) - Math.abs(b.line - line))[0];
 }
 
-export function scoreRepository(repo: string, labels: readonly AuthLabel[], sites: readonly ReportedSite[], commit?: string): AuthScoreRow {
+export function scoreRepository(
+  repo: string,
+  labels: readonly AuthLabel[],
+  sites: readonly ReportedSite[],
+  commit?: string,
+): AuthScoreRow {
   const handlers = labels.filter((label) => label.kind === 'handler');
   const decoys = labels.filter((label) => label.kind === 'not-handler');
   const wraps = sites.filter((site) => site.wrapped);
@@ -184,17 +219,27 @@ export function scoreRepository(repo: string, labels: readonly AuthLabel[], site
   const leftReasons: string[] = [];
   for (const label of handlers) {
     const places = labelPlaces(label);
-    const wrap = closest(wraps.filter((site) => !claimed.has(site) && places.some((place) => at(site, place, label.path))), label.line);
+    const wrap = closest(
+      wraps.filter((site) => !claimed.has(site) && places.some((place) => at(site, place, label.path))),
+      label.line,
+    );
     // A declaration the run left here and wrapped where its route registers it.
-    const covered = sites.find((site) => site.coveredBy && at(site, { path: label.path, line: label.line }, label.path));
-    const coveringWrap = covered?.coveredBy && wraps.find((site) => at(site, { path: covered.coveredBy?.path, line: covered.coveredBy?.line ?? 0 }, ''));
+    const covered = sites.find(
+      (site) => site.coveredBy && at(site, { path: label.path, line: label.line }, label.path),
+    );
+    const coveringWrap =
+      covered?.coveredBy &&
+      wraps.find((site) => at(site, { path: covered.coveredBy?.path, line: covered.coveredBy?.line ?? 0 }, ''));
     if (wrap || coveringWrap) {
       wrapped++;
       if (wrap) claimed.add(wrap);
       if (coveringWrap) claimed.add(coveringWrap);
       continue;
     }
-    const reported = closest(sites.filter((site) => !site.wrapped && places.some((place) => at(site, place, label.path))), label.line);
+    const reported = closest(
+      sites.filter((site) => !site.wrapped && places.some((place) => at(site, place, label.path))),
+      label.line,
+    );
     if (reported) {
       left++;
       leftReasons.push(`${label.path}:${label.line} ${reported.message}`);
@@ -203,7 +248,8 @@ export function scoreRepository(repo: string, labels: readonly AuthLabel[], site
     }
   }
   const wrong = wraps.filter((site) => !claimed.has(site));
-  const onDecoy = (site: ReportedSite): boolean => decoys.some((label) => labelPlaces(label).some((place) => at(site, place, label.path)));
+  const onDecoy = (site: ReportedSite): boolean =>
+    decoys.some((label) => labelPlaces(label).some((place) => at(site, place, label.path)));
   return {
     repo,
     commit,
@@ -226,10 +272,17 @@ export function scoreLabelSet(checkoutsDir: string, set: LabelSet, only?: string
   const repos = [...new Set(labels.map((label) => label.repo))].filter((repo) => only === undefined || repo === only);
   const missing = repos.filter((repo) => !existsSync(join(checkoutsDir, repo.replace('/', '+'))));
   if (missing.length > 0) {
-    throw new Error(`${set.name}: no checkout under ${checkoutsDir} of ${missing.map((repo) => `${repo} (${commits.get(repo) ?? 'unpinned'})`).join(', ')}`);
+    throw new Error(
+      `${set.name}: no checkout under ${checkoutsDir} of ${missing.map((repo) => `${repo} (${commits.get(repo) ?? 'unpinned'})`).join(', ')}`,
+    );
   }
   return repos.map((repo) =>
-    scoreRepository(repo, labels.filter((label) => label.repo === repo), reportedSites(join(checkoutsDir, repo.replace('/', '+'))), commits.get(repo)),
+    scoreRepository(
+      repo,
+      labels.filter((label) => label.repo === repo),
+      reportedSites(join(checkoutsDir, repo.replace('/', '+'))),
+      commits.get(repo),
+    ),
   );
 }
 
@@ -255,7 +308,19 @@ export function totalOf(rows: readonly AuthScoreRow[]): AuthScoreRow {
 const percent = (part: number, whole: number): string => (whole === 0 ? '-' : `${((part / whole) * 100).toFixed(1)} %`);
 
 export function formatAuthScore(rows: readonly AuthScoreRow[], options: { readonly details?: boolean } = {}): string {
-  const header = ['repository', 'commit', 'handlers', 'wrapped', 'recall', 'left', 'wraps', 'wrong wraps', 'on decoys', 'wrong %', 'silent misses'];
+  const header = [
+    'repository',
+    'commit',
+    'handlers',
+    'wrapped',
+    'recall',
+    'left',
+    'wraps',
+    'wrong wraps',
+    'on decoys',
+    'wrong %',
+    'silent misses',
+  ];
   const line = (row: AuthScoreRow): string[] => [
     row.repo,
     row.commit?.slice(0, 10) ?? '',
@@ -271,7 +336,12 @@ export function formatAuthScore(rows: readonly AuthScoreRow[], options: { readon
   ];
   const table = [header, ...rows.map(line), line(totalOf(rows))];
   const widths = header.map((_, column) => Math.max(...table.map((cells) => (cells[column] ?? '').length)));
-  const text = table.map((cells) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  const text = table.map((cells) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
   const details = rows.flatMap((row) => [
     ...row.nonHandlerWraps.map((site) => `  wrong wrap     ${row.repo} ${site}`),
     ...row.silentSkips.map((site) => `  silent miss    ${row.repo} ${site}`),
@@ -302,12 +372,21 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const onlyIndex = args.indexOf('--only');
   const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
   if (!dir || (onlyIndex >= 0 && !only)) {
-    console.error('usage: npx tsx corpus/score-auth.ts <checkouts-dir> [--only owner/name] [--tuning | --heldout] [--left]   (<dir>/<owner>+<name>/ work trees)');
+    console.error(
+      'usage: npx tsx corpus/score-auth.ts <checkouts-dir> [--only owner/name] [--tuning | --heldout] [--left]   (<dir>/<owner>+<name>/ work trees)',
+    );
     process.exit(2);
   }
-  const sets = args.includes('--heldout') ? [HELD_OUT] : args.includes('--tuning') ? [TUNING] : [TUNING, HELD_OUT].filter((set) => existsSync(set.labels));
+  const sets = args.includes('--heldout')
+    ? [HELD_OUT]
+    : args.includes('--tuning')
+      ? [TUNING]
+      : [TUNING, HELD_OUT].filter((set) => existsSync(set.labels));
   try {
-    for (const set of sets) console.log(`### ${set.name}\n\n${formatAuthScore(scoreLabelSet(resolve(dir), set, only), { details: args.includes('--left') })}\n`);
+    for (const set of sets)
+      console.log(
+        `### ${set.name}\n\n${formatAuthScore(scoreLabelSet(resolve(dir), set, only), { details: args.includes('--left') })}\n`,
+      );
   } catch (error) {
     console.error((error as Error).message);
     process.exit(1);

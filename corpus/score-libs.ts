@@ -24,7 +24,11 @@ export const LIBS_CODEMODS = ['graphql-cache', 'kafka-dedupe', 'grpc-rotation'] 
 export type LibsCodemod = (typeof LIBS_CODEMODS)[number];
 
 /** The short name a label file carries: `graphql-labels.tsv` for graphql-cache. */
-const LABEL_STEM: Record<LibsCodemod, string> = { 'graphql-cache': 'graphql', 'kafka-dedupe': 'kafka', 'grpc-rotation': 'grpc' };
+const LABEL_STEM: Record<LibsCodemod, string> = {
+  'graphql-cache': 'graphql',
+  'kafka-dedupe': 'kafka',
+  'grpc-rotation': 'grpc',
+};
 
 export type LabelKind = 'site' | 'left' | 'decoy';
 
@@ -59,7 +63,9 @@ export interface LibsScore {
 
 /** `site`, `left` and `decoy`; held-out files may say `rewrite` for `site` and `leave` for `left`. */
 function labelKind(file: string, raw: string | undefined, at: string): LabelKind {
-  const kind = { site: 'site', rewrite: 'site', left: 'left', leave: 'left', decoy: 'decoy' }[raw?.trim().toLowerCase() ?? ''];
+  const kind = { site: 'site', rewrite: 'site', left: 'left', leave: 'left', decoy: 'decoy' }[
+    raw?.trim().toLowerCase() ?? ''
+  ];
   if (!kind) throw new Error(`${file}: kind must be site, left or decoy, got ${raw ?? '(none)'} (${at})`);
   return kind as LabelKind;
 }
@@ -69,7 +75,13 @@ export function readLibsLabels(file: string): LibsLabel[] {
     const at = `${row.repo ?? ''} ${row.path ?? ''}:${row.line ?? ''}`;
     const line = Number(row.line);
     if (!Number.isInteger(line) || line < 1) throw new Error(`${file}: line must be a positive integer (${at})`);
-    return { repo: row.repo ?? '', path: row.path ?? '', line, kind: labelKind(file, row.kind, at), why: row.why ?? '' };
+    return {
+      repo: row.repo ?? '',
+      path: row.path ?? '',
+      line,
+      kind: labelKind(file, row.kind, at),
+      why: row.why ?? '',
+    };
   });
 }
 
@@ -84,7 +96,14 @@ export function readLibsRepos(file: string): LibsRepo[] {
   return readTsv(file).flatMap((row) => {
     const codemod = codemodOf(row);
     if (codemod === undefined) return [];
-    return [{ repo: (row.repo ?? '').replace('/', '+'), commit: row.commit ?? '', codemod, paths: (row.paths ?? '.').split(/\s+/).filter((path) => path !== '') }];
+    return [
+      {
+        repo: (row.repo ?? '').replace('/', '+'),
+        commit: row.commit ?? '',
+        codemod,
+        paths: (row.paths ?? '.').split(/\s+/).filter((path) => path !== ''),
+      },
+    ];
   });
 }
 
@@ -94,22 +113,38 @@ interface ReportedFile {
   readonly left: readonly { readonly line: number }[];
 }
 
-export function runLibsCodemod(bin: string, checkout: string, entry: LibsRepo, extra: readonly string[]): ReportedFile[] {
+export function runLibsCodemod(
+  bin: string,
+  checkout: string,
+  entry: LibsRepo,
+  extra: readonly string[],
+): ReportedFile[] {
   const paths = entry.paths.length > 0 ? entry.paths : ['.'];
-  const result = spawnSync(process.execPath, [bin, entry.codemod, '--dry', '--json', '--allow-dirty', ...extra, ...paths], {
-    cwd: checkout,
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [bin, entry.codemod, '--dry', '--json', '--allow-dirty', ...extra, ...paths],
+    {
+      cwd: checkout,
+      encoding: 'utf8',
+      maxBuffer: 512 * 1024 * 1024,
+    },
+  );
   try {
     return (JSON.parse(result.stdout) as { files: ReportedFile[] }).files;
   } catch {
-    throw new Error(`${checkout}: ${entry.codemod} printed no JSON report (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(
+      `${checkout}: ${entry.codemod} printed no JSON report (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
 }
 
 /** Matches one run's report to the labels of its repository by path and line. */
-export function scoreLibsReport(codemod: LibsCodemod, repo: string, files: readonly ReportedFile[], labels: readonly LibsLabel[]): LibsScore {
+export function scoreLibsReport(
+  codemod: LibsCodemod,
+  repo: string,
+  files: readonly ReportedFile[],
+  labels: readonly LibsLabel[],
+): LibsScore {
   const key = (path: string, line: number) => `${path.replaceAll('\\', '/').replace(/^\.\//, '')}:${line}`;
   const rewritten = new Set(files.flatMap((file) => file.rewritten.map((site) => key(file.path, site.line))));
   const left = new Set(files.flatMap((file) => file.left.map((site) => key(file.path, site.line))));
@@ -155,7 +190,10 @@ export interface LibsScoreOptions {
 
 export function libsFiles(heldout: boolean): { repos: string; labels: (codemod: LibsCodemod) => string } {
   return heldout
-    ? { repos: join(CORPUS, 'heldout-repos.tsv'), labels: (codemod) => join(CORPUS, `heldout-${LABEL_STEM[codemod]}-labels.tsv`) }
+    ? {
+        repos: join(CORPUS, 'heldout-repos.tsv'),
+        labels: (codemod) => join(CORPUS, `heldout-${LABEL_STEM[codemod]}-labels.tsv`),
+      }
     : { repos: join(CORPUS, 'repos-libs.tsv'), labels: (codemod) => join(CORPUS, `${LABEL_STEM[codemod]}-labels.tsv`) };
 }
 
@@ -171,7 +209,14 @@ export async function scoreLibs(checkoutsDir: string, options: LibsScoreOptions 
       const checkout = join(checkoutsDir, entry.repo);
       if (!existsSync(checkout)) throw new Error(`${checkout}: no checkout (see corpus/README.md)`);
       const report = runLibsCodemod(bin, checkout, entry, options.typed ? [] : ['--no-types']);
-      scores.push(scoreLibsReport(codemod, entry.repo, report, labels.filter((label) => label.repo === entry.repo)));
+      scores.push(
+        scoreLibsReport(
+          codemod,
+          entry.repo,
+          report,
+          labels.filter((label) => label.repo === entry.repo),
+        ),
+      );
     }
   }
   return scores;
@@ -195,7 +240,10 @@ function total(codemod: LibsCodemod, rows: readonly LibsScore[]): LibsScore {
 
 export function libsTotals(scores: readonly LibsScore[]): LibsScore[] {
   return LIBS_CODEMODS.filter((codemod) => scores.some((score) => score.codemod === codemod)).map((codemod) =>
-    total(codemod, scores.filter((score) => score.codemod === codemod)),
+    total(
+      codemod,
+      scores.filter((score) => score.codemod === codemod),
+    ),
   );
 }
 
@@ -205,7 +253,17 @@ export function libsScoresOk(scores: readonly LibsScore[]): boolean {
 }
 
 export function formatLibsScores(scores: readonly LibsScore[]): string {
-  const header = ['codemod', 'repository', 'sites', 'rewritten', 'to leave', 'left', 'wrong', 'silent', 'unlabelled rewrites'];
+  const header = [
+    'codemod',
+    'repository',
+    'sites',
+    'rewritten',
+    'to leave',
+    'left',
+    'wrong',
+    'silent',
+    'unlabelled rewrites',
+  ];
   const rows = [...scores, ...libsTotals(scores)].map((score) => [
     score.codemod,
     score.repo,
@@ -232,11 +290,22 @@ async function main(argv: readonly string[]): Promise<number> {
   const only = take('--only')?.split(',');
   const [dir] = args.filter((arg) => !arg.startsWith('--'));
   if (!dir) {
-    process.stderr.write('usage: npx tsx corpus/score-libs.ts <checkouts-dir> [--heldout] [--typed] [--bin <bin.js>] [--only owner+name,…] [--json]\n');
+    process.stderr.write(
+      'usage: npx tsx corpus/score-libs.ts <checkouts-dir> [--heldout] [--typed] [--bin <bin.js>] [--only owner+name,…] [--json]\n',
+    );
     return 2;
   }
-  const scores = await scoreLibs(resolve(dir), { bin, heldout: args.includes('--heldout'), typed: args.includes('--typed'), ...(only ? { only } : {}) });
-  process.stdout.write(args.includes('--json') ? `${JSON.stringify({ scores, totals: libsTotals(scores) }, null, 2)}\n` : `${formatLibsScores(scores)}\n`);
+  const scores = await scoreLibs(resolve(dir), {
+    bin,
+    heldout: args.includes('--heldout'),
+    typed: args.includes('--typed'),
+    ...(only ? { only } : {}),
+  });
+  process.stdout.write(
+    args.includes('--json')
+      ? `${JSON.stringify({ scores, totals: libsTotals(scores) }, null, 2)}\n`
+      : `${formatLibsScores(scores)}\n`,
+  );
   return 0;
 }
 

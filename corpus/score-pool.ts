@@ -58,19 +58,29 @@ export interface CorpusRepo {
 
 /** Rows of a TSV with a header line, as records keyed by the header's column names. */
 export function readTsv(file: string): Record<string, string>[] {
-  const [header = '', ...lines] = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
+  const [header = '', ...lines] = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'));
   const columns = header.split('\t');
-  return lines.map((line) => Object.fromEntries(line.split('\t').map((cell, index) => [columns[index] ?? `#${index}`, cell])));
+  return lines.map((line) =>
+    Object.fromEntries(line.split('\t').map((cell, index) => [columns[index] ?? `#${index}`, cell])),
+  );
 }
 
 export function readRepos(file = join(CORPUS, 'repos.tsv')): CorpusRepo[] {
-  return readTsv(file).map((row) => ({ repo: row.repo ?? '', commit: row.commit ?? '', kind: row.kind ?? 'pool', why: row.why ?? '' }));
+  return readTsv(file).map((row) => ({
+    repo: row.repo ?? '',
+    commit: row.commit ?? '',
+    kind: row.kind ?? 'pool',
+    why: row.why ?? '',
+  }));
 }
 
 export function readPoolLabels(file = join(CORPUS, 'pool-labels.tsv')): Label[] {
   return readTsv(file).map((row) => {
     const kind = row.kind;
-    if (kind !== 'site' && kind !== 'decoy') throw new Error(`${file}: kind must be site or decoy, got ${kind} (${row.repo} ${row.path}:${row.line})`);
+    if (kind !== 'site' && kind !== 'decoy')
+      throw new Error(`${file}: kind must be site or decoy, got ${kind} (${row.repo} ${row.path}:${row.line})`);
     return { repo: row.repo ?? '', path: row.path ?? '', line: Number(row.line), kind, why: row.why ?? '' };
   });
 }
@@ -88,21 +98,32 @@ interface ReportedFile {
 
 /** Runs the CLI in one checkout; `extra` holds flags such as `--no-types` or `--no-tests`. */
 export function runPoolCodemod(bin: string, checkout: string, extra: readonly string[]): ReportedFile[] {
-  const result = spawnSync(process.execPath, [bin, 'pool-backpressure', '--dry', '--json', '--allow-dirty', ...extra, '.'], {
-    cwd: checkout,
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [bin, 'pool-backpressure', '--dry', '--json', '--allow-dirty', ...extra, '.'],
+    {
+      cwd: checkout,
+      encoding: 'utf8',
+      maxBuffer: 512 * 1024 * 1024,
+    },
+  );
   // Exit 1 means "found work" for a dry run only with --check; anything but a JSON document is a failure.
   try {
     return (JSON.parse(result.stdout) as { files: ReportedFile[] }).files;
   } catch {
-    throw new Error(`${checkout}: the CLI printed no JSON report (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(
+      `${checkout}: the CLI printed no JSON report (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
 }
 
 /** Compares one run's report with the labels of its repository. Sites are matched by path and line. */
-export function scoreReport(repo: string, mode: Mode, files: readonly ReportedFile[], labels: readonly Label[]): PoolScore {
+export function scoreReport(
+  repo: string,
+  mode: Mode,
+  files: readonly ReportedFile[],
+  labels: readonly Label[],
+): PoolScore {
   const key = (path: string, line: number) => `${path.replaceAll('\\', '/')}:${line}`;
   const rewritten = new Set<string>();
   const left = new Set<string>();
@@ -162,7 +183,12 @@ export interface ScoreOptions {
 /** The repositories a run covers: the repos file, or (labels given alone) every repository its labels name. */
 export function reposToScore(options: ScoreOptions, labels: readonly Label[]): CorpusRepo[] {
   if (options.reposFile || !options.labelsFile) return readRepos(options.reposFile);
-  return [...new Set(labels.map((label) => label.repo))].map((repo) => ({ repo, commit: '', kind: 'pool' as const, why: '' }));
+  return [...new Set(labels.map((label) => label.repo))].map((repo) => ({
+    repo,
+    commit: '',
+    kind: 'pool' as const,
+    why: '',
+  }));
 }
 
 /** Scores every pool repository of corpus/repos.tsv found under `checkoutsDir`; a missing checkout is an error. */
@@ -172,13 +198,18 @@ export async function scorePool(checkoutsDir: string, options: ScoreOptions = {}
   const labels = readPoolLabels(options.labelsFile);
   const scores: PoolScore[] = [];
   // A repos file may list repositories for other scorers too (auth, graphql, kafka, grpc): only pool ones are run here.
-  const chosen = reposToScore(options, labels).filter((entry) => (entry.kind === 'pool' || entry.kind === 'both') && (!options.only || options.only.includes(entry.repo)));
+  const chosen = reposToScore(options, labels).filter(
+    (entry) => (entry.kind === 'pool' || entry.kind === 'both') && (!options.only || options.only.includes(entry.repo)),
+  );
   for (const { repo } of chosen) {
     const checkout = join(checkoutsDir, repo);
     if (!existsSync(checkout)) throw new Error(`${checkout}: no checkout (see corpus/README.md: corpus/checkout.sh)`);
     const repoLabels = labels.filter((label) => label.repo === repo);
     for (const mode of options.modes ?? (['typed', 'untyped'] as const)) {
-      const files = runPoolCodemod(bin, checkout, [...(mode === 'untyped' ? ['--no-types'] : []), ...(options.extra ?? [])]);
+      const files = runPoolCodemod(bin, checkout, [
+        ...(mode === 'untyped' ? ['--no-types'] : []),
+        ...(options.extra ?? []),
+      ]);
       scores.push(scoreReport(repo, mode, files, repoLabels));
     }
   }
@@ -209,7 +240,17 @@ export function totalsOf(scores: readonly PoolScore[]): PoolScore[] {
 }
 
 export function formatPoolScores(scores: readonly PoolScore[]): string {
-  const header = ['repository', 'mode', 'sites', 'rewritten', 'recall', 'left', 'silent skips', 'decoys rewritten', 'unlabelled rewrites'];
+  const header = [
+    'repository',
+    'mode',
+    'sites',
+    'rewritten',
+    'recall',
+    'left',
+    'silent skips',
+    'decoys rewritten',
+    'unlabelled rewrites',
+  ];
   const rows = [...scores, ...totalsOf(scores)].map((score) => [
     score.repo,
     score.mode,
@@ -273,9 +314,21 @@ async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
   }
-  const files = heldOut ? heldOutFiles() : { ...(labelsFile ? { labelsFile: resolve(labelsFile) } : {}), ...(reposFile ? { reposFile: resolve(reposFile) } : {}) };
-  const scores = await scorePool(resolve(dir), { bin, ...files, ...(tests ? { extra: ['--tests'] } : {}), ...(only ? { only } : {}) });
-  process.stdout.write(json ? `${JSON.stringify({ scores, totals: totalsOf(scores) }, null, 2)}\n` : `${formatPoolScores(scores)}\n`);
+  const files = heldOut
+    ? heldOutFiles()
+    : {
+        ...(labelsFile ? { labelsFile: resolve(labelsFile) } : {}),
+        ...(reposFile ? { reposFile: resolve(reposFile) } : {}),
+      };
+  const scores = await scorePool(resolve(dir), {
+    bin,
+    ...files,
+    ...(tests ? { extra: ['--tests'] } : {}),
+    ...(only ? { only } : {}),
+  });
+  process.stdout.write(
+    json ? `${JSON.stringify({ scores, totals: totalsOf(scores) }, null, 2)}\n` : `${formatPoolScores(scores)}\n`,
+  );
   return 0;
 }
 

@@ -19,7 +19,9 @@ interface AuthScorer {
 async function main(argv: readonly string[]): Promise<number> {
   const [dir] = argv.filter((arg) => !arg.startsWith('--'));
   if (!dir) {
-    process.stderr.write('usage: npm run corpus -- <checkouts-dir>   (folders named <owner>+<name>, see corpus/README.md)\n');
+    process.stderr.write(
+      'usage: npm run corpus -- <checkouts-dir>   (folders named <owner>+<name>, see corpus/README.md)\n',
+    );
     return 2;
   }
   const checkouts = resolve(dir);
@@ -42,7 +44,9 @@ async function main(argv: readonly string[]): Promise<number> {
     ok = auth.ok;
   }
   const libs = await scoreLibs(checkouts, { heldout: argv.includes('--heldout') });
-  process.stdout.write(`\n## graphql-cache, kafka-dedupe, grpc-rotation${argv.includes('--heldout') ? ' (held-out)' : ''}\n\n${formatLibsScores(libs)}\n`);
+  process.stdout.write(
+    `\n## graphql-cache, kafka-dedupe, grpc-rotation${argv.includes('--heldout') ? ' (held-out)' : ''}\n\n${formatLibsScores(libs)}\n`,
+  );
   return ok && libsScoresOk(libs) ? 0 : 1;
 }
 

@@ -57,12 +57,19 @@ function minus(a: readonly string[], b: readonly string[]): string[] {
 function typeCheck(dir: string, tsconfig: string): string[] {
   // TypeScript 6 stops at options it deprecates (baseUrl, esModuleInterop=false) before checking anything; a
   // tsconfig's own `pretty: true` would hide the errors from the parser below.
-  const result = spawnSync(process.execPath, [TSC, '--noEmit', '--pretty', 'false', '--ignoreDeprecations', '6.0', '-p', tsconfig], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(
+    process.execPath,
+    [TSC, '--noEmit', '--pretty', 'false', '--ignoreDeprecations', '6.0', '-p', tsconfig],
+    { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  );
   return errorKeys(`${result.stdout}\n${result.stderr}`);
 }
 
 function linkLibraries(copy: string): void {
-  const links: [string, string][] = [['@quickwins/runtime', join(ROOT, 'runtime')], ...LINKED.map((name): [string, string] => [name, join(ROOT, 'node_modules', name)])];
+  const links: [string, string][] = [
+    ['@quickwins/runtime', join(ROOT, 'runtime')],
+    ...LINKED.map((name): [string, string] => [name, join(ROOT, 'node_modules', name)]),
+  ];
   for (const [name, target] of links) {
     const at = join(copy, 'node_modules', name);
     if (existsSync(at) || !existsSync(target)) continue;
@@ -85,10 +92,19 @@ function nearestTsconfig(root: string, file: string): string | undefined {
  * under its own project's settings). Undefined when no rewritten file has one.
  */
 export function compareTypeErrors(bin: string, checkout: string, entry: LibsRepo): TscComparison | undefined {
-  const rewrittenFiles = runLibsCodemod(bin, checkout, entry, ['--no-types']).filter((file) => file.rewritten.length > 0);
+  const rewrittenFiles = runLibsCodemod(bin, checkout, entry, ['--no-types']).filter(
+    (file) => file.rewritten.length > 0,
+  );
   const rewrittenSites = rewrittenFiles.reduce((sum, file) => sum + file.rewritten.length, 0);
-  if (rewrittenSites === 0) return { repo: entry.repo, tsconfig: '-', rewrittenSites, before: 0, after: 0, appeared: [], disappeared: [] };
-  const tsconfigs = [...new Set(rewrittenFiles.map((file) => nearestTsconfig(checkout, file.path)).filter((path): path is string => path !== undefined))].sort();
+  if (rewrittenSites === 0)
+    return { repo: entry.repo, tsconfig: '-', rewrittenSites, before: 0, after: 0, appeared: [], disappeared: [] };
+  const tsconfigs = [
+    ...new Set(
+      rewrittenFiles
+        .map((file) => nearestTsconfig(checkout, file.path))
+        .filter((path): path is string => path !== undefined),
+    ),
+  ].sort();
   if (tsconfigs.length === 0) return undefined;
   const copy = mkdtempSync(join(tmpdir(), 'quickwins-tsc-'));
   try {
@@ -96,11 +112,26 @@ export function compareTypeErrors(bin: string, checkout: string, entry: LibsRepo
     linkLibraries(copy);
     const before = tsconfigs.flatMap((tsconfig) => typeCheck(copy, tsconfig).map((key) => `${tsconfig}: ${key}`));
     const paths = entry.paths.length > 0 ? entry.paths : ['.'];
-    const write = spawnSync(process.execPath, [bin, entry.codemod, '--allow-dirty', '--allow-no-git', '--no-types', ...paths], { cwd: copy, encoding: 'utf8' });
+    const write = spawnSync(
+      process.execPath,
+      [bin, entry.codemod, '--allow-dirty', '--allow-no-git', '--no-types', ...paths],
+      { cwd: copy, encoding: 'utf8' },
+    );
     // Exit 1: some file failed (named in the summary), the others were written; anything else is a failed run.
-    if (write.status !== 0 && write.status !== 1) throw new Error(`${entry.repo}: ${entry.codemod} exited ${write.status}: ${write.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+    if (write.status !== 0 && write.status !== 1)
+      throw new Error(
+        `${entry.repo}: ${entry.codemod} exited ${write.status}: ${write.stderr.trim().split('\n').slice(-2).join(' | ')}`,
+      );
     const after = tsconfigs.flatMap((tsconfig) => typeCheck(copy, tsconfig).map((key) => `${tsconfig}: ${key}`));
-    return { repo: entry.repo, tsconfig: tsconfigs.join(' '), rewrittenSites, before: before.length, after: after.length, appeared: minus(after, before), disappeared: minus(before, after) };
+    return {
+      repo: entry.repo,
+      tsconfig: tsconfigs.join(' '),
+      rewrittenSites,
+      before: before.length,
+      after: after.length,
+      appeared: minus(after, before),
+      disappeared: minus(before, after),
+    };
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
@@ -116,12 +147,19 @@ async function main(argv: readonly string[]): Promise<number> {
   const only = take('--only')?.split(',');
   const [dir] = args.filter((arg) => !arg.startsWith('--'));
   if (!dir) {
-    process.stderr.write('usage: npx tsx corpus/tsc-libs.ts <checkouts-dir> [--heldout] [--only owner+name,…] [--bin <bin.js>]\n');
+    process.stderr.write(
+      'usage: npx tsx corpus/tsc-libs.ts <checkouts-dir> [--heldout] [--only owner+name,…] [--bin <bin.js>]\n',
+    );
     return 2;
   }
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`npm run build\` first`);
-  const repos = readLibsRepos(libsFiles(args.includes('--heldout')).repos).filter((entry) => !only || only.includes(entry.repo));
-  const rows = ['| codemod | repository | tsconfig | sites rewritten | tsc errors before → after | appeared | went away |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const repos = readLibsRepos(libsFiles(args.includes('--heldout')).repos).filter(
+    (entry) => !only || only.includes(entry.repo),
+  );
+  const rows = [
+    '| codemod | repository | tsconfig | sites rewritten | tsc errors before → after | appeared | went away |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
   const details: string[] = [];
   let same = true;
   for (const entry of repos) {
@@ -137,8 +175,13 @@ async function main(argv: readonly string[]): Promise<number> {
       continue;
     }
     same &&= result.appeared.length === 0 && result.disappeared.length === 0;
-    rows.push(`| ${entry.codemod} | ${entry.repo} | ${result.tsconfig} | ${result.rewrittenSites} | ${result.before} → ${result.after} | ${result.appeared.length} | ${result.disappeared.length} |`);
-    details.push(...result.appeared.map((key) => `${entry.repo} appeared: ${key}`), ...result.disappeared.map((key) => `${entry.repo} went away: ${key}`));
+    rows.push(
+      `| ${entry.codemod} | ${entry.repo} | ${result.tsconfig} | ${result.rewrittenSites} | ${result.before} → ${result.after} | ${result.appeared.length} | ${result.disappeared.length} |`,
+    );
+    details.push(
+      ...result.appeared.map((key) => `${entry.repo} appeared: ${key}`),
+      ...result.disappeared.map((key) => `${entry.repo} went away: ${key}`),
+    );
   }
   process.stdout.write(`${[...rows, ...(details.length > 0 ? ['', ...details] : [])].join('\n')}\n`);
   return same ? 0 : 1;

@@ -21,7 +21,8 @@ export function ruleTable(): string {
   const rows = Object.entries(quickwins.rules)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([id, rule]) => {
-      const schema = (Array.isArray(rule.meta.schema) ? rule.meta.schema[0] : undefined) as RuleSchemaObject | undefined;
+      const schema = (Array.isArray(rule.meta.schema) ? rule.meta.schema[0] : undefined) as
+        RuleSchemaObject | undefined;
       const options = Object.keys(schema?.properties ?? {}).map((name) => `\`${name}\``);
       const cells = [
         `[\`${id}\`](rules/${id}.md)`,
@@ -32,13 +33,17 @@ export function ruleTable(): string {
       ];
       return `| ${cells.join(' | ')} |`;
     });
-  return ['| rule | checks | fix | options | in `recommended` |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+  return ['| rule | checks | fix | options | in `recommended` |', '| --- | --- | --- | --- | --- |', ...rows].join(
+    '\n',
+  );
 }
 
 /** The README's codemod table: every registered codemod, in the registry's order, with its summary and doc. */
 export async function codemodTable(): Promise<string> {
   const codemods = [...(await loadCodemods({})).values()];
-  const rows = codemods.map((codemod) => `| [\`${codemod.id}\`](docs/codemods/${codemod.id}.md) | ${codemod.summary.replaceAll('|', '\\|')} |`);
+  const rows = codemods.map(
+    (codemod) => `| [\`${codemod.id}\`](docs/codemods/${codemod.id}.md) | ${codemod.summary.replaceAll('|', '\\|')} |`,
+  );
   return ['| codemod | rewrites |', '| --- | --- |', ...rows].join('\n');
 }
 

@@ -56,14 +56,19 @@ const ROWS: readonly Row[] = [
     max: () => 100,
     series: (run, phases) =>
       bins(run.outcomes, (o) => o.startMs, phases).flatMap((bin, index) =>
-        bin.length === 0 ? [] : [[(index + 0.5) * phases.binMs, (100 * bin.filter((o) => o.kind !== 'ok').length) / bin.length] as const],
+        bin.length === 0
+          ? []
+          : [[(index + 0.5) * phases.binMs, (100 * bin.filter((o) => o.kind !== 'ok').length) / bin.length] as const],
       ),
   },
   {
     title: 'requests waiting for a connection',
     unit: '',
     max: (runs) => Math.max(10, ...runs.flatMap((run) => run.queue.map((sample) => sample.waiting))),
-    series: (run, phases) => run.queue.filter((sample) => sample.atMs <= phases.durationMs).map((sample) => [sample.atMs, sample.waiting] as const),
+    series: (run, phases) =>
+      run.queue
+        .filter((sample) => sample.atMs <= phases.durationMs)
+        .map((sample) => [sample.atMs, sample.waiting] as const),
   },
 ];
 
@@ -92,11 +97,16 @@ export function acceptanceChart(runs: readonly ChartRun[], phases: ChartPhases):
         `<text x="${x0 - 4}" y="${y0 + PANEL.height}" text-anchor="end">0</text>`,
       );
       for (let second = 0; second <= phases.durationMs / 1000; second++) {
-        parts.push(`<text x="${x(second * 1000).toFixed(1)}" y="${y0 + PANEL.height + 12}" text-anchor="middle" fill="#666">${second} s</text>`);
+        parts.push(
+          `<text x="${x(second * 1000).toFixed(1)}" y="${y0 + PANEL.height + 12}" text-anchor="middle" fill="#666">${second} s</text>`,
+        );
       }
       for (const run of runs.filter((candidate) => candidate.load === load)) {
         const points = row.series(run, phases).map(([at, value]) => `${x(at).toFixed(1)},${y(value).toFixed(1)}`);
-        if (points.length > 0) parts.push(`<polyline fill="none" stroke="${COLORS[run.arm]}" stroke-width="1.5" points="${points.join(' ')}"/>`);
+        if (points.length > 0)
+          parts.push(
+            `<polyline fill="none" stroke="${COLORS[run.arm]}" stroke-width="1.5" points="${points.join(' ')}"/>`,
+          );
       }
     });
   });

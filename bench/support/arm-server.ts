@@ -33,8 +33,15 @@ export function serveArm(server: Server): void {
 }
 
 /** In the parent: fork `script` with `serve <arm>` and wait for its port. */
-export function startArmServer(script: string, arm: string, execArgv: readonly string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(script, ['serve', arm], { execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export function startArmServer(
+  script: string,
+  arm: string,
+  execArgv: readonly string[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(script, ['serve', arm], {
+    execArgv: ['--import', 'tsx', ...execArgv],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve({ child, port: (message as { port: number }).port }));
     child.once('exit', (code) => reject(new Error(`${arm} server exited with ${code}`)));

@@ -9,10 +9,15 @@ import { seededRandom as random } from './random.js';
  * Poisson start times (ms) over `durationMs` for a rate (requests per second) that may change over time, never above
  * `peak`: candidates at the peak rate, each kept with probability rate / peak (thinning).
  */
-export function schedule(durationMs: number, ratePerSecond: (atMs: number) => number, seed: number, peak = ratePerSecond(0)): number[] {
+export function schedule(
+  durationMs: number,
+  ratePerSecond: (atMs: number) => number,
+  seed: number,
+  peak = ratePerSecond(0),
+): number[] {
   const next = random(seed);
   const times: number[] = [];
-  for (let t = 0; ; ) {
+  for (let t = 0; ;) {
     t += (-Math.log(1 - next()) * 1000) / peak;
     if (t >= durationMs) return times;
     if (next() * peak < ratePerSecond(t)) times.push(t);

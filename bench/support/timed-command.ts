@@ -17,12 +17,16 @@ const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 export function timedCommand(command: string, commandArgs: readonly string[], cwd: string): TimedRun {
   const cpuFile = join(tmpdir(), `quickwins-bench-cpu-${process.pid}`);
-  const [program, programArgs] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, command, ...commandArgs]] : [command, [...commandArgs]];
+  const [program, programArgs] = GNU_TIME
+    ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, command, ...commandArgs]]
+    : [command, [...commandArgs]];
   const start = performance.now();
   const result = spawnSync(program, programArgs, { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
   const ms = performance.now() - start;
   const cpuMs = GNU_TIME
-    ? (readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1) ?? '').split(/\s+/).reduce((total, seconds) => total + Number(seconds) * 1000, 0)
+    ? (readFileSync(cpuFile, 'utf8').trim().split('\n').at(-1) ?? '')
+        .split(/\s+/)
+        .reduce((total, seconds) => total + Number(seconds) * 1000, 0)
     : undefined;
   return { ms, cpuMs, stdout: result.stdout, stderr: result.stderr, status: result.status };
 }

@@ -18,7 +18,13 @@ import type { TSESTree } from '@typescript-eslint/utils';
 import type { TypeServices } from '../../src/codemod-host/codemod.js';
 import { sniffCodeStyle } from '../../src/core/code-style.js';
 import { sniffModuleStyle } from '../../src/core/module-style.js';
-import { DEFAULT_IMPORT_FROM, findGraphqlSites, mayHaveGraphqlSites, planGraphqlRewrites, type GraphqlSite } from '../../src/graphql-cache/graphql-sites.js';
+import {
+  DEFAULT_IMPORT_FROM,
+  findGraphqlSites,
+  mayHaveGraphqlSites,
+  planGraphqlRewrites,
+  type GraphqlSite,
+} from '../../src/graphql-cache/graphql-sites.js';
 import { packageOf } from '../../src/graphql-cache/graphql-symbols.js';
 import { findUnreadImports } from '../../src/core/imports.js';
 import { createRule } from '../util/create-rule.js';
@@ -32,7 +38,8 @@ export interface GraphqlCacheRuleOptions {
   readonly checkResponseCache?: boolean;
 }
 
-type MessageIds = 'graphql' | 'parse' | 'validate' | 'disablingOption' | 'disablingOptionLeft' | 'unreadImport' | 'responseCache';
+type MessageIds =
+  'graphql' | 'parse' | 'validate' | 'disablingOption' | 'disablingOptionLeft' | 'unreadImport' | 'responseCache';
 
 /** graphql's exports the fixes replace (and a namespace or a whole require of it). */
 const REPLACED_IMPORTS = new Set(['graphql', 'parse', 'validate', '*']);
@@ -43,7 +50,8 @@ export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
     type: 'problem',
     fixable: 'code',
     docs: {
-      description: 'Cache parsed and validated GraphQL documents on the server; never switch a server’s document cache off; never cache responses without a session',
+      description:
+        'Cache parsed and validated GraphQL documents on the server; never switch a server’s document cache off; never cache responses without a session',
       recommended: true,
       requiresTypeChecking: false,
     },
@@ -51,9 +59,19 @@ export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
       {
         type: 'object',
         properties: {
-          importFrom: { type: 'string', minLength: 1, description: "Module to import the helpers from (default '@quickwins/runtime/graphql')." },
-          checkOptions: { type: 'boolean', description: 'Report options that switch a server’s own document cache off (default true).' },
-          checkResponseCache: { type: 'boolean', description: 'Report response caches configured without a session key (default true).' },
+          importFrom: {
+            type: 'string',
+            minLength: 1,
+            description: "Module to import the helpers from (default '@quickwins/runtime/graphql').",
+          },
+          checkOptions: {
+            type: 'boolean',
+            description: 'Report options that switch a server’s own document cache off (default true).',
+          },
+          checkResponseCache: {
+            type: 'boolean',
+            description: 'Report response caches configured without a session key (default true).',
+          },
         },
         additionalProperties: false,
       },
@@ -62,9 +80,12 @@ export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
       graphql:
         '`graphql()` parses and validates the query again on every request (validation is most of a small query’s CPU). ' +
         'Use `cachedGraphql()` from {{from}}: the same answers, the document cached per schema.',
-      parse: 'Raw `parse()` of request input on a server: every request parses again. Use `cachedParse()` from {{from}}.',
-      validate: '`validate()` of a request document runs every rule again on every request. Use `cachedValidate()` from {{from}}.',
-      disablingOption: '`{{option}}` switches the document cache of {{owner}} off: every request parses and validates again. Remove it.',
+      parse:
+        'Raw `parse()` of request input on a server: every request parses again. Use `cachedParse()` from {{from}}.',
+      validate:
+        '`validate()` of a request document runs every rule again on every request. Use `cachedValidate()` from {{from}}.',
+      disablingOption:
+        '`{{option}}` switches the document cache of {{owner}} off: every request parses and validates again. Remove it.',
       disablingOptionLeft:
         '`{{option}}` may switch the document cache of {{owner}} off ({{reason}}); no automatic fix: every request would parse and validate again.',
       unreadImport: "`{{name}}` from '{{from}}' is no longer read: its calls go to the cache now. Remove it.",
@@ -83,24 +104,45 @@ export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
     return {
       'Program:exit'(node): void {
         const program = node as unknown as Parameters<typeof findGraphqlSites>[0];
-        const scan = findGraphqlSites(program, { types, filePath: isAbsolute(context.physicalFilename) ? context.physicalFilename : undefined });
-        const rewriteOptions = { importFrom, moduleStyle: sniffModuleStyle(program, context.physicalFilename), style: sniffCodeStyle(program, text) };
-        const fixFor = (site: GraphqlSite) => (fixer: Parameters<NonNullable<Parameters<typeof context.report>[0]['fix']>>[0]) =>
-          planGraphqlRewrites(program, text, [site], rewriteOptions).map((edit) => fixer.replaceTextRange([edit.start, edit.end], edit.text));
+        const scan = findGraphqlSites(program, {
+          types,
+          filePath: isAbsolute(context.physicalFilename) ? context.physicalFilename : undefined,
+        });
+        const rewriteOptions = {
+          importFrom,
+          moduleStyle: sniffModuleStyle(program, context.physicalFilename),
+          style: sniffCodeStyle(program, text),
+        };
+        const fixFor =
+          (site: GraphqlSite) => (fixer: Parameters<NonNullable<Parameters<typeof context.report>[0]['fix']>>[0]) =>
+            planGraphqlRewrites(program, text, [site], rewriteOptions).map((edit) =>
+              fixer.replaceTextRange([edit.start, edit.end], edit.text),
+            );
         const from = `'${importFrom}'`;
         for (const site of scan.sites) {
           if (site.kind === 'disabling-option') {
             if (options.checkOptions === false) continue;
-            context.report({ node: site.property as unknown as TSESTree.Node, messageId: 'disablingOption', data: { option: site.option, owner: site.owner }, fix: fixFor(site) });
+            context.report({
+              node: site.property as unknown as TSESTree.Node,
+              messageId: 'disablingOption',
+              data: { option: site.option, owner: site.owner },
+              fix: fixFor(site),
+            });
             continue;
           }
-          context.report({ node: site.call as unknown as TSESTree.Node, messageId: site.kind, data: { from }, fix: fixFor(site) });
+          context.report({
+            node: site.call as unknown as TSESTree.Node,
+            messageId: site.kind,
+            data: { from },
+            fix: fixFor(site),
+          });
         }
         // A fix per site cannot see the others: when two fixes land in one pass, graphql's import is left unread. Once
         // the file uses the cache, such an import of graphql's graphql/parse/validate (or a namespace) is reported and
         // removed on its own.
         if (/\bcached(?:Graphql|Parse|Validate)\b/.test(text) && text.includes(importFrom)) {
-          const replaced = (from: string, imported: string): boolean => packageOf(from) === 'graphql' && REPLACED_IMPORTS.has(imported);
+          const replaced = (from: string, imported: string): boolean =>
+            packageOf(from) === 'graphql' && REPLACED_IMPORTS.has(imported);
           for (const unread of findUnreadImports(program, text, replaced)) {
             context.report({
               node: unread.node as unknown as TSESTree.Node,
@@ -115,12 +157,20 @@ export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
         if (options.checkOptions !== false) {
           for (const site of scan.left) {
             if (site.flag !== true || site.option === undefined) continue;
-            context.report({ node: site.node as unknown as TSESTree.Node, messageId: 'disablingOptionLeft', data: { option: site.option, owner: site.owner ?? 'the server', reason: site.why ?? site.reason } });
+            context.report({
+              node: site.node as unknown as TSESTree.Node,
+              messageId: 'disablingOptionLeft',
+              data: { option: site.option, owner: site.owner ?? 'the server', reason: site.why ?? site.reason },
+            });
           }
         }
         if (options.checkResponseCache === false) return;
         for (const site of scan.responseCaches) {
-          context.report({ node: site.call as unknown as TSESTree.Node, messageId: 'responseCache', data: { plugin: site.plugin, sessionOption: site.sessionOption } });
+          context.report({
+            node: site.call as unknown as TSESTree.Node,
+            messageId: 'responseCache',
+            data: { plugin: site.plugin, sessionOption: site.sessionOption },
+          });
         }
       },
     };
@@ -128,6 +178,8 @@ export default createRule<[GraphqlCacheRuleOptions], MessageIds>({
 });
 
 /** typescript-eslint's services when the user's config gives type information (`project` / `projectService`). */
-function typeServices(services: { readonly program?: unknown; readonly esTreeNodeToTSNodeMap?: unknown } | undefined): TypeServices | undefined {
+function typeServices(
+  services: { readonly program?: unknown; readonly esTreeNodeToTSNodeMap?: unknown } | undefined,
+): TypeServices | undefined {
   return services?.program && services.esTreeNodeToTSNodeMap ? (services as TypeServices) : undefined;
 }

@@ -37,8 +37,15 @@ export default createRule<[GrpcConnectionRotationOptions], MessageIds>({
       {
         type: 'object',
         properties: {
-          importFrom: { type: 'string', minLength: 1, description: "Module to import serverConnectionAge from (default '@quickwins/runtime/grpc')." },
-          checkClientsPerCall: { type: 'boolean', description: 'Report gRPC clients constructed inside a function (default true).' },
+          importFrom: {
+            type: 'string',
+            minLength: 1,
+            description: "Module to import serverConnectionAge from (default '@quickwins/runtime/grpc').",
+          },
+          checkClientsPerCall: {
+            type: 'boolean',
+            description: 'Report gRPC clients constructed inside a function (default true).',
+          },
         },
         additionalProperties: false,
       },
@@ -64,14 +71,21 @@ export default createRule<[GrpcConnectionRotationOptions], MessageIds>({
       'Program:exit'(node): void {
         const program = node as unknown as Parameters<typeof findGrpcSites>[0];
         const scan = findGrpcSites(program, types ? { types } : {});
-        const style = { from: importFrom, moduleStyle: sniffModuleStyle(program, context.physicalFilename), style: sniffCodeStyle(program, text) };
+        const style = {
+          from: importFrom,
+          moduleStyle: sniffModuleStyle(program, context.physicalFilename),
+          style: sniffCodeStyle(program, text),
+        };
         for (const server of scan.servers) {
           if (setsConnectionAge(server.node, program)) continue;
           context.report({
             node: server.node as unknown as TSESTree.Node,
             messageId: 'serverWithoutAge',
             data: { from: `'${importFrom}'` },
-            fix: (fixer) => planGrpcRewrites(program, text, { clients: [], servers: [server] }, style).edits.map((edit) => fixer.replaceTextRange([edit.start, edit.end], edit.text)),
+            fix: (fixer) =>
+              planGrpcRewrites(program, text, { clients: [], servers: [server] }, style).edits.map((edit) =>
+                fixer.replaceTextRange([edit.start, edit.end], edit.text),
+              ),
           });
         }
         if (options.checkClientsPerCall === false) return;
@@ -80,7 +94,10 @@ export default createRule<[GrpcConnectionRotationOptions], MessageIds>({
           context.report({
             node: client.node as unknown as TSESTree.Node,
             messageId: 'clientPerCall',
-            data: { client: sourceCode.text.slice(client.node.callee.range[0], client.node.callee.range[1]), from: `'${importFrom}'` },
+            data: {
+              client: sourceCode.text.slice(client.node.callee.range[0], client.node.callee.range[1]),
+              from: `'${importFrom}'`,
+            },
           });
         }
       },

@@ -10,7 +10,14 @@
  */
 import type { TSESTree } from '@typescript-eslint/utils';
 import { propertyKeyName } from '../../src/core/bindings.js';
-import { callsMember, findMessageLoops, mentions, payloadAccess, isPayloadMember, type HandlerFunction } from '../../src/kafka-dedupe/kafka-batch-loop.js';
+import {
+  callsMember,
+  findMessageLoops,
+  mentions,
+  payloadAccess,
+  isPayloadMember,
+  type HandlerFunction,
+} from '../../src/kafka-dedupe/kafka-batch-loop.js';
 import { createRule } from '../util/create-rule.js';
 
 export interface KafkaBatchProtocolOptions {
@@ -29,7 +36,8 @@ export default createRule<[KafkaBatchProtocolOptions], MessageIds>({
   meta: {
     type: 'problem',
     docs: {
-      description: 'Require kafkajs eachBatch handlers to resolve offsets when auto-resolve is off, and batch loops to stop on isRunning()/isStale()',
+      description:
+        'Require kafkajs eachBatch handlers to resolve offsets when auto-resolve is off, and batch loops to stop on isRunning()/isStale()',
       recommended: true,
       requiresTypeChecking: false,
     },
@@ -37,8 +45,15 @@ export default createRule<[KafkaBatchProtocolOptions], MessageIds>({
       {
         type: 'object',
         properties: {
-          checkResolveOffset: { type: 'boolean', description: 'Report `eachBatchAutoResolve: false` with an eachBatch that never calls resolveOffset (default true).' },
-          checkStopChecks: { type: 'boolean', description: 'Report loops over batch.messages without isRunning()/isStale() (default true).' },
+          checkResolveOffset: {
+            type: 'boolean',
+            description:
+              'Report `eachBatchAutoResolve: false` with an eachBatch that never calls resolveOffset (default true).',
+          },
+          checkStopChecks: {
+            type: 'boolean',
+            description: 'Report loops over batch.messages without isRunning()/isStale() (default true).',
+          },
         },
         additionalProperties: false,
       },
@@ -65,7 +80,10 @@ export default createRule<[KafkaBatchProtocolOptions], MessageIds>({
       const access = payloadAccess(handler as HandlerFunction);
       for (const loop of findMessageLoops(handler as HandlerFunction, access)) {
         // `isRunning` / `isStale` may also be passed on to a helper that checks them: any mention inside the loop counts.
-        const stops = ['isRunning', 'isStale'].some((member) => callsMember(loop, access, member) || mentions(loop, (node) => isPayloadMember(node, access, member)));
+        const stops = ['isRunning', 'isStale'].some(
+          (member) =>
+            callsMember(loop, access, member) || mentions(loop, (node) => isPayloadMember(node, access, member)),
+        );
         if (!stops) context.report({ node: loop, messageId: 'noStopCheck' });
       }
     };
@@ -78,18 +96,25 @@ export default createRule<[KafkaBatchProtocolOptions], MessageIds>({
         checkLoops(handler);
         if (options.checkResolveOffset === false || property.parent.type !== 'ObjectExpression') return;
         const autoResolve = property.parent.properties.find(
-          (candidate): candidate is TSESTree.Property => candidate.type === 'Property' && propertyKeyName(candidate) === 'eachBatchAutoResolve',
+          (candidate): candidate is TSESTree.Property =>
+            candidate.type === 'Property' && propertyKeyName(candidate) === 'eachBatchAutoResolve',
         );
         if (autoResolve?.value.type !== 'Literal' || autoResolve.value.value !== false) return;
         const access = payloadAccess(handler as HandlerFunction);
         // A payload handed on whole (`eachBatch: (payload) => this.handle(payload)`) may be resolved elsewhere.
         if (access.opaque || (access.parameter !== undefined && handsOnPayload(handler, access.parameter))) return;
-        if (!mentions(handler.body, (node) => isPayloadMember(node, access, 'resolveOffset'))) context.report({ node: autoResolve, messageId: 'noResolveOffset' });
+        if (!mentions(handler.body, (node) => isPayloadMember(node, access, 'resolveOffset')))
+          context.report({ node: autoResolve, messageId: 'noResolveOffset' });
       },
       'FunctionDeclaration, FunctionExpression, ArrowFunctionExpression'(fn: Fn): void {
         const [first] = fn.params;
         const annotation = first && 'typeAnnotation' in first ? first.typeAnnotation?.typeAnnotation : undefined;
-        if (annotation?.type === 'TSTypeReference' && annotation.typeName.type === 'Identifier' && annotation.typeName.name === 'EachBatchPayload') checkLoops(fn);
+        if (
+          annotation?.type === 'TSTypeReference' &&
+          annotation.typeName.type === 'Identifier' &&
+          annotation.typeName.name === 'EachBatchPayload'
+        )
+          checkLoops(fn);
       },
     };
   },
@@ -101,5 +126,10 @@ function functionOf(value: TSESTree.Node): Fn | undefined {
 
 /** Whether the payload parameter itself is passed as an argument somewhere (resolution may happen there). */
 function handsOnPayload(handler: Fn, parameter: string): boolean {
-  return mentions(handler.body, (node) => node.type === 'CallExpression' && node.arguments.some((argument) => argument.type === 'Identifier' && argument.name === parameter));
+  return mentions(
+    handler.body,
+    (node) =>
+      node.type === 'CallExpression' &&
+      node.arguments.some((argument) => argument.type === 'Identifier' && argument.name === parameter),
+  );
 }

@@ -57,7 +57,8 @@ export default createRule<[NoBlanketDisableOptions], MessageIds>({
           allow: {
             type: 'array',
             items: { type: 'string' },
-            description: 'File globs (relative to the ESLint cwd) where blanket directives are accepted, e.g. generated code.',
+            description:
+              'File globs (relative to the ESLint cwd) where blanket directives are accepted, e.g. generated code.',
           },
           tsNocheck: { type: 'boolean', description: 'Also report `// @ts-nocheck` (default true).' },
         },
@@ -78,7 +79,8 @@ export default createRule<[NoBlanketDisableOptions], MessageIds>({
   create(context, [options]) {
     const sourceCode = context.sourceCode;
     const readable = canReadDirectives(sourceCode);
-    const tsNochecks = options.tsNocheck === false ? [] : findTsNocheckComments(sourceCode.ast.comments, sourceCode.ast.tokens[0]);
+    const tsNochecks =
+      options.tsNocheck === false ? [] : findTsNocheckComments(sourceCode.ast.comments, sourceCode.ast.tokens[0]);
     // Most files have nothing to report: keep their cost to a glance at the directives ESLint has already parsed.
     if (tsNochecks.length === 0 && !(readable && mayHaveBlanketDisable(sourceCode))) return {};
     const directives = readable ? readDisableDirectives(sourceCode) : [];
@@ -88,12 +90,17 @@ export default createRule<[NoBlanketDisableOptions], MessageIds>({
 
     const suppressed = suppressionOracle(directives);
     // What the user wrote to opt out of this rule on purpose: named directives (and every enable) ...
-    const optOut = (position: ProblemPosition): boolean => suppressed(position, context.id, (directive) => !directive.blanket);
+    const optOut = (position: ProblemPosition): boolean =>
+      suppressed(position, context.id, (directive) => !directive.blanket);
     // ... and what hides a report regardless of intent: blanket directives (and every enable).
     const blanketHides = (position: ProblemPosition): boolean =>
       suppressed(position, context.id, (directive) => directive.blanket || directive.kind === 'enable');
     const blockDisableLines = [
-      ...new Set(blankets.filter((directive) => directive.kind === 'disable').map((directive) => directive.comment.loc.start.line)),
+      ...new Set(
+        blankets
+          .filter((directive) => directive.kind === 'disable')
+          .map((directive) => directive.comment.loc.start.line),
+      ),
     ].sort((a, b) => b - a);
 
     /** Where to report a problem about `comment` so that no blanket directive hides it. */
@@ -103,7 +110,9 @@ export default createRule<[NoBlanketDisableOptions], MessageIds>({
       const candidates: ProblemPosition[] = [
         natural,
         { line, column: 0 },
-        ...blockDisableLines.filter((disableLine) => disableLine < line).map((disableLine) => ({ line: disableLine, column: 0 })),
+        ...blockDisableLines
+          .filter((disableLine) => disableLine < line)
+          .map((disableLine) => ({ line: disableLine, column: 0 })),
       ];
       if (optOut(natural)) {
         // Suppressed by the user's named directive alone if possible: when a blanket one also covers the
@@ -127,7 +136,8 @@ export default createRule<[NoBlanketDisableOptions], MessageIds>({
     };
 
     // Reported straight away: the directives are all known before any node is visited.
-    for (const directive of blankets) report(directive.comment, 'blanket', { label: directive.label, scope: SCOPE[directive.kind] });
+    for (const directive of blankets)
+      report(directive.comment, 'blanket', { label: directive.label, scope: SCOPE[directive.kind] });
     for (const comment of tsNochecks) report(comment, 'tsNocheck', {});
     return {};
   },

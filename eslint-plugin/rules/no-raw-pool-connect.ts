@@ -14,7 +14,14 @@ import { sniffCodeStyle } from '../../src/core/code-style.js';
 import { sniffModuleStyle } from '../../src/core/module-style.js';
 import { packageFactsFor } from '../../src/core/package-evidence.js';
 import { isTypeCheckedFile, pgTypingsShimLookup } from '../../src/pool-backpressure/pg-typings.js';
-import { findPoolCalls, isTestFile, planPoolRewrites, PoolCallPrecheck, type PoolCallSite, type PoolDetectionOptions } from '../../src/pool-backpressure/pg-pool.js';
+import {
+  findPoolCalls,
+  isTestFile,
+  planPoolRewrites,
+  PoolCallPrecheck,
+  type PoolCallSite,
+  type PoolDetectionOptions,
+} from '../../src/pool-backpressure/pg-pool.js';
 import { createFileImportResolver } from '../../src/pool-backpressure/pool-exports.js';
 import { createRule } from '../util/create-rule.js';
 
@@ -39,7 +46,8 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
     type: 'problem',
     fixable: 'code',
     docs: {
-      description: 'Disallow raw `pool.connect()` / `pool.query()` on node-postgres pools; use the backpressure helpers',
+      description:
+        'Disallow raw `pool.connect()` / `pool.query()` on node-postgres pools; use the backpressure helpers',
       recommended: true,
       requiresTypeChecking: false,
     },
@@ -47,15 +55,21 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
       {
         type: 'object',
         properties: {
-          importFrom: { type: 'string', minLength: 1, description: "Module to import the helpers from (default '@quickwins/runtime')." },
+          importFrom: {
+            type: 'string',
+            minLength: 1,
+            description: "Module to import the helpers from (default '@quickwins/runtime').",
+          },
           checkQuery: { type: 'boolean', description: 'Also report `pool.query()` (default true).' },
           followImports: {
             type: 'boolean',
-            description: 'Without type information, follow relative imports to tell whether an imported value is a pg pool (default true).',
+            description:
+              'Without type information, follow relative imports to tell whether an imported value is a pg pool (default true).',
           },
           tests: {
             type: 'boolean',
-            description: 'Also report pools in test files (*.test.*, *.spec.*, test/, tests/, __tests__/, e2e/), like the codemod with --tests (default false).',
+            description:
+              'Also report pools in test files (*.test.*, *.spec.*, test/, tests/, __tests__/, e2e/), like the codemod with --tests (default false).',
           },
           threshold: {
             type: 'number',
@@ -101,7 +115,9 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
       // Package-level evidence, as the codemod reads it: the nearest package.json, read once per package per process.
       ...(packageFacts ? { packageFacts } : {}),
       testFile: isTestFile(context.physicalFilename, packageFacts && dirname(packageFacts.manifest)),
-      pgTypingsShim: isAbsolute(context.physicalFilename) ? pgTypingsShimLookup(context.physicalFilename, packageFacts && dirname(packageFacts.manifest)) : undefined,
+      pgTypingsShim: isAbsolute(context.physicalFilename)
+        ? pgTypingsShimLookup(context.physicalFilename, packageFacts && dirname(packageFacts.manifest))
+        : undefined,
       typeChecked: isTypeCheckedFile(context.physicalFilename),
       includeTests: options.tests === true,
     };
@@ -120,7 +136,10 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
       'Program:exit'(program): void {
         if (!precheck.maySite(program as unknown as TSESTree.Program)) return;
         // The detector would repeat the same pre-check over its own walk: it has just been answered.
-        const { sites, uncertain } = findPoolCalls(program as unknown as TSESTree.Program, text, { ...detection, precheck: false });
+        const { sites, uncertain } = findPoolCalls(program as unknown as TSESTree.Program, text, {
+          ...detection,
+          precheck: false,
+        });
         // Where the codemod refuses because of the declared type, a fix would break the build: report only.
         for (const left of uncertain) {
           if (left.declaredType === undefined) continue;
@@ -143,7 +162,10 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
           context.report({
             node: site.call,
             messageId: site.method,
-            data: { pool: `${sourceCode.getText(site.pool)}${site.member ? `.${site.member}` : ''}`, from: `'${importFrom}'` },
+            data: {
+              pool: `${sourceCode.getText(site.pool)}${site.member ? `.${site.member}` : ''}`,
+              from: `'${importFrom}'`,
+            },
             // Each fix carries the helper import too, so a single fix in an editor leaves working code. Under
             // `eslint --fix`, fixes that add an import overlap, so ESLint applies one of them per pass; once the
             // imports exist the remaining rewrites are disjoint: at most (helpers + 1) passes, well under ESLint's 10.

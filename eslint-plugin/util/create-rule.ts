@@ -42,6 +42,7 @@ export function createRule<Options extends readonly [object], MessageIds extends
   const defaults = definition.meta.defaultOptions?.[0] ?? {};
   return {
     ...rule,
-    create: (context) => definition.create(context, [{ ...defaults, ...(context.options[0] ?? {}) }] as unknown as Options),
+    create: (context) =>
+      definition.create(context, [{ ...defaults, ...(context.options[0] ?? {}) }] as unknown as Options),
   };
 }

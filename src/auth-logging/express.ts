@@ -4,7 +4,14 @@
  * the one the file imports.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { expressionText, isFunctionNode, isPlainObject, isStringNode, pathStrings, shortText } from '../core/ast-helpers.js';
+import {
+  expressionText,
+  isFunctionNode,
+  isPlainObject,
+  isStringNode,
+  pathStrings,
+  shortText,
+} from '../core/ast-helpers.js';
 import { traverse } from '../core/traverse.js';
 import { finalHandler, referenceName } from './handler-refs.js';
 import { detectKoaRegister, isRpcName, koaRouteArguments } from './koa.js';
@@ -16,9 +23,14 @@ import { detectFastifyRouteObject } from './fastify.js';
 /** The `.route('/path')` call at the bottom of an Express route chain, if the chain has one. */
 export function expressRouteCall(node: TSESTree.Node): TSESTree.CallExpression | undefined {
   let current = node;
-  while (current.type === 'CallExpression' && current.callee.type === 'MemberExpression' && current.callee.property.type === 'Identifier') {
+  while (
+    current.type === 'CallExpression' &&
+    current.callee.type === 'MemberExpression' &&
+    current.callee.property.type === 'Identifier'
+  ) {
     const name = current.callee.property.name;
-    if (name === 'route') return current.arguments.length === 1 && isStringNode(current.arguments[0]) ? current : undefined;
+    if (name === 'route')
+      return current.arguments.length === 1 && isStringNode(current.arguments[0]) ? current : undefined;
     if (!ROUTE_METHODS.has(name)) return undefined;
     // `app.post('/a', h).post(...)` is a chain of full registrations, not of a `.route()`.
     if (isStringNode(current.arguments[0])) return undefined;
@@ -68,7 +80,10 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
   const handler = finalHandler(last);
   const handlerName = handler ? referenceName(handler) : undefined;
   const context = [...scan.fileWords, ...authWords(expressionText(receiver))];
-  const passportInside = handler?.kind === 'expression' && isFunctionNode(handler.expression) ? passportCallIn(handler.expression) : undefined;
+  const passportInside =
+    handler?.kind === 'expression' && isFunctionNode(handler.expression)
+      ? passportCallIn(handler.expression)
+      : undefined;
   const passportBefore = handlerArgs.slice(0, -1).some((argument) => isPassportAuthenticate(argument));
   // Evidence beyond the words: passport runs on the route, before the handler or from inside it.
   const named =
@@ -128,7 +143,8 @@ function passportCallIn(fn: TSESTree.FunctionLike): TSESTree.CallExpression | un
   let found: TSESTree.CallExpression | undefined;
   if (!fn.body) return undefined;
   traverse(fn.body, (node) => {
-    if (found === undefined && node.type === 'CallExpression' && isPassportAuthenticate(node.callee)) found = node.callee;
+    if (found === undefined && node.type === 'CallExpression' && isPassportAuthenticate(node.callee))
+      found = node.callee;
   });
   return found;
 }

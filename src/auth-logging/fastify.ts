@@ -5,7 +5,11 @@ import { propertyHandler, referenceName } from './handler-refs.js';
 import type { AuthScan } from './scan.js';
 import { actionForRoute } from './vocabulary.js';
 
-export function detectFastifyRouteObject(scan: AuthScan, call: TSESTree.CallExpression, route: TSESTree.ObjectExpression): void {
+export function detectFastifyRouteObject(
+  scan: AuthScan,
+  call: TSESTree.CallExpression,
+  route: TSESTree.ObjectExpression,
+): void {
   const url = propertyValue(route, 'url') ?? propertyValue(route, 'path');
   const methodNode = propertyValue(route, 'method');
   const handlerProperty = findProperty(route, 'handler');
@@ -18,17 +22,30 @@ export function detectFastifyRouteObject(scan: AuthScan, call: TSESTree.CallExpr
   const description = `${methods?.join(',') ?? '?'} ${paths?.[0] ?? '(computed url)'}`;
   if (scan.reportUnclassified(named, 'fastify', description, call)) return;
   if (!methods) {
-    scan.skipped.push({ framework: 'fastify', description, node: call, reason: 'its `method` is not a literal, so whether it performs the action is unknown' });
+    scan.skipped.push({
+      framework: 'fastify',
+      description,
+      node: call,
+      reason: 'its `method` is not a literal, so whether it performs the action is unknown',
+    });
     return;
   }
-  const action = methods.map((method) => actionForRoute(method, named, paths?.[0])).find((found) => found !== undefined);
+  const action = methods
+    .map((method) => actionForRoute(method, named, paths?.[0]))
+    .find((found) => found !== undefined);
   if (!action) {
     scan.reportMethodMismatch('fastify', description, call, methods.join(','), named);
     return;
   }
-  if (scan.refuseRoute('fastify', description, call, scan.routeRefusal(paths, handlerName, scan.fileWords, action))) return;
+  if (scan.refuseRoute('fastify', description, call, scan.routeRefusal(paths, handlerName, scan.fileWords, action)))
+    return;
   if (!handler) {
-    scan.skipped.push({ framework: 'fastify', description, node: call, reason: 'its `handler` is missing, computed or spread' });
+    scan.skipped.push({
+      framework: 'fastify',
+      description,
+      node: call,
+      reason: 'its `handler` is missing, computed or spread',
+    });
     return;
   }
   scan.registerSite('fastify', action, description, handler, call, []);

@@ -33,22 +33,53 @@ type FunctionBehind =
 /** Last words of a single parameter that is one credential or value, not an input object: `logout(sessionId)`,
  *  `verifyEmail(verifyEmailToken)`, `login(username)`. */
 const SCALAR_PARAM_WORDS = new Set([
-  'token', 'password', 'passwd', 'pwd', 'email', 'mail', 'username', 'name', 'login', 'id', 'code', 'otp', 'secret',
-  'hash', 'key', 'value', 'phone', 'sid', 'jti', 'str', 's',
+  'token',
+  'password',
+  'passwd',
+  'pwd',
+  'email',
+  'mail',
+  'username',
+  'name',
+  'login',
+  'id',
+  'code',
+  'otp',
+  'secret',
+  'hash',
+  'key',
+  'value',
+  'phone',
+  'sid',
+  'jti',
+  'str',
+  's',
 ]);
 
 export function exportedFunctions(statement: TSESTree.ExportNamedDeclaration): ExportedFunction[] {
   const declaration = statement.declaration;
   if (!declaration) return [];
   if (declaration.type === 'FunctionDeclaration' && declaration.id) {
-    return [{ name: declaration.id.name, fn: declaration, target: { kind: 'function-declaration', declaration, statement }, node: declaration }];
+    return [
+      {
+        name: declaration.id.name,
+        fn: declaration,
+        target: { kind: 'function-declaration', declaration, statement },
+        node: declaration,
+      },
+    ];
   }
   if (declaration.type !== 'VariableDeclaration') return [];
   const found: ExportedFunction[] = [];
   for (const declarator of declaration.declarations) {
     if (declarator.id.type !== 'Identifier' || !declarator.init) continue;
     const init = declarator.init;
-    if (isFunctionNode(init) || init.type === 'CallExpression' || init.type === 'Identifier' || init.type === 'MemberExpression') {
+    if (
+      isFunctionNode(init) ||
+      init.type === 'CallExpression' ||
+      init.type === 'Identifier' ||
+      init.type === 'MemberExpression'
+    ) {
       found.push({
         name: declarator.id.name,
         fn: isFunctionNode(init) ? init : undefined,
@@ -73,12 +104,25 @@ export function commonJsExports(statement: TSESTree.ExpressionStatement): Export
     node.object.name === 'module' &&
     node.property.type === 'Identifier' &&
     node.property.name === 'exports';
-  const onExports = (left.object.type === 'Identifier' && left.object.name === 'exports') || isModuleExports(left.object);
+  const onExports =
+    (left.object.type === 'Identifier' && left.object.name === 'exports') || isModuleExports(left.object);
   if (onExports) {
     // The same forms as an ESM export: `exports.login = catchAsync(async (req, res) => ...)` (a call, already wrapped
     // or a route handler inside a helper) and `exports.login = service.login` are exports too.
-    if (isFunctionNode(right) || right.type === 'Identifier' || right.type === 'CallExpression' || right.type === 'MemberExpression') {
-      return [{ name: left.property.name, fn: isFunctionNode(right) ? right : undefined, target: { kind: 'expression', expression: right }, node: left }];
+    if (
+      isFunctionNode(right) ||
+      right.type === 'Identifier' ||
+      right.type === 'CallExpression' ||
+      right.type === 'MemberExpression'
+    ) {
+      return [
+        {
+          name: left.property.name,
+          fn: isFunctionNode(right) ? right : undefined,
+          target: { kind: 'expression', expression: right },
+          node: left,
+        },
+      ];
     }
     return [];
   }
@@ -133,14 +177,18 @@ export function helperParameters(fn: TSESTree.FunctionLike): string | undefined 
 /** `export function register(app)`: a plugin registering routes (Fastify, Hapi), not a user sign-up. */
 export function firstParamIsPluginHost(fn: TSESTree.FunctionLike): boolean {
   const first = paramName(fn.params[0]);
-  return first !== undefined && /^(app|fastify|server|instance|router|container|registry|program|plugin|api|hooks|di)$/i.test(first);
+  return (
+    first !== undefined &&
+    /^(app|fastify|server|instance|router|container|registry|program|plugin|api|hooks|di)$/i.test(first)
+  );
 }
 
 export function detectExportedFunctions(scan: AuthScan): void {
   for (const statement of scan.program.body) {
     if (statement.type === 'ExportNamedDeclaration') {
       for (const exported of exportedFunctions(statement)) visitExportedFunction(scan, exported, statement);
-      if (!statement.declaration && !statement.source) for (const specifier of statement.specifiers) visitWrappedSpecifier(scan, specifier);
+      if (!statement.declaration && !statement.source)
+        for (const specifier of statement.specifiers) visitWrappedSpecifier(scan, specifier);
     } else if (statement.type === 'ExpressionStatement') {
       for (const exported of commonJsExports(statement)) visitExportedFunction(scan, exported, statement);
     }
@@ -211,18 +259,24 @@ export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction
     // Controllers (`exports.login = async (req, res) => ...`, `const login = catchAsync(async (req, res) => ...)`)
     // are wrapped where the route registers them; wrapping here too would write two lines per request.
     if (!scan.registeredNames.has(exported.name)) {
-      skip('it takes (req, res)-style parameters, so it is a route handler: it is wrapped where a route registers it (run the codemod on that file too)');
+      skip(
+        'it takes (req, res)-style parameters, so it is a route handler: it is wrapped where a route registers it (run the codemod on that file too)',
+      );
     }
     return;
   }
   if (scan.registeredNames.has(exported.name)) return;
   if (behind.kind === 'unknown') {
-    skip('its function is not visible here (a call result or an unresolved name), so whether it is an entry point or a helper is unknown');
+    skip(
+      'its function is not visible here (a call result or an unresolved name), so whether it is an entry point or a helper is unknown',
+    );
     return;
   }
   if (exported.name === 'register' && firstParamIsPluginHost(behind.fn)) return;
   if (firstParamIsPluginHost(behind.fn) && behind.fn.params.length <= 2) {
-    skip(`its parameter \`${paramName(behind.fn.params[0])}\` is the app it registers routes on (a plugin): the routes inside are the handlers`);
+    skip(
+      `its parameter \`${paramName(behind.fn.params[0])}\` is the app it registers routes on (a plugin): the routes inside are the handlers`,
+    );
     return;
   }
   if (looksLikeResolver(behind.fn)) {
@@ -236,7 +290,9 @@ export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction
   }
   // `reset()`, `refresh()`, `activate()` with no input: a cache, a feed, a search engine; a sign-in always has an input.
   if (behind.fn.params.length === 0 && actionOfWords(authWords(exported.name))?.weak === true) {
-    skip(`it takes no input, and \`${exported.name}\` also names things that are not authentication (a cache reset, a feed refresh)`);
+    skip(
+      `it takes no input, and \`${exported.name}\` also names things that are not authentication (a cache reset, a feed refresh)`,
+    );
     return;
   }
   const helper = helperParameters(behind.fn);
@@ -260,7 +316,11 @@ export function visitExportedFunction(scan: AuthScan, exported: ExportedFunction
 /** `async function login(formData) { 'use server'; ... }`: an inline server action. */
 function startsWithUseServer(fn: TSESTree.FunctionLike): boolean {
   const first = fn.body?.type === 'BlockStatement' ? fn.body.body[0] : undefined;
-  return first?.type === 'ExpressionStatement' && first.expression.type === 'Literal' && first.expression.value === 'use server';
+  return (
+    first?.type === 'ExpressionStatement' &&
+    first.expression.type === 'Literal' &&
+    first.expression.value === 'use server'
+  );
 }
 
 /** A module starting with the `'use server'` directive: each export is a server action the framework serves. */
@@ -319,7 +379,8 @@ export function behindExpression(scan: AuthScan, expression: TSESTree.Node, dept
   }
 }
 
-export function exportedSite(scan: AuthScan, 
+export function exportedSite(
+  scan: AuthScan,
   framework: AuthFramework,
   action: AuthAction,
   description: string,
@@ -327,7 +388,15 @@ export function exportedSite(scan: AuthScan,
   statement: TSESTree.Node,
 ): void {
   const identity = ownExport(scan.options.filePath, exported.name);
-  const site = (target: WrapTarget): AuthHandlerSite => ({ framework, action, description, target, node: exported.node, middlewaresBefore: [], identity });
+  const site = (target: WrapTarget): AuthHandlerSite => ({
+    framework,
+    action,
+    description,
+    target,
+    node: exported.node,
+    middlewaresBefore: [],
+    identity,
+  });
   const target = exported.target;
   if (target.kind === 'expression' && scan.goesThroughWrapper(target.expression)) {
     scan.wrapped.push(site(target));
@@ -340,7 +409,12 @@ export function exportedSite(scan: AuthScan,
       return;
     }
   }
-  if (target.kind === 'expression' && !isFunctionNode(target.expression) && target.expression.type !== 'Identifier' && target.expression.type !== 'MemberExpression') {
+  if (
+    target.kind === 'expression' &&
+    !isFunctionNode(target.expression) &&
+    target.expression.type !== 'Identifier' &&
+    target.expression.type !== 'MemberExpression'
+  ) {
     const problem = scan.unwrappableReason(target.expression);
     if (problem) {
       scan.skipped.push({ framework, description, node: exported.node, reason: problem });
@@ -351,7 +425,11 @@ export function exportedSite(scan: AuthScan,
 }
 
 /** Why `export function f` cannot become `export const f = withAuthLogging(...)`. */
-export function declarationProblem(scan: AuthScan, declaration: TSESTree.FunctionDeclaration, statement: TSESTree.Node): string | undefined {
+export function declarationProblem(
+  scan: AuthScan,
+  declaration: TSESTree.FunctionDeclaration,
+  statement: TSESTree.Node,
+): string | undefined {
   const name = declaration.id?.name;
   if (!name) return 'it has no name';
   const overloads = scan.program.body.some(
@@ -359,7 +437,8 @@ export function declarationProblem(scan: AuthScan, declaration: TSESTree.Functio
       other !== statement &&
       (other.type === 'TSDeclareFunction' ||
         (other.type === 'ExportNamedDeclaration' && other.declaration?.type === 'TSDeclareFunction')) &&
-      ((other.type === 'TSDeclareFunction' ? other : (other.declaration as TSESTree.TSDeclareFunction)).id?.name === name),
+      (other.type === 'TSDeclareFunction' ? other : (other.declaration as TSESTree.TSDeclareFunction)).id?.name ===
+        name,
   );
   if (overloads) return 'it has overload signatures, which must keep their `export` together with it; wrap it by hand';
   return undefined;

@@ -26,7 +26,13 @@ const RESOLVER_FIRST_PARAMS = /^_*(parent|root|obj|source|src|rootValue|_)?$/;
 export function detectResolverClass(scan: AuthScan, declaration: TSESTree.ClassDeclaration): void {
   if (!(declaration.decorators ?? []).some((decorator) => decoratorName(decorator) === 'Resolver')) return;
   for (const member of declaration.body.body) {
-    if (member.type !== 'MethodDefinition' || member.static || member.kind !== 'method' || member.key.type !== 'Identifier') continue;
+    if (
+      member.type !== 'MethodDefinition' ||
+      member.static ||
+      member.kind !== 'method' ||
+      member.key.type !== 'Identifier'
+    )
+      continue;
     const mutation = (member.decorators ?? []).find((decorator) => decoratorName(decorator) === 'Mutation');
     if (!mutation) continue;
     const name = member.key.name;
@@ -55,7 +61,12 @@ function classifyMutation(scan: AuthScan, name: string): ReturnType<typeof class
 export function detectResolverMap(scan: AuthScan, object: TSESTree.ObjectExpression): void {
   for (const property of object.properties) {
     if (property.type !== 'Property' || property.computed || property.value.type !== 'ObjectExpression') continue;
-    const key = property.key.type === 'Identifier' ? property.key.name : property.key.type === 'Literal' ? String(property.key.value) : '';
+    const key =
+      property.key.type === 'Identifier'
+        ? property.key.name
+        : property.key.type === 'Literal'
+          ? String(property.key.value)
+          : '';
     if (!RESOLVER_MAP_KEYS.test(key) && !NAMESPACED_MUTATION_KEY.test(key)) continue;
     detectMutationEntries(scan, property.value);
   }
@@ -75,7 +86,12 @@ function detectMutationEntries(scan: AuthScan, mutations: TSESTree.ObjectExpress
     const handler = propertyHandler(entry);
     const description = `Mutation.${entry.key.name}`;
     if (!handler) {
-      scan.skipped.push({ framework: 'graphql', description, node: entry, reason: 'its resolver is not a function or a reference (an object with `resolve`, a spread)' });
+      scan.skipped.push({
+        framework: 'graphql',
+        description,
+        node: entry,
+        reason: 'its resolver is not a function or a reference (an object with `resolve`, a spread)',
+      });
       continue;
     }
     const refusal = isFunctionNode(entry.value) ? resolverRefusal(entry.value) : undefined;
@@ -95,8 +111,12 @@ function detectMutationEntries(scan: AuthScan, mutations: TSESTree.ObjectExpress
 function resolverRefusal(fn: TSESTree.FunctionLike): string | undefined {
   const body = fn.body?.type === 'BlockStatement' ? fn.body.body : undefined;
   const only = body?.length === 1 ? body[0] : undefined;
-  const returned = only?.type === 'ReturnStatement' ? only.argument : fn.body?.type !== 'BlockStatement' ? fn.body : undefined;
-  if (returned && (returned.type === 'Literal' || (returned.type === 'ObjectExpression' && returned.properties.length === 0))) {
+  const returned =
+    only?.type === 'ReturnStatement' ? only.argument : fn.body?.type !== 'BlockStatement' ? fn.body : undefined;
+  if (
+    returned &&
+    (returned.type === 'Literal' || (returned.type === 'ObjectExpression' && returned.properties.length === 0))
+  ) {
     return `it only returns \`${returned.type === 'Literal' ? String(returned.value) : '{}'}\` (a namespace for nested mutations, or a stub): there is no outcome to log`;
   }
   const args = paramName(fn.params[1]);
@@ -115,7 +135,9 @@ function resolverRefusal(fn: TSESTree.FunctionLike): string | undefined {
       target = `${args}.${node.property.name}`;
     }
   });
-  return target ? `it acts on the account \`${target}\` names (an administrator's mutation): nobody authenticates through it` : undefined;
+  return target
+    ? `it acts on the account \`${target}\` names (an administrator's mutation): nobody authenticates through it`
+    : undefined;
 }
 
 /** `(parent, args, context, info)`-shaped parameters: a field resolver, whatever it is named. */

@@ -37,14 +37,19 @@ export function registeredReference(handler: HandlerRef): Reference | undefined 
   let expression: TSESTree.Node = handler.kind === 'shorthand-property' ? handler.property.value : handler.expression;
   for (let depth = 0; depth < 4; depth++) {
     if (expression.type === 'Identifier' || expression.type === 'MemberExpression') return expression;
-    if (expression.type === 'TSAsExpression' || expression.type === 'TSSatisfiesExpression' || expression.type === 'TSNonNullExpression') {
+    if (
+      expression.type === 'TSAsExpression' ||
+      expression.type === 'TSSatisfiesExpression' ||
+      expression.type === 'TSNonNullExpression'
+    ) {
       expression = expression.expression;
     } else if (expression.type === 'CallExpression' && isBindCall(expression)) {
       expression = (expression.callee as TSESTree.MemberExpression).object;
     } else if (expression.type === 'CallExpression') {
       // `catchAsync(c.login)`, and `withAuthLogging('login', c.login)` on a route wrapped before: the handler passed in.
       const inner: TSESTree.CallExpressionArgument | undefined = expression.arguments.find(
-        (argument) => argument.type === 'Identifier' || argument.type === 'MemberExpression' || argument.type === 'CallExpression',
+        (argument) =>
+          argument.type === 'Identifier' || argument.type === 'MemberExpression' || argument.type === 'CallExpression',
       );
       if (!inner) return undefined;
       expression = inner;
@@ -59,7 +64,10 @@ function importedValueOf(index: BindingIndex, identifier: TSESTree.Identifier): 
   const binding = index.resolve(identifier);
   if (!binding) return undefined;
   if (binding.kind === 'import' && binding.importFrom !== undefined) {
-    return { specifier: binding.importFrom, path: binding.importedName === '*' || binding.importedName === undefined ? [] : [binding.importedName] };
+    return {
+      specifier: binding.importFrom,
+      path: binding.importedName === '*' || binding.importedName === undefined ? [] : [binding.importedName],
+    };
   }
   if (binding.kind !== 'variable' || !binding.init || binding.path === undefined) return undefined;
   const required = requiredValue(binding.init);
@@ -78,10 +86,18 @@ function exportRead(index: BindingIndex, reference: Reference): ImportedValue | 
   }
   if (reference.computed || reference.property.type !== 'Identifier') return undefined;
   const object = reference.object;
-  const value = object.type === 'Identifier' ? importedValueOf(index, object) : object.type === 'CallExpression' ? requiredValue(object) : undefined;
+  const value =
+    object.type === 'Identifier'
+      ? importedValueOf(index, object)
+      : object.type === 'CallExpression'
+        ? requiredValue(object)
+        : undefined;
   if (!value || value.path.length > 1) return undefined;
   const onModule = value.path.length === 0 || value.path[0] === 'default';
-  return { specifier: value.specifier, path: onModule ? [reference.property.name] : [value.path[0] as string, reference.property.name] };
+  return {
+    specifier: value.specifier,
+    path: onModule ? [reference.property.name] : [value.path[0] as string, reference.property.name],
+  };
 }
 
 /**
@@ -104,7 +120,11 @@ export function exportLocator(filePath: string): ExportLocator {
 }
 
 /** The export of a project module a route's handler is, when the import is followed to where it is declared on disk. */
-export function importedHandler(index: BindingIndex, handler: HandlerRef, locate: ExportLocator): ImportedHandler | undefined {
+export function importedHandler(
+  index: BindingIndex,
+  handler: HandlerRef,
+  locate: ExportLocator,
+): ImportedHandler | undefined {
   const reference = registeredReference(handler);
   if (!reference) return undefined;
   const read = exportRead(index, reference);

@@ -32,7 +32,12 @@ export function propertyHandler(property: TSESTree.Property): HandlerRef | undef
   if (property.method) return { kind: 'method-property', property };
   if (property.shorthand) return { kind: 'shorthand-property', property };
   const value = property.value;
-  if (value.type === 'AssignmentPattern' || value.type === 'ObjectPattern' || value.type === 'ArrayPattern' || value.type === 'TSEmptyBodyFunctionExpression') {
+  if (
+    value.type === 'AssignmentPattern' ||
+    value.type === 'ObjectPattern' ||
+    value.type === 'ArrayPattern' ||
+    value.type === 'TSEmptyBodyFunctionExpression'
+  ) {
     return undefined;
   }
   return finalHandler(value as TSESTree.Expression);
@@ -45,7 +50,8 @@ export function referenceName(handler: HandlerRef): string | undefined {
     return key.type === 'Identifier' ? key.name : undefined;
   }
   let expression: TSESTree.Node = handler.expression;
-  if (expression.type === 'CallExpression' && isBindCall(expression)) expression = (expression.callee as TSESTree.MemberExpression).object;
+  if (expression.type === 'CallExpression' && isBindCall(expression))
+    expression = (expression.callee as TSESTree.MemberExpression).object;
   if (expression.type === 'Identifier') return expression.name;
   if (expression.type === 'MemberExpression' && !expression.computed && expression.property.type === 'Identifier') {
     return expression.property.name;

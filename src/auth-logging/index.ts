@@ -27,7 +27,14 @@ import { AuthScan, SIDE_REASONS } from './scan.js';
 import type { AuthHandlerScan, FindAuthHandlersOptions } from './types.js';
 
 export * from './types.js';
-export { actionForMethod, actionOfWords, authWords, classifyHandlerName, classifyRoutePath, staticPath } from './vocabulary.js';
+export {
+  actionForMethod,
+  actionOfWords,
+  authWords,
+  classifyHandlerName,
+  classifyRoutePath,
+  staticPath,
+} from './vocabulary.js';
 export type { AuthClassification } from './vocabulary.js';
 export { isNextRouteFile, nextPagesApiRoute } from './next.js';
 export { identityKey, type HandlerIdentity } from './identity.js';
@@ -40,7 +47,11 @@ export function findAuthHandlers(program: TSESTree.Program, options: FindAuthHan
   return scanFile(program, options, true);
 }
 
-function scanFile(program: TSESTree.Program, options: FindAuthHandlersOptions, followImports: boolean): AuthHandlerScan {
+function scanFile(
+  program: TSESTree.Program,
+  options: FindAuthHandlersOptions,
+  followImports: boolean,
+): AuthHandlerScan {
   const scan = new AuthScan(program, options);
   const calls: TSESTree.CallExpression[] = [];
   const classes: TSESTree.ClassDeclaration[] = [];
@@ -48,7 +59,8 @@ function scanFile(program: TSESTree.Program, options: FindAuthHandlersOptions, f
   const declarators: TSESTree.VariableDeclarator[] = [];
   traverse(program, (node) => {
     if (node.type === 'CallExpression') calls.push(node);
-    else if (node.type === 'ClassDeclaration' || node.type === 'ClassExpression') classes.push(node as TSESTree.ClassDeclaration);
+    else if (node.type === 'ClassDeclaration' || node.type === 'ClassExpression')
+      classes.push(node as TSESTree.ClassDeclaration);
     else if (node.type === 'ObjectExpression') objects.push(node);
     else if (node.type === 'VariableDeclarator') declarators.push(node);
   });

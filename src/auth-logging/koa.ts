@@ -40,17 +40,29 @@ export function detectKoaRegister(scan: AuthScan, call: TSESTree.CallExpression)
   const description = `register ${methods?.join(',').toUpperCase() ?? '?'} ${paths?.[0] ?? '(computed path)'}`;
   if (scan.reportUnclassified(named, 'koa', description, call)) return;
   if (!methods) {
-    scan.skipped.push({ framework: 'koa', description, node: call, reason: 'its methods are not a literal list, so whether it performs the action is unknown' });
+    scan.skipped.push({
+      framework: 'koa',
+      description,
+      node: call,
+      reason: 'its methods are not a literal list, so whether it performs the action is unknown',
+    });
     return;
   }
-  const action = methods.map((method) => actionForRoute(method, named, paths?.[0])).find((found) => found !== undefined);
+  const action = methods
+    .map((method) => actionForRoute(method, named, paths?.[0]))
+    .find((found) => found !== undefined);
   if (!action) {
     scan.reportMethodMismatch('koa', description, call, methods.join(','), named);
     return;
   }
   if (scan.refuseRoute('koa', description, call, scan.routeRefusal(paths, handlerName, context, action))) return;
   if (!handler) {
-    scan.skipped.push({ framework: 'koa', description, node: call, reason: 'its final middleware is not a function expression or reference' });
+    scan.skipped.push({
+      framework: 'koa',
+      description,
+      node: call,
+      reason: 'its final middleware is not a function expression or reference',
+    });
     return;
   }
   scan.registerSite('koa', action, description, handler, call, []);

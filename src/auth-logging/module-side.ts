@@ -14,14 +14,42 @@ export type ModuleSide =
   /** Not server code: nothing here answers a request; `evidence` says what decided. */
   | { readonly kind: 'client' | 'test' | 'job' | 'instrumentation'; readonly evidence: string };
 
-const CLIENT_MODULES = /^(react-native|react-native-.*|expo|expo-.*|@expo\/.*|react-dom|react-dom\/.*|vue|@vue\/.*|@angular\/core|svelte|solid-js|preact|@react-navigation\/.*|@ionic\/.*|react|urql|@urql\/.*|next-urql|@apollo\/client|@apollo\/client\/.*|react-relay|@tanstack\/react-query|@tanstack\/vue-query)$/;
+const CLIENT_MODULES =
+  /^(react-native|react-native-.*|expo|expo-.*|@expo\/.*|react-dom|react-dom\/.*|vue|@vue\/.*|@angular\/core|svelte|solid-js|preact|@react-navigation\/.*|@ionic\/.*|react|urql|@urql\/.*|next-urql|@apollo\/client|@apollo\/client\/.*|react-relay|@tanstack\/react-query|@tanstack\/vue-query)$/;
 const CLIENT_PACKAGES = ['react-native', 'expo', 'react-dom', 'vue', '@angular/core', 'svelte', 'solid-js', 'preact'];
 const SERVER_PACKAGES = [
-  'express', 'koa', '@koa/router', 'koa-router', 'fastify', '@nestjs/core', 'next', '@hapi/hapi', 'hono', '@apollo/server',
-  'apollo-server', 'apollo-server-express', 'graphql-yoga', 'mercurius', 'type-graphql', 'restify', 'polka', '@remix-run/node',
-  'nuxt', '@sveltejs/kit', 'h3', 'elysia', 'micro', 'http-errors', 'passport', 'pg', 'mongoose', 'prisma', '@prisma/client',
+  'express',
+  'koa',
+  '@koa/router',
+  'koa-router',
+  'fastify',
+  '@nestjs/core',
+  'next',
+  '@hapi/hapi',
+  'hono',
+  '@apollo/server',
+  'apollo-server',
+  'apollo-server-express',
+  'graphql-yoga',
+  'mercurius',
+  'type-graphql',
+  'restify',
+  'polka',
+  '@remix-run/node',
+  'nuxt',
+  '@sveltejs/kit',
+  'h3',
+  'elysia',
+  'micro',
+  'http-errors',
+  'passport',
+  'pg',
+  'mongoose',
+  'prisma',
+  '@prisma/client',
 ];
-const TEST_PATH = /(^|\/)(__tests__|__mocks__|tests?|e2e|spec|cypress|playwright|[\w-]*-tests?)\/|\.(test|spec|e2e)\.[cm]?[jt]sx?$/;
+const TEST_PATH =
+  /(^|\/)(__tests__|__mocks__|tests?|e2e|spec|cypress|playwright|[\w-]*-tests?)\/|\.(test|spec|e2e)\.[cm]?[jt]sx?$/;
 /** Folders whose code a bundler or a static server sends to the browser (`public/src/**`, a `client/` app). */
 const BROWSER_PATH = /(^|\/)(public|client|frontend|browser)\//;
 const JOB_PATH = /(^|\/)(jobs?|cron|crons|workers?|queues?|tasks|schedulers?|integrations)\//;
@@ -29,7 +57,12 @@ const JOB_PATH = /(^|\/)(jobs?|cron|crons|workers?|queues?|tasks|schedulers?|int
 function directives(program: TSESTree.Program): string[] {
   const found: string[] = [];
   for (const statement of program.body) {
-    if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'Literal' || typeof statement.expression.value !== 'string') break;
+    if (
+      statement.type !== 'ExpressionStatement' ||
+      statement.expression.type !== 'Literal' ||
+      typeof statement.expression.value !== 'string'
+    )
+      break;
     found.push(statement.expression.value);
   }
   return found;
@@ -40,19 +73,31 @@ function importedSources(program: TSESTree.Program): string[] {
 }
 
 /** The side of one module; `facts` are its package's (undefined when no manifest was found). */
-export function moduleSide(program: TSESTree.Program, filePath: string, facts: PackageDependencies | undefined): ModuleSide {
+export function moduleSide(
+  program: TSESTree.Program,
+  filePath: string,
+  facts: PackageDependencies | undefined,
+): ModuleSide {
   const path = filePath.replace(/\\/g, '/');
   const said = directives(program);
   if (said.includes('use server')) return { kind: 'server' };
   if (said.includes('use client')) return { kind: 'client', evidence: "its 'use client' directive" };
   if (TEST_PATH.test(path)) return { kind: 'test', evidence: 'its path is a test path' };
-  if (/(^|\/)instrumentation(-node|-edge)?\.[cm]?[jt]s$/.test(path)) return { kind: 'instrumentation', evidence: 'it is Next.js instrumentation, whose `register()` runs once at start-up' };
+  if (/(^|\/)instrumentation(-node|-edge)?\.[cm]?[jt]s$/.test(path))
+    return {
+      kind: 'instrumentation',
+      evidence: 'it is Next.js instrumentation, whose `register()` runs once at start-up',
+    };
   const clientImport = importedSources(program).find((source) => CLIENT_MODULES.test(source));
   if (clientImport) return { kind: 'client', evidence: `it imports \`${clientImport}\`` };
   if (facts) {
     const ui = CLIENT_PACKAGES.find((name) => facts.dependencies.has(name));
     const server = SERVER_PACKAGES.some((name) => facts.dependencies.has(name));
-    if (ui && !server) return { kind: 'client', evidence: `its package (${relative(process.cwd(), facts.manifest) || 'package.json'}) depends on \`${ui}\` and on no server framework` };
+    if (ui && !server)
+      return {
+        kind: 'client',
+        evidence: `its package (${relative(process.cwd(), facts.manifest) || 'package.json'}) depends on \`${ui}\` and on no server framework`,
+      };
   }
   const browserFolder = BROWSER_PATH.exec(path);
   if (browserFolder) return { kind: 'client', evidence: `its path is browser code (\`${browserFolder[2]}/\`)` };
@@ -69,7 +114,12 @@ function domGlobalUsed(program: TSESTree.Program): string | undefined {
   const declared = new Set<string>();
   traverse(program, (node) => {
     if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier') declared.add(node.id.name);
-    if (found === undefined && node.type === 'MemberExpression' && node.object.type === 'Identifier' && /^(window|document)$/.test(node.object.name)) {
+    if (
+      found === undefined &&
+      node.type === 'MemberExpression' &&
+      node.object.type === 'Identifier' &&
+      /^(window|document)$/.test(node.object.name)
+    ) {
       found = node.object.name;
     }
   });

@@ -7,7 +7,12 @@ import type { AuthAction, AuthHandlerSite } from './types.js';
 import { actionForRoute, authWords } from './vocabulary.js';
 
 const NEST_METHODS: ReadonlyMap<string, string> = new Map([
-  ['Get', 'get'], ['Post', 'post'], ['Put', 'put'], ['Patch', 'patch'], ['Delete', 'delete'], ['All', 'all'],
+  ['Get', 'get'],
+  ['Post', 'post'],
+  ['Put', 'put'],
+  ['Patch', 'patch'],
+  ['Delete', 'delete'],
+  ['All', 'all'],
 ]);
 
 /** `@Post('login')`, `@Post(['a', 'b'])`, `@Post()`, `@Controller({ path: 'auth' })` → their paths. */
@@ -26,7 +31,12 @@ export function decoratorPaths(decorator: TSESTree.Decorator): string[] | undefi
 function controllerSource(scan: AuthScan, controller: TSESTree.Decorator): string | undefined {
   const expression = controller.expression;
   const callee = expression.type === 'CallExpression' ? expression.callee : expression;
-  const local = callee.type === 'Identifier' ? callee.name : callee.type === 'MemberExpression' && callee.object.type === 'Identifier' ? callee.object.name : undefined;
+  const local =
+    callee.type === 'Identifier'
+      ? callee.name
+      : callee.type === 'MemberExpression' && callee.object.type === 'Identifier'
+        ? callee.object.name
+        : undefined;
   return local ? importSourceOf(scan.program, local) : undefined;
 }
 
@@ -36,14 +46,20 @@ function controllerOptionPaths(controller: TSESTree.Decorator): string[] | undef
   if (expression.type !== 'CallExpression') return undefined;
   for (const argument of expression.arguments) {
     if (argument.type !== 'ObjectExpression') continue;
-    const path = propertyValue(argument, 'basePath') ?? propertyValue(argument, 'prefix') ?? propertyValue(argument, 'path');
+    const path =
+      propertyValue(argument, 'basePath') ?? propertyValue(argument, 'prefix') ?? propertyValue(argument, 'path');
     if (path) return pathStrings(path);
   }
   return undefined;
 }
 
 /** A decorated method of a non-Nest controller: wrapped by `@AuthLoggedMethod` when it takes `(ctx)` or `(req, res)`. */
-function detectDecoratedMethod(scan: AuthScan, member: TSESTree.MethodDefinition, action: AuthAction, description: string): void {
+function detectDecoratedMethod(
+  scan: AuthScan,
+  member: TSESTree.MethodDefinition,
+  action: AuthAction,
+  description: string,
+): void {
   const framework = scan.framework === 'fastify' ? 'fastify' : scan.framework;
   const first = paramName(member.value.params[0]);
   if (first === undefined || !/^_?(ctx|context|req|request)$/.test(first)) {
@@ -51,11 +67,19 @@ function detectDecoratedMethod(scan: AuthScan, member: TSESTree.MethodDefinition
       framework,
       description,
       node: member,
-      reason: 'its parameters are not `(ctx)` or `(req, res)`, so how this framework calls it is unknown; wrap it by hand',
+      reason:
+        'its parameters are not `(ctx)` or `(req, res)`, so how this framework calls it is unknown; wrap it by hand',
     });
     return;
   }
-  const site: AuthHandlerSite = { framework, action, description, target: { kind: 'method-decorator', method: member }, node: member, middlewaresBefore: [] };
+  const site: AuthHandlerSite = {
+    framework,
+    action,
+    description,
+    target: { kind: 'method-decorator', method: member },
+    node: member,
+    middlewaresBefore: [],
+  };
   if ((member.decorators ?? []).some((decorator) => scan.isMethodDecorator(decorator))) scan.wrapped.push(site);
   else scan.handlers.push(site);
 }
@@ -68,17 +92,25 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
   const source = controllerSource(scan, controller);
   const nest = source === undefined || source.startsWith('@nestjs/');
   const prefixes = decoratorPaths(controller) ?? controllerOptionPaths(controller) ?? [''];
-  const context = [...scan.fileWords, ...authWords(declaration.id?.name ?? ''), ...prefixes.flatMap((prefix) => authWords(prefix))];
+  const context = [
+    ...scan.fileWords,
+    ...authWords(declaration.id?.name ?? ''),
+    ...prefixes.flatMap((prefix) => authWords(prefix)),
+  ];
   for (const member of declaration.body.body) {
     if (member.type !== 'MethodDefinition' || member.static || member.kind !== 'method') continue;
-    const httpDecorator = (member.decorators ?? []).find((decorator) => NEST_METHODS.has(decoratorName(decorator) ?? ''));
+    const httpDecorator = (member.decorators ?? []).find((decorator) =>
+      NEST_METHODS.has(decoratorName(decorator) ?? ''),
+    );
     if (!httpDecorator) continue;
     const method = NEST_METHODS.get(decoratorName(httpDecorator) ?? '') ?? 'post';
     const methodName = member.key.type === 'Identifier' ? member.key.name : undefined;
     const paths = (decoratorPaths(httpDecorator) ?? ['']).flatMap((path) =>
       prefixes.map((prefix) => `/${[prefix, path].filter((part) => part !== '').join('/')}`.replace(/\/+/g, '/')),
     );
-    const named = scan.routeAction(paths, methodName, context) ?? restUserCreation(method, paths, methodName, [member.value], context);
+    const named =
+      scan.routeAction(paths, methodName, context) ??
+      restUserCreation(method, paths, methodName, [member.value], context);
     if (!named) continue;
     const description = `@${decoratorName(httpDecorator)} ${paths[0]} (${methodName ?? 'method'})`;
     if (scan.reportUnclassified(named, 'nestjs', description, member)) continue;
@@ -87,7 +119,15 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
       scan.reportMethodMismatch(nest ? 'nestjs' : scan.framework, description, member, method, named);
       continue;
     }
-    if (scan.refuseRoute(nest ? 'nestjs' : scan.framework, description, member, scan.routeRefusal(paths, methodName, context, action))) continue;
+    if (
+      scan.refuseRoute(
+        nest ? 'nestjs' : scan.framework,
+        description,
+        member,
+        scan.routeRefusal(paths, methodName, context, action),
+      )
+    )
+      continue;
     if (!nest) {
       detectDecoratedMethod(scan, member, action, `${description} of a \`${source}\` controller`);
       continue;

@@ -31,7 +31,10 @@ export function nextRouteFolder(filePath: string): string | undefined {
 
 export function detectNextRoute(scan: AuthScan): void {
   const folder = nextRouteFolder(scan.options.filePath) ?? '';
-  const groups = folder.split('/').filter((segment) => segment.startsWith('(')).flatMap((segment) => authWords(segment));
+  const groups = folder
+    .split('/')
+    .filter((segment) => segment.startsWith('('))
+    .flatMap((segment) => authWords(segment));
   for (const statement of scan.program.body) {
     if (statement.type !== 'ExportNamedDeclaration') continue;
     for (const exported of exportedFunctions(statement)) {
@@ -68,7 +71,9 @@ export function detectNextRoute(scan: AuthScan): void {
  */
 export function detectNextPagesApi(scan: AuthScan): void {
   const route = nextPagesApiRoute(scan.options.filePath) ?? '';
-  const statement = scan.program.body.find((node): node is TSESTree.ExportDefaultDeclaration => node.type === 'ExportDefaultDeclaration');
+  const statement = scan.program.body.find(
+    (node): node is TSESTree.ExportDefaultDeclaration => node.type === 'ExportDefaultDeclaration',
+  );
   if (!statement) return;
   const named = scan.routeAction([route], undefined, []);
   const description = `default export ${route}`;
@@ -78,7 +83,8 @@ export function detectNextPagesApi(scan: AuthScan): void {
       framework: 'next',
       description,
       node: statement,
-      reason: 'an API route for every method: a GET reads the session or token and is no auth event; wrap the creating branch by hand',
+      reason:
+        'an API route for every method: a GET reads the session or token and is no auth event; wrap the creating branch by hand',
     });
     return;
   }
@@ -94,10 +100,22 @@ export function detectNextPagesApi(scan: AuthScan): void {
       });
       return;
     }
-    scan.handlers.push({ framework: 'next', action: named, description, target: { kind: 'default-function', declaration }, node: statement, middlewaresBefore: [] });
+    scan.handlers.push({
+      framework: 'next',
+      action: named,
+      description,
+      target: { kind: 'default-function', declaration },
+      node: statement,
+      middlewaresBefore: [],
+    });
     return;
   }
-  if (declaration.type === 'ClassDeclaration' || declaration.type === 'TSInterfaceDeclaration' || declaration.type === 'TSDeclareFunction') return;
+  if (
+    declaration.type === 'ClassDeclaration' ||
+    declaration.type === 'TSInterfaceDeclaration' ||
+    declaration.type === 'TSDeclareFunction'
+  )
+    return;
   const handler = finalHandler(declaration as TSESTree.Expression);
   if (!handler) return;
   scan.registerSite('next', named, description, handler, statement, []);

@@ -66,7 +66,11 @@ export function planAuthLogging(input: CodemodInput<AuthLoggingOptions>): Codemo
   // Handlers already wrapped, by name: a controller another file of the run leaves to its routes is covered by them.
   const done: CodemodSite[] = scan.wrapped
     .filter((site) => site.identity !== undefined)
-    .map((site) => ({ ...positionOf(site.node.range[0]), message: `${site.description}: already wrapped`, ...identityOf(site) }));
+    .map((site) => ({
+      ...positionOf(site.node.range[0]),
+      message: `${site.description}: already wrapped`,
+      ...identityOf(site),
+    }));
   if (scan.handlers.length === 0) return { edits: [], rewritten: [], left, done };
 
   const style = sniffCodeStyle(program, source);
@@ -120,7 +124,10 @@ function compileMatch(pattern: string): RegExp {
   try {
     return new RegExp(pattern, 'i');
   } catch (error) {
-    throw new Error(`--match ${JSON.stringify(pattern)} is not a valid regular expression: ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      `--match ${JSON.stringify(pattern)} is not a valid regular expression: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -169,7 +176,10 @@ function editsFor(site: AuthHandlerSite, context: EditContext): TextEdit[] {
       const eol = context.style.eol;
       return [
         { start: target.statement.range[0], end: declaration.range[0], text: '' },
-        insert(declaration.range[1], `${eol}const ${alias} = ${open}${name})${semicolon}${eol}export { ${alias} as ${name} }${semicolon}`),
+        insert(
+          declaration.range[1],
+          `${eol}const ${alias} = ${open}${name})${semicolon}${eol}export { ${alias} as ${name} }${semicolon}`,
+        ),
       ];
     }
     case 'default-function': {
@@ -186,7 +196,12 @@ function editsFor(site: AuthHandlerSite, context: EditContext): TextEdit[] {
 }
 
 /** `@AuthLogged('login')` right above the method, below its other decorators, so Nest's own metadata lands on the wrapped method. */
-function decoratorEdit(method: TSESTree.MethodDefinition, context: EditContext, site: AuthHandlerSite, name: string): TextEdit {
+function decoratorEdit(
+  method: TSESTree.MethodDefinition,
+  context: EditContext,
+  site: AuthHandlerSite,
+  name: string,
+): TextEdit {
   const decorators = method.decorators ?? [];
   const lastDecoratorEnd = decorators.reduce((end, decorator) => Math.max(end, decorator.range[1]), method.range[0]);
   // What follows the decorators (a modifier or the method's name), comments skipped.
@@ -213,7 +228,9 @@ function insert(at: number, text: string): TextEdit {
 
 function describeRewrite(site: AuthHandlerSite, context: EditContext): string {
   const how =
-    site.target.kind === 'decorator' || site.target.kind === 'resolver-decorator' || site.target.kind === 'method-decorator'
+    site.target.kind === 'decorator' ||
+    site.target.kind === 'resolver-decorator' ||
+    site.target.kind === 'method-decorator'
       ? `decorated with @${{ decorator: context.decorator, 'resolver-decorator': context.resolverDecorator, 'method-decorator': context.methodDecorator }[site.target.kind]}('${site.action}')`
       : `wrapped with ${context.wrapper}('${site.action}')`;
   const before =

@@ -21,7 +21,11 @@ export interface ImportedValue {
 const MAX_HOPS = 4;
 
 /** The module and export name that `path` of `file` stands for, followed through re-exports; undefined when it names none. */
-export function declaringExport(file: string, path: readonly string[], hops = 0): { file: string; exportName: string } | undefined {
+export function declaringExport(
+  file: string,
+  path: readonly string[],
+  hops = 0,
+): { file: string; exportName: string } | undefined {
   const here = path.length === 1 ? { file, exportName: path[0] as string } : undefined;
   const loaded = hops < MAX_HOPS ? loadModule(file) : undefined;
   if (!loaded || path.length === 0) return here;
@@ -53,9 +57,11 @@ export function requiredValue(init: TSESTree.Node): ImportedValue | undefined {
     path.unshift(current.property.name);
     current = current.object;
   }
-  if (current.type !== 'CallExpression' || current.callee.type !== 'Identifier' || current.callee.name !== 'require') return undefined;
+  if (current.type !== 'CallExpression' || current.callee.type !== 'Identifier' || current.callee.name !== 'require')
+    return undefined;
   const argument = current.arguments[0];
-  if (current.arguments.length !== 1 || argument?.type !== 'Literal' || typeof argument.value !== 'string') return undefined;
+  if (current.arguments.length !== 1 || argument?.type !== 'Literal' || typeof argument.value !== 'string')
+    return undefined;
   return { specifier: argument.value, path };
 }
 
@@ -65,7 +71,8 @@ function reExportOf(program: TSESTree.Program, name: string): ImportedValue | un
   for (const statement of program.body) {
     if (statement.type === 'ExportAllDeclaration') {
       // `export * as auth from './auth'`
-      if (statement.exported && exportedName(statement.exported) === name) return { specifier: statement.source.value, path: [] };
+      if (statement.exported && exportedName(statement.exported) === name)
+        return { specifier: statement.source.value, path: [] };
     } else if (statement.type === 'ExportNamedDeclaration' && !statement.declaration) {
       for (const specifier of statement.specifiers) {
         if (exportedName(specifier.exported) !== name) continue;
@@ -84,7 +91,10 @@ function reExportOf(program: TSESTree.Program, name: string): ImportedValue | un
   // `const auth = require('./auth'); module.exports = { auth }`, `import * as auth from './auth'; export { auth }`.
   const binding = buildBindingIndex(program, () => undefined).index.moduleBinding(localName);
   if (binding?.kind === 'import' && binding.importFrom !== undefined) {
-    return { specifier: binding.importFrom, path: binding.importedName === '*' || binding.importedName === undefined ? [] : [binding.importedName] };
+    return {
+      specifier: binding.importFrom,
+      path: binding.importedName === '*' || binding.importedName === undefined ? [] : [binding.importedName],
+    };
   }
   if (binding?.kind !== 'variable' || !binding.init || binding.path === undefined) return undefined;
   const required = requiredValue(binding.init);
@@ -95,22 +105,38 @@ function reExportOf(program: TSESTree.Program, name: string): ImportedValue | un
  * `exports.auth = require('./auth')`, `module.exports.auth = require(...)`, `module.exports = { auth: require(...) }`,
  * `module.exports = require('./auth')` (every name); 'local' for `module.exports = { auth }` (a name of this module).
  */
-function commonJsReExport(assignment: TSESTree.AssignmentExpression, name: string): ImportedValue | 'local' | undefined {
+function commonJsReExport(
+  assignment: TSESTree.AssignmentExpression,
+  name: string,
+): ImportedValue | 'local' | undefined {
   const { left, right } = assignment;
-  if (assignment.operator !== '=' || left.type !== 'MemberExpression' || left.computed || left.property.type !== 'Identifier') return undefined;
+  if (
+    assignment.operator !== '=' ||
+    left.type !== 'MemberExpression' ||
+    left.computed ||
+    left.property.type !== 'Identifier'
+  )
+    return undefined;
   const onModuleExports = isModuleExports(left);
   if (onModuleExports) {
     const whole = requiredValue(right);
     if (whole) return { specifier: whole.specifier, path: [...whole.path, name] };
     if (right.type !== 'ObjectExpression') return undefined;
     for (const property of right.properties) {
-      if (property.type !== 'Property' || property.computed || property.key.type !== 'Identifier' || property.key.name !== name) continue;
+      if (
+        property.type !== 'Property' ||
+        property.computed ||
+        property.key.type !== 'Identifier' ||
+        property.key.name !== name
+      )
+        continue;
       if (property.shorthand) return 'local';
       return requiredValue(property.value);
     }
     return undefined;
   }
-  const onExports = (left.object.type === 'Identifier' && left.object.name === 'exports') || isModuleExports(left.object);
+  const onExports =
+    (left.object.type === 'Identifier' && left.object.name === 'exports') || isModuleExports(left.object);
   return onExports && left.property.name === name ? requiredValue(right) : undefined;
 }
 
@@ -136,7 +162,9 @@ function declaresExport(program: TSESTree.Program, name: string): boolean {
       if (statement.specifiers.some((specifier) => exportedName(specifier.exported) === name)) return true;
       return exportedFunctions(statement).some((exported) => exported.name === name);
     }
-    return statement.type === 'ExpressionStatement' && commonJsExports(statement).some((exported) => exported.name === name);
+    return (
+      statement.type === 'ExpressionStatement' && commonJsExports(statement).some((exported) => exported.name === name)
+    );
   });
 }
 
@@ -147,5 +175,7 @@ function declaresOwnExport(file: string, name: string): boolean {
 
 /** `export * from './auth'` sources, in order. */
 function starSources(program: TSESTree.Program): string[] {
-  return program.body.flatMap((statement) => (statement.type === 'ExportAllDeclaration' && !statement.exported ? [statement.source.value] : []));
+  return program.body.flatMap((statement) =>
+    statement.type === 'ExportAllDeclaration' && !statement.exported ? [statement.source.value] : [],
+  );
 }

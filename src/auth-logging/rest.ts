@@ -12,12 +12,26 @@ import { authWords, staticPath } from './vocabulary.js';
 const USER_COLLECTIONS = new Set(['user', 'users', 'account', 'accounts', 'member', 'members']);
 /** Handler-name words of "create one of the collection": `create`, `createUser`, `addAccount`, `postUsers`. */
 const CREATE_WORDS = new Set(['create', 'add', 'new', 'post', 'insert', 'register', 'signup']);
-const NAME_FILLERS = new Set(['user', 'users', 'account', 'accounts', 'member', 'members', 'handler', 'controller', 'one']);
+const NAME_FILLERS = new Set([
+  'user',
+  'users',
+  'account',
+  'accounts',
+  'member',
+  'members',
+  'handler',
+  'controller',
+  'one',
+]);
 const CREDENTIAL_NAMES = /^(password|passwd|pwd|passwordHash|hashedPassword|plainPassword|newPassword)$/i;
 
 /** `{ method, url | path, handler }`: the shape of a route object, whoever registers it. */
 export function isRouteObject(route: TSESTree.ObjectExpression): boolean {
-  return findProperty(route, 'method') !== undefined && (findProperty(route, 'url') ?? findProperty(route, 'path')) !== undefined && findProperty(route, 'handler') !== undefined;
+  return (
+    findProperty(route, 'method') !== undefined &&
+    (findProperty(route, 'url') ?? findProperty(route, 'path')) !== undefined &&
+    findProperty(route, 'handler') !== undefined
+  );
 }
 
 /** Whether a name or property key anywhere in these nodes is a password (a body schema, a destructuring, a read). */
@@ -27,7 +41,8 @@ function mentionsCredentials(nodes: readonly TSESTree.Node[]): boolean {
     traverse(node, (child) => {
       if (found) return;
       if (child.type === 'Identifier' && CREDENTIAL_NAMES.test(child.name)) found = true;
-      else if (child.type === 'Literal' && typeof child.value === 'string' && CREDENTIAL_NAMES.test(child.value)) found = true;
+      else if (child.type === 'Literal' && typeof child.value === 'string' && CREDENTIAL_NAMES.test(child.value))
+        found = true;
     });
     if (found) return true;
   }
@@ -37,7 +52,10 @@ function mentionsCredentials(nodes: readonly TSESTree.Node[]): boolean {
 function namesCreation(handlerName: string | undefined): boolean {
   if (!handlerName) return false;
   const words = authWords(handlerName);
-  return words.some((word) => CREATE_WORDS.has(word)) && words.every((word) => CREATE_WORDS.has(word) || NAME_FILLERS.has(word));
+  return (
+    words.some((word) => CREATE_WORDS.has(word)) &&
+    words.every((word) => CREATE_WORDS.has(word) || NAME_FILLERS.has(word))
+  );
 }
 
 /**

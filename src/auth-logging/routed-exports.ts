@@ -21,12 +21,20 @@ export type ModuleScanner = (filePath: string, program: AuthScan['program']) => 
 
 /** Sets the identity of every route site whose handler is imported, and keeps a route from wrapping twice. */
 export function linkRoutedExports(scan: AuthScan, scanModule: ModuleScanner): void {
-  const routed = (site: AuthHandlerSite): boolean => site.identity === undefined && site.target.kind !== 'function-declaration' && site.target.kind !== 'default-function';
+  const routed = (site: AuthHandlerSite): boolean =>
+    site.identity === undefined &&
+    site.target.kind !== 'function-declaration' &&
+    site.target.kind !== 'default-function';
   if (!scan.handlers.some(routed) && !scan.wrapped.some(routed)) return;
   let index: BindingIndex | undefined;
   const locate = exportLocator(scan.options.filePath);
   const imported = (site: AuthHandlerSite): ImportedHandler | undefined => {
-    if (site.target.kind !== 'expression' && site.target.kind !== 'shorthand-property' && site.target.kind !== 'method-property') return undefined;
+    if (
+      site.target.kind !== 'expression' &&
+      site.target.kind !== 'shorthand-property' &&
+      site.target.kind !== 'method-property'
+    )
+      return undefined;
     index ??= buildBindingIndex(scan.program, () => undefined).index;
     return importedHandler(index, site.target, locate);
   };
@@ -35,7 +43,10 @@ export function linkRoutedExports(scan: AuthScan, scanModule: ModuleScanner): vo
   const declaredWrap = (handler: ImportedHandler): DeclaredWrap => {
     if (!modules.has(handler.file)) {
       const loaded = loadModule(handler.file);
-      modules.set(handler.file, loaded ? { scan: scanModule(handler.file, loaded.program), lineStarts: lineStarts(loaded.source) } : null);
+      modules.set(
+        handler.file,
+        loaded ? { scan: scanModule(handler.file, loaded.program), lineStarts: lineStarts(loaded.source) } : null,
+      );
     }
     const module = modules.get(handler.file);
     if (!module) return undefined;

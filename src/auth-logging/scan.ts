@@ -5,7 +5,15 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { relative } from 'node:path';
-import { calleeName, CLIENT_FACTORIES, importedNameOf, isBindCall, isFunctionNode, requiredModule, shortText } from '../core/ast-helpers.js';
+import {
+  calleeName,
+  CLIENT_FACTORIES,
+  importedNameOf,
+  isBindCall,
+  isFunctionNode,
+  requiredModule,
+  shortText,
+} from '../core/ast-helpers.js';
 import { packageFactsFor } from '../core/package-evidence.js';
 import { traverse } from '../core/traverse.js';
 import { moduleSide, type ModuleSide } from './module-side.js';
@@ -22,11 +30,21 @@ import {
   type HandlerRef,
   type SkippedAuthHandler,
 } from './types.js';
-import { authWords, classifyHandlerName, classifyRoutePath, DECOYS, has, looseAction, staticPath, VERIFY } from './vocabulary.js';
+import {
+  authWords,
+  classifyHandlerName,
+  classifyRoutePath,
+  DECOYS,
+  has,
+  looseAction,
+  staticPath,
+  VERIFY,
+} from './vocabulary.js';
 
 /** Why nothing is wrapped in a module that is not server code (module-side.ts decides which). */
 export const SIDE_REASONS = {
-  client: 'it is client code: it calls the server rather than answering a request, and an auth wrap belongs on the server',
+  client:
+    'it is client code: it calls the server rather than answering a request, and an auth wrap belongs on the server',
   test: 'it is in a test file: a test helper, not a request handler',
   job: 'it is in a background-job module: it runs on a schedule, not for a user signing in',
   instrumentation: 'it is not a request handler',
@@ -38,8 +56,10 @@ const ACCOUNT_PARAM = /\/(users?|accounts?|members?|admins?)\/(:\w+|\[[^\]/]+\]|
 const READ_VERBS = new Set(['list', 'find', 'search', 'count', 'show', 'check', 'validate', 'is', 'has', 'can']);
 
 export const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all']);
-const ROUTER_NAME = /^(app|application|router|routes?|server|fastify|instance|api|srv|koa|[a-z][\w$]*(Router|Routes|App|Server|Api|Instance))$/;
-const ROUTER_FACTORIES = /^(express|Router|fastify|Fastify|KoaRouter|createRouter|createApp|createServer|polka|restify)$/;
+const ROUTER_NAME =
+  /^(app|application|router|routes?|server|fastify|instance|api|srv|koa|[a-z][\w$]*(Router|Routes|App|Server|Api|Instance))$/;
+const ROUTER_FACTORIES =
+  /^(express|Router|fastify|Fastify|KoaRouter|createRouter|createApp|createServer|polka|restify)$/;
 
 /** The value an initialiser stores, through assignment chains: `const auth = module.exports = Router()` → `Router()`. */
 function assignedValue(init: TSESTree.Expression | null | undefined): TSESTree.Expression | undefined {
@@ -58,7 +78,9 @@ function decoratorIs(decorator: TSESTree.Decorator, localNames: ReadonlySet<stri
   const expression = decorator.expression;
   const callee = expression.type === 'CallExpression' ? expression.callee : expression;
   if (callee.type === 'Identifier') return localNames.has(callee.name);
-  return callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === exported;
+  return (
+    callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === exported
+  );
 }
 
 export class AuthScan {
@@ -102,13 +124,21 @@ export class AuthScan {
     const wrappedNames = new Set<string>();
     for (const site of this.handlers) {
       // An exported declaration keeps its unwrapped local name (only its export is wrapped): aliases of it are sites.
-      if (site.target.kind === 'expression' && site.node.type === 'VariableDeclarator' && site.node.id.type === 'Identifier') {
+      if (
+        site.target.kind === 'expression' &&
+        site.node.type === 'VariableDeclarator' &&
+        site.node.id.type === 'Identifier'
+      ) {
         wrappedNames.add(site.node.id.name);
       }
     }
     for (let index = this.handlers.length - 1; index >= 0; index--) {
       const site = this.handlers[index] as AuthHandlerSite;
-      if (site.target.kind === 'expression' && site.target.expression.type === 'Identifier' && wrappedNames.has(site.target.expression.name)) {
+      if (
+        site.target.kind === 'expression' &&
+        site.target.expression.type === 'Identifier' &&
+        wrappedNames.has(site.target.expression.name)
+      ) {
         this.handlers.splice(index, 1);
         this.wrapped.push(site);
       }
@@ -118,7 +148,13 @@ export class AuthScan {
   /** Every site found so far becomes `left` with the reason (a module that answers no user's request). */
   leaveEverySite(reason: string): void {
     for (const site of this.handlers.splice(0)) {
-      this.skipped.push({ framework: site.framework, description: site.description, node: site.node, reason, ...(site.identity ? { identity: site.identity } : {}) });
+      this.skipped.push({
+        framework: site.framework,
+        description: site.description,
+        node: site.node,
+        reason,
+        ...(site.identity ? { identity: site.identity } : {}),
+      });
     }
   }
 
@@ -213,7 +249,8 @@ export class AuthScan {
   goesThroughWrapper(node: TSESTree.Node): boolean {
     if (this.isWrapperCall(node)) return true;
     if (node.type === 'CallExpression') return node.arguments.some((argument) => this.goesThroughWrapper(argument));
-    if (node.type === 'Identifier') return (this.bindings.get(node.name) ?? []).some((binding) => binding.kind === 'wrapped');
+    if (node.type === 'Identifier')
+      return (this.bindings.get(node.name) ?? []).some((binding) => binding.kind === 'wrapped');
     return false;
   }
 
@@ -231,7 +268,11 @@ export class AuthScan {
     const expression = decorator.expression;
     const callee = expression.type === 'CallExpression' ? expression.callee : expression;
     if (callee.type === 'Identifier') return this.decoratorNames.has(callee.name);
-    return callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === DECORATOR_NAME;
+    return (
+      callee.type === 'MemberExpression' &&
+      callee.property.type === 'Identifier' &&
+      callee.property.name === DECORATOR_NAME
+    );
   }
 
   private sniffFramework(): AuthFramework {
@@ -255,7 +296,9 @@ export class AuthScan {
       statement.type === 'ImportDeclaration'
         ? [statement.source.value]
         : statement.type === 'VariableDeclaration'
-          ? statement.declarations.map((declarator) => requiredModule(declarator.init)).filter((value): value is string => value !== undefined)
+          ? statement.declarations
+              .map((declarator) => requiredModule(declarator.init))
+              .filter((value): value is string => value !== undefined)
           : [],
     );
   }
@@ -299,7 +342,11 @@ export class AuthScan {
       const callee = referenceName({ kind: 'expression', expression: expression.callee as TSESTree.Expression });
       if (isBindCall(expression)) return undefined;
       // `asyncHandler(fn)`, `catchAsync(fn)`, `wrap(fn)` return the handler itself and are safe to wrap from outside.
-      if (callee && /async|catch|wrap|safe|handler|controller|errors?$/i.test(callee) && expression.arguments.length > 0) {
+      if (
+        callee &&
+        /async|catch|wrap|safe|handler|controller|errors?$/i.test(callee) &&
+        expression.arguments.length > 0
+      ) {
         return undefined;
       }
       return `its final handler is the result of \`${shortText(expression)}\`, which may answer the request itself (a redirect, a 401) in a way the wrapper cannot read; wrap the real handler by hand`;
@@ -341,12 +388,19 @@ export class AuthScan {
    * Why a route whose words read as auth is no authentication by its caller, or undefined: an administrator acting on
    * the account its path names, a user creation in an administration module, a handler that reads or checks.
    */
-  routeRefusal(paths: readonly string[] | undefined, handlerName: string | undefined, context: readonly string[], action: AuthAction): string | undefined {
+  routeRefusal(
+    paths: readonly string[] | undefined,
+    handlerName: string | undefined,
+    context: readonly string[],
+    action: AuthAction,
+  ): string | undefined {
     // `/users/:id/password` alone may be a user's own change; in an administration module it is someone else's account.
     const admin = this.adminModule || context.slice(this.fileWords.length).includes('admin');
     const onAccount = admin ? (paths ?? []).find((path) => ACCOUNT_PARAM.test(path)) : undefined;
-    if (onAccount) return `it acts on the account its path names (\`${onAccount}\`) from an administration module: nobody authenticates through it`;
-    if (action === 'register' && admin) return 'it creates users from an administration module: nobody signs up through it';
+    if (onAccount)
+      return `it acts on the account its path names (\`${onAccount}\`) from an administration module: nobody authenticates through it`;
+    if (action === 'register' && admin)
+      return 'it creates users from an administration module: nobody signs up through it';
     const nameWords = authWords(handlerName ?? '');
     const verb = nameWords[0];
     if (verb !== undefined && (READ_VERBS.has(verb) || (verb === 'get' && action === 'session'))) {
@@ -356,19 +410,31 @@ export class AuthScan {
       return `its handler \`${handlerName}\` checks a reset token before the reset: it changes nothing`;
     }
     const pathWords = (paths ?? []).flatMap((path) => authWords(staticPath(path)));
-    if (pathWords.includes('validate') || pathWords.includes('validation')) return 'its path says it validates: it changes nothing';
+    if (pathWords.includes('validate') || pathWords.includes('validation'))
+      return 'its path says it validates: it changes nothing';
     return undefined;
   }
 
   /** `routeRefusal`, reported: true when the route is left (the caller stops). */
-  refuseRoute(framework: AuthFramework, description: string, node: TSESTree.Node, refusal: string | undefined): boolean {
+  refuseRoute(
+    framework: AuthFramework,
+    description: string,
+    node: TSESTree.Node,
+    refusal: string | undefined,
+  ): boolean {
     if (refusal === undefined) return false;
     this.skipped.push({ framework, description, node, reason: refusal });
     return true;
   }
 
   /** A route whose path or name reads as auth, registered for a method that does not perform the action: left, with why. */
-  reportMethodMismatch(framework: AuthFramework, description: string, node: TSESTree.Node, method: string, named: AuthAction): void {
+  reportMethodMismatch(
+    framework: AuthFramework,
+    description: string,
+    node: TSESTree.Node,
+    method: string,
+    named: AuthAction,
+  ): void {
     this.skipped.push({
       framework,
       description,
@@ -378,13 +444,19 @@ export class AuthScan {
   }
 
   /** Reports a `--match` hit whose words name no action; true when it did (the caller stops). */
-  reportUnclassified(action: AuthAction | 'unclassified', framework: AuthFramework, description: string, node: TSESTree.Node): action is 'unclassified' {
+  reportUnclassified(
+    action: AuthAction | 'unclassified',
+    framework: AuthFramework,
+    description: string,
+    node: TSESTree.Node,
+  ): action is 'unclassified' {
     if (action !== 'unclassified') return false;
     this.skipped.push({
       framework,
       description,
       node,
-      reason: 'it matches --match, but no word in its path or name says which auth action it is (login, register, token, ...)',
+      reason:
+        'it matches --match, but no word in its path or name says which auth action it is (login, register, token, ...)',
     });
     return true;
   }
@@ -408,9 +480,11 @@ export class AuthScan {
     if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && !node.callee.computed) {
       const property = node.callee.property;
       // `app.post(...).get(...)` chains, and `express.Router()` / `new Router()` used directly.
-      if (property.type === 'Identifier' && ROUTE_METHODS.has(property.name)) return this.isRouterLike(node.callee.object);
+      if (property.type === 'Identifier' && ROUTE_METHODS.has(property.name))
+        return this.isRouterLike(node.callee.object);
       // `fastify.withTypeProvider<ZodTypeProvider>().post(...)`: a typed view of the same instance.
-      if (property.type === 'Identifier' && property.name === 'withTypeProvider') return this.isRouterLike(node.callee.object);
+      if (property.type === 'Identifier' && property.name === 'withTypeProvider')
+        return this.isRouterLike(node.callee.object);
     }
     return false;
   }

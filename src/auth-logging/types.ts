@@ -25,7 +25,11 @@ export type WrapTarget =
    * `export async function login() {}` keeps its declaration (hoisting intact) and loses the `export` keyword; below it
    * `const loginWithAuthLogging = withAuthLogging('a', login); export { loginWithAuthLogging as login };`.
    */
-  | { readonly kind: 'function-declaration'; readonly declaration: TSESTree.FunctionDeclaration; readonly statement: TSESTree.ExportNamedDeclaration }
+  | {
+      readonly kind: 'function-declaration';
+      readonly declaration: TSESTree.FunctionDeclaration;
+      readonly statement: TSESTree.ExportNamedDeclaration;
+    }
   /** `export default async function handler() {}` → `export default withAuthLogging('a', async function handler() {});`. */
   | { readonly kind: 'default-function'; readonly declaration: TSESTree.FunctionDeclaration }
   /** A NestJS controller method: gets `@AuthLogged('a')` right above it, below its other decorators. */
@@ -33,7 +37,7 @@ export type WrapTarget =
   /** A GraphQL resolver class method (`@Mutation()`): gets `@AuthLoggedResolver('a')` right above it. */
   | { readonly kind: 'resolver-decorator'; readonly method: TSESTree.MethodDefinition }
   /** A method of a decorator-routed controller that is not NestJS (koa / express handlers): gets `@AuthLoggedMethod('a')`. */
-  | { readonly kind: 'method-decorator'; readonly method: TSESTree.MethodDefinition }
+  | { readonly kind: 'method-decorator'; readonly method: TSESTree.MethodDefinition };
 
 export interface AuthHandlerSite {
   readonly framework: AuthFramework;

@@ -73,21 +73,110 @@ export const SESSION = new Set(['session', 'sessions']);
 
 /** Words that make a weak action word (`token`, `verify`, `session`, ...) about authentication. */
 export const AUTH_CONTEXT = new Set([
-  'provider', 'auth', 'authn', 'oauth', 'oauth2', 'openid', 'oidc', 'sso', 'account', 'accounts', 'user', 'users', 'identity',
-  'iam', 'me', 'jwt', 'email', 'phone', 'credentials', 'access', 'webauthn', 'passkey', 'passkeys', 'saml', 'ldap',
+  'provider',
+  'auth',
+  'authn',
+  'oauth',
+  'oauth2',
+  'openid',
+  'oidc',
+  'sso',
+  'account',
+  'accounts',
+  'user',
+  'users',
+  'identity',
+  'iam',
+  'me',
+  'jwt',
+  'email',
+  'phone',
+  'credentials',
+  'access',
+  'webauthn',
+  'passkey',
+  'passkeys',
+  'saml',
+  'ldap',
 ]);
 /** Words for an authenticator (passkey, security key): registering one enrols a factor, it creates no user. */
 const AUTHENTICATOR = new Set(['webauthn', 'passkey', 'passkeys', 'fido', 'fido2', 'authenticator', 'authenticators']);
 /** Path words that say nothing either way (`/api/v1/token`). */
-export const NEUTRAL = new Set(['api', 'public', 'private', 'internal', 'rest', 'web', 'app', 'new', 'request', 'requests', 'send', 'resend']);
+export const NEUTRAL = new Set([
+  'api',
+  'public',
+  'private',
+  'internal',
+  'rest',
+  'web',
+  'app',
+  'new',
+  'request',
+  'requests',
+  'send',
+  'resend',
+]);
 /** Path words that turn an auth word into something else: a help page, a history list, a policy. */
 export const DECOYS = new Set([
-  'help', 'docs', 'doc', 'documentation', 'faq', 'page', 'pages', 'form', 'history', 'audit', 'attempts', 'stats',
-  'statistics', 'metrics', 'health', 'settings', 'config', 'policy', 'policies', 'requirements', 'strength', 'rules',
-  'preview', 'template', 'templates', 'image', 'logo', 'assets', 'static', 'banner', 'experience', 'exp', 'branding',
-  'theme', 'customization', 'expiration', 'expiry', 'analytics', 'count', 'export', 'visitor', 'visitors', 'tracking',
-  'track', 'pageview', 'pageviews', 'heartbeat', 'telemetry', 'connector', 'connectors', 'providers', 'signing', 'keys',
-  'identities', 'collab', 'collaboration', 'upload', 'csrf', 'personal',
+  'help',
+  'docs',
+  'doc',
+  'documentation',
+  'faq',
+  'page',
+  'pages',
+  'form',
+  'history',
+  'audit',
+  'attempts',
+  'stats',
+  'statistics',
+  'metrics',
+  'health',
+  'settings',
+  'config',
+  'policy',
+  'policies',
+  'requirements',
+  'strength',
+  'rules',
+  'preview',
+  'template',
+  'templates',
+  'image',
+  'logo',
+  'assets',
+  'static',
+  'banner',
+  'experience',
+  'exp',
+  'branding',
+  'theme',
+  'customization',
+  'expiration',
+  'expiry',
+  'analytics',
+  'count',
+  'export',
+  'visitor',
+  'visitors',
+  'tracking',
+  'track',
+  'pageview',
+  'pageviews',
+  'heartbeat',
+  'telemetry',
+  'connector',
+  'connectors',
+  'providers',
+  'signing',
+  'keys',
+  'identities',
+  'collab',
+  'collaboration',
+  'upload',
+  'csrf',
+  'personal',
 ]);
 
 export interface AuthClassification {
@@ -103,7 +192,8 @@ export function actionOfWords(words: readonly string[]): AuthClassification | un
   // First-user / first-realm setup creates the first account: `/init-setup`, `/setup/first-user`, `/onboarding/admin`.
   if (words.includes('setup') && has(words, FIRST_WORDS)) return { action: 'register', weak: false };
   // An OAuth / SSO provider redirecting back signs the user in: `/auth/google/callback`, `/oauth2/callback`.
-  if (words.includes('callback') && (has(words, AUTH_CONTEXT) || has(words, LOGIN))) return { action: 'login', weak: false };
+  if (words.includes('callback') && (has(words, AUTH_CONTEXT) || has(words, LOGIN)))
+    return { action: 'login', weak: false };
   if (has(words, PASSWORD) && has(words, RESET)) return { action: 'password_reset', weak: false };
   if (words.includes('forgot')) return { action: 'password_reset', weak: false };
   // Checking the current password (`/password/verify`) re-authenticates; it changes nothing.
@@ -127,7 +217,16 @@ export function actionOfWords(words: readonly string[]): AuthClassification | un
 export const STRONG = new Set([...LOGIN, ...LOGOUT, 'signup', 'registration', ...PASSWORD, ...MFA]);
 
 export const ACTION_WORDS = new Set([
-  ...LOGIN, ...LOGOUT, ...REGISTER, ...PASSWORD, ...RESET, ...MFA, ...VERIFY, ...REFRESH, ...TOKEN, ...SESSION,
+  ...LOGIN,
+  ...LOGOUT,
+  ...REGISTER,
+  ...PASSWORD,
+  ...RESET,
+  ...MFA,
+  ...VERIFY,
+  ...REFRESH,
+  ...TOKEN,
+  ...SESSION,
 ]);
 
 /**
@@ -141,7 +240,8 @@ export function classifyRoutePath(path: string, context: readonly string[] = [])
   const foreignCallback = /\/callback\/(.*\/)?(:(?!(provider|strategy|idp|connection)\b)|\[|\{|\$\{)/i.test(path);
   const words = authWords(staticPath(path)).filter((word) => !(foreignCallback && word === 'callback'));
   // Ending sessions (`/sessions/revoke-all`) signs them out.
-  if (has(words, SESSION) && words.some((word) => ['revoke', 'end', 'destroy', 'terminate'].includes(word))) return 'logout';
+  if (has(words, SESSION) && words.some((word) => ['revoke', 'end', 'destroy', 'terminate'].includes(word)))
+    return 'logout';
   // Setting up the first account under an auth prefix (`/auth/setup`).
   if (words.includes('setup') && words.includes('auth') && !has(words, MFA)) return 'register';
   if (has(words, DECOYS)) return undefined;
@@ -171,7 +271,20 @@ export function classifyRoutePath(path: string, context: readonly string[] = [])
 
 /** Leaves the static parts of a route path: drops `:id`, `[id]`, `{id}`, `*`, regex bits and route groups. */
 /** Path words with which a GET request signs the user in (a redirect back from a provider, a link from an email). */
-const GET_SIGN_IN = new Set(['callback', 'with', 'magiclink', 'magic', 'sso', 'oauth', 'oauth2', 'oidc', 'saml', 'openid', 'provider', 'link']);
+const GET_SIGN_IN = new Set([
+  'callback',
+  'with',
+  'magiclink',
+  'magic',
+  'sso',
+  'oauth',
+  'oauth2',
+  'oidc',
+  'saml',
+  'openid',
+  'provider',
+  'link',
+]);
 
 /**
  * `actionForMethod` with the path's words: GET also performs a sign-in whose path says it is one that a browser
@@ -187,27 +300,87 @@ export function actionForRoute(method: string, action: AuthAction, path: string 
 }
 
 export function staticPath(path: string): string {
-  return path
-    .split('/')
-    // A parameter naming an identity provider (`:provider`, `${strategy}`) says what the route is about: kept as a word.
-    .map((segment) => segment.replace(/^:(provider|strategy|idp|connection)\b/i, '$1'))
-    // A computed RPC name (`${name}.callback`, read as `:name.callback`) keeps its static tail.
-    .map((segment) => (/^:[^/.]*\.\w/.test(segment) ? segment.replace(/^:[^.]*\./, '') : segment))
-    .filter((segment) => !/^(:|\[|\{|\*|\(|@)/.test(segment))
-    .map((segment) => segment.replace(/[?*+()]/g, ''))
-    .join('/');
+  return (
+    path
+      .split('/')
+      // A parameter naming an identity provider (`:provider`, `${strategy}`) says what the route is about: kept as a word.
+      .map((segment) => segment.replace(/^:(provider|strategy|idp|connection)\b/i, '$1'))
+      // A computed RPC name (`${name}.callback`, read as `:name.callback`) keeps its static tail.
+      .map((segment) => (/^:[^/.]*\.\w/.test(segment) ? segment.replace(/^:[^.]*\./, '') : segment))
+      .filter((segment) => !/^(:|\[|\{|\*|\(|@)/.test(segment))
+      .map((segment) => segment.replace(/[?*+()]/g, ''))
+      .join('/')
+  );
 }
 
 /** Verbs and objects a handler or function name may add around its action word (`handleLogin`, `resetPassword`). */
 const NAME_PREFIXES = new Set([
-  'handle', 'do', 'perform', 'process', 'post', 'put', 'patch', 'api', 'on', 'attempt', 'submit', 'user', 'local',
-  'auth', 'try', 'execute', 'run', 'request', 'create', 'issue', 'exchange', 'revoke', 'destroy', 'delete', 'end',
-  'change', 'update', 'set', 'reset', 'forgot', 'verify', 'confirm', 'refresh', 'enroll', 'setup', 'enable',
-  'disable', 'challenge', 'complete', 'finish', 'start', 'begin', 'rotate', 'new', 'password',
+  'handle',
+  'do',
+  'perform',
+  'process',
+  'post',
+  'put',
+  'patch',
+  'api',
+  'on',
+  'attempt',
+  'submit',
+  'user',
+  'local',
+  'auth',
+  'try',
+  'execute',
+  'run',
+  'request',
+  'create',
+  'issue',
+  'exchange',
+  'revoke',
+  'destroy',
+  'delete',
+  'end',
+  'change',
+  'update',
+  'set',
+  'reset',
+  'forgot',
+  'verify',
+  'confirm',
+  'refresh',
+  'enroll',
+  'setup',
+  'enable',
+  'disable',
+  'challenge',
+  'complete',
+  'finish',
+  'start',
+  'begin',
+  'rotate',
+  'new',
+  'password',
 ]);
 const NAME_OBJECTS = new Set([
-  'user', 'account', 'email', 'phone', 'token', 'tokens', 'session', 'sessions', 'password', 'passwd', 'mfa',
-  'otp', '2fa', 'totp', 'code', 'reset', 'request', 'access', 'credentials',
+  'user',
+  'account',
+  'email',
+  'phone',
+  'token',
+  'tokens',
+  'session',
+  'sessions',
+  'password',
+  'passwd',
+  'mfa',
+  'otp',
+  '2fa',
+  'totp',
+  'code',
+  'reset',
+  'request',
+  'access',
+  'credentials',
 ]);
 const NAME_SUFFIXES = new Set(['handler', 'controller', 'route', 'action', 'endpoint', 'api', 'fn', 'impl']);
 /** Name words after which the rest is how, not what (`loginWithPassword`, `signInByEmail`). */
@@ -237,11 +410,14 @@ export function classifyHandlerName(name: string): AuthAction | undefined {
         ? 'verify'
         : undefined;
     case 'token':
-      return words.length === 1 || words.some((word) => ['create', 'issue', 'exchange', 'revoke', 'rotate'].includes(word))
+      return words.length === 1 ||
+        words.some((word) => ['create', 'issue', 'exchange', 'revoke', 'rotate'].includes(word))
         ? 'token'
         : undefined;
     case 'session':
-      return words.some((word) => ['create', 'destroy', 'delete', 'revoke', 'end'].includes(word)) ? 'session' : undefined;
+      return words.some((word) => ['create', 'destroy', 'delete', 'revoke', 'end'].includes(word))
+        ? 'session'
+        : undefined;
     case 'refresh':
       return words.some((word) => TOKEN.has(word) || SESSION.has(word) || word === 'access') || words.length === 1
         ? 'refresh'
@@ -270,7 +446,7 @@ export function actionForMethod(method: string, action: AuthAction): AuthAction 
     case 'get':
     case 'head':
       return action === 'logout' || action === 'verify' ? action : undefined;
-      // (`actionForRoute` lets a GET sign in when its path says it does: callbacks, magic links, `login-with`.)
+    // (`actionForRoute` lets a GET sign in when its path says it does: callbacks, magic links, `login-with`.)
     case 'delete':
     case 'del':
       return action === 'logout' || action === 'session' ? 'logout' : undefined;

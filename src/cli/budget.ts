@@ -6,7 +6,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { TextOutcome } from '../codemod-host/transform-text.js';
-import { workerEntry, type SourceText, type WorkerChunk, type WorkerInit, type WorkerReady, type WorkerReply } from './workers.js';
+import {
+  workerEntry,
+  type SourceText,
+  type WorkerChunk,
+  type WorkerInit,
+  type WorkerReady,
+  type WorkerReply,
+} from './workers.js';
 
 export interface FileBudget {
   /** Bytes on disk; larger files are left unread. */

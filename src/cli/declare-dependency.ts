@@ -82,7 +82,13 @@ function separatorsOf(text: string, root: Node): { colon: string; comma: string 
 }
 
 /** One text insertion that adds `entry` (`"key": value`) to `object` as its `index`th entry, in the object's own layout. */
-function insertEntry(text: string, object: Node, index: number, entry: string, layout: { comma: string; eol: string; unit: string }): { offset: number; insert: string } {
+function insertEntry(
+  text: string,
+  object: Node,
+  index: number,
+  entry: string,
+  layout: { comma: string; eol: string; unit: string },
+): { offset: number; insert: string } {
   const entries = object.children ?? [];
   const multiLine = text.slice(object.offset, object.offset + object.length).includes('\n');
   if (entries.length === 0) {
@@ -103,7 +109,12 @@ function insertEntry(text: string, object: Node, index: number, entry: string, l
  * one entry a line at its siblings' indentation, or on the same line with the file's own separators; nothing else in
  * the text changes.
  */
-export function addDependencyText(text: string, name: string, range: string, list: DependencyList = 'dependencies'): string {
+export function addDependencyText(
+  text: string,
+  name: string,
+  range: string,
+  list: DependencyList = 'dependencies',
+): string {
   parseManifest(text);
   const root = parseTree(text)!;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
@@ -116,8 +127,14 @@ export function addDependencyText(text: string, name: string, range: string, lis
     const rootMultiLine = text.slice(root.offset, root.offset + root.length).includes('\n');
     const childIndent = root.children?.[0] ? lineIndentAt(text, root.children[0].offset) : unit;
     const padding = /^\{\s/.test(text.slice(root.offset)) ? ' ' : '';
-    const body = rootMultiLine ? `{${eol}${childIndent}${unit}${entry}${eol}${childIndent}}` : `{${padding}${entry}${padding}}`;
-    edit = insertEntry(text, root, root.children?.length ?? 0, `${JSON.stringify(list)}${colon}${body}`, { comma, eol, unit });
+    const body = rootMultiLine
+      ? `{${eol}${childIndent}${unit}${entry}${eol}${childIndent}}`
+      : `{${padding}${entry}${padding}}`;
+    edit = insertEntry(text, root, root.children?.length ?? 0, `${JSON.stringify(list)}${colon}${body}`, {
+      comma,
+      eol,
+      unit,
+    });
   } else {
     if (dependencies.type !== 'object') throw new Error(`"${list}" is not an object`);
     const keys = (dependencies.children ?? []).map((pair) => pair.children![0]!.value as string);
@@ -162,11 +179,20 @@ export function declareRuntimeDependency(request: DeclareRequest): DependencyCha
   const changes: DependencyChange[] = [];
   // Nothing to edit, but the rewritten code needs the package: said, so the project does not find out at run time.
   if (withoutManifest.length > 0) {
-    changes.push({ manifest: undefined, name: RUNTIME_PACKAGE, range, list: 'dependencies', files: withoutManifest.sort(), status: 'no-manifest' });
+    changes.push({
+      manifest: undefined,
+      name: RUNTIME_PACKAGE,
+      range,
+      list: 'dependencies',
+      files: withoutManifest.sort(),
+      status: 'no-manifest',
+    });
   }
   const byPath = [...filesOfManifest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [manifest, files] of byPath) {
-    let list: DependencyList = files.every((file) => isTestFile(file, dirname(manifest))) ? 'devDependencies' : 'dependencies';
+    let list: DependencyList = files.every((file) => isTestFile(file, dirname(manifest)))
+      ? 'devDependencies'
+      : 'dependencies';
     const base = { manifest, name: RUNTIME_PACKAGE, range, list, files };
     try {
       const before = readFileSync(manifest, 'utf8');
@@ -229,6 +255,8 @@ export function dependencyJson(change: DependencyChange, cwd: string) {
     status: change.status,
     files: change.files.map((file) => displayPath(cwd, file)),
     ...(change.error === undefined ? {} : { error: change.error }),
-    ...(change.status === 'would-add' && manifest !== null ? { diff: unifiedTextDiff(manifest, change.before ?? '', change.after ?? '', false) } : {}),
+    ...(change.status === 'would-add' && manifest !== null
+      ? { diff: unifiedTextDiff(manifest, change.before ?? '', change.after ?? '', false) }
+      : {}),
   };
 }

@@ -44,7 +44,8 @@ const database = (import(databaseModule) as Promise<DatabaseModule>).then((modul
 database.catch(() => undefined); // reported where it is awaited
 const chartPath = process.env.QUICKWINS_DEMO_CHART || join(tmpdir(), 'quickwins-acceptance.svg');
 
-const bold = (text: string): string => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${text}\x1b[22m` : text);
+const bold = (text: string): string =>
+  process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${text}\x1b[22m` : text;
 const results: string[] = [];
 try {
   const codemods = [...(await loadCodemods()).values()];
@@ -52,12 +53,19 @@ try {
   for (const codemod of codemods) {
     console.log(`\n${bold(`$ npx quickwins ${codemod.id} --dry`)}   # ${codemod.summary}\n`);
     // In this process, one after the other: TypeScript is loaded once for the six runs, not once per run.
-    const exitCode = await main([codemod.id, '--dry'], { cwd: app, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    const exitCode = await main([codemod.id, '--dry'], {
+      cwd: app,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+    });
     results.push(`${codemod.id}: exit ${exitCode}`);
   }
   console.log(`\n${bold('Done.')} ${results.join('; ')}. Nothing was written (--dry).`);
 
-  console.log(`\n${bold('The plan\'s acceptance check: a service with a pool of 10, before and after pool-backpressure')}\n`);
+  console.log(
+    `\n${bold("The plan's acceptance check: a service with a pool of 10, before and after pool-backpressure")}\n`,
+  );
   const { runAcceptance } = (await import(acceptanceModule)) as AcceptanceModule;
   const { url, stop } = await database;
   try {
@@ -65,7 +73,9 @@ try {
   } finally {
     await stop();
   }
-  console.log('\nRun the same on your own repo: npx quickwins plan, then npx quickwins <codemod> [paths] --dry, then without --dry to write.');
+  console.log(
+    '\nRun the same on your own repo: npx quickwins plan, then npx quickwins <codemod> [paths] --dry, then without --dry to write.',
+  );
 } finally {
   void database.then((started) => started.stop()).catch(() => undefined);
   if (process.env.QUICKWINS_DEMO_KEEP === '1') console.log(`kept ${app}`);

@@ -96,7 +96,9 @@ export function hunksFromEdits(before: string, edits: readonly TextEdit[]): stri
     let last = index;
     while (
       last + 1 < changes.length &&
-      (changes[last + 1] as Change).oldStart - ((changes[last] as Change).oldStart + (changes[last] as Change).oldLines.length) <= 2 * CONTEXT_LINES
+      (changes[last + 1] as Change).oldStart -
+        ((changes[last] as Change).oldStart + (changes[last] as Change).oldLines.length) <=
+        2 * CONTEXT_LINES
     ) {
       last++;
     }

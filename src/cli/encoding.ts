@@ -31,16 +31,24 @@ export function decodeFile(bytes: Uint8Array): DecodedFile {
     return { ok: true, text: strictUtf8.decode(bytes), encoding: hasUtf8Bom ? 'utf8-bom' : 'utf8' };
   } catch {
     // Not valid UTF-8: one character per byte is the only decoding that loses nothing.
-    return { ok: true, text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'), encoding: 'bytes' };
+    return {
+      ok: true,
+      text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'),
+      encoding: 'bytes',
+    };
   }
 }
 
 /** The bytes of `text` in `encoding`, or the reason it cannot be written that way without loss. */
-export function encodeFile(text: string, encoding: FileEncoding): { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly reason: string } {
+export function encodeFile(
+  text: string,
+  encoding: FileEncoding,
+): { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly reason: string } {
   switch (encoding) {
     case 'utf8':
     case 'utf8-bom':
-      if (LONE_SURROGATE.test(text)) return { ok: false, reason: 'the new text has a lone surrogate, which UTF-8 cannot hold' };
+      if (LONE_SURROGATE.test(text))
+        return { ok: false, reason: 'the new text has a lone surrogate, which UTF-8 cannot hold' };
       return { ok: true, bytes: Buffer.from(text, 'utf8') };
     case 'utf16le':
     case 'utf16be': {
@@ -50,7 +58,10 @@ export function encodeFile(text: string, encoding: FileEncoding): { readonly ok:
     case 'bytes': {
       const wide = /[\u{100}-\u{10FFFF}]/u.exec(text);
       if (wide) {
-        return { ok: false, reason: `the file is not UTF-8 (kept byte for byte) and the new text adds ${JSON.stringify(wide[0])}, which one byte cannot hold` };
+        return {
+          ok: false,
+          reason: `the file is not UTF-8 (kept byte for byte) and the new text adds ${JSON.stringify(wide[0])}, which one byte cannot hold`,
+        };
       }
       return { ok: true, bytes: Buffer.from(text, 'latin1') };
     }
@@ -74,12 +85,14 @@ export function describeEncoding(encoding: FileEncoding): string {
 }
 
 function decodeUtf16(bytes: Uint8Array, encoding: 'utf16le' | 'utf16be'): DecodedFile {
-  if (bytes.byteLength % 2 !== 0) return { ok: false, reason: `${describeEncoding(encoding)} but an odd number of bytes` };
+  if (bytes.byteLength % 2 !== 0)
+    return { ok: false, reason: `${describeEncoding(encoding)} but an odd number of bytes` };
   const copy = Buffer.from(bytes);
   const littleEndian = encoding === 'utf16be' ? copy.swap16() : copy;
   const text = littleEndian.toString('utf16le');
   // A lone surrogate survives this decoding (Buffer keeps code units), so re-encoding is byte-exact; check anyway.
   const again = encodeFile(text, encoding);
-  if (!again.ok || !again.bytes.equals(bytes)) return { ok: false, reason: `${describeEncoding(encoding)} that does not survive decoding byte for byte` };
+  if (!again.ok || !again.bytes.equals(bytes))
+    return { ok: false, reason: `${describeEncoding(encoding)} that does not survive decoding byte for byte` };
   return { ok: true, text, encoding };
 }

@@ -13,8 +13,14 @@ import { pathToFileURL } from 'node:url';
 interface Prettier {
   check(source: string, options: Record<string, unknown>): boolean | Promise<boolean>;
   format(source: string, options: Record<string, unknown>): string | Promise<string>;
-  resolveConfig(filePath: string, options?: { editorconfig?: boolean }): Record<string, unknown> | null | Promise<Record<string, unknown> | null>;
-  getFileInfo(filePath: string, options?: { ignorePath?: string }): { ignored: boolean; inferredParser: string | null } | Promise<{ ignored: boolean; inferredParser: string | null }>;
+  resolveConfig(
+    filePath: string,
+    options?: { editorconfig?: boolean },
+  ): Record<string, unknown> | null | Promise<Record<string, unknown> | null>;
+  getFileInfo(
+    filePath: string,
+    options?: { ignorePath?: string },
+  ): { ignored: boolean; inferredParser: string | null } | Promise<{ ignored: boolean; inferredParser: string | null }>;
 }
 
 export interface ProjectFormatter {

@@ -34,7 +34,12 @@ export function findUncommittedFiles(files: readonly string[]): UncommittedFiles
   for (const [root, rootFiles] of byRoot) {
     const changedHere = changedPaths(root);
     changed.push(...rootFiles.filter((file) => changedHere.has(file)));
-    ignored.push(...ignoredPaths(root, rootFiles.filter((file) => !changedHere.has(file))));
+    ignored.push(
+      ...ignoredPaths(
+        root,
+        rootFiles.filter((file) => !changedHere.has(file)),
+      ),
+    );
   }
   return { changed, ignored };
 }
@@ -93,11 +98,21 @@ function ignoredPaths(root: string, files: readonly string[]): string[] {
   let output: string;
   try {
     // Reads the index only: cheaper than asking git's ignore rules about every file (check-ignore).
-    output = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024 });
+    output = execFileSync('git', ['ls-files', '-z'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 256 * 1024 * 1024,
+    });
   } catch {
     return []; // git missing or not really a work tree: nothing to protect
   }
-  const tracked = new Set(output.split('\0').filter(Boolean).map((path) => resolve(root, path)));
+  const tracked = new Set(
+    output
+      .split('\0')
+      .filter(Boolean)
+      .map((path) => resolve(root, path)),
+  );
   return files.filter((file) => !tracked.has(file));
 }
 
@@ -106,7 +121,10 @@ function ignoredPaths(root: string, files: readonly string[]): string[] {
  * the run checked that tree (the git checks above ran on its files); with --allow-no-git, a file outside any work
  * tree only inside the path named on the command line that led to it (`namedRoots`, absolute, lexical).
  */
-export function createWriteScope(checkedFiles: readonly string[], namedRoots: readonly string[] | undefined): WriteScope {
+export function createWriteScope(
+  checkedFiles: readonly string[],
+  namedRoots: readonly string[] | undefined,
+): WriteScope {
   const rootOfDirectory = new Map<string, string | undefined>();
   const treeOf = (path: string): string | undefined => {
     const directory = dirname(path);
@@ -123,9 +141,7 @@ export function createWriteScope(checkedFiles: readonly string[], namedRoots: re
     rootOf(path) {
       const tree = treeOf(path);
       if (tree !== undefined) return checked.has(tree) ? realRoot(tree) : undefined;
-      const named = namedRoots
-        ?.filter((root) => isInside(path, root))
-        .sort((a, b) => b.length - a.length)[0];
+      const named = namedRoots?.filter((root) => isInside(path, root)).sort((a, b) => b.length - a.length)[0];
       return named === undefined ? undefined : realRoot(named);
     },
   };

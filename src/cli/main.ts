@@ -15,8 +15,21 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { CodemodSetupError, type CodemodOption } from '../codemod-host/codemod.js';
 import { OptionError } from '../codemod-host/options.js';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_FILE_MS, formatBytes, parseSeconds, parseSize, type FileBudget } from './budget.js';
-import { dependencyJson, dependencyLine, declareRuntimeDependency, importsOfRecords, type DependencyChange } from './declare-dependency.js';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_FILE_MS,
+  formatBytes,
+  parseSeconds,
+  parseSize,
+  type FileBudget,
+} from './budget.js';
+import {
+  dependencyJson,
+  dependencyLine,
+  declareRuntimeDependency,
+  importsOfRecords,
+  type DependencyChange,
+} from './declare-dependency.js';
 import { createProjectFormatter, type FormatFailure } from './format.js';
 import { createWriteScope, filesOutsideWorkTree, findUncommittedFiles } from './git.js';
 import { listenForStop } from './interrupt.js';
@@ -26,7 +39,18 @@ import { registerIndexAdvisor } from '../index-advisor/command.js';
 import { registerLintMigrations } from '../index-advisor/migration-lint/command.js';
 import { escapeControl, hasControlCharacter, quotePath } from './names.js';
 import { runPlan } from './plan.js';
-import { displayPath, humanPath, interruptionReport, jsonReport, progressLine, summary, totalsOf, unifiedDiff, unifiedTextDiff, type RunInfo } from './report.js';
+import {
+  displayPath,
+  humanPath,
+  interruptionReport,
+  jsonReport,
+  progressLine,
+  summary,
+  totalsOf,
+  unifiedDiff,
+  unifiedTextDiff,
+  type RunInfo,
+} from './report.js';
 import { runCodemod, type ExtraFile, type RunRequest, type RunResult } from './run.js';
 import { collectFiles } from './walk.js';
 import { isInside, RunWriter, type WriteScope } from './write.js';
@@ -73,8 +97,21 @@ interface PlanFlags {
 }
 
 const RUNNER_FLAGS = new Set([
-  'dry', 'check', 'json', 'allow-dirty', 'types', 'workers', 'add-dependency', 'help', 'version',
-  'max-file-size', 'max-file-time', 'force', 'allow-no-git', 'format', 'verbose',
+  'dry',
+  'check',
+  'json',
+  'allow-dirty',
+  'types',
+  'workers',
+  'add-dependency',
+  'help',
+  'version',
+  'max-file-size',
+  'max-file-time',
+  'force',
+  'allow-no-git',
+  'format',
+  'verbose',
 ]);
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -88,7 +125,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   let exitCode = EXIT_OK;
   const program = new Command('quickwins')
-    .description('Migrate a Node.js + PostgreSQL codebase with codemods.\nRun `quickwins plan` first: which quick wins apply here, how much work each is, and where you stand.\nRun `quickwins <codemod> --help` for the options of one codemod.')
+    .description(
+      'Migrate a Node.js + PostgreSQL codebase with codemods.\nRun `quickwins plan` first: which quick wins apply here, how much work each is, and where you stand.\nRun `quickwins <codemod> --help` for the options of one codemod.',
+    )
     .version(packageVersion(), '-V, --version')
     .usage('<codemod> [paths...] [options]')
     .exitOverride()
@@ -99,7 +138,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description('list the codemods and their options')
     .option('--json', 'machine-readable list')
     .action((flags: { json?: boolean }) => {
-      io.stdout.write(flags.json ? `${JSON.stringify([...codemods.values()].map(describeCodemod), null, 2)}\n` : listText(codemods));
+      io.stdout.write(
+        flags.json ? `${JSON.stringify([...codemods.values()].map(describeCodemod), null, 2)}\n` : listText(codemods),
+      );
     });
 
   // Database subcommands live with their own code; they set the exit code like the codemods do.
@@ -108,18 +149,27 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   program
     .command('plan')
-    .description('run this first: the seven quick wins in the plan\'s order, whether each applies here and why, its sites ready and left, the command that does it, and where you stand')
+    .description(
+      "run this first: the seven quick wins in the plan's order, whether each applies here and why, its sites ready and left, the command that does it, and where you stand",
+    )
     .argument('[paths...]', 'files or folders to plan for (default: the current folder)')
     .option('--json', 'print one JSON document (quickWins, totals)')
     .option('--markdown', 'print the progress tracker as a markdown checklist (for a pull request or an issue)')
     .option('--check', 'exit 1 while an applicable quick win decidable from code has sites ready to rewrite (CI)')
-    .option('--database-url <url>', 'count the index advisor\'s proposals on this database, read-only (default: $DATABASE_URL)')
+    .option(
+      '--database-url <url>',
+      "count the index advisor's proposals on this database, read-only (default: $DATABASE_URL)",
+    )
     .option('--no-types', 'do not build TypeScript programs; find sites from imports and bindings only')
     .option('--workers <n>', 'worker threads for large repositories (default: idle cores - 2; 0: main thread only)')
     .option('--max-file-size <size>', `leave files larger than this (default: ${formatBytes(DEFAULT_MAX_FILE_BYTES)})`)
-    .option('--max-file-time <seconds>', `stop a codemod on a large file after this long (default: ${DEFAULT_MAX_FILE_MS / 1000})`)
+    .option(
+      '--max-file-time <seconds>',
+      `stop a codemod on a large file after this long (default: ${DEFAULT_MAX_FILE_MS / 1000})`,
+    )
     .action(async (paths: string[], flags: PlanFlags) => {
-      if (flags.json && flags.markdown) throw new UsageError('options --json and --markdown cannot be used together: pick one');
+      if (flags.json && flags.markdown)
+        throw new UsageError('options --json and --markdown cannot be used together: pick one');
       const targets = paths.length > 0 ? paths : ['.'];
       const files = await checkedFiles(targets, io.cwd);
       exitCode = await runPlan({
@@ -148,14 +198,29 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       .option('--json', 'print one JSON report (a record per file, totals) instead of diffs and summary')
       .option('--allow-dirty', 'write even when target files have uncommitted git changes')
       .option('--no-types', 'do not build TypeScript programs; find sites from imports and bindings only')
-      .option('--workers <n>', 'worker threads for large runs (default: idle cores - 2, or - 1 for a codemod that lints with the project\'s ESLint; 0: main thread only)')
-      .option('--no-add-dependency', 'do not add @quickwins/runtime to the nearest package.json of rewritten files that import it')
-      .option('--max-file-size <size>', `leave (and report) files larger than this, e.g. 512kb, 20mb (default: ${formatBytes(DEFAULT_MAX_FILE_BYTES)})`)
-      .option('--max-file-time <seconds>', `stop the codemod on a large file after this long and leave the file (default: ${DEFAULT_MAX_FILE_MS / 1000})`)
+      .option(
+        '--workers <n>',
+        "worker threads for large runs (default: idle cores - 2, or - 1 for a codemod that lints with the project's ESLint; 0: main thread only)",
+      )
+      .option(
+        '--no-add-dependency',
+        'do not add @quickwins/runtime to the nearest package.json of rewritten files that import it',
+      )
+      .option(
+        '--max-file-size <size>',
+        `leave (and report) files larger than this, e.g. 512kb, 20mb (default: ${formatBytes(DEFAULT_MAX_FILE_BYTES)})`,
+      )
+      .option(
+        '--max-file-time <seconds>',
+        `stop the codemod on a large file after this long and leave the file (default: ${DEFAULT_MAX_FILE_MS / 1000})`,
+      )
       .option('--force', 'write read-only files too')
       .option('--allow-no-git', 'write files that are not in a git work tree (nothing to diff against or restore from)')
       .option('--no-format', "do not format changed files with the project's prettier")
-      .option('--verbose', 'list every site left, also for a reason given at more than 5 sites (summarised by default)');
+      .option(
+        '--verbose',
+        'list every site left, also for a reason given at more than 5 sites (summarised by default)',
+      );
     for (const option of codemod.options) command.addOption(commanderOption(codemod, option));
     command.action(async (paths: string[], flags: RunnerFlags & Record<string, unknown>) => {
       exitCode = await runCommand(codemod, paths, flags, io);
@@ -222,7 +287,12 @@ async function runCommand(
   // The rewritten code now imports @quickwins/runtime: declare it where the package does not (declare-dependency.ts).
   const dependencies =
     flags.addDependency && !result.interrupted
-      ? declareRuntimeDependency({ imports: importsOfRecords(result.records), version: packageVersion(), write: !dry, writer })
+      ? declareRuntimeDependency({
+          imports: importsOfRecords(result.records),
+          version: packageVersion(),
+          write: !dry,
+          writer,
+        })
       : [];
   const info = {
     codemod: registered.id,
@@ -244,14 +314,21 @@ async function runCommand(
 }
 
 /** The source files under the paths given; a path that does not exist, or none found, is a usage error. */
-async function filesToRun(targets: readonly string[], cwd: string): Promise<{ files: readonly string[]; realPaths: ReadonlyMap<string, string> }> {
+async function filesToRun(
+  targets: readonly string[],
+  cwd: string,
+): Promise<{ files: readonly string[]; realPaths: ReadonlyMap<string, string> }> {
   const { files, missing, realPaths } = await collectFiles(targets, cwd);
   checkFound(targets, files, missing);
   return { files, realPaths };
 }
 
 /** Files the scope lets the run write, by real path (git restores the real file, so git is asked about it), to the path named. */
-function writableFiles(files: readonly string[], realPaths: ReadonlyMap<string, string>, scope: WriteScope): Map<string, string> {
+function writableFiles(
+  files: readonly string[],
+  realPaths: ReadonlyMap<string, string>,
+  scope: WriteScope,
+): Map<string, string> {
   const namedOfReal = new Map<string, string>();
   for (const file of files) {
     const real = realPaths.get(file) ?? file;
@@ -285,7 +362,9 @@ function checkOutsideGit(files: readonly string[], dry: boolean, flags: RunnerFl
   if (outside.length === 0) return;
   const where = `${outside.length} target file(s) are not in a git work tree (${describeFiles(io.cwd, outside)})`;
   if (!dry && !flags.allowNoGit) {
-    throw new UsageError(`refusing to write: ${where}, so there is nothing to diff against or restore from; run with --dry, or pass --allow-no-git`);
+    throw new UsageError(
+      `refusing to write: ${where}, so there is nothing to diff against or restore from; run with --dry, or pass --allow-no-git`,
+    );
   }
   io.stderr.write(`quickwins: warning: ${where}: nothing to diff against or restore from\n`);
 }
@@ -302,7 +381,11 @@ async function runWithProgress(
   const progress = io.stderr.isTTY && !json ? progressLine(io.stderr, (path) => humanPath(io.cwd, path)) : undefined;
   const stop = listenForStop();
   try {
-    const result = await run({ shouldStop: stop.requested, onProgress: progress?.update, onWorking: progress?.working });
+    const result = await run({
+      shouldStop: stop.requested,
+      onProgress: progress?.update,
+      onWorking: progress?.working,
+    });
     return { ...result, stopExitCode: stop.exitCode() };
   } finally {
     stop.dispose();
@@ -326,7 +409,10 @@ function printJson(io: CliIo, report: RunReport): void {
     dependencies: dependencies.map((change) => dependencyJson(change, io.cwd)),
     extraFiles: (result.extraFiles ?? []).map((file) => extraFileJson(file, info.dry, io.cwd)),
     removedTemporaries: removed.map((path) => displayPath(io.cwd, path)),
-    formatFailures: formatFailures.map((failure) => ({ path: displayPath(io.cwd, failure.path), message: failure.message })),
+    formatFailures: formatFailures.map((failure) => ({
+      path: displayPath(io.cwd, failure.path),
+      message: failure.message,
+    })),
   };
   io.stdout.write(`${jsonReport(info, result, extra)}\n`);
 }
@@ -338,19 +424,24 @@ function printHuman(io: CliIo, report: RunReport, verbose: boolean): void {
   const color = Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
   for (const record of result.records) {
     if (record.outcome.status !== 'changed') continue;
-    if (dry) io.stdout.write(unifiedDiff(displayPath(io.cwd, record.path), record.before ?? '', record.outcome.edits, color));
+    if (dry)
+      io.stdout.write(unifiedDiff(displayPath(io.cwd, record.path), record.before ?? '', record.outcome.edits, color));
     else io.stdout.write(`changed ${humanPath(io.cwd, record.path)} (${record.outcome.rewritten.length} sites)\n`);
   }
   for (const extra of result.extraFiles ?? []) io.stderr.write(`${extraFileLine(extra, dry, io.cwd)}\n`);
   for (const change of dependencies) {
     if (dry && change.status === 'would-add' && change.manifest !== undefined) {
-      io.stdout.write(unifiedTextDiff(displayPath(io.cwd, change.manifest), change.before ?? '', change.after ?? '', color));
+      io.stdout.write(
+        unifiedTextDiff(displayPath(io.cwd, change.manifest), change.before ?? '', change.after ?? '', color),
+      );
     }
   }
   const lines = [
     ...removedTemporariesLine(removed, io.cwd),
     ...formatFailures.map((failure) =>
-      escapeControl(`quickwins: warning: ${humanPath(io.cwd, failure.path)}: not formatted (written as the codemod left it): prettier: ${failure.message}`),
+      escapeControl(
+        `quickwins: warning: ${humanPath(io.cwd, failure.path)}: not formatted (written as the codemod left it): prettier: ${failure.message}`,
+      ),
     ),
     summary({ ...info, verbose }, result),
     ...dependencies.map((change) => escapeControl(dependencyLine(change, io.cwd))),
@@ -362,7 +453,13 @@ function printHuman(io: CliIo, report: RunReport, verbose: boolean): void {
 function exitCodeOf(result: RunResult, dependencies: readonly DependencyChange[], check: boolean): number {
   const totals = totalsOf(result.records);
   const extraNotWritten = (result.extraFiles ?? []).some((file) => file.notWrittenReason !== undefined);
-  if (totals.failed > 0 || totals.left > 0 || extraNotWritten || dependencies.some((change) => change.status === 'error')) return EXIT_FAILED;
+  if (
+    totals.failed > 0 ||
+    totals.left > 0 ||
+    extraNotWritten ||
+    dependencies.some((change) => change.status === 'error')
+  )
+    return EXIT_FAILED;
   if (check && (totals.changed > 0 || dependencies.some((change) => change.status === 'would-add'))) return EXIT_FAILED;
   return EXIT_OK;
 }
@@ -383,17 +480,23 @@ function parseWorkers(value: string | undefined, lintsPerFile: boolean): number 
     return Math.max(0, Math.min(lintsPerFile ? cores - 1 : cores - 2, Math.floor(idle - 1)));
   }
   const count = Number(value);
-  if (!Number.isInteger(count) || count < 0) throw new UsageError(`option --workers needs a whole number ≥ 0, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(count) || count < 0)
+    throw new UsageError(`option --workers needs a whole number ≥ 0, got ${JSON.stringify(value)}`);
   return count;
 }
 
 function parseBudget(flags: Pick<RunnerFlags, 'maxFileSize' | 'maxFileTime'>): FileBudget {
   const maxBytes = flags.maxFileSize === undefined ? DEFAULT_MAX_FILE_BYTES : parseSize(flags.maxFileSize);
   if (maxBytes === undefined) {
-    throw new UsageError(`option --max-file-size needs a size such as 800kb or 20mb, got ${JSON.stringify(flags.maxFileSize)}`);
+    throw new UsageError(
+      `option --max-file-size needs a size such as 800kb or 20mb, got ${JSON.stringify(flags.maxFileSize)}`,
+    );
   }
   const maxMs = flags.maxFileTime === undefined ? DEFAULT_MAX_FILE_MS : parseSeconds(flags.maxFileTime);
-  if (maxMs === undefined) throw new UsageError(`option --max-file-time needs a number of seconds > 0, got ${JSON.stringify(flags.maxFileTime)}`);
+  if (maxMs === undefined)
+    throw new UsageError(
+      `option --max-file-time needs a number of seconds > 0, got ${JSON.stringify(flags.maxFileTime)}`,
+    );
   return { maxBytes, maxMs };
 }
 
@@ -406,9 +509,12 @@ async function checkedFiles(targets: readonly string[], cwd: string): Promise<re
 
 function checkFound(targets: readonly string[], files: readonly string[], missing: readonly string[]): void {
   if (missing.length > 0) {
-    throw new UsageError(`path not found: ${missing.map(quotePath).join(', ')}${missing.some(isPattern) ? PATTERN_HINT : ''}`);
+    throw new UsageError(
+      `path not found: ${missing.map(quotePath).join(', ')}${missing.some(isPattern) ? PATTERN_HINT : ''}`,
+    );
   }
-  if (files.length === 0) throw new UsageError(`no source files (.ts, .tsx, .js, ...) under ${targets.map(quotePath).join(', ')}`);
+  if (files.length === 0)
+    throw new UsageError(`no source files (.ts, .tsx, .js, ...) under ${targets.map(quotePath).join(', ')}`);
 }
 
 /** A path the shell did not expand (quoted, or a shell that expands nothing): the runner takes files and folders only. */
@@ -416,7 +522,8 @@ function isPattern(path: string): boolean {
   return /[*?[\]{}]/.test(path);
 }
 
-const PATTERN_HINT = ' (quickwins takes files and folders, not patterns: let the shell expand it, unquoted, or name the folder)';
+const PATTERN_HINT =
+  ' (quickwins takes files and folders, not patterns: let the shell expand it, unquoted, or name the folder)';
 
 function describeFiles(cwd: string, files: readonly string[]): string {
   const shown = files.slice(0, 5).map((file) => humanPath(cwd, file));
@@ -447,18 +554,26 @@ function isDirectory(path: string): boolean {
 function removedTemporariesLine(removed: readonly string[], cwd: string): string[] {
   if (removed.length === 0) return [];
   const files = removed.length === 1 ? 'temporary file' : 'temporary files';
-  return [`quickwins: removed ${removed.length} ${files} left by runs that no longer exist (killed while writing): ${describeFiles(cwd, removed)}`];
+  return [
+    `quickwins: removed ${removed.length} ${files} left by runs that no longer exist (killed while writing): ${describeFiles(cwd, removed)}`,
+  ];
 }
 
 function extraFileLine(file: ExtraFile, dry: boolean, cwd: string): string {
   const path = humanPath(cwd, file.path);
-  if (file.notWrittenReason !== undefined) return `left  ${path}: file left as it was: ${escapeControl(file.notWrittenReason)}`;
+  if (file.notWrittenReason !== undefined)
+    return `left  ${path}: file left as it was: ${escapeControl(file.notWrittenReason)}`;
   return `${dry ? 'would write' : 'wrote'} ${path}: ${escapeControl(file.summary)}`;
 }
 
 function extraFileJson(file: ExtraFile, dry: boolean, cwd: string) {
   const status = file.notWrittenReason !== undefined ? 'left' : dry ? 'would-write' : 'written';
-  return { path: displayPath(cwd, file.path), status, summary: file.summary, ...(file.notWrittenReason === undefined ? {} : { reason: file.notWrittenReason }) };
+  return {
+    path: displayPath(cwd, file.path),
+    status,
+    summary: file.summary,
+    ...(file.notWrittenReason === undefined ? {} : { reason: file.notWrittenReason }),
+  };
 }
 
 /** The command that finishes an interrupted run: the same paths; the files already rewritten are now uncommitted. */
@@ -476,11 +591,15 @@ function shellQuote(path: string): string {
 /** Peak resident memory and the heap in use at the end of the run, in MB (--json `memory`). */
 function memoryUse(): { peakRssMb: number; heapUsedMb: number } {
   // resourceUsage().maxRSS is in kilobytes.
-  return { peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024) };
+  return {
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
+  };
 }
 
 function commanderOption(codemod: RunnableCodemod, option: CodemodOption): Option {
-  if (RUNNER_FLAGS.has(option.flag)) throw new Error(`codemod ${codemod.id}: option --${option.flag} clashes with a runner flag`);
+  if (RUNNER_FLAGS.has(option.flag))
+    throw new Error(`codemod ${codemod.id}: option --${option.flag} clashes with a runner flag`);
   const defaultText = option.default === undefined ? '' : ` (default: ${String(option.default)})`;
   switch (option.type) {
     case 'boolean':
@@ -523,4 +642,3 @@ function packageVersion(): string {
     return '0.0.0';
   }
 }
-

@@ -10,7 +10,15 @@ import { readDisableDirectives } from '../eslint-directives/directives.js';
 import { enabledRulesFor } from '../eslint-directives/eslint-project.js';
 import { packageFactsFor } from '../core/package-evidence.js';
 import type { RunnableCodemod } from '../codemod-host/runnable.js';
-import { buildPlan, hasReadySites, type CodemodFindings, type IndexAdvice, type Manifest, type PlanSite, type RuleState } from '../plan/plan.js';
+import {
+  buildPlan,
+  hasReadySites,
+  type CodemodFindings,
+  type IndexAdvice,
+  type Manifest,
+  type PlanSite,
+  type RuleState,
+} from '../plan/plan.js';
 import { QUICK_WINS, quickWinsStartedIn } from '../registry/quick-wins.js';
 import { planJson, planMarkdown, planText } from '../plan/render.js';
 import type { FileBudget } from './budget.js';
@@ -55,7 +63,8 @@ export async function runPlan(request: PlanRequest): Promise<number> {
       cwd,
       shouldStop: stop.requested,
       onText: (path, text) => {
-        for (const win of quickWinsStartedIn(text)) runtimeImports.set(win.id, [...(runtimeImports.get(win.id) ?? []), displayPath(cwd, path)]);
+        for (const win of quickWinsStartedIn(text))
+          runtimeImports.set(win.id, [...(runtimeImports.get(win.id) ?? []), displayPath(cwd, path)]);
       },
     });
   } finally {
@@ -67,7 +76,10 @@ export async function runPlan(request: PlanRequest): Promise<number> {
   const findings = new Map(result.runs.map((run) => [run.codemod.id, findingsOf(run, cwd)]));
   const directives = result.runs.find((run) => run.codemod.id === 'narrow-eslint-disable');
   if (directives?.setupError !== undefined) {
-    findings.set(directives.codemod.id, { ...(findings.get(directives.codemod.id) as CodemodFindings), foundWithoutRunning: blanketDirectives(directives, cwd) });
+    findings.set(directives.codemod.id, {
+      ...(findings.get(directives.codemod.id) as CodemodFindings),
+      foundWithoutRunning: blanketDirectives(directives, cwd),
+    });
   }
   const plan = buildPlan({
     manifests: manifestsOf(files, cwd),
@@ -77,7 +89,13 @@ export async function runPlan(request: PlanRequest): Promise<number> {
     indexAdvice: await indexAdvice(request),
     paths: request.paths,
   });
-  const run = { files: files.length, parsedFiles: result.parsedFiles, typedFiles: result.typedFiles, workers: result.workers, elapsedMs: performance.now() - started };
+  const run = {
+    files: files.length,
+    parsedFiles: result.parsedFiles,
+    typedFiles: result.typedFiles,
+    workers: result.workers,
+    elapsedMs: performance.now() - started,
+  };
   if (request.output === 'json') request.stdout.write(`${planJson(plan, run)}\n`);
   else if (request.output === 'markdown') request.stdout.write(planMarkdown(plan));
   else request.stdout.write(planText(plan, run));
@@ -99,7 +117,8 @@ function findingsOf(run: CodemodRun, cwd: string): CodemodFindings {
       for (const site of outcome.left) left.push({ at: at(site.line, site.column), message: site.message });
       done += outcome.done?.length ?? 0;
     } else if (outcome.status === 'left' && run.setupError === undefined) unread.push(`${path}: ${outcome.reason}`);
-    else if (outcome.status === 'error') unread.push(`${path}: ${outcome.error.phase} failed: ${outcome.error.message.split('\n')[0]}`);
+    else if (outcome.status === 'error')
+      unread.push(`${path}: ${outcome.error.phase} failed: ${outcome.error.message.split('\n')[0]}`);
   }
   return { ready, left, done, unread, ...(run.setupError === undefined ? {} : { setupError: run.setupError }) };
 }
@@ -118,7 +137,9 @@ function blanketDirectives(run: CodemodRun, cwd: string): string[] {
       const { comments } = parseSource(record.path, read.text.replace(/^\uFEFF/, ''));
       const directives = readDisableDirectives({ getInlineConfigNodes: () => comments as never });
       for (const directive of directives.filter((candidate) => candidate.blanket)) {
-        found.push(`${displayPath(cwd, record.path)}:${directive.comment.loc.start.line}:${directive.comment.loc.start.column + 1}: blanket ${directive.label}`);
+        found.push(
+          `${displayPath(cwd, record.path)}:${directive.comment.loc.start.line}:${directive.comment.loc.start.column + 1}: blanket ${directive.label}`,
+        );
       }
     } catch {
       // A file that does not parse holds no directive ESLint would read either.
@@ -136,7 +157,8 @@ function manifestsOf(files: readonly string[], cwd: string): Manifest[] {
     if (seenFolders.has(folder)) continue;
     seenFolders.add(folder);
     const facts = packageFactsFor(file);
-    if (facts && !manifests.has(facts.manifest)) manifests.set(facts.manifest, { path: displayPath(cwd, facts.manifest), dependencies: facts.dependencies });
+    if (facts && !manifests.has(facts.manifest))
+      manifests.set(facts.manifest, { path: displayPath(cwd, facts.manifest), dependencies: facts.dependencies });
   }
   return [...manifests.values()];
 }
@@ -144,7 +166,9 @@ function manifestsOf(files: readonly string[], cwd: string): Manifest[] {
 /** The project's ESLint config for a file the codemods looked at (else the first file): which quick-win rules it turns on. */
 async function rulesOf(runs: readonly CodemodRun[], files: readonly string[], cwd: string): Promise<RuleState> {
   const ruleIds = QUICK_WINS.flatMap((win) => (win.rule === undefined ? [] : [win.rule]));
-  const looked = runs.flatMap((run) => run.records).find((record) => record.outcome.status === 'changed' || record.outcome.status === 'unchanged');
+  const looked = runs
+    .flatMap((run) => run.records)
+    .find((record) => record.outcome.status === 'changed' || record.outcome.status === 'unchanged');
   const probe = looked?.path ?? files[0];
   if (probe === undefined) return { unavailable: 'no file to read the ESLint config for' };
   return enabledRulesFor(cwd, probe, ruleIds);
@@ -161,7 +185,11 @@ async function indexAdvice(request: PlanRequest): Promise<IndexAdvice> {
     url = checkDatabaseUrl(request.databaseUrl);
     client = await connect(url);
     const run = await adviseIndexes(client);
-    return { kind: 'advised', proposals: run.advice.proposals.length, statementsAnalysed: run.advice.statementsAnalysed };
+    return {
+      kind: 'advised',
+      proposals: run.advice.proposals.length,
+      statementsAnalysed: run.advice.statementsAnalysed,
+    };
   } catch (error) {
     const message = (error instanceof AdvisorError ? error : describeDatabaseError(error, url)).message;
     request.stderr.write(`quickwins plan: index-advisor: ${message}\n`);

@@ -36,7 +36,8 @@ export function coveringSites(records: readonly FileRecord[]): ReadonlyMap<strin
     for (const { path, outcome } of records) {
       if (!hasSites(outcome)) continue;
       for (const site of outcome[how] ?? []) {
-        if (site.identity !== undefined && !covering.has(site.identity)) covering.set(site.identity, { path, site, how });
+        if (site.identity !== undefined && !covering.has(site.identity))
+          covering.set(site.identity, { path, site, how });
       }
     }
   }

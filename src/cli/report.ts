@@ -35,7 +35,8 @@ function colorize(patch: string): string {
   return patch
     .split('\n')
     .map((line) => {
-      if (line.startsWith('+++') || line.startsWith('---') || line.startsWith('diff --git')) return `\x1b[1m${line}\x1b[22m`;
+      if (line.startsWith('+++') || line.startsWith('---') || line.startsWith('diff --git'))
+        return `\x1b[1m${line}\x1b[22m`;
       if (line.startsWith('@@')) return `\x1b[36m${line}\x1b[39m`;
       if (line.startsWith('+')) return `\x1b[32m${line}\x1b[39m`;
       if (line.startsWith('-')) return `\x1b[31m${line}\x1b[39m`;
@@ -59,7 +60,17 @@ export interface Totals {
 }
 
 export function totalsOf(records: readonly FileRecord[]): Totals {
-  const totals = { files: records.length, changed: 0, unchanged: 0, skipped: 0, failed: 0, left: 0, rewrittenSites: 0, leftSites: 0, coveredSites: 0 };
+  const totals = {
+    files: records.length,
+    changed: 0,
+    unchanged: 0,
+    skipped: 0,
+    failed: 0,
+    left: 0,
+    rewrittenSites: 0,
+    leftSites: 0,
+    coveredSites: 0,
+  };
   for (const { outcome, covered } of records) {
     totals.coveredSites += covered?.length ?? 0;
     if (outcome.status === 'error') totals.failed++;
@@ -89,7 +100,12 @@ export function jsonReport(info: RunInfo, result: RunResult, extra: Readonly<Rec
     const path = displayPath(info.cwd, record.path);
     const { outcome } = record;
     const sites = (list: readonly CodemodSite[]) =>
-      list.map((site) => ({ at: `${path}:${site.line}:${site.column + 1}`, line: site.line, column: site.column + 1, message: site.message }));
+      list.map((site) => ({
+        at: `${path}:${site.line}:${site.column + 1}`,
+        line: site.line,
+        column: site.column + 1,
+        message: site.message,
+      }));
     return {
       path,
       status: outcome.status === 'error' ? 'error' : outcome.status,
@@ -99,12 +115,25 @@ export function jsonReport(info: RunInfo, result: RunResult, extra: Readonly<Rec
       rewritten: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.rewritten) : [],
       left: outcome.status === 'changed' || outcome.status === 'unchanged' ? sites(outcome.left) : [],
       ...(record.covered && record.covered.length > 0
-        ? { covered: record.covered.map((covered) => ({ ...sites([covered.site])[0], by: coveringJson(info.cwd, covered.by) })) }
+        ? {
+            covered: record.covered.map((covered) => ({
+              ...sites([covered.site])[0],
+              by: coveringJson(info.cwd, covered.by),
+            })),
+          }
         : {}),
       // A dry run's JSON carries the diff too, so a bot can post it without running the codemod twice.
-      ...(info.dry && outcome.status === 'changed' ? { diff: unifiedDiff(path, record.before ?? '', outcome.edits, false) } : {}),
+      ...(info.dry && outcome.status === 'changed'
+        ? { diff: unifiedDiff(path, record.before ?? '', outcome.edits, false) }
+        : {}),
       ...(outcome.status === 'error'
-        ? { error: { phase: outcome.error.phase, message: outcome.error.message, at: errorLocation(path, outcome.error) } }
+        ? {
+            error: {
+              phase: outcome.error.phase,
+              message: outcome.error.message,
+              at: errorLocation(path, outcome.error),
+            },
+          }
         : {}),
       timings: { parseMs: round(outcome.timings.parseMs), transformMs: round(outcome.timings.transformMs) },
     };
@@ -186,7 +215,8 @@ function repeatedReasonLines(records: readonly FileRecord[], cwd: string): Map<s
       const reason = reasonOf(site.message);
       if ((counts.get(reason) ?? 0) <= REPEATED_REASON_SITES) continue;
       const shown = firstSites.get(reason) ?? [];
-      if (shown.length < FIRST_SITES_SHOWN) shown.push(`${humanPath(cwd, record.path)}:${site.line}:${site.column + 1}`);
+      if (shown.length < FIRST_SITES_SHOWN)
+        shown.push(`${humanPath(cwd, record.path)}:${site.line}:${site.column + 1}`);
       firstSites.set(reason, shown);
     }
   }
@@ -203,7 +233,10 @@ function repeatedReasonLines(records: readonly FileRecord[], cwd: string): Map<s
  * given at many sites is one line, where its first site would be, so it does not bury the others; `verbose` lists
  * every site.
  */
-export function summary(info: RunInfo & { readonly check: boolean; readonly verbose?: boolean }, result: RunResult): string {
+export function summary(
+  info: RunInfo & { readonly check: boolean; readonly verbose?: boolean },
+  result: RunResult,
+): string {
   const lines: string[] = [];
   const repeated = info.verbose ? new Map<string, string>() : repeatedReasonLines(result.records, info.cwd);
   const summarised = new Set<string>();
@@ -211,7 +244,9 @@ export function summary(info: RunInfo & { readonly check: boolean; readonly verb
     const { outcome } = record;
     if (outcome.status === 'error') {
       const path = humanPath(info.cwd, record.path);
-      lines.push(`error ${errorLocation(path, outcome.error)}: ${outcome.error.phase} failed: ${escapeControl(firstLine(outcome.error.message))}`);
+      lines.push(
+        `error ${errorLocation(path, outcome.error)}: ${outcome.error.phase} failed: ${escapeControl(firstLine(outcome.error.message))}`,
+      );
     } else if (outcome.status === 'left') {
       lines.push(`left  ${humanPath(info.cwd, record.path)}: file left as it was: ${escapeControl(outcome.reason)}`);
     } else if (outcome.status !== 'skipped') {
@@ -219,7 +254,8 @@ export function summary(info: RunInfo & { readonly check: boolean; readonly verb
       for (const site of outcome.left) {
         const reason = reasonOf(site.message);
         const grouped = repeated.get(reason);
-        if (grouped === undefined) lines.push(`left  ${path}:${site.line}:${site.column + 1}: ${escapeControl(site.message)}`);
+        if (grouped === undefined)
+          lines.push(`left  ${path}:${site.line}:${site.column + 1}: ${escapeControl(site.message)}`);
         else if (!summarised.has(reason)) {
           summarised.add(reason);
           lines.push(grouped);
@@ -249,7 +285,9 @@ function plural(count: number, word: string): string {
 /** What an interrupted run prints after its summary: what was written, what was not, and how to finish. */
 export function interruptionReport(info: RunInfo, result: RunResult, resume: string): string {
   const written = result.records.filter((record) => record.written).length;
-  const notWritten = result.records.filter((record) => record.outcome.status === 'left' && record.outcome.reason === INTERRUPTED_REASON).length;
+  const notWritten = result.records.filter(
+    (record) => record.outcome.status === 'left' && record.outcome.reason === INTERRUPTED_REASON,
+  ).length;
   return [
     `interrupted: ${written} ${plural(written, 'file')} written (the \`changed\` lines above), ${notWritten} not written or not looked at (the \`left\` lines above).`,
     `Every rewritten file is whole, and rewriting it again changes nothing; to finish, run the same command on the same paths with --allow-dirty (the written files are now uncommitted):`,
@@ -273,7 +311,10 @@ export function progressLine(
   let counts = '';
   let slow: { path: string; since: number; timer: NodeJS.Timeout } | undefined;
   const draw = (): void => {
-    const name = slow && Date.now() - slow.since >= NAME_SLOW_FILE_AFTER_MS ? ` — ${show(slow.path)} (${Math.floor((Date.now() - slow.since) / 1000)} s)` : '';
+    const name =
+      slow && Date.now() - slow.since >= NAME_SLOW_FILE_AFTER_MS
+        ? ` — ${show(slow.path)} (${Math.floor((Date.now() - slow.since) / 1000)} s)`
+        : '';
     shown = true;
     stream.write(`\r\x1b[K${counts}${name}`);
   };
@@ -308,6 +349,16 @@ export function unifiedTextDiff(path: string, before: string, after: string, col
   let start = 0;
   while (start < before.length && start < after.length && before[start] === after[start]) start += 1;
   let tail = 0;
-  while (tail < before.length - start && tail < after.length - start && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail += 1;
-  return unifiedDiff(path, before, [{ start, end: before.length - tail, text: after.slice(start, after.length - tail) }], color);
+  while (
+    tail < before.length - start &&
+    tail < after.length - start &&
+    before[before.length - 1 - tail] === after[after.length - 1 - tail]
+  )
+    tail += 1;
+  return unifiedDiff(
+    path,
+    before,
+    [{ start, end: before.length - tail, text: after.slice(start, after.length - tail) }],
+    color,
+  );
 }

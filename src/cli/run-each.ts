@@ -13,7 +13,14 @@ import { ISOLATE_CHARS, timeLimitReason, transformIsolated, type FileBudget } fr
 import type { FileEncoding } from './encoding.js';
 import { reconcileLeftSites } from './reconcile.js';
 import { runProjectSession } from './run-project.js';
-import { INTERRUPTED_REASON, PARALLEL_THRESHOLD, readSourceFile, waitsForTypes, type FileOutcome, type FileRecord } from './run.js';
+import {
+  INTERRUPTED_REASON,
+  PARALLEL_THRESHOLD,
+  readSourceFile,
+  waitsForTypes,
+  type FileOutcome,
+  type FileRecord,
+} from './run.js';
 import { loadTypeAwareParser } from './type-aware-loader.js';
 import { NO_WORKERS, startWorkersForEach, transformEachInParallel, type SourceText } from './workers.js';
 
@@ -58,7 +65,10 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
   const stopped = (): boolean => request.shouldStop?.() ?? false;
   const textCodemods = request.codemods.filter(({ codemod }) => !codemod.hasProjectSession);
   const projectCodemods = request.codemods.filter(({ codemod }) => codemod.hasProjectSession);
-  const pool = files.length >= PARALLEL_THRESHOLD && textCodemods.length > 0 ? startWorkersForEach(textCodemods, request.maxWorkers) : undefined;
+  const pool =
+    files.length >= PARALLEL_THRESHOLD && textCodemods.length > 0
+      ? startWorkersForEach(textCodemods, request.maxWorkers)
+      : undefined;
 
   // Read once: the outcome of a file that cannot be read is every codemod's outcome for it.
   const texts = new Array<string | undefined>(files.length);
@@ -80,7 +90,11 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
   const outcomes = textCodemods.map(() => new Array<FileOutcome | undefined>(files.length));
   // Each codemod's pre-filter, as its own run asks it (with types when it uses them), once per file.
   const wants = textCodemods.map(({ codemod }) =>
-    files.map((_, index) => texts[index] !== undefined && codemod.mightApply(source(index), { typed: request.typeAware && codemod.usesTypes })),
+    files.map(
+      (_, index) =>
+        texts[index] !== undefined &&
+        codemod.mightApply(source(index), { typed: request.typeAware && codemod.usesTypes }),
+    ),
   );
   const wantsTyped = (position: number, index: number): boolean => wants[position]![index] === true;
   const wanted = readable.filter((index) => textCodemods.some((_, position) => wantsTyped(position, index)));
@@ -89,7 +103,11 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
   for (const index of large) {
     for (const [position, entry] of textCodemods.entries()) {
       if (stopped()) break;
-      outcomes[position]![index] = await transformLarge(entry, { path: files[index] as string, text: texts[index] as string }, budget.maxMs);
+      outcomes[position]![index] = await transformLarge(
+        entry,
+        { path: files[index] as string, text: texts[index] as string },
+        budget.maxMs,
+      );
     }
   }
   const used = pool && small.length >= PARALLEL_THRESHOLD ? pool : NO_WORKERS;
@@ -107,7 +125,9 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
   // Types: every file a codemod waits on is parsed once more, with types, for all the codemods waiting on it.
   const waiting = (position: number, index: number): boolean => {
     const { codemod } = textCodemods[position]!;
-    return request.typeAware && codemod.usesTypes && wantsTyped(position, index) && waitsForTypes(outcomes[position]![index]);
+    return (
+      request.typeAware && codemod.usesTypes && wantsTyped(position, index) && waitsForTypes(outcomes[position]![index])
+    );
   };
   const typedIndexes = wanted.filter((index) => textCodemods.some((_, position) => waiting(position, index)));
   const typeLoad = typedIndexes.length > 0 ? await loadTypeAwareParser() : undefined;
@@ -131,7 +151,10 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
   const runs = new Map<RunnableCodemod, CodemodRun>();
   textCodemods.forEach(({ codemod }, position) => {
     const records = files.map((path, index) => {
-      const outcome = readOutcomes[index] ?? outcomes[position]![index] ?? (wantsTyped(position, index) ? leftFile(INTERRUPTED_REASON) : SKIPPED);
+      const outcome =
+        readOutcomes[index] ??
+        outcomes[position]![index] ??
+        (wantsTyped(position, index) ? leftFile(INTERRUPTED_REASON) : SKIPPED);
       return recordOf(path, outcome, texts[index], encodings[index], typeParser?.isTyped(path) ?? false);
     });
     runs.set(codemod, { codemod, records: reconcileLeftSites(records) });
@@ -160,9 +183,19 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
     }
     const records = files.map((path, index) => {
       const fallback = candidates.includes(index) ? leftFile(setupError ?? INTERRUPTED_REASON) : SKIPPED;
-      return recordOf(path, readOutcomes[index] ?? projectOutcomes[index] ?? fallback, texts[index], encodings[index], false);
+      return recordOf(
+        path,
+        readOutcomes[index] ?? projectOutcomes[index] ?? fallback,
+        texts[index],
+        encodings[index],
+        false,
+      );
     });
-    runs.set(codemod, { codemod, records: reconcileLeftSites(records), ...(setupError === undefined ? {} : { setupError }) });
+    runs.set(codemod, {
+      codemod,
+      records: reconcileLeftSites(records),
+      ...(setupError === undefined ? {} : { setupError }),
+    });
   }
 
   return {
@@ -170,21 +203,37 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
     parsedFiles,
     typedFiles: typeParser ? typedIndexes.length : 0,
     workers: used.workers.length,
-    typesUnavailable: typeLoad && !typeLoad.parser ? typeLoad.unavailable : typeParser?.unbuilt().join('\n') || undefined,
+    typesUnavailable:
+      typeLoad && !typeLoad.parser ? typeLoad.unavailable : typeParser?.unbuilt().join('\n') || undefined,
     interrupted: stopped(),
   };
 }
 
-function recordOf(path: string, outcome: FileOutcome, text: string | undefined, encoding: FileEncoding | undefined, typed: boolean): FileRecord {
+function recordOf(
+  path: string,
+  outcome: FileOutcome,
+  text: string | undefined,
+  encoding: FileEncoding | undefined,
+  typed: boolean,
+): FileRecord {
   return { path, outcome, before: outcome.status === 'changed' ? text : undefined, typed, encoding, written: false };
 }
 
 /** A large file for one codemod on a worker of its own, stopped at the time limit, as the codemod's own run does it. */
 async function transformLarge(configured: ConfiguredCodemod, file: SourceText, maxMs: number): Promise<FileOutcome> {
-  const isolated = await transformIsolated({ codemodId: configured.codemod.id, options: configured.values }, file, maxMs);
+  const isolated = await transformIsolated(
+    { codemodId: configured.codemod.id, options: configured.values },
+    file,
+    maxMs,
+  );
   if (isolated === undefined) return configured.transformText(file.path, file.text);
   if (isolated.kind === 'timed-out') return leftFile(timeLimitReason(maxMs));
-  if (isolated.kind === 'died') return { status: 'error', error: { phase: 'transform', message: `the worker transforming this file died: ${isolated.message}` }, timings: { parseMs: 0, transformMs: 0 } };
+  if (isolated.kind === 'died')
+    return {
+      status: 'error',
+      error: { phase: 'transform', message: `the worker transforming this file died: ${isolated.message}` },
+      timings: { parseMs: 0, transformMs: 0 },
+    };
   return isolated.outcome;
 }
 

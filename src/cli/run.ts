@@ -24,7 +24,8 @@ import { fingerprintOf, type FileFingerprint, type RunWriter } from './write.js'
 export const PARALLEL_THRESHOLD = 300;
 
 /** The reason given for a path that is not a regular file (never opened). */
-export const NOT_A_FILE_REASON = 'not a regular file (a named pipe, socket or device): never opened, since reading one can wait for ever';
+export const NOT_A_FILE_REASON =
+  'not a regular file (a named pipe, socket or device): never opened, since reading one can wait for ever';
 
 /** The reason given for every file a stopped run did not write. */
 export const INTERRUPTED_REASON = 'not written: the run was interrupted';
@@ -104,7 +105,10 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   const files = request.files.map((path): FileInRun => ({ path }));
   // Workers start loading the codemod now, on the other cores, while this thread reads and pre-filters.
   // A codemod with a project session (it lints with the project's own tools) starts its own workers (run-project.ts).
-  const pool = !run.codemod.hasProjectSession && files.length >= PARALLEL_THRESHOLD ? startWorkers(request.codemod, request.maxWorkers) : undefined;
+  const pool =
+    !run.codemod.hasProjectSession && files.length >= PARALLEL_THRESHOLD
+      ? startWorkers(request.codemod, request.maxWorkers)
+      : undefined;
   // Most files of a repo stop at the cheap pre-filter, and the choice between in-process, workers and types depends
   // on how many are left.
   const candidates = readAndPrefilter(run, files);
@@ -115,7 +119,10 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
   const project = run.codemod.hasProjectSession ? await transformInProjectSession(run, candidates) : undefined;
   const textCandidates = project ? [] : candidates;
   const poolWorkers = await transformWithoutTypes(run, textCandidates, pool);
-  const typing = await transformWithTypes(run, run.typeAware ? textCandidates.filter((file) => waitsForTypes(file.outcome)) : []);
+  const typing = await transformWithTypes(
+    run,
+    run.typeAware ? textCandidates.filter((file) => waitsForTypes(file.outcome)) : [],
+  );
 
   const interrupted = run.stopped();
   const records: FileRecord[] = [];
@@ -129,7 +136,8 @@ export async function runCodemod(request: RunRequest): Promise<RunResult> {
     extraFiles,
     programsBuilt: parser?.programsBuilt() ?? 0,
     programMs: parser?.buildMs() ?? 0,
-    typesUnavailable: typing.load && !typing.load.parser ? typing.load.unavailable : parser?.unbuilt().join('\n') || undefined,
+    typesUnavailable:
+      typing.load && !typing.load.parser ? typing.load.unavailable : parser?.unbuilt().join('\n') || undefined,
     typedFiles: parser ? typing.files : 0,
     interrupted: interrupted || run.stopped(),
   };
@@ -193,7 +201,8 @@ function readAndPrefilter(run: Run, files: readonly FileInRun[]): Candidate[] {
     }
     const candidate: Candidate = Object.assign(file, { read });
     const { text } = read;
-    if (run.codemod.mightApply(text.startsWith('\uFEFF') ? text.slice(1) : text, { typed: run.typeAware })) candidates.push(candidate);
+    if (run.codemod.mightApply(text.startsWith('\uFEFF') ? text.slice(1) : text, { typed: run.typeAware }))
+      candidates.push(candidate);
     else {
       file.outcome = { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
       run.progress();
@@ -242,7 +251,11 @@ async function transformInProjectSession(run: Run, candidates: readonly Candidat
  * Large files each on a worker of their own under the time limit, the rest in-process or on the pool (when enough
  * are left to pay for it). Returns the pool workers used.
  */
-async function transformWithoutTypes(run: Run, candidates: readonly Candidate[], pool: WorkerPool | undefined): Promise<number> {
+async function transformWithoutTypes(
+  run: Run,
+  candidates: readonly Candidate[],
+  pool: WorkerPool | undefined,
+): Promise<number> {
   const large = candidates.filter((file) => file.read.text.length >= ISOLATE_CHARS);
   const small = candidates.filter((file) => file.read.text.length < ISOLATE_CHARS);
   for (const file of large) {
@@ -296,11 +309,20 @@ async function settleFile(run: Run, file: FileInRun, parser: TypeAwareParser | u
   const before = outcome.status === 'changed' ? file.read?.text : undefined;
   let written = false;
   if (outcome.status === 'changed' && file.read) {
-    if (request.format) outcome = { ...outcome, output: await request.format(file.path, file.read.text, outcome.output) };
-    if (outcome.status === 'changed' && request.write) ({ outcome, written } = await writeChanged(run, file.path, file.read, outcome));
+    if (request.format)
+      outcome = { ...outcome, output: await request.format(file.path, file.read.text, outcome.output) };
+    if (outcome.status === 'changed' && request.write)
+      ({ outcome, written } = await writeChanged(run, file.path, file.read, outcome));
   }
   file.settled = { outcome, written };
-  return { path: file.path, outcome, before, typed: parser?.isTyped(file.path) ?? false, encoding: file.read?.encoding, written };
+  return {
+    path: file.path,
+    outcome,
+    before,
+    typed: parser?.isTyped(file.path) ?? false,
+    encoding: file.read?.encoding,
+    written,
+  };
 }
 
 /** Writes a changed file back as it was encoded, unless the run was stopped or the file changed since it was read. */
@@ -315,7 +337,9 @@ async function writeChanged(
   let settled: { outcome: FileOutcome; written: boolean };
   try {
     const result = writerOf(run.request).writeSource(path, changed.output, read);
-    settled = result.written ? { outcome: changed, written: true } : { outcome: untouchedFile(result.reason), written: false };
+    settled = result.written
+      ? { outcome: changed, written: true }
+      : { outcome: untouchedFile(result.reason), written: false };
   } catch (error) {
     settled = { outcome: failed('write', error), written: false };
   }
@@ -327,7 +351,11 @@ async function writeChanged(
  * The project session's last step, told about the files whose outcome stands (written, or in a dry run would be),
  * and the files it returns written through the same writer as the sources.
  */
-async function finishProjectSession(run: Run, project: ProjectRun | undefined, files: readonly FileInRun[]): Promise<ExtraFile[]> {
+async function finishProjectSession(
+  run: Run,
+  project: ProjectRun | undefined,
+  files: readonly FileInRun[],
+): Promise<ExtraFile[]> {
   if (!project) return [];
   const { request } = run;
   const kept: ProjectRecord[] = [];
@@ -335,13 +363,16 @@ async function finishProjectSession(run: Run, project: ProjectRun | undefined, f
     const settled = file.settled;
     if (!settled || !('sessionRecord' in file)) continue;
     const { outcome, written } = settled;
-    if (outcome.status === 'unchanged' || (outcome.status === 'changed' && (written || !request.write))) kept.push({ filePath: file.path, record: file.sessionRecord });
+    if (outcome.status === 'unchanged' || (outcome.status === 'changed' && (written || !request.write)))
+      kept.push({ filePath: file.path, record: file.sessionRecord });
   }
   const outputs: readonly ProjectFileOutput[] = await project.finish(kept);
   return outputs.map((output) => {
     if (!request.write) return { ...output, written: false };
     const result = writerOf(request).writeExtraFile(output);
-    return result.written ? { ...output, written: true } : { ...output, written: false, notWrittenReason: result.reason };
+    return result.written
+      ? { ...output, written: true }
+      : { ...output, written: false, notWrittenReason: result.reason };
   });
 }
 
@@ -359,10 +390,15 @@ async function transformLarge(request: RunRequest, path: string, text: string): 
   request.onWorking?.(path);
   try {
     const { codemod } = request;
-    const isolated = await transformIsolated({ codemodId: codemod.codemod.id, options: codemod.values }, { path, text }, request.budget.maxMs);
+    const isolated = await transformIsolated(
+      { codemodId: codemod.codemod.id, options: codemod.values },
+      { path, text },
+      request.budget.maxMs,
+    );
     if (isolated === undefined) return codemod.transformText(path, text);
     if (isolated.kind === 'timed-out') return untouchedFile(timeLimitReason(request.budget.maxMs));
-    if (isolated.kind === 'died') return failed('transform', new Error(`the worker transforming this file died: ${isolated.message}`));
+    if (isolated.kind === 'died')
+      return failed('transform', new Error(`the worker transforming this file died: ${isolated.message}`));
     return isolated.outcome;
   } finally {
     request.onWorking?.(undefined);

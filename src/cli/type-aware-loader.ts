@@ -5,7 +5,8 @@
  */
 import type { TypeAwareParser } from './types.js';
 
-export type TypeAwareLoad = { readonly parser: TypeAwareParser } | { readonly parser?: undefined; readonly unavailable: string };
+export type TypeAwareLoad =
+  { readonly parser: TypeAwareParser } | { readonly parser?: undefined; readonly unavailable: string };
 
 /** The one line a run prints (and puts in --json) when it had to go on without types. */
 export const TYPESCRIPT_MISSING =
@@ -16,7 +17,9 @@ function isMissingTypeScript(error: unknown): boolean {
   const { code, message } = error as { code?: string; message?: string };
   return (
     (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') &&
-    /Cannot find (?:module|package) '(?:typescript|@typescript-eslint\/typescript-estree)(?:\/[^']*)?'/.test(message ?? '')
+    /Cannot find (?:module|package) '(?:typescript|@typescript-eslint\/typescript-estree)(?:\/[^']*)?'/.test(
+      message ?? '',
+    )
   );
 }
 

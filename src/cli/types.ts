@@ -68,7 +68,16 @@ export function createTypeAwareParser(): TypeAwareParser {
     // which is the text the runner holds, so ranges line up with `source`.
     let parsed: ReturnType<typeof parseAndGenerateServices>;
     try {
-      parsed = parseAndGenerateServices(source, { programs: [program], filePath: absolute, jsx, range: true, loc: true, comment: true, tokens: true, loggerFn: false });
+      parsed = parseAndGenerateServices(source, {
+        programs: [program],
+        filePath: absolute,
+        jsx,
+        range: true,
+        loc: true,
+        comment: true,
+        tokens: true,
+        loggerFn: false,
+      });
     } catch (error) {
       // Too deep for typescript-estree's converter: parse.ts reads it as safely as it can, without types.
       if (isStackOverflow(error)) return parseWithoutTypes(filePath, source);
@@ -77,7 +86,10 @@ export function createTypeAwareParser(): TypeAwareParser {
     const { ast, services } = parsed;
     if (!services.program) return { program: ast };
     typed.add(absolute);
-    return { program: ast, types: { program: services.program, esTreeNodeToTSNodeMap: services.esTreeNodeToTSNodeMap } };
+    return {
+      program: ast,
+      types: { program: services.program, esTreeNodeToTSNodeMap: services.esTreeNodeToTSNodeMap },
+    };
   };
 
   // One program per tsconfig, rooted at the files that wait for the checker (TypeScript loads what they import) and
@@ -100,7 +112,9 @@ export function createTypeAwareParser(): TypeAwareParser {
         // TypeScript's parser recurses on the JavaScript stack: a file of the program nested too deeply overflows it.
         if (!isStackOverflow(error)) throw error;
         programOfConfig.set(configPath, undefined);
-        unbuilt.push(`no types for the files of ${configPath}: a file its program loads nests too deeply for TypeScript's parser (the JavaScript stack overflowed); they were handled without types`);
+        unbuilt.push(
+          `no types for the files of ${configPath}: a file its program loads nests too deeply for TypeScript's parser (the JavaScript stack overflowed); they were handled without types`,
+        );
       }
       buildMs += performance.now() - start;
     }
@@ -119,7 +133,11 @@ export function createTypeAwareParser(): TypeAwareParser {
 
 const { readConfig, filesOf, referencedConfigs } = createTsconfigIndex(ts);
 
-function buildProgram(configPath: string, roots: readonly string[], sourceFiles: SourceFileCache): ts.Program | undefined {
+function buildProgram(
+  configPath: string,
+  roots: readonly string[],
+  sourceFiles: SourceFileCache,
+): ts.Program | undefined {
   const parsed = readConfig(configPath);
   if (!parsed || parsed.fileNames.length === 0) return undefined;
   const declarations = parsed.fileNames.filter((fileName) => /\.d\.[cm]?ts$/i.test(fileName));
@@ -145,7 +163,10 @@ function createSourceFileCache(): SourceFileCache {
   const cache = new Map<string, ts.SourceFile | undefined>();
   return {
     reader: (options, read) => (fileName, languageVersionOrOptions, onError, shouldCreate) => {
-      const shape = typeof languageVersionOrOptions === 'object' ? languageVersionOrOptions : { languageVersion: languageVersionOrOptions };
+      const shape =
+        typeof languageVersionOrOptions === 'object'
+          ? languageVersionOrOptions
+          : { languageVersion: languageVersionOrOptions };
       const key = [
         resolve(fileName),
         shape.languageVersion,

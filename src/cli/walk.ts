@@ -99,7 +99,10 @@ async function walkDirectory(directory: string): Promise<string[]> {
   // asked for it. Then only the .gitignore files inside it count.
   const ancestorRules = ancestorIgnoreRules(directory);
   const namedFolderIgnored = isIgnored(`${directory}${sep}`, ancestorRules);
-  const rules = [...(namedFolderIgnored ? [] : ancestorRules), ...nestedIgnoreFiles.map((file) => loadRule(resolve(file)))]
+  const rules = [
+    ...(namedFolderIgnored ? [] : ancestorRules),
+    ...nestedIgnoreFiles.map((file) => loadRule(resolve(file))),
+  ]
     // Shallow rules first, so that a deeper .gitignore can re-include (`!x`) what a shallower one ignored.
     .sort((a, b) => a.base.length - b.base.length);
   // tinyglobby gives absolute paths with `/`: already what `resolve` would give on POSIX.

@@ -21,17 +21,29 @@ async function prepare(codemod: ConfiguredCodemod): Promise<ProjectSession | und
   return codemod.prepareProject({ cwd: init.project.cwd, files: init.project.files });
 }
 
-async function transformChunk(codemod: ConfiguredCodemod, session: ProjectSession | undefined, chunk: WorkerChunk): Promise<WorkerReply> {
+async function transformChunk(
+  codemod: ConfiguredCodemod,
+  session: ProjectSession | undefined,
+  chunk: WorkerChunk,
+): Promise<WorkerReply> {
   const codemods = each;
   if (codemods) {
-    return { chunkId: chunk.chunkId, outcomes: [], outcomesOfEach: chunk.files.map((file) => transformEach(codemods, file.path, file.text)) };
+    return {
+      chunkId: chunk.chunkId,
+      outcomes: [],
+      outcomesOfEach: chunk.files.map((file) => transformEach(codemods, file.path, file.text)),
+    };
   }
   if (!session) {
     return { chunkId: chunk.chunkId, outcomes: chunk.files.map((file) => codemod.transformText(file.path, file.text)) };
   }
   const results = [];
   for (const file of chunk.files) results.push(await transformWithSession(session, file.path, file.text));
-  return { chunkId: chunk.chunkId, outcomes: results.map((result) => result.outcome), records: results.map((result) => result.record) };
+  return {
+    chunkId: chunk.chunkId,
+    outcomes: results.map((result) => result.outcome),
+    records: results.map((result) => result.record),
+  };
 }
 
 // Built as CommonJS (dist/cli/worker.cjs, see cli.ts for why), so no top-level await: the worker says it is

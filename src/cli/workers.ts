@@ -96,7 +96,8 @@ export function startWorkersForEach(codemods: readonly ConfiguredCodemod[], coun
 
 function spawnWorkers(init: WorkerInit, count: number): WorkerPool {
   const entry = workerEntry();
-  const workers = entry === undefined ? [] : Array.from({ length: count }, () => new Worker(entry, { workerData: init }));
+  const workers =
+    entry === undefined ? [] : Array.from({ length: count }, () => new Worker(entry, { workerData: init }));
   const ready = workers.map(
     (worker) =>
       new Promise<boolean>((resolve) => {
@@ -202,7 +203,9 @@ async function inParallel<Result>(run: ParallelRun<Result>): Promise<(Result | u
   };
   const chunkAt = (start: number): WorkerChunk => ({ chunkId: start, files: files.slice(start, start + chunkSize) });
 
-  const workersDone = pool.workers.map((worker, index) => feedWorker(worker, pool.ready[index] ?? Promise.resolve(false)));
+  const workersDone = pool.workers.map((worker, index) =>
+    feedWorker(worker, pool.ready[index] ?? Promise.resolve(false)),
+  );
 
   await drainOnMainThread();
   await Promise.all(workersDone);

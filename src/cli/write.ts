@@ -51,7 +51,8 @@ export function fingerprintOf(stats: BigIntStats): FileFingerprint {
 }
 
 /** What the file must still be when it is replaced: as read (its fingerprint), holding exactly `text`, or absent. */
-export type ExpectedFile = { readonly fingerprint: FileFingerprint } | { readonly text: string } | { readonly absent: true };
+export type ExpectedFile =
+  { readonly fingerprint: FileFingerprint } | { readonly text: string } | { readonly absent: true };
 
 export type WriteResult = { readonly written: true } | { readonly written: false; readonly reason: string };
 
@@ -73,7 +74,8 @@ export function readOnlyReason(filePath: string): string | undefined {
     const fileMode = statSync(target).mode & 0o777;
     if ((fileMode & 0o222) === 0) return `read-only file (mode ${fileMode.toString(8)}); --force writes it anyway`;
     const folderMode = statSync(dirname(target)).mode & 0o777;
-    if ((folderMode & 0o222) === 0) return `read-only folder (mode ${folderMode.toString(8)}); --force writes it anyway`;
+    if ((folderMode & 0o222) === 0)
+      return `read-only folder (mode ${folderMode.toString(8)}); --force writes it anyway`;
   } catch {
     return undefined; // the write itself reports what is wrong
   }
@@ -100,7 +102,11 @@ export class RunWriter {
    * A source file the run rewrote: `text` encoded as the file was read, written while the file is still as it was
    * read (its fingerprint). Throws the error of a write that was allowed but failed (permissions, a full disk).
    */
-  writeSource(path: string, text: string, asRead: { readonly encoding: FileEncoding; readonly fingerprint: FileFingerprint }): WriteResult {
+  writeSource(
+    path: string,
+    text: string,
+    asRead: { readonly encoding: FileEncoding; readonly fingerprint: FileFingerprint },
+  ): WriteResult {
     const encoded = encodeFile(text, asRead.encoding);
     if (!encoded.ok) return refused(encoded.reason);
     return this.write(path, encoded.bytes, { fingerprint: asRead.fingerprint });

@@ -1,4 +1,4 @@
-"use strict";
+'use strict';
 /*
  * quickwins: put at the top of every codemods/<id>.cjs (tsup banner; the footer calls the function back).
  * jscodeshift, with its default --babel, compiles every module loaded after it through Babel, typescript's
@@ -9,15 +9,21 @@
 /* global require */
 var __quickwinsRestoreLoaders = (function () {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- this text is pasted into CommonJS bundles
-  var Module = require("module");
+  var Module = require('module');
   var hooked = {};
-  [".js", ".cjs"].forEach(function (extension) {
+  ['.js', '.cjs'].forEach(function (extension) {
     var loader = Module._extensions[extension];
-    if (typeof loader !== "function") return;
+    if (typeof loader !== 'function') return;
     hooked[extension] = loader;
     Module._extensions[extension] = function (mod, filename) {
       var compile = mod._compile;
-      Object.defineProperty(mod, "_compile", { configurable: true, get: function () { return compile; }, set: function () {} });
+      Object.defineProperty(mod, '_compile', {
+        configurable: true,
+        get: function () {
+          return compile;
+        },
+        set: function () {},
+      });
       try {
         return loader(mod, filename);
       } finally {

@@ -30,7 +30,8 @@ export function resolveCodemodOptions(
     }
     const coerced = coerce(option, Array.isArray(value) ? value.at(-1) : value);
     const complaint = option.validate?.(coerced);
-    if (complaint !== undefined) throw new OptionError(`option --${option.flag} ${complaint}, got ${JSON.stringify(coerced)}`);
+    if (complaint !== undefined)
+      throw new OptionError(`option --${option.flag} ${complaint}, got ${JSON.stringify(coerced)}`);
     resolved[key] = coerced;
   }
   return resolved;
@@ -55,7 +56,8 @@ function coerce(option: CodemodOption, value: unknown): string | number | boolea
       if (typeof value === 'number') return String(value);
       throw new OptionError(`option --${option.flag} needs a value`);
     case 'number': {
-      const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+      const number =
+        typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
       if (Number.isFinite(number)) return number;
       throw new OptionError(`option --${option.flag} needs a number, got ${JSON.stringify(value)}`);
     }

@@ -5,7 +5,15 @@
  */
 import type { Codemod, CodemodOption, CodemodRead, MightApplyContext, ProjectSession } from './codemod.js';
 import { resolveOptionsOf } from './options.js';
-import { parseText, parseWithoutTypes, transformParsed, transformText, type ParseAttempt, type ParseFile, type TextOutcome } from './transform-text.js';
+import {
+  parseText,
+  parseWithoutTypes,
+  transformParsed,
+  transformText,
+  type ParseAttempt,
+  type ParseFile,
+  type TextOutcome,
+} from './transform-text.js';
 
 export interface RunnableCodemod {
   readonly id: string;
@@ -31,7 +39,10 @@ export interface ConfiguredCodemod {
   /** The same on a file already parsed (its pre-filter passed): several codemods share one parse (`transformEach`). */
   transformParsed(filePath: string, text: string, attempt: ParseAttempt): TextOutcome;
   /** `Codemod.prepareProject` with these options; undefined for a codemod without a project session. */
-  readonly prepareProject?: (context: { readonly cwd: string; readonly files: readonly string[] }) => Promise<ProjectSession>;
+  readonly prepareProject?: (context: {
+    readonly cwd: string;
+    readonly files: readonly string[];
+  }) => Promise<ProjectSession>;
 }
 
 export function runnable<Options>(codemod: Codemod<Options>): RunnableCodemod {
@@ -64,12 +75,19 @@ export function runnable<Options>(codemod: Codemod<Options>): RunnableCodemod {
  * give with the same parser; a codemod whose pre-filter refuses the file gets `skipped`, and no codemod wanting the
  * file means no parse at all.
  */
-export function transformEach(codemods: readonly ConfiguredCodemod[], filePath: string, text: string, parse: ParseFile = parseWithoutTypes): TextOutcome[] {
+export function transformEach(
+  codemods: readonly ConfiguredCodemod[],
+  filePath: string,
+  text: string,
+  parse: ParseFile = parseWithoutTypes,
+): TextOutcome[] {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const typed = parse !== parseWithoutTypes;
   const wanted = codemods.map((configured) => configured.codemod.mightApply(source, { typed }));
   const attempt = wanted.some(Boolean) ? parseText(filePath, text, parse) : undefined;
   return codemods.map((configured, index) =>
-    attempt && wanted[index] ? configured.transformParsed(filePath, text, attempt) : { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } },
+    attempt && wanted[index]
+      ? configured.transformParsed(filePath, text, attempt)
+      : { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } },
   );
 }

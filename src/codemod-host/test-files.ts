@@ -19,7 +19,10 @@ export function isTestFile(filePath: string, packageRoot?: string): boolean {
   const absolute = resolve(filePath);
   const inPackage = packageRoot && absolute.startsWith(packageRoot + sep) ? relative(packageRoot, absolute) : filePath;
   const path = inPackage.replaceAll('\\', '/');
-  return /\.(?:test|spec|e2e-spec|e2e)\.[cm]?[jt]sx?$/.test(path) || /(?:^|\/)(?:__tests__|__mocks__|test|tests|spec|e2e)\//.test(path);
+  return (
+    /\.(?:test|spec|e2e-spec|e2e)\.[cm]?[jt]sx?$/.test(path) ||
+    /(?:^|\/)(?:__tests__|__mocks__|test|tests|spec|e2e)\//.test(path)
+  );
 }
 
 /** A monorepo's package of tests (`@temporalio/test`, `e2e`): every file in it is test code, whatever its name. */
@@ -30,14 +33,18 @@ export function isTestPackageName(name: string | undefined): boolean {
 /** `isTestFile` with the folder of the file's nearest package.json as the root, or any file of a test package. */
 export function isTestFileInPackage(filePath: string): boolean {
   const manifest = nearestManifest(resolve(filePath));
-  return isTestFile(filePath, manifest && dirname(manifest)) || isTestPackageName(manifest && packageFactsFor(manifest)?.name);
+  return (
+    isTestFile(filePath, manifest && dirname(manifest)) ||
+    isTestPackageName(manifest && packageFactsFor(manifest)?.name)
+  );
 }
 
 /** A test file's result without `--tests`: nothing written, every site it would have rewritten left with the reason. */
 export function leaveTestFile(result: CodemodResult): CodemodResult {
-  const left = [...result.rewritten.map((site) => ({ ...site, message: `${TEST_FILE_REASON} (${site.message})` })), ...result.left].sort(
-    (a, b) => a.line - b.line || a.column - b.column,
-  );
+  const left = [
+    ...result.rewritten.map((site) => ({ ...site, message: `${TEST_FILE_REASON} (${site.message})` })),
+    ...result.left,
+  ].sort((a, b) => a.line - b.line || a.column - b.column);
   // Whether the checker could change what is found stays the codemod's word (it only changes what is listed here).
   const waits = result.waitsForTypes === undefined ? {} : { waitsForTypes: result.waitsForTypes };
   return { edits: [], rewritten: [], left, imports: [], ...(result.done ? { done: result.done } : {}), ...waits };

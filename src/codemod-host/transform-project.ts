@@ -14,7 +14,11 @@ export interface SessionOutcome {
   readonly record?: unknown;
 }
 
-export async function transformWithSession(session: ProjectSession, filePath: string, text: string): Promise<SessionOutcome> {
+export async function transformWithSession(
+  session: ProjectSession,
+  filePath: string,
+  text: string,
+): Promise<SessionOutcome> {
   const hasBom = text.startsWith(BOM);
   const source = hasBom ? text.slice(1) : text;
   const start = performance.now();
@@ -24,13 +28,27 @@ export async function transformWithSession(session: ProjectSession, filePath: st
     const timings = { parseMs: 0, transformMs: performance.now() - start };
     const sites = { rewritten: result.rewritten, left: result.left, ...doneOf(result), timings };
     if (rewrittenSource === source) return { outcome: { status: 'unchanged', ...sites }, record: result.record };
-    const edits = hasBom ? result.edits.map((edit) => ({ start: edit.start + 1, end: edit.end + 1, text: edit.text })) : result.edits;
+    const edits = hasBom
+      ? result.edits.map((edit) => ({ start: edit.start + 1, end: edit.end + 1, text: edit.text }))
+      : result.edits;
     return {
-      outcome: { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], edits, ...sites },
+      outcome: {
+        status: 'changed',
+        output: (hasBom ? BOM : '') + rewrittenSource,
+        imports: result.imports ?? [],
+        edits,
+        ...sites,
+      },
       record: result.record,
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { outcome: { status: 'error', error: { phase: 'transform', message }, timings: { parseMs: 0, transformMs: performance.now() - start } } };
+    return {
+      outcome: {
+        status: 'error',
+        error: { phase: 'transform', message },
+        timings: { parseMs: 0, transformMs: performance.now() - start },
+      },
+    };
   }
 }

@@ -103,13 +103,23 @@ export function parseText(filePath: string, text: string, parse: ParseFile = par
     return { ok: true, parsed, parseMs: performance.now() - parseStart };
   } catch (error) {
     const parseMs = performance.now() - parseStart;
-    if (error instanceof NestingTooDeepError) return { ok: false, outcome: { status: 'left', reason: error.message, timings: { parseMs, transformMs: 0 } } };
-    return { ok: false, outcome: { status: 'error', error: describeParseError(error), timings: { parseMs, transformMs: 0 } } };
+    if (error instanceof NestingTooDeepError)
+      return { ok: false, outcome: { status: 'left', reason: error.message, timings: { parseMs, transformMs: 0 } } };
+    return {
+      ok: false,
+      outcome: { status: 'error', error: describeParseError(error), timings: { parseMs, transformMs: 0 } },
+    };
   }
 }
 
 /** One codemod on a file already parsed (its pre-filter passed): the codemod's edits applied, BOM kept. */
-export function transformParsed<Options>(codemod: Codemod<Options>, filePath: string, text: string, options: Options, attempt: ParseAttempt): TextOutcome {
+export function transformParsed<Options>(
+  codemod: Codemod<Options>,
+  filePath: string,
+  text: string,
+  options: Options,
+  attempt: ParseAttempt,
+): TextOutcome {
   if (!attempt.ok) return attempt.outcome;
   const { parsed, parseMs } = attempt;
   const hasBom = text.startsWith(BOM);
@@ -120,13 +130,28 @@ export function transformParsed<Options>(codemod: Codemod<Options>, filePath: st
     const edits = keepLineEndings(source, result.edits);
     const rewrittenSource = applyTextEdits(source, edits);
     const transformMs = performance.now() - transformStart;
-    const sites = { rewritten: result.rewritten, left: result.left, ...doneOf(result), timings: { parseMs, transformMs }, waitsForTypes: result.waitsForTypes };
+    const sites = {
+      rewritten: result.rewritten,
+      left: result.left,
+      ...doneOf(result),
+      timings: { parseMs, transformMs },
+      waitsForTypes: result.waitsForTypes,
+    };
     if (rewrittenSource === source) return { status: 'unchanged', ...sites };
-    const inText = hasBom ? edits.map((edit) => ({ start: edit.start + 1, end: edit.end + 1, text: edit.text })) : edits;
-    return { status: 'changed', output: (hasBom ? BOM : '') + rewrittenSource, imports: result.imports ?? [], edits: inText, ...sites };
+    const inText = hasBom
+      ? edits.map((edit) => ({ start: edit.start + 1, end: edit.end + 1, text: edit.text }))
+      : edits;
+    return {
+      status: 'changed',
+      output: (hasBom ? BOM : '') + rewrittenSource,
+      imports: result.imports ?? [],
+      edits: inText,
+      ...sites,
+    };
   } catch (error) {
     const transformMs = performance.now() - transformStart;
-    if (isStackOverflow(error)) return { status: 'left', reason: STACK_OVERFLOW_REASON, timings: { parseMs, transformMs } };
+    if (isStackOverflow(error))
+      return { status: 'left', reason: STACK_OVERFLOW_REASON, timings: { parseMs, transformMs } };
     const message = error instanceof Error ? error.message : String(error);
     return { status: 'error', error: { phase: 'transform', message }, timings: { parseMs, transformMs } };
   }
@@ -150,7 +175,9 @@ export function doneOf(result: CodemodResult): { done?: readonly CodemodSite[] }
  */
 function keepLineEndings(source: string, edits: readonly TextEdit[]): readonly TextEdit[] {
   if (!usesCrlf(source)) return edits;
-  return edits.map((edit) => (edit.text.includes('\n') ? { ...edit, text: edit.text.replace(/\r?\n/g, '\r\n') } : edit));
+  return edits.map((edit) =>
+    edit.text.includes('\n') ? { ...edit, text: edit.text.replace(/\r?\n/g, '\r\n') } : edit,
+  );
 }
 
 function usesCrlf(source: string): boolean {

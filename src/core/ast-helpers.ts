@@ -24,7 +24,9 @@ export function importedNameOf(specifier: TSESTree.ImportClause): string {
   return specifier.imported.type === 'Identifier' ? specifier.imported.name : specifier.imported.value;
 }
 
-export function isFunctionNode(node: TSESTree.Node): node is TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression {
+export function isFunctionNode(
+  node: TSESTree.Node,
+): node is TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression {
   return node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression';
 }
 
@@ -88,7 +90,8 @@ export function calleeName(callee: TSESTree.Node): string | undefined {
 
 /** `require('x')` → 'x': exactly one string literal argument, nothing around the call. */
 export function requireSpecifier(node: TSESTree.CallExpression): string | undefined {
-  if (node.callee.type !== 'Identifier' || node.callee.name !== 'require' || node.arguments.length !== 1) return undefined;
+  if (node.callee.type !== 'Identifier' || node.callee.name !== 'require' || node.arguments.length !== 1)
+    return undefined;
   const argument = node.arguments[0];
   return argument?.type === 'Literal' && typeof argument.value === 'string' ? argument.value : undefined;
 }
@@ -98,20 +101,23 @@ export function requiredModule(init: TSESTree.Node | null | undefined): string |
   while (current && (current.type === 'MemberExpression' || current.type === 'AwaitExpression')) {
     current = current.type === 'MemberExpression' ? current.object : current.argument;
   }
-  if (current?.type !== 'CallExpression' || current.callee.type !== 'Identifier' || current.callee.name !== 'require') return undefined;
+  if (current?.type !== 'CallExpression' || current.callee.type !== 'Identifier' || current.callee.name !== 'require')
+    return undefined;
   return stringOf(current.arguments[0]);
 }
 
 export function expressionText(node: TSESTree.Node): string {
   if (node.type === 'Identifier') return node.name;
-  if (node.type === 'MemberExpression') return `${expressionText(node.object)} ${node.property.type === 'Identifier' ? node.property.name : ''}`;
+  if (node.type === 'MemberExpression')
+    return `${expressionText(node.object)} ${node.property.type === 'Identifier' ? node.property.name : ''}`;
   if (node.type === 'CallExpression') return expressionText(node.callee);
   return '';
 }
 
 export function shortText(node: TSESTree.Node): string {
   if (node.type === 'CallExpression') return `${expressionText(node.callee).trim().replace(/ /g, '.')}(...)`;
-  if (node.type === 'Identifier' || node.type === 'MemberExpression') return expressionText(node).trim().replace(/ /g, '.');
+  if (node.type === 'Identifier' || node.type === 'MemberExpression')
+    return expressionText(node).trim().replace(/ /g, '.');
   if (isFunctionNode(node)) return 'an inline function';
   return node.type;
 }
@@ -137,7 +143,11 @@ export function paramName(param: TSESTree.Parameter | undefined): string | undef
 }
 
 export function isBindCall(call: TSESTree.CallExpression): boolean {
-  return call.callee.type === 'MemberExpression' && call.callee.property.type === 'Identifier' && call.callee.property.name === 'bind';
+  return (
+    call.callee.type === 'MemberExpression' &&
+    call.callee.property.type === 'Identifier' &&
+    call.callee.property.name === 'bind'
+  );
 }
 
 /** Whether `name` appears as a reference anywhere outside `inside` (declarations' own names excluded). */
@@ -147,7 +157,13 @@ export function referencedOutside(program: TSESTree.Program, name: string, insid
     if (found || node.type !== 'Identifier' || node.name !== name) return;
     if (node.range[0] >= inside.range[0] && node.range[1] <= inside.range[1]) return;
     if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
-    if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition') && parent.key === node && !parent.computed && !(parent.type === 'Property' && parent.shorthand)) return;
+    if (
+      (parent?.type === 'Property' || parent?.type === 'MethodDefinition') &&
+      parent.key === node &&
+      !parent.computed &&
+      !(parent.type === 'Property' && parent.shorthand)
+    )
+      return;
     found = true;
   });
   return found;
@@ -169,10 +185,19 @@ export function referencedAtLoadBefore(program: TSESTree.Program, name: string, 
     if (node.type !== 'Identifier' || node.name !== name) return;
     if (functionRanges.some(([start, end]) => node.range[0] >= start && node.range[1] <= end)) return;
     if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
-    if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') && parent.key === node && !parent.computed) {
+    if (
+      (parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') &&
+      parent.key === node &&
+      !parent.computed
+    ) {
       if (parent.type !== 'Property' || !parent.shorthand) return;
     }
-    if (parent?.type === 'ExportSpecifier' || parent?.type === 'ImportSpecifier' || parent?.type === 'ImportDefaultSpecifier') return;
+    if (
+      parent?.type === 'ExportSpecifier' ||
+      parent?.type === 'ImportSpecifier' ||
+      parent?.type === 'ImportDefaultSpecifier'
+    )
+      return;
     if (parent?.type === 'TSTypeReference' || parent?.type === 'TSQualifiedName') return;
     found = true;
   });

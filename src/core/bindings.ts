@@ -131,12 +131,22 @@ export function buildBindingIndex<T>(
             continue;
           }
           const key = propertyKeyName(property);
-          declarePattern(scope, property.value, kind, declaration, init, key === undefined || path === undefined ? undefined : [...path, key], owner, outerType);
+          declarePattern(
+            scope,
+            property.value,
+            kind,
+            declaration,
+            init,
+            key === undefined || path === undefined ? undefined : [...path, key],
+            owner,
+            outerType,
+          );
         }
         break;
       }
       case 'ArrayPattern':
-        for (const element of pattern.elements) if (element) declarePattern(scope, element, kind, declaration, init, undefined, owner);
+        for (const element of pattern.elements)
+          if (element) declarePattern(scope, element, kind, declaration, init, undefined, owner);
         break;
       case 'AssignmentPattern':
         declarePattern(scope, pattern.left, kind, declaration, init, path, owner, patternType);
@@ -156,18 +166,36 @@ export function buildBindingIndex<T>(
   const hoist = (statements: readonly TSESTree.Node[], scope: Scope, functionScope: Scope): void => {
     for (const raw of statements) {
       const statement =
-        (raw.type === 'ExportNamedDeclaration' || raw.type === 'ExportDefaultDeclaration') && raw.declaration ? raw.declaration : raw;
+        (raw.type === 'ExportNamedDeclaration' || raw.type === 'ExportDefaultDeclaration') && raw.declaration
+          ? raw.declaration
+          : raw;
       switch (statement.type) {
         case 'ImportDeclaration':
           for (const specifier of statement.specifiers) {
             const importedName = importedNameOf(specifier);
-            declare(scope, { kind: 'import', id: specifier.local, declaration: specifier, importFrom: statement.source.value, importedName });
+            declare(scope, {
+              kind: 'import',
+              id: specifier.local,
+              declaration: specifier,
+              importFrom: statement.source.value,
+              importedName,
+            });
           }
           break;
         case 'TSImportEqualsDeclaration':
-          if (statement.moduleReference.type === 'TSExternalModuleReference' && statement.moduleReference.expression.type === 'Literal') {
+          if (
+            statement.moduleReference.type === 'TSExternalModuleReference' &&
+            statement.moduleReference.expression.type === 'Literal'
+          ) {
             const from = statement.moduleReference.expression.value;
-            if (typeof from === 'string') declare(scope, { kind: 'import', id: statement.id, declaration: statement, importFrom: from, importedName: '*' });
+            if (typeof from === 'string')
+              declare(scope, {
+                kind: 'import',
+                id: statement.id,
+                declaration: statement,
+                importFrom: from,
+                importedName: '*',
+              });
           } else {
             declare(scope, { kind: 'other', id: statement.id, declaration: statement });
           }
@@ -190,7 +218,8 @@ export function buildBindingIndex<T>(
           declare(scope, { kind: 'other', id: statement.id, declaration: statement });
           break;
         case 'TSModuleDeclaration':
-          if (statement.id.type === 'Identifier') declare(scope, { kind: 'other', id: statement.id, declaration: statement });
+          if (statement.id.type === 'Identifier')
+            declare(scope, { kind: 'other', id: statement.id, declaration: statement });
           break;
         default:
           hoistNestedVars(statement, functionScope);
@@ -238,7 +267,8 @@ export function buildBindingIndex<T>(
         if (statement.finalizer) hoistNestedVars(statement.finalizer, functionScope);
         break;
       case 'SwitchStatement':
-        for (const switchCase of statement.cases) for (const inner of switchCase.consequent) hoistNestedVars(inner, functionScope);
+        for (const switchCase of statement.cases)
+          for (const inner of switchCase.consequent) hoistNestedVars(inner, functionScope);
         break;
       default:
         break;
@@ -252,12 +282,18 @@ export function buildBindingIndex<T>(
   }
 
   const visitFunction = (
-    node: TSESTree.FunctionDeclaration | TSESTree.FunctionExpression | TSESTree.ArrowFunctionExpression | TSESTree.TSDeclareFunction | TSESTree.TSEmptyBodyFunctionExpression,
+    node:
+      | TSESTree.FunctionDeclaration
+      | TSESTree.FunctionExpression
+      | TSESTree.ArrowFunctionExpression
+      | TSESTree.TSDeclareFunction
+      | TSESTree.TSEmptyBodyFunctionExpression,
     context: Context,
     thisClass: ClassNode | undefined,
   ): void => {
     const scope: Scope = { parent: context.scope, bindings: new Map() };
-    if (node.type === 'FunctionExpression' && node.id) declare(scope, { kind: 'function', id: node.id, declaration: node });
+    if (node.type === 'FunctionExpression' && node.id)
+      declare(scope, { kind: 'function', id: node.id, declaration: node });
     for (const param of node.params) declarePattern(scope, param, 'parameter', param, undefined, [], node);
     const inner: Context = { scope, functionScope: scope, thisClass };
     for (const param of node.params) visit(param, inner);
@@ -303,7 +339,8 @@ export function buildBindingIndex<T>(
         case 'StaticBlock': {
           const blockScope: Scope = { parent: scope, bindings: new Map() };
           hoist(element.body, blockScope, blockScope);
-          for (const statement of element.body) visit(statement, { scope: blockScope, functionScope: blockScope, thisClass: undefined });
+          for (const statement of element.body)
+            visit(statement, { scope: blockScope, functionScope: blockScope, thisClass: undefined });
           break;
         }
         default:
@@ -448,9 +485,11 @@ export function buildBindingIndex<T>(
 }
 
 export function propertyKeyName(
-  property: TSESTree.Property | TSESTree.PropertyDefinition | TSESTree.TSAbstractPropertyDefinition | TSESTree.MethodDefinition,
+  property:
+    TSESTree.Property | TSESTree.PropertyDefinition | TSESTree.TSAbstractPropertyDefinition | TSESTree.MethodDefinition,
 ): string | undefined {
-  if (property.computed) return property.key.type === 'Literal' && typeof property.key.value === 'string' ? property.key.value : undefined;
+  if (property.computed)
+    return property.key.type === 'Literal' && typeof property.key.value === 'string' ? property.key.value : undefined;
   if (property.key.type === 'Identifier' || property.key.type === 'PrivateIdentifier') return memberKey(property.key);
   if (property.key.type === 'Literal') return String(property.key.value);
   return undefined;
@@ -464,9 +503,13 @@ export function memberKey(name: TSESTree.Identifier | TSESTree.PrivateIdentifier
 /** `(x as T) = ...`, `x! = ...`: the assigned identifier or member under TS wrappers. */
 function unwrapTarget(node: TSESTree.Node): TSESTree.Node {
   let current = node;
-  while (current.type === 'TSAsExpression' || current.type === 'TSNonNullExpression' || current.type === 'TSSatisfiesExpression' || current.type === 'TSTypeAssertion') {
+  while (
+    current.type === 'TSAsExpression' ||
+    current.type === 'TSNonNullExpression' ||
+    current.type === 'TSSatisfiesExpression' ||
+    current.type === 'TSTypeAssertion'
+  ) {
     current = current.expression;
   }
   return current;
 }
-

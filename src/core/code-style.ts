@@ -56,7 +56,8 @@ function sniffSemicolons(program: TSESTree.Program, source: string): boolean {
   let withSemi = 0;
   let without = 0;
   for (const statement of program.body) {
-    const node = statement.type === 'ExportNamedDeclaration' && statement.declaration ? statement.declaration : statement;
+    const node =
+      statement.type === 'ExportNamedDeclaration' && statement.declaration ? statement.declaration : statement;
     if (!SEMICOLON_STATEMENTS.has(node.type)) continue;
     if (source[node.range[1] - 1] === ';') withSemi++;
     else without++;
@@ -74,7 +75,10 @@ function sniffIndent(source: string): string {
   if (counts.size === 0) return DEFAULT_CODE_STYLE.indent;
   if ((counts.get('\t') ?? 0) > 0 && (counts.get('\t') ?? 0) >= Math.max(...[...counts.values()]) / 2) return '\t';
   // The smallest space run that is common enough is the unit (2 or 4 in practice).
-  const spaceUnits = [...counts.keys()].filter((unit) => unit !== '\t').map((unit) => unit.length).sort((a, b) => a - b);
+  const spaceUnits = [...counts.keys()]
+    .filter((unit) => unit !== '\t')
+    .map((unit) => unit.length)
+    .sort((a, b) => a - b);
   return ' '.repeat(spaceUnits[0] ?? 2);
 }
 

@@ -38,12 +38,15 @@ function planEsmImports(program: TSESTree.Program, source: string, request: Impo
   const references = new Map<string, string>();
   const imports = program.body.filter(
     (statement): statement is TSESTree.ImportDeclaration =>
-      statement.type === 'ImportDeclaration' && statement.source.value === request.from && statement.importKind !== 'type',
+      statement.type === 'ImportDeclaration' &&
+      statement.source.value === request.from &&
+      statement.importKind !== 'type',
   );
   for (const declaration of imports) {
     for (const specifier of declaration.specifiers) {
       if (specifier.type === 'ImportNamespaceSpecifier') {
-        for (const name of request.names) if (!references.has(name)) references.set(name, `${specifier.local.name}.${name}`);
+        for (const name of request.names)
+          if (!references.has(name)) references.set(name, `${specifier.local.name}.${name}`);
       } else if (specifier.type === 'ImportSpecifier' && specifier.importKind !== 'type') {
         const imported = importedNameOf(specifier);
         if (request.names.includes(imported)) references.set(imported, specifier.local.name);
@@ -92,7 +95,8 @@ function planCjsRequires(program: TSESTree.Program, source: string, request: Imp
       const argument = init.arguments[0];
       if (argument?.type !== 'Literal' || argument.value !== request.from) continue;
       if (declarator.id.type === 'Identifier') {
-        for (const name of request.names) if (!references.has(name)) references.set(name, `${declarator.id.name}.${name}`);
+        for (const name of request.names)
+          if (!references.has(name)) references.set(name, `${declarator.id.name}.${name}`);
       } else if (declarator.id.type === 'ObjectPattern') {
         mergeInto ??= declarator.id;
         for (const property of declarator.id.properties) {
@@ -137,7 +141,8 @@ function insertStatement(
   const anchors = program.body.filter((statement) =>
     kind === 'import'
       ? statement.type === 'ImportDeclaration'
-      : statement.type === 'VariableDeclaration' && statement.declarations.some((declarator) => isRequireCall(declarator.init)),
+      : statement.type === 'VariableDeclaration' &&
+        statement.declarations.some((declarator) => isRequireCall(declarator.init)),
   );
   const after = anchors.at(-1) ?? lastDirective(program);
   if (after) {
@@ -157,7 +162,8 @@ function insertStatement(
 function lastDirective(program: TSESTree.Program): TSESTree.Node | undefined {
   let last: TSESTree.Node | undefined;
   for (const statement of program.body) {
-    if (statement.type === 'ExpressionStatement' && typeof statement.directive === 'string') last = statement; // oxc sets `directive: null` on other statements
+    if (statement.type === 'ExpressionStatement' && typeof statement.directive === 'string')
+      last = statement; // oxc sets `directive: null` on other statements
     else break;
   }
   return last;
@@ -175,7 +181,12 @@ function leadingCommentStart(program: TSESTree.Program, source: string, first: T
     // A blank line between the comment and what follows it: two line breaks.
     if (!comment || (source.slice(comment.range[1], start).match(/\n/g)?.length ?? 0) > 1) break;
     // File-level directives stay above everything, like a shebang does.
-    if (/^\s*(eslint-disable|eslint-enable|eslint\s|global\s|@ts-nocheck|@ts-check|@flow|@jsx)/.test(comment.value.replace(/^\*/, ''))) break;
+    if (
+      /^\s*(eslint-disable|eslint-enable|eslint\s|global\s|@ts-nocheck|@ts-check|@flow|@jsx)/.test(
+        comment.value.replace(/^\*/, ''),
+      )
+    )
+      break;
     start = comment.range[0];
   }
   return start;
@@ -202,7 +213,8 @@ export function topLevelBindings(program: TSESTree.Program): Set<string> {
         names.add(node.name);
         break;
       case 'ObjectPattern':
-        for (const property of node.properties) addPattern(property.type === 'Property' ? property.value : property.argument);
+        for (const property of node.properties)
+          addPattern(property.type === 'Property' ? property.value : property.argument);
         break;
       case 'ArrayPattern':
         for (const element of node.elements) addPattern(element);
@@ -247,7 +259,8 @@ function freeName(name: string, taken: Set<string>): string {
     return name;
   }
   let candidate = `qw${name[0]?.toUpperCase() ?? ''}${name.slice(1)}`;
-  for (let suffix = 2; taken.has(candidate); suffix++) candidate = `qw${name[0]?.toUpperCase() ?? ''}${name.slice(1)}${suffix}`;
+  for (let suffix = 2; taken.has(candidate); suffix++)
+    candidate = `qw${name[0]?.toUpperCase() ?? ''}${name.slice(1)}${suffix}`;
   taken.add(candidate);
   return candidate;
 }
@@ -294,7 +307,8 @@ function importedNames(program: TSESTree.Program): ImportedName[] {
       const init = declarator.init;
       if (!isRequireCall(init)) continue;
       const { from, member } = requireOf(init);
-      if (declarator.id.type === 'Identifier') names.push({ local: declarator.id.name, from, imported: member ?? '*', statement, item: declarator });
+      if (declarator.id.type === 'Identifier')
+        names.push({ local: declarator.id.name, from, imported: member ?? '*', statement, item: declarator });
       else if (declarator.id.type === 'ObjectPattern' && member === undefined) {
         for (const property of declarator.id.properties) {
           if (property.type !== 'Property' || property.value.type !== 'Identifier') continue;
@@ -319,7 +333,11 @@ function readsByName(program: TSESTree.Program, declarations: ReadonlySet<TSESTr
     if (node.type !== 'Identifier' && node.type !== 'JSXIdentifier') return;
     if (skipped.some(([start, end]) => node.range[0] >= start && node.range[1] <= end)) return;
     if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
-    if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') && parent.key === node && !parent.computed) {
+    if (
+      (parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') &&
+      parent.key === node &&
+      !parent.computed
+    ) {
       if (parent.type !== 'Property' || !parent.shorthand) return;
     }
     let list = reads.get(node.name);
@@ -336,7 +354,11 @@ function readsByName(program: TSESTree.Program, declarations: ReadonlySet<TSESTr
  * require('graphql')` → `const { graphql } = require('graphql')`); a declaration left empty goes whole. Names that
  * were already unread before the rewrite stay (they are not the rewrite's to judge), as does every other byte.
  */
-export function planUnusedImportRemovals(program: TSESTree.Program, source: string, replaced: readonly (readonly [number, number])[]): TextEdit[] {
+export function planUnusedImportRemovals(
+  program: TSESTree.Program,
+  source: string,
+  replaced: readonly (readonly [number, number])[],
+): TextEdit[] {
   const names = importedNames(program);
   if (names.length === 0 || replaced.length === 0) return [];
   const reads = readsOfImports(program, names);
@@ -363,14 +385,24 @@ export interface UnreadImport {
  * reads, each with the edits that remove it alone (a lint fix per name). For what a completed migration leaves behind,
  * e.g. graphql's `graphql` once every call of it went to the cache in separate fixes.
  */
-export function findUnreadImports(program: TSESTree.Program, source: string, wanted: (from: string, imported: string) => boolean): UnreadImport[] {
+export function findUnreadImports(
+  program: TSESTree.Program,
+  source: string,
+  wanted: (from: string, imported: string) => boolean,
+): UnreadImport[] {
   const names = importedNames(program).filter((name) => wanted(name.from, name.imported));
   if (names.length === 0) return [];
   const all = importedNames(program);
   const reads = readsOfImports(program, all);
   return names
     .filter((name) => (reads.get(name.local) ?? []).length === 0)
-    .map((name) => ({ node: name.item as TSESTree.Node, local: name.local, from: name.from, imported: name.imported, edits: removalEdits(source, all, [name]) }));
+    .map((name) => ({
+      node: name.item as TSESTree.Node,
+      local: name.local,
+      from: name.from,
+      imported: name.imported,
+      edits: removalEdits(source, all, [name]),
+    }));
 }
 
 /** Where each imported name is read, the imports' own declarations aside. */
@@ -382,7 +414,9 @@ function readsOfImports(program: TSESTree.Program, names: readonly ImportedName[
       continue;
     }
     // A declarator's initializer is code that reads names: only its pattern is a declaration.
-    const declarator = name.statement.declarations.find((candidate) => candidate.range[0] <= name.item.range[0] && name.item.range[1] <= candidate.range[1]);
+    const declarator = name.statement.declarations.find(
+      (candidate) => candidate.range[0] <= name.item.range[0] && name.item.range[1] <= candidate.range[1],
+    );
     if (declarator) declarations.add(declarator.id);
   }
   return readsByName(program, declarations);
@@ -399,7 +433,11 @@ function removalEdits(source: string, names: readonly ImportedName[], going: rea
   return edits;
 }
 
-function removeFromImport(source: string, declaration: TSESTree.ImportDeclaration, unread: ReadonlySet<Ranged>): TextEdit[] {
+function removeFromImport(
+  source: string,
+  declaration: TSESTree.ImportDeclaration,
+  unread: ReadonlySet<Ranged>,
+): TextEdit[] {
   const specifiers = declaration.specifiers;
   const going = specifiers.filter((specifier) => unread.has(specifier));
   if (going.length === 0) return [];
@@ -424,7 +462,11 @@ function removeFromImport(source: string, declaration: TSESTree.ImportDeclaratio
   return edits;
 }
 
-function removeFromRequires(source: string, declaration: TSESTree.VariableDeclaration, unread: ReadonlySet<Ranged>): TextEdit[] {
+function removeFromRequires(
+  source: string,
+  declaration: TSESTree.VariableDeclaration,
+  unread: ReadonlySet<Ranged>,
+): TextEdit[] {
   const emptied = new Set<Ranged>();
   const edits: TextEdit[] = [];
   for (const declarator of declaration.declarations) {

@@ -7,7 +7,11 @@ import { extname } from 'node:path';
 
 export type ModuleStyle = 'esm' | 'cjs';
 
-export function sniffModuleStyle(program: TSESTree.Program, filePath: string, fallback: ModuleStyle = 'esm'): ModuleStyle {
+export function sniffModuleStyle(
+  program: TSESTree.Program,
+  filePath: string,
+  fallback: ModuleStyle = 'esm',
+): ModuleStyle {
   let requires = 0;
   for (const statement of program.body) {
     switch (statement.type) {

@@ -99,7 +99,12 @@ function aliasTargets(directory: string, specifier: string): string[] {
     const star = pattern.indexOf('*');
     const prefix = star < 0 ? pattern : pattern.slice(0, star);
     const suffix = star < 0 ? '' : pattern.slice(star + 1);
-    const matches = star < 0 ? specifier === pattern : specifier.startsWith(prefix) && specifier.endsWith(suffix) && specifier.length >= prefix.length + suffix.length;
+    const matches =
+      star < 0
+        ? specifier === pattern
+        : specifier.startsWith(prefix) &&
+          specifier.endsWith(suffix) &&
+          specifier.length >= prefix.length + suffix.length;
     if (!matches) continue;
     const captured = star < 0 ? '' : specifier.slice(prefix.length, specifier.length - suffix.length);
     return targets.map((target) => resolve(aliases.base, target.replace('*', captured)));
@@ -115,10 +120,19 @@ function nearestAliases(directory: string): PathAliases | null {
     const config = readJsonc(join(directory, name));
     if (config === undefined) continue;
     const options = (config as { compilerOptions?: { baseUrl?: unknown; paths?: unknown } }).compilerOptions;
-    const paths = options?.paths && typeof options.paths === 'object' ? Object.entries(options.paths as Record<string, unknown>) : [];
+    const paths =
+      options?.paths && typeof options.paths === 'object'
+        ? Object.entries(options.paths as Record<string, unknown>)
+        : [];
     found = {
       base: resolve(directory, typeof options?.baseUrl === 'string' ? options.baseUrl : '.'),
-      paths: paths.map(([pattern, targets]) => [pattern, Array.isArray(targets) ? targets.filter((target): target is string => typeof target === 'string') : []] as const),
+      paths: paths.map(
+        ([pattern, targets]) =>
+          [
+            pattern,
+            Array.isArray(targets) ? targets.filter((target): target is string => typeof target === 'string') : [],
+          ] as const,
+      ),
     };
     break;
   }
@@ -139,7 +153,9 @@ function readJsonc(file: string): unknown {
     return undefined;
   }
   // Strings are kept whole (a `"@/*"` holds `/*`); comments outside them go, then trailing commas.
-  const stripped = text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (match, string: string | undefined) => string ?? '').replace(/,(\s*[}\]])/g, '$1');
+  const stripped = text
+    .replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (match, string: string | undefined) => string ?? '')
+    .replace(/,(\s*[}\]])/g, '$1');
   try {
     return JSON.parse(stripped) as unknown;
   } catch {

@@ -46,25 +46,109 @@ const WORD_WEIGHT: ReadonlyMap<string, number> = new Map(
       [1, ['if', 'while', 'for', 'with', 'do']],
       [0.75, ['extends']],
       [0.35, ['new']],
-      [0.2, ['typeof', 'void', 'delete', 'await', 'yield', 'keyof', 'infer', 'readonly', 'unique', 'in', 'of', 'instanceof', 'as', 'satisfies', 'is']],
+      [
+        0.2,
+        [
+          'typeof',
+          'void',
+          'delete',
+          'await',
+          'yield',
+          'keyof',
+          'infer',
+          'readonly',
+          'unique',
+          'in',
+          'of',
+          'instanceof',
+          'as',
+          'satisfies',
+          'is',
+        ],
+      ],
     ] as const
   ).flatMap(([weight, words]) => words.map((word) => [word, weight] as const)),
 );
 
 /** Words after which an expression starts (a `/` is a regex, a `<` a JSX element or a type argument). */
 const EXPRESSION_BEFORE = new Set([
-  'return', 'typeof', 'void', 'delete', 'await', 'yield', 'new', 'in', 'of', 'instanceof', 'case', 'do', 'else',
-  'extends', 'throw', 'let', 'const', 'var', 'as', 'satisfies', 'keyof', 'export', 'import', 'default', 'async',
-  'static', 'declare', 'abstract', 'readonly', 'type', 'namespace', 'module', 'interface', 'enum', 'function',
-  'class', 'get', 'set', 'public', 'private', 'protected', 'override', 'accessor', 'infer', 'is', 'asserts', 'unique',
-  'if', 'while', 'for', 'with', 'switch', 'catch', 'finally', 'try', 'from', 'implements',
+  'return',
+  'typeof',
+  'void',
+  'delete',
+  'await',
+  'yield',
+  'new',
+  'in',
+  'of',
+  'instanceof',
+  'case',
+  'do',
+  'else',
+  'extends',
+  'throw',
+  'let',
+  'const',
+  'var',
+  'as',
+  'satisfies',
+  'keyof',
+  'export',
+  'import',
+  'default',
+  'async',
+  'static',
+  'declare',
+  'abstract',
+  'readonly',
+  'type',
+  'namespace',
+  'module',
+  'interface',
+  'enum',
+  'function',
+  'class',
+  'get',
+  'set',
+  'public',
+  'private',
+  'protected',
+  'override',
+  'accessor',
+  'infer',
+  'is',
+  'asserts',
+  'unique',
+  'if',
+  'while',
+  'for',
+  'with',
+  'switch',
+  'catch',
+  'finally',
+  'try',
+  'from',
+  'implements',
 ]);
 
 /** Words whose `(…)` is followed by a statement. */
 const HEADS = new Set(['if', 'while', 'for', 'with', 'switch']);
 
 /** Words that continue the expression on the line before, so a line break before them ends no statement. */
-const CONTINUES = new Set(['in', 'of', 'instanceof', 'as', 'satisfies', 'extends', 'implements', 'else', 'is', 'catch', 'finally', 'while']);
+const CONTINUES = new Set([
+  'in',
+  'of',
+  'instanceof',
+  'as',
+  'satisfies',
+  'extends',
+  'implements',
+  'else',
+  'is',
+  'catch',
+  'finally',
+  'while',
+]);
 
 type FrameKind = '(' | '[' | '{' | '${' | '<' | 'jsx' | '`';
 
@@ -364,7 +448,11 @@ class NestingScan {
     const code = text.charCodeAt(this.index);
     if (code === 32 || code === 10 || code === 9 || code === 13) {
       let index = this.index;
-      for (let space = code; space === 32 || space === 10 || space === 9 || space === 13; space = text.charCodeAt(++index)) {
+      for (
+        let space = code;
+        space === 32 || space === 10 || space === 9 || space === 13;
+        space = text.charCodeAt(++index)
+      ) {
         if (space === 10) this.sawLineBreak = true;
       }
       this.index = index;
@@ -409,7 +497,9 @@ class NestingScan {
     const next = text[this.index + 1];
     if (!inJsxText) {
       // `<!--` anywhere and `-->` first on a line are line comments in a script (annex B).
-      const htmlComment = (char === '<' && text.startsWith('<!--', this.index)) || (char === '-' && lineBreakBefore && text.startsWith('-->', this.index));
+      const htmlComment =
+        (char === '<' && text.startsWith('<!--', this.index)) ||
+        (char === '-' && lineBreakBefore && text.startsWith('-->', this.index));
       if ((char === '/' && next === '/') || htmlComment) {
         this.skipLine();
         this.sawLineBreak = lineBreakBefore;

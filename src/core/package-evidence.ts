@@ -33,10 +33,38 @@ export interface PackageFacts {
  * on one of them gives a name no weight. Neon's and Vercel's drivers wrap pg-compatible pools of their own.
  */
 export const OTHER_POOL_LIBRARIES: readonly string[] = [
-  'mysql', 'mysql2', 'mariadb', 'mssql', 'tedious', 'oracledb', 'redis', 'ioredis', '@redis/client', 'mongodb', 'mongoose',
-  'generic-pool', 'tarn', 'pg-promise', 'postgres', '@neondatabase/serverless', '@vercel/postgres', 'slonik', '@databases/pg',
-  'better-sqlite3', 'sqlite3', 'cassandra-driver', 'amqplib', 'pg-native', 'knex', 'sequelize', 'typeorm', '@prisma/client',
-  'drizzle-orm', 'kysely', '@mikro-orm/core', 'pg-pool-wrapper',
+  'mysql',
+  'mysql2',
+  'mariadb',
+  'mssql',
+  'tedious',
+  'oracledb',
+  'redis',
+  'ioredis',
+  '@redis/client',
+  'mongodb',
+  'mongoose',
+  'generic-pool',
+  'tarn',
+  'pg-promise',
+  'postgres',
+  '@neondatabase/serverless',
+  '@vercel/postgres',
+  'slonik',
+  '@databases/pg',
+  'better-sqlite3',
+  'sqlite3',
+  'cassandra-driver',
+  'amqplib',
+  'pg-native',
+  'knex',
+  'sequelize',
+  'typeorm',
+  '@prisma/client',
+  'drizzle-orm',
+  'kysely',
+  '@mikro-orm/core',
+  'pg-pool-wrapper',
 ];
 
 const PG_PACKAGES = ['pg', 'pg-pool'];
@@ -58,7 +86,10 @@ export function packageFactsFor(filePath: string): PackageFacts | undefined {
  * folders to their answer (the facts' own by default; the runner's dependency step passes one per run, since the run
  * may have changed package.json files since).
  */
-export function nearestManifest(filePath: string, cache: Map<string, string | undefined> = manifestOfDirectory): string | undefined {
+export function nearestManifest(
+  filePath: string,
+  cache: Map<string, string | undefined> = manifestOfDirectory,
+): string | undefined {
   const visited: string[] = [];
   let directory = dirname(filePath);
   let found: string | undefined;
@@ -115,7 +146,10 @@ export function factsFromManifest(manifest: string, parsed: Record<string, unkno
 
 /** A path without its script extension, an `index` file name or a trailing separator: what a specifier may leave out. */
 function moduleStem(path: string): string {
-  return path.replace(/\.[cm]?[jt]sx?$/, '').replace(/[\\/]index$/, '').replace(/[\\/]+$/, '');
+  return path
+    .replace(/\.[cm]?[jt]sx?$/, '')
+    .replace(/[\\/]index$/, '')
+    .replace(/[\\/]+$/, '');
 }
 
 /**

@@ -71,7 +71,9 @@ export class NestingTooDeepError extends Error {
     readonly lineNumber: number,
     why: string,
   ) {
-    super(`nests deeper than ${NESTING_LIMIT} levels (estimated ${Math.round(levels)} near line ${lineNumber}): ${why}`);
+    super(
+      `nests deeper than ${NESTING_LIMIT} levels (estimated ${Math.round(levels)} near line ${lineNumber}): ${why}`,
+    );
     this.name = 'NestingTooDeepError';
   }
 }
@@ -84,8 +86,17 @@ export function isStackOverflow(error: unknown): boolean {
 /** What oxc-parser returns, as far as parseSource reads it (the same from this process or from a child). */
 interface OxcResult {
   readonly program: unknown;
-  readonly comments: readonly { readonly type: 'Line' | 'Block'; readonly value: string; readonly start: number; readonly end: number }[];
-  readonly errors: readonly { readonly severity: string; readonly message: string; readonly labels: readonly { readonly start: number }[] }[];
+  readonly comments: readonly {
+    readonly type: 'Line' | 'Block';
+    readonly value: string;
+    readonly start: number;
+    readonly end: number;
+  }[];
+  readonly errors: readonly {
+    readonly severity: string;
+    readonly message: string;
+    readonly labels: readonly { readonly start: number }[];
+  }[];
 }
 
 /**
@@ -103,7 +114,9 @@ export function parseSource(filePath: string, text: string): Program {
   const options: ParserOptions = { lang, sourceType, astType: 'ts', range: true, preserveParens: false };
   const nesting = estimateNesting(text, lang === 'tsx' || lang === 'jsx');
   const parse = (withOptions: ParserOptions): OxcResult =>
-    nesting.levels <= NESTING_LIMIT ? (parseSync(filePath, text, withOptions) as OxcResult) : parseInChild(filePath, text, withOptions, nesting);
+    nesting.levels <= NESTING_LIMIT
+      ? (parseSync(filePath, text, withOptions) as OxcResult)
+      : parseInChild(filePath, text, withOptions, nesting);
   let result = parse(options);
   // CommonJS allows what a module does not (a top-level `return`): a file Node runs as CommonJS that did not parse
   // as a module or a script is read as CommonJS. Only after an error, so a CommonJS-scoped file written with
@@ -164,20 +177,39 @@ process.stdout.write(serialize({ program: result.program, comments, errors }));
 
 function parseInChild(filePath: string, text: string, options: ParserOptions, nesting: NestingEstimate): OxcResult {
   const line = positionAt(text, nesting.offset).line;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD_PARSE, oxcParserUrl(), filePath, JSON.stringify(options)], {
-    input: Buffer.from(text, 'utf16le'),
-    maxBuffer: Number.MAX_SAFE_INTEGER,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  if (child.error) throw new NestingTooDeepError(nesting.levels, line, `the separate process that parses such files could not run (${child.error.message})`);
+  const child = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', CHILD_PARSE, oxcParserUrl(), filePath, JSON.stringify(options)],
+    {
+      input: Buffer.from(text, 'utf16le'),
+      maxBuffer: Number.MAX_SAFE_INTEGER,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  if (child.error)
+    throw new NestingTooDeepError(
+      nesting.levels,
+      line,
+      `the separate process that parses such files could not run (${child.error.message})`,
+    );
   if (child.status !== 0) {
-    const how = child.signal ? `crashed (${child.signal})` : `failed (${child.stderr.toString('utf8').trim().split('\n').at(-1) ?? `exit ${child.status}`})`;
-    throw new NestingTooDeepError(nesting.levels, line, `oxc-parser ${how} on it in the separate process such files are parsed in`);
+    const how = child.signal
+      ? `crashed (${child.signal})`
+      : `failed (${child.stderr.toString('utf8').trim().split('\n').at(-1) ?? `exit ${child.status}`})`;
+    throw new NestingTooDeepError(
+      nesting.levels,
+      line,
+      `oxc-parser ${how} on it in the separate process such files are parsed in`,
+    );
   }
   try {
     return deserialize(child.stdout) as OxcResult;
   } catch (error) {
-    throw new NestingTooDeepError(nesting.levels, line, `its syntax tree is too deep to read back (${(error as Error).message})`);
+    throw new NestingTooDeepError(
+      nesting.levels,
+      line,
+      `its syntax tree is too deep to read back (${(error as Error).message})`,
+    );
   }
 }
 

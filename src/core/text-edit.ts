@@ -66,7 +66,9 @@ function removeRun(source: string, items: readonly Ranged[], first: number, last
     // The last item without a trailing comma: its lines go, and the previous item's comma (that item's own line
     // comment stays where it is).
     const previousComma = source.indexOf(',', previous.range[1]);
-    return previousComma !== -1 && previousComma < lineStart ? [{ start: previousComma, end: previousComma + 1, text: '' }, lines] : [{ start: previous.range[1], end: runEnd, text: '' }];
+    return previousComma !== -1 && previousComma < lineStart
+      ? [{ start: previousComma, end: previousComma + 1, text: '' }, lines]
+      : [{ start: previous.range[1], end: runEnd, text: '' }];
   }
   if (next !== undefined) return [{ start, end: next.range[0], text: '' }];
   if (previous !== undefined) return [{ start: previous.range[1], end: runEnd, text: '' }];
@@ -80,7 +82,8 @@ export function removeStatement(source: string, statement: Ranged): TextEdit {
   const [start, end] = statement.range;
   const lineStart = source.lastIndexOf('\n', start - 1) + 1;
   const restOfLine = /^[ \t]*(?:\/\/[^\n]*)?(?:\r?\n|$)/.exec(source.slice(end));
-  if (/^[ \t]*$/.test(source.slice(lineStart, start)) && restOfLine) return { start: lineStart, end: end + restOfLine[0].length, text: '' };
+  if (/^[ \t]*$/.test(source.slice(lineStart, start)) && restOfLine)
+    return { start: lineStart, end: end + restOfLine[0].length, text: '' };
   const blanks = /^[ \t]*/.exec(source.slice(end))![0].length;
   return { start, end: end + blanks, text: '' };
 }
@@ -95,12 +98,18 @@ export function foldInsertionsIntoRemovals(source: string, edits: readonly TextE
   const replacements: TextEdit[] = [];
   for (const insertion of edits) {
     if (insertion.start !== insertion.end || insertion.text === '') continue;
-    const removal = removals.find((candidate) => !folded.has(candidate) && candidate.start < insertion.start && insertion.start < candidate.end);
+    const removal = removals.find(
+      (candidate) => !folded.has(candidate) && candidate.start < insertion.start && insertion.start < candidate.end,
+    );
     if (removal === undefined) continue;
     const lineBreak = /\r?\n$/.exec(source.slice(removal.start, removal.end))?.[0] ?? '';
     const leadingBreak = /^\r?\n/.exec(insertion.text)?.[0] ?? '';
     folded.add(removal).add(insertion);
-    replacements.push({ start: removal.start, end: removal.end, text: insertion.text.slice(leadingBreak.length) + (lineBreak || leadingBreak) });
+    replacements.push({
+      start: removal.start,
+      end: removal.end,
+      text: insertion.text.slice(leadingBreak.length) + (lineBreak || leadingBreak),
+    });
   }
   return [...edits.filter((edit) => !folded.has(edit)), ...replacements];
 }

@@ -27,7 +27,10 @@ export function forEachChild(node: TSESTree.Node, visit: (child: TSESTree.Node) 
 }
 
 /** Depth-first, parents before children: `enter(node, parent)` for `root` and every node below it. */
-export function traverse(root: TSESTree.Node, enter: (node: TSESTree.Node, parent: TSESTree.Node | undefined) => void): void {
+export function traverse(
+  root: TSESTree.Node,
+  enter: (node: TSESTree.Node, parent: TSESTree.Node | undefined) => void,
+): void {
   const walk = (node: TSESTree.Node, parent: TSESTree.Node | undefined): void => {
     enter(node, parent);
     forEachChild(node, (child) => walk(child, node));

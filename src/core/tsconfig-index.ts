@@ -23,7 +23,11 @@ export function createTsconfigIndex(ts: TsconfigApi): TsconfigIndex {
 
   const readConfig = (configPath: string): TypeScript.ParsedCommandLine | undefined => {
     if (!parsedConfigs.has(configPath)) {
-      const parsed = ts.getParsedCommandLineOfConfigFile(configPath, { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+      const parsed = ts.getParsedCommandLineOfConfigFile(
+        configPath,
+        { noEmit: true },
+        { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+      );
       parsedConfigs.set(configPath, parsed ?? undefined);
     }
     return parsedConfigs.get(configPath);

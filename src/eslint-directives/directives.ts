@@ -71,7 +71,9 @@ export function readDisableDirectives(sourceCode: DirectiveSource): DisableDirec
  */
 export function mayHaveBlanketDisable(sourceCode: DirectiveSource): boolean {
   // A rule list holds at least one character that is not a separator or a quote; a blanket one does not.
-  return rawDirectives(sourceCode).some((directive) => directive.type !== 'enable' && !/[^\s,'"]/.test(directive.value));
+  return rawDirectives(sourceCode).some(
+    (directive) => directive.type !== 'enable' && !/[^\s,'"]/.test(directive.value),
+  );
 }
 
 function rawDirectives(sourceCode: DirectiveSource): readonly EslintDirective[] {
@@ -248,11 +250,16 @@ export function creditOracle(directives: readonly DisableDirective[]): CreditOra
   return (position, ruleId) => creditedInPass(position, ruleId, block) ?? creditedInPass(position, ruleId, line);
 }
 
-function creditedInPass(position: ProblemPosition, ruleId: string, directives: readonly PositionedDirective[]): DisableDirective | undefined {
+function creditedInPass(
+  position: ProblemPosition,
+  ruleId: string,
+  directives: readonly PositionedDirective[],
+): DisableDirective | undefined {
   let credited: DisableDirective | undefined;
   for (const directive of directives) {
     if (compareLocations(directive, position) > 0) break;
-    if (directive.ruleId === null || directive.ruleId === ruleId) credited = directive.type === 'disable' ? directive.source : undefined;
+    if (directive.ruleId === null || directive.ruleId === ruleId)
+      credited = directive.type === 'disable' ? directive.source : undefined;
   }
   return credited;
 }

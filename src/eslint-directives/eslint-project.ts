@@ -50,7 +50,8 @@ export async function loadProjectLinter(cwd: string, probeFile: string, configFi
   const eslintModule = await importProjectEslint(cwd);
   const version = eslintModule.ESLint.version;
   const major = Number(version.split('.')[0]);
-  if (!(major >= 9)) throw new ProjectSetupError(`needs ESLint 9 or later with a flat config; the project has ESLint ${version}`);
+  if (!(major >= 9))
+    throw new ProjectSetupError(`needs ESLint 9 or later with a flat config; the project has ESLint ${version}`);
   const overrideConfigFile = configFile === undefined ? undefined : resolve(cwd, configFile);
   if (overrideConfigFile !== undefined && !existsSync(overrideConfigFile)) {
     throw new ProjectSetupError(`--config: ${configFile} does not exist`);
@@ -61,7 +62,9 @@ export async function loadProjectLinter(cwd: string, probeFile: string, configFi
     meta: { type: 'problem', schema: [] },
     create(context) {
       const sourceCode = context.sourceCode;
-      captured = canReadDirectives(sourceCode) ? readDisableDirectives(sourceCode).map((directive) => withJsxContainer(directive, sourceCode)) : [];
+      captured = canReadDirectives(sourceCode)
+        ? readDisableDirectives(sourceCode).map((directive) => withJsxContainer(directive, sourceCode))
+        : [];
       return {};
     },
   };
@@ -88,7 +91,8 @@ export async function loadProjectLinter(cwd: string, probeFile: string, configFi
     async whyNotLinted(filePath) {
       try {
         if (await eslint.isPathIgnored(filePath)) return 'ESLint ignores this file (ignores in the config)';
-        if ((await eslint.calculateConfigForFile(filePath)) === undefined) return 'no ESLint config object applies to this file';
+        if ((await eslint.calculateConfigForFile(filePath)) === undefined)
+          return 'no ESLint config object applies to this file';
       } catch (error) {
         return firstLine(error);
       }
@@ -96,7 +100,8 @@ export async function loadProjectLinter(cwd: string, probeFile: string, configFi
     },
     async isTypeAware(filePath) {
       try {
-        const config = (await eslint.calculateConfigForFile(filePath)) as { languageOptions?: { parserOptions?: Record<string, unknown> } } | undefined;
+        const config = (await eslint.calculateConfigForFile(filePath)) as
+          { languageOptions?: { parserOptions?: Record<string, unknown> } } | undefined;
         const parserOptions = config?.languageOptions?.parserOptions;
         return Boolean(parserOptions?.project || parserOptions?.projectService);
       } catch {
@@ -109,7 +114,12 @@ export async function loadProjectLinter(cwd: string, probeFile: string, configFi
       const messages = result?.messages ?? [];
       const fatal = messages.find((message) => message.fatal);
       // Captured by this lint only: lints run one after another, and a file that does not parse runs no rule.
-      return { reported: messages, suppressed: result?.suppressedMessages ?? [], directives: fatal ? undefined : (captured ?? []), fatal };
+      return {
+        reported: messages,
+        suppressed: result?.suppressedMessages ?? [],
+        directives: fatal ? undefined : (captured ?? []),
+        fatal,
+      };
     },
   };
 }
@@ -118,7 +128,11 @@ export async function loadProjectLinter(cwd: string, probeFile: string, configFi
 export type EnabledRules = { readonly enabled: ReadonlySet<string> } | { readonly unavailable: string };
 
 /** The project's ESLint config as it applies to one file, read for the rules that keep a quick win done. */
-export async function enabledRulesFor(cwd: string, filePath: string, ruleIds: readonly string[]): Promise<EnabledRules> {
+export async function enabledRulesFor(
+  cwd: string,
+  filePath: string,
+  ruleIds: readonly string[],
+): Promise<EnabledRules> {
   try {
     const eslint = new (await importProjectEslint(cwd)).ESLint({ cwd });
     const config = (await eslint.calculateConfigForFile(filePath)) as { rules?: Record<string, unknown> } | undefined;
@@ -147,7 +161,9 @@ async function importProjectEslint(cwd: string): Promise<EslintModule> {
       `ESLint is not installed in ${cwd} or a folder above it (npm install --save-dev eslint): this codemod lints with the project's own ESLint`,
     );
   }
-  const loaded = (await import(pathToFileURL(entry).href)) as Partial<EslintModule> & { default?: Partial<EslintModule> };
+  const loaded = (await import(pathToFileURL(entry).href)) as Partial<EslintModule> & {
+    default?: Partial<EslintModule>;
+  };
   const module = loaded.ESLint ? loaded : loaded.default;
   if (!module?.ESLint) throw new ProjectSetupError(`${entry} does not export ESLint`);
   return module as EslintModule;
@@ -177,7 +193,8 @@ interface NodeLike {
 function withJsxContainer(directive: DisableDirective, sourceCode: unknown): LintedDirective {
   // Only a comment right after `{` can be alone in a container; the node lookup walks the tree, so it runs only then.
   const text = (sourceCode as { text?: string }).text ?? '';
-  if (!/\{\s*$/u.test(text.slice(Math.max(0, directive.comment.range[0] - 200), directive.comment.range[0]))) return directive;
+  if (!/\{\s*$/u.test(text.slice(Math.max(0, directive.comment.range[0] - 200), directive.comment.range[0])))
+    return directive;
   const getNode = (sourceCode as { getNodeByRangeIndex?: (index: number) => NodeLike | null }).getNodeByRangeIndex;
   const found = getNode?.call(sourceCode, directive.comment.range[0]) ?? null;
   const container = found?.type === 'JSXEmptyExpression' ? found.parent : found;

@@ -35,8 +35,7 @@ export interface PlanOptions {
 }
 
 export type DirectiveAction =
-  | { readonly kind: 'narrow'; readonly rules: readonly string[]; readonly text: string }
-  | { readonly kind: 'remove' };
+  { readonly kind: 'narrow'; readonly rules: readonly string[]; readonly text: string } | { readonly kind: 'remove' };
 
 export interface DirectiveDecision {
   readonly directive: PlannedDirective;
@@ -80,10 +79,13 @@ export function planNarrowing(
   // What a file-level move needs per rule: every error of that rule that directives hid, from all directives at once.
   const hiddenErrorsByRule = new Map<string, number>();
   for (const byRule of hidden.values()) {
-    for (const [ruleId, counts] of byRule) hiddenErrorsByRule.set(ruleId, (hiddenErrorsByRule.get(ruleId) ?? 0) + counts.errors);
+    for (const [ruleId, counts] of byRule)
+      hiddenErrorsByRule.set(ruleId, (hiddenErrorsByRule.get(ruleId) ?? 0) + counts.errors);
   }
   const movable = new Set(
-    [...hiddenErrorsByRule].filter(([ruleId, errors]) => options.toSuppressions?.(ruleId, errors) ?? false).map(([ruleId]) => ruleId),
+    [...hiddenErrorsByRule]
+      .filter(([ruleId, errors]) => options.toSuppressions?.(ruleId, errors) ?? false)
+      .map(([ruleId]) => ruleId),
   );
 
   const decisions: DirectiveDecision[] = [];
@@ -103,17 +105,27 @@ export function planNarrowing(
     named.sort();
     namedAfter.set(directive, named);
     const action: DirectiveAction =
-      named.length === 0 ? { kind: 'remove' } : { kind: 'narrow', rules: named, text: namedComment(source, directive, named, options.description) };
+      named.length === 0
+        ? { kind: 'remove' }
+        : { kind: 'narrow', rules: named, text: namedComment(source, directive, named, options.description) };
     decisions.push({ directive, action, movedToSuppressions: moved });
   }
   const movedProblems = [...creditedTo]
-    .filter(([problem, directive]) => problem.ruleId !== null && decisions.some((decision) => decision.directive === directive && decision.movedToSuppressions.has(problem.ruleId as string)))
+    .filter(
+      ([problem, directive]) =>
+        problem.ruleId !== null &&
+        decisions.some(
+          (decision) => decision.directive === directive && decision.movedToSuppressions.has(problem.ruleId as string),
+        ),
+    )
     .map(([problem]) => problem);
   decisions.push(...planEnables(source, directives, namedAfter));
   decisions.sort((a, b) => a.directive.comment.range[0] - b.directive.comment.range[0]);
 
   const edits = decisions.map(({ directive, action }) =>
-    action.kind === 'narrow' ? { start: directive.comment.range[0], end: directive.comment.range[1], text: action.text } : removalEdit(source, directive),
+    action.kind === 'narrow'
+      ? { start: directive.comment.range[0], end: directive.comment.range[1], text: action.text }
+      : removalEdit(source, directive),
   );
   return { decisions, edits, suppressedByFile, movedProblems };
 }
@@ -144,7 +156,9 @@ function planEnables(
       const active = directive.rules.filter((ruleId) => disabled.has(ruleId));
       if (blanketOpen && active.length < directive.rules.length) {
         const action: DirectiveAction =
-          active.length === 0 ? { kind: 'remove' } : { kind: 'narrow', rules: active, text: renamedComment(source, directive, active) };
+          active.length === 0
+            ? { kind: 'remove' }
+            : { kind: 'narrow', rules: active, text: renamedComment(source, directive, active) };
         decisions.push({ directive, action, movedToSuppressions: new Map() });
       }
       for (const ruleId of directive.rules) disabled.delete(ruleId);
@@ -152,7 +166,9 @@ function planEnables(
       if (blanketOpen) {
         const rules = [...disabled].sort();
         const action: DirectiveAction =
-          rules.length === 0 ? { kind: 'remove' } : { kind: 'narrow', rules, text: namedComment(source, directive, rules, undefined) };
+          rules.length === 0
+            ? { kind: 'remove' }
+            : { kind: 'narrow', rules, text: namedComment(source, directive, rules, undefined) };
         decisions.push({ directive, action, movedToSuppressions: new Map() });
       }
       disabled.clear();
@@ -163,7 +179,12 @@ function planEnables(
 }
 
 /** The comment with the rule list after its label; spacing, the `-- reason` and the comment style kept. */
-function namedComment(source: string, directive: DisableDirective, rules: readonly string[], description: string | undefined): string {
+function namedComment(
+  source: string,
+  directive: DisableDirective,
+  rules: readonly string[],
+  description: string | undefined,
+): string {
   const [start, end] = directive.comment.range;
   const text = source.slice(start, end);
   const labelAt = text.indexOf(directive.label);
@@ -203,7 +224,8 @@ function removalEdit(source: string, directive: PlannedDirective): TextEdit {
     return { start: removeStart, end: removeEnd, text: '' };
   }
   while (removeEnd < lineEnd && HORIZONTAL_SPACE.test(source[removeEnd] ?? '')) removeEnd++;
-  if (removeEnd > end || removeStart < start || before.trim() === '') return { start: removeStart, end: removeEnd, text: '' };
+  if (removeEnd > end || removeStart < start || before.trim() === '')
+    return { start: removeStart, end: removeEnd, text: '' };
   // `a/* eslint-disable */b`: a space keeps the two tokens apart.
   return { start: removeStart, end: removeEnd, text: ' ' };
 }
@@ -249,6 +271,8 @@ function renamedComment(source: string, directive: DisableDirective, rules: read
   const afterLabel = text.indexOf(directive.label) + directive.label.length;
   const closing = directive.comment.type === 'Block' ? text.length - 2 : text.length;
   const separator = /\s-{2,}\s/u.exec(text.slice(afterLabel, closing));
-  const listEnd = separator ? afterLabel + separator.index : closing - (/\s*$/u.exec(text.slice(afterLabel, closing))?.[0].length ?? 0);
+  const listEnd = separator
+    ? afterLabel + separator.index
+    : closing - (/\s*$/u.exec(text.slice(afterLabel, closing))?.[0].length ?? 0);
   return `${text.slice(0, afterLabel)} ${rules.join(', ')}${text.slice(listEnd)}`;
 }

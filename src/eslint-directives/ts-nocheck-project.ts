@@ -63,27 +63,47 @@ function analyze(checker: ProjectTypeChecker, filePath: string, source: string, 
   }));
   if (pragmas.length === 0) return { kind: 'done', result: { ...NOTHING, left: ignored } };
   const [firstPragma] = pragmas as [(typeof pragmas)[number]];
-  const leave = (reason: string): NocheckResult => ({ ...NOTHING, left: [{ ...positionOf(firstPragma.start), message: `@ts-nocheck left: ${reason}` }, ...ignored] });
+  const leave = (reason: string): NocheckResult => ({
+    ...NOTHING,
+    left: [{ ...positionOf(firstPragma.start), message: `@ts-nocheck left: ${reason}` }, ...ignored],
+  });
   const done = (reason: string): Analysis => ({ kind: 'done', result: leave(reason) });
 
-  if (isGenerated(ts, source)) return done('a generated file (@generated in its header): its generator writes the pragma again; change the generator');
+  if (isGenerated(ts, source))
+    return done(
+      'a generated file (@generated in its header): its generator writes the pragma again; change the generator',
+    );
   // The pragma blanked out: the same offsets, the same syntax, and the errors it hid.
   const unchecked = checker.check(filePath, blankPragmas(source, pragmas));
   if (!unchecked) return done('no tsconfig includes this file (pass --tsconfig to name one)');
   if (JS_FILE.test(filePath) && !unchecked.options.checkJs) {
-    return done('a JavaScript file and its tsconfig does not set checkJs: TypeScript does not type-check it, so the pragma hides nothing now');
+    return done(
+      'a JavaScript file and its tsconfig does not set checkJs: TypeScript does not type-check it, so the pragma hides nothing now',
+    );
   }
-  if (unchecked.syntactic.length > 0) return done(`TypeScript cannot parse it (${describeDiagnostic(ts, unchecked, unchecked.syntactic[0])})`);
+  if (unchecked.syntactic.length > 0)
+    return done(`TypeScript cannot parse it (${describeDiagnostic(ts, unchecked, unchecked.syntactic[0])})`);
   const plan = planExpectErrors(ts, unchecked.sourceFile, unchecked.semantic(), description);
   if (plan.kind === 'impossible') return done(plan.reason);
   return {
     kind: 'planned',
     filePath,
     source,
-    edits: [...pragmas.map((pragma) => pragmaRemoval(source, pragma)), ...plan.unused.map((directive) => directive.edit), ...plan.lines.map((line) => line.edit)],
+    edits: [
+      ...pragmas.map((pragma) => pragmaRemoval(source, pragma)),
+      ...plan.unused.map((directive) => directive.edit),
+      ...plan.lines.map((line) => line.edit),
+    ],
     rewritten: [
-      { ...positionOf(firstPragma.start), message: `@ts-nocheck removed: ${plan.lines.length} @ts-expect-error added${plan.lines.length ? ` (line ${plan.lines.map((line) => line.line).join(', ')})` : ''}` },
-      ...plan.unused.map((directive) => ({ line: directive.line, column: 0, message: '@ts-expect-error removed: without the pragma it covers nothing (TS2578)' })),
+      {
+        ...positionOf(firstPragma.start),
+        message: `@ts-nocheck removed: ${plan.lines.length} @ts-expect-error added${plan.lines.length ? ` (line ${plan.lines.map((line) => line.line).join(', ')})` : ''}`,
+      },
+      ...plan.unused.map((directive) => ({
+        line: directive.line,
+        column: 0,
+        message: '@ts-expect-error removed: without the pragma it covers nothing (TS2578)',
+      })),
       ...plan.lines.map((line) => ({ line: line.line, column: 0, message: expectErrorMessage(line) })),
     ],
     ignored,
@@ -102,9 +122,11 @@ function rewrittenText(planned: PlannedFile, otherEdits: readonly TextEdit[]): s
 
 /** Type-checks the rewritten text (`checker` then holds it for the file) and keeps the plan or leaves the file. */
 function verify(checker: ProjectTypeChecker, planned: PlannedFile, rewritten: string | undefined): NocheckResult {
-  if (rewritten === undefined) return planned.leave('a @ts-expect-error would go where an eslint directive is rewritten');
+  if (rewritten === undefined)
+    return planned.leave('a @ts-expect-error would go where an eslint directive is rewritten');
   const problem = invariantProblem(checker.ts, checker.check(planned.filePath, rewritten) as FileCheck);
-  if (problem !== undefined) return planned.leave(`the file was not changed, because the rewrite would not type-check as before (${problem})`);
+  if (problem !== undefined)
+    return planned.leave(`the file was not changed, because the rewrite would not type-check as before (${problem})`);
   return { edits: planned.edits, rewritten: planned.rewritten, left: planned.ignored };
 }
 
@@ -139,7 +161,12 @@ export interface NocheckRewriter {
  * file's result waits for its turn. A file whose text is not the one read, or that the ESLint half also edits, is
  * checked on its own (`rewriteNocheck`).
  */
-export function createNocheckRewriter(checker: ProjectTypeChecker, description: string, runFiles: readonly string[], readText: (filePath: string) => string | undefined): NocheckRewriter {
+export function createNocheckRewriter(
+  checker: ProjectTypeChecker,
+  description: string,
+  runFiles: readonly string[],
+  readText: (filePath: string) => string | undefined,
+): NocheckRewriter {
   const batched = new Map<string, { readonly source: string; readonly result: NocheckResult }>();
   const configsDone = new Set<string>();
 
@@ -148,9 +175,13 @@ export function createNocheckRewriter(checker: ProjectTypeChecker, description: 
     const members = runFiles
       .filter((filePath) => checker.configHolding(filePath) === configPath)
       .map((filePath) => ({ filePath, source: readText(filePath) }))
-      .filter((file): file is { filePath: string; source: string } => file.source !== undefined && nocheckPragmas(checker.ts, file.source).length > 0);
+      .filter(
+        (file): file is { filePath: string; source: string } =>
+          file.source !== undefined && nocheckPragmas(checker.ts, file.source).length > 0,
+      );
     // Every blanked text first, so that the analyses below share one program.
-    for (const { filePath, source } of members) checker.setText(filePath, blankPragmas(source, nocheckPragmas(checker.ts, source)));
+    for (const { filePath, source } of members)
+      checker.setText(filePath, blankPragmas(source, nocheckPragmas(checker.ts, source)));
     const analyses = members.map(({ filePath, source }) => analyze(checker, filePath, source, description));
     const planned = analyses.filter((analysis): analysis is PlannedFile => analysis.kind === 'planned');
     const texts = new Map(planned.map((file) => [file.filePath, rewrittenText(file, [])]));
@@ -160,7 +191,8 @@ export function createNocheckRewriter(checker: ProjectTypeChecker, description: 
     }
     analyses.forEach((analysis, index) => {
       const { filePath, source } = members[index] as { filePath: string; source: string };
-      const result = analysis.kind === 'done' ? analysis.result : verify(checker, analysis, texts.get(analysis.filePath));
+      const result =
+        analysis.kind === 'done' ? analysis.result : verify(checker, analysis, texts.get(analysis.filePath));
       batched.set(filePath, { source, result });
     });
     for (const { filePath, source } of members) checker.setText(filePath, source);
@@ -180,7 +212,9 @@ export function createNocheckRewriter(checker: ProjectTypeChecker, description: 
 
 /** The `@generated` marker (Relay, protobuf, GraphQL codegen and Meta's tools write it) in the comments before the first token. */
 function isGenerated(ts: ProjectTypeChecker['ts'], source: string): boolean {
-  return (ts.getLeadingCommentRanges(source, 0) ?? []).some((range) => /@generated\b/.test(source.slice(range.pos, range.end)));
+  return (ts.getLeadingCommentRanges(source, 0) ?? []).some((range) =>
+    /@generated\b/.test(source.slice(range.pos, range.end)),
+  );
 }
 
 function expectErrorMessage({ firstError, moreErrors }: ExpectErrorLine): string {
@@ -196,9 +230,16 @@ function invariantProblem(ts: ProjectTypeChecker['ts'], after: FileCheck): strin
   return firstError ? describeDiagnostic(ts, after, firstError) : undefined;
 }
 
-function describeDiagnostic(ts: ProjectTypeChecker['ts'], check: FileCheck, diagnostic: TypeScript.Diagnostic | undefined): string {
+function describeDiagnostic(
+  ts: ProjectTypeChecker['ts'],
+  check: FileCheck,
+  diagnostic: TypeScript.Diagnostic | undefined,
+): string {
   if (!diagnostic) return 'no diagnostic';
-  const line = diagnostic.start === undefined ? '' : ` at line ${check.sourceFile.getLineAndCharacterOfPosition(diagnostic.start).line + 1}`;
+  const line =
+    diagnostic.start === undefined
+      ? ''
+      : ` at line ${check.sourceFile.getLineAndCharacterOfPosition(diagnostic.start).line + 1}`;
   const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n').split('\n')[0] ?? '';
   return `TS${diagnostic.code}${line}: ${message}`;
 }
@@ -209,7 +250,12 @@ function describeDiagnostic(ts: ProjectTypeChecker['ts'], check: FileCheck, diag
  * with the directives added; returns what ESLint reports more often (by rule, unused-directive reports included),
  * or undefined. Files ESLint does not lint have nothing to compare.
  */
-export async function eslintObjection(linter: ProjectLinter, filePath: string, withoutDirectives: string, withDirectives: string): Promise<string | undefined> {
+export async function eslintObjection(
+  linter: ProjectLinter,
+  filePath: string,
+  withoutDirectives: string,
+  withDirectives: string,
+): Promise<string | undefined> {
   if ((await linter.whyNotLinted(filePath)) !== undefined) return undefined;
   const before = await linter.lint(filePath, withoutDirectives);
   const after = await linter.lint(filePath, withDirectives);
@@ -225,7 +271,8 @@ export async function eslintObjection(linter: ProjectLinter, filePath: string, w
   const beforeLines = linesByRule(before);
   for (const [rule, lines] of linesByRule(after)) {
     const more = lines.length - (beforeLines.get(rule)?.length ?? 0);
-    if (more > 0) return `ESLint would report ${rule} ${more} more time(s): line ${lines.join(', ')} of the rewritten file`;
+    if (more > 0)
+      return `ESLint would report ${rule} ${more} more time(s): line ${lines.join(', ')} of the rewritten file`;
   }
   return undefined;
 }

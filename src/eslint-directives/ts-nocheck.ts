@@ -31,7 +31,10 @@ export interface NocheckComment {
 /** The `// @ts-nocheck` pragmas TypeScript honours in `text` (after a shebang too). */
 export function nocheckPragmas(ts: TypeScriptModule, text: string): NocheckComment[] {
   return (ts.getLeadingCommentRanges(text, 0) ?? [])
-    .filter((range) => range.kind === ts.SyntaxKind.SingleLineCommentTrivia && NOCHECK_PRAGMA.test(text.slice(range.pos, range.end)))
+    .filter(
+      (range) =>
+        range.kind === ts.SyntaxKind.SingleLineCommentTrivia && NOCHECK_PRAGMA.test(text.slice(range.pos, range.end)),
+    )
     .map((range) => ({ start: range.pos, end: range.end }));
 }
 
@@ -48,7 +51,8 @@ export function ignoredNocheckLines(text: string, pragmas: readonly NocheckComme
 /** `text` with each pragma overwritten by spaces: TypeScript checks it, and every offset stays the same. */
 export function blankPragmas(text: string, pragmas: readonly NocheckComment[]): string {
   let blanked = text;
-  for (const { start, end } of pragmas) blanked = blanked.slice(0, start) + ' '.repeat(end - start) + blanked.slice(end);
+  for (const { start, end } of pragmas)
+    blanked = blanked.slice(0, start) + ' '.repeat(end - start) + blanked.slice(end);
   return blanked;
 }
 
@@ -88,7 +92,11 @@ export interface UnusedDirective {
 }
 
 export type ExpectErrorPlan =
-  | { readonly kind: 'planned'; readonly lines: readonly ExpectErrorLine[]; readonly unused: readonly UnusedDirective[] }
+  | {
+      readonly kind: 'planned';
+      readonly lines: readonly ExpectErrorLine[];
+      readonly unused: readonly UnusedDirective[];
+    }
   | { readonly kind: 'impossible'; readonly line: number; readonly reason: string };
 
 type LineContext = 'code' | 'jsx-children' | 'literal';
@@ -123,7 +131,11 @@ export function planExpectErrors(
       const comment = { start: diagnostic.start, end: diagnostic.start + (diagnostic.length ?? 0) };
       const line = sourceFile.getLineAndCharacterOfPosition(comment.start).line + 1;
       if (!text.startsWith('//', comment.start)) {
-        return { kind: 'impossible', line, reason: `the block @ts-expect-error at line ${line} covers nothing without the pragma, and removing it would leave its braces or its line` };
+        return {
+          kind: 'impossible',
+          line,
+          reason: `the block @ts-expect-error at line ${line} covers nothing without the pragma, and removing it would leave its braces or its line`,
+        };
       }
       unused.push({ line, edit: pragmaRemoval(text, comment) });
       continue;
@@ -137,18 +149,31 @@ export function planExpectErrors(
     let target = line;
     while (target > 0 && /^\s*\/\/.*eslint-disable-next-line/.test(lineText(target - 1))) target--;
     if (target > 0 && /eslint-disable-next-line/.test(lineText(target - 1)) && !/^\s*\/\//.test(lineText(target - 1))) {
-      return { kind: 'impossible', line: line + 1, reason: `a block eslint-disable-next-line comment stands right above line ${line + 1}: a @ts-expect-error cannot go between them, and TypeScript does not look through it` };
+      return {
+        kind: 'impossible',
+        line: line + 1,
+        reason: `a block eslint-disable-next-line comment stands right above line ${line + 1}: a @ts-expect-error cannot go between them, and TypeScript does not look through it`,
+      };
     }
     const insertAt = lineStarts[target] ?? 0;
     const context = target === 0 ? 'code' : contextOfLineBreak(ts, sourceFile, insertAt - 1);
     if (context === 'literal') {
-      return { kind: 'impossible', line: line + 1, reason: `line ${line + 1} starts inside a string or template literal, where no comment can go` };
+      return {
+        kind: 'impossible',
+        line: line + 1,
+        reason: `line ${line + 1} starts inside a string or template literal, where no comment can go`,
+      };
     }
     if (context === 'jsx-children' && description.includes('*/')) {
-      return { kind: 'impossible', line: line + 1, reason: `the description contains '*/', which would end the JSX comment above line ${line + 1}` };
+      return {
+        kind: 'impossible',
+        line: line + 1,
+        reason: `the description contains '*/', which would end the JSX comment above line ${line + 1}`,
+      };
     }
     const indent = /^[ \t]*/.exec(lineText(target))?.[0] ?? '';
-    const comment = context === 'jsx-children' ? `{/* @ts-expect-error ${description} */}` : `// @ts-expect-error ${description}`;
+    const comment =
+      context === 'jsx-children' ? `{/* @ts-expect-error ${description} */}` : `// @ts-expect-error ${description}`;
     const [first] = errors;
     lines.push({
       line: line + 1,
@@ -173,7 +198,13 @@ function oneLine(message: string): string {
 }
 
 const LITERAL_KINDS = (ts: TypeScriptModule): ReadonlySet<TypeScript.SyntaxKind> =>
-  new Set([ts.SyntaxKind.StringLiteral, ts.SyntaxKind.NoSubstitutionTemplateLiteral, ts.SyntaxKind.TemplateHead, ts.SyntaxKind.TemplateMiddle, ts.SyntaxKind.TemplateTail]);
+  new Set([
+    ts.SyntaxKind.StringLiteral,
+    ts.SyntaxKind.NoSubstitutionTemplateLiteral,
+    ts.SyntaxKind.TemplateHead,
+    ts.SyntaxKind.TemplateMiddle,
+    ts.SyntaxKind.TemplateTail,
+  ]);
 
 /** What the line break at `offset` belongs to: JSX text between children, a literal's text, or code (trivia). */
 function contextOfLineBreak(ts: TypeScriptModule, sourceFile: TypeScript.SourceFile, offset: number): LineContext {

@@ -48,7 +48,9 @@ export async function loadProjectTypeScript(cwd: string): Promise<TypeScriptModu
       `TypeScript is not installed in ${cwd} or a folder above it (npm install --save-dev typescript): --ts-nocheck type-checks with the project's own compiler`,
     );
   }
-  const loaded = (await import(pathToFileURL(entry).href)) as Partial<TypeScriptModule> & { default?: TypeScriptModule };
+  const loaded = (await import(pathToFileURL(entry).href)) as Partial<TypeScriptModule> & {
+    default?: TypeScriptModule;
+  };
   const ts = typeof loaded.createLanguageService === 'function' ? (loaded as TypeScriptModule) : loaded.default;
   if (!ts?.createLanguageService) throw new ProjectSetupError(`${entry} is not the TypeScript compiler`);
   return ts;
@@ -57,7 +59,8 @@ export async function loadProjectTypeScript(cwd: string): Promise<TypeScriptModu
 /** `tsconfig` (relative to cwd) replaces the lookup for every file. */
 export function createProjectTypeChecker(ts: TypeScriptModule, cwd: string, tsconfig?: string): ProjectTypeChecker {
   const fixedConfig = tsconfig === undefined ? undefined : resolve(cwd, tsconfig);
-  if (fixedConfig !== undefined && !existsSync(fixedConfig)) throw new ProjectSetupError(`--tsconfig: ${tsconfig} does not exist`);
+  if (fixedConfig !== undefined && !existsSync(fixedConfig))
+    throw new ProjectSetupError(`--tsconfig: ${tsconfig} does not exist`);
 
   const { readConfig, filesOf, referencedConfigs } = createTsconfigIndex(ts);
 

@@ -29,7 +29,11 @@ function readOnce(path: string): string | undefined {
 
 /** `./src/a.js` and `src/a` name the same module: compared without `./`, extension or `/index`. */
 function stem(path: string): string {
-  return path.replaceAll('\\', '/').replace(/^\.\//, '').replace(/\.[cm]?[jt]sx?$/, '').replace(/\/index$/, '');
+  return path
+    .replaceAll('\\', '/')
+    .replace(/^\.\//, '')
+    .replace(/\.[cm]?[jt]sx?$/, '')
+    .replace(/\/index$/, '');
 }
 
 /** The files a package.json `browser` field names: the string form, or the keys and string values of the object form. */
@@ -54,7 +58,9 @@ function bundlerEntryOf(root: string, inPackage: string): string | undefined {
     return undefined;
   }
   const module = stem(inPackage);
-  const mention = new RegExp(`['"\`/.](?:\\./|/)?${module.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:\\.[cm]?[jt]sx?)?['"\`]`);
+  const mention = new RegExp(
+    `['"\`/.](?:\\./|/)?${module.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:\\.[cm]?[jt]sx?)?['"\`]`,
+  );
   return names.find((name) => mention.test(readOnce(resolve(root, name)) ?? ''));
 }
 
@@ -64,7 +70,8 @@ function pageGlobalUsed(program: TSESTree.Program): string | undefined {
   let used: string | undefined;
   traverse(program, (node, parent) => {
     if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier') declared.add(node.id.name);
-    if ((node.type === 'FunctionDeclaration' || node.type === 'ClassDeclaration') && node.id) declared.add(node.id.name);
+    if ((node.type === 'FunctionDeclaration' || node.type === 'ClassDeclaration') && node.id)
+      declared.add(node.id.name);
     if (node.type !== 'Identifier' || !PAGE_GLOBALS.has(node.name) || used !== undefined) return;
     if (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) return;
     if (parent?.type === 'Property' && parent.key === node && !parent.computed) return;
@@ -81,8 +88,12 @@ export function browserEvidence(filePath: string | undefined, program: TSESTree.
     const absolute = resolve(filePath);
     const manifest = nearestManifest(absolute);
     const root = manifest === undefined ? undefined : dirname(manifest);
-    const inPackage = root === undefined ? filePath.replaceAll('\\', '/') : relative(root, absolute).replaceAll('\\', '/');
-    const folder = inPackage.split('/').slice(0, -1).find((segment) => CLIENT_FOLDERS.has(segment));
+    const inPackage =
+      root === undefined ? filePath.replaceAll('\\', '/') : relative(root, absolute).replaceAll('\\', '/');
+    const folder = inPackage
+      .split('/')
+      .slice(0, -1)
+      .find((segment) => CLIENT_FOLDERS.has(segment));
     if (folder !== undefined) return `under ${folder}/`;
     if (manifest !== undefined && root !== undefined) {
       const named = browserFieldFiles(readOnce(manifest) ?? '').some((entry) => stem(entry) === stem(inPackage));

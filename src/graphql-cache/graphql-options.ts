@@ -77,7 +77,12 @@ export function isLiteral(node: TSESTree.Node, value: null | boolean): boolean {
 
 function unwrap(node: TSESTree.Node): TSESTree.Node {
   let current = node;
-  while (current.type === 'TSAsExpression' || current.type === 'TSSatisfiesExpression' || current.type === 'TSNonNullExpression') current = current.expression;
+  while (
+    current.type === 'TSAsExpression' ||
+    current.type === 'TSSatisfiesExpression' ||
+    current.type === 'TSNonNullExpression'
+  )
+    current = current.expression;
   return current;
 }
 
@@ -85,13 +90,17 @@ function unwrap(node: TSESTree.Node): TSESTree.Node {
 function hasOffBranch(node: TSESTree.Node, off: null | false): boolean {
   const value = unwrap(node);
   if (isLiteral(value, off)) return true;
-  if (value.type === 'ConditionalExpression') return hasOffBranch(value.consequent, off) || hasOffBranch(value.alternate, off);
+  if (value.type === 'ConditionalExpression')
+    return hasOffBranch(value.consequent, off) || hasOffBranch(value.alternate, off);
   if (value.type === 'LogicalExpression') return hasOffBranch(value.left, off) || hasOffBranch(value.right, off);
   return false;
 }
 
 /** The local object literal a name holds (`const opts = { ... }`, never reassigned), or undefined. */
-function localObject(node: TSESTree.Node, index: BindingIndex): { object: TSESTree.ObjectExpression; name: string } | undefined {
+function localObject(
+  node: TSESTree.Node,
+  index: BindingIndex,
+): { object: TSESTree.ObjectExpression; name: string } | undefined {
   const value = unwrap(node);
   if (value.type !== 'Identifier') return undefined;
   const binding = index.resolve(value);
@@ -104,14 +113,17 @@ function localObject(node: TSESTree.Node, index: BindingIndex): { object: TSESTr
 function branchObjects(node: TSESTree.Node): TSESTree.ObjectExpression[] {
   const value = unwrap(node);
   if (value.type === 'ObjectExpression') return [value];
-  if (value.type === 'ConditionalExpression') return [...branchObjects(value.consequent), ...branchObjects(value.alternate)];
+  if (value.type === 'ConditionalExpression')
+    return [...branchObjects(value.consequent), ...branchObjects(value.alternate)];
   if (value.type === 'LogicalExpression') return [...branchObjects(value.left), ...branchObjects(value.right)];
   return [];
 }
 
 /** A property by its key (`key`, `'key'`, `['key']`). */
 export function findOption(object: TSESTree.ObjectExpression, key: string): TSESTree.Property | undefined {
-  return object.properties.find((property): property is TSESTree.Property => property.type === 'Property' && propertyKeyName(property) === key);
+  return object.properties.find(
+    (property): property is TSESTree.Property => property.type === 'Property' && propertyKeyName(property) === key,
+  );
 }
 
 /**
@@ -119,13 +131,24 @@ export function findOption(object: TSESTree.ObjectExpression, key: string): TSES
  * `known`: the owner is the server (by an import, the checker or the package's own root); otherwise only options
  * written as the disabling literal are considered, and left.
  */
-export function judgeCacheOptions(config: TSESTree.Node | undefined, owner: OptionsOwner, options: readonly CacheOption[], index: BindingIndex): OptionsVerdict {
+export function judgeCacheOptions(
+  config: TSESTree.Node | undefined,
+  owner: OptionsOwner,
+  options: readonly CacheOption[],
+  index: BindingIndex,
+): OptionsVerdict {
   const verdict: OptionsVerdict = { removable: [], left: [] };
   if (config === undefined || config.type === 'SpreadElement') return verdict;
   const known = owner.resolved !== undefined;
   const self = owner.resolved?.self === true;
   const leave = (node: TSESTree.Node, option: CacheOption, reason: string, flag: boolean): void => {
-    verdict.left.push({ node, option: optionText(option), reason: `\`${optionText(option)}\` for ${owner.name}: ${reason}`, why: reason, flag: flag && known && !self });
+    verdict.left.push({
+      node,
+      option: optionText(option),
+      reason: `\`${optionText(option)}\` for ${owner.name}: ${reason}`,
+      why: reason,
+      flag: flag && known && !self,
+    });
   };
 
   /** `indirect`: why an option of this object cannot be removed from the server's configuration (undefined: it can). */
@@ -135,15 +158,35 @@ export function judgeCacheOptions(config: TSESTree.Node | undefined, owner: Opti
       if (property === undefined || !hasOffBranch(property.value, option.off)) continue;
       const literal = isLiteral(unwrap(property.value), option.off);
       if (!literal) {
-        leave(property, option, 'the value is chosen at run time (a branch of it switches the cache off): remove it by hand if production should keep the cache', true);
+        leave(
+          property,
+          option,
+          'the value is chosen at run time (a branch of it switches the cache off): remove it by hand if production should keep the cache',
+          true,
+        );
       } else if (!known) {
-        leave(property, option, 'the receiver cannot be told to be the server (not imported from its package, nor this package\'s own root); not removed', false);
+        leave(
+          property,
+          option,
+          "the receiver cannot be told to be the server (not imported from its package, nor this package's own root); not removed",
+          false,
+        );
       } else if (self) {
-        leave(property, option, `the package configures itself (${owner.resolved!.evidence}); its own code and tests switch the cache off on purpose; not removed`, false);
+        leave(
+          property,
+          option,
+          `the package configures itself (${owner.resolved!.evidence}); its own code and tests switch the cache off on purpose; not removed`,
+          false,
+        );
       } else if (indirect !== undefined) {
         leave(property, option, indirect, true);
       } else if (owner.onPurpose !== undefined) {
-        leave(property, option, `${owner.onPurpose} says the cache is off on purpose (a benchmark's or a test's uncached arm); not removed`, false);
+        leave(
+          property,
+          option,
+          `${owner.onPurpose} says the cache is off on purpose (a benchmark's or a test's uncached arm); not removed`,
+          false,
+        );
       } else {
         verdict.removable.push({ property, object, option: optionText(option) });
       }
@@ -152,12 +195,20 @@ export function judgeCacheOptions(config: TSESTree.Node | undefined, owner: Opti
       if (property.type !== 'SpreadElement') continue;
       const spread = localObject(property.argument, index);
       if (spread) {
-        judgeObject(spread.object, `set in \`${spread.name}\` and spread in with \`...${spread.name}\`: other code may read the same object; remove it there by hand`);
+        judgeObject(
+          spread.object,
+          `set in \`${spread.name}\` and spread in with \`...${spread.name}\`: other code may read the same object; remove it there by hand`,
+        );
         continue;
       }
       for (const branch of branchObjects(property.argument)) {
         if (branch === unwrap(property.argument)) judgeObject(branch, indirect);
-        else judgeObject(branch, indirect ?? 'inside a conditional spread (which branch runs is decided at run time): remove it by hand if production should keep the cache');
+        else
+          judgeObject(
+            branch,
+            indirect ??
+              'inside a conditional spread (which branch runs is decided at run time): remove it by hand if production should keep the cache',
+          );
       }
     }
   };
@@ -168,6 +219,10 @@ export function judgeCacheOptions(config: TSESTree.Node | undefined, owner: Opti
     return verdict;
   }
   const named = localObject(value, index);
-  if (named) judgeObject(named.object, `set in \`${named.name}\`, passed as the whole configuration: other code may read the same object; remove it there by hand`);
+  if (named)
+    judgeObject(
+      named.object,
+      `set in \`${named.name}\`, passed as the whole configuration: other code may read the same object; remove it there by hand`,
+    );
   return verdict;
 }

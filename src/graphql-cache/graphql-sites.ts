@@ -26,7 +26,17 @@ import { traverse } from '../core/traverse.js';
 import type { TypeServices } from '../core/parse.js';
 import { browserEvidence } from './browser-code.js';
 import { resolveExport, specifierReaderFor, type ResolvedExport, type SpecifierReader } from './graphql-symbols.js';
-import { APOLLO_CACHE_OPTIONS, findOption, isLiteral, judgeCacheOptions, MERCURIUS_CACHE_OPTIONS, optionText, YOGA_CACHE_OPTIONS, type CacheOption, type OptionsOwner } from './graphql-options.js';
+import {
+  APOLLO_CACHE_OPTIONS,
+  findOption,
+  isLiteral,
+  judgeCacheOptions,
+  MERCURIUS_CACHE_OPTIONS,
+  optionText,
+  YOGA_CACHE_OPTIONS,
+  type CacheOption,
+  type OptionsOwner,
+} from './graphql-options.js';
 import { requiredModule } from '../core/ast-helpers.js';
 import type { CodeStyle } from '../core/code-style.js';
 import { planNamedImports, planUnusedImportRemovals } from '../core/imports.js';
@@ -39,7 +49,12 @@ export const CACHED_VALIDATE = 'cachedValidate';
 export const DEFAULT_IMPORT_FROM = '@quickwins/runtime/graphql';
 
 export type GraphqlSite =
-  | { readonly kind: 'graphql'; readonly call: TSESTree.CallExpression; readonly form: 'object' | 'positional'; readonly evidence: string }
+  | {
+      readonly kind: 'graphql';
+      readonly call: TSESTree.CallExpression;
+      readonly form: 'object' | 'positional';
+      readonly evidence: string;
+    }
   | { readonly kind: 'parse'; readonly call: TSESTree.CallExpression; readonly evidence: string }
   | { readonly kind: 'validate'; readonly call: TSESTree.CallExpression; readonly evidence: string }
   | {
@@ -84,21 +99,39 @@ export interface GraphqlScan {
 }
 
 /** graphql-js exports whose document argument marks a parse result as executed. */
-const EXECUTORS = new Set(['execute', 'executeSync', 'subscribe', 'validate', 'experimentalExecuteIncrementally', 'createSourceEventStream']);
+const EXECUTORS = new Set([
+  'execute',
+  'executeSync',
+  'subscribe',
+  'validate',
+  'experimentalExecuteIncrementally',
+  'createSourceEventStream',
+]);
 /** graphql-js exports that take SDL documents. */
 const SDL_CONSUMERS = new Set(['buildASTSchema', 'extendSchema', 'concatAST', 'buildSchema']);
 const SDL_NAME = /typedefs|sdl|schema|definitions/i;
 const APOLLO_SERVER = /^(?:@apollo\/server|apollo-server(?:-[a-z-]+)?|@nestjs\/apollo|@nestjs\/graphql)$/;
 const RESPONSE_CACHE_APOLLO = /^(?:@apollo\/server-plugin-response-cache|apollo-server-plugin-response-cache)$/;
 const RESPONSE_CACHE_ENVELOP = /^(?:@envelop\/response-cache|@graphql-yoga\/plugin-response-cache)$/;
-const POSITIONAL_KEYS = ['schema', 'source', 'rootValue', 'contextValue', 'variableValues', 'operationName', 'fieldResolver', 'typeResolver'];
+const POSITIONAL_KEYS = [
+  'schema',
+  'source',
+  'rootValue',
+  'contextValue',
+  'variableValues',
+  'operationName',
+  'fieldResolver',
+  'typeResolver',
+];
 
 /**
  * A cheap text test: without one of these words a file has no site. A cache option's key counts on its own: a
  * library's own tests load it by a relative path (`require('..')`) and may never name it.
  */
 export function mayHaveGraphqlSites(source: string): boolean {
-  return /\bgraphql\b|mercurius|['"]graphql['"]|response-cache|@apollo\/server|apollo-server|\b(?:cache|documentStore|persistedQueries|parserAndValidationCache)\s*:/.test(source);
+  return /\bgraphql\b|mercurius|['"]graphql['"]|response-cache|@apollo\/server|apollo-server|\b(?:cache|documentStore|persistedQueries|parserAndValidationCache)\s*:/.test(
+    source,
+  );
 }
 
 interface Collected {
@@ -117,12 +150,16 @@ function calleeOf(call: TSESTree.CallExpression): TSESTree.Node {
 
 /** The string-ish constant an argument is, when it is one (a literal or a template without expressions). */
 function isConstantText(node: TSESTree.Node): boolean {
-  return (node.type === 'Literal' && typeof node.value === 'string') || (node.type === 'TemplateLiteral' && node.expressions.length === 0);
+  return (
+    (node.type === 'Literal' && typeof node.value === 'string') ||
+    (node.type === 'TemplateLiteral' && node.expressions.length === 0)
+  );
 }
 
 function nameOf(node: TSESTree.Node): string | undefined {
   if (node.type === 'Identifier') return node.name;
-  if (node.type === 'MemberExpression' && !node.computed && node.property.type === 'Identifier') return node.property.name;
+  if (node.type === 'MemberExpression' && !node.computed && node.property.type === 'Identifier')
+    return node.property.name;
   return undefined;
 }
 
@@ -183,8 +220,13 @@ export function findGraphqlSites(program: TSESTree.Program, options: GraphqlScan
     if (isGraphql(resolved)) {
       if (resolved.name === 'graphql') judgeGraphqlCall(call, resolved, sites, left);
       else if (resolved.name === 'graphqlSync') {
-        left.push({ node: call, reason: 'graphqlSync() answers synchronously; cachedGraphql() returns a promise: rewrite by hand where the caller can await' });
-      } else if (resolved.name === 'validate') judgeValidate(call, resolved, index, rewrittenParses, parsedBindings, sites, left);
+        left.push({
+          node: call,
+          reason:
+            'graphqlSync() answers synchronously; cachedGraphql() returns a promise: rewrite by hand where the caller can await',
+        });
+      } else if (resolved.name === 'validate')
+        judgeValidate(call, resolved, index, rewrittenParses, parsedBindings, sites, left);
       continue;
     }
     judgeResponseCache(call, resolved, responseCaches, left);
@@ -192,15 +234,28 @@ export function findGraphqlSites(program: TSESTree.Program, options: GraphqlScan
   for (const node of [...collected.calls, ...collected.news]) {
     const candidate = configCandidate(node, resolve, read);
     const onPurpose = candidate ? deliberatelyUncached(node, parents) : undefined;
-    if (candidate) judgeConfig(onPurpose ? { ...candidate, owner: { ...candidate.owner, onPurpose } } : candidate, index, sites, left);
+    if (candidate)
+      judgeConfig(
+        onPurpose ? { ...candidate, owner: { ...candidate.owner, onPurpose } } : candidate,
+        index,
+        sites,
+        left,
+      );
     else left.push(...forwardedCacheOptions(node, index));
   }
   // Code that runs in a browser keeps graphql-js: the runtime's graphql module needs Node (crypto, prom-client, pino).
-  const browser = sites.some((site) => site.kind !== 'disabling-option') ? browserEvidence(options.filePath, program) : undefined;
+  const browser = sites.some((site) => site.kind !== 'disabling-option')
+    ? browserEvidence(options.filePath, program)
+    : undefined;
   if (browser !== undefined) {
-    for (const site of sites.filter((entry): entry is Exclude<GraphqlSite, { kind: 'disabling-option' }> => entry.kind !== 'disabling-option')) {
+    for (const site of sites.filter(
+      (entry): entry is Exclude<GraphqlSite, { kind: 'disabling-option' }> => entry.kind !== 'disabling-option',
+    )) {
       sites.splice(sites.indexOf(site), 1);
-      left.push({ node: site.call, reason: `${site.kind}() left: this module runs in the browser (${browser}); the runtime's graphql module needs Node (crypto, prom-client, pino)` });
+      left.push({
+        node: site.call,
+        reason: `${site.kind}() left: this module runs in the browser (${browser}); the runtime's graphql module needs Node (crypto, prom-client, pino)`,
+      });
     }
   }
   sites.sort((a, b) => startOf(a) - startOf(b));
@@ -213,7 +268,8 @@ export function findGraphqlSites(program: TSESTree.Program, options: GraphqlScan
     return true;
   });
   distinct.sort((a, b) => a.node.range[0] - b.node.range[0]);
-  const waitsForTypes = types === undefined && [...collected.calls, ...collected.news].some((node) => unplacedLocalName(node, index));
+  const waitsForTypes =
+    types === undefined && [...collected.calls, ...collected.news].some((node) => unplacedLocalName(node, index));
   return { sites, responseCaches, left: distinct, waitsForTypes };
 }
 
@@ -236,7 +292,12 @@ function unplacedLocalName(node: TSESTree.CallExpression | TSESTree.NewExpressio
   if (binding === undefined) return false;
   // `G.graphql(…)` counts for a whole module only: `schema.parse(data)` on a value of the project is zod's or another library's.
   const member = callee.type === 'MemberExpression';
-  if (binding.kind === 'import') return (!member || binding.importedName === '*') && binding.importFrom !== undefined && isProjectModule(binding.importFrom);
+  if (binding.kind === 'import')
+    return (
+      (!member || binding.importedName === '*') &&
+      binding.importFrom !== undefined &&
+      isProjectModule(binding.importFrom)
+    );
   const required = binding.init?.type === 'CallExpression' ? requiredModule(binding.init) : undefined;
   const wholeModule = (binding.path?.length ?? 0) === 0;
   return required !== undefined && isProjectModule(required) && (member ? wholeModule : !wholeModule);
@@ -244,7 +305,11 @@ function unplacedLocalName(node: TSESTree.CallExpression | TSESTree.NewExpressio
 
 /** Words of a name or a route: `uncachedYoga` → uncached, yoga; `/graphql-no-parse-validate-cache` → graphql, no, …, cache. */
 function wordsOf(text: string): string[] {
-  return text.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter((word) => word !== '');
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word !== '');
 }
 
 /** Whether a name or route says "without cache": `uncached…`, `noCache`, `…-no-parse-validate-cache`, `withoutDocumentCache`. */
@@ -261,7 +326,10 @@ const ROUTE_KEYS = new Set(['url', 'path', 'route']);
  * What says a server's cache is switched off on purpose: the variable or key it is held in, or the route it serves
  * (`app.use('/graphql-no-cache', …)`, `app.route({ url, handler: createYoga(…) })`), read up to the enclosing statement.
  */
-function deliberatelyUncached(node: TSESTree.Node, parents: ReadonlyMap<TSESTree.Node, TSESTree.Node | undefined>): string | undefined {
+function deliberatelyUncached(
+  node: TSESTree.Node,
+  parents: ReadonlyMap<TSESTree.Node, TSESTree.Node | undefined>,
+): string | undefined {
   let child: TSESTree.Node = node;
   for (let parent = parents.get(node); parent !== undefined; child = parent, parent = parents.get(parent)) {
     if (parent.type === 'VariableDeclarator' && parent.id.type === 'Identifier') {
@@ -274,14 +342,26 @@ function deliberatelyUncached(node: TSESTree.Node, parents: ReadonlyMap<TSESTree
     if (parent.type === 'ObjectExpression') {
       for (const property of parent.properties) {
         if (property.type !== 'Property' || !ROUTE_KEYS.has(propertyKeyName(property) ?? '')) continue;
-        if (property.value.type === 'Literal' && typeof property.value.value === 'string' && saysUncached(property.value.value)) return `the route '${property.value.value}'`;
+        if (
+          property.value.type === 'Literal' &&
+          typeof property.value.value === 'string' &&
+          saysUncached(property.value.value)
+        )
+          return `the route '${property.value.value}'`;
       }
     }
     if (parent.type === 'CallExpression' && parent.arguments.includes(child as TSESTree.CallExpressionArgument)) {
       const route = parent.arguments[0];
-      if (route?.type === 'Literal' && typeof route.value === 'string' && saysUncached(route.value)) return `the route '${route.value}'`;
+      if (route?.type === 'Literal' && typeof route.value === 'string' && saysUncached(route.value))
+        return `the route '${route.value}'`;
     }
-    if (parent.type.endsWith('Statement') || parent.type.endsWith('Declaration') || parent.type.startsWith('Function') || parent.type === 'ArrowFunctionExpression') return undefined;
+    if (
+      parent.type.endsWith('Statement') ||
+      parent.type.endsWith('Declaration') ||
+      parent.type.startsWith('Function') ||
+      parent.type === 'ArrowFunctionExpression'
+    )
+      return undefined;
   }
   return undefined;
 }
@@ -304,11 +384,13 @@ function runtimeChoice(
   const binding = index.resolve(callee);
   if (binding === undefined || (binding.kind !== 'variable' && binding.kind !== 'parameter')) return undefined;
   const candidates: TSESTree.Node[] = [];
-  if (binding.init?.type === 'LogicalExpression' && binding.path?.length === 0) candidates.push(binding.init.right, binding.init.left);
+  if (binding.init?.type === 'LogicalExpression' && binding.path?.length === 0)
+    candidates.push(binding.init.right, binding.init.left);
   const holder = parents.get(binding.id);
   if (holder?.type === 'AssignmentPattern' && holder.left === binding.id) candidates.push(holder.right);
   const annotation = binding.typeAnnotation;
-  if (annotation?.type === 'TSTypeQuery' && annotation.exprName.type === 'Identifier') candidates.push(annotation.exprName);
+  if (annotation?.type === 'TSTypeQuery' && annotation.exprName.type === 'Identifier')
+    candidates.push(annotation.exprName);
   for (const candidate of candidates) {
     const found = resolve(candidate);
     if (isGraphql(found) && CACHEABLE.has(found.name)) {
@@ -322,7 +404,10 @@ function startOf(site: GraphqlSite): number {
   return site.kind === 'disabling-option' ? site.property.range[0] : site.call.range[0];
 }
 
-function referencesByBinding(index: BindingIndex, identifiers: readonly TSESTree.Identifier[]): Map<Binding, TSESTree.Identifier[]> {
+function referencesByBinding(
+  index: BindingIndex,
+  identifiers: readonly TSESTree.Identifier[],
+): Map<Binding, TSESTree.Identifier[]> {
   const byBinding = new Map<Binding, TSESTree.Identifier[]>();
   for (const identifier of identifiers) {
     const binding = index.resolve(identifier);
@@ -350,7 +435,13 @@ function documentConsumer(node: TSESTree.Node, context: ParseContext): ResolvedE
   const parentOf = (child: TSESTree.Node): TSESTree.Node | undefined => context.parents.get(child);
   let value: TSESTree.Node = node;
   let parent = parentOf(value);
-  while (parent && (parent.type === 'TSAsExpression' || parent.type === 'TSNonNullExpression' || parent.type === 'TSSatisfiesExpression' || parent.type === 'AwaitExpression')) {
+  while (
+    parent &&
+    (parent.type === 'TSAsExpression' ||
+      parent.type === 'TSNonNullExpression' ||
+      parent.type === 'TSSatisfiesExpression' ||
+      parent.type === 'AwaitExpression')
+  ) {
     value = parent;
     parent = parentOf(parent);
   }
@@ -362,18 +453,26 @@ function documentConsumer(node: TSESTree.Node, context: ParseContext): ResolvedE
     if (call?.type === 'CallExpression' && call.arguments[0] === object) return context.resolve(call);
     return undefined;
   }
-  if (parent.type === 'CallExpression' && parent.arguments.includes(value as TSESTree.CallExpressionArgument)) return context.resolve(parent);
+  if (parent.type === 'CallExpression' && parent.arguments.includes(value as TSESTree.CallExpressionArgument))
+    return context.resolve(parent);
   return undefined;
 }
 
 function judgeParse(call: TSESTree.CallExpression, resolved: ResolvedExport, context: ParseContext): ParseVerdict {
   const source = call.arguments[0];
   if (call.arguments.length !== 1 || source === undefined || source.type === 'SpreadElement') {
-    return { kind: 'left', reason: 'parse() with options or a spread argument: cachedParse(source) takes the source alone (options change the document)' };
+    return {
+      kind: 'left',
+      reason:
+        'parse() with options or a spread argument: cachedParse(source) takes the source alone (options change the document)',
+    };
   }
   const sourceName = nameOf(source);
   if (source.type === 'CallExpression' && nameOf(calleeOf(source)) === 'readFileSync') {
-    return { kind: 'left', reason: 'parse() of a file read from disk: SDL or a fixed document, parsed once, not request input' };
+    return {
+      kind: 'left',
+      reason: 'parse() of a file read from disk: SDL or a fixed document, parsed once, not request input',
+    };
   }
   // Where does the document go? Directly into an executor, or through a variable.
   const direct = documentConsumer(call, context);
@@ -388,7 +487,9 @@ function judgeParse(call: TSESTree.CallExpression, resolved: ResolvedExport, con
         : undefined;
   if (!direct && target !== undefined) {
     binding = context.index.resolve(target);
-    consumers = (binding ? (context.references.get(binding) ?? []) : []).map((identifier) => documentConsumer(identifier, context)).filter((found) => found !== undefined);
+    consumers = (binding ? (context.references.get(binding) ?? []) : [])
+      .map((identifier) => documentConsumer(identifier, context))
+      .filter((found) => found !== undefined);
   }
   const graphqlConsumers = consumers.filter(isGraphql);
   if (graphqlConsumers.some((consumer) => SDL_CONSUMERS.has(consumer.name))) {
@@ -396,8 +497,12 @@ function judgeParse(call: TSESTree.CallExpression, resolved: ResolvedExport, con
   }
   const executor = graphqlConsumers.find((consumer) => EXECUTORS.has(consumer.name));
   if (executor === undefined) {
-    if (sourceName !== undefined && SDL_NAME.test(sourceName)) return { kind: 'left', reason: `parse(${sourceName}): SDL by its name, and its document is not executed here` };
-    return { kind: 'left', reason: 'parse() whose document is not executed or validated in this file (client-side document, SDL or tooling)' };
+    if (sourceName !== undefined && SDL_NAME.test(sourceName))
+      return { kind: 'left', reason: `parse(${sourceName}): SDL by its name, and its document is not executed here` };
+    return {
+      kind: 'left',
+      reason: 'parse() whose document is not executed or validated in this file (client-side document, SDL or tooling)',
+    };
   }
   if (isConstantText(source)) {
     return { kind: 'left', reason: 'parse() of a constant: not request input, nothing to cache per request' };
@@ -406,12 +511,21 @@ function judgeParse(call: TSESTree.CallExpression, resolved: ResolvedExport, con
     return { kind: 'left', reason: `parse(${sourceName}) is executed but named like SDL: left for a reviewer` };
   }
   if (source.type === 'NewExpression') {
-    return { kind: 'left', reason: 'parse(new Source(...)) of request input: cachedParse keys by the query string; pass the string (a Source name only shows in error.source)' };
+    return {
+      kind: 'left',
+      reason:
+        'parse(new Source(...)) of request input: cachedParse keys by the query string; pass the string (a Source name only shows in error.source)',
+    };
   }
   return { kind: 'site', evidence: `its document goes to ${executor.name}()`, binding };
 }
 
-function judgeGraphqlCall(call: TSESTree.CallExpression, resolved: ResolvedExport, sites: GraphqlSite[], left: LeftGraphqlSite[]): void {
+function judgeGraphqlCall(
+  call: TSESTree.CallExpression,
+  resolved: ResolvedExport,
+  sites: GraphqlSite[],
+  left: LeftGraphqlSite[],
+): void {
   const args = call.arguments;
   if (args.some((argument) => argument.type === 'SpreadElement')) {
     left.push({ node: call, reason: 'graphql(...) with a spread argument list: which form it is cannot be told' });
@@ -425,7 +539,10 @@ function judgeGraphqlCall(call: TSESTree.CallExpression, resolved: ResolvedExpor
     sites.push({ kind: 'graphql', call, form: 'positional', evidence: resolved.evidence });
     return;
   }
-  left.push({ node: call, reason: `graphql() with ${args.length} arguments matches neither the object nor the positional form` });
+  left.push({
+    node: call,
+    reason: `graphql() with ${args.length} arguments matches neither the object nor the positional form`,
+  });
 }
 
 function judgeValidate(
@@ -442,13 +559,22 @@ function judgeValidate(
   const fromCachedParse =
     document !== undefined &&
     ((document.type === 'CallExpression' && (rewrittenParses.has(document) || isCachedParseCall(document, index))) ||
-      (binding !== undefined && (parsedBindings.has(binding) || (binding.init?.type === 'CallExpression' && isCachedParseCall(binding.init, index)))));
+      (binding !== undefined &&
+        (parsedBindings.has(binding) ||
+          (binding.init?.type === 'CallExpression' && isCachedParseCall(binding.init, index)))));
   if (!fromCachedParse) {
-    left.push({ node: call, reason: 'validate() of a document that does not come from a rewritten parse(): results are remembered per document object' });
+    left.push({
+      node: call,
+      reason:
+        'validate() of a document that does not come from a rewritten parse(): results are remembered per document object',
+    });
     return;
   }
   if (call.arguments.length > 3 || call.arguments.some((argument) => argument.type === 'SpreadElement')) {
-    left.push({ node: call, reason: 'validate() with options or a TypeInfo: cachedValidate(schema, document, rules) takes neither' });
+    left.push({
+      node: call,
+      reason: 'validate() with options or a TypeInfo: cachedValidate(schema, document, rules) takes neither',
+    });
     return;
   }
   sites.push({ kind: 'validate', call, evidence: resolved.evidence });
@@ -475,15 +601,27 @@ interface ConfigCandidate {
  * a candidate with an unknown owner when only the name says so (`new ApolloServer()` from a local module,
  * `register(plugin, ...)` with a plugin that cannot be placed). Undefined when it is something else.
  */
-function configCandidate(node: TSESTree.CallExpression | TSESTree.NewExpression, resolve: (node: TSESTree.Node) => ResolvedExport | undefined, read: SpecifierReader): ConfigCandidate | undefined {
+function configCandidate(
+  node: TSESTree.CallExpression | TSESTree.NewExpression,
+  resolve: (node: TSESTree.Node) => ResolvedExport | undefined,
+  read: SpecifierReader,
+): ConfigCandidate | undefined {
   const callee = node.type === 'CallExpression' ? calleeOf(node) : node.callee;
   const config = node.arguments[0];
   const name = nameOf(callee);
   if (node.type === 'NewExpression') {
     if (name !== 'ApolloServer') return undefined;
     const resolved = resolve(callee);
-    const known = resolved && APOLLO_SERVER.test(resolved.module) && resolved.name === 'ApolloServer' ? resolved : undefined;
-    return { config, owner: { name: known && !known.self ? `new ApolloServer() (${known.evidence})` : 'new ApolloServer()', resolved: known }, options: APOLLO_CACHE_OPTIONS };
+    const known =
+      resolved && APOLLO_SERVER.test(resolved.module) && resolved.name === 'ApolloServer' ? resolved : undefined;
+    return {
+      config,
+      owner: {
+        name: known && !known.self ? `new ApolloServer() (${known.evidence})` : 'new ApolloServer()',
+        resolved: known,
+      },
+      options: APOLLO_CACHE_OPTIONS,
+    };
   }
   if (name === 'createYoga') {
     const resolved = resolve(callee);
@@ -497,7 +635,11 @@ function configCandidate(node: TSESTree.CallExpression | TSESTree.NewExpression,
     if (!known && nameOf(callee.object) !== 'GraphQLModule') return undefined;
     const label = name === 'forRoot' ? 'GraphQLModule.forRoot()' : 'GraphQLModule.forRootAsync() useFactory';
     const options = name === 'forRoot' ? config : factoryResult(config);
-    return { config: options, owner: { name: known && !known.self ? `${label} (${known.evidence})` : label, resolved: known }, options: APOLLO_CACHE_OPTIONS };
+    return {
+      config: options,
+      owner: { name: known && !known.self ? `${label} (${known.evidence})` : label, resolved: known },
+      options: APOLLO_CACHE_OPTIONS,
+    };
   }
   // app.register(mercurius, { cache: false }): the plugin value is the first argument of a `register` call.
   if (name === 'register' && callee.type === 'MemberExpression') {
@@ -505,10 +647,15 @@ function configCandidate(node: TSESTree.CallExpression | TSESTree.NewExpression,
     if (!plugin || plugin.type === 'SpreadElement') return undefined;
     const required = plugin.type === 'CallExpression' ? requiredModule(plugin) : undefined;
     const resolved = required !== undefined ? requiredExport(required, read) : resolve(plugin);
-    if (resolved?.module === 'mercurius') return { config: node.arguments[1], owner: { name: 'mercurius', resolved }, options: MERCURIUS_CACHE_OPTIONS };
+    if (resolved?.module === 'mercurius')
+      return { config: node.arguments[1], owner: { name: 'mercurius', resolved }, options: MERCURIUS_CACHE_OPTIONS };
     // A plugin from another package is not Mercurius; one that cannot be placed might be.
     if (resolved !== undefined && !resolved.module.startsWith('.')) return undefined;
-    return { config: node.arguments[1], owner: { name: `register()'s plugin`, resolved: undefined }, options: MERCURIUS_CACHE_OPTIONS };
+    return {
+      config: node.arguments[1],
+      owner: { name: `register()'s plugin`, resolved: undefined },
+      options: MERCURIUS_CACHE_OPTIONS,
+    };
   }
   return undefined;
 }
@@ -521,7 +668,10 @@ const SERVER_ONLY_OPTIONS: readonly CacheOption[] = [...APOLLO_CACHE_OPTIONS, ..
  * `new ApolloServer({ ...opts })`: the option is on its way to a server the codemod cannot follow there (another
  * file, a parameter). Left, named, with where the function comes from.
  */
-function forwardedCacheOptions(node: TSESTree.CallExpression | TSESTree.NewExpression, index: BindingIndex): LeftGraphqlSite[] {
+function forwardedCacheOptions(
+  node: TSESTree.CallExpression | TSESTree.NewExpression,
+  index: BindingIndex,
+): LeftGraphqlSite[] {
   const found: LeftGraphqlSite[] = [];
   const callee = node.type === 'CallExpression' ? calleeOf(node) : node.callee;
   for (const argument of node.arguments) {
@@ -531,7 +681,12 @@ function forwardedCacheOptions(node: TSESTree.CallExpression | TSESTree.NewExpre
       if (property === undefined || !isLiteral(property.value, option.off)) continue;
       const name = nameOf(callee) ?? 'a function';
       const binding = callee.type === 'Identifier' ? index.resolve(callee) : undefined;
-      const from = binding?.kind === 'import' ? `imported from '${binding.importFrom}'` : binding !== undefined ? 'defined in this file' : undefined;
+      const from =
+        binding?.kind === 'import'
+          ? `imported from '${binding.importFrom}'`
+          : binding !== undefined
+            ? 'defined in this file'
+            : undefined;
       const text = optionText(option);
       found.push({
         node: property,
@@ -559,25 +714,64 @@ function requiredExport(specifier: string, read: SpecifierReader): ResolvedExpor
   return { module, name: 'default', evidence: `required from '${specifier}'${note}`, ...(self ? { self } : {}) };
 }
 
-function judgeConfig(candidate: ConfigCandidate, index: BindingIndex, sites: GraphqlSite[], left: LeftGraphqlSite[]): void {
+function judgeConfig(
+  candidate: ConfigCandidate,
+  index: BindingIndex,
+  sites: GraphqlSite[],
+  left: LeftGraphqlSite[],
+): void {
   const verdict = judgeCacheOptions(candidate.config, candidate.owner, candidate.options, index);
   for (const found of verdict.removable) {
-    sites.push({ kind: 'disabling-option', property: found.property, object: found.object, option: found.option, owner: candidate.owner.name, evidence: candidate.owner.resolved?.evidence ?? '' });
+    sites.push({
+      kind: 'disabling-option',
+      property: found.property,
+      object: found.object,
+      option: found.option,
+      owner: candidate.owner.name,
+      evidence: candidate.owner.resolved?.evidence ?? '',
+    });
   }
-  for (const found of verdict.left) left.push({ node: found.node, reason: found.reason, option: found.option, owner: candidate.owner.name, why: found.why, flag: found.flag });
+  for (const found of verdict.left)
+    left.push({
+      node: found.node,
+      reason: found.reason,
+      option: found.option,
+      owner: candidate.owner.name,
+      why: found.why,
+      flag: found.flag,
+    });
 }
 
-function judgeResponseCache(call: TSESTree.CallExpression, resolved: ResolvedExport, found: ResponseCacheSite[], left: LeftGraphqlSite[]): void {
+function judgeResponseCache(
+  call: TSESTree.CallExpression,
+  resolved: ResolvedExport,
+  found: ResponseCacheSite[],
+  left: LeftGraphqlSite[],
+): void {
   const apollo = RESPONSE_CACHE_APOLLO.test(resolved.module) && resolved.name === 'default';
   const envelop = RESPONSE_CACHE_ENVELOP.test(resolved.module) && resolved.name === 'useResponseCache';
   if (!apollo && !envelop) return;
   const sessionOption = apollo ? 'sessionId' : 'session';
   const config = call.arguments[0];
-  if (config === undefined || (config.type === 'ObjectExpression' && !findOption(config, sessionOption) && !config.properties.some((property) => property.type === 'SpreadElement'))) {
-    found.push({ kind: 'response-cache', call, plugin: apollo ? 'responseCachePlugin()' : 'useResponseCache()', sessionOption });
+  if (
+    config === undefined ||
+    (config.type === 'ObjectExpression' &&
+      !findOption(config, sessionOption) &&
+      !config.properties.some((property) => property.type === 'SpreadElement'))
+  ) {
+    found.push({
+      kind: 'response-cache',
+      call,
+      plugin: apollo ? 'responseCachePlugin()' : 'useResponseCache()',
+      sessionOption,
+    });
     return;
   }
-  if (config.type !== 'ObjectExpression') left.push({ node: call, reason: `response cache configured from a value: cannot tell whether it sets \`${sessionOption}\`` });
+  if (config.type !== 'ObjectExpression')
+    left.push({
+      node: call,
+      reason: `response cache configured from a value: cannot tell whether it sets \`${sessionOption}\``,
+    });
 }
 
 export interface GraphqlRewriteOptions {
@@ -588,16 +782,35 @@ export interface GraphqlRewriteOptions {
 
 /** The helper a site is rewritten to, or undefined for a removed option. */
 export function helperOf(site: GraphqlSite): string | undefined {
-  return site.kind === 'graphql' ? CACHED_GRAPHQL : site.kind === 'parse' ? CACHED_PARSE : site.kind === 'validate' ? CACHED_VALIDATE : undefined;
+  return site.kind === 'graphql'
+    ? CACHED_GRAPHQL
+    : site.kind === 'parse'
+      ? CACHED_PARSE
+      : site.kind === 'validate'
+        ? CACHED_VALIDATE
+        : undefined;
 }
 
 /**
  * Minimal edits for `sites`: callee names swapped, positional arguments folded into one object, options removed, the
  * helpers imported once, and the imports the swap leaves unread (`graphql`, `parse`, `validate`, a namespace) removed.
  */
-export function planGraphqlRewrites(program: TSESTree.Program, source: string, sites: readonly GraphqlSite[], options: GraphqlRewriteOptions): TextEdit[] {
+export function planGraphqlRewrites(
+  program: TSESTree.Program,
+  source: string,
+  sites: readonly GraphqlSite[],
+  options: GraphqlRewriteOptions,
+): TextEdit[] {
   const names = [...new Set(sites.map(helperOf).filter((name) => name !== undefined))];
-  const plan = names.length > 0 ? planNamedImports(program, source, { from: options.importFrom, names, moduleStyle: options.moduleStyle, style: options.style }) : undefined;
+  const plan =
+    names.length > 0
+      ? planNamedImports(program, source, {
+          from: options.importFrom,
+          names,
+          moduleStyle: options.moduleStyle,
+          style: options.style,
+        })
+      : undefined;
   const edits: TextEdit[] = plan ? [...plan.edits] : [];
   const removedOptions = new Map<TSESTree.ObjectExpression, Set<Ranged>>();
   const replacedCallees: (readonly [number, number])[] = [];

@@ -27,10 +27,18 @@ export interface ResolvedExport {
 }
 
 /** The package a module specifier loads, for a file: what decided it goes into the evidence. */
-export type SpecifierReader = (specifier: string) => { readonly module: string; readonly note: string; readonly self: boolean };
+export type SpecifierReader = (specifier: string) => {
+  readonly module: string;
+  readonly note: string;
+  readonly self: boolean;
+};
 
 /** Specifiers read by their text alone (no file to place them). */
-export const readSpecifierText: SpecifierReader = (specifier) => ({ module: packageOf(specifier), note: '', self: false });
+export const readSpecifierText: SpecifierReader = (specifier) => ({
+  module: packageOf(specifier),
+  note: '',
+  self: false,
+});
 
 /**
  * Specifiers read as a reviewer reads them in `filePath`: a relative specifier that lands on the package's own root
@@ -42,7 +50,9 @@ export function specifierReaderFor(filePath: string | undefined): SpecifierReade
   return (specifier) => {
     const self = selfReferencedPackage(filePath, specifier);
     if (self === undefined) return readSpecifierText(specifier);
-    const note = specifier.startsWith('.') ? `, this package's own root, whose package.json names it '${self.name}'` : ', this package itself';
+    const note = specifier.startsWith('.')
+      ? `, this package's own root, whose package.json names it '${self.name}'`
+      : ', this package itself';
     return { module: self.name, note, self: true };
   };
 }
@@ -61,7 +71,8 @@ export function packageOf(specifier: string): string {
 
 /** The package whose typings declare a file (`.../node_modules/@types/x/...` → `x`), or undefined. */
 function packageOfFile(fileName: string): string | undefined {
-  const match = /[\\/]node_modules[\\/](?:@types[\\/])?((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/.exec(fileName);
+  const match =
+    /[\\/]node_modules[\\/](?:@types[\\/])?((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/.exec(fileName);
   return match?.[1]?.replace(/\\/g, '/');
 }
 
@@ -86,7 +97,8 @@ function fromTypes(node: TSESTree.Node, types: TypeServices): ResolvedExport | u
   if (!declaration) return undefined;
   const fileName = declaration.getSourceFile().fileName;
   const module = packageOfFile(fileName) ?? ambientModuleOf(declaration);
-  if (module === undefined) return { module: '', name: symbol.getName(), evidence: 'the type checker: declared in this project' };
+  if (module === undefined)
+    return { module: '', name: symbol.getName(), evidence: 'the type checker: declared in this project' };
   return { module, name: symbol.getName(), evidence: `the type checker: declared by ${module}` };
 }
 
@@ -98,7 +110,12 @@ function fromBindings(node: TSESTree.Node, index: BindingIndex, read: SpecifierR
   if (node.type === 'Identifier') {
     const binding = index.resolve(node);
     if (binding === undefined) return undefined;
-    if (binding.kind === 'import' && binding.importFrom !== undefined && binding.importedName !== undefined && binding.importedName !== '*') {
+    if (
+      binding.kind === 'import' &&
+      binding.importFrom !== undefined &&
+      binding.importedName !== undefined &&
+      binding.importedName !== '*'
+    ) {
       return exported(binding.importFrom, binding.importedName, 'imported from');
     }
     // const { graphql } = require('graphql'); const parse = require('graphql').parse
@@ -141,7 +158,12 @@ function fromBindings(node: TSESTree.Node, index: BindingIndex, read: SpecifierR
  * The export a callee (or constructor, or plugin value) refers to. The checker's answer wins when it has one; a
  * name it cannot place (an `any`, a JavaScript file outside the program) falls back to the import binding.
  */
-export function resolveExport(node: TSESTree.Node, index: BindingIndex, types: TypeServices | undefined, read: SpecifierReader = readSpecifierText): ResolvedExport | undefined {
+export function resolveExport(
+  node: TSESTree.Node,
+  index: BindingIndex,
+  types: TypeServices | undefined,
+  read: SpecifierReader = readSpecifierText,
+): ResolvedExport | undefined {
   if (types) {
     const typed = fromTypes(node, types);
     // Declared in this project: a local name, unless the project is the package itself, loaded by its own root.

@@ -82,7 +82,12 @@ interface Bindings {
 
 function unwrap(node: TSESTree.Node): TSESTree.Node {
   let current = node;
-  while (current.type === 'TSAsExpression' || current.type === 'TSNonNullExpression' || current.type === 'TSSatisfiesExpression' || current.type === 'TSTypeAssertion') {
+  while (
+    current.type === 'TSAsExpression' ||
+    current.type === 'TSNonNullExpression' ||
+    current.type === 'TSSatisfiesExpression' ||
+    current.type === 'TSTypeAssertion'
+  ) {
     current = current.expression;
   }
   return current;
@@ -97,7 +102,8 @@ function rootName(node: TSESTree.Node): string | undefined {
 function lastName(node: TSESTree.Node): string | undefined {
   const current = unwrap(node);
   if (current.type === 'Identifier') return current.name;
-  if (current.type === 'MemberExpression' && !current.computed && current.property.type === 'Identifier') return current.property.name;
+  if (current.type === 'MemberExpression' && !current.computed && current.property.type === 'Identifier')
+    return current.property.name;
   return undefined;
 }
 
@@ -113,15 +119,26 @@ function loadsLegacyGrpc(text: string | undefined): boolean {
   return text !== undefined && /(?:require\(\s*|from\s+)['"]grpc['"]/.test(text) && !text.includes(GRPC_MODULE);
 }
 
-function bindModule(bindings: Bindings, source: string, locals: { imported?: string; local: string; typeOnly?: boolean }[], options: GrpcScanOptions): void {
+function bindModule(
+  bindings: Bindings,
+  source: string,
+  locals: { imported?: string; local: string; typeOnly?: boolean }[],
+  options: GrpcScanOptions,
+): void {
   if (source === GRPC_MODULE) {
-    for (const { imported, local } of locals) if (imported === 'ServiceClientConstructor') bindings.constructorTypeNames.add(local);
+    for (const { imported, local } of locals)
+      if (imported === 'ServiceClientConstructor') bindings.constructorTypeNames.add(local);
   }
   const valueLocals = locals.filter((entry) => entry.typeOnly !== true);
   bindValueModule(bindings, source, valueLocals, options);
 }
 
-function bindValueModule(bindings: Bindings, source: string, locals: { imported?: string; local: string }[], options: GrpcScanOptions): void {
+function bindValueModule(
+  bindings: Bindings,
+  source: string,
+  locals: { imported?: string; local: string }[],
+  options: GrpcScanOptions,
+): void {
   if (source === 'grpc') {
     for (const { local } of locals) bindings.legacyNames.add(local);
     return;
@@ -143,7 +160,8 @@ function bindValueModule(bindings: Bindings, source: string, locals: { imported?
     return;
   }
   let evidence: string | undefined;
-  if (GENERATED_MODULE.test(source) && /grpc/i.test(source)) evidence = `imported from the generated gRPC module '${source}'`;
+  if (GENERATED_MODULE.test(source) && /grpc/i.test(source))
+    evidence = `imported from the generated gRPC module '${source}'`;
   else if (makesClients(text)) evidence = `imported from '${source}', which makes grpc-js client constructors`;
   if (evidence === undefined) return;
   for (const { local } of locals) bindings.constructors.set(local, evidence);
@@ -167,7 +185,11 @@ function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): B
     const typeOnlyDeclaration = statement.importKind === 'type';
     const locals = statement.specifiers.map((specifier) =>
       specifier.type === 'ImportSpecifier'
-        ? { imported: importedNameOf(specifier), local: specifier.local.name, typeOnly: typeOnlyDeclaration || specifier.importKind === 'type' }
+        ? {
+            imported: importedNameOf(specifier),
+            local: specifier.local.name,
+            typeOnly: typeOnlyDeclaration || specifier.importKind === 'type',
+          }
         : { local: specifier.local.name, typeOnly: typeOnlyDeclaration },
     );
     bindModule(bindings, statement.source.value, locals, options);
@@ -187,7 +209,12 @@ function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): B
     const init = unwrap(node.init);
     // require('@grpc/grpc-js') / require('./x_grpc_pb'), whole or destructured
     // isRequireCall also takes `require('x').y`, which has no arguments of its own.
-    if (init.type === 'CallExpression' && isRequireCall(init) && init.arguments[0]?.type === 'Literal' && typeof init.arguments[0].value === 'string') {
+    if (
+      init.type === 'CallExpression' &&
+      isRequireCall(init) &&
+      init.arguments[0]?.type === 'Literal' &&
+      typeof init.arguments[0].value === 'string'
+    ) {
       const source = init.arguments[0].value;
       if (node.id.type === 'Identifier') bindModule(bindings, source, [{ local: node.id.name }], options);
       else if (node.id.type === 'ObjectPattern') {
@@ -206,7 +233,8 @@ function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): B
     else if (madeByLegacy(init, bindings)) bindings.legacyConstructors.add(node.id.name);
   });
   for (const { name, annotation } of annotated) {
-    if (!bindings.constructors.has(name) && namesConstructorType(annotation, bindings)) bindings.constructors.set(name, 'typed as grpc-js ServiceClientConstructor');
+    if (!bindings.constructors.has(name) && namesConstructorType(annotation, bindings))
+      bindings.constructors.set(name, 'typed as grpc-js ServiceClientConstructor');
   }
   return bindings;
 }
@@ -216,7 +244,12 @@ function annotatedName(node: TSESTree.Node): { name: string; annotation: TSESTre
   if (node.type === 'TSParameterProperty' && node.parameter.type === 'Identifier' && node.parameter.typeAnnotation) {
     return { name: `this.${node.parameter.name}`, annotation: node.parameter.typeAnnotation.typeAnnotation };
   }
-  if ((node.type === 'PropertyDefinition' || node.type === 'TSAbstractPropertyDefinition') && !node.computed && node.key.type === 'Identifier' && node.typeAnnotation) {
+  if (
+    (node.type === 'PropertyDefinition' || node.type === 'TSAbstractPropertyDefinition') &&
+    !node.computed &&
+    node.key.type === 'Identifier' &&
+    node.typeAnnotation
+  ) {
     return { name: `this.${node.key.name}`, annotation: node.typeAnnotation.typeAnnotation };
   }
   if (node.type === 'Identifier' && node.typeAnnotation && node.parent?.type !== 'TSParameterProperty') {
@@ -231,10 +264,21 @@ function namesConstructorType(annotation: TSESTree.TypeNode, bindings: Bindings)
   if (annotation.type !== 'TSTypeReference') return false;
   const name = annotation.typeName;
   if (name.type === 'Identifier' && bindings.constructorTypeNames.has(name.name)) return true;
-  if (name.type === 'TSQualifiedName' && name.right.name === 'ServiceClientConstructor' && name.left.type === 'Identifier' && bindings.grpcNamespaces.has(name.left.name)) return true;
+  if (
+    name.type === 'TSQualifiedName' &&
+    name.right.name === 'ServiceClientConstructor' &&
+    name.left.type === 'Identifier' &&
+    bindings.grpcNamespaces.has(name.left.name)
+  )
+    return true;
   // `Record<string, ServiceClientConstructor>`, `Map<…, ServiceClientConstructor>`: `new pool[name](...)`
   const last = annotation.typeArguments?.params.at(-1);
-  return name.type === 'Identifier' && (name.name === 'Record' || name.name === 'Array' || name.name === 'ReadonlyArray') && last !== undefined && namesConstructorType(last, bindings);
+  return (
+    name.type === 'Identifier' &&
+    (name.name === 'Record' || name.name === 'Array' || name.name === 'ReadonlyArray') &&
+    last !== undefined &&
+    namesConstructorType(last, bindings)
+  );
 }
 
 /** `grpc.load(...)`, `grpc.loadPackageDefinition(...)`, `grpc.makeGenericClientConstructor(...)` of the deprecated package, or a member of one. */
@@ -254,11 +298,14 @@ function madeBy(init: TSESTree.Node, bindings: Bindings): string | undefined {
   const callee = unwrap(current.callee);
   const name = lastName(callee);
   const fromGrpc =
-    (callee.type === 'Identifier' && (bindings.loadPackageNames.has(callee.name) || bindings.makeConstructorNames.has(callee.name))) ||
+    (callee.type === 'Identifier' &&
+      (bindings.loadPackageNames.has(callee.name) || bindings.makeConstructorNames.has(callee.name))) ||
     (callee.type === 'MemberExpression' && bindings.grpcNamespaces.has(rootName(callee) ?? ''));
   if (!fromGrpc) return undefined;
-  if (name === 'loadPackageDefinition' || bindings.loadPackageNames.has(name ?? '')) return 'from grpc.loadPackageDefinition()';
-  if (MAKE_CONSTRUCTOR.has(name ?? '') || bindings.makeConstructorNames.has(name ?? '')) return `made by grpc.${name === 'makeClientConstructor' ? name : 'makeGenericClientConstructor'}()`;
+  if (name === 'loadPackageDefinition' || bindings.loadPackageNames.has(name ?? ''))
+    return 'from grpc.loadPackageDefinition()';
+  if (MAKE_CONSTRUCTOR.has(name ?? '') || bindings.makeConstructorNames.has(name ?? ''))
+    return `made by grpc.${name === 'makeClientConstructor' ? name : 'makeGenericClientConstructor'}()`;
   return undefined;
 }
 
@@ -270,7 +317,11 @@ function isCredentials(node: TSESTree.Node | undefined, bindings: Bindings): boo
   if (callee.type !== 'MemberExpression') return false;
   const owner = unwrap(callee.object);
   if (owner.type === 'Identifier') return bindings.credentialsNames.has(owner.name);
-  return owner.type === 'MemberExpression' && lastName(owner) === 'credentials' && bindings.grpcNamespaces.has(rootName(owner) ?? '');
+  return (
+    owner.type === 'MemberExpression' &&
+    lastName(owner) === 'credentials' &&
+    bindings.grpcNamespaces.has(rootName(owner) ?? '')
+  );
 }
 
 /** The checker's word: the constructed type has grpc-js's `Client` among its base classes. */
@@ -285,7 +336,12 @@ function typeSaysGrpcClient(node: TSESTree.NewExpression, types: TypeServices | 
     seen.add(type);
     const symbol = type.getSymbol();
     const declaration = symbol?.declarations?.[0];
-    if (symbol?.getName() === 'Client' && declaration !== undefined && /[\\/]@grpc[\\/]grpc-js[\\/]/.test(declaration.getSourceFile().fileName)) return true;
+    if (
+      symbol?.getName() === 'Client' &&
+      declaration !== undefined &&
+      /[\\/]@grpc[\\/]grpc-js[\\/]/.test(declaration.getSourceFile().fileName)
+    )
+      return true;
     if (!type.isClassOrInterface()) return false;
     return checker.getBaseTypes(type).some(visit);
   };
@@ -297,25 +353,46 @@ function typeSaysGrpcClient(node: TSESTree.NewExpression, types: TypeServices | 
 /** A callee without a plain name (`new (pick())(...)`): its text, short. */
 function sourceName(callee: TSESTree.Node): string {
   const current = unwrap(callee);
-  if (current.type === 'MemberExpression' && current.object.type === 'ThisExpression' && current.property.type === 'Identifier') return current.property.name;
+  if (
+    current.type === 'MemberExpression' &&
+    current.object.type === 'ThisExpression' &&
+    current.property.type === 'Identifier'
+  )
+    return current.property.name;
   return 'client';
 }
 
 function insideFunction(ancestors: readonly TSESTree.Node[]): boolean {
-  return ancestors.some((node) => node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression');
+  return ancestors.some(
+    (node) =>
+      node.type === 'FunctionDeclaration' ||
+      node.type === 'FunctionExpression' ||
+      node.type === 'ArrowFunctionExpression',
+  );
 }
 
 function insideHelper(ancestors: readonly TSESTree.Node[], node: TSESTree.Node): boolean {
   const parent = ancestors.at(-1);
-  return parent?.type === 'CallExpression' && lastName(parent.callee) === 'rotatingClient' && parent.arguments[0] === node;
+  return (
+    parent?.type === 'CallExpression' && lastName(parent.callee) === 'rotatingClient' && parent.arguments[0] === node
+  );
 }
 
-function clientEvidence(node: TSESTree.NewExpression, bindings: Bindings, types: TypeServices | undefined): string | undefined {
+function clientEvidence(
+  node: TSESTree.NewExpression,
+  bindings: Bindings,
+  types: TypeServices | undefined,
+): string | undefined {
   const typed = typeSaysGrpcClient(node, types);
   if (typed === true) return 'the checker: the constructed type extends grpc-js Client';
   if (typed === false) return undefined;
   const callee = unwrap(node.callee);
-  if (callee.type === 'MemberExpression' && callee.object.type === 'ThisExpression' && !callee.computed && callee.property.type === 'Identifier') {
+  if (
+    callee.type === 'MemberExpression' &&
+    callee.object.type === 'ThisExpression' &&
+    !callee.computed &&
+    callee.property.type === 'Identifier'
+  ) {
     const field = bindings.constructors.get(`this.${callee.property.name}`);
     if (field !== undefined) return `${field}, in a class field`;
   }
@@ -328,7 +405,8 @@ function clientEvidence(node: TSESTree.NewExpression, bindings: Bindings, types:
 function notShownReason(node: TSESTree.NewExpression, name: string, bindings: Bindings): string {
   const root = rootName(node.callee);
   const module = root === undefined ? undefined : bindings.importSources.get(root);
-  const shown = 'only a generated gRPC module, loadPackageDefinition, makeGenericClientConstructor or a ServiceClientConstructor type shows one';
+  const shown =
+    'only a generated gRPC module, loadPackageDefinition, makeGenericClientConstructor or a ServiceClientConstructor type shows one';
   if (module !== undefined) return `new ${name}(): ${name} from ${module} is not a generated grpc-js client (${shown})`;
   return `new ${name}(): not shown to be a generated grpc-js client (${shown})`;
 }
@@ -336,14 +414,26 @@ function notShownReason(node: TSESTree.NewExpression, name: string, bindings: Bi
 function isServerConstructor(callee: TSESTree.Node, bindings: Bindings): boolean {
   const value = unwrap(callee);
   if (value.type === 'Identifier') return bindings.serverNames.has(value.name);
-  return value.type === 'MemberExpression' && lastName(value) === 'Server' && bindings.grpcNamespaces.has(rootName(value) ?? '');
+  return (
+    value.type === 'MemberExpression' &&
+    lastName(value) === 'Server' &&
+    bindings.grpcNamespaces.has(rootName(value) ?? '')
+  );
 }
 
 /** Every grpc-js client construction and server in the file, and every `new …Client(` left with its reason. */
 export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOptions = {}): GrpcScan {
   const bindings = collectBindings(program, options);
   const scan: GrpcScan = { clients: [], servers: [], left: [] };
-  const usesGrpc = bindings.grpcNamespaces.size + bindings.serverNames.size + bindings.credentialsNames.size + bindings.constructors.size + bindings.legacyNames.size + bindings.legacyConstructors.size + bindings.constructorTypeNames.size > 0;
+  const usesGrpc =
+    bindings.grpcNamespaces.size +
+      bindings.serverNames.size +
+      bindings.credentialsNames.size +
+      bindings.constructors.size +
+      bindings.legacyNames.size +
+      bindings.legacyConstructors.size +
+      bindings.constructorTypeNames.size >
+    0;
   if (!usesGrpc) return scan;
   const ancestors: TSESTree.Node[] = [];
   const walk = (node: TSESTree.Node): void => {
@@ -352,14 +442,19 @@ export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOption
     for (const key of Object.keys(node) as (keyof typeof node)[]) {
       if (key === 'parent') continue;
       const value = node[key] as unknown;
-      if (Array.isArray(value)) for (const item of value) if (item && typeof item === 'object' && 'type' in item) walk(item as TSESTree.Node);
+      if (Array.isArray(value))
+        for (const item of value) if (item && typeof item === 'object' && 'type' in item) walk(item as TSESTree.Node);
       if (value && typeof value === 'object' && 'type' in value && !Array.isArray(value)) walk(value as TSESTree.Node);
     }
     ancestors.pop();
   };
   const visitNew = (node: TSESTree.NewExpression): void => {
     if (usesLegacyGrpc(node, bindings)) {
-      scan.left.push({ node, reason: "a client or server of the deprecated C-core 'grpc' package: migrate it to @grpc/grpc-js first (rotatingClient and serverConnectionAge are for grpc-js)" });
+      scan.left.push({
+        node,
+        reason:
+          "a client or server of the deprecated C-core 'grpc' package: migrate it to @grpc/grpc-js first (rotatingClient and serverConnectionAge are for grpc-js)",
+      });
       return;
     }
     if (isServerConstructor(node.callee, bindings)) {
@@ -370,22 +465,32 @@ export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOption
     const evidence = clientEvidence(node, bindings, options.types);
     if (evidence === undefined) {
       // A client-like name, or grpc-js credentials handed to it: worth a word, never a rewrite on that shape alone.
-      if (/Client$/.test(name) || isCredentials(node.arguments[1], bindings)) scan.left.push({ node, reason: notShownReason(node, name, bindings) });
+      if (/Client$/.test(name) || isCredentials(node.arguments[1], bindings))
+        scan.left.push({ node, reason: notShownReason(node, name, bindings) });
       return;
     }
     if (insideHelper(ancestors, node)) return;
     if (node.arguments.length < 2 || node.arguments.some((argument) => argument.type === 'SpreadElement')) {
-      scan.left.push({ node, reason: `new ${name || 'client'}(): a gRPC client (${evidence}) without (address, credentials) arguments to pass on` });
+      scan.left.push({
+        node,
+        reason: `new ${name || 'client'}(): a gRPC client (${evidence}) without (address, credentials) arguments to pass on`,
+      });
       return;
     }
     const balanced = balancedBy(node, program);
     if (balanced !== undefined) {
-      scan.left.push({ node, reason: `new ${name || 'client'}(): already balanced per call (${balanced}): each call already picks a backend, rotation adds nothing` });
+      scan.left.push({
+        node,
+        reason: `new ${name || 'client'}(): already balanced per call (${balanced}): each call already picks a backend, rotation adds nothing`,
+      });
       return;
     }
     const oneCall = oneShotCall(node, ancestors);
     if (oneCall !== undefined) {
-      scan.left.push({ node, reason: `new ${name || 'client'}(): a one-shot client (one ${oneCall}() call, then close()): its connection never lives long enough to rotate` });
+      scan.left.push({
+        node,
+        reason: `new ${name || 'client'}(): a one-shot client (one ${oneCall}() call, then close()): its connection never lives long enough to rotate`,
+      });
       return;
     }
     scan.clients.push({ kind: 'client', node, evidence, perCall: insideFunction(ancestors) });
@@ -411,7 +516,10 @@ export function setsConnectionAge(server: TSESTree.NewExpression, program?: TSES
 }
 
 function setsAgeKey(property: TSESTree.Property): boolean {
-  return (property.key.type === 'Literal' && property.key.value === 'grpc.max_connection_age_ms') || (property.key.type === 'Identifier' && property.key.name === 'grpc.max_connection_age_ms');
+  return (
+    (property.key.type === 'Literal' && property.key.value === 'grpc.max_connection_age_ms') ||
+    (property.key.type === 'Identifier' && property.key.name === 'grpc.max_connection_age_ms')
+  );
 }
 
 function ageIn(node: TSESTree.Node, program: TSESTree.Program | undefined, depth: number): string | undefined {
@@ -424,7 +532,8 @@ function ageIn(node: TSESTree.Node, program: TSESTree.Program | undefined, depth
   for (const property of value.properties) {
     if (property.type === 'Property' && setsAgeKey(property)) return '';
     if (property.type !== 'SpreadElement') continue;
-    if (property.argument.type === 'CallExpression' && lastName(property.argument.callee) === 'serverConnectionAge') return '';
+    if (property.argument.type === 'CallExpression' && lastName(property.argument.callee) === 'serverConnectionAge')
+      return '';
     const spread = ageIn(property.argument, program, depth + 1);
     if (spread !== undefined) return spread;
   }
@@ -449,7 +558,12 @@ function sameFileConstant(program: TSESTree.Program, name: string): TSESTree.Exp
  */
 function balancedBy(node: TSESTree.NewExpression, program: TSESTree.Program): string | undefined {
   const address = node.arguments[0] === undefined ? undefined : unwrap(node.arguments[0]);
-  const text = address?.type === 'Literal' ? String(address.value) : address?.type === 'TemplateLiteral' ? (address.quasis[0]?.value.cooked ?? '') : '';
+  const text =
+    address?.type === 'Literal'
+      ? String(address.value)
+      : address?.type === 'TemplateLiteral'
+        ? (address.quasis[0]?.value.cooked ?? '')
+        : '';
   if (text.startsWith('xds:')) return "an xDS target, 'xds:'";
   const options = node.arguments[2] === undefined ? undefined : unwrap(node.arguments[2]);
   if (options === undefined) return undefined;
@@ -457,12 +571,16 @@ function balancedBy(node: TSESTree.NewExpression, program: TSESTree.Program): st
   const written = constant ?? options;
   let roundRobin = false;
   traverse(written, (child) => {
-    if (child.type === 'Identifier' && (child.name === 'round_robin' || child.name === 'roundRobinOptions')) roundRobin = true;
-    if (child.type === 'Literal' && typeof child.value === 'string' && /\bround_robin\b/.test(child.value)) roundRobin = true;
+    if (child.type === 'Identifier' && (child.name === 'round_robin' || child.name === 'roundRobinOptions'))
+      roundRobin = true;
+    if (child.type === 'Literal' && typeof child.value === 'string' && /\bround_robin\b/.test(child.value))
+      roundRobin = true;
     if (child.type === 'TemplateElement' && /\bround_robin\b/.test(child.value.raw)) roundRobin = true;
   });
   if (!roundRobin) return undefined;
-  return constant === undefined ? 'round_robin in its options' : `round_robin in its options, ${(options as TSESTree.Identifier).name}`;
+  return constant === undefined
+    ? 'round_robin in its options'
+    : `round_robin in its options, ${(options as TSESTree.Identifier).name}`;
 }
 
 /**
@@ -471,14 +589,29 @@ function balancedBy(node: TSESTree.NewExpression, program: TSESTree.Program): st
  */
 function oneShotCall(node: TSESTree.NewExpression, ancestors: readonly TSESTree.Node[]): string | undefined {
   const declarator = ancestors.at(-1);
-  if (declarator?.type !== 'VariableDeclarator' || declarator.id.type !== 'Identifier' || declarator.init !== node) return undefined;
-  const scope = [...ancestors].reverse().find((ancestor) => ancestor.type === 'FunctionDeclaration' || ancestor.type === 'FunctionExpression' || ancestor.type === 'ArrowFunctionExpression');
+  if (declarator?.type !== 'VariableDeclarator' || declarator.id.type !== 'Identifier' || declarator.init !== node)
+    return undefined;
+  const scope = [...ancestors]
+    .reverse()
+    .find(
+      (ancestor) =>
+        ancestor.type === 'FunctionDeclaration' ||
+        ancestor.type === 'FunctionExpression' ||
+        ancestor.type === 'ArrowFunctionExpression',
+    );
   if (scope === undefined) return undefined;
   const name = declarator.id.name;
   const calls: string[] = [];
   let references = 0;
   traverse(scope, (child, parent) => {
-    if (child.type === 'CallExpression' && child.callee.type === 'MemberExpression' && !child.callee.computed && child.callee.object.type === 'Identifier' && child.callee.object.name === name && child.callee.property.type === 'Identifier') {
+    if (
+      child.type === 'CallExpression' &&
+      child.callee.type === 'MemberExpression' &&
+      !child.callee.computed &&
+      child.callee.object.type === 'Identifier' &&
+      child.callee.object.name === name &&
+      child.callee.property.type === 'Identifier'
+    ) {
       calls.push(child.callee.property.name);
     }
     if (child.type !== 'Identifier' || child.name !== name || child === declarator.id) return;
@@ -517,10 +650,17 @@ export function planGrpcRewrites(
   const servers = sites.servers.filter((server) => {
     const setBy = connectionAgeSetBy(server.node, program);
     if (setBy === undefined) return true;
-    if (!spreadsHelper(server.node)) left.push({ node: server.node, reason: `grpc.Server: its options already set grpc.max_connection_age_ms${setBy ? ` (${setBy})` : ''}` });
+    if (!spreadsHelper(server.node))
+      left.push({
+        node: server.node,
+        reason: `grpc.Server: its options already set grpc.max_connection_age_ms${setBy ? ` (${setBy})` : ''}`,
+      });
     return false;
   });
-  const names = [...(sites.clients.length > 0 ? [ROTATING_CLIENT] : []), ...(servers.length > 0 ? [SERVER_CONNECTION_AGE] : [])];
+  const names = [
+    ...(sites.clients.length > 0 ? [ROTATING_CLIENT] : []),
+    ...(servers.length > 0 ? [SERVER_CONNECTION_AGE] : []),
+  ];
   if (names.length === 0) return { edits: [], left, rewrittenServers: [] };
   const imports = planNamedImports(program, source, { ...request, names });
   const edits: TextEdit[] = [...imports.edits];
@@ -542,9 +682,17 @@ export function planGrpcRewrites(
       // `{}` → `{ ...age() }`; `{ a: 1 }` → `{ ...age(), a: 1 }`, `{a: 1}` → `{ ...age(), a: 1}` (a multi-line object
       // keeps its own line breaks).
       const spaced = /\s/.test(source[options.range[0] + 1] ?? '');
-      edits.push({ start: options.range[0], end: options.range[0] + 1, text: empty ? `{ ...${age}() ` : `{ ...${age}(),${spaced ? '' : ' '}` });
+      edits.push({
+        start: options.range[0],
+        end: options.range[0] + 1,
+        text: empty ? `{ ...${age}() ` : `{ ...${age}(),${spaced ? '' : ' '}`,
+      });
     } else {
-      edits.push({ start: options.range[0], end: options.range[1], text: `{ ...${age}(), ...${source.slice(options.range[0], options.range[1])} }` });
+      edits.push({
+        start: options.range[0],
+        end: options.range[1],
+        text: `{ ...${age}(), ...${source.slice(options.range[0], options.range[1])} }`,
+      });
     }
   }
   return { edits, left, rewrittenServers: servers };
@@ -554,7 +702,12 @@ function spreadsHelper(server: TSESTree.NewExpression): boolean {
   const options = server.arguments[0];
   return (
     options?.type === 'ObjectExpression' &&
-    options.properties.some((property) => property.type === 'SpreadElement' && property.argument.type === 'CallExpression' && lastName(property.argument.callee) === 'serverConnectionAge')
+    options.properties.some(
+      (property) =>
+        property.type === 'SpreadElement' &&
+        property.argument.type === 'CallExpression' &&
+        lastName(property.argument.callee) === 'serverConnectionAge',
+    )
   );
 }
 

@@ -21,7 +21,13 @@ export interface AdviseOptions {
   readonly maxStatements: number;
 }
 
-export const DEFAULT_ADVISE_OPTIONS: AdviseOptions = { judge: 'auto', minSaving: 0.5, minSavedMs: 0.5, minCalls: 1, maxStatements: 5000 };
+export const DEFAULT_ADVISE_OPTIONS: AdviseOptions = {
+  judge: 'auto',
+  minSaving: 0.5,
+  minSavedMs: 0.5,
+  minCalls: 1,
+  maxStatements: 5000,
+};
 
 export type ParsedQuery = Extract<ParsedStatement, { kind: 'parsed' }>;
 
@@ -55,7 +61,9 @@ export async function connect(url: string, timeouts: ClientTimeouts = DEFAULT_CL
     await client.connect();
   } catch (error) {
     if (performance.now() - started >= timeouts.connectMs) {
-      throw new AdvisorError(`${redactUrl(url)} did not complete the connection within ${timeouts.connectMs} ms (--connect-timeout): ${(error as Error).message}`);
+      throw new AdvisorError(
+        `${redactUrl(url)} did not complete the connection within ${timeouts.connectMs} ms (--connect-timeout): ${(error as Error).message}`,
+      );
     }
     throw error;
   }
@@ -71,10 +79,14 @@ export async function disconnect(client: pg.Client): Promise<void> {
     () => true,
   );
   const timer = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000).unref());
-  if (!(await Promise.race([ended, timer]))) (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+  if (!(await Promise.race([ended, timer])))
+    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
 }
 
-export async function adviseIndexes(client: pg.ClientBase, options: AdviseOptions = DEFAULT_ADVISE_OPTIONS): Promise<AdviceRun> {
+export async function adviseIndexes(
+  client: pg.ClientBase,
+  options: AdviseOptions = DEFAULT_ADVISE_OPTIONS,
+): Promise<AdviceRun> {
   // First, so not even the next SET joins the workload the advisor reads (allowed for superusers only; others' own
   // statements then show up in the next run as skipped utility statements).
   await client.query(`SET pg_stat_statements.track = 'none'`).catch(() => undefined);
@@ -94,7 +106,9 @@ async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<A
 
   const resolver = new TableResolver(catalog.tables, catalog.searchPath);
   const unreadable = unreadableTables(catalog);
-  const parsed = workload.map((statement) => withoutUnreadable(parseStatement(statement, resolver), unreadable, catalog.role));
+  const parsed = workload.map((statement) =>
+    withoutUnreadable(parseStatement(statement, resolver), unreadable, catalog.role),
+  );
   const statements = new Map<string, ParsedQuery>();
   const skipped: { queryId: string; query: string; reason: string }[] = [];
   for (const item of parsed) {
@@ -103,10 +117,16 @@ async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<A
   }
 
   const derived = collectCandidates(parsed, { trigramSchema: catalog.trigram.schema });
-  const narrowed = withoutFlagColumns(derived, (candidate, column) => catalog.columnStats.get(`${candidate.table.schema}.${candidate.table.name}.${column}`));
+  const narrowed = withoutFlagColumns(derived, (candidate, column) =>
+    catalog.columnStats.get(`${candidate.table.schema}.${candidate.table.name}.${column}`),
+  );
   const { kept, rejected } = pruneCandidates(narrowed.kept, catalog.indexes);
   rejected.unshift(...narrowed.rejected);
-  const judgement = await judgeCandidates(client, catalog, statements, kept, { method, minSaving: options.minSaving, minSavedMs: options.minSavedMs });
+  const judgement = await judgeCandidates(client, catalog, statements, kept, {
+    method,
+    minSaving: options.minSaving,
+    minSavedMs: options.minSavedMs,
+  });
   for (const [queryId, reason] of judgement.unplannable) {
     skipped.push({ queryId, query: statements.get(queryId)?.statement.query ?? '', reason });
   }
@@ -138,11 +158,16 @@ async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<A
   const invalidIndexes = catalog.indexes
     .filter((index) => !index.valid)
     .map((index) => {
-      const replacing = proposals.some((proposal) => proposal.replacesInvalid && proposal.name === index.name && sameTable(proposal.candidate.table, index.table));
+      const replacing = proposals.some(
+        (proposal) =>
+          proposal.replacesInvalid && proposal.name === index.name && sameTable(proposal.candidate.table, index.table),
+      );
       return {
         name: index.name,
         table: index.table,
-        action: replacing ? 'dropped and built again by the proposal of the same name' : 'not proposed again: check it and drop it (DROP INDEX CONCURRENTLY)',
+        action: replacing
+          ? 'dropped and built again by the proposal of the same name'
+          : 'not proposed again: check it and drop it (DROP INDEX CONCURRENTLY)',
       };
     });
   return {
@@ -175,7 +200,8 @@ async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<A
 function redundantIndexes(proposals: readonly Proposal[], catalog: Catalog): NonNullable<Advice['redundantIndexes']> {
   const out: NonNullable<Advice['redundantIndexes']>[number][] = [];
   for (const index of catalog.indexes) {
-    if (!index.valid || index.unique || index.constraint || index.method !== 'btree' || index.predicate !== null) continue;
+    if (!index.valid || index.unique || index.constraint || index.method !== 'btree' || index.predicate !== null)
+      continue;
     const host = proposals.find(
       (proposal) =>
         proposal.candidate.method === undefined &&
@@ -187,7 +213,13 @@ function redundantIndexes(proposals: readonly Proposal[], catalog: Catalog): Non
           return proposed !== undefined && proposed.opclass === undefined && unquoteIdent(column) === proposed.name;
         }),
     );
-    if (host) out.push({ name: index.name, table: index.table, bytes: index.bytes ?? 0, reason: `its columns lead the proposed ${host.name}` });
+    if (host)
+      out.push({
+        name: index.name,
+        table: index.table,
+        bytes: index.bytes ?? 0,
+        reason: `its columns lead the proposed ${host.name}`,
+      });
   }
   return out;
 }
@@ -214,7 +246,11 @@ function noSelectReason(table: TableName, role: string): string {
 }
 
 /** A statement reading a table the role may not SELECT from cannot be planned: skipped, with the grant it needs. */
-function withoutUnreadable(item: ParsedStatement, unreadable: ReadonlyMap<string, TableInfo>, role: string): ParsedStatement {
+function withoutUnreadable(
+  item: ParsedStatement,
+  unreadable: ReadonlyMap<string, TableInfo>,
+  role: string,
+): ParsedStatement {
   if (item.kind !== 'parsed') return item;
   const blocked = item.accesses.find((access) => unreadable.has(tableKey(access.table)));
   return blocked ? { kind: 'skipped', statement: item.statement, reason: noSelectReason(blocked.table, role) } : item;
@@ -237,5 +273,8 @@ function chooseMethod(wanted: AdviseOptions['judge'], catalog: Catalog): { metho
       : catalog.hypopg === 'available'
         ? 'HypoPG is installed but not created here: CREATE EXTENSION hypopg; for planner-judged costs'
         : 'HypoPG is not installed: apt-get install postgresql-<major>-hypopg, then CREATE EXTENSION hypopg;';
-  return { method: 'estimate', methodNote: `ESTIMATE, not planner-judged (${why}): real plan with the sequential scan costed as an index scan from pg_stats` };
+  return {
+    method: 'estimate',
+    methodNote: `ESTIMATE, not planner-judged (${why}): real plan with the sequential scan costed as an index scan from pg_stats`,
+  };
 }

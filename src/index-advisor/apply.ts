@@ -19,7 +19,10 @@ export interface ApplyOutcome {
 
 async function validity(client: pg.ClientBase, proposal: Proposal): Promise<boolean | undefined> {
   const qualified = qualifiedIndexName(proposal.name, proposal.candidate.table);
-  const result = await client.query<{ valid: boolean }>('SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)', [qualified]);
+  const result = await client.query<{ valid: boolean }>(
+    'SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)',
+    [qualified],
+  );
   return result.rows[0]?.valid;
 }
 
@@ -27,7 +30,11 @@ async function validity(client: pg.ClientBase, proposal: Proposal): Promise<bool
  * Drops an INVALID leftover with the server's default timeouts (the build's own statement_timeout may be what
  * cancelled it). Returns the error message when even that fails, e.g. a long transaction still holds the table.
  */
-async function dropLeftover(client: pg.ClientBase, proposal: Proposal, settings: MigrationSettings): Promise<string | undefined> {
+async function dropLeftover(
+  client: pg.ClientBase,
+  proposal: Proposal,
+  settings: MigrationSettings,
+): Promise<string | undefined> {
   try {
     await client.query('RESET statement_timeout');
     await client.query('RESET lock_timeout');
@@ -62,7 +69,14 @@ export async function applyProposals(
   let lost: string | undefined;
   for (const proposal of proposals) {
     if (lost !== undefined) {
-      outcomes.push({ name: proposal.name, definition: proposal.definition, status: 'failed', message: `not attempted: ${lost}`, droppedInvalid: false, seconds: 0 });
+      outcomes.push({
+        name: proposal.name,
+        definition: proposal.definition,
+        status: 'failed',
+        message: `not attempted: ${lost}`,
+        droppedInvalid: false,
+        seconds: 0,
+      });
       continue;
     }
     const started = performance.now();
@@ -78,7 +92,10 @@ export async function applyProposals(
     if (message === undefined) {
       try {
         // query_timeout per query is read by pg's Client but missing from its QueryConfig type.
-        const build = { text: proposal.definition, query_timeout: Math.min(buildLimitMs, LONGEST_TIMER_MS) } as pg.QueryConfig;
+        const build = {
+          text: proposal.definition,
+          query_timeout: Math.min(buildLimitMs, LONGEST_TIMER_MS),
+        } as pg.QueryConfig;
         await client.query(build);
       } catch (error) {
         message = firstLine(error);
@@ -97,7 +114,9 @@ export async function applyProposals(
       const dropError = await dropLeftover(client, proposal, settings);
       if (dropError === undefined) droppedInvalid = true;
       message = `${message ?? 'the build left the index INVALID'}${
-        dropError === undefined ? '' : `; the INVALID index is still there (${dropError}): ${dropIndexStatement(proposal.name, proposal.candidate.table)}`
+        dropError === undefined
+          ? ''
+          : `; the INVALID index is still there (${dropError}): ${dropIndexStatement(proposal.name, proposal.candidate.table)}`
       }`;
     }
     const seconds = (performance.now() - started) / 1000;

@@ -4,7 +4,16 @@
  * LIKE. Candidates an existing index already serves (its leading columns) are dropped with the reason; a candidate
  * whose columns lead another's is merged into it.
  */
-import type { Candidate, ColumnStats, ExistingIndex, IndexColumn, NullCondition, ParsedStatement, Rejection, TableAccess } from './types.js';
+import type {
+  Candidate,
+  ColumnStats,
+  ExistingIndex,
+  IndexColumn,
+  NullCondition,
+  ParsedStatement,
+  Rejection,
+  TableAccess,
+} from './types.js';
 
 type Draft = Omit<Candidate, 'statementIds'>;
 
@@ -20,10 +29,21 @@ export function deriveCandidates(access: TableAccess, context: DeriveContext = {
   const patterns = access.patterns.flatMap((pattern): Draft[] => {
     switch (pattern.kind) {
       case 'contains':
-        return [{ table: access.table, method: 'gin', columns: [{ name: pattern.column, descending: false, opclass: 'jsonb_path_ops' }], equalityColumns: 0, conditions }];
+        return [
+          {
+            table: access.table,
+            method: 'gin',
+            columns: [{ name: pattern.column, descending: false, opclass: 'jsonb_path_ops' }],
+            equalityColumns: 0,
+            conditions,
+          },
+        ];
       case 'like': {
         // A prefix pattern (`abc%`) is a range of a text_pattern_ops btree, after the equality columns.
-        const columns: IndexColumn[] = [...access.equality.map((name) => ({ name, descending: false })), { name: pattern.column, descending: false, opclass: 'text_pattern_ops' }];
+        const columns: IndexColumn[] = [
+          ...access.equality.map((name) => ({ name, descending: false })),
+          { name: pattern.column, descending: false, opclass: 'text_pattern_ops' },
+        ];
         return [{ table: access.table, columns, equalityColumns: access.equality.length, conditions }];
       }
       case 'ilike':
@@ -32,7 +52,14 @@ export function deriveCandidates(access: TableAccess, context: DeriveContext = {
           {
             table: access.table,
             method: 'gin',
-            columns: [{ name: pattern.column, descending: false, opclass: 'gin_trgm_ops', opclassSchema: context.trigramSchema }],
+            columns: [
+              {
+                name: pattern.column,
+                descending: false,
+                opclass: 'gin_trgm_ops',
+                opclassSchema: context.trigramSchema,
+              },
+            ],
             equalityColumns: 0,
             conditions,
           },
@@ -49,7 +76,13 @@ function sortedConditions(conditions: readonly NullCondition[]): NullCondition[]
 export function deriveCandidate(access: TableAccess): Draft | undefined {
   // Join columns are lookup keys only for a table the statement filters by nothing else (the inner side of a join):
   // on the driving table they would sit between its filter and its sort and spoil the order.
-  const filtered = access.equality.length + access.range.length + access.orderBy.length + access.conditions.length + access.patterns.length > 0;
+  const filtered =
+    access.equality.length +
+      access.range.length +
+      access.orderBy.length +
+      access.conditions.length +
+      access.patterns.length >
+    0;
   const keys = filtered ? access.equality : access.join;
   const columns: IndexColumn[] = keys.map((name) => ({ name, descending: false }));
   const equalityColumns = columns.length;
@@ -88,11 +121,21 @@ export function collectCandidates(parsed: readonly ParsedStatement[], context: D
 }
 
 /** ILIKE filters no candidate covers because pg_trgm is missing: what to run to get one. */
-export function trigramNote(parsed: readonly ParsedStatement[], state: 'created' | 'available' | 'absent'): string | undefined {
+export function trigramNote(
+  parsed: readonly ParsedStatement[],
+  state: 'created' | 'available' | 'absent',
+): string | undefined {
   if (state === 'created') return undefined;
-  const count = parsed.filter((item) => item.kind === 'parsed' && item.accesses.some((access) => access.patterns.some((pattern) => pattern.kind === 'ilike'))).length;
+  const count = parsed.filter(
+    (item) =>
+      item.kind === 'parsed' &&
+      item.accesses.some((access) => access.patterns.some((pattern) => pattern.kind === 'ilike')),
+  ).length;
   if (count === 0) return undefined;
-  const how = state === 'available' ? 'CREATE EXTENSION pg_trgm; then run the advisor again' : 'install pg_trgm (PostgreSQL contrib), CREATE EXTENSION pg_trgm;';
+  const how =
+    state === 'available'
+      ? 'CREATE EXTENSION pg_trgm; then run the advisor again'
+      : 'install pg_trgm (PostgreSQL contrib), CREATE EXTENSION pg_trgm;';
   return `${count} statement(s) filter with ILIKE: only a pg_trgm GIN index serves that and pg_trgm is not created here (${how})`;
 }
 
@@ -107,7 +150,9 @@ export function withoutFlagColumns(
   const kept: Candidate[] = [];
   const rejected: Rejection[] = [];
   for (const candidate of candidates) {
-    const flags = candidate.columns.slice(0, candidate.equalityColumns).filter((column) => (stats(candidate, column.name)?.distinct ?? Infinity) <= 2);
+    const flags = candidate.columns
+      .slice(0, candidate.equalityColumns)
+      .filter((column) => (stats(candidate, column.name)?.distinct ?? Infinity) <= 2);
     if (flags.length === 0) {
       kept.push(candidate);
       continue;
@@ -120,7 +165,10 @@ export function withoutFlagColumns(
       continue;
     }
     const narrowed = { ...candidate, columns, equalityColumns: candidate.equalityColumns - flags.length };
-    rejected.push({ candidate, reason: `low selectivity leading column ${describe}: left out of the key, considered as ${candidateKey(narrowed)}` });
+    rejected.push({
+      candidate,
+      reason: `low selectivity leading column ${describe}: left out of the key, considered as ${candidateKey(narrowed)}`,
+    });
     kept.push(narrowed);
   }
   return { kept, rejected };
@@ -128,11 +176,15 @@ export function withoutFlagColumns(
 
 function flagShare(stats: ColumnStats | undefined): string {
   const top = stats?.commonFrequencies[0];
-  return top === undefined ? `${stats?.distinct ?? '?'} values` : `${stats?.distinct ?? '?'} values, the most common ${(top * 100).toFixed(0)} % of rows`;
+  return top === undefined
+    ? `${stats?.distinct ?? '?'} values`
+    : `${stats?.distinct ?? '?'} values, the most common ${(top * 100).toFixed(0)} % of rows`;
 }
 
 export function candidateKey(candidate: Pick<Candidate, 'table' | 'columns' | 'conditions' | 'method'>): string {
-  const columns = candidate.columns.map((column) => `${column.name}${column.opclass ? ` ${column.opclass}` : ''}${column.descending ? ' desc' : ''}`).join(',');
+  const columns = candidate.columns
+    .map((column) => `${column.name}${column.opclass ? ` ${column.opclass}` : ''}${column.descending ? ' desc' : ''}`)
+    .join(',');
   const method = candidate.method ? ` using ${candidate.method}` : '';
   return `${candidate.table.schema}.${candidate.table.name}${method}(${columns})${conditionText(candidate.conditions)}`;
 }
@@ -161,7 +213,10 @@ export function servingIndex(candidate: Candidate, indexes: readonly ExistingInd
 function leadsWith(index: ExistingIndex, candidate: Candidate): boolean {
   const { columns } = candidate;
   if (index.columns.length < columns.length) return false;
-  const namesMatch = columns.every((column, position) => unquote(index.columns[position] ?? '') === column.name && sameOpclass(index, position, column));
+  const namesMatch = columns.every(
+    (column, position) =>
+      unquote(index.columns[position] ?? '') === column.name && sameOpclass(index, position, column),
+  );
   if (!namesMatch) return false;
   if (candidate.method === 'gin') return true;
   const sorted = columns.map((column, position) => ({ column, position })).slice(candidate.equalityColumns);
@@ -174,7 +229,10 @@ function leadsWith(index: ExistingIndex, candidate: Candidate): boolean {
  * An INVALID index (a concurrent build that failed or whose backend was killed) with exactly the candidate's
  * definition: not unique, the same columns, directions and condition. The advisor rebuilds it under its name.
  */
-export function invalidLeftover(candidate: Pick<Candidate, 'table' | 'columns' | 'conditions' | 'method'>, indexes: readonly ExistingIndex[]): ExistingIndex | undefined {
+export function invalidLeftover(
+  candidate: Pick<Candidate, 'table' | 'columns' | 'conditions' | 'method'>,
+  indexes: readonly ExistingIndex[],
+): ExistingIndex | undefined {
   return indexes.find(
     (index) =>
       !index.valid &&
@@ -185,9 +243,13 @@ export function invalidLeftover(candidate: Pick<Candidate, 'table' | 'columns' |
       index.columns.length === candidate.columns.length &&
       candidate.columns.every(
         (column, position) =>
-          unquote(index.columns[position] ?? '') === column.name && (index.descending[position] ?? false) === column.descending && sameOpclass(index, position, column),
+          unquote(index.columns[position] ?? '') === column.name &&
+          (index.descending[position] ?? false) === column.descending &&
+          sameOpclass(index, position, column),
       ) &&
-      (index.predicate === null ? candidate.conditions.length === 0 : normalizePredicate(index.predicate) === normalizePredicate(conditionText(candidate.conditions))),
+      (index.predicate === null
+        ? candidate.conditions.length === 0
+        : normalizePredicate(index.predicate) === normalizePredicate(conditionText(candidate.conditions))),
   );
 }
 
@@ -198,7 +260,14 @@ function sameOpclass(index: ExistingIndex, position: number, column: IndexColumn
   return column.opclass === undefined ? !SPECIAL_OPCLASSES.has(existing) : existing === column.opclass;
 }
 
-const SPECIAL_OPCLASSES = new Set(['jsonb_path_ops', 'text_pattern_ops', 'varchar_pattern_ops', 'bpchar_pattern_ops', 'gin_trgm_ops', 'gist_trgm_ops']);
+const SPECIAL_OPCLASSES = new Set([
+  'jsonb_path_ops',
+  'text_pattern_ops',
+  'varchar_pattern_ops',
+  'bpchar_pattern_ops',
+  'gin_trgm_ops',
+  'gist_trgm_ops',
+]);
 
 function predicateServes(predicate: string | null, conditions: readonly NullCondition[]): boolean {
   if (predicate === null) return true;
@@ -225,7 +294,8 @@ export function pruneCandidates(
   const open: Candidate[] = [];
   for (const candidate of candidates) {
     const existing = servingIndex(candidate, indexes);
-    if (existing) rejected.push({ candidate, reason: `existing index ${existing.name} already serves it (leading columns)` });
+    if (existing)
+      rejected.push({ candidate, reason: `existing index ${existing.name} already serves it (leading columns)` });
     else open.push(candidate);
   }
   // Longest first, so a short candidate finds the longest index that covers it.

@@ -10,7 +10,10 @@ export const ENABLE_PG_STAT_STATEMENTS =
   "pg_stat_statements is not enabled: add shared_preload_libraries = 'pg_stat_statements' to postgresql.conf, " +
   'restart PostgreSQL, then run CREATE EXTENSION pg_stat_statements; in this database';
 
-export async function collectWorkload(client: pg.ClientBase, options: { minCalls: number; limit: number }): Promise<WorkloadStatement[]> {
+export async function collectWorkload(
+  client: pg.ClientBase,
+  options: { minCalls: number; limit: number },
+): Promise<WorkloadStatement[]> {
   const installed = await client.query(`select 1 from pg_extension where extname = 'pg_stat_statements'`);
   if (installed.rowCount === 0) throw new AdvisorError(ENABLE_PG_STAT_STATEMENTS);
   let rows: { queryid: string; query: string; calls: string; total: number; mean: number }[];
@@ -41,7 +44,15 @@ export async function collectWorkload(client: pg.ClientBase, options: { minCalls
   }
   const visible = rows;
   // Other users' statements have no queryid and no text for a role without pg_read_all_stats.
-  return visible.filter((row) => row.queryid !== null).map((row) => ({ queryId: row.queryid, query: row.query, calls: Number(row.calls), totalMs: row.total, meanMs: row.mean }));
+  return visible
+    .filter((row) => row.queryid !== null)
+    .map((row) => ({
+      queryId: row.queryid,
+      query: row.query,
+      calls: Number(row.calls),
+      totalMs: row.total,
+      meanMs: row.mean,
+    }));
 }
 
 export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
@@ -109,7 +120,9 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
   );
   // pg_stat_statements_info is PostgreSQL 14+; before, the workload is taken to cover the same period as the writes.
   const readSeconds = await client
-    .query<{ seconds: number }>(`select extract(epoch from now() - stats_reset)::float8 as seconds from pg_stat_statements_info`)
+    .query<{ seconds: number }>(
+      `select extract(epoch from now() - stats_reset)::float8 as seconds from pg_stat_statements_info`,
+    )
     .catch(() => undefined);
   const columnsByRelid = new Map<number, string[]>();
   for (const row of columns.rows) {
@@ -173,6 +186,8 @@ export async function collectCatalog(client: pg.ClientBase): Promise<Catalog> {
       writeSeconds: Math.max(writeSeconds.rows[0]?.seconds ?? 1, 1),
       readSeconds: Math.max(readSeconds?.rows[0]?.seconds ?? writeSeconds.rows[0]?.seconds ?? 1, 1),
     },
-    trigram: trigramRow?.schema ? { state: 'created', schema: trigramRow.schema } : { state: trigramRow?.available ? 'available' : 'absent' },
+    trigram: trigramRow?.schema
+      ? { state: 'created', schema: trigramRow.schema }
+      : { state: trigramRow?.available ? 'available' : 'absent' },
   };
 }

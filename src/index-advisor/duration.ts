@@ -18,7 +18,10 @@ export function durationMs(option: string, value: string, { allowZero }: { allow
   const ms = match ? Number(match[1]) * (UNIT_MS[match[2] ?? 'ms'] ?? 1) : Number.NaN;
   if (!Number.isSafeInteger(ms) || ms > MAX_MS || (ms === 0 && !allowZero)) {
     const zero = allowZero ? ', or 0 for none' : '';
-    throw new AdvisorError(`${option} needs a duration such as 500ms, 5s, 10min, 1h or 1d (at most 24d${zero}), got ${JSON.stringify(value)}`, 2);
+    throw new AdvisorError(
+      `${option} needs a duration such as 500ms, 5s, 10min, 1h or 1d (at most 24d${zero}), got ${JSON.stringify(value)}`,
+      2,
+    );
   }
   return ms;
 }

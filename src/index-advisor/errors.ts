@@ -25,7 +25,9 @@ export function describeDatabaseError(error: unknown, url: string): AdvisorError
   const message = (failed.message ?? String(error)).split('\n')[0] ?? '';
   const where = redactUrl(url);
   if (message === QUERY_TIMEOUT) {
-    return new AdvisorError(`${where} did not answer a query within the client-side limit (--query-timeout): the server may be frozen or overloaded`);
+    return new AdvisorError(
+      `${where} did not answer a query within the client-side limit (--query-timeout): the server may be frozen or overloaded`,
+    );
   }
   switch (failed.code) {
     case 'ECONNREFUSED':
@@ -40,7 +42,9 @@ export function describeDatabaseError(error: unknown, url: string): AdvisorError
     case '3D000':
       return new AdvisorError(`database of ${where} does not exist: ${message}`);
     case '42501':
-      return new AdvisorError(`permission denied on ${where}: ${message} (the advisor needs to read pg_stat_statements and the catalog; grant pg_read_all_stats)`);
+      return new AdvisorError(
+        `permission denied on ${where}: ${message} (the advisor needs to read pg_stat_statements and the catalog; grant pg_read_all_stats)`,
+      );
     default:
       return new AdvisorError(`${where}: ${message}`);
   }
@@ -55,10 +59,16 @@ export function checkDatabaseUrl(url: string | undefined): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new AdvisorError(`--database-url is not a URL: ${JSON.stringify(redactUrl(url))} (expected postgres://user@host:port/db)`, 2);
+    throw new AdvisorError(
+      `--database-url is not a URL: ${JSON.stringify(redactUrl(url))} (expected postgres://user@host:port/db)`,
+      2,
+    );
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new AdvisorError(`--database-url must start with postgres:// or postgresql://, got ${JSON.stringify(parsed.protocol)}`, 2);
+    throw new AdvisorError(
+      `--database-url must start with postgres:// or postgresql://, got ${JSON.stringify(parsed.protocol)}`,
+      2,
+    );
   }
   return url;
 }

@@ -32,7 +32,9 @@ function hashedDefinition(candidate: Pick<Candidate, 'table' | 'columns' | 'cond
 
 /** `(a, b DESC) WHERE c IS NULL`, `USING gin (payload jsonb_path_ops)`: the part after `ON table`. */
 export function indexBody(candidate: Pick<Candidate, 'columns' | 'conditions' | 'method'>): string {
-  const columns = candidate.columns.map((column) => `${quoteIdent(column.name)}${operatorClass(column)}${column.descending ? ' DESC' : ''}`).join(', ');
+  const columns = candidate.columns
+    .map((column) => `${quoteIdent(column.name)}${operatorClass(column)}${column.descending ? ' DESC' : ''}`)
+    .join(', ');
   const method = candidate.method ? `USING ${candidate.method} ` : '';
   const condition = candidate.conditions
     .map((item) => `${quoteIdent(item.column)} IS ${item.isNull ? '' : 'NOT '}NULL`)
@@ -43,28 +45,42 @@ export function indexBody(candidate: Pick<Candidate, 'columns' | 'conditions' | 
 /** ` jsonb_path_ops`, ` "extensions".gin_trgm_ops`: qualified by the extension's schema when one is known. */
 function operatorClass(column: IndexColumn): string {
   if (!column.opclass) return '';
-  return column.opclassSchema === undefined ? ` ${quoteIdent(column.opclass)}` : ` ${quoteIdent(column.opclassSchema)}.${quoteIdent(column.opclass)}`;
+  return column.opclassSchema === undefined
+    ? ` ${quoteIdent(column.opclass)}`
+    : ` ${quoteIdent(column.opclassSchema)}.${quoteIdent(column.opclass)}`;
 }
 
 /**
  * idx_<table>_<columns>[_<condition>]: readable and the same on every run for the same index. Past 63 bytes, or
  * when the readable name is taken by another index, it is cut and ends in a hash of the definition.
  */
-export function indexName(candidate: Pick<Candidate, 'table' | 'columns' | 'conditions' | 'method'>, taken: ReadonlySet<string> = new Set()): string {
-  const parts = [candidate.table.name, ...candidate.columns.map((column) => (column.opclass ? `${column.name}_${column.opclass}` : column.name))];
-  for (const condition of candidate.conditions) parts.push(condition.isNull ? `${condition.column}_null` : `${condition.column}_notnull`);
+export function indexName(
+  candidate: Pick<Candidate, 'table' | 'columns' | 'conditions' | 'method'>,
+  taken: ReadonlySet<string> = new Set(),
+): string {
+  const parts = [
+    candidate.table.name,
+    ...candidate.columns.map((column) => (column.opclass ? `${column.name}_${column.opclass}` : column.name)),
+  ];
+  for (const condition of candidate.conditions)
+    parts.push(condition.isNull ? `${condition.column}_null` : `${condition.column}_notnull`);
   const readable = `idx_${parts.join('_')}`.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
   if (Buffer.byteLength(readable) <= MAX_NAME_BYTES && !taken.has(readable)) return readable;
   const hash = createHash('sha256').update(hashedDefinition(candidate)).digest('hex').slice(0, 8);
   return `${readable.slice(0, MAX_NAME_BYTES - hash.length - 1).replace(/_+$/, '')}_${hash}`;
 }
 
-export function createIndexStatement(name: string, candidate: Pick<Candidate, 'table' | 'columns' | 'conditions' | 'method'>): string {
+export function createIndexStatement(
+  name: string,
+  candidate: Pick<Candidate, 'table' | 'columns' | 'conditions' | 'method'>,
+): string {
   return `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${qualifiedName(candidate.table)} ${indexBody(candidate)}`;
 }
 
 /** The same index without CONCURRENTLY / IF NOT EXISTS, as hypopg_create_index() takes it. */
-export function hypotheticalStatement(candidate: Pick<Candidate, 'table' | 'columns' | 'conditions' | 'method'>): string {
+export function hypotheticalStatement(
+  candidate: Pick<Candidate, 'table' | 'columns' | 'conditions' | 'method'>,
+): string {
   return `CREATE INDEX ON ${qualifiedName(candidate.table)} ${indexBody(candidate)}`;
 }
 

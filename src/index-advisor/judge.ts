@@ -10,7 +10,17 @@ import type pg from 'pg';
 import { candidateKey } from './candidates.js';
 import { hypotheticalStatement } from './index-sql.js';
 import { rangeFraction, sampleParameters } from './samples.js';
-import type { Candidate, Catalog, ColumnStats, JudgeMethod, ParsedStatement, Rejection, StatementCost, TableInfo, Upkeep } from './types.js';
+import type {
+  Candidate,
+  Catalog,
+  ColumnStats,
+  JudgeMethod,
+  ParsedStatement,
+  Rejection,
+  StatementCost,
+  TableInfo,
+  Upkeep,
+} from './types.js';
 
 type Parsed = Extract<ParsedStatement, { kind: 'parsed' }>;
 
@@ -50,14 +60,19 @@ export interface JudgeOptions {
 }
 
 /** EXPLAIN of a normalized statement as a generic plan ($1, $2 … unknown), without running it. */
-export async function explainGeneric(client: pg.ClientBase, statement: Parsed, serverVersion: number): Promise<PlanNode> {
+export async function explainGeneric(
+  client: pg.ClientBase,
+  statement: Parsed,
+  serverVersion: number,
+): Promise<PlanNode> {
   const query = statement.statement.query.trim().replace(/;+\s*$/, '');
   if (serverVersion >= 160000) {
     const result = await client.query(`EXPLAIN (GENERIC_PLAN, FORMAT JSON) ${query}`);
     return planOf(result.rows[0]);
   }
   // Before PostgreSQL 16: a prepared statement forced to its generic plan, executed with NULLs by EXPLAIN only.
-  const parameters = statement.parameters > 0 ? `(${Array.from({ length: statement.parameters }, () => 'NULL').join(', ')})` : '';
+  const parameters =
+    statement.parameters > 0 ? `(${Array.from({ length: statement.parameters }, () => 'NULL').join(', ')})` : '';
   try {
     const results = (await client.query(
       `SET plan_cache_mode = force_generic_plan; PREPARE quickwins_advisor AS ${query}; ` +
@@ -85,7 +100,11 @@ export function indexesUsed(plan: PlanNode): string[] {
 }
 
 /** Plans a statement with sampled values bound to its parameters: the planner sees them, as in a custom plan. */
-export async function explainWithValues(client: pg.ClientBase, statement: Parsed, values: readonly string[]): Promise<PlanNode> {
+export async function explainWithValues(
+  client: pg.ClientBase,
+  statement: Parsed,
+  values: readonly string[],
+): Promise<PlanNode> {
   const query = statement.statement.query.trim().replace(/;+\s*$/, '');
   const result = await client.query(`EXPLAIN (FORMAT JSON) ${query}`, [...values]);
   return planOf(result.rows[0]);
@@ -107,7 +126,9 @@ interface Costs {
 
 /** The cost a statement is judged by: the mean over its sampled values, or its generic plan's without samples. */
 function typical(costs: Pick<Costs, 'generic' | 'samples'>): number {
-  return costs.samples.length > 0 ? costs.samples.reduce((sum, cost) => sum + cost, 0) / costs.samples.length : costs.generic;
+  return costs.samples.length > 0
+    ? costs.samples.reduce((sum, cost) => sum + cost, 0) / costs.samples.length
+    : costs.generic;
 }
 
 // Index upkeep, per entry written: a btree insert (descent, page write, WAL) measured in microseconds; a GIN entry
@@ -165,11 +186,19 @@ export async function judgeCandidates(
   const mayUse = (candidate: Candidate): string[] => {
     const first = candidate.columns[0]?.name;
     return (readers.get(tableKey(candidate.table)) ?? []).filter((queryId) =>
-      statements.get(queryId)?.accesses.some(
-        (access) =>
-          tableKey(access.table) === tableKey(candidate.table) &&
-          [...access.equality, ...access.range, ...access.join, ...access.orderBy.map((sort) => sort.name), ...access.patterns.map((pattern) => pattern.column)].includes(first ?? ''),
-      ),
+      statements
+        .get(queryId)
+        ?.accesses.some(
+          (access) =>
+            tableKey(access.table) === tableKey(candidate.table) &&
+            [
+              ...access.equality,
+              ...access.range,
+              ...access.join,
+              ...access.orderBy.map((sort) => sort.name),
+              ...access.patterns.map((pattern) => pattern.column),
+            ].includes(first ?? ''),
+        ),
     );
   };
   const tables = new Map(catalog.tables.map((info) => [tableKey(info.table), info]));
@@ -184,12 +213,14 @@ export async function judgeCandidates(
   const callsOf = (queryId: string): number => statements.get(queryId)?.statement.calls ?? 1;
   // The share of a statement's cost before any new index that an index removes: a second index shaving a little
   // more off an already served statement does not count.
-  const share = (item: Saving['served'][number]): number => (item.before - item.after) / Math.max(typical(baseCosts.get(item.queryId) as Costs), Number.EPSILON);
+  const share = (item: Saving['served'][number]): number =>
+    (item.before - item.after) / Math.max(typical(baseCosts.get(item.queryId) as Costs), Number.EPSILON);
   // Served: the cost falls by the minimum share and each call saves the minimum time; or, when each call saves ten
   // times that, by half the minimum share (the planner's random-read costs understate a cached index's gain).
   const worth = (item: Saving['served'][number]): boolean =>
     item.msPerCall >= options.minSavedMs &&
-    (share(item) >= options.minSaving || (share(item) >= options.minSaving / 2 && item.msPerCall >= 10 * options.minSavedMs));
+    (share(item) >= options.minSaving ||
+      (share(item) >= options.minSaving / 2 && item.msPerCall >= 10 * options.minSavedMs));
 
   const rejected: Rejection[] = [];
   try {
@@ -213,13 +244,22 @@ export async function judgeCandidates(
       if (!saving.served.some(worth)) {
         if (saving.served.some((item) => share(item) >= options.minSaving)) {
           const best = Math.max(...saving.served.map((item) => item.msPerCall));
-          rejected.push({ candidate, reason: `saves too little time: at most ${best.toFixed(3)} ms per call (minimum ${options.minSavedMs} ms)` });
+          rejected.push({
+            candidate,
+            reason: `saves too little time: at most ${best.toFixed(3)} ms per call (minimum ${options.minSavedMs} ms)`,
+          });
           continue;
         }
         const best = affected
-          .map((queryId) => ({ before: typical(baseCosts.get(queryId) as Costs), after: typical(alone.get(queryId) as Costs) }))
+          .map((queryId) => ({
+            before: typical(baseCosts.get(queryId) as Costs),
+            after: typical(alone.get(queryId) as Costs),
+          }))
           .reduce((a, b) => (b.after / b.before < a.after / a.before ? b : a));
-        rejected.push({ candidate, reason: `no large saving: best statement cost ${formatCost(best.before)} → ${formatCost(best.after)}` });
+        rejected.push({
+          candidate,
+          reason: `no large saving: best statement cost ${formatCost(best.before)} → ${formatCost(best.after)}`,
+        });
         continue;
       }
       const info = tables.get(tableKey(candidate.table));
@@ -262,7 +302,9 @@ export async function judgeCandidates(
         const other = chosen.find((item) => top.candidate.statementIds.some((id) => item.served.has(id)));
         rejected.push({
           candidate: top.candidate,
-          reason: other ? `its statements are already served by ${candidateKey(other.candidate)}` : 'no large saving once the other proposals are in place',
+          reason: other
+            ? `its statements are already served by ${candidateKey(other.candidate)}`
+            : 'no large saving once the other proposals are in place',
         });
         continue;
       }
@@ -273,28 +315,45 @@ export async function judgeCandidates(
         });
         continue;
       }
-      chosen.push({ candidate: top.candidate, upkeep: { ...top.upkeep, readMsSaved: saving.totalMs }, served: new Set(served.map((item) => item.queryId)) });
+      chosen.push({
+        candidate: top.candidate,
+        upkeep: { ...top.upkeep, readMsSaved: saving.totalMs },
+        served: new Set(served.map((item) => item.queryId)),
+      });
       for (const [queryId, costs] of withTop) current.set(queryId, costs);
     }
 
     // What the chosen set makes useless: an index whose removal costs none of the workload's statements anything.
-    const allAffected = [...new Set(chosen.flatMap((item) => [...item.candidate.statementIds, ...mayUse(item.candidate)]))];
+    const allAffected = [
+      ...new Set(chosen.flatMap((item) => [...item.candidate.statementIds, ...mayUse(item.candidate)])),
+    ];
     let together = await model.costs(
       chosen.map((item) => item.candidate),
       allAffected,
     );
     for (const item of [...chosen].reverse()) {
       const others = chosen.filter((other) => other !== item);
-      const affected = [...new Set([...item.candidate.statementIds, ...mayUse(item.candidate)])].filter((queryId) => basePlans.has(queryId));
+      const affected = [...new Set([...item.candidate.statementIds, ...mayUse(item.candidate)])].filter((queryId) =>
+        basePlans.has(queryId),
+      );
       const without = await model.costs(
         others.map((other) => other.candidate),
         affected,
       );
-      const loses = affected.some((queryId) => typical(without.get(queryId) as Costs) > typical(together.get(queryId) as Costs) * 1.01);
+      const loses = affected.some(
+        (queryId) => typical(without.get(queryId) as Costs) > typical(together.get(queryId) as Costs) * 1.01,
+      );
       if (loses) continue;
       chosen.splice(chosen.indexOf(item), 1);
-      const user = others.find((other) => other.candidate.table.name === item.candidate.table.name && other.candidate.table.schema === item.candidate.table.schema);
-      rejected.push({ candidate: item.candidate, reason: `useless once the others are built: the planner serves its statements with ${user ? candidateKey(user.candidate) : 'other indexes'}` });
+      const user = others.find(
+        (other) =>
+          other.candidate.table.name === item.candidate.table.name &&
+          other.candidate.table.schema === item.candidate.table.schema,
+      );
+      rejected.push({
+        candidate: item.candidate,
+        reason: `useless once the others are built: the planner serves its statements with ${user ? candidateKey(user.candidate) : 'other indexes'}`,
+      });
       together = await model.costs(
         chosen.map((other) => other.candidate),
         allAffected,
@@ -308,7 +367,12 @@ export async function judgeCandidates(
         before: typical(baseCosts.get(queryId) as Costs),
         after: typical(together.get(queryId) ?? (baseCosts.get(queryId) as Costs)),
       }));
-      return { candidate: { ...item.candidate, statementIds: served.map((cost) => cost.queryId) }, served, upkeep: item.upkeep, estimated: item.candidate.method === 'gin' || options.method === 'estimate' };
+      return {
+        candidate: { ...item.candidate, statementIds: served.map((cost) => cost.queryId) },
+        served,
+        upkeep: item.upkeep,
+        estimated: item.candidate.method === 'gin' || options.method === 'estimate',
+      };
     });
     return { method: options.method, accepted, rejected, unplannable, plansBefore };
   } finally {
@@ -368,11 +432,21 @@ function harmOf(
     const cost = costs.get(queryId);
     if (!access || !cost) continue;
     // Only the plans that would use it (without HypoPG: the statements it is meant for) can be made slower by it.
-    const used = names.length === 0 ? candidate.statementIds.includes(queryId) : [cost.genericIndexes, ...cost.sampleIndexes].some((plan) => plan.some((name) => names.includes(name)));
+    const used =
+      names.length === 0
+        ? candidate.statementIds.includes(queryId)
+        : [cost.genericIndexes, ...cost.sampleIndexes].some((plan) => plan.some((name) => names.includes(name)));
     if (!used) continue;
     const held = new Set(candidate.columns.map((column) => column.name));
-    const filters = [...access.equality, ...access.range, ...access.join, ...access.patterns.map((pattern) => pattern.column)];
-    const orderOnly = access.orderBy.length > 0 && candidate.columns.every((column) => access.orderBy.some((sort) => sort.name === column.name));
+    const filters = [
+      ...access.equality,
+      ...access.range,
+      ...access.join,
+      ...access.patterns.map((pattern) => pattern.column),
+    ];
+    const orderOnly =
+      access.orderBy.length > 0 &&
+      candidate.columns.every((column) => access.orderBy.some((sort) => sort.name === column.name));
     const unheld = [...new Set(filters.filter((name) => !held.has(name)))];
     if (orderOnly && unheld.length > 0) {
       return `would make statements slower: it only delivers the ORDER BY while ${unheld.join(', ')} filter the rows, so the scan walks rows in order until enough match (the whole table when few do)`;
@@ -417,7 +491,8 @@ function costModel(
 ): CostModel {
   const hypotheticalNames = new Map<string, string[]>();
   const cache = new Map<string, Costs>();
-  const infoOf = (candidate: Candidate): TableInfo | undefined => tables.get(`${candidate.table.schema}.${candidate.table.name}`);
+  const infoOf = (candidate: Candidate): TableInfo | undefined =>
+    tables.get(`${candidate.table.schema}.${candidate.table.name}`);
   const planned = method === 'hypopg';
 
   /** Without HypoPG (or for GIN): the base plans with the candidate's table scan costed as an index lookup. */
@@ -431,7 +506,13 @@ function costModel(
       for (const candidate of candidates) {
         if (planned && candidate.method !== 'gin') continue;
         const info = infoOf(candidate);
-        if (!info || !statement.accesses.some((access) => access.table.schema === info.table.schema && access.table.name === info.table.name)) continue;
+        if (
+          !info ||
+          !statement.accesses.some(
+            (access) => access.table.schema === info.table.schema && access.table.name === info.table.name,
+          )
+        )
+          continue;
         best = Math.min(best, estimateStatementCost(catalog, info, candidate, statement, plan, vector));
       }
       return best;
@@ -439,7 +520,9 @@ function costModel(
     return {
       ...costs,
       generic: lowest(plans.generic, costs.generic, undefined),
-      samples: plans.samples.map((plan, index) => lowest(plan, costs.samples[index] ?? plan['Total Cost'], vectors[index])),
+      samples: plans.samples.map((plan, index) =>
+        lowest(plan, costs.samples[index] ?? plan['Total Cost'], vectors[index]),
+      ),
     };
   };
 
@@ -450,8 +533,16 @@ function costModel(
       // A statement's plans depend only on the candidates on tables it reads: those set the cache key, so a set that
       // grew on other tables plans nothing again.
       const keyOf = (queryId: string): string => {
-        const read = new Set(statements.get(queryId)?.accesses.map((access) => `${access.table.schema}.${access.table.name}`));
-        return JSON.stringify([queryId, ...candidates.filter((candidate) => read.has(`${candidate.table.schema}.${candidate.table.name}`)).map(candidateKey).sort()]);
+        const read = new Set(
+          statements.get(queryId)?.accesses.map((access) => `${access.table.schema}.${access.table.name}`),
+        );
+        return JSON.stringify([
+          queryId,
+          ...candidates
+            .filter((candidate) => read.has(`${candidate.table.schema}.${candidate.table.name}`))
+            .map(candidateKey)
+            .sort(),
+        ]);
       };
       const missing = queryIds.filter((queryId) => {
         const hit = cache.get(keyOf(queryId));
@@ -463,7 +554,9 @@ function costModel(
       if (btrees.length > 0) {
         await client.query('SELECT hypopg_reset()');
         for (const candidate of btrees) {
-          const created = await client.query<{ indexname: string }>('SELECT indexname FROM hypopg_create_index($1)', [hypotheticalStatement(candidate)]);
+          const created = await client.query<{ indexname: string }>('SELECT indexname FROM hypopg_create_index($1)', [
+            hypotheticalStatement(candidate),
+          ]);
           const names = hypotheticalNames.get(candidateKey(candidate)) ?? [];
           names.push(...created.rows.map((row) => row.indexname));
           hypotheticalNames.set(candidateKey(candidate), names);
@@ -478,7 +571,8 @@ function costModel(
           if (btrees.length > 0) {
             const generic = await explainGeneric(client, statement, catalog.serverVersion);
             const samples: PlanNode[] = [];
-            for (const vector of values.get(queryId) ?? []) samples.push(await explainWithValues(client, statement, vector));
+            for (const vector of values.get(queryId) ?? [])
+              samples.push(await explainWithValues(client, statement, vector));
             costs = plainCosts({ generic, samples });
           }
           const result = estimated(candidates, queryId, costs);
@@ -492,15 +586,21 @@ function costModel(
     },
     async upkeep(candidate, info) {
       const rows = Math.max(info?.estimatedRows ?? 0, 1);
-      const width = candidate.columns.reduce((sum, column) => sum + (catalog.columnStats.get(`${candidate.table.schema}.${candidate.table.name}.${column.name}`)?.width ?? 8), 0);
+      const width = candidate.columns.reduce(
+        (sum, column) =>
+          sum +
+          (catalog.columnStats.get(`${candidate.table.schema}.${candidate.table.name}.${column.name}`)?.width ?? 8),
+        0,
+      );
       const entryBytes = candidate.method === 'gin' ? GIN_BYTES_PER_ROW : width + 16;
       let bytes = rows * entryBytes * (candidate.method === 'gin' ? 1 : 1 / 0.9);
       if (planned && candidate.method !== 'gin') {
         // HypoPG's own estimate of the built size (btree pages at the default fill factor).
         await client.query('SELECT hypopg_reset()');
-        const created = await client.query<{ bytes: string }>('SELECT hypopg_relation_size(indexrelid)::text AS bytes FROM hypopg_create_index($1)', [
-          hypotheticalStatement(candidate),
-        ]);
+        const created = await client.query<{ bytes: string }>(
+          'SELECT hypopg_relation_size(indexrelid)::text AS bytes FROM hypopg_create_index($1)',
+          [hypotheticalStatement(candidate)],
+        );
         await client.query('SELECT hypopg_reset()');
         bytes = Number(created.rows[0]?.bytes ?? bytes);
       }
@@ -536,14 +636,24 @@ export function estimateStatementCost(
   values?: readonly string[],
 ): number {
   if (!plan) return Number.POSITIVE_INFINITY;
-  const scans = planNodes(plan).filter((node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === info.table.name);
+  const scans = planNodes(plan).filter(
+    (node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === info.table.name,
+  );
   if (scans.length === 0) return plan['Total Cost'];
-  const access = statement.accesses.find((item) => item.table.schema === info.table.schema && item.table.name === info.table.name);
+  const access = statement.accesses.find(
+    (item) => item.table.schema === info.table.schema && item.table.name === info.table.name,
+  );
   const stats = (column: string) => catalog.columnStats.get(`${info.table.schema}.${info.table.name}.${column}`);
   const valueOf = (column: string, roles: readonly string[]): { role: string; value: string } | undefined => {
     if (!values) return undefined;
     for (const [number, use] of statement.parameterUses) {
-      if (use === 'limit' || use.column !== column || use.table.name !== info.table.name || use.table.schema !== info.table.schema) continue;
+      if (
+        use === 'limit' ||
+        use.column !== column ||
+        use.table.name !== info.table.name ||
+        use.table.schema !== info.table.schema
+      )
+        continue;
       const value = values[number - 1];
       if (value !== undefined && roles.includes(use.role)) return { role: use.role, value };
     }
@@ -565,7 +675,8 @@ export function estimateStatementCost(
     if (column.opclass) {
       if (!access.patterns.some((pattern) => pattern.column === column.name)) break;
       const contained = valueOf(column.name, ['contains']);
-      selectivity *= (contained && columnStats ? containmentShare(columnStats, contained.value) : undefined) ?? scanShare;
+      selectivity *=
+        (contained && columnStats ? containmentShare(columnStats, contained.value) : undefined) ?? scanShare;
       usable++;
       if (candidate.method !== 'gin') break;
     } else if (access.equality.includes(column.name)) {
@@ -573,7 +684,10 @@ export function estimateStatementCost(
       usable++;
     } else if (access.range.includes(column.name)) {
       const bound = valueOf(column.name, ['lower', 'upper']);
-      const share = bound && columnStats ? rangeFraction(columnStats.histogram, bound.value, bound.role as 'lower' | 'upper') : undefined;
+      const share =
+        bound && columnStats
+          ? rangeFraction(columnStats.histogram, bound.value, bound.role as 'lower' | 'upper')
+          : undefined;
       selectivity *= share ?? 1 / 3;
       usable++;
       ordered = access.orderBy[0]?.name === column.name;
@@ -585,7 +699,8 @@ export function estimateStatementCost(
   }
   if (usable === 0 && !ordered && candidate.conditions.length === 0) return plan['Total Cost'];
   // An order-only walk past filters it does not hold: its cost depends on how many rows match, which is unknown.
-  if (usable === 0 && access.equality.length + access.range.length + access.patterns.length > 0) return plan['Total Cost'];
+  if (usable === 0 && access.equality.length + access.range.length + access.patterns.length > 0)
+    return plan['Total Cost'];
   for (const condition of candidate.conditions) {
     const nullFraction = stats(condition.column)?.nullFraction ?? 0.5;
     selectivity *= condition.isNull ? nullFraction : 1 - nullFraction;
@@ -593,11 +708,17 @@ export function estimateStatementCost(
   let rows = Math.max(1, info.estimatedRows * selectivity);
   if (plan['Node Type'] === 'Limit' && ordered) rows = Math.min(rows, Math.max(1, plan['Plan Rows']));
   const descent = RANDOM_PAGE_COST * Math.ceil(Math.log(Math.max(info.estimatedRows, 2)) / Math.log(256) + 1);
-  const heapPages = heapPageCost(rows, Math.max(info.pages, 1), info.estimatedRows, stats(candidate.columns[0]?.name ?? '')?.correlation ?? 0);
+  const heapPages = heapPageCost(
+    rows,
+    Math.max(info.pages, 1),
+    info.estimatedRows,
+    stats(candidate.columns[0]?.name ?? '')?.correlation ?? 0,
+  );
   // The index's own leaf pages the scan reads, each at random as the planner counts them.
   const keyWidth = candidate.columns.reduce((sum, column) => sum + (stats(column.name)?.width ?? 8), 0) + 16;
   const leafPages = Math.ceil((rows * keyWidth) / (8192 * 0.9)) * RANDOM_PAGE_COST;
-  const indexScan = descent + leafPages + heapPages + rows * (CPU_INDEX_TUPLE_COST + CPU_TUPLE_COST + CPU_OPERATOR_COST);
+  const indexScan =
+    descent + leafPages + heapPages + rows * (CPU_INDEX_TUPLE_COST + CPU_TUPLE_COST + CPU_OPERATOR_COST);
   // A LIMIT over rows the index returns in order stops after them: no sort, no full scan left.
   if (plan['Node Type'] === 'Limit' && ordered) return Math.min(plan['Total Cost'], indexScan);
   // Under a LIMIT the plan's total is below its scan's: what is left of the plan is never negative.
@@ -612,7 +733,8 @@ export function estimateStatementCost(
  */
 function heapPageCost(rows: number, pages: number, tableRows: number, correlation: number): number {
   const scattered = Math.min((2 * pages * rows) / (2 * pages + rows), pages) * RANDOM_PAGE_COST;
-  const clustered = RANDOM_PAGE_COST + Math.max(Math.ceil((rows / Math.max(tableRows, 1)) * pages) - 1, 0) * SEQ_PAGE_COST;
+  const clustered =
+    RANDOM_PAGE_COST + Math.max(Math.ceil((rows / Math.max(tableRows, 1)) * pages) - 1, 0) * SEQ_PAGE_COST;
   return scattered + correlation * correlation * (clustered - scattered);
 }
 
@@ -638,10 +760,13 @@ function parseJson(text: string): unknown {
 
 /** jsonb's @> on parsed values: objects by member, arrays by element, scalars by equality. */
 function contains(document: unknown, wanted: unknown): boolean {
-  if (Array.isArray(wanted)) return Array.isArray(document) && wanted.every((item) => document.some((element) => contains(element, item)));
+  if (Array.isArray(wanted))
+    return Array.isArray(document) && wanted.every((item) => document.some((element) => contains(element, item)));
   if (wanted !== null && typeof wanted === 'object') {
     if (document === null || typeof document !== 'object' || Array.isArray(document)) return false;
-    return Object.entries(wanted).every(([key, item]) => key in document && contains((document as Record<string, unknown>)[key], item));
+    return Object.entries(wanted).every(
+      ([key, item]) => key in document && contains((document as Record<string, unknown>)[key], item),
+    );
   }
   return JSON.stringify(document) === JSON.stringify(wanted);
 }

@@ -22,7 +22,10 @@ export interface MigrationSettings {
 }
 
 export function settingStatements(settings: MigrationSettings): string[] {
-  return [`SET lock_timeout = ${sqlLiteral(settings.lockTimeout)}`, `SET statement_timeout = ${sqlLiteral(settings.statementTimeout)}`];
+  return [
+    `SET lock_timeout = ${sqlLiteral(settings.lockTimeout)}`,
+    `SET statement_timeout = ${sqlLiteral(settings.statementTimeout)}`,
+  ];
 }
 
 /** The file is UTF-8: said first, so psql reads the names in it as UTF-8 whatever the client's locale. */
@@ -42,9 +45,14 @@ function buildStatements(proposal: Proposal): string[] {
   return [...drop, proposal.definition];
 }
 
-const LEFTOVER_NOTE = 'an INVALID index of this name and definition is left from an earlier build: dropped, then built again';
+const LEFTOVER_NOTE =
+  'an INVALID index of this name and definition is left from an earlier build: dropped, then built again';
 
-export function sqlMigration(proposals: readonly Proposal[], settings: MigrationSettings, method: JudgeMethod = 'hypopg'): string {
+export function sqlMigration(
+  proposals: readonly Proposal[],
+  settings: MigrationSettings,
+  method: JudgeMethod = 'hypopg',
+): string {
   const lines = [
     '-- Indexes proposed by quickwins index-advisor.',
     '-- CREATE INDEX CONCURRENTLY cannot run inside a transaction: run this file with `psql -f <file>` as is, never',
@@ -64,10 +72,19 @@ export function sqlMigration(proposals: readonly Proposal[], settings: Migration
   return lines.join('\n');
 }
 
-export function nodePgMigrateMigration(proposals: readonly Proposal[], settings: MigrationSettings, method: JudgeMethod = 'hypopg'): string {
+export function nodePgMigrateMigration(
+  proposals: readonly Proposal[],
+  settings: MigrationSettings,
+  method: JudgeMethod = 'hypopg',
+): string {
   const sql = (statement: string): string => `  pgm.sql(${jsString(statement)});`;
-  const up = proposals.flatMap((proposal) => [`  ${jsComment(description(proposal, method))}`, ...buildStatements(proposal).map(sql)]);
-  const down = [...proposals].reverse().map((proposal) => sql(dropIndexStatement(proposal.name, proposal.candidate.table)));
+  const up = proposals.flatMap((proposal) => [
+    `  ${jsComment(description(proposal, method))}`,
+    ...buildStatements(proposal).map(sql),
+  ]);
+  const down = [...proposals]
+    .reverse()
+    .map((proposal) => sql(dropIndexStatement(proposal.name, proposal.candidate.table)));
   return [
     '// Indexes proposed by quickwins index-advisor. CREATE INDEX CONCURRENTLY cannot run inside a transaction:',
     '// noTransaction() runs this migration outside one, one statement per pgm.sql().',
@@ -87,10 +104,19 @@ export function nodePgMigrateMigration(proposals: readonly Proposal[], settings:
   ].join('\n');
 }
 
-export function knexMigration(proposals: readonly Proposal[], settings: MigrationSettings, method: JudgeMethod = 'hypopg'): string {
+export function knexMigration(
+  proposals: readonly Proposal[],
+  settings: MigrationSettings,
+  method: JudgeMethod = 'hypopg',
+): string {
   const raw = (statement: string): string => `    await knex.raw(${jsString(statement)}).connection(connection);`;
-  const up = proposals.flatMap((proposal) => [`    ${jsComment(description(proposal, method))}`, ...buildStatements(proposal).map(raw)]);
-  const down = [...proposals].reverse().map((proposal) => raw(dropIndexStatement(proposal.name, proposal.candidate.table)));
+  const up = proposals.flatMap((proposal) => [
+    `    ${jsComment(description(proposal, method))}`,
+    ...buildStatements(proposal).map(raw),
+  ]);
+  const down = [...proposals]
+    .reverse()
+    .map((proposal) => raw(dropIndexStatement(proposal.name, proposal.candidate.table)));
   const onOneConnection = (body: string[]): string[] => [
     '  // One pooled connection for every statement, so the SET timeouts apply to the builds that follow them.',
     '  const connection = await knex.client.acquireConnection();',
@@ -131,7 +157,12 @@ export function migrationFileName(format: MigrationFormat, now: Date): string {
   }
 }
 
-export function migrationText(format: MigrationFormat, proposals: readonly Proposal[], settings: MigrationSettings, method: JudgeMethod): string {
+export function migrationText(
+  format: MigrationFormat,
+  proposals: readonly Proposal[],
+  settings: MigrationSettings,
+  method: JudgeMethod,
+): string {
   switch (format) {
     case 'sql':
       return sqlMigration(proposals, settings, method);

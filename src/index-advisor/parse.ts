@@ -5,7 +5,16 @@
  * condition).
  */
 import { loadModule, parseSync } from 'libpg-query';
-import type { IndexColumn, NullCondition, ParameterUse, ParsedStatement, PatternFilter, TableInfo, TableName, WorkloadStatement } from './types.js';
+import type {
+  IndexColumn,
+  NullCondition,
+  ParameterUse,
+  ParsedStatement,
+  PatternFilter,
+  TableInfo,
+  TableName,
+  WorkloadStatement,
+} from './types.js';
 
 /** libpg-query's JSON AST, walked loosely: every node is `{ NodeType: { ...fields } }`. */
 type Json = Record<string, unknown>;
@@ -78,13 +87,24 @@ export function parseStatement(statement: WorkloadStatement, tables: TableResolv
   const root = statements[0].stmt;
   const type = Object.keys(root)[0] ?? '';
   if (!['SelectStmt', 'UpdateStmt', 'DeleteStmt', 'InsertStmt'].includes(type)) {
-    return { kind: 'skipped', statement, reason: `${type.replace(/Stmt$/, '').toUpperCase() || 'utility'} statement: no index can serve it` };
+    return {
+      kind: 'skipped',
+      statement,
+      reason: `${type.replace(/Stmt$/, '').toUpperCase() || 'utility'} statement: no index can serve it`,
+    };
   }
   const drafts: AccessDraft[] = [];
   const uses: ParameterUses = new Map();
   walkStatement(root, tables, drafts, uses);
   const accesses = drafts.filter(
-    (draft) => draft.equality.length + draft.join.length + draft.patterns.length + draft.range.length + draft.orderBy.length + draft.conditions.length > 0,
+    (draft) =>
+      draft.equality.length +
+        draft.join.length +
+        draft.patterns.length +
+        draft.range.length +
+        draft.orderBy.length +
+        draft.conditions.length >
+      0,
   );
   if (accesses.length === 0) {
     const named = drafts.length > 0 || mentionsUnknownTable(root, tables);
@@ -127,10 +147,18 @@ function walkStatement(node: Json, tables: TableResolver, drafts: AccessDraft[],
       }
       const scope: ScopeTable[] = [];
       const joinQuals: Json[] = [];
-      for (const item of (fields.fromClause as Json[] | undefined) ?? []) collectFrom(item, tables, scope, joinQuals, drafts, uses);
+      for (const item of (fields.fromClause as Json[] | undefined) ?? [])
+        collectFrom(item, tables, scope, joinQuals, drafts, uses);
       const limit = parameterNumber(fields.limitCount as Json | undefined);
       if (limit !== undefined) uses.set(limit, 'limit');
-      analyzeLevel(scope, [fields.whereClause as Json | undefined, ...joinQuals], (fields.sortClause as Json[] | undefined) ?? [], drafts, tables, uses);
+      analyzeLevel(
+        scope,
+        [fields.whereClause as Json | undefined, ...joinQuals],
+        (fields.sortClause as Json[] | undefined) ?? [],
+        drafts,
+        tables,
+        uses,
+      );
       return;
     }
     case 'UpdateStmt':
@@ -152,7 +180,14 @@ function walkStatement(node: Json, tables: TableResolver, drafts: AccessDraft[],
   }
 }
 
-function collectFrom(item: Json, tables: TableResolver, scope: ScopeTable[], joinQuals: Json[], drafts: AccessDraft[], uses: ParameterUses): void {
+function collectFrom(
+  item: Json,
+  tables: TableResolver,
+  scope: ScopeTable[],
+  joinQuals: Json[],
+  drafts: AccessDraft[],
+  uses: ParameterUses,
+): void {
   if (item.RangeVar) {
     const range = item.RangeVar as Json;
     const info = tables.resolve(range.schemaname as string | undefined, range.relname as string);
@@ -191,7 +226,8 @@ function analyzeLevel(
     return draft;
   };
   for (const entry of scope) draftOf(entry);
-  const column = (node: Json | undefined): { entry: ScopeTable; name: string } | undefined => resolveColumn(node, scope);
+  const column = (node: Json | undefined): { entry: ScopeTable; name: string } | undefined =>
+    resolveColumn(node, scope);
 
   for (const predicate of predicates) {
     for (const conjunct of conjuncts(predicate)) {
@@ -205,11 +241,15 @@ function analyzeLevel(
       });
     }
   }
-  const sorted = sortClause.map((item) => item.SortBy as Json).map((sort) => ({ ref: column(sort.node as Json), descending: sort.sortby_dir === 'SORTBY_DESC' }));
+  const sorted = sortClause
+    .map((item) => item.SortBy as Json)
+    .map((sort) => ({ ref: column(sort.node as Json), descending: sort.sortby_dir === 'SORTBY_DESC' }));
   const first = sorted[0]?.ref;
   // An index can deliver the order only when every ORDER BY column is a plain column of one table.
   if (first && sorted.every((item) => item.ref?.entry === first.entry)) {
-    draftOf(first.entry).orderBy.push(...sorted.map((item) => ({ name: item.ref?.name ?? '', descending: item.descending })));
+    draftOf(first.entry).orderBy.push(
+      ...sorted.map((item) => ({ name: item.ref?.name ?? '', descending: item.descending })),
+    );
   }
 }
 
@@ -222,17 +262,24 @@ function analyzeConjunct(
   if (node.NullTest) {
     const test = node.NullTest as Json;
     const ref = column(test.arg as Json);
-    if (ref) addUnique(draftOf(ref.entry).conditions, { column: ref.name, isNull: test.nulltesttype === 'IS_NULL' }, (a, b) => a.column === b.column && a.isNull === b.isNull);
+    if (ref)
+      addUnique(
+        draftOf(ref.entry).conditions,
+        { column: ref.name, isNull: test.nulltesttype === 'IS_NULL' },
+        (a, b) => a.column === b.column && a.isNull === b.isNull,
+      );
     return;
   }
   const expression = node.A_Expr as Json | undefined;
   if (!expression) return;
-  const operator = ((expression.name as Json[] | undefined)?.[0]?.String as Json | undefined)?.sval as string | undefined;
+  const operator = ((expression.name as Json[] | undefined)?.[0]?.String as Json | undefined)?.sval as
+    string | undefined;
   const left = column(expression.lexpr as Json);
   const right = column(expression.rexpr as Json);
   const use = (ref: { entry: ScopeTable; name: string }, value: Json | undefined, role: ParameterUse['role']): void => {
     const number = parameterNumber(value);
-    if (number !== undefined && !uses.has(number)) uses.set(number, { table: ref.entry.info.table, column: ref.name, role });
+    if (number !== undefined && !uses.has(number))
+      uses.set(number, { table: ref.entry.info.table, column: ref.name, role });
   };
   switch (expression.kind) {
     case 'AEXPR_OP':
@@ -313,7 +360,9 @@ function isValue(node: Json | undefined): boolean {
 function resolveColumn(node: Json | undefined, scope: ScopeTable[]): { entry: ScopeTable; name: string } | undefined {
   const ref = node?.ColumnRef as Json | undefined;
   if (!ref) return undefined;
-  const names = ((ref.fields as Json[] | undefined) ?? []).map((field) => (field.String as Json | undefined)?.sval as string | undefined);
+  const names = ((ref.fields as Json[] | undefined) ?? []).map(
+    (field) => (field.String as Json | undefined)?.sval as string | undefined,
+  );
   if (names.some((name) => name === undefined)) return undefined; // `t.*`
   const name = names[names.length - 1] as string;
   if (names.length >= 2) {
@@ -361,4 +410,3 @@ function addName(list: string[], name: string): void {
 function addUnique<T>(list: T[], item: T, same: (a: T, b: T) => boolean): void {
   if (!list.some((existing) => same(existing, item))) list.push(item);
 }
-

@@ -26,16 +26,35 @@ export interface RunReport {
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_cell, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function textReport(report: RunReport): string {
   const { advice } = report;
   const out: string[] = [];
-  out.push(`index-advisor: ${advice.statementsRead} statements read, ${advice.proposals.length} index(es) proposed; ${advice.methodNote}`);
+  out.push(
+    `index-advisor: ${advice.statementsRead} statements read, ${advice.proposals.length} index(es) proposed; ${advice.methodNote}`,
+  );
   if (advice.proposals.length > 0) {
     const rows = [
-      ['table', 'seq / index scans', 'name', 'proposed index', 'statements', 'calls', advice.method === 'hypopg' ? 'cost before → after' : 'est. cost before → after (ESTIMATE)', 'size', 'writes: rows → maintenance vs reads saved'],
+      [
+        'table',
+        'seq / index scans',
+        'name',
+        'proposed index',
+        'statements',
+        'calls',
+        advice.method === 'hypopg' ? 'cost before → after' : 'est. cost before → after (ESTIMATE)',
+        'size',
+        'writes: rows → maintenance vs reads saved',
+      ],
     ];
     for (const proposal of advice.proposals) {
       const before = proposal.served.reduce((sum, cost) => sum + cost.before, 0);
@@ -56,34 +75,45 @@ export function textReport(report: RunReport): string {
   }
   if (advice.rejections.length > 0) {
     out.push('', 'Considered, not proposed:');
-    for (const rejection of advice.rejections) out.push(`  ${printable(candidateKey(rejection.candidate))}: ${printable(rejection.reason)}`);
+    for (const rejection of advice.rejections)
+      out.push(`  ${printable(candidateKey(rejection.candidate))}: ${printable(rejection.reason)}`);
   }
   for (const note of advice.notes ?? []) out.push('', `Note: ${printable(note)}`);
   if ((advice.redundantIndexes ?? []).length > 0) {
     out.push('', 'Existing indexes the proposals make redundant (drop after checking nothing else relies on them):');
-    for (const item of advice.redundantIndexes ?? []) out.push(`  ${printable(`${item.table.schema}.${item.name}`)} (${formatBytes(item.bytes)}): ${printable(item.reason)}`);
+    for (const item of advice.redundantIndexes ?? [])
+      out.push(
+        `  ${printable(`${item.table.schema}.${item.name}`)} (${formatBytes(item.bytes)}): ${printable(item.reason)}`,
+      );
   }
   if ((advice.unusedIndexes ?? []).length > 0) {
     out.push('', 'Existing indexes never scanned since the statistics were reset (constraint indexes left out):');
-    for (const item of advice.unusedIndexes ?? []) out.push(`  ${printable(`${item.table.schema}.${item.name}`)} on ${printable(item.table.name)} (${formatBytes(item.bytes)})`);
+    for (const item of advice.unusedIndexes ?? [])
+      out.push(
+        `  ${printable(`${item.table.schema}.${item.name}`)} on ${printable(item.table.name)} (${formatBytes(item.bytes)})`,
+      );
   }
   if (advice.unanalysedTables.length > 0) {
     const none = advice.statementsAnalysed === 0 ? ' (no statement could be analysed)' : '';
     out.push('', `Tables not analysed: ${advice.unanalysedTables.length}${none}`);
-    for (const item of advice.unanalysedTables) out.push(`  ${printable(`${item.table.schema}.${item.table.name}`)}: ${printable(item.reason)}`);
+    for (const item of advice.unanalysedTables)
+      out.push(`  ${printable(`${item.table.schema}.${item.table.name}`)}: ${printable(item.reason)}`);
   }
   if (advice.invalidIndexes.length > 0) {
     out.push('', `INVALID indexes (left by a failed concurrent build): ${advice.invalidIndexes.length}`);
-    for (const item of advice.invalidIndexes) out.push(`  ${printable(`${item.table.schema}.${item.name}`)}: ${item.action}`);
+    for (const item of advice.invalidIndexes)
+      out.push(`  ${printable(`${item.table.schema}.${item.name}`)}: ${item.action}`);
   }
   if (advice.skipped.length > 0) {
     const byReason = new Map<string, number>();
     for (const item of advice.skipped) byReason.set(item.reason, (byReason.get(item.reason) ?? 0) + 1);
     out.push('', `Statements not analysed: ${advice.skipped.length} (--json lists each)`);
-    for (const [reason, count] of [...byReason].sort((a, b) => b[1] - a[1])) out.push(`  ${count} × ${printable(reason)}`);
+    for (const [reason, count] of [...byReason].sort((a, b) => b[1] - a[1]))
+      out.push(`  ${count} × ${printable(reason)}`);
   }
   if (report.migrationPath) out.push('', `Migration written: ${report.migrationPath}`);
-  else if (advice.proposals.length > 0 && !report.applied) out.push('', 'Nothing was created (read-only). --out <dir> writes the migration; --apply builds the indexes.');
+  else if (advice.proposals.length > 0 && !report.applied)
+    out.push('', 'Nothing was created (read-only). --out <dir> writes the migration; --apply builds the indexes.');
   for (const outcome of report.applied ?? []) {
     const dropped = outcome.droppedInvalid ? '; an INVALID leftover was dropped' : '';
     const detail = outcome.message ? `: ${outcome.message}` : '';
@@ -94,7 +124,9 @@ export function textReport(report: RunReport): string {
     out.push('', 'Verify (EXPLAIN before → after):');
     for (const item of report.verified) {
       const used = item.indexesAfter.length > 0 ? item.indexesAfter.map(printable).join(', ') : 'no index';
-      out.push(`  ${formatCost(item.costBefore)} → ${formatCost(item.costAfter)}  uses ${used}  ${oneLine(item.query)}`);
+      out.push(
+        `  ${formatCost(item.costBefore)} → ${formatCost(item.costAfter)}  uses ${used}  ${oneLine(item.query)}`,
+      );
     }
   }
   return `${out.join('\n')}\n`;
@@ -137,7 +169,11 @@ export function jsonReport(report: RunReport): string {
         estimated: proposal.estimated ?? false,
         upkeep: proposal.upkeep ?? null,
       })),
-      rejected: advice.rejections.map((rejection) => ({ candidate: candidateKey(rejection.candidate), statements: rejection.candidate.statementIds, reason: rejection.reason })),
+      rejected: advice.rejections.map((rejection) => ({
+        candidate: candidateKey(rejection.candidate),
+        statements: rejection.candidate.statementIds,
+        reason: rejection.reason,
+      })),
       skipped: advice.skipped,
       unanalysedTables: advice.unanalysedTables,
       invalidIndexes: advice.invalidIndexes,

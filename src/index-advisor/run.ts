@@ -3,7 +3,15 @@
  * 1 failure, 2 usage).
  */
 import type pg from 'pg';
-import { adviseIndexes, connect, disconnect, DEFAULT_ADVISE_OPTIONS, type AdviceRun, type AdviseOptions, type ClientTimeouts } from './advisor.js';
+import {
+  adviseIndexes,
+  connect,
+  disconnect,
+  DEFAULT_ADVISE_OPTIONS,
+  type AdviceRun,
+  type AdviseOptions,
+  type ClientTimeouts,
+} from './advisor.js';
 import { applyProposals } from './apply.js';
 import { durationMs } from './duration.js';
 import { AdvisorError, checkDatabaseUrl, describeDatabaseError } from './errors.js';
@@ -38,7 +46,8 @@ export async function runIndexAdvisor(flags: IndexAdvisorFlags, io: CommandIo): 
       connectMs: durationMs('--connect-timeout', flags.connectTimeout, { allowZero: false }),
       queryMs: durationMs('--query-timeout', flags.queryTimeout, { allowZero: false }),
     };
-    if (flags.verify && !flags.apply) throw new AdvisorError('--verify compares plans before and after --apply: pass both', 2);
+    if (flags.verify && !flags.apply)
+      throw new AdvisorError('--verify compares plans before and after --apply: pass both', 2);
     url = checkDatabaseUrl(flags.databaseUrl ?? io.env.DATABASE_URL);
     client = await connect(url, timeouts);
     const run = await adviseIndexes(client, options);
@@ -74,16 +83,23 @@ function exitCode(report: RunReport): number {
 function migrationSettings(flags: IndexAdvisorFlags): { settings: MigrationSettings; statementTimeoutMs: number } {
   durationMs('--lock-timeout', flags.lockTimeout, { allowZero: true });
   const statementTimeoutMs = durationMs('--statement-timeout', flags.statementTimeout, { allowZero: true });
-  return { settings: { lockTimeout: flags.lockTimeout.trim(), statementTimeout: flags.statementTimeout.trim() }, statementTimeoutMs };
+  return {
+    settings: { lockTimeout: flags.lockTimeout.trim(), statementTimeout: flags.statementTimeout.trim() },
+    statementTimeoutMs,
+  };
 }
 
 function adviseOptions(flags: IndexAdvisorFlags): AdviseOptions {
   const saving = Number(flags.minSaving);
   if (!Number.isFinite(saving) || saving <= 0 || saving >= 100) {
-    throw new AdvisorError(`--min-saving needs a percentage between 0 and 100, got ${JSON.stringify(flags.minSaving)}`, 2);
+    throw new AdvisorError(
+      `--min-saving needs a percentage between 0 and 100, got ${JSON.stringify(flags.minSaving)}`,
+      2,
+    );
   }
   const calls = Number(flags.minCalls);
-  if (!Number.isInteger(calls) || calls < 1) throw new AdvisorError(`--min-calls needs a whole number ≥ 1, got ${JSON.stringify(flags.minCalls)}`, 2);
+  if (!Number.isInteger(calls) || calls < 1)
+    throw new AdvisorError(`--min-calls needs a whole number ≥ 1, got ${JSON.stringify(flags.minCalls)}`, 2);
   return { ...DEFAULT_ADVISE_OPTIONS, judge: flags.judge, minSaving: saving / 100, minCalls: calls };
 }
 

@@ -32,7 +32,9 @@ export function sampleParameters(statement: Parsed, catalog: Catalog): string[][
     if (values.length === 0) return [];
     choices.push(values);
   }
-  return Array.from({ length: SAMPLES_PER_STATEMENT }, (_unused, sample) => choices.map((values) => values[sample % values.length] ?? ''));
+  return Array.from({ length: SAMPLES_PER_STATEMENT }, (_unused, sample) =>
+    choices.map((values) => values[sample % values.length] ?? ''),
+  );
 }
 
 /** Values spread over what the column holds: the most common, a rare one, and histogram quantiles for ranges. */
@@ -43,7 +45,12 @@ export function valuesFor(role: ParameterUse['role'], stats: ColumnStats): strin
     case 'equality':
       // The most common value, a typical rare one (the histogram's middle, else the least common value), the
       // least common of the common values (a 2.5 % status), the second most common.
-      return unique([commonValues[0], quantile(histogram, 0.5) ?? commonValues.at(-1), commonValues.at(-1), commonValues[1]]);
+      return unique([
+        commonValues[0],
+        quantile(histogram, 0.5) ?? commonValues.at(-1),
+        commonValues.at(-1),
+        commonValues[1],
+      ]);
     case 'lower':
     case 'upper':
       // Where in the range a bound falls is unknown: the quartiles, so a range keeps a quarter to three quarters.
@@ -56,9 +63,13 @@ export function valuesFor(role: ParameterUse['role'], stats: ColumnStats): strin
     }
     // What a search box sends: the first four characters typed, or four from inside a value.
     case 'like':
-      return unique(everything.map((value) => (value.length >= 4 ? `${escapeLike(value.slice(0, 4))}%` : undefined))).slice(0, SAMPLES_PER_STATEMENT);
+      return unique(
+        everything.map((value) => (value.length >= 4 ? `${escapeLike(value.slice(0, 4))}%` : undefined)),
+      ).slice(0, SAMPLES_PER_STATEMENT);
     case 'ilike':
-      return unique(everything.map((value) => (value.length >= 6 ? `%${escapeLike(value.slice(1, 5))}%` : undefined))).slice(0, SAMPLES_PER_STATEMENT);
+      return unique(
+        everything.map((value) => (value.length >= 6 ? `%${escapeLike(value.slice(1, 5))}%` : undefined)),
+      ).slice(0, SAMPLES_PER_STATEMENT);
   }
 }
 
@@ -70,7 +81,9 @@ function quantile(bounds: readonly string[], fraction: number): string | undefin
 function parseObject(value: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(value);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -107,7 +120,11 @@ function unique(values: readonly (string | undefined)[]): string[] {
  * The share of rows `col > value` (role lower) or `col < value` (upper) keeps, read from the histogram's
  * equal-count buckets; undefined when the value cannot be placed (no histogram, values that do not compare).
  */
-export function rangeFraction(histogram: readonly string[], value: string, role: 'lower' | 'upper'): number | undefined {
+export function rangeFraction(
+  histogram: readonly string[],
+  value: string,
+  role: 'lower' | 'upper',
+): number | undefined {
   if (histogram.length < 2) return undefined;
   const key = comparable(value);
   const keys = histogram.map(comparable);

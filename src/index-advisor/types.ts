@@ -214,7 +214,12 @@ export interface Advice {
   /** INVALID indexes found on the tables read (leftovers of failed concurrent builds), and what the advisor does with each. */
   readonly invalidIndexes: readonly { readonly name: string; readonly table: TableName; readonly action: string }[];
   /** Existing indexes a proposed one makes redundant (its columns lead the proposal's): candidates for dropping. */
-  readonly redundantIndexes?: readonly { readonly name: string; readonly table: TableName; readonly bytes: number; readonly reason: string }[];
+  readonly redundantIndexes?: readonly {
+    readonly name: string;
+    readonly table: TableName;
+    readonly bytes: number;
+    readonly reason: string;
+  }[];
   /** Existing indexes never scanned since the statistics were reset (constraint indexes left out). */
   readonly unusedIndexes?: readonly { readonly name: string; readonly table: TableName; readonly bytes: number }[];
   /** Things the advisor could not do and how to enable them (e.g. pg_trgm not created). */

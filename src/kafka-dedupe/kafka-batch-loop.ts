@@ -8,9 +8,19 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { propertyKeyName } from '../core/bindings.js';
 import { forEachChild, traverse } from '../core/traverse.js';
 
-export type HandlerFunction = TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression | TSESTree.FunctionDeclaration;
+export type HandlerFunction =
+  TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression | TSESTree.FunctionDeclaration;
 
-export const PROTOCOL_MEMBERS = ['resolveOffset', 'heartbeat', 'commitOffsetsIfNecessary', 'isRunning', 'isStale', 'uncommittedOffsets', 'pause', 'batch'] as const;
+export const PROTOCOL_MEMBERS = [
+  'resolveOffset',
+  'heartbeat',
+  'commitOffsetsIfNecessary',
+  'isRunning',
+  'isStale',
+  'uncommittedOffsets',
+  'pause',
+  'batch',
+] as const;
 
 /** How the handler reaches the payload's members. */
 export interface PayloadAccess {
@@ -71,11 +81,15 @@ export function isBatchMessages(node: TSESTree.Node, access: PayloadAccess): boo
 }
 
 /** Loops over the batch's records: `for (… of batch.messages)` and `for (…; i < batch.messages.length; …)`. */
-export function findMessageLoops(handler: HandlerFunction, access: PayloadAccess): (TSESTree.ForOfStatement | TSESTree.ForStatement)[] {
+export function findMessageLoops(
+  handler: HandlerFunction,
+  access: PayloadAccess,
+): (TSESTree.ForOfStatement | TSESTree.ForStatement)[] {
   const loops: (TSESTree.ForOfStatement | TSESTree.ForStatement)[] = [];
   traverse(handler.body, (node) => {
     if (node.type === 'ForOfStatement' && isBatchMessages(node.right, access)) loops.push(node);
-    if (node.type === 'ForStatement' && node.test && mentions(node.test, (inner) => isBatchMessages(inner, access))) loops.push(node);
+    if (node.type === 'ForStatement' && node.test && mentions(node.test, (inner) => isBatchMessages(inner, access)))
+      loops.push(node);
   });
   return loops;
 }
@@ -104,15 +118,23 @@ export type ProtocolStatement = 'stop-check' | 'resolve-offset' | 'heartbeat' | 
  *   await commitOffsetsIfNecessary();         commit
  */
 export function protocolStatement(statement: TSESTree.Statement, access: PayloadAccess): ProtocolStatement | undefined {
-  if (statement.type === 'IfStatement' && statement.alternate === null && isBreak(statement.consequent) && onlyStopCalls(statement.test, access)) {
+  if (
+    statement.type === 'IfStatement' &&
+    statement.alternate === null &&
+    isBreak(statement.consequent) &&
+    onlyStopCalls(statement.test, access)
+  ) {
     return 'stop-check';
   }
   if (statement.type !== 'ExpressionStatement') return undefined;
-  const expression = statement.expression.type === 'AwaitExpression' ? statement.expression.argument : statement.expression;
+  const expression =
+    statement.expression.type === 'AwaitExpression' ? statement.expression.argument : statement.expression;
   if (expression.type !== 'CallExpression') return undefined;
-  if (isPayloadMember(expression.callee, access, 'resolveOffset') && expression.arguments.length === 1) return 'resolve-offset';
+  if (isPayloadMember(expression.callee, access, 'resolveOffset') && expression.arguments.length === 1)
+    return 'resolve-offset';
   if (isPayloadMember(expression.callee, access, 'heartbeat') && expression.arguments.length === 0) return 'heartbeat';
-  if (isPayloadMember(expression.callee, access, 'commitOffsetsIfNecessary') && expression.arguments.length === 0) return 'commit';
+  if (isPayloadMember(expression.callee, access, 'commitOffsetsIfNecessary') && expression.arguments.length === 0)
+    return 'commit';
   return undefined;
 }
 
@@ -129,7 +151,10 @@ export function onlyStopCalls(test: TSESTree.Expression, access: PayloadAccess):
     case 'LogicalExpression':
       return onlyStopCalls(test.left, access) && onlyStopCalls(test.right, access);
     case 'CallExpression':
-      return test.arguments.length === 0 && (isPayloadMember(test.callee, access, 'isRunning') || isPayloadMember(test.callee, access, 'isStale'));
+      return (
+        test.arguments.length === 0 &&
+        (isPayloadMember(test.callee, access, 'isRunning') || isPayloadMember(test.callee, access, 'isStale'))
+      );
     default:
       return false;
   }
@@ -139,8 +164,18 @@ export function onlyStopCalls(test: TSESTree.Expression, access: PayloadAccess):
  * `continue`, `break` and `return` statements in a loop body that leave the loop's own iteration (not those inside a
  * nested loop, switch or function).
  */
-export function loopExits(body: TSESTree.Statement): { continues: TSESTree.ContinueStatement[]; breaks: TSESTree.BreakStatement[]; returns: TSESTree.ReturnStatement[]; labelled: boolean } {
-  const result = { continues: [] as TSESTree.ContinueStatement[], breaks: [] as TSESTree.BreakStatement[], returns: [] as TSESTree.ReturnStatement[], labelled: false };
+export function loopExits(body: TSESTree.Statement): {
+  continues: TSESTree.ContinueStatement[];
+  breaks: TSESTree.BreakStatement[];
+  returns: TSESTree.ReturnStatement[];
+  labelled: boolean;
+} {
+  const result = {
+    continues: [] as TSESTree.ContinueStatement[],
+    breaks: [] as TSESTree.BreakStatement[],
+    returns: [] as TSESTree.ReturnStatement[],
+    labelled: false,
+  };
   const visit = (node: TSESTree.Node, inLoop: boolean, inSwitch: boolean): void => {
     switch (node.type) {
       case 'FunctionDeclaration':

@@ -9,7 +9,13 @@
  * a resolve loop over batch.messages, an `if (!isRunning() || isStale()) return;`) are listed so they can go.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { isBatchMessages, onlyStopCalls, protocolStatement, type HandlerFunction, type PayloadAccess } from './kafka-batch-loop.js';
+import {
+  isBatchMessages,
+  onlyStopCalls,
+  protocolStatement,
+  type HandlerFunction,
+  type PayloadAccess,
+} from './kafka-batch-loop.js';
 import { forEachChild, traverse } from '../core/traverse.js';
 
 export type BatchWriteEvidence = 'transaction' | 'bulk call';
@@ -29,7 +35,11 @@ const CONCURRENT = new Set(['all', 'allSettled', 'race', 'any']);
 const ARRAY_STEPS = new Set(['map', 'filter', 'flatMap', 'slice']);
 
 /** The handler's per-batch write, or undefined when the code shows none. */
-export function readBatchWriter(handler: HandlerFunction, access: PayloadAccess, source: string): BatchWriter | undefined {
+export function readBatchWriter(
+  handler: HandlerFunction,
+  access: PayloadAccess,
+  source: string,
+): BatchWriter | undefined {
   if (handler.body.type !== 'BlockStatement') return undefined;
   const protocol = handler.body.body.filter((statement) => isTopLevelProtocol(statement, access));
   const kept = handler.body.body.filter((statement) => !protocol.includes(statement));
@@ -41,17 +51,22 @@ export function readBatchWriter(handler: HandlerFunction, access: PayloadAccess,
   }
   if (messages.length === 0) return undefined;
   const transaction = kept.map((statement) => batchTransaction(statement)).find((call) => call !== undefined);
-  if (transaction !== undefined) return { evidence: 'transaction', shown: shortText(source, transaction), protocol, messages };
+  if (transaction !== undefined)
+    return { evidence: 'transaction', shown: shortText(source, transaction), protocol, messages };
   const bulkCalls = kept.flatMap((statement) => bulkCallsIn(statement, access));
-  const inBulkCall = (node: TSESTree.Node): boolean => bulkCalls.some((call) => call.range[0] <= node.range[0] && node.range[1] <= call.range[1]);
-  if (bulkCalls.length > 0 && messages.every(inBulkCall)) return { evidence: 'bulk call', shown: shortText(source, bulkCalls[0]!), protocol, messages };
+  const inBulkCall = (node: TSESTree.Node): boolean =>
+    bulkCalls.some((call) => call.range[0] <= node.range[0] && node.range[1] <= call.range[1]);
+  if (bulkCalls.length > 0 && messages.every(inBulkCall))
+    return { evidence: 'bulk call', shown: shortText(source, bulkCalls[0]!), protocol, messages };
   return undefined;
 }
 
 function shortText(source: string, node: TSESTree.CallExpression): string {
   const callee = source.slice(...node.callee.range);
   const [first] = node.arguments;
-  return first?.type === 'Literal' && typeof first.value === 'string' ? `${callee}(${source.slice(...first.range)})` : `${callee}(…)`;
+  return first?.type === 'Literal' && typeof first.value === 'string'
+    ? `${callee}(${source.slice(...first.range)})`
+    : `${callee}(…)`;
 }
 
 /** resolveOffset / heartbeat / commitOffsetsIfNecessary, a loop that only resolves, a stop check that returns. */
@@ -63,8 +78,13 @@ function isTopLevelProtocol(statement: TSESTree.Statement, access: PayloadAccess
     return body.length > 0 && body.every((inner) => protocolStatement(inner, access) !== undefined);
   }
   if (statement.type === 'IfStatement' && statement.alternate === null) {
-    const consequent = statement.consequent.type === 'BlockStatement' && statement.consequent.body.length === 1 ? statement.consequent.body[0]! : statement.consequent;
-    return consequent.type === 'ReturnStatement' && consequent.argument === null && onlyStopCalls(statement.test, access);
+    const consequent =
+      statement.consequent.type === 'BlockStatement' && statement.consequent.body.length === 1
+        ? statement.consequent.body[0]!
+        : statement.consequent;
+    return (
+      consequent.type === 'ReturnStatement' && consequent.argument === null && onlyStopCalls(statement.test, access)
+    );
   }
   return false;
 }
@@ -89,14 +109,23 @@ function opensTransaction(call: TSESTree.CallExpression): boolean {
   const name = calleeName(call);
   const [first] = call.arguments;
   if (first?.type === 'Literal' && typeof first.value === 'string' && BEGIN.test(first.value)) return true;
-  if (first?.type === 'TemplateLiteral' && first.expressions.length === 0 && BEGIN.test(first.quasis[0]!.value.cooked ?? '')) return true;
-  return (name === 'transaction' || name === '$transaction') && (first?.type === 'ArrowFunctionExpression' || first?.type === 'FunctionExpression');
+  if (
+    first?.type === 'TemplateLiteral' &&
+    first.expressions.length === 0 &&
+    BEGIN.test(first.quasis[0]!.value.cooked ?? '')
+  )
+    return true;
+  return (
+    (name === 'transaction' || name === '$transaction') &&
+    (first?.type === 'ArrowFunctionExpression' || first?.type === 'FunctionExpression')
+  );
 }
 
 function calleeName(call: TSESTree.CallExpression): string | undefined {
   const callee = call.callee;
   if (callee.type === 'Identifier') return callee.name;
-  if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') return callee.property.name;
+  if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier')
+    return callee.property.name;
   return undefined;
 }
 
@@ -105,7 +134,11 @@ function bulkCallsIn(root: TSESTree.Node, access: PayloadAccess): TSESTree.CallE
   const calls: TSESTree.CallExpression[] = [];
   const visit = (node: TSESTree.Node): void => {
     if (/^(For|ForIn|ForOf|While|DoWhile)Statement$/.test(node.type) || /Function/.test(node.type)) return;
-    if (node.type === 'AwaitExpression' && node.argument.type === 'CallExpression' && takesWholeBatch(node.argument, access)) {
+    if (
+      node.type === 'AwaitExpression' &&
+      node.argument.type === 'CallExpression' &&
+      takesWholeBatch(node.argument, access)
+    ) {
       calls.push(node.argument);
       return;
     }
@@ -117,7 +150,13 @@ function bulkCallsIn(root: TSESTree.Node, access: PayloadAccess): TSESTree.CallE
 
 function takesWholeBatch(call: TSESTree.CallExpression, access: PayloadAccess): boolean {
   const callee = call.callee;
-  if (callee.type === 'MemberExpression' && callee.object.type === 'Identifier' && callee.object.name === 'Promise' && CONCURRENT.has(calleeName(call) ?? '')) return false;
+  if (
+    callee.type === 'MemberExpression' &&
+    callee.object.type === 'Identifier' &&
+    callee.object.name === 'Promise' &&
+    CONCURRENT.has(calleeName(call) ?? '')
+  )
+    return false;
   return call.arguments.some((argument) => wholeBatch(argument, access));
 }
 

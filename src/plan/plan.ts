@@ -88,7 +88,9 @@ export const FIRST_SITES = 5;
 const NO_FINDINGS: CodemodFindings = { ready: [], left: [], done: 0, unread: [] };
 
 export function buildPlan(findings: RepositoryFindings): Plan {
-  const quickWins = QUICK_WINS.map((win) => (win.codemod === undefined ? indexAdvisorEntry(win, findings) : codemodEntry(win, win.codemod, findings)));
+  const quickWins = QUICK_WINS.map((win) =>
+    win.codemod === undefined ? indexAdvisorEntry(win, findings) : codemodEntry(win, win.codemod, findings),
+  );
   const count = (status: Status): number => quickWins.filter((entry) => entry.status === status).length;
   return {
     quickWins,
@@ -117,15 +119,30 @@ function codemodEntry(win: QuickWin, codemodId: string, findings: RepositoryFind
   const linted = win.appliesWhereEslintRuns === true && 'enabled' in findings.rules;
   const seen = found.foundWithoutRunning ?? [];
   const applies = anySite || libraries.length > 0 || imports.length > 0 || seen.length > 0 || linted;
-  const rule = win.rule === undefined ? null : { id: win.rule, enabled: 'enabled' in findings.rules && findings.rules.enabled.has(win.rule) };
+  const rule =
+    win.rule === undefined
+      ? null
+      : { id: win.rule, enabled: 'enabled' in findings.rules && findings.rules.enabled.has(win.rule) };
 
-  const evidence = [...libraries, ...importEvidence(win, imports), ...(linted ? ['the project lints with ESLint (a config applies to its files)'] : [])];
+  const evidence = [
+    ...libraries,
+    ...importEvidence(win, imports),
+    ...(linted ? ['the project lints with ESLint (a config applies to its files)'] : []),
+  ];
   if (found.setupError !== undefined) {
     evidence.push(`${codemodId} cannot run here: ${found.setupError.replace(`${codemodId}: `, '')}`);
-    evidence.push(seen.length > 0 ? `${seen.length} site(s) seen in the text instead: ${shortList(seen)}` : 'none of its sites in the text either');
+    evidence.push(
+      seen.length > 0
+        ? `${seen.length} site(s) seen in the text instead: ${shortList(seen)}`
+        : 'none of its sites in the text either',
+    );
   } else evidence.push(siteEvidence(win, found));
-  if (found.unread.length > 0) evidence.push(`${found.unread.length} file(s) the codemod could not look into: ${shortList(found.unread)}`);
-  if (!applies && win.libraries.length > 0) evidence.push(`no ${win.libraries.map((name) => `\`${name}\``).join(', ')} in any package.json (${findings.manifests.length} read): does not apply`);
+  if (found.unread.length > 0)
+    evidence.push(`${found.unread.length} file(s) the codemod could not look into: ${shortList(found.unread)}`);
+  if (!applies && win.libraries.length > 0)
+    evidence.push(
+      `no ${win.libraries.map((name) => `\`${name}\``).join(', ')} in any package.json (${findings.manifests.length} read): does not apply`,
+    );
   if (applies && rule !== null) evidence.push(ruleEvidence(rule, findings.rules));
 
   return {
@@ -135,7 +152,10 @@ function codemodEntry(win: QuickWin, codemodId: string, findings: RepositoryFind
     applies,
     evidence,
     sites: { ready: found.ready.length, left: found.left.length },
-    firstSites: { ready: found.ready.slice(0, FIRST_SITES).map(siteLine), left: found.left.slice(0, FIRST_SITES).map(siteLine) },
+    firstSites: {
+      ready: found.ready.slice(0, FIRST_SITES).map(siteLine),
+      left: found.left.slice(0, FIRST_SITES).map(siteLine),
+    },
     command: ['npx quickwins', codemodId, ...findings.paths.map(shellWord)].join(' '),
     status: applies ? codemodStatus(found, imports.length > 0, rule) : 'not applicable',
     rule,
@@ -146,7 +166,8 @@ function codemodEntry(win: QuickWin, codemodId: string, findings: RepositoryFind
 /** Done: nothing ready, nothing left, and the rule that keeps it so is on; started: something already rewritten. */
 function codemodStatus(found: CodemodFindings, runtimeImported: boolean, rule: QuickWinEntry['rule']): Status {
   if (found.setupError !== undefined) return (found.foundWithoutRunning ?? []).length > 0 ? 'todo' : 'in progress';
-  if (found.ready.length > 0 || found.left.length > 0) return found.done > 0 || runtimeImported ? 'in progress' : 'todo';
+  if (found.ready.length > 0 || found.left.length > 0)
+    return found.done > 0 || runtimeImported ? 'in progress' : 'todo';
   return rule === null || rule.enabled ? 'done' : 'in progress';
 }
 
@@ -157,17 +178,24 @@ function indexAdvisorEntry(win: QuickWin, findings: RepositoryFindings): QuickWi
   const evidence = [...libraries];
   let status: Status = 'not applicable';
   let proposals = 0;
-  if (!applies) evidence.push(`no PostgreSQL client (${win.libraries.map((name) => `\`${name}\``).join(', ')}) in any package.json (${findings.manifests.length} read): does not apply`);
+  if (!applies)
+    evidence.push(
+      `no PostgreSQL client (${win.libraries.map((name) => `\`${name}\``).join(', ')}) in any package.json (${findings.manifests.length} read): does not apply`,
+    );
   else if (advice.kind === 'no-database') {
     status = 'not checked';
-    evidence.push('needs the database: run `quickwins plan --database-url <url>` (or set DATABASE_URL) to count the missing indexes, read-only');
+    evidence.push(
+      'needs the database: run `quickwins plan --database-url <url>` (or set DATABASE_URL) to count the missing indexes, read-only',
+    );
   } else if (advice.kind === 'failed') {
     status = 'not checked';
     evidence.push(`the database could not be analysed: ${advice.message}`);
   } else {
     proposals = advice.proposals;
     status = proposals > 0 ? 'todo' : 'done';
-    evidence.push(`${proposals} index(es) proposed from ${advice.statementsAnalysed} statement(s) in pg_stat_statements (read-only)`);
+    evidence.push(
+      `${proposals} index(es) proposed from ${advice.statementsAnalysed} statement(s) in pg_stat_statements (read-only)`,
+    );
   }
   return {
     id: win.id,
@@ -194,7 +222,11 @@ function librariesFound(win: QuickWin, manifests: readonly Manifest[]): string[]
 }
 
 function importEvidence(win: QuickWin, files: readonly string[]): string[] {
-  return files.length === 0 ? [] : [`${win.runtimeHelpers.map((name) => `\`${name}\``).join(' / ')} from @quickwins/runtime already used in ${files.length} file(s): ${shortList(files)}`];
+  return files.length === 0
+    ? []
+    : [
+        `${win.runtimeHelpers.map((name) => `\`${name}\``).join(' / ')} from @quickwins/runtime already used in ${files.length} file(s): ${shortList(files)}`,
+      ];
 }
 
 function siteEvidence(win: QuickWin, found: CodemodFindings): string {
@@ -206,7 +238,8 @@ function siteEvidence(win: QuickWin, found: CodemodFindings): string {
 
 function ruleEvidence(rule: NonNullable<QuickWinEntry['rule']>, rules: RuleState): string {
   if (rule.enabled) return `rule \`${rule.id}\` is on in the ESLint config (keeps it done)`;
-  if ('unavailable' in rules) return `rule \`${rule.id}\` not known to be on (${rules.unavailable}): turn it on to keep this done`;
+  if ('unavailable' in rules)
+    return `rule \`${rule.id}\` not known to be on (${rules.unavailable}): turn it on to keep this done`;
   return `rule \`${rule.id}\` is not on in the ESLint config: turn it on to keep this done`;
 }
 

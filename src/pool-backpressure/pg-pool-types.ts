@@ -38,13 +38,20 @@ export function poolVerdictFromType(node: TSESTree.Node, types: TypeServices): T
   const pools = parts.filter((part) => isPgPoolType(part, checker, 0));
   if (pools.length === parts.length && pools.length > 0) {
     const shim = pools.some((part) => declaredInAmbientPgModule(part, checker));
-    return { kind: 'pool', evidence: `its type \`${checker.typeToString(nonNullable)}\` is pg's Pool${shim ? " (the project's own `declare module 'pg'` typings)" : ''}` };
+    return {
+      kind: 'pool',
+      evidence: `its type \`${checker.typeToString(nonNullable)}\` is pg's Pool${shim ? " (the project's own `declare module 'pg'` typings)" : ''}`,
+    };
   }
   if (pools.length > 0) {
     return { kind: 'unknown', reason: `its type \`${checker.typeToString(nonNullable)}\` is only sometimes a pg Pool` };
   }
   if (parts.every((part) => isFastifyPostgresDb(part, checker))) {
-    return { kind: 'pool', evidence: `its type \`${checker.typeToString(nonNullable)}\` is @fastify/postgres's decorator, whose \`.pool\` is pg's Pool`, member: 'pool' };
+    return {
+      kind: 'pool',
+      evidence: `its type \`${checker.typeToString(nonNullable)}\` is @fastify/postgres's decorator, whose \`.pool\` is pg's Pool`,
+      member: 'pool',
+    };
   }
   return { kind: 'not-pool', reason: `its type \`${checker.typeToString(nonNullable)}\` is not pg's Pool` };
 }
@@ -67,7 +74,11 @@ function isFastifyPostgresDb(type: ts.Type, checker: ts.TypeChecker): boolean {
  * Which of `members` the expression's type lacks (a project's own pg typings may leave out what the helpers read);
  * undefined when the checker does not know the type.
  */
-export function missingPropertiesByType(node: TSESTree.Node, types: TypeServices, members: readonly string[]): string[] | undefined {
+export function missingPropertiesByType(
+  node: TSESTree.Node,
+  types: TypeServices,
+  members: readonly string[],
+): string[] | undefined {
   const tsNode = types.esTreeNodeToTSNodeMap.get(node as never) as ts.Node | undefined;
   if (!tsNode) return undefined;
   const checker = types.program.getTypeChecker();
@@ -92,7 +103,9 @@ function declaresPgPool(symbol: ts.Symbol | undefined, checker: ts.TypeChecker):
   if (!symbol) return false;
   const resolved = symbol.flags & SYMBOL_FLAGS_ALIAS ? checker.getAliasedSymbol(symbol) : symbol;
   if (resolved.getName() !== 'Pool') return false;
-  return (resolved.getDeclarations() ?? []).some((declaration) => PG_TYPINGS.test(declaration.getSourceFile().fileName) || insideAmbientPgModule(declaration));
+  return (resolved.getDeclarations() ?? []).some(
+    (declaration) => PG_TYPINGS.test(declaration.getSourceFile().fileName) || insideAmbientPgModule(declaration),
+  );
 }
 
 /**
@@ -103,7 +116,8 @@ function insideAmbientPgModule(declaration: ts.Node): boolean {
   for (let node: ts.Node | undefined = declaration.parent; node; node = node.parent) {
     const name = (node as { name?: ts.Node & { text?: unknown } }).name;
     // A ModuleDeclaration named by a string literal: `declare module 'pg'`. Read by shape, not by SyntaxKind numbers.
-    if (name && 'body' in node && typeof name.text === 'string' && /^['"]/.test(name.getText())) return PG_AMBIENT_MODULES.has(name.text);
+    if (name && 'body' in node && typeof name.text === 'string' && /^['"]/.test(name.getText()))
+      return PG_AMBIENT_MODULES.has(name.text);
   }
   return false;
 }
@@ -113,7 +127,9 @@ const PG_AMBIENT_MODULES = new Set(['pg', 'pg-pool']);
 function declaredInAmbientPgModule(type: ts.Type, checker: ts.TypeChecker): boolean {
   const symbol = type.getSymbol();
   const resolved = symbol && symbol.flags & SYMBOL_FLAGS_ALIAS ? checker.getAliasedSymbol(symbol) : symbol;
-  return (resolved?.getDeclarations() ?? []).some((declaration) => !PG_TYPINGS.test(declaration.getSourceFile().fileName) && insideAmbientPgModule(declaration));
+  return (resolved?.getDeclarations() ?? []).some(
+    (declaration) => !PG_TYPINGS.test(declaration.getSourceFile().fileName) && insideAmbientPgModule(declaration),
+  );
 }
 
 /** Whether the expression's type can be called: a `pool.query(sql, callback)` second argument. */

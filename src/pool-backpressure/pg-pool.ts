@@ -105,22 +105,29 @@ export interface PoolRewriteOptions {
 export const ACQUIRE_HELPER = 'acquireWithBackpressure';
 export const QUERY_HELPER = 'queryWithBackpressure';
 
-export function findPoolCalls(
-  program: TSESTree.Program,
-  source: string,
-  options: PoolDetectionOptions,
-): PoolCallScan {
+export function findPoolCalls(program: TSESTree.Program, source: string, options: PoolDetectionOptions): PoolCallScan {
   const sites: PoolCallSite[] = [];
   const uncertain: UncertainPoolCall[] = [];
   // The binding index is most of the cost; most files with a `.query(` call have nothing to do with pg.
   if (options.precheck !== false && !mayFindPoolCalls(program, options)) return { sites, uncertain, undecided: true };
   const { index, collected: calls } = buildBindingIndex(program, (node) => candidateCall(node, options.includeQuery));
   if (calls.length === 0) return { sites, uncertain, undecided: false };
-  const values = new PoolValues(index, program, source, options.resolveImport, options.packageFacts, options.typeChecked);
+  const values = new PoolValues(
+    index,
+    program,
+    source,
+    options.resolveImport,
+    options.packageFacts,
+    options.typeChecked,
+  );
   let undecided = false;
   for (const candidate of calls) {
     const { call, method, receiver } = candidate;
-    const verdict = withPackageEvidence(receiverVerdict(receiver, values, options.types), receiver, options.packageFacts);
+    const verdict = withPackageEvidence(
+      receiverVerdict(receiver, values, options.types),
+      receiver,
+      options.packageFacts,
+    );
     const described = `\`${describeReceiver(receiver)}.${method}()\``;
     if (candidate.bound) {
       // Whoever calls the bound method acquires without backpressure; the helpers wrap calls, not references.
@@ -148,9 +155,13 @@ export function findPoolCalls(
     if (verdict.kind === 'unknown') {
       undecided = true;
       if (verdict.refused) uncertain.push({ call, reason: `${described}: ${verdict.reason}` });
-      else if (looksLikePool(receiver)) uncertain.push({ call, reason: `${described}: not sure it is a pg Pool (${verdict.reason})` });
+      else if (looksLikePool(receiver))
+        uncertain.push({ call, reason: `${described}: not sure it is a pg Pool (${verdict.reason})` });
       else if (takesPgPoolCallback(call, method)) {
-        uncertain.push({ call, reason: `${described}: its callback takes pg-pool's (err, client, release), but nothing shows it is a pg Pool (${verdict.reason})` });
+        uncertain.push({
+          call,
+          reason: `${described}: its callback takes pg-pool's (err, client, release), but nothing shows it is a pg Pool (${verdict.reason})`,
+        });
       }
       continue;
     }
@@ -164,7 +175,13 @@ export function findPoolCalls(
       uncertain.push({ call, reason: `${described}: ${refusal} [pg pool: ${verdict.evidence}]` });
       continue;
     }
-    sites.push({ call, method, pool: receiver, evidence: verdict.evidence, ...(verdict.member ? { member: verdict.member } : {}) });
+    sites.push({
+      call,
+      method,
+      pool: receiver,
+      evidence: verdict.evidence,
+      ...(verdict.member ? { member: verdict.member } : {}),
+    });
   }
   return { sites, uncertain, undecided };
 }
@@ -211,7 +228,10 @@ export class PoolCallPrecheck {
           if (!this.poolNamedCandidate && looksLikePool(candidate.receiver)) this.poolNamedCandidate = true;
           if (!this.callbackCandidate && takesPgPoolCallback(node, candidate.method)) this.callbackCandidate = true;
           // Package evidence (see `withPackageEvidence` and pool-values.ts `fastifyDecorator`).
-          if ((this.poolNamedCandidate && this.packageFacts?.pgOnly) || (this.packageFacts?.fastifyPostgres && readsPgMember(candidate.receiver))) {
+          if (
+            (this.poolNamedCandidate && this.packageFacts?.pgOnly) ||
+            (this.packageFacts?.fastifyPostgres && readsPgMember(candidate.receiver))
+          ) {
             this.packageCandidate = true;
           }
         }
@@ -227,7 +247,8 @@ export class PoolCallPrecheck {
         return;
       case 'TSImportEqualsDeclaration':
         // `import x = require(…)` only; `import x = A.B` names no module.
-        if (node.moduleReference.type === 'TSExternalModuleReference') this.noteModule(stringValue(node.moduleReference.expression));
+        if (node.moduleReference.type === 'TSExternalModuleReference')
+          this.noteModule(stringValue(node.moduleReference.expression));
         return;
       case 'TSImportType':
         this.noteModule(stringValue(node.source as TSESTree.Node | undefined));
@@ -239,7 +260,10 @@ export class PoolCallPrecheck {
 
   /** The answer is final: a candidate, and something that lets it be reported whatever else the file holds. */
   get settled(): boolean {
-    return this.candidate && (this.typed || this.poolModule || this.poolNamedCandidate || this.callbackCandidate || this.packageCandidate);
+    return (
+      this.candidate &&
+      (this.typed || this.poolModule || this.poolNamedCandidate || this.callbackCandidate || this.packageCandidate)
+    );
   }
 
   /** Whether `findPoolCalls` may return a site for the file whose nodes were visited (`program` for its JSDoc). */
@@ -337,16 +361,21 @@ function candidateCall(node: TSESTree.Node, includeQuery: boolean): Candidate | 
   const callee = node.callee;
   if (callee.type !== 'MemberExpression' || callee.object.type === 'Super') return undefined;
   const name = staticMemberName(callee);
-  if (name === 'connect' || (name === 'query' && includeQuery)) return { call: node, method: name, receiver: callee.object };
+  if (name === 'connect' || (name === 'query' && includeQuery))
+    return { call: node, method: name, receiver: callee.object };
   if (name === 'bind' && callee.object.type === 'MemberExpression' && callee.object.object.type !== 'Super') {
     const bound = staticMemberName(callee.object);
-    if (bound === 'connect' || (bound === 'query' && includeQuery)) return { call: node, method: bound, receiver: callee.object.object, bound: true };
+    if (bound === 'connect' || (bound === 'query' && includeQuery))
+      return { call: node, method: bound, receiver: callee.object.object, bound: true };
   }
   return undefined;
 }
 
 function staticMemberName(node: TSESTree.MemberExpression): string | undefined {
-  if (node.computed) return node.property.type === 'Literal' && typeof node.property.value === 'string' ? node.property.value : undefined;
+  if (node.computed)
+    return node.property.type === 'Literal' && typeof node.property.value === 'string'
+      ? node.property.value
+      : undefined;
   return node.property.type === 'Identifier' ? node.property.name : undefined;
 }
 
@@ -355,9 +384,17 @@ function staticMemberName(node: TSESTree.MemberExpression): string | undefined {
  * in a package that depends on pg and on no other pool library. Never overrides a `not-pool` verdict, nor an
  * `unknown` one that saw a non-pool among the values (`db ?? pool`, `Pool | PoolClient`).
  */
-function withPackageEvidence(verdict: PoolVerdict, receiver: TSESTree.Expression, facts: PackageFacts | undefined): PoolVerdict {
+function withPackageEvidence(
+  verdict: PoolVerdict,
+  receiver: TSESTree.Expression,
+  facts: PackageFacts | undefined,
+): PoolVerdict {
   if (verdict.kind !== 'unknown' || !facts?.dependsOnPg || !namedLikeWholePool(receiver)) return verdict;
-  if (!facts.pgOnly) return { kind: 'unknown', reason: `${verdict.reason}; ${facts.name} also depends on ${facts.otherPoolLibraries.join(', ')}, so the name proves nothing` };
+  if (!facts.pgOnly)
+    return {
+      kind: 'unknown',
+      reason: `${verdict.reason}; ${facts.name} also depends on ${facts.otherPoolLibraries.join(', ')}, so the name proves nothing`,
+    };
   // A value some of whose sources are not pools, or one a pool handed out (`await pool.connect()`), stays unknown.
   if (/only (?:some|sometimes)|returned by `[^`]*\.(?:connect|query)\(\)`/.test(verdict.reason)) return verdict;
   return {
@@ -374,7 +411,11 @@ function readsPgMember(receiver: TSESTree.Node): boolean {
   return false;
 }
 
-function receiverVerdict(receiver: TSESTree.Expression, values: PoolValues, types: TypeServices | undefined): PoolVerdict {
+function receiverVerdict(
+  receiver: TSESTree.Expression,
+  values: PoolValues,
+  types: TypeServices | undefined,
+): PoolVerdict {
   if (types) {
     // @fastify/postgres's typings say `fastify.pg` is its PostgresDb, not a Pool: the decorator is read from the code.
     if (readsPgMember(receiver)) {
@@ -385,7 +426,9 @@ function receiverVerdict(receiver: TSESTree.Expression, values: PoolValues, type
     // The checker decides whenever it knows the type; `any` (missing typings) falls back to the bindings.
     if (byType.kind !== 'unknown') return byType;
     const byBindings = values.verdict(values.ofExpression(receiver));
-    return byBindings.kind === 'unknown' ? { ...byBindings, reason: `${byType.reason}; ${byBindings.reason}` } : byBindings;
+    return byBindings.kind === 'unknown'
+      ? { ...byBindings, reason: `${byType.reason}; ${byBindings.reason}` }
+      : byBindings;
   }
   return values.verdict(values.ofExpression(receiver));
 }
@@ -399,16 +442,25 @@ function declaredTypeRefusal(
   receiver: TSESTree.Expression,
   values: PoolValues,
   types: TypeServices | undefined,
-): { readonly type: string; readonly reason: string; readonly mayDescribePool: boolean; readonly typesMayTell: boolean } | undefined {
+):
+  | {
+      readonly type: string;
+      readonly reason: string;
+      readonly mayDescribePool: boolean;
+      readonly typesMayTell: boolean;
+    }
+  | undefined {
   const declared = values.declaredType(receiver);
   if (!declared) return undefined;
   const verdict = values.verdict(declared.value);
-  if (verdict.kind === 'pool' || (verdict.kind === 'unknown' && verdict.reason.startsWith('typed `any`'))) return undefined;
+  if (verdict.kind === 'pool' || (verdict.kind === 'unknown' && verdict.reason.startsWith('typed `any`')))
+    return undefined;
   if (types && poolVerdictFromType(receiver, types).kind === 'pool') return undefined;
   return {
     type: declared.text,
     reason: `declared as \`${declared.text}\`, not pg's Pool: rewriting would not type-check (${verdict.reason})`,
-    mayDescribePool: verdict.kind === 'unknown' || declared.value.kind === 'type-members' || declared.value.kind === 'external',
+    mayDescribePool:
+      verdict.kind === 'unknown' || declared.value.kind === 'type-members' || declared.value.kind === 'external',
     // A type declared in this file is not pg's Pool to the checker either; one from elsewhere may be an alias of it.
     typesMayTell: verdict.kind === 'unknown' || declared.value.kind === 'external',
   };
@@ -419,7 +471,11 @@ function declaredTypeRefusal(
  * them: the checker says so when it knows the receiver's type, the project's shim (pg-typings.ts) otherwise.
  * `fastify.pg.pool` is typed by @fastify/postgres with pg's own Pool.
  */
-function helperTypeRefusal(receiver: TSESTree.Expression, member: string | undefined, options: PoolDetectionOptions): string | undefined {
+function helperTypeRefusal(
+  receiver: TSESTree.Expression,
+  member: string | undefined,
+  options: PoolDetectionOptions,
+): string | undefined {
   if (member !== undefined) return undefined;
   const byType = options.types ? missingPropertiesByType(receiver, options.types, HELPER_POOL_MEMBERS) : undefined;
   const shim = byType === undefined ? options.pgTypingsShim?.() : undefined;
@@ -430,9 +486,15 @@ function helperTypeRefusal(receiver: TSESTree.Expression, member: string | undef
 }
 
 /** Why a call on a real pool is still left alone: shapes the helpers do not take, or an edit that would lose code. */
-function shapeRefusal(call: TSESTree.CallExpression, method: 'connect' | 'query', types: TypeServices | undefined, values: PoolValues): string | undefined {
+function shapeRefusal(
+  call: TSESTree.CallExpression,
+  method: 'connect' | 'query',
+  types: TypeServices | undefined,
+  values: PoolValues,
+): string | undefined {
   const callee = call.callee as TSESTree.MemberExpression;
-  if (call.optional || callee.optional) return 'optional call (`?.`): the rewrite would change what happens when the pool is missing';
+  if (call.optional || callee.optional)
+    return 'optional call (`?.`): the rewrite would change what happens when the pool is missing';
   if (callee.computed) return 'computed member access';
   if (call.arguments.some((argument) => argument.type === 'SpreadElement')) return 'spread arguments';
   const args = call.arguments as TSESTree.Expression[];
@@ -441,7 +503,8 @@ function shapeRefusal(call: TSESTree.CallExpression, method: 'connect' | 'query'
     return undefined;
   }
   if (args.length === 0) return 'query() without arguments';
-  if (args.length > 2) return 'callback-style pool.query(text, values, callback): queryWithBackpressure returns a promise';
+  if (args.length > 2)
+    return 'callback-style pool.query(text, values, callback): queryWithBackpressure returns a promise';
   const first = args[0];
   if (first && isSubmittable(first, types, values)) {
     return 'a submittable (`new Cursor()` / `new QueryStream()`) streams on a client the helper would release at once';
@@ -464,7 +527,10 @@ function layoutRefusal(call: TSESTree.CallExpression, program: TSESTree.Program)
   const to = call.arguments[0]?.range[0] ?? call.range[1];
   const typeArguments = call.typeArguments?.range;
   const lost = commentsBetween(program.comments ?? [], from, to).some(
-    (comment) => comment.range[0] >= from && comment.range[1] <= to && !(typeArguments && comment.range[0] >= typeArguments[0] && comment.range[1] <= typeArguments[1]),
+    (comment) =>
+      comment.range[0] >= from &&
+      comment.range[1] <= to &&
+      !(typeArguments && comment.range[0] >= typeArguments[0] && comment.range[1] <= typeArguments[1]),
   );
   if (lost) return 'a comment between the receiver and the arguments would be lost';
   // ESTree ranges leave out a node's own parentheses but not its children's: `(pool.query)(sql)` starts before its callee.
@@ -500,7 +566,10 @@ function isSubmittable(argument: TSESTree.Expression, types: TypeServices | unde
   if (types) return hasPropertyByType(argument, types, 'submit');
   if (argument.type !== 'Identifier') return false;
   const binding = values.index.resolve(argument);
-  const sources = [...(binding?.init && binding.path?.length === 0 ? [binding.init] : []), ...(binding?.assignments ?? [])];
+  const sources = [
+    ...(binding?.init && binding.path?.length === 0 ? [binding.init] : []),
+    ...(binding?.assignments ?? []),
+  ];
   return sources.some((source) => source.type === 'NewExpression');
 }
 
@@ -511,7 +580,11 @@ function isCallback(argument: TSESTree.Expression, types: TypeServices | undefin
     const binding = values.index.resolve(argument);
     if (binding?.kind === 'function') return true;
     const init = binding?.init;
-    return binding?.kind === 'variable' && binding.path?.length === 0 && (init?.type === 'ArrowFunctionExpression' || init?.type === 'FunctionExpression');
+    return (
+      binding?.kind === 'variable' &&
+      binding.path?.length === 0 &&
+      (init?.type === 'ArrowFunctionExpression' || init?.type === 'FunctionExpression')
+    );
   }
   return false;
 }
@@ -547,7 +620,9 @@ function lastName(node: TSESTree.Node): string | undefined {
     case 'Identifier':
       return node.name;
     case 'MemberExpression':
-      return !node.computed && (node.property.type === 'Identifier' || node.property.type === 'PrivateIdentifier') ? node.property.name : undefined;
+      return !node.computed && (node.property.type === 'Identifier' || node.property.type === 'PrivateIdentifier')
+        ? node.property.name
+        : undefined;
     case 'TSNonNullExpression':
     case 'TSAsExpression':
     case 'TSSatisfiesExpression':
@@ -581,7 +656,9 @@ export function planPoolRewrites(
   const edits: TextEdit[] = [...imports.edits];
   const trivia = new Trivia(source, program.comments);
   for (const site of sites) {
-    edits.push(...rewriteCall(site, imports.references.get(helperOf(site)) ?? helperOf(site), source, trivia, options.threshold));
+    edits.push(
+      ...rewriteCall(site, imports.references.get(helperOf(site)) ?? helperOf(site), source, trivia, options.threshold),
+    );
   }
   return edits;
 }
@@ -594,10 +671,18 @@ export function planPoolRewrites(
  * The threshold goes where each helper takes it: 2nd argument of acquireWithBackpressure (before a
  * callback), 4th of queryWithBackpressure (after `values`, `undefined` standing in when absent).
  */
-function rewriteCall(site: PoolCallSite, helper: string, source: string, trivia: Trivia, threshold: number | undefined): TextEdit[] {
+function rewriteCall(
+  site: PoolCallSite,
+  helper: string,
+  source: string,
+  trivia: Trivia,
+  threshold: number | undefined,
+): TextEdit[] {
   const { call } = site;
   const callee = call.callee as TSESTree.MemberExpression;
-  const typeArguments = call.typeArguments ? source.slice(call.typeArguments.range[0], call.typeArguments.range[1]) : '';
+  const typeArguments = call.typeArguments
+    ? source.slice(call.typeArguments.range[0], call.typeArguments.range[1])
+    : '';
   const openParen = trivia.skipForward((call.typeArguments ?? callee).range[1]);
   // Back from the property over the `.` or `?.`, then over what separates it from the receiver's text.
   const dotEnd = trivia.skipBackward(callee.property.range[0]);
@@ -610,7 +695,8 @@ function rewriteCall(site: PoolCallSite, helper: string, source: string, trivia:
   const multiline = firstArgument !== undefined && source.slice(openParen + 1, firstArgument.range[0]).includes('\n');
   const gap = multiline ? ',' : ', ';
   let separator = args.length > 0 ? gap : '';
-  if (thresholdText !== undefined && site.method === 'connect') separator = `, ${thresholdText}${args.length > 0 ? gap : ''}`;
+  if (thresholdText !== undefined && site.method === 'connect')
+    separator = `, ${thresholdText}${args.length > 0 ? gap : ''}`;
   // `fastify.pg.connect()`: the pool is `fastify.pg.pool`, which the helper needs (its counts and options).
   edits.push({ start: receiverEnd, end: openParen + 1, text: `${site.member ? `.${site.member}` : ''}${separator}` });
   const lastArgument = args.at(-1);
@@ -628,7 +714,11 @@ function rewriteCall(site: PoolCallSite, helper: string, source: string, trivia:
       edits.push(
         source[closing] === ','
           ? { start: closing + 1, end: closing + 1, text: extra.map((text) => `${eol}${indent}${text},`).join('') }
-          : { start: lastArgumentEnd, end: lastArgumentEnd, text: extra.map((text) => `,${eol}${indent}${text}`).join('') },
+          : {
+              start: lastArgumentEnd,
+              end: lastArgumentEnd,
+              text: extra.map((text) => `,${eol}${indent}${text}`).join(''),
+            },
       );
     } else {
       edits.push({ start: lastArgumentEnd, end: lastArgumentEnd, text: `, ${extra.join(', ')}` });
@@ -636,4 +726,3 @@ function rewriteCall(site: PoolCallSite, helper: string, source: string, trivia:
   }
   return edits;
 }
-

@@ -86,7 +86,10 @@ function balancedBlock(text: string, open: number): string {
  * For the detector's `pgTypingsShim` option: in a TypeScript file (the only kind the compiler checks against those
  * typings), the shim of the file's package, looked up only when a pool site asks.
  */
-export function pgTypingsShimLookup(filePath: string, packageRoot: string | undefined): (() => PgTypingsShim | undefined) | undefined {
+export function pgTypingsShimLookup(
+  filePath: string,
+  packageRoot: string | undefined,
+): (() => PgTypingsShim | undefined) | undefined {
   if (packageRoot === undefined || !isTypeCheckedFile(filePath)) return undefined;
   return () => pgTypingsShimIn(packageRoot);
 }

@@ -14,7 +14,11 @@ import { exportedPoolVerdict, type ImportResolver, type PoolVerdict } from './po
 const MAX_DEPTH = 4;
 
 /** A resolver for imports written in `fromFile` (a path on disk, relative to the working directory or absolute). */
-export function createFileImportResolver(fromFile: string, depth = 0, visiting: ReadonlySet<string> = new Set()): ImportResolver {
+export function createFileImportResolver(
+  fromFile: string,
+  depth = 0,
+  visiting: ReadonlySet<string> = new Set(),
+): ImportResolver {
   const directory = dirname(resolve(fromFile));
   return (specifier, path) => {
     if (depth >= MAX_DEPTH) return { kind: 'unknown', reason: `'${specifier}' is too many imports away` };
@@ -30,7 +34,13 @@ export function createFileImportResolver(fromFile: string, depth = 0, visiting: 
     if (verdict === undefined) {
       const loaded = loadModule(file);
       verdict = loaded
-        ? exportedPoolVerdict(loaded.program, loaded.source, path, createFileImportResolver(file, depth + 1, new Set([...visiting, file])), packageFactsFor(file))
+        ? exportedPoolVerdict(
+            loaded.program,
+            loaded.source,
+            path,
+            createFileImportResolver(file, depth + 1, new Set([...visiting, file])),
+            packageFactsFor(file),
+          )
         : null;
       memo.set(verdictKey, verdict);
     }

@@ -6,7 +6,14 @@
  * module exports.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { buildBindingIndex, memberKey, propertyKeyName, type Binding, type BindingIndex, type ClassNode } from '../core/bindings.js';
+import {
+  buildBindingIndex,
+  memberKey,
+  propertyKeyName,
+  type Binding,
+  type BindingIndex,
+  type ClassNode,
+} from '../core/bindings.js';
 import { partitionPoint } from '../core/lines.js';
 import { FASTIFY_POSTGRES, type PackageFacts } from '../core/package-evidence.js';
 import type { TypeVerdict } from './pg-pool-types.js';
@@ -24,10 +31,43 @@ export type ImportResolver = (specifier: string, path: readonly string[]) => Poo
 
 /** Packages whose connect/query are known not to be node-postgres pools: never worth a report. */
 const NOT_PG_PACKAGES = new Set([
-  'redis', 'ioredis', '@redis/client', 'mongodb', 'mongoose', 'mysql', 'mysql2', 'mysql2/promise', 'mariadb', 'generic-pool',
-  'tarn', 'net', 'node:net', 'tls', 'node:tls', 'http2', 'node:http2', 'ws', 'socket.io-client', 'amqplib', 'nats', 'kafkajs',
-  'pg-promise', 'postgres', '@databases/pg', 'knex', 'sequelize', 'typeorm', '@prisma/client', 'better-sqlite3', 'sqlite3',
-  'oracledb', 'mssql', 'tedious', 'cassandra-driver', 'memcached', 'undici',
+  'redis',
+  'ioredis',
+  '@redis/client',
+  'mongodb',
+  'mongoose',
+  'mysql',
+  'mysql2',
+  'mysql2/promise',
+  'mariadb',
+  'generic-pool',
+  'tarn',
+  'net',
+  'node:net',
+  'tls',
+  'node:tls',
+  'http2',
+  'node:http2',
+  'ws',
+  'socket.io-client',
+  'amqplib',
+  'nats',
+  'kafkajs',
+  'pg-promise',
+  'postgres',
+  '@databases/pg',
+  'knex',
+  'sequelize',
+  'typeorm',
+  '@prisma/client',
+  'better-sqlite3',
+  'sqlite3',
+  'oracledb',
+  'mssql',
+  'tedious',
+  'cassandra-driver',
+  'memcached',
+  'undici',
 ]);
 
 const PG_MODULES = new Set(['pg']);
@@ -51,7 +91,11 @@ export function isAliasSpecifier(specifier: string): boolean {
  * of them has no provable pool. pg-pool.ts's pre-check relies on it; keep the two in step with `moduleImport`.
  */
 export function mayBringPool(specifier: string, followsImports: boolean): boolean {
-  return PG_MODULES.has(specifier) || PG_POOL_MODULES.has(specifier) || (followsImports && (isRelativeSpecifier(specifier) || isAliasSpecifier(specifier)));
+  return (
+    PG_MODULES.has(specifier) ||
+    PG_POOL_MODULES.has(specifier) ||
+    (followsImports && (isRelativeSpecifier(specifier) || isAliasSpecifier(specifier)))
+  );
 }
 
 /** One step of the evaluation: what a binding, member or call gives (`pool`, a class, an import to follow, …). */
@@ -86,7 +130,11 @@ const MAX_EVALUATION_DEPTH = 200;
 /** Path segment for "the result of calling it": `import { getDb } from './db'` … `getDb().pool`. */
 const CALL = '#call';
 
-type FunctionNode = TSESTree.FunctionDeclaration | TSESTree.TSDeclareFunction | TSESTree.FunctionExpression | TSESTree.ArrowFunctionExpression;
+type FunctionNode =
+  | TSESTree.FunctionDeclaration
+  | TSESTree.TSDeclareFunction
+  | TSESTree.FunctionExpression
+  | TSESTree.ArrowFunctionExpression;
 
 /** A short source-like label for messages: `pool`, `this.db.pool`, `getPool()`. */
 export function describeReceiver(node: TSESTree.Node): string {
@@ -148,7 +196,8 @@ export class PoolValues {
       case 'unknown':
         return value;
       case 'external':
-        if (!this.resolveImport) return { kind: 'unknown', reason: `it comes from '${value.specifier}' and imports are not followed` };
+        if (!this.resolveImport)
+          return { kind: 'unknown', reason: `it comes from '${value.specifier}' and imports are not followed` };
         return this.resolveImport(value.specifier, value.path);
       case 'foreign':
         return NOT_PG_PACKAGES.has(value.module)
@@ -194,7 +243,8 @@ export class PoolValues {
     if (isGlobal(object, 'module')) return name === 'exports' ? 'exports' : `module.${name}`;
     // Bare `exports` stays `module.exports` only while the file does not reassign `module.exports`: kept apart.
     if (isGlobal(object, 'exports')) return `bare-exports.${name}`;
-    if (object.type === 'MemberExpression' && memberName(object) === 'exports' && isGlobal(object.object, 'module')) return `exports.${name}`;
+    if (object.type === 'MemberExpression' && memberName(object) === 'exports' && isGlobal(object.object, 'module'))
+      return `exports.${name}`;
     return undefined;
   }
 
@@ -203,21 +253,34 @@ export class PoolValues {
     const stores = this.commonJsStores();
     const name = key.slice(key.indexOf('.') + 1);
     const bare = key.startsWith('bare-exports.');
-    if (bare && stores.has('exports')) return { kind: 'unknown', reason: 'this file reassigns `module.exports`, so `exports` is no longer that object' };
+    if (bare && stores.has('exports'))
+      return { kind: 'unknown', reason: 'this file reassigns `module.exports`, so `exports` is no longer that object' };
     const exported = bare || key.startsWith('exports.');
     const keys = exported ? [`exports.${name}`, `bare-exports.${name}`] : [key];
     const sources = keys.flatMap((each) => stores.get(each) ?? []).map((value) => this.ofExpression(value));
-    if (exported) for (const whole of stores.get('exports') ?? []) sources.push(this.member(this.ofExpression(whole), name));
+    if (exported)
+      for (const whole of stores.get('exports') ?? []) sources.push(this.member(this.ofExpression(whole), name));
     if (sources.length === 0) {
       if (key === 'exports') return { kind: 'unknown', reason: 'this file assigns nothing to `module.exports`' };
-      if (key.startsWith('module.') && (stores.has(`exports.${name}`) || stores.has(`bare-exports.${name}`) || stores.has('exports'))) {
-        return { kind: 'unknown', reason: `\`${key}\` is read, but this file stores \`${name}\` on \`module.exports\`, a different object` };
+      if (
+        key.startsWith('module.') &&
+        (stores.has(`exports.${name}`) || stores.has(`bare-exports.${name}`) || stores.has('exports'))
+      ) {
+        return {
+          kind: 'unknown',
+          reason: `\`${key}\` is read, but this file stores \`${name}\` on \`module.exports\`, a different object`,
+        };
       }
-      return { kind: 'unknown', reason: `nothing in this file stores \`${name}\` on CommonJS's \`${key.startsWith('module.') ? 'module' : 'module.exports'}\`` };
+      return {
+        kind: 'unknown',
+        reason: `nothing in this file stores \`${name}\` on CommonJS's \`${key.startsWith('module.') ? 'module' : 'module.exports'}\``,
+      };
     }
     const where = key === 'exports' ? 'module.exports' : exported ? `module.exports.${name}` : key;
     const value = this.join(sources, `what this file stores on \`${where}\``);
-    return value.kind === 'pool' ? { kind: 'pool', evidence: `stored on \`${where}\` in this file: ${value.evidence}` } : value;
+    return value.kind === 'pool'
+      ? { kind: 'pool', evidence: `stored on \`${where}\` in this file: ${value.evidence}` }
+      : value;
   }
 
   private commonJsStoreMemo: Map<string, TSESTree.Expression[]> | undefined;
@@ -247,10 +310,13 @@ export class PoolValues {
     if (node.type === 'Identifier') {
       const binding = this.index.resolve(node);
       if (!binding || (binding.kind !== 'parameter' && binding.kind !== 'variable')) return undefined;
-      if (binding.typeAnnotation) return { text: this.textOf(binding.typeAnnotation), value: this.ofType(binding.typeAnnotation) };
+      if (binding.typeAnnotation)
+        return { text: this.textOf(binding.typeAnnotation), value: this.ofType(binding.typeAnnotation) };
       if (!binding.patternType || binding.path === undefined) return undefined;
       const member = literalMemberType(binding.patternType, binding.path);
-      const text = member ? this.textOf(member) : `${this.textOf(binding.patternType)}[${binding.path.map((key) => `'${key}'`).join('][')}]`;
+      const text = member
+        ? this.textOf(member)
+        : `${this.textOf(binding.patternType)}[${binding.path.map((key) => `'${key}'`).join('][')}]`;
       return { text, value: this.path(this.ofType(binding.patternType), binding.path) };
     }
     if (node.type === 'MemberExpression' && node.object.type === 'ThisExpression') {
@@ -326,7 +392,9 @@ export class PoolValues {
           ? this.moduleImport(node.source.value, '*')
           : { kind: 'unknown', reason: 'import() of a computed specifier' };
       case 'SequenceExpression':
-        return node.expressions.length > 0 ? this.ofExpression(node.expressions[node.expressions.length - 1] as TSESTree.Expression) : { kind: 'nullish' };
+        return node.expressions.length > 0
+          ? this.ofExpression(node.expressions[node.expressions.length - 1] as TSESTree.Expression)
+          : { kind: 'nullish' };
       case 'AssignmentExpression':
         return this.ofExpression(node.right);
       case 'LogicalExpression':
@@ -363,7 +431,12 @@ export class PoolValues {
     const callee = this.ofExpression(node.callee);
     if (callee.kind === 'foreign' && DRIZZLE_NODE_POSTGRES.has(callee.module)) return this.drizzle(node);
     const result = this.callResult(callee);
-    return result.kind === 'unknown' ? { kind: 'unknown', reason: `returned by \`${describe(node.callee)}()\`${result.reason ? `: ${result.reason}` : ''}` } : result;
+    return result.kind === 'unknown'
+      ? {
+          kind: 'unknown',
+          reason: `returned by \`${describe(node.callee)}()\`${result.reason ? `: ${result.reason}` : ''}`,
+        }
+      : result;
   }
 
   /** What calling `callee` gives: a local function's declared return type (`Promise<T>` read as `T`) or arrow body. */
@@ -380,12 +453,19 @@ export class PoolValues {
         try {
           const returnType = fn.returnType?.typeAnnotation;
           if (returnType) return this.ofType(unwrapPromise(returnType));
-          if (fn.type === 'ArrowFunctionExpression' && fn.body.type !== 'BlockStatement') return this.ofExpression(fn.body);
+          if (fn.type === 'ArrowFunctionExpression' && fn.body.type !== 'BlockStatement')
+            return this.ofExpression(fn.body);
           // No declared return type: what every `return` in its own body gives (`return new Pool(…)`, `return pool`).
           const returned = fn.body ? returnedExpressions(fn.body) : [];
-          if (returned.length === 0) return { kind: 'unknown', reason: 'the function declares no return type and returns nothing visible' };
-          const value = this.join(returned.map((expression) => this.ofExpression(expression)), 'the values it returns');
-          return value.kind === 'pool' ? { kind: 'pool', evidence: `returned by a function: ${value.evidence}` } : value;
+          if (returned.length === 0)
+            return { kind: 'unknown', reason: 'the function declares no return type and returns nothing visible' };
+          const value = this.join(
+            returned.map((expression) => this.ofExpression(expression)),
+            'the values it returns',
+          );
+          return value.kind === 'pool'
+            ? { kind: 'pool', evidence: `returned by a function: ${value.evidence}` }
+            : value;
         } finally {
           this.callsInProgress.delete(fn);
         }
@@ -415,7 +495,9 @@ export class PoolValues {
           : { kind: 'not-pool', reason: 'a class' };
       case 'function': {
         const declaration = binding.declaration;
-        return declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction' || declaration.type === 'FunctionExpression'
+        return declaration.type === 'FunctionDeclaration' ||
+          declaration.type === 'TSDeclareFunction' ||
+          declaration.type === 'FunctionExpression'
           ? { kind: 'function', node: declaration }
           : { kind: 'not-pool', reason: `\`${binding.name}\` is a function` };
       }
@@ -433,13 +515,18 @@ export class PoolValues {
         return { kind: 'unknown', reason: `parameter \`${binding.name}\` has no type annotation` };
       }
       case 'variable': {
-        const declared = binding.typeAnnotation ? this.ofType(binding.typeAnnotation) : binding.patternType ? this.path(this.ofType(binding.patternType), binding.path ?? []) : undefined;
+        const declared = binding.typeAnnotation
+          ? this.ofType(binding.typeAnnotation)
+          : binding.patternType
+            ? this.path(this.ofType(binding.patternType), binding.path ?? [])
+            : undefined;
         if (declared && declared.kind !== 'unknown') return declared;
         const documented = this.ofJsdoc(this.leadingJsdoc(binding.declaration.range[0]), 'type', undefined, binding.id);
         if (documented.kind !== 'unknown') return documented;
         const sources: PoolValue[] = [];
         if (binding.init) {
-          if (binding.path === undefined) sources.push({ kind: 'unknown', reason: `\`${binding.name}\` is taken out of a rest or array pattern` });
+          if (binding.path === undefined)
+            sources.push({ kind: 'unknown', reason: `\`${binding.name}\` is taken out of a rest or array pattern` });
           else sources.push(this.path(this.ofExpression(binding.init), binding.path));
         }
         for (const assigned of binding.assignments) sources.push(this.ofExpression(assigned));
@@ -463,7 +550,8 @@ export class PoolValues {
       return { kind: 'external', specifier: module, path: importedName === '*' ? [] : [importedName] };
     }
     // The plugin's own type for its decorator (a type only: nothing else is imported under that name).
-    if (FASTIFY_POSTGRES.includes(module) && importedName === 'PostgresDb') return { kind: 'fastify-pg', evidence: `typed PostgresDb of '${module}'` };
+    if (FASTIFY_POSTGRES.includes(module) && importedName === 'PostgresDb')
+      return { kind: 'fastify-pg', evidence: `typed PostgresDb of '${module}'` };
     return { kind: 'foreign', module };
   }
 
@@ -515,7 +603,10 @@ export class PoolValues {
     if (!plugin) return undefined;
     const opaque = object.kind === 'unknown' || (object.kind === 'foreign' && /fastify/.test(object.module));
     if (!opaque) return undefined;
-    const where = this.packageFacts?.name === plugin ? 'this package itself' : `a dependency in ${this.packageFacts?.name ?? 'package.json'}`;
+    const where =
+      this.packageFacts?.name === plugin
+        ? 'this package itself'
+        : `a dependency in ${this.packageFacts?.name ?? 'package.json'}`;
     return { kind: 'fastify-pg', evidence: `\`${describe(node)}\`, decorated by ${plugin} (${where})` };
   }
 
@@ -539,7 +630,8 @@ export class PoolValues {
     if (!first || first.type === 'SpreadElement') client = { kind: 'unknown', reason: 'drizzle() given no client' };
     else if (first.type === 'ObjectExpression') client = this.objectProperty(first, 'client');
     else client = this.ofExpression(first);
-    if (client.kind === 'not-pool' && first?.type === 'ObjectExpression') client = { kind: 'unknown', reason: 'drizzle() made its own pool from a configuration' };
+    if (client.kind === 'not-pool' && first?.type === 'ObjectExpression')
+      client = { kind: 'unknown', reason: 'drizzle() made its own pool from a configuration' };
     return { kind: 'drizzle', client, at: 'db' };
   }
 
@@ -548,7 +640,8 @@ export class PoolValues {
     if (value.at === 'db' && name === '_') return { ...value, at: '_' };
     if (value.at === '_' && name === 'session') return { ...value, at: 'session' };
     // The session keeps the client in a private field drizzle types as a Pool, PoolClient or Client: only JavaScript reaches it as is.
-    if (value.at === 'session' && name === 'client') return this.drizzleClient(value.client, '_.session.client', !this.typeChecked);
+    if (value.at === 'session' && name === 'client')
+      return this.drizzleClient(value.client, '_.session.client', !this.typeChecked);
     return { kind: 'not-pool', reason: `drizzle's \`${name}\`` };
   }
 
@@ -569,7 +662,13 @@ export class PoolValues {
   private fastifyInstancePg(node: TSESTree.TSIndexedAccessType): PoolValue | undefined {
     const plugin = this.packageFacts?.fastifyPostgres;
     const { objectType, indexType } = node;
-    if (!plugin || indexType.type !== 'TSLiteralType' || indexType.literal.type !== 'Literal' || indexType.literal.value !== 'pg') return undefined;
+    if (
+      !plugin ||
+      indexType.type !== 'TSLiteralType' ||
+      indexType.literal.type !== 'Literal' ||
+      indexType.literal.value !== 'pg'
+    )
+      return undefined;
     if (objectType.type !== 'TSTypeReference' || objectType.typeName.type !== 'Identifier') return undefined;
     const instance = this.ofTypeName(objectType.typeName);
     if (instance.kind !== 'foreign' || instance.module !== 'fastify') return undefined;
@@ -611,7 +710,12 @@ export class PoolValues {
   path(value: PoolValue, path: readonly string[]): PoolValue {
     let current = value;
     for (const segment of path) {
-      current = segment === INSTANCE ? this.instanceOf(current) : segment === CALL ? this.callResult(current) : this.member(current, segment);
+      current =
+        segment === INSTANCE
+          ? this.instanceOf(current)
+          : segment === CALL
+            ? this.callResult(current)
+            : this.member(current, segment);
     }
     return current;
   }
@@ -628,12 +732,22 @@ export class PoolValues {
         return this.instanceOf(this.path(base, rest));
       }
       case 'TSUnionType': {
-        const parts = node.types.filter((part) => part.type !== 'TSNullKeyword' && part.type !== 'TSUndefinedKeyword' && part.type !== 'TSVoidKeyword');
-        return this.join(parts.map((part) => this.ofType(part)), 'the union members');
+        const parts = node.types.filter(
+          (part) =>
+            part.type !== 'TSNullKeyword' && part.type !== 'TSUndefinedKeyword' && part.type !== 'TSVoidKeyword',
+        );
+        return this.join(
+          parts.map((part) => this.ofType(part)),
+          'the union members',
+        );
       }
       case 'TSIntersectionType': {
         const parts = node.types.map((part) => this.ofType(part));
-        return parts.find((part) => part.kind === 'pool') ?? parts.find((part) => part.kind === 'unknown') ?? parts[0] ?? { kind: 'unknown', reason: 'empty type' };
+        return (
+          parts.find((part) => part.kind === 'pool') ??
+          parts.find((part) => part.kind === 'unknown') ??
+          parts[0] ?? { kind: 'unknown', reason: 'empty type' }
+        );
       }
       case 'TSTypeLiteral':
         return { kind: 'type-members', members: node.members, name: 'an object type' };
@@ -643,7 +757,9 @@ export class PoolValues {
       case 'TSUnknownKeyword':
         return { kind: 'unknown', reason: `typed \`${node.type === 'TSAnyKeyword' ? 'any' : 'unknown'}\`` };
       case 'TSTypeQuery':
-        return node.exprName.type === 'TSImportType' ? { kind: 'unknown', reason: 'typeof import()' } : this.ofTypeName(node.exprName);
+        return node.exprName.type === 'TSImportType'
+          ? { kind: 'unknown', reason: 'typeof import()' }
+          : this.ofTypeName(node.exprName);
       default:
         return { kind: 'not-pool', reason: 'its declared type is not pg.Pool' };
     }
@@ -681,9 +797,16 @@ export class PoolValues {
   private typeMember(members: readonly TSESTree.TypeElement[], name: string, owner: string): PoolValue {
     for (const member of members) {
       if (member.type !== 'TSPropertySignature' || member.computed) continue;
-      const key = member.key.type === 'Identifier' ? member.key.name : member.key.type === 'Literal' ? String(member.key.value) : undefined;
+      const key =
+        member.key.type === 'Identifier'
+          ? member.key.name
+          : member.key.type === 'Literal'
+            ? String(member.key.value)
+            : undefined;
       if (key !== name) continue;
-      return member.typeAnnotation ? this.ofType(member.typeAnnotation.typeAnnotation) : { kind: 'unknown', reason: `${owner}.${name} has no type` };
+      return member.typeAnnotation
+        ? this.ofType(member.typeAnnotation.typeAnnotation)
+        : { kind: 'unknown', reason: `${owner}.${name} has no type` };
     }
     return { kind: 'unknown', reason: `${owner} has no visible member \`${name}\`` };
   }
@@ -696,7 +819,8 @@ export class PoolValues {
         continue;
       }
       if (propertyKeyName(property) !== name) continue;
-      if (property.kind !== 'init' || property.method) return { kind: 'not-pool', reason: `\`${name}\` is a method or accessor` };
+      if (property.kind !== 'init' || property.method)
+        return { kind: 'not-pool', reason: `\`${name}\` is a method or accessor` };
       found = this.ofExpression(property.value);
     }
     return found ?? { kind: 'not-pool', reason: `the object has no \`${name}\`` };
@@ -730,7 +854,11 @@ export class PoolValues {
           if (typed.kind !== 'unknown') return typed;
         }
         if (element.value) sources.push(this.ofExpression(element.value));
-      } else if (element.type === 'MethodDefinition' && element.static === isStatic && propertyKeyName(element) === name) {
+      } else if (
+        element.type === 'MethodDefinition' &&
+        element.static === isStatic &&
+        propertyKeyName(element) === name
+      ) {
         if (element.kind === 'get') return { kind: 'unknown', reason: `\`${name}\` is a getter of ${className}` };
         // A method: calling it gives what its declared return type or its `return`s give (`repo.connect().query()`).
         return element.value.type === 'FunctionExpression'
@@ -742,7 +870,10 @@ export class PoolValues {
           const inner = param.parameter.type === 'AssignmentPattern' ? param.parameter.left : param.parameter;
           if (inner.type !== 'Identifier' || inner.name !== name) continue;
           if (inner.typeAnnotation) return this.ofType(inner.typeAnnotation.typeAnnotation);
-          return { kind: 'unknown', reason: `constructor parameter \`${name}\` of ${className} has no type annotation` };
+          return {
+            kind: 'unknown',
+            reason: `constructor parameter \`${name}\` of ${className} has no type annotation`,
+          };
         }
       }
     }
@@ -755,7 +886,10 @@ export class PoolValues {
     }
     if (sources.length > 0) return this.join(sources, `what ${className} assigns to \`this.${name}\``);
     if (classNode.superClass) {
-      return { kind: 'unknown', reason: `\`${name}\` is not declared in ${className}; it may come from its base class` };
+      return {
+        kind: 'unknown',
+        reason: `\`${name}\` is not declared in ${className}; it may come from its base class`,
+      };
     }
     return { kind: 'unknown', reason: `${className} never declares or assigns \`${name}\`` };
   }
@@ -771,26 +905,43 @@ export class PoolValues {
     if (start - comment.range[1] > MAX_JSDOC_GAP) return undefined;
     // Words and punctuators between the two, comments left out: any string or template there splits into many
     // pieces or holds a boundary, which only ever drops the JSDoc (never adopts one that belongs to other code).
-    const between = this.source
-      .slice(comment.range[1], start)
-      .replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ')
-      .match(/[\w$]+|\S/g) ?? [];
+    const between =
+      this.source
+        .slice(comment.range[1], start)
+        .replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ')
+        .match(/[\w$]+|\S/g) ?? [];
     const boundary = between.some((piece) => ['{', '}', ';', '(', ')', '"', "'", '`'].includes(piece));
     return boundary || between.length > 8 ? undefined : comment.value;
   }
 
   /** `@param {T} name` / `@type {T}` of a JSDoc block, with T read like a TypeScript annotation: `Pool`, `pg.Pool`, `import('pg').Pool`. */
-  private ofJsdoc(jsdoc: string | undefined, tag: 'param' | 'type', name: string | undefined, anchor: TSESTree.Node): PoolValue {
+  private ofJsdoc(
+    jsdoc: string | undefined,
+    tag: 'param' | 'type',
+    name: string | undefined,
+    anchor: TSESTree.Node,
+  ): PoolValue {
     const none: PoolValue = { kind: 'unknown', reason: 'no JSDoc type' };
     if (jsdoc === undefined) return none;
-    const pattern = tag === 'param' ? new RegExp(`@param\\s+\\{([^{}]+)\\}\\s+\\[?${(name ?? '').replaceAll('$', '\\$')}\\b`) : /@type\s+\{([^{}]+)\}/;
+    const pattern =
+      tag === 'param'
+        ? new RegExp(`@param\\s+\\{([^{}]+)\\}\\s+\\[?${(name ?? '').replaceAll('$', '\\$')}\\b`)
+        : /@type\s+\{([^{}]+)\}/;
     const typeText = pattern.exec(jsdoc)?.[1];
     if (typeText === undefined) return none;
     const parts = typeText
       .split('|')
-      .map((part) => part.trim().replace(/^[?!]|=$/g, '').replace(/^\(|\)$/g, ''))
+      .map((part) =>
+        part
+          .trim()
+          .replace(/^[?!]|=$/g, '')
+          .replace(/^\(|\)$/g, ''),
+      )
       .filter((part) => part !== 'null' && part !== 'undefined');
-    return this.join(parts.map((part) => this.ofJsdocTypeName(part, anchor)), 'the JSDoc type');
+    return this.join(
+      parts.map((part) => this.ofJsdocTypeName(part, anchor)),
+      'the JSDoc type',
+    );
   }
 
   private ofJsdocTypeName(text: string, anchor: TSESTree.Node): PoolValue {
@@ -799,7 +950,8 @@ export class PoolValues {
       const [first, ...rest] = (imported[2] ?? '').split('.').filter(Boolean);
       return this.instanceOf(this.path(this.moduleImport(imported[1] ?? '', first ?? '*'), rest));
     }
-    if (!/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(text)) return { kind: 'unknown', reason: `the JSDoc type {${text}}` };
+    if (!/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/.test(text))
+      return { kind: 'unknown', reason: `the JSDoc type {${text}}` };
     const [first = '', ...rest] = text.split('.');
     const binding = this.index.resolveNameAt(first, anchor);
     if (!binding) return { kind: 'unknown', reason: `the JSDoc type {${text}} is not declared in this file` };
@@ -832,11 +984,19 @@ export class PoolValues {
       switch (statement.type) {
         case 'ExportNamedDeclaration': {
           const declaration = statement.declaration;
-          if (declaration?.type === 'VariableDeclaration' || declaration?.type === 'ClassDeclaration' || declaration?.type === 'FunctionDeclaration' || declaration?.type === 'TSDeclareFunction') {
+          if (
+            declaration?.type === 'VariableDeclaration' ||
+            declaration?.type === 'ClassDeclaration' ||
+            declaration?.type === 'FunctionDeclaration' ||
+            declaration?.type === 'TSDeclareFunction'
+          ) {
             const binding = this.index.moduleBinding(name);
             if (binding && declaresName(declaration, name)) return this.ofBinding(binding);
           }
-          if ((declaration?.type === 'TSInterfaceDeclaration' || declaration?.type === 'TSTypeAliasDeclaration') && declaration.id.name === name) {
+          if (
+            (declaration?.type === 'TSInterfaceDeclaration' || declaration?.type === 'TSTypeAliasDeclaration') &&
+            declaration.id.name === name
+          ) {
             const binding = this.index.moduleBinding(name);
             if (binding) return this.typeDeclaration(binding);
           }
@@ -854,7 +1014,8 @@ export class PoolValues {
           if (name === 'default') {
             const declaration = statement.declaration;
             if (declaration.type === 'ClassDeclaration') return { kind: 'class', node: declaration };
-            if (declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction') return { kind: 'function', node: declaration };
+            if (declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction')
+              return { kind: 'function', node: declaration };
             if (declaration.type === 'TSInterfaceDeclaration') return { kind: 'unknown', reason: 'an interface' };
             return this.ofExpression(declaration);
           }
@@ -883,7 +1044,8 @@ export class PoolValues {
       return name === 'default' || name === '*' ? wholeValue : this.member(wholeValue, name);
     }
     reexportAll = reexportAll.filter((specifier) => specifier.startsWith('.'));
-    if (reexportAll.length === 1 && reexportAll[0]) return { kind: 'external', specifier: reexportAll[0], path: [name] };
+    if (reexportAll.length === 1 && reexportAll[0])
+      return { kind: 'external', specifier: reexportAll[0], path: [name] };
     if (name === '*') return { kind: 'not-pool', reason: 'a module namespace' };
     return { kind: 'unknown', reason: `no export \`${name}\` found` };
   }
@@ -908,7 +1070,12 @@ export function exportedPoolVerdict(
 
 /** `Promise<T>` → `T`: `(await getPool()).query()` and `getPool().query()` both reach the pool. */
 function unwrapPromise(type: TSESTree.TypeNode): TSESTree.TypeNode {
-  if (type.type === 'TSTypeReference' && type.typeName.type === 'Identifier' && type.typeName.name === 'Promise' && type.typeArguments?.params.length === 1) {
+  if (
+    type.type === 'TSTypeReference' &&
+    type.typeName.type === 'Identifier' &&
+    type.typeName.name === 'Promise' &&
+    type.typeArguments?.params.length === 1
+  ) {
     return type.typeArguments.params[0] ?? type;
   }
   return type;
@@ -918,7 +1085,12 @@ function declaresName(declaration: TSESTree.Node, name: string): boolean {
   if (declaration.type === 'VariableDeclaration') {
     return declaration.declarations.some((declarator) => patternNames(declarator.id).includes(name));
   }
-  return (declaration.type === 'ClassDeclaration' || declaration.type === 'FunctionDeclaration' || declaration.type === 'TSDeclareFunction') && declaration.id?.name === name;
+  return (
+    (declaration.type === 'ClassDeclaration' ||
+      declaration.type === 'FunctionDeclaration' ||
+      declaration.type === 'TSDeclareFunction') &&
+    declaration.id?.name === name
+  );
 }
 
 function patternNames(pattern: TSESTree.Node): string[] {
@@ -926,7 +1098,9 @@ function patternNames(pattern: TSESTree.Node): string[] {
     case 'Identifier':
       return [pattern.name];
     case 'ObjectPattern':
-      return pattern.properties.flatMap((property) => patternNames(property.type === 'Property' ? property.value : property.argument));
+      return pattern.properties.flatMap((property) =>
+        patternNames(property.type === 'Property' ? property.value : property.argument),
+      );
     case 'ArrayPattern':
       return pattern.elements.flatMap((element) => (element ? patternNames(element) : []));
     case 'AssignmentPattern':
@@ -953,7 +1127,10 @@ function commonJsExportTarget(node: TSESTree.Node): string | undefined {
 }
 
 function memberName(node: TSESTree.MemberExpression): string | undefined {
-  if (!node.computed) return node.property.type === 'Identifier' || node.property.type === 'PrivateIdentifier' ? memberKey(node.property) : undefined;
+  if (!node.computed)
+    return node.property.type === 'Identifier' || node.property.type === 'PrivateIdentifier'
+      ? memberKey(node.property)
+      : undefined;
   return node.property.type === 'Literal' && typeof node.property.value === 'string' ? node.property.value : undefined;
 }
 
@@ -971,7 +1148,13 @@ function returnedExpressions(body: TSESTree.Node): TSESTree.Expression[] {
       if (node.argument) found.push(node.argument);
       return;
     }
-    if (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression' || node.type.startsWith('Class')) return;
+    if (
+      node.type === 'FunctionDeclaration' ||
+      node.type === 'FunctionExpression' ||
+      node.type === 'ArrowFunctionExpression' ||
+      node.type.startsWith('Class')
+    )
+      return;
     forEachChild(node, walk);
   };
   forEachChild(body, walk);
@@ -987,7 +1170,9 @@ function returnedExpressions(body: TSESTree.Node): TSESTree.Expression[] {
 const MAX_JSDOC_GAP = 2_000;
 
 function lastCommentEndingBy(comments: readonly TSESTree.Comment[], offset: number): TSESTree.Comment | undefined {
-  return comments[partitionPoint(comments.length, (index) => (comments[index] as TSESTree.Comment).range[1] <= offset) - 1];
+  return comments[
+    partitionPoint(comments.length, (index) => (comments[index] as TSESTree.Comment).range[1] <= offset) - 1
+  ];
 }
 
 export interface DeclaredType {
@@ -1006,7 +1191,11 @@ function literalMemberType(type: TSESTree.TypeNode, path: readonly string[]): TS
   for (const key of path) {
     if (current?.type !== 'TSTypeLiteral') return undefined;
     const member: TSESTree.TypeElement | undefined = current.members.find(
-      (element) => element.type === 'TSPropertySignature' && !element.computed && element.key.type === 'Identifier' && element.key.name === key,
+      (element) =>
+        element.type === 'TSPropertySignature' &&
+        !element.computed &&
+        element.key.type === 'Identifier' &&
+        element.key.name === key,
     );
     current = member?.type === 'TSPropertySignature' ? member.typeAnnotation?.typeAnnotation : undefined;
   }
@@ -1016,7 +1205,11 @@ function literalMemberType(type: TSESTree.TypeNode, path: readonly string[]): TS
 /** The annotation of a class's field `name`, or of the constructor parameter property of that name. */
 function declaredFieldType(classNode: ClassNode, name: string): TSESTree.TypeNode | undefined {
   for (const element of classNode.body.body) {
-    if ((element.type === 'PropertyDefinition' || element.type === 'TSAbstractPropertyDefinition') && !element.static && propertyKeyName(element) === name) {
+    if (
+      (element.type === 'PropertyDefinition' || element.type === 'TSAbstractPropertyDefinition') &&
+      !element.static &&
+      propertyKeyName(element) === name
+    ) {
       return element.typeAnnotation?.typeAnnotation;
     }
     if (element.type === 'MethodDefinition' && element.kind === 'constructor') {

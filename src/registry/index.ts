@@ -27,7 +27,9 @@ const BUILT_IN: readonly RunnableCodemod[] = [
 export const EXTRA_CODEMODS_ENV = 'QUICKWINS_CODEMODS';
 
 /** Loads the registry: built-ins first, then extra modules in the order given. Later ids replace earlier ones. */
-export async function loadCodemods(env: NodeJS.ProcessEnv = process.env): Promise<ReadonlyMap<string, RunnableCodemod>> {
+export async function loadCodemods(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ReadonlyMap<string, RunnableCodemod>> {
   const codemods = new Map<string, RunnableCodemod>();
   for (const codemod of BUILT_IN) codemods.set(codemod.id, codemod);
   for (const modulePath of (env[EXTRA_CODEMODS_ENV] ?? '').split(delimiter).filter(Boolean)) {

@@ -229,7 +229,11 @@ describe('findAuthHandlers: registrations', () => {
     `,
       'src/auth.ts',
     );
-    expect(actions(result)).toEqual(['fastify:login:POST /login', 'fastify:logout:POST /logout', 'fastify:token:GET,POST /token']);
+    expect(actions(result)).toEqual([
+      'fastify:login:POST /login',
+      'fastify:logout:POST /logout',
+      'fastify:token:GET,POST /token',
+    ]);
     expect(result.skipped.map((site) => site.reason)).toEqual([
       expect.stringContaining('a GET here does not perform session'),
       expect.stringContaining('`method` is not a literal'),
@@ -339,7 +343,8 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
   });
 
   it('finds Next.js method exports whose folder names the action', () => {
-    const source = 'export async function POST(req: Request) { return new Response(); }\nexport const GET = async () => new Response();\n';
+    const source =
+      'export async function POST(req: Request) { return new Response(); }\nexport const GET = async () => new Response();\n';
     expect(actions(scan(source, 'app/api/auth/login/route.ts'))).toEqual(['next:login:POST /api/auth/login']);
     expect(actions(scan(source, 'app/api/auth/verify-email/[token]/route.ts'))).toEqual([
       'next:verify:POST /api/auth/verify-email/[token]',
@@ -350,7 +355,9 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
 
   it('finds the default export of Next.js pages/api routes, except session and token reads', () => {
     const handler = 'export default async function handler(req, res) { res.end(); }\n';
-    expect(actions(scan(handler, 'pages/api/auth/signup.ts'))).toEqual(['next:register:default export /api/auth/signup']);
+    expect(actions(scan(handler, 'pages/api/auth/signup.ts'))).toEqual([
+      'next:register:default export /api/auth/signup',
+    ]);
     expect(actions(scan('export default (req, res) => res.end();\n', 'src/pages/api/logout/index.js'))).toEqual([
       'next:logout:default export /api/logout',
     ]);
@@ -418,31 +425,52 @@ describe('findAuthHandlers: NestJS, Next.js, functions', () => {
     const stub = scan('export async function login(input) {}');
     expect(stub.handlers).toEqual([]);
     expect(stub.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('empty (a stub)')]);
-    const client = scan("import { Text } from 'react-native';\nexport async function signIn(input) { return api.post('/authenticate', input); }\napi.post('/login', body);");
+    const client = scan(
+      "import { Text } from 'react-native';\nexport async function signIn(input) { return api.post('/authenticate', input); }\napi.post('/login', body);",
+    );
     expect(client.handlers).toEqual([]);
-    expect(client.skipped.map((site) => site.reason)).toEqual([expect.stringContaining("(it imports `react-native`)")]);
+    expect(client.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('(it imports `react-native`)')]);
     const useClient = scan("'use client';\nexport async function login(input) { return fetch('/api/login', input); }");
     expect(useClient.skipped.map((site) => site.reason)).toEqual([expect.stringContaining("'use client' directive")]);
-    const clientPackage = findAuthHandlers(parseSource('web/src/api/sign-in.ts', 'export async function signIn(input) { return api.post(input); }'), {
-      filePath: 'web/src/api/sign-in.ts',
-      packageFacts: () => ({ manifest: 'web/package.json', dependencies: new Set(['react-dom', 'axios']) }),
-    });
-    expect(clientPackage.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('depends on `react-dom` and on no server framework')]);
-    const serverPackage = findAuthHandlers(parseSource('api/src/auth.ts', 'export async function signIn(input) { return db.signIn(input); }'), {
-      filePath: 'api/src/auth.ts',
-      plainFunctions: true,
-      packageFacts: () => ({ manifest: 'api/package.json', dependencies: new Set(['react-dom', 'express']) }),
-    });
+    const clientPackage = findAuthHandlers(
+      parseSource('web/src/api/sign-in.ts', 'export async function signIn(input) { return api.post(input); }'),
+      {
+        filePath: 'web/src/api/sign-in.ts',
+        packageFacts: () => ({ manifest: 'web/package.json', dependencies: new Set(['react-dom', 'axios']) }),
+      },
+    );
+    expect(clientPackage.skipped.map((site) => site.reason)).toEqual([
+      expect.stringContaining('depends on `react-dom` and on no server framework'),
+    ]);
+    const serverPackage = findAuthHandlers(
+      parseSource('api/src/auth.ts', 'export async function signIn(input) { return db.signIn(input); }'),
+      {
+        filePath: 'api/src/auth.ts',
+        plainFunctions: true,
+        packageFacts: () => ({ manifest: 'api/package.json', dependencies: new Set(['react-dom', 'express']) }),
+      },
+    );
     expect(actions(serverPackage)).toEqual(['function:login:signIn()']);
-    const helper = scan('export const login = async (agent) => agent.post("/api/sessions");', '__tests__/helpers/login.ts');
+    const helper = scan(
+      'export const login = async (agent) => agent.post("/api/sessions");',
+      '__tests__/helpers/login.ts',
+    );
     expect(helper.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('test file')]);
-    const job = scan('export async function refreshToken(input) { return google.refresh(input); }', 'src/jobs/google-sync.ts');
+    const job = scan(
+      'export async function refreshToken(input) { return google.refresh(input); }',
+      'src/jobs/google-sync.ts',
+    );
     expect(job.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('background-job module')]);
     const plugin = scan('export const registerUser = async (app) => { app.post("/users", { schema }, handler); };');
     expect(plugin.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('a plugin')]);
-    const instrumentation = scan('export async function register() { await import("./otel"); }', 'src/instrumentation.ts');
+    const instrumentation = scan(
+      'export async function register() { await import("./otel"); }',
+      'src/instrumentation.ts',
+    );
     expect(instrumentation.handlers).toEqual([]);
-    expect(instrumentation.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('Next.js instrumentation')]);
+    expect(instrumentation.skipped.map((site) => site.reason)).toEqual([
+      expect.stringContaining('Next.js instrumentation'),
+    ]);
   });
 });
 
@@ -467,11 +495,15 @@ describe('findAuthHandlers: --match', () => {
 
 describe('findAuthHandlers: evidence, not names', () => {
   it('leaves an action-named export that nothing registers as a candidate, and wraps it under --plain-functions', () => {
-    const source = 'export async function login(input) { return db.signIn(input); }\nexports.reset = function () { cache.clear(); };';
+    const source =
+      'export async function login(input) { return db.signIn(input); }\nexports.reset = function () { cache.clear(); };';
     const plain = scan(source, 'src/auth.ts');
     expect(actions(plain)).toEqual([]);
     expect(plain.skipped.map((site) => [site.description, site.reason])).toEqual([
-      ['login()', expect.stringContaining('only its name says login: nothing in this file registers it as a request entry point')],
+      [
+        'login()',
+        expect.stringContaining('only its name says login: nothing in this file registers it as a request entry point'),
+      ],
       ['reset()', expect.stringContaining('it takes no input')],
     ]);
     expect(plain.skipped[0]?.reason).toContain('--plain-functions');
@@ -482,8 +514,14 @@ describe('findAuthHandlers: evidence, not names', () => {
   });
 
   it("wraps a server action: a 'use server' module or function is registered by the framework", () => {
-    expect(actions(scan("'use server';\nexport async function login(formData) { return signIn(formData); }", 'app/actions.ts'))).toEqual(['function:login:login()']);
-    expect(actions(scan("export async function login(formData) { 'use server'; return signIn(formData); }", 'app/page.ts'))).toEqual(['function:login:login()']);
+    expect(
+      actions(
+        scan("'use server';\nexport async function login(formData) { return signIn(formData); }", 'app/actions.ts'),
+      ),
+    ).toEqual(['function:login:login()']);
+    expect(
+      actions(scan("export async function login(formData) { 'use server'; return signIn(formData); }", 'app/page.ts')),
+    ).toEqual(['function:login:login()']);
   });
 
   it('reports socket.io auth events (the runtime cannot read an acknowledgement) and ignores reads and name decoys', () => {
@@ -499,7 +537,11 @@ describe('findAuthHandlers: evidence, not names', () => {
       });
     `);
     expect(actions(result)).toEqual([]);
-    expect(result.skipped.map((site) => site.description)).toEqual(["socket.on('login')", "socket.on('auth:perform')", "socket.on('REQUEST_LOGOUT')"]);
+    expect(result.skipped.map((site) => site.description)).toEqual([
+      "socket.on('login')",
+      "socket.on('auth:perform')",
+      "socket.on('REQUEST_LOGOUT')",
+    ]);
     expect(result.skipped[0]?.reason).toContain('acknowledgement callback');
   });
 
@@ -527,20 +569,29 @@ describe('findAuthHandlers: evidence, not names', () => {
   });
 
   it('finds routes on a router made through a module.exports chain', () => {
-    const result = scan("const twitterAuth = module.exports = Router();\ntwitterAuth.post('/auth/login', function (req, res) { res.end(); });", 'lib/auth/index.js');
+    const result = scan(
+      "const twitterAuth = module.exports = Router();\ntwitterAuth.post('/auth/login', function (req, res) { res.end(); });",
+      'lib/auth/index.js',
+    );
     expect(actions(result)).toEqual(['express:login:POST /auth/login']);
   });
 
   it('refuses routes from an administration module on an account its path names, and user creation there', () => {
-    const source = "const router = new Router();\nrouter.patch('/users/:userId/password', koaGuard(body), async (ctx) => { ctx.body = await setPassword(ctx); });\nrouter.post('/users', createUser);";
+    const source =
+      "const router = new Router();\nrouter.patch('/users/:userId/password', koaGuard(body), async (ctx) => { ctx.body = await setPassword(ctx); });\nrouter.post('/users', createUser);";
     const admin = scan(source, 'packages/core/src/routes/admin-user/basics.ts');
     expect(actions(admin)).toEqual([]);
     expect(admin.skipped.map((site) => site.reason)).toEqual([
-      expect.stringContaining('acts on the account its path names (`/users/:userId/password`) from an administration module'),
+      expect.stringContaining(
+        'acts on the account its path names (`/users/:userId/password`) from an administration module',
+      ),
       expect.stringContaining('creates users from an administration module'),
     ]);
     // The same routes outside an administration module are a user's own.
-    expect(actions(scan(source, 'src/routes/users.ts')).map((site) => site.split(':')[1])).toEqual(['password_change', 'register']);
+    expect(actions(scan(source, 'src/routes/users.ts')).map((site) => site.split(':')[1])).toEqual([
+      'password_change',
+      'register',
+    ]);
   });
 
   it('refuses handlers that read or check: listSessions, validate, a reset-token check', () => {
@@ -560,13 +611,20 @@ describe('findAuthHandlers: evidence, not names', () => {
   });
 
   it('takes passport on the route as evidence: before a handler it is wrapped, inside the handler it is reported', () => {
-    const result = scan(`
+    const result = scan(
+      `
       const samlAuth = module.exports = Router();
       samlAuth.post('/auth/saml/start', function (req, res, next) { passport.authenticate('saml')(req, res, next); });
       samlAuth.post('/sso/done', passport.authenticate('saml'), function (req, res) { res.redirect('/'); });
-    `, 'lib/auth/saml/index.js');
+    `,
+      'lib/auth/saml/index.js',
+    );
     expect(actions(result)).toEqual(['express:login:POST /sso/done']);
-    expect(result.skipped.map((site) => site.reason)).toEqual([expect.stringContaining('hands the request to `passport.authenticate(...)`, which answers with a redirect on success and on failure alike')]);
+    expect(result.skipped.map((site) => site.reason)).toEqual([
+      expect.stringContaining(
+        'hands the request to `passport.authenticate(...)`, which answers with a redirect on success and on failure alike',
+      ),
+    ]);
   });
 
   it("treats a callback with some other resource's parameters as no sign-in, and ends sessions as a logout", () => {
@@ -576,11 +634,15 @@ describe('findAuthHandlers: evidence, not names', () => {
       router.get('/auth/github/callback', githubCallback);
       router.post('/sessions/revoke-all', revokeAll);
     `);
-    expect(actions(result)).toEqual(['express:login:GET /auth/github/callback', 'express:logout:POST /sessions/revoke-all']);
+    expect(actions(result)).toEqual([
+      'express:login:GET /auth/github/callback',
+      'express:logout:POST /sessions/revoke-all',
+    ]);
   });
 
   it('reads namespaced mutation types, and refuses namespace resolvers, stubs and mutations on an account by id', () => {
-    const result = scan(`
+    const result = scan(
+      `
       module.exports = {
         Mutation: { async authentication () { return {} } },
         AuthenticationMutation: { async login (obj, args, context) { return WIKI.models.users.login(args, context) } },
@@ -590,8 +652,13 @@ describe('findAuthHandlers: evidence, not names', () => {
           async changePassword (obj, args, context) { return WIKI.models.users.changePassword(context.req.user.id, args) },
         },
       }
-    `, 'server/graph/resolvers/authentication.js');
-    expect(actions(result)).toEqual(['graphql:login:Mutation.login', 'graphql:password_change:Mutation.changePassword']);
+    `,
+      'server/graph/resolvers/authentication.js',
+    );
+    expect(actions(result)).toEqual([
+      'graphql:login:Mutation.login',
+      'graphql:password_change:Mutation.changePassword',
+    ]);
     expect(result.skipped.map((site) => site.reason)).toEqual([
       expect.stringContaining('only returns `{}`'),
       expect.stringContaining('acts on the account `args.id` names'),
@@ -599,4 +666,3 @@ describe('findAuthHandlers: evidence, not names', () => {
     ]);
   });
 });
-

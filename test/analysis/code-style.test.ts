@@ -8,8 +8,18 @@ const styleOf = (source: string, filePath = 'a.ts') => sniffCodeStyle(parseSourc
 
 describe('sniffCodeStyle', () => {
   it('reads quotes, semicolons, indentation and line endings', () => {
-    expect(styleOf('const a = "x"\nif (a) {\n    b("y")\n}\n')).toEqual({ quote: '"', semicolons: false, indent: '    ', eol: '\n' });
-    expect(styleOf("const a = 'x';\r\nif (a) {\r\n\tb();\r\n}\r\n")).toEqual({ quote: "'", semicolons: true, indent: '\t', eol: '\r\n' });
+    expect(styleOf('const a = "x"\nif (a) {\n    b("y")\n}\n')).toEqual({
+      quote: '"',
+      semicolons: false,
+      indent: '    ',
+      eol: '\n',
+    });
+    expect(styleOf("const a = 'x';\r\nif (a) {\r\n\tb();\r\n}\r\n")).toEqual({
+      quote: "'",
+      semicolons: true,
+      indent: '\t',
+      eol: '\r\n',
+    });
   });
 
   it('quotes strings in the chosen style', () => {
@@ -31,7 +41,17 @@ describe('sniffModuleStyle', () => {
 
 describe('applyTextEdits', () => {
   it('applies edits in offset order and refuses overlapping ones', () => {
-    expect(applyTextEdits('abcdef', [{ start: 4, end: 5, text: 'E' }, { start: 0, end: 0, text: '>' }])).toBe('>abcdEf');
-    expect(() => applyTextEdits('abcdef', [{ start: 0, end: 3, text: '' }, { start: 2, end: 4, text: '' }])).toThrow(/overlapping/);
+    expect(
+      applyTextEdits('abcdef', [
+        { start: 4, end: 5, text: 'E' },
+        { start: 0, end: 0, text: '>' },
+      ]),
+    ).toBe('>abcdEf');
+    expect(() =>
+      applyTextEdits('abcdef', [
+        { start: 0, end: 3, text: '' },
+        { start: 2, end: 4, text: '' },
+      ]),
+    ).toThrow(/overlapping/);
   });
 });

@@ -28,7 +28,14 @@ function sourceCodeOf(code: string, filename = 'file.js'): DirectiveSource & Rul
   };
   new Linter().verify(
     code,
-    [{ files: ['**/*.js', '**/*.jsx'], plugins: { probe: { rules: { capture } } }, rules: { 'probe/capture': 'error' }, languageOptions: { parserOptions: { ecmaFeatures: { jsx: true } } } }],
+    [
+      {
+        files: ['**/*.js', '**/*.jsx'],
+        plugins: { probe: { rules: { capture } } },
+        rules: { 'probe/capture': 'error' },
+        languageOptions: { parserOptions: { ecmaFeatures: { jsx: true } } },
+      },
+    ],
     filename,
   );
   if (!captured) throw new Error('rule did not run');
@@ -60,7 +67,9 @@ describe('readDisableDirectives', () => {
   it('ignores a shebang and reads JSX comments', () => {
     const code = '#!/usr/bin/env node\nconst a = <div>{/* eslint-disable-next-line */}<b /></div>;';
     const directives = readDisableDirectives(sourceCodeOf(code, 'file.jsx'));
-    expect(directives.map((d) => [d.comment.loc.start.line, d.kind, d.blanket])).toEqual([[2, 'disable-next-line', true]]);
+    expect(directives.map((d) => [d.comment.loc.start.line, d.kind, d.blanket])).toEqual([
+      [2, 'disable-next-line', true],
+    ]);
   });
 });
 
@@ -107,7 +116,9 @@ describe('parseRuleList', () => {
 describe('findTsNocheckComments', () => {
   const found = (code: string): number[] => {
     const sourceCode = sourceCodeOf(code);
-    return findTsNocheckComments(sourceCode.ast.comments as never, sourceCode.ast.tokens[0]).map((c) => c.loc.start.line);
+    return findTsNocheckComments(sourceCode.ast.comments as never, sourceCode.ast.tokens[0]).map(
+      (c) => c.loc.start.line,
+    );
   };
   it('finds the pragma among the leading line comments only, as TypeScript does', () => {
     expect(found('// @ts-nocheck\nconst a = 1;')).toEqual([1]);
@@ -128,17 +139,19 @@ describe('findTsNocheckComments', () => {
 describe('suppressionOracle agrees with ESLint', () => {
   const lineArbitrary = fc.oneof(
     fc.constant('x;'),
-    fc.constantFrom('', 'probe/at', 'probe/other', 'probe/at, probe/other').chain((rules) =>
-      fc.constantFrom(
-        `/* eslint-disable ${rules} */`,
-        `/* eslint-enable ${rules} */`,
-        `x; // eslint-disable-line ${rules}`,
-        `// eslint-disable-next-line ${rules}`,
-        `x; /* eslint-disable-next-line ${rules} */`,
-        `  /* eslint-disable ${rules} */ x;`,
-        `x; /* eslint-enable ${rules} */`,
+    fc
+      .constantFrom('', 'probe/at', 'probe/other', 'probe/at, probe/other')
+      .chain((rules) =>
+        fc.constantFrom(
+          `/* eslint-disable ${rules} */`,
+          `/* eslint-enable ${rules} */`,
+          `x; // eslint-disable-line ${rules}`,
+          `// eslint-disable-next-line ${rules}`,
+          `x; /* eslint-disable-next-line ${rules} */`,
+          `  /* eslint-disable ${rules} */ x;`,
+          `x; /* eslint-enable ${rules} */`,
+        ),
       ),
-    ),
     fc.constant('/* eslint-disable-next-line\n */'),
   );
 
@@ -155,7 +168,10 @@ describe('suppressionOracle agrees with ESLint', () => {
             return {
               Program() {
                 for (const position of positions) {
-                  context.report({ loc: { line: position.line, column: position.column - 1 }, message: `${position.line}:${position.column}` });
+                  context.report({
+                    loc: { line: position.line, column: position.column - 1 },
+                    message: `${position.line}:${position.column}`,
+                  });
                 }
               },
             };
@@ -193,56 +209,73 @@ describe('suppressionOracle agrees with ESLint', () => {
 describe('creditOracle agrees with ESLint', () => {
   const lineArbitrary = fc.oneof(
     fc.constant('x;'),
-    fc.constantFrom('', 'probe/at').chain((rules) =>
-      fc.constantFrom(
-        `/* eslint-disable ${rules} */`,
-        `/* eslint-enable ${rules} */`,
-        `x; // eslint-disable-line ${rules}`,
-        `// eslint-disable-next-line ${rules}`,
-        `  /* eslint-disable ${rules} */ x;`,
+    fc
+      .constantFrom('', 'probe/at')
+      .chain((rules) =>
+        fc.constantFrom(
+          `/* eslint-disable ${rules} */`,
+          `/* eslint-enable ${rules} */`,
+          `x; // eslint-disable-line ${rules}`,
+          `// eslint-disable-next-line ${rules}`,
+          `  /* eslint-disable ${rules} */ x;`,
+        ),
       ),
-    ),
   );
 
   it('credits exactly the disable directives ESLint does not report as unused', () => {
     fc.assert(
-      fc.property(fc.array(lineArbitrary, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 6 }), (lines, every) => {
-        const code = lines.join('\n');
-        // Problems at some positions only, so that some directives go unused.
-        const positions: ProblemPosition[] = code
-          .split('\n')
-          .flatMap((text, index) => Array.from({ length: text.length + 1 }, (_, column) => ({ line: index + 1, column: column + 1 })))
-          .filter((position) => (position.line * 7 + position.column) % every === 0);
-        const at: Rule.RuleModule = {
-          create: (context) => ({
-            Program() {
-              for (const position of positions) context.report({ loc: { line: position.line, column: position.column - 1 }, message: 'p' });
+      fc.property(
+        fc.array(lineArbitrary, { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 6 }),
+        (lines, every) => {
+          const code = lines.join('\n');
+          // Problems at some positions only, so that some directives go unused.
+          const positions: ProblemPosition[] = code
+            .split('\n')
+            .flatMap((text, index) =>
+              Array.from({ length: text.length + 1 }, (_, column) => ({ line: index + 1, column: column + 1 })),
+            )
+            .filter((position) => (position.line * 7 + position.column) % every === 0);
+          const at: Rule.RuleModule = {
+            create: (context) => ({
+              Program() {
+                for (const position of positions)
+                  context.report({ loc: { line: position.line, column: position.column - 1 }, message: 'p' });
+              },
+            }),
+          };
+          let sourceCode: DirectiveSource | undefined;
+          const capture: Rule.RuleModule = {
+            create(context) {
+              sourceCode = context.sourceCode as unknown as DirectiveSource;
+              return {};
             },
-          }),
-        };
-        let sourceCode: DirectiveSource | undefined;
-        const capture: Rule.RuleModule = {
-          create(context) {
-            sourceCode = context.sourceCode as unknown as DirectiveSource;
-            return {};
-          },
-        };
-        const messages = new Linter().verify(code, [
-          {
-            plugins: { probe: { rules: { at, capture } } },
-            rules: { 'probe/at': 'error', 'probe/capture': 'error' },
-            linterOptions: { reportUnusedDisableDirectives: 'warn' },
-          },
-        ]);
-        const directives = readDisableDirectives(sourceCode!);
-        const credit = creditOracle(directives);
-        const credited = new Set(positions.map((position) => credit(position, 'probe/at')).filter((directive) => directive !== undefined));
-        const unusedLines = new Set(messages.filter((message) => message.ruleId === null && message.message.startsWith('Unused eslint-disable')).map((message) => `${message.line}:${message.column}`));
-        for (const directive of directives.filter((candidate) => candidate.kind !== 'enable')) {
-          const where = `${directive.comment.loc.start.line}:${directive.comment.loc.start.column + 1}`;
-          expect(credited.has(directive), `${JSON.stringify(lines)} every ${every}: ${where}`).toBe(!unusedLines.has(where));
-        }
-      }),
+          };
+          const messages = new Linter().verify(code, [
+            {
+              plugins: { probe: { rules: { at, capture } } },
+              rules: { 'probe/at': 'error', 'probe/capture': 'error' },
+              linterOptions: { reportUnusedDisableDirectives: 'warn' },
+            },
+          ]);
+          const directives = readDisableDirectives(sourceCode!);
+          const credit = creditOracle(directives);
+          const credited = new Set(
+            positions.map((position) => credit(position, 'probe/at')).filter((directive) => directive !== undefined),
+          );
+          const unusedLines = new Set(
+            messages
+              .filter((message) => message.ruleId === null && message.message.startsWith('Unused eslint-disable'))
+              .map((message) => `${message.line}:${message.column}`),
+          );
+          for (const directive of directives.filter((candidate) => candidate.kind !== 'enable')) {
+            const where = `${directive.comment.loc.start.line}:${directive.comment.loc.start.column + 1}`;
+            expect(credited.has(directive), `${JSON.stringify(lines)} every ${every}: ${where}`).toBe(
+              !unusedLines.has(where),
+            );
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -251,8 +284,16 @@ describe('creditOracle agrees with ESLint', () => {
 describe('mayHaveBlanketDisable', () => {
   it('is never false when a blanket disable is there (a safe pre-filter)', () => {
     const commentArbitrary = fc.constantFrom(
-      '/* eslint-disable */', '/* eslint-disable , */', '/* eslint-disable "" */', '/* eslint-disable \'"\' */', '/* eslint-disable a */',
-      '// eslint-disable-line', '// eslint-disable-line b, c', '/* eslint-enable */', '/* eslint-enable a */', 'x;',
+      '/* eslint-disable */',
+      '/* eslint-disable , */',
+      '/* eslint-disable "" */',
+      "/* eslint-disable '\"' */",
+      '/* eslint-disable a */',
+      '// eslint-disable-line',
+      '// eslint-disable-line b, c',
+      '/* eslint-enable */',
+      '/* eslint-enable a */',
+      'x;',
     );
     fc.assert(
       fc.property(fc.array(commentArbitrary, { minLength: 1, maxLength: 5 }), (lines) => {
@@ -265,7 +306,11 @@ describe('mayHaveBlanketDisable', () => {
   });
 
   it('is false for files whose directives all name rules or enable', () => {
-    expect(mayHaveBlanketDisable(sourceCodeOf('/* eslint-disable a */\nx; // eslint-disable-line b, c\n/* eslint-enable */'))).toBe(false);
+    expect(
+      mayHaveBlanketDisable(
+        sourceCodeOf('/* eslint-disable a */\nx; // eslint-disable-line b, c\n/* eslint-enable */'),
+      ),
+    ).toBe(false);
     expect(mayHaveBlanketDisable(sourceCodeOf('const s = "/* eslint-disable */";'))).toBe(false);
     expect(mayHaveBlanketDisable(sourceCodeOf('x; // eslint-disable-line -- why'))).toBe(true);
   });

@@ -7,7 +7,12 @@ import { parseSource } from '../../src/core/parse.js';
 import { applyTextEdits } from '../../src/core/text-edit.js';
 import { traverse } from '../../src/core/traverse.js';
 
-function addImports(filePath: string, source: string, names: string[], from = '@quickwins/runtime'): { output: string; references: ReadonlyMap<string, string> } {
+function addImports(
+  filePath: string,
+  source: string,
+  names: string[],
+  from = '@quickwins/runtime',
+): { output: string; references: ReadonlyMap<string, string> } {
   const program = parseSource(filePath, source);
   const plan = planNamedImports(program, source, {
     from,
@@ -31,12 +36,16 @@ describe('planNamedImports', () => {
   it('merges into an existing named import of the same module, once', () => {
     const source = "import { queryWithBackpressure } from '@quickwins/runtime';\nfoo();\n";
     const { output } = addImports('a.ts', source, ['acquireWithBackpressure', 'queryWithBackpressure']);
-    expect(output).toBe("import { queryWithBackpressure, acquireWithBackpressure } from '@quickwins/runtime';\nfoo();\n");
+    expect(output).toBe(
+      "import { queryWithBackpressure, acquireWithBackpressure } from '@quickwins/runtime';\nfoo();\n",
+    );
     expect(addImports('a.ts', output, ['acquireWithBackpressure', 'queryWithBackpressure']).output).toBe(output);
   });
 
   it('adds braces after a default import and uses a namespace import as is', () => {
-    expect(addImports('a.ts', "import qw from '@quickwins/runtime';\n", ['a']).output).toBe("import qw, { a } from '@quickwins/runtime';\n");
+    expect(addImports('a.ts', "import qw from '@quickwins/runtime';\n", ['a']).output).toBe(
+      "import qw, { a } from '@quickwins/runtime';\n",
+    );
     const namespaced = addImports('a.ts', "import * as qw from '@quickwins/runtime';\nqw.a();\n", ['a']);
     expect(namespaced.output).toBe("import * as qw from '@quickwins/runtime';\nqw.a();\n");
     expect(namespaced.references.get('a')).toBe('qw.a');
@@ -45,7 +54,9 @@ describe('planNamedImports', () => {
   it('ignores type-only imports and aliases a name that is already taken', () => {
     const source = "import type { a } from '@quickwins/runtime';\nconst a = 1;\n";
     const { output, references } = addImports('a.ts', source, ['a']);
-    expect(output).toBe("import type { a } from '@quickwins/runtime';\nimport { a as qwA } from '@quickwins/runtime';\nconst a = 1;\n");
+    expect(output).toBe(
+      "import type { a } from '@quickwins/runtime';\nimport { a as qwA } from '@quickwins/runtime';\nconst a = 1;\n",
+    );
     expect(references.get('a')).toBe('qwA');
   });
 
@@ -62,7 +73,8 @@ describe('planNamedImports', () => {
   });
 
   it('keeps a shebang, a header comment and a blanket disable above an added import, and CRLF line endings', () => {
-    const source = '#!/usr/bin/env node\r\n/* eslint-disable */\r\n// Copyright\r\n\r\n/** Docs for main. */\r\nfunction main() {}\r\n';
+    const source =
+      '#!/usr/bin/env node\r\n/* eslint-disable */\r\n// Copyright\r\n\r\n/** Docs for main. */\r\nfunction main() {}\r\n';
     expect(addImports('a.mts', source, ['a']).output).toBe(
       "#!/usr/bin/env node\r\n/* eslint-disable */\r\n// Copyright\r\n\r\nimport { a } from '@quickwins/runtime';\r\n/** Docs for main. */\r\nfunction main() {}\r\n",
     );
@@ -83,7 +95,12 @@ function replaceCalls(filePath: string, source: string, names: string[]): string
   traverse(program, (node) => {
     if (node.type !== 'CallExpression') return;
     const callee = node.callee;
-    const name = callee.type === 'Identifier' ? callee.name : callee.type === 'MemberExpression' && callee.property.type === 'Identifier' ? callee.property.name : '';
+    const name =
+      callee.type === 'Identifier'
+        ? callee.name
+        : callee.type === 'MemberExpression' && callee.property.type === 'Identifier'
+          ? callee.property.name
+          : '';
     if (names.includes(name)) callees.push(callee.range);
   });
   const swaps = callees.map(([start, end]) => ({ start, end, text: 'cachedCall' }));
@@ -92,36 +109,67 @@ function replaceCalls(filePath: string, source: string, names: string[]): string
 
 describe('planUnusedImportRemovals', () => {
   it('takes a specifier out of a one-line list and keeps the rest as written', () => {
-    expect(replaceCalls('a.ts', "import { execute,  parse as p, validate } from 'graphql';\np(q); execute(d); validate(s, d);\n", ['p'])).toBe(
-      "import { execute,  validate } from 'graphql';\ncachedCall(q); execute(d); validate(s, d);\n",
-    );
-    expect(replaceCalls('a.ts', "import { execute, parse, validate } from 'graphql';\nparse(q); validate(s, d); execute(d);\n", ['parse', 'validate'])).toBe(
-      "import { execute } from 'graphql';\ncachedCall(q); cachedCall(s, d); execute(d);\n",
-    );
+    expect(
+      replaceCalls(
+        'a.ts',
+        "import { execute,  parse as p, validate } from 'graphql';\np(q); execute(d); validate(s, d);\n",
+        ['p'],
+      ),
+    ).toBe("import { execute,  validate } from 'graphql';\ncachedCall(q); execute(d); validate(s, d);\n");
+    expect(
+      replaceCalls(
+        'a.ts',
+        "import { execute, parse, validate } from 'graphql';\nparse(q); validate(s, d); execute(d);\n",
+        ['parse', 'validate'],
+      ),
+    ).toBe("import { execute } from 'graphql';\ncachedCall(q); cachedCall(s, d); execute(d);\n");
   });
 
   it('removes a multi-line specifier with its line and keeps the comments of the others', () => {
-    const source = "import {\n  buildSchema, // SDL\n  graphql, // the call\n  type GraphQLSchema,\n} from 'graphql';\ngraphql({});\nbuildSchema('');\n";
-    expect(replaceCalls('a.ts', source, ['graphql'])).toBe("import {\n  buildSchema, // SDL\n  type GraphQLSchema,\n} from 'graphql';\ncachedCall({});\nbuildSchema('');\n");
+    const source =
+      "import {\n  buildSchema, // SDL\n  graphql, // the call\n  type GraphQLSchema,\n} from 'graphql';\ngraphql({});\nbuildSchema('');\n";
+    expect(replaceCalls('a.ts', source, ['graphql'])).toBe(
+      "import {\n  buildSchema, // SDL\n  type GraphQLSchema,\n} from 'graphql';\ncachedCall({});\nbuildSchema('');\n",
+    );
   });
 
   it('removes a declaration left empty, and a namespace import whose one reader was replaced', () => {
-    expect(replaceCalls('a.ts', "import { graphql } from 'graphql';\nimport * as G from 'graphql';\nG.graphql({}); graphql({});\n", ['graphql'])).toBe('cachedCall({}); cachedCall({});\n');
+    expect(
+      replaceCalls(
+        'a.ts',
+        "import { graphql } from 'graphql';\nimport * as G from 'graphql';\nG.graphql({}); graphql({});\n",
+        ['graphql'],
+      ),
+    ).toBe('cachedCall({}); cachedCall({});\n');
   });
 
   it('default and named imports: either side goes alone', () => {
-    expect(replaceCalls('a.ts', "import G, { parse } from 'graphql';\nparse(q); G.print(d);\n", ['parse'])).toBe("import G from 'graphql';\ncachedCall(q); G.print(d);\n");
-    expect(replaceCalls('a.ts', "import G, { print } from 'graphql';\nG.parse(q); print(d);\n", ['parse'])).toBe("import { print } from 'graphql';\ncachedCall(q); print(d);\n");
+    expect(replaceCalls('a.ts', "import G, { parse } from 'graphql';\nparse(q); G.print(d);\n", ['parse'])).toBe(
+      "import G from 'graphql';\ncachedCall(q); G.print(d);\n",
+    );
+    expect(replaceCalls('a.ts', "import G, { print } from 'graphql';\nG.parse(q); print(d);\n", ['parse'])).toBe(
+      "import { print } from 'graphql';\ncachedCall(q); print(d);\n",
+    );
   });
 
   it('CommonJS: a destructured name (renamed or not), a declarator, a whole declaration', () => {
-    expect(replaceCalls('a.cjs', "const { graphql, parse: parseQuery, execute } = require('graphql');\ngraphql({}); parseQuery(q); execute(d);\n", ['graphql', 'parseQuery'])).toBe(
-      "const { execute } = require('graphql');\ncachedCall({}); cachedCall(q); execute(d);\n",
-    );
-    expect(replaceCalls('a.cjs', "const { graphql } = require('graphql'), express = require('express');\ngraphql({}); express();\n", ['graphql'])).toBe(
-      "const express = require('express');\ncachedCall({}); express();\n",
-    );
-    expect(replaceCalls('a.cjs', "'use strict';\nconst parse = require('graphql').parse;\nparse(q);\n", ['parse'])).toBe("'use strict';\ncachedCall(q);\n");
+    expect(
+      replaceCalls(
+        'a.cjs',
+        "const { graphql, parse: parseQuery, execute } = require('graphql');\ngraphql({}); parseQuery(q); execute(d);\n",
+        ['graphql', 'parseQuery'],
+      ),
+    ).toBe("const { execute } = require('graphql');\ncachedCall({}); cachedCall(q); execute(d);\n");
+    expect(
+      replaceCalls(
+        'a.cjs',
+        "const { graphql } = require('graphql'), express = require('express');\ngraphql({}); express();\n",
+        ['graphql'],
+      ),
+    ).toBe("const express = require('express');\ncachedCall({}); express();\n");
+    expect(
+      replaceCalls('a.cjs', "'use strict';\nconst parse = require('graphql').parse;\nparse(q);\n", ['parse']),
+    ).toBe("'use strict';\ncachedCall(q);\n");
   });
 
   it('keeps a name still read anywhere: another call, a type query, an export, JSX, a shadowing local', () => {
@@ -141,9 +189,13 @@ describe('planUnusedImportRemovals', () => {
   });
 
   it('leaves imports that were unread before the rewrite, and type-only imports', () => {
-    expect(replaceCalls('a.ts', "import { unused } from 'x';\nimport type { parse } from 'graphql';\nimport { graphql } from 'graphql';\ngraphql({});\n", ['graphql'])).toBe(
-      "import { unused } from 'x';\nimport type { parse } from 'graphql';\ncachedCall({});\n",
-    );
+    expect(
+      replaceCalls(
+        'a.ts',
+        "import { unused } from 'x';\nimport type { parse } from 'graphql';\nimport { graphql } from 'graphql';\ngraphql({});\n",
+        ['graphql'],
+      ),
+    ).toBe("import { unused } from 'x';\nimport type { parse } from 'graphql';\ncachedCall({});\n");
   });
 });
 
@@ -158,7 +210,13 @@ describe('planUnusedImportRemovals, randomized', () => {
         fc.constantFrom('one-line', 'multi-line', 'multi-line-trailing-comma'),
         fc.constantFrom('esm', 'cjs'),
         (names, replacedFlags, layout, style) => {
-          const list = layout === 'one-line' ? `{ ${names.join(', ')} }` : `{\n${names.map((name) => `  ${name}, // ${name}\n`).join('').replace(/, \/\/ (\w+)\n$/, layout === 'multi-line' ? ' // $1\n' : ', // $1\n')}}`;
+          const list =
+            layout === 'one-line'
+              ? `{ ${names.join(', ')} }`
+              : `{\n${names
+                  .map((name) => `  ${name}, // ${name}\n`)
+                  .join('')
+                  .replace(/, \/\/ (\w+)\n$/, layout === 'multi-line' ? ' // $1\n' : ', // $1\n')}}`;
           const header = style === 'esm' ? `import ${list} from 'm';\n` : `const ${list} = require('m');\n`;
           const replaced = names.filter((_name, position) => replacedFlags[position]);
           const kept = names.filter((name) => !replaced.includes(name));
@@ -167,7 +225,9 @@ describe('planUnusedImportRemovals, randomized', () => {
           const file = style === 'esm' ? 'a.ts' : 'a.cjs';
           const output = replaceCalls(file, source, replaced);
           const program = parseSource(file, output);
-          const expectedBody = names.map((name) => (replaced.includes(name) ? 'cachedCall();\n' : `${name}();\n`)).join('');
+          const expectedBody = names
+            .map((name) => (replaced.includes(name) ? 'cachedCall();\n' : `${name}();\n`))
+            .join('');
           expect(output.endsWith(expectedBody)).toBe(true);
           const declaration = program.body[0]!;
           if (kept.length === 0) {
@@ -178,7 +238,9 @@ describe('planUnusedImportRemovals, randomized', () => {
             declaration.type === 'ImportDeclaration'
               ? declaration.specifiers.map((specifier) => specifier.local.name)
               : declaration.type === 'VariableDeclaration' && declaration.declarations[0]!.id.type === 'ObjectPattern'
-                ? declaration.declarations[0]!.id.properties.map((property) => (property.type === 'Property' && property.value.type === 'Identifier' ? property.value.name : '?'))
+                ? declaration.declarations[0]!.id.properties.map((property) =>
+                    property.type === 'Property' && property.value.type === 'Identifier' ? property.value.name : '?',
+                  )
                 : [];
           expect(specifiers).toEqual(kept);
           // Each name's own line comment stays with a name that stays and goes with a name that goes.

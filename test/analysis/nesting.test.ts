@@ -26,7 +26,10 @@ const CONSTRUCTS: Readonly<Record<string, { readonly file: string; readonly buil
   'tagged templates': { file: 'a.ts', build: (n) => `x = a${repeat('``', n)};\n` },
   'JSX elements': { file: 'a.jsx', build: (n) => `x = ${repeat('<a>', n)}${repeat('</a>', n)};\n` },
   'JSX elements, one a line': { file: 'a.tsx', build: (n) => `x = ${repeat('<a>\n', n)}${repeat('</a>\n', n)};\n` },
-  'JSX text with commas and quotes': { file: 'a.jsx', build: (n) => `x = ${repeat("<a>,'", n)}${repeat('</a>', n)};\n` },
+  'JSX text with commas and quotes': {
+    file: 'a.jsx',
+    build: (n) => `x = ${repeat("<a>,'", n)}${repeat('</a>', n)};\n`,
+  },
   'arrow functions': { file: 'a.ts', build: (n) => `x = ${repeat('() => ', n)}1;\n` },
   'arrow functions, one parameter': { file: 'a.ts', build: (n) => `x = ${repeat('x=>', n)}1;\n` },
   'unary operators': { file: 'a.ts', build: (n) => `x = ${repeat('!', n)}1;\n` },
@@ -55,14 +58,35 @@ const CONSTRUCTS: Readonly<Record<string, { readonly file: string; readonly buil
   'array types': { file: 'a.ts', build: (n) => `let x: T${repeat('[]', n)};\n` },
   'conditional types': { file: 'a.ts', build: (n) => `type T = ${repeat('A extends B ? C : ', n)}D;\n` },
   // After a block, a regex or an element read as a division or a comparison would let a backtick or `/*` hide lines.
-  'element after a block, a backtick in its text': { file: 'a.jsx', build: (n) => `if (a) {}\n<a>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</a>;\n` },
-  'regex holding a backtick after a block': { file: 'a.ts', build: (n) => `if (a) {}\n/\`/.test(s);\nx = ${repeat('(\n', n)}1${repeat(')\n', n)};\n` },
-  'regex holding /* after a block': { file: 'a.js', build: (n) => `if (a) {}\n/[/*]/.test(s);\nx = ${repeat('(\n', n)}1${repeat(')\n', n)};\n// */\n` },
-  'regex holding a backtick after for await (…)': { file: 'a.ts', build: (n) => `async () => { for await (x of y) /\`/.test(s);\nx = ${repeat('(\n', n)}1${repeat(')\n', n)}; };\n` },
+  'element after a block, a backtick in its text': {
+    file: 'a.jsx',
+    build: (n) => `if (a) {}\n<a>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</a>;\n`,
+  },
+  'regex holding a backtick after a block': {
+    file: 'a.ts',
+    build: (n) => `if (a) {}\n/\`/.test(s);\nx = ${repeat('(\n', n)}1${repeat(')\n', n)};\n`,
+  },
+  'regex holding /* after a block': {
+    file: 'a.js',
+    build: (n) => `if (a) {}\n/[/*]/.test(s);\nx = ${repeat('(\n', n)}1${repeat(')\n', n)};\n// */\n`,
+  },
+  'regex holding a backtick after for await (…)': {
+    file: 'a.ts',
+    build: (n) => `async () => { for await (x of y) /\`/.test(s);\nx = ${repeat('(\n', n)}1${repeat(')\n', n)}; };\n`,
+  },
   // A tag read as code (a comment, type arguments in it) would read its text as code too, a backtick in it as a template.
-  'element with a comment in its tag, a backtick in its text': { file: 'a.jsx', build: (n) => `x = <a /**/>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</a>;\n` },
-  'element with type arguments, a backtick in its text': { file: 'a.tsx', build: (n) => `x = <C<T> b={1}>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</C>;\n` },
-  'an HTML-like comment holding a backtick': { file: 'a.js', build: (n) => `x = 1;\n<!-- \`\nx = ${repeat('(\n', n)}1${repeat(')\n', n)};\n` },
+  'element with a comment in its tag, a backtick in its text': {
+    file: 'a.jsx',
+    build: (n) => `x = <a /**/>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</a>;\n`,
+  },
+  'element with type arguments, a backtick in its text': {
+    file: 'a.tsx',
+    build: (n) => `x = <C<T> b={1}>\`\n${repeat('<a>\n', n)}${repeat('</a>\n', n)}\`</C>;\n`,
+  },
+  'an HTML-like comment holding a backtick': {
+    file: 'a.js',
+    build: (n) => `x = 1;\n<!-- \`\nx = ${repeat('(\n', n)}1${repeat(')\n', n)};\n`,
+  },
 };
 
 function estimate(file: string, text: string): number {
@@ -120,10 +144,18 @@ describe('estimateNesting', () => {
       expect(allowed, name).toBeGreaterThan(0);
       return { name, file: construct.file, text: construct.build(2 * allowed) };
     });
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', PARSE_ON_WORKERS, oxcUrl], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', PARSE_ON_WORKERS, oxcUrl], {
+      input: JSON.stringify(cases),
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const parsed = child.stdout.trim().split('\n').filter(Boolean);
     const crashedOn = cases[parsed.length]?.name;
-    expect({ status: child.status, signal: child.signal, crashedOn }, child.stderr).toEqual({ status: 0, signal: null, crashedOn: undefined });
+    expect({ status: child.status, signal: child.signal, crashedOn }, child.stderr).toEqual({
+      status: 0,
+      signal: null,
+      crashedOn: undefined,
+    });
     expect(parsed).toEqual(cases.map((entry) => `${entry.name}: parsed`));
   });
 

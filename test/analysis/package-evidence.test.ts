@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { codemod } from '../../codemods/pool-backpressure.js';
-import { clearPackageFacts, factsFromManifest, packageFactsFor, selfReferencedPackage } from '../../src/core/package-evidence.js';
+import {
+  clearPackageFacts,
+  factsFromManifest,
+  packageFactsFor,
+  selfReferencedPackage,
+} from '../../src/core/package-evidence.js';
 import { isTestFile } from '../../src/pool-backpressure/pg-pool.js';
 import { parseSource } from '../../src/core/parse.js';
 
@@ -19,22 +24,42 @@ function writePackage(folder: string, manifest: object): string {
 
 describe('factsFromManifest', () => {
   it('is pg-only when pg is the one pool library among all dependency fields', () => {
-    const facts = factsFromManifest('package.json', { name: 'api', dependencies: { pg: '8', express: '4' }, devDependencies: { vitest: '1' } });
-    expect(facts).toMatchObject({ name: 'api', dependsOnPg: true, pgOnly: true, otherPoolLibraries: [], fastifyPostgres: undefined });
+    const facts = factsFromManifest('package.json', {
+      name: 'api',
+      dependencies: { pg: '8', express: '4' },
+      devDependencies: { vitest: '1' },
+    });
+    expect(facts).toMatchObject({
+      name: 'api',
+      dependsOnPg: true,
+      pgOnly: true,
+      otherPoolLibraries: [],
+      fastifyPostgres: undefined,
+    });
   });
 
-  it.each(['mysql2', 'redis', 'mongodb', 'generic-pool', 'mssql', '@neondatabase/serverless', '@vercel/postgres', 'pg-promise'])(
-    'is not pg-only next to %s',
-    (other) => {
-      const facts = factsFromManifest('package.json', { dependencies: { pg: '8' }, peerDependencies: { [other]: '1' } });
-      expect(facts.pgOnly).toBe(false);
-      expect(facts.otherPoolLibraries).toEqual([other]);
-    },
-  );
+  it.each([
+    'mysql2',
+    'redis',
+    'mongodb',
+    'generic-pool',
+    'mssql',
+    '@neondatabase/serverless',
+    '@vercel/postgres',
+    'pg-promise',
+  ])('is not pg-only next to %s', (other) => {
+    const facts = factsFromManifest('package.json', { dependencies: { pg: '8' }, peerDependencies: { [other]: '1' } });
+    expect(facts.pgOnly).toBe(false);
+    expect(facts.otherPoolLibraries).toEqual([other]);
+  });
 
   it('names @fastify/postgres and its old name', () => {
-    expect(factsFromManifest('p', { dependencies: { '@fastify/postgres': '5' } }).fastifyPostgres).toBe('@fastify/postgres');
-    expect(factsFromManifest('p', { optionalDependencies: { 'fastify-postgres': '3' } }).fastifyPostgres).toBe('fastify-postgres');
+    expect(factsFromManifest('p', { dependencies: { '@fastify/postgres': '5' } }).fastifyPostgres).toBe(
+      '@fastify/postgres',
+    );
+    expect(factsFromManifest('p', { optionalDependencies: { 'fastify-postgres': '3' } }).fastifyPostgres).toBe(
+      'fastify-postgres',
+    );
     expect(factsFromManifest('p', { dependencies: { pg: '8' } }).fastifyPostgres).toBeUndefined();
   });
 });
@@ -61,7 +86,15 @@ describe('packageFactsFor', () => {
 });
 
 describe('isTestFile', () => {
-  it.each(['src/db.test.ts', 'src/db.spec.js', 'test/db.ts', 'tests/helpers/pool.cjs', 'src/__tests__/db.ts', 'e2e/app.e2e-spec.ts', 'app/db.e2e.mts'])('%s is a test', (path) => {
+  it.each([
+    'src/db.test.ts',
+    'src/db.spec.js',
+    'test/db.ts',
+    'tests/helpers/pool.cjs',
+    'src/__tests__/db.ts',
+    'e2e/app.e2e-spec.ts',
+    'app/db.e2e.mts',
+  ])('%s is a test', (path) => {
     expect(isTestFile(path)).toBe(true);
   });
 
@@ -76,19 +109,27 @@ describe('isTestFile', () => {
 });
 
 describe('pool-backpressure in test files and with package evidence', () => {
-  const source = "class Store {\n  constructor(pool) {\n    this.pool = pool;\n  }\n  find() {\n    return this.pool.query('select 1');\n  }\n}\nmodule.exports = Store;\n";
+  const source =
+    "class Store {\n  constructor(pool) {\n    this.pool = pool;\n  }\n  find() {\n    return this.pool.query('select 1');\n  }\n}\nmodule.exports = Store;\n";
   const directory = writePackage('app', { name: 'app', dependencies: { pg: '8' } });
   const run = (relativePath: string, tests: boolean) => {
     clearPackageFacts();
     const filePath = join(directory, relativePath);
     writeFileSync(filePath, source);
-    return codemod.transform({ filePath, source, program: parseSource(filePath, source), options: { importFrom: '@quickwins/runtime', query: true, tests } });
+    return codemod.transform({
+      filePath,
+      source,
+      program: parseSource(filePath, source),
+      options: { importFrom: '@quickwins/runtime', query: true, tests },
+    });
   };
 
   it('rewrites an untyped field in a pg-only package and says which evidence decided', () => {
     const result = run('src/store.js', false);
     expect(result.rewritten).toHaveLength(1);
-    expect(result.rewritten[0]?.message).toMatch(/named like a pool in app, which depends on pg and on no other pool library/);
+    expect(result.rewritten[0]?.message).toMatch(
+      /named like a pool in app, which depends on pg and on no other pool library/,
+    );
   });
 
   it('leaves and reports the same site in a test file by default', () => {
@@ -111,8 +152,12 @@ describe('selfReferencedPackage', () => {
     const directory = writePackage('self-mercurius', { name: 'mercurius', main: 'lib/index.js' });
     const test = join(directory, 'src', 'nested', 'a.test.js');
     const self = (specifier: string): string | undefined => selfReferencedPackage(test, specifier)?.name;
-    expect(['../..', '../../', '../../index.js', '../../lib/index.js', '../../lib', 'mercurius'].map(self)).toEqual(Array(6).fill('mercurius'));
-    expect(['..', './a.js', '../../lib/other.js', 'mercurius-extra', 'fastify'].map(self)).toEqual(Array(5).fill(undefined));
+    expect(['../..', '../../', '../../index.js', '../../lib/index.js', '../../lib', 'mercurius'].map(self)).toEqual(
+      Array(6).fill('mercurius'),
+    );
+    expect(['..', './a.js', '../../lib/other.js', 'mercurius-extra', 'fastify'].map(self)).toEqual(
+      Array(5).fill(undefined),
+    );
   });
 
   it('says nothing for a package.json without a name', () => {

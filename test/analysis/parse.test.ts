@@ -19,18 +19,41 @@ import { Trivia } from '../../src/core/trivia.js';
 import { REPO_ROOT } from '../support/pool-ts-project.js';
 
 function typescriptEstree(filePath: string, source: string): TSESTree.Program {
-  return parseWithTypescriptEstree(source, { filePath, jsx: /\.(?:tsx|[cm]?jsx?)$/.test(filePath), range: true, loc: true, comment: true, tokens: true });
+  return parseWithTypescriptEstree(source, {
+    filePath,
+    jsx: /\.(?:tsx|[cm]?jsx?)$/.test(filePath),
+    range: true,
+    loc: true,
+    comment: true,
+    tokens: true,
+  });
 }
 
-type TransformOnAst = (filePath: string, source: string, program: TSESTree.Program, raw: Record<string, unknown>) => CodemodResult;
+type TransformOnAst = (
+  filePath: string,
+  source: string,
+  program: TSESTree.Program,
+  raw: Record<string, unknown>,
+) => CodemodResult;
 
 /** A codemod's transform on an AST given, its options resolved from a fixture's raw values as the runner does. */
 function onAst<Options>(codemod: Codemod<Options>): TransformOnAst {
-  return (filePath, source, program, raw) => codemod.transform({ filePath, source, program, options: resolveOptionsOf(codemod, raw).options });
+  return (filePath, source, program, raw) =>
+    codemod.transform({ filePath, source, program, options: resolveOptionsOf(codemod, raw).options });
 }
 
-const CODEMODS: readonly { readonly folder: string; readonly id: string; readonly transform: TransformOnAst; readonly options: Record<string, unknown> }[] = [
-  { folder: 'fixtures/pool-backpressure', id: poolBackpressure.id, transform: onAst(poolBackpressure), options: { importFrom: '@quickwins/runtime', query: true } },
+const CODEMODS: readonly {
+  readonly folder: string;
+  readonly id: string;
+  readonly transform: TransformOnAst;
+  readonly options: Record<string, unknown>;
+}[] = [
+  {
+    folder: 'fixtures/pool-backpressure',
+    id: poolBackpressure.id,
+    transform: onAst(poolBackpressure),
+    options: { importFrom: '@quickwins/runtime', query: true },
+  },
   { folder: 'fixtures/auth-logging', id: authLogging.id, transform: onAst(authLogging), options: {} },
 ];
 
@@ -48,7 +71,9 @@ describe('oxc and typescript-estree give the codemods the same answers', () => {
     });
   }
   it('covers fixtures that change something', () => {
-    const inputs = readdirSync(join(REPO_ROOT, 'fixtures/pool-backpressure')).filter((file) => file.includes('.input.'));
+    const inputs = readdirSync(join(REPO_ROOT, 'fixtures/pool-backpressure')).filter((file) =>
+      file.includes('.input.'),
+    );
     expect(inputs.length).toBeGreaterThan(20);
   });
 });
@@ -70,25 +95,42 @@ describe('parseSource', () => {
     expect(() => parseSource('a.js', 'export const A = () => <div />;\n')).not.toThrow();
     expect(() => parseSource('a.ts', 'export const A = () => <div />;\n')).toThrow(SourceParseError);
     expect(() => parseSource('a.mts', 'export const x = await Promise.resolve(1);\n')).not.toThrow();
-    expect(() => parseSource('types.d.ts', 'export declare function f(): void;\nexport function g(a: string): void;\n')).not.toThrow();
+    expect(() =>
+      parseSource('types.d.ts', 'export declare function f(): void;\nexport function g(a: string): void;\n'),
+    ).not.toThrow();
   });
 
   it('reads a .cts or .cjs file by what it does: `import` in a .cts, `require` in a .cjs', () => {
-    expect(parseSource('a.cts', "import { Pool } from 'pg';\nexport const pool = new Pool();\n").body[0]?.type).toBe('ImportDeclaration');
-    expect(parseSource('a.cjs', "const { Pool } = require('pg');\nmodule.exports = new Pool();\n").body).toHaveLength(2);
+    expect(parseSource('a.cts', "import { Pool } from 'pg';\nexport const pool = new Pool();\n").body[0]?.type).toBe(
+      'ImportDeclaration',
+    );
+    expect(parseSource('a.cjs', "const { Pool } = require('pg');\nmodule.exports = new Pool();\n").body).toHaveLength(
+      2,
+    );
   });
 
   it('returns comments with range and loc, like ESLint', () => {
     const source = '#!/usr/bin/env node\n// one\nconst a = 1; /* two\n three */\n';
     const program = parseSource('bin.js', source);
-    expect(program.comments?.map((comment) => [comment.type, comment.value, source.slice(...comment.range), comment.loc.start, comment.loc.end])).toEqual([
+    expect(
+      program.comments?.map((comment) => [
+        comment.type,
+        comment.value,
+        source.slice(...comment.range),
+        comment.loc.start,
+        comment.loc.end,
+      ]),
+    ).toEqual([
       ['Line', ' one', '// one', { line: 2, column: 0 }, { line: 2, column: 6 }],
       ['Block', ' two\n three ', '/* two\n three */', { line: 3, column: 13 }, { line: 4, column: 9 }],
     ]);
   });
 
   it('positions every node where typescript-estree puts it', () => {
-    const source = readFileSync(join(REPO_ROOT, 'fixtures/pool-backpressure/module-pool-esm.input.ts'), 'utf8').replace(/\n/g, '\r\n');
+    const source = readFileSync(join(REPO_ROOT, 'fixtures/pool-backpressure/module-pool-esm.input.ts'), 'utf8').replace(
+      /\n/g,
+      '\r\n',
+    );
     const positionOf = positionsOf(source);
     let checked = 0;
     traverse(typescriptEstree('a.ts', source), (node) => {

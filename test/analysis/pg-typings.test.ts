@@ -18,13 +18,19 @@ const SHIM = `declare module 'pg' {
 describe('a project’s own pg typings', () => {
   it('names the counters a script-file shim’s Pool leaves out', () => {
     expect(missingPoolMembers(SHIM)).toEqual(['totalCount', 'idleCount', 'waitingCount']);
-    expect(missingPoolMembers(SHIM.replace('constructor(', 'readonly totalCount: number;\n    readonly idleCount: number;\n    constructor('))).toEqual(['waitingCount']);
+    expect(
+      missingPoolMembers(
+        SHIM.replace('constructor(', 'readonly totalCount: number;\n    readonly idleCount: number;\n    constructor('),
+      ),
+    ).toEqual(['waitingCount']);
   });
 
   it('is silent on an augmentation (a module file merges with the installed typings), other modules and files without a Pool', () => {
     expect(missingPoolMembers(`import 'pg';\n${SHIM}`)).toBeUndefined();
     expect(missingPoolMembers(SHIM.replace("'pg'", "'pg-cursor'"))).toBeUndefined();
-    expect(missingPoolMembers("declare module 'pg' {\n  export class Client { connect(): Promise<void> }\n}\n")).toBeUndefined();
+    expect(
+      missingPoolMembers("declare module 'pg' {\n  export class Client { connect(): Promise<void> }\n}\n"),
+    ).toBeUndefined();
   });
 
   it('finds the shim below the package root, outside node_modules and build output', () => {
@@ -35,6 +41,9 @@ describe('a project’s own pg typings', () => {
     const other = mkdtempSync(join(tmpdir(), 'pg-typings-'));
     mkdirSync(join(other, 'src/shared/types'), { recursive: true });
     writeFileSync(join(other, 'src/shared/types/pg.d.ts'), SHIM);
-    expect(pgTypingsShimIn(other)).toEqual({ file: 'src/shared/types/pg.d.ts', missing: ['totalCount', 'idleCount', 'waitingCount'] });
+    expect(pgTypingsShimIn(other)).toEqual({
+      file: 'src/shared/types/pg.d.ts',
+      missing: ['totalCount', 'idleCount', 'waitingCount'],
+    });
   });
 });

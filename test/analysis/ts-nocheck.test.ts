@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyTextEdits } from '../../src/core/text-edit.js';
-import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckPragmas, pragmaRemoval } from '../../src/eslint-directives/ts-nocheck.js';
+import {
+  DEFAULT_EXPECT_ERROR_DESCRIPTION,
+  nocheckPragmas,
+  pragmaRemoval,
+} from '../../src/eslint-directives/ts-nocheck.js';
 import { createNocheckRewriter, rewriteNocheck } from '../../src/eslint-directives/ts-nocheck-project.js';
 import { createProjectTypeChecker, type ProjectTypeChecker } from '../../src/eslint-directives/typescript-project.js';
 
@@ -21,9 +25,15 @@ beforeAll(() => {
   mkdirSync(join(project, 'src'));
   writeFileSync(
     join(project, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', module: 'nodenext', jsx: 'preserve', noEmit: true, types: [] }, include: ['src'] }),
+    JSON.stringify({
+      compilerOptions: { strict: true, target: 'es2022', module: 'nodenext', jsx: 'preserve', noEmit: true, types: [] },
+      include: ['src'],
+    }),
   );
-  writeFileSync(probe('jsx.d.ts'), 'declare namespace JSX { interface Element {} interface IntrinsicElements { div: { id?: string }; b: {} } }\n');
+  writeFileSync(
+    probe('jsx.d.ts'),
+    'declare namespace JSX { interface Element {} interface IntrinsicElements { div: { id?: string }; b: {} } }\n',
+  );
   for (const name of ['probe.ts', 'view.tsx', 'second.ts']) writeFileSync(probe(name), 'export {};\n');
   checker = createProjectTypeChecker(ts, project);
 });
@@ -57,50 +67,64 @@ const generatedFile = fc
     crlf: fc.boolean(),
   })
   .map(({ shebang, pragma, units, template, crlf }) => {
-    const lines = [...(shebang ? ['#!/usr/bin/env node'] : []), pragma, ...units.map((unit, i) => (UNITS[unit] as (i: number) => string)(i))];
+    const lines = [
+      ...(shebang ? ['#!/usr/bin/env node'] : []),
+      pragma,
+      ...units.map((unit, i) => (UNITS[unit] as (i: number) => string)(i)),
+    ];
     if (template) lines.push(TEMPLATE_UNIT(units.length));
     const eol = crlf ? '\r\n' : '\n';
     return { source: `${lines.join('\n').split('\n').join(eol)}${eol}`, template };
   });
 
 describe('rewriteNocheck', () => {
-  it(
-    'type-checks every rewrite: no error left, only the pragma removed and whole directive lines added, a second run finds nothing',
-    () => {
-      fc.assert(
-        fc.property(generatedFile, ({ source, template }) => {
-          const { edits, left, output } = rewrite('probe.ts', source);
-          if (template) {
-            // The template's error sits on a line that starts inside the literal: the file stays as it was.
-            expect(edits).toEqual([]);
-            expect(left[0]?.message).toMatch(/starts inside a string or template literal/);
-            return;
-          }
-          expect(left).toEqual([]);
-          expect(nocheckPragmas(ts, output)).toEqual([]);
-          // A checker of its own, with nothing cached from the rewrite: the file type-checks.
-          const fresh = createProjectTypeChecker(ts, project).check(probe('second.ts'), output);
-          expect(fresh?.semantic().map((diagnostic) => diagnostic.code)).toEqual([]);
-          // Every other byte as it was: drop the added lines from the output and the pragma line from the input.
-          const eol = source.includes('\r\n') ? '\r\n' : '\n';
-          const added = output.split(eol).filter((line) => /^\s*\/\/ @ts-expect-error TODO: was hidden by @ts-nocheck$/.test(line));
-          expect(output.split(eol).filter((line) => !added.includes(line)).join(eol)).toBe(source.split(eol).filter((line) => !/@ts-nocheck/.test(line)).join(eol));
-          if (eol === '\r\n') expect(output.replace(/\r\n/g, '')).not.toContain('\n');
-          // One directive for each line that has errors, none for lines without.
-          const second = rewrite('probe.ts', output);
-          expect(second.edits).toEqual([]);
-          expect(second.left).toEqual([]);
-        }),
-        { numRuns: 25, seed: 13 },
-      );
-    },
-    120_000,
-  );
+  it('type-checks every rewrite: no error left, only the pragma removed and whole directive lines added, a second run finds nothing', () => {
+    fc.assert(
+      fc.property(generatedFile, ({ source, template }) => {
+        const { edits, left, output } = rewrite('probe.ts', source);
+        if (template) {
+          // The template's error sits on a line that starts inside the literal: the file stays as it was.
+          expect(edits).toEqual([]);
+          expect(left[0]?.message).toMatch(/starts inside a string or template literal/);
+          return;
+        }
+        expect(left).toEqual([]);
+        expect(nocheckPragmas(ts, output)).toEqual([]);
+        // A checker of its own, with nothing cached from the rewrite: the file type-checks.
+        const fresh = createProjectTypeChecker(ts, project).check(probe('second.ts'), output);
+        expect(fresh?.semantic().map((diagnostic) => diagnostic.code)).toEqual([]);
+        // Every other byte as it was: drop the added lines from the output and the pragma line from the input.
+        const eol = source.includes('\r\n') ? '\r\n' : '\n';
+        const added = output
+          .split(eol)
+          .filter((line) => /^\s*\/\/ @ts-expect-error TODO: was hidden by @ts-nocheck$/.test(line));
+        expect(
+          output
+            .split(eol)
+            .filter((line) => !added.includes(line))
+            .join(eol),
+        ).toBe(
+          source
+            .split(eol)
+            .filter((line) => !/@ts-nocheck/.test(line))
+            .join(eol),
+        );
+        if (eol === '\r\n') expect(output.replace(/\r\n/g, '')).not.toContain('\n');
+        // One directive for each line that has errors, none for lines without.
+        const second = rewrite('probe.ts', output);
+        expect(second.edits).toEqual([]);
+        expect(second.left).toEqual([]);
+      }),
+      { numRuns: 25, seed: 13 },
+    );
+  }, 120_000);
 
   it('puts one directive above a line with two errors, indented like it, with the description given', () => {
     const source = '// @ts-nocheck\nexport function f(): void {\n    const a: number = "1", b: string = 2;\n}\n';
     const { output, rewritten } = rewrite('probe.ts', source, 'legacy, see #42');
-    expect(output).toBe('export function f(): void {\n    // @ts-expect-error legacy, see #42\n    const a: number = "1", b: string = 2;\n}\n');
+    expect(output).toBe(
+      'export function f(): void {\n    // @ts-expect-error legacy, see #42\n    const a: number = "1", b: string = 2;\n}\n',
+    );
     expect(rewritten.map((site) => `${site.line}: ${site.message}`)).toEqual([
       '1: @ts-nocheck removed: 1 @ts-expect-error added (line 3)',
       "3: @ts-expect-error added above it: TS2322 Type 'string' is not assignable to type 'number'. (+1 more on the line)",
@@ -149,10 +173,22 @@ describe('rewriteNocheck', () => {
 
   it('leaves the file, with the reason, where a directive cannot go or cannot keep it checked', () => {
     const cases: [string, string, RegExp][] = [
-      ['probe.ts', '// @ts-nocheck\n/* eslint-disable-next-line */\nconst a: number = "1";\n', /a block eslint-disable-next-line comment stands right above line 3/],
-      ['view.tsx', '// @ts-nocheck\nexport const v = (\n  <div>\n    {/* @ts-expect-error once needed */}\n    <b />\n  </div>\n);\n', /the block @ts-expect-error at line 4 covers nothing without the pragma/],
+      [
+        'probe.ts',
+        '// @ts-nocheck\n/* eslint-disable-next-line */\nconst a: number = "1";\n',
+        /a block eslint-disable-next-line comment stands right above line 3/,
+      ],
+      [
+        'view.tsx',
+        '// @ts-nocheck\nexport const v = (\n  <div>\n    {/* @ts-expect-error once needed */}\n    <b />\n  </div>\n);\n',
+        /the block @ts-expect-error at line 4 covers nothing without the pragma/,
+      ],
       ['probe.ts', '// @ts-nocheck\nconst a = (1 + ;\n', /TypeScript cannot parse it \(TS1109 at line 2/],
-      ['probe.ts', '/**\n * @generated SignedSource<<abc>>\n */\n// @ts-nocheck\nconst a: number = "1";\n', /^@ts-nocheck left: a generated file \(@generated in its header\)/],
+      [
+        'probe.ts',
+        '/**\n * @generated SignedSource<<abc>>\n */\n// @ts-nocheck\nconst a: number = "1";\n',
+        /^@ts-nocheck left: a generated file \(@generated in its header\)/,
+      ],
     ];
     for (const [name, source, reason] of cases) {
       const { edits, left } = rewrite(name, source);
@@ -162,19 +198,37 @@ describe('rewriteNocheck', () => {
   });
 
   it('removes a // @ts-expect-error of its own that covers nothing without the pragma (TS2578), and adds the ones needed', () => {
-    const source = '// @ts-nocheck\nexport function f(): number {\n  // @ts-expect-error once needed\n  const a = 1;\n  const b: string = a;\n  return a; // @ts-expect-error trailing, once needed\n}\n';
+    const source =
+      '// @ts-nocheck\nexport function f(): number {\n  // @ts-expect-error once needed\n  const a = 1;\n  const b: string = a;\n  return a; // @ts-expect-error trailing, once needed\n}\n';
     const { output, left, rewritten } = rewrite('probe.ts', source, 'x');
     expect(left).toEqual([]);
-    expect(output).toBe('export function f(): number {\n  const a = 1;\n  // @ts-expect-error x\n  const b: string = a;\n  return a;\n}\n');
-    expect(rewritten.filter((site) => site.message.startsWith('@ts-expect-error removed')).map((site) => site.line)).toEqual([3, 6]);
+    expect(output).toBe(
+      'export function f(): number {\n  const a = 1;\n  // @ts-expect-error x\n  const b: string = a;\n  return a;\n}\n',
+    );
+    expect(
+      rewritten.filter((site) => site.message.startsWith('@ts-expect-error removed')).map((site) => site.line),
+    ).toEqual([3, 6]);
   });
 
   it('names a // @ts-nocheck after the first statement (TypeScript ignores it) and a file no tsconfig lists', () => {
     const late = rewrite('probe.ts', 'export const a = 1;\n  // @ts-nocheck\n');
     expect(late.edits).toEqual([]);
-    expect(late.left).toEqual([{ line: 2, column: 2, message: '@ts-nocheck left: it stands after the first statement, where TypeScript ignores it' }]);
-    const outside = rewriteNocheck(checker, join(project, 'outside.ts'), '// @ts-nocheck\nconst a: number = "1";\n', 'x');
-    expect(outside.left[0]?.message).toBe('@ts-nocheck left: no tsconfig includes this file (pass --tsconfig to name one)');
+    expect(late.left).toEqual([
+      {
+        line: 2,
+        column: 2,
+        message: '@ts-nocheck left: it stands after the first statement, where TypeScript ignores it',
+      },
+    ]);
+    const outside = rewriteNocheck(
+      checker,
+      join(project, 'outside.ts'),
+      '// @ts-nocheck\nconst a: number = "1";\n',
+      'x',
+    );
+    expect(outside.left[0]?.message).toBe(
+      '@ts-nocheck left: no tsconfig includes this file (pass --tsconfig to name one)',
+    );
   });
 });
 
@@ -183,7 +237,10 @@ describe('createNocheckRewriter', () => {
     const root = mkdtempSync(join(tmpdir(), 'quickwins-nocheck-batch-'));
     try {
       mkdirSync(join(root, 'src'));
-      writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, types: [] }, include: ['src'] }));
+      writeFileSync(
+        join(root, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { strict: true, noEmit: true, types: [] }, include: ['src'] }),
+      );
       const texts: Record<string, string> = {
         'a.ts': '// @ts-nocheck\nexport const a: number = "1";\n',
         'b.ts': '// @ts-nocheck\n// @ts-expect-error stale\nexport const b = 1;\n',
@@ -192,7 +249,9 @@ describe('createNocheckRewriter', () => {
       };
       for (const [name, text] of Object.entries(texts)) writeFileSync(join(root, 'src', name), text);
       const files = Object.keys(texts).map((name) => join(root, 'src', name));
-      const batched = createNocheckRewriter(createProjectTypeChecker(ts, root), 'x', files, (filePath) => readFileSync(filePath, 'utf8'));
+      const batched = createNocheckRewriter(createProjectTypeChecker(ts, root), 'x', files, (filePath) =>
+        readFileSync(filePath, 'utf8'),
+      );
       const alone = createProjectTypeChecker(ts, root);
       for (const filePath of files) {
         const source = readFileSync(filePath, 'utf8');
@@ -200,8 +259,12 @@ describe('createNocheckRewriter', () => {
       }
       // c.ts as the runner might hold it otherwise (not the text read from disk): checked on its own.
       const edited = '// @ts-nocheck\nimport { a } from "./a";\nexport const c: boolean = a;\n';
-      const again = createNocheckRewriter(createProjectTypeChecker(ts, root), 'x', files, (filePath) => readFileSync(filePath, 'utf8'));
-      expect(applyTextEdits(edited, again.rewrite(join(root, 'src', 'c.ts'), edited, []).edits)).toBe('import { a } from "./a";\n// @ts-expect-error x\nexport const c: boolean = a;\n');
+      const again = createNocheckRewriter(createProjectTypeChecker(ts, root), 'x', files, (filePath) =>
+        readFileSync(filePath, 'utf8'),
+      );
+      expect(applyTextEdits(edited, again.rewrite(join(root, 'src', 'c.ts'), edited, []).edits)).toBe(
+        'import { a } from "./a";\n// @ts-expect-error x\nexport const c: boolean = a;\n',
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -211,17 +274,40 @@ describe('createNocheckRewriter', () => {
 describe('which tsconfig', () => {
   it('checks a file with the nearest tsconfig that lists it (checkJs there: a JavaScript file is rewritten), or with --tsconfig', () => {
     mkdirSync(join(project, 'js'));
-    writeFileSync(join(project, 'js', 'tsconfig.json'), JSON.stringify({ compilerOptions: { allowJs: true, checkJs: true, noEmit: true, strict: true, types: [] }, include: ['.'] }));
+    writeFileSync(
+      join(project, 'js', 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { allowJs: true, checkJs: true, noEmit: true, strict: true, types: [] },
+        include: ['.'],
+      }),
+    );
     writeFileSync(join(project, 'js', 'legacy.js'), 'export {};\n');
     writeFileSync(join(project, 'tools.ts'), 'export {};\n');
-    writeFileSync(join(project, 'tsconfig.tools.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, types: [] }, files: ['tools.ts'] }));
+    writeFileSync(
+      join(project, 'tsconfig.tools.json'),
+      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, types: [] }, files: ['tools.ts'] }),
+    );
     const source = '// @ts-nocheck\n/** @type {number} */\nexport const size = "large";\n';
-    const js = rewriteNocheck(createProjectTypeChecker(ts, project), join(project, 'js', 'legacy.js'), source, 'legacy');
-    expect(applyTextEdits(source, js.edits)).toBe('/** @type {number} */\n// @ts-expect-error legacy\nexport const size = "large";\n');
+    const js = rewriteNocheck(
+      createProjectTypeChecker(ts, project),
+      join(project, 'js', 'legacy.js'),
+      source,
+      'legacy',
+    );
+    expect(applyTextEdits(source, js.edits)).toBe(
+      '/** @type {number} */\n// @ts-expect-error legacy\nexport const size = "large";\n',
+    );
 
     const tool = '// @ts-nocheck\nexport const port: number = "80";\n';
-    expect(rewriteNocheck(createProjectTypeChecker(ts, project), join(project, 'tools.ts'), tool, 'x').left[0]?.message).toMatch(/no tsconfig includes this file/);
-    const named = rewriteNocheck(createProjectTypeChecker(ts, project, 'tsconfig.tools.json'), join(project, 'tools.ts'), tool, 'x');
+    expect(
+      rewriteNocheck(createProjectTypeChecker(ts, project), join(project, 'tools.ts'), tool, 'x').left[0]?.message,
+    ).toMatch(/no tsconfig includes this file/);
+    const named = rewriteNocheck(
+      createProjectTypeChecker(ts, project, 'tsconfig.tools.json'),
+      join(project, 'tools.ts'),
+      tool,
+      'x',
+    );
     expect(applyTextEdits(tool, named.edits)).toBe('// @ts-expect-error x\nexport const port: number = "80";\n');
   });
 
@@ -230,7 +316,10 @@ describe('which tsconfig', () => {
     try {
       mkdirSync(join(root, 'app'));
       writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ files: [], references: [{ path: './app' }] }));
-      writeFileSync(join(root, 'app', 'tsconfig.json'), JSON.stringify({ compilerOptions: { composite: true, strict: true, types: [] }, include: ['.'] }));
+      writeFileSync(
+        join(root, 'app', 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { composite: true, strict: true, types: [] }, include: ['.'] }),
+      );
       writeFileSync(join(root, 'app', 'main.ts'), 'export {};\n');
       const checker = createProjectTypeChecker(ts, root);
       expect(checker.configHolding(join(root, 'app', 'main.ts'))).toBe(join(root, 'app', 'tsconfig.json'));
@@ -241,7 +330,11 @@ describe('which tsconfig', () => {
 });
 
 describe('nocheckPragmas and pragmaRemoval', () => {
-  const removed = (source: string): string => applyTextEdits(source, nocheckPragmas(ts, source).map((pragma) => pragmaRemoval(source, pragma)));
+  const removed = (source: string): string =>
+    applyTextEdits(
+      source,
+      nocheckPragmas(ts, source).map((pragma) => pragmaRemoval(source, pragma)),
+    );
 
   it('reads the pragmas TypeScript reads: before the first token, after a shebang, // or ///, any case, not @ts-nocheck-something', () => {
     expect(nocheckPragmas(ts, '#!/usr/bin/env node\n// @ts-nocheck\nx;\n')).toHaveLength(1);

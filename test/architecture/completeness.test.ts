@@ -25,7 +25,8 @@ const runtimeAreas = readdirSync(join(REPO_ROOT, 'runtime/src'), { withFileTypes
   .map((entry) => entry.name)
   .sort();
 const registered = await loadCodemods({});
-const QUICK_WIN_IMPORT = /from '\.\.\/src\/(pool-backpressure|auth-logging|eslint-directives|index-advisor|graphql-cache|kafka-dedupe|grpc-rotation)\//;
+const QUICK_WIN_IMPORT =
+  /from '\.\.\/src\/(pool-backpressure|auth-logging|eslint-directives|index-advisor|graphql-cache|kafka-dedupe|grpc-rotation)\//;
 
 describe('what is on disk', () => {
   it('finds the codemods, rules and runtime areas', () => {
@@ -41,7 +42,9 @@ describe.each(codemodIds)('codemod %s', (id) => {
   });
 
   it('is a thin entry into its quick win folder under src/', () => {
-    expect(read(`codemods/${id}.ts`), `codemods/${id}.ts imports nothing from a src/<quick win>/ folder`).toMatch(QUICK_WIN_IMPORT);
+    expect(read(`codemods/${id}.ts`), `codemods/${id}.ts imports nothing from a src/<quick win>/ folder`).toMatch(
+      QUICK_WIN_IMPORT,
+    );
   });
 
   it('has fixtures, every input with its output', () => {
@@ -61,14 +64,20 @@ describe.each(codemodIds)('codemod %s', (id) => {
     const inputs = files.filter((file) => file.includes('.input.'));
     expect(inputs.length, `no <case>.input.<ext> in fixtures/${id}/`).toBeGreaterThan(0);
     for (const input of inputs) expect(files, `${input} has no output`).toContain(input.replace('.input.', '.output.'));
-    for (const output of files.filter((file) => file.includes('.output.'))) expect(files, `${output} has no input`).toContain(output.replace('.output.', '.input.'));
+    for (const output of files.filter((file) => file.includes('.output.')))
+      expect(files, `${output} has no input`).toContain(output.replace('.output.', '.input.'));
   });
 
   it('has a doc naming it, a README row (generated) and a test file', () => {
     expect(existsSync(join(REPO_ROOT, 'docs/codemods', `${id}.md`)), `docs/codemods/${id}.md is missing`).toBe(true);
     expect(read(`docs/codemods/${id}.md`)).toContain(id);
-    expect(read('README.md'), `README.md has no row for ${id}: run npm run docs:sections`).toContain(`| [\`${id}\`](docs/codemods/${id}.md) |`);
-    expect(existsSync(join(REPO_ROOT, 'test/codemods', `${id}.test.ts`)), `test/codemods/${id}.test.ts is missing`).toBe(true);
+    expect(read('README.md'), `README.md has no row for ${id}: run npm run docs:sections`).toContain(
+      `| [\`${id}\`](docs/codemods/${id}.md) |`,
+    );
+    expect(
+      existsSync(join(REPO_ROOT, 'test/codemods', `${id}.test.ts`)),
+      `test/codemods/${id}.test.ts is missing`,
+    ).toBe(true);
   });
 
   it('is built to a jscodeshift transform', () => {
@@ -88,12 +97,17 @@ describe.each(ruleIds)('rule %s', (id) => {
   it('is in the plugin under its file name, with a doc and a test', () => {
     expect(Object.keys(quickwins.rules), `eslint-plugin/index.ts does not list rules/${id}.ts`).toContain(id);
     expect(existsSync(join(REPO_ROOT, 'docs/rules', `${id}.md`)), `docs/rules/${id}.md is missing`).toBe(true);
-    expect(existsSync(join(REPO_ROOT, 'test/eslint-plugin', `${id}.test.ts`)), `test/eslint-plugin/${id}.test.ts is missing`).toBe(true);
+    expect(
+      existsSync(join(REPO_ROOT, 'test/eslint-plugin', `${id}.test.ts`)),
+      `test/eslint-plugin/${id}.test.ts is missing`,
+    ).toBe(true);
   });
 
   it('is in the strict config, and in recommended unless it needs types', () => {
     expect(Object.keys(quickwins.configs.strict.rules)).toContain(`quickwins/${id}`);
-    const needsTypes = (quickwins.rules as Record<string, { meta: { docs?: { requiresTypeChecking?: boolean } } }>)[id]?.meta.docs?.requiresTypeChecking === true;
+    const needsTypes =
+      (quickwins.rules as Record<string, { meta: { docs?: { requiresTypeChecking?: boolean } } }>)[id]?.meta.docs
+        ?.requiresTypeChecking === true;
     if (!needsTypes) expect(Object.keys(quickwins.configs.recommended.rules)).toContain(`quickwins/${id}`);
   });
 
@@ -114,7 +128,10 @@ interface ExportTarget {
 }
 
 describe.each(runtimeAreas)('runtime area %s', (area) => {
-  const manifest = JSON.parse(read('runtime/package.json')) as { exports: Record<string, ExportTarget>; files?: string[] };
+  const manifest = JSON.parse(read('runtime/package.json')) as {
+    exports: Record<string, ExportTarget>;
+    files?: string[];
+  };
 
   it('is a subpath of @quickwins/runtime, ESM and CommonJS, with types', () => {
     expect(manifest.exports[`./${area}`], `runtime/package.json has no "./${area}" export`).toEqual({
@@ -129,7 +146,11 @@ describe.each(runtimeAreas)('runtime area %s', (area) => {
       module: `../dist/${area}/index.js`,
       types: `../dist/${area}/index.d.ts`,
     });
-    if (manifest.files) expect(manifest.files.some((entry) => entry === area || entry === `${area}/` || entry === `${area}/package.json`), `runtime/package.json "files" lacks ${area}`).toBe(true);
+    if (manifest.files)
+      expect(
+        manifest.files.some((entry) => entry === area || entry === `${area}/` || entry === `${area}/package.json`),
+        `runtime/package.json "files" lacks ${area}`,
+      ).toBe(true);
   });
 
   it('has tests', () => {
@@ -140,6 +161,8 @@ describe.each(runtimeAreas)('runtime area %s', (area) => {
 describe('the runtime package', () => {
   it('exports exactly the areas on disk, and its root', () => {
     const manifest = JSON.parse(read('runtime/package.json')) as { exports: Record<string, unknown> };
-    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './package.json', ...runtimeAreas.map((area) => `./${area}`)].sort());
+    expect(Object.keys(manifest.exports).sort()).toEqual(
+      ['.', './package.json', ...runtimeAreas.map((area) => `./${area}`)].sort(),
+    );
   });
 });

@@ -9,7 +9,15 @@ import { describe, expect, it } from 'vitest';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SOURCE_ROOTS = ['src', 'codemods', 'eslint-plugin', 'runtime/src'];
-const QUICK_WINS = ['auth-logging', 'eslint-directives', 'graphql-cache', 'grpc-rotation', 'index-advisor', 'kafka-dedupe', 'pool-backpressure'];
+const QUICK_WINS = [
+  'auth-logging',
+  'eslint-directives',
+  'graphql-cache',
+  'grpc-rotation',
+  'index-advisor',
+  'kafka-dedupe',
+  'pool-backpressure',
+];
 
 function sourceFiles(folder: string): string[] {
   return readdirSync(join(repoRoot, folder), { withFileTypes: true }).flatMap((entry) => {
@@ -22,7 +30,9 @@ function sourceFiles(folder: string): string[] {
 /** Relative specifiers of static imports, re-exports and dynamic imports, resolved to repository paths. */
 function importedPaths(file: string): string[] {
   const text = readFileSync(join(repoRoot, file), 'utf8');
-  const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)].map((match) => match[1]!);
+  const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)].map(
+    (match) => match[1]!,
+  );
   return specifiers.map((specifier) => relative(repoRoot, resolve(repoRoot, dirname(file), specifier)));
 }
 
@@ -100,12 +110,18 @@ describe('folder import graph', () => {
   });
 
   it('keeps the runtime free of the tooling, and the tooling out of runtime/src', () => {
-    expect(describeEdges(edges.filter((edge) => within(edge.from, 'runtime/src') && !within(edge.to, 'runtime/src')))).toEqual([]);
-    expect(describeEdges(edges.filter((edge) => !within(edge.from, 'runtime/src') && within(edge.to, 'runtime')))).toEqual([]);
+    expect(
+      describeEdges(edges.filter((edge) => within(edge.from, 'runtime/src') && !within(edge.to, 'runtime/src'))),
+    ).toEqual([]);
+    expect(
+      describeEdges(edges.filter((edge) => !within(edge.from, 'runtime/src') && within(edge.to, 'runtime'))),
+    ).toEqual([]);
   });
 
   it('keeps the core free of the quick wins and of the front doors', () => {
-    expect(describeEdges(edges.filter((edge) => within(edge.from, 'src/core') && !within(edge.to, 'src/core')))).toEqual([]);
+    expect(
+      describeEdges(edges.filter((edge) => within(edge.from, 'src/core') && !within(edge.to, 'src/core'))),
+    ).toEqual([]);
   });
 
   it('keeps each quick win out of the others', () => {
@@ -120,7 +136,10 @@ describe('folder import graph', () => {
 
   it('keeps the quick wins below the front doors', () => {
     const frontDoors = ['src/cli', 'src/registry', 'codemods', 'eslint-plugin'];
-    const upward = edges.filter((edge) => QUICK_WINS.some((name) => within(edge.from, `src/${name}`)) && frontDoors.some((door) => within(edge.to, door)));
+    const upward = edges.filter(
+      (edge) =>
+        QUICK_WINS.some((name) => within(edge.from, `src/${name}`)) && frontDoors.some((door) => within(edge.to, door)),
+    );
     expect(describeEdges(upward)).toEqual([]);
   });
 });

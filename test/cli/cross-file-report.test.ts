@@ -89,13 +89,21 @@ interface Variant {
 const VARIANTS: readonly Variant[] = [
   {
     name: 'CommonJS, member access (authController.login)',
-    files: { 'package.json': PACKAGE, 'src/controllers/auth.controller.js': CJS_CONTROLLER, 'src/routes/auth.route.js': CJS_MEMBER_ROUTES },
+    files: {
+      'package.json': PACKAGE,
+      'src/controllers/auth.controller.js': CJS_CONTROLLER,
+      'src/routes/auth.route.js': CJS_MEMBER_ROUTES,
+    },
     controller: 'src/controllers/auth.controller.js',
     routes: 'src/routes/auth.route.js',
   },
   {
     name: 'CommonJS, destructured require',
-    files: { 'package.json': PACKAGE, 'src/controllers/auth.controller.js': CJS_CONTROLLER, 'src/routes/auth.route.js': CJS_DESTRUCTURED_ROUTES },
+    files: {
+      'package.json': PACKAGE,
+      'src/controllers/auth.controller.js': CJS_CONTROLLER,
+      'src/routes/auth.route.js': CJS_DESTRUCTURED_ROUTES,
+    },
     controller: 'src/controllers/auth.controller.js',
     routes: 'src/routes/auth.route.js',
   },
@@ -105,20 +113,31 @@ const VARIANTS: readonly Variant[] = [
       'package.json': PACKAGE,
       'src/controllers/auth.controller.js': CJS_CONTROLLER,
       'src/controllers/index.js': "module.exports.authController = require('./auth.controller');\n",
-      'src/routes/auth.route.js': CJS_MEMBER_ROUTES.replace("const authController = require('../controllers/auth.controller');", "const { authController } = require('../controllers');"),
+      'src/routes/auth.route.js': CJS_MEMBER_ROUTES.replace(
+        "const authController = require('../controllers/auth.controller');",
+        "const { authController } = require('../controllers');",
+      ),
     },
     controller: 'src/controllers/auth.controller.js',
     routes: 'src/routes/auth.route.js',
   },
   {
     name: 'ESM, named imports of a .ts module written .js',
-    files: { 'package.json': PACKAGE, 'src/controllers/auth.ts': ESM_CONTROLLER, 'src/routes/auth.ts': ESM_NAMED_ROUTES },
+    files: {
+      'package.json': PACKAGE,
+      'src/controllers/auth.ts': ESM_CONTROLLER,
+      'src/routes/auth.ts': ESM_NAMED_ROUTES,
+    },
     controller: 'src/controllers/auth.ts',
     routes: 'src/routes/auth.ts',
   },
   {
     name: 'ESM, namespace import of an index file (auth.login)',
-    files: { 'package.json': PACKAGE, 'src/controllers/index.ts': ESM_CONTROLLER, 'src/routes/auth.ts': ESM_NAMESPACE_ROUTES },
+    files: {
+      'package.json': PACKAGE,
+      'src/controllers/index.ts': ESM_CONTROLLER,
+      'src/routes/auth.ts': ESM_NAMESPACE_ROUTES,
+    },
     controller: 'src/controllers/index.ts',
     routes: 'src/routes/auth.ts',
   },
@@ -135,7 +154,11 @@ describe.each(VARIANTS)('routes and controllers in two files: $name', (variant) 
     expect(controller.left).toEqual([]);
     expect(controller.covered?.map((site) => site.by)).toEqual([
       { at: `${variant.routes}:5:1`, how: 'rewritten', message: "POST /login: wrapped with withAuthLogging('login')" },
-      { at: `${variant.routes}:6:1`, how: 'rewritten', message: "POST /register: wrapped with withAuthLogging('register')" },
+      {
+        at: `${variant.routes}:6:1`,
+        how: 'rewritten',
+        message: "POST /register: wrapped with withAuthLogging('register')",
+      },
     ]);
     // The covered entry keeps the controller's own reason, so a reader sees what was considered.
     expect(controller.covered?.[0]?.message).toMatch(/^login\(\): not wrapped: it takes \(req, res\)-style parameters/);
@@ -145,7 +168,11 @@ describe.each(VARIANTS)('routes and controllers in two files: $name', (variant) 
     expect(human.status).toBe(0);
     expect(human.stderr).not.toMatch(/^left /m);
     expect(human.stderr).toContain(`covered ${variant.controller}:`);
-    expect(human.stderr).toMatch(new RegExp(`rewritten by this run at ${variant.routes}:5:1 \\(POST /login: wrapped with withAuthLogging\\('login'\\)\\)`));
+    expect(human.stderr).toMatch(
+      new RegExp(
+        `rewritten by this run at ${variant.routes}:5:1 \\(POST /login: wrapped with withAuthLogging\\('login'\\)\\)`,
+      ),
+    );
     expect(human.stderr).toMatch(/2 sites rewritten, 0 left \(2 more covered by other files\)/);
   });
 
@@ -156,8 +183,12 @@ describe.each(VARIANTS)('routes and controllers in two files: $name', (variant) 
     const report = json(result.stdout);
     const controller = fileOf(report, variant.controller);
     expect(controller.left.map((site) => site.message)).toEqual([
-      expect.stringMatching(/^login\(\): not wrapped: .*it is wrapped where a route registers it \(run the codemod on that file too\)$/),
-      expect.stringMatching(/^register\(\): not wrapped: .*it is wrapped where a route registers it \(run the codemod on that file too\)$/),
+      expect.stringMatching(
+        /^login\(\): not wrapped: .*it is wrapped where a route registers it \(run the codemod on that file too\)$/,
+      ),
+      expect.stringMatching(
+        /^register\(\): not wrapped: .*it is wrapped where a route registers it \(run the codemod on that file too\)$/,
+      ),
     ]);
     expect(controller.covered).toBeUndefined();
     expect(report.totals).toMatchObject({ leftSites: 2, coveredSites: 0 });
@@ -180,7 +211,10 @@ describe('a rewrite that was not written covers nothing', () => {
     const result = run(repo, '--json', '--no-add-dependency', 'src');
     expect(result.status).toBe(1);
     const report = json(result.stdout);
-    expect(fileOf(report, 'src/routes/auth.route.js')).toMatchObject({ status: 'left', reason: expect.stringContaining('read-only') });
+    expect(fileOf(report, 'src/routes/auth.route.js')).toMatchObject({
+      status: 'left',
+      reason: expect.stringContaining('read-only'),
+    });
     expect(fileOf(report, 'src/controllers/auth.controller.js').left).toHaveLength(2);
     expect(report.totals).toMatchObject({ leftSites: 2, coveredSites: 0 });
   });
@@ -201,7 +235,11 @@ const router = express.Router();
 router.post('/login', authController.login);
 module.exports = router;
 `;
-    const repo = gitRepo({ 'package.json': PACKAGE, 'src/controllers/auth.controller.js': controller, 'src/routes/auth.route.js': routes });
+    const repo = gitRepo({
+      'package.json': PACKAGE,
+      'src/controllers/auth.controller.js': controller,
+      'src/routes/auth.route.js': routes,
+    });
     // The routes file alone: the check reads the controller module, whether or not it is in the run.
     const alone = json(run(repo, '--dry', '--json', 'src/routes/auth.route.js').stdout);
     expect(alone.totals).toMatchObject({ changed: 0, rewrittenSites: 0, leftSites: 0 });
@@ -222,11 +260,18 @@ router.post('/login', login);
 `;
     const repo = gitRepo({ 'package.json': PACKAGE, 'src/services/auth.ts': service, 'src/routes/auth.ts': routes });
     const both = json(run(repo, '--plain-functions', '--dry', '--json', '--no-add-dependency', 'src').stdout);
-    expect(fileOf(both, 'src/services/auth.ts').rewritten.map((site) => site.message)).toEqual(["login(): wrapped with withAuthLogging('login')"]);
+    expect(fileOf(both, 'src/services/auth.ts').rewritten.map((site) => site.message)).toEqual([
+      "login(): wrapped with withAuthLogging('login')",
+    ]);
     expect(fileOf(both, 'src/routes/auth.ts')).toMatchObject({ status: 'unchanged', rewritten: [], left: [] });
-    expect(fileOf(both, 'src/routes/auth.ts').covered?.[0]?.by).toMatchObject({ at: 'src/services/auth.ts:1:8', how: 'rewritten' });
+    expect(fileOf(both, 'src/routes/auth.ts').covered?.[0]?.by).toMatchObject({
+      at: 'src/services/auth.ts:1:8',
+      how: 'rewritten',
+    });
 
-    const alone = json(run(repo, '--plain-functions', '--dry', '--json', '--no-add-dependency', 'src/routes/auth.ts').stdout);
+    const alone = json(
+      run(repo, '--plain-functions', '--dry', '--json', '--no-add-dependency', 'src/routes/auth.ts').stdout,
+    );
     expect(fileOf(alone, 'src/routes/auth.ts').left.map((site) => site.message)).toEqual([
       "POST /login: not wrapped: its handler `login` is wrapped where '../services/auth.js' declares it (line 1 there), and wrapping the route too would log two lines per request (run the codemod on that file too)",
     ]);
@@ -238,10 +283,13 @@ describe('a handler is never wrapped twice, run after run', () => {
     const repo = gitRepo({
       'package.json': PACKAGE,
       'src/services/auth.ts': 'export async function login(input: { email: string }) {\n  return input.email;\n}\n',
-      'src/routes/auth.ts': "import { Router } from 'express';\nimport { login } from '../services/auth.js';\n\nexport const router = Router();\nrouter.post('/login', login);\n",
+      'src/routes/auth.ts':
+        "import { Router } from 'express';\nimport { login } from '../services/auth.js';\n\nexport const router = Router();\nrouter.post('/login', login);\n",
     });
     expect(run(repo, '--plain-functions', '--no-add-dependency', 'src/services').status).toBe(0);
-    expect(readFileSync(join(repo, 'src/services/auth.ts'), 'utf8')).toContain('export { loginWithAuthLogging as login };');
+    expect(readFileSync(join(repo, 'src/services/auth.ts'), 'utf8')).toContain(
+      'export { loginWithAuthLogging as login };',
+    );
     git(repo, 'commit', '-qam', 'services wrapped');
     const routes = json(run(repo, '--plain-functions', '--dry', '--json', '--no-add-dependency', 'src/routes').stdout);
     expect(routes.totals).toMatchObject({ changed: 0, rewrittenSites: 0, leftSites: 0 });
@@ -254,7 +302,10 @@ describe('across worker threads', () => {
     // 160 controller / route pairs: 320 files past the pre-filter, above the runner's threshold for workers.
     for (let index = 0; index < 160; index++) {
       files[`src/controllers/c${index}.js`] = CJS_CONTROLLER;
-      files[`src/routes/r${index}.js`] = CJS_MEMBER_ROUTES.replace('../controllers/auth.controller', `../controllers/c${index}`);
+      files[`src/routes/r${index}.js`] = CJS_MEMBER_ROUTES.replace(
+        '../controllers/auth.controller',
+        `../controllers/c${index}`,
+      );
     }
     const repo = gitRepo(files);
     const result = run(repo, '--dry', '--json', '--no-add-dependency', '--workers', '1', 'src');
@@ -262,7 +313,10 @@ describe('across worker threads', () => {
     const report = json(result.stdout);
     expect(report.workers).toBe(1);
     expect(report.totals).toMatchObject({ rewrittenSites: 320, leftSites: 0, coveredSites: 320 });
-    expect(fileOf(report, 'src/controllers/c7.js').covered?.map((site) => site.by.at)).toEqual(['src/routes/r7.js:5:1', 'src/routes/r7.js:6:1']);
+    expect(fileOf(report, 'src/controllers/c7.js').covered?.map((site) => site.by.at)).toEqual([
+      'src/routes/r7.js:5:1',
+      'src/routes/r7.js:6:1',
+    ]);
     expect(readFileSync(join(repo, 'src/routes/r7.js'), 'utf8')).toBe(files['src/routes/r7.js']);
   });
 });

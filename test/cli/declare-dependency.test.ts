@@ -11,7 +11,9 @@ import { nearestManifest } from '../../src/core/package-evidence.js';
 import { addDependencyText, packageNameOf } from '../../src/cli/declare-dependency.js';
 import { assertBuilt, git, gitRepo, removeTempDirs, runCli, type JsonReport } from './helpers.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 const RANGE = `^${VERSION}`;
 
 const POOL_FILE = [
@@ -25,9 +27,11 @@ const POOL_FILE = [
 ].join('\n');
 
 /** Four-space indentation, unsorted keys, no "dependencies" yet, no final newline. */
-const APP_MANIFEST = '{\n    "name": "app",\n    "version": "1.0.0",\n    "private": true,\n    "devDependencies": {\n        "vitest": "^4.0.0"\n    }\n}';
+const APP_MANIFEST =
+  '{\n    "name": "app",\n    "version": "1.0.0",\n    "private": true,\n    "devDependencies": {\n        "vitest": "^4.0.0"\n    }\n}';
 /** Tabs, CRLF, sorted dependencies, a final newline. */
-const LIB_MANIFEST = '{\r\n\t"name": "lib",\r\n\t"dependencies": {\r\n\t\t"express": "^5.0.0",\r\n\t\t"pg": "^8.0.0"\r\n\t},\r\n\t"license": "MIT"\r\n}\r\n';
+const LIB_MANIFEST =
+  '{\r\n\t"name": "lib",\r\n\t"dependencies": {\r\n\t\t"express": "^5.0.0",\r\n\t\t"pg": "^8.0.0"\r\n\t},\r\n\t"license": "MIT"\r\n}\r\n';
 
 beforeAll(assertBuilt);
 afterAll(removeTempDirs);
@@ -57,7 +61,9 @@ describe('codemods declare @quickwins/runtime', () => {
     expect(readFileSync(join(repo, 'packages/lib/package.json'), 'utf8')).toBe(
       `{\r\n\t"name": "lib",\r\n\t"dependencies": {\r\n\t\t"@quickwins/runtime": "${RANGE}",\r\n\t\t"express": "^5.0.0",\r\n\t\t"pg": "^8.0.0"\r\n\t},\r\n\t"license": "MIT"\r\n}\r\n`,
     );
-    expect(readFileSync(join(repo, 'packages/peer/package.json'), 'utf8')).toContain('"peerDependencies": { "@quickwins/runtime": "*" }');
+    expect(readFileSync(join(repo, 'packages/peer/package.json'), 'utf8')).toContain(
+      '"peerDependencies": { "@quickwins/runtime": "*" }',
+    );
     const lines = first.stderr.split('\n').filter((line) => line.startsWith('dependency '));
     expect(lines).toEqual([
       `dependency package.json: added "@quickwins/runtime": "${RANGE}" to dependencies (imported by 2 rewritten files; --no-add-dependency to skip)`,
@@ -73,10 +79,15 @@ describe('codemods declare @quickwins/runtime', () => {
   });
 
   it('keeps a one-line package.json on one line, written the way it was', () => {
-    const repo = gitRepo({ 'package.json': '{"name":"app","version":"1.0.0","dependencies":{"pg":"^8.0.0"}}\n', 'src/db.js': POOL_FILE });
+    const repo = gitRepo({
+      'package.json': '{"name":"app","version":"1.0.0","dependencies":{"pg":"^8.0.0"}}\n',
+      'src/db.js': POOL_FILE,
+    });
     const run = runCli(['pool-backpressure', '--no-types'], { cwd: repo });
     expect(run.status, run.stderr).toBe(0);
-    expect(readFileSync(join(repo, 'package.json'), 'utf8')).toBe(`{"name":"app","version":"1.0.0","dependencies":{"@quickwins/runtime":"${RANGE}","pg":"^8.0.0"}}\n`);
+    expect(readFileSync(join(repo, 'package.json'), 'utf8')).toBe(
+      `{"name":"app","version":"1.0.0","dependencies":{"@quickwins/runtime":"${RANGE}","pg":"^8.0.0"}}\n`,
+    );
   });
 
   it('--dry shows the package.json diff and writes nothing; --json lists it; --check exits 1 for it', () => {
@@ -89,9 +100,17 @@ describe('codemods declare @quickwins/runtime', () => {
     expect(git(repo, 'status', '--porcelain')).toBe('');
 
     const json = runCli(['pool-backpressure', '--no-types', '--dry', '--json', 'packages/lib'], { cwd: repo });
-    const report = JSON.parse(json.stdout) as { dependencies: { manifest: string; status: string; files: string[]; diff?: string }[] };
+    const report = JSON.parse(json.stdout) as {
+      dependencies: { manifest: string; status: string; files: string[]; diff?: string }[];
+    };
     expect(report.dependencies).toMatchObject([
-      { manifest: 'packages/lib/package.json', name: '@quickwins/runtime', range: RANGE, status: 'would-add', files: ['packages/lib/src/db.js'] },
+      {
+        manifest: 'packages/lib/package.json',
+        name: '@quickwins/runtime',
+        range: RANGE,
+        status: 'would-add',
+        files: ['packages/lib/src/db.js'],
+      },
     ]);
     expect(report.dependencies[0]?.diff).toContain('+\t\t"@quickwins/runtime"');
 
@@ -116,7 +135,9 @@ describe('codemods declare @quickwins/runtime', () => {
     const broken = gitRepo({ 'package.json': '{ "name": "broken", }\n', 'src/db.js': POOL_FILE });
     const run = runCli(['pool-backpressure', '--no-types'], { cwd: broken });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('error package.json: could not add @quickwins/runtime (imported by 1 rewritten file): not valid JSON');
+    expect(run.stderr).toContain(
+      'error package.json: could not add @quickwins/runtime (imported by 1 rewritten file): not valid JSON',
+    );
     expect(readFileSync(join(broken, 'package.json'), 'utf8')).toBe('{ "name": "broken", }\n');
   });
 
@@ -132,10 +153,18 @@ describe('codemods declare @quickwins/runtime', () => {
     });
     const run = runCli(['pool-backpressure', '--no-types', '--tests'], { cwd: repo });
     expect(run.status, run.stderr).toBe(0);
-    expect(readFileSync(join(repo, 'package.json'), 'utf8')).toBe(`{ "name": "plugin", "devDependencies": { "@quickwins/runtime": "${RANGE}", "vitest": "^4.0.0" } }\n`);
-    expect(readFileSync(join(repo, 'packages/app/package.json'), 'utf8')).toBe(`{ "name": "app", "dependencies": { "@quickwins/runtime": "${RANGE}" } }\n`);
-    expect(readFileSync(join(repo, 'packages/e2e/package.json'), 'utf8')).toBe(`{ "name": "@acme/e2e", "devDependencies": { "@quickwins/runtime": "${RANGE}" } }\n`);
-    expect(run.stderr).toContain(`dependency package.json: added "@quickwins/runtime": "${RANGE}" to devDependencies (imported by 1 rewritten file, all test files;`);
+    expect(readFileSync(join(repo, 'package.json'), 'utf8')).toBe(
+      `{ "name": "plugin", "devDependencies": { "@quickwins/runtime": "${RANGE}", "vitest": "^4.0.0" } }\n`,
+    );
+    expect(readFileSync(join(repo, 'packages/app/package.json'), 'utf8')).toBe(
+      `{ "name": "app", "dependencies": { "@quickwins/runtime": "${RANGE}" } }\n`,
+    );
+    expect(readFileSync(join(repo, 'packages/e2e/package.json'), 'utf8')).toBe(
+      `{ "name": "@acme/e2e", "devDependencies": { "@quickwins/runtime": "${RANGE}" } }\n`,
+    );
+    expect(run.stderr).toContain(
+      `dependency package.json: added "@quickwins/runtime": "${RANGE}" to devDependencies (imported by 1 rewritten file, all test files;`,
+    );
   });
 
   it('says so, in one line and in --json, when no package.json is above the rewritten files', () => {
@@ -144,7 +173,13 @@ describe('codemods declare @quickwins/runtime', () => {
     const dry = runCli(['pool-backpressure', '--no-types', '--dry', '--json'], { cwd: repo });
     expect(dry.status, dry.stderr).toBe(0);
     expect((JSON.parse(dry.stdout) as { dependencies: unknown[] }).dependencies).toEqual([
-      { manifest: null, name: '@quickwins/runtime', range: RANGE, status: 'no-manifest', files: ['src/db.js', 'src/other.js'] },
+      {
+        manifest: null,
+        name: '@quickwins/runtime',
+        range: RANGE,
+        status: 'no-manifest',
+        files: ['src/db.js', 'src/other.js'],
+      },
     ]);
 
     const run = runCli(['pool-backpressure', '--no-types'], { cwd: repo });
@@ -171,10 +206,26 @@ describe('declare-dependency helpers', () => {
   });
 
   it.each([
-    ['one line, spaced', '{ "name": "a", "dependencies": { "pg": "^8", "zod": "^3" } }\n', '{ "name": "a", "dependencies": { "@quickwins/runtime": "^1.0.0", "pg": "^8", "zod": "^3" } }\n'],
-    ['one line, no dependencies yet', '{"name":"a","version":"1.0.0"}', '{"name":"a","version":"1.0.0","dependencies":{"@quickwins/runtime":"^1.0.0"}}'],
-    ['one line, spaced, no dependencies yet', '{ "name": "a" }\n', '{ "name": "a", "dependencies": { "@quickwins/runtime": "^1.0.0" } }\n'],
-    ['one line, empty dependencies', '{"name":"a","dependencies":{}}', '{"name":"a","dependencies":{"@quickwins/runtime":"^1.0.0"}}'],
+    [
+      'one line, spaced',
+      '{ "name": "a", "dependencies": { "pg": "^8", "zod": "^3" } }\n',
+      '{ "name": "a", "dependencies": { "@quickwins/runtime": "^1.0.0", "pg": "^8", "zod": "^3" } }\n',
+    ],
+    [
+      'one line, no dependencies yet',
+      '{"name":"a","version":"1.0.0"}',
+      '{"name":"a","version":"1.0.0","dependencies":{"@quickwins/runtime":"^1.0.0"}}',
+    ],
+    [
+      'one line, spaced, no dependencies yet',
+      '{ "name": "a" }\n',
+      '{ "name": "a", "dependencies": { "@quickwins/runtime": "^1.0.0" } }\n',
+    ],
+    [
+      'one line, empty dependencies',
+      '{"name":"a","dependencies":{}}',
+      '{"name":"a","dependencies":{"@quickwins/runtime":"^1.0.0"}}',
+    ],
     [
       'several lines with one-line objects: only the insertion changes',
       '{\n  "name": "a",\n  "dependencies": { "pg": "^8", "zod": "^3" },\n  "x": {"a":1}\n}\n',

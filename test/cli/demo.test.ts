@@ -28,7 +28,13 @@ describe('npm run demo', () => {
   const demo = spawnSync('npm', ['run', '--silent', 'demo'], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', QUICKWINS_DEMO_KEEP: '', DATABASE_URL: databaseUrl(), QUICKWINS_DEMO_CHART: chart },
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      QUICKWINS_DEMO_KEEP: '',
+      DATABASE_URL: databaseUrl(),
+      QUICKWINS_DEMO_CHART: chart,
+    },
     timeout: 600_000,
   });
   const sections = sectionsById(demo.stdout ?? '');

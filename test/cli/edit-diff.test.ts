@@ -22,9 +22,16 @@ const textAndEdits = fc
       .chain((cuts) => {
         const offsets = [...cuts].sort((a, b) => a - b);
         const pairs: [number, number][] = [];
-        for (let index = 0; index + 1 < offsets.length; index += 2) pairs.push([offsets[index] as number, offsets[index + 1] as number]);
+        for (let index = 0; index + 1 < offsets.length; index += 2)
+          pairs.push([offsets[index] as number, offsets[index + 1] as number]);
         if (offsets.length % 2 === 1) pairs.push([offsets.at(-1) as number, offsets.at(-1) as number]);
-        return fc.tuple(...pairs.map(([start, end]) => fc.constantFrom('', 'z', 'new();\n', '\n', 'x\ny').map((replacement) => ({ start, end, text: replacement }))));
+        return fc.tuple(
+          ...pairs.map(([start, end]) =>
+            fc
+              .constantFrom('', 'z', 'new();\n', '\n', 'x\ny')
+              .map((replacement) => ({ start, end, text: replacement })),
+          ),
+        );
       })
       .map((edits) => ({ text, edits: edits as TextEdit[] })),
   );
@@ -51,12 +58,28 @@ describe('hunksFromEdits', () => {
       { start: queryAt, end: queryAt + 'pool.query()'.length, text: 'h(pool)' },
     ];
     expect(hunksFromEdits(before, edits)).toBe(
-      ['@@ -1,3 +1,4 @@', '+import h;', ' import a;', ' 1', ' 2', '@@ -7,5 +8,5 @@', ' 6', ' 7', ' 8', '-pool.query();', '+h(pool);', ' 9', ''].join('\n'),
+      [
+        '@@ -1,3 +1,4 @@',
+        '+import h;',
+        ' import a;',
+        ' 1',
+        ' 2',
+        '@@ -7,5 +8,5 @@',
+        ' 6',
+        ' 7',
+        ' 8',
+        '-pool.query();',
+        '+h(pool);',
+        ' 9',
+        '',
+      ].join('\n'),
     );
   });
 
   it('marks a last line without newline', () => {
-    expect(hunksFromEdits('a\nfoo', [{ start: 2, end: 5, text: 'bar' }])).toBe('@@ -1,2 +1,2 @@\n a\n-foo\n\\ No newline at end of file\n+bar\n\\ No newline at end of file\n');
+    expect(hunksFromEdits('a\nfoo', [{ start: 2, end: 5, text: 'bar' }])).toBe(
+      '@@ -1,2 +1,2 @@\n a\n-foo\n\\ No newline at end of file\n+bar\n\\ No newline at end of file\n',
+    );
   });
 
   it('handles a file where every one of 50,000 lines changes', () => {

@@ -50,8 +50,16 @@ describe('non-UTF-8 files are rewritten byte for byte', () => {
   });
 
   it('UTF-8 with one invalid byte in a comment: the UTF-8 text and the stray byte both survive', () => {
-    const before = Buffer.concat([utf8("const foo = 'naïve — ok';\n// bad "), Buffer.from([0xff, 0xc3]), utf8(' byte\nfoo();\n')]);
-    const expected = Buffer.concat([utf8("const bar = 'naïve — ok';\n// bad "), Buffer.from([0xff, 0xc3]), utf8(' byte\nbar();\n')]);
+    const before = Buffer.concat([
+      utf8("const foo = 'naïve — ok';\n// bad "),
+      Buffer.from([0xff, 0xc3]),
+      utf8(' byte\nfoo();\n'),
+    ]);
+    const expected = Buffer.concat([
+      utf8("const bar = 'naïve — ok';\n// bad "),
+      Buffer.from([0xff, 0xc3]),
+      utf8(' byte\nbar();\n'),
+    ]);
     const { result, bytes } = renameIn(before);
     expect(result.status).toBe(0);
     expect(bytes.equals(expected)).toBe(true);
@@ -84,11 +92,13 @@ describe('what cannot be written back exactly is left and named, exit 1', () => 
   });
 
   it('a UTF-16 BOM with an odd number of bytes is never parsed', () => {
-    const before = Buffer.concat([utf16le("const foo = 1;\n"), Buffer.from([0x41])]);
+    const before = Buffer.concat([utf16le('const foo = 1;\n'), Buffer.from([0x41])]);
     const root = gitRepo({ 'a.ts': before });
     const result = run(root, 'rename-foo');
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^left {2}a\.ts: file left as it was: UTF-16 LE with BOM but an odd number of bytes$/m);
+    expect(result.stderr).toMatch(
+      /^left {2}a\.ts: file left as it was: UTF-16 LE with BOM but an odd number of bytes$/m,
+    );
     expect(bytesOf(root, 'a.ts').equals(before)).toBe(true);
   });
 });

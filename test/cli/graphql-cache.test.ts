@@ -13,7 +13,8 @@ afterAll(removeTempDirs);
 const library = {
   '.gitignore': 'node_modules\n',
   'package.json': JSON.stringify({ name: 'mercurius', main: 'index.js', dependencies: { graphql: '16' } }),
-  'index.js': "'use strict';\nmodule.exports = async function plugin(app, opts) { app.decorate('graphqlOptions', opts); };\n",
+  'index.js':
+    "'use strict';\nmodule.exports = async function plugin(app, opts) { app.decorate('graphqlOptions', opts); };\n",
   'test/cache.test.js': [
     "'use strict';",
     "const Fastify = require('fastify');",
@@ -65,8 +66,12 @@ describe('quickwins graphql-cache', { timeout: 120_000 }, () => {
     expect(server.status).toBe('changed');
     expect(server.rewritten.map((site) => site.line)).toEqual([5]);
     expect(server.left.map((site) => site.line)).toEqual([7]);
-    expect(server.left[0]!.message).toMatch(/^`persistedQueries: false` for new ApolloServer\(\) \(imported from '@apollo\/server'\): inside a conditional spread/);
-    expect(server.diff).toContain("-import { graphql, buildSchema } from 'graphql';\n+import { buildSchema } from 'graphql';");
+    expect(server.left[0]!.message).toMatch(
+      /^`persistedQueries: false` for new ApolloServer\(\) \(imported from '@apollo\/server'\): inside a conditional spread/,
+    );
+    expect(server.diff).toContain(
+      "-import { graphql, buildSchema } from 'graphql';\n+import { buildSchema } from 'graphql';",
+    );
     expect(report.totals.leftSites).toBe(3);
     expect(git(repo, 'status', '--porcelain')).toBe('');
   });
@@ -76,7 +81,11 @@ describe('quickwins graphql-cache', { timeout: 120_000 }, () => {
     const first = runCli(['graphql-cache'], { cwd: repo });
     expect(first.status, first.stderr).toBe(0);
     const server = readFileSync(join(repo, 'examples/server.ts'), 'utf8');
-    expect(server.split('\n').slice(0, 3)).toEqual(["import { buildSchema } from 'graphql';", "import { ApolloServer } from '@apollo/server';", "import { cachedGraphql } from '@quickwins/runtime/graphql';"]);
+    expect(server.split('\n').slice(0, 3)).toEqual([
+      "import { buildSchema } from 'graphql';",
+      "import { ApolloServer } from '@apollo/server';",
+      "import { cachedGraphql } from '@quickwins/runtime/graphql';",
+    ]);
     expect(readFileSync(join(repo, 'test/cache.test.js'), 'utf8')).toBe(library['test/cache.test.js']);
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'graphql-cache');

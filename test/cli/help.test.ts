@@ -44,7 +44,10 @@ describe('--no-<flag> options read as what the flag does', () => {
       expect(negated.length).toBeGreaterThanOrEqual(3);
       for (const option of negated) expectNegationReadsForward(option.flags, option.text);
       for (const declared of codemod.options.filter((option) => option.type === 'boolean' && option.default === true)) {
-        expect(options.map((option) => option.flags), `--${declared.flag} is on by default`).toContain(`--no-${declared.flag}`);
+        expect(
+          options.map((option) => option.flags),
+          `--${declared.flag} is on by default`,
+        ).toContain(`--no-${declared.flag}`);
       }
     });
   }
@@ -56,7 +59,11 @@ describe('--no-<flag> options read as what the flag does', () => {
       .split('\n')
       .map((line) => /^ {4}(--no-\S+) {2}(.*)$/.exec(line))
       .filter((match) => match !== null);
-    expect(negated.length).toBe(codemods.flatMap((codemod) => codemod.options).filter((option) => option.type === 'boolean' && option.default === true).length);
+    expect(negated.length).toBe(
+      codemods
+        .flatMap((codemod) => codemod.options)
+        .filter((option) => option.type === 'boolean' && option.default === true).length,
+    );
     for (const [, flags, text] of negated) expectNegationReadsForward(flags!, text!);
   });
 });

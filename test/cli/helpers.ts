@@ -43,11 +43,15 @@ export function writeTree(root: string, files: FileTree): void {
 }
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=quickwins-test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=quickwins-test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args],
+    {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
 /** A temp folder holding `files`, committed in a fresh git repository (a clean work tree). */
@@ -66,7 +70,10 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): CliRun {
+export function runCli(
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): CliRun {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     encoding: 'utf8',
@@ -188,11 +195,27 @@ export interface JsonReport {
     typed: boolean;
     rewritten: { at: string; line: number; column: number; message: string }[];
     left: { at: string; line: number; column: number; message: string }[];
-    covered?: { at: string; line: number; column: number; message: string; by: { at: string; how: 'rewritten' | 'done'; message: string } }[];
+    covered?: {
+      at: string;
+      line: number;
+      column: number;
+      message: string;
+      by: { at: string; how: 'rewritten' | 'done'; message: string };
+    }[];
     error?: { phase: string; message: string; at: string };
     diff?: string;
     timings: { parseMs: number; transformMs: number };
   }[];
-  totals: { files: number; changed: number; unchanged: number; skipped: number; failed: number; left: number; rewrittenSites: number; leftSites: number; coveredSites: number };
+  totals: {
+    files: number;
+    changed: number;
+    unchanged: number;
+    skipped: number;
+    failed: number;
+    left: number;
+    rewrittenSites: number;
+    leftSites: number;
+    coveredSites: number;
+  };
   timings: { totalMs: number; programMs: number };
 }

@@ -46,7 +46,14 @@ function snapshotTree(root: string): Map<string, string> {
 function runJscodeshift(codemodId: string, dir: string, extraArgs: readonly string[]) {
   const result = spawnSync(
     JSCODESHIFT,
-    ['-t', join(REPO_ROOT, 'codemods', `${codemodId}.cjs`), ...extraArgs, '--parser=tsx', `--extensions=${EXTENSIONS}`, dir],
+    [
+      '-t',
+      join(REPO_ROOT, 'codemods', `${codemodId}.cjs`),
+      ...extraArgs,
+      '--parser=tsx',
+      `--extensions=${EXTENSIONS}`,
+      dir,
+    ],
     { encoding: 'utf8', cwd: REPO_ROOT, env: { ...process.env, ...NO_BABEL_CACHE }, timeout: 120_000 },
   );
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
@@ -54,7 +61,11 @@ function runJscodeshift(codemodId: string, dir: string, extraArgs: readonly stri
 
 describe.each([
   { codemodId: 'pool-backpressure', quickwinsArgs: [] as string[], jscodeshiftArgs: [] as string[] },
-  { codemodId: 'pool-backpressure', quickwinsArgs: ['--import-from', '@acme/db', '--no-query'], jscodeshiftArgs: ['--import-from=@acme/db', '--no-query'] },
+  {
+    codemodId: 'pool-backpressure',
+    quickwinsArgs: ['--import-from', '@acme/db', '--no-query'],
+    jscodeshiftArgs: ['--import-from=@acme/db', '--no-query'],
+  },
   { codemodId: 'auth-logging', quickwinsArgs: [], jscodeshiftArgs: [] },
   { codemodId: 'graphql-cache', quickwinsArgs: [], jscodeshiftArgs: [] },
 ])('$codemodId $quickwinsArgs', ({ codemodId, quickwinsArgs, jscodeshiftArgs }) => {
@@ -66,7 +77,9 @@ describe.each([
     const jscodeshift = runJscodeshift(codemodId, viaJscodeshift, jscodeshiftArgs);
     expect(jscodeshift.status, jscodeshift.output).toBe(0);
     // No tsconfig in the corpus: both front doors find sites from imports and bindings alone.
-    const quickwins = runCli([codemodId, ...quickwinsArgs, '--no-types', '--workers', '0', '--allow-no-git', '.'], { cwd: viaQuickwins });
+    const quickwins = runCli([codemodId, ...quickwinsArgs, '--no-types', '--workers', '0', '--allow-no-git', '.'], {
+      cwd: viaQuickwins,
+    });
     expect([0, 1]).toContain(quickwins.status);
 
     const afterJscodeshift = snapshotTree(viaJscodeshift);
@@ -85,12 +98,17 @@ describe.each([
 describe('the built transform module', () => {
   const require = createRequire(import.meta.url);
   type TransformModule = {
-    default: (file: { path: string; source: string }, api: { report?: (message: string) => void }, options: Record<string, unknown>) => string | null | undefined;
+    default: (
+      file: { path: string; source: string },
+      api: { report?: (message: string) => void },
+      options: Record<string, unknown>,
+    ) => string | null | undefined;
     parser: string;
     codemod: { id: string };
   };
   const load = (id: string) => require(join(REPO_ROOT, 'codemods', `${id}.cjs`)) as TransformModule;
-  const source = "import { Pool } from 'pg';\nconst pool = new Pool();\nexport const one = () => pool.query('select 1');\n";
+  const source =
+    "import { Pool } from 'pg';\nconst pool = new Pool();\nexport const one = () => pool.query('select 1');\n";
 
   it('exports the jscodeshift signature, the parser, and the codemod', () => {
     const transform = load('pool-backpressure');
@@ -101,7 +119,11 @@ describe('the built transform module', () => {
 
   it('maps jscodeshift options onto the codemod options and keeps a BOM', () => {
     const { default: transform } = load('pool-backpressure');
-    const output = transform({ path: 'db.ts', source: `\uFEFF${source}` }, {}, { 'import-from': '@acme/db', dry: true, parser: 'tsx' });
+    const output = transform(
+      { path: 'db.ts', source: `\uFEFF${source}` },
+      {},
+      { 'import-from': '@acme/db', dry: true, parser: 'tsx' },
+    );
     expect(output?.startsWith('\uFEFF')).toBe(true);
     expect(output).toContain("from '@acme/db'");
     expect(output).toContain('queryWithBackpressure(pool');

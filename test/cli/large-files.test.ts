@@ -27,7 +27,10 @@ describe('large files', () => {
     const text = poolModule(17_000);
     expect(text.length).toBeGreaterThan(5 * 1024 * 1024);
     const repo = gitRepo({ 'big.ts': text });
-    const result = runCli(['pool-backpressure', '--dry', '--json', '--no-types', 'big.ts'], { cwd: repo, timeoutMs: 590_000 });
+    const result = runCli(['pool-backpressure', '--dry', '--json', '--no-types', 'big.ts'], {
+      cwd: repo,
+      timeoutMs: 590_000,
+    });
     expect(result.status, result.stderr).toBe(0);
     const record = json(result.stdout).files[0];
     expect(record?.status).toBe('changed');
@@ -35,20 +38,33 @@ describe('large files', () => {
     expect(readFileSync(join(repo, 'big.ts'), 'utf8')).toBe(text); // dry: nothing written
   });
 
-  it('auth-logging: a 20,000-route file registering a controller module\'s export, the controller covered by it', { timeout: 600_000 }, () => {
-    const routes = ["const express = require('express');", "const c = require('../controllers/auth');", 'const router = express.Router();'];
-    for (let index = 0; index < 20_000; index++) routes.push(`router.post('/login${index}', c.login);`);
-    const repo = gitRepo({
-      'package.json': JSON.stringify({ name: 'app', dependencies: { express: '^4.19.0' } }),
-      'src/routes/big.js': `${routes.join('\n')}\n`,
-      'src/controllers/auth.js': 'exports.login = async (req, res) => {\n  res.json({});\n};\n',
-    });
-    const result = runCli(['auth-logging', '--dry', '--json', '--no-types', '--no-add-dependency', 'src'], { cwd: repo, timeoutMs: 590_000 });
-    expect(result.status, result.stderr).toBe(0);
-    const report = json(result.stdout);
-    expect(report.totals).toMatchObject({ changed: 1, rewrittenSites: 20_000, leftSites: 0, coveredSites: 1 });
-    expect(report.files.find((file) => file.path === 'src/controllers/auth.js')?.covered?.[0]?.by.at).toBe('src/routes/big.js:4:1');
-  });
+  it(
+    "auth-logging: a 20,000-route file registering a controller module's export, the controller covered by it",
+    { timeout: 600_000 },
+    () => {
+      const routes = [
+        "const express = require('express');",
+        "const c = require('../controllers/auth');",
+        'const router = express.Router();',
+      ];
+      for (let index = 0; index < 20_000; index++) routes.push(`router.post('/login${index}', c.login);`);
+      const repo = gitRepo({
+        'package.json': JSON.stringify({ name: 'app', dependencies: { express: '^4.19.0' } }),
+        'src/routes/big.js': `${routes.join('\n')}\n`,
+        'src/controllers/auth.js': 'exports.login = async (req, res) => {\n  res.json({});\n};\n',
+      });
+      const result = runCli(['auth-logging', '--dry', '--json', '--no-types', '--no-add-dependency', 'src'], {
+        cwd: repo,
+        timeoutMs: 590_000,
+      });
+      expect(result.status, result.stderr).toBe(0);
+      const report = json(result.stdout);
+      expect(report.totals).toMatchObject({ changed: 1, rewrittenSites: 20_000, leftSites: 0, coveredSites: 1 });
+      expect(report.files.find((file) => file.path === 'src/controllers/auth.js')?.covered?.[0]?.by.at).toBe(
+        'src/routes/big.js:4:1',
+      );
+    },
+  );
 
   it('leaves a file over --max-file-size unread and goes on with the others (exit 1)', () => {
     const big = poolModule(400);
@@ -63,7 +79,9 @@ describe('large files', () => {
   it('stops the codemod on a large file past --max-file-time and leaves the file', { timeout: 300_000 }, () => {
     const big = poolModule(3_000); // over the size that goes to a worker of its own
     const repo = gitRepo({ 'big.ts': big });
-    const result = runCli(['pool-backpressure', '--no-types', '--json', '--max-file-time', '0.05', 'big.ts'], { cwd: repo });
+    const result = runCli(['pool-backpressure', '--no-types', '--json', '--max-file-time', '0.05', 'big.ts'], {
+      cwd: repo,
+    });
     expect(result.status).toBe(1);
     const record = json(result.stdout).files[0];
     expect(record).toMatchObject({ status: 'left' });
@@ -74,7 +92,10 @@ describe('large files', () => {
   it('rejects a bad --max-file-size or --max-file-time before reading any file (exit 2)', () => {
     const repo = gitRepo({ 'a.ts': poolModule(1) });
     writeFileSync(join(repo, 'a.ts'), 'changed but uncommitted');
-    for (const args of [['--max-file-size', 'huge'], ['--max-file-time', '-1']]) {
+    for (const args of [
+      ['--max-file-size', 'huge'],
+      ['--max-file-time', '-1'],
+    ]) {
       const result = runCli(['pool-backpressure', ...args], { cwd: repo });
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(new RegExp(`^quickwins: option ${args[0]} needs`));

@@ -19,7 +19,10 @@ const runJson = (cwd: string, ...args: string[]) => {
 
 describe('type-aware mode', { timeout: 120_000 }, () => {
   const project = {
-    'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', noEmit: true, types: [] }, include: ['src'] }),
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: { strict: true, module: 'NodeNext', noEmit: true, types: [] },
+      include: ['src'],
+    }),
     'src/a.ts': "import { probe } from './b.js';\nexport const copy = probe;\n",
     'src/b.ts': 'export const probe: { answer: 42 } = { answer: 42 };\n',
     'scripts/outside.ts': 'export const probe = 1;\n',
@@ -31,7 +34,9 @@ describe('type-aware mode', { timeout: 120_000 }, () => {
     expect(status).toBe(0);
     const byPath = new Map(report.files.map((file) => [file.path, file]));
     // The type crosses a module boundary: only a real program knows it.
-    expect(byPath.get('src/a.ts')).toMatchObject({ typed: true, left: [
+    expect(byPath.get('src/a.ts')).toMatchObject({
+      typed: true,
+      left: [
         { at: 'src/a.ts:1:10', line: 1, column: 10, message: 'type { answer: 42; }' },
         { at: 'src/a.ts:2:21', line: 2, column: 21, message: 'type { answer: 42; }' },
       ],
@@ -44,11 +49,21 @@ describe('type-aware mode', { timeout: 120_000 }, () => {
   it('--no-types parses without a program', () => {
     const { report } = runJson(gitRepo(project), 'type-probe', '--dry', '--no-types');
     expect(report.programsBuilt).toBe(0);
-    expect(report.files.flatMap((file) => file.left.map((site) => site.message))).toEqual(['no types', 'no types', 'no types', 'no types']);
+    expect(report.files.flatMap((file) => file.left.map((site) => site.message))).toEqual([
+      'no types',
+      'no types',
+      'no types',
+      'no types',
+    ]);
   });
 
   it('builds no program when the pre-filter keeps no file, or the codemod does not use types', () => {
-    const repo = gitRepo({ ...project, 'src/a.ts': 'export {};\n', 'src/b.ts': 'export {};\n', 'scripts/outside.ts': 'export {};\n' });
+    const repo = gitRepo({
+      ...project,
+      'src/a.ts': 'export {};\n',
+      'src/b.ts': 'export {};\n',
+      'scripts/outside.ts': 'export {};\n',
+    });
     expect(runJson(repo, 'type-probe', '--dry').report.programsBuilt).toBe(0);
     expect(runJson(gitRepo(project), 'rename-foo', '--dry').report.programsBuilt).toBe(0);
   });
@@ -57,7 +72,10 @@ describe('type-aware mode', { timeout: 120_000 }, () => {
     const repo = gitRepo({ ...project, 'src/b.ts': 'export const probe = ;\n' });
     const { status, report } = runJson(repo, 'type-probe', '--dry');
     expect(status).toBe(1);
-    expect(report.files.find((file) => file.path === 'src/b.ts')).toMatchObject({ status: 'error', error: { phase: 'parse', at: 'src/b.ts:1:22' } });
+    expect(report.files.find((file) => file.path === 'src/b.ts')).toMatchObject({
+      status: 'error',
+      error: { phase: 'parse', at: 'src/b.ts:1:22' },
+    });
   });
 });
 
@@ -66,7 +84,9 @@ describe('worker threads', { timeout: 120_000 }, () => {
     const files: Record<string, string> = {};
     for (let index = 0; index < 400; index++) {
       files[`src/module-${String(index).padStart(3, '0')}.ts`] =
-        index % 50 === 7 ? 'export const foo = ;\n' : `export function foo${index}() {}\nexport const value = foo(${index});\n`;
+        index % 50 === 7
+          ? 'export const foo = ;\n'
+          : `export function foo${index}() {}\nexport const value = foo(${index});\n`;
     }
     const inWorkers = gitRepo(files);
     const onMain = gitRepo(files);
@@ -80,7 +100,9 @@ describe('worker threads', { timeout: 120_000 }, () => {
     expect(parallel.status).toBe(1); // the broken files
     expect(parallelReport.totals).toEqual(serialReport.totals);
     expect(parallelReport.totals).toMatchObject({ files: 400, changed: 392, failed: 8 });
-    expect(parallelReport.files.map((file) => [file.path, file.status])).toEqual(serialReport.files.map((file) => [file.path, file.status]));
+    expect(parallelReport.files.map((file) => [file.path, file.status])).toEqual(
+      serialReport.files.map((file) => [file.path, file.status]),
+    );
     for (const path of Object.keys(files)) {
       expect(readFileSync(join(inWorkers, path), 'utf8')).toBe(readFileSync(join(onMain, path), 'utf8'));
     }

@@ -1,7 +1,16 @@
 // The real CLI with the narrow-eslint-disable codemod on temp git repositories made from the fixture projects
 // (fixtures/narrow-eslint-disable/<project>/input, expected files in .../output), linted with the real ESLint 10.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, gitRepo, removeTempDirs, runCli, REPO_ROOT, type FileTree, type JsonReport } from './helpers.js';
@@ -43,14 +52,25 @@ function withoutDirectives(line: string | undefined): string {
 }
 
 /** The problems plain `eslint` reports, as file | rule | the text of the reported line (stable when lines move). */
-function eslintProblems(repo: string, args: readonly string[] = []): { status: number | null; problems: string[]; stderr: string } {
-  const result = spawnSync(process.execPath, [ESLINT_BIN, '--format', 'json', ...args, 'src'], { cwd: repo, encoding: 'utf8' });
+function eslintProblems(
+  repo: string,
+  args: readonly string[] = [],
+): { status: number | null; problems: string[]; stderr: string } {
+  const result = spawnSync(process.execPath, [ESLINT_BIN, '--format', 'json', ...args, 'src'], {
+    cwd: repo,
+    encoding: 'utf8',
+  });
   const files = JSON.parse(result.stdout || '[]') as EslintFileResult[];
   const problems = files.flatMap((file) => {
-    const lines = readFileSync(file.filePath, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
+    const lines = readFileSync(file.filePath, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/);
     return file.messages
       .filter((message) => message.ruleId !== null)
-      .map((message) => `${relative(repo, file.filePath)} | ${message.ruleId} | ${withoutDirectives(lines[message.line - 1])}`);
+      .map(
+        (message) =>
+          `${relative(repo, file.filePath)} | ${message.ruleId} | ${withoutDirectives(lines[message.line - 1])}`,
+      );
   });
   // A set, as the codemod promises: eslint-comments' disable-enable-pair reports once per rule a directive names.
   return { status: result.status, problems: [...new Set(problems)].sort(), stderr: result.stderr };
@@ -60,7 +80,10 @@ const TSC_BIN = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** `tsc --noEmit -p .` in the repository: its exit code and its error lines. */
 function tscErrors(repo: string): { status: number | null; errors: string[] } {
-  const result = spawnSync(process.execPath, [TSC_BIN, '--noEmit', '-p', '.', '--pretty', 'false'], { cwd: repo, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [TSC_BIN, '--noEmit', '-p', '.', '--pretty', 'false'], {
+    cwd: repo,
+    encoding: 'utf8',
+  });
   return { status: result.status, errors: result.stdout.split('\n').filter((line) => line.includes('error TS')) };
 }
 
@@ -91,7 +114,10 @@ function generatedFile(index: number): string {
   const lines = [`// Generated module ${index}.`];
   if (index % 3 === 0) return `${lines.join('\n')}\nexport const plain${index} = ${index};\n`;
   if (index % 3 === 1) lines.push('/* eslint-disable */');
-  lines.push(`var value${index} = ${index};`, `if (value${index} == '${index}') console.log(value${index}); // eslint-disable-line`);
+  lines.push(
+    `var value${index} = ${index};`,
+    `if (value${index} == '${index}') console.log(value${index}); // eslint-disable-line`,
+  );
   if (index % 5 === 0) lines.push('// eslint-disable-next-line', `export const tidy${index} = 1;`);
   lines.push(`export { value${index} };`);
   return `${lines.join('\n')}\n`;
@@ -136,7 +162,9 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     // eslint-comments' ban on blanket directives reported them before; naming the rules is what makes it quiet.
     const bans = (problems: string[]) => problems.filter((problem) => problem.includes('no-unlimited-disable'));
     expect(bans(before.problems).length).toBeGreaterThan(0);
-    expect(bans(eslintProblems(repo).problems)).toEqual(bans(before.problems).filter((problem) => problem.includes('broken.ts')));
+    expect(bans(eslintProblems(repo).problems)).toEqual(
+      bans(before.problems).filter((problem) => problem.includes('broken.ts')),
+    );
     const others = (problems: string[]) => problems.filter((problem) => !problem.includes('no-unlimited-disable'));
     expect(others(eslintProblems(repo).problems)).toEqual(others(before.problems));
   });
@@ -153,9 +181,14 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
 
   it('--description adds a reason where there is none and keeps the ones written', () => {
     const repo = projectRepo('plain');
-    const result = runCli(['narrow-eslint-disable', '--description', 'legacy, see #12', 'src/block-region.js', 'src/line-forms.js'], { cwd: repo });
+    const result = runCli(
+      ['narrow-eslint-disable', '--description', 'legacy, see #12', 'src/block-region.js', 'src/line-forms.js'],
+      { cwd: repo },
+    );
     expect(result.status, result.stderr).toBe(0);
-    expect(readFileSync(join(repo, 'src/block-region.js'), 'utf8').split('\n')[0]).toBe('/* eslint-disable eqeqeq, no-console, no-var -- legacy, see #12 */');
+    expect(readFileSync(join(repo, 'src/block-region.js'), 'utf8').split('\n')[0]).toBe(
+      '/* eslint-disable eqeqeq, no-console, no-var -- legacy, see #12 */',
+    );
     const lines = readFileSync(join(repo, 'src/line-forms.js'), 'utf8').split('\n');
     expect(lines[1]).toBe('  if (value == null) return 0; // eslint-disable-line eqeqeq -- legacy, see #12');
     expect(lines[2]).toBe('  // eslint-disable-next-line eqeqeq, no-console -- the API sends strings');
@@ -163,12 +196,21 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
 
   it('--config lints with another config, and leaves a file whose rewrite would change what it reports', () => {
     const repo = projectRepo('plain');
-    const result = runCli(['narrow-eslint-disable', '--config', 'lint/max-len.config.js', 'src/line-forms.js', 'src/block-region.js'], { cwd: repo });
+    const result = runCli(
+      ['narrow-eslint-disable', '--config', 'lint/max-len.config.js', 'src/line-forms.js', 'src/block-region.js'],
+      { cwd: repo },
+    );
     expect(result.status, result.stderr).toBe(0);
     // The named next-line directive would be 72 characters long: max-len (60, comments too) would report it.
-    expect(result.stderr).toMatch(/left {2}src\/line-forms\.js:3:3: blanket eslint-disable-next-line left: the file was not changed, because the rewrite would change what ESLint reports \(new: max-len at line 3\)/);
-    expect(readFileSync(join(repo, 'src/line-forms.js'))).toEqual(readFileSync(join(FIXTURES, 'plain/input/src/line-forms.js')));
-    expect(readFileSync(join(repo, 'src/block-region.js'))).toEqual(readFileSync(join(FIXTURES, 'plain/output/src/block-region.js')));
+    expect(result.stderr).toMatch(
+      /left {2}src\/line-forms\.js:3:3: blanket eslint-disable-next-line left: the file was not changed, because the rewrite would change what ESLint reports \(new: max-len at line 3\)/,
+    );
+    expect(readFileSync(join(repo, 'src/line-forms.js'))).toEqual(
+      readFileSync(join(FIXTURES, 'plain/input/src/line-forms.js')),
+    );
+    expect(readFileSync(join(repo, 'src/block-region.js'))).toEqual(
+      readFileSync(join(FIXTURES, 'plain/output/src/block-region.js')),
+    );
   });
 
   it('--to-suppressions writes the file `eslint --suppress-all` writes, and ESLint then reports what it reported before', () => {
@@ -191,9 +233,15 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     // ESLint itself, asked to suppress every error the rewritten files report, counts the same (plus the eqeqeq
     // error that was visible before, which the codemod must not hide), in the same format: keys sorted, two spaces.
     rmSync(join(repo, 'eslint-suppressions.json'));
-    const suppressAll = spawnSync(process.execPath, [ESLINT_BIN, '--suppress-all', 'src'], { cwd: repo, encoding: 'utf8' });
+    const suppressAll = spawnSync(process.execPath, [ESLINT_BIN, '--suppress-all', 'src'], {
+      cwd: repo,
+      encoding: 'utf8',
+    });
     expect(suppressAll.stderr).toBe('');
-    const byEslint = JSON.parse(readFileSync(join(repo, 'eslint-suppressions.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const byEslint = JSON.parse(readFileSync(join(repo, 'eslint-suppressions.json'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(byEslint['src/block-region.js']?.eqeqeq).toEqual({ count: 1 });
     delete byEslint['src/block-region.js']?.eqeqeq;
     expect(JSON.parse(written)).toEqual(byEslint);
@@ -203,8 +251,14 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
 
   it('--to-suppressions adds to an existing suppressions file', () => {
     const existing = { 'src/other.js': { 'no-var': { count: 1 } } };
-    const repo = projectRepo('plain', { 'eslint-suppressions.json': JSON.stringify(existing, null, 2), 'src/other.js': 'var other = 1;\nexport { other };\n' });
-    const result = runCli(['narrow-eslint-disable', '--to-suppressions', 'src/nothing-hidden.js', 'src/multi-line.js'], { cwd: repo });
+    const repo = projectRepo('plain', {
+      'eslint-suppressions.json': JSON.stringify(existing, null, 2),
+      'src/other.js': 'var other = 1;\nexport { other };\n',
+    });
+    const result = runCli(
+      ['narrow-eslint-disable', '--to-suppressions', 'src/nothing-hidden.js', 'src/multi-line.js'],
+      { cwd: repo },
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(repo, 'eslint-suppressions.json'), 'utf8'))).toEqual({
       'src/multi-line.js': { 'no-var': { count: 1 } },
@@ -220,7 +274,14 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     const runs = [0, 1].map((workers) => {
       const repo = projectRepo('plain', extra);
       const env = { LINT_LOG: join(repo, 'lints.log'), CONFIG_LOG: join(repo, 'config-loads.log') };
-      const args = ['narrow-eslint-disable', '--config', 'lint/counting.config.js', '--to-suppressions', '--workers', String(workers)];
+      const args = [
+        'narrow-eslint-disable',
+        '--config',
+        'lint/counting.config.js',
+        '--to-suppressions',
+        '--workers',
+        String(workers),
+      ];
       const dry = runCli([...args, '--dry', '--json'], { cwd: repo, env });
       expect(dry.status, dry.stderr).toBe(0);
       const lints = readFileSync(env.LINT_LOG, 'utf8').trim().split('\n');
@@ -246,14 +307,20 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     // The same files written, the same suppressions file (records from both threads, merged in file order).
     expect(treeOf(join(parallel.repo, 'src'))).toEqual(treeOf(join(single.repo, 'src')));
     const suppressions = readFileSync(join(single.repo, 'eslint-suppressions.json'), 'utf8');
-    expect(Object.keys(JSON.parse(suppressions) as object).filter((path) => path.startsWith('src/many/')).length).toBeGreaterThan(10);
+    expect(
+      Object.keys(JSON.parse(suppressions) as object).filter((path) => path.startsWith('src/many/')).length,
+    ).toBeGreaterThan(10);
     expect(readFileSync(join(parallel.repo, 'eslint-suppressions.json'), 'utf8')).toBe(suppressions);
 
     // Lints per file: two for a rewritten file (as it is, then rewritten), one for a file whose directives all name
     // their rules already, none for a file without `eslint-disable`; the same on workers.
     for (const { repo, report, lints } of runs) {
       const lintsOf = new Map<string, number>();
-      for (const path of lints) lintsOf.set(relative(repo, path).split('\\').join('/'), (lintsOf.get(relative(repo, path).split('\\').join('/')) ?? 0) + 1);
+      for (const path of lints)
+        lintsOf.set(
+          relative(repo, path).split('\\').join('/'),
+          (lintsOf.get(relative(repo, path).split('\\').join('/')) ?? 0) + 1,
+        );
       for (const file of report.files) {
         const expected = file.status === 'changed' ? 2 : file.status === 'skipped' ? 0 : undefined;
         if (expected !== undefined) expect(lintsOf.get(file.path) ?? 0, file.path).toBe(expected);
@@ -266,24 +333,34 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
 
   it('stays on one thread when the config lints with types (each thread would build its own TypeScript program)', () => {
     const extra: Record<string, string> = {};
-    for (let index = 0; index < 50; index++) extra[`src/many/module-${index}.ts`] = `// eslint-disable-next-line\nexport const value${index}: any = ${index};\n`;
+    for (let index = 0; index < 50; index++)
+      extra[`src/many/module-${index}.ts`] =
+        `// eslint-disable-next-line\nexport const value${index}: any = ${index};\n`;
     const repo = projectRepo('typescript', extra);
     const result = runCli(['narrow-eslint-disable', '--dry', '--json', '--workers', '1', 'src/many'], { cwd: repo });
     expect(result.status, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as JsonReport;
     expect(report.workers).toBe(0);
     expect(report.totals.changed).toBe(50);
-    expect(report.files[0]?.rewritten.map((site) => site.message)).toEqual(['eslint-disable-next-line → eslint-disable-next-line @typescript-eslint/no-explicit-any']);
+    expect(report.files[0]?.rewritten.map((site) => site.message)).toEqual([
+      'eslint-disable-next-line → eslint-disable-next-line @typescript-eslint/no-explicit-any',
+    ]);
   });
 
   it('--to-suppressions counts nothing for a file the run left (read-only): the file keeps its directive', () => {
-    const repo = projectRepo('plain', { 'src/file-level.js': { text: readFileSync(join(FIXTURES, 'plain/input/src/file-level.js'), 'utf8'), mode: 0o444 } });
-    const result = runCli(['narrow-eslint-disable', '--to-suppressions', 'src/file-level.js', 'src/multi-line.js'], { cwd: repo });
+    const repo = projectRepo('plain', {
+      'src/file-level.js': { text: readFileSync(join(FIXTURES, 'plain/input/src/file-level.js'), 'utf8'), mode: 0o444 },
+    });
+    const result = runCli(['narrow-eslint-disable', '--to-suppressions', 'src/file-level.js', 'src/multi-line.js'], {
+      cwd: repo,
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/src\/file-level\.js.*read-only file/);
     expect(readFileSync(join(repo, 'src/file-level.js'), 'utf8').startsWith('/* eslint-disable */\n')).toBe(true);
     // Before, its three errors were counted anyway: they hide nothing ESLint reports now, and ESLint fails on unused suppressions.
-    expect(JSON.parse(readFileSync(join(repo, 'eslint-suppressions.json'), 'utf8'))).toEqual({ 'src/multi-line.js': { 'no-var': { count: 1 } } });
+    expect(JSON.parse(readFileSync(join(repo, 'eslint-suppressions.json'), 'utf8'))).toEqual({
+      'src/multi-line.js': { 'no-var': { count: 1 } },
+    });
   });
 
   it('--ts-nocheck replaces @ts-nocheck by @ts-expect-error lines, names the files it left, and tsc reports what it reported before', () => {
@@ -294,8 +371,15 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     expectFilesLike(repo, 'ts-nocheck');
     const report = JSON.parse(result.stdout) as JsonReport;
     const byPath = new Map(report.files.map((file) => [file.path, file]));
-    const added = (path: string): number => byPath.get(path)?.rewritten.filter((site) => site.message.startsWith('@ts-expect-error added')).length ?? 0;
-    expect(Object.fromEntries(['src/orders.ts', 'src/crlf.ts', 'src/cli-entry.ts', 'src/view.tsx', 'src/with-eslint.ts', 'src/clean.ts'].map((path) => [path, added(path)]))).toEqual({
+    const added = (path: string): number =>
+      byPath.get(path)?.rewritten.filter((site) => site.message.startsWith('@ts-expect-error added')).length ?? 0;
+    expect(
+      Object.fromEntries(
+        ['src/orders.ts', 'src/crlf.ts', 'src/cli-entry.ts', 'src/view.tsx', 'src/with-eslint.ts', 'src/clean.ts'].map(
+          (path) => [path, added(path)],
+        ),
+      ),
+    ).toEqual({
       'src/orders.ts': 5,
       'src/crlf.ts': 2,
       'src/cli-entry.ts': 1,
@@ -303,19 +387,33 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
       'src/with-eslint.ts': 1,
       'src/clean.ts': 0,
     });
-    expect(byPath.get('src/orders.ts')?.rewritten[0]?.message).toBe('@ts-nocheck removed: 5 @ts-expect-error added (line 9, 10, 17, 21, 23)');
-    expect(byPath.get('src/with-eslint.ts')?.rewritten.map((site) => site.message)).toContain('eslint-disable → eslint-disable @typescript-eslint/no-explicit-any');
+    expect(byPath.get('src/orders.ts')?.rewritten[0]?.message).toBe(
+      '@ts-nocheck removed: 5 @ts-expect-error added (line 9, 10, 17, 21, 23)',
+    );
+    expect(byPath.get('src/with-eslint.ts')?.rewritten.map((site) => site.message)).toContain(
+      'eslint-disable → eslint-disable @typescript-eslint/no-explicit-any',
+    );
     expect(byPath.get('src/unused-directive.ts')?.rewritten.map((site) => `${site.line}: ${site.message}`)).toEqual([
       '1: @ts-nocheck removed: 0 @ts-expect-error added',
       '3: @ts-expect-error removed: without the pragma it covers nothing (TS2578)',
     ]);
-    const leftReasons = Object.fromEntries(report.files.filter((file) => file.left.length > 0).map((file) => [file.path, file.left.map((site) => site.message)]));
+    const leftReasons = Object.fromEntries(
+      report.files
+        .filter((file) => file.left.length > 0)
+        .map((file) => [file.path, file.left.map((site) => site.message)]),
+    );
     expect(leftReasons).toEqual({
       'src/broken.ts': ['@ts-nocheck left: TypeScript cannot parse it (TS1109 at line 2: Expression expected.)'],
       'src/late.ts': ['@ts-nocheck left: it stands after the first statement, where TypeScript ignores it'],
-      'src/legacy.js': ['@ts-nocheck left: a JavaScript file and its tsconfig does not set checkJs: TypeScript does not type-check it, so the pragma hides nothing now'],
-      'src/switch.ts': ['@ts-nocheck left: the @ts-expect-error lines would change what ESLint reports (ESLint would report no-fallthrough 1 more time(s): line 6 of the rewritten file)'],
-      'src/template.ts': ['@ts-nocheck left: line 5 starts inside a string or template literal, where no comment can go'],
+      'src/legacy.js': [
+        '@ts-nocheck left: a JavaScript file and its tsconfig does not set checkJs: TypeScript does not type-check it, so the pragma hides nothing now',
+      ],
+      'src/switch.ts': [
+        '@ts-nocheck left: the @ts-expect-error lines would change what ESLint reports (ESLint would report no-fallthrough 1 more time(s): line 6 of the rewritten file)',
+      ],
+      'src/template.ts': [
+        '@ts-nocheck left: line 5 starts inside a string or template literal, where no comment can go',
+      ],
     });
     // The project's own tsc: the same exit code and the same errors (the file that does not parse), nothing new.
     const after = tscErrors(repo);
@@ -324,7 +422,9 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     // Human output names the files it left too, and a second run changes nothing.
     const again = runCli(['narrow-eslint-disable', '--ts-nocheck', '--dry'], { cwd: repo });
     expect(again.status, again.stderr).toBe(0);
-    expect(again.stderr).toContain('left  src/template.ts:1:1: @ts-nocheck left: line 5 starts inside a string or template literal');
+    expect(again.stderr).toContain(
+      'left  src/template.ts:1:1: @ts-nocheck left: line 5 starts inside a string or template literal',
+    );
     expect(again.stderr).toMatch(/: 0 files would change/);
   });
 
@@ -332,14 +432,20 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     const repo = projectRepo('plain', {}, false);
     // The quickwins repository's modules, less TypeScript: ESLint loads, `typescript` resolves nowhere from the repo.
     mkdirSync(join(repo, 'node_modules'));
-    for (const name of readdirSync(join(REPO_ROOT, 'node_modules')).filter((entry) => entry !== 'typescript' && entry !== '.bin')) {
+    for (const name of readdirSync(join(REPO_ROOT, 'node_modules')).filter(
+      (entry) => entry !== 'typescript' && entry !== '.bin',
+    )) {
       symlinkSync(join(REPO_ROOT, 'node_modules', name), join(repo, 'node_modules', name), 'dir');
     }
     const missing = runCli(['narrow-eslint-disable', '--ts-nocheck', '--dry'], { cwd: repo });
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/^quickwins: narrow-eslint-disable: TypeScript is not installed in .+ \(npm install --save-dev typescript\): --ts-nocheck type-checks with the project's own compiler\n$/);
+    expect(missing.stderr).toMatch(
+      /^quickwins: narrow-eslint-disable: TypeScript is not installed in .+ \(npm install --save-dev typescript\): --ts-nocheck type-checks with the project's own compiler\n$/,
+    );
     const tsRepo = projectRepo('ts-nocheck');
-    const wrong = runCli(['narrow-eslint-disable', '--ts-nocheck', '--dry', '--tsconfig', 'nope.json'], { cwd: tsRepo });
+    const wrong = runCli(['narrow-eslint-disable', '--ts-nocheck', '--dry', '--tsconfig', 'nope.json'], {
+      cwd: tsRepo,
+    });
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toBe('quickwins: narrow-eslint-disable: --tsconfig: nope.json does not exist\n');
   });
@@ -349,7 +455,9 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     const result = runCli(['narrow-eslint-disable', '--dry'], { cwd: repo });
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^quickwins: narrow-eslint-disable: ESLint is not installed in .+ \(npm install --save-dev eslint\)/);
+    expect(result.stderr).toMatch(
+      /^quickwins: narrow-eslint-disable: ESLint is not installed in .+ \(npm install --save-dev eslint\)/,
+    );
   });
 
   it('exits 2 with one line when no flat config is found, or --config names a missing file', () => {
@@ -358,7 +466,9 @@ describe('quickwins narrow-eslint-disable', { timeout: 180_000 }, () => {
     writeFileSync(join(repo, 'lint', 'max-len.config.js'), 'export default [];\n');
     const missing = runCli(['narrow-eslint-disable', '--dry', 'src'], { cwd: repo });
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/^quickwins: narrow-eslint-disable: no ESLint flat config \(eslint\.config\.js, .+\) found for .+: add one, or pass --config <file>\n$/);
+    expect(missing.stderr).toMatch(
+      /^quickwins: narrow-eslint-disable: no ESLint flat config \(eslint\.config\.js, .+\) found for .+: add one, or pass --config <file>\n$/,
+    );
     const wrong = runCli(['narrow-eslint-disable', '--dry', '--config', 'nope.config.js', 'src'], { cwd: repo });
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toBe('quickwins: narrow-eslint-disable: --config: nope.config.js does not exist\n');

@@ -16,7 +16,11 @@ async function indexNames(url: string): Promise<string[]> {
   const client = new pg.Client(url);
   await client.connect();
   try {
-    return (await client.query<{ indexname: string }>(`select indexname from pg_indexes where schemaname = 'public' order by 1`)).rows.map((row) => row.indexname);
+    return (
+      await client.query<{ indexname: string }>(
+        `select indexname from pg_indexes where schemaname = 'public' order by 1`,
+      )
+    ).rows.map((row) => row.indexname);
   } finally {
     await client.end();
   }
@@ -24,7 +28,9 @@ async function indexNames(url: string): Promise<string[]> {
 
 beforeAll(async () => {
   assertBuilt();
-  server = await startThrowawayPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' } });
+  server = await startThrowawayPostgres({
+    settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' },
+  });
   const admin = new pg.Client(server.url);
   await admin.connect();
   await admin.query('CREATE DATABASE feed');
@@ -48,27 +54,42 @@ afterAll(async () => {
 });
 
 describe('quickwins plan with a database', () => {
-  it('counts the index advisor\'s proposals, creates nothing, and leaves --check to the code', async () => {
+  it("counts the index advisor's proposals, creates nothing, and leaves --check to the code", async () => {
     const repo = gitRepo({
       'package.json': JSON.stringify({ name: 'feed', dependencies: { pg: '^8.13.0' } }),
       'src/feed.js': "exports.feed = (client, id) => client.query('select 1 where $1 > 0', [id]);\n",
     });
     const before = await indexNames(feedUrl);
-    const run = runCli(['plan', '--json', '--check', '--database-url', feedUrl], { cwd: repo, env: { DATABASE_URL: '' } });
+    const run = runCli(['plan', '--json', '--check', '--database-url', feedUrl], {
+      cwd: repo,
+      env: { DATABASE_URL: '' },
+    });
     expect(run.status, run.stderr).toBe(0);
-    const advisor = (JSON.parse(run.stdout) as { quickWins: { id: string; status: string; sites: { ready: number }; evidence: string[] }[] }).quickWins.find(
-      (entry) => entry.id === 'index-advisor',
-    );
+    const advisor = (
+      JSON.parse(run.stdout) as {
+        quickWins: { id: string; status: string; sites: { ready: number }; evidence: string[] }[];
+      }
+    ).quickWins.find((entry) => entry.id === 'index-advisor');
     expect(advisor).toMatchObject({ status: 'todo', sites: { ready: 3 } });
-    expect(advisor?.evidence.join('\n')).toMatch(/3 index\(es\) proposed from \d+ statement\(s\) in pg_stat_statements \(read-only\)/);
+    expect(advisor?.evidence.join('\n')).toMatch(
+      /3 index\(es\) proposed from \d+ statement\(s\) in pg_stat_statements \(read-only\)/,
+    );
     expect(await indexNames(feedUrl)).toEqual(before);
   }, 120_000);
 
   it('says the database could not be analysed when it cannot be reached, without failing the plan', () => {
-    const repo = gitRepo({ 'package.json': JSON.stringify({ name: 'feed', dependencies: { pg: '^8.13.0' } }), 'src/a.js': 'exports.a = 1;\n' });
-    const run = runCli(['plan', '--json', '--database-url', 'postgres://nobody@127.0.0.1:1/none'], { cwd: repo, env: { DATABASE_URL: '' } });
+    const repo = gitRepo({
+      'package.json': JSON.stringify({ name: 'feed', dependencies: { pg: '^8.13.0' } }),
+      'src/a.js': 'exports.a = 1;\n',
+    });
+    const run = runCli(['plan', '--json', '--database-url', 'postgres://nobody@127.0.0.1:1/none'], {
+      cwd: repo,
+      env: { DATABASE_URL: '' },
+    });
     expect(run.status, run.stderr).toBe(0);
-    const advisor = (JSON.parse(run.stdout) as { quickWins: { id: string; status: string; evidence: string[] }[] }).quickWins.find((entry) => entry.id === 'index-advisor');
+    const advisor = (
+      JSON.parse(run.stdout) as { quickWins: { id: string; status: string; evidence: string[] }[] }
+    ).quickWins.find((entry) => entry.id === 'index-advisor');
     expect(advisor?.status).toBe('not checked');
     expect(advisor?.evidence.join('\n')).toMatch(/the database could not be analysed: /);
     expect(run.stderr).toMatch(/^quickwins plan: index-advisor: /m);

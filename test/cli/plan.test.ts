@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, git, gitRepo, REPO_ROOT, removeTempDirs, runCli, tempDir, type JsonReport } from './helpers.js';
 
-const IDS = ['pool-backpressure', 'index-advisor', 'narrow-eslint-disable', 'auth-logging', 'graphql-cache', 'kafka-dedupe', 'grpc-rotation'];
+const IDS = [
+  'pool-backpressure',
+  'index-advisor',
+  'narrow-eslint-disable',
+  'auth-logging',
+  'graphql-cache',
+  'kafka-dedupe',
+  'grpc-rotation',
+];
 const CODEMOD_IDS = IDS.filter((id) => id !== 'index-advisor');
 // No database unless a test names one: the index advisor's entry must not depend on the machine's environment.
 const NO_DATABASE = { DATABASE_URL: '' };
@@ -70,7 +78,7 @@ describe('quickwins plan on the sample app', () => {
     result = plan(app);
   }, 240_000);
 
-  it('lists the seven quick wins in the plan\'s order, each with its day', () => {
+  it("lists the seven quick wins in the plan's order, each with its day", () => {
     expect(result.json.quickWins.map((item) => item.id)).toEqual(IDS);
     expect(result.json.quickWins.map((item) => item.day)).toEqual(['1', '2', '3', '4-5', '8', '9', '10']);
   });
@@ -110,7 +118,9 @@ describe('quickwins plan on the sample app', () => {
   it('prints the progress tracker as a markdown checklist', () => {
     const run = runCli(['plan', '--markdown'], { cwd: app, env: NO_DATABASE });
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^- \[ \] Day 1: Reject early when the connection pool is exhausted \(`pool-backpressure`\): todo: 7 ready, 0 left$/m);
+    expect(run.stdout).toMatch(
+      /^- \[ \] Day 1: Reject early when the connection pool is exhausted \(`pool-backpressure`\): todo: 7 ready, 0 left$/m,
+    );
     expect(run.stdout).toMatch(/^- \[ \] Days 4-5: .*\(`auth-logging`\)/m);
   }, 120_000);
 
@@ -148,7 +158,9 @@ describe('quickwins plan on a repository with none of the libraries', () => {
       expect(item.applies, item.id).toBe(false);
       expect(item.status, item.id).toBe('not applicable');
     }
-    expect(entry(json, 'kafka-dedupe').evidence.join('\n')).toContain('no `kafkajs` in any package.json (1 read): does not apply');
+    expect(entry(json, 'kafka-dedupe').evidence.join('\n')).toContain(
+      'no `kafkajs` in any package.json (1 read): does not apply',
+    );
     expect(entry(json, 'index-advisor').evidence.join('\n')).toMatch(/no PostgreSQL client .* does not apply/);
     expect(json.totals.applicable).toBe(0);
   }, 120_000);
@@ -184,11 +196,15 @@ describe('quickwins plan where ESLint is not installed', () => {
     const named = plan(gitRepo(files)).json;
     expect(entry(named, 'narrow-eslint-disable')).toMatchObject({ applies: false, status: 'not applicable' });
 
-    const blanket = plan(gitRepo({ ...files, 'src/legacy.ts': '/* eslint-disable */\nexport const x: any = 1;\n' })).json;
+    const blanket = plan(
+      gitRepo({ ...files, 'src/legacy.ts': '/* eslint-disable */\nexport const x: any = 1;\n' }),
+    ).json;
     const day3 = entry(blanket, 'narrow-eslint-disable');
     expect(day3).toMatchObject({ applies: true, status: 'todo' });
     expect(day3.evidence.join('\n')).toMatch(/narrow-eslint-disable cannot run here: ESLint is not installed/);
-    expect(day3.evidence.join('\n')).toContain('1 site(s) seen in the text instead: src/legacy.ts:1:1: blanket eslint-disable');
+    expect(day3.evidence.join('\n')).toContain(
+      '1 site(s) seen in the text instead: src/legacy.ts:1:1: blanket eslint-disable',
+    );
   }, 120_000);
 });
 
@@ -211,7 +227,13 @@ describe('quickwins plan --check as the codemods are applied', () => {
 
     // The rules that keep each quick win done, on in the project's ESLint config (the plugin as built here).
     const plugin = join(REPO_ROOT, 'dist', 'eslint-plugin', 'index.js');
-    const rules = ['no-raw-pool-connect', 'no-blanket-disable', 'graphql-cache', 'kafka-batch-protocol', 'grpc-connection-rotation'];
+    const rules = [
+      'no-raw-pool-connect',
+      'no-blanket-disable',
+      'graphql-cache',
+      'kafka-batch-protocol',
+      'grpc-connection-rotation',
+    ];
     writeFileSync(
       join(app, 'eslint.config.js'),
       `import tseslint from 'typescript-eslint';\nimport quickwins from ${JSON.stringify(plugin)};\n\n` +
@@ -220,7 +242,8 @@ describe('quickwins plan --check as the codemods are applied', () => {
     );
     const { json: after } = plan(app);
     // kafka-dedupe reports a handler it finds already wrapped as a site left (not as done), so Day 9 stays in progress.
-    for (const id of CODEMOD_IDS.filter((codemodId) => codemodId !== 'kafka-dedupe')) expect(entry(after, id).status, id).toBe('done');
+    for (const id of CODEMOD_IDS.filter((codemodId) => codemodId !== 'kafka-dedupe'))
+      expect(entry(after, id).status, id).toBe('done');
     expect(entry(after, 'kafka-dedupe')).toMatchObject({ status: 'in progress', sites: { ready: 0, left: 1 } });
   }, 600_000);
 });

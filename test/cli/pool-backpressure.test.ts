@@ -10,7 +10,14 @@ afterAll(removeTempDirs);
 const service = {
   '.gitignore': 'node_modules\n',
   'tsconfig.json': JSON.stringify({
-    compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', noEmit: true, skipLibCheck: true, types: ['node'] },
+    compilerOptions: {
+      strict: true,
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+    },
     include: ['src'],
   }),
   'src/db.ts': "import pg from 'pg';\n\nexport const pool = new pg.Pool({ max: 5 });\n",
@@ -51,9 +58,11 @@ const service = {
     '}',
     '',
   ].join('\n'),
-  'scripts/report.cjs': "const { Pool } = require('pg');\nconst pool = new Pool();\npool.query('select 1').then(() => pool.end());\n",
+  'scripts/report.cjs':
+    "const { Pool } = require('pg');\nconst pool = new Pool();\npool.query('select 1').then(() => pool.end());\n",
   // A receiver only the checker can place (an array element): this file waits for types.
-  'src/first.ts': "import { Pool } from 'pg';\n\nconst pools = [new Pool(), new Pool()];\nexport const first = () => pools[0]!.query('select 1');\n",
+  'src/first.ts':
+    "import { Pool } from 'pg';\n\nconst pools = [new Pool(), new Pool()];\nexport const first = () => pools[0]!.query('select 1');\n",
 };
 
 function serviceRepo(): string {
@@ -76,13 +85,17 @@ describe('quickwins pool-backpressure', { timeout: 120_000 }, () => {
     // The pool is imported, the client is what it hands out: decided without types, no program needed.
     expect(users).toMatchObject({ status: 'changed', typed: false });
     expect(users.rewritten.map((site) => site.line)).toEqual([4, 9]);
-    expect(users.diff).toContain("+  const client = await acquireWithBackpressure(pool);");
-    expect(users.diff).toMatch(/\+ {2}const \{ rows \} = await queryWithBackpressure<\{ name: string \}>\(pool, ?'select name from users'\);/);
+    expect(users.diff).toContain('+  const client = await acquireWithBackpressure(pool);');
+    expect(users.diff).toMatch(
+      /\+ {2}const \{ rows \} = await queryWithBackpressure<\{ name: string \}>\(pool, ?'select name from users'\);/,
+    );
 
     // Every call placed without types (a pg Client, a local class): no program needed for it.
     expect(byPath.get('src/decoys.ts')).toMatchObject({ status: 'unchanged', typed: false, rewritten: [] });
     expect(byPath.get('src/first.ts')).toMatchObject({ status: 'changed', typed: true });
-    expect(byPath.get('src/first.ts')!.diff).toContain("+export const first = () => queryWithBackpressure(pools[0]!, 'select 1');");
+    expect(byPath.get('src/first.ts')!.diff).toContain(
+      "+export const first = () => queryWithBackpressure(pools[0]!, 'select 1');",
+    );
     // Outside the tsconfig: found from the require() binding alone.
     expect(byPath.get('scripts/report.cjs')).toMatchObject({ status: 'changed', typed: false });
     expect(byPath.get('scripts/report.cjs')!.diff).toContain("require('@quickwins/runtime')");
@@ -123,7 +136,9 @@ describe('quickwins pool-backpressure', { timeout: 120_000 }, () => {
 
   it('--no-query leaves pool.query and --threshold is passed to the codemod', () => {
     const repo = serviceRepo();
-    const result = runCli(['pool-backpressure', '--dry', '--no-query', '--threshold', '0.8', 'src/users.ts'], { cwd: repo });
+    const result = runCli(['pool-backpressure', '--dry', '--no-query', '--threshold', '0.8', 'src/users.ts'], {
+      cwd: repo,
+    });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).not.toContain('queryWithBackpressure');
     expect(result.stdout).toMatch(/acquireWithBackpressure\(pool, .*0\.8/);

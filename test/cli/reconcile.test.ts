@@ -5,7 +5,12 @@ import { reconcileLeftSites } from '../../src/cli/reconcile.js';
 import type { FileOutcome, FileRecord } from '../../src/cli/run.js';
 
 const timings = { parseMs: 0, transformMs: 0 };
-const site = (line: number, message: string, identity?: string): CodemodSite => ({ line, column: 0, message, ...(identity ? { identity } : {}) });
+const site = (line: number, message: string, identity?: string): CodemodSite => ({
+  line,
+  column: 0,
+  message,
+  ...(identity ? { identity } : {}),
+});
 const record = (path: string, outcome: FileOutcome): FileRecord => ({ path, outcome, typed: false, written: false });
 const unchanged = (sites: { rewritten?: CodemodSite[]; left?: CodemodSite[]; done?: CodemodSite[] }): FileOutcome => ({
   status: 'unchanged',
@@ -14,17 +19,35 @@ const unchanged = (sites: { rewritten?: CodemodSite[]; left?: CodemodSite[]; don
   ...(sites.done ? { done: sites.done } : {}),
   timings,
 });
-const changed = (rewritten: CodemodSite[]): FileOutcome => ({ status: 'changed', output: 'x', imports: [], edits: [], rewritten, left: [], timings });
+const changed = (rewritten: CodemodSite[]): FileOutcome => ({
+  status: 'changed',
+  output: 'x',
+  imports: [],
+  edits: [],
+  rewritten,
+  left: [],
+  timings,
+});
 
 describe('reconcileLeftSites', () => {
   it('moves a left site to covered when another file rewrote the same identity, and keeps the others left', () => {
     const records = [
-      record('/p/controller.js', unchanged({ left: [site(1, 'login left', 'c#login'), site(2, 'helper left', 'c#helper'), site(3, 'no identity')] })),
+      record(
+        '/p/controller.js',
+        unchanged({
+          left: [site(1, 'login left', 'c#login'), site(2, 'helper left', 'c#helper'), site(3, 'no identity')],
+        }),
+      ),
       record('/p/routes.js', changed([site(5, 'POST /login wrapped', 'c#login')])),
     ];
     const [controller, routes] = reconcileLeftSites(records);
     expect(controller?.outcome).toMatchObject({ left: [site(2, 'helper left', 'c#helper'), site(3, 'no identity')] });
-    expect(controller?.covered).toEqual([{ site: site(1, 'login left', 'c#login'), by: { path: '/p/routes.js', site: site(5, 'POST /login wrapped', 'c#login'), how: 'rewritten' } }]);
+    expect(controller?.covered).toEqual([
+      {
+        site: site(1, 'login left', 'c#login'),
+        by: { path: '/p/routes.js', site: site(5, 'POST /login wrapped', 'c#login'), how: 'rewritten' },
+      },
+    ]);
     expect(routes).toBe(records[1]);
   });
 

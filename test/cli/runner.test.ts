@@ -38,7 +38,9 @@ describe('list and help', () => {
     expect(result.stdout).toContain('--no-header');
     expect(result.stdout).toContain('--to <value>');
     const listed = JSON.parse(run(tempDir(), 'list', '--json').stdout) as { id: string }[];
-    expect(listed.map((codemod) => codemod.id)).toEqual(expect.arrayContaining(['pool-backpressure', 'auth-logging', 'rename-foo']));
+    expect(listed.map((codemod) => codemod.id)).toEqual(
+      expect.arrayContaining(['pool-backpressure', 'auth-logging', 'rename-foo']),
+    );
   });
 
   it('prints help for the command and for one codemod, exit 0', () => {
@@ -49,7 +51,16 @@ describe('list and help', () => {
     expect(run(tempDir(), '--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     const one = run(tempDir(), 'rename-foo', '--help');
     expect(one.status).toBe(0);
-    for (const flag of ['--dry', '--check', '--json', '--allow-dirty', '--no-types', '--workers <n>', '--to <value>', '--times <n>']) {
+    for (const flag of [
+      '--dry',
+      '--check',
+      '--json',
+      '--allow-dirty',
+      '--no-types',
+      '--workers <n>',
+      '--to <value>',
+      '--times <n>',
+    ]) {
       expect(one.stdout).toContain(flag);
     }
   });
@@ -90,7 +101,8 @@ describe('usage errors exit 2 with one line naming the problem', () => {
   });
 
   it('an option value out of its range, before any file is read or written', () => {
-    const source = "import { Pool } from 'pg';\nconst pool = new Pool();\nexport const q = () => pool.query('select 1');\n";
+    const source =
+      "import { Pool } from 'pg';\nconst pool = new Pool();\nexport const q = () => pool.query('select 1');\n";
     const repo = gitRepo({ 'a.ts': source });
     const result = run(repo, 'pool-backpressure', '--threshold', '2');
     expect(result.status).toBe(2);
@@ -164,21 +176,45 @@ describe('--json', () => {
     const report = json(result.stdout);
     expect(report.codemod).toBe('rename-foo');
     const byPath = new Map(report.files.map((file) => [file.path, file]));
-    expect([...byPath.keys()].sort()).toEqual(['src/broken.ts', 'src/changed.ts', 'src/skipped.ts', 'src/throws.ts', 'src/unchanged.ts']);
+    expect([...byPath.keys()].sort()).toEqual([
+      'src/broken.ts',
+      'src/changed.ts',
+      'src/skipped.ts',
+      'src/throws.ts',
+      'src/unchanged.ts',
+    ]);
 
     const changed = byPath.get('src/changed.ts')!;
     expect(changed.status).toBe('changed');
     expect(changed.rewritten.map((site) => site.at)).toEqual(['src/changed.ts:1:7', 'src/changed.ts:2:17']);
-    expect(changed.left).toEqual([{ at: 'src/changed.ts:2:7', line: 2, column: 7, message: 'keepFoo is kept on purpose' }]);
+    expect(changed.left).toEqual([
+      { at: 'src/changed.ts:2:7', line: 2, column: 7, message: 'keepFoo is kept on purpose' },
+    ]);
     expect(changed.diff).toContain('+const bar = 1;');
     expect(changed.timings.parseMs).toBeGreaterThan(0);
 
     expect(byPath.get('src/unchanged.ts')).toMatchObject({ status: 'unchanged', rewritten: [], left: [{ line: 1 }] });
     expect(byPath.get('src/skipped.ts')).toMatchObject({ status: 'skipped', rewritten: [], left: [] });
-    expect(byPath.get('src/broken.ts')).toMatchObject({ status: 'error', error: { phase: 'parse', at: 'src/broken.ts:1:13' } });
-    expect(byPath.get('src/throws.ts')).toMatchObject({ status: 'error', error: { phase: 'transform', message: 'test codemod exploded' } });
+    expect(byPath.get('src/broken.ts')).toMatchObject({
+      status: 'error',
+      error: { phase: 'parse', at: 'src/broken.ts:1:13' },
+    });
+    expect(byPath.get('src/throws.ts')).toMatchObject({
+      status: 'error',
+      error: { phase: 'transform', message: 'test codemod exploded' },
+    });
 
-    expect(report.totals).toEqual({ files: 5, changed: 1, unchanged: 1, skipped: 1, failed: 2, left: 0, rewrittenSites: 2, leftSites: 2, coveredSites: 0 });
+    expect(report.totals).toEqual({
+      files: 5,
+      changed: 1,
+      unchanged: 1,
+      skipped: 1,
+      failed: 2,
+      left: 0,
+      rewrittenSites: 2,
+      leftSites: 2,
+      coveredSites: 0,
+    });
     expect(report.timings.totalMs).toBeGreaterThan(0);
     expect(result.stderr).toBe(''); // stdout is the whole machine report, stderr stays empty
   });
@@ -226,7 +262,9 @@ describe('uncommitted changes', () => {
     writeTree(plain, { 'a.ts': 'foo();\n', 'b.ts': 'foo();\n' });
     const refused = run(plain, 'rename-foo');
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/^quickwins: refusing to write: 2 target file\(s\) are not in a git work tree \(a\.ts, b\.ts\).*--allow-no-git$/m);
+    expect(refused.stderr).toMatch(
+      /^quickwins: refusing to write: 2 target file\(s\) are not in a git work tree \(a\.ts, b\.ts\).*--allow-no-git$/m,
+    );
     expect(read(plain, 'a.ts')).toBe('foo();\n');
     const dry = run(plain, 'rename-foo', '--dry');
     expect(dry.status).toBe(0);
@@ -257,7 +295,8 @@ describe('CommonJS files', () => {
   const poolScript =
     "'use strict';\nconst { Pool } = require('pg');\nconst pool = new Pool();\nexports.read = () => pool.query('select 1');\nif (require.main !== module) return;\nconsole.log('main');\n";
   // Nothing to rewrite; the comment gets it past the pre-filter, so it is parsed.
-  const plainScript = "const name = require('./name');\n// pool.query( appears in a comment only\nif (!name) return;\nmodule.exports = name;\n";
+  const plainScript =
+    "const name = require('./name');\n// pool.query( appears in a comment only\nif (!name) return;\nmodule.exports = name;\n";
 
   it('parses .cjs, and .js outside a "type": "module" package, as CommonJS (with and without --no-types); --check passes on correct code', () => {
     const repo = gitRepo({
@@ -267,7 +306,9 @@ describe('CommonJS files', () => {
       'src/plain.js': plainScript,
     });
     for (const types of [['--no-types'], []]) {
-      const checked = runCli(['pool-backpressure', ...types, '--check', 'src/plain.cjs', 'src/plain.js'], { cwd: repo });
+      const checked = runCli(['pool-backpressure', ...types, '--check', 'src/plain.cjs', 'src/plain.js'], {
+        cwd: repo,
+      });
       expect(checked.status, checked.stderr).toBe(0);
       const dry = runCli(['pool-backpressure', ...types, '--dry', 'src'], { cwd: repo });
       expect(dry.stderr).not.toMatch(/parse failed/);
@@ -276,7 +317,10 @@ describe('CommonJS files', () => {
   });
 
   it('a top-level return in a "type": "module" package is still a parse error', () => {
-    const repo = gitRepo({ 'package.json': JSON.stringify({ name: 'app', type: 'module' }), 'src/plain.js': plainScript });
+    const repo = gitRepo({
+      'package.json': JSON.stringify({ name: 'app', type: 'module' }),
+      'src/plain.js': plainScript,
+    });
     const result = runCli(['pool-backpressure', '--no-types', '--check', 'src'], { cwd: repo });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^error src\/plain\.js:3:\d+: parse failed: /m);
@@ -284,8 +328,11 @@ describe('CommonJS files', () => {
 });
 
 describe('left sites that give the same reason', () => {
-  const testFile = (index: number) => `import { Pool } from 'pg';\nconst pool = new Pool();\nexport const read = () => pool.query('select ${index}');\n`;
-  const files = Object.fromEntries(Array.from({ length: 7 }, (_, index) => [`test/t${index + 1}.test.ts`, testFile(index + 1)]));
+  const testFile = (index: number) =>
+    `import { Pool } from 'pg';\nconst pool = new Pool();\nexport const read = () => pool.query('select ${index}');\n`;
+  const files = Object.fromEntries(
+    Array.from({ length: 7 }, (_, index) => [`test/t${index + 1}.test.ts`, testFile(index + 1)]),
+  );
   const leftLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('left  '));
 
   it('are one line with the count and the first 3 sites above 5 sites; --verbose and --json list every site', () => {
@@ -301,11 +348,14 @@ describe('left sites that give the same reason', () => {
     const verbose = runCli(['pool-backpressure', '--no-types', '--dry', '--verbose', 'test'], { cwd: repo });
     expect(leftLines(verbose.stderr)).toEqual(
       Object.keys(files).map(
-        (path) => `left  ${path}:3:27: \`pool.query()\`: in a test file: pass --tests to include it [pg pool: new Pool() of 'pg']`,
+        (path) =>
+          `left  ${path}:3:27: \`pool.query()\`: in a test file: pass --tests to include it [pg pool: new Pool() of 'pg']`,
       ),
     );
     const report = json(runCli(['pool-backpressure', '--no-types', '--dry', '--json', 'test'], { cwd: repo }).stdout);
-    expect(report.files.flatMap((file) => file.left.map((site) => site.at)).sort()).toEqual(Object.keys(files).map((path) => `${path}:3:27`));
+    expect(report.files.flatMap((file) => file.left.map((site) => site.at)).sort()).toEqual(
+      Object.keys(files).map((path) => `${path}:3:27`),
+    );
   });
 
   it('5 sites with one reason are still listed one by one', () => {
@@ -326,7 +376,9 @@ describe('bytes the codemod does not rewrite', () => {
     });
     expect(run(repo, 'rename-foo').status).toBe(0);
     const written = read(repo, 'bom-crlf.ts');
-    expect(written).toBe('\uFEFF// renamed by rename-foo\r\n// header\r\nexport const bar = 1;\r\n\r\nconsole.log(bar);\r\n');
+    expect(written).toBe(
+      '\uFEFF// renamed by rename-foo\r\n// header\r\nexport const bar = 1;\r\n\r\nconsole.log(bar);\r\n',
+    );
     expect(written.replaceAll('\r\n', '')).not.toContain('\n');
     expect(statSync(join(repo, 'script.mjs')).mode & 0o777).toBe(0o755);
     expect(read(repo, 'script.mjs')).toBe('// renamed by rename-foo\nbar();\n');

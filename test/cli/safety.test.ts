@@ -23,7 +23,10 @@ describe('SIGINT in the middle of writing', () => {
     const repo = gitRepo(files);
     const first = join(repo, 'src/m0000.ts');
 
-    const child = spawn(process.execPath, [BIN, 'pool-backpressure', '--no-types', '--workers', '0', 'src'], { cwd: repo, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, 'pool-backpressure', '--no-types', '--workers', '0', 'src'], {
+      cwd: repo,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -39,7 +42,11 @@ describe('SIGINT in the middle of writing', () => {
     const code = await exited;
 
     const written = new Set([...stdout.matchAll(/^changed (\S+) \(1 sites\)$/gm)].map((match) => match[1]));
-    const notWritten = new Set([...stderr.matchAll(/^left {2}(\S+): file left as it was: not written: the run was interrupted$/gm)].map((match) => match[1]));
+    const notWritten = new Set(
+      [...stderr.matchAll(/^left {2}(\S+): file left as it was: not written: the run was interrupted$/gm)].map(
+        (match) => match[1],
+      ),
+    );
     const onDisk = Object.keys(files).filter((path) => read(repo, path) !== files[path]);
     expect(code, stderr).toBe(130);
     expect(written.size).toBeGreaterThan(0);
@@ -48,7 +55,9 @@ describe('SIGINT in the middle of writing', () => {
     expect(written.size + notWritten.size).toBe(count);
     for (const path of onDisk) expect(read(repo, path)).toContain("queryWithBackpressure(pool, 'select");
     expect(readdirSync(join(repo, 'src')).filter((name) => name.includes('.quickwins-'))).toEqual([]);
-    expect(stderr).toMatch(/^interrupted: \d+ files? written .*\n.*--allow-dirty.*\n {2}npx quickwins pool-backpressure src --allow-dirty$/m);
+    expect(stderr).toMatch(
+      /^interrupted: \d+ files? written .*\n.*--allow-dirty.*\n {2}npx quickwins pool-backpressure src --allow-dirty$/m,
+    );
 
     const resumed = runCli(['pool-backpressure', '--no-types', 'src', '--allow-dirty'], { cwd: repo });
     expect(resumed.status, resumed.stderr).toBe(0);
@@ -59,11 +68,15 @@ describe('SIGINT in the middle of writing', () => {
 
 describe('a named pipe named on the command line', () => {
   it('is left with the reason, never opened (reading one waits for a writer for ever), and the others run', () => {
-    const repo = gitRepo({ 'src/login.ts': 'export async function login(input: { email: string }) {\n  return input.email;\n}\n' });
+    const repo = gitRepo({
+      'src/login.ts': 'export async function login(input: { email: string }) {\n  return input.email;\n}\n',
+    });
     execFileSync('mkfifo', [join(repo, 'src/pipe.ts')]);
     const result = runCli(['auth-logging', '--dry', 'src/pipe.ts', 'src/login.ts'], { cwd: repo, timeoutMs: 60_000 });
     expect(result.status, `${result.stderr} (null: the run blocked on the pipe)`).toBe(1);
-    expect(result.stderr).toMatch(/^left {2}src\/pipe\.ts: file left as it was: not a regular file \(a named pipe, socket or device\): never opened/m);
+    expect(result.stderr).toMatch(
+      /^left {2}src\/pipe\.ts: file left as it was: not a regular file \(a named pipe, socket or device\): never opened/m,
+    );
     expect(result.stdout).toContain('withAuthLogging');
   });
 });
@@ -76,8 +89,12 @@ describe('read-only files and folders', () => {
     try {
       const result = runCli(['pool-backpressure', '--no-types', '.'], { cwd: repo });
       expect(result.status).toBe(1);
-      expect(result.stderr).toMatch(/^left {2}a\.ts: file left as it was: read-only file \(mode 444\); --force writes it anyway$/m);
-      expect(result.stderr).toMatch(/^left {2}locked\/b\.ts: file left as it was: read-only folder \(mode 555\); --force writes it anyway$/m);
+      expect(result.stderr).toMatch(
+        /^left {2}a\.ts: file left as it was: read-only file \(mode 444\); --force writes it anyway$/m,
+      );
+      expect(result.stderr).toMatch(
+        /^left {2}locked\/b\.ts: file left as it was: read-only folder \(mode 555\); --force writes it anyway$/m,
+      );
       expect(read(repo, 'a.ts')).toBe(poolFile(1));
       expect(read(repo, 'locked/b.ts')).toBe(poolFile(2));
       expect(read(repo, 'c.ts')).toContain('queryWithBackpressure');
@@ -98,18 +115,26 @@ describe('read-only files and folders', () => {
 describe("the project's prettier", () => {
   /** A project with prettier in its own node_modules (a link to the one installed here) and a config. */
   function prettierProject(files: Record<string, string>) {
-    const repo = gitRepo({ '.prettierrc.json': JSON.stringify({ singleQuote: true, printWidth: 80 }), '.gitignore': 'node_modules\n', ...files });
+    const repo = gitRepo({
+      '.prettierrc.json': JSON.stringify({ singleQuote: true, printWidth: 80 }),
+      '.gitignore': 'node_modules\n',
+      ...files,
+    });
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(repo, 'node_modules'));
     return repo;
   }
   const prettierCheck = (repo: string, path: string) =>
-    spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', path], { cwd: repo, encoding: 'utf8' }).status;
+    spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', path], {
+      cwd: repo,
+      encoding: 'utf8',
+    }).status;
 
   // Clean for prettier before; the rewritten call is longer than 80 columns, so prettier breaks it.
   const clean =
     "import { Pool } from 'pg';\n\nconst pool = new Pool();\n\nexport const readUser = (id: number) =>\n  pool.query('select name, email from users where id = $1', [id]);\n";
   // Not clean before (double quotes): left as the codemod writes it.
-  const unclean = 'import { Pool } from "pg";\nconst pool = new Pool();\nexport const ping = () => pool.query("select 1");\n';
+  const unclean =
+    'import { Pool } from "pg";\nconst pool = new Pool();\nexport const ping = () => pool.query("select 1");\n';
 
   it('keeps a prettier-clean file clean, does not format a file that was not clean; --no-format skips', () => {
     const repo = prettierProject({ 'clean.ts': clean, 'unclean.ts': unclean });
@@ -118,11 +143,17 @@ describe("the project's prettier", () => {
     expect(result.status, result.stderr).toBe(0);
     expect((JSON.parse(result.stdout) as { formatted: string[] }).formatted).toEqual(['clean.ts']);
     expect(prettierCheck(repo, 'clean.ts')).toBe(0);
-    expect(read(repo, 'clean.ts')).toContain("queryWithBackpressure(pool, 'select name, email from users where id = $1', [\n    id,\n  ]);\n");
-    expect(read(repo, 'unclean.ts')).toBe(unclean.replace('pool.query("select 1")', 'queryWithBackpressure(pool, "select 1")').replace(
-      'import { Pool } from "pg";\n',
-      'import { Pool } from "pg";\nimport { queryWithBackpressure } from "@quickwins/runtime";\n',
-    ));
+    expect(read(repo, 'clean.ts')).toContain(
+      "queryWithBackpressure(pool, 'select name, email from users where id = $1', [\n    id,\n  ]);\n",
+    );
+    expect(read(repo, 'unclean.ts')).toBe(
+      unclean
+        .replace('pool.query("select 1")', 'queryWithBackpressure(pool, "select 1")')
+        .replace(
+          'import { Pool } from "pg";\n',
+          'import { Pool } from "pg";\nimport { queryWithBackpressure } from "@quickwins/runtime";\n',
+        ),
+    );
 
     const skipped = prettierProject({ 'clean.ts': clean });
     expect(runCli(['pool-backpressure', '--no-types', '--no-format', '.'], { cwd: skipped }).status).toBe(0);
@@ -139,7 +170,11 @@ describe("the project's prettier", () => {
     mustRun('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', 'prettier@2'], repo);
     const prettier2 = join(repo, 'node_modules', 'prettier');
     expect((JSON.parse(read(prettier2, 'package.json')) as { version: string }).version).toMatch(/^2\./);
-    const check = () => spawnSync(process.execPath, [join(prettier2, 'bin-prettier.js'), '--check', 'clean.ts'], { cwd: repo, encoding: 'utf8' });
+    const check = () =>
+      spawnSync(process.execPath, [join(prettier2, 'bin-prettier.js'), '--check', 'clean.ts'], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
     expect(check().status).toBe(0);
 
     const result = runCli(['pool-backpressure', '--no-types', '--json', 'clean.ts'], { cwd: repo });
@@ -156,13 +191,19 @@ describe("the project's prettier", () => {
     writeFileSync(join(repo, '.prettierrc.json'), '{ "singleQuote": ');
     const result = runCli(['pool-backpressure', '--no-types', 'clean.ts'], { cwd: repo });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/^quickwins: warning: clean\.ts: not formatted \(written as the codemod left it\): prettier: .+$/m);
-    expect(read(repo, 'clean.ts')).toContain("  queryWithBackpressure(pool, 'select name, email from users where id = $1', [id]);\n");
+    expect(result.stderr).toMatch(
+      /^quickwins: warning: clean\.ts: not formatted \(written as the codemod left it\): prettier: .+$/m,
+    );
+    expect(read(repo, 'clean.ts')).toContain(
+      "  queryWithBackpressure(pool, 'select name, email from users where id = $1', [id]);\n",
+    );
 
-    const json = runCli(['pool-backpressure', '--no-types', '--dry', '--json', 'clean.ts'], { cwd: prettierProject({ 'clean.ts': clean, '.prettierrc.json': '{ "singleQuote": ' }) });
-    expect((JSON.parse(json.stdout) as { formatFailures: { path: string; message: string }[] }).formatFailures).toEqual([
-      { path: 'clean.ts', message: expect.any(String) as string },
-    ]);
+    const json = runCli(['pool-backpressure', '--no-types', '--dry', '--json', 'clean.ts'], {
+      cwd: prettierProject({ 'clean.ts': clean, '.prettierrc.json': '{ "singleQuote": ' }),
+    });
+    expect((JSON.parse(json.stdout) as { formatFailures: { path: string; message: string }[] }).formatFailures).toEqual(
+      [{ path: 'clean.ts', message: expect.any(String) as string }],
+    );
   });
 
   it('without prettier in the project, writes what the codemod wrote', () => {
@@ -170,12 +211,14 @@ describe("the project's prettier", () => {
     const result = runCli(['pool-backpressure', '--no-types', '--json', '.'], { cwd: repo });
     expect(result.status).toBe(0);
     expect((JSON.parse(result.stdout) as JsonReport & { formatted: string[] }).formatted).toEqual([]);
-    expect(read(repo, 'clean.ts')).toContain("  queryWithBackpressure(pool, 'select name, email from users where id = $1', [id]);\n");
+    expect(read(repo, 'clean.ts')).toContain(
+      "  queryWithBackpressure(pool, 'select name, email from users where id = $1', [id]);\n",
+    );
   });
 });
 
 describe('usage errors before any file is read', () => {
-  it("a bad --match regex is exit 2 with one line, even with uncommitted files", () => {
+  it('a bad --match regex is exit 2 with one line, even with uncommitted files', () => {
     const repo = gitRepo({ 'a.ts': 'export function login() {}\n' });
     writeFileSync(join(repo, 'a.ts'), 'export function login() { /* uncommitted */ }\n');
     const result = runCli(['auth-logging', '--match', '('], { cwd: repo });
@@ -184,17 +227,26 @@ describe('usage errors before any file is read', () => {
   });
 
   /** Its login.ts would be rewritten: a dry run that read it prints a diff on stdout. */
-  const loginRepo = () => gitRepo({ 'src/login.ts': 'export async function login(input: { email: string }) {\n  return input.email;\n}\n' });
+  const loginRepo = () =>
+    gitRepo({ 'src/login.ts': 'export async function login(input: { email: string }) {\n  return input.email;\n}\n' });
 
   it.each([
-    ['a bad --match regex', ['--match', '(', 'src'], /^quickwins: option --match is not a valid regular expression \(.*\), got "\("\n$/],
+    [
+      'a bad --match regex',
+      ['--match', '(', 'src'],
+      /^quickwins: option --match is not a valid regular expression \(.*\), got "\("\n$/,
+    ],
     [
       'a quoted glob, which the runner does not expand (no such path)',
       ['src', 'src/**/*.controller.ts'],
       /^quickwins: path not found: src\/\*\*\/\*\.controller\.ts \(quickwins takes files and folders, not patterns: let the shell expand it, unquoted, or name the folder\)\n$/,
     ],
     ['a path that does not exist', ['src', 'lib'], /^quickwins: path not found: lib\n$/],
-    ['a bad --max-file-size', ['--max-file-size', 'huge', 'src'], /^quickwins: option --max-file-size needs a size such as 800kb or 20mb, got "huge"\n$/],
+    [
+      'a bad --max-file-size',
+      ['--max-file-size', 'huge', 'src'],
+      /^quickwins: option --max-file-size needs a size such as 800kb or 20mb, got "huge"\n$/,
+    ],
   ])('%s: exit 2 with that one line and nothing else (no file read, no diff)', (_name, args, message) => {
     const repo = loginRepo();
     const result = runCli(['auth-logging', '--dry', ...args], { cwd: repo });

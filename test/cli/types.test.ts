@@ -12,11 +12,21 @@ describe('type-aware parser', () => {
   it('parses a file two programs hold once: lib files, @types/node and a sibling package are the same source file objects', () => {
     const root = tempDir('quickwins-types-');
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
-    const tsconfig = JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', noEmit: true, types: ['node'] }, include: ['src'] });
+    const tsconfig = JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        noEmit: true,
+        types: ['node'],
+      },
+      include: ['src'],
+    });
     writeTree(root, {
       'package.json': JSON.stringify({ name: 'mono', private: true, type: 'module' }),
       'a/tsconfig.json': tsconfig,
-      'a/src/shared.ts': "import { readFileSync } from 'node:fs';\nexport const read = (path: string) => readFileSync(path, 'utf8');\n",
+      'a/src/shared.ts':
+        "import { readFileSync } from 'node:fs';\nexport const read = (path: string) => readFileSync(path, 'utf8');\n",
       'a/src/a.ts': "import { read } from './shared.js';\nexport const a = read('a');\n",
       'b/tsconfig.json': tsconfig,
       'b/src/b.ts': "import { read } from '../../a/src/shared.js';\nexport const b = read('b');\n",
@@ -30,10 +40,15 @@ describe('type-aware parser', () => {
       if (!program) throw new Error(`${file} got no program`);
       return program;
     });
-    const inBoth = programA!.getSourceFiles().filter((sourceFile) => programB!.getSourceFile(sourceFile.fileName) !== undefined);
+    const inBoth = programA!
+      .getSourceFiles()
+      .filter((sourceFile) => programB!.getSourceFile(sourceFile.fileName) !== undefined);
     expect(inBoth.some((sourceFile) => sourceFile.fileName.includes('@types/node/'))).toBe(true);
     expect(inBoth.some((sourceFile) => sourceFile.fileName.endsWith('a/src/shared.ts'))).toBe(true);
     for (const sourceFile of inBoth) expect(programB!.getSourceFile(sourceFile.fileName)).toBe(sourceFile);
-    expect(parser.sourceFilesParsed()).toBe(new Set([...programA!.getSourceFiles(), ...programB!.getSourceFiles()].map((sourceFile) => sourceFile.fileName)).size);
+    expect(parser.sourceFilesParsed()).toBe(
+      new Set([...programA!.getSourceFiles(), ...programB!.getSourceFiles()].map((sourceFile) => sourceFile.fileName))
+        .size,
+    );
   });
 });

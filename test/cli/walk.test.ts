@@ -112,7 +112,15 @@ describe('a file reached twice', () => {
     symlinkSync(join(repo, 'other', 'c.ts'), join(repo, 'src', 'c-link.ts'));
     // A walk does not follow links; a link named on the command line is taken, as its target.
     expect(pathsOf(report(repo, 'src').report)).toEqual(['src/a.ts', 'src/deep/b.ts']);
-    const { report: json } = report(repo, 'src', 'src/deep', 'src/a.ts', 'src/a-link.ts', 'deep-link/b.ts', 'src/c-link.ts');
+    const { report: json } = report(
+      repo,
+      'src',
+      'src/deep',
+      'src/a.ts',
+      'src/a-link.ts',
+      'deep-link/b.ts',
+      'src/c-link.ts',
+    );
     // src/a-link.ts is src/a.ts, deep-link/b.ts is src/deep/b.ts; src/c-link.ts is the only way to other/c.ts here.
     expect(pathsOf(json)).toEqual(['src/a.ts', 'src/c-link.ts', 'src/deep/b.ts']);
   });

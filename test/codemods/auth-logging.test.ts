@@ -50,13 +50,24 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
 };
 
 // Next.js cases are transformed under the paths fixtures/auth-logging/fixtures.json gives them (fixture-cases.ts).
-const fixtures = fixtureCases(runnable(codemod)).map(({ name, filePath, input, expected, options }) => ({ name, filePath, input, output: expected, options }));
+const fixtures = fixtureCases(runnable(codemod)).map(({ name, filePath, input, expected, options }) => ({
+  name,
+  filePath,
+  input,
+  output: expected,
+  options,
+}));
 
-function run(filePath: string, source: string, options: AuthLoggingOptions = {}): Extract<TextOutcome, { rewritten: unknown }> {
+function run(
+  filePath: string,
+  source: string,
+  options: AuthLoggingOptions = {},
+): Extract<TextOutcome, { rewritten: unknown }> {
   const outcome = transformText(codemod, filePath, source, { importFrom: '@quickwins/runtime', ...options });
   if (outcome.status === 'error') throw new Error(`${outcome.error.phase}: ${outcome.error.message}`);
   if (outcome.status === 'left') throw new Error(`left: ${outcome.reason}`);
-  if (outcome.status === 'skipped') return { status: 'unchanged', rewritten: [], left: [], timings: outcome.timings } as never;
+  if (outcome.status === 'skipped')
+    return { status: 'unchanged', rewritten: [], left: [], timings: outcome.timings } as never;
   return outcome;
 }
 
@@ -65,7 +76,8 @@ function textOf(outcome: ReturnType<typeof run>, input: string): string {
 }
 
 /** A wrapper call or decorator, under its own name or the aliases the fixtures use. */
-const WRAPPER_CALL = /\b(?:withAuthLogging|qwWithAuthLogging)\(|@(?:AuthLogged|AuthLoggedResolver|AuthLoggedMethod|Logged)\(/g;
+const WRAPPER_CALL =
+  /\b(?:withAuthLogging|qwWithAuthLogging)\(|@(?:AuthLogged|AuthLoggedResolver|AuthLoggedMethod|Logged)\(/g;
 
 function importsOfQuickwins(text: string): number {
   return (text.match(/from ['"]@quickwins\/runtime['"]|require\(['"]@quickwins\/runtime['"]\)/g) ?? []).length;
@@ -74,8 +86,21 @@ function importsOfQuickwins(text: string): number {
 describe('auth-logging fixtures', () => {
   it('has fixtures for every framework and form', () => {
     const names = fixtures.map((fixture) => fixture.name);
-    for (const prefix of ['express-', 'koa', 'fastify', 'nestjs', 'next-', 'functions-', 'graphql-', 'client-', 'decoys']) {
-      expect(names.some((name) => name.startsWith(prefix)), prefix).toBe(true);
+    for (const prefix of [
+      'express-',
+      'koa',
+      'fastify',
+      'nestjs',
+      'next-',
+      'functions-',
+      'graphql-',
+      'client-',
+      'decoys',
+    ]) {
+      expect(
+        names.some((name) => name.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
     }
     const extensions = new Set(readdirSync(FIXTURES).map((file) => file.split('.').at(-1)));
     for (const extension of ['ts', 'js', 'tsx', 'cjs']) expect(extensions.has(extension), extension).toBe(true);
@@ -87,8 +112,7 @@ describe('auth-logging fixtures', () => {
       const output = textOf(first, fixture.input);
 
       it('reports one rewritten site per wrapper it adds, and imports once in the module style', () => {
-        const added =
-          (output.match(WRAPPER_CALL) ?? []).length - (fixture.input.match(WRAPPER_CALL) ?? []).length;
+        const added = (output.match(WRAPPER_CALL) ?? []).length - (fixture.input.match(WRAPPER_CALL) ?? []).length;
         expect(first.rewritten).toHaveLength(added);
         if (added > 0) {
           expect(importsOfQuickwins(output)).toBe(1);
@@ -150,7 +174,8 @@ describe('auth-logging options and edges', () => {
   });
 
   it('merges into an existing CommonJS require of quickwins', () => {
-    const source = "const { configureAuthLogging } = require('@quickwins/runtime');\nconst app = require('express')();\napp.post('/login', h);\n";
+    const source =
+      "const { configureAuthLogging } = require('@quickwins/runtime');\nconst app = require('express')();\napp.post('/login', h);\n";
     const output = textOf(run('a.js', source), source);
     expect(output).toBe(
       "const { configureAuthLogging, withAuthLogging } = require('@quickwins/runtime');\nconst app = require('express')();\napp.post('/login', withAuthLogging('login', h));\n",
@@ -158,7 +183,8 @@ describe('auth-logging options and edges', () => {
   });
 
   it('uses a namespace import that is already there', () => {
-    const source = "import * as qw from '@quickwins/runtime';\nimport express from 'express';\nconst app = express();\napp.post('/login', h);\n";
+    const source =
+      "import * as qw from '@quickwins/runtime';\nimport express from 'express';\nconst app = express();\napp.post('/login', h);\n";
     const output = textOf(run('a.ts', source), source);
     expect(output).toBe(source.replace("app.post('/login', h)", "app.post('/login', qw.withAuthLogging('login', h))"));
     expect(run('a.ts', output).status).toBe('unchanged');
@@ -168,8 +194,12 @@ describe('auth-logging options and edges', () => {
     expect(codemod.mightApply('export const add = (a, b) => a + b;\n', { typed: false })).toBe(false);
     expect(codemod.mightApply("app.post('/x', h)", { typed: false })).toBe(true);
     expect(codemod.mightApply('export async function POST() {}', { typed: false })).toBe(true);
-    expect(codemod.mightApply('export default async function handler(req, res) { res.end(); }', { typed: false })).toBe(true);
-    expect(codemod.mightApply('const total = items.reduce((a, b) => a + b, 0); // delete later\n', { typed: false })).toBe(false);
+    expect(codemod.mightApply('export default async function handler(req, res) { res.end(); }', { typed: false })).toBe(
+      true,
+    );
+    expect(
+      codemod.mightApply('const total = items.reduce((a, b) => a + b, 0); // delete later\n', { typed: false }),
+    ).toBe(false);
   });
 
   it('is also a jscodeshift transform giving the same bytes', () => {
@@ -177,11 +207,19 @@ describe('auth-logging options and edges', () => {
     const fixture = fixtures.find((candidate) => candidate.name === 'express-esm');
     if (!fixture) throw new Error('fixture express-esm missing');
     const reports: string[] = [];
-    const output = transformWithJscodeshift({ path: fixture.filePath, source: fixture.input }, { report: (line) => reports.push(line) }, {});
+    const output = transformWithJscodeshift(
+      { path: fixture.filePath, source: fixture.input },
+      { report: (line) => reports.push(line) },
+      {},
+    );
     expect(output).toBe(fixture.output);
     const unwrappable = fixtures.find((candidate) => candidate.name === 'express-unwrappable');
     if (!unwrappable) throw new Error('fixture express-unwrappable missing');
-    transformWithJscodeshift({ path: unwrappable.filePath, source: unwrappable.input }, { report: (line) => reports.push(line) }, {});
+    transformWithJscodeshift(
+      { path: unwrappable.filePath, source: unwrappable.input },
+      { report: (line) => reports.push(line) },
+      {},
+    );
     expect(reports.some((line) => /:9: left: POST \/login/.test(line))).toBe(true);
   });
 });

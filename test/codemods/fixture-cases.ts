@@ -42,7 +42,9 @@ export function fixtureCases(codemod: RunnableCodemod): FixtureCase[] {
     .map((inputFile) => {
       const [name = '', extension = ''] = inputFile.split('.input.');
       const optionsFile = join(dir, `${name}.options.json`);
-      const extra = existsSync(optionsFile) ? (JSON.parse(readFileSync(optionsFile, 'utf8')) as Record<string, unknown>) : {};
+      const extra = existsSync(optionsFile)
+        ? (JSON.parse(readFileSync(optionsFile, 'utf8')) as Record<string, unknown>)
+        : {};
       return {
         codemod,
         name,

@@ -46,44 +46,49 @@ for (const codemod of codemods) {
       expect(fixtures.length).toBeGreaterThan(0);
     });
 
-    describe.each(fixtures.map((fixture) => [`${fixture.name}.${fixture.extension}`, fixture] as const))('%s', (_title, fixture) => {
-      const first = run(fixture, fixture.input);
-      const output = first.status === 'changed' ? first.output : fixture.input;
+    describe.each(fixtures.map((fixture) => [`${fixture.name}.${fixture.extension}`, fixture] as const))(
+      '%s',
+      (_title, fixture) => {
+        const first = run(fixture, fixture.input);
+        const output = first.status === 'changed' ? first.output : fixture.input;
 
-      it('gives exactly the expected output', () => {
-        expect(output).toBe(fixture.expected);
-      });
+        it('gives exactly the expected output', () => {
+          expect(output).toBe(fixture.expected);
+        });
 
-      it('gives output that parses', () => {
-        expect(() => parseSource(fixture.filePath, output)).not.toThrow();
-      });
+        it('gives output that parses', () => {
+          expect(() => parseSource(fixture.filePath, output)).not.toThrow();
+        });
 
-      it('changes nothing on a second run', () => {
-        const second = run(fixture, output);
-        expect(second.status === 'changed' ? second.output : output).toBe(output);
-        expect(second.status === 'skipped' ? [] : second.rewritten).toEqual([]);
-      });
+        it('changes nothing on a second run', () => {
+          const second = run(fixture, output);
+          expect(second.status === 'changed' ? second.output : output).toBe(output);
+          expect(second.status === 'skipped' ? [] : second.rewritten).toEqual([]);
+        });
 
-      it('imports what it uses once, in the module style of the file', () => {
-        if (first.status !== 'changed') return;
-        // Every runtime module the rewrite newly imports is named in `imports` (the runner declares the package from
-        // it), and nothing else is; a rewrite that only removes code (an option that switched a cache off) imports none.
-        const runtimeModules = (text: string): Set<string> => new Set([...text.matchAll(/['"](@quickwins\/runtime(?:\/[a-z-]+)?)['"]/g)].map((match) => match[1]!));
-        const before = runtimeModules(fixture.input);
-        for (const module of runtimeModules(output)) if (!before.has(module)) expect(first.imports, module).toContain(module);
-        const program = parseSource(fixture.filePath, output);
-        const style = sniffModuleStyle(parseSource(fixture.filePath, fixture.input), fixture.filePath);
-        for (const module of first.imports) {
-          const loads = loadsOf(program, module);
-          expect(loads.esm + loads.cjs, module).toBe(1);
-          if (style === 'cjs') expect(loads.cjs, module).toBe(1);
-          else expect(loads.esm, module).toBe(1);
-        }
-      });
+        it('imports what it uses once, in the module style of the file', () => {
+          if (first.status !== 'changed') return;
+          // Every runtime module the rewrite newly imports is named in `imports` (the runner declares the package from
+          // it), and nothing else is; a rewrite that only removes code (an option that switched a cache off) imports none.
+          const runtimeModules = (text: string): Set<string> =>
+            new Set([...text.matchAll(/['"](@quickwins\/runtime(?:\/[a-z-]+)?)['"]/g)].map((match) => match[1]!));
+          const before = runtimeModules(fixture.input);
+          for (const module of runtimeModules(output))
+            if (!before.has(module)) expect(first.imports, module).toContain(module);
+          const program = parseSource(fixture.filePath, output);
+          const style = sniffModuleStyle(parseSource(fixture.filePath, fixture.input), fixture.filePath);
+          for (const module of first.imports) {
+            const loads = loadsOf(program, module);
+            expect(loads.esm + loads.cjs, module).toBe(1);
+            if (style === 'cjs') expect(loads.cjs, module).toBe(1);
+            else expect(loads.esm, module).toBe(1);
+          }
+        });
 
-      it('passes the pre-filter when it has something to rewrite', () => {
-        if (first.status === 'changed') expect(codemod.mightApply(fixture.input, { typed: false })).toBe(true);
-      });
-    });
+        it('passes the pre-filter when it has something to rewrite', () => {
+          if (first.status === 'changed') expect(codemod.mightApply(fixture.input, { typed: false })).toBe(true);
+        });
+      },
+    );
   });
 }

@@ -22,7 +22,9 @@ const fixtureDir = join(REPO_ROOT, FIXTURES);
 const OPTIONS: GraphqlCacheOptions = { importFrom: '@quickwins/runtime/graphql', options: true, tests: false };
 
 // fixtures.json gives the self-reference cases a path inside a package named like the library (lib/<package>/).
-const manifest = JSON.parse(readFileSync(join(fixtureDir, 'fixtures.json'), 'utf8')) as { paths: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(fixtureDir, 'fixtures.json'), 'utf8')) as {
+  paths: Record<string, string>;
+};
 const fixtures = readdirSync(fixtureDir)
   .filter((file) => file.includes('.input.'))
   .sort()
@@ -30,7 +32,15 @@ const fixtures = readdirSync(fixtureDir)
     const [name = '', extension = ''] = inputFile.split('.input.');
     const outputFile = `${name}.output.${extension}`;
     const filePath = manifest.paths[name] ?? join(FIXTURES, inputFile);
-    return { name, extension, inputFile, outputFile, filePath, input: readFileSync(join(fixtureDir, inputFile), 'utf8'), expected: readFileSync(join(fixtureDir, outputFile), 'utf8') };
+    return {
+      name,
+      extension,
+      inputFile,
+      outputFile,
+      filePath,
+      input: readFileSync(join(fixtureDir, inputFile), 'utf8'),
+      expected: readFileSync(join(fixtureDir, outputFile), 'utf8'),
+    };
   });
 
 /** Lines each fixture must rewrite and leave (with a reason); labels made by reading the fixtures. */
@@ -42,10 +52,10 @@ const EXPECTED: Record<string, { rewritten: number[]; left: number[] }> = {
   'deliberate-uncached': { rewritten: [9], left: [10, 11, 12] },
   'in-test-file': { rewritten: [], left: [7] },
   'conditional-options': { rewritten: [12, 12], left: [14, 16, 19, 21, 26, 33] },
-  'decoys': { rewritten: [], left: [] },
+  decoys: { rewritten: [], left: [] },
   'disabling-options': { rewritten: [14, 15, 21, 24], left: [16] },
   'execute-parse': { rewritten: [13, 14, 20, 24], left: [8, 9, 28, 29, 29] },
-  'namespace': { rewritten: [8], left: [11] },
+  namespace: { rewritten: [8], left: [11] },
   'nest-modules': { rewritten: [6, 11], left: [12] },
   'object-form': { rewritten: [17], left: [] },
   'positional-v15': { rewritten: [13, 18], left: [] },
@@ -56,8 +66,20 @@ const EXPECTED: Record<string, { rewritten: number[]; left: number[] }> = {
   'yoga-self': { rewritten: [], left: [4] },
 };
 
-function run(filePath: string, source: string, options: GraphqlCacheOptions = OPTIONS, types?: TypeServices, program?: TSESTree.Program): { output: string; result: CodemodResult } {
-  const result = codemod.transform({ filePath, source, program: program ?? parseSource(filePath, source), options, types });
+function run(
+  filePath: string,
+  source: string,
+  options: GraphqlCacheOptions = OPTIONS,
+  types?: TypeServices,
+  program?: TSESTree.Program,
+): { output: string; result: CodemodResult } {
+  const result = codemod.transform({
+    filePath,
+    source,
+    program: program ?? parseSource(filePath, source),
+    options,
+    types,
+  });
   return { output: applyTextEdits(source, result.edits), result };
 }
 
@@ -68,24 +90,49 @@ describe('graphql-cache fixtures', () => {
       return run(fixture.filePath, fixture.input).result.left.map((site) => site.message);
     };
     expect(reasons('browser-code')).toEqual([
-      'graphql() left: this module runs in the browser (it uses `document`); the runtime\'s graphql module needs Node (crypto, prom-client, pino)',
+      "graphql() left: this module runs in the browser (it uses `document`); the runtime's graphql module needs Node (crypto, prom-client, pino)",
     ]);
     expect(reasons('client-folder')).toEqual([
       "graphql() left: this module runs in the browser (under client/); the runtime's graphql module needs Node (crypto, prom-client, pino)",
     ]);
-    expect(reasons('browser-field')[0]).toMatch(/^graphql\(\) left: this module runs in the browser \(named by the `browser` field of .*package\.json\)/);
+    expect(reasons('browser-field')[0]).toMatch(
+      /^graphql\(\) left: this module runs in the browser \(named by the `browser` field of .*package\.json\)/,
+    );
   });
 
   it('asks for types only where the checker could place a name the imports could not (a re-export of the project)', () => {
     const waits = (source: string) => run('src/server.ts', source).result.waitsForTypes;
-    expect(waits("import { graphql } from 'graphql';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n")).toBe(false);
-    expect(waits("import { parse } from 'date-fns';\nexport const day = parse('2020', 'yyyy', new Date());\n")).toBe(false);
-    expect(waits("export const nothing = 1;\n")).toBe(false);
-    expect(waits("import { graphql } from './graphql-exports';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n")).toBe(true);
-    expect(waits("const G = require('@/lib/graphql');\nexports.answer = (schema, source) => G.graphql({ schema, source });\n")).toBe(true);
+    expect(
+      waits(
+        "import { graphql } from 'graphql';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n",
+      ),
+    ).toBe(false);
+    expect(waits("import { parse } from 'date-fns';\nexport const day = parse('2020', 'yyyy', new Date());\n")).toBe(
+      false,
+    );
+    expect(waits('export const nothing = 1;\n')).toBe(false);
+    expect(
+      waits(
+        "import { graphql } from './graphql-exports';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n",
+      ),
+    ).toBe(true);
+    expect(
+      waits(
+        "const G = require('@/lib/graphql');\nexports.answer = (schema, source) => G.graphql({ schema, source });\n",
+      ),
+    ).toBe(true);
     // A test file's sites are all left; the checker is still asked only where it could find more.
-    expect(run('src/__tests__/server.test.ts', "import { graphql } from 'graphql';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n").result.waitsForTypes).toBe(false);
-    expect(waits("import { ApolloServer } from '../apollo';\nexport const server = new ApolloServer({ typeDefs: '', persistedQueries: false });\n")).toBe(true);
+    expect(
+      run(
+        'src/__tests__/server.test.ts',
+        "import { graphql } from 'graphql';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n",
+      ).result.waitsForTypes,
+    ).toBe(false);
+    expect(
+      waits(
+        "import { ApolloServer } from '../apollo';\nexport const server = new ApolloServer({ typeDefs: '', persistedQueries: false });\n",
+      ),
+    ).toBe(true);
   });
 
   it('leaves a module a bundler config or index.html at the package root names as an entry', () => {
@@ -93,9 +140,13 @@ describe('graphql-cache fixtures', () => {
     try {
       mkdirSync(join(dir, 'src'));
       writeFileSync(join(dir, 'package.json'), '{ "name": "demo", "private": true }\n');
-      writeFileSync(join(dir, 'vite.config.ts'), "export default { build: { rollupOptions: { input: { mock: './src/mock-server.ts' } } } };\n");
+      writeFileSync(
+        join(dir, 'vite.config.ts'),
+        "export default { build: { rollupOptions: { input: { mock: './src/mock-server.ts' } } } };\n",
+      );
       writeFileSync(join(dir, 'index.html'), '<script type="module" src="/src/main.ts"></script>\n');
-      const source = "import { graphql } from 'graphql';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n";
+      const source =
+        "import { graphql } from 'graphql';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n";
       expect(run(join(dir, 'src/mock-server.ts'), source).result.left.map((site) => site.message)).toEqual([
         "graphql() left: this module runs in the browser (an entry of vite.config.ts); the runtime's graphql module needs Node (crypto, prom-client, pino)",
       ]);
@@ -158,18 +209,25 @@ describe('graphql-cache fixtures', () => {
     it('imports the helpers once, in the module style of the file', () => {
       const program = parseSource(filePath, fixture.input);
       const from = OPTIONS.importFrom;
-      const imports = fixture.expected.split('\n').filter((line) => line.startsWith('import ') && line.includes(`'${from}'`)).length;
+      const imports = fixture.expected
+        .split('\n')
+        .filter((line) => line.startsWith('import ') && line.includes(`'${from}'`)).length;
       const requires = fixture.expected.split(`require('${from}')`).length - 1;
-      const needsImport = run(filePath, fixture.input).result.rewritten.some((site) => !site.message.startsWith('removed'));
+      const needsImport = run(filePath, fixture.input).result.rewritten.some(
+        (site) => !site.message.startsWith('removed'),
+      );
       if (sniffModuleStyle(program, filePath) === 'cjs') expect([imports, requires]).toEqual([0, needsImport ? 1 : 0]);
       else expect([imports, requires]).toEqual([needsImport ? 1 : 0, 0]);
     });
   });
 
-  it('a package loading its own root is that package: its own tests\' options are left, and the evidence is named', () => {
+  it("a package loading its own root is that package: its own tests' options are left, and the evidence is named", () => {
     const mercurius = fixtures.find((candidate) => candidate.name === 'mercurius-self')!;
     const { result } = run(mercurius.filePath, mercurius.input);
-    for (const site of result.left) expect(site.message).toMatch(/^`cache: false` for mercurius: the package configures itself \(required from '\.\.\/?', this package's own root, whose package\.json names it 'mercurius'\)/);
+    for (const site of result.left)
+      expect(site.message).toMatch(
+        /^`cache: false` for mercurius: the package configures itself \(required from '\.\.\/?', this package's own root, whose package\.json names it 'mercurius'\)/,
+      );
     // The same code in a package with another name: `require('..')` is not Mercurius; the options are still listed.
     const elsewhere = run(join(FIXTURES, mercurius.inputFile), mercurius.input).result;
     expect(elsewhere.left.map((site) => site.line)).toEqual([11, 14]);
@@ -184,11 +242,17 @@ describe('graphql-cache fixtures', () => {
     const messages = run(fixture.filePath, fixture.input).result.left.map((site) => site.message);
     expect(messages).toEqual([
       expect.stringMatching(/^`persistedQueries: false` for new ApolloServer\(\) .*inside a conditional spread/),
-      expect.stringMatching(/^`documentStore: null` for new ApolloServer\(\) .*set in `sharedOptions`, passed as the whole configuration/),
+      expect.stringMatching(
+        /^`documentStore: null` for new ApolloServer\(\) .*set in `sharedOptions`, passed as the whole configuration/,
+      ),
       expect.stringMatching(/^`parserAndValidationCache: false` for createYoga\(\): the value is chosen at run time/),
-      expect.stringMatching(/^`cache: false` for mercurius: set in `mercuriusOptions` and spread in with `...mercuriusOptions`/),
+      expect.stringMatching(
+        /^`cache: false` for mercurius: set in `mercuriusOptions` and spread in with `...mercuriusOptions`/,
+      ),
       expect.stringMatching(/^`cache: false` for register\(\)'s plugin: the receiver cannot be told to be the server/),
-      expect.stringMatching(/^`persistedQueries: false` passed to serverWith\(\) \(defined in this file\): not Apollo Server or Yoga itself/),
+      expect.stringMatching(
+        /^`persistedQueries: false` passed to serverWith\(\) \(defined in this file\): not Apollo Server or Yoga itself/,
+      ),
     ]);
   });
 
@@ -199,7 +263,9 @@ describe('graphql-cache fixtures', () => {
       expect(output, filePath).toBe(fixture.input);
       expect(result.rewritten).toEqual([]);
       expect(result.imports).toEqual([]);
-      expect(result.left.filter((site) => site.message.startsWith('in a test file: pass --tests to include it')).length).toBe(EXPECTED['execute-parse']!.rewritten.length);
+      expect(
+        result.left.filter((site) => site.message.startsWith('in a test file: pass --tests to include it')).length,
+      ).toBe(EXPECTED['execute-parse']!.rewritten.length);
     }
     expect(run('src/__tests__/server.ts', fixture.input, { ...OPTIONS, tests: true }).output).toBe(fixture.expected);
   });
@@ -240,8 +306,11 @@ describe('graphql-cache fixtures', () => {
   });
 
   it('lets every fixture with a site through its pre-filter and keeps unrelated files out', () => {
-    for (const fixture of fixtures) if (fixture.expected !== fixture.input) expect(codemod.mightApply(fixture.input, { typed: false })).toBe(true);
-    expect(codemod.mightApply("import { parse } from 'date-fns';\nparse('x', 'y', new Date());", { typed: false })).toBe(false);
+    for (const fixture of fixtures)
+      if (fixture.expected !== fixture.input) expect(codemod.mightApply(fixture.input, { typed: false })).toBe(true);
+    expect(
+      codemod.mightApply("import { parse } from 'date-fns';\nparse('x', 'y', new Date());", { typed: false }),
+    ).toBe(false);
   });
 });
 
@@ -251,28 +320,44 @@ describe('graphql-cache fixtures type-check', () => {
 
   beforeAll(() => {
     // noUnusedLocals: an import the rewrite leaves unread would fail a project that sets it.
-    project = createTsProject(fixtureProjectFiles(fixtureDir, ['lib/ambient.d.ts', 'lib/graphql-client.ts'], typeScript), [], { noUnusedLocals: true });
+    project = createTsProject(
+      fixtureProjectFiles(fixtureDir, ['lib/ambient.d.ts', 'lib/graphql-client.ts'], typeScript),
+      [],
+      { noUnusedLocals: true },
+    );
   });
   afterAll(() => project.dispose());
 
-  it.each(typeScript.map((fixture) => [fixture.name, fixture] as const))('%s: input and output have the same type errors (none)', (_name, fixture) => {
-    expect(project.errors(fixture.inputFile)).toEqual([]);
-    expect(project.errors(fixture.outputFile)).toEqual([]);
-  });
+  it.each(typeScript.map((fixture) => [fixture.name, fixture] as const))(
+    '%s: input and output have the same type errors (none)',
+    (_name, fixture) => {
+      expect(project.errors(fixture.inputFile)).toEqual([]);
+      expect(project.errors(fixture.outputFile)).toEqual([]);
+    },
+  );
 
-  it.each(typeScript.map((fixture) => [fixture.name, fixture] as const))('%s: with types, the same sites and the same output', (_name, fixture) => {
-    const { ast, types } = project.services(fixture.inputFile, fixture.input);
-    const typed = run(join(project.dir, fixture.inputFile), fixture.input, OPTIONS, types, ast);
-    expect(typed.output).toBe(fixture.expected);
-    expect(typed.result.rewritten.map((site) => site.line)).toEqual(EXPECTED[fixture.name]!.rewritten);
-    expect(typed.result.left.map((site) => site.line)).toEqual(EXPECTED[fixture.name]!.left);
-  });
+  it.each(typeScript.map((fixture) => [fixture.name, fixture] as const))(
+    '%s: with types, the same sites and the same output',
+    (_name, fixture) => {
+      const { ast, types } = project.services(fixture.inputFile, fixture.input);
+      const typed = run(join(project.dir, fixture.inputFile), fixture.input, OPTIONS, types, ast);
+      expect(typed.output).toBe(fixture.expected);
+      expect(typed.result.rewritten.map((site) => site.line)).toEqual(EXPECTED[fixture.name]!.rewritten);
+      expect(typed.result.left.map((site) => site.line)).toEqual(EXPECTED[fixture.name]!.left);
+    },
+  );
 
   it('with types, a package loading its own root is still that package (the checker places the name in the project)', () => {
     const files = new Map([
       ['package.json', JSON.stringify({ name: 'graphql-yoga', type: 'module', main: 'index.js' })],
-      ['index.ts', 'export function createYoga(options: { parserAndValidationCache?: boolean }): object {\n  return options;\n}\n'],
-      ['test/self.ts', "import { createYoga } from '../index.js';\nexport const yoga = createYoga({ parserAndValidationCache: false });\n"],
+      [
+        'index.ts',
+        'export function createYoga(options: { parserAndValidationCache?: boolean }): object {\n  return options;\n}\n',
+      ],
+      [
+        'test/self.ts',
+        "import { createYoga } from '../index.js';\nexport const yoga = createYoga({ parserAndValidationCache: false });\n",
+      ],
     ]);
     const local = createTsProject(files);
     try {
@@ -281,9 +366,14 @@ describe('graphql-cache fixtures type-check', () => {
       const typed = run(join(local.dir, 'test/self.ts'), text, OPTIONS, types, ast);
       expect(typed.output).toBe(text);
       expect(typed.result.left.map((site) => [site.line, site.message])).toEqual([
-        [2, "`parserAndValidationCache: false` for createYoga(): the package configures itself (imported from '../index.js', this package's own root, whose package.json names it 'graphql-yoga'); its own code and tests switch the cache off on purpose; not removed"],
+        [
+          2,
+          "`parserAndValidationCache: false` for createYoga(): the package configures itself (imported from '../index.js', this package's own root, whose package.json names it 'graphql-yoga'); its own code and tests switch the cache off on purpose; not removed",
+        ],
       ]);
-      expect(run(join(local.dir, 'test/self.ts'), text).result.left.map((site) => site.message)).toEqual(typed.result.left.map((site) => site.message));
+      expect(run(join(local.dir, 'test/self.ts'), text).result.left.map((site) => site.message)).toEqual(
+        typed.result.left.map((site) => site.message),
+      );
     } finally {
       local.dispose();
     }
@@ -292,7 +382,10 @@ describe('graphql-cache fixtures type-check', () => {
   it('with types, a re-export of graphql-js is followed and a local function named graphql is not', () => {
     const files = new Map([
       ['lib/gql.ts', "export { graphql as run } from 'graphql';\n"],
-      ['app.ts', "import { run } from './lib/gql.js';\nimport { buildSchema } from 'graphql';\nconst schema = buildSchema('type Query { a: Int }');\nexport const a = run({ schema, source: '{ a }' });\nfunction graphql(x: object): object { return x; }\nexport const b = graphql({ schema });\n"],
+      [
+        'app.ts',
+        "import { run } from './lib/gql.js';\nimport { buildSchema } from 'graphql';\nconst schema = buildSchema('type Query { a: Int }');\nexport const a = run({ schema, source: '{ a }' });\nfunction graphql(x: object): object { return x; }\nexport const b = graphql({ schema });\n",
+      ],
     ]);
     const local = createTsProject(files);
     try {
@@ -319,7 +412,8 @@ describe('graphql-js under other spellings', () => {
   });
 
   it('a package merely named like it is not', () => {
-    const source = "import { graphql } from 'graphql-request';\nexport const run = (source: string) => graphql({ source });\n";
+    const source =
+      "import { graphql } from 'graphql-request';\nexport const run = (source: string) => graphql({ source });\n";
     expect(run('client.ts', source).result.rewritten).toEqual([]);
   });
 });

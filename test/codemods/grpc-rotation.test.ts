@@ -14,7 +14,11 @@ import { createTsProject } from '../support/pool-ts-project.js';
 const FIXTURES = join(import.meta.dirname, '../../fixtures/grpc-rotation');
 const OPTIONS: GrpcRotationOptions = { importFrom: '@quickwins/runtime/grpc', servers: true, tests: false };
 
-function run(filePath: string, source: string, options = OPTIONS): { output: string; rewritten: string[]; left: string[] } {
+function run(
+  filePath: string,
+  source: string,
+  options = OPTIONS,
+): { output: string; rewritten: string[]; left: string[] } {
   const result = codemod.transform({ filePath, source, program: parseSource(filePath, source), options });
   return {
     output: applyTextEdits(source, result.edits),
@@ -93,8 +97,12 @@ describe('grpc-rotation', () => {
     const source = "import * as grpc from '@grpc/grpc-js';\nconst server = new grpc.Server();\n";
     const left = run('src/__tests__/server.spec.ts', source);
     expect(left.output).toBe(source);
-    expect(left.left).toEqual(['2: in a test file: pass --tests to include it (new grpc.Server(…) → with serverConnectionAge())']);
-    expect(run('src/__tests__/server.spec.ts', source, { ...OPTIONS, tests: true }).rewritten).toEqual(['2: new grpc.Server(…) → with serverConnectionAge()']);
+    expect(left.left).toEqual([
+      '2: in a test file: pass --tests to include it (new grpc.Server(…) → with serverConnectionAge())',
+    ]);
+    expect(run('src/__tests__/server.spec.ts', source, { ...OPTIONS, tests: true }).rewritten).toEqual([
+      '2: new grpc.Server(…) → with serverConnectionAge()',
+    ]);
   });
 
   it("leaves every file of a monorepo's test package (named test, tests or e2e) as test code", () => {
@@ -103,10 +111,14 @@ describe('grpc-rotation', () => {
       mkdirSync(join(dir, 'src'));
       writeFileSync(join(dir, 'package.json'), '{ "name": "@acme/test", "private": true }\n');
       const source = "import * as grpc from '@grpc/grpc-js';\nexport const server = new grpc.Server();\n";
-      expect(run(join(dir, 'src/test-server-connection.ts'), source).left).toEqual(['2: in a test file: pass --tests to include it (new grpc.Server(…) → with serverConnectionAge())']);
+      expect(run(join(dir, 'src/test-server-connection.ts'), source).left).toEqual([
+        '2: in a test file: pass --tests to include it (new grpc.Server(…) → with serverConnectionAge())',
+      ]);
       writeFileSync(join(dir, 'package.json'), '{ "name": "@acme/testing-kit" }\n');
       clearPackageFacts();
-      expect(run(join(dir, 'src/test-server-connection.ts'), source).rewritten).toEqual(['2: new grpc.Server(…) → with serverConnectionAge()']);
+      expect(run(join(dir, 'src/test-server-connection.ts'), source).rewritten).toEqual([
+        '2: new grpc.Server(…) → with serverConnectionAge()',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -123,23 +135,49 @@ describe('grpc-rotation', () => {
 
   it('with types, the same fixtures give the same output, and what a ServiceClientConstructor makes is a client to the checker', () => {
     const files = new Map([
-      ['reflection.d.ts', "declare module 'grpc-reflection-js' {\n  export class Client {\n    constructor(address: string, credentials: unknown);\n  }\n}\n"],
-      ['pool.ts', "import * as grpc from '@grpc/grpc-js';\nexport declare function pick(name: string): grpc.ServiceClientConstructor;\nexport const client = new (pick('Greeter'))('localhost:1', grpc.credentials.createInsecure());\n"],
-      ...['service-client-constructor', 'reflection-client'].map((name) => [`${name}.ts`, readFileSync(join(FIXTURES, `${name}.input.ts`), 'utf8')] as const),
+      [
+        'reflection.d.ts',
+        "declare module 'grpc-reflection-js' {\n  export class Client {\n    constructor(address: string, credentials: unknown);\n  }\n}\n",
+      ],
+      [
+        'pool.ts',
+        "import * as grpc from '@grpc/grpc-js';\nexport declare function pick(name: string): grpc.ServiceClientConstructor;\nexport const client = new (pick('Greeter'))('localhost:1', grpc.credentials.createInsecure());\n",
+      ],
+      ...['service-client-constructor', 'reflection-client'].map(
+        (name) => [`${name}.ts`, readFileSync(join(FIXTURES, `${name}.input.ts`), 'utf8')] as const,
+      ),
     ]);
     const project = createTsProject(files);
     try {
       for (const name of ['service-client-constructor', 'reflection-client']) {
         const text = files.get(`${name}.ts`)!;
         const { ast, types } = project.services(`${name}.ts`, text);
-        const result = codemod.transform({ filePath: join(project.dir, `${name}.ts`), source: text, program: ast, options: OPTIONS, types });
-        expect(applyTextEdits(text, result.edits), name).toBe(readFileSync(join(FIXTURES, `${name}.output.ts`), 'utf8'));
+        const result = codemod.transform({
+          filePath: join(project.dir, `${name}.ts`),
+          source: text,
+          program: ast,
+          options: OPTIONS,
+          types,
+        });
+        expect(applyTextEdits(text, result.edits), name).toBe(
+          readFileSync(join(FIXTURES, `${name}.output.ts`), 'utf8'),
+        );
       }
       const text = files.get('pool.ts')!;
       const { ast, types } = project.services('pool.ts', text);
-      const result = codemod.transform({ filePath: join(project.dir, 'pool.ts'), source: text, program: ast, options: OPTIONS, types });
-      expect(applyTextEdits(text, result.edits)).toContain("export const client = rotatingClient(pick('Greeter'), 'localhost:1', grpc.credentials.createInsecure());");
-      expect(result.rewritten.map((site) => site.message)).toEqual(["new pick('Greeter')(…) → rotatingClient(…) (the checker: the constructed type extends grpc-js Client)"]);
+      const result = codemod.transform({
+        filePath: join(project.dir, 'pool.ts'),
+        source: text,
+        program: ast,
+        options: OPTIONS,
+        types,
+      });
+      expect(applyTextEdits(text, result.edits)).toContain(
+        "export const client = rotatingClient(pick('Greeter'), 'localhost:1', grpc.credentials.createInsecure());",
+      );
+      expect(result.rewritten.map((site) => site.message)).toEqual([
+        "new pick('Greeter')(…) → rotatingClient(…) (the checker: the constructed type extends grpc-js Client)",
+      ]);
     } finally {
       project.dispose();
     }
@@ -167,7 +205,8 @@ describe('grpc-rotation', () => {
   });
 
   it("reads a required member (`require('x').grpc`, grpc-web's generated services) without failing the file", () => {
-    const source = "var grpc = require('@improbable-eng/grpc-web').grpc;\nvar api_grpc_pb = require('./api_grpc_pb');\nexports.stub = new api_grpc_pb.DgraphClient('localhost:9080', null);\n";
+    const source =
+      "var grpc = require('@improbable-eng/grpc-web').grpc;\nvar api_grpc_pb = require('./api_grpc_pb');\nexports.stub = new api_grpc_pb.DgraphClient('localhost:9080', null);\n";
     expect(() => run('api_pb_service.js', source)).not.toThrow();
   });
 

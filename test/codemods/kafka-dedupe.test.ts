@@ -21,14 +21,23 @@ const fixtureDir = join(REPO_ROOT, FIXTURES);
 const OPTIONS: KafkaDedupeOptions = { importFrom: '@quickwins/runtime/kafka', store: 'memory', tests: false };
 
 // fixtures.json gives a case the path it is transformed under (a test file's case lives under __tests__/).
-const manifest = JSON.parse(readFileSync(join(fixtureDir, 'fixtures.json'), 'utf8')) as { paths: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(fixtureDir, 'fixtures.json'), 'utf8')) as {
+  paths: Record<string, string>;
+};
 const fixtures = readdirSync(fixtureDir)
   .filter((file) => file.includes('.input.'))
   .sort()
   .map((inputFile) => {
     const [name = '', extension = ''] = inputFile.split('.input.');
     const outputFile = `${name}.output.${extension}`;
-    return { name, extension, inputFile, outputFile, input: readFileSync(join(fixtureDir, inputFile), 'utf8'), expected: readFileSync(join(fixtureDir, outputFile), 'utf8') };
+    return {
+      name,
+      extension,
+      inputFile,
+      outputFile,
+      input: readFileSync(join(fixtureDir, inputFile), 'utf8'),
+      expected: readFileSync(join(fixtureDir, outputFile), 'utf8'),
+    };
   });
 
 /** Lines of the run() calls each fixture must leave, and a word of each reason. */
@@ -42,7 +51,10 @@ const EXPECTED_LEFT: Record<string, [number, RegExp][]> = {
     [25, /calls `uncommittedOffsets`/],
   ],
   'true-reasons': [
-    [12, /^not rewritten: `consumer` is declared as kafkajs' Consumer but made elsewhere \(`connectConsumer\(\)`\), so its groupId is not in sight; wrap by hand with `group`$/],
+    [
+      12,
+      /^not rewritten: `consumer` is declared as kafkajs' Consumer but made elsewhere \(`connectConsumer\(\)`\), so its groupId is not in sight; wrap by hand with `group`$/,
+    ],
     [24, /^eachBatch hands the batch to `Promise\.all\(batch\.messages\.map\(…\)\)`/],
   ],
   'batch-writer-left': [
@@ -51,8 +63,20 @@ const EXPECTED_LEFT: Record<string, [number, RegExp][]> = {
   ],
 };
 
-function run(filePath: string, source: string, options: KafkaDedupeOptions = OPTIONS, types?: TypeServices, program?: TSESTree.Program): { output: string; result: CodemodResult } {
-  const result = codemod.transform({ filePath, source, program: program ?? parseSource(filePath, source), options, types });
+function run(
+  filePath: string,
+  source: string,
+  options: KafkaDedupeOptions = OPTIONS,
+  types?: TypeServices,
+  program?: TSESTree.Program,
+): { output: string; result: CodemodResult } {
+  const result = codemod.transform({
+    filePath,
+    source,
+    program: program ?? parseSource(filePath, source),
+    options,
+    types,
+  });
   return { output: applyTextEdits(source, result.edits), result };
 }
 
@@ -84,7 +108,9 @@ describe('kafka-dedupe fixtures', () => {
 
     it('imports once, in the module style of the file', () => {
       const from = OPTIONS.importFrom;
-      const esm = fixture.expected.split('\n').filter((line) => line.startsWith('import') && line.includes(`'${from}'`));
+      const esm = fixture.expected
+        .split('\n')
+        .filter((line) => line.startsWith('import') && line.includes(`'${from}'`));
       const requires = fixture.expected.split(`require('${from}')`).length - 1;
       const added = fixture.expected !== fixture.input && !fixture.input.includes(`'${from}'`);
       const cjs = sniffModuleStyle(parseSource(filePath, fixture.input), filePath) === 'cjs';
@@ -103,7 +129,7 @@ describe('kafka-dedupe through the host', () => {
     if (outcome.status !== 'changed') return;
     expect(outcome.output).toBe(`\uFEFF${fixture.expected.replace(/\n/g, '\r\n')}`);
     for (const { input } of fixtures) expect(codemod.mightApply(input, { typed: false })).toBe(true);
-    expect(codemod.mightApply("const job = queue.run({ each: 1 });\n", { typed: false })).toBe(false);
+    expect(codemod.mightApply('const job = queue.run({ each: 1 });\n', { typed: false })).toBe(false);
   });
 
   it('warns when the handler only enqueues the work: the claim is recorded before that work runs', () => {
@@ -119,8 +145,12 @@ describe('kafka-dedupe through the host', () => {
     expect(output).toContain("import { dedupeEachMessage, pgDedupeStore } from '@quickwins/runtime/kafka';");
     expect(output).toContain("{ store: pgDedupeStore(pool), group: 'feed-writer' }");
     expect(result.rewritten[0]?.message).toMatch(/through `tx`/);
-    expect(() => run('a.ts', fixture.input, { ...OPTIONS, store: 'redis' })).toThrow(/--store redis needs --store-argument/);
-    expect(codemod.options.find((option) => option.flag === 'store')?.validate?.('kafka')).toMatch(/must be one of memory, pg, redis/);
+    expect(() => run('a.ts', fixture.input, { ...OPTIONS, store: 'redis' })).toThrow(
+      /--store redis needs --store-argument/,
+    );
+    expect(codemod.options.find((option) => option.flag === 'store')?.validate?.('kafka')).toMatch(
+      /must be one of memory, pg, redis/,
+    );
   });
 });
 
@@ -165,16 +195,22 @@ describe('kafka-dedupe fixtures type-check, and the type-aware path agrees', () 
   });
   afterAll(() => project.dispose());
 
-  it.each(typeScriptFixtures.map((fixture) => [fixture.name, fixture] as const))('%s: input and output have no type errors', (_name, fixture) => {
-    expect(project.errors(fixture.inputFile)).toEqual([]);
-    expect(project.errors(fixture.outputFile)).toEqual([]);
-  });
+  it.each(typeScriptFixtures.map((fixture) => [fixture.name, fixture] as const))(
+    '%s: input and output have no type errors',
+    (_name, fixture) => {
+      expect(project.errors(fixture.inputFile)).toEqual([]);
+      expect(project.errors(fixture.outputFile)).toEqual([]);
+    },
+  );
 
-  it.each(typeScriptFixtures.map((fixture) => [fixture.name, fixture] as const))('%s: with types, the same output', (_name, fixture) => {
-    const { ast, types } = project.services(fixture.inputFile, fixture.input);
-    const typed = run(join(project.dir, fixture.inputFile), fixture.input, OPTIONS, types, ast);
-    expect(typed.output).toBe(fixture.expected);
-  });
+  it.each(typeScriptFixtures.map((fixture) => [fixture.name, fixture] as const))(
+    '%s: with types, the same output',
+    (_name, fixture) => {
+      const { ast, types } = project.services(fixture.inputFile, fixture.input);
+      const typed = run(join(project.dir, fixture.inputFile), fixture.input, OPTIONS, types, ast);
+      expect(typed.output).toBe(fixture.expected);
+    },
+  );
 
   it('with types, a receiver typed as a kafkajs Consumer is one; another type with run({ eachMessage }) is not', () => {
     const source =
@@ -187,7 +223,9 @@ describe('kafka-dedupe fixtures type-check, and the type-aware path agrees', () 
         [3, 'not rewritten'],
         [4, 'not a kafkajs Consumer as far as this file shows'],
       ]);
-      expect(result.left[0]!.message).toBe("not rewritten: `c` is declared as kafkajs' Consumer but handed in, so its groupId is not in sight; wrap by hand with `group`");
+      expect(result.left[0]!.message).toBe(
+        "not rewritten: `c` is declared as kafkajs' Consumer but handed in, so its groupId is not in sight; wrap by hand with `group`",
+      );
       expect(result.left[1]!.message).toMatch(/is not kafkajs' Consumer/);
     } finally {
       typedProject.dispose();

@@ -32,7 +32,9 @@ interface Fixture {
 // Top-level fixtures, and those under packages/<name>/ (each with a package.json: package-level evidence).
 const fixtures: Fixture[] = [
   ...readdirSync(fixtureDir),
-  ...readdirSync(join(fixtureDir, 'packages')).flatMap((folder) => readdirSync(join(fixtureDir, 'packages', folder)).map((file) => `packages/${folder}/${file}`)),
+  ...readdirSync(join(fixtureDir, 'packages')).flatMap((folder) =>
+    readdirSync(join(fixtureDir, 'packages', folder)).map((file) => `packages/${folder}/${file}`),
+  ),
 ]
   .filter((file) => file.includes('.input.'))
   .sort()
@@ -40,7 +42,9 @@ const fixtures: Fixture[] = [
     const [name = '', extension = ''] = inputFile.split('.input.');
     const outputFile = `${name}.output.${extension}`;
     const optionsFile = join(fixtureDir, `${name}.options.json`);
-    const extra = existsSync(optionsFile) ? (JSON.parse(readFileSync(optionsFile, 'utf8')) as Partial<PoolBackpressureOptions>) : {};
+    const extra = existsSync(optionsFile)
+      ? (JSON.parse(readFileSync(optionsFile, 'utf8')) as Partial<PoolBackpressureOptions>)
+      : {};
     return {
       name,
       extension,
@@ -55,7 +59,7 @@ const fixtures: Fixture[] = [
 /** Lines of the sites each fixture must leave and report (every other fixture reports nothing). */
 const EXPECTED_LEFT: Record<string, number[]> = {
   'callback-query': [6, 7],
-  'shadowing': [20],
+  shadowing: [20],
   'shadowing-js': [7],
   'this-pool-uncertain': [8],
   // A client taken from the pool inside a callback, named like a pool: reported, never rewritten.
@@ -85,7 +89,7 @@ const EXPECTED_REASONS: Record<string, Record<number, string>> = {
     45: "`pool.query()`: declared as `Deps['db']['pool']`, not pg's Pool: rewriting would not type-check (typed the interface PoolLike)",
   },
   'module-exports-pool': {
-    8: "`module.pool.query()`: not sure it is a pg Pool (`module.pool` is read, but this file stores `pool` on `module.exports`, a different object)",
+    8: '`module.pool.query()`: not sure it is a pg Pool (`module.pool` is read, but this file stores `pool` on `module.exports`, a different object)',
   },
   'callback-signature': {
     21: "`this.master.connect()`: its callback takes pg-pool's (err, client, release), but nothing shows it is a pg Pool (returned by `load()`)",
@@ -100,8 +104,20 @@ const EXPECTED_REASONS: Record<string, Record<number, string>> = {
   },
 };
 
-function run(filePath: string, source: string, options: PoolBackpressureOptions, types?: TypeServices, program?: TSESTree.Program): { output: string; result: CodemodResult } {
-  const result = codemod.transform({ filePath, source, program: program ?? parseSource(filePath, source), options, types });
+function run(
+  filePath: string,
+  source: string,
+  options: PoolBackpressureOptions,
+  types?: TypeServices,
+  program?: TSESTree.Program,
+): { output: string; result: CodemodResult } {
+  const result = codemod.transform({
+    filePath,
+    source,
+    program: program ?? parseSource(filePath, source),
+    options,
+    types,
+  });
   return { output: applyTextEdits(source, result.edits), result };
 }
 
@@ -112,16 +128,21 @@ function isTypeScript(extension: string): boolean {
 describe('pool-backpressure fixtures', () => {
   it('has a fixture pair for every form and decoy found on real code', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(20);
-    expect(new Set(fixtures.map((fixture) => fixture.extension))).toEqual(new Set(['ts', 'tsx', 'mts', 'js', 'mjs', 'cjs']));
+    expect(new Set(fixtures.map((fixture) => fixture.extension))).toEqual(
+      new Set(['ts', 'tsx', 'mts', 'js', 'mjs', 'cjs']),
+    );
   });
 
-  it.each(fixtures.map((fixture) => [fixture.name, fixture] as const))('%s: reports exactly the sites it leaves', (_name, fixture) => {
-    const { result } = run(join(FIXTURES, fixture.inputFile), fixture.input, fixture.options);
-    expect(result.left.map((site) => site.line)).toEqual(EXPECTED_LEFT[fixture.name] ?? []);
-    for (const site of [...result.left, ...result.rewritten]) expect(site.message.length).toBeGreaterThan(10);
-    const reasons = EXPECTED_REASONS[fixture.name];
-    if (reasons) expect(Object.fromEntries(result.left.map((site) => [site.line, site.message]))).toEqual(reasons);
-  });
+  it.each(fixtures.map((fixture) => [fixture.name, fixture] as const))(
+    '%s: reports exactly the sites it leaves',
+    (_name, fixture) => {
+      const { result } = run(join(FIXTURES, fixture.inputFile), fixture.input, fixture.options);
+      expect(result.left.map((site) => site.line)).toEqual(EXPECTED_LEFT[fixture.name] ?? []);
+      for (const site of [...result.left, ...result.rewritten]) expect(site.message.length).toBeGreaterThan(10);
+      const reasons = EXPECTED_REASONS[fixture.name];
+      if (reasons) expect(Object.fromEntries(result.left.map((site) => [site.line, site.message]))).toEqual(reasons);
+    },
+  );
 
   it("rewrites receivers declared with pg's Pool (destructured, field, parameter property, variable), with that annotation as evidence", () => {
     const fixture = fixtures.find((candidate) => candidate.name === 'packages/pg-only/declared-types');
@@ -139,7 +160,8 @@ describe('pool-backpressure fixtures', () => {
 describe('pool-backpressure pre-filter', () => {
   it('lets every fixture with a site through, and keeps files without a member connect/query out', () => {
     const untyped = { typed: false };
-    for (const fixture of fixtures) if (fixture.expected !== fixture.input) expect(codemod.mightApply(fixture.input, untyped)).toBe(true);
+    for (const fixture of fixtures)
+      if (fixture.expected !== fixture.input) expect(codemod.mightApply(fixture.input, untyped)).toBe(true);
     expect(codemod.mightApply("pool['query']('x')", untyped)).toBe(true);
     expect(codemod.mightApply('pool\n  .connect()', untyped)).toBe(true);
     expect(codemod.mightApply("document.querySelector('a'); const connection = req.query;", untyped)).toBe(false);
@@ -147,7 +169,8 @@ describe('pool-backpressure pre-filter', () => {
   });
 
   it('without types, also keeps out member calls on objects no pool can reach; with types, only the checker can tell', () => {
-    const search = "import { Client } from '@elastic/elasticsearch';\nexport const hits = (client: Client) => client.query('x');\n";
+    const search =
+      "import { Client } from '@elastic/elasticsearch';\nexport const hits = (client: Client) => client.query('x');\n";
     expect(codemod.mightApply(search, { typed: false })).toBe(false);
     expect(codemod.mightApply(search, { typed: true })).toBe(true);
   });
@@ -155,29 +178,41 @@ describe('pool-backpressure pre-filter', () => {
   it('refuses a threshold the helpers would reject', () => {
     const source = "import { Pool } from 'pg';\nnew Pool().connect();\n";
     const program = parseSource('a.ts', source);
-    expect(() => codemod.transform({ filePath: 'a.ts', source, program, options: { importFrom: '@quickwins/runtime', query: true, tests: false, threshold: 1.5 } })).toThrow(
-      /--threshold must be greater than 0 and at most 1/,
-    );
+    expect(() =>
+      codemod.transform({
+        filePath: 'a.ts',
+        source,
+        program,
+        options: { importFrom: '@quickwins/runtime', query: true, tests: false, threshold: 1.5 },
+      }),
+    ).toThrow(/--threshold must be greater than 0 and at most 1/);
   });
 });
 
 describe('pool-backpressure fixtures type-check', () => {
   // Fixtures under packages/ depend on their own package.json and tsconfig (paths aliases), which the shared typed project has not.
-  const typeScriptFixtures = fixtures.filter((fixture) => isTypeScript(fixture.extension) && !fixture.name.startsWith('packages/'));
+  const typeScriptFixtures = fixtures.filter(
+    (fixture) => isTypeScript(fixture.extension) && !fixture.name.startsWith('packages/'),
+  );
   let project: TsProject;
 
   beforeAll(() => {
     const files = fixtureProjectFiles(fixtureDir, ['lib/db.ts', 'lib/ambient.d.ts'], typeScriptFixtures);
-    const aliases = fixtures.map((fixture) => fixture.options.importFrom).filter((from) => from !== '@quickwins/runtime');
+    const aliases = fixtures
+      .map((fixture) => fixture.options.importFrom)
+      .filter((from) => from !== '@quickwins/runtime');
     project = createTsProject(files, aliases);
   });
 
   afterAll(() => project.dispose());
 
-  it.each(typeScriptFixtures.map((fixture) => [fixture.name, fixture] as const))('%s: input and output have no type errors', (_name, fixture) => {
-    expect(project.errors(fixture.inputFile)).toEqual([]);
-    expect(project.errors(fixture.outputFile)).toEqual([]);
-  });
+  it.each(typeScriptFixtures.map((fixture) => [fixture.name, fixture] as const))(
+    '%s: input and output have no type errors',
+    (_name, fixture) => {
+      expect(project.errors(fixture.inputFile)).toEqual([]);
+      expect(project.errors(fixture.outputFile)).toEqual([]);
+    },
+  );
 
   it.each(typeScriptFixtures.map((fixture) => [fixture.name, fixture] as const))(
     '%s: with types it rewrites at least the same sites, and the same text when nothing was uncertain',
@@ -196,7 +231,10 @@ describe('pool-backpressure on receivers declared with the project’s own types
   // The real pool is handed over as `appPool as unknown as PoolLike`: a rewrite of the PoolLike sites would not
   // type-check (queryWithBackpressure takes pg's Pool).
   const files = new Map([
-    ['types.ts', "import type { QueryResult } from 'pg';\nexport interface PoolLike {\n  query(text: string, values?: unknown[]): Promise<QueryResult>;\n}\n"],
+    [
+      'types.ts',
+      "import type { QueryResult } from 'pg';\nexport interface PoolLike {\n  query(text: string, values?: unknown[]): Promise<QueryResult>;\n}\n",
+    ],
     [
       'repo.ts',
       "import type { PoolLike } from './types.js';\n" +
@@ -217,7 +255,12 @@ describe('pool-backpressure on receivers declared with the project’s own types
   it('the declared-types fixture type-checks before and after', () => {
     const fixture = fixtures.find((candidate) => candidate.name === 'packages/pg-only/declared-types');
     if (!fixture) throw new Error('fixture packages/pg-only/declared-types is missing');
-    const project = createTsProject(new Map([['input.ts', fixture.input], ['output.ts', fixture.expected]]));
+    const project = createTsProject(
+      new Map([
+        ['input.ts', fixture.input],
+        ['output.ts', fixture.expected],
+      ]),
+    );
     try {
       expect(project.errors('input.ts')).toEqual([]);
       expect(project.errors('output.ts')).toEqual([]);
@@ -231,7 +274,10 @@ describe('pool-backpressure on receivers declared with the project’s own types
     let after: TsProject | undefined;
     try {
       // Package-level evidence (named like a pool, pg the only pool library) is what made these look like pools.
-      writeFileSync(join(before.dir, 'package.json'), JSON.stringify({ name: 'declared-pool-app', type: 'module', dependencies: { pg: '^8.11.0' } }));
+      writeFileSync(
+        join(before.dir, 'package.json'),
+        JSON.stringify({ name: 'declared-pool-app', type: 'module', dependencies: { pg: '^8.11.0' } }),
+      );
       const options: PoolBackpressureOptions = { importFrom: '@quickwins/runtime', query: true, tests: false };
       const rewritten = new Map<string, string>();
       const left: string[] = [];
@@ -249,11 +295,18 @@ describe('pool-backpressure on receivers declared with the project’s own types
       ]);
       // Typed: the checker sees PoolLike too, so the same sites are left with the same reasons.
       const typedRepo = before.services('repo.ts', files.get('repo.ts') ?? '');
-      const typed = run(join(before.dir, 'repo.ts'), files.get('repo.ts') ?? '', options, typedRepo.types, typedRepo.ast);
+      const typed = run(
+        join(before.dir, 'repo.ts'),
+        files.get('repo.ts') ?? '',
+        options,
+        typedRepo.types,
+        typedRepo.ast,
+      );
       expect(typed.result.edits).toEqual([]);
       expect(typed.result.left.map((site) => `repo.ts:${site.line} ${site.message}`)).toEqual(left);
       after = createTsProject(rewritten);
-      for (const path of files.keys()) expect({ path, errors: after.errors(path) }).toEqual({ path, errors: before.errors(path) });
+      for (const path of files.keys())
+        expect({ path, errors: after.errors(path) }).toEqual({ path, errors: before.errors(path) });
     } finally {
       before.dispose();
       after?.dispose();
@@ -263,7 +316,8 @@ describe('pool-backpressure on receivers declared with the project’s own types
 
 describe('pool-backpressure: which files wait for the checker', () => {
   const options: PoolBackpressureOptions = { importFrom: '@quickwins/runtime', query: true, tests: false };
-  const waits = (source: string, filePath = join(FIXTURES, 'waits.ts')) => run(filePath, source, options).result.waitsForTypes;
+  const waits = (source: string, filePath = join(FIXTURES, 'waits.ts')) =>
+    run(filePath, source, options).result.waitsForTypes;
 
   it('not a file whose only other calls are on what a pool hands out', () => {
     expect(
@@ -285,9 +339,18 @@ describe('pool-backpressure: which files wait for the checker', () => {
   });
 
   it.each([
-    ['an untyped parameter', "import { Pool } from 'pg';\nexport const f = (db) => db.query('x');\nexport const pool = new Pool();\n"],
-    ['a value from another package', "import { db } from '@org/db';\nimport { Pool } from 'pg';\nexport const pool = new Pool();\nexport const f = () => db.query('x');\n"],
-    ['a local class extending another', "import { Pool } from 'pg';\nclass Shared extends Pool {}\nexport const f = () => new Shared().query('x');\n"],
+    [
+      'an untyped parameter',
+      "import { Pool } from 'pg';\nexport const f = (db) => db.query('x');\nexport const pool = new Pool();\n",
+    ],
+    [
+      'a value from another package',
+      "import { db } from '@org/db';\nimport { Pool } from 'pg';\nexport const pool = new Pool();\nexport const f = () => db.query('x');\n",
+    ],
+    [
+      'a local class extending another',
+      "import { Pool } from 'pg';\nclass Shared extends Pool {}\nexport const f = () => new Shared().query('x');\n",
+    ],
     ['a file the pre-check passes over', "import { db } from '@org/db';\nexport const f = () => db.query('x');\n"],
   ])('a file with %s', (_name, source) => {
     expect(waits(source)).toBe(true);
@@ -302,7 +365,10 @@ describe("pool-backpressure on a project's own pg typings without the pool's cou
         '  export class Pool {\n    constructor(config: { connectionString: string });\n    connect: () => Promise<PoolClient>;\n' +
         '    query: (text: string, params?: unknown[]) => Promise<{ rows: unknown[] }>;\n  }\n}\n',
     ],
-    ['db.ts', "import { Pool } from 'pg';\nexport const pool = new Pool({ connectionString: '' });\nexport const one = () => pool.query('select 1');\nexport const client = () => pool.connect();\n"],
+    [
+      'db.ts',
+      "import { Pool } from 'pg';\nexport const pool = new Pool({ connectionString: '' });\nexport const one = () => pool.query('select 1');\nexport const client = () => pool.connect();\n",
+    ],
   ]);
   const options: PoolBackpressureOptions = { importFrom: '@quickwins/runtime', query: true, tests: false };
 
@@ -329,7 +395,13 @@ describe("pool-backpressure on a project's own pg typings without the pool's cou
 
   it('rewrites the same code once the typings declare the counters (what a rewrite needs, shown by tsc)', () => {
     const complete = new Map(files);
-    complete.set('types/pg.d.ts', (files.get('types/pg.d.ts') ?? '').replace('    connect:', '    readonly totalCount: number;\n    readonly idleCount: number;\n    readonly waitingCount: number;\n    connect:'));
+    complete.set(
+      'types/pg.d.ts',
+      (files.get('types/pg.d.ts') ?? '').replace(
+        '    connect:',
+        '    readonly totalCount: number;\n    readonly idleCount: number;\n    readonly waitingCount: number;\n    connect:',
+      ),
+    );
     const project = createTsProject(complete);
     let after: TsProject | undefined;
     try {
@@ -353,15 +425,27 @@ describe("pool-backpressure with @fastify/postgres's types", () => {
         "import type { Pool, PoolClient, QueryResult } from 'pg';\n" +
           'export type PostgresDb = {\n  pool: Pool;\n  connect(): Promise<PoolClient>;\n  query(text: string, values?: unknown[]): Promise<QueryResult>;\n};\n',
       ],
-      ['db.ts', "import type { PostgresDb } from './vendor/node_modules/@fastify/postgres/index.js';\nexport declare const db: PostgresDb;\n"],
-      ['routes.ts', "import { db } from './db.js';\nexport const one = () => db.query('select 1');\nexport const client = () => db.connect();\n"],
+      [
+        'db.ts',
+        "import type { PostgresDb } from './vendor/node_modules/@fastify/postgres/index.js';\nexport declare const db: PostgresDb;\n",
+      ],
+      [
+        'routes.ts',
+        "import { db } from './db.js';\nexport const one = () => db.query('select 1');\nexport const client = () => db.connect();\n",
+      ],
     ]);
     const project = createTsProject(files);
     let after: TsProject | undefined;
     try {
       const source = files.get('routes.ts') ?? '';
       const { ast, types } = project.services('routes.ts', source);
-      const typed = run(join(project.dir, 'routes.ts'), source, { importFrom: '@quickwins/runtime', query: true, tests: false }, types, ast);
+      const typed = run(
+        join(project.dir, 'routes.ts'),
+        source,
+        { importFrom: '@quickwins/runtime', query: true, tests: false },
+        types,
+        ast,
+      );
       expect(typed.result.rewritten.map((site) => site.message)).toEqual([
         "db.pool.query() → queryWithBackpressure(db.pool, …) (its type `PostgresDb` is @fastify/postgres's decorator, whose `.pool` is pg's Pool)",
         "db.pool.connect() → acquireWithBackpressure(db.pool, …) (its type `PostgresDb` is @fastify/postgres's decorator, whose `.pool` is pg's Pool)",

@@ -38,7 +38,8 @@ const OWN_READERS: Readonly<Record<string, CodemodRead>> = {
   'src/pool-backpressure/pg-typings.ts': 'project-config', // the pg typings the project compiles against
 };
 
-const FS_READ = /import\s*\{[^}]*\b(?:readFileSync|readFile|readdirSync|readdir|createReadStream|openSync|open)\b[^}]*\}\s*from\s*['"](?:node:)?fs(?:\/promises)?['"]/;
+const FS_READ =
+  /import\s*\{[^}]*\b(?:readFileSync|readFile|readdirSync|readdir|createReadStream|openSync|open)\b[^}]*\}\s*from\s*['"](?:node:)?fs(?:\/promises)?['"]/;
 const IMPORT_STATEMENT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"][^'"]+['"];?/g;
 const LOCAL_IMPORT = /(?:^|\n)\s*(?:import|export)\s(?!type\s)[^;]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/g;
 
@@ -60,7 +61,8 @@ function readsFound(entry: string): CodemodRead[] {
   for (const module of modulesOf(entry)) {
     const source = readFileSync(join(REPO_ROOT, module), 'utf8');
     const code = source.replace(IMPORT_STATEMENT, '\n');
-    for (const [name, read] of Object.entries(CORE_READERS)) if (new RegExp(`\\b${name}\\b`).test(code)) found.add(read);
+    for (const [name, read] of Object.entries(CORE_READERS))
+      if (new RegExp(`\\b${name}\\b`).test(code)) found.add(read);
     if (FS_READ.test(source)) {
       const own = OWN_READERS[module];
       if (own === undefined) throw new Error(`${module} reads files with node:fs: classify it in OWN_READERS`);

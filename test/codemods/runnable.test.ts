@@ -12,17 +12,24 @@ import { loadCodemods } from '../../src/registry/index.js';
 const codemods = [...(await loadCodemods({})).values()];
 
 describe('RunnableCodemod.configure', () => {
-  it.each(codemods.map((codemod) => [codemod.id, codemod] as const))('%s: the resolved values configure the same options again (what a worker does)', (_id, codemod) => {
-    const raw = Object.fromEntries(codemod.options.filter((option) => option.type === 'boolean').map((option) => [option.flag, !option.default]));
-    const configured = codemod.configure(raw);
-    expect(codemod.configure(configured.values).values).toEqual(configured.values);
-    expect(configured.codemod).toBe(codemod);
-    expect(configured.prepareProject !== undefined).toBe(codemod.hasProjectSession);
-  });
+  it.each(codemods.map((codemod) => [codemod.id, codemod] as const))(
+    '%s: the resolved values configure the same options again (what a worker does)',
+    (_id, codemod) => {
+      const raw = Object.fromEntries(
+        codemod.options.filter((option) => option.type === 'boolean').map((option) => [option.flag, !option.default]),
+      );
+      const configured = codemod.configure(raw);
+      expect(codemod.configure(configured.values).values).toEqual(configured.values);
+      expect(configured.codemod).toBe(codemod);
+      expect(configured.prepareProject !== undefined).toBe(codemod.hasProjectSession);
+    },
+  );
 
   it('refuses a bad value naming the flag', () => {
     const pool = codemods.find((codemod) => codemod.id === 'pool-backpressure');
-    expect(() => pool?.configure({ threshold: '2' })).toThrow(new OptionError('option --threshold must be greater than 0 and at most 1, got 2'));
+    expect(() => pool?.configure({ threshold: '2' })).toThrow(
+      new OptionError('option --threshold must be greater than 0 and at most 1, got 2'),
+    );
   });
 
   it('passes the options the codemod declared, with their defaults, to its transform', () => {

@@ -3,15 +3,47 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatAuthScore, HELD_OUT, labelPlaces, readAuthLabels, scoreRepository, totalOf, type AuthLabel, type ReportedSite } from '../../corpus/score-auth.js';
+import {
+  formatAuthScore,
+  HELD_OUT,
+  labelPlaces,
+  readAuthLabels,
+  scoreRepository,
+  totalOf,
+  type AuthLabel,
+  type ReportedSite,
+} from '../../corpus/score-auth.js';
 
-const label = (path: string, line: number, kind: AuthLabel['kind']): AuthLabel => ({ repo: 'o/r', path, line, kind, framework: 'express', why: `${path}:${line}` });
-const site = (path: string, line: number, wrapped: boolean): ReportedSite => ({ path, line, wrapped, message: wrapped ? 'wrapped' : 'left' });
+const label = (path: string, line: number, kind: AuthLabel['kind']): AuthLabel => ({
+  repo: 'o/r',
+  path,
+  line,
+  kind,
+  framework: 'express',
+  why: `${path}:${line}`,
+});
+const site = (path: string, line: number, wrapped: boolean): ReportedSite => ({
+  path,
+  line,
+  wrapped,
+  message: wrapped ? 'wrapped' : 'left',
+});
 
 describe('scoreRepository', () => {
   it('counts wrapped, left and silent handlers, and every wrap that matches no handler label', () => {
-    const labels = [label('a.ts', 1, 'handler'), label('a.ts', 5, 'handler'), label('b.ts', 9, 'handler'), label('c.ts', 2, 'not-handler')];
-    const sites = [site('a.ts', 1, true), site('a.ts', 5, false), site('c.ts', 2, true), site('d.ts', 7, true), site('b.ts', 10, true)];
+    const labels = [
+      label('a.ts', 1, 'handler'),
+      label('a.ts', 5, 'handler'),
+      label('b.ts', 9, 'handler'),
+      label('c.ts', 2, 'not-handler'),
+    ];
+    const sites = [
+      site('a.ts', 1, true),
+      site('a.ts', 5, false),
+      site('c.ts', 2, true),
+      site('d.ts', 7, true),
+      site('b.ts', 10, true),
+    ];
     const row = scoreRepository('o/r', labels, sites, 'abc');
     expect(row).toMatchObject({ handlers: 3, wrapped: 1, left: 1, wraps: 4 });
     expect(row.recall).toBeCloseTo(1 / 3);
@@ -36,7 +68,10 @@ describe('scoreRepository', () => {
 
   it('matches a label at the first line of its function or at the registration its why names (both label conventions)', () => {
     const labels: AuthLabel[] = [
-      { ...label('api/handlers/auth.js', 6, 'handler'), why: 'login(req, reply), registered at api/routes/auth.js:19 as POST /api/auth/login' },
+      {
+        ...label('api/handlers/auth.js', 6, 'handler'),
+        why: 'login(req, reply), registered at api/routes/auth.js:19 as POST /api/auth/login',
+      },
       { ...label('src/users.ts', 40, 'handler'), why: 'signUp function (registered as signUp at line 72)' },
       { ...label('src/auth.controller.ts', 43, 'handler'), why: "@Post('anonymous') (line 41) accessTokenLogin" },
       label('src/a.controller.js', 5, 'handler'),
@@ -51,7 +86,10 @@ describe('scoreRepository', () => {
     ];
     const row = scoreRepository('o/r', labels, sites);
     expect(row).toMatchObject({ handlers: 4, wrapped: 4, left: 0, wraps: 4, silentSkips: [], nonHandlerWraps: [] });
-    expect(labelPlaces(labels[0] as AuthLabel).map((place) => `${place.path}:${place.line}`)).toEqual(['api/handlers/auth.js:6', 'api/routes/auth.js:19']);
+    expect(labelPlaces(labels[0] as AuthLabel).map((place) => `${place.path}:${place.line}`)).toEqual([
+      'api/handlers/auth.js:6',
+      'api/routes/auth.js:19',
+    ]);
   });
 
   it('reads decoy as not-handler and refuses an unknown kind with the file and line', () => {
@@ -66,11 +104,15 @@ describe('scoreRepository', () => {
 
   it("matches a decorated method's label at the method line to the report at its first decorator, nearest first", () => {
     const labels = [label('auth.resolver.ts', 41, 'handler'), label('auth.resolver.ts', 46, 'handler')];
-    const decorated = (line: number): ReportedSite => ({ path: 'auth.resolver.ts', line, wrapped: true, message: '@Mutation login: decorated' });
+    const decorated = (line: number): ReportedSite => ({
+      path: 'auth.resolver.ts',
+      line,
+      wrapped: true,
+      message: '@Mutation login: decorated',
+    });
     const row = scoreRepository('o/r', labels, [decorated(38), decorated(44)]);
     expect(row).toMatchObject({ wrapped: 2, nonHandlerWraps: [], silentSkips: [] });
     // A route call (no decorator) still needs the exact line.
     expect(scoreRepository('o/r', [label('a.ts', 41, 'handler')], [site('a.ts', 38, true)]).wrapped).toBe(0);
   });
 });
-

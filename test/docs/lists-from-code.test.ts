@@ -16,7 +16,8 @@ const generatedDocs = await regeneratedDocs();
 const cliDoc = readFileSync(join(REPO_ROOT, 'docs', 'cli.md'), 'utf8');
 
 /** How an option is written on the command line: a boolean that is on by default only has its `--no-` form. */
-const cliFlag = (option: CodemodOption): string => (option.type === 'boolean' && option.default === true ? `--no-${option.flag}` : `--${option.flag}`);
+const cliFlag = (option: CodemodOption): string =>
+  option.type === 'boolean' && option.default === true ? `--no-${option.flag}` : `--${option.flag}`;
 
 /** The rows of the markdown table whose header line is `header`, as arrays of trimmed cells. */
 function tableRows(text: string, header: string): string[][] {
@@ -26,7 +27,12 @@ function tableRows(text: string, header: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim()),
+    );
   }
   return rows;
 }
@@ -52,7 +58,9 @@ describe('doc lists checked against the code', () => {
     const runnerFlags = [...help.stdout.matchAll(/^ {2}(?:-\w, )?(--[a-z-]+)/gm)]
       .map((match) => match[1]!)
       .filter((flag) => !own.has(flag) && flag !== '--help');
-    const documented = tableRows(cliDoc, '| flag | what it does |').map((row) => flagOfCell(row[0])).filter((flag) => flag !== undefined);
+    const documented = tableRows(cliDoc, '| flag | what it does |')
+      .map((row) => flagOfCell(row[0]))
+      .filter((flag) => flag !== undefined);
     expect(documented.sort()).toEqual(runnerFlags.sort());
   });
 });
@@ -63,7 +71,9 @@ describe("each codemod's doc lists its options", () => {
       const doc = readFileSync(join(REPO_ROOT, 'docs', 'codemods', `${codemod.id}.md`), 'utf8');
       const rows = tableRows(doc, '| option | default | meaning |');
       expect(rows.map((row) => flagOfCell(row[0])).sort()).toEqual(codemod.options.map(cliFlag).sort());
-      for (const option of codemod.options.filter((declared) => declared.type !== 'boolean' && declared.default !== undefined)) {
+      for (const option of codemod.options.filter(
+        (declared) => declared.type !== 'boolean' && declared.default !== undefined,
+      )) {
         const row = rows.find((cells) => flagOfCell(cells[0]) === cliFlag(option));
         expect(row?.[1], `${cliFlag(option)}: default`).toContain(`\`${String(option.default)}\``);
       }

@@ -48,13 +48,78 @@ interface Server {
 }
 
 const SERVERS: readonly Server[] = [
-  { name: 'express 5 (ESM, imported handlers)', entry: 'express/server.js', loginPath: '/auth/login', http: true, otherRoutes: [['GET', '/health'], ['POST', '/orders']], registerPath: '/auth/register' },
-  { name: 'express 4 (CommonJS, Router)', entry: 'express4/server.cjs', loginPath: '/auth/login', http: true, otherRoutes: [['GET', '/health'], ['POST', '/orders']] },
-  { name: 'fastify', entry: 'fastify/server.ts', loginPath: '/auth/login', http: true, otherRoutes: [['GET', '/health'], ['POST', '/orders']], registerPath: '/auth/register' },
-  { name: 'koa', entry: 'koa/server.js', loginPath: '/auth/login', http: true, otherRoutes: [['GET', '/health'], ['POST', '/orders']] },
-  { name: 'nestjs', entry: 'nestjs/server.ts', loginPath: '/auth/login', http: true, otherRoutes: [['GET', '/health'], ['POST', '/orders']] },
-  { name: 'next route handler', entry: 'next/server.ts', loginPath: '/api/auth/login', http: true, otherRoutes: [['GET', '/api/health'], ['POST', '/orders']] },
-  { name: 'plain login(req)', entry: 'plain/server.ts', loginPath: '/auth/login', http: false, otherRoutes: [['GET', '/health'], ['POST', '/orders']] },
+  {
+    name: 'express 5 (ESM, imported handlers)',
+    entry: 'express/server.js',
+    loginPath: '/auth/login',
+    http: true,
+    otherRoutes: [
+      ['GET', '/health'],
+      ['POST', '/orders'],
+    ],
+    registerPath: '/auth/register',
+  },
+  {
+    name: 'express 4 (CommonJS, Router)',
+    entry: 'express4/server.cjs',
+    loginPath: '/auth/login',
+    http: true,
+    otherRoutes: [
+      ['GET', '/health'],
+      ['POST', '/orders'],
+    ],
+  },
+  {
+    name: 'fastify',
+    entry: 'fastify/server.ts',
+    loginPath: '/auth/login',
+    http: true,
+    otherRoutes: [
+      ['GET', '/health'],
+      ['POST', '/orders'],
+    ],
+    registerPath: '/auth/register',
+  },
+  {
+    name: 'koa',
+    entry: 'koa/server.js',
+    loginPath: '/auth/login',
+    http: true,
+    otherRoutes: [
+      ['GET', '/health'],
+      ['POST', '/orders'],
+    ],
+  },
+  {
+    name: 'nestjs',
+    entry: 'nestjs/server.ts',
+    loginPath: '/auth/login',
+    http: true,
+    otherRoutes: [
+      ['GET', '/health'],
+      ['POST', '/orders'],
+    ],
+  },
+  {
+    name: 'next route handler',
+    entry: 'next/server.ts',
+    loginPath: '/api/auth/login',
+    http: true,
+    otherRoutes: [
+      ['GET', '/api/health'],
+      ['POST', '/orders'],
+    ],
+  },
+  {
+    name: 'plain login(req)',
+    entry: 'plain/server.ts',
+    loginPath: '/auth/login',
+    http: false,
+    otherRoutes: [
+      ['GET', '/health'],
+      ['POST', '/orders'],
+    ],
+  },
 ];
 
 /** What the codemod must rewrite in the fixture tree, per file: sites wrapped and sites reported as left. */
@@ -97,12 +162,25 @@ beforeAll(async () => {
   const stdout = capture();
   const stderr = capture();
   // `--plain-functions`: the plain server's `login(req)` is named for its action and registered nowhere, a candidate by default.
-  const code = await main(['auth-logging', '.', '--plain-functions', '--json', '--no-types', '--workers', '0', '--allow-dirty', '--allow-no-git'], {
-    cwd: root,
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+  const code = await main(
+    [
+      'auth-logging',
+      '.',
+      '--plain-functions',
+      '--json',
+      '--no-types',
+      '--workers',
+      '0',
+      '--allow-dirty',
+      '--allow-no-git',
+    ],
+    {
+      cwd: root,
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
   if (code !== 0) throw new Error(`quickwins auth-logging exited with ${code}: ${stderr.text()}`);
   const cli = { stdout: stdout.text() };
   report = JSON.parse(cli.stdout) as typeof report;
@@ -123,7 +201,7 @@ beforeAll(async () => {
   writeFileSync(
     join(root, 'harness.mjs'),
     [
-      "const entry = new URL(process.argv[2], `file://${process.cwd()}/`);",
+      'const entry = new URL(process.argv[2], `file://${process.cwd()}/`);',
       'const loaded = await import(entry.href);',
       'const server = await (loaded.start ?? loaded.default.start)(0);',
       'process.stderr.write(`QW_READY ${server.port}\\n`);',
@@ -147,9 +225,13 @@ describe('quickwins auth-logging over the fixture servers', () => {
       expect(file?.left.length ?? 0, path).toBe(expected.left);
       expect(file?.covered?.length ?? 0, path).toBe(expected.covered ?? 0);
     }
-    const otherRewrites = report.files.filter((file) => !(file.path.replace(/\\/g, '/') in EXPECTED_SITES) && file.rewritten.length > 0);
+    const otherRewrites = report.files.filter(
+      (file) => !(file.path.replace(/\\/g, '/') in EXPECTED_SITES) && file.rewritten.length > 0,
+    );
     expect(otherRewrites.map((file) => file.path)).toEqual([]);
-    expect(readFileSync(join(root, 'express/server.js'), 'utf8')).toContain("app.post('/auth/login', withAuthLogging('login', login));");
+    expect(readFileSync(join(root, 'express/server.js'), 'utf8')).toContain(
+      "app.post('/auth/login', withAuthLogging('login', login));",
+    );
   });
 
   it('changes nothing when run a second time', async () => {
@@ -180,7 +262,10 @@ class RunningServer {
   }
 
   static async start(entry: string): Promise<RunningServer> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'harness.mjs', `./${entry}`], { cwd: root, stdio: 'pipe' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'harness.mjs', `./${entry}`], {
+      cwd: root,
+      stdio: 'pipe',
+    });
     const server = new RunningServer(child);
     server.port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${entry} did not start: ${server.stderr}`)), 30_000);
@@ -236,7 +321,15 @@ interface Sent {
 }
 
 /** One request on loopback; `abortAfterMs` destroys the socket before the answer comes. */
-function send(port: number, method: string, path: string, requestId: string, body?: unknown, abortAfterMs?: number, headers: Record<string, string> = {}): Promise<Sent> {
+function send(
+  port: number,
+  method: string,
+  path: string,
+  requestId: string,
+  body?: unknown,
+  abortAfterMs?: number,
+  headers: Record<string, string> = {},
+): Promise<Sent> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = httpRequest(
@@ -249,7 +342,9 @@ function send(port: number, method: string, path: string, requestId: string, bod
           'x-request-id': requestId,
           authorization: BEARER,
           cookie: COOKIE,
-          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
           ...headers,
         },
       },
@@ -285,15 +380,29 @@ for (const server of SERVERS) {
       await login('abort', { email: 'slow@example.com', password: PASSWORD }, 60);
       if (server.registerPath) {
         authIds.push(id('register'));
-        sent.set('register', await send(running.port, 'POST', server.registerPath, id('register'), { email: 'new@example.com', password: PASSWORD }));
+        sent.set(
+          'register',
+          await send(running.port, 'POST', server.registerPath, id('register'), {
+            email: 'new@example.com',
+            password: PASSWORD,
+          }),
+        );
       }
       if (server.entry.startsWith('nestjs/')) {
         authIds.push(id('guard-denied'), id('guard-allowed'));
         sent.set('guard-denied', await send(running.port, 'POST', '/auth/token', id('guard-denied'), {}));
-        sent.set('guard-allowed', await send(running.port, 'POST', '/auth/token', id('guard-allowed'), {}, undefined, { 'x-api-key': 'e2e-api-key' }));
+        sent.set(
+          'guard-allowed',
+          await send(running.port, 'POST', '/auth/token', id('guard-allowed'), {}, undefined, {
+            'x-api-key': 'e2e-api-key',
+          }),
+        );
       }
       for (const [index, [method, path]] of server.otherRoutes.entries()) {
-        sent.set(`other-${index}`, await send(running.port, method, path, id(`other-${index}`), method === 'GET' ? undefined : { items: [] }));
+        sent.set(
+          `other-${index}`,
+          await send(running.port, method, path, id(`other-${index}`), method === 'GET' ? undefined : { items: [] }),
+        );
       }
       await running.waitForRequestIds(authIds);
       // The aborted handler still runs to its end; give it time to (not) write a second line.
@@ -320,7 +429,14 @@ for (const server of SERVERS) {
 
     it('logs a success with user_id, elapsed_ms and the masked email', () => {
       const line = only('success');
-      expect(line).toMatchObject({ level: 30, event: 'authn_login_success', outcome: 'success', user_id: 'u1', email: 'a***@example.com', ...http(200) });
+      expect(line).toMatchObject({
+        level: 30,
+        event: 'authn_login_success',
+        outcome: 'success',
+        user_id: 'u1',
+        email: 'a***@example.com',
+        ...http(200),
+      });
       expect(typeof line.elapsed_ms).toBe('number');
       expect(line.elapsed_ms as number).toBeGreaterThanOrEqual(0);
     });
@@ -336,7 +452,12 @@ for (const server of SERVERS) {
     });
 
     it('logs a validation failure', () => {
-      expect(only('validation')).toMatchObject({ level: 40, event: 'authn_login_fail', outcome: 'failure', ...http(400) });
+      expect(only('validation')).toMatchObject({
+        level: 40,
+        event: 'authn_login_fail',
+        outcome: 'failure',
+        ...http(400),
+      });
     });
 
     it('logs a thrown error at error level', () => {

@@ -16,7 +16,10 @@ const GOOD_LOOP = `await consumer.run({
 runRuleTests('kafka-batch-protocol', rule, {
   valid: [
     { name: 'the full protocol', code: GOOD_LOOP },
-    { name: 'auto-resolve on: kafkajs resolves the batch', code: 'consumer.run({ eachBatch: async ({ batch }) => { await bulkInsert(batch.messages); } });' },
+    {
+      name: 'auto-resolve on: kafkajs resolves the batch',
+      code: 'consumer.run({ eachBatch: async ({ batch }) => { await bulkInsert(batch.messages); } });',
+    },
     {
       name: 'a payload handed on whole may be resolved elsewhere',
       code: 'consumer.run({ eachBatchAutoResolve: false, eachBatch: async (payload) => { await this.handleBatch(payload); } });',
@@ -25,10 +28,24 @@ runRuleTests('kafka-batch-protocol', rule, {
       name: 'payload members through the parameter',
       code: 'consumer.run({ eachBatchAutoResolve: false, eachBatch: async (p) => { for (const m of p.batch.messages) { if (!p.isRunning()) break; p.resolveOffset(m.offset); } } });',
     },
-    { name: 'isStale passed on to a helper counts', code: 'const eachBatch = 1; consumer.run({ eachBatch: async ({ batch, isStale }) => { for (const m of batch.messages) { await work(m, isStale); } } });' },
-    { name: 'a loop over something else', code: 'consumer.run({ eachBatch: async ({ batch }) => { for (const group of chunk(batch.messages)) await save(group); } });' },
-    { name: 'checkResolveOffset off', code: 'consumer.run({ eachBatchAutoResolve: false, eachBatch: async ({ batch }) => { await bulk(batch.messages); } });', options: [{ checkResolveOffset: false }] },
-    { name: 'checkStopChecks off', code: 'consumer.run({ eachBatch: async ({ batch }) => { for (const m of batch.messages) await save(m); } });', options: [{ checkStopChecks: false }] },
+    {
+      name: 'isStale passed on to a helper counts',
+      code: 'const eachBatch = 1; consumer.run({ eachBatch: async ({ batch, isStale }) => { for (const m of batch.messages) { await work(m, isStale); } } });',
+    },
+    {
+      name: 'a loop over something else',
+      code: 'consumer.run({ eachBatch: async ({ batch }) => { for (const group of chunk(batch.messages)) await save(group); } });',
+    },
+    {
+      name: 'checkResolveOffset off',
+      code: 'consumer.run({ eachBatchAutoResolve: false, eachBatch: async ({ batch }) => { await bulk(batch.messages); } });',
+      options: [{ checkResolveOffset: false }],
+    },
+    {
+      name: 'checkStopChecks off',
+      code: 'consumer.run({ eachBatch: async ({ batch }) => { for (const m of batch.messages) await save(m); } });',
+      options: [{ checkStopChecks: false }],
+    },
     { name: 'a file that never says eachBatch', code: 'for (const m of batch.messages) save(m);' },
     {
       name: 'JSX in the file',
@@ -50,7 +67,10 @@ runRuleTests('kafka-batch-protocol', rule, {
     {
       name: 'both, in a function expression, with an index loop',
       code: 'consumer.run({ eachBatchAutoResolve: false, eachBatch: async function ({ batch }) {\n  for (let i = 0; i < batch.messages.length; i++) await save(batch.messages[i]);\n} });',
-      errors: [{ messageId: 'noResolveOffset', line: 1 }, { messageId: 'noStopCheck', line: 2 }],
+      errors: [
+        { messageId: 'noResolveOffset', line: 1 },
+        { messageId: 'noStopCheck', line: 2 },
+      ],
     },
     {
       name: 'a method typed with EachBatchPayload',

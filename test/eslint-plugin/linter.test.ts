@@ -29,7 +29,11 @@ const NESTED = [
   '',
 ].join('\n');
 
-function lint(code: string, config: Linter.Config[], filename = 'file.js'): { messages: Linter.LintMessage[]; suppressed: Linter.SuppressedLintMessage[] } {
+function lint(
+  code: string,
+  config: Linter.Config[],
+  filename = 'file.js',
+): { messages: Linter.LintMessage[]; suppressed: Linter.SuppressedLintMessage[] } {
   const linter = new Linter();
   const messages = linter.verify(code, config, filename);
   return { messages, suppressed: suppressedMessages(linter) };
@@ -66,7 +70,10 @@ describe('no-blanket-disable through the Linter (ESLint 10)', () => {
 
   it('where eslint-comments/no-unlimited-disable loses the directives inside a blanket region', () => {
     const { messages, suppressed } = lint(NESTED, [
-      { plugins: { '@eslint-community/eslint-comments': eslintComments as never }, rules: { '@eslint-community/eslint-comments/no-unlimited-disable': 'error' } },
+      {
+        plugins: { '@eslint-community/eslint-comments': eslintComments as never },
+        rules: { '@eslint-community/eslint-comments/no-unlimited-disable': 'error' },
+      },
     ]);
     const rule = '@eslint-community/eslint-comments/no-unlimited-disable';
     expect(messages.filter((message) => message.ruleId === rule).map(at)).toEqual(['1:0']);
@@ -74,7 +81,8 @@ describe('no-blanket-disable through the Linter (ESLint 10)', () => {
   });
 
   it('reports outside the directive on the same line and on the line a next-line directive covers', () => {
-    const code = 'debugger; // eslint-disable-line\n// eslint-disable-next-line\n// eslint-disable-next-line\ndebugger;\n';
+    const code =
+      'debugger; // eslint-disable-line\n// eslint-disable-next-line\n// eslint-disable-next-line\ndebugger;\n';
     const { messages } = lint(code, config);
     expect(messages.map((message) => [message.ruleId, at(message)])).toEqual([
       ['quickwins/no-blanket-disable', '1:0'],
@@ -96,8 +104,12 @@ describe('no-blanket-disable through the Linter (ESLint 10)', () => {
   });
 
   it('respects a named opt-out of this rule, and counts it as used', () => {
-    const code = '/* eslint-disable quickwins/no-blanket-disable -- vendored file */\n/* eslint-disable */\ndebugger;\n';
-    const { messages, suppressed } = lint(code, [...config, { linterOptions: { reportUnusedDisableDirectives: 'error' } }]);
+    const code =
+      '/* eslint-disable quickwins/no-blanket-disable -- vendored file */\n/* eslint-disable */\ndebugger;\n';
+    const { messages, suppressed } = lint(code, [
+      ...config,
+      { linterOptions: { reportUnusedDisableDirectives: 'error' } },
+    ]);
     expect(messages).toEqual([]);
     expect(suppressed.map((message) => [message.ruleId, at(message), message.suppressions])).toEqual([
       ['quickwins/no-blanket-disable', '2:0', [{ kind: 'directive', justification: 'vendored file' }]],
@@ -106,12 +118,20 @@ describe('no-blanket-disable through the Linter (ESLint 10)', () => {
   });
 
   it('is the same under typescript-eslint’s parser, JSX comments and @ts-nocheck included', () => {
-    const code = '// @ts-nocheck\nconst a = (\n  <div>\n    {/* eslint-disable-next-line */}\n    <b />\n  </div>\n);\nexport { a };\n';
-    const { messages } = lint(code, [
-      { files: ['**/*.tsx'], languageOptions: { parser: tseslint.parser as never, parserOptions: { ecmaFeatures: { jsx: true } } } },
-      quickwins.configs.recommended as unknown as Linter.Config,
-      { linterOptions: { reportUnusedDisableDirectives: 'off' } },
-    ], 'component.tsx');
+    const code =
+      '// @ts-nocheck\nconst a = (\n  <div>\n    {/* eslint-disable-next-line */}\n    <b />\n  </div>\n);\nexport { a };\n';
+    const { messages } = lint(
+      code,
+      [
+        {
+          files: ['**/*.tsx'],
+          languageOptions: { parser: tseslint.parser as never, parserOptions: { ecmaFeatures: { jsx: true } } },
+        },
+        quickwins.configs.recommended as unknown as Linter.Config,
+        { linterOptions: { reportUnusedDisableDirectives: 'off' } },
+      ],
+      'component.tsx',
+    );
     expect(messages.map((message) => [message.ruleId, message.messageId, at(message)])).toEqual([
       ['quickwins/no-blanket-disable', 'tsNocheck', '1:1'],
       ['quickwins/no-blanket-disable', 'blanket', '4:6'],
@@ -124,13 +144,15 @@ describe('no-blanket-disable through the Linter (ESLint 10)', () => {
       { rules: { 'quickwins/no-blanket-disable': ['error', { allow: ['src/generated/**'] }] } },
     ];
     const linter = new Linter({ cwd: '/project' });
-    expect(linter.verify('/* eslint-disable */\n', allowConfig, '/project/src/generated/api.js').filter((m) => m.ruleId)).toEqual([]);
+    expect(
+      linter.verify('/* eslint-disable */\n', allowConfig, '/project/src/generated/api.js').filter((m) => m.ruleId),
+    ).toEqual([]);
     expect(linter.verify('/* eslint-disable */\n', allowConfig, '/project/src/api.js').map((m) => m.ruleId)).toContain(
       'quickwins/no-blanket-disable',
     );
-    expect(linter.verify('/* eslint-disable */\n', allowConfig, '/project/lib/src/generated/api.js').map((m) => m.ruleId)).toContain(
-      'quickwins/no-blanket-disable',
-    );
+    expect(
+      linter.verify('/* eslint-disable */\n', allowConfig, '/project/lib/src/generated/api.js').map((m) => m.ruleId),
+    ).toContain('quickwins/no-blanket-disable');
   });
 });
 
@@ -175,7 +197,16 @@ describe('no-raw-pool-connect through the Linter and the ESLint class', () => {
       symlinkSync(join(repoRoot, 'node_modules'), join(project, 'node_modules'), 'dir');
       writeFileSync(
         join(project, 'tsconfig.json'),
-        JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', noEmit: true, types: ['node'] }, include: ['*.ts'] }),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            noEmit: true,
+            types: ['node'],
+          },
+          include: ['*.ts'],
+        }),
       );
       // Only type information knows that `db` is a pg Pool: nothing in this file constructs it.
       const typed = [
@@ -193,7 +224,13 @@ describe('no-raw-pool-connect through the Linter and the ESLint class', () => {
         cwd: project,
         overrideConfigFile: true,
         overrideConfig: [
-          { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser as never, parserOptions: { projectService: true, tsconfigRootDir: project } } },
+          {
+            files: ['**/*.ts'],
+            languageOptions: {
+              parser: tseslint.parser as never,
+              parserOptions: { projectService: true, tsconfigRootDir: project },
+            },
+          },
           quickwins.configs.recommended as unknown as Linter.Config,
         ],
         fix: true,
@@ -202,7 +239,10 @@ describe('no-raw-pool-connect through the Linter and the ESLint class', () => {
       expect(results[0]?.messages).toEqual([]);
       expect(results[0]?.output).toBe(
         typed
-          .replace("import type { Pool } from 'pg';", "import type { Pool } from 'pg';\nimport { acquireWithBackpressure } from '@quickwins/runtime';")
+          .replace(
+            "import type { Pool } from 'pg';",
+            "import type { Pool } from 'pg';\nimport { acquireWithBackpressure } from '@quickwins/runtime';",
+          )
           .replace('await db.connect()', 'await acquireWithBackpressure(db)'),
       );
       await ESLint.outputFixes(results);
@@ -224,7 +264,14 @@ describe('no-raw-pool-connect follows relative imports without type information'
       const linter = new Linter({ cwd: dir });
       const run = (followImports: boolean): (string | null)[] =>
         linter
-          .verify(code, [quickwins.configs.recommended as unknown as Linter.Config, { rules: { 'quickwins/no-raw-pool-connect': ['error', { followImports }] } }], file)
+          .verify(
+            code,
+            [
+              quickwins.configs.recommended as unknown as Linter.Config,
+              { rules: { 'quickwins/no-raw-pool-connect': ['error', { followImports }] } },
+            ],
+            file,
+          )
           .map((message) => message.ruleId);
       expect(run(true)).toEqual(['quickwins/no-raw-pool-connect']);
       expect(run(false)).toEqual([]);

@@ -7,16 +7,44 @@ const PG = "import { Pool } from 'pg';\nconst pool = new Pool({ max: 10 });\n";
 // Without type information: typescript-eslint's parser with no project, detection by import tracking.
 runRuleTests('no-raw-pool-connect (import tracking)', rule, {
   valid: [
-    { name: 'already migrated: acquire', code: `${PG}import { acquireWithBackpressure } from '@quickwins/runtime';\nconst client = await acquireWithBackpressure(pool);` },
-    { name: 'already migrated: query', code: `${PG}import { queryWithBackpressure } from '@quickwins/runtime';\nawait queryWithBackpressure(pool, 'select 1');` },
-    { name: 'a query on an acquired client', code: `${PG}import { acquireWithBackpressure } from '@quickwins/runtime';\nconst client = await acquireWithBackpressure(pool);\nawait client.query('select 1');` },
+    {
+      name: 'already migrated: acquire',
+      code: `${PG}import { acquireWithBackpressure } from '@quickwins/runtime';\nconst client = await acquireWithBackpressure(pool);`,
+    },
+    {
+      name: 'already migrated: query',
+      code: `${PG}import { queryWithBackpressure } from '@quickwins/runtime';\nawait queryWithBackpressure(pool, 'select 1');`,
+    },
+    {
+      name: 'a query on an acquired client',
+      code: `${PG}import { acquireWithBackpressure } from '@quickwins/runtime';\nconst client = await acquireWithBackpressure(pool);\nawait client.query('select 1');`,
+    },
     { name: 'net.connect is no pool', code: "import net from 'node:net';\nconst socket = net.connect(6379);" },
-    { name: 'a redis client', code: "import { createClient } from 'redis';\nconst redis = createClient();\nawait redis.connect();" },
-    { name: 'a mysql pool', code: "import mysql from 'mysql2/promise';\nconst pool = mysql.createPool({});\nawait pool.query('select 1');\nawait pool.getConnection();" },
-    { name: 'a Pool from another library', code: "import { Pool } from 'undici';\nconst pool = new Pool('http://localhost');\nawait pool.connect();" },
-    { name: 'a local object called pool', code: 'const pool = { connect() {}, query() {} };\npool.connect();\npool.query();' },
-    { name: 'directive-free text mentioning pool.connect()', code: "const doc = 'call pool.connect() then pool.query()';" },
-    { name: 'checkQuery off leaves pool.query alone', code: `${PG}await pool.query('select 1');`, options: [{ checkQuery: false }] },
+    {
+      name: 'a redis client',
+      code: "import { createClient } from 'redis';\nconst redis = createClient();\nawait redis.connect();",
+    },
+    {
+      name: 'a mysql pool',
+      code: "import mysql from 'mysql2/promise';\nconst pool = mysql.createPool({});\nawait pool.query('select 1');\nawait pool.getConnection();",
+    },
+    {
+      name: 'a Pool from another library',
+      code: "import { Pool } from 'undici';\nconst pool = new Pool('http://localhost');\nawait pool.connect();",
+    },
+    {
+      name: 'a local object called pool',
+      code: 'const pool = { connect() {}, query() {} };\npool.connect();\npool.query();',
+    },
+    {
+      name: 'directive-free text mentioning pool.connect()',
+      code: "const doc = 'call pool.connect() then pool.query()';",
+    },
+    {
+      name: 'checkQuery off leaves pool.query alone',
+      code: `${PG}await pool.query('select 1');`,
+      options: [{ checkQuery: false }],
+    },
   ],
   invalid: [
     {
@@ -76,7 +104,10 @@ runRuleTests(
   {
     valid: [
       { name: 'typed: net.connect', code: "import net from 'node:net';\nnet.connect(80);" },
-      { name: 'typed: an object with connect/query that is no pg pool', code: 'const pool = { connect() {}, query(_: string) {} };\npool.connect();\npool.query("x");' },
+      {
+        name: 'typed: an object with connect/query that is no pg pool',
+        code: 'const pool = { connect() {}, query(_: string) {} };\npool.connect();\npool.query("x");',
+      },
     ],
     invalid: [
       {
@@ -94,8 +125,10 @@ runRuleTests(
 
 // Package-level evidence, as the codemod reads it: the nearest package.json of the (virtual) file being linted.
 const packages = fileURLToPath(new URL('../../fixtures/pool-backpressure/packages/', import.meta.url));
-const ROUTES = "module.exports = async function (fastify) {\n  fastify.get('/', async () => {\n    const client = await fastify.pg.connect();\n    client.release();\n  });\n};\n";
-const REPOSITORY = "class Store {\n  constructor(pool) {\n    this.pool = pool;\n  }\n  find() {\n    return this.pool.query('select 1');\n  }\n}\n";
+const ROUTES =
+  "module.exports = async function (fastify) {\n  fastify.get('/', async () => {\n    const client = await fastify.pg.connect();\n    client.release();\n  });\n};\n";
+const REPOSITORY =
+  "class Store {\n  constructor(pool) {\n    this.pool = pool;\n  }\n  find() {\n    return this.pool.query('select 1');\n  }\n}\n";
 // Named like pools in a package that depends on pg only, but declared with the project's own types.
 const DECLARED =
   'interface PoolLike { query(text: string): Promise<unknown> }\ninterface MyDb { connect(): Promise<unknown> }\n' +
@@ -103,8 +136,16 @@ const DECLARED =
   "export class Store {\n  constructor(private pool: PoolLike) {}\n  count() {\n    return this.pool.query('select 2');\n  }\n}\n";
 runRuleTests('no-raw-pool-connect (package evidence)', rule, {
   valid: [
-    { name: 'untyped field in a package that also depends on mysql2', code: REPOSITORY, filename: `${packages}mixed-drivers/store.js` },
-    { name: 'fastify.pg without @fastify/postgres among the dependencies', code: ROUTES, filename: `${packages}pg-only/routes.js` },
+    {
+      name: 'untyped field in a package that also depends on mysql2',
+      code: REPOSITORY,
+      filename: `${packages}mixed-drivers/store.js`,
+    },
+    {
+      name: 'fastify.pg without @fastify/postgres among the dependencies',
+      code: ROUTES,
+      filename: `${packages}pg-only/routes.js`,
+    },
     { name: 'a pool in a test file, by default', code: REPOSITORY, filename: `${packages}pg-only/test/store.js` },
     { name: 'a pool in a *.spec file, by default', code: REPOSITORY, filename: `${packages}pg-only/store.spec.js` },
   ],
@@ -129,9 +170,21 @@ runRuleTests('no-raw-pool-connect (package evidence)', rule, {
       code: DECLARED,
       filename: `${packages}pg-only/declared.ts`,
       errors: [
-        { messageId: 'declaredType', line: 3, data: { pool: 'pool', method: 'query', type: 'PoolLike', from: "'@quickwins/runtime'" } },
-        { messageId: 'declaredType', line: 4, data: { pool: 'pool', method: 'connect', type: 'MyDb', from: "'@quickwins/runtime'" } },
-        { messageId: 'declaredType', line: 8, data: { pool: 'this.pool', method: 'query', type: 'PoolLike', from: "'@quickwins/runtime'" } },
+        {
+          messageId: 'declaredType',
+          line: 3,
+          data: { pool: 'pool', method: 'query', type: 'PoolLike', from: "'@quickwins/runtime'" },
+        },
+        {
+          messageId: 'declaredType',
+          line: 4,
+          data: { pool: 'pool', method: 'connect', type: 'MyDb', from: "'@quickwins/runtime'" },
+        },
+        {
+          messageId: 'declaredType',
+          line: 8,
+          data: { pool: 'this.pool', method: 'query', type: 'PoolLike', from: "'@quickwins/runtime'" },
+        },
       ],
       output: null,
     },
@@ -140,7 +193,8 @@ runRuleTests('no-raw-pool-connect (package evidence)', rule, {
       code: "import type { Pool } from 'pg';\nexport const run = ({ pool }: { pool: Pool }) => pool.query('select 1');\n",
       filename: `${packages}pg-only/declared-pg.ts`,
       errors: [{ messageId: 'query', line: 2 }],
-      output: "import type { Pool } from 'pg';\nimport { queryWithBackpressure } from '@quickwins/runtime';\nexport const run = ({ pool }: { pool: Pool }) => queryWithBackpressure(pool, 'select 1');\n",
+      output:
+        "import type { Pool } from 'pg';\nimport { queryWithBackpressure } from '@quickwins/runtime';\nexport const run = ({ pool }: { pool: Pool }) => queryWithBackpressure(pool, 'select 1');\n",
     },
     {
       name: '@fastify/postgres fastify.pg.connect() acquires from fastify.pg.pool',
@@ -153,7 +207,8 @@ runRuleTests('no-raw-pool-connect (package evidence)', rule, {
       name: "await import('pg')",
       code: "const pg = await import('pg');\nconst pool = new pg.default.Pool();\nawait pool.query('select 1');\n",
       errors: [{ messageId: 'query', line: 3 }],
-      output: "import { queryWithBackpressure } from '@quickwins/runtime';\nconst pg = await import('pg');\nconst pool = new pg.default.Pool();\nawait queryWithBackpressure(pool, 'select 1');\n",
+      output:
+        "import { queryWithBackpressure } from '@quickwins/runtime';\nconst pg = await import('pg');\nconst pool = new pg.default.Pool();\nawait queryWithBackpressure(pool, 'select 1');\n",
     },
   ],
 });

@@ -24,7 +24,9 @@ describe('plugin object', () => {
   it('configs.recommended registers the plugin itself and enables every rule that needs no type information', () => {
     const recommended = quickwins.configs.recommended;
     expect(recommended.plugins.quickwins).toBe(quickwins);
-    const expected = ruleIds.filter((id) => quickwins.rules[id].meta.docs?.recommended && !quickwins.rules[id].meta.docs?.requiresTypeChecking);
+    const expected = ruleIds.filter(
+      (id) => quickwins.rules[id].meta.docs?.recommended && !quickwins.rules[id].meta.docs?.requiresTypeChecking,
+    );
     expect(Object.keys(recommended.rules).sort()).toEqual(expected.map((id) => `quickwins/${id}`).sort());
     expect(expected.length).toBeGreaterThan(0);
   });
@@ -59,7 +61,9 @@ describe('rule docs', () => {
 
     it(`${id}: meta.docs.url points at docs/rules/${id}.md of this version`, () => {
       expect(rule.meta.docs?.url).toBe(ruleDocsUrl(id));
-      expect(rule.meta.docs?.url).toBe(`https://unpkg.com/${packageJson.name}@${packageJson.version}/docs/rules/${id}.md`);
+      expect(rule.meta.docs?.url).toBe(
+        `https://unpkg.com/${packageJson.name}@${packageJson.version}/docs/rules/${id}.md`,
+      );
       expect(doc().split('\n')[0]).toBe(`# \`quickwins/${id}\``);
     });
 
@@ -102,8 +106,7 @@ function docExamples(markdown: string): { fail: Example[]; pass: Example[] } {
     else if (/^Pass\b.*:$/.test(line)) {
       section = 'pass';
       fixedFrom = line.includes('eslint --fix') ? found.fail.at(-1) : undefined;
-    }
-    else if (line.startsWith('#')) section = undefined;
+    } else if (line.startsWith('#')) section = undefined;
     else if (section && line.startsWith('```')) {
       const end = lines.indexOf('```', index + 1);
       const code = lines.slice(index + 1, end).join('\n');
@@ -138,5 +141,7 @@ function reportsOf(id: string, example: Example): string[] {
   const messages = new Linter().verify(example.code, exampleConfig(example), `example.${example.lang}`);
   const fatal = messages.find((message) => message.fatal);
   if (fatal) throw new Error(`example does not parse: ${fatal.message}\n${example.code}`);
-  return messages.filter((message) => message.ruleId === `quickwins/${id}`).map((message) => `${message.line}:${message.column}`);
+  return messages
+    .filter((message) => message.ruleId === `quickwins/${id}`)
+    .map((message) => `${message.line}:${message.column}`);
 }

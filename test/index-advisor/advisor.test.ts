@@ -32,7 +32,8 @@ interface JsonAdvice {
     definition: string;
     table: { name: string };
     tableScans: { seqScan: number; idxScan: number | null };
-    statements: { queryId: string; before: number; after: number }[] }[];
+    statements: { queryId: string; before: number; after: number }[];
+  }[];
   rejected: { candidate: string; reason: string }[];
   skipped: { reason: string }[];
   migrationPath: string | null;
@@ -69,7 +70,9 @@ async function indexNames(url: string): Promise<string[]> {
   const client = new pg.Client(url);
   await client.connect();
   try {
-    const result = await client.query<{ indexname: string }>(`select indexname from pg_indexes where schemaname = 'public' order by 1`);
+    const result = await client.query<{ indexname: string }>(
+      `select indexname from pg_indexes where schemaname = 'public' order by 1`,
+    );
     return result.rows.map((row) => row.indexname);
   } finally {
     await client.end();
@@ -92,7 +95,11 @@ async function measure(url: string): Promise<{ sql: string; indexes: string[]; m
         text = JSON.stringify(root?.Plan);
         ms = Math.min(ms, root?.['Execution Time'] ?? 0);
       }
-      out.push({ sql: statement.sql, indexes: [...text.matchAll(/"Index Name":"([^"]+)"/g)].map((match) => match[1] ?? ''), ms });
+      out.push({
+        sql: statement.sql,
+        indexes: [...text.matchAll(/"Index Name":"([^"]+)"/g)].map((match) => match[1] ?? ''),
+        ms,
+      });
     }
     return out;
   } finally {
@@ -102,7 +109,9 @@ async function measure(url: string): Promise<{ sql: string; indexes: string[]; m
 
 beforeAll(async () => {
   assertBuilt();
-  server = await startThrowawayPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' } });
+  server = await startThrowawayPostgres({
+    settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' },
+  });
   admin = new pg.Client(server.url);
   await admin.connect();
   await admin.query('CREATE DATABASE feed');
@@ -114,7 +123,7 @@ beforeAll(async () => {
     await seedFeed(feed, 100_000);
     // Both windows start after the seed: the bulk load is not the tables' ongoing write rate the advisor weighs.
     await feed.query('SELECT pg_stat_force_next_flush()'); // this backend's pending counts reach the view before the reset
-  await feed.query('SELECT pg_stat_reset()');
+    await feed.query('SELECT pg_stat_reset()');
     await feed.query('SELECT pg_stat_statements_reset()');
     await runWorkload(feed, 20);
   } finally {
@@ -154,7 +163,9 @@ describe('without HypoPG: a labelled estimate', () => {
     // Login by email: the UNIQUE constraint's index leads with email.
     expect(reasons.get('public.users(email)')).toMatch(/^existing index users_email_key already serves it/);
     // The unread count is served by the conversation page's index (its leading column, same condition).
-    expect(reasons.get('public.messages(conversation_id)deleted_at IS NULL')).toMatch(/^merged into public\.messages\(conversation_id,created_at desc\)/);
+    expect(reasons.get('public.messages(conversation_id)deleted_at IS NULL')).toMatch(
+      /^merged into public\.messages\(conversation_id,created_at desc\)/,
+    );
     // An export of most of the table: no large saving.
     expect(reasons.get('public.messages(created_at)')).toMatch(/^no large saving/);
   });
@@ -211,13 +222,17 @@ hypopgDescribe(hypopgTitle, () => {
     const report: string[] = [];
     for (const [index, statement] of after.entries()) {
       const before = measuredBefore[index];
-      report.push(`${(before?.ms ?? 0).toFixed(2)} ms → ${statement.ms.toFixed(2)} ms (${((before?.ms ?? 0) / statement.ms).toFixed(0)}×)  ${statement.sql}`);
+      report.push(
+        `${(before?.ms ?? 0).toFixed(2)} ms → ${statement.ms.toFixed(2)} ms (${((before?.ms ?? 0) / statement.ms).toFixed(0)}×)  ${statement.sql}`,
+      );
     }
     // Figures for the docs, not asserted (timings depend on the machine): the plans are.
     console.log(`index-advisor feed workload, EXPLAIN ANALYZE before → after:\n${report.join('\n')}`);
     const uses = (sqlStart: string) => after.find((item) => item.sql.startsWith(sqlStart))?.indexes ?? [];
     expect(uses('SELECT id, user_id, body')).toContain('idx_messages_conversation_id_created_at_deleted_at_null');
-    expect(uses('SELECT count(*) FROM messages WHERE conversation_id')).toContain('idx_messages_conversation_id_created_at_deleted_at_null');
+    expect(uses('SELECT count(*) FROM messages WHERE conversation_id')).toContain(
+      'idx_messages_conversation_id_created_at_deleted_at_null',
+    );
     expect(uses('SELECT m.id')).toContain('idx_messages_user_id_created_at_deleted_at_null');
     expect(uses('SELECT id, title')).toContain('idx_content_user_id_created_at_deleted_at_null');
     for (const item of measuredBefore.slice(0, 4)) expect(item.indexes).toEqual([]);
@@ -233,7 +248,8 @@ hypopgDescribe(hypopgTitle, () => {
   it('--apply builds them one by one and checks each is valid; --verify shows the plans before and after', async () => {
     const feed = new pg.Client(feedUrl);
     await feed.connect();
-    for (const name of (await indexNames(feedUrl)).filter((index) => index.startsWith('idx_'))) await feed.query(`DROP INDEX ${name}`);
+    for (const name of (await indexNames(feedUrl)).filter((index) => index.startsWith('idx_')))
+      await feed.query(`DROP INDEX ${name}`);
     await feed.end();
 
     const advice = adviceJson(['--apply', '--verify']);
@@ -252,7 +268,8 @@ hypopgDescribe(hypopgTitle, () => {
     await writer.connect();
     writer.on('error', () => undefined);
     try {
-      for (const name of (await indexNames(feedUrl)).filter((index) => index.startsWith('idx_'))) await feed.query(`DROP INDEX ${name}`);
+      for (const name of (await indexNames(feedUrl)).filter((index) => index.startsWith('idx_')))
+        await feed.query(`DROP INDEX ${name}`);
       // CONCURRENTLY commits the index as INVALID first, then waits for the table's writers: an open writer makes the
       // build outlast its 100 ms statement_timeout however fast the machine, the way a long build is cancelled in
       // production. The server ends the writer's session after a second idle, so the leftover can then be dropped.
@@ -286,7 +303,9 @@ describe('errors: one line and a non-zero exit', () => {
   it('a malformed URL is a usage error (2)', () => {
     const run = advisor([], 'not a url');
     expect(run.status).toBe(2);
-    expect(run.stderr).toBe('quickwins index-advisor: --database-url is not a URL: "not a url" (expected postgres://user@host:port/db)\n');
+    expect(run.stderr).toBe(
+      'quickwins index-advisor: --database-url is not a URL: "not a url" (expected postgres://user@host:port/db)\n',
+    );
   });
 
   it('no URL at all is a usage error (2)', () => {
@@ -298,7 +317,9 @@ describe('errors: one line and a non-zero exit', () => {
   it('a server that does not answer fails with 1, the password masked', () => {
     const run = advisor(['--database-url', 'postgres://someone:secret@127.0.0.1:1/db']);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^quickwins index-advisor: cannot connect to postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/db: .+\n$/);
+    expect(run.stderr).toMatch(
+      /^quickwins index-advisor: cannot connect to postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/db: .+\n$/,
+    );
     expect(run.stderr).not.toContain('secret');
   });
 

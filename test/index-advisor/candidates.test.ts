@@ -46,18 +46,24 @@ beforeAll(loadParser);
 
 describe('candidates from statements', () => {
   it('equality columns, then ORDER BY with its direction, and a NULL test as the partial condition', () => {
-    expect(indexesFor('SELECT * FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC LIMIT $2')).toEqual([
-      'messages (conversation_id, created_at DESC) WHERE deleted_at IS NULL',
-    ]);
+    expect(
+      indexesFor(
+        'SELECT * FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL ORDER BY created_at DESC LIMIT $2',
+      ),
+    ).toEqual(['messages (conversation_id, created_at DESC) WHERE deleted_at IS NULL']);
   });
 
   it('equality columns before a range column; the range column is the ORDER BY column when they are the same', () => {
-    expect(indexesFor('SELECT id FROM messages WHERE created_at > $1 AND user_id = $2')).toEqual(['messages (user_id, created_at)']);
-    expect(indexesFor('SELECT id FROM messages WHERE user_id = $1 AND created_at < $2 ORDER BY created_at DESC')).toEqual([
-      'messages (user_id, created_at DESC)',
+    expect(indexesFor('SELECT id FROM messages WHERE created_at > $1 AND user_id = $2')).toEqual([
+      'messages (user_id, created_at)',
     ]);
+    expect(
+      indexesFor('SELECT id FROM messages WHERE user_id = $1 AND created_at < $2 ORDER BY created_at DESC'),
+    ).toEqual(['messages (user_id, created_at DESC)']);
     // A range on another column than the sort: the order cannot come from the index after the range.
-    expect(indexesFor('SELECT id FROM messages WHERE user_id = $1 AND id > $2 ORDER BY created_at')).toEqual(['messages (user_id, id)']);
+    expect(indexesFor('SELECT id FROM messages WHERE user_id = $1 AND id > $2 ORDER BY created_at')).toEqual([
+      'messages (user_id, id)',
+    ]);
   });
 
   it('IN lists, = ANY and BETWEEN; aliases, joins (the join column only on the side filtered by nothing else), UPDATE and DELETE, CTEs and subqueries', () => {
@@ -69,19 +75,26 @@ describe('candidates from statements', () => {
       'users (org_id)',
     ]);
     // The driving table's filter and sort, not its join column in between (that index could not deliver the order).
-    expect(indexesFor('SELECT m.id FROM messages m JOIN users u ON u.id = m.user_id WHERE m.conversation_id = $1 ORDER BY m.created_at DESC LIMIT 25')).toEqual([
-      'messages (conversation_id, created_at DESC)',
-      'users (id)',
+    expect(
+      indexesFor(
+        'SELECT m.id FROM messages m JOIN users u ON u.id = m.user_id WHERE m.conversation_id = $1 ORDER BY m.created_at DESC LIMIT 25',
+      ),
+    ).toEqual(['messages (conversation_id, created_at DESC)', 'users (id)']);
+    expect(indexesFor('UPDATE messages SET body = $1 WHERE conversation_id = $2')).toEqual([
+      'messages (conversation_id)',
     ]);
-    expect(indexesFor('UPDATE messages SET body = $1 WHERE conversation_id = $2')).toEqual(['messages (conversation_id)']);
     expect(indexesFor('DELETE FROM messages WHERE deleted_at IS NOT NULL AND created_at < $1')).toEqual([
       'messages (created_at) WHERE deleted_at IS NOT NULL',
     ]);
-    expect(indexesFor('WITH recent AS (SELECT * FROM messages WHERE user_id = $1) SELECT * FROM recent')).toEqual(['messages (user_id)']);
-    expect(indexesFor('SELECT * FROM users WHERE id IN (SELECT user_id FROM messages WHERE conversation_id = $1)')).toEqual([
-      'messages (conversation_id)',
+    expect(indexesFor('WITH recent AS (SELECT * FROM messages WHERE user_id = $1) SELECT * FROM recent')).toEqual([
+      'messages (user_id)',
     ]);
-    expect(indexesFor('SELECT * FROM audit.events WHERE kind = $1 ORDER BY at DESC')).toEqual(['events (kind, at DESC)']);
+    expect(
+      indexesFor('SELECT * FROM users WHERE id IN (SELECT user_id FROM messages WHERE conversation_id = $1)'),
+    ).toEqual(['messages (conversation_id)']);
+    expect(indexesFor('SELECT * FROM audit.events WHERE kind = $1 ORDER BY at DESC')).toEqual([
+      'events (kind, at DESC)',
+    ]);
     expect(indexesFor('SELECT * FROM events WHERE "kind" = $1')).toEqual(['events (kind)']);
   });
 
@@ -91,13 +104,22 @@ describe('candidates from statements', () => {
       reason: 'filters and sorts on no plain column of a user table',
     });
     expect(parse('SELECT * FROM messages WHERE lower(body) = $1')).toMatchObject({ kind: 'skipped' });
-    expect(parse('SELECT * FROM pg_class WHERE relname = $1')).toMatchObject({ kind: 'skipped', reason: 'reads no user table' });
-    expect(parse('SET search_path = $1')).toMatchObject({ kind: 'skipped', reason: 'VARIABLESET statement: no index can serve it' });
+    expect(parse('SELECT * FROM pg_class WHERE relname = $1')).toMatchObject({
+      kind: 'skipped',
+      reason: 'reads no user table',
+    });
+    expect(parse('SET search_path = $1')).toMatchObject({
+      kind: 'skipped',
+      reason: 'VARIABLESET statement: no index can serve it',
+    });
     expect(parse('SELEC oops')).toMatchObject({ kind: 'skipped', reason: expect.stringMatching(/^does not parse: /) });
   });
 
   it('counts the parameters, for EXPLAIN EXECUTE with NULLs before PostgreSQL 16', () => {
-    expect(parse('SELECT * FROM messages WHERE user_id = $1 LIMIT $3')).toMatchObject({ kind: 'parsed', parameters: 3 });
+    expect(parse('SELECT * FROM messages WHERE user_id = $1 LIMIT $3')).toMatchObject({
+      kind: 'parsed',
+      parameters: 3,
+    });
   });
 });
 
@@ -119,7 +141,9 @@ describe('pruning', () => {
     expect(pruneCandidates(found, [existing(['user_id', 'created_at', 'id'], [false, false, false])]).kept).toEqual([]);
     expect(pruneCandidates(found, [existing(['created_at', 'user_id'], [false, false])]).kept).toHaveLength(1);
     // A partial index serves only statements with its condition.
-    expect(pruneCandidates(found, [existing(['user_id', 'created_at'], [false, true], '(deleted_at IS NULL)')]).kept).toHaveLength(1);
+    expect(
+      pruneCandidates(found, [existing(['user_id', 'created_at'], [false, true], '(deleted_at IS NULL)')]).kept,
+    ).toHaveLength(1);
     // An INVALID index serves nothing.
     expect(pruneCandidates(found, [{ ...existing(['user_id'], [false]), valid: false }]).kept).toHaveLength(1);
   });
@@ -136,7 +160,9 @@ describe('pruning', () => {
       '(conversation_id, created_at DESC) WHERE deleted_at IS NULL',
     ]);
     expect(kept.find((candidate) => candidate.columns.length === 2)?.statementIds).toHaveLength(2);
-    expect(rejected.map((item) => item.reason)).toEqual(['merged into public.messages(conversation_id,created_at desc)deleted_at IS NULL']);
+    expect(rejected.map((item) => item.reason)).toEqual([
+      'merged into public.messages(conversation_id,created_at desc)deleted_at IS NULL',
+    ]);
   });
 });
 
@@ -150,28 +176,44 @@ describe('names and SQL', () => {
   });
 
   it('writes CREATE INDEX CONCURRENTLY IF NOT EXISTS with a readable deterministic name', () => {
-    const candidate = { table: { schema: 'audit', name: 'Events' }, columns: [{ name: 'order', descending: true }], equalityColumns: 0, conditions: [] };
+    const candidate = {
+      table: { schema: 'audit', name: 'Events' },
+      columns: [{ name: 'order', descending: true }],
+      equalityColumns: 0,
+      conditions: [],
+    };
     const name = indexName(candidate);
     expect(name).toBe('idx_events_order');
-    expect(createIndexStatement(name, candidate)).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_events_order ON audit."Events" ("order" DESC)');
+    expect(createIndexStatement(name, candidate)).toBe(
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_events_order ON audit."Events" ("order" DESC)',
+    );
     expect(indexName(candidate, new Set(['idx_events_order']))).toMatch(/^idx_events_order_[0-9a-f]{8}$/);
   });
 
   it('property: a name is at most 63 bytes, the same on every call, and differs for different long definitions', () => {
     const identifier = fc.stringMatching(/^[a-zA-Z_é][a-zA-Z0-9_é]{0,40}$/);
     fc.assert(
-      fc.property(identifier, fc.array(identifier, { minLength: 1, maxLength: 6 }), fc.boolean(), (tableName, columns, partial) => {
-        const candidate = {
-          table: { schema: 'public', name: tableName },
-          columns: columns.map((name) => ({ name, descending: false })),
-          conditions: partial ? [{ column: columns[0] ?? 'x', isNull: true }] : [],
-        };
-        const name = indexName(candidate);
-        expect(Buffer.byteLength(name)).toBeLessThanOrEqual(63);
-        expect(indexName(candidate)).toBe(name);
-        const longer = { ...candidate, columns: [...candidate.columns, { name: 'extra_column_to_differ', descending: false }] };
-        if (Buffer.byteLength(indexName(longer)) === 63 || Buffer.byteLength(name) === 63) expect(indexName(longer)).not.toBe(name);
-      }),
+      fc.property(
+        identifier,
+        fc.array(identifier, { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        (tableName, columns, partial) => {
+          const candidate = {
+            table: { schema: 'public', name: tableName },
+            columns: columns.map((name) => ({ name, descending: false })),
+            conditions: partial ? [{ column: columns[0] ?? 'x', isNull: true }] : [],
+          };
+          const name = indexName(candidate);
+          expect(Buffer.byteLength(name)).toBeLessThanOrEqual(63);
+          expect(indexName(candidate)).toBe(name);
+          const longer = {
+            ...candidate,
+            columns: [...candidate.columns, { name: 'extra_column_to_differ', descending: false }],
+          };
+          if (Buffer.byteLength(indexName(longer)) === 63 || Buffer.byteLength(name) === 63)
+            expect(indexName(longer)).not.toBe(name);
+        },
+      ),
     );
   });
 });

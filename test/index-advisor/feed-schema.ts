@@ -20,8 +20,12 @@ CREATE TABLE content (
 /** Rows: 2,000 users, 4,000 conversations, `messages` messages (1 in 10 soft-deleted), half as many content rows. */
 export async function seedFeed(client: pg.ClientBase, messages = 200_000): Promise<void> {
   await client.query(FEED_SCHEMA);
-  await client.query(`INSERT INTO users SELECT g, 'user' || g || '@example.com', 'User ' || g FROM generate_series(1, 2000) g`);
-  await client.query(`INSERT INTO conversations SELECT g, 'Conversation ' || g, now() - g * interval '1 hour' FROM generate_series(1, 4000) g`);
+  await client.query(
+    `INSERT INTO users SELECT g, 'user' || g || '@example.com', 'User ' || g FROM generate_series(1, 2000) g`,
+  );
+  await client.query(
+    `INSERT INTO conversations SELECT g, 'Conversation ' || g, now() - g * interval '1 hour' FROM generate_series(1, 4000) g`,
+  );
   await client.query(
     `INSERT INTO messages
      SELECT g, 1 + (g::bigint * 7919) % 4000, 1 + (g::bigint * 104729) % 2000, repeat('message body ', 4),

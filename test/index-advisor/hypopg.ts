@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPostgresBinDir } from '../setup/postgres.js';
 
-export const HYPOPG_MARKER = fileURLToPath(new URL('../../node_modules/.cache/quickwins/hypopg-tests-ran', import.meta.url));
+export const HYPOPG_MARKER = fileURLToPath(
+  new URL('../../node_modules/.cache/quickwins/hypopg-tests-ran', import.meta.url),
+);
 
 export function serverMajor(binDir: string): string {
   const version = execFileSync(join(binDir, 'pg_config'), ['--version'], { encoding: 'utf8' });
@@ -28,7 +30,10 @@ export function serverBinDir(): string | undefined {
 export function hypopgInstalled(): { installed: boolean; hint: string } {
   const binDir = serverBinDir();
   if (binDir === undefined || !existsSync(join(binDir, 'pg_config'))) {
-    return { installed: false, hint: 'no PostgreSQL server binaries with pg_config: apt-get install postgresql postgresql-<major>-hypopg' };
+    return {
+      installed: false,
+      hint: 'no PostgreSQL server binaries with pg_config: apt-get install postgresql postgresql-<major>-hypopg',
+    };
   }
   const shareDir = execFileSync(join(binDir, 'pg_config'), ['--sharedir'], { encoding: 'utf8' }).trim();
   const installed = existsSync(join(shareDir, 'extension', 'hypopg.control'));

@@ -58,7 +58,9 @@ async function indexesOn(table: string): Promise<{ name: string; valid: boolean 
 }
 
 async function dropAdvisorIndexes(): Promise<void> {
-  const tables = await shop.query<{ name: string }>(`select t as name from unnest(array['public.orders', 'deployer.orders']) t where to_regclass(t) is not null`);
+  const tables = await shop.query<{ name: string }>(
+    `select t as name from unnest(array['public.orders', 'deployer.orders']) t where to_regclass(t) is not null`,
+  );
   for (const table of tables.rows.map((row) => row.name)) {
     for (const index of await indexesOn(table)) await shop.query(`DROP INDEX ${table.split('.')[0]}.${index.name}`);
   }
@@ -66,7 +68,9 @@ async function dropAdvisorIndexes(): Promise<void> {
 
 beforeAll(async () => {
   assertBuilt();
-  server = await startThrowawayPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' } });
+  server = await startThrowawayPostgres({
+    settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' },
+  });
   admin = new pg.Client(server.url);
   await admin.connect();
   await admin.query('CREATE DATABASE shop');
@@ -105,7 +109,9 @@ describe('durations are checked before anything runs', () => {
     it(`${option} ${value} is a usage error (2) naming the option`, () => {
       const run = advisor([`${option}=${value}`]);
       expect(run.status).toBe(2);
-      expect(run.stderr).toBe(`quickwins index-advisor: ${option} needs a duration such as 500ms, 5s, 10min, 1h or 1d (at most 24d${option.endsWith('lock-timeout') || option === '--statement-timeout' ? ', or 0 for none' : ''}), got ${JSON.stringify(value)}\n`);
+      expect(run.stderr).toBe(
+        `quickwins index-advisor: ${option} needs a duration such as 500ms, 5s, 10min, 1h or 1d (at most 24d${option.endsWith('lock-timeout') || option === '--statement-timeout' ? ', or 0 for none' : ''}), got ${JSON.stringify(value)}\n`,
+      );
       expect(run.stdout).toBe('');
     });
   }
@@ -135,11 +141,15 @@ describe('schema-qualified names', () => {
       expect(run.status).toBe(0);
       const advice = JSON.parse(run.stdout) as { method: string; migrationPath: string };
       const sql = readFileSync(advice.migrationPath, 'utf8');
-      expect(sql).toMatch(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_customer_id ON public\.orders \(customer_id\);$/m);
+      expect(sql).toMatch(
+        /^CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_customer_id ON public\.orders \(customer_id\);$/m,
+      );
       expect(sql).toMatch(/^-- rollback: DROP INDEX CONCURRENTLY IF EXISTS public\.idx_orders_customer_id;$/m);
       // The comment names how the cost was judged: no HypoPG in this database, so an estimate, never "planner cost".
       expect(advice.method).toBe('estimate');
-      expect(sql).toMatch(/^-- public\.orders: serves 1 statement\(s\), 20 calls; estimated cost \(not planner-judged\) \d+ → \d+$/m);
+      expect(sql).toMatch(
+        /^-- public\.orders: serves 1 statement\(s\), 20 calls; estimated cost \(not planner-judged\) \d+ → \d+$/m,
+      );
       expect(sql).not.toContain('planner cost');
 
       await runSqlFile(urlAs('deployer'), advice.migrationPath);
@@ -180,8 +190,12 @@ describe('a backend killed during --apply', () => {
       const killed = await running;
       expect(killed.status).toBe(1);
       expect(killed.stderr).toBe('');
-      expect(killed.stdout).toMatch(/^FAILED idx_orders_customer_id \(\d+\.\d s\): terminating connection due to administrator command; the connection was lost/m);
-      expect(killed.stdout).toContain('an INVALID index public.idx_orders_customer_id may be left, which the next run drops and builds again');
+      expect(killed.stdout).toMatch(
+        /^FAILED idx_orders_customer_id \(\d+\.\d s\): terminating connection due to administrator command; the connection was lost/m,
+      );
+      expect(killed.stdout).toContain(
+        'an INVALID index public.idx_orders_customer_id may be left, which the next run drops and builds again',
+      );
       expect(killed.stdout).not.toContain('FAILED failed');
       expect(await indexesOn('public.orders')).toEqual([{ name: 'idx_orders_customer_id', valid: false }]);
     } finally {
@@ -196,9 +210,15 @@ describe('a backend killed during --apply', () => {
       invalidIndexes: { name: string; action: string }[];
       migrationPath: string;
     };
-    expect(advice.proposals).toEqual([expect.objectContaining({ name: 'idx_orders_customer_id', replacesInvalid: true })]);
+    expect(advice.proposals).toEqual([
+      expect.objectContaining({ name: 'idx_orders_customer_id', replacesInvalid: true }),
+    ]);
     expect(advice.invalidIndexes).toEqual([
-      { name: 'idx_orders_customer_id', table: { schema: 'public', name: 'orders' }, action: 'dropped and built again by the proposal of the same name' },
+      {
+        name: 'idx_orders_customer_id',
+        table: { schema: 'public', name: 'orders' },
+        action: 'dropped and built again by the proposal of the same name',
+      },
     ]);
     // The migration drops the leftover first: IF NOT EXISTS alone would keep the INVALID index.
     expect(readFileSync(advice.migrationPath, 'utf8')).toContain(
@@ -208,8 +228,12 @@ describe('a backend killed during --apply', () => {
     const applied = advisor(['--apply', '--json']);
     expect(applied.stderr).toBe('');
     expect(applied.status).toBe(0);
-    const outcome = (JSON.parse(applied.stdout) as { applied: { name: string; status: string; droppedInvalid: boolean }[] }).applied;
-    expect(outcome).toEqual([expect.objectContaining({ name: 'idx_orders_customer_id', status: 'created', droppedInvalid: true })]);
+    const outcome = (
+      JSON.parse(applied.stdout) as { applied: { name: string; status: string; droppedInvalid: boolean }[] }
+    ).applied;
+    expect(outcome).toEqual([
+      expect.objectContaining({ name: 'idx_orders_customer_id', status: 'created', droppedInvalid: true }),
+    ]);
     expect(await indexesOn('public.orders')).toEqual([{ name: 'idx_orders_customer_id', valid: true }]);
     await dropAdvisorIndexes();
   });
@@ -247,7 +271,9 @@ describe('a server that stops answering', () => {
     try {
       const run = await advisorInBackground(['--connect-timeout', '1s'], frozen.url);
       expect(run.status).toBe(1);
-      expect(run.stderr).toMatch(/^quickwins index-advisor: postgres:\/\/someone@127\.0\.0\.1:\d+\/db did not complete the connection within 1000 ms \(--connect-timeout\): .+\n$/);
+      expect(run.stderr).toMatch(
+        /^quickwins index-advisor: postgres:\/\/someone@127\.0\.0\.1:\d+\/db did not complete the connection within 1000 ms \(--connect-timeout\): .+\n$/,
+      );
     } finally {
       await frozen.close();
     }
@@ -257,7 +283,9 @@ describe('a server that stops answering', () => {
     const frozen = await frozenServer(true);
     try {
       const run = await advisorInBackground(['--query-timeout', '1s'], frozen.url);
-      expect(run.stderr).toMatch(/^quickwins index-advisor: postgres:\/\/someone@127\.0\.0\.1:\d+\/db did not answer a query within the client-side limit \(--query-timeout\)/);
+      expect(run.stderr).toMatch(
+        /^quickwins index-advisor: postgres:\/\/someone@127\.0\.0\.1:\d+\/db did not answer a query within the client-side limit \(--query-timeout\)/,
+      );
       expect(run.status).toBe(1);
     } finally {
       await frozen.close();
@@ -273,7 +301,9 @@ describe('a role that may not read the tables', () => {
     expect(none.stderr).toBe('');
     expect(none.status).toBe(1);
     expect(none.stdout).toContain('Tables not analysed: 1 (no statement could be analysed)');
-    expect(none.stdout).toContain('  public.orders: role analyst may not SELECT from it, so the planner cannot plan statements that read it: GRANT SELECT ON public.orders TO analyst');
+    expect(none.stdout).toContain(
+      '  public.orders: role analyst may not SELECT from it, so the planner cannot plan statements that read it: GRANT SELECT ON public.orders TO analyst',
+    );
 
     await shop.query('CREATE TABLE notes (id int PRIMARY KEY, author int)');
     await shop.query('INSERT INTO notes SELECT g, g % 3000 FROM generate_series(1, 20000) g');
@@ -282,7 +312,10 @@ describe('a role that may not read the tables', () => {
     for (let call = 0; call < 20; call++) await shop.query('SELECT id FROM notes WHERE author = $1', [call]);
     const some = advisor(['--json'], urlAs('analyst'));
     expect(some.status).toBe(0);
-    const advice = JSON.parse(some.stdout) as { proposals: { name: string }[]; unanalysedTables: { table: { name: string } }[] };
+    const advice = JSON.parse(some.stdout) as {
+      proposals: { name: string }[];
+      unanalysedTables: { table: { name: string } }[];
+    };
     expect(advice.proposals.map((proposal) => proposal.name)).toEqual(['idx_notes_author']);
     expect(advice.unanalysedTables.map((item) => item.table.name)).toEqual(['orders']);
   });

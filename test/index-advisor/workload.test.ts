@@ -62,13 +62,16 @@ async function advise(
   }
 }
 
-const proposed = (run: AdviceRun): string[] => run.advice.proposals.map((proposal) => `${proposal.candidate.table.name} ${indexBody(proposal.candidate)}`);
+const proposed = (run: AdviceRun): string[] =>
+  run.advice.proposals.map((proposal) => `${proposal.candidate.table.name} ${indexBody(proposal.candidate)}`);
 const rejection = (run: AdviceRun, key: string): string | undefined =>
   run.advice.rejections.find((item) => `${item.candidate.table.name} ${indexBody(item.candidate)}` === key)?.reason;
 
 beforeAll(async () => {
   if (!HYPOPG.installed) throw new Error(`HypoPG is not installed for this PostgreSQL: ${HYPOPG.hint}`);
-  server = await startThrowawayPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' } });
+  server = await startThrowawayPostgres({
+    settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' },
+  });
   const admin = new pg.Client(server.url);
   await admin.connect();
   await admin.query('CREATE DATABASE shop');
@@ -102,10 +105,15 @@ describe('join columns', () => {
 describe('parameter values sampled from the statistics', () => {
   it('a sort-only index for a filter no btree serves is rejected as slower; the jsonb filter gets GIN jsonb_path_ops', async () => {
     const run = await advise([
-      { sql: 'SELECT id FROM events WHERE payload @> $1 ORDER BY created_at DESC LIMIT 20', params: (call) => [JSON.stringify({ session: `nope${call}` })] },
+      {
+        sql: 'SELECT id FROM events WHERE payload @> $1 ORDER BY created_at DESC LIMIT 20',
+        params: (call) => [JSON.stringify({ session: `nope${call}` })],
+      },
     ]);
     expect(proposed(run)).toEqual(['events USING gin (payload jsonb_path_ops)']);
-    expect(rejection(run, 'events (created_at DESC)')).toMatch(/^would make statements slower: it only delivers the ORDER BY while payload filter the rows/);
+    expect(rejection(run, 'events (created_at DESC)')).toMatch(
+      /^would make statements slower: it only delivers the ORDER BY while payload filter the rows/,
+    );
     const gin = run.advice.proposals[0];
     // HypoPG cannot simulate GIN: the figures are labelled as the advisor's estimate, here from the sampled documents.
     expect(gin?.estimated).toBe(true);
@@ -116,12 +124,23 @@ describe('parameter values sampled from the statistics', () => {
 describe('index types beyond btree', () => {
   it('LIKE prefix gets text_pattern_ops (the column collates en-x-icu), ILIKE a pg_trgm GIN; both build as written', async () => {
     const run = await advise([
-      { sql: 'SELECT id FROM users WHERE email LIKE $1', params: (call) => [`u${(call * 7919).toString(16).slice(0, 3)}%`] },
-      { sql: 'SELECT id FROM users WHERE name ILIKE $1 LIMIT 20', params: (call) => [`%${(call * 104729).toString(16).slice(0, 3)}%`] },
+      {
+        sql: 'SELECT id FROM users WHERE email LIKE $1',
+        params: (call) => [`u${(call * 7919).toString(16).slice(0, 3)}%`],
+      },
+      {
+        sql: 'SELECT id FROM users WHERE name ILIKE $1 LIMIT 20',
+        params: (call) => [`%${(call * 104729).toString(16).slice(0, 3)}%`],
+      },
     ]);
-    expect(proposed(run).sort()).toEqual(['users (email text_pattern_ops)', 'users USING gin (name public.gin_trgm_ops)']);
+    expect(proposed(run).sort()).toEqual([
+      'users (email text_pattern_ops)',
+      'users USING gin (name public.gin_trgm_ops)',
+    ]);
     for (const proposal of run.advice.proposals) await shop.query(proposal.definition);
-    const built = await shop.query<{ definition: string }>(`select pg_get_indexdef(indexrelid) as definition from pg_index where indrelid = 'users'::regclass and not indisprimary`);
+    const built = await shop.query<{ definition: string }>(
+      `select pg_get_indexdef(indexrelid) as definition from pg_index where indrelid = 'users'::regclass and not indisprimary`,
+    );
     expect(built.rows.map((row) => row.definition.replace(/^CREATE INDEX \S+ ON public\.users /, '')).sort()).toEqual([
       'USING btree (email text_pattern_ops)',
       'USING gin (name gin_trgm_ops)',
@@ -132,9 +151,15 @@ describe('index types beyond btree', () => {
   it('without pg_trgm an ILIKE filter gets no candidate and the advice says what to create', async () => {
     await shop.query('DROP EXTENSION pg_trgm');
     try {
-      const run = await advise([{ sql: 'SELECT id FROM users WHERE name ILIKE $1 LIMIT 20', params: (call) => [`%${call}ab%`] }]);
+      const run = await advise([
+        { sql: 'SELECT id FROM users WHERE name ILIKE $1 LIMIT 20', params: (call) => [`%${call}ab%`] },
+      ]);
       expect(proposed(run)).toEqual([]);
-      expect(run.advice.notes).toEqual([expect.stringMatching(/^1 statement\(s\) filter with ILIKE: .*CREATE EXTENSION pg_trgm; then run the advisor again/)]);
+      expect(run.advice.notes).toEqual([
+        expect.stringMatching(
+          /^1 statement\(s\) filter with ILIKE: .*CREATE EXTENSION pg_trgm; then run the advisor again/,
+        ),
+      ]);
     } finally {
       await shop.query('CREATE EXTENSION pg_trgm');
     }
@@ -144,15 +169,23 @@ describe('index types beyond btree', () => {
 describe('whole-workload choice', () => {
   it('one users index on org_id serves the member list and the role filter: the second is not proposed', async () => {
     const run = await advise([
-      { sql: 'SELECT id, name FROM users WHERE org_id = $1 ORDER BY name LIMIT 50', params: (call) => [1 + ((call * 13) % 400)] },
-      { sql: 'SELECT id, name FROM users WHERE org_id = $1 AND role = $2', params: (call) => [1 + ((call * 17) % 400), 'admin'] },
+      {
+        sql: 'SELECT id, name FROM users WHERE org_id = $1 ORDER BY name LIMIT 50',
+        params: (call) => [1 + ((call * 13) % 400)],
+      },
+      {
+        sql: 'SELECT id, name FROM users WHERE org_id = $1 AND role = $2',
+        params: (call) => [1 + ((call * 17) % 400), 'admin'],
+      },
     ]);
     expect(proposed(run)).toHaveLength(1);
     const [chosen] = proposed(run);
     expect(chosen).toMatch(/^users \(org_id, (name|role)\)$/);
     expect(run.advice.proposals[0]?.served).toHaveLength(2);
     const other = chosen === 'users (org_id, name)' ? 'users (org_id, role)' : 'users (org_id, name)';
-    expect(rejection(run, other)).toMatch(/^(its statements are already served by public\.users\(org_id,(name|role)\)|useless once the others are built)/);
+    expect(rejection(run, other)).toMatch(
+      /^(its statements are already served by public\.users\(org_id,(name|role)\)|useless once the others are built)/,
+    );
   });
 });
 
@@ -167,14 +200,23 @@ describe('the cost side', () => {
       {
         // The audit table is written far more than it is read: an index on it costs more than it saves.
         writes: async () => {
-          for (let batch = 0; batch < 10; batch++) await shop.query(`INSERT INTO audit (org_id, note) SELECT 1 + g % 400, 'n' FROM generate_series(1, 20000) g`);
+          for (let batch = 0; batch < 10; batch++)
+            await shop.query(
+              `INSERT INTO audit (org_id, note) SELECT 1 + g % 400, 'n' FROM generate_series(1, 20000) g`,
+            );
         },
       },
     );
     expect(proposed(run)).toEqual(['users (org_id)']);
-    expect(rejection(run, 'users (active, org_id)')).toMatch(/^low selectivity leading column active \(2 values, the most common 95 % of rows\): left out of the key/);
-    expect(rejection(run, 'settings (org_id, key)')).toMatch(/^saves too little time: at most [\d.]+ ms per call \(minimum 0\.5 ms\)/);
-    expect(rejection(run, 'audit (org_id)')).toMatch(/^write cost exceeds the saving: [\d.]+ m?s maintaining it \([\d,]+ rows written\) against [\d.]+ m?s of reads saved$/);
+    expect(rejection(run, 'users (active, org_id)')).toMatch(
+      /^low selectivity leading column active \(2 values, the most common 95 % of rows\): left out of the key/,
+    );
+    expect(rejection(run, 'settings (org_id, key)')).toMatch(
+      /^saves too little time: at most [\d.]+ ms per call \(minimum 0\.5 ms\)/,
+    );
+    expect(rejection(run, 'audit (org_id)')).toMatch(
+      /^write cost exceeds the saving: [\d.]+ m?s maintaining it \([\d,]+ rows written\) against [\d.]+ m?s of reads saved$/,
+    );
     const upkeep = run.advice.proposals[0]?.upkeep;
     expect(upkeep?.bytes).toBeGreaterThan(100_000);
     expect(upkeep?.writeMs).toBeGreaterThanOrEqual(0);
@@ -190,10 +232,19 @@ describe('estimate mode', () => {
     const catalog = await collectCatalog(shop);
     const orders = catalog.tables.find((info) => info.table.name === 'orders');
     if (!orders) throw new Error('no orders table in the catalog');
-    const parsed = parseStatement({ queryId: 'range', query: 'SELECT id FROM orders WHERE created_at > $1', calls: 1, totalMs: 1, meanMs: 1 }, new TableResolver(catalog.tables, catalog.searchPath));
+    const parsed = parseStatement(
+      { queryId: 'range', query: 'SELECT id FROM orders WHERE created_at > $1', calls: 1, totalMs: 1, meanMs: 1 },
+      new TableResolver(catalog.tables, catalog.searchPath),
+    );
     if (parsed.kind !== 'parsed') throw new Error(parsed.reason);
     const plan = await explainGeneric(shop, parsed, catalog.serverVersion);
-    const candidate = { table: orders.table, columns: [{ name: 'created_at', descending: false }], equalityColumns: 0, conditions: [], statementIds: ['range'] };
+    const candidate = {
+      table: orders.table,
+      columns: [{ name: 'created_at', descending: false }],
+      equalityColumns: 0,
+      conditions: [],
+      statementIds: ['range'],
+    };
     const histogram = catalog.columnStats.get('public.orders.created_at')?.histogram ?? [];
     const recent = histogram.at(-1) ?? '';
     const old = histogram[Math.round(histogram.length * 0.1)] ?? '';

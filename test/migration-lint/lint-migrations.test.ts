@@ -33,7 +33,9 @@ function findings(name: string, text: string): string[] {
 
 describe('SQL files', () => {
   it('flags a plain CREATE INDEX on an existing table, not on a table the file creates', () => {
-    expect(findings('001.sql', 'CREATE INDEX users_email ON users (email);\n')).toEqual(['1 create-index-not-concurrently']);
+    expect(findings('001.sql', 'CREATE INDEX users_email ON users (email);\n')).toEqual([
+      '1 create-index-not-concurrently',
+    ]);
     expect(findings('002.sql', 'CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\n')).toEqual([]);
   });
 
@@ -49,7 +51,9 @@ describe('SQL files', () => {
 
   it('flags a concurrent build without a name or without IF NOT EXISTS', () => {
     expect(findings('009.sql', 'CREATE INDEX CONCURRENTLY ON users (email);')).toEqual(['1 index-without-name']);
-    expect(findings('010.sql', '\n-- why\nCREATE INDEX CONCURRENTLY users_email ON users (email);')).toEqual(['3 index-without-if-not-exists']);
+    expect(findings('010.sql', '\n-- why\nCREATE INDEX CONCURRENTLY users_email ON users (email);')).toEqual([
+      '3 index-without-if-not-exists',
+    ]);
   });
 
   it('names SQL it cannot parse instead of passing it', () => {
@@ -74,8 +78,18 @@ describe('SQL files as psql runs them', () => {
     // 60 two-byte characters: byte offsets taken for string offsets would land a line further down.
     const wide = `SELECT '${'é'.repeat(60)}';\nSELECT 1;\n`;
     expect(
-      findingsByFile({ 'bom.sql': `\uFEFF-- why\n${blocking}`, 'bom-wide.sql': `\uFEFF${wide}${blocking}SELECT 2;\n`, 'empty.sql': '', 'bom-only.sql': '\uFEFF' }),
-    ).toEqual({ 'bom.sql': ['2 create-index-not-concurrently'], 'bom-wide.sql': ['3 create-index-not-concurrently'], 'empty.sql': [], 'bom-only.sql': [] });
+      findingsByFile({
+        'bom.sql': `\uFEFF-- why\n${blocking}`,
+        'bom-wide.sql': `\uFEFF${wide}${blocking}SELECT 2;\n`,
+        'empty.sql': '',
+        'bom-only.sql': '\uFEFF',
+      }),
+    ).toEqual({
+      'bom.sql': ['2 create-index-not-concurrently'],
+      'bom-wide.sql': ['3 create-index-not-concurrently'],
+      'empty.sql': [],
+      'bom-only.sql': [],
+    });
   });
 
   it('psql meta-commands and COPY … FROM stdin data are skipped and the rest is linted, on its own lines', () => {
@@ -97,22 +111,30 @@ describe('SQL files as psql runs them', () => {
   });
 
   it('\\gexec, which runs the rows of a query as SQL, is named as not checked', () => {
-    expect(findings('gexec.sql', "SELECT format('CREATE INDEX ON %I (a)', relname) FROM pg_class\n\\gexec\n")).toEqual(['2 unchecked-sql']);
+    expect(findings('gexec.sql', "SELECT format('CREATE INDEX ON %I (a)', relname) FROM pg_class\n\\gexec\n")).toEqual([
+      '2 unchecked-sql',
+    ]);
   });
 
   it('EXECUTE in a DO block, a function or a procedure is named as not checked; a DO block without it is clean', () => {
     const run = lint(
       {
         'do.sql': "DO $$\nBEGIN\n  EXECUTE 'CREATE INDEX users_a ON users (a)';\nEND\n$$;\n",
-        'function.sql': "SELECT 1;\nCREATE FUNCTION make_index(t text) RETURNS void LANGUAGE plpgsql AS $f$\nBEGIN\n  EXECUTE format('CREATE INDEX ON %I (a)', t);\nEND\n$f$;\n",
-        'procedure.sql': "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ DECLARE r record; BEGIN FOR r IN EXECUTE 'SELECT 1' LOOP END LOOP; END $$;\n",
+        'function.sql':
+          "SELECT 1;\nCREATE FUNCTION make_index(t text) RETURNS void LANGUAGE plpgsql AS $f$\nBEGIN\n  EXECUTE format('CREATE INDEX ON %I (a)', t);\nEND\n$f$;\n",
+        'procedure.sql':
+          "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ DECLARE r record; BEGIN FOR r IN EXECUTE 'SELECT 1' LOOP END LOOP; END $$;\n",
         'python.sql': "DO LANGUAGE plpython3u $$ plpy.execute('CREATE INDEX users_a ON users (a)') $$;\n",
         'static.sql': "DO $$ BEGIN RAISE NOTICE 'EXECUTE later'; END $$;\n",
       },
       ['--json'],
     );
-    const parsed = JSON.parse(run.stdout) as { findings: { file: string; line: number; rule: string; message: string }[] };
-    expect(parsed.findings.map((finding) => `${finding.file}:${finding.line} ${finding.rule} ${finding.message}`)).toEqual([
+    const parsed = JSON.parse(run.stdout) as {
+      findings: { file: string; line: number; rule: string; message: string }[];
+    };
+    expect(
+      parsed.findings.map((finding) => `${finding.file}:${finding.line} ${finding.rule} ${finding.message}`),
+    ).toEqual([
       'do.sql:1 unchecked-sql DO block runs SQL built at run time (EXECUTE): not checked',
       'function.sql:2 unchecked-sql function make_index runs SQL built at run time (EXECUTE): not checked',
       'procedure.sql:1 unchecked-sql procedure p runs SQL built at run time (EXECUTE): not checked',
@@ -124,10 +146,13 @@ describe('SQL files as psql runs them', () => {
   it('CREATE INDEX written in a DO block (which runs now, inside a function) is checked on its own line', () => {
     expect(
       findingsByFile({
-        'do-if.sql': "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'users_a') THEN\n    CREATE INDEX users_a ON users (a);\n  END IF;\nEND\n$$;\n",
-        'do-concurrently.sql': 'SELECT 1;\nDO\n$$ BEGIN\n  CREATE INDEX CONCURRENTLY IF NOT EXISTS users_a ON users (a); END $$;\n',
+        'do-if.sql':
+          "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'users_a') THEN\n    CREATE INDEX users_a ON users (a);\n  END IF;\nEND\n$$;\n",
+        'do-concurrently.sql':
+          'SELECT 1;\nDO\n$$ BEGIN\n  CREATE INDEX CONCURRENTLY IF NOT EXISTS users_a ON users (a); END $$;\n',
         'do-new-table.sql': 'CREATE TABLE t (a int);\nDO $$ BEGIN CREATE INDEX t_a ON t (a); END $$;\n',
-        'function-body.sql': 'CREATE FUNCTION later() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE INDEX users_a ON users (a); END $$;\n',
+        'function-body.sql':
+          'CREATE FUNCTION later() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CREATE INDEX users_a ON users (a); END $$;\n',
       }),
     ).toEqual({
       'do-if.sql': ['4 create-index-not-concurrently'],
@@ -139,7 +164,8 @@ describe('SQL files as psql runs them', () => {
 
   it('a statement after a comment-ending line break is read as the statement it is', () => {
     // The shape of a migration whose `-- <table>: serves …` comment held a table name with line breaks.
-    const hidden = '-- "nl\nCREATE INDEX victims_a ON victims (a);\n--": serves 3 statements\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON messages (a);\n';
+    const hidden =
+      '-- "nl\nCREATE INDEX victims_a ON victims (a);\n--": serves 3 statements\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON messages (a);\n';
     expect(findings('hidden.sql', hidden)).toEqual(['2 create-index-not-concurrently']);
   });
 });
@@ -152,7 +178,9 @@ describe('large SQL files, parsed in slices cut at statement ends', () => {
   it('carry the transaction state across slices, find lines in late slices, and name a late syntax error', () => {
     const filler = header + row.repeat(Math.ceil((2.5 * PARSE_SLICE_LENGTH) / row.length));
     const sliced = `BEGIN;\n${filler}CREATE INDEX CONCURRENTLY IF NOT EXISTS users_a ON users (a);\nCOMMIT;\n`;
-    expect(findingsByFile({ 'sliced.sql': sliced, 'broken.sql': `${filler}CREATE INDEX CONCURENTLY oops ON users (a);\n` })).toEqual({
+    expect(
+      findingsByFile({ 'sliced.sql': sliced, 'broken.sql': `${filler}CREATE INDEX CONCURENTLY oops ON users (a);\n` }),
+    ).toEqual({
       'sliced.sql': [`${lineCount(sliced) - 1} concurrently-in-transaction`],
       'broken.sql': ['1 unparsable-sql'],
     });
@@ -171,44 +199,82 @@ describe('node-pg-migrate and knex files', () => {
   const create = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email ON users (email)';
 
   it('node-pg-migrate: wrapped in a transaction unless pgm.noTransaction()', () => {
-    expect(findings('1_a.js', `exports.up = (pgm) => {\n  pgm.sql('${create}');\n};\n`)).toEqual(['2 concurrently-in-transaction']);
-    expect(findings('1_b.js', `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.sql('${create}');\n};\n`)).toEqual([]);
+    expect(findings('1_a.js', `exports.up = (pgm) => {\n  pgm.sql('${create}');\n};\n`)).toEqual([
+      '2 concurrently-in-transaction',
+    ]);
+    expect(
+      findings('1_b.js', `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.sql('${create}');\n};\n`),
+    ).toEqual([]);
   });
 
   it('several concurrent builds in one string run as one implicit transaction', () => {
     const two = `${create}; CREATE INDEX CONCURRENTLY IF NOT EXISTS users_name ON users (name)`;
-    expect(findings('1_c.ts', `export const up = (pgm) => {\n  pgm.noTransaction();\n  pgm.sql(\`${two}\`);\n};\n`)).toEqual([
-      '3 several-concurrent-builds-in-one-string',
-    ]);
+    expect(
+      findings('1_c.ts', `export const up = (pgm) => {\n  pgm.noTransaction();\n  pgm.sql(\`${two}\`);\n};\n`),
+    ).toEqual(['3 several-concurrent-builds-in-one-string']);
   });
 
   it('pgm.createIndex without { concurrently: true } on an existing table; with it, in a noTransaction migration, clean', () => {
-    expect(findings('1_d.js', `exports.up = (pgm) => {\n  pgm.createIndex('users', 'email');\n};\n`)).toEqual(['2 create-index-not-concurrently']);
-    expect(findings('1_e.js', `exports.up = (pgm) => {\n  pgm.createTable('t', { a: 'int' });\n  pgm.createIndex('t', 'a');\n};\n`)).toEqual([]);
+    expect(findings('1_d.js', `exports.up = (pgm) => {\n  pgm.createIndex('users', 'email');\n};\n`)).toEqual([
+      '2 create-index-not-concurrently',
+    ]);
     expect(
-      findings('1_f.js', `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('users', 'email', { concurrently: true, ifNotExists: true });\n};\n`),
+      findings(
+        '1_e.js',
+        `exports.up = (pgm) => {\n  pgm.createTable('t', { a: 'int' });\n  pgm.createIndex('t', 'a');\n};\n`,
+      ),
+    ).toEqual([]);
+    expect(
+      findings(
+        '1_f.js',
+        `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('users', 'email', { concurrently: true, ifNotExists: true });\n};\n`,
+      ),
     ).toEqual([]);
   });
 
   it('knex: wrapped unless config = { transaction: false }; the schema builder cannot build concurrently', () => {
-    expect(findings('2_a.js', `exports.up = async (knex) => {\n  await knex.raw('${create}');\n};\n`)).toEqual(['2 concurrently-in-transaction']);
-    expect(findings('2_b.js', `exports.config = { transaction: false };\nexports.up = async (knex) => {\n  await knex.raw('${create}');\n};\n`)).toEqual([]);
-    expect(findings('2_c.mjs', `export const config = { transaction: false };\nexport async function up(knex) {\n  await knex.raw('${create}');\n}\n`)).toEqual([]);
-    expect(findings('2_d.js', `exports.up = (knex) => knex.schema.alterTable('users', (t) => {\n  t.index(['email']);\n});\n`)).toEqual([
-      '2 create-index-not-concurrently',
+    expect(findings('2_a.js', `exports.up = async (knex) => {\n  await knex.raw('${create}');\n};\n`)).toEqual([
+      '2 concurrently-in-transaction',
     ]);
+    expect(
+      findings(
+        '2_b.js',
+        `exports.config = { transaction: false };\nexports.up = async (knex) => {\n  await knex.raw('${create}');\n};\n`,
+      ),
+    ).toEqual([]);
+    expect(
+      findings(
+        '2_c.mjs',
+        `export const config = { transaction: false };\nexport async function up(knex) {\n  await knex.raw('${create}');\n}\n`,
+      ),
+    ).toEqual([]);
+    expect(
+      findings(
+        '2_d.js',
+        `exports.up = (knex) => knex.schema.alterTable('users', (t) => {\n  t.index(['email']);\n});\n`,
+      ),
+    ).toEqual(['2 create-index-not-concurrently']);
   });
 
   it('names SQL built at run time as not checked', () => {
-    expect(findings('2_e.js', 'exports.config = { transaction: false };\nexports.up = (knex) => knex.raw(`CREATE INDEX ${name} ON users (email)`);\n')).toEqual([
-      '2 unchecked-sql',
-    ]);
+    expect(
+      findings(
+        '2_e.js',
+        'exports.config = { transaction: false };\nexports.up = (knex) => knex.raw(`CREATE INDEX ${name} ON users (email)`);\n',
+      ),
+    ).toEqual(['2 unchecked-sql']);
   });
 });
 
 describe('the index advisor’s own migrations', () => {
   const proposal = (name: string, definition: string): Proposal => ({
-    candidate: { table: { schema: 'public', name: 'messages' }, columns: [], equalityColumns: 0, conditions: [], statementIds: ['1'] },
+    candidate: {
+      table: { schema: 'public', name: 'messages' },
+      columns: [],
+      equalityColumns: 0,
+      conditions: [],
+      statementIds: ['1'],
+    },
     name,
     definition,
     served: [{ queryId: '1', before: 1000, after: 10 }],
@@ -216,8 +282,14 @@ describe('the index advisor’s own migrations', () => {
     tableScans: { seqScan: 3, idxScan: null },
   });
   const proposals = [
-    proposal('idx_a', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON messages (conversation_id, created_at DESC) WHERE deleted_at IS NULL'),
-    proposal('idx_b', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_b ON messages (user_id, created_at DESC) WHERE deleted_at IS NULL'),
+    proposal(
+      'idx_a',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_a ON messages (conversation_id, created_at DESC) WHERE deleted_at IS NULL',
+    ),
+    proposal(
+      'idx_b',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_b ON messages (user_id, created_at DESC) WHERE deleted_at IS NULL',
+    ),
   ];
   const settings = { lockTimeout: '5s', statementTimeout: '1h' };
 
@@ -243,6 +315,8 @@ describe('usage', () => {
     expect(runCli(['lint-migrations', 'notes.txt'], { cwd: dir }).status).toBe(2);
     const run = lint({ 'x.sql': 'CREATE INDEX i ON users (a);' });
     expect(run.status).toBe(1);
-    expect(run.stdout).toBe('x.sql:1  create-index-not-concurrently  CREATE INDEX on existing table users without CONCURRENTLY blocks writes while it builds\n');
+    expect(run.stdout).toBe(
+      'x.sql:1  create-index-not-concurrently  CREATE INDEX on existing table users without CONCURRENTLY blocks writes while it builds\n',
+    );
   });
 });

@@ -6,7 +6,18 @@
  * git pre-commit hook in that project refuses a commit that adds a blanket disable and accepts a clean one.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +29,12 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 let scratch = '';
 let project = '';
 
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): SpawnSyncReturns<string> {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 150_000 });
   if (result.error) throw result.error;
   return result;
@@ -26,7 +42,8 @@ function run(command: string, args: readonly string[], cwd: string, env: NodeJS.
 
 function mustRun(command: string, args: readonly string[], cwd: string): string {
   const result = run(command, args, cwd);
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
 
@@ -44,7 +61,8 @@ function newestMtime(path: string): number {
 function ensureBuilt(): void {
   const output = join(repoRoot, 'dist/eslint-plugin/index.js');
   const sources = ['eslint-plugin', 'src', 'package.json'].map((path) => newestMtime(join(repoRoot, path)));
-  if (!existsSync(output) || statSync(output).mtimeMs < Math.max(...sources)) mustRun('npm', ['run', 'build', '--silent'], repoRoot);
+  if (!existsSync(output) || statSync(output).mtimeMs < Math.max(...sources))
+    mustRun('npm', ['run', 'build', '--silent'], repoRoot);
 }
 
 function write(relativePath: string, text: string): void {
@@ -65,13 +83,24 @@ function eslint(binPackage: EslintPackage, args: readonly string[]): SpawnSyncRe
   return run(process.execPath, [join(project, 'node_modules', binPackage, 'bin/eslint.js'), ...args], project);
 }
 
-function eslintJson(binPackage: EslintPackage, args: readonly string[]): { status: number | null; results: Map<string, LintResult['messages']> } {
+function eslintJson(
+  binPackage: EslintPackage,
+  args: readonly string[],
+): { status: number | null; results: Map<string, LintResult['messages']> } {
   const result = eslint(binPackage, ['--format', 'json', ...args]);
   if (result.status === 2) throw new Error(`eslint crashed:\n${result.stdout}\n${result.stderr}`);
   const parsed = JSON.parse(result.stdout) as LintResult[];
   return {
     status: result.status,
-    results: new Map(parsed.map((file) => [file.filePath.slice(project.length + 1).split('\\').join('/'), file.messages])),
+    results: new Map(
+      parsed.map((file) => [
+        file.filePath
+          .slice(project.length + 1)
+          .split('\\')
+          .join('/'),
+        file.messages,
+      ]),
+    ),
   };
 }
 
@@ -127,8 +156,26 @@ beforeAll(() => {
   const { toolkit: tarball, runtime: runtimeTarball } = packBoth(scratch);
   project = join(scratch, 'project');
   mkdirSync(project);
-  write('package.json', JSON.stringify({ name: 'quickwins-e2e-project', version: '1.0.0', private: true, type: 'module' }, null, 2));
-  mustRun('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, runtimeTarball, 'eslint@^10', 'eslint9@npm:eslint@^9', 'eslint90@npm:eslint@9.0.0', 'eslint8@npm:eslint@^8.57.0'], project);
+  write(
+    'package.json',
+    JSON.stringify({ name: 'quickwins-e2e-project', version: '1.0.0', private: true, type: 'module' }, null, 2),
+  );
+  mustRun(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      tarball,
+      runtimeTarball,
+      'eslint@^10',
+      'eslint9@npm:eslint@^9',
+      'eslint90@npm:eslint@9.0.0',
+      'eslint8@npm:eslint@^8.57.0',
+    ],
+    project,
+  );
   write(
     'eslint.config.js',
     [
@@ -159,23 +206,46 @@ describe('the packed plugin under the eslint CLI', () => {
       '  self: plugin.configs.recommended.plugins.quickwins === plugin }));',
     ].join('\n');
     const fromRequire = JSON.parse(mustRun(process.execPath, ['-e', script], project));
-    const ownPackage = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+    const ownPackage = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      name: string;
+      version: string;
+    };
     expect(fromRequire).toEqual({
       name: ownPackage.name,
       version: ownPackage.version,
-      rules: ['graphql-cache', 'grpc-connection-rotation', 'kafka-batch-protocol', 'no-blanket-disable', 'no-raw-pool-connect'],
+      rules: [
+        'graphql-cache',
+        'grpc-connection-rotation',
+        'kafka-batch-protocol',
+        'no-blanket-disable',
+        'no-raw-pool-connect',
+      ],
       self: true,
     });
-    const fromImport = mustRun(process.execPath, ['--input-type=module', '-e', "import p from 'quickwins/eslint-plugin'; console.log(Object.keys(p.configs).join())"], project);
+    const fromImport = mustRun(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import p from 'quickwins/eslint-plugin'; console.log(Object.keys(p.configs).join())",
+      ],
+      project,
+    );
     expect(fromImport.trim()).toBe('recommended,strict');
   });
 
   const majors: Record<EslintPackage, string> = { eslint: '10', eslint9: '9', eslint90: '9.0.0', eslint8: '8' };
   for (const binPackage of ['eslint', 'eslint9', 'eslint90', 'eslint8'] as const) {
     it(`${binPackage}: reports every blanket directive and raw pool call, none swallowed, decoys left alone, exit 1`, () => {
-      const version = JSON.parse(readFileSync(join(project, 'node_modules', binPackage, 'package.json'), 'utf8')).version as string;
+      const version = JSON.parse(readFileSync(join(project, 'node_modules', binPackage, 'package.json'), 'utf8'))
+        .version as string;
       expect(version === majors[binPackage] || version.split('.')[0] === majors[binPackage], version).toBe(true);
-      const { status, results } = eslintJson(binPackage, ['src/blanket.js', 'src/clean.js', 'src/pool.js', 'src/decoys.js']);
+      const { status, results } = eslintJson(binPackage, [
+        'src/blanket.js',
+        'src/clean.js',
+        'src/pool.js',
+        'src/decoys.js',
+      ]);
       expect(status).toBe(1);
       expect(results.get('src/blanket.js')?.map((m) => [m.ruleId, `${m.line}:${m.column}`, m.endLine])).toEqual([
         ['quickwins/no-blanket-disable', '1:0', 1],
@@ -276,7 +346,8 @@ describe('the documented plain git pre-commit hook', () => {
     const userRepo = join(scratch, 'pre-commit-project');
     mkdirSync(join(userRepo, 'src'), { recursive: true });
     symlinkSync(join(project, 'node_modules'), join(userRepo, 'node_modules'), 'dir');
-    for (const file of ['package.json', 'eslint.config.js', 'src/clean.js']) writeFileSync(join(userRepo, file), readFileSync(join(project, file)));
+    for (const file of ['package.json', 'eslint.config.js', 'src/clean.js'])
+      writeFileSync(join(userRepo, file), readFileSync(join(project, file)));
     writeFileSync(join(userRepo, '.gitignore'), 'node_modules\n');
     writeFileSync(
       join(userRepo, '.pre-commit-config.yaml'),

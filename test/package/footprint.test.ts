@@ -27,7 +27,10 @@ let tarballs: Tarballs;
 function freshProject(name: string): string {
   const project = join(scratch, name);
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name, version: '1.0.0', private: true }, null, 2)}\n`);
+  writeFileSync(
+    join(project, 'package.json'),
+    `${JSON.stringify({ name, version: '1.0.0', private: true }, null, 2)}\n`,
+  );
   return project;
 }
 
@@ -47,20 +50,24 @@ afterAll(() => {
 });
 
 describe('production footprint', () => {
-  it(`@quickwins/runtime with pg and prom-client: its own package beyond pino + pg + prom-client, at most ${mb(MAX_RUNTIME_BYTES)} MB`, { timeout: 240_000 }, () => {
-    const baselineProject = freshProject('baseline-app');
-    install(baselineProject, ['pino@^10.4.0', 'pg@^8', 'prom-client@^15']);
-    const baseline = footprintOf(baselineProject);
-    const project = freshProject('runtime-app');
-    install(project, [tarballs.runtime, 'pg@^8', 'prom-client@^15']);
-    const { packages, bytes } = footprintOf(project);
-    console.log(
-      `footprint @quickwins/runtime + pg + prom-client: ${packages.length} packages, ${mb(bytes)} MB ` +
-        `(pino + pg + prom-client alone: ${baseline.packages.length} packages, ${mb(baseline.bytes)} MB)`,
-    );
-    expect(packages).toEqual([...baseline.packages, '@quickwins/runtime'].sort());
-    expect(bytes).toBeLessThanOrEqual(MAX_RUNTIME_BYTES);
-  });
+  it(
+    `@quickwins/runtime with pg and prom-client: its own package beyond pino + pg + prom-client, at most ${mb(MAX_RUNTIME_BYTES)} MB`,
+    { timeout: 240_000 },
+    () => {
+      const baselineProject = freshProject('baseline-app');
+      install(baselineProject, ['pino@^10.4.0', 'pg@^8', 'prom-client@^15']);
+      const baseline = footprintOf(baselineProject);
+      const project = freshProject('runtime-app');
+      install(project, [tarballs.runtime, 'pg@^8', 'prom-client@^15']);
+      const { packages, bytes } = footprintOf(project);
+      console.log(
+        `footprint @quickwins/runtime + pg + prom-client: ${packages.length} packages, ${mb(bytes)} MB ` +
+          `(pino + pg + prom-client alone: ${baseline.packages.length} packages, ${mb(baseline.bytes)} MB)`,
+      );
+      expect(packages).toEqual([...baseline.packages, '@quickwins/runtime'].sort());
+      expect(bytes).toBeLessThanOrEqual(MAX_RUNTIME_BYTES);
+    },
+  );
 
   describe('the toolkit', () => {
     let project = '';
@@ -91,7 +98,9 @@ describe('production footprint', () => {
 
     it('installs without typescript, eslint or typescript-eslint (all optional peers) and reports its footprint', () => {
       const { packages, bytes } = footprintOf(project);
-      console.log(`footprint quickwins (toolkit, with @quickwins/runtime): ${packages.length} packages, ${mb(bytes)} MB`);
+      console.log(
+        `footprint quickwins (toolkit, with @quickwins/runtime): ${packages.length} packages, ${mb(bytes)} MB`,
+      );
       expect(packages).toEqual(expect.arrayContaining(['quickwins', '@quickwins/runtime', 'oxc-parser']));
       for (const peer of ['typescript', 'eslint', '@typescript-eslint/utils', '@typescript-eslint/typescript-estree']) {
         expect(packages).not.toContain(peer);
@@ -99,30 +108,49 @@ describe('production footprint', () => {
     });
 
     it('loads its ESLint plugin without typescript', () => {
-      const out = mustRun(process.execPath, ['-e', "console.log(Object.keys(require('quickwins/eslint-plugin').rules).join())"], project);
-      expect(out.trim()).toBe('graphql-cache,grpc-connection-rotation,kafka-batch-protocol,no-blanket-disable,no-raw-pool-connect');
+      const out = mustRun(
+        process.execPath,
+        ['-e', "console.log(Object.keys(require('quickwins/eslint-plugin').rules).join())"],
+        project,
+      );
+      expect(out.trim()).toBe(
+        'graphql-cache,grpc-connection-rotation,kafka-batch-protocol,no-blanket-disable,no-raw-pool-connect',
+      );
     });
 
-    it(`a type-aware run without typescript goes on untyped and says so once; with typescript ${OLDEST_TYPESCRIPT} it is typed`, { timeout: 240_000 }, () => {
-      const quickwins = (): { stderr: string; report: { files: { path: string; typed: boolean }[]; typesUnavailable?: string } } => {
-        const result = spawnSync(process.execPath, [join(project, 'node_modules/quickwins/dist/cli/bin.js'), 'pool-backpressure', '--dry', '--json', 'src'], {
-          cwd: project,
-          encoding: 'utf8',
-          timeout: 120_000,
-        });
-        expect(result.status, result.stderr).toBe(0);
-        return { stderr: result.stderr, report: JSON.parse(result.stdout) };
-      };
-      const untyped = quickwins();
-      expect(untyped.stderr.split('\n').filter((line) => line.includes('typescript is not installed'))).toEqual([`quickwins: ${TYPESCRIPT_MISSING}`]);
-      expect(untyped.report.typesUnavailable).toBe(TYPESCRIPT_MISSING);
-      expect(untyped.report.files.map((file) => [file.path, file.typed])).toEqual([['src/db.ts', false]]);
+    it(
+      `a type-aware run without typescript goes on untyped and says so once; with typescript ${OLDEST_TYPESCRIPT} it is typed`,
+      { timeout: 240_000 },
+      () => {
+        const quickwins = (): {
+          stderr: string;
+          report: { files: { path: string; typed: boolean }[]; typesUnavailable?: string };
+        } => {
+          const result = spawnSync(
+            process.execPath,
+            [join(project, 'node_modules/quickwins/dist/cli/bin.js'), 'pool-backpressure', '--dry', '--json', 'src'],
+            {
+              cwd: project,
+              encoding: 'utf8',
+              timeout: 120_000,
+            },
+          );
+          expect(result.status, result.stderr).toBe(0);
+          return { stderr: result.stderr, report: JSON.parse(result.stdout) };
+        };
+        const untyped = quickwins();
+        expect(untyped.stderr.split('\n').filter((line) => line.includes('typescript is not installed'))).toEqual([
+          `quickwins: ${TYPESCRIPT_MISSING}`,
+        ]);
+        expect(untyped.report.typesUnavailable).toBe(TYPESCRIPT_MISSING);
+        expect(untyped.report.files.map((file) => [file.path, file.typed])).toEqual([['src/db.ts', false]]);
 
-      install(project, [`typescript@${OLDEST_TYPESCRIPT}`]);
-      const typed = quickwins();
-      expect(typed.stderr).not.toContain('typescript is not installed');
-      expect(typed.report.typesUnavailable).toBeUndefined();
-      expect(typed.report.files.map((file) => [file.path, file.typed])).toEqual([['src/db.ts', true]]);
-    });
+        install(project, [`typescript@${OLDEST_TYPESCRIPT}`]);
+        const typed = quickwins();
+        expect(typed.stderr).not.toContain('typescript is not installed');
+        expect(typed.report.typesUnavailable).toBeUndefined();
+        expect(typed.report.files.map((file) => [file.path, file.typed])).toEqual([['src/db.ts', true]]);
+      },
+    );
   });
 });

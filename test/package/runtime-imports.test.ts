@@ -8,7 +8,16 @@
  * `require.cache`. A control run that imports `typescript` directly proves the probe sees what it must refuse.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +28,16 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const RUNTIME_AREAS = readdirSync(join(repoRoot, 'runtime/src'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(repoRoot, 'runtime/src', entry.name, 'index.ts')))
   .map((entry) => entry.name);
-const FORBIDDEN = ['typescript', 'ts-morph', 'jscodeshift', 'eslint', '@typescript-eslint', 'espree', 'recast', '@babel'];
+const FORBIDDEN = [
+  'typescript',
+  'ts-morph',
+  'jscodeshift',
+  'eslint',
+  '@typescript-eslint',
+  'espree',
+  'recast',
+  '@babel',
+];
 let scratch = '';
 
 const HOOKS = `
@@ -62,13 +80,16 @@ function probe(script: 'probe.mjs' | 'probe.cjs', target: string): { exports: st
 function packagesIn(modules: readonly string[]): Set<string> {
   const names = new Set<string>();
   for (const module of modules) {
-    for (const match of decodeURIComponent(module).matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)) names.add(match[1]!);
+    for (const match of decodeURIComponent(module).matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g))
+      names.add(match[1]!);
   }
   return names;
 }
 
 function forbiddenIn(packages: Set<string>): string[] {
-  return [...packages].filter((name) => FORBIDDEN.some((bad) => name === bad || name.startsWith(`${bad}/`) || name.startsWith(`${bad}-`)));
+  return [...packages].filter((name) =>
+    FORBIDDEN.some((bad) => name === bad || name.startsWith(`${bad}/`) || name.startsWith(`${bad}-`)),
+  );
 }
 
 describe('the package root loads the runtime only', () => {
@@ -93,7 +114,9 @@ describe('the package root loads the runtime only', () => {
 
   it("import '@quickwins/runtime' (ESM) loads no typescript, ts-morph, jscodeshift or eslint", () => {
     const { exports, modules } = probe('probe.mjs', '@quickwins/runtime');
-    expect(exports).toEqual(expect.arrayContaining(['acquireWithBackpressure', 'queryWithBackpressure', 'PoolExhaustedError']));
+    expect(exports).toEqual(
+      expect.arrayContaining(['acquireWithBackpressure', 'queryWithBackpressure', 'PoolExhaustedError']),
+    );
     expect(modules.some((m) => m.endsWith('/runtime/dist/index.js'))).toBe(true); // the built ESM entry, not the sources
     const packages = packagesIn(modules);
     expect(packages.has('prom-client')).toBe(true); // the probe does see dependencies
@@ -102,52 +125,78 @@ describe('the package root loads the runtime only', () => {
 
   it("require('@quickwins/runtime') (CommonJS) loads no typescript, ts-morph, jscodeshift or eslint", () => {
     const { exports, modules } = probe('probe.cjs', '@quickwins/runtime');
-    expect(exports).toEqual(expect.arrayContaining(['acquireWithBackpressure', 'queryWithBackpressure', 'AcquireTimeoutError']));
+    expect(exports).toEqual(
+      expect.arrayContaining(['acquireWithBackpressure', 'queryWithBackpressure', 'AcquireTimeoutError']),
+    );
     expect(modules.some((m) => m.endsWith('/runtime/dist/index.cjs'))).toBe(true);
     const packages = packagesIn(modules);
     expect(packages.has('prom-client')).toBe(true);
     expect(forbiddenIn(packages)).toEqual([]);
   });
 
-  it.each(['probe.mjs', 'probe.cjs'] as const)("'@quickwins/runtime/auth' (%s) loads the auth area only: no pg code, no prom-client", (script) => {
-    const { exports, modules } = probe(script, '@quickwins/runtime/auth');
-    expect(exports).toEqual(expect.arrayContaining(['withAuthLogging', 'setAuthUser']));
-    expect(exports).not.toContain('acquireWithBackpressure');
-    const packages = packagesIn(modules);
-    expect(packages.has('pino')).toBe(true);
-    expect(packages.has('prom-client')).toBe(false);
-    expect(forbiddenIn(packages)).toEqual([]);
-  });
+  it.each(['probe.mjs', 'probe.cjs'] as const)(
+    "'@quickwins/runtime/auth' (%s) loads the auth area only: no pg code, no prom-client",
+    (script) => {
+      const { exports, modules } = probe(script, '@quickwins/runtime/auth');
+      expect(exports).toEqual(expect.arrayContaining(['withAuthLogging', 'setAuthUser']));
+      expect(exports).not.toContain('acquireWithBackpressure');
+      const packages = packagesIn(modules);
+      expect(packages.has('pino')).toBe(true);
+      expect(packages.has('prom-client')).toBe(false);
+      expect(forbiddenIn(packages)).toEqual([]);
+    },
+  );
 
-  it.each(['probe.mjs', 'probe.cjs'] as const)("'@quickwins/runtime/pg' (%s) loads the pg area only: no pino", (script) => {
-    const { exports, modules } = probe(script, '@quickwins/runtime/pg');
-    expect(exports).toEqual(expect.arrayContaining(['acquireWithBackpressure', 'queryWithBackpressure']));
-    expect(exports).not.toContain('withAuthLogging');
-    const packages = packagesIn(modules);
-    expect(packages.has('prom-client')).toBe(true);
-    expect(packages.has('pino')).toBe(false);
-    expect(forbiddenIn(packages)).toEqual([]);
-  });
+  it.each(['probe.mjs', 'probe.cjs'] as const)(
+    "'@quickwins/runtime/pg' (%s) loads the pg area only: no pino",
+    (script) => {
+      const { exports, modules } = probe(script, '@quickwins/runtime/pg');
+      expect(exports).toEqual(expect.arrayContaining(['acquireWithBackpressure', 'queryWithBackpressure']));
+      expect(exports).not.toContain('withAuthLogging');
+      const packages = packagesIn(modules);
+      expect(packages.has('prom-client')).toBe(true);
+      expect(packages.has('pino')).toBe(false);
+      expect(forbiddenIn(packages)).toEqual([]);
+    },
+  );
 
-  it.each(['probe.mjs', 'probe.cjs'] as const)("'@quickwins/runtime/grpc' (%s) loads nothing but itself: no pino, no prom-client, grpc-js only as the caller's", (script) => {
-    const { exports, modules } = probe(script, '@quickwins/runtime/grpc');
-    expect(exports).toEqual(expect.arrayContaining(['rotatingClient', 'serverConnectionAge', 'roundRobinOptions']));
-    const packages = packagesIn(modules);
-    expect(packages.has('pino')).toBe(false);
-    expect(packages.has('prom-client')).toBe(false);
-    expect(forbiddenIn(packages)).toEqual([]);
-  });
+  it.each(['probe.mjs', 'probe.cjs'] as const)(
+    "'@quickwins/runtime/grpc' (%s) loads nothing but itself: no pino, no prom-client, grpc-js only as the caller's",
+    (script) => {
+      const { exports, modules } = probe(script, '@quickwins/runtime/grpc');
+      expect(exports).toEqual(expect.arrayContaining(['rotatingClient', 'serverConnectionAge', 'roundRobinOptions']));
+      const packages = packagesIn(modules);
+      expect(packages.has('pino')).toBe(false);
+      expect(packages.has('prom-client')).toBe(false);
+      expect(forbiddenIn(packages)).toEqual([]);
+    },
+  );
 
-  it.each(['probe.mjs', 'probe.cjs'] as const)("'@quickwins/runtime/graphql' (%s) loads graphql, pino and prom-client, no pg code; the root stays without it", (script) => {
-    const { exports, modules } = probe(script, '@quickwins/runtime/graphql');
-    expect(exports).toEqual(expect.arrayContaining(['cachedGraphql', 'cachedParse', 'handleGraphqlRequest', 'useOperationLog', 'operationLogApolloPlugin']));
-    const packages = packagesIn(modules);
-    expect([...packages].filter((name) => ['graphql', 'pino', 'prom-client', 'pg'].includes(name)).sort()).toEqual(['graphql', 'pino', 'prom-client']);
-    expect(forbiddenIn(packages)).toEqual([]);
-    const root = probe(script, '@quickwins/runtime');
-    expect(root.exports).not.toContain('cachedGraphql');
-    expect(packagesIn(root.modules).has('graphql')).toBe(false);
-  });
+  it.each(['probe.mjs', 'probe.cjs'] as const)(
+    "'@quickwins/runtime/graphql' (%s) loads graphql, pino and prom-client, no pg code; the root stays without it",
+    (script) => {
+      const { exports, modules } = probe(script, '@quickwins/runtime/graphql');
+      expect(exports).toEqual(
+        expect.arrayContaining([
+          'cachedGraphql',
+          'cachedParse',
+          'handleGraphqlRequest',
+          'useOperationLog',
+          'operationLogApolloPlugin',
+        ]),
+      );
+      const packages = packagesIn(modules);
+      expect([...packages].filter((name) => ['graphql', 'pino', 'prom-client', 'pg'].includes(name)).sort()).toEqual([
+        'graphql',
+        'pino',
+        'prom-client',
+      ]);
+      expect(forbiddenIn(packages)).toEqual([]);
+      const root = probe(script, '@quickwins/runtime');
+      expect(root.exports).not.toContain('cachedGraphql');
+      expect(packagesIn(root.modules).has('graphql')).toBe(false);
+    },
+  );
 
   it('the probe does catch a forbidden module (control)', () => {
     const esm = forbiddenIn(packagesIn(probe('probe.mjs', 'typescript').modules));
@@ -161,9 +210,15 @@ describe('the package root loads the runtime only', () => {
     (area, script) => {
       const { exports, modules } = probe(script, `@quickwins/runtime/${area}`);
       expect(exports.length).toBeGreaterThan(0);
-      const runtimeFiles = modules.map((module) => decodeURIComponent(module)).filter((module) => module.includes('/runtime/') && !module.includes('/node_modules/'));
+      const runtimeFiles = modules
+        .map((module) => decodeURIComponent(module))
+        .filter((module) => module.includes('/runtime/') && !module.includes('/node_modules/'));
       expect(runtimeFiles.length).toBeGreaterThan(0);
-      expect(runtimeFiles.filter((file) => !file.includes(`/runtime/dist/${area}/`) && !file.endsWith(`/runtime/${area}/package.json`))).toEqual([]);
+      expect(
+        runtimeFiles.filter(
+          (file) => !file.includes(`/runtime/dist/${area}/`) && !file.endsWith(`/runtime/${area}/package.json`),
+        ),
+      ).toEqual([]);
       expect(forbiddenIn(packagesIn(modules))).toEqual([]);
     },
   );
@@ -171,10 +226,16 @@ describe('the package root loads the runtime only', () => {
   it('the built bundles name no forbidden package in any import or require', () => {
     for (const file of ['runtime/dist/index.js', 'runtime/dist/index.cjs']) {
       const text = readFileSync(join(repoRoot, file), 'utf8');
-      const specifiers = [...text.matchAll(/(?:from\s*|import\s*\(\s*|require\s*\(\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
+      const specifiers = [...text.matchAll(/(?:from\s*|import\s*\(\s*|require\s*\(\s*)["']([^"']+)["']/g)].map(
+        (m) => m[1]!,
+      );
       expect(specifiers.length).toBeGreaterThan(0);
       const bare = specifiers.filter((s) => !s.startsWith('.') && !s.startsWith('node:'));
-      expect(forbiddenIn(new Set(bare.map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!))))).toEqual([]);
+      expect(
+        forbiddenIn(
+          new Set(bare.map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!))),
+        ),
+      ).toEqual([]);
     }
   });
 });

@@ -83,11 +83,41 @@ interface Mode {
 }
 
 const MODES: readonly Mode[] = [
-  { name: 'node10, module commonjs', compilerOptions: { module: 'commonjs', moduleResolution: 'node10' }, extensions: ['ts'], readsExports: false, minimumTypeScript: 4 },
-  { name: 'node10, module esnext', compilerOptions: { module: 'esnext', moduleResolution: 'node10' }, extensions: ['ts'], readsExports: false, minimumTypeScript: 4 },
-  { name: 'node16', compilerOptions: { module: 'node16', moduleResolution: 'node16' }, extensions: ['cts', 'mts'], readsExports: true, minimumTypeScript: 4 },
-  { name: 'nodenext', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' }, extensions: ['cts', 'mts'], readsExports: true, minimumTypeScript: 4 },
-  { name: 'bundler', compilerOptions: { module: 'esnext', moduleResolution: 'bundler' }, extensions: ['ts'], readsExports: true, minimumTypeScript: 5 },
+  {
+    name: 'node10, module commonjs',
+    compilerOptions: { module: 'commonjs', moduleResolution: 'node10' },
+    extensions: ['ts'],
+    readsExports: false,
+    minimumTypeScript: 4,
+  },
+  {
+    name: 'node10, module esnext',
+    compilerOptions: { module: 'esnext', moduleResolution: 'node10' },
+    extensions: ['ts'],
+    readsExports: false,
+    minimumTypeScript: 4,
+  },
+  {
+    name: 'node16',
+    compilerOptions: { module: 'node16', moduleResolution: 'node16' },
+    extensions: ['cts', 'mts'],
+    readsExports: true,
+    minimumTypeScript: 4,
+  },
+  {
+    name: 'nodenext',
+    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' },
+    extensions: ['cts', 'mts'],
+    readsExports: true,
+    minimumTypeScript: 4,
+  },
+  {
+    name: 'bundler',
+    compilerOptions: { module: 'esnext', moduleResolution: 'bundler' },
+    extensions: ['ts'],
+    readsExports: true,
+    minimumTypeScript: 5,
+  },
 ];
 
 interface Compiler {
@@ -110,7 +140,9 @@ function consumerFile(subpath: Subpath, extension: Extension): string {
  */
 function expectedDeclaration(subpath: Subpath, extension: Extension, mode: Mode, typescriptMajor: number): string {
   const typesVersionsFirst = !mode.readsExports || typescriptMajor < 5;
-  const declarationExtension = (typesVersionsFirst ? subpath.typesVersionsDeclaration : undefined) ?? (mode.readsExports && extension === 'cts' ? 'd.cts' : 'd.ts');
+  const declarationExtension =
+    (typesVersionsFirst ? subpath.typesVersionsDeclaration : undefined) ??
+    (mode.readsExports && extension === 'cts' ? 'd.cts' : 'd.ts');
   return `node_modules/${subpath.packageName}/dist/${subpath.distFolder === '' ? '' : `${subpath.distFolder}/`}index.${declarationExtension}`;
 }
 
@@ -123,7 +155,8 @@ interface TscResult {
 
 function tsc(compiler: Compiler, mode: Mode, subpaths: readonly Subpath[]): TscResult {
   const major = Number(compiler.version.split('.')[0]);
-  const moduleResolution = mode.compilerOptions.moduleResolution === 'node10' && major < 5 ? 'node' : mode.compilerOptions.moduleResolution;
+  const moduleResolution =
+    mode.compilerOptions.moduleResolution === 'node10' && major < 5 ? 'node' : mode.compilerOptions.moduleResolution;
   const configName = `tsconfig.${mode.name.replaceAll(/\W+/g, '-')}.${subpaths.map((s) => s.distFolder || 'root').join('-')}.${major}.json`;
   const compilerOptions = {
     ...mode.compilerOptions,
@@ -139,25 +172,45 @@ function tsc(compiler: Compiler, mode: Mode, subpaths: readonly Subpath[]): TscR
   };
   const files = subpaths.flatMap((subpath) => mode.extensions.map((extension) => consumerFile(subpath, extension)));
   writeFileSync(join(project, configName), `${JSON.stringify({ compilerOptions, files }, null, 2)}\n`);
-  const result = spawnSync(process.execPath, [compiler.tscPath, '-p', configName, '--traceResolution'], { cwd: project, encoding: 'utf8', timeout: 240_000, maxBuffer: 512 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, [compiler.tscPath, '-p', configName, '--traceResolution'], {
+    cwd: project,
+    encoding: 'utf8',
+    timeout: 240_000,
+    maxBuffer: 512 * 1024 * 1024,
+  });
   if (result.error) throw result.error;
   const consumerSpecifiers = new Set(subpaths.map((subpath) => subpath.specifier));
   const resolutions: Record<string, Set<string>> = {};
   const errors: string[] = [];
   for (const line of result.stdout.split('\n')) {
-    const traced = /^======== Module name '([^']+)' was (?:successfully resolved to '([^']+)'|(not resolved))/.exec(line);
+    const traced = /^======== Module name '([^']+)' was (?:successfully resolved to '([^']+)'|(not resolved))/.exec(
+      line,
+    );
     if (traced && consumerSpecifiers.has(traced[1]!)) {
       (resolutions[traced[1]!] ??= new Set()).add(traced[3] ? 'not resolved' : relative(project, traced[2]!));
     } else if (/(^|\): )error TS\d+/.test(line)) {
       errors.push(line.startsWith(project) ? relative(project, line) : line);
     }
   }
-  if (result.status !== 0 && errors.length === 0) throw new Error(`tsc ${compiler.version} exited ${result.status} without errors:\n${result.stderr}`);
-  return { resolutions: Object.fromEntries(Object.entries(resolutions).map(([specifier, found]) => [specifier, [...found].sort()])), errors };
+  if (result.status !== 0 && errors.length === 0)
+    throw new Error(`tsc ${compiler.version} exited ${result.status} without errors:\n${result.stderr}`);
+  return {
+    resolutions: Object.fromEntries(
+      Object.entries(resolutions).map(([specifier, found]) => [specifier, [...found].sort()]),
+    ),
+    errors,
+  };
 }
 
-function expectedResolutions(mode: Mode, subpaths: readonly Subpath[], typescriptMajor: number): Record<string, string[]> {
-  const declarations = (subpath: Subpath): string[] => [...new Set(mode.extensions.map((extension) => expectedDeclaration(subpath, extension, mode, typescriptMajor)))].sort();
+function expectedResolutions(
+  mode: Mode,
+  subpaths: readonly Subpath[],
+  typescriptMajor: number,
+): Record<string, string[]> {
+  const declarations = (subpath: Subpath): string[] =>
+    [
+      ...new Set(mode.extensions.map((extension) => expectedDeclaration(subpath, extension, mode, typescriptMajor))),
+    ].sort();
   return Object.fromEntries(subpaths.map((subpath) => [subpath.specifier, declarations(subpath)]));
 }
 
@@ -166,7 +219,10 @@ beforeAll(() => {
   const tarballs = packBoth(scratch);
   project = join(scratch, 'consumer-app');
   mkdirSync(join(project, 'consumers'), { recursive: true });
-  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true }, null, 2)}\n`);
+  writeFileSync(
+    join(project, 'package.json'),
+    `${JSON.stringify({ name: 'consumer-app', version: '1.0.0', private: true }, null, 2)}\n`,
+  );
   // The peers whose types the runtime's declarations import, and @types/node of the engines' floor (the newest
   // @types/node no longer parses under TypeScript 4.8).
   mustRun(
@@ -191,11 +247,16 @@ beforeAll(() => {
   );
   for (const subpath of SUBPATHS) {
     for (const extension of ['ts', 'cts', 'mts'] as const) {
-      writeFileSync(join(project, consumerFile(subpath, extension)), `${subpath.importLine}\nexport const used: unknown = ${subpath.use};\n`);
+      writeFileSync(
+        join(project, consumerFile(subpath, extension)),
+        `${subpath.importLine}\nexport const used: unknown = ${subpath.use};\n`,
+      );
     }
   }
   const tscOf = (root: string): Compiler => {
-    const { version } = JSON.parse(readFileSync(join(root, 'node_modules/typescript/package.json'), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(join(root, 'node_modules/typescript/package.json'), 'utf8')) as {
+      version: string;
+    };
     return { version, tscPath: join(root, 'node_modules/typescript/bin/tsc') };
   };
   compilers.push(tscOf(project), tscOf(repoRoot));
@@ -207,25 +268,44 @@ afterAll(() => {
 
 describe('subpaths resolve for TypeScript under every module resolution', () => {
   it('the test covers every subpath the runtime exports, and the oldest and newest TypeScript of the peer range', () => {
-    const runtimeExports = JSON.parse(readFileSync(join(repoRoot, 'runtime/package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    const runtimeExports = JSON.parse(readFileSync(join(repoRoot, 'runtime/package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+    };
     const covered = RUNTIME_SUBPATHS.map((subpath) => (subpath.distFolder === '' ? '.' : `./${subpath.distFolder}`));
     expect(Object.keys(runtimeExports.exports).filter((key) => key !== './package.json')).toEqual(covered);
-    const { peerDependencies } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> };
+    const { peerDependencies } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      peerDependencies: Record<string, string>;
+    };
     expect(peerDependencies.typescript).toBe(`>=${OLDEST_TYPESCRIPT} <6.1.0`);
     expect(compilers.map((compiler) => compiler.version.split('.')[0])).toEqual(['4', '6']);
   });
 
   // bundler resolution exists from TypeScript 5.0: the oldest compiler runs the other four.
-  const runs = [0, 1].flatMap((compilerIndex) => MODES.filter((mode) => compilerIndex === 1 || mode.minimumTypeScript <= 4).map((mode) => [compilerIndex, mode] as const));
-  it.each(runs.map(([compilerIndex, mode]) => [compilerIndex === 0 ? OLDEST_TYPESCRIPT : 'newest', mode.name, compilerIndex, mode] as const))(
+  const runs = [0, 1].flatMap((compilerIndex) =>
+    MODES.filter((mode) => compilerIndex === 1 || mode.minimumTypeScript <= 4).map(
+      (mode) => [compilerIndex, mode] as const,
+    ),
+  );
+  it.each(
+    runs.map(
+      ([compilerIndex, mode]) =>
+        [compilerIndex === 0 ? OLDEST_TYPESCRIPT : 'newest', mode.name, compilerIndex, mode] as const,
+    ),
+  )(
     'TypeScript %s, moduleResolution %s: every subpath resolves to its declarations and type-checks',
     (_label, _name, compilerIndex, mode) => {
       const compiler = compilers[compilerIndex]!;
       const major = Number(compiler.version.split('.')[0]);
-      const checkedApart = compiler.version.startsWith('4.') ? SUBPATHS.filter((subpath) => subpath.typesImportPino) : [];
+      const checkedApart = compiler.version.startsWith('4.')
+        ? SUBPATHS.filter((subpath) => subpath.typesImportPino)
+        : [];
       const checked = SUBPATHS.filter((subpath) => !checkedApart.includes(subpath));
       const full = tsc(compiler, mode, checked);
-      expect({ version: compiler.version, ...full }).toEqual({ version: compiler.version, resolutions: expectedResolutions(mode, checked, major), errors: [] });
+      expect({ version: compiler.version, ...full }).toEqual({
+        version: compiler.version,
+        resolutions: expectedResolutions(mode, checked, major),
+        errors: [],
+      });
       if (checkedApart.length > 0) {
         const apart = tsc(compiler, mode, checkedApart);
         expect(apart.resolutions).toEqual(expectedResolutions(mode, checkedApart, major));
@@ -275,7 +355,10 @@ const CALL_SCRIPTS = {
   'calls.mjs': `const load = (specifier) => import(specifier);\n${CALLS}`,
 } as const;
 
-function runCalls(cwd: string, script: keyof typeof CALL_SCRIPTS): { results: Record<string, unknown>; stderr: string } {
+function runCalls(
+  cwd: string,
+  script: keyof typeof CALL_SCRIPTS,
+): { results: Record<string, unknown>; stderr: string } {
   writeFileSync(join(cwd, script), CALL_SCRIPTS[script]);
   const run = spawnSync(process.execPath, [script], { cwd, encoding: 'utf8', timeout: 60_000 });
   if (run.status !== 0) throw new Error(`node ${script} exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
@@ -316,17 +399,28 @@ describe('subpaths load at run time from the installed tarballs', () => {
   it("each runtime subpath's folder (for resolvers that ignore `exports`) names built files that were installed", () => {
     const runtimeDir = join(project, 'node_modules/@quickwins/runtime');
     for (const subpath of RUNTIME_SUBPATHS.filter((candidate) => candidate.distFolder !== '')) {
-      const stub = JSON.parse(readFileSync(join(runtimeDir, subpath.distFolder, 'package.json'), 'utf8')) as Record<string, string>;
-      expect(stub).toEqual({ main: `../dist/${subpath.distFolder}/index.cjs`, module: `../dist/${subpath.distFolder}/index.js`, types: `../dist/${subpath.distFolder}/index.d.ts` });
-      for (const target of Object.values(stub)) expect(existsSync(join(runtimeDir, subpath.distFolder, target)), target).toBe(true);
+      const stub = JSON.parse(readFileSync(join(runtimeDir, subpath.distFolder, 'package.json'), 'utf8')) as Record<
+        string,
+        string
+      >;
+      expect(stub).toEqual({
+        main: `../dist/${subpath.distFolder}/index.cjs`,
+        module: `../dist/${subpath.distFolder}/index.js`,
+        types: `../dist/${subpath.distFolder}/index.d.ts`,
+      });
+      for (const target of Object.values(stub))
+        expect(existsSync(join(runtimeDir, subpath.distFolder, target)), target).toBe(true);
     }
   });
 
-  it.each(['calls.cjs', 'calls.mjs'] as const)('node %s: every runtime subpath loads and answers a call, and records its metrics', (script) => {
-    const { results, stderr } = runCalls(project, script);
-    expect(results).toEqual({ ...EXPECTED_CALL_RESULTS, registered: RUNTIME_METRICS });
-    expect(stderr).not.toContain('prom-client');
-  });
+  it.each(['calls.cjs', 'calls.mjs'] as const)(
+    'node %s: every runtime subpath loads and answers a call, and records its metrics',
+    (script) => {
+      const { results, stderr } = runCalls(project, script);
+      expect(results).toEqual({ ...EXPECTED_CALL_RESULTS, registered: RUNTIME_METRICS });
+      expect(stderr).not.toContain('prom-client');
+    },
+  );
 
   it.each([
     ['require', "console.log(Object.keys(require('quickwins/eslint-plugin').rules).length)"],
@@ -345,16 +439,40 @@ describe('without prom-client', () => {
   beforeAll(() => {
     bare = join(scratch, 'no-prom-client-app');
     mkdirSync(bare);
-    writeFileSync(join(bare, 'package.json'), `${JSON.stringify({ name: 'no-prom-client-app', version: '1.0.0', private: true }, null, 2)}\n`);
-    const runtimeTarball = readdirSync(scratch).find((file) => file.startsWith('quickwins-runtime-') && file.endsWith('.tgz'))!;
+    writeFileSync(
+      join(bare, 'package.json'),
+      `${JSON.stringify({ name: 'no-prom-client-app', version: '1.0.0', private: true }, null, 2)}\n`,
+    );
+    const runtimeTarball = readdirSync(scratch).find(
+      (file) => file.startsWith('quickwins-runtime-') && file.endsWith('.tgz'),
+    )!;
     // graphql: the /graphql call parses a document
-    mustRun('npm', ['install', '--legacy-peer-deps', '--prefer-offline', '--no-audit', '--no-fund', join(scratch, runtimeTarball), 'graphql@^16'], bare);
+    mustRun(
+      'npm',
+      [
+        'install',
+        '--legacy-peer-deps',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        join(scratch, runtimeTarball),
+        'graphql@^16',
+      ],
+      bare,
+    );
   }, 240_000);
 
-  it.each(['calls.cjs', 'calls.mjs'] as const)('node %s: every subpath loads and answers its call; no metrics, one warning', (script) => {
-    expect(existsSync(join(bare, 'node_modules/prom-client'))).toBe(false);
-    const { results, stderr } = runCalls(bare, script);
-    expect(results).toEqual({ ...EXPECTED_CALL_RESULTS, registered: [] });
-    expect(stderr.split('\n').filter((line) => line.includes('QUICKWINS_NO_PROM_CLIENT') || line.includes('prom-client is not installed'))).toHaveLength(1);
-  });
+  it.each(['calls.cjs', 'calls.mjs'] as const)(
+    'node %s: every subpath loads and answers its call; no metrics, one warning',
+    (script) => {
+      expect(existsSync(join(bare, 'node_modules/prom-client'))).toBe(false);
+      const { results, stderr } = runCalls(bare, script);
+      expect(results).toEqual({ ...EXPECTED_CALL_RESULTS, registered: [] });
+      expect(
+        stderr
+          .split('\n')
+          .filter((line) => line.includes('QUICKWINS_NO_PROM_CLIENT') || line.includes('prom-client is not installed')),
+      ).toHaveLength(1);
+    },
+  );
 });

@@ -10,7 +10,12 @@ import { QUICK_WINS, quickWinsStartedIn } from '../../src/registry/quick-wins.js
 
 // The package root and each subpath's entry (`@quickwins/runtime/<area>`).
 const runtimeSource = new URL('../../runtime/src/', import.meta.url);
-const runtimeIndex = ['index.ts', ...readdirSync(runtimeSource, { withFileTypes: true }).filter((entry) => entry.isDirectory() && existsSync(new URL(`${entry.name}/index.ts`, runtimeSource))).map((entry) => `${entry.name}/index.ts`)]
+const runtimeIndex = [
+  'index.ts',
+  ...readdirSync(runtimeSource, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(new URL(`${entry.name}/index.ts`, runtimeSource)))
+    .map((entry) => `${entry.name}/index.ts`),
+]
   .map((path) => readFileSync(new URL(path, runtimeSource), 'utf8'))
   .join('\n');
 
@@ -34,17 +39,26 @@ describe('the quick wins of the plan', () => {
 
   it('name rules the plugin has', () => {
     for (const win of QUICK_WINS) {
-      if (win.rule !== undefined) expect(Object.keys(plugin.rules).map((rule) => `quickwins/${rule}`), win.id).toContain(win.rule);
+      if (win.rule !== undefined)
+        expect(
+          Object.keys(plugin.rules).map((rule) => `quickwins/${rule}`),
+          win.id,
+        ).toContain(win.rule);
     }
   });
 
   it('name helpers the runtime exports', () => {
-    for (const helper of QUICK_WINS.flatMap((win) => win.runtimeHelpers)) expect(runtimeIndex, helper).toMatch(new RegExp(`\\b${helper}\\b`));
+    for (const helper of QUICK_WINS.flatMap((win) => win.runtimeHelpers))
+      expect(runtimeIndex, helper).toMatch(new RegExp(`\\b${helper}\\b`));
   });
 
   it('count a quick win as started where a file imports the runtime and calls its helper', () => {
-    expect(quickWinsStartedIn("import { queryWithBackpressure } from '@quickwins/runtime';").map((win) => win.id)).toEqual(['pool-backpressure']);
-    expect(quickWinsStartedIn("import { rotatingClient } from '@quickwins/runtime/grpc';").map((win) => win.id)).toEqual(['grpc-rotation']);
+    expect(
+      quickWinsStartedIn("import { queryWithBackpressure } from '@quickwins/runtime';").map((win) => win.id),
+    ).toEqual(['pool-backpressure']);
+    expect(
+      quickWinsStartedIn("import { rotatingClient } from '@quickwins/runtime/grpc';").map((win) => win.id),
+    ).toEqual(['grpc-rotation']);
     expect(quickWinsStartedIn('function rotatingClient() {}')).toEqual([]);
   });
 });

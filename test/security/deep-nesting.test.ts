@@ -12,7 +12,8 @@ beforeAll(assertBuilt);
 afterAll(removeTempDirs);
 vi.setConfig({ testTimeout: 300_000 });
 
-const poolFile = (index: number) => `import { Pool } from 'pg';\nconst pool = new Pool();\nexport const read${index} = () => pool.query('select ${index}');\n`;
+const poolFile = (index: number) =>
+  `import { Pool } from 'pg';\nconst pool = new Pool();\nexport const read${index} = () => pool.query('select ${index}');\n`;
 
 /** A pool file (so the pre-filter lets it through to the parser) ending in one deeply nested expression. */
 const deepPoolFile = (index: number, nested: string) => `${poolFile(index)}export const deep${index} = ${nested};\n`;
@@ -38,12 +39,18 @@ function expectLeftForNesting(report: JsonReport, path: string): void {
   const record = report.files.find((file) => file.path === path);
   expect(record, path).toBeDefined();
   expect(record?.status, path).toBe('left');
-  expect(record?.reason, path).toMatch(new RegExp(`^nests deeper than ${NESTING_LIMIT} levels \\(estimated \\d+ near line \\d+\\): `));
+  expect(record?.reason, path).toMatch(
+    new RegExp(`^nests deeper than ${NESTING_LIMIT} levels \\(estimated \\d+ near line \\d+\\): `),
+  );
 }
 
 describe('a file nested deeper than oxc-parser can follow', () => {
   it('is left with the reason and untouched; the other files are rewritten (exit 1: a file was left)', () => {
-    const normal: Record<string, string> = { 'src/a.ts': poolFile(1), 'src/b.ts': poolFile(2), 'src/middling.ts': MIDDLING };
+    const normal: Record<string, string> = {
+      'src/a.ts': poolFile(1),
+      'src/b.ts': poolFile(2),
+      'src/middling.ts': MIDDLING,
+    };
     const repo = gitRepo({ ...normal, ...DEEP });
 
     const run = runCli(['pool-backpressure', '--no-types', '--workers', '0', '--json', 'src'], { cwd: repo });
@@ -62,7 +69,12 @@ describe('a file nested deeper than oxc-parser can follow', () => {
     // The human summary names the file and why, as for any file left.
     const again = runCli(['pool-backpressure', '--no-types', '--dry', 'src/parens.ts'], { cwd: repo });
     expect(again.status, again.stderr).toBe(1);
-    expect(again.stderr).toMatch(new RegExp(`^left  src/parens\\.ts: file left as it was: nests deeper than ${NESTING_LIMIT} levels .*near line 4\\)`, 'm'));
+    expect(again.stderr).toMatch(
+      new RegExp(
+        `^left  src/parens\\.ts: file left as it was: nests deeper than ${NESTING_LIMIT} levels .*near line 4\\)`,
+        'm',
+      ),
+    );
   });
 
   it('leaves a file whose tree the parser reads but a codemod cannot walk (a JavaScript stack overflow), with the reason', () => {
@@ -117,13 +129,17 @@ describe('a file nested deeper than oxc-parser can follow', () => {
   });
 });
 
-describe('a type-aware run whose TypeScript program holds a file nested too deeply for TypeScript\'s parser', () => {
+describe("a type-aware run whose TypeScript program holds a file nested too deeply for TypeScript's parser", () => {
   it('goes on without types for that program and says so; the deep file is left, the others are done', () => {
     const deep = deepPoolFile(400, `${'('.repeat(10_000)}1${')'.repeat(10_000)}`);
     const repo = gitRepo({
-      'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', noEmit: true, types: [] }, include: ['src'] }),
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { strict: true, module: 'NodeNext', noEmit: true, types: [] },
+        include: ['src'],
+      }),
       // A receiver only the checker can call a pool: the file waits for a program, which loads deep.ts through the import.
-      'src/uses.ts': "import { deep400 } from './deep.js';\nexport const run = (db: { query(sql: string): unknown }) => db.query('select 1');\nexport { deep400 };\n",
+      'src/uses.ts':
+        "import { deep400 } from './deep.js';\nexport const run = (db: { query(sql: string): unknown }) => db.query('select 1');\nexport { deep400 };\n",
       'src/a.ts': poolFile(1),
       'src/deep.ts': deep,
     });
@@ -143,14 +159,17 @@ describe('lint-migrations on a migration nested deeper than oxc-parser can follo
     const dir = tempDir('quickwins-deep-migrations-');
     const files: Record<string, string> = {
       '001_deep.js': `exports.up = (knex) => knex.raw(${'('.repeat(10_000)}'select 1'${')'.repeat(10_000)});\n`,
-      '002_index.js': "exports.up = (knex) => knex.raw('CREATE INDEX users_email ON users (email)');\nexports.config = { transaction: false };\n",
+      '002_index.js':
+        "exports.up = (knex) => knex.raw('CREATE INDEX users_email ON users (email)');\nexports.config = { transaction: false };\n",
       '003_index.sql': 'CREATE INDEX orders_user ON orders (user_id);\n',
     };
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
 
     const run = runCli(['lint-migrations', ...Object.keys(files)], { cwd: dir });
     expect(run.status, run.stderr).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^quickwins lint-migrations: 001_deep\\.js: .*nests deeper than ${NESTING_LIMIT} levels`, 'm'));
+    expect(run.stderr).toMatch(
+      new RegExp(`^quickwins lint-migrations: 001_deep\\.js: .*nests deeper than ${NESTING_LIMIT} levels`, 'm'),
+    );
     expect(run.stdout).toMatch(/^002_index\.js:1 {2}create-index-not-concurrently /m);
     expect(run.stdout).toMatch(/^003_index\.sql:1 {2}create-index-not-concurrently /m);
     expect(run.stderr).toMatch(/^lint-migrations: 3 file\(s\), 2 finding\(s\)$/m);

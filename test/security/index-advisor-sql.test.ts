@@ -12,7 +12,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jsString, quotedIdentifier, sqlComment, sqlLiteral } from '../../src/index-advisor/escape.js';
 import { createIndexStatement, dropIndexStatement, indexName } from '../../src/index-advisor/index-sql.js';
-import { knexMigration, nodePgMigrateMigration, sqlMigration, type MigrationSettings } from '../../src/index-advisor/migration.js';
+import {
+  knexMigration,
+  nodePgMigrateMigration,
+  sqlMigration,
+  type MigrationSettings,
+} from '../../src/index-advisor/migration.js';
 import type { Candidate, Proposal } from '../../src/index-advisor/types.js';
 import { assertBuilt, removeTempDirs, runCli, tempDir } from '../cli/helpers.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../setup/postgres.js';
@@ -25,7 +30,29 @@ const SETTINGS: MigrationSettings = { lockTimeout: '5s', statementTimeout: '1h' 
 const SETUP_STATEMENTS = ["SET client_encoding = 'UTF8'", "SET lock_timeout = '5s'", "SET statement_timeout = '1h'"];
 
 /** Pieces that end comments, literals, identifiers or templates in SQL or JS, mixed with any code point. */
-const HOSTILE = ['\n', '\r', '\r\n', '\u2028', '\u2029', '"', "'", '`', '*/', '/*', '--', '$$', '${', '}', '\\', ';', ' ', ':x', "E'", '\u202e', '\t'];
+const HOSTILE = [
+  '\n',
+  '\r',
+  '\r\n',
+  '\u2028',
+  '\u2029',
+  '"',
+  "'",
+  '`',
+  '*/',
+  '/*',
+  '--',
+  '$$',
+  '${',
+  '}',
+  '\\',
+  ';',
+  ' ',
+  ':x',
+  "E'",
+  '\u202e',
+  '\t',
+];
 const unit = fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }));
 /** A legal identifier: not empty, no NUL, at most 63 bytes (PostgreSQL would cut a longer one). */
 const identifier = fc
@@ -40,14 +67,17 @@ let dir: string;
 beforeAll(async () => {
   assertBuilt();
   await loadModule();
-  server = await startThrowawayPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' } });
+  server = await startThrowawayPostgres({
+    settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' },
+  });
   admin = new pg.Client(server.url);
   await admin.connect();
   await admin.query('CREATE EXTENSION pg_stat_statements');
   await admin.query('CREATE TABLE victims (id int)');
   await admin.query('INSERT INTO victims SELECT generate_series(1, 3)');
   dir = mkdtempSync(join(tmpdir(), 'quickwins-advisor-sql-'));
-  if (findPsql() === undefined) console.warn('psql not found: the .sql files are applied through libpg-query + pg (see test/support/psql.ts)');
+  if (findPsql() === undefined)
+    console.warn('psql not found: the .sql files are applied through libpg-query + pg (see test/support/psql.ts)');
 }, 180_000);
 
 afterAll(async () => {
@@ -74,7 +104,10 @@ interface Shape {
   readonly schema: string;
   readonly table: string;
   readonly columns: readonly string[];
-  readonly indexes: readonly { readonly columns: readonly { index: number; descending: boolean }[]; readonly nullColumn?: number }[];
+  readonly indexes: readonly {
+    readonly columns: readonly { index: number; descending: boolean }[];
+    readonly nullColumn?: number;
+  }[];
 }
 
 const shapes = fc
@@ -82,17 +115,27 @@ const shapes = fc
     schema: identifier,
     table: identifier,
     columns: fc.uniqueArray(identifier, { minLength: 1, maxLength: 3 }),
-    indexSeeds: fc.array(fc.record({ order: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), descending: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), nullColumn: fc.option(fc.nat()) }), {
-      minLength: 1,
-      maxLength: 2,
-    }),
+    indexSeeds: fc.array(
+      fc.record({
+        order: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+        descending: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+        nullColumn: fc.option(fc.nat()),
+      }),
+      {
+        minLength: 1,
+        maxLength: 2,
+      },
+    ),
   })
   .map(({ schema, table, columns, indexSeeds }): Shape => ({
     schema,
     table,
     columns,
     indexes: indexSeeds.map((seed) => ({
-      columns: [...new Set(seed.order.map((value) => value % columns.length))].map((index, position) => ({ index, descending: seed.descending[position] ?? false })),
+      columns: [...new Set(seed.order.map((value) => value % columns.length))].map((index, position) => ({
+        index,
+        descending: seed.descending[position] ?? false,
+      })),
       nullColumn: seed.nullColumn === null ? undefined : seed.nullColumn % columns.length,
     })),
   }));
@@ -104,9 +147,13 @@ function proposalsFor(shape: Shape): Proposal[] {
   for (const [position, index] of shape.indexes.entries()) {
     const candidate: Candidate = {
       table: { schema: shape.schema, name: shape.table },
-      columns: index.columns.map((column) => ({ name: shape.columns[column.index] ?? '', descending: column.descending })),
+      columns: index.columns.map((column) => ({
+        name: shape.columns[column.index] ?? '',
+        descending: column.descending,
+      })),
       equalityColumns: 0,
-      conditions: index.nullColumn === undefined ? [] : [{ column: shape.columns[index.nullColumn] ?? '', isNull: true }],
+      conditions:
+        index.nullColumn === undefined ? [] : [{ column: shape.columns[index.nullColumn] ?? '', isNull: true }],
       statementIds: [String(position)],
     };
     const name = indexName(candidate, taken);
@@ -125,7 +172,9 @@ function proposalsFor(shape: Shape): Proposal[] {
 }
 
 /** The indexes on the shape's table as the server describes them: name, key columns with direction, predicate. */
-async function indexesOn(shape: Shape): Promise<{ name: string; columns: string[]; descending: boolean[]; predicate: string | null; valid: boolean }[]> {
+async function indexesOn(
+  shape: Shape,
+): Promise<{ name: string; columns: string[]; descending: boolean[]; predicate: string | null; valid: boolean }[]> {
   const result = await admin.query(
     `select ic.relname as name, i.indisvalid as valid,
             array(select a.attname::text from unnest(i.indkey) with ordinality k(attnum, n)
@@ -141,7 +190,10 @@ async function indexesOn(shape: Shape): Promise<{ name: string; columns: string[
 }
 
 /** Loads a JS migration file and records the SQL its up and down run, through stand-ins for pgm and knex. */
-async function recordedStatements(file: string, format: 'knex' | 'node-pg-migrate'): Promise<{ up: string[]; down: string[] }> {
+async function recordedStatements(
+  file: string,
+  format: 'knex' | 'node-pg-migrate',
+): Promise<{ up: string[]; down: string[] }> {
   const migration = require(file) as { up: (tool: unknown) => unknown; down: (tool: unknown) => unknown };
   const record = async (step: 'up' | 'down'): Promise<string[]> => {
     const seen: string[] = [];
@@ -168,13 +220,21 @@ describe('hostile identifiers in every migration format', () => {
         const columns = shape.columns.map((column) => `${quotedIdentifier(column)} int`).join(', ');
         await admin.query(`CREATE SCHEMA ${quotedIdentifier(shape.schema)}`);
         try {
-          await admin.query(`CREATE TABLE ${quotedIdentifier(shape.schema)}.${quotedIdentifier(shape.table)} (${columns})`);
+          await admin.query(
+            `CREATE TABLE ${quotedIdentifier(shape.schema)}.${quotedIdentifier(shape.table)} (${columns})`,
+          );
           const proposals = proposalsFor(shape);
           // The second proposal is marked as replacing an INVALID leftover: its DROP (IF EXISTS) is in the files too.
           const before = await catalogFingerprint();
 
           const sql = sqlMigration(proposals, SETTINGS, 'estimate');
-          const expectedUp = [...SETUP_STATEMENTS, ...proposals.flatMap((proposal) => [...(proposal.replacesInvalid ? [dropIndexStatement(proposal.name, proposal.candidate.table)] : []), proposal.definition])];
+          const expectedUp = [
+            ...SETUP_STATEMENTS,
+            ...proposals.flatMap((proposal) => [
+              ...(proposal.replacesInvalid ? [dropIndexStatement(proposal.name, proposal.candidate.table)] : []),
+              proposal.definition,
+            ]),
+          ];
           // PostgreSQL's own parser sees exactly the intended statements, comments and all.
           const parsedStatements = parseSync(sql).stmts?.length;
           expect(parsedStatements).toBe(expectedUp.length);
@@ -190,7 +250,11 @@ describe('hostile identifiers in every migration format', () => {
             expect(index?.columns).toEqual(proposal.candidate.columns.map((column) => column.name));
             expect(index?.descending).toEqual(proposal.candidate.columns.map((column) => column.descending));
             const condition = proposal.candidate.conditions[0];
-            const expected = condition === undefined ? null : (await admin.query(`select format('(%I IS NULL)', $1::text) as text`, [condition.column])).rows[0].text;
+            const expected =
+              condition === undefined
+                ? null
+                : (await admin.query(`select format('(%I IS NULL)', $1::text) as text`, [condition.column])).rows[0]
+                    .text;
             expect(index?.predicate).toBe(expected);
           }
           const after = await catalogFingerprint();
@@ -198,12 +262,17 @@ describe('hostile identifiers in every migration format', () => {
           expect(after.filter((item) => !newIndexes.has(item))).toEqual(before);
 
           for (const format of ['knex', 'node-pg-migrate'] as const) {
-            const text = format === 'knex' ? knexMigration(proposals, SETTINGS, 'estimate') : nodePgMigrateMigration(proposals, SETTINGS, 'estimate');
+            const text =
+              format === 'knex'
+                ? knexMigration(proposals, SETTINGS, 'estimate')
+                : nodePgMigrateMigration(proposals, SETTINGS, 'estimate');
             const jsFile = join(dir, `${++fileCount}.js`);
             writeFileSync(jsFile, text);
             const recorded = await recordedStatements(jsFile, format);
             expect(recorded.up).toEqual(expectedUp);
-            expect(recorded.down).toEqual([...proposals].reverse().map((proposal) => dropIndexStatement(proposal.name, proposal.candidate.table)));
+            expect(recorded.down).toEqual(
+              [...proposals].reverse().map((proposal) => dropIndexStatement(proposal.name, proposal.candidate.table)),
+            );
           }
         } finally {
           await admin.query(`DROP SCHEMA ${quotedIdentifier(shape.schema)} CASCADE`);
@@ -218,11 +287,15 @@ describe('hostile identifiers in every migration format', () => {
     await client.connect();
     try {
       await fc.assert(
-        fc.asyncProperty(fc.string({ unit, maxLength: 20 }).map((text) => text.replaceAll('\u0000', '')), fc.boolean(), async (value, conforming) => {
-          await client.query(`SET standard_conforming_strings = ${conforming ? 'on' : 'off'}`);
-          const result = await client.query(`SELECT ${sqlLiteral(value)} AS value`);
-          expect(result.rows[0].value).toBe(value);
-        }),
+        fc.asyncProperty(
+          fc.string({ unit, maxLength: 20 }).map((text) => text.replaceAll('\u0000', '')),
+          fc.boolean(),
+          async (value, conforming) => {
+            await client.query(`SET standard_conforming_strings = ${conforming ? 'on' : 'off'}`);
+            const result = await client.query(`SELECT ${sqlLiteral(value)} AS value`);
+            expect(result.rows[0].value).toBe(value);
+          },
+        ),
         { numRuns: 100 },
       );
     } finally {
@@ -248,29 +321,38 @@ describe('end to end: a table named to end the comment', () => {
   it('index-advisor --out writes a migration whose psql -f builds the index and drops nothing', async () => {
     // The table name closes the `-- <table>: serves …` comment and runs DROP TABLE if written raw.
     const table = 'nl\nDROP TABLE victims;\n--';
-    const column = "x*/ $$'\"\n\\! echo PWNED";
+    const column = 'x*/ $$\'"\n\\! echo PWNED';
     const qualified = `public.${quotedIdentifier(table)}`;
     await admin.query(`CREATE TABLE ${qualified} (id int, ${quotedIdentifier(column)} int)`);
     await admin.query(`INSERT INTO ${qualified} SELECT g, g FROM generate_series(1, 20000) g`);
     await admin.query(`ANALYZE ${qualified}`);
     await admin.query('SELECT pg_stat_statements_reset()');
-    for (let call = 0; call < 20; call++) await admin.query(`SELECT id FROM ${qualified} WHERE ${quotedIdentifier(column)} = $1`, [call]);
+    for (let call = 0; call < 20; call++)
+      await admin.query(`SELECT id FROM ${qualified} WHERE ${quotedIdentifier(column)} = $1`, [call]);
 
     // All three files first (applying one builds the index, and a next run would propose nothing), then apply.
     const written = new Map<string, { path: string; definition: string }>();
     for (const format of ['sql', 'knex', 'node-pg-migrate']) {
       const out = tempDir('quickwins-advisor-out-');
-      const run = runCli(['index-advisor', '--out', out, '--format', format, '--json'], { cwd: out, env: { DATABASE_URL: server.url } });
+      const run = runCli(['index-advisor', '--out', out, '--format', format, '--json'], {
+        cwd: out,
+        env: { DATABASE_URL: server.url },
+      });
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
-      const advice = JSON.parse(run.stdout) as { proposals: { table: { name: string }; definition: string }[]; migrationPath: string };
+      const advice = JSON.parse(run.stdout) as {
+        proposals: { table: { name: string }; definition: string }[];
+        migrationPath: string;
+      };
       expect(advice.proposals.map((proposal) => proposal.table.name)).toEqual([table]);
       written.set(format, { path: advice.migrationPath, definition: advice.proposals[0]?.definition ?? '' });
     }
 
     const sqlFile = written.get('sql')?.path ?? '';
     // The name's newline may sit inside a quoted identifier, never in a comment line of its own.
-    const commentLines = readFileSync(sqlFile, 'utf8').split('\n').filter((line) => line.startsWith('-- '));
+    const commentLines = readFileSync(sqlFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('-- '));
     expect(commentLines.join('\n')).not.toContain('victims;\n');
     const before = await catalogFingerprint();
     await runSqlFile(server.url, sqlFile);

@@ -16,7 +16,11 @@ const INDEX_EVERY = 500;
 function script(statements: number): string {
   const parts = ['CREATE TABLE t (a int, b text);\n'];
   for (let index = 1; index < statements; index++) {
-    parts.push(index % INDEX_EVERY === 0 ? `-- index ${index}\nCREATE INDEX t_a_${index} ON users (a);\n` : `-- row ${index}\nINSERT INTO t (a, b) VALUES (${index}, 'é ${index}');\n`);
+    parts.push(
+      index % INDEX_EVERY === 0
+        ? `-- index ${index}\nCREATE INDEX t_a_${index} ON users (a);\n`
+        : `-- row ${index}\nINSERT INTO t (a, b) VALUES (${index}, 'é ${index}');\n`,
+    );
   }
   return parts.join('');
 }
@@ -41,7 +45,9 @@ describe('lint-migrations scaling', () => {
     const smallRun = fastestRun(script(small), 3);
     const largeRun = fastestRun(script(large), 3);
     const ratio = largeRun.milliseconds / smallRun.milliseconds;
-    console.log(`lint-migrations: ${small} statements ${smallRun.milliseconds.toFixed(0)} ms, ${large} statements ${largeRun.milliseconds.toFixed(0)} ms, ratio ${ratio.toFixed(1)} (linear 4, quadratic 16)`);
+    console.log(
+      `lint-migrations: ${small} statements ${smallRun.milliseconds.toFixed(0)} ms, ${large} statements ${largeRun.milliseconds.toFixed(0)} ms, ratio ${ratio.toFixed(1)} (linear 4, quadratic 16)`,
+    );
     expect(ratio).toBeLessThan(8);
     expect(largeRun.findings).toHaveLength(large / INDEX_EVERY - 1);
     const lastIndex = large - INDEX_EVERY;

@@ -8,7 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, gitRepo, removeTempDirs, runCli, testCodemods, writeTree, type JsonReport } from '../cli/helpers.js';
+import {
+  assertBuilt,
+  gitRepo,
+  removeTempDirs,
+  runCli,
+  testCodemods,
+  writeTree,
+  type JsonReport,
+} from '../cli/helpers.js';
 
 let env: NodeJS.ProcessEnv;
 beforeAll(() => {
@@ -36,8 +44,14 @@ describe('temporary files of a killed run', () => {
     const live = `src/.b.ts.quickwins-${process.pid}-3.tmp`;
     const notWalked = `other/.d.ts.quickwins-${dead}-1.tmp`;
     const lookalike = `src/.notes.quickwins-${dead}.tmp`;
-    const repo = gitRepo({ 'src/a.ts': 'foo();\n', 'src/b.ts': 'foo();\n', 'src/deep/c.ts': 'const c = 1;\n', 'other/d.ts': 'foo();\n' });
-    for (const path of [stale, staleUnchanged, live, notWalked, lookalike]) writeFileSync(join(repo, path), 'half a file');
+    const repo = gitRepo({
+      'src/a.ts': 'foo();\n',
+      'src/b.ts': 'foo();\n',
+      'src/deep/c.ts': 'const c = 1;\n',
+      'other/d.ts': 'foo();\n',
+    });
+    for (const path of [stale, staleUnchanged, live, notWalked, lookalike])
+      writeFileSync(join(repo, path), 'half a file');
 
     const dry = run(repo, 'rename-foo', '--dry', 'src');
     expect(dry.status, dry.stderr).toBe(0);
@@ -55,7 +69,9 @@ describe('temporary files of a killed run', () => {
     ]);
 
     writeFileSync(join(repo, stale), 'half a file');
-    const json = JSON.parse(run(repo, 'rename-foo', '--json', '--allow-dirty', 'src').stdout) as JsonReport & { removedTemporaries: string[] };
+    const json = JSON.parse(run(repo, 'rename-foo', '--json', '--allow-dirty', 'src').stdout) as JsonReport & {
+      removedTemporaries: string[];
+    };
     expect(json.removedTemporaries).toEqual([stale]);
   });
 });

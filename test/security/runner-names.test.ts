@@ -34,7 +34,8 @@ describe('file names with control characters', () => {
     const repo = repoWithNames();
     const result = runCli(['rename-foo', 'src'], { cwd: repo, env });
     expect(result.status, result.stderr).toBe(0);
-    for (const line of linesOf(result.stdout + result.stderr)) expect(hasControlCharacter(line), JSON.stringify(line)).toBe(false);
+    for (const line of linesOf(result.stdout + result.stderr))
+      expect(hasControlCharacter(line), JSON.stringify(line)).toBe(false);
     expect(result.stdout.split('\n').filter(Boolean).sort()).toEqual([
       'changed "src/\\033[2Jclear\\a.ts" (1 sites)',
       'changed "src/line\\nbreak.ts" (1 sites)',
@@ -44,7 +45,9 @@ describe('file names with control characters', () => {
     expect(result.stderr).toContain('left  "src/line\\nbreak.ts":1:8: keepFoo is kept on purpose\n');
     expect(readFileSync(join(repo, NEWLINE), 'utf8')).toBe('// renamed by rename-foo\nbar(); keepFoo;\n');
     // git names them the same way.
-    expect(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' })).toContain(' M "src/line\\nbreak.ts"\n');
+    expect(execFileSync('git', ['status', '--porcelain'], { cwd: repo, encoding: 'utf8' })).toContain(
+      ' M "src/line\\nbreak.ts"\n',
+    );
   });
 
   it('--dry prints a diff git apply takes; --json keeps the real names', () => {
@@ -52,7 +55,9 @@ describe('file names with control characters', () => {
     const dry = runCli(['rename-foo', '--dry', 'src'], { cwd: repo, env });
     expect(dry.status, dry.stderr).toBe(0);
     for (const line of linesOf(dry.stdout)) expect(hasControlCharacter(line), JSON.stringify(line)).toBe(false);
-    expect(dry.stdout).toContain('diff --git "a/src/line\\nbreak.ts" "b/src/line\\nbreak.ts"\n--- "a/src/line\\nbreak.ts"\n+++ "b/src/line\\nbreak.ts"\n');
+    expect(dry.stdout).toContain(
+      'diff --git "a/src/line\\nbreak.ts" "b/src/line\\nbreak.ts"\n--- "a/src/line\\nbreak.ts"\n+++ "b/src/line\\nbreak.ts"\n',
+    );
     execFileSync('git', ['apply', '--check', '-'], { cwd: repo, input: dry.stdout });
     execFileSync('git', ['apply', '-'], { cwd: repo, input: dry.stdout });
     expect(readFileSync(join(repo, ESCAPE), 'utf8')).toBe('// renamed by rename-foo\nbar();\n');

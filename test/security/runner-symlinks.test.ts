@@ -7,7 +7,16 @@
 import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, git, gitRepo, removeTempDirs, runCli, tempDir, testCodemods, type JsonReport } from '../cli/helpers.js';
+import {
+  assertBuilt,
+  git,
+  gitRepo,
+  removeTempDirs,
+  runCli,
+  tempDir,
+  testCodemods,
+  type JsonReport,
+} from '../cli/helpers.js';
 import { raceCodemods } from './runner-helpers.js';
 
 let env: NodeJS.ProcessEnv;
@@ -43,11 +52,15 @@ describe('a symlink leading outside the work tree', () => {
     expect(result.status, result.stderr).toBe(1);
     expect(read(outside)).toBe('foo();\n');
     expect(read(join(repo, 'src/a.ts'))).toBe('// renamed by rename-foo\nbar();\n');
-    expect(result.stderr).toContain(`left  src/linked.ts: file left as it was: symlink to ${outside}, outside the work tree: not followed for writing`);
+    expect(result.stderr).toContain(
+      `left  src/linked.ts: file left as it was: symlink to ${outside}, outside the work tree: not followed for writing`,
+    );
     expect(lstatSync(join(repo, 'src/linked.ts')).isSymbolicLink()).toBe(true);
 
     const json = report(run(repo, 'rename-foo', '--json', '--allow-dirty', 'src/linked.ts').stdout);
-    expect(json.files).toMatchObject([{ path: 'src/linked.ts', status: 'left', reason: expect.stringContaining('outside the work tree') }]);
+    expect(json.files).toMatchObject([
+      { path: 'src/linked.ts', status: 'left', reason: expect.stringContaining('outside the work tree') },
+    ]);
     expect(read(outside)).toBe('foo();\n');
   });
 
@@ -79,7 +92,9 @@ describe('a symlink to a file inside the work tree', () => {
 
     const refused = run(repo, 'rename-foo', 'src/link.ts');
     expect(refused.status, refused.stderr).toBe(2);
-    expect(refused.stderr).toMatch(/^quickwins: refusing to write: 1 target file\(s\) have uncommitted changes \(src\/link\.ts\)/m);
+    expect(refused.stderr).toMatch(
+      /^quickwins: refusing to write: 1 target file\(s\) have uncommitted changes \(src\/link\.ts\)/m,
+    );
     expect(read(join(repo, 'src/real.ts'))).toBe('foo(); // not committed\n');
 
     const allowed = run(repo, 'rename-foo', '--json', '--allow-dirty', 'src/link.ts', 'src/real.ts', 'src');
@@ -101,7 +116,9 @@ describe('package.json of the dependency step', () => {
     expect(result.status, result.stderr).toBe(1);
     expect(read(outside)).toBe('{ "name": "elsewhere" }\n');
     expect(read(join(repo, 'src/a.ts'))).toBe('bar(); // race: runtime\n');
-    expect(result.stderr).toContain(`error package.json: could not add @quickwins/runtime (imported by 1 rewritten file): symlink to ${outside}, outside the work tree: not followed for writing`);
+    expect(result.stderr).toContain(
+      `error package.json: could not add @quickwins/runtime (imported by 1 rewritten file): symlink to ${outside}, outside the work tree: not followed for writing`,
+    );
   });
 
   it('a package.json above the work tree (another project the run did not check) is not written', () => {
@@ -116,6 +133,8 @@ describe('package.json of the dependency step', () => {
     const result = run(repo, 'race-probe', '.');
     expect(result.status, result.stderr).toBe(1);
     expect(read(join(parent, 'package.json'))).toBe('{ "name": "parent" }\n');
-    expect(result.stderr).toContain('error ../package.json: could not add @quickwins/runtime (imported by 1 rewritten file): not in a git work tree this run checked');
+    expect(result.stderr).toContain(
+      'error ../package.json: could not add @quickwins/runtime (imported by 1 rewritten file): not in a git work tree this run checked',
+    );
   });
 });

@@ -4,7 +4,17 @@
  * is refused with a reason naming where it leads, and the outside file keeps its bytes; a target inside is written.
  * In-process, on the real file system, with the writer the CLI uses.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +45,11 @@ const KINDS: ReadonlyArray<{ kind: string; name: string; write: (writer: RunWrit
   {
     kind: 'a rewritten source (writeSource)',
     name: 'src/a.ts',
-    write: (writer, path) => writer.writeSource(path, AFTER, { encoding: 'utf8', fingerprint: fingerprintOf(statSync(path, { bigint: true })) }),
+    write: (writer, path) =>
+      writer.writeSource(path, AFTER, {
+        encoding: 'utf8',
+        fingerprint: fingerprintOf(statSync(path, { bigint: true })),
+      }),
   },
   {
     kind: "a project session's file (writeExtraFile)",
@@ -60,7 +74,10 @@ describe.each(KINDS)('$kind', ({ name, write }) => {
 
     const result = write(writerFor(repo), path);
 
-    expect(result).toEqual({ written: false, reason: `symlink to ${outside}, outside the work tree: not followed for writing` });
+    expect(result).toEqual({
+      written: false,
+      reason: `symlink to ${outside}, outside the work tree: not followed for writing`,
+    });
     expect(readFileSync(outside, 'utf8')).toBe(BEFORE);
   });
 
@@ -80,7 +97,10 @@ describe.each(KINDS)('$kind', ({ name, write }) => {
     mkdirSync(join(elsewhere, '..'), { recursive: true });
     writeFileSync(elsewhere, BEFORE);
 
-    expect(write(writerFor(repo), elsewhere)).toEqual({ written: false, reason: 'not in a git work tree this run checked' });
+    expect(write(writerFor(repo), elsewhere)).toEqual({
+      written: false,
+      reason: 'not in a git work tree this run checked',
+    });
     expect(readFileSync(elsewhere, 'utf8')).toBe(BEFORE);
   });
 });
@@ -106,7 +126,16 @@ describe('the run writes files only through write.ts', () => {
       .flatMap((file) =>
         [...readFileSync(join(REPO_ROOT, file), 'utf8').matchAll(FS_IMPORT)].flatMap(([, imported = '']) => {
           if (!imported.startsWith('{')) return [`${file}: imports fs as a whole (${imported})`];
-          const names = imported.slice(1, -1).split(',').map((name) => name.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0] ?? '');
+          const names = imported
+            .slice(1, -1)
+            .split(',')
+            .map(
+              (name) =>
+                name
+                  .trim()
+                  .replace(/^type\s+/, '')
+                  .split(/\s+as\s+/)[0] ?? '',
+            );
           return names.filter((name) => FS_WRITES.test(name)).map((name) => `${file}: ${name}`);
         }),
       );

@@ -72,9 +72,9 @@ describe('throwaway PostgreSQL', () => {
   });
 
   it('refuses a setting value that would need shell quoting, naming it', async () => {
-    await expect(startThrowawayPostgres({ source: 'embedded', settings: { application_name: "a b'c" } })).rejects.toThrow(
-      /application_name/,
-    );
+    await expect(
+      startThrowawayPostgres({ source: 'embedded', settings: { application_name: "a b'c" } }),
+    ).rejects.toThrow(/application_name/);
   });
 
   it('names the variable when QUICKWINS_TEST_POSTGRES holds something else', () => {
@@ -95,7 +95,9 @@ describe('embedded binaries under a private folder (root running from /root or a
   const isRoot = process.getuid?.() === 0;
   /** Runs `initdb --version` as `nobody` when we are root (as the setup would), else as ourselves. */
   const initdbVersion = (binDir: string): { status: number | null; output: string } => {
-    const command = isRoot ? ['runuser', '-u', nobody.name, '--', join(binDir, 'initdb'), '--version'] : [join(binDir, 'initdb'), '--version'];
+    const command = isRoot
+      ? ['runuser', '-u', nobody.name, '--', join(binDir, 'initdb'), '--version']
+      : [join(binDir, 'initdb'), '--version'];
     const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
     return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
   };

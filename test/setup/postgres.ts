@@ -75,7 +75,10 @@ function requestedSource(option: ThrowawayPostgresOptions['source']): PostgresSo
 }
 
 /** The bin folder to use and where it came from; throws saying what to install when nothing fits. */
-export function findPostgresBinDir(option?: ThrowawayPostgresOptions['source']): { binDir: string; source: PostgresSource } {
+export function findPostgresBinDir(option?: ThrowawayPostgresOptions['source']): {
+  binDir: string;
+  source: PostgresSource;
+} {
   const wanted = requestedSource(option);
   if (wanted !== 'embedded') {
     const binDir = findSystemPostgresBinDir();
@@ -147,7 +150,8 @@ function runnerForCurrentUser(owner: string): Runner {
     };
   }
   const wrap = (file: string, args: string[]): [string, string[]] => {
-    if (existsSync('/usr/sbin/runuser') || existsSync('/sbin/runuser')) return ['runuser', ['-u', owner, '--', file, ...args]];
+    if (existsSync('/usr/sbin/runuser') || existsSync('/sbin/runuser'))
+      return ['runuser', ['-u', owner, '--', file, ...args]];
     const quoted = [file, ...args].map((part) => `'${part.replaceAll("'", `'\\''`)}'`).join(' ');
     return ['su', [owner, '-s', '/bin/sh', '-c', quoted]];
   };
@@ -192,12 +196,16 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
   // The cluster owner may not reach node_modules (root in a private folder): it gets its own hard-linked copy.
   let binDir = foundBinDir;
   try {
-    if (owner !== undefined && source === 'embedded') binDir = embeddedBinDirFor(foundBinDir, owner, join(dir, 'server'));
+    if (owner !== undefined && source === 'embedded')
+      binDir = embeddedBinDirFor(foundBinDir, owner, join(dir, 'server'));
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`could not give ${owner?.name} a copy of the embedded PostgreSQL binaries: ${describeFailure(error)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `could not give ${owner?.name} a copy of the embedded PostgreSQL binaries: ${describeFailure(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
@@ -241,13 +249,18 @@ export async function startThrowawayPostgres(options: ThrowawayPostgresOptions =
       }
     }
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : '';
-    throw new Error(`pg_ctl could not start the throwaway cluster: ${describeFailure(lastError)}\n${log}`, { cause: lastError });
+    throw new Error(`pg_ctl could not start the throwaway cluster: ${describeFailure(lastError)}\n${log}`, {
+      cause: lastError,
+    });
   } catch (error) {
     await stop();
     process.removeListener('exit', stopOnExit);
-    throw new Error(`could not start a throwaway PostgreSQL (${source} binaries in ${binDir}, as ${owner?.name ?? userInfo().username}): ${describeFailure(error)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `could not start a throwaway PostgreSQL (${source} binaries in ${binDir}, as ${owner?.name ?? userInfo().username}): ${describeFailure(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -266,7 +279,9 @@ async function assertReachable(url: string, source: string): Promise<void> {
     await client.query('select 1');
   } catch (error) {
     const where = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-    throw new Error(`PostgreSQL from ${source} (${where}) is not reachable: ${describeFailure(error)}`, { cause: error });
+    throw new Error(`PostgreSQL from ${source} (${where}) is not reachable: ${describeFailure(error)}`, {
+      cause: error,
+    });
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -281,7 +296,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   }
   if (database.source === 'embedded') {
-    console.error(`PostgreSQL for the tests: the embedded server from npm (${embeddedPlatformPackage()}); no system initdb was used`);
+    console.error(
+      `PostgreSQL for the tests: the embedded server from npm (${embeddedPlatformPackage()}); no system initdb was used`,
+    );
   }
   project.provide('databaseUrl', database.url);
   process.env.QUICKWINS_TEST_DATABASE_URL = database.url;

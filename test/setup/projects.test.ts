@@ -59,7 +59,10 @@ describe('unit and integration projects', () => {
       const built = write('b/built.test.ts', `const cli = await import('../../${'di' + 'st'}/cli/main.js');\n`);
       expect(classifyTestFile(spawns, testRoot)).toBe('integration');
       expect(classifyTestFile(built, testRoot)).toBe('integration');
-      const transform = write('b/transform.test.ts', `const file = join(root, ${"'codemods'"}, \`\${id}.${'c' + 'js'}\`);\n`);
+      const transform = write(
+        'b/transform.test.ts',
+        `const file = join(root, ${"'codemods'"}, \`\${id}.${'c' + 'js'}\`);\n`,
+      );
       expect(integrationReason(transform, testRoot)).toBe('b/transform.test.ts reads the built codemods (.cjs)');
     });
 

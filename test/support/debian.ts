@@ -15,7 +15,11 @@ export function cacheFolder(name: string): string {
   return join(repoRoot, 'node_modules', '.cache', name);
 }
 
-export function runQuiet(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { ok: boolean; output: string } {
+export function runQuiet(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): { ok: boolean; output: string } {
   const result = spawnSync(command, args, { cwd: options.cwd, env: options.env, encoding: 'utf8', timeout: 300_000 });
   const output = `${result.error?.message ?? ''}${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
   return { ok: result.status === 0, output };
@@ -45,7 +49,12 @@ function unpack(what: string, debFolder: string, into: string): void {
  * Downloads and unpacks `packages` into `prefix` (replacing what was there), through a fresh folder moved into
  * place at the end, so an interrupted run leaves no half cache. `finish` may add files (wrappers) before the move.
  */
-export function provisionDebianPackages(what: string, packages: readonly string[], prefix: string, finish?: (staging: string) => void): void {
+export function provisionDebianPackages(
+  what: string,
+  packages: readonly string[],
+  prefix: string,
+  finish?: (staging: string) => void,
+): void {
   const staging = `${prefix}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   const debs = join(staging, 'debs');

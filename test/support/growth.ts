@@ -39,10 +39,15 @@ async function timed(operation: Operation, from: number, to: number): Promise<nu
 }
 
 async function oneRound(bound: number, fresh: () => Operation): Promise<Round> {
-  const windows = [0, 1, 9].map((startsAt) => ({ operation: fresh(), offset: startsAt * bound, chunks: [] as number[] }));
+  const windows = [0, 1, 9].map((startsAt) => ({
+    operation: fresh(),
+    offset: startsAt * bound,
+    chunks: [] as number[],
+  }));
   for (const window of windows) await run(window.operation, 0, window.offset);
   for (let start = 0; start + CHUNK <= bound; start += CHUNK) {
-    for (const window of windows) window.chunks.push(await timed(window.operation, window.offset + start, window.offset + start + CHUNK));
+    for (const window of windows)
+      window.chunks.push(await timed(window.operation, window.offset + start, window.offset + start + CHUNK));
   }
   const [fill, pastBound, tenfold] = windows.map((window) => median(window.chunks) / CHUNK) as [number, number, number];
   return { fillNs: fill, pastBoundNs: pastBound, tenfoldNs: tenfold };

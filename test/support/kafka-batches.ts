@@ -76,7 +76,10 @@ export class PartitionModel {
    * One delivery of the records from the member's position to `eachBatch`, with one fault. Returns the error that
    * ended it, if any. After an error the group rebalances: the next delivery starts from the committed offset.
    */
-  async deliver(eachBatch: (payload: EachBatchPayloadLike<Message>) => Promise<void>, fault: Fault = { kind: 'none' }): Promise<unknown> {
+  async deliver(
+    eachBatch: (payload: EachBatchPayloadLike<Message>) => Promise<void>,
+    fault: Fault = { kind: 'none' },
+  ): Promise<unknown> {
     this.deliveries++;
     const start = this.position;
     const messages = this.log.slice(start);
@@ -136,12 +139,18 @@ export class PartitionModel {
 /** The handler's own fault: throw once on the record at batch index `at` of the delivery that carries it. */
 export function faultInHandler(fault: Fault, batchStart: number): (offset: string) => void {
   return (offset) => {
-    if (fault.kind === 'throw' && Number(offset) === batchStart + fault.at) throw new HandlerFault(`handler failed on offset ${offset}`);
+    if (fault.kind === 'throw' && Number(offset) === batchStart + fault.at)
+      throw new HandlerFault(`handler failed on offset ${offset}`);
   };
 }
 
 /** A kafkajs-shaped Batch over `messages` (offsets are their indexes in the log). */
-export function batchOf<M extends Message>(topic: string, partition: number, messages: readonly M[], logLength = messages.length): BatchLike<M> {
+export function batchOf<M extends Message>(
+  topic: string,
+  partition: number,
+  messages: readonly M[],
+  logLength = messages.length,
+): BatchLike<M> {
   const last = messages.at(-1)?.offset ?? String(logLength - 1);
   return {
     topic,

@@ -18,7 +18,14 @@ const PROGRAM = fileURLToPath(new URL('./kafka-mock/mock-cluster.py', import.met
 const LIBRARY = 'librdkafka.so.1';
 
 /** librdkafka and the libraries a Node-only Debian may lack (bookworm names). */
-export const RDKAFKA_DEBIAN_PACKAGES = ['librdkafka1', 'libsasl2-2', 'libsasl2-modules-db', 'libdb5.3', 'liblz4-1', 'libzstd1'];
+export const RDKAFKA_DEBIAN_PACKAGES = [
+  'librdkafka1',
+  'libsasl2-2',
+  'libsasl2-modules-db',
+  'libdb5.3',
+  'liblz4-1',
+  'libzstd1',
+];
 
 export interface RdkafkaLibrary {
   source: 'system' | 'provisioned';
@@ -34,7 +41,8 @@ function loads(library: string, env: NodeJS.ProcessEnv): { ok: boolean; output: 
 /** librdkafka as the mock program can load it, fetched on first use when the system has none. */
 export function ensureRdkafka(cacheRoot = cacheFolder('quickwins-rdkafka')): RdkafkaLibrary {
   const python = runQuiet('python3', ['--version']);
-  if (!python.ok) throw new Error(`the Kafka mock cluster needs python3 (for ctypes), which does not run: ${python.output}`);
+  if (!python.ok)
+    throw new Error(`the Kafka mock cluster needs python3 (for ctypes), which does not run: ${python.output}`);
   if (process.env.QUICKWINS_TEST_RDKAFKA !== 'provisioned' && loads(LIBRARY, process.env).ok) {
     return { source: 'system', library: LIBRARY, env: process.env };
   }
@@ -46,7 +54,8 @@ export function ensureRdkafka(cacheRoot = cacheFolder('quickwins-rdkafka')): Rdk
       .find((file) => file.startsWith(prefix) && existsSync(file));
   const env = (): NodeJS.ProcessEnv => ({ ...process.env, LD_LIBRARY_PATH: libraryPath(prefix) });
   const current = unpacked();
-  if (current === undefined || !loads(current, env()).ok) provisionDebianPackages('librdkafka', RDKAFKA_DEBIAN_PACKAGES, prefix);
+  if (current === undefined || !loads(current, env()).ok)
+    provisionDebianPackages('librdkafka', RDKAFKA_DEBIAN_PACKAGES, prefix);
   const library = unpacked();
   if (library === undefined) throw new Error(`librdkafka unpacked into ${prefix} has no ${LIBRARY}`);
   const check = loads(library, env());
@@ -68,7 +77,10 @@ export interface MockCluster {
 
 export async function startMockCluster(brokerCount = 1): Promise<MockCluster> {
   const { library, env } = ensureRdkafka();
-  const child: ChildProcessWithoutNullStreams = spawn('python3', [PROGRAM, library, String(brokerCount)], { stdio: ['pipe', 'pipe', 'pipe'], env });
+  const child: ChildProcessWithoutNullStreams = spawn('python3', [PROGRAM, library, String(brokerCount)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env,
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -78,7 +90,8 @@ export async function startMockCluster(brokerCount = 1): Promise<MockCluster> {
     return value as string;
   };
   const bootstrap = await nextLine();
-  if (!/^127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)*$/.test(bootstrap)) throw new Error(`unexpected mock cluster bootstrap line ${JSON.stringify(bootstrap)}`);
+  if (!/^127\.0\.0\.1:\d+(,127\.0\.0\.1:\d+)*$/.test(bootstrap))
+    throw new Error(`unexpected mock cluster bootstrap line ${JSON.stringify(bootstrap)}`);
   // Commands are answered in order; one at a time keeps it that way.
   let queue = Promise.resolve();
   const command = (line: string): Promise<void> => {

@@ -12,7 +12,8 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export function mustRun(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 });
   if (result.error) throw result.error;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
 
@@ -27,7 +28,14 @@ export function packBoth(destination: string): Tarballs {
     if (!existsSync(join(repoRoot, built))) mustRun('npm', ['run', 'build', '--silent'], repoRoot);
   }
   const pack = (args: readonly string[]): string =>
-    join(destination, (JSON.parse(mustRun('npm', ['pack', '--json', '--pack-destination', destination, ...args], repoRoot)) as { filename: string }[])[0]!.filename);
+    join(
+      destination,
+      (
+        JSON.parse(mustRun('npm', ['pack', '--json', '--pack-destination', destination, ...args], repoRoot)) as {
+          filename: string;
+        }[]
+      )[0]!.filename,
+    );
   return { toolkit: pack([]), runtime: pack(['--workspace', 'runtime']) };
 }
 
@@ -46,7 +54,9 @@ export function footprintOf(project: string): Footprint {
     for (const entry of readdirSync(modulesDir)) {
       if (entry.startsWith('.')) continue;
       const path = join(modulesDir, entry);
-      const names = entry.startsWith('@') ? readdirSync(path).map((name) => [`${entry}/${name}`, join(path, name)]) : [[entry, path]];
+      const names = entry.startsWith('@')
+        ? readdirSync(path).map((name) => [`${entry}/${name}`, join(path, name)])
+        : [[entry, path]];
       for (const [name, dir] of names) {
         if (!existsSync(join(dir!, 'package.json'))) continue;
         packages.push(name!);

@@ -7,7 +7,10 @@ import { afterEach, inject } from 'vitest';
 
 export function databaseUrl(): string {
   const url = inject('databaseUrl') ?? process.env.QUICKWINS_TEST_DATABASE_URL;
-  if (!url) throw new Error('no database URL: test/setup/postgres.ts must run as vitest globalSetup (the integration project, see test/setup/projects.ts)');
+  if (!url)
+    throw new Error(
+      'no database URL: test/setup/postgres.ts must run as vitest globalSetup (the integration project, see test/setup/projects.ts)',
+    );
   return url;
 }
 

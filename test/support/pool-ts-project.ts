@@ -34,8 +34,14 @@ export interface FixturePairFiles {
 
 /** The files of a typed fixture project: support files read from the fixture folder, then every pair's input and
  *  expected output, under their own names. */
-export function fixtureProjectFiles(fixtureDir: string, supportFiles: readonly string[], fixtures: readonly FixturePairFiles[]): Map<string, string> {
-  const files = new Map<string, string>(supportFiles.map((support) => [support, readFileSync(join(fixtureDir, support), 'utf8')]));
+export function fixtureProjectFiles(
+  fixtureDir: string,
+  supportFiles: readonly string[],
+  fixtures: readonly FixturePairFiles[],
+): Map<string, string> {
+  const files = new Map<string, string>(
+    supportFiles.map((support) => [support, readFileSync(join(fixtureDir, support), 'utf8')]),
+  );
   for (const fixture of fixtures) {
     files.set(fixture.inputFile, fixture.input);
     files.set(fixture.outputFile, fixture.expected);
@@ -45,7 +51,11 @@ export function fixtureProjectFiles(fixtureDir: string, supportFiles: readonly s
 
 /** `files`: relative path → text. `quickwinsAliases`: extra module names that stand for quickwins. `extraOptions`:
  *  compiler options over the strict defaults (`noUnusedLocals` for a codemod that removes imports). */
-export function createTsProject(files: ReadonlyMap<string, string>, quickwinsAliases: readonly string[] = [], extraOptions: ts.CompilerOptions = {}): TsProject {
+export function createTsProject(
+  files: ReadonlyMap<string, string>,
+  quickwinsAliases: readonly string[] = [],
+  extraOptions: ts.CompilerOptions = {},
+): TsProject {
   const dir = mkdtempSync(join(tmpdir(), 'qw-pool-'));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fixture-project', type: 'module' }));
@@ -84,7 +94,10 @@ export function createTsProject(files: ReadonlyMap<string, string>, quickwinsAli
     errors(relativePath) {
       const sourceFile = program.getSourceFile(join(dir, relativePath));
       if (!sourceFile) throw new Error(`${relativePath} is not in the project`);
-      const diagnostics = [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)];
+      const diagnostics = [
+        ...program.getSyntacticDiagnostics(sourceFile),
+        ...program.getSemanticDiagnostics(sourceFile),
+      ];
       return diagnostics
         .filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error)
         .map((diagnostic) => {

@@ -14,7 +14,14 @@ import { delimiter, join } from 'node:path';
 import { cacheFolder, provisionDebianPackages, runQuiet } from './debian.js';
 
 /** Debian packages that make `python3 -m pre_commit` work for `language: system` hooks (bookworm names). */
-export const PRE_COMMIT_DEBIAN_PACKAGES = ['pre-commit', 'python3-cfgv', 'python3-identify', 'nodeenv', 'python3-virtualenv', 'python3-yaml'];
+export const PRE_COMMIT_DEBIAN_PACKAGES = [
+  'pre-commit',
+  'python3-cfgv',
+  'python3-identify',
+  'nodeenv',
+  'python3-virtualenv',
+  'python3-yaml',
+];
 
 const DEFAULT_CACHE = cacheFolder('quickwins-pre-commit');
 
@@ -41,8 +48,15 @@ function envFor(prefix: string): NodeJS.ProcessEnv {
 }
 
 function works(env: NodeJS.ProcessEnv): { ok: boolean; output: string } {
-  const result = spawnSync('pre-commit', ['--version'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  return { ok: result.status === 0, output: `${result.error?.message ?? ''}${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
+  const result = spawnSync('pre-commit', ['--version'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+  return {
+    ok: result.status === 0,
+    output: `${result.error?.message ?? ''}${result.stdout ?? ''}${result.stderr ?? ''}`.trim(),
+  };
 }
 
 /** Fetches and unpacks the packages, with a `pre-commit` wrapper that runs them with the machine's python3. */

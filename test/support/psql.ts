@@ -12,7 +12,8 @@ import pg from 'pg';
 import { findEmbeddedBinDir } from '../setup/embedded-postgres.js';
 
 export function findPsql(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(':')) if (dir && existsSync(join(dir, 'psql'))) return join(dir, 'psql');
+  for (const dir of (process.env.PATH ?? '').split(':'))
+    if (dir && existsSync(join(dir, 'psql'))) return join(dir, 'psql');
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
     const versions = readdirSync(root)
@@ -37,7 +38,8 @@ export async function runSqlFile(url: string, file: string): Promise<void> {
     }
     return;
   }
-  if (!warned) console.warn('no psql binary found: SQL files run statement by statement through libpg-query and pg instead');
+  if (!warned)
+    console.warn('no psql binary found: SQL files run statement by statement through libpg-query and pg instead');
   warned = true;
   await loadModule();
   const text = readFileSync(file, 'utf8');
@@ -45,9 +47,14 @@ export async function runSqlFile(url: string, file: string): Promise<void> {
   const client = new pg.Client(url);
   await client.connect();
   try {
-    for (const { stmt_location = 0, stmt_len } of parseSync(text).stmts as { stmt_location?: number; stmt_len?: number }[]) {
+    for (const { stmt_location = 0, stmt_len } of parseSync(text).stmts as {
+      stmt_location?: number;
+      stmt_len?: number;
+    }[]) {
       // Locations are byte offsets; a last statement without a length runs to the end of the file.
-      const statement = bytes.subarray(stmt_location, stmt_len === undefined || stmt_len === 0 ? undefined : stmt_location + stmt_len).toString();
+      const statement = bytes
+        .subarray(stmt_location, stmt_len === undefined || stmt_len === 0 ? undefined : stmt_location + stmt_len)
+        .toString();
       await client.query(statement);
     }
   } finally {

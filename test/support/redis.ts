@@ -27,7 +27,8 @@ export function ensureRedisServer(cacheRoot = cacheFolder('quickwins-redis')): R
   const prefix = join(cacheRoot, 'debian');
   const command = join(prefix, 'usr', 'bin', 'redis-server');
   const env = (): NodeJS.ProcessEnv => ({ ...process.env, LD_LIBRARY_PATH: libraryPath(prefix) });
-  if (!runQuiet(command, ['--version'], { env: env() }).ok) provisionDebianPackages('redis-server', REDIS_DEBIAN_PACKAGES, prefix);
+  if (!runQuiet(command, ['--version'], { env: env() }).ok)
+    provisionDebianPackages('redis-server', REDIS_DEBIAN_PACKAGES, prefix);
   const check = runQuiet(command, ['--version'], { env: env() });
   if (!check.ok) throw new Error(`redis-server unpacked into ${prefix} does not run:\n${check.output}`);
   return { source: 'provisioned', command, env: env() };
@@ -49,10 +50,14 @@ async function freePort(): Promise<number> {
 export async function startRedis(): Promise<RedisServer> {
   const redis = ensureRedisServer();
   const port = await freePort();
-  const child: ChildProcess = spawn(redis.command, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-    env: redis.env,
-  });
+  const child: ChildProcess = spawn(
+    redis.command,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+      env: redis.env,
+    },
+  );
   const deadline = Date.now() + 10_000;
   for (;;) {
     const client = new RespClient(port);

@@ -46,7 +46,8 @@ function safely<T>(clean: () => T | undefined): T | undefined {
  */
 export function cleanUserId(value: unknown, context: CleanContext, depth = 0): string | number | undefined {
   return safely(() => {
-    if (typeof value === 'number') return Number.isFinite(value) && Math.abs(value) < Number.MAX_SAFE_INTEGER ? value : undefined;
+    if (typeof value === 'number')
+      return Number.isFinite(value) && Math.abs(value) < Number.MAX_SAFE_INTEGER ? value : undefined;
     if (typeof value === 'bigint') return cleanUserId(value.toString(), context, depth + 1);
     if (value !== null && typeof value === 'object' && depth < 2) {
       const toHex = (value as { toHexString?: unknown }).toHexString;
@@ -64,7 +65,9 @@ export function cleanUserId(value: unknown, context: CleanContext, depth = 0): s
     if (CREDENTIAL_WORD.test(text) || containsKnownSecret(text, context.secrets)) return undefined;
     const decoded = text.replace(/%40/gi, '@');
     if (!decoded.includes('@')) return text;
-    return looksLikeEmail(decoded) ? maskIdentifier(decoded) : decoded.replace(EMAIL_IN_TEXT, (email) => maskIdentifier(email));
+    return looksLikeEmail(decoded)
+      ? maskIdentifier(decoded)
+      : decoded.replace(EMAIL_IN_TEXT, (email) => maskIdentifier(email));
   });
 }
 
@@ -106,7 +109,13 @@ const DIGIT_INSIDE_WORD = /[A-Za-z]\d+[A-Za-z]/;
 
 /** True when `text` reads as a code, not as prose or a value. */
 export function isCodeShaped(text: string): boolean {
-  return text.length <= MAX_CODE && CODE_SHAPED_REASON.test(text) && !/\d{4,}/.test(text) && !DIGIT_INSIDE_WORD.test(text) && !isSensitiveValueWord(text);
+  return (
+    text.length <= MAX_CODE &&
+    CODE_SHAPED_REASON.test(text) &&
+    !/\d{4,}/.test(text) &&
+    !DIGIT_INSIDE_WORD.test(text) &&
+    !isSensitiveValueWord(text)
+  );
 }
 
 // `token_abc123def` or `sk_live_...` are code-shaped but are values: a code has at most a few digits in total.
@@ -152,7 +161,8 @@ export function cleanMethod(value: unknown): string | undefined {
 }
 
 // A route segment kept as it is: a word (letters, `_`, `-`, `.`, no digits), or a pattern (`:id`, `[slug]`, `*`).
-const PLAIN_SEGMENT = /^(?:[A-Za-z][A-Za-z_.-]{0,39}|:[A-Za-z_][A-Za-z0-9_]{0,39}\??|\[{1,2}(?:\.\.\.)?[A-Za-z_][A-Za-z0-9_]*\]{1,2}|\*{1,2}|v\d{1,2}|api)$/;
+const PLAIN_SEGMENT =
+  /^(?:[A-Za-z][A-Za-z_.-]{0,39}|:[A-Za-z_][A-Za-z0-9_]{0,39}\??|\[{1,2}(?:\.\.\.)?[A-Za-z_][A-Za-z0-9_]*\]{1,2}|\*{1,2}|v\d{1,2}|api)$/;
 
 /** A route (pattern or path): every segment that is not a plain word or a pattern becomes `:param` (a magic-link
  *  token, an email, an id in the path); the query string is dropped; at most 200 characters. */

@@ -13,7 +13,10 @@ interface ConfigState {
   version: number;
 }
 const STATE_KEY = Symbol.for('quickwins.runtime.auth.config.v1');
-const state: ConfigState = ((globalThis as Record<symbol, ConfigState | undefined>)[STATE_KEY] ??= { options: {}, version: 0 });
+const state: ConfigState = ((globalThis as Record<symbol, ConfigState | undefined>)[STATE_KEY] ??= {
+  options: {},
+  version: 0,
+});
 
 export function validateAuthOptions(options: AuthLoggingOptions | undefined, where: string): void {
   if (options === undefined) return;
@@ -41,7 +44,11 @@ export function validateAuthOptions(options: AuthLoggingOptions | undefined, whe
   if (options.getIdentifier !== undefined && typeof options.getIdentifier !== 'function') {
     throw new TypeError(`${where}: getIdentifier must be a function`);
   }
-  if (options.event !== undefined && typeof options.event !== 'string' && (options.event === null || typeof options.event !== 'object')) {
+  if (
+    options.event !== undefined &&
+    typeof options.event !== 'string' &&
+    (options.event === null || typeof options.event !== 'object')
+  ) {
     throw new TypeError(`${where}: event must be a string or { success, failure, error }`);
   }
 }

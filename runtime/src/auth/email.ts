@@ -54,7 +54,11 @@ export function hashIdentifier(value: string, key: string | Uint8Array): string 
   return createHmac('sha256', key).update(value.trim().toLowerCase()).digest('hex');
 }
 
-export function formatIdentifier(value: string, mode: EmailMode, key: string | Uint8Array | undefined): string | undefined {
+export function formatIdentifier(
+  value: string,
+  mode: EmailMode,
+  key: string | Uint8Array | undefined,
+): string | undefined {
   const trimmed = value.trim().slice(0, MAX_IDENTIFIER);
   if (trimmed === '') return undefined;
   if (mode === 'hash') return key === undefined ? undefined : hashIdentifier(trimmed, key);

@@ -11,9 +11,16 @@ import { correlationOf, requestIdOf, type Correlation } from './context.js';
 import { identifierFrom } from './email.js';
 import { invokeHandler, isThenable, type AnyFunction } from './handler.js';
 import { nodeResponseEnd } from './node-response.js';
-import { activateHttpCall, activeCallFor, AuthCall, finishAuthCall, liveHttpCall, releaseHttpCall, type AuthCallInit } from './record.js';
+import {
+  activateHttpCall,
+  activeCallFor,
+  AuthCall,
+  finishAuthCall,
+  liveHttpCall,
+  releaseHttpCall,
+  type AuthCallInit,
+} from './record.js';
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
-
 
 // Not `extends IncomingMessage`: pino-http augments it with its own `id` / `log` types.
 interface ExpressRequest {
@@ -37,8 +44,14 @@ export function isNodeHttpPair(args: readonly unknown[]): boolean {
   const req = args[0] as { headers?: unknown; method?: unknown } | null | undefined;
   const res = args[1] as { setHeader?: unknown; writeHead?: unknown; once?: unknown } | null | undefined;
   return (
-    typeof req === 'object' && req !== null && typeof req.headers === 'object' && typeof req.method === 'string' &&
-    typeof res === 'object' && res !== null && typeof res.setHeader === 'function' && typeof res.writeHead === 'function' &&
+    typeof req === 'object' &&
+    req !== null &&
+    typeof req.headers === 'object' &&
+    typeof req.method === 'string' &&
+    typeof res === 'object' &&
+    res !== null &&
+    typeof res.setHeader === 'function' &&
+    typeof res.writeHead === 'function' &&
     typeof res.once === 'function'
   );
 }
@@ -87,7 +100,11 @@ function hookBodyCapture(res: ExpressResponse): void {
   readyPrototypes.add(direct);
   // The framework prototype that defines json/send (Express's `express.response`, under each `app.response`); Node's
   // own ServerResponse.prototype defines neither, so nothing outside the framework is touched.
-  for (let proto = Object.getPrototypeOf(res) as Record<string, unknown> | null; proto !== null; proto = Object.getPrototypeOf(proto) as Record<string, unknown> | null) {
+  for (
+    let proto = Object.getPrototypeOf(res) as Record<string, unknown> | null;
+    proto !== null;
+    proto = Object.getPrototypeOf(proto) as Record<string, unknown> | null
+  ) {
     const ownsJson = own.call(proto, 'json');
     const ownsSend = own.call(proto, 'send');
     if (!ownsJson && !ownsSend) continue;
@@ -121,7 +138,12 @@ function correlationFor(req: ExpressRequest): Correlation {
   return correlation;
 }
 
-function startHttpCall(action: AuthAction, options: ResolvedAuthOptions, req: ExpressRequest, res: ExpressResponse): HttpCall {
+function startHttpCall(
+  action: AuthAction,
+  options: ResolvedAuthOptions,
+  req: ExpressRequest,
+  res: ExpressResponse,
+): HttpCall {
   const routePath = req.route?.path;
   const call = new HttpCall(
     {
@@ -145,7 +167,13 @@ function startHttpCall(action: AuthAction, options: ResolvedAuthOptions, req: Ex
   return call;
 }
 
-export function runNodeHttp(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+export function runNodeHttp(
+  action: AuthAction,
+  options: ResolvedAuthOptions,
+  handler: AnyFunction,
+  self: unknown,
+  args: unknown[],
+): unknown {
   const req = args[0] as ExpressRequest;
   const res = args[1] as ExpressResponse;
   const next = typeof args[2] === 'function' ? (args[2] as AnyFunction) : undefined;

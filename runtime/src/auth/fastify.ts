@@ -30,13 +30,25 @@ export function isFastifyPair(args: readonly unknown[]): boolean {
   const request = args[0] as { raw?: unknown } | null | undefined;
   const reply = args[1] as { raw?: unknown; send?: unknown; code?: unknown } | null | undefined;
   return (
-    typeof request === 'object' && request !== null && typeof request.raw === 'object' && request.raw !== null &&
-    typeof reply === 'object' && reply !== null && typeof reply.raw === 'object' && reply.raw !== null &&
-    typeof reply.send === 'function' && typeof reply.code === 'function'
+    typeof request === 'object' &&
+    request !== null &&
+    typeof request.raw === 'object' &&
+    request.raw !== null &&
+    typeof reply === 'object' &&
+    reply !== null &&
+    typeof reply.raw === 'object' &&
+    reply.raw !== null &&
+    typeof reply.send === 'function' &&
+    typeof reply.code === 'function'
   );
 }
 
-function startFastifyCall(action: AuthAction, options: ResolvedAuthOptions, request: FastifyRequestLike, reply: FastifyReplyLike): AuthCall {
+function startFastifyCall(
+  action: AuthAction,
+  options: ResolvedAuthOptions,
+  request: FastifyRequestLike,
+  reply: FastifyReplyLike,
+): AuthCall {
   const url = request.routeOptions?.url;
   const call = startAuthCall({
     action,
@@ -62,7 +74,13 @@ function startFastifyCall(action: AuthAction, options: ResolvedAuthOptions, requ
   return call;
 }
 
-export function runFastify(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+export function runFastify(
+  action: AuthAction,
+  options: ResolvedAuthOptions,
+  handler: AnyFunction,
+  self: unknown,
+  args: unknown[],
+): unknown {
   const request = args[0] as FastifyRequestLike;
   const reply = args[1] as FastifyReplyLike;
   // A second wrapper on the same request joins the first call (one line per request).

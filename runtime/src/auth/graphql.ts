@@ -64,7 +64,9 @@ function headersOf(context: ContextLike | undefined): Parameters<typeof correlat
   if (!isObject(headers)) return undefined;
   const entries = (headers as { entries?: unknown }).entries;
   if (typeof entries === 'function' && typeof (headers as { get?: unknown }).get === 'function') {
-    return Object.fromEntries((entries as () => Iterable<[string, string]>).call(headers)) as Parameters<typeof correlationOf>[0];
+    return Object.fromEntries((entries as () => Iterable<[string, string]>).call(headers)) as Parameters<
+      typeof correlationOf
+    >[0];
   }
   return headers as Parameters<typeof correlationOf>[0];
 }
@@ -86,7 +88,9 @@ function identifierOf(inputs: readonly unknown[], options: ResolvedAuthOptions):
   for (const input of inputs) {
     let raw: unknown;
     try {
-      raw = options.getIdentifier ? options.getIdentifier(input) : findIdentifier(input) ?? (isObject(input) ? findIdentifier(input.input) : undefined);
+      raw = options.getIdentifier
+        ? options.getIdentifier(input)
+        : (findIdentifier(input) ?? (isObject(input) ? findIdentifier(input.input) : undefined));
     } catch {
       raw = undefined;
     }
@@ -111,7 +115,14 @@ function finishThrown(call: AuthCall, error: unknown): void {
   else finishAuthCall(call, { threw: true, error, plainResult: false });
 }
 
-function runResolver(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[], shape: ResolverCallShape): unknown {
+function runResolver(
+  action: AuthAction,
+  options: ResolvedAuthOptions,
+  handler: AnyFunction,
+  self: unknown,
+  args: unknown[],
+  shape: ResolverCallShape,
+): unknown {
   const outer = (shape.context?.req ? activeCallFor(shape.context.req) : undefined) ?? runningHttpCall();
   // The HTTP route around the GraphQL endpoint is itself wrapped: its line is the one; keep the user id.
   if (outer !== undefined) return runInside(outer, handler, self, args);
@@ -124,7 +135,11 @@ function runResolver(action: AuthAction, options: ResolvedAuthOptions, handler: 
     email: identifierOf(shape.inputs, options),
     route: shape.route,
     requestLogger: context?.req?.log ?? context?.request?.log ?? context?.log ?? context?.logger,
-    userAtEntry: isObject(context?.req?.user) ? context?.req?.user : isObject(context?.user) ? context?.user : undefined,
+    userAtEntry: isObject(context?.req?.user)
+      ? context?.req?.user
+      : isObject(context?.user)
+        ? context?.user
+        : undefined,
   });
   let result: unknown;
   try {
@@ -150,7 +165,13 @@ function runResolver(action: AuthAction, options: ResolvedAuthOptions, handler: 
 }
 
 /** withAuthLogging's adapter for `(parent, args, context, info)`: identifier from `args`, correlation from `context`. */
-export function runGraphQLResolver(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+export function runGraphQLResolver(
+  action: AuthAction,
+  options: ResolvedAuthOptions,
+  handler: AnyFunction,
+  self: unknown,
+  args: unknown[],
+): unknown {
   const info = args[3] as ResolveInfoLike;
   return runResolver(action, options, handler, self, args, {
     inputs: [args[1]],

@@ -4,7 +4,11 @@ import type { AuthCall } from './record.js';
 export type AnyFunction = (...args: unknown[]) => unknown;
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 // The call of the HTTP handler that is running right now, synchronously. A wrapped service that the handler calls

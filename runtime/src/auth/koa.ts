@@ -23,10 +23,16 @@ interface KoaContextLike {
 }
 
 export function isKoaContext(args: readonly unknown[]): boolean {
-  const ctx = args[0] as { req?: unknown; res?: unknown; request?: unknown; response?: unknown; app?: unknown } | null | undefined;
+  const ctx = args[0] as
+    { req?: unknown; res?: unknown; request?: unknown; response?: unknown; app?: unknown } | null | undefined;
   return (
-    typeof ctx === 'object' && ctx !== null && typeof ctx.req === 'object' && typeof ctx.res === 'object' &&
-    typeof ctx.request === 'object' && typeof ctx.response === 'object' && ctx.app !== undefined
+    typeof ctx === 'object' &&
+    ctx !== null &&
+    typeof ctx.req === 'object' &&
+    typeof ctx.res === 'object' &&
+    typeof ctx.request === 'object' &&
+    typeof ctx.response === 'object' &&
+    ctx.app !== undefined
   );
 }
 
@@ -50,7 +56,13 @@ function startKoaCall(action: AuthAction, options: ResolvedAuthOptions, ctx: Koa
   return call;
 }
 
-export function runKoa(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+export function runKoa(
+  action: AuthAction,
+  options: ResolvedAuthOptions,
+  handler: AnyFunction,
+  self: unknown,
+  args: unknown[],
+): unknown {
   const ctx = args[0] as KoaContextLike;
   // A second wrapper on the same request (a wrapped middleware and a wrapped handler) joins the first call.
   const call = activeCallFor(ctx) ?? startKoaCall(action, options, ctx);

@@ -29,7 +29,18 @@ export function isAuthLogger(value: unknown): value is AuthLogger {
 }
 
 // Binding keys a request logger may carry for its line to be used: ids, nothing else.
-const ALLOWED_BINDINGS = new Set(['reqId', 'req_id', 'requestId', 'request_id', 'traceId', 'trace_id', 'spanId', 'span_id', 'correlationId', 'correlation_id']);
+const ALLOWED_BINDINGS = new Set([
+  'reqId',
+  'req_id',
+  'requestId',
+  'request_id',
+  'traceId',
+  'trace_id',
+  'spanId',
+  'span_id',
+  'correlationId',
+  'correlation_id',
+]);
 
 // Verdict per request-logger instance: pino-http makes one child per request, Fastify reuses them.
 const requestLoggerVerdict = new WeakMap<object, boolean>();
@@ -47,12 +58,18 @@ function bindingsOf(candidate: unknown): Record<string, unknown> | undefined {
 
 /** True when every binding is an allow-listed id key with an identifier-shaped value (or the application's own
  *  extra keys, `requestLoggerBindings`, with short scalar values). A logger that cannot show its bindings is not used. */
-export function hasOnlyIdBindings(bindings: Record<string, unknown> | undefined, extraKeys: readonly string[] = []): boolean {
+export function hasOnlyIdBindings(
+  bindings: Record<string, unknown> | undefined,
+  extraKeys: readonly string[] = [],
+): boolean {
   if (bindings === undefined) return false;
   for (const [key, value] of Object.entries(bindings)) {
     if (ALLOWED_BINDINGS.has(key)) {
       if (cleanRequestId(value) === undefined) return false;
-    } else if (!extraKeys.includes(key) || !(typeof value === 'string' ? value.length <= 64 : typeof value === 'number' || typeof value === 'boolean')) {
+    } else if (
+      !extraKeys.includes(key) ||
+      !(typeof value === 'string' ? value.length <= 64 : typeof value === 'number' || typeof value === 'boolean')
+    ) {
       return false;
     }
   }
@@ -77,7 +94,8 @@ export function requestIdOfLogger(requestLogger: unknown): unknown {
   if (!isAuthLogger(requestLogger)) return undefined;
   const bindings = bindingsOf(requestLogger);
   if (bindings === undefined) return undefined;
-  for (const key of ['reqId', 'req_id', 'requestId', 'request_id']) if (bindings[key] !== undefined) return bindings[key];
+  for (const key of ['reqId', 'req_id', 'requestId', 'request_id'])
+    if (bindings[key] !== undefined) return bindings[key];
   const req = bindings.req as { id?: unknown } | undefined;
   return req !== null && typeof req === 'object' ? req.id : undefined;
 }
@@ -86,8 +104,17 @@ export function defaultAuthLogger(): AuthLogger {
   return getDefaultLogger();
 }
 
-export function pickLogger(options: ResolvedAuthOptions, global: AuthLogger | undefined, requestLogger: unknown): AuthLogger {
+export function pickLogger(
+  options: ResolvedAuthOptions,
+  global: AuthLogger | undefined,
+  requestLogger: unknown,
+): AuthLogger {
   if (options.logger) return options.logger;
-  if (options.useRequestLogger && requestLogger !== undefined && usableRequestLogger(requestLogger, options.requestLoggerBindings)) return requestLogger;
+  if (
+    options.useRequestLogger &&
+    requestLogger !== undefined &&
+    usableRequestLogger(requestLogger, options.requestLoggerBindings)
+  )
+    return requestLogger;
   return global ?? getDefaultLogger();
 }

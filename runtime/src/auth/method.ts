@@ -25,5 +25,6 @@ export function copyOwnMetadata(from: object, to: object): void {
     defineMetadata?: (key: unknown, value: unknown, target: object) => void;
   };
   if (!reflect.getOwnMetadataKeys || !reflect.getOwnMetadata || !reflect.defineMetadata) return;
-  for (const key of reflect.getOwnMetadataKeys(from)) reflect.defineMetadata(key, reflect.getOwnMetadata(key, from), to);
+  for (const key of reflect.getOwnMetadataKeys(from))
+    reflect.defineMetadata(key, reflect.getOwnMetadata(key, from), to);
 }

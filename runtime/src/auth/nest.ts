@@ -46,7 +46,9 @@ let nestModules: NestModules | undefined;
 function requireFromApp(): (id: string) => unknown {
   // CommonJS build: the ordinary require. ESM build: a require rooted at the application (its entry script, then the
   // working directory), which is where its Nest lives; `import.meta` is avoided so the CommonJS build stays clean.
-  const bases = [process.argv[1], join(process.cwd(), 'package.json')].filter((base): base is string => typeof base === 'string' && base !== '');
+  const bases = [process.argv[1], join(process.cwd(), 'package.json')].filter(
+    (base): base is string => typeof base === 'string' && base !== '',
+  );
   const loaders = [...(typeof require === 'function' ? [require] : []), ...bases.map((base) => createRequire(base))];
   return (id) => {
     let lastError: unknown;
@@ -71,7 +73,9 @@ function loadNest(): NestModules {
       rxjs: load('rxjs') as Rxjs,
     };
   } catch (error) {
-    throw new Error('AuthLogged: @nestjs/common, @nestjs/core and rxjs must be installed to use the NestJS decorator', { cause: error });
+    throw new Error('AuthLogged: @nestjs/common, @nestjs/core and rxjs must be installed to use the NestJS decorator', {
+      cause: error,
+    });
   }
   return nestModules;
 }
@@ -113,7 +117,12 @@ function rawResponse(res: HttpResponseLike): ServerResponse {
 
 /** The call of this request: created by whichever of guard / interceptor / filter sees the request first (the guard,
  *  unless a guard before it refused). Errors and the handler's value are kept on the call itself. */
-function nestCall(action: AuthAction, options: ResolvedAuthOptions, req: HttpRequestLike, res: HttpResponseLike): AuthCall {
+function nestCall(
+  action: AuthAction,
+  options: ResolvedAuthOptions,
+  req: HttpRequestLike,
+  res: HttpResponseLike,
+): AuthCall {
   const existing = (req as { [kNestCall]?: AuthCall })[kNestCall];
   if (existing) return existing;
   const headers = req.headers ?? req.raw?.headers;

@@ -12,7 +12,6 @@ import { activateCall, activeCallFor, finishAuthCall, startAuthCall, type AuthCa
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
 import { applyAsRunning, isThenable, type AnyFunction } from './handler.js';
 
-
 const MAX_BODY = 65_536;
 
 export function isFetchRequest(args: readonly unknown[]): boolean {
@@ -99,7 +98,12 @@ interface Settled {
   aborted?: boolean;
 }
 
-async function complete(call: AuthCall, clone: Request | undefined, finishedAt: number, outcome: Settled): Promise<void> {
+async function complete(
+  call: AuthCall,
+  clone: Request | undefined,
+  finishedAt: number,
+  outcome: Settled,
+): Promise<void> {
   const body = await readBody(clone);
   if (body !== undefined) {
     call.email = identifierFrom(body, call.options);
@@ -129,10 +133,20 @@ async function complete(call: AuthCall, clone: Request | undefined, finishedAt: 
     return;
   }
   const status = response.status;
-  finishAuthCall(call, { statusCode: status, threw: false, body: await readResponseBody(outcome.responseClone) }, finishedAt);
+  finishAuthCall(
+    call,
+    { statusCode: status, threw: false, body: await readResponseBody(outcome.responseClone) },
+    finishedAt,
+  );
 }
 
-export function runNextRoute(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+export function runNextRoute(
+  action: AuthAction,
+  options: ResolvedAuthOptions,
+  handler: AnyFunction,
+  self: unknown,
+  args: unknown[],
+): unknown {
   const request = args[0] as Request;
   // A wrapped helper called with the same Request inside a wrapped route: the route's line covers it.
   if (activeCallFor(request) !== undefined) return handler.apply(self, args);

@@ -45,7 +45,8 @@ export const STATUS_REASONS: Record<number, string> = {
 };
 
 // Error names that mean "the credentials were wrong", not "the server broke", for plain functions.
-const FAILURE_ERROR_NAME = /unauthori[sz]ed|unauthenticated|authentication|invalid.?(credentials|password|token|code)|forbidden|validation|locked|expired/i;
+const FAILURE_ERROR_NAME =
+  /unauthori[sz]ed|unauthenticated|authentication|invalid.?(credentials|password|token|code)|forbidden|validation|locked|expired/i;
 
 /** The HTTP status an error carries: http-errors / Koa `status`, Fastify `statusCode`, Nest `getStatus()`. */
 export function statusOfError(error: unknown): number | undefined {
@@ -106,7 +107,8 @@ export function reasonFromBody(body: unknown): string | undefined {
   for (const key of ['reason', 'message', 'error', 'code']) {
     const field = record[key];
     if (typeof field === 'string' && field.trim() !== '') return field;
-    if (Array.isArray(field) && field.length > 0 && field.every((item) => typeof item === 'string')) return field.join('; ');
+    if (Array.isArray(field) && field.length > 0 && field.every((item) => typeof item === 'string'))
+      return field.join('; ');
     if (field !== null && typeof field === 'object' && typeof (field as { message?: unknown }).message === 'string') {
       return (field as { message: string }).message;
     }
@@ -123,7 +125,10 @@ export function bodySaysFailure(body: unknown): boolean {
 }
 
 function failure(observed: Observed, status: number | undefined, fromError: boolean): Verdict {
-  const reason = observed.explicitReason ?? (fromError ? reasonFromError(observed.error) : undefined) ?? reasonFromBody(observed.body);
+  const reason =
+    observed.explicitReason ??
+    (fromError ? reasonFromError(observed.error) : undefined) ??
+    reasonFromBody(observed.body);
   const verdict: Verdict = { outcome: 'failure' };
   if (reason !== undefined) verdict.reason = reason;
   const statusReason = status !== undefined ? STATUS_REASONS[status] : undefined;
@@ -134,7 +139,10 @@ function failure(observed: Observed, status: number | undefined, fromError: bool
 export function classify(observed: Observed): Verdict {
   if (observed.controlFlow && observed.explicitReason === undefined) return { outcome: 'success' };
   if (observed.threw) {
-    const status = observed.statusCode !== undefined && observed.statusCode >= 400 ? observed.statusCode : statusOfError(observed.error);
+    const status =
+      observed.statusCode !== undefined && observed.statusCode >= 400
+        ? observed.statusCode
+        : statusOfError(observed.error);
     if (status !== undefined && status >= 400 && status < 500) return failure(observed, status, true);
     if (status === undefined && observed.plainResult !== undefined) {
       const name = observed.error instanceof Error ? `${observed.error.name} ${observed.error.constructor.name}` : '';

@@ -9,7 +9,6 @@ import { activeCallFor, finishAuthCall, startAuthCall, type AuthCall } from './r
 import type { AuthAction, ResolvedAuthOptions } from './types.js';
 import { isThenable, runningHttpCall, type AnyFunction } from './handler.js';
 
-
 interface InputLike {
   headers?: unknown;
   id?: unknown;
@@ -38,7 +37,13 @@ export function runInside(outer: AuthCall, handler: AnyFunction, self: unknown, 
   return result;
 }
 
-export function runPlain(action: AuthAction, options: ResolvedAuthOptions, handler: AnyFunction, self: unknown, args: unknown[]): unknown {
+export function runPlain(
+  action: AuthAction,
+  options: ResolvedAuthOptions,
+  handler: AnyFunction,
+  self: unknown,
+  args: unknown[],
+): unknown {
   const first = args[0];
   const outer = activeCallFor(first) ?? runningHttpCall();
   if (outer !== undefined) return runInside(outer, handler, self, args);

@@ -5,7 +5,18 @@
 // The record is built from an allow-list of our own keys. Nothing from the request or response is copied
 // wholesale: untrusted values (user id, reason, request id, email) are checked or scrubbed and sit under fixed keys,
 // so they cannot overwrite pino's `level`, `msg` or `time`.
-import { cleanCode, cleanFreeText, cleanMethod, cleanReason, cleanRequestId, cleanRoute, cleanUserId, MAX_MESSAGE, MAX_STACK, type CleanContext } from './clean.js';
+import {
+  cleanCode,
+  cleanFreeText,
+  cleanMethod,
+  cleanReason,
+  cleanRequestId,
+  cleanRoute,
+  cleanUserId,
+  MAX_MESSAGE,
+  MAX_STACK,
+  type CleanContext,
+} from './clean.js';
 import { globalAuthLogger } from './config.js';
 import type { Correlation } from './context.js';
 import { AUTH_ACTIONS, eventName } from './events.js';
@@ -143,7 +154,10 @@ export function releaseHttpCall(req: object, res: object): void {
 
 // `auth <action> <outcome>`, built once per pair rather than per request.
 const MESSAGES = Object.fromEntries(
-  AUTH_ACTIONS.map((action) => [action, { success: `auth ${action} success`, failure: `auth ${action} failure`, error: `auth ${action} error` }]),
+  AUTH_ACTIONS.map((action) => [
+    action,
+    { success: `auth ${action} success`, failure: `auth ${action} failure`, error: `auth ${action} error` },
+  ]),
 ) as Record<AuthAction, Record<AuthOutcome, string>>;
 
 function errorType(error: unknown, context: CleanContext): string | undefined {
@@ -194,7 +208,11 @@ function userIdCandidate(call: AuthCall, end: AuthCallEnd, explicitUser: unknown
 
 /** The outcome record: our own keys only, every value through its field's cleaner. May throw (application getters
  *  run inside classify and the user-id readers); finishAuthCall then writes the fixed minimal line. */
-function buildRecord(call: AuthCall, end: AuthCallEnd, finishedAt: number): { record: Record<string, unknown>; verdict: Verdict } {
+function buildRecord(
+  call: AuthCall,
+  end: AuthCallEnd,
+  finishedAt: number,
+): { record: Record<string, unknown>; verdict: Verdict } {
   const explicit = explicitOf(call.targets);
   const observed: Observed = explicit?.reason !== undefined ? { ...end, explicitReason: explicit.reason } : end;
   const verdict = classify(observed);
@@ -215,14 +233,19 @@ function buildRecord(call: AuthCall, end: AuthCallEnd, finishedAt: number): { re
   }
   // A reason that is not a code is free text: without `freeText`, the status's name stands in, or for a thrown error
   // without a status (a plain function's `UnauthorizedError`), the error's type when it is identifier-shaped.
-  const reason = cleanReason(verdict.reason, context) ?? verdict.statusReason ?? (verdict.outcome === 'failure' && end.threw ? errorType(end.error, context) : undefined);
+  const reason =
+    cleanReason(verdict.reason, context) ??
+    verdict.statusReason ??
+    (verdict.outcome === 'failure' && end.threw ? errorType(end.error, context) : undefined);
   if (reason !== undefined) record.reason = reason;
   if (call.email !== undefined) record.email = call.email;
   const method = cleanMethod(call.method);
   if (method !== undefined) record.method = method;
   const route = cleanRoute(call.route);
   if (route !== undefined) record.route = route;
-  const requestId = cleanRequestId(call.correlation.request_id, context) ?? cleanRequestId(requestIdOfLogger(call.requestLogger), context);
+  const requestId =
+    cleanRequestId(call.correlation.request_id, context) ??
+    cleanRequestId(requestIdOfLogger(call.requestLogger), context);
   if (requestId !== undefined) record.request_id = requestId;
   if (call.correlation.trace_id !== undefined) {
     record.trace_id = call.correlation.trace_id;
@@ -253,7 +276,12 @@ export function finishAuthCall(call: AuthCall, end: AuthCallEnd, finishedAt = pe
   } catch {
     const outcome: AuthOutcome = 'error';
     built = {
-      record: { event: eventName(call.action, outcome, undefined), action: call.action, outcome, reason: 'log_record_failed' },
+      record: {
+        event: eventName(call.action, outcome, undefined),
+        action: call.action,
+        outcome,
+        reason: 'log_record_failed',
+      },
       verdict: { outcome },
     };
   }

@@ -13,20 +13,89 @@ export const REDACTED = '[Redacted]';
 // removed): passwords in several languages and spellings, tokens of every kind, one-time and backup codes, PINs,
 // national ids, private keys, session ids, API keys, credentials, auth headers.
 const SECRET_KEY_WORDS = [
-  'password', 'passwd', 'passw', 'passphrase', 'passcode', 'pwd', 'pswd', 'pword', 'secret', 'token', 'jwt', 'otp', 'totp', 'hotp', 'onetime', 'mfacode', 'twofactor',
-  'verificationcode', 'authcode', 'backupcode', 'recoverycode', 'pin', 'ssn', 'socialsecurity', 'privatekey', 'sessionid',
-  'sessid', 'sid', 'apikey', 'accesskey', 'credential', 'authorization', 'cookie', 'signature', 'nonce', 'cvv', 'cvc',
-  'cardnumber', 'iban',
+  'password',
+  'passwd',
+  'passw',
+  'passphrase',
+  'passcode',
+  'pwd',
+  'pswd',
+  'pword',
+  'secret',
+  'token',
+  'jwt',
+  'otp',
+  'totp',
+  'hotp',
+  'onetime',
+  'mfacode',
+  'twofactor',
+  'verificationcode',
+  'authcode',
+  'backupcode',
+  'recoverycode',
+  'pin',
+  'ssn',
+  'socialsecurity',
+  'privatekey',
+  'sessionid',
+  'sessid',
+  'sid',
+  'apikey',
+  'accesskey',
+  'credential',
+  'authorization',
+  'cookie',
+  'signature',
+  'nonce',
+  'cvv',
+  'cvc',
+  'cardnumber',
+  'iban',
   // passwords in other languages (accents removed by normalizeKey)
-  'passwort', 'kennwort', 'contrasena', 'contrasenya', 'motdepasse', 'senha', 'parola', 'wachtwoord', 'losenord',
-  'haslo', 'salasana', 'jelszo', 'sifre', 'heslo', 'lozinka', 'geslo', 'adgangskode', 'passord', 'parool',
-  'пароль', '密码', '密碼', 'パスワード', '비밀번호', 'كلمةالمرور', 'סיסמה', 'κωδικος',
+  'passwort',
+  'kennwort',
+  'contrasena',
+  'contrasenya',
+  'motdepasse',
+  'senha',
+  'parola',
+  'wachtwoord',
+  'losenord',
+  'haslo',
+  'salasana',
+  'jelszo',
+  'sifre',
+  'heslo',
+  'lozinka',
+  'geslo',
+  'adgangskode',
+  'passord',
+  'parool',
+  'пароль',
+  '密码',
+  '密碼',
+  'パスワード',
+  '비밀번호',
+  'كلمةالمرور',
+  'סיסמה',
+  'κωδικος',
 ];
 // Whole-key matches only (a word this short inside a longer name means something else: `spin`, `opinion`).
 const SECRET_KEY_EXACT = new Set(['code', 'pin', 'sid', 'key', 'otc', 'mfa', '2fa']);
 const SECRET_KEY = new RegExp(SECRET_KEY_WORDS.filter((word) => !SECRET_KEY_EXACT.has(word)).join('|'), 'u');
 
-const LOOK_ALIKES: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i' };
+const LOOK_ALIKES: Record<string, string> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+};
 
 /** `Pa55_W0rd`, `PASSWORT`, `contraseña` → `password`, `passwort`, `contrasena`: the form SECRET_KEY matches. */
 export function normalizeKey(key: string): string {
@@ -42,7 +111,11 @@ export function normalizeKey(key: string): string {
 export function isSensitiveKey(key: string): boolean {
   const normalized = normalizeKey(key);
   if (normalized === '') return false;
-  return SECRET_KEY_EXACT.has(normalized) || SECRET_KEY.test(normalized) || /codes?$/.test(normalized) && /backup|recovery|otp|mfa|auth|verif/.test(normalized);
+  return (
+    SECRET_KEY_EXACT.has(normalized) ||
+    SECRET_KEY.test(normalized) ||
+    (/codes?$/.test(normalized) && /backup|recovery|otp|mfa|auth|verif/.test(normalized))
+  );
 }
 
 // ---- the scrubber (opt-in free text only) ----
@@ -64,11 +137,69 @@ const DIGIT_CODE = /(?<![:\d.])(?:\d{3,}(?:[ -]?\d{2,})+|\d{4,})(?![.\d])/g;
 const OPAQUE = /[A-Za-z0-9_+/=.~-]{16,}/g;
 // Words after which the next word is not a value: "token expired", "password is incorrect".
 const NOT_A_VALUE = new Set([
-  'expired', 'invalid', 'missing', 'required', 'revoked', 'incorrect', 'wrong', 'mismatch', 'not', 'does', 'did', 'failed',
-  'reset', 'expected', 'too', 'must', 'cannot', 'empty', 'provided', 'format', 'length', 'needed', 'and', 'or', 'for',
-  'has', 'have', 'had', 'the', 'a', 'an', 'in', 'on', 'to', 'was', 'were', 'be', 'been', 'no', 'check', 'verification',
-  'validation', 'change', 'changed', 'update', 'updated', 'rotation', 'refresh', 'login', 'auth', 'authentication',
-  'error', 'errors', 'policy', 'hash', 'strength', 'weak', 'short', 'long', 'unknown', 'used', 'reuse', 'locked',
+  'expired',
+  'invalid',
+  'missing',
+  'required',
+  'revoked',
+  'incorrect',
+  'wrong',
+  'mismatch',
+  'not',
+  'does',
+  'did',
+  'failed',
+  'reset',
+  'expected',
+  'too',
+  'must',
+  'cannot',
+  'empty',
+  'provided',
+  'format',
+  'length',
+  'needed',
+  'and',
+  'or',
+  'for',
+  'has',
+  'have',
+  'had',
+  'the',
+  'a',
+  'an',
+  'in',
+  'on',
+  'to',
+  'was',
+  'were',
+  'be',
+  'been',
+  'no',
+  'check',
+  'verification',
+  'validation',
+  'change',
+  'changed',
+  'update',
+  'updated',
+  'rotation',
+  'refresh',
+  'login',
+  'auth',
+  'authentication',
+  'error',
+  'errors',
+  'policy',
+  'hash',
+  'strength',
+  'weak',
+  'short',
+  'long',
+  'unknown',
+  'used',
+  'reuse',
+  'locked',
 ]);
 // A secret word, then (optionally) `is` / `was` / `:` / `=` / `of`, then a value: quoted (any length) or one token.
 // The word list is the key vocabulary, as words in text (look-alike spellings included through the class).
@@ -122,7 +253,8 @@ const MIN_KNOWN_SECRET = 4;
 
 function collectSecretValues(value: unknown, into: Set<string>, depth: number, underSecretKey: boolean): void {
   if (typeof value === 'string') {
-    if (underSecretKey && value.length >= MIN_KNOWN_SECRET) into.add(value.length > 4096 ? value.slice(0, 4096) : value);
+    if (underSecretKey && value.length >= MIN_KNOWN_SECRET)
+      into.add(value.length > 4096 ? value.slice(0, 4096) : value);
     return;
   }
   if (typeof value === 'number' && underSecretKey && Number.isFinite(value)) {
@@ -139,7 +271,12 @@ function collectSecretValues(value: unknown, into: Set<string>, depth: number, u
   for (const key in value as Record<string, unknown>) {
     if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
     if (++seen > 64) break;
-    collectSecretValues((value as Record<string, unknown>)[key], into, depth + 1, underSecretKey || isSensitiveKey(key));
+    collectSecretValues(
+      (value as Record<string, unknown>)[key],
+      into,
+      depth + 1,
+      underSecretKey || isSensitiveKey(key),
+    );
   }
 }
 
@@ -169,7 +306,13 @@ export function secretsOfRequest(targets: readonly unknown[]): ReadonlySet<strin
   const secrets = new Set<string>();
   for (const target of targets) {
     if (target === null || typeof target !== 'object') continue;
-    const candidate = target as { body?: unknown; headers?: unknown; request?: { body?: unknown; headers?: unknown }; raw?: { headers?: unknown }; req?: { headers?: unknown } };
+    const candidate = target as {
+      body?: unknown;
+      headers?: unknown;
+      request?: { body?: unknown; headers?: unknown };
+      raw?: { headers?: unknown };
+      req?: { headers?: unknown };
+    };
     collectSecretValues(candidate.body, secrets, 0, false);
     collectSecretValues(candidate.request?.body, secrets, 0, false);
     headerSecrets(candidate.headers, secrets);

@@ -69,7 +69,11 @@ export function sanitizeUserId(value: unknown): UserId | undefined {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value !== 'string') {
     // ObjectId and friends stringify to their hex id.
-    if (value !== null && typeof value === 'object' && typeof (value as { toHexString?: unknown }).toHexString === 'function') {
+    if (
+      value !== null &&
+      typeof value === 'object' &&
+      typeof (value as { toHexString?: unknown }).toHexString === 'function'
+    ) {
       return sanitizeUserId((value as { toHexString(): string }).toHexString());
     }
     return undefined;

@@ -12,7 +12,6 @@ import { runPlain } from './plain.js';
 import type { AuthAction, AuthLoggingOptions } from './types.js';
 import type { AnyFunction } from './handler.js';
 
-
 const WRAPPED = Symbol.for('quickwins.authLogging');
 
 type Adapter = typeof runNodeHttp;
@@ -30,7 +29,11 @@ export function assertAuthAction(action: unknown, where: string): asserts action
 
 /** Wraps one auth handler; returns a function of the same signature (and `length`, which Express reads). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the agreed signature: any handler shape
-export function withAuthLogging<F extends (...args: any[]) => any>(action: AuthAction, handler: F, options?: AuthLoggingOptions): F {
+export function withAuthLogging<F extends (...args: any[]) => any>(
+  action: AuthAction,
+  handler: F,
+  options?: AuthLoggingOptions,
+): F {
   assertAuthAction(action, 'withAuthLogging');
   if (typeof handler !== 'function') throw new TypeError('withAuthLogging: handler must be a function');
   // Idempotent at runtime too: wrapping a wrapped handler would log twice.

@@ -5,7 +5,12 @@
  * are written out structurally so the runtime needs no @apollo/server.
  */
 import type { GraphQLError, OperationTypeNode } from 'graphql';
-import { correlationOfContext, validateLogOptions, writeOperationLine, type OperationLogOptions } from './operation-log.js';
+import {
+  correlationOfContext,
+  validateLogOptions,
+  writeOperationLine,
+  type OperationLogOptions,
+} from './operation-log.js';
 
 interface HeaderGetter {
   get(name: string): string | undefined | null;
@@ -13,13 +18,19 @@ interface HeaderGetter {
 
 /** The slice of Apollo's GraphQLRequestContext the plugin reads. */
 export interface ApolloRequestContextLike {
-  readonly request: { readonly variables?: Record<string, unknown>; readonly operationName?: string; readonly http?: { readonly headers: HeaderGetter } };
+  readonly request: {
+    readonly variables?: Record<string, unknown>;
+    readonly operationName?: string;
+    readonly http?: { readonly headers: HeaderGetter };
+  };
   readonly contextValue: unknown;
   readonly queryHash?: string;
   readonly operationName?: string | null;
   readonly operation?: { readonly operation: OperationTypeNode };
   readonly errors?: readonly GraphQLError[];
-  readonly response?: { readonly body?: { readonly kind: string; readonly singleResult?: { readonly errors?: readonly unknown[] } } };
+  readonly response?: {
+    readonly body?: { readonly kind: string; readonly singleResult?: { readonly errors?: readonly unknown[] } };
+  };
 }
 
 type Hook = () => Promise<(() => Promise<void>) | void>;
@@ -43,11 +54,13 @@ export function operationLogApolloPlugin(options: OperationLogOptions = {}): Ope
       let validateMs = 0;
       let executeMs = 0;
       let failedAt: 'parse' | 'validate' | 'execute' | 'request' = 'request';
-      const timed = (add: (ms: number) => void, phase: typeof failedAt): Hook => async () => {
-        const phaseStart = performance.now();
-        failedAt = phase;
-        return async () => add(performance.now() - phaseStart);
-      };
+      const timed =
+        (add: (ms: number) => void, phase: typeof failedAt): Hook =>
+        async () => {
+          const phaseStart = performance.now();
+          failedAt = phase;
+          return async () => add(performance.now() - phaseStart);
+        };
       return {
         parsingDidStart: async () => {
           parsed = true;
@@ -67,10 +80,14 @@ export function operationLogApolloPlugin(options: OperationLogOptions = {}): Ope
           const errors = (done.errors ?? done.response?.body?.singleResult?.errors ?? []) as readonly GraphQLError[];
           // Apollo's context rarely keeps the request: fall back to the HTTP headers Apollo itself holds.
           const headers = done.request.http?.headers;
-          const correlation = options.correlation ?? ((contextValue: unknown) => {
-            const fromContext = correlationOfContext(contextValue);
-            return fromContext.request_id !== undefined || headers === undefined ? fromContext : correlationOfContext({ headers });
-          });
+          const correlation =
+            options.correlation ??
+            ((contextValue: unknown) => {
+              const fromContext = correlationOfContext(contextValue);
+              return fromContext.request_id !== undefined || headers === undefined
+                ? fromContext
+                : correlationOfContext({ headers });
+            });
           writeOperationLine(
             { ...options, correlation },
             {

@@ -18,7 +18,15 @@
  * documents are never mutated by execute, cached errors are the same GraphQLError instances on every hit.
  */
 import { createHash } from 'node:crypto';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { Lru } from './lru.js';
 import { CacheCounts, registerCacheMetrics, type LookupResult } from './metrics.js';
 import type { Registry } from 'prom-client';
@@ -43,7 +51,13 @@ export interface CachedDocument {
 }
 
 export type Lookup =
-  | { readonly ok: true; readonly entry: CachedDocument; readonly cache: LookupResult; readonly parseMs: number; readonly validateMs: number }
+  | {
+      readonly ok: true;
+      readonly entry: CachedDocument;
+      readonly cache: LookupResult;
+      readonly parseMs: number;
+      readonly validateMs: number;
+    }
   | {
       readonly ok: false;
       readonly errors: readonly GraphQLError[];
@@ -86,7 +100,8 @@ export function sha256Hex(source: string): string {
 
 function checkLimit(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0) throw new TypeError(`createDocumentCache: ${name} must be a whole number ≥ 0, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new TypeError(`createDocumentCache: ${name} must be a whole number ≥ 0, got ${String(value)}`);
   return value;
 }
 
@@ -185,7 +200,11 @@ export class DocumentCache {
   }
 
   /** `validate(schema, document, rules)` remembered per document object, schema and rule set. */
-  validate(schema: GraphQLSchema, document: DocumentNode, rules: readonly ValidationRule[] = specifiedRules): readonly GraphQLError[] {
+  validate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: readonly ValidationRule[] = specifiedRules,
+  ): readonly GraphQLError[] {
     let bySchema = this.#validated.get(document);
     if (bySchema === undefined) {
       bySchema = new WeakMap();

@@ -19,7 +19,13 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { defaultDocumentCache, type CachedDocument, type DocumentCache } from './cache.js';
-import { operationOf, validateLogOptions, writeOperationLine, type OperationLogOptions, type OperationRecord } from './operation-log.js';
+import {
+  operationOf,
+  validateLogOptions,
+  writeOperationLine,
+  type OperationLogOptions,
+  type OperationRecord,
+} from './operation-log.js';
 
 export interface CachedGraphqlOptions {
   /** Default: the process-wide cache (defaultDocumentCache()). */
@@ -34,7 +40,10 @@ export interface CachedGraphqlOptions {
 
 const NO_OPTIONS: CachedGraphqlOptions = {};
 
-function settle(result: ExecutionResult | Promise<ExecutionResult>, done: (result: ExecutionResult) => void): Promise<ExecutionResult> {
+function settle(
+  result: ExecutionResult | Promise<ExecutionResult>,
+  done: (result: ExecutionResult) => void,
+): Promise<ExecutionResult> {
   if (!(result instanceof Promise)) {
     done(result);
     return Promise.resolve(result);

@@ -6,7 +6,13 @@
  */
 import type { DocumentNode, ExecutionArgs, GraphQLError, OperationTypeNode } from 'graphql';
 import { sha256Hex } from './cache.js';
-import { operationOf, validateLogOptions, writeOperationLine, type OperationLogOptions, type OperationRecord } from './operation-log.js';
+import {
+  operationOf,
+  validateLogOptions,
+  writeOperationLine,
+  type OperationLogOptions,
+  type OperationRecord,
+} from './operation-log.js';
 
 interface OperationState {
   source: string | undefined;
@@ -23,8 +29,14 @@ type Context = Record<string, unknown>;
 
 /** The slice of envelop's Plugin this plugin implements. */
 export interface OperationLogEnvelopPlugin {
-  onParse(payload: { context: Context; params: { source: string | { body: string } } }): (done: { result: unknown; context: Context }) => void;
-  onValidate(payload: { context: Context; params: { documentAST: DocumentNode } }): (done: { valid: boolean; result: readonly GraphQLError[]; context: Context }) => void;
+  onParse(payload: {
+    context: Context;
+    params: { source: string | { body: string } };
+  }): (done: { result: unknown; context: Context }) => void;
+  onValidate(payload: {
+    context: Context;
+    params: { documentAST: DocumentNode };
+  }): (done: { valid: boolean; result: readonly GraphQLError[]; context: Context }) => void;
   onExecute(payload: { args: ExecutionArgs }): { onExecuteDone(done: { result: unknown; args: ExecutionArgs }): void };
 }
 
@@ -37,7 +49,16 @@ export function useOperationLog(options: OperationLogOptions = {}): OperationLog
   const stateOf = (context: object): OperationState => {
     let state = states.get(context);
     if (state === undefined) {
-      state = { source: undefined, document: undefined, cache: 'unknown', parseMs: 0, validateMs: 0, start: performance.now(), errors: [], failedAt: undefined };
+      state = {
+        source: undefined,
+        document: undefined,
+        cache: 'unknown',
+        parseMs: 0,
+        validateMs: 0,
+        start: performance.now(),
+        errors: [],
+        failedAt: undefined,
+      };
       states.set(context, state);
     }
     return state;
@@ -53,7 +74,12 @@ export function useOperationLog(options: OperationLogOptions = {}): OperationLog
     }
     return state.source === undefined ? undefined : sha256Hex(state.source);
   };
-  const write = (state: OperationState, contextValue: unknown, args: { operationName?: string | null; variableValues?: Record<string, unknown> | null }, executeMs: number): void => {
+  const write = (
+    state: OperationState,
+    contextValue: unknown,
+    args: { operationName?: string | null; variableValues?: Record<string, unknown> | null },
+    executeMs: number,
+  ): void => {
     const operation = operationOf(state.document, args.operationName);
     writeOperationLine(options, {
       operationName: operation.name,

@@ -1,7 +1,15 @@
 // `@quickwins/runtime/graphql`: a document cache for graphql-js (parse + validate once per source, per schema and
 // rule set), `cachedGraphql` as a drop-in for `graphql()`, Apollo's automatic persisted queries, and one JSON line per
 // operation (cachedGraphql, an envelop plugin, an Apollo Server plugin). graphql is a peer dependency.
-export { createDocumentCache, defaultDocumentCache, DocumentCache, sha256Hex, type DocumentCacheOptions, type CachedDocument, type Lookup } from './cache.js';
+export {
+  createDocumentCache,
+  defaultDocumentCache,
+  DocumentCache,
+  sha256Hex,
+  type DocumentCacheOptions,
+  type CachedDocument,
+  type Lookup,
+} from './cache.js';
 export { cachedGraphql, cachedParse, cachedValidate, type CachedGraphqlOptions } from './cached-graphql.js';
 export {
   createPersistedQueryStore,

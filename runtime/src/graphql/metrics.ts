@@ -41,8 +41,9 @@ interface RegistryMetrics {
 }
 
 const STORE_KEY = Symbol.for('quickwins.runtime.graphql.metrics.v1');
-const store: WeakMap<Registry, RegistryMetrics> = ((globalThis as Record<symbol, WeakMap<Registry, RegistryMetrics> | undefined>)[STORE_KEY] ??=
-  new WeakMap());
+const store: WeakMap<Registry, RegistryMetrics> = ((
+  globalThis as Record<symbol, WeakMap<Registry, RegistryMetrics> | undefined>
+)[STORE_KEY] ??= new WeakMap());
 
 function taken(registry: Registry, name: string): boolean {
   return registry.getSingleMetric(name) !== undefined;

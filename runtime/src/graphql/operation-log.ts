@@ -61,7 +61,10 @@ export function validateLogOptions(options: OperationLogOptions | false | undefi
   if (logger !== undefined && (typeof logger.info !== 'function' || typeof logger.warn !== 'function')) {
     throw new TypeError(`${where}: log.logger must have info/warn methods (a pino logger)`);
   }
-  if (options.logVariables !== undefined && !(Array.isArray(options.logVariables) && options.logVariables.every((name) => typeof name === 'string'))) {
+  if (
+    options.logVariables !== undefined &&
+    !(Array.isArray(options.logVariables) && options.logVariables.every((name) => typeof name === 'string'))
+  ) {
     throw new TypeError(`${where}: log.logVariables must be an array of variable names`);
   }
   if (options.correlation !== undefined && typeof options.correlation !== 'function') {
@@ -78,14 +81,17 @@ type Headers = Parameters<typeof correlationOf>[0];
 export function correlationOfContext(contextValue: unknown): Correlation {
   if (contextValue === null || typeof contextValue !== 'object') return {};
   const context = contextValue as Record<string, unknown>;
-  const request = (context.req ?? context.request ?? (context.reply as Record<string, unknown> | undefined)?.request) as
-    | { headers?: Headers; id?: unknown }
-    | undefined;
+  const request = (context.req ??
+    context.request ??
+    (context.reply as Record<string, unknown> | undefined)?.request) as { headers?: Headers; id?: unknown } | undefined;
   const headers = request?.headers ?? (context.headers as Headers | undefined);
   return correlationOf(headers, request?.id ?? requestIdOf(context.requestId));
 }
 
-export function operationOf(document: DocumentNode | undefined, operationName: string | null | undefined): { name: string | undefined; type: OperationTypeNode | undefined } {
+export function operationOf(
+  document: DocumentNode | undefined,
+  operationName: string | null | undefined,
+): { name: string | undefined; type: OperationTypeNode | undefined } {
   if (document === undefined) return { name: operationName ?? undefined, type: undefined };
   let only: { name: string | undefined; type: OperationTypeNode } | undefined;
   let count = 0;
@@ -114,7 +120,10 @@ function errorCodes(record: OperationRecord): string[] {
   return [...codes];
 }
 
-function allowedVariables(record: OperationRecord, allowed: readonly string[] | undefined): Record<string, unknown> | undefined {
+function allowedVariables(
+  record: OperationRecord,
+  allowed: readonly string[] | undefined,
+): Record<string, unknown> | undefined {
   if (!allowed || allowed.length === 0 || !record.variables) return undefined;
   let picked: Record<string, unknown> | undefined;
   for (const name of allowed) {
@@ -133,7 +142,12 @@ export function writeOperationLine(options: OperationLogOptions, record: Operati
       operation_type: record.operationType ?? null,
       document_hash: record.documentHash ?? null,
       cache: record.cache,
-      elapsed_ms: { total: round(record.totalMs), parse: round(record.parseMs), validate: round(record.validateMs), execute: round(record.executeMs) },
+      elapsed_ms: {
+        total: round(record.totalMs),
+        parse: round(record.parseMs),
+        validate: round(record.validateMs),
+        execute: round(record.executeMs),
+      },
       error_count: record.errors.length,
       error_codes: errorCodes(record),
     };

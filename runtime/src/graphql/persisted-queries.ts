@@ -28,12 +28,17 @@ export interface PersistedQueryStore {
 }
 
 /** An in-memory store bounded by entry count and query length (longer queries are never registered). */
-export function createPersistedQueryStore(options: { readonly maxEntries?: number; readonly maxQueryLength?: number } = {}): PersistedQueryStore {
+export function createPersistedQueryStore(
+  options: { readonly maxEntries?: number; readonly maxQueryLength?: number } = {},
+): PersistedQueryStore {
   const maxEntries = options.maxEntries ?? 1000;
   const maxQueryLength = options.maxQueryLength ?? 50_000;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError(`createPersistedQueryStore: maxEntries must be a whole number ≥ 1, got ${String(maxEntries)}`);
+  if (!Number.isInteger(maxEntries) || maxEntries < 1)
+    throw new TypeError(`createPersistedQueryStore: maxEntries must be a whole number ≥ 1, got ${String(maxEntries)}`);
   if (!Number.isInteger(maxQueryLength) || maxQueryLength < 1) {
-    throw new TypeError(`createPersistedQueryStore: maxQueryLength must be a whole number ≥ 1, got ${String(maxQueryLength)}`);
+    throw new TypeError(
+      `createPersistedQueryStore: maxQueryLength must be a whole number ≥ 1, got ${String(maxQueryLength)}`,
+    );
   }
   const entries = new Lru<string, string>(maxEntries);
   return {
@@ -71,11 +76,21 @@ const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' } as const
 const UNCACHEABLE = { ...JSON_TYPE, 'cache-control': 'private, no-cache, must-revalidate' } as const;
 const NOT_STORED = { ...JSON_TYPE, 'cache-control': 'no-store' } as const;
 
-function errorResponse(status: number, headers: Readonly<Record<string, string>>, message: string, code: string): GraphqlHttpResponse {
-  return { status, headers, body: { errors: [{ message, extensions: { code } }] as unknown as ExecutionResult['errors'] } };
+function errorResponse(
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  message: string,
+  code: string,
+): GraphqlHttpResponse {
+  return {
+    status,
+    headers,
+    body: { errors: [{ message, extensions: { code } }] as unknown as ExecutionResult['errors'] },
+  };
 }
 
-export const PERSISTED_QUERY_NOT_FOUND = (): GraphqlHttpResponse => errorResponse(200, UNCACHEABLE, 'PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND');
+export const PERSISTED_QUERY_NOT_FOUND = (): GraphqlHttpResponse =>
+  errorResponse(200, UNCACHEABLE, 'PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND');
 export const PERSISTED_QUERY_NOT_SUPPORTED = (): GraphqlHttpResponse =>
   errorResponse(200, UNCACHEABLE, 'PersistedQueryNotSupported', 'PERSISTED_QUERY_NOT_SUPPORTED');
 
@@ -94,21 +109,32 @@ function persistedQueryOf(extensions: unknown): PersistedQueryExtension | undefi
 export async function resolvePersistedQuery(
   body: GraphqlRequestBody,
   store: PersistedQueryStore | false,
-): Promise<{ readonly query: string; readonly register: string | undefined } | { readonly response: GraphqlHttpResponse }> {
+): Promise<
+  { readonly query: string; readonly register: string | undefined } | { readonly response: GraphqlHttpResponse }
+> {
   const persisted = persistedQueryOf(body.extensions);
   const query = typeof body.query === 'string' && body.query !== '' ? body.query : undefined;
   if (persisted === undefined) {
     if (query !== undefined) return { query, register: undefined };
-    return { response: errorResponse(400, NOT_STORED, 'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.', 'BAD_REQUEST') };
+    return {
+      response: errorResponse(
+        400,
+        NOT_STORED,
+        'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.',
+        'BAD_REQUEST',
+      ),
+    };
   }
   if (store === false) return { response: PERSISTED_QUERY_NOT_SUPPORTED() };
-  if (persisted.version !== 1) return { response: errorResponse(400, NOT_STORED, 'Unsupported persisted query version', 'INTERNAL_SERVER_ERROR') };
+  if (persisted.version !== 1)
+    return { response: errorResponse(400, NOT_STORED, 'Unsupported persisted query version', 'INTERNAL_SERVER_ERROR') };
   const hash = typeof persisted.sha256Hash === 'string' ? persisted.sha256Hash : '';
   if (query === undefined) {
     const found = await store.get(hash);
     return found === undefined ? { response: PERSISTED_QUERY_NOT_FOUND() } : { query: found, register: undefined };
   }
-  if (sha256Hex(query) !== hash) return { response: errorResponse(400, NOT_STORED, 'provided sha does not match query', 'INTERNAL_SERVER_ERROR') };
+  if (sha256Hex(query) !== hash)
+    return { response: errorResponse(400, NOT_STORED, 'provided sha does not match query', 'INTERNAL_SERVER_ERROR') };
   return { query, register: hash };
 }
 
@@ -129,7 +155,10 @@ export async function handleGraphqlRequest(
       writeOperationLine(options.log ?? {}, {
         operationName: typeof body.operationName === 'string' ? body.operationName : undefined,
         operationType: undefined,
-        documentHash: typeof persistedQueryOf(body.extensions)?.sha256Hash === 'string' ? (persistedQueryOf(body.extensions)!.sha256Hash as string) : undefined,
+        documentHash:
+          typeof persistedQueryOf(body.extensions)?.sha256Hash === 'string'
+            ? (persistedQueryOf(body.extensions)!.sha256Hash as string)
+            : undefined,
         cache: 'unknown',
         parseMs: 0,
         validateMs: 0,
@@ -164,7 +193,8 @@ export async function handleGraphqlRequest(
       ...options,
       onValidated: (entry, source) => {
         // Registered only now: the query parsed and validated against this schema.
-        if (store !== false && register !== undefined) void Promise.resolve(store.set(register, source)).catch(() => undefined);
+        if (store !== false && register !== undefined)
+          void Promise.resolve(store.set(register, source)).catch(() => undefined);
         options.onValidated?.(entry, source);
       },
     },

@@ -19,7 +19,8 @@ export const DEFAULT_MAX_CONNECTION_AGE_GRACE_MS = 30_000;
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`serverConnectionAge: ${name} must be a positive integer (ms), got ${String(value)}`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new RangeError(`serverConnectionAge: ${name} must be a positive integer (ms), got ${String(value)}`);
   return value;
 }
 
@@ -30,7 +31,11 @@ export function serverConnectionAge(options: ServerConnectionAgeOptions = {}): {
 } {
   return {
     'grpc.max_connection_age_ms': positiveInteger(options.maxAgeMs, DEFAULT_MAX_CONNECTION_AGE_MS, 'maxAgeMs'),
-    'grpc.max_connection_age_grace_ms': positiveInteger(options.graceMs, DEFAULT_MAX_CONNECTION_AGE_GRACE_MS, 'graceMs'),
+    'grpc.max_connection_age_grace_ms': positiveInteger(
+      options.graceMs,
+      DEFAULT_MAX_CONNECTION_AGE_GRACE_MS,
+      'graceMs',
+    ),
   };
 }
 

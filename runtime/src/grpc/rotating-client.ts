@@ -9,7 +9,13 @@
 // replacement is READY; a call is only ever started on a member in `members`; a draining member is closed when its
 // last call ends, or after `drainMs` whatever is left. A replacement that does not become READY (the backend is down)
 // is closed, the old member stays, and the rotation is tried again after `retryMs`.
-import type { CallInvocationTransformer, CallProperties, ChannelCredentials, ChannelOptions, Client } from '@grpc/grpc-js';
+import type {
+  CallInvocationTransformer,
+  CallProperties,
+  ChannelCredentials,
+  ChannelOptions,
+  Client,
+} from '@grpc/grpc-js';
 
 export interface RotationOptions {
   /** Age of a member's connection before it is replaced. Default 5 minutes. */
@@ -48,7 +54,11 @@ export interface RotatingClientControls {
   rotateNow(): Promise<void>;
 }
 
-type ClientConstructor<C extends Client> = new (address: string, credentials: ChannelCredentials, options?: ChannelOptions) => C;
+type ClientConstructor<C extends Client> = new (
+  address: string,
+  credentials: ChannelCredentials,
+  options?: ChannelOptions,
+) => C;
 
 interface Member<C> {
   readonly client: C;
@@ -70,14 +80,17 @@ interface Resolved {
 function resolveOptions(options: RotationOptions): Resolved {
   const positive = (value: number | undefined, fallback: number, name: string): number => {
     if (value === undefined) return fallback;
-    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`rotatingClient: ${name} must be a positive number, got ${String(value)}`);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new RangeError(`rotatingClient: ${name} must be a positive number, got ${String(value)}`);
     return value;
   };
   const maxAgeMs = positive(options.maxAgeMs, 5 * 60_000, 'maxAgeMs');
   const jitter = options.jitter ?? 0.1;
-  if (!(jitter >= 0 && jitter < 1)) throw new RangeError(`rotatingClient: jitter must be in [0, 1), got ${String(jitter)}`);
+  if (!(jitter >= 0 && jitter < 1))
+    throw new RangeError(`rotatingClient: jitter must be in [0, 1), got ${String(jitter)}`);
   const poolSize = positive(options.poolSize, 1, 'poolSize');
-  if (!Number.isInteger(poolSize)) throw new RangeError(`rotatingClient: poolSize must be a whole number, got ${poolSize}`);
+  if (!Number.isInteger(poolSize))
+    throw new RangeError(`rotatingClient: poolSize must be a whole number, got ${poolSize}`);
   return {
     maxAgeMs,
     jitter,
@@ -127,14 +140,19 @@ export function rotatingClient<C extends Client>(
   // The settle function of the call being started: grpc-js hands the call to the transformer before any interceptor
   // runs, so the call is watched even when an interceptor answers during the method call itself.
   let starting: (() => void) | undefined;
-  const userTransformer = (channelOptions as { callInvocationTransformer?: CallInvocationTransformer }).callInvocationTransformer;
+  const userTransformer = (channelOptions as { callInvocationTransformer?: CallInvocationTransformer })
+    .callInvocationTransformer;
   const callInvocationTransformer: CallInvocationTransformer = (properties) => {
     const transformed = userTransformer === undefined ? properties : userTransformer(properties);
     const settle = starting;
     starting = undefined;
     return settle === undefined ? transformed : watchCall(transformed, settle);
   };
-  const memberOptions: ChannelOptions = { ...channelOptions, 'grpc.use_local_subchannel_pool': 1, callInvocationTransformer };
+  const memberOptions: ChannelOptions = {
+    ...channelOptions,
+    'grpc.use_local_subchannel_pool': 1,
+    callInvocationTransformer,
+  };
   const members: Member<C>[] = [];
   const draining = new Set<Member<C>>();
   const pending = new Set<C>();
@@ -283,7 +301,8 @@ export function rotatingClient<C extends Client>(
       const sample = members[0]?.client as unknown as Record<string | symbol, unknown> | undefined;
       const value = prototype[property] ?? sample?.[property];
       if (typeof value !== 'function') return sample?.[property];
-      if (typeof property === 'symbol' || CHANNEL_METHODS.has(property)) return sample === undefined ? value : (value as (...args: unknown[]) => unknown).bind(sample);
+      if (typeof property === 'symbol' || CHANNEL_METHODS.has(property))
+        return sample === undefined ? value : (value as (...args: unknown[]) => unknown).bind(sample);
       return wrapperOf(property, value);
     },
   });

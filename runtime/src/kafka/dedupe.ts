@@ -46,12 +46,18 @@ export interface DedupeOptions<Tx, Message extends KafkaMessageLike = KafkaMessa
   readonly keyOf?: KeyOf<Message>;
 }
 
-export interface DedupeBatchOptions<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends DedupeOptions<Tx, Message> {
+export interface DedupeBatchOptions<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends DedupeOptions<
+  Tx,
+  Message
+> {
   /** Skip a key seen earlier in the same batch without asking the store again. Default true. */
   readonly coalesce?: boolean;
 }
 
-export interface DedupeWholeBatchOptions<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends Omit<DedupeOptions<Tx, Message>, 'store'> {
+export interface DedupeWholeBatchOptions<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends Omit<
+  DedupeOptions<Tx, Message>,
+  'store'
+> {
   /** A key store (claims per record), or an offset store (`pgOffsetStore`: one mark per partition, moved per chunk). */
   readonly store: DedupeStore<Tx> | OffsetStore<Tx>;
   /** Records claimed and applied in one transaction; a larger batch is cut into chunks of this many. Default 1000. */
@@ -69,11 +75,18 @@ interface Prepared<Tx, Message extends KafkaMessageLike> extends Common<Message>
   readonly store: DedupeStore<Tx>;
 }
 
-type CommonOptions<Message extends KafkaMessageLike> = Omit<DedupeOptions<unknown, Message>, 'store'> & { readonly store?: { readonly kind?: string } };
+type CommonOptions<Message extends KafkaMessageLike> = Omit<DedupeOptions<unknown, Message>, 'store'> & {
+  readonly store?: { readonly kind?: string };
+};
 
-function prepareCommon<Message extends KafkaMessageLike>(name: string, options: CommonOptions<Message>): Common<Message> {
-  if (typeof options.group !== 'string' || options.group === '') throw new TypeError(`${name}: option group must be the consumer group id`);
-  if (options.keyOf !== undefined && typeof options.keyOf !== 'function') throw new TypeError(`${name}: option keyOf must be a function`);
+function prepareCommon<Message extends KafkaMessageLike>(
+  name: string,
+  options: CommonOptions<Message>,
+): Common<Message> {
+  if (typeof options.group !== 'string' || options.group === '')
+    throw new TypeError(`${name}: option group must be the consumer group id`);
+  if (options.keyOf !== undefined && typeof options.keyOf !== 'function')
+    throw new TypeError(`${name}: option keyOf must be a function`);
   return {
     group: options.group,
     keyOf: options.keyOf ?? (headerKey() as KeyOf<Message>),
@@ -81,10 +94,18 @@ function prepareCommon<Message extends KafkaMessageLike>(name: string, options: 
   };
 }
 
-function prepare<Tx, Message extends KafkaMessageLike>(name: string, options: DedupeOptions<Tx, Message>): Prepared<Tx, Message> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${name}: options { store, group } are required`);
-  if (isOffsetStore(options.store)) throw new TypeError(`${name}: option store: an offset store (pgOffsetStore) works with dedupeBatch only`);
-  if (typeof options.store?.runOnce !== 'function') throw new TypeError(`${name}: option store must be a de-duplication store (pgDedupeStore, redisDedupeStore, memoryDedupeStore)`);
+function prepare<Tx, Message extends KafkaMessageLike>(
+  name: string,
+  options: DedupeOptions<Tx, Message>,
+): Prepared<Tx, Message> {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${name}: options { store, group } are required`);
+  if (isOffsetStore(options.store))
+    throw new TypeError(`${name}: option store: an offset store (pgOffsetStore) works with dedupeBatch only`);
+  if (typeof options.store?.runOnce !== 'function')
+    throw new TypeError(
+      `${name}: option store must be a de-duplication store (pgDedupeStore, redisDedupeStore, memoryDedupeStore)`,
+    );
   return { ...prepareCommon(name, options), store: options.store };
 }
 
@@ -119,7 +140,8 @@ export function dedupeEachBatch<Tx, Message extends KafkaMessageLike = KafkaMess
   handler: DedupedBatchHandler<Tx, Message>,
   options: DedupeBatchOptions<Tx, Message>,
 ): (payload: EachBatchPayloadLike<Message>) => Promise<void> {
-  if (typeof handler !== 'function') throw new TypeError('dedupeEachBatch: handler must be a function (record) => Promise<void>');
+  if (typeof handler !== 'function')
+    throw new TypeError('dedupeEachBatch: handler must be a function (record) => Promise<void>');
   const prepared = prepare('dedupeEachBatch', options);
   const coalesce = options.coalesce ?? true;
   return async (payload) => {
@@ -148,12 +170,15 @@ export function dedupeEachMessage<Tx, Message extends KafkaMessageLike = KafkaMe
   handler: DedupedHandler<Tx, Message>,
   options: DedupeOptions<Tx, Message>,
 ): (payload: EachMessagePayloadLike<Message>) => Promise<void> {
-  if (typeof handler !== 'function') throw new TypeError('dedupeEachMessage: handler must be a function (record) => Promise<void>');
+  if (typeof handler !== 'function')
+    throw new TypeError('dedupeEachMessage: handler must be a function (record) => Promise<void>');
   const prepared = prepare('dedupeEachMessage', options);
   return async (payload) => {
     const record: RecordRef<Message> = { topic: payload.topic, partition: payload.partition, message: payload.message };
     const key = keyFor(prepared, record);
-    await runRecord(prepared, key, (tx) => handler({ ...record, key, tx, heartbeat: () => payload.heartbeat(), pause: () => payload.pause() }));
+    await runRecord(prepared, key, (tx) =>
+      handler({ ...record, key, tx, heartbeat: () => payload.heartbeat(), pause: () => payload.pause() }),
+    );
   };
 }
 
@@ -167,15 +192,19 @@ export function dedupeBatch<Tx, Message extends KafkaMessageLike = KafkaMessageL
   handler: DedupedBatchesHandler<Tx, Message>,
   options: DedupeWholeBatchOptions<Tx, Message>,
 ): (payload: EachBatchPayloadLike<Message>) => Promise<void> {
-  if (typeof handler !== 'function') throw new TypeError('dedupeBatch: handler must be a function ({ records, tx }) => Promise<void>');
-  if (options === null || typeof options !== 'object') throw new TypeError('dedupeBatch: options { store, group } are required');
+  if (typeof handler !== 'function')
+    throw new TypeError('dedupeBatch: handler must be a function ({ records, tx }) => Promise<void>');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('dedupeBatch: options { store, group } are required');
   const store = options.store;
   const applier = isOffsetStore(store)
     ? offsetApplier(prepareCommon('dedupeBatch', options), store as OffsetStore<Tx>)
     : keyApplier(prepare('dedupeBatch', { ...options, store: store as DedupeStore<Tx> }));
   const chunkSize = options.maxRecordsPerTransaction ?? 1000;
   if (!(Number.isInteger(chunkSize) && chunkSize > 0)) {
-    throw new RangeError(`dedupeBatch: option maxRecordsPerTransaction must be a positive integer, got ${String(chunkSize)}`);
+    throw new RangeError(
+      `dedupeBatch: option maxRecordsPerTransaction must be a positive integer, got ${String(chunkSize)}`,
+    );
   }
   return async (payload) => {
     const { batch } = payload;
@@ -205,7 +234,10 @@ export function dedupeBatch<Tx, Message extends KafkaMessageLike = KafkaMessageL
   };
 }
 
-type Apply<Tx, Message extends KafkaMessageLike> = (records: readonly ClaimedRecord<Message>[], tx: Tx) => Promise<void>;
+type Apply<Tx, Message extends KafkaMessageLike> = (
+  records: readonly ClaimedRecord<Message>[],
+  tx: Tx,
+) => Promise<void>;
 
 /** How dedupeBatch applies a chunk in one transaction, and one record after the chunk failed. */
 interface Applier<Tx, Message extends KafkaMessageLike> {
@@ -225,8 +257,12 @@ function keyApplier<Tx, Message extends KafkaMessageLike>(prepared: Prepared<Tx,
   };
 }
 
-function offsetApplier<Tx, Message extends KafkaMessageLike>(common: Common<Message>, store: OffsetStore<Tx>): Applier<Tx, Message> {
-  if (typeof store.runRange !== 'function') throw new TypeError('dedupeBatch: option store: an offset store needs runRange (pgOffsetStore)');
+function offsetApplier<Tx, Message extends KafkaMessageLike>(
+  common: Common<Message>,
+  store: OffsetStore<Tx>,
+): Applier<Tx, Message> {
+  if (typeof store.runRange !== 'function')
+    throw new TypeError('dedupeBatch: option store: an offset store needs runRange (pgOffsetStore)');
   const run = async (records: readonly ClaimedRecord<Message>[], apply: Apply<Tx, Message>): Promise<void> => {
     const started = performance.now();
     let applied: readonly ClaimedRecord<Message>[];
@@ -252,8 +288,15 @@ async function runChunk<Tx, Message extends KafkaMessageLike>(
   const started = performance.now();
   let claimed: ReadonlySet<string>;
   try {
-    claimed = await runBatchIn(prepared.store, prepared.group, candidates.map((record) => record.key), (keys, tx) =>
-      apply(candidates.filter((record) => keys.has(record.key)), tx),
+    claimed = await runBatchIn(
+      prepared.store,
+      prepared.group,
+      candidates.map((record) => record.key),
+      (keys, tx) =>
+        apply(
+          candidates.filter((record) => keys.has(record.key)),
+          tx,
+        ),
     );
   } finally {
     prepared.metrics.storeTime((performance.now() - started) / 1000);
@@ -311,7 +354,9 @@ async function runBatchThroughRunOnce<Tx>(
   const claimed = new Set<string>();
   let firstTx: { tx: Tx } | undefined;
   let finish!: (failure?: unknown) => void;
-  const batchDone = new Promise<void>((resolve, reject) => (finish = (failure) => (failure === undefined ? resolve() : reject(failure))));
+  const batchDone = new Promise<void>(
+    (resolve, reject) => (finish = (failure) => (failure === undefined ? resolve() : reject(failure))),
+  );
   batchDone.catch(() => undefined);
   const decisions: Promise<void>[] = [];
   // A claim refused before its effect ran (a busy key, a store error) fails the whole batch.

@@ -24,7 +24,9 @@ export function headerKey(name: string = DEFAULT_ID_HEADER): KeyOf {
 }
 
 /** A key from the payload (`(record) => JSON.parse(String(record.message.value)).orderId`), prefixed by the topic. */
-export function businessKey<Message extends KafkaMessageLike>(read: (record: RecordRef<Message>) => string | number | undefined): KeyOf<Message> {
+export function businessKey<Message extends KafkaMessageLike>(
+  read: (record: RecordRef<Message>) => string | number | undefined,
+): KeyOf<Message> {
   return (record) => {
     const value = read(record);
     return value === undefined || value === '' ? undefined : `${record.topic}:${String(value)}`;
@@ -37,7 +39,10 @@ export interface ResolvedKey {
   readonly fallback: boolean;
 }
 
-export function resolveKey<Message extends KafkaMessageLike>(keyOf: KeyOf<Message>, record: RecordRef<Message>): ResolvedKey {
+export function resolveKey<Message extends KafkaMessageLike>(
+  keyOf: KeyOf<Message>,
+  record: RecordRef<Message>,
+): ResolvedKey {
   const key = keyOf(record);
   return key === undefined ? { key: offsetKey(record), fallback: true } : { key, fallback: false };
 }

@@ -17,7 +17,8 @@ export interface MemoryDedupeStore extends DedupeStore<undefined> {
 
 export function memoryDedupeStore(options: MemoryDedupeStoreOptions = {}): MemoryDedupeStore {
   const maxKeys = options.maxKeys ?? 100_000;
-  if (!(Number.isInteger(maxKeys) && maxKeys > 0)) throw new RangeError(`memoryDedupeStore: option maxKeys must be a positive integer, got ${String(maxKeys)}`);
+  if (!(Number.isInteger(maxKeys) && maxKeys > 0))
+    throw new RangeError(`memoryDedupeStore: option maxKeys must be a positive integer, got ${String(maxKeys)}`);
   const applied = new Set<string>();
   // Keys in the order they were applied, as a ring once full: `oldest` is the next slot to evict and overwrite.
   // (Deleting the first key of a Set instead makes V8 step over every deleted slot before it: slower as it runs.)
@@ -35,9 +36,14 @@ export function memoryDedupeStore(options: MemoryDedupeStoreOptions = {}): Memor
     oldest = (oldest + 1) % maxKeys;
   };
 
-  const runOnce = async (group: string, key: string, effect: (tx: undefined) => Promise<void>): Promise<ClaimOutcome> => {
+  const runOnce = async (
+    group: string,
+    key: string,
+    effect: (tx: undefined) => Promise<void>,
+  ): Promise<ClaimOutcome> => {
     const id = `${group}\u0000${key}`;
-    for (let inFlight = running.get(id); inFlight !== undefined; inFlight = running.get(id)) await inFlight.catch(() => undefined);
+    for (let inFlight = running.get(id); inFlight !== undefined; inFlight = running.get(id))
+      await inFlight.catch(() => undefined);
     if (applied.has(id)) return 'duplicate';
     const attempt = effect(undefined);
     running.set(id, attempt);

@@ -67,7 +67,10 @@ function counter(client: PromClient, registry: Registry, name: string, help: str
 function histogram(client: PromClient, registry: Registry, name: string, help: string): Histogram<Labels> | undefined {
   const existing = found<Histogram<Labels>>(registry, name, 'histogram');
   if (existing === 'other') return undefined;
-  return existing ?? new client.Histogram({ name, help, labelNames: ['group', 'store'], buckets: STORE_BUCKETS, registers: [registry] });
+  return (
+    existing ??
+    new client.Histogram({ name, help, labelNames: ['group', 'store'], buckets: STORE_BUCKETS, registers: [registry] })
+  );
 }
 
 /** A foreign metric of the same name with other labels must not break consumption. */
@@ -87,11 +90,36 @@ export function dedupeMetrics(option: MetricsOption['metrics'], group: string, s
   }
   const registry = option?.registry ?? promClient.register;
   const labels = { group, store };
-  const claims = counter(promClient, registry, METRIC_NAMES.claims, 'Kafka records whose de-duplication key was claimed and whose handler committed');
-  const duplicates = counter(promClient, registry, METRIC_NAMES.duplicates, 'Kafka records skipped because their de-duplication key was already claimed');
-  const fallbacks = counter(promClient, registry, METRIC_NAMES.fallbackKeys, 'Kafka records de-duplicated by topic/partition/offset for want of a message id');
-  const retried = counter(promClient, registry, METRIC_NAMES.chunksRetried, 'dedupeBatch chunks that failed and were run again record-at-a-time');
-  const seconds = histogram(promClient, registry, METRIC_NAMES.storeSeconds, 'seconds spent in the de-duplication store per Kafka record');
+  const claims = counter(
+    promClient,
+    registry,
+    METRIC_NAMES.claims,
+    'Kafka records whose de-duplication key was claimed and whose handler committed',
+  );
+  const duplicates = counter(
+    promClient,
+    registry,
+    METRIC_NAMES.duplicates,
+    'Kafka records skipped because their de-duplication key was already claimed',
+  );
+  const fallbacks = counter(
+    promClient,
+    registry,
+    METRIC_NAMES.fallbackKeys,
+    'Kafka records de-duplicated by topic/partition/offset for want of a message id',
+  );
+  const retried = counter(
+    promClient,
+    registry,
+    METRIC_NAMES.chunksRetried,
+    'dedupeBatch chunks that failed and were run again record-at-a-time',
+  );
+  const seconds = histogram(
+    promClient,
+    registry,
+    METRIC_NAMES.storeSeconds,
+    'seconds spent in the de-duplication store per Kafka record',
+  );
   return {
     claimed: (count = 1) => safely(() => claims?.inc(labels, count)),
     skipped: (count = 1) => safely(() => duplicates?.inc(labels, count)),

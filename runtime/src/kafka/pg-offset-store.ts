@@ -11,7 +11,15 @@
  * Offsets say nothing about a producer's duplicates (one event at two offsets): `keys: pgDedupeStore(pool)` claims
  * the keys of the records past the mark in the same transaction, at the cost of a claim row per record.
  */
-import { createOnce, inTransaction, quoteTableName, type PgClientLike, type PgClientOf, type PgDedupeStore, type PgPoolLike } from './pg-store.js';
+import {
+  createOnce,
+  inTransaction,
+  quoteTableName,
+  type PgClientLike,
+  type PgClientOf,
+  type PgDedupeStore,
+  type PgPoolLike,
+} from './pg-store.js';
 import { firstOfEachKey } from './keys.js';
 import type { ClaimedRecord, OffsetStore } from './types.js';
 
@@ -36,13 +44,17 @@ export interface PgOffsetStore<Client extends PgClientLike> extends OffsetStore<
   reset(group: string, topic?: string): Promise<number>;
 }
 
-export function pgOffsetStore<Pool extends PgPoolLike>(pool: Pool, options: PgOffsetStoreOptions = {}): PgOffsetStore<PgClientOf<Pool>> {
+export function pgOffsetStore<Pool extends PgPoolLike>(
+  pool: Pool,
+  options: PgOffsetStoreOptions = {},
+): PgOffsetStore<PgClientOf<Pool>> {
   type Client = PgClientOf<Pool>;
   if (options === null || typeof options !== 'object') throw new TypeError('pgOffsetStore: options must be an object');
   const table = options.table ?? 'quickwins_kafka_offsets';
   const quoted = quoteTableName(table, 'pgOffsetStore');
   const keys = options.keys;
-  if (keys !== undefined && typeof keys.claimKeys !== 'function') throw new TypeError('pgOffsetStore: option keys must be a pgDedupeStore');
+  if (keys !== undefined && typeof keys.claimKeys !== 'function')
+    throw new TypeError('pgOffsetStore: option keys must be a pgDedupeStore');
   const createTableSql =
     `CREATE TABLE IF NOT EXISTS ${quoted} (consumer_group text NOT NULL, topic text NOT NULL, partition int NOT NULL, ` +
     `next_offset bigint NOT NULL, previous_offset bigint NOT NULL, PRIMARY KEY (consumer_group, topic, partition));`;
@@ -71,9 +83,10 @@ export function pgOffsetStore<Pool extends PgPoolLike>(pool: Pool, options: PgOf
     createTableSql,
     ensureTable,
     async reset(group, topic) {
-      const result = topic === undefined
-        ? await pool.query(`DELETE FROM ${quoted} WHERE consumer_group = $1`, [group])
-        : await pool.query(`DELETE FROM ${quoted} WHERE consumer_group = $1 AND topic = $2`, [group, topic]);
+      const result =
+        topic === undefined
+          ? await pool.query(`DELETE FROM ${quoted} WHERE consumer_group = $1`, [group])
+          : await pool.query(`DELETE FROM ${quoted} WHERE consumer_group = $1 AND topic = $2`, [group, topic]);
       return result.rowCount ?? 0;
     },
     async runRange<Record extends ClaimedRecord>(
@@ -86,7 +99,8 @@ export function pgOffsetStore<Pool extends PgPoolLike>(pool: Pool, options: PgOf
       if (records.length === 0) return [];
       await ensureTable();
       if (keys !== undefined) await keys.ensureTable();
-      if (!(Number.isSafeInteger(partition) && partition >= 0)) throw new RangeError(`pgOffsetStore: partition must be a non-negative integer, got ${String(partition)}`);
+      if (!(Number.isSafeInteger(partition) && partition >= 0))
+        throw new RangeError(`pgOffsetStore: partition must be a non-negative integer, got ${String(partition)}`);
       const next = String(BigInt(lastOffset(records)) + 1n);
       return inTransaction(
         pool,
@@ -96,7 +110,11 @@ export function pgOffsetStore<Pool extends PgPoolLike>(pool: Pool, options: PgOf
           let applied = records.filter((record) => compareOffsets(record.message.offset, mark) >= 0);
           if (keys !== undefined && applied.length > 0) {
             const candidates = firstOfEachKey(applied);
-            const claimed = await keys.claimKeys(client, group, candidates.map((record) => record.key));
+            const claimed = await keys.claimKeys(
+              client,
+              group,
+              candidates.map((record) => record.key),
+            );
             applied = candidates.filter((record) => claimed.has(record.key));
           }
           // Nothing to apply: roll back, the mark stays where a committed transaction left it.
@@ -112,9 +130,13 @@ export function pgOffsetStore<Pool extends PgPoolLike>(pool: Pool, options: PgOf
 
 /** The mark the upsert found: pg answers a query of several statements with one result each, the upsert's last. */
 function previousMark(results: unknown): string {
-  const upsert = (Array.isArray(results) ? results.at(-1) : results) as { rows?: readonly { previous?: unknown }[] } | undefined;
+  const upsert = (Array.isArray(results) ? results.at(-1) : results) as
+    { rows?: readonly { previous?: unknown }[] } | undefined;
   const previous = upsert?.rows?.[0]?.previous;
-  if (typeof previous !== 'string') throw new Error('pgOffsetStore: the client returned no mark (a pg client answering a query of several statements is needed)');
+  if (typeof previous !== 'string')
+    throw new Error(
+      'pgOffsetStore: the client returned no mark (a pg client answering a query of several statements is needed)',
+    );
   return previous;
 }
 

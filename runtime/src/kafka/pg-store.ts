@@ -62,12 +62,17 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export function quoteTableName(table: string, owner = 'pgDedupeStore'): string {
   const parts = table.split('.');
   if (parts.length > 2 || !parts.every((part) => IDENTIFIER.test(part))) {
-    throw new TypeError(`${owner}: option table must be an identifier or schema.identifier, got ${JSON.stringify(table)}`);
+    throw new TypeError(
+      `${owner}: option table must be an identifier or schema.identifier, got ${JSON.stringify(table)}`,
+    );
   }
   return parts.map((part) => `"${part}"`).join('.');
 }
 
-export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDedupeStoreOptions = {}): PgDedupeStore<PgClientOf<Pool>> {
+export function pgDedupeStore<Pool extends PgPoolLike>(
+  pool: Pool,
+  options: PgDedupeStoreOptions = {},
+): PgDedupeStore<PgClientOf<Pool>> {
   type Client = PgClientOf<Pool>;
   const table = options.table ?? 'quickwins_kafka_dedupe';
   const retentionDays = options.retentionDays ?? 7;
@@ -97,7 +102,11 @@ export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDe
     return ready;
   };
 
-  const claimKeys = async (client: PgClientLike, group: string, keys: readonly string[]): Promise<ReadonlySet<string>> => {
+  const claimKeys = async (
+    client: PgClientLike,
+    group: string,
+    keys: readonly string[],
+  ): Promise<ReadonlySet<string>> => {
     // Sorted, so two members claiming overlapping batches lock the keys in one order and queue instead of deadlocking.
     const distinct = [...new Set(keys)].sort();
     if (distinct.length === 0) return new Set();
@@ -112,7 +121,9 @@ export function pgDedupeStore<Pool extends PgPoolLike>(pool: Pool, options: PgDe
     createTableSql,
     ensureTable,
     async prune() {
-      const result = await pool.query(`DELETE FROM ${quoted} WHERE claimed_at < now() - make_interval(secs => $1)`, [retentionDays * 86_400]);
+      const result = await pool.query(`DELETE FROM ${quoted} WHERE claimed_at < now() - make_interval(secs => $1)`, [
+        retentionDays * 86_400,
+      ]);
       return result.rowCount ?? 0;
     },
     async runOnce(group, key, effect): Promise<ClaimOutcome> {

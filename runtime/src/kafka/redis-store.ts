@@ -36,12 +36,19 @@ const DONE = 'done';
 // Give a claim back only if it is still ours (it may have expired and been taken by another member).
 const RELEASE_IF_OURS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
-export function redisDedupeStore(client: RedisCommandClient, options: RedisDedupeStoreOptions = {}): DedupeStore<undefined> {
+export function redisDedupeStore(
+  client: RedisCommandClient,
+  options: RedisDedupeStoreOptions = {},
+): DedupeStore<undefined> {
   const prefix = options.prefix ?? 'quickwins:kafka-dedupe:';
   const pendingTtlMs = options.pendingTtlMs ?? 60_000;
   const retentionSeconds = options.retentionSeconds ?? 7 * 86_400;
-  for (const [name, value] of [['pendingTtlMs', pendingTtlMs], ['retentionSeconds', retentionSeconds]] as const) {
-    if (!(Number.isInteger(value) && value > 0)) throw new RangeError(`redisDedupeStore: option ${name} must be a positive integer, got ${String(value)}`);
+  for (const [name, value] of [
+    ['pendingTtlMs', pendingTtlMs],
+    ['retentionSeconds', retentionSeconds],
+  ] as const) {
+    if (!(Number.isInteger(value) && value > 0))
+      throw new RangeError(`redisDedupeStore: option ${name} must be a positive integer, got ${String(value)}`);
   }
 
   return {

@@ -66,15 +66,24 @@ export interface DedupedRecord<Tx, Message extends KafkaMessageLike = KafkaMessa
 }
 
 /** In dedupeEachBatch, a record also carries the batch it came in. */
-export interface DedupedBatchRecord<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends DedupedRecord<Tx, Message> {
+export interface DedupedBatchRecord<Tx, Message extends KafkaMessageLike = KafkaMessageLike> extends DedupedRecord<
+  Tx,
+  Message
+> {
   readonly batch: BatchLike<Message>;
 }
 
-export type DedupedHandler<Tx, Message extends KafkaMessageLike = KafkaMessageLike> = (record: DedupedRecord<Tx, Message>) => Promise<void>;
-export type DedupedBatchHandler<Tx, Message extends KafkaMessageLike = KafkaMessageLike> = (record: DedupedBatchRecord<Tx, Message>) => Promise<void>;
+export type DedupedHandler<Tx, Message extends KafkaMessageLike = KafkaMessageLike> = (
+  record: DedupedRecord<Tx, Message>,
+) => Promise<void>;
+export type DedupedBatchHandler<Tx, Message extends KafkaMessageLike = KafkaMessageLike> = (
+  record: DedupedBatchRecord<Tx, Message>,
+) => Promise<void>;
 
 /** A record's de-duplication key; `undefined` falls back to topic/partition/offset. */
-export type KeyOf<Message extends KafkaMessageLike = KafkaMessageLike> = (record: RecordRef<Message>) => string | undefined;
+export type KeyOf<Message extends KafkaMessageLike = KafkaMessageLike> = (
+  record: RecordRef<Message>,
+) => string | undefined;
 
 export type ClaimOutcome = 'applied' | 'duplicate';
 
@@ -94,7 +103,9 @@ export interface DedupedBatch<Tx, Message extends KafkaMessageLike = KafkaMessag
   pause(): () => void;
 }
 
-export type DedupedBatchesHandler<Tx, Message extends KafkaMessageLike = KafkaMessageLike> = (batch: DedupedBatch<Tx, Message>) => Promise<void>;
+export type DedupedBatchesHandler<Tx, Message extends KafkaMessageLike = KafkaMessageLike> = (
+  batch: DedupedBatch<Tx, Message>,
+) => Promise<void>;
 
 /**
  * Runs a record's side effect at most once per (group, key) as far as the store can promise (see each store).
@@ -109,7 +120,11 @@ export interface DedupeStore<Tx = undefined> {
    * Nothing claimed: `effect` does not run. `effect` throws: every claim is given back and the error rethrown.
    * Optional: dedupeBatch runs the keys through `runOnce` together for a store without it.
    */
-  runBatch?(group: string, keys: readonly string[], effect: (claimed: ReadonlySet<string>, tx: Tx) => Promise<void>): Promise<ReadonlySet<string>>;
+  runBatch?(
+    group: string,
+    keys: readonly string[],
+    effect: (claimed: ReadonlySet<string>, tx: Tx) => Promise<void>,
+  ): Promise<ReadonlySet<string>>;
 }
 
 /**

@@ -17,7 +17,8 @@ function load(): PromClient | undefined {
   } catch (error) {
     // only prom-client itself missing; a broken install of it (a dependency of its own missing) still throws
     const firstLine = String((error as Error).message).split('\n')[0]!;
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && firstLine.includes("'prom-client'")) return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && firstLine.includes("'prom-client'"))
+      return undefined;
     throw error;
   }
 }
@@ -29,7 +30,10 @@ export function warnPromClientMissing(): void {
   const flags = globalThis as Record<symbol, boolean | undefined>;
   if (flags[WARNED]) return;
   flags[WARNED] = true;
-  process.emitWarning('prom-client is not installed: @quickwins/runtime records no metrics (npm install prom-client to have them)', {
-    code: 'QUICKWINS_NO_PROM_CLIENT',
-  });
+  process.emitWarning(
+    'prom-client is not installed: @quickwins/runtime records no metrics (npm install prom-client to have them)',
+    {
+      code: 'QUICKWINS_NO_PROM_CLIENT',
+    },
+  );
 }

@@ -19,7 +19,11 @@ import { poolSnapshot, type ConnectCallback, type PoolLike } from './utilization
 
 /** `release(err)` of pg: with an error (or `true`) the client is destroyed instead of returned. */
 export type ReleaseFn = (err?: Error | boolean) => void;
-export type AcquireCallback<TClient> = (err: Error | undefined, client: TClient | undefined, release: ReleaseFn) => void;
+export type AcquireCallback<TClient> = (
+  err: Error | undefined,
+  client: TClient | undefined,
+  release: ReleaseFn,
+) => void;
 
 const NOOP_RELEASE: ReleaseFn = () => undefined;
 
@@ -37,7 +41,9 @@ function withdrawFromQueue(pool: object, callback: ConnectCallback<unknown>): vo
 
 function abortReason(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
-  return reason instanceof Error ? reason : new DOMException(String(reason ?? 'This operation was aborted'), 'AbortError');
+  return reason instanceof Error
+    ? reason
+    : new DOMException(String(reason ?? 'This operation was aborted'), 'AbortError');
 }
 
 /**
@@ -165,7 +171,11 @@ function fireDeadline(acquisition: Acquisition<unknown>): void {
 }
 
 /** The engine behind both call styles. `done` is called exactly once. */
-export function acquireClient<TClient>(pool: PoolLike<TClient>, options: ResolvedOptions, done: AcquireCallback<TClient>): void {
+export function acquireClient<TClient>(
+  pool: PoolLike<TClient>,
+  options: ResolvedOptions,
+  done: AcquireCallback<TClient>,
+): void {
   const { signal } = options;
   if (signal?.aborted) return done(abortReason(signal), undefined, NOOP_RELEASE);
 
@@ -173,7 +183,10 @@ export function acquireClient<TClient>(pool: PoolLike<TClient>, options: Resolve
   metrics.track(pool as PoolLike<unknown>);
   const policy = options.admission.mode === 'adaptive' ? adaptiveStateFor(pool) : undefined;
   // An ending pool answers connect() at once with its own error, which says more than "exhausted" would.
-  const refusal = pool.ending === true ? undefined : refuseAdmission(pool, options.admission, options.name, policy, options.acquireTimeoutMs);
+  const refusal =
+    pool.ending === true
+      ? undefined
+      : refuseAdmission(pool, options.admission, options.name, policy, options.acquireTimeoutMs);
   if (refusal !== undefined) {
     metrics.exhausted(refusal.reason);
     return done(refusal.error, undefined, NOOP_RELEASE);
@@ -190,9 +203,18 @@ export function acquireClient<TClient>(pool: PoolLike<TClient>, options: Resolve
  * The second argument is a threshold (the plan's 0.85 for older calls) or options. Release the client with `client.release()` as usual.
  * With a callback it mirrors `pool.connect(cb)`: `callback(err, client, release)`.
  */
-export function acquireWithBackpressure<TClient = PoolClient>(pool: PoolLike<TClient>, threshold?: number): Promise<TClient>;
-export function acquireWithBackpressure<TClient = PoolClient>(pool: PoolLike<TClient>, options?: BackpressureOptions): Promise<TClient>;
-export function acquireWithBackpressure<TClient = PoolClient>(pool: PoolLike<TClient>, callback: AcquireCallback<TClient>): void;
+export function acquireWithBackpressure<TClient = PoolClient>(
+  pool: PoolLike<TClient>,
+  threshold?: number,
+): Promise<TClient>;
+export function acquireWithBackpressure<TClient = PoolClient>(
+  pool: PoolLike<TClient>,
+  options?: BackpressureOptions,
+): Promise<TClient>;
+export function acquireWithBackpressure<TClient = PoolClient>(
+  pool: PoolLike<TClient>,
+  callback: AcquireCallback<TClient>,
+): void;
 export function acquireWithBackpressure<TClient = PoolClient>(
   pool: PoolLike<TClient>,
   options: number | BackpressureOptions | undefined,
@@ -207,7 +229,8 @@ export function acquireWithBackpressure<TClient = PoolClient>(
   const callback = typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback;
   const options = resolveOptions(typeof optionsOrCallback === 'function' ? undefined : optionsOrCallback);
   if (callback !== undefined) {
-    if (typeof callback !== 'function') throw new TypeError(`quickwins: callback must be a function, got ${typeof callback}`);
+    if (typeof callback !== 'function')
+      throw new TypeError(`quickwins: callback must be a function, got ${typeof callback}`);
     return acquireClient(pool, options, callback);
   }
   return new Promise<TClient>((resolve, reject) => {

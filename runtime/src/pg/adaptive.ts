@@ -220,7 +220,12 @@ export function adaptiveStateFor(pool: object): AdaptiveAdmission {
   let state = (pool as Record<symbol, AdaptiveAdmission | undefined>)[ADAPTIVE_STATE];
   if (state === undefined) {
     state = new AdaptiveAdmission();
-    Object.defineProperty(pool, ADAPTIVE_STATE, { value: state, configurable: true, enumerable: false, writable: true });
+    Object.defineProperty(pool, ADAPTIVE_STATE, {
+      value: state,
+      configurable: true,
+      enumerable: false,
+      writable: true,
+    });
   }
   lastPool = pool;
   lastState = state;

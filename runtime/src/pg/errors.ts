@@ -10,10 +10,17 @@ const SNAPSHOT_FIELDS = ['total', 'idle', 'checkedOut', 'waiting', 'max', 'utili
 
 /** Checks the constructor arguments an application may pass by hand (tests, adapters), before the message reads them. */
 function checkArguments(errorName: string, poolName: unknown, snapshot: unknown): void {
-  if (typeof poolName !== 'string') throw new TypeError(`${errorName}: poolName must be a string, got ${typeof poolName}`);
+  if (typeof poolName !== 'string')
+    throw new TypeError(`${errorName}: poolName must be a string, got ${typeof poolName}`);
   const fields = snapshot as Partial<Record<(typeof SNAPSHOT_FIELDS)[number], unknown>> | null | undefined;
-  if (typeof fields !== 'object' || fields === null || !SNAPSHOT_FIELDS.every((field) => typeof fields[field] === 'number')) {
-    throw new TypeError(`${errorName}: snapshot must be a PoolSnapshot (poolSnapshot(pool)), got ${snapshot === null ? 'null' : typeof snapshot}`);
+  if (
+    typeof fields !== 'object' ||
+    fields === null ||
+    !SNAPSHOT_FIELDS.every((field) => typeof fields[field] === 'number')
+  ) {
+    throw new TypeError(
+      `${errorName}: snapshot must be a PoolSnapshot (poolSnapshot(pool)), got ${snapshot === null ? 'null' : typeof snapshot}`,
+    );
   }
 }
 
@@ -77,5 +84,7 @@ export function isPoolBackpressureError(error: unknown): error is PoolBackpressu
 
 /** A programming error: the argument is not a pg.Pool (or shaped like one). */
 export function notAPool(): TypeError {
-  return new TypeError('quickwins: pool must be a pg.Pool (or shaped like one: connect, totalCount, idleCount, waitingCount)');
+  return new TypeError(
+    'quickwins: pool must be a pg.Pool (or shaped like one: connect, totalCount, idleCount, waitingCount)',
+  );
 }

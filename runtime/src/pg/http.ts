@@ -16,7 +16,9 @@ export interface BackpressureResponse {
  */
 export function backpressureResponse(error: unknown, retryAfterSeconds = 1): BackpressureResponse | undefined {
   if (typeof retryAfterSeconds !== 'number' || !Number.isFinite(retryAfterSeconds)) {
-    throw new TypeError(`backpressureResponse: retryAfterSeconds must be a finite number of seconds, got ${String(retryAfterSeconds)}`);
+    throw new TypeError(
+      `backpressureResponse: retryAfterSeconds must be a finite number of seconds, got ${String(retryAfterSeconds)}`,
+    );
   }
   if (!isPoolBackpressureError(error)) return undefined;
   return {

@@ -40,7 +40,9 @@ export const METRIC_NAMES = {
 } as const;
 
 /** Buckets around typical pool waits: sub-ms for a free client up to the 2 s default deadline and beyond. */
-export const WAIT_BUCKETS: readonly number[] = Object.freeze([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
+export const WAIT_BUCKETS: readonly number[] = Object.freeze([
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5,
+]);
 
 /** The per-pool recorder acquisition calls. Every method is a no-op for a metric that could not be set up. */
 export interface PoolMetrics {
@@ -162,7 +164,10 @@ interface HistogramEntry {
 export function mergeWaits(histogram: Histogram<'pool'>, pool: string, pending: PendingWaits): void {
   const hashMap = (histogram as unknown as { hashMap?: Record<string, HistogramEntry> }).hashMap;
   const find = (): HistogramEntry | undefined =>
-    hashMap && Object.values((histogram as unknown as { hashMap: Record<string, HistogramEntry> }).hashMap).find((entry) => entry.labels.pool === pool);
+    hashMap &&
+    Object.values((histogram as unknown as { hashMap: Record<string, HistogramEntry> }).hashMap).find(
+      (entry) => entry.labels.pool === pool,
+    );
   let entry = find();
   if (entry === undefined && hashMap !== undefined) {
     histogram.zero({ pool });
@@ -222,22 +227,55 @@ function createMetrics(client: PromClient, registry: Registry): RegistryMetrics 
             }
           },
         }));
-  adaptiveGauge(client, registry, METRIC_NAMES.limit, 'pg pool adaptive admission: claims (checked out + waiting) admitted now', pools, (s) =>
-    s.limit > 0 ? s.limit : undefined,
+  adaptiveGauge(
+    client,
+    registry,
+    METRIC_NAMES.limit,
+    'pg pool adaptive admission: claims (checked out + waiting) admitted now',
+    pools,
+    (s) => (s.limit > 0 ? s.limit : undefined),
   );
-  adaptiveGauge(client, registry, METRIC_NAMES.queueDelay, 'pg pool adaptive admission: mean queueing delay of requests that waited', pools, (s) =>
-    s.queueDelayMs / 1000,
+  adaptiveGauge(
+    client,
+    registry,
+    METRIC_NAMES.queueDelay,
+    'pg pool adaptive admission: mean queueing delay of requests that waited',
+    pools,
+    (s) => s.queueDelayMs / 1000,
   );
-  adaptiveGauge(client, registry, METRIC_NAMES.hold, 'pg pool adaptive admission: mean hold time (checkout to release)', pools, (s) =>
-    s.holdMs === undefined ? undefined : s.holdMs / 1000,
+  adaptiveGauge(
+    client,
+    registry,
+    METRIC_NAMES.hold,
+    'pg pool adaptive admission: mean hold time (checkout to release)',
+    pools,
+    (s) => (s.holdMs === undefined ? undefined : s.holdMs / 1000),
   );
-  adaptiveGauge(client, registry, METRIC_NAMES.overloaded, 'pg pool adaptive admission: 1 while demand exceeds capacity', pools, (s) =>
-    s.overloaded ? 1 : 0,
+  adaptiveGauge(
+    client,
+    registry,
+    METRIC_NAMES.overloaded,
+    'pg pool adaptive admission: 1 while demand exceeds capacity',
+    pools,
+    (s) => (s.overloaded ? 1 : 0),
   );
   return {
-    exhausted: counter(client, registry, METRIC_NAMES.exhausted, 'pg pool requests refused because the pool was exhausted'),
-    refusals: counter(client, registry, METRIC_NAMES.refusals, 'pg pool requests refused by admission, by reason', ['pool', 'reason']),
-    timeouts: counter(client, registry, METRIC_NAMES.timeouts, 'pg pool acquisitions that timed out waiting for a client'),
+    exhausted: counter(
+      client,
+      registry,
+      METRIC_NAMES.exhausted,
+      'pg pool requests refused because the pool was exhausted',
+    ),
+    refusals: counter(client, registry, METRIC_NAMES.refusals, 'pg pool requests refused by admission, by reason', [
+      'pool',
+      'reason',
+    ]),
+    timeouts: counter(
+      client,
+      registry,
+      METRIC_NAMES.timeouts,
+      'pg pool acquisitions that timed out waiting for a client',
+    ),
     wait,
     waitIsBuffered: foundWait === undefined,
     utilization,
@@ -270,7 +308,9 @@ function createPoolMetrics(metrics: RegistryMetrics, name: string): PoolMetrics 
       safely(() => metrics.refusals?.inc({ pool: name, reason }));
     },
     timedOut: () => safely(() => metrics.timeouts?.inc(labels)),
-    waited: pending ? (seconds) => pending.add(seconds) : (seconds) => safely(() => metrics.wait?.observe(labels, seconds)),
+    waited: pending
+      ? (seconds) => pending.add(seconds)
+      : (seconds) => safely(() => metrics.wait?.observe(labels, seconds)),
     track: (pool) => {
       if (!metrics.gaugeCollects) {
         // A gauge defined elsewhere has no collect of ours: set it on every acquisition instead.
@@ -281,7 +321,14 @@ function createPoolMetrics(metrics: RegistryMetrics, name: string): PoolMetrics 
       // (A WeakRef or WeakSet lookup here measured at ~3 % of a whole warm-pool acquire + release.)
       if ((pool as unknown as Record<symbol, unknown>)[TRACKED_BY] === recorder) return;
       metrics.pools.set(name, new WeakRef(pool));
-      safely(() => Object.defineProperty(pool, TRACKED_BY, { value: recorder, configurable: true, enumerable: false, writable: true }));
+      safely(() =>
+        Object.defineProperty(pool, TRACKED_BY, {
+          value: recorder,
+          configurable: true,
+          enumerable: false,
+          writable: true,
+        }),
+      );
     },
   };
   return recorder;

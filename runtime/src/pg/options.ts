@@ -87,7 +87,8 @@ function invalid(option: string, value: unknown, expected: string): TypeError {
 }
 
 function validThreshold(value: unknown, option: string): number {
-  if (typeof value !== 'number' || !(value > 0 && value <= 1)) throw invalid(option, value, 'a number with 0 < value ≤ 1');
+  if (typeof value !== 'number' || !(value > 0 && value <= 1))
+    throw invalid(option, value, 'a number with 0 < value ≤ 1');
   return value;
 }
 
@@ -124,13 +125,18 @@ export function resolveOptions(input: number | BackpressureOptions | undefined):
   }
   if (
     acquireTimeoutMs !== undefined &&
-    (typeof acquireTimeoutMs !== 'number' || !Number.isInteger(acquireTimeoutMs) || acquireTimeoutMs < 1 || acquireTimeoutMs > 2 ** 31 - 1)
+    (typeof acquireTimeoutMs !== 'number' ||
+      !Number.isInteger(acquireTimeoutMs) ||
+      acquireTimeoutMs < 1 ||
+      acquireTimeoutMs > 2 ** 31 - 1)
   ) {
     throw invalid('acquireTimeoutMs', acquireTimeoutMs, 'an integer number of milliseconds from 1 to 2147483647');
   }
   if (signal !== undefined && !isAbortSignal(signal)) throw invalid('signal', signal, 'an AbortSignal');
-  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw invalid('name', name, 'a non-empty string');
-  if (registry !== undefined && !isRegistryLike(registry)) throw invalid('registry', registry, 'a prom-client Registry');
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0))
+    throw invalid('name', name, 'a non-empty string');
+  if (registry !== undefined && !isRegistryLike(registry))
+    throw invalid('registry', registry, 'a prom-client Registry');
   if (metrics !== undefined && typeof metrics !== 'boolean') throw invalid('metrics', metrics, 'a boolean');
 
   return {

@@ -15,10 +15,15 @@ export interface QueryableClient {
   removeListener?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
-function acquire<TClient>(pool: PoolLike<TClient>, options: number | BackpressureOptions | undefined): Promise<[TClient, ReleaseFn]> {
+function acquire<TClient>(
+  pool: PoolLike<TClient>,
+  options: number | BackpressureOptions | undefined,
+): Promise<[TClient, ReleaseFn]> {
   const resolved = resolveOptions(options);
   return new Promise((resolve, reject) => {
-    acquireClient(pool, resolved, (err, client, release) => (err === undefined ? resolve([client as TClient, release]) : reject(err)));
+    acquireClient(pool, resolved, (err, client, release) =>
+      err === undefined ? resolve([client as TClient, release]) : reject(err),
+    );
   });
 }
 

@@ -54,7 +54,9 @@ export function configuredMax(pool: CountedPool): number {
 /** A programming error: `pool` passed to `caller` has no numeric counters. */
 function notCounted(caller: string, pool: unknown): TypeError {
   const got = pool === null ? 'null' : typeof pool === 'object' ? 'an object without numeric counters' : typeof pool;
-  return new TypeError(`${caller}: pool must be a pg.Pool (or shaped like one: numeric totalCount, idleCount, waitingCount), got ${got}`);
+  return new TypeError(
+    `${caller}: pool must be a pg.Pool (or shaped like one: numeric totalCount, idleCount, waitingCount), got ${got}`,
+  );
 }
 
 /** The figure admission uses: (checked-out + waiting) / configured max. 0.9 = 90 %; above 1 when callers queue. */

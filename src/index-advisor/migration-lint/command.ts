@@ -15,7 +15,9 @@ export interface LintIo {
 export function registerLintMigrations(program: Command, io: LintIo, setExitCode: (code: number) => void): void {
   program
     .command('lint-migrations')
-    .description('check migration files (.sql, node-pg-migrate, knex) for index builds that block writes or fail in a transaction')
+    .description(
+      'check migration files (.sql, node-pg-migrate, knex) for index builds that block writes or fail in a transaction',
+    )
     .argument('<files...>', 'migration files')
     .option('--json', 'print the findings as JSON')
     .action(async (files: string[], flags: { json?: boolean }) => {
@@ -23,11 +25,17 @@ export function registerLintMigrations(program: Command, io: LintIo, setExitCode
     });
 }
 
-export async function runLintMigrations(files: readonly string[], flags: { json?: boolean }, io: LintIo): Promise<number> {
+export async function runLintMigrations(
+  files: readonly string[],
+  flags: { json?: boolean },
+  io: LintIo,
+): Promise<number> {
   const { isMigrationFile, readMigration } = await import('./sources.js');
   const { lintMigration, loadSqlParser } = await import('./lint.js');
   const paths = files.map((file) => resolve(io.cwd, file));
-  const missing = files.filter((_file, index) => !existsSync(paths[index] ?? '') || !statSync(paths[index] ?? '').isFile());
+  const missing = files.filter(
+    (_file, index) => !existsSync(paths[index] ?? '') || !statSync(paths[index] ?? '').isFile(),
+  );
   if (missing.length > 0) {
     io.stderr.write(`quickwins lint-migrations: not a file: ${missing.join(', ')}\n`);
     return 2;
@@ -43,7 +51,8 @@ export async function runLintMigrations(files: readonly string[], flags: { json?
   for (const path of paths) {
     const shown = relative(io.cwd, path) || path;
     try {
-      for (const finding of lintMigration(readMigration(path, readFileSync(path, 'utf8')))) results.push({ file: shown, ...finding });
+      for (const finding of lintMigration(readMigration(path, readFileSync(path, 'utf8'))))
+        results.push({ file: shown, ...finding });
     } catch (error) {
       failed = true;
       io.stderr.write(`quickwins lint-migrations: ${shown}: cannot read: ${(error as Error).message.split('\n')[0]}\n`);

@@ -69,10 +69,21 @@ export function lintMigration(source: MigrationSource): Finding[] {
             : `pgm.createIndex on existing table ${builder.table ?? '?'} without { concurrently: true } blocks writes while it builds`,
       });
     }
-    if (builder.concurrently && source.wrappedBy) findings.push({ line, rule: 'concurrently-in-transaction', message: `concurrent index build inside a transaction: ${source.wrappedBy}` });
-    if (builder.concurrently && !builder.ifNotExists) findings.push({ line, rule: 'index-without-if-not-exists', message: 'concurrent index build without { ifNotExists: true }: a retry after a failed build errors' });
+    if (builder.concurrently && source.wrappedBy)
+      findings.push({
+        line,
+        rule: 'concurrently-in-transaction',
+        message: `concurrent index build inside a transaction: ${source.wrappedBy}`,
+      });
+    if (builder.concurrently && !builder.ifNotExists)
+      findings.push({
+        line,
+        rule: 'index-without-if-not-exists',
+        message: 'concurrent index build without { ifNotExists: true }: a retry after a failed build errors',
+      });
   }
-  for (const item of source.unreadable) findings.push({ line: lineAt(item.offset), rule: 'unchecked-sql', message: item.reason });
+  for (const item of source.unreadable)
+    findings.push({ line: lineAt(item.offset), rule: 'unchecked-sql', message: item.reason });
   return findings.sort((a, b) => a.line - b.line);
 }
 
@@ -121,7 +132,12 @@ function sliceCuts(chunk: SqlChunk): number[] {
 /** Lints the chunk slice by slice; false when a slice does not parse and `cuts` were given (the caller retries whole). */
 function lintSlices(context: FileContext, chunk: SqlChunk, cuts: readonly number[]): boolean {
   const { lineAt, findings } = context;
-  const state: ChunkState = { inTransaction: false, statements: 0, concurrentBuilds: 0, firstConcurrentLine: undefined };
+  const state: ChunkState = {
+    inTransaction: false,
+    statements: 0,
+    concurrentBuilds: 0,
+    firstConcurrentLine: undefined,
+  };
   const bounds = [0, ...cuts, chunk.sql.length];
   for (let index = 0; index + 1 < bounds.length; index++) {
     const from = bounds[index] as number;
@@ -131,7 +147,11 @@ function lintSlices(context: FileContext, chunk: SqlChunk, cuts: readonly number
       statements = (parseSync(sql) as unknown as { stmts?: RawStatement[] }).stmts ?? [];
     } catch (error) {
       if (cuts.length > 0) return false;
-      findings.push({ line: lineAt(chunk.offset), rule: 'unparsable-sql', message: `SQL does not parse, not checked: ${(error as Error).message.split('\n')[0]}` });
+      findings.push({
+        line: lineAt(chunk.offset),
+        rule: 'unparsable-sql',
+        message: `SQL does not parse, not checked: ${(error as Error).message.split('\n')[0]}`,
+      });
       return true;
     }
     lintStatements(context, { sql, offset: chunk.offset + from }, statements, state);
@@ -167,7 +187,8 @@ function lintStatements(
       const end = statement.stmt_len ? offsetOf((statement.stmt_location ?? 0) + statement.stmt_len) : slice.sql.length;
       const code = readProceduralCode(type, node, slice.sql.slice(start, end));
       if (code.unchecked !== undefined) findings.push({ line, rule: 'unchecked-sql', message: code.unchecked });
-      for (const build of code.indexBuilds) lintIndexBuildInDoBlock(context, build.query, bodyLine + build.bodyLine - 1);
+      for (const build of code.indexBuilds)
+        lintIndexBuildInDoBlock(context, build.query, bodyLine + build.bodyLine - 1);
       continue;
     }
     if (type === 'TransactionStmt') {
@@ -177,7 +198,8 @@ function lintStatements(
       continue;
     }
     if (type === 'CreateStmt' || type === 'CreateTableAsStmt') {
-      const relation = (type === 'CreateStmt' ? node.relation : (node.into as Json | undefined)?.rel) as Json | undefined;
+      const relation = (type === 'CreateStmt' ? node.relation : (node.into as Json | undefined)?.rel) as
+        Json | undefined;
       if (relation?.relname) created.add(String(relation.relname).toLowerCase());
       continue;
     }
@@ -186,15 +208,39 @@ function lintStatements(
     const concurrent = node.concurrent === true;
     const name = node.idxname as string | undefined;
     if (!concurrent && !created.has(table.toLowerCase())) {
-      findings.push({ line, rule: 'create-index-not-concurrently', message: `CREATE INDEX on existing table ${table} without CONCURRENTLY blocks writes while it builds` });
+      findings.push({
+        line,
+        rule: 'create-index-not-concurrently',
+        message: `CREATE INDEX on existing table ${table} without CONCURRENTLY blocks writes while it builds`,
+      });
     }
     if (!concurrent) continue;
     state.concurrentBuilds++;
-    if (state.inTransaction) findings.push({ line, rule: 'concurrently-in-transaction', message: 'CREATE INDEX CONCURRENTLY after BEGIN: PostgreSQL refuses it inside a transaction block' });
-    else if (source.wrappedBy) findings.push({ line, rule: 'concurrently-in-transaction', message: `CREATE INDEX CONCURRENTLY inside a transaction: ${source.wrappedBy}` });
+    if (state.inTransaction)
+      findings.push({
+        line,
+        rule: 'concurrently-in-transaction',
+        message: 'CREATE INDEX CONCURRENTLY after BEGIN: PostgreSQL refuses it inside a transaction block',
+      });
+    else if (source.wrappedBy)
+      findings.push({
+        line,
+        rule: 'concurrently-in-transaction',
+        message: `CREATE INDEX CONCURRENTLY inside a transaction: ${source.wrappedBy}`,
+      });
     state.firstConcurrentLine ??= line;
-    if (name === undefined) findings.push({ line, rule: 'index-without-name', message: `CREATE INDEX CONCURRENTLY on ${table} without a name: a retry builds a second index` });
-    else if (node.if_not_exists !== true) findings.push({ line, rule: 'index-without-if-not-exists', message: `CREATE INDEX CONCURRENTLY ${name} without IF NOT EXISTS: a retry after a failed run errors` });
+    if (name === undefined)
+      findings.push({
+        line,
+        rule: 'index-without-name',
+        message: `CREATE INDEX CONCURRENTLY on ${table} without a name: a retry builds a second index`,
+      });
+    else if (node.if_not_exists !== true)
+      findings.push({
+        line,
+        rule: 'index-without-if-not-exists',
+        message: `CREATE INDEX CONCURRENTLY ${name} without IF NOT EXISTS: a retry after a failed run errors`,
+      });
   }
 }
 
@@ -237,16 +283,28 @@ interface ProceduralCode {
  */
 function readProceduralCode(type: 'DoStmt' | 'CreateFunctionStmt', node: Json, statementText: string): ProceduralCode {
   const language = definition(type === 'DoStmt' ? node.args : node.options, 'language');
-  const languageName = String(((language?.arg as Json | undefined)?.String as Json | undefined)?.sval ?? (type === 'DoStmt' ? 'plpgsql' : 'sql')).toLowerCase();
-  const what = type === 'DoStmt' ? 'DO block' : `${node.is_procedure === true ? 'procedure' : 'function'} ${functionName(node)}`;
+  const languageName = String(
+    ((language?.arg as Json | undefined)?.String as Json | undefined)?.sval ?? (type === 'DoStmt' ? 'plpgsql' : 'sql'),
+  ).toLowerCase();
+  const what =
+    type === 'DoStmt' ? 'DO block' : `${node.is_procedure === true ? 'procedure' : 'function'} ${functionName(node)}`;
   if (languageName !== 'plpgsql') {
-    return { unchecked: type === 'DoStmt' && languageName !== 'sql' ? `${what} in ${languageName} can run any SQL: not checked` : undefined, indexBuilds: [] };
+    return {
+      unchecked:
+        type === 'DoStmt' && languageName !== 'sql'
+          ? `${what} in ${languageName} can run any SQL: not checked`
+          : undefined,
+      indexBuilds: [],
+    };
   }
   let tree: unknown;
   try {
     tree = parsePlPgSQLSync(statementText);
   } catch (error) {
-    return { unchecked: `${what} does not parse as PL/pgSQL, not checked: ${(error as Error).message.split('\n')[0]}`, indexBuilds: [] };
+    return {
+      unchecked: `${what} does not parse as PL/pgSQL, not checked: ${(error as Error).message.split('\n')[0]}`,
+      indexBuilds: [],
+    };
   }
   return {
     unchecked: runsDynamicSql(tree) ? `${what} runs SQL built at run time (EXECUTE): not checked` : undefined,
@@ -260,7 +318,11 @@ function lintIndexBuildInDoBlock(context: FileContext, query: string, line: numb
   try {
     statements = (parseSync(query) as unknown as { stmts?: RawStatement[] }).stmts ?? [];
   } catch (error) {
-    context.findings.push({ line, rule: 'unparsable-sql', message: `statement in a DO block does not parse, not checked: ${(error as Error).message.split('\n')[0]}` });
+    context.findings.push({
+      line,
+      rule: 'unparsable-sql',
+      message: `statement in a DO block does not parse, not checked: ${(error as Error).message.split('\n')[0]}`,
+    });
     return;
   }
   for (const statement of statements) {
@@ -268,7 +330,11 @@ function lintIndexBuildInDoBlock(context: FileContext, query: string, line: numb
     if (node === undefined) continue;
     const table = String((node.relation as Json | undefined)?.relname ?? '?');
     if (node.concurrent === true) {
-      context.findings.push({ line, rule: 'concurrently-in-transaction', message: 'CREATE INDEX CONCURRENTLY in a DO block: PostgreSQL refuses it inside a function' });
+      context.findings.push({
+        line,
+        rule: 'concurrently-in-transaction',
+        message: 'CREATE INDEX CONCURRENTLY in a DO block: PostgreSQL refuses it inside a function',
+      });
     } else if (!context.created.has(table.toLowerCase())) {
       context.findings.push({
         line,
@@ -281,7 +347,9 @@ function lintIndexBuildInDoBlock(context: FileContext, query: string, line: numb
 
 /** The `name` option of a DO block's arguments or a function's options. */
 function definition(options: unknown, name: string): Json | undefined {
-  return ((options ?? []) as Json[]).map((option) => option.DefElem as Json | undefined).find((option) => option?.defname === name);
+  return ((options ?? []) as Json[])
+    .map((option) => option.DefElem as Json | undefined)
+    .find((option) => option?.defname === name);
 }
 
 /** Static SQL statements of a PL/pgSQL tree, with their line in the body. */
@@ -312,5 +380,7 @@ function functionName(node: Json): string {
 function runsDynamicSql(tree: unknown): boolean {
   if (Array.isArray(tree)) return tree.some(runsDynamicSql);
   if (tree === null || typeof tree !== 'object') return false;
-  return Object.entries(tree).some(([key, value]) => DYNAMIC_SQL_STATEMENTS.has(key) || (key === 'dynquery' && value != null) || runsDynamicSql(value));
+  return Object.entries(tree).some(
+    ([key, value]) => DYNAMIC_SQL_STATEMENTS.has(key) || (key === 'dynquery' && value != null) || runsDynamicSql(value),
+  );
 }

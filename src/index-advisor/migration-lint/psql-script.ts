@@ -70,7 +70,8 @@ export function psqlScript(text: string): PsqlScript {
       const end = lineEnd(text, at);
       const sends = SENDS_BUFFER.has(name);
       blank(at, end, sends ? ';' : ' ');
-      if (name === 'gexec') unchecked.push({ offset: at, reason: '\\gexec runs the rows of the query before it as SQL: not checked' });
+      if (name === 'gexec')
+        unchecked.push({ offset: at, reason: '\\gexec runs the rows of the query before it as SQL: not checked' });
       index = end;
       // A meta-command before a statement's first keyword is no part of it.
       if (sends || skipSpaceAndComments(text, statementStart) === at) statementStart = end;

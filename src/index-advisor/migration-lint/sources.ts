@@ -66,21 +66,33 @@ function sqlFile(text: string): MigrationSource {
   const offset = text.startsWith(BYTE_ORDER_MARK) ? BYTE_ORDER_MARK.length : 0;
   const script = psqlScript(text.slice(offset));
   const unreadable = script.unchecked.map((item) => ({ offset: offset + item.offset, reason: item.reason }));
-  return { text, chunks: [{ sql: script.sql, offset, oneRoundTrip: false, statementEnds: script.statementEnds }], builders: [], builderTables: [], wrappedBy, unreadable };
+  return {
+    text,
+    chunks: [{ sql: script.sql, offset, oneRoundTrip: false, statementEnds: script.statementEnds }],
+    builders: [],
+    builderTables: [],
+    wrappedBy,
+    unreadable,
+  };
 }
 
 type Node = TSESTree.Node;
 
 function propertyName(node: Node | undefined): string | undefined {
   if (node?.type !== 'MemberExpression') return undefined;
-  return node.property.type === 'Identifier' ? node.property.name : node.property.type === 'Literal' ? String(node.property.value) : undefined;
+  return node.property.type === 'Identifier'
+    ? node.property.name
+    : node.property.type === 'Literal'
+      ? String(node.property.value)
+      : undefined;
 }
 
 function stringValue(node: Node | undefined): { value: string } | { reason: string } | undefined {
   if (node === undefined) return undefined;
   if (node.type === 'Literal' && typeof node.value === 'string') return { value: node.value };
   if (node.type === 'TemplateLiteral') {
-    if (node.expressions.length === 0) return { value: node.quasis.map((quasi) => quasi.value.cooked ?? quasi.value.raw).join('') };
+    if (node.expressions.length === 0)
+      return { value: node.quasis.map((quasi) => quasi.value.cooked ?? quasi.value.raw).join('') };
     return { reason: 'SQL built at run time (template with ${…}): not checked' };
   }
   return { reason: 'SQL passed as a value, not a literal: not checked' };
@@ -91,7 +103,8 @@ function objectFlag(node: Node | undefined, key: string): boolean {
   return node.properties.some(
     (property) =>
       property.type === 'Property' &&
-      ((property.key.type === 'Identifier' && property.key.name === key) || (property.key.type === 'Literal' && property.key.value === key)) &&
+      ((property.key.type === 'Identifier' && property.key.name === key) ||
+        (property.key.type === 'Literal' && property.key.value === key)) &&
       property.value.type === 'Literal' &&
       property.value.value === true,
   );
@@ -167,7 +180,9 @@ function scriptFile(path: string, text: string): MigrationSource {
   });
 
   let wrappedBy: string | undefined;
-  if (usesPgm && !noTransaction) wrappedBy = 'node-pg-migrate runs each migration in a transaction unless it calls pgm.noTransaction()';
-  else if (usesKnex && !knexNoTransaction) wrappedBy = 'knex runs each migration in a transaction unless the file exports config = { transaction: false }';
+  if (usesPgm && !noTransaction)
+    wrappedBy = 'node-pg-migrate runs each migration in a transaction unless it calls pgm.noTransaction()';
+  else if (usesKnex && !knexNoTransaction)
+    wrappedBy = 'knex runs each migration in a transaction unless the file exports config = { transaction: false }';
   return { text, chunks, builders, builderTables, wrappedBy, unreadable };
 }

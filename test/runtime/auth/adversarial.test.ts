@@ -14,7 +14,14 @@ import Koa, { type Context } from 'koa';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthLogged, configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, setAuthUser, withAuthLogging } from '../../../runtime/src/index.js';
+import {
+  AuthLogged,
+  configureAuthLogging,
+  resetAuthLoggingConfig,
+  setAuthFailure,
+  setAuthUser,
+  withAuthLogging,
+} from '../../../runtime/src/index.js';
 import { ALICE_JWT, baseUrlOf, LogCapture, send, sleep } from './support.js';
 
 // ---- the attacks ----
@@ -45,7 +52,12 @@ interface Attack {
 }
 
 function error(message: unknown, extra: Record<string, unknown> = {}): () => Error {
-  return () => Object.assign(new Error(typeof message === 'string' ? message : 'x'), typeof message === 'string' ? {} : { message }, extra);
+  return () =>
+    Object.assign(
+      new Error(typeof message === 'string' ? message : 'x'),
+      typeof message === 'string' ? {} : { message },
+      extra,
+    );
 }
 
 const ATTACKS: Attack[] = [
@@ -67,12 +79,28 @@ const ATTACKS: Attack[] = [
       'x-goog-authenticated-user-email': 'accounts.google.com:goog.user@gmail.com',
       'x-ms-client-principal': Buffer.from('{"userDetails":"ms.user@contoso.com"}').toString('base64'),
     },
-    secrets: ['proxied.user', 'goog.user', 'eyJzdWIiOiJhZG1pbiIs', Buffer.from('{"userDetails":"ms.user@contoso.com"}').toString('base64').slice(0, 24)],
+    secrets: [
+      'proxied.user',
+      'goog.user',
+      'eyJzdWIiOiJhZG1pbiIs',
+      Buffer.from('{"userDetails":"ms.user@contoso.com"}').toString('base64').slice(0, 24),
+    ],
   },
   // 2. error messages, stacks, types and codes
   { id: 'err-password', cls: 2, act: { kind: 'throw', error: error(`bad password ${PASSWORD}`) }, secrets: [PASSWORD] },
-  { id: 'err-otp', cls: 2, act: { kind: 'throw', error: error('Invalid OTP 834201') }, body: { otp: '834201' }, secrets: ['834201'] },
-  { id: 'err-apikey', cls: 2, act: { kind: 'throw', error: error('API key sk_live_51HxYzAbCdEfGh is revoked') }, secrets: ['sk_live_51HxYzAbCdEfGh'] },
+  {
+    id: 'err-otp',
+    cls: 2,
+    act: { kind: 'throw', error: error('Invalid OTP 834201') },
+    body: { otp: '834201' },
+    secrets: ['834201'],
+  },
+  {
+    id: 'err-apikey',
+    cls: 2,
+    act: { kind: 'throw', error: error('API key sk_live_51HxYzAbCdEfGh is revoked') },
+    secrets: ['sk_live_51HxYzAbCdEfGh'],
+  },
   {
     id: 'err-code-type',
     cls: 2,
@@ -82,32 +110,127 @@ const ATTACKS: Attack[] = [
   {
     id: 'err-body-dump',
     cls: 2,
-    act: { kind: 'throw', error: () => new Error(`cannot parse ${JSON.stringify({ pin: '4711', ssn: '078-05-1120', privateKey: 'PK-abcdefgh', sessionId: 'SESS-qwertyuiop', backup_codes: ['BK-11112222'], passwort: 'Geheim-Passwort-1', pa55word: 'Look-Alike-Pw-2' })}`) },
-    body: { pin: '4711', ssn: '078-05-1120', privateKey: 'PK-abcdefgh', sessionId: 'SESS-qwertyuiop', backup_codes: ['BK-11112222'], passwort: 'Geheim-Passwort-1', pa55word: 'Look-Alike-Pw-2' },
-    secrets: ['4711', '078-05-1120', 'PK-abcdefgh', 'SESS-qwertyuiop', 'BK-11112222', 'Geheim-Passwort-1', 'Look-Alike-Pw-2'],
+    act: {
+      kind: 'throw',
+      error: () =>
+        new Error(
+          `cannot parse ${JSON.stringify({ pin: '4711', ssn: '078-05-1120', privateKey: 'PK-abcdefgh', sessionId: 'SESS-qwertyuiop', backup_codes: ['BK-11112222'], passwort: 'Geheim-Passwort-1', pa55word: 'Look-Alike-Pw-2' })}`,
+        ),
+    },
+    body: {
+      pin: '4711',
+      ssn: '078-05-1120',
+      privateKey: 'PK-abcdefgh',
+      sessionId: 'SESS-qwertyuiop',
+      backup_codes: ['BK-11112222'],
+      passwort: 'Geheim-Passwort-1',
+      pa55word: 'Look-Alike-Pw-2',
+    },
+    secrets: [
+      '4711',
+      '078-05-1120',
+      'PK-abcdefgh',
+      'SESS-qwertyuiop',
+      'BK-11112222',
+      'Geheim-Passwort-1',
+      'Look-Alike-Pw-2',
+    ],
   },
-  { id: 'err-stack', cls: 2, act: { kind: 'throw', error: error(`token\n${PASSWORD}\nsplit over lines`) }, secrets: [PASSWORD] },
+  {
+    id: 'err-stack',
+    cls: 2,
+    act: { kind: 'throw', error: error(`token\n${PASSWORD}\nsplit over lines`) },
+    secrets: [PASSWORD],
+  },
   // 3. reasons: setAuthFailure text and 4xx bodies
-  { id: 'reason-token', cls: 3, act: { kind: 'reason', reason: 'token tk_9a8b7c6d5e4f3a2b1c0d rejected', status: 401 }, secrets: ['tk_9a8b7c6d5e4f3a2b1c0d'] },
-  { id: 'reason-code', cls: 3, act: { kind: 'body', status: 401, body: { error: 'code 482913 is invalid' } }, secrets: ['482913'] },
-  { id: 'reason-passphrase', cls: 3, act: { kind: 'reason', reason: 'passphrase "purple monkey dishwasher" wrong', status: 401 }, secrets: ['purple monkey dishwasher', 'monkey'] },
-  { id: 'reason-url-creds', cls: 3, act: { kind: 'body', status: 403, body: { message: 'cannot reach postgres://admin:pg-Pass-7781@db/app via https://bob:bobs-Pass-99@idp.example' } }, secrets: ['pg-Pass-7781', 'bobs-Pass-99'] },
-  { id: 'reason-base64', cls: 3, act: { kind: 'reason', reason: 'refresh dGhpcy1pcy1hLXNlY3JldC10b2tlbg+/== denied', status: 401 }, secrets: ['dGhpcy1pcy1hLXNlY3JldC10b2tlbg'] },
-  { id: 'reason-magic-link', cls: 3, act: { kind: 'body', status: 410, body: { error: 'link /magic/ML-abcdef0123456789 expired' } }, secrets: ['ML-abcdef0123456789'] },
-  { id: 'reason-emails', cls: 3, act: { kind: 'reason', reason: 'no account for jürgen.müller@beispiel.de, admin@localhost or victim.person%40example.com', status: 401 }, secrets: ['jürgen', 'müller', 'admin@localhost', 'victim.person'] },
+  {
+    id: 'reason-token',
+    cls: 3,
+    act: { kind: 'reason', reason: 'token tk_9a8b7c6d5e4f3a2b1c0d rejected', status: 401 },
+    secrets: ['tk_9a8b7c6d5e4f3a2b1c0d'],
+  },
+  {
+    id: 'reason-code',
+    cls: 3,
+    act: { kind: 'body', status: 401, body: { error: 'code 482913 is invalid' } },
+    secrets: ['482913'],
+  },
+  {
+    id: 'reason-passphrase',
+    cls: 3,
+    act: { kind: 'reason', reason: 'passphrase "purple monkey dishwasher" wrong', status: 401 },
+    secrets: ['purple monkey dishwasher', 'monkey'],
+  },
+  {
+    id: 'reason-url-creds',
+    cls: 3,
+    act: {
+      kind: 'body',
+      status: 403,
+      body: { message: 'cannot reach postgres://admin:pg-Pass-7781@db/app via https://bob:bobs-Pass-99@idp.example' },
+    },
+    secrets: ['pg-Pass-7781', 'bobs-Pass-99'],
+  },
+  {
+    id: 'reason-base64',
+    cls: 3,
+    act: { kind: 'reason', reason: 'refresh dGhpcy1pcy1hLXNlY3JldC10b2tlbg+/== denied', status: 401 },
+    secrets: ['dGhpcy1pcy1hLXNlY3JldC10b2tlbg'],
+  },
+  {
+    id: 'reason-magic-link',
+    cls: 3,
+    act: { kind: 'body', status: 410, body: { error: 'link /magic/ML-abcdef0123456789 expired' } },
+    secrets: ['ML-abcdef0123456789'],
+  },
+  {
+    id: 'reason-emails',
+    cls: 3,
+    act: {
+      kind: 'reason',
+      reason: 'no account for jürgen.müller@beispiel.de, admin@localhost or victim.person%40example.com',
+      status: 401,
+    },
+    secrets: ['jürgen', 'müller', 'admin@localhost', 'victim.person'],
+  },
   { id: 'reason-own-password', cls: 3, act: { kind: 'reason', reason: PASSWORD, status: 401 }, secrets: [PASSWORD] },
   // 4. setAuthUser values
   { id: 'user-email', cls: 4, act: { kind: 'ok', user: VICTIM }, secrets: [VICTIM, 'victim.person'] },
-  { id: 'user-object', cls: 4, act: { kind: 'ok', user: { id: 'u-42', email: VICTIM, passwordHash: '$2b$10$HASHhashHASHhash', resetToken: 'RESET-abcdefghij' } }, secrets: ['HASHhashHASHhash', 'RESET-abcdefghij', 'victim.person'] },
+  {
+    id: 'user-object',
+    cls: 4,
+    act: {
+      kind: 'ok',
+      user: { id: 'u-42', email: VICTIM, passwordHash: '$2b$10$HASHhashHASHhash', resetToken: 'RESET-abcdefghij' },
+    },
+    secrets: ['HASHhashHASHhash', 'RESET-abcdefghij', 'victim.person'],
+  },
   { id: 'user-jwt', cls: 4, act: { kind: 'ok', user: JWT }, secrets: [JWT.split('.')[1]!, JWT.split('.')[2]!] },
   { id: 'user-huge', cls: 4, act: { kind: 'ok', user: 'H'.repeat(1_000_000) }, secrets: ['H'.repeat(200)] },
   // 5. request ids
   { id: 'rid-email', cls: 5, act: { kind: 'ok', user: 'u-1' }, requestId: VICTIM, secrets: [VICTIM, 'victim.person'] },
-  { id: 'rid-jwt', cls: 5, act: { kind: 'ok', user: 'u-1' }, requestId: ALICE_JWT, secrets: [ALICE_JWT.split('.')[1]!] },
-  { id: 'rid-bearer', cls: 5, act: { kind: 'ok', user: 'u-1' }, requestId: 'Bearer_tok-XYZ12345678', secrets: ['tok-XYZ12345678'] },
+  {
+    id: 'rid-jwt',
+    cls: 5,
+    act: { kind: 'ok', user: 'u-1' },
+    requestId: ALICE_JWT,
+    secrets: [ALICE_JWT.split('.')[1]!],
+  },
+  {
+    id: 'rid-bearer',
+    cls: 5,
+    act: { kind: 'ok', user: 'u-1' },
+    requestId: 'Bearer_tok-XYZ12345678',
+    secrets: ['tok-XYZ12345678'],
+  },
   // 6. values that used to cost the line
   { id: 'reason-number', cls: 6, act: { kind: 'reason', reason: 42, status: 401 }, secrets: [] },
-  { id: 'reason-object', cls: 6, act: { kind: 'reason', reason: { secret: 'OBJ-secret-1' }, status: 401 }, secrets: ['OBJ-secret-1'] },
+  {
+    id: 'reason-object',
+    cls: 6,
+    act: { kind: 'reason', reason: { secret: 'OBJ-secret-1' }, status: 401 },
+    secrets: ['OBJ-secret-1'],
+  },
   {
     id: 'err-hostile',
     cls: 6,
@@ -115,14 +238,23 @@ const ATTACKS: Attack[] = [
       kind: 'throw',
       error: () => {
         const hostile = new Error('x');
-        Object.defineProperty(hostile, 'message', { get: () => { throw new Error('getter'); } });
+        Object.defineProperty(hostile, 'message', {
+          get: () => {
+            throw new Error('getter');
+          },
+        });
         Object.defineProperty(hostile, 'name', { value: Symbol('not a string') });
         return hostile;
       },
     },
     secrets: [],
   },
-  { id: 'err-nonstring', cls: 6, act: { kind: 'throw', error: () => Object.assign(new Error('x'), { message: { pw: PASSWORD }, name: 12 }) }, secrets: [PASSWORD] },
+  {
+    id: 'err-nonstring',
+    cls: 6,
+    act: { kind: 'throw', error: () => Object.assign(new Error('x'), { message: { pw: PASSWORD }, name: 12 }) },
+    secrets: [PASSWORD],
+  },
 ];
 
 const BY_ID = new Map(ATTACKS.map((attack) => [attack.id, attack]));
@@ -170,7 +302,10 @@ async function expressApp(withPinoHttp: boolean): Promise<Running> {
   });
   app.post('/login', handler);
   app.post('/login/*rest', handler);
-  app.use((_error: unknown, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) => void res.status(500).json({ error: 'internal' }));
+  app.use(
+    (_error: unknown, _req: express5.Request, res: express5.Response, _next: express5.NextFunction) =>
+      void res.status(500).json({ error: 'internal' }),
+  );
   const server = createServer(app);
   await listen(server);
   return { baseUrl: baseUrlOf(server.address()), capture, close: () => closeServer(server) };
@@ -253,7 +388,9 @@ async function nextApp(): Promise<Running> {
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
       let response: Response;
       try {
-        response = await POST(new Request(`http://127.0.0.1${req.url}`, { method: 'POST', headers, body: Buffer.concat(chunks) }));
+        response = await POST(
+          new Request(`http://127.0.0.1${req.url}`, { method: 'POST', headers, body: Buffer.concat(chunks) }),
+        );
       } catch {
         response = new Response(null, { status: 500 }); // what Next answers to a throwing route handler
       }
@@ -276,12 +413,22 @@ const ADAPTERS: Record<string, () => Promise<Running>> = {
 
 // ---- assertions ----
 
-const RAW_EMAILS = [VICTIM, 'proxied.user@corp.example', 'goog.user@gmail.com', 'ms.user@contoso.com', 'jwt-owner@example.com', 'victim.person@example.com'];
+const RAW_EMAILS = [
+  VICTIM,
+  'proxied.user@corp.example',
+  'goog.user@gmail.com',
+  'ms.user@contoso.com',
+  'jwt-owner@example.com',
+  'victim.person@example.com',
+];
 
 function expectClean(text: string, attack: Attack): void {
   const lower = text.toLowerCase();
   for (const secret of [...attack.secrets, PASSWORD, ...RAW_EMAILS]) {
-    expect(lower.includes(secret.toLowerCase()), `${attack.id}: a line holds ${secret.slice(0, 60)}:\n${text.slice(0, 2000)}`).toBe(false);
+    expect(
+      lower.includes(secret.toLowerCase()),
+      `${attack.id}: a line holds ${secret.slice(0, 60)}:\n${text.slice(0, 2000)}`,
+    ).toBe(false);
   }
 }
 
@@ -302,7 +449,8 @@ async function runTable(running: Running): Promise<void> {
     const text = running.capture.text.slice(textBefore);
     expectClean(text, attack);
     expect(outcomeLines(running.capture).length, `${attack.id}: exactly one line`).toBe(before + 1);
-    for (const line of text.split('\n').filter(Boolean)) expect(line.length, `${attack.id}: a line of ${line.length} characters`).toBeLessThan(4096);
+    for (const line of text.split('\n').filter(Boolean))
+      expect(line.length, `${attack.id}: a line of ${line.length} characters`).toBeLessThan(4096);
   }
   await sleep(50); // a late second line would show here
   expect(outcomeLines(running.capture)).toHaveLength(ATTACKS.length);
@@ -336,7 +484,9 @@ describe.each(Object.keys(ADAPTERS))('auth lines under attack: %s', (name) => {
     await runTable(app);
     const lines = outcomeLines(app.capture);
     expect(lines.some((line) => typeof line.reason === 'string' && line.reason.includes('[Redacted]'))).toBe(true);
-    expect(lines.some((line) => typeof (line.error as { message?: unknown } | undefined)?.message === 'string')).toBe(true);
+    expect(lines.some((line) => typeof (line.error as { message?: unknown } | undefined)?.message === 'string')).toBe(
+      true,
+    );
   });
 });
 

@@ -2,7 +2,16 @@
 // values: what they return is always of its field's shape, and no secret survives.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cleanCode, cleanFreeText, cleanReason, cleanRequestId, cleanRoute, cleanUserId, isCodeShaped, type CleanContext } from '../../../runtime/src/auth/clean.js';
+import {
+  cleanCode,
+  cleanFreeText,
+  cleanReason,
+  cleanRequestId,
+  cleanRoute,
+  cleanUserId,
+  isCodeShaped,
+  type CleanContext,
+} from '../../../runtime/src/auth/clean.js';
 import { isSensitiveKey, scrubFreeText, secretsOfRequest } from '../../../runtime/src/auth/redact.js';
 
 const NONE: CleanContext = { secrets: new Set(), freeText: false };
@@ -16,17 +25,59 @@ const secret = fc
 
 // Secret field names in the spellings apps use: camelCase, snake_case, UPPER, other languages, look-alikes.
 const SECRET_KEYS = [
-  'password', 'Password', 'PASSWORD', 'newPassword', 'current_password', 'passwd', 'pwd', 'passphrase', 'pa55word', 'p@ssw0rd',
-  'passwort', 'Kennwort', 'contraseña', 'mot_de_passe', 'senha', 'parola', 'пароль', 'token', 'accessToken', 'refresh_token',
-  'apiKey', 'API_KEY', 'secret', 'client_secret', 'otp', 'otpCode', 'pin', 'PIN', 'ssn', 'privateKey', 'private_key',
-  'sessionId', 'session_id', 'backup_codes', 'recoveryCodes', 'credential',
+  'password',
+  'Password',
+  'PASSWORD',
+  'newPassword',
+  'current_password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'pa55word',
+  'p@ssw0rd',
+  'passwort',
+  'Kennwort',
+  'contraseña',
+  'mot_de_passe',
+  'senha',
+  'parola',
+  'пароль',
+  'token',
+  'accessToken',
+  'refresh_token',
+  'apiKey',
+  'API_KEY',
+  'secret',
+  'client_secret',
+  'otp',
+  'otpCode',
+  'pin',
+  'PIN',
+  'ssn',
+  'privateKey',
+  'private_key',
+  'sessionId',
+  'session_id',
+  'backup_codes',
+  'recoveryCodes',
+  'credential',
 ];
 const secretKey = fc.constantFrom(...SECRET_KEYS);
 
 describe('the body filter vocabulary', () => {
   it('knows every secret field name, in any case and spelling', () => {
     for (const key of SECRET_KEYS) expect(isSensitiveKey(key), key).toBe(true);
-    for (const key of ['email', 'Email', 'username', 'userId', 'status', 'reason', 'passport', 'country_code_label', 'spinner']) {
+    for (const key of [
+      'email',
+      'Email',
+      'username',
+      'userId',
+      'status',
+      'reason',
+      'passport',
+      'country_code_label',
+      'spinner',
+    ]) {
       expect(isSensitiveKey(key), key).toBe(false);
     }
   });
@@ -36,7 +87,8 @@ describe('scrubFreeText (opt-in free text)', () => {
   it('drops the value after any secret key, in key=value, key: value and JSON forms', () => {
     fc.assert(
       fc.property(secretKey, secret, fc.constantFrom('=', ': ', '":"', ' is '), (key, value, separator) => {
-        const text = separator === '":"' ? `body ${JSON.stringify({ [key]: value })}` : `failed: ${key}${separator}${value} (x)`;
+        const text =
+          separator === '":"' ? `body ${JSON.stringify({ [key]: value })}` : `failed: ${key}${separator}${value} (x)`;
         expect(scrubFreeText(text, 1000)).not.toContain(value);
       }),
     );
@@ -63,7 +115,9 @@ describe('scrubFreeText (opt-in free text)', () => {
     );
     fc.assert(
       fc.property(fc.integer({ min: 1000, max: 99_999_999 }), fc.string({ maxLength: 20 }), (code, around) => {
-        expect(scrubFreeText(`${around} code ${code} ${around}`, 1000)).not.toMatch(new RegExp(`(^|\\D)${code}(\\D|$)`));
+        expect(scrubFreeText(`${around} code ${code} ${around}`, 1000)).not.toMatch(
+          new RegExp(`(^|\\D)${code}(\\D|$)`),
+        );
       }),
     );
   });
@@ -100,12 +154,16 @@ describe('the field cleaners', () => {
 
   it('user ids: no JWT, no raw email, bounded; objects give their id and never their secrets', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-z][a-z0-9.]{1,20}$/), fc.stringMatching(/^[a-z]{2,12}\.[a-z]{2,5}$/), (user, domain) => {
-        const id = cleanUserId(`${user}@${domain}`, NONE);
-        expect(String(id)).not.toContain(`${user}@`);
-        // undefined (a domain that reads as a credential word, e.g. `pwd…`, drops the id) contains no email either
-        expect(String(cleanUserId(`tenant:${user}@${domain}`, NONE))).not.toContain(`${user}@`);
-      }),
+      fc.property(
+        fc.stringMatching(/^[a-z][a-z0-9.]{1,20}$/),
+        fc.stringMatching(/^[a-z]{2,12}\.[a-z]{2,5}$/),
+        (user, domain) => {
+          const id = cleanUserId(`${user}@${domain}`, NONE);
+          expect(String(id)).not.toContain(`${user}@`);
+          // undefined (a domain that reads as a credential word, e.g. `pwd…`, drops the id) contains no email either
+          expect(String(cleanUserId(`tenant:${user}@${domain}`, NONE))).not.toContain(`${user}@`);
+        },
+      ),
     );
     expect(cleanUserId({ id: 'u-1', passwordHash: '$2b$10$x', resetToken: 'r' }, NONE)).toBe('u-1');
     expect(cleanUserId({ passwordHash: '$2b$10$x' }, NONE)).toBeUndefined();
@@ -114,7 +172,7 @@ describe('the field cleaners', () => {
     expect(cleanUserId(42, NONE)).toBe(42);
   });
 
-  it("request ids: identifier characters only, no email, JWT or credential", () => {
+  it('request ids: identifier characters only, no email, JWT or credential', () => {
     expect(cleanRequestId('req-1')).toBe('req-1');
     expect(cleanRequestId('4bf92f35-77b3-4da6-a3ce-929d0e0e4736')).toBe('4bf92f35-77b3-4da6-a3ce-929d0e0e4736');
     expect(cleanRequestId('alice@example.com')).toBeUndefined();
@@ -132,7 +190,10 @@ describe('the field cleaners', () => {
     expect(cleanReason({ message: 'x' }, FREE)).toBeUndefined();
     fc.assert(
       fc.property(secretKey, secret, fc.boolean(), (key, value, freeText) => {
-        const context: CleanContext = { secrets: secretsOfRequest([{ body: { email: 'a@b.c', [key]: value } }]), freeText };
+        const context: CleanContext = {
+          secrets: secretsOfRequest([{ body: { email: 'a@b.c', [key]: value } }]),
+          freeText,
+        };
         for (const text of [value, `failed with ${value}`, `x${value}y`]) {
           expect(cleanReason(text, context) ?? '').not.toContain(value);
           expect(cleanFreeText(text, context, 300) ?? '').not.toContain(value);

@@ -6,8 +6,25 @@ import express5 from 'express';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, setAuthUser, withAuthLogging } from '../../../runtime/src/index.js';
-import { ALICE, ALICE_JWT, baseUrlOf, decideLogin, expectNoSecrets, LogCapture, runLoginScenario, send, sleep, SLOW_MS } from './support.js';
+import {
+  configureAuthLogging,
+  resetAuthLoggingConfig,
+  setAuthFailure,
+  setAuthUser,
+  withAuthLogging,
+} from '../../../runtime/src/index.js';
+import {
+  ALICE,
+  ALICE_JWT,
+  baseUrlOf,
+  decideLogin,
+  expectNoSecrets,
+  LogCapture,
+  runLoginScenario,
+  send,
+  sleep,
+  SLOW_MS,
+} from './support.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Express 4 has no types installed under its alias
 type ExpressModule = any;
@@ -38,13 +55,21 @@ function buildApp(express: ExpressModule): ExpressModule {
   // Error passed to next() from a callback-style handler.
   app.post(
     '/password/reset',
-    withAuthLogging('password_reset', (req: { body: { email: string } }, _res: unknown, next: (error: unknown) => void) => {
-      // The message names the address and a token: both must be scrubbed from the line.
-      setImmediate(() => next(new Error(`mailer rejected ${req.body.email} token=${ALICE_JWT}`)));
-    }),
+    withAuthLogging(
+      'password_reset',
+      (req: { body: { email: string } }, _res: unknown, next: (error: unknown) => void) => {
+        // The message names the address and a token: both must be scrubbed from the line.
+        setImmediate(() => next(new Error(`mailer rejected ${req.body.email} token=${ALICE_JWT}`)));
+      },
+    ),
   );
   // Only a token in the body: the user id is the JWT's sub.
-  app.post('/token', withAuthLogging('token', (_req: unknown, res: ExpressModule) => res.json({ access_token: ALICE_JWT, token_type: 'Bearer' })));
+  app.post(
+    '/token',
+    withAuthLogging('token', (_req: unknown, res: ExpressModule) =>
+      res.json({ access_token: ALICE_JWT, token_type: 'Bearer' }),
+    ),
+  );
   // A session user set by earlier middleware (passport style), and an explicit setAuthUser winning over it.
   app.post(
     '/logout',
@@ -63,7 +88,9 @@ function buildApp(express: ExpressModule): ExpressModule {
   );
   // The codemod may wrap both a route and the service function it calls with the request, or two handlers of one
   // chain: still one line per request.
-  const loginService = withAuthLogging('login', async (req: { body: { email?: string } }) => (req.body.email === ALICE.email ? { userId: 'svc-1' } : null));
+  const loginService = withAuthLogging('login', async (req: { body: { email?: string } }) =>
+    req.body.email === ALICE.email ? { userId: 'svc-1' } : null,
+  );
   app.post(
     '/session',
     withAuthLogging('session', (_req: unknown, _res: unknown, next: () => void) => next()),
@@ -88,7 +115,9 @@ function buildApp(express: ExpressModule): ExpressModule {
     });
   app.post('/signin', signIn(false));
   app.post('/signin/after-await', signIn(true));
-  app.use((_error: unknown, _req: unknown, res: ExpressModule, _next: unknown) => res.status(500).json({ error: 'internal' }));
+  app.use((_error: unknown, _req: unknown, res: ExpressModule, _next: unknown) =>
+    res.status(500).json({ error: 'internal' }),
+  );
   return app;
 }
 
@@ -135,8 +164,12 @@ for (const [name, express] of [
       expect(capture.byRequestId('reset-1')).toMatchObject([
         { level: 50, event: 'authn_password_reset_fail', outcome: 'error', status_code: 500, error: { type: 'Error' } },
       ]);
-      expect(capture.byRequestId('token-1')).toMatchObject([{ level: 30, event: 'authn_token_created', user_id: ALICE.id }]);
-      expect(capture.byRequestId('logout-1')).toMatchObject([{ event: 'session_expired', outcome: 'success', status_code: 204, user_id: 77 }]);
+      expect(capture.byRequestId('token-1')).toMatchObject([
+        { level: 30, event: 'authn_token_created', user_id: ALICE.id },
+      ]);
+      expect(capture.byRequestId('logout-1')).toMatchObject([
+        { event: 'session_expired', outcome: 'success', status_code: 204, user_id: 77 },
+      ]);
       expect(capture.byRequestId('mfa-1')).toMatchObject([{ event: 'authn_mfa_success', user_id: 'explicit-9' }]);
       expectNoSecrets(capture.text);
       expect(capture.text).not.toContain('123456');
@@ -144,34 +177,67 @@ for (const [name, express] of [
 
     it('writes one line when two wrappers see the same request (chain, or a wrapped login(req) inside a route)', async () => {
       const { baseUrl, capture } = await start();
-      await send(baseUrl, '/session', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'nested-ok' });
-      await send(baseUrl, '/session', { body: { email: 'mallory@example.com', password: 'wrong-horse' }, requestId: 'nested-bad' });
+      await send(baseUrl, '/session', {
+        body: { email: ALICE.email, password: ALICE.password },
+        requestId: 'nested-ok',
+      });
+      await send(baseUrl, '/session', {
+        body: { email: 'mallory@example.com', password: 'wrong-horse' },
+        requestId: 'nested-bad',
+      });
       await capture.waitFor((lines) => lines.length >= 2);
       await sleep(50);
       expect(capture.outcomes()).toHaveLength(2);
-      expect(capture.byRequestId('nested-ok')).toMatchObject([{ event: 'session_created', outcome: 'success', status_code: 201, user_id: 'svc-1' }]);
-      expect(capture.byRequestId('nested-bad')).toMatchObject([{ event: 'authn_session_fail', outcome: 'failure', status_code: 401 }]);
+      expect(capture.byRequestId('nested-ok')).toMatchObject([
+        { event: 'session_created', outcome: 'success', status_code: 201, user_id: 'svc-1' },
+      ]);
+      expect(capture.byRequestId('nested-bad')).toMatchObject([
+        { event: 'authn_session_fail', outcome: 'failure', status_code: 401 },
+      ]);
     });
 
     it('writes one line when the route calls a wrapped login(email, password) before its first await', async () => {
       const { baseUrl, capture } = await start();
-      await send(baseUrl, '/signin', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'service-ok' });
-      await send(baseUrl, '/signin', { body: { email: ALICE.email, password: 'wrong-horse' }, requestId: 'service-bad' });
+      await send(baseUrl, '/signin', {
+        body: { email: ALICE.email, password: ALICE.password },
+        requestId: 'service-ok',
+      });
+      await send(baseUrl, '/signin', {
+        body: { email: ALICE.email, password: 'wrong-horse' },
+        requestId: 'service-bad',
+      });
       await capture.waitFor((lines) => lines.length >= 2);
       await sleep(50);
       expect(capture.outcomes()).toHaveLength(2);
       // The service's result gives the user id; the route's response gives the outcome.
-      expect(capture.byRequestId('service-ok')).toMatchObject([{ event: 'authn_login_success', route: '/signin', status_code: 200, user_id: 'svc-2', email: 'a***@example.com' }]);
-      expect(capture.byRequestId('service-bad')).toMatchObject([{ event: 'authn_login_fail', outcome: 'failure', status_code: 401 }]);
+      expect(capture.byRequestId('service-ok')).toMatchObject([
+        {
+          event: 'authn_login_success',
+          route: '/signin',
+          status_code: 200,
+          user_id: 'svc-2',
+          email: 'a***@example.com',
+        },
+      ]);
+      expect(capture.byRequestId('service-bad')).toMatchObject([
+        { event: 'authn_login_fail', outcome: 'failure', status_code: 401 },
+      ]);
 
       // After an await the service is on its own: its line (no request fields) beside the route's.
-      await send(baseUrl, '/signin/after-await', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'service-late' });
+      await send(baseUrl, '/signin/after-await', {
+        body: { email: ALICE.email, password: ALICE.password },
+        requestId: 'service-late',
+      });
       await capture.waitFor((lines) => lines.length >= 4);
       await sleep(50);
       const late = capture.outcomes().slice(2);
       expect(late).toHaveLength(2);
-      expect(late.filter((line) => line.request_id === 'service-late')).toMatchObject([{ route: '/signin/after-await', status_code: 200 }]);
-      expect(late.filter((line) => line.request_id === undefined)).toMatchObject([{ event: 'authn_login_success', user_id: 'svc-2' }]);
+      expect(late.filter((line) => line.request_id === 'service-late')).toMatchObject([
+        { route: '/signin/after-await', status_code: 200 },
+      ]);
+      expect(late.filter((line) => line.request_id === undefined)).toMatchObject([
+        { event: 'authn_login_success', user_id: 'svc-2' },
+      ]);
       expectNoSecrets(capture.text);
     });
   });
@@ -207,11 +273,21 @@ describe('withAuthLogging on a bare Node handler (Next.js pages API style: res.j
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     servers.push(server);
     const baseUrl = baseUrlOf(server.address());
-    await send(baseUrl, '/api/login', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'pages-ok' });
-    await send(baseUrl, '/api/login', { body: { email: ALICE.email, password: 'wrong-horse' }, requestId: 'pages-bad' });
+    await send(baseUrl, '/api/login', {
+      body: { email: ALICE.email, password: ALICE.password },
+      requestId: 'pages-ok',
+    });
+    await send(baseUrl, '/api/login', {
+      body: { email: ALICE.email, password: 'wrong-horse' },
+      requestId: 'pages-bad',
+    });
     await capture.waitFor((lines) => lines.length >= 2);
-    expect(capture.byRequestId('pages-ok')).toMatchObject([{ outcome: 'success', status_code: 200, user_id: ALICE.id, email: 'a***@example.com' }]);
-    expect(capture.byRequestId('pages-bad')).toMatchObject([{ outcome: 'failure', status_code: 401, reason: 'invalid_credentials' }]);
+    expect(capture.byRequestId('pages-ok')).toMatchObject([
+      { outcome: 'success', status_code: 200, user_id: ALICE.id, email: 'a***@example.com' },
+    ]);
+    expect(capture.byRequestId('pages-bad')).toMatchObject([
+      { outcome: 'failure', status_code: 401, reason: 'invalid_credentials' },
+    ]);
     expectNoSecrets(capture.text);
   });
 });
@@ -224,16 +300,27 @@ describe('withAuthLogging with pino-http', () => {
     const rawCapture = new LogCapture();
     const app = express5();
     app.use(express5.json());
-    app.use('/safe', pinoHttp({ logger: pino({ redact: ['req.headers.authorization', 'req.headers.cookie'] }, redactedCapture), autoLogging: false }));
+    app.use(
+      '/safe',
+      pinoHttp({
+        logger: pino({ redact: ['req.headers.authorization', 'req.headers.cookie'] }, redactedCapture),
+        autoLogging: false,
+      }),
+    );
     app.use('/raw', pinoHttp({ logger: pino(rawCapture), autoLogging: false, genReqId: () => 'ph-7' }));
-    const handler = withAuthLogging('login', (_req: unknown, res: { json(body: unknown): void }) => res.json({ userId: 5 }));
+    const handler = withAuthLogging('login', (_req: unknown, res: { json(body: unknown): void }) =>
+      res.json({ userId: 5 }),
+    );
     app.post('/safe/login', handler);
     app.post('/raw/reset/:token', handler);
     const server = await listen(app);
     servers.push(server);
     const baseUrl = baseUrlOf(server.address());
     await send(baseUrl, '/safe/login', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'safe-1' });
-    await send(baseUrl, '/raw/reset/reset-token-0123456789abcdef?token=q-secret-token-42', { body: { password: ALICE.password }, requestId: null });
+    await send(baseUrl, '/raw/reset/reset-token-0123456789abcdef?token=q-secret-token-42', {
+      body: { password: ALICE.password },
+      requestId: null,
+    });
     await appCapture.waitFor((lines) => lines.length >= 2);
     expect(redactedCapture.outcomes()).toHaveLength(0);
     expect(rawCapture.outcomes()).toHaveLength(0);

@@ -3,7 +3,17 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resetAuthLoggingConfig, setAuthFailure, withAuthLogging } from '../../../runtime/src/index.js';
-import { ALICE, baseUrlOf, decideLogin, expectNoSecrets, LogCapture, runLoginScenario, send, sleep, SLOW_MS } from './support.js';
+import {
+  ALICE,
+  baseUrlOf,
+  decideLogin,
+  expectNoSecrets,
+  LogCapture,
+  runLoginScenario,
+  send,
+  sleep,
+  SLOW_MS,
+} from './support.js';
 
 const apps: FastifyInstance[] = [];
 afterEach(async () => {
@@ -40,7 +50,8 @@ async function start(): Promise<{ baseUrl: string; capture: LogCapture }> {
     url: '/register',
     handler: withAuthLogging('register', (request: FastifyRequest, reply: FastifyReply) => {
       const body = request.body as { email?: string };
-      if (body.email === 'taken@example.com') throw Object.assign(new Error('email already registered'), { statusCode: 409 });
+      if (body.email === 'taken@example.com')
+        throw Object.assign(new Error('email already registered'), { statusCode: 409 });
       reply.code(201).send({ id: 'new-user-3' });
     }),
   });
@@ -58,12 +69,27 @@ describe('withAuthLogging on Fastify', () => {
 
   it('handles route(), reply.send in a sync handler and a thrown 4xx error', async () => {
     const { baseUrl, capture } = await start();
-    await send(baseUrl, '/register', { body: { email: 'new@example.com', password: 'wrong-horse' }, requestId: 'reg-ok' });
-    await send(baseUrl, '/register', { body: { email: 'taken@example.com', password: 'wrong-horse' }, requestId: 'reg-taken' });
+    await send(baseUrl, '/register', {
+      body: { email: 'new@example.com', password: 'wrong-horse' },
+      requestId: 'reg-ok',
+    });
+    await send(baseUrl, '/register', {
+      body: { email: 'taken@example.com', password: 'wrong-horse' },
+      requestId: 'reg-taken',
+    });
     await capture.waitFor((lines) => lines.length >= 2);
-    expect(capture.byRequestId('reg-ok')).toMatchObject([{ level: 30, event: 'user_created', status_code: 201, user_id: 'new-user-3', email: 'n***@example.com' }]);
+    expect(capture.byRequestId('reg-ok')).toMatchObject([
+      { level: 30, event: 'user_created', status_code: 201, user_id: 'new-user-3', email: 'n***@example.com' },
+    ]);
     expect(capture.byRequestId('reg-taken')).toMatchObject([
-      { level: 40, event: 'authn_register_fail', outcome: 'failure', status_code: 409, reason: 'conflict', email: 't***@example.com' },
+      {
+        level: 40,
+        event: 'authn_register_fail',
+        outcome: 'failure',
+        status_code: 409,
+        reason: 'conflict',
+        email: 't***@example.com',
+      },
     ]);
     expectNoSecrets(capture.text);
     expect(capture.text).not.toContain('taken@example.com');

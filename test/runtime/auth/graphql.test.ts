@@ -13,7 +13,12 @@ import {
 import { pino } from 'pino';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthLoggedResolver, configureAuthLogging, resetAuthLoggingConfig, withAuthLogging } from '../../../runtime/src/index.js';
+import {
+  AuthLoggedResolver,
+  configureAuthLogging,
+  resetAuthLoggingConfig,
+  withAuthLogging,
+} from '../../../runtime/src/index.js';
 import { ALICE, ALICE_JWT, decideLogin, expectNoSecrets, LogCapture } from './support.js';
 
 afterEach(() => resetAuthLoggingConfig());
@@ -30,7 +35,11 @@ const FieldError = new GraphQLObjectType({
 });
 const LoginPayload = new GraphQLObjectType({
   name: 'LoginPayload',
-  fields: { token: { type: GraphQLString }, userId: { type: GraphQLString }, errors: { type: new GraphQLList(FieldError) } },
+  fields: {
+    token: { type: GraphQLString },
+    userId: { type: GraphQLString },
+    errors: { type: new GraphQLList(FieldError) },
+  },
 });
 
 /** The login rules of every framework test, answered the GraphQL way: a payload, in-band errors, a thrown error. */
@@ -51,14 +60,18 @@ const schema = new GraphQLSchema({
     fields: {
       login: {
         type: LoginPayload,
-        args: { email: { type: new GraphQLNonNull(GraphQLString) }, password: { type: new GraphQLNonNull(GraphQLString) } },
+        args: {
+          email: { type: new GraphQLNonNull(GraphQLString) },
+          password: { type: new GraphQLNonNull(GraphQLString) },
+        },
         resolve: withAuthLogging('login', loginResolver),
       },
     },
   }),
 });
 
-const LOGIN = 'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { token userId errors { field } } }';
+const LOGIN =
+  'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { token userId errors { field } } }';
 
 function execute(email: string, password: string, requestId = 'req-1') {
   const contextValue = { req: { headers: { 'x-request-id': requestId, authorization: `Bearer ${ALICE_JWT}` } } };
@@ -81,7 +94,13 @@ describe('withAuthLogging on GraphQL resolvers (graphql-js execution)', () => {
     const lines = capture.outcomes();
     expect(lines).toHaveLength(4);
     const byId = (id: string) => lines.find((line) => line.request_id === id);
-    expect(byId('r-ok')).toMatchObject({ action: 'login', outcome: 'success', user_id: ALICE.id, route: 'Mutation.login', email: 'a***@example.com' });
+    expect(byId('r-ok')).toMatchObject({
+      action: 'login',
+      outcome: 'success',
+      user_id: ALICE.id,
+      route: 'Mutation.login',
+      email: 'a***@example.com',
+    });
     expect(byId('r-denied')).toMatchObject({ outcome: 'failure', route: 'Mutation.login' });
     expect(byId('r-invalid')).toMatchObject({ outcome: 'failure', reason: 'bad_request' });
     expect(byId('r-crash')).toMatchObject({ outcome: 'error' });
@@ -94,17 +113,32 @@ describe('withAuthLogging on GraphQL resolvers (graphql-js execution)', () => {
       query: schema.getQueryType() ?? undefined,
       mutation: new GraphQLObjectType({
         name: 'Mutation',
-        fields: { login: { ...schema.getMutationType()!.getFields().login!, args: { email: { type: GraphQLString }, password: { type: GraphQLString } }, resolve: loginResolver } },
+        fields: {
+          login: {
+            ...schema.getMutationType()!.getFields().login!,
+            args: { email: { type: GraphQLString }, password: { type: GraphQLString } },
+            resolve: loginResolver,
+          },
+        },
       }),
     });
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(ALICE.email, 'bob@example.com', ''), fc.constantFrom(ALICE.password, 'x', '', 'explode-now'), async (email, password) => {
-        const capture = capturing();
-        const wrapped = await execute(email, password);
-        const unwrapped = await graphql({ schema: bare, source: LOGIN, variableValues: { email, password }, contextValue: {} });
-        expect(JSON.parse(JSON.stringify(wrapped))).toEqual(JSON.parse(JSON.stringify(unwrapped)));
-        expect(capture.outcomes()).toHaveLength(1);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(ALICE.email, 'bob@example.com', ''),
+        fc.constantFrom(ALICE.password, 'x', '', 'explode-now'),
+        async (email, password) => {
+          const capture = capturing();
+          const wrapped = await execute(email, password);
+          const unwrapped = await graphql({
+            schema: bare,
+            source: LOGIN,
+            variableValues: { email, password },
+            contextValue: {},
+          });
+          expect(JSON.parse(JSON.stringify(wrapped))).toEqual(JSON.parse(JSON.stringify(unwrapped)));
+          expect(capture.outcomes()).toHaveLength(1);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -113,7 +147,10 @@ describe('withAuthLogging on GraphQL resolvers (graphql-js execution)', () => {
 describe('AuthLoggedResolver on resolver class methods', () => {
   class UserResolver {
     calls = 0;
-    async login(options: { usernameOrEmail: string; password: string }, ctx: { req: { headers: Record<string, string> } }) {
+    async login(
+      options: { usernameOrEmail: string; password: string },
+      ctx: { req: { headers: Record<string, string> } },
+    ) {
       this.calls++;
       void ctx;
       const decision = decideLogin({ email: options.usernameOrEmail, password: options.password });
@@ -128,15 +165,25 @@ describe('AuthLoggedResolver on resolver class methods', () => {
   it('keeps `this`, the arguments and the result, and logs the payload outcome with the request id of the context argument', async () => {
     const capture = capturing();
     const resolver = new UserResolver();
-    const ok = await resolver.login({ usernameOrEmail: ALICE.email, password: ALICE.password }, { req: { headers: { 'x-request-id': 'c-ok' } } });
-    const bad = await resolver.login({ usernameOrEmail: ALICE.email, password: 'nope' }, { req: { headers: { 'x-request-id': 'c-bad' } } });
+    const ok = await resolver.login(
+      { usernameOrEmail: ALICE.email, password: ALICE.password },
+      { req: { headers: { 'x-request-id': 'c-ok' } } },
+    );
+    const bad = await resolver.login(
+      { usernameOrEmail: ALICE.email, password: 'nope' },
+      { req: { headers: { 'x-request-id': 'c-bad' } } },
+    );
     expect(ok).toEqual({ user: { id: ALICE.id } });
     expect(bad).toMatchObject({ errors: [{ field: 'password' }] });
     expect(resolver.calls).toBe(2);
     expect(UserResolver.prototype.login.name).toBe('login');
     const lines = capture.outcomes();
     expect(lines).toHaveLength(2);
-    expect(lines.find((line) => line.request_id === 'c-ok')).toMatchObject({ outcome: 'success', user_id: ALICE.id, route: 'login' });
+    expect(lines.find((line) => line.request_id === 'c-ok')).toMatchObject({
+      outcome: 'success',
+      user_id: ALICE.id,
+      route: 'login',
+    });
     expect(lines.find((line) => line.request_id === 'c-bad')).toMatchObject({ outcome: 'failure' });
     expectNoSecrets(capture.text);
   });
@@ -145,4 +192,3 @@ describe('AuthLoggedResolver on resolver class methods', () => {
     expect(() => AuthLoggedResolver('sign-in' as never)).toThrow(/unknown auth action/);
   });
 });
-

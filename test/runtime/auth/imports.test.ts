@@ -9,7 +9,9 @@ const ALLOWED = /^(node:[a-z_/]+|pino|\.\/[a-z-]+\.js)$/;
 
 function importsOf(source: string): string[] {
   const specifiers: string[] = [];
-  for (const match of source.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+  for (const match of source.matchAll(
+    /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/gm,
+  )) {
     specifiers.push((match[1] ?? match[2] ?? match[3] ?? match[4])!);
   }
   return specifiers;
@@ -19,7 +21,22 @@ describe('auth runtime imports', () => {
   const files = readdirSync(AUTH_DIR).filter((file) => file.endsWith('.ts'));
 
   it('has the modules the codemod and docs refer to', () => {
-    expect(files).toEqual(expect.arrayContaining(['index.ts', 'events.ts', 'redact.ts', 'email.ts', 'user-id.ts', 'logger.ts', 'express.ts', 'fastify.ts', 'koa.ts', 'nest.ts', 'next.ts', 'plain.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'index.ts',
+        'events.ts',
+        'redact.ts',
+        'email.ts',
+        'user-id.ts',
+        'logger.ts',
+        'express.ts',
+        'fastify.ts',
+        'koa.ts',
+        'nest.ts',
+        'next.ts',
+        'plain.ts',
+      ]),
+    );
   });
 
   for (const file of files) {

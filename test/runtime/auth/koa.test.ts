@@ -5,8 +5,23 @@ import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, withAuthLogging } from '../../../runtime/src/index.js';
-import { ALICE, baseUrlOf, decideLogin, expectNoSecrets, LogCapture, runLoginScenario, send, sleep, SLOW_MS } from './support.js';
+import {
+  configureAuthLogging,
+  resetAuthLoggingConfig,
+  setAuthFailure,
+  withAuthLogging,
+} from '../../../runtime/src/index.js';
+import {
+  ALICE,
+  baseUrlOf,
+  decideLogin,
+  expectNoSecrets,
+  LogCapture,
+  runLoginScenario,
+  send,
+  sleep,
+  SLOW_MS,
+} from './support.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -93,7 +108,9 @@ describe('withAuthLogging on Koa + @koa/router', () => {
     expect(capture.byRequestId('refresh-1')).toMatchObject([
       { level: 40, event: 'authn_token_refresh_fail', outcome: 'failure', status_code: 401, reason: 'unauthorized' },
     ]);
-    expect(capture.byRequestId('logout-1')).toMatchObject([{ level: 30, event: 'session_expired', status_code: 204, user_id: 12 }]);
+    expect(capture.byRequestId('logout-1')).toMatchObject([
+      { level: 30, event: 'session_expired', status_code: 204, user_id: 12 },
+    ]);
     expectNoSecrets(capture.text);
     expect(capture.text).not.toContain('refresh-secret-abc');
   });

@@ -52,11 +52,19 @@ async function start(): Promise<{ baseUrl: string; capture: LogCapture }> {
 describe('AuthLoggedMethod on a Koa controller method', () => {
   it('writes one line per request with the status the client got, keeping `this` and the method name', async () => {
     const { baseUrl, capture } = await start();
-    const ok = await send(baseUrl, '/api/auth/login', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'm-ok' });
-    const bad = await send(baseUrl, '/api/auth/login', { body: { email: ALICE.email, password: 'nope' }, requestId: 'm-bad' });
+    const ok = await send(baseUrl, '/api/auth/login', {
+      body: { email: ALICE.email, password: ALICE.password },
+      requestId: 'm-ok',
+    });
+    const bad = await send(baseUrl, '/api/auth/login', {
+      body: { email: ALICE.email, password: 'nope' },
+      requestId: 'm-bad',
+    });
     expect([ok.status, bad.status]).toEqual([200, 401]);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(capture.byRequestId('m-ok')).toEqual([expect.objectContaining({ action: 'login', outcome: 'success', status_code: 200, user_id: ALICE.id })]);
+    expect(capture.byRequestId('m-ok')).toEqual([
+      expect.objectContaining({ action: 'login', outcome: 'success', status_code: 200, user_id: ALICE.id }),
+    ]);
     expect(capture.byRequestId('m-bad')).toEqual([expect.objectContaining({ outcome: 'failure', status_code: 401 })]);
     expect(AuthController.prototype.login.name).toBe('login');
     expectNoSecrets(capture.text);

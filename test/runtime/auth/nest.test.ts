@@ -23,8 +23,23 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthLogged, configureAuthLogging, resetAuthLoggingConfig, setAuthFailure } from '../../../runtime/src/index.js';
-import { ALICE, baseUrlOf, decideLogin, expectNoSecrets, LogCapture, runLoginScenario, send, sleep, SLOW_MS } from './support.js';
+import {
+  AuthLogged,
+  configureAuthLogging,
+  resetAuthLoggingConfig,
+  setAuthFailure,
+} from '../../../runtime/src/index.js';
+import {
+  ALICE,
+  baseUrlOf,
+  decideLogin,
+  expectNoSecrets,
+  LogCapture,
+  runLoginScenario,
+  send,
+  sleep,
+  SLOW_MS,
+} from './support.js';
 
 @Injectable()
 class RefuseGuard implements CanActivate {
@@ -59,7 +74,10 @@ class AuthController {
   @Post('login')
   @HttpCode(200)
   @AuthLogged('login')
-  async login(@Body() body: unknown, @Req() req: { res: { setHeader(name: string, value: string): void } }): Promise<object> {
+  async login(
+    @Body() body: unknown,
+    @Req() req: { res: { setHeader(name: string, value: string): void } },
+  ): Promise<object> {
     const decision = decideLogin(body);
     if (decision.kind === 'invalid') {
       if (decision.logReason) setAuthFailure(req, decision.logReason);
@@ -142,34 +160,51 @@ describe('AuthLogged on NestJS (platform-express)', () => {
 
   it("leaves the handler's exceptions to the application's global filter", async () => {
     const { baseUrl, capture } = await start();
-    const wrong = await send(baseUrl, '/login', { body: { email: ALICE.email, password: 'wrong-horse' }, requestId: 'house-1' });
+    const wrong = await send(baseUrl, '/login', {
+      body: { email: ALICE.email, password: 'wrong-horse' },
+      requestId: 'house-1',
+    });
     expect(wrong.status).toBe(401);
     expect(JSON.parse(wrong.body ?? '{}')).toMatchObject({ house: true, detail: { error: 'invalid_credentials' } });
     await capture.waitFor((lines) => lines.length >= 1);
-    expect(capture.byRequestId('house-1')).toMatchObject([{ outcome: 'failure', status_code: 401, reason: 'invalid_credentials' }]);
+    expect(capture.byRequestId('house-1')).toMatchObject([
+      { outcome: 'failure', status_code: 401, reason: 'invalid_credentials' },
+    ]);
   });
 
   it("logs the failures of the method's guards, answered by the application's own filter", async () => {
     const { baseUrl, capture } = await start();
     const refused = await send(baseUrl, '/mfa', { body: { code: '654321' }, requestId: 'mfa-guard' });
     expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.body ?? '{}')).toMatchObject({ house: true, detail: { statusCode: 403, message: 'Forbidden resource' } });
+    expect(JSON.parse(refused.body ?? '{}')).toMatchObject({
+      house: true,
+      detail: { statusCode: 403, message: 'Forbidden resource' },
+    });
     const expired = await send(baseUrl, '/session', { requestId: 'session-guard' });
     expect(expired.status).toBe(401);
     expect(JSON.parse(expired.body ?? '{}')).toMatchObject({ house: true, detail: { message: 'session expired' } });
     const handPlaced = await send(baseUrl, '/refresh', { requestId: 'refresh-guard' });
     expect(handPlaced.status).toBe(401);
     await capture.waitFor((lines) => lines.length >= 3);
-    expect(capture.byRequestId('mfa-guard')).toMatchObject([{ level: 40, event: 'authn_mfa_fail', outcome: 'failure', status_code: 403, reason: 'forbidden' }]);
-    expect(capture.byRequestId('session-guard')).toMatchObject([{ level: 40, event: 'authn_session_fail', status_code: 401, reason: 'unauthorized' }]);
-    expect(capture.byRequestId('refresh-guard')).toMatchObject([{ level: 40, outcome: 'failure', status_code: 401, route: '/refresh' }]);
+    expect(capture.byRequestId('mfa-guard')).toMatchObject([
+      { level: 40, event: 'authn_mfa_fail', outcome: 'failure', status_code: 403, reason: 'forbidden' },
+    ]);
+    expect(capture.byRequestId('session-guard')).toMatchObject([
+      { level: 40, event: 'authn_session_fail', status_code: 401, reason: 'unauthorized' },
+    ]);
+    expect(capture.byRequestId('refresh-guard')).toMatchObject([
+      { level: 40, outcome: 'failure', status_code: 401, route: '/refresh' },
+    ]);
     expect(capture.text).not.toContain('654321');
     expectNoSecrets(capture.text);
   });
 
   it("logs a controller guard's failure only with nestExceptionFilter, which answers it as Nest does by default", async () => {
     const { baseUrl, capture } = await start();
-    const withFilter = await send(baseUrl, '/admin/login', { body: { email: ALICE.email, password: ALICE.password }, requestId: 'admin-filter' });
+    const withFilter = await send(baseUrl, '/admin/login', {
+      body: { email: ALICE.email, password: ALICE.password },
+      requestId: 'admin-filter',
+    });
     expect(withFilter.status).toBe(403);
     expect(JSON.parse(withFilter.body ?? '{}')).toMatchObject({ statusCode: 403, message: 'Forbidden resource' });
     const withoutFilter = await send(baseUrl, '/admin/token', { requestId: 'admin-plain' });
@@ -177,7 +212,9 @@ describe('AuthLogged on NestJS (platform-express)', () => {
     expect(JSON.parse(withoutFilter.body ?? '{}')).toMatchObject({ house: true });
     await capture.waitFor((lines) => lines.length >= 1);
     await sleep(50);
-    expect(capture.byRequestId('admin-filter')).toMatchObject([{ event: 'authn_login_fail', status_code: 403, reason: 'forbidden', email: 'a***@example.com' }]);
+    expect(capture.byRequestId('admin-filter')).toMatchObject([
+      { event: 'authn_login_fail', status_code: 403, reason: 'forbidden', email: 'a***@example.com' },
+    ]);
     expect(capture.byRequestId('admin-plain')).toEqual([]);
   });
 });

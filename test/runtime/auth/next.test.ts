@@ -4,10 +4,28 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, withAuthLogging } from '../../../runtime/src/index.js';
-import { ALICE, baseUrlOf, decideLogin, expectNoSecrets, LogCapture, runLoginScenario, send, sleep, SLOW_MS } from './support.js';
+import {
+  configureAuthLogging,
+  resetAuthLoggingConfig,
+  setAuthFailure,
+  withAuthLogging,
+} from '../../../runtime/src/index.js';
+import {
+  ALICE,
+  baseUrlOf,
+  decideLogin,
+  expectNoSecrets,
+  LogCapture,
+  runLoginScenario,
+  send,
+  sleep,
+  SLOW_MS,
+} from './support.js';
 
-type RouteHandler = (request: Request, context: { params: Promise<Record<string, string>> }) => Response | Promise<Response>;
+type RouteHandler = (
+  request: Request,
+  context: { params: Promise<Record<string, string>> },
+) => Response | Promise<Response>;
 type RouteModule = Partial<Record<'GET' | 'POST', RouteHandler>>;
 
 function nextError(digest: string): Error {
@@ -29,7 +47,10 @@ const loginRoute: RouteModule = {
       await sleep(SLOW_MS);
       return Response.json({ user: { id: ALICE.id } });
     }
-    return Response.json({ user: { id: decision.userId }, token: decision.token }, { headers: { 'set-cookie': 'session=session-cookie-secret' } });
+    return Response.json(
+      { user: { id: decision.userId }, token: decision.token },
+      { headers: { 'set-cookie': 'session=session-cookie-secret' } },
+    );
   }),
 };
 
@@ -50,7 +71,9 @@ const verifyRoute: RouteModule = {
 
 // An email-verification link: the route calls a wrapped service with the token from the query string before any
 // await, so the service joins the route's call (one line, the service's result gives the user id).
-const checkVerifyToken = withAuthLogging('verify', async (token: unknown) => (token === 'link-token-0123456789' ? { userId: 'u-verified' } : null));
+const checkVerifyToken = withAuthLogging('verify', async (token: unknown) =>
+  token === 'link-token-0123456789' ? { userId: 'u-verified' } : null,
+);
 const verifyEmailRoute: RouteModule = {
   GET: withAuthLogging('verify', async (request: Request) => {
     const verified = await checkVerifyToken(new URL(request.url).searchParams.get('token'));
@@ -60,7 +83,13 @@ const verifyEmailRoute: RouteModule = {
 
 const healthRoute: RouteModule = { GET: () => Response.json({ ok: true }) };
 
-const ROUTES: Record<string, RouteModule> = { '/api/login': loginRoute, '/login/form': formLoginRoute, '/api/verify': verifyRoute, '/api/verify-email': verifyEmailRoute, '/api/health': healthRoute };
+const ROUTES: Record<string, RouteModule> = {
+  '/api/login': loginRoute,
+  '/login/form': formLoginRoute,
+  '/api/verify': verifyRoute,
+  '/api/verify-email': verifyEmailRoute,
+  '/api/health': healthRoute,
+};
 
 // ---- the adapter ----
 
@@ -91,7 +120,8 @@ function controlFlowResponse(error: unknown): Response {
     const [, , location, status] = digest.split(';');
     return new Response(null, { status: Number(status) || 307, headers: { location: location ?? '/' } });
   }
-  if (typeof digest === 'string' && digest.startsWith('NEXT_HTTP_ERROR_FALLBACK;')) return new Response(null, { status: Number(digest.split(';')[1]) });
+  if (typeof digest === 'string' && digest.startsWith('NEXT_HTTP_ERROR_FALLBACK;'))
+    return new Response(null, { status: Number(digest.split(';')[1]) });
   return new Response('Internal Server Error', { status: 500 });
 }
 
@@ -105,7 +135,12 @@ function serve(): Server {
       const handler = ROUTES[new URL(req.url ?? '/', 'http://x').pathname]?.[req.method as 'GET' | 'POST'];
       if (!handler) return void (await writeResponse(res, new Response(null, { status: 404 })));
       const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : new Uint8Array(await readAll(req));
-      const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers: toHeaders(req), body, signal: controller.signal });
+      const request = new Request(`http://127.0.0.1${req.url}`, {
+        method: req.method,
+        headers: toHeaders(req),
+        body,
+        signal: controller.signal,
+      });
       let response: Response;
       try {
         response = await handler(request, { params: Promise.resolve({}) });
@@ -136,7 +171,11 @@ function postForm(baseUrl: string, path: string, fields: Record<string, string>,
   return fetch(new URL(path, baseUrl), {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': requestId, cookie: 'sid=cookie-secret-value-123' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-request-id': requestId,
+      cookie: 'sid=cookie-secret-value-123',
+    },
     body: new URLSearchParams(fields).toString(),
   });
 }
@@ -150,28 +189,48 @@ describe('withAuthLogging on Next.js route handlers', () => {
 
   it('treats redirect() and notFound() as control flow, unauthorized() as a failure', async () => {
     const { baseUrl, capture } = await start();
-    const redirected = await postForm(baseUrl, '/login/form', { email: ALICE.email, password: ALICE.password }, 'form-ok');
+    const redirected = await postForm(
+      baseUrl,
+      '/login/form',
+      { email: ALICE.email, password: ALICE.password },
+      'form-ok',
+    );
     expect(redirected.status).toBe(303);
     const refused = await postForm(baseUrl, '/login/form', { email: ALICE.email, password: 'wrong-horse' }, 'form-bad');
     expect(refused.status).toBe(401);
     const missing = await send(baseUrl, '/api/verify', { method: 'GET', requestId: 'verify-404' });
     expect(missing.status).toBe(404);
     await capture.waitFor((lines) => lines.length >= 3);
-    expect(capture.byRequestId('form-ok')).toMatchObject([{ level: 30, outcome: 'success', status_code: 303, email: 'a***@example.com' }]);
-    expect(capture.byRequestId('form-bad')).toMatchObject([{ level: 40, outcome: 'failure', status_code: 401, reason: 'unauthorized', email: 'a***@example.com' }]);
-    expect(capture.byRequestId('verify-404')).toMatchObject([{ level: 30, event: 'authn_verify_success', outcome: 'success', status_code: 404 }]);
+    expect(capture.byRequestId('form-ok')).toMatchObject([
+      { level: 30, outcome: 'success', status_code: 303, email: 'a***@example.com' },
+    ]);
+    expect(capture.byRequestId('form-bad')).toMatchObject([
+      { level: 40, outcome: 'failure', status_code: 401, reason: 'unauthorized', email: 'a***@example.com' },
+    ]);
+    expect(capture.byRequestId('verify-404')).toMatchObject([
+      { level: 30, event: 'authn_verify_success', outcome: 'success', status_code: 404 },
+    ]);
     expectNoSecrets(capture.text);
   });
 
   it('writes one line when the route calls a wrapped service with the token before its first await', async () => {
     const { baseUrl, capture } = await start();
-    expect((await send(baseUrl, '/api/verify-email?token=link-token-0123456789', { method: 'GET', requestId: 'link-ok' })).status).toBe(200);
-    expect((await send(baseUrl, '/api/verify-email?token=forged', { method: 'GET', requestId: 'link-bad' })).status).toBe(400);
+    expect(
+      (await send(baseUrl, '/api/verify-email?token=link-token-0123456789', { method: 'GET', requestId: 'link-ok' }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await send(baseUrl, '/api/verify-email?token=forged', { method: 'GET', requestId: 'link-bad' })).status,
+    ).toBe(400);
     await capture.waitFor((lines) => lines.length >= 2);
     await sleep(50);
     expect(capture.outcomes()).toHaveLength(2);
-    expect(capture.byRequestId('link-ok')).toMatchObject([{ event: 'authn_verify_success', route: '/api/verify-email', status_code: 200, user_id: 'u-verified' }]);
-    expect(capture.byRequestId('link-bad')).toMatchObject([{ event: 'authn_verify_fail', outcome: 'failure', status_code: 400 }]);
+    expect(capture.byRequestId('link-ok')).toMatchObject([
+      { event: 'authn_verify_success', route: '/api/verify-email', status_code: 200, user_id: 'u-verified' },
+    ]);
+    expect(capture.byRequestId('link-bad')).toMatchObject([
+      { event: 'authn_verify_fail', outcome: 'failure', status_code: 400 },
+    ]);
     expect(capture.text).not.toContain('link-token-0123456789');
   });
 });

@@ -9,7 +9,13 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureAuthLogging, resetAuthLoggingConfig, setAuthFailure, setAuthUser, withAuthLogging } from '../../../runtime/src/index.js';
+import {
+  configureAuthLogging,
+  resetAuthLoggingConfig,
+  setAuthFailure,
+  setAuthUser,
+  withAuthLogging,
+} from '../../../runtime/src/index.js';
 import { ALICE, ALICE_JWT, decideLogin, expectNoSecrets, LogCapture } from './support.js';
 
 afterEach(() => resetAuthLoggingConfig());
@@ -25,26 +31,43 @@ class UnauthorizedError extends Error {
 }
 
 // The service function of the plan: returns the session or null, throws when the store is down.
-const login = withAuthLogging('login', async (input: { email?: string; password?: string; headers?: Record<string, string> }) => {
-  const decision = decideLogin(input);
-  if (decision.kind === 'explode') throw decision.error;
-  if (decision.kind !== 'ok') {
-    if (decision.kind === 'invalid' && decision.logReason) setAuthFailure(input, decision.logReason);
-    return null;
-  }
-  return { user: { id: decision.userId }, accessToken: decision.token };
-});
+const login = withAuthLogging(
+  'login',
+  async (input: { email?: string; password?: string; headers?: Record<string, string> }) => {
+    const decision = decideLogin(input);
+    if (decision.kind === 'explode') throw decision.error;
+    if (decision.kind !== 'ok') {
+      if (decision.kind === 'invalid' && decision.logReason) setAuthFailure(input, decision.logReason);
+      return null;
+    }
+    return { user: { id: decision.userId }, accessToken: decision.token };
+  },
+);
 
 describe('withAuthLogging on plain functions', () => {
   it('logs success, falsy result, thrown error, with the caller seeing the same results', async () => {
     const capture = capturing();
-    const session = await login({ email: ALICE.email, password: ALICE.password, headers: { 'x-request-id': 'plain-1' } });
+    const session = await login({
+      email: ALICE.email,
+      password: ALICE.password,
+      headers: { 'x-request-id': 'plain-1' },
+    });
     expect(session).toEqual({ user: { id: ALICE.id }, accessToken: ALICE_JWT });
-    expect(await login({ email: ALICE.email, password: 'wrong-horse', headers: { 'x-request-id': 'plain-2' } })).toBeNull();
-    expect(await login({ email: 'mallory@example.com', password: 'wrong-horse', headers: { 'x-request-id': 'plain-3' } })).toBeNull();
-    await expect(login({ email: ALICE.email, password: 'explode-now', headers: { 'x-request-id': 'plain-4' } })).rejects.toThrow('user store unavailable');
-    expect(capture.byRequestId('plain-1')).toMatchObject([{ level: 30, event: 'authn_login_success', outcome: 'success', user_id: ALICE.id, email: 'a***@example.com' }]);
-    expect(capture.byRequestId('plain-2')).toMatchObject([{ level: 40, outcome: 'failure', email: 'a***@example.com' }]);
+    expect(
+      await login({ email: ALICE.email, password: 'wrong-horse', headers: { 'x-request-id': 'plain-2' } }),
+    ).toBeNull();
+    expect(
+      await login({ email: 'mallory@example.com', password: 'wrong-horse', headers: { 'x-request-id': 'plain-3' } }),
+    ).toBeNull();
+    await expect(
+      login({ email: ALICE.email, password: 'explode-now', headers: { 'x-request-id': 'plain-4' } }),
+    ).rejects.toThrow('user store unavailable');
+    expect(capture.byRequestId('plain-1')).toMatchObject([
+      { level: 30, event: 'authn_login_success', outcome: 'success', user_id: ALICE.id, email: 'a***@example.com' },
+    ]);
+    expect(capture.byRequestId('plain-2')).toMatchObject([
+      { level: 40, outcome: 'failure', email: 'a***@example.com' },
+    ]);
     expect(capture.byRequestId('plain-2')[0]).not.toHaveProperty('reason');
     expect(capture.byRequestId('plain-3')).toMatchObject([{ level: 40, outcome: 'failure', reason: 'unknown_user' }]);
     expect(capture.byRequestId('plain-4')).toMatchObject([{ level: 50, outcome: 'error', error: { type: 'Error' } }]);
@@ -69,7 +92,12 @@ describe('withAuthLogging on plain functions', () => {
     expect(requestReset('carol@example.com')).toBe(true);
     const [ok, rejected, reset] = capture.outcomes();
     expect(ok).toMatchObject({ level: 30, event: 'authn_mfa_success', user_id: 'acct-5' });
-    expect(rejected).toMatchObject({ level: 40, event: 'authn_mfa_fail', outcome: 'failure', reason: 'UnauthorizedError' });
+    expect(rejected).toMatchObject({
+      level: 40,
+      event: 'authn_mfa_fail',
+      outcome: 'failure',
+      reason: 'UnauthorizedError',
+    });
     expect(reset).toMatchObject({ level: 30, event: 'authn_password_reset', email: 'c***@example.com' });
     expect(capture.text).not.toContain('424242');
     expect(capture.text).not.toContain('carol@example.com');
@@ -77,7 +105,13 @@ describe('withAuthLogging on plain functions', () => {
 
   it('keeps untrusted input away from level, msg and time, and on one line', async () => {
     const capture = capturing();
-    const forged = { email: 'eve@example.com\n{"level":60,"msg":"forged"}', password: ALICE.password, level: 99, msg: 'forged', time: 0 };
+    const forged = {
+      email: 'eve@example.com\n{"level":60,"msg":"forged"}',
+      password: ALICE.password,
+      level: 99,
+      msg: 'forged',
+      time: 0,
+    };
     await login(forged as never);
     const lines = capture.lines();
     expect(lines).toHaveLength(1);
@@ -127,13 +161,19 @@ describe('withAuthLogging on plain functions', () => {
           `login({ email: 'alice@example.com', password: 'wrong-horse' });`,
         ].join('\n'),
       );
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '../../..') });
-      const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
+        cwd: join(import.meta.dirname, '../../..'),
+      });
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(lines).toMatchObject([
         { level: 30, event: 'authn_login_success', user_id: 3, email: 'a***@example.com' },
         { level: 40, event: 'authn_login_fail', outcome: 'failure' },
       ]);
-      for (const secret of ['correct-horse', 'wrong-horse', 'tok-secret-1', 'abcdef123456', 'alice@example.com']) expect(stdout).not.toContain(secret);
+      for (const secret of ['correct-horse', 'wrong-horse', 'tok-secret-1', 'abcdef123456', 'alice@example.com'])
+        expect(stdout).not.toContain(secret);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -31,7 +31,8 @@ export function decideLogin(body: unknown): LoginDecision {
   }
   if (password === 'explode-now') return { kind: 'explode', error: new Error('user store unavailable') };
   if (password === 'slow-horse') return { kind: 'slow' };
-  if (email !== ALICE.email) return { kind: 'invalid', status: 401, error: 'invalid_credentials', logReason: 'unknown_user' };
+  if (email !== ALICE.email)
+    return { kind: 'invalid', status: 401, error: 'invalid_credentials', logReason: 'unknown_user' };
   if (password !== ALICE.password) return { kind: 'invalid', status: 401, error: 'invalid_credentials' };
   return { kind: 'ok', userId: ALICE.id, token: ALICE_JWT };
 }
@@ -83,7 +84,14 @@ const SPAN_ID = '00f067aa0ba902b7';
 export function send(
   baseUrl: string,
   path: string,
-  options: { body?: unknown; requestId: string | null; method?: string; abortAfterMs?: number; headers?: Record<string, string>; rawBody?: string },
+  options: {
+    body?: unknown;
+    requestId: string | null;
+    method?: string;
+    abortAfterMs?: number;
+    headers?: Record<string, string>;
+    rawBody?: string;
+  },
 ): Promise<SentRequest> {
   const url = new URL(path, baseUrl);
   const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
@@ -94,7 +102,9 @@ export function send(
         method: options.method ?? 'POST',
         agent: false,
         headers: {
-          ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...(payload !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
           ...(options.requestId !== null ? { 'x-request-id': options.requestId } : {}),
           traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`,
           authorization: BEARER,
@@ -190,7 +200,11 @@ export async function runLoginScenario(options: ScenarioOptions): Promise<Record
   expect(other.status).toBe(200);
   const ids = ['req-success', 'req-wrong', 'req-unknown', 'req-invalid', 'req-error'];
   if (options.abort !== false) {
-    const aborted = await send(baseUrl, loginPath, { body: { email: ALICE.email, password: 'slow-horse' }, requestId: 'req-abort', abortAfterMs: 60 });
+    const aborted = await send(baseUrl, loginPath, {
+      body: { email: ALICE.email, password: 'slow-horse' },
+      requestId: 'req-abort',
+      abortAfterMs: 60,
+    });
     expect(aborted.aborted).toBe(true);
     ids.push('req-abort');
   }
@@ -200,27 +214,58 @@ export async function runLoginScenario(options: ScenarioOptions): Promise<Record
 
   const success = only(capture, 'req-success');
   expectCommon(success, 'req-success');
-  expect(success).toMatchObject({ level: 30, event: 'authn_login_success', outcome: 'success', status_code: 200, user_id: ALICE.id, email: 'a***@example.com' });
+  expect(success).toMatchObject({
+    level: 30,
+    event: 'authn_login_success',
+    outcome: 'success',
+    status_code: 200,
+    user_id: ALICE.id,
+    email: 'a***@example.com',
+  });
   expect(success).not.toHaveProperty('reason');
 
   const wrongLine = only(capture, 'req-wrong');
   expectCommon(wrongLine, 'req-wrong');
-  expect(wrongLine).toMatchObject({ level: 40, event: 'authn_login_fail', outcome: 'failure', status_code: 401, reason: 'invalid_credentials', email: 'a***@example.com' });
+  expect(wrongLine).toMatchObject({
+    level: 40,
+    event: 'authn_login_fail',
+    outcome: 'failure',
+    status_code: 401,
+    reason: 'invalid_credentials',
+    email: 'a***@example.com',
+  });
   expect(wrongLine).not.toHaveProperty('user_id');
 
   const unknownLine = only(capture, 'req-unknown');
-  expect(unknownLine).toMatchObject({ level: 40, outcome: 'failure', status_code: 401, reason: 'unknown_user', email: 'm***@example.com' });
+  expect(unknownLine).toMatchObject({
+    level: 40,
+    outcome: 'failure',
+    status_code: 401,
+    reason: 'unknown_user',
+    email: 'm***@example.com',
+  });
 
   const invalidLine = only(capture, 'req-invalid');
   expect(invalidLine).toMatchObject({ level: 40, outcome: 'failure', status_code: 400, reason: 'validation_failed' });
 
   const errorLine = only(capture, 'req-error');
   expectCommon(errorLine, 'req-error');
-  expect(errorLine).toMatchObject({ level: 50, event: 'authn_login_fail', outcome: 'error', status_code: options.errorStatus ?? 500 });
+  expect(errorLine).toMatchObject({
+    level: 50,
+    event: 'authn_login_fail',
+    outcome: 'error',
+    status_code: options.errorStatus ?? 500,
+  });
   // Error text is free text: without `freeText` only the type (and an identifier-shaped code) is written.
   expect(errorLine.error).toEqual({ type: 'Error' });
 
-  const lines: Record<string, Record<string, unknown>> = { success, wrong: wrongLine, unknown: unknownLine, invalid: invalidLine, error: errorLine };
+  const lines: Record<string, Record<string, unknown>> = {
+    success,
+    wrong: wrongLine,
+    unknown: unknownLine,
+    invalid: invalidLine,
+    error: errorLine,
+  };
   if (options.abort !== false) {
     const abortLine = only(capture, 'req-abort');
     expect(abortLine).toMatchObject({ level: 40, outcome: 'failure', reason: 'client_aborted' });

@@ -29,7 +29,28 @@ const OPTIONS: ResolvedAuthOptions = {
 
 describe('redaction', () => {
   it('recognises secret field names in their usual spellings', () => {
-    for (const key of ['password', 'newPassword', 'current_password', 'passwd', 'pwd', 'passphrase', 'token', 'accessToken', 'refresh_token', 'resetToken', 'otp', 'otpCode', 'code', 'mfaCode', 'client_secret', 'authorization', 'Cookie', 'set-cookie', 'apiKey', 'pin']) {
+    for (const key of [
+      'password',
+      'newPassword',
+      'current_password',
+      'passwd',
+      'pwd',
+      'passphrase',
+      'token',
+      'accessToken',
+      'refresh_token',
+      'resetToken',
+      'otp',
+      'otpCode',
+      'code',
+      'mfaCode',
+      'client_secret',
+      'authorization',
+      'Cookie',
+      'set-cookie',
+      'apiKey',
+      'pin',
+    ]) {
       expect(isSensitiveKey(key), key).toBe(true);
     }
     for (const key of ['email', 'username', 'userId', 'status', 'reason', 'passport', 'country_code_label']) {
@@ -40,12 +61,16 @@ describe('redaction', () => {
   it('scrubs tokens, credentials, key=value secrets, emails and control characters from free text', () => {
     expect(scrubText(`bad token ${ALICE_JWT}`)).toBe('bad token [Redacted]');
     expect(scrubText('header was Bearer abc.def-123456')).toBe('header was Bearer [Redacted]');
-    expect(scrubText('login failed: password=hunter2, otp: 123456')).toBe('login failed: password=[Redacted], otp: [Redacted]');
+    expect(scrubText('login failed: password=hunter2, otp: 123456')).toBe(
+      'login failed: password=[Redacted], otp: [Redacted]',
+    );
     expect(scrubText('bad password hunter2')).toBe('bad password [Redacted]');
     expect(scrubText('postgres://admin:s3cr3t@db:5432/app is down')).toBe('postgres://[Redacted]@db:5432/app is down');
     expect(scrubText('no user bob.smith@corp.example.org')).toBe('no user b***@corp.example.org');
     expect(scrubText('line1\nline2\r{"level":60}')).toBe('line1 line2 {"level":60}');
-    expect(scrubText('reset link 3f9a1c0e7b6d4a2f9e8c7b6a5d4c3b2a1f0e9d8c expired')).toBe('reset link [Redacted] expired');
+    expect(scrubText('reset link 3f9a1c0e7b6d4a2f9e8c7b6a5d4c3b2a1f0e9d8c expired')).toBe(
+      'reset link [Redacted] expired',
+    );
     expect(scrubText('refresh token expired')).toBe('refresh token expired');
     expect(scrubText('ab '.repeat(200), 50)).toHaveLength(51);
   });
@@ -53,12 +78,18 @@ describe('redaction', () => {
   it('never lets an email or a JWT through, whatever surrounds it (property)', () => {
     const word = fc.stringMatching(/^[a-z]{1,12}$/);
     fc.assert(
-      fc.property(fc.string({ maxLength: 40 }), word, word, fc.string({ maxLength: 40 }), (before, local, domain, after) => {
-        const email = `${local}@${domain}.com`;
-        const out = scrubText(`${before} ${email} ${ALICE_JWT} ${after}`, 1000);
-        expect(out).not.toContain(email);
-        expect(out).not.toContain(ALICE_JWT.split('.')[1]!);
-      }),
+      fc.property(
+        fc.string({ maxLength: 40 }),
+        word,
+        word,
+        fc.string({ maxLength: 40 }),
+        (before, local, domain, after) => {
+          const email = `${local}@${domain}.com`;
+          const out = scrubText(`${before} ${email} ${ALICE_JWT} ${after}`, 1000);
+          expect(out).not.toContain(email);
+          expect(out).not.toContain(ALICE_JWT.split('.')[1]!);
+        },
+      ),
     );
   });
 
@@ -133,13 +164,25 @@ describe('outcome rules', () => {
   it('classifies HTTP outcomes', () => {
     expect(classify({ statusCode: 200, threw: false })).toEqual({ outcome: 'success' });
     expect(classify({ statusCode: 302, threw: false })).toEqual({ outcome: 'success' });
-    expect(classify({ statusCode: 401, threw: false, body: { error: 'invalid_credentials' } })).toEqual({ outcome: 'failure', reason: 'invalid_credentials', statusReason: 'unauthorized' });
+    expect(classify({ statusCode: 401, threw: false, body: { error: 'invalid_credentials' } })).toEqual({
+      outcome: 'failure',
+      reason: 'invalid_credentials',
+      statusReason: 'unauthorized',
+    });
     expect(classify({ statusCode: 429, threw: false })).toEqual({ outcome: 'failure', statusReason: 'rate_limited' });
-    expect(classify({ statusCode: 200, threw: false, body: { ok: false, message: 'locked' } })).toEqual({ outcome: 'failure', reason: 'locked' });
-    expect(classify({ statusCode: 200, threw: false, explicitReason: 'wrong_password' })).toEqual({ outcome: 'failure', reason: 'wrong_password' });
+    expect(classify({ statusCode: 200, threw: false, body: { ok: false, message: 'locked' } })).toEqual({
+      outcome: 'failure',
+      reason: 'locked',
+    });
+    expect(classify({ statusCode: 200, threw: false, explicitReason: 'wrong_password' })).toEqual({
+      outcome: 'failure',
+      reason: 'wrong_password',
+    });
     expect(classify({ statusCode: 503, threw: false })).toEqual({ outcome: 'error' });
     expect(classify({ statusCode: 500, threw: true, error: new Error('x') })).toEqual({ outcome: 'error' });
-    expect(classify({ statusCode: 401, threw: true, error: Object.assign(new Error('expired'), { status: 401 }) })).toEqual({ outcome: 'failure', reason: 'expired', statusReason: 'unauthorized' });
+    expect(
+      classify({ statusCode: 401, threw: true, error: Object.assign(new Error('expired'), { status: 401 }) }),
+    ).toEqual({ outcome: 'failure', reason: 'expired', statusReason: 'unauthorized' });
     expect(classify({ threw: false, aborted: true })).toEqual({ outcome: 'failure', reason: 'client_aborted' });
     expect(classify({ statusCode: 404, threw: false, controlFlow: true })).toEqual({ outcome: 'success' });
   });
@@ -149,14 +192,19 @@ describe('outcome rules', () => {
     expect(classify({ threw: false, plainResult: false, body: null })).toEqual({ outcome: 'failure' });
     expect(classify({ threw: true, plainResult: false, error: new TypeError('boom') })).toEqual({ outcome: 'error' });
     class InvalidCredentialsError extends Error {}
-    expect(classify({ threw: true, plainResult: false, error: new InvalidCredentialsError('nope') })).toEqual({ outcome: 'failure', reason: 'nope' });
+    expect(classify({ threw: true, plainResult: false, error: new InvalidCredentialsError('nope') })).toEqual({
+      outcome: 'failure',
+      reason: 'nope',
+    });
   });
 
   it('reads statuses and reasons from the usual error and body shapes', () => {
     expect(statusOfError({ statusCode: 409 })).toBe(409);
     expect(statusOfError({ getStatus: () => 403 })).toBe(403);
     expect(statusOfError(new Error('x'))).toBeUndefined();
-    expect(reasonFromBody({ message: ['email must be an email', 'password should not be empty'] })).toBe('email must be an email; password should not be empty');
+    expect(reasonFromBody({ message: ['email must be an email', 'password should not be empty'] })).toBe(
+      'email must be an email; password should not be empty',
+    );
     expect(reasonFromBody('{"error":{"message":"nested"}}')).toBe('nested');
   });
 
@@ -181,12 +229,22 @@ describe('outcome rules', () => {
 
 describe('correlation', () => {
   it('reads x-request-id and a W3C traceparent, rejecting malformed values', () => {
-    expect(correlationOf({ 'x-request-id': 'abc-1', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).toEqual({
+    expect(
+      correlationOf({
+        'x-request-id': 'abc-1',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      }),
+    ).toEqual({
       request_id: 'abc-1',
       trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
       span_id: '00f067aa0ba902b7',
     });
-    expect(correlationOf({ 'x-request-id': 'bad id\n{"level":60}', traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' })).toEqual({});
+    expect(
+      correlationOf({
+        'x-request-id': 'bad id\n{"level":60}',
+        traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+      }),
+    ).toEqual({});
     expect(correlationOf(new Headers({ 'x-request-id': 'h-1' }))).toEqual({ request_id: 'h-1' });
     expect(correlationOf({}, 'req-7')).toEqual({ request_id: 'req-7' });
   });
@@ -198,7 +256,14 @@ describe('logger choice', () => {
     const own = pino(new LogCapture());
     const request = pino(new LogCapture()).child({ reqId: 'r1' });
     const leaky = pino(new LogCapture()).child({ req: { headers: { authorization: 'Bearer abcdefgh1' } } });
-    const fastifyDisabled = { info() {}, warn() {}, error() {}, child() { return this; } };
+    const fastifyDisabled = {
+      info() {},
+      warn() {},
+      error() {},
+      child() {
+        return this;
+      },
+    };
     expect(pickLogger({ ...OPTIONS, logger: own }, configured, request)).toBe(own);
     expect(pickLogger(OPTIONS, configured, request)).toBe(request);
     expect(pickLogger(OPTIONS, configured, leaky)).toBe(configured);

@@ -4,10 +4,24 @@
  * an invalid-query storm, the split parse/validate form, and the prom-client metrics.
  */
 import fc from 'fast-check';
-import { graphql, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, getIntrospectionQuery, GraphQLError } from 'graphql';
+import {
+  graphql,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+  getIntrospectionQuery,
+  GraphQLError,
+} from 'graphql';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { cachedGraphql, cachedParse, cachedValidate, createDocumentCache, GRAPHQL_METRIC_NAMES } from '../../../runtime/src/graphql/index.js';
+import {
+  cachedGraphql,
+  cachedParse,
+  cachedValidate,
+  createDocumentCache,
+  GRAPHQL_METRIC_NAMES,
+} from '../../../runtime/src/graphql/index.js';
 import { makeSchema, ROOT } from './support.js';
 
 const NO_LOG = { log: false } as const;
@@ -37,24 +51,35 @@ const SELECTIONS = [
   'me { name @skip(if: true) }',
   'search(text: "a") { name }',
 ];
-const BROKEN_SYNTAX = ['{ me { id }', 'query { me { id } } }', 'query Q($a: ) { me { id } }', '', '#only a comment', 'fragment F on User { id }'];
+const BROKEN_SYNTAX = [
+  '{ me { id }',
+  'query { me { id } } }',
+  'query Q($a: ) { me { id } }',
+  '',
+  '#only a comment',
+  'fragment F on User { id }',
+];
 
 const queryArbitrary = fc.oneof(
-  { weight: 5, arbitrary: fc
-    .record({
-      picks: fc.uniqueArray(fc.constantFrom(...SELECTIONS), { minLength: 1, maxLength: 4 }),
-      kind: fc.constantFrom('query', 'mutation-login', 'anonymous'),
-      name: fc.constantFrom('', 'Feed', 'Me'),
-    })
-    .map(({ picks, kind, name }) => {
-      const body = picks.join('\n  ');
-      const needsFragment = body.includes('...UserBits');
-      const fragment = needsFragment ? '\nfragment UserBits on User { id email }' : '';
-      if (kind === 'mutation-login') return `mutation ${name} { login(email: "ada@example.com", password: "x") { id } }`;
-      const variables = body.includes('$id') || body.includes('$flag') ? '($id: ID!, $flag: Boolean!)' : '';
-      if (kind === 'anonymous' && variables === '') return `{\n  ${body}\n}${fragment}`;
-      return `query ${name || 'Op'}${variables} {\n  ${body}\n}${fragment}`;
-    }) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .record({
+        picks: fc.uniqueArray(fc.constantFrom(...SELECTIONS), { minLength: 1, maxLength: 4 }),
+        kind: fc.constantFrom('query', 'mutation-login', 'anonymous'),
+        name: fc.constantFrom('', 'Feed', 'Me'),
+      })
+      .map(({ picks, kind, name }) => {
+        const body = picks.join('\n  ');
+        const needsFragment = body.includes('...UserBits');
+        const fragment = needsFragment ? '\nfragment UserBits on User { id email }' : '';
+        if (kind === 'mutation-login')
+          return `mutation ${name} { login(email: "ada@example.com", password: "x") { id } }`;
+        const variables = body.includes('$id') || body.includes('$flag') ? '($id: ID!, $flag: Boolean!)' : '';
+        if (kind === 'anonymous' && variables === '') return `{\n  ${body}\n}${fragment}`;
+        return `query ${name || 'Op'}${variables} {\n  ${body}\n}${fragment}`;
+      }),
+  },
   { weight: 1, arbitrary: fc.constantFrom(...BROKEN_SYNTAX) },
 );
 
@@ -81,7 +106,9 @@ describe('cachedGraphql is graphql()', () => {
   it('answers a Source object and an invalid schema like graphql()', async () => {
     const { Source } = await import('graphql');
     const source = new Source('{ me { id } }', 'Named.graphql');
-    expect(wire(await cachedGraphql({ schema, source, rootValue: ROOT }, NO_LOG))).toEqual(wire(await graphql({ schema, source, rootValue: ROOT })));
+    expect(wire(await cachedGraphql({ schema, source, rootValue: ROOT }, NO_LOG))).toEqual(
+      wire(await graphql({ schema, source, rootValue: ROOT })),
+    );
     const { GraphQLSchema, GraphQLObjectType } = await import('graphql');
     const invalid = new GraphQLSchema({ query: new GraphQLObjectType({ name: 'Query', fields: {} }) });
     const expected = wire(await graphql({ schema: invalid, source: '{ a }' }));
@@ -137,7 +164,9 @@ describe('the document cache', () => {
   });
 
   it('rejects a bound that is not a whole number, naming it', () => {
-    expect(() => createDocumentCache({ maxDocuments: -1 })).toThrow('createDocumentCache: maxDocuments must be a whole number ≥ 0, got -1');
+    expect(() => createDocumentCache({ maxDocuments: -1 })).toThrow(
+      'createDocumentCache: maxDocuments must be a whole number ≥ 0, got -1',
+    );
     expect(() => createDocumentCache({ maxSourceLength: 1.5 })).toThrow(/maxSourceLength/);
   });
 });
@@ -174,9 +203,10 @@ describe('metrics', () => {
     cache.lookup(schema, '{ me { id name email } }');
     const json = await registry.getMetricsAsJSON();
     const value = (name: string, labels: Record<string, string>): number | undefined =>
-      (json.find((metric) => metric.name === name)?.values as { labels: Record<string, string>; value: number }[] | undefined)?.find((sample) =>
-        Object.entries(labels).every(([key, label]) => sample.labels[key] === label),
-      )?.value;
+      (
+        json.find((metric) => metric.name === name)?.values as
+          { labels: Record<string, string>; value: number }[] | undefined
+      )?.find((sample) => Object.entries(labels).every(([key, label]) => sample.labels[key] === label))?.value;
     expect(value(GRAPHQL_METRIC_NAMES.requests, { cache: 'gateway', result: 'hit' })).toBe(1);
     expect(value(GRAPHQL_METRIC_NAMES.requests, { cache: 'gateway', result: 'miss' })).toBe(2);
     expect(value(GRAPHQL_METRIC_NAMES.requests, { cache: 'gateway', result: 'bypass' })).toBe(1);
@@ -185,9 +215,12 @@ describe('metrics', () => {
     // A second scrape adds only what happened since the first.
     cache.lookup(schema, '{ broken }');
     const again = await registry.getMetricsAsJSON();
-    const hits = (again.find((metric) => metric.name === GRAPHQL_METRIC_NAMES.requests)?.values as { labels: Record<string, string>; value: number }[]).find(
-      (sample) => sample.labels.result === 'hit',
-    );
+    const hits = (
+      again.find((metric) => metric.name === GRAPHQL_METRIC_NAMES.requests)?.values as {
+        labels: Record<string, string>;
+        value: number;
+      }[]
+    ).find((sample) => sample.labels.result === 'hit');
     expect(hits?.value).toBe(2);
   });
 });

@@ -78,7 +78,8 @@ describe('Lru bound', () => {
         for (let fresh = 0; fresh < capacity; fresh += 1) {
           lru.set(100 + fresh, fresh);
           reference.set(100 + fresh, fresh);
-          for (const gone of remaining.filter((held) => !reference.entries.has(held))) expect(lru.get(gone), `key ${gone}`).toBeUndefined();
+          for (const gone of remaining.filter((held) => !reference.entries.has(held)))
+            expect(lru.get(gone), `key ${gone}`).toBeUndefined();
           expect(lru.size).toBe(reference.entries.size);
           expect(evictions).toBe(reference.evictions);
         }

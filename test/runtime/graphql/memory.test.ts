@@ -40,9 +40,16 @@ console.log(JSON.stringify({ before, after }));
 describe('memory', () => {
   it('entries of dropped schemas are collected; the parse cache stays within maxDocuments', () => {
     expect(existsSync(built), 'runtime/dist/graphql/index.js: run `npx tsup` first').toBe(true);
-    const result = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', SCRIPT], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', SCRIPT], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(result.status, result.stderr).toBe(0);
-    const { before, after } = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<'before' | 'after', { document: number; error: number }>;
+    const { before, after } = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<
+      'before' | 'after',
+      { document: number; error: number }
+    >;
     expect(before).toEqual({ document: 40 * 20 + 50, error: 40 });
     expect(after).toEqual({ document: 50, error: 0 });
   });

@@ -34,19 +34,40 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
 }
 
 /** A hand-written graphql-js server: POST /graphql → handleGraphqlRequest. */
-function startPlainServer(store: PersistedQueryStore | false, log: Parameters<typeof handleGraphqlRequest>[2]['log']): Promise<{ server: Server; url: string }> {
+function startPlainServer(
+  store: PersistedQueryStore | false,
+  log: Parameters<typeof handleGraphqlRequest>[2]['log'],
+): Promise<{ server: Server; url: string }> {
   const cache = createDocumentCache({ registry: false });
   const server = createServer((request, response) => {
     void readBody(request).then(async (body) => {
-      const answer = await handleGraphqlRequest(schema, body as object, { persistedQueries: store, rootValue: ROOT, contextValue: { req: request }, cache, log });
+      const answer = await handleGraphqlRequest(schema, body as object, {
+        persistedQueries: store,
+        rootValue: ROOT,
+        contextValue: { req: request },
+        cache,
+        log,
+      });
       response.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body));
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` }),
+    ),
+  );
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; cacheControl: string | null }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true', ...headers }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown; cacheControl: string | null }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: await response.json(), cacheControl: response.headers.get('cache-control') };
 }
 
@@ -66,9 +87,16 @@ describe('APQ over HTTP: a graphql-js server answers as Apollo Server does', () 
     const off = await startPlainServer(false, false);
     plain = on.url;
     plainOff = off.url;
-    closers.push(() => new Promise((resolve) => on.server.close(() => resolve())), () => new Promise((resolve) => off.server.close(() => resolve())));
+    closers.push(
+      () => new Promise((resolve) => on.server.close(() => resolve())),
+      () => new Promise((resolve) => off.server.close(() => resolve())),
+    );
     for (const persistedQueries of [undefined, false] as const) {
-      const server = new ApolloServer({ typeDefs: TYPE_DEFS, resolvers: RESOLVERS, ...(persistedQueries === false ? { persistedQueries } : {}) });
+      const server = new ApolloServer({
+        typeDefs: TYPE_DEFS,
+        resolvers: RESOLVERS,
+        ...(persistedQueries === false ? { persistedQueries } : {}),
+      });
       const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
       if (persistedQueries === false) apolloOff = url;
       else apollo = url;
@@ -97,12 +125,16 @@ describe('APQ over HTTP: a graphql-js server answers as Apollo Server does', () 
     const body = persisted(sha256Hex(QUERY));
     const ours = await post(plainOff, body);
     expect(ours).toEqual(await post(apolloOff, body));
-    expect(ours.body).toEqual({ errors: [{ message: 'PersistedQueryNotSupported', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } }] });
+    expect(ours.body).toEqual({
+      errors: [{ message: 'PersistedQueryNotSupported', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } }],
+    });
   });
 
   it('registers a hash once its query validated, then serves the hash alone; an invalid query is never registered', async () => {
     const hash = sha256Hex(QUERY);
-    expect((await post(plain, persisted(hash))).body).toEqual({ errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+    expect((await post(plain, persisted(hash))).body).toEqual({
+      errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }],
+    });
     const registered = await post(plain, { query: QUERY, ...persisted(hash) });
     expect(registered).toMatchObject({ status: 200, body: { data: { me: { id: 'u1', name: 'Ada' } } } });
     expect(await post(plain, persisted(hash))).toEqual(registered);
@@ -115,7 +147,9 @@ describe('APQ over HTTP: a graphql-js server answers as Apollo Server does', () 
     const rejected = await post(plain, { query: invalid, ...persisted(invalidHash) });
     expect(rejected.status).toBe(400);
     expect(await store.get(invalidHash)).toBeUndefined();
-    expect((await post(plain, persisted(invalidHash))).body).toMatchObject({ errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+    expect((await post(plain, persisted(invalidHash))).body).toMatchObject({
+      errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }],
+    });
   });
 });
 
@@ -123,18 +157,27 @@ describe('the operation line', () => {
   it('cachedGraphql: one line per operation with names, hash, split timings, cache, errors and correlation; no variables unless allowed', async () => {
     const { logger, lines } = captureLogger();
     const cache = createDocumentCache({ registry: false });
-    const req = { headers: { 'x-request-id': 'req-42', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } };
-    const login = 'mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { id } }';
+    const req = {
+      headers: { 'x-request-id': 'req-42', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    };
+    const login =
+      'mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { id } }';
     const variableValues = { email: 'ada@example.com', password: 'hunter2' };
     for (let i = 0; i < 2; i++) {
-      await cachedGraphql({ schema, source: login, rootValue: ROOT, variableValues, contextValue: { req } }, { cache, log: { logger, logVariables: ['email'] } });
+      await cachedGraphql(
+        { schema, source: login, rootValue: ROOT, variableValues, contextValue: { req } },
+        { cache, log: { logger, logVariables: ['email'] } },
+      );
     }
     await cachedGraphql({ schema, source: '{ broken }', rootValue: ROOT }, { cache, log: { logger } });
     await cachedGraphql({ schema, source: '{ me { nope } }', rootValue: ROOT }, { cache, log: { logger } });
     await cachedGraphql({ schema, source: '{ me {', rootValue: ROOT }, { cache, log: { logger } });
     await flush();
     expect(lines).toHaveLength(5);
-    const [first, second, broken, invalid, syntax] = lines as [Record<string, unknown> & { elapsed_ms: Record<string, number> }, ...Record<string, unknown>[]];
+    const [first, second, broken, invalid, syntax] = lines as [
+      Record<string, unknown> & { elapsed_ms: Record<string, number> },
+      ...Record<string, unknown>[],
+    ];
     expect(first).toMatchObject({
       level: 30,
       event: 'graphql.operation',
@@ -152,14 +195,23 @@ describe('the operation line', () => {
     expect(first!.elapsed_ms.validate).toBeGreaterThan(0);
     expect(JSON.stringify(lines)).not.toContain('hunter2');
     expect(second).toMatchObject({ cache: 'hit', elapsed_ms: { parse: 0, validate: 0 } });
-    expect(broken).toMatchObject({ level: 40, operation_type: 'query', error_count: 1, error_codes: ['INTERNAL_SERVER_ERROR'] });
+    expect(broken).toMatchObject({
+      level: 40,
+      operation_type: 'query',
+      error_count: 1,
+      error_codes: ['INTERNAL_SERVER_ERROR'],
+    });
     expect(invalid).toMatchObject({ error_count: 1, error_codes: ['GRAPHQL_VALIDATION_FAILED'], cache: 'miss' });
     expect(syntax).toMatchObject({ error_count: 1, error_codes: ['GRAPHQL_PARSE_FAILED'], operation_type: null });
   });
 
   it('Apollo Server executeOperation with the plugin: miss, then hit from Apollo’s document store', async () => {
     const { logger, lines } = captureLogger();
-    const server = new ApolloServer({ typeDefs: TYPE_DEFS, resolvers: RESOLVERS, plugins: [operationLogApolloPlugin({ logger })] });
+    const server = new ApolloServer({
+      typeDefs: TYPE_DEFS,
+      resolvers: RESOLVERS,
+      plugins: [operationLogApolloPlugin({ logger })],
+    });
     await server.start();
     try {
       for (let i = 0; i < 2; i++) await server.executeOperation({ query: QUERY });
@@ -179,7 +231,11 @@ describe('the operation line', () => {
 
   it('Yoga fetch with the envelop plugin: miss, then hit from Yoga’s parser cache; request id from the Fetch request', async () => {
     const { logger, lines } = captureLogger();
-    const yoga = createYoga({ schema: createSchema({ typeDefs: TYPE_DEFS, resolvers: RESOLVERS }), plugins: [useOperationLog({ logger })], logging: false });
+    const yoga = createYoga({
+      schema: createSchema({ typeDefs: TYPE_DEFS, resolvers: RESOLVERS }),
+      plugins: [useOperationLog({ logger })],
+      logging: false,
+    });
     for (let i = 0; i < 2; i++) {
       const response = await yoga.fetch('http://yoga/graphql', {
         method: 'POST',
@@ -188,9 +244,15 @@ describe('the operation line', () => {
       });
       expect(await response.json()).toEqual({ data: { me: { id: 'u1', name: 'Ada' } } });
     }
-    await yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { nope } }' }) });
+    await yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ me { nope } }' }),
+    });
     await flush();
-    expect(lines.map((line) => [line.operation_name, line.operation_type, line.cache, line.error_count, line.request_id])).toEqual([
+    expect(
+      lines.map((line) => [line.operation_name, line.operation_type, line.cache, line.error_count, line.request_id]),
+    ).toEqual([
       ['Me', 'query', 'miss', 0, 'yoga-0'],
       ['Me', 'query', 'hit', 0, 'yoga-1'],
       // Unlike Apollo (which names the operation only once it validated), the document parsed: its one operation is a query.
@@ -202,7 +264,12 @@ describe('the operation line', () => {
   it('Mercurius inject gives the data cachedGraphql gives for the same queries', async () => {
     const app = Fastify();
     await app.register(mercurius, { schema: TYPE_DEFS, resolvers: RESOLVERS as never });
-    const queries = [QUERY, '{ feed(first: 2) { title author { name } } }', '{ search(text: "a") { __typename ... on Post { title } } }', '{ user(id: "u2") { name email } }'];
+    const queries = [
+      QUERY,
+      '{ feed(first: 2) { title author { name } } }',
+      '{ search(text: "a") { __typename ... on Post { title } } }',
+      '{ user(id: "u2") { name email } }',
+    ];
     try {
       for (const query of queries) {
         const injected = await app.inject({ method: 'POST', url: '/graphql', payload: { query } });

@@ -5,12 +5,30 @@ import { buildSchema, type GraphQLSchema } from 'graphql';
 import { pino } from 'pino';
 
 export const TYPE_DEFS = /* GraphQL */ `
-  interface Node { id: ID! }
-  type User implements Node { id: ID! name: String! email: String posts(first: Int = 2): [Post!]! }
-  type Post implements Node { id: ID! title: String! author: User! tags: [String!]! }
+  interface Node {
+    id: ID!
+  }
+  type User implements Node {
+    id: ID!
+    name: String!
+    email: String
+    posts(first: Int = 2): [Post!]!
+  }
+  type Post implements Node {
+    id: ID!
+    title: String!
+    author: User!
+    tags: [String!]!
+  }
   union SearchResult = User | Post
-  enum Order { NEWEST OLDEST }
-  input PostFilter { tag: String, order: Order = NEWEST }
+  enum Order {
+    NEWEST
+    OLDEST
+  }
+  input PostFilter {
+    tag: String
+    order: Order = NEWEST
+  }
   type Query {
     me: User
     user(id: ID!): User
@@ -20,7 +38,9 @@ export const TYPE_DEFS = /* GraphQL */ `
     broken: String
     slow: String
   }
-  type Mutation { login(email: String!, password: String!): User }
+  type Mutation {
+    login(email: String!, password: String!): User
+  }
 `;
 
 export function makeSchema(typeDefs: string = TYPE_DEFS): GraphQLSchema {
@@ -39,7 +59,11 @@ const posts = [
 const withPosts = (user: (typeof users)[number]) => ({
   ...user,
   __typename: 'User',
-  posts: ({ first }: { first: number }) => posts.filter((post) => post.authorId === user.id).slice(0, first).map(withAuthor),
+  posts: ({ first }: { first: number }) =>
+    posts
+      .filter((post) => post.authorId === user.id)
+      .slice(0, first)
+      .map(withAuthor),
 });
 const withAuthor = (post: (typeof posts)[number]): Record<string, unknown> => ({
   ...post,
@@ -86,7 +110,8 @@ export function captureLogger(): { logger: pino.Logger; lines: Record<string, un
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
       callback();
     },
   });
@@ -101,7 +126,9 @@ export const RESOLVERS = (() => {
   const asResolver = (resolve: (args: never) => unknown) => (_parent: unknown, args: never) => resolve(args);
   const { login, ...queries } = ROOT;
   return {
-    Query: Object.fromEntries(Object.entries(queries).map(([name, resolve]) => [name, asResolver(resolve as (args: never) => unknown)])),
+    Query: Object.fromEntries(
+      Object.entries(queries).map(([name, resolve]) => [name, asResolver(resolve as (args: never) => unknown)]),
+    ),
     Mutation: { login: asResolver(login as (args: never) => unknown) },
   };
 })();

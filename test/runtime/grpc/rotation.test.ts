@@ -34,9 +34,21 @@ const SERVICE = {
 } satisfies grpc.ServiceDefinition;
 const EchoClient = grpc.makeGenericClientConstructor(SERVICE, 'Echo');
 type Echo = grpc.Client & {
-  echo(request: unknown, callback: (error: grpc.ServiceError | null, reply?: { backend: string }) => void): grpc.ClientUnaryCall;
-  echo(request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, reply?: { backend: string }) => void): grpc.ClientUnaryCall;
-  count(request: { n: number; everyMs: number }, metadata?: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<{ backend: string; i: number }>;
+  echo(
+    request: unknown,
+    callback: (error: grpc.ServiceError | null, reply?: { backend: string }) => void,
+  ): grpc.ClientUnaryCall;
+  echo(
+    request: unknown,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, reply?: { backend: string }) => void,
+  ): grpc.ClientUnaryCall;
+  count(
+    request: { n: number; everyMs: number },
+    metadata?: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<{ backend: string; i: number }>;
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,7 +78,9 @@ async function startBackend(name: string, options: grpc.ServerOptions = {}): Pro
     },
   });
   backend.port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) =>
+      error ? reject(error) : resolve(port),
+    ),
   );
   return backend;
 }
@@ -113,7 +127,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function cluster(names: string[], serverOptions: grpc.ServerOptions = {}): Promise<{ backends: Backend[]; proxy: Proxy }> {
+async function cluster(
+  names: string[],
+  serverOptions: grpc.ServerOptions = {},
+): Promise<{ backends: Backend[]; proxy: Proxy }> {
   const backends = await Promise.all(names.map((name) => startBackend(name, serverOptions)));
   for (const backend of backends) cleanups.push(() => backend.server.forceShutdown());
   const proxy = await startProxy([...backends]);
@@ -122,7 +139,9 @@ async function cluster(names: string[], serverOptions: grpc.ServerOptions = {}):
 }
 
 function unary(client: Echo): Promise<string> {
-  return new Promise((resolve, reject) => client.echo({}, (error, reply) => (error ? reject(error) : resolve(reply!.backend))));
+  return new Promise((resolve, reject) =>
+    client.echo({}, (error, reply) => (error ? reject(error) : resolve(reply!.backend))),
+  );
 }
 
 function stream(client: Echo, n: number, everyMs: number): Promise<string[]> {
@@ -135,8 +154,17 @@ function stream(client: Echo, n: number, everyMs: number): Promise<string[]> {
   });
 }
 
-function rotating(proxy: Proxy, rotation: Parameters<typeof rotatingClient>[4]): Echo & ReturnType<typeof rotatingClient> {
-  const client = rotatingClient(EchoClient as unknown as new (...args: ConstructorParameters<typeof grpc.Client>) => Echo, `127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure(), {}, rotation);
+function rotating(
+  proxy: Proxy,
+  rotation: Parameters<typeof rotatingClient>[4],
+): Echo & ReturnType<typeof rotatingClient> {
+  const client = rotatingClient(
+    EchoClient as unknown as new (...args: ConstructorParameters<typeof grpc.Client>) => Echo,
+    `127.0.0.1:${proxy.port}`,
+    grpc.credentials.createInsecure(),
+    {},
+    rotation,
+  );
   cleanups.push(() => {
     client.close();
     const stats = client.rotationStats();
@@ -184,10 +212,16 @@ describe('grpc.max_connection_age_ms is a server option only (grpc-js 1.14)', ()
       ['client-side option', clientSide, options],
       ['server-side option', serverSide, {}],
     ] as const) {
-      const client = new EchoClient(`127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure(), clientOptions) as unknown as Echo;
+      const client = new EchoClient(
+        `127.0.0.1:${proxy.port}`,
+        grpc.credentials.createInsecure(),
+        clientOptions,
+      ) as unknown as Echo;
       cleanups.push(() => client.close());
       const calls = await loadFor(client, 150 * 12);
-      figures.push(`${label}: ${calls} calls over 1.8 s, per backend ${backends.map((backend) => backend.calls).join('/')}, TCP accepts ${[...proxy.accepts.values()].join('/')}`);
+      figures.push(
+        `${label}: ${calls} calls over 1.8 s, per backend ${backends.map((backend) => backend.calls).join('/')}, TCP accepts ${[...proxy.accepts.values()].join('/')}`,
+      );
     }
     console.log(figures.join('\n'));
     expect(clientSide.backends.map((backend) => backend.calls).filter((calls) => calls > 0)).toHaveLength(1);
@@ -216,7 +250,9 @@ describe('rotatingClient', () => {
   it('lets streams that outlive a rotation finish on the old connection (drain), with no failed call', async () => {
     const { proxy } = await cluster(['a', 'b']);
     const client = rotating(proxy, { maxAgeMs: 100, jitter: 0, drainMs: 5000 });
-    const streams = await Promise.all(Array.from({ length: 6 }, (_, k) => sleep(k * 60).then(() => stream(client, 12, 25))));
+    const streams = await Promise.all(
+      Array.from({ length: 6 }, (_, k) => sleep(k * 60).then(() => stream(client, 12, 25))),
+    );
     for (const items of streams) {
       expect(items).toHaveLength(12);
       expect(new Set(items.map((item) => item.split(':')[0])).size).toBe(1); // one stream, one backend, start to end
@@ -241,7 +277,9 @@ describe('rotatingClient', () => {
       if ((await unary(client)) === 'late') rotationsAtFirstLateCall = rotationsSince();
       await sleep(5);
     }
-    console.info(`first call on the late backend after ${Date.now() - startedAt} ms, ${rotationsAtFirstLateCall} rotation(s)`);
+    console.info(
+      `first call on the late backend after ${Date.now() - startedAt} ms, ${rotationsAtFirstLateCall} rotation(s)`,
+    );
     expect(rotationsAtFirstLateCall, 'the late backend got a call').toBeDefined();
     // The next rotation, or the one after when a slow call straddles it.
     expect(rotationsAtFirstLateCall!).toBeLessThanOrEqual(2);
@@ -272,13 +310,28 @@ describe('rotatingClient', () => {
     const { proxy } = await cluster(['a', 'b', 'c']);
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof(fc.constant('unary' as const), fc.constant('stream' as const), fc.constant('rotate' as const), fc.integer({ min: 0, max: 15 })), { minLength: 5, maxLength: 25 }),
+        fc.array(
+          fc.oneof(
+            fc.constant('unary' as const),
+            fc.constant('stream' as const),
+            fc.constant('rotate' as const),
+            fc.integer({ min: 0, max: 15 }),
+          ),
+          { minLength: 5, maxLength: 25 },
+        ),
         async (steps) => {
-          const client = rotatingClient(EchoClient as unknown as new (...args: ConstructorParameters<typeof grpc.Client>) => Echo, `127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure(), {}, { maxAgeMs: 40, jitter: 0.5, drainMs: 2000 }) as Echo & ReturnType<typeof rotatingClient>;
+          const client = rotatingClient(
+            EchoClient as unknown as new (...args: ConstructorParameters<typeof grpc.Client>) => Echo,
+            `127.0.0.1:${proxy.port}`,
+            grpc.credentials.createInsecure(),
+            {},
+            { maxAgeMs: 40, jitter: 0.5, drainMs: 2000 },
+          ) as Echo & ReturnType<typeof rotatingClient>;
           const calls: Promise<unknown>[] = [];
           for (const step of steps) {
             if (step === 'unary') calls.push(unary(client));
-            else if (step === 'stream') calls.push(stream(client, 4, 10).then((items) => expect(items).toHaveLength(4)));
+            else if (step === 'stream')
+              calls.push(stream(client, 4, 10).then((items) => expect(items).toHaveLength(4)));
             else if (step === 'rotate') calls.push(client.rotateNow());
             else await sleep(step);
           }
@@ -301,9 +354,15 @@ describe('rotatingClient', () => {
   });
 
   it('validates its options up front', () => {
-    expect(() => rotatingClient(EchoClient as never, '127.0.0.1:1', grpc.credentials.createInsecure(), {}, { maxAgeMs: 0 })).toThrow(/maxAgeMs must be a positive number/);
-    expect(() => rotatingClient(EchoClient as never, '127.0.0.1:1', grpc.credentials.createInsecure(), {}, { jitter: 1 })).toThrow(/jitter must be in \[0, 1\)/);
-    expect(() => rotatingClient(EchoClient as never, '127.0.0.1:1', grpc.credentials.createInsecure(), {}, { poolSize: 1.5 })).toThrow(/poolSize must be a whole number/);
+    expect(() =>
+      rotatingClient(EchoClient as never, '127.0.0.1:1', grpc.credentials.createInsecure(), {}, { maxAgeMs: 0 }),
+    ).toThrow(/maxAgeMs must be a positive number/);
+    expect(() =>
+      rotatingClient(EchoClient as never, '127.0.0.1:1', grpc.credentials.createInsecure(), {}, { jitter: 1 }),
+    ).toThrow(/jitter must be in \[0, 1\)/);
+    expect(() =>
+      rotatingClient(EchoClient as never, '127.0.0.1:1', grpc.credentials.createInsecure(), {}, { poolSize: 1.5 }),
+    ).toThrow(/poolSize must be a whole number/);
   });
 });
 
@@ -342,11 +401,32 @@ function streamOutcome(client: Echo, options: grpc.CallOptions, cancel = false):
 describe('rotatingClient settles every call, however it ends', () => {
   const past = (): grpc.CallOptions => ({ deadline: Date.now() - 1000 });
   const cases: { name: string; run: (client: Echo) => Promise<grpc.status>; code: grpc.status }[] = [
-    { name: 'unary answered at once by an interceptor (OK)', run: (client) => unaryOutcome(client, { interceptors: [answerAtOnce(grpc.status.OK, { backend: 'cache' })] }), code: grpc.status.OK },
-    { name: 'unary answered at once by an interceptor (error)', run: (client) => unaryOutcome(client, { interceptors: [answerAtOnce(grpc.status.UNAVAILABLE)] }), code: grpc.status.UNAVAILABLE },
-    { name: 'stream answered at once by an interceptor', run: (client) => streamOutcome(client, { interceptors: [answerAtOnce(grpc.status.OK, { backend: 'cache', i: 0 })] }), code: grpc.status.OK },
-    { name: 'unary whose deadline already passed', run: (client) => unaryOutcome(client, past()), code: grpc.status.DEADLINE_EXCEEDED },
-    { name: 'stream whose deadline already passed', run: (client) => streamOutcome(client, past()), code: grpc.status.DEADLINE_EXCEEDED },
+    {
+      name: 'unary answered at once by an interceptor (OK)',
+      run: (client) => unaryOutcome(client, { interceptors: [answerAtOnce(grpc.status.OK, { backend: 'cache' })] }),
+      code: grpc.status.OK,
+    },
+    {
+      name: 'unary answered at once by an interceptor (error)',
+      run: (client) => unaryOutcome(client, { interceptors: [answerAtOnce(grpc.status.UNAVAILABLE)] }),
+      code: grpc.status.UNAVAILABLE,
+    },
+    {
+      name: 'stream answered at once by an interceptor',
+      run: (client) =>
+        streamOutcome(client, { interceptors: [answerAtOnce(grpc.status.OK, { backend: 'cache', i: 0 })] }),
+      code: grpc.status.OK,
+    },
+    {
+      name: 'unary whose deadline already passed',
+      run: (client) => unaryOutcome(client, past()),
+      code: grpc.status.DEADLINE_EXCEEDED,
+    },
+    {
+      name: 'stream whose deadline already passed',
+      run: (client) => streamOutcome(client, past()),
+      code: grpc.status.DEADLINE_EXCEEDED,
+    },
     { name: 'cancelled unary', run: (client) => unaryOutcome(client, {}, true), code: grpc.status.CANCELLED },
     { name: 'cancelled stream', run: (client) => streamOutcome(client, {}, true), code: grpc.status.CANCELLED },
   ];
@@ -370,10 +450,19 @@ describe('rotatingClient settles every call, however it ends', () => {
     const { proxy } = await cluster(['a']);
     const seen: string[] = [];
     const options = {
-      callInvocationTransformer: (properties: grpc.CallProperties<unknown, unknown>) => (seen.push(properties.methodDefinition.path), properties),
+      callInvocationTransformer: (properties: grpc.CallProperties<unknown, unknown>) => (
+        seen.push(properties.methodDefinition.path),
+        properties
+      ),
       interceptors: [answerAtOnce(grpc.status.OK, { backend: 'cache' })],
     };
-    const client = rotatingClient(EchoClient as unknown as new (...args: ConstructorParameters<typeof grpc.Client>) => Echo, `127.0.0.1:${proxy.port}`, grpc.credentials.createInsecure(), options, { maxAgeMs: 60_000, drainMs: 60_000 });
+    const client = rotatingClient(
+      EchoClient as unknown as new (...args: ConstructorParameters<typeof grpc.Client>) => Echo,
+      `127.0.0.1:${proxy.port}`,
+      grpc.credentials.createInsecure(),
+      options,
+      { maxAgeMs: 60_000, drainMs: 60_000 },
+    );
     cleanups.push(() => client.close());
     expect(await unary(client)).toBe('cache');
     expect(seen).toEqual(['/quickwins.test.Echo/Echo']);
@@ -386,7 +475,11 @@ describe('rotatingClient settles every call, however it ends', () => {
   it('a stream answered at once with an error throws from the call (grpc-js) and is not counted in flight', async () => {
     const { proxy } = await cluster(['a']);
     const client = rotating(proxy, { maxAgeMs: 60_000, drainMs: 60_000 });
-    expect(() => client.count({ n: 1, everyMs: 0 }, new grpc.Metadata(), { interceptors: [answerAtOnce(grpc.status.UNAVAILABLE)] })).toThrow(/answered by an interceptor/);
+    expect(() =>
+      client.count({ n: 1, everyMs: 0 }, new grpc.Metadata(), {
+        interceptors: [answerAtOnce(grpc.status.UNAVAILABLE)],
+      }),
+    ).toThrow(/answered by an interceptor/);
     await client.rotateNow();
     expect(client.rotationStats()).toMatchObject({ inFlight: 0, draining: 0, closed: 1, created: 2 });
   });
@@ -414,12 +507,22 @@ describe('rotatingClient methods', () => {
       expect(Reflect.ownKeys(generated).length).toBeGreaterThan(3);
       for (const property of Reflect.ownKeys(generated)) {
         expect(Object.hasOwn(wrapped, property), `${method}.${String(property)}`).toBe(true);
-        expect((wrapped as Record<string | symbol, unknown>)[property], `${method}.${String(property)}`).toBe((generated as Record<string | symbol, unknown>)[property]);
+        expect((wrapped as Record<string | symbol, unknown>)[property], `${method}.${String(property)}`).toBe(
+          (generated as Record<string | symbol, unknown>)[property],
+        );
       }
     }
     const shape = (method: unknown): unknown => ({ ...(method as object) });
-    expect(shape(client.echo)).toMatchObject({ path: '/quickwins.test.Echo/Echo', requestStream: false, responseStream: false });
-    expect(shape(client.count)).toMatchObject({ path: '/quickwins.test.Echo/Count', requestStream: false, responseStream: true });
+    expect(shape(client.echo)).toMatchObject({
+      path: '/quickwins.test.Echo/Echo',
+      requestStream: false,
+      responseStream: false,
+    });
+    expect(shape(client.count)).toMatchObject({
+      path: '/quickwins.test.Echo/Count',
+      requestStream: false,
+      responseStream: true,
+    });
   });
 
   it('keep originalName and its alias, as loadPackageDefinition clients have them', async () => {
@@ -430,7 +533,10 @@ describe('rotatingClient methods', () => {
     cleanups.push(() => client.close());
     const methods = client as unknown as Record<string, { originalName?: string; path?: string }>;
     for (const name of ['Echo', 'echoOriginal']) {
-      expect({ ...methods[name] }, name).toMatchObject({ originalName: 'echoOriginal', path: '/quickwins.test.Echo/Echo' });
+      expect({ ...methods[name] }, name).toMatchObject({
+        originalName: 'echoOriginal',
+        path: '/quickwins.test.Echo/Echo',
+      });
     }
   });
 });
@@ -448,7 +554,10 @@ describe('serverConnectionAge', () => {
   });
 
   it('validates its options', () => {
-    expect(serverConnectionAge()).toEqual({ 'grpc.max_connection_age_ms': 300_000, 'grpc.max_connection_age_grace_ms': 30_000 });
+    expect(serverConnectionAge()).toEqual({
+      'grpc.max_connection_age_ms': 300_000,
+      'grpc.max_connection_age_grace_ms': 30_000,
+    });
     expect(() => serverConnectionAge({ graceMs: -1 })).toThrow(/graceMs must be a positive integer/);
   });
 });

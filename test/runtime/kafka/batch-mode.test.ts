@@ -19,7 +19,16 @@ import {
   type DedupeStore,
   type PgDedupeStore,
 } from '../../../runtime/src/kafka/index.js';
-import { batchOf, faultInHandler, HandlerFault, makeLog, PartitionModel, RefusedCommitError, type Fault, type Message } from '../../support/kafka-batches.js';
+import {
+  batchOf,
+  faultInHandler,
+  HandlerFault,
+  makeLog,
+  PartitionModel,
+  RefusedCommitError,
+  type Fault,
+  type Message,
+} from '../../support/kafka-batches.js';
 import { checkedOut, createTestPool, endPool, settle, sleep } from '../../support/pg.js';
 
 let pool: pg.Pool;
@@ -36,14 +45,20 @@ async function scenario() {
   const id = `${process.pid}_${++tableCount}_${Date.now()}`;
   const effects = `kafka_batch_effects_${id}`;
   await pool.query(`CREATE TABLE ${effects} (dedupe_key text NOT NULL, record_offset int NOT NULL)`);
-  const store: PgDedupeStore<pg.PoolClient> = pgDedupeStore(pool, { table: `kafka_batch_claims_${id}`, retentionDays: 1 });
+  const store: PgDedupeStore<pg.PoolClient> = pgDedupeStore(pool, {
+    table: `kafka_batch_claims_${id}`,
+    retentionDays: 1,
+  });
   const count = async (): Promise<Map<string, number>> => {
-    const { rows } = await pool.query<{ dedupe_key: string; n: number }>(`SELECT dedupe_key, count(*)::int AS n FROM ${effects} GROUP BY 1`);
+    const { rows } = await pool.query<{ dedupe_key: string; n: number }>(
+      `SELECT dedupe_key, count(*)::int AS n FROM ${effects} GROUP BY 1`,
+    );
     return new Map(rows.map((row) => [row.dedupe_key, row.n]));
   };
   /** Transactions that committed claims: rows written by one transaction share its xmin. */
   const claimTransactions = async (): Promise<number> =>
-    (await pool.query<{ n: number }>(`SELECT count(DISTINCT xmin::text)::int AS n FROM ${quoteTableName(store.table)}`)).rows[0]!.n;
+    (await pool.query<{ n: number }>(`SELECT count(DISTINCT xmin::text)::int AS n FROM ${quoteTableName(store.table)}`))
+      .rows[0]!.n;
   const drop = () => pool.query(`DROP TABLE ${effects}; DROP TABLE IF EXISTS ${quoteTableName(store.table)}`);
   return { store, effects, count, claimTransactions, drop };
 }
@@ -66,7 +81,8 @@ async function noLeaks(): Promise<void> {
   expect(pool.waitingCount).toBe(0);
 }
 
-const ids = (count: number, prefix = 'evt-'): string[] => Array.from({ length: count }, (_, index) => `${prefix}${index}`);
+const ids = (count: number, prefix = 'evt-'): string[] =>
+  Array.from({ length: count }, (_, index) => `${prefix}${index}`);
 const once = (counts: Map<string, number>, keys: readonly string[]): void => {
   expect([...counts.keys()].sort()).toEqual([...new Set(keys)].sort());
   expect([...counts.values()].every((n) => n === 1)).toBe(true);
@@ -83,7 +99,14 @@ describe('dedupeBatch with pgDedupeStore: one transaction per chunk', () => {
     const { store, effects, count, claimTransactions, drop } = await scenario();
     const model = new PartitionModel(makeLog(ids(250)), 1);
     const seen: string[][] = [];
-    await model.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, seen), { store, group: 'g', maxRecordsPerTransaction: 100, metrics: false }));
+    await model.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, seen), {
+        store,
+        group: 'g',
+        maxRecordsPerTransaction: 100,
+        metrics: false,
+      }),
+    );
     expect(model.done).toBe(true);
     expect(seen.map((keys) => keys.length)).toEqual([100, 100, 50]);
     expect(await claimTransactions()).toBe(3);
@@ -100,7 +123,13 @@ describe('dedupeBatch with pgDedupeStore: one transaction per chunk', () => {
     const registry = new Registry();
     const model = new PartitionModel(makeLog(['a', 'b', 'a', 'c', 'b', 'a']));
     const seen: string[][] = [];
-    await model.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, seen), { store, group: 'g', metrics: { registry } }));
+    await model.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, seen), {
+        store,
+        group: 'g',
+        metrics: { registry },
+      }),
+    );
     expect(seen).toEqual([['a', 'b', 'c']]);
     expect(model.calls.resolved).toEqual(['0', '1', '2', '3', '4', '5']);
     once(await count(), ['a', 'b', 'c']);
@@ -115,14 +144,28 @@ describe('dedupeBatch with pgDedupeStore: one transaction per chunk', () => {
     const { store, effects, count, drop } = await scenario();
     const model = new PartitionModel(makeLog(ids(200)), 1000);
     const seen: string[][] = [];
-    await model.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, seen), { store, group: 'g', maxRecordsPerTransaction: 50 }), {
-      kind: 'stale',
-      at: 60,
-    });
+    await model.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, seen), {
+        store,
+        group: 'g',
+        maxRecordsPerTransaction: 50,
+      }),
+      {
+        kind: 'stale',
+        at: 60,
+      },
+    );
     expect(seen.map((keys) => keys.length)).toEqual([50, 50]); // no third chunk after the partition moved
     expect(model.committed).toBe(0);
     const next: string[][] = [];
-    await model.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, next), { store, group: 'g', maxRecordsPerTransaction: 50, metrics: false }));
+    await model.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, next), {
+        store,
+        group: 'g',
+        maxRecordsPerTransaction: 50,
+        metrics: false,
+      }),
+    );
     expect(next.flat()).toEqual(ids(200).slice(100));
     once(await count(), ids(200));
     await noLeaks();
@@ -132,7 +175,12 @@ describe('dedupeBatch with pgDedupeStore: one transaction per chunk', () => {
   it('refused commit mid-batch: the records since the last commit come back and are skipped', async () => {
     const { store, effects, count, drop } = await scenario();
     const model = new PartitionModel(makeLog(ids(30)), 10);
-    const eachBatch = dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group: 'g', maxRecordsPerTransaction: 7, metrics: false });
+    const eachBatch = dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), {
+      store,
+      group: 'g',
+      maxRecordsPerTransaction: 7,
+      metrics: false,
+    });
     expect(await model.deliver(eachBatch, { kind: 'refuse-commit', at: 17 })).toBeInstanceOf(RefusedCommitError);
     expect(model.committed).toBeLessThan(21); // applied records came back
     await model.deliver(eachBatch);
@@ -145,12 +193,17 @@ describe('dedupeBatch with pgDedupeStore: one transaction per chunk', () => {
   it('crash after the effect, before the Kafka commit: the chunk comes back and is skipped', async () => {
     const { store, effects, count, drop } = await scenario();
     const model = new PartitionModel(makeLog(ids(12)), 5);
-    const crashed = await model.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group: 'g', metrics: false }), { kind: 'crash', at: 3 });
+    const crashed = await model.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group: 'g', metrics: false }),
+      { kind: 'crash', at: 3 },
+    );
     expect(crashed).toBeDefined();
     expect(model.committed).toBe(0);
     expect((await count()).size).toBe(12); // the whole batch committed in PostgreSQL
     const seen: string[][] = [];
-    await model.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, seen), { store, group: 'g', metrics: false }));
+    await model.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, seen), { store, group: 'g', metrics: false }),
+    );
     expect(seen).toEqual([]); // nothing claimed, the handler is not called
     expect(model.done).toBe(true);
     once(await count(), ids(12));
@@ -191,7 +244,8 @@ describe('dedupeBatch with pgDedupeStore: one transaction per chunk', () => {
       }),
       { store, group: 'g', metrics: false },
     );
-    for (let delivery = 0; delivery < 3; delivery++) expect(await model.deliver(eachBatch)).toBeInstanceOf(HandlerFault);
+    for (let delivery = 0; delivery < 3; delivery++)
+      expect(await model.deliver(eachBatch)).toBeInstanceOf(HandlerFault);
     expect(model.committed).toBe(6);
     once(await count(), ids(6));
     // first delivery: the chunk (7 records seen) then 0..6 alone; later ones: the chunk from 6 (1 seen) then 6 alone
@@ -219,7 +273,13 @@ describe('dedupeBatch with pgDedupeStore: one transaction per chunk', () => {
       ),
     );
     await sleep(50);
-    const secondRun = second.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, secondSeen), { store, group: 'g', metrics: false }));
+    const secondRun = second.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, secondSeen), {
+        store,
+        group: 'g',
+        metrics: false,
+      }),
+    );
     await sleep(100);
     expect(secondSeen).toEqual([]); // waiting on the first member's claims
     release();
@@ -251,7 +311,11 @@ describe('dedupeBatch with pgDedupeStore: one transaction per chunk', () => {
     await sleep(50);
     const secondSeen: string[][] = [];
     const secondRun = new PartitionModel(makeLog(['k2', 'k1'])).deliver(
-      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, secondSeen), { store, group: 'g', metrics: false }),
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, undefined, secondSeen), {
+        store,
+        group: 'g',
+        metrics: false,
+      }),
     );
     await sleep(100);
     release();
@@ -293,11 +357,18 @@ describe('dedupeBatch with stores without a batch claim (runOnce for every key)'
     const memory = memoryDedupeStore();
     const busy: DedupeStore<undefined> = {
       kind: 'busy',
-      runOnce: (group, key, effect) => (key === 'b' ? Promise.reject(new Error('claim busy')) : memory.runOnce(group, key, effect)),
+      runOnce: (group, key, effect) =>
+        key === 'b' ? Promise.reject(new Error('claim busy')) : memory.runOnce(group, key, effect),
     };
     const applied: string[] = [];
     const model = new PartitionModel(makeLog(['a', 'b', 'c']), 100);
-    const error = await model.deliver(dedupeBatch<undefined, Message>(async ({ records }) => void applied.push(...records.map((r) => r.key)), { store: busy, group: 'g', metrics: false }));
+    const error = await model.deliver(
+      dedupeBatch<undefined, Message>(async ({ records }) => void applied.push(...records.map((r) => r.key)), {
+        store: busy,
+        group: 'g',
+        metrics: false,
+      }),
+    );
     expect((error as Error).message).toBe('claim busy');
     expect(applied).toEqual(['a']); // the chunk never ran; alone, a applied and b refused
     expect(model.committed).toBe(1);
@@ -305,9 +376,13 @@ describe('dedupeBatch with stores without a batch claim (runOnce for every key)'
 
   it('refuses bad options with a one-line error naming the option', () => {
     const handler = async (): Promise<void> => undefined;
-    expect(() => dedupeBatch(handler, { store: memoryDedupeStore(), group: 'g', maxRecordsPerTransaction: 0 })).toThrow(/option maxRecordsPerTransaction/);
+    expect(() => dedupeBatch(handler, { store: memoryDedupeStore(), group: 'g', maxRecordsPerTransaction: 0 })).toThrow(
+      /option maxRecordsPerTransaction/,
+    );
     expect(() => dedupeBatch(handler, { store: memoryDedupeStore(), group: '' })).toThrow(/option group/);
-    expect(() => dedupeBatch('x' as never, { store: memoryDedupeStore(), group: 'g' })).toThrow(/dedupeBatch: handler must be a function/);
+    expect(() => dedupeBatch('x' as never, { store: memoryDedupeStore(), group: 'g' })).toThrow(
+      /dedupeBatch: handler must be a function/,
+    );
   });
 
   it('hands the handler the batch, in offset order', async () => {
@@ -316,7 +391,9 @@ describe('dedupeBatch with stores without a batch claim (runOnce for every key)'
     await dedupeBatch<undefined, Message>(
       async ({ records, batch }) => {
         expect(batch.topic).toBe('t');
-        calls.push(...records.map((record) => `${record.topic}/${record.partition}/${record.message.offset}:${record.key}`));
+        calls.push(
+          ...records.map((record) => `${record.topic}/${record.partition}/${record.message.offset}:${record.key}`),
+        );
       },
       { store: memoryDedupeStore(), group: 'g', metrics: false },
     )({
@@ -335,7 +412,9 @@ describe('dedupeBatch with stores without a batch claim (runOnce for every key)'
 describe('dedupeBatch under randomized fault schedules (fast-check)', () => {
   const faultArb: fc.Arbitrary<Fault> = fc.oneof(
     fc.constant<Fault>({ kind: 'none' }),
-    ...(['throw', 'refuse-commit', 'stale', 'stop', 'crash'] as const).map((kind) => fc.nat({ max: 12 }).map((at): Fault => ({ kind, at }))),
+    ...(['throw', 'refuse-commit', 'stale', 'stop', 'crash'] as const).map((kind) =>
+      fc.nat({ max: 12 }).map((at): Fault => ({ kind, at })),
+    ),
   );
 
   it('whatever the faults, chunk sizes and producer duplicates, every distinct key is applied exactly once and everything is committed', async () => {
@@ -356,7 +435,15 @@ describe('dedupeBatch under randomized fault schedules (fast-check)', () => {
             if (attempt > faults.length + 50) throw new Error('the partition never drained');
             fault = faults[attempt] ?? { kind: 'none' };
             batchStart = model.position;
-            await model.deliver(dedupeBatch<pg.PoolClient, Message>(handler, { store, group: 'g', maxRecordsPerTransaction, metrics: false }), fault);
+            await model.deliver(
+              dedupeBatch<pg.PoolClient, Message>(handler, {
+                store,
+                group: 'g',
+                maxRecordsPerTransaction,
+                metrics: false,
+              }),
+              fault,
+            );
           }
           once(await count(), keys);
           await settle(pool);

@@ -16,7 +16,14 @@ import {
   offsetKey,
   type DedupeStore,
 } from '../../../runtime/src/kafka/index.js';
-import { batchOf, HandlerFault, makeLog, PartitionModel, RefusedCommitError, type Message } from '../../support/kafka-batches.js';
+import {
+  batchOf,
+  HandlerFault,
+  makeLog,
+  PartitionModel,
+  RefusedCommitError,
+  type Message,
+} from '../../support/kafka-batches.js';
 
 const ids = (count: number, prefix = 'm'): string[] => Array.from({ length: count }, (_, index) => `${prefix}${index}`);
 
@@ -59,7 +66,9 @@ describe('dedupeEachBatch: the per-record protocol', () => {
       isStale: () => false,
       pause: () => () => undefined,
     });
-    expect(calls).toEqual(['0', '1', '2'].flatMap((offset) => [`handle:${offset}`, `resolve:${offset}`, 'heartbeat', 'commit?']));
+    expect(calls).toEqual(
+      ['0', '1', '2'].flatMap((offset) => [`handle:${offset}`, `resolve:${offset}`, 'heartbeat', 'commit?']),
+    );
   });
 
   it('stops at a rebalance mid-batch (isStale) without resolving the rest; the next member skips what was applied', async () => {
@@ -80,7 +89,10 @@ describe('dedupeEachBatch: the per-record protocol', () => {
   it('stops when the consumer is stopping (isRunning false)', async () => {
     const model = new PartitionModel(makeLog(ids(10)));
     const { applied, handler } = effects();
-    await model.deliver(dedupeEachBatch<undefined, Message>(handler, { store: memoryDedupeStore(), group: 'g', metrics: false }), { kind: 'stop', at: 3 });
+    await model.deliver(
+      dedupeEachBatch<undefined, Message>(handler, { store: memoryDedupeStore(), group: 'g', metrics: false }),
+      { kind: 'stop', at: 3 },
+    );
     expect(applied.size).toBe(3);
     expect(model.calls.resolved).toHaveLength(3);
   });
@@ -105,7 +117,11 @@ describe('dedupeEachBatch: the per-record protocol', () => {
     let failed = false;
     const { applied, handler } = effects((offset) => offset === '50' && !failed && (failed = true));
     const registry = new Registry();
-    const eachBatch = dedupeEachBatch<undefined, Message>(handler, { store: memoryDedupeStore(), group: 'g', metrics: { registry } });
+    const eachBatch = dedupeEachBatch<undefined, Message>(handler, {
+      store: memoryDedupeStore(),
+      group: 'g',
+      metrics: { registry },
+    });
     expect(await model.deliver(eachBatch)).toBeInstanceOf(HandlerFault);
     expect(model.committed).toBe(50); // kafkajs commits the resolved offsets on error
     await model.deliver(eachBatch);
@@ -133,12 +149,22 @@ describe('dedupeEachBatch: the per-record protocol', () => {
     const log = makeLog(['a', 'b', 'a', 'a', 'c', 'b']);
     const asked: string[] = [];
     const memory = memoryDedupeStore();
-    const counting: DedupeStore<undefined> = { kind: 'counting', runOnce: (group, key, effect) => (asked.push(key), memory.runOnce(group, key, effect)) };
+    const counting: DedupeStore<undefined> = {
+      kind: 'counting',
+      runOnce: (group, key, effect) => (asked.push(key), memory.runOnce(group, key, effect)),
+    };
     for (const coalesce of [true, false]) {
       asked.length = 0;
       const { applied, handler } = effects();
       const model = new PartitionModel(log);
-      await model.deliver(dedupeEachBatch<undefined, Message>(handler, { store: counting, group: `g-${coalesce}`, coalesce, metrics: false }));
+      await model.deliver(
+        dedupeEachBatch<undefined, Message>(handler, {
+          store: counting,
+          group: `g-${coalesce}`,
+          coalesce,
+          metrics: false,
+        }),
+      );
       expect(Object.fromEntries(applied)).toEqual({ a: 1, b: 1, c: 1 });
       expect(asked).toEqual(coalesce ? ['a', 'b', 'c'] : ['a', 'b', 'a', 'a', 'c', 'b']);
       expect(model.calls.resolved).toEqual(['0', '1', '2', '3', '4', '5']);
@@ -153,13 +179,23 @@ describe('dedupeEachBatch: the per-record protocol', () => {
       { offset: '1', headers: {}, value: '{"order":8}' },
     ];
     await new PartitionModel(log).deliver(
-      dedupeEachBatch<undefined, Message>(async ({ key }) => void seen.push(key), { store: memoryDedupeStore(), group: 'g', metrics: { registry } }),
+      dedupeEachBatch<undefined, Message>(async ({ key }) => void seen.push(key), {
+        store: memoryDedupeStore(),
+        group: 'g',
+        metrics: { registry },
+      }),
     );
     expect(seen).toEqual(['evt-1', 'feed/0/1']);
     expect(await counterTotal(registry, KAFKA_DEDUPE_METRIC_NAMES.fallbackKeys)).toBe(1);
     const byOrder = businessKey<Message>(({ message }) => (JSON.parse(message.value) as { order: number }).order);
     expect(byOrder({ topic: 'orders', partition: 0, message: log[1]! })).toBe('orders:8');
-    expect(headerKey('x-id')({ topic: 't', partition: 0, message: { offset: '3', headers: { 'x-id': [Buffer.from('b1'), 'b2'] } } })).toBe('b1');
+    expect(
+      headerKey('x-id')({
+        topic: 't',
+        partition: 0,
+        message: { offset: '3', headers: { 'x-id': [Buffer.from('b1'), 'b2'] } },
+      }),
+    ).toBe('b1');
     expect(offsetKey({ topic: 't', partition: 2, message: { offset: '9' } })).toBe('t/2/9');
   });
 
@@ -167,7 +203,9 @@ describe('dedupeEachBatch: the per-record protocol', () => {
     const store = memoryDedupeStore();
     const { applied, handler } = effects();
     for (const group of ['feed-writer', 'notifier']) {
-      await new PartitionModel(makeLog(['x'])).deliver(dedupeEachBatch<undefined, Message>(handler, { store, group, metrics: false }));
+      await new PartitionModel(makeLog(['x'])).deliver(
+        dedupeEachBatch<undefined, Message>(handler, { store, group, metrics: false }),
+      );
     }
     expect(applied.get('x')).toBe(2);
   });
@@ -176,8 +214,12 @@ describe('dedupeEachBatch: the per-record protocol', () => {
     const handler = async (): Promise<void> => undefined;
     expect(() => dedupeEachBatch(handler, { store: memoryDedupeStore(), group: '' })).toThrow(/option group/);
     expect(() => dedupeEachBatch(handler, { store: {} as DedupeStore, group: 'g' })).toThrow(/option store/);
-    expect(() => dedupeEachMessage(handler, { store: memoryDedupeStore(), group: 'g', keyOf: 'id' as never })).toThrow(/option keyOf/);
-    expect(() => dedupeEachBatch('x' as never, { store: memoryDedupeStore(), group: 'g' })).toThrow(/handler must be a function/);
+    expect(() => dedupeEachMessage(handler, { store: memoryDedupeStore(), group: 'g', keyOf: 'id' as never })).toThrow(
+      /option keyOf/,
+    );
+    expect(() => dedupeEachBatch('x' as never, { store: memoryDedupeStore(), group: 'g' })).toThrow(
+      /handler must be a function/,
+    );
     expect(() => memoryDedupeStore({ maxKeys: 0 })).toThrow(/maxKeys/);
   });
 
@@ -195,7 +237,13 @@ describe('dedupeEachMessage', () => {
     const eachMessage = dedupeEachMessage<undefined, Message>(handler, { store, group: 'g', metrics: false });
     let heartbeats = 0;
     for (const message of [...makeLog(['a', 'b']), ...makeLog(['a', 'b', 'c'])]) {
-      await eachMessage({ topic: 't', partition: 0, message, heartbeat: async () => void heartbeats++, pause: () => () => undefined });
+      await eachMessage({
+        topic: 't',
+        partition: 0,
+        message,
+        heartbeat: async () => void heartbeats++,
+        pause: () => () => undefined,
+      });
       expect(heartbeats).toBe(0);
     }
     expect(Object.fromEntries(applied)).toEqual({ a: 1, b: 1, c: 1 });
@@ -211,7 +259,13 @@ describe('dedupeEachMessage', () => {
       { store, group: 'g', metrics: false },
     );
     const [message] = makeLog(['a']);
-    const payload = { topic: 't', partition: 0, message: message!, heartbeat: async () => undefined, pause: () => () => undefined };
+    const payload = {
+      topic: 't',
+      partition: 0,
+      message: message!,
+      heartbeat: async () => undefined,
+      pause: () => () => undefined,
+    };
     await expect(eachMessage(payload)).rejects.toBeInstanceOf(HandlerFault);
     await eachMessage(payload);
     await eachMessage(payload);

@@ -8,7 +8,10 @@ import { describeGrowth, measureGrowth } from '../../support/growth.js';
 const noop = async (): Promise<void> => undefined;
 
 /** The reference: a Set in insertion order, the oldest key deleted past maxKeys. */
-function referenceStore(maxKeys: number): { claim(id: string, fails: boolean): 'applied' | 'duplicate' | 'failed'; readonly keys: string[] } {
+function referenceStore(maxKeys: number): {
+  claim(id: string, fails: boolean): 'applied' | 'duplicate' | 'failed';
+  readonly keys: string[];
+} {
   const applied = new Set<string>();
   return {
     claim(id, fails) {
@@ -25,7 +28,10 @@ function referenceStore(maxKeys: number): { claim(id: string, fails: boolean): '
 }
 
 /** Same size, and every key the reference holds is held by the store (claiming a held key changes nothing). */
-async function expectSameContents(store: ReturnType<typeof memoryDedupeStore>, reference: ReturnType<typeof referenceStore>): Promise<void> {
+async function expectSameContents(
+  store: ReturnType<typeof memoryDedupeStore>,
+  reference: ReturnType<typeof referenceStore>,
+): Promise<void> {
   expect(store.size).toBe(reference.keys.length);
   for (const id of reference.keys) {
     const [group, key] = id.split('\u0000') as [string, string];
@@ -45,16 +51,22 @@ describe('memoryDedupeStore bound', () => {
   }, 180_000);
 
   it('behaves exactly like a FIFO Set bounded at maxKeys: outcomes, contents, eviction order, size (property)', async () => {
-    const step = fc.record({ group: fc.constantFrom('a', 'b'), key: fc.integer({ min: 0, max: 9 }).map(String), fails: fc.boolean() });
+    const step = fc.record({
+      group: fc.constantFrom('a', 'b'),
+      key: fc.integer({ min: 0, max: 9 }).map(String),
+      fails: fc.boolean(),
+    });
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(step, { maxLength: 80 }), async (maxKeys, steps) => {
         const store = memoryDedupeStore({ maxKeys });
         const reference = referenceStore(maxKeys);
         for (const { group, key, fails } of steps) {
           const expected = reference.claim(`${group}\u0000${key}`, fails);
-          const outcome = await store.runOnce(group, key, async () => {
-            if (fails) throw new Error('effect failed');
-          }).catch(() => 'failed' as const);
+          const outcome = await store
+            .runOnce(group, key, async () => {
+              if (fails) throw new Error('effect failed');
+            })
+            .catch(() => 'failed' as const);
           expect(outcome).toBe(expected);
           expect(store.size).toBe(reference.keys.length);
           expect(store.size).toBeLessThanOrEqual(maxKeys);

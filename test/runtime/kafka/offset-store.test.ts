@@ -22,7 +22,15 @@ import {
   type PgOffsetStore,
 } from '../../../runtime/src/kafka/index.js';
 import { compareOffsets, dollarQuoted } from '../../../runtime/src/kafka/pg-offset-store.js';
-import { faultInHandler, HandlerFault, makeLog, PartitionModel, RefusedCommitError, type Fault, type Message } from '../../support/kafka-batches.js';
+import {
+  faultInHandler,
+  HandlerFault,
+  makeLog,
+  PartitionModel,
+  RefusedCommitError,
+  type Fault,
+  type Message,
+} from '../../support/kafka-batches.js';
 import { checkedOut, createTestPool, endPool, settle, sleep } from '../../support/pg.js';
 
 const APPLICATION = `kafka-offset-store-${process.pid}`;
@@ -39,34 +47,56 @@ afterAll(async () => {
 async function scenario({ keys = false, uniqueEffects = false }: { keys?: boolean; uniqueEffects?: boolean } = {}) {
   const id = `${process.pid}_${++tableCount}_${Date.now()}`;
   const effects = `kafka_offset_effects_${id}`;
-  await pool.query(`CREATE TABLE ${effects} (dedupe_key text NOT NULL ${uniqueEffects ? 'UNIQUE' : ''}, record_offset int NOT NULL)`);
+  await pool.query(
+    `CREATE TABLE ${effects} (dedupe_key text NOT NULL ${uniqueEffects ? 'UNIQUE' : ''}, record_offset int NOT NULL)`,
+  );
   const claims = keys ? pgDedupeStore(pool, { table: `kafka_offset_claims_${id}`, retentionDays: 1 }) : undefined;
-  const store: PgOffsetStore<pg.PoolClient> = pgOffsetStore(pool, { table: `kafka_offset_marks_${id}`, ...(claims === undefined ? {} : { keys: claims }) });
+  const store: PgOffsetStore<pg.PoolClient> = pgOffsetStore(pool, {
+    table: `kafka_offset_marks_${id}`,
+    ...(claims === undefined ? {} : { keys: claims }),
+  });
   const count = async (): Promise<Map<string, number>> => {
-    const { rows } = await pool.query<{ dedupe_key: string; n: number }>(`SELECT dedupe_key, count(*)::int AS n FROM ${effects} GROUP BY 1`);
+    const { rows } = await pool.query<{ dedupe_key: string; n: number }>(
+      `SELECT dedupe_key, count(*)::int AS n FROM ${effects} GROUP BY 1`,
+    );
     return new Map(rows.map((row) => [row.dedupe_key, row.n]));
   };
   const offsets = async (): Promise<number[]> =>
-    (await pool.query<{ record_offset: number }>(`SELECT record_offset FROM ${effects} ORDER BY 1`)).rows.map((row) => row.record_offset);
+    (await pool.query<{ record_offset: number }>(`SELECT record_offset FROM ${effects} ORDER BY 1`)).rows.map(
+      (row) => row.record_offset,
+    );
   /** Transactions that committed effects: rows written by one transaction share its xmin. */
-  const effectTransactions = async (): Promise<number> => (await pool.query<{ n: number }>(`SELECT count(DISTINCT xmin::text)::int AS n FROM ${effects}`)).rows[0]!.n;
+  const effectTransactions = async (): Promise<number> =>
+    (await pool.query<{ n: number }>(`SELECT count(DISTINCT xmin::text)::int AS n FROM ${effects}`)).rows[0]!.n;
   const marks = async () =>
-    (await pool.query<{ consumer_group: string; topic: string; partition: number; next_offset: string }>(`SELECT * FROM ${quoteTableName(store.table)} ORDER BY 1, 2, 3`))
-      .rows;
+    (
+      await pool.query<{ consumer_group: string; topic: string; partition: number; next_offset: string }>(
+        `SELECT * FROM ${quoteTableName(store.table)} ORDER BY 1, 2, 3`,
+      )
+    ).rows;
   const drop = () =>
-    pool.query(`DROP TABLE ${effects}; DROP TABLE IF EXISTS ${quoteTableName(store.table)}; DROP TABLE IF EXISTS ${quoteTableName(claims?.table ?? 'unused_claims')}`);
+    pool.query(
+      `DROP TABLE ${effects}; DROP TABLE IF EXISTS ${quoteTableName(store.table)}; DROP TABLE IF EXISTS ${quoteTableName(claims?.table ?? 'unused_claims')}`,
+    );
   return { store, effects, count, offsets, effectTransactions, marks, drop };
 }
 
 /** The side effect of a batch: one bulk insert of a row per record, through the store's transaction. */
-function batchWriter(effects: string, { beforeWrite = () => undefined, seen = [], onConflict = '' }: { beforeWrite?: (offset: string) => void; seen?: string[][]; onConflict?: string } = {}) {
+function batchWriter(
+  effects: string,
+  {
+    beforeWrite = () => undefined,
+    seen = [],
+    onConflict = '',
+  }: { beforeWrite?: (offset: string) => void; seen?: string[][]; onConflict?: string } = {},
+) {
   return async ({ records, tx }: { records: readonly ClaimedRecord<Message>[]; tx: pg.PoolClient }): Promise<void> => {
     seen.push(records.map((record) => record.message.offset));
     for (const record of records) beforeWrite(record.message.offset);
-    await tx.query(`INSERT INTO ${effects} (dedupe_key, record_offset) SELECT * FROM unnest($1::text[], $2::int[]) ${onConflict}`, [
-      records.map((record) => record.key),
-      records.map((record) => Number(record.message.offset)),
-    ]);
+    await tx.query(
+      `INSERT INTO ${effects} (dedupe_key, record_offset) SELECT * FROM unnest($1::text[], $2::int[]) ${onConflict}`,
+      [records.map((record) => record.key), records.map((record) => Number(record.message.offset))],
+    );
   };
 }
 
@@ -82,8 +112,10 @@ async function noLeaks(): Promise<void> {
   expect(rows[0]!.n).toBe(0);
 }
 
-const ids = (count: number, prefix = 'evt-'): string[] => Array.from({ length: count }, (_, index) => `${prefix}${index}`);
-const range = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, index) => String(from + index));
+const ids = (count: number, prefix = 'evt-'): string[] =>
+  Array.from({ length: count }, (_, index) => `${prefix}${index}`);
+const range = (from: number, to: number): string[] =>
+  Array.from({ length: to - from }, (_, index) => String(from + index));
 const once = (counts: Map<string, number>, keys: readonly string[]): void => {
   expect([...counts.keys()].sort()).toEqual([...new Set(keys)].sort());
   expect([...counts.values()].every((n) => n === 1)).toBe(true);
@@ -101,11 +133,20 @@ describe('dedupeBatch with pgOffsetStore: one mark per partition, moved in each 
     const model = new PartitionModel(makeLog(ids(250)), 1, 'feed', 3);
     const seen: string[][] = [];
     const registry = new Registry();
-    await model.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen }), { store, group: 'g', maxRecordsPerTransaction: 100, metrics: { registry } }));
+    await model.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen }), {
+        store,
+        group: 'g',
+        maxRecordsPerTransaction: 100,
+        metrics: { registry },
+      }),
+    );
     expect(model.done).toBe(true);
     expect(seen.map((offsets) => offsets.length)).toEqual([100, 100, 50]);
     expect(await effectTransactions()).toBe(3);
-    expect(await marks()).toEqual([{ consumer_group: 'g', topic: 'feed', partition: 3, next_offset: '250', previous_offset: '200' }]);
+    expect(await marks()).toEqual([
+      { consumer_group: 'g', topic: 'feed', partition: 3, next_offset: '250', previous_offset: '200' },
+    ]);
     expect(model.calls.resolved).toEqual(range(0, 250));
     expect(model.calls.commits).toBe(3);
     once(await count(), ids(250));
@@ -118,14 +159,29 @@ describe('dedupeBatch with pgOffsetStore: one mark per partition, moved in each 
     const { store, effects, count, drop } = await scenario();
     const model = new PartitionModel(makeLog(ids(200)), 1000);
     const seen: string[][] = [];
-    await model.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen }), { store, group: 'g', maxRecordsPerTransaction: 50, metrics: false }), {
-      kind: 'stale',
-      at: 60,
-    });
+    await model.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen }), {
+        store,
+        group: 'g',
+        maxRecordsPerTransaction: 50,
+        metrics: false,
+      }),
+      {
+        kind: 'stale',
+        at: 60,
+      },
+    );
     expect(seen.map((offsets) => offsets.length)).toEqual([50, 50]);
     expect(model.committed).toBe(0);
     const next: string[][] = [];
-    await model.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen: next }), { store, group: 'g', maxRecordsPerTransaction: 30, metrics: false }));
+    await model.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen: next }), {
+        store,
+        group: 'g',
+        maxRecordsPerTransaction: 30,
+        metrics: false,
+      }),
+    );
     expect(next.flat()).toEqual(range(100, 200)); // a chunk straddling the mark (90..119) applies from 100 only
     once(await count(), ids(200));
     await noLeaks();
@@ -136,7 +192,12 @@ describe('dedupeBatch with pgOffsetStore: one mark per partition, moved in each 
     const { store, effects, count, drop } = await scenario();
     const model = new PartitionModel(makeLog(ids(30)), 10);
     const seen: string[][] = [];
-    const eachBatch = dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen }), { store, group: 'g', maxRecordsPerTransaction: 7, metrics: false });
+    const eachBatch = dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen }), {
+      store,
+      group: 'g',
+      maxRecordsPerTransaction: 7,
+      metrics: false,
+    });
     expect(await model.deliver(eachBatch, { kind: 'refuse-commit', at: 17 })).toBeInstanceOf(RefusedCommitError);
     expect(model.committed).toBeLessThan(21); // applied records came back
     await model.deliver(eachBatch);
@@ -150,13 +211,18 @@ describe('dedupeBatch with pgOffsetStore: one mark per partition, moved in each 
   it('crash after the effect, before the Kafka commit: the chunk comes back and the handler is not called', async () => {
     const { store, effects, count, drop } = await scenario();
     const model = new PartitionModel(makeLog(ids(12)), 5);
-    const crashed = await model.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group: 'g', metrics: false }), { kind: 'crash', at: 3 });
+    const crashed = await model.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group: 'g', metrics: false }),
+      { kind: 'crash', at: 3 },
+    );
     expect(crashed).toBeDefined();
     expect(model.committed).toBe(0);
     expect((await count()).size).toBe(12);
     const seen: string[][] = [];
     const registry = new Registry();
-    await model.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen }), { store, group: 'g', metrics: { registry } }));
+    await model.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen }), { store, group: 'g', metrics: { registry } }),
+    );
     expect(seen).toEqual([]);
     expect(model.done).toBe(true);
     expect(await counterTotal(registry, KAFKA_DEDUPE_METRIC_NAMES.duplicates)).toBe(12);
@@ -204,7 +270,8 @@ describe('dedupeBatch with pgOffsetStore: one mark per partition, moved in each 
       }),
       { store, group: 'g', metrics: false },
     );
-    for (let delivery = 0; delivery < 3; delivery++) expect(await model.deliver(eachBatch)).toBeInstanceOf(HandlerFault);
+    for (let delivery = 0; delivery < 3; delivery++)
+      expect(await model.deliver(eachBatch)).toBeInstanceOf(HandlerFault);
     expect(model.committed).toBe(6);
     once(await count(), ids(6));
     expect(calls).toBe(7 + 7 + 2 + 2);
@@ -232,7 +299,13 @@ describe('dedupeBatch with pgOffsetStore: one mark per partition, moved in each 
       ),
     );
     await sleep(50);
-    const secondRun = second.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen: secondSeen }), { store, group: 'g', metrics: false }));
+    const secondRun = second.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen: secondSeen }), {
+        store,
+        group: 'g',
+        metrics: false,
+      }),
+    );
     await sleep(100);
     expect(secondSeen).toEqual([]); // waiting on the first member's mark
     release();
@@ -266,7 +339,11 @@ describe('dedupeBatch with pgOffsetStore: one mark per partition, moved in each 
     await sleep(50);
     const secondSeen: string[][] = [];
     const secondRun = new PartitionModel(makeLog(['k1', 'k2'])).deliver(
-      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen: secondSeen }), { store, group: 'g', metrics: false }),
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen: secondSeen }), {
+        store,
+        group: 'g',
+        metrics: false,
+      }),
     );
     await sleep(100);
     release();
@@ -284,22 +361,33 @@ describe('dedupeBatch with pgOffsetStore: one mark per partition, moved in each 
     const { store, effects, count, marks, drop } = await scenario();
     const log = makeLog(ids(10));
     const writer = batchWriter(effects);
-    await new PartitionModel(log).deliver(dedupeBatch<pg.PoolClient, Message>(writer, { store, group: 'g', metrics: false }));
+    await new PartitionModel(log).deliver(
+      dedupeBatch<pg.PoolClient, Message>(writer, { store, group: 'g', metrics: false }),
+    );
     const staleSeen: string[][] = [];
     const stale = new PartitionModel(log.slice(0, 6));
-    await stale.deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen: staleSeen }), { store, group: 'g', metrics: false }));
+    await stale.deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { seen: staleSeen }), {
+        store,
+        group: 'g',
+        metrics: false,
+      }),
+    );
     expect(staleSeen).toEqual([]);
     expect(stale.calls.resolved).toEqual(range(0, 6)); // skipped records are still resolved
     // another partition, another topic and another group each start from nothing
-    await new PartitionModel(log, 5, 'feed', 1).deliver(dedupeBatch<pg.PoolClient, Message>(writer, { store, group: 'g', metrics: false }));
-    await new PartitionModel(log, 5, 'other').deliver(dedupeBatch<pg.PoolClient, Message>(writer, { store, group: 'g', metrics: false }));
-    await new PartitionModel(log, 5).deliver(dedupeBatch<pg.PoolClient, Message>(writer, { store, group: 'h', metrics: false }));
-    expect((await marks()).map((mark) => `${mark.consumer_group}/${mark.topic}/${mark.partition}@${mark.next_offset}`)).toEqual([
-      'g/feed/0@10',
-      'g/feed/1@10',
-      'g/other/0@10',
-      'h/feed/0@10',
-    ]);
+    await new PartitionModel(log, 5, 'feed', 1).deliver(
+      dedupeBatch<pg.PoolClient, Message>(writer, { store, group: 'g', metrics: false }),
+    );
+    await new PartitionModel(log, 5, 'other').deliver(
+      dedupeBatch<pg.PoolClient, Message>(writer, { store, group: 'g', metrics: false }),
+    );
+    await new PartitionModel(log, 5).deliver(
+      dedupeBatch<pg.PoolClient, Message>(writer, { store, group: 'h', metrics: false }),
+    );
+    expect(
+      (await marks()).map((mark) => `${mark.consumer_group}/${mark.topic}/${mark.partition}@${mark.next_offset}`),
+    ).toEqual(['g/feed/0@10', 'g/feed/1@10', 'g/other/0@10', 'h/feed/0@10']);
     expect([...(await count()).values()].every((n) => n === 4)).toBe(true);
     await noLeaks();
     await drop();
@@ -309,12 +397,18 @@ describe('dedupeBatch with pgOffsetStore: one mark per partition, moved in each 
     const { store, effects, count, drop } = await scenario();
     const group = `it's $q$ odd$q`; // the group travels as a literal: nothing in it may close the quote
     const log = makeLog(ids(5));
-    await new PartitionModel(log).deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group, metrics: false }));
-    await new PartitionModel(log).deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group, metrics: false }));
+    await new PartitionModel(log).deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group, metrics: false }),
+    );
+    await new PartitionModel(log).deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group, metrics: false }),
+    );
     once(await count(), ids(5));
     expect(await store.reset('other group')).toBe(0);
     expect(await store.reset(group, 'feed')).toBe(1);
-    await new PartitionModel(log).deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group, metrics: false }));
+    await new PartitionModel(log).deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group, metrics: false }),
+    );
     expect([...(await count()).values()]).toEqual([2, 2, 2, 2, 2]);
     await noLeaks();
     await drop();
@@ -324,7 +418,9 @@ describe('dedupeBatch with pgOffsetStore: one mark per partition, moved in each 
 describe('pgOffsetStore and producer duplicates (one event at two offsets)', () => {
   it('offsets alone apply both records: the mark sees two records', async () => {
     const { store, effects, count, drop } = await scenario();
-    await new PartitionModel(makeLog(['a', 'b', 'a'])).deliver(dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group: 'g', metrics: false }));
+    await new PartitionModel(makeLog(['a', 'b', 'a'])).deliver(
+      dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group: 'g', metrics: false }),
+    );
     expect(Object.fromEntries(await count())).toEqual({ a: 2, b: 1 });
     await drop();
   });
@@ -333,7 +429,12 @@ describe('pgOffsetStore and producer duplicates (one event at two offsets)', () 
     const { store, effects, count, offsets, drop } = await scenario({ keys: true });
     const registry = new Registry();
     const model = new PartitionModel(makeLog(['a', 'b', 'a', 'c', 'b', 'd', 'a']), 1);
-    const eachBatch = dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), { store, group: 'g', maxRecordsPerTransaction: 4, metrics: { registry } });
+    const eachBatch = dedupeBatch<pg.PoolClient, Message>(batchWriter(effects), {
+      store,
+      group: 'g',
+      maxRecordsPerTransaction: 4,
+      metrics: { registry },
+    });
     expect(await model.deliver(eachBatch, { kind: 'refuse-commit', at: 5 })).toBeInstanceOf(RefusedCommitError);
     await model.deliver(eachBatch);
     expect(model.done).toBe(true);
@@ -347,12 +448,15 @@ describe('pgOffsetStore and producer duplicates (one event at two offsets)', () 
   it("or the effect row's own unique key: ON CONFLICT DO NOTHING on the effect applies a producer duplicate once", async () => {
     const { store, effects, count, drop } = await scenario({ uniqueEffects: true });
     const model = new PartitionModel(makeLog(['a', 'b', 'a', 'c', 'a']), 1);
-    const eachBatch = dedupeBatch<pg.PoolClient, Message>(batchWriter(effects, { onConflict: 'ON CONFLICT (dedupe_key) DO NOTHING' }), {
-      store,
-      group: 'g',
-      maxRecordsPerTransaction: 2,
-      metrics: false,
-    });
+    const eachBatch = dedupeBatch<pg.PoolClient, Message>(
+      batchWriter(effects, { onConflict: 'ON CONFLICT (dedupe_key) DO NOTHING' }),
+      {
+        store,
+        group: 'g',
+        maxRecordsPerTransaction: 2,
+        metrics: false,
+      },
+    );
     await model.deliver(eachBatch);
     once(await count(), ['a', 'b', 'c']);
     await noLeaks();
@@ -363,11 +467,19 @@ describe('pgOffsetStore and producer duplicates (one event at two offsets)', () 
 describe('pgOffsetStore options and helpers', () => {
   it('refuses bad options and the per-record wrappers with a one-line error naming the option', () => {
     const handler = async (): Promise<void> => undefined;
-    expect(() => pgOffsetStore(pool, { table: 'no;way' })).toThrow(/^pgOffsetStore: option table must be an identifier/);
-    expect(() => pgOffsetStore(pool, { keys: {} as never })).toThrow(/^pgOffsetStore: option keys must be a pgDedupeStore/);
+    expect(() => pgOffsetStore(pool, { table: 'no;way' })).toThrow(
+      /^pgOffsetStore: option table must be an identifier/,
+    );
+    expect(() => pgOffsetStore(pool, { keys: {} as never })).toThrow(
+      /^pgOffsetStore: option keys must be a pgDedupeStore/,
+    );
     const store = pgOffsetStore(pool);
-    expect(() => dedupeEachBatch(handler, { store: store as never, group: 'g' })).toThrow(/^dedupeEachBatch: option store: an offset store \(pgOffsetStore\) works with dedupeBatch only/);
-    expect(() => dedupeEachMessage(handler, { store: store as never, group: 'g' })).toThrow(/^dedupeEachMessage: option store: an offset store/);
+    expect(() => dedupeEachBatch(handler, { store: store as never, group: 'g' })).toThrow(
+      /^dedupeEachBatch: option store: an offset store \(pgOffsetStore\) works with dedupeBatch only/,
+    );
+    expect(() => dedupeEachMessage(handler, { store: store as never, group: 'g' })).toThrow(
+      /^dedupeEachMessage: option store: an offset store/,
+    );
     expect(() => dedupeBatch(handler, { store, group: '' })).toThrow(/^dedupeBatch: option group/);
   });
 
@@ -386,7 +498,9 @@ describe('pgOffsetStore options and helpers', () => {
 describe('dedupeBatch with pgOffsetStore under randomized fault schedules (fast-check)', () => {
   const faultArb: fc.Arbitrary<Fault> = fc.oneof(
     fc.constant<Fault>({ kind: 'none' }),
-    ...(['throw', 'refuse-commit', 'stale', 'stop', 'crash'] as const).map((kind) => fc.nat({ max: 12 }).map((at): Fault => ({ kind, at }))),
+    ...(['throw', 'refuse-commit', 'stale', 'stop', 'crash'] as const).map((kind) =>
+      fc.nat({ max: 12 }).map((at): Fault => ({ kind, at })),
+    ),
   );
 
   it('whatever the faults and chunk sizes, every record is applied exactly once, everything is committed, nothing is left open', async () => {
@@ -406,7 +520,15 @@ describe('dedupeBatch with pgOffsetStore under randomized fault schedules (fast-
             if (attempt > faults.length + 50) throw new Error('the partition never drained');
             fault = faults[attempt] ?? { kind: 'none' };
             batchStart = model.position;
-            await model.deliver(dedupeBatch<pg.PoolClient, Message>(handler, { store, group: 'g', maxRecordsPerTransaction, metrics: false }), fault);
+            await model.deliver(
+              dedupeBatch<pg.PoolClient, Message>(handler, {
+                store,
+                group: 'g',
+                maxRecordsPerTransaction,
+                metrics: false,
+              }),
+              fault,
+            );
           }
           expect(await offsets()).toEqual(Array.from({ length: records }, (_, index) => index));
           await noLeaks();
@@ -435,7 +557,15 @@ describe('dedupeBatch with pgOffsetStore under randomized fault schedules (fast-
             if (attempt > faults.length + 50) throw new Error('the partition never drained');
             fault = faults[attempt] ?? { kind: 'none' };
             batchStart = model.position;
-            await model.deliver(dedupeBatch<pg.PoolClient, Message>(handler, { store, group: 'g', maxRecordsPerTransaction, metrics: false }), fault);
+            await model.deliver(
+              dedupeBatch<pg.PoolClient, Message>(handler, {
+                store,
+                group: 'g',
+                maxRecordsPerTransaction,
+                metrics: false,
+              }),
+              fault,
+            );
           }
           once(await count(), keys);
           await noLeaks();

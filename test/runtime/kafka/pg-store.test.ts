@@ -7,7 +7,12 @@
 import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dedupeEachBatch, pgDedupeStore, quoteTableName, type PgDedupeStore } from '../../../runtime/src/kafka/index.js';
+import {
+  dedupeEachBatch,
+  pgDedupeStore,
+  quoteTableName,
+  type PgDedupeStore,
+} from '../../../runtime/src/kafka/index.js';
 import { faultInHandler, makeLog, PartitionModel, type Fault, type Message } from '../../support/kafka-batches.js';
 import { checkedOut, createTestPool, endPool, settle } from '../../support/pg.js';
 
@@ -22,20 +27,30 @@ afterAll(async () => {
 });
 
 /** A fresh claims table and effects table for one scenario. */
-async function scenario(): Promise<{ store: PgDedupeStore<pg.PoolClient>; effects: string; count: () => Promise<Map<string, number>> }> {
+async function scenario(): Promise<{
+  store: PgDedupeStore<pg.PoolClient>;
+  effects: string;
+  count: () => Promise<Map<string, number>>;
+}> {
   const id = `${process.pid}_${++tableCount}_${Date.now()}`;
   const effects = `kafka_effects_${id}`;
   await pool.query(`CREATE TABLE ${effects} (dedupe_key text NOT NULL, record_offset int NOT NULL)`);
   const store = pgDedupeStore(pool, { table: `kafka_claims_${id}`, retentionDays: 1 });
   const count = async (): Promise<Map<string, number>> => {
-    const { rows } = await pool.query<{ dedupe_key: string; n: number }>(`SELECT dedupe_key, count(*)::int AS n FROM ${effects} GROUP BY 1`);
+    const { rows } = await pool.query<{ dedupe_key: string; n: number }>(
+      `SELECT dedupe_key, count(*)::int AS n FROM ${effects} GROUP BY 1`,
+    );
     return new Map(rows.map((row) => [row.dedupe_key, row.n]));
   };
   return { store, effects, count };
 }
 
 /** The side effect: one row per application, written through the store's transaction. */
-function writer(effects: string, beforeWrite: (offset: string) => void = () => undefined, afterWrite: (offset: string) => void = () => undefined) {
+function writer(
+  effects: string,
+  beforeWrite: (offset: string) => void = () => undefined,
+  afterWrite: (offset: string) => void = () => undefined,
+) {
   return async ({ key, tx, message }: { key: string; tx: pg.PoolClient; message: Message }): Promise<void> => {
     beforeWrite(message.offset);
     await tx.query(`INSERT INTO ${effects} (dedupe_key, record_offset) VALUES ($1, $2)`, [key, Number(message.offset)]);
@@ -99,11 +114,16 @@ describe('pgDedupeStore: each pitfall ends with every side effect applied once',
   it('crash after the side effect and before the commit: the record comes back and is skipped', async () => {
     const { store, effects, count } = await scenario();
     const model = new PartitionModel(makeLog(ids(12)), 5);
-    await model.deliver(dedupeEachBatch<pg.PoolClient, Message>(writer(effects), { store, group: 'g', metrics: false }), { kind: 'crash', at: 7 });
+    await model.deliver(
+      dedupeEachBatch<pg.PoolClient, Message>(writer(effects), { store, group: 'g', metrics: false }),
+      { kind: 'crash', at: 7 },
+    );
     expect(model.committed).toBe(5);
     expect((await count()).size).toBe(8);
     // a new process: new wrapper, same database
-    await model.deliver(dedupeEachBatch<pg.PoolClient, Message>(writer(effects), { store, group: 'g', metrics: false }));
+    await model.deliver(
+      dedupeEachBatch<pg.PoolClient, Message>(writer(effects), { store, group: 'g', metrics: false }),
+    );
     once(await count(), ids(12));
     await noLeaks();
   });
@@ -117,7 +137,11 @@ describe('pgDedupeStore: each pitfall ends with every side effect applied once',
       await gate;
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const second = store.runOnce('g', 'shared', async (tx) => void (await tx.query(`INSERT INTO ${effects} VALUES ('shared', 1)`)));
+    const second = store.runOnce(
+      'g',
+      'shared',
+      async (tx) => void (await tx.query(`INSERT INTO ${effects} VALUES ('shared', 1)`)),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     release();
     expect(await Promise.all([first, second])).toEqual(['applied', 'duplicate']);
@@ -130,11 +154,17 @@ describe('pgDedupeStore: each pitfall ends with every side effect applied once',
       throw new Error('member 1 failed');
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const takeover = store.runOnce('g', 'other', async (tx) => void (await tx.query(`INSERT INTO ${effects} VALUES ('other', 1)`)));
+    const takeover = store.runOnce(
+      'g',
+      'other',
+      async (tx) => void (await tx.query(`INSERT INTO ${effects} VALUES ('other', 1)`)),
+    );
     releaseFailing();
     await expect(failing).rejects.toThrow('member 1 failed');
     expect(await takeover).toBe('applied');
-    const { rows } = await pool.query<{ dedupe_key: string; record_offset: number }>(`SELECT * FROM ${effects} ORDER BY 1`);
+    const { rows } = await pool.query<{ dedupe_key: string; record_offset: number }>(
+      `SELECT * FROM ${effects} ORDER BY 1`,
+    );
     expect(rows).toEqual([
       { dedupe_key: 'other', record_offset: 1 },
       { dedupe_key: 'shared', record_offset: 0 },
@@ -159,7 +189,9 @@ describe('pgDedupeStore: each pitfall ends with every side effect applied once',
     const { store } = await scenario();
     await store.runOnce('g', 'old', async () => undefined);
     await store.runOnce('g', 'new', async () => undefined);
-    await pool.query(`UPDATE ${quoteTableName(store.table)} SET claimed_at = now() - interval '2 days' WHERE dedupe_key = 'old'`);
+    await pool.query(
+      `UPDATE ${quoteTableName(store.table)} SET claimed_at = now() - interval '2 days' WHERE dedupe_key = 'old'`,
+    );
     expect(await store.prune()).toBe(1);
     expect(await store.runOnce('g', 'new', async () => undefined)).toBe('duplicate');
     expect(() => pgDedupeStore(pool, { table: 'x; drop table y' })).toThrow(/option table/);
@@ -171,7 +203,9 @@ describe('pgDedupeStore: each pitfall ends with every side effect applied once',
 describe('pgDedupeStore under randomized fault schedules (fast-check)', () => {
   const faultArb: fc.Arbitrary<Fault> = fc.oneof(
     fc.constant<Fault>({ kind: 'none' }),
-    ...(['throw', 'refuse-commit', 'stale', 'stop', 'crash'] as const).map((kind) => fc.nat({ max: 12 }).map((at): Fault => ({ kind, at }))),
+    ...(['throw', 'refuse-commit', 'stale', 'stop', 'crash'] as const).map((kind) =>
+      fc.nat({ max: 12 }).map((at): Fault => ({ kind, at })),
+    ),
   );
 
   it('whatever the faults and producer duplicates, every distinct key is applied exactly once and everything is committed', async () => {
@@ -193,7 +227,10 @@ describe('pgDedupeStore under randomized fault schedules (fast-check)', () => {
             fault = faults[attempt] ?? { kind: 'none' };
             batchStart = model.position;
             // every delivery is a new member or a restarted process: a new wrapper over the same store
-            await model.deliver(dedupeEachBatch<pg.PoolClient, Message>(handler, { store, group: 'g', coalesce, metrics: false }), fault);
+            await model.deliver(
+              dedupeEachBatch<pg.PoolClient, Message>(handler, { store, group: 'g', coalesce, metrics: false }),
+              fault,
+            );
           }
           once(await count(), keys);
           await settle(pool);

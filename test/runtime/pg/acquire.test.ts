@@ -91,7 +91,9 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
       const pool = createTestPool({ max: 20 });
       const held = await hold(pool, 17);
       held.push(await acquireWithBackpressure(pool, { threshold: 0.85, ...quiet }));
-      await expect(acquireWithBackpressure(pool, { threshold: 0.85, ...quiet })).rejects.toMatchObject({ utilizationPercent: 90 });
+      await expect(acquireWithBackpressure(pool, { threshold: 0.85, ...quiet })).rejects.toMatchObject({
+        utilizationPercent: 90,
+      });
       held.forEach((client) => client.release());
     });
 
@@ -117,7 +119,9 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
       const fourth = pool.connect(); // connecting: in totalCount, not idle → 100 %
       await expect(acquireWithBackpressure(pool, { threshold: 0.75, ...quiet })).rejects.toThrow(PoolExhaustedError);
       const fifth = pool.connect(); // queued → 125 %
-      await expect(acquireWithBackpressure(pool, { threshold: 1, ...quiet })).rejects.toMatchObject({ waitingRequests: 1 });
+      await expect(acquireWithBackpressure(pool, { threshold: 1, ...quiet })).rejects.toMatchObject({
+        waitingRequests: 1,
+      });
       held.forEach((client) => client.release());
       (await fourth).release();
       (await fifth).release();
@@ -162,7 +166,9 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
       const pool = createTestPool({ max: 1 });
       const [holder] = await hold(pool, 1);
       const started = performance.now();
-      const error = (await acquireWithBackpressure(pool, { maxWaiting: 5, acquireTimeoutMs: 60, ...quiet }).catch((e: unknown) => e)) as AcquireTimeoutError;
+      const error = (await acquireWithBackpressure(pool, { maxWaiting: 5, acquireTimeoutMs: 60, ...quiet }).catch(
+        (e: unknown) => e,
+      )) as AcquireTimeoutError;
       const elapsed = performance.now() - started;
       expect(error).toBeInstanceOf(AcquireTimeoutError);
       expect(error).toBeInstanceOf(PoolBackpressureError);
@@ -184,7 +190,9 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
       // must be released on arrival instead.
       const pool = createTestPool({ max: 1, connectionTimeoutMillis: 5_000 });
       const [holder] = await hold(pool, 1);
-      await expect(acquireWithBackpressure(pool, { maxWaiting: 1, acquireTimeoutMs: 30, ...quiet })).rejects.toThrow(AcquireTimeoutError);
+      await expect(acquireWithBackpressure(pool, { maxWaiting: 1, acquireTimeoutMs: 30, ...quiet })).rejects.toThrow(
+        AcquireTimeoutError,
+      );
       expect(pool.waitingCount).toBe(1); // still queued inside pg-pool
 
       holder!.release(); // goes to the abandoned request, which must hand it back
@@ -199,7 +207,9 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
     it('hands back a brand-new client whose connection finished after the timeout', async () => {
       // onConnect delays the new client's hand-over past the caller's deadline.
       const pool = createTestPool({ max: 2, onConnect: () => sleep(150) } as pg.PoolConfig);
-      await expect(acquireWithBackpressure(pool, { acquireTimeoutMs: 30, ...quiet })).rejects.toThrow(AcquireTimeoutError);
+      await expect(acquireWithBackpressure(pool, { acquireTimeoutMs: 30, ...quiet })).rejects.toThrow(
+        AcquireTimeoutError,
+      );
       expect(pool.totalCount).toBe(1); // still connecting
       await vi.waitFor(() => expect(pool.idleCount).toBe(1), { timeout: 5_000 });
       expect(checkedOut(pool)).toBe(0);
@@ -213,7 +223,9 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
       const { connects } = countingConnects(pool);
       const controller = new AbortController();
       controller.abort(new Error('client went away'));
-      await expect(acquireWithBackpressure(pool, { signal: controller.signal, ...quiet })).rejects.toThrow('client went away');
+      await expect(acquireWithBackpressure(pool, { signal: controller.signal, ...quiet })).rejects.toThrow(
+        'client went away',
+      );
       expect(connects()).toBe(0);
     });
 
@@ -352,7 +364,9 @@ describe('acquireWithBackpressure on a real PostgreSQL', () => {
   it('labels errors with the pool name', async () => {
     const pool = createTestPool({ max: 1 });
     const [holder] = await hold(pool, 1);
-    await expect(acquireWithBackpressure(pool, { name: 'orders', registry: new Registry(), maxWaiting: 0 })).rejects.toThrow(/pg pool "orders" exhausted/);
+    await expect(
+      acquireWithBackpressure(pool, { name: 'orders', registry: new Registry(), maxWaiting: 0 }),
+    ).rejects.toThrow(/pg pool "orders" exhausted/);
     holder!.release();
   });
 });

@@ -5,7 +5,12 @@
 import type pg from 'pg';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { acquireWithBackpressure, POOL_METRIC_NAMES, PoolExhaustedError, queryWithBackpressure } from '../../../runtime/src/index.js';
+import {
+  acquireWithBackpressure,
+  POOL_METRIC_NAMES,
+  PoolExhaustedError,
+  queryWithBackpressure,
+} from '../../../runtime/src/index.js';
 import { adaptiveStateOf } from '../../../runtime/src/pg/adaptive.js';
 import { checkedOut, createTestPool, endPoolsAfterEach, settle, sleep } from '../../support/pg.js';
 
@@ -99,7 +104,9 @@ describe('adaptive admission (the default) on a real PostgreSQL', () => {
     const held = await hold(pool, 9);
     await expect(acquireWithBackpressure(pool, 0.85)).rejects.toThrow(/threshold 85 %/);
     held.push(...(await hold(pool, 1)));
-    await expect(acquireWithBackpressure(pool, { maxWaiting: 0, metrics: false })).rejects.toThrow(/bounded queue of 0/);
+    await expect(acquireWithBackpressure(pool, { maxWaiting: 0, metrics: false })).rejects.toThrow(
+      /bounded queue of 0/,
+    );
     expect(adaptiveStateOf(pool)).toBeUndefined();
     held.forEach((client) => client.release());
   });

@@ -2,7 +2,13 @@
  * The adaptive admission policy as a state machine, driven by an injected clock: no pool, no timers, no wall time.
  */
 import { describe, expect, it } from 'vitest';
-import { AdaptiveAdmission, BURST_HOLDS, HEADROOM_DEADLINE_SHARE, ONSET_SHARE, OVERLOAD_HOLDS } from '../../../runtime/src/pg/adaptive.js';
+import {
+  AdaptiveAdmission,
+  BURST_HOLDS,
+  HEADROOM_DEADLINE_SHARE,
+  ONSET_SHARE,
+  OVERLOAD_HOLDS,
+} from '../../../runtime/src/pg/adaptive.js';
 
 const MAX = 10;
 const DEADLINE = 2000;

@@ -40,7 +40,9 @@ describe('deadlines armed once per event-loop turn', () => {
     expect(batchedDeadlines()).toBeLessThan(40);
     const holder = await pool.connect();
     const started = performance.now();
-    await expect(acquireWithBackpressure(pool, { maxWaiting: 1, acquireTimeoutMs: 30, metrics: false })).rejects.toThrow(AcquireTimeoutError);
+    await expect(
+      acquireWithBackpressure(pool, { maxWaiting: 1, acquireTimeoutMs: 30, metrics: false }),
+    ).rejects.toThrow(AcquireTimeoutError);
     expect(performance.now() - started).toBeGreaterThanOrEqual(25);
     holder.release();
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AcquireTimeoutError, backpressureResponse, isPoolBackpressureError, PoolExhaustedError, poolSnapshot } from '../../../runtime/src/index.js';
+import {
+  AcquireTimeoutError,
+  backpressureResponse,
+  isPoolBackpressureError,
+  PoolExhaustedError,
+  poolSnapshot,
+} from '../../../runtime/src/index.js';
 
 const snapshot = poolSnapshot({ totalCount: 10, idleCount: 0, waitingCount: 2, options: { max: 10 } });
 
@@ -35,15 +41,22 @@ describe('HTTP mapping of backpressure errors', () => {
   it('refuses a Retry-After that is not a finite number, naming the argument', () => {
     const error = new PoolExhaustedError('api', snapshot, 'threshold 85 %');
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, '2' as unknown as number]) {
-      expect(() => backpressureResponse(error, bad)).toThrow(new TypeError(`backpressureResponse: retryAfterSeconds must be a finite number of seconds, got ${String(bad)}`));
+      expect(() => backpressureResponse(error, bad)).toThrow(
+        new TypeError(`backpressureResponse: retryAfterSeconds must be a finite number of seconds, got ${String(bad)}`),
+      );
     }
     expect(backpressureResponse(error, -3)?.headers['Retry-After']).toBe('0');
   });
 
   it('refuses to build a backpressure error without a pool name or a snapshot, naming the argument', () => {
-    const build = (...args: unknown[]) => () => new (PoolExhaustedError as unknown as new (...rest: unknown[]) => unknown)(...args);
+    const build =
+      (...args: unknown[]) =>
+      () =>
+        new (PoolExhaustedError as unknown as new (...rest: unknown[]) => unknown)(...args);
     expect(build()).toThrow(new TypeError('PoolExhaustedError: poolName must be a string, got undefined'));
-    expect(build('api')).toThrow(new TypeError('PoolExhaustedError: snapshot must be a PoolSnapshot (poolSnapshot(pool)), got undefined'));
+    expect(build('api')).toThrow(
+      new TypeError('PoolExhaustedError: snapshot must be a PoolSnapshot (poolSnapshot(pool)), got undefined'),
+    );
     expect(build('api', { total: 1 }, 'x')).toThrow(/^PoolExhaustedError: snapshot must be a PoolSnapshot/);
     expect(() => new (AcquireTimeoutError as unknown as new (...rest: unknown[]) => unknown)('api', null, 10)).toThrow(
       new TypeError('AcquireTimeoutError: snapshot must be a PoolSnapshot (poolSnapshot(pool)), got null'),

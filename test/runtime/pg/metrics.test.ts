@@ -6,11 +6,22 @@ import { mergeWaits, PendingWaits, WAIT_BUCKETS } from '../../../runtime/src/pg/
 import { createTestPool, endPoolsAfterEach, sleep } from '../../support/pg.js';
 
 /** One sample's value from the registry's JSON, by metric name, labels and (for histograms) the series name. */
-async function sample(registry: Registry, metric: string, labels: Record<string, string | number>, series = metric): Promise<number | undefined> {
+async function sample(
+  registry: Registry,
+  metric: string,
+  labels: Record<string, string | number>,
+  series = metric,
+): Promise<number | undefined> {
   const all = await registry.getMetricsAsJSON();
   const found = all.find((m) => m.name === metric);
-  const values = (found?.values ?? []) as Array<{ labels: Record<string, string | number>; value: number; metricName?: string }>;
-  return values.find((v) => (v.metricName ?? metric) === series && Object.entries(labels).every(([k, val]) => v.labels[k] === val))?.value;
+  const values = (found?.values ?? []) as Array<{
+    labels: Record<string, string | number>;
+    value: number;
+    metricName?: string;
+  }>;
+  return values.find(
+    (v) => (v.metricName ?? metric) === series && Object.entries(labels).every(([k, val]) => v.labels[k] === val),
+  )?.value;
 }
 
 async function hold(pool: pg.Pool, count: number): Promise<pg.PoolClient[]> {
@@ -32,7 +43,9 @@ describe('prom-client metrics', () => {
     const held = await hold(pool, 2);
     await expect(acquireWithBackpressure(pool, { registry, name: 'orders', maxWaiting: 0 })).rejects.toThrow();
     await expect(acquireWithBackpressure(pool, { registry, name: 'orders', maxWaiting: 0 })).rejects.toThrow();
-    await expect(acquireWithBackpressure(pool, { registry, name: 'orders', maxWaiting: 1, acquireTimeoutMs: 20 })).rejects.toThrow();
+    await expect(
+      acquireWithBackpressure(pool, { registry, name: 'orders', maxWaiting: 1, acquireTimeoutMs: 20 }),
+    ).rejects.toThrow();
     expect(await sample(registry, POOL_METRIC_NAMES.exhausted, { pool: 'orders' })).toBe(2);
     expect(await sample(registry, POOL_METRIC_NAMES.timeouts, { pool: 'orders' })).toBe(1);
     held.forEach((client) => client.release());
@@ -91,7 +104,12 @@ describe('prom-client metrics', () => {
 
   it('never throws on a second registration: reuses metrics already in the registry', async () => {
     const registry = new Registry();
-    const mine = new Counter({ name: POOL_METRIC_NAMES.exhausted, help: 'app-defined', labelNames: ['pool'], registers: [registry] });
+    const mine = new Counter({
+      name: POOL_METRIC_NAMES.exhausted,
+      help: 'app-defined',
+      labelNames: ['pool'],
+      registers: [registry],
+    });
     const pool = createTestPool({ max: 1 });
     const [holder] = await hold(pool, 1);
     await expect(acquireWithBackpressure(pool, { registry, name: 'a', maxWaiting: 0 })).rejects.toThrow(/exhausted/);
@@ -109,7 +127,9 @@ describe('prom-client metrics', () => {
     (await acquireWithBackpressure(pool, { registry })).release();
     const [holder] = await hold(pool, 1);
     await expect(acquireWithBackpressure(pool, { registry, maxWaiting: 0 })).rejects.toThrow(/exhausted/);
-    await expect(acquireWithBackpressure(pool, { registry, maxWaiting: 1, acquireTimeoutMs: 10 })).rejects.toThrow(/no client within/);
+    await expect(acquireWithBackpressure(pool, { registry, maxWaiting: 1, acquireTimeoutMs: 10 })).rejects.toThrow(
+      /no client within/,
+    );
     holder!.release();
     await expect(registry.metrics()).resolves.toContain('other labels');
   });
@@ -137,14 +157,26 @@ describe('prom-client metrics', () => {
       expect(bucket('+Inf')).toBe(6);
       expect(values.find((v) => v.metricName?.endsWith('_sum'))?.value).toBeCloseTo(7.2064, 6);
     };
-    const viaInternals = new Histogram({ name: 'a', help: 'a', labelNames: ['pool'], buckets: [...WAIT_BUCKETS], registers: [] });
+    const viaInternals = new Histogram({
+      name: 'a',
+      help: 'a',
+      labelNames: ['pool'],
+      buckets: [...WAIT_BUCKETS],
+      registers: [],
+    });
     const pending = new PendingWaits();
     waits.forEach((w) => pending.add(w));
     mergeWaits(viaInternals, 'p', pending);
     expect(pending.count).toBe(0);
     await expectFor(viaInternals);
 
-    const opaque = new Histogram({ name: 'b', help: 'b', labelNames: ['pool'], buckets: [...WAIT_BUCKETS], registers: [] });
+    const opaque = new Histogram({
+      name: 'b',
+      help: 'b',
+      labelNames: ['pool'],
+      buckets: [...WAIT_BUCKETS],
+      registers: [],
+    });
     const realObserve = opaque.observe.bind(opaque);
     // hide prom-client's internal state: the merge must fall back to observe()
     const facade = { observe: realObserve, zero: () => undefined } as unknown as Histogram<'pool'>;

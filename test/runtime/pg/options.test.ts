@@ -31,7 +31,9 @@ describe('option validation', () => {
 
   it('validates in the callback form too, synchronously, before any callback', () => {
     let called = false;
-    expect(() => acquireWithBackpressure(pool, { acquireTimeoutMs: 0 }, () => (called = true))).toThrow(/"acquireTimeoutMs".*got 0/);
+    expect(() => acquireWithBackpressure(pool, { acquireTimeoutMs: 0 }, () => (called = true))).toThrow(
+      /"acquireTimeoutMs".*got 0/,
+    );
     expect(called).toBe(false);
   });
 
@@ -46,7 +48,11 @@ describe('option validation', () => {
 
   it('accepts the documented forms', () => {
     // Not awaited: each resolves or rejects against a pool that has no server; only validation is under test.
-    const settle = (promise: Promise<unknown>) => promise.then((client) => (client as pg.PoolClient).release(), () => undefined);
+    const settle = (promise: Promise<unknown>) =>
+      promise.then(
+        (client) => (client as pg.PoolClient).release(),
+        () => undefined,
+      );
     expect(() => settle(acquireWithBackpressure(new pg.Pool({ max: 1, port: 1 }), 1))).not.toThrow();
     expect(() =>
       settle(
@@ -59,6 +65,8 @@ describe('option validation', () => {
         }),
       ),
     ).not.toThrow();
-    expect(() => settle(acquireWithBackpressure(new pg.Pool({ max: 1, port: 1 }), { maxWaiting: 0, metrics: false }))).not.toThrow();
+    expect(() =>
+      settle(acquireWithBackpressure(new pg.Pool({ max: 1, port: 1 }), { maxWaiting: 0, metrics: false })),
+    ).not.toThrow();
   });
 });

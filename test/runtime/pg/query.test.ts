@@ -10,7 +10,12 @@ describe('queryWithBackpressure on a real PostgreSQL', () => {
 
   it('runs a parameterized query with a typed row and releases the client', async () => {
     const pool = createTestPool({ max: 2 });
-    const result = await queryWithBackpressure<{ sum: number; label: string }>(pool, 'select $1::int + $2::int as sum, $3::text as label', [2, 3, 'x'], quiet);
+    const result = await queryWithBackpressure<{ sum: number; label: string }>(
+      pool,
+      'select $1::int + $2::int as sum, $3::text as label',
+      [2, 3, 'x'],
+      quiet,
+    );
     expectTypeOf(result.rows[0]!.sum).toEqualTypeOf<number>();
     expect(result.rows).toEqual([{ sum: 5, label: 'x' }]);
     expect(checkedOut(pool)).toBe(0);
@@ -26,7 +31,9 @@ describe('queryWithBackpressure on a real PostgreSQL', () => {
   it('rejects with PoolExhaustedError before running anything when the pool is saturated', async () => {
     const pool = createTestPool({ max: 2 });
     const held = await Promise.all([pool.connect(), pool.connect()]);
-    await expect(queryWithBackpressure(pool, 'select 1', [], { threshold: 0.5, ...quiet })).rejects.toBeInstanceOf(PoolExhaustedError);
+    await expect(queryWithBackpressure(pool, 'select 1', [], { threshold: 0.5, ...quiet })).rejects.toBeInstanceOf(
+      PoolExhaustedError,
+    );
     expect(pool.waitingCount).toBe(0);
     held.forEach((client) => client.release());
   });
@@ -35,7 +42,9 @@ describe('queryWithBackpressure on a real PostgreSQL', () => {
     const pool = createTestPool({ max: 2 });
     await queryWithBackpressure(pool, 'select 1', undefined, quiet);
     expect(pool.totalCount).toBe(1);
-    await expect(queryWithBackpressure(pool, 'select * from no_such_table', undefined, quiet)).rejects.toMatchObject({ code: '42P01' });
+    await expect(queryWithBackpressure(pool, 'select * from no_such_table', undefined, quiet)).rejects.toMatchObject({
+      code: '42P01',
+    });
     expect(checkedOut(pool)).toBe(0);
     expect(pool.totalCount).toBe(0); // release(err) removed it, as pool.query does
   });

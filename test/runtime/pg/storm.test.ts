@@ -6,7 +6,12 @@
 import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireWithBackpressure, isPoolBackpressureError, queryWithBackpressure, type BackpressureOptions } from '../../../runtime/src/index.js';
+import {
+  acquireWithBackpressure,
+  isPoolBackpressureError,
+  queryWithBackpressure,
+  type BackpressureOptions,
+} from '../../../runtime/src/index.js';
 import { checkedOut, createTestPool, endPool, settle, sleep } from '../../support/pg.js';
 
 const MAX = 4;
@@ -35,7 +40,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('query' as const), sleepMs: fc.integer({ min: 0, max: 20 }) }),
   fc.record({ kind: fc.constant('failingQuery' as const) }),
   fc.record({ kind: fc.constant('selfTerminate' as const) }),
-  fc.record({ kind: fc.constant('tightDeadline' as const), timeoutMs: fc.integer({ min: 1, max: 15 }), holdMs: fc.integer({ min: 0, max: 10 }) }),
+  fc.record({
+    kind: fc.constant('tightDeadline' as const),
+    timeoutMs: fc.integer({ min: 1, max: 15 }),
+    holdMs: fc.integer({ min: 0, max: 10 }),
+  }),
   fc.record({ kind: fc.constant('abortWhileWaiting' as const), afterMs: fc.integer({ min: 0, max: 15 }) }),
   fc.record({ kind: fc.constant('abortedBefore' as const) }),
 );

@@ -40,7 +40,9 @@ describe('poolUtilization', () => {
 
   it('refuses what is not a pool with a TypeError naming the argument', () => {
     const message = (caller: string, got: string): TypeError =>
-      new TypeError(`${caller}: pool must be a pg.Pool (or shaped like one: numeric totalCount, idleCount, waitingCount), got ${got}`);
+      new TypeError(
+        `${caller}: pool must be a pg.Pool (or shaped like one: numeric totalCount, idleCount, waitingCount), got ${got}`,
+      );
     const loose = poolUtilization as (pool: unknown) => number;
     expect(() => loose(undefined)).toThrow(message('poolUtilization', 'undefined'));
     expect(() => loose(null)).toThrow(message('poolUtilization', 'null'));
