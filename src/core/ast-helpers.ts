@@ -203,3 +203,17 @@ export function referencedAtLoadBefore(program: TSESTree.Program, name: string, 
   });
   return found;
 }
+
+/** `x as T`, `x!`, `x satisfies T`, `<T>x`: the expression under TypeScript's type-only wrappers. */
+export function withoutTypeAssertions(node: TSESTree.Node): TSESTree.Node {
+  let current = node;
+  while (
+    current.type === 'TSAsExpression' ||
+    current.type === 'TSNonNullExpression' ||
+    current.type === 'TSSatisfiesExpression' ||
+    current.type === 'TSTypeAssertion'
+  ) {
+    current = current.expression;
+  }
+  return current;
+}

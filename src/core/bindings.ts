@@ -10,7 +10,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { forEachChild } from './traverse.js';
-import { importedNameOf } from './ast-helpers.js';
+import { importedNameOf, withoutTypeAssertions } from './ast-helpers.js';
 
 export type ClassNode = TSESTree.ClassDeclaration | TSESTree.ClassExpression;
 
@@ -434,7 +434,7 @@ export function buildBindingIndex<T>(
   };
 
   const recordAssignment = (node: TSESTree.AssignmentExpression, context: Context): void => {
-    const target = unwrapTarget(node.left);
+    const target = withoutTypeAssertions(node.left);
     if (target.type === 'Identifier') {
       pendingAssignments.push({ target, value: node.right });
     } else if (
@@ -498,18 +498,4 @@ export function propertyKeyName(
 /** A member's name as a key: `#pool` for a private name, which no public `pool` can reach. */
 export function memberKey(name: TSESTree.Identifier | TSESTree.PrivateIdentifier): string {
   return name.type === 'PrivateIdentifier' ? `#${name.name}` : name.name;
-}
-
-/** `(x as T) = ...`, `x! = ...`: the assigned identifier or member under TS wrappers. */
-function unwrapTarget(node: TSESTree.Node): TSESTree.Node {
-  let current = node;
-  while (
-    current.type === 'TSAsExpression' ||
-    current.type === 'TSNonNullExpression' ||
-    current.type === 'TSSatisfiesExpression' ||
-    current.type === 'TSTypeAssertion'
-  ) {
-    current = current.expression;
-  }
-  return current;
 }

@@ -18,7 +18,7 @@ import type { TypeServices } from '../core/parse.js';
 import type { TextEdit } from '../core/text-edit.js';
 import { isRequireCall } from '../core/module-style.js';
 import { traverse } from '../core/traverse.js';
-import { importedNameOf } from '../core/ast-helpers.js';
+import { importedNameOf, withoutTypeAssertions as unwrap } from '../core/ast-helpers.js';
 
 export const GRPC_MODULE = '@grpc/grpc-js';
 const GENERATED_MODULE = /(?:_grpc_pb|_grpc|\.grpc-client|\.client)(?:\.[cm]?[jt]s)?$/;
@@ -78,19 +78,6 @@ interface Bindings {
   constructorTypeNames: Set<string>;
   /** Every other import: local → module, so a left reason can say where a class comes from. */
   importSources: Map<string, string>;
-}
-
-function unwrap(node: TSESTree.Node): TSESTree.Node {
-  let current = node;
-  while (
-    current.type === 'TSAsExpression' ||
-    current.type === 'TSNonNullExpression' ||
-    current.type === 'TSSatisfiesExpression' ||
-    current.type === 'TSTypeAssertion'
-  ) {
-    current = current.expression;
-  }
-  return current;
 }
 
 function rootName(node: TSESTree.Node): string | undefined {
