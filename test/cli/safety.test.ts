@@ -72,7 +72,10 @@ describe('a named pipe named on the command line', () => {
       'src/login.ts': 'export async function login(input: { email: string }) {\n  return input.email;\n}\n',
     });
     execFileSync('mkfifo', [join(repo, 'src/pipe.ts')]);
-    const result = runCli(['auth-logging', '--dry', 'src/pipe.ts', 'src/login.ts'], { cwd: repo, timeoutMs: 60_000 });
+    const result = runCli(['auth-logging', '--dry', '--plain-functions', 'src/pipe.ts', 'src/login.ts'], {
+      cwd: repo,
+      timeoutMs: 60_000,
+    });
     expect(result.status, `${result.stderr} (null: the run blocked on the pipe)`).toBe(1);
     expect(result.stderr).toMatch(
       /^left {2}src\/pipe\.ts: file left as it was: not a regular file \(a named pipe, socket or device\): never opened/m,
@@ -226,7 +229,7 @@ describe('usage errors before any file is read', () => {
     expect(result.stderr).toMatch(/^quickwins: option --match is not a valid regular expression \(.*\), got "\("\n$/);
   });
 
-  /** Its login.ts would be rewritten: a dry run that read it prints a diff on stdout. */
+  /** Its login.ts would be rewritten (with --plain-functions): a dry run that read it prints a diff on stdout. */
   const loginRepo = () =>
     gitRepo({ 'src/login.ts': 'export async function login(input: { email: string }) {\n  return input.email;\n}\n' });
 
@@ -254,6 +257,8 @@ describe('usage errors before any file is read', () => {
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
     // The same run without the bad part reads the file and prints its diff.
-    expect(runCli(['auth-logging', '--dry', 'src'], { cwd: repo }).stdout).toContain('withAuthLogging');
+    expect(runCli(['auth-logging', '--dry', '--plain-functions', 'src'], { cwd: repo }).stdout).toContain(
+      'withAuthLogging',
+    );
   });
 });
