@@ -80,13 +80,11 @@ describe('production footprint', () => {
         join(project, 'tsconfig.json'),
         `${JSON.stringify({ compilerOptions: { strict: true, module: 'commonjs', target: 'es2020', allowJs: true }, include: ['src'] }, null, 2)}\n`,
       );
-      // A pool the codemod can only know through its declared type: `make()` hides how it was built.
+      // A pool the codemod can only know through types: it comes from a package the code evaluation does not read.
       writeFileSync(
         join(project, 'src/db.ts'),
         [
-          'declare class Pool { connect(): Promise<{ release(): void }>; query(text: string): Promise<unknown>; totalCount: number; idleCount: number; waitingCount: number; options: { max?: number }; on(event: string, listener: () => void): this; }',
-          'declare function make(): Pool;',
-          'export const pool = make();',
+          "import { pool } from 'acme-db';",
           'export async function run() {',
           '  const client = await pool.connect();',
           '  client.release();',

@@ -137,9 +137,9 @@ describe("a type-aware run whose TypeScript program holds a file nested too deep
         compilerOptions: { strict: true, module: 'NodeNext', noEmit: true, types: [] },
         include: ['src'],
       }),
-      // A receiver only the checker can call a pool: the file waits for a program, which loads deep.ts through the import.
+      // A receiver only the checker can call a pool (from a package the code evaluation does not read): the file waits for a program, which loads deep.ts through the import.
       'src/uses.ts':
-        "import { deep400 } from './deep.js';\nexport const run = (db: { query(sql: string): unknown }) => db.query('select 1');\nexport { deep400 };\n",
+        "import { deep400 } from './deep.js';\nimport { db } from 'acme-db';\nexport const run = () => db.query('select 1');\nexport { deep400 };\n",
       'src/a.ts': poolFile(1),
       'src/deep.ts': deep,
     });
