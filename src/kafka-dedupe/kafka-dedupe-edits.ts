@@ -401,16 +401,8 @@ function planBatch(
           context.program,
           handler.body as TSESTree.BlockStatement,
         );
-        const head =
-          fn.type === 'FunctionExpression'
-            ? `async function ({ ${params.join(', ')} }) `
-            : `async ({ ${params.join(', ')} }) => `;
         return [
-          {
-            start: fn.range[0],
-            end: fn.range[1],
-            text: `${reference(WRAPPERS.eachBatch)}(${head}${body}, ${optionsText(reference)})`,
-          },
+          wrappedHandlerEdit(fn, params, body, reference(WRAPPERS.eachBatch), optionsText(reference)),
           ...autoResolveEdits(options, property, source),
         ];
       },
@@ -485,16 +477,8 @@ function planWholeBatch(
         let text = source.slice(...body.range);
         for (const edit of inner)
           text = text.slice(0, edit.start - body.range[0]) + edit.text + text.slice(edit.end - body.range[0]);
-        const head =
-          fn.type === 'FunctionExpression'
-            ? `async function ({ ${params.join(', ')} }) `
-            : `async ({ ${params.join(', ')} }) => `;
         return [
-          {
-            start: fn.range[0],
-            end: fn.range[1],
-            text: `${reference(BATCH_WRAPPER)}(${head}${text}, ${optionsText(reference)})`,
-          },
+          wrappedHandlerEdit(fn, params, text, reference(BATCH_WRAPPER), optionsText(reference)),
           ...autoResolveEdits(options, property, source),
         ];
       },
@@ -598,6 +582,21 @@ function wholeLines(source: string, start: number, end: number, floor: number, c
 }
 
 /** `eachBatchAutoResolve: false` in the run options (the wrapper resolves offsets itself, and stops early). */
+/** The handler replaced by `wrapper(async ({ params }) body, options)`, in the function form it was written in. */
+function wrappedHandlerEdit(
+  fn: TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression,
+  params: readonly string[],
+  body: string,
+  wrapper: string,
+  options: string,
+): TextEdit {
+  const head =
+    fn.type === 'FunctionExpression'
+      ? `async function ({ ${params.join(', ')} }) `
+      : `async ({ ${params.join(', ')} }) => `;
+  return { start: fn.range[0], end: fn.range[1], text: `${wrapper}(${head}${body}, ${options})` };
+}
+
 function autoResolveEdits(options: TSESTree.ObjectExpression, handler: TSESTree.Property, source: string): TextEdit[] {
   const existing = options.properties.find(
     (property): property is TSESTree.Property =>
