@@ -217,3 +217,11 @@ export function withoutTypeAssertions(node: TSESTree.Node): TSESTree.Node {
   }
   return current;
 }
+
+/** `export const x = …`, `export default function …`: the declaration itself; any other statement as it is. */
+export function declarationOf(statement: TSESTree.Node): TSESTree.Node {
+  return (statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration') &&
+    statement.declaration
+    ? statement.declaration
+    : statement;
+}

@@ -10,7 +10,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { forEachChild } from './traverse.js';
-import { importedNameOf, withoutTypeAssertions } from './ast-helpers.js';
+import { declarationOf, importedNameOf, withoutTypeAssertions } from './ast-helpers.js';
 
 export type ClassNode = TSESTree.ClassDeclaration | TSESTree.ClassExpression;
 
@@ -165,10 +165,7 @@ export function buildBindingIndex<T>(
   /** Declares what a statement list hoists into `scope` (lexical) and `functionScope` (`var`, functions). */
   const hoist = (statements: readonly TSESTree.Node[], scope: Scope, functionScope: Scope): void => {
     for (const raw of statements) {
-      const statement =
-        (raw.type === 'ExportNamedDeclaration' || raw.type === 'ExportDefaultDeclaration') && raw.declaration
-          ? raw.declaration
-          : raw;
+      const statement = declarationOf(raw);
       switch (statement.type) {
         case 'ImportDeclaration':
           for (const specifier of statement.specifiers) {

@@ -11,7 +11,7 @@ import type { ModuleStyle } from './module-style.js';
 import { isRequireCall } from './module-style.js';
 import { removeListItems, removeStatement, type Ranged, type TextEdit } from './text-edit.js';
 import { traverse } from './traverse.js';
-import { importedNameOf } from './ast-helpers.js';
+import { declarationOf, importedNameOf } from './ast-helpers.js';
 
 export interface ImportRequest {
   /** The module to import from, e.g. `quickwins`. */
@@ -230,10 +230,7 @@ export function topLevelBindings(program: TSESTree.Program): Set<string> {
     }
   };
   for (const raw of program.body) {
-    const statement =
-      (raw.type === 'ExportNamedDeclaration' || raw.type === 'ExportDefaultDeclaration') && raw.declaration
-        ? raw.declaration
-        : raw;
+    const statement = declarationOf(raw);
     switch (statement.type) {
       case 'ImportDeclaration':
         for (const specifier of statement.specifiers) names.add(specifier.local.name);
