@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliJsonReport } from './cli-report.js';
 import { readRepos } from './score-pool.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -147,19 +148,9 @@ function rewrite(copy: string, mode: RewriteMode): number {
     }
   }
   const flags = mode === 'untyped' ? ['--no-types'] : [];
-  const result = spawnSync(
-    process.execPath,
-    [BIN, 'pool-backpressure', '--json', '--allow-dirty', '--allow-no-git', '--tests', ...flags, '.'],
-    { cwd: copy, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-  );
-  try {
-    const report = JSON.parse(result.stdout) as { files: { status: string }[] };
-    return report.files.filter((file) => file.status === 'changed').length;
-  } catch {
-    throw new Error(
-      `pool-backpressure in ${copy} printed no JSON report (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
-    );
-  }
+  const args = ['pool-backpressure', '--json', '--allow-dirty', '--allow-no-git', '--tests', ...flags, '.'];
+  const report = cliJsonReport<{ files: { status: string }[] }>(BIN, copy, args, `pool-backpressure in ${copy}`);
+  return report.files.filter((file) => file.status === 'changed').length;
 }
 
 export async function checkBuildSafety(

@@ -11,10 +11,10 @@
  *
  *   npx tsx corpus/score-libs.ts <checkouts-dir> [--heldout] [--typed] [--bin <bin.js>] [--only owner+name,…] [--json]
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliJsonReport } from './cli-report.js';
 import { readTsv } from './score-pool.js';
 
 const CORPUS = fileURLToPath(new URL('./', import.meta.url));
@@ -120,22 +120,8 @@ export function runLibsCodemod(
   extra: readonly string[],
 ): ReportedFile[] {
   const paths = entry.paths.length > 0 ? entry.paths : ['.'];
-  const result = spawnSync(
-    process.execPath,
-    [bin, entry.codemod, '--dry', '--json', '--allow-dirty', ...extra, ...paths],
-    {
-      cwd: checkout,
-      encoding: 'utf8',
-      maxBuffer: 512 * 1024 * 1024,
-    },
-  );
-  try {
-    return (JSON.parse(result.stdout) as { files: ReportedFile[] }).files;
-  } catch {
-    throw new Error(
-      `${checkout}: ${entry.codemod} printed no JSON report (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
-    );
-  }
+  const args = [entry.codemod, '--dry', '--json', '--allow-dirty', ...extra, ...paths];
+  return cliJsonReport<{ files: ReportedFile[] }>(bin, checkout, args, `${checkout}: ${entry.codemod}`).files;
 }
 
 /** Matches one run's report to the labels of its repository by path and line. */

@@ -13,10 +13,10 @@
  * (corpus/heldout-pool-labels.tsv, its repositories from corpus/heldout-repos.tsv when present, else from the
  * labels' `repo` column); `--labels`/`--repos` score any other pair of files in the same columns.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliJsonReport } from './cli-report.js';
 
 const CORPUS = fileURLToPath(new URL('./', import.meta.url));
 const DEFAULT_BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
@@ -98,23 +98,8 @@ interface ReportedFile {
 
 /** Runs the CLI in one checkout; `extra` holds flags such as `--no-types` or `--no-tests`. */
 export function runPoolCodemod(bin: string, checkout: string, extra: readonly string[]): ReportedFile[] {
-  const result = spawnSync(
-    process.execPath,
-    [bin, 'pool-backpressure', '--dry', '--json', '--allow-dirty', ...extra, '.'],
-    {
-      cwd: checkout,
-      encoding: 'utf8',
-      maxBuffer: 512 * 1024 * 1024,
-    },
-  );
-  // Exit 1 means "found work" for a dry run only with --check; anything but a JSON document is a failure.
-  try {
-    return (JSON.parse(result.stdout) as { files: ReportedFile[] }).files;
-  } catch {
-    throw new Error(
-      `${checkout}: the CLI printed no JSON report (exit ${result.status}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
-    );
-  }
+  const args = ['pool-backpressure', '--dry', '--json', '--allow-dirty', ...extra, '.'];
+  return cliJsonReport<{ files: ReportedFile[] }>(bin, checkout, args, `${checkout}: the CLI`).files;
 }
 
 /** Compares one run's report with the labels of its repository. Sites are matched by path and line. */
