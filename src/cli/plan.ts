@@ -23,6 +23,7 @@ import { QUICK_WINS, quickWinsStartedIn } from '../registry/quick-wins.js';
 import { planJson, planMarkdown, planText } from '../plan/render.js';
 import type { FileBudget } from './budget.js';
 import { listenForStop } from './interrupt.js';
+import { escapeControl } from './names.js';
 import { displayPath } from './report.js';
 import { runEachCodemod, type CodemodRun } from './run-each.js';
 import { readSourceFile } from './run.js';
@@ -97,8 +98,7 @@ export async function runPlan(request: PlanRequest): Promise<number> {
     elapsedMs: performance.now() - started,
   };
   if (request.output === 'json') request.stdout.write(`${planJson(plan, run)}\n`);
-  else if (request.output === 'markdown') request.stdout.write(planMarkdown(plan));
-  else request.stdout.write(planText(plan, run));
+  else request.stdout.write(forTerminal(request.output === 'markdown' ? planMarkdown(plan) : planText(plan, run)));
   return request.check && hasReadySites(plan) ? 1 : 0;
 }
 
@@ -197,4 +197,12 @@ async function indexAdvice(request: PlanRequest): Promise<IndexAdvice> {
   } finally {
     if (client) await disconnect(client);
   }
+}
+
+/** Text for people: a control character from a file name or a reason (an escape sequence) is shown, never sent. */
+function forTerminal(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => escapeControl(line))
+    .join('\n');
 }
