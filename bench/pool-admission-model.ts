@@ -7,7 +7,7 @@
  * Stalls: the event loop stops for an exponential time (mean STALL_MEAN_MS, at most 80 ms) at Poisson moments (every
  * STALL_EVERY_MS on average; 0 = none). What falls due during a stall runs when it ends, timers first (the arrivals,
  * as the bench's scheduler fires them), then I/O (the releases): the clump a busy machine makes. The stall probe the
- * policy asks reports the stall for 10 ms after it, as the real probe does.
+ * policy asks adds up the stalls that have ended, as the real probe does.
  *
  * Arms: raw (no admission, pg's 2 s timeout), bounded (maxWaiting 10), adaptive (runtime/src/pg/adaptive.ts, or the
  * file POLICY names: an older version to compare with, e.g. `git show HEAD~3:runtime/src/pg/adaptive.ts`).
@@ -36,9 +36,9 @@ const STALL_EVERY_MS = Number(process.env.STALL_EVERY_MS ?? 0);
 const STALL_MEAN_MS = Number(process.env.STALL_MEAN_MS ?? 5);
 const ROWS = process.env.ROWS?.split(',');
 const ARMS = (process.env.ARMS ?? 'raw,bounded,adaptive').split(',') as Arm[];
-/** How long after a stall the probe still reports it, and what it reports (its timer fires every 5 ms). */
-const PROBE_RECENT_MS = 10;
+/** The stall probe's timer period and the lateness it takes for jitter. */
 const PROBE_PERIOD_MS = 5;
+const PROBE_JITTER_MS = 2;
 
 type Arm = 'raw' | 'bounded' | 'adaptive';
 
@@ -143,14 +143,13 @@ function run(arm: Arm, row: Row, stalls: [number, number][], Adaptive: PolicyCla
     const stall = stalls[stallIndex];
     return stall !== undefined && stall[0] <= time ? stall[1] : time;
   };
+  // what the probe has added up by now: every stall that has ended, as late as its 5 ms timer saw it
+  const measured = stalls.map(([start, end]) => Math.max(0, end - start - PROBE_PERIOD_MS / 2));
   const probe = (): number => {
-    for (let i = Math.min(stallIndex, stalls.length - 1); i >= 0; i--) {
-      const [start, end] = stalls[i]!;
-      if (end > now) continue;
-      const stall = end - start - PROBE_PERIOD_MS / 2;
-      return now - end <= PROBE_RECENT_MS && stall > 2 ? stall : 0;
-    }
-    return 0;
+    let total = 0;
+    for (let i = 0; i < stalls.length && stalls[i]![1] <= now; i++)
+      if (measured[i]! > PROBE_JITTER_MS) total += measured[i]!;
+    return total;
   };
   const policy = arm === 'adaptive' ? new Adaptive(() => now, probe) : undefined;
 

@@ -25,7 +25,7 @@
  * Per acquisition: O(1), no clock read and no allocation while a client is free (the warm fast path); a checkout that
  * waited (and the pool's first SETTLED_SAMPLES) gets a timed release wrapper. State: a fixed set of numbers.
  */
-import { eventLoopStallMs } from './event-loop-lag.js';
+import { eventLoopStalledMs } from './event-loop-lag.js';
 
 /** Why a request was refused; also the `reason` label of the refusal metric. */
 export type AdaptiveRefusal = 'queue_delay' | 'overload' | 'deadline';
@@ -91,21 +91,23 @@ export class AdaptiveAdmission {
   private intervalStartArrivals = 0;
   private intervalStart: number;
   /**
-   * The longest event-loop stall seen during this interval (ms). Requests held up by a stall arrive in a clump, and
-   * the clients freed meanwhile are handed over only after them: that clump is no surge.
+   * Event-loop stalls caught up during this interval (ms). Requests held up by a stall arrive in a clump, and the
+   * clients freed meanwhile are handed over only after them: that clump is no surge.
    */
   private intervalStallMs = 0;
   /** When the current queue started standing. */
   private standingSince: number;
   /** A request found a free client since the last slow-path decision: the queue was empty (CoDel's test). */
   private sawFreeClient = false;
+  /** The event loop's stalled time in all when the slow path last looked (ms); undefined before the first look. */
+  private stalledSeenMs: number | undefined = undefined;
   private readonly now: () => number;
-  private readonly stallMs: () => number;
+  private readonly stalledMs: () => number;
 
-  /** `now` reads the clock (ms); `stallMs` tells how long the event loop has just been stalled (ms). */
-  constructor(now: () => number = () => performance.now(), stallMs: () => number = eventLoopStallMs) {
+  /** `now` reads the clock (ms); `stalledMs` tells how long the event loop has been stalled in all (ms, never less). */
+  constructor(now: () => number = () => performance.now(), stalledMs: () => number = eventLoopStalledMs) {
     this.now = now;
-    this.stallMs = stallMs;
+    this.stalledMs = stalledMs;
     this.createdAt = now();
     this.intervalStart = this.createdAt;
     this.standingSince = this.createdAt;
@@ -130,7 +132,11 @@ export class AdaptiveAdmission {
     }
     const now = this.now();
     const capMs = deadlineMs / 2;
-    this.updateState(now, max, hold, capMs, this.stallMs());
+    // A stall since the last look: its clump of requests arrives in this turn and the next ones.
+    const stalled = this.stalledMs();
+    const newStallMs = this.stalledSeenMs === undefined ? 0 : Math.max(0, stalled - this.stalledSeenMs);
+    this.stalledSeenMs = stalled;
+    this.updateState(now, max, hold, capMs, newStallMs);
     const target = this.spareCapacity
       ? Number.POSITIVE_INFINITY
       : this.overloaded
@@ -209,11 +215,11 @@ export class AdaptiveAdmission {
     this.rateAt = now;
   }
 
-  /** `stallMs`: this turn catches up after an event-loop stall, so the new interval starts inside one. */
-  private restartInterval(now: number, stallMs: number): void {
+  /** `newStallMs`: this turn catches up after a stall, so the new interval starts with its clump. */
+  private restartInterval(now: number, newStallMs: number): void {
     this.intervalStartArrivals = this.arrivals;
     this.intervalStart = now;
-    this.intervalStallMs = stallMs;
+    this.intervalStallMs = newStallMs;
   }
 
   /**
@@ -225,7 +231,7 @@ export class AdaptiveAdmission {
    *   a share of one, for a clear surge) while arrivals exceeded capacity; back to normal only at the end of an
    *   interval whose demand fits, so a queue that empties now and then under overload does not reopen the long queue.
    */
-  private updateState(now: number, max: number, hold: number, capMs: number, stallMs: number): void {
+  private updateState(now: number, max: number, hold: number, capMs: number, newStallMs: number): void {
     if (this.sawFreeClient) {
       this.sawFreeClient = false;
       if (!this.overloaded) {
@@ -235,11 +241,11 @@ export class AdaptiveAdmission {
           now - this.createdAt >= SPARE_MIN_AGE_MS &&
           this.demand(this.arrivalRate(), max, hold) <= SPARE_DEMAND;
         this.standingSince = now;
-        this.restartInterval(now, stallMs);
+        this.restartInterval(now, newStallMs);
         return;
       }
     }
-    if (stallMs > this.intervalStallMs) this.intervalStallMs = stallMs;
+    this.intervalStallMs += newStallMs;
     const elapsed = now - this.intervalStart;
     if (elapsed <= 0) return;
     const interval = this.intervalMs();
@@ -247,7 +253,7 @@ export class AdaptiveAdmission {
     if (elapsed >= interval) {
       if (this.spareCapacity && now - this.standingSince >= capMs && demand > 1) this.spareCapacity = false;
       this.overloaded = !this.spareCapacity && demand > OVERLOAD_DEMAND;
-      this.restartInterval(now, stallMs);
+      this.restartInterval(now, newStallMs);
     } else if (!this.overloaded && !this.spareCapacity && elapsed >= interval * ONSET_SHARE && demand > ONSET_DEMAND) {
       // More arrivals than capacity serves, by more than Poisson noise and more than a stall's clump at capacity.
       const atCapacity = (elapsed * max) / hold;

@@ -7,15 +7,15 @@ import { AdaptiveAdmission, BURST_HOLDS, ONSET_SHARE, OVERLOAD_HOLDS } from '../
 const MAX = 10;
 const DEADLINE = 2000;
 
-/** A policy on a fake clock that counts its reads; `stallMs` is what the event-loop stall probe reports. */
-function policyOnFakeClock(): { policy: AdaptiveAdmission; clock: { now: number; reads: number; stallMs: number } } {
-  const clock = { now: 0, reads: 0, stallMs: 0 };
+/** A policy on a fake clock that counts its reads; `stalledMs` is the event loop's stalled time in all. */
+function policyOnFakeClock(): { policy: AdaptiveAdmission; clock: { now: number; reads: number; stalledMs: number } } {
+  const clock = { now: 0, reads: 0, stalledMs: 0 };
   const policy = new AdaptiveAdmission(
     () => {
       clock.reads++;
       return clock.now;
     },
-    () => clock.stallMs,
+    () => clock.stalledMs,
   );
   return { policy, clock };
 }
@@ -177,9 +177,8 @@ describe('AdaptiveAdmission (injected clock)', () => {
     fullPoolArrivals(policy, clock, 20, 40); // a standing queue at 1 × capacity
     policy.admit(MAX - 1, MAX, DEADLINE); // the queue empties
     clock.now += 30; // the event loop stalls for 30 ms: 15 requests wait unread, and so do the clients freed meanwhile
-    clock.stallMs = 30;
+    clock.stalledMs += 30;
     for (let i = 0; i < 15; i++) policy.admit(MAX + 1 + i, MAX, DEADLINE);
-    clock.stallMs = 0;
     for (let ms = 0; ms < 170; ms += 2) {
       fullPoolArrivals(policy, clock, 1, 2); // back to 1 × capacity
       expect(policy.overloaded).toBe(false);
