@@ -14,7 +14,7 @@
  *
  *   npx tsx bench/pool-admission-model.ts
  *   STALL_EVERY_MS=60 STALL_MEAN_MS=8 ROWS=1×,2×,3×,burst npx tsx bench/pool-admission-model.ts
- *   git show HEAD~7:runtime/src/pg/adaptive.ts > adaptive-before.ts && POLICY=adaptive-before.ts ARMS=adaptive npx tsx bench/pool-admission-model.ts
+ *   git show 7ef6eb3:runtime/src/pg/adaptive.ts > adaptive-before.ts && POLICY=adaptive-before.ts ARMS=adaptive npx tsx bench/pool-admission-model.ts
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
