@@ -10,38 +10,45 @@
  * - Gradient2 / Vegas: the limit follows measured latency (an EWMA of hold times), with no number to configure.
  *
  * Targets, in units of the measured mean hold time H (and its variability, Kingman's (1 + cs²)):
- *   normal      wait up to BURST_HOLDS × H × (1 + cs²): absorbs Poisson noise at up to about 1× capacity;
+ *   normal      wait up to BURST_HOLDS × H × (1 + cs²): absorbs Poisson noise at about 1× capacity and a busy
+ *               machine's stalls;
  *   overloaded  a queue has stood (no request found a free client) while arrivals exceeded capacity: wait up to
  *               OVERLOAD_HOLDS × H. Every client stays busy (goodput) and an admitted request finishes within about
- *               two hold times instead of queueing behind a standing queue;
- *   spare       the last long window ran at ≤ HEADROOM_DEMAND of capacity, so there is time to drain a burst after
- *               it: wait up to a quarter of the acquisition deadline, and call a surge an overload only once it
- *               outlasts twice that.
+ *               two hold times. Entered after an interval above OVERLOAD_DEMAND, or early for a clear surge (above
+ *               ONSET_DEMAND, by more than Poisson noise and the clump an event-loop stall leaves); left only after an
+ *               interval whose demand fits;
+ *   spare       when the queue started standing, the long-run arrival rate (an EWMA over seconds) was at most
+ *               SPARE_DEMAND of capacity: a burst, which drains. Wait up to the cap, until the queue has stood for
+ *               the cap's length and still receives more than capacity.
  * All are capped at half the acquisition deadline, so a slow database cannot make a request wait past it.
  *
  * Per acquisition: O(1), no clock read and no allocation while a client is free (the warm fast path); a checkout that
  * waited (and the pool's first SETTLED_SAMPLES) gets a timed release wrapper. State: a fixed set of numbers.
  */
+import { eventLoopStalledMs } from './event-loop-lag.js';
 
 /** Why a request was refused; also the `reason` label of the refusal metric. */
 export type AdaptiveRefusal = 'queue_delay' | 'overload' | 'deadline';
 
-/** Predicted wait allowed while demand fits the pool, in mean hold times. */
-export const BURST_HOLDS = 2;
-/** Predicted wait allowed once demand exceeds capacity: about one hold, so successes stay near 2 × H. */
+/** Predicted wait allowed while demand fits the pool, in mean hold times (times the hold variability). */
+export const BURST_HOLDS = 4;
+/** Predicted wait allowed once demand clearly exceeds capacity: about one hold, so successes stay near 2 × H. */
 export const OVERLOAD_HOLDS = 1;
-/** Demand over a full interval above this share of capacity means overload; at or below it, back to normal. */
-export const OVERLOAD_DEMAND = 1.2;
-/** This share of an interval already ONSET_DEMAND above capacity switches to overload early (a sustained surge). */
-export const ONSET_SHARE = 0.25;
-export const ONSET_DEMAND = 1.6;
+/** Demand over a full interval of standing queue above this share of capacity means overload; at or below, normal. */
+export const OVERLOAD_DEMAND = 1.4;
+/** This share of an interval of standing queue already ONSET_DEMAND above capacity switches to overload early. */
+export const ONSET_SHARE = 0.125;
+export const ONSET_DEMAND = 1.5;
+/** ...and by ONSET_SIGMAS standard deviations of Poisson arrivals at capacity: noise at 1× is no surge. */
+export const ONSET_SIGMAS = 3;
 /**
- * Spare capacity: when arrivals over the last LONG_INTERVALS intervals stayed at or below this share of capacity, the
- * pool has time to drain a burst afterwards, and the queue may take up to HEADROOM_DEADLINE_SHARE of the deadline.
+ * Spare capacity: the long-run arrival rate (an EWMA with time constant RATE_TAU_MS) at or below SPARE_DEMAND of
+ * capacity. Any queue then drains, so a burst is admitted while its predicted wait fits half the deadline. Judged only
+ * after SPARE_MIN_AGE_MS of history on a settled hold estimate.
  */
-export const HEADROOM_DEMAND = 0.85;
-export const LONG_INTERVALS = 12;
-export const HEADROOM_DEADLINE_SHARE = 0.25;
+export const SPARE_DEMAND = 0.9;
+export const RATE_TAU_MS = 4000;
+export const SPARE_MIN_AGE_MS = 500;
 /** Hold samples before the spare-capacity judgement trusts the mean hold. */
 export const SETTLED_SAMPLES = 32;
 /** The measuring interval, in mean hold times, within [MIN_INTERVAL_MS, MAX_INTERVAL_MS]. */
@@ -68,26 +75,43 @@ export class AdaptiveAdmission {
   queueDelayMs = 0;
   /** True while demand exceeds capacity. */
   overloaded = false;
-  /** True when the last long window's demand left room to drain a burst (see HEADROOM_DEMAND). */
+  /** True while the long-run arrival rate leaves room to drain a burst (see SPARE_DEMAND). */
   spareCapacity = false;
   /** The admission limit last applied, in claims (checked out + waiting); max + allowed waiters. */
   limit = 0;
-  /** Arrivals (admitted or refused) ever; the intervals remember where they started (one counter on the fast path). */
+  /** Arrivals (admitted or refused) ever; the windows remember where they started (one counter on the fast path). */
   private arrivals = 0;
+  /** Long-run arrival rate per ms: an EWMA over time, divided by its weight so far (no bias toward 0 at start). */
+  private rateSum = 0;
+  private rateWeight = 0;
+  private rateArrivals = 0;
+  private rateAt: number;
+  private readonly createdAt: number;
+  /** The standing-queue window: arrivals when it started, and when. */
   private intervalStartArrivals = 0;
+  private intervalStart: number;
+  /**
+   * Event-loop stalls caught up during this interval (ms). Requests held up by a stall arrive in a clump, and the
+   * clients freed meanwhile are handed over only after them: that clump is no surge.
+   */
+  private intervalStallMs = 0;
+  /** When the current queue started standing. */
+  private standingSince: number;
   /** A request found a free client since the last slow-path decision: the queue was empty (CoDel's test). */
   private sawFreeClient = false;
-  private intervalStart: number;
-  /** Arrivals when the long window started, and when it did. */
-  private longStartArrivals = 0;
-  private longStart: number;
-  private longJudged = false;
+  /** The event loop's stalled time in all when the slow path last looked (ms); undefined before the first look. */
+  private stalledSeenMs: number | undefined = undefined;
   private readonly now: () => number;
+  private readonly stalledMs: () => number;
 
-  constructor(now: () => number = () => performance.now()) {
+  /** `now` reads the clock (ms); `stalledMs` tells how long the event loop has been stalled in all (ms, never less). */
+  constructor(now: () => number = () => performance.now(), stalledMs: () => number = eventLoopStalledMs) {
     this.now = now;
-    this.intervalStart = now();
-    this.longStart = this.intervalStart;
+    this.stalledMs = stalledMs;
+    this.createdAt = now();
+    this.intervalStart = this.createdAt;
+    this.standingSince = this.createdAt;
+    this.rateAt = this.createdAt;
   }
 
   /**
@@ -106,11 +130,19 @@ export class AdaptiveAdmission {
       this.limit = 2 * max;
       return claimed < this.limit ? undefined : 'queue_delay';
     }
-    const burstWaitMs = deadlineMs * HEADROOM_DEADLINE_SHARE;
-    this.updateDemand(max, hold, burstWaitMs);
-    let target = this.overloaded ? OVERLOAD_HOLDS : BURST_HOLDS * this.holdVariability();
-    if (!this.overloaded && this.spareCapacity) target = Math.max(target, burstWaitMs / hold);
-    const waitHolds = Math.min(target, deadlineMs / 2 / hold);
+    const now = this.now();
+    const capMs = deadlineMs / 2;
+    // A stall since the last look: its clump of requests arrives in this turn and the next ones.
+    const stalled = this.stalledMs();
+    const newStallMs = this.stalledSeenMs === undefined ? 0 : Math.max(0, stalled - this.stalledSeenMs);
+    this.stalledSeenMs = stalled;
+    this.updateState(now, max, hold, capMs, newStallMs);
+    const target = this.spareCapacity
+      ? Number.POSITIVE_INFINITY
+      : this.overloaded
+        ? OVERLOAD_HOLDS
+        : BURST_HOLDS * this.holdVariability();
+    const waitHolds = Math.min(target, capMs / hold);
     // Waiters ahead + 1 must be served by max clients each freeing once per hold: wait ≈ (ahead + 1) × hold / max.
     const allowedWaiters = Math.floor(waitHolds * max);
     this.limit = max + allowedWaiters;
@@ -162,43 +194,72 @@ export class AdaptiveAdmission {
     return Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, INTERVAL_HOLDS * hold * this.holdVariability()));
   }
 
-  /** How long a queue must stand before a surge counts as overload: longer while spare capacity can drain a burst. */
-  private onsetMs(interval: number, burstWaitMs: number): number {
-    return this.spareCapacity ? Math.max(interval * ONSET_SHARE, 2 * burstWaitMs) : interval * ONSET_SHARE;
+  /** The long-run arrival rate, per ms (0 before any time has passed). */
+  arrivalRate(): number {
+    return this.rateWeight > 0 ? this.rateSum / this.rateWeight : 0;
   }
 
-  /** Compares arrivals with capacity (max / hold) at the end of each interval, or early for a clear surge. */
-  private updateDemand(max: number, hold: number, burstWaitMs: number): void {
-    const now = this.now();
-    const interval = this.intervalMs();
-    const longElapsed = now - this.longStart;
-    // The first judgement comes after a third of a long window, so a burst early in the pool's life can be absorbed too;
-    // never before the pool has run for twice the burst allowance on a settled hold estimate.
-    const longWindow = Math.max((this.longJudged ? LONG_INTERVALS : LONG_INTERVALS / 3) * interval, 2 * burstWaitMs);
-    if (longElapsed >= longWindow && this.holdSamples >= SETTLED_SAMPLES) {
-      this.longJudged = true;
-      this.spareCapacity = ((this.arrivals - this.longStartArrivals) * hold) / (max * longElapsed) <= HEADROOM_DEMAND;
-      this.longStartArrivals = this.arrivals;
-      this.longStart = now;
-    }
+  /** Arrivals per ms as a share of capacity (max clients each freeing once per hold). */
+  private demand(ratePerMs: number, max: number, hold: number): number {
+    return (ratePerMs * hold) / max;
+  }
+
+  /** Folds the arrivals since the last look into the long-run rate (an exponential kernel over time: O(1)). */
+  private updateRate(now: number): void {
+    const elapsed = now - this.rateAt;
+    if (elapsed <= 0) return;
+    const weight = 1 - Math.exp(-elapsed / RATE_TAU_MS);
+    this.rateSum += weight * ((this.arrivals - this.rateArrivals) / elapsed - this.rateSum);
+    this.rateWeight += weight * (1 - this.rateWeight);
+    this.rateArrivals = this.arrivals;
+    this.rateAt = now;
+  }
+
+  /** `newStallMs`: this turn catches up after a stall, so the new interval starts with its clump. */
+  private restartInterval(now: number, newStallMs: number): void {
+    this.intervalStartArrivals = this.arrivals;
+    this.intervalStart = now;
+    this.intervalStallMs = newStallMs;
+  }
+
+  /**
+   * The state machine, on the slow path only (a request that would wait).
+   * - A queue starts standing (no request found a free client since): spare capacity is judged from the long-run
+   *   arrival rate up to now. With spare capacity the queue is a burst and drains; it stays one until it has stood for
+   *   capMs and its last interval still brought more than capacity.
+   * - Without: CoDel's standing queue and Breakwater's demand. Overloaded once the queue has stood for an interval (or
+   *   a share of one, for a clear surge) while arrivals exceeded capacity; back to normal only at the end of an
+   *   interval whose demand fits, so a queue that empties now and then under overload does not reopen the long queue.
+   */
+  private updateState(now: number, max: number, hold: number, capMs: number, newStallMs: number): void {
     if (this.sawFreeClient) {
-      // The queue emptied since the last look: whatever stands now started just now (CoDel leaves its dropping
-      // state as soon as the delay falls below target).
       this.sawFreeClient = false;
-      this.overloaded = false;
-      this.intervalStartArrivals = this.arrivals;
-      this.intervalStart = now;
-      return;
+      if (!this.overloaded) {
+        this.updateRate(now);
+        this.spareCapacity =
+          !this.settling &&
+          now - this.createdAt >= SPARE_MIN_AGE_MS &&
+          this.demand(this.arrivalRate(), max, hold) <= SPARE_DEMAND;
+        this.standingSince = now;
+        this.restartInterval(now, newStallMs);
+        return;
+      }
     }
+    this.intervalStallMs += newStallMs;
     const elapsed = now - this.intervalStart;
     if (elapsed <= 0) return;
-    const demand = ((this.arrivals - this.intervalStartArrivals) * hold) / (max * elapsed);
-    if (elapsed >= Math.max(interval, this.onsetMs(interval, burstWaitMs))) {
-      this.overloaded = demand > OVERLOAD_DEMAND;
-      this.intervalStartArrivals = this.arrivals;
-      this.intervalStart = now;
-    } else if (!this.overloaded && elapsed >= this.onsetMs(interval, burstWaitMs) && demand > ONSET_DEMAND) {
-      this.overloaded = true;
+    const interval = this.intervalMs();
+    const demand = this.demand((this.arrivals - this.intervalStartArrivals) / elapsed, max, hold);
+    if (elapsed >= interval) {
+      if (this.spareCapacity && now - this.standingSince >= capMs && demand > 1) this.spareCapacity = false;
+      this.overloaded = !this.spareCapacity && demand > OVERLOAD_DEMAND;
+      this.restartInterval(now, newStallMs);
+    } else if (!this.overloaded && !this.spareCapacity && elapsed >= interval * ONSET_SHARE && demand > ONSET_DEMAND) {
+      // More arrivals than capacity serves, by more than Poisson noise and more than a stall's clump at capacity.
+      const atCapacity = (elapsed * max) / hold;
+      const excess = this.arrivals - this.intervalStartArrivals - atCapacity;
+      const stallClump = (this.intervalStallMs * max) / hold;
+      if (excess > ONSET_SIGMAS * Math.sqrt(atCapacity) + stallClump) this.overloaded = true;
     }
   }
 }

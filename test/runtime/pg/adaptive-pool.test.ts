@@ -11,7 +11,7 @@ import {
   PoolExhaustedError,
   queryWithBackpressure,
 } from '../../../runtime/src/index.js';
-import { adaptiveStateOf } from '../../../runtime/src/pg/adaptive.js';
+import { adaptiveStateOf, BURST_HOLDS } from '../../../runtime/src/pg/adaptive.js';
 import { checkedOut, createTestPool, endPoolsAfterEach, settle, sleep } from '../../support/pg.js';
 
 async function hold(pool: pg.Pool, count: number): Promise<pg.PoolClient[]> {
@@ -118,18 +118,19 @@ describe('adaptive admission (the default) on a real PostgreSQL', () => {
     await first.query('select pg_sleep(0.01)');
     first.release();
     const [holder] = await hold(pool, 1);
-    const queued = acquireWithBackpressure(pool, { registry, name: 'orders' }); // 1 waiter: 2 holds × 1 client
-    const second = acquireWithBackpressure(pool, { registry, name: 'orders' });
-    const third = acquireWithBackpressure(pool, { registry, name: 'orders' });
-    await expect(third).rejects.toThrow(PoolExhaustedError);
+    // BURST_HOLDS holds of waiting × 1 client: that many waiters, then a refusal
+    const queued = Array.from({ length: BURST_HOLDS }, () =>
+      acquireWithBackpressure(pool, { registry, name: 'orders' }).then((client) => client.release()),
+    );
+    const refused = acquireWithBackpressure(pool, { registry, name: 'orders' });
+    await expect(refused).rejects.toThrow(PoolExhaustedError);
     holder!.release();
-    (await queued).release();
-    (await second).release();
+    await Promise.all(queued);
     await settle(pool);
 
     expect(await sample(registry, POOL_METRIC_NAMES.refusals, { pool: 'orders', reason: 'queue_delay' })).toBe(1);
     expect(await sample(registry, POOL_METRIC_NAMES.exhausted, { pool: 'orders' })).toBe(1);
-    expect(await sample(registry, POOL_METRIC_NAMES.limit, { pool: 'orders' })).toBe(3);
+    expect(await sample(registry, POOL_METRIC_NAMES.limit, { pool: 'orders' })).toBe(1 + BURST_HOLDS);
     expect(await sample(registry, POOL_METRIC_NAMES.hold, { pool: 'orders' })).toBeGreaterThan(0);
     expect(await sample(registry, POOL_METRIC_NAMES.queueDelay, { pool: 'orders' })).toBeGreaterThan(0);
     expect(await sample(registry, POOL_METRIC_NAMES.overloaded, { pool: 'orders' })).toBe(0);

@@ -2,24 +2,21 @@
  * The adaptive admission policy as a state machine, driven by an injected clock: no pool, no timers, no wall time.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  AdaptiveAdmission,
-  BURST_HOLDS,
-  HEADROOM_DEADLINE_SHARE,
-  ONSET_SHARE,
-  OVERLOAD_HOLDS,
-} from '../../../runtime/src/pg/adaptive.js';
+import { AdaptiveAdmission, BURST_HOLDS, ONSET_SHARE, OVERLOAD_HOLDS } from '../../../runtime/src/pg/adaptive.js';
 
 const MAX = 10;
 const DEADLINE = 2000;
 
-/** A policy on a fake clock that counts its reads. */
-function policyOnFakeClock(): { policy: AdaptiveAdmission; clock: { now: number; reads: number } } {
-  const clock = { now: 0, reads: 0 };
-  const policy = new AdaptiveAdmission(() => {
-    clock.reads++;
-    return clock.now;
-  });
+/** A policy on a fake clock that counts its reads; `stalledMs` is the event loop's stalled time in all. */
+function policyOnFakeClock(): { policy: AdaptiveAdmission; clock: { now: number; reads: number; stalledMs: number } } {
+  const clock = { now: 0, reads: 0, stalledMs: 0 };
+  const policy = new AdaptiveAdmission(
+    () => {
+      clock.reads++;
+      return clock.now;
+    },
+    () => clock.stalledMs,
+  );
   return { policy, clock };
 }
 
@@ -88,14 +85,16 @@ describe('AdaptiveAdmission (injected clock)', () => {
     expect(policy.overloaded).toBe(true);
   });
 
-  it('leaves the overload state as soon as a request finds a free client again', () => {
+  it('under overload keeps the short queue when the queue empties for a moment, and leaves it after an interval that fits', () => {
     const { policy, clock } = policyOnFakeClock();
     holds(policy, 20);
     fullPoolArrivals(policy, clock, 200, 170);
     expect(policy.overloaded).toBe(true);
-    policy.admit(MAX - 1, MAX, DEADLINE);
-    clock.now += 1;
-    expect(policy.admit(MAX, MAX, DEADLINE)).toBeUndefined();
+    policy.admit(MAX - 1, MAX, DEADLINE); // a free client for a moment: demand is still 2.4 × capacity
+    fullPoolArrivals(policy, clock, 5, 5);
+    expect(policy.overloaded).toBe(true);
+    expect(admittedUpTo(policy)).toBe(MAX + OVERLOAD_HOLDS * MAX);
+    fullPoolArrivals(policy, clock, 60, 170); // 0.7 × capacity over a whole interval
     expect(policy.overloaded).toBe(false);
   });
 
@@ -103,7 +102,7 @@ describe('AdaptiveAdmission (injected clock)', () => {
     const { policy, clock } = policyOnFakeClock();
     holds(policy, 20);
     for (let period = 0; period < 20; period++) {
-      fullPoolArrivals(policy, clock, 45, 30); // 3 × capacity, but each time for less than the onset share
+      fullPoolArrivals(policy, clock, 22, 15); // 3 × capacity, but each time for less than the onset share
       policy.admit(MAX - 1, MAX, DEADLINE); // then a request finds a free client
       expect(policy.overloaded).toBe(false);
     }
@@ -119,7 +118,7 @@ describe('AdaptiveAdmission (injected clock)', () => {
     expect(admittedUpTo(policy)).toBe(MAX + BURST_HOLDS * MAX);
   });
 
-  it('with spare capacity over the long window, absorbs a burst up to a quarter of the deadline', () => {
+  it('with spare capacity in the long run, lets a queue wait up to half the deadline, until it stands too long', () => {
     const { policy, clock } = policyOnFakeClock();
     holds(policy, 20);
     // 1 s at 0.4 × capacity (0.2 per ms), the queue emptying now and then
@@ -129,11 +128,61 @@ describe('AdaptiveAdmission (injected clock)', () => {
     }
     policy.admit(MAX + 1, MAX, DEADLINE);
     expect(policy.spareCapacity).toBe(true);
-    // 500 ms of waiting (DEADLINE / 4) at 20 ms / 10 clients per place: 250 waiters
-    expect(admittedUpTo(policy)).toBe(MAX + (HEADROOM_DEADLINE_SHARE * DEADLINE * MAX) / 20);
-    // a surge that outlasts twice that allowance is an overload after all
-    fullPoolArrivals(policy, clock, 3000, 1100);
+    // 1000 ms of waiting (DEADLINE / 2) at 20 ms / 10 clients per place: 500 waiters
+    expect(admittedUpTo(policy)).toBe(MAX + (DEADLINE / 2) * (MAX / 20));
+    expect(policy.admit(MAX + 500, MAX, DEADLINE)).toBe('deadline');
+    // a surge that still brings more than capacity after the queue has stood for half the deadline is an overload
+    fullPoolArrivals(policy, clock, 3500, 1300);
+    expect(policy.spareCapacity).toBe(false);
     expect(policy.overloaded).toBe(true);
+  });
+
+  it('admits a burst that the queue drains within its deadline at a below-capacity mean rate', () => {
+    const { policy, clock } = policyOnFakeClock();
+    holds(policy, 20); // capacity 0.5 per ms
+    // 10 × the base rate for 200 ms of every 2 s, 0.7 × capacity on average; a pool of max clients each freeing
+    // once per hold, and a FIFO queue in front of it
+    const base = (0.7 * 0.5 * 2000) / 3800;
+    let checkedOut = 0;
+    let waiting = 0;
+    let due = 0;
+    let freed = 0;
+    const refusals: string[] = [];
+    let longestQueue = 0;
+    for (let ms = 0; ms < 6000; ms++) {
+      clock.now = ms;
+      freed += (checkedOut * 1) / 20;
+      while (freed >= 1) {
+        freed--;
+        if (waiting > 0) waiting--;
+        else checkedOut--;
+      }
+      due += ms % 2000 >= 1000 && ms % 2000 < 1200 ? 10 * base : base;
+      for (; due >= 1; due--) {
+        const refusal = policy.admit(checkedOut + waiting, MAX, DEADLINE);
+        if (refusal !== undefined) refusals.push(refusal);
+        else if (checkedOut < MAX) checkedOut++;
+        else waiting++;
+      }
+      longestQueue = Math.max(longestQueue, waiting);
+    }
+    // the bursts queue up to about 0.55 s of waiting (more than a quarter of the deadline), all admitted
+    expect(longestQueue * (20 / MAX)).toBeGreaterThan(DEADLINE / 4);
+    expect(refusals).toEqual([]);
+  });
+
+  it('does not read the clump of requests after an event-loop stall as a surge', () => {
+    const { policy, clock } = policyOnFakeClock();
+    holds(policy, 20); // capacity 0.5 per ms; interval 160 ms
+    fullPoolArrivals(policy, clock, 20, 40); // a standing queue at 1 × capacity
+    policy.admit(MAX - 1, MAX, DEADLINE); // the queue empties
+    clock.now += 30; // the event loop stalls for 30 ms: 15 requests wait unread, and so do the clients freed meanwhile
+    clock.stalledMs += 30;
+    for (let i = 0; i < 15; i++) policy.admit(MAX + 1 + i, MAX, DEADLINE);
+    for (let ms = 0; ms < 170; ms += 2) {
+      fullPoolArrivals(policy, clock, 1, 2); // back to 1 × capacity
+      expect(policy.overloaded).toBe(false);
+    }
   });
 
   it('does not call the first moments of a pool spare capacity (unsettled hold estimate, too short a window)', () => {
