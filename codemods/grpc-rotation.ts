@@ -13,6 +13,7 @@ import { sniffCodeStyle } from '../src/core/code-style.js';
 import { findGrpcSites, mayHaveGrpcSites, planGrpcRewrites } from '../src/grpc-rotation/grpc-clients.js';
 import { sniffModuleStyle } from '../src/core/module-style.js';
 import { positionsOf } from '../src/core/parse.js';
+import { checkDeclaredRead } from '../src/core/project-reads.js';
 import { isTestFileInPackage, leaveTestFile } from '../src/codemod-host/test-files.js';
 import { toJscodeshiftTransform } from '../src/codemod-host/jscodeshift.js';
 
@@ -31,6 +32,7 @@ const EXTENSIONS = ['', '.ts', '.js', '.mts', '.mjs', '.cts', '.cjs', '/index.ts
 function moduleReader(filePath: string): ((specifier: string) => string | undefined) | undefined {
   if (!existsSync(filePath)) return undefined;
   return (specifier) => {
+    checkDeclaredRead('imported-modules', `'${specifier}' from ${filePath}`);
     const base = resolve(dirname(filePath), specifier).replace(/\.[cm]?js$/, '');
     for (const extension of EXTENSIONS) {
       const candidate = base + extension;

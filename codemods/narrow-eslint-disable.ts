@@ -27,6 +27,7 @@ import {
   type NarrowingPlan,
 } from '../src/eslint-directives/narrow-directives.js';
 import { parseSource, positionsOf } from '../src/core/parse.js';
+import { checkDeclaredRead } from '../src/core/project-reads.js';
 import { applyTextEdits } from '../src/core/text-edit.js';
 import { DEFAULT_EXPECT_ERROR_DESCRIPTION, nocheckLines } from '../src/eslint-directives/ts-nocheck.js';
 import {
@@ -157,6 +158,7 @@ async function prepareProject(context: ProjectContext<NarrowEslintDisableOptions
   }
   const suppressionsPath = join(cwd, SUPPRESSIONS_FILE);
   // The text is handed back with the new one: the runner writes only while the file still holds it.
+  checkDeclaredRead('run-files', suppressionsPath);
   const previous = existsSync(suppressionsPath) ? readFileSync(suppressionsPath, 'utf8') : undefined;
   const existing =
     options.toSuppressions && previous !== undefined ? parseSuppressions(suppressionsPath, previous) : {};
@@ -257,6 +259,7 @@ async function withNocheck(
 
 /** A run file's text as the runner hands it over (UTF-8, without a BOM); undefined when it cannot be read. */
 function readSourceText(filePath: string): string | undefined {
+  checkDeclaredRead('run-files', filePath);
   try {
     return readFileSync(filePath, 'utf8').replace(/^\uFEFF/, '');
   } catch {

@@ -7,6 +7,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import type { TypeServices } from '../core/parse.js';
+import type { ProjectRead } from '../core/project-reads.js';
 import type { TextEdit } from '../core/text-edit.js';
 
 export type { TypeServices };
@@ -82,21 +83,10 @@ export interface CodemodOption {
  * What a codemod reads on its own, besides the text the runner hands it: plain reads of the project as it is on disk
  * during the run, never of a file the run has not yet written back. Nothing a codemod reads is ever written by it: a
  * file it wants written goes back to the runner (`ProjectFileOutput`), which writes it through its one write module.
+ * Held at run time: the host runs a codemod that declares `reads` inside src/core/project-reads.ts's permit, and a
+ * read of a kind it did not declare fails the file (UndeclaredReadError), even when the codemod catches the error.
  */
-export type CodemodRead =
-  /** The nearest package.json above the file: where it is (the package root), and its `type`, `name` and dependency lists. */
-  | 'package-json'
-  /**
-   * Modules the file imports by a relative path, or by a tsconfig.json / jsconfig.json `paths` alias (and that
-   * config's `paths`), to see what they export.
-   */
-  | 'imported-modules'
-  /** The project's own tools, loaded by `prepareProject`: its ESLint and ESLint config, its tsconfig and what they load. */
-  | 'project-tools'
-  /** The run's files as they are on disk (a project session lints them) and the files a session returns (their `previous`). */
-  | 'run-files'
-  /** Files beside the code that say how it runs: bundler configs and index.html at a package root, a library's typings. */
-  | 'project-config';
+export type CodemodRead = ProjectRead;
 
 export interface MightApplyContext {
   readonly typed: boolean;

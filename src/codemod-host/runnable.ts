@@ -5,11 +5,13 @@
  */
 import type { Codemod, CodemodOption, CodemodRead, MightApplyContext, ProjectSession } from './codemod.js';
 import { resolveOptionsOf } from './options.js';
+import { withDeclaredReadsAsync } from '../core/project-reads.js';
 import {
   parseText,
   parseWithoutTypes,
   transformParsed,
   transformText,
+  type DeclaredReads,
   type ParseAttempt,
   type ParseFile,
   type TextOutcome,
@@ -63,11 +65,32 @@ export function runnable<Options>(codemod: Codemod<Options>): RunnableCodemod {
         values,
         transformText: (filePath, text, parse) => transformText(codemod, filePath, text, options, parse),
         transformParsed: (filePath, text, attempt) => transformParsed(codemod, filePath, text, options, attempt),
-        prepareProject: prepareProject && ((context) => prepareProject.call(codemod, { ...context, options })),
+        prepareProject:
+          prepareProject &&
+          (async (context) =>
+            sessionHeldToReads(
+              codemod,
+              await heldToReadsAsync(codemod, () => prepareProject.call(codemod, { ...context, options })),
+            )),
       };
     },
   };
   return described;
+}
+
+/** `heldToReads` for asynchronous work: every read until the promise settles is held. */
+function heldToReadsAsync<Result>(codemod: DeclaredReads, work: () => Promise<Result>): Promise<Result> {
+  return Array.isArray(codemod.reads) ? withDeclaredReadsAsync(codemod.id, codemod.reads, work) : work();
+}
+
+/** The session with each of its calls held to the codemod's reads, as `prepareProject` was. */
+function sessionHeldToReads(codemod: DeclaredReads, session: ProjectSession): ProjectSession {
+  const { finish } = session;
+  return {
+    parallel: session.parallel,
+    transformFile: (input) => heldToReadsAsync(codemod, () => session.transformFile(input)),
+    finish: finish && ((records) => heldToReadsAsync(codemod, () => finish.call(session, records))),
+  };
 }
 
 /**

@@ -4,8 +4,9 @@
  * transform, apply the edits, put the BOM back. Nothing here touches the file system.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import type { Codemod, CodemodResult, CodemodSite, TypeServices } from './codemod.js';
+import type { Codemod, CodemodRead, CodemodResult, CodemodSite, TypeServices } from './codemod.js';
 import { isStackOverflow, NestingTooDeepError, parseSource } from '../core/parse.js';
+import { withDeclaredReads } from '../core/project-reads.js';
 import { applyTextEdits, type TextEdit } from '../core/text-edit.js';
 
 const BOM = '\uFEFF';
@@ -126,7 +127,8 @@ export function transformParsed<Options>(
   const source = hasBom ? text.slice(1) : text;
   const transformStart = performance.now();
   try {
-    const result = codemod.transform({ filePath, source, program: parsed.program, options, types: parsed.types });
+    const input = { filePath, source, program: parsed.program, options, types: parsed.types };
+    const result = heldToReads(codemod, () => codemod.transform(input));
     const edits = keepLineEndings(source, result.edits);
     const rewrittenSource = applyTextEdits(source, edits);
     const transformMs = performance.now() - transformStart;
@@ -155,6 +157,20 @@ export function transformParsed<Options>(
     const message = error instanceof Error ? error.message : String(error);
     return { status: 'error', error: { phase: 'transform', message }, timings: { parseMs, transformMs } };
   }
+}
+
+/** What the host holds a codemod to: `reads` may be missing in a plain-JavaScript codemod. */
+export interface DeclaredReads {
+  readonly id: string;
+  readonly reads?: readonly CodemodRead[];
+}
+
+/**
+ * Runs the codemod's own work holding it to its `reads`. A codemod that does not say (plain JavaScript written before
+ * the field) runs as before, unheld.
+ */
+export function heldToReads<Result>(codemod: DeclaredReads, work: () => Result): Result {
+  return Array.isArray(codemod.reads) ? withDeclaredReads(codemod.id, codemod.reads, work) : work();
 }
 
 function withoutBom(text: string): string {

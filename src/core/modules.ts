@@ -6,6 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { parseSource } from './parse.js';
+import { checkDeclaredRead } from './project-reads.js';
 
 const CACHE_LIMIT = 2000;
 
@@ -25,6 +26,7 @@ const JS_EXTENSION = /\.(?:[cm]?js|jsx)$/;
  * the path itself, `.js` written for `.ts`, the source extensions, then `index` files; undefined when none is on disk.
  */
 export function resolveModuleFile(directory: string, specifier: string): string | undefined {
+  checkDeclaredRead('imported-modules', `'${specifier}' from ${directory}`);
   if (!specifier.startsWith('.') && !specifier.startsWith('/')) {
     for (const target of aliasTargets(directory, specifier)) {
       const file = resolveModuleFile(directory, target);
@@ -58,6 +60,7 @@ export interface LoadedModule {
 
 /** A module's text (BOM dropped) and tree, parsed once per process per modification time; undefined when unreadable. */
 export function loadModule(file: string): LoadedModule | undefined {
+  checkDeclaredRead('imported-modules', file);
   let mtimeMs: number;
   try {
     mtimeMs = statSync(file).mtimeMs;

@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { checkDeclaredRead } from './project-reads.js';
 
 export interface PackageFacts {
   /** The package.json the facts come from (for evidence strings). */
@@ -75,6 +76,7 @@ const factsOfManifest = new Map<string, PackageFacts | null>();
 
 /** The facts of the package holding `filePath`: its nearest package.json (undefined when none or unreadable). */
 export function packageFactsFor(filePath: string): PackageFacts | undefined {
+  checkDeclaredRead('package-json', `the package.json above ${filePath}`);
   const manifest = nearestManifest(resolve(filePath));
   if (!manifest) return undefined;
   if (!factsOfManifest.has(manifest)) factsOfManifest.set(manifest, readFacts(manifest));
@@ -90,6 +92,7 @@ export function nearestManifest(
   filePath: string,
   cache: Map<string, string | undefined> = manifestOfDirectory,
 ): string | undefined {
+  checkDeclaredRead('package-json', `the package.json above ${filePath}`);
   const visited: string[] = [];
   let directory = dirname(filePath);
   let found: string | undefined;

@@ -20,6 +20,7 @@ import { parseSync, type ParserOptions } from 'oxc-parser';
 import { lineStarts, positionIn } from './lines.js';
 import { estimateNesting, type NestingEstimate } from './nesting.js';
 import { packageFactsFor } from './package-evidence.js';
+import { asHostRead } from './project-reads.js';
 
 /** Type information for one file, the same shape ESLint rules get from typescript-eslint. */
 export type TypeServices = Pick<ParserServicesWithTypeInformation, 'program' | 'esTreeNodeToTSNodeMap'>;
@@ -157,7 +158,8 @@ function runsAsCommonJs(filePath: string): boolean {
   const extension = extname(filePath).toLowerCase();
   if (extension === '.cjs') return true;
   if (extension !== '.js' && extension !== '.jsx') return false;
-  return packageFactsFor(filePath)?.type !== 'module';
+  // How the file is parsed is the parser's business, whoever asked for the parse.
+  return asHostRead(() => packageFactsFor(filePath))?.type !== 'module';
 }
 
 /**

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { canReadDirectives, readDisableDirectives, type DisableDirective } from './directives.js';
+import { checkDeclaredRead } from '../core/project-reads.js';
 
 /** A problem that stops a run before any file is touched: missing ESLint, missing or broken config. */
 export class ProjectSetupError extends Error {}
@@ -47,6 +48,7 @@ const CAPTURE_PLUGIN = 'quickwins-directives';
  * `configFile` (relative to cwd) replaces the config lookup. Throws ProjectSetupError with a one-line reason.
  */
 export async function loadProjectLinter(cwd: string, probeFile: string, configFile?: string): Promise<ProjectLinter> {
+  checkDeclaredRead('project-tools', `the ESLint and ESLint config of ${cwd}`);
   const eslintModule = await importProjectEslint(cwd);
   const version = eslintModule.ESLint.version;
   const major = Number(version.split('.')[0]);

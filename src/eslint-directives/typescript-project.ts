@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type * as TypeScript from 'typescript';
 import { ProjectSetupError } from './eslint-project.js';
 import { createTsconfigIndex } from '../core/tsconfig-index.js';
+import { checkDeclaredRead } from '../core/project-reads.js';
 import type { TypeScriptModule } from './ts-nocheck.js';
 
 export interface FileCheck {
@@ -40,6 +41,7 @@ export interface ProjectTypeChecker {
 
 /** Loads `typescript` from `cwd` (as `npx tsc` would). Throws ProjectSetupError with a one-line reason. */
 export async function loadProjectTypeScript(cwd: string): Promise<TypeScriptModule> {
+  checkDeclaredRead('project-tools', `the TypeScript of ${cwd}`);
   let entry: string;
   try {
     entry = createRequire(join(cwd, 'package.json')).resolve('typescript');
@@ -58,6 +60,7 @@ export async function loadProjectTypeScript(cwd: string): Promise<TypeScriptModu
 
 /** `tsconfig` (relative to cwd) replaces the lookup for every file. */
 export function createProjectTypeChecker(ts: TypeScriptModule, cwd: string, tsconfig?: string): ProjectTypeChecker {
+  checkDeclaredRead('project-tools', `the tsconfig of ${cwd}`);
   const fixedConfig = tsconfig === undefined ? undefined : resolve(cwd, tsconfig);
   if (fixedConfig !== undefined && !existsSync(fixedConfig))
     throw new ProjectSetupError(`--tsconfig: ${tsconfig} does not exist`);

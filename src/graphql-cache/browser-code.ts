@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { nearestManifest } from '../core/package-evidence.js';
+import { checkDeclaredRead } from '../core/project-reads.js';
 import { traverse } from '../core/traverse.js';
 
 const CLIENT_FOLDERS = new Set(['client', 'public', 'browser', 'frontend']);
@@ -17,6 +18,7 @@ const BUNDLER_CONFIG = /^(?:webpack|vite|rollup|parcel|esbuild)\.config\.[cm]?[j
 /** Text of a file read once per run (package.json files and bundler configs are few). */
 const textOf = new Map<string, string | undefined>();
 function readOnce(path: string): string | undefined {
+  checkDeclaredRead('project-config', path);
   if (!textOf.has(path)) {
     try {
       textOf.set(path, readFileSync(path, 'utf8'));
@@ -51,6 +53,7 @@ function browserFieldFiles(manifestText: string): string[] {
 
 /** A bundler config or index.html at the package root that names the module (`./src/main.ts`, `/src/main.ts`). */
 function bundlerEntryOf(root: string, inPackage: string): string | undefined {
+  checkDeclaredRead('project-config', root);
   let names: string[];
   try {
     names = readdirSync(root).filter((name) => BUNDLER_CONFIG.test(name));

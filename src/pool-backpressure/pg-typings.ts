@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { checkDeclaredRead } from '../core/project-reads.js';
 
 /** What the helpers' `PoolLike` requires of a pool beyond `connect`. */
 export const HELPER_POOL_MEMBERS: readonly string[] = ['totalCount', 'idleCount', 'waitingCount'];
@@ -26,6 +27,7 @@ const shimOfRoot = new Map<string, PgTypingsShim | undefined>();
 
 /** The package's own `declare module 'pg'` whose Pool lacks what the helpers read, if any; read once per package root. */
 export function pgTypingsShimIn(packageRoot: string): PgTypingsShim | undefined {
+  checkDeclaredRead('project-config', `the pg typings under ${packageRoot}`);
   if (!shimOfRoot.has(packageRoot)) shimOfRoot.set(packageRoot, findShim(packageRoot));
   return shimOfRoot.get(packageRoot);
 }

@@ -8,6 +8,7 @@
 import { dirname, resolve } from 'node:path';
 import { loadModule, resolveModuleFile } from '../core/modules.js';
 import { packageFactsFor } from '../core/package-evidence.js';
+import { checkDeclaredRead } from '../core/project-reads.js';
 import { exportedPoolVerdict, type ImportResolver, type PoolVerdict } from './pool-values.js';
 
 /** How many modules deep an import is followed (`a` imports `b` re-exporting `c`: 2 hops). */
@@ -21,6 +22,8 @@ export function createFileImportResolver(
 ): ImportResolver {
   const directory = dirname(resolve(fromFile));
   return (specifier, path) => {
+    // Checked before the memo: an answer memoised for another codemod in this turn is still a read of the modules.
+    checkDeclaredRead('imported-modules', `'${specifier}' from ${directory}`);
     if (depth >= MAX_DEPTH) return { kind: 'unknown', reason: `'${specifier}' is too many imports away` };
     const memo = memoForThisTurn();
     const fileKey = `file\0${directory}\0${specifier}`;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { classifyTestFile, integrationReason, testFilesOfKind } from './projects.js';
+import { classifyTestFile, integrationReason, testFilesOfKind, timingReason } from './projects.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Spelled in pieces: written whole, they would make this very file an integration test.
@@ -13,11 +13,19 @@ const CHILD_PROCESS = ['node:child', 'process'].join('_');
 describe('unit and integration projects', () => {
   const unit = testFilesOfKind(repoRoot, 'unit');
   const integration = testFilesOfKind(repoRoot, 'integration');
+  const timing = testFilesOfKind(repoRoot, 'unit-timing');
 
   it('puts every test file in exactly one project', () => {
-    expect(unit.filter((file) => integration.includes(file))).toEqual([]);
+    const all = [...unit, ...timing, ...integration];
+    expect(new Set(all).size).toBe(all.length);
     expect(unit.length).toBeGreaterThan(0);
     expect(integration.length).toBeGreaterThan(0);
+  });
+
+  it('runs the unit files that time code (cost ratios) in a process of their own', () => {
+    expect(timing).toContain('test/runtime/graphql/lru.test.ts'); // through support/growth.ts
+    expect(timing).toContain('test/security/lint-migrations-scaling.test.ts');
+    expect(unit).not.toContain('test/runtime/graphql/lru.test.ts');
   });
 
   it('keeps files that use PostgreSQL, the build or other programs out of the unit project', () => {
@@ -64,6 +72,18 @@ describe('unit and integration projects', () => {
         `const file = join(root, ${"'codemods'"}, \`\${id}.${'c' + 'js'}\`);\n`,
       );
       expect(integrationReason(transform, testRoot)).toBe('b/transform.test.ts reads the built codemods (.cjs)');
+    });
+
+    it('sees a unit file that times code, through its helpers, and leaves integration files where they are', () => {
+      write('support/clock.ts', `export const now = () => ${'perfor' + 'mance'}.now();\n`);
+      const timed = write('d/timed.test.ts', "import { now } from '../support/clock.js';\nnow();\n");
+      expect(timingReason(timed, testRoot)).toBe('support/clock.ts times code with a high-resolution clock');
+      expect(classifyTestFile(timed, testRoot)).toBe('unit-timing');
+      const both = write(
+        'd/both.test.ts',
+        `import { now } from '../support/clock.js';\nimport { spawn } from '${CHILD_PROCESS}';\n`,
+      );
+      expect(classifyTestFile(both, testRoot)).toBe('integration');
     });
 
     it('leaves in-process tests, and imports of the code under test, in the unit project', () => {
