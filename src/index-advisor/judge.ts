@@ -369,7 +369,8 @@ export async function judgeCandidates(
     queryIds: readonly string[],
     floor = false,
   ): Promise<Map<string, Costs>> => {
-    if (!planned) return model.costs(set, queryIds);
+    // Estimates are per candidate on the statement's own plans: the cheapest with any one of them is exact.
+    const asFloor = floor && planned;
     const out = new Map<string, Costs>();
     const together: string[] = [];
     const single = new Map<string, Candidate[]>();
@@ -386,15 +387,14 @@ export async function judgeCandidates(
       if (!baseCosts.has(queryId)) continue;
       const read = new Set(statements.get(queryId)?.accesses.map((access) => tableKey(access.table)));
       const onTables = set.filter((candidate) => read.has(tableKey(candidate.table)));
-      const several = onTables.length > 1 && (statements.get(queryId)?.accesses.length ?? 0) > 1;
+      const several = planned && onTables.length > 1 && (statements.get(queryId)?.accesses.length ?? 0) > 1;
       const costs = cheapestKnown(queryId, onTables);
       const lowering = onTables.filter(
         (candidate) =>
           (several || !pairOf(candidate, queryId)) &&
-          affectedOf(candidate).set.has(queryId) &&
-          mightLower(candidate, queryId, costs),
+          (!planned || (affectedOf(candidate).set.has(queryId) && mightLower(candidate, queryId, costs))),
       );
-      if (floor) {
+      if (asFloor) {
         const all = withAll.get(queryId);
         out.set(queryId, lowering.length > 0 && all ? cheaper(costs, all) : costs);
         continue;
