@@ -90,17 +90,6 @@ export function indexesUsed(plan: PlanNode): string[] {
   return [...new Set(planNodes(plan).flatMap((node) => (node['Index Name'] ? [node['Index Name']] : [])))];
 }
 
-/** Plans a statement with sampled values bound to its parameters: the planner sees them, as in a custom plan. */
-export async function explainWithValues(
-  client: pg.ClientBase,
-  statement: Parsed,
-  values: readonly string[],
-): Promise<PlanNode> {
-  const query = statement.statement.query.trim().replace(/;+\s*$/, '');
-  const result = await client.query(`EXPLAIN (FORMAT JSON) ${query}`, [...values]);
-  return planOf(result.rows[0]);
-}
-
 /** The judge's EXPLAINs, sent many at a time and counted. */
 interface Planner {
   plan(requests: readonly PlanRequest[]): Promise<(PlanNode | Error)[]>;
