@@ -99,18 +99,19 @@ try {
   };
   const advise = async (
     judge: 'hypopg' | 'estimate',
-  ): Promise<{ seconds: number; proposals: number; statements: number }> => {
+  ): Promise<{ seconds: number; proposals: number; statements: number; plans: number }> => {
     const started = performance.now();
     const run = await adviseIndexes(client, { ...DEFAULT_ADVISE_OPTIONS, judge });
     return {
       seconds: (performance.now() - started) / 1000,
       proposals: run.advice.proposals.length,
       statements: run.advice.statementsRead,
+      plans: run.plansMade,
     };
   };
 
   const rows: Record<string, number[]> = { explain: [], hypopg: [], estimate: [] };
-  let last: Record<string, { proposals: number; statements: number }> = {};
+  let last: Record<string, { proposals: number; statements: number; plans: number }> = {};
   for (let run = 0; run < RUNS; run++) {
     rows.explain?.push(await explainAll());
     if (hypopg) {
@@ -132,7 +133,7 @@ try {
     }
     const info = last[judge];
     console.log(
-      `  index-advisor --judge ${judge}: ${median(times).toFixed(2)} s for ${info?.statements} statements read, ${info?.proposals} indexes proposed` +
+      `  index-advisor --judge ${judge}: ${median(times).toFixed(2)} s for ${info?.statements} statements read, ${info?.proposals} indexes proposed, ${info?.plans} plans made` +
         ` (${(median(times) / median(rows.explain ?? [1])).toFixed(2)}× the EXPLAIN floor; target < 10 s)`,
     );
   }

@@ -36,6 +36,8 @@ export interface AdviceRun {
   readonly catalog: Catalog;
   readonly statements: ReadonlyMap<string, ParsedQuery>;
   readonly plansBefore: ReadonlyMap<string, PlanNode>;
+  /** EXPLAINs the judge ran. */
+  readonly plansMade: number;
 }
 
 /** Client-side limits, so a server that stops answering ends the run with an error instead of hanging it. */
@@ -190,6 +192,7 @@ async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<A
     catalog,
     statements,
     plansBefore: judgement.plansBefore,
+    plansMade: judgement.plansMade,
   };
 }
 

@@ -8,8 +8,9 @@
  */
 import type pg from 'pg';
 import { candidateKey } from './candidates.js';
+import { explainMany, planOf, type PlanNode, type PlanRequest } from './explain.js';
 import { hypotheticalStatement } from './index-sql.js';
-import { rangeFraction, sampleParameters } from './samples.js';
+import { plannedForm, rangeFraction, sampleParameters } from './samples.js';
 import type {
   Candidate,
   Catalog,
@@ -18,20 +19,14 @@ import type {
   ParsedStatement,
   Rejection,
   StatementCost,
+  TableAccess,
   TableInfo,
   Upkeep,
 } from './types.js';
 
 type Parsed = Extract<ParsedStatement, { kind: 'parsed' }>;
 
-export interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Total Cost': number;
-  readonly 'Plan Rows': number;
-  readonly 'Relation Name'?: string;
-  readonly 'Index Name'?: string;
-  readonly Plans?: readonly PlanNode[];
-}
+export type { PlanNode };
 
 export interface Judged {
   readonly candidate: Candidate;
@@ -49,6 +44,8 @@ export interface Judgement {
   readonly unplannable: ReadonlyMap<string, string>;
   /** Plans before any new index, by queryId. */
   readonly plansBefore: ReadonlyMap<string, PlanNode>;
+  /** EXPLAINs the judge ran (generic and sampled plans): the measure of its cost, which grows with the workload. */
+  readonly plansMade: number;
 }
 
 export interface JudgeOptions {
@@ -85,12 +82,6 @@ export async function explainGeneric(
   }
 }
 
-function planOf(row: Record<string, unknown> | undefined): PlanNode {
-  const plan = (row?.['QUERY PLAN'] as { Plan: PlanNode }[] | undefined)?.[0]?.Plan;
-  if (!plan) throw new Error('EXPLAIN returned no plan');
-  return plan;
-}
-
 export function planNodes(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap((child) => planNodes(child))];
 }
@@ -99,15 +90,21 @@ export function indexesUsed(plan: PlanNode): string[] {
   return [...new Set(planNodes(plan).flatMap((node) => (node['Index Name'] ? [node['Index Name']] : [])))];
 }
 
-/** Plans a statement with sampled values bound to its parameters: the planner sees them, as in a custom plan. */
-export async function explainWithValues(
-  client: pg.ClientBase,
-  statement: Parsed,
-  values: readonly string[],
-): Promise<PlanNode> {
-  const query = statement.statement.query.trim().replace(/;+\s*$/, '');
-  const result = await client.query(`EXPLAIN (FORMAT JSON) ${query}`, [...values]);
-  return planOf(result.rows[0]);
+/** The judge's EXPLAINs, sent many at a time and counted. */
+interface Planner {
+  plan(requests: readonly PlanRequest[]): Promise<(PlanNode | Error)[]>;
+  made(): number;
+}
+
+function countingPlanner(client: pg.ClientBase, serverVersion: number): Planner {
+  let made = 0;
+  return {
+    plan: (requests) => {
+      made += requests.length;
+      return explainMany(client, requests, serverVersion);
+    },
+    made: () => made,
+  };
 }
 
 /** A statement's plans: the generic one, then one per sampled value set. */
@@ -144,34 +141,58 @@ export async function judgeCandidates(
   candidates: readonly Candidate[],
   options: JudgeOptions,
 ): Promise<Judgement> {
+  const planner = countingPlanner(client, catalog.serverVersion);
   const plansBefore = new Map<string, PlanNode>();
   const unplannable = new Map<string, string>();
   const values = new Map<string, string[][]>();
+  // For each kept value set, the first one planned alike (itself when none): its plan is not made twice.
+  const alike = new Map<string, number[]>();
   const basePlans = new Map<string, Plans>();
   const tableKey = (table: { schema: string; name: string }): string => `${table.schema}.${table.name}`;
   const wanted = new Set(candidates.flatMap((candidate) => candidate.statementIds));
-  for (const queryId of wanted) {
+  // Each statement's generic plan and one plan per sampled value set the planner can tell apart, all at once.
+  const drafts = [...wanted].flatMap((queryId) => {
     const statement = statements.get(queryId);
-    if (!statement) continue;
-    try {
-      const generic = await explainGeneric(client, statement, catalog.serverVersion);
-      plansBefore.set(queryId, generic);
-      const sampled = sampleParameters(statement, catalog);
-      const samples: PlanNode[] = [];
-      const kept: string[][] = [];
-      for (const vector of sampled) {
-        // A sampled value the column's type refuses (a histogram of another type): that value set is left out.
-        const plan = await explainWithValues(client, statement, vector).catch(() => undefined);
-        if (plan) {
-          samples.push(plan);
-          kept.push(vector);
-        }
-      }
-      values.set(queryId, kept);
-      basePlans.set(queryId, { generic, samples });
-    } catch (error) {
-      unplannable.set(queryId, `the planner cannot plan it: ${(error as Error).message.split('\n')[0]}`);
+    if (!statement) return [];
+    const sampled = sampleParameters(statement, catalog);
+    const forms = sampled.map((vector) => plannedForm(statement, catalog, vector));
+    return [{ queryId, statement, sampled, forms }];
+  });
+  const requests: PlanRequest[] = drafts.flatMap(({ statement, sampled, forms }) => [
+    { statement },
+    ...sampled.flatMap((vector, index) =>
+      forms.indexOf(forms[index] as string) === index ? [{ statement, values: vector }] : [],
+    ),
+  ]);
+  const results = await planner.plan(requests);
+  let next = 0;
+  for (const { queryId, sampled, forms } of drafts) {
+    const generic = results[next++];
+    const planned = new Map<string, PlanNode | Error | undefined>();
+    for (const [index, form] of forms.entries()) if (forms.indexOf(form) === index) planned.set(form, results[next++]);
+    if (!generic || generic instanceof Error) {
+      unplannable.set(queryId, `the planner cannot plan it: ${(generic?.message ?? 'no plan').split('\n')[0]}`);
+      continue;
     }
+    plansBefore.set(queryId, generic);
+    const samples: PlanNode[] = [];
+    const kept: string[][] = [];
+    const keptForms: string[] = [];
+    const firsts: number[] = [];
+    for (const [index, vector] of sampled.entries()) {
+      const form = forms[index] as string;
+      const plan = planned.get(form);
+      // A sampled value the column's type refuses (a histogram of another type): that value set is left out.
+      if (!plan || plan instanceof Error) continue;
+      const first = keptForms.indexOf(form);
+      samples.push(plan);
+      kept.push(vector);
+      keptForms.push(form);
+      firsts.push(first >= 0 ? first : kept.length - 1);
+    }
+    values.set(queryId, kept);
+    alike.set(queryId, firsts);
+    basePlans.set(queryId, { generic, samples });
   }
   // A candidate can change the plans of other statements reading its table, not only of those that asked for it.
   const readers = new Map<string, string[]>();
@@ -191,6 +212,7 @@ export async function judgeCandidates(
         ?.accesses.some(
           (access) =>
             tableKey(access.table) === tableKey(candidate.table) &&
+            provesNullTests(candidate, access) &&
             [
               ...access.equality,
               ...access.range,
@@ -202,7 +224,7 @@ export async function judgeCandidates(
     );
   };
   const tables = new Map(catalog.tables.map((info) => [tableKey(info.table), info]));
-  const model = costModel(client, catalog, statements, basePlans, values, options.method, tables);
+  const model = costModel(client, planner, catalog, statements, basePlans, values, alike, options.method, tables);
   const baseCosts = new Map<string, Costs>();
   for (const [queryId, plans] of basePlans) baseCosts.set(queryId, plainCosts(plans));
   const msPerCost = (queryId: string): number => {
@@ -222,6 +244,163 @@ export async function judgeCandidates(
     (share(item) >= options.minSaving ||
       (share(item) >= options.minSaving / 2 && item.msPerCall >= 10 * options.minSavedMs));
 
+  // With HypoPG, every btree candidate at once first: one plan pass over the workload gives each plan's floor (no
+  // candidate can make it cheaper alone) and which candidate the planner picks. A plan that uses one candidate or
+  // none is also that candidate's plan alone: the cheapest plan over more indexes is the cheapest over fewer that
+  // still allow it.
+  const planned = options.method === 'hypopg';
+  const btrees = planned ? candidates.filter((candidate) => candidate.method !== 'gin') : [];
+  const withAll = btrees.length > 0 ? await model.costs(btrees, [...basePlans.keys()]) : new Map<string, Costs>();
+  const pickedWithAll = new Map<string, Set<string>>();
+  for (const [queryId, costs] of withAll) {
+    const picked = planCosts(costs).flatMap((plan) => plan.indexes.flatMap((name) => model.owner(name) ?? []));
+    pickedWithAll.set(queryId, new Set(picked));
+  }
+  const affectedCache = new Map<string, { all: string[]; set: Set<string>; first: string[] }>();
+  // The statements a candidate is judged on: those it was derived from and the others it may change. Planned
+  // first (with HypoPG): those it was derived from and those the planner picks it for among all candidates.
+  const affectedOf = (candidate: Candidate): { all: string[]; set: Set<string>; first: string[] } => {
+    const key = candidateKey(candidate);
+    const known = affectedCache.get(key);
+    if (known) return known;
+    const own = candidate.statementIds.filter((id) => basePlans.has(id));
+    const all = [...new Set([...own, ...mayUse(candidate)])];
+    const first =
+      planned && candidate.method !== 'gin'
+        ? [...new Set([...own, ...all.filter((queryId) => pickedWithAll.get(queryId)?.has(key))])]
+        : all;
+    const entry = { all, set: new Set(all), first };
+    affectedCache.set(key, entry);
+    return entry;
+  };
+  // Each candidate's costs alone, by statement, planned only where they can matter.
+  const alone = new Map<string, Map<string, Costs>>();
+  const knownAlone = (candidate: Candidate): Map<string, Costs> => {
+    const key = candidateKey(candidate);
+    const known = alone.get(key) ?? new Map<string, Costs>();
+    alone.set(key, known);
+    return known;
+  };
+  // Btree candidates with the same columns and condition that differ only in directions plan alike for a statement
+  // reading their table once, when the directions agree, or are all reversed (a backward scan), over the columns
+  // the statement does not pin with `col = $n`: one's plans stand for the other's.
+  const shapes = new Map<string, Candidate[]>();
+  const shapeOf = (candidate: Candidate): string =>
+    JSON.stringify([
+      tableKey(candidate.table),
+      candidate.conditions,
+      candidate.columns.map((column) => [column.name, column.opclass ?? '']),
+    ]);
+  for (const candidate of btrees)
+    shapes.set(shapeOf(candidate), [...(shapes.get(shapeOf(candidate)) ?? []), candidate]);
+  const plansAlike = (a: Candidate, b: Candidate, queryId: string): boolean => {
+    const statement = statements.get(queryId);
+    if (!statement || statement.accesses.length !== 1) return false;
+    const pinned = new Set(
+      [...statement.parameterUses.values()].flatMap((use) =>
+        use !== 'limit' && use.role === 'equality' && tableKey(use.table) === tableKey(a.table) ? [use.column] : [],
+      ),
+    );
+    const free = (candidate: Candidate): boolean[] =>
+      candidate.columns.filter((column) => !pinned.has(column.name)).map((column) => column.descending);
+    const [first, second] = [free(a), free(b)];
+    return (
+      first.every((descending, index) => descending === second[index]) ||
+      first.every((descending, index) => descending !== second[index])
+    );
+  };
+  /** The candidate's costs alone on a statement when known, planned or taken from a candidate planned alike. */
+  const pairOf = (candidate: Candidate, queryId: string): Costs | undefined => {
+    const known = knownAlone(candidate);
+    const hit = known.get(queryId);
+    if (hit || !planned || candidate.method === 'gin') return hit;
+    for (const twin of shapes.get(shapeOf(candidate)) ?? []) {
+      const costs = twin === candidate ? undefined : alone.get(candidateKey(twin))?.get(queryId);
+      if (!costs || !plansAlike(candidate, twin, queryId)) continue;
+      const rename = (indexes: readonly string[]): string[] =>
+        indexes.map((name) => (model.owner(name) === candidateKey(twin) ? model.alias(candidate, name) : name));
+      const copied = {
+        ...costs,
+        genericIndexes: rename(costs.genericIndexes),
+        sampleIndexes: costs.sampleIndexes.map(rename),
+      };
+      known.set(queryId, copied);
+      return copied;
+    }
+    return undefined;
+  };
+  const planAlone = async (candidate: Candidate, queryIds: readonly string[]): Promise<void> => {
+    const key = candidateKey(candidate);
+    const known = knownAlone(candidate);
+    const missing = queryIds.filter((queryId) => !pairOf(candidate, queryId));
+    if (missing.length === 0) return;
+    const reuse = (queryId: string, plan: number): PlanCost | undefined => {
+      const all = withAll.get(queryId);
+      const cost = all ? planCosts(all)[plan] : undefined;
+      return cost && cost.indexes.every((name) => (model.owner(name) ?? key) === key) ? cost : undefined;
+    };
+    const reusable = planned && candidate.method !== 'gin' ? reuse : undefined;
+    for (const [queryId, costs] of await model.costs([candidate], missing, reusable)) known.set(queryId, costs);
+  };
+  // Unplanned, a btree candidate can lower a plan only where the plan with every candidate is cheaper.
+  const mightLower = (candidate: Candidate, queryId: string, costs: Costs): boolean => {
+    const all = withAll.get(queryId);
+    if (!planned || candidate.method === 'gin' || !all) return true;
+    const floors = planCosts(all);
+    return planCosts(costs).some((plan, index) => (floors[index]?.cost ?? 0) < plan.cost);
+  };
+  // A statement's costs under a set: for a statement reading one table once, plan by plan the cheapest with any
+  // one candidate of the set (the planner takes the cheapest path over the indexes it has); a statement reading
+  // several tables, or one twice, with more than one candidate on them is planned with the whole set. As a floor
+  // (`floor`), nothing is planned: where a plan is missing, the plan with every candidate stands in.
+  const setCosts = async (
+    set: readonly Candidate[],
+    queryIds: readonly string[],
+    floor = false,
+  ): Promise<Map<string, Costs>> => {
+    // Estimates are per candidate on the statement's own plans: the cheapest with any one of them is exact.
+    const asFloor = floor && planned;
+    const out = new Map<string, Costs>();
+    const together: string[] = [];
+    const single = new Map<string, Candidate[]>();
+    const toPlan = new Map<Candidate, string[]>();
+    const cheapestKnown = (queryId: string, onTables: readonly Candidate[]): Costs =>
+      onTables.reduce(
+        (costs, candidate) => {
+          const with1 = pairOf(candidate, queryId);
+          return with1 ? cheaper(costs, with1) : costs;
+        },
+        baseCosts.get(queryId) as Costs,
+      );
+    for (const queryId of queryIds) {
+      if (!baseCosts.has(queryId)) continue;
+      const read = new Set(statements.get(queryId)?.accesses.map((access) => tableKey(access.table)));
+      const onTables = set.filter((candidate) => read.has(tableKey(candidate.table)));
+      const several = planned && onTables.length > 1 && (statements.get(queryId)?.accesses.length ?? 0) > 1;
+      const costs = cheapestKnown(queryId, onTables);
+      const lowering = onTables.filter(
+        (candidate) =>
+          (several || !pairOf(candidate, queryId)) &&
+          (!planned || (affectedOf(candidate).set.has(queryId) && mightLower(candidate, queryId, costs))),
+      );
+      if (asFloor) {
+        const all = withAll.get(queryId);
+        out.set(queryId, lowering.length > 0 && all ? cheaper(costs, all) : costs);
+        continue;
+      }
+      if (several) {
+        together.push(queryId);
+        continue;
+      }
+      single.set(queryId, onTables);
+      for (const candidate of lowering) toPlan.set(candidate, [...(toPlan.get(candidate) ?? []), queryId]);
+    }
+    for (const [candidate, ids] of toPlan) await planAlone(candidate, ids);
+    for (const [queryId, onTables] of single) out.set(queryId, cheapestKnown(queryId, onTables));
+    if (together.length > 0) for (const [queryId, costs] of await model.costs(set, together)) out.set(queryId, costs);
+    return out;
+  };
+
   const rejected: Rejection[] = [];
   try {
     // First each candidate alone: what it is for, whether it can do harm, what it would cost to keep.
@@ -238,9 +417,35 @@ export async function judgeCandidates(
         rejected.push({ candidate, reason: 'the planner could plan none of its statements' });
         continue;
       }
-      const affected = [...new Set([...plannable, ...mayUse(candidate)])];
-      const alone = await model.costs([candidate], affected);
-      const saving = savingOf(affected, baseCosts, alone, msPerCost, callsOf);
+      const affected = affectedOf(candidate);
+      await planAlone(candidate, affected.first);
+      const known = knownAlone(candidate);
+      for (const queryId of affected.all) pairOf(candidate, queryId);
+      // Where it is not planned, the plan with every candidate bounds what it could save.
+      const bounded = (): Map<string, Costs> =>
+        new Map(
+          affected.all.map((queryId) => {
+            const base = baseCosts.get(queryId) as Costs;
+            const floor = withAll.get(queryId);
+            const costs =
+              known.get(queryId) ?? (floor && mightLower(candidate, queryId, base) ? cheaper(base, floor) : base);
+            return [queryId, costs];
+          }),
+        );
+      let saving = savingOf(affected.all, baseCosts, known, msPerCost, callsOf);
+      // Whether it is worth keeping is decided on plans: where only the bound makes a statement count, plan it.
+      if (!saving.served.some(worth)) {
+        const unsure = savingOf(affected.all, baseCosts, bounded(), msPerCost, callsOf).served.filter(
+          (item) => !known.has(item.queryId) && (worth(item) || share(item) >= options.minSaving),
+        );
+        if (unsure.length > 0) {
+          await planAlone(
+            candidate,
+            unsure.map((item) => item.queryId),
+          );
+          saving = savingOf(affected.all, baseCosts, known, msPerCost, callsOf);
+        }
+      }
       if (!saving.served.some(worth)) {
         if (saving.served.some((item) => share(item) >= options.minSaving)) {
           const best = Math.max(...saving.served.map((item) => item.msPerCall));
@@ -250,11 +455,8 @@ export async function judgeCandidates(
           });
           continue;
         }
-        const best = affected
-          .map((queryId) => ({
-            before: typical(baseCosts.get(queryId) as Costs),
-            after: typical(alone.get(queryId) as Costs),
-          }))
+        const best = [...known]
+          .map(([queryId, costs]) => ({ before: typical(baseCosts.get(queryId) as Costs), after: typical(costs) }))
           .reduce((a, b) => (b.after / b.before < a.after / a.before ? b : a));
         rejected.push({
           candidate,
@@ -262,9 +464,10 @@ export async function judgeCandidates(
         });
         continue;
       }
+      const bound = savingOf(affected.all, baseCosts, bounded(), msPerCost, callsOf);
       const info = tables.get(tableKey(candidate.table));
       const upkeep = await model.upkeep(candidate, info);
-      open.push({ candidate, affected, upkeep, bound: saving.totalMs - upkeep.writeMs });
+      open.push({ candidate, affected: affected.all, upkeep, bound: bound.totalMs - upkeep.writeMs });
     }
 
     // Then the whole workload: the candidate with the largest marginal saving given those already chosen, net of
@@ -274,15 +477,30 @@ export async function judgeCandidates(
     // Harm depends on the set: an order-only walk the planner would take alone is not taken once a better index for
     // that statement is chosen. A candidate harmful in the current set is tried once more after the others.
     const retried = new Set<Option>();
+    const notWorthReason = (candidate: Candidate): string => {
+      const other = chosen.find((item) => candidate.statementIds.some((id) => item.served.has(id)));
+      return other
+        ? `its statements are already served by ${candidateKey(other.candidate)}`
+        : 'no large saving once the other proposals are in place';
+    };
     while (open.length > 0) {
       open.sort((a, b) => b.bound - a.bound || candidateKey(a.candidate).localeCompare(candidateKey(b.candidate)));
       const top = open[0] as Option;
       const set = [...chosen.map((item) => item.candidate), top.candidate];
-      const withTop = await model.costs(set, top.affected);
+      // First what it could save at most without planning anything: below the next one's bound, it waits.
+      const ceiling = savingOf(top.affected, current, await setCosts(set, top.affected, true), msPerCost, callsOf);
+      if (open[1] && ceiling.totalMs - top.upkeep.writeMs < open[1].bound) {
+        top.bound = ceiling.totalMs - top.upkeep.writeMs;
+        continue;
+      }
+      const withTop = await setCosts(set, top.affected);
       const saving = savingOf(top.affected, current, withTop, msPerCost, callsOf);
       const fresh = saving.totalMs - top.upkeep.writeMs;
       const next = open[1];
-      if (next && fresh < next.bound) {
+      // On a tie the candidate first by key is taken, whichever was planned first.
+      const tie =
+        next !== undefined && fresh === next.bound && candidateKey(next.candidate) < candidateKey(top.candidate);
+      if (next && (fresh < next.bound || tie)) {
         top.bound = fresh;
         continue;
       }
@@ -299,20 +517,11 @@ export async function judgeCandidates(
       }
       const served = saving.served.filter(worth);
       if (served.length === 0) {
-        const other = chosen.find((item) => top.candidate.statementIds.some((id) => item.served.has(id)));
-        rejected.push({
-          candidate: top.candidate,
-          reason: other
-            ? `its statements are already served by ${candidateKey(other.candidate)}`
-            : 'no large saving once the other proposals are in place',
-        });
+        rejected.push({ candidate: top.candidate, reason: notWorthReason(top.candidate) });
         continue;
       }
       if (fresh <= 0) {
-        rejected.push({
-          candidate: top.candidate,
-          reason: `write cost exceeds the saving: ${formatMs(top.upkeep.writeMs)} maintaining it (${Math.round(top.upkeep.rowsWritten).toLocaleString('en-US')} rows written) against ${formatMs(saving.totalMs)} of reads saved`,
-        });
+        rejected.push({ candidate: top.candidate, reason: writeCostReason(top.upkeep, saving.totalMs) });
         continue;
       }
       chosen.push({
@@ -324,19 +533,15 @@ export async function judgeCandidates(
     }
 
     // What the chosen set makes useless: an index whose removal costs none of the workload's statements anything.
-    const allAffected = [
-      ...new Set(chosen.flatMap((item) => [...item.candidate.statementIds, ...mayUse(item.candidate)])),
-    ];
-    let together = await model.costs(
+    const allAffected = [...new Set(chosen.flatMap((item) => affectedOf(item.candidate).all))];
+    let together = await setCosts(
       chosen.map((item) => item.candidate),
       allAffected,
     );
     for (const item of [...chosen].reverse()) {
       const others = chosen.filter((other) => other !== item);
-      const affected = [...new Set([...item.candidate.statementIds, ...mayUse(item.candidate)])].filter((queryId) =>
-        basePlans.has(queryId),
-      );
-      const without = await model.costs(
+      const affected = affectedOf(item.candidate).all;
+      const without = await setCosts(
         others.map((other) => other.candidate),
         affected,
       );
@@ -354,7 +559,7 @@ export async function judgeCandidates(
         candidate: item.candidate,
         reason: `useless once the others are built: the planner serves its statements with ${user ? candidateKey(user.candidate) : 'other indexes'}`,
       });
-      together = await model.costs(
+      together = await setCosts(
         chosen.map((other) => other.candidate),
         allAffected,
       );
@@ -374,10 +579,23 @@ export async function judgeCandidates(
         estimated: item.candidate.method === 'gin' || options.method === 'estimate',
       };
     });
-    return { method: options.method, accepted, rejected, unplannable, plansBefore };
+    return { method: options.method, accepted, rejected, unplannable, plansBefore, plansMade: planner.made() };
   } finally {
     if (options.method === 'hypopg') await client.query('SELECT hypopg_reset()').catch(() => undefined);
   }
+}
+
+/** Whether the statement tests each `col IS NULL` of a partial candidate: nothing else proves it to the planner. */
+function provesNullTests(candidate: Candidate, access: TableAccess): boolean {
+  return candidate.conditions.every(
+    (condition) =>
+      !condition.isNull || access.conditions.some((test) => test.column === condition.column && test.isNull),
+  );
+}
+
+function writeCostReason(upkeep: Omit<Upkeep, 'readMsSaved'>, savedMs: number): string {
+  const rows = Math.round(upkeep.rowsWritten).toLocaleString('en-US');
+  return `write cost exceeds the saving: ${formatMs(upkeep.writeMs)} maintaining it (${rows} rows written) against ${formatMs(savedMs)} of reads saved`;
 }
 
 function formatMs(ms: number): string {
@@ -463,6 +681,41 @@ function harmOf(
   return undefined;
 }
 
+/** One plan's cost and the indexes it uses. */
+interface PlanCost {
+  readonly cost: number;
+  readonly indexes: readonly string[];
+}
+
+/** The generic plan's, then each sampled plan's. */
+function planCosts(costs: Costs): PlanCost[] {
+  return [
+    { cost: costs.generic, indexes: costs.genericIndexes },
+    ...costs.samples.map((cost, index) => ({ cost, indexes: costs.sampleIndexes[index] ?? [] })),
+  ];
+}
+
+function costsOf(generic: PlanCost, samples: readonly PlanCost[]): Costs {
+  return {
+    generic: generic.cost,
+    samples: samples.map((plan) => plan.cost),
+    genericIndexes: generic.indexes,
+    sampleIndexes: samples.map((plan) => plan.indexes),
+  };
+}
+
+const costOfPlan = (plan: PlanNode): PlanCost => ({ cost: plan['Total Cost'], indexes: indexesUsed(plan) });
+
+/** Plan by plan, the cheaper of two (the first on a tie). */
+function cheaper(first: Costs, second: Costs): Costs {
+  const seconds = planCosts(second);
+  const [generic, ...samples] = planCosts(first).map((plan, index) => {
+    const other = seconds[index];
+    return other && other.cost < plan.cost ? other : plan;
+  });
+  return costsOf(generic as PlanCost, samples);
+}
+
 function plainCosts(plans: Plans): Costs {
   return {
     generic: plans.generic['Total Cost'],
@@ -473,23 +726,37 @@ function plainCosts(plans: Plans): Costs {
 }
 
 interface CostModel {
-  /** Each statement's costs with these candidates built (on top of the existing indexes). */
-  costs(candidates: readonly Candidate[], queryIds: readonly string[]): Promise<Map<string, Costs>>;
+  /**
+   * Each statement's costs with these candidates built (on top of the existing indexes). `reuse` may give a plan's
+   * cost (plan 0 the generic one, then the samples) known without planning it.
+   */
+  costs(
+    candidates: readonly Candidate[],
+    queryIds: readonly string[],
+    reuse?: (queryId: string, plan: number) => PlanCost | undefined,
+  ): Promise<Map<string, Costs>>;
   /** The index names a plan shows for this candidate (HypoPG's `<oid>btree_…`); empty when estimated. */
   names(candidate: Candidate): string[];
+  /** The key of the candidate a hypothetical index name stands for. */
+  owner(indexName: string): string | undefined;
+  /** A name for the candidate standing where another candidate's index name shows in a plan copied from it. */
+  alias(candidate: Candidate, indexName: string): string;
   upkeep(candidate: Candidate, info: TableInfo | undefined): Promise<Omit<Upkeep, 'readMsSaved'>>;
 }
 
 function costModel(
   client: pg.ClientBase,
+  planner: Planner,
   catalog: Catalog,
   statements: ReadonlyMap<string, Parsed>,
   basePlans: ReadonlyMap<string, Plans>,
   values: ReadonlyMap<string, string[][]>,
+  alike: ReadonlyMap<string, readonly number[]>,
   method: JudgeMethod,
   tables: ReadonlyMap<string, TableInfo>,
 ): CostModel {
   const hypotheticalNames = new Map<string, string[]>();
+  const owners = new Map<string, string>();
   const cache = new Map<string, Costs>();
   const infoOf = (candidate: Candidate): TableInfo | undefined =>
     tables.get(`${candidate.table.schema}.${candidate.table.name}`);
@@ -528,7 +795,17 @@ function costModel(
 
   return {
     names: (candidate) => hypotheticalNames.get(candidateKey(candidate)) ?? [],
-    async costs(candidates, queryIds) {
+    owner: (indexName) => owners.get(indexName),
+    alias(candidate, indexName) {
+      const key = candidateKey(candidate);
+      const name = `${indexName} as ${key}`;
+      if (owners.get(name) !== key) {
+        owners.set(name, key);
+        hypotheticalNames.set(key, [...(hypotheticalNames.get(key) ?? []), name]);
+      }
+      return name;
+    },
+    async costs(candidates, queryIds, reuse) {
       const out = new Map<string, Costs>();
       // A statement's plans depend only on the candidates on tables it reads: those set the cache key, so a set that
       // grew on other tables plans nothing again.
@@ -551,36 +828,67 @@ function costModel(
       });
       if (missing.length === 0) return out;
       const btrees = planned ? candidates.filter((candidate) => candidate.method !== 'gin') : [];
-      if (btrees.length > 0) {
+      // The hypothetical indexes are made when a plan is first needed: none when every plan is known.
+      let created = false;
+      const create = async (): Promise<void> => {
+        if (created) return;
+        created = true;
         await client.query('SELECT hypopg_reset()');
         for (const candidate of btrees) {
-          const created = await client.query<{ indexname: string }>('SELECT indexname FROM hypopg_create_index($1)', [
+          const made = await client.query<{ indexname: string }>('SELECT indexname FROM hypopg_create_index($1)', [
             hypotheticalStatement(candidate),
           ]);
           const names = hypotheticalNames.get(candidateKey(candidate)) ?? [];
-          names.push(...created.rows.map((row) => row.indexname));
+          for (const { indexname } of made.rows) {
+            names.push(indexname);
+            owners.set(indexname, candidateKey(candidate));
+          }
           hypotheticalNames.set(candidateKey(candidate), names);
         }
-      }
+      };
       try {
+        // Per statement, its plans (generic first): known ones kept, a value set planned alike to an earlier one
+        // left to copy, the rest planned together.
+        const slots = new Map<string, (PlanCost | undefined)[]>();
+        const requests: { queryId: string; slot: number; request: PlanRequest }[] = [];
         for (const queryId of missing) {
           const statement = statements.get(queryId);
+          if (!statement || !basePlans.has(queryId) || btrees.length === 0) continue;
+          const vectors = values.get(queryId) ?? [];
+          const firsts = alike.get(queryId) ?? [];
+          const known = [undefined, ...vectors].map((_vector, slot) => reuse?.(queryId, slot));
+          slots.set(queryId, known);
+          for (const [slot, cost] of known.entries()) {
+            if (cost || (slot > 0 && (firsts[slot - 1] ?? slot - 1) !== slot - 1)) continue;
+            const request = slot === 0 ? { statement } : { statement, values: vectors[slot - 1] as string[] };
+            requests.push({ queryId, slot, request });
+          }
+        }
+        if (requests.length > 0) {
+          await create();
+          const plans = await planner.plan(requests.map((item) => item.request));
+          for (const [index, { queryId, slot }] of requests.entries()) {
+            const plan = plans[index];
+            if (!plan || plan instanceof Error) throw plan ?? new Error('EXPLAIN returned no plan');
+            (slots.get(queryId) as (PlanCost | undefined)[])[slot] = costOfPlan(plan);
+          }
+        }
+        for (const queryId of missing) {
           const plans = basePlans.get(queryId);
-          if (!statement || !plans) continue;
+          if (!plans) continue;
           let costs = plainCosts(plans);
-          if (btrees.length > 0) {
-            const generic = await explainGeneric(client, statement, catalog.serverVersion);
-            const samples: PlanNode[] = [];
-            for (const vector of values.get(queryId) ?? [])
-              samples.push(await explainWithValues(client, statement, vector));
-            costs = plainCosts({ generic, samples });
+          const known = slots.get(queryId);
+          if (known) {
+            const firsts = alike.get(queryId) ?? [];
+            const [generic, ...samples] = known.map((cost, slot) => cost ?? known[(firsts[slot - 1] ?? 0) + 1]);
+            costs = costsOf(generic as PlanCost, samples as PlanCost[]);
           }
           const result = estimated(candidates, queryId, costs);
           cache.set(keyOf(queryId), result);
           out.set(queryId, result);
         }
       } finally {
-        if (btrees.length > 0) await client.query('SELECT hypopg_reset()');
+        if (created) await client.query('SELECT hypopg_reset()');
       }
       return out;
     },

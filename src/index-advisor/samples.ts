@@ -37,6 +37,36 @@ export function sampleParameters(statement: Parsed, catalog: Catalog): string[][
   );
 }
 
+/** What stands in for any value outside a column's most common values when value sets are compared. */
+const OTHER_VALUE = '\u0000other';
+
+/**
+ * The form of a value set the planner's estimates depend on: `col = $n` with a value outside the column's most
+ * common values is estimated alike whatever the value (the share of rows left to the other values), so two sets
+ * that differ only there get the same plan. A parameter used more than once, or a column an existing partial
+ * index's predicate names (the value may prove it), keeps its value.
+ */
+export function plannedForm(statement: Parsed, catalog: Catalog, values: readonly string[]): string {
+  return JSON.stringify(
+    values.map((value, index) => {
+      const number = index + 1;
+      const use = statement.parameterUses.get(number);
+      if (use === undefined || use === 'limit' || use.role !== 'equality') return value;
+      const stats = catalog.columnStats.get(`${use.table.schema}.${use.table.name}.${use.column}`);
+      if (!stats || stats.commonValues.includes(value)) return value;
+      const mentions = statement.statement.query.match(new RegExp(`\\$${number}(?!\\d)`, 'g'))?.length ?? 0;
+      const namedByPredicate = catalog.indexes.some(
+        (index) =>
+          index.predicate !== null &&
+          index.table.schema === use.table.schema &&
+          index.table.name === use.table.name &&
+          index.predicate.includes(use.column),
+      );
+      return mentions === 1 && !namedByPredicate ? OTHER_VALUE : value;
+    }),
+  );
+}
+
 /** Values spread over what the column holds: the most common, a rare one, and histogram quantiles for ranges. */
 export function valuesFor(role: ParameterUse['role'], stats: ColumnStats): string[] {
   const { commonValues, histogram } = stats;
@@ -127,12 +157,24 @@ export function rangeFraction(
 ): number | undefined {
   if (histogram.length < 2) return undefined;
   const key = comparable(value);
-  const keys = histogram.map(comparable);
+  const keys = comparableBounds(histogram);
   if (key === undefined || keys.some((item) => item === undefined || typeof item !== typeof key)) return undefined;
   let below = 0;
   for (const item of keys as (number | string)[]) if (item < key) below++;
   const share = Math.min(1, Math.max(0, (below - 0.5) / (keys.length - 1)));
   return role === 'lower' ? 1 - share : share;
+}
+
+// The histogram is read once per statement, candidate and value set: its bounds are converted once.
+const boundsRead = new WeakMap<readonly string[], (number | string | undefined)[]>();
+
+function comparableBounds(histogram: readonly string[]): (number | string | undefined)[] {
+  let keys = boundsRead.get(histogram);
+  if (!keys) {
+    keys = histogram.map(comparable);
+    boundsRead.set(histogram, keys);
+  }
+  return keys;
 }
 
 /** Numbers and timestamps compare as numbers, anything else as text. */
