@@ -106,12 +106,12 @@ function rewriteGrpc({ filePath, source, program, options, types }: CodemodInput
   ];
   const left: CodemodSite[] = [
     ...scan.left,
-    ...plan.left,
     ...(options.servers
       ? []
       : scan.servers.map((site) => ({ node: site.node, reason: 'grpc.Server left: --no-servers' }))),
   ].map((site) => ({ ...positionOf(site.node.range[0]), message: site.reason }));
-  return { edits: plan.edits, rewritten, left, imports: rewritten.length > 0 ? [options.importFrom] : [] };
+  const done = plan.done.map((site) => ({ ...positionOf(site.node.range[0]), message: site.reason }));
+  return { edits: plan.edits, rewritten, left, done, imports: rewritten.length > 0 ? [options.importFrom] : [] };
 }
 
 export default toJscodeshiftTransform(codemod);

@@ -85,6 +85,7 @@ function rewriteKafka({ filePath, source, program, options, types }: CodemodInpu
   const positionOf = positionsOf(source);
   const planned: { at: number; plan: PlannedSite }[] = [];
   const left: CodemodSite[] = [];
+  const done: CodemodSite[] = [];
   for (const { run, verdict } of runs) {
     const outcome = planKafkaSite(run, verdict, {
       source,
@@ -94,9 +95,10 @@ function rewriteKafka({ filePath, source, program, options, types }: CodemodInpu
       storeArgument: options.storeArgument,
     });
     if (outcome.kind === 'left') left.push({ ...positionOf(run.call.range[0]), message: outcome.reason });
+    else if (outcome.kind === 'done') done.push({ ...positionOf(run.call.range[0]), message: outcome.summary });
     else planned.push({ at: run.call.range[0], plan: outcome.plan });
   }
-  if (planned.length === 0) return { edits: [], rewritten: [], left };
+  if (planned.length === 0) return { edits: [], rewritten: [], left, done };
   const imports = planNamedImports(program, source, {
     from: options.importFrom,
     names: [...new Set(planned.flatMap(({ plan }) => plan.names))],
@@ -106,7 +108,7 @@ function rewriteKafka({ filePath, source, program, options, types }: CodemodInpu
   const reference = (name: string): string => imports.references.get(name) ?? name;
   const edits: TextEdit[] = [...imports.edits, ...planned.flatMap(({ plan }) => plan.edits(reference))];
   const rewritten = planned.map(({ at, plan }) => ({ ...positionOf(at), message: plan.summary }));
-  return { edits, rewritten, left, imports: rewritten.length > 0 ? [options.importFrom] : [] };
+  return { edits, rewritten, left, done, imports: rewritten.length > 0 ? [options.importFrom] : [] };
 }
 
 export default toJscodeshiftTransform(codemod);

@@ -46,13 +46,36 @@ export async function transformIsolated(
   file: SourceText,
   maxMs: number,
 ): Promise<IsolatedOutcome | undefined> {
+  const isolated = await onWorkerOfItsOwn(init, file, maxMs, (reply) => reply.outcomes[0]);
+  return isolated && (isolated.kind === 'done' ? { kind: 'done', outcome: isolated.value } : isolated);
+}
+
+/** As transformIsolated, for several codemods on one parse (`WorkerInit.each`): one outcome per codemod, in order. */
+export async function transformEachIsolated(
+  init: WorkerInit & { readonly each: NonNullable<WorkerInit['each']> },
+  file: SourceText,
+  maxMs: number,
+): Promise<IsolatedEachOutcome | undefined> {
+  const isolated = await onWorkerOfItsOwn(init, file, maxMs, (reply) => reply.outcomesOfEach?.[0]);
+  return isolated && (isolated.kind === 'done' ? { kind: 'done', outcomes: isolated.value } : isolated);
+}
+
+export type IsolatedEachOutcome =
+  { readonly kind: 'done'; readonly outcomes: readonly TextOutcome[] } | Exclude<IsolatedOutcome, { kind: 'done' }>;
+
+async function onWorkerOfItsOwn<T>(
+  init: WorkerInit,
+  file: SourceText,
+  maxMs: number,
+  valueOf: (reply: WorkerReply) => T | undefined,
+): Promise<{ readonly kind: 'done'; readonly value: T } | Exclude<IsolatedOutcome, { kind: 'done' }> | undefined> {
   const entry = workerEntry();
   if (entry === undefined) return undefined;
   const worker = new Worker(entry, { workerData: init });
   try {
-    return await new Promise<IsolatedOutcome>((resolve) => {
+    return await new Promise((resolve) => {
       const timer = setTimeout(() => resolve({ kind: 'timed-out' }), maxMs);
-      const settle = (outcome: IsolatedOutcome): void => {
+      const settle = (outcome: Parameters<typeof resolve>[0]): void => {
         clearTimeout(timer);
         resolve(outcome);
       };
@@ -64,8 +87,8 @@ export async function transformIsolated(
           worker.postMessage(chunk);
           return;
         }
-        const outcome = (message as WorkerReply).outcomes[0];
-        if (outcome) settle({ kind: 'done', outcome });
+        const value = valueOf(message as WorkerReply);
+        if (value !== undefined) settle({ kind: 'done', value });
       });
       worker.on('error', (error) => settle({ kind: 'died', message: error.message }));
       worker.on('exit', (code) => settle({ kind: 'died', message: `worker exited with code ${code}` }));

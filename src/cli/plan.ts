@@ -76,10 +76,13 @@ export async function runPlan(request: PlanRequest): Promise<number> {
 
   const findings = new Map(result.runs.map((run) => [run.codemod.id, findingsOf(run, cwd)]));
   const directives = result.runs.find((run) => run.codemod.id === 'narrow-eslint-disable');
+  let directiveFiles = 0;
   if (directives?.setupError !== undefined) {
+    const blanket = blanketDirectives(directives, cwd);
+    directiveFiles = blanket.parsedFiles;
     findings.set(directives.codemod.id, {
       ...(findings.get(directives.codemod.id) as CodemodFindings),
-      foundWithoutRunning: blanketDirectives(directives, cwd),
+      foundWithoutRunning: blanket.found,
     });
   }
   const plan = buildPlan({
@@ -95,6 +98,8 @@ export async function runPlan(request: PlanRequest): Promise<number> {
     parsedFiles: result.parsedFiles,
     typedFiles: result.typedFiles,
     workers: result.workers,
+    isolatedWorkers: result.isolatedWorkers,
+    directiveFiles,
     elapsedMs: performance.now() - started,
   };
   if (request.output === 'json') request.stdout.write(`${planJson(plan, run)}\n`);
@@ -124,15 +129,24 @@ function findingsOf(run: CodemodRun, cwd: string): CodemodFindings {
 }
 
 /**
- * Where blanket disable directives are, for when narrow-eslint-disable cannot run (no ESLint here): read from the
- * comments of the files it would have linted (a second parse of those few files only).
+ * A directive name with nothing after it but blanks up to the comment's end or a `-- why`: every blanket directive
+ * matches, so most files with only named directives are not parsed again (some that match name rules on a next line).
  */
-function blanketDirectives(run: CodemodRun, cwd: string): string[] {
+const MAY_HOLD_BLANKET_DIRECTIVE =
+  /eslint-disable(?:-next-line|-line)?(?![\w-])[^\S\r\n]*(?:\*\/|--|[\r\n\u2028\u2029]|$)/;
+
+/**
+ * Where blanket disable directives are, for when narrow-eslint-disable cannot run (no ESLint here): read from the
+ * comments of the files it would have linted whose text may hold one (parsed a second time).
+ */
+function blanketDirectives(run: CodemodRun, cwd: string): { found: string[]; parsedFiles: number } {
   const found: string[] = [];
+  let parsedFiles = 0;
   for (const record of run.records) {
     if (record.outcome.status !== 'left') continue;
     const read = readSourceFile(record.path, { maxBytes: Number.POSITIVE_INFINITY, maxMs: 0 });
-    if ('outcome' in read) continue;
+    if ('outcome' in read || !MAY_HOLD_BLANKET_DIRECTIVE.test(read.text)) continue;
+    parsedFiles++;
     try {
       const { comments } = parseSource(record.path, read.text.replace(/^\uFEFF/, ''));
       const directives = readDisableDirectives({ getInlineConfigNodes: () => comments as never });
@@ -145,7 +159,7 @@ function blanketDirectives(run: CodemodRun, cwd: string): string[] {
       // A file that does not parse holds no directive ESLint would read either.
     }
   }
-  return found;
+  return { found, parsedFiles };
 }
 
 /** The package.json of every package holding a file of the run. */

@@ -9,7 +9,14 @@
 import { CodemodSetupError } from '../codemod-host/codemod.js';
 import { transformEach, type ConfiguredCodemod, type RunnableCodemod } from '../codemod-host/runnable.js';
 import type { TextOutcome } from '../codemod-host/transform-text.js';
-import { ISOLATE_CHARS, timeLimitReason, transformIsolated, type FileBudget } from './budget.js';
+import {
+  ISOLATE_CHARS,
+  timeLimitReason,
+  transformEachIsolated,
+  transformIsolated,
+  type FileBudget,
+  type IsolatedEachOutcome,
+} from './budget.js';
 import type { FileEncoding } from './encoding.js';
 import { reconcileLeftSites } from './reconcile.js';
 import { runProjectSession } from './run-project.js';
@@ -53,6 +60,8 @@ export interface EachRunResult {
   readonly typedFiles: number;
   /** Worker threads that parsed files besides the main thread. */
   readonly workers: number;
+  /** Workers started for large files, each on one of its own under the time limit (one a file for all the codemods). */
+  readonly isolatedWorkers: number;
   /** Why the type-aware pass went on without types; undefined otherwise. */
   readonly typesUnavailable?: string;
   readonly interrupted: boolean;
@@ -85,8 +94,8 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
   const readable = files.flatMap((_, index) => (texts[index] === undefined ? [] : [index]));
   const source = (index: number): string => stripBom(texts[index] as string);
 
-  // Text codemods: one parse per file for all of them; large files each on a worker of their own per codemod, as
-  // their own runs isolate them under the time limit.
+  // Text codemods: one parse per file for all of them; a large file on a worker of its own, under the time limit
+  // their own runs give it.
   const outcomes = textCodemods.map(() => new Array<FileOutcome | undefined>(files.length));
   // Each codemod's pre-filter, as its own run asks it (with types when it uses them), once per file.
   const wants = textCodemods.map(({ codemod }) =>
@@ -100,14 +109,20 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
   const wanted = readable.filter((index) => textCodemods.some((_, position) => wantsTyped(position, index)));
   const large = wanted.filter((index) => (texts[index] as string).length >= ISOLATE_CHARS);
   const small = wanted.filter((index) => (texts[index] as string).length < ISOLATE_CHARS);
+  let isolatedWorkers = 0;
   for (const index of large) {
-    for (const [position, entry] of textCodemods.entries()) {
+    if (stopped()) break;
+    const file = { path: files[index] as string, text: texts[index] as string };
+    const positions = textCodemods.flatMap((_, position) => (wantsTyped(position, index) ? [position] : []));
+    const wanting = positions.map((position) => textCodemods[position]!);
+    const each = wanting.length < 2 ? undefined : await transformLargeForEach(wanting, file, budget.maxMs);
+    if (each !== undefined) isolatedWorkers++;
+    for (const [at, position] of positions.entries()) {
       if (stopped()) break;
-      outcomes[position]![index] = await transformLarge(
-        entry,
-        { path: files[index] as string, text: texts[index] as string },
-        budget.maxMs,
-      );
+      // Past the time limit together (or a worker that died): each codemod alone, as its own run gives it the limit.
+      const done = each?.kind === 'done' ? each.outcomes[at] : undefined;
+      outcomes[position]![index] =
+        done ?? (await transformLarge(textCodemods[position]!, file, budget.maxMs, () => isolatedWorkers++));
     }
   }
   const used = pool && small.length >= PARALLEL_THRESHOLD ? pool : NO_WORKERS;
@@ -203,6 +218,7 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
     parsedFiles,
     typedFiles: typeParser ? typedIndexes.length : 0,
     workers: used.workers.length,
+    isolatedWorkers,
     typesUnavailable:
       typeLoad && !typeLoad.parser ? typeLoad.unavailable : typeParser?.unbuilt().join('\n') || undefined,
     interrupted: stopped(),
@@ -219,14 +235,33 @@ function recordOf(
   return { path, outcome, before: outcome.status === 'changed' ? text : undefined, typed, encoding, written: false };
 }
 
+/**
+ * A large file for the codemods that want it, on one worker of its own with one parse; undefined when there is no
+ * built worker (running from sources).
+ */
+function transformLargeForEach(
+  codemods: readonly ConfiguredCodemod[],
+  file: SourceText,
+  maxMs: number,
+): Promise<IsolatedEachOutcome | undefined> {
+  const each = codemods.map((configured) => ({ codemodId: configured.codemod.id, options: configured.values }));
+  return transformEachIsolated({ codemodId: '', options: {}, each }, file, maxMs);
+}
+
 /** A large file for one codemod on a worker of its own, stopped at the time limit, as the codemod's own run does it. */
-async function transformLarge(configured: ConfiguredCodemod, file: SourceText, maxMs: number): Promise<FileOutcome> {
+async function transformLarge(
+  configured: ConfiguredCodemod,
+  file: SourceText,
+  maxMs: number,
+  onWorker: () => void,
+): Promise<FileOutcome> {
   const isolated = await transformIsolated(
     { codemodId: configured.codemod.id, options: configured.values },
     file,
     maxMs,
   );
   if (isolated === undefined) return configured.transformText(file.path, file.text);
+  onWorker();
   if (isolated.kind === 'timed-out') return leftFile(timeLimitReason(maxMs));
   if (isolated.kind === 'died')
     return {

@@ -617,8 +617,8 @@ export const SERVER_CONNECTION_AGE = 'serverConnectionAge';
 
 export interface GrpcRewritePlan {
   readonly edits: TextEdit[];
-  /** Servers left because their options already set an age. */
-  readonly left: GrpcLeftSite[];
+  /** Servers whose options already set an age (the helper's spread, or the option by hand): migrated already. */
+  readonly done: GrpcLeftSite[];
   readonly rewrittenServers: GrpcServerSite[];
 }
 
@@ -633,22 +633,23 @@ export function planGrpcRewrites(
   sites: { clients: readonly GrpcClientSite[]; servers: readonly GrpcServerSite[] },
   request: Omit<ImportRequest, 'names'>,
 ): GrpcRewritePlan {
-  const left: GrpcLeftSite[] = [];
+  const done: GrpcLeftSite[] = [];
   const servers = sites.servers.filter((server) => {
     const setBy = connectionAgeSetBy(server.node, program);
     if (setBy === undefined) return true;
-    if (!spreadsHelper(server.node))
-      left.push({
-        node: server.node,
-        reason: `grpc.Server: its options already set grpc.max_connection_age_ms${setBy ? ` (${setBy})` : ''}`,
-      });
+    done.push({
+      node: server.node,
+      reason: spreadsHelper(server.node)
+        ? `grpc.Server: its options already spread ${SERVER_CONNECTION_AGE}()`
+        : `grpc.Server: its options already set grpc.max_connection_age_ms${setBy ? ` (${setBy})` : ''}`,
+    });
     return false;
   });
   const names = [
     ...(sites.clients.length > 0 ? [ROTATING_CLIENT] : []),
     ...(servers.length > 0 ? [SERVER_CONNECTION_AGE] : []),
   ];
-  if (names.length === 0) return { edits: [], left, rewrittenServers: [] };
+  if (names.length === 0) return { edits: [], done, rewrittenServers: [] };
   const imports = planNamedImports(program, source, { ...request, names });
   const edits: TextEdit[] = [...imports.edits];
   const rotating = imports.references.get(ROTATING_CLIENT) ?? ROTATING_CLIENT;
@@ -682,7 +683,7 @@ export function planGrpcRewrites(
       });
     }
   }
-  return { edits, left, rewrittenServers: servers };
+  return { edits, done, rewrittenServers: servers };
 }
 
 function spreadsHelper(server: TSESTree.NewExpression): boolean {

@@ -45,7 +45,10 @@ export interface PlannedSite {
 }
 
 export type SitePlan =
-  { readonly kind: 'rewrite'; readonly plan: PlannedSite } | { readonly kind: 'left'; readonly reason: string };
+  | { readonly kind: 'rewrite'; readonly plan: PlannedSite }
+  | { readonly kind: 'left'; readonly reason: string }
+  /** The handler is already wrapped (by an earlier run or by hand): migrated, nothing for a person to do. */
+  | { readonly kind: 'done'; readonly summary: string };
 
 export interface SiteContext {
   readonly source: string;
@@ -59,12 +62,15 @@ export interface SiteContext {
 const left = (reason: string): SitePlan => ({ kind: 'left', reason });
 
 export function planKafkaSite(run: RunCall, verdict: ConsumerVerdict, context: SiteContext): SitePlan {
+  // A wrapped handler is done whatever this file shows of its consumer: a person wraps by hand where the tool cannot.
+  const wrapper = run.handler === undefined ? undefined : wrapperOf(run.handler.value);
+  if (wrapper !== undefined)
+    return { kind: 'done', summary: `${run.kind ?? 'handler'} already wrapped with ${wrapper}` };
   if (verdict.kind !== 'consumer') return left(`not a kafkajs Consumer as far as this file shows: ${verdict.reason}`);
   if (run.options === undefined || run.handler === undefined || run.kind === undefined) {
     return left('run() options are not an object literal here; wrap eachMessage / eachBatch where they are written');
   }
   const { handler, kind, options } = run;
-  if (isAlreadyWrapped(handler.value)) return left(`already wrapped with ${WRAPPERS[kind]}`);
   const groupId = groupIdOf(verdict.creation);
   if (groupId === undefined) {
     // The handler's own obstacle comes first: with the group written by hand it would still be left for it.
@@ -215,8 +221,9 @@ function enqueueWarning(handler: TSESTree.Node, source: string): string {
     : `; warning: the handler does not await \`${floating}\`: the claim is recorded before that work runs, so a failure there is not retried; await it, or de-duplicate where the work runs`;
 }
 
-function isAlreadyWrapped(value: TSESTree.Node): boolean {
-  if (value.type !== 'CallExpression') return false;
+/** The wrapper a handler is already passed to (`dedupeEachMessage(…)`, `kafka.dedupeBatch(…)`), if any. */
+function wrapperOf(value: TSESTree.Node): string | undefined {
+  if (value.type !== 'CallExpression') return undefined;
   const callee = value.callee;
   const name =
     callee.type === 'Identifier'
@@ -224,7 +231,7 @@ function isAlreadyWrapped(value: TSESTree.Node): boolean {
       : callee.type === 'MemberExpression' && callee.property.type === 'Identifier'
         ? callee.property.name
         : '';
-  return /^dedupe(?:EachMessage|EachBatch|Batch)/.test(name);
+  return /^dedupe(?:EachMessage|EachBatch|Batch)/.test(name) ? name : undefined;
 }
 
 /** eachMessage: the handler is passed through whole (a record has every member of kafkajs' EachMessagePayload). */

@@ -8,6 +8,10 @@ export interface PlanRunInfo {
   readonly typedFiles: number;
   /** Worker threads besides the main thread. */
   readonly workers: number;
+  /** Workers started for large files: one a file, for all the codemods that want it. */
+  readonly isolatedWorkers: number;
+  /** Files parsed again for their blanket directives, when narrow-eslint-disable could not run. */
+  readonly directiveFiles: number;
   readonly elapsedMs: number;
 }
 

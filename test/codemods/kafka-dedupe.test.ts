@@ -45,7 +45,6 @@ const EXPECTED_LEFT: Record<string, [number, RegExp][]> = {
   'in-test-file': [[10, /^in a test file: pass --tests to include it/]],
   left: [
     [12, /not a kafkajs Consumer/],
-    [14, /already wrapped/],
     [16, /handles the batch as a whole/],
     [23, /not a kafkajs Consumer|group id was not found/],
     [25, /calls `uncommittedOffsets`/],
@@ -117,6 +116,40 @@ describe('kafka-dedupe fixtures', () => {
       expect(cjs ? requires : esm.length).toBe(added || fixture.input.includes(`'${from}'`) ? 1 : 0);
       expect(cjs ? esm.length : requires).toBe(0);
     });
+  });
+});
+
+describe('kafka-dedupe on handlers already wrapped', () => {
+  it('counts a handler wrapped by hand as done, not left', () => {
+    const fixture = fixtures.find((candidate) => candidate.name === 'left')!;
+    const { result } = run(join(FIXTURES, fixture.inputFile), fixture.input);
+    expect(result.done?.map((site) => [site.line, site.message])).toEqual([
+      [14, 'eachMessage already wrapped with dedupeEachMessage'],
+    ]);
+  });
+
+  it('counts every site it rewrote as done on its own output, and still leaves what it left', () => {
+    for (const fixture of fixtures) {
+      const filePath = manifest.paths[fixture.name] ?? join(FIXTURES, fixture.inputFile);
+      const first = run(filePath, fixture.input, { ...OPTIONS, tests: true }).result;
+      const again = run(filePath, applyTextEdits(fixture.input, first.edits), { ...OPTIONS, tests: true }).result;
+      expect(again.rewritten, fixture.name).toEqual([]);
+      expect(again.done?.length ?? 0, fixture.name).toBe(first.rewritten.length + (first.done?.length ?? 0));
+      expect(again.left.length, fixture.name).toBe(first.left.length);
+    }
+  });
+
+  it('counts a wrapped handler as done even where the consumer is made elsewhere', () => {
+    const source = `import type { Consumer } from 'kafkajs';
+import { dedupeEachMessage, memoryDedupeStore } from '@quickwins/runtime/kafka';
+
+export async function start(consumer: Consumer): Promise<void> {
+  await consumer.run({ eachMessage: dedupeEachMessage(async () => undefined, { store: memoryDedupeStore(), group: 'g' }) });
+}
+`;
+    const { result } = run('src/start.ts', source);
+    expect(result.left).toEqual([]);
+    expect(result.done?.map((site) => site.line)).toEqual([5]);
   });
 });
 

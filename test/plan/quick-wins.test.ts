@@ -62,3 +62,11 @@ describe('the quick wins of the plan', () => {
     expect(quickWinsStartedIn('function rotatingClient() {}')).toEqual([]);
   });
 });
+
+describe('the README', () => {
+  it('starts with the plan: its first section says to run it first, its first command is `npx quickwins plan`', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme.match(/^## .*$/m)?.[0]).toBe('## Run this first');
+    expect(readme.match(/^npx .*$/m)?.[0]).toMatch(/^npx quickwins plan\s+#/);
+  });
+});
