@@ -16,9 +16,23 @@ import { traverse } from '../core/traverse.js';
 import { finalHandler, referenceName } from './handler-refs.js';
 import { detectKoaRegister, isRpcName, koaRouteArguments } from './koa.js';
 import { ROUTE_METHODS, type AuthScan } from './scan.js';
-import { actionForRoute, authWords } from './vocabulary.js';
+import { actionForRoute, AUTH_CONTEXT, authWords, has, NEUTRAL, SESSION, staticPath } from './vocabulary.js';
 import { isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
+import {
+  CALLBACK_WITHOUT_SIGN_IN,
+  isCallbackRoute,
+  passportCallOf,
+  signedInMiddleware,
+  signedInRefusal,
+  signsInInside,
+  visibleFunction,
+} from './evidence.js';
+
+const ACCOUNT_LINKING =
+  ' links a provider account to the user already signed in (authorization, not authentication): nobody signs in through it';
+const PASSPORT_ONLY =
+  ' is the whole route: it redirects to the identity provider to start a sign-in, so there is no handler of the app to wrap; the sign-in is logged where the provider redirects back';
 
 /** The `.route('/path')` call at the bottom of an Express route chain, if the chain has one. */
 export function expressRouteCall(node: TSESTree.Node): TSESTree.CallExpression | undefined {
@@ -80,19 +94,32 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
   const handler = finalHandler(last);
   const handlerName = handler ? referenceName(handler) : undefined;
   const context = [...scan.fileWords, ...authWords(expressionText(receiver))];
+  const before = handlerArgs.slice(0, -1);
+  const description = `${method.toUpperCase()} ${paths?.[0] ?? handlerName ?? `(computed path ${pathText(pathNode)})`}`;
+  const framework = scan.framework;
+  // `passport.authorize(...)` links a provider account to the user already signed in: authorization, no sign-in.
+  const linking = handlerArgs.find((argument) => passportCallOf(scan, argument) === 'authorize');
+  if (linking) {
+    scan.skipped.push({ framework, description, node: call, reason: `${shortText(linking)}${ACCOUNT_LINKING}` });
+    return;
+  }
   const passportInside =
     handler?.kind === 'expression' && isFunctionNode(handler.expression)
       ? passportCallIn(handler.expression)
       : undefined;
-  const passportBefore = handlerArgs.slice(0, -1).some((argument) => isPassportAuthenticate(argument));
+  const passportBefore = before.some((argument) => passportCallOf(scan, argument) === 'authenticate');
   // Evidence beyond the words: passport runs on the route, before the handler or from inside it.
   const named =
     scan.routeAction(paths, handlerName, context) ??
     restUserCreation(method, paths, handlerName, handlerArgs, context) ??
     (passportInside || passportBefore ? 'login' : undefined);
-  if (!named) return;
-  const description = `${method.toUpperCase()} ${paths?.[0] ?? handlerName ?? '(computed path)'}`;
-  const framework = scan.framework;
+  if (!named) {
+    // `app.get('/auth/github', passport.authenticate('github'))`: a provider's sign-in starts here.
+    if (before.length === 0 && passportCallOf(scan, last) === 'authenticate')
+      scan.skipped.push({ framework, description, node: call, reason: `${shortText(last)}${PASSPORT_ONLY}` });
+    else reportComputedAuthPath(scan, pathNode, paths, description, call);
+    return;
+  }
   if (passportInside && named === 'login') {
     scan.skipped.push({
       framework,
@@ -103,12 +130,24 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     return;
   }
   if (scan.reportUnclassified(named, framework, description, call)) return;
-  const action = actionForRoute(method, named, paths?.[0]);
+  // A GET after `passport.authenticate(...)` with a handler of its own is the provider's redirect back.
+  const action =
+    actionForRoute(method, named, paths?.[0]) ?? (passportBefore && named === 'login' ? 'login' : undefined);
   if (!action) {
     scan.reportMethodMismatch(framework, description, call, method, named);
     return;
   }
   if (scan.refuseRoute(framework, description, call, scan.routeRefusal(paths, handlerName, context, action))) return;
+  const guard = signedInMiddleware(scan, before);
+  if (scan.refuseRoute(framework, description, call, signedInRefusal(action, paths, handlerName, guard))) return;
+  if (scan.refuseRoute(framework, description, call, bareSessionRefusal(method, paths, handlerName, context))) return;
+  if (isCallbackRoute(paths) && !passportBefore && !passportInside && handler?.kind === 'expression') {
+    const body = visibleFunction(scan, handler.expression);
+    if (body && !signsInInside(body)) {
+      scan.skipped.push({ framework, description, node: call, reason: CALLBACK_WITHOUT_SIGN_IN });
+      return;
+    }
+  }
 
   if (!handler) {
     const reason =
@@ -147,4 +186,84 @@ function passportCallIn(fn: TSESTree.FunctionLike): TSESTree.CallExpression | un
       found = node.callee;
   });
   return found;
+}
+
+/** A computed path as written, for a description: `process.env.GITHUB_CALLBACK_URL`, `${routes.verification}/password`. */
+function pathText(node: TSESTree.Node): string {
+  if (node.type === 'TemplateLiteral')
+    return `\`${node.quasis.map((quasi, index) => `${quasi.value.raw}${index < node.expressions.length ? `\${${shortText(node.expressions[index] as TSESTree.Node)}}` : ''}`).join('')}\``;
+  return shortText(node);
+}
+
+/** Words that, in a computed path's text, say the route may be an authentication entry point. */
+const COMPUTED_AUTH_WORDS = new Set([
+  'login',
+  'signin',
+  'signup',
+  'logout',
+  'signout',
+  'register',
+  'registration',
+  'token',
+  'oauth',
+  'oauth2',
+  'oidc',
+  'sso',
+  'saml',
+  'callback',
+  'session',
+  'password',
+  'mfa',
+  '2fa',
+  'otp',
+  'totp',
+  'verify',
+  'verification',
+  'identification',
+  'passkey',
+  'webauthn',
+  'auth',
+]);
+
+/**
+ * A route whose path is computed (a constant, an environment variable, a template) and whose text names an auth word:
+ * the words cannot be read here, so it is reported rather than dropped.
+ */
+function reportComputedAuthPath(
+  scan: AuthScan,
+  pathNode: TSESTree.Node,
+  paths: readonly string[] | undefined,
+  description: string,
+  call: TSESTree.CallExpression,
+): void {
+  if (paths !== undefined && pathNode.type !== 'TemplateLiteral') return;
+  const words = authWords(pathText(pathNode));
+  if (!words.some((word) => COMPUTED_AUTH_WORDS.has(word))) return;
+  scan.skipped.push({
+    framework: scan.framework,
+    description,
+    node: call,
+    reason: `its path is computed (\`${pathText(pathNode)}\`) and its words say authentication, but which route and action it is cannot be read here; wrap it by hand or pass --match`,
+  });
+}
+
+const SIGN_OUT_VERBS = new Set(['revoke', 'logout', 'signout', 'terminate', 'invalidate', 'kill']);
+
+/**
+ * `DELETE /sessions/:id` with no word about accounts around it: a playback, chat or analytics session as often as a
+ * sign-in session, so it is reported, not wrapped as a logout.
+ */
+function bareSessionRefusal(
+  method: string,
+  paths: readonly string[] | undefined,
+  handlerName: string | undefined,
+  context: readonly string[],
+): string | undefined {
+  // `revoke`, `signOut`: the handler's name says the session is a sign-in.
+  if (authWords(handlerName ?? '').some((word) => SIGN_OUT_VERBS.has(word))) return undefined;
+  if (!['delete', 'del'].includes(method.toLowerCase()) || !paths || paths.length === 0) return undefined;
+  const words = paths.flatMap((path) => authWords(staticPath(path)));
+  const bare = words.every((word) => SESSION.has(word) || NEUTRAL.has(word) || /^v\d+$/.test(word));
+  if (!bare || !has(words, SESSION) || has(context, AUTH_CONTEXT)) return undefined;
+  return 'nothing in its path or around it says which session it deletes (a sign-in session, or a playback, chat or analytics one): wrap it by hand if it signs a session out';
 }

@@ -4,7 +4,7 @@
  * door every detected route goes through (already wrapped, unwrappable with a reason, or a site to wrap).
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import {
   calleeName,
   CLIENT_FACTORIES,
@@ -61,6 +61,11 @@ const ROUTER_NAME =
 const ROUTER_FACTORIES =
   /^(express|Router|fastify|Fastify|KoaRouter|createRouter|createApp|createServer|polka|restify)$/;
 
+/** A file's path below the working directory (as given when it is already relative). */
+function relativePath(filePath: string): string {
+  return isAbsolute(filePath) ? relative(process.cwd(), filePath) : filePath;
+}
+
 /** The value an initialiser stores, through assignment chains: `const auth = module.exports = Router()` → `Router()`. */
 function assignedValue(init: TSESTree.Expression | null | undefined): TSESTree.Expression | undefined {
   let value = init ?? undefined;
@@ -108,8 +113,10 @@ export class AuthScan {
     readonly program: TSESTree.Program,
     readonly options: FindAuthHandlersOptions,
   ) {
-    this.fileWords = authWords(options.filePath.replace(/\.[cm]?[jt]sx?$/, ''));
-    this.adminModule = authWords(relative(process.cwd(), options.filePath)).includes('admin');
+    // Below the working directory only: the folders a project sits in (`~/auth-service/`) say nothing of one file.
+    const projectPath = relativePath(options.filePath);
+    this.fileWords = authWords(projectPath.replace(/\.[cm]?[jt]sx?$/, ''));
+    this.adminModule = authWords(projectPath).includes('admin');
     this.framework = this.sniffFramework();
     this.unsupported = this.sniffUnsupported();
     this.side = moduleSide(program, options.filePath, (options.packageFacts ?? packageFactsFor)(options.filePath));
