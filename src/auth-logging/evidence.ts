@@ -235,3 +235,48 @@ export const CALLBACK_WITHOUT_SIGN_IN =
   'it is a callback, but nothing on the route signs anyone in (no passport or provider guard before it) and its handler sets no session or cookie and issues no token: a payment or integration callback, not a sign-in';
 export const CALLBACK_NOT_VISIBLE =
   'it is a callback, but nothing on the route signs anyone in (no passport or provider guard before it) and its handler is not visible here to show that it does';
+
+/** A computed path as written, for a description: `process.env.GITHUB_CALLBACK_URL`, `${routes.verification}/password`. */
+export function pathText(node: TSESTree.Node): string {
+  if (node.type === 'TemplateLiteral')
+    return `\`${node.quasis.map((quasi, index) => `${quasi.value.raw}${index < node.expressions.length ? `\${${shortText(node.expressions[index] as TSESTree.Node)}}` : ''}`).join('')}\``;
+  return shortText(node);
+}
+
+/** Words that, in a computed path's text, say the route may be an authentication entry point. */
+const COMPUTED_AUTH_WORDS = new Set([
+  'login',
+  'signin',
+  'signup',
+  'logout',
+  'signout',
+  'register',
+  'registration',
+  'token',
+  'oauth',
+  'oauth2',
+  'oidc',
+  'sso',
+  'saml',
+  'callback',
+  'session',
+  'password',
+  'mfa',
+  '2fa',
+  'otp',
+  'totp',
+  'verify',
+  'verification',
+  'identification',
+  'passkey',
+  'webauthn',
+  'auth',
+]);
+
+/** Why a route whose path is computed (a constant, an environment variable, a template) with auth words is left. */
+export function computedPathReason(pathNode: TSESTree.Node): string | undefined {
+  const words = authWords(pathText(pathNode));
+  if (!words.some((word) => COMPUTED_AUTH_WORDS.has(word))) return undefined;
+  const text = pathNode.type === 'TemplateLiteral' ? pathText(pathNode) : `\`${pathText(pathNode)}\``;
+  return `its path is computed (${text}) and its words say authentication, but which route and action it is cannot be read here; wrap it by hand or pass --match`;
+}

@@ -11,6 +11,7 @@ import {
   isStringNode,
   pathStrings,
   shortText,
+  stringOf,
 } from '../core/ast-helpers.js';
 import { traverse } from '../core/traverse.js';
 import { finalHandler, referenceName } from './handler-refs.js';
@@ -21,6 +22,8 @@ import { isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
 import {
   CALLBACK_WITHOUT_SIGN_IN,
+  computedPathReason,
+  pathText,
   isCallbackRoute,
   passportCallOf,
   signedInMiddleware,
@@ -65,6 +68,11 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     }
     return;
   }
+  if (method === 'route' && call.arguments.length >= 3 && httpMethodOf(call.arguments[0]) !== undefined) {
+    if (callee.object.type === 'ThisExpression' || scan.isRouterLike(callee.object))
+      reportMethodPathRoute(scan, call, httpMethodOf(call.arguments[0]) ?? 'post');
+    return;
+  }
   if (method === 'register' && scan.framework === 'koa') {
     detectKoaRegister(scan, call);
     return;
@@ -88,6 +96,15 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
   const paths = pathStrings(pathNode);
   // `app.get('env')`-like names are no routes; a koa-router RPC name (`auth.login`, `${provider}.callback`) is.
   const rpc = scan.framework === 'koa' && paths?.every(isRpcName) === true;
+  // `${routes.verification}/password`: the prefix is not visible here, so its tail alone cannot name the action.
+  if (pathNode.type === 'TemplateLiteral' && pathNode.quasis[0]?.value.raw === '' && !rpc) {
+    const reason = computedPathReason(pathNode);
+    if (reason) {
+      const description = `${method.toUpperCase()} ${pathText(pathNode)}`;
+      scan.skipped.push({ framework: scan.framework, description, node: call, reason });
+    }
+    return;
+  }
   if (paths && !rpc && paths.every((path) => !path.startsWith('/') && path !== '' && path !== '*')) return;
 
   const last = handlerArgs.at(-1) as TSESTree.CallExpressionArgument;
@@ -117,7 +134,11 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     // `app.get('/auth/github', passport.authenticate('github'))`: a provider's sign-in starts here.
     if (before.length === 0 && passportCallOf(scan, last) === 'authenticate')
       scan.skipped.push({ framework, description, node: call, reason: `${shortText(last)}${PASSPORT_ONLY}` });
-    else reportComputedAuthPath(scan, pathNode, paths, description, call);
+    else {
+      const reason =
+        paths === undefined || pathNode.type === 'TemplateLiteral' ? computedPathReason(pathNode) : undefined;
+      if (reason) scan.skipped.push({ framework, description, node: call, reason });
+    }
     return;
   }
   if (passportInside && named === 'login') {
@@ -188,65 +209,6 @@ function passportCallIn(fn: TSESTree.FunctionLike): TSESTree.CallExpression | un
   return found;
 }
 
-/** A computed path as written, for a description: `process.env.GITHUB_CALLBACK_URL`, `${routes.verification}/password`. */
-function pathText(node: TSESTree.Node): string {
-  if (node.type === 'TemplateLiteral')
-    return `\`${node.quasis.map((quasi, index) => `${quasi.value.raw}${index < node.expressions.length ? `\${${shortText(node.expressions[index] as TSESTree.Node)}}` : ''}`).join('')}\``;
-  return shortText(node);
-}
-
-/** Words that, in a computed path's text, say the route may be an authentication entry point. */
-const COMPUTED_AUTH_WORDS = new Set([
-  'login',
-  'signin',
-  'signup',
-  'logout',
-  'signout',
-  'register',
-  'registration',
-  'token',
-  'oauth',
-  'oauth2',
-  'oidc',
-  'sso',
-  'saml',
-  'callback',
-  'session',
-  'password',
-  'mfa',
-  '2fa',
-  'otp',
-  'totp',
-  'verify',
-  'verification',
-  'identification',
-  'passkey',
-  'webauthn',
-  'auth',
-]);
-
-/**
- * A route whose path is computed (a constant, an environment variable, a template) and whose text names an auth word:
- * the words cannot be read here, so it is reported rather than dropped.
- */
-function reportComputedAuthPath(
-  scan: AuthScan,
-  pathNode: TSESTree.Node,
-  paths: readonly string[] | undefined,
-  description: string,
-  call: TSESTree.CallExpression,
-): void {
-  if (paths !== undefined && pathNode.type !== 'TemplateLiteral') return;
-  const words = authWords(pathText(pathNode));
-  if (!words.some((word) => COMPUTED_AUTH_WORDS.has(word))) return;
-  scan.skipped.push({
-    framework: scan.framework,
-    description,
-    node: call,
-    reason: `its path is computed (\`${pathText(pathNode)}\`) and its words say authentication, but which route and action it is cannot be read here; wrap it by hand or pass --match`,
-  });
-}
-
 const SIGN_OUT_VERBS = new Set(['revoke', 'logout', 'signout', 'terminate', 'invalidate', 'kill']);
 
 /**
@@ -266,4 +228,33 @@ function bareSessionRefusal(
   const bare = words.every((word) => SESSION.has(word) || NEUTRAL.has(word) || /^v\d+$/.test(word));
   if (!bare || !has(words, SESSION) || has(context, AUTH_CONTEXT)) return undefined;
   return 'nothing in its path or around it says which session it deletes (a sign-in session, or a playback, chat or analytics one): wrap it by hand if it signs a session out';
+}
+
+/** `'POST'`, `'get'`: an HTTP method given as a string, lower-cased. */
+function httpMethodOf(node: TSESTree.Node | undefined): string | undefined {
+  const value = node ? stringOf(node)?.toLowerCase() : undefined;
+  return value !== undefined && ROUTE_METHODS.has(value) ? value : undefined;
+}
+
+/**
+ * `this.route('POST', '/login', req => this.handleLogIn(req))`: a router of the app's own (parse-server's
+ * PromiseRouter), whose handlers take and return the app's own objects. Auth routes are reported, never wrapped.
+ */
+function reportMethodPathRoute(scan: AuthScan, call: TSESTree.CallExpression, method: string): void {
+  const [, pathNode, ...handlerArgs] = call.arguments;
+  if (!pathNode || handlerArgs.length === 0) return;
+  const paths = pathStrings(pathNode);
+  const last = handlerArgs.at(-1) as TSESTree.CallExpressionArgument;
+  const handler = finalHandler(last);
+  const handlerName = handler ? referenceName(handler) : undefined;
+  const context = [...scan.fileWords];
+  const named =
+    scan.routeAction(paths, handlerName, context) ?? restUserCreation(method, paths, handlerName, handlerArgs, context);
+  if (!named || named === 'unclassified') return;
+  scan.skipped.push({
+    framework: scan.framework,
+    description: `${method.toUpperCase()} ${paths?.[0] ?? '(computed path)'}`,
+    node: call,
+    reason: `it is registered through \`route(method, path, handler)\`, a router of the app's own whose handlers take and answer with the app's own objects, a convention the runtime cannot read (it reads Express, Fastify, Koa, Next.js and GraphQL resolvers); log its ${named} outcome by hand`,
+  });
 }

@@ -3,6 +3,7 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { decoratorName, importSourceOf, paramName, pathStrings, propertyValue } from '../core/ast-helpers.js';
 import {
   CALLBACK_WITHOUT_SIGN_IN,
+  computedPathReason,
   isCallbackRoute,
   nestProviderGuard,
   nestSignedInGuard,
@@ -132,7 +133,14 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
       });
       continue;
     }
-    if (!named) continue;
+    if (!named) {
+      // `@Get(AUTH_LOGIN_PATH)`: a constant path whose name says authentication is reported, not dropped.
+      const argument =
+        httpDecorator.expression.type === 'CallExpression' ? httpDecorator.expression.arguments[0] : undefined;
+      const reason = argument && decoratorPaths(httpDecorator) === undefined ? computedPathReason(argument) : undefined;
+      if (reason) scan.skipped.push({ framework: nest ? 'nestjs' : scan.framework, description, node: member, reason });
+      continue;
+    }
     if (scan.reportUnclassified(named, 'nestjs', description, member)) continue;
     const action = actionForRoute(method, named, paths[0]);
     if (!action) {

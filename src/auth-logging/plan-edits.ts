@@ -116,19 +116,19 @@ export function planAuthLogging(input: CodemodInput<AuthLoggingOptions>): Codemo
 }
 
 /**
- * Where a site is reported: its node's start, except in a chain of registrations (`auth.post('/signup', h)
- * .post('/login', h2)`), where each one is reported at its own method name rather than all at the chain's first line.
+ * Where a site is reported: a registration at its method name (`auth\n  .post('/login', h)`: each link of a chain on its
+ * own line, not all at the chain's first), except `router.route('/').post(h)`, one registration reported where it
+ * starts; any other site at its node's start.
  */
 function reportedStart(node: TSESTree.Node): number {
   if (node.type !== 'CallExpression' || node.callee.type !== 'MemberExpression') return node.range[0];
   const previous = node.callee.object;
-  // `router.route('/').post(h)` is one registration, reported where it starts.
   const isRouteCall =
     previous.type === 'CallExpression' &&
     previous.callee.type === 'MemberExpression' &&
     previous.callee.property.type === 'Identifier' &&
     previous.callee.property.name === 'route';
-  return previous.type === 'CallExpression' && !isRouteCall ? node.callee.property.range[0] : node.range[0];
+  return isRouteCall ? node.range[0] : node.callee.property.range[0];
 }
 
 /** The site's handler identity for the runner's cross-file report (`CodemodSite.identity`), when known. */

@@ -56,6 +56,8 @@ const ACCOUNT_PARAM = /\/(users?|accounts?|members?|admins?)\/(:\w+|\[[^\]/]+\]|
 const READ_VERBS = new Set(['list', 'find', 'search', 'count', 'show', 'check', 'validate', 'is', 'has', 'can']);
 
 export const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all']);
+/** Router methods that return the router, so a chain goes on through them: `router.use(auth).param('id', load).get(...)`. */
+const CHAIN_METHODS = new Set(['use', 'param', 'prefix']);
 const ROUTER_NAME =
   /^(app|application|router|routes?|server|fastify|instance|api|srv|koa|[a-z][\w$]*(Router|Routes|App|Server|Api|Instance))$/;
 const ROUTER_FACTORIES =
@@ -487,7 +489,7 @@ export class AuthScan {
     if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && !node.callee.computed) {
       const property = node.callee.property;
       // `app.post(...).get(...)` chains, and `express.Router()` / `new Router()` used directly.
-      if (property.type === 'Identifier' && ROUTE_METHODS.has(property.name))
+      if (property.type === 'Identifier' && (ROUTE_METHODS.has(property.name) || CHAIN_METHODS.has(property.name)))
         return this.isRouterLike(node.callee.object);
       // `fastify.withTypeProvider<ZodTypeProvider>().post(...)`: a typed view of the same instance.
       if (property.type === 'Identifier' && property.name === 'withTypeProvider')

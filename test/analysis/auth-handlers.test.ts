@@ -843,3 +843,79 @@ describe('findAuthHandlers: what runs around the handler', () => {
     }
   });
 });
+
+describe('findAuthHandlers: entry points it reports instead of dropping', () => {
+  const left = (result: AuthHandlerScan): string[] =>
+    result.skipped.map((site) => `${site.description}: ${site.reason.split(',')[0]}`);
+
+  it("reports routes of an app's own route(method, path, handler) router, whatever the method", () => {
+    const result = scan(
+      `
+      class UsersRouter extends PromiseRouter {
+        mountRoutes() {
+          this.route('GET', '/login', req => this.handleLogIn(req));
+          this.route('POST', '/logout', req => this.handleLogOut(req));
+          this.route('GET', '/users/me', req => this.handleMe(req));
+        }
+      }
+    `,
+      'src/Routers/UsersRouter.js',
+    );
+    expect(actions(result)).toEqual([]);
+    expect(left(result)).toEqual([
+      expect.stringContaining('GET /login: it is registered through `route(method'),
+      expect.stringContaining('POST /logout: it is registered through `route(method'),
+    ]);
+  });
+
+  it('reports a route whose computed path says authentication, and never names its action from a template tail', () => {
+    const result = scan(`
+      const router = new Router();
+      router.post(\`\${experienceRoutes.verification}/password\`, koaGuard(body), async (ctx) => { ctx.body = await verify(ctx); });
+      router.post(\`\${experienceRoutes.prefix}/orders\`, async (ctx) => { ctx.body = 1; });
+      @Controller()
+      export class AuthController {
+        @Get(AUTH_LOGIN_PATH)
+        async auth0Login(@Res() response) { await response.oidc.login(); }
+        @Get(ORDERS_PATH)
+        async orders() { return []; }
+      }
+    `);
+    expect(actions(result)).toEqual([]);
+    expect(left(result)).toEqual([
+      'POST `${experienceRoutes.verification}/password`: its path is computed (`${experienceRoutes.verification}/password`) and its words say authentication',
+      expect.stringMatching(/^@Get \/ \(auth0Login\): its path is computed \(`AUTH_LOGIN_PATH`\)/),
+    ]);
+  });
+
+  it('reports SvelteKit form actions and endpoints and route.ts files outside app/ whose route says authentication', () => {
+    const page = scan(
+      `export const actions = { default: async ({ request, cookies }) => { cookies.set('userId', '1', { path: '/' }); } };`,
+      'src/routes/(public)/sign-in/+page.server.ts',
+    );
+    const admin = scan(
+      `export const actions = { 'reset-password': async () => ({}), 'update-name': async () => ({}) };`,
+      'src/routes/(private)/admin/users/+page.server.ts',
+    );
+    const endpoint = scan(
+      `export const GET = ({ cookies }) => { cookies.delete('userId', { path: '/' }); };`,
+      'src/routes/(public)/sign-out/+server.ts',
+    );
+    const medusa = scan(
+      `export const POST = async (req, res) => { res.json({ token: await refresh(req) }); };\nexport const GET = async (req, res) => res.json({});`,
+      'packages/medusa/src/api/auth/token/refresh/route.ts',
+    );
+    const orders = scan(`export const POST = async (req, res) => res.json({});`, 'src/api/store/orders/route.ts');
+    expect([page, admin, endpoint, medusa, orders].map(actions)).toEqual([[], [], [], [], []]);
+    expect(left(page)).toEqual(['form action default of /sign-in: it is a SvelteKit form action or endpoint']);
+    expect(left(admin)).toEqual([
+      'form action reset-password of /admin/users: it is a SvelteKit form action or endpoint',
+    ]);
+    expect(left(endpoint)).toEqual(['GET /sign-out: it is a SvelteKit form action or endpoint']);
+    expect(left(medusa)).toEqual([
+      expect.stringContaining('POST /api/auth/token/refresh: it is a file-routed handler outside Next.js'),
+      expect.stringContaining('GET /api/auth/token/refresh: it is a file-routed handler outside Next.js'),
+    ]);
+    expect(left(orders)).toEqual([]);
+  });
+});
