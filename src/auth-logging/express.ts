@@ -134,6 +134,8 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     // `app.get('/auth/github', passport.authenticate('github'))`: a provider's sign-in starts here.
     if (before.length === 0 && passportCallOf(scan, last) === 'authenticate')
       scan.skipped.push({ framework, description, node: call, reason: `${shortText(last)}${PASSPORT_ONLY}` });
+    else if (method === 'get' && paths?.some(isSignInStartPath))
+      scan.skipped.push({ framework, description, node: call, reason: SIGN_IN_START });
     else {
       const reason =
         paths === undefined || pathNode.type === 'TemplateLiteral' ? computedPathReason(pathNode) : undefined;
@@ -207,6 +209,17 @@ function passportCallIn(fn: TSESTree.FunctionLike): TSESTree.CallExpression | un
       found = node.callee;
   });
   return found;
+}
+
+const SIGN_IN_START =
+  'a GET under an auth path that names no action (`/auth/openid`, `/oauth/google`) is a provider sign-in start or a page: the outcome is decided where the provider redirects back, so it is not wrapped';
+/** Path heads under which a GET naming a provider starts a sign-in. */
+const SIGN_IN_HEADS = new Set(['auth', 'oauth', 'oauth2', 'sso', 'openid', 'oidc', 'saml']);
+
+/** `/auth/openid`, `/oauth/google`: an auth head and one more word (no action word, or it would have been named). */
+function isSignInStartPath(path: string): boolean {
+  const words = authWords(staticPath(path)).filter((word) => !NEUTRAL.has(word) && !/^v\d+$/.test(word));
+  return words.length === 2 && SIGN_IN_HEADS.has(words[0] ?? '');
 }
 
 const SIGN_OUT_VERBS = new Set(['revoke', 'logout', 'signout', 'terminate', 'invalidate', 'kill']);

@@ -848,6 +848,16 @@ describe('findAuthHandlers: entry points it reports instead of dropping', () => 
   const left = (result: AuthHandlerScan): string[] =>
     result.skipped.map((site) => `${site.description}: ${site.reason.split(',')[0]}`);
 
+  it('reports a GET under an auth path that names a provider and no action (a sign-in start), not other GETs', () => {
+    const result = scan(`
+      router.get('/auth/openid', limiter, (req, res) => res.redirect(oidc.getAuthorizationUrl(req)));
+      router.get('/auth/openid/config', (req, res) => res.json(config));
+      router.get('/api/books', (req, res) => res.json([]));
+    `);
+    expect(actions(result)).toEqual([]);
+    expect(left(result)).toEqual(['GET /auth/openid: a GET under an auth path that names no action (`/auth/openid`']);
+  });
+
   it("reports routes of an app's own route(method, path, handler) router, whatever the method", () => {
     const result = scan(
       `
