@@ -6,6 +6,7 @@
  *   npx tsx corpus/score-auth.ts <checkouts>              # <checkouts>/<owner>+<name>/ work trees, pinned as the repos files say
  *   npx tsx corpus/score-auth.ts <checkouts> --only owner/name
  *   npx tsx corpus/score-auth.ts <checkouts> --tuning     # or --heldout: one set only
+ *   npx tsx corpus/score-auth.ts <checkouts> --heldout2   # the second held-out set, only when asked for
  *
  * Fetches nothing. For each labelled repository it runs the built CLI (`node dist/cli/bin.js auth-logging --dry
  * --json .`, so `npm run build` first) in the checkout and matches the sites it reports to the labels by path and line.
@@ -15,7 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -75,6 +76,29 @@ export const HELD_OUT: LabelSet = {
   repos: join(HERE, 'auth-heldout-repos.tsv'),
   labels: join(HERE, 'auth-heldout-labels.tsv'),
 };
+
+/**
+ * A second held-out set, labelled apart from the first with the same columns. Scored only under `--heldout2`, never by
+ * default, so no run while tuning shows its figures.
+ */
+export const HELD_OUT_2: LabelSet = {
+  name: 'held-out 2',
+  repos: join(HERE, 'auth-heldout2-repos.tsv'),
+  labels: join(HERE, 'auth-heldout2-labels.tsv'),
+};
+
+/** The sets a command line asks for: one flag picks one set; none picks every set scored by default that exists. */
+export function labelSetsFor(args: readonly string[]): LabelSet[] {
+  if (args.includes('--heldout2')) return [HELD_OUT_2];
+  if (args.includes('--heldout')) return [HELD_OUT];
+  if (args.includes('--tuning')) return [TUNING];
+  return [TUNING, HELD_OUT].filter((set) => existsSync(set.labels));
+}
+
+/** The first of a set's two files that is missing, or undefined. */
+export function missingLabelFile(set: LabelSet): string | undefined {
+  return [set.repos, set.labels].find((file) => !existsSync(file));
+}
 
 function readTsv(file: string): Record<string, string>[] {
   const [header, ...lines] = readFileSync(file, 'utf8')
@@ -373,15 +397,16 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
   if (!dir || (onlyIndex >= 0 && !only)) {
     console.error(
-      'usage: npx tsx corpus/score-auth.ts <checkouts-dir> [--only owner/name] [--tuning | --heldout] [--left]   (<dir>/<owner>+<name>/ work trees)',
+      'usage: npx tsx corpus/score-auth.ts <checkouts-dir> [--only owner/name] [--tuning | --heldout | --heldout2] [--left]   (<dir>/<owner>+<name>/ work trees)',
     );
     process.exit(2);
   }
-  const sets = args.includes('--heldout')
-    ? [HELD_OUT]
-    : args.includes('--tuning')
-      ? [TUNING]
-      : [TUNING, HELD_OUT].filter((set) => existsSync(set.labels));
+  const sets = labelSetsFor(args);
+  const missing = sets.map(missingLabelFile).find((file) => file !== undefined);
+  if (missing) {
+    console.error(`score-auth: ${relative(process.cwd(), missing)} does not exist (its label set cannot be scored)`);
+    process.exit(2);
+  }
   try {
     for (const set of sets)
       console.log(

@@ -11,14 +11,31 @@ import {
   isStringNode,
   pathStrings,
   shortText,
+  stringOf,
 } from '../core/ast-helpers.js';
 import { traverse } from '../core/traverse.js';
 import { finalHandler, referenceName } from './handler-refs.js';
 import { detectKoaRegister, isRpcName, koaRouteArguments } from './koa.js';
 import { ROUTE_METHODS, type AuthScan } from './scan.js';
-import { actionForRoute, authWords } from './vocabulary.js';
+import { actionForRoute, AUTH_CONTEXT, authWords, has, NEUTRAL, SESSION, staticPath } from './vocabulary.js';
 import { isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
+import {
+  CALLBACK_WITHOUT_SIGN_IN,
+  computedPathReason,
+  pathText,
+  isCallbackRoute,
+  passportCallOf,
+  signedInMiddleware,
+  signedInRefusal,
+  signsInInside,
+  visibleFunction,
+} from './evidence.js';
+
+const ACCOUNT_LINKING =
+  ' links a provider account to the user already signed in (authorization, not authentication): nobody signs in through it';
+const PASSPORT_ONLY =
+  ' is the whole route: it redirects to the identity provider to start a sign-in, so there is no handler of the app to wrap; the sign-in is logged where the provider redirects back';
 
 /** The `.route('/path')` call at the bottom of an Express route chain, if the chain has one. */
 export function expressRouteCall(node: TSESTree.Node): TSESTree.CallExpression | undefined {
@@ -51,6 +68,11 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     }
     return;
   }
+  if (method === 'route' && call.arguments.length >= 3 && httpMethodOf(call.arguments[0]) !== undefined) {
+    if (callee.object.type === 'ThisExpression' || scan.isRouterLike(callee.object))
+      reportMethodPathRoute(scan, call, httpMethodOf(call.arguments[0]) ?? 'post');
+    return;
+  }
   if (method === 'register' && scan.framework === 'koa') {
     detectKoaRegister(scan, call);
     return;
@@ -74,25 +96,53 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
   const paths = pathStrings(pathNode);
   // `app.get('env')`-like names are no routes; a koa-router RPC name (`auth.login`, `${provider}.callback`) is.
   const rpc = scan.framework === 'koa' && paths?.every(isRpcName) === true;
+  // `${routes.verification}/password`: the prefix is not visible here, so its tail alone cannot name the action.
+  if (pathNode.type === 'TemplateLiteral' && pathNode.quasis[0]?.value.raw === '' && !rpc) {
+    const reason = computedPathReason(pathNode);
+    if (reason) {
+      const description = `${method.toUpperCase()} ${pathText(pathNode)}`;
+      scan.skipped.push({ framework: scan.framework, description, node: call, reason });
+    }
+    return;
+  }
   if (paths && !rpc && paths.every((path) => !path.startsWith('/') && path !== '' && path !== '*')) return;
 
   const last = handlerArgs.at(-1) as TSESTree.CallExpressionArgument;
   const handler = finalHandler(last);
   const handlerName = handler ? referenceName(handler) : undefined;
   const context = [...scan.fileWords, ...authWords(expressionText(receiver))];
+  const before = handlerArgs.slice(0, -1);
+  const description = `${method.toUpperCase()} ${paths?.[0] ?? handlerName ?? `(computed path ${pathText(pathNode)})`}`;
+  const framework = scan.framework;
+  // `passport.authorize(...)` links a provider account to the user already signed in: authorization, no sign-in.
+  const linking = handlerArgs.find((argument) => passportCallOf(scan, argument) === 'authorize');
+  if (linking) {
+    scan.skipped.push({ framework, description, node: call, reason: `${shortText(linking)}${ACCOUNT_LINKING}` });
+    return;
+  }
   const passportInside =
     handler?.kind === 'expression' && isFunctionNode(handler.expression)
       ? passportCallIn(handler.expression)
       : undefined;
-  const passportBefore = handlerArgs.slice(0, -1).some((argument) => isPassportAuthenticate(argument));
+  const passportBefore = before.some((argument) => passportCallOf(scan, argument) === 'authenticate');
   // Evidence beyond the words: passport runs on the route, before the handler or from inside it.
   const named =
     scan.routeAction(paths, handlerName, context) ??
     restUserCreation(method, paths, handlerName, handlerArgs, context) ??
     (passportInside || passportBefore ? 'login' : undefined);
-  if (!named) return;
-  const description = `${method.toUpperCase()} ${paths?.[0] ?? handlerName ?? '(computed path)'}`;
-  const framework = scan.framework;
+  if (!named) {
+    // `app.get('/auth/github', passport.authenticate('github'))`: a provider's sign-in starts here.
+    if (before.length === 0 && passportCallOf(scan, last) === 'authenticate')
+      scan.skipped.push({ framework, description, node: call, reason: `${shortText(last)}${PASSPORT_ONLY}` });
+    else if (method === 'get' && paths?.some(isSignInStartPath))
+      scan.skipped.push({ framework, description, node: call, reason: SIGN_IN_START });
+    else {
+      const reason =
+        paths === undefined || pathNode.type === 'TemplateLiteral' ? computedPathReason(pathNode) : undefined;
+      if (reason) scan.skipped.push({ framework, description, node: call, reason });
+    }
+    return;
+  }
   if (passportInside && named === 'login') {
     scan.skipped.push({
       framework,
@@ -103,12 +153,24 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     return;
   }
   if (scan.reportUnclassified(named, framework, description, call)) return;
-  const action = actionForRoute(method, named, paths?.[0]);
+  // A GET after `passport.authenticate(...)` with a handler of its own is the provider's redirect back.
+  const action =
+    actionForRoute(method, named, paths?.[0]) ?? (passportBefore && named === 'login' ? 'login' : undefined);
   if (!action) {
     scan.reportMethodMismatch(framework, description, call, method, named);
     return;
   }
   if (scan.refuseRoute(framework, description, call, scan.routeRefusal(paths, handlerName, context, action))) return;
+  const guard = signedInMiddleware(scan, before);
+  if (scan.refuseRoute(framework, description, call, signedInRefusal(action, paths, handlerName, guard))) return;
+  if (scan.refuseRoute(framework, description, call, bareSessionRefusal(method, paths, handlerName, context))) return;
+  if (isCallbackRoute(paths) && !passportBefore && !passportInside && handler?.kind === 'expression') {
+    const body = visibleFunction(scan, handler.expression);
+    if (body && !signsInInside(body)) {
+      scan.skipped.push({ framework, description, node: call, reason: CALLBACK_WITHOUT_SIGN_IN });
+      return;
+    }
+  }
 
   if (!handler) {
     const reason =
@@ -147,4 +209,65 @@ function passportCallIn(fn: TSESTree.FunctionLike): TSESTree.CallExpression | un
       found = node.callee;
   });
   return found;
+}
+
+const SIGN_IN_START =
+  'a GET under an auth path that names no action (`/auth/openid`, `/oauth/google`) is a provider sign-in start or a page: the outcome is decided where the provider redirects back, so it is not wrapped';
+/** Path heads under which a GET naming a provider starts a sign-in. */
+const SIGN_IN_HEADS = new Set(['auth', 'oauth', 'oauth2', 'sso', 'openid', 'oidc', 'saml']);
+
+/** `/auth/openid`, `/oauth/google`: an auth head and one more word (no action word, or it would have been named). */
+function isSignInStartPath(path: string): boolean {
+  const words = authWords(staticPath(path)).filter((word) => !NEUTRAL.has(word) && !/^v\d+$/.test(word));
+  return words.length === 2 && SIGN_IN_HEADS.has(words[0] ?? '');
+}
+
+const SIGN_OUT_VERBS = new Set(['revoke', 'logout', 'signout', 'terminate', 'invalidate', 'kill']);
+
+/**
+ * `DELETE /sessions/:id` with no word about accounts around it: a playback, chat or analytics session as often as a
+ * sign-in session, so it is reported, not wrapped as a logout.
+ */
+function bareSessionRefusal(
+  method: string,
+  paths: readonly string[] | undefined,
+  handlerName: string | undefined,
+  context: readonly string[],
+): string | undefined {
+  // `revoke`, `signOut`: the handler's name says the session is a sign-in.
+  if (authWords(handlerName ?? '').some((word) => SIGN_OUT_VERBS.has(word))) return undefined;
+  if (!['delete', 'del'].includes(method.toLowerCase()) || !paths || paths.length === 0) return undefined;
+  const words = paths.flatMap((path) => authWords(staticPath(path)));
+  const bare = words.every((word) => SESSION.has(word) || NEUTRAL.has(word) || /^v\d+$/.test(word));
+  if (!bare || !has(words, SESSION) || has(context, AUTH_CONTEXT)) return undefined;
+  return 'nothing in its path or around it says which session it deletes (a sign-in session, or a playback, chat or analytics one): wrap it by hand if it signs a session out';
+}
+
+/** `'POST'`, `'get'`: an HTTP method given as a string, lower-cased. */
+function httpMethodOf(node: TSESTree.Node | undefined): string | undefined {
+  const value = node ? stringOf(node)?.toLowerCase() : undefined;
+  return value !== undefined && ROUTE_METHODS.has(value) ? value : undefined;
+}
+
+/**
+ * `this.route('POST', '/login', req => this.handleLogIn(req))`: a router of the app's own (parse-server's
+ * PromiseRouter), whose handlers take and return the app's own objects. Auth routes are reported, never wrapped.
+ */
+function reportMethodPathRoute(scan: AuthScan, call: TSESTree.CallExpression, method: string): void {
+  const [, pathNode, ...handlerArgs] = call.arguments;
+  if (!pathNode || handlerArgs.length === 0) return;
+  const paths = pathStrings(pathNode);
+  const last = handlerArgs.at(-1) as TSESTree.CallExpressionArgument;
+  const handler = finalHandler(last);
+  const handlerName = handler ? referenceName(handler) : undefined;
+  const context = [...scan.fileWords];
+  const named =
+    scan.routeAction(paths, handlerName, context) ?? restUserCreation(method, paths, handlerName, handlerArgs, context);
+  if (!named || named === 'unclassified') return;
+  scan.skipped.push({
+    framework: scan.framework,
+    description: `${method.toUpperCase()} ${paths?.[0] ?? '(computed path)'}`,
+    node: call,
+    reason: `it is registered through \`route(method, path, handler)\`, a router of the app's own whose handlers take and answer with the app's own objects, a convention the runtime cannot read (it reads Express, Fastify, Koa, Next.js and GraphQL resolvers); log its ${named} outcome by hand`,
+  });
 }

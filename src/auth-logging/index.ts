@@ -22,6 +22,7 @@ import { detectExportedFunctions } from './functions.js';
 import { detectMutationObject, detectResolverClass, detectResolverMap } from './graphql.js';
 import { detectNestController } from './nest.js';
 import { detectNextPagesApi, detectNextRoute, isNextRouteFile, nextPagesApiRoute } from './next.js';
+import { fileRouteOf, reportFileRoutedHandlers } from './file-routes.js';
 import { linkRoutedExports } from './routed-exports.js';
 import { AuthScan, SIDE_REASONS } from './scan.js';
 import type { AuthHandlerScan, FindAuthHandlersOptions } from './types.js';
@@ -81,7 +82,9 @@ function scanFile(
   }
   for (const object of objects) detectResolverMap(scan, object);
   for (const declarator of declarators) detectMutationObject(scan, declarator);
-  if (isNextRouteFile(options.filePath)) detectNextRoute(scan);
+  const fileRoute = fileRouteOf(options.filePath);
+  if (fileRoute) reportFileRoutedHandlers(scan, fileRoute);
+  else if (isNextRouteFile(options.filePath)) detectNextRoute(scan);
   else detectExportedFunctions(scan);
   if (nextPagesApiRoute(options.filePath) !== undefined) detectNextPagesApi(scan);
   scan.dropAliasesOfWrappedSites();

@@ -1,6 +1,15 @@
 /** NestJS: `@Post('login')` methods of `@Controller('auth')` classes get `@AuthLogged('<action>')`. */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { decoratorName, importSourceOf, paramName, pathStrings, propertyValue } from '../core/ast-helpers.js';
+import {
+  CALLBACK_WITHOUT_SIGN_IN,
+  computedPathReason,
+  isCallbackRoute,
+  nestProviderGuard,
+  nestSignedInGuard,
+  signedInRefusal,
+  signsInInside,
+} from './evidence.js';
 import { restUserCreation } from './rest.js';
 import type { AuthScan } from './scan.js';
 import type { AuthAction, AuthHandlerSite } from './types.js';
@@ -111,8 +120,27 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
     const named =
       scan.routeAction(paths, methodName, context) ??
       restUserCreation(method, paths, methodName, [member.value], context);
-    if (!named) continue;
     const description = `@${decoratorName(httpDecorator)} ${paths[0]} (${methodName ?? 'method'})`;
+    const decorators = [...(member.decorators ?? []), ...(declaration.decorators ?? [])];
+    const providerGuard = nestProviderGuard(member.decorators ?? []);
+    // `@Get('google') @UseGuards(AuthGuard('google'))`: the guard redirects to the provider; the method never answers.
+    if (providerGuard && method === 'get' && !isCallbackRoute(paths)) {
+      scan.skipped.push({
+        framework: 'nestjs',
+        description,
+        node: member,
+        reason: `\`${providerGuard}\` redirects to the identity provider to start a sign-in before the method runs, so a wrapper would never see the outcome; the sign-in is logged at the provider's callback`,
+      });
+      continue;
+    }
+    if (!named) {
+      // `@Get(AUTH_LOGIN_PATH)`: a constant path whose name says authentication is reported, not dropped.
+      const argument =
+        httpDecorator.expression.type === 'CallExpression' ? httpDecorator.expression.arguments[0] : undefined;
+      const reason = argument && decoratorPaths(httpDecorator) === undefined ? computedPathReason(argument) : undefined;
+      if (reason) scan.skipped.push({ framework: nest ? 'nestjs' : scan.framework, description, node: member, reason });
+      continue;
+    }
     if (scan.reportUnclassified(named, 'nestjs', description, member)) continue;
     const action = actionForRoute(method, named, paths[0]);
     if (!action) {
@@ -128,6 +156,25 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
       )
     )
       continue;
+    const guard = nestSignedInGuard(decorators);
+    if (
+      scan.refuseRoute(
+        nest ? 'nestjs' : scan.framework,
+        description,
+        member,
+        signedInRefusal(action, paths, methodName, guard),
+      )
+    )
+      continue;
+    if (isCallbackRoute(paths) && !providerGuard && !signsInInside(member.value)) {
+      scan.skipped.push({
+        framework: nest ? 'nestjs' : scan.framework,
+        description,
+        node: member,
+        reason: CALLBACK_WITHOUT_SIGN_IN,
+      });
+      continue;
+    }
     if (!nest) {
       detectDecoratedMethod(scan, member, action, `${description} of a \`${source}\` controller`);
       continue;

@@ -58,7 +58,7 @@ export function planAuthLogging(input: CodemodInput<AuthLoggingOptions>): Codemo
   const positionOf = positionsOf(source);
   const left: CodemodSite[] = scan.skipped
     .map((skipped) => ({
-      ...positionOf(skipped.node.range[0]),
+      ...positionOf(reportedStart(skipped.node, source)),
       message: `${skipped.description}: not wrapped: ${skipped.reason}`,
       ...identityOf(skipped),
     }))
@@ -67,7 +67,7 @@ export function planAuthLogging(input: CodemodInput<AuthLoggingOptions>): Codemo
   const done: CodemodSite[] = scan.wrapped
     .filter((site) => site.identity !== undefined)
     .map((site) => ({
-      ...positionOf(site.node.range[0]),
+      ...positionOf(reportedStart(site.node, source)),
       message: `${site.description}: already wrapped`,
       ...identityOf(site),
     }));
@@ -106,9 +106,30 @@ export function planAuthLogging(input: CodemodInput<AuthLoggingOptions>): Codemo
   const rewritten: CodemodSite[] = [];
   for (const site of scan.handlers) {
     edits.push(...editsFor(site, context));
-    rewritten.push({ ...positionOf(site.node.range[0]), message: describeRewrite(site, context), ...identityOf(site) });
+    rewritten.push({
+      ...positionOf(reportedStart(site.node, source)),
+      message: describeRewrite(site, context),
+      ...identityOf(site),
+    });
   }
   return { edits, rewritten: rewritten.sort(byPosition), left, done, imports: [importFrom] };
+}
+
+/**
+ * Where a site is reported: its node's start, except a registration whose method name is on a line of its own
+ * (`auth\n  .post('/login', h)`: each link of a chain at its own line, not all at the chain's first); a
+ * `router.route('/')\n  .post(h)` is one registration, reported where it starts.
+ */
+function reportedStart(node: TSESTree.Node, source: string): number {
+  if (node.type !== 'CallExpression' || node.callee.type !== 'MemberExpression') return node.range[0];
+  const previous = node.callee.object;
+  const isRouteCall =
+    previous.type === 'CallExpression' &&
+    previous.callee.type === 'MemberExpression' &&
+    previous.callee.property.type === 'Identifier' &&
+    previous.callee.property.name === 'route';
+  const ownLine = source.slice(node.range[0], node.callee.property.range[0]).includes('\n');
+  return ownLine && !isRouteCall ? node.callee.property.range[0] : node.range[0];
 }
 
 /** The site's handler identity for the runner's cross-file report (`CodemodSite.identity`), when known. */

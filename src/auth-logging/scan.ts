@@ -4,7 +4,7 @@
  * door every detected route goes through (already wrapped, unwrappable with a reason, or a site to wrap).
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import {
   calleeName,
   CLIENT_FACTORIES,
@@ -56,10 +56,17 @@ const ACCOUNT_PARAM = /\/(users?|accounts?|members?|admins?)\/(:\w+|\[[^\]/]+\]|
 const READ_VERBS = new Set(['list', 'find', 'search', 'count', 'show', 'check', 'validate', 'is', 'has', 'can']);
 
 export const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all']);
+/** Router methods that return the router, so a chain goes on through them: `router.use(auth).param('id', load).get(...)`. */
+const CHAIN_METHODS = new Set(['use', 'param', 'prefix']);
 const ROUTER_NAME =
   /^(app|application|router|routes?|server|fastify|instance|api|srv|koa|[a-z][\w$]*(Router|Routes|App|Server|Api|Instance))$/;
 const ROUTER_FACTORIES =
   /^(express|Router|fastify|Fastify|KoaRouter|createRouter|createApp|createServer|polka|restify)$/;
+
+/** A file's path below the working directory (as given when it is already relative). */
+function relativePath(filePath: string): string {
+  return isAbsolute(filePath) ? relative(process.cwd(), filePath) : filePath;
+}
 
 /** The value an initialiser stores, through assignment chains: `const auth = module.exports = Router()` → `Router()`. */
 function assignedValue(init: TSESTree.Expression | null | undefined): TSESTree.Expression | undefined {
@@ -108,8 +115,10 @@ export class AuthScan {
     readonly program: TSESTree.Program,
     readonly options: FindAuthHandlersOptions,
   ) {
-    this.fileWords = authWords(options.filePath.replace(/\.[cm]?[jt]sx?$/, ''));
-    this.adminModule = authWords(relative(process.cwd(), options.filePath)).includes('admin');
+    // Below the working directory only: the folders a project sits in (`~/auth-service/`) say nothing of one file.
+    const projectPath = relativePath(options.filePath);
+    this.fileWords = authWords(projectPath.replace(/\.[cm]?[jt]sx?$/, ''));
+    this.adminModule = authWords(projectPath).includes('admin');
     this.framework = this.sniffFramework();
     this.unsupported = this.sniffUnsupported();
     this.side = moduleSide(program, options.filePath, (options.packageFacts ?? packageFactsFor)(options.filePath));
@@ -480,7 +489,7 @@ export class AuthScan {
     if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && !node.callee.computed) {
       const property = node.callee.property;
       // `app.post(...).get(...)` chains, and `express.Router()` / `new Router()` used directly.
-      if (property.type === 'Identifier' && ROUTE_METHODS.has(property.name))
+      if (property.type === 'Identifier' && (ROUTE_METHODS.has(property.name) || CHAIN_METHODS.has(property.name)))
         return this.isRouterLike(node.callee.object);
       // `fastify.withTypeProvider<ZodTypeProvider>().post(...)`: a typed view of the same instance.
       if (property.type === 'Identifier' && property.name === 'withTypeProvider')

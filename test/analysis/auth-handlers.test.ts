@@ -1,3 +1,6 @@
+import { mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   authWords,
@@ -664,5 +667,265 @@ describe('findAuthHandlers: evidence, not names', () => {
       expect.stringContaining('acts on the account `args.id` names'),
       expect.stringContaining('only returns `false`'),
     ]);
+  });
+});
+
+describe('findAuthHandlers: what runs around the handler', () => {
+  const reasons = (result: AuthHandlerScan): string[] =>
+    result.skipped.map((site) => `${site.description}: ${site.reason}`);
+
+  it('leaves a factor set up on an account a guard has already signed in, and wraps the sign-in step and a password change', () => {
+    const result = scan(`
+      app.post('/account/2fa/totp/setup', passportConfig.isAuthenticated, userController.postTotpSetup);
+      app.post('/account/webauthn/register', ensureLoggedIn(), webauthn.postRegisterStart);
+      app.post('/account/webauthn/verify', requireAuth, webauthn.postRegisterVerify);
+      app.post('/login/2fa/totp', userController.postTotpVerify);
+      app.post('/account/password', passportConfig.isAuthenticated, userController.postUpdatePassword);
+      app.post('/account/logout-everywhere', passportConfig.isAuthenticated, userController.postLogoutEverywhere);
+    `);
+    expect(actions(result)).toEqual([
+      'express:mfa:POST /login/2fa/totp',
+      'express:password_change:POST /account/password',
+      'express:logout:POST /account/logout-everywhere',
+    ]);
+    expect(reasons(result)).toEqual([
+      expect.stringMatching(
+        /^POST \/account\/2fa\/totp\/setup: `passportConfig.isAuthenticated` lets only a signed-in user/,
+      ),
+      expect.stringMatching(
+        /^POST \/account\/webauthn\/register: `ensureLoggedIn\(\.\.\.\)` lets only a signed-in user/,
+      ),
+      expect.stringMatching(/^POST \/account\/webauthn\/verify: `requireAuth` lets only a signed-in user/),
+    ]);
+  });
+
+  it('leaves a Nest passkey enrolment and an account record behind a guard; an admin creating a user stays a registration', () => {
+    const result = scan(`
+      @Controller('auth')
+      export class AuthController {
+        @Post('webauthn/verify-attestation')
+        @UseGuards(AuthGuard('jwt'), HasPermissionGuard)
+        verifyAttestation(@Body() body) { return this.webAuthn.verifyAttestation(body.credential); }
+        @Post('webauthn/verify-authentication')
+        verifyAuthentication(@Body() body) { return this.webAuthn.verifyAuthentication(body.credential); }
+      }
+      @Controller('account')
+      export class AccountController {
+        @HasPermission(permissions.createAccount)
+        @Post()
+        createAccount(@Body() data) { return this.accounts.create(data); }
+      }
+      @Controller('users')
+      @UseGuards(JwtAuthGuard)
+      export class UsersController {
+        @Post()
+        createUser(@Body() data) { return this.users.create(data); }
+      }
+    `);
+    expect(actions(result)).toEqual([
+      'nestjs:verify:@Post /auth/webauthn/verify-authentication (verifyAuthentication)',
+      'nestjs:register:@Post /users (createUser)',
+    ]);
+    expect(reasons(result)).toEqual([
+      expect.stringMatching(
+        /^@Post \/auth\/webauthn\/verify-attestation .*`AuthGuard\(\.\.\.\)` lets only a signed-in/,
+      ),
+      expect.stringMatching(
+        /^@Post \/account \(createAccount\): `@HasPermission` .* nothing says that what it creates is a user/,
+      ),
+    ]);
+  });
+
+  it('leaves passport.authorize (linking an account) and reports an OAuth start; passport.authenticate before a handler signs in', () => {
+    const result = scan(`
+      app.get('/auth/tumblr', passport.authorize('tumblr'));
+      app.get('/auth/tumblr/callback', passport.authorize('tumblr', { failureRedirect: '/' }), (req, res) => res.redirect('/'));
+      app.get('/auth/github', passport.authenticate('github'));
+      app.get('/auth/github/callback', passport.authenticate('github', { failureRedirect: '/' }), (req, res) => res.redirect('/'));
+    `);
+    expect(actions(result)).toEqual(['express:login:GET /auth/github/callback']);
+    expect(reasons(result)).toEqual([
+      expect.stringContaining(
+        'GET /auth/tumblr: passport.authorize(...) links a provider account to the user already signed in',
+      ),
+      expect.stringContaining('GET /auth/tumblr/callback: passport.authorize(...) links a provider account'),
+      expect.stringContaining('GET /auth/github: passport.authenticate(...) is the whole route'),
+    ]);
+  });
+
+  it('takes a local helper returning passport.authenticate as passport, on a computed callback path too', () => {
+    const result = scan(`
+      const router = new Router();
+      const authenticate = (type) => passport.authenticate(type, { session: false });
+      router
+        .get('/auth/github', authenticate('github'))
+        .get(process.env.GITHUB_CALLBACK_URL, authenticate('github'), loginController.oauth);
+    `);
+    expect(actions(result)).toEqual(['express:login:GET oauth']);
+    expect(reasons(result)).toEqual([
+      expect.stringContaining('GET /auth/github: authenticate(...) is the whole route'),
+    ]);
+  });
+
+  it('leaves a callback whose handler signs no one in (a payment, an integration), and wraps one that does', () => {
+    const result = scan(
+      `
+      @Controller('subscription')
+      export class SubscriptionController {
+        @Get('stripe/callback')
+        async stripeCallback(@Req() request, @Res() response) {
+          await this.subscriptions.createViaStripe(request.query.checkoutSessionId);
+          response.redirect('/account');
+        }
+      }
+      @Controller('auth')
+      export class AuthController {
+        @Get('google/callback')
+        @UseGuards(OAuthCallbackGuard('google'))
+        googleCallback(@Req() request, @Res() response) { response.redirect('/auth/' + request.user.jwt); }
+        @Get('oidc/callback')
+        async oidcCallback(@Res() response) { await response.oidc.callback(); }
+      }
+      const router = new Router();
+      router.get('/saml-applications/:id/callback', koaGuard(schema), async (ctx, next) => {
+        ctx.body = generateAutoSubmitForm(await app.createSamlResponse(ctx.query));
+        ctx.cookies.set('saml-session', '', { expires: new Date(0) });
+        return next();
+      });
+      router.get('/login/:strategy/callback', async (ctx) => {
+        const { token } = await users.login(ctx.params.strategy);
+        ctx.cookies.set('jwt', token);
+      });
+    `,
+      'src/account/billing.controller.ts',
+    );
+    expect(actions(result)).toEqual([
+      'express:login:GET /login/:strategy/callback',
+      'nestjs:login:@Get /auth/google/callback (googleCallback)',
+      'nestjs:login:@Get /auth/oidc/callback (oidcCallback)',
+    ]);
+    expect(reasons(result)).toEqual([
+      expect.stringMatching(
+        /^GET \/saml-applications\/:id\/callback: it is a callback, but nothing on the route signs/,
+      ),
+      expect.stringMatching(
+        /^@Get \/subscription\/stripe\/callback .*: it is a callback, but nothing on the route signs anyone in/,
+      ),
+    ]);
+  });
+
+  it('reports a DELETE of a bare /sessions/:id instead of wrapping it as a logout, unless the words around it say sign-in', () => {
+    const result = scan(
+      `
+      this.router.delete('/sessions/:id', SessionController.middleware.bind(this), SessionController.delete.bind(this));
+      this.router.delete('/me/sessions/:id', MeController.deleteSession.bind(this));
+      this.router.delete('/sessions/:id', SessionController.revoke.bind(this));
+    `,
+      'server/routers/ApiRouter.js',
+    );
+    expect(actions(result)).toEqual(['express:logout:DELETE /me/sessions/:id', 'express:logout:DELETE /sessions/:id']);
+    expect(reasons(result)).toEqual([
+      expect.stringContaining('DELETE /sessions/:id: nothing in its path or around it says which session'),
+    ]);
+  });
+
+  it('reads the words of a file below the working directory only, not of the folders the project sits in', () => {
+    const project = mkdtempSync(join(tmpdir(), 'auth-service-'));
+    const before = process.cwd();
+    process.chdir(project);
+    try {
+      const source = `this.router.delete('/sessions/:id', SessionController.delete.bind(this));`;
+      const result = scan(source, join(realpathSync(project), 'server/routers/ApiRouter.js'));
+      expect(actions(result)).toEqual([]);
+      expect(reasons(result)).toEqual([expect.stringContaining('nothing in its path or around it says which session')]);
+    } finally {
+      process.chdir(before);
+    }
+  });
+});
+
+describe('findAuthHandlers: entry points it reports instead of dropping', () => {
+  const left = (result: AuthHandlerScan): string[] =>
+    result.skipped.map((site) => `${site.description}: ${site.reason.split(',')[0]}`);
+
+  it('reports a GET under an auth path that names a provider and no action (a sign-in start), not other GETs', () => {
+    const result = scan(`
+      router.get('/auth/openid', limiter, (req, res) => res.redirect(oidc.getAuthorizationUrl(req)));
+      router.get('/auth/openid/config', (req, res) => res.json(config));
+      router.get('/api/books', (req, res) => res.json([]));
+    `);
+    expect(actions(result)).toEqual([]);
+    expect(left(result)).toEqual(['GET /auth/openid: a GET under an auth path that names no action (`/auth/openid`']);
+  });
+
+  it("reports routes of an app's own route(method, path, handler) router, whatever the method", () => {
+    const result = scan(
+      `
+      class UsersRouter extends PromiseRouter {
+        mountRoutes() {
+          this.route('GET', '/login', req => this.handleLogIn(req));
+          this.route('POST', '/logout', req => this.handleLogOut(req));
+          this.route('GET', '/users/me', req => this.handleMe(req));
+        }
+      }
+    `,
+      'src/Routers/UsersRouter.js',
+    );
+    expect(actions(result)).toEqual([]);
+    expect(left(result)).toEqual([
+      expect.stringContaining('GET /login: it is registered through `route(method'),
+      expect.stringContaining('POST /logout: it is registered through `route(method'),
+    ]);
+  });
+
+  it('reports a route whose computed path says authentication, and never names its action from a template tail', () => {
+    const result = scan(`
+      const router = new Router();
+      router.post(\`\${experienceRoutes.verification}/password\`, koaGuard(body), async (ctx) => { ctx.body = await verify(ctx); });
+      router.post(\`\${experienceRoutes.prefix}/orders\`, async (ctx) => { ctx.body = 1; });
+      @Controller()
+      export class AuthController {
+        @Get(AUTH_LOGIN_PATH)
+        async auth0Login(@Res() response) { await response.oidc.login(); }
+        @Get(ORDERS_PATH)
+        async orders() { return []; }
+      }
+    `);
+    expect(actions(result)).toEqual([]);
+    expect(left(result)).toEqual([
+      'POST `${experienceRoutes.verification}/password`: its path is computed (`${experienceRoutes.verification}/password`) and its words say authentication',
+      expect.stringMatching(/^@Get \/ \(auth0Login\): its path is computed \(`AUTH_LOGIN_PATH`\)/),
+    ]);
+  });
+
+  it('reports SvelteKit form actions and endpoints and route.ts files outside app/ whose route says authentication', () => {
+    const page = scan(
+      `export const actions = { default: async ({ request, cookies }) => { cookies.set('userId', '1', { path: '/' }); } };`,
+      'src/routes/(public)/sign-in/+page.server.ts',
+    );
+    const admin = scan(
+      `export const actions = { 'reset-password': async () => ({}), 'update-name': async () => ({}) };`,
+      'src/routes/(private)/admin/users/+page.server.ts',
+    );
+    const endpoint = scan(
+      `export const GET = ({ cookies }) => { cookies.delete('userId', { path: '/' }); };`,
+      'src/routes/(public)/sign-out/+server.ts',
+    );
+    const medusa = scan(
+      `export const POST = async (req, res) => { res.json({ token: await refresh(req) }); };\nexport const GET = async (req, res) => res.json({});`,
+      'packages/medusa/src/api/auth/token/refresh/route.ts',
+    );
+    const orders = scan(`export const POST = async (req, res) => res.json({});`, 'src/api/store/orders/route.ts');
+    expect([page, admin, endpoint, medusa, orders].map(actions)).toEqual([[], [], [], [], []]);
+    expect(left(page)).toEqual(['form action default of /sign-in: it is a SvelteKit form action or endpoint']);
+    expect(left(admin)).toEqual([
+      'form action reset-password of /admin/users: it is a SvelteKit form action or endpoint',
+    ]);
+    expect(left(endpoint)).toEqual(['GET /sign-out: it is a SvelteKit form action or endpoint']);
+    expect(left(medusa)).toEqual([
+      expect.stringContaining('POST /api/auth/token/refresh: it is a file-routed handler outside Next.js'),
+      expect.stringContaining('GET /api/auth/token/refresh: it is a file-routed handler outside Next.js'),
+    ]);
+    expect(left(orders)).toEqual([]);
   });
 });

@@ -45,6 +45,11 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
     [26, 'a GET here does not perform session'],
   ],
   'koa-rpc': [[17, 'a GET here does not perform login']],
+  'koa-passport-evidence': [
+    [13, 'is the whole route: it redirects to the identity provider'],
+    [15, 'passport.authorize(...) links a provider account to the user already signed in'],
+    [16, 'lets only a signed-in user through: setting up or removing a factor'],
+  ],
   'functions-stub': [[2, 'empty (a stub)']],
   'next-instrumentation': [[2, 'Next.js instrumentation']],
 };

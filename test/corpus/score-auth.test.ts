@@ -6,9 +6,12 @@ import { describe, expect, it } from 'vitest';
 import {
   formatAuthScore,
   HELD_OUT,
+  HELD_OUT_2,
   labelPlaces,
+  labelSetsFor,
   readAuthLabels,
   scoreRepository,
+  TUNING,
   totalOf,
   type AuthLabel,
   type ReportedSite,
@@ -114,5 +117,18 @@ describe('scoreRepository', () => {
     expect(row).toMatchObject({ wrapped: 2, nonHandlerWraps: [], silentSkips: [] });
     // A route call (no decorator) still needs the exact line.
     expect(scoreRepository('o/r', [label('a.ts', 41, 'handler')], [site('a.ts', 38, true)]).wrapped).toBe(0);
+  });
+});
+
+describe('labelSetsFor', () => {
+  it('scores the second held-out set only under --heldout2, from its own two files, never by default', () => {
+    expect(labelSetsFor(['checkouts', '--heldout2'])).toEqual([HELD_OUT_2]);
+    expect(labelSetsFor(['checkouts', '--heldout'])).toEqual([HELD_OUT]);
+    expect(labelSetsFor(['checkouts', '--tuning'])).toEqual([TUNING]);
+    expect(labelSetsFor(['checkouts'])).not.toContain(HELD_OUT_2);
+    expect([HELD_OUT_2.repos, HELD_OUT_2.labels].map((file) => file.split('/').at(-1))).toEqual([
+      'auth-heldout2-repos.tsv',
+      'auth-heldout2-labels.tsv',
+    ]);
   });
 });
