@@ -61,6 +61,7 @@ const EXPECTED: Record<string, { rewritten: number[]; left: number[] }> = {
   'positional-v15': { rewritten: [13, 18], left: [] },
   'mercurius-self': { rewritten: [], left: [11, 14] },
   'runtime-choice': { rewritten: [24, 25], left: [15, 16, 20, 27] },
+  'startup-check': { rewritten: [], left: [9, 13, 17, 17] },
   'unused-imports': { rewritten: [14, 16, 19, 20], left: [] },
   'unused-requires': { rewritten: [13, 17], left: [] },
   'yoga-self': { rewritten: [], left: [4] },
@@ -155,6 +156,17 @@ describe('graphql-cache fixtures', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('leaves a parse whose document is only validated (a check run once, never executed), naming why', () => {
+    const fixture = fixtures.find((entry) => entry.name === 'startup-check')!;
+    const reasons = run(fixture.filePath, fixture.input).result.left.map((site) => `${site.line}: ${site.message}`);
+    const onlyValidated =
+      'parse() whose document is only validated here, never executed: a one-time check of a query (at startup or in tooling), not per-request work';
+    expect(reasons.filter((reason) => /^\d+: parse\(\)/.test(reason))).toEqual([
+      `9: ${onlyValidated}`,
+      `17: ${onlyValidated}`,
+    ]);
   });
 
   it('leaves a cache switched off on purpose (its route or name says so) and says why', () => {
