@@ -169,6 +169,39 @@ describe('graphql-cache fixtures', () => {
     ]);
   });
 
+  it('leaves a module that client code of its package imports (directly or not), naming the importer', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'graphql-cache-reach-'));
+    try {
+      mkdirSync(join(dir, 'src/mock'), { recursive: true });
+      writeFileSync(join(dir, 'package.json'), '{ "name": "demo", "private": true }\n');
+      writeFileSync(join(dir, 'index.html'), '<script type="module" src="/src/main.tsx"></script>\n');
+      writeFileSync(join(dir, 'src/main.tsx'), "import { startMocks } from './mock';\nstartMocks();\n");
+      writeFileSync(join(dir, 'src/mock/index.ts'), "export { startMocks } from './server';\n");
+      // A page rendered with react-dom that loads a fake server of its own.
+      writeFileSync(
+        join(dir, 'src/app.tsx'),
+        "import { createRoot } from 'react-dom/client';\nimport { fakeApi } from './fake-api.js';\ncreateRoot(fakeApi());\n",
+      );
+      const source =
+        "import { graphql } from 'graphql';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n";
+      writeFileSync(join(dir, 'src/mock/server.ts'), source);
+      writeFileSync(join(dir, 'src/fake-api.ts'), source);
+      writeFileSync(join(dir, 'src/server.ts'), source);
+      writeFileSync(join(dir, 'src/api.ts'), "import { answer } from './server';\nexport default answer;\n");
+      const left = (file: string) => run(join(dir, file), source).result.left.map((site) => site.message);
+      expect(left('src/mock/server.ts')).toEqual([
+        "graphql() left: this module runs in the browser (client code imports it: src/main.tsx, an entry of index.html); the runtime's graphql module needs Node (crypto, prom-client, pino)",
+      ]);
+      expect(left('src/fake-api.ts')).toEqual([
+        "graphql() left: this module runs in the browser (client code imports it: src/app.tsx, it renders with react-dom); the runtime's graphql module needs Node (crypto, prom-client, pino)",
+      ]);
+      // Imported by server code only: rewritten.
+      expect(run(join(dir, 'src/server.ts'), source).result.rewritten).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves a cache switched off on purpose (its route or name says so) and says why', () => {
     const fixture = fixtures.find((entry) => entry.name === 'deliberate-uncached')!;
     expect(run(fixture.filePath, fixture.input).result.left.map((site) => site.message)).toEqual([
