@@ -73,7 +73,7 @@ export const codemod: Codemod<GraphqlCacheOptions> = {
     },
   ],
   usesTypes: true,
-  reads: ['package-json', 'project-config'],
+  reads: ['package-json', 'imported-modules', 'project-config', 'package-sources'],
   mightApply: (source) => mayHaveGraphqlSites(source),
   transform(input) {
     const result = rewriteGraphql(input);

@@ -7,7 +7,8 @@
  * A label's kind says what a correct run does with the site: `site` is rewritten, `left` is reported with a reason and
  * not rewritten, `decoy` is not rewritten (a report is fine). Per repository it prints:
  *   rewritten (sites rewritten), wrong (left or decoy labels rewritten), left (site or left labels reported left),
- *   silent (site or left labels neither rewritten nor reported), unlabelled rewrites (to review).
+ *   silent (site or left labels neither rewritten nor reported), failed (site or left labels in a file the run
+ *   reported as failed: it could not parse it), unlabelled rewrites (to review).
  *
  *   npx tsx corpus/score-libs.ts <checkouts-dir> [--heldout] [--typed] [--bin <bin.js>] [--only owner+name,…] [--json]
  */
@@ -57,6 +58,8 @@ export interface LibsScore {
   readonly wrong: number;
   readonly left: number;
   readonly silent: number;
+  /** Site or left labels in a file the run reported as failed (it could not parse it): reported, not silent. */
+  readonly failed: number;
   readonly unlabelledRewrites: number;
   readonly notes: readonly string[];
 }
@@ -109,6 +112,8 @@ export function readLibsRepos(file: string): LibsRepo[] {
 
 interface ReportedFile {
   readonly path: string;
+  readonly status?: string;
+  readonly error?: { readonly message: string };
   readonly rewritten: readonly { readonly line: number }[];
   readonly left: readonly { readonly line: number }[];
 }
@@ -131,12 +136,16 @@ export function scoreLibsReport(
   files: readonly ReportedFile[],
   labels: readonly LibsLabel[],
 ): LibsScore {
-  const key = (path: string, line: number) => `${path.replaceAll('\\', '/').replace(/^\.\//, '')}:${line}`;
+  const pathKey = (path: string) => path.replaceAll('\\', '/').replace(/^\.\//, '');
+  const key = (path: string, line: number) => `${pathKey(path)}:${line}`;
   const rewritten = new Set(files.flatMap((file) => file.rewritten.map((site) => key(file.path, site.line))));
   const left = new Set(files.flatMap((file) => file.left.map((site) => key(file.path, site.line))));
   const labelled = new Map(labels.map((label) => [key(label.path, label.line), label]));
+  const failedFiles = new Map(
+    files.filter((file) => file.status === 'error').map((file) => [pathKey(file.path), file.error?.message ?? '']),
+  );
   const notes: string[] = [];
-  const count = { rewritten: 0, wrong: 0, left: 0, silent: 0 };
+  const count = { rewritten: 0, wrong: 0, left: 0, silent: 0, failed: 0 };
   for (const [at, label] of labelled) {
     if (rewritten.has(at)) {
       if (label.kind === 'site') count.rewritten++;
@@ -148,6 +157,9 @@ export function scoreLibsReport(
     else if (left.has(at)) {
       count.left++;
       if (label.kind === 'site') notes.push(`site left ${at}`);
+    } else if (failedFiles.has(pathKey(label.path))) {
+      count.failed++;
+      notes.push(`failed file ${at} (${failedFiles.get(pathKey(label.path))})`);
     } else {
       count.silent++;
       notes.push(`silent ${at} (${label.kind}: ${label.why})`);
@@ -219,6 +231,7 @@ function total(codemod: LibsCodemod, rows: readonly LibsScore[]): LibsScore {
     wrong: sum((score) => score.wrong),
     left: sum((score) => score.left),
     silent: sum((score) => score.silent),
+    failed: sum((score) => score.failed),
     unlabelledRewrites: sum((score) => score.unlabelledRewrites),
     notes: [],
   };
@@ -248,6 +261,7 @@ export function formatLibsScores(scores: readonly LibsScore[]): string {
     'left',
     'wrong',
     'silent',
+    'failed (file not parsed)',
     'unlabelled rewrites',
   ];
   const rows = [...scores, ...libsTotals(scores)].map((score) => [
@@ -259,6 +273,7 @@ export function formatLibsScores(scores: readonly LibsScore[]): string {
     String(score.left),
     String(score.wrong),
     String(score.silent),
+    String(score.failed),
     String(score.unlabelledRewrites),
   ]);
   const lines = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);

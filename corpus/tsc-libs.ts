@@ -5,7 +5,9 @@
  * rewritten by the real CLI, and type-checked again. The repositories' dependencies are not
  * installed: the copy gets `@quickwins/runtime` (this checkout's build) and the libraries the codemods target
  * (graphql, kafkajs, @grpc/grpc-js, prom-client, pino, @types/node) linked in, the same for both runs. Errors are
- * compared by file, code and message (the rewrite moves lines): "same" means no error appeared or went away.
+ * compared by file, code and message (the rewrite moves lines): "same" means no error appeared or went away. A
+ * tsconfig at which tsc reports only a missing `types` package (TS2688, after which it checks no file) is checked with
+ * `--types node`, before and after alike, and the table says so.
  *
  *   npx tsx corpus/tsc-libs.ts <checkouts-dir> [--heldout] [--only owner+name,…] [--bin <bin.js>]
  */
@@ -54,15 +56,38 @@ function minus(a: readonly string[], b: readonly string[]): string[] {
   });
 }
 
-function typeCheck(dir: string, tsconfig: string): string[] {
+/** `error TS2688: …` with no file: an option or global error, after which tsc checks no file at all. */
+export function unlocatedErrors(output: string): string[] {
+  return output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^error TS\d+: /.test(line));
+}
+
+function runTsc(dir: string, tsconfig: string, extra: readonly string[]): string {
   // TypeScript 6 stops at options it deprecates (baseUrl, esModuleInterop=false) before checking anything; a
   // tsconfig's own `pretty: true` would hide the errors from the parser below.
   const result = spawnSync(
     process.execPath,
-    [TSC, '--noEmit', '--pretty', 'false', '--ignoreDeprecations', '6.0', '-p', tsconfig],
+    [TSC, '--noEmit', '--pretty', 'false', '--ignoreDeprecations', '6.0', ...extra, '-p', tsconfig],
     { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
   );
-  return errorKeys(`${result.stdout}\n${result.stderr}`);
+  return `${result.stdout}\n${result.stderr}`;
+}
+
+/**
+ * The options a tsconfig is checked with: none, or `--types node` when tsc stops at a global error and reports no
+ * file (a `types` entry whose package is not installed, TS2688): checked that way before and after alike.
+ */
+export function checkOptions(dir: string, tsconfig: string): string[] {
+  const output = runTsc(dir, tsconfig, []);
+  return errorKeys(output).length === 0 && unlocatedErrors(output).some((line) => line.startsWith('error TS2688'))
+    ? ['--types', 'node']
+    : [];
+}
+
+export function typeCheck(dir: string, tsconfig: string, extra: readonly string[]): string[] {
+  return errorKeys(runTsc(dir, tsconfig, extra));
 }
 
 function linkLibraries(copy: string): void {
@@ -110,7 +135,10 @@ export function compareTypeErrors(bin: string, checkout: string, entry: LibsRepo
   try {
     cpSync(checkout, copy, { recursive: true, verbatimSymlinks: true });
     linkLibraries(copy);
-    const before = tsconfigs.flatMap((tsconfig) => typeCheck(copy, tsconfig).map((key) => `${tsconfig}: ${key}`));
+    const options = new Map(tsconfigs.map((tsconfig) => [tsconfig, checkOptions(copy, tsconfig)]));
+    const check = (tsconfig: string) =>
+      typeCheck(copy, tsconfig, options.get(tsconfig) ?? []).map((key) => `${tsconfig}: ${key}`);
+    const before = tsconfigs.flatMap(check);
     const paths = entry.paths.length > 0 ? entry.paths : ['.'];
     const write = spawnSync(
       process.execPath,
@@ -122,10 +150,14 @@ export function compareTypeErrors(bin: string, checkout: string, entry: LibsRepo
       throw new Error(
         `${entry.repo}: ${entry.codemod} exited ${write.status}: ${write.stderr.trim().split('\n').slice(-2).join(' | ')}`,
       );
-    const after = tsconfigs.flatMap((tsconfig) => typeCheck(copy, tsconfig).map((key) => `${tsconfig}: ${key}`));
+    const after = tsconfigs.flatMap(check);
     return {
       repo: entry.repo,
-      tsconfig: tsconfigs.join(' '),
+      tsconfig: tsconfigs
+        .map((tsconfig) =>
+          options.get(tsconfig)!.length > 0 ? `${tsconfig} (${options.get(tsconfig)!.join(' ')})` : tsconfig,
+        )
+        .join(' '),
       rewrittenSites,
       before: before.length,
       after: after.length,

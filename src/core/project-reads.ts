@@ -18,7 +18,9 @@ export type ProjectRead =
   /** The run's files as they are on disk (a project session lints them) and the files a session returns (their `previous`). */
   | 'run-files'
   /** Files beside the code that say how it runs: bundler configs and index.html at a package root, a library's typings. */
-  | 'project-config';
+  | 'project-config'
+  /** The source files of the file's package, for their relative imports: which modules import the file. */
+  | 'package-sources';
 
 /** A read of a kind the running codemod did not declare. */
 export class UndeclaredReadError extends Error {}

@@ -1,7 +1,8 @@
 /**
  * Whether a module runs in a browser, read as a reviewer reads it: under a client folder of its package, named by the
- * package.json `browser` field, an entry of a bundler config or of index.html at the package root, or using the
- * page's `window` / `document` (beyond a `typeof` guard, which marks code meant for both sides). The runtime's
+ * package.json `browser` field, an entry of a bundler config or of index.html at the package root, using the page's
+ * `window` / `document` (beyond a `typeof` guard, which marks code meant for both sides), or imported, directly or
+ * not, by a module of its package that is client code by those marks (or renders with react-dom). The runtime's
  * graphql module loads Node's crypto, prom-client and pino, so a rewrite there breaks the browser bundle.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import { nearestManifest } from '../core/package-evidence.js';
 import { checkDeclaredRead } from '../core/project-reads.js';
 import { traverse } from '../core/traverse.js';
+import { clientImporter } from './client-reach.js';
 
 const CLIENT_FOLDERS = new Set(['client', 'public', 'browser', 'frontend']);
 const PAGE_GLOBALS = new Set(['window', 'document']);
@@ -85,26 +87,49 @@ function pageGlobalUsed(program: TSESTree.Program): string | undefined {
   return used !== undefined && !declared.has(used) ? used : undefined;
 }
 
-/** Why the module runs in a browser (for the report), or undefined when nothing says so. */
+/** What the module's place in its package says: a client folder, the `browser` field, a bundler entry. */
+function placeEvidence(absolute: string, manifest: string | undefined, given = absolute): string | undefined {
+  const root = manifest === undefined ? undefined : dirname(manifest);
+  // Outside any package, only the path as given is read: folders above a checkout say nothing about it.
+  const inPackage = (root === undefined ? given : relative(root, absolute)).replaceAll('\\', '/');
+  const folder = inPackage
+    .split('/')
+    .slice(0, -1)
+    .find((segment) => CLIENT_FOLDERS.has(segment));
+  if (folder !== undefined) return `under ${folder}/`;
+  if (manifest === undefined || root === undefined) return undefined;
+  const named = browserFieldFiles(readOnce(manifest) ?? '').some((entry) => stem(entry) === stem(inPackage));
+  if (named) return `named by the \`browser\` field of ${basename(dirname(manifest))}/package.json`;
+  const config = bundlerEntryOf(root, inPackage);
+  return config === undefined ? undefined : `an entry of ${config}`;
+}
+
+const REACT_DOM = /(?:\bfrom\s*|\brequire\s*\(\s*)['"]react-dom(?:\/client)?['"]/;
+
+/** Whether an importer is client code: its place in the package, or rendering a page with react-dom. */
+function importerEvidence(manifest: string, module: string): string | undefined {
+  const placed = placeEvidence(module, manifest);
+  if (placed !== undefined) return placed;
+  return REACT_DOM.test(readOnce(module) ?? '') ? 'it renders with react-dom' : undefined;
+}
+
+/**
+ * Why the module runs in a browser (for the report), or undefined when nothing says so: its own place, path or use of
+ * the page's globals, or client code of its package that imports it (directly or through other modules).
+ */
 export function browserEvidence(filePath: string | undefined, program: TSESTree.Program): string | undefined {
-  if (filePath !== undefined) {
-    const absolute = resolve(filePath);
-    const manifest = nearestManifest(absolute);
-    const root = manifest === undefined ? undefined : dirname(manifest);
-    const inPackage =
-      root === undefined ? filePath.replaceAll('\\', '/') : relative(root, absolute).replaceAll('\\', '/');
-    const folder = inPackage
-      .split('/')
-      .slice(0, -1)
-      .find((segment) => CLIENT_FOLDERS.has(segment));
-    if (folder !== undefined) return `under ${folder}/`;
-    if (manifest !== undefined && root !== undefined) {
-      const named = browserFieldFiles(readOnce(manifest) ?? '').some((entry) => stem(entry) === stem(inPackage));
-      if (named) return `named by the \`browser\` field of ${basename(dirname(manifest))}/package.json`;
-      const config = bundlerEntryOf(root, inPackage);
-      if (config !== undefined) return `an entry of ${config}`;
-    }
-  }
+  if (filePath === undefined) return pageGlobalEvidence(program);
+  const absolute = resolve(filePath);
+  const manifest = nearestManifest(absolute);
+  const own = placeEvidence(absolute, manifest, filePath) ?? pageGlobalEvidence(program);
+  if (own !== undefined || manifest === undefined) return own;
+  const root = dirname(manifest);
+  const reached = clientImporter(root, absolute, (module) => importerEvidence(manifest, module));
+  if (reached === undefined) return undefined;
+  return `client code imports it: ${relative(root, reached.module).replaceAll('\\', '/')}, ${reached.reason}`;
+}
+
+function pageGlobalEvidence(program: TSESTree.Program): string | undefined {
   const global = pageGlobalUsed(program);
   return global === undefined ? undefined : `it uses \`${global}\``;
 }

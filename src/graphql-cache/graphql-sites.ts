@@ -458,6 +458,15 @@ function documentConsumer(node: TSESTree.Node, context: ParseContext): ResolvedE
   return undefined;
 }
 
+/** `x` in `x = …` (also `x += …`): a write, not a read of the value. */
+function isAssignedTo(
+  identifier: TSESTree.Identifier,
+  parents: ReadonlyMap<TSESTree.Node, TSESTree.Node | undefined>,
+): boolean {
+  const parent = parents.get(identifier);
+  return parent?.type === 'AssignmentExpression' && parent.left === identifier;
+}
+
 function judgeParse(call: TSESTree.CallExpression, resolved: ResolvedExport, context: ParseContext): ParseVerdict {
   const source = call.arguments[0];
   if (call.arguments.length !== 1 || source === undefined || source.type === 'SpreadElement') {
@@ -485,11 +494,15 @@ function judgeParse(call: TSESTree.CallExpression, resolved: ResolvedExport, con
       : parent?.type === 'AssignmentExpression' && parent.right === call && parent.left.type === 'Identifier'
         ? parent.left
         : undefined;
+  // Reads of the document besides graphql-js calls (returned, stored, handed to another function).
+  let otherReads = 0;
   if (!direct && target !== undefined) {
     binding = context.index.resolve(target);
-    consumers = (binding ? (context.references.get(binding) ?? []) : [])
-      .map((identifier) => documentConsumer(identifier, context))
-      .filter((found) => found !== undefined);
+    const reads = (binding ? (context.references.get(binding) ?? []) : []).filter(
+      (identifier) => !isAssignedTo(identifier, context.parents),
+    );
+    consumers = reads.map((identifier) => documentConsumer(identifier, context)).filter((found) => found !== undefined);
+    otherReads = reads.length - consumers.length;
   }
   const graphqlConsumers = consumers.filter(isGraphql);
   if (graphqlConsumers.some((consumer) => SDL_CONSUMERS.has(consumer.name))) {
@@ -506,6 +519,13 @@ function judgeParse(call: TSESTree.CallExpression, resolved: ResolvedExport, con
   }
   if (isConstantText(source)) {
     return { kind: 'left', reason: 'parse() of a constant: not request input, nothing to cache per request' };
+  }
+  if (otherReads === 0 && graphqlConsumers.every((consumer) => consumer.name === 'validate')) {
+    return {
+      kind: 'left',
+      reason:
+        'parse() whose document is only validated here, never executed: a one-time check of a query (at startup or in tooling), not per-request work',
+    };
   }
   if (sourceName !== undefined && SDL_NAME.test(sourceName)) {
     return { kind: 'left', reason: `parse(${sourceName}) is executed but named like SDL: left for a reviewer` };

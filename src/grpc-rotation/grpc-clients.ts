@@ -78,6 +78,10 @@ interface Bindings {
   constructorTypeNames: Set<string>;
   /** Every other import: local → module, so a left reason can say where a class comes from. */
   importSources: Map<string, string>;
+  /** A relative module imported whole that makes client constructors: its text, to judge `new local.Name(...)`. */
+  projectModules: Map<string, { source: string; text: string }>;
+  /** Classes or functions of such a module that are not client constructors (a wrapper holding a client). */
+  wrappers: Set<string>;
 }
 
 function rootName(node: TSESTree.Node): string | undefined {
@@ -146,12 +150,35 @@ function bindValueModule(
     for (const { local } of locals) bindings.legacyConstructors.add(local);
     return;
   }
-  let evidence: string | undefined;
-  if (GENERATED_MODULE.test(source) && /grpc/i.test(source))
-    evidence = `imported from the generated gRPC module '${source}'`;
-  else if (makesClients(text)) evidence = `imported from '${source}', which makes grpc-js client constructors`;
-  if (evidence === undefined) return;
-  for (const { local } of locals) bindings.constructors.set(local, evidence);
+  if (GENERATED_MODULE.test(source) && /grpc/i.test(source)) {
+    for (const { local } of locals)
+      bindings.constructors.set(local, `imported from the generated gRPC module '${source}'`);
+    return;
+  }
+  if (!makesClients(text)) return;
+  const evidence = `imported from '${source}', which makes grpc-js client constructors`;
+  for (const { imported, local } of locals) {
+    // A whole module (`import * as m`, `require('./m')`) is judged at `new m.Name(...)`, by the member's name.
+    if (imported === undefined || imported === 'default') bindings.projectModules.set(local, { source, text: text! });
+    if (imported === undefined || constructorDeclaredIn(text!, imported) !== false)
+      bindings.constructors.set(local, evidence);
+    else bindings.wrappers.add(local);
+  }
+}
+
+/**
+ * Whether a module makes `name` a grpc-js client constructor: true for `class Name extends Client`,
+ * `Name = makeGenericClientConstructor(...)` or a `ServiceClientConstructor` annotation; false when it declares
+ * `Name` as some other class or function (a wrapper that holds a client is not one); undefined when it does not
+ * declare the name (a re-export), so the module's own evidence stands.
+ */
+function constructorDeclaredIn(text: string, name: string): boolean | undefined {
+  const id = name.replace(/\$/g, '\\$');
+  const made = new RegExp(
+    `\\b(?:class|interface)\\s+${id}\\b[^{]*\\bextends\\s+(?:[\\w$]+\\.)?Client\\b|\\b${id}\\s*(?::\\s*(?:[\\w$]+\\.)?ServiceClientConstructor\\b|=\\s*(?:[\\w$.]+\\s*=\\s*)*(?:[\\w$]+\\.)?make(?:Generic)?ClientConstructor\\s*\\()`,
+  );
+  if (made.test(text)) return true;
+  return new RegExp(`\\b(?:class|function)\\s+${id}\\b`).test(text) ? false : undefined;
 }
 
 function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): Bindings {
@@ -166,6 +193,8 @@ function collectBindings(program: TSESTree.Program, options: GrpcScanOptions): B
     legacyConstructors: new Set(),
     constructorTypeNames: new Set(),
     importSources: new Map(),
+    projectModules: new Map(),
+    wrappers: new Set(),
   };
   for (const statement of program.body) {
     if (statement.type !== 'ImportDeclaration') continue;
@@ -384,8 +413,14 @@ function clientEvidence(
     if (field !== undefined) return `${field}, in a class field`;
   }
   const root = rootName(node.callee);
-  if (root !== undefined && bindings.constructors.has(root)) return bindings.constructors.get(root);
-  return undefined;
+  if (root === undefined || !bindings.constructors.has(root)) return undefined;
+  const module = bindings.projectModules.get(root);
+  // `new m.Name(...)` on a whole project module: Name itself must be a client constructor there.
+  const member =
+    callee.type === 'MemberExpression' && unwrap(callee.object).type === 'Identifier' ? lastName(callee) : undefined;
+  if (module !== undefined && member !== undefined && constructorDeclaredIn(module.text, member) === false)
+    return undefined;
+  return bindings.constructors.get(root);
 }
 
 /** Why a construction with no evidence is not taken: where its class comes from, when the file says. */
@@ -394,8 +429,20 @@ function notShownReason(node: TSESTree.NewExpression, name: string, bindings: Bi
   const module = root === undefined ? undefined : bindings.importSources.get(root);
   const shown =
     'only a generated gRPC module, loadPackageDefinition, makeGenericClientConstructor or a ServiceClientConstructor type shows one';
-  if (module !== undefined) return `new ${name}(): ${name} from ${module} is not a generated grpc-js client (${shown})`;
+  const project = root === undefined ? undefined : bindings.projectModules.get(root);
+  const wrapper =
+    bindings.wrappers.has(root ?? '') || project !== undefined
+      ? ' (a class of the project that holds a client is not one: its own `new` of the generated client is the site)'
+      : '';
+  if (module !== undefined)
+    return `new ${name}(): ${name} from ${module} is not a generated grpc-js client${wrapper} (${shown})`;
   return `new ${name}(): not shown to be a generated grpc-js client (${shown})`;
+}
+
+/** `new Stub(…)` / `new m.Stub(…)` of a project module's class that is not a client constructor (a wrapper of one). */
+function heldByWrapper(node: TSESTree.NewExpression, bindings: Bindings): boolean {
+  const root = rootName(node.callee) ?? '';
+  return bindings.wrappers.has(root) || bindings.projectModules.has(root);
 }
 
 function isServerConstructor(callee: TSESTree.Node, bindings: Bindings): boolean {
@@ -452,7 +499,7 @@ export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOption
     const evidence = clientEvidence(node, bindings, options.types);
     if (evidence === undefined) {
       // A client-like name, or grpc-js credentials handed to it: worth a word, never a rewrite on that shape alone.
-      if (/Client$/.test(name) || isCredentials(node.arguments[1], bindings))
+      if (/Client$/.test(name) || isCredentials(node.arguments[1], bindings) || heldByWrapper(node, bindings))
         scan.left.push({ node, reason: notShownReason(node, name, bindings) });
       return;
     }
@@ -472,11 +519,11 @@ export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOption
       });
       return;
     }
-    const oneCall = oneShotCall(node, ancestors);
-    if (oneCall !== undefined) {
+    const oneShot = oneShotUse(node, ancestors, program);
+    if (oneShot !== undefined) {
       scan.left.push({
         node,
-        reason: `new ${name || 'client'}(): a one-shot client (one ${oneCall}() call, then close()): its connection never lives long enough to rotate`,
+        reason: `new ${name || 'client'}(): a one-shot client (${oneShot}): its connection never lives long enough to rotate`,
       });
       return;
     }
@@ -570,46 +617,93 @@ function balancedBy(node: TSESTree.NewExpression, program: TSESTree.Program): st
     : `round_robin in its options, ${(options as TSESTree.Identifier).name}`;
 }
 
-/**
- * `const client = new X(…)` in a function whose every use of `client` is one method call and `client.close()`: a
- * probe or a script's single call. Returns that method's name.
- */
-function oneShotCall(node: TSESTree.NewExpression, ancestors: readonly TSESTree.Node[]): string | undefined {
-  const declarator = ancestors.at(-1);
-  if (declarator?.type !== 'VariableDeclarator' || declarator.id.type !== 'Identifier' || declarator.init !== node)
-    return undefined;
-  const scope = [...ancestors]
-    .reverse()
-    .find(
-      (ancestor) =>
-        ancestor.type === 'FunctionDeclaration' ||
-        ancestor.type === 'FunctionExpression' ||
-        ancestor.type === 'ArrowFunctionExpression',
-    );
-  if (scope === undefined) return undefined;
-  const name = declarator.id.name;
-  const calls: string[] = [];
-  let references = 0;
+/** The method called on `name` when every reference to it in `scope` is one call (`x.m()`, `(x as any)[m]()`) or `close()`. */
+interface SingleUse {
+  /** `one sayHello() call`, or `one call` for a computed method. */
+  readonly call: string;
+  readonly closed: boolean;
+}
+
+function singleUse(scope: TSESTree.Node, name: string, declaration: TSESTree.Node): SingleUse | undefined {
+  const parents = new Map<TSESTree.Node, TSESTree.Node | undefined>();
+  const references: TSESTree.Identifier[] = [];
   traverse(scope, (child, parent) => {
-    if (
-      child.type === 'CallExpression' &&
-      child.callee.type === 'MemberExpression' &&
-      !child.callee.computed &&
-      child.callee.object.type === 'Identifier' &&
-      child.callee.object.name === name &&
-      child.callee.property.type === 'Identifier'
-    ) {
-      calls.push(child.callee.property.name);
-    }
-    if (child.type !== 'Identifier' || child.name !== name || child === declarator.id) return;
+    parents.set(child, parent);
+    if (child.type !== 'Identifier' || child.name !== name || child === declaration) return;
     if (parent?.type === 'MemberExpression' && parent.property === child && !parent.computed) return;
     if (parent?.type === 'Property' && parent.key === child && !parent.computed && !parent.shorthand) return;
-    references++;
+    references.push(child);
   });
-  const closed = calls.includes('close');
-  const other = references !== calls.length;
-  const used = calls.filter((method) => method !== 'close');
-  return closed && !other && used.length === 1 ? used[0] : undefined;
+  const methods: string[] = [];
+  for (const reference of references) {
+    // Climb `(x as any)`, `x!` to the member it is read through, then to the call.
+    let value: TSESTree.Node = reference;
+    let member = parents.get(value);
+    while (member !== undefined && member !== unwrap(member) && unwrap(member) === reference) {
+      value = member;
+      member = parents.get(member);
+    }
+    const call = member?.type === 'MemberExpression' && member.object === value ? parents.get(member) : undefined;
+    if (member?.type !== 'MemberExpression' || call?.type !== 'CallExpression' || call.callee !== member)
+      return undefined;
+    methods.push(!member.computed && member.property.type === 'Identifier' ? `${member.property.name}()` : '');
+  }
+  const used = methods.filter((method) => method !== 'close()');
+  if (used.length !== 1) return undefined;
+  return { call: used[0] === '' ? 'one call' : `one ${used[0]} call`, closed: methods.includes('close()') };
+}
+
+/**
+ * A client made for one call and then dropped: `const c = new X(…)` in a function whose every use of `c` is one
+ * method call (and perhaps `c.close()`), or `new X(…)` handed straight to a function of this file that makes one call
+ * on that parameter and keeps it nowhere. Its connection never lives long enough to rotate. Returns how it is used.
+ */
+function oneShotUse(
+  node: TSESTree.NewExpression,
+  ancestors: readonly TSESTree.Node[],
+  program: TSESTree.Program,
+): string | undefined {
+  const holder = ancestors.at(-1);
+  if (holder?.type === 'VariableDeclarator' && holder.id.type === 'Identifier' && holder.init === node) {
+    const scope = [...ancestors].reverse().find(isFunction);
+    const use = scope === undefined ? undefined : singleUse(scope, holder.id.name, holder.id);
+    if (use === undefined) return undefined;
+    return `${use.call}, ${use.closed ? 'then close()' : 'never kept'}`;
+  }
+  if (holder?.type !== 'CallExpression' || holder.callee.type !== 'Identifier') return undefined;
+  const position = holder.arguments.indexOf(node);
+  const callee = holder.callee.name;
+  const target = functionNamed(program, callee);
+  const parameter = target?.params[position];
+  if (target === undefined || parameter?.type !== 'Identifier') return undefined;
+  const use = singleUse(target.body, parameter.name, parameter);
+  return use === undefined ? undefined : `handed to ${callee}(), which makes ${use.call} on it and keeps it nowhere`;
+}
+
+function isFunction(node: TSESTree.Node): boolean {
+  return (
+    node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression'
+  );
+}
+
+/** A function declared in this file under `name` (a declaration, or a `const` holding a function). */
+function functionNamed(
+  program: TSESTree.Program,
+  name: string,
+): TSESTree.FunctionDeclaration | TSESTree.FunctionExpression | TSESTree.ArrowFunctionExpression | undefined {
+  let found: TSESTree.FunctionDeclaration | TSESTree.FunctionExpression | TSESTree.ArrowFunctionExpression | undefined;
+  traverse(program, (child) => {
+    if (found !== undefined) return;
+    if (child.type === 'FunctionDeclaration' && child.id?.name === name) found = child;
+    else if (
+      child.type === 'VariableDeclarator' &&
+      child.id.type === 'Identifier' &&
+      child.id.name === name &&
+      (child.init?.type === 'ArrowFunctionExpression' || child.init?.type === 'FunctionExpression')
+    )
+      found = child.init;
+  });
+  return found;
 }
 
 export const ROTATING_CLIENT = 'rotatingClient';

@@ -61,6 +61,7 @@ const EXPECTED: Record<string, { rewritten: number[]; left: number[] }> = {
   'positional-v15': { rewritten: [13, 18], left: [] },
   'mercurius-self': { rewritten: [], left: [11, 14] },
   'runtime-choice': { rewritten: [24, 25], left: [15, 16, 20, 27] },
+  'startup-check': { rewritten: [], left: [9, 13, 17, 17] },
   'unused-imports': { rewritten: [14, 16, 19, 20], left: [] },
   'unused-requires': { rewritten: [13, 17], left: [] },
   'yoga-self': { rewritten: [], left: [4] },
@@ -151,6 +152,50 @@ describe('graphql-cache fixtures', () => {
         "graphql() left: this module runs in the browser (an entry of vite.config.ts); the runtime's graphql module needs Node (crypto, prom-client, pino)",
       ]);
       expect(run(join(dir, 'src/main.ts'), source).result.left[0]!.message).toContain('(an entry of index.html)');
+      expect(run(join(dir, 'src/server.ts'), source).result.rewritten).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves a parse whose document is only validated (a check run once, never executed), naming why', () => {
+    const fixture = fixtures.find((entry) => entry.name === 'startup-check')!;
+    const reasons = run(fixture.filePath, fixture.input).result.left.map((site) => `${site.line}: ${site.message}`);
+    const onlyValidated =
+      'parse() whose document is only validated here, never executed: a one-time check of a query (at startup or in tooling), not per-request work';
+    expect(reasons.filter((reason) => /^\d+: parse\(\)/.test(reason))).toEqual([
+      `9: ${onlyValidated}`,
+      `17: ${onlyValidated}`,
+    ]);
+  });
+
+  it('leaves a module that client code of its package imports (directly or not), naming the importer', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'graphql-cache-reach-'));
+    try {
+      mkdirSync(join(dir, 'src/mock'), { recursive: true });
+      writeFileSync(join(dir, 'package.json'), '{ "name": "demo", "private": true }\n');
+      writeFileSync(join(dir, 'index.html'), '<script type="module" src="/src/main.tsx"></script>\n');
+      writeFileSync(join(dir, 'src/main.tsx'), "import { startMocks } from './mock';\nstartMocks();\n");
+      writeFileSync(join(dir, 'src/mock/index.ts'), "export { startMocks } from './server';\n");
+      // A page rendered with react-dom that loads a fake server of its own.
+      writeFileSync(
+        join(dir, 'src/app.tsx'),
+        "import { createRoot } from 'react-dom/client';\nimport { fakeApi } from './fake-api.js';\ncreateRoot(fakeApi());\n",
+      );
+      const source =
+        "import { graphql } from 'graphql';\nexport const answer = (schema: never, source: string) => graphql({ schema, source });\n";
+      writeFileSync(join(dir, 'src/mock/server.ts'), source);
+      writeFileSync(join(dir, 'src/fake-api.ts'), source);
+      writeFileSync(join(dir, 'src/server.ts'), source);
+      writeFileSync(join(dir, 'src/api.ts'), "import { answer } from './server';\nexport default answer;\n");
+      const left = (file: string) => run(join(dir, file), source).result.left.map((site) => site.message);
+      expect(left('src/mock/server.ts')).toEqual([
+        "graphql() left: this module runs in the browser (client code imports it: src/main.tsx, an entry of index.html); the runtime's graphql module needs Node (crypto, prom-client, pino)",
+      ]);
+      expect(left('src/fake-api.ts')).toEqual([
+        "graphql() left: this module runs in the browser (client code imports it: src/app.tsx, it renders with react-dom); the runtime's graphql module needs Node (crypto, prom-client, pino)",
+      ]);
+      // Imported by server code only: rewritten.
       expect(run(join(dir, 'src/server.ts'), source).result.rewritten).toHaveLength(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });

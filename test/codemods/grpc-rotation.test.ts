@@ -45,6 +45,7 @@ const EXPECTED_LEFT: Record<string, number[]> = {
   'legacy-grpc': [4, 5],
   'reflection-client': [5],
   'untyped-constructor': [5],
+  'wrappers-one-shot': [7, 8, 18, 22],
 };
 
 describe.each(cases)('grpc-rotation fixture $name', ({ name, extension }) => {
@@ -206,6 +207,26 @@ describe('grpc-rotation', () => {
       '9: new GreeterClient(): already balanced per call (round_robin in its options, BALANCED): each call already picks a backend, rotation adds nothing',
       '14: new GreeterClient(): a one-shot client (one sayHello() call, then close()): its connection never lives long enough to rotate',
     ]);
+  });
+
+  it('leaves a project class that holds a client, and clients made for one call and dropped, with the reason', () => {
+    const source = readFileSync(join(FIXTURES, 'wrappers-one-shot.input.ts'), 'utf8');
+    const { left, rewritten } = run(join(FIXTURES, 'wrappers-one-shot.input.ts'), source);
+    const wrapper =
+      'GreeterStub from ./client-stub is not a generated grpc-js client (a class of the project that holds a client is not one: its own `new` of the generated client is the site)';
+    expect(left.slice(0, 2)).toEqual(
+      [7, 8].map((line) => expect.stringContaining(`${line}: new GreeterStub(): ${wrapper}`)),
+    );
+    expect(left.slice(2)).toEqual([
+      '18: new GreeterClient(): a one-shot client (handed to callOnce(), which makes one call on it and keeps it nowhere): its connection never lives long enough to rotate',
+      '22: new GreeterClient(): a one-shot client (one sayHello() call, never kept): its connection never lives long enough to rotate',
+    ]);
+    expect(rewritten).toEqual([
+      "27: new GreeterClient(…) → rotatingClient(…) (imported from the generated gRPC module './helloworld_grpc_pb')",
+    ]);
+    // The module's own construction of the generated client is the site.
+    const stub = readFileSync(join(FIXTURES, 'client-stub.ts'), 'utf8');
+    expect(run(join(FIXTURES, 'client-stub.ts'), stub).rewritten).toHaveLength(1);
   });
 
   it("names the deprecated 'grpc' package as the reason it leaves its clients and servers", () => {

@@ -43,6 +43,7 @@ const OWN_READERS: Readonly<Record<string, CodemodRead>> = {
   'src/eslint-directives/eslint-project.ts': 'project-tools',
   'src/eslint-directives/typescript-project.ts': 'project-tools',
   'src/graphql-cache/browser-code.ts': 'project-config', // bundler configs and index.html that make a module browser code
+  'src/graphql-cache/client-reach.ts': 'package-sources', // the package's modules, for which of them import a file
   'src/pool-backpressure/pg-typings.ts': 'project-config', // the pg typings the project compiles against
 };
 

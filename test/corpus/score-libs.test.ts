@@ -50,6 +50,20 @@ describe('scoreLibsReport', () => {
     expect(libsScoresOk([score])).toBe(false);
   });
 
+  it('counts a label in a file the run could not parse as failed (the run reported it), not silent', () => {
+    const score = scoreLibsReport(
+      'graphql-cache',
+      'r',
+      [
+        { path: 'src/a.ts', status: 'error', error: { message: 'Flow is not supported' }, rewritten: [], left: [] },
+        { path: 'src/b.ts', rewritten: [], left: [] },
+      ],
+      labels,
+    );
+    expect(score).toMatchObject({ failed: 2, silent: 2 });
+    expect(score.notes).toContain('failed file src/a.ts:3 (Flow is not supported)');
+  });
+
   it('prints a table with a total per codemod', () => {
     const clean = scoreLibsReport(
       'kafka-dedupe',
@@ -62,7 +76,7 @@ describe('scoreLibsReport', () => {
       labels,
     );
     expect(libsScoresOk([clean])).toBe(true);
-    expect(formatLibsScores([clean])).toContain('| kafka-dedupe | total | 2 | 2 | 2 | 2 | 0 | 0 | 0 |');
+    expect(formatLibsScores([clean])).toContain('| kafka-dedupe | total | 2 | 2 | 2 | 2 | 0 | 0 | 0 | 0 |');
   });
 });
 
