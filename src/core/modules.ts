@@ -196,8 +196,7 @@ export function resolveWorkspaceModule(directory: string, specifier: string): st
   const packageDir = workspacePackages(directory)?.get(name);
   if (packageDir === undefined) return undefined;
   const manifest = readJsonc(join(packageDir, 'package.json')) as
-    | { exports?: unknown; main?: unknown; types?: unknown }
-    | undefined;
+    { exports?: unknown; main?: unknown; types?: unknown } | undefined;
   const key = subpath === '' ? '.' : `./${subpath}`;
   const exported = exportTarget(manifest?.exports, key);
   const target =
@@ -245,7 +244,7 @@ function exportTarget(exports: unknown, key: string): string | undefined {
 function workspacePackages(directory: string): ReadonlyMap<string, string> | undefined {
   const visited: string[] = [];
   let found: ReadonlyMap<string, string> | null = null;
-  for (let current = resolve(directory); ; ) {
+  for (let current = resolve(directory); ;) {
     const known = workspaceOfDirectory.get(current);
     if (known !== undefined) {
       found = known;
@@ -334,7 +333,8 @@ function configChecksJs(file: string, depth: number): boolean | undefined {
   const config = readJsonc(file) as { extends?: unknown; compilerOptions?: { checkJs?: unknown } } | undefined;
   const own = config?.compilerOptions?.checkJs;
   if (typeof own === 'boolean') return own;
-  const parents = typeof config?.extends === 'string' ? [config.extends] : Array.isArray(config?.extends) ? config.extends : [];
+  const parents =
+    typeof config?.extends === 'string' ? [config.extends] : Array.isArray(config?.extends) ? config.extends : [];
   for (const parent of [...parents].reverse()) {
     if (typeof parent !== 'string' || !parent.startsWith('.') || depth >= 4) continue;
     const target = resolve(dirname(file), parent);

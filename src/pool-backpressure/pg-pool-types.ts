@@ -49,7 +49,11 @@ export function poolVerdictFromType(node: TSESTree.Node, types: TypeServices): T
   }
   if (pools.length > 0) {
     const text = checker.typeToString(nonNullable);
-    return { kind: 'unknown', reason: `its type \`${text}\` is only sometimes a pg Pool`, lead: `its type \`${text}\` includes pg's Pool` };
+    return {
+      kind: 'unknown',
+      reason: `its type \`${text}\` is only sometimes a pg Pool`,
+      lead: `its type \`${text}\` includes pg's Pool`,
+    };
   }
   if (parts.every((part) => isFastifyPostgresDb(part, checker))) {
     return {

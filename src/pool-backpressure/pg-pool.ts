@@ -153,7 +153,8 @@ export function findPoolCalls(program: TSESTree.Program, source: string, options
     }
     if (verdict.kind === 'not-pool') {
       if (verdict.typesMayTell) undecided = true;
-      if (verdict.lead) uncertain.push({ call, reason: `${described}: may be a pg Pool (${verdict.lead}), but ${verdict.reason}` });
+      if (verdict.lead)
+        uncertain.push({ call, reason: `${described}: may be a pg Pool (${verdict.lead}), but ${verdict.reason}` });
       continue;
     }
     if (verdict.kind === 'unknown') {
@@ -658,7 +659,8 @@ function namedLikeWholePool(receiver: TSESTree.Expression): boolean {
  * the member chain counts: `pgPools.evaluate` is a member of something holding pools.
  */
 function looksLikePool(receiver: TSESTree.Expression): boolean {
-  return chainNames(receiver).some((name) => /pool/i.test(name));
+  const name = lastName(receiver);
+  return (name !== undefined && /pool/i.test(name)) || chainNames(receiver).some((each) => /pool/i.test(each));
 }
 
 /** `pgClient`, `this.#pg`, `pg_pool`, `postgresClient`: the last name says pg (or Postgres), not which of its objects. */
@@ -670,7 +672,7 @@ function namedLikePg(receiver: TSESTree.Expression): boolean {
 /** The names of a member chain, last first: `this.db.pool!` → ['pool', 'db']; calls and other nodes end it. */
 function chainNames(receiver: TSESTree.Node): string[] {
   const names: string[] = [];
-  for (let node: TSESTree.Node | undefined = receiver; node; ) {
+  for (let node: TSESTree.Node | undefined = receiver; node;) {
     switch (node.type) {
       case 'Identifier':
         names.push(node.name);

@@ -350,7 +350,9 @@ export class PoolValues {
    */
   private declaredInJsdoc(binding: Binding): DeclaredType | undefined {
     if (!this.typeChecked || (binding.kind === 'parameter' && !binding.owner)) return undefined;
-    const jsdoc = this.leadingJsdoc((binding.kind === 'parameter' ? binding.owner : binding.declaration)?.range[0] ?? 0);
+    const jsdoc = this.leadingJsdoc(
+      (binding.kind === 'parameter' ? binding.owner : binding.declaration)?.range[0] ?? 0,
+    );
     if (jsdoc === undefined) return undefined;
     const text = jsdocTypeText(jsdoc, binding.kind === 'parameter' ? 'param' : 'type', binding.name);
     return text === undefined ? undefined : { text, value: this.ofJsdocType(text, binding.id) };
@@ -839,7 +841,11 @@ export class PoolValues {
     const verdict = this.verdict(this.ofType(base));
     if (verdict.kind !== 'pool' && !(verdict.kind === 'unknown' && verdict.lead)) return undefined;
     const text = this.textOf(node);
-    return { kind: 'not-pool', reason: `\`${text}\` is only part of a Pool`, lead: `typed \`${text}\`, part of a pool type` };
+    return {
+      kind: 'not-pool',
+      reason: `\`${text}\` is only part of a Pool`,
+      lead: `typed \`${text}\`, part of a pool type`,
+    };
   }
 
   private ofTypeName(name: TSESTree.EntityName): PoolValue {
@@ -875,7 +881,11 @@ export class PoolValues {
       for (const heritage of declaration.extends) {
         const base = this.ofExpression(heritage.expression);
         if (base.kind === 'pool-class')
-          return { kind: 'pool-class', module: base.module, through: `${binding.name}, an interface extending pg's Pool` };
+          return {
+            kind: 'pool-class',
+            module: base.module,
+            through: `${binding.name}, an interface extending pg's Pool`,
+          };
       }
       return { kind: 'type-members', members: declaration.body.body, name: `the interface ${binding.name}` };
     }
