@@ -418,7 +418,7 @@ function withPackageEvidence(
   if (verdict.kind !== 'unknown' || !facts?.dependsOnPg) return verdict;
   if (!namedLikeWholePool(receiver)) {
     // `this.#pgClient.query()`: a client or a pool by its name, in a package that depends on pg: reported, not rewritten.
-    return namedLikePg(receiver) && verdict.lead === undefined
+    return namedLikePg(receiver) && verdict.lead === undefined && !HANDED_OUT.test(verdict.reason)
       ? { ...verdict, lead: `named like a pg client or pool in ${facts.name}, which depends on pg` }
       : verdict;
   }
@@ -428,12 +428,15 @@ function withPackageEvidence(
       reason: `${verdict.reason}; ${facts.name} also depends on ${facts.otherPoolLibraries.join(', ')}, so the name proves nothing`,
     };
   // A value some of whose sources are not pools, or one a pool handed out (`await pool.connect()`), stays unknown.
-  if (/only (?:some|sometimes)|returned by `[^`]*\.(?:connect|query)\(\)`/.test(verdict.reason)) return verdict;
+  if (/only (?:some|sometimes)/.test(verdict.reason) || HANDED_OUT.test(verdict.reason)) return verdict;
   return {
     kind: 'pool',
     evidence: `named like a pool in ${facts.name}, which depends on pg and on no other pool library (${verdict.reason})`,
   };
 }
+
+/** What a `.connect()` / `.query()` handed out: a client or a result, whatever handed it out. */
+const HANDED_OUT = /returned by `[^`]*\.(?:connect|query)\(\)`/;
 
 /** `fastify.pg`, `app.pg.primary`, `fastify.pg.pool`: a receiver reading a `.pg` property somewhere along its chain. */
 function readsPgMember(receiver: TSESTree.Node): boolean {

@@ -151,6 +151,13 @@ describe('pool-backpressure reports what may be a pool instead of passing it ove
     expect(run(dir, 'store.js', source).left).toEqual([
       '4: `this.#pgClient.query()`: may be a pg Pool (named like a pg client or pool in leads, which depends on pg), but nothing shows it is one (parameter `pgClient` has no type annotation)',
     ]);
+    // What a `.connect()` hands out is a client, whatever it is called.
+    const checkedOut =
+      "export const publish = async (pgPool) => {\n  const pgClient = await pgPool.connect()\n  await pgClient.query('BEGIN')\n}\n";
+    writeTree(dir, { 'mixed/package.json': json({ name: 'mixed', dependencies: { pg: '^8.13.0', redis: '^4.0.0' } }) });
+    expect(run(dir, 'mixed/publish.js', checkedOut).left).toEqual([
+      '2: `pgPool.connect()`: not sure it is a pg Pool (parameter `pgPool` has no type annotation; mixed also depends on redis, so the name proves nothing)',
+    ]);
   });
 
   it("a parameter documented as pg's Client in a file no compiler checks (a caller may pass a Pool)", () => {
