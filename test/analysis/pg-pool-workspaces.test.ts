@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codemod, type PoolBackpressureOptions } from '../../codemods/pool-backpressure.js';
+import { isWorkspacePackage, resolveWorkspaceModule } from '../../src/core/modules.js';
 import { parseSource } from '../../src/core/parse.js';
 import { applyTextEdits } from '../../src/core/text-edit.js';
 import { createTsProject } from '../support/pool-ts-project.js';
@@ -241,6 +242,38 @@ describe('pool-backpressure in JavaScript the compiler checks (checkJs, @ts-chec
       expect(run(dir, 'checked/nocheck.js', `// @ts-nocheck\n${helpers}`).left).toEqual([
         UNCHECKED.replace(/^5:/, '6:'),
       ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('workspace packages on disk (resolveWorkspaceModule)', () => {
+  it("finds a package's entry through `exports` (conditions, subpaths, patterns), `main`, then `index`", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qw-ws-resolve-'));
+    try {
+      writeTree(dir, {
+        'package.json': json({ private: true, workspaces: { packages: ['packages/*', 'tools'] } }),
+        'packages/db/package.json': json({
+          name: '@acme/db',
+          main: 'wrong.js',
+          exports: { '.': { types: './index.d.ts', import: './src/index.js' }, './helpers/*': './src/helpers/*.js' },
+        }),
+        'packages/db/src/index.js': 'export {}\n',
+        'packages/db/src/helpers/pool.js': 'export {}\n',
+        'packages/db/lib/raw.js': 'export {}\n',
+        'tools/package.json': json({ name: 'tools', main: 'main.js' }),
+        'tools/main.js': 'export {}\n',
+        'app/package.json': json({ name: 'app' }),
+      });
+      const from = join(dir, 'app');
+      expect(resolveWorkspaceModule(from, '@acme/db')).toBe(join(dir, 'packages/db/src/index.js'));
+      expect(resolveWorkspaceModule(from, '@acme/db/helpers/pool')).toBe(join(dir, 'packages/db/src/helpers/pool.js'));
+      expect(resolveWorkspaceModule(from, '@acme/db/lib/raw.js')).toBe(join(dir, 'packages/db/lib/raw.js'));
+      expect(resolveWorkspaceModule(from, 'tools')).toBe(join(dir, 'tools/main.js'));
+      expect(isWorkspacePackage(from, '@acme/db/anything')).toBe(true);
+      expect(isWorkspacePackage(from, 'pg')).toBe(false);
+      expect(resolveWorkspaceModule(from, 'pg')).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
