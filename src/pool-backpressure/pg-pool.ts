@@ -461,9 +461,9 @@ function receiverVerdict(
     // The checker decides whenever it knows the type; `any` (missing typings) falls back to the bindings.
     if (byType.kind !== 'unknown') return byType;
     const byBindings = values.verdict(values.ofExpression(receiver));
-    return byBindings.kind === 'unknown'
-      ? { ...byBindings, reason: `${byType.reason}; ${byBindings.reason}` }
-      : byBindings;
+    if (byBindings.kind !== 'unknown') return byBindings;
+    const lead = byBindings.lead ?? byType.lead;
+    return { ...byBindings, reason: `${byType.reason}; ${byBindings.reason}`, ...(lead ? { lead } : {}) };
   }
   return values.verdict(values.ofExpression(receiver));
 }
@@ -492,7 +492,9 @@ function declaredTypeRefusal(
   const verdict = values.verdict(declared.value);
   if (verdict.kind === 'pool' || (verdict.kind === 'unknown' && verdict.reason.startsWith('typed `any`')))
     return undefined;
-  if (types && poolVerdictFromType(receiver, types).kind === 'pool') return undefined;
+  const byType = types ? poolVerdictFromType(receiver, types) : undefined;
+  if (byType?.kind === 'pool') return undefined;
+  const lead = verdict.lead ?? byType?.lead;
   return {
     type: declared.text,
     reason: `declared as \`${declared.text}\`, not pg's Pool: rewriting would not type-check (${verdict.reason})`,
@@ -500,9 +502,9 @@ function declaredTypeRefusal(
       verdict.kind === 'unknown' ||
       declared.value.kind === 'type-members' ||
       declared.value.kind === 'external' ||
-      verdict.lead !== undefined,
-    ...(verdict.lead !== undefined
-      ? { lead: verdict.lead }
+      lead !== undefined,
+    ...(lead !== undefined
+      ? { lead }
       : /pool/i.test(declared.text)
         ? { lead: `declared with a type named like a pool` }
         : {}),

@@ -142,6 +142,31 @@ describe('pool-backpressure reports what may be a pool instead of passing it ove
     ]);
   });
 
+  it('with types: a receiver whose type is a union with pg.Pool, which only the checker sees', () => {
+    const files = new Map([
+      [
+        'pick.ts',
+        "import pg from 'pg';\nexport function pick(): pg.Pool | pg.Client {\n  return new pg.Client();\n}\n",
+      ],
+      [
+        'run.ts',
+        "import { pick } from './pick.js';\ndeclare const queryable: ReturnType<typeof pick>;\nexport const run = () => queryable.connect();\n",
+      ],
+    ]);
+    const project = createTsProject(files);
+    try {
+      const source = files.get('run.ts') as string;
+      const { ast, types } = project.services('run.ts', source);
+      const filePath = join(project.dir, 'run.ts');
+      const result = codemod.transform({ filePath, source, program: ast, options: OPTIONS, types });
+      expect(result.left.map((site) => `${site.line}: ${site.message}`)).toEqual([
+        "3: `queryable.connect()`: declared as `ReturnType<typeof pick>`, not pg's Pool: rewriting would not type-check (the type `ReturnType` is not declared in this file)",
+      ]);
+    } finally {
+      project.dispose();
+    }
+  });
+
   it('a private field set from an untyped parameter named like a pg client, in a package depending on pg', () => {
     const source =
       'export class Store {\n' +
