@@ -1,7 +1,7 @@
 /**
  * Modules on disk as the detectors follow them without a program: the file a specifier names (extensions, `.js` for
- * `.ts`, index files, tsconfig `paths`, packages of the npm / yarn workspace), and its text and tree, parsed at most
- * once per process per modification time.
+ * `.ts`, index files, tsconfig `paths`; packages of the npm / yarn workspace through `resolveWorkspaceModule`), and
+ * its text and tree, parsed at most once per process per modification time.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -31,7 +31,7 @@ export function resolveModuleFile(directory: string, specifier: string): string 
       const file = resolveModuleFile(directory, target);
       if (file) return file;
     }
-    return resolveWorkspaceModule(directory, specifier);
+    return undefined;
   }
   const base = resolve(directory, specifier);
   const stem = base.replace(JS_EXTENSION, '');

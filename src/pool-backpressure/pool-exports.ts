@@ -6,7 +6,7 @@
  * chains stop after a few hops, so the cost stays a handful of small parses per run, not a program build.
  */
 import { dirname, resolve } from 'node:path';
-import { isWorkspacePackage, loadModule, resolveModuleFile } from '../core/modules.js';
+import { isWorkspacePackage, loadModule, resolveModuleFile, resolveWorkspaceModule } from '../core/modules.js';
 import { packageFactsFor } from '../core/package-evidence.js';
 import { exportedPoolVerdict, type ImportResolver, type PoolVerdict } from './pool-values.js';
 
@@ -24,7 +24,8 @@ export function createFileImportResolver(
     if (depth >= MAX_DEPTH) return { kind: 'unknown', reason: `'${specifier}' is too many imports away` };
     const memo = memoForThisTurn();
     const fileKey = `file\0${directory}\0${specifier}`;
-    if (!memo.has(fileKey)) memo.set(fileKey, resolveModuleFile(directory, specifier));
+    if (!memo.has(fileKey))
+      memo.set(fileKey, resolveModuleFile(directory, specifier) ?? resolveWorkspaceModule(directory, specifier));
     const file = memo.get(fileKey) as string | undefined;
     if (!file) return { kind: 'unknown', reason: `'${specifier}' could not be found on disk` };
     if (visiting.has(file)) return { kind: 'unknown', reason: `'${specifier}' imports itself in a cycle` };
