@@ -92,7 +92,7 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
       packageFacts,
       testFile: isTestFile(filePath, packageFacts && dirname(packageFacts.manifest)),
       pgTypingsShim: pgTypingsShimLookup(filePath, packageFacts && dirname(packageFacts.manifest)),
-      typeChecked: isTypeCheckedFile(filePath),
+      typeChecked: isTypeCheckedFile(filePath, source),
       includeTests: options.tests,
     });
     // The file's style is read only when there is something to write in it.

@@ -118,7 +118,7 @@ export default createRule<[NoRawPoolConnectOptions], MessageIds>({
       pgTypingsShim: isAbsolute(context.physicalFilename)
         ? pgTypingsShimLookup(context.physicalFilename, packageFacts && dirname(packageFacts.manifest))
         : undefined,
-      typeChecked: isTypeCheckedFile(context.physicalFilename),
+      typeChecked: isTypeCheckedFile(context.physicalFilename, text),
       includeTests: options.tests === true,
     };
     // The detector's pre-check, fed by ESLint's own traversal: without type information a file needs a candidate

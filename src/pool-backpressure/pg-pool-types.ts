@@ -18,9 +18,13 @@ export type TypeVerdict =
   /** `member`: the pool is that property of the receiver (`fastify.pg` → `fastify.pg.pool`). */
   | { readonly kind: 'pool'; readonly evidence: string; readonly member?: string }
   /** `typesMayTell`: shown not to be a pool without types, but the checker may know better (a class extending another). */
-  | { readonly kind: 'not-pool'; readonly reason: string; readonly typesMayTell?: true }
-  /** `refused`: the value is a pg pool, but it cannot be passed to the helpers as it is typed: always reported. */
-  | { readonly kind: 'unknown'; readonly reason: string; readonly refused?: true };
+  | { readonly kind: 'not-pool'; readonly reason: string; readonly typesMayTell?: true; readonly lead?: string }
+  /**
+   * `refused`: the value is a pg pool, but it cannot be passed to the helpers as it is typed: always reported.
+   * `lead` (here and on `not-pool`): why it may still hold a pg pool at run time (a union with pg's Pool, a type that
+   * is part of one, a type named like one that cannot be followed): reported, never passed over silently.
+   */
+  | { readonly kind: 'unknown'; readonly reason: string; readonly refused?: true; readonly lead?: string };
 
 /** Files that declare node-postgres' own classes: `@types/pg`, `@types/pg-pool`, or typings shipped inside `pg` / `pg-pool`. */
 const PG_TYPINGS = /[\\/]node_modules[\\/](?:@types[\\/])?(?:pg|pg-pool)[\\/]/;
@@ -44,7 +48,12 @@ export function poolVerdictFromType(node: TSESTree.Node, types: TypeServices): T
     };
   }
   if (pools.length > 0) {
-    return { kind: 'unknown', reason: `its type \`${checker.typeToString(nonNullable)}\` is only sometimes a pg Pool` };
+    const text = checker.typeToString(nonNullable);
+    return {
+      kind: 'unknown',
+      reason: `its type \`${text}\` is only sometimes a pg Pool`,
+      lead: `its type \`${text}\` includes pg's Pool`,
+    };
   }
   if (parts.every((part) => isFastifyPostgresDb(part, checker))) {
     return {

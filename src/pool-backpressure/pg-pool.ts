@@ -142,7 +142,10 @@ export function findPoolCalls(program: TSESTree.Program, source: string, options
     const declaredRefusal = declaredTypeRefusal(receiver, values, options.types);
     if (declaredRefusal) {
       // A local class of its own is a decoy; an interface, or a type from another module, may well describe a pg pool.
-      if (verdict.kind === 'pool' || (looksLikePool(receiver) && declaredRefusal.mayDescribePool)) {
+      if (
+        verdict.kind === 'pool' ||
+        (declaredRefusal.mayDescribePool && (looksLikePool(receiver) || declaredRefusal.lead !== undefined))
+      ) {
         uncertain.push({ call, reason: `${described}: ${declaredRefusal.reason}`, declaredType: declaredRefusal.type });
       }
       if (declaredRefusal.typesMayTell) undecided = true;
@@ -150,6 +153,8 @@ export function findPoolCalls(program: TSESTree.Program, source: string, options
     }
     if (verdict.kind === 'not-pool') {
       if (verdict.typesMayTell) undecided = true;
+      if (verdict.lead)
+        uncertain.push({ call, reason: `${described}: may be a pg Pool (${verdict.lead}), but ${verdict.reason}` });
       continue;
     }
     if (verdict.kind === 'unknown') {
@@ -161,6 +166,11 @@ export function findPoolCalls(program: TSESTree.Program, source: string, options
         uncertain.push({
           call,
           reason: `${described}: its callback takes pg-pool's (err, client, release), but nothing shows it is a pg Pool (${verdict.reason})`,
+        });
+      } else if (verdict.lead) {
+        uncertain.push({
+          call,
+          reason: `${described}: may be a pg Pool (${verdict.lead}), but nothing shows it is one (${verdict.reason})`,
         });
       }
       continue;
@@ -210,12 +220,14 @@ export class PoolCallPrecheck {
   private readonly typed: boolean;
   private readonly includeQuery: boolean;
   private readonly followsImports: boolean;
+  private readonly follows: ((specifier: string) => boolean) | undefined;
   private readonly packageFacts: PackageFacts | undefined;
 
   constructor(options: PoolDetectionOptions) {
     this.typed = options.types !== undefined;
     this.includeQuery = options.includeQuery;
     this.followsImports = options.resolveImport !== undefined;
+    this.follows = options.resolveImport?.follows;
     this.packageFacts = options.packageFacts;
   }
 
@@ -230,7 +242,8 @@ export class PoolCallPrecheck {
           // Package evidence (see `withPackageEvidence` and pool-values.ts `fastifyDecorator`).
           if (
             (this.poolNamedCandidate && this.packageFacts?.pgOnly) ||
-            (this.packageFacts?.fastifyPostgres && readsPgMember(candidate.receiver))
+            (this.packageFacts?.fastifyPostgres && readsPgMember(candidate.receiver)) ||
+            (this.packageFacts?.dependsOnPg && namedLikePg(candidate.receiver))
           ) {
             this.packageCandidate = true;
           }
@@ -269,7 +282,12 @@ export class PoolCallPrecheck {
   /** Whether `findPoolCalls` may return a site for the file whose nodes were visited (`program` for its JSDoc). */
   maySite(program: TSESTree.Program): boolean {
     if (!this.candidate) return false;
-    return this.typed || this.poolModule || this.packageCandidate || jsdocBringsPool(program, this.followsImports);
+    return (
+      this.typed ||
+      this.poolModule ||
+      this.packageCandidate ||
+      jsdocBringsPool(program, this.followsImports, this.follows)
+    );
   }
 
   /** Whether `findPoolCalls` may return a site or an uncertain call. */
@@ -279,7 +297,7 @@ export class PoolCallPrecheck {
 
   /** Unknown text (a shape this check does not know) counts as a module that may bring a pool. */
   private noteModule(specifier: string | undefined): void {
-    if (specifier === undefined || mayBringPool(specifier, this.followsImports)) this.poolModule = true;
+    if (specifier === undefined || mayBringPool(specifier, this.followsImports, this.follows)) this.poolModule = true;
   }
 }
 
@@ -315,6 +333,7 @@ export function mayFindPoolCallsInText(source: string): boolean {
     /pool/i.test(source) ||
     /['"`]pg['"`]/.test(source) ||
     /\.\s*pg\b/.test(source) ||
+    PG_NAME_TEXT.test(source) ||
     RELATIVE_SPECIFIER_TEXT.test(source) ||
     ALIAS_SPECIFIER_TEXT.test(source) ||
     /\\[xu0-7\r\n\u2028\u2029]/.test(source) ||
@@ -325,6 +344,9 @@ export function mayFindPoolCallsInText(source: string): boolean {
 /** `connect(` followed by a function or a parenthesised parameter list: where pg-pool's callback (`takesPgPoolCallback`) can start. */
 const PG_POOL_CALLBACK_TEXT = /connect\s*\(\s*(?:async\s*)?(?:function\b|\()/;
 
+/** A name `namedLikePg` reads as a pg client or pool (`pgClient`, `this.#pgPool`, `pg_conn`), or Postgres spelled out. */
+const PG_NAME_TEXT = /\bpg(?:[A-Z0-9_$]|\b)|postgres/i;
+
 /** A quote followed by `../analysis`, `..`, `/`, or the whole of `.` / `..`. */
 const RELATIVE_SPECIFIER_TEXT = /['"`](?:\.{1,2}(?:['"`]|\/)|\/)/;
 /** A quote followed by a tsconfig-paths style prefix (pool-values.ts `isAliasSpecifier`): `'@/db'`, `'~/db'`. */
@@ -334,7 +356,11 @@ const ALIAS_SPECIFIER_TEXT = /['"`][@~]\//;
  * JSDoc types name modules too (`@type {import('pg').Pool}`, read by pool-values.ts `ofJsdoc`). Every
  * `import('…')` in a block comment counts: a superset of the ones the detector reads.
  */
-function jsdocBringsPool(program: TSESTree.Program, followsImports: boolean): boolean {
+function jsdocBringsPool(
+  program: TSESTree.Program,
+  followsImports: boolean,
+  follows: ((specifier: string) => boolean) | undefined,
+): boolean {
   const specifier = /import\(\s*['"]([^'"]+)['"]/y;
   for (const comment of program.comments ?? []) {
     if (comment.type !== 'Block') continue;
@@ -342,7 +368,7 @@ function jsdocBringsPool(program: TSESTree.Program, followsImports: boolean): bo
     for (let at = text.indexOf('import('); at !== -1; at = text.indexOf('import(', at + 1)) {
       specifier.lastIndex = at;
       const module = specifier.exec(text)?.[1];
-      if (module !== undefined && mayBringPool(module, followsImports)) return true;
+      if (module !== undefined && mayBringPool(module, followsImports, follows)) return true;
     }
   }
   return false;
@@ -389,19 +415,28 @@ function withPackageEvidence(
   receiver: TSESTree.Expression,
   facts: PackageFacts | undefined,
 ): PoolVerdict {
-  if (verdict.kind !== 'unknown' || !facts?.dependsOnPg || !namedLikeWholePool(receiver)) return verdict;
+  if (verdict.kind !== 'unknown' || !facts?.dependsOnPg) return verdict;
+  if (!namedLikeWholePool(receiver)) {
+    // `this.#pgClient.query()`: a client or a pool by its name, in a package that depends on pg: reported, not rewritten.
+    return namedLikePg(receiver) && verdict.lead === undefined && !HANDED_OUT.test(verdict.reason)
+      ? { ...verdict, lead: `named like a pg client or pool in ${facts.name}, which depends on pg` }
+      : verdict;
+  }
   if (!facts.pgOnly)
     return {
       kind: 'unknown',
       reason: `${verdict.reason}; ${facts.name} also depends on ${facts.otherPoolLibraries.join(', ')}, so the name proves nothing`,
     };
   // A value some of whose sources are not pools, or one a pool handed out (`await pool.connect()`), stays unknown.
-  if (/only (?:some|sometimes)|returned by `[^`]*\.(?:connect|query)\(\)`/.test(verdict.reason)) return verdict;
+  if (/only (?:some|sometimes)/.test(verdict.reason) || HANDED_OUT.test(verdict.reason)) return verdict;
   return {
     kind: 'pool',
     evidence: `named like a pool in ${facts.name}, which depends on pg and on no other pool library (${verdict.reason})`,
   };
 }
+
+/** What a `.connect()` / `.query()` handed out: a client or a result, whatever handed it out. */
+const HANDED_OUT = /returned by `[^`]*\.(?:connect|query)\(\)`/;
 
 /** `fastify.pg`, `app.pg.primary`, `fastify.pg.pool`: a receiver reading a `.pg` property somewhere along its chain. */
 function readsPgMember(receiver: TSESTree.Node): boolean {
@@ -426,9 +461,9 @@ function receiverVerdict(
     // The checker decides whenever it knows the type; `any` (missing typings) falls back to the bindings.
     if (byType.kind !== 'unknown') return byType;
     const byBindings = values.verdict(values.ofExpression(receiver));
-    return byBindings.kind === 'unknown'
-      ? { ...byBindings, reason: `${byType.reason}; ${byBindings.reason}` }
-      : byBindings;
+    if (byBindings.kind !== 'unknown') return byBindings;
+    const lead = byBindings.lead ?? byType.lead;
+    return { ...byBindings, reason: `${byType.reason}; ${byBindings.reason}`, ...(lead ? { lead } : {}) };
   }
   return values.verdict(values.ofExpression(receiver));
 }
@@ -448,23 +483,38 @@ function declaredTypeRefusal(
       readonly reason: string;
       readonly mayDescribePool: boolean;
       readonly typesMayTell: boolean;
+      /** Why the declared type may describe a pg pool (a union with it, part of it, a name like it). */
+      readonly lead?: string;
     }
   | undefined {
   const declared = values.declaredType(receiver);
-  if (!declared) return undefined;
+  if (!declared || ANY_JSDOC_TYPES.has(declared.text)) return undefined;
   const verdict = values.verdict(declared.value);
   if (verdict.kind === 'pool' || (verdict.kind === 'unknown' && verdict.reason.startsWith('typed `any`')))
     return undefined;
-  if (types && poolVerdictFromType(receiver, types).kind === 'pool') return undefined;
+  const byType = types ? poolVerdictFromType(receiver, types) : undefined;
+  if (byType?.kind === 'pool') return undefined;
+  const lead = verdict.lead ?? byType?.lead;
   return {
     type: declared.text,
     reason: `declared as \`${declared.text}\`, not pg's Pool: rewriting would not type-check (${verdict.reason})`,
     mayDescribePool:
-      verdict.kind === 'unknown' || declared.value.kind === 'type-members' || declared.value.kind === 'external',
+      verdict.kind === 'unknown' ||
+      declared.value.kind === 'type-members' ||
+      declared.value.kind === 'external' ||
+      lead !== undefined,
+    ...(lead !== undefined
+      ? { lead }
+      : /pool/i.test(declared.text)
+        ? { lead: `declared with a type named like a pool` }
+        : {}),
     // A type declared in this file is not pg's Pool to the checker either; one from elsewhere may be an alias of it.
     typesMayTell: verdict.kind === 'unknown' || declared.value.kind === 'external',
   };
 }
+
+/** JSDoc types that stand for `any` in a checked JavaScript file (`{*}`, `{?}`, `{Object}`): they type-check. */
+const ANY_JSDOC_TYPES = new Set(['*', '?', 'any', 'Object']);
 
 /**
  * A pool whose declared type lacks the counters the helpers read (a project's own pg typings) cannot be passed to
@@ -609,10 +659,46 @@ function namedLikeWholePool(receiver: TSESTree.Expression): boolean {
   return name !== undefined && /pool/i.test(name) && !/client|conn|tx|transaction|session/i.test(name);
 }
 
-/** Names people give pools: only such receivers are worth an "uncertain" report. */
+/**
+ * Names people give pools: only such receivers are worth an "uncertain" report without other leads. Any name along
+ * the member chain counts: `pgPools.evaluate` is a member of something holding pools.
+ */
 function looksLikePool(receiver: TSESTree.Expression): boolean {
   const name = lastName(receiver);
-  return name !== undefined && /pool/i.test(name);
+  return (name !== undefined && /pool/i.test(name)) || chainNames(receiver).some((each) => /pool/i.test(each));
+}
+
+/** `pgClient`, `this.#pg`, `pg_pool`, `postgresClient`: the last name says pg (or Postgres), not which of its objects. */
+function namedLikePg(receiver: TSESTree.Expression): boolean {
+  const name = lastName(receiver);
+  return name !== undefined && /^[_#$]*pg(?:[A-Z0-9_$]|$)|postgres/i.test(name);
+}
+
+/** The names of a member chain, last first: `this.db.pool!` → ['pool', 'db']; calls and other nodes end it. */
+function chainNames(receiver: TSESTree.Node): string[] {
+  const names: string[] = [];
+  for (let node: TSESTree.Node | undefined = receiver; node;) {
+    switch (node.type) {
+      case 'Identifier':
+        names.push(node.name);
+        node = undefined;
+        break;
+      case 'MemberExpression':
+        if (!node.computed && (node.property.type === 'Identifier' || node.property.type === 'PrivateIdentifier'))
+          names.push(node.property.name);
+        node = node.object;
+        break;
+      case 'TSNonNullExpression':
+      case 'TSAsExpression':
+      case 'TSSatisfiesExpression':
+      case 'ChainExpression':
+        node = node.expression;
+        break;
+      default:
+        node = undefined;
+    }
+  }
+  return names;
 }
 
 function lastName(node: TSESTree.Node): string | undefined {

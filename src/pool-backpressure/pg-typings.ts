@@ -5,7 +5,8 @@
  * to them, so a TypeScript file using it is left (the rewrite would not type-check), typed or not.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { checksJavaScript } from '../core/modules.js';
 import { checkDeclaredRead } from '../core/project-reads.js';
 
 /** What the helpers' `PoolLike` requires of a pool beyond `connect`. */
@@ -96,7 +97,21 @@ export function pgTypingsShimLookup(
   return () => pgTypingsShimIn(packageRoot);
 }
 
-/** A TypeScript source (not a declaration file): what tsc checks, so a rewrite there must type-check. */
-export function isTypeCheckedFile(filePath: string): boolean {
-  return /\.[cm]?tsx?$/i.test(filePath) && !/\.d\.[cm]?ts$/i.test(filePath);
+/**
+ * What tsc checks, so a rewrite there must type-check: a TypeScript source (not a declaration file), or a JavaScript
+ * file with `// @ts-check`, or under a tsconfig / jsconfig with `checkJs` (and no `// @ts-nocheck`).
+ */
+export function isTypeCheckedFile(filePath: string, source?: string): boolean {
+  if (/\.d\.[cm]?ts$/i.test(filePath)) return false;
+  if (/\.[cm]?tsx?$/i.test(filePath)) return true;
+  if (!/\.[cm]?jsx?$/i.test(filePath)) return false;
+  const directive = source === undefined ? null : /\/\/\s*@ts-(no)?check\b/.exec(leadingComments(source));
+  if (directive) return directive[1] === undefined;
+  return isAbsolute(filePath) && checksJavaScript(dirname(filePath));
+}
+
+/** The comments before a file's first statement, where TypeScript reads `// @ts-check` and `// @ts-nocheck`. */
+function leadingComments(source: string): string {
+  const match = /^(?:#![^\n]*\n)?(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/.exec(source);
+  return match?.[0] ?? '';
 }

@@ -6,7 +6,7 @@
  * chains stop after a few hops, so the cost stays a handful of small parses per run, not a program build.
  */
 import { dirname, resolve } from 'node:path';
-import { loadModule, resolveModuleFile } from '../core/modules.js';
+import { isWorkspacePackage, loadModule, resolveModuleFile, resolveWorkspaceModule } from '../core/modules.js';
 import { packageFactsFor } from '../core/package-evidence.js';
 import { checkDeclaredRead } from '../core/project-reads.js';
 import { exportedPoolVerdict, type ImportResolver, type PoolVerdict } from './pool-values.js';
@@ -21,13 +21,14 @@ export function createFileImportResolver(
   visiting: ReadonlySet<string> = new Set(),
 ): ImportResolver {
   const directory = dirname(resolve(fromFile));
-  return (specifier, path) => {
+  const resolver = (specifier: string, path: readonly string[]): PoolVerdict => {
     // Checked before the memo: an answer memoised for another codemod in this turn is still a read of the modules.
     checkDeclaredRead('imported-modules', `'${specifier}' from ${directory}`);
     if (depth >= MAX_DEPTH) return { kind: 'unknown', reason: `'${specifier}' is too many imports away` };
     const memo = memoForThisTurn();
     const fileKey = `file\0${directory}\0${specifier}`;
-    if (!memo.has(fileKey)) memo.set(fileKey, resolveModuleFile(directory, specifier));
+    if (!memo.has(fileKey))
+      memo.set(fileKey, resolveModuleFile(directory, specifier) ?? resolveWorkspaceModule(directory, specifier));
     const file = memo.get(fileKey) as string | undefined;
     if (!file) return { kind: 'unknown', reason: `'${specifier}' could not be found on disk` };
     if (visiting.has(file)) return { kind: 'unknown', reason: `'${specifier}' imports itself in a cycle` };
@@ -50,6 +51,8 @@ export function createFileImportResolver(
     if (verdict === null) return { kind: 'unknown', reason: `'${specifier}' does not parse` };
     return describeImported(verdict, specifier, path);
   };
+  // A package of the file's own workspace (`@acme/db` in a monorepo) is read on disk like a relative module.
+  return Object.assign(resolver, { follows: (specifier: string) => isWorkspacePackage(directory, specifier) });
 }
 
 /**
@@ -75,8 +78,12 @@ function describeImported(verdict: PoolVerdict, specifier: string, path: readonl
     case 'pool':
       return { ...verdict, evidence: `${what} from '${specifier}': ${verdict.evidence}` };
     case 'not-pool':
-      return { kind: 'not-pool', reason: `${what} from '${specifier}': ${verdict.reason}` };
+      return {
+        kind: 'not-pool',
+        reason: `${what} from '${specifier}': ${verdict.reason}`,
+        ...(verdict.lead ? { lead: verdict.lead } : {}),
+      };
     case 'unknown':
-      return { kind: 'unknown', reason: `${what} from '${specifier}': ${verdict.reason}` };
+      return { ...verdict, reason: `${what} from '${specifier}': ${verdict.reason}` };
   }
 }

@@ -27,7 +27,10 @@ export type PoolVerdict = TypeVerdict;
  * Follows a relative import: `specifier` as written, `path` the export name then member names
  * (`import { db } from './db'` … `db.pool` → ['db', 'pool']; `#instance` stands for `new X()` / a `: X` annotation).
  */
-export type ImportResolver = (specifier: string, path: readonly string[]) => PoolVerdict;
+export type ImportResolver = ((specifier: string, path: readonly string[]) => PoolVerdict) & {
+  /** Whether a bare specifier is followed too (a package of the file's own workspace, pool-exports.ts). */
+  readonly follows?: (specifier: string) => boolean;
+};
 
 /** Packages whose connect/query are known not to be node-postgres pools: never worth a report. */
 const NOT_PG_PACKAGES = new Set([
@@ -90,11 +93,16 @@ export function isAliasSpecifier(specifier: string): boolean {
  * verdict without type information starts at one of these (see `moduleImport`): a file that references none
  * of them has no provable pool. pg-pool.ts's pre-check relies on it; keep the two in step with `moduleImport`.
  */
-export function mayBringPool(specifier: string, followsImports: boolean): boolean {
+export function mayBringPool(
+  specifier: string,
+  followsImports: boolean,
+  follows?: (specifier: string) => boolean,
+): boolean {
   return (
     PG_MODULES.has(specifier) ||
     PG_POOL_MODULES.has(specifier) ||
-    (followsImports && (isRelativeSpecifier(specifier) || isAliasSpecifier(specifier)))
+    (followsImports && (isRelativeSpecifier(specifier) || isAliasSpecifier(specifier))) ||
+    follows?.(specifier) === true
   );
 }
 
@@ -103,8 +111,8 @@ export type PoolValue =
   | { readonly kind: 'pool'; readonly evidence: string }
   /** The `pg` module object (default, namespace or `require('pg')`). */
   | { readonly kind: 'pg-module' }
-  /** pg's `Pool` constructor. */
-  | { readonly kind: 'pool-class'; readonly module: string }
+  /** pg's `Pool` constructor; `through`: a type standing for it (`interface PgPool extends pg.Pool`). */
+  | { readonly kind: 'pool-class'; readonly module: string; readonly through?: string }
   | { readonly kind: 'class'; readonly node: ClassNode }
   | { readonly kind: 'instance'; readonly node: ClassNode }
   | { readonly kind: 'object'; readonly node: TSESTree.ObjectExpression }
@@ -120,8 +128,9 @@ export type PoolValue =
   | { readonly kind: 'fastify-pg'; readonly evidence: string }
   /** A drizzle database over node-postgres (`drizzle(pool)`), or its `._` / `._.session`: `client` is what it was given. */
   | { readonly kind: 'drizzle'; readonly client: PoolValue; readonly at: 'db' | '_' | 'session' }
-  | { readonly kind: 'not-pool'; readonly reason: string; readonly typesMayTell?: true }
-  | { readonly kind: 'unknown'; readonly reason: string; readonly refused?: true };
+  /** `lead`: why it may still hold a pg pool at run time (see TypeVerdict): reported, never passed over silently. */
+  | { readonly kind: 'not-pool'; readonly reason: string; readonly typesMayTell?: true; readonly lead?: string }
+  | { readonly kind: 'unknown'; readonly reason: string; readonly refused?: true; readonly lead?: string };
 
 const INSTANCE = '#instance';
 /** What @fastify/postgres puts on `fastify.pg` besides `pool`: bound functions and the Client class. */
@@ -312,7 +321,7 @@ export class PoolValues {
       if (!binding || (binding.kind !== 'parameter' && binding.kind !== 'variable')) return undefined;
       if (binding.typeAnnotation)
         return { text: this.textOf(binding.typeAnnotation), value: this.ofType(binding.typeAnnotation) };
-      if (!binding.patternType || binding.path === undefined) return undefined;
+      if (!binding.patternType || binding.path === undefined) return this.declaredInJsdoc(binding);
       const member = literalMemberType(binding.patternType, binding.path);
       const text = member
         ? this.textOf(member)
@@ -323,9 +332,30 @@ export class PoolValues {
       const name = memberName(node);
       const owner = this.index.thisClass(node.object);
       const annotation = owner && name !== undefined ? declaredFieldType(owner, name) : undefined;
-      return annotation ? { text: this.textOf(annotation), value: this.ofType(annotation) } : undefined;
+      if (annotation) return { text: this.textOf(annotation), value: this.ofType(annotation) };
+      if (!this.typeChecked || !owner || name === undefined) return undefined;
+      // A checked JavaScript class types its field where it assigns it: `/** @type {Queryable} */ this.pool = pool`.
+      for (const assignment of this.index.thisAssignments(owner, name)) {
+        const jsdoc = this.leadingJsdoc(assignment.range[0]);
+        const text = jsdoc === undefined ? undefined : jsdocTypeText(jsdoc, 'type', undefined);
+        if (text !== undefined) return { text, value: this.ofJsdocType(text, assignment) };
+      }
     }
     return undefined;
+  }
+
+  /**
+   * The JSDoc type of a parameter (`@param {Queryable} pool`) or variable (`/** @type {Queryable} *\/ let pool`) in a
+   * JavaScript file the compiler checks (`checkJs`, `// @ts-check`): there it binds like an annotation.
+   */
+  private declaredInJsdoc(binding: Binding): DeclaredType | undefined {
+    if (!this.typeChecked || (binding.kind === 'parameter' && !binding.owner)) return undefined;
+    const jsdoc = this.leadingJsdoc(
+      (binding.kind === 'parameter' ? binding.owner : binding.declaration)?.range[0] ?? 0,
+    );
+    if (jsdoc === undefined) return undefined;
+    const text = jsdocTypeText(jsdoc, binding.kind === 'parameter' ? 'param' : 'type', binding.name);
+    return text === undefined ? undefined : { text, value: this.ofJsdocType(text, binding.id) };
   }
 
   private textOf(node: TSESTree.Node): string {
@@ -426,6 +456,8 @@ export class PoolValues {
   private call(node: TSESTree.CallExpression): PoolValue {
     const module = requireSpecifier(node);
     if (module !== undefined) return this.moduleImport(module, '*');
+    const assigned = this.objectAssign(node);
+    if (assigned) return assigned;
     const handedOut = this.handedOutByPool(node);
     if (handedOut) return handedOut;
     const callee = this.ofExpression(node.callee);
@@ -510,6 +542,12 @@ export class PoolValues {
         if (binding.patternType) return this.path(this.ofType(binding.patternType), binding.path ?? []);
         if (binding.owner) {
           const documented = this.ofJsdoc(this.leadingJsdoc(binding.owner.range[0]), 'param', binding.name, binding.id);
+          // In a file nothing checks, a comment saying pg's Client does not stop a caller passing a Pool (same query()).
+          if (!this.typeChecked && documented.kind === 'not-pool' && documented.reason === pgMemberReason('Client'))
+            return {
+              ...documented,
+              lead: `parameter \`${binding.name}\` is documented as pg's Client, which no compiler checks in this file: a caller may pass a Pool`,
+            };
           if (documented.kind !== 'unknown') return documented;
         }
         return { kind: 'unknown', reason: `parameter \`${binding.name}\` has no type annotation` };
@@ -546,7 +584,11 @@ export class PoolValues {
       if (importedName === '*' || importedName === 'default') return { kind: 'pool-class', module };
       return { kind: 'not-pool', reason: `${importedName} from '${module}'` };
     }
-    if (isRelativeSpecifier(module) || (isAliasSpecifier(module) && this.resolveImport)) {
+    if (
+      isRelativeSpecifier(module) ||
+      (isAliasSpecifier(module) && this.resolveImport) ||
+      this.resolveImport?.follows?.(module) === true
+    ) {
       return { kind: 'external', specifier: module, path: importedName === '*' ? [] : [importedName] };
     }
     // The plugin's own type for its decorator (a type only: nothing else is imported under that name).
@@ -560,7 +602,7 @@ export class PoolValues {
       case 'pg-module':
         if (name === 'Pool') return { kind: 'pool-class', module: 'pg' };
         if (name === 'native' || name === 'default') return value;
-        return { kind: 'not-pool', reason: `pg's ${name}, not its Pool` };
+        return { kind: 'not-pool', reason: pgMemberReason(name) };
       case 'pool':
         return { kind: 'not-pool', reason: `\`.${name}\` of a pool` };
       case 'pool-class':
@@ -608,6 +650,28 @@ export class PoolValues {
         ? 'this package itself'
         : `a dependency in ${this.packageFacts?.name ?? 'package.json'}`;
     return { kind: 'fastify-pg', evidence: `\`${describe(node)}\`, decorated by ${plugin} (${where})` };
+  }
+
+  /**
+   * `Object.assign(new pg.Pool(…), { db: 'stats' })` returns its first argument, with more properties: still that pool
+   * (typed `Pool & { … }`, which the helpers take). Anything else it returns is left to the usual reasons.
+   */
+  private objectAssign(node: TSESTree.CallExpression): PoolValue | undefined {
+    const callee = node.callee;
+    if (
+      callee.type !== 'MemberExpression' ||
+      memberName(callee) !== 'assign' ||
+      callee.object.type !== 'Identifier' ||
+      callee.object.name !== 'Object' ||
+      this.index.resolve(callee.object) !== undefined
+    )
+      return undefined;
+    const [target] = node.arguments;
+    if (!target || target.type === 'SpreadElement') return undefined;
+    const verdict = this.verdict(this.ofExpression(target));
+    return verdict.kind === 'pool'
+      ? { kind: 'pool', evidence: `Object.assign() returns its first argument, ${verdict.evidence}` }
+      : undefined;
   }
 
   /** `pool.connect()` / `pool.query()` on a pool: a client or a result, never a pool (the checker says so too). */
@@ -696,7 +760,7 @@ export class PoolValues {
   private instanceOf(value: PoolValue): PoolValue {
     switch (value.kind) {
       case 'pool-class':
-        return { kind: 'pool', evidence: `declared as the Pool of '${value.module}'` };
+        return { kind: 'pool', evidence: `declared as ${value.through ?? `the Pool of '${value.module}'`}` };
       case 'class':
       case 'external':
         return this.construct(value);
@@ -723,7 +787,7 @@ export class PoolValues {
   ofType(node: TSESTree.TypeNode): PoolValue {
     switch (node.type) {
       case 'TSTypeReference':
-        return this.instanceOf(this.ofTypeName(node.typeName));
+        return this.partOfType(node) ?? this.instanceOf(this.ofTypeName(node.typeName));
       case 'TSImportType': {
         const module = node.source.value;
         const names = node.qualifier ? entityNames(node.qualifier) : [];
@@ -765,11 +829,35 @@ export class PoolValues {
     }
   }
 
+  /**
+   * `Pick<Pool, 'query'>`, `Omit<…>`, `Partial<…>` of a pool type (TypeScript's own, not a local type of that name):
+   * only part of a Pool, which the helpers do not take, though the value may well be a pool at run time.
+   */
+  private partOfType(node: TSESTree.TSTypeReference): PoolValue | undefined {
+    const { typeName } = node;
+    const base = node.typeArguments?.params[0];
+    if (typeName.type !== 'Identifier' || !PART_OF_TYPE.has(typeName.name) || !base) return undefined;
+    if (this.index.resolve(typeName)) return undefined;
+    const verdict = this.verdict(this.ofType(base));
+    if (verdict.kind !== 'pool' && !(verdict.kind === 'unknown' && verdict.lead)) return undefined;
+    const text = this.textOf(node);
+    return {
+      kind: 'not-pool',
+      reason: `\`${text}\` is only part of a Pool`,
+      lead: `typed \`${text}\`, part of a pool type`,
+    };
+  }
+
   private ofTypeName(name: TSESTree.EntityName): PoolValue {
     switch (name.type) {
       case 'Identifier': {
         const binding = this.index.resolve(name);
-        if (!binding) return { kind: 'unknown', reason: `the type \`${name.name}\` is not declared in this file` };
+        if (!binding)
+          return {
+            kind: 'unknown',
+            reason: `the type \`${name.name}\` is not declared in this file`,
+            ...namedLikePoolLead(name.name),
+          };
         if (binding.kind === 'type') return this.typeDeclaration(binding);
         return this.ofBinding(binding);
       }
@@ -789,6 +877,16 @@ export class PoolValues {
       return aliased.kind === 'pool' ? { kind: 'pool-class', module: 'pg' } : aliased;
     }
     if (declaration.type === 'TSInterfaceDeclaration') {
+      // `interface PgPoolStats extends pg.Pool { db: 'stats' }`: a pg Pool with more members, which the helpers take.
+      for (const heritage of declaration.extends) {
+        const base = this.ofExpression(heritage.expression);
+        if (base.kind === 'pool-class')
+          return {
+            kind: 'pool-class',
+            module: base.module,
+            through: `${binding.name}, an interface extending pg's Pool`,
+          };
+      }
       return { kind: 'type-members', members: declaration.body.body, name: `the interface ${binding.name}` };
     }
     return { kind: 'unknown', reason: `the type ${binding.name}` };
@@ -921,14 +1019,13 @@ export class PoolValues {
     name: string | undefined,
     anchor: TSESTree.Node,
   ): PoolValue {
-    const none: PoolValue = { kind: 'unknown', reason: 'no JSDoc type' };
-    if (jsdoc === undefined) return none;
-    const pattern =
-      tag === 'param'
-        ? new RegExp(`@param\\s+\\{([^{}]+)\\}\\s+\\[?${(name ?? '').replaceAll('$', '\\$')}\\b`)
-        : /@type\s+\{([^{}]+)\}/;
-    const typeText = pattern.exec(jsdoc)?.[1];
-    if (typeText === undefined) return none;
+    const typeText = jsdoc === undefined ? undefined : jsdocTypeText(jsdoc, tag, name);
+    if (typeText === undefined) return { kind: 'unknown', reason: 'no JSDoc type' };
+    return this.ofJsdocType(typeText, anchor);
+  }
+
+  /** A JSDoc type (`PgPools`, `pg.Pool | null`, `import('pg').Pool`) as an instance of it. */
+  private ofJsdocType(typeText: string, anchor: TSESTree.Node): PoolValue {
     const parts = typeText
       .split('|')
       .map((part) =>
@@ -954,9 +1051,44 @@ export class PoolValues {
       return { kind: 'unknown', reason: `the JSDoc type {${text}}` };
     const [first = '', ...rest] = text.split('.');
     const binding = this.index.resolveNameAt(first, anchor);
-    if (!binding) return { kind: 'unknown', reason: `the JSDoc type {${text}} is not declared in this file` };
+    if (!binding) {
+      const typedef = this.typedefs().get(first);
+      if (typedef !== undefined && !this.typedefsInProgress.has(first)) {
+        this.typedefsInProgress.add(first);
+        try {
+          return this.path(this.ofJsdocType(typedef, anchor), rest);
+        } finally {
+          this.typedefsInProgress.delete(first);
+        }
+      }
+      return {
+        kind: 'unknown',
+        reason: `the JSDoc type {${text}} is not declared in this file`,
+        ...namedLikePoolLead(text),
+      };
+    }
     const base = binding.kind === 'type' ? this.typeDeclaration(binding) : this.ofBinding(binding);
     return this.instanceOf(this.path(base, rest));
+  }
+
+  private typedefMemo: Map<string, string> | undefined;
+  private readonly typedefsInProgress = new Set<string>();
+
+  /**
+   * The file's JSDoc `@typedef {T} Name` blocks, by name (a JavaScript module exports every one of them):
+   * `/** @typedef {import('@acme/db').PgPools} PgPools *\/`.
+   */
+  private typedefs(): Map<string, string> {
+    if (this.typedefMemo) return this.typedefMemo;
+    const found = new Map<string, string>();
+    for (const comment of this.program.comments ?? []) {
+      if (comment.type !== 'Block' || !comment.value.startsWith('*') || !comment.value.includes('@typedef')) continue;
+      for (const match of comment.value.matchAll(/@typedef\s+\{([^{}]+)\}\s+([A-Za-z_$][\w$]*)/g)) {
+        if (!found.has(match[2] as string)) found.set(match[2] as string, (match[1] as string).trim());
+      }
+    }
+    this.typedefMemo = found;
+    return found;
   }
 
   /** Several possible values: a pool only when every one of them is (nullish placeholders aside). */
@@ -967,10 +1099,17 @@ export class PoolValues {
     const verdicts = meaningful.map((value) => this.verdict(value));
     const pools = verdicts.filter((verdict) => verdict.kind === 'pool');
     if (pools.length === verdicts.length) return pools[0] as PoolValue;
-    const unknown = verdicts.find((verdict) => verdict.kind === 'unknown');
-    if (unknown) return unknown;
-    if (pools.length > 0) return { kind: 'unknown', reason: `only some of ${what} are pg pools` };
-    return verdicts[0] as PoolValue;
+    const unknown =
+      verdicts.find((verdict) => verdict.kind === 'unknown' && verdict.lead !== undefined) ??
+      verdicts.find((verdict) => verdict.kind === 'unknown');
+    // A pool among them: whatever the others turn out to be, the value may be a pool at run time.
+    const lead = pools[0] && `some of ${what} are pg pools (${pools[0].evidence})`;
+    if (unknown) return lead && unknown.kind === 'unknown' ? { ...unknown, lead: unknown.lead ?? lead } : unknown;
+    if (lead) return { kind: 'unknown', reason: `only some of ${what} are pg pools`, lead };
+    return (
+      verdicts.find((verdict) => verdict.kind === 'not-pool' && verdict.lead !== undefined) ??
+      (verdicts[0] as PoolValue)
+    );
   }
 
   /**
@@ -1047,6 +1186,9 @@ export class PoolValues {
     if (reexportAll.length === 1 && reexportAll[0])
       return { kind: 'external', specifier: reexportAll[0], path: [name] };
     if (name === '*') return { kind: 'not-pool', reason: 'a module namespace' };
+    // A JavaScript module's `@typedef` is exported with it (`import('./db.js').PgPools` in another file's JSDoc).
+    const typedef = this.typedefs().get(name);
+    if (typedef !== undefined) return this.ofJsdocType(typedef, this.program);
     return { kind: 'unknown', reason: `no export \`${name}\` found` };
   }
 }
@@ -1179,6 +1321,27 @@ export interface DeclaredType {
   /** The annotation as written (`PoolLike`, `pg.Pool`). */
   readonly text: string;
   readonly value: PoolValue;
+}
+
+function pgMemberReason(name: string): string {
+  return `pg's ${name}, not its Pool`;
+}
+
+/** TypeScript's utility types that keep only part of their argument's members. */
+const PART_OF_TYPE = new Set(['Pick', 'Omit', 'Partial']);
+
+/** A type (or type text) named like a pool: `PgPools`, `PoolLike`; not proof, but a reason to report. */
+function namedLikePoolLead(typeText: string): { readonly lead?: string } {
+  return /pool/i.test(typeText) ? { lead: `its type \`${typeText}\` is named like a pool` } : {};
+}
+
+/** The type of a JSDoc `@param {T} name` (or `[name]`) or `@type {T}` tag in a block's text. */
+function jsdocTypeText(jsdoc: string, tag: 'param' | 'type', name: string | undefined): string | undefined {
+  const pattern =
+    tag === 'param'
+      ? new RegExp(`@param\\s+\\{([^{}]+)\\}\\s+\\[?${(name ?? '').replaceAll('$', '\\$')}\\b`)
+      : /@type\s+\{([^{}]+)\}/;
+  return pattern.exec(jsdoc)?.[1]?.trim();
 }
 
 function unwrapNonNull(node: TSESTree.Node): TSESTree.Node {

@@ -189,6 +189,24 @@ runRuleTests('no-raw-pool-connect (package evidence)', rule, {
       output: null,
     },
     {
+      name: 'a parameter JSDoc-typed with part of a Pool in a `// @ts-check` file: reported, never fixed',
+      code: "// @ts-check\n/** @param {Pick<import('pg').Pool, 'query'>} pool */\nexport const count = (pool) => pool.query('select 1');\n",
+      filename: `${packages}pg-only/checked.js`,
+      errors: [
+        {
+          messageId: 'declaredType',
+          line: 3,
+          data: {
+            pool: 'pool',
+            method: 'query',
+            type: "Pick<import('pg').Pool, 'query'>",
+            from: "'@quickwins/runtime'",
+          },
+        },
+      ],
+      output: null,
+    },
+    {
       name: "a destructured parameter declared with pg's Pool: fixed",
       code: "import type { Pool } from 'pg';\nexport const run = ({ pool }: { pool: Pool }) => pool.query('select 1');\n",
       filename: `${packages}pg-only/declared-pg.ts`,
