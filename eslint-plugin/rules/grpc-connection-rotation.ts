@@ -89,8 +89,9 @@ export default createRule<[GrpcConnectionRotationOptions], MessageIds>({
           });
         }
         if (options.checkClientsPerCall === false) return;
-        for (const client of scan.clients) {
-          if (!client.perCall) continue;
+        // A one-shot client is left by the codemod (nothing to rotate) but is still made per call.
+        for (const client of [...scan.clients, ...scan.left]) {
+          if (!client.perCall || client.node.type !== 'NewExpression') continue;
           context.report({
             node: client.node as unknown as TSESTree.Node,
             messageId: 'clientPerCall',

@@ -5,6 +5,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { isAbsolute, relative } from 'node:path';
+import { propertyKeyName } from '../core/bindings.js';
 import type { AuthScan } from './scan.js';
 
 const HTTP_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -77,12 +78,7 @@ export function reportFileRoutedHandlers(scan: AuthScan, fileRoute: FileRoute): 
     if (fileRoute.page && exported.name === 'actions' && exported.init?.type === 'ObjectExpression') {
       for (const property of exported.init.properties) {
         if (property.type !== 'Property') continue;
-        const key =
-          property.key.type === 'Identifier'
-            ? property.key.name
-            : property.key.type === 'Literal'
-              ? String(property.key.value)
-              : undefined;
+        const key = propertyKeyName(property);
         if (key === undefined) continue;
         const name = key === 'default' ? undefined : key;
         report(`form action ${key} of ${fileRoute.route}`, property, name);

@@ -41,6 +41,8 @@ export interface GrpcServerSite {
 export interface GrpcLeftSite {
   readonly node: TSESTree.Node;
   readonly reason: string;
+  /** A one-shot client made inside a function: nothing to rotate, but still a client per call (the rule says so). */
+  readonly perCall?: true;
 }
 
 export interface GrpcScan {
@@ -524,6 +526,7 @@ export function findGrpcSites(program: TSESTree.Program, options: GrpcScanOption
       scan.left.push({
         node,
         reason: `new ${name || 'client'}(): a one-shot client (${oneShot}): its connection never lives long enough to rotate`,
+        ...(insideFunction(ancestors) ? { perCall: true as const } : {}),
       });
       return;
     }

@@ -50,6 +50,13 @@ runRuleTests('grpc-connection-rotation', rule, {
       ],
     },
     {
+      name: 'a one-shot client made per call: left by the codemod (nothing to rotate), still a client per call',
+      code: "import * as grpc from '@grpc/grpc-js';\nconst pkg = grpc.loadPackageDefinition({}).users as any;\nexport async function getUser(id: string) {\n  const c = new pkg.Users('u:1', grpc.credentials.createInsecure());\n  return c.getUser({ id });\n}\n",
+      errors: [
+        { messageId: 'clientPerCall', line: 4, data: { client: 'pkg.Users', from: "'@quickwins/runtime/grpc'" } },
+      ],
+    },
+    {
       name: 'in JSX files too',
       code: "import * as grpc from '@grpc/grpc-js';\nexport const s = new grpc.Server();\nexport const el = <div />;\n",
       languageOptions: { parserOptions: { ecmaFeatures: { jsx: true } } },
