@@ -39,7 +39,7 @@ INSERT INTO orders SELECT g, 1 + g % 400, 1 + (g * 7919) % 40000, g % 1000, now(
                      FROM generate_series(1, 150000) g;
 INSERT INTO events SELECT g, jsonb_build_object('session', md5(g::text), 'kind', 'k' || (g % 5)), now() - g * interval '1 minute' FROM generate_series(1, 100000) g;
 INSERT INTO settings SELECT 1 + g % 400, 'key' || (g % 3), 'v' FROM generate_series(1, 1200) g;
-INSERT INTO audit (org_id, note) SELECT 1 + g % 400, 'n' FROM generate_series(1, 20000) g;
+INSERT INTO audit (org_id, note) SELECT 1 + g % 400, 'n' FROM generate_series(1, 60000) g;
 `;
 
 /** Clears both statistics windows, runs `calls` rounds of the statements, and asks the advisor. */
