@@ -92,12 +92,40 @@ export async function adviseIndexes(
   // First, so not even the next SET joins the workload the advisor reads (allowed for superusers only; others' own
   // statements then show up in the next run as skipped utility statements).
   await client.query(`SET pg_stat_statements.track = 'none'`).catch(() => undefined);
+  const saved = await sessionSettings(client);
   await client.query('SET default_transaction_read_only = on');
   try {
     return await analyse(client, options);
   } finally {
-    await client.query('SET default_transaction_read_only = off').catch(() => undefined);
+    await restoreSessionSettings(client, saved);
   }
+}
+
+/** Session settings the advisor changes on the caller's connection, which it hands back as it found them. */
+const CHANGED_SETTINGS = ['default_transaction_read_only', 'plan_cache_mode'] as const;
+
+async function sessionSettings(client: pg.ClientBase): Promise<readonly { name: string; value: string | null }[]> {
+  const result = await client.query<{ name: string; value: string | null }>(
+    'SELECT name, current_setting(name, true) AS value FROM unnest($1::text[]) AS name',
+    [CHANGED_SETTINGS],
+  );
+  return result.rows;
+}
+
+// Tracking is switched off before anything is read (the read would join the workload), so it goes back to the
+// session's default (RESET); the others to the values read.
+async function restoreSessionSettings(
+  client: pg.ClientBase,
+  saved: readonly { name: string; value: string | null }[],
+): Promise<void> {
+  const known = saved.filter((setting) => setting.value !== null);
+  await client
+    .query('SELECT set_config(name, value, false) FROM unnest($1::text[], $2::text[]) AS s(name, value)', [
+      known.map((setting) => setting.name),
+      known.map((setting) => setting.value),
+    ])
+    .catch(() => undefined);
+  await client.query('RESET pg_stat_statements.track').catch(() => undefined);
 }
 
 async function analyse(client: pg.ClientBase, options: AdviseOptions): Promise<AdviceRun> {

@@ -86,9 +86,20 @@ async function explainChunk(
     const results = Array.isArray(result) ? result : [result];
     return planAt.map((at) => planOf(results[at]?.rows[0]));
   } catch (error) {
-    if (prepared) await client.query('DEALLOCATE ALL').catch(() => undefined);
+    if (prepared) await deallocateOwn(client);
     throw error;
   }
+}
+
+/**
+ * Drops the advisor's own prepared statements a failed batch left behind. Never `DEALLOCATE ALL`: the caller's
+ * connection may hold its own (node-postgres keeps named statements prepared).
+ */
+export async function deallocateOwn(client: pg.ClientBase): Promise<void> {
+  const own = await client
+    .query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'quickwins\\_advisor%'`)
+    .catch(() => undefined);
+  for (const { name } of own?.rows ?? []) await client.query(`DEALLOCATE "${name}"`).catch(() => undefined);
 }
 
 export function planOf(row: Record<string, unknown> | undefined): PlanNode {

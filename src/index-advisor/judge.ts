@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import { candidateKey } from './candidates.js';
-import { explainMany, planOf, type PlanNode, type PlanRequest } from './explain.js';
+import { deallocateOwn, explainMany, planOf, type PlanNode, type PlanRequest } from './explain.js';
 import { hypotheticalStatement } from './index-sql.js';
 import { plannedForm, rangeFraction, sampleParameters } from './samples.js';
 import type {
@@ -77,7 +77,7 @@ export async function explainGeneric(
     )) as unknown as pg.QueryResult[];
     return planOf(results[2]?.rows[0]);
   } catch (error) {
-    await client.query('DEALLOCATE ALL').catch(() => undefined);
+    await deallocateOwn(client);
     throw error;
   }
 }

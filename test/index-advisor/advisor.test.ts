@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, removeTempDirs, runCli, tempDir } from '../cli/helpers.js';
+import { adviseIndexes, DEFAULT_ADVISE_OPTIONS } from '../../src/index-advisor/advisor.js';
+import { deallocateOwn } from '../../src/index-advisor/explain.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../setup/postgres.js';
 import { FEED_WORKLOAD, runWorkload, seedFeed } from './feed-schema.js';
 import { hypopgInstalled, markHypopgTestsRan, serverBinDir } from './hypopg.js';
@@ -296,6 +298,42 @@ hypopgDescribe(hypopgTitle, () => {
       await feed.end();
     }
     markHypopgTestsRan();
+  });
+});
+
+describe('the caller’s connection (library use)', () => {
+  async function withClient(work: (client: pg.Client) => Promise<void>): Promise<void> {
+    const client = new pg.Client(feedUrl);
+    await client.connect();
+    try {
+      await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('is handed back with the settings the advisor found: plan cache mode and read-only default', async () => {
+    await withClient(async (client) => {
+      // A workload measured on this connection afterwards must get the plans the application gets.
+      await client.query('SET plan_cache_mode = force_custom_plan');
+      await client.query('SET default_transaction_read_only = on');
+      await adviseIndexes(client, { ...DEFAULT_ADVISE_OPTIONS, judge: 'estimate' });
+      const after = await client.query<{ mode: string; readOnly: string }>(
+        `SELECT current_setting('plan_cache_mode') AS mode, current_setting('default_transaction_read_only') AS "readOnly"`,
+      );
+      expect(after.rows[0]).toEqual({ mode: 'force_custom_plan', readOnly: 'on' });
+    });
+  });
+
+  it('drops only its own prepared statements after a failed batch, never the caller’s', async () => {
+    await withClient(async (client) => {
+      await client.query('PREPARE quickwins_advisor_3 AS SELECT 1');
+      await client.query('PREPARE callers_own AS SELECT 2');
+      await client.query({ name: 'node_pg_named', text: 'SELECT $1::int AS n', values: [1] });
+      await deallocateOwn(client);
+      const left = await client.query<{ name: string }>('SELECT name FROM pg_prepared_statements ORDER BY name');
+      expect(left.rows.map((row) => row.name)).toEqual(['callers_own', 'node_pg_named']);
+    });
   });
 });
 
