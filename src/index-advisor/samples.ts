@@ -93,9 +93,7 @@ export function valuesFor(role: ParameterUse['role'], stats: ColumnStats): strin
     }
     // What a search box sends: the first four characters typed, or four from inside a value.
     case 'like':
-      return unique(
-        everything.map((value) => (value.length >= 4 ? `${escapeLike(value.slice(0, 4))}%` : undefined)),
-      ).slice(0, SAMPLES_PER_STATEMENT);
+      return searchPrefixes(everything, histogram, SAMPLES_PER_STATEMENT);
     case 'ilike':
       return unique(
         everything.map((value) => (value.length >= 6 ? `%${escapeLike(value.slice(1, 5))}%` : undefined)),
@@ -136,6 +134,28 @@ function member(value: string, key: string | undefined): string | undefined {
   const parsed = parseObject(value);
   if (!parsed) return value;
   return key !== undefined && key in parsed ? JSON.stringify({ [key]: parsed[key] }) : undefined;
+}
+
+/**
+ * Four-character prefix patterns from `values` that start none of the histogram's bounds. The planner reads a
+ * prefix's share of rows from how many bounds it starts (one bound: 1 % of the table), so a prefix cut from a bound
+ * looks common and keeps the sequential scan, where what a search box sends matches a handful of rows. The fourth
+ * character is the value's own when free, else the first free one of those the bounds hold at that place.
+ */
+export function searchPrefixes(values: readonly string[], bounds: readonly string[], count: number): string[] {
+  const taken = new Set(bounds.map((bound) => [...bound].slice(0, 4).join('')));
+  const alphabet = [...new Set(bounds.flatMap((bound) => [...bound].slice(3, 4)))].sort();
+  const prefixes = new Set<string>();
+  for (const value of values) {
+    if (prefixes.size >= count) break;
+    const characters = [...value];
+    if (characters.length < 4) continue;
+    const stem = characters.slice(0, 3).join('');
+    const own = characters[3] as string;
+    const free = [own, ...alphabet].find((character) => !taken.has(stem + character)) ?? own;
+    prefixes.add(`${escapeLike(stem + free)}%`);
+  }
+  return [...prefixes];
 }
 
 function escapeLike(text: string): string {

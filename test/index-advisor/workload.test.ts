@@ -27,6 +27,7 @@ CREATE TABLE users (
 CREATE TABLE orders (id int PRIMARY KEY, org_id int NOT NULL, user_id int NOT NULL, total int NOT NULL, created_at timestamptz NOT NULL);
 CREATE TABLE events (id int PRIMARY KEY, payload jsonb NOT NULL, created_at timestamptz NOT NULL);
 CREATE TABLE settings (org_id int NOT NULL, key text NOT NULL, value text NOT NULL);
+CREATE TABLE contacts (id int PRIMARY KEY, email text COLLATE "en-x-icu" NOT NULL);
 CREATE TABLE audit (id bigserial PRIMARY KEY, org_id int NOT NULL, note text NOT NULL);
 -- 450 rows sampled per 150 of statistics target: ANALYZE reads every row, so the statistics (and the values the
 -- advisor samples from them) are the same on every run.
@@ -39,6 +40,7 @@ INSERT INTO orders SELECT g, 1 + g % 400, 1 + (g * 7919) % 40000, g % 1000, now(
                      FROM generate_series(1, 150000) g;
 INSERT INTO events SELECT g, jsonb_build_object('session', md5(g::text), 'kind', 'k' || (g % 5)), now() - g * interval '1 minute' FROM generate_series(1, 100000) g;
 INSERT INTO settings SELECT 1 + g % 400, 'key' || (g % 3), 'v' FROM generate_series(1, 1200) g;
+INSERT INTO contacts SELECT g, 'c' || md5(g::text) || '@example.com' FROM generate_series(1, 100000) g;
 INSERT INTO audit (org_id, note) SELECT 1 + g % 400, 'n' FROM generate_series(1, 60000) g;
 `;
 
@@ -149,6 +151,18 @@ describe('index types beyond btree', () => {
       'USING gin (name gin_trgm_ops)',
     ]);
     for (const proposal of run.advice.proposals) await shop.query(`DROP INDEX ${proposal.name}`);
+  });
+
+  it('LIKE prefix with a LIMIT: judged with prefixes a search box sends, not ones cut from histogram bounds', async () => {
+    // A prefix cut from a bound looks like 1 % of the table to the planner, so with LIMIT the sequential scan looked
+    // cheap and the index useless; the prefixes the application sends match a handful of rows.
+    const run = await advise([
+      {
+        sql: 'SELECT id, email FROM contacts WHERE email LIKE $1 LIMIT 20',
+        params: (call) => [`c${(call * 7919).toString(16).slice(0, 3)}%`],
+      },
+    ]);
+    expect(proposed(run)).toEqual(['contacts (email text_pattern_ops)']);
   });
 
   it('without pg_trgm an ILIKE filter gets no candidate and the advice says what to create', async () => {
