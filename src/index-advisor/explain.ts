@@ -62,7 +62,8 @@ async function explainChunk(
   const commands: string[] = [];
   const planAt: number[] = [];
   const prepared = serverVersion < 160000 && chunk.some((request) => request.values === undefined);
-  if (prepared) commands.push('SET plan_cache_mode = force_generic_plan');
+  // LOCAL: the batch runs as one implicit transaction, so the caller's session keeps its own plan cache mode.
+  if (prepared) commands.push('SET LOCAL plan_cache_mode = force_generic_plan');
   for (const [index, request] of chunk.entries()) {
     const query = request.statement.statement.query.trim().replace(/;+\s*$/, '');
     if (request.values !== undefined) {

@@ -72,7 +72,7 @@ export async function explainGeneric(
     statement.parameters > 0 ? `(${Array.from({ length: statement.parameters }, () => 'NULL').join(', ')})` : '';
   try {
     const results = (await client.query(
-      `SET plan_cache_mode = force_generic_plan; PREPARE quickwins_advisor AS ${query}; ` +
+      `SET LOCAL plan_cache_mode = force_generic_plan; PREPARE quickwins_advisor AS ${query}; ` +
         `EXPLAIN (FORMAT JSON) EXECUTE quickwins_advisor${parameters}; DEALLOCATE quickwins_advisor`,
     )) as unknown as pg.QueryResult[];
     return planOf(results[2]?.rows[0]);

@@ -254,7 +254,11 @@ describe('estimate mode', () => {
       new TableResolver(catalog.tables, catalog.searchPath),
     );
     if (parsed.kind !== 'parsed') throw new Error(parsed.reason);
+    await shop.query('SET plan_cache_mode = force_custom_plan');
     const plan = await explainGeneric(shop, parsed, catalog.serverVersion);
+    // The generic plan is forced for that one EXPLAIN only: the connection keeps its own plan cache mode.
+    expect((await shop.query('SHOW plan_cache_mode')).rows[0]).toEqual({ plan_cache_mode: 'force_custom_plan' });
+    await shop.query('RESET plan_cache_mode');
     const candidate = {
       table: orders.table,
       columns: [{ name: 'created_at', descending: false }],
