@@ -7,6 +7,7 @@
  *   npx tsx corpus/score-auth.ts <checkouts> --only owner/name
  *   npx tsx corpus/score-auth.ts <checkouts> --tuning     # or --heldout: one set only
  *   npx tsx corpus/score-auth.ts <checkouts> --heldout2   # the second held-out set, only when asked for
+ *   npx tsx corpus/score-auth.ts <checkouts> --heldout3   # the third, likewise
  *
  * Fetches nothing. For each labelled repository it runs the built CLI (`node dist/cli/bin.js auth-logging --dry
  * --json .`, so `npm run build` first) in the checkout and matches the sites it reports to the labels by path and line.
@@ -87,8 +88,16 @@ export const HELD_OUT_2: LabelSet = {
   labels: join(HERE, 'auth-heldout2-labels.tsv'),
 };
 
+/** A third, labelled by another engineer who never read the detector; only under `--heldout3`. */
+export const HELD_OUT_3: LabelSet = {
+  name: 'held-out 3',
+  repos: join(HERE, 'auth-heldout3-repos.tsv'),
+  labels: join(HERE, 'auth-heldout3-labels.tsv'),
+};
+
 /** The sets a command line asks for: one flag picks one set; none picks every set scored by default that exists. */
 export function labelSetsFor(args: readonly string[]): LabelSet[] {
+  if (args.includes('--heldout3')) return [HELD_OUT_3];
   if (args.includes('--heldout2')) return [HELD_OUT_2];
   if (args.includes('--heldout')) return [HELD_OUT];
   if (args.includes('--tuning')) return [TUNING];
@@ -397,7 +406,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
   if (!dir || (onlyIndex >= 0 && !only)) {
     console.error(
-      'usage: npx tsx corpus/score-auth.ts <checkouts-dir> [--only owner/name] [--tuning | --heldout | --heldout2] [--left]   (<dir>/<owner>+<name>/ work trees)',
+      'usage: npx tsx corpus/score-auth.ts <checkouts-dir> [--only owner/name] [--tuning | --heldout | --heldout2 | --heldout3] [--left]   (<dir>/<owner>+<name>/ work trees)',
     );
     process.exit(2);
   }

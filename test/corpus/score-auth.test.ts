@@ -7,6 +7,7 @@ import {
   formatAuthScore,
   HELD_OUT,
   HELD_OUT_2,
+  HELD_OUT_3,
   labelPlaces,
   labelSetsFor,
   readAuthLabels,
@@ -126,6 +127,9 @@ describe('labelSetsFor', () => {
     expect(labelSetsFor(['checkouts', '--heldout'])).toEqual([HELD_OUT]);
     expect(labelSetsFor(['checkouts', '--tuning'])).toEqual([TUNING]);
     expect(labelSetsFor(['checkouts'])).not.toContain(HELD_OUT_2);
+    expect(labelSetsFor(['checkouts', '--heldout3'])).toEqual([HELD_OUT_3]);
+    expect(labelSetsFor(['checkouts'])).not.toContain(HELD_OUT_3);
+    expect(HELD_OUT_3.labels.split('/').at(-1)).toBe('auth-heldout3-labels.tsv');
     expect([HELD_OUT_2.repos, HELD_OUT_2.labels].map((file) => file.split('/').at(-1))).toEqual([
       'auth-heldout2-repos.tsv',
       'auth-heldout2-labels.tsv',
