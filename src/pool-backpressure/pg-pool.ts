@@ -528,11 +528,13 @@ function helperTypeRefusal(
 ): string | undefined {
   if (member !== undefined) return undefined;
   const byType = options.types ? missingPropertiesByType(receiver, options.types, HELPER_POOL_MEMBERS) : undefined;
-  const shim = byType === undefined ? options.pgTypingsShim?.() : undefined;
+  const shim = options.pgTypingsShim?.();
   const missing = byType ?? shim?.missing ?? [];
   if (missing.length === 0) return undefined;
   const where = shim ? ` (the project's own typings for 'pg' in ${shim.file})` : '';
-  return `its Pool type has no ${missing.join(', ')}${where}, which the helpers read: the rewrite would not type-check`;
+  // pg's Pool has every one of them at run time: the declaration, not the pool, is short.
+  const fix = shim ? ": add them there (pg's own Pool declares them) or use @types/pg, then run again" : '';
+  return `its Pool type has no ${missing.join(', ')}${where}, which the helpers read: the rewrite would not type-check${fix}`;
 }
 
 /** Why a call on a real pool is still left alone: shapes the helpers do not take, or an edit that would lose code. */

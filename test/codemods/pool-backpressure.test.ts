@@ -379,8 +379,8 @@ describe("pool-backpressure on a project's own pg typings without the pool's cou
       const untyped = run(join(project.dir, 'db.ts'), source, options);
       expect(untyped.output).toBe(source);
       expect(untyped.result.left.map((site) => `${site.line} ${site.message}`)).toEqual([
-        "3 `pool.query()`: its Pool type has no totalCount, idleCount, waitingCount (the project's own typings for 'pg' in types/pg.d.ts), which the helpers read: the rewrite would not type-check [pg pool: new Pool() of 'pg']",
-        "4 `pool.connect()`: its Pool type has no totalCount, idleCount, waitingCount (the project's own typings for 'pg' in types/pg.d.ts), which the helpers read: the rewrite would not type-check [pg pool: new Pool() of 'pg']",
+        "3 `pool.query()`: its Pool type has no totalCount, idleCount, waitingCount (the project's own typings for 'pg' in types/pg.d.ts), which the helpers read: the rewrite would not type-check: add them there (pg's own Pool declares them) or use @types/pg, then run again [pg pool: new Pool() of 'pg']",
+        "4 `pool.connect()`: its Pool type has no totalCount, idleCount, waitingCount (the project's own typings for 'pg' in types/pg.d.ts), which the helpers read: the rewrite would not type-check: add them there (pg's own Pool declares them) or use @types/pg, then run again [pg pool: new Pool() of 'pg']",
       ]);
       const { ast, types } = project.services('db.ts', source);
       const typed = run(join(project.dir, 'db.ts'), source, options, types, ast);
