@@ -3,14 +3,13 @@
  * that client code loads is known as browser code even when nothing in the module itself says so (a mock server
  * imported by a React entry). One walk of the package per process, made only when a file has a site to judge.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { resolveModuleFile } from '../core/modules.js';
+import { packageFiles } from '../core/package-files.js';
 import { checkDeclaredRead } from '../core/project-reads.js';
 
 const SOURCE_FILE = /\.[cm]?[jt]sx?$/;
-/** Dependencies, build output and tool folders hold no module of the package's own source. */
-const NOT_SOURCE = new Set(['node_modules', 'dist', 'build', 'coverage']);
 const RELATIVE_SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"](\.{1,2}(?:\/[^'"\n]*)?)['"]/g;
 /** A package larger than this is not walked: the answer would cost more than it saves. */
 const FILE_LIMIT = 20_000;
@@ -19,25 +18,10 @@ const importersByRoot = new Map<string, ReadonlyMap<string, readonly string[]> |
 
 function sourceFiles(root: string): string[] | undefined {
   const files: string[] = [];
-  const pending = [root];
-  while (pending.length > 0) {
-    const directory = pending.pop()!;
-    let entries;
-    try {
-      entries = readdirSync(directory, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(directory, entry.name);
-      if (entry.isDirectory()) {
-        if (!NOT_SOURCE.has(entry.name)) pending.push(path);
-      } else if (entry.isFile() && SOURCE_FILE.test(entry.name) && !entry.name.endsWith('.d.ts')) {
-        files.push(path);
-        if (files.length > FILE_LIMIT) return undefined;
-      }
-    }
+  for (const path of packageFiles(root)) {
+    if (!SOURCE_FILE.test(path) || path.endsWith('.d.ts')) continue;
+    files.push(path);
+    if (files.length > FILE_LIMIT) return undefined;
   }
   return files;
 }

@@ -4,9 +4,10 @@
  * helpers read a pool's `totalCount`, `idleCount` and `waitingCount`: a Pool declared without them cannot be passed
  * to them, so a TypeScript file using it is left (the rewrite would not type-check), typed or not.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative } from 'node:path';
 import { checksJavaScript } from '../core/modules.js';
+import { packageFiles } from '../core/package-files.js';
 import { checkDeclaredRead } from '../core/project-reads.js';
 
 /** What the helpers' `PoolLike` requires of a pool beyond `connect`. */
@@ -20,9 +21,8 @@ export interface PgTypingsShim {
 }
 
 /** Folders never holding a project's own declarations (installed packages, build output, VCS). */
-const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'build', 'out', 'coverage', '.next', '.git']);
 /** A bound on the walk: a package with more files than this is read no further (a shim lives near its sources). */
-const MAX_ENTRIES = 20_000;
+const MAX_FILES = 20_000;
 
 const shimOfRoot = new Map<string, PgTypingsShim | undefined>();
 
@@ -34,26 +34,12 @@ export function pgTypingsShimIn(packageRoot: string): PgTypingsShim | undefined 
 }
 
 function findShim(root: string): PgTypingsShim | undefined {
-  let entries = 0;
-  const pending = [root];
-  while (pending.length > 0 && entries < MAX_ENTRIES) {
-    const directory = pending.pop() as string;
-    let children: import('node:fs').Dirent[];
-    try {
-      children = readdirSync(directory, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const child of children) {
-      entries++;
-      const path = join(directory, child.name);
-      if (child.isDirectory()) {
-        if (!SKIPPED_FOLDERS.has(child.name) && !child.name.startsWith('.')) pending.push(path);
-      } else if (/\.d\.[cm]?ts$/.test(child.name)) {
-        const missing = missingPoolMembers(readFileSync(path, 'utf8'));
-        if (missing && missing.length > 0) return { file: relative(root, path).replaceAll('\\', '/'), missing };
-      }
-    }
+  let files = 0;
+  for (const path of packageFiles(root)) {
+    if (++files > MAX_FILES) return undefined;
+    if (!/\.d\.[cm]?ts$/.test(path)) continue;
+    const missing = missingPoolMembers(readFileSync(path, 'utf8'));
+    if (missing && missing.length > 0) return { file: relative(root, path).replaceAll('\\', '/'), missing };
   }
   return undefined;
 }
