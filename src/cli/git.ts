@@ -6,7 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { isInside, type WriteScope } from './write.js';
+import { isInside } from '../core/paths.js';
+import type { WriteScope } from './write.js';
 
 export interface UncommittedFiles {
   /** Modified, staged or untracked. */

@@ -53,7 +53,8 @@ import {
 } from './report.js';
 import { runCodemod, type ExtraFile, type RunRequest, type RunResult } from './run.js';
 import { collectFiles } from './walk.js';
-import { isInside, RunWriter, type WriteScope } from './write.js';
+import { isInside } from '../core/paths.js';
+import { RunWriter, type WriteScope } from './write.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

@@ -29,7 +29,8 @@ import {
   writeFileSync,
   type BigIntStats,
 } from 'node:fs';
-import { basename, dirname, join, sep } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { isInside } from '../core/paths.js';
 import type { ProjectFileOutput } from '../codemod-host/codemod.js';
 import { encodeFile, type FileEncoding } from './encoding.js';
 import { quotePath } from './names.js';
@@ -242,10 +243,6 @@ function stillAsRead(real: string, current: BigIntStats | undefined, expected: E
     current.mtimeNs === fingerprint.mtimeNs &&
     current.ctimeNs === fingerprint.ctimeNs
   );
-}
-
-export function isInside(path: string, root: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
 function outsideReason(path: string, real: string): string {

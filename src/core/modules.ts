@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { parseSource } from './parse.js';
+import { isInside } from './paths.js';
 import { checkDeclaredRead } from './project-reads.js';
 
 const CACHE_LIMIT = 2000;
@@ -281,10 +282,15 @@ function workspacePatterns(workspaces: unknown): string[] {
   return Array.isArray(list) ? list.filter((entry): entry is string => typeof entry === 'string') : [];
 }
 
-/** Each workspace folder (a literal path, or one `*` / `**` level at the end) with a named package.json. */
+/**
+ * Each workspace folder (a literal path, or one `*` / `**` level at the end) with a named package.json. A pattern
+ * that leads out of the workspace root (`../shared/*`, an absolute path) is not read: a manifest decides no read
+ * outside the tree it sits in.
+ */
 function packagesOf(root: string, patterns: readonly string[]): ReadonlyMap<string, string> | null {
   const packages = new Map<string, string>();
   const add = (folder: string) => {
+    if (!isInside(folder, root)) return;
     const manifest = readJsonc(join(folder, 'package.json')) as { name?: unknown } | undefined;
     if (typeof manifest?.name === 'string' && !packages.has(manifest.name)) packages.set(manifest.name, folder);
   };
@@ -296,6 +302,7 @@ function packagesOf(root: string, patterns: readonly string[]): ReadonlyMap<stri
       continue;
     }
     const parent = resolve(root, wildcard[1] ?? '');
+    if (!isInside(parent, root)) continue;
     let children: import('node:fs').Dirent[];
     try {
       children = readdirSync(parent, { withFileTypes: true });

@@ -303,4 +303,28 @@ describe('workspace packages on disk (resolveWorkspaceModule)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('reads no package a workspace pattern puts outside the workspace root (`../…`, an absolute path)', () => {
+    const outer = mkdtempSync(join(tmpdir(), 'qw-ws-outside-'));
+    try {
+      writeTree(outer, {
+        'elsewhere/package.json': json({ name: 'elsewhere', main: 'index.js' }),
+        'elsewhere/index.js': 'export {}\n',
+        'shared/lib/package.json': json({ name: 'shared-lib', main: 'index.js' }),
+        'shared/lib/index.js': 'export {}\n',
+        'repo/package.json': json({
+          private: true,
+          workspaces: ['../shared/*', join(outer, 'elsewhere'), 'app'],
+        }),
+        'repo/app/package.json': json({ name: 'app' }),
+      });
+      const from = join(outer, 'repo', 'app');
+      expect(isWorkspacePackage(from, 'shared-lib')).toBe(false);
+      expect(isWorkspacePackage(from, 'elsewhere')).toBe(false);
+      expect(resolveWorkspaceModule(from, 'elsewhere')).toBeUndefined();
+      expect(isWorkspacePackage(from, 'app')).toBe(true);
+    } finally {
+      rmSync(outer, { recursive: true, force: true });
+    }
+  });
 });

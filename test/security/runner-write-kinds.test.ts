@@ -19,7 +19,8 @@ import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fingerprintOf, isInside, RunWriter, type WriteResult, type WriteScope } from '../../src/cli/write.js';
+import { isInside } from '../../src/core/paths.js';
+import { fingerprintOf, RunWriter, type WriteResult, type WriteScope } from '../../src/cli/write.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const created: string[] = [];
