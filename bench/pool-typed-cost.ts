@@ -14,6 +14,8 @@
  *   npm run build && npx tsx bench/pool-typed-cost.ts                 (12 packages × 150 files, 3 runs each)
  *   PACKAGES=20 FILES=200 RUNS=5 npx tsx bench/pool-typed-cost.ts
  *   BIN=<another build>/dist/cli/bin.js npx tsx bench/pool-typed-cost.ts   (the same input, another build)
+ *   LAYOUT=paths npx tsx bench/pool-typed-cost.ts   (no npm workspace: the packages reach each other only through
+ *                                                    the `paths` of a root tsconfig.base.json each package extends)
  *
  * The runs must agree: the bench fails when the two reports rewrite different sites.
  */
@@ -32,6 +34,8 @@ const RUNS = Number(process.env.RUNS ?? 3);
 // BIN=<another build>/dist/cli/bin.js measures another build on the same input (before/after).
 const BIN = process.env.BIN ?? join(ROOT, 'dist', 'cli', 'bin.js');
 const GNU_TIME = '/usr/bin/time';
+const LAYOUT = process.env.LAYOUT ?? 'workspace';
+if (LAYOUT !== 'workspace' && LAYOUT !== 'paths') throw new Error(`LAYOUT must be workspace or paths, got ${LAYOUT}`);
 
 function moduleText(pkg: number, index: number): string {
   const dependency =
@@ -77,10 +81,29 @@ export async function work${index}(repository: Repository${index}, client: Clien
 function generate(): void {
   rmSync(MONOREPO, { recursive: true, force: true });
   mkdirSync(MONOREPO, { recursive: true });
+  const workspaces = LAYOUT === 'workspace' ? { workspaces: ['packages/*'] } : {};
   writeFileSync(
     join(MONOREPO, 'package.json'),
-    `${JSON.stringify({ name: 'bench-monorepo', private: true, workspaces: ['packages/*'] }, null, 2)}\n`,
+    `${JSON.stringify({ name: 'bench-monorepo', private: true, ...workspaces }, null, 2)}\n`,
   );
+  const baseOptions = {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: ['node'],
+  };
+  if (LAYOUT === 'paths') {
+    const paths = Object.fromEntries(
+      Array.from({ length: PACKAGES }, (_, pkg) => [`@bench/p${pkg}/*`, [`packages/p${pkg}/*`]]),
+    );
+    writeFileSync(
+      join(MONOREPO, 'tsconfig.base.json'),
+      `${JSON.stringify({ compilerOptions: { ...baseOptions, paths } }, null, 2)}\n`,
+    );
+  }
   for (let pkg = 0; pkg < PACKAGES; pkg++) {
     const dir = join(MONOREPO, 'packages', `p${pkg}`);
     mkdirSync(join(dir, 'src'), { recursive: true });
@@ -90,17 +113,11 @@ function generate(): void {
       `${JSON.stringify({ name: `@bench/p${pkg}`, private: true, type: 'module', dependencies }, null, 2)}\n`,
     );
     const paths = pkg > 0 ? { [`@bench/p${pkg - 1}/*`]: [`../p${pkg - 1}/*`] } : {};
-    const compilerOptions = {
-      target: 'ES2022',
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      types: ['node'],
-      paths,
-    };
-    writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify({ compilerOptions, include: ['src'] }, null, 2)}\n`);
+    const config =
+      LAYOUT === 'paths'
+        ? { extends: '../../tsconfig.base.json', include: ['src'] }
+        : { compilerOptions: { ...baseOptions, paths }, include: ['src'] };
+    writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify(config, null, 2)}\n`);
     for (let index = 0; index < FILES; index++) writeFileSync(join(dir, 'src', `m${index}.ts`), moduleText(pkg, index));
   }
 }
@@ -184,7 +201,7 @@ function main(): void {
     untyped: median(untyped.map((run) => run.maxRssMb)),
   };
   const lines = [
-    `monorepo: ${PACKAGES} packages × ${FILES} files (${PACKAGES * FILES} files), ${(untyped[0] as Measured).rewritten.length} sites rewritten by both runs: ${same ? 'the same sites' : 'DIFFERENT sites'}`,
+    `monorepo (${LAYOUT}): ${PACKAGES} packages × ${FILES} files (${PACKAGES * FILES} files), ${(untyped[0] as Measured).rewritten.length} sites rewritten by both runs: ${same ? 'the same sites' : 'DIFFERENT sites'}`,
     `untyped (--no-types): ${(time.untyped / 1000).toFixed(2)} s, peak RSS ${memory.untyped.toFixed(0)} MB`,
     `typed:                ${(time.typed / 1000).toFixed(2)} s, peak RSS ${memory.typed.toFixed(0)} MB, ${(typed[0] as Measured).typedFiles} files parsed with types, ${(typed[0] as Measured).programs} programs built in ${((typed[0] as Measured).programMs / 1000).toFixed(2)} s`,
     `typed / untyped: time ${(time.typed / time.untyped).toFixed(2)}× (target ≤ 3×), memory ${(memory.typed / memory.untyped).toFixed(2)}× (target ≤ 2×)   [median of ${RUNS}]`,
