@@ -1,7 +1,8 @@
 /**
  * What a type-aware `pool-backpressure` run costs over one without types, on a monorepo where types change nothing:
- * wall time and peak memory (maximum resident set size, GNU time) of `quickwins pool-backpressure --dry --json`
- * against the same with `--no-types`. Target: typed ≤ 3× the time and ≤ 2× the memory of untyped.
+ * wall time, CPU time and peak memory (maximum resident set size, GNU time) of
+ * `quickwins pool-backpressure --dry --json` against the same with `--no-types`. Target: typed ≤ 3× the time and ≤ 2×
+ * the memory of untyped.
  *
  * The input is generated under bench/.corpus/monorepo/ (gitignored): PACKAGES workspace packages, each with its own
  * tsconfig.json and FILES modules. Every module calls `.query(` / `.connect(` on something that is not a pg pool
@@ -125,6 +126,8 @@ function generate(): void {
 interface Measured {
   readonly ms: number;
   readonly maxRssMb: number;
+  /** User + system CPU seconds: less swayed than wall time by other work on a shared machine. */
+  readonly cpuS: number;
   readonly rewritten: readonly string[];
   readonly programs: number;
   readonly typedFiles: number;
@@ -138,7 +141,7 @@ function measure(flags: readonly string[]): Measured {
     GNU_TIME,
     [
       '-f',
-      '%M',
+      '%M %U %S',
       '-o',
       rssFile,
       process.execPath,
@@ -158,7 +161,9 @@ function measure(flags: readonly string[]): Measured {
     },
   );
   const ms = performance.now() - start;
-  const maxRssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
+  const [maxRssKb, userS, systemS] = (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '')
+    .split(' ')
+    .map(Number) as [number, number, number];
   let report: {
     files: { path: string; rewritten: { line: number }[] }[];
     programsBuilt: number;
@@ -176,6 +181,7 @@ function measure(flags: readonly string[]): Measured {
   return {
     ms,
     maxRssMb: maxRssKb / 1024,
+    cpuS: userS + systemS,
     rewritten,
     programs: report.programsBuilt,
     typedFiles: report.typedFiles,
@@ -200,11 +206,12 @@ function main(): void {
     typed: median(typed.map((run) => run.maxRssMb)),
     untyped: median(untyped.map((run) => run.maxRssMb)),
   };
+  const cpu = { typed: median(typed.map((run) => run.cpuS)), untyped: median(untyped.map((run) => run.cpuS)) };
   const lines = [
     `monorepo (${LAYOUT}): ${PACKAGES} packages × ${FILES} files (${PACKAGES * FILES} files), ${(untyped[0] as Measured).rewritten.length} sites rewritten by both runs: ${same ? 'the same sites' : 'DIFFERENT sites'}`,
-    `untyped (--no-types): ${(time.untyped / 1000).toFixed(2)} s, peak RSS ${memory.untyped.toFixed(0)} MB`,
-    `typed:                ${(time.typed / 1000).toFixed(2)} s, peak RSS ${memory.typed.toFixed(0)} MB, ${(typed[0] as Measured).typedFiles} files parsed with types, ${(typed[0] as Measured).programs} programs built in ${((typed[0] as Measured).programMs / 1000).toFixed(2)} s`,
-    `typed / untyped: time ${(time.typed / time.untyped).toFixed(2)}× (target ≤ 3×), memory ${(memory.typed / memory.untyped).toFixed(2)}× (target ≤ 2×)   [median of ${RUNS}]`,
+    `untyped (--no-types): ${(time.untyped / 1000).toFixed(2)} s (CPU ${cpu.untyped.toFixed(2)} s), peak RSS ${memory.untyped.toFixed(0)} MB`,
+    `typed:                ${(time.typed / 1000).toFixed(2)} s (CPU ${cpu.typed.toFixed(2)} s), peak RSS ${memory.typed.toFixed(0)} MB, ${(typed[0] as Measured).typedFiles} files parsed with types, ${(typed[0] as Measured).programs} programs built in ${((typed[0] as Measured).programMs / 1000).toFixed(2)} s`,
+    `typed / untyped: time ${(time.typed / time.untyped).toFixed(2)}× (target ≤ 3×), memory ${(memory.typed / memory.untyped).toFixed(2)}× (target ≤ 2×), CPU ${(cpu.typed / cpu.untyped).toFixed(2)}×   [median of ${RUNS}]`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (!same) process.exitCode = 1;
