@@ -207,7 +207,7 @@ export class PoolValues {
     const unread = this.resolveImport?.unreadConfig?.();
     return unread === undefined
       ? ''
-      : ` (or a \`paths\` alias of the tsconfig it extends, '${unread}', outside the repository, which is not read)`;
+      : `, or a \`paths\` alias of the tsconfig it extends, '${unread}', which lies outside the repository and is not read`;
   }
 
   verdict(value: PoolValue): PoolVerdict {

@@ -166,6 +166,9 @@ describe('pool-backpressure on aliased modules, without types', () => {
       // Named like a pool, so reported: the reason says why it was not followed.
       'repo/src/b.ts': "import { pool } from '@vendor/store';\nexport const b = () => pool.query('select 1');\n",
       'vendor/store.ts': "import { Pool } from 'pg';\nexport const pool = new Pool();\n",
+      'shared.json': { compilerOptions: { paths: { '@shared/*': ['repo/lib/data/*'] } } },
+      'repo/web/tsconfig.json': { extends: '../../shared.json' },
+      'repo/web/c.ts': "import { pool } from '@shared/store';\nexport const c = () => pool.query('select 1');\n",
     });
     const aliased = run(dir, 'repo/src/a.ts');
     expect(aliased.rewritten.map((site) => site.message)).toEqual([
@@ -180,6 +183,10 @@ describe('pool-backpressure on aliased modules, without types', () => {
     expect(outside.left.map((site) => site.message).join('\n')).toContain(
       "'@vendor/store' is mapped by the tsconfig `paths` to '../vendor/store', outside the repository, which is not read",
     );
+    // The alias may be set in a config outside the repository: the reason says the import may be one.
+    expect(run(dir, 'repo/web/c.ts').left.map((site) => site.message)).toEqual([
+      "`pool.query()`: not sure it is a pg Pool (it comes from the package '@shared/store', or a `paths` alias of the tsconfig it extends, '../../shared.json', which lies outside the repository and is not read; app also depends on redis, so the name proves nothing)",
+    ]);
   });
 });
 
