@@ -1,7 +1,8 @@
 /**
  * What a type-aware `pool-backpressure` run costs over one without types, on a monorepo where types change nothing:
- * wall time and peak memory (maximum resident set size, GNU time) of `quickwins pool-backpressure --dry --json`
- * against the same with `--no-types`. Target: typed ≤ 3× the time and ≤ 2× the memory of untyped.
+ * wall time, CPU time and peak memory (maximum resident set size, GNU time) of
+ * `quickwins pool-backpressure --dry --json` against the same with `--no-types`. Target: typed ≤ 3× the time and ≤ 2×
+ * the memory of untyped.
  *
  * The input is generated under bench/.corpus/monorepo/ (gitignored): PACKAGES workspace packages, each with its own
  * tsconfig.json and FILES modules. Every module calls `.query(` / `.connect(` on something that is not a pg pool
@@ -14,6 +15,8 @@
  *   npm run build && npx tsx bench/pool-typed-cost.ts                 (12 packages × 150 files, 3 runs each)
  *   PACKAGES=20 FILES=200 RUNS=5 npx tsx bench/pool-typed-cost.ts
  *   BIN=<another build>/dist/cli/bin.js npx tsx bench/pool-typed-cost.ts   (the same input, another build)
+ *   LAYOUT=paths npx tsx bench/pool-typed-cost.ts   (no npm workspace: the packages reach each other only through
+ *                                                    the `paths` of a root tsconfig.base.json each package extends)
  *
  * The runs must agree: the bench fails when the two reports rewrite different sites.
  */
@@ -32,6 +35,8 @@ const RUNS = Number(process.env.RUNS ?? 3);
 // BIN=<another build>/dist/cli/bin.js measures another build on the same input (before/after).
 const BIN = process.env.BIN ?? join(ROOT, 'dist', 'cli', 'bin.js');
 const GNU_TIME = '/usr/bin/time';
+const LAYOUT = process.env.LAYOUT ?? 'workspace';
+if (LAYOUT !== 'workspace' && LAYOUT !== 'paths') throw new Error(`LAYOUT must be workspace or paths, got ${LAYOUT}`);
 
 function moduleText(pkg: number, index: number): string {
   const dependency =
@@ -77,10 +82,29 @@ export async function work${index}(repository: Repository${index}, client: Clien
 function generate(): void {
   rmSync(MONOREPO, { recursive: true, force: true });
   mkdirSync(MONOREPO, { recursive: true });
+  const workspaces = LAYOUT === 'workspace' ? { workspaces: ['packages/*'] } : {};
   writeFileSync(
     join(MONOREPO, 'package.json'),
-    `${JSON.stringify({ name: 'bench-monorepo', private: true, workspaces: ['packages/*'] }, null, 2)}\n`,
+    `${JSON.stringify({ name: 'bench-monorepo', private: true, ...workspaces }, null, 2)}\n`,
   );
+  const baseOptions = {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: ['node'],
+  };
+  if (LAYOUT === 'paths') {
+    const paths = Object.fromEntries(
+      Array.from({ length: PACKAGES }, (_, pkg) => [`@bench/p${pkg}/*`, [`packages/p${pkg}/*`]]),
+    );
+    writeFileSync(
+      join(MONOREPO, 'tsconfig.base.json'),
+      `${JSON.stringify({ compilerOptions: { ...baseOptions, paths } }, null, 2)}\n`,
+    );
+  }
   for (let pkg = 0; pkg < PACKAGES; pkg++) {
     const dir = join(MONOREPO, 'packages', `p${pkg}`);
     mkdirSync(join(dir, 'src'), { recursive: true });
@@ -90,17 +114,11 @@ function generate(): void {
       `${JSON.stringify({ name: `@bench/p${pkg}`, private: true, type: 'module', dependencies }, null, 2)}\n`,
     );
     const paths = pkg > 0 ? { [`@bench/p${pkg - 1}/*`]: [`../p${pkg - 1}/*`] } : {};
-    const compilerOptions = {
-      target: 'ES2022',
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      types: ['node'],
-      paths,
-    };
-    writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify({ compilerOptions, include: ['src'] }, null, 2)}\n`);
+    const config =
+      LAYOUT === 'paths'
+        ? { extends: '../../tsconfig.base.json', include: ['src'] }
+        : { compilerOptions: { ...baseOptions, paths }, include: ['src'] };
+    writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify(config, null, 2)}\n`);
     for (let index = 0; index < FILES; index++) writeFileSync(join(dir, 'src', `m${index}.ts`), moduleText(pkg, index));
   }
 }
@@ -108,6 +126,8 @@ function generate(): void {
 interface Measured {
   readonly ms: number;
   readonly maxRssMb: number;
+  /** User + system CPU seconds: less swayed than wall time by other work on a shared machine. */
+  readonly cpuS: number;
   readonly rewritten: readonly string[];
   readonly programs: number;
   readonly typedFiles: number;
@@ -121,7 +141,7 @@ function measure(flags: readonly string[]): Measured {
     GNU_TIME,
     [
       '-f',
-      '%M',
+      '%M %U %S',
       '-o',
       rssFile,
       process.execPath,
@@ -141,7 +161,9 @@ function measure(flags: readonly string[]): Measured {
     },
   );
   const ms = performance.now() - start;
-  const maxRssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
+  const [maxRssKb, userS, systemS] = (readFileSync(rssFile, 'utf8').trim().split('\n').at(-1) ?? '')
+    .split(' ')
+    .map(Number) as [number, number, number];
   let report: {
     files: { path: string; rewritten: { line: number }[] }[];
     programsBuilt: number;
@@ -159,6 +181,7 @@ function measure(flags: readonly string[]): Measured {
   return {
     ms,
     maxRssMb: maxRssKb / 1024,
+    cpuS: userS + systemS,
     rewritten,
     programs: report.programsBuilt,
     typedFiles: report.typedFiles,
@@ -183,11 +206,12 @@ function main(): void {
     typed: median(typed.map((run) => run.maxRssMb)),
     untyped: median(untyped.map((run) => run.maxRssMb)),
   };
+  const cpu = { typed: median(typed.map((run) => run.cpuS)), untyped: median(untyped.map((run) => run.cpuS)) };
   const lines = [
-    `monorepo: ${PACKAGES} packages × ${FILES} files (${PACKAGES * FILES} files), ${(untyped[0] as Measured).rewritten.length} sites rewritten by both runs: ${same ? 'the same sites' : 'DIFFERENT sites'}`,
-    `untyped (--no-types): ${(time.untyped / 1000).toFixed(2)} s, peak RSS ${memory.untyped.toFixed(0)} MB`,
-    `typed:                ${(time.typed / 1000).toFixed(2)} s, peak RSS ${memory.typed.toFixed(0)} MB, ${(typed[0] as Measured).typedFiles} files parsed with types, ${(typed[0] as Measured).programs} programs built in ${((typed[0] as Measured).programMs / 1000).toFixed(2)} s`,
-    `typed / untyped: time ${(time.typed / time.untyped).toFixed(2)}× (target ≤ 3×), memory ${(memory.typed / memory.untyped).toFixed(2)}× (target ≤ 2×)   [median of ${RUNS}]`,
+    `monorepo (${LAYOUT}): ${PACKAGES} packages × ${FILES} files (${PACKAGES * FILES} files), ${(untyped[0] as Measured).rewritten.length} sites rewritten by both runs: ${same ? 'the same sites' : 'DIFFERENT sites'}`,
+    `untyped (--no-types): ${(time.untyped / 1000).toFixed(2)} s (CPU ${cpu.untyped.toFixed(2)} s), peak RSS ${memory.untyped.toFixed(0)} MB`,
+    `typed:                ${(time.typed / 1000).toFixed(2)} s (CPU ${cpu.typed.toFixed(2)} s), peak RSS ${memory.typed.toFixed(0)} MB, ${(typed[0] as Measured).typedFiles} files parsed with types, ${(typed[0] as Measured).programs} programs built in ${((typed[0] as Measured).programMs / 1000).toFixed(2)} s`,
+    `typed / untyped: time ${(time.typed / time.untyped).toFixed(2)}× (target ≤ 3×), memory ${(memory.typed / memory.untyped).toFixed(2)}× (target ≤ 2×), CPU ${(cpu.typed / cpu.untyped).toFixed(2)}×   [median of ${RUNS}]`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (!same) process.exitCode = 1;

@@ -19,6 +19,7 @@ import {
   describeReceiver,
   findPoolCalls,
   mayFindPoolCallsInText,
+  namesFollowedModule,
   planPoolRewrites,
   QUERY_HELPER,
 } from '../src/pool-backpressure/pg-pool.js';
@@ -75,8 +76,13 @@ export const codemod: Codemod<PoolBackpressureOptions> = {
   usesTypes: true,
   reads: ['package-json', 'imported-modules', 'project-config'],
   // Every site is a member call `.connect(` / `.query(` (or `['query']`); files without one are never parsed.
-  // Without types, a site also needs somewhere a pool can come from (see mayFindPoolCallsInText).
-  mightApply: (source, { typed }) => MEMBER_CALL_HINT.test(source) && (typed || mayFindPoolCallsInText(source)),
+  // Without types, a site also needs somewhere a pool can come from (see mayFindPoolCallsInText): with the file's
+  // path, that includes a module of the project imported by name (a workspace package, a tsconfig alias).
+  mightApply: (source, { typed, filePath }) =>
+    MEMBER_CALL_HINT.test(source) &&
+    (typed ||
+      mayFindPoolCallsInText(source) ||
+      (filePath !== undefined && namesFollowedModule(source, createFileImportResolver(filePath)))),
   transform({ filePath, source, program, options, types }) {
     const threshold = options.threshold;
     if (threshold !== undefined && !(threshold > 0 && threshold <= 1)) {

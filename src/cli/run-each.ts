@@ -102,7 +102,10 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
     files.map(
       (_, index) =>
         texts[index] !== undefined &&
-        codemod.mightApply(source(index), { typed: request.typeAware && codemod.usesTypes }),
+        codemod.mightApply(source(index), {
+          typed: request.typeAware && codemod.usesTypes,
+          filePath: files[index] as string,
+        }),
     ),
   );
   const wantsTyped = (position: number, index: number): boolean => wants[position]![index] === true;
@@ -177,7 +180,9 @@ export async function runEachCodemod(request: EachRunRequest): Promise<EachRunRe
 
   for (const configured of projectCodemods) {
     const { codemod } = configured;
-    const candidates = readable.filter((index) => codemod.mightApply(source(index), { typed: false }));
+    const candidates = readable.filter((index) =>
+      codemod.mightApply(source(index), { typed: false, filePath: files[index] as string }),
+    );
     const projectOutcomes = new Array<FileOutcome | undefined>(files.length);
     let setupError: string | undefined;
     try {

@@ -201,7 +201,12 @@ function readAndPrefilter(run: Run, files: readonly FileInRun[]): Candidate[] {
     }
     const candidate: Candidate = Object.assign(file, { read });
     const { text } = read;
-    if (run.codemod.mightApply(text.startsWith('\uFEFF') ? text.slice(1) : text, { typed: run.typeAware }))
+    if (
+      run.codemod.mightApply(text.startsWith('\uFEFF') ? text.slice(1) : text, {
+        typed: run.typeAware,
+        filePath: file.path,
+      })
+    )
       candidates.push(candidate);
     else {
       file.outcome = { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };

@@ -90,6 +90,8 @@ export type CodemodRead = ProjectRead;
 
 export interface MightApplyContext {
   readonly typed: boolean;
+  /** The file, absolute, when the host has one: what the codemod reads beside the text is held to its `reads`. */
+  readonly filePath?: string;
 }
 
 /** One file handed to a project session: its path (absolute) and its text without a BOM, line endings as on disk. */

@@ -11,6 +11,7 @@ import {
   parseWithoutTypes,
   transformParsed,
   transformText,
+  heldToReads,
   type DeclaredReads,
   type ParseAttempt,
   type ParseFile,
@@ -56,7 +57,7 @@ export function runnable<Options>(codemod: Codemod<Options>): RunnableCodemod {
     // A team's own codemod, loaded as plain JavaScript, may predate the field.
     reads: codemod.reads ?? [],
     hasProjectSession: codemod.prepareProject !== undefined,
-    mightApply: (source, context) => codemod.mightApply(source, context),
+    mightApply: (source, context) => heldToReads(codemod, () => codemod.mightApply(source, context)),
     configure(raw) {
       const { values, options } = resolveOptionsOf(codemod, raw);
       const { prepareProject } = codemod;
@@ -106,7 +107,7 @@ export function transformEach(
 ): TextOutcome[] {
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const typed = parse !== parseWithoutTypes;
-  const wanted = codemods.map((configured) => configured.codemod.mightApply(source, { typed }));
+  const wanted = codemods.map((configured) => configured.codemod.mightApply(source, { typed, filePath }));
   const attempt = wanted.some(Boolean) ? parseText(filePath, text, parse) : undefined;
   return codemods.map((configured, index) =>
     attempt && wanted[index]

@@ -87,7 +87,8 @@ export function transformText<Options>(
   const source = withoutBom(text);
   // Any other parser is the type-aware one, where the checker alone can make a receiver a pool.
   const typed = parse !== parseWithoutTypes;
-  if (!codemod.mightApply(source, { typed })) return { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
+  if (!heldToReads(codemod, () => codemod.mightApply(source, { typed, filePath })))
+    return { status: 'skipped', timings: { parseMs: 0, transformMs: 0 } };
   return transformParsed(codemod, filePath, text, options, parseText(filePath, text, parse));
 }
 

@@ -1,10 +1,11 @@
 /**
  * Modules on disk as the detectors follow them without a program: the file a specifier names (extensions, `.js` for
- * `.ts`, index files, tsconfig `paths`; packages of the npm / yarn workspace through `resolveWorkspaceModule`), and
- * its text and tree, parsed at most once per process per modification time.
+ * `.ts`, index files, tsconfig `paths` and `baseUrl` through `extends`; packages of the npm / yarn workspace through
+ * `resolveWorkspaceModule`), and its text and tree, parsed at most once per process per modification time. Nothing
+ * above the repository root (the nearest folder with `.git`) is read.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { parseSource } from './parse.js';
 import { isInside } from './paths.js';
@@ -24,19 +25,25 @@ const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'
 const JS_EXTENSION = /\.(?:[cm]?js|jsx)$/;
 
 /**
- * The file a relative (or tsconfig-`paths` aliased) specifier names from `directory`, as Node and TypeScript find it:
- * the path itself, `.js` written for `.ts`, the source extensions, then `index` files; undefined when none is on disk.
+ * The file a relative (or tsconfig-`paths` / `baseUrl` aliased, see `resolveAliasedModule`) specifier names from
+ * `directory`, as Node and TypeScript find it: the path itself, `.js` written for `.ts`, the source extensions, then
+ * `index` files; undefined when none is on disk.
  */
 export function resolveModuleFile(directory: string, specifier: string): string | undefined {
   checkDeclaredRead('imported-modules', `'${specifier}' from ${directory}`);
-  if (!specifier.startsWith('.') && !specifier.startsWith('/')) {
-    for (const target of aliasTargets(directory, specifier)) {
-      const file = resolveModuleFile(directory, target);
-      if (file) return file;
-    }
-    return undefined;
+  if (!isRelativePath(specifier)) {
+    const aliased = resolveAliasedModule(directory, specifier);
+    return aliased?.kind === 'file' ? aliased.file : undefined;
   }
-  const base = resolve(directory, specifier);
+  return fileAt(resolve(directory, specifier));
+}
+
+function isRelativePath(specifier: string): boolean {
+  return specifier.startsWith('.') || specifier.startsWith('/');
+}
+
+/** The module file an absolute path names: itself, `.js` written for `.ts`, the source extensions, `index` files. */
+function fileAt(base: string): string | undefined {
   const stem = base.replace(JS_EXTENSION, '');
   const candidates = [
     ...(stem !== base ? EXTENSIONS.map((extension) => stem + extension) : []),
@@ -83,70 +90,220 @@ export function loadModule(file: string): LoadedModule | undefined {
   return loaded;
 }
 
-interface PathAliases {
-  /** Directory the targets are relative to (`baseUrl`, else the tsconfig's own directory). */
-  readonly base: string;
-  readonly paths: ReadonlyArray<readonly [pattern: string, targets: readonly string[]]>;
-}
-
-/** Nearest tsconfig.json / jsconfig.json's `paths`, per directory, read once per process. */
-const aliasesOfDirectory = new Map<string, PathAliases | null>();
+/** What the repository root holds: nothing above it is read (configs, `paths` targets, `extends`, workspaces). */
+const rootOfDirectory = new Map<string, string | null>();
 
 /**
- * Absolute paths an aliased specifier (`@/shared/db`) stands for, from the nearest tsconfig.json or jsconfig.json's
- * `compilerOptions.paths` (`"@/*": ["src/*"]`). `extends` is not followed: a config without `paths` of its own
- * resolves nothing, and the import stays unknown (and reported).
+ * The repository `directory` belongs to: the nearest folder above holding `.git` (a folder, or a file in a git
+ * worktree). Outside any git work tree there is no such bound: null.
  */
-function aliasTargets(directory: string, specifier: string): string[] {
-  const aliases = nearestAliases(directory);
-  if (!aliases) return [];
-  for (const [pattern, targets] of aliases.paths) {
-    const star = pattern.indexOf('*');
-    const prefix = star < 0 ? pattern : pattern.slice(0, star);
-    const suffix = star < 0 ? '' : pattern.slice(star + 1);
-    const matches =
-      star < 0
-        ? specifier === pattern
-        : specifier.startsWith(prefix) &&
-          specifier.endsWith(suffix) &&
-          specifier.length >= prefix.length + suffix.length;
-    if (!matches) continue;
-    const captured = star < 0 ? '' : specifier.slice(prefix.length, specifier.length - suffix.length);
-    return targets.map((target) => resolve(aliases.base, target.replace('*', captured)));
-  }
-  return [];
+export function repositoryRoot(directory: string): string | null {
+  const known = rootOfDirectory.get(directory);
+  if (known !== undefined) return known;
+  const parent = dirname(directory);
+  const found = existsSync(join(directory, '.git')) ? directory : parent === directory ? null : repositoryRoot(parent);
+  rootOfDirectory.set(directory, found);
+  return found;
 }
 
-function nearestAliases(directory: string): PathAliases | null {
-  const known = aliasesOfDirectory.get(directory);
+function insideRepository(path: string, root: string | null): boolean {
+  return root === null || path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** One `paths` entry: `"@app/*": ["src/*", "generated/*"]`. */
+interface PathPattern {
+  readonly prefix: string;
+  /** undefined: the pattern has no `*` and matches itself only. */
+  readonly suffix: string | undefined;
+  readonly targets: readonly string[];
+}
+
+/** What a tsconfig.json / jsconfig.json says about modules, its `extends` chain merged the way TypeScript merges it. */
+interface ConfigOptions {
+  /** `baseUrl`, absolute (relative to the config that sets it). */
+  readonly baseUrl?: string;
+  /** `paths`, and the folder of the config that sets them. */
+  readonly paths?: { readonly patterns: readonly PathPattern[]; readonly directory: string };
+  readonly checkJs?: boolean;
+  /** An `extends` outside the repository root, not read (as written in the config). */
+  readonly unreadExtends?: string;
+}
+
+/** How many configs deep an `extends` chain is read (TypeScript has no limit; real chains are two or three long). */
+const MAX_EXTENDS_DEPTH = 8;
+
+/** Config file → its merged options, read once per process. */
+const optionsOfConfig = new Map<string, ConfigOptions>();
+
+/**
+ * A config's options with those of the configs it `extends` (a path, a package in node_modules, or a list whose
+ * later entries win); its own `baseUrl`, `paths` and `checkJs` override what it inherits. A config outside the
+ * repository root is not read: the chain stops there and says so (`unreadExtends`).
+ */
+function configOptions(file: string, root: string | null, depth = 0): ConfigOptions {
+  const known = optionsOfConfig.get(file);
+  if (known) return known;
+  // Marked first: a chain that extends itself stops here.
+  optionsOfConfig.set(file, {});
+  const config = readJsonc(file) as { extends?: unknown; compilerOptions?: Record<string, unknown> } | undefined;
+  const parents =
+    typeof config?.extends === 'string' ? [config.extends] : Array.isArray(config?.extends) ? config.extends : [];
+  let inherited: ConfigOptions = {};
+  for (const parent of parents) {
+    if (typeof parent !== 'string' || depth >= MAX_EXTENDS_DEPTH) continue;
+    const located = extendedConfig(dirname(file), parent, root);
+    if (located === 'outside') inherited = { ...inherited, unreadExtends: inherited.unreadExtends ?? parent };
+    else if (located !== undefined) inherited = mergeOptions(inherited, configOptions(located, root, depth + 1));
+  }
+  const own = config?.compilerOptions;
+  const paths = own?.paths;
+  const merged: ConfigOptions = mergeOptions(inherited, {
+    ...(typeof own?.baseUrl === 'string' ? { baseUrl: resolve(dirname(file), own.baseUrl) } : {}),
+    ...(paths && typeof paths === 'object' && !Array.isArray(paths)
+      ? { paths: { patterns: pathPatterns(paths as Record<string, unknown>), directory: dirname(file) } }
+      : {}),
+    ...(typeof own?.checkJs === 'boolean' ? { checkJs: own.checkJs } : {}),
+  });
+  optionsOfConfig.set(file, merged);
+  return merged;
+}
+
+function mergeOptions(base: ConfigOptions, over: ConfigOptions): ConfigOptions {
+  const baseUrl = over.baseUrl ?? base.baseUrl;
+  const paths = over.paths ?? base.paths;
+  const checkJs = over.checkJs ?? base.checkJs;
+  const unreadExtends = base.unreadExtends ?? over.unreadExtends;
+  return {
+    ...(baseUrl !== undefined ? { baseUrl } : {}),
+    ...(paths !== undefined ? { paths } : {}),
+    ...(checkJs !== undefined ? { checkJs } : {}),
+    ...(unreadExtends !== undefined ? { unreadExtends } : {}),
+  };
+}
+
+/** The file an `extends` names, as TypeScript finds it; 'outside' when that leaves the repository root. */
+function extendedConfig(directory: string, written: string, root: string | null): string | 'outside' | undefined {
+  const withJson = (path: string) => (path.endsWith('.json') ? [path] : [path, `${path}.json`]);
+  if (isRelativePath(written)) {
+    const path = resolve(directory, written);
+    if (!insideRepository(path, root)) return 'outside';
+    return withJson(path).find(isFile);
+  }
+  // A package (`@tsconfig/node20/tsconfig.json`, `@acme/tsconfig`): node_modules folders up to the root.
+  for (let current = directory; insideRepository(current, root);) {
+    const path = join(current, 'node_modules', written);
+    const found = [...withJson(path), join(path, 'tsconfig.json')].find(isFile);
+    if (found) return found;
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  return undefined;
+}
+
+/** Patterns with at most one `*` (TypeScript rejects more), their targets as written. */
+function pathPatterns(paths: Record<string, unknown>): PathPattern[] {
+  const patterns: PathPattern[] = [];
+  for (const [pattern, targets] of Object.entries(paths)) {
+    const star = pattern.indexOf('*');
+    if (star !== pattern.lastIndexOf('*')) continue;
+    patterns.push({
+      prefix: star < 0 ? pattern : pattern.slice(0, star),
+      suffix: star < 0 ? undefined : pattern.slice(star + 1),
+      targets: Array.isArray(targets) ? targets.filter((target): target is string => typeof target === 'string') : [],
+    });
+  }
+  return patterns;
+}
+
+/**
+ * The pattern TypeScript picks for `specifier`, and what its `*` captured: an exact pattern first, else the one
+ * with the longest prefix before its `*` (the first of equals).
+ */
+function matchPattern(
+  patterns: readonly PathPattern[],
+  specifier: string,
+): { readonly pattern: PathPattern; readonly captured: string } | undefined {
+  const exact = patterns.find((pattern) => pattern.suffix === undefined && pattern.prefix === specifier);
+  if (exact) return { pattern: exact, captured: '' };
+  let best: PathPattern | undefined;
+  for (const pattern of patterns) {
+    const { prefix, suffix } = pattern;
+    if (suffix === undefined || (best && best.prefix.length >= prefix.length)) continue;
+    if (specifier.length >= prefix.length + suffix.length && specifier.startsWith(prefix) && specifier.endsWith(suffix))
+      best = pattern;
+  }
+  return (
+    best && {
+      pattern: best,
+      captured: specifier.slice(best.prefix.length, specifier.length - (best.suffix ?? '').length),
+    }
+  );
+}
+
+/** Folder → the nearest tsconfig.json / jsconfig.json at or above it, inside the repository (null: none). */
+const configOfDirectory = new Map<string, string | null>();
+
+function nearestConfig(directory: string, root: string | null): string | null {
+  const known = configOfDirectory.get(directory);
   if (known !== undefined) return known;
-  let found: PathAliases | null = null;
-  for (const name of ['tsconfig.json', 'jsconfig.json']) {
-    const config = readJsonc(join(directory, name));
-    if (config === undefined) continue;
-    const options = (config as { compilerOptions?: { baseUrl?: unknown; paths?: unknown } }).compilerOptions;
-    const paths =
-      options?.paths && typeof options.paths === 'object'
-        ? Object.entries(options.paths as Record<string, unknown>)
-        : [];
-    found = {
-      base: resolve(directory, typeof options?.baseUrl === 'string' ? options.baseUrl : '.'),
-      paths: paths.map(
-        ([pattern, targets]) =>
-          [
-            pattern,
-            Array.isArray(targets) ? targets.filter((target): target is string => typeof target === 'string') : [],
-          ] as const,
-      ),
-    };
-    break;
-  }
-  if (!found) {
+  let found = ['tsconfig.json', 'jsconfig.json'].map((name) => join(directory, name)).find(isFile) ?? null;
+  if (found === null && directory !== root) {
     const parent = dirname(directory);
-    found = parent === directory ? null : nearestAliases(parent);
+    found = parent === directory ? null : nearestConfig(parent, root);
   }
-  aliasesOfDirectory.set(directory, found);
+  configOfDirectory.set(directory, found);
   return found;
+}
+
+/** What a bare specifier maps to through the tsconfig: a file on disk, or a place outside the repository. */
+export type AliasedModule =
+  | { readonly kind: 'file'; readonly file: string }
+  /** A `paths` target outside the repository root, as written with its `*` filled in: not read. */
+  | { readonly kind: 'outside-repository'; readonly target: string };
+
+/**
+ * What the nearest tsconfig.json or jsconfig.json (its `extends` chain included) makes of a bare specifier, in
+ * TypeScript's order: the best-matching `paths` pattern, its targets in order (relative to `baseUrl`, else to the
+ * config that sets `paths`); then the `baseUrl` folder. Undefined when neither leads to a file: the import is a
+ * package's (node_modules) as far as the config goes. A target outside the repository root is never looked at:
+ * what is there stays unknown.
+ */
+export function resolveAliasedModule(directory: string, specifier: string): AliasedModule | undefined {
+  checkDeclaredRead('imported-modules', `'${specifier}' from ${directory}`);
+  if (isRelativePath(specifier)) return undefined;
+  const root = repositoryRoot(resolve(directory));
+  const config = nearestConfig(resolve(directory), root);
+  if (config === null) return undefined;
+  const options = configOptions(config, root);
+  const match = options.paths && matchPattern(options.paths.patterns, specifier);
+  if (options.paths && match) {
+    const base = options.baseUrl ?? options.paths.directory;
+    for (const written of match.pattern.targets) {
+      const target = written.replace('*', match.captured);
+      const path = resolve(base, target);
+      if (!insideRepository(path, root)) return { kind: 'outside-repository', target };
+      const file = fileAt(path);
+      if (file) return { kind: 'file', file };
+    }
+  }
+  if (options.baseUrl !== undefined) {
+    const path = resolve(options.baseUrl, specifier);
+    const file = insideRepository(path, root) ? fileAt(path) : undefined;
+    if (file) return { kind: 'file', file };
+  }
+  return undefined;
+}
+
+/**
+ * The `extends` of the nearest tsconfig.json / jsconfig.json that leaves the repository root (as written), when
+ * there is one: `paths` and `baseUrl` set there are unknown, so a bare import may be an alias nobody read.
+ */
+export function unreadConfigExtends(directory: string): string | undefined {
+  checkDeclaredRead('imported-modules', `the tsconfig.json / jsconfig.json above ${directory}`);
+  const root = repositoryRoot(resolve(directory));
+  const config = nearestConfig(resolve(directory), root);
+  return config === null ? undefined : configOptions(config, root).unreadExtends;
 }
 
 /** tsconfig.json is JSON with comments and trailing commas; undefined when missing or unreadable. */
@@ -246,10 +403,14 @@ function exportTarget(exports: unknown, key: string): string | undefined {
   return undefined;
 }
 
-/** The packages of the nearest folder above `directory` whose package.json lists `workspaces`; read once per process. */
+/**
+ * The packages of the nearest folder above `directory`, inside the repository, whose package.json lists `workspaces`;
+ * read once per process.
+ */
 function workspacePackages(directory: string): ReadonlyMap<string, string> | undefined {
   const visited: string[] = [];
   let found: ReadonlyMap<string, string> | null = null;
+  const root = repositoryRoot(resolve(directory));
   for (let current = resolve(directory); ;) {
     const known = workspaceOfDirectory.get(current);
     if (known !== undefined) {
@@ -265,7 +426,7 @@ function workspacePackages(directory: string): ReadonlyMap<string, string> | und
       break;
     }
     const parent = dirname(current);
-    if (parent === current) break;
+    if (parent === current || current === root) break;
     current = parent;
   }
   for (const folder of visited) workspaceOfDirectory.set(folder, found);
@@ -315,44 +476,14 @@ function packagesOf(root: string, patterns: readonly string[]): ReadonlyMap<stri
   return packages.size > 0 ? packages : null;
 }
 
-/** Folder → whether the nearest tsconfig.json / jsconfig.json has `checkJs` (own or through `extends`). */
-const checkJsOfDirectory = new Map<string, boolean>();
-
 /**
- * Whether the compiler checks JavaScript files in `directory`: the nearest tsconfig.json or jsconfig.json sets
- * `compilerOptions.checkJs` (read through relative `extends`, up to a few levels). The nearest config stands for
- * the one whose program holds the file: a config above that does not include the file still counts as checking it.
+ * Whether the compiler checks JavaScript files in `directory`: the nearest tsconfig.json or jsconfig.json (inside the
+ * repository) sets `compilerOptions.checkJs`, its own or through `extends`. The nearest config stands for the one
+ * whose program holds the file: a config above that does not include the file still counts as checking it.
  */
 export function checksJavaScript(directory: string): boolean {
   checkDeclaredRead('project-config', `the tsconfig.json / jsconfig.json above ${directory}`);
-  const known = checkJsOfDirectory.get(directory);
-  if (known !== undefined) return known;
-  let found: boolean | undefined;
-  for (const name of ['tsconfig.json', 'jsconfig.json']) {
-    const file = join(directory, name);
-    if (!isFile(file)) continue;
-    found = configChecksJs(file, 0) ?? false;
-    break;
-  }
-  if (found === undefined) {
-    const parent = dirname(directory);
-    found = parent === directory ? false : checksJavaScript(parent);
-  }
-  checkJsOfDirectory.set(directory, found);
-  return found;
-}
-
-function configChecksJs(file: string, depth: number): boolean | undefined {
-  const config = readJsonc(file) as { extends?: unknown; compilerOptions?: { checkJs?: unknown } } | undefined;
-  const own = config?.compilerOptions?.checkJs;
-  if (typeof own === 'boolean') return own;
-  const parents =
-    typeof config?.extends === 'string' ? [config.extends] : Array.isArray(config?.extends) ? config.extends : [];
-  for (const parent of [...parents].reverse()) {
-    if (typeof parent !== 'string' || !parent.startsWith('.') || depth >= 4) continue;
-    const target = resolve(dirname(file), parent);
-    const inherited = configChecksJs(isFile(target) ? target : `${target}.json`, depth + 1);
-    if (inherited !== undefined) return inherited;
-  }
-  return undefined;
+  const root = repositoryRoot(resolve(directory));
+  const config = nearestConfig(resolve(directory), root);
+  return config !== null && configOptions(config, root).checkJs === true;
 }

@@ -9,8 +9,9 @@ export type ProjectRead =
   /** The nearest package.json above the file: where it is (the package root), and its `type`, `name` and dependency lists. */
   | 'package-json'
   /**
-   * Modules the file imports by a relative path, or by a tsconfig.json / jsconfig.json `paths` alias (and that
-   * config's `paths`), to see what they export.
+   * Modules the file imports by a relative path, by a tsconfig.json / jsconfig.json `paths` or `baseUrl` alias (and
+   * that config with the configs it extends, inside the repository), or by a workspace package's name, to see what
+   * they export.
    */
   | 'imported-modules'
   /** The project's own tools, loaded by `prepareProject`: its ESLint and ESLint config, its tsconfig and what they load. */

@@ -341,6 +341,21 @@ export function mayFindPoolCallsInText(source: string): boolean {
   );
 }
 
+/**
+ * The rest of `mayFindPoolCalls`'s modules, for a file whose path is known: a string in the text that names a module
+ * `resolveImport` follows by name (a workspace package, a tsconfig `paths` / `baseUrl` alias). Every specifier the
+ * pre-check reads is such a string (escapes aside, which `mayFindPoolCallsInText` lets through).
+ */
+export function namesFollowedModule(source: string, resolveImport: ImportResolver): boolean {
+  const follows = resolveImport.follows;
+  if (!follows) return false;
+  for (const [, , specifier] of source.matchAll(BARE_SPECIFIER_TEXT)) if (follows(specifier as string)) return true;
+  return false;
+}
+
+/** A quoted string shaped like a bare module specifier (`'@acme/db'`, `'lib/db'`, `'#db'`): no spaces, no quotes. */
+const BARE_SPECIFIER_TEXT = /(['"`])([@#~\w$][\w$@#~./+-]*)\1/g;
+
 /** `connect(` followed by a function or a parenthesised parameter list: where pg-pool's callback (`takesPgPoolCallback`) can start. */
 const PG_POOL_CALLBACK_TEXT = /connect\s*\(\s*(?:async\s*)?(?:function\b|\()/;
 

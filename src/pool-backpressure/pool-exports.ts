@@ -6,7 +6,14 @@
  * chains stop after a few hops, so the cost stays a handful of small parses per run, not a program build.
  */
 import { dirname, resolve } from 'node:path';
-import { isWorkspacePackage, loadModule, resolveModuleFile, resolveWorkspaceModule } from '../core/modules.js';
+import {
+  isWorkspacePackage,
+  loadModule,
+  resolveAliasedModule,
+  resolveModuleFile,
+  resolveWorkspaceModule,
+  unreadConfigExtends,
+} from '../core/modules.js';
 import { packageFactsFor } from '../core/package-evidence.js';
 import { checkDeclaredRead } from '../core/project-reads.js';
 import { exportedPoolVerdict, type ImportResolver, type PoolVerdict } from './pool-values.js';
@@ -30,7 +37,7 @@ export function createFileImportResolver(
     if (!memo.has(fileKey))
       memo.set(fileKey, resolveModuleFile(directory, specifier) ?? resolveWorkspaceModule(directory, specifier));
     const file = memo.get(fileKey) as string | undefined;
-    if (!file) return { kind: 'unknown', reason: `'${specifier}' could not be found on disk` };
+    if (!file) return { kind: 'unknown', reason: notFoundReason(directory, specifier) };
     if (visiting.has(file)) return { kind: 'unknown', reason: `'${specifier}' imports itself in a cycle` };
     // The same question from every file that imports this module: answered once per turn.
     const verdictKey = ['verdict', file, depth, ...visiting, '', ...path].join('\0');
@@ -51,8 +58,27 @@ export function createFileImportResolver(
     if (verdict === null) return { kind: 'unknown', reason: `'${specifier}' does not parse` };
     return describeImported(verdict, specifier, path);
   };
-  // A package of the file's own workspace (`@acme/db` in a monorepo) is read on disk like a relative module.
-  return Object.assign(resolver, { follows: (specifier: string) => isWorkspacePackage(directory, specifier) });
+  // A package of the file's own workspace (`@acme/db` in a monorepo), or a tsconfig `paths` / `baseUrl` alias that
+  // leads into the repository, is read on disk like a relative module.
+  const follows = (specifier: string): boolean => {
+    const memo = memoForThisTurn();
+    const key = `follows\0${directory}\0${specifier}`;
+    let answer = memo.get(key) as boolean | undefined;
+    if (answer === undefined) {
+      answer = isWorkspacePackage(directory, specifier) || resolveAliasedModule(directory, specifier) !== undefined;
+      memo.set(key, answer);
+    }
+    return answer;
+  };
+  const unreadConfig = () => unreadConfigExtends(directory);
+  return Object.assign(resolver, { follows, unreadConfig });
+}
+
+function notFoundReason(directory: string, specifier: string): string {
+  const aliased = resolveAliasedModule(directory, specifier);
+  return aliased?.kind === 'outside-repository'
+    ? `'${specifier}' is mapped by the tsconfig \`paths\` to '${aliased.target}', outside the repository, which is not read`
+    : `'${specifier}' could not be found on disk`;
 }
 
 /**

@@ -28,8 +28,13 @@ export type PoolVerdict = TypeVerdict;
  * (`import { db } from './db'` … `db.pool` → ['db', 'pool']; `#instance` stands for `new X()` / a `: X` annotation).
  */
 export type ImportResolver = ((specifier: string, path: readonly string[]) => PoolVerdict) & {
-  /** Whether a bare specifier is followed too (a package of the file's own workspace, pool-exports.ts). */
+  /**
+   * Whether a bare specifier is followed too (a package of the file's own workspace, a tsconfig `paths` / `baseUrl`
+   * alias into the repository: pool-exports.ts).
+   */
   readonly follows?: (specifier: string) => boolean;
+  /** The tsconfig `extends` outside the repository, not read: a package import may be an alias set there. */
+  readonly unreadConfig?: () => string | undefined;
 };
 
 /** Packages whose connect/query are known not to be node-postgres pools: never worth a report. */
@@ -82,7 +87,7 @@ function isRelativeSpecifier(specifier: string): boolean {
   return specifier.startsWith('.') || specifier.startsWith('/');
 }
 
-/** `@/db`, `~/db`: tsconfig `paths` aliases, which `resolveImport` follows too (pool-exports.ts `aliasTargets`). */
+/** `@/db`, `~/db`: the usual tsconfig `paths` aliases, followed whatever the config (others: `follows`). */
 export function isAliasSpecifier(specifier: string): boolean {
   return /^[@~]\//.test(specifier);
 }
@@ -197,6 +202,14 @@ export class PoolValues {
     private readonly typeChecked = false,
   ) {}
 
+  /** Said of a package import when the tsconfig's `extends` was not read: it may map that import somewhere. */
+  private unreadConfigNote(): string {
+    const unread = this.resolveImport?.unreadConfig?.();
+    return unread === undefined
+      ? ''
+      : `, or a \`paths\` alias of the tsconfig it extends, '${unread}', which lies outside the repository and is not read`;
+  }
+
   verdict(value: PoolValue): PoolVerdict {
     switch (value.kind) {
       case 'pool':
@@ -211,7 +224,7 @@ export class PoolValues {
       case 'foreign':
         return NOT_PG_PACKAGES.has(value.module)
           ? { kind: 'not-pool', reason: `it comes from '${value.module}'` }
-          : { kind: 'unknown', reason: `it comes from the package '${value.module}'` };
+          : { kind: 'unknown', reason: `it comes from the package '${value.module}'${this.unreadConfigNote()}` };
       case 'nullish':
         return { kind: 'not-pool', reason: 'null or undefined' };
       case 'fastify-pg':

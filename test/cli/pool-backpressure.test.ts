@@ -144,3 +144,55 @@ describe('quickwins pool-backpressure', { timeout: 120_000 }, () => {
     expect(result.stdout).toMatch(/acquireWithBackpressure\(pool, .*0\.8/);
   });
 });
+
+// An Nx-style monorepo without npm workspaces: the packages reach each other only through the tsconfig `paths` of a
+// base config every package extends. The pool's module is named by its alias alone (no "pool", no 'pg' in the file).
+const pathsMonorepo = {
+  '.gitignore': 'node_modules\n',
+  'package.json': JSON.stringify({ name: 'acme', private: true, dependencies: { pg: '^8.11.0' } }),
+  'tsconfig.base.json': JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+      baseUrl: '.',
+      paths: { '@acme/*': ['libs/*/src/index.ts'], '@acme/db/*': ['libs/db/src/*'] },
+    },
+  }),
+  'libs/db/tsconfig.json': JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src'] }),
+  'libs/db/src/index.ts': "import pg from 'pg';\n\nexport const database = new pg.Pool({ max: 5 });\n",
+  'libs/db/src/reports.ts': "import pg from 'pg';\n\nexport const reports = new pg.Pool({ max: 2 });\n",
+  'apps/api/tsconfig.json': JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src'] }),
+  'apps/api/src/users.ts': [
+    "import { database } from '@acme/db';",
+    "import { reports } from '@acme/db/reports.js';",
+    '',
+    'export async function names(): Promise<string[]> {',
+    "  const { rows } = await database.query<{ name: string }>('select name from users');",
+    "  await reports.query('select 1');",
+    '  return rows.map((row) => row.name);',
+    '}',
+    '',
+  ].join('\n'),
+};
+
+describe('quickwins pool-backpressure on tsconfig `paths` aliases', { timeout: 120_000 }, () => {
+  it('rewrites a pool imported from a sibling package through an alias of an extended config, without types', () => {
+    const repo = gitRepo(pathsMonorepo);
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
+    for (const flags of [['--no-types'], []]) {
+      const result = runCli(['pool-backpressure', '--dry', '--json', ...flags], { cwd: repo });
+      expect(result.status, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout) as JsonReport;
+      const users = report.files.find((file) => file.path === 'apps/api/src/users.ts');
+      // Decided from the aliased modules on disk: the typed run needs no program for it either.
+      expect(users, flags.join(' ')).toMatchObject({ status: 'changed', typed: false, left: [] });
+      expect(users!.rewritten.map((site) => site.line)).toEqual([5, 6]);
+      expect(users!.diff).toContain("+  await queryWithBackpressure(reports, 'select 1');");
+      expect(report.programsBuilt).toBe(0);
+    }
+  });
+});

@@ -51,4 +51,38 @@ describe('type-aware parser', () => {
         .size,
     );
   });
+
+  it('reads JSDoc in JavaScript files only: TypeScript and declaration files are parsed without it', () => {
+    const root = tempDir('quickwins-types-');
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+    writeTree(root, {
+      'package.json': JSON.stringify({ name: 'app', private: true, type: 'module' }),
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { strict: true, module: 'NodeNext', allowJs: true, noEmit: true, types: ['node'] },
+        include: ['src'],
+      }),
+      'src/db.js': "import pg from 'pg';\n/** @type {pg.Pool} */\nexport const pool = new pg.Pool();\n",
+      'src/app.ts':
+        "import { pool } from './db.js';\n/** Counts. */\nexport const count = () => pool.query('select 1');\n",
+    });
+    const parser = createTypeAwareParser();
+    const file = join(root, 'src/app.ts');
+    parser.prepare([file]);
+    const program = parser.parse(file, ts.sys.readFile(file) ?? '').types?.program;
+    if (!program) throw new Error(`${file} got no program`);
+    const jsDocOf = (sourceFile: ts.SourceFile | undefined) =>
+      sourceFile?.statements.flatMap((statement) => (statement as { jsDoc?: unknown[] }).jsDoc ?? []) ?? [];
+    expect(jsDocOf(program.getSourceFile(join(root, 'src/db.js')))).toHaveLength(1);
+    expect(jsDocOf(program.getSourceFile(file))).toEqual([]);
+    const nodeTypes = program.getSourceFiles().filter((sourceFile) => sourceFile.fileName.includes('@types/node/'));
+    expect(nodeTypes.length).toBeGreaterThan(10);
+    for (const sourceFile of nodeTypes) expect(jsDocOf(sourceFile)).toEqual([]);
+    // The JavaScript file's JSDoc still types its export.
+    const checker = program.getTypeChecker();
+    const pool = program
+      .getSourceFile(file)!
+      .statements.find((statement): statement is ts.ImportDeclaration => ts.isImportDeclaration(statement))!
+      .importClause!.namedBindings as ts.NamedImports;
+    expect(checker.typeToString(checker.getTypeAtLocation(pool.elements[0]!.name))).toBe('Pool');
+  });
 });

@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 import rule from '../../eslint-plugin/rules/no-raw-pool-connect.js';
 import { runRuleTests } from './rule-tester.js';
 
@@ -227,6 +231,34 @@ runRuleTests('no-raw-pool-connect (package evidence)', rule, {
       errors: [{ messageId: 'query', line: 3 }],
       output:
         "import { queryWithBackpressure } from '@quickwins/runtime';\nconst pg = await import('pg');\nconst pool = new pg.default.Pool();\nawait queryWithBackpressure(pool, 'select 1');\n",
+    },
+  ],
+});
+
+// An Nx-style repository (no npm workspace): the pool's module is reached only through the `paths` of a config the
+// app's tsconfig extends, and the package also depends on redis, so names decide nothing: the rule follows the alias.
+const aliased = mkdtempSync(join(tmpdir(), 'quickwins-rule-aliases-'));
+afterAll(() => rmSync(aliased, { recursive: true, force: true }));
+for (const [path, text] of Object.entries({
+  'package.json': JSON.stringify({ name: 'acme', dependencies: { pg: '^8.11.0', redis: '^4.0.0' } }),
+  'tsconfig.base.json': JSON.stringify({ compilerOptions: { paths: { '@acme/db': ['libs/db/src/index.ts'] } } }),
+  'apps/api/tsconfig.json': JSON.stringify({ extends: '../../tsconfig.base.json' }),
+  'libs/db/src/index.ts': "import { Pool } from 'pg';\nexport const database = new Pool();\n",
+})) {
+  mkdirSync(dirname(join(aliased, path)), { recursive: true });
+  writeFileSync(join(aliased, path), text);
+}
+runRuleTests('no-raw-pool-connect (tsconfig paths aliases)', rule, {
+  valid: [],
+  invalid: [
+    {
+      name: 'a pool imported through an alias of an extended tsconfig',
+      code: "import { database } from '@acme/db';\nexport const names = () => database.query('select 1');\n",
+      filename: join(aliased, 'apps/api/src/users.ts'),
+      errors: [{ messageId: 'query', line: 2 }],
+      output:
+        "import { database } from '@acme/db';\nimport { queryWithBackpressure } from '@quickwins/runtime';\n" +
+        "export const names = () => queryWithBackpressure(database, 'select 1');\n",
     },
   ],
 });
