@@ -5,7 +5,7 @@
  * above the repository root (the nearest folder with `.git`) is read.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { parseSource } from './parse.js';
 import { isInside } from './paths.js';
@@ -107,7 +107,7 @@ export function repositoryRoot(directory: string): string | null {
 }
 
 function insideRepository(path: string, root: string | null): boolean {
-  return root === null || path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+  return root === null || isInside(path, root);
 }
 
 /** One `paths` entry: `"@app/*": ["src/*", "generated/*"]`. */

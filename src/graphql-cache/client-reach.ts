@@ -29,6 +29,8 @@ function sourceFiles(root: string): string[] | undefined {
 /** Every module of the package under `root` → the modules of the package that import it (absolute paths). */
 function importersIn(root: string): ReadonlyMap<string, readonly string[]> | undefined {
   checkDeclaredRead('package-sources', root);
+  // Checked here too: a map cached by an earlier run must not let a codemod that withholds this read go unchecked.
+  checkDeclaredRead('imported-modules', `the modules imported under ${root}`);
   if (importersByRoot.has(root)) return importersByRoot.get(root);
   const files = sourceFiles(root);
   let importers: Map<string, string[]> | undefined;
