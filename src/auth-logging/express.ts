@@ -20,6 +20,7 @@ import { ROUTE_METHODS, type AuthScan } from './scan.js';
 import { actionForRoute, AUTH_CONTEXT, authWords, has, NEUTRAL, SESSION, staticPath } from './vocabulary.js';
 import { isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
+import { administratorMiddleware, handlerChecksAdministrator, routerAdministration } from './administration.js';
 import {
   CALLBACK_WITHOUT_SIGN_IN,
   computedPathReason,
@@ -160,7 +161,13 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     scan.reportMethodMismatch(framework, description, call, method, named);
     return;
   }
-  if (scan.refuseRoute(framework, description, call, scan.routeRefusal(paths, handlerName, context, action))) return;
+  const administratorGuards = [
+    administratorMiddleware(before),
+    routerAdministration(scan.program, receiver, call),
+    handlerChecksAdministrator(handler?.kind === 'expression' ? visibleFunction(scan, handler.expression) : undefined),
+  ];
+  const refusal = scan.routeRefusal(paths, handlerName, context, action, administratorGuards);
+  if (scan.refuseRoute(framework, description, call, refusal)) return;
   const guard = signedInMiddleware(scan, before);
   if (scan.refuseRoute(framework, description, call, signedInRefusal(action, paths, handlerName, guard))) return;
   if (scan.refuseRoute(framework, description, call, bareSessionRefusal(method, paths, handlerName, context))) return;
