@@ -163,6 +163,26 @@ export function handlerChecksAdministrator(fn: TSESTree.Node | undefined): Admin
     : undefined;
 }
 
+/** Words of what proves a password reset is one's own: the emailed token or code, or the current password. */
+const RESET_PROOFS = new Set(['token', 'code', 'otp', 'secret', 'nonce', 'current', 'old', 'previous', 'link', 'key']);
+
+/**
+ * A password reset of the account its path names (`PATCH /accounts/:id/reset-password`) whose handler reads no token,
+ * no code and no current password: whoever forgot a password is not signed in and proves the account is theirs only
+ * with what was mailed to them, so a reset without it is someone else setting the password.
+ */
+export function resetWithoutProof(
+  action: AuthAction,
+  paths: readonly string[] | undefined,
+  fn: TSESTree.Node | undefined,
+): AdministratorEvidence | undefined {
+  if (action !== 'password_reset' || !(paths ?? []).some((path) => ACCOUNT_PARAM.test(path))) return undefined;
+  if (!fn || (!isFunctionNode(fn) && fn.type !== 'FunctionDeclaration') || !fn.body) return undefined;
+  if (has(testWords(fn.body), RESET_PROOFS) || fn.params.some((param) => has(testWords(param), RESET_PROOFS)))
+    return undefined;
+  return { kind: 'guard', text: 'with no token, code or current password read by its handler' };
+}
+
 /** The `X.use(...)` calls of a file, read once per file. */
 const useCallsByProgram = new WeakMap<TSESTree.Program, readonly TSESTree.CallExpression[]>();
 

@@ -20,7 +20,12 @@ import { ROUTE_METHODS, type AuthScan } from './scan.js';
 import { actionForRoute, AUTH_CONTEXT, authWords, has, NEUTRAL, SESSION, staticPath } from './vocabulary.js';
 import { isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
-import { administratorMiddleware, handlerChecksAdministrator, routerAdministration } from './administration.js';
+import {
+  administratorMiddleware,
+  handlerChecksAdministrator,
+  resetWithoutProof,
+  routerAdministration,
+} from './administration.js';
 import {
   CALLBACK_WITHOUT_SIGN_IN,
   computedPathReason,
@@ -161,10 +166,12 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     scan.reportMethodMismatch(framework, description, call, method, named);
     return;
   }
+  const handlerFunction = handler?.kind === 'expression' ? visibleFunction(scan, handler.expression) : undefined;
   const administratorGuards = [
     administratorMiddleware(before),
     routerAdministration(scan.program, receiver, call),
-    handlerChecksAdministrator(handler?.kind === 'expression' ? visibleFunction(scan, handler.expression) : undefined),
+    handlerChecksAdministrator(handlerFunction),
+    resetWithoutProof(action, paths, handlerFunction),
   ];
   const refusal = scan.routeRefusal(paths, handlerName, context, action, administratorGuards);
   if (scan.refuseRoute(framework, description, call, refusal)) return;

@@ -130,6 +130,48 @@ describe('account administration: an administrator acting on accounts is left, w
     ]);
   });
 
+  it('reads a reset of the account its path names that checks no token, code or current password', () => {
+    const result = scan(`
+      const router = express.Router();
+      router.patch('/accounts/:id/reset-password', async (req, res) => {
+        res.json(await accounts.resetPassword(req.params.id, req.body.password));
+      });
+      router.post('/users/:id/reset-password', async (req, res) => {
+        res.json(await users.resetPassword(req.params.id, req.body.token, req.body.password));
+      });
+      router.post('/users/:id/reset-password/:code', async (req, res) => {
+        res.json(await users.resetPassword(req.params.id, req.params.code, req.body.password));
+      });
+    `);
+    expect(wrapped(result)).toEqual([
+      'password_reset POST /users/:id/reset-password',
+      'password_reset POST /users/:id/reset-password/:code',
+    ]);
+    expect(left(result)).toEqual([
+      expect.stringContaining(
+        'acts on the account its path names (`/accounts/:id/reset-password`) with no token, code or current password',
+      ),
+    ]);
+    const controller = scan(`
+      @Controller(AccountControllerSymbol, { basePath: '/api/realm/:tenantId/account' })
+      export class AccountController {
+        @Patch('/:id/reset-password')
+        async resetPassword(ctx: ContextWithParamsAndBody<IdWithTenantParam, { password: string }>): Promise<void> {
+          ctx.body = await this.service.resetPassword(ctx.params.id, ctx.request.body.password);
+        }
+        @Patch('/:id/update-password')
+        async updatePassword(ctx: ContextWithParamsAndBody<IdWithTenantParam, { password: string }>): Promise<void> {
+          const { currentPassword, newPassword } = ctx.request.body;
+          ctx.body = await this.service.updatePassword(ctx.params.id, currentPassword, newPassword);
+        }
+      }
+    `);
+    expect(wrapped(controller)).toEqual([
+      expect.stringMatching(/^password_change @Patch \/api\/realm\/:tenantId\/account\/:id\/update-password/),
+    ]);
+    expect(left(controller)).toEqual([expect.stringContaining('with no token, code or current password')]);
+  });
+
   it('reads Nest role decorators on the method or the class; a self-service method beside them is wrapped', () => {
     const result = scan(
       `
