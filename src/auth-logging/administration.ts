@@ -24,7 +24,7 @@ export const ADMIN_WORDS = new Set([
   'superuser',
   'sysadmin',
 ]);
-/** A permission to manage accounts is an administrator's: `auth('manageUsers')`, `can('manage', 'User')`. */
+/** A permission to manage accounts (not one's profile) is an administrator's: `auth('manageUsers')`, `can('manage', 'User')`. */
 const MANAGE_WORDS = new Set(['manage', 'management']);
 /** Collections of other people's accounts: a route on them manages accounts (`/admin/users`). */
 const ACCOUNT_COLLECTIONS = new Set(['users', 'accounts', 'members', 'user', 'account', 'member']);
@@ -82,7 +82,7 @@ export function namesAdministrator(node: TSESTree.Node): boolean {
   if (has(authWords(name), ADMIN_WORDS)) return true;
   if (node.type !== 'CallExpression') return false;
   const given = node.arguments.flatMap((argument) => roleWords(argument));
-  return has(given, ADMIN_WORDS) || has(given, MANAGE_WORDS);
+  return has(given, ADMIN_WORDS) || (has(given, MANAGE_WORDS) && has(given, ACCOUNT_COLLECTIONS));
 }
 
 /** The first middleware before a handler that lets only an administrator through, as evidence. */
@@ -109,6 +109,15 @@ function testWords(node: TSESTree.Node): string[] {
     else if (child.type === 'Literal' && typeof child.value === 'string') words.push(...authWords(child.value));
   });
   return words;
+}
+
+/** Words of what the request asks for: a role in the body (`req.body.role === 'admin'`) is no check of the caller. */
+const REQUEST_INPUT = new Set(['body', 'query', 'params', 'args', 'input', 'data', 'dto', 'payload', 'form']);
+
+/** A condition about the caller's role: `req.user.role !== 'admin'`, `!session.user.isAdmin`, `!isAdmin(ctx.state.user)`. */
+function checksCallerRole(test: TSESTree.Node): boolean {
+  const words = testWords(test);
+  return has(words, ADMIN_WORDS) && !has(words, REQUEST_INPUT);
 }
 
 function exits(node: TSESTree.Node): boolean {
@@ -154,8 +163,7 @@ export function handlerChecksAdministrator(fn: TSESTree.Node | undefined): Admin
   if (!fn || (!isFunctionNode(fn) && fn.type !== 'FunctionDeclaration') || fn.body?.type !== 'BlockStatement')
     return undefined;
   const checked = fn.body.body.slice(0, LEADING_STATEMENTS).some((statement) => {
-    if (statement.type === 'IfStatement')
-      return has(testWords(statement.test), ADMIN_WORDS) && exits(statement.consequent);
+    if (statement.type === 'IfStatement') return checksCallerRole(statement.test) && exits(statement.consequent);
     return assertsAdministrator(statement);
   });
   return checked

@@ -74,7 +74,7 @@ describe('account administration: an administrator acting on accounts is left, w
     ]);
   });
 
-  it('reads a role check at the top of the handler; a check of the caller for self-service is no such evidence', () => {
+  it('reads a role check of the caller at the top of the handler; a check of what the body asks for is none', () => {
     const result = scan(`
       const router = express.Router();
       router.post('/members', async (req, res) => {
@@ -91,13 +91,22 @@ describe('account administration: an administrator acting on accounts is left, w
         await assertAdministrator(req.user);
         res.json(await Accounts.create({ email: req.body.email, password: req.body.password }));
       });
+      router.post('/register', async (req, res) => {
+        if (req.body.role === 'admin') return res.status(400).json({ error: 'nobody signs up as an administrator' });
+        res.json(await Users.create({ email: req.body.email, password: req.body.password }));
+      });
+      router.post('/users', auth('manageProfile'), users.create);
       router.post('/account/password', async (req, res) => {
         if (req.user.id !== req.body.id) return res.sendStatus(403);
         await Users.setPassword(req.user.id, req.body.password);
         res.end();
       });
     `);
-    expect(wrapped(result)).toEqual(['password_change POST /account/password']);
+    expect(wrapped(result)).toEqual([
+      'register POST /register',
+      'register POST /users',
+      'password_change POST /account/password',
+    ]);
     expect(left(result)).toEqual([
       expect.stringContaining('POST /members: it creates users behind a check at the top of its handler'),
       expect.stringContaining('POST /users/:id/password: it acts on the account its path names'),
