@@ -165,8 +165,8 @@ export function signedInRefusal(
   if (has(words, LOGIN)) return undefined;
   if (action === 'mfa' || has(words, FACTOR_WORDS))
     return `\`${guard}\` lets only a signed-in user through: setting up or removing a factor of one's own account is an account setting, not a sign-in`;
-  // An administrator creating a user (`POST /users` behind `auth('manageUsers')`) is an account made with credentials;
-  // a signed-in user creating an "account" record (a bank or billing account) is not.
+  // A user record created behind a signed-in guard may be a registration (administration.ts leaves one whose guard
+  // names an administrator); an "account" record (a bank or billing account) a signed-in user creates is not.
   if (action === 'register' && !has([...words, ...authWords(handlerName ?? '')], PERSON_WORDS))
     return `\`${guard}\` lets only a signed-in user through, and nothing says that what it creates is a user: no one signs up through it`;
   return undefined;

@@ -21,6 +21,12 @@ import { actionForRoute, AUTH_CONTEXT, authWords, has, NEUTRAL, SESSION, staticP
 import { isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
 import {
+  administratorMiddleware,
+  handlerChecksAdministrator,
+  resetWithoutProof,
+  routerAdministration,
+} from './administration.js';
+import {
   CALLBACK_WITHOUT_SIGN_IN,
   computedPathReason,
   pathText,
@@ -160,7 +166,15 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     scan.reportMethodMismatch(framework, description, call, method, named);
     return;
   }
-  if (scan.refuseRoute(framework, description, call, scan.routeRefusal(paths, handlerName, context, action))) return;
+  const handlerFunction = handler?.kind === 'expression' ? visibleFunction(scan, handler.expression) : undefined;
+  const administratorGuards = [
+    administratorMiddleware(before),
+    routerAdministration(scan.program, receiver, call),
+    handlerChecksAdministrator(handlerFunction),
+    resetWithoutProof(action, paths, handlerFunction),
+  ];
+  const refusal = scan.routeRefusal(paths, handlerName, context, action, administratorGuards);
+  if (scan.refuseRoute(framework, description, call, refusal)) return;
   const guard = signedInMiddleware(scan, before);
   if (scan.refuseRoute(framework, description, call, signedInRefusal(action, paths, handlerName, guard))) return;
   if (scan.refuseRoute(framework, description, call, bareSessionRefusal(method, paths, handlerName, context))) return;

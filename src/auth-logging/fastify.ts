@@ -2,6 +2,7 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { findProperty, pathStrings, propertyValue } from '../core/ast-helpers.js';
 import { propertyHandler, referenceName } from './handler-refs.js';
+import { administratorMiddleware } from './administration.js';
 import type { AuthScan } from './scan.js';
 import { actionForRoute } from './vocabulary.js';
 
@@ -37,8 +38,9 @@ export function detectFastifyRouteObject(
     scan.reportMethodMismatch('fastify', description, call, methods.join(','), named);
     return;
   }
-  if (scan.refuseRoute('fastify', description, call, scan.routeRefusal(paths, handlerName, scan.fileWords, action)))
-    return;
+  const administratorGuard = administratorMiddleware(routeHooks(route));
+  const refusal = scan.routeRefusal(paths, handlerName, scan.fileWords, action, [administratorGuard]);
+  if (scan.refuseRoute('fastify', description, call, refusal)) return;
   if (!handler) {
     scan.skipped.push({
       framework: 'fastify',
@@ -49,4 +51,17 @@ export function detectFastifyRouteObject(
     return;
   }
   scan.registerSite('fastify', action, description, handler, call, []);
+}
+
+/** The hooks a route object runs before its handler: `onRequest`, `preValidation`, `preHandler` (one or a list). */
+function routeHooks(route: TSESTree.ObjectExpression): TSESTree.Node[] {
+  return ['onRequest', 'preValidation', 'preHandler'].flatMap((key): TSESTree.Node[] => {
+    const value = propertyValue(route, key);
+    if (!value) return [];
+    return value.type === 'ArrayExpression'
+      ? value.elements.filter(
+          (element): element is TSESTree.Expression => element !== null && element.type !== 'SpreadElement',
+        )
+      : [value];
+  });
 }

@@ -11,6 +11,7 @@ import {
   signsInInside,
 } from './evidence.js';
 import { restUserCreation } from './rest.js';
+import { administratorDecorator, handlerChecksAdministrator, resetWithoutProof } from './administration.js';
 import type { AuthScan } from './scan.js';
 import type { AuthAction, AuthHandlerSite } from './types.js';
 import { actionForRoute, authWords } from './vocabulary.js';
@@ -147,15 +148,13 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
       scan.reportMethodMismatch(nest ? 'nestjs' : scan.framework, description, member, method, named);
       continue;
     }
-    if (
-      scan.refuseRoute(
-        nest ? 'nestjs' : scan.framework,
-        description,
-        member,
-        scan.routeRefusal(paths, methodName, context, action),
-      )
-    )
-      continue;
+    const administratorGuards = [
+      administratorDecorator(decorators),
+      handlerChecksAdministrator(member.value),
+      resetWithoutProof(action, paths, member.value),
+    ];
+    const refusal = scan.routeRefusal(paths, methodName, context, action, administratorGuards);
+    if (scan.refuseRoute(nest ? 'nestjs' : scan.framework, description, member, refusal)) continue;
     const guard = nestSignedInGuard(decorators);
     if (
       scan.refuseRoute(

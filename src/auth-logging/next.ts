@@ -7,6 +7,7 @@ import { referencedOutside } from '../core/ast-helpers.js';
 import { finalHandler } from './handler-refs.js';
 import { exportedFunctions, exportedSite } from './functions.js';
 import type { AuthScan } from './scan.js';
+import { handlerChecksAdministrator } from './administration.js';
 import { actionForMethod, actionForRoute, authWords } from './vocabulary.js';
 
 const NEXT_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -46,6 +47,9 @@ export function detectNextRoute(scan: AuthScan): void {
         scan.reportMethodMismatch('next', `${exported.name} /${folder}`, exported.node, exported.name, named);
         continue;
       }
+      const administratorGuards = [handlerChecksAdministrator(exported.fn)];
+      const refusal = scan.routeRefusal([`/${folder}`], undefined, groups, action, administratorGuards);
+      if (scan.refuseRoute('next', `${exported.name} /${folder}`, exported.node, refusal)) continue;
       exportedSite(scan, 'next', action, `${exported.name} /${folder}`, exported, statement);
     }
     if (!statement.declaration && statement.source === null) {
@@ -89,6 +93,8 @@ export function detectNextPagesApi(scan: AuthScan): void {
     return;
   }
   const declaration = statement.declaration;
+  const refusal = scan.routeRefusal([route], undefined, [], named, [handlerChecksAdministrator(declaration)]);
+  if (scan.refuseRoute('next', description, statement, refusal)) return;
   if (declaration.type === 'FunctionDeclaration') {
     const name = declaration.id?.name;
     if (name && referencedOutside(scan.program, name, declaration)) {

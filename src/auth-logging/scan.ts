@@ -16,6 +16,12 @@ import {
 } from '../core/ast-helpers.js';
 import { packageFactsFor } from '../core/package-evidence.js';
 import { traverse } from '../core/traverse.js';
+import {
+  ADMINISTRATION_MODULE,
+  administrationPath,
+  administrationRefusal,
+  type AdministratorEvidence,
+} from './administration.js';
 import { moduleSide, type ModuleSide } from './module-side.js';
 import { referenceName } from './handler-refs.js';
 import {
@@ -37,6 +43,8 @@ import {
   DECOYS,
   has,
   looseAction,
+  confirmedSubject,
+  otherActionOf,
   staticPath,
   VERIFY,
 } from './vocabulary.js';
@@ -50,8 +58,6 @@ export const SIDE_REASONS = {
   instrumentation: 'it is not a request handler',
 } as const;
 
-/** `/users/:userId/password`, `/accounts/[id]/sessions`: a route about one account, named by a parameter. */
-const ACCOUNT_PARAM = /\/(users?|accounts?|members?|admins?)\/(:\w+|\[[^\]/]+\]|\{[^}/]+\}|\$\{[^}]*\})\/[^/]/i;
 /** First words of a handler name that read or check (`listSessions`, `validatePassword`, `isLoggedIn`). */
 const READ_VERBS = new Set(['list', 'find', 'search', 'count', 'show', 'check', 'validate', 'is', 'has', 'can']);
 
@@ -395,22 +401,33 @@ export class AuthScan {
 
   /**
    * Why a route whose words read as auth is no authentication by its caller, or undefined: an administrator acting on
-   * the account its path names, a user creation in an administration module, a handler that reads or checks.
+   * someone's account (administration.ts, with the `guards` the caller found around the route), a `confirm` that is a
+   * step of another action, a handler that reads or checks.
    */
   routeRefusal(
     paths: readonly string[] | undefined,
     handlerName: string | undefined,
     context: readonly string[],
     action: AuthAction,
+    guards: readonly (AdministratorEvidence | undefined)[] = [],
   ): string | undefined {
-    // `/users/:id/password` alone may be a user's own change; in an administration module it is someone else's account.
-    const admin = this.adminModule || context.slice(this.fileWords.length).includes('admin');
-    const onAccount = admin ? (paths ?? []).find((path) => ACCOUNT_PARAM.test(path)) : undefined;
-    if (onAccount)
-      return `it acts on the account its path names (\`${onAccount}\`) from an administration module: nobody authenticates through it`;
-    if (action === 'register' && admin)
-      return 'it creates users from an administration module: nobody signs up through it';
+    // `/users/:id/password` alone may be a user's own change; behind an administrator's guard, under `/admin` or in an
+    // administration module it is someone else's account.
+    const moduleAdmin = this.adminModule || context.slice(this.fileWords.length).includes('admin');
+    const evidence = [...guards, moduleAdmin ? ADMINISTRATION_MODULE : undefined, administrationPath(paths)].filter(
+      (item): item is AdministratorEvidence => item !== undefined,
+    );
+    const administration = administrationRefusal(action, paths, evidence);
+    if (administration) return administration;
     const nameWords = authWords(handlerName ?? '');
+    const pathWords = (paths ?? []).flatMap((path) => authWords(staticPath(path)));
+    const other = action === 'verify' ? otherActionOf([...pathWords, ...nameWords]) : undefined;
+    if (other)
+      return `what it confirms is another action (\`${other}\`): a confirm step of that action, not an email or account verification`;
+    // Under `--match` the path's own words named the action, so no handler's name stood in for them.
+    const subject = action === 'verify' && !this.options.match ? confirmedSubject(pathWords) : undefined;
+    if (subject)
+      return `only its handler's name says it verifies, and its path is about \`${subject}\`, not an account: what it confirms is not an email or an account`;
     const verb = nameWords[0];
     if (verb !== undefined && (READ_VERBS.has(verb) || (verb === 'get' && action === 'session'))) {
       return `its handler \`${handlerName}\` ${verb === 'check' || verb === 'validate' ? 'checks' : 'reads'}: it signs no one in and changes nothing`;
@@ -418,7 +435,6 @@ export class AuthScan {
     if (has(nameWords, VERIFY) && nameWords.includes('reset')) {
       return `its handler \`${handlerName}\` checks a reset token before the reset: it changes nothing`;
     }
-    const pathWords = (paths ?? []).flatMap((path) => authWords(staticPath(path)));
     if (pathWords.includes('validate') || pathWords.includes('validation'))
       return 'its path says it validates: it changes nothing';
     return undefined;

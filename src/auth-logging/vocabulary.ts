@@ -179,6 +179,66 @@ export const DECOYS = new Set([
   'personal',
 ]);
 
+/**
+ * Actions a `confirm` / `verify` step may belong to: `/confirm-user-delete` confirms a deletion, `/users/:id/confirm-ban`
+ * a ban; neither verifies an address or an account.
+ */
+const OTHER_ACTIONS = new Set([
+  'delete',
+  'deletion',
+  'remove',
+  'removal',
+  'destroy',
+  'ban',
+  'unban',
+  'block',
+  'unblock',
+  'suspend',
+  'suspension',
+  'kick',
+  'deactivate',
+  'deactivation',
+  'archive',
+  'cancel',
+  'cancellation',
+  'close',
+  'closure',
+  'transfer',
+  'purchase',
+  'payment',
+  'order',
+  'checkout',
+  'booking',
+  'reservation',
+  'appointment',
+  'subscription',
+  'subscribe',
+  'unsubscribe',
+  'publish',
+  'unpublish',
+  'merge',
+  'deploy',
+  'refund',
+  'withdraw',
+  'withdrawal',
+]);
+
+/** The other action a verification word is a step of (`/confirm-user-delete` → `delete`), or undefined. */
+export function otherActionOf(words: readonly string[]): string | undefined {
+  return has(words, VERIFY) ? words.find((word) => OTHER_ACTIONS.has(word)) : undefined;
+}
+
+/**
+ * What a route confirms when only its handler's name says `confirm` and its path names something that is no account
+ * (`POST /orders/:id/confirm` → `confirm`, `/orders` → `orders`); undefined when the path is about an account or says
+ * nothing.
+ */
+export function confirmedSubject(pathWords: readonly string[]): string | undefined {
+  const subjects = pathWords.filter((word) => !VERIFY.has(word) && !NEUTRAL.has(word) && !/^v\d+$/.test(word));
+  if (has(subjects, AUTH_CONTEXT) || has(subjects, ACTION_WORDS)) return undefined;
+  return subjects[0];
+}
+
 export interface AuthClassification {
   readonly action: AuthAction;
   /** True when only weak words (`token`, `verify`, `session`, `refresh`, `register`, `reset`) made it auth. */
@@ -404,7 +464,9 @@ export function classifyHandlerName(name: string): AuthAction | undefined {
   if (!found) return undefined;
   switch (found.action) {
     case 'verify':
-      // `verifyToken` / `verifyPassword` are checks used by middleware; verifying an address or account is the action.
+      // `verifyToken` / `verifyPassword` are checks used by middleware; verifying an address or account is the action;
+      // `confirmUserDelete` confirms a deletion.
+      if (otherActionOf(words) !== undefined) return undefined;
       return words.some((word) => ['email', 'account', 'user', 'phone'].includes(word)) ||
         (words.length === 1 && VERIFY.has(words[0] ?? ''))
         ? 'verify'

@@ -52,6 +52,25 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
   ],
   'functions-stub': [[2, 'empty (a stub)']],
   'next-instrumentation': [[2, 'Next.js instrumentation']],
+  'express-account-management': [
+    [14, 'it creates users behind `requireAdmin`: account administration'],
+    [15, 'it acts on the account its path names (`/admin/users/:id/password`) under `/admin`'],
+    [16, 'it acts on the account its path names (`/users/:userId/password`) behind `authorize(...)`'],
+    [17, 'it creates users under `/admin`'],
+    [18, 'it creates users behind a check at the top of its handler that turns away anyone but an administrator'],
+    [25, "it creates users behind the router's `ensureAdmin`"],
+  ],
+  'express-confirm-step': [
+    [11, 'what it confirms is another action (`delete`)'],
+    [12, 'what it confirms is another action (`ban`)'],
+    [13, 'what it confirms is another action (`deletion`)'],
+  ],
+  'nestjs-account-management': [
+    [11, 'it creates users behind `@Roles(...)`, which names an administrator'],
+    [17, 'it acts on the account its path names (`/users/:id/password`) behind `@Roles(...)`'],
+    [38, 'what it confirms is another action (`delete`)'],
+  ],
+  'next-account-management': [[6, 'behind a check at the top of its handler']],
 };
 
 // Next.js cases are transformed under the paths fixtures/auth-logging/fixtures.json gives them (fixture-cases.ts).
