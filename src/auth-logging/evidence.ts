@@ -268,6 +268,8 @@ const COMPUTED_AUTH_WORDS = new Set([
   'verify',
   'verification',
   'identification',
+  // node-oidc-provider's name for a sign-in prompt (`/interaction/:uid`, `${interactionPrefix}/submit`).
+  'interaction',
   'passkey',
   'webauthn',
   'auth',

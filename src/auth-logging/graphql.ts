@@ -9,7 +9,7 @@
  * Only mutations: a query reads (`me`, `session`), it signs no one in.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { decoratorName, isFunctionNode, paramName } from '../core/ast-helpers.js';
+import { decoratorName, isFunctionNode, paramName, referencedOutside } from '../core/ast-helpers.js';
 import { traverse } from '../core/traverse.js';
 import { propertyHandler } from './handler-refs.js';
 import type { AuthScan } from './scan.js';
@@ -37,7 +37,10 @@ export function detectResolverClass(scan: AuthScan, declaration: TSESTree.ClassD
     if (!mutation) continue;
     const name = member.key.name;
     const action = classifyMutation(scan, name);
-    if (!action) continue;
+    if (!action) {
+      reportPersonCreation(scan, name, `@Mutation ${name}`, member);
+      continue;
+    }
     const site: AuthHandlerSite = {
       framework: 'graphql',
       action,
@@ -82,7 +85,10 @@ function detectMutationEntries(scan: AuthScan, mutations: TSESTree.ObjectExpress
   for (const entry of mutations.properties) {
     if (entry.type !== 'Property' || entry.computed || entry.key.type !== 'Identifier') continue;
     const action = classifyMutation(scan, entry.key.name);
-    if (!action) continue;
+    if (!action) {
+      reportPersonCreation(scan, entry.key.name, `Mutation.${entry.key.name}`, entry);
+      continue;
+    }
     const handler = propertyHandler(entry);
     const description = `Mutation.${entry.key.name}`;
     if (!handler) {
@@ -146,4 +152,59 @@ export function looksLikeResolver(fn: TSESTree.FunctionLike): boolean {
   const first = paramName(fn.params[0]);
   const last = paramName(fn.params[fn.params.length - 1]);
   return (first !== undefined && RESOLVER_FIRST_PARAMS.test(first)) || (fn.params.length === 4 && last === 'info');
+}
+
+/** `resolvers/Mutation/login.js`: a module per mutation, gathered into the `Mutation` map by its folder's index. */
+const MUTATION_MODULE = /(?:^|\/)Mutation\/(\w+)\.[cm]?[jt]sx?$/;
+
+/**
+ * `export default async function login(_, { input }, context)` in a `Mutation/` folder: the folder registers it as a
+ * mutation resolver (its index builds the `Mutation` map), and its name is the mutation's.
+ */
+export function detectMutationModule(scan: AuthScan): void {
+  const file = MUTATION_MODULE.exec(scan.options.filePath.replace(/\\/g, '/'));
+  if (!file || file[1] === 'index') return;
+  const statement = scan.program.body.find(
+    (node): node is TSESTree.ExportDefaultDeclaration => node.type === 'ExportDefaultDeclaration',
+  );
+  const declaration = statement?.declaration;
+  if (!statement || declaration?.type !== 'FunctionDeclaration' || !looksLikeResolver(declaration)) return;
+  const name = declaration.id?.name ?? file[1] ?? '';
+  const action = classifyMutation(scan, name);
+  if (!action) return;
+  const description = `Mutation.${name} (default export of a Mutation/ module)`;
+  if (declaration.id && referencedOutside(scan.program, declaration.id.name, declaration)) {
+    scan.skipped.push({
+      framework: 'graphql',
+      description,
+      node: statement,
+      reason: `\`${declaration.id.name}\` is also used elsewhere in the file, and wrapping the default export would unbind it`,
+    });
+    return;
+  }
+  scan.handlers.push({
+    framework: 'graphql',
+    action,
+    description,
+    target: { kind: 'default-function', declaration },
+    node: statement,
+    middlewaresBefore: [],
+  });
+}
+
+/** `createUser`, `createAdministrator`, `addCustomer`: a mutation making an account that someone may sign in with. */
+const PERSON_CREATION = /^(create|add|invite)(User|Customer|Administrator|Admin|Member|Account)s?$/;
+
+/**
+ * A mutation that creates an account is reported, not wrapped: an administrator making one for someone else is no
+ * sign-up, and a name alone cannot tell which it is.
+ */
+function reportPersonCreation(scan: AuthScan, name: string, description: string, node: TSESTree.Node): void {
+  if (scan.options.match || !PERSON_CREATION.test(name)) return;
+  scan.skipped.push({
+    framework: 'graphql',
+    description,
+    node,
+    reason: `it creates an account (\`${name}\`): an administrator creating one for someone else signs no one up, and its name cannot tell which it is; wrap it by hand with withAuthLogging('register', ...) if people sign up through it`,
+  });
 }

@@ -11,6 +11,8 @@ import {
   signsInInside,
 } from './evidence.js';
 import { restUserCreation } from './rest.js';
+import { isSignInStartPath, SIGN_IN_START } from './express.js';
+import { unnamedRouteVerdict } from './unnamed-routes.js';
 import type { AuthScan } from './scan.js';
 import type { AuthAction, AuthHandlerSite } from './types.js';
 import { actionForRoute, authWords } from './vocabulary.js';
@@ -134,6 +136,33 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
       continue;
     }
     if (!named) {
+      const guard = isPublicMethod(member) ? undefined : nestSignedInGuard(decorators);
+      const verdict = unnamedRouteVerdict(method, paths, methodName, member.value, guard);
+      if (verdict?.kind === 'leave') {
+        scan.skipped.push({
+          framework: nest ? 'nestjs' : scan.framework,
+          description,
+          node: member,
+          reason: verdict.reason,
+        });
+        continue;
+      }
+      if (verdict?.kind === 'wrap') {
+        const evidence = `${description} (its handler signs in: ${verdict.evidence})`;
+        if (nest) pushNestSite(scan, member, verdict.action, evidence);
+        else detectDecoratedMethod(scan, member, verdict.action, `${evidence} of a \`${source}\` controller`);
+        continue;
+      }
+      // `@Get('github')` on an auth controller: a provider's sign-in start (its guard may be applied as middleware).
+      if (method === 'get' && paths.some((path) => isSignInStartPath(path) && namesProvider(path))) {
+        scan.skipped.push({
+          framework: nest ? 'nestjs' : scan.framework,
+          description,
+          node: member,
+          reason: SIGN_IN_START,
+        });
+        continue;
+      }
       // `@Get(AUTH_LOGIN_PATH)`: a constant path whose name says authentication is reported, not dropped.
       const argument =
         httpDecorator.expression.type === 'CallExpression' ? httpDecorator.expression.arguments[0] : undefined;
@@ -179,15 +208,58 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
       detectDecoratedMethod(scan, member, action, `${description} of a \`${source}\` controller`);
       continue;
     }
-    const site: AuthHandlerSite = {
-      framework: 'nestjs',
-      action,
-      description,
-      target: { kind: 'decorator', method: member },
-      node: member,
-      middlewaresBefore: [],
-    };
-    if ((member.decorators ?? []).some((decorator) => scan.isAuthLoggedDecorator(decorator))) scan.wrapped.push(site);
-    else scan.handlers.push(site);
+    pushNestSite(scan, member, action, description);
   }
+}
+
+/** A Nest controller method to get `@AuthLogged('<action>')`, or already carrying it. */
+function pushNestSite(
+  scan: AuthScan,
+  member: TSESTree.MethodDefinition,
+  action: AuthAction,
+  description: string,
+): void {
+  const site: AuthHandlerSite = {
+    framework: 'nestjs',
+    action,
+    description,
+    target: { kind: 'decorator', method: member },
+    node: member,
+    middlewaresBefore: [],
+  };
+  if ((member.decorators ?? []).some((decorator) => scan.isAuthLoggedDecorator(decorator))) scan.wrapped.push(site);
+  else scan.handlers.push(site);
+}
+
+/** `@Public()`, `@SkipAuth()`, `@AllowAnonymous()` on a method: the class's sign-in guard lets anyone through to it. */
+const PUBLIC_DECORATORS = /^(?:Public|IsPublic|SkipAuth|AllowAnonymous|Anonymous|NoAuth)$/;
+
+function isPublicMethod(member: TSESTree.MethodDefinition): boolean {
+  return (member.decorators ?? []).some((decorator) => PUBLIC_DECORATORS.test(decoratorName(decorator) ?? ''));
+}
+
+/** Identity providers a sign-in starts at: `/auth/github` is one, `/auth/profile` is a page. */
+const PROVIDERS = new Set([
+  'github',
+  'gitlab',
+  'bitbucket',
+  'google',
+  'facebook',
+  'microsoft',
+  'azure',
+  'apple',
+  'twitter',
+  'discord',
+  'linkedin',
+  'slack',
+  'okta',
+  'auth0',
+  'keycloak',
+  'oidc',
+  'saml',
+  'sso',
+]);
+
+function namesProvider(path: string): boolean {
+  return authWords(path).some((word) => PROVIDERS.has(word));
 }

@@ -115,6 +115,7 @@ export const NEUTRAL = new Set([
   'requests',
   'send',
   'resend',
+  'initialize',
 ]);
 /** Path words that turn an auth word into something else: a help page, a history list, a policy. */
 export const DECOYS = new Set([
@@ -360,9 +361,14 @@ const NAME_PREFIXES = new Set([
   'rotate',
   'new',
   'password',
+  'send',
+  'resend',
+  'initialize',
 ]);
 const NAME_OBJECTS = new Set([
   'user',
+  'customer',
+  'member',
   'account',
   'email',
   'phone',
@@ -415,10 +421,12 @@ export function classifyHandlerName(name: string): AuthAction | undefined {
         ? 'token'
         : undefined;
     case 'session':
-      return words.some((word) => ['create', 'destroy', 'delete', 'revoke', 'end'].includes(word))
+      return words.some((word) => ['create', 'initialize', 'destroy', 'delete', 'revoke', 'end'].includes(word))
         ? 'session'
         : undefined;
     case 'refresh':
+      // `refreshCustomerVerification`: a new verification token sent, the verify request again.
+      if (has(words, VERIFY)) return 'verify';
       return words.some((word) => TOKEN.has(word) || SESSION.has(word) || word === 'access') || words.length === 1
         ? 'refresh'
         : undefined;
@@ -434,6 +442,14 @@ export function classifyHandlerName(name: string): AuthAction | undefined {
 export function looseAction(text: string): AuthAction | undefined {
   const words = authWords(text);
   return actionOfWords(words)?.action ?? (words.includes('auth') ? 'login' : undefined);
+}
+
+/**
+ * For sites that are only ever reported (an app's own router, a Relay mutation): `looseAction`, and an auth
+ * challenge (`/challenge`, `Challenge`: a second factor or passkey asked for) as mfa.
+ */
+export function reportOnlyAction(text: string): AuthAction | undefined {
+  return looseAction(text) ?? (authWords(text).includes('challenge') ? 'mfa' : undefined);
 }
 
 /**
