@@ -261,6 +261,8 @@ const COMPUTED_AUTH_WORDS = new Set([
   'callback',
   'session',
   'password',
+  'reset',
+  'forgot',
   'mfa',
   '2fa',
   'otp',

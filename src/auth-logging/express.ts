@@ -30,6 +30,7 @@ import {
 import { isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
 import { unnamedRouteVerdict } from './unnamed-routes.js';
+import { routePathStrings } from './constant-paths.js';
 import type { AuthAction, HandlerRef } from './types.js';
 import {
   CALLBACK_WITHOUT_SIGN_IN,
@@ -104,7 +105,7 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     receiver = callee.object;
   }
   if (handlerArgs.length === 0 || !pathNode || !scan.isRouterLike(receiver)) return;
-  const paths = pathStrings(pathNode);
+  const paths = pathStrings(pathNode) ?? routePathStrings(scan, pathNode);
   // `app.get('env')`-like names are no routes; a koa-router RPC name (`auth.login`, `${provider}.callback`) is.
   const rpc = scan.framework === 'koa' && paths?.every(isRpcName) === true;
   // `${routes.verification}/password`: the prefix is not visible here, so its tail alone cannot name the action.

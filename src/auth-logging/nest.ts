@@ -13,6 +13,7 @@ import {
 import { restUserCreation } from './rest.js';
 import { isSignInStartPath, SIGN_IN_START } from './express.js';
 import { unnamedRouteVerdict } from './unnamed-routes.js';
+import { routePathStrings } from './constant-paths.js';
 import type { AuthScan } from './scan.js';
 import type { AuthAction, AuthHandlerSite } from './types.js';
 import { actionForRoute, authWords } from './vocabulary.js';
@@ -116,8 +117,9 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
     if (!httpDecorator) continue;
     const method = NEST_METHODS.get(decoratorName(httpDecorator) ?? '') ?? 'post';
     const methodName = member.key.type === 'Identifier' ? member.key.name : undefined;
-    const paths = (decoratorPaths(httpDecorator) ?? ['']).flatMap((path) =>
-      prefixes.map((prefix) => `/${[prefix, path].filter((part) => part !== '').join('/')}`.replace(/\/+/g, '/')),
+    const paths = (decoratorPaths(httpDecorator) ?? constantDecoratorPaths(scan, httpDecorator) ?? ['']).flatMap(
+      (path) =>
+        prefixes.map((prefix) => `/${[prefix, path].filter((part) => part !== '').join('/')}`.replace(/\/+/g, '/')),
     );
     const named =
       scan.routeAction(paths, methodName, context) ??
@@ -166,7 +168,9 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
       // `@Get(AUTH_LOGIN_PATH)`: a constant path whose name says authentication is reported, not dropped.
       const argument =
         httpDecorator.expression.type === 'CallExpression' ? httpDecorator.expression.arguments[0] : undefined;
-      const reason = argument && decoratorPaths(httpDecorator) === undefined ? computedPathReason(argument) : undefined;
+      const computed =
+        decoratorPaths(httpDecorator) === undefined && constantDecoratorPaths(scan, httpDecorator) === undefined;
+      const reason = argument && computed ? computedPathReason(argument) : undefined;
       if (reason) scan.skipped.push({ framework: nest ? 'nestjs' : scan.framework, description, node: member, reason });
       continue;
     }
@@ -262,4 +266,10 @@ const PROVIDERS = new Set([
 
 function namesProvider(path: string): boolean {
   return authWords(path).some((word) => PROVIDERS.has(word));
+}
+
+/** `@Get(AUTH_CALLBACK_PATH)` where the constant is a string of this file: its paths. */
+function constantDecoratorPaths(scan: AuthScan, decorator: TSESTree.Decorator): string[] | undefined {
+  const expression = decorator.expression;
+  return expression.type === 'CallExpression' ? routePathStrings(scan, expression.arguments[0]) : undefined;
 }

@@ -238,6 +238,33 @@ describe('entry points registered elsewhere, reported', () => {
   });
 });
 
+describe('route paths held by constants of the file', () => {
+  it('reads a path from a constant declared once in the file (Nest and Express), not from one assigned again', () => {
+    const nest = scan(`
+      import { Controller, Get, Res } from '@nestjs/common';
+      export const AUTH_CALLBACK_PATH = '/auth/callback';
+      export const AUTH_LOGOUT_PATH = '/auth/logout';
+      @Controller('/')
+      export class AuthController {
+        @Get(AUTH_CALLBACK_PATH) async callback(@Res() response) { await response.oidc.callback({}); }
+        @Get(AUTH_LOGOUT_PATH) async logout(@Res() response) { await response.oidc.logout({}); }
+      }
+    `);
+    expect(wrapped(nest)).toEqual(['login @Get /auth/callback (callback)', 'logout @Get /auth/logout (logout)']);
+    const express = scan(`
+      import express from 'express';
+      const app = express();
+      const LOGIN_PATH = '/login';
+      let RESET_PATH = '/password/reset';
+      RESET_PATH = process.env.RESET_PATH;
+      app.post(LOGIN_PATH, (req, res) => res.json(login(req.body)));
+      app.post(RESET_PATH, (req, res) => res.json(reset(req.body)));
+    `);
+    expect(wrapped(express)).toEqual(['login POST /login']);
+    expect(left(express)).toEqual([expect.stringContaining('its path is computed (`RESET_PATH`)')]);
+  });
+});
+
 describe('handler names with a person or a send', () => {
   it.each([
     ['registerCustomerAccount', 'register'],
