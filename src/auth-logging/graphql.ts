@@ -9,12 +9,12 @@
  * Only mutations: a query reads (`me`, `session`), it signs no one in.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { decoratorName, isFunctionNode, paramName, referencedOutside } from '../core/ast-helpers.js';
+import { decoratorName, isFunctionNode, paramName, referencedOutside, shortText } from '../core/ast-helpers.js';
 import { traverse } from '../core/traverse.js';
 import { propertyHandler } from './handler-refs.js';
 import type { AuthScan } from './scan.js';
 import type { AuthHandlerSite } from './types.js';
-import { classifyHandlerName } from './vocabulary.js';
+import { authWords, classifyHandlerName } from './vocabulary.js';
 
 const RESOLVER_MAP_KEYS = /^(Mutation|mutations?|mutationResolvers|MutationResolvers)$/;
 /** A schema's namespaced mutation types (`AuthenticationMutation`, `UserMutation`): their fields are mutations too. */
@@ -39,6 +39,7 @@ export function detectResolverClass(scan: AuthScan, declaration: TSESTree.ClassD
     const action = classifyMutation(scan, name);
     if (!action) {
       reportPersonCreation(scan, name, `@Mutation ${name}`, member);
+      reportPasswordCheck(scan, `@Mutation ${name}`, member, member.value);
       continue;
     }
     const site: AuthHandlerSite = {
@@ -87,6 +88,7 @@ function detectMutationEntries(scan: AuthScan, mutations: TSESTree.ObjectExpress
     const action = classifyMutation(scan, entry.key.name);
     if (!action) {
       reportPersonCreation(scan, entry.key.name, `Mutation.${entry.key.name}`, entry);
+      reportPasswordCheck(scan, `Mutation.${entry.key.name}`, entry, entry.value);
       continue;
     }
     const handler = propertyHandler(entry);
@@ -206,5 +208,40 @@ function reportPersonCreation(scan: AuthScan, name: string, description: string,
     description,
     node,
     reason: `it creates an account (\`${name}\`): an administrator creating one for someone else signs no one up, and its name cannot tell which it is; wrap it by hand with withAuthLogging('register', ...) if people sign up through it`,
+  });
+}
+
+/** `verifyUserPassword(...)`, `bcrypt.compare(...)`, `checkPassword(...)`: the caller's password checked. */
+function passwordCheckIn(fn: TSESTree.Node): string | undefined {
+  if (!isFunctionNode(fn) || !fn.body) return undefined;
+  let found: string | undefined;
+  traverse(fn.body, (node) => {
+    if (found !== undefined || node.type !== 'CallExpression') return;
+    const callee = node.callee;
+    const name =
+      callee.type === 'Identifier'
+        ? callee.name
+        : callee.type === 'MemberExpression' && callee.property.type === 'Identifier'
+          ? callee.property.name
+          : '';
+    const words = authWords(name);
+    const receiver = callee.type === 'MemberExpression' ? authWords(shortText(callee.object)) : [];
+    const checks = words.some((word) => ['verify', 'check', 'compare', 'validate'].includes(word));
+    if (checks && (words.includes('password') || receiver.includes('bcrypt') || receiver.includes('argon2')))
+      found = shortText(node);
+  });
+  return found;
+}
+
+/** A mutation whose name says no action but whose body checks the caller's password: reported as a candidate. */
+function reportPasswordCheck(scan: AuthScan, description: string, node: TSESTree.Node, fn: TSESTree.Node): void {
+  if (scan.options.match || scan.skipped.some((site) => site.node === node)) return;
+  const check = passwordCheckIn(fn);
+  if (check === undefined) return;
+  scan.skipped.push({
+    framework: 'graphql',
+    description,
+    node,
+    reason: `its body checks the caller's password (\`${check}\`), but its name says no auth action (a change confirmed with the password, a re-authentication): wrap it by hand with withAuthLogging('verify', ...) if it should be logged`,
   });
 }

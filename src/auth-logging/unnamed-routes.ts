@@ -67,7 +67,10 @@ function setsSignInCookie(call: TSESTree.CallExpression, name: string): boolean 
   const cookieName = stringOf(call.arguments[0]);
   const value = call.arguments[1];
   const cleared = value === undefined || stringOf(value) === '';
-  return cookieName !== undefined && !cleared && authWords(cookieName).some((word) => SIGN_IN_COOKIE_WORDS.has(word));
+  const words = authWords(cookieName ?? '');
+  // `csrfToken`, `XSRF-TOKEN`: a request-forgery token, handed to anyone who loads a page.
+  if (words.includes('csrf') || words.includes('xsrf')) return false;
+  return cookieName !== undefined && !cleared && words.some((word) => SIGN_IN_COOKIE_WORDS.has(word));
 }
 
 /** The call in a handler's body that signs someone in, as written; undefined when there is none. */

@@ -25,6 +25,7 @@ describe('routes their words do not name, judged by their handler', () => {
       });
       app.post('/invites/accept', async (req, res) => { res.cookie('authToken', await accept(req.body)); res.end(); });
       app.post('/preferences', (req, res) => { res.cookie('theme', req.body.theme); res.end(); });
+      app.post('/form', (req, res) => { res.cookie('XSRF-TOKEN', req.csrfToken()); res.end(); });
       app.post('/cleanup', (req, res) => { res.cookie('authToken', ''); res.end(); });
       app.post('/playback/sync', async (req, res) => res.json(await CreateSessionCommand.create(req.body)));
       app.post('/saml/acs', async (req, res) => res.json(await sso.createIdpInitiatedSamlSsoSession(req.body)));
@@ -172,12 +173,19 @@ describe('GraphQL entry points beyond resolver maps and classes', () => {
         @Mutation() createAdministrator(@Args() args) { return this.admins.create(args); }
         @Mutation() registerCustomerAccount(@Args() args) { return this.customers.register(args); }
         @Mutation() updateCustomerAddress(@Args() args) { return this.customers.update(args); }
+        @Mutation() async requestUpdateEmail(@Ctx() ctx, @Args() args) {
+          await this.auth.verifyUserPassword(ctx, ctx.activeUserId, args.password);
+          return this.customers.requestUpdateEmail(ctx, args.newEmailAddress);
+        }
       }
       export const resolvers = { Mutation: { createUser: (_, args, ctx) => ctx.users.create(args) } };
     `);
     expect(wrapped(result)).toEqual(['register @Mutation registerCustomerAccount']);
     expect(left(result)).toEqual([
       expect.stringContaining('@Mutation createAdministrator: it creates an account'),
+      expect.stringContaining(
+        "@Mutation requestUpdateEmail: its body checks the caller's password (`auth.verifyUserPassword(...)`)",
+      ),
       expect.stringContaining('Mutation.createUser: it creates an account'),
     ]);
   });
