@@ -3,6 +3,9 @@
  * handler that signs someone in, a mutation module, a Relay mutation, a controller method), and each is wrapped with
  * evidence or reported with why: none is dropped without a word. Near misses in both directions.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyHandlerName, findAuthHandlers, type AuthHandlerScan } from '../../src/auth-logging/index.js';
 import { parseSource } from '../../src/core/parse.js';
@@ -270,6 +273,44 @@ describe('route paths held by constants of the file', () => {
     `);
     expect(wrapped(express)).toEqual(['login POST /login']);
     expect(left(express)).toEqual([expect.stringContaining('its path is computed (`RESET_PATH`)')]);
+  });
+});
+
+describe('a route whose final handler is require(...) of a module', () => {
+  it('wraps require() of a module exporting one (ctx) / (req, res) function; leaves a router or a factory', () => {
+    const root = mkdtempSync(join(tmpdir(), 'qw-auth-require-'));
+    mkdirSync(join(root, 'controllers'));
+    writeFileSync(
+      join(root, 'controllers', 'signup.js'),
+      'module.exports = async ctx => { ctx.body = await create(ctx.request.body) }\n',
+    );
+    writeFileSync(
+      join(root, 'controllers', 'forgot.js'),
+      'async function forgot(req, res) { res.json({}) }\nmodule.exports = forgot\n',
+    );
+    writeFileSync(
+      join(root, 'controllers', 'login.js'),
+      'module.exports = options => async ctx => { ctx.body = options }\n',
+    );
+    writeFileSync(
+      join(root, 'controllers', 'logout.js'),
+      "const router = require('koa-router')()\nmodule.exports = router\n",
+    );
+    const source = `
+      const Router = require('koa-router');
+      const router = new Router();
+      router.post('/signup', require('./controllers/signup'));
+      router.post('/password/forgot', require('./controllers/forgot'));
+      router.post('/login', require('./controllers/login'));
+      router.post('/logout', require('./controllers/logout'));
+      module.exports = router;
+    `;
+    const result = scan(source, join(root, 'routes.js'));
+    expect(wrapped(result)).toEqual(['register POST /signup', 'password_reset POST /password/forgot']);
+    expect(left(result)).toEqual([
+      expect.stringContaining("POST /login: its final handler is the result of `require(...)`"),
+      expect.stringContaining("POST /logout: its final handler is the result of `require(...)`"),
+    ]);
   });
 });
 
