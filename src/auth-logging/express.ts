@@ -213,6 +213,8 @@ function judgeUnnamedRoute(
   before: readonly TSESTree.CallExpressionArgument[],
   description: string,
 ): boolean {
+  // Routes in a test file or a job module answer no user's request (and a test's `api.post(...)` is a client call).
+  if (scan.side.kind !== 'server') return false;
   const fn = handler?.kind === 'expression' ? visibleFunction(scan, handler.expression) : undefined;
   const verdict = unnamedRouteVerdict(method, paths, handlerName, fn, signedInMiddleware(scan, before));
   if (!verdict) return false;

@@ -72,7 +72,7 @@ export function reportFileRoutedHandlers(scan: AuthScan, fileRoute: FileRoute): 
       scan.skipped.push({ framework, description, node, reason: REASONS[fileRoute.kind] });
       return;
     }
-    if (named) return;
+    if (named || scan.side.kind !== 'server') return;
     // Words silent: what the handler does decides (a sign-in effect is still reported: these cannot be wrapped).
     const fn = handlerOf(node);
     const verdict = unnamedRouteVerdict(method, [fileRoute.route], name, fn, undefined);

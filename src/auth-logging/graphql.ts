@@ -195,7 +195,7 @@ export function detectMutationModule(scan: AuthScan): void {
 }
 
 /** `createUser`, `createAdministrator`, `addCustomer`: a mutation making an account that someone may sign in with. */
-const PERSON_CREATION = /^(create|add|invite)(User|Customer|Administrator|Admin|Member|Account)s?$/;
+const PERSON_CREATION = /^(create|add)(User|Customer|Administrator|Admin|Member|Account)s?$/;
 
 /**
  * A mutation that creates an account is reported, not wrapped: an administrator making one for someone else is no

@@ -16,7 +16,7 @@ import { unnamedRouteVerdict } from './unnamed-routes.js';
 import { routePathStrings } from './constant-paths.js';
 import type { AuthScan } from './scan.js';
 import type { AuthAction, AuthHandlerSite } from './types.js';
-import { actionForRoute, authWords } from './vocabulary.js';
+import { actionForRoute, authWords, IDENTITY_PROVIDERS } from './vocabulary.js';
 
 const NEST_METHODS: ReadonlyMap<string, string> = new Map([
   ['Get', 'get'],
@@ -139,7 +139,8 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
     }
     if (!named) {
       const guard = isPublicMethod(member) ? undefined : nestSignedInGuard(decorators);
-      const verdict = unnamedRouteVerdict(method, paths, methodName, member.value, guard);
+      const verdict =
+        scan.side.kind === 'server' ? unnamedRouteVerdict(method, paths, methodName, member.value, guard) : undefined;
       if (verdict?.kind === 'leave') {
         scan.skipped.push({
           framework: nest ? 'nestjs' : scan.framework,
@@ -242,30 +243,8 @@ function isPublicMethod(member: TSESTree.MethodDefinition): boolean {
   return (member.decorators ?? []).some((decorator) => PUBLIC_DECORATORS.test(decoratorName(decorator) ?? ''));
 }
 
-/** Identity providers a sign-in starts at: `/auth/github` is one, `/auth/profile` is a page. */
-const PROVIDERS = new Set([
-  'github',
-  'gitlab',
-  'bitbucket',
-  'google',
-  'facebook',
-  'microsoft',
-  'azure',
-  'apple',
-  'twitter',
-  'discord',
-  'linkedin',
-  'slack',
-  'okta',
-  'auth0',
-  'keycloak',
-  'oidc',
-  'saml',
-  'sso',
-]);
-
 function namesProvider(path: string): boolean {
-  return authWords(path).some((word) => PROVIDERS.has(word));
+  return authWords(path).some((word) => IDENTITY_PROVIDERS.has(word));
 }
 
 /** `@Get(AUTH_CALLBACK_PATH)` where the constant is a string of this file: its paths. */

@@ -10,7 +10,7 @@ import type { AuthScan } from './scan.js';
 import type { AuthAction } from './types.js';
 import { unnamedRouteVerdict } from './unnamed-routes.js';
 import { visibleFunction } from './evidence.js';
-import { actionForMethod, actionForRoute, authWords, NEUTRAL } from './vocabulary.js';
+import { actionForMethod, actionForRoute, authWords, IDENTITY_PROVIDERS, NEUTRAL } from './vocabulary.js';
 import { traverse } from '../core/traverse.js';
 
 const NEXT_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -138,6 +138,7 @@ function unnamedPagesAction(
   const declaration = statement.declaration;
   const fn =
     declaration.type === 'FunctionDeclaration' ? declaration : visibleFunction(scan, declaration as TSESTree.Node);
+  if (scan.side.kind !== 'server') return undefined;
   const verdict = unnamedRouteVerdict('all', [route], undefined, fn, undefined);
   const reason = verdict?.kind === 'leave' ? verdict.reason : verdict ? undefined : unnamedCandidateReason(route, fn);
   if (reason) scan.skipped.push({ framework: 'next', description, node: statement, reason });
@@ -146,6 +147,7 @@ function unnamedPagesAction(
 
 const AUTH_HEADS = new Set(['auth', 'oauth', 'oauth2', 'sso', 'openid', 'oidc', 'saml']);
 const USER_COLLECTIONS = new Set(['user', 'users', 'account', 'accounts']);
+const SIGN_IN_WORDS = new Set(['provider', 'providers', 'oauth', 'oauth2', 'callback', 'connect']);
 
 /**
  * Why a pages API route whose words name no action is still reported: it lives under an auth prefix
@@ -153,7 +155,9 @@ const USER_COLLECTIONS = new Set(['user', 'users', 'account', 'accounts']);
  */
 export function unnamedCandidateReason(route: string, fn: TSESTree.Node | undefined): string | undefined {
   const words = authWords(route).filter((word) => !NEUTRAL.has(word) && !/^v\d+$/.test(word));
-  if (AUTH_HEADS.has(words[0] ?? ''))
+  // A provider's name, or a parameter naming one (`[auth_provider]`), says a sign-in may start or end here.
+  const provider = authWords(route).some((word) => IDENTITY_PROVIDERS.has(word) || SIGN_IN_WORDS.has(word));
+  if (AUTH_HEADS.has(words[0] ?? '') && provider)
     return `its route \`${route}\` is under an auth prefix but names no action (a provider's sign-in start or callback, a page), and its handler does not show a sign-in here: wrap it by hand if it signs someone in`;
   const creation = USER_COLLECTIONS.has(words.at(-1) ?? '') ? userCreationCall(fn) : undefined;
   return creation

@@ -125,17 +125,36 @@ export function userCreationEffect(fn: TSESTree.Node | undefined): string | unde
   return hash !== undefined && creation !== undefined ? `${hash}, ${creation}` : undefined;
 }
 
-/** `POST /api-keys`, `createApiKey`, `regenerateOrganizationApiKeys`: an API key made for scripts. */
-function issuesApiKey(method: string, paths: readonly string[], handlerName: string | undefined): boolean {
-  const pathWords = paths.flatMap((path) => authWords(staticPath(path)));
-  const nameWords = authWords(handlerName ?? '');
-  const isKey = (words: readonly string[]): boolean =>
+const KEY_WORDS = new Set(['key', 'keys', 'apikey', 'apikeys']);
+const KEY_VERBS = new Set(['create', 'generate', 'regenerate', 'issue', 'rotate', 'new']);
+
+/** `api-keys`, `apiKey`, `createApiKey`: the words name an API key. */
+function namesApiKey(words: readonly string[]): boolean {
+  return (
     words.includes('apikey') ||
     words.includes('apikeys') ||
-    words.some((word, index) => word === 'api' && ['key', 'keys'].includes(words[index + 1] ?? ''));
-  if (!isKey(pathWords) && !isKey(nameWords)) return false;
-  const creates = ['create', 'generate', 'regenerate', 'issue', 'rotate', 'new'].includes(nameWords[0] ?? '');
-  return method === 'post' || method === 'put' || creates;
+    words.some((word, index) => word === 'api' && ['key', 'keys'].includes(words[index + 1] ?? ''))
+  );
+}
+
+/**
+ * `POST /api-keys`, `POST /api-keys/regenerate`, `createApiKey`: an API key made for scripts. Not an update of one
+ * key (`/api-keys/:id`) or its settings (`/api-keys/:id/sales-channels`).
+ */
+function issuesApiKey(method: string, paths: readonly string[], handlerName: string | undefined): boolean {
+  const nameWords = authWords(handlerName ?? '');
+  if (namesApiKey(nameWords) && KEY_VERBS.has(nameWords[0] ?? '')) return true;
+  if (method !== 'post' && method !== 'put') return false;
+  return paths.some((path) => {
+    const last =
+      path
+        .split('/')
+        .filter((segment) => segment !== '')
+        .at(-1) ?? '';
+    const lastWord = authWords(last).at(-1) ?? '';
+    const keyCollection = namesApiKey(authWords(staticPath(path))) && !/^[:[{$]/.test(last);
+    return keyCollection && (KEY_WORDS.has(lastWord) || KEY_VERBS.has(lastWord));
+  });
 }
 
 const API_KEY_REASON =

@@ -186,6 +186,28 @@ export interface AuthClassification {
   readonly weak: boolean;
 }
 
+/** Identity providers and the words of a provider's sign-in: `/auth/github` starts one, `/auth/profile` is a page. */
+export const IDENTITY_PROVIDERS = new Set([
+  'github',
+  'gitlab',
+  'bitbucket',
+  'google',
+  'facebook',
+  'microsoft',
+  'azure',
+  'apple',
+  'twitter',
+  'discord',
+  'linkedin',
+  'slack',
+  'okta',
+  'auth0',
+  'keycloak',
+  'oidc',
+  'saml',
+  'sso',
+]);
+
 export const has = (words: readonly string[], set: ReadonlySet<string>): boolean => words.some((word) => set.has(word));
 
 /** The action the words name, by precedence (the most specific first); undefined when none. */

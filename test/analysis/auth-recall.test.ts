@@ -52,6 +52,7 @@ describe('routes their words do not name, judged by their handler', () => {
       });
       router.post('/api-keys', createKey);
       router.post('/people/search', async (req, res) => res.json(await User.find(req.body)));
+      router.post('/api-keys/:id/sales-channels', async (req, res) => res.json(await link(req.params.id)));
     `);
     expect(wrapped(result)).toEqual([]);
     expect(left(result)).toEqual([
@@ -111,6 +112,11 @@ describe('routes their words do not name, judged by their handler', () => {
     );
     expect(wrapped(users)).toEqual([]);
     expect(left(users)).toEqual([expect.stringContaining('whose body creates a user (`postUser(...)`)')]);
+    const me = scan(
+      `export default async function me(req, res) { res.json(await currentUser(req)); }`,
+      'pages/api/auth/me.ts',
+    );
+    expect([...wrapped(me), ...left(me)]).toEqual([]);
     const orders = scan(
       `export default async function orders(req, res) { res.json(await postOrder(req)); }`,
       'pages/api/orders.ts',
@@ -140,6 +146,19 @@ describe('routes their words do not name, judged by their handler', () => {
       'packages/medusa/src/api/auth/[actor_type]/[auth_provider]/update/route.ts',
     );
     expect(left(medusa)).toEqual([expect.stringContaining('is under an auth prefix but names no action')]);
+  });
+});
+
+describe('test files', () => {
+  it('reports nothing of a test client whose calls look like routes with a sign-in or an API key', () => {
+    const result = scan(
+      `it('creates a key', async () => {
+        await api.post('/admin/api-keys', { title: 'k' });
+        await api.post('/invites/accept', async (req, res) => { res.cookie('authToken', 't'); });
+      });`,
+      'integration-tests/http/__tests__/api-key/admin/api-key.spec.ts',
+    );
+    expect([...wrapped(result), ...left(result)]).toEqual([]);
   });
 });
 
@@ -308,8 +327,8 @@ describe('a route whose final handler is require(...) of a module', () => {
     const result = scan(source, join(root, 'routes.js'));
     expect(wrapped(result)).toEqual(['register POST /signup', 'password_reset POST /password/forgot']);
     expect(left(result)).toEqual([
-      expect.stringContaining("POST /login: its final handler is the result of `require(...)`"),
-      expect.stringContaining("POST /logout: its final handler is the result of `require(...)`"),
+      expect.stringContaining('POST /login: its final handler is the result of `require(...)`'),
+      expect.stringContaining('POST /logout: its final handler is the result of `require(...)`'),
     ]);
   });
 });
