@@ -214,7 +214,7 @@ describe('GraphQL entry points beyond resolver maps and classes', () => {
 });
 
 describe('entry points registered elsewhere, reported', () => {
-  it('reports auth-named methods of an undecorated controller class, not its other methods or other classes', () => {
+  it('reports auth-named methods of an undecorated controller class, not its other methods, other classes or methods routed here', () => {
     const result = scan(
       `class userController extends baseController {
         async login(ctx) { ctx.body = await this.check(ctx.request.body); }
@@ -223,10 +223,14 @@ describe('entry points registered elsewhere, reported', () => {
         login2fa(user) { return user; }
       }
       class LoginCache { async login(ctx) { return ctx; } }
+      class AccountController { async logout(req, res) { res.end(); } }
+      const accounts = new AccountController();
+      router.post('/signout', accounts.logout.bind(accounts));
       module.exports = userController;`,
       'server/controllers/user.js',
     );
-    expect(wrapped(result)).toEqual([]);
+    // The route of this file wraps `accounts.logout`: its method is no candidate of its own.
+    expect(wrapped(result)).toEqual(['logout POST /signout']);
     expect(left(result)).toEqual([
       expect.stringContaining('userController.login(ctx): it is a controller method named for login'),
       expect.stringContaining(
