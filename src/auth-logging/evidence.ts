@@ -261,6 +261,8 @@ const COMPUTED_AUTH_WORDS = new Set([
   'callback',
   'session',
   'password',
+  'reset',
+  'forgot',
   'mfa',
   '2fa',
   'otp',
@@ -268,6 +270,8 @@ const COMPUTED_AUTH_WORDS = new Set([
   'verify',
   'verification',
   'identification',
+  // node-oidc-provider's name for a sign-in prompt (`/interaction/:uid`, `${interactionPrefix}/submit`).
+  'interaction',
   'passkey',
   'webauthn',
   'auth',

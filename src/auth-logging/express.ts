@@ -17,9 +17,21 @@ import { traverse } from '../core/traverse.js';
 import { finalHandler, referenceName } from './handler-refs.js';
 import { detectKoaRegister, isRpcName, koaRouteArguments } from './koa.js';
 import { ROUTE_METHODS, type AuthScan } from './scan.js';
-import { actionForRoute, AUTH_CONTEXT, authWords, has, NEUTRAL, SESSION, staticPath } from './vocabulary.js';
+import {
+  actionForRoute,
+  AUTH_CONTEXT,
+  authWords,
+  has,
+  NEUTRAL,
+  reportOnlyAction,
+  SESSION,
+  staticPath,
+} from './vocabulary.js';
 import { isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
+import { unnamedRouteVerdict } from './unnamed-routes.js';
+import { routePathStrings } from './constant-paths.js';
+import type { AuthAction, HandlerRef } from './types.js';
 import {
   administratorMiddleware,
   handlerChecksAdministrator,
@@ -99,7 +111,7 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     receiver = callee.object;
   }
   if (handlerArgs.length === 0 || !pathNode || !scan.isRouterLike(receiver)) return;
-  const paths = pathStrings(pathNode);
+  const paths = pathStrings(pathNode) ?? routePathStrings(scan, pathNode);
   // `app.get('env')`-like names are no routes; a koa-router RPC name (`auth.login`, `${provider}.callback`) is.
   const rpc = scan.framework === 'koa' && paths?.every(isRpcName) === true;
   // `${routes.verification}/password`: the prefix is not visible here, so its tail alone cannot name the action.
@@ -142,7 +154,7 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
       scan.skipped.push({ framework, description, node: call, reason: `${shortText(last)}${PASSPORT_ONLY}` });
     else if (method === 'get' && paths?.some(isSignInStartPath))
       scan.skipped.push({ framework, description, node: call, reason: SIGN_IN_START });
-    else {
+    else if (!judgeUnnamedRoute(scan, call, method, paths, handler, handlerName, before, description)) {
       const reason =
         paths === undefined || pathNode.type === 'TemplateLiteral' ? computedPathReason(pathNode) : undefined;
       if (reason) scan.skipped.push({ framework, description, node: call, reason });
@@ -201,6 +213,38 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
   scan.registerSite(framework, action, description, handler, call, middlewaresBefore);
 }
 
+/**
+ * A route its words do not name, judged by its handler's effect (unnamed-routes.ts): wrapped when the handler signs
+ * someone in, reported when the verdict says why not. False when there is no verdict (no auth route).
+ */
+function judgeUnnamedRoute(
+  scan: AuthScan,
+  call: TSESTree.CallExpression,
+  method: string,
+  paths: readonly string[] | undefined,
+  handler: HandlerRef | undefined,
+  handlerName: string | undefined,
+  before: readonly TSESTree.CallExpressionArgument[],
+  description: string,
+): boolean {
+  // Routes in a test file or a job module answer no user's request (and a test's `api.post(...)` is a client call).
+  if (scan.side.kind !== 'server') return false;
+  const fn = handler?.kind === 'expression' ? visibleFunction(scan, handler.expression) : undefined;
+  const verdict = unnamedRouteVerdict(method, paths, handlerName, fn, signedInMiddleware(scan, before));
+  if (!verdict) return false;
+  if (verdict.kind === 'leave' || !handler) {
+    const reason = verdict.kind === 'leave' ? verdict.reason : 'its final handler is not visible here';
+    scan.skipped.push({ framework: scan.framework, description, node: call, reason });
+    return true;
+  }
+  const middlewaresBefore = before
+    .filter((argument) => !isPlainObject(argument))
+    .map((argument) => shortText(argument));
+  const evidence = `${description} (its handler signs in: ${verdict.evidence})`;
+  scan.registerSite(scan.framework, verdict.action, evidence, handler, call, middlewaresBefore);
+  return true;
+}
+
 /** `passport.authenticate(...)` (or any `<x>.authenticate(...)` on passport). */
 function isPassportAuthenticate(node: TSESTree.Node): node is TSESTree.CallExpression {
   return (
@@ -225,13 +269,13 @@ function passportCallIn(fn: TSESTree.FunctionLike): TSESTree.CallExpression | un
   return found;
 }
 
-const SIGN_IN_START =
+export const SIGN_IN_START =
   'a GET under an auth path that names no action (`/auth/openid`, `/oauth/google`) is a provider sign-in start or a page: the outcome is decided where the provider redirects back, so it is not wrapped';
 /** Path heads under which a GET naming a provider starts a sign-in. */
 const SIGN_IN_HEADS = new Set(['auth', 'oauth', 'oauth2', 'sso', 'openid', 'oidc', 'saml']);
 
 /** `/auth/openid`, `/oauth/google`: an auth head and one more word (no action word, or it would have been named). */
-function isSignInStartPath(path: string): boolean {
+export function isSignInStartPath(path: string): boolean {
   const words = authWords(staticPath(path)).filter((word) => !NEUTRAL.has(word) && !/^v\d+$/.test(word));
   return words.length === 2 && SIGN_IN_HEADS.has(words[0] ?? '');
 }
@@ -275,8 +319,11 @@ function reportMethodPathRoute(scan: AuthScan, call: TSESTree.CallExpression, me
   const handler = finalHandler(last);
   const handlerName = handler ? referenceName(handler) : undefined;
   const context = [...scan.fileWords];
+  // Never wrapped, so any auth word is enough to report it: `/upgradeToRevocableSession`, `POST /users`.
   const named =
-    scan.routeAction(paths, handlerName, context) ?? restUserCreation(method, paths, handlerName, handlerArgs, context);
+    scan.routeAction(paths, handlerName, context) ??
+    restUserCreation(method, paths, handlerName, handlerArgs, context) ??
+    (scan.options.match ? undefined : looseRouteAction(method, paths));
   if (!named || named === 'unclassified') return;
   scan.skipped.push({
     framework: scan.framework,
@@ -284,4 +331,12 @@ function reportMethodPathRoute(scan: AuthScan, call: TSESTree.CallExpression, me
     node: call,
     reason: `it is registered through \`route(method, path, handler)\`, a router of the app's own whose handlers take and answer with the app's own objects, a convention the runtime cannot read (it reads Express, Fastify, Koa, Next.js and GraphQL resolvers); log its ${named} outcome by hand`,
   });
+}
+
+/** Any action a path's words name, or `register` for a POST on a users collection; for routes that are only reported. */
+function looseRouteAction(method: string, paths: readonly string[] | undefined): AuthAction | undefined {
+  const path = paths?.[0] ?? '';
+  const words = authWords(staticPath(path));
+  if (method === 'post' && ['user', 'users'].includes(words.at(-1) ?? '') && !/\/[:[{]/.test(path)) return 'register';
+  return reportOnlyAction(path);
 }

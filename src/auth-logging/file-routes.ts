@@ -7,6 +7,8 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { isAbsolute, relative } from 'node:path';
 import { propertyKeyName } from '../core/bindings.js';
 import type { AuthScan } from './scan.js';
+import { unnamedRouteVerdict } from './unnamed-routes.js';
+import { unnamedCandidateReason } from './next.js';
 
 const HTTP_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -52,7 +54,7 @@ function namedExports(program: TSESTree.Program): NamedExport[] {
     if (statement.type !== 'ExportNamedDeclaration' || !statement.declaration) return [];
     const declaration = statement.declaration;
     if (declaration.type === 'FunctionDeclaration' && declaration.id)
-      return [{ name: declaration.id.name, node: statement }];
+      return [{ name: declaration.id.name, node: statement, init: declaration }];
     if (declaration.type !== 'VariableDeclaration') return [];
     return declaration.declarations.flatMap((declarator) =>
       declarator.id.type === 'Identifier'
@@ -64,14 +66,29 @@ function namedExports(program: TSESTree.Program): NamedExport[] {
 
 export function reportFileRoutedHandlers(scan: AuthScan, fileRoute: FileRoute): void {
   const framework = fileRoute.kind === 'sveltekit' ? 'function' : 'express';
-  const report = (description: string, node: TSESTree.Node, name: string | undefined): void => {
+  const report = (description: string, node: TSESTree.Node, name: string | undefined, method = 'post'): void => {
     const named = scan.routeAction([fileRoute.route], name, []);
-    if (!named || named === 'unclassified') return;
-    scan.skipped.push({ framework, description, node, reason: REASONS[fileRoute.kind] });
+    if (named && named !== 'unclassified') {
+      scan.skipped.push({ framework, description, node, reason: REASONS[fileRoute.kind] });
+      return;
+    }
+    if (named || scan.side.kind !== 'server') return;
+    // Words silent: what the handler does decides (a sign-in effect is still reported: these cannot be wrapped).
+    const fn = handlerOf(node);
+    const verdict = unnamedRouteVerdict(method, [fileRoute.route], name, fn, undefined);
+    const reason = !verdict
+      ? unnamedCandidateReason(fileRoute.route, fn)
+      : verdict.kind === 'leave'
+        ? verdict.reason
+        : `its handler signs in (\`${verdict.evidence}\`), but ${REASONS[fileRoute.kind]}`;
+    if (reason) scan.skipped.push({ framework, description, node, reason });
   };
+  const handlerOf = (node: TSESTree.Node): TSESTree.Node | undefined =>
+    namedExports(scan.program).find((exported) => exported.node === node)?.init ??
+    (node.type === 'Property' ? node.value : undefined);
   for (const exported of namedExports(scan.program)) {
     if (HTTP_EXPORTS.has(exported.name)) {
-      report(`${exported.name} ${fileRoute.route}`, exported.node, undefined);
+      report(`${exported.name} ${fileRoute.route}`, exported.node, undefined, exported.name.toLowerCase());
       continue;
     }
     // `export const actions = { default: async (event) => ..., 'reset-password': async (event) => ... }`.

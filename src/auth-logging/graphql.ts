@@ -9,12 +9,12 @@
  * Only mutations: a query reads (`me`, `session`), it signs no one in.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { decoratorName, isFunctionNode, paramName } from '../core/ast-helpers.js';
+import { decoratorName, isFunctionNode, paramName, referencedOutside, shortText } from '../core/ast-helpers.js';
 import { traverse } from '../core/traverse.js';
 import { propertyHandler } from './handler-refs.js';
 import type { AuthScan } from './scan.js';
 import type { AuthHandlerSite } from './types.js';
-import { classifyHandlerName } from './vocabulary.js';
+import { authWords, classifyHandlerName } from './vocabulary.js';
 
 const RESOLVER_MAP_KEYS = /^(Mutation|mutations?|mutationResolvers|MutationResolvers)$/;
 /** A schema's namespaced mutation types (`AuthenticationMutation`, `UserMutation`): their fields are mutations too. */
@@ -37,7 +37,11 @@ export function detectResolverClass(scan: AuthScan, declaration: TSESTree.ClassD
     if (!mutation) continue;
     const name = member.key.name;
     const action = classifyMutation(scan, name);
-    if (!action) continue;
+    if (!action) {
+      reportPersonCreation(scan, name, `@Mutation ${name}`, member);
+      reportPasswordCheck(scan, `@Mutation ${name}`, member, member.value);
+      continue;
+    }
     const site: AuthHandlerSite = {
       framework: 'graphql',
       action,
@@ -82,7 +86,11 @@ function detectMutationEntries(scan: AuthScan, mutations: TSESTree.ObjectExpress
   for (const entry of mutations.properties) {
     if (entry.type !== 'Property' || entry.computed || entry.key.type !== 'Identifier') continue;
     const action = classifyMutation(scan, entry.key.name);
-    if (!action) continue;
+    if (!action) {
+      reportPersonCreation(scan, entry.key.name, `Mutation.${entry.key.name}`, entry);
+      reportPasswordCheck(scan, `Mutation.${entry.key.name}`, entry, entry.value);
+      continue;
+    }
     const handler = propertyHandler(entry);
     const description = `Mutation.${entry.key.name}`;
     if (!handler) {
@@ -146,4 +154,94 @@ export function looksLikeResolver(fn: TSESTree.FunctionLike): boolean {
   const first = paramName(fn.params[0]);
   const last = paramName(fn.params[fn.params.length - 1]);
   return (first !== undefined && RESOLVER_FIRST_PARAMS.test(first)) || (fn.params.length === 4 && last === 'info');
+}
+
+/** `resolvers/Mutation/login.js`: a module per mutation, gathered into the `Mutation` map by its folder's index. */
+const MUTATION_MODULE = /(?:^|\/)Mutation\/(\w+)\.[cm]?[jt]sx?$/;
+
+/**
+ * `export default async function login(_, { input }, context)` in a `Mutation/` folder: the folder registers it as a
+ * mutation resolver (its index builds the `Mutation` map), and its name is the mutation's.
+ */
+export function detectMutationModule(scan: AuthScan): void {
+  const file = MUTATION_MODULE.exec(scan.options.filePath.replace(/\\/g, '/'));
+  if (!file || file[1] === 'index') return;
+  const statement = scan.program.body.find(
+    (node): node is TSESTree.ExportDefaultDeclaration => node.type === 'ExportDefaultDeclaration',
+  );
+  const declaration = statement?.declaration;
+  if (!statement || declaration?.type !== 'FunctionDeclaration' || !looksLikeResolver(declaration)) return;
+  const name = declaration.id?.name ?? file[1] ?? '';
+  const action = classifyMutation(scan, name);
+  if (!action) return;
+  const description = `Mutation.${name} (default export of a Mutation/ module)`;
+  if (declaration.id && referencedOutside(scan.program, declaration.id.name, declaration)) {
+    scan.skipped.push({
+      framework: 'graphql',
+      description,
+      node: statement,
+      reason: `\`${declaration.id.name}\` is also used elsewhere in the file, and wrapping the default export would unbind it`,
+    });
+    return;
+  }
+  scan.handlers.push({
+    framework: 'graphql',
+    action,
+    description,
+    target: { kind: 'default-function', declaration },
+    node: statement,
+    middlewaresBefore: [],
+  });
+}
+
+/** `createUser`, `createAdministrator`, `addCustomer`: a mutation making an account that someone may sign in with. */
+const PERSON_CREATION = /^(create|add)(User|Customer|Administrator|Admin|Member|Account)s?$/;
+
+/**
+ * A mutation that creates an account is reported, not wrapped: an administrator making one for someone else is no
+ * sign-up, and a name alone cannot tell which it is.
+ */
+function reportPersonCreation(scan: AuthScan, name: string, description: string, node: TSESTree.Node): void {
+  if (scan.options.match || !PERSON_CREATION.test(name)) return;
+  scan.skipped.push({
+    framework: 'graphql',
+    description,
+    node,
+    reason: `it creates an account (\`${name}\`): an administrator creating one for someone else signs no one up, and its name cannot tell which it is; wrap it by hand with withAuthLogging('register', ...) if people sign up through it`,
+  });
+}
+
+/** `verifyUserPassword(...)`, `bcrypt.compare(...)`, `checkPassword(...)`: the caller's password checked. */
+function passwordCheckIn(fn: TSESTree.Node): string | undefined {
+  if (!isFunctionNode(fn) || !fn.body) return undefined;
+  let found: string | undefined;
+  traverse(fn.body, (node) => {
+    if (found !== undefined || node.type !== 'CallExpression') return;
+    const callee = node.callee;
+    const name =
+      callee.type === 'Identifier'
+        ? callee.name
+        : callee.type === 'MemberExpression' && callee.property.type === 'Identifier'
+          ? callee.property.name
+          : '';
+    const words = authWords(name);
+    const receiver = callee.type === 'MemberExpression' ? authWords(shortText(callee.object)) : [];
+    const checks = words.some((word) => ['verify', 'check', 'compare', 'validate'].includes(word));
+    if (checks && (words.includes('password') || receiver.includes('bcrypt') || receiver.includes('argon2')))
+      found = shortText(node);
+  });
+  return found;
+}
+
+/** A mutation whose name says no action but whose body checks the caller's password: reported as a candidate. */
+function reportPasswordCheck(scan: AuthScan, description: string, node: TSESTree.Node, fn: TSESTree.Node): void {
+  if (scan.options.match || scan.skipped.some((site) => site.node === node)) return;
+  const check = passwordCheckIn(fn);
+  if (check === undefined) return;
+  scan.skipped.push({
+    framework: 'graphql',
+    description,
+    node,
+    reason: `its body checks the caller's password (\`${check}\`), but its name says no auth action (a change confirmed with the password, a re-authentication): wrap it by hand with withAuthLogging('verify', ...) if it should be logged`,
+  });
 }

@@ -19,11 +19,13 @@ import { traverse } from '../core/traverse.js';
 import { detectRouteCall } from './express.js';
 import { detectSocketEvent } from './socket.js';
 import { detectExportedFunctions } from './functions.js';
-import { detectMutationObject, detectResolverClass, detectResolverMap } from './graphql.js';
+import { detectMutationModule, detectMutationObject, detectResolverClass, detectResolverMap } from './graphql.js';
 import { detectNestController } from './nest.js';
 import { detectNextPagesApi, detectNextRoute, isNextRouteFile, nextPagesApiRoute } from './next.js';
 import { fileRouteOf, reportFileRoutedHandlers } from './file-routes.js';
 import { linkRoutedExports } from './routed-exports.js';
+import { detectRelayMutation } from './relay.js';
+import { detectControllerMethods } from './controller-methods.js';
 import { AuthScan, SIDE_REASONS } from './scan.js';
 import type { AuthHandlerScan, FindAuthHandlersOptions } from './types.js';
 
@@ -75,10 +77,12 @@ function scanFile(
   for (const call of calls) {
     detectRouteCall(scan, call);
     detectSocketEvent(scan, call);
+    detectRelayMutation(scan, call);
   }
   for (const declaration of classes) {
     detectNestController(scan, declaration);
     detectResolverClass(scan, declaration);
+    detectControllerMethods(scan, declaration);
   }
   for (const object of objects) detectResolverMap(scan, object);
   for (const declarator of declarators) detectMutationObject(scan, declarator);
@@ -86,6 +90,7 @@ function scanFile(
   if (fileRoute) reportFileRoutedHandlers(scan, fileRoute);
   else if (isNextRouteFile(options.filePath)) detectNextRoute(scan);
   else detectExportedFunctions(scan);
+  detectMutationModule(scan);
   if (nextPagesApiRoute(options.filePath) !== undefined) detectNextPagesApi(scan);
   scan.dropAliasesOfWrappedSites();
   // Routes in a test file, a job module or instrumentation answer no user's request: found, reported, not wrapped.

@@ -12,9 +12,12 @@ import {
 } from './evidence.js';
 import { restUserCreation } from './rest.js';
 import { administratorDecorator, handlerChecksAdministrator, resetWithoutProof } from './administration.js';
+import { isSignInStartPath, SIGN_IN_START } from './express.js';
+import { unnamedRouteVerdict } from './unnamed-routes.js';
+import { routePathStrings } from './constant-paths.js';
 import type { AuthScan } from './scan.js';
 import type { AuthAction, AuthHandlerSite } from './types.js';
-import { actionForRoute, authWords } from './vocabulary.js';
+import { actionForRoute, authWords, IDENTITY_PROVIDERS } from './vocabulary.js';
 
 const NEST_METHODS: ReadonlyMap<string, string> = new Map([
   ['Get', 'get'],
@@ -115,8 +118,9 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
     if (!httpDecorator) continue;
     const method = NEST_METHODS.get(decoratorName(httpDecorator) ?? '') ?? 'post';
     const methodName = member.key.type === 'Identifier' ? member.key.name : undefined;
-    const paths = (decoratorPaths(httpDecorator) ?? ['']).flatMap((path) =>
-      prefixes.map((prefix) => `/${[prefix, path].filter((part) => part !== '').join('/')}`.replace(/\/+/g, '/')),
+    const paths = (decoratorPaths(httpDecorator) ?? constantDecoratorPaths(scan, httpDecorator) ?? ['']).flatMap(
+      (path) =>
+        prefixes.map((prefix) => `/${[prefix, path].filter((part) => part !== '').join('/')}`.replace(/\/+/g, '/')),
     );
     const named =
       scan.routeAction(paths, methodName, context) ??
@@ -135,10 +139,40 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
       continue;
     }
     if (!named) {
+      const guard = isPublicMethod(member) ? undefined : nestSignedInGuard(decorators);
+      const verdict =
+        scan.side.kind === 'server' ? unnamedRouteVerdict(method, paths, methodName, member.value, guard) : undefined;
+      if (verdict?.kind === 'leave') {
+        scan.skipped.push({
+          framework: nest ? 'nestjs' : scan.framework,
+          description,
+          node: member,
+          reason: verdict.reason,
+        });
+        continue;
+      }
+      if (verdict?.kind === 'wrap') {
+        const evidence = `${description} (its handler signs in: ${verdict.evidence})`;
+        if (nest) pushNestSite(scan, member, verdict.action, evidence);
+        else detectDecoratedMethod(scan, member, verdict.action, `${evidence} of a \`${source}\` controller`);
+        continue;
+      }
+      // `@Get('github')` on an auth controller: a provider's sign-in start (its guard may be applied as middleware).
+      if (method === 'get' && paths.some((path) => isSignInStartPath(path) && namesProvider(path))) {
+        scan.skipped.push({
+          framework: nest ? 'nestjs' : scan.framework,
+          description,
+          node: member,
+          reason: SIGN_IN_START,
+        });
+        continue;
+      }
       // `@Get(AUTH_LOGIN_PATH)`: a constant path whose name says authentication is reported, not dropped.
       const argument =
         httpDecorator.expression.type === 'CallExpression' ? httpDecorator.expression.arguments[0] : undefined;
-      const reason = argument && decoratorPaths(httpDecorator) === undefined ? computedPathReason(argument) : undefined;
+      const computed =
+        decoratorPaths(httpDecorator) === undefined && constantDecoratorPaths(scan, httpDecorator) === undefined;
+      const reason = argument && computed ? computedPathReason(argument) : undefined;
       if (reason) scan.skipped.push({ framework: nest ? 'nestjs' : scan.framework, description, node: member, reason });
       continue;
     }
@@ -178,15 +212,42 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
       detectDecoratedMethod(scan, member, action, `${description} of a \`${source}\` controller`);
       continue;
     }
-    const site: AuthHandlerSite = {
-      framework: 'nestjs',
-      action,
-      description,
-      target: { kind: 'decorator', method: member },
-      node: member,
-      middlewaresBefore: [],
-    };
-    if ((member.decorators ?? []).some((decorator) => scan.isAuthLoggedDecorator(decorator))) scan.wrapped.push(site);
-    else scan.handlers.push(site);
+    pushNestSite(scan, member, action, description);
   }
+}
+
+/** A Nest controller method to get `@AuthLogged('<action>')`, or already carrying it. */
+function pushNestSite(
+  scan: AuthScan,
+  member: TSESTree.MethodDefinition,
+  action: AuthAction,
+  description: string,
+): void {
+  const site: AuthHandlerSite = {
+    framework: 'nestjs',
+    action,
+    description,
+    target: { kind: 'decorator', method: member },
+    node: member,
+    middlewaresBefore: [],
+  };
+  if ((member.decorators ?? []).some((decorator) => scan.isAuthLoggedDecorator(decorator))) scan.wrapped.push(site);
+  else scan.handlers.push(site);
+}
+
+/** `@Public()`, `@SkipAuth()`, `@AllowAnonymous()` on a method: the class's sign-in guard lets anyone through to it. */
+const PUBLIC_DECORATORS = /^(?:Public|IsPublic|SkipAuth|AllowAnonymous|Anonymous|NoAuth)$/;
+
+function isPublicMethod(member: TSESTree.MethodDefinition): boolean {
+  return (member.decorators ?? []).some((decorator) => PUBLIC_DECORATORS.test(decoratorName(decorator) ?? ''));
+}
+
+function namesProvider(path: string): boolean {
+  return authWords(path).some((word) => IDENTITY_PROVIDERS.has(word));
+}
+
+/** `@Get(AUTH_CALLBACK_PATH)` where the constant is a string of this file: its paths. */
+function constantDecoratorPaths(scan: AuthScan, decorator: TSESTree.Decorator): string[] | undefined {
+  const expression = decorator.expression;
+  return expression.type === 'CallExpression' ? routePathStrings(scan, expression.arguments[0]) : undefined;
 }

@@ -3,12 +3,16 @@
  * of `pages/api/**`.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { referencedOutside } from '../core/ast-helpers.js';
+import { isFunctionNode, referencedOutside } from '../core/ast-helpers.js';
 import { finalHandler } from './handler-refs.js';
 import { exportedFunctions, exportedSite } from './functions.js';
 import type { AuthScan } from './scan.js';
 import { handlerChecksAdministrator } from './administration.js';
-import { actionForMethod, actionForRoute, authWords } from './vocabulary.js';
+import type { AuthAction } from './types.js';
+import { unnamedRouteVerdict } from './unnamed-routes.js';
+import { visibleFunction } from './evidence.js';
+import { actionForMethod, actionForRoute, authWords, IDENTITY_PROVIDERS, NEUTRAL } from './vocabulary.js';
+import { traverse } from '../core/traverse.js';
 
 const NEXT_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -79,8 +83,8 @@ export function detectNextPagesApi(scan: AuthScan): void {
     (node): node is TSESTree.ExportDefaultDeclaration => node.type === 'ExportDefaultDeclaration',
   );
   if (!statement) return;
-  const named = scan.routeAction([route], undefined, []);
   const description = `default export ${route}`;
+  const named = scan.routeAction([route], undefined, []) ?? unnamedPagesAction(scan, statement, route, description);
   if (!named || scan.reportUnclassified(named, 'next', description, statement)) return;
   if (named === 'session' || named === 'token') {
     scan.skipped.push({
@@ -125,4 +129,61 @@ export function detectNextPagesApi(scan: AuthScan): void {
   const handler = finalHandler(declaration as TSESTree.Expression);
   if (!handler) return;
   scan.registerSite('next', named, description, handler, statement, []);
+}
+
+/**
+ * A pages API route whose path names no action (`/api/auth/mobile/google`), judged by its handler's effect: the action
+ * when the default export signs someone in; undefined otherwise (left with the reason when there is one).
+ */
+function unnamedPagesAction(
+  scan: AuthScan,
+  statement: TSESTree.ExportDefaultDeclaration,
+  route: string,
+  description: string,
+): AuthAction | undefined {
+  const declaration = statement.declaration;
+  const fn =
+    declaration.type === 'FunctionDeclaration' ? declaration : visibleFunction(scan, declaration as TSESTree.Node);
+  if (scan.side.kind !== 'server') return undefined;
+  const verdict = unnamedRouteVerdict('all', [route], undefined, fn, undefined);
+  const reason = verdict?.kind === 'leave' ? verdict.reason : verdict ? undefined : unnamedCandidateReason(route, fn);
+  if (reason) scan.skipped.push({ framework: 'next', description, node: statement, reason });
+  return verdict?.kind === 'wrap' ? verdict.action : undefined;
+}
+
+const AUTH_HEADS = new Set(['auth', 'oauth', 'oauth2', 'sso', 'openid', 'oidc', 'saml']);
+const USER_COLLECTIONS = new Set(['user', 'users', 'account', 'accounts']);
+const SIGN_IN_WORDS = new Set(['provider', 'providers', 'oauth', 'oauth2', 'callback', 'connect']);
+
+/**
+ * Why a pages API route whose words name no action is still reported: it lives under an auth prefix
+ * (`/api/auth/oauth/github`), or it is a users collection whose body calls a user creation (`postUser(req)`).
+ */
+export function unnamedCandidateReason(route: string, fn: TSESTree.Node | undefined): string | undefined {
+  const words = authWords(route).filter((word) => !NEUTRAL.has(word) && !/^v\d+$/.test(word));
+  // A provider's name, or a parameter naming one (`[auth_provider]`), says a sign-in may start or end here.
+  const provider = authWords(route).some((word) => IDENTITY_PROVIDERS.has(word) || SIGN_IN_WORDS.has(word));
+  if (AUTH_HEADS.has(words[0] ?? '') && provider)
+    return `its route \`${route}\` is under an auth prefix but names no action (a provider's sign-in start or callback, a page), and its handler does not show a sign-in here: wrap it by hand if it signs someone in`;
+  const creation = USER_COLLECTIONS.has(words.at(-1) ?? '') ? userCreationCall(fn) : undefined;
+  return creation
+    ? `an API route for every method on a users collection whose body creates a user (\`${creation}\`): a GET here lists or reads and is no auth event; wrap the creating branch by hand`
+    : undefined;
+}
+
+/** A call in the body named for creating a user: `postUser(req, res)`, `createUser(data)`. */
+function userCreationCall(fn: TSESTree.Node | undefined): string | undefined {
+  if (!fn || (!isFunctionNode(fn) && fn.type !== 'FunctionDeclaration') || !fn.body) return undefined;
+  let found: string | undefined;
+  traverse(fn.body, (node) => {
+    if (found !== undefined || node.type !== 'CallExpression' || node.callee.type !== 'Identifier') return;
+    const words = authWords(node.callee.name);
+    if (
+      words.length === 2 &&
+      ['post', 'create', 'add', 'register'].includes(words[0] ?? '') &&
+      USER_COLLECTIONS.has(words[1] ?? '')
+    )
+      found = `${node.callee.name}(...)`;
+  });
+  return found;
 }

@@ -24,6 +24,7 @@ import {
 } from './administration.js';
 import { moduleSide, type ModuleSide } from './module-side.js';
 import { referenceName } from './handler-refs.js';
+import { requiresRequestHandler } from './required-handlers.js';
 import {
   DECORATOR_NAME,
   METHOD_DECORATOR_NAME,
@@ -355,7 +356,7 @@ export class AuthScan {
   unwrappableReason(expression: TSESTree.Expression): string | undefined {
     if (expression.type === 'CallExpression') {
       const callee = referenceName({ kind: 'expression', expression: expression.callee as TSESTree.Expression });
-      if (isBindCall(expression)) return undefined;
+      if (isBindCall(expression) || requiresRequestHandler(this.options.filePath, expression)) return undefined;
       // `asyncHandler(fn)`, `catchAsync(fn)`, `wrap(fn)` return the handler itself and are safe to wrap from outside.
       if (
         callee &&

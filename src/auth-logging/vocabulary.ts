@@ -115,6 +115,7 @@ export const NEUTRAL = new Set([
   'requests',
   'send',
   'resend',
+  'initialize',
 ]);
 /** Path words that turn an auth word into something else: a help page, a history list, a policy. */
 export const DECOYS = new Set([
@@ -244,6 +245,28 @@ export interface AuthClassification {
   /** True when only weak words (`token`, `verify`, `session`, `refresh`, `register`, `reset`) made it auth. */
   readonly weak: boolean;
 }
+
+/** Identity providers and the words of a provider's sign-in: `/auth/github` starts one, `/auth/profile` is a page. */
+export const IDENTITY_PROVIDERS = new Set([
+  'github',
+  'gitlab',
+  'bitbucket',
+  'google',
+  'facebook',
+  'microsoft',
+  'azure',
+  'apple',
+  'twitter',
+  'discord',
+  'linkedin',
+  'slack',
+  'okta',
+  'auth0',
+  'keycloak',
+  'oidc',
+  'saml',
+  'sso',
+]);
 
 export const has = (words: readonly string[], set: ReadonlySet<string>): boolean => words.some((word) => set.has(word));
 
@@ -420,9 +443,14 @@ const NAME_PREFIXES = new Set([
   'rotate',
   'new',
   'password',
+  'send',
+  'resend',
+  'initialize',
 ]);
 const NAME_OBJECTS = new Set([
   'user',
+  'customer',
+  'member',
   'account',
   'email',
   'phone',
@@ -477,10 +505,12 @@ export function classifyHandlerName(name: string): AuthAction | undefined {
         ? 'token'
         : undefined;
     case 'session':
-      return words.some((word) => ['create', 'destroy', 'delete', 'revoke', 'end'].includes(word))
+      return words.some((word) => ['create', 'initialize', 'destroy', 'delete', 'revoke', 'end'].includes(word))
         ? 'session'
         : undefined;
     case 'refresh':
+      // `refreshCustomerVerification`: a new verification token sent, the verify request again.
+      if (has(words, VERIFY)) return 'verify';
       return words.some((word) => TOKEN.has(word) || SESSION.has(word) || word === 'access') || words.length === 1
         ? 'refresh'
         : undefined;
@@ -496,6 +526,14 @@ export function classifyHandlerName(name: string): AuthAction | undefined {
 export function looseAction(text: string): AuthAction | undefined {
   const words = authWords(text);
   return actionOfWords(words)?.action ?? (words.includes('auth') ? 'login' : undefined);
+}
+
+/**
+ * For sites that are only ever reported (an app's own router, a Relay mutation): `looseAction`, and an auth
+ * challenge (`/challenge`, `Challenge`: a second factor or passkey asked for) as mfa.
+ */
+export function reportOnlyAction(text: string): AuthAction | undefined {
+  return looseAction(text) ?? (authWords(text).includes('challenge') ? 'mfa' : undefined);
 }
 
 /**

@@ -71,6 +71,18 @@ const EXPECTED_LEFT: Readonly<Record<string, readonly (readonly [number, string]
     [38, 'what it confirms is another action (`delete`)'],
   ],
   'next-account-management': [[6, 'behind a check at the top of its handler']],
+  'express-unnamed-effect': [
+    [30, 'hashes a password and creates a user'],
+    [35, 'it issues an API key'],
+  ],
+  'nestjs-unnamed-effect': [
+    [21, '`JwtAuthGuard` lets only a signed-in user through'],
+    [32, 'a provider sign-in start'],
+  ],
+  'next-pages-users-collection': [[6, 'on a users collection whose body creates a user (`postUser(...)`)']],
+  'graphql-relay-mutations': [[8, 'Relay `mutateAndGetPayload(input, context, info)`']],
+  'koa-controller-class': [[5, 'nothing in this file registers it as a route']],
+  'graphql-nest-resolver-customer': [[19, 'it creates an account (`createAdministrator`)']],
 };
 
 // Next.js cases are transformed under the paths fixtures/auth-logging/fixtures.json gives them (fixture-cases.ts).
