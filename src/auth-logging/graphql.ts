@@ -9,7 +9,14 @@
  * Only mutations: a query reads (`me`, `session`), it signs no one in.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { decoratorName, isFunctionNode, paramName, referencedOutside, shortText } from '../core/ast-helpers.js';
+import {
+  calledName,
+  decoratorName,
+  isFunctionNode,
+  paramName,
+  referencedOutside,
+  shortText,
+} from '../core/ast-helpers.js';
 import { traverse } from '../core/traverse.js';
 import { propertyHandler } from './handler-refs.js';
 import type { AuthScan } from './scan.js';
@@ -218,12 +225,7 @@ function passwordCheckIn(fn: TSESTree.Node): string | undefined {
   traverse(fn.body, (node) => {
     if (found !== undefined || node.type !== 'CallExpression') return;
     const callee = node.callee;
-    const name =
-      callee.type === 'Identifier'
-        ? callee.name
-        : callee.type === 'MemberExpression' && callee.property.type === 'Identifier'
-          ? callee.property.name
-          : '';
+    const name = calledName(callee);
     const words = authWords(name);
     const receiver = callee.type === 'MemberExpression' ? authWords(shortText(callee.object)) : [];
     const checks = words.some((word) => ['verify', 'check', 'compare', 'validate'].includes(word));

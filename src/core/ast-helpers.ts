@@ -76,6 +76,12 @@ export function propertyValue(object: TSESTree.ObjectExpression, name: string): 
   return findProperty(object, name)?.value;
 }
 
+/** The name a call is made by, as written: `f(…)` → 'f', `a.b.f(…)` → 'f'; '' for anything else. */
+export function calledName(callee: TSESTree.Node): string {
+  if (callee.type === 'Identifier') return callee.name;
+  return callee.type === 'MemberExpression' && callee.property.type === 'Identifier' ? callee.property.name : '';
+}
+
 export function calleeName(callee: TSESTree.Node): string | undefined {
   if (callee.type === 'Identifier') return callee.name;
   if (callee.type === 'MemberExpression' && callee.property.type === 'Identifier') {

@@ -23,6 +23,7 @@ import {
 import { readBatchWriter, type BatchWriter } from './kafka-batch-writer.js';
 import { groupIdOf, groupIdReachable, type ConsumerVerdict, type RunCall } from './kafka-consumers.js';
 import type { TextEdit } from '../core/text-edit.js';
+import { calledName } from '../core/ast-helpers.js';
 import { forEachChild, traverse } from '../core/traverse.js';
 import { Trivia } from '../core/trivia.js';
 
@@ -225,12 +226,7 @@ function enqueueWarning(handler: TSESTree.Node, source: string): string {
 function wrapperOf(value: TSESTree.Node): string | undefined {
   if (value.type !== 'CallExpression') return undefined;
   const callee = value.callee;
-  const name =
-    callee.type === 'Identifier'
-      ? callee.name
-      : callee.type === 'MemberExpression' && callee.property.type === 'Identifier'
-        ? callee.property.name
-        : '';
+  const name = calledName(callee);
   return /^dedupe(?:EachMessage|EachBatch|Batch)/.test(name) ? name : undefined;
 }
 
