@@ -185,7 +185,7 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     handlerChecksAdministrator(handlerFunction),
     resetWithoutProof(action, paths, handlerFunction),
   ];
-  const refusal = scan.routeRefusal(paths, handlerName, context, action, administratorGuards);
+  const refusal = scan.routeRefusal(paths, handlerName, context, action, administratorGuards, handlerFunction);
   if (scan.refuseRoute(framework, description, call, refusal)) return;
   const guard = signedInMiddleware(scan, before);
   if (scan.refuseRoute(framework, description, call, signedInRefusal(action, paths, handlerName, guard))) return;
