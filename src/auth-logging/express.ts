@@ -31,6 +31,7 @@ import { isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
 import { unnamedRouteVerdict } from './unnamed-routes.js';
 import { routePathStrings } from './constant-paths.js';
+import { importedHandlerFunction } from './imported-functions.js';
 import type { AuthAction, HandlerRef } from './types.js';
 import {
   administratorMiddleware,
@@ -197,6 +198,10 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
       return;
     }
   }
+  if (getSignsNoOneIn(scan, method, action, paths, handler, passportBefore)) {
+    scan.skipped.push({ framework, description, node: call, reason: GET_WITHOUT_SIGN_IN });
+    return;
+  }
 
   if (!handler) {
     const reason =
@@ -211,6 +216,27 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     .filter((argument) => !isPlainObject(argument))
     .map((argument) => shortText(argument));
   scan.registerSite(framework, action, description, handler, call, middlewaresBefore);
+}
+
+const GET_WITHOUT_SIGN_IN =
+  'a GET whose path reads as a sign-in, but it is no callback, nothing on the route signs anyone in (no passport before it) and its handler, read where it is declared, sets no session or cookie and issues no token: it reads, it signs no one in';
+
+/**
+ * A GET sign-in that is no provider callback (`GET /sso-success`) whose handler, here or in the module that declares it,
+ * signs no one in: a read of a sign-in that happened elsewhere.
+ */
+function getSignsNoOneIn(
+  scan: AuthScan,
+  method: string,
+  action: AuthAction,
+  paths: readonly string[] | undefined,
+  handler: HandlerRef | undefined,
+  passportBefore: boolean,
+): boolean {
+  if (action !== 'login' || !['get', 'head'].includes(method) || passportBefore || isCallbackRoute(paths)) return false;
+  if (handler?.kind !== 'expression') return false;
+  const body = visibleFunction(scan, handler.expression) ?? importedHandlerFunction(scan, handler);
+  return body !== undefined && isFunctionNode(body) && !signsInInside(body);
 }
 
 /**
