@@ -27,7 +27,7 @@ import {
   SESSION,
   staticPath,
 } from './vocabulary.js';
-import { isRouteObject, restUserCreation } from './rest.js';
+import { creationWithoutSignUp, isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
 import { unnamedRouteVerdict } from './unnamed-routes.js';
 import { routePathStrings } from './constant-paths.js';
@@ -145,10 +145,10 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
       : undefined;
   const passportBefore = before.some((argument) => passportCallOf(scan, argument) === 'authenticate');
   // Evidence beyond the words: passport runs on the route, before the handler or from inside it.
-  const named =
-    scan.routeAction(paths, handlerName, context) ??
-    restUserCreation(method, paths, handlerName, handlerArgs, context) ??
-    (passportInside || passportBefore ? 'login' : undefined);
+  const byWords = scan.routeAction(paths, handlerName, context);
+  const byCreation = byWords ? undefined : restUserCreation(method, paths, handlerName, handlerArgs, context);
+  const namedByCreation = byCreation !== undefined;
+  const named = byWords ?? byCreation ?? (passportInside || passportBefore ? 'login' : undefined);
   if (!named) {
     // `app.get('/auth/github', passport.authenticate('github'))`: a provider's sign-in starts here.
     if (before.length === 0 && passportCallOf(scan, last) === 'authenticate')
@@ -197,6 +197,11 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
       scan.skipped.push({ framework, description, node: call, reason: CALLBACK_WITHOUT_SIGN_IN });
       return;
     }
+  }
+  // `POST /` on a users router named only `create`: judged by the handler it registers, when another module declares it.
+  if (namedByCreation && !handlerFunction && handler?.kind === 'expression') {
+    const reason = creationWithoutSignUp(importedHandlerFunction(scan, handler));
+    if (scan.refuseRoute(framework, description, call, reason)) return;
   }
   if (getSignsNoOneIn(scan, method, action, paths, handler, passportBefore)) {
     scan.skipped.push({ framework, description, node: call, reason: GET_WITHOUT_SIGN_IN });

@@ -1,5 +1,6 @@
-// A GET whose path reads as a sign-in (`/sso-success`) but is no provider callback is judged by its handler's effect,
-// read where the handler is declared: real files in a temp folder.
+// Routes judged by what their handler does, read where the handler is declared (real files in a temp folder): a GET
+// whose path reads as a sign-in but is no provider callback (`/sso-success`), and a `POST /` on a users router that only
+// the handler's name (`create`) made a registration.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,6 +29,22 @@ beforeAll(() => {
       };
       export default { ssoSuccess, ssoLogin };
     `,
+    'src/controllers/user.controller.ts': `
+      export class UserController {
+        public async create(req: any, res: any) {
+          const user = await new UserService().createUser(req.body);
+          return res.status(201).json(user);
+        }
+      }
+    `,
+    'src/controllers/signup.controller.ts': `
+      export class SignupController {
+        async create(req: any, res: any) {
+          const { email, password } = req.body;
+          res.json(await accounts.create(email, await hash(password)));
+        }
+      }
+    `,
   };
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(at(path)), { recursive: true });
@@ -53,6 +70,30 @@ describe('a GET sign-in judged by its handler, here or where it is declared', ()
     expect(result.skipped.map((site) => `${site.description}: ${site.reason}`)).toEqual([
       expect.stringMatching(/^GET \/sso-success: a GET whose path reads as a sign-in, but it is no callback/),
       expect.stringMatching(/^GET \/login-with\/sso: a GET whose path reads as a sign-in/),
+    ]);
+  });
+});
+
+describe('a user created at POST / of a users router, judged by the handler its controller class declares', () => {
+  it('leaves a creation that takes no password and signs no one in; wraps one that takes a password', () => {
+    const filePath = at('src/routes/user.route.ts');
+    const source = `
+      import express from 'express';
+      import { UserController } from '../controllers/user.controller';
+      import { SignupController } from '../controllers/signup.controller';
+      const router = express.Router();
+      const userController = new UserController();
+      const signupController = new SignupController();
+      router.post('/', userController.create);
+      router.post('/users', signupController.create);
+      export default router;
+    `;
+    const result = findAuthHandlers(parseSource(filePath, source), { filePath });
+    expect(result.handlers.map((site) => `${site.action} ${site.description}`)).toEqual(['register POST /users']);
+    expect(result.skipped.map((site) => `${site.description}: ${site.reason}`)).toEqual([
+      expect.stringMatching(
+        /^POST \/: it creates a user, but its handler \(read where it is declared\) takes no password/,
+      ),
     ]);
   });
 });
