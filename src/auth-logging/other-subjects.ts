@@ -91,7 +91,7 @@ export function resourceRegistrationRefusal(
 
 const REMOVAL_VERBS = new Set(['disable', 'remove', 'delete', 'deactivate', 'unenroll', 'unregister', 'off']);
 
-/** `POST /2fa/disable`, `removeTotp`: turning a second factor off is an account setting; nobody signs in through it. */
+/** `POST /2fa/disable`, `/mfa/remove`: turning a second factor off is an account setting; nobody signs in through it. */
 export function factorRemovalRefusal(
   action: AuthAction,
   paths: readonly string[] | undefined,
