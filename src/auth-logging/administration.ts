@@ -9,8 +9,12 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { decoratorName, expressionText, isFunctionNode, shortText, stringOf } from '../core/ast-helpers.js';
 import { traverse } from '../core/traverse.js';
+import { signsInInside } from './evidence.js';
 import type { AuthAction } from './types.js';
-import { authWords, has, staticPath } from './vocabulary.js';
+import { authWords, has, REGISTER, staticPath } from './vocabulary.js';
+
+/** Words with which a path says the caller signs up. */
+const SIGN_UP_WORDS = new Set([...REGISTER, 'signup']);
 
 /** `/users/:userId/password`, `/accounts/[id]/sessions`: a route about one account, named by a parameter. */
 export const ACCOUNT_PARAM = /\/(users?|accounts?|members?|admins?)\/(:\w+|\[[^\]/]+\]|\{[^}/]+\}|\$\{[^}]*\})\/[^/]/i;
@@ -76,6 +80,16 @@ function roleWords(node: TSESTree.Node): string[] {
   return [];
 }
 
+/** Verbs of a guard that lets through only a caller holding a permission: `checkPermission`, `requirePermissions`. */
+const PERMISSION_CHECKS = new Set(['check', 'require', 'requires', 'has', 'ensure', 'verify', 'assert']);
+const PERMISSION_WORDS = new Set(['permission', 'permissions']);
+
+/** `checkPermission('workspace:add-user')`, `checkAnyPermission(...)`: a guard named for a permission check. */
+function namesPermissionCheck(name: string): boolean {
+  const words = authWords(name.split('.').at(-1) ?? '');
+  return PERMISSION_CHECKS.has(words[0] ?? '') && has(words, PERMISSION_WORDS);
+}
+
 /** A middleware or guard that names an administrator (`isAdmin`, `AdminGuard`) or is given one (`authorize('admin')`). */
 export function namesAdministrator(node: TSESTree.Node): boolean {
   const name = node.type === 'CallExpression' ? expressionText(node.callee) : expressionText(node);
@@ -85,9 +99,18 @@ export function namesAdministrator(node: TSESTree.Node): boolean {
   return has(given, ADMIN_WORDS) || (has(given, MANAGE_WORDS) && has(given, ACCOUNT_COLLECTIONS));
 }
 
-/** The first middleware before a handler that lets only an administrator through, as evidence. */
+/**
+ * A middleware that names an administrator, or checks a permission (`checkPermission('workspace:add-user')`): whoever
+ * passes it is already signed in and acts with a grant, so what it guards is administration.
+ */
+function guardsAdministration(node: TSESTree.Node): boolean {
+  const name = node.type === 'CallExpression' ? expressionText(node.callee) : expressionText(node);
+  return namesAdministrator(node) || namesPermissionCheck(name);
+}
+
+/** The first middleware before a handler that lets only an administrator or a permission holder through, as evidence. */
 export function administratorMiddleware(middlewares: readonly TSESTree.Node[]): AdministratorEvidence | undefined {
-  const guard = middlewares.find((middleware) => !isFunctionNode(middleware) && namesAdministrator(middleware));
+  const guard = middlewares.find((middleware) => !isFunctionNode(middleware) && guardsAdministration(middleware));
   return guard ? { kind: 'guard', text: `behind \`${shortText(guard)}\`` } : undefined;
 }
 
@@ -191,6 +214,32 @@ export function resetWithoutProof(
   return { kind: 'guard', text: 'with no token, code or current password read by its handler' };
 }
 
+/** Verbs of a path that creates an account for someone (`/create-user`, `/users/add`); a sign-up says register. */
+const CREATE_VERBS = new Set(['create', 'add', 'new', 'insert', 'provision']);
+
+/**
+ * A registration whose path says it creates a user (`POST /enterprise/create-user`) rather than sign-up or register, and
+ * whose handler does not sign the new user in: an account created for someone else.
+ */
+export function userCreatedForSomeone(
+  action: AuthAction,
+  paths: readonly string[] | undefined,
+  fn: TSESTree.Node | undefined,
+): AdministratorEvidence | undefined {
+  if (action !== 'register') return undefined;
+  const path = (paths ?? []).find((candidate) =>
+    staticPath(candidate)
+      .split('/')
+      .some((segment) => {
+        const words = authWords(segment);
+        return has(words, CREATE_VERBS) && has(words, ACCOUNT_COLLECTIONS);
+      }),
+  );
+  if (path === undefined || has(authWords(staticPath(path)), SIGN_UP_WORDS)) return undefined;
+  if (fn && signsInInside(fn)) return undefined;
+  return { kind: 'path', text: `at \`${path}\`, a path that says so, and its handler signs no one in` };
+}
+
 /** The `X.use(...)` calls of a file, read once per file. */
 const useCallsByProgram = new WeakMap<TSESTree.Program, readonly TSESTree.CallExpression[]>();
 
@@ -254,7 +303,7 @@ export function routerAdministration(
       // A guard the router runs applies to the routes registered after it (a chained `use` starts where its route does).
       const guards = mount === undefined ? use.arguments : rest;
       const guard =
-        use.range[0] <= route.range[0] ? guards.find((argument) => namesAdministrator(argument)) : undefined;
+        use.range[0] <= route.range[0] ? guards.find((argument) => guardsAdministration(argument)) : undefined;
       if (guard) return { kind: 'guard', text: `behind the router's \`${shortText(guard)}\`` };
     } else if (adminMount && rest.some((argument) => expressionText(argument) === name)) {
       return { kind: 'module', text: `on a router mounted under \`${mount}\`` };

@@ -177,6 +177,8 @@ export function isCallbackRoute(paths: readonly string[] | undefined): boolean {
   return (paths ?? []).some((path) => authWords(staticPath(path)).includes('callback'));
 }
 
+/** Sign-in words of a call (`req.logIn`, `handleAuthentication`); `sso` alone names a thing (`deleteSSOTokenCache`). */
+const SIGN_IN_CALLS = new Set([...LOGIN].filter((word) => word !== 'sso'));
 /** Call names that establish a sign-in: `req.logIn`, `users.login`, `signToken`, `createSession`, `res.cookie`. */
 const ISSUE_VERBS = new Set(['sign', 'generate', 'create', 'issue', 'mint', 'set', 'save', 'regenerate', 'encode']);
 const ISSUED = new Set(['token', 'tokens', 'jwt', 'session', 'cookie', 'cookies', 'credentials']);
@@ -190,7 +192,7 @@ function callSignsIn(call: TSESTree.CallExpression): boolean {
   if (name === undefined) return false;
   const words = authWords(name);
   const receiver = call.callee.type === 'MemberExpression' ? authWords(expressionText(call.callee.object)) : [];
-  if (has(words, LOGIN) && !['is', 'check', 'get', 'validate', 'has'].includes(words[0] ?? '')) return true;
+  if (has(words, SIGN_IN_CALLS) && !['is', 'check', 'get', 'validate', 'has'].includes(words[0] ?? '')) return true;
   if (name === 'regenerate') return true;
   const cookie = name === 'cookie' || name === 'setCookie' || (name === 'set' && receiver.includes('cookies'));
   // `ctx.cookies.set(name, '', { expires: new Date(0) })` clears a cookie: no one is signed in by it.

@@ -27,10 +27,11 @@ import {
   SESSION,
   staticPath,
 } from './vocabulary.js';
-import { isRouteObject, restUserCreation } from './rest.js';
+import { creationWithoutSignUp, isRouteObject, restUserCreation } from './rest.js';
 import { detectFastifyRouteObject } from './fastify.js';
 import { unnamedRouteVerdict } from './unnamed-routes.js';
 import { routePathStrings } from './constant-paths.js';
+import { importedHandlerFunction } from './imported-functions.js';
 import type { AuthAction, HandlerRef } from './types.js';
 import {
   administratorMiddleware,
@@ -144,10 +145,10 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
       : undefined;
   const passportBefore = before.some((argument) => passportCallOf(scan, argument) === 'authenticate');
   // Evidence beyond the words: passport runs on the route, before the handler or from inside it.
-  const named =
-    scan.routeAction(paths, handlerName, context) ??
-    restUserCreation(method, paths, handlerName, handlerArgs, context) ??
-    (passportInside || passportBefore ? 'login' : undefined);
+  const byWords = scan.routeAction(paths, handlerName, context);
+  const byCreation = byWords ? undefined : restUserCreation(method, paths, handlerName, handlerArgs, context);
+  const namedByCreation = byCreation !== undefined;
+  const named = byWords ?? byCreation ?? (passportInside || passportBefore ? 'login' : undefined);
   if (!named) {
     // `app.get('/auth/github', passport.authenticate('github'))`: a provider's sign-in starts here.
     if (before.length === 0 && passportCallOf(scan, last) === 'authenticate')
@@ -185,7 +186,7 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     handlerChecksAdministrator(handlerFunction),
     resetWithoutProof(action, paths, handlerFunction),
   ];
-  const refusal = scan.routeRefusal(paths, handlerName, context, action, administratorGuards);
+  const refusal = scan.routeRefusal(paths, handlerName, context, action, administratorGuards, handlerFunction);
   if (scan.refuseRoute(framework, description, call, refusal)) return;
   const guard = signedInMiddleware(scan, before);
   if (scan.refuseRoute(framework, description, call, signedInRefusal(action, paths, handlerName, guard))) return;
@@ -196,6 +197,15 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
       scan.skipped.push({ framework, description, node: call, reason: CALLBACK_WITHOUT_SIGN_IN });
       return;
     }
+  }
+  // `POST /` on a users router named only `create`: judged by the handler it registers, when another module declares it.
+  if (namedByCreation && !handlerFunction && handler?.kind === 'expression') {
+    const reason = creationWithoutSignUp(importedHandlerFunction(scan, handler));
+    if (scan.refuseRoute(framework, description, call, reason)) return;
+  }
+  if (getSignsNoOneIn(scan, method, action, paths, handler, passportBefore)) {
+    scan.skipped.push({ framework, description, node: call, reason: GET_WITHOUT_SIGN_IN });
+    return;
   }
 
   if (!handler) {
@@ -211,6 +221,27 @@ export function detectRouteCall(scan: AuthScan, call: TSESTree.CallExpression): 
     .filter((argument) => !isPlainObject(argument))
     .map((argument) => shortText(argument));
   scan.registerSite(framework, action, description, handler, call, middlewaresBefore);
+}
+
+const GET_WITHOUT_SIGN_IN =
+  'a GET whose path reads as a sign-in, but it is no callback, nothing on the route signs anyone in (no passport before it) and its handler, read where it is declared, sets no session or cookie and issues no token: it reads, it signs no one in';
+
+/**
+ * A GET sign-in that is no provider callback (`GET /sso-success`) whose handler, here or in the module that declares it,
+ * signs no one in: a read of a sign-in that happened elsewhere.
+ */
+function getSignsNoOneIn(
+  scan: AuthScan,
+  method: string,
+  action: AuthAction,
+  paths: readonly string[] | undefined,
+  handler: HandlerRef | undefined,
+  passportBefore: boolean,
+): boolean {
+  if (action !== 'login' || !['get', 'head'].includes(method) || passportBefore || isCallbackRoute(paths)) return false;
+  if (handler?.kind !== 'expression') return false;
+  const body = visibleFunction(scan, handler.expression) ?? importedHandlerFunction(scan, handler);
+  return body !== undefined && isFunctionNode(body) && !signsInInside(body);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { findProperty, pathStrings, propertyValue } from '../core/ast-helpers.js';
 import { propertyHandler, referenceName } from './handler-refs.js';
 import { administratorMiddleware } from './administration.js';
+import { visibleFunction } from './evidence.js';
 import type { AuthScan } from './scan.js';
 import { actionForRoute } from './vocabulary.js';
 
@@ -39,7 +40,8 @@ export function detectFastifyRouteObject(
     return;
   }
   const administratorGuard = administratorMiddleware(routeHooks(route));
-  const refusal = scan.routeRefusal(paths, handlerName, scan.fileWords, action, [administratorGuard]);
+  const handlerFunction = handler?.kind === 'expression' ? visibleFunction(scan, handler.expression) : undefined;
+  const refusal = scan.routeRefusal(paths, handlerName, scan.fileWords, action, [administratorGuard], handlerFunction);
   if (scan.refuseRoute('fastify', description, call, refusal)) return;
   if (!handler) {
     scan.skipped.push({

@@ -5,6 +5,7 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { expressionText, isStringNode, pathStrings, stringOf } from '../core/ast-helpers.js';
 import { finalHandler, referenceName } from './handler-refs.js';
+import { visibleFunction } from './evidence.js';
 import type { AuthScan } from './scan.js';
 import { actionForRoute, authWords } from './vocabulary.js';
 
@@ -55,7 +56,9 @@ export function detectKoaRegister(scan: AuthScan, call: TSESTree.CallExpression)
     scan.reportMethodMismatch('koa', description, call, methods.join(','), named);
     return;
   }
-  if (scan.refuseRoute('koa', description, call, scan.routeRefusal(paths, handlerName, context, action))) return;
+  const handlerFunction = handler?.kind === 'expression' ? visibleFunction(scan, handler.expression) : undefined;
+  const refusal = scan.routeRefusal(paths, handlerName, context, action, [], handlerFunction);
+  if (scan.refuseRoute('koa', description, call, refusal)) return;
   if (!handler) {
     scan.skipped.push({
       framework: 'koa',

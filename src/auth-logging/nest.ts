@@ -187,7 +187,7 @@ export function detectNestController(scan: AuthScan, declaration: TSESTree.Class
       handlerChecksAdministrator(member.value),
       resetWithoutProof(action, paths, member.value),
     ];
-    const refusal = scan.routeRefusal(paths, methodName, context, action, administratorGuards);
+    const refusal = scan.routeRefusal(paths, methodName, context, action, administratorGuards, member.value);
     if (scan.refuseRoute(nest ? 'nestjs' : scan.framework, description, member, refusal)) continue;
     const guard = nestSignedInGuard(decorators);
     if (

@@ -52,7 +52,7 @@ export function detectNextRoute(scan: AuthScan): void {
         continue;
       }
       const administratorGuards = [handlerChecksAdministrator(exported.fn)];
-      const refusal = scan.routeRefusal([`/${folder}`], undefined, groups, action, administratorGuards);
+      const refusal = scan.routeRefusal([`/${folder}`], undefined, groups, action, administratorGuards, exported.fn);
       if (scan.refuseRoute('next', `${exported.name} /${folder}`, exported.node, refusal)) continue;
       exportedSite(scan, 'next', action, `${exported.name} /${folder}`, exported, statement);
     }
@@ -97,7 +97,14 @@ export function detectNextPagesApi(scan: AuthScan): void {
     return;
   }
   const declaration = statement.declaration;
-  const refusal = scan.routeRefusal([route], undefined, [], named, [handlerChecksAdministrator(declaration)]);
+  const refusal = scan.routeRefusal(
+    [route],
+    undefined,
+    [],
+    named,
+    [handlerChecksAdministrator(declaration)],
+    declaration,
+  );
   if (scan.refuseRoute('next', description, statement, refusal)) return;
   if (declaration.type === 'FunctionDeclaration') {
     const name = declaration.id?.name;

@@ -6,6 +6,7 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { findProperty } from '../core/ast-helpers.js';
 import { traverse } from '../core/traverse.js';
+import { signsInInside } from './evidence.js';
 import type { AuthAction } from './types.js';
 import { authWords, staticPath } from './vocabulary.js';
 
@@ -35,7 +36,7 @@ export function isRouteObject(route: TSESTree.ObjectExpression): boolean {
 }
 
 /** Whether a name or property key anywhere in these nodes is a password (a body schema, a destructuring, a read). */
-function mentionsCredentials(nodes: readonly TSESTree.Node[]): boolean {
+export function mentionsCredentials(nodes: readonly TSESTree.Node[]): boolean {
   let found = false;
   for (const node of nodes) {
     traverse(node, (child) => {
@@ -56,6 +57,15 @@ function namesCreation(handlerName: string | undefined): boolean {
     words.some((word) => CREATE_WORDS.has(word)) &&
     words.every((word) => CREATE_WORDS.has(word) || NAME_FILLERS.has(word))
   );
+}
+
+/**
+ * A user created at a REST route that only its handler's name (`create`) made a registration, whose handler, read where
+ * it is declared, neither takes a password nor signs the new user in: an account made for someone else.
+ */
+export function creationWithoutSignUp(handler: TSESTree.Node | undefined): string | undefined {
+  if (!handler || mentionsCredentials([handler]) || signsInInside(handler)) return undefined;
+  return 'it creates a user, but its handler (read where it is declared) takes no password and signs no one in: an account created for someone else, not a sign-up';
 }
 
 /**

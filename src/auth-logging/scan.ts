@@ -21,8 +21,10 @@ import {
   administrationPath,
   administrationRefusal,
   type AdministratorEvidence,
+  userCreatedForSomeone,
 } from './administration.js';
 import { moduleSide, type ModuleSide } from './module-side.js';
+import { factorRemovalRefusal, refreshRefusal, resourceRegistrationRefusal } from './other-subjects.js';
 import { referenceName } from './handler-refs.js';
 import { requiresRequestHandler } from './required-handlers.js';
 import {
@@ -61,6 +63,22 @@ export const SIDE_REASONS = {
 
 /** First words of a handler name that read or check (`listSessions`, `validatePassword`, `isLoggedIn`). */
 const READ_VERBS = new Set(['list', 'find', 'search', 'count', 'show', 'check', 'validate', 'is', 'has', 'can']);
+/**
+ * Verbs that read when a thing follows them (`fetchLoginActivity`, `getAgentMediaSsoUrl`). Followed by an action
+ * (`getLoginByEmail`, `getVerifyEmail`) the verb is the HTTP method the handler answers, as in `getX`/`postX` pairs.
+ */
+const READ_VERBS_WITH_OBJECT = new Set(['get', 'fetch', 'read', 'load', 'view']);
+
+/** `fetchLoginActivity` reads; `getLogin`, `get` alone and `getVerifyEmail` name no read. */
+function namesRead(handlerName: string | undefined): boolean {
+  const words = authWords(handlerName ?? '');
+  const verb = words[0];
+  if (verb === undefined) return false;
+  if (READ_VERBS.has(verb)) return true;
+  if (!READ_VERBS_WITH_OBJECT.has(verb) || words.length < 2) return false;
+  const rest = (handlerName ?? '').replace(/^(?:[a-z]+|[A-Z][a-z]+)_?/, '');
+  return classifyHandlerName(rest) === undefined;
+}
 
 export const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all']);
 /** Router methods that return the router, so a chain goes on through them: `router.use(auth).param('id', load).get(...)`. */
@@ -403,7 +421,8 @@ export class AuthScan {
   /**
    * Why a route whose words read as auth is no authentication by its caller, or undefined: an administrator acting on
    * someone's account (administration.ts, with the `guards` the caller found around the route), a `confirm` that is a
-   * step of another action, a handler that reads or checks.
+   * step of another action, a handler that reads or checks, an auth word about something else (other-subjects.ts,
+   * with the `handler` function when it is visible).
    */
   routeRefusal(
     paths: readonly string[] | undefined,
@@ -411,13 +430,17 @@ export class AuthScan {
     context: readonly string[],
     action: AuthAction,
     guards: readonly (AdministratorEvidence | undefined)[] = [],
+    handler?: TSESTree.Node,
   ): string | undefined {
     // `/users/:id/password` alone may be a user's own change; behind an administrator's guard, under `/admin` or in an
     // administration module it is someone else's account.
     const moduleAdmin = this.adminModule || context.slice(this.fileWords.length).includes('admin');
-    const evidence = [...guards, moduleAdmin ? ADMINISTRATION_MODULE : undefined, administrationPath(paths)].filter(
-      (item): item is AdministratorEvidence => item !== undefined,
-    );
+    const evidence = [
+      ...guards,
+      moduleAdmin ? ADMINISTRATION_MODULE : undefined,
+      administrationPath(paths),
+      userCreatedForSomeone(action, paths, handler),
+    ].filter((item): item is AdministratorEvidence => item !== undefined);
     const administration = administrationRefusal(action, paths, evidence);
     if (administration) return administration;
     const nameWords = authWords(handlerName ?? '');
@@ -430,7 +453,7 @@ export class AuthScan {
     if (subject)
       return `only its handler's name says it verifies, and its path is about \`${subject}\`, not an account: what it confirms is not an email or an account`;
     const verb = nameWords[0];
-    if (verb !== undefined && (READ_VERBS.has(verb) || (verb === 'get' && action === 'session'))) {
+    if (verb !== undefined && (namesRead(handlerName) || (verb === 'get' && action === 'session'))) {
       return `its handler \`${handlerName}\` ${verb === 'check' || verb === 'validate' ? 'checks' : 'reads'}: it signs no one in and changes nothing`;
     }
     if (has(nameWords, VERIFY) && nameWords.includes('reset')) {
@@ -438,7 +461,11 @@ export class AuthScan {
     }
     if (pathWords.includes('validate') || pathWords.includes('validation'))
       return 'its path says it validates: it changes nothing';
-    return undefined;
+    return (
+      refreshRefusal(action, paths, context, handler) ??
+      resourceRegistrationRefusal(action, paths, context) ??
+      factorRemovalRefusal(action, paths, handlerName)
+    );
   }
 
   /** `routeRefusal`, reported: true when the route is left (the caller stops). */
