@@ -7,16 +7,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyHandlerName, findAuthHandlers, type AuthHandlerScan } from '../../src/auth-logging/index.js';
-import { parseSource } from '../../src/core/parse.js';
+import { classifyHandlerName, type AuthHandlerScan } from '../../src/auth-logging/index.js';
+import { left, scanAuth, wrapped } from '../support/auth-scan.js';
 
-function scan(source: string, filePath = 'src/routes.ts'): AuthHandlerScan {
-  return findAuthHandlers(parseSource(filePath, source), { filePath });
-}
-
-const wrapped = (result: AuthHandlerScan): string[] =>
-  result.handlers.map((site) => `${site.action} ${site.description}`);
-const left = (result: AuthHandlerScan): string[] => result.skipped.map((site) => `${site.description}: ${site.reason}`);
+const scan = (source: string, filePath = 'src/routes.ts'): AuthHandlerScan => scanAuth(source, filePath);
 
 describe('routes their words do not name, judged by their handler', () => {
   it('wraps an Express route whose handler finishes a provider login or sets a sign-in cookie, and nothing else', () => {

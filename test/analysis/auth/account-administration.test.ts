@@ -3,20 +3,10 @@
  * no authentication entry points, whatever their path reads like; the self-service routes next to them still are.
  */
 import { describe, expect, it } from 'vitest';
-import { classifyHandlerName, findAuthHandlers, type AuthHandlerScan } from '../../../src/auth-logging/index.js';
-import { parseSource } from '../../../src/core/parse.js';
+import { classifyHandlerName, type AuthHandlerScan } from '../../../src/auth-logging/index.js';
+import { left, scanAuth, wrapped } from '../../support/auth-scan.js';
 
-function scan(source: string, filePath = 'src/routes/users.ts'): AuthHandlerScan {
-  return findAuthHandlers(parseSource(filePath, source), { filePath });
-}
-
-function wrapped(result: AuthHandlerScan): string[] {
-  return result.handlers.map((site) => `${site.action} ${site.description}`);
-}
-
-function left(result: AuthHandlerScan): string[] {
-  return result.skipped.map((site) => `${site.description}: ${site.reason}`);
-}
+const scan = (source: string, filePath = 'src/routes/users.ts'): AuthHandlerScan => scanAuth(source, filePath);
 
 describe('account administration: an administrator acting on accounts is left, with the evidence', () => {
   it('reads an administrator guard before the handler: by name, or by the role or permission it is given', () => {

@@ -4,20 +4,10 @@
  * authentication entry point: left with the reason, while the sign-in routes next to it stay wrapped.
  */
 import { describe, expect, it } from 'vitest';
-import { findAuthHandlers, type AuthHandlerScan } from '../../../src/auth-logging/index.js';
-import { parseSource } from '../../../src/core/parse.js';
+import type { AuthHandlerScan } from '../../../src/auth-logging/index.js';
+import { left, scanAuth, wrapped } from '../../support/auth-scan.js';
 
-function scan(source: string, filePath = 'src/routes/index.ts'): AuthHandlerScan {
-  return findAuthHandlers(parseSource(filePath, source), { filePath });
-}
-
-function wrapped(result: AuthHandlerScan): string[] {
-  return result.handlers.map((site) => `${site.action} ${site.description}`);
-}
-
-function left(result: AuthHandlerScan): string[] {
-  return result.skipped.map((site) => `${site.description}: ${site.reason}`);
-}
+const scan = (source: string, filePath = 'src/routes/index.ts'): AuthHandlerScan => scanAuth(source, filePath);
 
 describe('read verbs: a handler whose own name reads auth data', () => {
   it('leaves get/fetch/read + an auth noun, and keeps the sign-in route', () => {
