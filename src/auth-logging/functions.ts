@@ -4,7 +4,7 @@
  * controllers are wrapped where a route registers them.
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
-import { isFunctionNode, paramName, requiredModule } from '../core/ast-helpers.js';
+import { isFunctionNode, isModuleExports, paramName, requiredModule } from '../core/ast-helpers.js';
 import { looksLikeResolver } from './graphql.js';
 import { ownExport } from './identity.js';
 import { propertyHandler } from './handler-refs.js';
@@ -98,12 +98,6 @@ export function commonJsExports(statement: TSESTree.ExpressionStatement): Export
   const left = expression.left;
   const right = expression.right;
   if (left.type !== 'MemberExpression' || left.computed || left.property.type !== 'Identifier') return [];
-  const isModuleExports = (node: TSESTree.Node): boolean =>
-    node.type === 'MemberExpression' &&
-    node.object.type === 'Identifier' &&
-    node.object.name === 'module' &&
-    node.property.type === 'Identifier' &&
-    node.property.name === 'exports';
   const onExports =
     (left.object.type === 'Identifier' && left.object.name === 'exports') || isModuleExports(left.object);
   if (onExports) {

@@ -7,7 +7,6 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { importedNameOf, isFunctionNode } from '../core/ast-helpers.js';
-import { buildBindingIndex } from '../core/bindings.js';
 import { loadModule } from '../core/modules.js';
 import { exportLocator, importedHandler, registeredReference } from './handler-identity.js';
 import type { AuthScan } from './scan.js';
@@ -93,8 +92,7 @@ function instanceMethod(scan: AuthScan, handler: HandlerRef): FunctionNode | und
 
 /** The function a route's handler reference names in another module of the project, when it can be read there. */
 export function importedHandlerFunction(scan: AuthScan, handler: HandlerRef): FunctionNode | undefined {
-  const { index } = buildBindingIndex(scan.program, () => undefined);
-  const found = importedHandler(index, handler, exportLocator(scan.options.filePath));
+  const found = importedHandler(scan.bindingIndex(), handler, exportLocator(scan.options.filePath));
   const loaded = found ? loadModule(found.file) : undefined;
   return (
     (found && loaded ? topLevelFunction(loaded.program, found.exportName) : undefined) ?? instanceMethod(scan, handler)

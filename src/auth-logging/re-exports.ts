@@ -6,6 +6,7 @@
  */
 import { dirname } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { isModuleExports } from '../core/ast-helpers.js';
 import { buildBindingIndex } from '../core/bindings.js';
 import { loadModule, resolveModuleFile } from '../core/modules.js';
 import { commonJsExports, exportedFunctions } from './functions.js';
@@ -138,17 +139,6 @@ function commonJsReExport(
   const onExports =
     (left.object.type === 'Identifier' && left.object.name === 'exports') || isModuleExports(left.object);
   return onExports && left.property.name === name ? requiredValue(right) : undefined;
-}
-
-function isModuleExports(node: TSESTree.Node): boolean {
-  return (
-    node.type === 'MemberExpression' &&
-    !node.computed &&
-    node.object.type === 'Identifier' &&
-    node.object.name === 'module' &&
-    node.property.type === 'Identifier' &&
-    node.property.name === 'exports'
-  );
 }
 
 function exportedName(node: TSESTree.Identifier | TSESTree.StringLiteral): string {

@@ -5,7 +5,7 @@
  */
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { dirname } from 'node:path';
-import { isFunctionNode, paramName } from '../core/ast-helpers.js';
+import { isFunctionNode, isModuleExports, paramName } from '../core/ast-helpers.js';
 import { loadModule, resolveModuleFile } from '../core/modules.js';
 
 /** The first parameter of a request handler: Koa's `ctx`, Express's `req`. */
@@ -16,14 +16,7 @@ function moduleExportsValue(program: TSESTree.Program): TSESTree.Expression | un
   for (const statement of program.body) {
     if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'AssignmentExpression') continue;
     const { left, right } = statement.expression;
-    if (
-      left.type === 'MemberExpression' &&
-      left.object.type === 'Identifier' &&
-      left.object.name === 'module' &&
-      left.property.type === 'Identifier' &&
-      left.property.name === 'exports'
-    )
-      return right;
+    if (isModuleExports(left)) return right;
   }
   return undefined;
 }

@@ -6,7 +6,6 @@
  * wrapped again at the route: that would write two outcome lines per request.
  */
 import { lineStarts, positionIn } from '../core/lines.js';
-import { buildBindingIndex, type BindingIndex } from '../core/bindings.js';
 import { loadModule } from '../core/modules.js';
 import { exportLocator, importedHandler, type ImportedHandler } from './handler-identity.js';
 import type { HandlerIdentity } from './identity.js';
@@ -26,7 +25,6 @@ export function linkRoutedExports(scan: AuthScan, scanModule: ModuleScanner): vo
     site.target.kind !== 'function-declaration' &&
     site.target.kind !== 'default-function';
   if (!scan.handlers.some(routed) && !scan.wrapped.some(routed)) return;
-  let index: BindingIndex | undefined;
   const locate = exportLocator(scan.options.filePath);
   const imported = (site: AuthHandlerSite): ImportedHandler | undefined => {
     if (
@@ -35,8 +33,7 @@ export function linkRoutedExports(scan: AuthScan, scanModule: ModuleScanner): vo
       site.target.kind !== 'method-property'
     )
       return undefined;
-    index ??= buildBindingIndex(scan.program, () => undefined).index;
-    return importedHandler(index, site.target, locate);
+    return importedHandler(scan.bindingIndex(), site.target, locate);
   };
   // Each imported module read and scanned once per file, however many routes register its exports.
   const modules = new Map<string, { readonly scan: AuthHandlerScan; readonly lineStarts: readonly number[] } | null>();

@@ -14,6 +14,7 @@ import {
   requiredModule,
   shortText,
 } from '../core/ast-helpers.js';
+import { buildBindingIndex, type BindingIndex } from '../core/bindings.js';
 import { packageFactsFor } from '../core/package-evidence.js';
 import { traverse } from '../core/traverse.js';
 import {
@@ -133,8 +134,15 @@ export class AuthScan {
   readonly framework: AuthFramework;
   /** Server, client, test, job or instrumentation code: only server code gets wraps. */
   readonly side: ModuleSide;
+  private moduleIndex: BindingIndex | undefined;
   /** A routing framework whose handlers the runtime cannot read (Hapi, Hono): its routes are reported, not wrapped. */
   private readonly unsupported: string | undefined;
+
+  /** The file's full binding index (imports, module scope), built once and only when a handler is followed out. */
+  bindingIndex(): BindingIndex {
+    this.moduleIndex ??= buildBindingIndex(this.program, () => undefined).index;
+    return this.moduleIndex;
+  }
 
   constructor(
     readonly program: TSESTree.Program,

@@ -76,6 +76,18 @@ export function propertyValue(object: TSESTree.ObjectExpression, name: string): 
   return findProperty(object, name)?.value;
 }
 
+/** `module.exports`, written plainly (not `module['exports']`). */
+export function isModuleExports(node: TSESTree.Node): boolean {
+  return (
+    node.type === 'MemberExpression' &&
+    !node.computed &&
+    node.object.type === 'Identifier' &&
+    node.object.name === 'module' &&
+    node.property.type === 'Identifier' &&
+    node.property.name === 'exports'
+  );
+}
+
 /** The name a call is made by, as written: `f(…)` → 'f', `a.b.f(…)` → 'f'; '' for anything else. */
 export function calledName(callee: TSESTree.Node): string {
   if (callee.type === 'Identifier') return callee.name;
