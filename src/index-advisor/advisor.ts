@@ -101,8 +101,11 @@ export async function adviseIndexes(
   }
 }
 
-/** Session settings the advisor changes on the caller's connection, which it hands back as it found them. */
-const CHANGED_SETTINGS = ['default_transaction_read_only', 'plan_cache_mode'] as const;
+/**
+ * Session settings the advisor changes on the caller's connection, which it hands back as it found them. The plan
+ * cache mode is only ever set LOCAL to a batch (explain.ts), so it needs no restoring.
+ */
+const CHANGED_SETTINGS = ['default_transaction_read_only'] as const;
 
 async function sessionSettings(client: pg.ClientBase): Promise<readonly { name: string; value: string | null }[]> {
   const result = await client.query<{ name: string; value: string | null }>(
